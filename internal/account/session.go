@@ -1,0 +1,132 @@
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/tuoguan/tuoguan/internal/audit"
+	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/scope"
+)
+
+// tokenPrefix marks Tuoguan tokens, so that a leaked one is recognisable by secret scanners.
+const tokenPrefix = "tg_"
+
+type session struct {
+	TokenHash []byte     `gorm:"column:token_hash;primaryKey"`
+	UserID    int64      `gorm:"column:user_id"`
+	ExpiresAt time.Time  `gorm:"column:expires_at"`
+	RevokedAt *time.Time `gorm:"column:revoked_at"`
+}
+
+func (session) TableName() string { return "sessions" }
+
+func hashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// Login checks a username and password and opens a session. Attempts are limited per account and per client
+// address (addr, as the connection gives it, never a header); past the limit it answers TooMany. A wrong
+// username and a wrong password are indistinguishable, in answer and in time.
+func (s *Service) Login(ctx context.Context, username, password, addr string) (token string, expires time.Time, err error) {
+	now := s.now()
+	for _, t := range []struct {
+		th  *throttle
+		key string
+	}{{s.byAddr, addr}, {s.byAccount, username}} {
+		if ok, wait := t.th.allow(t.key, now); !ok {
+			return "", time.Time{}, &fault.Error{Kind: fault.TooMany, Message: "Too many login attempts; try again later.", RetryAfter: wait}
+		}
+	}
+	var u User
+	err = s.db.WithContext(ctx).Where("username = ?", username).Take(&u).Error
+	found := err == nil && !u.Disabled
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+		return "", time.Time{}, err
+	}
+	hash := s.dummyHash
+	if found {
+		hash = u.PasswordHash
+	}
+	ok, err := verifyPassword(password, hash)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if !ok || !found {
+		return "", time.Time{}, fault.Unauthenticatedf("Wrong username or password.")
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", time.Time{}, err
+	}
+	token = tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	expires = now.Add(s.cfg.TokenTTL).UTC().Truncate(time.Second)
+	err = s.db.WithContext(ctx).Create(&session{TokenHash: hashToken(token), UserID: u.ID, ExpiresAt: expires}).Error
+	return token, expires, err
+}
+
+// Authenticate returns the principal of a live session's token: not revoked, not expired, its account not
+// disabled. Anything else is Unauthenticated.
+func (s *Service) Authenticate(ctx context.Context, token string) (scope.Principal, error) {
+	var u User
+	err := s.db.WithContext(ctx).Table("sessions s").Select("u.*").
+		Joins("JOIN users u ON u.id = s.user_id").
+		Where("s.token_hash = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND NOT u.disabled", hashToken(token), s.now()).
+		Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return scope.Principal{}, fault.Unauthenticatedf("The token is not valid; log in again.")
+	}
+	if err != nil {
+		return scope.Principal{}, err
+	}
+	return u.Principal(), nil
+}
+
+// Logout revokes the session of token. Revoking an already revoked or unknown token is not an error.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	return s.db.WithContext(ctx).Model(&session{}).
+		Where("token_hash = ? AND revoked_at IS NULL", hashToken(token)).
+		Update("revoked_at", s.now()).Error
+}
+
+// Bootstrap creates the account "admin" with password when no admin account exists, and reports whether it
+// did. Servers starting at once create it once.
+func (s *Service) Bootstrap(ctx context.Context, password string) (bool, error) {
+	var errs fault.Fields
+	checkPassword(&errs, "TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD", password)
+	if err := errs.Err(); err != nil {
+		return false, err
+	}
+	hash, err := hashPassword(password, s.cfg.Hash)
+	if err != nil {
+		return false, err
+	}
+	created := false
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(7348201503)").Error; err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.Model(&User{}).Where("role = ?", scope.Admin).Count(&n).Error; err != nil || n > 0 {
+			return err
+		}
+		u := User{Username: "admin", PasswordHash: hash, Role: scope.Admin}
+		if err := tx.Omit("created_at", "updated_at").Create(&u).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return fault.Conflictf("An account named admin exists but is not an admin; choose the admin another way.")
+			}
+			return err
+		}
+		created = true
+		return audit.Record(ctx, tx, scope.Principal{Username: "system", Role: "system"}, audit.Change{
+			Action: "user.create", ObjectType: "user", ObjectID: u.ID, After: u})
+	})
+	return created, err
+}

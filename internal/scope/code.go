@@ -1,0 +1,71 @@
+package scope
+
+import (
+	"errors"
+	"strings"
+)
+
+// Region levels, from the 12-digit statistical division code (统计用区划代码).
+const (
+	Province = "province"
+	City     = "city"
+	County   = "county"
+	Township = "township"
+	Village  = "village"
+)
+
+// significant is the number of leading digits that identify a region at each level.
+var significant = map[string]int{Province: 2, City: 4, County: 6, Township: 9, Village: 12}
+
+// ErrCode is returned for a string that is not a 12-digit division code of a known level.
+var ErrCode = errors.New("must be a 12-digit statistical division code")
+
+// Level returns the level that a 12-digit code names: the fewest significant digits followed only by zeros.
+func Level(code string) (string, error) {
+	if len(code) != 12 || strings.Trim(code, "0123456789") != "" || code[:2] == "00" {
+		return "", ErrCode
+	}
+	switch {
+	case code[2:] == "0000000000":
+		return Province, nil
+	case code[4:] == "00000000":
+		return City, nil
+	case code[6:] == "000000":
+		return County, nil
+	case code[9:] == "000":
+		return Township, nil
+	}
+	return Village, nil
+}
+
+// Prefix returns the significant digits of a valid code: every code inside the region starts with them.
+// For an invalid code it returns the code itself, which matches nothing else.
+func Prefix(code string) string {
+	level, err := Level(code)
+	if err != nil {
+		return code
+	}
+	return code[:significant[level]]
+}
+
+// Parent returns the code of the region directly above code, and false for a province or an invalid code.
+// A county directly under a province (a province-administered county) is not inferred: its parent is the
+// city its code names.
+func Parent(code string) (string, bool) {
+	level, err := Level(code)
+	if err != nil || level == Province {
+		return "", false
+	}
+	up := map[string]string{City: Province, County: City, Township: County, Village: Township}[level]
+	n := significant[up]
+	return code[:n] + strings.Repeat("0", 12-n), true
+}
+
+// CountyCode returns the six digits of the county a code lies in, the key that tenant tables are
+// distributed by. For a province or a city it is that region's own six leading digits.
+func CountyCode(code string) string {
+	if len(code) < 6 {
+		return code
+	}
+	return code[:6]
+}

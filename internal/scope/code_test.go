@@ -1,0 +1,49 @@
+package scope
+
+import "testing"
+
+func TestLevelParentPrefix(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		code, level, parent, prefix string
+	}{
+		{"610000000000", Province, "", "61"},
+		{"610600000000", City, "610000000000", "6106"},
+		{"610631000000", County, "610600000000", "610631"},
+		{"610631100000", Township, "610631000000", "610631100"},
+		{"610631100201", Village, "610631100000", "610631100201"},
+		{"610631205001", Village, "610631205000", "610631205001"},
+	}
+	for _, c := range cases {
+		level, err := Level(c.code)
+		if err != nil || level != c.level {
+			t.Errorf("Level(%s) = %q, %v; want %q", c.code, level, err, c.level)
+		}
+		parent, ok := Parent(c.code)
+		if parent != c.parent || ok != (c.parent != "") {
+			t.Errorf("Parent(%s) = %q, %v; want %q", c.code, parent, ok, c.parent)
+		}
+		if got := Prefix(c.code); got != c.prefix {
+			t.Errorf("Prefix(%s) = %q; want %q", c.code, got, c.prefix)
+		}
+	}
+	for _, bad := range []string{"", "61063110020", "6106311002011", "61063110020a", "000000000000", "61063110020 ", "６10631100201"} {
+		if _, err := Level(bad); err == nil {
+			t.Errorf("Level(%q) accepted", bad)
+		}
+	}
+}
+
+func TestPrincipalSees(t *testing.T) {
+	t.Parallel()
+	bureau := Principal{Role: Bureau, RegionCode: "610631000000"}
+	if !bureau.Sees("610631100201") || !bureau.Sees("610631000000") {
+		t.Error("county bureau does not see its own villages")
+	}
+	if bureau.Sees("610632100201") || bureau.Sees("610600000000") {
+		t.Error("county bureau sees outside its county")
+	}
+	if !(Principal{Role: Admin}).Sees("110000000000") {
+		t.Error("admin does not see everything")
+	}
+}
