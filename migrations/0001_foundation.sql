@@ -100,3 +100,10 @@ CREATE TRIGGER audit_events_no_update BEFORE UPDATE OR DELETE ON audit_events
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
     FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM PUBLIC;
+
+-- A fingerprint of the personal-data key, so a server started with another key refuses to run instead of
+-- writing data that the old rows cannot be matched against.
+CREATE TABLE data_key_fingerprint (
+    id          integer PRIMARY KEY CHECK (id = 1),
+    fingerprint bytea NOT NULL
+);

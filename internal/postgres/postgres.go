@@ -57,7 +57,6 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		// Use cases open their own transactions; an implicit one around every write costs a quarter of the
 		// throughput.
 		SkipDefaultTransaction: true,
-		TranslateError:         true,
 		Logger:                 logger.Discard,
 	})
 	if err != nil {
@@ -95,4 +94,19 @@ func ensureDatabase(ctx context.Context, cfg *pgx.ConnConfig) error {
 		return fmt.Errorf("create database %s: %w", cfg.Database, err)
 	}
 	return nil
+}
+
+// UniqueViolation reports whether err is a unique-constraint violation and names the constraint.
+func UniqueViolation(err error) (constraint string, ok bool) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return pgErr.ConstraintName, true
+	}
+	return "", false
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation.
+func IsUniqueViolation(err error) bool {
+	_, ok := UniqueViolation(err)
+	return ok
 }

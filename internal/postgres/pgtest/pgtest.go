@@ -166,4 +166,3 @@ func schemaHash() (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
-

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tuoguan/tuoguan/internal/account"
+	"github.com/tuoguan/tuoguan/internal/audit"
+	"github.com/tuoguan/tuoguan/internal/collective"
+	"github.com/tuoguan/tuoguan/internal/httpapi"
+	"github.com/tuoguan/tuoguan/internal/pii"
+	"github.com/tuoguan/tuoguan/internal/postgres"
+	"github.com/tuoguan/tuoguan/internal/region"
+	"github.com/tuoguan/tuoguan/migrations"
+)
+
+// shutdownGrace is how long in-flight requests may take to finish after SIGTERM.
+const shutdownGrace = 25 * time.Second
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	var cfg config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.flags(fs, getenv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log, err := cfg.logger(stdout)
+	if err != nil {
+		return err
+	}
+	keys, err := cfg.keys(log)
+	if err != nil {
+		return err
+	}
+	log.Info("starting", slog.String("version", version), slog.String("addr", cfg.addr),
+		slog.String("database", redactedURL(cfg.databaseURL)), slog.String("log_level", cfg.logLevel))
+	db, err := openMigrated(ctx, cfg.databaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := checkDataKey(ctx, db, keys); err != nil {
+		return err
+	}
+	svc := services(db, keys)
+	if pw := getenv("TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD"); pw != "" {
+		created, err := svc.Accounts.Bootstrap(ctx, pw)
+		if err != nil {
+			return fmt.Errorf("bootstrap admin: %w", err)
+		}
+		if created {
+			log.Info("created the admin account 'admin'")
+		}
+	}
+	h := httpapi.New(svc, httpapi.Config{Log: log, DB: db.SQL, Migrations: migrations.FS, Version: version})
+	srv := httpapi.HTTPServer(cfg.addr, h)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("listening", slog.String("addr", cfg.addr), slog.String("docs", "/docs"))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// services builds the domain services over db.
+func services(db *postgres.DB, keys *pii.Keyring) httpapi.Services {
+	regions := region.NewService(db.Gorm)
+	return httpapi.Services{
+		Accounts:    account.NewService(db.Gorm, accountScopes{}, account.Config{}),
+		Audit:       audit.NewService(db.Gorm),
+		Regions:     regions,
+		Collectives: collective.NewService(db.Gorm, keys),
+	}
+}
+
+// openMigrated opens the database, creating it when missing, and applies pending migrations.
+func openMigrated(ctx context.Context, url string, log *slog.Logger) (*postgres.DB, error) {
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := postgres.Migrate(ctx, db.SQL, migrations.FS)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	for _, name := range applied {
+		log.Info("applied migration", slog.String("migration", name))
+	}
+	return db, nil
+}
+
+// checkDataKey makes sure keys is the key the database's personal data was sealed with: the first start
+// records a fingerprint of the key, later starts compare against it, so a lost or swapped key file is
+// noticed at once instead of when lookups quietly stop matching.
+func checkDataKey(ctx context.Context, db *postgres.DB, keys *pii.Keyring) error {
+	fp := keys.Lookup("key_fingerprint", "tuoguan")
+	if _, err := db.SQL.ExecContext(ctx, "INSERT INTO data_key_fingerprint (id, fingerprint) VALUES (1, $1) ON CONFLICT (id) DO NOTHING", fp); err != nil {
+		return err
+	}
+	var stored []byte
+	if err := db.SQL.QueryRowContext(ctx, "SELECT fingerprint FROM data_key_fingerprint WHERE id = 1").Scan(&stored); err != nil {
+		return err
+	}
+	if !bytes.Equal(stored, fp) {
+		return fmt.Errorf("the personal-data key (%s or the key file) is not the one this database was written with; "+
+			"restore the original key", pii.KeyEnv)
+	}
+	return nil
+}
+

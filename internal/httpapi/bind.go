@@ -1,0 +1,58 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/strictjson"
+)
+
+// jsonBinder decodes request bodies strictly: JSON only, no unknown, duplicate or wrong-case keys, no
+// trailing data. It binds the body alone; the generated wrappers bind path and query parameters.
+type jsonBinder struct{}
+
+func (jsonBinder) Bind(v any, c echo.Context) error {
+	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil || (mt != echo.MIMEApplicationJSON && mt != "application/merge-patch+json") {
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Send the body as application/json.")
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return he // the body limit
+		}
+		return fault.Malformedf("", "The request body could not be read.")
+	}
+	err = strictjson.Decode(body, v)
+	var se *strictjson.Error
+	if errors.As(err, &se) {
+		f := &fault.Error{Kind: fault.Malformed, Message: "The request body is not acceptable JSON for this operation."}
+		for _, p := range se.Problems {
+			if p.Field == "" && len(se.Problems) == 1 {
+				f.Message = "The request body is malformed: " + p.Message + "."
+				continue
+			}
+			f.Fields = append(f.Fields, fault.FieldError{Field: p.Field, Message: p.Message})
+		}
+		return f
+	}
+	return err
+}
+
+type clientAddrKey struct{}
+
+func withClientAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientAddrKey{}, addr)
+}
+
+func clientAddr(ctx context.Context) string {
+	a, _ := ctx.Value(clientAddrKey{}).(string)
+	return a
+}

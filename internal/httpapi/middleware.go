@@ -1,0 +1,152 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tuoguan/tuoguan/internal/audit"
+	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/scope"
+)
+
+const headerRequestID = "X-Request-Id"
+
+// A client's request id is kept when it is short and plain, so it can be followed across systems.
+var clientRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// requestIDs gives every request an id, echoed in X-Request-Id, carried in the context for the audit log and
+// the logs, and named in every problem.
+func (s *Server) requestIDs(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get(headerRequestID)
+		if !clientRequestID.MatchString(id) {
+			b := make([]byte, 12)
+			_, _ = rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		c.Set(headerRequestID, id)
+		c.Response().Header().Set(headerRequestID, id)
+		c.SetRequest(c.Request().WithContext(audit.WithRequestID(c.Request().Context(), id)))
+		return next(c)
+	}
+}
+
+func requestID(c echo.Context) string {
+	id, _ := c.Get(headerRequestID).(string)
+	return id
+}
+
+// accessLog writes one line per request: never a body, a query string or a token, so that no personal data
+// (an ID number in a lookup) reaches the logs.
+func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		attrs := []slog.Attr{
+			slog.String("request_id", requestID(c)),
+			slog.String("method", c.Request().Method),
+			slog.String("route", c.Path()),
+			slog.String("path", c.Request().URL.Path),
+			slog.Int("status", c.Response().Status),
+			slog.Int64("bytes", c.Response().Size),
+			slog.Float64("ms", float64(time.Since(start).Microseconds())/1000),
+			slog.String("client", c.RealIP()),
+		}
+		if p, ok := scope.FromContext(c.Request().Context()); ok {
+			attrs = append(attrs, slog.Int64("user_id", p.UserID))
+		}
+		s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", attrs...)
+		return nil
+	}
+}
+
+// recoverPanics turns a panic into a 500 problem and logs its stack.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("panic", slog.String("request_id", requestID(c)), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return next(c)
+	}
+}
+
+// measure records request counts and durations by route, never by raw path, so that ids do not blow up
+// the number of series.
+func measure(reg *prometheus.Registry) echo.MiddlewareFunc {
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tuoguan_http_requests_total", Help: "HTTP requests by method, route and status.",
+	}, []string{"method", "route", "status"})
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "tuoguan_http_request_duration_seconds", Help: "HTTP request duration by method and route.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, []string{"method", "route"})
+	reg.MustRegister(requests, duration)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			start := time.Now()
+			if err := next(c); err != nil {
+				c.Error(err) // render now, so that the status is known here and in the access log
+			}
+			route := c.Path()
+			if route == "" {
+				route = "unmatched"
+			}
+			requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(c.Response().Status)).Inc()
+			duration.WithLabelValues(c.Request().Method, route).Observe(time.Since(start).Seconds())
+			return nil
+		}
+	}
+}
+
+// loginPath is the one API route that takes no token.
+const loginPath = "/api/v1/auth/login"
+
+// authenticate puts the principal of the bearer token into the request context. Every API route but login
+// requires one; a missing, malformed, expired or revoked token answers 401.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := withClientAddr(c.Request().Context(), c.RealIP())
+		c.SetRequest(c.Request().WithContext(ctx))
+		switch c.Path() {
+		case loginPath:
+			return next(c)
+		case "/api/v1/*": // the group's catch-all: no such route
+			return echo.ErrNotFound
+		}
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="tuoguan"`)
+		token, ok := bearer(c.Request().Header.Get(echo.HeaderAuthorization))
+		if !ok {
+			return fault.Unauthenticatedf("Send Authorization: Bearer <token>; get a token from POST /api/v1/auth/login.")
+		}
+		p, err := s.Accounts.Authenticate(ctx, token)
+		if err != nil {
+			return err
+		}
+		c.Response().Header().Del("WWW-Authenticate")
+		c.SetRequest(c.Request().WithContext(withToken(scope.WithPrincipal(ctx, p), token)))
+		return next(c)
+	}
+}
+
+func bearer(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || len(token) > 200 {
+		return "", false
+	}
+	return token, true
+}

@@ -1,0 +1,104 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/tuoguan/tuoguan/api"
+	"github.com/tuoguan/tuoguan/internal/fault"
+)
+
+// problemStatus maps each fault kind to its HTTP status; Internal is 500.
+var problemStatus = map[fault.Kind]int{
+	fault.Malformed:       http.StatusBadRequest,
+	fault.Invalid:         http.StatusUnprocessableEntity,
+	fault.Unauthenticated: http.StatusUnauthorized,
+	fault.Forbidden:       http.StatusForbidden,
+	fault.NotFound:        http.StatusNotFound,
+	fault.Conflict:        http.StatusConflict,
+	fault.TooMany:         http.StatusTooManyRequests,
+	fault.Unavailable:     http.StatusServiceUnavailable,
+}
+
+// problemType names each status's problem type (RFC 9457 §3.1.1).
+func problemType(status int) string {
+	switch status {
+	case http.StatusUnprocessableEntity:
+		return "urn:tuoguan:problem:validation"
+	case http.StatusConflict:
+		return "urn:tuoguan:problem:conflict"
+	}
+	return "about:blank"
+}
+
+// handleError is the one place that turns an error into an application/problem+json response: faults by
+// kind, echo's own errors (unknown route, wrong method, body too large) by status, anything else as a 500
+// whose cause is logged and not sent.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	p := api.Problem{Status: http.StatusInternalServerError, Detail: ptr("The server failed; the failure is logged.")}
+	var he *echo.HTTPError
+	switch f := fault.As(err); {
+	case f != nil && f.Kind != fault.Internal:
+		p.Status = problemStatus[f.Kind]
+		p.Detail = ptr(f.Message)
+		if len(f.Fields) > 0 {
+			errs := make([]api.FieldError, len(f.Fields))
+			for i, fe := range f.Fields {
+				errs[i] = api.FieldError{Field: fe.Field, Message: fe.Message}
+			}
+			p.Errors = &errs
+		}
+		if f.RetryAfter > 0 {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter.Seconds()+0.999)))
+		}
+	case errors.As(err, &he) && he.Code < 500:
+		p.Status = he.Code
+		p.Detail, p.Errors = echoDetail(he)
+	case errors.Is(err, context.DeadlineExceeded):
+		p.Status = http.StatusServiceUnavailable
+		p.Detail = ptr("The request took too long and was abandoned; try again.")
+	case errors.Is(err, context.Canceled):
+		p.Status = 499 // the client went away; nobody reads this answer
+	}
+	if p.Status >= 500 && p.Status != http.StatusServiceUnavailable {
+		s.log.ErrorContext(c.Request().Context(), "request failed", slog.String("request_id", requestID(c)), slog.Any("error", err))
+	}
+	p.Type = problemType(p.Status)
+	p.Title = http.StatusText(p.Status)
+	if p.Title == "" {
+		p.Title = "Client Closed Request"
+	}
+	p.RequestId = ptr(requestID(c))
+	p.Instance = ptr(c.Request().URL.Path)
+	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(p.Status)
+		return
+	}
+	_ = c.JSON(p.Status, p)
+}
+
+// echoDetail turns echo's messages into a sentence for clients, naming the parameter of a parameter error
+// ("Invalid format for parameter limit: …") as the field at fault.
+func echoDetail(he *echo.HTTPError) (*string, *[]api.FieldError) {
+	msg, ok := he.Message.(string)
+	if !ok || msg == "" {
+		return ptr(http.StatusText(he.Code)), nil
+	}
+	if rest, ok := strings.CutPrefix(msg, "Invalid format for parameter "); ok {
+		name, _, _ := strings.Cut(rest, ":")
+		return ptr("The request is malformed."), &[]api.FieldError{{Field: name, Message: "is malformed"}}
+	}
+	return ptr(msg), nil
+}
+
+func ptr[T any](v T) *T { return &v }

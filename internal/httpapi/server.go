@@ -1,0 +1,105 @@
+// Package httpapi is Tuoguan's HTTP edge and the only package that knows HTTP: middleware, the route table,
+// the mapping of errors to application/problem+json, and one file per resource implementing the server
+// interface generated from openapi.yaml. Each handler asks who is calling, makes one service call and maps
+// the result.
+package httpapi
+
+import (
+	"context"
+	"database/sql"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tuoguan/tuoguan/api"
+	"github.com/tuoguan/tuoguan/internal/account"
+	"github.com/tuoguan/tuoguan/internal/audit"
+	"github.com/tuoguan/tuoguan/internal/collective"
+	"github.com/tuoguan/tuoguan/internal/region"
+)
+
+// BodyLimit is the largest request body accepted, after decompression.
+const BodyLimit = "4M"
+
+// Services are the domain services the API calls.
+type Services struct {
+	Accounts    *account.Service
+	Audit       *audit.Service
+	Regions     *region.Service
+	Collectives *collective.Service
+}
+
+// Config configures the edge.
+type Config struct {
+	Log            *slog.Logger
+	RequestTimeout time.Duration // per-request context deadline; 30 s when zero
+	// DB and Migrations let /readyz tell whether the database answers and the schema is current.
+	DB         *sql.DB
+	Migrations fs.FS
+	Version    string
+}
+
+// Server implements the generated API over Services.
+type Server struct {
+	Services
+	cfg Config
+	log *slog.Logger
+}
+
+var _ api.StrictServerInterface = (*Server)(nil)
+
+// New returns the HTTP handler of the whole service.
+func New(svc Services, cfg Config) *echo.Echo {
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	s := &Server{Services: svc, cfg: cfg, log: cfg.Log}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Binder = jsonBinder{}
+	// Client addresses come from the connection only: a header is the client's to forge.
+	e.IPExtractor = echo.ExtractIPDirect()
+
+	reg := prometheus.NewRegistry()
+	e.Use(
+		s.requestIDs,
+		s.accessLog,
+		measure(reg),
+		s.recoverPanics,
+		s.deadline,
+		middleware.Decompress(),
+		middleware.BodyLimit(BodyLimit),
+	)
+	s.routesOps(e, reg)
+	v1 := e.Group("/api/v1", s.authenticate)
+	api.RegisterHandlers(v1, api.NewStrictHandler(s, nil))
+	return e
+}
+
+// deadline bounds every request's context, so that a slow query cannot hold a connection forever.
+func (s *Server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.RequestTimeout)
+		defer cancel()
+		c.SetRequest(c.Request().WithContext(ctx))
+		return next(c)
+	}
+}
+
+// HTTPServer wraps h in an http.Server with timeouts that bound slow clients.
+func HTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+}
