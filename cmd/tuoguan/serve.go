@@ -128,4 +128,3 @@ func checkDataKey(ctx context.Context, db *postgres.DB, keys *pii.Keyring) error
 	}
 	return nil
 }
-

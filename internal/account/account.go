@@ -14,6 +14,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/page"
+	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
@@ -148,7 +149,7 @@ func (s *Service) Create(ctx context.Context, p scope.Principal, in NewUser) (Us
 			return err
 		}
 		if err := tx.Omit("created_at", "updated_at").Create(&u).Error; err != nil {
-			if errors.Is(err, gorm.ErrDuplicatedKey) {
+			if postgres.IsUniqueViolation(err) {
 				return fault.Conflictf("The username %q is taken.", in.Username)
 			}
 			return err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
@@ -119,7 +120,7 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (bool, error) 
 		}
 		u := User{Username: "admin", PasswordHash: hash, Role: scope.Admin}
 		if err := tx.Omit("created_at", "updated_at").Create(&u).Error; err != nil {
-			if errors.Is(err, gorm.ErrDuplicatedKey) {
+			if postgres.IsUniqueViolation(err) {
 				return fault.Conflictf("An account named admin exists but is not an admin; choose the admin another way.")
 			}
 			return err
