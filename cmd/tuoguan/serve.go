@@ -12,12 +12,9 @@ import (
 	"time"
 
 	"github.com/tuoguan/tuoguan/internal/account"
-	"github.com/tuoguan/tuoguan/internal/audit"
-	"github.com/tuoguan/tuoguan/internal/collective"
 	"github.com/tuoguan/tuoguan/internal/httpapi"
 	"github.com/tuoguan/tuoguan/internal/pii"
 	"github.com/tuoguan/tuoguan/internal/postgres"
-	"github.com/tuoguan/tuoguan/internal/region"
 	"github.com/tuoguan/tuoguan/migrations"
 )
 
@@ -49,7 +46,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := checkDataKey(ctx, db, keys); err != nil {
 		return err
 	}
-	svc := services(db, keys)
+	svc := httpapi.NewServices(db, keys, account.Config{})
 	if pw := getenv("TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD"); pw != "" {
 		created, err := svc.Accounts.Bootstrap(ctx, pw)
 		if err != nil {
@@ -80,17 +77,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// services builds the domain services over db.
-func services(db *postgres.DB, keys *pii.Keyring) httpapi.Services {
-	regions := region.NewService(db.Gorm)
-	return httpapi.Services{
-		Accounts:    account.NewService(db.Gorm, accountScopes{}, account.Config{}),
-		Audit:       audit.NewService(db.Gorm),
-		Regions:     regions,
-		Collectives: collective.NewService(db.Gorm, keys),
-	}
 }
 
 // openMigrated opens the database, creating it when missing, and applies pending migrations.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/tuoguan/tuoguan/internal/account"
+	"github.com/tuoguan/tuoguan/internal/httpapi"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
@@ -52,7 +53,7 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 		return err
 	}
 	defer db.Close()
-	u, err := services(db, keys).Accounts.Create(ctx, cli, in)
+	u, err := httpapi.NewServices(db, keys, account.Config{}).Accounts.Create(ctx, cli, in)
 	if err != nil {
 		return err
 	}

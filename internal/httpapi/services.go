@@ -1,15 +1,29 @@
-package main
+package httpapi
 
 import (
 	"context"
 
 	"gorm.io/gorm"
 
+	"github.com/tuoguan/tuoguan/internal/account"
+	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/collective"
 	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/pii"
+	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/region"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
+
+// NewServices builds the domain services over db, sealing personal data with keys.
+func NewServices(db *postgres.DB, keys *pii.Keyring, accounts account.Config) Services {
+	return Services{
+		Accounts:    account.NewService(db.Gorm, accountScopes{}, accounts),
+		Audit:       audit.NewService(db.Gorm),
+		Regions:     region.NewService(db.Gorm),
+		Collectives: collective.NewService(db.Gorm, keys),
+	}
+}
 
 // accountScopes resolves what an account can be tied to, through the packages that own those objects.
 type accountScopes struct{}

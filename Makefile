@@ -1,0 +1,38 @@
+# Tuoguan — two commands: `make run` and `make test`. Both prepare PostgreSQL themselves.
+
+GO      ?= go
+BIN     := bin/tuoguan
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+# make run signs in the bootstrap admin with this password unless you set another.
+TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD ?= tuoguan-admin
+export TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD
+
+.PHONY: run test build generate lint-api postgres clean
+
+## run: start the API on :8080 with a working database (created and migrated on start)
+run: build postgres
+	./$(BIN) serve
+
+## test: run every test with -race against a real PostgreSQL
+test: postgres
+	$(GO) test -race -count=1 ./...
+
+## build: compile bin/tuoguan
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/tuoguan
+
+## generate: regenerate api/ from openapi.yaml
+generate:
+	$(GO) generate ./api/...
+
+## lint-api: lint openapi.yaml with Redocly's recommended rules (needs npm)
+lint-api:
+	npx --yes @redocly/cli@2 lint --extends=recommended openapi.yaml
+
+postgres:
+	@./.ci/postgres
+
+clean:
+	rm -rf bin
