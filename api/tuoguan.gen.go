@@ -19,29 +19,187 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
+	"github.com/tuoguan/tuoguan/internal/num"
 )
+
+// Defines values for BusinessModel.
+const (
+	BusinessModelAgritourism   BusinessModel = "agritourism"
+	BusinessModelBreeding      BusinessModel = "breeding"
+	BusinessModelCourtyard     BusinessModel = "courtyard"
+	BusinessModelCropLivestock BusinessModel = "crop_livestock"
+	BusinessModelEcoCycle      BusinessModel = "eco_cycle"
+	BusinessModelMachinery     BusinessModel = "machinery"
+	BusinessModelPlanting      BusinessModel = "planting"
+)
+
+// Valid indicates whether the value is a known member of the BusinessModel enum.
+func (e BusinessModel) Valid() bool {
+	switch e {
+	case BusinessModelAgritourism:
+		return true
+	case BusinessModelBreeding:
+		return true
+	case BusinessModelCourtyard:
+		return true
+	case BusinessModelCropLivestock:
+		return true
+	case BusinessModelEcoCycle:
+		return true
+	case BusinessModelMachinery:
+		return true
+	case BusinessModelPlanting:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DemonstrationLevel.
+const (
+	DemonstrationLevelCity     DemonstrationLevel = "city"
+	DemonstrationLevelCounty   DemonstrationLevel = "county"
+	DemonstrationLevelNational DemonstrationLevel = "national"
+	DemonstrationLevelNone     DemonstrationLevel = "none"
+	DemonstrationLevelProvince DemonstrationLevel = "province"
+)
+
+// Valid indicates whether the value is a known member of the DemonstrationLevel enum.
+func (e DemonstrationLevel) Valid() bool {
+	switch e {
+	case DemonstrationLevelCity:
+		return true
+	case DemonstrationLevelCounty:
+		return true
+	case DemonstrationLevelNational:
+		return true
+	case DemonstrationLevelNone:
+		return true
+	case DemonstrationLevelProvince:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FarmKind.
+const (
+	FarmKindCooperative FarmKind = "cooperative"
+	FarmKindEnterprise  FarmKind = "enterprise"
+	FarmKindFamilyFarm  FarmKind = "family_farm"
+	FarmKindHousehold   FarmKind = "household"
+)
+
+// Valid indicates whether the value is a known member of the FarmKind enum.
+func (e FarmKind) Valid() bool {
+	switch e {
+	case FarmKindCooperative:
+		return true
+	case FarmKindEnterprise:
+		return true
+	case FarmKindFamilyFarm:
+		return true
+	case FarmKindHousehold:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LandType.
+const (
+	Dry       LandType = "dry"
+	Irrigated LandType = "irrigated"
+	Orchard   LandType = "orchard"
+	Other     LandType = "other"
+	Paddy     LandType = "paddy"
+)
+
+// Valid indicates whether the value is a known member of the LandType enum.
+func (e LandType) Valid() bool {
+	switch e {
+	case Dry:
+		return true
+	case Irrigated:
+		return true
+	case Orchard:
+		return true
+	case Other:
+		return true
+	case Paddy:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProviderKind.
+const (
+	ProviderKindCompany       ProviderKind = "company"
+	ProviderKindCooperative   ProviderKind = "cooperative"
+	ProviderKindFamilyFarm    ProviderKind = "family_farm"
+	ProviderKindIndividual    ProviderKind = "individual"
+	ProviderKindMachineryTeam ProviderKind = "machinery_team"
+)
+
+// Valid indicates whether the value is a known member of the ProviderKind enum.
+func (e ProviderKind) Valid() bool {
+	switch e {
+	case ProviderKindCompany:
+		return true
+	case ProviderKindCooperative:
+		return true
+	case ProviderKindFamilyFarm:
+		return true
+	case ProviderKindIndividual:
+		return true
+	case ProviderKindMachineryTeam:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProviderStatus.
+const (
+	Active    ProviderStatus = "active"
+	Suspended ProviderStatus = "suspended"
+)
+
+// Valid indicates whether the value is a known member of the ProviderStatus enum.
+func (e ProviderStatus) Valid() bool {
+	switch e {
+	case Active:
+		return true
+	case Suspended:
+		return true
+	default:
+		return false
+	}
+}
 
 // Defines values for RegionLevel.
 const (
-	City     RegionLevel = "city"
-	County   RegionLevel = "county"
-	Province RegionLevel = "province"
-	Township RegionLevel = "township"
-	Village  RegionLevel = "village"
+	RegionLevelCity     RegionLevel = "city"
+	RegionLevelCounty   RegionLevel = "county"
+	RegionLevelProvince RegionLevel = "province"
+	RegionLevelTownship RegionLevel = "township"
+	RegionLevelVillage  RegionLevel = "village"
 )
 
 // Valid indicates whether the value is a known member of the RegionLevel enum.
 func (e RegionLevel) Valid() bool {
 	switch e {
-	case City:
+	case RegionLevelCity:
 		return true
-	case County:
+	case RegionLevelCounty:
 		return true
-	case Province:
+	case RegionLevelProvince:
 		return true
-	case Township:
+	case RegionLevelTownship:
 		return true
-	case Village:
+	case RegionLevelVillage:
 		return true
 	default:
 		return false
@@ -66,6 +224,90 @@ func (e Role) Valid() bool {
 	case RoleCollective:
 		return true
 	case RoleProvider:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListFarmsParamsSort.
+const (
+	ListFarmsParamsSortCreatedAt      ListFarmsParamsSort = "created_at"
+	ListFarmsParamsSortId             ListFarmsParamsSort = "id"
+	ListFarmsParamsSortMinusCreatedAt ListFarmsParamsSort = "-created_at"
+	ListFarmsParamsSortMinusId        ListFarmsParamsSort = "-id"
+	ListFarmsParamsSortMinusName      ListFarmsParamsSort = "-name"
+	ListFarmsParamsSortName           ListFarmsParamsSort = "name"
+)
+
+// Valid indicates whether the value is a known member of the ListFarmsParamsSort enum.
+func (e ListFarmsParamsSort) Valid() bool {
+	switch e {
+	case ListFarmsParamsSortCreatedAt:
+		return true
+	case ListFarmsParamsSortId:
+		return true
+	case ListFarmsParamsSortMinusCreatedAt:
+		return true
+	case ListFarmsParamsSortMinusId:
+		return true
+	case ListFarmsParamsSortMinusName:
+		return true
+	case ListFarmsParamsSortName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListParcelsParamsSort.
+const (
+	ListParcelsParamsSortAreaMu      ListParcelsParamsSort = "area_mu"
+	ListParcelsParamsSortId          ListParcelsParamsSort = "id"
+	ListParcelsParamsSortMinusAreaMu ListParcelsParamsSort = "-area_mu"
+	ListParcelsParamsSortMinusId     ListParcelsParamsSort = "-id"
+	ListParcelsParamsSortMinusName   ListParcelsParamsSort = "-name"
+	ListParcelsParamsSortName        ListParcelsParamsSort = "name"
+)
+
+// Valid indicates whether the value is a known member of the ListParcelsParamsSort enum.
+func (e ListParcelsParamsSort) Valid() bool {
+	switch e {
+	case ListParcelsParamsSortAreaMu:
+		return true
+	case ListParcelsParamsSortId:
+		return true
+	case ListParcelsParamsSortMinusAreaMu:
+		return true
+	case ListParcelsParamsSortMinusId:
+		return true
+	case ListParcelsParamsSortMinusName:
+		return true
+	case ListParcelsParamsSortName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListProvidersParamsSort.
+const (
+	ListProvidersParamsSortId        ListProvidersParamsSort = "id"
+	ListProvidersParamsSortMinusId   ListProvidersParamsSort = "-id"
+	ListProvidersParamsSortMinusName ListProvidersParamsSort = "-name"
+	ListProvidersParamsSortName      ListProvidersParamsSort = "name"
+)
+
+// Valid indicates whether the value is a known member of the ListProvidersParamsSort enum.
+func (e ListProvidersParamsSort) Valid() bool {
+	switch e {
+	case ListProvidersParamsSortId:
+		return true
+	case ListProvidersParamsSortMinusId:
+		return true
+	case ListProvidersParamsSortMinusName:
+		return true
+	case ListProvidersParamsSortName:
 		return true
 	default:
 		return false
@@ -100,6 +342,9 @@ type AuditEventList struct {
 	// NextCursor Pass as `cursor` for the next page; null on the last page.
 	NextCursor *NextCursor `json:"next_cursor"`
 }
+
+// BusinessModel defines model for BusinessModel.
+type BusinessModel string
 
 // Collective defines model for Collective.
 type Collective struct {
@@ -155,6 +400,91 @@ type CollectiveUpdate struct {
 // Example: 91350100M000100Y43
 type CreditCode = string
 
+// Dec2 An exact decimal with two places, as a string.
+//
+// Example: 10.50
+type Dec2 = num.Dec2
+
+// Dec2Input An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+type Dec2Input = num.Dec2
+
+// DemonstrationLevel defines model for DemonstrationLevel.
+type DemonstrationLevel string
+
+// Farm defines model for Farm.
+type Farm struct {
+	BusinessModels     []BusinessModel    `json:"business_models"`
+	CollectiveId       int64              `json:"collective_id"`
+	CreatedAt          time.Time          `json:"created_at"`
+	CreditCode         *string            `json:"credit_code"`
+	DemonstrationLevel DemonstrationLevel `json:"demonstration_level"`
+	Id                 int64              `json:"id"`
+
+	// IdNumber A resident ID number with its middle digits masked (`610631********1234`).
+	IdNumber       MaskedIDNumber `json:"id_number"`
+	Kind           FarmKind       `json:"kind"`
+	Name           string         `json:"name"`
+	OperatedAreaMu *Dec2          `json:"operated_area_mu"`
+	OperatorName   string         `json:"operator_name"`
+
+	// Phone A phone number with its middle digits masked (`138****5678`).
+	Phone MaskedPhone `json:"phone"`
+
+	// RegionCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	RegionCode   RegionCode          `json:"region_code"`
+	RegisteredOn *openapi_types.Date `json:"registered_on"`
+	UpdatedAt    time.Time           `json:"updated_at"`
+}
+
+// FarmCreate defines model for FarmCreate.
+type FarmCreate struct {
+	BusinessModels *[]BusinessModel `json:"business_models,omitempty"`
+
+	// CollectiveId Required for admin; a collective's account registers into its own collective.
+	CollectiveId       *int64              `json:"collective_id,omitempty"`
+	CreditCode         *string             `json:"credit_code,omitempty"`
+	DemonstrationLevel *DemonstrationLevel `json:"demonstration_level,omitempty"`
+
+	// IdNumber The operator's 18-character resident ID number (GB 11643).
+	IdNumber string   `json:"id_number"`
+	Kind     FarmKind `json:"kind"`
+	Name     string   `json:"name"`
+
+	// OperatedAreaMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	OperatedAreaMu *Dec2Input          `json:"operated_area_mu,omitempty"`
+	OperatorName   string              `json:"operator_name"`
+	Phone          string              `json:"phone"`
+	RegisteredOn   *openapi_types.Date `json:"registered_on,omitempty"`
+}
+
+// FarmKind defines model for FarmKind.
+type FarmKind string
+
+// FarmList defines model for FarmList.
+type FarmList struct {
+	Items []Farm `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *NextCursor `json:"next_cursor"`
+}
+
+// FarmUpdate defines model for FarmUpdate.
+type FarmUpdate struct {
+	BusinessModels     *[]BusinessModel    `json:"business_models,omitempty"`
+	CreditCode         *string             `json:"credit_code,omitempty"`
+	DemonstrationLevel *DemonstrationLevel `json:"demonstration_level,omitempty"`
+	IdNumber           *string             `json:"id_number,omitempty"`
+	Name               *string             `json:"name,omitempty"`
+
+	// OperatedAreaMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	OperatedAreaMu *Dec2Input          `json:"operated_area_mu,omitempty"`
+	OperatorName   *string             `json:"operator_name,omitempty"`
+	Phone          *string             `json:"phone,omitempty"`
+	RegisteredOn   *openapi_types.Date `json:"registered_on,omitempty"`
+}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field The request field at fault, as a path (`parcels[0].area_mu`).
@@ -162,17 +492,105 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// GeoJSON A GeoJSON geometry (RFC 7946), WGS84 longitude/latitude.
+type GeoJSON map[string]interface{}
+
+// GeoJSONInput A GeoJSON Polygon or MultiPolygon (RFC 7946), WGS84 longitude/latitude; closed rings.
+type GeoJSONInput = json.RawMessage
+
+// LandType defines model for LandType.
+type LandType string
+
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
 	Password string `json:"password"`
 	Username string `json:"username"`
 }
 
+// Machinery defines model for Machinery.
+type Machinery struct {
+	Count int `json:"count"`
+
+	// Type The kind of machine (e.g. 拖拉机, 植保无人机).
+	Type string `json:"type"`
+}
+
+// MaskedIDNumber A resident ID number with its middle digits masked (`610631********1234`).
+type MaskedIDNumber = string
+
 // MaskedPhone A phone number with its middle digits masked (`138****5678`).
 type MaskedPhone = string
 
 // NextCursor Pass as `cursor` for the next page; null on the last page.
 type NextCursor = string
+
+// Parcel defines model for Parcel.
+type Parcel struct {
+	// AreaMismatch Declared and measured areas differ by more than 5 %.
+	AreaMismatch bool `json:"area_mismatch"`
+
+	// AreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	AreaMu   Dec2     `json:"area_mu"`
+	Boundary *GeoJSON `json:"boundary"`
+
+	// CertificateNo The contract-right certificate number (承包经营权证号).
+	CertificateNo *string `json:"certificate_no"`
+
+	// Code The contracted-land parcel code (承包地块编码), where known.
+	Code         *string   `json:"code"`
+	CollectiveId int64     `json:"collective_id"`
+	CreatedAt    time.Time `json:"created_at"`
+	FarmId       int64     `json:"farm_id"`
+	Id           int64     `json:"id"`
+	LandType     LandType  `json:"land_type"`
+
+	// MeasuredAreaMu The area of the boundary, geodesic on WGS84; null without a boundary.
+	MeasuredAreaMu *Dec2  `json:"measured_area_mu"`
+	Name           string `json:"name"`
+
+	// RegionCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	RegionCode RegionCode `json:"region_code"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+}
+
+// ParcelCreate defines model for ParcelCreate.
+type ParcelCreate struct {
+	// AreaMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	AreaMu Dec2Input `json:"area_mu"`
+
+	// Boundary A GeoJSON Polygon or MultiPolygon (RFC 7946), WGS84 longitude/latitude; closed rings.
+	Boundary      GeoJSONInput `json:"boundary,omitempty"`
+	CertificateNo *string      `json:"certificate_no,omitempty"`
+	Code          *string      `json:"code,omitempty"`
+	FarmId        int64        `json:"farm_id"`
+	LandType      LandType     `json:"land_type"`
+	Name          string       `json:"name"`
+}
+
+// ParcelList defines model for ParcelList.
+type ParcelList struct {
+	Items []Parcel `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *NextCursor `json:"next_cursor"`
+}
+
+// ParcelUpdate defines model for ParcelUpdate.
+type ParcelUpdate struct {
+	// AreaMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	AreaMu *Dec2Input `json:"area_mu,omitempty"`
+
+	// Boundary A GeoJSON Polygon or MultiPolygon (RFC 7946), WGS84 longitude/latitude; closed rings.
+	Boundary      GeoJSONInput `json:"boundary,omitempty"`
+	CertificateNo *string      `json:"certificate_no,omitempty"`
+	Code          *string      `json:"code,omitempty"`
+	LandType      *LandType    `json:"land_type,omitempty"`
+	Name          *string      `json:"name,omitempty"`
+}
 
 // Problem An RFC 9457 problem.
 type Problem struct {
@@ -185,6 +603,88 @@ type Problem struct {
 
 	// Type A URI reference naming the kind of problem.
 	Type string `json:"type"`
+}
+
+// Provider defines model for Provider.
+type Provider struct {
+	ContactName string `json:"contact_name"`
+
+	// ContactPhone A phone number with its middle digits masked (`138****5678`).
+	ContactPhone   MaskedPhone  `json:"contact_phone"`
+	CreatedAt      time.Time    `json:"created_at"`
+	CreditCode     *string      `json:"credit_code"`
+	Id             int64        `json:"id"`
+	Kind           ProviderKind `json:"kind"`
+	Machinery      []Machinery  `json:"machinery"`
+	Name           string       `json:"name"`
+	OperationTypes []string     `json:"operation_types"`
+
+	// RegionCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	RegionCode RegionCode     `json:"region_code"`
+	Status     ProviderStatus `json:"status"`
+	UpdatedAt  time.Time      `json:"updated_at"`
+}
+
+// ProviderCreate defines model for ProviderCreate.
+type ProviderCreate struct {
+	ContactName  string `json:"contact_name"`
+	ContactPhone string `json:"contact_phone"`
+
+	// CreditCode Required except for an `individual`.
+	CreditCode *string      `json:"credit_code,omitempty"`
+	Kind       ProviderKind `json:"kind"`
+	Machinery  *[]Machinery `json:"machinery,omitempty"`
+	Name       string       `json:"name"`
+
+	// OperationTypes Codes from `/reference/operation-types`.
+	OperationTypes []string `json:"operation_types"`
+
+	// RegionCode The provider's home region.
+	RegionCode string          `json:"region_code"`
+	Status     *ProviderStatus `json:"status,omitempty"`
+}
+
+// ProviderKind defines model for ProviderKind.
+type ProviderKind string
+
+// ProviderList defines model for ProviderList.
+type ProviderList struct {
+	Items []Provider `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *NextCursor `json:"next_cursor"`
+}
+
+// ProviderStatus defines model for ProviderStatus.
+type ProviderStatus string
+
+// ProviderUpdate defines model for ProviderUpdate.
+type ProviderUpdate struct {
+	ContactName    *string         `json:"contact_name,omitempty"`
+	ContactPhone   *string         `json:"contact_phone,omitempty"`
+	CreditCode     *string         `json:"credit_code,omitempty"`
+	Kind           *ProviderKind   `json:"kind,omitempty"`
+	Machinery      *[]Machinery    `json:"machinery,omitempty"`
+	Name           *string         `json:"name,omitempty"`
+	OperationTypes *[]string       `json:"operation_types,omitempty"`
+	Status         *ProviderStatus `json:"status,omitempty"`
+}
+
+// ReferenceItem defines model for ReferenceItem.
+type ReferenceItem struct {
+	Code   string `json:"code"`
+	NameEn string `json:"name_en"`
+	NameZh string `json:"name_zh"`
+}
+
+// ReferenceList defines model for ReferenceList.
+type ReferenceList struct {
+	Items []ReferenceItem `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *NextCursor `json:"next_cursor"`
 }
 
 // Region defines model for Region.
@@ -305,6 +805,9 @@ type CollectiveCreated = Collective
 // Conflict An RFC 9457 problem.
 type Conflict = Problem
 
+// FarmCreated defines model for FarmCreated.
+type FarmCreated = Farm
+
 // Forbidden An RFC 9457 problem.
 type Forbidden = Problem
 
@@ -313,6 +816,12 @@ type Invalid = Problem
 
 // NotFound An RFC 9457 problem.
 type NotFound = Problem
+
+// ParcelCreated defines model for ParcelCreated.
+type ParcelCreated = Parcel
+
+// ProviderCreated defines model for ProviderCreated.
+type ProviderCreated = Provider
 
 // RegionCreated defines model for RegionCreated.
 type RegionCreated = Region
@@ -358,6 +867,89 @@ type ListCollectivesParams struct {
 	CreditCode *string `form:"credit_code,omitempty" json:"credit_code,omitempty"`
 }
 
+// ListFarmsParams defines parameters for ListFarms.
+type ListFarmsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Sort Order of the list; a leading `-` reverses it.
+	Sort         *ListFarmsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+	CollectiveId *int64               `form:"collective_id,omitempty" json:"collective_id,omitempty"`
+
+	// RegionCode Only farms of villages inside this region.
+	RegionCode         *RegionCode         `form:"region_code,omitempty" json:"region_code,omitempty"`
+	Kind               *FarmKind           `form:"kind,omitempty" json:"kind,omitempty"`
+	DemonstrationLevel *DemonstrationLevel `form:"demonstration_level,omitempty" json:"demonstration_level,omitempty"`
+	BusinessModel      *BusinessModel      `form:"business_model,omitempty" json:"business_model,omitempty"`
+
+	// Name Farm name or operator name contains this text.
+	Name *string `form:"name,omitempty" json:"name,omitempty"`
+
+	// IdNumber Exact resident ID number of the operator.
+	IdNumber *string `form:"id_number,omitempty" json:"id_number,omitempty"`
+
+	// Phone Exact phone number of the operator.
+	Phone *string `form:"phone,omitempty" json:"phone,omitempty"`
+}
+
+// ListFarmsParamsSort defines parameters for ListFarms.
+type ListFarmsParamsSort string
+
+// ListParcelsParams defines parameters for ListParcels.
+type ListParcelsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Sort Order of the list; a leading `-` reverses it.
+	Sort         *ListParcelsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+	FarmId       *int64                 `form:"farm_id,omitempty" json:"farm_id,omitempty"`
+	CollectiveId *int64                 `form:"collective_id,omitempty" json:"collective_id,omitempty"`
+	RegionCode   *RegionCode            `form:"region_code,omitempty" json:"region_code,omitempty"`
+	LandType     *LandType              `form:"land_type,omitempty" json:"land_type,omitempty"`
+
+	// Code Exact parcel code.
+	Code *string `form:"code,omitempty" json:"code,omitempty"`
+
+	// Name Name contains this text.
+	Name *string `form:"name,omitempty" json:"name,omitempty"`
+
+	// AreaMismatch Only parcels whose declared and measured areas differ by more than 5 % (true) or not (false).
+	AreaMismatch *bool `form:"area_mismatch,omitempty" json:"area_mismatch,omitempty"`
+}
+
+// ListParcelsParamsSort defines parameters for ListParcels.
+type ListParcelsParamsSort string
+
+// ListProvidersParams defines parameters for ListProviders.
+type ListProvidersParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Sort Order of the list; a leading `-` reverses it.
+	Sort       *ListProvidersParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+	RegionCode *RegionCode              `form:"region_code,omitempty" json:"region_code,omitempty"`
+	Kind       *ProviderKind            `form:"kind,omitempty" json:"kind,omitempty"`
+	Status     *ProviderStatus          `form:"status,omitempty" json:"status,omitempty"`
+
+	// OperationType Only providers offering this operation type.
+	OperationType *string `form:"operation_type,omitempty" json:"operation_type,omitempty"`
+
+	// Name Name contains this text.
+	Name *string `form:"name,omitempty" json:"name,omitempty"`
+}
+
+// ListProvidersParamsSort defines parameters for ListProviders.
+type ListProvidersParamsSort string
+
 // ListRegionsParams defines parameters for ListRegions.
 type ListRegionsParams struct {
 	// Limit Page size.
@@ -399,6 +991,24 @@ type CreateCollectiveJSONRequestBody = CollectiveCreate
 // UpdateCollectiveJSONRequestBody defines body for UpdateCollective for application/json ContentType.
 type UpdateCollectiveJSONRequestBody = CollectiveUpdate
 
+// CreateFarmJSONRequestBody defines body for CreateFarm for application/json ContentType.
+type CreateFarmJSONRequestBody = FarmCreate
+
+// UpdateFarmJSONRequestBody defines body for UpdateFarm for application/json ContentType.
+type UpdateFarmJSONRequestBody = FarmUpdate
+
+// CreateParcelJSONRequestBody defines body for CreateParcel for application/json ContentType.
+type CreateParcelJSONRequestBody = ParcelCreate
+
+// UpdateParcelJSONRequestBody defines body for UpdateParcel for application/json ContentType.
+type UpdateParcelJSONRequestBody = ParcelUpdate
+
+// CreateProviderJSONRequestBody defines body for CreateProvider for application/json ContentType.
+type CreateProviderJSONRequestBody = ProviderCreate
+
+// UpdateProviderJSONRequestBody defines body for UpdateProvider for application/json ContentType.
+type UpdateProviderJSONRequestBody = ProviderUpdate
+
 // CreateRegionJSONRequestBody defines body for CreateRegion for application/json ContentType.
 type CreateRegionJSONRequestBody = RegionCreate
 
@@ -434,6 +1044,48 @@ type ServerInterface interface {
 	// UpdateCollective Change a village collective
 	// (PATCH /collectives/{id})
 	UpdateCollective(ctx echo.Context, id ID) error
+	// ListFarms List farms
+	// (GET /farms)
+	ListFarms(ctx echo.Context, params ListFarmsParams) error
+	// CreateFarm Register a farm
+	// (POST /farms)
+	CreateFarm(ctx echo.Context) error
+	// GetFarm Get a farm
+	// (GET /farms/{id})
+	GetFarm(ctx echo.Context, id ID) error
+	// UpdateFarm Change a farm
+	// (PATCH /farms/{id})
+	UpdateFarm(ctx echo.Context, id ID) error
+	// ListParcels List land parcels
+	// (GET /parcels)
+	ListParcels(ctx echo.Context, params ListParcelsParams) error
+	// CreateParcel Register a land parcel
+	// (POST /parcels)
+	CreateParcel(ctx echo.Context) error
+	// GetParcel Get a land parcel
+	// (GET /parcels/{id})
+	GetParcel(ctx echo.Context, id ID) error
+	// UpdateParcel Change a land parcel
+	// (PATCH /parcels/{id})
+	UpdateParcel(ctx echo.Context, id ID) error
+	// ListProviders List service providers
+	// (GET /providers)
+	ListProviders(ctx echo.Context, params ListProvidersParams) error
+	// CreateProvider Add a service provider
+	// (POST /providers)
+	CreateProvider(ctx echo.Context) error
+	// GetProvider Get a service provider
+	// (GET /providers/{id})
+	GetProvider(ctx echo.Context, id ID) error
+	// UpdateProvider Change or suspend a service provider
+	// (PATCH /providers/{id})
+	UpdateProvider(ctx echo.Context, id ID) error
+	// ListCrops List crops
+	// (GET /reference/crops)
+	ListCrops(ctx echo.Context) error
+	// ListOperationTypes List operation types
+	// (GET /reference/operation-types)
+	ListOperationTypes(ctx echo.Context) error
 	// ListRegions List regions
 	// (GET /regions)
 	ListRegions(ctx echo.Context, params ListRegionsParams) error
@@ -620,6 +1272,383 @@ func (w *ServerInterfaceWrapper) UpdateCollective(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateCollective(ctx, id)
+	return err
+}
+
+// ListFarms converts echo context to params.
+func (w *ServerInterfaceWrapper) ListFarms(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListFarmsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "sort" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	// ------------- Optional query parameter "collective_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "collective_id", ctx.QueryParams(), &params.CollectiveId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter collective_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "region_code" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "region_code", ctx.QueryParams(), &params.RegionCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter region_code: %s", err))
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter kind: %s", err))
+	}
+
+	// ------------- Optional query parameter "demonstration_level" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "demonstration_level", ctx.QueryParams(), &params.DemonstrationLevel, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter demonstration_level: %s", err))
+	}
+
+	// ------------- Optional query parameter "business_model" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "business_model", ctx.QueryParams(), &params.BusinessModel, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter business_model: %s", err))
+	}
+
+	// ------------- Optional query parameter "name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", ctx.QueryParams(), &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter name: %s", err))
+	}
+
+	// ------------- Optional query parameter "id_number" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "id_number", ctx.QueryParams(), &params.IdNumber, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id_number: %s", err))
+	}
+
+	// ------------- Optional query parameter "phone" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "phone", ctx.QueryParams(), &params.Phone, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter phone: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListFarms(ctx, params)
+	return err
+}
+
+// CreateFarm converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateFarm(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateFarm(ctx)
+	return err
+}
+
+// GetFarm converts echo context to params.
+func (w *ServerInterfaceWrapper) GetFarm(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetFarm(ctx, id)
+	return err
+}
+
+// UpdateFarm converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateFarm(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateFarm(ctx, id)
+	return err
+}
+
+// ListParcels converts echo context to params.
+func (w *ServerInterfaceWrapper) ListParcels(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListParcelsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "sort" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	// ------------- Optional query parameter "farm_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "farm_id", ctx.QueryParams(), &params.FarmId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter farm_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "collective_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "collective_id", ctx.QueryParams(), &params.CollectiveId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter collective_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "region_code" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "region_code", ctx.QueryParams(), &params.RegionCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter region_code: %s", err))
+	}
+
+	// ------------- Optional query parameter "land_type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "land_type", ctx.QueryParams(), &params.LandType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter land_type: %s", err))
+	}
+
+	// ------------- Optional query parameter "code" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "code", ctx.QueryParams(), &params.Code, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code: %s", err))
+	}
+
+	// ------------- Optional query parameter "name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", ctx.QueryParams(), &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter name: %s", err))
+	}
+
+	// ------------- Optional query parameter "area_mismatch" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "area_mismatch", ctx.QueryParams(), &params.AreaMismatch, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter area_mismatch: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListParcels(ctx, params)
+	return err
+}
+
+// CreateParcel converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateParcel(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateParcel(ctx)
+	return err
+}
+
+// GetParcel converts echo context to params.
+func (w *ServerInterfaceWrapper) GetParcel(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetParcel(ctx, id)
+	return err
+}
+
+// UpdateParcel converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateParcel(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateParcel(ctx, id)
+	return err
+}
+
+// ListProviders converts echo context to params.
+func (w *ServerInterfaceWrapper) ListProviders(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListProvidersParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "sort" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	// ------------- Optional query parameter "region_code" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "region_code", ctx.QueryParams(), &params.RegionCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter region_code: %s", err))
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter kind: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "operation_type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "operation_type", ctx.QueryParams(), &params.OperationType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter operation_type: %s", err))
+	}
+
+	// ------------- Optional query parameter "name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", ctx.QueryParams(), &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter name: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListProviders(ctx, params)
+	return err
+}
+
+// CreateProvider converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateProvider(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateProvider(ctx)
+	return err
+}
+
+// GetProvider converts echo context to params.
+func (w *ServerInterfaceWrapper) GetProvider(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetProvider(ctx, id)
+	return err
+}
+
+// UpdateProvider converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateProvider(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateProvider(ctx, id)
+	return err
+}
+
+// ListCrops converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCrops(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCrops(ctx)
+	return err
+}
+
+// ListOperationTypes converts echo context to params.
+func (w *ServerInterfaceWrapper) ListOperationTypes(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListOperationTypes(ctx)
 	return err
 }
 
@@ -859,6 +1888,20 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/collectives/:id", wrapper.GetCollective, options.OperationMiddlewares["getCollective"]...)
 	router.PATCH(options.BaseURL+"/collectives/:id", wrapper.UpdateCollective, options.OperationMiddlewares["updateCollective"]...)
 	router.GET(options.BaseURL+"/audit-events", wrapper.ListAuditEvents, options.OperationMiddlewares["listAuditEvents"]...)
+	router.GET(options.BaseURL+"/farms", wrapper.ListFarms, options.OperationMiddlewares["listFarms"]...)
+	router.POST(options.BaseURL+"/farms", wrapper.CreateFarm, options.OperationMiddlewares["createFarm"]...)
+	router.GET(options.BaseURL+"/farms/:id", wrapper.GetFarm, options.OperationMiddlewares["getFarm"]...)
+	router.PATCH(options.BaseURL+"/farms/:id", wrapper.UpdateFarm, options.OperationMiddlewares["updateFarm"]...)
+	router.GET(options.BaseURL+"/parcels", wrapper.ListParcels, options.OperationMiddlewares["listParcels"]...)
+	router.POST(options.BaseURL+"/parcels", wrapper.CreateParcel, options.OperationMiddlewares["createParcel"]...)
+	router.GET(options.BaseURL+"/parcels/:id", wrapper.GetParcel, options.OperationMiddlewares["getParcel"]...)
+	router.PATCH(options.BaseURL+"/parcels/:id", wrapper.UpdateParcel, options.OperationMiddlewares["updateParcel"]...)
+	router.GET(options.BaseURL+"/providers", wrapper.ListProviders, options.OperationMiddlewares["listProviders"]...)
+	router.POST(options.BaseURL+"/providers", wrapper.CreateProvider, options.OperationMiddlewares["createProvider"]...)
+	router.GET(options.BaseURL+"/providers/:id", wrapper.GetProvider, options.OperationMiddlewares["getProvider"]...)
+	router.PATCH(options.BaseURL+"/providers/:id", wrapper.UpdateProvider, options.OperationMiddlewares["updateProvider"]...)
+	router.GET(options.BaseURL+"/reference/crops", wrapper.ListCrops, options.OperationMiddlewares["listCrops"]...)
+	router.GET(options.BaseURL+"/reference/operation-types", wrapper.ListOperationTypes, options.OperationMiddlewares["listOperationTypes"]...)
 
 }
 
@@ -875,11 +1918,38 @@ type CollectiveCreatedJSONResponse struct {
 
 type ConflictApplicationProblemPlusJSONResponse Problem
 
+type FarmCreatedResponseHeaders struct {
+	Location *string
+}
+type FarmCreatedJSONResponse struct {
+	Body Farm
+
+	Headers FarmCreatedResponseHeaders
+}
+
 type ForbiddenApplicationProblemPlusJSONResponse Problem
 
 type InvalidApplicationProblemPlusJSONResponse Problem
 
 type NotFoundApplicationProblemPlusJSONResponse Problem
+
+type ParcelCreatedResponseHeaders struct {
+	Location *string
+}
+type ParcelCreatedJSONResponse struct {
+	Body Parcel
+
+	Headers ParcelCreatedResponseHeaders
+}
+
+type ProviderCreatedResponseHeaders struct {
+	Location *string
+}
+type ProviderCreatedJSONResponse struct {
+	Body Provider
+
+	Headers ProviderCreatedResponseHeaders
+}
 
 type RegionCreatedResponseHeaders struct {
 	Location *string
@@ -1526,6 +2596,1220 @@ func (response UpdateCollective422ApplicationProblemPlusJSONResponse) VisitUpdat
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFarmsRequestObject struct {
+	Params ListFarmsParams
+}
+
+type ListFarmsResponseObject interface {
+	VisitListFarmsResponse(w http.ResponseWriter) error
+}
+
+type ListFarms200JSONResponse FarmList
+
+func (response ListFarms200JSONResponse) VisitListFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFarms400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListFarms400ApplicationProblemPlusJSONResponse) VisitListFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFarms401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListFarms401ApplicationProblemPlusJSONResponse) VisitListFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFarmRequestObject struct {
+	Body *CreateFarmJSONRequestBody
+}
+
+type CreateFarmResponseObject interface {
+	VisitCreateFarmResponse(w http.ResponseWriter) error
+}
+
+type CreateFarm201JSONResponse struct{ FarmCreatedJSONResponse }
+
+func (response CreateFarm201JSONResponse) VisitCreateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFarm400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFarm400ApplicationProblemPlusJSONResponse) VisitCreateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFarm401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFarm401ApplicationProblemPlusJSONResponse) VisitCreateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFarm403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFarm403ApplicationProblemPlusJSONResponse) VisitCreateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFarm409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFarm409ApplicationProblemPlusJSONResponse) VisitCreateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFarm413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFarm413ApplicationProblemPlusJSONResponse) VisitCreateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFarm422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFarm422ApplicationProblemPlusJSONResponse) VisitCreateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFarmRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetFarmResponseObject interface {
+	VisitGetFarmResponse(w http.ResponseWriter) error
+}
+
+type GetFarm200JSONResponse Farm
+
+func (response GetFarm200JSONResponse) VisitGetFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFarm400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetFarm400ApplicationProblemPlusJSONResponse) VisitGetFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFarm401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetFarm401ApplicationProblemPlusJSONResponse) VisitGetFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFarm404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetFarm404ApplicationProblemPlusJSONResponse) VisitGetFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateFarmRequestObject struct {
+	Id   ID `json:"id"`
+	Body *UpdateFarmJSONRequestBody
+}
+
+type UpdateFarmResponseObject interface {
+	VisitUpdateFarmResponse(w http.ResponseWriter) error
+}
+
+type UpdateFarm200JSONResponse Farm
+
+func (response UpdateFarm200JSONResponse) VisitUpdateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateFarm400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateFarm400ApplicationProblemPlusJSONResponse) VisitUpdateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateFarm401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateFarm401ApplicationProblemPlusJSONResponse) VisitUpdateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateFarm403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateFarm403ApplicationProblemPlusJSONResponse) VisitUpdateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateFarm404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateFarm404ApplicationProblemPlusJSONResponse) VisitUpdateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateFarm409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateFarm409ApplicationProblemPlusJSONResponse) VisitUpdateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateFarm413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateFarm413ApplicationProblemPlusJSONResponse) VisitUpdateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateFarm422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateFarm422ApplicationProblemPlusJSONResponse) VisitUpdateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListParcelsRequestObject struct {
+	Params ListParcelsParams
+}
+
+type ListParcelsResponseObject interface {
+	VisitListParcelsResponse(w http.ResponseWriter) error
+}
+
+type ListParcels200JSONResponse ParcelList
+
+func (response ListParcels200JSONResponse) VisitListParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListParcels400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListParcels400ApplicationProblemPlusJSONResponse) VisitListParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListParcels401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListParcels401ApplicationProblemPlusJSONResponse) VisitListParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateParcelRequestObject struct {
+	Body *CreateParcelJSONRequestBody
+}
+
+type CreateParcelResponseObject interface {
+	VisitCreateParcelResponse(w http.ResponseWriter) error
+}
+
+type CreateParcel201JSONResponse struct{ ParcelCreatedJSONResponse }
+
+func (response CreateParcel201JSONResponse) VisitCreateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateParcel400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateParcel400ApplicationProblemPlusJSONResponse) VisitCreateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateParcel401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateParcel401ApplicationProblemPlusJSONResponse) VisitCreateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateParcel403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateParcel403ApplicationProblemPlusJSONResponse) VisitCreateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateParcel409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateParcel409ApplicationProblemPlusJSONResponse) VisitCreateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateParcel413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateParcel413ApplicationProblemPlusJSONResponse) VisitCreateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateParcel422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateParcel422ApplicationProblemPlusJSONResponse) VisitCreateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetParcelRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetParcelResponseObject interface {
+	VisitGetParcelResponse(w http.ResponseWriter) error
+}
+
+type GetParcel200JSONResponse Parcel
+
+func (response GetParcel200JSONResponse) VisitGetParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetParcel400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetParcel400ApplicationProblemPlusJSONResponse) VisitGetParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetParcel401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetParcel401ApplicationProblemPlusJSONResponse) VisitGetParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetParcel404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetParcel404ApplicationProblemPlusJSONResponse) VisitGetParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateParcelRequestObject struct {
+	Id   ID `json:"id"`
+	Body *UpdateParcelJSONRequestBody
+}
+
+type UpdateParcelResponseObject interface {
+	VisitUpdateParcelResponse(w http.ResponseWriter) error
+}
+
+type UpdateParcel200JSONResponse Parcel
+
+func (response UpdateParcel200JSONResponse) VisitUpdateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateParcel400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateParcel400ApplicationProblemPlusJSONResponse) VisitUpdateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateParcel401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateParcel401ApplicationProblemPlusJSONResponse) VisitUpdateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateParcel403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateParcel403ApplicationProblemPlusJSONResponse) VisitUpdateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateParcel404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateParcel404ApplicationProblemPlusJSONResponse) VisitUpdateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateParcel409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateParcel409ApplicationProblemPlusJSONResponse) VisitUpdateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateParcel413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateParcel413ApplicationProblemPlusJSONResponse) VisitUpdateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateParcel422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateParcel422ApplicationProblemPlusJSONResponse) VisitUpdateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProvidersRequestObject struct {
+	Params ListProvidersParams
+}
+
+type ListProvidersResponseObject interface {
+	VisitListProvidersResponse(w http.ResponseWriter) error
+}
+
+type ListProviders200JSONResponse ProviderList
+
+func (response ListProviders200JSONResponse) VisitListProvidersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProviders400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListProviders400ApplicationProblemPlusJSONResponse) VisitListProvidersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProviders401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListProviders401ApplicationProblemPlusJSONResponse) VisitListProvidersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProviderRequestObject struct {
+	Body *CreateProviderJSONRequestBody
+}
+
+type CreateProviderResponseObject interface {
+	VisitCreateProviderResponse(w http.ResponseWriter) error
+}
+
+type CreateProvider201JSONResponse struct{ ProviderCreatedJSONResponse }
+
+func (response CreateProvider201JSONResponse) VisitCreateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProvider400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProvider400ApplicationProblemPlusJSONResponse) VisitCreateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProvider401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProvider401ApplicationProblemPlusJSONResponse) VisitCreateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProvider403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProvider403ApplicationProblemPlusJSONResponse) VisitCreateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProvider409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProvider409ApplicationProblemPlusJSONResponse) VisitCreateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProvider413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProvider413ApplicationProblemPlusJSONResponse) VisitCreateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProvider422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProvider422ApplicationProblemPlusJSONResponse) VisitCreateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProviderRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetProviderResponseObject interface {
+	VisitGetProviderResponse(w http.ResponseWriter) error
+}
+
+type GetProvider200JSONResponse Provider
+
+func (response GetProvider200JSONResponse) VisitGetProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProvider400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetProvider400ApplicationProblemPlusJSONResponse) VisitGetProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProvider401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetProvider401ApplicationProblemPlusJSONResponse) VisitGetProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProvider404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetProvider404ApplicationProblemPlusJSONResponse) VisitGetProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProviderRequestObject struct {
+	Id   ID `json:"id"`
+	Body *UpdateProviderJSONRequestBody
+}
+
+type UpdateProviderResponseObject interface {
+	VisitUpdateProviderResponse(w http.ResponseWriter) error
+}
+
+type UpdateProvider200JSONResponse Provider
+
+func (response UpdateProvider200JSONResponse) VisitUpdateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProvider400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProvider400ApplicationProblemPlusJSONResponse) VisitUpdateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProvider401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProvider401ApplicationProblemPlusJSONResponse) VisitUpdateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProvider403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProvider403ApplicationProblemPlusJSONResponse) VisitUpdateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProvider404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProvider404ApplicationProblemPlusJSONResponse) VisitUpdateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProvider409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProvider409ApplicationProblemPlusJSONResponse) VisitUpdateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProvider413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProvider413ApplicationProblemPlusJSONResponse) VisitUpdateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProvider422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProvider422ApplicationProblemPlusJSONResponse) VisitUpdateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCropsRequestObject struct {
+}
+
+type ListCropsResponseObject interface {
+	VisitListCropsResponse(w http.ResponseWriter) error
+}
+
+type ListCrops200JSONResponse ReferenceList
+
+func (response ListCrops200JSONResponse) VisitListCropsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCrops401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCrops401ApplicationProblemPlusJSONResponse) VisitListCropsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOperationTypesRequestObject struct {
+}
+
+type ListOperationTypesResponseObject interface {
+	VisitListOperationTypesResponse(w http.ResponseWriter) error
+}
+
+type ListOperationTypes200JSONResponse ReferenceList
+
+func (response ListOperationTypes200JSONResponse) VisitListOperationTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOperationTypes401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOperationTypes401ApplicationProblemPlusJSONResponse) VisitListOperationTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2281,6 +4565,48 @@ type StrictServerInterface interface {
 	// UpdateCollective Change a village collective
 	// (PATCH /collectives/{id})
 	UpdateCollective(ctx context.Context, request UpdateCollectiveRequestObject) (UpdateCollectiveResponseObject, error)
+	// ListFarms List farms
+	// (GET /farms)
+	ListFarms(ctx context.Context, request ListFarmsRequestObject) (ListFarmsResponseObject, error)
+	// CreateFarm Register a farm
+	// (POST /farms)
+	CreateFarm(ctx context.Context, request CreateFarmRequestObject) (CreateFarmResponseObject, error)
+	// GetFarm Get a farm
+	// (GET /farms/{id})
+	GetFarm(ctx context.Context, request GetFarmRequestObject) (GetFarmResponseObject, error)
+	// UpdateFarm Change a farm
+	// (PATCH /farms/{id})
+	UpdateFarm(ctx context.Context, request UpdateFarmRequestObject) (UpdateFarmResponseObject, error)
+	// ListParcels List land parcels
+	// (GET /parcels)
+	ListParcels(ctx context.Context, request ListParcelsRequestObject) (ListParcelsResponseObject, error)
+	// CreateParcel Register a land parcel
+	// (POST /parcels)
+	CreateParcel(ctx context.Context, request CreateParcelRequestObject) (CreateParcelResponseObject, error)
+	// GetParcel Get a land parcel
+	// (GET /parcels/{id})
+	GetParcel(ctx context.Context, request GetParcelRequestObject) (GetParcelResponseObject, error)
+	// UpdateParcel Change a land parcel
+	// (PATCH /parcels/{id})
+	UpdateParcel(ctx context.Context, request UpdateParcelRequestObject) (UpdateParcelResponseObject, error)
+	// ListProviders List service providers
+	// (GET /providers)
+	ListProviders(ctx context.Context, request ListProvidersRequestObject) (ListProvidersResponseObject, error)
+	// CreateProvider Add a service provider
+	// (POST /providers)
+	CreateProvider(ctx context.Context, request CreateProviderRequestObject) (CreateProviderResponseObject, error)
+	// GetProvider Get a service provider
+	// (GET /providers/{id})
+	GetProvider(ctx context.Context, request GetProviderRequestObject) (GetProviderResponseObject, error)
+	// UpdateProvider Change or suspend a service provider
+	// (PATCH /providers/{id})
+	UpdateProvider(ctx context.Context, request UpdateProviderRequestObject) (UpdateProviderResponseObject, error)
+	// ListCrops List crops
+	// (GET /reference/crops)
+	ListCrops(ctx context.Context, request ListCropsRequestObject) (ListCropsResponseObject, error)
+	// ListOperationTypes List operation types
+	// (GET /reference/operation-types)
+	ListOperationTypes(ctx context.Context, request ListOperationTypesRequestObject) (ListOperationTypesResponseObject, error)
 	// ListRegions List regions
 	// (GET /regions)
 	ListRegions(ctx context.Context, request ListRegionsRequestObject) (ListRegionsResponseObject, error)
@@ -2551,6 +4877,484 @@ func (sh *strictHandler) UpdateCollective(ctx echo.Context, id ID) error {
 		return err
 	} else if validResponse, ok := response.(UpdateCollectiveResponseObject); ok {
 		return validResponse.VisitUpdateCollectiveResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListFarms operation middleware
+func (sh *strictHandler) ListFarms(ctx echo.Context, params ListFarmsParams) error {
+	var request ListFarmsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListFarms(ctx.Request().Context(), request.(ListFarmsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListFarms")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListFarmsResponseObject); ok {
+		return validResponse.VisitListFarmsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateFarm operation middleware
+func (sh *strictHandler) CreateFarm(ctx echo.Context) error {
+	var request CreateFarmRequestObject
+
+	var body CreateFarmJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateFarm(ctx.Request().Context(), request.(CreateFarmRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateFarm")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateFarmResponseObject); ok {
+		return validResponse.VisitCreateFarmResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetFarm operation middleware
+func (sh *strictHandler) GetFarm(ctx echo.Context, id ID) error {
+	var request GetFarmRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetFarm(ctx.Request().Context(), request.(GetFarmRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetFarm")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetFarmResponseObject); ok {
+		return validResponse.VisitGetFarmResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateFarm operation middleware
+func (sh *strictHandler) UpdateFarm(ctx echo.Context, id ID) error {
+	var request UpdateFarmRequestObject
+
+	request.Id = id
+
+	var body UpdateFarmJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateFarm(ctx.Request().Context(), request.(UpdateFarmRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateFarm")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateFarmResponseObject); ok {
+		return validResponse.VisitUpdateFarmResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListParcels operation middleware
+func (sh *strictHandler) ListParcels(ctx echo.Context, params ListParcelsParams) error {
+	var request ListParcelsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListParcels(ctx.Request().Context(), request.(ListParcelsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListParcels")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListParcelsResponseObject); ok {
+		return validResponse.VisitListParcelsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateParcel operation middleware
+func (sh *strictHandler) CreateParcel(ctx echo.Context) error {
+	var request CreateParcelRequestObject
+
+	var body CreateParcelJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateParcel(ctx.Request().Context(), request.(CreateParcelRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateParcel")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateParcelResponseObject); ok {
+		return validResponse.VisitCreateParcelResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetParcel operation middleware
+func (sh *strictHandler) GetParcel(ctx echo.Context, id ID) error {
+	var request GetParcelRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetParcel(ctx.Request().Context(), request.(GetParcelRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetParcel")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetParcelResponseObject); ok {
+		return validResponse.VisitGetParcelResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateParcel operation middleware
+func (sh *strictHandler) UpdateParcel(ctx echo.Context, id ID) error {
+	var request UpdateParcelRequestObject
+
+	request.Id = id
+
+	var body UpdateParcelJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateParcel(ctx.Request().Context(), request.(UpdateParcelRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateParcel")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateParcelResponseObject); ok {
+		return validResponse.VisitUpdateParcelResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListProviders operation middleware
+func (sh *strictHandler) ListProviders(ctx echo.Context, params ListProvidersParams) error {
+	var request ListProvidersRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListProviders(ctx.Request().Context(), request.(ListProvidersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListProviders")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListProvidersResponseObject); ok {
+		return validResponse.VisitListProvidersResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateProvider operation middleware
+func (sh *strictHandler) CreateProvider(ctx echo.Context) error {
+	var request CreateProviderRequestObject
+
+	var body CreateProviderJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateProvider(ctx.Request().Context(), request.(CreateProviderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateProvider")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateProviderResponseObject); ok {
+		return validResponse.VisitCreateProviderResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetProvider operation middleware
+func (sh *strictHandler) GetProvider(ctx echo.Context, id ID) error {
+	var request GetProviderRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetProvider(ctx.Request().Context(), request.(GetProviderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetProvider")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetProviderResponseObject); ok {
+		return validResponse.VisitGetProviderResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateProvider operation middleware
+func (sh *strictHandler) UpdateProvider(ctx echo.Context, id ID) error {
+	var request UpdateProviderRequestObject
+
+	request.Id = id
+
+	var body UpdateProviderJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateProvider(ctx.Request().Context(), request.(UpdateProviderRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateProvider")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateProviderResponseObject); ok {
+		return validResponse.VisitUpdateProviderResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCrops operation middleware
+func (sh *strictHandler) ListCrops(ctx echo.Context) error {
+	var request ListCropsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCrops(ctx.Request().Context(), request.(ListCropsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCrops")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCropsResponseObject); ok {
+		return validResponse.VisitListCropsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListOperationTypes operation middleware
+func (sh *strictHandler) ListOperationTypes(ctx echo.Context) error {
+	var request ListOperationTypesRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOperationTypes(ctx.Request().Context(), request.(ListOperationTypesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOperationTypes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListOperationTypesResponseObject); ok {
+		return validResponse.VisitListOperationTypesResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -2850,75 +5654,123 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fxbb9xIdv4rB8wCIzlUXyzZO5aeNPJ44ED2GL4EMNyKWE2e7q4VWcWpKkrqMRrYAEEuQJAgmTwECIJk",
-	"kZc87VteYuTPLHbHyb8I6kI22V3slmRdxot9cpusy6mq75zznVOHeh/EPMs5Q6ZksPs+mCBJUJifhzwm",
-	"inKmfycoY0Fz+9/g9QQhJ2oCfARqghALJAoT4MNfYKw6QRjIeIIZ0T3VNMdgN5BKUDYOZrNZGOREkAyV",
-	"m+agEJIL/yQRw3N1HJsWUTlbLvCU8kJCTsaoJ6O6+XcFimkQBoxkej7bpyFJRs4PkY3VJNi93+uFS5KF",
-	"wdPHup0ZTi9vPhpNgjAQ+F1BBSbBrhIF1kcecZERpdsx9XAnCIOMMpoVWbDbr6ahTOEYhZnnkGZULa/4",
-	"BRkjSPp966JS068+c4IjUqQq2H3QC/UC7awP9PJWyjDTy5E5ZxLNIXxFkpf4XYHSiBVzppCZnyTPU2px",
-	"0M0FH6aY/fEvpAXFXIyfCRwFu8Efdedg6tq3svvC9rKTLh+xsNMClZCRVO8kJrAxJAn8yatvn4egf1WA",
-	"2ewEszA44GmKsaKneGCBt0Lmy8k6H7lNXIZnEFet9EG1aIxvGte0W7UzkxxwNkppfOs7H08IGyPEbnoJ",
-	"Z1RNrD4XQiBTIBVRCBsEksLKgiEQ91RNiIKEowTGFZA05WdAlT2gJ1wMaZIgu/UlkTRF8YUEwVOEjEyB",
-	"4SkKUORES0wlkFg3N1I+ZackpcltyzjkyVSj/QzTdMvhfVgoGAokJxIIiCLFPYhQCC5kBFr3JSCJJzCi",
-	"mCZAFBilN4t4ztUTXrBbXcVzDrKIJ87cA2UWNOXey5jnaIR7iWPK2XUrqR11lYIK0+JalPM154dEjPGu",
-	"UMI1fHfgGf3K7Ohrzp8RNnW2Wt6qVJxDRtgUiFKY5UrugUAlpkBGSquY3vsiG6LQflpizFkiNTail7rV",
-	"1r5uFS2cSe1VU8ZlhzULgzeMFGrCBf0ebxvvscAEmaIkDYELIMYtcQF4nmtKAJxZxL+RKK4b73rMVWgn",
-	"ccwLpq4B7rOSWpgR9ouEqq9Pnfy54DkKRS1fsGZU/8JzkuWpoVxzt1jkCVEYLHGsUHfk4tha3SXaxIo0",
-	"JUM9mGVYiygou2vr7uGW5etCorCMydekBBtJEqoXQdIXtaXZiZc32tm6Odat9wwhRyH1IJAQRSAj8gST",
-	"Tvta7DhGENXYA71hW4pm3l0b4ogLvLLUtvv1iN1ydMtHZbu4o15akXtrn3veWxN+HPPEvG8Rq97eWET/",
-	"dLM6eX9n2TzRRNrBuClOXfQjzw7M9eKQSo9uUIVZ88cq7a5p2ayajAhBpvr/tfhn3UDP8Vy5WGppwUaQ",
-	"5mi+ldXo79KqtCkjsTpuVayyQT7hDNcJ+8wA7oVpqvtak3l8GZ3QJpmqCiErab1peqBbXgbBrUtdAOd6",
-	"slJObe3iZdbpg66Rq7kBTZnC5mktnk1jvxtCrQaFdWztVmhEUonhJ+Nm3Ukvvb/oOS3bx1OapmSMX0jo",
-	"399K6Jgq0I07a8/hU49g9UZfh12ph7I/HbvyxhKDzwVCM99i5sZkCVP7DPpfbsUTIkisiULB6IhiApLH",
-	"lKRgpTAQg41vvoLt+/1eb+t+r/9gM4R4gvGJLDIwUanWSA3DOb161N9+0Ov3es96Pf3P251tn1V8okPE",
-	"r3XouAwgEz76FaHMwjQjzBCIDkhNqm8jyomIMZXvekcdIpAcZ0W02fHJkKGUZIzrHbEVaN7Bh51DPqas",
-	"lpu6BG5yIuUZF8li8u/BQ4/QddJYa/xwZ50pqDqG8wl9C6m7vGXggMFuGUGZTAxVEjKaJCmCMU3S0TTY",
-	"iPrbX967d+/eg4c//7LlDGpa68kzSqlPNioTqyPu4jc8VyarugeacAG3kX1KpKqSrWuZWBlI+ZTj5ZMD",
-	"eLTz4OfgYjQ9YPPMElSEpl4dtQmRCxvAmiZ4DCBlUhEWt/mNFWQyDKQiqpC+MDUMFFUtsUlJdRcP/s3L",
-	"pyBwhAJZjMBIRtnYbPsJZYmOpWt7tRqJjr1aESoxfVh0KRQPybsso0nxFNOLdTk0TVf565wIZGqFv7YN",
-	"XH7nC2ksqcPqyITlueCnlMUXQerC5jmv7TTZLqspUftGtjiDOanQR0GlorEOuOgplZSzimnMTfzDfu/h",
-	"dr/f693v9c3kSqHQQ/3Zu97Wo6P3/fuzn/mUvZ5nu7Rvvaroe9Y26I2CEU9TfiZhJHgGVHktUnnqzZn6",
-	"v/nlD/1eDyqfKdfjvH5U7YdyWCITWZHpbiU2NBmjamo4WcHMD8XPmJzQPAgDRwlrAy/u83WwszKHedfM",
-	"zMpxJVbWTpmWiLJ3ZpfDKU+HJBnVkfiwEEgKczgVgQ3t2SUovMfyCqX0mjObnZOXCisVP7H3FmtsrWkW",
-	"1qfwrdLk7jxmtlza8YWD0auEyAmV2gDWvdiQ8xQJu1QcXG7+xYW9coBcZvZW9tBtFhjbBaLmGk8zs9S2",
-	"p7G7bcd4RfN6+ZOu09YFs6wgRU3G+msM5mdxZs21bf/mlz883KktS1OfiGx9D72tR9CBY9iKQu2NhNIE",
-	"yTBkAilqFwlcWIq83nf42LpbQtvBX4e9tzn8u7b2Woor2frVhqQO2LUBtObPGBeCqukrvTI7wRCJQOGN",
-	"GXhOvisQjMG1BCN68e2r19AlhZp0Ux0eRlXJiZHMjlXNPFEqt/cnlI24h1gWfFwQBhs//s0/f/z1rzaB",
-	"SkNt5FQqzDQMBcZcJJZijgWNi1QVgqQurKcSE4gLqXgyBYnilMYogbAERiSj6RRGRGTmKowMmKUcu2Xm",
-	"qVZLIA2tlRrOpkMILuA2Q5Xjx5wprSByr5wKSlWXkHIbOZi4esDOuDjR/59Cwi1bs7PXFoFg/S3kRZpK",
-	"wHMS1yif7AzYgN27d8DZKTK9XbJz754pzHDX0kQgRJKREzyOicRoDzS63PO3b9++3Xr2bOvx42gPtI+S",
-	"imS5fakjwe3t7Ufw5vVBZ8AeY0wzkkrYyDjDaajbkBCmeiGbpoOZ1MLK7GVVvgIb0SDo9zoPeoMg2twr",
-	"UxkSSBxjrkzBgu5l7+1sgB0OWE6EPjez4nTagTfshPEzFs5rHXSHM8HZeEsvzQpgdtauQOCokJh0wMSY",
-	"5tmARW0XkRFslMHvpjVe7oJ/F969N6OG4NIgsyMbkbs8kObbI0LTQqA+j317NTy/FwbC5Jk+/Winvx11",
-	"QJsr6R5C9H5grcMg2IV3nU7nKIRB3U7o551OZxbtgVbjhYqrIYlPBmxlqsBBZD+OURp0RPvuktaIvgtf",
-	"GXWEQdHrbcdGi81PjFqVGbTW25srXihJE/QUGAzYfN29nWgPCHPFHc3GvkqQWs9t3RMyKqWDyJAktdte",
-	"3aQfdQaa6qU0RiZxzn2DZ09fa2IhUmdl5G63y3Nkkhcixg4X467rJLu67Tw/UBmd/RdPddCBQrp4qNPr",
-	"9MwFWY6M5FR7xk6vs23DwYkxll1SJFRt4WlZtDdGTzXZvibUIJAkEvTSp2A66OU6ndf7ZAcBMuSFcpuu",
-	"1ctsOlWyLKWA53hm84NCGi+rvYM54KdJsBtozM0vsmTQrPF753ds8yZdWxA3C9c2LB1g+N5bINe8xvOW",
-	"/u34Kv9WjmbY46eOVd17r6wbXK4VbB3N3lt6xXroEetooeDvfq93bQUKCxeinlKFfWMqtCs10HWoMxUT",
-	"O1YQ3/iVwN1aeaLp0l/fpVEsYjptr+80L1wzPKXIMiKmwW7wEkli1MWKn/KxPiwyliZy1c+CI92jZsYM",
-	"Y+TSo5hfn9tLeAkESjpqfHzJo1wuy/IYS3w6sO+qbqzv0VGfqQbFBHIUZQ2IHQYFxClF/d8kEdosLyus",
-	"EbHKdH7Fk+m1waGRsZ81uaoSBc5uEIplKsCLQYZnIG2D24Ve/wLQqwrNdIf799d3KMsXTftHF5qgUTpW",
-	"Z+LB7rujOt4P+RgMPuYYV5MFiPNCtWP8JZ7yE7Q82jJ3VbtliokQFP2w1MMuAWTHnw62I1PtpfR0SeeK",
-	"RzRbXLsVwrP4Gl1vdbwHNUo/pyKGg0g05bSV/+USNZedO9oQSC0k0C8wHYVlYjvRmp6mrhA+2wyBiwQF",
-	"JjCcAk38frkmzq345eZmfMvSaSPI4aMy9ql4hinMndds+hxe82r9MnWiNkuxLNhzbXXNxTFl0oqg8Fy1",
-	"CeByBl5/2+9dnAc0Kwb8w315u+57oe5gpfuuneTn4731snwBd03F60+PZmGLVTOUuiwAtTpsXXU5uIc4",
-	"f8vqcxrn7Fovq6tNMR7UE9834aCXKnou5KQvcGrLH2b8hCGiezy6yJrc1xk378gXKKdLBhEPdFuRu+Cj",
-	"uu9pMqs5qibcvkG1gLUbtzCtH27UPqn5iWNmZ32P6qOM5pF+g+pyp3lZd/30caA9RU5UPLmE9aoTjmUD",
-	"9sSmvFIcmXQMSEWmQKRNLBLhMWM2xXyLZszltG851rgAqk2cl/zeovsnbkIP7AdulzagFvntBN8SSx+5",
-	"bxDysr5jmZK7Ae6Kjmu5EyowVhBPaJoIZDakWEvD6+UwV6Xh3g9bXbnNZUZ05USta6wWY5IiNvy05zZE",
-	"+7Fi2yrPqJpQ9pnEGTcZGdTqXVZGBW5jb9G4LfN7UelUqdjlkzV8HjhLpx14XRUzlXBxxWa2tsleVtg7",
-	"tLL2yTXICqkAz7UQG/MKNJgQCYwz3Gzj+a4G6GacY6Mk7Lr4ffN7zj9w+ys7JrODQBxovZitOaLue425",
-	"lTy+hqUbtQXtX/GPbz2r+slMfMXuL3lmzx+FqL76aPuzEBd2Gms4u7VQLTT7FqzI3dDrdYDTp5DcDfBu",
-	"nlbfaqLBXkCtM0aFdF8Wr7htlojlZbO7kVq4bnZP3R1+shxv7gFXE1P95ZgqFcDPmJ9HvzEi3dVls6si",
-	"vCCaTQFcC1lt2ZXbyIvfJH2siudW3wi7xd8peyyFqKHf4n0debSFoxLMH0ZwH+LDfgn58m00DzIjwy+j",
-	"8j4nmh/+cu5lwPYhskNV7YAhJhKi2slHIZCFKVzbqFF/atstzTxgUa1a1FbSRKYcuzYpZ1heO9lqGB+j",
-	"NVWON+OJahW418Vm63+r4Q9c9lO5LCux4lGhyn2szUdXCLpBk9RGKaq/o/E5kdhV23696eNXqCQQU0RR",
-	"FaqYumtTGiy7yMy/NZE68Ni8pGzsbuilsW6uBkN2wNpQk4We28+wmZ9u0AaqTKrN2lVtqabaMJlHNtlX",
-	"MYZKyDbifMPG6m5I8yp8l9nou8H57xVnLjPLK41es75mXuP+7khrmURxWuqlrSDtkpx2T/tGB91gyzro",
-	"NKdWClioiSfRu19qjMtmUWHJZb2rlXS576u2T/4kbHz88G//++tfffyn//zd3/737/76H3/74T8+/vuf",
-	"by6kWEEJxM4iS/VN9aeeMviNH//1H/7vX/7yt//zw8cPf//jf/3dxw9/8fHDX2126pH3PGW/PKax5XmO",
-	"LNkyQURVs9fYtUTHAEez/w8AAP//",
+	"7H1rbxzJdehfOZjriyXXPcMZkdKuSFwYXGm1kC1pBUl7jYWGYRe7a2bK6q6araomNasQsJHEiWM7drKJ",
+	"HSC7iI0kQL7ECQLkASmGgfwUYyk5/yKoR3dXT1fPgxqSki190bCnuurUqfM+p848aUUsHTOKqRSt7Set",
+	"EUYx5vrjLRYhSRhVn2MsIk7G5s/WgxGGMZIjYAOQIwwRx0jiGNjBt3AkO62gJaIRTpF6U07GuLXdEpIT",
+	"OmwdHx8HrTHiKMXSLnMt44Jx/yIhxY/lfqRHhPlqY44PCcsEjNEQq8WIGv5JhvmkFbQoStV65p0KJCl6",
+	"fAvToRy1ti91u0ENsqB187oap6dT2ytnI3EraHH8SUY4jlvbkmfYnXnAeIqkGkflla1W0EoJJWmWtrZ7",
+	"xTKESjzEXK9zi6RE1nd8Fw0xCPJp46YS/Z67cowHKEtka/tyN1AbNKteVtubCcOx2o4YMyqwPoT3UHwP",
+	"f5JhocGKGJWY6o9oPE6IoYONMWcHCU6/+i1hiKIE4yscD1rbrf+zURLThvlWbNw1b5lF60fMzbJABKQo",
+	"UZjEMawdoBi+fv/DOwGoTwXBrHdax0HrGksSHElyiK8ZwpsB83KwljM3gUvxEUTFKHVQDRzjW8YO3SjG",
+	"6UWuMTpISHTumI9GiA4xRHZ5AUdEjgw/Z5xjKkFIJDGsIYgzAwsOANmncoQkxAwLoEwCShJ2BESaA7qB",
+	"eLrqo1FzzjqUAeLpSo7jBuMHJI4xPffzQEmC+VsCOEswpGgCFB9iDhI9UugmAlCkhmsU36SHKCHxecN4",
+	"wOKJYtUjnCRty6wHmYQDjtEjAQh4luAdCDHnjIsQlOASgFE0ggHBSQxIgpZYehN3mLzBMnquu7jDQGTR",
+	"yOoqINRQfI57EbEx1sDdRTzCyarJ2Mw6i5DHesRKSPkuZ4ckxnzlm7DzztyGHbOSjdzDQ8LoqrdhZp21",
+	"Ca5HrGQLDxi7hfgQXxTHMiVKtuA2eU9T9wPGbiM6sUpfnCtUjEGK6ASQlDgdS7EDHEs+ATSQStwp3Gfp",
+	"AebK4BM4YjQWik/De2pUe1eNCqfOxPmqCmPd8jkOWh9RlMkR4+RTfN6yJ+I4xlQSlATAOCBt3zAO+PFY",
+	"2ZbAqJE+H4nVs62acxa1oyhiGZUrIPfj3EbVM+xmMZHvH1r4x5yNMZfEGJ5GpalP+DFKx4m23Uv7KhvH",
+	"SOJWzVgP1IuM7xsNWLO/aZYk6EBNZkz1aSrIX1ea1uOk5F9nAnNjevuG5MSG4pioTaDkrrM1s3Ad0Vbv",
+	"lLRuzLAAxpgLNQnESCJIkXiE407zXsw8GhBZwYFCWFuS1Iu1AzxgHJ8aavP6asBuOLr6UZlX7FHXdmS/",
+	"Nc893xsRvh+xWH/fAJY7XktE/3LHrhf40LiFSHlkloyr4Lig73kwUPLFLSI8vEEkTqsfZnG3w2XHxWKI",
+	"czRRfzuO9LyJ7uDH0jrltQ1rQKqz+Xb2XiYIxULcZjFONHNT5Yk+bI0TRKVCZdA64BjH5mPE2Xg/IYdY",
+	"SBY9agUtHLH9aBIlCocpikaEGj8YDTmRLONEpOo1lnE5QdzFbnmQji9Xw6wSpyiS+43MnQ8YjxjF8xB2",
+	"WxP9XT1UvWvE9v4yfKnUApEFlc70UfXQa2rkMlzUuNUpBplvMOVLG9m8zD597KPhqiKgClNQPa3ps6ng",
+	"uwKUjzCnQwfNknCAEoGDl6abeSdd+37Rc6rL6EOSJGiI3xLQu9SOyZBIUIM7c8/hZY9gNqJXIdvcuMxF",
+	"y7YSlo+McfK6kNCxbzOlMKnR1C6F3rvtaIQ4ipSxklEyIDgGwSKCEjBQaBKDtQ/eg81LvW63fanbu7we",
+	"QDTC0SORpaCjFIojFRmWJt7V3ublbq/bvd3tqv8+3tr0ScXrOLrkhQs/RpGEGEckRYmNWx0xGCcowiIA",
+	"JHSYSk1TXbbX7VzutoLWWLkeXE32e+2vPey2r+59td/v6A9PLh1/pQZL0HrcHrK2fUiztKNBcx63STpm",
+	"3BA6kqPWdmtI5Cg76EQs3ZAZG2aIFv8rscwpSjaUVjy2G71Jx5lcdLdIQsqEbNo1rIV9s9l+K1w3job1",
+	"qdZC9Txc3wHKlNdhGEShiVH84aC1/fBJFT1r3d9/2Gtf3dPYeXt9LUfUV9e/9hXPoRVkZ9ZrHe+dPfJS",
+	"RoXk2vu4hQ+rFge1SkJ5NsqEiIj+T4cnaIS1BjKs67UidNixJr0OrH2znyoDZ3E5VrWLPKKsdH32F9bs",
+	"K7A35lrFsYvj/SRH8qy9eo5lGXuFxPuWghayvm5ev2PpLWg9IiakOC+c/A01bpbKVUduUMsx2k8zLeqT",
+	"xHLJ7M1HlzTpVzFbzMl4swI4jc15aiNOvSgk5jjeN254hX6a/bgS3NWYgfrMCmuwiiSXGHL0TLPKtMFS",
+	"3de0ceMj56DG1R4CWM7aLPMgSxoJ5ydfqsrmnj0WGCiVEaeE7gBy8l1viTxIBDmCBRAqGRApgB3RqdzY",
+	"YtJrpjGzQsnjCBRPhMOSnDKfXauHY0FiTCXcvF6o0A/eg17vytbmescnW89U/MwTOsaKWE7OeF2NmUJh",
+	"NkMvy8tNrPMNi8hclY9YJvCIJWryAUpJMtkfKPWsyNqsohyEoIWVhTDmROBGlb4Kp8RkJC/aHVFQnMoR",
+	"OTsZcyEcvbgj/TqxVf24CU7i9zk3tFU9UZ1h9Uu3vMqimoS1PoMu5VkLTeJRPOzudSxmQr+AS7EQaIjn",
+	"x0cNQOULPvr9ALOv3//wznIh6V2wr8EQs1Qnj9bu3bgG71zdurIewDc/uP/uFiSMDonMYryRIKk/OLup",
+	"AVC4X6eB4i5LJkNGlaN1O0skyf9eBKgdiBImcAwKhWJ+6LzqTn1LMNq5h45uWxS7XpV4RMZtNjabaY+Z",
+	"9pwKQ/QWovEDGzXPJWyso6yEczLUmSflKcexesa4UonqCZMjzL2C9RYbEuqUES0hjMZIiCPG4+k6rctX",
+	"fBank5ZxBl/ZmqeYiheDckEfTd4uQs7LxnYyk+OaVXuVP/GxqdKcwAZgY96whjvDDjz//k+ef/97zz9/",
+	"GsDzv//hl7/64vlPf/bl06fPP3+6Pj+4ZzMRBjT/Ziv+Uz0A4TOBdBBC2XwpieMEgw43Cpv+gbXwSq97",
+	"ZbP3tv3Xu7S51SBLXD/Gs7QWposu2tt8V612+co77zas5uhbT/WdEEoehnm5obKBdTIaP5a61nAHFGcC",
+	"MyUjCRKyKEGc6yXZuo96/lNLWiJSJKNRHajrOEqQMsgRjSHFSGT6D46RgJgMBpjDwQRSk5RDFC7D/3U2",
+	"fsBYghHVScLFdZ3OE7KMxsgywEIeby7HvU5vpDY80BVk+5T5aT9iVCqbu83JcCTBeaWwu59/71cnP/ij",
+	"F89+9Jsf/8PzL/7gN//8nZMf/cf6QvhvDpvn6+K4nSgsGzVo45pmxZPP/+Xki5+++K+fvPjZd9YDOBph",
+	"juERZUd0wbXPJ6ijjOH9JQIsCw5UWCnyq7NIoNAo2kYwtPoSoZP6Uam58irgnEIDZQLEWJBIMaZWspZP",
+	"lbhgmQRUjK2f1iucGMtPc16kw/5n9VoZqCiPrcZ/Dn97TiqYEkrLxTzcsrkl1edp7HFXUC0gnor36hKp",
+	"UWS8JJ+din2aUzgV+7ogkRmn33xIq3CC83rGi3aDDRyncoRfF7JbMSHVUWgL13wpKOXHXN26/A7YmrhO",
+	"axqLMZaIJF7ATTHw4nGV0sX1kBWhQiIaNYnsGcU7QUtIJDPhKwsMWpLIhlowv7m+Cx/duwkcDzDHNMJA",
+	"UUroUKum3Ip3cLWQjW5AKMDc85+Rqbx97Upa5lpJCwvUReKrOZ7yGGvqenQLUWHpA/pk2+zYktLO6qsq",
+	"zTcQVjnrqQ2Okq4Xwcl9M3rVFTw26jurimQaO9XirjllPnaTS1ojlQr4Cy/VaMi24McRHkuTdKEQEhqT",
+	"QxJnKAlPnWB4hRigumlFswIGnKUQbhTic6N4T4euhN74qTnHc1vRouMtASOWYqewf4aSWIaZ/CVVlifm",
+	"ccHS1VWV03Xid9U8iAIb0UktW1LQwr7EKNV3DXOC88b18tVWYi8WV0cu3GKsnqCDRRRZBIpMjDGNcTwT",
+	"La9qGdhvrZ48NYfWaOBeLn9uSpz6bKoZFXb75oag/7tPR/O9N8dxV+PLWfdmQboKJqxu+8I50d7DakT/",
+	"4obQQslE80qRRWxO5CGOqZylVPQAq0veEjpkaGNPWpVDXmS2QJSwmTZa+baqEDUjsqGas6wKVvxDhCQR",
+	"SkAJfkEYLUqFy2JJE8PvdbuXur1qzaQplOz5KiWnLustLRVPC/qOickrRMGAJQk7skYGkV4tn596daXe",
+	"r7/9Wa/bhaL8Q8x33tyjaj6UWl2iU4BoSxKLEkXJjqgYkXEraNmabq/+sROvRB6Yi5CvhiA4lT5dLGDW",
+	"fEj2IlhhAsQpobokjGOUVWKwefFo3JAFvY+F8Iozc8VPLOVES/bIq2amAwh6WOAu4dulvgDoEbPnk56I",
+	"iVAC0A3NOAmqhZfOkb84sKcvjrRUMfMNNWYqKb2A0+ykovUqDnoq2G06xlOK1+VP2s3MT4llCQlGQkJv",
+	"jsB8Lc6surfNX3/7sytbzraADSBE7U+h274KHdiHdhgobcQloUNbkw8JVioSGDep6fm6w1eQYLfQdPCr",
+	"kPfmIvBFS3sFxalk/WxB4hLs3Ki38iZwlHEiJ/fVzmxpHEbcWwpBgY3RJxkGLXBtFOPuh/cfwAbK5Ggj",
+	"YUNCw6IBkobMzFWsPJJybC5hEzrwpcLNNQdYe/69v37xi5+vAxHatBETIXGqyJDjiHFbojvkJMoSmXGU",
+	"2Hs5ROAYokxIFk9AYH5IIix0+YAJAuhGKfo+PepTY3Js51fHnOpdURT4mhcCmxc3U+Xz57lzsZMvVURa",
+	"BCTMhMN1FVifHjH+SP09gZgZa82s7mwCg9G3MM6SRNh7L4XJJzp92qdvv32N0UNMFbpE5+23dZsg22cE",
+	"cQyhoOgR3o+QwOEOKOqyzz/++OOP27dvt69fD3dA6SghUTo2X967cQ02NzevwkcPrnX69Lq5aiNgLWUU",
+	"TwKdeA5gojayrl/Qixqy0rgsmilVb97s5IV3um4aj2V5Q8e5kxP06RhxoQOBKJLJpAMfUV1eEJSdd9QL",
+	"R5zRYVttzQCgMWt2wPEgEzjugE6c6Gd9GjZ1MwhNZdrVrcvvrBvhZTu2bMPDJ3rWAGzR3vGeqYSxF7mU",
+	"vT1AJMk4Vuexa/pLlM0lAFFxpE4/3Opthh1Q4krYhxA+6Rvp0G9tw8NOp7MXQN+VE+p5p9M5DndAsfFU",
+	"/68DFD3q05klOpZEdqMIC00d4a7t9KBB34b3NDtCP+t2NyPNxfojDhuZGRTXm+vvLJOCxNjTMaZPy313",
+	"t8IdQNR266kO9rX2cd7cVG9CSoSwJHKAYqdlhBrSCzt9ZeolJMJU4NL2bd2++UAZFjyxUkZsb2ywMaaC",
+	"ZTzCHcaHG/YlsaHGlkmvQujs3r2pnA7MhfWHOt1O18ZrKBoTpRk73c6mcQdHWlhuoCwmso0P8xZyQ+y7",
+	"xqYMauAYxQLU1iegX1DbtTyv8GQmAXTAMmmRrthLI51IkYdt4Q4+MtWsXGgtW4STbsat7ZaiufI2vGhV",
+	"O841lJ+UQzZMe7bjYO7AXAEGT7zt2qq9ALyN6LZ8fehmzqatx5edq2ieMbOLXb1zXeNspvmBF6wrHrD2",
+	"ptrPXep2V9blZKqrgqffya4WFUqVatK1VKfbrmwZQHzzFwBvOM3y9Cu9+a9UOs7olzbnv1R2ItN2Spam",
+	"uuKgdQ+jWLOLAT9hQ3VYaCi056qetfbUG44Y0xYjEx7GfP+x6eQhAEFujoKpgzN2lI1lGTvGGD4d2LWt",
+	"e4zuUV6f7k2IYxhjXtwR0tNgDlFCsPozjrkSy3WG1SAW6fv3WDxZGTlUipKPq7aqrQA7M1LMQwFeGqT4",
+	"CIQZcL6k11uA9IpuVeqFS5fmv5D3o9Pjry60QKX/lGuJt7Yf7rn0fosNQdNHSeNyNEXizBTv+2n8Hj5k",
+	"j7Cxo43lLp07ERHinGA/WappawSy5Q8Hm5mJ0lJqubhzyiM6nt67AcKzecdcb1S81xyTvjRFtA0isG7u",
+	"WOhfJrCyZUtFG1Qu/6kvcDII8sB2rDg9SWxBZroeAOMx5jiGgwmQ2K+XHXDORS9XkfEhTSYVJ4cNct+n",
+	"sDN0p8UyP+xTeNV87jLN5kyUog7YHSV1dcqPUGFAkPixbALAxgy8+rbXXdwOqBZr+Kd793zV91TjkJnq",
+	"2znJ10d7q235HG6Hxd2ne8dBg1TTJnXeRc7wsFHV+eQew/lD6q6plbMdXWdXE2K85ga+z0JB11ryLKSk",
+	"Fzi1epvgV5hE1BtXF9mT7RV89op8yuS0wSDkId1Gyp3SURtPSHzsKKoquX2A5RStnbmEaezE61xif8Vp",
+	"Zmv+G0WX3eqRfoDlcqe5rLq+eV1f4xj7bzY1Si/X4KgLsBsm5JXggQ7HgJBoAkiYwCLiHjFmQsznKMZs",
+	"TPucfY0FqFr7efFvLXW/4iL0mmm3vrQA1eH3RvP+ho7m1w37bdO+QxnoASxn44MOPDtGvn1L9ulI3xfP",
+	"o/46ctyBsLiHH2qPP9QlayEMCI0BQXnr3fYKVe6BCe0foiTDxT0tTOQIczjAhA77VEim++Fy4FhmnOK4",
+	"6NWdYMRNELTuX2h8XIRnoVyf/G5aQoSObCYYxYQOIWyHyinEXCg3o9GqF4w3/LqDyRnnxQn6j7Zbe90u",
+	"W/iVpdFtbxp5rkswddlsyfigx98yCaeL87R889rC3MV/esAUSDZN5+8ntNjsvt4WTetUe3YsvMRUy476",
+	"Oakd6hya4re8xYV5cLZO6XQsUkkFz3Vzy1c5ZE0QuK1lFnZmG6Co3DxfcP3iqoL/N2fO15Eu2tzMdKE1",
+	"c56jHVB3hQdWYuca0Pw9w+111VXZhUpnmnNJo7RYrmbX8tZUYUW0hTqxjh5hCkcjTAuLcn0n15x00unT",
+	"qdZQJUkSYZpc4tjpB2Wu6WdC6h9FOcCu8su1Vwk8SjhGsVolrLSGCQMIp5vUWNU61bQntLlft2uXm+ff",
+	"6dPQI5vUAvWZ1PyeZTnW81aqBxhNJj4NbBztG+aawVlY2U5HtVWFCdwfq3kTIFhBgMDeMpnm58KWnRsG",
+	"KOjnDCVjk5NkfkboXOngZV34Bnyv1l2/KYUjuozfrsTkfI98B0JlbVkBMyWDI0SVpDSuaZPvfsby5GL8",
+	"9VlEmHvqF0CMb3x07aPPkGG2Dq7RI79r6+TqPnlQ/sKaUKa1rhyyrEJ4bor5vFo75++sX1v2tWjnHxf3",
+	"aMsuGSuodXlJ9/g8fVy3AcyCtRJF44hGr6hsjtT4y5szkolbi3iBd87b7dRRiry89UgHu+Ll+27BmlIZ",
+	"utm6UmlrunR5vQnq6RY7tV+sKiqaz9RJdBrBzHQTLXYu1FF0unO5/mL+pNljzO26t5pMmG+a8v0w7+oS",
+	"wtqczo62neO6EeaYH2Lep5ZOjOjXvarWepBm8P+g1+12uxu9y5D+978aJ1FgKSCsUEFoHNGFSK9Pqz3f",
+	"Gn0x25/nbKynSq+nVflj1d9dfOORrcAjczjHyziOWTPXOXMI6kxlUpNtnP885mvlos07gFfIV8tl4La+",
+	"yKzsu5TltWNFHz3Iu/H1qfXgYs7GcIATdgRHIyTB9FAoL4jAiCVx3jrTnqFHaBlf7ByE1sU4fbNJO3f7",
+	"LoTE3zh+2vFbSFTmV5wafUC35QzEhONIMj6Bteef//DkT3/+4tkfvnj2xyc//uHJL//q5Oln6x3YzRO0",
+	"AltWK69R2XC2N1trs7vFUqZCs8GHLKD+3fQiF3cYX4mkY7UzS9OURVOs5SYte6L4fSGH+AaYm752REBB",
+	"VKAw2XRQ1d4ur7QreKaulds1abZzlaP7Qt2r2gVOV/4Vz2bl5ZwyLldiFeZHk4uSd1M4I31fbQG3Mjdl",
+	"6rfV3zgqp9W9u3EMqEZ+DdRX0b/znRWXtM6YzxsdluKH8F8rl2XB81hxUWi1FLSwa6ZsoFyiBFDcXaMT",
+	"OSJ0GAChUZIZu8IoxxDWwqKRWwhCsrE2sfq0mF5f/aX4yHFXlBmonhQkJbSZ5vQRZEe0uOiWg0G056Ub",
+	"t4FpiNucK7euzvkIvwtyd+awRuHwXAyLvHF5hrrgy3LHckK4bN0ZcTYWjVJYX/rSI86Q0Krd8TzU9r6+",
+	"cq4g7azMYIrsrnIMFRipYWiquelMXH2YP3lgm4NeNNKmjf5Voa8672xEKrHf7G0b38ufcXWuJOZJqzrO",
+	"7QQXdSFRwW2CBBCNSBJzTI2vPLc81m0IuNLU4VIVrJWGio17LDajdau5gGvOzYQNmz3/I6J0+2ty03Lv",
+	"TDm26Pg306G0iL1Qd5IXPFWytXky50ajMZh0hNm0c8zJxbbbNN0djc1mCirz7o92gK6/xI8VEGtlD04Y",
+	"IQGUUZOS9fmhtgvi2RhilaaYq/JB3UnfeKAvYQppDNq7Kox6adZRRBtPFM3NdDwdWjpTWdBkWedq47Vy",
+	"OWdgv6aZtazWPxY/XXhS5atTKY05txaNhGpw6M5BilyMMzeP4NQpxBdDeGfvyJ1r3t604JknjDIxKwNl",
+	"CFWnk0y7LRuqmGq4ZZ/aLmZx/cbtDujf+zRhDFuoaH/3rm5HfyTOK73kTduYPqoLUrNuAdpgrDZg5Tzu",
+	"q52l+Vi0D53dE8tu/kKtxxwIh/oNvc8zHs2dRx0QzCdx0qv5t04Zen5n1YY3wvLw67fP+3QXQjNVMQ4o",
+	"xrGA0Dn5MAA0tYQdO1X+rsfVVu7T0OmXa3oJhjre6SzKKM4b7zQXf+k+r2ejiZwexKuyZssp39iyL2/L",
+	"FsFpDwsV6mNuAqWgoDMUSU0mRc6+r5UROwvtq82V3MdSANJJiqJVn+48rZsjiw1M9f8OSB24rr8kdGh7",
+	"lJmMhe1CJzpgZKj5HapCfgbVDh0Vs4FIHWozclVJqokSTPqRCS8XFkMBZJPhfMbC6mKM5ln0nWc/LobO",
+	"f6ts5rx8a6bQq3YYLLt8P9xTXGaKuA1fmh66G2hMNg57mgftZHUetJzjFPZncuQJ9O7mHGOjWYQb49J9",
+	"1UBaf/d+04+eCFh78exvf/OLn7/4y388+cHTkz/5iy+f/d2Ln31nfSrECpJj3Jm2Un1L/X9PI/C151/8",
+	"+f/8zXe//OVnL5796Pm//ZkpX1vv+C7F+OY0LUpqHcjXzO94f/mfz7785WcBnPzi30+e/tPJdz8/+fzp",
+	"+o5tFaI2jCSyP/Heqd7p8a11y7kjAGvmd7tth2s2Nu3ly5p6W85KKoeQl/rV535gS/3dBNkCxX3O1EUK",
+	"rT65TpFpJE3lRSrHludF/MCh8RjTuK09taI1bIU0Y+Vo7R3/bwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -97,11 +95,11 @@ func (s *Service) Create(ctx context.Context, p scope.Principal, in Input) (Coll
 	}
 	var c Collective
 	var errs fault.Fields
-	for field, v := range map[string]*string{"name": in.Name, "credit_code": in.CreditCode, "region_code": in.RegionCode, "contact_name": in.ContactName, "contact_phone": in.ContactPhone} {
-		if v == nil {
-			errs.Add(field, "is required")
-		}
-	}
+	errs.Require("name", in.Name != nil)
+	errs.Require("credit_code", in.CreditCode != nil)
+	errs.Require("region_code", in.RegionCode != nil)
+	errs.Require("contact_name", in.ContactName != nil)
+	errs.Require("contact_phone", in.ContactPhone != nil)
 	phone := s.apply(&errs, &c, in)
 	if in.RegionCode != nil {
 		if level, err := scope.Level(*in.RegionCode); err != nil || level != scope.Village {
@@ -140,23 +138,23 @@ func (s *Service) Create(ctx context.Context, p scope.Principal, in Input) (Coll
 // apply validates the present fields of in into c and returns the normalised phone ("" when absent).
 func (s *Service) apply(errs *fault.Fields, c *Collective, in Input) string {
 	if in.Name != nil {
-		c.Name = text(errs, "name", *in.Name, 100)
+		c.Name = errs.Text("name", *in.Name, 100)
 	}
 	if in.CreditCode != nil {
 		c.CreditCode = ident.NormalizeCreditCode(*in.CreditCode)
 		if err := ident.ValidCreditCode(c.CreditCode); err != nil {
-			errs.Add("credit_code", "%s", reason(err))
+			errs.Add("credit_code", "%s", ident.Reason(err))
 		}
 	}
 	if in.ContactName != nil {
-		c.ContactName = text(errs, "contact_name", *in.ContactName, 50)
+		c.ContactName = errs.Text("contact_name", *in.ContactName, 50)
 	}
 	if in.ContactPhone == nil {
 		return ""
 	}
 	phone := pii.NormalizePhone(*in.ContactPhone)
 	if err := ident.ValidPhone(phone); err != nil {
-		errs.Add("contact_phone", "%s", reason(err))
+		errs.Add("contact_phone", "%s", ident.Reason(err))
 	}
 	return phone
 }
@@ -168,23 +166,6 @@ func (s *Service) seal(c *Collective, phone string) error {
 	}
 	c.ContactPhoneEnc, c.ContactPhoneMAC, c.ContactPhoneMask = enc, s.keys.Lookup(pii.KindPhone, phone), pii.MaskPhone(phone)
 	return nil
-}
-
-func text(errs *fault.Fields, field, v string, max int) string {
-	v = strings.TrimSpace(v)
-	if n := utf8.RuneCountInString(v); n < 1 || n > max {
-		errs.Add(field, "must be 1 to %d characters", max)
-	}
-	return v
-}
-
-// reason is the message of a validator's error without its subject.
-func reason(err error) string {
-	var e *ident.Error
-	if errors.As(err, &e) {
-		return e.Reason
-	}
-	return err.Error()
 }
 
 func conflict(err error) error {

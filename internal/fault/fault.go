@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Kind classifies an error by what the caller can do about it.
@@ -138,4 +139,20 @@ func (f Fields) Err() error {
 		return nil
 	}
 	return &Error{Kind: Invalid, Message: "The request breaks a rule.", Fields: f}
+}
+
+// Require records field as missing unless present.
+func (f *Fields) Require(field string, present bool) {
+	if !present {
+		f.Add(field, "is required")
+	}
+}
+
+// Text trims v and records an error unless it is 1 to max characters long; it returns the trimmed text.
+func (f *Fields) Text(field, v string, max int) string {
+	v = strings.TrimSpace(v)
+	if n := utf8.RuneCountInString(v); n < 1 || n > max {
+		f.Add(field, "must be 1 to %d characters", max)
+	}
+	return v
 }

@@ -20,6 +20,10 @@ import (
 	"github.com/tuoguan/tuoguan/internal/account"
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/collective"
+	"github.com/tuoguan/tuoguan/internal/farm"
+	"github.com/tuoguan/tuoguan/internal/parcel"
+	"github.com/tuoguan/tuoguan/internal/provider"
+	"github.com/tuoguan/tuoguan/internal/reference"
 	"github.com/tuoguan/tuoguan/internal/region"
 )
 
@@ -32,6 +36,10 @@ type Services struct {
 	Audit       *audit.Service
 	Regions     *region.Service
 	Collectives *collective.Service
+	Farms       *farm.Service
+	Parcels     *parcel.Service
+	Providers   *provider.Service
+	Reference   *reference.Service
 }
 
 // Config configures the edge.

@@ -8,9 +8,12 @@ import (
 	"github.com/tuoguan/tuoguan/internal/account"
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/collective"
-	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/farm"
+	"github.com/tuoguan/tuoguan/internal/parcel"
 	"github.com/tuoguan/tuoguan/internal/pii"
 	"github.com/tuoguan/tuoguan/internal/postgres"
+	"github.com/tuoguan/tuoguan/internal/provider"
+	"github.com/tuoguan/tuoguan/internal/reference"
 	"github.com/tuoguan/tuoguan/internal/region"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
@@ -22,6 +25,10 @@ func NewServices(db *postgres.DB, keys *pii.Keyring, accounts account.Config) Se
 		Audit:       audit.NewService(db.Gorm),
 		Regions:     region.NewService(db.Gorm),
 		Collectives: collective.NewService(db.Gorm, keys),
+		Farms:       farm.NewService(db.Gorm, keys),
+		Parcels:     parcel.NewService(db.Gorm),
+		Providers:   provider.NewService(db.Gorm, keys),
+		Reference:   reference.NewService(db.Gorm),
 	}
 }
 
@@ -37,5 +44,5 @@ func (accountScopes) CollectiveRegion(ctx context.Context, tx *gorm.DB, p scope.
 }
 
 func (accountScopes) ProviderRegion(ctx context.Context, tx *gorm.DB, p scope.Principal, id int64) (string, error) {
-	return "", fault.NotFoundf("No provider %d.", id)
+	return provider.RegionOf(ctx, tx, p, id)
 }

@@ -1,6 +1,9 @@
 package ident
 
-import "regexp"
+import (
+	"errors"
+	"regexp"
+)
 
 // SubjectPhone names phone numbers in errors.
 const SubjectPhone = "phone number"
@@ -18,4 +21,14 @@ func ValidPhone(s string) error {
 		return nil
 	}
 	return &Error{Subject: SubjectPhone, Reason: "must be an 11-digit mobile number or a landline with its area code"}
+}
+
+// Reason returns the reason of a validator's error without its subject ("check character does not match"),
+// for errors reported against a named field; other errors are returned whole.
+func Reason(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Reason
+	}
+	return err.Error()
 }

@@ -1,0 +1,68 @@
+package farm
+
+import (
+	"context"
+
+	"github.com/tuoguan/tuoguan/internal/page"
+	"github.com/tuoguan/tuoguan/internal/pii"
+	"github.com/tuoguan/tuoguan/internal/scope"
+)
+
+// Sorts are the orders a listing may take besides id.
+var Sorts = map[string]string{"name": "name", "created_at": "created_at"}
+
+// Filter narrows a listing; zero fields do not filter.
+type Filter struct {
+	CollectiveID       int64
+	RegionCode         string
+	Kind               string
+	DemonstrationLevel string
+	BusinessModel      string
+	Name               string // farm or operator name contains
+	IDNumber           string // exact, through the keyed hash
+	Phone              string // exact, through the keyed hash
+}
+
+// List returns the farms p may read, in order o.
+func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.Order, r page.Request) ([]Farm, *string, error) {
+	q := Visible(s.db.WithContext(ctx), p)
+	if f.CollectiveID != 0 {
+		q = q.Where("farms.collective_id = ?", f.CollectiveID)
+	}
+	if f.RegionCode != "" {
+		q = q.Where("farms.region_code LIKE ?", scope.Prefix(f.RegionCode)+"%")
+	}
+	if f.Kind != "" {
+		q = q.Where("farms.kind = ?", f.Kind)
+	}
+	if f.DemonstrationLevel != "" {
+		q = q.Where("farms.demonstration_level = ?", f.DemonstrationLevel)
+	}
+	if f.BusinessModel != "" {
+		q = q.Where("farms.business_models @> ARRAY[?]::text[]", f.BusinessModel)
+	}
+	if f.Name != "" {
+		q = q.Where("(farms.name || ' ' || farms.operator_name) LIKE ?", "%"+page.EscapeLike(f.Name)+"%")
+	}
+	if f.IDNumber != "" {
+		q = q.Where("farms.id_number_mac = ?", s.keys.Lookup(pii.KindIDNumber, f.IDNumber))
+	}
+	if f.Phone != "" {
+		q = q.Where("farms.phone_mac = ?", s.keys.Lookup(pii.KindPhone, f.Phone))
+	}
+	q, err := o.Apply(q, "farms", r)
+	if err != nil {
+		return nil, nil, err
+	}
+	var farms []Farm
+	if err := q.Find(&farms).Error; err != nil {
+		return nil, nil, err
+	}
+	farms, next := page.Trim(farms, r, func(f Farm) string {
+		if o.Column() == "created_at" {
+			return o.Key(f.CreatedAt, f.ID)
+		}
+		return o.Key(f.Name, f.ID)
+	})
+	return farms, next, nil
+}
