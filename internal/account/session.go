@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/fault"
@@ -69,8 +70,22 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (t
 	}
 	token = tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
 	expires = now.Add(s.cfg.TokenTTL).UTC().Truncate(time.Second)
-	err = s.db.WithContext(ctx).Create(&session{TokenHash: hashToken(token), UserID: u.ID, ExpiresAt: expires}).Error
-	return token, expires, err
+	// The password was checked without a lock, slowly; open the session only if the account did not change
+	// meanwhile, holding it against a concurrent password change or disabling until the session exists.
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var now User
+		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthShare}).Where("id = ?", u.ID).Take(&now).Error; err != nil {
+			return err
+		}
+		if now.Disabled || now.PasswordHash != u.PasswordHash {
+			return fault.Unauthenticatedf("Wrong username or password.")
+		}
+		return tx.Create(&session{TokenHash: hashToken(token), UserID: u.ID, ExpiresAt: expires}).Error
+	})
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return token, expires, nil
 }
 
 // Authenticate returns the principal of a live session's token: not revoked, not expired, its account not

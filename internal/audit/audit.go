@@ -64,6 +64,29 @@ func RequestID(ctx context.Context) string {
 // Record appends c to the log through tx, the transaction of the change itself. A principal with no user id
 // (the command line, the server's own bootstrap) is recorded as the system.
 func Record(ctx context.Context, tx *gorm.DB, p scope.Principal, c Change) error {
+	return RecordAll(ctx, tx, p, []Change{c})
+}
+
+// RecordAll appends every change of cs with one statement, as Record does for one.
+func RecordAll(ctx context.Context, tx *gorm.DB, p scope.Principal, cs []Change) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	events := make([]Event, len(cs))
+	for i, c := range cs {
+		e, err := event(ctx, p, c)
+		if err != nil {
+			return err
+		}
+		events[i] = e
+	}
+	if err := tx.WithContext(ctx).Create(&events).Error; err != nil {
+		return fmt.Errorf("record %s: %w", cs[0].Action, err)
+	}
+	return nil
+}
+
+func event(ctx context.Context, p scope.Principal, c Change) (Event, error) {
 	e := Event{
 		ActorUsername: p.Username,
 		ActorRole:     string(p.Role),
@@ -82,15 +105,10 @@ func Record(ctx context.Context, tx *gorm.DB, p scope.Principal, c Change) error
 	}
 	var err error
 	if e.Before, err = snapshot(c.Before); err != nil {
-		return err
+		return e, err
 	}
-	if e.After, err = snapshot(c.After); err != nil {
-		return err
-	}
-	if err := tx.WithContext(ctx).Create(&e).Error; err != nil {
-		return fmt.Errorf("record %s: %w", c.Action, err)
-	}
-	return nil
+	e.After, err = snapshot(c.After)
+	return e, err
 }
 
 func snapshot(v any) (json.RawMessage, error) {

@@ -1,0 +1,268 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tuoguan/tuoguan/api"
+	"github.com/tuoguan/tuoguan/internal/account"
+	"github.com/tuoguan/tuoguan/internal/httpapi/apitest"
+	"github.com/tuoguan/tuoguan/internal/ident"
+)
+
+// The regions of the world: county A (黄龙县) with one township and two villages, and a foreign county B
+// (洛川县) with one township and one village, both under 延安市, 陕西省.
+const (
+	provinceCode = "610000000000"
+	cityCode     = "610600000000"
+	countyA      = "610631000000"
+	townshipA    = "610631100000"
+	villageA1    = "610631100201"
+	villageA2    = "610631100202"
+	countyB      = "610632000000"
+	townshipB    = "610632100000"
+	villageB1    = "610632100201"
+)
+
+// worldPassword is the password of every account the world creates.
+const worldPassword = "world-password-1"
+
+// role is a column of the authorization table: the kind of caller.
+type role string
+
+const (
+	asAdmin      role = "admin"
+	asBureau     role = "bureau"
+	asCollective role = "collective"
+)
+
+// worldRoles are the callers every authorization row must state an expectation for.
+var worldRoles = []role{asAdmin, asBureau, asCollective}
+
+// world is a small registry built through the API: two counties, a collective in each, a bureau account for
+// each county and a collective account for each collective.
+type world struct {
+	env *apitest.Env
+	// token is a live session of the role's account in county A (admin: the admin).
+	token map[role]string
+
+	adminID        int64
+	collA, collB   api.Collective
+	farmA, farmB   api.Farm
+	parcelA        api.Parcel
+	parcelB        api.Parcel
+	provA, provB   api.Provider
+	bureauA        api.User
+	bureauB        api.User
+	collAUser      api.User
+	collBUser      api.User
+	bureauBToken   string
+	collBUserToken string
+
+	seq        atomic.Int64
+	villageSeq atomic.Int64
+}
+
+// relaxedLogins lifts the login limits, so that a test may log in as often as it likes; a later option
+// overrides it.
+func relaxedLogins(c *account.Config) {
+	c.AccountEvery, c.AccountBurst = time.Millisecond, 10000
+	c.AddrEvery, c.AddrBurst = time.Millisecond, 10000
+}
+
+// newWorld builds the world over a fresh Env.
+func newWorld(t *testing.T, opts ...apitest.Option) *world {
+	t.Helper()
+	env := apitest.New(t, append([]apitest.Option{relaxedLogins}, opts...)...)
+	w := &world{env: env, token: map[role]string{asAdmin: env.Admin}}
+	w.seq.Store(1000)
+	w.villageSeq.Store(300)
+	for _, r := range []api.RegionCreate{
+		{Code: provinceCode, Name: "陕西省"}, {Code: cityCode, Name: "延安市"},
+		{Code: countyA, Name: "黄龙县"}, {Code: townshipA, Name: "石堡镇"},
+		{Code: villageA1, Name: "石堡村"}, {Code: villageA2, Name: "西山村"},
+		{Code: countyB, Name: "洛川县"}, {Code: townshipB, Name: "凤栖镇"}, {Code: villageB1, Name: "谷咀村"},
+	} {
+		env.Expect(t, http.StatusCreated, env.Admin, http.MethodPost, "/api/v1/regions", r)
+	}
+	w.collA = w.newCollective(t, villageA1)
+	w.collB = w.newCollective(t, villageB1)
+	w.farmA, w.farmB = w.newFarm(t, w.collA), w.newFarm(t, w.collB)
+	w.parcelA, w.parcelB = w.newParcel(t, w.farmA), w.newParcel(t, w.farmB)
+	w.provA, w.provB = w.newProvider(t, countyA), w.newProvider(t, countyB)
+	w.bureauA = w.newUser(t, api.UserCreate{Username: "bureau-a", Role: api.RoleBureau, RegionCode: ptr(countyA)})
+	w.bureauB = w.newUser(t, api.UserCreate{Username: "bureau-b", Role: api.RoleBureau, RegionCode: ptr(countyB)})
+	w.collAUser = w.newUser(t, api.UserCreate{Username: "coll-a", Role: api.RoleCollective, CollectiveId: ptr(w.collA.Id)})
+	w.collBUser = w.newUser(t, api.UserCreate{Username: "coll-b", Role: api.RoleCollective, CollectiveId: ptr(w.collB.Id)})
+	w.token[asBureau] = w.login(t, "bureau-a")
+	w.token[asCollective] = w.login(t, "coll-a")
+	w.bureauBToken = w.login(t, "bureau-b")
+	w.collBUserToken = w.login(t, "coll-b")
+
+	var me api.UserList
+	env.Expect(t, http.StatusOK, env.Admin, http.MethodGet, "/api/v1/users?role=admin", nil).JSON(t, &me)
+	if len(me.Items) != 1 || me.Items[0].Username != "admin" {
+		t.Fatalf("admin accounts: %+v", me.Items)
+	}
+	w.adminID = me.Items[0].Id
+	return w
+}
+
+// next returns a number no other call on w returns.
+func (w *world) next() int64 { return w.seq.Add(1) }
+
+// username returns a fresh username starting with prefix.
+func (w *world) username(prefix string) string { return fmt.Sprintf("%s-%d", prefix, w.next()) }
+
+// creditCode returns a fresh unified social credit code that passes the GB 32100 checksum, registered in the
+// county of region.
+func (w *world) creditCode(t testing.TB, region string) string {
+	t.Helper()
+	first17 := fmt.Sprintf("N2%sMA%07d", region[:6], w.next())
+	check, err := ident.CreditCodeCheckChar(first17)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := first17 + string(check)
+	if err := ident.ValidCreditCode(code); err != nil {
+		t.Fatalf("credit code %s: %v", code, err)
+	}
+	return code
+}
+
+// newVillage creates a fresh village under township and returns its code.
+func (w *world) newVillage(t testing.TB, township string) string {
+	t.Helper()
+	n := w.villageSeq.Add(1)
+	if n > 999 {
+		t.Fatal("the world ran out of village codes")
+	}
+	code := fmt.Sprintf("%s%03d", township[:9], n)
+	w.env.Expect(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/regions", api.RegionCreate{Code: code, Name: fmt.Sprintf("新村%d", n)})
+	return code
+}
+
+// collectiveBody is a valid registration of a collective for village.
+func (w *world) collectiveBody(t testing.TB, village string) api.CollectiveCreate {
+	t.Helper()
+	return api.CollectiveCreate{Name: fmt.Sprintf("股份经济合作社%d", w.next()), CreditCode: w.creditCode(t, village),
+		RegionCode: village, ContactName: "王建国", ContactPhone: "13812345678"}
+}
+
+// newCollective registers a collective for village as admin.
+func (w *world) newCollective(t testing.TB, village string) api.Collective {
+	t.Helper()
+	var c api.Collective
+	w.env.Expect(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/collectives", w.collectiveBody(t, village)).JSON(t, &c)
+	return c
+}
+
+// idNumber returns a fresh valid resident identity number.
+func (w *world) idNumber(t testing.TB) string {
+	t.Helper()
+	n := w.next()
+	first17 := fmt.Sprintf("610631%04d0101%03d", 1950+(n/1000)%50, n%1000)
+	check, err := ident.IDCheckChar(first17)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return first17 + string(check)
+}
+
+// farmBody is a valid registration of a household farm in collective c.
+func (w *world) farmBody(t testing.TB, c api.Collective) map[string]any {
+	t.Helper()
+	return map[string]any{"kind": "household", "name": fmt.Sprintf("农户%d", w.next()), "operator_name": "张三",
+		"id_number": w.idNumber(t), "phone": "13912345678", "collective_id": c.Id}
+}
+
+// newFarm registers a household farm in collective c as admin.
+func (w *world) newFarm(t testing.TB, c api.Collective) api.Farm {
+	t.Helper()
+	var f api.Farm
+	w.env.Expect(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/farms", w.farmBody(t, c)).JSON(t, &f)
+	return f
+}
+
+// parcelBody is a valid registration of a parcel of farm f.
+func (w *world) parcelBody(f api.Farm) map[string]any {
+	return map[string]any{"farm_id": f.Id, "name": fmt.Sprintf("地块%d", w.next()), "area_mu": "10.50", "land_type": "dry"}
+}
+
+// newParcel registers a parcel of farm f as admin.
+func (w *world) newParcel(t testing.TB, f api.Farm) api.Parcel {
+	t.Helper()
+	var pc api.Parcel
+	w.env.Expect(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/parcels", w.parcelBody(f)).JSON(t, &pc)
+	return pc
+}
+
+// providerBody is a valid directory entry of a cooperative at home in region.
+func (w *world) providerBody(t testing.TB, region string) map[string]any {
+	t.Helper()
+	return map[string]any{"name": fmt.Sprintf("农机合作社%d", w.next()), "kind": "cooperative", "credit_code": w.creditCode(t, region),
+		"region_code": region, "operation_types": []string{"ploughing", "harvesting"}, "contact_name": "李四",
+		"contact_phone": "13712345678"}
+}
+
+// newProvider adds a provider at home in region as admin.
+func (w *world) newProvider(t testing.TB, region string) api.Provider {
+	t.Helper()
+	var pr api.Provider
+	w.env.Expect(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/providers", w.providerBody(t, region)).JSON(t, &pr)
+	return pr
+}
+
+// newUser creates an account as admin; an empty username or password is filled in.
+func (w *world) newUser(t testing.TB, in api.UserCreate) api.User {
+	t.Helper()
+	if in.Username == "" {
+		in.Username = w.username(string(in.Role))
+	}
+	if in.Password == "" {
+		in.Password = worldPassword
+	}
+	var u api.User
+	w.env.Expect(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/users", in).JSON(t, &u)
+	return u
+}
+
+// newCollectiveUser creates a fresh account of collective c.
+func (w *world) newCollectiveUser(t testing.TB, c api.Collective) api.User {
+	t.Helper()
+	return w.newUser(t, api.UserCreate{Role: api.RoleCollective, CollectiveId: ptr(c.Id)})
+}
+
+// login opens a session of username with the world's password.
+func (w *world) login(t testing.TB, username string) string {
+	t.Helper()
+	return w.env.Login(t, username, worldPassword)
+}
+
+// itemKeys returns the field key of each item of a list response, as text.
+func itemKeys(t testing.TB, res *apitest.Response, key string) []string {
+	t.Helper()
+	var list struct {
+		Items []map[string]json.RawMessage `json:"items"`
+	}
+	res.JSON(t, &list)
+	keys := make([]string, 0, len(list.Items))
+	for _, it := range list.Items {
+		keys = append(keys, strings.Trim(string(it[key]), `"`))
+	}
+	return keys
+}
+
+// sameSet reports whether a and b hold the same strings, in any order.
+func sameSet(a, b []string) bool {
+	a, b = append([]string(nil), a...), append([]string(nil), b...)
+	sort.Strings(a)
+	sort.Strings(b)
+	return strings.Join(a, "\x00") == strings.Join(b, "\x00") && len(a) == len(b)
+}
