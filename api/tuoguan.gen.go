@@ -56,6 +56,48 @@ func (e BusinessModel) Valid() bool {
 	}
 }
 
+// Defines values for ContractMode.
+const (
+	Full    ContractMode = "full"
+	Partial ContractMode = "partial"
+)
+
+// Valid indicates whether the value is a known member of the ContractMode enum.
+func (e ContractMode) Valid() bool {
+	switch e {
+	case Full:
+		return true
+	case Partial:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContractStatus.
+const (
+	ContractStatusActive     ContractStatus = "active"
+	ContractStatusCompleted  ContractStatus = "completed"
+	ContractStatusDraft      ContractStatus = "draft"
+	ContractStatusTerminated ContractStatus = "terminated"
+)
+
+// Valid indicates whether the value is a known member of the ContractStatus enum.
+func (e ContractStatus) Valid() bool {
+	switch e {
+	case ContractStatusActive:
+		return true
+	case ContractStatusCompleted:
+		return true
+	case ContractStatusDraft:
+		return true
+	case ContractStatusTerminated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DemonstrationLevel.
 const (
 	DemonstrationLevelCity     DemonstrationLevel = "city"
@@ -134,6 +176,51 @@ func (e LandType) Valid() bool {
 	}
 }
 
+// Defines values for OperationBatchResultStatus.
+const (
+	Created OperationBatchResultStatus = "created"
+	Exists  OperationBatchResultStatus = "exists"
+	Refused OperationBatchResultStatus = "refused"
+)
+
+// Valid indicates whether the value is a known member of the OperationBatchResultStatus enum.
+func (e OperationBatchResultStatus) Valid() bool {
+	switch e {
+	case Created:
+		return true
+	case Exists:
+		return true
+	case Refused:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OperationStatus.
+const (
+	Confirmed OperationStatus = "confirmed"
+	Disputed  OperationStatus = "disputed"
+	Recorded  OperationStatus = "recorded"
+	Voided    OperationStatus = "voided"
+)
+
+// Valid indicates whether the value is a known member of the OperationStatus enum.
+func (e OperationStatus) Valid() bool {
+	switch e {
+	case Confirmed:
+		return true
+	case Disputed:
+		return true
+	case Recorded:
+		return true
+	case Voided:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProviderKind.
 const (
 	ProviderKindCompany       ProviderKind = "company"
@@ -163,16 +250,16 @@ func (e ProviderKind) Valid() bool {
 
 // Defines values for ProviderStatus.
 const (
-	Active    ProviderStatus = "active"
-	Suspended ProviderStatus = "suspended"
+	ProviderStatusActive    ProviderStatus = "active"
+	ProviderStatusSuspended ProviderStatus = "suspended"
 )
 
 // Valid indicates whether the value is a known member of the ProviderStatus enum.
 func (e ProviderStatus) Valid() bool {
 	switch e {
-	case Active:
+	case ProviderStatusActive:
 		return true
-	case Suspended:
+	case ProviderStatusSuspended:
 		return true
 	default:
 		return false
@@ -224,6 +311,36 @@ func (e Role) Valid() bool {
 	case RoleCollective:
 		return true
 	case RoleProvider:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListContractsParamsSort.
+const (
+	ListContractsParamsSortId             ListContractsParamsSort = "id"
+	ListContractsParamsSortMinusId        ListContractsParamsSort = "-id"
+	ListContractsParamsSortMinusNumber    ListContractsParamsSort = "-number"
+	ListContractsParamsSortMinusStartDate ListContractsParamsSort = "-start_date"
+	ListContractsParamsSortNumber         ListContractsParamsSort = "number"
+	ListContractsParamsSortStartDate      ListContractsParamsSort = "start_date"
+)
+
+// Valid indicates whether the value is a known member of the ListContractsParamsSort enum.
+func (e ListContractsParamsSort) Valid() bool {
+	switch e {
+	case ListContractsParamsSortId:
+		return true
+	case ListContractsParamsSortMinusId:
+		return true
+	case ListContractsParamsSortMinusNumber:
+		return true
+	case ListContractsParamsSortMinusStartDate:
+		return true
+	case ListContractsParamsSortNumber:
+		return true
+	case ListContractsParamsSortStartDate:
 		return true
 	default:
 		return false
@@ -395,6 +512,128 @@ type CollectiveUpdate struct {
 	Name         *string `json:"name,omitempty"`
 }
 
+// Contract defines model for Contract.
+type Contract struct {
+	ActivatedAt *time.Time `json:"activated_at,omitempty"`
+
+	// BaselineYieldKgPerMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	BaselineYieldKgPerMu Dec2       `json:"baseline_yield_kg_per_mu"`
+	ClosedAt             *time.Time `json:"closed_at,omitempty"`
+
+	// CollectiveFeePerMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CollectiveFeePerMu Dec2  `json:"collective_fee_per_mu"`
+	CollectiveId       int64 `json:"collective_id"`
+
+	// ContractedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	ContractedAreaMu Dec2               `json:"contracted_area_mu"`
+	CreatedAt        time.Time          `json:"created_at"`
+	Crop             string             `json:"crop"`
+	EndDate          openapi_types.Date `json:"end_date"`
+	FarmId           int64              `json:"farm_id"`
+	Id               int64              `json:"id"`
+	Mode             ContractMode       `json:"mode"`
+
+	// Number Example: 610631100201-2026-0007
+	Number  string           `json:"number"`
+	Parcels []ContractParcel `json:"parcels"`
+
+	// PricePerKg An exact decimal with four places, as a string.
+	//
+	// Example: 2.3000
+	PricePerKg Dec4  `json:"price_per_kg"`
+	ProviderId int64 `json:"provider_id"`
+
+	// RegionCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	RegionCode        RegionCode         `json:"region_code"`
+	SeasonYear        int                `json:"season_year"`
+	Services          []ServiceLine      `json:"services"`
+	StartDate         openapi_types.Date `json:"start_date"`
+	Status            ContractStatus     `json:"status"`
+	TerminationReason *string            `json:"termination_reason"`
+	UpdatedAt         time.Time          `json:"updated_at"`
+}
+
+// ContractCreate defines model for ContractCreate.
+type ContractCreate struct {
+	// BaselineYieldKgPerMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	BaselineYieldKgPerMu Dec2Input `json:"baseline_yield_kg_per_mu"`
+
+	// CollectiveFeePerMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	CollectiveFeePerMu Dec2Input             `json:"collective_fee_per_mu"`
+	CollectiveId       *int64                `json:"collective_id,omitempty"`
+	Crop               string                `json:"crop"`
+	EndDate            openapi_types.Date    `json:"end_date"`
+	FarmId             int64                 `json:"farm_id"`
+	Mode               ContractMode          `json:"mode"`
+	Parcels            []ContractParcelInput `json:"parcels"`
+
+	// PricePerKg An exact decimal with at most four places, as a string (`"2.3"`) or a number; no exponents.
+	PricePerKg Dec4Input          `json:"price_per_kg"`
+	ProviderId int64              `json:"provider_id"`
+	SeasonYear int                `json:"season_year"`
+	Services   []ServiceLineInput `json:"services"`
+	StartDate  openapi_types.Date `json:"start_date"`
+}
+
+// ContractList defines model for ContractList.
+type ContractList struct {
+	Items []Contract `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *NextCursor `json:"next_cursor"`
+}
+
+// ContractMode defines model for ContractMode.
+type ContractMode string
+
+// ContractParcel defines model for ContractParcel.
+type ContractParcel struct {
+	// AreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	AreaMu   Dec2  `json:"area_mu"`
+	ParcelId int64 `json:"parcel_id"`
+}
+
+// ContractParcelInput defines model for ContractParcelInput.
+type ContractParcelInput struct {
+	// AreaMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	AreaMu   Dec2Input `json:"area_mu"`
+	ParcelId int64     `json:"parcel_id"`
+}
+
+// ContractStatus defines model for ContractStatus.
+type ContractStatus string
+
+// ContractUpdate defines model for ContractUpdate.
+type ContractUpdate struct {
+	// BaselineYieldKgPerMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	BaselineYieldKgPerMu *Dec2Input `json:"baseline_yield_kg_per_mu,omitempty"`
+
+	// CollectiveFeePerMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	CollectiveFeePerMu *Dec2Input             `json:"collective_fee_per_mu,omitempty"`
+	Crop               *string                `json:"crop,omitempty"`
+	EndDate            *openapi_types.Date    `json:"end_date,omitempty"`
+	FarmId             *int64                 `json:"farm_id,omitempty"`
+	Mode               *ContractMode          `json:"mode,omitempty"`
+	Parcels            *[]ContractParcelInput `json:"parcels,omitempty"`
+
+	// PricePerKg An exact decimal with at most four places, as a string (`"2.3"`) or a number; no exponents.
+	PricePerKg *Dec4Input          `json:"price_per_kg,omitempty"`
+	ProviderId *int64              `json:"provider_id,omitempty"`
+	SeasonYear *int                `json:"season_year,omitempty"`
+	Services   *[]ServiceLineInput `json:"services,omitempty"`
+	StartDate  *openapi_types.Date `json:"start_date,omitempty"`
+}
+
 // CreditCode An 18-character unified social credit code (GB 32100-2015), checksum validated.
 //
 // Example: 91350100M000100Y43
@@ -407,6 +646,14 @@ type Dec2 = num.Dec2
 
 // Dec2Input An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
 type Dec2Input = num.Dec2
+
+// Dec4 An exact decimal with four places, as a string.
+//
+// Example: 2.3000
+type Dec4 = num.Dec4
+
+// Dec4Input An exact decimal with at most four places, as a string (`"2.3"`) or a number; no exponents.
+type Dec4Input = num.Dec4
 
 // DemonstrationLevel defines model for DemonstrationLevel.
 type DemonstrationLevel string
@@ -498,6 +745,9 @@ type GeoJSON map[string]interface{}
 // GeoJSONInput A GeoJSON Polygon or MultiPolygon (RFC 7946), WGS84 longitude/latitude; closed rings.
 type GeoJSONInput = json.RawMessage
 
+// GeoJSONPointInput A GeoJSON Point (RFC 7946), WGS84 longitude/latitude, where the work was done.
+type GeoJSONPointInput = json.RawMessage
+
 // LandType defines model for LandType.
 type LandType string
 
@@ -521,8 +771,138 @@ type MaskedIDNumber = string
 // MaskedPhone A phone number with its middle digits masked (`138****5678`).
 type MaskedPhone = string
 
+// Material defines model for Material.
+type Material struct {
+	Material string `json:"material"`
+
+	// Quantity An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Quantity Dec2   `json:"quantity"`
+	Unit     string `json:"unit"`
+}
+
+// MaterialInput defines model for MaterialInput.
+type MaterialInput struct {
+	Material string `json:"material"`
+
+	// Quantity An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	Quantity Dec2Input `json:"quantity"`
+	Unit     string    `json:"unit"`
+}
+
 // NextCursor Pass as `cursor` for the next page; null on the last page.
 type NextCursor = string
+
+// Operation defines model for Operation.
+type Operation struct {
+	// AreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	AreaMu        Dec2               `json:"area_mu"`
+	ContractId    int64              `json:"contract_id"`
+	CreatedAt     time.Time          `json:"created_at"`
+	DisputeReason *string            `json:"dispute_reason"`
+	Id            int64              `json:"id"`
+	Inputs        []Material         `json:"inputs"`
+	Location      *GeoJSON           `json:"location"`
+	Machine       *string            `json:"machine"`
+	MoisturePct   *Dec2              `json:"moisture_pct"`
+	Note          *string            `json:"note"`
+	OpDate        openapi_types.Date `json:"op_date"`
+	OpType        string             `json:"op_type"`
+	Operator      *string            `json:"operator"`
+	ParcelId      int64              `json:"parcel_id"`
+	Status        OperationStatus    `json:"status"`
+	UpdatedAt     time.Time          `json:"updated_at"`
+	YieldKg       *Dec2              `json:"yield_kg"`
+}
+
+// OperationBatch defines model for OperationBatch.
+type OperationBatch struct {
+	Operations []OperationBatchItem `json:"operations"`
+}
+
+// OperationBatchItem One operation with its contract and its own idempotency key.
+type OperationBatchItem struct {
+	// AreaMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	AreaMu         Dec2Input        `json:"area_mu"`
+	ContractId     int64            `json:"contract_id"`
+	IdempotencyKey string           `json:"idempotency_key"`
+	Inputs         *[]MaterialInput `json:"inputs,omitempty"`
+
+	// Location A GeoJSON Point (RFC 7946), WGS84 longitude/latitude, where the work was done.
+	Location GeoJSONPointInput `json:"location,omitempty"`
+	Machine  *string           `json:"machine,omitempty"`
+
+	// MoisturePct An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	MoisturePct *Dec2Input `json:"moisture_pct,omitempty"`
+	Note        *string    `json:"note,omitempty"`
+
+	// OpDate Within the contract's dates and not in the future.
+	OpDate   openapi_types.Date `json:"op_date"`
+	OpType   string             `json:"op_type"`
+	Operator *string            `json:"operator,omitempty"`
+	ParcelId int64              `json:"parcel_id"`
+
+	// YieldKg An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	YieldKg *Dec2Input `json:"yield_kg,omitempty"`
+}
+
+// OperationBatchResult defines model for OperationBatchResult.
+type OperationBatchResult struct {
+	// Error An RFC 9457 problem.
+	Error     *Problem                   `json:"error,omitempty"`
+	Index     int                        `json:"index"`
+	Operation *Operation                 `json:"operation,omitempty"`
+	Status    OperationBatchResultStatus `json:"status"`
+}
+
+// OperationBatchResultStatus defines model for OperationBatchResult.Status.
+type OperationBatchResultStatus string
+
+// OperationBatchResults defines model for OperationBatchResults.
+type OperationBatchResults struct {
+	Results []OperationBatchResult `json:"results"`
+}
+
+// OperationCreate `yield_kg` is required for harvesting and refused for any other operation type.
+type OperationCreate = OperationFields
+
+// OperationFields defines model for OperationFields.
+type OperationFields struct {
+	// AreaMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	AreaMu Dec2Input        `json:"area_mu"`
+	Inputs *[]MaterialInput `json:"inputs,omitempty"`
+
+	// Location A GeoJSON Point (RFC 7946), WGS84 longitude/latitude, where the work was done.
+	Location GeoJSONPointInput `json:"location,omitempty"`
+	Machine  *string           `json:"machine,omitempty"`
+
+	// MoisturePct An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	MoisturePct *Dec2Input `json:"moisture_pct,omitempty"`
+	Note        *string    `json:"note,omitempty"`
+
+	// OpDate Within the contract's dates and not in the future.
+	OpDate   openapi_types.Date `json:"op_date"`
+	OpType   string             `json:"op_type"`
+	Operator *string            `json:"operator,omitempty"`
+	ParcelId int64              `json:"parcel_id"`
+
+	// YieldKg An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	YieldKg *Dec2Input `json:"yield_kg,omitempty"`
+}
+
+// OperationList defines model for OperationList.
+type OperationList struct {
+	Items []Operation `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *NextCursor `json:"next_cursor"`
+}
+
+// OperationStatus defines model for OperationStatus.
+type OperationStatus string
 
 // Parcel defines model for Parcel.
 type Parcel struct {
@@ -672,6 +1052,12 @@ type ProviderUpdate struct {
 	Status         *ProviderStatus `json:"status,omitempty"`
 }
 
+// Reason defines model for Reason.
+type Reason struct {
+	// Reason 1–500 characters.
+	Reason string `json:"reason"`
+}
+
 // ReferenceItem defines model for ReferenceItem.
 type ReferenceItem struct {
 	Code   string `json:"code"`
@@ -733,6 +1119,46 @@ type RegionUpdate struct {
 // Role defines model for Role.
 type Role string
 
+// ServiceLine defines model for ServiceLine.
+type ServiceLine struct {
+	// BaselineCostPerMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	BaselineCostPerMu Dec2 `json:"baseline_cost_per_mu"`
+
+	// DeliveredAreaMu Confirmed area (亩次).
+	DeliveredAreaMu Dec2   `json:"delivered_area_mu"`
+	OpType          string `json:"op_type"`
+	Passes          int    `json:"passes"`
+
+	// PendingAreaMu Recorded or disputed area, not yet confirmed.
+	PendingAreaMu Dec2 `json:"pending_area_mu"`
+
+	// PricePerMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	PricePerMu Dec2 `json:"price_per_mu"`
+
+	// SubsidyPerMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	SubsidyPerMu Dec2 `json:"subsidy_per_mu"`
+}
+
+// ServiceLineInput defines model for ServiceLineInput.
+type ServiceLineInput struct {
+	// BaselineCostPerMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	BaselineCostPerMu Dec2Input `json:"baseline_cost_per_mu"`
+	OpType            string    `json:"op_type"`
+	Passes            int       `json:"passes"`
+
+	// PricePerMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	PricePerMu Dec2Input `json:"price_per_mu"`
+
+	// SubsidyPerMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	SubsidyPerMu Dec2Input `json:"subsidy_per_mu"`
+}
+
 // Session defines model for Session.
 type Session struct {
 	ExpiresAt time.Time `json:"expires_at"`
@@ -793,6 +1219,9 @@ type Cursor = string
 // ID defines model for ID.
 type ID = int64
 
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
 // Limit defines model for Limit.
 type Limit = int
 
@@ -805,6 +1234,9 @@ type CollectiveCreated = Collective
 // Conflict An RFC 9457 problem.
 type Conflict = Problem
 
+// ContractCreated defines model for ContractCreated.
+type ContractCreated = Contract
+
 // FarmCreated defines model for FarmCreated.
 type FarmCreated = Farm
 
@@ -816,6 +1248,9 @@ type Invalid = Problem
 
 // NotFound An RFC 9457 problem.
 type NotFound = Problem
+
+// OperationCreated defines model for OperationCreated.
+type OperationCreated = Operation
 
 // ParcelCreated defines model for ParcelCreated.
 type ParcelCreated = Parcel
@@ -834,6 +1269,9 @@ type TooManyRequests = Problem
 
 // Unauthorized An RFC 9457 problem.
 type Unauthorized = Problem
+
+// Unavailable An RFC 9457 problem.
+type Unavailable = Problem
 
 // UserCreated defines model for UserCreated.
 type UserCreated = User
@@ -865,6 +1303,48 @@ type ListCollectivesParams struct {
 	// Name Name contains this text.
 	Name       *string `form:"name,omitempty" json:"name,omitempty"`
 	CreditCode *string `form:"credit_code,omitempty" json:"credit_code,omitempty"`
+}
+
+// ListContractsParams defines parameters for ListContracts.
+type ListContractsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Sort Order of the list; a leading `-` reverses it.
+	Sort         *ListContractsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+	CollectiveId *int64                   `form:"collective_id,omitempty" json:"collective_id,omitempty"`
+	FarmId       *int64                   `form:"farm_id,omitempty" json:"farm_id,omitempty"`
+	ProviderId   *int64                   `form:"provider_id,omitempty" json:"provider_id,omitempty"`
+	RegionCode   *RegionCode              `form:"region_code,omitempty" json:"region_code,omitempty"`
+	Crop         *string                  `form:"crop,omitempty" json:"crop,omitempty"`
+	SeasonYear   *int                     `form:"season_year,omitempty" json:"season_year,omitempty"`
+	Status       *ContractStatus          `form:"status,omitempty" json:"status,omitempty"`
+	Mode         *ContractMode            `form:"mode,omitempty" json:"mode,omitempty"`
+	Number       *string                  `form:"number,omitempty" json:"number,omitempty"`
+}
+
+// ListContractsParamsSort defines parameters for ListContracts.
+type ListContractsParamsSort string
+
+// ListContractOperationsParams defines parameters for ListContractOperations.
+type ListContractOperationsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor   *Cursor          `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status   *OperationStatus `form:"status,omitempty" json:"status,omitempty"`
+	OpType   *string          `form:"op_type,omitempty" json:"op_type,omitempty"`
+	ParcelId *int64           `form:"parcel_id,omitempty" json:"parcel_id,omitempty"`
+}
+
+// CreateOperationParams defines parameters for CreateOperation.
+type CreateOperationParams struct {
+	// IdempotencyKey A client-generated key (a UUID) that makes retries safe; scoped to the account, kept at least 14 days.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ListFarmsParams defines parameters for ListFarms.
@@ -991,11 +1471,29 @@ type CreateCollectiveJSONRequestBody = CollectiveCreate
 // UpdateCollectiveJSONRequestBody defines body for UpdateCollective for application/json ContentType.
 type UpdateCollectiveJSONRequestBody = CollectiveUpdate
 
+// CreateContractJSONRequestBody defines body for CreateContract for application/json ContentType.
+type CreateContractJSONRequestBody = ContractCreate
+
+// UpdateContractJSONRequestBody defines body for UpdateContract for application/json ContentType.
+type UpdateContractJSONRequestBody = ContractUpdate
+
+// CreateOperationJSONRequestBody defines body for CreateOperation for application/json ContentType.
+type CreateOperationJSONRequestBody = OperationCreate
+
+// TerminateContractJSONRequestBody defines body for TerminateContract for application/json ContentType.
+type TerminateContractJSONRequestBody = Reason
+
 // CreateFarmJSONRequestBody defines body for CreateFarm for application/json ContentType.
 type CreateFarmJSONRequestBody = FarmCreate
 
 // UpdateFarmJSONRequestBody defines body for UpdateFarm for application/json ContentType.
 type UpdateFarmJSONRequestBody = FarmUpdate
+
+// SyncOperationsJSONRequestBody defines body for SyncOperations for application/json ContentType.
+type SyncOperationsJSONRequestBody = OperationBatch
+
+// DisputeOperationJSONRequestBody defines body for DisputeOperation for application/json ContentType.
+type DisputeOperationJSONRequestBody = Reason
 
 // CreateParcelJSONRequestBody defines body for CreateParcel for application/json ContentType.
 type CreateParcelJSONRequestBody = ParcelCreate
@@ -1044,6 +1542,36 @@ type ServerInterface interface {
 	// UpdateCollective Change a village collective
 	// (PATCH /collectives/{id})
 	UpdateCollective(ctx echo.Context, id ID) error
+	// ListContracts List custody contracts
+	// (GET /contracts)
+	ListContracts(ctx echo.Context, params ListContractsParams) error
+	// CreateContract Draft a custody contract
+	// (POST /contracts)
+	CreateContract(ctx echo.Context) error
+	// DeleteContract Delete a draft
+	// (DELETE /contracts/{id})
+	DeleteContract(ctx echo.Context, id ID) error
+	// GetContract Get a custody contract
+	// (GET /contracts/{id})
+	GetContract(ctx echo.Context, id ID) error
+	// UpdateContract Change a draft
+	// (PATCH /contracts/{id})
+	UpdateContract(ctx echo.Context, id ID) error
+	// ActivateContract Activate a draft
+	// (POST /contracts/{id}/activate)
+	ActivateContract(ctx echo.Context, id ID) error
+	// CompleteContract Complete an active contract
+	// (POST /contracts/{id}/complete)
+	CompleteContract(ctx echo.Context, id ID) error
+	// ListContractOperations List a contract's operations
+	// (GET /contracts/{id}/operations)
+	ListContractOperations(ctx echo.Context, id ID, params ListContractOperationsParams) error
+	// CreateOperation Log a field operation
+	// (POST /contracts/{id}/operations)
+	CreateOperation(ctx echo.Context, id ID, params CreateOperationParams) error
+	// TerminateContract Terminate an active contract
+	// (POST /contracts/{id}/terminate)
+	TerminateContract(ctx echo.Context, id ID) error
 	// ListFarms List farms
 	// (GET /farms)
 	ListFarms(ctx echo.Context, params ListFarmsParams) error
@@ -1056,6 +1584,21 @@ type ServerInterface interface {
 	// UpdateFarm Change a farm
 	// (PATCH /farms/{id})
 	UpdateFarm(ctx echo.Context, id ID) error
+	// SyncOperations Sync operations logged offline
+	// (POST /operations/batch)
+	SyncOperations(ctx echo.Context) error
+	// GetOperation Get an operation
+	// (GET /operations/{id})
+	GetOperation(ctx echo.Context, id ID) error
+	// ConfirmOperation Confirm an operation
+	// (POST /operations/{id}/confirm)
+	ConfirmOperation(ctx echo.Context, id ID) error
+	// DisputeOperation Dispute an operation
+	// (POST /operations/{id}/dispute)
+	DisputeOperation(ctx echo.Context, id ID) error
+	// VoidOperation Void an operation
+	// (POST /operations/{id}/void)
+	VoidOperation(ctx echo.Context, id ID) error
 	// ListParcels List land parcels
 	// (GET /parcels)
 	ListParcels(ctx echo.Context, params ListParcelsParams) error
@@ -1275,6 +1818,295 @@ func (w *ServerInterfaceWrapper) UpdateCollective(ctx echo.Context) error {
 	return err
 }
 
+// ListContracts converts echo context to params.
+func (w *ServerInterfaceWrapper) ListContracts(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListContractsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "sort" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sort", ctx.QueryParams(), &params.Sort, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter sort: %s", err))
+	}
+
+	// ------------- Optional query parameter "collective_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "collective_id", ctx.QueryParams(), &params.CollectiveId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter collective_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "farm_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "farm_id", ctx.QueryParams(), &params.FarmId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter farm_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "provider_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "provider_id", ctx.QueryParams(), &params.ProviderId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter provider_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "region_code" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "region_code", ctx.QueryParams(), &params.RegionCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter region_code: %s", err))
+	}
+
+	// ------------- Optional query parameter "crop" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "crop", ctx.QueryParams(), &params.Crop, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter crop: %s", err))
+	}
+
+	// ------------- Optional query parameter "season_year" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "season_year", ctx.QueryParams(), &params.SeasonYear, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter season_year: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "mode" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "mode", ctx.QueryParams(), &params.Mode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter mode: %s", err))
+	}
+
+	// ------------- Optional query parameter "number" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "number", ctx.QueryParams(), &params.Number, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter number: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListContracts(ctx, params)
+	return err
+}
+
+// CreateContract converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateContract(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateContract(ctx)
+	return err
+}
+
+// DeleteContract converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteContract(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteContract(ctx, id)
+	return err
+}
+
+// GetContract converts echo context to params.
+func (w *ServerInterfaceWrapper) GetContract(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetContract(ctx, id)
+	return err
+}
+
+// UpdateContract converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateContract(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateContract(ctx, id)
+	return err
+}
+
+// ActivateContract converts echo context to params.
+func (w *ServerInterfaceWrapper) ActivateContract(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ActivateContract(ctx, id)
+	return err
+}
+
+// CompleteContract converts echo context to params.
+func (w *ServerInterfaceWrapper) CompleteContract(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CompleteContract(ctx, id)
+	return err
+}
+
+// ListContractOperations converts echo context to params.
+func (w *ServerInterfaceWrapper) ListContractOperations(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListContractOperationsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "op_type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "op_type", ctx.QueryParams(), &params.OpType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter op_type: %s", err))
+	}
+
+	// ------------- Optional query parameter "parcel_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "parcel_id", ctx.QueryParams(), &params.ParcelId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter parcel_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListContractOperations(ctx, id, params)
+	return err
+}
+
+// CreateOperation converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateOperation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateOperationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateOperation(ctx, id, params)
+	return err
+}
+
+// TerminateContract converts echo context to params.
+func (w *ServerInterfaceWrapper) TerminateContract(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.TerminateContract(ctx, id)
+	return err
+}
+
 // ListFarms converts echo context to params.
 func (w *ServerInterfaceWrapper) ListFarms(ctx echo.Context) error {
 	var err error
@@ -1401,6 +2233,79 @@ func (w *ServerInterfaceWrapper) UpdateFarm(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateFarm(ctx, id)
+	return err
+}
+
+// SyncOperations converts echo context to params.
+func (w *ServerInterfaceWrapper) SyncOperations(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SyncOperations(ctx)
+	return err
+}
+
+// GetOperation converts echo context to params.
+func (w *ServerInterfaceWrapper) GetOperation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetOperation(ctx, id)
+	return err
+}
+
+// ConfirmOperation converts echo context to params.
+func (w *ServerInterfaceWrapper) ConfirmOperation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ConfirmOperation(ctx, id)
+	return err
+}
+
+// DisputeOperation converts echo context to params.
+func (w *ServerInterfaceWrapper) DisputeOperation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DisputeOperation(ctx, id)
+	return err
+}
+
+// VoidOperation converts echo context to params.
+func (w *ServerInterfaceWrapper) VoidOperation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.VoidOperation(ctx, id)
 	return err
 }
 
@@ -1902,6 +2807,21 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/providers/:id", wrapper.UpdateProvider, options.OperationMiddlewares["updateProvider"]...)
 	router.GET(options.BaseURL+"/reference/crops", wrapper.ListCrops, options.OperationMiddlewares["listCrops"]...)
 	router.GET(options.BaseURL+"/reference/operation-types", wrapper.ListOperationTypes, options.OperationMiddlewares["listOperationTypes"]...)
+	router.GET(options.BaseURL+"/contracts", wrapper.ListContracts, options.OperationMiddlewares["listContracts"]...)
+	router.POST(options.BaseURL+"/contracts", wrapper.CreateContract, options.OperationMiddlewares["createContract"]...)
+	router.DELETE(options.BaseURL+"/contracts/:id", wrapper.DeleteContract, options.OperationMiddlewares["deleteContract"]...)
+	router.GET(options.BaseURL+"/contracts/:id", wrapper.GetContract, options.OperationMiddlewares["getContract"]...)
+	router.PATCH(options.BaseURL+"/contracts/:id", wrapper.UpdateContract, options.OperationMiddlewares["updateContract"]...)
+	router.POST(options.BaseURL+"/contracts/:id/activate", wrapper.ActivateContract, options.OperationMiddlewares["activateContract"]...)
+	router.POST(options.BaseURL+"/contracts/:id/complete", wrapper.CompleteContract, options.OperationMiddlewares["completeContract"]...)
+	router.POST(options.BaseURL+"/contracts/:id/terminate", wrapper.TerminateContract, options.OperationMiddlewares["terminateContract"]...)
+	router.GET(options.BaseURL+"/contracts/:id/operations", wrapper.ListContractOperations, options.OperationMiddlewares["listContractOperations"]...)
+	router.POST(options.BaseURL+"/contracts/:id/operations", wrapper.CreateOperation, options.OperationMiddlewares["createOperation"]...)
+	router.POST(options.BaseURL+"/operations/batch", wrapper.SyncOperations, options.OperationMiddlewares["syncOperations"]...)
+	router.GET(options.BaseURL+"/operations/:id", wrapper.GetOperation, options.OperationMiddlewares["getOperation"]...)
+	router.POST(options.BaseURL+"/operations/:id/confirm", wrapper.ConfirmOperation, options.OperationMiddlewares["confirmOperation"]...)
+	router.POST(options.BaseURL+"/operations/:id/dispute", wrapper.DisputeOperation, options.OperationMiddlewares["disputeOperation"]...)
+	router.POST(options.BaseURL+"/operations/:id/void", wrapper.VoidOperation, options.OperationMiddlewares["voidOperation"]...)
 
 }
 
@@ -1918,6 +2838,15 @@ type CollectiveCreatedJSONResponse struct {
 
 type ConflictApplicationProblemPlusJSONResponse Problem
 
+type ContractCreatedResponseHeaders struct {
+	Location *string
+}
+type ContractCreatedJSONResponse struct {
+	Body Contract
+
+	Headers ContractCreatedResponseHeaders
+}
+
 type FarmCreatedResponseHeaders struct {
 	Location *string
 }
@@ -1932,6 +2861,15 @@ type ForbiddenApplicationProblemPlusJSONResponse Problem
 type InvalidApplicationProblemPlusJSONResponse Problem
 
 type NotFoundApplicationProblemPlusJSONResponse Problem
+
+type OperationCreatedResponseHeaders struct {
+	Location *string
+}
+type OperationCreatedJSONResponse struct {
+	Body Operation
+
+	Headers OperationCreatedResponseHeaders
+}
 
 type ParcelCreatedResponseHeaders struct {
 	Location *string
@@ -1972,6 +2910,15 @@ type TooManyRequestsApplicationProblemPlusJSONResponse struct {
 }
 
 type UnauthorizedApplicationProblemPlusJSONResponse Problem
+
+type UnavailableResponseHeaders struct {
+	RetryAfter *int
+}
+type UnavailableApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers UnavailableResponseHeaders
+}
 
 type UserCreatedResponseHeaders struct {
 	Location *string
@@ -2600,6 +3547,1050 @@ func (response UpdateCollective422ApplicationProblemPlusJSONResponse) VisitUpdat
 	return err
 }
 
+type ListContractsRequestObject struct {
+	Params ListContractsParams
+}
+
+type ListContractsResponseObject interface {
+	VisitListContractsResponse(w http.ResponseWriter) error
+}
+
+type ListContracts200JSONResponse ContractList
+
+func (response ListContracts200JSONResponse) VisitListContractsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContracts400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListContracts400ApplicationProblemPlusJSONResponse) VisitListContractsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContracts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListContracts401ApplicationProblemPlusJSONResponse) VisitListContractsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContractRequestObject struct {
+	Body *CreateContractJSONRequestBody
+}
+
+type CreateContractResponseObject interface {
+	VisitCreateContractResponse(w http.ResponseWriter) error
+}
+
+type CreateContract201JSONResponse struct{ ContractCreatedJSONResponse }
+
+func (response CreateContract201JSONResponse) VisitCreateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContract400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContract400ApplicationProblemPlusJSONResponse) VisitCreateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContract401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContract401ApplicationProblemPlusJSONResponse) VisitCreateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContract403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContract403ApplicationProblemPlusJSONResponse) VisitCreateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContract413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContract413ApplicationProblemPlusJSONResponse) VisitCreateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContract422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContract422ApplicationProblemPlusJSONResponse) VisitCreateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteContractRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type DeleteContractResponseObject interface {
+	VisitDeleteContractResponse(w http.ResponseWriter) error
+}
+
+type DeleteContract204Response struct {
+}
+
+func (response DeleteContract204Response) VisitDeleteContractResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteContract400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteContract400ApplicationProblemPlusJSONResponse) VisitDeleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteContract401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteContract401ApplicationProblemPlusJSONResponse) VisitDeleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteContract403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteContract403ApplicationProblemPlusJSONResponse) VisitDeleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteContract404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteContract404ApplicationProblemPlusJSONResponse) VisitDeleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteContract409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteContract409ApplicationProblemPlusJSONResponse) VisitDeleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContractRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetContractResponseObject interface {
+	VisitGetContractResponse(w http.ResponseWriter) error
+}
+
+type GetContract200JSONResponse Contract
+
+func (response GetContract200JSONResponse) VisitGetContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContract400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetContract400ApplicationProblemPlusJSONResponse) VisitGetContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContract401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetContract401ApplicationProblemPlusJSONResponse) VisitGetContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContract404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetContract404ApplicationProblemPlusJSONResponse) VisitGetContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContractRequestObject struct {
+	Id   ID `json:"id"`
+	Body *UpdateContractJSONRequestBody
+}
+
+type UpdateContractResponseObject interface {
+	VisitUpdateContractResponse(w http.ResponseWriter) error
+}
+
+type UpdateContract200JSONResponse Contract
+
+func (response UpdateContract200JSONResponse) VisitUpdateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContract400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateContract400ApplicationProblemPlusJSONResponse) VisitUpdateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContract401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateContract401ApplicationProblemPlusJSONResponse) VisitUpdateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContract403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateContract403ApplicationProblemPlusJSONResponse) VisitUpdateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContract404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateContract404ApplicationProblemPlusJSONResponse) VisitUpdateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContract409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateContract409ApplicationProblemPlusJSONResponse) VisitUpdateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContract413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateContract413ApplicationProblemPlusJSONResponse) VisitUpdateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContract422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateContract422ApplicationProblemPlusJSONResponse) VisitUpdateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ActivateContractRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type ActivateContractResponseObject interface {
+	VisitActivateContractResponse(w http.ResponseWriter) error
+}
+
+type ActivateContract200JSONResponse Contract
+
+func (response ActivateContract200JSONResponse) VisitActivateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ActivateContract400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ActivateContract400ApplicationProblemPlusJSONResponse) VisitActivateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ActivateContract401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ActivateContract401ApplicationProblemPlusJSONResponse) VisitActivateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ActivateContract403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ActivateContract403ApplicationProblemPlusJSONResponse) VisitActivateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ActivateContract404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ActivateContract404ApplicationProblemPlusJSONResponse) VisitActivateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ActivateContract409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ActivateContract409ApplicationProblemPlusJSONResponse) VisitActivateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ActivateContract422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response ActivateContract422ApplicationProblemPlusJSONResponse) VisitActivateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ActivateContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ActivateContract503ApplicationProblemPlusJSONResponse) VisitActivateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteContractRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type CompleteContractResponseObject interface {
+	VisitCompleteContractResponse(w http.ResponseWriter) error
+}
+
+type CompleteContract200JSONResponse Contract
+
+func (response CompleteContract200JSONResponse) VisitCompleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteContract400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteContract400ApplicationProblemPlusJSONResponse) VisitCompleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteContract401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteContract401ApplicationProblemPlusJSONResponse) VisitCompleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteContract403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteContract403ApplicationProblemPlusJSONResponse) VisitCompleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteContract404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteContract404ApplicationProblemPlusJSONResponse) VisitCompleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CompleteContract409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteContract409ApplicationProblemPlusJSONResponse) VisitCompleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContractOperationsRequestObject struct {
+	Id     ID `json:"id"`
+	Params ListContractOperationsParams
+}
+
+type ListContractOperationsResponseObject interface {
+	VisitListContractOperationsResponse(w http.ResponseWriter) error
+}
+
+type ListContractOperations200JSONResponse OperationList
+
+func (response ListContractOperations200JSONResponse) VisitListContractOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContractOperations400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListContractOperations400ApplicationProblemPlusJSONResponse) VisitListContractOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContractOperations401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListContractOperations401ApplicationProblemPlusJSONResponse) VisitListContractOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContractOperations404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListContractOperations404ApplicationProblemPlusJSONResponse) VisitListContractOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOperationRequestObject struct {
+	Id     ID `json:"id"`
+	Params CreateOperationParams
+	Body   *CreateOperationJSONRequestBody
+}
+
+type CreateOperationResponseObject interface {
+	VisitCreateOperationResponse(w http.ResponseWriter) error
+}
+
+type CreateOperation201JSONResponse struct{ OperationCreatedJSONResponse }
+
+func (response CreateOperation201JSONResponse) VisitCreateOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOperation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOperation400ApplicationProblemPlusJSONResponse) VisitCreateOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOperation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOperation401ApplicationProblemPlusJSONResponse) VisitCreateOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOperation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOperation403ApplicationProblemPlusJSONResponse) VisitCreateOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOperation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOperation404ApplicationProblemPlusJSONResponse) VisitCreateOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOperation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOperation409ApplicationProblemPlusJSONResponse) VisitCreateOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOperation413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOperation413ApplicationProblemPlusJSONResponse) VisitCreateOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateOperation422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOperation422ApplicationProblemPlusJSONResponse) VisitCreateOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminateContractRequestObject struct {
+	Id   ID `json:"id"`
+	Body *TerminateContractJSONRequestBody
+}
+
+type TerminateContractResponseObject interface {
+	VisitTerminateContractResponse(w http.ResponseWriter) error
+}
+
+type TerminateContract200JSONResponse Contract
+
+func (response TerminateContract200JSONResponse) VisitTerminateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminateContract400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response TerminateContract400ApplicationProblemPlusJSONResponse) VisitTerminateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminateContract401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response TerminateContract401ApplicationProblemPlusJSONResponse) VisitTerminateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminateContract403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response TerminateContract403ApplicationProblemPlusJSONResponse) VisitTerminateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminateContract404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response TerminateContract404ApplicationProblemPlusJSONResponse) VisitTerminateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminateContract409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response TerminateContract409ApplicationProblemPlusJSONResponse) VisitTerminateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminateContract413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response TerminateContract413ApplicationProblemPlusJSONResponse) VisitTerminateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminateContract422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response TerminateContract422ApplicationProblemPlusJSONResponse) VisitTerminateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListFarmsRequestObject struct {
 	Params ListFarmsParams
 }
@@ -2976,6 +4967,517 @@ func (response UpdateFarm422ApplicationProblemPlusJSONResponse) VisitUpdateFarmR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncOperationsRequestObject struct {
+	Body *SyncOperationsJSONRequestBody
+}
+
+type SyncOperationsResponseObject interface {
+	VisitSyncOperationsResponse(w http.ResponseWriter) error
+}
+
+type SyncOperations200JSONResponse OperationBatchResults
+
+func (response SyncOperations200JSONResponse) VisitSyncOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncOperations400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SyncOperations400ApplicationProblemPlusJSONResponse) VisitSyncOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncOperations401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SyncOperations401ApplicationProblemPlusJSONResponse) VisitSyncOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncOperations403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SyncOperations403ApplicationProblemPlusJSONResponse) VisitSyncOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncOperations413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SyncOperations413ApplicationProblemPlusJSONResponse) VisitSyncOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncOperations422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response SyncOperations422ApplicationProblemPlusJSONResponse) VisitSyncOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOperationRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetOperationResponseObject interface {
+	VisitGetOperationResponse(w http.ResponseWriter) error
+}
+
+type GetOperation200JSONResponse Operation
+
+func (response GetOperation200JSONResponse) VisitGetOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOperation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetOperation400ApplicationProblemPlusJSONResponse) VisitGetOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOperation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetOperation401ApplicationProblemPlusJSONResponse) VisitGetOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOperation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetOperation404ApplicationProblemPlusJSONResponse) VisitGetOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmOperationRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type ConfirmOperationResponseObject interface {
+	VisitConfirmOperationResponse(w http.ResponseWriter) error
+}
+
+type ConfirmOperation200JSONResponse Operation
+
+func (response ConfirmOperation200JSONResponse) VisitConfirmOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmOperation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmOperation400ApplicationProblemPlusJSONResponse) VisitConfirmOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmOperation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmOperation401ApplicationProblemPlusJSONResponse) VisitConfirmOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmOperation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmOperation403ApplicationProblemPlusJSONResponse) VisitConfirmOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmOperation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmOperation404ApplicationProblemPlusJSONResponse) VisitConfirmOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmOperation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmOperation409ApplicationProblemPlusJSONResponse) VisitConfirmOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisputeOperationRequestObject struct {
+	Id   ID `json:"id"`
+	Body *DisputeOperationJSONRequestBody
+}
+
+type DisputeOperationResponseObject interface {
+	VisitDisputeOperationResponse(w http.ResponseWriter) error
+}
+
+type DisputeOperation200JSONResponse Operation
+
+func (response DisputeOperation200JSONResponse) VisitDisputeOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisputeOperation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DisputeOperation400ApplicationProblemPlusJSONResponse) VisitDisputeOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisputeOperation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DisputeOperation401ApplicationProblemPlusJSONResponse) VisitDisputeOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisputeOperation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DisputeOperation403ApplicationProblemPlusJSONResponse) VisitDisputeOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisputeOperation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DisputeOperation404ApplicationProblemPlusJSONResponse) VisitDisputeOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisputeOperation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DisputeOperation409ApplicationProblemPlusJSONResponse) VisitDisputeOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisputeOperation413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response DisputeOperation413ApplicationProblemPlusJSONResponse) VisitDisputeOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DisputeOperation422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DisputeOperation422ApplicationProblemPlusJSONResponse) VisitDisputeOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VoidOperationRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type VoidOperationResponseObject interface {
+	VisitVoidOperationResponse(w http.ResponseWriter) error
+}
+
+type VoidOperation200JSONResponse Operation
+
+func (response VoidOperation200JSONResponse) VisitVoidOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VoidOperation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response VoidOperation400ApplicationProblemPlusJSONResponse) VisitVoidOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VoidOperation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response VoidOperation401ApplicationProblemPlusJSONResponse) VisitVoidOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VoidOperation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response VoidOperation403ApplicationProblemPlusJSONResponse) VisitVoidOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VoidOperation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response VoidOperation404ApplicationProblemPlusJSONResponse) VisitVoidOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type VoidOperation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response VoidOperation409ApplicationProblemPlusJSONResponse) VisitVoidOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4565,6 +7067,36 @@ type StrictServerInterface interface {
 	// UpdateCollective Change a village collective
 	// (PATCH /collectives/{id})
 	UpdateCollective(ctx context.Context, request UpdateCollectiveRequestObject) (UpdateCollectiveResponseObject, error)
+	// ListContracts List custody contracts
+	// (GET /contracts)
+	ListContracts(ctx context.Context, request ListContractsRequestObject) (ListContractsResponseObject, error)
+	// CreateContract Draft a custody contract
+	// (POST /contracts)
+	CreateContract(ctx context.Context, request CreateContractRequestObject) (CreateContractResponseObject, error)
+	// DeleteContract Delete a draft
+	// (DELETE /contracts/{id})
+	DeleteContract(ctx context.Context, request DeleteContractRequestObject) (DeleteContractResponseObject, error)
+	// GetContract Get a custody contract
+	// (GET /contracts/{id})
+	GetContract(ctx context.Context, request GetContractRequestObject) (GetContractResponseObject, error)
+	// UpdateContract Change a draft
+	// (PATCH /contracts/{id})
+	UpdateContract(ctx context.Context, request UpdateContractRequestObject) (UpdateContractResponseObject, error)
+	// ActivateContract Activate a draft
+	// (POST /contracts/{id}/activate)
+	ActivateContract(ctx context.Context, request ActivateContractRequestObject) (ActivateContractResponseObject, error)
+	// CompleteContract Complete an active contract
+	// (POST /contracts/{id}/complete)
+	CompleteContract(ctx context.Context, request CompleteContractRequestObject) (CompleteContractResponseObject, error)
+	// ListContractOperations List a contract's operations
+	// (GET /contracts/{id}/operations)
+	ListContractOperations(ctx context.Context, request ListContractOperationsRequestObject) (ListContractOperationsResponseObject, error)
+	// CreateOperation Log a field operation
+	// (POST /contracts/{id}/operations)
+	CreateOperation(ctx context.Context, request CreateOperationRequestObject) (CreateOperationResponseObject, error)
+	// TerminateContract Terminate an active contract
+	// (POST /contracts/{id}/terminate)
+	TerminateContract(ctx context.Context, request TerminateContractRequestObject) (TerminateContractResponseObject, error)
 	// ListFarms List farms
 	// (GET /farms)
 	ListFarms(ctx context.Context, request ListFarmsRequestObject) (ListFarmsResponseObject, error)
@@ -4577,6 +7109,21 @@ type StrictServerInterface interface {
 	// UpdateFarm Change a farm
 	// (PATCH /farms/{id})
 	UpdateFarm(ctx context.Context, request UpdateFarmRequestObject) (UpdateFarmResponseObject, error)
+	// SyncOperations Sync operations logged offline
+	// (POST /operations/batch)
+	SyncOperations(ctx context.Context, request SyncOperationsRequestObject) (SyncOperationsResponseObject, error)
+	// GetOperation Get an operation
+	// (GET /operations/{id})
+	GetOperation(ctx context.Context, request GetOperationRequestObject) (GetOperationResponseObject, error)
+	// ConfirmOperation Confirm an operation
+	// (POST /operations/{id}/confirm)
+	ConfirmOperation(ctx context.Context, request ConfirmOperationRequestObject) (ConfirmOperationResponseObject, error)
+	// DisputeOperation Dispute an operation
+	// (POST /operations/{id}/dispute)
+	DisputeOperation(ctx context.Context, request DisputeOperationRequestObject) (DisputeOperationResponseObject, error)
+	// VoidOperation Void an operation
+	// (POST /operations/{id}/void)
+	VoidOperation(ctx context.Context, request VoidOperationRequestObject) (VoidOperationResponseObject, error)
 	// ListParcels List land parcels
 	// (GET /parcels)
 	ListParcels(ctx context.Context, request ListParcelsRequestObject) (ListParcelsResponseObject, error)
@@ -4883,6 +7430,348 @@ func (sh *strictHandler) UpdateCollective(ctx echo.Context, id ID) error {
 	return nil
 }
 
+// ListContracts operation middleware
+func (sh *strictHandler) ListContracts(ctx echo.Context, params ListContractsParams) error {
+	var request ListContractsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListContracts(ctx.Request().Context(), request.(ListContractsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListContracts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListContractsResponseObject); ok {
+		return validResponse.VisitListContractsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateContract operation middleware
+func (sh *strictHandler) CreateContract(ctx echo.Context) error {
+	var request CreateContractRequestObject
+
+	var body CreateContractJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateContract(ctx.Request().Context(), request.(CreateContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateContract")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateContractResponseObject); ok {
+		return validResponse.VisitCreateContractResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteContract operation middleware
+func (sh *strictHandler) DeleteContract(ctx echo.Context, id ID) error {
+	var request DeleteContractRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteContract(ctx.Request().Context(), request.(DeleteContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteContract")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteContractResponseObject); ok {
+		return validResponse.VisitDeleteContractResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetContract operation middleware
+func (sh *strictHandler) GetContract(ctx echo.Context, id ID) error {
+	var request GetContractRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetContract(ctx.Request().Context(), request.(GetContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetContract")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetContractResponseObject); ok {
+		return validResponse.VisitGetContractResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateContract operation middleware
+func (sh *strictHandler) UpdateContract(ctx echo.Context, id ID) error {
+	var request UpdateContractRequestObject
+
+	request.Id = id
+
+	var body UpdateContractJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateContract(ctx.Request().Context(), request.(UpdateContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateContract")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateContractResponseObject); ok {
+		return validResponse.VisitUpdateContractResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ActivateContract operation middleware
+func (sh *strictHandler) ActivateContract(ctx echo.Context, id ID) error {
+	var request ActivateContractRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ActivateContract(ctx.Request().Context(), request.(ActivateContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ActivateContract")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ActivateContractResponseObject); ok {
+		return validResponse.VisitActivateContractResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CompleteContract operation middleware
+func (sh *strictHandler) CompleteContract(ctx echo.Context, id ID) error {
+	var request CompleteContractRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CompleteContract(ctx.Request().Context(), request.(CompleteContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CompleteContract")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CompleteContractResponseObject); ok {
+		return validResponse.VisitCompleteContractResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListContractOperations operation middleware
+func (sh *strictHandler) ListContractOperations(ctx echo.Context, id ID, params ListContractOperationsParams) error {
+	var request ListContractOperationsRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListContractOperations(ctx.Request().Context(), request.(ListContractOperationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListContractOperations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListContractOperationsResponseObject); ok {
+		return validResponse.VisitListContractOperationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateOperation operation middleware
+func (sh *strictHandler) CreateOperation(ctx echo.Context, id ID, params CreateOperationParams) error {
+	var request CreateOperationRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	var body CreateOperationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateOperation(ctx.Request().Context(), request.(CreateOperationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateOperation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateOperationResponseObject); ok {
+		return validResponse.VisitCreateOperationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// TerminateContract operation middleware
+func (sh *strictHandler) TerminateContract(ctx echo.Context, id ID) error {
+	var request TerminateContractRequestObject
+
+	request.Id = id
+
+	var body TerminateContractJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.TerminateContract(ctx.Request().Context(), request.(TerminateContractRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "TerminateContract")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(TerminateContractResponseObject); ok {
+		return validResponse.VisitTerminateContractResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListFarms operation middleware
 func (sh *strictHandler) ListFarms(ctx echo.Context, params ListFarmsParams) error {
 	var request ListFarmsRequestObject
@@ -5021,6 +7910,175 @@ func (sh *strictHandler) UpdateFarm(ctx echo.Context, id ID) error {
 		return err
 	} else if validResponse, ok := response.(UpdateFarmResponseObject); ok {
 		return validResponse.VisitUpdateFarmResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SyncOperations operation middleware
+func (sh *strictHandler) SyncOperations(ctx echo.Context) error {
+	var request SyncOperationsRequestObject
+
+	var body SyncOperationsJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SyncOperations(ctx.Request().Context(), request.(SyncOperationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SyncOperations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SyncOperationsResponseObject); ok {
+		return validResponse.VisitSyncOperationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOperation operation middleware
+func (sh *strictHandler) GetOperation(ctx echo.Context, id ID) error {
+	var request GetOperationRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOperation(ctx.Request().Context(), request.(GetOperationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOperation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOperationResponseObject); ok {
+		return validResponse.VisitGetOperationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ConfirmOperation operation middleware
+func (sh *strictHandler) ConfirmOperation(ctx echo.Context, id ID) error {
+	var request ConfirmOperationRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ConfirmOperation(ctx.Request().Context(), request.(ConfirmOperationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ConfirmOperation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ConfirmOperationResponseObject); ok {
+		return validResponse.VisitConfirmOperationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DisputeOperation operation middleware
+func (sh *strictHandler) DisputeOperation(ctx echo.Context, id ID) error {
+	var request DisputeOperationRequestObject
+
+	request.Id = id
+
+	var body DisputeOperationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DisputeOperation(ctx.Request().Context(), request.(DisputeOperationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DisputeOperation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DisputeOperationResponseObject); ok {
+		return validResponse.VisitDisputeOperationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// VoidOperation operation middleware
+func (sh *strictHandler) VoidOperation(ctx echo.Context, id ID) error {
+	var request VoidOperationRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.VoidOperation(ctx.Request().Context(), request.(VoidOperationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "VoidOperation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(VoidOperationResponseObject); ok {
+		return validResponse.VisitVoidOperationResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -5654,123 +8712,171 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1rbxzJdehfOZjriyXXPcMZkdKuSFwYXGm1kC1pBUl7jYWGYRe7a2bK6q6araomNasQsJHEiWM7drKJ",
-	"HSC7iI0kQL7ECQLkASmGgfwUYyk5/yKoR3dXT1fPgxqSki190bCnuurUqfM+p848aUUsHTOKqRSt7Set",
-	"EUYx5vrjLRYhSRhVn2MsIk7G5s/WgxGGMZIjYAOQIwwRx0jiGNjBt3AkO62gJaIRTpF6U07GuLXdEpIT",
-	"OmwdHx8HrTHiKMXSLnMt44Jx/yIhxY/lfqRHhPlqY44PCcsEjNEQq8WIGv5JhvmkFbQoStV65p0KJCl6",
-	"fAvToRy1ti91u0ENsqB187oap6dT2ytnI3EraHH8SUY4jlvbkmfYnXnAeIqkGkflla1W0EoJJWmWtrZ7",
-	"xTKESjzEXK9zi6RE1nd8Fw0xCPJp46YS/Z67cowHKEtka/tyN1AbNKteVtubCcOx2o4YMyqwPoT3UHwP",
-	"f5JhocGKGJWY6o9oPE6IoYONMWcHCU6/+i1hiKIE4yscD1rbrf+zURLThvlWbNw1b5lF60fMzbJABKQo",
-	"UZjEMawdoBi+fv/DOwGoTwXBrHdax0HrGksSHElyiK8ZwpsB83KwljM3gUvxEUTFKHVQDRzjW8YO3SjG",
-	"6UWuMTpISHTumI9GiA4xRHZ5AUdEjgw/Z5xjKkFIJDGsIYgzAwsOANmncoQkxAwLoEwCShJ2BESaA7qB",
-	"eLrqo1FzzjqUAeLpSo7jBuMHJI4xPffzQEmC+VsCOEswpGgCFB9iDhI9UugmAlCkhmsU36SHKCHxecN4",
-	"wOKJYtUjnCRty6wHmYQDjtEjAQh4luAdCDHnjIsQlOASgFE0ggHBSQxIgpZYehN3mLzBMnquu7jDQGTR",
-	"yOoqINRQfI57EbEx1sDdRTzCyarJ2Mw6i5DHesRKSPkuZ4ckxnzlm7DzztyGHbOSjdzDQ8LoqrdhZp21",
-	"Ca5HrGQLDxi7hfgQXxTHMiVKtuA2eU9T9wPGbiM6sUpfnCtUjEGK6ASQlDgdS7EDHEs+ATSQStwp3Gfp",
-	"AebK4BM4YjQWik/De2pUe1eNCqfOxPmqCmPd8jkOWh9RlMkR4+RTfN6yJ+I4xlQSlATAOCBt3zAO+PFY",
-	"2ZbAqJE+H4nVs62acxa1oyhiGZUrIPfj3EbVM+xmMZHvH1r4x5yNMZfEGJ5GpalP+DFKx4m23Uv7KhvH",
-	"SOJWzVgP1IuM7xsNWLO/aZYk6EBNZkz1aSrIX1ea1uOk5F9nAnNjevuG5MSG4pioTaDkrrM1s3Ad0Vbv",
-	"lLRuzLAAxpgLNQnESCJIkXiE407zXsw8GhBZwYFCWFuS1Iu1AzxgHJ8aavP6asBuOLr6UZlX7FHXdmS/",
-	"Nc893xsRvh+xWH/fAJY7XktE/3LHrhf40LiFSHlkloyr4Lig73kwUPLFLSI8vEEkTqsfZnG3w2XHxWKI",
-	"czRRfzuO9LyJ7uDH0jrltQ1rQKqz+Xb2XiYIxULcZjFONHNT5Yk+bI0TRKVCZdA64BjH5mPE2Xg/IYdY",
-	"SBY9agUtHLH9aBIlCocpikaEGj8YDTmRLONEpOo1lnE5QdzFbnmQji9Xw6wSpyiS+43MnQ8YjxjF8xB2",
-	"WxP9XT1UvWvE9v4yfKnUApEFlc70UfXQa2rkMlzUuNUpBplvMOVLG9m8zD597KPhqiKgClNQPa3ps6ng",
-	"uwKUjzCnQwfNknCAEoGDl6abeSdd+37Rc6rL6EOSJGiI3xLQu9SOyZBIUIM7c8/hZY9gNqJXIdvcuMxF",
-	"y7YSlo+McfK6kNCxbzOlMKnR1C6F3rvtaIQ4ipSxklEyIDgGwSKCEjBQaBKDtQ/eg81LvW63fanbu7we",
-	"QDTC0SORpaCjFIojFRmWJt7V3ublbq/bvd3tqv8+3tr0ScXrOLrkhQs/RpGEGEckRYmNWx0xGCcowiIA",
-	"JHSYSk1TXbbX7VzutoLWWLkeXE32e+2vPey2r+59td/v6A9PLh1/pQZL0HrcHrK2fUiztKNBcx63STpm",
-	"3BA6kqPWdmtI5Cg76EQs3ZAZG2aIFv8rscwpSjaUVjy2G71Jx5lcdLdIQsqEbNo1rIV9s9l+K1w3job1",
-	"qdZC9Txc3wHKlNdhGEShiVH84aC1/fBJFT1r3d9/2Gtf3dPYeXt9LUfUV9e/9hXPoRVkZ9ZrHe+dPfJS",
-	"RoXk2vu4hQ+rFge1SkJ5NsqEiIj+T4cnaIS1BjKs67UidNixJr0OrH2znyoDZ3E5VrWLPKKsdH32F9bs",
-	"K7A35lrFsYvj/SRH8qy9eo5lGXuFxPuWghayvm5ev2PpLWg9IiakOC+c/A01bpbKVUduUMsx2k8zLeqT",
-	"xHLJ7M1HlzTpVzFbzMl4swI4jc15aiNOvSgk5jjeN254hX6a/bgS3NWYgfrMCmuwiiSXGHL0TLPKtMFS",
-	"3de0ceMj56DG1R4CWM7aLPMgSxoJ5ydfqsrmnj0WGCiVEaeE7gBy8l1viTxIBDmCBRAqGRApgB3RqdzY",
-	"YtJrpjGzQsnjCBRPhMOSnDKfXauHY0FiTCXcvF6o0A/eg17vytbmescnW89U/MwTOsaKWE7OeF2NmUJh",
-	"NkMvy8tNrPMNi8hclY9YJvCIJWryAUpJMtkfKPWsyNqsohyEoIWVhTDmROBGlb4Kp8RkJC/aHVFQnMoR",
-	"OTsZcyEcvbgj/TqxVf24CU7i9zk3tFU9UZ1h9Uu3vMqimoS1PoMu5VkLTeJRPOzudSxmQr+AS7EQaIjn",
-	"x0cNQOULPvr9ALOv3//wznIh6V2wr8EQs1Qnj9bu3bgG71zdurIewDc/uP/uFiSMDonMYryRIKk/OLup",
-	"AVC4X6eB4i5LJkNGlaN1O0skyf9eBKgdiBImcAwKhWJ+6LzqTn1LMNq5h45uWxS7XpV4RMZtNjabaY+Z",
-	"9pwKQ/QWovEDGzXPJWyso6yEczLUmSflKcexesa4UonqCZMjzL2C9RYbEuqUES0hjMZIiCPG4+k6rctX",
-	"fBank5ZxBl/ZmqeYiheDckEfTd4uQs7LxnYyk+OaVXuVP/GxqdKcwAZgY96whjvDDjz//k+ef/97zz9/",
-	"GsDzv//hl7/64vlPf/bl06fPP3+6Pj+4ZzMRBjT/Ziv+Uz0A4TOBdBBC2XwpieMEgw43Cpv+gbXwSq97",
-	"ZbP3tv3Xu7S51SBLXD/Gs7QWposu2tt8V612+co77zas5uhbT/WdEEoehnm5obKBdTIaP5a61nAHFGcC",
-	"MyUjCRKyKEGc6yXZuo96/lNLWiJSJKNRHajrOEqQMsgRjSHFSGT6D46RgJgMBpjDwQRSk5RDFC7D/3U2",
-	"fsBYghHVScLFdZ3OE7KMxsgywEIeby7HvU5vpDY80BVk+5T5aT9iVCqbu83JcCTBeaWwu59/71cnP/ij",
-	"F89+9Jsf/8PzL/7gN//8nZMf/cf6QvhvDpvn6+K4nSgsGzVo45pmxZPP/+Xki5+++K+fvPjZd9YDOBph",
-	"juERZUd0wbXPJ6ijjOH9JQIsCw5UWCnyq7NIoNAo2kYwtPoSoZP6Uam58irgnEIDZQLEWJBIMaZWspZP",
-	"lbhgmQRUjK2f1iucGMtPc16kw/5n9VoZqCiPrcZ/Dn97TiqYEkrLxTzcsrkl1edp7HFXUC0gnor36hKp",
-	"UWS8JJ+din2aUzgV+7ogkRmn33xIq3CC83rGi3aDDRyncoRfF7JbMSHVUWgL13wpKOXHXN26/A7YmrhO",
-	"axqLMZaIJF7ATTHw4nGV0sX1kBWhQiIaNYnsGcU7QUtIJDPhKwsMWpLIhlowv7m+Cx/duwkcDzDHNMJA",
-	"UUroUKum3Ip3cLWQjW5AKMDc85+Rqbx97Upa5lpJCwvUReKrOZ7yGGvqenQLUWHpA/pk2+zYktLO6qsq",
-	"zTcQVjnrqQ2Okq4Xwcl9M3rVFTw26jurimQaO9XirjllPnaTS1ojlQr4Cy/VaMi24McRHkuTdKEQEhqT",
-	"QxJnKAlPnWB4hRigumlFswIGnKUQbhTic6N4T4euhN74qTnHc1vRouMtASOWYqewf4aSWIaZ/CVVlifm",
-	"ccHS1VWV03Xid9U8iAIb0UktW1LQwr7EKNV3DXOC88b18tVWYi8WV0cu3GKsnqCDRRRZBIpMjDGNcTwT",
-	"La9qGdhvrZ48NYfWaOBeLn9uSpz6bKoZFXb75oag/7tPR/O9N8dxV+PLWfdmQboKJqxu+8I50d7DakT/",
-	"4obQQslE80qRRWxO5CGOqZylVPQAq0veEjpkaGNPWpVDXmS2QJSwmTZa+baqEDUjsqGas6wKVvxDhCQR",
-	"SkAJfkEYLUqFy2JJE8PvdbuXur1qzaQplOz5KiWnLustLRVPC/qOickrRMGAJQk7skYGkV4tn596daXe",
-	"r7/9Wa/bhaL8Q8x33tyjaj6UWl2iU4BoSxKLEkXJjqgYkXEraNmabq/+sROvRB6Yi5CvhiA4lT5dLGDW",
-	"fEj2IlhhAsQpobokjGOUVWKwefFo3JAFvY+F8Iozc8VPLOVES/bIq2amAwh6WOAu4dulvgDoEbPnk56I",
-	"iVAC0A3NOAmqhZfOkb84sKcvjrRUMfMNNWYqKb2A0+ykovUqDnoq2G06xlOK1+VP2s3MT4llCQlGQkJv",
-	"jsB8Lc6surfNX3/7sytbzraADSBE7U+h274KHdiHdhgobcQloUNbkw8JVioSGDep6fm6w1eQYLfQdPCr",
-	"kPfmIvBFS3sFxalk/WxB4hLs3Ki38iZwlHEiJ/fVzmxpHEbcWwpBgY3RJxkGLXBtFOPuh/cfwAbK5Ggj",
-	"YUNCw6IBkobMzFWsPJJybC5hEzrwpcLNNQdYe/69v37xi5+vAxHatBETIXGqyJDjiHFbojvkJMoSmXGU",
-	"2Hs5ROAYokxIFk9AYH5IIix0+YAJAuhGKfo+PepTY3Js51fHnOpdURT4mhcCmxc3U+Xz57lzsZMvVURa",
-	"BCTMhMN1FVifHjH+SP09gZgZa82s7mwCg9G3MM6SRNh7L4XJJzp92qdvv32N0UNMFbpE5+23dZsg22cE",
-	"cQyhoOgR3o+QwOEOKOqyzz/++OOP27dvt69fD3dA6SghUTo2X967cQ02NzevwkcPrnX69Lq5aiNgLWUU",
-	"TwKdeA5gojayrl/Qixqy0rgsmilVb97s5IV3um4aj2V5Q8e5kxP06RhxoQOBKJLJpAMfUV1eEJSdd9QL",
-	"R5zRYVttzQCgMWt2wPEgEzjugE6c6Gd9GjZ1MwhNZdrVrcvvrBvhZTu2bMPDJ3rWAGzR3vGeqYSxF7mU",
-	"vT1AJMk4Vuexa/pLlM0lAFFxpE4/3Opthh1Q4krYhxA+6Rvp0G9tw8NOp7MXQN+VE+p5p9M5DndAsfFU",
-	"/68DFD3q05klOpZEdqMIC00d4a7t9KBB34b3NDtCP+t2NyPNxfojDhuZGRTXm+vvLJOCxNjTMaZPy313",
-	"t8IdQNR266kO9rX2cd7cVG9CSoSwJHKAYqdlhBrSCzt9ZeolJMJU4NL2bd2++UAZFjyxUkZsb2ywMaaC",
-	"ZTzCHcaHG/YlsaHGlkmvQujs3r2pnA7MhfWHOt1O18ZrKBoTpRk73c6mcQdHWlhuoCwmso0P8xZyQ+y7",
-	"xqYMauAYxQLU1iegX1DbtTyv8GQmAXTAMmmRrthLI51IkYdt4Q4+MtWsXGgtW4STbsat7ZaiufI2vGhV",
-	"O841lJ+UQzZMe7bjYO7AXAEGT7zt2qq9ALyN6LZ8fehmzqatx5edq2ieMbOLXb1zXeNspvmBF6wrHrD2",
-	"ptrPXep2V9blZKqrgqffya4WFUqVatK1VKfbrmwZQHzzFwBvOM3y9Cu9+a9UOs7olzbnv1R2ItN2Spam",
-	"uuKgdQ+jWLOLAT9hQ3VYaCi056qetfbUG44Y0xYjEx7GfP+x6eQhAEFujoKpgzN2lI1lGTvGGD4d2LWt",
-	"e4zuUV6f7k2IYxhjXtwR0tNgDlFCsPozjrkSy3WG1SAW6fv3WDxZGTlUipKPq7aqrQA7M1LMQwFeGqT4",
-	"CIQZcL6k11uA9IpuVeqFS5fmv5D3o9Pjry60QKX/lGuJt7Yf7rn0fosNQdNHSeNyNEXizBTv+2n8Hj5k",
-	"j7Cxo43lLp07ERHinGA/WappawSy5Q8Hm5mJ0lJqubhzyiM6nt67AcKzecdcb1S81xyTvjRFtA0isG7u",
-	"WOhfJrCyZUtFG1Qu/6kvcDII8sB2rDg9SWxBZroeAOMx5jiGgwmQ2K+XHXDORS9XkfEhTSYVJ4cNct+n",
-	"sDN0p8UyP+xTeNV87jLN5kyUog7YHSV1dcqPUGFAkPixbALAxgy8+rbXXdwOqBZr+Kd793zV91TjkJnq",
-	"2znJ10d7q235HG6Hxd2ne8dBg1TTJnXeRc7wsFHV+eQew/lD6q6plbMdXWdXE2K85ga+z0JB11ryLKSk",
-	"Fzi1epvgV5hE1BtXF9mT7RV89op8yuS0wSDkId1Gyp3SURtPSHzsKKoquX2A5RStnbmEaezE61xif8Vp",
-	"Zmv+G0WX3eqRfoDlcqe5rLq+eV1f4xj7bzY1Si/X4KgLsBsm5JXggQ7HgJBoAkiYwCLiHjFmQsznKMZs",
-	"TPucfY0FqFr7efFvLXW/4iL0mmm3vrQA1eH3RvP+ho7m1w37bdO+QxnoASxn44MOPDtGvn1L9ulI3xfP",
-	"o/46ctyBsLiHH2qPP9QlayEMCI0BQXnr3fYKVe6BCe0foiTDxT0tTOQIczjAhA77VEim++Fy4FhmnOK4",
-	"6NWdYMRNELTuX2h8XIRnoVyf/G5aQoSObCYYxYQOIWyHyinEXCg3o9GqF4w3/LqDyRnnxQn6j7Zbe90u",
-	"W/iVpdFtbxp5rkswddlsyfigx98yCaeL87R889rC3MV/esAUSDZN5+8ntNjsvt4WTetUe3YsvMRUy476",
-	"Oakd6hya4re8xYV5cLZO6XQsUkkFz3Vzy1c5ZE0QuK1lFnZmG6Co3DxfcP3iqoL/N2fO15Eu2tzMdKE1",
-	"c56jHVB3hQdWYuca0Pw9w+111VXZhUpnmnNJo7RYrmbX8tZUYUW0hTqxjh5hCkcjTAuLcn0n15x00unT",
-	"qdZQJUkSYZpc4tjpB2Wu6WdC6h9FOcCu8su1Vwk8SjhGsVolrLSGCQMIp5vUWNU61bQntLlft2uXm+ff",
-	"6dPQI5vUAvWZ1PyeZTnW81aqBxhNJj4NbBztG+aawVlY2U5HtVWFCdwfq3kTIFhBgMDeMpnm58KWnRsG",
-	"KOjnDCVjk5NkfkboXOngZV34Bnyv1l2/KYUjuozfrsTkfI98B0JlbVkBMyWDI0SVpDSuaZPvfsby5GL8",
-	"9VlEmHvqF0CMb3x07aPPkGG2Dq7RI79r6+TqPnlQ/sKaUKa1rhyyrEJ4bor5vFo75++sX1v2tWjnHxf3",
-	"aMsuGSuodXlJ9/g8fVy3AcyCtRJF44hGr6hsjtT4y5szkolbi3iBd87b7dRRiry89UgHu+Ll+27BmlIZ",
-	"utm6UmlrunR5vQnq6RY7tV+sKiqaz9RJdBrBzHQTLXYu1FF0unO5/mL+pNljzO26t5pMmG+a8v0w7+oS",
-	"wtqczo62neO6EeaYH2Lep5ZOjOjXvarWepBm8P+g1+12uxu9y5D+978aJ1FgKSCsUEFoHNGFSK9Pqz3f",
-	"Gn0x25/nbKynSq+nVflj1d9dfOORrcAjczjHyziOWTPXOXMI6kxlUpNtnP885mvlos07gFfIV8tl4La+",
-	"yKzsu5TltWNFHz3Iu/H1qfXgYs7GcIATdgRHIyTB9FAoL4jAiCVx3jrTnqFHaBlf7ByE1sU4fbNJO3f7",
-	"LoTE3zh+2vFbSFTmV5wafUC35QzEhONIMj6Bteef//DkT3/+4tkfvnj2xyc//uHJL//q5Oln6x3YzRO0",
-	"AltWK69R2XC2N1trs7vFUqZCs8GHLKD+3fQiF3cYX4mkY7UzS9OURVOs5SYte6L4fSGH+AaYm752REBB",
-	"VKAw2XRQ1d4ur7QreKaulds1abZzlaP7Qt2r2gVOV/4Vz2bl5ZwyLldiFeZHk4uSd1M4I31fbQG3Mjdl",
-	"6rfV3zgqp9W9u3EMqEZ+DdRX0b/znRWXtM6YzxsdluKH8F8rl2XB81hxUWi1FLSwa6ZsoFyiBFDcXaMT",
-	"OSJ0GAChUZIZu8IoxxDWwqKRWwhCsrE2sfq0mF5f/aX4yHFXlBmonhQkJbSZ5vQRZEe0uOiWg0G056Ub",
-	"t4FpiNucK7euzvkIvwtyd+awRuHwXAyLvHF5hrrgy3LHckK4bN0ZcTYWjVJYX/rSI86Q0Krd8TzU9r6+",
-	"cq4g7azMYIrsrnIMFRipYWiquelMXH2YP3lgm4NeNNKmjf5Voa8672xEKrHf7G0b38ufcXWuJOZJqzrO",
-	"7QQXdSFRwW2CBBCNSBJzTI2vPLc81m0IuNLU4VIVrJWGio17LDajdau5gGvOzYQNmz3/I6J0+2ty03Lv",
-	"TDm26Pg306G0iL1Qd5IXPFWytXky50ajMZh0hNm0c8zJxbbbNN0djc1mCirz7o92gK6/xI8VEGtlD04Y",
-	"IQGUUZOS9fmhtgvi2RhilaaYq/JB3UnfeKAvYQppDNq7Kox6adZRRBtPFM3NdDwdWjpTWdBkWedq47Vy",
-	"OWdgv6aZtazWPxY/XXhS5atTKY05txaNhGpw6M5BilyMMzeP4NQpxBdDeGfvyJ1r3t604JknjDIxKwNl",
-	"CFWnk0y7LRuqmGq4ZZ/aLmZx/cbtDujf+zRhDFuoaH/3rm5HfyTOK73kTduYPqoLUrNuAdpgrDZg5Tzu",
-	"q52l+Vi0D53dE8tu/kKtxxwIh/oNvc8zHs2dRx0QzCdx0qv5t04Zen5n1YY3wvLw67fP+3QXQjNVMQ4o",
-	"xrGA0Dn5MAA0tYQdO1X+rsfVVu7T0OmXa3oJhjre6SzKKM4b7zQXf+k+r2ejiZwexKuyZssp39iyL2/L",
-	"FsFpDwsV6mNuAqWgoDMUSU0mRc6+r5UROwvtq82V3MdSANJJiqJVn+48rZsjiw1M9f8OSB24rr8kdGh7",
-	"lJmMhe1CJzpgZKj5HapCfgbVDh0Vs4FIHWozclVJqokSTPqRCS8XFkMBZJPhfMbC6mKM5ln0nWc/LobO",
-	"f6ts5rx8a6bQq3YYLLt8P9xTXGaKuA1fmh66G2hMNg57mgftZHUetJzjFPZncuQJ9O7mHGOjWYQb49J9",
-	"1UBaf/d+04+eCFh78exvf/OLn7/4y388+cHTkz/5iy+f/d2Ln31nfSrECpJj3Jm2Un1L/X9PI/C151/8",
-	"+f/8zXe//OVnL5796Pm//ZkpX1vv+C7F+OY0LUpqHcjXzO94f/mfz7785WcBnPzi30+e/tPJdz8/+fzp",
-	"+o5tFaI2jCSyP/Heqd7p8a11y7kjAGvmd7tth2s2Nu3ly5p6W85KKoeQl/rV535gS/3dBNkCxX3O1EUK",
-	"rT65TpFpJE3lRSrHludF/MCh8RjTuK09taI1bIU0Y+Vo7R3/bwAAAP//",
+	"7L19bxxHmhj+VQrz24NI78xwKFKyReKHgyzZhs6SLejlFoaHYRe7a2Zq2V01rqomNesQuEWSy21uN+vE",
+	"udtDYiNrJAckQOIsAiQ52DEOyEc5mJLzLYJ6667urp7pIeeF2qX+0XCmu16eep6nnvfn01ZIkzEliAje",
+	"2vu0NUIwQkx9fEhDKDAl8nOEeMjwWP/ZejZCYAzFCNABECMEQoagQBGgRz9Foei22i0ejlAC5ZtiMkat",
+	"vRYXDJNh6+zsrN0aQwYTJMw091LGKfNPEhD0QhyG6onAzjZm6ATTlIMxHCI5GZaPf5IiNmm1WwQmcj79",
+	"TmElCXzxEJGhGLX2bvZ67crK2q0H9+Vzaji5vXw0HLXaLYY+STFDUWtPsBS5Iw8oS6CQzxFxe7fVbiWY",
+	"4CRNWnvb2TSYCDRETM8ToWRMBSLh5H00qW79LghjjIjoDBFBTIH2GE3ABgTPnz+4vwnECAqQwGPEAUOC",
+	"YcQBhwO0D3hIxygCgipAwTCkKRFtcIzGAkABYgS5ANu7IIITnkFOH3m+WWd1Hbm8+WD4ECdYVLf0GA4R",
+	"4PhntQcWq/fcuSI0gGksWnu3em05sYboLTntVPieyaPiY0o4Ugj2NoyeoE9SxNWyQkoEIuojHI9jrHF8",
+	"a8zoUYySH/+Ua4TPl/Ejhgatvdb/t5UTypb+lW891m/pSavoy/S0AHOQwFhiCYrAxhGMwJ88/fCDNpCf",
+	"MmLY7LbO2q17NI5RKPAJuqeJasqa51trPnLdcgk6BWH2lDyoGm7gm8Y8upU9pya5R8kgxuHKIR+OIBki",
+	"EJrpOTjFYqR5VcoYIgJwAQWSJBWlei2oDaD5VtFXRBEHhAoA45ieAizsARHBYCgWfzx63OmHo59ZyNG8",
+	"C1my6E3IMadtYABZspjFU3aEowiRlSMWjGPEbnDAaIxAAieAoBPEgIDHEm8wBzCUjytceUBOYIyjVa/x",
+	"iEYTyXNOURx3DNc5SgU4YggecwABS2O0DwLEGGU8AJIDc4BgOAIDjOJIXhWK9apNfEDFuzQlK93FBxTw",
+	"NBwZgQJgoknXwl5dc2pxH47l/YgpWTQmZwNPQ2dqH1oITj+GLETxojeiR522i7F6YjFbYPQER4gtfBNm",
+	"3KnbMM8sZCNP0HAJSKVHnbYJpp5YyBaeUfoQsiFaF/ehki3ugkf4bUWpzyh9BMnESGJ8pauiFCSQTAAU",
+	"AiVjwfeV2DwBcCAk65awT5MjxKSGwVFIScQlzwmeyKc6d+VTQelMnJ+Ka6yKo2ft1nMCUzGiDP8MrZqP",
+	"hgxFiAgM4zagDEAldFIG0IuxVGYAJZqTPifwBOIYHsUrxZi7gCFOUxYicAo5OEr5RK5OnkkEBTyCHAEe",
+	"09PVHxlfPBuTY06jfqOwLYD8z6wipUa4m0ZYvHNi1j9m8t4SWGtHWlyRn9ALmIxjpTznSkA6jqBArYqm",
+	"15YvUnaopZuKAkzS2KCS1pXLILavSynKYyWwP6ccMa0f+h6xJwmjCMtNwPixszU9cRXQRqbIEUnrCm0w",
+	"RozLQRTigQTyYxR16/eix1ELEQUYSIB1BE68UDtCA8rQhVetX1/MsmuOrnpU+hVz1JUdmV/1957f9ZV2",
+	"GNJI/V6zLPd5dUP4pztzzTAfa7sMFK22RePictylH3ggkNPFQ8w9tIEFSoofplG3Q2Vn2WSQMTiRfzuW",
+	"rFkDfYBeCGMVq2xYLaQ4mm9nb6ccE8T5IxqhWBE3SRM5wDiGREhQtltHDKFIfwwZHR/G+ARxQcPjVruF",
+	"QnoYTsJYwjCB4QgTbayBQ4YFTRnmiXyNpkxMIHOhmx+kY3CoQFayUxiKw1ritg+MR5SgWQB7pJD+sXpU",
+	"vqvZ9uE8dCmvSSwyLJ2qqatH78kn56Gi2q2WCGS2AGmn1rx5nn36yEetqwiA4praxdMqn00B3oVF+RCz",
+	"bN+q54QDGHPUvjTezDrpyu9Nz6nKo09wHMMhusHB9s1OhIdYAPlwd+Y5XPYIpgN6EbzNNR6um7fla3mu",
+	"hZPXBYXOvJsxZj+vYHYyi75n3qZSgI4xQYcTjOLo8Hh4OEbsMElnndN9FN5UW40pv+QScmnycIDQvPPn",
+	"LzfmtNZMKtfNEJxntgvdHHTsxQJEokOLn4WhfKMMIEua77Dxg0mT+8yA65G5VrRiVdQIbm/3bu9sb/d6",
+	"N3vbnZu9m7c7vV7vTd9GtDVpHs6iZ7d2qip3GTMcarQ5HjY4yF39jjYGNQfphW9hjiCn5HCCIPMpk/IB",
+	"doJD1BwkT/ULDzHxclsuIBPNMYsLKNLGx/BUPy2nRSzBRGmUh0ztsZH4viChRONgmf5zOikeceW2lDRZ",
+	"PBpDCwXwOTSaI65zYHW8awpbLaGrlxllZ+IF8rzylOuOmvMqvMzl8ICMU3Ep9u4boTmPXwPXvQgzvRw7",
+	"zEB0WZ6YDTQ/Y1wqf6vd4FxMrsRB6njEleEK0wh5MdK69SWvX1Z3yMExQwzSONbQFRjGNeaDgmBQlY/n",
+	"E+30QTZF+9J285fb2bzTtutS73wseY5d5TS9yq09zcQJe5YRgwNrgjvRyqmUGgWKnAsORVMP+UKa3FW5",
+	"vq6vouuraKqOnxsMq6F+BGy/1QlHUMmIDKQEDzCKAKchhjHQlgZlRgIb770Ndm5u93qdm73tW5ttEI5Q",
+	"eMzTBKgoE0ljXXl5ZUrbne2dW73tXu9Rryf/+2h3x4d4ikH61oVewFCACIU4gbEJoDqlYBzDEPE2gFzF",
+	"S8lhitNu97q3eoq5C4GYHOwfdf74417nzsGP+/2u+vDpzbMfVdbSbr3oDGnHfEnSpKuW5nzdwcmYMn09",
+	"QjFq7bWGWIzSo25Iky2R0mEKSfa/RAtGYLwl2dSZ2WjGkpvsFgqQUC7qdg02gr7ebL8VbGrnqnFKbgTy",
+	"+2BzHxAK0AuDdRJMlKAPB629jz8tgmej948/3u7cOVDQeWNzwwLqx5t//CPPoWW4b/Sks4MVAG+3KdwG",
+	"NGWz0eRmd6fXm4Unu03xZHexW70QntTtWyHKze5OGU3WjB0LBVlCCRc6GOohOin6nIhxE9CUiIn8gNV/",
+	"iv+TUNkQob7yvTKCCiqsiH9HxsN1KK/COW61omfMw+4vpo1e2uM007ASuTA+jC2Qp1+3lWOZx3iIo8Pc",
+	"Fjjb//bg/gcG39qtY6wDBmcFi74vn5vmdNEhdkVLLoxjQyWzBf+DsoE6G5OyehfARbyOFzYgyhe5QAxF",
+	"h9rGVhYxVmRzU2eW+QOLQHKRwYKnapwrGuGK+yq7t3zo3K5QtQcB5rOP5VHO8yoXK+MvxSvmiTkWMJA3",
+	"RZRgsg+gE5Z/g9swIWABzAEmggIsOKCnpBTC34x7TXVnLZDzOAzFE+NiUO4GL8rEDHEcISLAg/uZgPXe",
+	"22B7+/buzmbXx1uXyn4aK4Zz8Bmvs3kqU5hO0PPSch3pvG8Aaa/yEU05GtFYm+ITHE8OpeKqeIGJhj7R",
+	"FjSB2Jhhjmqv9EUYunS+wbqNXHIVFzNgLI3HrIWim4dSvE5kVT1ujOLoHcY0bhVPVOVP+LmbTQYrplgY",
+	"RUFlU24ExkTzce+gayAT+BlcgjiHQzQ7Qk4vKH/Bh7/vIfonTz/8YL6gxLvAvAaGiCYqNnfjybv3wJt3",
+	"dm9vtsFP3nv61i6IKRlikUZoK4ZCfXB2U1nADHvp9FU8pvFkSInUrx6lscD27yaL2gc6zAFIEPLZwZNF",
+	"deqnnJLuE3j6yIDY1ar4MR536FhvpjOmSnPKBFGz9sfy60tuHhPRaKttcDpCJoL0lLJjFXUdqSDwVe36",
+	"ISTRMxMtmtuQpUaIGcNDqA3HYxhF8jvKpCAgv6FihJj3OnlIh5g4OZ5zsOAx5PyUsqic3Hrrtk/OdsKR",
+	"nYdv7866jrMX2/mEPkp8lIVazhvTlOrY7mmJsfYbH3OS8gKgA2BiPcEG6g674OVf/vXLv/zFyy++aYOX",
+	"//FX3//9ly9/89vvv/nm5RffbM4OajMRuHpp/s0WtEZPFrRH8FMGFynpJjiKYgRUmB03Yc9gI9CBKm+Y",
+	"f9s3d3ZrOKirvXmmVldI00m3d96Ss926/eZbtbMJxDCM5zzXxHmtMuYnKSQCi0lTD1hKdGL29GPLpnQm",
+	"MO/6D1E/fhFf18J2l4kGS9miIyF60to5lzd4YGsUDEzyipQZVYGCfSC5KqA6hTGGXGR1C2bq9XkS4mW9",
+	"nzYKZbkmrQjzcSrQPOFCzY1R8oybi8gZwXmk49hJqGlmS7ISktecZHhmo+0mFHORMnQ41iGflzVlESqa",
+	"TUzHzV2RdFyfzWGF70aTzueYbhqqllFFHqs2vwGs3bJO48sfg8+Y5hJcu+Bkt9DNzyR3vDurKuFKjmbO",
+	"GWRU4eC0wQknxqxElfPZzzJgvw1FOJqTwWf50c3ptjjfA4GUfp/AFw/029s9p+yIoegS/J1ZZ+9IzdAY",
+	"A7J3lQ7Ila+lGl0+H6PFebmVw2NdDWZ2lRV3v0VUKw9XBcFBWY/4kKA8lT0Xduy4AJIoMy46w4NjNOlW",
+	"IfoEcVW1pQwZZDXmRpmiErUj9MLv5qfuvdgwi9/lLlbrMISg3JKYKzpiaJByb7BKmcrV8rJRZ2Oahguv",
+	"AoblP1yARAy4z2YQhZ1k6jodQ/nFyKGCWoHlZwHAHDDXtj2C7ARxgclQIZgBvDZ7kwlQ2p6DlnLVRWwz",
+	"k15GNMoExwtKF7UxI/GMnN2SYOFYAIoCxUwBovEOraQwTTIont1PsBjZyhuGFdzgQD7L1YkRmlXmGKRy",
+	"TQV3w2WFi0sLE+793hBKU0Ljpt3aU2lqEWbuAhtbr627LHw53JShkLIIGelngFmiPhvxQ348oTiqCQSc",
+	"HuWJeWLFjyKO3kdhDCVHkQiZIMhT9YcUdUCEBwPEwNEEJDpnGhJwC/yRo58fURojqKA6pz51RFMSQWOn",
+	"ubwKEcoND1QVqkNC/SYaS4MdhocjAZxXMqfYy1/8/fkv/9mrb3/9w2d/+/LLf/LDf/v5+a//12a3WZJW",
+	"XVZjnsDQiSWUNVWYkDQ94/kXvzv/8jev/vdfv/rtzzethfGY0FPSnTNBbKnq6ZJyrCRUMp42DQUyw6cy",
+	"4GtcvURcQ/Wo5Fi2SqLF0DYYIhohjkNAiTYLG5OEFPRoKgDMnq2e1hXOW86j/KeHIZj/jPk117TyY6vQ",
+	"n0PfnpNql5jSfAqVW+VpBbHhLqNqwJ7yoOYKR6plGZekswuRT32GrT8RZMrp1x/SIq7u+rTG1d7beh0X",
+	"8lK/Lmi3YESqgtDopr6o0Cfv3gN3dm+9CUyBpG6rDMUICYj9pm5dh6950EPuf/agFSZcQBLWsewptVVc",
+	"DdnjO8KiplSP36t0Fzx/8kBqdYghEiJAYCJVPeE4mxxYNXIl6SVMVbmzQnGvXcWRxVnKmwQ/WTjZAKjE",
+	"dTw2VIHtGz7eNj3wQ97O8qciztcgVj7qxVO0G9mVLUwuY1aeUmDFhGRNK/JRhk6x9s6MKiyZvXcuaaRQ",
+	"sHHtlTRqQiHRixCNhTENgQCTCJ/gKIVxcOHovytEAMVNS5zlYMBoAoKtjH1uZe+pCAuuNn5hyvFUczfg",
+	"uMHBiCbIqUN5wXoCZWLyV7wxNDGLCuYuflM4XdfgWwhSlMuGZFIJZcxw4VAgmCgvi0U4v+3CzLYQeTGr",
+	"dLp2ibF4gg4Us0RPnvIxIrUmHTPAVa3S83t7T16YQis48CRz5M9xdLn3v8hntv/hzz6/1euBLLCbz5b8",
+	"zFgH3rUZ3mhdeGUEmlKc6VAXDvf/9rPRbM3SMSrI5/NRp650EQyiuO21cwlT0rgW/M2FtEZRyPqVLPy4",
+	"PgIYMkTEtAtPPWDuuRtcmTONXUyJGcBmpzWwYNbjRstuq7iiekDWJAnnBeUkbWMucAhjIC8ljinJqsz5",
+	"6zUVUyx1XuW2LwG3VPd6bo590aXv69AoCSgwoHFMT40AhIVXArGnXmUv23OyF/eo6g+lktDoZC6aXMYs",
+	"t1HQU8JHeNxqt0w5QO/daAZeCD8YXgnHkF7Hhe76Zsa8+kMyNYQz8SRKMFG5ZAzBtGAfdkrCeI/FrbxV",
+	"zTi15SZCysWcZewiFOMTtEh7/z3rYtNW/43vv/nPL//LV7pHyTQf6xhy0xenajmQwhwmw4Wt8YnxCALK",
+	"gHUDquW2lfN4ggTIPIXdYi2J5qDl6RHH0WSutyoRQ9YRYKBTWkllkrYfGXznXIWqD4crdSguWAllTtR0",
+	"cmqaYEzWhOnmjB5M859ktpL5j9PvvF/UmfpPi3Ov1KOL6vO57ICCHnul0bINVD3WdqfwLU2VmPdIY6vx",
+	"sEaYSznJtS47PvbGU6+weqMtQD/1DflMKf2jgd3PSfpQszjgKUC37hgvKIXNf9JuDkxJest6xs2Qq16L",
+	"Myvubecf/uzz27vOtgAdgAB2fgZ6nTugCw5BJ2gDVfwHk6Gp9AFiJCVpfaENvfJpg9Qfs4W6g1+EWKhb",
+	"TaxbKJSruJBIOJ2RuAg703GnykKFKcNi8lTuzNyYCDJv0hEBdAw/SRFQDNcYYh9/+PQZ2IKpGG3FdIhJ",
+	"kPW4VCvTY2Uzj4QY6zYfmAx80Ty6jArYePmLv3n19VebAHOlAfEJFyiRaKhDqbQmOmQ4TGORMhibqlCY",
+	"owiEKRc0mgBb8kpFQGk7pmqzptqhwD7RmsmeLU7uVAfgWQEB/ULbhPbooez4NvyH79upMmMxBzHVHj2V",
+	"ZdonKqFQjNAERHTfBA7K2Z1NIKDFcjBO45ibajqZZsi7fdInb7xxj5ITRFQMd/eNN1S3RNOlDDIEAk7g",
+	"MToMIUfBvg1IlN9/9NFHH3UePercvx/sA3lHcQGTsf7xybv3wM7Ozh3w/Nm9bp/c1wV8ONhIKEGTthFL",
+	"VdDgpnpBTarRSsEy6ylZrPu0bxN7VV0G1WjTlv1xSv20+2QMGVe+DBiKeNIFz4mKkGrnDQjlC6eMkmFH",
+	"bk0vQEFW78BEyHaB8v2q7/okqOvOE+h00Du7t97c1MzL9HvbAx9/qkZtA5MUfHag85ZMGTGplg8gjlOG",
+	"5Hnc1R2d8nZOABJ+Kk8/2N3eCbpAsituvgTBp33NHfqtPfBxt9s9aIO+yyfk991u9yzYB5KMSy1ej2B4",
+	"3CdTE6oMitwNQ8QVdgR3TW8ltfQ98LYiR9BPe72dUFGx+oiCWmIGkup1gxWaCo4j5Ok31yf5vnu7wT6A",
+	"xPT6Kz7sawzovLkj3wQJ5tygyBGMnCZN8pHtoNuXol6MQ0Q4ylXk1qMHz6RgwWLDZfje1hYdI6I7KHUp",
+	"G26Zl/iWfDb322dM5+7jB6126wQxbswm3V63Z0zOBI6xvBm7ve6OthqNFLPcgmmERQed2C7BQ+QrjiX1",
+	"bsAQjDiQW58A9YLcrqF5CSc9CIBHNBUG6JK8FNCx4NbzBD5ApzpbnnF1y2YW8QdRa68lcS7vt8JbxabC",
+	"Ndpq/siW7lJ71p75oL0A2596u9YWu814++Tu+hI4po6mpMfLjpW1Z5raqLhaHLR2NJ1c5F3Wbc+yDkpd",
+	"eG/2egvro1Xq2+NtKyZZhbxKFeoarFM2hl29EN/42YK3nJ7B6pXt2a8Uerypl3Zmv5T3MVVySpokKmiq",
+	"9QTBSPdwVsuP6VAeFhxyZeCS37UO5BsOG1MSI+Uewnznhe4VxQEEVhwFOpRXy1HG5K3lGC34dMFd0yxP",
+	"3z1S61MtmlEExohlNYjUMIiZhtUARhGTbLlKsGqJWQTS2zSaLAwdCun/Z0VZ1QSxLg0VrSnAi4MEnQKu",
+	"H1gt6m03QL2sP6R84ebN2S/Ybrbq+TuNJih0fHQl8dbexwcuvj+kQ6DwI8dxMSqhONVmMT+OP0En9Bhp",
+	"OVpL7sKpuRJCxjDyo6UctoIgu36vkR5ZZTLJ6aLuBY/orLx3vQjP5h1xvfbiveeI9LkoomQQjlSP6+z+",
+	"pRxJWTa/aNuF4mLyBxQP2tb/FUlKj2MTU55stgFlEWIoAkcTgCP/vewsZyX3cjmZMZ4UlBw6sLpPJmeo",
+	"Ps15iIvvwiuGpMzT3lVbKaoL+0ByXRW1gAnXSxDohahbgLEZeO/b7V5zOaAYb+Yf7q3VXt+l1lRTr2/n",
+	"JF+f21tuy6dwOyTufntw1q7hakqktn1bNQ3rq9oO7hGcPyTunOpyNk9XyVWbGO+5/rFlXNCVpm+NLukG",
+	"p1YeOLrKKCLfuNNkT2QQY20/W/JFXhI5jTEIelC3FnNLd9TWpzg6cy6qIrq9h0QJ15bOYWr7+DtFMq84",
+	"zuzOfiPr0V880veQmO80572uH9xXXt+xPzmzlnu5AkeVgem8bhCjgTLHAC7gBECuDYuQediYNjGvkI0Z",
+	"m/aKdY0GWK30vOj3FruvOAu9p8B/EQZqbOxTRHzzxAIEfKCszo6Eb94SUrEZQyYmQNDNOtnernQNkr1U",
+	"PWx6a4y5sizGCEaYDEHQCaRShhiXYn6tVM0pEwUxOEKqDGdrT/tsbQyR+qNTbEXXyT4VmkV1nL8Omovl",
+	"pZzVBdjo8mzHBQxW7Jy1gAEXoVD59Rvd1OuS5tJiU7B8tKbby7JvmrLyYrvFumGTecBVbPhTN2SOxU1B",
+	"tlxd0Gl7NkMTNKxnhVdaVauruEULjN1+N0Wjc5mx6pyVF1rimbNLO3DpQLFre5ls2BpMQYF5qMo6Ah4j",
+	"Ak5HiGRy0+Z+n6hQSFtSpwvcTB+QpFyAIwR0Nocy5FJVMEP7bvLKO7RYA0Zy3WCQxnGQfdUnmIRxGiEO",
+	"xjFNhyNMhm3A6an6X7Wcl/MKpN1lcqq8+o9elilhEWivndmy9tt19HeaQoGk0NL3n6SIhObhoE8wB0NE",
+	"dIFp7UjzK72mR96yZMVCX87FKbzusFdd3V2h6HVfkpIUdUr0WUOeBakrU1ojFCNfJSRlU4SaXCW16eci",
+	"sBHs9u4EulTVKebIIzTdV48WkK2JoTmbaqhKM/9By/DFc1bwtIdRy3zrzQ91B7H4K63e9KB/X/GxXtaM",
+	"0JCyFmtCKFCe9WJWyQ7YyvmBulwCGxQldQLVkEvXOx/RWGsO+qYc4hNE6q0JK7kf1mVJmIGixo6g4H5t",
+	"QliHCWEaf6veXltKijNxlhcjQK+4ek+1mGyDlEiRMaQkTBlDJJy0gRhBnZKPYDgqFWoEhNo6YZgDTuMI",
+	"HKEJNXVEVcLK0cRKntlO+kTFqdETxGI4Hku1Xgf3GYJ3SoiYwZXQWph5s62+VIsTrrgr1yFwHJtZu30S",
+	"3OrtBCY07gkSbNK5OxCIBZo5QKIrUBrAyvFHNI64Mz0HglLVY8EnZt41J3IVrpwSpK8pes54h1tN9vCc",
+	"wBOIdaJokagtKsxP1raV8oLJ2lTW4ADaAH+qvIY2pcypzZohtTLkqwg+Eim6BIKCETxBKoyomTR8z2zn",
+	"aohhpkv1NVl45Gx7UjbK1eEezbG3WP/bK5O7RuUP88fXFc85pxmvUoq+NrJzvKgYUbco7Txm2WUa8YrF",
+	"bqda8XKUaAMaR06I72uiDCkrIHQrIlMXbS1luEXoL6wTeXn3s2I95kzAiemQ65ZOysRWufPBU8m4IQHB",
+	"g7yGe+d9NAn2AARMdfDSTb5HCHCYIHCMJn0ipSmVAGBj2OXPlOEhJjAGwc3etta5zDMqll0JbVJ+wmS4",
+	"XxjPpFEZ2codt0/U9dEF76OJjjlVUfeRvGVUIKwTcHqs0iyy3LRdEMEJ13ZEJVsSKoCuNazCX3JhsU/K",
+	"cqqK0UcvQoSMaJeXu9VjqTQSI/Rxngmjm/WWxbxa89znnh/M+2jS0jS7eN2zXO99UcbJ0rjRtd64Or3x",
+	"IR0CaHoLUgcBvfzIc1ULxBJMFqFAFknimR13yfYUU6noitlRMqheC5lroYoM++YTY5X7rTYW413lnKvG",
+	"Yezpds0AxnEbLCgko09Gqj9o1otF3p9dEGR9V43BU1VBC8AAyyse5F1O5f3HKQFHE5NqeQLjFGWlvxHW",
+	"9zDCZNgnXFCmi3UwJFJGUGT7O4Qxgsx340lpSMHjDygeRAdmd2wxQrfaZseb1r/kWBCPxTzzH68p8t03",
+	"rqn12GzAvDl33XD+/vHNRvf1Mq6bp9ijufEUpRbN1XOSO1Q5zZLebOMT/cVykwTKuWGSK3gabRq6siur",
+	"W4HbSrxxckHNKgo9NxvOn1W/9c19c8XBLFlb86kqsCLOtQaxDAzHtvef/rth0Iq9XPgCI1XszUkm3T55",
+	"5hz7De6gJOYgHKFQ9VzN+v/rzi8pF0rrO0Lu5Zd1L8oWD2OGYCRnCQqtwIM2CMpNyc3VWmrSHphcfKeT",
+	"FXTrLuz3SeDhTXKC6khyfM+0DKlxC9UcKIkn9Trnu7py7TIkazn0ghXFfMjrhI2FJGyYwsVles5k2Zlp",
+	"GRn+LJEz1ilJcoWvWSxEDbwXG/vwQIUGWtal8ygkm5ydIbEPAiltGQZT4sEhJJJTahd/XfTDkvnJeqIe",
+	"piGhjXhYAzJeBzyogIcpPCw3Xm0dWVrxSyrPx0BQsN3u9XoFV4OKUZivsyl4R76DBUp0yF+o7MmU2Bf2",
+	"+iQw6p683HUH0UDLPsrSDTngCJGSUT1b1X7Rkq70Mq11b0pSD0y5Hx2h0CcmmEE1TFE5nkcw0qvTNmz9",
+	"uDHPS62ed4FpOQpCmiBdwkinw6skbp8w8XRCwoIXbqnmZ91SeMVMwN+U1cMVJIx111TlRJCgbleBeB2B",
+	"awlZ4o5DcyCmQ8lQ6WAQ67bVtaZoh7xnySmub2X5KFJ3WWTLer3EFjLbM3AhCcZzhlsmlmTBcSsl36ej",
+	"2Jn5OGC+msOnlB3vO/EtmIOB5Lq+CBX1zNXAs3zB68K4Kx6josDTCLF9OGrQY2U4auZzcFTiZduWFtW9",
+	"LjwpBPq1Ikr+vnjQZtJARsPXJLAO8dwg34Vp7ITqesALJrDMUSZpJ2LwdCrjV6Wg6KnSk3lbFyXFZAgI",
+	"Va2KqyT3pxRHV+MKMGEs18jv4f/ylBojpgnZrvXqPrYh3RW/brukwam4JGNuwcya832eUTPmH6xvNO+B",
+	"0Kk2P5jlFV1oOvsS0u2X5Sd1+1I3rH+Y9bOt9azlPdvrTntagbDdJp7ED1btulSebpuJcaoCJiIUxpCh",
+	"SDuFTONuFcfHQYRVdvPRBCSUISBGkIBb4I/AhhRxlMmFUAE2VDnyzbpVlzt/VwoFZFXKl+podPpTT3U1",
+	"Guis1dkY60qjlhNaBm2/qfc6Wt/AjToz+E+03BzYZtMB2DD9pMFjGk+GlMiHH6WxwObvtm6Av6mZOWIn",
+	"iPWJwRPN+nUznW2QpOD/B9u9Xq+3tX0LJP/nv2tHI0eCg6CABSZfqBHq9UkB9+r9eaZt+HIk/UIL+kX5",
+	"9NxBr716C/HqOZTjJRxHrJlpOHMQaqk8qU6O1et8zdx8sw7gCvn7LA/cUz0MpXyXUFsP1v6WR8j3ifEC",
+	"RoyOwRGK6Sk4HUFRSclUOY+2Aog5Qw/T0v68FTCt9TgOp6O2dR2uBcWvnYfKediIVdq2JbU6YMGyEGGG",
+	"QkHZBGy8/OJX5//iq1ff/tNX3/7z889+df7dX51/8/lmF9y1Qb4c2RyRrDWKCYnyRvyaCOE8N1lVXa7R",
+	"IbNV/2Fqkc0VxisRuFpsGL2gNMNqq2a/LuQg3wAxnSuPeSlDvu6gii2nr7QquFTVym3mPl25suBeq3pV",
+	"acrk8r/su2mxnU5pVpdjZeJHnYpiG6ku6b43wy9aTSkMe62oXPzuvRtFAFbQrwb7CvfvbGXFRa0l03mt",
+	"wmJ+f81UlobnseBCz8XyzplcU5KBLEdpZ5WcIJkIXSxQFxBUcoW+HAOwEfCUjxGJUBQALuhYiVh9kg2v",
+	"2nkRdOqoK1IMlN/k5n8lptlXbuhQL5tLbJdhY8JgKECEBMRxfby1UXVWw/zWpO7MII1M4VkPiVyrPEOV",
+	"NGSoYz4mzNAAMURCtBUyOp5Rl0M9sUREe2IXUydsvaNKkcqVdhdXwdXsykIog0gFQhlEOlIAnQ6rzJH7",
+	"TD26fqCVhf5Fga847nRADkulX8pFiNTvXo+r02bIOq2qMDcDrKvJkFDRKQyF8iLBccQQ0bryzBTLMWSI",
+	"iCW4DufKgtQjOumP3j1mmzF11ZD5kxuzYb3mf4rl3f6adE86WCrFDhvVxjGAXas6yTKaysl6mAeH1ncp",
+	"0gKTsjArNMzQRSM7GNBYoouS2XRSXoT23QdUDp+KogcbRoYkIQIjyAGhxFtNTOlwGrpLC4obLr5Oijvo",
+	"tQZ6CVFIQdDUOyhE/+Q461xEW59KnJuqeDq4tFReUCdZ22vjtVI5p0C/cjMrXj2GYlQJPCnS1YUujRmd",
+	"iDSHqlHoVsBF1qPMzUI4eQrRehBv+YrcSv32uq3uLGaU8mkeKI2oyp2k2zAYU0Wpibb5ltsaaZUuWvsm",
+	"B0zhvAlUpKfEL0c/56tyL3ndNjSeQwqmMaoVVmugsoqaJ8sUH+XxNOhzbTa/VunRLsLBfo3vs4RHWzQQ",
+	"kuwYHfeq/dVJZbZ1j4x5I8gPv9pRrk/ugkAPlT0HiKr4FzgnH7QBLE1hni2lUKvnKjP3SeA0TQr2ValF",
+	"Ze90JqUE2Wa69cFf8sCXdBPJoRcszeZDXsuyl5dlM+O0h4Sy62OmAyXDoCWypPpa45p8X7PUyHqwL9ZX",
+	"8hQJDqByUmTt93XGCjyKEd9CRP3vLKkL7qsfMRmavuPaY2E6y/MuuOu2ebKvtYtdNwtiAxbK1Kb5quRU",
+	"E8mY1FfavJxJDNki6wTnJTOr9QjN0/Dbej/Wg+e/VzKzDd+ayvTkGyhMGRYTRX1HCDLEWnsfH0gq00Hc",
+	"mi5TFrf2WltwjLdOthUNmsGqNGgoxwnsT8XIY+i9aynGWLMw08Kl+6peafXdpwIKzAUOYQwifILllMrs",
+	"xcHGq2///Q9ff/Xq3/yn819+c/4X//r7b//Dq9/+fLNkYgWCIdQtS6m+qf602mscbLz88l/933/3599/",
+	"9/mrb3/98n/8Sx2+ttn1JcX4xtRlLuWKCnWoNl59++sfPvvb7//u2++/+7wNzr/+n+ff/NfzP//i/Itv",
+	"NvdNuUm5YSggSCA/RlG3mNPjm+uhkyMANs6/+N35l7/Z1GlXVD0D4zym3oSz4sIh2FC/6tjPTKi/6yBr",
+	"ENxXbYXpG/xeuR0g2Hj5i7959fVX55/9xflnvyxC2xYZ9cC6WLeXg43vv/vi+7/7tz98/bvz7/5qs22L",
+	"KRw5QV5tNz3cSXlULhOnaX41wMu7EUbH3NNPhRfwzzp4/FCG4zEiUUepnDCNsJDLLtBYJDXGg7P/FwAA",
+	"//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

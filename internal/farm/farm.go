@@ -68,7 +68,7 @@ func NewService(db *gorm.DB, keys *pii.Keyring) *Service {
 }
 
 // Visible narrows q, a query on farms, to the farms p may read: admin all, a bureau those in its region, a
-// collective its own. A provider reads farms only through the contracts it is party to.
+// collective its own, a provider those it has a draft or active contract with.
 func Visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 	switch p.Role {
 	case scope.Admin:
@@ -77,6 +77,9 @@ func Visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 		return q.Where("farms.region_code LIKE ?", p.RegionPrefix()+"%")
 	case scope.Collective:
 		return q.Where("farms.collective_id = ?", p.CollectiveID)
+	case scope.Provider:
+		return q.Where(`EXISTS (SELECT 1 FROM contracts c WHERE c.county_code = farms.county_code AND c.farm_id = farms.id
+			AND c.provider_id = ? AND c.status IN ('draft', 'active'))`, p.ProviderID)
 	}
 	return q.Where("false")
 }

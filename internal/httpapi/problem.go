@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/tuoguan/tuoguan/api"
+	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/fault"
 )
 
@@ -37,13 +38,30 @@ func problemType(status int) string {
 	return "about:blank"
 }
 
-// handleError is the one place that turns an error into an application/problem+json response: faults by
-// kind, echo's own errors (unknown route, wrong method, body too large) by status, anything else as a 500
-// whose cause is logged and not sent.
+// handleError is the one place that writes errors: an application/problem+json response built by problem.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
+	p := s.problem(c.Request().Context(), err)
+	if f := fault.As(err); f != nil && f.RetryAfter > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter.Seconds()+0.999)))
+	}
+	p.Instance = ptr(c.Request().URL.Path)
+	if p.RequestId == nil || *p.RequestId == "" {
+		p.RequestId = ptr(requestID(c))
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(p.Status)
+		return
+	}
+	_ = c.JSON(p.Status, p)
+}
+
+// problem turns an error into a problem: faults by kind, echo's own errors (unknown route, wrong method, body
+// too large) by status, anything else as a 500 whose cause is logged and not sent.
+func (s *Server) problem(ctx context.Context, err error) api.Problem {
 	p := api.Problem{Status: http.StatusInternalServerError, Detail: ptr("The server failed; the failure is logged.")}
 	var he *echo.HTTPError
 	switch f := fault.As(err); {
@@ -57,9 +75,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 			}
 			p.Errors = &errs
 		}
-		if f.RetryAfter > 0 {
-			c.Response().Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter.Seconds()+0.999)))
-		}
 	case errors.As(err, &he) && he.Code < 500:
 		p.Status = he.Code
 		p.Detail, p.Errors = echoDetail(he)
@@ -70,21 +85,17 @@ func (s *Server) handleError(err error, c echo.Context) {
 		p.Status = 499 // the client went away; nobody reads this answer
 	}
 	if p.Status >= 500 && p.Status != http.StatusServiceUnavailable {
-		s.log.ErrorContext(c.Request().Context(), "request failed", slog.String("request_id", requestID(c)), slog.Any("error", err))
+		s.log.ErrorContext(ctx, "request failed", slog.String("request_id", audit.RequestID(ctx)), slog.Any("error", err))
 	}
 	p.Type = problemType(p.Status)
 	p.Title = http.StatusText(p.Status)
 	if p.Title == "" {
 		p.Title = "Client Closed Request"
 	}
-	p.RequestId = ptr(requestID(c))
-	p.Instance = ptr(c.Request().URL.Path)
-	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
-	if c.Request().Method == http.MethodHead {
-		_ = c.NoContent(p.Status)
-		return
+	if id := audit.RequestID(ctx); id != "" {
+		p.RequestId = ptr(id)
 	}
-	_ = c.JSON(p.Status, p)
+	return p
 }
 
 // echoDetail turns echo's messages into a sentence for clients, naming the parameter of a parameter error

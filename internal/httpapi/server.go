@@ -20,7 +20,9 @@ import (
 	"github.com/tuoguan/tuoguan/internal/account"
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/collective"
+	"github.com/tuoguan/tuoguan/internal/contract"
 	"github.com/tuoguan/tuoguan/internal/farm"
+	"github.com/tuoguan/tuoguan/internal/operation"
 	"github.com/tuoguan/tuoguan/internal/parcel"
 	"github.com/tuoguan/tuoguan/internal/provider"
 	"github.com/tuoguan/tuoguan/internal/reference"
@@ -40,6 +42,8 @@ type Services struct {
 	Parcels     *parcel.Service
 	Providers   *provider.Service
 	Reference   *reference.Service
+	Contracts   *contract.Service
+	Operations  *operation.Service
 }
 
 // Config configures the edge.

@@ -8,7 +8,9 @@ import (
 	"github.com/tuoguan/tuoguan/internal/account"
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/collective"
+	"github.com/tuoguan/tuoguan/internal/contract"
 	"github.com/tuoguan/tuoguan/internal/farm"
+	"github.com/tuoguan/tuoguan/internal/operation"
 	"github.com/tuoguan/tuoguan/internal/parcel"
 	"github.com/tuoguan/tuoguan/internal/pii"
 	"github.com/tuoguan/tuoguan/internal/postgres"
@@ -29,6 +31,8 @@ func NewServices(db *postgres.DB, keys *pii.Keyring, accounts account.Config) Se
 		Parcels:     parcel.NewService(db.Gorm),
 		Providers:   provider.NewService(db.Gorm, keys),
 		Reference:   reference.NewService(db.Gorm),
+		Contracts:   contract.NewService(db.Gorm),
+		Operations:  operation.NewService(db.Gorm),
 	}
 }
 

@@ -85,3 +85,6 @@ func (o Order) Column() string { return o.column }
 func EscapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
+
+// ByID is the default order: by id, ascending.
+var ByID = Order{column: "id"}

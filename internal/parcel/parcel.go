@@ -54,7 +54,8 @@ type Service struct{ db *gorm.DB }
 // NewService returns a Service over db.
 func NewService(db *gorm.DB) *Service { return &Service{db: db} }
 
-// Visible narrows q, a query on parcels, to the parcels p may read: those of the farms p may read.
+// Visible narrows q, a query on parcels, to the parcels p may read: admin all, a bureau those in its region,
+// a collective its own, a provider those on its draft or active contracts.
 func Visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 	switch p.Role {
 	case scope.Admin:
@@ -63,6 +64,9 @@ func Visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 		return q.Where("parcels.region_code LIKE ?", p.RegionPrefix()+"%")
 	case scope.Collective:
 		return q.Where("parcels.collective_id = ?", p.CollectiveID)
+	case scope.Provider:
+		return q.Where(`EXISTS (SELECT 1 FROM contract_parcels cp JOIN contracts c ON c.county_code = cp.county_code AND c.id = cp.contract_id
+			WHERE cp.county_code = parcels.county_code AND cp.parcel_id = parcels.id AND c.provider_id = ? AND c.status IN ('draft', 'active'))`, p.ProviderID)
 	}
 	return q.Where("false")
 }
@@ -155,6 +159,11 @@ func (s *Service) Update(ctx context.Context, p scope.Principal, id int64, in In
 		apply(&errs, &after, in)
 		if err := errs.Err(); err != nil {
 			return err
+		}
+		if in.AreaMu != nil && in.AreaMu.Cmp(before.AreaMu) < 0 {
+			if err := checkHeld(ctx, tx, before, *in.AreaMu); err != nil {
+				return err
+			}
 		}
 		err = tx.Model(&Parcel{}).Where("county_code = ? AND id = ?", before.CountyCode, id).Updates(map[string]any{
 			"name": after.Name, "area_mu": after.AreaMu, "land_type": after.LandType, "code": after.Code,

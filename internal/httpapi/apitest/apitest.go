@@ -62,7 +62,7 @@ func New(t testing.TB, opts ...Option) *Env {
 		o(&cfg)
 	}
 	svc := httpapi.NewServices(db, keys, cfg)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	env := &Env{DB: db, Keys: keys, Services: svc,
 		Handler: httpapi.New(svc, httpapi.Config{Log: log, DB: db.SQL, Migrations: migrations.FS, Version: "test"})}
 	if _, err := svc.Accounts.Bootstrap(context.Background(), AdminPassword); err != nil {
@@ -223,4 +223,12 @@ func checkSpec(t testing.TB, req Request, resp *Response) {
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
 		t.Fatalf("%s %s: response %d does not match openapi.yaml: %v\nbody: %s", req.Method, req.Path, resp.Status, err, resp.Body)
 	}
+}
+
+// testLog writes the server's warnings and errors into the test's log, next to the failure they explain.
+type testLog struct{ t testing.TB }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
 }

@@ -1,0 +1,197 @@
+package contract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/tuoguan/tuoguan/internal/audit"
+	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/parcel"
+	"github.com/tuoguan/tuoguan/internal/scope"
+)
+
+// LockTimeout bounds how long activation waits for a parcel another activation holds, so one hot parcel
+// cannot stall the service.
+const LockTimeout = "3s"
+
+// Activate makes a draft active. Under row locks on its parcels (taken in id order, so concurrent activations
+// never deadlock) and a share lock on its provider, it checks again that the provider is active and offers
+// every operation, that each parcel is still the farm's and large enough, and that for each operation type
+// the area of each parcel sold by active contracts with overlapping dates, this one included, stays within
+// the parcel's area (Conflict naming the parcel and operation type otherwise). It then creates the delivery
+// caps that operation logging draws on.
+func (s *Service) Activate(ctx context.Context, p scope.Principal, id int64) (Contract, error) {
+	var out Contract
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SET LOCAL lock_timeout = '" + LockTimeout + "'").Error; err != nil {
+			return err
+		}
+		before, err := s.transition(ctx, tx, p, id, StatusDraft)
+		if err != nil {
+			return err
+		}
+		ids := make([]int64, len(before.Parcels))
+		for i, pc := range before.Parcels {
+			ids[i] = pc.ParcelID
+		}
+		parcels, err := parcel.LockForHold(ctx, tx, before.CountyCode, ids)
+		if err != nil {
+			return err
+		}
+		c := before
+		if err := s.check(ctx, tx, p, &c); err != nil {
+			return err
+		}
+		var errs fault.Fields
+		if err := checkProvider(ctx, tx, p, &errs, &c, true); err != nil {
+			return err
+		}
+		if err := errs.Err(); err != nil {
+			return err
+		}
+		if err := checkOverlap(ctx, tx, c, parcels); err != nil {
+			return err
+		}
+		if err := createCaps(tx, c); err != nil {
+			return err
+		}
+		if err := tx.Model(&Contract{}).Where("county_code = ? AND id = ?", c.CountyCode, id).
+			Updates(map[string]any{"status": StatusActive, "activated_at": gorm.Expr("now()"), "updated_at": gorm.Expr("now()")}).Error; err != nil {
+			return err
+		}
+		return s.finish(ctx, tx, p, "contract.activate", before, &out)
+	})
+	return out, lockTimeout(err)
+}
+
+// checkOverlap refuses the activation of c when, for one of its operation types, a parcel would be sold
+// beyond its area by the active contracts whose dates overlap c's.
+func checkOverlap(ctx context.Context, tx *gorm.DB, c Contract, parcels map[int64]parcel.Parcel) error {
+	ids := make([]int64, 0, len(parcels))
+	for id := range parcels {
+		ids = append(ids, id)
+	}
+	holds, err := parcel.Held(ctx, tx, c.CountyCode, ids, c.StartDate, c.EndDate)
+	if err != nil {
+		return err
+	}
+	held := map[string]decimal.Decimal{}
+	for _, h := range holds {
+		held[fmt.Sprint(h.ParcelID, "/", h.OpType)] = h.AreaMu
+	}
+	for _, pc := range c.Parcels {
+		for _, l := range c.Services {
+			total := held[fmt.Sprint(pc.ParcelID, "/", l.OpType)].Add(pc.AreaMu.Decimal())
+			if total.GreaterThan(parcels[pc.ParcelID].AreaMu.Decimal()) {
+				return fault.Conflictf("Parcel %d (%s mu) would be sold for %s on %s mu by active contracts with overlapping dates.",
+					pc.ParcelID, parcels[pc.ParcelID].AreaMu, l.OpType, total.StringFixed(2))
+			}
+		}
+	}
+	return nil
+}
+
+// createCaps creates one delivery cap per parcel and service line: the contracted area times the passes.
+func createCaps(tx *gorm.DB, c Contract) error {
+	type capRow struct {
+		CountyCode string
+		ContractID int64
+		ParcelID   int64
+		OpType     string
+		CapAreaMu  string
+	}
+	var rows []capRow
+	for _, pc := range c.Parcels {
+		for _, l := range c.Services {
+			rows = append(rows, capRow{c.CountyCode, c.ID, pc.ParcelID, l.OpType,
+				pc.AreaMu.Decimal().Mul(decimal.NewFromInt(int64(l.Passes))).StringFixed(2)})
+		}
+	}
+	return tx.Table("delivery_caps").Create(&rows).Error
+}
+
+// Complete closes an active contract whose work is done: at least one confirmed harvesting operation, or its
+// end date passed. Its collective or admin.
+func (s *Service) Complete(ctx context.Context, p scope.Principal, id int64) (Contract, error) {
+	var out Contract
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		before, err := s.transition(ctx, tx, p, id, StatusActive)
+		if err != nil {
+			return err
+		}
+		if before.HarvestedAreaMu.Sign() == 0 && !before.EndDate.Before(Today(s.now())) {
+			return fault.Conflictf("Contract %s has no confirmed harvest and runs until %s; it cannot be completed yet.",
+				before.Number, before.EndDate.Format("2006-01-02"))
+		}
+		if err := tx.Model(&Contract{}).Where("county_code = ? AND id = ?", before.CountyCode, id).
+			Updates(map[string]any{"status": StatusCompleted, "closed_at": gorm.Expr("now()"), "updated_at": gorm.Expr("now()")}).Error; err != nil {
+			return err
+		}
+		return s.finish(ctx, tx, p, "contract.complete", before, &out)
+	})
+	return out, err
+}
+
+// Terminate ends an active contract early, with a reason. Its collective or admin.
+func (s *Service) Terminate(ctx context.Context, p scope.Principal, id int64, reason string) (Contract, error) {
+	reason = strings.TrimSpace(reason)
+	if n := utf8.RuneCountInString(reason); n < 1 || n > 500 {
+		return Contract{}, fault.Invalidf("reason", "must be 1 to 500 characters")
+	}
+	var out Contract
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		before, err := s.transition(ctx, tx, p, id, StatusActive)
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(&Contract{}).Where("county_code = ? AND id = ?", before.CountyCode, id).
+			Updates(map[string]any{"status": StatusTerminated, "termination_reason": reason, "closed_at": gorm.Expr("now()"), "updated_at": gorm.Expr("now()")}).Error; err != nil {
+			return err
+		}
+		return s.finish(ctx, tx, p, "contract.terminate", before, &out)
+	})
+	return out, err
+}
+
+// transition locks contract id for a status change by p from status from: NotFound when p cannot read it,
+// Forbidden when p's role may not change it, Conflict when it is in another status.
+func (s *Service) transition(ctx context.Context, tx *gorm.DB, p scope.Principal, id int64, from string) (Contract, error) {
+	c, err := Lookup(ctx, tx, p, id, clause.LockingStrengthUpdate)
+	if err != nil {
+		return c, err
+	}
+	if err := mayWrite(p); err != nil {
+		return c, err
+	}
+	if c.Status != from {
+		return c, fault.Conflictf("Contract %s is %s, not %s.", c.Number, c.Status, from)
+	}
+	return c, nil
+}
+
+// finish reads the changed contract into out and records the change.
+func (s *Service) finish(ctx context.Context, tx *gorm.DB, p scope.Principal, action string, before Contract, out *Contract) error {
+	var err error
+	if *out, err = Lookup(ctx, tx, p, before.ID, ""); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, p, audit.Change{Action: action, ObjectType: "contract", ObjectID: before.ID, RegionCode: before.RegionCode, Before: before, After: *out})
+}
+
+// lockTimeout turns a lock wait that ran out into Unavailable, which a client may retry.
+func lockTimeout(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
+		return &fault.Error{Kind: fault.Unavailable, Message: "Another activation holds these parcels; try again.", RetryAfter: time.Second}
+	}
+	return err
+}

@@ -1,0 +1,95 @@
+package contract
+
+import (
+	"context"
+	"maps"
+	"slices"
+
+	"gorm.io/gorm"
+
+	"github.com/tuoguan/tuoguan/internal/page"
+	"github.com/tuoguan/tuoguan/internal/scope"
+)
+
+// Sorts are the orders a listing may take besides id.
+var Sorts = map[string]string{"number": "number", "start_date": "start_date"}
+
+// Filter narrows a listing; zero fields do not filter.
+type Filter struct {
+	CollectiveID int64
+	FarmID       int64
+	ProviderID   int64
+	RegionCode   string
+	Crop         string
+	SeasonYear   int
+	Status       string
+	Mode         string
+	Number       string
+}
+
+// List returns the contracts p may read with their parcels and lines, in order o.
+func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.Order, r page.Request) ([]Contract, *string, error) {
+	q := Visible(s.db.WithContext(ctx), p)
+	for col, v := range map[string]int64{"collective_id": f.CollectiveID, "farm_id": f.FarmID, "provider_id": f.ProviderID} {
+		if v != 0 {
+			q = q.Where("contracts."+col+" = ?", v)
+		}
+	}
+	for col, v := range map[string]string{"crop": f.Crop, "status": f.Status, "mode": f.Mode, "number": f.Number} {
+		if v != "" {
+			q = q.Where("contracts."+col+" = ?", v)
+		}
+	}
+	if f.RegionCode != "" {
+		q = q.Where("contracts.region_code LIKE ?", scope.Prefix(f.RegionCode)+"%")
+	}
+	if f.SeasonYear != 0 {
+		q = q.Where("contracts.season_year = ?", f.SeasonYear)
+	}
+	q, err := o.Apply(q, "contracts", r)
+	if err != nil {
+		return nil, nil, err
+	}
+	var cs []Contract
+	if err := q.Find(&cs).Error; err != nil {
+		return nil, nil, err
+	}
+	cs, next := page.Trim(cs, r, func(c Contract) string {
+		if o.Column() == "start_date" {
+			return o.Key(c.StartDate.Format("2006-01-02"), c.ID)
+		}
+		return o.Key(c.Number, c.ID)
+	})
+	if err := loadAll(ctx, s.db, cs); err != nil {
+		return nil, nil, err
+	}
+	return cs, next, nil
+}
+
+// loadAll fills the parcels and lines of cs with one query each.
+func loadAll(ctx context.Context, db *gorm.DB, cs []Contract) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	ids, counties := make([]int64, len(cs)), map[string]bool{}
+	at := make(map[int64]int, len(cs))
+	for i, c := range cs {
+		ids[i], counties[c.CountyCode], at[c.ID] = c.ID, true, i
+	}
+	county := slices.Collect(maps.Keys(counties))
+	var ps []Parcel
+	if err := db.WithContext(ctx).Where("county_code IN ? AND contract_id IN ?", county, ids).Order("parcel_id").Find(&ps).Error; err != nil {
+		return err
+	}
+	for _, p := range ps {
+		cs[at[p.ContractID]].Parcels = append(cs[at[p.ContractID]].Parcels, p)
+	}
+	var ls []Line
+	if err := db.WithContext(ctx).Where("county_code IN ? AND contract_id IN ?", county, ids).Order("op_type").Find(&ls).Error; err != nil {
+		return err
+	}
+	for _, l := range ls {
+		cs[at[l.ContractID]].Services = append(cs[at[l.ContractID]].Services, l)
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package operation
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/tuoguan/tuoguan/internal/audit"
+	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/scope"
+)
+
+// Confirm accepts a recorded or disputed operation as done: the contract's collective or admin. A confirmed
+// operation is final and counts in every figure from then on.
+func (s *Service) Confirm(ctx context.Context, p scope.Principal, id int64) (Operation, error) {
+	return s.move(ctx, p, id, "operation.confirm", []scope.Role{scope.Collective}, []string{StatusRecorded, StatusDisputed},
+		func(tx *gorm.DB, op *Operation) error {
+			op.Status = StatusConfirmed
+			return confirmTotals(tx, *op)
+		})
+}
+
+// Dispute contests a recorded operation with a reason: the contract's collective or admin. It can be
+// confirmed later or voided by its provider.
+func (s *Service) Dispute(ctx context.Context, p scope.Principal, id int64, reason string) (Operation, error) {
+	reason = strings.TrimSpace(reason)
+	if n := utf8.RuneCountInString(reason); n < 1 || n > 500 {
+		return Operation{}, fault.Invalidf("reason", "must be 1 to 500 characters")
+	}
+	return s.move(ctx, p, id, "operation.dispute", []scope.Role{scope.Collective}, []string{StatusRecorded},
+		func(tx *gorm.DB, op *Operation) error {
+			op.Status, op.DisputeReason = StatusDisputed, &reason
+			return nil
+		})
+}
+
+// Void withdraws a recorded or disputed operation: its provider or admin. The row and its history stay; it
+// counts nowhere, and its area returns to the delivery cap.
+func (s *Service) Void(ctx context.Context, p scope.Principal, id int64) (Operation, error) {
+	return s.move(ctx, p, id, "operation.void", []scope.Role{scope.Provider}, []string{StatusRecorded, StatusDisputed},
+		func(tx *gorm.DB, op *Operation) error {
+			op.Status = StatusVoided
+			return moveActive(tx, []Operation{*op}, -1)
+		})
+}
+
+// move changes operation id's status from one of from, for p whose role must be admin or one of roles:
+// NotFound when p cannot read it, Forbidden when p's role may not, Conflict from any other status. change
+// sets the new state on op and moves the running totals; the row and the audit event follow.
+func (s *Service) move(ctx context.Context, p scope.Principal, id int64, action string, roles []scope.Role, from []string,
+	change func(tx *gorm.DB, op *Operation) error) (Operation, error) {
+	var after Operation
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		before, err := get(visible(tx.Model(&Operation{}), p).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Table: clause.Table{Name: "operations"}}), id)
+		if err != nil {
+			return err
+		}
+		if p.Role != scope.Admin && !contains(roles, p.Role) {
+			return fault.Forbiddenf("Your role may not %s operations.", strings.TrimPrefix(action, "operation."))
+		}
+		if !contains(from, before.Status) {
+			return fault.Conflictf("Operation %d is %s; it cannot be %s.", id, before.Status, strings.TrimPrefix(action, "operation.")+"ed")
+		}
+		after = before
+		if err := change(tx, &after); err != nil {
+			return err
+		}
+		if err := tx.Model(&Operation{}).Where("county_code = ? AND id = ?", before.CountyCode, id).Updates(map[string]any{
+			"status": after.Status, "dispute_reason": after.DisputeReason, "updated_at": gorm.Expr("now()"),
+		}).Error; err != nil {
+			return err
+		}
+		if after, err = get(tx.Model(&Operation{}), id); err != nil {
+			return err
+		}
+		var region string
+		if err := tx.Table("contracts").Where("county_code = ? AND id = ?", after.CountyCode, after.ContractID).Pluck("region_code", &region).Error; err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, p, audit.Change{Action: action, ObjectType: "operation", ObjectID: id, RegionCode: region, Before: before, After: after})
+	})
+	return after, err
+}
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
