@@ -36,3 +36,8 @@ postgres:
 
 clean:
 	rm -rf bin
+
+## bench-lists: measure list latency on 100,000 farms and 300,000 parcels
+.PHONY: bench-lists
+bench-lists: postgres
+	$(GO) run ./cmd/tuoguan-bench lists

@@ -1273,6 +1273,9 @@ type Unauthorized = Problem
 // Unavailable An RFC 9457 problem.
 type Unavailable = Problem
 
+// UnsupportedMediaType An RFC 9457 problem.
+type UnsupportedMediaType = Problem
+
 // UserCreated defines model for UserCreated.
 type UserCreated = User
 
@@ -2920,6 +2923,8 @@ type UnavailableApplicationProblemPlusJSONResponse struct {
 	Headers UnavailableResponseHeaders
 }
 
+type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
+
 type UserCreatedResponseHeaders struct {
 	Location *string
 }
@@ -3065,6 +3070,22 @@ func (response Login413ApplicationProblemPlusJSONResponse) VisitLoginResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Login415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response Login415ApplicationProblemPlusJSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3310,6 +3331,22 @@ func (response CreateCollective413ApplicationProblemPlusJSONResponse) VisitCreat
 	return err
 }
 
+type CreateCollective415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCollective415ApplicationProblemPlusJSONResponse) VisitCreateCollectiveResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateCollective422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -3531,6 +3568,22 @@ func (response UpdateCollective413ApplicationProblemPlusJSONResponse) VisitUpdat
 	return err
 }
 
+type UpdateCollective415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCollective415ApplicationProblemPlusJSONResponse) VisitUpdateCollectiveResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateCollective422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -3686,6 +3739,22 @@ func (response CreateContract413ApplicationProblemPlusJSONResponse) VisitCreateC
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateContract415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContract415ApplicationProblemPlusJSONResponse) VisitCreateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3987,6 +4056,22 @@ func (response UpdateContract413ApplicationProblemPlusJSONResponse) VisitUpdateC
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContract415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateContract415ApplicationProblemPlusJSONResponse) VisitUpdateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4440,6 +4525,22 @@ func (response CreateOperation413ApplicationProblemPlusJSONResponse) VisitCreate
 	return err
 }
 
+type CreateOperation415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOperation415ApplicationProblemPlusJSONResponse) VisitCreateOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateOperation422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -4571,6 +4672,22 @@ func (response TerminateContract413ApplicationProblemPlusJSONResponse) VisitTerm
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type TerminateContract415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response TerminateContract415ApplicationProblemPlusJSONResponse) VisitTerminateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4746,6 +4863,22 @@ func (response CreateFarm413ApplicationProblemPlusJSONResponse) VisitCreateFarmR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateFarm415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFarm415ApplicationProblemPlusJSONResponse) VisitCreateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4955,6 +5088,22 @@ func (response UpdateFarm413ApplicationProblemPlusJSONResponse) VisitUpdateFarmR
 	return err
 }
 
+type UpdateFarm415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateFarm415ApplicationProblemPlusJSONResponse) VisitUpdateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateFarm422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -5053,6 +5202,22 @@ func (response SyncOperations413ApplicationProblemPlusJSONResponse) VisitSyncOpe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncOperations415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response SyncOperations415ApplicationProblemPlusJSONResponse) VisitSyncOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5364,6 +5529,22 @@ func (response DisputeOperation413ApplicationProblemPlusJSONResponse) VisitDispu
 	return err
 }
 
+type DisputeOperation415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response DisputeOperation415ApplicationProblemPlusJSONResponse) VisitDisputeOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DisputeOperation422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -5641,6 +5822,22 @@ func (response CreateParcel413ApplicationProblemPlusJSONResponse) VisitCreatePar
 	return err
 }
 
+type CreateParcel415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateParcel415ApplicationProblemPlusJSONResponse) VisitCreateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateParcel422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -5846,6 +6043,22 @@ func (response UpdateParcel413ApplicationProblemPlusJSONResponse) VisitUpdatePar
 	return err
 }
 
+type UpdateParcel415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateParcel415ApplicationProblemPlusJSONResponse) VisitUpdateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateParcel422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -6017,6 +6230,22 @@ func (response CreateProvider413ApplicationProblemPlusJSONResponse) VisitCreateP
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateProvider415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProvider415ApplicationProblemPlusJSONResponse) VisitCreateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6222,6 +6451,22 @@ func (response UpdateProvider413ApplicationProblemPlusJSONResponse) VisitUpdateP
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateProvider415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProvider415ApplicationProblemPlusJSONResponse) VisitUpdateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6475,6 +6720,22 @@ func (response CreateRegion413ApplicationProblemPlusJSONResponse) VisitCreateReg
 	return err
 }
 
+type CreateRegion415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRegion415ApplicationProblemPlusJSONResponse) VisitCreateRegionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateRegion422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -6664,6 +6925,22 @@ func (response UpdateRegion413ApplicationProblemPlusJSONResponse) VisitUpdateReg
 	return err
 }
 
+type UpdateRegion415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRegion415ApplicationProblemPlusJSONResponse) VisitUpdateRegionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateRegion422ApplicationProblemPlusJSONResponse struct {
 	InvalidApplicationProblemPlusJSONResponse
 }
@@ -6835,6 +7112,22 @@ func (response CreateUser413ApplicationProblemPlusJSONResponse) VisitCreateUserR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateUser415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUser415ApplicationProblemPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7024,6 +7317,22 @@ func (response UpdateUser413ApplicationProblemPlusJSONResponse) VisitUpdateUserR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser415ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8712,171 +9021,172 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19bxxHmhj+VQrz24NI78xwKFKyReKHgyzZhs6SLejlFoaHYRe7a2Zq2V01rqomNesQuEWSy21uN+vE",
-	"udtDYiNrJAckQOIsAiQ52DEOyEc5mJLzLYJ6667urp7pIeeF2qX+0XCmu16eep6nnvfn01ZIkzEliAje",
-	"2vu0NUIwQkx9fEhDKDAl8nOEeMjwWP/ZejZCYAzFCNABECMEQoagQBGgRz9Foei22i0ejlAC5ZtiMkat",
-	"vRYXDJNh6+zsrN0aQwYTJMw091LGKfNPEhD0QhyG6onAzjZm6ATTlIMxHCI5GZaPf5IiNmm1WwQmcj79",
-	"TmElCXzxEJGhGLX2bvZ67crK2q0H9+Vzaji5vXw0HLXaLYY+STFDUWtPsBS5Iw8oS6CQzxFxe7fVbiWY",
-	"4CRNWnvb2TSYCDRETM8ToWRMBSLh5H00qW79LghjjIjoDBFBTIH2GE3ABgTPnz+4vwnECAqQwGPEAUOC",
-	"YcQBhwO0D3hIxygCgipAwTCkKRFtcIzGAkABYgS5ANu7IIITnkFOH3m+WWd1Hbm8+WD4ECdYVLf0GA4R",
-	"4PhntQcWq/fcuSI0gGksWnu3em05sYboLTntVPieyaPiY0o4Ugj2NoyeoE9SxNWyQkoEIuojHI9jrHF8",
-	"a8zoUYySH/+Ua4TPl/Ejhgatvdb/t5UTypb+lW891m/pSavoy/S0AHOQwFhiCYrAxhGMwJ88/fCDNpCf",
-	"MmLY7LbO2q17NI5RKPAJuqeJasqa51trPnLdcgk6BWH2lDyoGm7gm8Y8upU9pya5R8kgxuHKIR+OIBki",
-	"EJrpOTjFYqR5VcoYIgJwAQWSJBWlei2oDaD5VtFXRBEHhAoA45ieAizsARHBYCgWfzx63OmHo59ZyNG8",
-	"C1my6E3IMadtYABZspjFU3aEowiRlSMWjGPEbnDAaIxAAieAoBPEgIDHEm8wBzCUjytceUBOYIyjVa/x",
-	"iEYTyXNOURx3DNc5SgU4YggecwABS2O0DwLEGGU8AJIDc4BgOAIDjOJIXhWK9apNfEDFuzQlK93FBxTw",
-	"NBwZgQJgoknXwl5dc2pxH47l/YgpWTQmZwNPQ2dqH1oITj+GLETxojeiR522i7F6YjFbYPQER4gtfBNm",
-	"3KnbMM8sZCNP0HAJSKVHnbYJpp5YyBaeUfoQsiFaF/ehki3ugkf4bUWpzyh9BMnESGJ8pauiFCSQTAAU",
-	"AiVjwfeV2DwBcCAk65awT5MjxKSGwVFIScQlzwmeyKc6d+VTQelMnJ+Ka6yKo2ft1nMCUzGiDP8MrZqP",
-	"hgxFiAgM4zagDEAldFIG0IuxVGYAJZqTPifwBOIYHsUrxZi7gCFOUxYicAo5OEr5RK5OnkkEBTyCHAEe",
-	"09PVHxlfPBuTY06jfqOwLYD8z6wipUa4m0ZYvHNi1j9m8t4SWGtHWlyRn9ALmIxjpTznSkA6jqBArYqm",
-	"15YvUnaopZuKAkzS2KCS1pXLILavSynKYyWwP6ccMa0f+h6xJwmjCMtNwPixszU9cRXQRqbIEUnrCm0w",
-	"RozLQRTigQTyYxR16/eix1ELEQUYSIB1BE68UDtCA8rQhVetX1/MsmuOrnpU+hVz1JUdmV/1957f9ZV2",
-	"GNJI/V6zLPd5dUP4pztzzTAfa7sMFK22RePictylH3ggkNPFQ8w9tIEFSoofplG3Q2Vn2WSQMTiRfzuW",
-	"rFkDfYBeCGMVq2xYLaQ4mm9nb6ccE8T5IxqhWBE3SRM5wDiGREhQtltHDKFIfwwZHR/G+ARxQcPjVruF",
-	"QnoYTsJYwjCB4QgTbayBQ4YFTRnmiXyNpkxMIHOhmx+kY3CoQFayUxiKw1ritg+MR5SgWQB7pJD+sXpU",
-	"vqvZ9uE8dCmvSSwyLJ2qqatH78kn56Gi2q2WCGS2AGmn1rx5nn36yEetqwiA4praxdMqn00B3oVF+RCz",
-	"bN+q54QDGHPUvjTezDrpyu9Nz6nKo09wHMMhusHB9s1OhIdYAPlwd+Y5XPYIpgN6EbzNNR6um7fla3mu",
-	"hZPXBYXOvJsxZj+vYHYyi75n3qZSgI4xQYcTjOLo8Hh4OEbsMElnndN9FN5UW40pv+QScmnycIDQvPPn",
-	"LzfmtNZMKtfNEJxntgvdHHTsxQJEokOLn4WhfKMMIEua77Dxg0mT+8yA65G5VrRiVdQIbm/3bu9sb/d6",
-	"N3vbnZu9m7c7vV7vTd9GtDVpHs6iZ7d2qip3GTMcarQ5HjY4yF39jjYGNQfphW9hjiCn5HCCIPMpk/IB",
-	"doJD1BwkT/ULDzHxclsuIBPNMYsLKNLGx/BUPy2nRSzBRGmUh0ztsZH4viChRONgmf5zOikeceW2lDRZ",
-	"PBpDCwXwOTSaI65zYHW8awpbLaGrlxllZ+IF8rzylOuOmvMqvMzl8ICMU3Ep9u4boTmPXwPXvQgzvRw7",
-	"zEB0WZ6YDTQ/Y1wqf6vd4FxMrsRB6njEleEK0wh5MdK69SWvX1Z3yMExQwzSONbQFRjGNeaDgmBQlY/n",
-	"E+30QTZF+9J285fb2bzTtutS73wseY5d5TS9yq09zcQJe5YRgwNrgjvRyqmUGgWKnAsORVMP+UKa3FW5",
-	"vq6vouuraKqOnxsMq6F+BGy/1QlHUMmIDKQEDzCKAKchhjHQlgZlRgIb770Ndm5u93qdm73tW5ttEI5Q",
-	"eMzTBKgoE0ljXXl5ZUrbne2dW73tXu9Rryf/+2h3x4d4ikH61oVewFCACIU4gbEJoDqlYBzDEPE2gFzF",
-	"S8lhitNu97q3eoq5C4GYHOwfdf74417nzsGP+/2u+vDpzbMfVdbSbr3oDGnHfEnSpKuW5nzdwcmYMn09",
-	"QjFq7bWGWIzSo25Iky2R0mEKSfa/RAtGYLwl2dSZ2WjGkpvsFgqQUC7qdg02gr7ebL8VbGrnqnFKbgTy",
-	"+2BzHxAK0AuDdRJMlKAPB629jz8tgmej948/3u7cOVDQeWNzwwLqx5t//CPPoWW4b/Sks4MVAG+3KdwG",
-	"NGWz0eRmd6fXm4Unu03xZHexW70QntTtWyHKze5OGU3WjB0LBVlCCRc6GOohOin6nIhxE9CUiIn8gNV/",
-	"iv+TUNkQob7yvTKCCiqsiH9HxsN1KK/COW61omfMw+4vpo1e2uM007ASuTA+jC2Qp1+3lWOZx3iIo8Pc",
-	"Fjjb//bg/gcG39qtY6wDBmcFi74vn5vmdNEhdkVLLoxjQyWzBf+DsoE6G5OyehfARbyOFzYgyhe5QAxF",
-	"h9rGVhYxVmRzU2eW+QOLQHKRwYKnapwrGuGK+yq7t3zo3K5QtQcB5rOP5VHO8yoXK+MvxSvmiTkWMJA3",
-	"RZRgsg+gE5Z/g9swIWABzAEmggIsOKCnpBTC34x7TXVnLZDzOAzFE+NiUO4GL8rEDHEcISLAg/uZgPXe",
-	"22B7+/buzmbXx1uXyn4aK4Zz8Bmvs3kqU5hO0PPSch3pvG8Aaa/yEU05GtFYm+ITHE8OpeKqeIGJhj7R",
-	"FjSB2Jhhjmqv9EUYunS+wbqNXHIVFzNgLI3HrIWim4dSvE5kVT1ujOLoHcY0bhVPVOVP+LmbTQYrplgY",
-	"RUFlU24ExkTzce+gayAT+BlcgjiHQzQ7Qk4vKH/Bh7/vIfonTz/8YL6gxLvAvAaGiCYqNnfjybv3wJt3",
-	"dm9vtsFP3nv61i6IKRlikUZoK4ZCfXB2U1nADHvp9FU8pvFkSInUrx6lscD27yaL2gc6zAFIEPLZwZNF",
-	"deqnnJLuE3j6yIDY1ar4MR536FhvpjOmSnPKBFGz9sfy60tuHhPRaKttcDpCJoL0lLJjFXUdqSDwVe36",
-	"ISTRMxMtmtuQpUaIGcNDqA3HYxhF8jvKpCAgv6FihJj3OnlIh5g4OZ5zsOAx5PyUsqic3Hrrtk/OdsKR",
-	"nYdv7866jrMX2/mEPkp8lIVazhvTlOrY7mmJsfYbH3OS8gKgA2BiPcEG6g674OVf/vXLv/zFyy++aYOX",
-	"//FX3//9ly9/89vvv/nm5RffbM4OajMRuHpp/s0WtEZPFrRH8FMGFynpJjiKYgRUmB03Yc9gI9CBKm+Y",
-	"f9s3d3ZrOKirvXmmVldI00m3d96Ss926/eZbtbMJxDCM5zzXxHmtMuYnKSQCi0lTD1hKdGL29GPLpnQm",
-	"MO/6D1E/fhFf18J2l4kGS9miIyF60to5lzd4YGsUDEzyipQZVYGCfSC5KqA6hTGGXGR1C2bq9XkS4mW9",
-	"nzYKZbkmrQjzcSrQPOFCzY1R8oybi8gZwXmk49hJqGlmS7ISktecZHhmo+0mFHORMnQ41iGflzVlESqa",
-	"TUzHzV2RdFyfzWGF70aTzueYbhqqllFFHqs2vwGs3bJO48sfg8+Y5hJcu+Bkt9DNzyR3vDurKuFKjmbO",
-	"GWRU4eC0wQknxqxElfPZzzJgvw1FOJqTwWf50c3ptjjfA4GUfp/AFw/029s9p+yIoegS/J1ZZ+9IzdAY",
-	"A7J3lQ7Ila+lGl0+H6PFebmVw2NdDWZ2lRV3v0VUKw9XBcFBWY/4kKA8lT0Xduy4AJIoMy46w4NjNOlW",
-	"IfoEcVW1pQwZZDXmRpmiErUj9MLv5qfuvdgwi9/lLlbrMISg3JKYKzpiaJByb7BKmcrV8rJRZ2Oahguv",
-	"AoblP1yARAy4z2YQhZ1k6jodQ/nFyKGCWoHlZwHAHDDXtj2C7ARxgclQIZgBvDZ7kwlQ2p6DlnLVRWwz",
-	"k15GNMoExwtKF7UxI/GMnN2SYOFYAIoCxUwBovEOraQwTTIont1PsBjZyhuGFdzgQD7L1YkRmlXmGKRy",
-	"TQV3w2WFi0sLE+793hBKU0Ljpt3aU2lqEWbuAhtbr627LHw53JShkLIIGelngFmiPhvxQ348oTiqCQSc",
-	"HuWJeWLFjyKO3kdhDCVHkQiZIMhT9YcUdUCEBwPEwNEEJDpnGhJwC/yRo58fURojqKA6pz51RFMSQWOn",
-	"ubwKEcoND1QVqkNC/SYaS4MdhocjAZxXMqfYy1/8/fkv/9mrb3/9w2d/+/LLf/LDf/v5+a//12a3WZJW",
-	"XVZjnsDQiSWUNVWYkDQ94/kXvzv/8jev/vdfv/rtzzethfGY0FPSnTNBbKnq6ZJyrCRUMp42DQUyw6cy",
-	"4GtcvURcQ/Wo5Fi2SqLF0DYYIhohjkNAiTYLG5OEFPRoKgDMnq2e1hXOW86j/KeHIZj/jPk117TyY6vQ",
-	"n0PfnpNql5jSfAqVW+VpBbHhLqNqwJ7yoOYKR6plGZekswuRT32GrT8RZMrp1x/SIq7u+rTG1d7beh0X",
-	"8lK/Lmi3YESqgtDopr6o0Cfv3gN3dm+9CUyBpG6rDMUICYj9pm5dh6950EPuf/agFSZcQBLWsewptVVc",
-	"DdnjO8KiplSP36t0Fzx/8kBqdYghEiJAYCJVPeE4mxxYNXIl6SVMVbmzQnGvXcWRxVnKmwQ/WTjZAKjE",
-	"dTw2VIHtGz7eNj3wQ97O8qciztcgVj7qxVO0G9mVLUwuY1aeUmDFhGRNK/JRhk6x9s6MKiyZvXcuaaRQ",
-	"sHHtlTRqQiHRixCNhTENgQCTCJ/gKIVxcOHovytEAMVNS5zlYMBoAoKtjH1uZe+pCAuuNn5hyvFUczfg",
-	"uMHBiCbIqUN5wXoCZWLyV7wxNDGLCuYuflM4XdfgWwhSlMuGZFIJZcxw4VAgmCgvi0U4v+3CzLYQeTGr",
-	"dLp2ibF4gg4Us0RPnvIxIrUmHTPAVa3S83t7T16YQis48CRz5M9xdLn3v8hntv/hzz6/1euBLLCbz5b8",
-	"zFgH3rUZ3mhdeGUEmlKc6VAXDvf/9rPRbM3SMSrI5/NRp650EQyiuO21cwlT0rgW/M2FtEZRyPqVLPy4",
-	"PgIYMkTEtAtPPWDuuRtcmTONXUyJGcBmpzWwYNbjRstuq7iiekDWJAnnBeUkbWMucAhjIC8ljinJqsz5",
-	"6zUVUyx1XuW2LwG3VPd6bo590aXv69AoCSgwoHFMT40AhIVXArGnXmUv23OyF/eo6g+lktDoZC6aXMYs",
-	"t1HQU8JHeNxqt0w5QO/daAZeCD8YXgnHkF7Hhe76Zsa8+kMyNYQz8SRKMFG5ZAzBtGAfdkrCeI/FrbxV",
-	"zTi15SZCysWcZewiFOMTtEh7/z3rYtNW/43vv/nPL//LV7pHyTQf6xhy0xenajmQwhwmw4Wt8YnxCALK",
-	"gHUDquW2lfN4ggTIPIXdYi2J5qDl6RHH0WSutyoRQ9YRYKBTWkllkrYfGXznXIWqD4crdSguWAllTtR0",
-	"cmqaYEzWhOnmjB5M859ktpL5j9PvvF/UmfpPi3Ov1KOL6vO57ICCHnul0bINVD3WdqfwLU2VmPdIY6vx",
-	"sEaYSznJtS47PvbGU6+weqMtQD/1DflMKf2jgd3PSfpQszjgKUC37hgvKIXNf9JuDkxJest6xs2Qq16L",
-	"Myvubecf/uzz27vOtgAdgAB2fgZ6nTugCw5BJ2gDVfwHk6Gp9AFiJCVpfaENvfJpg9Qfs4W6g1+EWKhb",
-	"TaxbKJSruJBIOJ2RuAg703GnykKFKcNi8lTuzNyYCDJv0hEBdAw/SRFQDNcYYh9/+PQZ2IKpGG3FdIhJ",
-	"kPW4VCvTY2Uzj4QY6zYfmAx80Ty6jArYePmLv3n19VebAHOlAfEJFyiRaKhDqbQmOmQ4TGORMhibqlCY",
-	"owiEKRc0mgBb8kpFQGk7pmqzptqhwD7RmsmeLU7uVAfgWQEB/ULbhPbooez4NvyH79upMmMxBzHVHj2V",
-	"ZdonKqFQjNAERHTfBA7K2Z1NIKDFcjBO45ibajqZZsi7fdInb7xxj5ITRFQMd/eNN1S3RNOlDDIEAk7g",
-	"MToMIUfBvg1IlN9/9NFHH3UePercvx/sA3lHcQGTsf7xybv3wM7Ozh3w/Nm9bp/c1wV8ONhIKEGTthFL",
-	"VdDgpnpBTarRSsEy6ylZrPu0bxN7VV0G1WjTlv1xSv20+2QMGVe+DBiKeNIFz4mKkGrnDQjlC6eMkmFH",
-	"bk0vQEFW78BEyHaB8v2q7/okqOvOE+h00Du7t97c1MzL9HvbAx9/qkZtA5MUfHag85ZMGTGplg8gjlOG",
-	"5Hnc1R2d8nZOABJ+Kk8/2N3eCbpAsituvgTBp33NHfqtPfBxt9s9aIO+yyfk991u9yzYB5KMSy1ej2B4",
-	"3CdTE6oMitwNQ8QVdgR3TW8ltfQ98LYiR9BPe72dUFGx+oiCWmIGkup1gxWaCo4j5Ok31yf5vnu7wT6A",
-	"xPT6Kz7sawzovLkj3wQJ5tygyBGMnCZN8pHtoNuXol6MQ0Q4ylXk1qMHz6RgwWLDZfje1hYdI6I7KHUp",
-	"G26Zl/iWfDb322dM5+7jB6126wQxbswm3V63Z0zOBI6xvBm7ve6OthqNFLPcgmmERQed2C7BQ+QrjiX1",
-	"bsAQjDiQW58A9YLcrqF5CSc9CIBHNBUG6JK8FNCx4NbzBD5ApzpbnnF1y2YW8QdRa68lcS7vt8JbxabC",
-	"Ndpq/siW7lJ71p75oL0A2596u9YWu814++Tu+hI4po6mpMfLjpW1Z5raqLhaHLR2NJ1c5F3Wbc+yDkpd",
-	"eG/2egvro1Xq2+NtKyZZhbxKFeoarFM2hl29EN/42YK3nJ7B6pXt2a8Uerypl3Zmv5T3MVVySpokKmiq",
-	"9QTBSPdwVsuP6VAeFhxyZeCS37UO5BsOG1MSI+Uewnznhe4VxQEEVhwFOpRXy1HG5K3lGC34dMFd0yxP",
-	"3z1S61MtmlEExohlNYjUMIiZhtUARhGTbLlKsGqJWQTS2zSaLAwdCun/Z0VZ1QSxLg0VrSnAi4MEnQKu",
-	"H1gt6m03QL2sP6R84ebN2S/Ybrbq+TuNJih0fHQl8dbexwcuvj+kQ6DwI8dxMSqhONVmMT+OP0En9Bhp",
-	"OVpL7sKpuRJCxjDyo6UctoIgu36vkR5ZZTLJ6aLuBY/orLx3vQjP5h1xvfbiveeI9LkoomQQjlSP6+z+",
-	"pRxJWTa/aNuF4mLyBxQP2tb/FUlKj2MTU55stgFlEWIoAkcTgCP/vewsZyX3cjmZMZ4UlBw6sLpPJmeo",
-	"Ps15iIvvwiuGpMzT3lVbKaoL+0ByXRW1gAnXSxDohahbgLEZeO/b7V5zOaAYb+Yf7q3VXt+l1lRTr2/n",
-	"JF+f21tuy6dwOyTufntw1q7hakqktn1bNQ3rq9oO7hGcPyTunOpyNk9XyVWbGO+5/rFlXNCVpm+NLukG",
-	"p1YeOLrKKCLfuNNkT2QQY20/W/JFXhI5jTEIelC3FnNLd9TWpzg6cy6qIrq9h0QJ15bOYWr7+DtFMq84",
-	"zuzOfiPr0V880veQmO80572uH9xXXt+xPzmzlnu5AkeVgem8bhCjgTLHAC7gBECuDYuQediYNjGvkI0Z",
-	"m/aKdY0GWK30vOj3FruvOAu9p8B/EQZqbOxTRHzzxAIEfKCszo6Eb94SUrEZQyYmQNDNOtnernQNkr1U",
-	"PWx6a4y5sizGCEaYDEHQCaRShhiXYn6tVM0pEwUxOEKqDGdrT/tsbQyR+qNTbEXXyT4VmkV1nL8Omovl",
-	"pZzVBdjo8mzHBQxW7Jy1gAEXoVD59Rvd1OuS5tJiU7B8tKbby7JvmrLyYrvFumGTecBVbPhTN2SOxU1B",
-	"tlxd0Gl7NkMTNKxnhVdaVauruEULjN1+N0Wjc5mx6pyVF1rimbNLO3DpQLFre5ls2BpMQYF5qMo6Ah4j",
-	"Ak5HiGRy0+Z+n6hQSFtSpwvcTB+QpFyAIwR0Nocy5FJVMEP7bvLKO7RYA0Zy3WCQxnGQfdUnmIRxGiEO",
-	"xjFNhyNMhm3A6an6X7Wcl/MKpN1lcqq8+o9elilhEWivndmy9tt19HeaQoGk0NL3n6SIhObhoE8wB0NE",
-	"dIFp7UjzK72mR96yZMVCX87FKbzusFdd3V2h6HVfkpIUdUr0WUOeBakrU1ojFCNfJSRlU4SaXCW16eci",
-	"sBHs9u4EulTVKebIIzTdV48WkK2JoTmbaqhKM/9By/DFc1bwtIdRy3zrzQ91B7H4K63e9KB/X/GxXtaM",
-	"0JCyFmtCKFCe9WJWyQ7YyvmBulwCGxQldQLVkEvXOx/RWGsO+qYc4hNE6q0JK7kf1mVJmIGixo6g4H5t",
-	"QliHCWEaf6veXltKijNxlhcjQK+4ek+1mGyDlEiRMaQkTBlDJJy0gRhBnZKPYDgqFWoEhNo6YZgDTuMI",
-	"HKEJNXVEVcLK0cRKntlO+kTFqdETxGI4Hku1Xgf3GYJ3SoiYwZXQWph5s62+VIsTrrgr1yFwHJtZu30S",
-	"3OrtBCY07gkSbNK5OxCIBZo5QKIrUBrAyvFHNI64Mz0HglLVY8EnZt41J3IVrpwSpK8pes54h1tN9vCc",
-	"wBOIdaJokagtKsxP1raV8oLJ2lTW4ADaAH+qvIY2pcypzZohtTLkqwg+Eim6BIKCETxBKoyomTR8z2zn",
-	"aohhpkv1NVl45Gx7UjbK1eEezbG3WP/bK5O7RuUP88fXFc85pxmvUoq+NrJzvKgYUbco7Txm2WUa8YrF",
-	"bqda8XKUaAMaR06I72uiDCkrIHQrIlMXbS1luEXoL6wTeXn3s2I95kzAiemQ65ZOysRWufPBU8m4IQHB",
-	"g7yGe+d9NAn2AARMdfDSTb5HCHCYIHCMJn0ipSmVAGBj2OXPlOEhJjAGwc3etta5zDMqll0JbVJ+wmS4",
-	"XxjPpFEZ2codt0/U9dEF76OJjjlVUfeRvGVUIKwTcHqs0iyy3LRdEMEJ13ZEJVsSKoCuNazCX3JhsU/K",
-	"cqqK0UcvQoSMaJeXu9VjqTQSI/Rxngmjm/WWxbxa89znnh/M+2jS0jS7eN2zXO99UcbJ0rjRtd64Or3x",
-	"IR0CaHoLUgcBvfzIc1ULxBJMFqFAFknimR13yfYUU6noitlRMqheC5lroYoM++YTY5X7rTYW413lnKvG",
-	"Yezpds0AxnEbLCgko09Gqj9o1otF3p9dEGR9V43BU1VBC8AAyyse5F1O5f3HKQFHE5NqeQLjFGWlvxHW",
-	"9zDCZNgnXFCmi3UwJFJGUGT7O4Qxgsx340lpSMHjDygeRAdmd2wxQrfaZseb1r/kWBCPxTzzH68p8t03",
-	"rqn12GzAvDl33XD+/vHNRvf1Mq6bp9ijufEUpRbN1XOSO1Q5zZLebOMT/cVykwTKuWGSK3gabRq6siur",
-	"W4HbSrxxckHNKgo9NxvOn1W/9c19c8XBLFlb86kqsCLOtQaxDAzHtvef/rth0Iq9XPgCI1XszUkm3T55",
-	"5hz7De6gJOYgHKFQ9VzN+v/rzi8pF0rrO0Lu5Zd1L8oWD2OGYCRnCQqtwIM2CMpNyc3VWmrSHphcfKeT",
-	"FXTrLuz3SeDhTXKC6khyfM+0DKlxC9UcKIkn9Trnu7py7TIkazn0ghXFfMjrhI2FJGyYwsVles5k2Zlp",
-	"GRn+LJEz1ilJcoWvWSxEDbwXG/vwQIUGWtal8ygkm5ydIbEPAiltGQZT4sEhJJJTahd/XfTDkvnJeqIe",
-	"piGhjXhYAzJeBzyogIcpPCw3Xm0dWVrxSyrPx0BQsN3u9XoFV4OKUZivsyl4R76DBUp0yF+o7MmU2Bf2",
-	"+iQw6p683HUH0UDLPsrSDTngCJGSUT1b1X7Rkq70Mq11b0pSD0y5Hx2h0CcmmEE1TFE5nkcw0qvTNmz9",
-	"uDHPS62ed4FpOQpCmiBdwkinw6skbp8w8XRCwoIXbqnmZ91SeMVMwN+U1cMVJIx111TlRJCgbleBeB2B",
-	"awlZ4o5DcyCmQ8lQ6WAQ67bVtaZoh7xnySmub2X5KFJ3WWTLer3EFjLbM3AhCcZzhlsmlmTBcSsl36ej",
-	"2Jn5OGC+msOnlB3vO/EtmIOB5Lq+CBX1zNXAs3zB68K4Kx6josDTCLF9OGrQY2U4auZzcFTiZduWFtW9",
-	"LjwpBPq1Ikr+vnjQZtJARsPXJLAO8dwg34Vp7ITqesALJrDMUSZpJ2LwdCrjV6Wg6KnSk3lbFyXFZAgI",
-	"Va2KqyT3pxRHV+MKMGEs18jv4f/ylBojpgnZrvXqPrYh3RW/brukwam4JGNuwcya832eUTPmH6xvNO+B",
-	"0Kk2P5jlFV1oOvsS0u2X5Sd1+1I3rH+Y9bOt9azlPdvrTntagbDdJp7ED1btulSebpuJcaoCJiIUxpCh",
-	"SDuFTONuFcfHQYRVdvPRBCSUISBGkIBb4I/AhhRxlMmFUAE2VDnyzbpVlzt/VwoFZFXKl+podPpTT3U1",
-	"Guis1dkY60qjlhNaBm2/qfc6Wt/AjToz+E+03BzYZtMB2DD9pMFjGk+GlMiHH6WxwObvtm6Av6mZOWIn",
-	"iPWJwRPN+nUznW2QpOD/B9u9Xq+3tX0LJP/nv2tHI0eCg6CABSZfqBHq9UkB9+r9eaZt+HIk/UIL+kX5",
-	"9NxBr716C/HqOZTjJRxHrJlpOHMQaqk8qU6O1et8zdx8sw7gCvn7LA/cUz0MpXyXUFsP1v6WR8j3ifEC",
-	"RoyOwRGK6Sk4HUFRSclUOY+2Aog5Qw/T0v68FTCt9TgOp6O2dR2uBcWvnYfKediIVdq2JbU6YMGyEGGG",
-	"QkHZBGy8/OJX5//iq1ff/tNX3/7z889+df7dX51/8/lmF9y1Qb4c2RyRrDWKCYnyRvyaCOE8N1lVXa7R",
-	"IbNV/2Fqkc0VxisRuFpsGL2gNMNqq2a/LuQg3wAxnSuPeSlDvu6gii2nr7QquFTVym3mPl25suBeq3pV",
-	"acrk8r/su2mxnU5pVpdjZeJHnYpiG6ku6b43wy9aTSkMe62oXPzuvRtFAFbQrwb7CvfvbGXFRa0l03mt",
-	"wmJ+f81UlobnseBCz8XyzplcU5KBLEdpZ5WcIJkIXSxQFxBUcoW+HAOwEfCUjxGJUBQALuhYiVh9kg2v",
-	"2nkRdOqoK1IMlN/k5n8lptlXbuhQL5tLbJdhY8JgKECEBMRxfby1UXVWw/zWpO7MII1M4VkPiVyrPEOV",
-	"NGSoYz4mzNAAMURCtBUyOp5Rl0M9sUREe2IXUydsvaNKkcqVdhdXwdXsykIog0gFQhlEOlIAnQ6rzJH7",
-	"TD26fqCVhf5Fga847nRADkulX8pFiNTvXo+r02bIOq2qMDcDrKvJkFDRKQyF8iLBccQQ0bryzBTLMWSI",
-	"iCW4DufKgtQjOumP3j1mmzF11ZD5kxuzYb3mf4rl3f6adE86WCrFDhvVxjGAXas6yTKaysl6mAeH1ncp",
-	"0gKTsjArNMzQRSM7GNBYoouS2XRSXoT23QdUDp+KogcbRoYkIQIjyAGhxFtNTOlwGrpLC4obLr5Oijvo",
-	"tQZ6CVFIQdDUOyhE/+Q461xEW59KnJuqeDq4tFReUCdZ22vjtVI5p0C/cjMrXj2GYlQJPCnS1YUujRmd",
-	"iDSHqlHoVsBF1qPMzUI4eQrRehBv+YrcSv32uq3uLGaU8mkeKI2oyp2k2zAYU0Wpibb5ltsaaZUuWvsm",
-	"B0zhvAlUpKfEL0c/56tyL3ndNjSeQwqmMaoVVmugsoqaJ8sUH+XxNOhzbTa/VunRLsLBfo3vs4RHWzQQ",
-	"kuwYHfeq/dVJZbZ1j4x5I8gPv9pRrk/ugkAPlT0HiKr4FzgnH7QBLE1hni2lUKvnKjP3SeA0TQr2ValF",
-	"Ze90JqUE2Wa69cFf8sCXdBPJoRcszeZDXsuyl5dlM+O0h4Sy62OmAyXDoCWypPpa45p8X7PUyHqwL9ZX",
-	"8hQJDqByUmTt93XGCjyKEd9CRP3vLKkL7qsfMRmavuPaY2E6y/MuuOu2ebKvtYtdNwtiAxbK1Kb5quRU",
-	"E8mY1FfavJxJDNki6wTnJTOr9QjN0/Dbej/Wg+e/VzKzDd+ayvTkGyhMGRYTRX1HCDLEWnsfH0gq00Hc",
-	"mi5TFrf2WltwjLdOthUNmsGqNGgoxwnsT8XIY+i9aynGWLMw08Kl+6peafXdpwIKzAUOYQwifILllMrs",
-	"xcHGq2///Q9ff/Xq3/yn819+c/4X//r7b//Dq9/+fLNkYgWCIdQtS6m+qf602mscbLz88l/933/3599/",
-	"9/mrb3/98n/8Sx2+ttn1JcX4xtRlLuWKCnWoNl59++sfPvvb7//u2++/+7wNzr/+n+ff/NfzP//i/Itv",
-	"NvdNuUm5YSggSCA/RlG3mNPjm+uhkyMANs6/+N35l7/Z1GlXVD0D4zym3oSz4sIh2FC/6tjPTKi/6yBr",
-	"ENxXbYXpG/xeuR0g2Hj5i7959fVX55/9xflnvyxC2xYZ9cC6WLeXg43vv/vi+7/7tz98/bvz7/5qs22L",
-	"KRw5QV5tNz3cSXlULhOnaX41wMu7EUbH3NNPhRfwzzp4/FCG4zEiUUepnDCNsJDLLtBYJDXGg7P/FwAA",
-	"//8=",
+	"7H39byNHlti/UmD2MJKXpKiRZuyREBzGM7Yx5xl7MB+3MExFXeoukrVqVrWrqqWhHQG3SHK5ze1mnTh3",
+	"e0hsZI3kgARInEWAJAc7xgH5UxajGee/ONRXd3V3NdmUSFHa1fwyFNldH6/ee/W+32etkI4TShARvLXz",
+	"WWuEYISY+viQhlBgSuTnCPGQ4UT/2Xo2QiCBYgToAIgRAiFDUKAI0IOfolB0W+0WD0doDOWbYpKg1k6L",
+	"C4bJsHVyctJuJZDBMRJmmnsp45T5JwkIeiH2Q/VEYGdLGDrCNOUggUMkJ8Py8U9SxCatdovAsZxPv1NY",
+	"yRi+eIjIUIxaOzd7vXZlZe3Wg/vyOTWc3F4+Go5a7RZDn6SYoai1I1iK3JEHlI2hkM8RcXu71W6NMcHj",
+	"dNza2cymwUSgIWJ6ngiNEyoQCSfvo0l163dBGGNERGeICGIKtIdoAtYgeP78wf11IEZQgDE8RBwwJBhG",
+	"HHA4QLuAhzRBERBUAQqGIU2JaINDlAgABYgR5AJsboMITngGOX3k+Wad1XXk8uaD4UM8xqK6pcdwiADH",
+	"n9YeWKzec+eK0ACmsWjt3Oq15cQaorfktFPheyKPiieUcKQQ7G0YPUGfpIirZYWUCETUR5gkMdY4vpEw",
+	"ehCj8Y9/yjXC58v4EUOD1k7rH23khLKhf+Ubj/VbetIq+jI9LcAcjGEssQRFYO0ARuBPnn74QRvITxkx",
+	"rHdbJ+3WPRrHKBT4CN3TRDVlzfOtNR+5brkEHYMwe0oeVA038E1jHt3InlOT3KNkEOPwwiEfjiAZIhCa",
+	"6Tk4xmKkeVXKGCICcAEFkiQVpXotqA2g+VbRV0QRB4QKAOOYHgMs7AERwWAoFn88etzph6OfWcjRvAvZ",
+	"eNGbkGNO28AAsvFiFk/ZAY4iRC4csWAcI3aDA0ZjBMZwAgg6QgwIeCjxBnMAQ/m4wpUH5AjGOLroNR7Q",
+	"aCJ5zjGK447hOgepAAcMwUMOIGBpjHZBgBijjAdAcmAOEAxHYIBRHMmrQrFetYkPqHiXpuRCd/EBBTwN",
+	"R0agAJho0rWwV9ecWtyHibwfMSWLxuRs4GnoTO1DC8Hpx5CFKF70RvSo03aRqCcWswVGj3CE2MI3Ycad",
+	"ug3zzEI28gQNl4BUetRpm2DqiYVs4RmlDyEbolVxHyrZ4jZ4hN9WlPqM0keQTIwkxi90VZSCMSQTAIVA",
+	"40TwXSU2TwAcCMm6JezT8QFiUsPgKKQk4pLnBE/kU5278qmgdCbOT8U1VsXRk3brOYGpGFGGP0UXzUdD",
+	"hiJEBIZxG1AGoBI6KQPoRSKVGUCJ5qTPCTyCOIYH8YVizF3AEKcpCxE4hhwcpHwiVyfPJIICHkCOAI/p",
+	"8QqOjKdJQplA0SMUYfhMPbQaUpJSaFBmO4E6Tyw4CO7pNXXeISGNMBkG6iWExQgxMPwUJ4BQBkh21Hzx",
+	"HFqOOY2xGV10AZztxOqIaoS7aYTFO0dm/QmTV7LAWvHTkpj8hF7AcRIru0Cu36RJBAVqVZTYtnyRsn0t",
+	"uFV0e5LGhkq0GaCMPfZ1KSB6DCD255QjplVf3yMWSWEUYbkJGD92tqYnrgLaiEs5jWg1qA0SxLgcRNEU",
+	"GEN+iKJu/V70OGohogADCbCOwGMv1A7QgDJ05lXr1xez7Jqjqx6VfsUcdWVH5ldhSL/yu76t90Maqd9r",
+	"luU+ry4//3QnroXpY21ygqLVtmhcXI679D0PBHK6eIi5hzawQOPih2nU7VDZSTYZZAxO5N+OkW7WQB+g",
+	"F8IY/CobVgspjubb2dspxwRx/ohGKFbETdKxHCCJIRESlO3WAUMo0h9DRpP9GB8hLmh42Gq3UEj3w0kY",
+	"SxiOYTjCRNuh4JBhQVOG+Vi+RlMmJpC50M0P0rGlVCAr2SkMxX4tcdsHkhElaBbAHimkf6wele9qtr0/",
+	"D11KCQCLDEunGiHUo/fkk/NQUe1WSwQyWza2U2vePM8+feSj1lUEQHFN7eJplc+mAO/ConyIWTbd1XPC",
+	"AYw5ap8bb2addOX3pudU5dFHOI7hEN3gYPNmJ8JDLIB8uDvzHM57BNMBvQje5tpFV83b8rU818LJVUGh",
+	"E+9mjEXTK5gdzaLvmbep1A1iTND+BKM42j8c7ieI7Y/TWed0H4U31VZjys+5hFya3B8gNO/8+cuNOa21",
+	"AMt1MwTnme1MNwdNvFiASLRv8bMwlG+UAWTj5jts/OC4yX1mwPXIXCtaZyxqBLc3e7e3Njd7vZu9zc7N",
+	"3s3bnV6v96ZvI9pQNg9n0bNbE1yVuyQMhxptDocNDnJbv6PtXM1BeuZbmCPIKdmfIMh8erJ8gB3hEDUH",
+	"yVP9wkNMvNyWC8hEc8ziAoq08TE81U/LaREbY6I0yn2m9thIfF+QUKJxsEz/OZ0Uj7hyW0qaLB6NoYUC",
+	"+BwazRHXObA63jWFrZbQ1cuMsjPxAnleecr1tM15FZ7ncnhAklSci737RmjO41fAdc/CTM/HDjMQnZcn",
+	"ZgPNzxiXyt9qNzgXkytxkDoecWm4wjRCXoy0bt3kq5fVHXJwzBCDNI41dAWGcY35oCAYVOXj+UQ7fZBN",
+	"0b603fzldjbvtO261DsfS55jVzlNX+TWnmbihD3LiMGBNcEdaeVUSo0CRc4Fh6Kph3wmTe6yXF/XV9H1",
+	"VTRVx88NhtUoRgI23+qEI6hkRAZSggcYRYDTEMMYaEuDMiOBtffeBls3N3u9zs3e5q31NghHKDzk6Rio",
+	"ABpJY115eWVK253NrVu9zV7vUa8n//toe8uHeIpB+taFXsBQgAiFeAxjExt2TEESwxDxNoBchYLJYYrT",
+	"bva6t3qKuQuBmBzsn3T++ONe587ej/v9rvrw2c2TH1XW0m696Axpx3xJ0nFXLc35uoPHCWX6eoRi1Npp",
+	"DbEYpQfdkI43REqHKSTZ/xItGIHxhmRTJ2ajGUtuslsowJhyUbdrsBb09Wb7rWBd+42Nv3UtkN8H67uA",
+	"UIBeGKyTYKIEfTho7Xz8WRE8a71/+vFm586egs4b62sWUD9e/+MfeQ4tw32jJ53sXQDwtpvCbUBTNhtN",
+	"bna3er1ZeLLdFE+2F7vVM+FJ3b4VotzsbpXRZMXYsVCQjSnhQsd5PURHRZ8TMW4CmhIxkR+w+k/xfxIq",
+	"GyLUV75XRlDxkhXx78B4uPblVTjHrVb0jHnY/dm00XN7nGYaViIXxvuxBfL067ZyLPMYD3G0n9sCZ/vf",
+	"Htz/wOBbu3WIdSzkrDjY9+Vz05wuOnqwaMmFcWyoZLbgv1c2UGdjUlbvAjiL1/HMBkT5IheIoWhf29jK",
+	"IsYF2dzUmWX+wCKQXGSw4Kka54pGuOK+yu4tHzq3K1TtQYD57GN5APe8ysWF8ZfiFfPEHAsYyJsiGmOy",
+	"C6CTcXCD2zAhYAHMASaCqignekxK2QnNuNdUd9YCOY/DUDwxLgblbvCiTMwQxxEiAjy4nwlY770NNjdv",
+	"b2+td328dansp7FiOAef8TqbpzKF6QQ9Ly3Xkc77BpD2Kh/RlKMRjbUpfozjyb5UXBUvMIHeR9qCJhBL",
+	"GOao9kpfhKFLp1Ks2sglV3E2A8bSeMxKKLp5KMVVIqvqcWMUR+8wpnGreKIqNcTP3WyeWzF7xCgKKlF0",
+	"LTAmmo97e10DmcDP4MaIczhEsyPk9ILyF3z4+x6if/L0ww/mC0q8C8xrYIjoWIUdrz159x5488727fU2",
+	"+Ml7T9/aBjElQyzSCG3EUKgPzm4qC5hhL52+isc0ngwpkfrVozQW2P7dZFG7QIc5AAlCPjt4sqhO/ZRT",
+	"0n0Cjx8ZELtaFT/ESYcmejOdhCrNKRNEzdofy6/PuXlMRKOttsHxCJkI0mPKDlVAeaSCni9q1w8hiWyg",
+	"eG5DlhohZgwPoTYcJzCK5HeUSUFAfkPFCDHvdfKQDjFx0lfnYMEJ5PyYsqict3vrtk/OdsKRnYdvb8+6",
+	"jrMX2/mEPkp8lIVazhvTlOrY7mk5v/YbH3OS8gKgA2BiPcEa6g674NVf/vWrv/z5qy+/bYNX//mXL//+",
+	"q1e//s3Lb7999eW367OD2kwErl6af7MFrdGT4O0R/JTBRUq6YxxFMQIqzI6bsGewFuhAlTfMv82bW9s1",
+	"HNTV3jxTqyuk6aSbW2/J2W7dfvOt2tkEYhjGc57r2HmtMuYnKSQCi0lTD1hKdM759GPLpnQmMO/6D1E/",
+	"fhZf18J2l4kGS9miIyF6MvY5lzd4YMsvDExejpQZVe2FXSC5KqA6OzOGXGQlGWbq9Xl+5Xm9nzYKZbkm",
+	"rQjzJBVonnCh5sYoecbNReSM4DzScewk1DSzJVkJyWtOMjyz0XbHFHORMrSf6JDP85qyCBXNJqZJc1ck",
+	"TeqzOazw3WjS+RzTTUPVMqrIY9XmN4C1W9ZpfP5j8BnTXIJrF5zsFrr5meSOd2dVJVzJ0cw5g4wqHJw2",
+	"OOHEmJWocj77WQbst6EIR3My+Cz1uzndFud7IJDS78fwxQP99mbPqahiKLoEf2fW2TtSMzTGgOxdpQNy",
+	"5WupRpfPx2hxXklm/1AXupldQMbdbxHVysNVQbBX1iM+JCjP0s+FHTsugCTKjIvO8OAQTbpViD5BXBWk",
+	"KUMGWY25Ua6nRO0IvfC7+al7LzYsUOByF6t1GEJQbknMFR0xNEi5N1ilTOVqedmoszFNw4VXAcPyH85A",
+	"IgbcJzOIwk4ydZ2Oofxs5FBBrcDyM5Vty1zb9giyI8QFJkOFYAbw2uxNJkBpew5aylUXsc1Meh7RKBMc",
+	"zyhd1MaMxDNydkuChWMBKAoUMwWIxju0ksI0yaB4dj/BYmSLihhWcIMD+SxXJ0ZoVnRkkMo1FdwN5xUu",
+	"zi1MuPd7QyhNCY2bdmtPpalFmLkLbGy1tu6y8OVwU4ZCyiJkpJ8BZmP12Ygf8uMRxVFNIOD0KE/Mx1b8",
+	"KOLofRTGUHIUiZBjBHmq/pCiDojwYIAYOJiAsc6ZhgTcAn/k6OcHlMYIKqjOqU8d0JRE0Nhpzq9ChHLD",
+	"A1Vga59Qv4nG0mCH4eFIAOeVzCn26ud/f/qLf/H6u1/98Pnfvvrqn/3wP352+qv/s95tlqRVl9WYJzB0",
+	"YgllTRUmJE3PePrlb0+/+vXr//vXr3/zs3VrYTwk9Jh050wQW6p6uqQcKwmVjKdNQ4HM8KkM+BpXzxHX",
+	"UD0qOZYtAGkxtA2GiEaI4xBQos3CxiQhBT2aCgCzZ6undYnzlvMo/+lhCOY/Y37NNa382Cr059C356Ta",
+	"JaY0n0LlFrC6gNhwl1E1YE95UHOFI9WyjHPS2ZnIpz7D1p8IMuX06w9pEVd3fVrjxd7beh1n8lJfFbRb",
+	"MCJVQWh0U19U6JN374E727feBKbEUbdVhmKEBMR+U7cuMdg86CH3P3vQChMuIAnrWPaU2iquhuzxHWFR",
+	"U6rH71W6C54/eSC1OsQQCREgcCxVPeE4mxxYNXIl6SVMVbmzGnhXruLI4izlTYKfLJxsANTYdTw2VIHt",
+	"Gz7eNj3wQ97O8qciztcgVj7q2VO0G9mVLUzOY1aeUmDFhGRNK/JRhk6x9s6MKiyZvXcuaaRQi3LllTRq",
+	"QiHRixAlwpiGQIBJhI9wlMI4OHP03yUigOKmJc5yMGB0DIKNjH1uZO+pCAuuNn5myvEUqjfguMHBiI6R",
+	"U2LzjPUEysTkr3hjaGIWFcxd/KZwuq7BtxCkKJcNyaQSypjhwr5AcKy8LBbh/LYLM9tC5MWsiOvKJcbi",
+	"CTpQzBI9ecoTRGpNOmaAy1ql5/f2njwzhVZw4EnmyJ/j6HLvf5HPbP7uz7641euBLLCbz5b8zFh73rUZ",
+	"3mhdeGUEmlKcaV/XRPf/9ulotmbpGBXk8/moU1e6CAZR3PbKuYSp1lwL/uZCWqMoZP1KFn5cHwEMGSJi",
+	"2oWnHjD33A2uzJnGLqbEDGCz0xpYMOtxo2W3VVxRPSBrkoTzgnKStjEXOIQxkJcSx5RkVeb89ZqKKZY6",
+	"r3LTl4BbKuk9N8c+69J3dWiUBBQY0Dimx0YAwsIrgdhTr7KXzTnZi3tU9YdSSWh0MhdNLmOW2yjoMeEj",
+	"nLTaLVMO0Hs3moEXwg+Gl8IxpNdxpru+mTGv/pBMDeFMPInGmKhcMoZgWrAPOyVhvMfiVt6qZpzachMh",
+	"5WLOMnYRivERWqS9/551sWmr/9rLb//rq//2tW6/Ms3HmkBuWv5ULQdSmMNkuLA1PjEeQUAZsG5Atdy2",
+	"ch5PkACZp7BbrCXRHLQ8PeA4msz1ViViyDoCDHRKK6lM0vYjg++cq1D14XClDsUZK6HMiZpOTk0TjMn6",
+	"S92c0V5q/pPMVjL/cfqd94s6U/9pce6VenS/AD6XHVDQQ680WraBqsfa7hS+pakS8x5p7GI8rBHmUk5y",
+	"rcuOj73x1BdYvdEWoJ/6hnymlP7RwO7nJH2oWRzwFKBbd4xnlMLmP2k3B6YkvWXt8GbIVVfizIp72/rd",
+	"n31xe9vZFqADEMDOp6DXuQO6YB90gjZQxX8wGZpKHyBGUpLWF9rQK582SP0xW6g7+EWIhbrVxKqFQrmK",
+	"M4mE0xmJi7AzHXeqLFSYMiwmT+XOzI2JIPMmHRFAE/hJioBiuMYQ+/jDp8/ABkzFaCOmQ0yCrH2nWpke",
+	"K5t5JESi23xgMvBF8+gyKmDt1c//5vU3X68DzJUGxCdcoLFEQx1KpTXRIcNhGouUwdhUhcIcRSBMuaDR",
+	"BNiSVyoCStsxVQc51ekF9onWTHZscXKnOgDPCgjoF9omtEcPZce34T98106VGYs5iKn26Kks0z5RCYVi",
+	"hCYgorsmcFDO7mwCAS2WgySNY26q6WSaIe/2SZ+88cY9So4QUTHc3TfeUI0gTQM2yBAIOIGHaD+EHAW7",
+	"NiBRfv/RRx991Hn0qHP/frAL5B3FBRwn+scn794DW1tbd8DzZ/e6fXJfF/DhYG1MCZq0jViqggbX1Qtq",
+	"Uo1WCpZZu8xi3addm9ir6jKoHqK27I9T6qfdJwlkXPkyYCjiSRc8JypCqp33VpQvHDNKhh25Nb0ABVm9",
+	"AxMh2wXK96u+65Ogrr9OoNNB72zfenNdMy/Tym4HfPyZGrUNTFLwyZ7OWzJlxKRaPoA4ThmS53FXd9jJ",
+	"O1UBSPixPP1ge3Mr6ALJrrj5EgSf9TV36Ld2wMfdbnevDfoun5Dfd7vdk2AXSDIuda89gOFhn0xNqDIo",
+	"cjcMEVfYEdw1baPU0nfA24ocQT/t9bZCRcXqIwpqiRlIqtcNVmgqOI6Qp5Ven+T77m0HuwAS08aw+LCv",
+	"56Hz5pZ8E4wx5wZFDmDk9J+Sj2wG3b4U9WIcIsJRriK3Hj14JgULFhsuw3c2NmiCiG4O1aVsuGFe4hvy",
+	"2dxvnzGdu48ftNqtI8S4MZt0e92eMTkTmGB5M3Z73S1tNRopZrkB0wiLDjqyDZCHyFccS+rdgCEYcSC3",
+	"PgHqBbldQ/MSTnoQAA9oKgzQJXkpoGPBrecJfICOdbY84+qWzSziD6LWTkviXN5vhbeK/ZJrtNX8kQ3d",
+	"gPekPfNBewG2P/M25C12m/G2AN72JXBMHU1Jj+cdK2vPNLUHc7U4aO1oOrnIu6zbnmXtlRoM3+z1FtZH",
+	"q9S3x9sxTbIKeZUq1DVYp2wM23ohvvGzBW847ZDVK5uzXym0r1Mvbc1+KW/RquSUdDxWQVOtJwhGuj21",
+	"Wn5Mh/Kw4JArA5f8rrUn33DYmJIYKfcQ5jsvdK8oDiCw4ijQobxajjImby3HaMGnC+6aPoD67pFan+o+",
+	"jSKQIJbVIFLDIGZ6cQMYRUyy5SrBqiVmEUhv02iyMHQopP+fFGVVE8S6NFS0pgAvDhJ0DLh+4GJRb7MB",
+	"6mWtL9ULt5rM4mn2J1++eXP2y7bLr3r+TqPVFTphumJ8a+fjPZdYHtIhUMiVE4gYleiDapuan0CeoCN6",
+	"iLQQrsV+4RRsCSFjGPlxWg5bwa5tv8tJj6zSoOR0UfeM53tS3rtehGfzjqxfe2vfc/SBXI5RAgxHqvd3",
+	"dnlTjqQgnN/S7UJlMvkDigdt6zyLJJuIYxOQPl5vA8oixFAEDiYAR/5L3VnOhVzq5UzIeFLQkOjAKk6Z",
+	"kKL6V+fxMb7bshjPMk/bW23iqC7sA8myVcgDJlwvQaAXom4BxuDgvaw3e82FiGKwmn+4ty727i/1tZp6",
+	"9zsneXWufrktn7bukLj77d5Ju4arKXnc9rPVNKzveTu4R+r+kLhzqpvdPF0lV22fvOc615Zxu1c6xjW6",
+	"4RucWnng6DKjiHzjTpM9kUGMtfHtMksBJWHXmKGgB+9r0b50wW18hqMT55Yr4up7SJQQdensqa7Rr1ue",
+	"85Ij3PbsNz6g4l2akvKRvofEfKc5713/4L7yNyf+tNBa1udKK1XupzPKQYwGyhAEuIATALk2aULm4YHa",
+	"uH2BPNBY0y9Yy2mA1UrDjH5vsfv3mf/eU2d3Fu5rXANTlAvzxAJUC6CM5Y5uYd4SUqVKIBMTIOh6nVZh",
+	"V7oCnUIqPTYrN8ZcGURjBCNMhiDoBFIdRIxLBaNWnueUiYIAHiFVPbS1o13NNvRJ/dEpdtDrZJ8KPa46",
+	"zl97zRWCUqrtAkyLeZLmAgYrNvxawICLUOX8mpXuRXZOK2+xl1k+WtPtZUlDTe+BYpfIumHH84Cr2Keo",
+	"bsgci5uCbLlaqNOtbYYOaljPBd6HVX2y4s0tMHb73RRd0mXGquFXXh+KZz467XemA8Wu7WWyZktHBQXm",
+	"oQoCCXiICDgeIZIJXeu7faIiOG0loC5wE5TAOOUCHCCgk1CU/ZmqOh/a5ZQXDKLF0jWS6waDNI6D7Ks+",
+	"wSSM0whxkMQ0HY4wGbYBp8fqf9UpX84rkPbyyanyokV6WabyRqCdjWbL2t3Y0d9pCgWSQkvff5IiEpqH",
+	"gz7BHAwR0XWxtf/Pr26b1n7LEjQL7UQXp2q7w152RfuqyG33JR1KOalE3DW0XRDZMnU5QjHyVX9SplCo",
+	"aV2Sqn4uAmvBdu9OoMtzHWOOPBLXffVoAVOb2MezqYaqHPUftPZQPGcFT3sYtZy73vBRdxCLvw/rjR76",
+	"9ws+1vMaMBpS1mKNFwXKs57bKtkB2y0gUDdTYAPBpEKhmpDpGu8jGmu1Q1+zQ3yESL0d40Iul1XZMGag",
+	"qLFgKLhfGy+unPFiGnOsXn0bSn40galno16voHxP9eRsg5RIYTWkJEwZQySctIEYQV3DAMFwVKpsCQi1",
+	"hdUwB5zGEThAE2oKr6oMn4OJlXmznfSJCuyjR4jFMEkwGZpoSMMtnJorZnAlLhdmXm+rL9XihCtoy3UI",
+	"HMdm1m6fBLd6W4GJJXyCBJt07g4EYoHmLJDokp0GsHL8EY0j7kzPgaBUNaXwCbh3zYlchvuqBOlrdjBn",
+	"jMetJnt4TuARxDqztkjUFhXmJ2vbe3rBZG1KkXAAbUYEVZ5Sm4PnFLPNkFr5H1TII4kUXQJBwQgeIRV3",
+	"1UyUvme2czlkONPW+5osPEK6PSkbFuxwj+bYWyyY7hXoXXP2h/njqwqAndOAWKndXxsKmywqqNat4juP",
+	"QXiZ5sNideCp9sMcJdqAxpETE31FNCllf4RuCWnqoq2lDLdq/5kVKi/vflYsYJ0JODEdct0DSxn3Knc+",
+	"eCoZNyQgeJAXve+8jybBDoCAqZZnuiv6CAEOxwgcokmfSGlKZUzYoH/5M2V4iAmMQXCzt6kVNvOMCv5X",
+	"QpuUnzAZ7hbGM3lnRrZyx+0TdX10wftoooN0VZpCJG8ZFTnsROgeqryULJlvG0RwwrUFU8mWhAqgizOr",
+	"kJ9cWOyTspyqkhrQixAhI9rl9YH1WCrvxgh9nGfC6Hq9TTMvbz33uecH8z6atDTNLl5xLRfIX5RZtDRu",
+	"dK10XhGl8yEdAmg6OVIHe73MzHPPC8TGmCxC+yzS0zM77pItOaYu1CWz4GRQvZZQrx5JZag7nwCtXI61",
+	"8SfvKodkNfZkR3fWBjCO22BBYSh9MlKtXLO2OfLm7oIga5Fr7LSqYF0ABlgKFyBvSCtvXk4JOJiYrNgj",
+	"GKcoq9KOsJYAECbDPuGCMl1XhSGRMoIi24ojjBFkvrtWymEKHn9AMTA6DL5j60a6hVE73goMS45/8Rj6",
+	"M5/5ivIMfOOaspzNBsz7qNcN52/132x0X9vpunmK7bQbT1Hqpl09J7lDlX4u6c32qNFfLDclo5zGJ7mC",
+	"pyeqoSu7sroVuF3fG6dy1Kyi0B614fxZoWLf3DcvOIAn60A/VflWxLnSwJ2B4dj2/tN/NwzUsZcLX2B0",
+	"jr05yaTbJ8+cY7/BHZTEHIQjFKr2uO+9DTY3b29vresmPSkXSt88QO7llzWayhYPY4ZgJGcJCl3bgzYI",
+	"yv3jzdVa6qcfmLIJTtMx6JbI2O2TwMOb5ATVkeT4nmkZUuMWCm9QEk/qtd13dZHhZYjlcugFq6j5kNfp",
+	"MatPjzEFqsvMIBOEZybBZMi3RLZap57JFV6x+I8aeC823uOBiqW0fE9nrUgeOzsfZRcEUlQz3KnEwENI",
+	"JJvVYQ11ER9LZkarifSYhoQ2ymMFyHhtHDh/kMcUBpjb3DYOLKH5ZaTnCRAUbLZ7vV7BvaLiMuZrfwve",
+	"ke9ggcY6RjJUNnRK7As7fRIYRVOKFbrNbKClLmXdhxxwhEjJkZCtarfoPVAaodb31yWfCExNKB2V0Scm",
+	"gEN11VG5vAcw0qvTdnv9uHFJiBFivAtMX1oQ0jHSda502QOVrO8TY55OSFjwPC7V5K77Tl8wB/F37vWw",
+	"FAlj3VpXOU4kqNtVIF7HOy+EC0jEcwgWxHQoWTkdDGLdGL3W/O7whlkSkuuMWj5+1V1T2bKulsBEZntD",
+	"ziQ7ec5wwwTfLDjQp+QsdvRRMx8HzFfV+piyw10nIAhzMJAs2xfSo565HHiWL3hVGHfJg3oUeBohtg9H",
+	"DXpcGI6a+RwclXjZtsVrdTcVT8KGfq2Ikr8vXsOZNJDR8DUJXDnFwGDumQn0iOpy1Qumzsw5KAkvYvB4",
+	"6q2hio3RY6Xe87aumYvJEBCqOmlX6fVPKY4ux/1hgoauKcdzechTaoyYJkC+1pP92AbQV3zZ7ZLuqKLA",
+	"jJUIM+vC8HmDzZh/sP7gvEVHp9qbY5YneKFlC5ZQVmFZvmG3bXrD8pxZu+Vab6KON7RtrPwQiuYNBr7w",
+	"Cnoe777NezlWQSIRCmPIUKQdYaavvIqa5CDCKov9YALGlCEgRpCAW+CPwJqUj5Sxh1AB1lS1/PW6VZcb",
+	"01cKQmRF9JfqXHXap091rxrorNTBGutCuJYTWgZtv6n3tFqXxo066/1PtNAd2F7oAVgz7c7BYxpPhpTI",
+	"hx+lscDm7zb4yXtP39pe18wcsSPE+sTgiWb9utfTJhin4B+DzV6v19vYvAXG/+9/aucqR4KDoIAFJjur",
+	"Eer1SQH36n2Ypqv9ctQEPfiC/ZjuoNeezNV7Mh2y81KdIxPNNNk52LhUhlYnBOt1XjHX5qwDuEQ+TstA",
+	"d1R/TikcjqktV2x/y5MZ+sR4PiNGE3CAYnoMjkdQVLJnVXqqLRNjztDD8bQP8wI43mqcpdNR27pLV4Li",
+	"13aR8ztMG/FZ28+nVvss2DQizFAoKJuAtVdf/vL0X339+rt//vq7f3n6+S9Pv/+r02+/WO+CuzakmiOb",
+	"C5T1DDIBaN74ahOPneegq4riNdprtuo/TP21uap6KcKEi53UF5ROWu1h7tfCHOQbIKZrImBeqoRQd1DF",
+	"XuyXWgldqlJngNhArbPgXqliV+lW5vK/7LtpkbRO5WCXY2WyS51yZDsML0lYMMMvWkEqDHutIq3o4r4b",
+	"RQBWcLcGdQuX92w1ycXLJTOJWlXJ/H7FlKWG57HgIubF0uWZUFQSoCw7ame1wiCZCF3LUte3VEKJvlkD",
+	"sBbwlCeIRCgKABc0UfJZn2TDqyZ5BB07ipKUIeU3uddCyXj2lRs6Ns4mnNtl2CA6GAoQIQFxXB8ab5Ss",
+	"i+GcK1K0ZpBGpmqthkSula3zKluUAUNa83FwhgaIIRKijZDRZEblF/XEErH0iV1MnZj3jiqzK1faXVx1",
+	"YrMrC6EMIhUIZRDpSNF3Oqwy5/Uz9ejqgVZWNxYFvuK40wE5LBUXKpe5Ur97vcxO8y7rqKvC3AywqtZd",
+	"QoXzMBTKWwjHEUNEa+kzU2kTyBARS3CXzpXtqkd00ly9e8w2Yyr3IfMnN9bOepvDMZaCwRXpSba3VIod",
+	"Nqq+ZAC7UkWWZTSVk/Uwj6at7/2lpS1lGFdomKGLRnYwoLFEFyXw6eTLCO26D6hcTZWzANaMAEpCBEaQ",
+	"A0KJt16d0h41dJcWRThcfCUed9Br3XdVcpQCvymKUQiXyhHeucU2PpMIO1XldRBxqYykTqa3d86VUnan",
+	"QL9yrStGn0AxqkTqFInyTDfOjP5emr3VqJIXwIJWo0bOQjh5CtFqEG/5KuTVCXTQPbZncbKUT/O6aSxX",
+	"LjTd3MRYWEod9c233Nb/qzS22zW5fopgTFgoPSZ+Cf45vyiXmtdVReM55G8ao1oxuQYqF1FVZ5mCqzye",
+	"Bk3vzeZXKrfaRTjYr/F9lthqC2JCkh2j41K2vzr57rayljGsBPnhV5s89sldEOihsucAUdUsA+fkgzaA",
+	"pSnMs6U8e/VcZeY+CZxWZMGuKiOqzLTOpJQg2xy7PtROHviSrjE59ILl6HzIayl6xVJ0ZpD30F9298x0",
+	"GmXot0R+Vl+EX9P+FUuBrQf7Yv1DT5HgACrHTAI5P6bMJhfBgxjxDUTU/86SuuC++hGTIWDoiB4aLw1H",
+	"nCszB7jrdl6zr7WLXXQLMgcWykKombJkcxPJ1dRX2iqeiRvZIutE9iVzutWI69Pw23p8VoPn19J6OVhu",
+	"KseUb6AwZVhMFOkeIMgQa+18vCdJVAfra6JOWdzaaW3ABG8cbSoCNoNVCdiQnZPAkYqRx7h915KbseBh",
+	"psVa91W90uq7TwUUmAscwhhE+AjLKZWpj4O119/9xx+++fr1v/svp7/49vQv/u3L7/7T69/8bL1kVgaC",
+	"IdQty8e+qf600j+Yg7VXX/2b//8f/vzl91+8/u5Xr/7Xv9bBgutdX/KTb0xdwlWuqFBjbe31d7/64fO/",
+	"ffl33738/os2OP3mf59++99P//zL0y+/Xd81pVTlhqGAYAz5IYq6xdwt31wPnVwQsHb65W9Pv/r1uk6v",
+	"o+oZGOe5EybyGBcOwQZWVsd+ZlI6XKdgg1DKamtb3+D3yu09wdqrn//N62++Pv38L04//0UR2raArgfW",
+	"xYLWHKy9/P7Ll3/373/45ren3//VettW3DhwQurabg0BJ7VVuYmyg+16wum8G2E04Z4uRbyAf9ap5Ycy",
+	"TBJEoo5SdmEaYSGXXaCxSOqqeyf/EAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

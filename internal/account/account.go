@@ -29,7 +29,7 @@ type User struct {
 	ProviderID   *int64     `gorm:"column:provider_id" json:"provider_id,omitempty"`
 	Disabled     bool       `gorm:"column:disabled" json:"disabled"`
 	CreatedAt    time.Time  `gorm:"column:created_at;->" json:"created_at"`
-	UpdatedAt    time.Time  `gorm:"column:updated_at;->" json:"updated_at"`
+	UpdatedAt    time.Time  `gorm:"column:updated_at;<-:update" json:"updated_at"`
 }
 
 // TableName is the table accounts live in.

@@ -141,6 +141,9 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (bool, error) 
 			return err
 		}
 		created = true
+		if err := tx.First(&u, u.ID).Error; err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, scope.Principal{Username: "system", Role: "system"}, audit.Change{
 			Action: "user.create", ObjectType: "user", ObjectID: u.ID, After: u})
 	})

@@ -4,6 +4,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -67,18 +68,25 @@ func Record(ctx context.Context, tx *gorm.DB, p scope.Principal, c Change) error
 	return RecordAll(ctx, tx, p, []Change{c})
 }
 
-// RecordAll appends every change of cs with one statement, as Record does for one.
+// RecordAll appends every change of cs with one statement, as Record does for one. A change whose before
+// and after snapshots are equal changed nothing and is not recorded.
 func RecordAll(ctx context.Context, tx *gorm.DB, p scope.Principal, cs []Change) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	events := make([]Event, len(cs))
-	for i, c := range cs {
+	events := make([]Event, 0, len(cs))
+	for _, c := range cs {
 		e, err := event(ctx, p, c)
 		if err != nil {
 			return err
 		}
-		events[i] = e
+		if c.Before != nil && c.After != nil && bytes.Equal(e.Before, e.After) {
+			continue // nothing changed: nothing to record
+		}
+		events = append(events, e)
+	}
+	if len(events) == 0 {
+		return nil
 	}
 	if err := tx.WithContext(ctx).Create(&events).Error; err != nil {
 		return fmt.Errorf("record %s: %w", cs[0].Action, err)

@@ -34,7 +34,7 @@ type Collective struct {
 	ContactPhoneMAC  []byte    `gorm:"column:contact_phone_mac" json:"-"`
 	ContactPhoneMask string    `gorm:"column:contact_phone_mask" json:"contact_phone"`
 	CreatedAt        time.Time `gorm:"column:created_at;->" json:"created_at"`
-	UpdatedAt        time.Time `gorm:"column:updated_at;->" json:"updated_at"`
+	UpdatedAt        time.Time `gorm:"column:updated_at;<-:update" json:"updated_at"`
 }
 
 // TableName is the table collectives live in.
@@ -65,7 +65,7 @@ func visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 	case scope.Admin:
 		return q
 	case scope.Bureau:
-		return q.Where("region_code LIKE ?", p.RegionPrefix()+"%")
+		return q.Where("county_code LIKE ? AND region_code LIKE ?", p.CountyPrefix()+"%", p.RegionPrefix()+"%")
 	case scope.Collective:
 		return q.Where("id = ?", p.CollectiveID)
 	}

@@ -57,7 +57,7 @@ type Contract struct {
 	ActivatedAt          *time.Time `gorm:"column:activated_at" json:"activated_at"`
 	ClosedAt             *time.Time `gorm:"column:closed_at" json:"closed_at"`
 	CreatedAt            time.Time  `gorm:"column:created_at;->" json:"created_at"`
-	UpdatedAt            time.Time  `gorm:"column:updated_at;->" json:"updated_at"`
+	UpdatedAt            time.Time  `gorm:"column:updated_at;<-:update" json:"updated_at"`
 	Parcels              []Parcel   `gorm:"-" json:"parcels"`
 	Services             []Line     `gorm:"-" json:"services"`
 }
@@ -120,7 +120,7 @@ func Visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 	case scope.Admin:
 		return q
 	case scope.Bureau:
-		return q.Where("contracts.region_code LIKE ?", p.RegionPrefix()+"%")
+		return q.Where("contracts.county_code LIKE ? AND contracts.region_code LIKE ?", p.CountyPrefix()+"%", p.RegionPrefix()+"%")
 	case scope.Collective:
 		return q.Where("contracts.collective_id = ?", p.CollectiveID)
 	case scope.Provider:

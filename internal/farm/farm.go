@@ -49,7 +49,7 @@ type Farm struct {
 	BusinessModels     postgres.TextArray `gorm:"column:business_models" json:"business_models"`
 	OperatedAreaMu     *num.Dec2          `gorm:"column:operated_area_mu" json:"operated_area_mu"`
 	CreatedAt          time.Time          `gorm:"column:created_at;->" json:"created_at"`
-	UpdatedAt          time.Time          `gorm:"column:updated_at;->" json:"updated_at"`
+	UpdatedAt          time.Time          `gorm:"column:updated_at;<-:update" json:"updated_at"`
 }
 
 // TableName is the table farms live in.
@@ -74,7 +74,7 @@ func Visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 	case scope.Admin:
 		return q
 	case scope.Bureau:
-		return q.Where("farms.region_code LIKE ?", p.RegionPrefix()+"%")
+		return q.Where("farms.county_code LIKE ? AND farms.region_code LIKE ?", p.CountyPrefix()+"%", p.RegionPrefix()+"%")
 	case scope.Collective:
 		return q.Where("farms.collective_id = ?", p.CollectiveID)
 	case scope.Provider:

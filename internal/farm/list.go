@@ -2,6 +2,7 @@ package farm
 
 import (
 	"context"
+	"unicode/utf8"
 
 	"github.com/tuoguan/tuoguan/internal/page"
 	"github.com/tuoguan/tuoguan/internal/pii"
@@ -18,7 +19,7 @@ type Filter struct {
 	Kind               string
 	DemonstrationLevel string
 	BusinessModel      string
-	Name               string // farm or operator name contains
+	Name               string // farm or operator name contains it (starts with it, when shorter than 3 characters)
 	IDNumber           string // exact, through the keyed hash
 	Phone              string // exact, through the keyed hash
 }
@@ -41,7 +42,13 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.
 	if f.BusinessModel != "" {
 		q = q.Where("farms.business_models @> ARRAY[?]::text[]", f.BusinessModel)
 	}
-	if f.Name != "" {
+	switch {
+	case f.Name == "":
+	case utf8.RuneCountInString(f.Name) < 3:
+		// Too short for a trigram index to narrow: a name of one or two characters (a surname, a given name)
+		// matches the start of the farm's or the operator's name.
+		q = q.Where("(farms.name LIKE ? OR farms.operator_name LIKE ?)", page.EscapeLike(f.Name)+"%", page.EscapeLike(f.Name)+"%")
+	default:
 		q = q.Where("(farms.name || ' ' || farms.operator_name) LIKE ?", "%"+page.EscapeLike(f.Name)+"%")
 	}
 	if f.IDNumber != "" {

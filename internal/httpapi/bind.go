@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -29,6 +30,9 @@ func (jsonBinder) Bind(v any, c echo.Context) error {
 			return he // the body limit
 		}
 		return fault.Malformedf("", "The request body could not be read.")
+	}
+	if trimmed := bytes.TrimSpace(body); bytes.Equal(trimmed, []byte("null")) {
+		return fault.Malformedf("", "The request body must be a JSON object.")
 	}
 	err = strictjson.Decode(body, v)
 	var se *strictjson.Error

@@ -1,10 +1,13 @@
 package httpapi
 
 import (
+	"compress/gzip"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"regexp"
 	"runtime/debug"
 	"strconv"
@@ -25,7 +28,7 @@ const headerRequestID = "X-Request-Id"
 var clientRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // requestIDs gives every request an id, echoed in X-Request-Id, carried in the context for the audit log and
-// the logs, and named in every problem.
+// the logs, and named in every problem; the context also carries the client's address.
 func (s *Server) requestIDs(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := c.Request().Header.Get(headerRequestID)
@@ -36,7 +39,8 @@ func (s *Server) requestIDs(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(headerRequestID, id)
 		c.Response().Header().Set(headerRequestID, id)
-		c.SetRequest(c.Request().WithContext(audit.WithRequestID(c.Request().Context(), id)))
+		ctx := withClientAddr(audit.WithRequestID(c.Request().Context(), id), c.RealIP())
+		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}
 }
@@ -113,21 +117,11 @@ func measure(reg *prometheus.Registry) echo.MiddlewareFunc {
 	}
 }
 
-// loginPath is the one API route that takes no token.
-const loginPath = "/api/v1/auth/login"
-
-// authenticate puts the principal of the bearer token into the request context. Every API route but login
-// requires one; a missing, malformed, expired or revoked token answers 401.
+// authenticate puts the principal of the bearer token into the request context; a missing, malformed,
+// expired or revoked token answers 401.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ctx := withClientAddr(c.Request().Context(), c.RealIP())
-		c.SetRequest(c.Request().WithContext(ctx))
-		switch c.Path() {
-		case loginPath:
-			return next(c)
-		case "/api/v1/*": // the group's catch-all: no such route
-			return echo.ErrNotFound
-		}
+		ctx := c.Request().Context()
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="tuoguan"`)
 		token, ok := bearer(c.Request().Header.Get(echo.HeaderAuthorization))
 		if !ok {
@@ -149,4 +143,60 @@ func bearer(h string) (string, bool) {
 		return "", false
 	}
 	return token, true
+}
+
+// checkRequest refuses what no handler should see: a query string that does not decode, NUL characters in
+// the path or a parameter (PostgreSQL cannot store them in text), and path parameters spanning segments.
+func checkRequest(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		for _, pair := range strings.Split(r.URL.RawQuery, "&") {
+			rawName, rawValue, _ := strings.Cut(pair, "=")
+			name, err := url.QueryUnescape(rawName)
+			if err != nil {
+				return fault.Malformedf("", "The query string is malformed: a parameter name is not URL-encoded properly.")
+			}
+			value, err := url.QueryUnescape(rawValue)
+			switch {
+			case err != nil:
+				return fault.Malformedf(name, "is not URL-encoded properly")
+			case strings.ContainsRune(name, 0) || strings.ContainsRune(value, 0):
+				return fault.Malformedf(name, "must not hold a NUL character")
+			}
+		}
+		if strings.ContainsRune(r.URL.Path, 0) {
+			return fault.Malformedf("", "The path holds a NUL character.")
+		}
+		for _, v := range c.ParamValues() {
+			if strings.Contains(v, "/") {
+				return echo.ErrNotFound // a path parameter is one segment; more is another, unknown path
+			}
+		}
+		return next(c)
+	}
+}
+
+// decompress inflates gzip request bodies before the body limit measures them, so the limit applies to what
+// the handler reads; a body that is not the gzip it claims to be answers 400, another encoding 415.
+func decompress(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get(echo.HeaderContentEncoding))); enc {
+		case "", "identity":
+			return next(c)
+		case "gzip":
+			zr, err := gzip.NewReader(r.Body)
+			if err != nil {
+				return fault.Malformedf("", "The body is not valid gzip.")
+			}
+			defer zr.Close()
+			r.Header.Del(echo.HeaderContentEncoding)
+			r.Header.Del(echo.HeaderContentLength)
+			r.ContentLength = -1
+			r.Body = zr
+			return next(c)
+		default:
+			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Content-Encoding "+enc+" is not supported; send gzip or nothing.")
+		}
+	}
 }

@@ -30,7 +30,7 @@ import (
 )
 
 // BodyLimit is the largest request body accepted, after decompression.
-const BodyLimit = "4M"
+const BodyLimit = "4MiB"
 
 // Services are the domain services the API calls.
 type Services struct {
@@ -84,14 +84,58 @@ func New(svc Services, cfg Config) *echo.Echo {
 		s.accessLog,
 		measure(reg),
 		s.recoverPanics,
+		checkRequest,
 		s.deadline,
-		middleware.Decompress(),
+		decompress,
 		middleware.BodyLimit(BodyLimit),
 	)
 	s.routesOps(e, reg)
-	v1 := e.Group("/api/v1", s.authenticate)
-	api.RegisterHandlers(v1, api.NewStrictHandler(s, nil))
+	api.RegisterHandlersWithBaseURL(authRouter{e, s.authenticate}, api.NewStrictHandler(s, nil), "/api/v1")
 	return e
+}
+
+// loginPath is the one API route that takes no token.
+const loginPath = "/api/v1/auth/login"
+
+// authRouter registers the API's routes on e, each behind mw but the public login.
+type authRouter struct {
+	e  *echo.Echo
+	mw echo.MiddlewareFunc
+}
+
+func (r authRouter) with(path string, m []echo.MiddlewareFunc) []echo.MiddlewareFunc {
+	if path == loginPath {
+		return m
+	}
+	return append([]echo.MiddlewareFunc{r.mw}, m...)
+}
+
+func (r authRouter) CONNECT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.CONNECT(p, h, r.with(p, m)...)
+}
+func (r authRouter) DELETE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.DELETE(p, h, r.with(p, m)...)
+}
+func (r authRouter) GET(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.GET(p, h, r.with(p, m)...)
+}
+func (r authRouter) HEAD(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.HEAD(p, h, r.with(p, m)...)
+}
+func (r authRouter) OPTIONS(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.OPTIONS(p, h, r.with(p, m)...)
+}
+func (r authRouter) PATCH(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.PATCH(p, h, r.with(p, m)...)
+}
+func (r authRouter) POST(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.POST(p, h, r.with(p, m)...)
+}
+func (r authRouter) PUT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.PUT(p, h, r.with(p, m)...)
+}
+func (r authRouter) TRACE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	return r.e.TRACE(p, h, r.with(p, m)...)
 }
 
 // deadline bounds every request's context, so that a slow query cannot hold a connection forever.

@@ -3,6 +3,7 @@
 package page
 
 import (
+	"bytes"
 	"encoding/base64"
 	"strconv"
 
@@ -33,7 +34,7 @@ func Parse(limit *int, cursor *string) (Request, error) {
 	}
 	if cursor != nil && *cursor != "" {
 		key, err := base64.RawURLEncoding.DecodeString(*cursor)
-		if err != nil || len(key) == 0 {
+		if err != nil || len(key) == 0 || bytes.IndexByte(key, 0) >= 0 {
 			return r, fault.Malformedf("cursor", "is not a cursor this server issued")
 		}
 		r.After = string(key)

@@ -42,7 +42,7 @@ type Parcel struct {
 	MeasuredAreaMu *num.Dec2       `gorm:"column:measured_area_mu" json:"measured_area_mu"`
 	AreaMismatch   bool            `gorm:"column:area_mismatch" json:"area_mismatch"`
 	CreatedAt      time.Time       `gorm:"column:created_at;->" json:"created_at"`
-	UpdatedAt      time.Time       `gorm:"column:updated_at;->" json:"updated_at"`
+	UpdatedAt      time.Time       `gorm:"column:updated_at;<-:update" json:"updated_at"`
 }
 
 // TableName is the table parcels live in.
@@ -61,7 +61,7 @@ func Visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 	case scope.Admin:
 		return q
 	case scope.Bureau:
-		return q.Where("parcels.region_code LIKE ?", p.RegionPrefix()+"%")
+		return q.Where("parcels.county_code LIKE ? AND parcels.region_code LIKE ?", p.CountyPrefix()+"%", p.RegionPrefix()+"%")
 	case scope.Collective:
 		return q.Where("parcels.collective_id = ?", p.CollectiveID)
 	case scope.Provider:

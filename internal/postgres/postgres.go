@@ -40,6 +40,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
+	// Lists and statistics filter on columns whose selectivity varies by orders of magnitude between calls;
+	// a cached generic plan chosen for one call can be a full scan for the next.
+	if _, ok := cfg.RuntimeParams["plan_cache_mode"]; !ok {
+		cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
 	if err := ensureDatabase(ctx, cfg); err != nil {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ type Provider struct {
 	ContactPhoneMask string             `gorm:"column:contact_phone_mask" json:"contact_phone"`
 	Status           string             `gorm:"column:status" json:"status"`
 	CreatedAt        time.Time          `gorm:"column:created_at;->" json:"created_at"`
-	UpdatedAt        time.Time          `gorm:"column:updated_at;->" json:"updated_at"`
+	UpdatedAt        time.Time          `gorm:"column:updated_at;<-:update" json:"updated_at"`
 }
 
 // TableName is the table the directory lives in.

@@ -230,6 +230,9 @@ func checkScalar(ti *typeInfo, lit []byte) string {
 	switch ti.kind {
 	case kindAny:
 	case kindString:
+		if c == '"' && bytes.IndexByte(unquote(lit), 0) >= 0 {
+			return "must not contain a NUL character"
+		}
 		ok = c == '"'
 	case kindBool:
 		ok = c == 't' || c == 'f'

@@ -12,6 +12,7 @@
 //     (map and interface{} targets, and values handed to UnmarshalJSON);
 //   - an empty body, and anything but whitespace after the JSON value;
 //   - nesting deeper than MaxDepth;
+//   - null for a typed field, and NUL characters in strings;
 //   - fixed-size Go arrays receiving more elements than they hold
 //     (encoding/json drops the extra elements).
 //
@@ -98,10 +99,10 @@ func bodyProblem(msg string) *Error {
 //
 // Semantics worth knowing:
 //
-//   - null is accepted everywhere, as in encoding/json: it sets pointers,
-//     slices, maps and interfaces to nil and leaves other fields unchanged
-//     (non-pointer json.Unmarshaler types receive it, by encoding/json's
-//     convention). Required-ness is for the caller to check.
+//   - null is refused as a value, except for free-form targets (interface{}
+//     and json.RawMessage, which keep it as sent) and json.Unmarshaler types,
+//     which receive it and decide. A client leaves an optional field out
+//     instead; required-ness is for the caller to check.
 //   - Checks follow the static type of v: an interface{} that already
 //     holds a pointer is checked as free-form, although encoding/json
 //     decodes into the pointed-to value.

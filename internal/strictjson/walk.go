@@ -64,14 +64,21 @@ func (w *walker) fail(msg string) {
 	w.errs = append(w.errs, Problem{Field: clip(w.pathString(), maxPath), Message: msg})
 }
 
+// rawMessage is the one typed target that takes null as a value: it holds the JSON text as sent.
+var rawMessage = reflect.TypeFor[json.RawMessage]()
+
 // value checks the JSON value at w.pos against ti and moves past it.
 func (w *walker) value(ti *typeInfo) {
 	w.skipSpace()
 	c := w.data[w.pos]
 	if c == 'n' {
 		w.pos += len("null")
-		if ti.kind == kindUnmarshaler {
+		switch {
+		case ti.kind == kindAny || ti.typ == rawMessage:
+		case ti.kind == kindUnmarshaler:
 			w.unmarshal(ti, w.data[w.pos-4:w.pos])
+		default:
+			w.fail("must not be null; leave the field out instead")
 		}
 		return
 	}

@@ -1,0 +1,707 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/big"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
+
+	"github.com/tuoguan/tuoguan/internal/farm"
+	"github.com/tuoguan/tuoguan/internal/geo"
+	"github.com/tuoguan/tuoguan/internal/ident"
+	"github.com/tuoguan/tuoguan/internal/num"
+	"github.com/tuoguan/tuoguan/internal/pii"
+)
+
+// Sizes are the dimensions of a generated data set.
+type Sizes struct {
+	Counties            int
+	TownshipsPerCounty  int
+	VillagesPerTownship int // on average: each township has this many, give or take two
+	Farms               int
+	Parcels             int
+	Providers           int
+}
+
+// Region is one division of a generated region tree.
+type Region struct {
+	Code, Name, Level, Parent string
+}
+
+// Collective is a generated village collective; its id is its index in World.Collectives plus one.
+type Collective struct {
+	ID         int64
+	CountyCode string
+	Village    Region
+	Township   Region
+	County     Region
+}
+
+// City is the top of a generated tree: a province, one of its cities and the counties to fill.
+type City struct {
+	Province Region
+	City     Region
+	Counties []Region
+}
+
+// World is the skeleton of a generated data set: what the row generators and the measurements need to know,
+// without the rows themselves. Every farm, parcel and provider is a pure function of the seed and its index,
+// so a row can be regenerated at random (World.Farm) and a larger world streams rows without holding them.
+type World struct {
+	Seed        uint64
+	Sizes       Sizes
+	Regions     []Region // parents before children
+	Counties    []Region
+	Townships   []Region
+	Collectives []Collective
+	// farmCollective maps a farm's index (id − 1) to its collective's index.
+	farmCollective []int32
+}
+
+// Salts separate the pseudo-random streams of the generators.
+const (
+	saltTree uint64 = iota + 1
+	saltWeights
+	saltAssign
+	saltCollective
+	saltFarm
+	saltParcel
+	saltProvider
+	saltCertificate
+)
+
+// mix is splitmix64 over the seed, a salt and an index: a cheap, well-spread pure function.
+func mix(seed, salt uint64, i int) uint64 {
+	z := seed ^ salt*0x9e3779b97f4a7c15 ^ uint64(i)*0xbf58476d1ce4e5b9
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// rowRand is the pseudo-random stream of row i of a table.
+func rowRand(seed, salt uint64, i int) *rand.Rand {
+	return rand.New(rand.NewPCG(mix(seed, salt, i), seed^salt))
+}
+
+// yanAn is Yan'an city in Shaanxi with n of its counties (real codes and names first, then made-up ones).
+func yanAn(n int) City {
+	known := []Region{
+		{Code: "610621", Name: "延长县"}, {Code: "610622", Name: "延川县"}, {Code: "610625", Name: "志丹县"},
+		{Code: "610626", Name: "吴起县"}, {Code: "610627", Name: "甘泉县"}, {Code: "610628", Name: "富县"},
+		{Code: "610629", Name: "洛川县"}, {Code: "610630", Name: "宜川县"}, {Code: "610631", Name: "黄龙县"},
+		{Code: "610632", Name: "黄陵县"},
+	}
+	c := City{
+		Province: Region{Code: "610000000000", Name: "陕西省", Level: "province"},
+		City:     Region{Code: "610600000000", Name: "延安市", Level: "city", Parent: "610000000000"},
+	}
+	for i := range n {
+		var r Region
+		if i < len(known) {
+			r = known[i]
+		} else {
+			r = Region{Code: fmt.Sprintf("6106%02d", 33+i-len(known)), Name: fmt.Sprintf("第%d县", i+1)}
+		}
+		r.Code += "000000"
+		r.Level, r.Parent = "county", c.City.Code
+		c.Counties = append(c.Counties, r)
+	}
+	return c
+}
+
+var (
+	townshipNames = []string{"石堡", "白马滩", "瓦子街", "界头庙", "三岔", "崾崄", "红石峡", "柳林", "交口", "安河",
+		"郑庄", "雷赤", "黑家堡", "七里村", "罗子山", "张家滩", "永坪", "贾家坪", "文安驿", "桥镇", "旦八", "金丁"}
+	villageNames = []string{"王家沟", "李家塬", "张家河", "刘家坪", "高家庄", "马家湾", "杨家岭", "南沟", "北塬", "东峪",
+		"西坪", "前进", "红旗", "新庄", "庙湾", "柳树沟", "枣林", "桃园", "杏子川", "槐树庄", "白家岔", "康家塬", "郭家洼",
+		"薛家寨", "冯家坡", "石家河", "何家畔", "任家台", "宋家川", "贺家湾", "寺沟", "芦草沟", "后河", "阳坡", "双庙"}
+	surnames = []string{"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
+		"何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "程", "曹", "袁", "邓", "许", "傅",
+		"沈", "曾", "彭", "吕", "苏", "卢", "蒋", "蔡", "贾", "丁", "魏", "薛", "叶", "阎", "余", "潘", "杜", "戴", "夏",
+		"钟", "汪", "田", "任", "姜", "范", "方", "石", "姚", "谭", "廖", "邹", "熊", "金", "陆", "郝", "孔", "白", "崔",
+		"康", "毛", "邱", "秦", "江", "史", "顾", "侯", "邵", "孟", "龙", "万", "段", "雷", "钱", "汤", "尹", "黎", "易",
+		"常", "武", "乔", "贺", "赖", "龚", "文", "拓", "惠", "艾", "折", "呼"}
+	givenNames = []string{"建国", "秀英", "桂兰", "志强", "海燕", "红梅", "军", "伟", "芳", "娜", "敏", "静", "丽", "强",
+		"磊", "洋", "艳", "勇", "杰", "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "文华", "玉兰", "玉梅",
+		"建华", "建军", "春梅", "国华", "小平", "爱国", "卫东", "振华", "治国", "永强", "丽娟", "海军", "金花", "德明",
+		"宏伟", "俊杰", "晓东", "彩霞", "成林", "满仓", "粮全", "富贵", "丰收", "耀武", "兰英", "凤琴", "延生", "宝山"}
+	cooperativeTrades = []string{"种植", "果业", "养殖", "农机", "蔬菜", "小杂粮", "苹果", "中药材", "养蜂", "土地股份"}
+	enterpriseTrades  = []string{"农业科技", "农业发展", "生态农业", "果业", "农产品", "现代农业", "农机服务"}
+	fieldNames        = []string{"东坡地", "西沟台地", "河滩地", "塬上地", "后山梁", "前坪", "南洼", "北岭", "老庄基", "大田",
+		"沟掌地", "峁顶", "川道地", "果园", "坝地", "梯田"}
+	mobilePrefixes = []string{"133", "135", "136", "137", "138", "139", "150", "151", "152", "153", "155", "156", "157",
+		"158", "159", "173", "177", "180", "181", "182", "183", "186", "187", "188", "189", "191", "199"}
+)
+
+// creditAlphabet is the alphabet of GB 32100 credit codes.
+const creditAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+// creditCode completes prefix (two characters), the six-digit division code and a nine-character
+// organisation code with its check character.
+func creditCode(prefix, division, org string) string {
+	first17 := prefix + division + org
+	c, err := ident.CreditCodeCheckChar(first17)
+	if err != nil {
+		panic(fmt.Sprintf("credit code %q: %v", first17, err))
+	}
+	return first17 + string(c)
+}
+
+// orgCode is a nine-character organisation code made of "MA" and the base-31 digits of n.
+func orgCode(n uint64) string {
+	b := []byte("MA0000000")
+	for i := len(b) - 1; i >= 2 && n > 0; i-- {
+		b[i] = creditAlphabet[n%31]
+		n /= 31
+	}
+	return string(b)
+}
+
+func personName(r *rand.Rand) string {
+	return surnames[r.IntN(len(surnames))] + givenNames[r.IntN(len(givenNames))]
+}
+
+func mobile(r *rand.Rand) string {
+	return fmt.Sprintf("%s%08d", mobilePrefixes[r.IntN(len(mobilePrefixes))], r.IntN(100_000_000))
+}
+
+func trim(name, suffix string) string { return strings.TrimSuffix(name, suffix) }
+
+// NewWorld lays out the region tree of city with sizes.Counties counties, one collective per village, and
+// spreads sizes.Farms farms over the collectives, bigger villages getting more.
+func NewWorld(seed uint64, city City, sizes Sizes) *World {
+	w := &World{Seed: seed, Sizes: sizes}
+	r := rowRand(seed, saltTree, 0)
+	w.Regions = append(w.Regions, city.Province, city.City)
+	for _, county := range city.Counties[:sizes.Counties] {
+		w.Regions = append(w.Regions, county)
+		w.Counties = append(w.Counties, county)
+		for t := range sizes.TownshipsPerCounty {
+			name := townshipNames[(t*7+len(w.Townships))%len(townshipNames)] + "镇"
+			town := Region{Code: county.Code[:6] + fmt.Sprintf("%03d", 100+t) + "000", Name: name, Level: "township", Parent: county.Code}
+			w.Regions = append(w.Regions, town)
+			w.Townships = append(w.Townships, town)
+			villages := max(1, sizes.VillagesPerTownship-2+r.IntN(5))
+			for v := range villages {
+				vil := Region{Code: town.Code[:9] + fmt.Sprintf("%03d", 200+v),
+					Name: villageNames[r.IntN(len(villageNames))] + "村", Level: "village", Parent: town.Code}
+				w.Regions = append(w.Regions, vil)
+				w.Collectives = append(w.Collectives, Collective{ID: int64(len(w.Collectives) + 1),
+					CountyCode: county.Code[:6], Village: vil, Township: town, County: county})
+			}
+		}
+	}
+	// Each village gets a weight from 1 to 20; farms pick villages in proportion, interleaved as they register.
+	wr := rowRand(seed, saltWeights, 0)
+	cum := make([]int, len(w.Collectives))
+	total := 0
+	for i := range cum {
+		total += 1 + wr.IntN(20)
+		cum[i] = total
+	}
+	w.farmCollective = make([]int32, sizes.Farms)
+	for k := range w.farmCollective {
+		x := int(mix(seed, saltAssign, k) % uint64(total))
+		w.farmCollective[k] = int32(sort.SearchInts(cum, x+1))
+	}
+	return w
+}
+
+// FarmSpec is a generated farm before its personal data is sealed.
+type FarmSpec struct {
+	ID                 int64
+	Collective         *Collective
+	Kind               string
+	Name, Operator     string
+	IDNumber, Phone    string
+	RegisteredOn       *time.Time
+	CreditCode         *string
+	DemonstrationLevel string
+	BusinessModels     []string
+	OperatedAreaCents  int64 // 0: none
+	CreatedAt          time.Time
+}
+
+// epoch is when the generated registrations start; they span two years from it.
+var epoch = time.Date(2023, 3, 1, 8, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+const span = 2 * 365 * 24 * time.Hour
+
+// spread places item i of n evenly over the two years after epoch.
+func spread(i, n int) time.Time {
+	return epoch.Add(time.Duration(int64(span) / int64(max(n, 1)) * int64(i)))
+}
+
+// IDNumber is the resident ID number of farm index k (0-based): the county's code, a birth date from
+// 1950 to 1999 and a sequence number, so that every farm's number differs (up to 18 million farms).
+func (w *World) IDNumber(k int) string {
+	const days = 18262 // 1950-01-01 … 1999-12-31; coprime with 7, so 7k mod days visits every day
+	birth := time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7*k%days)
+	first17 := w.Collectives[w.farmCollective[k]].CountyCode + birth.Format("20060102") + fmt.Sprintf("%03d", k/days)
+	c, err := ident.IDCheckChar(first17)
+	if err != nil {
+		panic(err)
+	}
+	return first17 + string(c)
+}
+
+// Farm returns farm index k (id k+1).
+func (w *World) Farm(k int) FarmSpec {
+	r := rowRand(w.Seed, saltFarm, k)
+	col := &w.Collectives[w.farmCollective[k]]
+	f := FarmSpec{ID: int64(k + 1), Collective: col, Operator: personName(r), IDNumber: w.IDNumber(k), Phone: mobile(r),
+		DemonstrationLevel: "none", CreatedAt: spread(k, w.Sizes.Farms)}
+	village := trim(col.Village.Name, "村")
+	county := trim(col.County.Name, "县")
+	org := func(prefix string) *string {
+		c := creditCode(prefix, col.CountyCode, orgCode(uint64(k)*7919+uint64(r.IntN(7919))))
+		return &c
+	}
+	switch x := r.IntN(100); {
+	case x < 80:
+		f.Kind, f.Name = "household", f.Operator
+	case x < 85:
+		f.Kind = farm.KindFamilyFarm
+		f.Name = trim(col.Township.Name, "镇") + village + f.Operator + "家庭农场"
+		reg := time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, r.IntN(3650))
+		f.RegisteredOn = &reg
+		f.OperatedAreaCents = 5000 + r.Int64N(45000)
+		if r.IntN(10) < 8 {
+			f.CreditCode = org("92")
+		}
+		switch y := r.IntN(1000); {
+		case y < 700:
+		case y < 900:
+			f.DemonstrationLevel = "county"
+		case y < 970:
+			f.DemonstrationLevel = "city"
+		case y < 995:
+			f.DemonstrationLevel = "province"
+		default:
+			f.DemonstrationLevel = "national"
+		}
+		models := []string{farm.BusinessModels[r.IntN(len(farm.BusinessModels))]}
+		if r.IntN(3) == 0 {
+			models = append(models, farm.BusinessModels[r.IntN(len(farm.BusinessModels))])
+		}
+		f.BusinessModels = slices.Compact(slices.Sorted(slices.Values(models)))
+	case x < 95:
+		f.Kind = "cooperative"
+		f.Name = county + village + cooperativeTrades[r.IntN(len(cooperativeTrades))] + "专业合作社"
+		f.CreditCode = org("93")
+	default:
+		f.Kind = "enterprise"
+		f.Name = "延安" + village + enterpriseTrades[r.IntN(len(enterpriseTrades))] + "有限公司"
+		f.CreditCode = org("91")
+	}
+	return f
+}
+
+// FarmOfParcel is the farm index that parcel index j belongs to: each farm holds about Parcels/Farms of them,
+// registered together.
+func (w *World) FarmOfParcel(j int) int {
+	return int(int64(j) * int64(w.Sizes.Farms) / int64(w.Sizes.Parcels))
+}
+
+// ParcelSpec is a generated parcel.
+type ParcelSpec struct {
+	ID                  int64
+	FarmIndex           int
+	Code                *string
+	Name                string
+	AreaCents           int64
+	LandType            string
+	CertificateNo       *string
+	Boundary            []byte
+	MeasuredArea        *num.Dec2
+	AreaMismatch        bool
+	CreatedAt           time.Time
+	CountyCode, Village string
+	CollectiveID        int64
+}
+
+// Parcel returns parcel index j (id j+1). One in ten has a drawn boundary, a fifth of those off the declared
+// area by 8 to 25 %, so that the service's own measure flags them.
+func (w *World) Parcel(j int) (ParcelSpec, error) {
+	r := rowRand(w.Seed, saltParcel, j)
+	k := w.FarmOfParcel(j)
+	col := &w.Collectives[w.farmCollective[k]]
+	p := ParcelSpec{ID: int64(j + 1), FarmIndex: k, CountyCode: col.CountyCode, Village: col.Village.Code, CollectiveID: col.ID,
+		Name:      fmt.Sprintf("%s%d号", fieldNames[r.IntN(len(fieldNames))], 1+r.IntN(12)),
+		CreatedAt: spread(j, w.Sizes.Parcels)}
+	// Areas from 0.50 to 30.00 mu, most of them small.
+	p.AreaCents = 50 + r.Int64N(500) + r.Int64N(500)*r.Int64N(6)
+	switch x := r.IntN(100); {
+	case x < 60:
+		p.LandType = "dry"
+	case x < 78:
+		p.LandType = "irrigated"
+	case x < 80:
+		p.LandType = "paddy"
+	case x < 97:
+		p.LandType = "orchard"
+	default:
+		p.LandType = "other"
+	}
+	if r.IntN(10) < 7 {
+		code := col.Village.Code + fmt.Sprintf("%07d", j+1)
+		p.Code = &code
+	}
+	if mix(w.Seed, saltCertificate, k)%10 < 6 {
+		cert := fmt.Sprintf("%s2018%07dJ", col.CountyCode, k+1)
+		p.CertificateNo = &cert
+	}
+	if r.IntN(10) == 0 {
+		factor := int64(100)
+		if r.IntN(5) == 0 {
+			factor = 108 + r.Int64N(18)
+			if r.IntN(2) == 0 {
+				factor = 200 - factor
+			}
+		}
+		b, err := rectangle(w.countyIndex(col.CountyCode), r, p.AreaCents*factor/100)
+		if err != nil {
+			return p, fmt.Errorf("parcel %d boundary: %w", p.ID, err)
+		}
+		m := num.Round2(b.AreaMu())
+		p.Boundary, p.MeasuredArea = b.JSON(), &m
+		p.AreaMismatch = geo.AreaMismatch(decimal.New(p.AreaCents, -2), m.Decimal())
+	}
+	return p, nil
+}
+
+func (w *World) countyIndex(county string) int {
+	for i, c := range w.Counties {
+		if c.Code[:6] == county {
+			return i
+		}
+	}
+	return 0
+}
+
+// rectangle is a field of about cents/100 mu in the county's part of the loess plateau, drawn in whole
+// micro-degrees: 400 µ° of latitude (about 44.4 m) by as many µ° of longitude as the area needs (about
+// 0.0904 m each at 35.7° N).
+func rectangle(county int, r *rand.Rand, cents int64) (geo.Boundary, error) {
+	lon := int64(108_500_000) + int64(county%5)*200_000 + r.Int64N(150_000)
+	lat := int64(35_500_000) + int64(county/5)*200_000 + r.Int64N(150_000)
+	const h = 400
+	wide := max(1, cents*20*10_000/(3*40_110)) // m² = cents × 20 / 3; one µ° × 400 µ° ≈ 4.011 m²
+	deg := func(micro int64) string { return fmt.Sprintf("%d.%06d", micro/1_000_000, micro%1_000_000) }
+	pt := func(x, y int64) string { return "[" + deg(x) + "," + deg(y) + "]" }
+	doc := `{"type":"Polygon","coordinates":[[` + strings.Join([]string{pt(lon, lat), pt(lon+wide, lat),
+		pt(lon+wide, lat+h), pt(lon, lat+h), pt(lon, lat)}, ",") + `]]}`
+	return geo.ParseBoundary([]byte(doc))
+}
+
+// numeric is an exact pgx numeric of cents/100.
+func numeric(cents int64) pgtype.Numeric {
+	return pgtype.Numeric{Int: big.NewInt(cents), Exp: -2, Valid: true}
+}
+
+func numericOf(d decimal.Decimal) pgtype.Numeric {
+	return pgtype.Numeric{Int: d.Coefficient(), Exp: d.Exponent(), Valid: true}
+}
+
+// LoadStat is how one table was loaded.
+type LoadStat struct {
+	Table string
+	Rows  int64
+	Took  time.Duration
+	Note  string
+}
+
+func (s LoadStat) rate() float64 { return float64(s.Rows) / max(s.Took.Seconds(), 1e-9) }
+
+// loader writes a World into a migrated database with COPY.
+type loader struct {
+	conn  *pgx.Conn
+	w     *World
+	keys  *pii.Keyring
+	out   io.Writer
+	stats []LoadStat
+}
+
+// Load copies w into the database on conn, sealing personal data with keys as the services do, then
+// rebuilds the indexes it dropped for the big tables, moves the id sequences past the loaded rows and
+// analyses the database.
+func Load(ctx context.Context, conn *pgx.Conn, w *World, keys *pii.Keyring, out io.Writer) ([]LoadStat, error) {
+	l := &loader{conn: conn, w: w, keys: keys, out: out}
+	if _, err := conn.Exec(ctx, "SET maintenance_work_mem = '512MB'"); err != nil {
+		return nil, err
+	}
+	steps := []func(context.Context) error{l.regions, l.collectives, l.providers}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			return l.stats, err
+		}
+	}
+	for _, table := range []string{"farms", "parcels"} {
+		defs, err := l.dropSecondaryIndexes(ctx, table)
+		if err != nil {
+			return l.stats, err
+		}
+		if table == "farms" {
+			err = l.farms(ctx)
+		} else {
+			err = l.parcels(ctx)
+		}
+		if err != nil {
+			return l.stats, err
+		}
+		if err := l.rebuild(ctx, table, defs); err != nil {
+			return l.stats, err
+		}
+	}
+	for _, table := range []string{"collectives", "providers", "farms", "parcels"} {
+		q := fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%[1]s', 'id'), max(id)) FROM %[1]s", table)
+		if _, err := conn.Exec(ctx, q); err != nil {
+			return l.stats, fmt.Errorf("move the %s id sequence: %w", table, err)
+		}
+	}
+	start := time.Now()
+	if _, err := conn.Exec(ctx, "VACUUM (ANALYZE)"); err != nil {
+		return l.stats, fmt.Errorf("vacuum analyze: %w", err)
+	}
+	l.stats = append(l.stats, LoadStat{Table: "VACUUM (ANALYZE)", Took: time.Since(start)})
+	fmt.Fprintf(out, "  vacuum (analyze) in %s\n", round(time.Since(start)))
+	return l.stats, nil
+}
+
+// copyRows streams n rows made by row into table's columns, reporting progress every quarter.
+func (l *loader) copyRows(ctx context.Context, table string, columns []string, n int, row func(i int) ([]any, error), note string) error {
+	start := time.Now()
+	i := 0
+	step := max(n/4, 1)
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if i == n {
+			return nil, nil
+		}
+		v, err := row(i)
+		i++
+		if err == nil && i%step == 0 && i < n && n >= 10_000 {
+			fmt.Fprintf(l.out, "  %-12s %9d / %d\n", table, i, n)
+		}
+		return v, err
+	})
+	got, err := l.conn.CopyFrom(ctx, pgx.Identifier{table}, columns, src)
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", table, err)
+	}
+	s := LoadStat{Table: table, Rows: got, Took: time.Since(start), Note: note}
+	l.stats = append(l.stats, s)
+	fmt.Fprintf(l.out, "  %-12s %9d rows in %8s  %9.0f rows/s%s\n", table, got, round(s.Took), s.rate(), note)
+	return nil
+}
+
+func (l *loader) regions(ctx context.Context) error {
+	rs := l.w.Regions
+	return l.copyRows(ctx, "regions", []string{"code", "name", "level", "parent_code"}, len(rs), func(i int) ([]any, error) {
+		var parent any
+		if rs[i].Parent != "" {
+			parent = rs[i].Parent
+		}
+		return []any{rs[i].Code, rs[i].Name, rs[i].Level, parent}, nil
+	}, "")
+}
+
+func (l *loader) collectives(ctx context.Context) error {
+	cs := l.w.Collectives
+	cols := []string{"county_code", "id", "region_code", "name", "credit_code", "contact_name",
+		"contact_phone_enc", "contact_phone_mac", "contact_phone_mask", "created_at", "updated_at"}
+	return l.copyRows(ctx, "collectives", cols, len(cs), func(i int) ([]any, error) {
+		c := cs[i]
+		r := rowRand(l.w.Seed, saltCollective, i)
+		org := c.Village.Code[6:12] + string(creditAlphabet[r.IntN(31)]) + string(creditAlphabet[r.IntN(31)]) + string(creditAlphabet[r.IntN(31)])
+		phone := mobile(r)
+		enc, err := l.keys.Seal(phone, fmt.Sprintf("collectives/%s/%d/contact_phone", c.CountyCode, c.ID))
+		if err != nil {
+			return nil, err
+		}
+		at := epoch.AddDate(-1, 0, 0).Add(time.Duration(i) * time.Hour)
+		return []any{c.CountyCode, c.ID, c.Village.Code, c.Village.Name + "股份经济合作社", creditCode("N2", c.CountyCode, org),
+			personName(r), enc, l.keys.Lookup(pii.KindPhone, phone), pii.MaskPhone(phone), at, at}, nil
+	}, "")
+}
+
+func (l *loader) providers(ctx context.Context) error {
+	kinds := []string{"cooperative", "company", "family_farm", "machinery_team", "individual"}
+	prefixes := map[string]string{"cooperative": "93", "company": "91", "family_farm": "92", "machinery_team": "93"}
+	suffixes := map[string]string{"cooperative": "农机专业合作社", "company": "农业服务有限公司", "family_farm": "家庭农场",
+		"machinery_team": "农机服务队", "individual": ""}
+	ops := []string{"ploughing", "sowing", "fertilising", "plant_protection", "irrigation", "weeding", "harvesting", "drying", "straw", "transport"}
+	machines := []string{"拖拉机", "播种机", "植保无人机", "联合收割机", "旋耕机", "秸秆打捆机"}
+	cols := []string{"id", "name", "kind", "credit_code", "region_code", "operation_types", "machinery", "contact_name",
+		"contact_phone_enc", "contact_phone_mac", "contact_phone_mask", "status", "created_at", "updated_at"}
+	return l.copyRows(ctx, "providers", cols, l.w.Sizes.Providers, func(i int) ([]any, error) {
+		r := rowRand(l.w.Seed, saltProvider, i)
+		id := int64(i + 1)
+		kind := kinds[i%len(kinds)]
+		county := l.w.Counties[i%len(l.w.Counties)]
+		region := county.Code
+		if r.IntN(2) == 0 {
+			region = l.w.Townships[r.IntN(len(l.w.Townships))].Code
+			if region[:6] != county.Code[:6] {
+				region = county.Code
+			}
+		}
+		contact := personName(r)
+		name := trim(county.Name, "县") + contact + suffixes[kind]
+		if kind == "individual" {
+			name = contact
+		}
+		var credit any
+		if p, ok := prefixes[kind]; ok {
+			credit = creditCode(p, region[:6], orgCode(uint64(1_000_000+i)))
+		}
+		var offered []string
+		for _, op := range ops {
+			if r.IntN(3) == 0 {
+				offered = append(offered, op)
+			}
+		}
+		if len(offered) == 0 {
+			offered = []string{"ploughing"}
+		}
+		var m strings.Builder
+		m.WriteByte('[')
+		for n := range 1 + r.IntN(3) {
+			if n > 0 {
+				m.WriteByte(',')
+			}
+			fmt.Fprintf(&m, `{"type":%q,"count":%d}`, machines[(i+n)%len(machines)], 1+r.IntN(20))
+		}
+		m.WriteByte(']')
+		phone := mobile(r)
+		enc, err := l.keys.Seal(phone, fmt.Sprintf("providers/%d/contact_phone", id))
+		if err != nil {
+			return nil, err
+		}
+		status := "active"
+		if r.IntN(10) == 0 {
+			status = "suspended"
+		}
+		at := epoch.Add(time.Duration(i) * 24 * time.Hour)
+		return []any{id, name, kind, credit, region, offered, m.String(), contact, enc, l.keys.Lookup(pii.KindPhone, phone),
+			pii.MaskPhone(phone), status, at, at}, nil
+	}, "")
+}
+
+func (l *loader) farms(ctx context.Context) error {
+	cols := []string{"county_code", "id", "collective_id", "region_code", "kind", "name", "operator_name",
+		"id_number_enc", "id_number_mac", "id_number_mask", "phone_enc", "phone_mac", "phone_mask",
+		"registered_on", "credit_code", "demonstration_level", "business_models", "operated_area_mu", "created_at", "updated_at"}
+	return l.copyRows(ctx, "farms", cols, l.w.Sizes.Farms, func(k int) ([]any, error) {
+		f := l.w.Farm(k)
+		county := f.Collective.CountyCode
+		idEnc, err := l.keys.Seal(f.IDNumber, fmt.Sprintf("farms/%s/%d/id_number", county, f.ID))
+		if err != nil {
+			return nil, err
+		}
+		phoneEnc, err := l.keys.Seal(f.Phone, fmt.Sprintf("farms/%s/%d/phone", county, f.ID))
+		if err != nil {
+			return nil, err
+		}
+		var registered, credit, area any
+		if f.RegisteredOn != nil {
+			registered = *f.RegisteredOn
+		}
+		if f.CreditCode != nil {
+			credit = *f.CreditCode
+		}
+		if f.OperatedAreaCents > 0 {
+			area = numeric(f.OperatedAreaCents)
+		}
+		models := f.BusinessModels
+		if models == nil {
+			models = []string{}
+		}
+		return []any{county, f.ID, f.Collective.ID, f.Collective.Village.Code, f.Kind, f.Name, f.Operator,
+			idEnc, l.keys.Lookup(pii.KindIDNumber, f.IDNumber), pii.MaskIDNumber(f.IDNumber),
+			phoneEnc, l.keys.Lookup(pii.KindPhone, f.Phone), pii.MaskPhone(f.Phone),
+			registered, credit, f.DemonstrationLevel, models, area, f.CreatedAt, f.CreatedAt}, nil
+	}, "  (secondary indexes dropped)")
+}
+
+func (l *loader) parcels(ctx context.Context) error {
+	cols := []string{"county_code", "id", "farm_id", "collective_id", "region_code", "code", "name", "area_mu", "land_type",
+		"certificate_no", "boundary", "measured_area_mu", "area_mismatch", "created_at", "updated_at"}
+	return l.copyRows(ctx, "parcels", cols, l.w.Sizes.Parcels, func(j int) ([]any, error) {
+		p, err := l.w.Parcel(j)
+		if err != nil {
+			return nil, err
+		}
+		var code, cert, boundary, measured any
+		if p.Code != nil {
+			code = *p.Code
+		}
+		if p.CertificateNo != nil {
+			cert = *p.CertificateNo
+		}
+		if p.Boundary != nil {
+			boundary, measured = string(p.Boundary), numericOf(p.MeasuredArea.Decimal())
+		}
+		return []any{p.CountyCode, p.ID, int64(p.FarmIndex + 1), p.CollectiveID, p.Village, code, p.Name, numeric(p.AreaCents),
+			p.LandType, cert, boundary, measured, p.AreaMismatch, p.CreatedAt, p.CreatedAt}, nil
+	}, "  (secondary indexes dropped)")
+}
+
+// dropSecondaryIndexes drops table's indexes that back no constraint and returns their definitions.
+func (l *loader) dropSecondaryIndexes(ctx context.Context, table string) ([]string, error) {
+	rows, err := l.conn.Query(ctx, `
+		SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+		FROM pg_index i
+		WHERE i.indrelid = $1::regclass AND NOT i.indisprimary
+		  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+		ORDER BY 1`, table)
+	if err != nil {
+		return nil, err
+	}
+	var names, defs []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			return nil, err
+		}
+		names, defs = append(names, name), append(defs, def)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		if _, err := l.conn.Exec(ctx, "DROP INDEX "+name); err != nil {
+			return nil, fmt.Errorf("drop index %s: %w", name, err)
+		}
+	}
+	return defs, nil
+}
+
+func (l *loader) rebuild(ctx context.Context, table string, defs []string) error {
+	start := time.Now()
+	for _, def := range defs {
+		if _, err := l.conn.Exec(ctx, def); err != nil {
+			return fmt.Errorf("%s: %w", def, err)
+		}
+	}
+	s := LoadStat{Table: table + " indexes", Took: time.Since(start), Note: fmt.Sprintf("%d indexes", len(defs))}
+	l.stats = append(l.stats, s)
+	fmt.Fprintf(l.out, "  %-12s %9d built in %8s\n", table+" idx", len(defs), round(s.Took))
+	return nil
+}
+
+func round(d time.Duration) time.Duration {
+	if d > time.Second {
+		return d.Round(10 * time.Millisecond)
+	}
+	return d.Round(time.Millisecond)
+}

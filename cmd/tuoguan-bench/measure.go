@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Case is one request shape to measure: Path gives the path and query of request i, so that a case can
+// vary its parameters from request to request.
+type Case struct {
+	Name  string
+	Token string
+	Path  func(i int) string
+}
+
+// Result is what a case measured.
+type Result struct {
+	Case          string
+	Requests      int
+	Errors        int
+	FirstError    string
+	P50, P95, P99 time.Duration
+	PerSecond     float64
+}
+
+// Failed reports whether any request of the case failed.
+func (r Result) Failed() bool { return r.Errors > 0 }
+
+// client speaks to the API under test.
+type client struct {
+	http *http.Client
+	base string
+}
+
+func newClient(base string, concurrency int) *client {
+	tr := &http.Transport{MaxIdleConns: 2 * concurrency, MaxIdleConnsPerHost: 2 * concurrency, IdleConnTimeout: time.Minute}
+	return &client{http: &http.Client{Transport: tr, Timeout: time.Minute}, base: base}
+}
+
+// get sends GET path with token and returns the status; body, when not nil, receives the decoded JSON of a 200.
+func (c *client) get(ctx context.Context, token, path string, body any) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if body != nil && resp.StatusCode == http.StatusOK {
+		return resp.StatusCode, json.NewDecoder(resp.Body).Decode(body)
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, err
+}
+
+// Measure sends warmup unmeasured requests, then n measured ones, concurrency at a time, and reports the
+// latency percentiles and throughput of the measured ones. A request fails on a transport error or any
+// status other than 200.
+func (c *client) Measure(ctx context.Context, cs Case, warmup, n, concurrency int) Result {
+	res := Result{Case: cs.Name, Requests: n}
+	var (
+		mu       sync.Mutex
+		errs     atomic.Int64
+		firstErr string
+	)
+	fail := func(msg string) {
+		errs.Add(1)
+		mu.Lock()
+		if firstErr == "" {
+			firstErr = msg
+		}
+		mu.Unlock()
+	}
+	round := func(count, offset int, lat []time.Duration) time.Duration {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range min(concurrency, count) {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= count || ctx.Err() != nil {
+						return
+					}
+					path := cs.Path(offset + i)
+					t0 := time.Now()
+					status, err := c.get(ctx, cs.Token, path, nil)
+					took := time.Since(t0)
+					if lat != nil {
+						lat[i] = took
+						switch {
+						case err != nil:
+							fail(err.Error())
+						case status != http.StatusOK:
+							fail(fmt.Sprintf("GET %s: status %d", path, status))
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
+		return time.Since(start)
+	}
+	round(warmup, 0, nil)
+	lat := make([]time.Duration, n)
+	wall := round(n, warmup, lat)
+	if err := ctx.Err(); err != nil {
+		fail(err.Error())
+	}
+	slices.Sort(lat)
+	res.P50, res.P95, res.P99 = percentile(lat, 50), percentile(lat, 95), percentile(lat, 99)
+	res.PerSecond = float64(n) / max(wall.Seconds(), 1e-9)
+	res.Errors, res.FirstError = int(errs.Load()), firstErr
+	return res
+}
+
+// percentile is the nearest-rank p-th percentile of sorted.
+func percentile(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (p*len(sorted)+99)/100 - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// page is the envelope of every list.
+type page struct {
+	Items      []json.RawMessage `json:"items"`
+	NextCursor *string           `json:"next_cursor"`
+}
+
+// deepCursor follows next_cursor from the first page of path for up to pages pages and returns the cursor of
+// the last page reached and its number (1 when there is no second page).
+func (c *client) deepCursor(ctx context.Context, token, path string, pages int) (cursor string, reached int, err error) {
+	reached = 1
+	for reached <= pages {
+		p := path
+		if cursor != "" {
+			p += "&cursor=" + url.QueryEscape(cursor)
+		}
+		var pg page
+		status, err := c.get(ctx, token, p, &pg)
+		if err != nil {
+			return "", 0, err
+		}
+		if status != http.StatusOK {
+			return "", 0, fmt.Errorf("GET %s: status %d", p, status)
+		}
+		if pg.NextCursor == nil {
+			break
+		}
+		cursor = *pg.NextCursor
+		reached++
+	}
+	return cursor, reached, nil
+}
