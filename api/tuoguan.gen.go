@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -317,6 +318,27 @@ func (e Role) Valid() bool {
 	}
 }
 
+// Defines values for Format.
+const (
+	FormatCsv  Format = "csv"
+	FormatJson Format = "json"
+	FormatXlsx Format = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the Format enum.
+func (e Format) Valid() bool {
+	switch e {
+	case FormatCsv:
+		return true
+	case FormatJson:
+		return true
+	case FormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListContractsParamsSort.
 const (
 	ListContractsParamsSortId             ListContractsParamsSort = "id"
@@ -431,6 +453,93 @@ func (e ListProvidersParamsSort) Valid() bool {
 	}
 }
 
+// Defines values for GetCollectiveStatsParamsFormat.
+const (
+	GetCollectiveStatsParamsFormatCsv  GetCollectiveStatsParamsFormat = "csv"
+	GetCollectiveStatsParamsFormatJson GetCollectiveStatsParamsFormat = "json"
+	GetCollectiveStatsParamsFormatXlsx GetCollectiveStatsParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the GetCollectiveStatsParamsFormat enum.
+func (e GetCollectiveStatsParamsFormat) Valid() bool {
+	switch e {
+	case GetCollectiveStatsParamsFormatCsv:
+		return true
+	case GetCollectiveStatsParamsFormatJson:
+		return true
+	case GetCollectiveStatsParamsFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetFamilyFarmStatsParamsFormat.
+const (
+	GetFamilyFarmStatsParamsFormatCsv  GetFamilyFarmStatsParamsFormat = "csv"
+	GetFamilyFarmStatsParamsFormatJson GetFamilyFarmStatsParamsFormat = "json"
+	GetFamilyFarmStatsParamsFormatXlsx GetFamilyFarmStatsParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the GetFamilyFarmStatsParamsFormat enum.
+func (e GetFamilyFarmStatsParamsFormat) Valid() bool {
+	switch e {
+	case GetFamilyFarmStatsParamsFormatCsv:
+		return true
+	case GetFamilyFarmStatsParamsFormatJson:
+		return true
+	case GetFamilyFarmStatsParamsFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetRegionStatsParamsGroupBy.
+const (
+	GetRegionStatsParamsGroupByCollective GetRegionStatsParamsGroupBy = "collective"
+	GetRegionStatsParamsGroupByCrop       GetRegionStatsParamsGroupBy = "crop"
+	GetRegionStatsParamsGroupByOpType     GetRegionStatsParamsGroupBy = "op_type"
+	GetRegionStatsParamsGroupByTownship   GetRegionStatsParamsGroupBy = "township"
+)
+
+// Valid indicates whether the value is a known member of the GetRegionStatsParamsGroupBy enum.
+func (e GetRegionStatsParamsGroupBy) Valid() bool {
+	switch e {
+	case GetRegionStatsParamsGroupByCollective:
+		return true
+	case GetRegionStatsParamsGroupByCrop:
+		return true
+	case GetRegionStatsParamsGroupByOpType:
+		return true
+	case GetRegionStatsParamsGroupByTownship:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetRegionStatsParamsFormat.
+const (
+	GetRegionStatsParamsFormatCsv  GetRegionStatsParamsFormat = "csv"
+	GetRegionStatsParamsFormatJson GetRegionStatsParamsFormat = "json"
+	GetRegionStatsParamsFormatXlsx GetRegionStatsParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the GetRegionStatsParamsFormat enum.
+func (e GetRegionStatsParamsFormat) Valid() bool {
+	switch e {
+	case GetRegionStatsParamsFormatCsv:
+		return true
+	case GetRegionStatsParamsFormatJson:
+		return true
+	case GetRegionStatsParamsFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
 // AuditEvent defines model for AuditEvent.
 type AuditEvent struct {
 	// Action Example: collective.update
@@ -504,6 +613,97 @@ type CollectiveList struct {
 	NextCursor *NextCursor `json:"next_cursor"`
 }
 
+// CollectiveStatsList defines model for CollectiveStatsList.
+type CollectiveStatsList struct {
+	Items []CollectiveStatsRow `json:"items"`
+}
+
+// CollectiveStatsRow defines model for CollectiveStatsRow.
+type CollectiveStatsRow struct {
+	// BaselineCost An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	BaselineCost      Dec2          `json:"baseline_cost"`
+	BaselineCostPerMu *NullableDec2 `json:"baseline_cost_per_mu"`
+
+	// Benefit An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Benefit      Dec2          `json:"benefit"`
+	BenefitPerMu *NullableDec2 `json:"benefit_per_mu"`
+	CollectiveId int64         `json:"collective_id"`
+
+	// CollectiveIncome An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CollectiveIncome Dec2 `json:"collective_income"`
+
+	// ContractedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	ContractedAreaMu Dec2 `json:"contracted_area_mu"`
+	Contracts        int  `json:"contracts"`
+
+	// CostSaving An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CostSaving      Dec2          `json:"cost_saving"`
+	CostSavingPerMu *NullableDec2 `json:"cost_saving_per_mu"`
+
+	// FarmerCost An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	FarmerCost      Dec2          `json:"farmer_cost"`
+	FarmerCostPerMu *NullableDec2 `json:"farmer_cost_per_mu"`
+	Farms           int           `json:"farms"`
+
+	// HarvestedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	HarvestedAreaMu Dec2 `json:"harvested_area_mu"`
+
+	// HarvestedYieldKg An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	HarvestedYieldKg Dec2 `json:"harvested_yield_kg"`
+	Households       int  `json:"households"`
+
+	// IncomeGain An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	IncomeGain      Dec2          `json:"income_gain"`
+	IncomeGainPerMu *NullableDec2 `json:"income_gain_per_mu"`
+	Name            string        `json:"name"`
+
+	// PendingAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	PendingAreaMu Dec2 `json:"pending_area_mu"`
+
+	// ProviderRevenue An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	ProviderRevenue Dec2 `json:"provider_revenue"`
+	Providers       int  `json:"providers"`
+
+	// ServiceAreaByOpType Delivered (confirmed) area per operation type code.
+	ServiceAreaByOpType map[string]Dec2 `json:"service_area_by_op_type"`
+
+	// ServiceAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	ServiceAreaMu Dec2 `json:"service_area_mu"`
+
+	// StandardAreaMu Standard custody area (标准托管面积), delivered area weighted by operation type.
+	StandardAreaMu Dec2 `json:"standard_area_mu"`
+
+	// Subsidy An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Subsidy    Dec2          `json:"subsidy"`
+	YieldPerMu *NullableDec2 `json:"yield_per_mu"`
+}
+
 // CollectiveUpdate defines model for CollectiveUpdate.
 type CollectiveUpdate struct {
 	ContactName  *string `json:"contact_name,omitempty"`
@@ -559,6 +759,88 @@ type Contract struct {
 	Status            ContractStatus     `json:"status"`
 	TerminationReason *string            `json:"termination_reason"`
 	UpdatedAt         time.Time          `json:"updated_at"`
+}
+
+// ContractBenefit defines model for ContractBenefit.
+type ContractBenefit struct {
+	// BaselineCost An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	BaselineCost      Dec2          `json:"baseline_cost"`
+	BaselineCostPerMu *NullableDec2 `json:"baseline_cost_per_mu"`
+
+	// Benefit An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Benefit      Dec2          `json:"benefit"`
+	BenefitPerMu *NullableDec2 `json:"benefit_per_mu"`
+
+	// CollectiveIncome An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CollectiveIncome Dec2  `json:"collective_income"`
+	ContractId       int64 `json:"contract_id"`
+
+	// ContractedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	ContractedAreaMu Dec2 `json:"contracted_area_mu"`
+
+	// CostSaving An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CostSaving      Dec2          `json:"cost_saving"`
+	CostSavingPerMu *NullableDec2 `json:"cost_saving_per_mu"`
+
+	// FarmerCost An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	FarmerCost      Dec2          `json:"farmer_cost"`
+	FarmerCostPerMu *NullableDec2 `json:"farmer_cost_per_mu"`
+
+	// HarvestedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	HarvestedAreaMu Dec2 `json:"harvested_area_mu"`
+
+	// HarvestedYieldKg An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	HarvestedYieldKg Dec2 `json:"harvested_yield_kg"`
+
+	// IncomeGain An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	IncomeGain      Dec2          `json:"income_gain"`
+	IncomeGainPerMu *NullableDec2 `json:"income_gain_per_mu"`
+	Number          string        `json:"number"`
+
+	// PendingAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	PendingAreaMu Dec2 `json:"pending_area_mu"`
+
+	// ProviderRevenue An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	ProviderRevenue Dec2 `json:"provider_revenue"`
+
+	// ServiceAreaByOpType Delivered (confirmed) area per operation type code.
+	ServiceAreaByOpType map[string]Dec2 `json:"service_area_by_op_type"`
+
+	// ServiceAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	ServiceAreaMu Dec2 `json:"service_area_mu"`
+
+	// StandardAreaMu Standard custody area (标准托管面积), delivered area weighted by operation type.
+	StandardAreaMu Dec2 `json:"standard_area_mu"`
+
+	// Subsidy An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Subsidy    Dec2          `json:"subsidy"`
+	YieldPerMu *NullableDec2 `json:"yield_per_mu"`
 }
 
 // ContractCreate defines model for ContractCreate.
@@ -634,6 +916,14 @@ type ContractUpdate struct {
 	StartDate  *openapi_types.Date `json:"start_date,omitempty"`
 }
 
+// Counts defines model for Counts.
+type Counts struct {
+	Contracts  int `json:"contracts"`
+	Farms      int `json:"farms"`
+	Households int `json:"households"`
+	Providers  int `json:"providers"`
+}
+
 // CreditCode An 18-character unified social credit code (GB 32100-2015), checksum validated.
 //
 // Example: 91350100M000100Y43
@@ -657,6 +947,37 @@ type Dec4Input = num.Dec4
 
 // DemonstrationLevel defines model for DemonstrationLevel.
 type DemonstrationLevel string
+
+// FamilyFarmCount defines model for FamilyFarmCount.
+type FamilyFarmCount struct {
+	FamilyFarms int    `json:"family_farms"`
+	Key         string `json:"key"`
+	Name        string `json:"name"`
+
+	// OperatedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	OperatedAreaMu Dec2 `json:"operated_area_mu"`
+}
+
+// FamilyFarmStats defines model for FamilyFarmStats.
+type FamilyFarmStats struct {
+	ByBusinessModel      []FamilyFarmCount `json:"by_business_model"`
+	ByDemonstrationLevel []FamilyFarmCount `json:"by_demonstration_level"`
+	ByTownship           []FamilyFarmCount `json:"by_township"`
+	FamilyFarms          int               `json:"family_farms"`
+	Name                 string            `json:"name"`
+
+	// OperatedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	OperatedAreaMu Dec2 `json:"operated_area_mu"`
+
+	// RegionCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	RegionCode RegionCode `json:"region_code"`
+}
 
 // Farm defines model for Farm.
 type Farm struct {
@@ -739,6 +1060,87 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
+// Figures The figures of PRODUCT §2, from confirmed operations: totals rounded once to the cent, per-mu figures the exact
+// total divided by the exact contracted area and then rounded (null when the area is zero).
+type Figures struct {
+	// BaselineCost An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	BaselineCost      Dec2          `json:"baseline_cost"`
+	BaselineCostPerMu *NullableDec2 `json:"baseline_cost_per_mu"`
+
+	// Benefit An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Benefit      Dec2          `json:"benefit"`
+	BenefitPerMu *NullableDec2 `json:"benefit_per_mu"`
+
+	// CollectiveIncome An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CollectiveIncome Dec2 `json:"collective_income"`
+
+	// ContractedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	ContractedAreaMu Dec2 `json:"contracted_area_mu"`
+
+	// CostSaving An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CostSaving      Dec2          `json:"cost_saving"`
+	CostSavingPerMu *NullableDec2 `json:"cost_saving_per_mu"`
+
+	// FarmerCost An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	FarmerCost      Dec2          `json:"farmer_cost"`
+	FarmerCostPerMu *NullableDec2 `json:"farmer_cost_per_mu"`
+
+	// HarvestedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	HarvestedAreaMu Dec2 `json:"harvested_area_mu"`
+
+	// HarvestedYieldKg An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	HarvestedYieldKg Dec2 `json:"harvested_yield_kg"`
+
+	// IncomeGain An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	IncomeGain      Dec2          `json:"income_gain"`
+	IncomeGainPerMu *NullableDec2 `json:"income_gain_per_mu"`
+
+	// PendingAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	PendingAreaMu Dec2 `json:"pending_area_mu"`
+
+	// ProviderRevenue An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	ProviderRevenue Dec2 `json:"provider_revenue"`
+
+	// ServiceAreaByOpType Delivered (confirmed) area per operation type code.
+	ServiceAreaByOpType map[string]Dec2 `json:"service_area_by_op_type"`
+
+	// ServiceAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	ServiceAreaMu Dec2 `json:"service_area_mu"`
+
+	// StandardAreaMu Standard custody area (标准托管面积), delivered area weighted by operation type.
+	StandardAreaMu Dec2 `json:"standard_area_mu"`
+
+	// Subsidy An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Subsidy    Dec2          `json:"subsidy"`
+	YieldPerMu *NullableDec2 `json:"yield_per_mu"`
+}
+
 // GeoJSON A GeoJSON geometry (RFC 7946), WGS84 longitude/latitude.
 type GeoJSON map[string]interface{}
 
@@ -793,6 +1195,9 @@ type MaterialInput struct {
 
 // NextCursor Pass as `cursor` for the next page; null on the last page.
 type NextCursor = string
+
+// NullableDec2 defines model for NullableDec2.
+type NullableDec2 = num.Dec2
 
 // Operation defines model for Operation.
 type Operation struct {
@@ -1111,6 +1516,189 @@ type RegionList struct {
 	NextCursor *NextCursor `json:"next_cursor"`
 }
 
+// RegionStats defines model for RegionStats.
+type RegionStats struct {
+	// BaselineCost An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	BaselineCost      Dec2          `json:"baseline_cost"`
+	BaselineCostPerMu *NullableDec2 `json:"baseline_cost_per_mu"`
+
+	// Benefit An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Benefit      Dec2          `json:"benefit"`
+	BenefitPerMu *NullableDec2 `json:"benefit_per_mu"`
+
+	// CollectiveIncome An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CollectiveIncome Dec2 `json:"collective_income"`
+
+	// ContractedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	ContractedAreaMu Dec2 `json:"contracted_area_mu"`
+	Contracts        int  `json:"contracts"`
+
+	// CostSaving An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CostSaving      Dec2          `json:"cost_saving"`
+	CostSavingPerMu *NullableDec2 `json:"cost_saving_per_mu"`
+	Crop            *string       `json:"crop,omitempty"`
+
+	// FarmerCost An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	FarmerCost      Dec2               `json:"farmer_cost"`
+	FarmerCostPerMu *NullableDec2      `json:"farmer_cost_per_mu"`
+	Farms           int                `json:"farms"`
+	GroupBy         *string            `json:"group_by,omitempty"`
+	Groups          []RegionStatsGroup `json:"groups"`
+
+	// HarvestedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	HarvestedAreaMu Dec2 `json:"harvested_area_mu"`
+
+	// HarvestedYieldKg An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	HarvestedYieldKg Dec2 `json:"harvested_yield_kg"`
+	Households       int  `json:"households"`
+
+	// IncomeGain An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	IncomeGain      Dec2          `json:"income_gain"`
+	IncomeGainPerMu *NullableDec2 `json:"income_gain_per_mu"`
+	Level           RegionLevel   `json:"level"`
+	Name            string        `json:"name"`
+
+	// PendingAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	PendingAreaMu Dec2 `json:"pending_area_mu"`
+
+	// ProviderRevenue An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	ProviderRevenue Dec2 `json:"provider_revenue"`
+	Providers       int  `json:"providers"`
+
+	// RegionCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	RegionCode RegionCode `json:"region_code"`
+	SeasonYear int        `json:"season_year"`
+
+	// ServiceAreaByOpType Delivered (confirmed) area per operation type code.
+	ServiceAreaByOpType map[string]Dec2 `json:"service_area_by_op_type"`
+
+	// ServiceAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	ServiceAreaMu Dec2 `json:"service_area_mu"`
+
+	// StandardAreaMu Standard custody area (标准托管面积), delivered area weighted by operation type.
+	StandardAreaMu Dec2 `json:"standard_area_mu"`
+
+	// Subsidy An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Subsidy    Dec2          `json:"subsidy"`
+	YieldPerMu *NullableDec2 `json:"yield_per_mu"`
+}
+
+// RegionStatsGroup defines model for RegionStatsGroup.
+type RegionStatsGroup struct {
+	// BaselineCost An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	BaselineCost      Dec2          `json:"baseline_cost"`
+	BaselineCostPerMu *NullableDec2 `json:"baseline_cost_per_mu"`
+
+	// Benefit An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Benefit      Dec2          `json:"benefit"`
+	BenefitPerMu *NullableDec2 `json:"benefit_per_mu"`
+
+	// CollectiveIncome An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CollectiveIncome Dec2 `json:"collective_income"`
+
+	// ContractedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	ContractedAreaMu Dec2 `json:"contracted_area_mu"`
+	Contracts        int  `json:"contracts"`
+
+	// CostSaving An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CostSaving      Dec2          `json:"cost_saving"`
+	CostSavingPerMu *NullableDec2 `json:"cost_saving_per_mu"`
+
+	// FarmerCost An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	FarmerCost      Dec2          `json:"farmer_cost"`
+	FarmerCostPerMu *NullableDec2 `json:"farmer_cost_per_mu"`
+	Farms           int           `json:"farms"`
+
+	// HarvestedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	HarvestedAreaMu Dec2 `json:"harvested_area_mu"`
+
+	// HarvestedYieldKg An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	HarvestedYieldKg Dec2 `json:"harvested_yield_kg"`
+	Households       int  `json:"households"`
+
+	// IncomeGain An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	IncomeGain      Dec2          `json:"income_gain"`
+	IncomeGainPerMu *NullableDec2 `json:"income_gain_per_mu"`
+
+	// Key The township's region code, the collective's id, the crop code or the operation type code.
+	Key  string `json:"key"`
+	Name string `json:"name"`
+
+	// PendingAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	PendingAreaMu Dec2 `json:"pending_area_mu"`
+
+	// ProviderRevenue An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	ProviderRevenue Dec2 `json:"provider_revenue"`
+	Providers       int  `json:"providers"`
+
+	// ServiceAreaByOpType Delivered (confirmed) area per operation type code.
+	ServiceAreaByOpType map[string]Dec2 `json:"service_area_by_op_type"`
+
+	// ServiceAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	ServiceAreaMu Dec2 `json:"service_area_mu"`
+
+	// StandardAreaMu Standard custody area (标准托管面积), delivered area weighted by operation type.
+	StandardAreaMu Dec2 `json:"standard_area_mu"`
+
+	// Subsidy An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Subsidy    Dec2          `json:"subsidy"`
+	YieldPerMu *NullableDec2 `json:"yield_per_mu"`
+}
+
 // RegionUpdate defines model for RegionUpdate.
 type RegionUpdate struct {
 	Name string `json:"name"`
@@ -1213,8 +1801,14 @@ type UserUpdate struct {
 	Password *string `json:"password,omitempty"`
 }
 
+// Crop defines model for Crop.
+type Crop = string
+
 // Cursor defines model for Cursor.
 type Cursor = string
+
+// Format defines model for Format.
+type Format string
 
 // ID defines model for ID.
 type ID = int64
@@ -1225,11 +1819,17 @@ type IdempotencyKey = string
 // Limit defines model for Limit.
 type Limit = int
 
+// SeasonYear defines model for SeasonYear.
+type SeasonYear = int
+
 // BadRequest An RFC 9457 problem.
 type BadRequest = Problem
 
 // CollectiveCreated defines model for CollectiveCreated.
 type CollectiveCreated = Collective
+
+// CollectiveStats defines model for CollectiveStats.
+type CollectiveStats = CollectiveStatsList
 
 // Conflict An RFC 9457 problem.
 type Conflict = Problem
@@ -1452,6 +2052,52 @@ type ListRegionsParams struct {
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
 }
 
+// GetCollectiveStatsParams defines parameters for GetCollectiveStats.
+type GetCollectiveStatsParams struct {
+	// SeasonYear The year the harvest counts in.
+	SeasonYear SeasonYear  `form:"season_year" json:"season_year"`
+	RegionCode *RegionCode `form:"region_code,omitempty" json:"region_code,omitempty"`
+
+	// Crop Only contracts of this crop code.
+	Crop *Crop `form:"crop,omitempty" json:"crop,omitempty"`
+
+	// Format The representation, instead of `Accept`.
+	Format *GetCollectiveStatsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetCollectiveStatsParamsFormat defines parameters for GetCollectiveStats.
+type GetCollectiveStatsParamsFormat string
+
+// GetFamilyFarmStatsParams defines parameters for GetFamilyFarmStats.
+type GetFamilyFarmStatsParams struct {
+	RegionCode RegionCode `form:"region_code" json:"region_code"`
+
+	// Format The representation, instead of `Accept`.
+	Format *GetFamilyFarmStatsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetFamilyFarmStatsParamsFormat defines parameters for GetFamilyFarmStats.
+type GetFamilyFarmStatsParamsFormat string
+
+// GetRegionStatsParams defines parameters for GetRegionStats.
+type GetRegionStatsParams struct {
+	// SeasonYear The year the harvest counts in.
+	SeasonYear SeasonYear `form:"season_year" json:"season_year"`
+
+	// Crop Only contracts of this crop code.
+	Crop    *Crop                        `form:"crop,omitempty" json:"crop,omitempty"`
+	GroupBy *GetRegionStatsParamsGroupBy `form:"group_by,omitempty" json:"group_by,omitempty"`
+
+	// Format The representation, instead of `Accept`.
+	Format *GetRegionStatsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetRegionStatsParamsGroupBy defines parameters for GetRegionStats.
+type GetRegionStatsParamsGroupBy string
+
+// GetRegionStatsParamsFormat defines parameters for GetRegionStats.
+type GetRegionStatsParamsFormat string
+
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {
 	// Limit Page size.
@@ -1563,6 +2209,9 @@ type ServerInterface interface {
 	// ActivateContract Activate a draft
 	// (POST /contracts/{id}/activate)
 	ActivateContract(ctx echo.Context, id ID) error
+	// GetContractBenefit A contract's cost saving and income gain
+	// (GET /contracts/{id}/benefit)
+	GetContractBenefit(ctx echo.Context, id ID) error
 	// CompleteContract Complete an active contract
 	// (POST /contracts/{id}/complete)
 	CompleteContract(ctx echo.Context, id ID) error
@@ -1644,6 +2293,15 @@ type ServerInterface interface {
 	// UpdateRegion Rename a region
 	// (PATCH /regions/{code})
 	UpdateRegion(ctx echo.Context, code RegionCode) error
+	// GetCollectiveStats Figures per village collective
+	// (GET /stats/collectives)
+	GetCollectiveStats(ctx echo.Context, params GetCollectiveStatsParams) error
+	// GetFamilyFarmStats The family-farm registry in numbers
+	// (GET /stats/family-farms)
+	GetFamilyFarmStats(ctx echo.Context, params GetFamilyFarmStatsParams) error
+	// GetRegionStats Figures of a region, optionally grouped
+	// (GET /stats/regions/{code})
+	GetRegionStats(ctx echo.Context, code RegionCode, params GetRegionStatsParams) error
 	// ListUsers List accounts
 	// (GET /users)
 	ListUsers(ctx echo.Context, params ListUsersParams) error
@@ -1986,6 +2644,22 @@ func (w *ServerInterfaceWrapper) ActivateContract(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ActivateContract(ctx, id)
+	return err
+}
+
+// GetContractBenefit converts echo context to params.
+func (w *ServerInterfaceWrapper) GetContractBenefit(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetContractBenefit(ctx, id)
 	return err
 }
 
@@ -2654,6 +3328,116 @@ func (w *ServerInterfaceWrapper) UpdateRegion(ctx echo.Context) error {
 	return err
 }
 
+// GetCollectiveStats converts echo context to params.
+func (w *ServerInterfaceWrapper) GetCollectiveStats(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetCollectiveStatsParams
+	// ------------- Required query parameter "season_year" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "season_year", ctx.QueryParams(), &params.SeasonYear, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter season_year: %s", err))
+	}
+
+	// ------------- Optional query parameter "region_code" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "region_code", ctx.QueryParams(), &params.RegionCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter region_code: %s", err))
+	}
+
+	// ------------- Optional query parameter "crop" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "crop", ctx.QueryParams(), &params.Crop, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter crop: %s", err))
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetCollectiveStats(ctx, params)
+	return err
+}
+
+// GetFamilyFarmStats converts echo context to params.
+func (w *ServerInterfaceWrapper) GetFamilyFarmStats(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetFamilyFarmStatsParams
+	// ------------- Required query parameter "region_code" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "region_code", ctx.QueryParams(), &params.RegionCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter region_code: %s", err))
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetFamilyFarmStats(ctx, params)
+	return err
+}
+
+// GetRegionStats converts echo context to params.
+func (w *ServerInterfaceWrapper) GetRegionStats(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "code" -------------
+	var code RegionCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "code", ctx.Param("code"), &code, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRegionStatsParams
+	// ------------- Required query parameter "season_year" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "season_year", ctx.QueryParams(), &params.SeasonYear, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter season_year: %s", err))
+	}
+
+	// ------------- Optional query parameter "crop" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "crop", ctx.QueryParams(), &params.Crop, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter crop: %s", err))
+	}
+
+	// ------------- Optional query parameter "group_by" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "group_by", ctx.QueryParams(), &params.GroupBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter group_by: %s", err))
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetRegionStats(ctx, code, params)
+	return err
+}
+
 // ListUsers converts echo context to params.
 func (w *ServerInterfaceWrapper) ListUsers(ctx echo.Context) error {
 	var err error
@@ -2825,6 +3609,10 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/operations/:id/confirm", wrapper.ConfirmOperation, options.OperationMiddlewares["confirmOperation"]...)
 	router.POST(options.BaseURL+"/operations/:id/dispute", wrapper.DisputeOperation, options.OperationMiddlewares["disputeOperation"]...)
 	router.POST(options.BaseURL+"/operations/:id/void", wrapper.VoidOperation, options.OperationMiddlewares["voidOperation"]...)
+	router.GET(options.BaseURL+"/contracts/:id/benefit", wrapper.GetContractBenefit, options.OperationMiddlewares["getContractBenefit"]...)
+	router.GET(options.BaseURL+"/stats/collectives", wrapper.GetCollectiveStats, options.OperationMiddlewares["getCollectiveStats"]...)
+	router.GET(options.BaseURL+"/stats/regions/:code", wrapper.GetRegionStats, options.OperationMiddlewares["getRegionStats"]...)
+	router.GET(options.BaseURL+"/stats/family-farms", wrapper.GetFamilyFarmStats, options.OperationMiddlewares["getFamilyFarmStats"]...)
 
 }
 
@@ -2839,6 +3627,27 @@ type CollectiveCreatedJSONResponse struct {
 	Headers CollectiveCreatedResponseHeaders
 }
 
+type CollectiveStatsResponseHeaders struct {
+	ContentDisposition *string
+}
+type CollectiveStatsJSONResponse struct {
+	Body CollectiveStatsList
+
+	Headers CollectiveStatsResponseHeaders
+}
+type CollectiveStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body io.Reader
+
+	Headers       CollectiveStatsResponseHeaders
+	ContentLength int64
+}
+type CollectiveStatsTextcsvResponse struct {
+	Body io.Reader
+
+	Headers       CollectiveStatsResponseHeaders
+	ContentLength int64
+}
+
 type ConflictApplicationProblemPlusJSONResponse Problem
 
 type ContractCreatedResponseHeaders struct {
@@ -2848,6 +3657,27 @@ type ContractCreatedJSONResponse struct {
 	Body Contract
 
 	Headers ContractCreatedResponseHeaders
+}
+
+type FamilyFarmStatsResponseHeaders struct {
+	ContentDisposition *string
+}
+type FamilyFarmStatsJSONResponse struct {
+	Body FamilyFarmStats
+
+	Headers FamilyFarmStatsResponseHeaders
+}
+type FamilyFarmStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body io.Reader
+
+	Headers       FamilyFarmStatsResponseHeaders
+	ContentLength int64
+}
+type FamilyFarmStatsTextcsvResponse struct {
+	Body io.Reader
+
+	Headers       FamilyFarmStatsResponseHeaders
+	ContentLength int64
 }
 
 type FarmCreatedResponseHeaders struct {
@@ -2899,6 +3729,27 @@ type RegionCreatedJSONResponse struct {
 	Body Region
 
 	Headers RegionCreatedResponseHeaders
+}
+
+type RegionStatsResponseHeaders struct {
+	ContentDisposition *string
+}
+type RegionStatsJSONResponse struct {
+	Body RegionStats
+
+	Headers RegionStatsResponseHeaders
+}
+type RegionStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body io.Reader
+
+	Headers       RegionStatsResponseHeaders
+	ContentLength int64
+}
+type RegionStatsTextcsvResponse struct {
+	Body io.Reader
+
+	Headers       RegionStatsResponseHeaders
+	ContentLength int64
 }
 
 type TooLargeApplicationProblemPlusJSONResponse Problem
@@ -4225,6 +5076,76 @@ func (response ActivateContract503ApplicationProblemPlusJSONResponse) VisitActiv
 		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
 	}
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContractBenefitRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetContractBenefitResponseObject interface {
+	VisitGetContractBenefitResponse(w http.ResponseWriter) error
+}
+
+type GetContractBenefit200JSONResponse ContractBenefit
+
+func (response GetContractBenefit200JSONResponse) VisitGetContractBenefitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContractBenefit400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetContractBenefit400ApplicationProblemPlusJSONResponse) VisitGetContractBenefitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContractBenefit401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetContractBenefit401ApplicationProblemPlusJSONResponse) VisitGetContractBenefitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContractBenefit404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetContractBenefit404ApplicationProblemPlusJSONResponse) VisitGetContractBenefitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6957,6 +7878,368 @@ func (response UpdateRegion422ApplicationProblemPlusJSONResponse) VisitUpdateReg
 	return err
 }
 
+type GetCollectiveStatsRequestObject struct {
+	Params GetCollectiveStatsParams
+}
+
+type GetCollectiveStatsResponseObject interface {
+	VisitGetCollectiveStatsResponse(w http.ResponseWriter) error
+}
+
+type GetCollectiveStats200JSONResponse struct{ CollectiveStatsJSONResponse }
+
+func (response GetCollectiveStats200JSONResponse) VisitGetCollectiveStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollectiveStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	CollectiveStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse
+}
+
+func (response GetCollectiveStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitGetCollectiveStatsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCollectiveStats200TextcsvResponse struct{ CollectiveStatsTextcsvResponse }
+
+func (response GetCollectiveStats200TextcsvResponse) VisitGetCollectiveStatsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetCollectiveStats400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCollectiveStats400ApplicationProblemPlusJSONResponse) VisitGetCollectiveStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollectiveStats401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCollectiveStats401ApplicationProblemPlusJSONResponse) VisitGetCollectiveStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollectiveStats404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetCollectiveStats404ApplicationProblemPlusJSONResponse) VisitGetCollectiveStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFamilyFarmStatsRequestObject struct {
+	Params GetFamilyFarmStatsParams
+}
+
+type GetFamilyFarmStatsResponseObject interface {
+	VisitGetFamilyFarmStatsResponse(w http.ResponseWriter) error
+}
+
+type GetFamilyFarmStats200JSONResponse struct{ FamilyFarmStatsJSONResponse }
+
+func (response GetFamilyFarmStats200JSONResponse) VisitGetFamilyFarmStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFamilyFarmStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	FamilyFarmStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse
+}
+
+func (response GetFamilyFarmStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitGetFamilyFarmStatsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetFamilyFarmStats200TextcsvResponse struct{ FamilyFarmStatsTextcsvResponse }
+
+func (response GetFamilyFarmStats200TextcsvResponse) VisitGetFamilyFarmStatsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetFamilyFarmStats400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetFamilyFarmStats400ApplicationProblemPlusJSONResponse) VisitGetFamilyFarmStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFamilyFarmStats401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetFamilyFarmStats401ApplicationProblemPlusJSONResponse) VisitGetFamilyFarmStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFamilyFarmStats403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetFamilyFarmStats403ApplicationProblemPlusJSONResponse) VisitGetFamilyFarmStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFamilyFarmStats404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetFamilyFarmStats404ApplicationProblemPlusJSONResponse) VisitGetFamilyFarmStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRegionStatsRequestObject struct {
+	Code   RegionCode `json:"code"`
+	Params GetRegionStatsParams
+}
+
+type GetRegionStatsResponseObject interface {
+	VisitGetRegionStatsResponse(w http.ResponseWriter) error
+}
+
+type GetRegionStats200JSONResponse struct{ RegionStatsJSONResponse }
+
+func (response GetRegionStats200JSONResponse) VisitGetRegionStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRegionStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	RegionStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse
+}
+
+func (response GetRegionStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitGetRegionStatsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetRegionStats200TextcsvResponse struct{ RegionStatsTextcsvResponse }
+
+func (response GetRegionStats200TextcsvResponse) VisitGetRegionStatsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetRegionStats400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetRegionStats400ApplicationProblemPlusJSONResponse) VisitGetRegionStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRegionStats401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetRegionStats401ApplicationProblemPlusJSONResponse) VisitGetRegionStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRegionStats404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetRegionStats404ApplicationProblemPlusJSONResponse) VisitGetRegionStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListUsersRequestObject struct {
 	Params ListUsersParams
 }
@@ -7394,6 +8677,9 @@ type StrictServerInterface interface {
 	// ActivateContract Activate a draft
 	// (POST /contracts/{id}/activate)
 	ActivateContract(ctx context.Context, request ActivateContractRequestObject) (ActivateContractResponseObject, error)
+	// GetContractBenefit A contract's cost saving and income gain
+	// (GET /contracts/{id}/benefit)
+	GetContractBenefit(ctx context.Context, request GetContractBenefitRequestObject) (GetContractBenefitResponseObject, error)
 	// CompleteContract Complete an active contract
 	// (POST /contracts/{id}/complete)
 	CompleteContract(ctx context.Context, request CompleteContractRequestObject) (CompleteContractResponseObject, error)
@@ -7475,6 +8761,15 @@ type StrictServerInterface interface {
 	// UpdateRegion Rename a region
 	// (PATCH /regions/{code})
 	UpdateRegion(ctx context.Context, request UpdateRegionRequestObject) (UpdateRegionResponseObject, error)
+	// GetCollectiveStats Figures per village collective
+	// (GET /stats/collectives)
+	GetCollectiveStats(ctx context.Context, request GetCollectiveStatsRequestObject) (GetCollectiveStatsResponseObject, error)
+	// GetFamilyFarmStats The family-farm registry in numbers
+	// (GET /stats/family-farms)
+	GetFamilyFarmStats(ctx context.Context, request GetFamilyFarmStatsRequestObject) (GetFamilyFarmStatsResponseObject, error)
+	// GetRegionStats Figures of a region, optionally grouped
+	// (GET /stats/regions/{code})
+	GetRegionStats(ctx context.Context, request GetRegionStatsRequestObject) (GetRegionStatsResponseObject, error)
 	// ListUsers List accounts
 	// (GET /users)
 	ListUsers(ctx context.Context, request ListUsersRequestObject) (ListUsersResponseObject, error)
@@ -7927,6 +9222,31 @@ func (sh *strictHandler) ActivateContract(ctx echo.Context, id ID) error {
 		return err
 	} else if validResponse, ok := response.(ActivateContractResponseObject); ok {
 		return validResponse.VisitActivateContractResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetContractBenefit operation middleware
+func (sh *strictHandler) GetContractBenefit(ctx echo.Context, id ID) error {
+	var request GetContractBenefitRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetContractBenefit(ctx.Request().Context(), request.(GetContractBenefitRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetContractBenefit")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetContractBenefitResponseObject); ok {
+		return validResponse.VisitGetContractBenefitResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -8872,6 +10192,82 @@ func (sh *strictHandler) UpdateRegion(ctx echo.Context, code RegionCode) error {
 	return nil
 }
 
+// GetCollectiveStats operation middleware
+func (sh *strictHandler) GetCollectiveStats(ctx echo.Context, params GetCollectiveStatsParams) error {
+	var request GetCollectiveStatsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCollectiveStats(ctx.Request().Context(), request.(GetCollectiveStatsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCollectiveStats")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCollectiveStatsResponseObject); ok {
+		return validResponse.VisitGetCollectiveStatsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetFamilyFarmStats operation middleware
+func (sh *strictHandler) GetFamilyFarmStats(ctx echo.Context, params GetFamilyFarmStatsParams) error {
+	var request GetFamilyFarmStatsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetFamilyFarmStats(ctx.Request().Context(), request.(GetFamilyFarmStatsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetFamilyFarmStats")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetFamilyFarmStatsResponseObject); ok {
+		return validResponse.VisitGetFamilyFarmStatsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetRegionStats operation middleware
+func (sh *strictHandler) GetRegionStats(ctx echo.Context, code RegionCode, params GetRegionStatsParams) error {
+	var request GetRegionStatsRequestObject
+
+	request.Code = code
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRegionStats(ctx.Request().Context(), request.(GetRegionStatsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRegionStats")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetRegionStatsResponseObject); ok {
+		return validResponse.VisitGetRegionStatsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListUsers operation middleware
 func (sh *strictHandler) ListUsers(ctx echo.Context, params ListUsersParams) error {
 	var request ListUsersRequestObject
@@ -9021,172 +10417,203 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H39byNHlti/UmD2MJKXpKiRZuyREBzGM7Yx5xl7MB+3MExFXeoukrVqVrWrqqWhHQG3SHK5ze1mnTh3",
-	"e0hsZI3kgARInEWAJAc7xgH5UxajGee/ONRXd3V3NdmUSFHa1fwyFNldH6/ee/W+32etkI4TShARvLXz",
-	"WWuEYISY+viQhlBgSuTnCPGQ4UT/2Xo2QiCBYgToAIgRAiFDUKAI0IOfolB0W+0WD0doDOWbYpKg1k6L",
-	"C4bJsHVyctJuJZDBMRJmmnsp45T5JwkIeiH2Q/VEYGdLGDrCNOUggUMkJ8Py8U9SxCatdovAsZxPv1NY",
-	"yRi+eIjIUIxaOzd7vXZlZe3Wg/vyOTWc3F4+Go5a7RZDn6SYoai1I1iK3JEHlI2hkM8RcXu71W6NMcHj",
-	"dNza2cymwUSgIWJ6ngiNEyoQCSfvo0l163dBGGNERGeICGIKtIdoAtYgeP78wf11IEZQgDE8RBwwJBhG",
-	"HHA4QLuAhzRBERBUAQqGIU2JaINDlAgABYgR5AJsboMITngGOX3k+Wad1XXk8uaD4UM8xqK6pcdwiADH",
-	"n9YeWKzec+eK0ACmsWjt3Oq15cQaorfktFPheyKPiieUcKQQ7G0YPUGfpIirZYWUCETUR5gkMdY4vpEw",
-	"ehCj8Y9/yjXC58v4EUOD1k7rH23khLKhf+Ubj/VbetIq+jI9LcAcjGEssQRFYO0ARuBPnn74QRvITxkx",
-	"rHdbJ+3WPRrHKBT4CN3TRDVlzfOtNR+5brkEHYMwe0oeVA038E1jHt3InlOT3KNkEOPwwiEfjiAZIhCa",
-	"6Tk4xmKkeVXKGCICcAEFkiQVpXotqA2g+VbRV0QRB4QKAOOYHgMs7AERwWAoFn88etzph6OfWcjRvAvZ",
-	"eNGbkGNO28AAsvFiFk/ZAY4iRC4csWAcI3aDA0ZjBMZwAgg6QgwIeCjxBnMAQ/m4wpUH5AjGOLroNR7Q",
-	"aCJ5zjGK447hOgepAAcMwUMOIGBpjHZBgBijjAdAcmAOEAxHYIBRHMmrQrFetYkPqHiXpuRCd/EBBTwN",
-	"R0agAJho0rWwV9ecWtyHibwfMSWLxuRs4GnoTO1DC8Hpx5CFKF70RvSo03aRqCcWswVGj3CE2MI3Ycad",
-	"ug3zzEI28gQNl4BUetRpm2DqiYVs4RmlDyEbolVxHyrZ4jZ4hN9WlPqM0keQTIwkxi90VZSCMSQTAIVA",
-	"40TwXSU2TwAcCMm6JezT8QFiUsPgKKQk4pLnBE/kU5278qmgdCbOT8U1VsXRk3brOYGpGFGGP0UXzUdD",
-	"hiJEBIZxG1AGoBI6KQPoRSKVGUCJ5qTPCTyCOIYH8YVizF3AEKcpCxE4hhwcpHwiVyfPJIICHkCOAI/p",
-	"8QqOjKdJQplA0SMUYfhMPbQaUpJSaFBmO4E6Tyw4CO7pNXXeISGNMBkG6iWExQgxMPwUJ4BQBkh21Hzx",
-	"HFqOOY2xGV10AZztxOqIaoS7aYTFO0dm/QmTV7LAWvHTkpj8hF7AcRIru0Cu36RJBAVqVZTYtnyRsn0t",
-	"uFV0e5LGhkq0GaCMPfZ1KSB6DCD255QjplVf3yMWSWEUYbkJGD92tqYnrgLaiEs5jWg1qA0SxLgcRNEU",
-	"GEN+iKJu/V70OGohogADCbCOwGMv1A7QgDJ05lXr1xez7Jqjqx6VfsUcdWVH5ldhSL/yu76t90Maqd9r",
-	"luU+ry4//3QnroXpY21ygqLVtmhcXI679D0PBHK6eIi5hzawQOPih2nU7VDZSTYZZAxO5N+OkW7WQB+g",
-	"F8IY/CobVgspjubb2dspxwRx/ohGKFbETdKxHCCJIRESlO3WAUMo0h9DRpP9GB8hLmh42Gq3UEj3w0kY",
-	"SxiOYTjCRNuh4JBhQVOG+Vi+RlMmJpC50M0P0rGlVCAr2SkMxX4tcdsHkhElaBbAHimkf6wele9qtr0/",
-	"D11KCQCLDEunGiHUo/fkk/NQUe1WSwQyWza2U2vePM8+feSj1lUEQHFN7eJplc+mAO/ConyIWTbd1XPC",
-	"AYw5ap8bb2addOX3pudU5dFHOI7hEN3gYPNmJ8JDLIB8uDvzHM57BNMBvQje5tpFV83b8rU818LJVUGh",
-	"E+9mjEXTK5gdzaLvmbep1A1iTND+BKM42j8c7ieI7Y/TWed0H4U31VZjys+5hFya3B8gNO/8+cuNOa21",
-	"AMt1MwTnme1MNwdNvFiASLRv8bMwlG+UAWTj5jts/OC4yX1mwPXIXCtaZyxqBLc3e7e3Njd7vZu9zc7N",
-	"3s3bnV6v96ZvI9pQNg9n0bNbE1yVuyQMhxptDocNDnJbv6PtXM1BeuZbmCPIKdmfIMh8erJ8gB3hEDUH",
-	"yVP9wkNMvNyWC8hEc8ziAoq08TE81U/LaREbY6I0yn2m9thIfF+QUKJxsEz/OZ0Uj7hyW0qaLB6NoYUC",
-	"+BwazRHXObA63jWFrZbQ1cuMsjPxAnleecr1tM15FZ7ncnhAklSci737RmjO41fAdc/CTM/HDjMQnZcn",
-	"ZgPNzxiXyt9qNzgXkytxkDoecWm4wjRCXoy0bt3kq5fVHXJwzBCDNI41dAWGcY35oCAYVOXj+UQ7fZBN",
-	"0b603fzldjbvtO261DsfS55jVzlNX+TWnmbihD3LiMGBNcEdaeVUSo0CRc4Fh6Kph3wmTe6yXF/XV9H1",
-	"VTRVx88NhtUoRgI23+qEI6hkRAZSggcYRYDTEMMYaEuDMiOBtffeBls3N3u9zs3e5q31NghHKDzk6Rio",
-	"ABpJY115eWVK253NrVu9zV7vUa8n//toe8uHeIpB+taFXsBQgAiFeAxjExt2TEESwxDxNoBchYLJYYrT",
-	"bva6t3qKuQuBmBzsn3T++ONe587ej/v9rvrw2c2TH1XW0m696Axpx3xJ0nFXLc35uoPHCWX6eoRi1Npp",
-	"DbEYpQfdkI43REqHKSTZ/xItGIHxhmRTJ2ajGUtuslsowJhyUbdrsBb09Wb7rWBd+42Nv3UtkN8H67uA",
-	"UIBeGKyTYKIEfTho7Xz8WRE8a71/+vFm586egs4b62sWUD9e/+MfeQ4tw32jJ53sXQDwtpvCbUBTNhtN",
-	"bna3er1ZeLLdFE+2F7vVM+FJ3b4VotzsbpXRZMXYsVCQjSnhQsd5PURHRZ8TMW4CmhIxkR+w+k/xfxIq",
-	"GyLUV75XRlDxkhXx78B4uPblVTjHrVb0jHnY/dm00XN7nGYaViIXxvuxBfL067ZyLPMYD3G0n9sCZ/vf",
-	"Htz/wOBbu3WIdSzkrDjY9+Vz05wuOnqwaMmFcWyoZLbgv1c2UGdjUlbvAjiL1/HMBkT5IheIoWhf29jK",
-	"IsYF2dzUmWX+wCKQXGSw4Kka54pGuOK+yu4tHzq3K1TtQYD57GN5APe8ysWF8ZfiFfPEHAsYyJsiGmOy",
-	"C6CTcXCD2zAhYAHMASaCqignekxK2QnNuNdUd9YCOY/DUDwxLgblbvCiTMwQxxEiAjy4nwlY770NNjdv",
-	"b2+td328dansp7FiOAef8TqbpzKF6QQ9Ly3Xkc77BpD2Kh/RlKMRjbUpfozjyb5UXBUvMIHeR9qCJhBL",
-	"GOao9kpfhKFLp1Ks2sglV3E2A8bSeMxKKLp5KMVVIqvqcWMUR+8wpnGreKIqNcTP3WyeWzF7xCgKKlF0",
-	"LTAmmo97e10DmcDP4MaIczhEsyPk9ILyF3z4+x6if/L0ww/mC0q8C8xrYIjoWIUdrz159x5488727fU2",
-	"+Ml7T9/aBjElQyzSCG3EUKgPzm4qC5hhL52+isc0ngwpkfrVozQW2P7dZFG7QIc5AAlCPjt4sqhO/ZRT",
-	"0n0Cjx8ZELtaFT/ESYcmejOdhCrNKRNEzdofy6/PuXlMRKOttsHxCJkI0mPKDlVAeaSCni9q1w8hiWyg",
-	"eG5DlhohZgwPoTYcJzCK5HeUSUFAfkPFCDHvdfKQDjFx0lfnYMEJ5PyYsqict3vrtk/OdsKRnYdvb8+6",
-	"jrMX2/mEPkp8lIVazhvTlOrY7mk5v/YbH3OS8gKgA2BiPcEa6g674NVf/vWrv/z5qy+/bYNX//mXL//+",
-	"q1e//s3Lb7999eW367OD2kwErl6af7MFrdGT4O0R/JTBRUq6YxxFMQIqzI6bsGewFuhAlTfMv82bW9s1",
-	"HNTV3jxTqyuk6aSbW2/J2W7dfvOt2tkEYhjGc57r2HmtMuYnKSQCi0lTD1hKdM759GPLpnQmMO/6D1E/",
-	"fhZf18J2l4kGS9miIyF6MvY5lzd4YMsvDExejpQZVe2FXSC5KqA6OzOGXGQlGWbq9Xl+5Xm9nzYKZbkm",
-	"rQjzJBVonnCh5sYoecbNReSM4DzScewk1DSzJVkJyWtOMjyz0XbHFHORMrSf6JDP85qyCBXNJqZJc1ck",
-	"TeqzOazw3WjS+RzTTUPVMqrIY9XmN4C1W9ZpfP5j8BnTXIJrF5zsFrr5meSOd2dVJVzJ0cw5g4wqHJw2",
-	"OOHEmJWocj77WQbst6EIR3My+Cz1uzndFud7IJDS78fwxQP99mbPqahiKLoEf2fW2TtSMzTGgOxdpQNy",
-	"5WupRpfPx2hxXklm/1AXupldQMbdbxHVysNVQbBX1iM+JCjP0s+FHTsugCTKjIvO8OAQTbpViD5BXBWk",
-	"KUMGWY25Ua6nRO0IvfC7+al7LzYsUOByF6t1GEJQbknMFR0xNEi5N1ilTOVqedmoszFNw4VXAcPyH85A",
-	"IgbcJzOIwk4ydZ2Oofxs5FBBrcDyM5Vty1zb9giyI8QFJkOFYAbw2uxNJkBpew5aylUXsc1Meh7RKBMc",
-	"zyhd1MaMxDNydkuChWMBKAoUMwWIxju0ksI0yaB4dj/BYmSLihhWcIMD+SxXJ0ZoVnRkkMo1FdwN5xUu",
-	"zi1MuPd7QyhNCY2bdmtPpalFmLkLbGy1tu6y8OVwU4ZCyiJkpJ8BZmP12Ygf8uMRxVFNIOD0KE/Mx1b8",
-	"KOLofRTGUHIUiZBjBHmq/pCiDojwYIAYOJiAsc6ZhgTcAn/k6OcHlMYIKqjOqU8d0JRE0Nhpzq9ChHLD",
-	"A1Vga59Qv4nG0mCH4eFIAOeVzCn26ud/f/qLf/H6u1/98Pnfvvrqn/3wP352+qv/s95tlqRVl9WYJzB0",
-	"YgllTRUmJE3PePrlb0+/+vXr//vXr3/zs3VrYTwk9Jh050wQW6p6uqQcKwmVjKdNQ4HM8KkM+BpXzxHX",
-	"UD0qOZYtAGkxtA2GiEaI4xBQos3CxiQhBT2aCgCzZ6undYnzlvMo/+lhCOY/Y37NNa382Cr059C356Ta",
-	"JaY0n0LlFrC6gNhwl1E1YE95UHOFI9WyjHPS2ZnIpz7D1p8IMuX06w9pEVd3fVrjxd7beh1n8lJfFbRb",
-	"MCJVQWh0U19U6JN374E727feBKbEUbdVhmKEBMR+U7cuMdg86CH3P3vQChMuIAnrWPaU2iquhuzxHWFR",
-	"U6rH71W6C54/eSC1OsQQCREgcCxVPeE4mxxYNXIl6SVMVbmzGnhXruLI4izlTYKfLJxsANTYdTw2VIHt",
-	"Gz7eNj3wQ97O8qciztcgVj7q2VO0G9mVLUzOY1aeUmDFhGRNK/JRhk6x9s6MKiyZvXcuaaRQi3LllTRq",
-	"QiHRixAlwpiGQIBJhI9wlMI4OHP03yUigOKmJc5yMGB0DIKNjH1uZO+pCAuuNn5myvEUqjfguMHBiI6R",
-	"U2LzjPUEysTkr3hjaGIWFcxd/KZwuq7BtxCkKJcNyaQSypjhwr5AcKy8LBbh/LYLM9tC5MWsiOvKJcbi",
-	"CTpQzBI9ecoTRGpNOmaAy1ql5/f2njwzhVZw4EnmyJ/j6HLvf5HPbP7uz7641euBLLCbz5b8zFh73rUZ",
-	"3mhdeGUEmlKcaV/XRPf/9ulotmbpGBXk8/moU1e6CAZR3PbKuYSp1lwL/uZCWqMoZP1KFn5cHwEMGSJi",
-	"2oWnHjD33A2uzJnGLqbEDGCz0xpYMOtxo2W3VVxRPSBrkoTzgnKStjEXOIQxkJcSx5RkVeb89ZqKKZY6",
-	"r3LTl4BbKuk9N8c+69J3dWiUBBQY0Dimx0YAwsIrgdhTr7KXzTnZi3tU9YdSSWh0MhdNLmOW2yjoMeEj",
-	"nLTaLVMO0Hs3moEXwg+Gl8IxpNdxpru+mTGv/pBMDeFMPInGmKhcMoZgWrAPOyVhvMfiVt6qZpzachMh",
-	"5WLOMnYRivERWqS9/551sWmr/9rLb//rq//2tW6/Ms3HmkBuWv5ULQdSmMNkuLA1PjEeQUAZsG5Atdy2",
-	"ch5PkACZp7BbrCXRHLQ8PeA4msz1ViViyDoCDHRKK6lM0vYjg++cq1D14XClDsUZK6HMiZpOTk0TjMn6",
-	"S92c0V5q/pPMVjL/cfqd94s6U/9pce6VenS/AD6XHVDQQ680WraBqsfa7hS+pakS8x5p7GI8rBHmUk5y",
-	"rcuOj73x1BdYvdEWoJ/6hnymlP7RwO7nJH2oWRzwFKBbd4xnlMLmP2k3B6YkvWXt8GbIVVfizIp72/rd",
-	"n31xe9vZFqADEMDOp6DXuQO6YB90gjZQxX8wGZpKHyBGUpLWF9rQK582SP0xW6g7+EWIhbrVxKqFQrmK",
-	"M4mE0xmJi7AzHXeqLFSYMiwmT+XOzI2JIPMmHRFAE/hJioBiuMYQ+/jDp8/ABkzFaCOmQ0yCrH2nWpke",
-	"K5t5JESi23xgMvBF8+gyKmDt1c//5vU3X68DzJUGxCdcoLFEQx1KpTXRIcNhGouUwdhUhcIcRSBMuaDR",
-	"BNiSVyoCStsxVQc51ekF9onWTHZscXKnOgDPCgjoF9omtEcPZce34T98106VGYs5iKn26Kks0z5RCYVi",
-	"hCYgorsmcFDO7mwCAS2WgySNY26q6WSaIe/2SZ+88cY9So4QUTHc3TfeUI0gTQM2yBAIOIGHaD+EHAW7",
-	"NiBRfv/RRx991Hn0qHP/frAL5B3FBRwn+scn794DW1tbd8DzZ/e6fXJfF/DhYG1MCZq0jViqggbX1Qtq",
-	"Uo1WCpZZu8xi3addm9ir6jKoHqK27I9T6qfdJwlkXPkyYCjiSRc8JypCqp33VpQvHDNKhh25Nb0ABVm9",
-	"AxMh2wXK96u+65Ogrr9OoNNB72zfenNdMy/Tym4HfPyZGrUNTFLwyZ7OWzJlxKRaPoA4ThmS53FXd9jJ",
-	"O1UBSPixPP1ge3Mr6ALJrrj5EgSf9TV36Ld2wMfdbnevDfoun5Dfd7vdk2AXSDIuda89gOFhn0xNqDIo",
-	"cjcMEVfYEdw1baPU0nfA24ocQT/t9bZCRcXqIwpqiRlIqtcNVmgqOI6Qp5Ven+T77m0HuwAS08aw+LCv",
-	"56Hz5pZ8E4wx5wZFDmDk9J+Sj2wG3b4U9WIcIsJRriK3Hj14JgULFhsuw3c2NmiCiG4O1aVsuGFe4hvy",
-	"2dxvnzGdu48ftNqtI8S4MZt0e92eMTkTmGB5M3Z73S1tNRopZrkB0wiLDjqyDZCHyFccS+rdgCEYcSC3",
-	"PgHqBbldQ/MSTnoQAA9oKgzQJXkpoGPBrecJfICOdbY84+qWzSziD6LWTkviXN5vhbeK/ZJrtNX8kQ3d",
-	"gPekPfNBewG2P/M25C12m/G2AN72JXBMHU1Jj+cdK2vPNLUHc7U4aO1oOrnIu6zbnmXtlRoM3+z1FtZH",
-	"q9S3x9sxTbIKeZUq1DVYp2wM23ohvvGzBW847ZDVK5uzXym0r1Mvbc1+KW/RquSUdDxWQVOtJwhGuj21",
-	"Wn5Mh/Kw4JArA5f8rrUn33DYmJIYKfcQ5jsvdK8oDiCw4ijQobxajjImby3HaMGnC+6aPoD67pFan+o+",
-	"jSKQIJbVIFLDIGZ6cQMYRUyy5SrBqiVmEUhv02iyMHQopP+fFGVVE8S6NFS0pgAvDhJ0DLh+4GJRb7MB",
-	"6mWtL9ULt5rM4mn2J1++eXP2y7bLr3r+TqPVFTphumJ8a+fjPZdYHtIhUMiVE4gYleiDapuan0CeoCN6",
-	"iLQQrsV+4RRsCSFjGPlxWg5bwa5tv8tJj6zSoOR0UfeM53tS3rtehGfzjqxfe2vfc/SBXI5RAgxHqvd3",
-	"dnlTjqQgnN/S7UJlMvkDigdt6zyLJJuIYxOQPl5vA8oixFAEDiYAR/5L3VnOhVzq5UzIeFLQkOjAKk6Z",
-	"kKL6V+fxMb7bshjPMk/bW23iqC7sA8myVcgDJlwvQaAXom4BxuDgvaw3e82FiGKwmn+4ty727i/1tZp6",
-	"9zsneXWufrktn7bukLj77d5Ju4arKXnc9rPVNKzveTu4R+r+kLhzqpvdPF0lV22fvOc615Zxu1c6xjW6",
-	"4RucWnng6DKjiHzjTpM9kUGMtfHtMksBJWHXmKGgB+9r0b50wW18hqMT55Yr4up7SJQQdensqa7Rr1ue",
-	"85Ij3PbsNz6g4l2akvKRvofEfKc5713/4L7yNyf+tNBa1udKK1XupzPKQYwGyhAEuIATALk2aULm4YHa",
-	"uH2BPNBY0y9Yy2mA1UrDjH5vsfv3mf/eU2d3Fu5rXANTlAvzxAJUC6CM5Y5uYd4SUqVKIBMTIOh6nVZh",
-	"V7oCnUIqPTYrN8ZcGURjBCNMhiDoBFIdRIxLBaNWnueUiYIAHiFVPbS1o13NNvRJ/dEpdtDrZJ8KPa46",
-	"zl97zRWCUqrtAkyLeZLmAgYrNvxawICLUOX8mpXuRXZOK2+xl1k+WtPtZUlDTe+BYpfIumHH84Cr2Keo",
-	"bsgci5uCbLlaqNOtbYYOaljPBd6HVX2y4s0tMHb73RRd0mXGquFXXh+KZz467XemA8Wu7WWyZktHBQXm",
-	"oQoCCXiICDgeIZIJXeu7faIiOG0loC5wE5TAOOUCHCCgk1CU/ZmqOh/a5ZQXDKLF0jWS6waDNI6D7Ks+",
-	"wSSM0whxkMQ0HY4wGbYBp8fqf9UpX84rkPbyyanyokV6WabyRqCdjWbL2t3Y0d9pCgWSQkvff5IiEpqH",
-	"gz7BHAwR0XWxtf/Pr26b1n7LEjQL7UQXp2q7w152RfuqyG33JR1KOalE3DW0XRDZMnU5QjHyVX9SplCo",
-	"aV2Sqn4uAmvBdu9OoMtzHWOOPBLXffVoAVOb2MezqYaqHPUftPZQPGcFT3sYtZy73vBRdxCLvw/rjR76",
-	"9ws+1vMaMBpS1mKNFwXKs57bKtkB2y0gUDdTYAPBpEKhmpDpGu8jGmu1Q1+zQ3yESL0d40Iul1XZMGag",
-	"qLFgKLhfGy+unPFiGnOsXn0bSn40galno16voHxP9eRsg5RIYTWkJEwZQySctIEYQV3DAMFwVKpsCQi1",
-	"hdUwB5zGEThAE2oKr6oMn4OJlXmznfSJCuyjR4jFMEkwGZpoSMMtnJorZnAlLhdmXm+rL9XihCtoy3UI",
-	"HMdm1m6fBLd6W4GJJXyCBJt07g4EYoHmLJDokp0GsHL8EY0j7kzPgaBUNaXwCbh3zYlchvuqBOlrdjBn",
-	"jMetJnt4TuARxDqztkjUFhXmJ2vbe3rBZG1KkXAAbUYEVZ5Sm4PnFLPNkFr5H1TII4kUXQJBwQgeIRV3",
-	"1UyUvme2czlkONPW+5osPEK6PSkbFuxwj+bYWyyY7hXoXXP2h/njqwqAndOAWKndXxsKmywqqNat4juP",
-	"QXiZ5sNideCp9sMcJdqAxpETE31FNCllf4RuCWnqoq2lDLdq/5kVKi/vflYsYJ0JODEdct0DSxn3Knc+",
-	"eCoZNyQgeJAXve+8jybBDoCAqZZnuiv6CAEOxwgcokmfSGlKZUzYoH/5M2V4iAmMQXCzt6kVNvOMCv5X",
-	"QpuUnzAZ7hbGM3lnRrZyx+0TdX10wftoooN0VZpCJG8ZFTnsROgeqryULJlvG0RwwrUFU8mWhAqgizOr",
-	"kJ9cWOyTspyqkhrQixAhI9rl9YH1WCrvxgh9nGfC6Hq9TTMvbz33uecH8z6atDTNLl5xLRfIX5RZtDRu",
-	"dK10XhGl8yEdAmg6OVIHe73MzHPPC8TGmCxC+yzS0zM77pItOaYu1CWz4GRQvZZQrx5JZag7nwCtXI61",
-	"8SfvKodkNfZkR3fWBjCO22BBYSh9MlKtXLO2OfLm7oIga5Fr7LSqYF0ABlgKFyBvSCtvXk4JOJiYrNgj",
-	"GKcoq9KOsJYAECbDPuGCMl1XhSGRMoIi24ojjBFkvrtWymEKHn9AMTA6DL5j60a6hVE73goMS45/8Rj6",
-	"M5/5ivIMfOOaspzNBsz7qNcN52/132x0X9vpunmK7bQbT1Hqpl09J7lDlX4u6c32qNFfLDclo5zGJ7mC",
-	"pyeqoSu7sroVuF3fG6dy1Kyi0B614fxZoWLf3DcvOIAn60A/VflWxLnSwJ2B4dj2/tN/NwzUsZcLX2B0",
-	"jr05yaTbJ8+cY7/BHZTEHIQjFKr2uO+9DTY3b29vresmPSkXSt88QO7llzWayhYPY4ZgJGcJCl3bgzYI",
-	"yv3jzdVa6qcfmLIJTtMx6JbI2O2TwMOb5ATVkeT4nmkZUuMWCm9QEk/qtd13dZHhZYjlcugFq6j5kNfp",
-	"MatPjzEFqsvMIBOEZybBZMi3RLZap57JFV6x+I8aeC823uOBiqW0fE9nrUgeOzsfZRcEUlQz3KnEwENI",
-	"JJvVYQ11ER9LZkarifSYhoQ2ymMFyHhtHDh/kMcUBpjb3DYOLKH5ZaTnCRAUbLZ7vV7BvaLiMuZrfwve",
-	"ke9ggcY6RjJUNnRK7As7fRIYRVOKFbrNbKClLmXdhxxwhEjJkZCtarfoPVAaodb31yWfCExNKB2V0Scm",
-	"gEN11VG5vAcw0qvTdnv9uHFJiBFivAtMX1oQ0jHSda502QOVrO8TY55OSFjwPC7V5K77Tl8wB/F37vWw",
-	"FAlj3VpXOU4kqNtVIF7HOy+EC0jEcwgWxHQoWTkdDGLdGL3W/O7whlkSkuuMWj5+1V1T2bKulsBEZntD",
-	"ziQ7ec5wwwTfLDjQp+QsdvRRMx8HzFfV+piyw10nIAhzMJAs2xfSo565HHiWL3hVGHfJg3oUeBohtg9H",
-	"DXpcGI6a+RwclXjZtsVrdTcVT8KGfq2Ikr8vXsOZNJDR8DUJXDnFwGDumQn0iOpy1Qumzsw5KAkvYvB4",
-	"6q2hio3RY6Xe87aumYvJEBCqOmlX6fVPKY4ux/1hgoauKcdzechTaoyYJkC+1pP92AbQV3zZ7ZLuqKLA",
-	"jJUIM+vC8HmDzZh/sP7gvEVHp9qbY5YneKFlC5ZQVmFZvmG3bXrD8pxZu+Vab6KON7RtrPwQiuYNBr7w",
-	"Cnoe777NezlWQSIRCmPIUKQdYaavvIqa5CDCKov9YALGlCEgRpCAW+CPwJqUj5Sxh1AB1lS1/PW6VZcb",
-	"01cKQmRF9JfqXHXap091rxrorNTBGutCuJYTWgZtv6n3tFqXxo066/1PtNAd2F7oAVgz7c7BYxpPhpTI",
-	"hx+lscDm7zb4yXtP39pe18wcsSPE+sTgiWb9utfTJhin4B+DzV6v19vYvAXG/+9/aucqR4KDoIAFJjur",
-	"Eer1SQH36n2Ypqv9ctQEPfiC/ZjuoNeezNV7Mh2y81KdIxPNNNk52LhUhlYnBOt1XjHX5qwDuEQ+TstA",
-	"d1R/TikcjqktV2x/y5MZ+sR4PiNGE3CAYnoMjkdQVLJnVXqqLRNjztDD8bQP8wI43mqcpdNR27pLV4Li",
-	"13aR8ztMG/FZ28+nVvss2DQizFAoKJuAtVdf/vL0X339+rt//vq7f3n6+S9Pv/+r02+/WO+CuzakmiOb",
-	"C5T1DDIBaN74ahOPneegq4riNdprtuo/TP21uap6KcKEi53UF5ROWu1h7tfCHOQbIKZrImBeqoRQd1DF",
-	"XuyXWgldqlJngNhArbPgXqliV+lW5vK/7LtpkbRO5WCXY2WyS51yZDsML0lYMMMvWkEqDHutIq3o4r4b",
-	"RQBWcLcGdQuX92w1ycXLJTOJWlXJ/H7FlKWG57HgIubF0uWZUFQSoCw7ame1wiCZCF3LUte3VEKJvlkD",
-	"sBbwlCeIRCgKABc0UfJZn2TDqyZ5BB07ipKUIeU3uddCyXj2lRs6Ns4mnNtl2CA6GAoQIQFxXB8ab5Ss",
-	"i+GcK1K0ZpBGpmqthkSula3zKluUAUNa83FwhgaIIRKijZDRZEblF/XEErH0iV1MnZj3jiqzK1faXVx1",
-	"YrMrC6EMIhUIZRDpSNF3Oqwy5/Uz9ejqgVZWNxYFvuK40wE5LBUXKpe5Ur97vcxO8y7rqKvC3AywqtZd",
-	"QoXzMBTKWwjHEUNEa+kzU2kTyBARS3CXzpXtqkd00ly9e8w2Yyr3IfMnN9bOepvDMZaCwRXpSba3VIod",
-	"Nqq+ZAC7UkWWZTSVk/Uwj6at7/2lpS1lGFdomKGLRnYwoLFEFyXw6eTLCO26D6hcTZWzANaMAEpCBEaQ",
-	"A0KJt16d0h41dJcWRThcfCUed9Br3XdVcpQCvymKUQiXyhHeucU2PpMIO1XldRBxqYykTqa3d86VUnan",
-	"QL9yrStGn0AxqkTqFInyTDfOjP5emr3VqJIXwIJWo0bOQjh5CtFqEG/5KuTVCXTQPbZncbKUT/O6aSxX",
-	"LjTd3MRYWEod9c233Nb/qzS22zW5fopgTFgoPSZ+Cf45vyiXmtdVReM55G8ao1oxuQYqF1FVZ5mCqzye",
-	"Bk3vzeZXKrfaRTjYr/F9lthqC2JCkh2j41K2vzr57rayljGsBPnhV5s89sldEOihsucAUdUsA+fkgzaA",
-	"pSnMs6U8e/VcZeY+CZxWZMGuKiOqzLTOpJQg2xy7PtROHviSrjE59ILl6HzIayl6xVJ0ZpD30F9298x0",
-	"GmXot0R+Vl+EX9P+FUuBrQf7Yv1DT5HgACrHTAI5P6bMJhfBgxjxDUTU/86SuuC++hGTIWDoiB4aLw1H",
-	"nCszB7jrdl6zr7WLXXQLMgcWykKombJkcxPJ1dRX2iqeiRvZIutE9iVzutWI69Pw23p8VoPn19J6OVhu",
-	"KseUb6AwZVhMFOkeIMgQa+18vCdJVAfra6JOWdzaaW3ABG8cbSoCNoNVCdiQnZPAkYqRx7h915KbseBh",
-	"psVa91W90uq7TwUUmAscwhhE+AjLKZWpj4O119/9xx+++fr1v/svp7/49vQv/u3L7/7T69/8bL1kVgaC",
-	"IdQty8e+qf600j+Yg7VXX/2b//8f/vzl91+8/u5Xr/7Xv9bBgutdX/KTb0xdwlWuqFBjbe31d7/64fO/",
-	"ffl33738/os2OP3mf59++99P//zL0y+/Xd81pVTlhqGAYAz5IYq6xdwt31wPnVwQsHb65W9Pv/r1uk6v",
-	"o+oZGOe5EybyGBcOwQZWVsd+ZlI6XKdgg1DKamtb3+D3yu09wdqrn//N62++Pv38L04//0UR2raArgfW",
-	"xYLWHKy9/P7Ll3/373/45ren3//VettW3DhwQurabg0BJ7VVuYmyg+16wum8G2E04Z4uRbyAf9ap5Ycy",
-	"TBJEoo5SdmEaYSGXXaCxSOqqeyf/EAAA//8=",
+	"7H39jxzJddi/UpjY4O55dnaWXFJ3uwgMfhwP9JE8gh8SDrfMdk33m5ny9lT1VVXvcu5CwEISyYqlSIli",
+	"y0juECmJ4QRIZCFAEuMuggH/KcaRlP+LoL66q3uqZ3pmZ3dJifyFszP1Xe+9et/v807MJhmjQKXo7H3e",
+	"GQNOgOuPd1mMJWFUfU5AxJxk5s/O4zGgDMsxYkMkx4BiDlhCgtjgjyGWvU63I+IxTLDqKacZdPY6QnJC",
+	"R53nz593OxnmeALSTnOTs2x2io9oOkUxo5LjWAozEREo5ixDMUtATUJUw09z4NNOt0PxRM2jGlTmn+Bn",
+	"d4GO5Lizt9vvziyn27mZc8F4eJMRhWfyMNYtIrfbjMMxYblAGR41r8OM2rCSy/3gUm4zPsEyvBQOGQcB",
+	"VOo76SJChQScqEVF1+MYMhk1rWVohvXXAjSfdPY+6fyxYLTT7cTiuNPtPEvFs87T0MLu3FKd9Njq3suh",
+	"SdLpdjh8mhMOSWdP8hz8aezMex1C5bXdTrczIZRM1NQ7xTSEShgBN/MkMMmYBBpPP4Tp7EFcR3FKgMqt",
+	"EVDgGuaOYIo2MHry5M6tTSTHWKIJPgKBOEhOQCCBh7CPRMwySJBk+gZxHLOcyi46gkwiLFEKWEi0s4sS",
+	"PBXFMRpcKDfrrW5LLW+5y71LJiRwtw/wCJAgnzVCUqr7+XMlMMR5Kjt7V/tdNbE50atq2gXn+wiwYPRj",
+	"wA3wPgXM9QmNMT8GIZE+J4EIbVqd0CMeqo5zIWFmMc9Va5ExKkCTgRs4eQif5iD0GSnMB6o/4ixLiaFE",
+	"2xlngxQmf6DBdu9zb/zf4zDs7HX+yXZJzrbNr2L7gellJg1hlp4WEYEmOFUgCwnaGOAE/dGjj+53kfpU",
+	"kKzNXkfRDJamEEtyDDcN6Zuz5uXWWo7ctFwKJyguWql7aaDZoWls0+2inZ6knPSRxOYdWPNm9Lh3iZAa",
+	"DP0Rj2nSYxnQZ5PUUAuxxYZDEkPC4nwCVPZExgEnYgwgJ2lP/19dQkFlBoRiDZyz2CfhmdxWZK7Ss3q6",
+	"Tx7f3noXnRA5RhgNphK2GE+AownmRwjTBN18ePc2SgkFBDQR+wgjc56IsxNEKLo5JhQE6Lbv01FKxLgX",
+	"WM3MtX5EQQ+RAW++2pvmRrZuEZExQcIv823G0c1H3zYreBZD2tXoPCQpIIWxaENvsosi9ZX65p1oc8GD",
+	"rQGEDlMSnztqxmNMR6D4AD29MJejWY6cc6ASCYklqAcgyc1aoIuw/Va/BgkDgSiTCKepuiXpMNiwFuvH",
+	"XzPufOw1bdaCu7fxhKTT25hP1ou79XHf4m34Qof6nLaGmE/sa/ka4a26vnVDuBpzHnSrk1gPZDM+IEkC",
+	"9NypDk5T4JcE4iwFNMFTROEYOJL4CIwYgmPVXBOSO/QYpyQ57zUOWDJVHMsJpOmW5VkGuUQDDvhIIIx4",
+	"nsI+ioBzxkWkgUggwPEYDQmkieJ6NRepN3Gfydssp+e6i/sMiTweW6FRoaH0z15z7HpxH2WK1SeMrhuS",
+	"i4HngTNzjdYC0w8wjyFd90bMqPN2kekW69kCZ8ckAb72Tdhx527DtlnLRh7C6AyAyow6bxNct1jjFtb7",
+	"8Ptjvn30m0RGdUaXBBqSUc5B6EFGnOXZ6/T6P2bsLuYjuKi3ialHcxfdIzc0HX/M2D1Mp1bKF+e6KsbQ",
+	"BNMpwlLCJJNiX+uHpggPJRiNB80nA+CIDZGAmNFEKBiJHqpWW9dVq6h2s95P1TXOqjqedztPKM7lmHHy",
+	"GZz3KxtzSIBKgtMuYlxhC07UB3iWEQ4JYtS8s08oPsYkxYP0XCHmOuIgWM5jQCdYoEEupmp16k4SLPEA",
+	"C0AiZScXcGUizzLGJST3ICH4sW50MaikBNioTtMjfZ9EChQ5MvM+jVlC6CjSnYDIMXA0+oxkiDKOaHHV",
+	"Yv3vtxpz3rNnla5rePeeO8KnR7ieJ0S+f2zXn3HFsElilIqGT9cK72d4kqVaM18qWPIswRJmiX5XdWT8",
+	"0LD1M0psmqcWS4yWsw49rrsSHwK02f2cC+BGixpq4oAUJ4l+NXD6wNuamXj2oC0zXeKI0aB0UQZcqEE0",
+	"TqEJFkeQ9Jr3YsbRC5GVM1AHtiXJJHhqAxgyDiuv2nRfz7Ibrm72qkwXe9UzO7K/Sov6M78bRuAwZon+",
+	"vWFZfnv9+IWne+4r0D8xthVtt7FgXF2Ov/SngRMo8ULrXWdwg0iYVD/Mw24Py54Xk2HO8VT97ZnJFg10",
+	"H55Ja3Kb2bBeSHW00M5u5EKxbuIeSyD1rVlZiqlUR9ntDDhAYj7GnGWHKTkGIVl81Ol2IGaH8TRO1RlO",
+	"cKz4QM2I4hEnkuWciInqxnIup5gnAZOYrzKfPVlFTnEsDxuR2zXIxozCogO7p4H+gW6q+hqyfbgMXioO",
+	"gMgCSufqL3XTm6rlMljUuNUagiwWPNzUhjYvs88Q+uh1VQ+guqZu9bbqd1M578qiQoBZNws1U8IhTgV0",
+	"Tw03i2565ve29zRLo49JmuIRXBJo5/JWQkZEFnb4+fdw2iuYf9DroG2+ze2iaVvIZLa27ekhH7KT2W0G",
+	"V9tifWowBeRp+tGws/fJAs2xEZY7z7uLFpxTaZrVEcRNfnhaylTbcHVk22t2/08rJ/DEsI9vCpI/D16n",
+	"NVcFWefjRRR4Ib+jpLeUUDicEkiTw6PRYQb8cJIvgtlbEF/WW02ZOOUSvKsdAiw7/woQ58x7at0c8DKz",
+	"rfS2G/epmR+AJocOPitDhUYZYj5pv8PWDSdtOA57XPfsw2+k+qrMdm2nf+3Kzk6/f7m/s3W5f/naVr/f",
+	"/1ZoI0bRvQxxNLM7Ffos/c84iQ3YHI1aXOSu6WP01O2PdGU+yXfACWgyVAN+TGJofySPTIe7hAbfQyEx",
+	"l+0hS0gs89bX8Mi01jpgPiFUy/yHXO+xlYC1JrbRwGB35l1weFK94hl+xjohVnyjJuY37/g8HC0B17uw",
+	"Jto1h6zWwDVIjIo7CR7yshyvGf4GUBga97bleYHZB1INucQTX1CMRY98OXLRq+mR991DlnziT/Po3aFZ",
+	"Lk/1bIVGaP92XcBrssojcToyXxzRaWl9MdDyBP9M6XbjBpci3jX0aaJ9rw21m0eg1iNIOd+ui5cSPXTw",
+	"FGDDPE3N6UqC0wbFVYXhmeX7l2NZzUW2BfvadsvO3WLeedv1sXc5krzErkqcPs+tPSrYJHeXCcdDp/w9",
+	"NmoRxQ1LSLyHG5K5l7yShPq6PF9vn6K3T9F83UVug5bCDKQIb0ZBRMNPY5YLGLM0afjdHW3w5wZmU3Tc",
+	"lJXx/cGCdKHUw89GwVC08+5WPMaasecop2RIIEGCxQSnyKiHtHYWbXxwA125vNPvb13u71zd7KJ4DPGR",
+	"yCdIey0qAtJTL3Mhab+3c+Vqf6ffv9fvq/8+3r0SwipN/UPrgmc4liiBmExwar21TxjKUhyD6CIstHO2",
+	"GqY67U6/d7WvXy4pgavB/tnWH37S33rv6R8cHPT0h88vP/+9mbV0O8+2RmzLfknzSU8vzft6i0wyxs3b",
+	"j+W4s9cZETnOB72YTbZlzkY5psX/6jI5xem2osHP7UaL96bNbrFEEyZk067RRnRgNnvQiTaNO4Z1Y9iI",
+	"1PfR5j6iDMEzi1LqmBgFK1FVjmej/88/2dl676k+nXc2N9xB/cHmH/5e4NIKiLWCz/On53B4u23Pbchy",
+	"vhhMLveu9PuL4GS3LZzsrnerK8FJ0741oFzuXamDyQVDx1qPbMKokMa59i4cV0251FrfFI2fqg9E/6eJ",
+	"Jo214hcbfibIAJXRC/qVmH0kjNv+4ZzH4MgEILY3oRlP4WW1vrVn4wimpdmyssjABKGHIxAPUmPvpocD",
+	"a0A/nDgLeqtXvX6ogUd9MD1M/Hs9TN3FrnEGyU6oGJNsncMuhoc13/vKKt8awFQ1jy0Bp3qMjdfWDQBL",
+	"GOb4JABolY7tmceqe0fgrlZTbJ3abWKh7rkB8ufDwgwRXMa+QpLDUvm52Inkzq37lrp3O0fEhHssCvX5",
+	"ULVbFvzb6YANIjyt2/CKMRlvtpKu4jqzso1FdRQSOCSHxgxRl1bOySyh76xA8uoh+cDgjmfWflGlFtV9",
+	"1X00GihCDauD1GUZE0IZo7asnuLc6EuVoXtorwUNFV+WTAjdR9iL270knK8rcgcsEKGSaVdddkJrMb7t",
+	"qNdci/8aKY9HUAKOmhbkLomqBMpBkASoRHduFeLMBzfQzs613SubvRBtPVPy01rHtASdCXpMzSUK8xF6",
+	"WVxuQp0P7UE6xrnQMVTZAE0LbCzbsVHGS+AZJwIaGGg+WYfO3ESLXrS+XK1iNV3omdGYC8HosxVmLgqt",
+	"Zq+bQJq8z7mBrZrgp35rSrFjEoFUA2StWK7zHW1EVtv7Sf9pz55MFCZwExACj1q4npkFlR2C8Gut5cFl",
+	"uxg0NkQPHn5068nNx+jv//pyFw05m+jUCURHBxeBrGIPSSZxKhBnOU10BFAMLjdODFRqv/utSV4MrX7Q",
+	"SowDqruihBwT1XMwLX9Dpa8BUmejw9nkGGgxz4bik9CJ+kqn4VGNiECfAWebvQPaabRExMxQojZiVaVT",
+	"S8PDfcu/FWOU7gytpjTNV5zMZzdozCbQ3jltZUczdTQCHyt4XL7LivtUzxDwpe7S67LipDaR0fJHVHZ0",
+	"ZrC2Pc0lHo4woSt0WXGfGdBEXc2y5ltnLOJwDDRvDXrWImSmG0wPWVbEyIRf13bDVonbLUjJsXoJ0EZB",
+	"xjYN1ciAlwQNqanr3ugl8aystf3RCIlpgvlp5Nrqdh7ZAVGcC8mSqdnJxsuff//F97/38gd/+eqXv/jH",
+	"L//zq7/+m80uSoqt60YnQEZjaehtdds6nE/kA0GSadudGYBeBc4abFxV57LacYdwMIhetYVVCUaQFtSI",
+	"faeB+FfpXZCUVbE2iJDlqzBD8MsbCGBUiMDP4msA3pqxLMQifADsjx59dH+54LvryHZDI2ATHV678fD2",
+	"TfSt93avbXbRdz549O4uShkdEZknsJ1iqT8E0cyOtMA7Y/4qHrB0OmIUMY7u5akk7u82i9pHxlkcKS5L",
+	"LA4SrNo3/lgw2nuIT+5ZLsw3c4gjkm2xzGxmK2PalFHoquzaH6ivT7l5QmWrrXYVD2UjJU8YP9KB04kO",
+	"7j2vXd/FNHEB0aXHikIAwjkZYeOmkuFEIwXj8Rhz9Q2T44rTZckw32UjQr0UgEtIaRkW4oTxpJ6I8eq1",
+	"kCrOC7v1Gl/bXSSxFx275YQhTLxXhBQuGxliLVXzkji6b0KCwBGhOh+ojWlEG9Ab9dDLP/uLl3/2g5df",
+	"fNVFL//rj775uy9f/uzn33z11csvvtpcHLxlI03N0sKbrSiWAxk7A7ohbQElUqAJSZIUkA4nEza8F21E",
+	"xt3/Hftv5/KV3QYhy1fwBqbWUmbbSXeuvKtmu3rtW+82ziaBE5wuea8Tr9vMmJ/mmEoiW7/dOTViyfxr",
+	"K6b0JrB9w5domq/iWbe23RXagzPZoqdECqRgFUIJ+ZFL9Du0+ScoPJM6y+8+0pIrM3JrioUskv8uVP1X",
+	"OKiAGel1c3kps2Kd1jd0eU/+Vax0CRFZLmGZIJH29jUFk+21fgWBCCj8Ui/RRTsxwnF0QQuZpfGttjth",
+	"RMicw2EWy3VY5yiT7SZmWXtHTU+CbFBGGtRdOOlybrttA5QKrCgjlJa36TkJx+gSTncNIftgNcDFd0F2",
+	"p1veSemW7K2qBislmHl3UGCFB9MWJrzIohpWLmcSLA77BpbxeMkHqdRztsbb6nx3JGiTxQQ/u2N67/S9",
+	"lN7hiGlv1sU70jO0hoCir1ZrrydkipSpzA+to9PiDObNsVT14QJBVaGcx6Uqo2DO3Lhaeezspd7w6Aim",
+	"vdkTfQhCZ0Svnww4I0CrHEwKtBN4Fvb/Yf672DKtpE9dnJRkEUH7NRKh8YjDMBdBV/46luvlFaMuhjRz",
+	"LgEvMF7+sAKK2ONelEbATTJ3nZ7tfzV0mAGtyNEznQWL++Z6q3YidKQBzB68seTTKdLSaUjDVp/0NKxR",
+	"weiuyF00etSnC3Jp1RgLT2NRZSgWMhCtd+g4hXmcQfXuvkPk2KWCtaTgkkCqrUmySFmRKnaYqzVVPChO",
+	"y1ycmplYxlZgT2lO4NC8V3suTq3Dcl8hYxdrvq8zXx415RAznoDlfoyNoGQ/1MdjRpKGMKn5MXBETBz7",
+	"UbdLxCnWunmaoAlgkTtFvUAJGQ6Bo8EUTUwuM0zRVfT7nj5hwFgKWJ/qkvLUgOU0wVavdHoRIlYbHuqc",
+	"+YeUhVVKDge3OBmNJfK6FH4+L3/wdy9++K9eff3j3/zkr15++S9+8zffffHj/7vZa5eaoynbUGlZ2ErV",
+	"KRussDEtZsYXX/zqxZc/e/X//uLVz7+76TSiR5Sd0N6SaUHOVDw9o8wa6lQKmjYPBApFrfZJMLC6NpPW",
+	"Y2fFt6WRHIR20QhYAoLEiFGjxrYqFMXosVwiXLSdva3XOJ9YGQM937Oy6o5dSlrltc3gn4ffgZvq1ojS",
+	"cgKVn3b8HCJnfULVgjyVIZ8zFKmRZJwSz1ZCn3appEoQmXP7zZe0jqe7OZnN+b7bZh0rOd69KWC3ZkCa",
+	"PUIrm4bCyh7evone2736LWRTD/dmHKgSkJiEVfOmMER7P87SpS4AVoQKiWncRLLn5Dz1JeSArYvIhhS6",
+	"YSvYdfTk4R0l1QEHGuvk6UrUk55xzDurVqYvs4S5IndRueCNywS6Pk15G39ud07Op3viG0pbisCuR4i2",
+	"zfdlVa+z+qkK8w2AVY66emKuVnpldyanUSvPSXxqvcznJd+sn041J+6C7KiFvncpbqRSQeTC8yc2RHfA",
+	"sxgyaVVDKCJU+7zmOI1WDmh4jRCgumkFs8I4DEfbBfncLvpps6IwBUZXxZxACVl7HJcEGrMJeIVRVswi",
+	"V0emcCZaixOLsGDppLSV2/UVvpW4C7VsTKcz0RkFLBxKwBNtZXEAF9Zd2NnWwi8WpXcunGOs3qB3ikUa",
+	"HJGLDGijSscO8LrmZv2tfSdXxtAZGHhYGPKXuLrS+l+lMzv/8Cc/vdrvoyJWTSzm/OxYT4Nrs7TRmfDq",
+	"ADQnJe+hqWQX/u2zcZv8hYVSQbUvR5270nUQiOq2L5xK2BpbjcffnklrFVhluhQRVc1BTZgDlfMePN2g",
+	"rB6lWlq9mGYzkEtv0UKD2QwbHbet6oqaD7Ihy1CZ6F3hNhGSxDbyRxBGC3/7cJbeao4W4820E3JnqhVi",
+	"W5pir7r0fePKpQ4KDVmashPLABEZ5EDcrc+Sl50lyYt/Vc2XMpMRxUt9YpOhFMlRvEwONk1/8G20A6+F",
+	"HoxeC8NQrf7deaWhb8pMpyvAHQ6mzT8ue8R6ax+onkGD7zqp11lloG6Tr8TRq2oOUXti4Qy9M+dzfvdv",
+	"HWZm6bvDw0vC0nhNabrWmu3lByCJ/ZKzzBi1rMfp/JimNin+G5IJzTvElXjlditoJnK2NlbB3icTHXgz",
+	"yDngvGJf8YJqgmTNz1c+m4RmhWjQMhrNBmGtzV52s4jGNbFf33z131/+j1+YiuTzfBQyLAQ0JSWcjfw7",
+	"1RofWou6AklnRtfL7WrniynIMqi4V81UuURwnYmXWqrXjMedM6TZ06mtZGaSxuiw2XuePdUQDM9kuVwx",
+	"z+qSoOmF2beBmAl+ZqJJLve7C0JLlr3JYiXLX2fY+WVddxq+LSGCUoOpgymW0qNLdhSU5uo2BN2s608R",
+	"Wpounbi3jmo3KzrQKznDt854Piqtpz7HmheusOLcHqpNLdyrhd7cC/LSs3jHUzndpmtcUYpZ/qb9mLea",
+	"9CNRClhItLNALnkj7qy6tyv/8Cc/vbbrbQuxIYrw1meov/Ue6qFDtBV1kU4tTOjIlYdOQUmi5kEbBeW7",
+	"FqF+dgtNF78OscqUUL1ooUqtYiWWcD4h8QF2oeFbixVxzomcPlI7sy8mYB4MMqSIZfjTXHHgR0CtIePB",
+	"R48eo22cy/F2ykaERkXFbL0yM1Yx81jKzJSvJXQY8oYz8VJow0TqbyJi0qKIqZAwUWBoXBGNJmfESZyn",
+	"Muc4tWmZiYAy8t8l1NYehMYOgHSyRkQowgfUSPZ7ruieJzyIIqeY6dC1rnFmKDd+kXx6301VGFsEStnI",
+	"lheHNDmgOoBYjmGKErZvRRU1u7cJQIYtR1mepsJmeyk0K6J3QA/oO+/cZPQYqI6B6L3zDtIxzQqJhOIe",
+	"USQoPoLDGAuI9p1Dr/r+448//njr3r2tW7eifaTeKCHxJDM/Prx9E125cuU99OTxzd4BvWUy6Aq0MWEU",
+	"pl3LlmqnW50YwkxqwEqfJQeRMSpAVBMv77tcPzpVG2SyzLvr5drtHtAMc6FtgTiW6bSHnlDtYdhFSW7q",
+	"JGvJ7YQzOtpSWzML0CdrdmA9zHtI+07o7w5o1FQ3OjLh3+/tXv3WpiFekfHT2EOffK5H7SKbJ+j5UxOn",
+	"aPN4K5FxiEmqJNveAb1uKkeXFdgRpuJE3X60u3Ml6iFFroT9EkWfHxjqcNDZQ5/0er2nXXTg0wn1fa/X",
+	"ex7tI4XGKPJ+i9AAx0cHdG4ApQWR63EMQkNHdN2WQ9dL30M3NDqig7zfvxJrLNYfIWpEZqSw3hQOZrkU",
+	"JLGVg3GaapOiiFkGB7Tcd3832keYIlNNt9pYkXY0wVNEQR2ZxEfgnVj/iuqJJkQICyIDnHh11VWTnchk",
+	"MEpJDFRAKSJ37t15rBgLnloqI/a2t1kG1BQ97zE+2radxLZqW/q9FETn+oM7nW7nGLiwasdev9e3JhuK",
+	"M6Jexl6/d8VoXceaWG7jPCFyCxRO6i9GEMpOreRuxAEnAqmtT5HuoLZrcV7nd9KDIDxgubSHrtBLHzqR",
+	"TtvRQ/fhxCTQ4kK/soU6407S2esomCvrCAujn8YTkDqjfoO0WjbZvksmRDaqbbyG7gHsft4hapOf5saZ",
+	"wV5ItYpyWd3ci4DaDQVAzR1Nc4+nHasoO+4P1aL0SONoJjgvuKxrgWU9VRyDpZiq+eV+f2314Wv1qAOV",
+	"4q9rUqGeUg26Fuq0jmHXLCQ0frHg7Rs4cfkjdJedxV2eUGzpECSm05XFnW4zPiBJAtTwKflkop0OOw8B",
+	"JyaxmV5+ykbqsvBIaAWX+q7zVPXwyJjmGG1CrOphvP/M1EAXCCPHjiLjCm/4KGsyMnyMYXx66LqUMMmk",
+	"fXuU1JcqpIFEZ0xyaUn1MMBRnBJQfyYJV2R5FmH1EgsPvhvM5BhaCzhU0n08r/Kq1gn8zEDRqQKCMEjh",
+	"BAnT4HxBb6cF6D1m7C7mIzAdrraZReRZxriE5B4kBDsX1N3Llxd3vkM1d2Hav9dqdfcwndqTEBU2vrP3",
+	"yVMfWe6yEdLAVSKIHNfwgxmdWhhBHsIxO7K5CQ3bL70cjjHmnEAYptWwM9C126TSVyPrMEI1XdJb8X6f",
+	"1/duFhHYvMfrN77aNz15oORjNAMjANCG93gzAYoRLl/pbiVZsfoB0mHXGZ8TRSbS1AZ0TDa7iPFEJyIb",
+	"TBFJwo+6t5xzedTrkcTptCIhsaETnAomRY6J8PzLQq9l1TDVjpBU8/LXF3ZfkWztMkSoMEuQ8Ew2LcAq",
+	"HIKP9U6/PRNRdfYMD/fu+b79tXrtc99+7ybfnKdfbSskrXso7n/79Hm3gappfrxrpFCLw+add4MHuO6P",
+	"qD+nftlt61l0NfrJm75x7Sxe93ICqxBt9cK3uLX6wMnrDCKqx3tt9kSHKTHKt9eZC6gxu1YNhQNw3wj2",
+	"tQdu+3OSPPdeuSqsfgCyBqhnTp5CpOlxxXrfe90Bbndxj/tM3mY5rV/pByCXu81l3/o7t7S9OQuHVTeS",
+	"Pp9bmaV+JiMDSmGoFUFISDxFWBiVJuYBGmiU2+dIA602/ZylnBZQrSXM5LcWun+b6e9NfXerUF+vOmaD",
+	"cGFbrEG0QFpZ7skWtpdUIlWGuZwiyTabpIqygua5yxRK6HFR7SkRWiGaAk4IHaFoK1LiIHChBIxGfl4w",
+	"LisMeAK6oEBnz5ianeuT/mPLr0nf7WwVnyoVtLe8v562FwhqoeprUC2WQc5rGKxaTnwNA65DlAtLVqbS",
+	"+Sm1vFUvx3K0ttsrgu7avgOVEtONw06WOa5qFeSmIUsobntkZyuFerXgF8iglvSc43s4K0/OWHMrhN19",
+	"N0eW9ImxLide5lcThY3O2J3ZUJNr95hsuNRrUYV46IRaEh8BNVU8HNO1uX9AtQeny6TVQ36AH5rkQqIB",
+	"IBPEpfXPTOfJMSan0uuVVVM/KaobDfM0jYqvDiihcZonIFCWsnw0JnTURYKd6P+zFFOp5pVgrHxqqjLp",
+	"l1mWzVwTGWOj3bIxN26Z7wyGIoWhte8/zYHGtnF0QIlAI6CmVI6x/4XFbbP2M2M0zfBrF7X9YV93QftN",
+	"4dtuKTxUfFINuRtwu8KyFeJyAimEsqdpVSg2uK5Q1bRL0Ea0238vMuntToiAAMd1SzetQGob/Xgx1Uin",
+	"n/+dlh6q96zP011GI+VuVnw0XcT638NmpYf5/Zyv9bQKjJaYtV7lRQXznOV2Fu2QKyAW6Zcpco5gSqDQ",
+	"VcBNTYcxS43YYZ7ZETkG2qzHOJfH5aJ0GAtA1Gow9Lm/VV68ccqLecRx9unb1vyjdUxdDXuDjPLNMcRH",
+	"ootyqpjVmNE45xxoPO0iOcYmBwjgeFwPz6LMJSYkAgmWJmgAU2YTF+sIn8HU8bzFTg6oduxjx8BTnGWE",
+	"jqw3pKUWXs4iO7hmlyszb3ZtcT0sTUPHaKt1SJKmdtbeAY2u9q9E1pfwIUg+3bo+lMAjQ1kwNSlv7cGq",
+	"8ccsTYQ3vUCSMV2EJsTgXrc38jq8V7WTfksOlvTxuNpmD08oPsbERKZXkdqBwvJo7ZVbDGok39dSoilG",
+	"6ZRyRaJwG7QtgqUu0YZXEnNTyYe5KGtPGlSxoV6uv+44+9h6PNmNog7YmYO6m2oBh3ZJuFKdbwyvdt1f",
+	"fMyERKYim0n8rsukIVuMzUFR6XG+KvsWgD3V2glTa3xSbBopgbCLxmHaSu9A1EtEXsBZ10UBA030m4Ak",
+	"Q2N8DNrnr50Yd9Nu5/WQH8xakrckOSAguptyLuney9WeclaLXQSFSd+U8lHZ/KKcr5dUXs/UXWl0w87W",
+	"5dDtZ2Bfxhhxlqrramb3ubrrEiS6iKWJ54//hrwMWveN/eeB+WDrMMOvuLKyMB+k3bWXtWCuUzYSpt6i",
+	"VizP8JvokSLcmKLoTlmwZOtDmEZ7CCOuy2tqRlzHjeEJoCOYHlD14OloHRdwohNBcDIiFKcoutzfMcoC",
+	"20YHnmiBQfHuhI72K+PZmEfL1/vjHlD9fPTQhzA1DuI6RCZxlb997/AjHRNVBJLuogRPhdGea86JMolM",
+	"Yn3tblYKKge0LiPpgBp4FgNYsaJeJlzHfFmBQ4hCENps1qeXpQmWvvfyYj6Eacfg7PqVJvXiJutSydfG",
+	"Td4qPN4QhcddNkLYxAWW1KyJmAXeeQl8Qug6NB9VfHrsxj1jLaLN6feaaQ+LU33Lob55KFWA7nIMtDZ3",
+	"N2oabmtj+Kzf0x4y5m2cpl20JheoAzrGwmN09MvdQxFJDo2F2toIdLLRCA2JYi6K8G/z8gpG0WBqI7KP",
+	"cZpDUWEDiOEAgNDRARWScZPTh4PMOYXElVGKU8A89NYqPkyfx++Q/5UJwdhyOX/9pNZbwewfZ+x7FTAy",
+	"Ff4aFxTjEhrXplRuN6CCKZPatmm4BCaMCmmT0RbJ4VqNfsvva7PeNc0zyAWhIMThhCVLTHHDdrunewXu",
+	"Se1Qpz5Q+Obqi5kvzjYcqB5CqqhCoP62xSu3sqYVFIRomTCihlVUSnG3nL9IMh+a+/I5O4+pO10sfGvk",
+	"vFCnsaGl2O79M3+3dBJzj4tYo2eYeznptHdAH3vXfkl4IEkEiscQ61LsH9xAOzvXdq9smgJruZBa3hyA",
+	"//gVRQKLxeOUA07ULFHZ7pDRqIsiM2eZ4c0+rVUCICKbssMrGIn99Cz7BzQK0CY1wexIavzAtBz0uJWk",
+	"L4ym02Zp97ZJEH8WbLkaes0iajnk29Csiw/NssUF6sSgYIQXBmAVwHeGZLVJPFMrfMN8jxrOe72+Rne0",
+	"sdPRPRMxpWjs4liofRQpVs1SpxoBjzFVZNa41DR5G50xMboYL6N5QOg8jC4AGN8qB07vYDSHAJY6t+2B",
+	"Q7Qwj/QkQ5KhnW6/36+YV7RP0HKly9H7qg+RMDH+ubHWoTPqOuwd0MgKmoqtMCXCI8N1ae0+FkgA0Joh",
+	"oVjVftV6oCVCI+9vKjoR2XxkxiPogFrnIV0RTceRD3BiVmf09qa5NUnIMXDRQ7amONImep08yqTc0Iki",
+	"QmzMoymNK5bHM1W56wLl501BwlXXAyRFnbEpi64NJ+qou7OH+NbXfi1UQAGe7wyUspEi5Ww4TAmFeep3",
+	"jzYs4pB8Y9TZw1fTM1Us681imOhia8jKjj61O9y2zjdrdvSpGYs9edTOJxAPZVQ/Yfxo33MIIgINFckO",
+	"ufToNq8HnAWc7N469fhOPfp4WgF2CEYteJwbjNr5PBhVcNl1iZNNJaxAsJDpVgXJ3xar4UIcKHD4LQq8",
+	"cYKBhdyVEfSYmVTpa8bOwjioEC/h+GTuq6ET3bETLd6LrsnXTOgIUXYyhlDGk28zkrwe74d1GnqLOYHH",
+	"Q91Sa8C0wRmNluwHLnhjxpbdrcmO2gvMaokIdyaMkDXYjvk7aw8uy8NszdaFWWQJXmvKjDNI6XFWtuGy",
+	"Qn7bUctS+Y3WRONv6MpjhU8oWdYZ+NyzNwas+y7m6kQ7iSQQp5hDYgxhgEXOrdekQAnRGRQGUzRhHJAc",
+	"Y4quot9HG4o/0soeyiTa0JUaNptWbcCYiIlWmgSSkRQFHM7UuGoIy2Lzqj2dCzWwpiYJs6OEjkC7b5ot",
+	"rc6kcalJe/8dw3RHA/WYYD6N0MYHwHRFgQcsnY4YVY3v5akk9u8u+s4Hj97d3TTEHPgx8ANq4cSLc9rY",
+	"QZMc/VO00+/3+9s7V9Hk7/+XMa4KkAJFFSiwkYGtQO+AVmCv2YZpLviMxAQz+JrtmP6gby2ZF2/J9NAu",
+	"iHUeT7RQZedB45kStCYm2KzzDTNtLrqA18jG6Qjonq6trJjDCXOpst1vZTDDAbWWz4SzDA0gZSfoZIzl",
+	"TOS2Do12KYrsHQYonrFhngPFuxhj6XzQdubSCwHxt3qR0xtMW9FZV0uqUfqs6DQSwiGWjE/RxssvfvTi",
+	"X//i1df/8tXX33/xkx+9+PWfv/jqp5s9dN25VAtwsUBFvSrrgBb0r7b+2GX+A53NvkF6LVb9uym/thdV",
+	"Xws3YXdd812FlwwndYP60aQhKcwDviFwk4+DiFoWjqaLKlqtEpF6vkLomQp19hBbiHXuuC9UsJuplOfT",
+	"v+K7eZ60XtZqn2IVvEuTcOSqW58Rs2CHX7eAVBn2rYh0QQ/39SRBeAZ2G0C38ngvFpN8uDxjItEoKtnf",
+	"3zBhqeV9rDmBfjVtfsEU1RgoR466RZ46TKfS5FE1uVU1U2Je1ghtRCIXGdAEkggJyTLNnx3QYnidgIfC",
+	"iScoKR5SfVNaLTSP57pcMr5xLuDcLcM50eFYogQkJmmza7wVss6Hcl6QoLUANQpR62JQ5K2wdVphi3Fk",
+	"UWs5Cs5hCBxoDNsxZ9mCzC+6xRlC6UO3mCY2zyTvUivtrS8ztt2VO6HiRGZOqDiRLcX6zj+rwnj9WDe9",
+	"+EOrixvrOr7quPMPclRLLlRPc6V/D1qZvcJxzlA3e+Z2gIsqGye1Ow+HWL1CJE04UCOlLwylzTAHKs/A",
+	"XLpUtKsZ0QtzDe6x2IzNGgn2T2G1nc06hxOiGIM3pB7e0zPF2FGr7Ev2YC9UkOUFTpVoPSq9aZvrzhlu",
+	"SyvGNRgW4GKAHQ1ZqsBFM3wm+DKBfb+BjtXUMQtowzKgNAY0xgJRRoP56rT0aE73zLwIR+vPxOMP+lb2",
+	"vSg+Sh+/TYpRcZcqAd57xbY/VwA7V+T1APFMCUkTT+/enDdK2J1z+jPPuib0GZbjGU+dKlKu9OIsqC1n",
+	"yFuDKHkOJOhixMhFAKduIbkYwDt7EfLNcXQw9d0XUTIhsRStSkTrQDN2Yuq8lwYza4Ky7GCROcZx75eE",
+	"dQfd8M1sl4TT1ewVgY2cnewjXKqB9mrpGAQiUrsr60pD3TJMUnUuNUUKJTe7Ohu6/+3QejTpMjyEIqOM",
+	"OqDYugOUqWUZ99J49dD1VDCEBbr56Nvqp/efxZCijeh6HEMmIx0CaTwkw/kFKyVHH6nDXloyeaQX/THg",
+	"5hyo67CvLRJ7OMvaiEe3jbtoE+/cthivOao35NW6bVJl+4WSw9UTKwmnS/QzuTu25mcSu1+kuqmk+nAc",
+	"tcl8OQYn5OtIWlzoaAdTJNkJFWOSdVEl5YjHmbucIwdUJx1ROKsmUXMKOAaOU2SykZgIAWHrGwCOx5s9",
+	"ZMutap8YozbWuUVLBN73zKDRbv9KVGDXAV0dvW7r07iN+aQBvRYjzBo4hTNGjPomf2tLBhuf1gIdbIIe",
+	"PlXQbDL7iMX41MieN/HHlwSSTOJUzH83Nha8FptlAY2a7sok5TVFM0ac5dnhYBrpDO76L005Svz0/dRi",
+	"zrIy61ehukN3aCWyQ2sj7WDamhIzYWqG2PSAeie4NEqnhALaqGU8GgJoDQ4dqQNBlOlmm91gml0izIhs",
+	"aML+Pbc2k3jfuKZQMLVFpjpXaS0Zv53N5KUvi+pFu/1d6zbsMxfigLJcNnAY63iqDUrPoyNnJWl0l2UD",
+	"2j7XIernILDCKzhvHweGnW6n8obZWqUuLXrY+ecsaaB/OW8YY8CG3lPMNP3BaTo1+ArJPIqWi3lucUYM",
+	"1T5upvKlZav3/ZyiRSZu4RJ0z1Q937fJODT7bOO22AkNq9ifiPPyeQs+3SxdgsllKTTqsRtO5TzSXp6l",
+	"Zlldz2K9stv8hSqW3SI8BDDwvkiv7DLWY1pco+fz6X71ElK51LeWAY3Ky5/Bhd4BvY4iM1TRDlGdbj7y",
+	"bj7qIlybwratJcLS7WZmPqCRV6c62td5/rUfhTep4hAMDzJpjoVRF35GeiY19JoV3eWQb9XcF6zmLjxm",
+	"AvhXvD0LvboK8DtDetZcoc3g/huWo6b52NfrwPUIlAygPacyLMQJ4y76Hw9SENtA9f/eknrolv5R8e8c",
+	"jtmRdaMSIIS2Qxox35Xldt28HOauDHhJYKUWgwxRVmRuqqia/sq4rRTsRrHIJp36GVO6i9Gnz4Nv55J1",
+	"MXD+Vp1ej2aZSzFVD4hzTuRUo+4AMAfe2fvkqUJRE01rkDrnaWevs40zsn28oxHYDjaLwBbtvAjrXI4D",
+	"3ifXHbpZhSDhhq31u5qVzvZ95IQOnKKEHBM1pbbFC7Tx6uv/9Jtf/uLVv/9vL3741Ys//XfffP1fXv38",
+	"u5s1vw8kOUCvzh+Hpvr2jHpUoI2XX/7bf/yP3/vm1z999fWPX/7vf2OieTZ7oewEoTFvF4rQimZ049XX",
+	"P/7NT/7qm7/9+ptf/7SLXvzy/7z46n+++N4XL774anPf1jpQG8YSowkWR5D0qskVQnPd9YK10caLL371",
+	"4sufbRrFjpPryuBmGxpIKpfgIp9mx35sY659r70WsU7e0IVf3+zgN2tFrNWx/+AvX/3yFy9+8qcvfvLD",
+	"6mm7CheBs65WnBFo45tff/HN3/6H3/zyVy9+/eebXZcSb+DFvHT9JF9e7hntx1VcbC8Q7xLcSFnaUdTV",
+	"ScJap8z6u5XALpoUsq5crGTsVSOCrEgeWA1nmQgU1BUVbHA+cOE7x1kGNNnSojfOEyLVIVYwPlGS89Pn",
+	"/z8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

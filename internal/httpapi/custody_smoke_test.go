@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,5 +103,32 @@ func TestCustodyWorkedExampleEndToEnd(t *testing.T) {
 			t.Errorf("batch item %d: %s %+v", i, res.Status, res.Error)
 		}
 	}
+	var b api.ContractBenefit
+	env.Expect(t, http.StatusOK, w.token[asBureau], http.MethodGet, "/api/v1/contracts/"+itoa(c.Id)+"/benefit", nil).JSON(t, &b)
+	for name, got := range map[string]string{"farmer_cost": b.FarmerCost.String(), "baseline_cost": b.BaselineCost.String(),
+		"cost_saving": b.CostSaving.String(), "cost_saving_per_mu": b.CostSavingPerMu.String(), "income_gain": b.IncomeGain.String(),
+		"income_gain_per_mu": b.IncomeGainPerMu.String(), "benefit": b.Benefit.String(), "benefit_per_mu": b.BenefitPerMu.String(),
+		"yield_per_mu": b.YieldPerMu.String()} {
+		want := map[string]string{"farmer_cost": "1522.50", "baseline_cost": "2940.00", "cost_saving": "1417.50", "cost_saving_per_mu": "135.00",
+			"income_gain": "966.00", "income_gain_per_mu": "92.00", "benefit": "2383.50", "benefit_per_mu": "227.00", "yield_per_mu": "540.00"}[name]
+		if got != want {
+			t.Errorf("%s = %s, want %s", name, got, want)
+		}
+	}
 	env.Expect(t, http.StatusOK, col, http.MethodPost, "/api/v1/contracts/"+itoa(c.Id)+"/complete", nil)
+	var rs api.RegionStats
+	env.Expect(t, http.StatusOK, w.token[asBureau], http.MethodGet, fmt.Sprintf("/api/v1/stats/regions/%s?season_year=%d&group_by=op_type", countyA, year), nil).JSON(t, &rs)
+	if rs.BenefitPerMu == nil || rs.BenefitPerMu.String() != "227.00" || rs.Contracts != 1 || len(rs.Groups) != 4 {
+		t.Errorf("region stats = %+v", rs)
+	}
+	csv := env.Send(t, apitest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/api/v1/stats/collectives?season_year=%d", year),
+		Token: w.token[asBureau], Header: map[string]string{"Accept": "text/csv"}})
+	if csv.Status != http.StatusOK || !strings.HasPrefix(string(csv.Body), "\ufeff") || !strings.Contains(string(csv.Body), "227.00") {
+		t.Errorf("csv: %d %q", csv.Status, csv.Body)
+	}
+	xl := env.Send(t, apitest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/api/v1/stats/regions/%s?season_year=%d&format=xlsx", countyA, year), Token: w.token[asBureau]})
+	if xl.Status != http.StatusOK || !strings.HasPrefix(string(xl.Body), "PK") {
+		t.Errorf("xlsx: %d %q", xl.Status, xl.Header)
+	}
+	t.Log(string(csv.Body))
 }

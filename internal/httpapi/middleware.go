@@ -40,6 +40,7 @@ func (s *Server) requestIDs(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(headerRequestID, id)
 		c.Response().Header().Set(headerRequestID, id)
 		ctx := withClientAddr(audit.WithRequestID(c.Request().Context(), id), c.RealIP())
+		ctx = withAccept(ctx, c.Request().Header.Get(echo.HeaderAccept))
 		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/provider"
 	"github.com/tuoguan/tuoguan/internal/reference"
 	"github.com/tuoguan/tuoguan/internal/region"
+	"github.com/tuoguan/tuoguan/internal/stats"
 )
 
 // BodyLimit is the largest request body accepted, after decompression.
@@ -44,6 +45,7 @@ type Services struct {
 	Reference   *reference.Service
 	Contracts   *contract.Service
 	Operations  *operation.Service
+	Stats       *stats.Service
 }
 
 // Config configures the edge.

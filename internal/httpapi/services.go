@@ -18,6 +18,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/reference"
 	"github.com/tuoguan/tuoguan/internal/region"
 	"github.com/tuoguan/tuoguan/internal/scope"
+	"github.com/tuoguan/tuoguan/internal/stats"
 )
 
 // NewServices builds the domain services over db, sealing personal data with keys.
@@ -33,6 +34,7 @@ func NewServices(db *postgres.DB, keys *pii.Keyring, accounts account.Config) Se
 		Reference:   reference.NewService(db.Gorm),
 		Contracts:   contract.NewService(db.Gorm),
 		Operations:  operation.NewService(db.Gorm),
+		Stats:       stats.NewService(db.Gorm),
 	}
 }
 

@@ -1,0 +1,175 @@
+package stats
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+
+	"github.com/tuoguan/tuoguan/internal/contract"
+	"github.com/tuoguan/tuoguan/internal/scope"
+)
+
+// Selection names the contracts an aggregate covers: those p may read, of one season, inside a region,
+// optionally of one crop, in status active, completed or terminated (never draft).
+type Selection struct {
+	SeasonYear int
+	RegionCode string // "" for everything p may read
+	Crop       string
+	ContractID int64 // one contract only, whatever its status and season
+}
+
+// Grouping is how an aggregate is split.
+type Grouping string
+
+// The groupings of /stats/regions.
+const (
+	ByNothing    Grouping = ""
+	ByTownship   Grouping = "township"
+	ByCollective Grouping = "collective"
+	ByCrop       Grouping = "crop"
+	ByOpType     Grouping = "op_type"
+)
+
+// contractKey is the SQL of each grouping's key over the contracts table c.
+var contractKey = map[Grouping]string{
+	ByNothing:    "''",
+	ByTownship:   "left(c.region_code, 9) || '000'",
+	ByCollective: "c.collective_id::text",
+	ByCrop:       "c.crop",
+}
+
+// selected returns the contracts of sel that p may read, as a query on contracts aliased c.
+func selected(db *gorm.DB, p scope.Principal, sel Selection) *gorm.DB {
+	q := contract.Visible(db.Table("contracts"), p)
+	if sel.ContractID != 0 {
+		return q.Where("contracts.id = ?", sel.ContractID)
+	}
+	q = q.Where("contracts.status <> 'draft' AND contracts.season_year = ?", sel.SeasonYear)
+	if sel.RegionCode != "" {
+		prefix := scope.Prefix(sel.RegionCode)
+		county := prefix
+		if len(county) > 6 {
+			county = county[:6]
+		}
+		q = q.Where("contracts.county_code LIKE ? AND contracts.region_code LIKE ?", county+"%", prefix+"%")
+	}
+	if sel.Crop != "" {
+		q = q.Where("contracts.crop = ?", sel.Crop)
+	}
+	return q
+}
+
+// aggregate sums the exact totals of the selected contracts, split by g. It reads the running totals only:
+// one query over contracts (areas, fees, harvests, counts) and one over their service lines.
+func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping) (map[string]*Totals, error) {
+	base := selected(db.WithContext(ctx), p, sel).Select("contracts.*")
+	out := map[string]*Totals{}
+	at := func(key string) *Totals {
+		t := out[key]
+		if t == nil {
+			t = &Totals{ServiceAreaByOp: map[string]decimal.Decimal{}}
+			out[key] = t
+		}
+		return t
+	}
+	if g != ByOpType {
+		var rows []struct {
+			Key                                     string
+			Contracts, Farms, Households, Providers int64
+			Area, Harvested, Yield, Fees, Gain      decimal.Decimal
+		}
+		err := db.WithContext(ctx).Raw(fmt.Sprintf(`
+			SELECT %s AS key, count(*) AS contracts, count(DISTINCT c.farm_id) AS farms,
+			       count(DISTINCT c.farm_id) FILTER (WHERE f.kind = 'household') AS households,
+			       count(DISTINCT c.provider_id) AS providers,
+			       coalesce(sum(c.contracted_area_mu), 0) AS area, coalesce(sum(c.harvested_area_mu), 0) AS harvested, coalesce(sum(c.harvested_yield_kg), 0) AS yield,
+			       coalesce(sum(c.contracted_area_mu * c.collective_fee_per_mu), 0) AS fees,
+			       coalesce(sum(CASE WHEN c.harvested_area_mu > 0
+			                THEN (c.harvested_yield_kg - c.baseline_yield_kg_per_mu * c.harvested_area_mu) * c.price_per_kg
+			                ELSE 0 END), 0) AS gain
+			FROM (?) c JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id
+			GROUP BY 1`, contractKey[g]), base).Scan(&rows).Error
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			t := at(r.Key)
+			t.Contracts, t.Farms, t.Households, t.Providers = r.Contracts, r.Farms, r.Households, r.Providers
+			t.ContractedArea, t.HarvestedArea, t.HarvestedYield = r.Area, r.Harvested, r.Yield
+			t.CollectiveIncome, t.IncomeGain = r.Fees, r.Gain
+			t.FarmerCost = r.Fees
+		}
+	}
+	key := contractKey[g]
+	if g == ByOpType {
+		key = "s.op_type"
+	}
+	var lines []struct {
+		Key, OpType                                             string
+		Delivered, Pending, NetCost, Baseline, Subsidy, Revenue decimal.Decimal
+	}
+	err := db.WithContext(ctx).Raw(fmt.Sprintf(`
+		SELECT %s AS key, s.op_type,
+		       coalesce(sum(s.confirmed_area_mu), 0) AS delivered, coalesce(sum(s.active_area_mu - s.confirmed_area_mu), 0) AS pending,
+		       coalesce(sum(s.confirmed_area_mu * (s.price_per_mu - s.subsidy_per_mu)), 0) AS net_cost,
+		       coalesce(sum(s.confirmed_area_mu * s.baseline_cost_per_mu), 0) AS baseline,
+		       coalesce(sum(s.confirmed_area_mu * s.subsidy_per_mu), 0) AS subsidy,
+		       coalesce(sum(s.confirmed_area_mu * s.price_per_mu), 0) AS revenue
+		FROM (?) c JOIN contract_services s ON s.county_code = c.county_code AND s.contract_id = c.id
+		GROUP BY 1, 2`, key), base).Scan(&lines).Error
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range lines {
+		t := at(l.Key)
+		t.FarmerCost = t.FarmerCost.Add(l.NetCost)
+		t.BaselineCost = t.BaselineCost.Add(l.Baseline)
+		t.Subsidy = t.Subsidy.Add(l.Subsidy)
+		t.ProviderRevenue = t.ProviderRevenue.Add(l.Revenue)
+		t.ServiceArea = t.ServiceArea.Add(l.Delivered)
+		t.PendingArea = t.PendingArea.Add(l.Pending)
+		t.ServiceAreaByOp[l.OpType] = t.ServiceAreaByOp[l.OpType].Add(l.Delivered)
+	}
+	if g == ByOpType {
+		if err := opTypeContracts(ctx, db, base, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// opTypeContracts fills the contract-level figures of op_type groups: the contracts that have a line of the
+// type, their area and counts; a harvest's yield and income gain belong to the harvesting group.
+func opTypeContracts(ctx context.Context, db *gorm.DB, base *gorm.DB, out map[string]*Totals) error {
+	var rows []struct {
+		Key                                     string
+		Contracts, Farms, Households, Providers int64
+		Area, Harvested, Yield, Gain            decimal.Decimal
+	}
+	err := db.WithContext(ctx).Raw(`
+		SELECT s.op_type AS key, count(*) AS contracts, count(DISTINCT c.farm_id) AS farms,
+		       count(DISTINCT c.farm_id) FILTER (WHERE f.kind = 'household') AS households,
+		       count(DISTINCT c.provider_id) AS providers, coalesce(sum(c.contracted_area_mu), 0) AS area,
+		       coalesce(sum(c.harvested_area_mu) FILTER (WHERE s.op_type = 'harvesting'), 0) AS harvested,
+		       coalesce(sum(c.harvested_yield_kg) FILTER (WHERE s.op_type = 'harvesting'), 0) AS yield,
+		       coalesce(sum(CASE WHEN s.op_type = 'harvesting' AND c.harvested_area_mu > 0
+		                THEN (c.harvested_yield_kg - c.baseline_yield_kg_per_mu * c.harvested_area_mu) * c.price_per_kg
+		                ELSE 0 END), 0) AS gain
+		FROM (?) c JOIN contract_services s ON s.county_code = c.county_code AND s.contract_id = c.id
+		JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id
+		GROUP BY 1`, base).Scan(&rows).Error
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		t := out[r.Key]
+		if t == nil {
+			continue
+		}
+		t.Contracts, t.Farms, t.Households, t.Providers = r.Contracts, r.Farms, r.Households, r.Providers
+		t.ContractedArea, t.HarvestedArea, t.HarvestedYield, t.IncomeGain = r.Area, r.Harvested, r.Yield, r.Gain
+	}
+	return nil
+}

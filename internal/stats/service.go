@@ -1,0 +1,200 @@
+package stats
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+
+	"github.com/tuoguan/tuoguan/internal/contract"
+	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/region"
+	"github.com/tuoguan/tuoguan/internal/scope"
+)
+
+// Service computes statistics.
+type Service struct{ db *gorm.DB }
+
+// NewService returns a Service over db.
+func NewService(db *gorm.DB) *Service { return &Service{db: db} }
+
+// Benefit returns every figure of contract id from its confirmed operations, plus its pending area; NotFound
+// when p may not read the contract.
+func (s *Service) Benefit(ctx context.Context, p scope.Principal, id int64) (contract.Contract, Figures, error) {
+	c, err := contract.Lookup(ctx, s.db, p, id, "")
+	if err != nil {
+		return c, Figures{}, err
+	}
+	ts, err := aggregate(ctx, s.db, p, Selection{ContractID: id}, ByNothing)
+	if err != nil {
+		return c, Figures{}, err
+	}
+	w, err := s.weights(ctx, c.RegionCode)
+	if err != nil {
+		return c, Figures{}, err
+	}
+	return c, ts[""].Present(w), nil
+}
+
+// Row is one line of a statistics table: a key (a collective's id, a township's code, a crop or an
+// operation type code), its name and its figures.
+type Row struct {
+	Key    string
+	Name   string
+	Totals Totals
+}
+
+// Report is an aggregate over a region with its groups, presented with the region's weights.
+type Report struct {
+	Region  region.Region
+	Totals  Totals
+	Groups  []Row
+	Weights Weights
+}
+
+// Collectives returns one row per collective of the selected region that p may see — a collective's own
+// account its own row only, a provider the collectives it works for, with its own contracts only — in
+// order of id, collectives without contracts included with zero figures.
+func (s *Service) Collectives(ctx context.Context, p scope.Principal, sel Selection) (Report, error) {
+	var rep Report
+	if sel.RegionCode != "" {
+		r, err := region.NewService(s.db).Get(ctx, p, sel.RegionCode)
+		if err != nil {
+			return rep, err
+		}
+		rep.Region = r
+	}
+	ts, err := aggregate(ctx, s.db, p, sel, ByCollective)
+	if err != nil {
+		return rep, err
+	}
+	var cs []struct {
+		ID               int64
+		Name, RegionCode string
+	}
+	q := s.db.WithContext(ctx).Table("collectives").Select("id, name, region_code")
+	switch p.Role {
+	case scope.Provider:
+		ids := []int64{}
+		for key := range ts {
+			id, _ := strconv.ParseInt(key, 10, 64)
+			ids = append(ids, id)
+		}
+		q = q.Where("id IN ?", ids)
+	case scope.Collective:
+		q = q.Where("id = ?", p.CollectiveID)
+	case scope.Bureau:
+		q = q.Where("region_code LIKE ?", p.RegionPrefix()+"%")
+	}
+	if sel.RegionCode != "" {
+		q = q.Where("region_code LIKE ?", scope.Prefix(sel.RegionCode)+"%")
+	}
+	if err := q.Order("id").Find(&cs).Error; err != nil {
+		return rep, err
+	}
+	for _, c := range cs {
+		key := strconv.FormatInt(c.ID, 10)
+		row := Row{Key: key, Name: c.Name}
+		if t := ts[key]; t != nil {
+			row.Totals = *t
+		}
+		rep.Totals.add(row.Totals)
+		rep.Groups = append(rep.Groups, row)
+	}
+	rep.Weights, err = s.weights(ctx, sel.RegionCode)
+	return rep, err
+}
+
+// Region returns the totals of the selected region — NotFound when p may not see it — split by g.
+func (s *Service) Region(ctx context.Context, p scope.Principal, sel Selection, g Grouping) (Report, error) {
+	var rep Report
+	r, err := region.NewService(s.db).Get(ctx, p, sel.RegionCode)
+	if err != nil {
+		return rep, err
+	}
+	rep.Region = r
+	whole, err := aggregate(ctx, s.db, p, sel, ByNothing)
+	if err != nil {
+		return rep, err
+	}
+	if t := whole[""]; t != nil {
+		rep.Totals = *t
+	}
+	if g != ByNothing {
+		groups, err := aggregate(ctx, s.db, p, sel, g)
+		if err != nil {
+			return rep, err
+		}
+		names, err := s.names(ctx, g, slices.Sorted(maps.Keys(groups)))
+		if err != nil {
+			return rep, err
+		}
+		for _, key := range slices.Sorted(maps.Keys(groups)) {
+			rep.Groups = append(rep.Groups, Row{Key: key, Name: names[key], Totals: *groups[key]})
+		}
+	}
+	rep.Weights, err = s.weights(ctx, sel.RegionCode)
+	return rep, err
+}
+
+// names returns the display names of group keys.
+func (s *Service) names(ctx context.Context, g Grouping, keys []string) (map[string]string, error) {
+	query := map[Grouping]string{
+		ByTownship:   "SELECT code AS key, name FROM regions WHERE code IN ?",
+		ByCollective: "SELECT id::text AS key, name FROM collectives WHERE id::text IN ?",
+		ByCrop:       "SELECT code AS key, name_zh AS name FROM crops WHERE code IN ?",
+		ByOpType:     "SELECT code AS key, name_zh AS name FROM operation_types WHERE code IN ?",
+	}[g]
+	var rows []struct{ Key, Name string }
+	if len(keys) > 0 {
+		if err := s.db.WithContext(ctx).Raw(query, keys).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+	}
+	names := map[string]string{}
+	for _, r := range rows {
+		names[r.Key] = r.Name
+	}
+	return names, nil
+}
+
+// weights returns the standard-area weights of a region: its own, or its nearest ancestor's, or the defaults.
+func (s *Service) weights(ctx context.Context, code string) (Weights, error) {
+	for c, ok := code, code != ""; ok; c, ok = scope.Parent(c) {
+		var rows []struct {
+			OpType string
+			Weight decimal.Decimal
+		}
+		if err := s.db.WithContext(ctx).Raw("SELECT op_type, weight FROM standard_area_weights WHERE region_code = ?", c).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+		if len(rows) > 0 {
+			w := Weights{}
+			for _, r := range rows {
+				w[r.OpType] = r.Weight
+			}
+			return w, nil
+		}
+	}
+	return DefaultWeights, nil
+}
+
+// CheckSelection validates what a client may choose of a selection.
+func CheckSelection(sel Selection) error {
+	var errs fault.Fields
+	if sel.SeasonYear < 2000 || sel.SeasonYear > 2100 {
+		errs.Add("season_year", "must be a year between 2000 and 2100")
+	}
+	if sel.RegionCode != "" {
+		if _, err := scope.Level(sel.RegionCode); err != nil {
+			errs.Add("region_code", "%s", err.Error())
+		}
+	}
+	if len(errs) > 0 {
+		return &fault.Error{Kind: fault.Malformed, Message: "The request is malformed.", Fields: errs}
+	}
+	return nil
+}
