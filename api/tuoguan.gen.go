@@ -1753,6 +1753,26 @@ type Session struct {
 	Token     string    `json:"token"`
 }
 
+// StandardAreaWeights defines model for StandardAreaWeights.
+type StandardAreaWeights struct {
+	// RegionCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	RegionCode RegionCode `json:"region_code"`
+
+	// Source The region whose weights are in force; null for the defaults.
+	Source *string `json:"source"`
+
+	// Weights Weight per operation type code; types not listed weigh 0.
+	Weights map[string]Dec4 `json:"weights"`
+}
+
+// StandardAreaWeightsInput defines model for StandardAreaWeightsInput.
+type StandardAreaWeightsInput struct {
+	// Weights Weight per operation type code, 0 to 10 with at most four places.
+	Weights map[string]Dec4Input `json:"weights"`
+}
+
 // User defines model for User.
 type User struct {
 	CollectiveId *int64    `json:"collective_id,omitempty"`
@@ -2162,6 +2182,9 @@ type CreateRegionJSONRequestBody = RegionCreate
 // UpdateRegionJSONRequestBody defines body for UpdateRegion for application/json ContentType.
 type UpdateRegionJSONRequestBody = RegionUpdate
 
+// SetStandardAreaWeightsJSONRequestBody defines body for SetStandardAreaWeights for application/json ContentType.
+type SetStandardAreaWeightsJSONRequestBody = StandardAreaWeightsInput
+
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = UserCreate
 
@@ -2293,6 +2316,12 @@ type ServerInterface interface {
 	// UpdateRegion Rename a region
 	// (PATCH /regions/{code})
 	UpdateRegion(ctx echo.Context, code RegionCode) error
+	// GetStandardAreaWeights Standard custody area weights in force for a region
+	// (GET /regions/{code}/standard-area-weights)
+	GetStandardAreaWeights(ctx echo.Context, code RegionCode) error
+	// SetStandardAreaWeights Set a region's standard custody area weights
+	// (PUT /regions/{code}/standard-area-weights)
+	SetStandardAreaWeights(ctx echo.Context, code RegionCode) error
 	// GetCollectiveStats Figures per village collective
 	// (GET /stats/collectives)
 	GetCollectiveStats(ctx echo.Context, params GetCollectiveStatsParams) error
@@ -3328,6 +3357,38 @@ func (w *ServerInterfaceWrapper) UpdateRegion(ctx echo.Context) error {
 	return err
 }
 
+// GetStandardAreaWeights converts echo context to params.
+func (w *ServerInterfaceWrapper) GetStandardAreaWeights(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "code" -------------
+	var code RegionCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "code", ctx.Param("code"), &code, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetStandardAreaWeights(ctx, code)
+	return err
+}
+
+// SetStandardAreaWeights converts echo context to params.
+func (w *ServerInterfaceWrapper) SetStandardAreaWeights(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "code" -------------
+	var code RegionCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "code", ctx.Param("code"), &code, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter code: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SetStandardAreaWeights(ctx, code)
+	return err
+}
+
 // GetCollectiveStats converts echo context to params.
 func (w *ServerInterfaceWrapper) GetCollectiveStats(ctx echo.Context) error {
 	var err error
@@ -3575,6 +3636,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/regions", wrapper.CreateRegion, options.OperationMiddlewares["createRegion"]...)
 	router.GET(options.BaseURL+"/regions/:code", wrapper.GetRegion, options.OperationMiddlewares["getRegion"]...)
 	router.PATCH(options.BaseURL+"/regions/:code", wrapper.UpdateRegion, options.OperationMiddlewares["updateRegion"]...)
+	router.GET(options.BaseURL+"/regions/:code/standard-area-weights", wrapper.GetStandardAreaWeights, options.OperationMiddlewares["getStandardAreaWeights"]...)
+	router.PUT(options.BaseURL+"/regions/:code/standard-area-weights", wrapper.SetStandardAreaWeights, options.OperationMiddlewares["setStandardAreaWeights"]...)
 	router.GET(options.BaseURL+"/collectives", wrapper.ListCollectives, options.OperationMiddlewares["listCollectives"]...)
 	router.POST(options.BaseURL+"/collectives", wrapper.CreateCollective, options.OperationMiddlewares["createCollective"]...)
 	router.GET(options.BaseURL+"/collectives/:id", wrapper.GetCollective, options.OperationMiddlewares["getCollective"]...)
@@ -7878,6 +7941,211 @@ func (response UpdateRegion422ApplicationProblemPlusJSONResponse) VisitUpdateReg
 	return err
 }
 
+type GetStandardAreaWeightsRequestObject struct {
+	Code RegionCode `json:"code"`
+}
+
+type GetStandardAreaWeightsResponseObject interface {
+	VisitGetStandardAreaWeightsResponse(w http.ResponseWriter) error
+}
+
+type GetStandardAreaWeights200JSONResponse StandardAreaWeights
+
+func (response GetStandardAreaWeights200JSONResponse) VisitGetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStandardAreaWeights400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetStandardAreaWeights400ApplicationProblemPlusJSONResponse) VisitGetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStandardAreaWeights401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetStandardAreaWeights401ApplicationProblemPlusJSONResponse) VisitGetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStandardAreaWeights404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetStandardAreaWeights404ApplicationProblemPlusJSONResponse) VisitGetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetStandardAreaWeightsRequestObject struct {
+	Code RegionCode `json:"code"`
+	Body *SetStandardAreaWeightsJSONRequestBody
+}
+
+type SetStandardAreaWeightsResponseObject interface {
+	VisitSetStandardAreaWeightsResponse(w http.ResponseWriter) error
+}
+
+type SetStandardAreaWeights200JSONResponse StandardAreaWeights
+
+func (response SetStandardAreaWeights200JSONResponse) VisitSetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetStandardAreaWeights400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SetStandardAreaWeights400ApplicationProblemPlusJSONResponse) VisitSetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetStandardAreaWeights401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SetStandardAreaWeights401ApplicationProblemPlusJSONResponse) VisitSetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetStandardAreaWeights403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SetStandardAreaWeights403ApplicationProblemPlusJSONResponse) VisitSetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetStandardAreaWeights404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SetStandardAreaWeights404ApplicationProblemPlusJSONResponse) VisitSetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetStandardAreaWeights413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SetStandardAreaWeights413ApplicationProblemPlusJSONResponse) VisitSetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetStandardAreaWeights415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response SetStandardAreaWeights415ApplicationProblemPlusJSONResponse) VisitSetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SetStandardAreaWeights422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response SetStandardAreaWeights422ApplicationProblemPlusJSONResponse) VisitSetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCollectiveStatsRequestObject struct {
 	Params GetCollectiveStatsParams
 }
@@ -8761,6 +9029,12 @@ type StrictServerInterface interface {
 	// UpdateRegion Rename a region
 	// (PATCH /regions/{code})
 	UpdateRegion(ctx context.Context, request UpdateRegionRequestObject) (UpdateRegionResponseObject, error)
+	// GetStandardAreaWeights Standard custody area weights in force for a region
+	// (GET /regions/{code}/standard-area-weights)
+	GetStandardAreaWeights(ctx context.Context, request GetStandardAreaWeightsRequestObject) (GetStandardAreaWeightsResponseObject, error)
+	// SetStandardAreaWeights Set a region's standard custody area weights
+	// (PUT /regions/{code}/standard-area-weights)
+	SetStandardAreaWeights(ctx context.Context, request SetStandardAreaWeightsRequestObject) (SetStandardAreaWeightsResponseObject, error)
 	// GetCollectiveStats Figures per village collective
 	// (GET /stats/collectives)
 	GetCollectiveStats(ctx context.Context, request GetCollectiveStatsRequestObject) (GetCollectiveStatsResponseObject, error)
@@ -10192,6 +10466,79 @@ func (sh *strictHandler) UpdateRegion(ctx echo.Context, code RegionCode) error {
 	return nil
 }
 
+// GetStandardAreaWeights operation middleware
+func (sh *strictHandler) GetStandardAreaWeights(ctx echo.Context, code RegionCode) error {
+	var request GetStandardAreaWeightsRequestObject
+
+	request.Code = code
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetStandardAreaWeights(ctx.Request().Context(), request.(GetStandardAreaWeightsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetStandardAreaWeights")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetStandardAreaWeightsResponseObject); ok {
+		return validResponse.VisitGetStandardAreaWeightsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetStandardAreaWeights operation middleware
+func (sh *strictHandler) SetStandardAreaWeights(ctx echo.Context, code RegionCode) error {
+	var request SetStandardAreaWeightsRequestObject
+
+	request.Code = code
+
+	var body SetStandardAreaWeightsJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SetStandardAreaWeights(ctx.Request().Context(), request.(SetStandardAreaWeightsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetStandardAreaWeights")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetStandardAreaWeightsResponseObject); ok {
+		return validResponse.VisitSetStandardAreaWeightsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetCollectiveStats operation middleware
 func (sh *strictHandler) GetCollectiveStats(ctx echo.Context, params GetCollectiveStatsParams) error {
 	var request GetCollectiveStatsRequestObject
@@ -10417,203 +10764,209 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H39jxzJddi/UpjY4O55dnaWXFJ3uwgMfhwP9JE8gh8SDrfMdk33m5ny9lT1VVXvcu5CwEISyYqlSIli",
-	"y0juECmJ4QRIZCFAEuMuggH/KcaRlP+LoL66q3uqZ3pmZ3dJifyFszP1Xe+9et/v807MJhmjQKXo7H3e",
-	"GQNOgOuPd1mMJWFUfU5AxJxk5s/O4zGgDMsxYkMkx4BiDlhCgtjgjyGWvU63I+IxTLDqKacZdPY6QnJC",
-	"R53nz593OxnmeALSTnOTs2x2io9oOkUxo5LjWAozEREo5ixDMUtATUJUw09z4NNOt0PxRM2jGlTmn+Bn",
-	"d4GO5Lizt9vvziyn27mZc8F4eJMRhWfyMNYtIrfbjMMxYblAGR41r8OM2rCSy/3gUm4zPsEyvBQOGQcB",
-	"VOo76SJChQScqEVF1+MYMhk1rWVohvXXAjSfdPY+6fyxYLTT7cTiuNPtPEvFs87T0MLu3FKd9Njq3suh",
-	"SdLpdjh8mhMOSWdP8hz8aezMex1C5bXdTrczIZRM1NQ7xTSEShgBN/MkMMmYBBpPP4Tp7EFcR3FKgMqt",
-	"EVDgGuaOYIo2MHry5M6tTSTHWKIJPgKBOEhOQCCBh7CPRMwySJBk+gZxHLOcyi46gkwiLFEKWEi0s4sS",
-	"PBXFMRpcKDfrrW5LLW+5y71LJiRwtw/wCJAgnzVCUqr7+XMlMMR5Kjt7V/tdNbE50atq2gXn+wiwYPRj",
-	"wA3wPgXM9QmNMT8GIZE+J4EIbVqd0CMeqo5zIWFmMc9Va5ExKkCTgRs4eQif5iD0GSnMB6o/4ixLiaFE",
-	"2xlngxQmf6DBdu9zb/zf4zDs7HX+yXZJzrbNr2L7gellJg1hlp4WEYEmOFUgCwnaGOAE/dGjj+53kfpU",
-	"kKzNXkfRDJamEEtyDDcN6Zuz5uXWWo7ctFwKJyguWql7aaDZoWls0+2inZ6knPSRxOYdWPNm9Lh3iZAa",
-	"DP0Rj2nSYxnQZ5PUUAuxxYZDEkPC4nwCVPZExgEnYgwgJ2lP/19dQkFlBoRiDZyz2CfhmdxWZK7Ss3q6",
-	"Tx7f3noXnRA5RhgNphK2GE+AownmRwjTBN18ePc2SgkFBDQR+wgjc56IsxNEKLo5JhQE6Lbv01FKxLgX",
-	"WM3MtX5EQQ+RAW++2pvmRrZuEZExQcIv823G0c1H3zYreBZD2tXoPCQpIIWxaENvsosi9ZX65p1oc8GD",
-	"rQGEDlMSnztqxmNMR6D4AD29MJejWY6cc6ASCYklqAcgyc1aoIuw/Va/BgkDgSiTCKepuiXpMNiwFuvH",
-	"XzPufOw1bdaCu7fxhKTT25hP1ou79XHf4m34Qof6nLaGmE/sa/ka4a26vnVDuBpzHnSrk1gPZDM+IEkC",
-	"9NypDk5T4JcE4iwFNMFTROEYOJL4CIwYgmPVXBOSO/QYpyQ57zUOWDJVHMsJpOmW5VkGuUQDDvhIIIx4",
-	"nsI+ioBzxkWkgUggwPEYDQmkieJ6NRepN3Gfydssp+e6i/sMiTweW6FRoaH0z15z7HpxH2WK1SeMrhuS",
-	"i4HngTNzjdYC0w8wjyFd90bMqPN2kekW69kCZ8ckAb72Tdhx527DtlnLRh7C6AyAyow6bxNct1jjFtb7",
-	"8Ptjvn30m0RGdUaXBBqSUc5B6EFGnOXZ6/T6P2bsLuYjuKi3ialHcxfdIzc0HX/M2D1Mp1bKF+e6KsbQ",
-	"BNMpwlLCJJNiX+uHpggPJRiNB80nA+CIDZGAmNFEKBiJHqpWW9dVq6h2s95P1TXOqjqedztPKM7lmHHy",
-	"GZz3KxtzSIBKgtMuYlxhC07UB3iWEQ4JYtS8s08oPsYkxYP0XCHmOuIgWM5jQCdYoEEupmp16k4SLPEA",
-	"C0AiZScXcGUizzLGJST3ICH4sW50MaikBNioTtMjfZ9EChQ5MvM+jVlC6CjSnYDIMXA0+oxkiDKOaHHV",
-	"Yv3vtxpz3rNnla5rePeeO8KnR7ieJ0S+f2zXn3HFsElilIqGT9cK72d4kqVaM18qWPIswRJmiX5XdWT8",
-	"0LD1M0psmqcWS4yWsw49rrsSHwK02f2cC+BGixpq4oAUJ4l+NXD6wNuamXj2oC0zXeKI0aB0UQZcqEE0",
-	"TqEJFkeQ9Jr3YsbRC5GVM1AHtiXJJHhqAxgyDiuv2nRfz7Ibrm72qkwXe9UzO7K/Sov6M78bRuAwZon+",
-	"vWFZfnv9+IWne+4r0D8xthVtt7FgXF2Ov/SngRMo8ULrXWdwg0iYVD/Mw24Py54Xk2HO8VT97ZnJFg10",
-	"H55Ja3Kb2bBeSHW00M5u5EKxbuIeSyD1rVlZiqlUR9ntDDhAYj7GnGWHKTkGIVl81Ol2IGaH8TRO1RlO",
-	"cKz4QM2I4hEnkuWciInqxnIup5gnAZOYrzKfPVlFTnEsDxuR2zXIxozCogO7p4H+gW6q+hqyfbgMXioO",
-	"gMgCSufqL3XTm6rlMljUuNUagiwWPNzUhjYvs88Q+uh1VQ+guqZu9bbqd1M578qiQoBZNws1U8IhTgV0",
-	"Tw03i2565ve29zRLo49JmuIRXBJo5/JWQkZEFnb4+fdw2iuYf9DroG2+ze2iaVvIZLa27ekhH7KT2W0G",
-	"V9tifWowBeRp+tGws/fJAs2xEZY7z7uLFpxTaZrVEcRNfnhaylTbcHVk22t2/08rJ/DEsI9vCpI/D16n",
-	"NVcFWefjRRR4Ib+jpLeUUDicEkiTw6PRYQb8cJIvgtlbEF/WW02ZOOUSvKsdAiw7/woQ58x7at0c8DKz",
-	"rfS2G/epmR+AJocOPitDhUYZYj5pv8PWDSdtOA57XPfsw2+k+qrMdm2nf+3Kzk6/f7m/s3W5f/naVr/f",
-	"/1ZoI0bRvQxxNLM7Ffos/c84iQ3YHI1aXOSu6WP01O2PdGU+yXfACWgyVAN+TGJofySPTIe7hAbfQyEx",
-	"l+0hS0gs89bX8Mi01jpgPiFUy/yHXO+xlYC1JrbRwGB35l1weFK94hl+xjohVnyjJuY37/g8HC0B17uw",
-	"Jto1h6zWwDVIjIo7CR7yshyvGf4GUBga97bleYHZB1INucQTX1CMRY98OXLRq+mR991DlnziT/Po3aFZ",
-	"Lk/1bIVGaP92XcBrssojcToyXxzRaWl9MdDyBP9M6XbjBpci3jX0aaJ9rw21m0eg1iNIOd+ui5cSPXTw",
-	"FGDDPE3N6UqC0wbFVYXhmeX7l2NZzUW2BfvadsvO3WLeedv1sXc5krzErkqcPs+tPSrYJHeXCcdDp/w9",
-	"NmoRxQ1LSLyHG5K5l7yShPq6PF9vn6K3T9F83UVug5bCDKQIb0ZBRMNPY5YLGLM0afjdHW3w5wZmU3Tc",
-	"lJXx/cGCdKHUw89GwVC08+5WPMaasecop2RIIEGCxQSnyKiHtHYWbXxwA125vNPvb13u71zd7KJ4DPGR",
-	"yCdIey0qAtJTL3Mhab+3c+Vqf6ffv9fvq/8+3r0SwipN/UPrgmc4liiBmExwar21TxjKUhyD6CIstHO2",
-	"GqY67U6/d7WvXy4pgavB/tnWH37S33rv6R8cHPT0h88vP/+9mbV0O8+2RmzLfknzSU8vzft6i0wyxs3b",
-	"j+W4s9cZETnOB72YTbZlzkY5psX/6jI5xem2osHP7UaL96bNbrFEEyZk067RRnRgNnvQiTaNO4Z1Y9iI",
-	"1PfR5j6iDMEzi1LqmBgFK1FVjmej/88/2dl676k+nXc2N9xB/cHmH/5e4NIKiLWCz/On53B4u23Pbchy",
-	"vhhMLveu9PuL4GS3LZzsrnerK8FJ0741oFzuXamDyQVDx1qPbMKokMa59i4cV0251FrfFI2fqg9E/6eJ",
-	"Jo214hcbfibIAJXRC/qVmH0kjNv+4ZzH4MgEILY3oRlP4WW1vrVn4wimpdmyssjABKGHIxAPUmPvpocD",
-	"a0A/nDgLeqtXvX6ogUd9MD1M/Hs9TN3FrnEGyU6oGJNsncMuhoc13/vKKt8awFQ1jy0Bp3qMjdfWDQBL",
-	"GOb4JABolY7tmceqe0fgrlZTbJ3abWKh7rkB8ufDwgwRXMa+QpLDUvm52Inkzq37lrp3O0fEhHssCvX5",
-	"ULVbFvzb6YANIjyt2/CKMRlvtpKu4jqzso1FdRQSOCSHxgxRl1bOySyh76xA8uoh+cDgjmfWflGlFtV9",
-	"1X00GihCDauD1GUZE0IZo7asnuLc6EuVoXtorwUNFV+WTAjdR9iL270knK8rcgcsEKGSaVdddkJrMb7t",
-	"qNdci/8aKY9HUAKOmhbkLomqBMpBkASoRHduFeLMBzfQzs613SubvRBtPVPy01rHtASdCXpMzSUK8xF6",
-	"WVxuQp0P7UE6xrnQMVTZAE0LbCzbsVHGS+AZJwIaGGg+WYfO3ESLXrS+XK1iNV3omdGYC8HosxVmLgqt",
-	"Zq+bQJq8z7mBrZrgp35rSrFjEoFUA2StWK7zHW1EVtv7Sf9pz55MFCZwExACj1q4npkFlR2C8Gut5cFl",
-	"uxg0NkQPHn5068nNx+jv//pyFw05m+jUCURHBxeBrGIPSSZxKhBnOU10BFAMLjdODFRqv/utSV4MrX7Q",
-	"SowDqruihBwT1XMwLX9Dpa8BUmejw9nkGGgxz4bik9CJ+kqn4VGNiECfAWebvQPaabRExMxQojZiVaVT",
-	"S8PDfcu/FWOU7gytpjTNV5zMZzdozCbQ3jltZUczdTQCHyt4XL7LivtUzxDwpe7S67LipDaR0fJHVHZ0",
-	"ZrC2Pc0lHo4woSt0WXGfGdBEXc2y5ltnLOJwDDRvDXrWImSmG0wPWVbEyIRf13bDVonbLUjJsXoJ0EZB",
-	"xjYN1ciAlwQNqanr3ugl8aystf3RCIlpgvlp5Nrqdh7ZAVGcC8mSqdnJxsuff//F97/38gd/+eqXv/jH",
-	"L//zq7/+m80uSoqt60YnQEZjaehtdds6nE/kA0GSadudGYBeBc4abFxV57LacYdwMIhetYVVCUaQFtSI",
-	"faeB+FfpXZCUVbE2iJDlqzBD8MsbCGBUiMDP4msA3pqxLMQifADsjx59dH+54LvryHZDI2ATHV678fD2",
-	"TfSt93avbXbRdz549O4uShkdEZknsJ1iqT8E0cyOtMA7Y/4qHrB0OmIUMY7u5akk7u82i9pHxlkcKS5L",
-	"LA4SrNo3/lgw2nuIT+5ZLsw3c4gjkm2xzGxmK2PalFHoquzaH6ivT7l5QmWrrXYVD2UjJU8YP9KB04kO",
-	"7j2vXd/FNHEB0aXHikIAwjkZYeOmkuFEIwXj8Rhz9Q2T44rTZckw32UjQr0UgEtIaRkW4oTxpJ6I8eq1",
-	"kCrOC7v1Gl/bXSSxFx275YQhTLxXhBQuGxliLVXzkji6b0KCwBGhOh+ojWlEG9Ab9dDLP/uLl3/2g5df",
-	"fNVFL//rj775uy9f/uzn33z11csvvtpcHLxlI03N0sKbrSiWAxk7A7ohbQElUqAJSZIUkA4nEza8F21E",
-	"xt3/Hftv5/KV3QYhy1fwBqbWUmbbSXeuvKtmu3rtW+82ziaBE5wuea8Tr9vMmJ/mmEoiW7/dOTViyfxr",
-	"K6b0JrB9w5domq/iWbe23RXagzPZoqdECqRgFUIJ+ZFL9Du0+ScoPJM6y+8+0pIrM3JrioUskv8uVP1X",
-	"OKiAGel1c3kps2Kd1jd0eU/+Vax0CRFZLmGZIJH29jUFk+21fgWBCCj8Ui/RRTsxwnF0QQuZpfGttjth",
-	"RMicw2EWy3VY5yiT7SZmWXtHTU+CbFBGGtRdOOlybrttA5QKrCgjlJa36TkJx+gSTncNIftgNcDFd0F2",
-	"p1veSemW7K2qBislmHl3UGCFB9MWJrzIohpWLmcSLA77BpbxeMkHqdRztsbb6nx3JGiTxQQ/u2N67/S9",
-	"lN7hiGlv1sU70jO0hoCir1ZrrydkipSpzA+to9PiDObNsVT14QJBVaGcx6Uqo2DO3Lhaeezspd7w6Aim",
-	"vdkTfQhCZ0Svnww4I0CrHEwKtBN4Fvb/Yf672DKtpE9dnJRkEUH7NRKh8YjDMBdBV/46luvlFaMuhjRz",
-	"LgEvMF7+sAKK2ONelEbATTJ3nZ7tfzV0mAGtyNEznQWL++Z6q3YidKQBzB68seTTKdLSaUjDVp/0NKxR",
-	"weiuyF00etSnC3Jp1RgLT2NRZSgWMhCtd+g4hXmcQfXuvkPk2KWCtaTgkkCqrUmySFmRKnaYqzVVPChO",
-	"y1ycmplYxlZgT2lO4NC8V3suTq3Dcl8hYxdrvq8zXx415RAznoDlfoyNoGQ/1MdjRpKGMKn5MXBETBz7",
-	"UbdLxCnWunmaoAlgkTtFvUAJGQ6Bo8EUTUwuM0zRVfT7nj5hwFgKWJ/qkvLUgOU0wVavdHoRIlYbHuqc",
-	"+YeUhVVKDge3OBmNJfK6FH4+L3/wdy9++K9eff3j3/zkr15++S9+8zffffHj/7vZa5eaoynbUGlZ2ErV",
-	"KRussDEtZsYXX/zqxZc/e/X//uLVz7+76TSiR5Sd0N6SaUHOVDw9o8wa6lQKmjYPBApFrfZJMLC6NpPW",
-	"Y2fFt6WRHIR20QhYAoLEiFGjxrYqFMXosVwiXLSdva3XOJ9YGQM937Oy6o5dSlrltc3gn4ffgZvq1ojS",
-	"cgKVn3b8HCJnfULVgjyVIZ8zFKmRZJwSz1ZCn3appEoQmXP7zZe0jqe7OZnN+b7bZh0rOd69KWC3ZkCa",
-	"PUIrm4bCyh7evone2736LWRTD/dmHKgSkJiEVfOmMER7P87SpS4AVoQKiWncRLLn5Dz1JeSArYvIhhS6",
-	"YSvYdfTk4R0l1QEHGuvk6UrUk55xzDurVqYvs4S5IndRueCNywS6Pk15G39ud07Op3viG0pbisCuR4i2",
-	"zfdlVa+z+qkK8w2AVY66emKuVnpldyanUSvPSXxqvcznJd+sn041J+6C7KiFvncpbqRSQeTC8yc2RHfA",
-	"sxgyaVVDKCJU+7zmOI1WDmh4jRCgumkFs8I4DEfbBfncLvpps6IwBUZXxZxACVl7HJcEGrMJeIVRVswi",
-	"V0emcCZaixOLsGDppLSV2/UVvpW4C7VsTKcz0RkFLBxKwBNtZXEAF9Zd2NnWwi8WpXcunGOs3qB3ikUa",
-	"HJGLDGijSscO8LrmZv2tfSdXxtAZGHhYGPKXuLrS+l+lMzv/8Cc/vdrvoyJWTSzm/OxYT4Nrs7TRmfDq",
-	"ADQnJe+hqWQX/u2zcZv8hYVSQbUvR5270nUQiOq2L5xK2BpbjcffnklrFVhluhQRVc1BTZgDlfMePN2g",
-	"rB6lWlq9mGYzkEtv0UKD2QwbHbet6oqaD7Ihy1CZ6F3hNhGSxDbyRxBGC3/7cJbeao4W4820E3JnqhVi",
-	"W5pir7r0fePKpQ4KDVmashPLABEZ5EDcrc+Sl50lyYt/Vc2XMpMRxUt9YpOhFMlRvEwONk1/8G20A6+F",
-	"HoxeC8NQrf7deaWhb8pMpyvAHQ6mzT8ue8R6ax+onkGD7zqp11lloG6Tr8TRq2oOUXti4Qy9M+dzfvdv",
-	"HWZm6bvDw0vC0nhNabrWmu3lByCJ/ZKzzBi1rMfp/JimNin+G5IJzTvElXjlditoJnK2NlbB3icTHXgz",
-	"yDngvGJf8YJqgmTNz1c+m4RmhWjQMhrNBmGtzV52s4jGNbFf33z131/+j1+YiuTzfBQyLAQ0JSWcjfw7",
-	"1RofWou6AklnRtfL7WrniynIMqi4V81UuURwnYmXWqrXjMedM6TZ06mtZGaSxuiw2XuePdUQDM9kuVwx",
-	"z+qSoOmF2beBmAl+ZqJJLve7C0JLlr3JYiXLX2fY+WVddxq+LSGCUoOpgymW0qNLdhSU5uo2BN2s608R",
-	"Wpounbi3jmo3KzrQKznDt854Piqtpz7HmheusOLcHqpNLdyrhd7cC/LSs3jHUzndpmtcUYpZ/qb9mLea",
-	"9CNRClhItLNALnkj7qy6tyv/8Cc/vbbrbQuxIYrw1meov/Ue6qFDtBV1kU4tTOjIlYdOQUmi5kEbBeW7",
-	"FqF+dgtNF78OscqUUL1ooUqtYiWWcD4h8QF2oeFbixVxzomcPlI7sy8mYB4MMqSIZfjTXHHgR0CtIePB",
-	"R48eo22cy/F2ykaERkXFbL0yM1Yx81jKzJSvJXQY8oYz8VJow0TqbyJi0qKIqZAwUWBoXBGNJmfESZyn",
-	"Muc4tWmZiYAy8t8l1NYehMYOgHSyRkQowgfUSPZ7ruieJzyIIqeY6dC1rnFmKDd+kXx6301VGFsEStnI",
-	"lheHNDmgOoBYjmGKErZvRRU1u7cJQIYtR1mepsJmeyk0K6J3QA/oO+/cZPQYqI6B6L3zDtIxzQqJhOIe",
-	"USQoPoLDGAuI9p1Dr/r+448//njr3r2tW7eifaTeKCHxJDM/Prx9E125cuU99OTxzd4BvWUy6Aq0MWEU",
-	"pl3LlmqnW50YwkxqwEqfJQeRMSpAVBMv77tcPzpVG2SyzLvr5drtHtAMc6FtgTiW6bSHnlDtYdhFSW7q",
-	"JGvJ7YQzOtpSWzML0CdrdmA9zHtI+07o7w5o1FQ3OjLh3+/tXv3WpiFekfHT2EOffK5H7SKbJ+j5UxOn",
-	"aPN4K5FxiEmqJNveAb1uKkeXFdgRpuJE3X60u3Ml6iFFroT9EkWfHxjqcNDZQ5/0er2nXXTg0wn1fa/X",
-	"ex7tI4XGKPJ+i9AAx0cHdG4ApQWR63EMQkNHdN2WQ9dL30M3NDqig7zfvxJrLNYfIWpEZqSw3hQOZrkU",
-	"JLGVg3GaapOiiFkGB7Tcd3832keYIlNNt9pYkXY0wVNEQR2ZxEfgnVj/iuqJJkQICyIDnHh11VWTnchk",
-	"MEpJDFRAKSJ37t15rBgLnloqI/a2t1kG1BQ97zE+2radxLZqW/q9FETn+oM7nW7nGLiwasdev9e3JhuK",
-	"M6Jexl6/d8VoXceaWG7jPCFyCxRO6i9GEMpOreRuxAEnAqmtT5HuoLZrcV7nd9KDIDxgubSHrtBLHzqR",
-	"TtvRQ/fhxCTQ4kK/soU6407S2esomCvrCAujn8YTkDqjfoO0WjbZvksmRDaqbbyG7gHsft4hapOf5saZ",
-	"wV5ItYpyWd3ci4DaDQVAzR1Nc4+nHasoO+4P1aL0SONoJjgvuKxrgWU9VRyDpZiq+eV+f2314Wv1qAOV",
-	"4q9rUqGeUg26Fuq0jmHXLCQ0frHg7Rs4cfkjdJedxV2eUGzpECSm05XFnW4zPiBJAtTwKflkop0OOw8B",
-	"JyaxmV5+ykbqsvBIaAWX+q7zVPXwyJjmGG1CrOphvP/M1EAXCCPHjiLjCm/4KGsyMnyMYXx66LqUMMmk",
-	"fXuU1JcqpIFEZ0xyaUn1MMBRnBJQfyYJV2R5FmH1EgsPvhvM5BhaCzhU0n08r/Kq1gn8zEDRqQKCMEjh",
-	"BAnT4HxBb6cF6D1m7C7mIzAdrraZReRZxriE5B4kBDsX1N3Llxd3vkM1d2Hav9dqdfcwndqTEBU2vrP3",
-	"yVMfWe6yEdLAVSKIHNfwgxmdWhhBHsIxO7K5CQ3bL70cjjHmnEAYptWwM9C126TSVyPrMEI1XdJb8X6f",
-	"1/duFhHYvMfrN77aNz15oORjNAMjANCG93gzAYoRLl/pbiVZsfoB0mHXGZ8TRSbS1AZ0TDa7iPFEJyIb",
-	"TBFJwo+6t5xzedTrkcTptCIhsaETnAomRY6J8PzLQq9l1TDVjpBU8/LXF3ZfkWztMkSoMEuQ8Ew2LcAq",
-	"HIKP9U6/PRNRdfYMD/fu+b79tXrtc99+7ybfnKdfbSskrXso7n/79Hm3gappfrxrpFCLw+add4MHuO6P",
-	"qD+nftlt61l0NfrJm75x7Sxe93ICqxBt9cK3uLX6wMnrDCKqx3tt9kSHKTHKt9eZC6gxu1YNhQNw3wj2",
-	"tQdu+3OSPPdeuSqsfgCyBqhnTp5CpOlxxXrfe90Bbndxj/tM3mY5rV/pByCXu81l3/o7t7S9OQuHVTeS",
-	"Pp9bmaV+JiMDSmGoFUFISDxFWBiVJuYBGmiU2+dIA602/ZylnBZQrSXM5LcWun+b6e9NfXerUF+vOmaD",
-	"cGFbrEG0QFpZ7skWtpdUIlWGuZwiyTabpIqygua5yxRK6HFR7SkRWiGaAk4IHaFoK1LiIHChBIxGfl4w",
-	"LisMeAK6oEBnz5ianeuT/mPLr0nf7WwVnyoVtLe8v562FwhqoeprUC2WQc5rGKxaTnwNA65DlAtLVqbS",
-	"+Sm1vFUvx3K0ttsrgu7avgOVEtONw06WOa5qFeSmIUsobntkZyuFerXgF8iglvSc43s4K0/OWHMrhN19",
-	"N0eW9ImxLide5lcThY3O2J3ZUJNr95hsuNRrUYV46IRaEh8BNVU8HNO1uX9AtQeny6TVQ36AH5rkQqIB",
-	"IBPEpfXPTOfJMSan0uuVVVM/KaobDfM0jYqvDiihcZonIFCWsnw0JnTURYKd6P+zFFOp5pVgrHxqqjLp",
-	"l1mWzVwTGWOj3bIxN26Z7wyGIoWhte8/zYHGtnF0QIlAI6CmVI6x/4XFbbP2M2M0zfBrF7X9YV93QftN",
-	"4dtuKTxUfFINuRtwu8KyFeJyAimEsqdpVSg2uK5Q1bRL0Ea0238vMuntToiAAMd1SzetQGob/Xgx1Uin",
-	"n/+dlh6q96zP011GI+VuVnw0XcT638NmpYf5/Zyv9bQKjJaYtV7lRQXznOV2Fu2QKyAW6Zcpco5gSqDQ",
-	"VcBNTYcxS43YYZ7ZETkG2qzHOJfH5aJ0GAtA1Gow9Lm/VV68ccqLecRx9unb1vyjdUxdDXuDjPLNMcRH",
-	"ootyqpjVmNE45xxoPO0iOcYmBwjgeFwPz6LMJSYkAgmWJmgAU2YTF+sIn8HU8bzFTg6oduxjx8BTnGWE",
-	"jqw3pKUWXs4iO7hmlyszb3ZtcT0sTUPHaKt1SJKmdtbeAY2u9q9E1pfwIUg+3bo+lMAjQ1kwNSlv7cGq",
-	"8ccsTYQ3vUCSMV2EJsTgXrc38jq8V7WTfksOlvTxuNpmD08oPsbERKZXkdqBwvJo7ZVbDGok39dSoilG",
-	"6ZRyRaJwG7QtgqUu0YZXEnNTyYe5KGtPGlSxoV6uv+44+9h6PNmNog7YmYO6m2oBh3ZJuFKdbwyvdt1f",
-	"fMyERKYim0n8rsukIVuMzUFR6XG+KvsWgD3V2glTa3xSbBopgbCLxmHaSu9A1EtEXsBZ10UBA030m4Ak",
-	"Q2N8DNrnr50Yd9Nu5/WQH8xakrckOSAguptyLuney9WeclaLXQSFSd+U8lHZ/KKcr5dUXs/UXWl0w87W",
-	"5dDtZ2Bfxhhxlqrramb3ubrrEiS6iKWJ54//hrwMWveN/eeB+WDrMMOvuLKyMB+k3bWXtWCuUzYSpt6i",
-	"VizP8JvokSLcmKLoTlmwZOtDmEZ7CCOuy2tqRlzHjeEJoCOYHlD14OloHRdwohNBcDIiFKcoutzfMcoC",
-	"20YHnmiBQfHuhI72K+PZmEfL1/vjHlD9fPTQhzA1DuI6RCZxlb997/AjHRNVBJLuogRPhdGea86JMolM",
-	"Yn3tblYKKge0LiPpgBp4FgNYsaJeJlzHfFmBQ4hCENps1qeXpQmWvvfyYj6Eacfg7PqVJvXiJutSydfG",
-	"Td4qPN4QhcddNkLYxAWW1KyJmAXeeQl8Qug6NB9VfHrsxj1jLaLN6feaaQ+LU33Lob55KFWA7nIMtDZ3",
-	"N2oabmtj+Kzf0x4y5m2cpl20JheoAzrGwmN09MvdQxFJDo2F2toIdLLRCA2JYi6K8G/z8gpG0WBqI7KP",
-	"cZpDUWEDiOEAgNDRARWScZPTh4PMOYXElVGKU8A89NYqPkyfx++Q/5UJwdhyOX/9pNZbwewfZ+x7FTAy",
-	"Ff4aFxTjEhrXplRuN6CCKZPatmm4BCaMCmmT0RbJ4VqNfsvva7PeNc0zyAWhIMThhCVLTHHDdrunewXu",
-	"Se1Qpz5Q+Obqi5kvzjYcqB5CqqhCoP62xSu3sqYVFIRomTCihlVUSnG3nL9IMh+a+/I5O4+pO10sfGvk",
-	"vFCnsaGl2O79M3+3dBJzj4tYo2eYeznptHdAH3vXfkl4IEkEiscQ61LsH9xAOzvXdq9smgJruZBa3hyA",
-	"//gVRQKLxeOUA07ULFHZ7pDRqIsiM2eZ4c0+rVUCICKbssMrGIn99Cz7BzQK0CY1wexIavzAtBz0uJWk",
-	"L4ym02Zp97ZJEH8WbLkaes0iajnk29Csiw/NssUF6sSgYIQXBmAVwHeGZLVJPFMrfMN8jxrOe72+Rne0",
-	"sdPRPRMxpWjs4liofRQpVs1SpxoBjzFVZNa41DR5G50xMboYL6N5QOg8jC4AGN8qB07vYDSHAJY6t+2B",
-	"Q7Qwj/QkQ5KhnW6/36+YV7RP0HKly9H7qg+RMDH+ubHWoTPqOuwd0MgKmoqtMCXCI8N1ae0+FkgA0Joh",
-	"oVjVftV6oCVCI+9vKjoR2XxkxiPogFrnIV0RTceRD3BiVmf09qa5NUnIMXDRQ7amONImep08yqTc0Iki",
-	"QmzMoymNK5bHM1W56wLl501BwlXXAyRFnbEpi64NJ+qou7OH+NbXfi1UQAGe7wyUspEi5Ww4TAmFeep3",
-	"jzYs4pB8Y9TZw1fTM1Us681imOhia8jKjj61O9y2zjdrdvSpGYs9edTOJxAPZVQ/Yfxo33MIIgINFckO",
-	"ufToNq8HnAWc7N469fhOPfp4WgF2CEYteJwbjNr5PBhVcNl1iZNNJaxAsJDpVgXJ3xar4UIcKHD4LQq8",
-	"cYKBhdyVEfSYmVTpa8bOwjioEC/h+GTuq6ET3bETLd6LrsnXTOgIUXYyhlDGk28zkrwe74d1GnqLOYHH",
-	"Q91Sa8C0wRmNluwHLnhjxpbdrcmO2gvMaokIdyaMkDXYjvk7aw8uy8NszdaFWWQJXmvKjDNI6XFWtuGy",
-	"Qn7bUctS+Y3WRONv6MpjhU8oWdYZ+NyzNwas+y7m6kQ7iSQQp5hDYgxhgEXOrdekQAnRGRQGUzRhHJAc",
-	"Y4quot9HG4o/0soeyiTa0JUaNptWbcCYiIlWmgSSkRQFHM7UuGoIy2Lzqj2dCzWwpiYJs6OEjkC7b5ot",
-	"rc6kcalJe/8dw3RHA/WYYD6N0MYHwHRFgQcsnY4YVY3v5akk9u8u+s4Hj97d3TTEHPgx8ANq4cSLc9rY",
-	"QZMc/VO00+/3+9s7V9Hk7/+XMa4KkAJFFSiwkYGtQO+AVmCv2YZpLviMxAQz+JrtmP6gby2ZF2/J9NAu",
-	"iHUeT7RQZedB45kStCYm2KzzDTNtLrqA18jG6Qjonq6trJjDCXOpst1vZTDDAbWWz4SzDA0gZSfoZIzl",
-	"TOS2Do12KYrsHQYonrFhngPFuxhj6XzQdubSCwHxt3qR0xtMW9FZV0uqUfqs6DQSwiGWjE/RxssvfvTi",
-	"X//i1df/8tXX33/xkx+9+PWfv/jqp5s9dN25VAtwsUBFvSrrgBb0r7b+2GX+A53NvkF6LVb9uym/thdV",
-	"Xws3YXdd812FlwwndYP60aQhKcwDviFwk4+DiFoWjqaLKlqtEpF6vkLomQp19hBbiHXuuC9UsJuplOfT",
-	"v+K7eZ60XtZqn2IVvEuTcOSqW58Rs2CHX7eAVBn2rYh0QQ/39SRBeAZ2G0C38ngvFpN8uDxjItEoKtnf",
-	"3zBhqeV9rDmBfjVtfsEU1RgoR466RZ46TKfS5FE1uVU1U2Je1ghtRCIXGdAEkggJyTLNnx3QYnidgIfC",
-	"iScoKR5SfVNaLTSP57pcMr5xLuDcLcM50eFYogQkJmmza7wVss6Hcl6QoLUANQpR62JQ5K2wdVphi3Fk",
-	"UWs5Cs5hCBxoDNsxZ9mCzC+6xRlC6UO3mCY2zyTvUivtrS8ztt2VO6HiRGZOqDiRLcX6zj+rwnj9WDe9",
-	"+EOrixvrOr7quPMPclRLLlRPc6V/D1qZvcJxzlA3e+Z2gIsqGye1Ow+HWL1CJE04UCOlLwylzTAHKs/A",
-	"XLpUtKsZ0QtzDe6x2IzNGgn2T2G1nc06hxOiGIM3pB7e0zPF2FGr7Ev2YC9UkOUFTpVoPSq9aZvrzhlu",
-	"SyvGNRgW4GKAHQ1ZqsBFM3wm+DKBfb+BjtXUMQtowzKgNAY0xgJRRoP56rT0aE73zLwIR+vPxOMP+lb2",
-	"vSg+Sh+/TYpRcZcqAd57xbY/VwA7V+T1APFMCUkTT+/enDdK2J1z+jPPuib0GZbjGU+dKlKu9OIsqC1n",
-	"yFuDKHkOJOhixMhFAKduIbkYwDt7EfLNcXQw9d0XUTIhsRStSkTrQDN2Yuq8lwYza4Ky7GCROcZx75eE",
-	"dQfd8M1sl4TT1ewVgY2cnewjXKqB9mrpGAQiUrsr60pD3TJMUnUuNUUKJTe7Ohu6/+3QejTpMjyEIqOM",
-	"OqDYugOUqWUZ99J49dD1VDCEBbr56Nvqp/efxZCijeh6HEMmIx0CaTwkw/kFKyVHH6nDXloyeaQX/THg",
-	"5hyo67CvLRJ7OMvaiEe3jbtoE+/cthivOao35NW6bVJl+4WSw9UTKwmnS/QzuTu25mcSu1+kuqmk+nAc",
-	"tcl8OQYn5OtIWlzoaAdTJNkJFWOSdVEl5YjHmbucIwdUJx1ROKsmUXMKOAaOU2SykZgIAWHrGwCOx5s9",
-	"ZMutap8YozbWuUVLBN73zKDRbv9KVGDXAV0dvW7r07iN+aQBvRYjzBo4hTNGjPomf2tLBhuf1gIdbIIe",
-	"PlXQbDL7iMX41MieN/HHlwSSTOJUzH83Nha8FptlAY2a7sok5TVFM0ac5dnhYBrpDO76L005Svz0/dRi",
-	"zrIy61ehukN3aCWyQ2sj7WDamhIzYWqG2PSAeie4NEqnhALaqGU8GgJoDQ4dqQNBlOlmm91gml0izIhs",
-	"aML+Pbc2k3jfuKZQMLVFpjpXaS0Zv53N5KUvi+pFu/1d6zbsMxfigLJcNnAY63iqDUrPoyNnJWl0l2UD",
-	"2j7XIernILDCKzhvHweGnW6n8obZWqUuLXrY+ecsaaB/OW8YY8CG3lPMNP3BaTo1+ArJPIqWi3lucUYM",
-	"1T5upvKlZav3/ZyiRSZu4RJ0z1Q937fJODT7bOO22AkNq9ifiPPyeQs+3SxdgsllKTTqsRtO5TzSXp6l",
-	"Zlldz2K9stv8hSqW3SI8BDDwvkiv7DLWY1pco+fz6X71ElK51LeWAY3Ky5/Bhd4BvY4iM1TRDlGdbj7y",
-	"bj7qIlybwratJcLS7WZmPqCRV6c62td5/rUfhTep4hAMDzJpjoVRF35GeiY19JoV3eWQb9XcF6zmLjxm",
-	"AvhXvD0LvboK8DtDetZcoc3g/huWo6b52NfrwPUIlAygPacyLMQJ4y76Hw9SENtA9f/eknrolv5R8e8c",
-	"jtmRdaMSIIS2Qxox35Xldt28HOauDHhJYKUWgwxRVmRuqqia/sq4rRTsRrHIJp36GVO6i9Gnz4Nv55J1",
-	"MXD+Vp1ej2aZSzFVD4hzTuRUo+4AMAfe2fvkqUJRE01rkDrnaWevs40zsn28oxHYDjaLwBbtvAjrXI4D",
-	"3ifXHbpZhSDhhq31u5qVzvZ95IQOnKKEHBM1pbbFC7Tx6uv/9Jtf/uLVv/9vL3741Ys//XfffP1fXv38",
-	"u5s1vw8kOUCvzh+Hpvr2jHpUoI2XX/7bf/yP3/vm1z999fWPX/7vf2OieTZ7oewEoTFvF4rQimZ049XX",
-	"P/7NT/7qm7/9+ptf/7SLXvzy/7z46n+++N4XL774anPf1jpQG8YSowkWR5D0qskVQnPd9YK10caLL371",
-	"4sufbRrFjpPryuBmGxpIKpfgIp9mx35sY659r70WsU7e0IVf3+zgN2tFrNWx/+AvX/3yFy9+8qcvfvLD",
-	"6mm7CheBs65WnBFo45tff/HN3/6H3/zyVy9+/eebXZcSb+DFvHT9JF9e7hntx1VcbC8Q7xLcSFnaUdTV",
-	"ScJap8z6u5XALpoUsq5crGTsVSOCrEgeWA1nmQgU1BUVbHA+cOE7x1kGNNnSojfOEyLVIVYwPlGS89Pn",
-	"/z8AAP//",
+	"7H17jxtJfthXKTA2NLMmORxppN2dQWDosVrIK+0KetxisaMMi90/knXTXdVbVT0j7kaAjSR3vvgud8nF",
+	"PiPZRe6SGE6A5HwIkMTYzcGAP4qxks7fIqhXdzVZTTY55Ix0J/0jDtldz9/7+UUrYmnGKFApWvtftMaA",
+	"Y+D6410WYUkYVZ9jEBEnmfmz9WgMKMNyjNgQyTGgiAOWECM2+C5Esttqt0Q0hhSrN+Ukg9Z+S0hO6Kj1",
+	"7NmzdivDHKcg7TQ3Octmp/iIJhMUMSo5jqQwExGBIs4yFLEY1CREPfhZDnzSarcoTtU86oHK/Cl+ehfo",
+	"SI5b+3u99sxy2q2bOReMhzfZp/BUHkX6ib7bbcbhhLBcoAyP6tdhRq1ZyeVecCm3GU+xDC+FQ8ZBAJX6",
+	"TtqIUCEBx2pR/etRBJns161laIb11wI0T1v7n7a+KxhttVuROGm1W08T8bT1JLSwO7fUS3psde/l0CRu",
+	"tVscPssJh7i1L3kO/jR25v0WofLaXqvdSgklqZp6t5iGUAkj4GaeGNKMSaDR5AOYzB7EdRQlBKjsjIAC",
+	"1zB3DBO0hdHjx3dubSM5xhKl+BgE4iA5AYEEHsIBEhHLIEaS6RvEUcRyKtvoGDKJsEQJYCHR7h6K8UQU",
+	"x2hwodyst7qOWt5yl3uXpCRwt/fxCJAgn9dCUqLf8+eKYYjzRLb2r/baamJzolfVtAvO9yFgwegngGvg",
+	"fQKY6xMaY34CQiJ9TgIRWrc6oUc8Ui/OhYSZxTxTT4uMUQGaDNzA8QP4LAehz0hhPlD9EWdZQgwl2sk4",
+	"GySQ/oEG2/0vvPF/j8Owtd/6JzslOdsxv4qd++YtM2kIs/S0iAiU4kSBLMRoa4Bj9EcPP/qwjdSngmRt",
+	"d1uKZrAkgUiSE7hpSN+cNS+31nLkuuVSOEVR8ZS6lxqaHZrGPrpTPKcnKSd9KLHhA2vejB73LhFSg6E/",
+	"4gmNuywD+jRNDLUQHTYckghiFuUpUNkVGQccizGATJOu/r+6hILKDAjFGjhnsU/CU7mjyFzlzerpPn50",
+	"u/MOOiVyjDAaTCR0GI+BoxTzY4RpjG4+uHsbJYQCAhqLA4SROU/E2SkiFN0cEwoC9LPv0VFCxLgbWM3M",
+	"tX5EQQ+RAa+/2pvmRjq3iMiYIGHOfJtxdPPhd8wKnkaQtDU6D0kCSGEs2tKbbKO++kp981Z/ewHD1gBC",
+	"hwmJzh01ozGmI1BygJ5emMvRIkfOOVCJhMQSFAOIc7MWaCNsv9XcIGYgEGUS4SRRtyQdBhvRYv34a8ad",
+	"j73mmbXg7m2ckmRyG/N0vbg7Pe4bvA1f6FCfU2eIeWq55SuEt+r61g3hasx50K1OYj2QzfiAxDHQc6c6",
+	"OEmAXxKIswRQiieIwglwJPExGDUER+pxTUju0BOckPi81zhg8URJLKeQJB0rswxyiQYc8LFAGPE8gQPU",
+	"B84ZF30NRAIBjsZoSCCJldSrpUi9iQ+ZvM1yeq67+JAhkUdjqzQqNJT+2WuJXS/uo0yJ+oTRdUNyMfA8",
+	"cGbuobXA9H3MI0jWvREz6rxdZPqJ9WyBsxMSA1/7Juy4c7dhn1nLRh7AaANAZUadtwmun1jjFtbL+P0x",
+	"3zD9OpVRndElgYZklHMQepARZ3n2KnH/R4zdxXwEF8WbmGKae+geuaHp+CPG7mE6sVq+ONdVMYZSTCcI",
+	"SwlpJsWBtg9NEB5KMBYPmqcD4IgNkYCI0VgoGOk/UE91rqun+lM36/1UXeOsqeNZu/WY4lyOGSefw3lz",
+	"2YhDDFQSnLQR4wpbcKw+wNOMcIgRo4bPPqb4BJMED5JzhZjriINgOY8AnWKBBrmYqNWpO4mxxAMsAImE",
+	"nV7AlYk8yxiXEN+DmOBH+qGLQSWlwPanaXpf3yeRAvUdmXmPRiwmdNTXLwGRY+Bo9DnJEGUc0eKqxfr5",
+	"txpzHtuzRtc18L1njvDpEa7nMZHvndj1Z1wJbJIYo6KR07XB+ylOs0Rb5ksDS57FWMIs0W+rFxk/MmL9",
+	"jBGb5onFEmPlnIYe97pSHwK02f2cC+DGihp6xAEpjmPNNXBy39uamXj2oK0wXeKIsaC0UQZcqEE0TqEU",
+	"i2OIu/V7MePohcjKGagD60iSBk9tAEPGYeVVm9fXs+yaq5u9KvOKveqZHdlfpUX9md+NIHAUsVj/XrMs",
+	"/3nN/MLTPfMN6J8a34r221gwri7HX/qTwAmUeKHtrjO4QSSk1Q/zsNvDsmfFZJhzPFF/e26yRQN9CE+l",
+	"dbnNbFgvpDpaaGc3cqFEN3GPxZD43qwswVSqo2y3BhwgNh8jzrKjhJyAkCw6brVbELGjaBIl6gxTHCk5",
+	"UAuieMSJZDknIlWvsZzLCeZxwCXmm8xnT1aRUxzJo1rkdg9kY0Zh0YHd00B/Xz+q3jVk+2gZvFQSAJEF",
+	"lM61X+pHb6onl8Gi2q1OIchixcNNbWjzMvsMoY9eV/UAqmtqV29r+m4q511ZVAgwp91C9ZRwiBMB7TPD",
+	"zaKbnvm96T3N0ugTkiR4BJcE2r3cicmIyMIPP/8eznoF8w96HbTN97ldNG0LuczWtj095AN2OrvN4Gob",
+	"rE8NpoA8ST4atvY/XWA5Nspy61l70YJzKs1j0wjiJj86K2Wa2nB1ZPvW7P6fVE7gsREfXxckfxa8Tuuu",
+	"CorOJ4so8EJ5R2lvCaFwNCGQxEfHo6MM+FGaL4LZWxBd1ltNmDjjEryrHQIsO/8KEOfce2rdHPAys63E",
+	"20341MwPQOMjB5+VoUKjDDFPm++w8YNpE4nDHtc9y/iNVl/V2a7t9q5d2d3t9S73djuXe5evdXq93tuh",
+	"jRhD9zLE0czuTOiz9D/jJDJgczxqcJF75h1jp25+pCvLSX4ATsCSoR7gJySC5kfy0Lxwl9AgPxQSc9kc",
+	"soTEMm98DQ/N09oGzFNCtc5/xPUeGylYaxIbDQy2Z/iCw5PqFc/IMzYIsRIblZrfvOPzcLQEXO/C6mjX",
+	"HLI6Ba5BYlTcSfCQl5V4zfA3gMLQhLctLwvMMkg15BIsvqAYi5h8OXLxVh2T98NDlmTxZ2F6d2iWyzOx",
+	"rdAIzXnXBXCTVZjE2ch8cURnpfXFQMsT/I3S7doNLkW8p9Cnjva9MtRuHoFajyLlYrsuXkv00MEzgA3z",
+	"JDGnKwlOagxXFYFnVu5fTmQ1F9kU7Ke2W77cLuadt10fe5cjyUvsqsTp89zaw0JMcncZczx0xt8TYxZR",
+	"0rCE2GPcEM+95JU01FeFfb1hRW9Y0XzbRW6TlsICpAhvRkFEzU9jlgsYsySu+d0dbfDnGmFTtNyUlfH9",
+	"wYJ0obTDz2bBULT7TicaYy3Yc5RTMiQQI8EighNkzEPaOou23r+Brlze7fU6l3u7V7fbKBpDdCzyFOmo",
+	"RUVAuoozF5r2u7tXrvZ2e717vZ7675O9KyGs0tQ/tC54iiOJYohIihMbrX3KUJbgCEQbYaGDs9Uw1Wl3",
+	"e92rPc25pASuBvtnnT/8tNd598kfHB529YcvLj/7vZm1tFtPOyPWsV/SPO3qpXlfd0iaMW54P5bj1n5r",
+	"ROQ4H3Qjlu7InI1yTIv/1WVyipMdRYOf2Y0W/KbJbrFEKROybtdoq39oNnvY6m+bcAwbxrDVV9/3tw8Q",
+	"ZQieWpRSx8QoWI2qcjxbvX/+6W7n3Sf6dN7a3nIH9Qfbf/h7gUsrINYqPs+enMPh7TU9tyHL+WIwudy9",
+	"0ustgpO9pnCyt96trgQndfvWgHK5e2UaTC4YOtZ6ZCmjQprg2rtwUnXlUut9UzR+oj4Q/Z8mmjTShl9s",
+	"5JmgAFRmL2guMcskTNj+0RxmcGwSEJu70Eyk8LJW3ym2cQyT0m1ZWWRgghDjCOSDTIl3k6OBdaAfpc6D",
+	"3oirTx9qgKkPJkexf69HibvYNc4g2SkVY5Ktc9jF8LDme1/Z5DsFMFXLY0PAqR5j7bW1A8AShjmeBgCt",
+	"8mJz4bEa3hG4q9UMW2cOm1hoe66B/PmwMEMEl/GvkPioNH4uDiK5c+tDS93brWNi0j0Wpfp8oJ5bFvyb",
+	"2YANIjyZ9uEVYzJe7yVdJXRmZR+LelFI4BAfGTfEtLZyTm4JfWcFklcPyQcGdzyz/osqtajuazpGo4Yi",
+	"TGF1kLos40Ioc9SWtVOcG32pCnQP7LWgoZLL4pTQA4S9vN1LwsW6InfAAhEqmQ7VZad0Kse3GfWa6/Ff",
+	"I+XxCEogUNOC3CVR1UA5CBIDlejOrUKdef8G2t29tndluxuirRslP41tTEvQmWDE1FyiMB+hl8XlOtT5",
+	"wB6kE5wLG0NVDNC0wOaynRhjvASecSKgRoDm6Tps5iZb9KLt5WoVq9lCN0ZjLgSjN6vMXBRazV43gSR+",
+	"j3MDW1OKn/qtrsSOKQRSTZC1armud7TVt9beT3tPuvZk+mECl4IQeNQg9MwsqHwhCL/WWx5ctstBY0N0",
+	"/8FHtx7ffIT+/q8vt9GQs1SXTiA6O7hIZBX7SDKJE4E4y2msM4AicLVxIqBSx9130rwYWv2gjRiHVL+K",
+	"YnJC1JuDSfkbKmMNkDobnc4mx0CLebaUnIRO1Ve6DI96iAj0OXC23T2krVpPRMQMJWqiVlVeauh4+NDK",
+	"b8UYZThDoynN4ytO5osbNGIpNA9OWznQTB2NwCcKHpd/ZcV9KjYEfKm79F5ZcVJbyGj5IypfdG6wpm+a",
+	"SzwaYUJXeGXFfWZAY3U1y7pvnbOIwwnQvDHoWY+QmW4wOWJZkSMT5q7Nhq0St1uQkBPFCdBWQca2DdXI",
+	"gJcEDampp6PRS+JZWWvzoxES0xjzs+i11e08tAOiKBeSxROzk60XP//+8+9/78UP/vLlL3/xj1/955d/",
+	"/TfbbRQXW9cPnQIZjaWht9Vt63Q+kQ8EiSdNd2YAehU4q/FxVYPLpo47hINB9JpaWJVgBGnBFLFv1RD/",
+	"Kr0LkrIq1gYRsuQKMwS/vIEARoUI/Cy+BuCtHstCIsL7wP7o4UcfLpd8dx3Z19AIWKrTa7ce3L6J3n53",
+	"79p2G338/sN39lDC6IjIPIadBEv9IYhmdqQF0RnzV3GfJZMRo4hxdC9PJHF/N1nUATLB4khJWWJxkmDV",
+	"v/FdwWj3AT69Z6Uw380hjknWYZnZTCdj2pVR2Krs2u+rr8+4eUJlo622lQxlMyVPGT/WidOxTu49r13f",
+	"xTR2CdFlxIpCAMI5GWETppLhWCMF49EYc/UNk+NK0GUpMN9lI0K9EoBLaGkZFuKU8Xi6EOPVayFTnJd2",
+	"6z18bW+Rxl682C4nDGHivSKlcNnMEOupmlfE0X0TUgSOCdX1QG1OI9qC7qiLXvzZX7z4sx+8+PLrNnrx",
+	"X3/07d999eJnP//2669ffPn19uLkLZtpapYW3mzFsByo2BmwDWkPKJECpSSOE0A6nUzY9F601Tfh/m/Z",
+	"f7uXr+zVKFm+gTcwtdYym066e+UdNdvVa2+/UzubBE5wsuS9pt5rM2N+lmMqiWzMu3Nq1JL511ZM6U1g",
+	"3w1fonl8lci6te2usB5sZIueESlQglUIpeT3XaHfoa0/QeGp1FV+D5DWXJnRWxMsZFH8d6HpvyJBBdxI",
+	"r1rIS1kV66yxoctH8q/ipYuJyHIJyySJNPevKZhsbvUrCETA4Jd4hS6aqRFOogt6yCyNb7TdlBEhcw5H",
+	"WSTX4Z2jTDabmGXNAzU9DbLGGGlQd+Gky4XtNk1QKrCizFBa3qfnNBxjSzjbNYT8g9UEFz8E2Z1ueSdl",
+	"WLK3qilYKcHMu4MCKzyYtjDhZRZNYeVyLsHisG9gGY2XZEilnbMx3lbnuyNBuyxS/PSOeXu355X0DmdM",
+	"e7Mu3pGeoTEEFO9qs/Z6UqZIWcr8yAY6La5gXp9LNT1cIKkqVPO4NGUUwpkbVxuPnb/UGx4dw6Q7e6IP",
+	"QOiK6NMnA84J0KgGkwLtGJ6G43+YzxcblpX0qYvTkiwi6LhGIjQecRjmIhjKP43lennFqIshzZxLIAqM",
+	"lz+sgCL2uBeVEXCTzF2n5/tfDR1mQKvv6JmugsV9d701OxE60gBmD9548ukEae00ZGGbnvQsolEh6K4o",
+	"XdRG1CcLamlNCRaexaIqUCwUIBrv0EkK8ySD6t19TOTYlYK1pOCSQOpZU2SRsqJU7DBXa6pEUJxVuDiz",
+	"MLGMr8Ce0pzEoXlcey5OrcNzXyFjF+u+nxa+PGrKIWI8Biv9GB9BKX6ojyeMxDVpUvNz4IhInfgx7ZeI",
+	"Eqxt8zRGKWCRO0O9QDEZDoGjwQSlppYZpugq+n3PnjBgLAGsT3VJfWrAchpja1c6uwoRqQ0Pdc38I8rC",
+	"JiWHgx1ORmOJvFeKOJ8XP/i75z/8Vy+/+fFvfvJXL776F7/5mz95/uP/u91tVpqjrtpQ6VnoJOqUDVbY",
+	"nBYz4/Mvf/X8q5+9/H9/8fLnf7LtLKLHlJ3S7pJlQTaqnm6osoY6lYKmzQOBwlCrYxIMrK7NpfXIefFt",
+	"ayQHoW00AhaDIBFi1JixrQlFCXoslwgXz87e1itcT6zMgZ4fWVkNxy41rfLaZvDPw+/ATbWniNJyCpVf",
+	"dvwcMmd9QtWAPJUpnzMUqZZknBHPVkKfZqWkShCZc/v1l7QO1l1fzOZ8+bZZx0qBd68L2K0ZkGaP0Oqm",
+	"obSyB7dvonf3rr6NbOnh7kwAVQwSk7Bp3jSGaB7HWYbUBcCKUCExjepI9pyap76GHPB1EVlTQjfsBbuO",
+	"Hj+4o7Q64EAjXTxdqXrSc455Z9XI9WWWMFflLjoXvHaVQNdnKW8Sz+3OycV0p76jtKEK7N4I0bb5sayK",
+	"O6ufqjBfA1jlqKsX5mpkV3Znchaz8pzCpzbKfF7xzenTqdbEXVAdtbD3LiWNVDqIXHj9xJrsDngaQSat",
+	"aQj1CdUxrzlO+isnNLxCCFDdtIJZYQKG+zsF+dwp3tNuRWEajK6KOYEWsvY4Lgk0Zil4jVFWrCI3jUzh",
+	"SrQWJxZhwdJFaSu36xt8K3kXatmYTmayMwpYOJKAU+1lcQAXtl3Y2dYiLxatdy5cYqzeoHeKRRkckYsM",
+	"aK1Jxw7wqtZm/a3lkytj6AwMPCgc+UtcXen9r9KZ3X/4459e7fVQkasmFkt+dqwnwbVZ2uhceNMANKck",
+	"75HpZBf+7fNxk/qFhVFBPV+OOnel6yAQ1W1fOJWwPbZqj7+5kNYoscq8UmRU1Sc1YQ5UzmN4+oGye5R6",
+	"0trFtJiBXHmLBhbMethouW1VV1R/kDVVhspC7wq3iZAkspk/gjBaxNuHq/RWa7SYaKbdUDjTVCO2pSn2",
+	"qks/MKFc6qDQkCUJO7UCEJFBCcTd+ix52V2SvPhXVX8pMxVRvNInthhKURzFq+Rgy/QHeaMdeC30YPRK",
+	"OIam+t+dVxn6usp0ugPc0WBS/+OyR6y39r56M+jwXSf12lQF6ib1Shy9qtYQtScWrtA7cz7nd/82YGaW",
+	"vjs8vCQsjdeUpm292V59ABLbLznLjFPLRpzOz2lqUuK/ppjQvENcSVZutoJ6Imd7YxXifZzqxJtBzgHn",
+	"Ff+Kl1QTJGt+vfLZIjQrZIOW2Wg2CWtt/rKbRTauyf369uv//uJ//MJ0JJ8Xo5BhIaCuKOFs5t+Z1vjA",
+	"etQVSDo3ul5uWwdfTECWScXdaqXKJZLrTL7UUm/NRNw5R5o9namVzExSmx02e8+zpxqC4ZkqlyvWWV0S",
+	"NL00+yYQk+KnJpvkcq+9ILVk2ZssVrL8dYaDX9Z1p+HbEiKoNZg+mGIpO7pkx0FtbtqHoB9r+1MEl2ZT",
+	"/65zwB/rVM9gxN6q/Fk316wreaDZ1OmYCbBZpkIhOyJUqSSRr57ojpygayKIRiEWp+VWVkwK3ptNCjbn",
+	"U5cAfKA/mn6ZCRGKdOlVoF4gZ3GuZGJPrdxFw4tbhRKs4aAKVFzmtNqohyRDu73ampSLT23e8eiWoPvr",
+	"6OK0YmKIAk/f6+jFXjWe+hx7ubiGoXPfUM9MpTE28Ad5yYt6Fu94Kqdbd40raufL37Sfyzml1UuUABZS",
+	"wetcffu1uLPq3q78wx//9Nqety3EhqiPO5+jXudd1EVHqNNvI10ym9CRa3uegJQKs7lJZlxsegilsNot",
+	"1F38OswFpjXwRRsL1CpWUnXmExIfYBcGdGh1Oco5kZOHamdWEgTMg8mzFLEMf5YrzfIYqHXQ3f/o4SO0",
+	"g3M53knYiNB+0Qler8yMVcw8ljIzbZkJHYaiPE0eINoyFSi2ETHlfsRESEgVGJoQW2OhHHES5YnMOU5s",
+	"uXEioKxo4QrF68hY499CugipkifwITUWq33XTNJTikVRK8+80LYhn2YoN35RVP3ATVU4EQVK2Mi2zYck",
+	"PqQ6MV6OYYJidmBVcDW7twlARt1EWZ4kwlYxKiyGontID+lbb91k9ASozu3pvvUW0rn6ComMoNQXFB/D",
+	"UYQF9A9coLr6/pNPPvmkc+9e59at/gFSPEpInGbmxwe3b6IrV668ix4/utk9pLdMZWiBtlJGYdK26pYO",
+	"JtcFT8ykBqz0WXIQGaMCRLWg+IGrYaVLEEImy3rSXg3p9iHNMBfax40jmUy66DHVkbNtFOem/7e2SJxy",
+	"RkcdtTWzAH2yZgc2c6KLdEyQ/u6Q9uv6ofdNWYN3966+vW2IV9/EH+2jT7/Qo7aRrX/17InJv7X16ZW8",
+	"MsQkyTmo+7huOqKzE+BoD90jNxCm4lTdfn9v90q/ixS5EvZL1P/i0FCHw9Y++rTb7T5po0OfTqjvu93u",
+	"s/4BUmiM+t5vfTTA0fEhnZsYbEHkehSB0NDRv27b/Oul76MbGh3RYd7rXYk0FuuP0K9FZqSw3jTEZrkU",
+	"JLYdsXGSaFe5iFgGh7Tcd2+vf4AwRaZLdPVhRdpRiieIgjoyiY/BO7HeFfUmSokQFkQGONb9AxS840Q9",
+	"sts3lbkSEgEVUJp+WvfuPFKCBU8slRH7OzssA2ok5y7jox37kthRz5bxXAXRuX7/TqvdOgEurDm92+v2",
+	"rCuS4owoztjtda8Yb8JYE8sdnMdEdkDhpP5iBKGq63Gq0QTHAqmtT5B+QW3X4ryuW6YHQXjAcmkPXaGX",
+	"PnQinRWviz6EU1MYjgvNZQtZ+k7c2m8pmCv7Ywvjd8EpSN0posYKUz6yc5ekRNaaI70HHQNsf9EiapOf",
+	"5SZIx15ItTt42bXfy+zbCyX2zR1NS49nHatop+8P1aClTu1oJuk0uKxrgWU9URKDpZjq8cu9nvP3g6m5",
+	"4VOu71pPcjl8s87oWlTSrHamEIVidmyINOhaqNO2sz2zkND4xYJ3buDY1UXRr+wufuUxxZYOQWxeurL4",
+	"pduMD0gcAzVySp6mOpi29QBwbAr26eUnbKQuC4+ENtyq71pP1BseGdMSoy30Vj2M956a3v4CYeTEUWRS",
+	"PIwcZV2hRo4xgk8XXZcS0szaJrjS+hKFNBBr1daV29XDAEdRQkD9GcdckeVZhNVLLCJTbzBTO2st4FAp",
+	"Y/OsKqva5IaNgaIzcQVhkMIpEuaB8wW93Qag94ixu5iPwLxwtcksIs8yxiXE9yAm2IVW712+vPjlO1RL",
+	"F+b5dxut7h6mE3sSoiLGt/Y/feIjy102Qhq4SgSR4yn8YMZCFEaQB3DCjm3NTSP2S682aYQ5JxCGaTXs",
+	"DHTt1bmq1Mg6PVZNF3dXvN9n03s3iwhs3pP1a7n2TU8fKOUYLcAIALTlMW8mtJGy5NLtShFu9QMkw7YL",
+	"qogVmUgSm6iUbrcR47EusDeYIBKHmbq3nHNh6tMZ8smkoiGxoVOcCiFFjonw4iZD3HLKrNmIkFT7TUwv",
+	"7ENFsnUoHKHCLEHCU1m3AGtwCDLr3V5zIaIaxBwe7p3z5f0lgCzm/d5Nvj6sX20rpK17KO5/++RZu4aq",
+	"aXm8bbRQi8OGz7vBA1L3R9SfU3N2+/Qsuhr75E3fabwJ7l5OYA2ijTh8g1ubHjh+lUFEvfFukz3RYUKM",
+	"8e1VlgKmhF1rhsIBuK8F+ykGt/MFiZ95XK4Kq++DnALUjZOnEGl6VIlK6b7qALe3+I0PmbzNcjp9pe+D",
+	"XO42l+X1d27pOIosXC6glvT50sos9TOVRlACQ20IQkLiCcLCmDQxD9BAY9w+RxporennrOU0gGqtYca/",
+	"tdD920x/b+q7W4X6el1fa5QL+8QaVAukjeWebmHfkkqlyjCXEyTZdp1WUXaGPXedQik9rlpDQoQ2iCaA",
+	"Y0JHqN/pK3UQuFAKRq08LxiXFQHcBoW09o2r2YX06T86JhvR9bLpFJ8qneE73l9PmisEUyUY1mBaLJP3",
+	"1zBYtU3+GgZchyoX1qxMB/8zWnmr0bvlaE23VySTNuUDldbptcOmyxxXtbt33ZAlFDc9ss1qoWbNTXRQ",
+	"S3rOkR/O6pMz3twKYXffzdElfWKs2+SXdQNF4aMzfmc21OTaMZMtV1KwXyEeulCcxMdATXcaJ3RtHxxS",
+	"HZnsKsR1kZ+4itJcSDQAZJITtf2Z6fpPxuVUhlyxakkzRXX7wzxJ+sVXh5TQKMljEChLWD4aEzpqI8FO",
+	"9f9ZgqlU80owXj41VVnMzizLVmTqG2ej3bJxN3bMdwZDkcLQqe8/y4FG9uH+ISUCjYCaFlDG/xdWt83a",
+	"NyZomuHXrmr7w77qivbrIrfdUnio5KQp5K7B7YrIVqjLMSQQqgqoTaHY4LpCVfNcjLb6e713+6Zs4ykR",
+	"EJC4bulHK5DaxD5eTDXSbRV+p7WH6j3r83SXUUu56w0fdRexfn5Yb/Qwv5/ztZ7VgNEQs9ZrvKhgnvPc",
+	"zqIdco3x+poz9V0gmFIodCSx6VUyZolROwybHZEToPV2jHNhLhdlw1gAotaCoc/9jfHitTNezCOOs6xv",
+	"R8uPNjB1NewNCso3xxAdizbKqRJWI0ajnHOg0aSN5Bib2jaAo/F0bgBlruAmEUiwJEYDmDBbkFtnrg0m",
+	"TuYtdnJIdWAfOwGe4CwjdGSjIS218Gpx2cG1uFyZebttm0ZiaR50grZahyRJYmftHtL+1d6Vvo0lfACS",
+	"TzrXhxJ431AWTE0pZ3uwavwxS2LhTS+QZEw3VwoJuNftjbwK/GrqpN+QgyVjPK422cNjik8wMQlNVaR2",
+	"oLA8WnttRIMWyfe0lmiarDqjXFEA3xYjEMEWrmjLa/W6rfTDXJQ9VQ2q2BRG975+cZbZejLZjaK/3cZB",
+	"3U21QEK7JFwL2tdGVrvuLz5iQiLTadA0NNDt/5BtMuigqIw4X1V8C8CeetopU2tkKbY8mkDYZeMw7aV3",
+	"IOoV2C/grO2y24HGmicgydAYn4CO+Wumxt2023k19AezlvgNSQ4oiO6mXEi6x7maU85qE5egMum7Uj4q",
+	"H7+o4Osljdcz/YRqw7CzdQV0+50FlnFGbNJ0Xe1YMNd2XYJEG7Ek9uLxXxPOoG3f2GcPzAdbhxl+J6GV",
+	"lfkg7Z7irIVwnbCRMH1EtWF5Rt5EDxXhxhT175SNeDofwKS/jzDium2sFsR13hhOAR3D5JAqhqezdVzC",
+	"iS5wwsmIUJyg/uXerjEW2Gd04olWGJTsTujooDKezXm0cr0/7iHV7KOLPoCJCRDXKTKx62jvR4cf65yo",
+	"IpF0D8V4Ioz1XEtOlElkGkbocLNSUTmk0zqSTqiBpxGAVSum29/rnC+rcAhRKELb9fb0suXG0vdeXswH",
+	"MGkZnF2/0WS6ac+6TPJT48ZvDB6vicHjLhshbPICS2pWR8wCfF4CTwldh+Wjik+P3LgbtiLaWpWvmPWw",
+	"ONU3Eurrh1IF6C4nQGt3d62l4bZ2hs/GPe0j497GSdJGawqBOqRjLDxBR3PuLuqT+Mh4qK2PQBfR7aMh",
+	"UcJFkf5tOK9gFA0mNiP7BCc5FJ1jgBgJAAgdHVIhGTe1qjjInFOIXXuwKAHMQ7xWyWH6PH6H4q9MCkbH",
+	"1bL2i7V3gtU/Nhx7FXAyFfEaF5TjEhrXlgpvNqCCKVOyuW64GFJGhbRFlouih41Gv+W/a6s51s0zyAWh",
+	"IMRRyuIlprhhX7un3wrck9qhLn2g8M31zTNfbDYdaDqFVFGFQF95i1duZXUrKAjRMmlENauotJhvOH/R",
+	"PCE09+VzDh5Td7pY+dbIeaFBY0NLsR3/M383DBJzzEWsMTLMcU466R7SR961XxIeSBKBojFExxCjrfdv",
+	"oN3da3tXtk3jwFxIrW8OwGd+RfPLYvE44YBjNUu/fO6I0X4b9c2cZeVCy1qrBED0bckOrxEq9suzHBzS",
+	"foA2qQlmR1LjB6bloMetFH1hNJnUa7u3TeODTYjlaug1q6jlkG9Ssy4+Ncs2zZgmBoUgvDABqwC+DZLV",
+	"OvVMrfA1iz2qOe/1xhrd0c5OR/dMxpSisYtzoQ5QX4lqljpNEfAIU0VmTUhNXbTRhonRxUQZzQNCF2F0",
+	"AcD4xjhw9gCjOQSwtLntDByihWWkx5ku/9nu9XoV94qOCVquJT96T71DJKQmPjfSNnRG3Qv7h7RvFU0l",
+	"VpjW930jdWnrPhZIgJKyKo6EYlUHVe+B1giNvr+t6ETf1iMzEUGH1AYP6U5/Oo98gGOzOmO3N49bl4Qc",
+	"AxddZHvlI+2i18WjTMkNXSgiJMY8nNCo4nncqMldN94/bwoSavsvQiRFnbFp968dJ+qo27OH+CbWfi1U",
+	"QAGeHwyUsJEi5Ww4TAiFeeZ3jzYskpB8Z9Tm4auOTRXLer0EJrrYG7JyoM/UHe7Y4Js1B/pMOYs9fdTO",
+	"JxAPdQo4Zfz4wAsIIgINFckOhfToZ14NOAsE2b0J6vGDevTxNALsEIxa8Dg3GLXzeTCq4LLtCiebDm+B",
+	"ZCHzWhUkf1u8hgtxoMDhNyjw2ikGFnJXRtATZkqlrxk7C+egQryY49O5XEMXumOnWr0XbVOvmdARoux0",
+	"DKGKJ99hJH41+IcNGnqDOQHmoW6pMWDa5IxaT/Z9l7wx48tuT+mOOgrMWokIdy6MkDfYjvk76w8u2x51",
+	"ZvsdLfIEr7VkxgZKemzKN5xgGs+G5s4tDYtpbEh9rTfRxBu6tm/hE4qXDQY+9+qNAe++y7kynYZiiBLM",
+	"ITaOMMAi5zZqUqCY6AoKgwlKGQckx5iiq+j30ZaSj7SxhzKJtnSnhu26VRswJiLVRpNAMZKigcNGnauG",
+	"sCx2r9rTuVAHa2KKMDtK6Ai0+6be0+pcGpfqrPcfG6G7P1DMBPNJH229D0x3FLjPksmIUfXwvTyRxP7d",
+	"Rh+///CdvW1DzIGfAD+kFk68PKetXZTm6J+i3V6v19vZvYrSv/9fxrkqQArUr0CBzQxsBHqHtAJ79T5M",
+	"c8EbUhPM4Gv2Y/qDvvFkXrwn00O7INZ5MtFCk50HjRslaHVCsFnna+baXHQBr5CP0xHQfd2UTwmHKXOl",
+	"st1vZTLDIbWez5izDA0gYafodIzlTOa2To12JYrsHQYonvFhngPFuxhn6XzQdu7SCwHxN3aRsztMG9FZ",
+	"10uqVvus2DRiwiGSjE/Q1osvf/T8X//i5Tf/8uU333/+kx89//WfP//6p9tddN2FVAtwuUBFvyobgBaM",
+	"r7bx2GX9A13NvkZ7LVb9u6m/NldVX4kwYXdd80OFl0wndYP62aQhLcwDviFwU4+DiKkqHHUXVTy1Skbq",
+	"+SqhG1Xq7CE2UOvccV+oYjfTKc+nf8V38yJpvarVPsUqZJc65ch1bd+QsGCHX7eCVBn2jYp0QYz7ehwj",
+	"PAO7NaBbYd6L1SQfLjdMJGpVJfv7a6YsNbyPNRfQr5bNL4SiKQHKkaN2UacO04k0dVRNbVUtlBjO2kdb",
+	"fZGLDGgMcR8JyTItnx3SYnhdgIfCqacoKRlSfVN6LbSM5165ZGLjXMK5W4YLosORRDFITJL60HirZJ0P",
+	"5bwgRWsBahSq1sWgyBtl66zKFuPIotZyFJzDEDjQCHYizrIFlV/0ExuE0gduMXVininepVbaXV9lbLsr",
+	"d0LFicycUHEiHSX6zj+rwnn9SD968Yc2rW6s6/iq484/yNFUcaHpMlf696CX2Wsc5xx1s2duB7iotnFS",
+	"h/NwiBQXIknMgRotfWEqbYY5ULkBd+lS2a5mRC/NNbjHYjO2aiTYP4W1dtbbHE6JEgxek354TzaKsaNG",
+	"1ZfswV6oIssLnCrRelRG09b3nTPSljaMazAswMUAOxqyRIGLFvhM8mUMB/4DOldT5yygLSuA0gjQGAtE",
+	"GQ3Wq9PaozndjUURjtZficcf9I3ue1FylD5+WxSjEi5VArzHxXa+UAA7V+X1AHGjhKROpnc857VSduec",
+	"/gxb14Q+w3I8E6lTRcqVOM6C3nKGvNWokudAgi5GjVwEcOoW4osBvM2rkK9PoIPp774cJdsREtMY81iH",
+	"I3ZOgYzGcr5TzgxgDTD2BVt3lglwpiIKmIOQCNMIhNS/YqnZuGApFHVqrQNKoK2iFQ/qda9cc/14UK97",
+	"+e1AU55ed7fX9kvgque2gzWXH9odXueAP7b722Rn+MB0NZhjDw+ZpkcRvDZE2+2xaJShY8Smt2ONiDPw",
+	"OL8I88bJe75Mz2Sr9HhNQ9kp7aIHptWG8DShS8IdwAHCFEGayQlKceaHjqQKrL13EKFj4LrU/wiHvDsP",
+	"68F3/SwmMNMdqo7rnNnNGTAIUXb6hgNdVK6sJ8pdEkjMIxJ15EBxKPWF8Hs817IjnQrNTnUetBfSYYMk",
+	"qrhb2pfU2nTCwpYfCHJJOG/CfpF6z9npAcKlo2J/qmCQQETqhBrdC69dJvKrl0tfhhIat9u6X4f/7dDG",
+	"3OpGcYQi4y45pNgGrJXFzxWzLApNdtH1RDCEBbr58Dvqp/eeRpCgrf71KIJM9nWSvonhD1fArTTFfqgO",
+	"e2nb2UO96E8A11fpXkcEyCLDHGdZEwPebZPQUGfdadou3hzVa8Kib5tmDn4r/3B/3xr0M9WlOvNrXX5Y",
+	"FGOrFKNyNh9Tm3kMzgytaz3gwos4mCDJTqkYk6yNKkWxPNuRq4p1SHVZLIWzahI1p4AT4DhBpl6WyWET",
+	"tgMP4Gi83UWWr+uoTcPWdfXrEoEPvECd/l7vSr/ArkO6Onrd1qdxG/O0Br0WI8wahJ0NI8b0Jn9rm9qb",
+	"rIsCHWwJOT5R0GxqzzVgZ7UGpDkKlmQSJ2I+39hawC22yxZPU94VUzbetHUacZZnR4NJX/cY0X9pylHi",
+	"px9JHXGWlXUpC+cSukMruYfaX2YH0/7+iAnT1apUFfXinOMyIRTQ1lRNviGA9jHQkToQRJl+bLsdLARP",
+	"hBmRDU1hGi/w2rSGMcGTFEz3q4mupj3VLsbOZjqnlG1f+3u9PZvY4gsX4pCyXNZIGOtg1Qal59GRTSlL",
+	"7WXFgKbsOkT9HARWZAUXj+rAsNVuVXiY7abtGneEw1M3SQP9y3nNBAM29Fgx0/QHJ8nE4CvE8yhaLuYF",
+	"bhtDqY7CNr2ZrVh94Fe9LnpFCNdCwlOxzaoObLkoLT7bzGKlfAedwI/FeUVlB1k3S5YQclkCtZ7WmlM5",
+	"j8LMm/R9qutZ7Pl0m79Q16dbhIcABt4XeT5dTxVMi2v0shLcr17JRFec3Qqg/fLyZ3Che0ivo74ZqngO",
+	"Ud0Qpe/dfL+N8NQU9tmpUo36uZmZD2nxnXpIG7L6OtLPm1RJCEYGSeuzNdWFb8hMpYZesyu2HPKNI/aC",
+	"HbFFTGcA/wreszDuuAC/DdKz+h6iBvdfsypq9ce+3hDjh6B0AB3bm2EhThl39WnwIAGxA1T/7y2pi27p",
+	"H5X8zuGEHdtAXwFC6EgZo+Ybi31JfNtVW35F5iBSq0GGKCsyN1FUTX9lAisLcaNYZJ3Xd8OU7mI8vvPg",
+	"2wUNXwycvzG3T+dbzqWY6g2Ick7kRKPuADAH3tr/9IlCUVPvwSB1zpPWfmsHZ2TnZFcjsB1sFoEt2nk1",
+	"QHI5DsRHXnfoZg2ChBux1n/VrHT23YdO6cAJiskJUVPqaDGBtl5+859+88tfvPz3/+35D79+/qf/7ttv",
+	"/svLn//J9lRkIpIcoDstH4em+s6MeVSgrRdf/dt//I/f+/bXP335zY9f/O9/Y/JNt7uh+jmhMW8XhtCK",
+	"ZXTr5Tc//s1P/urbv/3m21//tI2e//L/PP/6fz7/3pfPv/x6+8B241EbxhKjFItjiLvV8j+hue565UTQ",
+	"1vMvf/X8q59tG8OO0+vK8hs2eZ1ULsHl5s6O/chWBfHjyhtk43pDF5Hns4PftI6h0kqz9eIHf/nyl794",
+	"/pM/ff6TH1ZP2/VgCpx1tSeaQFvf/vrLb//2P/zml796/us/3267oq0DLyuz7Zeh9Kqj6Ujj4mK7gYzM",
+	"4EbK5sNi2pwkrHfKrL9dST2mcaHrysVGxm41Z9Wq5IHVcJaJQMt3UcEGF6UdvnOcZUDjjla9cR4TqQ6x",
+	"gvGx0pyfPPv/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -121,6 +121,21 @@ func TestCustodyWorkedExampleEndToEnd(t *testing.T) {
 	if rs.BenefitPerMu == nil || rs.BenefitPerMu.String() != "227.00" || rs.Contracts != 1 || len(rs.Groups) != 4 {
 		t.Errorf("region stats = %+v", rs)
 	}
+	var sw api.StandardAreaWeights
+	env.Expect(t, http.StatusOK, w.token[asBureau], http.MethodPut, "/api/v1/regions/"+townshipA+"/standard-area-weights",
+		map[string]any{"weights": map[string]any{"ploughing": "1", "harvesting": 0.5}}).JSON(t, &sw)
+	if sw.Source == nil || *sw.Source != townshipA || sw.Weights["ploughing"].String() != "1.0000" {
+		t.Errorf("weights = %+v", sw)
+	}
+	env.Expect(t, http.StatusOK, w.token[asCollective], http.MethodGet, "/api/v1/regions/"+villageA1+"/standard-area-weights", nil).JSON(t, &sw)
+	if sw.Source == nil || *sw.Source != townshipA {
+		t.Errorf("village inherits %+v", sw)
+	}
+	env.Expect(t, http.StatusForbidden, w.token[asCollective], http.MethodPut, "/api/v1/regions/"+villageA1+"/standard-area-weights", map[string]any{"weights": map[string]any{}})
+	env.Expect(t, http.StatusOK, w.token[asBureau], http.MethodGet, fmt.Sprintf("/api/v1/stats/regions/%s?season_year=%d", townshipA, year), nil).JSON(t, &rs)
+	if rs.StandardAreaMu.String() != "15.75" { // 10.50 × 1 + 10.50 × 0.5
+		t.Errorf("standard area with the township's weights = %s", rs.StandardAreaMu)
+	}
 	csv := env.Send(t, apitest.Request{Method: http.MethodGet, Path: fmt.Sprintf("/api/v1/stats/collectives?season_year=%d", year),
 		Token: w.token[asBureau], Header: map[string]string{"Accept": "text/csv"}})
 	if csv.Status != http.StatusOK || !strings.HasPrefix(string(csv.Body), "\ufeff") || !strings.Contains(string(csv.Body), "227.00") {

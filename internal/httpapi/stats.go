@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/tuoguan/tuoguan/api"
+	"github.com/tuoguan/tuoguan/internal/num"
 	"github.com/tuoguan/tuoguan/internal/sheet"
 	"github.com/tuoguan/tuoguan/internal/stats"
 )
@@ -132,4 +133,35 @@ func opTypes(rows []stats.Row) []string {
 		}
 	}
 	return slices.Sorted(maps.Keys(seen))
+}
+
+func weightsOut(code string, w stats.Weights, source string) api.StandardAreaWeights {
+	out := api.StandardAreaWeights{RegionCode: code, Weights: map[string]api.Dec4{}}
+	if source != "" {
+		out.Source = &source
+	}
+	for op, v := range w {
+		d, err := num.Dec4FromDecimal(v)
+		if err != nil {
+			panic(err) // stored as numeric(6,4)
+		}
+		out.Weights[op] = d
+	}
+	return out
+}
+
+func (s *Server) GetStandardAreaWeights(ctx context.Context, req api.GetStandardAreaWeightsRequestObject) (api.GetStandardAreaWeightsResponseObject, error) {
+	w, source, err := s.Stats.Weights(ctx, principal(ctx), req.Code)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetStandardAreaWeights200JSONResponse(weightsOut(req.Code, w, source)), nil
+}
+
+func (s *Server) SetStandardAreaWeights(ctx context.Context, req api.SetStandardAreaWeightsRequestObject) (api.SetStandardAreaWeightsResponseObject, error) {
+	w, source, err := s.Stats.SetWeights(ctx, principal(ctx), req.Code, req.Body.Weights)
+	if err != nil {
+		return nil, err
+	}
+	return api.SetStandardAreaWeights200JSONResponse(weightsOut(req.Code, w, source)), nil
 }

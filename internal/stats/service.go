@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
 	"github.com/tuoguan/tuoguan/internal/contract"
@@ -159,27 +158,6 @@ func (s *Service) names(ctx context.Context, g Grouping, keys []string) (map[str
 		names[r.Key] = r.Name
 	}
 	return names, nil
-}
-
-// weights returns the standard-area weights of a region: its own, or its nearest ancestor's, or the defaults.
-func (s *Service) weights(ctx context.Context, code string) (Weights, error) {
-	for c, ok := code, code != ""; ok; c, ok = scope.Parent(c) {
-		var rows []struct {
-			OpType string
-			Weight decimal.Decimal
-		}
-		if err := s.db.WithContext(ctx).Raw("SELECT op_type, weight FROM standard_area_weights WHERE region_code = ?", c).Scan(&rows).Error; err != nil {
-			return nil, err
-		}
-		if len(rows) > 0 {
-			w := Weights{}
-			for _, r := range rows {
-				w[r.OpType] = r.Weight
-			}
-			return w, nil
-		}
-	}
-	return DefaultWeights, nil
 }
 
 // CheckSelection validates what a client may choose of a selection.

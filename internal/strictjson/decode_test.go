@@ -20,22 +20,30 @@ type acceptance struct {
 var acceptances = []acceptance{
 	{"parcel", `{
 		"created_by":"ops","note":"n","id":7,"name":"北田 \"3\"","area_mu":"12.50","price":3,
-		"tags":["a","b"],"owner":{"name":"Li","phone":null},"active":true,"ratio":0.5,"level":255,
+		"tags":["a","b"],"owner":{"name":"Li","phone":"138"},"active":true,"ratio":0.5,"level":255,
 		"boundary":{"type":"Polygon","coordinates":[[[116.1,39.9],[116.2,39.9],[116.1,39.9]]]},
 		"props":{"soil":"loam","depth":{"min":1,"max":2e1},"list":[null,true,"x"]},
 		"counts":{"a":1,"b":-2}
 	}`, parcel},
 	{"escaped key", `{"n\u0061me":"x","\u0069d":1}`, parcel},
-	{"nulls", `{"name":null,"id":null,"active":null,"area_mu":null,"price":null,"tags":null,
-		"owner":null,"boundary":null,"props":null,"counts":null,"created_by":null}`, prefilled},
-	{"top-level null", `null`, prefilled},
+	{"free-form and unmarshaler nulls", `{"area_mu":null,"props":{"a":null,"b":[null,{"c":null}]},
+		"boundary":{"type":"Point","coordinates":null}}`, prefilled},
+	{"null targets", `{"raw":null,"raws":[null,1,null],"raw_map":{"a":null,"b":{}},"any":null,
+		"anys":[null,{"x":null}],"seen":null,"seens":[null,{}],"seen_map":{"a":null},"musts":{"a":"x"}}`, nullable},
+	{"top-level null into interface", `null`, func() any { return new(any) }},
+	{"top-level null into raw message", ` null `, func() any { return new(json.RawMessage) }},
+	{"top-level null into unmarshaler", `null`, func() any { return new(decimal) }},
+	{"escaped backslash is not NUL", `{"name":"\\u0000","created_by":"\\\\u0000","tags":["x\\u0000y"],
+		"owner":{"name":"\\u0000","phone":"\\u0000"}}`, parcel},
+	{"NUL in free-form values", `{"props":{"k":"\u0000","l":["a\u0000"]},"boundary":{"type":"P","coordinates":["\u0000"]}}`, parcel},
+	{"NUL for raw message and interface", `{"raw":"\u0000","any":{"k":"\u0000"},"must":"\u0000"}`, odd},
 	{"empty object", ` {} `, parcel},
 	{"batch", `{"parcels":[{"id":1},{"id":2,"boundary":{"type":"Point","coordinates":[1,2]}}],
 		"meta":{"source":"import","n":2,"nested":[{"a":[]},{}]}}`, batch},
 	{"odd", `{"quoted":"12","qptr":"true","pair":[1],"blob":"AQID","num":"12.5","addr":"10.0.0.1",
 		"by_id":{"1":"a","-2":"b"},"raw":{"x":[1,{"y":2}]},"must":"m","any":{"k":[1.5]},
-		"stringy":null,"NoTag":"t","BadTag":"b","-":"d"}`, odd},
-	{"odd variants", `{"quoted":null,"qptr":"null","blob":[1,2],"num":3e2,"by_id":{},"raw":null,"must":"x","any":null}`, odd},
+		"NoTag":"t","BadTag":"b","-":"d"}`, odd},
+	{"odd variants", `{"quoted":"-7","qptr":"false","blob":[1,2],"num":3e2,"by_id":{},"raw":null,"must":"x","any":null}`, odd},
 	{"ambiguous", `{"V":1,"z":3}`, func() any { return new(Ambiguous) }},
 	{"shadow", `{"name":5,"phone":"123"}`, func() any { return new(Shadow) }},
 	{"wide", `{"F00":1,"F33":2,"F65":3,"F69":4}`, func() any { return new(Wide) }},
@@ -43,14 +51,19 @@ var acceptances = []acceptance{
 		"u64":18446744073709551615,"f32":3.4e38,"f64":-1.7e308}`, small},
 	{"interface target", `[1,"a",{"b":[true,null]}]`, func() any { return new(any) }},
 	{"map target", `{"a":{"b":1},"c":null}`, func() any { return new(map[string]any) }},
-	{"tree", `{"value":1,"children":[{"value":2,"children":[{"value":3}]},null]}`, func() any { return new(Tree) }},
+	{"tree", `{"value":1,"children":[{"value":2,"children":[{"value":3}]},{}]}`, func() any { return new(Tree) }},
 	{"max depth", strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth), func() any { return new(any) }},
 }
 
-// prefilled shows that null leaves non-pointer fields as they were.
+// prefilled is a target whose fields are already set, to show that
+// accepted bodies decode over it as json.Unmarshal does and refused ones
+// leave it alone.
 func prefilled() any {
-	return &Parcel{Audit: Audit{CreatedBy: "c"}, ID: 1, Name: "n", AreaMu: "1", Active: true, Tags: []string{"t"}}
+	return &Parcel{Audit: Audit{CreatedBy: "c"}, ID: 1, Name: "n", AreaMu: "1", Active: true, Tags: []string{"t"},
+		Props: map[string]any{"old": 1.0}, Boundary: &Geometry{Type: "Point", Coordinates: []any{1.0, 2.0}}}
 }
+
+func nullable() any { return new(Nullable) }
 
 func TestAcceptances(t *testing.T) {
 	for _, tc := range acceptances {
@@ -151,6 +164,81 @@ func TestUnmarshalFailsLate(t *testing.T) {
 	}
 }
 
+// TestNullFreeForm checks what free-form targets make of the null they
+// accept: json.RawMessage keeps it as sent, interface{} becomes nil.
+func TestNullFreeForm(t *testing.T) {
+	v := &Nullable{Any: "old", Anys: []any{"old"}}
+	body := `{"raw":null,"raws":[null,1],"raw_map":{"a":null},"any":null,"anys":[null,2]}`
+	if err := Decode([]byte(body), v); err != nil {
+		t.Fatal(err)
+	}
+	if string(v.Raw) != "null" || len(v.Raws) != 2 || string(v.Raws[0]) != "null" || string(v.Raws[1]) != "1" ||
+		string(v.RawMap["a"]) != "null" {
+		t.Errorf("raw messages = %q %q %q", v.Raw, v.Raws, v.RawMap)
+	}
+	if v.Any != nil || len(v.Anys) != 2 || v.Anys[0] != nil || v.Anys[1] != 2.0 {
+		t.Errorf("interfaces = %#v %#v", v.Any, v.Anys)
+	}
+
+	var raw json.RawMessage
+	if err := Decode([]byte(`null`), &raw); err != nil || string(raw) != "null" {
+		t.Errorf("top-level raw message = %q, %v", raw, err)
+	}
+	var a any = "old"
+	if err := Decode([]byte(`null`), &a); err != nil || a != nil {
+		t.Errorf("top-level interface = %#v, %v", a, err)
+	}
+}
+
+// TestNullUnmarshaler checks that Unmarshalers receive null at any depth
+// (and decide), while pointers to them refuse it like any pointer.
+func TestNullUnmarshaler(t *testing.T) {
+	var v Nullable
+	if err := Decode([]byte(`{"seen":null,"seens":[null,{}],"seen_map":{"k":null}}`), &v); err != nil {
+		t.Fatal(err)
+	}
+	null := nullSeen{Called: true, Null: true}
+	if v.Seen != null || len(v.Seens) != 2 || v.Seens[0] != null || v.Seens[1] != (nullSeen{Called: true}) ||
+		v.SeenMap["k"] != null {
+		t.Errorf("got %+v %+v %+v", v.Seen, v.Seens, v.SeenMap)
+	}
+
+	var top nullSeen
+	if err := Decode([]byte(`null`), &top); err != nil || top != null {
+		t.Errorf("top level: %+v, %v", top, err)
+	}
+
+	// The Unmarshaler's own error is reported against the field.
+	var e *Error
+	err := Decode([]byte(`{"musts":{"a":"x","b":null}}`), new(Nullable))
+	if !errors.As(err, &e) || !matchProblems(e.Problems, one("musts.b", "must not be null")) {
+		t.Errorf("required: %v", err)
+	}
+	err = Decode([]byte(`{"seen_ptr":null}`), new(Nullable))
+	if !errors.As(err, &e) || !matchProblems(e.Problems, one("seen_ptr", "must not be null; leave the field out instead")) {
+		t.Errorf("pointer to unmarshaler: %v", err)
+	}
+}
+
+// TestNUL checks that "\\u0000" (an escaped backslash, then the text
+// u0000) is told apart from the escape of a NUL character.
+func TestNUL(t *testing.T) {
+	var p Parcel
+	if err := Decode([]byte(`{"name":"\\u0000","tags":["\\\\u0000"]}`), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != `\u0000` || len(p.Tags) != 1 || p.Tags[0] != `\\u0000` {
+		t.Errorf("got name %q, tags %q", p.Name, p.Tags)
+	}
+	for _, body := range []string{`{"name":"\u0000"}`, `{"name":"\\\u0000"}`, `{"name":"\\\\\u0000"}`} {
+		var e *Error
+		if err := Decode([]byte(body), new(Parcel)); !errors.As(err, &e) ||
+			!matchProblems(e.Problems, one("name", "must not contain a NUL character")) {
+			t.Errorf("%s: %v", body, err)
+		}
+	}
+}
+
 func TestConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for g := range 16 {
@@ -179,7 +267,7 @@ func FuzzDecode(f *testing.F) {
 	for _, tc := range refusals {
 		f.Add(tc.body)
 	}
-	targets := []func() any{parcel, batch, odd, small, func() any { return new(any) }}
+	targets := []func() any{parcel, batch, odd, small, nullable, func() any { return new(any) }}
 	f.Fuzz(func(t *testing.T, body string) {
 		for _, into := range targets {
 			got, want := into(), into()

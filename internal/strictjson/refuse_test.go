@@ -1,6 +1,7 @@
 package strictjson
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -19,6 +20,11 @@ func batch() any  { return new(Batch) }
 func odd() any    { return new(Odd) }
 
 func one(field, msg string) []Problem { return []Problem{{field, msg}} }
+
+const (
+	noNull = "must not be null; leave the field out instead"
+	noNUL  = "must not contain a NUL character"
+)
 
 var refusals = []refusal{
 	// Body level.
@@ -100,6 +106,71 @@ var refusals = []refusal{
 	{"empty key", `{"":1}`, parcel, one(`[""]`, "unknown field")},
 	{"long key is clipped", `{"` + strings.Repeat("k", 100) + `":1}`, parcel, one(`["`+strings.Repeat("k", 40)+`…"]`, "unknown field")},
 	{"recursive type", `{"value":1,"children":[{"value":2,"children":[{"valu":3}]}]}`, func() any { return new(Tree) }, one("children[0].children[0].valu", "unknown field")},
+
+	// Null, refused for every typed target.
+	{"top-level null", `null`, parcel, one("", noNull)},
+	{"top-level null in spaces", " \n null\t", parcel, one("", noNull)},
+	{"top-level null into pointer", `null`, func() any { return new(*Parcel) }, one("", noNull)},
+	{"top-level null into slice", `null`, func() any { return new([]string) }, one("", noNull)},
+	{"top-level null into map", `null`, func() any { return new(map[string]any) }, one("", noNull)},
+	{"top-level null into integer", `null`, func() any { return new(int) }, one("", noNull)},
+	{"top-level null into raw message pointer", `null`, func() any { return new(*json.RawMessage) }, one("", noNull)},
+	{"top-level null into unmarshaler", `null`, func() any { return new(required) }, one("", "must not be null")},
+	{"null string", `{"name":null}`, parcel, one("name", noNull)},
+	{"null integer", `{"id":null}`, parcel, one("id", noNull)},
+	{"null boolean", `{"active":null}`, parcel, one("active", noNull)},
+	{"null float", `{"ratio":null}`, parcel, one("ratio", noNull)},
+	{"null slice", `{"tags":null}`, parcel, one("tags", noNull)},
+	{"null map", `{"counts":null}`, parcel, one("counts", noNull)},
+	{"null map of interfaces", `{"props":null}`, parcel, one("props", noNull)},
+	{"null embedded field", `{"created_by":null}`, parcel, one("created_by", noNull)},
+	{"null pointer to struct", `{"owner":null}`, parcel, one("owner", noNull)},
+	{"null pointer to string", `{"owner":{"name":"a","phone":null}}`, parcel, one("owner.phone", noNull)},
+	{"null embedded pointer", `{"note":null}`, parcel, one("note", noNull)},
+	{"null pointer to unmarshaler", `{"price":null}`, parcel, one("price", noNull)},
+	{"null pointer to raw message", `{"raw_ptr":null}`, nullable, one("raw_ptr", noNull)},
+	{"null in nested struct", `{"owner":{"name":null}}`, parcel, one("owner.name", noNull)},
+	{"null beside free-form null", `{"boundary":{"type":null,"coordinates":null}}`, parcel, one("boundary.type", noNull)},
+	{"null slice of structs", `{"parcels":null}`, batch, one("parcels", noNull)},
+	{"null struct in slice", `{"parcels":[{"id":1},null]}`, batch, one("parcels[1]", noNull)},
+	{"null field in slice of structs", `{"parcels":[{},{"name":null}]}`, batch, one("parcels[1].name", noNull)},
+	{"null deep in slice of structs", `{"parcels":[{},{},{"owner":{"phone":null}}]}`, batch, one("parcels[2].owner.phone", noNull)},
+	{"null in slice of pointers", `{"children":[{"value":1},null]}`, func() any { return new(Tree) }, one("children[1]", noNull)},
+	{"null children", `{"children":[{"children":null}]}`, func() any { return new(Tree) }, one("children[0].children", noNull)},
+	{"null slice element", `{"tags":["a",null]}`, parcel, one("tags[1]", noNull)},
+	{"null map value", `{"counts":{"a":1,"b":null}}`, parcel, one("counts.b", noNull)},
+	{"null map value quoted key", `{"counts":{"a b":null}}`, parcel, one(`counts["a b"]`, noNull)},
+	{"null int-keyed map value", `{"by_id":{"7":null}}`, odd, one("by_id.7", noNull)},
+	{"null array element", `{"pair":[null,1]}`, odd, one("pair[0]", noNull)},
+	{"null bytes", `{"blob":null}`, odd, one("blob", noNull)},
+	{"null number", `{"num":null}`, odd, one("num", noNull)},
+	{"null text unmarshaler", `{"addr":null}`, odd, one("addr", noNull)},
+	{"null non-empty interface", `{"stringy":null}`, odd, one("stringy", noNull)},
+	{"null unmarshaler in map", `{"musts":{"a":"x","b":null}}`, nullable, one("musts.b", "must not be null")},
+	{"null for unknown field", `{"colour":null}`, parcel, one("colour", "unknown field")},
+	{"null as duplicate", `{"name":"a","name":null}`, parcel, one("name", "duplicate key")},
+	{"nulls", `{"name":null,"id":null,"active":null,"area_mu":null,"price":null,"tags":null,
+		"owner":null,"boundary":null,"props":null,"counts":null,"created_by":null,"note":null}`, prefilled, []Problem{
+		{"name", noNull}, {"id", noNull}, {"active", noNull}, {"price", noNull}, {"tags", noNull},
+		{"owner", noNull}, {"boundary", noNull}, {"props", noNull}, {"counts", noNull}, {"created_by", noNull}, {"note", noNull},
+	}},
+
+	// NUL characters, refused in strings bound for string fields.
+	{"NUL", `{"name":"\u0000"}`, parcel, one("name", noNUL)},
+	{"NUL inside", `{"name":"北\u0000田"}`, parcel, one("name", noNUL)},
+	{"NUL after escaped backslash", `{"name":"a\\\u0000"}`, parcel, one("name", noNUL)},
+	{"NUL embedded field", `{"created_by":"x\u0000"}`, parcel, one("created_by", noNUL)},
+	{"NUL pointer to string", `{"note":"\u0000"}`, parcel, one("note", noNUL)},
+	{"NUL nested", `{"owner":{"name":"a","phone":"1\u00002"}}`, parcel, one("owner.phone", noNUL)},
+	{"NUL in geometry type", `{"boundary":{"type":"\u0000","coordinates":["\u0000"]}}`, parcel, one("boundary.type", noNUL)},
+	{"NUL slice element", `{"tags":["a","\u0000"]}`, parcel, one("tags[1]", noNUL)},
+	{"NUL map value", `{"by_id":{"1":"\u0000"}}`, odd, one("by_id.1", noNUL)},
+	{"NUL untagged field", `{"NoTag":"\u0000"}`, odd, one("NoTag", noNUL)},
+	{"NUL in slice of structs", `{"parcels":[{},{},{"owner":{"name":"\u0000"}}]}`, batch, one("parcels[2].owner.name", noNUL)},
+	{"NUL in unmarshaler", `{"area_mu":"\u0000"}`, parcel, one("area_mu", `invalid decimal "\x00"`)},
+	{"NULs", `{"name":"\u0000","tags":["\u0000","ok","\u0000"],"owner":{"name":"\u0000"},"props":{"k":"\u0000"}}`, parcel, []Problem{
+		{"name", noNUL}, {"tags[0]", noNUL}, {"tags[2]", noNUL}, {"owner.name", noNUL},
+	}},
 
 	// Several problems at once, in document order.
 	{"all at once", `{"Name":"a","id":"x","parcels":1,"tags":[1,"b",{}],"id":2}`, parcel, []Problem{

@@ -12,7 +12,7 @@
 //     (map and interface{} targets, and values handed to UnmarshalJSON);
 //   - an empty body, and anything but whitespace after the JSON value;
 //   - nesting deeper than MaxDepth;
-//   - null for a typed field, and NUL characters in strings;
+//   - null for a typed field, and NUL characters in string fields;
 //   - fixed-size Go arrays receiving more elements than they hold
 //     (encoding/json drops the extra elements).
 //

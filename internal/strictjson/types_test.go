@@ -43,6 +43,18 @@ func (r *required) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, (*string)(r))
 }
 
+// nullSeen records what its UnmarshalJSON received, to show that
+// Unmarshalers are handed null.
+type nullSeen struct {
+	Called bool
+	Null   bool
+}
+
+func (n *nullSeen) UnmarshalJSON(b []byte) error {
+	*n = nullSeen{Called: true, Null: string(b) == "null"}
+	return nil
+}
+
 // once fails when asked to decode into a value it already decoded; the
 // checks use fresh values, so only json.Unmarshal on the target sees it.
 type once struct{ set bool }
@@ -149,6 +161,22 @@ type Wide struct {
 	F40, F41, F42, F43, F44, F45, F46, F47, F48, F49 int
 	F50, F51, F52, F53, F54, F55, F56, F57, F58, F59 int
 	F60, F61, F62, F63, F64, F65, F66, F67, F68, F69 int
+}
+
+// Nullable holds the targets that take null (free-form values and
+// Unmarshalers) at several depths, and pointers to them, which do not.
+type Nullable struct {
+	Raw     json.RawMessage            `json:"raw"`
+	Raws    []json.RawMessage          `json:"raws"`
+	RawMap  map[string]json.RawMessage `json:"raw_map"`
+	RawPtr  *json.RawMessage           `json:"raw_ptr"`
+	Any     any                        `json:"any"`
+	Anys    []any                      `json:"anys"`
+	Seen    nullSeen                   `json:"seen"`
+	Seens   []nullSeen                 `json:"seens"`
+	SeenMap map[string]nullSeen        `json:"seen_map"`
+	SeenPtr *nullSeen                  `json:"seen_ptr"`
+	Musts   map[string]required        `json:"musts"`
 }
 
 type Stateful struct {

@@ -1,0 +1,105 @@
+package stats
+
+import (
+	"context"
+	"maps"
+	"slices"
+
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+
+	"github.com/tuoguan/tuoguan/internal/audit"
+	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/num"
+	"github.com/tuoguan/tuoguan/internal/reference"
+	"github.com/tuoguan/tuoguan/internal/region"
+	"github.com/tuoguan/tuoguan/internal/scope"
+)
+
+// weights returns the standard-area weights in force for a region and the region they come from: its own,
+// its nearest ancestor's, or the defaults ("" as the source).
+func (s *Service) weights(ctx context.Context, code string) (Weights, error) {
+	w, _, err := s.weightsOf(ctx, s.db, code)
+	return w, err
+}
+
+func (s *Service) weightsOf(ctx context.Context, db *gorm.DB, code string) (Weights, string, error) {
+	for c, ok := code, code != ""; ok; c, ok = scope.Parent(c) {
+		var rows []struct {
+			OpType string
+			Weight decimal.Decimal
+		}
+		if err := db.WithContext(ctx).Raw("SELECT op_type, weight FROM standard_area_weights WHERE region_code = ?", c).Scan(&rows).Error; err != nil {
+			return nil, "", err
+		}
+		if len(rows) > 0 {
+			w := Weights{}
+			for _, r := range rows {
+				w[r.OpType] = r.Weight
+			}
+			return w, c, nil
+		}
+	}
+	return DefaultWeights, "", nil
+}
+
+// Weights returns the weights in force for region code and their source; NotFound when p may not see it.
+func (s *Service) Weights(ctx context.Context, p scope.Principal, code string) (Weights, string, error) {
+	if _, err := region.NewService(s.db).Get(ctx, p, code); err != nil {
+		return nil, "", err
+	}
+	return s.weightsOf(ctx, s.db, code)
+}
+
+// SetWeights replaces the weights of region code: admin, or a bureau for a region inside its own (others:
+// Forbidden; a region p cannot see: NotFound). An empty set removes them, so the region inherits again.
+func (s *Service) SetWeights(ctx context.Context, p scope.Principal, code string, in map[string]num.Dec4) (Weights, string, error) {
+	if _, err := region.NewService(s.db).Get(ctx, p, code); err != nil {
+		return nil, "", err
+	}
+	if p.Role != scope.Admin && p.Role != scope.Bureau {
+		return nil, "", fault.Forbiddenf("Only the bureau and admin set standard area weights.")
+	}
+	var errs fault.Fields
+	ops := slices.Sorted(maps.Keys(in))
+	for _, op := range ops {
+		if w := in[op].Decimal(); w.Sign() < 0 || w.GreaterThan(decimal.NewFromInt(10)) {
+			errs.Add("weights."+op, "must be between 0 and 10")
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, "", err
+	}
+	var w Weights
+	var source string
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		unknown, err := reference.ValidOperationTypes(ctx, tx, ops)
+		if err != nil {
+			return err
+		}
+		for _, op := range unknown {
+			errs.Add("weights."+op, "is not an operation type")
+		}
+		if err := errs.Err(); err != nil {
+			return err
+		}
+		before, _, err := s.weightsOf(ctx, tx, code)
+		if err != nil {
+			return err
+		}
+		if err := tx.Exec("DELETE FROM standard_area_weights WHERE region_code = ?", code).Error; err != nil {
+			return err
+		}
+		for _, op := range ops {
+			if err := tx.Exec("INSERT INTO standard_area_weights (region_code, op_type, weight) VALUES (?, ?, ?)", code, op, in[op]).Error; err != nil {
+				return err
+			}
+		}
+		if w, source, err = s.weightsOf(ctx, tx, code); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, p, audit.Change{Action: "standard_area_weights.set", ObjectType: "region", ObjectID: code,
+			RegionCode: code, Before: map[string]any{"weights": before}, After: map[string]any{"weights": w}})
+	})
+	return w, source, err
+}
