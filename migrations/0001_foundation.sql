@@ -66,7 +66,8 @@ CREATE TABLE collectives (
     CONSTRAINT collectives_credit_code_key UNIQUE (county_code, credit_code),
     CHECK (county_code = left(region_code, 6))
 );
-CREATE UNIQUE INDEX collectives_id_idx ON collectives (id);
+-- Look-ups by id alone; ids come from one sequence per table, and (county_code, id) is the key.
+CREATE INDEX collectives_id_idx ON collectives (id);
 CREATE INDEX collectives_region_idx ON collectives (region_code, id);
 
 CREATE TABLE audit_events (

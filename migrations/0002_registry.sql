@@ -91,7 +91,8 @@ CREATE TABLE farms (
     CHECK (kind = 'family_farm' OR (demonstration_level = 'none' AND business_models = '{}' AND operated_area_mu IS NULL)),
     CHECK (kind <> 'family_farm' OR (registered_on IS NOT NULL AND operated_area_mu IS NOT NULL))
 );
-CREATE UNIQUE INDEX farms_id_idx ON farms (id);
+-- Look-ups by id alone; ids come from one sequence per table, and (county_code, id) is the key.
+CREATE INDEX farms_id_idx ON farms (id);
 CREATE INDEX farms_collective_idx ON farms (collective_id, id);
 CREATE INDEX farms_region_idx ON farms (region_code, id);
 CREATE INDEX farms_kind_idx ON farms (kind, region_code, id);
@@ -124,7 +125,8 @@ CREATE TABLE parcels (
     CHECK (county_code = left(region_code, 6)),
     CHECK ((boundary IS NULL) = (measured_area_mu IS NULL))
 );
-CREATE UNIQUE INDEX parcels_id_idx ON parcels (id);
+-- Look-ups by id alone; ids come from one sequence per table, and (county_code, id) is the key.
+CREATE INDEX parcels_id_idx ON parcels (id);
 CREATE UNIQUE INDEX parcels_code_key ON parcels (county_code, code) WHERE code IS NOT NULL;
 CREATE INDEX parcels_farm_idx ON parcels (farm_id, id);
 CREATE INDEX parcels_collective_idx ON parcels (collective_id, id);

@@ -42,7 +42,8 @@ CREATE TABLE contracts (
     CHECK (start_date <= end_date AND end_date <= start_date + interval '3 years'),
     CHECK ((status = 'terminated') = (termination_reason IS NOT NULL))
 );
-CREATE UNIQUE INDEX contracts_id_idx ON contracts (id);
+-- Look-ups by id alone; ids come from one sequence per table, and (county_code, id) is the key.
+CREATE INDEX contracts_id_idx ON contracts (id);
 CREATE INDEX contracts_collective_idx ON contracts (collective_id, id);
 CREATE INDEX contracts_provider_idx ON contracts (provider_id, id);
 CREATE INDEX contracts_farm_idx ON contracts (farm_id, id);
@@ -117,7 +118,8 @@ CREATE TABLE operations (
     FOREIGN KEY (county_code, contract_id, parcel_id, op_type) REFERENCES delivery_caps (county_code, contract_id, parcel_id, op_type),
     CHECK ((op_type = 'harvesting') = (yield_kg IS NOT NULL))
 );
-CREATE UNIQUE INDEX operations_id_idx ON operations (id);
+-- Look-ups by id alone; ids come from one sequence per table, and (county_code, id) is the key.
+CREATE INDEX operations_id_idx ON operations (id);
 CREATE INDEX operations_contract_idx ON operations (contract_id, id);
 
 -- Idempotency keys are scoped to the account that sent them; a key records the request's hash and the
