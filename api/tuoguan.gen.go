@@ -992,7 +992,7 @@ type Farm struct {
 	IdNumber       MaskedIDNumber `json:"id_number"`
 	Kind           FarmKind       `json:"kind"`
 	Name           string         `json:"name"`
-	OperatedAreaMu *Dec2          `json:"operated_area_mu"`
+	OperatedAreaMu *NullableDec2  `json:"operated_area_mu"`
 	OperatorName   string         `json:"operator_name"`
 
 	// Phone A phone number with its middle digits masked (`138****5678`).
@@ -1141,9 +1141,6 @@ type Figures struct {
 	YieldPerMu *NullableDec2 `json:"yield_per_mu"`
 }
 
-// GeoJSON A GeoJSON geometry (RFC 7946), WGS84 longitude/latitude.
-type GeoJSON map[string]interface{}
-
 // GeoJSONInput A GeoJSON Polygon or MultiPolygon (RFC 7946), WGS84 longitude/latitude; closed rings.
 type GeoJSONInput = json.RawMessage
 
@@ -1204,23 +1201,23 @@ type Operation struct {
 	// AreaMu An exact decimal with two places, as a string.
 	//
 	// Example: 10.50
-	AreaMu        Dec2               `json:"area_mu"`
-	ContractId    int64              `json:"contract_id"`
-	CreatedAt     time.Time          `json:"created_at"`
-	DisputeReason *string            `json:"dispute_reason"`
-	Id            int64              `json:"id"`
-	Inputs        []Material         `json:"inputs"`
-	Location      *GeoJSON           `json:"location"`
-	Machine       *string            `json:"machine"`
-	MoisturePct   *Dec2              `json:"moisture_pct"`
-	Note          *string            `json:"note"`
-	OpDate        openapi_types.Date `json:"op_date"`
-	OpType        string             `json:"op_type"`
-	Operator      *string            `json:"operator"`
-	ParcelId      int64              `json:"parcel_id"`
-	Status        OperationStatus    `json:"status"`
-	UpdatedAt     time.Time          `json:"updated_at"`
-	YieldKg       *Dec2              `json:"yield_kg"`
+	AreaMu        Dec2                    `json:"area_mu"`
+	ContractId    int64                   `json:"contract_id"`
+	CreatedAt     time.Time               `json:"created_at"`
+	DisputeReason *string                 `json:"dispute_reason"`
+	Id            int64                   `json:"id"`
+	Inputs        []Material              `json:"inputs"`
+	Location      *map[string]interface{} `json:"location"`
+	Machine       *string                 `json:"machine"`
+	MoisturePct   *NullableDec2           `json:"moisture_pct"`
+	Note          *string                 `json:"note"`
+	OpDate        openapi_types.Date      `json:"op_date"`
+	OpType        string                  `json:"op_type"`
+	Operator      *string                 `json:"operator"`
+	ParcelId      int64                   `json:"parcel_id"`
+	Status        OperationStatus         `json:"status"`
+	UpdatedAt     time.Time               `json:"updated_at"`
+	YieldKg       *NullableDec2           `json:"yield_kg"`
 }
 
 // OperationBatch defines model for OperationBatch.
@@ -1311,29 +1308,28 @@ type OperationStatus string
 
 // Parcel defines model for Parcel.
 type Parcel struct {
-	// AreaMismatch Declared and measured areas differ by more than 5 %.
+	// AreaMismatch Declared and measured areas differ by more than 5 %. The measured area (`measured_area_mu`) is that of the
+	// boundary, geodesic on WGS84, and null without a boundary.
 	AreaMismatch bool `json:"area_mismatch"`
 
 	// AreaMu An exact decimal with two places, as a string.
 	//
 	// Example: 10.50
-	AreaMu   Dec2     `json:"area_mu"`
-	Boundary *GeoJSON `json:"boundary"`
+	AreaMu   Dec2                    `json:"area_mu"`
+	Boundary *map[string]interface{} `json:"boundary"`
 
 	// CertificateNo The contract-right certificate number (承包经营权证号).
 	CertificateNo *string `json:"certificate_no"`
 
 	// Code The contracted-land parcel code (承包地块编码), where known.
-	Code         *string   `json:"code"`
-	CollectiveId int64     `json:"collective_id"`
-	CreatedAt    time.Time `json:"created_at"`
-	FarmId       int64     `json:"farm_id"`
-	Id           int64     `json:"id"`
-	LandType     LandType  `json:"land_type"`
-
-	// MeasuredAreaMu The area of the boundary, geodesic on WGS84; null without a boundary.
-	MeasuredAreaMu *Dec2  `json:"measured_area_mu"`
-	Name           string `json:"name"`
+	Code           *string       `json:"code"`
+	CollectiveId   int64         `json:"collective_id"`
+	CreatedAt      time.Time     `json:"created_at"`
+	FarmId         int64         `json:"farm_id"`
+	Id             int64         `json:"id"`
+	LandType       LandType      `json:"land_type"`
+	MeasuredAreaMu *NullableDec2 `json:"measured_area_mu"`
+	Name           string        `json:"name"`
 
 	// RegionCode A 12-digit statistical division code.
 	//
@@ -10813,160 +10809,160 @@ var swaggerSpec = []string{
 	"0ustgpO9pnCyt96trgQndfvWgHK5e2UaTC4YOtZ6ZCmjQprg2rtwUnXlUut9UzR+oj4Q/Z8mmjTShl9s",
 	"5JmgAFRmL2guMcskTNj+0RxmcGwSEJu70Eyk8LJW3ym2cQyT0m1ZWWRgghDjCOSDTIl3k6OBdaAfpc6D",
 	"3oirTx9qgKkPJkexf69HibvYNc4g2SkVY5Ktc9jF8LDme1/Z5DsFMFXLY0PAqR5j7bW1A8AShjmeBgCt",
-	"8mJz4bEa3hG4q9UMW2cOm1hoe66B/PmwMEMEl/GvkPioNH4uDiK5c+tDS93brWNi0j0Wpfp8oJ5bFvyb",
-	"2YANIjyZ9uEVYzJe7yVdJXRmZR+LelFI4BAfGTfEtLZyTm4JfWcFklcPyQcGdzyz/osqtajuazpGo4Yi",
-	"TGF1kLos40Ioc9SWtVOcG32pCnQP7LWgoZLL4pTQA4S9vN1LwsW6InfAAhEqmQ7VZad0Kse3GfWa6/Ff",
-	"I+XxCEogUNOC3CVR1UA5CBIDlejOrUKdef8G2t29tndluxuirRslP41tTEvQmWDE1FyiMB+hl8XlOtT5",
-	"wB6kE5wLG0NVDNC0wOaynRhjvASecSKgRoDm6Tps5iZb9KLt5WoVq9lCN0ZjLgSjN6vMXBRazV43gSR+",
-	"j3MDW1OKn/qtrsSOKQRSTZC1armud7TVt9beT3tPuvZk+mECl4IQeNQg9MwsqHwhCL/WWx5ctstBY0N0",
-	"/8FHtx7ffIT+/q8vt9GQs1SXTiA6O7hIZBX7SDKJE4E4y2msM4AicLVxIqBSx9130rwYWv2gjRiHVL+K",
-	"YnJC1JuDSfkbKmMNkDobnc4mx0CLebaUnIRO1Ve6DI96iAj0OXC23T2krVpPRMQMJWqiVlVeauh4+NDK",
-	"b8UYZThDoynN4ytO5osbNGIpNA9OWznQTB2NwCcKHpd/ZcV9KjYEfKm79F5ZcVJbyGj5IypfdG6wpm+a",
-	"SzwaYUJXeGXFfWZAY3U1y7pvnbOIwwnQvDHoWY+QmW4wOWJZkSMT5q7Nhq0St1uQkBPFCdBWQca2DdXI",
-	"gJcEDampp6PRS+JZWWvzoxES0xjzs+i11e08tAOiKBeSxROzk60XP//+8+9/78UP/vLlL3/xj1/955d/",
-	"/TfbbRQXW9cPnQIZjaWht9Vt63Q+kQ8EiSdNd2YAehU4q/FxVYPLpo47hINB9JpaWJVgBGnBFLFv1RD/",
-	"Kr0LkrIq1gYRsuQKMwS/vIEARoUI/Cy+BuCtHstCIsL7wP7o4UcfLpd8dx3Z19AIWKrTa7ce3L6J3n53",
-	"79p2G338/sN39lDC6IjIPIadBEv9IYhmdqQF0RnzV3GfJZMRo4hxdC9PJHF/N1nUATLB4khJWWJxkmDV",
-	"v/FdwWj3AT69Z6Uw380hjknWYZnZTCdj2pVR2Krs2u+rr8+4eUJlo622lQxlMyVPGT/WidOxTu49r13f",
-	"xTR2CdFlxIpCAMI5GWETppLhWCMF49EYc/UNk+NK0GUpMN9lI0K9EoBLaGkZFuKU8Xi6EOPVayFTnJd2",
-	"6z18bW+Rxl682C4nDGHivSKlcNnMEOupmlfE0X0TUgSOCdX1QG1OI9qC7qiLXvzZX7z4sx+8+PLrNnrx",
-	"X3/07d999eJnP//2669ffPn19uLkLZtpapYW3mzFsByo2BmwDWkPKJECpSSOE0A6nUzY9F601Tfh/m/Z",
-	"f7uXr+zVKFm+gTcwtdYym066e+UdNdvVa2+/UzubBE5wsuS9pt5rM2N+lmMqiWzMu3Nq1JL511ZM6U1g",
-	"3w1fonl8lci6te2usB5sZIueESlQglUIpeT3XaHfoa0/QeGp1FV+D5DWXJnRWxMsZFH8d6HpvyJBBdxI",
-	"r1rIS1kV66yxoctH8q/ipYuJyHIJyySJNPevKZhsbvUrCETA4Jd4hS6aqRFOogt6yCyNb7TdlBEhcw5H",
-	"WSTX4Z2jTDabmGXNAzU9DbLGGGlQd+Gky4XtNk1QKrCizFBa3qfnNBxjSzjbNYT8g9UEFz8E2Z1ueSdl",
-	"WLK3qilYKcHMu4MCKzyYtjDhZRZNYeVyLsHisG9gGY2XZEilnbMx3lbnuyNBuyxS/PSOeXu355X0DmdM",
-	"e7Mu3pGeoTEEFO9qs/Z6UqZIWcr8yAY6La5gXp9LNT1cIKkqVPO4NGUUwpkbVxuPnb/UGx4dw6Q7e6IP",
-	"QOiK6NMnA84J0KgGkwLtGJ6G43+YzxcblpX0qYvTkiwi6LhGIjQecRjmIhjKP43lennFqIshzZxLIAqM",
-	"lz+sgCL2uBeVEXCTzF2n5/tfDR1mQKvv6JmugsV9d701OxE60gBmD9548ukEae00ZGGbnvQsolEh6K4o",
-	"XdRG1CcLamlNCRaexaIqUCwUIBrv0EkK8ySD6t19TOTYlYK1pOCSQOpZU2SRsqJU7DBXa6pEUJxVuDiz",
-	"MLGMr8Ce0pzEoXlcey5OrcNzXyFjF+u+nxa+PGrKIWI8Biv9GB9BKX6ojyeMxDVpUvNz4IhInfgx7ZeI",
-	"Eqxt8zRGKWCRO0O9QDEZDoGjwQSlppYZpugq+n3PnjBgLAGsT3VJfWrAchpja1c6uwoRqQ0Pdc38I8rC",
-	"JiWHgx1ORmOJvFeKOJ8XP/i75z/8Vy+/+fFvfvJXL776F7/5mz95/uP/u91tVpqjrtpQ6VnoJOqUDVbY",
-	"nBYz4/Mvf/X8q5+9/H9/8fLnf7LtLKLHlJ3S7pJlQTaqnm6osoY6lYKmzQOBwlCrYxIMrK7NpfXIefFt",
-	"ayQHoW00AhaDIBFi1JixrQlFCXoslwgXz87e1itcT6zMgZ4fWVkNxy41rfLaZvDPw+/ATbWniNJyCpVf",
-	"dvwcMmd9QtWAPJUpnzMUqZZknBHPVkKfZqWkShCZc/v1l7QO1l1fzOZ8+bZZx0qBd68L2K0ZkGaP0Oqm",
-	"obSyB7dvonf3rr6NbOnh7kwAVQwSk7Bp3jSGaB7HWYbUBcCKUCExjepI9pyap76GHPB1EVlTQjfsBbuO",
-	"Hj+4o7Q64EAjXTxdqXrSc455Z9XI9WWWMFflLjoXvHaVQNdnKW8Sz+3OycV0p76jtKEK7N4I0bb5sayK",
-	"O6ufqjBfA1jlqKsX5mpkV3Znchaz8pzCpzbKfF7xzenTqdbEXVAdtbD3LiWNVDqIXHj9xJrsDngaQSat",
-	"aQj1CdUxrzlO+isnNLxCCFDdtIJZYQKG+zsF+dwp3tNuRWEajK6KOYEWsvY4Lgk0Zil4jVFWrCI3jUzh",
-	"SrQWJxZhwdJFaSu36xt8K3kXatmYTmayMwpYOJKAU+1lcQAXtl3Y2dYiLxatdy5cYqzeoHeKRRkckYsM",
-	"aK1Jxw7wqtZm/a3lkytj6AwMPCgc+UtcXen9r9KZ3X/4459e7fVQkasmFkt+dqwnwbVZ2uhceNMANKck",
-	"75HpZBf+7fNxk/qFhVFBPV+OOnel6yAQ1W1fOJWwPbZqj7+5kNYoscq8UmRU1Sc1YQ5UzmN4+oGye5R6",
-	"0trFtJiBXHmLBhbMethouW1VV1R/kDVVhspC7wq3iZAkspk/gjBaxNuHq/RWa7SYaKbdUDjTVCO2pSn2",
-	"qks/MKFc6qDQkCUJO7UCEJFBCcTd+ix52V2SvPhXVX8pMxVRvNInthhKURzFq+Rgy/QHeaMdeC30YPRK",
-	"OIam+t+dVxn6usp0ugPc0WBS/+OyR6y39r56M+jwXSf12lQF6ib1Shy9qtYQtScWrtA7cz7nd/82YGaW",
-	"vjs8vCQsjdeUpm292V59ABLbLznLjFPLRpzOz2lqUuK/ppjQvENcSVZutoJ6Imd7YxXifZzqxJtBzgHn",
-	"Ff+Kl1QTJGt+vfLZIjQrZIOW2Wg2CWtt/rKbRTauyf369uv//uJ//MJ0JJ8Xo5BhIaCuKOFs5t+Z1vjA",
-	"etQVSDo3ul5uWwdfTECWScXdaqXKJZLrTL7UUm/NRNw5R5o9namVzExSmx02e8+zpxqC4ZkqlyvWWV0S",
-	"NL00+yYQk+KnJpvkcq+9ILVk2ZssVrL8dYaDX9Z1p+HbEiKoNZg+mGIpO7pkx0FtbtqHoB9r+1MEl2ZT",
-	"/65zwB/rVM9gxN6q/Fk316wreaDZ1OmYCbBZpkIhOyJUqSSRr57ojpygayKIRiEWp+VWVkwK3ptNCjbn",
-	"U5cAfKA/mn6ZCRGKdOlVoF4gZ3GuZGJPrdxFw4tbhRKs4aAKVFzmtNqohyRDu73ampSLT23e8eiWoPvr",
-	"6OK0YmKIAk/f6+jFXjWe+hx7ubiGoXPfUM9MpTE28Ad5yYt6Fu94Kqdbd40raufL37Sfyzml1UuUABZS",
-	"wetcffu1uLPq3q78wx//9Nqety3EhqiPO5+jXudd1EVHqNNvI10ym9CRa3uegJQKs7lJZlxsegilsNot",
-	"1F38OswFpjXwRRsL1CpWUnXmExIfYBcGdGh1Oco5kZOHamdWEgTMg8mzFLEMf5YrzfIYqHXQ3f/o4SO0",
-	"g3M53knYiNB+0Qler8yMVcw8ljIzbZkJHYaiPE0eINoyFSi2ETHlfsRESEgVGJoQW2OhHHES5YnMOU5s",
-	"uXEioKxo4QrF68hY499CugipkifwITUWq33XTNJTikVRK8+80LYhn2YoN35RVP3ATVU4EQVK2Mi2zYck",
-	"PqQ6MV6OYYJidmBVcDW7twlARt1EWZ4kwlYxKiyGontID+lbb91k9ASozu3pvvUW0rn6ComMoNQXFB/D",
-	"UYQF9A9coLr6/pNPPvmkc+9e59at/gFSPEpInGbmxwe3b6IrV668ix4/utk9pLdMZWiBtlJGYdK26pYO",
-	"JtcFT8ykBqz0WXIQGaMCRLWg+IGrYaVLEEImy3rSXg3p9iHNMBfax40jmUy66DHVkbNtFOem/7e2SJxy",
-	"RkcdtTWzAH2yZgc2c6KLdEyQ/u6Q9uv6ofdNWYN3966+vW2IV9/EH+2jT7/Qo7aRrX/17InJv7X16ZW8",
-	"MsQkyTmo+7huOqKzE+BoD90jNxCm4lTdfn9v90q/ixS5EvZL1P/i0FCHw9Y++rTb7T5po0OfTqjvu93u",
-	"s/4BUmiM+t5vfTTA0fEhnZsYbEHkehSB0NDRv27b/Oul76MbGh3RYd7rXYk0FuuP0K9FZqSw3jTEZrkU",
-	"JLYdsXGSaFe5iFgGh7Tcd2+vf4AwRaZLdPVhRdpRiieIgjoyiY/BO7HeFfUmSokQFkQGONb9AxS840Q9",
-	"sts3lbkSEgEVUJp+WvfuPFKCBU8slRH7OzssA2ok5y7jox37kthRz5bxXAXRuX7/TqvdOgEurDm92+v2",
-	"rCuS4owoztjtda8Yb8JYE8sdnMdEdkDhpP5iBKGq63Gq0QTHAqmtT5B+QW3X4ryuW6YHQXjAcmkPXaGX",
-	"PnQinRWviz6EU1MYjgvNZQtZ+k7c2m8pmCv7Ywvjd8EpSN0posYKUz6yc5ekRNaaI70HHQNsf9EiapOf",
-	"5SZIx15ItTt42bXfy+zbCyX2zR1NS49nHatop+8P1aClTu1oJuk0uKxrgWU9URKDpZjq8cu9nvP3g6m5",
-	"4VOu71pPcjl8s87oWlTSrHamEIVidmyINOhaqNO2sz2zkND4xYJ3buDY1UXRr+wufuUxxZYOQWxeurL4",
-	"pduMD0gcAzVySp6mOpi29QBwbAr26eUnbKQuC4+ENtyq71pP1BseGdMSoy30Vj2M956a3v4CYeTEUWRS",
-	"PIwcZV2hRo4xgk8XXZcS0szaJrjS+hKFNBBr1daV29XDAEdRQkD9GcdckeVZhNVLLCJTbzBTO2st4FAp",
-	"Y/OsKqva5IaNgaIzcQVhkMIpEuaB8wW93Qag94ixu5iPwLxwtcksIs8yxiXE9yAm2IVW712+vPjlO1RL",
-	"F+b5dxut7h6mE3sSoiLGt/Y/feIjy102Qhq4SgSR4yn8YMZCFEaQB3DCjm3NTSP2S682aYQ5JxCGaTXs",
-	"DHTt1bmq1Mg6PVZNF3dXvN9n03s3iwhs3pP1a7n2TU8fKOUYLcAIALTlMW8mtJGy5NLtShFu9QMkw7YL",
-	"qogVmUgSm6iUbrcR47EusDeYIBKHmbq3nHNh6tMZ8smkoiGxoVOcCiFFjonw4iZD3HLKrNmIkFT7TUwv",
-	"7ENFsnUoHKHCLEHCU1m3AGtwCDLr3V5zIaIaxBwe7p3z5f0lgCzm/d5Nvj6sX20rpK17KO5/++RZu4aq",
-	"aXm8bbRQi8OGz7vBA1L3R9SfU3N2+/Qsuhr75E3fabwJ7l5OYA2ijTh8g1ubHjh+lUFEvfFukz3RYUKM",
-	"8e1VlgKmhF1rhsIBuK8F+ykGt/MFiZ95XK4Kq++DnALUjZOnEGl6VIlK6b7qALe3+I0PmbzNcjp9pe+D",
-	"XO42l+X1d27pOIosXC6glvT50sos9TOVRlACQ20IQkLiCcLCmDQxD9BAY9w+RxporennrOU0gGqtYca/",
-	"tdD920x/b+q7W4X6el1fa5QL+8QaVAukjeWebmHfkkqlyjCXEyTZdp1WUXaGPXedQik9rlpDQoQ2iCaA",
-	"Y0JHqN/pK3UQuFAKRq08LxiXFQHcBoW09o2r2YX06T86JhvR9bLpFJ8qneE73l9PmisEUyUY1mBaLJP3",
-	"1zBYtU3+GgZchyoX1qxMB/8zWnmr0bvlaE23VySTNuUDldbptcOmyxxXtbt33ZAlFDc9ss1qoWbNTXRQ",
-	"S3rOkR/O6pMz3twKYXffzdElfWKs2+SXdQNF4aMzfmc21OTaMZMtV1KwXyEeulCcxMdATXcaJ3RtHxxS",
-	"HZnsKsR1kZ+4itJcSDQAZJITtf2Z6fpPxuVUhlyxakkzRXX7wzxJ+sVXh5TQKMljEChLWD4aEzpqI8FO",
-	"9f9ZgqlU80owXj41VVnMzizLVmTqG2ej3bJxN3bMdwZDkcLQqe8/y4FG9uH+ISUCjYCaFlDG/xdWt83a",
-	"NyZomuHXrmr7w77qivbrIrfdUnio5KQp5K7B7YrIVqjLMSQQqgqoTaHY4LpCVfNcjLb6e713+6Zs4ykR",
-	"EJC4bulHK5DaxD5eTDXSbRV+p7WH6j3r83SXUUu56w0fdRexfn5Yb/Qwv5/ztZ7VgNEQs9ZrvKhgnvPc",
-	"zqIdco3x+poz9V0gmFIodCSx6VUyZolROwybHZEToPV2jHNhLhdlw1gAotaCoc/9jfHitTNezCOOs6xv",
-	"R8uPNjB1NewNCso3xxAdizbKqRJWI0ajnHOg0aSN5Bib2jaAo/F0bgBlruAmEUiwJEYDmDBbkFtnrg0m",
-	"TuYtdnJIdWAfOwGe4CwjdGSjIS218Gpx2cG1uFyZebttm0ZiaR50grZahyRJYmftHtL+1d6Vvo0lfACS",
-	"TzrXhxJ431AWTE0pZ3uwavwxS2LhTS+QZEw3VwoJuNftjbwK/GrqpN+QgyVjPK422cNjik8wMQlNVaR2",
-	"oLA8WnttRIMWyfe0lmiarDqjXFEA3xYjEMEWrmjLa/W6rfTDXJQ9VQ2q2BRG975+cZbZejLZjaK/3cZB",
-	"3U21QEK7JFwL2tdGVrvuLz5iQiLTadA0NNDt/5BtMuigqIw4X1V8C8CeetopU2tkKbY8mkDYZeMw7aV3",
-	"IOoV2C/grO2y24HGmicgydAYn4CO+Wumxt2023k19AezlvgNSQ4oiO6mXEi6x7maU85qE5egMum7Uj4q",
-	"H7+o4Osljdcz/YRqw7CzdQV0+50FlnFGbNJ0Xe1YMNd2XYJEG7Ek9uLxXxPOoG3f2GcPzAdbhxl+J6GV",
-	"lfkg7Z7irIVwnbCRMH1EtWF5Rt5EDxXhxhT175SNeDofwKS/jzDium2sFsR13hhOAR3D5JAqhqezdVzC",
-	"iS5wwsmIUJyg/uXerjEW2Gd04olWGJTsTujooDKezXm0cr0/7iHV7KOLPoCJCRDXKTKx62jvR4cf65yo",
-	"IpF0D8V4Ioz1XEtOlElkGkbocLNSUTmk0zqSTqiBpxGAVSum29/rnC+rcAhRKELb9fb0suXG0vdeXswH",
-	"MGkZnF2/0WS6ac+6TPJT48ZvDB6vicHjLhshbPICS2pWR8wCfF4CTwldh+Wjik+P3LgbtiLaWpWvmPWw",
-	"ONU3Eurrh1IF6C4nQGt3d62l4bZ2hs/GPe0j497GSdJGawqBOqRjLDxBR3PuLuqT+Mh4qK2PQBfR7aMh",
-	"UcJFkf5tOK9gFA0mNiP7BCc5FJ1jgBgJAAgdHVIhGTe1qjjInFOIXXuwKAHMQ7xWyWH6PH6H4q9MCkbH",
-	"1bL2i7V3gtU/Nhx7FXAyFfEaF5TjEhrXlgpvNqCCKVOyuW64GFJGhbRFlouih41Gv+W/a6s51s0zyAWh",
-	"IMRRyuIlprhhX7un3wrck9qhLn2g8M31zTNfbDYdaDqFVFGFQF95i1duZXUrKAjRMmlENauotJhvOH/R",
-	"PCE09+VzDh5Td7pY+dbIeaFBY0NLsR3/M383DBJzzEWsMTLMcU466R7SR961XxIeSBKBojFExxCjrfdv",
-	"oN3da3tXtk3jwFxIrW8OwGd+RfPLYvE44YBjNUu/fO6I0X4b9c2cZeVCy1qrBED0bckOrxEq9suzHBzS",
-	"foA2qQlmR1LjB6bloMetFH1hNJnUa7u3TeODTYjlaug1q6jlkG9Ssy4+Ncs2zZgmBoUgvDABqwC+DZLV",
-	"OvVMrfA1iz2qOe/1xhrd0c5OR/dMxpSisYtzoQ5QX4lqljpNEfAIU0VmTUhNXbTRhonRxUQZzQNCF2F0",
-	"AcD4xjhw9gCjOQSwtLntDByihWWkx5ku/9nu9XoV94qOCVquJT96T71DJKQmPjfSNnRG3Qv7h7RvFU0l",
-	"VpjW930jdWnrPhZIgJKyKo6EYlUHVe+B1giNvr+t6ETf1iMzEUGH1AYP6U5/Oo98gGOzOmO3N49bl4Qc",
-	"AxddZHvlI+2i18WjTMkNXSgiJMY8nNCo4nncqMldN94/bwoSavsvQiRFnbFp968dJ+qo27OH+CbWfi1U",
-	"QAGeHwyUsJEi5Ww4TAiFeeZ3jzYskpB8Z9Tm4auOTRXLer0EJrrYG7JyoM/UHe7Y4Js1B/pMOYs9fdTO",
-	"JxAPdQo4Zfz4wAsIIgINFckOhfToZ14NOAsE2b0J6vGDevTxNALsEIxa8Dg3GLXzeTCq4LLtCiebDm+B",
-	"ZCHzWhUkf1u8hgtxoMDhNyjw2ikGFnJXRtATZkqlrxk7C+egQryY49O5XEMXumOnWr0XbVOvmdARoux0",
-	"DKGKJ99hJH41+IcNGnqDOQHmoW6pMWDa5IxaT/Z9l7wx48tuT+mOOgrMWokIdy6MkDfYjvk76w8u2x51",
-	"ZvsdLfIEr7VkxgZKemzKN5xgGs+G5s4tDYtpbEh9rTfRxBu6tm/hE4qXDQY+9+qNAe++y7kynYZiiBLM",
-	"ITaOMMAi5zZqUqCY6AoKgwlKGQckx5iiq+j30ZaSj7SxhzKJtnSnhu26VRswJiLVRpNAMZKigcNGnauG",
-	"sCx2r9rTuVAHa2KKMDtK6Ai0+6be0+pcGpfqrPcfG6G7P1DMBPNJH229D0x3FLjPksmIUfXwvTyRxP7d",
-	"Rh+///CdvW1DzIGfAD+kFk68PKetXZTm6J+i3V6v19vZvYrSv/9fxrkqQArUr0CBzQxsBHqHtAJ79T5M",
-	"c8EbUhPM4Gv2Y/qDvvFkXrwn00O7INZ5MtFCk50HjRslaHVCsFnna+baXHQBr5CP0xHQfd2UTwmHKXOl",
-	"st1vZTLDIbWez5izDA0gYafodIzlTOa2To12JYrsHQYonvFhngPFuxhn6XzQdu7SCwHxN3aRsztMG9FZ",
-	"10uqVvus2DRiwiGSjE/Q1osvf/T8X//i5Tf/8uU333/+kx89//WfP//6p9tddN2FVAtwuUBFvyobgBaM",
-	"r7bx2GX9A13NvkZ7LVb9u6m/NldVX4kwYXdd80OFl0wndYP62aQhLcwDviFwU4+DiKkqHHUXVTy1Skbq",
-	"+SqhG1Xq7CE2UOvccV+oYjfTKc+nf8V38yJpvarVPsUqZJc65ch1bd+QsGCHX7eCVBn2jYp0QYz7ehwj",
-	"PAO7NaBbYd6L1SQfLjdMJGpVJfv7a6YsNbyPNRfQr5bNL4SiKQHKkaN2UacO04k0dVRNbVUtlBjO2kdb",
-	"fZGLDGgMcR8JyTItnx3SYnhdgIfCqacoKRlSfVN6LbSM5165ZGLjXMK5W4YLosORRDFITJL60HirZJ0P",
-	"5bwgRWsBahSq1sWgyBtl66zKFuPIotZyFJzDEDjQCHYizrIFlV/0ExuE0gduMXVininepVbaXV9lbLsr",
-	"d0LFicycUHEiHSX6zj+rwnn9SD968Yc2rW6s6/iq484/yNFUcaHpMlf696CX2Wsc5xx1s2duB7iotnFS",
-	"h/NwiBQXIknMgRotfWEqbYY5ULkBd+lS2a5mRC/NNbjHYjO2aiTYP4W1dtbbHE6JEgxek354TzaKsaNG",
-	"1ZfswV6oIssLnCrRelRG09b3nTPSljaMazAswMUAOxqyRIGLFvhM8mUMB/4DOldT5yygLSuA0gjQGAtE",
-	"GQ3Wq9PaozndjUURjtZficcf9I3ue1FylD5+WxSjEi5VArzHxXa+UAA7V+X1AHGjhKROpnc857VSduec",
-	"/gxb14Q+w3I8E6lTRcqVOM6C3nKGvNWokudAgi5GjVwEcOoW4osBvM2rkK9PoIPp774cJdsREtMY81iH",
-	"I3ZOgYzGcr5TzgxgDTD2BVt3lglwpiIKmIOQCNMIhNS/YqnZuGApFHVqrQNKoK2iFQ/qda9cc/14UK97",
-	"+e1AU55ed7fX9kvgque2gzWXH9odXueAP7b722Rn+MB0NZhjDw+ZpkcRvDZE2+2xaJShY8Smt2ONiDPw",
-	"OL8I88bJe75Mz2Sr9HhNQ9kp7aIHptWG8DShS8IdwAHCFEGayQlKceaHjqQKrL13EKFj4LrU/wiHvDsP",
-	"68F3/SwmMNMdqo7rnNnNGTAIUXb6hgNdVK6sJ8pdEkjMIxJ15EBxKPWF8Hs817IjnQrNTnUetBfSYYMk",
-	"qrhb2pfU2nTCwpYfCHJJOG/CfpF6z9npAcKlo2J/qmCQQETqhBrdC69dJvKrl0tfhhIat9u6X4f/7dDG",
-	"3OpGcYQi4y45pNgGrJXFzxWzLApNdtH1RDCEBbr58Dvqp/eeRpCgrf71KIJM9nWSvonhD1fArTTFfqgO",
-	"e2nb2UO96E8A11fpXkcEyCLDHGdZEwPebZPQUGfdadou3hzVa8Kib5tmDn4r/3B/3xr0M9WlOvNrXX5Y",
-	"FGOrFKNyNh9Tm3kMzgytaz3gwos4mCDJTqkYk6yNKkWxPNuRq4p1SHVZLIWzahI1p4AT4DhBpl6WyWET",
-	"tgMP4Gi83UWWr+uoTcPWdfXrEoEPvECd/l7vSr/ArkO6Onrd1qdxG/O0Br0WI8wahJ0NI8b0Jn9rm9qb",
-	"rIsCHWwJOT5R0GxqzzVgZ7UGpDkKlmQSJ2I+39hawC22yxZPU94VUzbetHUacZZnR4NJX/cY0X9pylHi",
-	"px9JHXGWlXUpC+cSukMruYfaX2YH0/7+iAnT1apUFfXinOMyIRTQ1lRNviGA9jHQkToQRJl+bLsdLARP",
-	"hBmRDU1hGi/w2rSGMcGTFEz3q4mupj3VLsbOZjqnlG1f+3u9PZvY4gsX4pCyXNZIGOtg1Qal59GRTSlL",
-	"7WXFgKbsOkT9HARWZAUXj+rAsNVuVXiY7abtGneEw1M3SQP9y3nNBAM29Fgx0/QHJ8nE4CvE8yhaLuYF",
-	"bhtDqY7CNr2ZrVh94Fe9LnpFCNdCwlOxzaoObLkoLT7bzGKlfAedwI/FeUVlB1k3S5YQclkCtZ7WmlM5",
-	"j8LMm/R9qutZ7Pl0m79Q16dbhIcABt4XeT5dTxVMi2v0shLcr17JRFec3Qqg/fLyZ3Che0ivo74ZqngO",
-	"Ud0Qpe/dfL+N8NQU9tmpUo36uZmZD2nxnXpIG7L6OtLPm1RJCEYGSeuzNdWFb8hMpYZesyu2HPKNI/aC",
-	"HbFFTGcA/wreszDuuAC/DdKz+h6iBvdfsypq9ce+3hDjh6B0AB3bm2EhThl39WnwIAGxA1T/7y2pi27p",
-	"H5X8zuGEHdtAXwFC6EgZo+Ybi31JfNtVW35F5iBSq0GGKCsyN1FUTX9lAisLcaNYZJ3Xd8OU7mI8vvPg",
-	"2wUNXwycvzG3T+dbzqWY6g2Ick7kRKPuADAH3tr/9IlCUVPvwSB1zpPWfmsHZ2TnZFcjsB1sFoEt2nk1",
-	"QHI5DsRHXnfoZg2ChBux1n/VrHT23YdO6cAJiskJUVPqaDGBtl5+859+88tfvPz3/+35D79+/qf/7ttv",
-	"/svLn//J9lRkIpIcoDstH4em+s6MeVSgrRdf/dt//I/f+/bXP335zY9f/O9/Y/JNt7uh+jmhMW8XhtCK",
-	"ZXTr5Tc//s1P/urbv/3m21//tI2e//L/PP/6fz7/3pfPv/x6+8B241EbxhKjFItjiLvV8j+hue565UTQ",
-	"1vMvf/X8q59tG8OO0+vK8hs2eZ1ULsHl5s6O/chWBfHjyhtk43pDF5Hns4PftI6h0kqz9eIHf/nyl794",
-	"/pM/ff6TH1ZP2/VgCpx1tSeaQFvf/vrLb//2P/zml796/us/3267oq0DLyuz7Zeh9Kqj6Ujj4mK7gYzM",
-	"4EbK5sNi2pwkrHfKrL9dST2mcaHrysVGxm41Z9Wq5IHVcJaJQMt3UcEGF6UdvnOcZUDjjla9cR4TqQ6x",
-	"gvGx0pyfPPv/AQAA//8=",
+	"8mJz4bEa3hG4q9UMW2cOm1hoe66B/PmwMEMEl/GvkPioNH4uDiK5c+tDS93brWNi0j0Wpfp8oJ5bJ/h/",
+	"aI/RoYF5n/F6j+gqYTIr+1PUi0ICh/jIuBymNZNzckHo+ykQunpI/sW745n1VVQpQ3Vf0/EYNdg/hcFB",
+	"SrKMu6DMR1vWJnFutKQqvD2w14KGSgaLU0IPEPZydC8JF9eK3AELRKhkOiyXndKpfN5mlGqud3+NVMYj",
+	"HoGgTAtyl0RV2+QgSAxUoju3CtXl/Rtod/fa3pXtboiOXhipqdiTlqAzweiouURhPkIvi8t1qPOBPUgn",
+	"JBf2hCrL17TA5q2dGMO7BJ5xIqBGWObpOuzjJjP0om3jahWr2T03RmMuBKM3q7hcFFrNXjeBJH6PcwNb",
+	"U0qe+q2unI4p+lFNhrUquK5ttNW3lt1Pe0+69mT6YQKXghB41CDMzCyofCEIv9YzHly2yzdjQ3T/wUe3",
+	"Ht98hP7+ry+30ZCzVJdJIDoTuEhaFftIMokTgTjLaayzfSJwdXAioFLH2HfSvBha/aANFodUv4pickLU",
+	"m4NJ+Rsq4wqQOhuduibHQIt5tpSchE7VV7rkjnqICPQ5cLbdPaStWq9DxAwlaqJCVV5q6GSYlj8HZehC",
+	"oynN4ytO5osbNGIpNA9EWzmoTB2NwCcKHpd/ZcV9KjYEfKm79F5ZcVJbtGj5IypfdC6vpm+aSzwaYUJX",
+	"eGXFfWZAY3U1y7pqnWOIwwnQvDHoWe+PmW4wOWJZkQ8T5q7Nhq0St1uQkBPFCdBWQca2DdXIgJcEDamp",
+	"pyPPS+JZWWvzoxES0xjzCuA0i2MyIzyZ3s5DOyCKciFZPDE72Xrx8+8///73XvzgL1/+8hf/+NV/fvnX",
+	"f7PdRnGxdf3QKZDRWBp6W922Tt0T+UCQeNJ0ZwagV4GzGn9WNZBs6rhDOBhEr6mFVQlGkBZMEftWDfGv",
+	"0rsgKatibRAhS64wQ/DLGwhgVIjAz+JrAN7qsSwkIrwP7I8efvThgkCIULbddWTfRfdZMhkxihhH9/JE",
+	"Evf31oPbN9Hb7+5d226jj99/+M4eShgdEZnHsJNgqT8cIBOXjZSQIxbn41VdCd8VjHYf4NN7VgjyPQri",
+	"mGQdlpnNdDKmvQZm0HLf99XXZ9w8obLRVttKhLFJiaeMH+sc5Vjn0Z7Xru9iGrvc4zI4RMEf4ZyMsIkI",
+	"yXCsYZJxpaqrb5gcV+IbS3n1LhsR6lXbW0JJyrAQp4zH0zUPr14LWcK8DFfv4Wt7ixTm4sV2OWEIEe4V",
+	"2XvLJmFYp9C8eonum5AcrjR6JYTb9EG0Bd1RF734s7948Wc/ePHl12304r/+6Nu/++rFz37+7ddfv/jy",
+	"6+3FeVI2qdMsLbzZig03UBwzYJrRzkYiBUpJHCeAdOaWsJm0aKtvIuvfsv92L1/Zq9FxfPtqYGqt5DWd",
+	"dPfKO2q2q9fefqd2Ngmc4GTJe02912bG/CzHVBLZmHXm1GgF86+tmNKbwL4bvkTz+CpBbGvbXaG8b2SL",
+	"ng0nUO1UCKVj911N3aEt9UDhqdQFdQ+QVhyZURsTLGRRZ3eh5b0iwAQ8Nq9adElZgOqsYZjLB82v4hCL",
+	"ichyCcvkYzR3ZSmYbG50KwhEwN6WeDUl5kkHC4sIWOreaKMpI0LmHI6ySC6r0FEmm03CsuaRj56aVmPx",
+	"Mwi6cNLl4mCbZvwUsF+m/CzvOHNqxGKFfa5uY8LYK9khfvyuO8ny/MuYXm8FUzBQgo933gWce1Bq799L",
+	"y5nCs+V8bMXB3sAyGi/JYkrDYWNMrM53R0JqUOfpHfP2bs+rhx1ON/ZmXbwjPUNj/bx4V9uJ15NvRMo6",
+	"4Ec2Smhx+e/6RKTp4QIZSaGCwaVtoBC33LjaGusckN7w6Bgm3dkTfQBClxOfPhlwVvVGBYwUaMfwNBw8",
+	"w3xO17Amo09JnN5jEUEHBRKh8YjDMBfBOPhpLNfLK0ZdDGnmXAIhVLz8YQUUsce9KAffTTJ3nZ4zfTV0",
+	"mAGtvqNnuoQU9/3f1o5D6EgDmD144xqnE6T1zZDJanrSswg7hei6orxQG46eLChE5QaatUFUBYUzCQaV",
+	"HTqpYJ4UUL27j4kcuzqqlhRcEkg9ayoUUlbUWR3mak2VkISzChJnFhyWMb7bU5qTdTOPa8/FqXW4witk",
+	"7GL94dOClkdNOUSMx2ClH2N0L8UP9fGEkbgmx2h+AhkRqRM/pg39UYK1sZvGKAUscmf5FigmwyFwNJig",
+	"1BQCwxRdRb/fRY/GUH0WbfXd30eFb1YRLF3z3TRqOaQDltMY80kbjYDFIEik9Ept6msbhNA+SiLHLJcI",
+	"I/e88U/aHQ8YSwDri1xSKXPDnVkPidTzQ13d/oiysEXKIXyHk9FYIu+VIkrnxQ/+7vkP/9XLb378m5/8",
+	"1Yuv/sVv/uZPnv/4/253mxXRqKsLVPoFOok6UoOCNvvEzPj8y189/+pnL//fX7z8+Z9sO4PqMWWntLtk",
+	"AY+NarcbqoGhTqUgoPPAprDz6oiCKnAvrVG+ovW4yhzi+dGK1XDmUtkqD3MGKzx8C5xfe4ouLadT+WW7",
+	"zyHz1CccDWSRMmVyhk7UIvIZoX8loG5WiqkEkTm3X39J6+De9cVgzpd1m3WsFMz2uoDdmgFp9gitehpK",
+	"y3pw+yZ6d+/q28iW7u3OBCXFIDEJ29tNY4XmsZFlmFoArAgVEtOojmTPqRnqK8kBBxaRNSVow66t6+jx",
+	"gztKsQMONNLFx5W2Jz2Pl3dWjfxZZglzte6i8v9rV0lzfebvJjHS7pxcnHTqez8basHujRBtmx8fqriz",
+	"+qkK8zWAVY66emGrRmZkdyZnsSLPKRxqI7fnFa+cPp1qTdkF1UULk+9S0kilA8eF1x+syZiApxFk0lqH",
+	"UJ9QHUea46S/cpLAK4QA1U0rmBUmCLe/U5DPneI97SsUpkHnqpgTaMFqj+OSQGOWgtdYZMUqbNPIFK7k",
+	"anFiERYsXdS1cru+zbeSy6CWjelkJuOhgIUjCTjVjhYHcGHzhZ1tLfJi0brmwiXG6g16p1iUkRG5yIDW",
+	"WnXsAK9qbdPfWj65MobOwMCDwju/xNWVLv0qndn9hz/+6dVeDxX5X2Kx5GfHehJcm6WNzos3DUBzStoe",
+	"mU5w4d8+Hzep/1cYFdTz5ahzV7oOAlHd9oVTCdujqvb4mwtpjZKVzCtFllJ9ohDmQOU8hqcfKLsvqSdt",
+	"vJAWM5ArD9HArlgPGy23reqK6g+ypkpPWShd4TYRkkQ2m0YQRosY9nCV22qNExOitBuKUZpqZLY0xV51",
+	"6QcmPksdFBqyJGGnVgAiMiiBuFufJS+7S5IX/6rqL2WmoohXOsQWEymKi3iVEGyZ+yBvtAOvhR6MXgnf",
+	"0FT/uPMq415X2U13UDsaTOp/XPaI9dbeV28Gfb7rpF6bquDcpN6Ho1fVGpz2xMIVbmfO5/zu/zjU2l/R",
+	"d4eHl4Sl8ZrStK1D28u5J7H9krPMuJpsGOn8PKEmJfJrivHMO8SVZOVmK6gncra3VCHex6lOZhnkHHBe",
+	"8a94iSpBsubX+54t4rJChmWZ4WUTm9aWVnWzyHA1TuBvv/7vL/7HL0xH73lhChkWAuqK+s1m051pjQ+s",
+	"U12BpPOk6+W2dfzFBGSZqNutVnpcImHN5CAt9dZM0J1zpNnTmVrJzCS1GVez9zx7qiEYnqkSuWKd0iVB",
+	"00tdbwIxKX5qUkQu99oL8kWWvcliJctfZzj+ZV13Gr4tIYJag+kjKZayo0t2HNTmpn0I+rG2P0VwaTad",
+	"7joH/LFOnwwG7a3Kn3VzyroyAppNnY6ZAJu5KRSyI0KVShL56onuaAm6zoBoFPhwWm5lxUTbvdlEW3M+",
+	"dUm1B/qj6TeZEKFIl14F6gXSbedKJvbUyl00vLhVKMEaDqpAxWVOq416SDK026ut6bj41OYdj26pub+O",
+	"LkgrZnso8PS9jl4sVOOpz7EXimu4OfcN9cxUbmIDf5CXkahn8Y6ncrp117iidr78TfsJmlNavUQJYCEV",
+	"vM7Vt1+LO6vu7co//PFPr+1520JsiPq48znqdd5FXXSEOv020iWnCR25tuEJSKkwm5sMxcWmh1Beqt1C",
+	"3cWvw1xgWutetLFArWIlVWc+IfEBdmFAh1aXo5wTOXmodmYlQcA8mBFLEcvwZ7nSLI+BWgfd/Y8ePkI7",
+	"OJfjnYSNCO0XndT1ysxYxcxjKTPT1pjQYSj20iT3oS1T1cEGoQISEyEhVWBoomyNhXLESZQnMuc4seW6",
+	"iYCySoQrtK6DU41/C+kinkqewIfUWKz2XTNGTykWRf0580LbBmKaodz4RVHyAzdV4UQUKGEj23YekviQ",
+	"6mx3OYYJitmBVcHV7N4mABl1E2V5kghbGaiwGIruIT2kb711k9EToDq9p/vWW0gn4CskMoJSX1B8DEcR",
+	"FtA/cLHq6vtPPvnkk869e51bt/oHSPEoIXGamR8f3L6Jrly58i56/Ohm95DeMpWVBdpKGYVJ26pbOp5c",
+	"FxExkxqw0mfJQWSMChDVgtwHri6ULusHmSzrMXs1mNuHNMNcaB83jmQy6aLHVMeztlGcm/7Z2iJxyhkd",
+	"ddTWzAL0yZod2OSJLtIxQfq7Q9qv6yfeN7UK3t27+va2IV59E3+0jz79Qo/aRram1LMnJqnW1ndX8soQ",
+	"kyTnoO7juukoXnbmR5iKU3X7/b3dK/0uUuRK2C9R/4tDQx0OW/vo0263+6SNDn06ob7vdrvP+gdIoTHq",
+	"e7/10QBHx4d0bravBZHrUQRCQ0f/um2Tr5e+j25odESHea93JdJYrD9CvxaZkcJ601Ca5VKQ2HaUxkmi",
+	"XeUiYhkc0nLfvb3+AcIUmS7L1YcVaUcpniAK6sgkPgbvxHpX1JsoJUJYEBng2Ou3rx7Z7Zto8oREQAWU",
+	"pp/WvTuPlGDBE0tlxP7ODsuAGsm5y/hox74kdtSzZTxXQXSu37/TardOgAtrTu/2uj3riqQ4I4ozdnvd",
+	"K8abMNbEcgfnMZEdUDipvxhBqGp5nGo0wbFAausTpF9Q27U4r2uB6UEQHrBc2kNX6KUPnUhnxeuiD+HU",
+	"FFvjQnPZQpa+E7f2Wwrmyv7SwvhdcApSd1qoscKUj+zcJSmRteZI70HHANtftIja5Ge5CdKxF1Ltrl12",
+	"vfeS+/ZCuX1zR9PS41nHKtrR+0M1aElTO5rJOw0u61pgWU+UxGAppnr8cq/n/P22775Pub5rPcnl8M06",
+	"i2tRSbPameoSitmxIdKga6FO2872zEJC4xcL3rmBY1fsRL+yu/iVxxRbOgSxeenK4pduMz4gcQzUyCl5",
+	"mupg2tYDwLEpgqeXn7CRuiw8Etpwq75rPVFveGRMS4y2eFr1MN57anrjC4SRE0eRSbwwcpR1hRo5xgg+",
+	"XXRdSkgza5vgSutLFNJArFVbV8JWDwMcRQkB9Wccc0WWZxFWL7GITL3BTD2qtYBDpTbNs6qsagvibAwU",
+	"nYkrCIMUTpEwD5wv6O02AL1HjN3FfATmhatNZhF5ljEuIb4HMcEutHrv8uXFL9+hWrowz7/baHX3MJ3Y",
+	"kxAVMb61/+kTH1nushHSwFUiiBxP4QczFqIwgjyAE3Zs61gasV969T4jzDmBMEyrYWega6/OVaVG1hmy",
+	"arq4u+L9Ppveu1lEYPOerF/LtW96+kApx2gBRgCgLY95M6GNlCWXblcKW6sfIBm2XVBFrMhEktjUunS7",
+	"jRiPddG6wQSROMzUveWcC1OfTpJPJhUNiQ2d4lQIKXJMhBc3GeKWU2bNRoSk2q9hemEfKpKtQ+EIFWYJ",
+	"Ep7KugVYg0OQWe/2mgsR1SDm8HDvnC/vn+rjP5f3ezf5+rB+ta2Qtu6huP/tk2ftGqqm5fG20UItDhs+",
+	"7wYPSN0fUX9Ozdnt07PoauyTN32n8Sa4ezmBNYg24vANbm164PhVBhH1xrtN9kSHCTHGt1dZCpgSdq0Z",
+	"CgfgvhbspxjczhckfuZxuSqsvg9yClA3Tp5CpOlRJSql+6oD3N7iNz5k8jbL6fSVvg9yudtcltffuaXj",
+	"KLJwxYBa0udLK7PUzxQbQQkMtSEICYknCAtj0sQ8QAONcfscaaC1pp+zltMAqrWGGf/WQvdvM/29qe9u",
+	"FerrdU2tUS7sE2tQLZA2lnu6hX1LKpUqw1xOkGTbdVpF2Vn13HUKpfRYJUgHSBxoNyKOCR2hfqev1EHg",
+	"QikYtfK8YFxWBHAbFNLaN65mF9Kn/+iYbETXH6ZTfKp0Vu94fz1prhBMlWBYg2mxTN5fw2DVNvNrGHAd",
+	"qlxYszId8M9o5a1G75ajNd1ekUzalA9UWo/XDpsuc1zV7th1Q5ZQ3PTINquFmjU30UEt6TlHfjirT854",
+	"cyuE3X03R5f0ibFuM1+WDhSFj874ndlQk2vHTLZcVcF+hXjoWnESHwM1HV+c0LV9cEh1ZLIrEmdKORVU",
+	"P82FRANAJjlR25+ZLgFlXE5lyBWrVjVTVLc/zJOkX3x1SAmNkjwGgbKE5aMxoaM2EuxU/58lmEo1rwTj",
+	"5VNTlfXszLJsnaS+cTbaLRt3Y8d8ZzAUKQyd+v6zHGhkH+4fUiLQCKhpq2T8f2F126x9Y4KmGX7tqrY/",
+	"7KuuaL8uctsthYdKTppC7hrcrohshbocQwKhwoDaFIoNritUNc/FaKu/13u3byo3nhIBAYnrln60AqlN",
+	"7OPFVCPdK+F3Wnuo3rM+T3cZtZS73vBRdxHr54f1Rg/z+zlf61kNGA0xa73GiwrmOc/tLNoh12yurzlT",
+	"3wWCKYVCRxKbBiRjlhi1w7DZETkBWm/HOBfmclE2jAUgai0Y+tzfGC9eO+PFPOI4y/p2tPxoA1NXw96g",
+	"oHxzDNGxaKOcKmE1YjTKOQcaTdqmzqgSagFH4+ncAMpcGUwikGBJjAYwYbYmt85cG0yczFvs5JDqwD52",
+	"AjzBWUboyEZDWmrh1eKyg2txuTLzdts2YsTSPOgEbbUOSZLEzto9pP2rvSt9G0v4ACSfdK4PJfC+oSyY",
+	"mmrO9mDV+GOWxMKbXiDJmO6YFBJwr9sbeRX41dRJvyEHS8Z4XG2yh8cUn2BiEpqqSO1AYXm09lpzBi2S",
+	"72kt0TQudUa5oga+LUYggm1R0ZbXPnVb6Ye5KPuUGlSxKYzuff3iLLP1ZLIbRc+4jYO6m2qBhHZJuLau",
+	"r42sdt1ffMSERKZ7n+lpoFvqIdu4z0FRGXG+qvgWgD31tFOm1shSbHk0gbDLxmHaS+9A1KuxX8BZ22W3",
+	"A401T0CSoTE+AR3z10yNu2m382roD2Yt8RuSHFAQ3U25kHSPczWnnNU+LkFl0nelfFQ+flHB10sar2fa",
+	"B9WGYWfrCuj2mwss44zYpOm62rRgru26BIk2YknsxeO/JpxB276xzx6YD7YOM/xmQisr80HaPcVZC+E6",
+	"YSNhmoNqw/KMvIkeKsKNKerfKXvxdD6ASX8fYcSV8G0EcZ03hlNAxzA5pIrh6Wwdl3CiC5xwMiIUJ6h/",
+	"ubdrjAX2GZ14ohUGJbsTOjqojGdzHq1c7497SDX76KIPYGICxHWKTOy6xPvR4cc6J6pIJN1DMZ4IYz3X",
+	"khNlEpmeETrcrFRUDum0jqQTauBpBGDViumW8jrnyyocQhSK0Ha9Pb3surH0vZcX8wFMWgZn1280me7b",
+	"sy6T/NS48RuDx2ti8LjLRgibvMCSmtURswCfl8BTQtdh+aji0yM37oatiLZW5StmPSxO9Y2E+vqhVAG6",
+	"ywnQ2t1da2m4rZ3hs3FP+8i4t3GStNGaQqAO6RgLT9DRnLuL+iQ+Mh5q6yPQRXT7aEiUcFGkfxvOKxhF",
+	"g4nNyD7BSQ5FmyMgRgIAQkeHVEjGTa0qDjLnFGLXISxKAPMQr1VymD6P36H4K5OC0XG1rP1i7Z1g9Y8N",
+	"x14FnExFvMYF5biExrWlwpsNqGDKlGyuGy6GlFEhbZHlouhho9Fv+e/aao518wxyQSgIcZSyeIkpbtjX",
+	"7um3AvekdqhLHyh8c63zzBebTQeaTiFVVCHQLN7ilVtZ3QoKQrRMGlHNKip94xvOXzRPCM19+ZyDx9Sd",
+	"Lla+NXJeaNDY0FJsx//M3w2DxBxzEWuMDHOck066h/SRd+2XhAeSRKBoDNExxGjr/Rtod/fa3pVt0zsw",
+	"F1LrmwPwmV/R/7JYPE444FjN0i+fO2K030Z9M6fXRNCw1ioBEH1bssPrhYr98iwHh7QfoE1qgtmR1PiB",
+	"aTnocStFXxhNJvXa7m3T+GATYrkaes0qajnkm9Ssi0/Nsk0zpolBIQgvTMAqgG+DZLVOPVMrfM1ij2rO",
+	"e72xRne0s9PRPZMxpWjs4lyoA9RXopqlTlMEPMJUkVkTUlMXbbRhYnQxUUbzgNBFGF0AML4xDpw9wGgO",
+	"ASxtbjsDh2hhGelxpst/tnu9XsW9omOCluvKj95T7xAJqYnPjbQNnVH3wv4h7VtFU4kVpvt930hd2rqP",
+	"BRKgpKyKI6FY1UHVe6A1QqPvbys60bf1yExE0CG1wUO605/OIx/g2KzO2O3N49YlIcfARRfZdvlIu+h1",
+	"8ShTckMXigiJMQ8nNKp4Hjdqcte998+bgoQ6/4sQSVFnbDr+a8eJOur27CG+ibVfCxVQgOcHAyVspEg5",
+	"Gw4TQmGe+d2jDYskJN8ZtXn4qmNTxbJeL4GJLvaGrBzoM3WHOzb4Zs2BPlPOYk8ftfMJxEOdAk4ZPz7w",
+	"AoKIQENFskMhPfqZVwPOAkF2b4J6/KAefTyNADsEoxY8zg1G7XwejCq4bLvCyabDWyBZyLxWBcnfFq/h",
+	"QhwocPgNCrx2ioGF3JUR9ISZUulrxs7COagQL+b4dC7X0IXu2KlW70Xb1GsmdIQoOx1DqOLJdxiJXw3+",
+	"YYOG3mBOgHmoW2oMmDY5o9aTfd8lb8z4sttTuqOOArNWIsKdCyPkDbZj/s76g8u2R53ZfkeLPMFrLZmx",
+	"gZIem/INJ5jGs6G5c0vDYhobUl/rTTTxhq7tW/iE4mWDgc+9emPAu+9yrkynoRiiBHOIjSMMsMi5jZoU",
+	"KCa6gsJgglLGAckxpugq+n20peQjbeyhTKIt3alhu27VBoyJSLXRJFCMpGjgsFHnqiEsi92r9nQu1MGa",
+	"mCLMjhI6Au2+qfe0OpfGpTrr/cdG6O4PFDPBfNJHW+8D0x0F7rNkMmJUPXwvTySxf7fRx+8/fGdv2xBz",
+	"4CfAD6mFEy/PaWsXpTn6p2i31+v1dnavovTv/5dxrgqQAvUrUGAzAxuB3iGtwF69D9Nc8IbUBDP4mv2Y",
+	"/qBvPJkX78n00C6IdZ5MtNBk50HjRglanRBs1vmauTYXXcAr5ON0BHRfN+VTwmHKXKls91uZzHBIrecz",
+	"5ixDA0jYKTodYzmTua1To12JInuHAYpnfJjnQPEuxlk6H7Sdu/RCQPyNXeTsDtNGdNb1kqrVPis2jZhw",
+	"iCTjE7T14ssfPf/Xv3j5zb98+c33n//kR89//efPv/7pdhdddyHVAlwuUNGvygagBeOrbTx2Wf9AV7Ov",
+	"0V6LVf9u6q/NVdVXIkzYXdf8UOEl00ndoH42aUgL84BvCNzU4yBiqgpH3UUVT62SkXq+SuhGlTp7iA3U",
+	"OnfcF6rYzXTK8+lf8d28SFqvarVPsQrZpU45cl3bNyQs2OHXrSBVhn2jIl0Q474exwjPwG4N6FaY92I1",
+	"yYfLDROJWlXJ/v6aKUsN72PNBfSrZfMLoWhKgHLkqF3UqcN0Ik0dVVNbVQslhrP20VZf5CIDGkPcR0Ky",
+	"TMtnh7QYXhfgoXDqKUpKhlTflF4LLeO5Vy6Z2DiXcO6W4YLocCRRDBKTpD403ipZ50M5L0jRWoAahap1",
+	"MSjyRtk6q7LFOLKotRwF5zAEDjSCnYizbEHlF/3EBqH0gVtMnZhnineplXbXVxnb7sqdUHEiMydUnEhH",
+	"ib7zz6pwXj/Sj178oU2rG+s6vuq48w9yNFVcaLrMlf496GX2Gsc5R93smdsBLqptnNThPBwixYVIEnOg",
+	"RktfmEqbYQ5UbsBdulS2qxnRS3MN7rHYjK0aCfZPYa2d9TaHU6IEg9ekH96TjWLsqFH1JXuwF6rI8gKn",
+	"SrQeldG09X3njLSlDeMaDAtwMcCOhixR4KIFPpN8GcOB/4DO1dQ5C2jLCqA0AjTGAlFGg/XqtPZoTndj",
+	"UYSj9Vfi8Qd9o/telBylj98WxaiES5UA73GxnS8UwM5VeT1A3CghqZPpHc95rZTdOac/w9Y1oc+wHM9E",
+	"6lSRciWOs6C3nCFvNarkOZCgi1EjFwGcuoX4YgBv8yrk6xPoYPq7L0fJdoTENMY81uGInVMgo7Gc75Qz",
+	"A1gDjH3B1p1lApypiALmICTCNAIh9a9YajYuWApFnVrrgBJoq2jFg3rdK9dcPx7U615+O9CUp9fd7bX9",
+	"Erjque1gzeWHdofXOeCP7f422Rk+MF0N5tjDQ6bpUQSvDdF2eywaZegYsentWCPiDDzOL8K8cfKeL9Mz",
+	"2So9XtNQdkq76IFptSE8TeiScAdwgDBFkGZyglKc+aEjqQJr7x1E6Bi4LvU/wiHvzsN68F0/iwnMdIeq",
+	"4zpndnMGDEKUnb7hQBeVK+uJcpcEEvOIRB05UBxKfSH8Hs+17EinQrNTnQfthXTYIIkq7pb2JbU2nbCw",
+	"5QeCXBLOm7BfpN5zdnqAcOmo2J8qGCQQkTqhRvfCa5eJ/Orl0pehhMbttu7X4X87tDG3ulEcoci4Sw4p",
+	"tgFrZfFzxSyLQpNddD0RDGGBbj78jvrpvacRJGirfz2KIJN9naRvYvjDFXArTbEfqsNe2nb2UC/6E8D1",
+	"VbrXEQGyyDDHWdbEgHfbJDTUWXeatos3R/WasOjbppmD38o/3N+3Bv1MdanO/FqXHxbF2CrFqJzNx9Rm",
+	"HoMzQ+taD7jwIg4mSLJTKsYka6NKUSzPduSqYh1SXRZL4ayaRM0p4AQ4TpCpl2Vy2ITtwAM4Gm93keXr",
+	"OmrTsHVd/bpE4AMvUKe/17vSL7DrkK6OXrf1adzGPK1Br8UIswZhZ8OIMb3J39qm9ibrokAHW0KOTxQ0",
+	"m9pzDdhZrQFpjoIlmcSJmM83thZwi+2yxdOUd8WUjTdtnUac5dnRYNLXPUb0X5pylPjpR1JHnGVlXcrC",
+	"uYTu0EruofaX2cG0vz9iwnS1KlVFvTjnuEwIBbQ1VZNvCKB9DHSkDgRRph/bbgcLwRNhRmRDU5jGC7w2",
+	"rWFM8CQF0/1qoqtpT7WLsbOZzill29f+Xm/PJrb4woU4pCyXNRLGOli1Qel5dGRTylJ7WTGgKbsOUT8H",
+	"gRVZwcWjOjBstVsVHma7abvGHeHw1E3SQP9yXjPBgA09Vsw0/cFJMjH4CvE8ipaLeYHbxlCqo7BNb2Yr",
+	"Vh/4Va+LXhHCtZDwVGyzqgNbLkqLzzazWCnfQSfwY3FeUdlB1s2SJYRclkCtp7XmVM6jMPMmfZ/qehZ7",
+	"Pt3mL9T16RbhIYCB90WeT9dTBdPiGr2sBPerVzLRFWe3Ami/vPwZXOge0uuob4YqnkNUN0TpezffbyM8",
+	"NYV9dqpUo35uZuZDWnynHtKGrL6O9PMmVRKCkUHS+mxNdeEbMlOpodfsii2HfOOIvWBHbBHTGcC/gvcs",
+	"jDsuwG+D9Ky+h6jB/desilr9sa83xPghKB1Ax/ZmWIhTxl19GjxIQOwA1f97S+qiW/pHJb9zOGHHNtBX",
+	"gBA6Usao+cZiXxLfdtWWX5E5iNRqkCHKisxNFFXTX5nAykLcKBZZ5/XdMKW7GI/vPPh2QcMXA+dvzO3T",
+	"+ZZzKaZ6A6KcEznRqDsAzIG39j99olDU1HswSJ3zpLXf2sEZ2TnZ1QhsB5tFYIt2Xg2QXI4D8ZHXHbpZ",
+	"gyDhRqz1XzUrnX33oVM6cIJickLUlDpaTKCtl9/8p9/88hcv//1/e/7Dr5//6b/79pv/8vLnf7I9FZmI",
+	"JAfoTsvHoam+M2MeFWjrxVf/9h//4/e+/fVPX37z4xf/+9+YfNPtbqh+TmjM24UhtGIZ3Xr5zY9/85O/",
+	"+vZvv/n21z9to+e//D/Pv/6fz7/35fMvv94+sN141IaxxCjF4hjibrX8T2iuu145EbT1/MtfPf/qZ9vG",
+	"sOP0urL8hk1eJ5VLcLm5s2M/slVB/LjyBtm43tBF5Pns4DetY6i00my9+MFfvvzlL57/5E+f/+SH1dN2",
+	"PZgCZ13tiSbQ1re//vLbv/0Pv/nlr57/+s+3265o68DLymz7ZSi96mg60ri42G4gIzO4kbL5sJg2Jwnr",
+	"nTLrb1dSj2lc6LpysZGxW81ZtSp5YDWcZSLQ8l1UsMFFaYfvHGcZ0LijVW+cx0SqQ6xgfKw05yfP/n8A",
+	"AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -20,7 +20,7 @@ func operationOut(o operation.Operation) api.Operation {
 			return api.Material{Material: m.Material, Quantity: m.Quantity, Unit: m.Unit}
 		})}
 	if len(o.Location) > 0 {
-		var g api.GeoJSON
+		var g map[string]any
 		if json.Unmarshal(o.Location, &g) == nil {
 			out.Location = &g
 		}

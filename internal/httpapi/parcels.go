@@ -14,7 +14,7 @@ func parcelOut(p parcel.Parcel) api.Parcel {
 		Name: p.Name, AreaMu: p.AreaMu, LandType: api.LandType(p.LandType), CertificateNo: p.CertificateNo,
 		MeasuredAreaMu: p.MeasuredAreaMu, AreaMismatch: p.AreaMismatch, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	if len(p.Boundary) > 0 {
-		var g api.GeoJSON
+		var g map[string]any
 		if json.Unmarshal(p.Boundary, &g) == nil {
 			out.Boundary = &g
 		}
