@@ -56,6 +56,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			log.Info("created the admin account 'admin'")
 		}
 	}
+	go housekeeping(ctx, svc, log)
 	h := httpapi.New(svc, httpapi.Config{Log: log, DB: db.SQL, Migrations: migrations.FS, Version: version})
 	srv := httpapi.HTTPServer(cfg.addr, h)
 	errc := make(chan error, 1)
@@ -113,4 +114,27 @@ func checkDataKey(ctx context.Context, db *postgres.DB, keys *pii.Keyring) error
 			"restore the original key", pii.KeyEnv)
 	}
 	return nil
+}
+
+// housekeeping forgets old idempotency keys and dead sessions, now and every hour, until ctx ends.
+func housekeeping(ctx context.Context, svc httpapi.Services, log *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		if n, err := svc.Operations.ForgetKeys(ctx); err != nil {
+			log.Warn("forget idempotency keys", slog.Any("error", err))
+		} else if n > 0 {
+			log.Info("forgot idempotency keys", slog.Int64("keys", n))
+		}
+		if n, err := svc.Accounts.PurgeSessions(ctx); err != nil {
+			log.Warn("purge sessions", slog.Any("error", err))
+		} else if n > 0 {
+			log.Info("purged sessions", slog.Int64("sessions", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

@@ -149,3 +149,10 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (bool, error) 
 	})
 	return created, err
 }
+
+// PurgeSessions deletes sessions that expired or were revoked more than a day ago and returns how many.
+func (s *Service) PurgeSessions(ctx context.Context) (int64, error) {
+	cutoff := s.now().Add(-24 * time.Hour)
+	res := s.db.WithContext(ctx).Where("expires_at < ? OR revoked_at < ?", cutoff, cutoff).Delete(&session{})
+	return res.RowsAffected, res.Error
+}

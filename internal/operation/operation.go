@@ -130,3 +130,13 @@ func (s *Service) List(ctx context.Context, p scope.Principal, contractID int64,
 	ops, next := page.Trim(ops, r, func(o Operation) string { return page.ByID.Key(nil, o.ID) })
 	return ops, next, nil
 }
+
+// KeyRetention is how long idempotency keys are kept: phones stay offline for days, and a retry must find
+// its key for at least 14 of them.
+const KeyRetention = 30 * 24 * time.Hour
+
+// ForgetKeys deletes idempotency keys older than KeyRetention and returns how many it deleted.
+func (s *Service) ForgetKeys(ctx context.Context) (int64, error) {
+	res := s.db.WithContext(ctx).Exec("DELETE FROM idempotency_keys WHERE created_at < ?", s.now().Add(-KeyRetention))
+	return res.RowsAffected, res.Error
+}
