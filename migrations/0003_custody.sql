@@ -27,9 +27,6 @@ CREATE TABLE contracts (
     contracted_area_mu       numeric(16, 2) NOT NULL CHECK (contracted_area_mu > 0),
     status                   text NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'active', 'completed', 'terminated')),
     termination_reason       text,
-    -- Running totals of confirmed harvesting, kept in the transaction of each operation change.
-    harvested_area_mu        numeric(16, 2) NOT NULL DEFAULT 0,
-    harvested_yield_kg       numeric(18, 2) NOT NULL DEFAULT 0,
     activated_at             timestamptz,
     closed_at                timestamptz,
     created_at               timestamptz NOT NULL DEFAULT now(),
@@ -70,10 +67,12 @@ CREATE TABLE contract_services (
     subsidy_per_mu       numeric(14, 2) NOT NULL CHECK (subsidy_per_mu >= 0 AND subsidy_per_mu <= price_per_mu),
     baseline_cost_per_mu numeric(14, 2) NOT NULL CHECK (baseline_cost_per_mu >= 0),
     -- Running totals: area of operations not voided (recorded, disputed or confirmed), of confirmed ones, of
-    -- voided ones.
+    -- voided ones, and the yield of confirmed ones (harvesting only). The harvesting line's confirmed area
+    -- and yield are the contract's H and Y.
     active_area_mu       numeric(16, 2) NOT NULL DEFAULT 0 CHECK (active_area_mu >= 0),
     confirmed_area_mu    numeric(16, 2) NOT NULL DEFAULT 0 CHECK (confirmed_area_mu >= 0),
     voided_area_mu       numeric(16, 2) NOT NULL DEFAULT 0 CHECK (voided_area_mu >= 0),
+    confirmed_yield_kg   numeric(18, 2) NOT NULL DEFAULT 0 CHECK (confirmed_yield_kg >= 0),
     PRIMARY KEY (county_code, contract_id, op_type),
     FOREIGN KEY (county_code, contract_id) REFERENCES contracts (county_code, id) ON DELETE CASCADE,
     CHECK (confirmed_area_mu <= active_area_mu)

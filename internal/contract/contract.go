@@ -52,8 +52,6 @@ type Contract struct {
 	ContractedAreaMu     num.Dec2   `gorm:"column:contracted_area_mu" json:"contracted_area_mu"`
 	Status               string     `gorm:"column:status" json:"status"`
 	TerminationReason    *string    `gorm:"column:termination_reason" json:"termination_reason"`
-	HarvestedAreaMu      num.Dec2   `gorm:"column:harvested_area_mu;->" json:"-"`
-	HarvestedYieldKg     num.Dec2   `gorm:"column:harvested_yield_kg;->" json:"-"`
 	ActivatedAt          *time.Time `gorm:"column:activated_at" json:"activated_at"`
 	ClosedAt             *time.Time `gorm:"column:closed_at" json:"closed_at"`
 	CreatedAt            time.Time  `gorm:"column:created_at;->" json:"created_at"`
@@ -88,6 +86,7 @@ type Line struct {
 	BaselineCostPerMu num.Dec2 `gorm:"column:baseline_cost_per_mu" json:"baseline_cost_per_mu"`
 	ActiveAreaMu      num.Dec2 `gorm:"column:active_area_mu;->" json:"-"`
 	ConfirmedAreaMu   num.Dec2 `gorm:"column:confirmed_area_mu;->" json:"-"`
+	ConfirmedYieldKg  num.Dec2 `gorm:"column:confirmed_yield_kg;->" json:"-"`
 }
 
 // TableName is the table service lines live in.

@@ -3,7 +3,6 @@ package contract
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -74,26 +73,27 @@ func (s *Service) Activate(ctx context.Context, p scope.Principal, id int64) (Co
 }
 
 // checkOverlap refuses the activation of c when, for one of its operation types, a parcel would be sold
-// beyond its area by the active contracts whose dates overlap c's.
+// beyond its area on some day of c's dates by the active contracts running that day and c.
 func checkOverlap(ctx context.Context, tx *gorm.DB, c Contract, parcels map[int64]parcel.Parcel) error {
 	ids := make([]int64, 0, len(parcels))
 	for id := range parcels {
 		ids = append(ids, id)
 	}
-	holds, err := parcel.Held(ctx, tx, c.CountyCode, ids, c.StartDate, c.EndDate)
+	holds, err := parcel.Holds(ctx, tx, c.CountyCode, ids, c.StartDate, c.EndDate)
 	if err != nil {
 		return err
 	}
-	held := map[string]decimal.Decimal{}
-	for _, h := range holds {
-		held[fmt.Sprint(h.ParcelID, "/", h.OpType)] = h.AreaMu
-	}
 	for _, pc := range c.Parcels {
 		for _, l := range c.Services {
-			total := held[fmt.Sprint(pc.ParcelID, "/", l.OpType)].Add(pc.AreaMu.Decimal())
-			if total.GreaterThan(parcels[pc.ParcelID].AreaMu.Decimal()) {
-				return fault.Conflictf("Parcel %d (%s mu) would be sold for %s on %s mu by active contracts with overlapping dates.",
-					pc.ParcelID, parcels[pc.ParcelID].AreaMu, l.OpType, total.StringFixed(2))
+			on := []parcel.Hold{{ParcelID: pc.ParcelID, OpType: l.OpType, StartDate: c.StartDate, EndDate: c.EndDate, AreaMu: pc.AreaMu.Decimal()}}
+			for _, h := range holds {
+				if h.ParcelID == pc.ParcelID && h.OpType == l.OpType {
+					on = append(on, h)
+				}
+			}
+			if peak := parcel.Peak(on, c.StartDate, c.EndDate); peak.GreaterThan(parcels[pc.ParcelID].AreaMu.Decimal()) {
+				return fault.Conflictf("Parcel %d (%s mu) would be sold for %s on %s mu at once by active contracts with overlapping dates.",
+					pc.ParcelID, parcels[pc.ParcelID].AreaMu, l.OpType, peak.StringFixed(2))
 			}
 		}
 	}
@@ -128,7 +128,8 @@ func (s *Service) Complete(ctx context.Context, p scope.Principal, id int64) (Co
 		if err != nil {
 			return err
 		}
-		if before.HarvestedAreaMu.Sign() == 0 && !before.EndDate.Before(Today(s.now())) {
+		harvest, _ := before.LineOf("harvesting")
+		if harvest.ConfirmedAreaMu.Sign() == 0 && !before.EndDate.Before(Today(s.now())) {
 			return fault.Conflictf("Contract %s has no confirmed harvest and runs until %s; it cannot be completed yet.",
 				before.Number, before.EndDate.Format("2006-01-02"))
 		}

@@ -97,7 +97,7 @@ func (s *Service) Create(ctx context.Context, p scope.Principal, in Input) (Cont
 		if c.Number, err = nextNumber(ctx, tx, c.CountyCode, c.RegionCode, c.SeasonYear); err != nil {
 			return err
 		}
-		if err := tx.Omit("id", "created_at", "updated_at", "harvested_area_mu", "harvested_yield_kg").Create(&c).Error; err != nil {
+		if err := tx.Omit("id", "created_at", "updated_at").Create(&c).Error; err != nil {
 			return err
 		}
 		if err := writeLines(tx, &c); err != nil {
@@ -233,7 +233,7 @@ func writeLines(tx *gorm.DB, c *Contract) error {
 	if err := tx.Create(&c.Parcels).Error; err != nil {
 		return err
 	}
-	return tx.Omit("active_area_mu", "confirmed_area_mu").Create(&c.Services).Error
+	return tx.Omit("active_area_mu", "confirmed_area_mu", "confirmed_yield_kg").Create(&c.Services).Error
 }
 
 // nextNumber returns the next contract number of a village and season: <village>-<year>-<sequence>. The

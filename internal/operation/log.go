@@ -113,6 +113,7 @@ type batch struct {
 	hashes  [][]byte
 	first   map[string]int // key → index of the first live item that carries it
 	claimed map[string]int // key → index of the item that claimed it in this transaction
+	stored  map[string]storedKey
 	today   time.Time
 	tx      *gorm.DB
 

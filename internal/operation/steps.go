@@ -75,20 +75,33 @@ func (b *batch) claimKeys() error {
 	if err := b.tx.Raw("SELECT key, request_hash, response FROM idempotency_keys WHERE user_id = ? AND key IN ?", b.p.UserID, taken).Scan(&stored).Error; err != nil {
 		return err
 	}
+	b.stored = map[string]storedKey{}
 	for _, st := range stored {
 		i := b.claimed[st.Key]
 		delete(b.claimed, st.Key)
-		if !bytes.Equal(st.RequestHash, b.hashes[i]) {
-			b.refuse(i, fault.Conflictf("The idempotency key %q was used for another request.", st.Key))
-			continue
-		}
 		var op Operation
 		if err := json.Unmarshal(st.Response, &op); err != nil {
 			return fmt.Errorf("stored response of key %q: %w", st.Key, err)
 		}
-		b.results[i] = Result{Status: Exists, Operation: &op}
+		b.stored[st.Key] = storedKey{hash: st.RequestHash, op: &op}
+		b.results[i] = b.stored[st.Key].answer(st.Key, b.hashes[i])
 	}
 	return nil
+}
+
+// storedKey is a key a committed request took: its request's hash and its operation.
+type storedKey struct {
+	hash []byte
+	op   *Operation
+}
+
+// answer is the result for an item with this key and request hash: the original operation for the same
+// request, a Conflict for another one.
+func (st storedKey) answer(key string, hash []byte) Result {
+	if !bytes.Equal(st.hash, hash) {
+		return Result{Status: Refused, Err: fault.Conflictf("The idempotency key %q was used for another request.", key)}
+	}
+	return Result{Status: Exists, Operation: st.op}
 }
 
 // loadContracts reads the live items' contracts that p may read, with their parcels and lines, under a
@@ -340,6 +353,10 @@ func (b *batch) release() error {
 	}
 	for i, it := range b.items {
 		if b.results[i].Status != duplicate {
+			continue
+		}
+		if st, ok := b.stored[it.Key]; ok {
+			b.results[i] = st.answer(it.Key, b.hashes[i])
 			continue
 		}
 		first := b.first[it.Key]

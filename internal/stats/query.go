@@ -78,17 +78,14 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 		var rows []struct {
 			Key                                     string
 			Contracts, Farms, Households, Providers int64
-			Area, Harvested, Yield, Fees, Gain      decimal.Decimal
+			Area, Fees                              decimal.Decimal
 		}
 		err := db.WithContext(ctx).Raw(fmt.Sprintf(`
 			SELECT %s AS key, count(*) AS contracts, count(DISTINCT c.farm_id) AS farms,
 			       count(DISTINCT c.farm_id) FILTER (WHERE f.kind = 'household') AS households,
 			       count(DISTINCT c.provider_id) AS providers,
-			       coalesce(sum(c.contracted_area_mu), 0) AS area, coalesce(sum(c.harvested_area_mu), 0) AS harvested, coalesce(sum(c.harvested_yield_kg), 0) AS yield,
-			       coalesce(sum(c.contracted_area_mu * c.collective_fee_per_mu), 0) AS fees,
-			       coalesce(sum(CASE WHEN c.harvested_area_mu > 0
-			                THEN (c.harvested_yield_kg - c.baseline_yield_kg_per_mu * c.harvested_area_mu) * c.price_per_kg
-			                ELSE 0 END), 0) AS gain
+			       coalesce(sum(c.contracted_area_mu), 0) AS area,
+			       coalesce(sum(c.contracted_area_mu * c.collective_fee_per_mu), 0) AS fees
 			FROM (?) c JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id
 			GROUP BY 1`, contractKey[g]), base).Scan(&rows).Error
 		if err != nil {
@@ -97,18 +94,18 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 		for _, r := range rows {
 			t := at(r.Key)
 			t.Contracts, t.Farms, t.Households, t.Providers = r.Contracts, r.Farms, r.Households, r.Providers
-			t.ContractedArea, t.HarvestedArea, t.HarvestedYield = r.Area, r.Harvested, r.Yield
-			t.CollectiveIncome, t.IncomeGain = r.Fees, r.Gain
-			t.FarmerCost = r.Fees
+			t.ContractedArea, t.CollectiveIncome, t.FarmerCost = r.Area, r.Fees, r.Fees
 		}
 	}
 	key := contractKey[g]
 	if g == ByOpType {
 		key = "s.op_type"
 	}
+	// The harvesting line carries the contract's harvested area H and yield Y; its income gain is
+	// (Y − baseline yield × H) × price, and 0 when nothing was harvested.
 	var lines []struct {
-		Key, OpType                                             string
-		Delivered, Pending, NetCost, Baseline, Subsidy, Revenue decimal.Decimal
+		Key, OpType                                                                string
+		Delivered, Pending, NetCost, Baseline, Subsidy, Revenue, Yield, IncomeGain decimal.Decimal
 	}
 	err := db.WithContext(ctx).Raw(fmt.Sprintf(`
 		SELECT %s AS key, s.op_type,
@@ -116,7 +113,10 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 		       coalesce(sum(s.confirmed_area_mu * (s.price_per_mu - s.subsidy_per_mu)), 0) AS net_cost,
 		       coalesce(sum(s.confirmed_area_mu * s.baseline_cost_per_mu), 0) AS baseline,
 		       coalesce(sum(s.confirmed_area_mu * s.subsidy_per_mu), 0) AS subsidy,
-		       coalesce(sum(s.confirmed_area_mu * s.price_per_mu), 0) AS revenue
+		       coalesce(sum(s.confirmed_area_mu * s.price_per_mu), 0) AS revenue,
+		       coalesce(sum(s.confirmed_yield_kg), 0) AS yield,
+		       coalesce(sum((s.confirmed_yield_kg - c.baseline_yield_kg_per_mu * s.confirmed_area_mu) * c.price_per_kg)
+		                FILTER (WHERE s.op_type = 'harvesting'), 0) AS income_gain
 		FROM (?) c JOIN contract_services s ON s.county_code = c.county_code AND s.contract_id = c.id
 		GROUP BY 1, 2`, key), base).Scan(&lines).Error
 	if err != nil {
@@ -131,6 +131,11 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 		t.ServiceArea = t.ServiceArea.Add(l.Delivered)
 		t.PendingArea = t.PendingArea.Add(l.Pending)
 		t.ServiceAreaByOp[l.OpType] = t.ServiceAreaByOp[l.OpType].Add(l.Delivered)
+		if l.OpType == harvesting {
+			t.HarvestedArea = t.HarvestedArea.Add(l.Delivered)
+			t.HarvestedYield = t.HarvestedYield.Add(l.Yield)
+			t.IncomeGain = t.IncomeGain.Add(l.IncomeGain)
+		}
 	}
 	if g == ByOpType {
 		if err := opTypeContracts(ctx, db, base, out); err != nil {
@@ -141,22 +146,17 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 }
 
 // opTypeContracts fills the contract-level figures of op_type groups: the contracts that have a line of the
-// type, their area and counts; a harvest's yield and income gain belong to the harvesting group.
+// type, their area and counts.
 func opTypeContracts(ctx context.Context, db *gorm.DB, base *gorm.DB, out map[string]*Totals) error {
 	var rows []struct {
 		Key                                     string
 		Contracts, Farms, Households, Providers int64
-		Area, Harvested, Yield, Gain            decimal.Decimal
+		Area                                    decimal.Decimal
 	}
 	err := db.WithContext(ctx).Raw(`
 		SELECT s.op_type AS key, count(*) AS contracts, count(DISTINCT c.farm_id) AS farms,
 		       count(DISTINCT c.farm_id) FILTER (WHERE f.kind = 'household') AS households,
-		       count(DISTINCT c.provider_id) AS providers, coalesce(sum(c.contracted_area_mu), 0) AS area,
-		       coalesce(sum(c.harvested_area_mu) FILTER (WHERE s.op_type = 'harvesting'), 0) AS harvested,
-		       coalesce(sum(c.harvested_yield_kg) FILTER (WHERE s.op_type = 'harvesting'), 0) AS yield,
-		       coalesce(sum(CASE WHEN s.op_type = 'harvesting' AND c.harvested_area_mu > 0
-		                THEN (c.harvested_yield_kg - c.baseline_yield_kg_per_mu * c.harvested_area_mu) * c.price_per_kg
-		                ELSE 0 END), 0) AS gain
+		       count(DISTINCT c.provider_id) AS providers, coalesce(sum(c.contracted_area_mu), 0) AS area
 		FROM (?) c JOIN contract_services s ON s.county_code = c.county_code AND s.contract_id = c.id
 		JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id
 		GROUP BY 1`, base).Scan(&rows).Error
@@ -164,12 +164,13 @@ func opTypeContracts(ctx context.Context, db *gorm.DB, base *gorm.DB, out map[st
 		return err
 	}
 	for _, r := range rows {
-		t := out[r.Key]
-		if t == nil {
-			continue
+		if t := out[r.Key]; t != nil {
+			t.Contracts, t.Farms, t.Households, t.Providers = r.Contracts, r.Farms, r.Households, r.Providers
+			t.ContractedArea = r.Area
 		}
-		t.Contracts, t.Farms, t.Households, t.Providers = r.Contracts, r.Farms, r.Households, r.Providers
-		t.ContractedArea, t.HarvestedArea, t.HarvestedYield, t.IncomeGain = r.Area, r.Harvested, r.Yield, r.Gain
 	}
 	return nil
 }
+
+// harvesting is the operation type whose line carries the harvest.
+const harvesting = "harvesting"
