@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -58,7 +59,7 @@ func checkFields(errs *fault.Fields, c *Contract) {
 	switch {
 	case c.EndDate.Before(c.StartDate):
 		errs.Add("end_date", "must not be before start_date")
-	case c.EndDate.After(c.StartDate.AddDate(3, 0, 0)):
+	case c.EndDate.After(threeYears(c.StartDate)):
 		errs.Add("end_date", "must be at most 3 years after start_date")
 	}
 	if c.CollectiveFeePerMu.Sign() < 0 {
@@ -186,4 +187,14 @@ func checkParcels(ctx context.Context, tx *gorm.DB, errs *fault.Fields, c *Contr
 		}
 	}
 	return nil
+}
+
+// threeYears is the latest end date: three years after start, on the last day of the month when that month
+// is shorter (29 February → 28 February), as PostgreSQL's date + interval '3 years' counts.
+func threeYears(start time.Time) time.Time {
+	end := start.AddDate(3, 0, 0)
+	if end.Day() != start.Day() {
+		end = end.AddDate(0, 0, -end.Day())
+	}
+	return end
 }

@@ -498,15 +498,16 @@ func TestUserListScoping(t *testing.T) {
 		t.Helper()
 		return itemKeys(t, w.env.Expect(t, http.StatusOK, token, http.MethodGet, "/api/v1/users?limit=500"+query, nil), "id")
 	}
-	all := []string{itoa(w.adminID), itoa(w.bureauA.Id), itoa(w.bureauB.Id), itoa(w.collAUser.Id), itoa(w.collBUser.Id)}
+	all := []string{itoa(w.adminID), itoa(w.bureauA.Id), itoa(w.bureauB.Id), itoa(w.collAUser.Id), itoa(w.collBUser.Id),
+		itoa(w.provAUser.Id), itoa(w.provBUser.Id)}
 
 	if got := list(t, w.env.Admin, ""); !sameSet(got, all) {
 		t.Errorf("admin lists %v, want %v", got, all)
 	}
-	if got, want := list(t, w.token[asBureau], ""), []string{itoa(w.bureauA.Id), itoa(w.collAUser.Id)}; !sameSet(got, want) {
+	if got, want := list(t, w.token[asBureau], ""), []string{itoa(w.bureauA.Id), itoa(w.collAUser.Id), itoa(w.provAUser.Id)}; !sameSet(got, want) {
 		t.Errorf("bureau A lists %v, want %v", got, want)
 	}
-	if got, want := list(t, w.bureauBToken, ""), []string{itoa(w.bureauB.Id), itoa(w.collBUser.Id)}; !sameSet(got, want) {
+	if got, want := list(t, w.bureauBToken, ""), []string{itoa(w.bureauB.Id), itoa(w.collBUser.Id), itoa(w.provBUser.Id)}; !sameSet(got, want) {
 		t.Errorf("bureau B lists %v, want %v", got, want)
 	}
 	if got, want := list(t, w.token[asBureau], "&role=collective"), []string{itoa(w.collAUser.Id)}; !sameSet(got, want) {
@@ -524,6 +525,17 @@ func TestUserListScoping(t *testing.T) {
 	if got, want := list(t, w.token[asCollective], ""), []string{itoa(w.collAUser.Id)}; !sameSet(got, want) {
 		t.Errorf("collective A lists %v, want %v", got, want)
 	}
+	if got, want := list(t, w.token[asBureau], "&role=provider"), []string{itoa(w.provAUser.Id)}; !sameSet(got, want) {
+		t.Errorf("bureau A lists providers %v, want %v", got, want)
+	}
+	for _, tc := range []struct {
+		token string
+		self  api.User
+	}{{w.token[asProvider], w.provAUser}, {w.provBUserToken, w.provBUser}} {
+		if got, want := list(t, tc.token, ""), []string{itoa(tc.self.Id)}; !sameSet(got, want) {
+			t.Errorf("provider %s lists %v, want only itself %v", tc.self.Username, got, want)
+		}
+	}
 
 	for _, tc := range []struct {
 		who   string
@@ -538,6 +550,11 @@ func TestUserListScoping(t *testing.T) {
 		{"collective A reads bureau A", w.token[asCollective], w.bureauA.Id, 404},
 		{"collective A reads collective B's account", w.token[asCollective], w.collBUser.Id, 404},
 		{"collective A reads the admin", w.token[asCollective], w.adminID, 404},
+		{"provider A reads itself", w.token[asProvider], w.provAUser.Id, 200},
+		{"provider A reads collective A's account", w.token[asProvider], w.collAUser.Id, 404},
+		{"provider A reads provider B's account", w.token[asProvider], w.provBUser.Id, 404},
+		{"bureau A reads provider A's account", w.token[asBureau], w.provAUser.Id, 200},
+		{"bureau A reads provider B's account", w.token[asBureau], w.provBUser.Id, 404},
 		{"admin reads collective B's account", w.env.Admin, w.collBUser.Id, 200},
 		{"admin reads no account", w.env.Admin, 987654, 404},
 	} {
@@ -555,6 +572,7 @@ func TestUserListScoping(t *testing.T) {
 		{"bureau A changes bureau B", w.bureauB.Id, 404},
 		{"bureau A changes the admin", w.adminID, 404},
 		{"bureau A changes collective B's account", w.collBUser.Id, 404},
+		{"bureau A changes provider B's account", w.provBUser.Id, 404},
 	} {
 		if got := w.env.Do(t, w.token[asBureau], http.MethodPatch, "/api/v1/users/"+itoa(tc.id), api.UserUpdate{Password: ptr("taken-over-pass")}).Status; got != tc.want {
 			t.Errorf("%s: %d, want %d", tc.who, got, tc.want)
@@ -567,12 +585,15 @@ func TestUserListScoping(t *testing.T) {
 	if got := w.env.Do(t, w.token[asCollective], http.MethodPatch, "/api/v1/users/"+itoa(w.collAUser.Id), api.UserUpdate{Disabled: ptr(false)}).Status; got != http.StatusForbidden {
 		t.Errorf("a collective sets its own disabled flag: %d, want 403", got)
 	}
+	if got := w.env.Do(t, w.token[asProvider], http.MethodPatch, "/api/v1/users/"+itoa(w.provAUser.Id), api.UserUpdate{Disabled: ptr(false)}).Status; got != http.StatusForbidden {
+		t.Errorf("a provider sets its own disabled flag: %d, want 403", got)
+	}
 }
 
 func TestUserListPagination(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	for i := 0; i < 7; i++ { // 5 accounts of the world + 7 = 12
+	for i := 0; i < 5; i++ { // 7 accounts of the world + 5 = 12
 		w.newCollectiveUser(t, pick(i%2 == 0, w.collA, w.collB))
 	}
 	all := itemKeys(t, w.env.Expect(t, http.StatusOK, w.env.Admin, http.MethodGet, "/api/v1/users?limit=500", nil), "id")

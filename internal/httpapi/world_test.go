@@ -40,13 +40,19 @@ const (
 	asAdmin      role = "admin"
 	asBureau     role = "bureau"
 	asCollective role = "collective"
+	asProvider   role = "provider"
 )
 
 // worldRoles are the callers every authorization row must state an expectation for.
-var worldRoles = []role{asAdmin, asBureau, asCollective}
+var worldRoles = []role{asAdmin, asBureau, asCollective, asProvider}
+
+// custodyOps are the operation types a full-custody contract must include; the world's providers offer them.
+var custodyOps = []string{"ploughing", "sowing", "plant_protection", "harvesting"}
 
 // world is a small registry built through the API: two counties, a collective in each, a bureau account for
-// each county and a collective account for each collective.
+// each county, a collective account for each collective, a provider account for each county's provider, and
+// in each county a draft and an active contract of the county's farm with the county's provider, with one
+// recorded operation on the active one.
 type world struct {
 	env *apitest.Env
 	// token is a live session of the role's account in county A (admin: the admin).
@@ -64,6 +70,15 @@ type world struct {
 	collBUser      api.User
 	bureauBToken   string
 	collBUserToken string
+	provAUser      api.User
+	provBUser      api.User
+	provBUserToken string
+
+	// draftA and draftB are drafts on parcelA and parcelB; activeA and activeB are active contracts on
+	// parcels of their own; opA and opB are recorded operations on activeA and activeB.
+	draftA, draftB   api.Contract
+	activeA, activeB api.Contract
+	opA, opB         api.Operation
 
 	seq        atomic.Int64
 	villageSeq atomic.Int64
@@ -95,15 +110,24 @@ func newWorld(t *testing.T, opts ...apitest.Option) *world {
 	w.collB = w.newCollective(t, villageB1)
 	w.farmA, w.farmB = w.newFarm(t, w.collA), w.newFarm(t, w.collB)
 	w.parcelA, w.parcelB = w.newParcel(t, w.farmA), w.newParcel(t, w.farmB)
-	w.provA, w.provB = w.newProvider(t, countyA), w.newProvider(t, countyB)
+	w.provA, w.provB = w.newProvider(t, countyA, custodyOps...), w.newProvider(t, countyB, custodyOps...)
 	w.bureauA = w.newUser(t, api.UserCreate{Username: "bureau-a", Role: api.RoleBureau, RegionCode: ptr(countyA)})
 	w.bureauB = w.newUser(t, api.UserCreate{Username: "bureau-b", Role: api.RoleBureau, RegionCode: ptr(countyB)})
 	w.collAUser = w.newUser(t, api.UserCreate{Username: "coll-a", Role: api.RoleCollective, CollectiveId: ptr(w.collA.Id)})
 	w.collBUser = w.newUser(t, api.UserCreate{Username: "coll-b", Role: api.RoleCollective, CollectiveId: ptr(w.collB.Id)})
+	w.provAUser = w.newUser(t, api.UserCreate{Username: "provider-a", Role: api.RoleProvider, ProviderId: ptr(w.provA.Id)})
+	w.provBUser = w.newUser(t, api.UserCreate{Username: "provider-b", Role: api.RoleProvider, ProviderId: ptr(w.provB.Id)})
 	w.token[asBureau] = w.login(t, "bureau-a")
 	w.token[asCollective] = w.login(t, "coll-a")
+	w.token[asProvider] = w.login(t, "provider-a")
 	w.bureauBToken = w.login(t, "bureau-b")
 	w.collBUserToken = w.login(t, "coll-b")
+	w.provBUserToken = w.login(t, "provider-b")
+
+	w.draftA = w.newContract(t, w.contractBody(true, w.parcelA))
+	w.draftB = w.newContract(t, w.contractBody(false, w.parcelB))
+	w.activeA, w.activeB = w.newActive(t, true, day(-90), day(90)), w.newActive(t, false, day(-90), day(90))
+	w.opA, w.opB = w.newOperation(t, w.activeA), w.newOperation(t, w.activeB)
 
 	var me api.UserList
 	env.Expect(t, http.StatusOK, env.Admin, http.MethodGet, "/api/v1/users?role=admin", nil).JSON(t, &me)
@@ -203,7 +227,8 @@ func (w *world) newParcel(t testing.TB, f api.Farm) api.Parcel {
 	return pc
 }
 
-// providerBody is a valid directory entry of a cooperative at home in region.
+// providerBody is a valid directory entry of a cooperative at home in region, offering ploughing and
+// harvesting.
 func (w *world) providerBody(t testing.TB, region string) map[string]any {
 	t.Helper()
 	return map[string]any{"name": fmt.Sprintf("农机合作社%d", w.next()), "kind": "cooperative", "credit_code": w.creditCode(t, region),
@@ -211,11 +236,16 @@ func (w *world) providerBody(t testing.TB, region string) map[string]any {
 		"contact_phone": "13712345678"}
 }
 
-// newProvider adds a provider at home in region as admin.
-func (w *world) newProvider(t testing.TB, region string) api.Provider {
+// newProvider adds a provider at home in region as admin; ops, when given, are the operation types it
+// offers instead of providerBody's.
+func (w *world) newProvider(t testing.TB, region string, ops ...string) api.Provider {
 	t.Helper()
+	body := w.providerBody(t, region)
+	if len(ops) > 0 {
+		body["operation_types"] = ops
+	}
 	var pr api.Provider
-	w.env.Expect(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/providers", w.providerBody(t, region)).JSON(t, &pr)
+	w.env.Expect(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/providers", body).JSON(t, &pr)
 	return pr
 }
 
@@ -237,6 +267,12 @@ func (w *world) newUser(t testing.TB, in api.UserCreate) api.User {
 func (w *world) newCollectiveUser(t testing.TB, c api.Collective) api.User {
 	t.Helper()
 	return w.newUser(t, api.UserCreate{Role: api.RoleCollective, CollectiveId: ptr(c.Id)})
+}
+
+// newProviderUser creates a fresh account of provider pr.
+func (w *world) newProviderUser(t testing.TB, pr api.Provider) api.User {
+	t.Helper()
+	return w.newUser(t, api.UserCreate{Role: api.RoleProvider, ProviderId: ptr(pr.Id)})
 }
 
 // login opens a session of username with the world's password.
@@ -265,4 +301,95 @@ func sameSet(a, b []string) bool {
 	sort.Strings(a)
 	sort.Strings(b)
 	return strings.Join(a, "\x00") == strings.Join(b, "\x00") && len(a) == len(b)
+}
+
+// china is the time zone the service counts dates in.
+var china = time.FixedZone("CST", 8*60*60)
+
+// today is the current date in China.
+func today() time.Time {
+	y, m, d := time.Now().In(china).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// day returns the date offset days from today, as YYYY-MM-DD.
+func day(offset int) string { return today().AddDate(0, 0, offset).Format(time.DateOnly) }
+
+// worldSeason is the season year of the contracts the world drafts: not the current year, so that the
+// numbering of a test's own contracts of the current year is not disturbed.
+func worldSeason() int { return today().Year() + 1 }
+
+// contractOf is the collective, farm and provider of the world's contracts in county A (own) or B.
+func (w *world) contractOf(own bool) (api.Collective, api.Farm, api.Provider) {
+	return pick(own, w.collA, w.collB), pick(own, w.farmA, w.farmB), pick(own, w.provA, w.provB)
+}
+
+// contractBody is a valid full-custody draft of farm A (own) or farm B with the county's provider, over the
+// whole area of parcels, running from 90 days ago to 90 days ahead.
+func (w *world) contractBody(own bool, parcels ...api.Parcel) map[string]any {
+	c, f, pr := w.contractOf(own)
+	return custodyBody(c, f, pr, parcels...)
+}
+
+// custodyBody is a valid full-custody draft of farm f of collective c with provider pr over the whole area of
+// parcels (plant protection twice), running from 90 days ago to 90 days ahead, in the world's season.
+func custodyBody(c api.Collective, f api.Farm, pr api.Provider, parcels ...api.Parcel) map[string]any {
+	ps := make([]map[string]any, len(parcels))
+	for i, pc := range parcels {
+		ps[i] = map[string]any{"parcel_id": pc.Id, "area_mu": pc.AreaMu.String()}
+	}
+	return map[string]any{
+		"collective_id": c.Id, "farm_id": f.Id, "provider_id": pr.Id, "crop": "corn", "season_year": worldSeason(),
+		"mode": "full", "start_date": day(-90), "end_date": day(90), "parcels": ps,
+		"services": []map[string]any{
+			{"op_type": "ploughing", "passes": 1, "price_per_mu": "60.00", "subsidy_per_mu": "20.00", "baseline_cost_per_mu": "80.00"},
+			{"op_type": "sowing", "passes": 1, "price_per_mu": "40.00", "subsidy_per_mu": "10.00", "baseline_cost_per_mu": "50.00"},
+			{"op_type": "plant_protection", "passes": 2, "price_per_mu": "15.00", "subsidy_per_mu": "5.00", "baseline_cost_per_mu": "25.00"},
+			{"op_type": "harvesting", "passes": 1, "price_per_mu": "70.00", "subsidy_per_mu": "20.00", "baseline_cost_per_mu": "100.00"},
+		},
+		"collective_fee_per_mu": "5.00", "baseline_yield_kg_per_mu": "500.00", "price_per_kg": "2.3000",
+	}
+}
+
+// newContract drafts body as admin.
+func (w *world) newContract(t testing.TB, body map[string]any) api.Contract {
+	t.Helper()
+	var c api.Contract
+	w.env.Expect(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/contracts", body).JSON(t, &c)
+	return c
+}
+
+// newDraft drafts, as admin, a contract of farm A (own) or farm B with the county's provider on a fresh
+// parcel of the farm, so that it can be activated.
+func (w *world) newDraft(t testing.TB, own bool) api.Contract {
+	t.Helper()
+	return w.newContract(t, w.contractBody(own, w.newParcel(t, pick(own, w.farmA, w.farmB))))
+}
+
+// activate activates c as admin.
+func (w *world) activate(t testing.TB, c api.Contract) api.Contract {
+	t.Helper()
+	w.env.Expect(t, http.StatusOK, w.env.Admin, http.MethodPost, "/api/v1/contracts/"+itoa(c.Id)+"/activate", nil).JSON(t, &c)
+	return c
+}
+
+// newActive drafts and activates, as admin, a contract like newDraft's running from start to end.
+func (w *world) newActive(t testing.TB, own bool, start, end string) api.Contract {
+	t.Helper()
+	body := w.contractBody(own, w.newParcel(t, pick(own, w.farmA, w.farmB)))
+	body["start_date"], body["end_date"] = start, end
+	return w.activate(t, w.newContract(t, body))
+}
+
+// opBody is a valid operation on c: 0.10 mu of ploughing on its first parcel today.
+func opBody(c api.Contract) map[string]any {
+	return map[string]any{"parcel_id": c.Parcels[0].ParcelId, "op_type": "ploughing", "op_date": day(0), "area_mu": "0.10"}
+}
+
+// newOperation logs opBody(c) as admin.
+func (w *world) newOperation(t testing.TB, c api.Contract) api.Operation {
+	t.Helper()
+	var op api.Operation
+	w.env.Expect(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/contracts/"+itoa(c.Id)+"/operations", opBody(c)).JSON(t, &op)
+	return op
 }

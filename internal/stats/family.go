@@ -44,27 +44,30 @@ func (s *Service) FamilyFarms(ctx context.Context, p scope.Principal, code strin
 	rep.Region = r
 	base := farm.Visible(s.db.WithContext(ctx).Table("farms"), p).
 		Where("farms.kind = ? AND farms.region_code LIKE ?", farm.KindFamilyFarm, scope.Prefix(code)+"%")
-	count := func(key, join, group string) ([]FamilyCount, error) {
+	sub := base.Session(&gorm.Session{}).Select("farms.*")
+	count := func(key, join string) ([]FamilyCount, error) {
 		var rows []FamilyCount
-		q := s.db.WithContext(ctx).Table("(?) AS farms", base.Session(&gorm.Session{}).Select("farms.*"))
-		err := q.Select(key + " AS key, count(*) AS farms, coalesce(sum(farms.operated_area_mu), 0) AS area_mu").
-			Joins(join).Group(group).Order("1").Scan(&rows).Error
+		q := "SELECT " + key + " AS key, count(*) AS farms, coalesce(sum(farms.operated_area_mu), 0) AS area_mu FROM (?) AS farms " + join
+		if key != "''" {
+			q += " GROUP BY 1 ORDER BY 1"
+		}
+		err := s.db.WithContext(ctx).Raw(q, sub).Scan(&rows).Error
 		return rows, err
 	}
-	totals, err := count("''", "", "1")
+	totals, err := count("''", "")
 	if err != nil {
 		return rep, err
 	}
 	if len(totals) > 0 {
 		rep.Total = totals[0]
 	}
-	if rep.ByTownship, err = count("left(farms.region_code, 9) || '000'", "", "1"); err != nil {
+	if rep.ByTownship, err = count("left(farms.region_code, 9) || '000'", ""); err != nil {
 		return rep, err
 	}
-	if rep.ByDemonstrationLevel, err = count("farms.demonstration_level", "", "1"); err != nil {
+	if rep.ByDemonstrationLevel, err = count("farms.demonstration_level", ""); err != nil {
 		return rep, err
 	}
-	if rep.ByBusinessModel, err = count("m.model", "CROSS JOIN unnest(farms.business_models) AS m(model)", "1"); err != nil {
+	if rep.ByBusinessModel, err = count("m.model", "CROSS JOIN unnest(farms.business_models) AS m(model)"); err != nil {
 		return rep, err
 	}
 	names, err := s.names(ctx, ByTownship, keys(rep.ByTownship))

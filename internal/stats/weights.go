@@ -73,6 +73,10 @@ func (s *Service) SetWeights(ctx context.Context, p scope.Principal, code string
 	var w Weights
 	var source string
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Concurrent changes of one region's weights take turns on the region's row.
+		if err := tx.Exec("SELECT 1 FROM regions WHERE code = ? FOR UPDATE", code).Error; err != nil {
+			return err
+		}
 		unknown, err := reference.ValidOperationTypes(ctx, tx, ops)
 		if err != nil {
 			return err
