@@ -100,7 +100,8 @@ CREATE INDEX farms_name_idx ON farms (name, id);
 CREATE INDEX farms_created_idx ON farms (created_at, id);
 CREATE INDEX farms_id_number_idx ON farms (id_number_mac);
 CREATE INDEX farms_phone_idx ON farms (phone_mac);
-CREATE INDEX farms_search_trgm_idx ON farms USING gin ((name || ' ' || operator_name) gin_trgm_ops);
+CREATE INDEX farms_name_trgm_idx ON farms USING gin (name gin_trgm_ops);
+CREATE INDEX farms_operator_trgm_idx ON farms USING gin (operator_name gin_trgm_ops);
 CREATE INDEX farms_business_models_idx ON farms USING gin (business_models);
 
 CREATE TABLE parcels (

@@ -267,7 +267,11 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, r page.
 		q = q.Where("role = ?", f.Role)
 	}
 	if f.RegionCode != "" {
-		q = q.Where("region_code LIKE ?", scope.Prefix(f.RegionCode)+"%")
+		cond, arg, err := scope.Inside("region_code", "region_code", f.RegionCode)
+		if err != nil {
+			return nil, nil, err
+		}
+		q = q.Where(cond, arg)
 	}
 	var users []User
 	if err := q.Order("id").Limit(r.Limit + 1).Find(&users).Error; err != nil {

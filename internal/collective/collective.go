@@ -265,7 +265,11 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, r page.
 	}
 	q := visible(s.db.WithContext(ctx), p).Where("id > ?", after)
 	if f.RegionCode != "" {
-		q = q.Where("region_code LIKE ?", scope.Prefix(f.RegionCode)+"%")
+		cond, arg, err := scope.Inside("region_code", "region_code", f.RegionCode)
+		if err != nil {
+			return nil, nil, err
+		}
+		q = q.Where(cond, arg)
 	}
 	if f.Name != "" {
 		q = q.Where("strpos(name, ?) > 0", f.Name)

@@ -41,7 +41,11 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.
 		}
 	}
 	if f.RegionCode != "" {
-		q = q.Where("contracts.region_code LIKE ?", scope.Prefix(f.RegionCode)+"%")
+		cond, arg, err := scope.Inside("region_code", "contracts.region_code", f.RegionCode)
+		if err != nil {
+			return nil, nil, err
+		}
+		q = q.Where(cond, arg)
 	}
 	if f.SeasonYear != 0 {
 		q = q.Where("contracts.season_year = ?", f.SeasonYear)

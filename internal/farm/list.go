@@ -31,7 +31,11 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.
 		q = q.Where("farms.collective_id = ?", f.CollectiveID)
 	}
 	if f.RegionCode != "" {
-		q = q.Where("farms.region_code LIKE ?", scope.Prefix(f.RegionCode)+"%")
+		cond, arg, err := scope.Inside("region_code", "farms.region_code", f.RegionCode)
+		if err != nil {
+			return nil, nil, err
+		}
+		q = q.Where(cond, arg)
 	}
 	if f.Kind != "" {
 		q = q.Where("farms.kind = ?", f.Kind)
@@ -49,7 +53,7 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.
 		// matches the start of the farm's or the operator's name.
 		q = q.Where("(farms.name LIKE ? OR farms.operator_name LIKE ?)", page.EscapeLike(f.Name)+"%", page.EscapeLike(f.Name)+"%")
 	default:
-		q = q.Where("(farms.name || ' ' || farms.operator_name) LIKE ?", "%"+page.EscapeLike(f.Name)+"%")
+		q = q.Where("(farms.name LIKE ? OR farms.operator_name LIKE ?)", "%"+page.EscapeLike(f.Name)+"%", "%"+page.EscapeLike(f.Name)+"%")
 	}
 	if f.IDNumber != "" {
 		q = q.Where("farms.id_number_mac = ?", s.keys.Lookup(pii.KindIDNumber, f.IDNumber))

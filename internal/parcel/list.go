@@ -31,7 +31,11 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.
 		q = q.Where("parcels.collective_id = ?", f.CollectiveID)
 	}
 	if f.RegionCode != "" {
-		q = q.Where("parcels.region_code LIKE ?", scope.Prefix(f.RegionCode)+"%")
+		cond, arg, err := scope.Inside("region_code", "parcels.region_code", f.RegionCode)
+		if err != nil {
+			return nil, nil, err
+		}
+		q = q.Where(cond, arg)
 	}
 	if f.LandType != "" {
 		q = q.Where("parcels.land_type = ?", f.LandType)

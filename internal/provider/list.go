@@ -23,7 +23,11 @@ type Filter struct {
 func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.Order, r page.Request) ([]Provider, *string, error) {
 	q := visible(s.db.WithContext(ctx), p)
 	if f.RegionCode != "" {
-		q = q.Where("providers.region_code LIKE ?", scope.Prefix(f.RegionCode)+"%")
+		cond, arg, err := scope.Inside("region_code", "providers.region_code", f.RegionCode)
+		if err != nil {
+			return nil, nil, err
+		}
+		q = q.Where(cond, arg)
 	}
 	if f.Kind != "" {
 		q = q.Where("providers.kind = ?", f.Kind)

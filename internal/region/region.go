@@ -164,7 +164,11 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, r page.
 		q = q.Where("level = ?", f.Level)
 	}
 	if f.Within != "" {
-		q = q.Where("code LIKE ?", scope.Prefix(f.Within)+"%")
+		cond, arg, err := scope.Inside("within", "code", f.Within)
+		if err != nil {
+			return nil, nil, err
+		}
+		q = q.Where(cond, arg)
 	}
 	if f.Name != "" {
 		q = q.Where("strpos(name, ?) > 0", f.Name)

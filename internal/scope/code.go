@@ -3,6 +3,8 @@ package scope
 import (
 	"errors"
 	"strings"
+
+	"github.com/tuoguan/tuoguan/internal/fault"
 )
 
 // Region levels, from the 12-digit statistical division code (统计用区划代码).
@@ -68,4 +70,13 @@ func CountyCode(code string) string {
 		return code
 	}
 	return code[:6]
+}
+
+// Inside returns the SQL condition "column lies inside region code" and its argument, for list filters named
+// field: a code that is not a 12-digit division code is Malformed on field, never a pattern.
+func Inside(field, column, code string) (string, string, error) {
+	if _, err := Level(code); err != nil {
+		return "", "", fault.Malformedf(field, "%s", err.Error())
+	}
+	return column + " LIKE ?", Prefix(code) + "%", nil
 }
