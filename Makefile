@@ -11,8 +11,9 @@ export TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD
 
 .PHONY: run test build generate lint-api postgres clean
 
-## run: start the API on :8080 with a working database (created and migrated on start)
+## run: start the API on :8080 with a working database (created and migrated on start, demo data on the first)
 run: build postgres
+	./$(BIN) demo -if-empty
 	./$(BIN) serve
 
 ## test: run every test with -race against a real PostgreSQL

@@ -29,6 +29,7 @@ Commands:
   serve     start the API server (creates and migrates the database first)
   migrate   create the database if missing and apply pending migrations
   user      manage accounts: tuoguan user create -username NAME -role ROLE [...]
+  demo      load the Huanglong County demo data set: tuoguan demo [-if-empty] [-seed N]
   version   print the version
 
 Run 'tuoguan <command> -h' for a command's flags. Configuration comes from the environment
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrate(ctx, args[1:], getenv, stdout)
 	case "user":
 		return user(ctx, args[1:], getenv, stdin, stdout)
+	case "demo":
+		return demoCmd(ctx, args[1:], getenv, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "tuoguan", version)
 		return nil
