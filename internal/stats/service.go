@@ -56,16 +56,10 @@ type Report struct {
 
 // Collectives returns one row per collective of the selected region that p may see — a collective's own
 // account its own row only, a provider the collectives it works for, with its own contracts only — in
-// order of id, collectives without contracts included with zero figures.
+// order of id, collectives without contracts included with zero figures. A region outside p's scope has no
+// rows. The standard-area weights are those of the selected region, or of p's own region.
 func (s *Service) Collectives(ctx context.Context, p scope.Principal, sel Selection) (Report, error) {
 	var rep Report
-	if sel.RegionCode != "" {
-		r, err := region.NewService(s.db).Get(ctx, p, sel.RegionCode)
-		if err != nil {
-			return rep, err
-		}
-		rep.Region = r
-	}
 	ts, err := aggregate(ctx, s.db, p, sel, ByCollective)
 	if err != nil {
 		return rep, err
@@ -103,7 +97,11 @@ func (s *Service) Collectives(ctx context.Context, p scope.Principal, sel Select
 		rep.Totals.add(row.Totals)
 		rep.Groups = append(rep.Groups, row)
 	}
-	rep.Weights, err = s.weights(ctx, sel.RegionCode)
+	weightsOf := sel.RegionCode
+	if weightsOf == "" {
+		weightsOf = p.RegionCode
+	}
+	rep.Weights, err = s.weights(ctx, weightsOf)
 	return rep, err
 }
 
