@@ -1,0 +1,103 @@
+package sheet
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/tuoguan/tuoguan/internal/num"
+)
+
+func sample() Table {
+	d := func(s string) *num.Dec2 { v := num.MustDec2(s); return &v }
+	cols := []Column{{ZH: "村集体", EN: "collective"}, {ZH: "统一社会信用代码", EN: "credit_code"},
+		{ZH: "合同数", EN: "contracts", Kind: Integer}, {ZH: "亩均节支增收(元)", EN: "benefit_per_mu", Kind: Decimal}}
+	rows := [][]Cell{
+		{T("石堡村股份经济合作联合社"), T("N2610631MF0000000Q"), I(12), D(d("180.05"))},
+		{T("=HYPERLINK(\"http://x\")"), T("123456789012345678"), I(0), D(nil)},
+		{T("-2+3"), T("@SUM(A1)"), I(-1), D(d("-0.50"))},
+	}
+	return Table{Name: "黄龙县托管统计", Columns: cols, Rows: slices.Values(rows)}
+}
+
+func TestCSVIsExcelFriendly(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	if err := WriteCSV(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	raw := b.Bytes()
+	if !bytes.HasPrefix(raw, []byte{0xEF, 0xBB, 0xBF}) {
+		t.Fatalf("no UTF-8 byte-order mark: % x", raw[:3])
+	}
+	if !utf8.Valid(raw) || !bytes.Contains(raw, []byte("石堡村股份经济合作联合社")) {
+		t.Fatal("Chinese text is not intact UTF-8")
+	}
+	lines := strings.Split(strings.TrimPrefix(string(raw), "\ufeff"), "\r\n")
+	want := []string{
+		"村集体 collective,统一社会信用代码 credit_code,合同数 contracts,亩均节支增收(元) benefit_per_mu",
+		"石堡村股份经济合作联合社,N2610631MF0000000Q,12,180.05",
+		`"'=HYPERLINK(""http://x"")",123456789012345678,0,`,
+		"'-2+3,'@SUM(A1),-1,-0.50",
+		"",
+	}
+	if !slices.Equal(lines, want) {
+		t.Errorf("CSV lines:\n%q\nwant\n%q", lines, want)
+	}
+	if bytes.Contains(bytes.ReplaceAll(raw, []byte("\r\n"), nil), []byte("\n")) {
+		t.Error("a line ends without CR")
+	}
+}
+
+func TestXLSXRoundTrip(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	if err := WriteXLSX(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); !slices.Equal(got, []string{"黄龙县托管统计"}) {
+		t.Fatalf("sheets %v", got)
+	}
+	rows, err := f.GetRows("黄龙县托管统计")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 || rows[0][0] != "村集体 collective" || rows[1][0] != "石堡村股份经济合作联合社" {
+		t.Fatalf("rows %q", rows)
+	}
+	// Codes stay text (an 18-digit number would lose digits); figures are numbers shown with two decimals.
+	for _, c := range []struct {
+		cell, value string
+		kind        excelize.CellType
+	}{
+		{"B3", "123456789012345678", excelize.CellTypeSharedString},
+		{"A3", `=HYPERLINK("http://x")`, excelize.CellTypeSharedString},
+		{"D2", "180.05", excelize.CellTypeNumber},
+		{"D4", "-0.50", excelize.CellTypeNumber},
+		{"C2", "12", excelize.CellTypeNumber},
+	} {
+		v, err := f.GetCellValue("黄龙县托管统计", c.cell)
+		if err != nil || v != c.value {
+			t.Errorf("%s = %q, %v; want %q", c.cell, v, err, c.value)
+		}
+		typ, err := f.GetCellType("黄龙县托管统计", c.cell)
+		// A cell without a type attribute is a number in OOXML.
+		number := typ == excelize.CellTypeNumber || typ == excelize.CellTypeUnset
+		text := typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString
+		if err != nil || (c.kind == excelize.CellTypeNumber && !number) || (c.kind == excelize.CellTypeSharedString && !text) {
+			t.Errorf("%s is of type %v, want %v", c.cell, typ, c.kind)
+		}
+	}
+	if formula, _ := f.GetCellFormula("黄龙县托管统计", "A3"); formula != "" {
+		t.Errorf("text became a formula: %q", formula)
+	}
+}
