@@ -399,6 +399,27 @@ func (e ListFarmsParamsSort) Valid() bool {
 	}
 }
 
+// Defines values for ListOperationsParamsFormat.
+const (
+	ListOperationsParamsFormatCsv  ListOperationsParamsFormat = "csv"
+	ListOperationsParamsFormatJson ListOperationsParamsFormat = "json"
+	ListOperationsParamsFormatXlsx ListOperationsParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the ListOperationsParamsFormat enum.
+func (e ListOperationsParamsFormat) Valid() bool {
+	switch e {
+	case ListOperationsParamsFormatCsv:
+		return true
+	case ListOperationsParamsFormatJson:
+		return true
+	case ListOperationsParamsFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListParcelsParamsSort.
 const (
 	ListParcelsParamsSortAreaMu      ListParcelsParamsSort = "area_mu"
@@ -1868,6 +1889,9 @@ type NotFound = Problem
 // OperationCreated defines model for OperationCreated.
 type OperationCreated = Operation
 
+// OperationSearch defines model for OperationSearch.
+type OperationSearch = OperationList
+
 // ParcelCreated defines model for ParcelCreated.
 type ParcelCreated = Parcel
 
@@ -1996,6 +2020,35 @@ type ListFarmsParams struct {
 
 // ListFarmsParamsSort defines parameters for ListFarms.
 type ListFarmsParamsSort string
+
+// ListOperationsParams defines parameters for ListOperations.
+type ListOperationsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// RegionCode Only operations on contracts of villages inside this region.
+	RegionCode   *RegionCode      `form:"region_code,omitempty" json:"region_code,omitempty"`
+	SeasonYear   *int             `form:"season_year,omitempty" json:"season_year,omitempty"`
+	Status       *OperationStatus `form:"status,omitempty" json:"status,omitempty"`
+	OpType       *string          `form:"op_type,omitempty" json:"op_type,omitempty"`
+	ProviderId   *int64           `form:"provider_id,omitempty" json:"provider_id,omitempty"`
+	CollectiveId *int64           `form:"collective_id,omitempty" json:"collective_id,omitempty"`
+
+	// From Only operations on or after this date.
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only operations on or before this date.
+	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+
+	// Format The representation, instead of `Accept`.
+	Format *ListOperationsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// ListOperationsParamsFormat defines parameters for ListOperations.
+type ListOperationsParamsFormat string
 
 // ListParcelsParams defines parameters for ListParcels.
 type ListParcelsParams struct {
@@ -2255,6 +2308,9 @@ type ServerInterface interface {
 	// UpdateFarm Change a farm
 	// (PATCH /farms/{id})
 	UpdateFarm(ctx echo.Context, id ID) error
+	// ListOperations Search field operations
+	// (GET /operations)
+	ListOperations(ctx echo.Context, params ListOperationsParams) error
 	// SyncOperations Sync operations logged offline
 	// (POST /operations/batch)
 	SyncOperations(ctx echo.Context) error
@@ -2935,6 +2991,94 @@ func (w *ServerInterfaceWrapper) UpdateFarm(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateFarm(ctx, id)
+	return err
+}
+
+// ListOperations converts echo context to params.
+func (w *ServerInterfaceWrapper) ListOperations(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOperationsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "region_code" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "region_code", ctx.QueryParams(), &params.RegionCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter region_code: %s", err))
+	}
+
+	// ------------- Optional query parameter "season_year" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "season_year", ctx.QueryParams(), &params.SeasonYear, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter season_year: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "op_type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "op_type", ctx.QueryParams(), &params.OpType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter op_type: %s", err))
+	}
+
+	// ------------- Optional query parameter "provider_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "provider_id", ctx.QueryParams(), &params.ProviderId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter provider_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "collective_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "collective_id", ctx.QueryParams(), &params.CollectiveId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter collective_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListOperations(ctx, params)
 	return err
 }
 
@@ -3663,6 +3807,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/contracts/:id/terminate", wrapper.TerminateContract, options.OperationMiddlewares["terminateContract"]...)
 	router.GET(options.BaseURL+"/contracts/:id/operations", wrapper.ListContractOperations, options.OperationMiddlewares["listContractOperations"]...)
 	router.POST(options.BaseURL+"/contracts/:id/operations", wrapper.CreateOperation, options.OperationMiddlewares["createOperation"]...)
+	router.GET(options.BaseURL+"/operations", wrapper.ListOperations, options.OperationMiddlewares["listOperations"]...)
 	router.POST(options.BaseURL+"/operations/batch", wrapper.SyncOperations, options.OperationMiddlewares["syncOperations"]...)
 	router.GET(options.BaseURL+"/operations/:id", wrapper.GetOperation, options.OperationMiddlewares["getOperation"]...)
 	router.POST(options.BaseURL+"/operations/:id/confirm", wrapper.ConfirmOperation, options.OperationMiddlewares["confirmOperation"]...)
@@ -3761,6 +3906,27 @@ type OperationCreatedJSONResponse struct {
 	Body Operation
 
 	Headers OperationCreatedResponseHeaders
+}
+
+type OperationSearchResponseHeaders struct {
+	ContentDisposition *string
+}
+type OperationSearchJSONResponse struct {
+	Body OperationList
+
+	Headers OperationSearchResponseHeaders
+}
+type OperationSearchApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body io.Reader
+
+	Headers       OperationSearchResponseHeaders
+	ContentLength int64
+}
+type OperationSearchTextcsvResponse struct {
+	Body io.Reader
+
+	Headers       OperationSearchResponseHeaders
+	ContentLength int64
 }
 
 type ParcelCreatedResponseHeaders struct {
@@ -6096,6 +6262,105 @@ func (response UpdateFarm422ApplicationProblemPlusJSONResponse) VisitUpdateFarmR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOperationsRequestObject struct {
+	Params ListOperationsParams
+}
+
+type ListOperationsResponseObject interface {
+	VisitListOperationsResponse(w http.ResponseWriter) error
+}
+
+type ListOperations200JSONResponse struct{ OperationSearchJSONResponse }
+
+func (response ListOperations200JSONResponse) VisitListOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOperations200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	OperationSearchApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse
+}
+
+func (response ListOperations200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitListOperationsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListOperations200TextcsvResponse struct{ OperationSearchTextcsvResponse }
+
+func (response ListOperations200TextcsvResponse) VisitListOperationsResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type ListOperations400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListOperations400ApplicationProblemPlusJSONResponse) VisitListOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOperations401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOperations401ApplicationProblemPlusJSONResponse) VisitListOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8968,6 +9233,9 @@ type StrictServerInterface interface {
 	// UpdateFarm Change a farm
 	// (PATCH /farms/{id})
 	UpdateFarm(ctx context.Context, request UpdateFarmRequestObject) (UpdateFarmResponseObject, error)
+	// ListOperations Search field operations
+	// (GET /operations)
+	ListOperations(ctx context.Context, request ListOperationsRequestObject) (ListOperationsResponseObject, error)
 	// SyncOperations Sync operations logged offline
 	// (POST /operations/batch)
 	SyncOperations(ctx context.Context, request SyncOperationsRequestObject) (SyncOperationsResponseObject, error)
@@ -9809,6 +10077,31 @@ func (sh *strictHandler) UpdateFarm(ctx echo.Context, id ID) error {
 		return err
 	} else if validResponse, ok := response.(UpdateFarmResponseObject); ok {
 		return validResponse.VisitUpdateFarmResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListOperations operation middleware
+func (sh *strictHandler) ListOperations(ctx echo.Context, params ListOperationsParams) error {
+	var request ListOperationsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOperations(ctx.Request().Context(), request.(ListOperationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOperations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListOperationsResponseObject); ok {
+		return validResponse.VisitListOperationsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -10760,209 +11053,213 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17jxtJfthXKTA2NLMmORxppN2dQWDosVrIK+0KetxisaMMi90/knXTXdVbVT0j7kaAjSR3vvgud8nF",
-	"PiPZRe6SGE6A5HwIkMTYzcGAP4qxks7fIqhXdzVZTTY55Ix0J/0jDtldz9/7+UUrYmnGKFApWvtftMaA",
-	"Y+D6410WYUkYVZ9jEBEnmfmz9WgMKMNyjNgQyTGgiAOWECM2+C5Esttqt0Q0hhSrN+Ukg9Z+S0hO6Kj1",
-	"7NmzdivDHKcg7TQ3Octmp/iIJhMUMSo5jqQwExGBIs4yFLEY1CREPfhZDnzSarcoTtU86oHK/Cl+ehfo",
-	"SI5b+3u99sxy2q2bOReMhzfZp/BUHkX6ib7bbcbhhLBcoAyP6tdhRq1ZyeVecCm3GU+xDC+FQ8ZBAJX6",
-	"TtqIUCEBx2pR/etRBJns161laIb11wI0T1v7n7a+KxhttVuROGm1W08T8bT1JLSwO7fUS3psde/l0CRu",
-	"tVscPssJh7i1L3kO/jR25v0WofLaXqvdSgklqZp6t5iGUAkj4GaeGNKMSaDR5AOYzB7EdRQlBKjsjIAC",
-	"1zB3DBO0hdHjx3dubSM5xhKl+BgE4iA5AYEEHsIBEhHLIEaS6RvEUcRyKtvoGDKJsEQJYCHR7h6K8UQU",
-	"x2hwodyst7qOWt5yl3uXpCRwt/fxCJAgn9dCUqLf8+eKYYjzRLb2r/baamJzolfVtAvO9yFgwegngGvg",
-	"fQKY6xMaY34CQiJ9TgIRWrc6oUc8Ui/OhYSZxTxTT4uMUQGaDNzA8QP4LAehz0hhPlD9EWdZQgwl2sk4",
-	"GySQ/oEG2/0vvPF/j8Owtd/6JzslOdsxv4qd++YtM2kIs/S0iAiU4kSBLMRoa4Bj9EcPP/qwjdSngmRt",
-	"d1uKZrAkgUiSE7hpSN+cNS+31nLkuuVSOEVR8ZS6lxqaHZrGPrpTPKcnKSd9KLHhA2vejB73LhFSg6E/",
-	"4gmNuywD+jRNDLUQHTYckghiFuUpUNkVGQccizGATJOu/r+6hILKDAjFGjhnsU/CU7mjyFzlzerpPn50",
-	"u/MOOiVyjDAaTCR0GI+BoxTzY4RpjG4+uHsbJYQCAhqLA4SROU/E2SkiFN0cEwoC9LPv0VFCxLgbWM3M",
-	"tX5EQQ+RAa+/2pvmRjq3iMiYIGHOfJtxdPPhd8wKnkaQtDU6D0kCSGEs2tKbbKO++kp981Z/ewHD1gBC",
-	"hwmJzh01ozGmI1BygJ5emMvRIkfOOVCJhMQSFAOIc7MWaCNsv9XcIGYgEGUS4SRRtyQdBhvRYv34a8ad",
-	"j73mmbXg7m2ckmRyG/N0vbg7Pe4bvA1f6FCfU2eIeWq55SuEt+r61g3hasx50K1OYj2QzfiAxDHQc6c6",
-	"OEmAXxKIswRQiieIwglwJPExGDUER+pxTUju0BOckPi81zhg8URJLKeQJB0rswxyiQYc8LFAGPE8gQPU",
-	"B84ZF30NRAIBjsZoSCCJldSrpUi9iQ+ZvM1yeq67+JAhkUdjqzQqNJT+2WuJXS/uo0yJ+oTRdUNyMfA8",
-	"cGbuobXA9H3MI0jWvREz6rxdZPqJ9WyBsxMSA1/7Juy4c7dhn1nLRh7AaANAZUadtwmun1jjFtbL+P0x",
-	"3zD9OpVRndElgYZklHMQepARZ3n2KnH/R4zdxXwEF8WbmGKae+geuaHp+CPG7mE6sVq+ONdVMYZSTCcI",
-	"SwlpJsWBtg9NEB5KMBYPmqcD4IgNkYCI0VgoGOk/UE91rqun+lM36/1UXeOsqeNZu/WY4lyOGSefw3lz",
-	"2YhDDFQSnLQR4wpbcKw+wNOMcIgRo4bPPqb4BJMED5JzhZjriINgOY8AnWKBBrmYqNWpO4mxxAMsAImE",
-	"nV7AlYk8yxiXEN+DmOBH+qGLQSWlwPanaXpf3yeRAvUdmXmPRiwmdNTXLwGRY+Bo9DnJEGUc0eKqxfr5",
-	"txpzHtuzRtc18L1njvDpEa7nMZHvndj1Z1wJbJIYo6KR07XB+ylOs0Rb5ksDS57FWMIs0W+rFxk/MmL9",
-	"jBGb5onFEmPlnIYe97pSHwK02f2cC+DGihp6xAEpjmPNNXBy39uamXj2oK0wXeKIsaC0UQZcqEE0TqEU",
-	"i2OIu/V7MePohcjKGagD60iSBk9tAEPGYeVVm9fXs+yaq5u9KvOKveqZHdlfpUX9md+NIHAUsVj/XrMs",
-	"/3nN/MLTPfMN6J8a34r221gwri7HX/qTwAmUeKHtrjO4QSSk1Q/zsNvDsmfFZJhzPFF/e26yRQN9CE+l",
-	"dbnNbFgvpDpaaGc3cqFEN3GPxZD43qwswVSqo2y3BhwgNh8jzrKjhJyAkCw6brVbELGjaBIl6gxTHCk5",
-	"UAuieMSJZDknIlWvsZzLCeZxwCXmm8xnT1aRUxzJo1rkdg9kY0Zh0YHd00B/Xz+q3jVk+2gZvFQSAJEF",
-	"lM61X+pHb6onl8Gi2q1OIchixcNNbWjzMvsMoY9eV/UAqmtqV29r+m4q511ZVAgwp91C9ZRwiBMB7TPD",
-	"zaKbnvm96T3N0ugTkiR4BJcE2r3cicmIyMIPP/8eznoF8w96HbTN97ldNG0LuczWtj095AN2OrvN4Gob",
-	"rE8NpoA8ST4atvY/XWA5Nspy61l70YJzKs1j0wjiJj86K2Wa2nB1ZPvW7P6fVE7gsREfXxckfxa8Tuuu",
-	"CorOJ4so8EJ5R2lvCaFwNCGQxEfHo6MM+FGaL4LZWxBd1ltNmDjjEryrHQIsO/8KEOfce2rdHPAys63E",
-	"20341MwPQOMjB5+VoUKjDDFPm++w8YNpE4nDHtc9y/iNVl/V2a7t9q5d2d3t9S73djuXe5evdXq93tuh",
-	"jRhD9zLE0czuTOiz9D/jJDJgczxqcJF75h1jp25+pCvLSX4ATsCSoR7gJySC5kfy0Lxwl9AgPxQSc9kc",
-	"soTEMm98DQ/N09oGzFNCtc5/xPUeGylYaxIbDQy2Z/iCw5PqFc/IMzYIsRIblZrfvOPzcLQEXO/C6mjX",
-	"HLI6Ba5BYlTcSfCQl5V4zfA3gMLQhLctLwvMMkg15BIsvqAYi5h8OXLxVh2T98NDlmTxZ2F6d2iWyzOx",
-	"rdAIzXnXBXCTVZjE2ch8cURnpfXFQMsT/I3S7doNLkW8p9Cnjva9MtRuHoFajyLlYrsuXkv00MEzgA3z",
-	"JDGnKwlOagxXFYFnVu5fTmQ1F9kU7Ke2W77cLuadt10fe5cjyUvsqsTp89zaw0JMcncZczx0xt8TYxZR",
-	"0rCE2GPcEM+95JU01FeFfb1hRW9Y0XzbRW6TlsICpAhvRkFEzU9jlgsYsySu+d0dbfDnGmFTtNyUlfH9",
-	"wYJ0obTDz2bBULT7TicaYy3Yc5RTMiQQI8EighNkzEPaOou23r+Brlze7fU6l3u7V7fbKBpDdCzyFOmo",
-	"RUVAuoozF5r2u7tXrvZ2e717vZ7675O9KyGs0tQ/tC54iiOJYohIihMbrX3KUJbgCEQbYaGDs9Uw1Wl3",
-	"e92rPc25pASuBvtnnT/8tNd598kfHB529YcvLj/7vZm1tFtPOyPWsV/SPO3qpXlfd0iaMW54P5bj1n5r",
-	"ROQ4H3Qjlu7InI1yTIv/1WVyipMdRYOf2Y0W/KbJbrFEKROybtdoq39oNnvY6m+bcAwbxrDVV9/3tw8Q",
-	"ZQieWpRSx8QoWI2qcjxbvX/+6W7n3Sf6dN7a3nIH9Qfbf/h7gUsrINYqPs+enMPh7TU9tyHL+WIwudy9",
-	"0ustgpO9pnCyt96trgQndfvWgHK5e2UaTC4YOtZ6ZCmjQprg2rtwUnXlUut9UzR+oj4Q/Z8mmjTShl9s",
-	"5JmgAFRmL2guMcskTNj+0RxmcGwSEJu70Eyk8LJW3ym2cQyT0m1ZWWRgghDjCOSDTIl3k6OBdaAfpc6D",
-	"3oirTx9qgKkPJkexf69HibvYNc4g2SkVY5Ktc9jF8LDme1/Z5DsFMFXLY0PAqR5j7bW1A8AShjmeBgCt",
-	"8mJz4bEa3hG4q9UMW2cOm1hoe66B/PmwMEMEl/GvkPioNH4uDiK5c+tDS93brWNi0j0Wpfp8oJ5bJ/h/",
-	"aI/RoYF5n/F6j+gqYTIr+1PUi0ICh/jIuBymNZNzckHo+ykQunpI/sW745n1VVQpQ3Vf0/EYNdg/hcFB",
-	"SrKMu6DMR1vWJnFutKQqvD2w14KGSgaLU0IPEPZydC8JF9eK3AELRKhkOiyXndKpfN5mlGqud3+NVMYj",
-	"HoGgTAtyl0RV2+QgSAxUoju3CtXl/Rtod/fa3pXtboiOXhipqdiTlqAzweiouURhPkIvi8t1qPOBPUgn",
-	"JBf2hCrL17TA5q2dGMO7BJ5xIqBGWObpOuzjJjP0om3jahWr2T03RmMuBKM3q7hcFFrNXjeBJH6PcwNb",
-	"U0qe+q2unI4p+lFNhrUquK5ttNW3lt1Pe0+69mT6YQKXghB41CDMzCyofCEIv9YzHly2yzdjQ3T/wUe3",
-	"Ht98hP7+ry+30ZCzVJdJIDoTuEhaFftIMokTgTjLaayzfSJwdXAioFLH2HfSvBha/aANFodUv4pickLU",
-	"m4NJ+Rsq4wqQOhuduibHQIt5tpSchE7VV7rkjnqICPQ5cLbdPaStWq9DxAwlaqJCVV5q6GSYlj8HZehC",
-	"oynN4ytO5osbNGIpNA9EWzmoTB2NwCcKHpd/ZcV9KjYEfKm79F5ZcVJbtGj5IypfdC6vpm+aSzwaYUJX",
-	"eGXFfWZAY3U1y7pqnWOIwwnQvDHoWe+PmW4wOWJZkQ8T5q7Nhq0St1uQkBPFCdBWQca2DdXIgJcEDamp",
-	"pyPPS+JZWWvzoxES0xjzCuA0i2MyIzyZ3s5DOyCKciFZPDE72Xrx8+8///73XvzgL1/+8hf/+NV/fvnX",
-	"f7PdRnGxdf3QKZDRWBp6W922Tt0T+UCQeNJ0ZwagV4GzGn9WNZBs6rhDOBhEr6mFVQlGkBZMEftWDfGv",
-	"0rsgKatibRAhS64wQ/DLGwhgVIjAz+JrAN7qsSwkIrwP7I8efvThgkCIULbddWTfRfdZMhkxihhH9/JE",
-	"Evf31oPbN9Hb7+5d226jj99/+M4eShgdEZnHsJNgqT8cIBOXjZSQIxbn41VdCd8VjHYf4NN7VgjyPQri",
-	"mGQdlpnNdDKmvQZm0HLf99XXZ9w8obLRVttKhLFJiaeMH+sc5Vjn0Z7Xru9iGrvc4zI4RMEf4ZyMsIkI",
-	"yXCsYZJxpaqrb5gcV+IbS3n1LhsR6lXbW0JJyrAQp4zH0zUPr14LWcK8DFfv4Wt7ixTm4sV2OWEIEe4V",
-	"2XvLJmFYp9C8eonum5AcrjR6JYTb9EG0Bd1RF734s7948Wc/ePHl12304r/+6Nu/++rFz37+7ddfv/jy",
-	"6+3FeVI2qdMsLbzZig03UBwzYJrRzkYiBUpJHCeAdOaWsJm0aKtvIuvfsv92L1/Zq9FxfPtqYGqt5DWd",
-	"dPfKO2q2q9fefqd2Ngmc4GTJe02912bG/CzHVBLZmHXm1GgF86+tmNKbwL4bvkTz+CpBbGvbXaG8b2SL",
-	"ng0nUO1UCKVj911N3aEt9UDhqdQFdQ+QVhyZURsTLGRRZ3eh5b0iwAQ8Nq9adElZgOqsYZjLB82v4hCL",
-	"ichyCcvkYzR3ZSmYbG50KwhEwN6WeDUl5kkHC4sIWOreaKMpI0LmHI6ySC6r0FEmm03CsuaRj56aVmPx",
-	"Mwi6cNLl4mCbZvwUsF+m/CzvOHNqxGKFfa5uY8LYK9khfvyuO8ny/MuYXm8FUzBQgo933gWce1Bq799L",
-	"y5nCs+V8bMXB3sAyGi/JYkrDYWNMrM53R0JqUOfpHfP2bs+rhx1ON/ZmXbwjPUNj/bx4V9uJ15NvRMo6",
-	"4Ec2Smhx+e/6RKTp4QIZSaGCwaVtoBC33LjaGusckN7w6Bgm3dkTfQBClxOfPhlwVvVGBYwUaMfwNBw8",
-	"w3xO17Amo09JnN5jEUEHBRKh8YjDMBfBOPhpLNfLK0ZdDGnmXAIhVLz8YQUUsce9KAffTTJ3nZ4zfTV0",
-	"mAGtvqNnuoQU9/3f1o5D6EgDmD144xqnE6T1zZDJanrSswg7hei6orxQG46eLChE5QaatUFUBYUzCQaV",
-	"HTqpYJ4UUL27j4kcuzqqlhRcEkg9ayoUUlbUWR3mak2VkISzChJnFhyWMb7bU5qTdTOPa8/FqXW4witk",
-	"7GL94dOClkdNOUSMx2ClH2N0L8UP9fGEkbgmx2h+AhkRqRM/pg39UYK1sZvGKAUscmf5FigmwyFwNJig",
-	"1BQCwxRdRb/fRY/GUH0WbfXd30eFb1YRLF3z3TRqOaQDltMY80kbjYDFIEik9Ept6msbhNA+SiLHLJcI",
-	"I/e88U/aHQ8YSwDri1xSKXPDnVkPidTzQ13d/oiysEXKIXyHk9FYIu+VIkrnxQ/+7vkP/9XLb378m5/8",
-	"1Yuv/sVv/uZPnv/4/253mxXRqKsLVPoFOok6UoOCNvvEzPj8y189/+pnL//fX7z8+Z9sO4PqMWWntLtk",
-	"AY+NarcbqoGhTqUgoPPAprDz6oiCKnAvrVG+ovW4yhzi+dGK1XDmUtkqD3MGKzx8C5xfe4ouLadT+WW7",
-	"zyHz1CccDWSRMmVyhk7UIvIZoX8loG5WiqkEkTm3X39J6+De9cVgzpd1m3WsFMz2uoDdmgFp9gitehpK",
-	"y3pw+yZ6d+/q28iW7u3OBCXFIDEJ29tNY4XmsZFlmFoArAgVEtOojmTPqRnqK8kBBxaRNSVow66t6+jx",
-	"gztKsQMONNLFx5W2Jz2Pl3dWjfxZZglzte6i8v9rV0lzfebvJjHS7pxcnHTqez8basHujRBtmx8fqriz",
-	"+qkK8zWAVY66emGrRmZkdyZnsSLPKRxqI7fnFa+cPp1qTdkF1UULk+9S0kilA8eF1x+syZiApxFk0lqH",
-	"UJ9QHUea46S/cpLAK4QA1U0rmBUmCLe/U5DPneI97SsUpkHnqpgTaMFqj+OSQGOWgtdYZMUqbNPIFK7k",
-	"anFiERYsXdS1cru+zbeSy6CWjelkJuOhgIUjCTjVjhYHcGHzhZ1tLfJi0brmwiXG6g16p1iUkRG5yIDW",
-	"WnXsAK9qbdPfWj65MobOwMCDwju/xNWVLv0qndn9hz/+6dVeDxX5X2Kx5GfHehJcm6WNzos3DUBzStoe",
-	"mU5w4d8+Hzep/1cYFdTz5ahzV7oOAlHd9oVTCdujqvb4mwtpjZKVzCtFllJ9ohDmQOU8hqcfKLsvqSdt",
-	"vJAWM5ArD9HArlgPGy23reqK6g+ypkpPWShd4TYRkkQ2m0YQRosY9nCV22qNExOitBuKUZpqZLY0xV51",
-	"6QcmPksdFBqyJGGnVgAiMiiBuFufJS+7S5IX/6rqL2WmoohXOsQWEymKi3iVEGyZ+yBvtAOvhR6MXgnf",
-	"0FT/uPMq415X2U13UDsaTOp/XPaI9dbeV28Gfb7rpF6bquDcpN6Ho1fVGpz2xMIVbmfO5/zu/zjU2l/R",
-	"d4eHl4Sl8ZrStK1D28u5J7H9krPMuJpsGOn8PKEmJfJrivHMO8SVZOVmK6gncra3VCHex6lOZhnkHHBe",
-	"8a94iSpBsubX+54t4rJChmWZ4WUTm9aWVnWzyHA1TuBvv/7vL/7HL0xH73lhChkWAuqK+s1m051pjQ+s",
-	"U12BpPOk6+W2dfzFBGSZqNutVnpcImHN5CAt9dZM0J1zpNnTmVrJzCS1GVez9zx7qiEYnqkSuWKd0iVB",
-	"00tdbwIxKX5qUkQu99oL8kWWvcliJctfZzj+ZV13Gr4tIYJag+kjKZayo0t2HNTmpn0I+rG2P0VwaTad",
-	"7joH/LFOnwwG7a3Kn3VzyroyAppNnY6ZAJu5KRSyI0KVShL56onuaAm6zoBoFPhwWm5lxUTbvdlEW3M+",
-	"dUm1B/qj6TeZEKFIl14F6gXSbedKJvbUyl00vLhVKMEaDqpAxWVOq416SDK026ut6bj41OYdj26pub+O",
-	"LkgrZnso8PS9jl4sVOOpz7EXimu4OfcN9cxUbmIDf5CXkahn8Y6ncrp117iidr78TfsJmlNavUQJYCEV",
-	"vM7Vt1+LO6vu7co//PFPr+1520JsiPq48znqdd5FXXSEOv020iWnCR25tuEJSKkwm5sMxcWmh1Beqt1C",
-	"3cWvw1xgWutetLFArWIlVWc+IfEBdmFAh1aXo5wTOXmodmYlQcA8mBFLEcvwZ7nSLI+BWgfd/Y8ePkI7",
-	"OJfjnYSNCO0XndT1ysxYxcxjKTPT1pjQYSj20iT3oS1T1cEGoQISEyEhVWBoomyNhXLESZQnMuc4seW6",
-	"iYCySoQrtK6DU41/C+kinkqewIfUWKz2XTNGTykWRf0580LbBmKaodz4RVHyAzdV4UQUKGEj23YekviQ",
-	"6mx3OYYJitmBVcHV7N4mABl1E2V5kghbGaiwGIruIT2kb711k9EToDq9p/vWW0gn4CskMoJSX1B8DEcR",
-	"FtA/cLHq6vtPPvnkk869e51bt/oHSPEoIXGamR8f3L6Jrly58i56/Ohm95DeMpWVBdpKGYVJ26pbOp5c",
-	"FxExkxqw0mfJQWSMChDVgtwHri6ULusHmSzrMXs1mNuHNMNcaB83jmQy6aLHVMeztlGcm/7Z2iJxyhkd",
-	"ddTWzAL0yZod2OSJLtIxQfq7Q9qv6yfeN7UK3t27+va2IV59E3+0jz79Qo/aRram1LMnJqnW1ndX8soQ",
-	"kyTnoO7juukoXnbmR5iKU3X7/b3dK/0uUuRK2C9R/4tDQx0OW/vo0263+6SNDn06ob7vdrvP+gdIoTHq",
-	"e7/10QBHx4d0bravBZHrUQRCQ0f/um2Tr5e+j25odESHea93JdJYrD9CvxaZkcJ601Ca5VKQ2HaUxkmi",
-	"XeUiYhkc0nLfvb3+AcIUmS7L1YcVaUcpniAK6sgkPgbvxHpX1JsoJUJYEBng2Ou3rx7Z7Zto8oREQAWU",
-	"pp/WvTuPlGDBE0tlxP7ODsuAGsm5y/hox74kdtSzZTxXQXSu37/TardOgAtrTu/2uj3riqQ4I4ozdnvd",
-	"K8abMNbEcgfnMZEdUDipvxhBqGp5nGo0wbFAausTpF9Q27U4r2uB6UEQHrBc2kNX6KUPnUhnxeuiD+HU",
-	"FFvjQnPZQpa+E7f2Wwrmyv7SwvhdcApSd1qoscKUj+zcJSmRteZI70HHANtftIja5Ge5CdKxF1Ltrl12",
-	"vfeS+/ZCuX1zR9PS41nHKtrR+0M1aElTO5rJOw0u61pgWU+UxGAppnr8cq/n/P22775Pub5rPcnl8M06",
-	"i2tRSbPameoSitmxIdKga6FO2872zEJC4xcL3rmBY1fsRL+yu/iVxxRbOgSxeenK4pduMz4gcQzUyCl5",
-	"mupg2tYDwLEpgqeXn7CRuiw8Etpwq75rPVFveGRMS4y2eFr1MN57anrjC4SRE0eRSbwwcpR1hRo5xgg+",
-	"XXRdSkgza5vgSutLFNJArFVbV8JWDwMcRQkB9Wccc0WWZxFWL7GITL3BTD2qtYBDpTbNs6qsagvibAwU",
-	"nYkrCIMUTpEwD5wv6O02AL1HjN3FfATmhatNZhF5ljEuIb4HMcEutHrv8uXFL9+hWrowz7/baHX3MJ3Y",
-	"kxAVMb61/+kTH1nushHSwFUiiBxP4QczFqIwgjyAE3Zs61gasV969T4jzDmBMEyrYWega6/OVaVG1hmy",
-	"arq4u+L9Ppveu1lEYPOerF/LtW96+kApx2gBRgCgLY95M6GNlCWXblcKW6sfIBm2XVBFrMhEktjUunS7",
-	"jRiPddG6wQSROMzUveWcC1OfTpJPJhUNiQ2d4lQIKXJMhBc3GeKWU2bNRoSk2q9hemEfKpKtQ+EIFWYJ",
-	"Ep7KugVYg0OQWe/2mgsR1SDm8HDvnC/vn+rjP5f3ezf5+rB+ta2Qtu6huP/tk2ftGqqm5fG20UItDhs+",
-	"7wYPSN0fUX9Ozdnt07PoauyTN32n8Sa4ezmBNYg24vANbm164PhVBhH1xrtN9kSHCTHGt1dZCpgSdq0Z",
-	"CgfgvhbspxjczhckfuZxuSqsvg9yClA3Tp5CpOlRJSql+6oD3N7iNz5k8jbL6fSVvg9yudtcltffuaXj",
-	"KLJwxYBa0udLK7PUzxQbQQkMtSEICYknCAtj0sQ8QAONcfscaaC1pp+zltMAqrWGGf/WQvdvM/29qe9u",
-	"FerrdU2tUS7sE2tQLZA2lnu6hX1LKpUqw1xOkGTbdVpF2Vn13HUKpfRYJUgHSBxoNyKOCR2hfqev1EHg",
-	"QikYtfK8YFxWBHAbFNLaN65mF9Kn/+iYbETXH6ZTfKp0Vu94fz1prhBMlWBYg2mxTN5fw2DVNvNrGHAd",
-	"qlxYszId8M9o5a1G75ajNd1ekUzalA9UWo/XDpsuc1zV7th1Q5ZQ3PTINquFmjU30UEt6TlHfjirT854",
-	"cyuE3X03R5f0ibFuM1+WDhSFj874ndlQk2vHTLZcVcF+hXjoWnESHwM1HV+c0LV9cEh1ZLIrEmdKORVU",
-	"P82FRANAJjlR25+ZLgFlXE5lyBWrVjVTVLc/zJOkX3x1SAmNkjwGgbKE5aMxoaM2EuxU/58lmEo1rwTj",
-	"5VNTlfXszLJsnaS+cTbaLRt3Y8d8ZzAUKQyd+v6zHGhkH+4fUiLQCKhpq2T8f2F126x9Y4KmGX7tqrY/",
-	"7KuuaL8uctsthYdKTppC7hrcrohshbocQwKhwoDaFIoNritUNc/FaKu/13u3byo3nhIBAYnrln60AqlN",
-	"7OPFVCPdK+F3Wnuo3rM+T3cZtZS73vBRdxHr54f1Rg/z+zlf61kNGA0xa73GiwrmOc/tLNoh12yurzlT",
-	"3wWCKYVCRxKbBiRjlhi1w7DZETkBWm/HOBfmclE2jAUgai0Y+tzfGC9eO+PFPOI4y/p2tPxoA1NXw96g",
-	"oHxzDNGxaKOcKmE1YjTKOQcaTdqmzqgSagFH4+ncAMpcGUwikGBJjAYwYbYmt85cG0yczFvs5JDqwD52",
-	"AjzBWUboyEZDWmrh1eKyg2txuTLzdts2YsTSPOgEbbUOSZLEzto9pP2rvSt9G0v4ACSfdK4PJfC+oSyY",
-	"mmrO9mDV+GOWxMKbXiDJmO6YFBJwr9sbeRX41dRJvyEHS8Z4XG2yh8cUn2BiEpqqSO1AYXm09lpzBi2S",
-	"72kt0TQudUa5oga+LUYggm1R0ZbXPnVb6Ye5KPuUGlSxKYzuff3iLLP1ZLIbRc+4jYO6m2qBhHZJuLau",
-	"r42sdt1ffMSERKZ7n+lpoFvqIdu4z0FRGXG+qvgWgD31tFOm1shSbHk0gbDLxmHaS+9A1KuxX8BZ22W3",
-	"A401T0CSoTE+AR3z10yNu2m382roD2Yt8RuSHFAQ3U25kHSPczWnnNU+LkFl0nelfFQ+flHB10sar2fa",
-	"B9WGYWfrCuj2mwss44zYpOm62rRgru26BIk2YknsxeO/JpxB276xzx6YD7YOM/xmQisr80HaPcVZC+E6",
-	"YSNhmoNqw/KMvIkeKsKNKerfKXvxdD6ASX8fYcSV8G0EcZ03hlNAxzA5pIrh6Wwdl3CiC5xwMiIUJ6h/",
-	"ubdrjAX2GZ14ohUGJbsTOjqojGdzHq1c7497SDX76KIPYGICxHWKTOy6xPvR4cc6J6pIJN1DMZ4IYz3X",
-	"khNlEpmeETrcrFRUDum0jqQTauBpBGDViumW8jrnyyocQhSK0Ha9Pb3surH0vZcX8wFMWgZn1280me7b",
-	"sy6T/NS48RuDx2ti8LjLRgibvMCSmtURswCfl8BTQtdh+aji0yM37oatiLZW5StmPSxO9Y2E+vqhVAG6",
-	"ywnQ2t1da2m4rZ3hs3FP+8i4t3GStNGaQqAO6RgLT9DRnLuL+iQ+Mh5q6yPQRXT7aEiUcFGkfxvOKxhF",
-	"g4nNyD7BSQ5FmyMgRgIAQkeHVEjGTa0qDjLnFGLXISxKAPMQr1VymD6P36H4K5OC0XG1rP1i7Z1g9Y8N",
-	"x14FnExFvMYF5biExrWlwpsNqGDKlGyuGy6GlFEhbZHlouhho9Fv+e/aao518wxyQSgIcZSyeIkpbtjX",
-	"7um3AvekdqhLHyh8c63zzBebTQeaTiFVVCHQLN7ilVtZ3QoKQrRMGlHNKip94xvOXzRPCM19+ZyDx9Sd",
-	"Lla+NXJeaNDY0FJsx//M3w2DxBxzEWuMDHOck066h/SRd+2XhAeSRKBoDNExxGjr/Rtod/fa3pVt0zsw",
-	"F1LrmwPwmV/R/7JYPE444FjN0i+fO2K030Z9M6fXRNCw1ioBEH1bssPrhYr98iwHh7QfoE1qgtmR1PiB",
-	"aTnocStFXxhNJvXa7m3T+GATYrkaes0qajnkm9Ssi0/Nsk0zpolBIQgvTMAqgG+DZLVOPVMrfM1ij2rO",
-	"e72xRne0s9PRPZMxpWjs4lyoA9RXopqlTlMEPMJUkVkTUlMXbbRhYnQxUUbzgNBFGF0AML4xDpw9wGgO",
-	"ASxtbjsDh2hhGelxpst/tnu9XsW9omOCluvKj95T7xAJqYnPjbQNnVH3wv4h7VtFU4kVpvt930hd2rqP",
-	"BRKgpKyKI6FY1UHVe6A1QqPvbys60bf1yExE0CG1wUO605/OIx/g2KzO2O3N49YlIcfARRfZdvlIu+h1",
-	"8ShTckMXigiJMQ8nNKp4Hjdqcte998+bgoQ6/4sQSVFnbDr+a8eJOur27CG+ibVfCxVQgOcHAyVspEg5",
-	"Gw4TQmGe+d2jDYskJN8ZtXn4qmNTxbJeL4GJLvaGrBzoM3WHOzb4Zs2BPlPOYk8ftfMJxEOdAk4ZPz7w",
-	"AoKIQENFskMhPfqZVwPOAkF2b4J6/KAefTyNADsEoxY8zg1G7XwejCq4bLvCyabDWyBZyLxWBcnfFq/h",
-	"QhwocPgNCrx2ioGF3JUR9ISZUulrxs7COagQL+b4dC7X0IXu2KlW70Xb1GsmdIQoOx1DqOLJdxiJXw3+",
-	"YYOG3mBOgHmoW2oMmDY5o9aTfd8lb8z4sttTuqOOArNWIsKdCyPkDbZj/s76g8u2R53ZfkeLPMFrLZmx",
-	"gZIem/INJ5jGs6G5c0vDYhobUl/rTTTxhq7tW/iE4mWDgc+9emPAu+9yrkynoRiiBHOIjSMMsMi5jZoU",
-	"KCa6gsJgglLGAckxpugq+n20peQjbeyhTKIt3alhu27VBoyJSLXRJFCMpGjgsFHnqiEsi92r9nQu1MGa",
-	"mCLMjhI6Au2+qfe0OpfGpTrr/cdG6O4PFDPBfNJHW+8D0x0F7rNkMmJUPXwvTySxf7fRx+8/fGdv2xBz",
-	"4CfAD6mFEy/PaWsXpTn6p2i31+v1dnavovTv/5dxrgqQAvUrUGAzAxuB3iGtwF69D9Nc8IbUBDP4mv2Y",
-	"/qBvPJkX78n00C6IdZ5MtNBk50HjRglanRBs1vmauTYXXcAr5ON0BHRfN+VTwmHKXKls91uZzHBIrecz",
-	"5ixDA0jYKTodYzmTua1To12JInuHAYpnfJjnQPEuxlk6H7Sdu/RCQPyNXeTsDtNGdNb1kqrVPis2jZhw",
-	"iCTjE7T14ssfPf/Xv3j5zb98+c33n//kR89//efPv/7pdhdddyHVAlwuUNGvygagBeOrbTx2Wf9AV7Ov",
-	"0V6LVf9u6q/NVdVXIkzYXdf8UOEl00ndoH42aUgL84BvCNzU4yBiqgpH3UUVT62SkXq+SuhGlTp7iA3U",
-	"OnfcF6rYzXTK8+lf8d28SFqvarVPsQrZpU45cl3bNyQs2OHXrSBVhn2jIl0Q474exwjPwG4N6FaY92I1",
-	"yYfLDROJWlXJ/v6aKUsN72PNBfSrZfMLoWhKgHLkqF3UqcN0Ik0dVVNbVQslhrP20VZf5CIDGkPcR0Ky",
-	"TMtnh7QYXhfgoXDqKUpKhlTflF4LLeO5Vy6Z2DiXcO6W4YLocCRRDBKTpD403ipZ50M5L0jRWoAahap1",
-	"MSjyRtk6q7LFOLKotRwF5zAEDjSCnYizbEHlF/3EBqH0gVtMnZhnineplXbXVxnb7sqdUHEiMydUnEhH",
-	"ib7zz6pwXj/Sj178oU2rG+s6vuq48w9yNFVcaLrMlf496GX2Gsc5R93smdsBLqptnNThPBwixYVIEnOg",
-	"RktfmEqbYQ5UbsBdulS2qxnRS3MN7rHYjK0aCfZPYa2d9TaHU6IEg9ekH96TjWLsqFH1JXuwF6rI8gKn",
-	"SrQeldG09X3njLSlDeMaDAtwMcCOhixR4KIFPpN8GcOB/4DO1dQ5C2jLCqA0AjTGAlFGg/XqtPZoTndj",
-	"UYSj9Vfi8Qd9o/telBylj98WxaiES5UA73GxnS8UwM5VeT1A3CghqZPpHc95rZTdOac/w9Y1oc+wHM9E",
-	"6lSRciWOs6C3nCFvNarkOZCgi1EjFwGcuoX4YgBv8yrk6xPoYPq7L0fJdoTENMY81uGInVMgo7Gc75Qz",
-	"A1gDjH3B1p1lApypiALmICTCNAIh9a9YajYuWApFnVrrgBJoq2jFg3rdK9dcPx7U615+O9CUp9fd7bX9",
-	"Erjque1gzeWHdofXOeCP7f422Rk+MF0N5tjDQ6bpUQSvDdF2eywaZegYsentWCPiDDzOL8K8cfKeL9Mz",
-	"2So9XtNQdkq76IFptSE8TeiScAdwgDBFkGZyglKc+aEjqQJr7x1E6Bi4LvU/wiHvzsN68F0/iwnMdIeq",
-	"4zpndnMGDEKUnb7hQBeVK+uJcpcEEvOIRB05UBxKfSH8Hs+17EinQrNTnQfthXTYIIkq7pb2JbU2nbCw",
-	"5QeCXBLOm7BfpN5zdnqAcOmo2J8qGCQQkTqhRvfCa5eJ/Orl0pehhMaDkpiwXBYr0gvZR5SpucR2+5Cy",
-	"E9NAxL07tJG5up0cocg4VWxkWdurkK44alGNsouuJ4IhLNDNh99RP733NIIEbfWvRxFkso8YP6R9E+kf",
-	"rpNbaZ39UF3J0ha2h3rRnwCur+W9jjiRReY7zrImZr7bJu2hzgbUtKm8OarXhJHfNi0f/Ib/4S7ANUhq",
-	"alB15lfE/LAo2VYpWeUsQ6aC8xicsVpXhMCFr3EwQZKdUjEmWRtVSmd5FiZXO+uQ6uJZCrPVJGpOASfA",
-	"cYJMVS2T6SZsnx7A0Xi7iyz317GdhvnrGtklmh944Tz9vd6VfoFeh7QWv9Ai9LqtT+M25mkNei1GmDWI",
-	"RBtGjOlN/ta2vje5GQU62EJzfKKg2VSoa8D0as1Mc9QwySROBJrLN7YWsIvtshHUlA/GFJc3zZ9GnOXZ",
-	"0WDS151I9F+acpT46cdbR5xlZfXKwgWF7tBKhqL2qtnBdFRAxITpfVUqlHpxzr2ZEApoa6py3xBAeyLo",
-	"SB2I4qfqse12sFw8EWZENjTla7zwbNNAxoRYUjA9sia65vZUUxk7m+mvUjaH7e/19mz6iy+CiEPqc/2q",
-	"HNKAVy+kJQal59GRTalU7WXFgKbsOkT9HARWZAUXterAsNVuVXiY7bnt2nuEg1g3SQP9y3nNBAM29Fgx",
-	"0/QHJ8nE4CvE8yhaLuaFdxtzqo7VNh2crfB94NfGLjpKCNdowlPEzaoObFEpLWTb/GOlogddxY/FecVu",
-	"B1k3S5YQclkCtf7YmlM5j/LNm/SQqutZ7B91m79QB6lbhIcABt4X+Udd5xVMi2v0chfcr15hRVfC3Qqg",
-	"/fLyZ3Che0ivo74ZqngOUd02pe/dfL+N8NQU9tmpgo76uZmZD2nxnXpIm7v6Oh7Qm1RJCEYGSetzOtWF",
-	"b8iYpYZes8O2HPKNu/aC3bVF5GcA/wreszA6uQC/DdKz+k6jBvdfs1pr9ce+3kDkh6B0AB0BnGEhThl3",
-	"VWzwIAGxA1T/7y2pi27pH5X8zuGEHdtwYAFC6Hgao+Ybu35JfNtVi39F5iBSq0GGKCsyN1FUTX9lwi8L",
-	"caNYZJ1veMOU7mL8wvPg24UWXwycvzHKT2dlzqWY6g2Ick7kRKPuADAH3tr/9IlCUVMVwiB1zpPWfmsH",
-	"Z2TnZFcjsB1sFoEt2nmVQnI5DkRRXnfoZg2ChBux1n/VrHT23YdO6cAJiskJUVPqmDKBtl5+859+88tf",
-	"vPz3/+35D79+/qf/7ttv/svLn//J9lT8IpIcoDstH4em+s6MeVSgrRdf/dt//I/f+/bXP335zY9f/O9/",
-	"Y7JSt7uhKjuhMW8XhtCKZXTr5Tc//s1P/urbv/3m21//tI2e//L/PP/6fz7/3pfPv/x6+8D27FEbxhKj",
-	"FItjiLvVIkGhue56RUfQ1vMvf/X8q59tG8OO0+vKIh02xZ1ULsFl8M6O/cjWDvGjzxvk7HpDF/Hps4Pf",
-	"tO6j0kqz9eIHf/nyl794/pM/ff6TH1ZP23VqCpx1tXOaQFvf/vrLb//2P/zml796/us/32670q4DL3ez",
-	"7Rer9Gqo6Xjk4mK7gbzN4EbKFsVi2pwkrA/LrL9dSVCmcaHrysVGxm41s9Wq5IHVcJaJQGN4UcEGF8sd",
-	"vnOcZUDjjla9cR4TqQ6xgvGx0pyfPPv/AQAA//8=",
+	"7H17bxxJfthXKUxsiFzPDIcSpdslERiUtFrIJ+0KonSHxVJh13T/ZqaO3VW9VdWkZjcCbCSxfbGdu+Ti",
+	"B5Jd5C6J4wRIzocgD2M3BwP+KMZKWn+LoB7dXd1TPdMzHJLSHfWPhjPd9fy9n593QpakjAKVorP7eWcC",
+	"OAKuPz5gIZaEUfU5AhFykpo/O08mgFIsJ4iNkJwACjlgCRFiwx9AKPudbkeEE0iwelNOU+jsdoTkhI47",
+	"L1686HZSzHEC0k5zh7N0doqPaDxFIaOS41AKMxERKOQsRSGLQE1C1IOfZsCnnW6H4kTNox6ozJ/g5w+A",
+	"juWks7sz6M4sp9u5k3HBuH+TAYXn8ijUTwT5blMOJ4RlAqV43LwOM2rDSq4PvEu5x3iCpX8pHFIOAqjU",
+	"d9JFhAoJOFKLCvbDEFIZNK1lZIZ11wI0Szq7n3R+IBjtdDuhOOl0O89j8bzzzLew+3fVS3psde/l0CTq",
+	"dDscPs0Ih6izK3kG7jR25t0OofLWTqfbSQgliZp6u5iGUAlj4GaeCJKUSaDh9LswnT2IfRTGBKjsjYEC",
+	"1zB3DFO0gdHTp/fvbiI5wRIl+BgE4iA5AYEEHsEeEiFLIUKS6RvEYcgyKrvoGFKJsEQxYCHR9g6K8FQU",
+	"x2hwodyss7qeWt5yl/uAJMRzt4/wGJAgnzVCUqzfc+eKYISzWHZ2bw66amJzojfVtAvO9wCwYPRjwA3w",
+	"PgXM9QlNMD8BIZE+J4EIbVqd0CMeqRfnQsLMYl6op0XKqABNBm7j6DF8moHQZ6QwH6j+iNM0JoYSbaWc",
+	"DWNIfkuD7e7nzvi/wWHU2e38o62SnG2ZX8XWI/OWmdSHWXpaRARKcKxAFiK0McQR+p2Djz7sIvWpIFmb",
+	"/Y6iGSyOIZTkBO4Y0jdnzcuttRy5abkUTlFYPKXupYFm+6axj24Vz+lJykkPJDZ8YM2b0eM+IEJqMHRH",
+	"PKFRn6VAnyexoRaix0YjEkLEwiwBKvsi5YAjMQGQSdzX/1eXUFCZIaFYA+cs9kl4LrcUmau8WT3dp0/u",
+	"9d5Fp0ROEEbDqYQe4xFwlGB+jDCN0J3HD+6hmFBAQCOxhzAy54k4O0WEojsTQkGAfvZ9Oo6JmPQ9q5m5",
+	"1o8o6CFS4M1Xe8fcSO8uESkTxM+Z7zGO7hx8z6zgeQhxV6PziMSAFMaiDb3JLgrUV+qbd4LNBQxbAwgd",
+	"xSS8cNQMJ5iOQckBenphLkeLHBnnQCUSEktQDCDKzFqgi7D9VnODiIFAlEmE41jdkswx2IgW68dfM+58",
+	"7DXPrAV37+GExNN7mCfrxd36uFd467/QkT6n3gjzxHLLNwhv1fWtG8LVmPOgW53EeiCb8SGJIqAXTnVw",
+	"HAO/JhBnMaAETxGFE+BI4mMwaggO1eOakNynJzgm0UWvcciiqZJYTiGOe1ZmGWYSDTngY4Ew4lkMeygA",
+	"zhkXgQYigQCHEzQiEEdK6tVSpN7Eh0zeYxm90F18yJDIwolVGhUaSvfstcSuF/dRqkR9wui6IbkYeB44",
+	"s/yhtcB0MeUBYB5O1r+VKxmrgVbva3VdqcvFjYouYlzJBVazTxBWmKMo7BtEwx9hHkK8btg3o84D/FQ/",
+	"sRaof8TZCYmAr30Tdty527DPrGUjj2F8DnTIjDpvE1w/scYtrFdWdMe8oj1NVgZ1RtcEGpFxxkHoQcac",
+	"ZembJDA+YewB5mO4LHGGKTlrBz0ktzXrf8LYQ0yn1jAkLnRVjKEE0ynCUkKSSrGnTYpThEcSjJGMZskQ",
+	"uGIeAkJGI6FgJHisnurtq6eC2s06P1XXOGsde9HtPKU4kxPGyWdw0YJZyCECKgmODYvUNjDGETxPCYcI",
+	"MWpEs6cUn2AS42F8oRCzjzgIlvEQ0CkWaJiJqVqdupMISzzEApCI2eklXJnI0pRxCdFDiAh+oh+6HFSi",
+	"TKKgTtMDfZ9EChTkZOZ9GrKI0HGgXwIiJ8DR+DOSIso4osVVi/XzbzXmPLZn7fRr4HsvcsKnR9jPIiLf",
+	"P7HrT7mSCCUxdmij2mkfyXOcpLF25pQ2uSyNsIRZot9VLzJ+ZDTBGb8HzWKLJcYwXoee/HWlcXpoc/5z",
+	"JoAbw7vvkRxIcRRproHjR87WzMSzB231rxJHjNGti1LgQg2icQolWBxD1G/eixlHL0RWzkAdWE+SxHtq",
+	"QxgxDiuv2ry+nmU3XN3sVZlX7FXP7Mj+Ki3qz/xuBIGjkEX694Zluc9r5uef7oXrc/nEuOO0q8+CcXU5",
+	"7tKfeU6gxAutRs7gBpGQVD/Mw24Hy14Uk2HO8VT97XhWFw30ITyX1ks7s2G9kOpovp3dzoQS3cRDFkHs",
+	"OkDTGFOpjrLbGXKAyHwMOUuPYnICQrLwuNPtQMiOwmkYqzNMcKjkQC2I4jEnkmWciES9xjIup5hHHi+q",
+	"62WZPVlFTnEojxqRO38gnTAKiw7soQb6R/pR9a4h20fL4KWSAIgsoHSuyVs/ekc9uQwWNW61hiCLFY98",
+	"akObl9mnD330uqoHUF1Tt3pb9bupnHdlUT7ArHsSmynhCMcCumeGm0U3PfN723uapdEnJI7xGK4JtH29",
+	"F5ExkUXoxvx7OOsVzD/oddA210172bTN52Vd2/b0kI/Z6ew2vattsT41mALyOP5o1Nn9ZIGzwSjLnRfd",
+	"RQvOqDSP1REkn/zorJSptuHqyPat2f0/q5zAUyM+vi1I/sJ7ndbD6RWdTxZR4IXyjtLeYkLhaEogjo6O",
+	"x0cp8KMkWwSzdyG8rrcaM3HGJThXOwJYdv4VIC73CKt1c8DLzLYSbzcRdzM/AI2OcvisDOUbZYR50n6H",
+	"rR9M2kgc9rgeWsZvtPqqznZre3Drxvb2YHB9sN27Prh+qzcYDL7j24gxdC9DHM3suQl9lv6nnIQGbI7H",
+	"LS5yx7xj7NTtj3RlOcmN2fJYMtQD/ISE0P5IDswLDwj18kMhMZftIUtILLPW13BgntY2YJ4QqnX+I673",
+	"2ErBWpPYaGCwO8MXcjypXvGMPGPjVivhdIn5zTk+B0dLwHUurIl2zSGrNXD1EqPiTryHvKzEa4a/DRRG",
+	"JiJyeVlglkGqIZdg8QXFWMTky5GLt5qYvBtRtCSLPwvTu0/TTJ6JbflGaM+7LoGbrMIkzkbmiyM6K60v",
+	"Blqe4J8r3W7c4FLEu4Y+TbTvjaF28wjUehSpPBzw8rVEBx0cA9goi2NzupLguMFwVRF4ZuX+5URWc5Ft",
+	"wb623fLlbjHvvO262LscSV5iVyVOX+TWDgoxKb/LiONRbvw9MWYRJQ1LiBzGDdHcS15JQ31T2NcVK7pi",
+	"RfNtF5nNc/MLkMK/GQURDT9NWCZgwuKo4ff8aL0/NwibopNPWRnfHcxLF0o7/GziFEXb7/bCCdaCPUcZ",
+	"JSMCERIsJDhGxjykrbNo44Pb6Mb17cGgd32wfXOzi8IJhMciS5AOdFUEpK84c6Fpv7d94+ZgezB4OBio",
+	"/z7eueHDKk39feuC5ziUKIKQJDi2Af6nDKUxDkF0TUieGaY67fagf3OgOZeUwNVg/6T3258Meu89+63D",
+	"w77+8Pn1F78xs5Zu53lvzHr2S5olfb005+seSVLGDe/HctLZ7YyJnGTDfsiSLZmxcYZp8b+6TE5xvKVo",
+	"8Au70YLftNktlihhQjbtGm0Eh2azh51g04Rj2DCGjUB9H2zuIcoQPLcopY6JUbAaVeV4Ngb/9JPt3nvP",
+	"9Om8s7mRH9Rvbf72b3gurYBYq/i8eHYBh7fT9txGLOOLweR6/8ZgsAhOdtrCyc56t7oSnDTtWwPK9f6N",
+	"OphcMnSs9cgSRoW0kc5wUnXlUut9UzR+qj4Q/Z8mmjTUhl9s5BmvAFQmvGguMcskTKbH0RxmcGxyVtu7",
+	"0Ewo8rJW3xrbOIZp6basLNIzgY9xeFKIauLd9GhoHehHSe5Bb8XV64fqYerD6VHk3utRnF/sGmeQ7JSK",
+	"CUnXOexieFjzva9s8q0BTNXy2BJwqsfYeG1dD7D4YY4nHkCrvNheeKyGd3juajXD1pnDJhbanhsgfz4s",
+	"zBDBZfwrJDoqjZ+Lg0ju3/3QUvdu55iYDKFF2WHfVc+tE/w/tMeYo4F5n/Fmj+gqYTIr+1PUi0ICh+jI",
+	"uBzqmskFuSD0/RQIXT0k9+Lz45n1VVQpQ3Vf9XiMBuyvYbCXkizjLihTGJe1SVwYLakKb4/ttaCRksGi",
+	"hNA9hJ207msij2tF+QELRKhkOiyXndJaCng7SjXXu79GKuMQD09QpgW5a6KqbXIQJAIq0f27herywW20",
+	"vX1r58Zm30dHL43UVOxJS9AZb3TUXKIwH6GXxeUm1PmuPchcSC7sCVWWr2mBTYw7MYZ3CTzlRECDsMyT",
+	"ddjHTTLxZdvG1SpWs3ueG425FIw+X8XlstBq9roJxNH7nBvYqil56remCkymTkw1f9qq4Loc1kZgLbuf",
+	"DJ717ckEfgKXgBB43CLMzCyofMELv9Yz7l12nm/GRujR44/uPr3zBP3dX13vohFnia6sQXTyeJkVu4sk",
+	"kzgWiLOMRjrbJ4S8dFIIVOoY+16SFUOrH7TB4pDqV1FEToh6czgtf0NlXAFSZ6NT1+QEaDHPhpKT0Kn6",
+	"SldpUg8RgT4Dzjb7h7TT6HUImaFEbVSoykstnQx1+XNYhi60mtI8vuJkrrhBQ5ZA+0C0lYPK1NEIfKLg",
+	"cflXVtynYkPAl7pL55UVJ7V1rpY/ovLF3OXV9k1ziUdjTOgKr6y4zxRopK5mWVdt7hjicAI0aw161vtj",
+	"phtOj1ha5MP4uWu7YavE7S7E5ERxArRRkLFNQzVS4CVBQ2rqeuR5STwra21/NEJiGmFeAZx2cUxmhGf1",
+	"7RzYAVGYCcmiqdnJxquf/sHLP/j9Vz/8i9c//9k/fPkfX//VX292UVRsXT90CmQ8kYbeVretU/dENhQk",
+	"mrbdmQHoVeCswZ9VDSSrHbcPB73oVVtYlWB4aUGN2HcaiH+V3nlJWRVrvQhZcoUZgl/egAejfAR+Fl89",
+	"8NaMZT4R4QNgv3Pw0YcLAiF82Xb7yL6LHrF4OmYUMY4eZrEk+d8bj+/dQd95b+fWZhd9/4ODd3dQzOiY",
+	"yCyCrRhL/WEPmbhspIQcsTgfr+pK+IFgtP8Ynz60QpDrURDHJO2x1GymlzLtNTCDlvt+pL4+4+YJla22",
+	"2lUijE1KPGX8WOcoRzqP9qJ2/QDTKM89LoNDFPwRzskYm4iQFEcaJhlXqrr6hslJJb6xlFcfsDGhToHG",
+	"JZSkFAtxynhUL5N585bPEuZkuDoP39pZpDAXL3bLCX2I8LDI3ls2CcM6heaV2My/8cnhSqNXQrhNH0Qb",
+	"0B/30as/+rNXf/TDV1981UWv/vOffPO3X776859+89VXr774anNxnpRN6jRL82+2YsP11FP1mGa0s5FI",
+	"gRISRTEgnbklbCYt2ghMZP079t/29Rs7DTqOa1/1TK2VvLaTbt94V81289Z33m2cTQInOF7yXhPntZkx",
+	"P80wlUS2Zp0ZNVrB/GsrpnQmsO/6L9E8vkoQ29p2Vyjv57JFx4bjKZArhNKxg7wM88iWeqDwXOqiTntI",
+	"K47MqI0xFrIozbzQ8l4RYDwemzctuqSsWXbWMMzlg+ZXcYhFRKSZhGXyMdq7shRMtje6FQTCY2+LnZoS",
+	"86SDhUUELHVvtdGEESEzDkdpKJdV6CiT7SZhafvIR0dNa7D4GQRdOOlycbBtM37K4nlFys/yjrNcjVis",
+	"sM/VbUwYeyU7xI3fzU+yPP8yptdZQQ0GSvBxzruAcwdK7f07aTk1PFvOx1Yc7G0sTVHCJVhMaThsjYnV",
+	"+e5LSAzqPL9v3t4eOCXU/enGzqyLd6RnaK2fF+9qO/F68o1IWTr+yEYJLa4Y35yIVB/Ok5HkqzFd2gYK",
+	"cSsfV1tjcwekMzw6hml/9kQfg9AV6OsnA7lVvVUBIwXaETz3B88wl9O1LOPpUpJc77GIoIMCidB4xGGU",
+	"CW8cfB3L9fKKURdDmjkXTwgVL39YAUXscS/Kwc8nmbtOx5m+GjrMgFaQ0zNdQoq7/m9rxyF0rAHMHrxx",
+	"jdMp0vqmz2RVn/Qswk4huq4oLzSGo8cLClHlA83aIKqCwpkEg8oOc6lgnhRQvbvvEznJS+9aUnBNIPWs",
+	"qVBIWVGad5SpNVVCEs4qSJxZcFjG+G5PaU7WzTyuPRen1uEKr5Cxy/WH1wUth5pyCBmPwEo/xuheih/q",
+	"4wkjUUOO0fwEMiKSXPyoG/rDGGtjN41QAlhkueVboIiMRsDRcIoSUwgMU3QT/WYfPZlA9Vm0EeR/HxW+",
+	"WUWwdJsAUwH4kA5ZRiPMp100BhaBIKHSK7Wpr2sQQvsoiZywTCKM8ueNf9LueMhYDFhf5JJKWT7cmfWQ",
+	"UD0/0g0RjijzW6RyhO9xMp5I5LxSROm8+uHfvvzjf/H66x99++O/fPXlP/v2r3/v5Y/+72a/XRGNprpA",
+	"pV+gF6sjNShos0/MjC+/+MXLL//89f/7s9c//b3N3KB6TNkp7S9ZwONctdtzqoGhTqUgoPPAprDz6oiC",
+	"KnAvrVG+ofW4yhzi+dGK1XDmUtkqD3MGKxx885xft0aXltOp3LLdF5B56hKOFrJImTI5QycaEfmM0L8S",
+	"ULcrxVSCyJzbb76kdXDv5mIwF8u6zTpWCmZ7W8BuzYA0e4RWPfWlZT2+dwe9t3PzO8iW7u3PBCVFIDHx",
+	"29tNL472sZFlmJoHrAgVEtOwiWTPqRnqKskeBxaRDSVo/a6tffT08X2l2AEHGuri40rbk47HyzmrVv4s",
+	"s4S5WndR+f+tq6S5PvN3mxjp/JzyOOnE9X621ILzN3y0bX58qOLO6qcqzDcAVjnq6oWtWpmR8zM5ixV5",
+	"TuFQG7k9r3hl/XSqNWUXVBctTL5LSSOVDhyXXn+wIWMCnoeQSmsdQgGhOo40w3GwcpLAG4QA1U0rmBUm",
+	"CDfYKsjnVvGe9hUK09N1VczxdO21x3FNoAlLwGkssmIVtjoy+Su5WpxYhAVLF3Wt3K5r863kMqhlYzqd",
+	"yXgoYOFIAk60oyUHOL/5ws62FnmxaF1z6RJj9QadUyzKyIhMpEAbrTp2gDe1tumvLJ9cGUNnYOBx4Z1f",
+	"4upKl36Vzmz//e/+5OZggIr8L7FY8rNjPfOuzdLG3ItXB6A5JW2PTPNA/2+fTdrU/yuMCur5ctS5K10H",
+	"gahu+9KphO1R1Xj87YW0VslK5pUiS6k5UQhzoHIew9MPlN2X1JM2XkiLGSgvD9HCrtgMG518W9UVNR9k",
+	"Q5WeslC6wm0iJAltNo0gjBYx7P4qt9UaJyZEadsXo1RrZLY0xV516XsmPksdFBqxOGanVgAi0iuB5Lc+",
+	"S162lyQv7lU1X8pMRRGndIgtJlIUF3EqIdgy917eaAdeCz0YvxG+oVr/uIsq495U2U13UDsaTpt/XPaI",
+	"9dY+UG96fb7rpF7nVcG5Tb2PnF5Va3DaE/NXuJ05n4u7fxszM0vfczy8JiyN15Smax3aTs49ieyXnKXG",
+	"1WTDSOfnCbUpkd9QjGfeIa4kK7dbQTORs72lCvE+SnQyyzDjgLOKf8VJVPGSNbfe92wRlxUyLMsML5vY",
+	"tLa0qjtFhqtxAn/z1X979d9/ZprAzwtTSLEQ0FTUbzab7kxrfGyd6gokc0+6Xm5Xx19MQZaJuv1qpccl",
+	"EtZMDtJSb80E3eWONHs6tZXMTNKYcTV7z7On6oPhmSqRK9YpXRI0ndT1NhCT4OcmReT6oLsgX2TZmyxW",
+	"svx1+uNf1nWn/tsSwqs1mD6SYik7umTHXm2u7kPQj3XdKbxLs+l0+xzw93X6pDdob1X+rJtTNpUR0Gzq",
+	"dMIE2MxNoZAdEapUktBVT3RHS9B1BkSrwIfTcisrJtruzCbamvNpSqrd0x9Nv8mYCEW69CrQwJNuO1cy",
+	"sadW7qLlxa1CCdZwUAUqLnNaXTRAkqHtQWNNx8WnNu94dEvN3XV0QVox20OBp+t1dGKhWk99gb1Q8oab",
+	"c99Qz9RyE1v4g5yMRD2LczyV0226xhW18+Vv2k3QrGn1EsWAhVTwOlfffivurLq3G3//uz+5teNsC7ER",
+	"CnDvMzTovYf66Aj1gi7SJacJHedtw2OQUmE2NxmKi00PvrxUu4Wmi1+HucC01r1sY4FaxUqqznxC4gLs",
+	"woAOrS6HGSdyeqB2ZiVBwNybEUsRS/GnmdIsj4FaB92jjw6eoC2cyclWzMaEBkUndb0yM1Yx80TK1LQ1",
+	"JnTki700yX1ow1R1sEGogMRUSEgUGJooW2OhHHMSZrHMOI5tuW4ioKwSkRda18Gpxr+FdBFPJU/gQ2os",
+	"Vrt5M0ZHKRZF/TnzQtcGYpqh8vGLouR7+VSFE1GgmI1t23mIo0Oqs93lBKYoYntWBVezO5sAZNRNlGZx",
+	"LGxloMJiKPqH9JC+884dRk+A6vSe/jvvIJ2Ar5DICEqBoPgYjkIsINjLY9XV9x9//PHHvYcPe3fvBntI",
+	"8SghcZKaHx/fu4Nu3LjxHnr65E7/kN41lZUF2kgYhWnXqls6nlwXETGTGrDSZ8lBpIwKENWC3Ht5XShd",
+	"1g9SWdZjdmowdw9pirnQPm4cynjaR0+pjmftoigz/bO1ReKUMzruqa2ZBeiTNTuwyRN9pGOC9HeHNGjq",
+	"Jx6YWgXv7dz8zqYhXoGJP9pFn3yuR+0iW1PqxTOTVGvruyt5ZYRJnHFQ97FvOoqXnfkRpuJU3X6ws30j",
+	"6CNFroT9EgWfHxrqcNjZRZ/0+/1nXXTo0gn1fb/ffxHsIYXGKHB+C9AQh8eHdG62rwWR/TAEoaEj2Ldt",
+	"8vXSd9FtjY7oMBsMboQai/VHCBqRGSmsNw2lWSYFiWxHaRzH2lUuQpbCIS33PdgJ9hCmyHRZrj6sSDtK",
+	"8BRRUEcm8TE4Jza4od5ECRHCgsgQR06/ffXIdmCiyWMSAhVQmn46D+8/UYIFjy2VEbtbWywFaiTnPuPj",
+	"LfuS2FLPlvFcBdHZf3S/0+2cABfWnN4f9AfWFUlxShRn7A/6N4w3YaKJ5RbOIiJ7oHBSfzEGX9XyKNFo",
+	"giOB1NanSL+gtmtxXtcC04MgPGSZtIeu0EsfOpG5Fa+PPoRTU2yNC81lC1n6ftTZ7SiYK/tLC+N3wQlI",
+	"3WmhwQpTPrL1gCRENpojnQdzBtj9vEPUJj/NTJCOvZBqd+2y672T3Lfjy+2bO5qWHs86VtGO3h2qRUua",
+	"xtFM3ql3Wbc8y3qmJAZLMdXj1weD3N9v++67lOsH1pNcDt+us7gWlTSrnakuoZgdGyENuhbqtO1sxyzE",
+	"N36x4K3bOMqLnehXthe/8pRiS4cgMi/dWPzSPcaHJIqAGjklSxIdTNt5DDgyRfD08mM2VpeFx0IbbtV3",
+	"nWfqDYeMaYnRFk+rHsb7z01vfIEwysVRZBIvjBxlXaFGjjGCTx/tSwlJam0TXGl9sUIaiLRqm5ew1cMA",
+	"R2FMQP0ZRVyR5VmE1UssIlNvM1OPai3gUKlN86Iqq9qCOOcGirmJywuDFE6RMA9cLOhttwC9J4w9wHwM",
+	"5oWbbWYRWZoyLiF6CBHBeWj1zvXri1++T7V0YZ5/r9XqHmI6tSchKmJ8Z/eTZy6yPGBjpIGrRBA5qeEH",
+	"MxYiP4I8hhN2bOtYGrFfOvU+Q8w5AT9Mq2FnoGunyVWlRtYZsmq6qL/i/b6o790swrN5R9Zv5Np3HH2g",
+	"lGO0ACMA0IbDvJnQRsqSS3crha3VDxCPunlQRaTIRBzb1Lpks4sYj3TRuuEUkcjP1J3lXAhTryfJx9OK",
+	"hsRGueJUCClyQoQTN+njljWzZitCUu3XUF/Yh4pk61A4QoVZgoTnsmkB1uDgZdbbg/ZCRDWI2T/cuxfL",
+	"+2t9/Ofyfucm3x7Wr7bl09YdFHe/ffai20DVtDzeNVqoxWHD5/PBPVL3R9SdU3N2+/Qsuhr75B3XaXwe",
+	"3L2cwBpEW3H4FrdWHzh6k0FEvfFemz3RUUyM8e1NlgJqwq41Q2EP3DeCfY3BbX1OohcOl6vC6gcga4B6",
+	"7uTJR5qeVKJS+m86wO0sfuNDJu+xjNav9AOQy93msrz+/l0dR5H6KwY0kj5XWpmlfqbYCIphpA1BSEg8",
+	"RVgYkybmHhpojNsXSAOtNf2CtZwWUK01zOhXFrp/lenvHX13q1Bfp2tqg3Jhn1iDaoG0sdzRLexbUqlU",
+	"KeZyiiTbbNIqys6qF65TKKXHKkE6QGJPuxFxROgYBb1AqYPAhVIwGuV5wbisCOA2KKSza1zNeUif/qNn",
+	"shHz/jC94lOls3rP+etZe4WgVoJhDabFMnl/DYNV28yvYcB1qHJ+zcp0wD+jlbcavVuO1nZ7RTJpWz5Q",
+	"aT3eOGyyzHFVu2M3DVlCcdsjO18t1Ky5jQ5qSc8F8sNZfXLGm1sh7Pl3c3RJlxjrNvNl6UBR+OiM35mN",
+	"NLnOmclGXlUwqBAPXStO4mOgpuNLLnRt7h1SHZmcF4kzpZwKqp9kQqIhIJOcqO3PTJeAMi6nMuSKVaua",
+	"KaobjLI4DoqvDimhYZxFIFAas2w8IXTcRYKd6v/TGFOp5pVgvHxqqrKenVmWrZMUGGej3bJxN/bMdwZD",
+	"kcLQ2vefZkBD+3BwSIlAY6CmrZLx//nVbbP2cxM0zfBrV7XdYd90RfttkdvuKjxUclINuRtwuyKyFepy",
+	"BDH4CgNqUyg2uK5Q1TwXoY1gZ/BeYCo3nhIBHonrrn60Aqlt7OPFVGPdK+HXWnuo3rM+z/wyGil3s+Gj",
+	"6SLWzw+bjR7m9wu+1rMaMFpi1nqNFxXMyz23s2iH8mZzgeZMQR4IphQKHUlsGpBMWGzUDsNmx+QEaLMd",
+	"40KYy2XZMBaAqLVg6HO/Ml68dcaLecRxlvVtafnRBqauhr1eQfnOBMJj0UUZVcJqyGiYcQ40nHZNnVEl",
+	"1AIOJ/XcAMryMphEIMHiCA1hymxNbp25NpzmMm+xk0OqA/vYCfAYpymhYxsNaamFU4vLDq7F5crMm13b",
+	"iBFL82AuaKt1SBLHdtb+IQ1uDm4ENpbwMUg+7e2PJPDAUBZMTTVne7Bq/AmLI+FML5BkTHdM8gm4+/ZG",
+	"3gR+VTvpK3KwZIzHzTZ7eErxCSYmoamK1DkoLI/WTmtOr0Xyfa0lmsaluVGuqIFvixEIb1tUtOG0T91U",
+	"+mEmyj6lBlVsCmP+vn5xltk6MtntomfcuYN6PtUCCe2ayNu6vjWy2r67+JAJiUz3PtPTQLfUQ7ZxXw5F",
+	"ZcT5quKbB/bU07kytUaWYsujCYTzbBymvfQ5iDo19gs46+bZ7UAjzROQZGiCT0DH/LVT4+7Y7bwZ+oNZ",
+	"S3RFkj0KYn5TeUi6w7naU85qHxevMum6Uj4qH7+s4Osljdcz7YMaw7DTdQV0u80FlnFGnKfputq0YK7t",
+	"ugSJLmJx5MTjvyWcQdu+scsemAu2OWa4zYRWVua9tLvGWQvhOmZjYZqDasPyjLyJDhThxhQF98tePL3v",
+	"wjTYRRhxJXwbQVznjeEE0DFMD6lieDpbJ0840QVOOBkTimMUXB9sG2OBfUYnnmiFQcnuhI73KuPZnEcr",
+	"17vjHlLNPvrouzA1AeI6RSbKu8S70eHHOieqSCTdQRGeCmM915ITZRKZnhE63KxUVA5pXUfSCTXwPASw",
+	"akW9pbzO+bIKhxCFIrTZbE8vu24sfe/lxXwXph2Ds+s3mtT79qzLJF8bN7oyeLwlBo8HbIywyQssqVkT",
+	"MfPweQk8IXQdlo8qPj3Jxz1nK6KtVfmGWQ+LU72SUN8+lCpAdzkBWru7Gy0N97QzfDbuaRcZ9zaO4y5a",
+	"UwjUIZ1g4Qg6mnP3UUCiI+Ohtj4CXUQ3QCOihIsi/dtwXsEoGk5tRvYJjjMo2hwBMRIAEDo+pEIybmpV",
+	"cZAZpxDlHcLCGDD38Volh+nz+DWKvzIpGL28lrVbrL3nrf5xzrFXHidTEa9xSTkuvnFtqfB2AyqYMiWb",
+	"m4aLIGFUSFtkuSh62Gr0u+67tppj0zzDTBAKQhwlLFpiitv2tYf6Lc89qR3q0gcK3/LWeeaL800HqqeQ",
+	"KqrgaRZv8SpfWdMKCkK0TBpRwyoqfeNbzl80T/DNff2Cg8fUnS5WvjVyXmrQ2MhS7Jz/mb9bBonlzEWs",
+	"MTIs55x02j+kT5xrvyYckCQChRMIjyFCGx/cRtvbt3ZubJregZmQWt8cgsv8iv6XxeJxzAFHapagfO6I",
+	"0aCLAjOn00TQsNYqARCBLdnh9ELFbnmWvUMaeGiTmmB2JDW+Z1oOetxK0RdG42mztnvPND44D7FcDb1m",
+	"FbUc8io16/JTs2zTjDoxKAThhQlYBfCdI1ltUs/UCt+y2KOG815vrNF97ezM6Z7JmFI0dnEu1B4KlKhm",
+	"qVONgIeYKjJrQmqaoo3OmRhdTpTRPCDMI4wuARivjANnDzCaQwC9vrOawlUGEtTCDmaMBEr26CIcciac",
+	"KPuaCwbtC1MhDBuJESuaIUkCe7p+1p2D7ylkfv95CDHaCPZ1abJAfRUYbTHYtBHzurlpxXmsBCIlYgvJ",
+	"AScKYEkMaCPQ9V9yhLfluSJ2qFFdYcx0s1utqK7IRzQGjja++eUX3/zNv3v5o198+7/+y6aTlEliXWPM",
+	"azC4YA+jRz92NqILy+f39WZpzBecA3QZbtR1Z3Wt35RSBRXFRkdSG+iI6abfBBQjzhL/Avy99dtOP4SR",
+	"6Ye+YH7Jlp19AUbdMyM0KdAtnVIHgHk4uSTl10xed7GIeT6W8outYS5p+ZXkp6mu/9wdDAYV/7oOCtUO",
+	"V+LkVpkQJqsmk9LjiI5h2kfvq3eIhMQkaITaicpo/sLuIQ2spVHplfCcCCkCo3Zr9y4WSIBSsyue5GJV",
+	"e1X3sSZwxuC7qRmJLUhpQkIPqY0e1a1edSGRIY7M6ozj1jxufdJyAlz00WMQWaz3m4ApsmlqLulKQT7G",
+	"cDClYYUxnKvP9ba+ywsWIauz2xPyyZTqjLn+WXvO1VF3Zw/xKtlqLWKgAryKZMPGSpZno1FMKLSkDYtU",
+	"ZDca4fzhq0lPKZb1dmnMdLE7fOVIz9odbtnoyzVHetaihRyDpJ1P2MrQtVYxp4wf7zkRoUSgkSLZvphO",
+	"/cybAWeeKOurqE43qlMfTyvA9sGoBY8Lg1E7nwOjCi67eeV80+LTky1qXquC5K9K2MhCHChw+AoF3jrL",
+	"kIXclRH0hJleGWvGziI6RCFexPHpXK6hK52yU23fFV1TsJ/QMaLsdAK+klffYyR6M/iHjRq9whwP81C3",
+	"1BowbXZeo+3yUZ69NxPM1K3pjjoM2LoJCM992D7rnh3z1zYgqOx715tteLfIILbWmknnUNPpvEydMabR",
+	"rFFxbm1wTCND6hvDSUzAed73039C0bJmzAsv3+sxCuZJt6bVXARhjDlEJhICsMi4DZsXKCK6hM5wihJj",
+	"NcQU3US/iTaUfKSNPZRJtKFb9Ww2rdqAMRHaoeCzRBcdfM41usYQlsXxNfZ0LjXCJjZV+HNKmBPo/Jvm",
+	"UJvcp32tyX37fSN0B0PFTDCfBmjjA2DaYfSIxdOxsRI/zGJJ7N9d9P0PDt7d2TTEHPgJ8ENq4cRJdN3Y",
+	"RkmG/jHaHgwGg63tmyj5u/9pomsESIGCChTY1PBWoHdIK7DXHMRiLvic1AQz+JoDWdxBr0JZLj+UxUE7",
+	"L9Y5MtFCk50DjedK0JqEYLPOtyy2ZdEFvEFBLjkB3dVdWZVwmLC8V0L+W5nNdkht6EvEWYqGELNTdDrB",
+	"cqZ0h66Nkdeos3fooXgmiOUCKN7lRMvMB+08XuZSQPzKLnL2iJlWdDZvJtiofVZsGhHhEErGp2jj1Rd/",
+	"8vJf/uz11//89dd/8PLHf/Lyl3/68qufbPbRfh5dIiBPBi0aFtoIZG+CjU3IKQvg6HYmDdprsepfT/21",
+	"var6RuSJ5Nc1P1dkyUCYfFA3DsanhTnANwJuCjIRUSvD1HRRxVOrxNJcrBJ6rkqdPcQWal1+3Jeq2M20",
+	"SnXpX/HdvFQKp22BS7EK2aVJObKDn5ewYIdft4JUGfZKRbokxr0fRQjPwG4D6FaY92I1yYXLcyYSjaqS",
+	"/f0tU5Za3seaO6hU+6YUQlFNgMrJUbcoVIrpVJpC2qa4thZKDGcN0EYgMpECjSAKkJAs1fLZIS2G1xXY",
+	"KJw6ipKSIdU3pddCy3j5K9dMbFxecSRfRh5Eh0OJIpCYxM25UVbJuhjKeUmK1gLUKFSty0GRK2XrrMoW",
+	"48ii1nIUnMMIONAQtkLO0gWlv/QT5wilj/PFNIl5pnqjWml/fa0R7K7yEypOZOaEihPpKdF3/lkVzusn",
+	"+tHLP7S6urGu46uOO/8gx3MzZIzW5/cyO51Dc0fd7JnbAS4rW0TqcB4OoeJCJI44UKOlL8wMSTEHKs/B",
+	"XbpUuQMzolPnwLvHYjO2bDDYP4W1djbbHE6JEgzekoaoz84VY8etyu/Zg71URZYXOFWi9biMpm1uPGqk",
+	"LW0Y12BYgIsBdjRisQIXLfCZbLgI9twHdLK+zllAG1YApSGgCRaIMuotWKq1R3O65xZFOF5/KTZ30Cvd",
+	"97LkKH38tipSJVyqBHiHi219rgB2rsrrAOK5EpImmT7nOW+Vsjvn9GfYuib0KZaTmUidKlKuxHEWNBc1",
+	"5K1BlbwAEnQ5auQigKM6XfhSAO/8Vci3J9BBl4dakpJtCYlphHmkwxF7p0DGEznfKWcGsAYY+4ItPM4E",
+	"5KYiCpiDkAjTEITUv2Kp2bhgCRSFyq0DSqCNohcbGvRv3MobsqFB//p3PF3ZBv3tQdetga6e2/QW3T+w",
+	"O9zngL9v93eOyOKbrgFz7OEh0/UuhLeGaOd7LDol6Rix+nasEXEGHudX4T938p4t0zTfKj1O12h2Svvo",
+	"sem1JBxN6JrID2APYYogSeUUJTh1Q0cSBdbOO4jQCXDd62WMfd6dg2bwXT+L8cx0n6rjumB2cwYMQpSd",
+	"XnGgy8qVdUS5awKJeUSiiRwoDqW+EG6T/+bqKtRksaS66VIR0mGDJKq4W9qX1Np0wsKGGwhyTeTehN0i",
+	"9Z6z0z2ES0fFbq1inEBE6oQa3Qy1Wybyq5edwiE0nu6VxIRlsliRXsguokzNJTa7h5SdmA5SZdERE5mr",
+	"+4kSioxTxUaWdZ0WGYqjFuWI+2g/FgzNKwlzSIuaMD73iG5Xk2/0QF3J0ha2A73ojwE3N3NYR5zIIvMd",
+	"Z2nnvEtY1I/qLWHk90zPH41Ac9vANyCpKULYm18S+cOiZmelZmFuGTIl/CeQG6t1RQhc+BqHUyTZKRUT",
+	"knZRpXaiY2HKiyceUl09UWG2mkTNKeAEOI6RKatoMt2EbdQGOJxs9pHl/jq20zB/3SShRPM9J5wn2Bnc",
+	"CAr0OqQtSi41oNc9fRr3ME8a0GsxwqxBJDpnxKhv8leJN1erievcjAIdbKVRPlXQbEqUtmB6jWamOWqY",
+	"ZBLHAs3lGxsL2MVm2Qmw5oMx3UVM978xZ1l6NJwGuk6Y/ktTjhI/3XjrkLO0LF9cuKDQfVrJUNReNTuY",
+	"jgoImTDND0uFUi8ud2/GhALaqJVuHQFoTwQdqwNR/FQ9ZiuT1fuFEGFGZCNTvsYJzzYdxEyIJQXTJHGq",
+	"KwLVuorZ2UyDrbI7eLAz2LHpL64IIg6py/WrckgLXr2QlhiUnkdHzkul6i4rBrRl1z7ql0NgRVbIo1Zz",
+	"MOx0OxUepgBRn5kJpnx24fWt3Mt5ywQDNnJYMdP0B8fx1OArRPMoWibmhXcbc6qO1TYFCa3wvec2Ryha",
+	"Com805CjiJtV7dmiUlrItvnHSkX3uoqfiouK3faybhYvIeSyGBr9sQ2nchHVCM/TQ6quZ7F/NN/8pTpI",
+	"80U4CGDgfZF/NG+9hWlxjU7uQv6rU1k37+FhBdCgvPwZXOgf0n0UmKGK5xDVfbMC5+aDLsK1KeyztYq+",
+	"+rmZmQ9p4JRmDLS5K9DxgM6kSkIwMkjSnNOpLvycjFlq6DU7bMshr9y1l+yuLSI/PfhX8J6F0ckF+J0j",
+	"PWtuNW1w/y2rtdZ87OsNRD4ApQPoCOAUC3HKeF7FBg9jEFtA9f/Okvrorv5Rye8cTtixDQcWIISOpzFq",
+	"vrHrl8S3W7X4V2QOIrUaZIiyInNTRdX0Vyb8shA3ikU2+YbPmdJdjl94HnznocWXA+dXRvl6VuZciqne",
+	"gDDjRE416g4Bc+Cd3U+eKRQ1VSEMUmc87ux2tnBKtk62NQLbwWYR2KKdUykkkxNPFOV+jm7WIEi4EWvd",
+	"V81KZ989yJUOHKOInBA1pY4pE2jj9df/4duf/+z1v/2vL//4q5d/+G+++fo/vf7p723W4heR5AD9unzs",
+	"m+p7M+ZRgTZeffmv/+Hf//43v/zJ669/9Op//yuTlbrZ91XZ8Y15rzCEViyjG6+//tG3P/7Lb/7m629+",
+	"+ZMuevnz//Pyq//x8ve/ePnFV5t7tmmb2jCWGCVYHEPUrxYJ8s31wCk6gjZefvGLl1/++aYx7OR6XVmk",
+	"w6a4k8ol5Bm8s2M/sbVD3OjzFjm7s6W+fYPfse6j0kqz8eqHf/H65z97+eM/fPnjP66edt6qz3PWtbrO",
+	"eXX6b3/+i5e//NPNbl7adejkbnbdYpVODTUdj1xcbN+Tt+ndSNmjXtTNScL6sMz6u5UEZRoVuq5cbGTs",
+	"VzNbrUruWQ1nqVlGLZa7gg15LLf/znGaAo16WvXGWUSkOsQKxkdKc3724v8HAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

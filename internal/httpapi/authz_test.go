@@ -371,6 +371,13 @@ var authzTable = map[string]routeRow{
 		},
 		check: listCheck("id", func(w *world) (string, string) { return itoa(w.activeA.Id), itoa(w.activeB.Id) }, asAdmin),
 	},
+	"GET /api/v1/operations": {
+		want: map[role]outcome{asAdmin: {200, 200}, asBureau: {200, 200}, asCollective: {200, 200}, asProvider: {200, 200}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			return apitest.Request{Method: http.MethodGet, Path: "/api/v1/operations?limit=500&region_code=" + pick(own, countyA, countyB)}
+		},
+		check: listCheck("id", func(w *world) (string, string) { return itoa(w.opA.Id), itoa(w.opB.Id) }, asAdmin),
+	},
 	"POST /api/v1/contracts": {
 		want: map[role]outcome{asAdmin: {201, 201}, asBureau: {403, 403}, asCollective: {201, 422}, asProvider: {403, 403}},
 		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {

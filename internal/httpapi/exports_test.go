@@ -85,6 +85,30 @@ func TestExportsOfTheDemoCounty(t *testing.T) {
 		}
 	}
 
+	var want int
+	if err := env.DB.SQL.QueryRow(`SELECT count(*) FROM operations o JOIN contracts c ON c.county_code = o.county_code AND c.id = o.contract_id
+		WHERE c.season_year = 2026`).Scan(&want); err != nil || want == 0 {
+		t.Fatalf("%d operations in 2026, %v", want, err)
+	}
+	ledger := env.Send(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/operations?region_code=610631000000&season_year=2026&format=csv", Token: env.Admin})
+	if got := strings.Count(string(ledger.Body), "\r\n") - 1; ledger.Status != http.StatusOK || got != want {
+		t.Errorf("operations ledger: %d, %d rows, want %d", ledger.Status, got, want)
+	}
+	xlLedger := env.Send(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/operations?season_year=2026&format=xlsx", Token: env.Admin})
+	lf, err := excelize.OpenReader(bytes.NewReader(xlLedger.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Close()
+	if lrows, err := lf.GetRows(lf.GetSheetList()[0]); err != nil || len(lrows) != want+1 {
+		t.Errorf("operations ledger in Excel: %d rows, %v; want %d", len(lrows), err, want+1)
+	}
+	var pageOne api.OperationList
+	env.Expect(t, http.StatusOK, env.Admin, http.MethodGet, "/api/v1/operations?season_year=2026&limit=7&status=confirmed", nil).JSON(t, &pageOne)
+	if len(pageOne.Items) != 7 || pageOne.NextCursor == nil || pageOne.Items[0].Status != api.Confirmed {
+		t.Errorf("first page of confirmed operations: %d items, next %v", len(pageOne.Items), pageOne.NextCursor)
+	}
+
 	ff := env.Send(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/stats/family-farms?region_code=610631000000&format=csv", Token: env.Admin})
 	if ff.Status != http.StatusOK || !bytes.Contains(ff.Body, []byte("家庭农场数 family_farms")) || !bytes.Contains(ff.Body, []byte("石堡镇")) {
 		t.Errorf("family-farm CSV: %d %q", ff.Status, ff.Body)

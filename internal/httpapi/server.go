@@ -140,14 +140,30 @@ func (r authRouter) TRACE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc
 	return r.e.TRACE(p, h, r.with(p, m)...)
 }
 
-// deadline bounds every request's context, so that a slow query cannot hold a connection forever.
+// ExportTimeout bounds a CSV or Excel export, which streams as long as rows keep coming.
+const ExportTimeout = 10 * time.Minute
+
+// deadline bounds every request's context, so that a slow query cannot hold a connection forever. An export
+// gets ExportTimeout instead, and the connection's write deadline moves with it.
 func (s *Server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ctx, cancel := context.WithTimeout(c.Request().Context(), s.cfg.RequestTimeout)
+		limit := s.cfg.RequestTimeout
+		if format[string](c.Request().Context(), queryFormat(c)) != formatJSON {
+			limit = ExportTimeout
+			_ = http.NewResponseController(c.Response().Writer).SetWriteDeadline(time.Now().Add(limit))
+		}
+		ctx, cancel := context.WithTimeout(c.Request().Context(), limit)
 		defer cancel()
 		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}
+}
+
+func queryFormat(c echo.Context) *string {
+	if f := c.QueryParam("format"); f != "" {
+		return &f
+	}
+	return nil
 }
 
 // HTTPServer wraps h in an http.Server with timeouts that bound slow clients.

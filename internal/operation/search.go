@@ -1,0 +1,116 @@
+package operation
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/tuoguan/tuoguan/internal/contract"
+	"github.com/tuoguan/tuoguan/internal/page"
+	"github.com/tuoguan/tuoguan/internal/scope"
+)
+
+// Query selects operations across contracts; zero fields do not filter.
+type Query struct {
+	RegionCode   string
+	SeasonYear   int
+	Status       string
+	OpType       string
+	ProviderID   int64
+	CollectiveID int64
+	From, To     time.Time
+}
+
+// Row is an operation with what a ledger shows of its contract.
+type Row struct {
+	Operation
+	Number       string `gorm:"column:number"`
+	RegionCode   string `gorm:"column:region_code"`
+	CollectiveID int64  `gorm:"column:collective_id"`
+	ProviderID   int64  `gorm:"column:provider_id"`
+	Crop         string `gorm:"column:crop"`
+	SeasonYear   int    `gorm:"column:season_year"`
+}
+
+// search is the query of q over the operations of the contracts p may read.
+func (s *Service) search(ctx context.Context, p scope.Principal, q Query) (*gorm.DB, error) {
+	db := s.db.WithContext(ctx).Table("operations").
+		Select("operations.*, contracts.number, contracts.region_code, contracts.collective_id, contracts.provider_id, contracts.crop, contracts.season_year").
+		Joins("JOIN contracts ON contracts.county_code = operations.county_code AND contracts.id = operations.contract_id").
+		Scopes(func(d *gorm.DB) *gorm.DB { return contract.Visible(d, p) })
+	if q.RegionCode != "" {
+		cond, arg, err := scope.Inside("region_code", "contracts.region_code", q.RegionCode)
+		if err != nil {
+			return nil, err
+		}
+		county := scope.Prefix(q.RegionCode)
+		if len(county) > 6 {
+			county = county[:6]
+		}
+		db = db.Where("operations.county_code LIKE ?", county+"%").Where(cond, arg)
+	}
+	if q.SeasonYear != 0 {
+		db = db.Where("contracts.season_year = ?", q.SeasonYear)
+	}
+	if q.Status != "" {
+		db = db.Where("operations.status = ?", q.Status)
+	}
+	if q.OpType != "" {
+		db = db.Where("operations.op_type = ?", q.OpType)
+	}
+	if q.ProviderID != 0 {
+		db = db.Where("contracts.provider_id = ?", q.ProviderID)
+	}
+	if q.CollectiveID != 0 {
+		db = db.Where("contracts.collective_id = ?", q.CollectiveID)
+	}
+	if !q.From.IsZero() {
+		db = db.Where("operations.op_date >= ?", q.From)
+	}
+	if !q.To.IsZero() {
+		db = db.Where("operations.op_date <= ?", q.To)
+	}
+	return db, nil
+}
+
+// Search returns a page of the operations q selects among those p may read, ordered by id.
+func (s *Service) Search(ctx context.Context, p scope.Principal, q Query, r page.Request) ([]Row, *string, error) {
+	db, err := s.search(ctx, p, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	if db, err = page.ByID.Apply(db, "operations", r); err != nil {
+		return nil, nil, err
+	}
+	var rows []Row
+	if err := db.Find(&rows).Error; err != nil {
+		return nil, nil, err
+	}
+	rows, next := page.Trim(rows, r, func(o Row) string { return page.ByID.Key(nil, o.ID) })
+	return rows, next, nil
+}
+
+// Each calls fn with every operation q selects among those p may read, in id order, reading them from a
+// database cursor so that a million operations take no more memory than one. It stops at fn's first error.
+func (s *Service) Each(ctx context.Context, p scope.Principal, q Query, fn func(Row) error) error {
+	db, err := s.search(ctx, p, q)
+	if err != nil {
+		return err
+	}
+	rows, err := db.Order("operations.id").Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r Row
+		if err := db.ScanRows(rows, &r); err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
