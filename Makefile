@@ -42,3 +42,21 @@ clean:
 .PHONY: bench-lists
 bench-lists: postgres
 	$(GO) run ./cmd/tuoguan-bench lists
+
+## bench-ops: measure single-operation logging against pgbench and batch sync against COPY (about 2,000 active contracts)
+.PHONY: bench-ops
+bench-ops: postgres
+	$(GO) run ./cmd/tuoguan-bench ops -verify
+
+## bench-stats: measure statistics latency on a county like the demo's and on one 100 times larger, and exports
+.PHONY: bench-stats
+bench-stats: postgres
+	$(GO) run ./cmd/tuoguan-bench stats
+
+## bench: run the list, operation and statistics benchmarks in turn (about 10 minutes on two cores)
+.PHONY: bench
+bench: postgres
+	$(GO) build -o bin/tuoguan-bench ./cmd/tuoguan-bench
+	./bin/tuoguan-bench lists
+	./bin/tuoguan-bench ops -verify
+	./bin/tuoguan-bench stats

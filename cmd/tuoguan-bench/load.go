@@ -30,6 +30,12 @@ type Sizes struct {
 	Farms               int
 	Parcels             int
 	Providers           int
+	// Contracts are the custody contracts over three seasons (the year before Today's, Today's and the next),
+	// with their parcels, service lines, delivery caps and operations; 0 for none.
+	Contracts int
+	// Today is the date the data set is as of: no operation is dated after it. Zero means the current date
+	// in China, the date the service validates operations against.
+	Today time.Time
 }
 
 // Region is one division of a generated region tree.
@@ -39,17 +45,20 @@ type Region struct {
 
 // Collective is a generated village collective; its id is its index in World.Collectives plus one.
 type Collective struct {
-	ID         int64
-	CountyCode string
-	Village    Region
-	Township   Region
-	County     Region
+	ID          int64
+	CountyCode  string
+	CountyIndex int // in World.Counties
+	Village     Region
+	Township    Region
+	County      Region
 }
 
-// City is the top of a generated tree: a province, one of its cities and the counties to fill.
+// City is the top of a generated tree: a province, one of its cities (and more cities when there are more
+// counties than one city holds) and the counties to fill.
 type City struct {
 	Province Region
 	City     Region
+	More     []Region // further cities of the province, parents of the counties beyond the first city's
 	Counties []Region
 }
 
@@ -65,6 +74,18 @@ type World struct {
 	Collectives []Collective
 	// farmCollective maps a farm's index (id − 1) to its collective's index.
 	farmCollective []int32
+
+	// Today is the date the data set is as of; Seasons are the contracts' season years, oldest first.
+	Today   time.Time
+	Seasons [3]int
+	// seasonStart is the index of each season's first contract, and seasonStart[3] the number of contracts.
+	seasonStart [4]int
+	// farmStride walks the farms so that a season's contracts go to distinct farms.
+	farmStride int
+	// countyProviders are, per county, the indexes of its active providers, and fullProviders those of them
+	// that offer every operation of full custody.
+	countyProviders, fullProviders [][]int
+	providers                      []ProviderSpec
 }
 
 // Salts separate the pseudo-random streams of the generators.
@@ -77,6 +98,10 @@ const (
 	saltParcel
 	saltProvider
 	saltCertificate
+	saltContract
+	saltOperation
+	saltSeason
+	saltClose
 )
 
 // mix is splitmix64 over the seed, a salt and an index: a cheap, well-spread pure function.
@@ -93,7 +118,8 @@ func rowRand(seed, salt uint64, i int) *rand.Rand {
 	return rand.New(rand.NewPCG(mix(seed, salt, i), seed^salt))
 }
 
-// yanAn is Yan'an city in Shaanxi with n of its counties (real codes and names first, then made-up ones).
+// yanAn is Yan'an city in Shaanxi with n counties: its real ones first, then made-up ones, 60 of them in
+// Yan'an and, beyond 70 counties, 60 more in each further city of the province.
 func yanAn(n int) City {
 	known := []Region{
 		{Code: "610621", Name: "延长县"}, {Code: "610622", Name: "延川县"}, {Code: "610625", Name: "志丹县"},
@@ -101,23 +127,42 @@ func yanAn(n int) City {
 		{Code: "610629", Name: "洛川县"}, {Code: "610630", Name: "宜川县"}, {Code: "610631", Name: "黄龙县"},
 		{Code: "610632", Name: "黄陵县"},
 	}
+	more := []Region{{Code: "610800000000", Name: "榆林市"}, {Code: "610700000000", Name: "汉中市"},
+		{Code: "610100000000", Name: "西安市"}, {Code: "610300000000", Name: "宝鸡市"}, {Code: "610500000000", Name: "渭南市"}}
 	c := City{
 		Province: Region{Code: "610000000000", Name: "陕西省", Level: "province"},
 		City:     Region{Code: "610600000000", Name: "延安市", Level: "city", Parent: "610000000000"},
 	}
 	for i := range n {
 		var r Region
-		if i < len(known) {
+		parent := c.City.Code
+		switch {
+		case i < len(known):
 			r = known[i]
-		} else {
+		case i < len(known)+60:
 			r = Region{Code: fmt.Sprintf("6106%02d", 33+i-len(known)), Name: fmt.Sprintf("第%d县", i+1)}
+		default:
+			k := (i - len(known) - 60) / 60
+			if k >= len(more) {
+				panic(fmt.Sprintf("yanAn: at most %d counties", len(known)+60*(1+len(more))))
+			}
+			city := more[k]
+			if len(c.More) == k {
+				city.Level, city.Parent = "city", c.Province.Code
+				c.More = append(c.More, city)
+			}
+			parent = city.Code
+			r = Region{Code: city.Code[:4] + fmt.Sprintf("%02d", 33+(i-len(known)-60)%60), Name: fmt.Sprintf("第%d县", i+1)}
 		}
 		r.Code += "000000"
-		r.Level, r.Parent = "county", c.City.Code
+		r.Level, r.Parent = "county", parent
 		c.Counties = append(c.Counties, r)
 	}
 	return c
 }
+
+// maxCounties is the most counties yanAn lays out.
+const maxCounties = 10 + 60*6
 
 var (
 	townshipNames = []string{"石堡", "白马滩", "瓦子街", "界头庙", "三岔", "崾崄", "红石峡", "柳林", "交口", "安河",
@@ -183,6 +228,7 @@ func NewWorld(seed uint64, city City, sizes Sizes) *World {
 	w := &World{Seed: seed, Sizes: sizes}
 	r := rowRand(seed, saltTree, 0)
 	w.Regions = append(w.Regions, city.Province, city.City)
+	w.Regions = append(w.Regions, city.More...)
 	for _, county := range city.Counties[:sizes.Counties] {
 		w.Regions = append(w.Regions, county)
 		w.Counties = append(w.Counties, county)
@@ -197,7 +243,7 @@ func NewWorld(seed uint64, city City, sizes Sizes) *World {
 					Name: villageNames[r.IntN(len(villageNames))] + "村", Level: "village", Parent: town.Code}
 				w.Regions = append(w.Regions, vil)
 				w.Collectives = append(w.Collectives, Collective{ID: int64(len(w.Collectives) + 1),
-					CountyCode: county.Code[:6], Village: vil, Township: town, County: county})
+					CountyCode: county.Code[:6], CountyIndex: len(w.Counties) - 1, Village: vil, Township: town, County: county})
 			}
 		}
 	}
@@ -214,6 +260,8 @@ func NewWorld(seed uint64, city City, sizes Sizes) *World {
 		x := int(mix(seed, saltAssign, k) % uint64(total))
 		w.farmCollective[k] = int32(sort.SearchInts(cum, x+1))
 	}
+	w.layOutProviders()
+	w.layOutContracts()
 	return w
 }
 
@@ -336,23 +384,10 @@ func (w *World) Parcel(j int) (ParcelSpec, error) {
 	r := rowRand(w.Seed, saltParcel, j)
 	k := w.FarmOfParcel(j)
 	col := &w.Collectives[w.farmCollective[k]]
+	field, number, area, land := parcelDraws(r)
 	p := ParcelSpec{ID: int64(j + 1), FarmIndex: k, CountyCode: col.CountyCode, Village: col.Village.Code, CollectiveID: col.ID,
-		Name:      fmt.Sprintf("%s%d号", fieldNames[r.IntN(len(fieldNames))], 1+r.IntN(12)),
+		Name: fmt.Sprintf("%s%d号", fieldNames[field], number), AreaCents: area, LandType: land,
 		CreatedAt: spread(j, w.Sizes.Parcels)}
-	// Areas from 0.50 to 30.00 mu, most of them small.
-	p.AreaCents = 50 + r.Int64N(500) + r.Int64N(500)*r.Int64N(6)
-	switch x := r.IntN(100); {
-	case x < 60:
-		p.LandType = "dry"
-	case x < 78:
-		p.LandType = "irrigated"
-	case x < 80:
-		p.LandType = "paddy"
-	case x < 97:
-		p.LandType = "orchard"
-	default:
-		p.LandType = "other"
-	}
 	if r.IntN(10) < 7 {
 		code := col.Village.Code + fmt.Sprintf("%07d", j+1)
 		p.Code = &code
@@ -369,7 +404,7 @@ func (w *World) Parcel(j int) (ParcelSpec, error) {
 				factor = 200 - factor
 			}
 		}
-		b, err := rectangle(w.countyIndex(col.CountyCode), r, p.AreaCents*factor/100)
+		b, err := rectangle(col.CountyIndex, r, p.AreaCents*factor/100)
 		if err != nil {
 			return p, fmt.Errorf("parcel %d boundary: %w", p.ID, err)
 		}
@@ -378,15 +413,6 @@ func (w *World) Parcel(j int) (ParcelSpec, error) {
 		p.AreaMismatch = geo.AreaMismatch(decimal.New(p.AreaCents, -2), m.Decimal())
 	}
 	return p, nil
-}
-
-func (w *World) countyIndex(county string) int {
-	for i, c := range w.Counties {
-		if c.Code[:6] == county {
-			return i
-		}
-	}
-	return 0
 }
 
 // rectangle is a field of about cents/100 mu in the county's part of the loess plateau, drawn in whole
@@ -402,6 +428,32 @@ func rectangle(county int, r *rand.Rand, cents int64) (geo.Boundary, error) {
 	doc := `{"type":"Polygon","coordinates":[[` + strings.Join([]string{pt(lon, lat), pt(lon+wide, lat),
 		pt(lon+wide, lat+h), pt(lon, lat+h), pt(lon, lat)}, ",") + `]]}`
 	return geo.ParseBoundary([]byte(doc))
+}
+
+// parcelDraws are the first draws of a parcel's stream: its name's field and number, its area (0.50 to
+// 30.00 mu, most of them small) and its land type.
+func parcelDraws(r *rand.Rand) (field, number int, areaCents int64, landType string) {
+	field, number = r.IntN(len(fieldNames)), 1+r.IntN(12)
+	areaCents = 50 + r.Int64N(500) + r.Int64N(500)*r.Int64N(6)
+	switch x := r.IntN(100); {
+	case x < 60:
+		landType = "dry"
+	case x < 78:
+		landType = "irrigated"
+	case x < 80:
+		landType = "paddy"
+	case x < 97:
+		landType = "orchard"
+	default:
+		landType = "other"
+	}
+	return field, number, areaCents, landType
+}
+
+// parcelLand is the area and land type of parcel index j.
+func (w *World) parcelLand(j int) (areaCents int64, landType string) {
+	_, _, areaCents, landType = parcelDraws(rowRand(w.Seed, saltParcel, j))
+	return areaCents, landType
 }
 
 // numeric is an exact pgx numeric of cents/100.
@@ -430,6 +482,9 @@ type loader struct {
 	keys  *pii.Keyring
 	out   io.Writer
 	stats []LoadStat
+	unit  string // what copyEach counts, when not rows
+	// numbers counts the contracts of each collective and season as they are numbered.
+	numbers []int32
 }
 
 // Load copies w into the database on conn, sealing personal data with keys as the services do, then
@@ -437,7 +492,12 @@ type loader struct {
 // analyses the database.
 func Load(ctx context.Context, conn *pgx.Conn, w *World, keys *pii.Keyring, out io.Writer) ([]LoadStat, error) {
 	l := &loader{conn: conn, w: w, keys: keys, out: out}
+	// Index builds, and the anti-joins that validate restored foreign keys, sort and hash far more than the
+	// defaults allow in memory.
 	if _, err := conn.Exec(ctx, "SET maintenance_work_mem = '512MB'"); err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, "SET work_mem = '256MB'"); err != nil {
 		return nil, err
 	}
 	steps := []func(context.Context) error{l.regions, l.collectives, l.providers}
@@ -463,7 +523,12 @@ func Load(ctx context.Context, conn *pgx.Conn, w *World, keys *pii.Keyring, out 
 			return l.stats, err
 		}
 	}
-	for _, table := range []string{"collectives", "providers", "farms", "parcels"} {
+	if w.Sizes.Contracts > 0 {
+		if err := l.custody(ctx); err != nil {
+			return l.stats, err
+		}
+	}
+	for _, table := range []string{"collectives", "providers", "farms", "parcels", "contracts", "operations"} {
 		q := fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%[1]s', 'id'), max(id)) FROM %[1]s", table)
 		if _, err := conn.Exec(ctx, q); err != nil {
 			return l.stats, fmt.Errorf("move the %s id sequence: %w", table, err)
@@ -480,29 +545,63 @@ func Load(ctx context.Context, conn *pgx.Conn, w *World, keys *pii.Keyring, out 
 
 // copyRows streams n rows made by row into table's columns, reporting progress every quarter.
 func (l *loader) copyRows(ctx context.Context, table string, columns []string, n int, row func(i int) ([]any, error), note string) error {
-	start := time.Now()
-	i := 0
-	step := max(n/4, 1)
-	src := pgx.CopyFromFunc(func() ([]any, error) {
-		if i == n {
-			return nil, nil
-		}
+	return l.copyEach(ctx, table, columns, n, func(i int, buf [][]any) ([][]any, error) {
 		v, err := row(i)
-		i++
-		if err == nil && i%step == 0 && i < n && n >= 10_000 {
-			fmt.Fprintf(l.out, "  %-12s %9d / %d\n", table, i, n)
+		return append(buf, v), err
+	}, note)
+}
+
+// copyEach streams the rows that rows appends for each i from 0 to n into table's columns, reporting
+// progress every quarter of n.
+func (l *loader) copyEach(ctx context.Context, table string, columns []string, n int, rows func(i int, buf [][]any) ([][]any, error), note string) error {
+	start := time.Now()
+	step := max(n/4, 1)
+	src := &eachSource{n: n, rows: rows, progress: func(i int) {
+		if i%step == 0 && i < n && n >= 10_000 {
+			fmt.Fprintf(l.out, "  %-17s %9d / %d %s\n", table, i, n, l.unit)
 		}
-		return v, err
-	})
+	}}
 	got, err := l.conn.CopyFrom(ctx, pgx.Identifier{table}, columns, src)
 	if err != nil {
 		return fmt.Errorf("copy %s: %w", table, err)
 	}
 	s := LoadStat{Table: table, Rows: got, Took: time.Since(start), Note: note}
 	l.stats = append(l.stats, s)
-	fmt.Fprintf(l.out, "  %-12s %9d rows in %8s  %9.0f rows/s%s\n", table, got, round(s.Took), s.rate(), note)
+	fmt.Fprintf(l.out, "  %-17s %9d rows in %8s  %9.0f rows/s%s\n", table, got, round(s.Took), s.rate(), note)
 	return nil
 }
+
+// eachSource is a pgx.CopyFromSource over the rows made for each index in turn.
+type eachSource struct {
+	n, i     int
+	rows     func(i int, buf [][]any) ([][]any, error)
+	progress func(i int)
+	buf      [][]any
+	pos      int
+	err      error
+}
+
+func (s *eachSource) Next() bool {
+	for s.pos >= len(s.buf) {
+		if s.i >= s.n || s.err != nil {
+			return false
+		}
+		clear(s.buf)
+		s.buf, s.err = s.rows(s.i, s.buf[:0])
+		s.pos = 0
+		s.i++
+		if s.err != nil {
+			return false
+		}
+		s.progress(s.i)
+	}
+	s.pos++
+	return true
+}
+
+func (s *eachSource) Values() ([]any, error) { return s.buf[s.pos-1], nil }
+
+func (s *eachSource) Err() error { return s.err }
 
 func (l *loader) regions(ctx context.Context) error {
 	rs := l.w.Regions
@@ -535,66 +634,128 @@ func (l *loader) collectives(ctx context.Context) error {
 }
 
 func (l *loader) providers(ctx context.Context) error {
-	kinds := []string{"cooperative", "company", "family_farm", "machinery_team", "individual"}
-	prefixes := map[string]string{"cooperative": "93", "company": "91", "family_farm": "92", "machinery_team": "93"}
-	suffixes := map[string]string{"cooperative": "农机专业合作社", "company": "农业服务有限公司", "family_farm": "家庭农场",
-		"machinery_team": "农机服务队", "individual": ""}
-	ops := []string{"ploughing", "sowing", "fertilising", "plant_protection", "irrigation", "weeding", "harvesting", "drying", "straw", "transport"}
-	machines := []string{"拖拉机", "播种机", "植保无人机", "联合收割机", "旋耕机", "秸秆打捆机"}
 	cols := []string{"id", "name", "kind", "credit_code", "region_code", "operation_types", "machinery", "contact_name",
 		"contact_phone_enc", "contact_phone_mac", "contact_phone_mask", "status", "created_at", "updated_at"}
 	return l.copyRows(ctx, "providers", cols, l.w.Sizes.Providers, func(i int) ([]any, error) {
-		r := rowRand(l.w.Seed, saltProvider, i)
-		id := int64(i + 1)
-		kind := kinds[i%len(kinds)]
-		county := l.w.Counties[i%len(l.w.Counties)]
-		region := county.Code
-		if r.IntN(2) == 0 {
-			region = l.w.Townships[r.IntN(len(l.w.Townships))].Code
-			if region[:6] != county.Code[:6] {
-				region = county.Code
-			}
-		}
-		contact := personName(r)
-		name := trim(county.Name, "县") + contact + suffixes[kind]
-		if kind == "individual" {
-			name = contact
-		}
-		var credit any
-		if p, ok := prefixes[kind]; ok {
-			credit = creditCode(p, region[:6], orgCode(uint64(1_000_000+i)))
-		}
-		var offered []string
-		for _, op := range ops {
-			if r.IntN(3) == 0 {
-				offered = append(offered, op)
-			}
-		}
-		if len(offered) == 0 {
-			offered = []string{"ploughing"}
-		}
+		p := l.w.providers[i]
 		var m strings.Builder
 		m.WriteByte('[')
-		for n := range 1 + r.IntN(3) {
+		for n, t := range p.Machines {
 			if n > 0 {
 				m.WriteByte(',')
 			}
-			fmt.Fprintf(&m, `{"type":%q,"count":%d}`, machines[(i+n)%len(machines)], 1+r.IntN(20))
+			fmt.Fprintf(&m, `{"type":%q,"count":%d}`, t, p.MachineCounts[n])
 		}
 		m.WriteByte(']')
-		phone := mobile(r)
-		enc, err := l.keys.Seal(phone, fmt.Sprintf("providers/%d/contact_phone", id))
+		enc, err := l.keys.Seal(p.Phone, fmt.Sprintf("providers/%d/contact_phone", p.ID))
 		if err != nil {
 			return nil, err
 		}
-		status := "active"
-		if r.IntN(10) == 0 {
-			status = "suspended"
+		var credit any
+		if p.CreditCode != "" {
+			credit = p.CreditCode
 		}
-		at := epoch.Add(time.Duration(i) * 24 * time.Hour)
-		return []any{id, name, kind, credit, region, offered, m.String(), contact, enc, l.keys.Lookup(pii.KindPhone, phone),
-			pii.MaskPhone(phone), status, at, at}, nil
+		return []any{p.ID, p.Name, p.Kind, credit, p.Region, p.Offers, m.String(), p.Contact, enc, l.keys.Lookup(pii.KindPhone, p.Phone),
+			pii.MaskPhone(p.Phone), p.Status, p.CreatedAt, p.CreatedAt}, nil
 	}, "")
+}
+
+// ProviderSpec is a generated service provider before its personal data is sealed.
+type ProviderSpec struct {
+	ID                     int64
+	County                 int // index in World.Counties
+	Kind, Name, CreditCode string
+	Region                 string
+	Offers                 []string // operation types, in the reference order
+	Machines               []string
+	MachineCounts          []int
+	Contact, Phone         string
+	Status                 string
+	CreatedAt              time.Time
+}
+
+var (
+	providerKinds    = []string{"cooperative", "company", "family_farm", "machinery_team", "individual"}
+	providerPrefixes = map[string]string{"cooperative": "93", "company": "91", "family_farm": "92", "machinery_team": "93"}
+	providerSuffixes = map[string]string{"cooperative": "农机专业合作社", "company": "农业服务有限公司", "family_farm": "家庭农场",
+		"machinery_team": "农机服务队", "individual": ""}
+	// operationTypes are the reference operation types in their reference order.
+	operationTypes = []string{"ploughing", "sowing", "fertilising", "plant_protection", "irrigation", "weeding", "harvesting", "drying", "straw", "transport"}
+	machineTypes   = []string{"拖拉机", "播种机", "植保无人机", "联合收割机", "旋耕机", "秸秆打捆机"}
+	// fullCustody are the operation types full custody must include.
+	fullCustody = []string{"ploughing", "sowing", "plant_protection", "harvesting"}
+)
+
+// Provider returns provider index i (id i+1). Providers belong to the counties in turn; within a county the
+// kinds alternate. Cooperatives, companies and machinery teams offer every operation of full custody and
+// some more; family farms and individuals a few. The first provider of each county is never suspended.
+func (w *World) Provider(i int) ProviderSpec {
+	r := rowRand(w.Seed, saltProvider, i)
+	n := len(w.Counties)
+	p := ProviderSpec{ID: int64(i + 1), County: i % n, Kind: providerKinds[(i/n+i%n)%len(providerKinds)], Status: "active",
+		CreatedAt: epoch.Add(time.Duration(i) * 24 * time.Hour)}
+	county := w.Counties[p.County]
+	p.Region = county.Code
+	if r.IntN(2) == 0 {
+		p.Region = w.Townships[r.IntN(len(w.Townships))].Code
+		if p.Region[:6] != county.Code[:6] {
+			p.Region = county.Code
+		}
+	}
+	p.Contact = personName(r)
+	p.Name = trim(county.Name, "县") + p.Contact + providerSuffixes[p.Kind]
+	if p.Kind == "individual" {
+		p.Name = p.Contact
+	}
+	if prefix, ok := providerPrefixes[p.Kind]; ok {
+		p.CreditCode = creditCode(prefix, p.Region[:6], orgCode(uint64(1_000_000+i)))
+	}
+	full := p.Kind == "cooperative" || p.Kind == "company" || p.Kind == "machinery_team"
+	for _, op := range operationTypes {
+		if r.IntN(3) == 0 || (full && slices.Contains(fullCustody, op)) {
+			p.Offers = append(p.Offers, op)
+		}
+	}
+	if len(p.Offers) == 0 {
+		p.Offers = []string{"ploughing"}
+	}
+	for k := range 1 + r.IntN(3) {
+		p.Machines = append(p.Machines, machineTypes[(i+k)%len(machineTypes)])
+		p.MachineCounts = append(p.MachineCounts, 1+r.IntN(20))
+	}
+	p.Phone = mobile(r)
+	if r.IntN(10) == 0 && i >= n {
+		p.Status = "suspended"
+	}
+	return p
+}
+
+// offersAll reports whether p offers every operation type of ops.
+func (p ProviderSpec) offersAll(ops []string) bool {
+	for _, op := range ops {
+		if !slices.Contains(p.Offers, op) {
+			return false
+		}
+	}
+	return true
+}
+
+// layOutProviders lists each county's active providers, and those offering full custody.
+func (w *World) layOutProviders() {
+	w.countyProviders = make([][]int, len(w.Counties))
+	w.fullProviders = make([][]int, len(w.Counties))
+	w.providers = make([]ProviderSpec, w.Sizes.Providers)
+	for i := range w.Sizes.Providers {
+		p := w.Provider(i)
+		w.providers[i] = p
+		if p.Status != "active" {
+			continue
+		}
+		w.countyProviders[p.County] = append(w.countyProviders[p.County], i)
+		if p.offersAll(fullCustody) {
+			w.fullProviders[p.County] = append(w.fullProviders[p.County], i)
+		}
+	}
 }
 
 func (l *loader) farms(ctx context.Context) error {
@@ -695,7 +856,7 @@ func (l *loader) rebuild(ctx context.Context, table string, defs []string) error
 	}
 	s := LoadStat{Table: table + " indexes", Took: time.Since(start), Note: fmt.Sprintf("%d indexes", len(defs))}
 	l.stats = append(l.stats, s)
-	fmt.Fprintf(l.out, "  %-12s %9d built in %8s\n", table+" idx", len(defs), round(s.Took))
+	fmt.Fprintf(l.out, "  %-17s %9d indexes built in %8s\n", table, len(defs), round(s.Took))
 	return nil
 }
 

@@ -1,10 +1,19 @@
-// Command tuoguan-bench measures the API against a generated county-sized data set.
+// Command tuoguan-bench measures the API against generated data sets, each loaded with COPY into a fresh
+// database and served by the real handler over HTTP on 127.0.0.1.
 //
 //	tuoguan-bench lists [-farms 100000] [-parcels 300000] [-requests 300] [-concurrency 4] [-database-url …] [-keep]
+//	tuoguan-bench ops [-contracts 4700] [-clients 16,64] [-duration 15s] [-batches 20] [-verify] [-show-sql] [-cpuprofile f]
+//	tuoguan-bench stats [-scale 1,100] [-requests 200] [-concurrency 4] [-verify] [-cpuprofile f]
+//	tuoguan-bench generate [-counties 1] [-contracts 3000] [-verify] [-keep]
 //
-// lists creates a fresh database, loads farms and parcels with COPY, serves the real handler on 127.0.0.1 and
-// reports the latency of list endpoints over HTTP against the target of 20 ms at the 95th percentile. It fails
-// only when requests fail, never on a missed target.
+// lists reports the latency of list endpoints against the target of 20 ms at the 95th percentile. ops
+// compares single-operation logging with pgbench running the same transaction (target 0.6× at 16 clients)
+// and batch sync with a COPY of as many operation rows (target 0.5×). stats reports the latency of county
+// statistics (target 20 ms at the 95th percentile) and province statistics (150 ms) on a county like the
+// demo's and on one 100 times larger, and the size and time of the exports. generate loads a data set with
+// contracts and operations and reports rows/s per table; -verify recomputes the running totals from the
+// operations in SQL and compares. Each command fails only when requests fail or totals disagree, never on
+// a missed target.
 package main
 
 import (
@@ -24,6 +33,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -54,10 +64,55 @@ func main() {
 	}
 }
 
+const usage = `usage: tuoguan-bench <command> [flags]   (tuoguan-bench <command> -h for the flags)
+
+  lists     list latency over farms and parcels
+  ops       operation logging: single POSTs and batch sync against pgbench and COPY
+  stats     statistics latency on a county-sized data set and one 100 times larger, and exports
+  generate  load a data set with contracts and operations, and report rows/s per table`
+
 func run(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "lists" {
-		return errors.New("usage: tuoguan-bench lists [flags]  (tuoguan-bench lists -h for the flags)")
+	if len(args) == 0 {
+		return errors.New(usage)
 	}
+	commands := map[string]func(context.Context, []string, io.Writer) error{
+		"lists": runLists, "ops": runOps, "stats": runStats, "generate": runGenerate,
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		return errors.New(usage)
+	}
+	return cmd(ctx, args[1:], stdout)
+}
+
+// commonFlags registers the flags every command takes.
+func commonFlags(fs *flag.FlagSet, o *options, database string) {
+	fs.StringVar(&o.serverURL, "database-url", "", "PostgreSQL server to create the benchmark database on (default $DATABASE_URL, else "+defaultServer+")")
+	fs.StringVar(&o.dbName, "database", database, "name of the benchmark database; dropped and recreated")
+	fs.Uint64Var(&o.seed, "seed", 20240601, "seed of the generated data set")
+	fs.BoolVar(&o.keep, "keep", false, "keep the database afterwards")
+}
+
+// parseFlags parses args and checks the common flags; help is reported as done.
+func parseFlags(fs *flag.FlagSet, o *options, args []string) (done bool, err error) {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return true, nil
+	} else if err != nil {
+		return true, err
+	}
+	if fs.NArg() > 0 {
+		return true, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if o.serverURL == "" {
+		o.serverURL = cmp.Or(os.Getenv("DATABASE_URL"), defaultServer)
+	}
+	if !strings.Contains(o.dbName, "bench") {
+		return true, fmt.Errorf("-database %q: the benchmark drops its database, so its name must contain \"bench\"", o.dbName)
+	}
+	return false, nil
+}
+
+func runLists(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("lists", flag.ContinueOnError)
 	fs.SetOutput(stdout)
 	var o options
@@ -69,17 +124,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&o.requests, "requests", 300, "measured requests per case")
 	fs.IntVar(&o.warmup, "warmup", 20, "unmeasured requests before each case")
 	fs.IntVar(&o.concurrency, "concurrency", 4, "requests in flight at once")
-	fs.StringVar(&o.serverURL, "database-url", "", "PostgreSQL server to create the benchmark database on (default $DATABASE_URL, else "+defaultServer+")")
-	fs.StringVar(&o.dbName, "database", "tuoguan_bench_lists", "name of the benchmark database; dropped and recreated")
-	fs.Uint64Var(&o.seed, "seed", 20240601, "seed of the generated data set")
-	fs.BoolVar(&o.keep, "keep", false, "keep the database afterwards")
-	if err := fs.Parse(args[1:]); errors.Is(err, flag.ErrHelp) {
-		return nil
-	} else if err != nil {
+	commonFlags(fs, &o, "tuoguan_bench_lists")
+	if done, err := parseFlags(fs, &o, args); done {
 		return err
-	}
-	if o.serverURL == "" {
-		o.serverURL = cmp.Or(os.Getenv("DATABASE_URL"), defaultServer)
 	}
 	switch {
 	case sizes.Farms < 1 || sizes.Parcels < 1 || sizes.Providers < 1:
@@ -88,8 +135,6 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("-counties must be from 1 to 60")
 	case o.requests < 1 || o.concurrency < 1 || o.warmup < 0:
 		return errors.New("-requests and -concurrency must be at least 1, -warmup at least 0")
-	case !strings.Contains(o.dbName, "bench"):
-		return fmt.Errorf("-database %q: the benchmark drops its database, so its name must contain \"bench\"", o.dbName)
 	}
 	return lists(ctx, o, sizes, stdout)
 }
@@ -99,80 +144,163 @@ type options struct {
 	serverURL, dbName             string
 	seed                          uint64
 	keep                          bool
+	verify                        bool   // recompute the running totals from the operations after loading
+	cpuProfile                    string // write a CPU profile of the measurements here
+	showSQL                       bool   // print the statements of one request of each case
+	maxTime                       time.Duration
 }
 
-func lists(ctx context.Context, o options, sizes Sizes, out io.Writer) (err error) {
-	dbURL, err := withDatabase(o.serverURL, o.dbName)
-	if err != nil {
-		return err
+// env is a loaded benchmark database and the API serving it on 127.0.0.1.
+type env struct {
+	o        options
+	dbURL    string
+	db       *postgres.DB
+	keys     *pii.Keyring
+	w        *World
+	svc      httpapi.Services
+	srv      *http.Server
+	addr     string
+	loaded   int64
+	loadTook time.Duration
+}
+
+// setUp creates the benchmark database, loads w into it, verifies its totals when asked and serves the real
+// handler on 127.0.0.1. Close undoes it.
+func setUp(ctx context.Context, o options, w *World, acct account.Config, out io.Writer) (e *env, err error) {
+	e = &env{o: o, w: w}
+	if e.dbURL, err = withDatabase(o.serverURL, o.dbName); err != nil {
+		return nil, err
 	}
 	if err := recreate(ctx, o.serverURL, o.dbName); err != nil {
-		return err
+		return nil, err
 	}
 	defer func() {
-		if o.keep {
-			fmt.Fprintf(out, "\nkept database %s (its personal data is sealed with a key that was not saved, unless %s was set)\n", o.dbName, pii.KeyEnv)
-			return
-		}
-		if derr := dropDatabase(context.WithoutCancel(ctx), o.serverURL, o.dbName); derr != nil && err == nil {
-			err = derr
+		if err != nil {
+			e.Close(ctx, out)
 		}
 	}()
-	keys, err := dataKey()
+	if e.keys, err = dataKey(); err != nil {
+		return e, err
+	}
+	if e.db, err = postgres.Open(ctx, e.dbURL); err != nil {
+		return e, err
+	}
+	if _, err := postgres.Migrate(ctx, e.db.SQL, migrations.FS); err != nil {
+		return e, fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := e.db.SQL.ExecContext(ctx, "INSERT INTO data_key_fingerprint (id, fingerprint) VALUES (1, $1)",
+		e.keys.Lookup("key_fingerprint", "tuoguan")); err != nil {
+		return e, err
+	}
+	conn, err := pgx.Connect(ctx, e.dbURL)
 	if err != nil {
-		return err
+		return e, err
 	}
-	db, err := postgres.Open(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if _, err := postgres.Migrate(ctx, db.SQL, migrations.FS); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if _, err := db.SQL.ExecContext(ctx, "INSERT INTO data_key_fingerprint (id, fingerprint) VALUES (1, $1)",
-		keys.Lookup("key_fingerprint", "tuoguan")); err != nil {
-		return err
-	}
-
-	w := NewWorld(o.seed, yanAn(sizes.Counties), sizes)
-	fmt.Fprintf(out, "loading %s: %d regions, %d collectives, %d farms, %d parcels, %d providers (seed %d)\n",
-		o.dbName, len(w.Regions), len(w.Collectives), sizes.Farms, sizes.Parcels, sizes.Providers, o.seed)
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		return err
-	}
+	defer conn.Close(context.WithoutCancel(ctx))
 	loadStart := time.Now()
-	stats, err := Load(ctx, conn, w, keys, out)
-	conn.Close(context.WithoutCancel(ctx))
+	stats, err := Load(ctx, conn, w, e.keys, out)
 	if err != nil {
-		return fmt.Errorf("load: %w", err)
+		return e, fmt.Errorf("load: %w", err)
 	}
-	loadTook := time.Since(loadStart)
-	var loaded int64
+	e.loadTook = time.Since(loadStart)
 	for _, s := range stats {
-		loaded += s.Rows
+		e.loaded += s.Rows
 	}
-	fmt.Fprintf(out, "  loaded %d rows in %s, indexes and vacuum included: %.0f rows/s\n\n", loaded, round(loadTook),
-		float64(loaded)/loadTook.Seconds())
-
-	svc := httpapi.NewServices(db, keys, account.Config{})
-	h := httpapi.New(svc, httpapi.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db.SQL,
+	fmt.Fprintf(out, "  loaded %d rows in %s, indexes and vacuum included: %.0f rows/s\n\n", e.loaded, round(e.loadTook),
+		float64(e.loaded)/e.loadTook.Seconds())
+	if o.verify {
+		if err := verifyTotals(ctx, conn, out); err != nil {
+			return e, err
+		}
+		fmt.Fprintln(out)
+	}
+	e.svc = httpapi.NewServices(e.db, e.keys, acct)
+	h := httpapi.New(e.svc, httpapi.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: e.db.SQL,
 		Migrations: migrations.FS, Version: "bench"})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return e, err
 	}
-	srv := httpapi.HTTPServer(ln.Addr().String(), h)
-	go srv.Serve(ln)
-	defer srv.Shutdown(context.WithoutCancel(ctx))
+	e.addr = ln.Addr().String()
+	e.srv = httpapi.HTTPServer(e.addr, h)
+	go e.srv.Serve(ln)
+	return e, nil
+}
 
-	c := newClient("http://"+ln.Addr().String(), o.concurrency)
-	tokens, err := accounts(ctx, c, svc, w)
+// Close stops the server, closes the pool and drops the database unless it is to be kept.
+func (e *env) Close(ctx context.Context, out io.Writer) error {
+	ctx = context.WithoutCancel(ctx)
+	if e.srv != nil {
+		e.srv.Shutdown(ctx)
+	}
+	if e.db != nil {
+		e.db.Close()
+	}
+	if e.o.keep {
+		fmt.Fprintf(out, "\nkept database %s (its personal data is sealed with a key that was not saved, unless %s was set)\n", e.o.dbName, pii.KeyEnv)
+		return nil
+	}
+	return dropDatabase(ctx, e.o.serverURL, e.o.dbName)
+}
+
+// header prints the machine and the date.
+func (e *env) header(ctx context.Context, out io.Writer) {
+	pgVersion := "?"
+	_ = e.db.SQL.QueryRowContext(ctx, "SHOW server_version").Scan(&pgVersion)
+	fmt.Fprintf(out, "machine:  %d CPUs, %s memory; Go %s; PostgreSQL %s\n", runtime.NumCPU(), memTotal(), runtime.Version(), pgVersion)
+	fmt.Fprintf(out, "date:     %s; load average %s (the machine is shared: compare ratios within a run)\n",
+		time.Now().Format(time.RFC3339), loadAverage())
+}
+
+// loadAverage is the 1, 5 and 15 minute load averages of the machine.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// profile starts a CPU profile into path when it is set; the returned function stops it.
+func profile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+func lists(ctx context.Context, o options, sizes Sizes, out io.Writer) (err error) {
+	w := NewWorld(o.seed, yanAn(sizes.Counties), sizes)
+	fmt.Fprintf(out, "loading %s: %d regions, %d collectives, %d farms, %d parcels, %d providers (seed %d)\n",
+		o.dbName, len(w.Regions), len(w.Collectives), sizes.Farms, sizes.Parcels, sizes.Providers, o.seed)
+	e, err := setUp(ctx, o, w, account.Config{}, out)
 	if err != nil {
 		return err
 	}
-	if err := verify(ctx, c, db, keys, w, tokens.Admin); err != nil {
+	defer func() {
+		if cerr := e.Close(ctx, out); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+
+	c := newClient("http://"+e.addr, o.concurrency)
+	tokens, err := accounts(ctx, c, e.svc, w)
+	if err != nil {
+		return err
+	}
+	if err := verify(ctx, c, e.db, e.keys, w, tokens.Admin); err != nil {
 		return fmt.Errorf("the loaded data does not read back as the services write it: %w", err)
 	}
 	cases, err := benchCases(ctx, c, w, tokens)
@@ -180,14 +308,11 @@ func lists(ctx context.Context, o options, sizes Sizes, out io.Writer) (err erro
 		return err
 	}
 
-	pgVersion := "?"
-	_ = db.SQL.QueryRowContext(ctx, "SHOW server_version").Scan(&pgVersion)
-	fmt.Fprintf(out, "machine:  %d CPUs, %s memory; Go %s; PostgreSQL %s\n", runtime.NumCPU(), memTotal(), runtime.Version(), pgVersion)
-	fmt.Fprintf(out, "date:     %s\n", time.Now().Format(time.RFC3339))
+	e.header(ctx, out)
 	fmt.Fprintf(out, "data:     %d counties, %d townships, %d villages/collectives, %d farms, %d parcels, %d providers\n",
 		len(w.Counties), len(w.Townships), len(w.Collectives), sizes.Farms, sizes.Parcels, sizes.Providers)
 	fmt.Fprintf(out, "load:     %d requests per case after %d warm-up, %d at a time, over HTTP on %s\n\n",
-		o.requests, o.warmup, o.concurrency, ln.Addr())
+		o.requests, o.warmup, o.concurrency, e.addr)
 
 	const row = "%-36s %8v %8v %8v %8v %7v  %s\n"
 	fmt.Fprintf(out, row, "case", "requests", "p50 ms", "p95 ms", "p99 ms", "req/s", "p95 ≤ 20 ms")

@@ -68,7 +68,26 @@ func (c *client) get(ctx context.Context, token, path string, body any) (int, er
 // latency percentiles and throughput of the measured ones. A request fails on a transport error or any
 // status other than 200.
 func (c *client) Measure(ctx context.Context, cs Case, warmup, n, concurrency int) Result {
-	res := Result{Case: cs.Name, Requests: n}
+	return c.MeasureFor(ctx, cs, warmup, n, concurrency, 0)
+}
+
+// MeasureFor is Measure that stops starting requests once maxTime has passed, unless it is 0.
+func (c *client) MeasureFor(ctx context.Context, cs Case, warmup, n, concurrency int, maxTime time.Duration) Result {
+	return runLoad(ctx, cs.Name, warmup, n, concurrency, maxTime, func(ctx context.Context, i int) error {
+		path := cs.Path(i)
+		status, err := c.get(ctx, cs.Token, path, nil)
+		if err == nil && status != http.StatusOK {
+			err = fmt.Errorf("GET %s: status %d", path, status)
+		}
+		return err
+	})
+}
+
+// runLoad calls do from concurrency workers: warmup unmeasured calls (indexes 0 to warmup−1), then measured
+// ones until n have been made or, when maxTime is not 0, maxTime has passed, and reports the latency
+// percentiles and throughput of the measured ones. A call fails when do returns an error.
+func runLoad(ctx context.Context, name string, warmup, n, concurrency int, maxTime time.Duration, do func(ctx context.Context, i int) error) Result {
+	res := Result{Case: name}
 	var (
 		mu       sync.Mutex
 		errs     atomic.Int64
@@ -82,45 +101,51 @@ func (c *client) Measure(ctx context.Context, cs Case, warmup, n, concurrency in
 		}
 		mu.Unlock()
 	}
-	round := func(count, offset int, lat []time.Duration) time.Duration {
-		var next atomic.Int64
+	round := func(count, offset int, lat []time.Duration, until time.Time) (int, time.Duration) {
+		var next, done atomic.Int64
 		var wg sync.WaitGroup
 		start := time.Now()
 		for range min(concurrency, count) {
 			wg.Go(func() {
 				for {
 					i := int(next.Add(1)) - 1
-					if i >= count || ctx.Err() != nil {
+					if i >= count || ctx.Err() != nil || (!until.IsZero() && time.Now().After(until)) {
 						return
 					}
-					path := cs.Path(offset + i)
 					t0 := time.Now()
-					status, err := c.get(ctx, cs.Token, path, nil)
+					err := do(ctx, offset+i)
 					took := time.Since(t0)
+					done.Add(1)
 					if lat != nil {
 						lat[i] = took
-						switch {
-						case err != nil:
+						if err != nil {
 							fail(err.Error())
-						case status != http.StatusOK:
-							fail(fmt.Sprintf("GET %s: status %d", path, status))
 						}
 					}
 				}
 			})
 		}
 		wg.Wait()
-		return time.Since(start)
+		return int(done.Load()), time.Since(start)
 	}
-	round(warmup, 0, nil)
+	round(warmup, 0, nil, time.Time{})
 	lat := make([]time.Duration, n)
-	wall := round(n, warmup, lat)
+	for i := range lat {
+		lat[i] = -1
+	}
+	var until time.Time
+	if maxTime > 0 {
+		until = time.Now().Add(maxTime)
+	}
+	made, wall := round(n, warmup, lat, until)
 	if err := ctx.Err(); err != nil {
 		fail(err.Error())
 	}
+	lat = slices.DeleteFunc(lat, func(d time.Duration) bool { return d < 0 })
 	slices.Sort(lat)
+	res.Requests = made
 	res.P50, res.P95, res.P99 = percentile(lat, 50), percentile(lat, 95), percentile(lat, 99)
-	res.PerSecond = float64(n) / max(wall.Seconds(), 1e-9)
+	res.PerSecond = float64(made) / max(wall.Seconds(), 1e-9)
 	res.Errors, res.FirstError = int(errs.Load()), firstErr
 	return res
 }

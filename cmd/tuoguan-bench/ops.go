@@ -1,0 +1,324 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tuoguan/tuoguan/internal/account"
+)
+
+// The targets of PERFORMANCE.md for operation logging, as ratios to the database's own limits measured in
+// the same run.
+const (
+	singleTarget = 0.6 // single-operation logging ÷ pgbench running the same transaction, at 16 clients
+	batchTarget  = 0.5 // batch sync ÷ COPY of as many operation rows
+)
+
+type opsParams struct {
+	clients            []int
+	requests           int
+	duration           time.Duration
+	batches, batchSize int
+	pgbench            string
+	showSQL            bool
+}
+
+func runOps(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("ops", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	var o options
+	var p opsParams
+	sizes := Sizes{Counties: 1, TownshipsPerCounty: 7, VillagesPerTownship: 10}
+	fs.IntVar(&sizes.Contracts, "contracts", 4700, "custody contracts over three seasons (about 43 % of them active in the current season)")
+	fs.IntVar(&sizes.Farms, "farms", 6000, "farms to generate")
+	fs.IntVar(&sizes.Parcels, "parcels", 18000, "parcels to generate")
+	fs.IntVar(&sizes.Providers, "providers", 12, "service providers to generate")
+	fs.IntVar(&sizes.Counties, "counties", 1, "counties, each with 7 townships of about 10 villages")
+	clients := fs.String("clients", "16,64", "concurrent clients of single-operation logging, for the API and pgbench alike")
+	fs.IntVar(&p.requests, "requests", 40_000, "most single-operation POSTs measured per client count")
+	fs.DurationVar(&p.duration, "duration", 15*time.Second, "most time measured per client count, for the API and pgbench alike")
+	fs.IntVar(&o.warmup, "warmup", 500, "unmeasured POSTs before each client count")
+	fs.IntVar(&p.batches, "batches", 20, "batch sync requests measured, one at a time")
+	fs.IntVar(&p.batchSize, "batch-size", 1000, "operations per batch sync request (at most 1000)")
+	fs.StringVar(&p.pgbench, "pgbench", "", "pgbench binary (default: pgbench on PATH, else /usr/lib/postgresql/*/bin/pgbench)")
+	fs.BoolVar(&p.showSQL, "show-sql", false, "print the statements one single-operation POST runs")
+	fs.BoolVar(&o.verify, "verify", false, "recompute the running totals from the operations after loading and after the measurements")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measurements (server and clients) to this file")
+	commonFlags(fs, &o, "tuoguan_bench_ops")
+	if done, err := parseFlags(fs, &o, args); done {
+		return err
+	}
+	for _, f := range strings.Split(*clients, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 80 {
+			return fmt.Errorf("-clients %q: a comma-separated list of numbers from 1 to 80 (pgbench and the pool share max_connections)", *clients)
+		}
+		p.clients = append(p.clients, n)
+	}
+	switch {
+	case p.requests < 1 || p.duration <= 0 || o.warmup < 0:
+		return errors.New("-requests and -duration must be positive, -warmup at least 0")
+	case p.batches < 0 || p.batchSize < 1 || p.batchSize > 1000:
+		return errors.New("-batches must be at least 0, -batch-size from 1 to 1000")
+	}
+	w, err := custodyWorld(o.seed, sizes)
+	if err != nil {
+		return err
+	}
+	return ops(ctx, o, p, w, stdout)
+}
+
+// capTarget is a delivery cap with room that the measurements log operations against.
+type capTarget struct {
+	contract, parcel int64
+	opType           string
+	provider, user   int64
+	county           string
+	date             time.Time
+	yield            string // of benchArea, for harvesting; "" otherwise
+	room             atomic.Int64
+}
+
+// benchArea is the area every measured operation logs, in mu and in hundredths.
+const (
+	benchArea      = "0.02"
+	benchAreaCents = 2
+)
+
+func ops(ctx context.Context, o options, p opsParams, w *World, out io.Writer) (err error) {
+	fmt.Fprintf(out, "loading %s: %d regions, %d collectives, %d farms, %d parcels, %d providers, %d contracts (seed %d, as of %s)\n",
+		o.dbName, len(w.Regions), len(w.Collectives), w.Sizes.Farms, w.Sizes.Parcels, w.Sizes.Providers, w.Sizes.Contracts,
+		o.seed, w.Today.Format(time.DateOnly))
+	e, err := setUp(ctx, o, w, account.Config{AddrEvery: time.Millisecond, AddrBurst: 1000}, out)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := e.Close(ctx, out); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	maxClients := 1
+	for _, n := range p.clients {
+		maxClients = max(maxClients, n)
+	}
+	c := newClient("http://"+e.addr, maxClients)
+	tokens, err := providerAccounts(ctx, c, e, w)
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, e.dbURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	targets, err := makeTargets(ctx, conn, w)
+	if err != nil {
+		return err
+	}
+	if len(targets) == 0 {
+		return errors.New("no active contract has a delivery cap with room: generate more contracts")
+	}
+	var active, withRoom int64
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM contracts WHERE status = 'active'),
+		(SELECT count(DISTINCT contract_id) FROM bench_targets)`).Scan(&active, &withRoom); err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(o.seed, 7))
+	pick := func(rng *rand.Rand, among []*capTarget) *capTarget {
+		for range 1000 {
+			t := among[rng.IntN(len(among))]
+			if t.room.Add(-benchAreaCents) >= 0 {
+				return t
+			}
+			t.room.Add(benchAreaCents)
+		}
+		return nil
+	}
+	var keySeq atomic.Int64
+	single := func(ctx context.Context, rng *rand.Rand) error {
+		t := pick(rng, targets)
+		if t == nil {
+			return errors.New("no delivery cap has room left")
+		}
+		key := "bench-" + strconv.FormatInt(keySeq.Add(1), 10)
+		return c.postOperation(ctx, tokens[t.provider], t, key)
+	}
+
+	if p.showSQL {
+		if err := showSQL(ctx, e, out, "one single-operation POST", 0, func() error { return single(ctx, rng) }); err != nil {
+			return err
+		}
+	}
+
+	pgbench, pgbenchErr := findPgbench(p.pgbench)
+	var script, dir string
+	if pgbenchErr == nil {
+		if dir, err = os.MkdirTemp("", "tuoguan-bench-pgbench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		script = dir + "/operation.sql"
+		if err := os.WriteFile(script, []byte(pgbenchScript), 0o644); err != nil {
+			return err
+		}
+	}
+
+	e.header(ctx, out)
+	fmt.Fprintf(out, "data:     %d villages, %d farms, %d parcels, %d providers, %d contracts, %d of them active;\n",
+		len(w.Collectives), w.Sizes.Farms, w.Sizes.Parcels, w.Sizes.Providers, w.Sizes.Contracts, active)
+	fmt.Fprintf(out, "          %d delivery caps with ≥ 2 mu of room on %d active contracts of active providers\n", len(targets), withRoom)
+	fmt.Fprintf(out, "load:     each POST logs %s mu on a random cap with room, as the cap's provider, with a fresh Idempotency-Key;\n", benchArea)
+	fmt.Fprintf(out, "          at most %d POSTs or %s per client count after %d warm-up, over HTTP on %s\n", p.requests, p.duration, o.warmup, e.addr)
+	if pgbenchErr != nil {
+		fmt.Fprintf(out, "pgbench:  %v — the pgbench comparison is skipped\n", pgbenchErr)
+	} else {
+		fmt.Fprintf(out, "pgbench:  %s -M prepared, for %s per client count, running %s (the same transaction)\n", pgbench, p.duration, script)
+	}
+	fmt.Fprintln(out)
+
+	stop, err := profile(o.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	const row = "%-44s %7v %9v %9v %8v %8v  %s\n"
+	fmt.Fprintln(out, "single-operation logging: POST /api/v1/contracts/{id}/operations vs pgbench running the same transaction")
+	fmt.Fprintf(out, row, "case", "clients", "requests", "req/s", "p50 ms", "p99 ms", "")
+	failed := 0
+	type ratio struct {
+		clients int
+		api, db float64
+	}
+	var ratios []ratio
+	for level, n := range p.clients {
+		r := runLoad(ctx, "API: POST one operation", o.warmup, p.requests, n, p.duration, func(ctx context.Context, i int) error {
+			return single(ctx, rand.New(rand.NewPCG(o.seed+uint64(level), uint64(i))))
+		})
+		note := ""
+		if r.Failed() {
+			failed++
+			note = fmt.Sprintf("FAILED: %d errors, first: %s", r.Errors, r.FirstError)
+		}
+		fmt.Fprintf(out, row, r.Case, n, r.Requests, fmt.Sprintf("%.0f", r.PerSecond), fmt.Sprintf("%.2f", ms(r.P50)), fmt.Sprintf("%.2f", ms(r.P99)), note)
+		if pgbenchErr != nil {
+			continue
+		}
+		pr, err := runPgbench(ctx, pgbench, e.dbURL, script, dir, n, p.duration, len(targets))
+		if err != nil {
+			return err
+		}
+		note = ""
+		if pr.failed > 0 {
+			failed++
+			note = fmt.Sprintf("FAILED: %d transactions, %s", pr.failed, pr.firstError)
+		}
+		if err := refreshRoom(ctx, conn, targets); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, row, "pgbench: the same transaction", n, pr.txns, fmt.Sprintf("%.0f", pr.tps), fmt.Sprintf("%.2f", ms(pr.p50)), fmt.Sprintf("%.2f", ms(pr.p99)), note)
+		ratios = append(ratios, ratio{n, r.PerSecond, pr.tps})
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	for _, r := range ratios {
+		verdict := "(no target)"
+		if r.clients == 16 {
+			verdict = fmt.Sprintf("target ≥ %.2f: %s", singleTarget, passMiss(r.api/r.db >= singleTarget))
+		}
+		fmt.Fprintf(out, "  API ÷ pgbench at %2d clients: %.2f  %s\n", r.clients, r.api/r.db, verdict)
+	}
+
+	if p.batches > 0 {
+		fmt.Fprintf(out, "\nbatch sync: POST /api/v1/operations/batch of %d operations, one request at a time, vs one COPY of as many rows\n", p.batchSize)
+		byProvider := map[int64][]*capTarget{}
+		var busiest int64
+		for _, t := range targets {
+			byProvider[t.provider] = append(byProvider[t.provider], t)
+			if len(byProvider[t.provider]) > len(byProvider[busiest]) {
+				busiest = t.provider
+			}
+		}
+		batch := func(ctx context.Context, i int) ([]*capTarget, error) {
+			items := make([]*capTarget, p.batchSize)
+			keys := make([]string, p.batchSize)
+			for k := range items {
+				if items[k] = pick(rng, byProvider[busiest]); items[k] == nil {
+					return nil, errors.New("no delivery cap of the provider has room left")
+				}
+				keys[k] = fmt.Sprintf("bench-batch-%d-%d", i, k)
+			}
+			_, err := c.postBatch(ctx, tokens[busiest], items, keys)
+			return items, err
+		}
+		if p.showSQL {
+			err := showSQL(ctx, e, out, fmt.Sprintf("one batch of %d", p.batchSize), 160, func() error {
+				_, err := batch(ctx, -1)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		var copyRows [][]any
+		var created atomic.Int64
+		r := runLoad(ctx, "API: POST a batch", 1, p.batches, 1, 0, func(ctx context.Context, i int) error {
+			items, err := batch(ctx, i)
+			if i > 0 && err == nil {
+				created.Add(int64(len(items)))
+				for _, t := range items {
+					copyRows = append(copyRows, t.row(int64(1_000_000_000_000+len(copyRows))))
+				}
+			}
+			return err
+		})
+		opsPerSecond := float64(created.Load()) / max(float64(r.Requests)/r.PerSecond, 1e-9)
+		note := ""
+		if r.Failed() {
+			failed++
+			note = fmt.Sprintf("FAILED: %d errors, first: %s", r.Errors, r.FirstError)
+		}
+		const brow = "%-44s %9v %11v %9v %8v %8v  %s\n"
+		fmt.Fprintf(out, brow, "case", "requests", "operations", "rows/s", "p50 ms", "p99 ms", "")
+		fmt.Fprintf(out, brow, r.Case, r.Requests, created.Load(), fmt.Sprintf("%.0f", opsPerSecond), fmt.Sprintf("%.1f", ms(r.P50)), fmt.Sprintf("%.1f", ms(r.P99)), note)
+		took, err := copyScratch(ctx, conn, copyRows)
+		if err != nil {
+			return err
+		}
+		copyRate := float64(len(copyRows)) / took.Seconds()
+		fmt.Fprintf(out, brow, "COPY into a scratch copy of operations", 1, len(copyRows), fmt.Sprintf("%.0f", copyRate), fmt.Sprintf("%.1f", ms(took)), "", "")
+		fmt.Fprintf(out, "  batch ÷ COPY: %.2f  target ≥ %.2f: %s\n", opsPerSecond/copyRate, batchTarget, passMiss(opsPerSecond/copyRate >= batchTarget))
+	}
+	stop()
+
+	if o.verify {
+		fmt.Fprintln(out)
+		if err := verifyTotals(ctx, conn, out); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d cases had failed requests", failed)
+	}
+	return ctx.Err()
+}
+
+func passMiss(ok bool) string {
+	if ok {
+		return "pass"
+	}
+	return "miss"
+}

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm/logger"
+)
+
+// providerAccounts bootstraps the admin and, through the API, creates and logs in an account for every
+// active provider; it returns their tokens by provider id.
+func providerAccounts(ctx context.Context, c *client, e *env, w *World) (map[int64]string, error) {
+	if _, err := e.svc.Accounts.Bootstrap(ctx, benchPassword); err != nil {
+		return nil, fmt.Errorf("bootstrap admin: %w", err)
+	}
+	admin, err := c.login(ctx, "admin")
+	if err != nil {
+		return nil, err
+	}
+	tokens := map[int64]string{}
+	for _, p := range w.providers {
+		if p.Status != "active" {
+			continue
+		}
+		name := fmt.Sprintf("bench-provider-%d", p.ID)
+		u := map[string]any{"username": name, "password": benchPassword, "role": "provider", "provider_id": p.ID}
+		if err := c.post(ctx, admin, "/api/v1/users", u, http.StatusCreated, nil); err != nil {
+			return nil, err
+		}
+		if tokens[p.ID], err = c.login(ctx, name); err != nil {
+			return nil, err
+		}
+	}
+	return tokens, nil
+}
+
+// makeTargets creates the table bench_targets of the delivery caps that operations can be logged against
+// (an active contract of an active provider, dates that allow today or the contract's end, at least 2 mu of
+// room), numbered from 1 for pgbench, and returns them.
+func makeTargets(ctx context.Context, conn *pgx.Conn, w *World) ([]*capTarget, error) {
+	day := w.Today.Format(time.DateOnly)
+	_, err := conn.Exec(ctx, `CREATE TABLE bench_targets AS
+		SELECT (row_number() OVER (ORDER BY d.county_code, d.contract_id, d.parcel_id, d.op_type))::int AS n,
+		       d.county_code, d.contract_id, d.parcel_id, d.op_type, c.provider_id, u.id AS user_id, u.username, c.region_code,
+		       least('`+day+`'::date, c.end_date) AS op_date,
+		       CASE WHEN d.op_type = 'harvesting' THEN round(`+benchArea+` * c.baseline_yield_kg_per_mu, 2)::text ELSE '' END AS yield,
+		       floor((d.cap_area_mu - d.active_area_mu) * 100)::bigint AS room,
+		       json_build_object('county_code', d.county_code, 'id', 0, 'contract_id', d.contract_id, 'parcel_id', d.parcel_id,
+		           'op_type', d.op_type, 'op_date', least('`+day+`'::date, c.end_date)::text || 'T00:00:00Z', 'area_mu', '`+benchArea+`',
+		           'yield_kg', CASE WHEN d.op_type = 'harvesting' THEN round(`+benchArea+` * c.baseline_yield_kg_per_mu, 2)::text END,
+		           'moisture_pct', NULL, 'machine', '拖拉机', 'operator', '王建国', 'inputs', '[]'::json, 'location', NULL, 'note', NULL,
+		           'status', 'recorded', 'dispute_reason', NULL, 'created_by', u.id, 'created_at', now(), 'updated_at', now())::text AS response
+		FROM delivery_caps d
+		JOIN contracts c ON c.county_code = d.county_code AND c.id = d.contract_id
+		JOIN providers p ON p.id = c.provider_id
+		JOIN users u ON u.provider_id = c.provider_id AND u.role = 'provider'
+		WHERE c.status = 'active' AND p.status = 'active' AND c.start_date <= least('`+day+`'::date, c.end_date)
+		  AND d.cap_area_mu - d.active_area_mu >= 2`)
+	if err != nil {
+		return nil, fmt.Errorf("bench_targets: %w", err)
+	}
+	if _, err := conn.Exec(ctx, "ALTER TABLE bench_targets ADD PRIMARY KEY (n)"); err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, "ANALYZE bench_targets"); err != nil {
+		return nil, err
+	}
+	rows, err := conn.Query(ctx, `SELECT county_code, contract_id, parcel_id, op_type, provider_id, user_id, op_date, yield, room
+		FROM bench_targets ORDER BY n`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*capTarget, error) {
+		t := &capTarget{}
+		var room int64
+		err := row.Scan(&t.county, &t.contract, &t.parcel, &t.opType, &t.provider, &t.user, &t.date, &t.yield, &room)
+		t.room.Store(room)
+		return t, err
+	})
+}
+
+// refreshRoom rereads the room of every target, after pgbench has logged on them.
+func refreshRoom(ctx context.Context, conn *pgx.Conn, targets []*capTarget) error {
+	rows, err := conn.Query(ctx, `SELECT floor((d.cap_area_mu - d.active_area_mu) * 100)::bigint FROM bench_targets t
+		JOIN delivery_caps d USING (county_code, contract_id, parcel_id, op_type) ORDER BY t.n`)
+	if err != nil {
+		return err
+	}
+	rooms, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return err
+	}
+	if len(rooms) != len(targets) {
+		return fmt.Errorf("bench_targets: %d rows for %d targets", len(rooms), len(targets))
+	}
+	for i, t := range targets {
+		t.room.Store(rooms[i])
+	}
+	return nil
+}
+
+// fields are the JSON fields of an operation logged on t, without braces.
+func (t *capTarget) fields() string {
+	s := fmt.Sprintf(`"parcel_id":%d,"op_type":%q,"op_date":%q,"area_mu":%q,"machine":"拖拉机","operator":"王建国"`,
+		t.parcel, t.opType, t.date.Format(time.DateOnly), benchArea)
+	if t.yield != "" {
+		s += `,"yield_kg":"` + t.yield + `"`
+	}
+	return s
+}
+
+// postOperation logs one operation on t with Idempotency-Key key and expects it created.
+func (c *client) postOperation(ctx context.Context, token string, t *capTarget, key string) error {
+	path := "/api/v1/contracts/" + strconv.FormatInt(t.contract, 10) + "/operations"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, strings.NewReader("{"+t.fields()+"}"))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Idempotency-Key", key)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1000))
+		return fmt.Errorf("POST %s: status %d: %s", path, resp.StatusCode, b)
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	return err
+}
+
+// postBatch syncs one operation on each of items, with keys, and returns how many were created; any other
+// outcome is an error.
+func (c *client) postBatch(ctx context.Context, token string, items []*capTarget, keys []string) (int, error) {
+	var b bytes.Buffer
+	b.WriteString(`{"operations":[`)
+	for i, t := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"contract_id":%d,"idempotency_key":%q,%s}`, t.contract, keys[i], t.fields())
+	}
+	b.WriteString(`]}`)
+	var res struct {
+		Results []struct {
+			Status string          `json:"status"`
+			Error  json.RawMessage `json:"error"`
+		} `json:"results"`
+	}
+	if err := c.postRaw(ctx, token, "/api/v1/operations/batch", b.Bytes(), http.StatusOK, &res); err != nil {
+		return 0, err
+	}
+	created := 0
+	for i, r := range res.Results {
+		if r.Status != "created" {
+			return created, fmt.Errorf("batch item %d: %s %s", i, r.Status, r.Error)
+		}
+		created++
+	}
+	if created != len(items) {
+		return created, fmt.Errorf("batch of %d: %d results", len(items), len(res.Results))
+	}
+	return created, nil
+}
+
+func (c *client) postRaw(ctx context.Context, token, path string, body []byte, want int, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != want {
+		return fmt.Errorf("POST %s: status %d: %.1000s", path, resp.StatusCode, b)
+	}
+	return json.Unmarshal(b, out)
+}
+
+// row is an operation row like those the batch writes for t, with id id, for COPY.
+func (t *capTarget) row(id int64) []any {
+	var yield any
+	if t.yield != "" {
+		yield = numericOf(decimal.RequireFromString(t.yield))
+	}
+	now := time.Now()
+	return []any{t.county, id, t.contract, t.parcel, t.opType, t.date, numericOf(decimal.RequireFromString(benchArea)), yield, nil,
+		"拖拉机", "王建国", "[]", nil, nil, "recorded", nil, t.user, now, now}
+}
+
+// copyScratch copies rows into bench_operations_copy, a fresh copy of the operations table with its
+// indexes, defaults and checks, and returns how long the COPY took. The table is dropped afterwards.
+func copyScratch(ctx context.Context, conn *pgx.Conn, rows [][]any) (time.Duration, error) {
+	if _, err := conn.Exec(ctx, "CREATE TABLE bench_operations_copy (LIKE operations INCLUDING ALL)"); err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	n, err := conn.CopyFrom(ctx, pgx.Identifier{"bench_operations_copy"}, operationColumns, pgx.CopyFromRows(rows))
+	took := time.Since(start)
+	if err != nil {
+		return 0, fmt.Errorf("copy into bench_operations_copy: %w", err)
+	}
+	if n != int64(len(rows)) {
+		return 0, fmt.Errorf("copy into bench_operations_copy: %d of %d rows", n, len(rows))
+	}
+	if _, err := conn.Exec(ctx, "DROP TABLE bench_operations_copy"); err != nil {
+		return 0, err
+	}
+	return took, nil
+}
+
+// sqlCapture is a gorm logger that records the statements run while it is on, with their durations.
+type sqlCapture struct {
+	logger.Interface
+	mu    sync.Mutex
+	stmts []capturedSQL
+}
+
+type capturedSQL struct {
+	sql  string
+	took time.Duration
+}
+
+func (s *sqlCapture) LogMode(logger.LogLevel) logger.Interface { return s }
+
+func (s *sqlCapture) Trace(_ context.Context, begin time.Time, fc func() (string, int64), _ error) {
+	took := time.Since(begin)
+	sql, _ := fc()
+	s.mu.Lock()
+	s.stmts = append(s.stmts, capturedSQL{strings.Join(strings.Fields(sql), " "), took})
+	s.mu.Unlock()
+}
+
+// showSQL prints the statements that the domain services run while do makes one request, with how long
+// each took, cut to width characters (0: whole). BEGIN and COMMIT do not go through gorm's logger.
+func showSQL(ctx context.Context, e *env, out io.Writer, what string, width int, do func() error) error {
+	capture := &sqlCapture{Interface: logger.Discard}
+	saved := e.db.Gorm.Logger
+	e.db.Gorm.Logger = capture
+	start := time.Now()
+	err := do()
+	took := time.Since(start)
+	e.db.Gorm.Logger = saved
+	if err != nil {
+		return err
+	}
+	var sum time.Duration
+	for _, s := range capture.stmts {
+		sum += s.took
+	}
+	fmt.Fprintf(out, "statements of %s: %d through gorm taking %.1f ms of the request's %.1f ms (the session lookup runs before BEGIN):\n",
+		what, len(capture.stmts), ms(sum), ms(took))
+	for _, s := range capture.stmts {
+		text := s.sql
+		if width > 0 && len([]rune(text)) > width {
+			text = string([]rune(text)[:width]) + " …"
+		}
+		fmt.Fprintf(out, "  %7.2f ms  %s\n", ms(s.took), text)
+	}
+	fmt.Fprintln(out)
+	return ctx.Err()
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// pgbenchScript is the transaction operation.Service.Log runs for one operation posted by a provider with an
+// idempotency key, statement for statement (see -show-sql), on a delivery cap picked at random from
+// bench_targets. The pick is a primary-key read before the transaction, where the API's client picks in
+// memory. The operation's JSON, which the service builds in Go and stores as the key's response and the audit
+// snapshot, is built once per target; the request hash is a constant of the same size; the timestamps the
+// service reads with SELECT now() are now(); the cap check the service makes in Go is a column of the cap's
+// SELECT … FOR UPDATE.
+const pgbenchScript = `\set n random(1, :ntargets)
+\set k random(1, 9223372036854775806)
+SELECT county_code AS cc, contract_id AS cid, parcel_id AS pid, op_type AS ot, provider_id AS prov, user_id AS uid,
+       username AS uname, region_code AS rc, op_date AS od, yield AS y, response AS resp FROM bench_targets WHERE n = :n \gset
+BEGIN;
+INSERT INTO idempotency_keys (user_id, key, request_hash, response) VALUES (:uid, :k, '\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', '{}') ON CONFLICT (user_id, key) DO NOTHING RETURNING key;
+SELECT * FROM "contracts" WHERE contracts.provider_id = :prov AND contracts.id IN (:cid) ORDER BY contracts.id FOR SHARE OF "contracts";
+SELECT * FROM "contract_parcels" WHERE county_code IN (:cc) AND contract_id IN (:cid) ORDER BY parcel_id;
+SELECT * FROM "contract_services" WHERE county_code IN (:cc) AND contract_id IN (:cid) ORDER BY op_type;
+SELECT "id","status" FROM "providers" WHERE id IN (:prov) ORDER BY id FOR SHARE;
+SELECT county_code, contract_id, parcel_id, op_type, cap_area_mu::text, active_area_mu::text, (active_area_mu + ` + benchArea + ` <= cap_area_mu)::int AS room FROM delivery_caps WHERE (county_code, contract_id, parcel_id, op_type) IN ((:cc, :cid, :pid, :ot)) ORDER BY county_code, contract_id, parcel_id, op_type FOR UPDATE \gset
+\if :room
+SELECT nextval(pg_get_serial_sequence('operations', 'id')) AS id FROM generate_series(1, 1) \gset
+SELECT now();
+INSERT INTO "operations" ("county_code","contract_id","parcel_id","op_type","op_date","area_mu","yield_kg","moisture_pct","machine","operator","inputs","location","note","status","dispute_reason","created_by","created_at","updated_at","id") VALUES (:cc, :cid, :pid, :ot, :od, '` + benchArea + `', NULLIF(:y, '')::numeric, NULL, '拖拉机', '王建国', '[]', NULL, NULL, 'recorded', NULL, :uid, now(), now(), :id);
+SELECT 1 FROM delivery_caps WHERE (county_code, contract_id, parcel_id, op_type) IN ((:cc, :cid, :pid, :ot)) ORDER BY county_code, contract_id, parcel_id, op_type FOR UPDATE;
+SELECT 1 FROM contract_services WHERE (county_code, contract_id, op_type) IN ((:cc, :cid, :ot)) ORDER BY county_code, contract_id, op_type FOR UPDATE;
+UPDATE delivery_caps d SET active_area_mu = d.active_area_mu + v.area FROM (VALUES (:cc, :cid::bigint, :pid::bigint, :ot, '` + benchArea + `'::numeric)) AS v (county_code, contract_id, parcel_id, op_type, area) WHERE d.county_code = v.county_code AND d.contract_id = v.contract_id AND d.parcel_id = v.parcel_id AND d.op_type = v.op_type;
+UPDATE contract_services s SET active_area_mu = s.active_area_mu + v.area, voided_area_mu = s.voided_area_mu FROM (VALUES (:cc, :cid::bigint, :ot, '` + benchArea + `'::numeric)) AS v (county_code, contract_id, op_type, area) WHERE s.county_code = v.county_code AND s.contract_id = v.contract_id AND s.op_type = v.op_type;
+INSERT INTO "audit_events" ("county_code","actor_id","actor_username","actor_role","request_id","action","object_type","object_id","region_code","before","after") VALUES (:cc, :uid, :uname, 'provider', '000000000000000000000000', 'operation.create', 'operation', :id, :rc, NULL, :resp) RETURNING "id";
+UPDATE idempotency_keys k SET response = v.response FROM (VALUES (:k, :resp::jsonb)) AS v (key, response) WHERE k.user_id = :uid AND k.key = v.key;
+\else
+DELETE FROM idempotency_keys WHERE user_id = :uid AND key IN (:k);
+\endif
+COMMIT;
+`
+
+// findPgbench is the pgbench binary: path when given, else pgbench on PATH, else the newest installed with
+// PostgreSQL.
+func findPgbench(path string) (string, error) {
+	if path != "" {
+		return exec.LookPath(path)
+	}
+	if p, err := exec.LookPath("pgbench"); err == nil {
+		return p, nil
+	}
+	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pgbench")
+	if len(found) == 0 {
+		return "", errors.New("pgbench is not on PATH nor in /usr/lib/postgresql/*/bin")
+	}
+	sort.Slice(found, func(i, j int) bool {
+		vi, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(found[i]))))
+		vj, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(found[j]))))
+		return vi < vj
+	})
+	return found[len(found)-1], nil
+}
+
+// pgbenchResult is what one pgbench run measured.
+type pgbenchResult struct {
+	txns       int
+	tps        float64
+	p50, p99   time.Duration
+	failed     int
+	firstError string
+}
+
+var (
+	pgbenchTPS       = regexp.MustCompile(`(?m)^tps = ([0-9.]+) \(without initial connection time\)`)
+	pgbenchProcessed = regexp.MustCompile(`(?m)^number of transactions actually processed: ([0-9]+)`)
+	pgbenchFailed    = regexp.MustCompile(`(?m)^number of failed transactions: ([0-9]+)`)
+)
+
+// runPgbench runs script on dbURL with clients clients for d, logging every transaction into dir, and reads
+// the throughput from its report and the latency percentiles from its log.
+func runPgbench(ctx context.Context, bin, dbURL, script, dir string, clients int, d time.Duration, ntargets int) (pgbenchResult, error) {
+	var res pgbenchResult
+	prefix := filepath.Join(dir, fmt.Sprintf("log%d", clients))
+	args := []string{"-n", "-M", "prepared", "-c", strconv.Itoa(clients), "-j", strconv.Itoa(min(clients, runtime.NumCPU())),
+		"-T", strconv.Itoa(max(1, int(d.Round(time.Second)/time.Second))), "-f", script, "-D", "ntargets=" + strconv.Itoa(ntargets),
+		"-l", "--log-prefix=" + prefix, dbURL}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	report := stdout.String()
+	m := pgbenchTPS.FindStringSubmatch(report)
+	if m == nil {
+		return res, fmt.Errorf("pgbench %s: %v\n%s%s", strings.Join(args[:len(args)-1], " "), runErr, report, stderr.String())
+	}
+	res.tps, _ = strconv.ParseFloat(m[1], 64)
+	if m := pgbenchProcessed.FindStringSubmatch(report); m != nil {
+		res.txns, _ = strconv.Atoi(m[1])
+	}
+	if m := pgbenchFailed.FindStringSubmatch(report); m != nil {
+		res.failed, _ = strconv.Atoi(m[1])
+	}
+	for _, line := range strings.Split(stderr.String(), "\n") {
+		if strings.Contains(line, "aborted") || strings.Contains(line, "ERROR") {
+			if res.failed == 0 {
+				res.failed = 1
+			}
+			if res.firstError == "" {
+				res.firstError = line
+			}
+		}
+	}
+	if runErr != nil && res.failed == 0 {
+		res.failed, res.firstError = 1, runErr.Error()
+	}
+	lat, err := pgbenchLatencies(prefix)
+	if err != nil {
+		return res, err
+	}
+	res.p50, res.p99 = percentile(lat, 50), percentile(lat, 99)
+	return res, nil
+}
+
+// pgbenchLatencies reads the per-transaction logs starting with prefix, sorted; each line is "client
+// transaction latency_us script epoch epoch_us".
+func pgbenchLatencies(prefix string) ([]time.Duration, error) {
+	files, err := filepath.Glob(prefix + ".*")
+	if err != nil {
+		return nil, err
+	}
+	var lat []time.Duration
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			fields := strings.Fields(sc.Text())
+			if len(fields) < 3 {
+				continue
+			}
+			us, err := strconv.ParseInt(fields[2], 10, 64)
+			if err != nil {
+				continue
+			}
+			lat = append(lat, time.Duration(us)*time.Microsecond)
+		}
+		f.Close()
+		os.Remove(name)
+		if err := sc.Err(); err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(lat)
+	return lat, nil
+}
