@@ -122,12 +122,13 @@ CREATE INDEX operations_id_idx ON operations (id);
 CREATE INDEX operations_contract_idx ON operations (contract_id, id);
 
 -- Idempotency keys are scoped to the account that sent them; a key records the request's hash and the
--- response that was sent, in the transaction of the change itself.
+-- operation it created, in the transaction of the change itself. A replay answers that operation as it was
+-- created: the snapshot its operation.create audit event holds.
 CREATE TABLE idempotency_keys (
     user_id      bigint NOT NULL,
     key          text NOT NULL CHECK (length(key) BETWEEN 1 AND 200),
     request_hash bytea NOT NULL,
-    response     jsonb NOT NULL,
+    operation_id bigint,
     created_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (user_id, key)
 );

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/num"
+	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
@@ -184,7 +185,7 @@ func (s *Service) Get(ctx context.Context, p scope.Principal, id int64) (Contrac
 func LookupAll(tx *gorm.DB, p scope.Principal, ids []int64) ([]Contract, error) {
 	var cs []Contract
 	err := Visible(tx, p).Clauses(clause.Locking{Strength: clause.LockingStrengthShare, Table: clause.Table{Name: "contracts"}}).
-		Where("contracts.id IN ?", ids).Order("contracts.id").Find(&cs).Error
+		Where("contracts.id = ANY (?::bigint[])", postgres.Int64Array(ids)).Order("contracts.id").Find(&cs).Error
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/tuoguan/tuoguan/internal/page"
+	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
@@ -82,14 +83,14 @@ func loadAll(ctx context.Context, db *gorm.DB, cs []Contract) error {
 	}
 	county := slices.Collect(maps.Keys(counties))
 	var ps []Parcel
-	if err := db.WithContext(ctx).Where("county_code IN ? AND contract_id IN ?", county, ids).Order("parcel_id").Find(&ps).Error; err != nil {
+	if err := db.WithContext(ctx).Where("county_code = ANY (?::text[]) AND contract_id = ANY (?::bigint[])", postgres.TextArray(county), postgres.Int64Array(ids)).Order("parcel_id").Find(&ps).Error; err != nil {
 		return err
 	}
 	for _, p := range ps {
 		cs[at[p.ContractID]].Parcels = append(cs[at[p.ContractID]].Parcels, p)
 	}
 	var ls []Line
-	if err := db.WithContext(ctx).Where("county_code IN ? AND contract_id IN ?", county, ids).Order("op_type").Find(&ls).Error; err != nil {
+	if err := db.WithContext(ctx).Where("county_code = ANY (?::text[]) AND contract_id = ANY (?::bigint[])", postgres.TextArray(county), postgres.Int64Array(ids)).Order("op_type").Find(&ls).Error; err != nil {
 		return err
 	}
 	for _, l := range ls {

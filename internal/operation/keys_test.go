@@ -11,12 +11,12 @@ func TestForgetKeysKeepsKeysForTheRetentionPeriod(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	if _, err := env.DB.SQL.ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, key, request_hash, response, created_at) VALUES
-		(1, 'fresh', '\x00', '{}', now()),
-		(1, 'fifteen-days', '\x00', '{}', now() - interval '15 days'),
-		(1, 'twenty-nine-days', '\x00', '{}', now() - interval '29 days'),
-		(1, 'thirty-one-days', '\x00', '{}', now() - interval '31 days'),
-		(2, 'a-year', '\x00', '{}', now() - interval '1 year')`); err != nil {
+	if _, err := env.DB.SQL.ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES
+		(1, 'fresh', '\x00', now()),
+		(1, 'fifteen-days', '\x00', now() - interval '15 days'),
+		(1, 'twenty-nine-days', '\x00', now() - interval '29 days'),
+		(1, 'thirty-one-days', '\x00', now() - interval '31 days'),
+		(2, 'a-year', '\x00', now() - interval '1 year')`); err != nil {
 		t.Fatal(err)
 	}
 	n, err := env.Services.Operations.ForgetKeys(ctx)

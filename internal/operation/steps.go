@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -14,6 +12,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/contract"
 	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/provider"
 )
 
@@ -27,8 +26,8 @@ const duplicate = "duplicate"
 func (b *batch) claimKeys() error {
 	b.hashes = make([][]byte, len(b.items))
 	b.first, b.claimed = map[string]int{}, map[string]int{}
-	var sql strings.Builder
-	var args []any
+	var keys postgres.TextArray
+	var hashes postgres.ByteaArray
 	for i, it := range b.items {
 		b.hashes[i] = hash(it)
 		if !b.live(i) || it.Key == "" {
@@ -39,18 +38,15 @@ func (b *batch) claimKeys() error {
 			continue
 		}
 		b.first[it.Key], b.claimed[it.Key] = i, i
-		if len(args) > 0 {
-			sql.WriteString(", ")
-		}
-		sql.WriteString("(?, ?, ?, '{}')")
-		args = append(args, b.p.UserID, it.Key, b.hashes[i])
+		keys, hashes = append(keys, it.Key), append(hashes, b.hashes[i])
 	}
-	if len(args) == 0 {
+	if len(keys) == 0 {
 		return nil
 	}
 	var got []string
-	err := b.tx.Raw("INSERT INTO idempotency_keys (user_id, key, request_hash, response) VALUES "+sql.String()+
-		" ON CONFLICT (user_id, key) DO NOTHING RETURNING key", args...).Scan(&got).Error
+	err := b.tx.Raw(`INSERT INTO idempotency_keys (user_id, key, request_hash)
+		SELECT ?, k.key, k.hash FROM unnest(?::text[], ?::bytea[]) AS k (key, hash)
+		ON CONFLICT (user_id, key) DO NOTHING RETURNING key`, b.p.UserID, keys, hashes).Find(&got).Error
 	if err != nil {
 		return err
 	}
@@ -72,7 +68,10 @@ func (b *batch) claimKeys() error {
 		RequestHash []byte
 		Response    []byte
 	}
-	if err := b.tx.Raw("SELECT key, request_hash, response FROM idempotency_keys WHERE user_id = ? AND key IN ?", b.p.UserID, taken).Scan(&stored).Error; err != nil {
+	err = b.tx.Raw(`SELECT k.key, k.request_hash, a.after AS response FROM idempotency_keys k
+		JOIN audit_events a ON a.object_type = 'operation' AND a.object_id = k.operation_id::text AND a.action = 'operation.create'
+		WHERE k.user_id = ? AND k.key = ANY (?::text[])`, b.p.UserID, postgres.TextArray(taken)).Find(&stored).Error
+	if err != nil {
 		return err
 	}
 	b.stored = map[string]storedKey{}
@@ -130,7 +129,7 @@ func (b *batch) loadContracts() error {
 	}
 	var ps []provider.Provider
 	if err := b.tx.Select("id", "status").Clauses(clause.Locking{Strength: clause.LockingStrengthShare}).
-		Where("id IN ?", keys(prov)).Order("id").Find(&ps).Error; err != nil {
+		Where("id = ANY (?::bigint[])", postgres.Int64Array(keys(prov))).Order("id").Find(&ps).Error; err != nil {
 		return err
 	}
 	for _, pr := range ps {
@@ -202,23 +201,6 @@ func (b *batch) checkCaps() error {
 	for k := range need {
 		ks = append(ks, k)
 	}
-	sort.Slice(ks, func(i, j int) bool {
-		a, c := ks[i], ks[j]
-		if a.county != c.county {
-			return a.county < c.county
-		}
-		if a.contract != c.contract {
-			return a.contract < c.contract
-		}
-		if a.parcel != c.parcel {
-			return a.parcel < c.parcel
-		}
-		return a.opType < c.opType
-	})
-	tuples := make([][]any, len(ks))
-	for i, k := range ks {
-		tuples[i] = []any{k.county, k.contract, k.parcel, k.opType}
-	}
 	var rows []struct {
 		CountyCode   string
 		ContractID   int64
@@ -227,9 +209,12 @@ func (b *batch) checkCaps() error {
 		CapAreaMu    string
 		ActiveAreaMu string
 	}
-	err := b.tx.Raw(`SELECT county_code, contract_id, parcel_id, op_type, cap_area_mu::text, active_area_mu::text
-		FROM delivery_caps WHERE (county_code, contract_id, parcel_id, op_type) IN ?
-		ORDER BY county_code, contract_id, parcel_id, op_type FOR UPDATE`, tuples).Scan(&rows).Error
+	counties, contracts, parcels, ops := capColumns(ks)
+	err := b.tx.Raw(`SELECT d.county_code, d.contract_id, d.parcel_id, d.op_type, d.cap_area_mu::text, d.active_area_mu::text
+		FROM delivery_caps d
+		JOIN unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[]) AS k (county_code, contract_id, parcel_id, op_type)
+		  USING (county_code, contract_id, parcel_id, op_type)
+		ORDER BY 1, 2, 3, 4 FOR UPDATE OF d`, counties, contracts, parcels, ops).Find(&rows).Error
 	if err != nil {
 		return err
 	}
@@ -276,14 +261,14 @@ func (b *batch) write() error {
 	if n == 0 {
 		return nil
 	}
-	var ids []int64
-	if err := b.tx.Raw("SELECT nextval(pg_get_serial_sequence('operations', 'id')) FROM generate_series(1, ?)", n).Scan(&ids).Error; err != nil {
+	var alloc []struct {
+		ID  int64
+		Now time.Time
+	}
+	if err := b.tx.Raw("SELECT nextval(pg_get_serial_sequence('operations', 'id')) AS id, now() AS now FROM generate_series(1, ?)", n).Find(&alloc).Error; err != nil {
 		return err
 	}
-	var now time.Time
-	if err := b.tx.Raw("SELECT now()").Scan(&now).Error; err != nil {
-		return err
-	}
+	ids, now := make([]int64, len(alloc)), alloc[0].Now
 	changes := make([]audit.Change, 0, n)
 	for i, it := range b.items {
 		if !b.live(i) {
@@ -291,6 +276,7 @@ func (b *batch) write() error {
 		}
 		c := b.contracts[it.ContractID]
 		in := it.Input
+		ids[len(b.ops)] = alloc[len(b.ops)].ID
 		op := Operation{CountyCode: c.CountyCode, ID: ids[len(b.ops)], ContractID: c.ID, ParcelID: in.ParcelID, OpType: in.OpType,
 			OpDate: in.OpDate, AreaMu: in.AreaMu, YieldKg: in.YieldKg, MoisturePct: in.MoisturePct, Machine: in.Machine,
 			Operator: in.Operator, Inputs: in.Inputs, Note: in.Note, Status: StatusRecorded, CreatedAt: now, UpdatedAt: now}
@@ -313,41 +299,34 @@ func (b *batch) write() error {
 	for j := range b.ops {
 		b.results[b.opItem[j]] = Result{Status: Created, Operation: &b.ops[j]}
 	}
-	if err := moveActive(b.tx, b.ops, +1); err != nil {
+	if err := moveActive(b.tx, b.ops, +1, true); err != nil {
 		return err
 	}
 	return audit.RecordAll(b.tx.Statement.Context, b.tx, b.p, changes)
 }
 
-// release stores the responses of the keys this batch claimed and gives back those of refused items, so a
+// release ties the keys this batch claimed to their operations and gives back those of refused items, so a
 // corrected retry with the same key is not mistaken for a replay; repeated keys inside the batch are then
 // settled against their first item.
 func (b *batch) release() error {
-	var store, give []any
-	var storeSQL strings.Builder
+	var storeKeys, give postgres.TextArray
+	var ops postgres.Int64Array
 	for key, i := range b.claimed {
 		if b.results[i].Status != Created {
 			give = append(give, key)
 			continue
 		}
-		resp, err := json.Marshal(b.results[i].Operation)
-		if err != nil {
-			return err
-		}
-		if len(store) > 0 {
-			storeSQL.WriteString(", ")
-		}
-		storeSQL.WriteString("(?, ?::jsonb)")
-		store = append(store, key, string(resp))
+		storeKeys, ops = append(storeKeys, key), append(ops, b.results[i].Operation.ID)
 	}
-	if len(store) > 0 {
-		if err := b.tx.Exec("UPDATE idempotency_keys k SET response = v.response FROM (VALUES "+storeSQL.String()+
-			") AS v (key, response) WHERE k.user_id = ? AND k.key = v.key", append(store, b.p.UserID)...).Error; err != nil {
+	if len(storeKeys) > 0 {
+		if err := b.tx.Exec(`UPDATE idempotency_keys k SET operation_id = v.operation_id
+			FROM unnest(?::text[], ?::bigint[]) AS v (key, operation_id) WHERE k.user_id = ? AND k.key = v.key`,
+			storeKeys, ops, b.p.UserID).Error; err != nil {
 			return err
 		}
 	}
 	if len(give) > 0 {
-		if err := b.tx.Exec("DELETE FROM idempotency_keys WHERE user_id = ? AND key IN ?", b.p.UserID, give).Error; err != nil {
+		if err := b.tx.Exec("DELETE FROM idempotency_keys WHERE user_id = ? AND key = ANY (?::text[])", b.p.UserID, give).Error; err != nil {
 			return err
 		}
 	}

@@ -2,10 +2,13 @@ package operation
 
 import (
 	"fmt"
-	"strings"
+	"maps"
+	"slices"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
+
+	"github.com/tuoguan/tuoguan/internal/postgres"
 )
 
 // The running totals of PRODUCT §2 are kept in the transaction of each operation change, so that statistics
@@ -15,8 +18,9 @@ import (
 //     the harvesting line.
 
 // moveActive adds (sign +1) or removes (sign −1, a void) the area of ops from the totals of work not voided;
-// a void also adds it to the voided area.
-func moveActive(tx *gorm.DB, ops []Operation, sign int64) error {
+// a void also adds it to the voided area. The rows are locked in key order first (the delivery caps only when
+// capsLocked is false: logging locked them already), so concurrent writers never deadlock.
+func moveActive(tx *gorm.DB, ops []Operation, sign int64, capsLocked bool) error {
 	caps := map[capKey]decimal.Decimal{}
 	lines := map[lineKey]decimal.Decimal{}
 	for _, op := range ops {
@@ -26,41 +30,52 @@ func moveActive(tx *gorm.DB, ops []Operation, sign int64) error {
 		caps[ck] = caps[ck].Add(a)
 		lines[lk] = lines[lk].Add(a)
 	}
-	if err := lockInOrder(tx, "delivery_caps", "county_code, contract_id, parcel_id, op_type", keysOf(caps, func(k capKey) []any {
-		return []any{k.county, k.contract, k.parcel, k.opType}
-	})); err != nil {
-		return err
+	capKeys := slices.Collect(maps.Keys(caps))
+	counties, contracts, parcels, opTypes := capColumns(capKeys)
+	capAreas := make(postgres.TextArray, len(capKeys))
+	for i, k := range capKeys {
+		capAreas[i] = caps[k].String()
 	}
-	if err := lockInOrder(tx, "contract_services", "county_code, contract_id, op_type", keysOf(lines, func(k lineKey) []any {
-		return []any{k.county, k.contract, k.opType}
-	})); err != nil {
-		return err
+	if !capsLocked {
+		if err := tx.Exec(`SELECT 1 FROM delivery_caps d
+			JOIN unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[]) AS k (county_code, contract_id, parcel_id, op_type)
+			  USING (county_code, contract_id, parcel_id, op_type)
+			ORDER BY d.county_code, d.contract_id, d.parcel_id, d.op_type FOR UPDATE OF d`, counties, contracts, parcels, opTypes).Error; err != nil {
+			return err
+		}
 	}
-	var capVals []string
-	var capArgs []any
-	for k, a := range caps {
-		capVals = append(capVals, "(?, ?::bigint, ?::bigint, ?, ?::numeric)")
-		capArgs = append(capArgs, k.county, k.contract, k.parcel, k.opType, a.String())
+	lineKeys := slices.Collect(maps.Keys(lines))
+	lCounties, lContracts, lOps, lAreas := make(postgres.TextArray, len(lineKeys)), make(postgres.Int64Array, len(lineKeys)), make(postgres.TextArray, len(lineKeys)), make(postgres.TextArray, len(lineKeys))
+	for i, k := range lineKeys {
+		lCounties[i], lContracts[i], lOps[i], lAreas[i] = k.county, k.contract, k.opType, lines[k].String()
+	}
+	if err := tx.Exec(`SELECT 1 FROM contract_services s
+		JOIN unnest(?::text[], ?::bigint[], ?::text[]) AS k (county_code, contract_id, op_type) USING (county_code, contract_id, op_type)
+		ORDER BY s.county_code, s.contract_id, s.op_type FOR UPDATE OF s`, lCounties, lContracts, lOps).Error; err != nil {
+		return err
 	}
 	if err := tx.Exec(`UPDATE delivery_caps d SET active_area_mu = d.active_area_mu + v.area
-		FROM (VALUES `+strings.Join(capVals, ", ")+`) AS v (county_code, contract_id, parcel_id, op_type, area)
+		FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::numeric[]) AS v (county_code, contract_id, parcel_id, op_type, area)
 		WHERE d.county_code = v.county_code AND d.contract_id = v.contract_id AND d.parcel_id = v.parcel_id AND d.op_type = v.op_type`,
-		capArgs...).Error; err != nil {
+		counties, contracts, parcels, opTypes, capAreas).Error; err != nil {
 		return fmt.Errorf("delivery caps: %w", err)
-	}
-	var lineVals []string
-	var lineArgs []any
-	for k, a := range lines {
-		lineVals = append(lineVals, "(?, ?::bigint, ?, ?::numeric)")
-		lineArgs = append(lineArgs, k.county, k.contract, k.opType, a.String())
 	}
 	voided := "s.voided_area_mu"
 	if sign < 0 {
 		voided = "s.voided_area_mu - v.area"
 	}
 	return tx.Exec(`UPDATE contract_services s SET active_area_mu = s.active_area_mu + v.area, voided_area_mu = `+voided+`
-		FROM (VALUES `+strings.Join(lineVals, ", ")+`) AS v (county_code, contract_id, op_type, area)
-		WHERE s.county_code = v.county_code AND s.contract_id = v.contract_id AND s.op_type = v.op_type`, lineArgs...).Error
+		FROM unnest(?::text[], ?::bigint[], ?::text[], ?::numeric[]) AS v (county_code, contract_id, op_type, area)
+		WHERE s.county_code = v.county_code AND s.contract_id = v.contract_id AND s.op_type = v.op_type`,
+		lCounties, lContracts, lOps, lAreas).Error
+}
+
+// capColumns splits cap keys into one array per column, for unnest.
+func capColumns(ks []capKey) (counties postgres.TextArray, contracts, parcels postgres.Int64Array, ops postgres.TextArray) {
+	for _, k := range ks {
+		counties, contracts, parcels, ops = append(counties, k.county), append(contracts, k.contract), append(parcels, k.parcel), append(ops, k.opType)
+	}
+	return counties, contracts, parcels, ops
 }
 
 // lineKey names a service line.
@@ -80,22 +95,4 @@ func confirmTotals(tx *gorm.DB, op Operation) error {
 	}
 	return tx.Exec(`UPDATE contract_services SET confirmed_area_mu = confirmed_area_mu + ?::numeric, confirmed_yield_kg = confirmed_yield_kg + ?::numeric
 		WHERE county_code = ? AND contract_id = ? AND op_type = ?`, op.AreaMu, y, op.CountyCode, op.ContractID, op.OpType).Error
-}
-
-// lockInOrder row-locks the rows of table whose columns equal one of tuples, in the order of those columns.
-// An UPDATE … FROM locks rows in whatever order its plan visits them; two transactions that lock the same
-// rows in different orders deadlock, so every writer of running totals locks them in key order first.
-func lockInOrder(tx *gorm.DB, table, columns string, tuples [][]any) error {
-	if len(tuples) == 0 {
-		return nil
-	}
-	return tx.Exec("SELECT 1 FROM "+table+" WHERE ("+columns+") IN ? ORDER BY "+columns+" FOR UPDATE", tuples).Error
-}
-
-func keysOf[K comparable](m map[K]decimal.Decimal, tuple func(K) []any) [][]any {
-	out := make([][]any, 0, len(m))
-	for k := range m {
-		out = append(out, tuple(k))
-	}
-	return out
 }

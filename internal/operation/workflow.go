@@ -43,7 +43,7 @@ func (s *Service) Void(ctx context.Context, p scope.Principal, id int64) (Operat
 	return s.move(ctx, p, id, "operation.void", []scope.Role{scope.Provider}, []string{StatusRecorded, StatusDisputed},
 		func(tx *gorm.DB, op *Operation) error {
 			op.Status = StatusVoided
-			return moveActive(tx, []Operation{*op}, -1)
+			return moveActive(tx, []Operation{*op}, -1, false)
 		})
 }
 

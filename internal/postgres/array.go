@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"database/sql/driver"
+	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -71,16 +73,61 @@ func parseArray(s string) (TextArray, error) {
 	return append(out, b.String()), nil
 }
 
+// arrayEscaper escapes an element of an array literal inside its double quotes.
+var arrayEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+
 // Value implements driver.Valuer: every element quoted and escaped.
 func (a TextArray) Value() (driver.Value, error) {
+	n := 2
+	for _, s := range a {
+		n += len(s) + 3
+	}
 	var b strings.Builder
+	b.Grow(n)
 	b.WriteByte('{')
 	for i, s := range a {
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteByte('"')
-		b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s))
+		arrayEscaper.WriteString(&b, s)
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String(), nil
+}
+
+// Int64Array is a Go []int64 written as a PostgreSQL bigint[] (cast the parameter: ?::bigint[]), so that a
+// list of ids travels as one parameter instead of one per id.
+type Int64Array []int64
+
+// Value implements driver.Valuer.
+func (a Int64Array) Value() (driver.Value, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, v := range a {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(v, 10))
+	}
+	b.WriteByte('}')
+	return b.String(), nil
+}
+
+// ByteaArray is a Go [][]byte written as a PostgreSQL bytea[] (cast the parameter: ?::bytea[]).
+type ByteaArray [][]byte
+
+// Value implements driver.Valuer: each element in bytea's hex form.
+func (a ByteaArray) Value() (driver.Value, error) {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, v := range a {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`"\\x`)
+		b.WriteString(hex.EncodeToString(v))
 		b.WriteByte('"')
 	}
 	b.WriteByte('}')

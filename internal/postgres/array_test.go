@@ -29,3 +29,17 @@ func TestTextArrayRoundTripsThroughPostgres(t *testing.T) {
 		t.Error("NULL element accepted")
 	}
 }
+
+func TestInt64AndByteaArraysReachPostgres(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	var ids, hexes string
+	err := db.SQL.QueryRowContext(context.Background(), "SELECT $1::bigint[]::text, $2::bytea[]::text",
+		postgres.Int64Array{1, -2, 9007199254740993}, postgres.ByteaArray{{0x00, 0xff}, {}, []byte("\\\"")}).Scan(&ids, &hexes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids != "{1,-2,9007199254740993}" || hexes != `{"\\x00ff","\\x","\\x5c22"}` {
+		t.Errorf("arrays arrived as %s and %s", ids, hexes)
+	}
+}
