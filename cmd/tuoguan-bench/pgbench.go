@@ -21,33 +21,30 @@ import (
 // pgbenchScript is the transaction operation.Service.Log runs for one operation posted by a provider with an
 // idempotency key, statement for statement (see -show-sql), on a delivery cap picked at random from
 // bench_targets. The pick is a primary-key read before the transaction, where the API's client picks in
-// memory. The operation's JSON, which the service builds in Go and stores as the key's response and the audit
-// snapshot, is built once per target; the request hash is a constant of the same size; the timestamps the
-// service reads with SELECT now() are now(); the cap check the service makes in Go is a column of the cap's
-// SELECT … FOR UPDATE.
+// memory. The operation's JSON, which the service builds in Go for the audit snapshot, is built once per
+// target; the request hash is a constant of the same size; the cap check the service makes in Go is a column
+// of the cap's SELECT … FOR UPDATE.
 const pgbenchScript = `\set n random(1, :ntargets)
 \set k random(1, 9223372036854775806)
 SELECT county_code AS cc, contract_id AS cid, parcel_id AS pid, op_type AS ot, provider_id AS prov, user_id AS uid,
        username AS uname, region_code AS rc, op_date AS od, yield AS y, response AS resp FROM bench_targets WHERE n = :n \gset
 BEGIN;
-INSERT INTO idempotency_keys (user_id, key, request_hash, response) VALUES (:uid, :k, '\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', '{}') ON CONFLICT (user_id, key) DO NOTHING RETURNING key;
-SELECT * FROM "contracts" WHERE contracts.provider_id = :prov AND contracts.id IN (:cid) ORDER BY contracts.id FOR SHARE OF "contracts";
-SELECT * FROM "contract_parcels" WHERE county_code IN (:cc) AND contract_id IN (:cid) ORDER BY parcel_id;
-SELECT * FROM "contract_services" WHERE county_code IN (:cc) AND contract_id IN (:cid) ORDER BY op_type;
-SELECT "id","status" FROM "providers" WHERE id IN (:prov) ORDER BY id FOR SHARE;
-SELECT county_code, contract_id, parcel_id, op_type, cap_area_mu::text, active_area_mu::text, (active_area_mu + ` + benchArea + ` <= cap_area_mu)::int AS room FROM delivery_caps WHERE (county_code, contract_id, parcel_id, op_type) IN ((:cc, :cid, :pid, :ot)) ORDER BY county_code, contract_id, parcel_id, op_type FOR UPDATE \gset
+INSERT INTO idempotency_keys (user_id, key, request_hash) SELECT :uid, k.key, k.hash FROM unnest(ARRAY[:k]::text[], '{"\\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"}'::bytea[]) AS k (key, hash) ON CONFLICT (user_id, key) DO NOTHING RETURNING key;
+SELECT * FROM "contracts" WHERE contracts.provider_id = :prov AND contracts.id = ANY (ARRAY[:cid]::bigint[]) ORDER BY contracts.id FOR SHARE OF "contracts";
+SELECT * FROM "contract_parcels" WHERE county_code = ANY (ARRAY[:cc]::text[]) AND contract_id = ANY (ARRAY[:cid]::bigint[]) ORDER BY parcel_id;
+SELECT * FROM "contract_services" WHERE county_code = ANY (ARRAY[:cc]::text[]) AND contract_id = ANY (ARRAY[:cid]::bigint[]) ORDER BY op_type;
+SELECT "id","status" FROM "providers" WHERE id = ANY (ARRAY[:prov]::bigint[]) ORDER BY id FOR SHARE;
+SELECT d.county_code, d.contract_id, d.parcel_id, d.op_type, d.cap_area_mu::text, d.active_area_mu::text, (d.active_area_mu + ` + benchArea + ` <= d.cap_area_mu)::int AS room FROM delivery_caps d JOIN unnest(ARRAY[:cc]::text[], ARRAY[:cid]::bigint[], ARRAY[:pid]::bigint[], ARRAY[:ot]::text[]) AS k (county_code, contract_id, parcel_id, op_type) USING (county_code, contract_id, parcel_id, op_type) ORDER BY 1, 2, 3, 4 FOR UPDATE OF d \gset
 \if :room
-SELECT nextval(pg_get_serial_sequence('operations', 'id')) AS id FROM generate_series(1, 1) \gset
-SELECT now();
+SELECT nextval(pg_get_serial_sequence('operations', 'id')) AS id, now() AS now FROM generate_series(1, 1) \gset
 INSERT INTO "operations" ("county_code","contract_id","parcel_id","op_type","op_date","area_mu","yield_kg","moisture_pct","machine","operator","inputs","location","note","status","dispute_reason","created_by","created_at","updated_at","id") VALUES (:cc, :cid, :pid, :ot, :od, '` + benchArea + `', NULLIF(:y, '')::numeric, NULL, '拖拉机', '王建国', '[]', NULL, NULL, 'recorded', NULL, :uid, now(), now(), :id);
-SELECT 1 FROM delivery_caps WHERE (county_code, contract_id, parcel_id, op_type) IN ((:cc, :cid, :pid, :ot)) ORDER BY county_code, contract_id, parcel_id, op_type FOR UPDATE;
-SELECT 1 FROM contract_services WHERE (county_code, contract_id, op_type) IN ((:cc, :cid, :ot)) ORDER BY county_code, contract_id, op_type FOR UPDATE;
-UPDATE delivery_caps d SET active_area_mu = d.active_area_mu + v.area FROM (VALUES (:cc, :cid::bigint, :pid::bigint, :ot, '` + benchArea + `'::numeric)) AS v (county_code, contract_id, parcel_id, op_type, area) WHERE d.county_code = v.county_code AND d.contract_id = v.contract_id AND d.parcel_id = v.parcel_id AND d.op_type = v.op_type;
-UPDATE contract_services s SET active_area_mu = s.active_area_mu + v.area, voided_area_mu = s.voided_area_mu FROM (VALUES (:cc, :cid::bigint, :ot, '` + benchArea + `'::numeric)) AS v (county_code, contract_id, op_type, area) WHERE s.county_code = v.county_code AND s.contract_id = v.contract_id AND s.op_type = v.op_type;
+SELECT 1 FROM contract_services s JOIN unnest(ARRAY[:cc]::text[], ARRAY[:cid]::bigint[], ARRAY[:ot]::text[]) AS k (county_code, contract_id, op_type) USING (county_code, contract_id, op_type) ORDER BY s.county_code, s.contract_id, s.op_type FOR UPDATE OF s;
+UPDATE delivery_caps d SET active_area_mu = d.active_area_mu + v.area FROM unnest(ARRAY[:cc]::text[], ARRAY[:cid]::bigint[], ARRAY[:pid]::bigint[], ARRAY[:ot]::text[], ARRAY['` + benchArea + `']::numeric[]) AS v (county_code, contract_id, parcel_id, op_type, area) WHERE d.county_code = v.county_code AND d.contract_id = v.contract_id AND d.parcel_id = v.parcel_id AND d.op_type = v.op_type;
+UPDATE contract_services s SET active_area_mu = s.active_area_mu + v.area, voided_area_mu = s.voided_area_mu FROM unnest(ARRAY[:cc]::text[], ARRAY[:cid]::bigint[], ARRAY[:ot]::text[], ARRAY['` + benchArea + `']::numeric[]) AS v (county_code, contract_id, op_type, area) WHERE s.county_code = v.county_code AND s.contract_id = v.contract_id AND s.op_type = v.op_type;
 INSERT INTO "audit_events" ("county_code","actor_id","actor_username","actor_role","request_id","action","object_type","object_id","region_code","before","after") VALUES (:cc, :uid, :uname, 'provider', '000000000000000000000000', 'operation.create', 'operation', :id, :rc, NULL, :resp) RETURNING "id";
-UPDATE idempotency_keys k SET response = v.response FROM (VALUES (:k, :resp::jsonb)) AS v (key, response) WHERE k.user_id = :uid AND k.key = v.key;
+UPDATE idempotency_keys k SET operation_id = v.operation_id FROM unnest(ARRAY[:k]::text[], ARRAY[:id]::bigint[]) AS v (key, operation_id) WHERE k.user_id = :uid AND k.key = v.key;
 \else
-DELETE FROM idempotency_keys WHERE user_id = :uid AND key IN (:k);
+DELETE FROM idempotency_keys WHERE user_id = :uid AND key = ANY (ARRAY[:k]::text[]);
 \endif
 COMMIT;
 `
