@@ -3,6 +3,7 @@ package stats
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -63,7 +64,11 @@ func selected(db *gorm.DB, p scope.Principal, sel Selection) *gorm.DB {
 
 // aggregate sums the exact totals of the selected contracts, split by g. It reads the running totals only:
 // one query over contracts (areas, fees, harvests, counts) and one over their service lines.
-func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping) (map[string]*Totals, error) {
+//
+// With total, the totals of the whole selection come back too, under the key "" (grouping sets: the same two
+// queries answer both); op_type groupings cannot carry them, since their contract figures are per line.
+func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping, total bool) (map[string]*Totals, error) {
+	total = total && g != ByNothing && g != ByOpType
 	base := selected(db.WithContext(ctx), p, sel).Select("contracts.*")
 	out := map[string]*Totals{}
 	at := func(key string) *Totals {
@@ -87,7 +92,7 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 			       coalesce(sum(c.contracted_area_mu), 0) AS area,
 			       coalesce(sum(c.contracted_area_mu * c.collective_fee_per_mu), 0) AS fees
 			FROM (?) c JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id
-			GROUP BY 1`, contractKey[g]), base).Scan(&rows).Error
+			GROUP BY %s`, keyColumn(g, total), groupBy(g, total, "")), base).Find(&rows).Error
 		if err != nil {
 			return nil, err
 		}
@@ -97,9 +102,9 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 			t.ContractedArea, t.CollectiveIncome, t.FarmerCost = r.Area, r.Fees, r.Fees
 		}
 	}
-	key := contractKey[g]
+	key, lineGroups := keyColumn(g, total), groupBy(g, total, "s.op_type")
 	if g == ByOpType {
-		key = "s.op_type"
+		key, lineGroups = "s.op_type", "s.op_type"
 	}
 	// The harvesting line carries the contract's harvested area H and yield Y; its income gain is
 	// (Y − baseline yield × H) × price, and 0 when nothing was harvested.
@@ -118,7 +123,7 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 		       coalesce(sum((s.confirmed_yield_kg - c.baseline_yield_kg_per_mu * s.confirmed_area_mu) * c.price_per_kg)
 		                FILTER (WHERE s.op_type = 'harvesting'), 0) AS income_gain
 		FROM (?) c JOIN contract_services s ON s.county_code = c.county_code AND s.contract_id = c.id
-		GROUP BY 1, 2`, key), base).Scan(&lines).Error
+		GROUP BY %s`, key, lineGroups), base).Find(&lines).Error
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +164,7 @@ func opTypeContracts(ctx context.Context, db *gorm.DB, base *gorm.DB, out map[st
 		       count(DISTINCT c.provider_id) AS providers, coalesce(sum(c.contracted_area_mu), 0) AS area
 		FROM (?) c JOIN contract_services s ON s.county_code = c.county_code AND s.contract_id = c.id
 		JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id
-		GROUP BY 1`, base).Scan(&rows).Error
+		GROUP BY 1`, base).Find(&rows).Error
 	if err != nil {
 		return err
 	}
@@ -174,3 +179,34 @@ func opTypeContracts(ctx context.Context, db *gorm.DB, base *gorm.DB, out map[st
 
 // harvesting is the operation type whose line carries the harvest.
 const harvesting = "harvesting"
+
+// keyColumn is the SQL of a grouping's key column; with total, the total's row has the key "".
+func keyColumn(g Grouping, total bool) string {
+	if !total {
+		return contractKey[g]
+	}
+	return fmt.Sprintf("CASE WHEN GROUPING(%[1]s) = 1 THEN '' ELSE %[1]s END", contractKey[g])
+}
+
+// groupBy is the GROUP BY of a grouping, with extra columns grouped in every set.
+func groupBy(g Grouping, total bool, extra string) string {
+	with := func(cols ...string) string {
+		var out []string
+		for _, c := range cols {
+			if c != "" {
+				out = append(out, c)
+			}
+		}
+		return strings.Join(out, ", ")
+	}
+	if g == ByNothing {
+		if extra == "" {
+			return "()"
+		}
+		return extra
+	}
+	if !total {
+		return with(contractKey[g], extra)
+	}
+	return fmt.Sprintf("GROUPING SETS ((%s), (%s))", with(contractKey[g], extra), extra)
+}

@@ -27,7 +27,7 @@ func (s *Service) Benefit(ctx context.Context, p scope.Principal, id int64) (con
 	if err != nil {
 		return c, Figures{}, err
 	}
-	ts, err := aggregate(ctx, s.db, p, Selection{ContractID: id}, ByNothing)
+	ts, err := aggregate(ctx, s.db, p, Selection{ContractID: id}, ByNothing, false)
 	if err != nil {
 		return c, Figures{}, err
 	}
@@ -60,7 +60,7 @@ type Report struct {
 // rows. The standard-area weights are those of the selected region, or of p's own region.
 func (s *Service) Collectives(ctx context.Context, p scope.Principal, sel Selection) (Report, error) {
 	var rep Report
-	ts, err := aggregate(ctx, s.db, p, sel, ByCollective)
+	ts, err := aggregate(ctx, s.db, p, sel, ByCollective, false)
 	if err != nil {
 		return rep, err
 	}
@@ -113,18 +113,22 @@ func (s *Service) Region(ctx context.Context, p scope.Principal, sel Selection, 
 		return rep, err
 	}
 	rep.Region = r
-	whole, err := aggregate(ctx, s.db, p, sel, ByNothing)
+	groups, err := aggregate(ctx, s.db, p, sel, g, true)
 	if err != nil {
 		return rep, err
 	}
-	if t := whole[""]; t != nil {
-		rep.Totals = *t
-	}
-	if g != ByNothing {
-		groups, err := aggregate(ctx, s.db, p, sel, g)
+	if g == ByOpType {
+		whole, err := aggregate(ctx, s.db, p, sel, ByNothing, false)
 		if err != nil {
 			return rep, err
 		}
+		groups[""] = whole[""]
+	}
+	if t := groups[""]; t != nil {
+		rep.Totals = *t
+	}
+	delete(groups, "")
+	if g != ByNothing {
 		names, err := s.names(ctx, g, slices.Sorted(maps.Keys(groups)))
 		if err != nil {
 			return rep, err

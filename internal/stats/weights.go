@@ -11,6 +11,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/num"
+	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/reference"
 	"github.com/tuoguan/tuoguan/internal/region"
 	"github.com/tuoguan/tuoguan/internal/scope"
@@ -24,19 +25,31 @@ func (s *Service) weights(ctx context.Context, code string) (Weights, error) {
 }
 
 func (s *Service) weightsOf(ctx context.Context, db *gorm.DB, code string) (Weights, string, error) {
+	var chain postgres.TextArray
 	for c, ok := code, code != ""; ok; c, ok = scope.Parent(c) {
-		var rows []struct {
-			OpType string
-			Weight decimal.Decimal
-		}
-		if err := db.WithContext(ctx).Raw("SELECT op_type, weight FROM standard_area_weights WHERE region_code = ?", c).Scan(&rows).Error; err != nil {
-			return nil, "", err
-		}
-		if len(rows) > 0 {
-			w := Weights{}
-			for _, r := range rows {
+		chain = append(chain, c)
+	}
+	if len(chain) == 0 {
+		return DefaultWeights, "", nil
+	}
+	// The weights of the region and its ancestors in one query; the longest significant prefix wins.
+	var rows []struct {
+		RegionCode string
+		OpType     string
+		Weight     decimal.Decimal
+	}
+	if err := db.WithContext(ctx).Raw(`SELECT region_code, op_type, weight FROM standard_area_weights
+		WHERE region_code = ANY (?::text[])`, chain).Find(&rows).Error; err != nil {
+		return nil, "", err
+	}
+	for _, c := range chain {
+		w := Weights{}
+		for _, r := range rows {
+			if r.RegionCode == c {
 				w[r.OpType] = r.Weight
 			}
+		}
+		if len(w) > 0 {
 			return w, c, nil
 		}
 	}
