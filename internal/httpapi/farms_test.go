@@ -233,33 +233,7 @@ func fmCount(t *testing.T, env *apitest.Env, table string) int {
 // failing on a repeated farm.
 func fmList(t *testing.T, env *apitest.Env, token string, query url.Values) []api.Farm {
 	t.Helper()
-	q := url.Values{}
-	for k, v := range query {
-		q[k] = v
-	}
-	var out []api.Farm
-	seen := map[int64]bool{}
-	for pages := 0; ; pages++ {
-		if pages > 200 {
-			t.Fatal("paging does not end")
-		}
-		var l api.FarmList
-		env.Expect(t, http.StatusOK, token, http.MethodGet, "/api/v1/farms?"+q.Encode(), nil).JSON(t, &l)
-		for _, f := range l.Items {
-			if seen[f.Id] {
-				t.Errorf("%s: farm %d served twice", query.Encode(), f.Id)
-			}
-			seen[f.Id] = true
-		}
-		out = append(out, l.Items...)
-		if l.NextCursor == nil {
-			return out
-		}
-		if len(l.Items) == 0 {
-			t.Fatalf("%s: an empty page with a cursor", query.Encode())
-		}
-		q.Set("cursor", *l.NextCursor)
-	}
+	return listAll(t, env, token, "/api/v1/farms", query, func(f api.Farm) int64 { return f.Id })
 }
 
 // fmSameSet reports whether a and b hold the same strings, in any order.

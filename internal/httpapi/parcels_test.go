@@ -66,30 +66,7 @@ func (w *pcWorld) patch(t *testing.T, p api.Parcel, body any) api.Parcel {
 // pcList pages through GET /parcels and returns the ids served, failing on a repeated one.
 func pcList(t *testing.T, env *apitest.Env, token string, query url.Values) []int64 {
 	t.Helper()
-	q := url.Values{}
-	for k, v := range query {
-		q[k] = v
-	}
-	var ids []int64
-	seen := map[int64]bool{}
-	for pages := 0; ; pages++ {
-		if pages > 200 {
-			t.Fatal("paging does not end")
-		}
-		var l api.ParcelList
-		env.Expect(t, http.StatusOK, token, http.MethodGet, "/api/v1/parcels?"+q.Encode(), nil).JSON(t, &l)
-		for _, p := range l.Items {
-			if seen[p.Id] {
-				t.Errorf("%s: parcel %d served twice", query.Encode(), p.Id)
-			}
-			seen[p.Id] = true
-			ids = append(ids, p.Id)
-		}
-		if l.NextCursor == nil {
-			return ids
-		}
-		q.Set("cursor", *l.NextCursor)
-	}
+	return pcIDs(listAll(t, env, token, "/api/v1/parcels", query, func(p api.Parcel) int64 { return p.Id })...)
 }
 
 // pcIDs returns the ids of ps.

@@ -43,30 +43,7 @@ func (w *fmWorld) pvGet(t *testing.T, id int64) api.Provider {
 // pvList pages through GET /providers and returns the ids served, failing on a repeated one.
 func pvList(t *testing.T, env *apitest.Env, token string, query url.Values) []int64 {
 	t.Helper()
-	q := url.Values{}
-	for k, v := range query {
-		q[k] = v
-	}
-	var ids []int64
-	seen := map[int64]bool{}
-	for pages := 0; ; pages++ {
-		if pages > 200 {
-			t.Fatal("paging does not end")
-		}
-		var l api.ProviderList
-		env.Expect(t, http.StatusOK, token, http.MethodGet, "/api/v1/providers?"+q.Encode(), nil).JSON(t, &l)
-		for _, p := range l.Items {
-			if seen[p.Id] {
-				t.Errorf("%s: provider %d served twice", query.Encode(), p.Id)
-			}
-			seen[p.Id] = true
-			ids = append(ids, p.Id)
-		}
-		if l.NextCursor == nil {
-			return ids
-		}
-		q.Set("cursor", *l.NextCursor)
-	}
+	return pvIDs(listAll(t, env, token, "/api/v1/providers", query, func(p api.Provider) int64 { return p.Id })...)
 }
 
 func pvIDs(ps ...api.Provider) []int64 {
