@@ -65,7 +65,8 @@ func visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 	case scope.Admin:
 		return q
 	case scope.Bureau:
-		return q.Where("county_code LIKE ? AND region_code LIKE ?", p.CountyPrefix()+"%", p.RegionPrefix()+"%")
+		cond, args := scope.Within("", p.RegionPrefix())
+		return q.Where(cond, args...)
 	case scope.Collective:
 		return q.Where("id = ?", p.CollectiveID)
 	}

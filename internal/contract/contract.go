@@ -120,7 +120,8 @@ func Visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 	case scope.Admin:
 		return q
 	case scope.Bureau:
-		return q.Where("contracts.county_code LIKE ? AND contracts.region_code LIKE ?", p.CountyPrefix()+"%", p.RegionPrefix()+"%")
+		cond, args := scope.Within("contracts", p.RegionPrefix())
+		return q.Where(cond, args...)
 	case scope.Collective:
 		return q.Where("contracts.collective_id = ?", p.CollectiveID)
 	case scope.Provider:

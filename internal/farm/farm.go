@@ -74,7 +74,8 @@ func Visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 	case scope.Admin:
 		return q
 	case scope.Bureau:
-		return q.Where("farms.county_code LIKE ? AND farms.region_code LIKE ?", p.CountyPrefix()+"%", p.RegionPrefix()+"%")
+		cond, args := scope.Within("farms", p.RegionPrefix())
+		return q.Where(cond, args...)
 	case scope.Collective:
 		return q.Where("farms.collective_id = ?", p.CollectiveID)
 	case scope.Provider:

@@ -40,15 +40,11 @@ func (s *Service) search(ctx context.Context, p scope.Principal, q Query) (*gorm
 		Joins("JOIN contracts ON contracts.county_code = operations.county_code AND contracts.id = operations.contract_id").
 		Scopes(func(d *gorm.DB) *gorm.DB { return contract.Visible(d, p) })
 	if q.RegionCode != "" {
-		cond, arg, err := scope.Inside("region_code", "contracts.region_code", q.RegionCode)
-		if err != nil {
+		if _, _, err := scope.Inside("region_code", "contracts.region_code", q.RegionCode); err != nil {
 			return nil, err
 		}
-		county := scope.Prefix(q.RegionCode)
-		if len(county) > 6 {
-			county = county[:6]
-		}
-		db = db.Where("operations.county_code LIKE ?", county+"%").Where(cond, arg)
+		cond, args := scope.Within("contracts", scope.Prefix(q.RegionCode))
+		db = db.Where(cond, args...)
 	}
 	if q.SeasonYear != 0 {
 		db = db.Where("contracts.season_year = ?", q.SeasonYear)

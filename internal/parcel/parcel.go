@@ -61,7 +61,8 @@ func Visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 	case scope.Admin:
 		return q
 	case scope.Bureau:
-		return q.Where("parcels.county_code LIKE ? AND parcels.region_code LIKE ?", p.CountyPrefix()+"%", p.RegionPrefix()+"%")
+		cond, args := scope.Within("parcels", p.RegionPrefix())
+		return q.Where(cond, args...)
 	case scope.Collective:
 		return q.Where("parcels.collective_id = ?", p.CollectiveID)
 	case scope.Provider:

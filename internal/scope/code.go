@@ -80,3 +80,23 @@ func Inside(field, column, code string) (string, string, error) {
 	}
 	return column + " LIKE ?", Prefix(code) + "%", nil
 }
+
+// Within is the SQL condition and arguments "the row of a tenant table lies inside the region with this
+// prefix" (table qualifies the columns; "" leaves them bare). It narrows on county_code, the distribution
+// column, by equality when the region is a county or smaller — the planner estimates an equality well, where
+// two correlated LIKEs make it guess a handful of rows — and by prefix above that.
+func Within(table, prefix string) (string, []any) {
+	col := func(c string) string {
+		if table == "" {
+			return c
+		}
+		return table + "." + c
+	}
+	switch {
+	case len(prefix) == 6:
+		return col("county_code") + " = ?", []any{prefix}
+	case len(prefix) > 6:
+		return col("county_code") + " = ? AND " + col("region_code") + " LIKE ?", []any{prefix[:6], prefix + "%"}
+	}
+	return col("county_code") + " LIKE ? AND " + col("region_code") + " LIKE ?", []any{prefix + "%", prefix + "%"}
+}

@@ -1,6 +1,9 @@
 package scope
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestLevelParentPrefix(t *testing.T) {
 	t.Parallel()
@@ -45,5 +48,23 @@ func TestPrincipalSees(t *testing.T) {
 	}
 	if !(Principal{Role: Admin}).Sees("110000000000") {
 		t.Error("admin does not see everything")
+	}
+}
+
+func TestWithinNarrowsOnTheCounty(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		table, prefix, cond string
+		args             []any
+	}{
+		{"farms", "610631", "farms.county_code = ?", []any{"610631"}},
+		{"farms", "610631100", "farms.county_code = ? AND farms.region_code LIKE ?", []any{"610631", "610631100%"}},
+		{"", "6106", "county_code LIKE ? AND region_code LIKE ?", []any{"6106%", "6106%"}},
+	}
+	for _, c := range cases {
+		cond, args := Within(c.table, c.prefix)
+		if cond != c.cond || fmt.Sprint(args) != fmt.Sprint(c.args) {
+			t.Errorf("Within(%q, %q) = %q %v; want %q %v", c.table, c.prefix, cond, args, c.cond, c.args)
+		}
 	}
 }

@@ -44,16 +44,6 @@ func (p Principal) RegionPrefix() string {
 	return Prefix(p.RegionCode)
 }
 
-// CountyPrefix is the prefix of the county codes inside the principal's region: a county-level or smaller
-// region names one county, so tenant queries can narrow on the distribution column (county_code) as well.
-func (p Principal) CountyPrefix() string {
-	prefix := p.RegionPrefix()
-	if len(prefix) > 6 {
-		return prefix[:6]
-	}
-	return prefix
-}
-
 // Sees reports whether a region code lies inside the principal's region.
 func (p Principal) Sees(code string) bool {
 	prefix := p.RegionPrefix()

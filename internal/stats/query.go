@@ -49,12 +49,8 @@ func selected(db *gorm.DB, p scope.Principal, sel Selection) *gorm.DB {
 	}
 	q = q.Where("contracts.status <> 'draft' AND contracts.season_year = ?", sel.SeasonYear)
 	if sel.RegionCode != "" {
-		prefix := scope.Prefix(sel.RegionCode)
-		county := prefix
-		if len(county) > 6 {
-			county = county[:6]
-		}
-		q = q.Where("contracts.county_code LIKE ? AND contracts.region_code LIKE ?", county+"%", prefix+"%")
+		cond, args := scope.Within("contracts", scope.Prefix(sel.RegionCode))
+		q = q.Where(cond, args...)
 	}
 	if sel.Crop != "" {
 		q = q.Where("contracts.crop = ?", sel.Crop)
