@@ -30,6 +30,7 @@ Commands:
   migrate   create the database if missing and apply pending migrations
   user      manage accounts: tuoguan user create -username NAME -role ROLE [...]
   demo      load the Huanglong County demo data set: tuoguan demo [-if-empty] [-seed N]
+  import    load farms or parcels from CSV: tuoguan import farms|parcels [-collective ID] [-dry-run] FILE.csv
   version   print the version
 
 Run 'tuoguan <command> -h' for a command's flags. Configuration comes from the environment
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return user(ctx, args[1:], getenv, stdin, stdout)
 	case "demo":
 		return demoCmd(ctx, args[1:], getenv, stdout)
+	case "import":
+		return importCmd(ctx, args[1:], getenv, stdin, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "tuoguan", version)
 		return nil
