@@ -53,10 +53,16 @@ bench-ops: postgres
 bench-stats: postgres
 	$(GO) run ./cmd/tuoguan-bench stats
 
-## bench: run the list, operation and statistics benchmarks in turn (about 10 minutes on two cores)
+## bench: run the list, operation, statistics and export benchmarks in turn (about 6 minutes on two cores)
 .PHONY: bench
 bench: postgres
 	$(GO) build -o bin/tuoguan-bench ./cmd/tuoguan-bench
 	./bin/tuoguan-bench lists
 	./bin/tuoguan-bench ops -verify
 	./bin/tuoguan-bench stats
+	./bin/tuoguan-bench exports
+
+## bench-exports: measure the operations ledger as CSV and Excel over a million rows, and the peak memory of the real server exporting and under load
+.PHONY: bench-exports
+bench-exports: postgres
+	$(GO) run ./cmd/tuoguan-bench exports

@@ -1,0 +1,529 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/tuoguan/tuoguan/internal/httpapi"
+	"github.com/tuoguan/tuoguan/internal/pii"
+	"github.com/tuoguan/tuoguan/internal/postgres"
+)
+
+// exportSizes are four counties of 5 townships of about 10 villages with 316,000 contracts over three seasons:
+// the completed season holds about 1,020,000 operations, more than a million and fewer than the 1,048,575 data
+// rows an Excel sheet holds, and each county about a quarter of them.
+var exportSizes = Sizes{Counties: 4, TownshipsPerCounty: 5, VillagesPerTownship: 10, Farms: 160_000, Parcels: 400_000,
+	Providers: 48, Contracts: 316_000}
+
+// memoryTarget is the most resident memory the server should take, exporting or under load.
+const memoryTarget = 150_000_000
+
+type exportsParams struct {
+	server    string // the tuoguan binary
+	build     bool   // build it first
+	serverLog string // keep the server's output here
+	clients   int
+	loadTime  time.Duration
+}
+
+func runExports(ctx context.Context, args []string, stdout io.Writer) (err error) {
+	fs := flag.NewFlagSet("exports", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	var o options
+	var p exportsParams
+	sizes := exportSizes
+	fs.IntVar(&sizes.Counties, "counties", sizes.Counties, "counties, each with 5 townships of about 10 villages")
+	fs.IntVar(&sizes.Contracts, "contracts", sizes.Contracts, "custody contracts over three seasons; the completed season has 40 % of them, about 8 operations each")
+	fs.IntVar(&sizes.Farms, "farms", sizes.Farms, "farms to generate (at least half the contracts)")
+	fs.IntVar(&sizes.Parcels, "parcels", sizes.Parcels, "parcels to generate")
+	fs.IntVar(&sizes.Providers, "providers", sizes.Providers, "service providers to generate")
+	fs.StringVar(&p.server, "server", "bin/tuoguan", "the tuoguan binary to run as the server")
+	fs.BoolVar(&p.build, "build", true, "build -server from ./cmd/tuoguan first (run from the module's root)")
+	fs.StringVar(&p.serverLog, "server-log", "", "write the server's output (JSON log and GODEBUG=gctrace=1 lines) to this file")
+	fs.IntVar(&p.clients, "clients", 64, "concurrent clients of the load of statistics and lists")
+	fs.DurationVar(&p.loadTime, "load-time", 20*time.Second, "how long the load runs")
+	fs.BoolVar(&o.verify, "verify", false, "recompute the running totals from the operations after loading and compare")
+	commonFlags(fs, &o, "tuoguan_bench_exports")
+	fs.Lookup("database").Usage = "name of the benchmark database: reused when it was given and holds operations (then kept), " +
+		"else dropped and recreated (needs " + pii.KeyEnv + " to reuse a database)"
+	if done, err := parseFlags(fs, &o, args); done {
+		return err
+	}
+	if p.clients < 1 || p.loadTime <= 0 {
+		return errors.New("-clients must be at least 1 and -load-time positive")
+	}
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "database" })
+
+	key := os.Getenv(pii.KeyEnv)
+	if key != "" {
+		if _, err := pii.ParseKey(key); err != nil {
+			return fmt.Errorf("%s: %w", pii.KeyEnv, err)
+		}
+	}
+	var e *env
+	reuse := false
+	if given {
+		if reuse, err = holdsOperations(ctx, o.serverURL, o.dbName); err != nil {
+			return err
+		}
+	}
+	if reuse {
+		if key == "" {
+			return fmt.Errorf("-database %s holds a data set: set %s to the key it was loaded with to reuse it", o.dbName, pii.KeyEnv)
+		}
+		o.dataKey, o.keep = key, true
+		if e, err = reopen(ctx, o); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "reusing %s (kept afterwards)\n", o.dbName)
+	} else {
+		o.dataKey = cmp.Or(key, pii.GenerateKey())
+		w, err := custodyWorld(o.seed, sizes)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "loading %s: %d counties, %d collectives, %d farms, %d parcels, %d providers, %d contracts (seed %d, as of %s)\n",
+			o.dbName, len(w.Counties), len(w.Collectives), sizes.Farms, sizes.Parcels, sizes.Providers, sizes.Contracts, o.seed,
+			w.Today.Format(time.DateOnly))
+		if e, err = prepare(ctx, o, w, stdout); err != nil {
+			return err
+		}
+	}
+	defer func() {
+		if cerr := e.Close(ctx, stdout); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	return exports(ctx, e, p, stdout)
+}
+
+// holdsOperations reports whether the database name exists on server and has operations.
+func holdsOperations(ctx context.Context, server, name string) (bool, error) {
+	u, err := withDatabase(server, name)
+	if err != nil {
+		return false, err
+	}
+	exists := false
+	if err := adminQueryRow(ctx, server, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", []any{name}, &exists); err != nil || !exists {
+		return false, err
+	}
+	found := false
+	err = adminQueryRow(ctx, u, "SELECT to_regclass('operations') IS NOT NULL AND EXISTS (SELECT 1 FROM operations)", nil, &found)
+	return found, err
+}
+
+func adminQueryRow(ctx context.Context, url, q string, args []any, dest any) error {
+	db, err := postgres.Open(ctx, url)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", redact(url), err)
+	}
+	defer db.Close()
+	return db.SQL.QueryRowContext(ctx, q, args...).Scan(dest)
+}
+
+// reopen connects to a loaded benchmark database and checks that o.dataKey is the key it was sealed with.
+func reopen(ctx context.Context, o options) (e *env, err error) {
+	e = &env{o: o}
+	if e.dbURL, err = withDatabase(o.serverURL, o.dbName); err != nil {
+		return nil, err
+	}
+	if e.keys, err = dataKey(o.dataKey); err != nil {
+		return nil, err
+	}
+	if e.db, err = postgres.Open(ctx, e.dbURL); err != nil {
+		return nil, err
+	}
+	var stored []byte
+	err = e.db.SQL.QueryRowContext(ctx, "SELECT fingerprint FROM data_key_fingerprint WHERE id = 1").Scan(&stored)
+	if err == nil && !bytes.Equal(stored, e.keys.Lookup("key_fingerprint", "tuoguan")) {
+		err = fmt.Errorf("%s is not the key %s was loaded with", pii.KeyEnv, o.dbName)
+	}
+	if err != nil {
+		e.db.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// ledgerSelection is what a ledger export selects and how many operations the database says it holds.
+type ledgerSelection struct {
+	label, query string
+	want         int64
+}
+
+// exportResult is what one export measured.
+type exportResult struct {
+	format          string
+	sel             ledgerSelection
+	rows, bytes     int64
+	took, firstByte time.Duration
+	mem             phaseMemory
+	countTook       time.Duration // counting the rows of a workbook afterwards, on the client
+	err             error
+}
+
+func (r exportResult) failed() bool { return r.err != nil || r.rows != r.sel.want }
+
+func exports(ctx context.Context, e *env, p exportsParams, out io.Writer) (err error) {
+	season, counties, total, err := ledgerShape(ctx, e.db.SQL)
+	if err != nil {
+		return err
+	}
+	if len(counties) == 0 {
+		return errors.New("the database holds no operations")
+	}
+	small := counties[0]
+	var ops, contracts int64
+	if err := e.db.SQL.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM operations), (SELECT count(*) FROM contracts)").Scan(&ops, &contracts); err != nil {
+		return err
+	}
+	if p.build {
+		start := time.Now()
+		build := exec.CommandContext(ctx, "go", "build", "-o", p.server, "./cmd/tuoguan")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("go build -o %s ./cmd/tuoguan (run from the module's root, or give -build=false -server <binary>): %w", p.server, err)
+		}
+		fmt.Fprintf(out, "built %s in %s\n", p.server, round(time.Since(start)))
+	}
+	sv, err := newServers(p.server, e.dbURL, e.o.dataKey, p.serverLog)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := sv.close(out); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+
+	// The admin logs in on a server of its own: the session outlives it, and the password hash's memory does
+	// not count in the cases.
+	var admin string
+	if _, err := sv.run(ctx, func(base string) error {
+		var err error
+		admin, err = newClient(base, 1).login(ctx, "admin")
+		return err
+	}); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(out)
+	e.header(ctx, out)
+	fmt.Fprintf(out, "data:     %d counties, %d contracts, %d operations; season %d holds %d operations, county %s %d of them\n",
+		len(counties), contracts, ops, season, total, small.code, small.ops)
+	fmt.Fprintf(out, "server:   %s serve as a process of its own, started afresh for each case (GODEBUG=gctrace=1), admin's\n", p.server)
+	fmt.Fprintf(out, "          session reused; memory from /proc/<pid>/status: RSS before is VmRSS once ready, peak is VmHWM\n")
+	if sv.resettable {
+		fmt.Fprintf(out, "          reset once ready (clear_refs) and read at the end, VmRSS sampled every 100 ms besides;\n")
+	} else {
+		fmt.Fprintf(out, "          since the start (clear_refs could not reset it) and VmRSS sampled every 100 ms;\n")
+	}
+	fmt.Fprintf(out, "          heap is the largest Go heap a GC started at. 1 MB = 10⁶ bytes\n")
+	fmt.Fprintf(out, "load:     one export at a time as admin, then %d clients of statistics and lists for %s\n\n", p.clients, p.loadTime)
+
+	year := strconv.Itoa(season)
+	smallSel := ledgerSelection{label: "county " + small.code + ", season " + year,
+		query: "season_year=" + year + "&region_code=" + small.code + "000000", want: small.ops}
+	bigSel := ledgerSelection{label: "season " + year, query: "season_year=" + year, want: total}
+	dl := &http.Client{Timeout: httpapi.ExportTimeout + time.Minute}
+	const row = "%-34s %9v %8v %8v %8v %8v %7v %7v %7v  %s\n"
+	fmt.Fprintf(out, row, "export /api/v1/operations", "rows", "MB", "seconds", "rows/s", "1st byte", "RSS MB", "peak", "heap", "target: peak ≤ 150 MB")
+	fmt.Fprintf(out, row, "", "", "", "", "", "s", "before", "MB", "MB", "")
+	var results []exportResult
+	for _, format := range []string{"csv", "xlsx"} {
+		for _, sel := range []ledgerSelection{smallSel, bigSel} {
+			var r exportResult
+			mem, err := sv.run(ctx, func(base string) error {
+				r = exportLedger(ctx, dl, base, admin, format, sel)
+				return nil
+			})
+			r.mem, r.err = mem, cmp.Or(r.err, err)
+			r.format, r.sel = format, sel
+			results = append(results, r)
+			fmt.Fprintf(out, row, strings.ToUpper(r.format)+"  "+r.sel.label, r.rows, fmt.Sprintf("%.1f", float64(r.bytes)/1e6),
+				fmt.Sprintf("%.1f", r.took.Seconds()), fmt.Sprintf("%.0f", float64(r.rows)/max(r.took.Seconds(), 1e-9)),
+				fmt.Sprintf("%.1f", r.firstByte.Seconds()), mb(r.mem.before), mb(r.mem.peak), mb(r.mem.heap), exportVerdict(r))
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+	}
+	for _, r := range results {
+		if r.countTook > 0 {
+			fmt.Fprintf(out, "  the workbook of %s: rows counted with excelize's Rows iterator in %s on the client\n", r.sel.label, round(r.countTook))
+		}
+	}
+
+	// The load: county statistics and lists, each over the counties in turn.
+	county := func(i int) string { return counties[i%len(counties)].code + "000000" }
+	paths := []func(i int) string{
+		func(i int) string {
+			return "/api/v1/stats/regions/" + county(i) + "?season_year=" + year + "&group_by=township"
+		},
+		func(i int) string { return "/api/v1/stats/regions/" + county(i) + "?season_year=" + year },
+		func(i int) string {
+			return "/api/v1/operations?limit=50&season_year=" + year + "&region_code=" + county(i)
+		},
+		func(i int) string { return "/api/v1/contracts?limit=50&region_code=" + county(i) },
+		func(i int) string { return "/api/v1/farms?limit=50&region_code=" + county(i) },
+	}
+	loadCase := Case{Name: fmt.Sprintf("%d clients: county stats and lists", p.clients), Token: admin,
+		Path: func(i int) string { return paths[(i/len(counties))%len(paths)](i) }}
+	var lr Result
+	loadMem, err := sv.run(ctx, func(base string) error {
+		lr = newClient(base, p.clients).MeasureFor(ctx, loadCase, 0, 10_000_000, p.clients, p.loadTime)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
+	const lrow = "%-34s %9v %8v %8v %8v %8v %7v %7v %7v  %s\n"
+	fmt.Fprintf(out, lrow, "load", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "RSS MB", "peak", "heap", "target: peak ≤ 150 MB")
+	fmt.Fprintf(out, lrow, "", "", "", "", "", "", "before", "MB", "MB", "")
+	fmt.Fprintf(out, lrow, lr.Case, lr.Requests, fmt.Sprintf("%.0f", lr.PerSecond), fmt.Sprintf("%.1f", ms(lr.P50)),
+		fmt.Sprintf("%.1f", ms(lr.P95)), fmt.Sprintf("%.1f", ms(lr.P99)), mb(loadMem.before), mb(loadMem.peak), mb(loadMem.heap),
+		memVerdict(loadMem.peak, lr.Failed(), fmt.Sprintf("%d errors: %s", lr.Errors, lr.FirstError)))
+
+	fmt.Fprintf(out, "\ntarget: export memory flat, ≤ 150 MB peak whatever the row count — %s\n", exportSummary(results))
+	fmt.Fprintf(out, "target: server peak memory under load ≤ 150 MB — %s MB: %s\n", mb(loadMem.peak),
+		memVerdict(loadMem.peak, lr.Failed(), "requests failed"))
+	failed := 0
+	for _, r := range results {
+		if r.failed() {
+			failed++
+		}
+	}
+	if lr.Failed() {
+		failed++
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d measurements failed", failed)
+	}
+	return ctx.Err()
+}
+
+// countyOps is a county's operations in the measured season.
+type countyOps struct {
+	code string // six digits
+	ops  int64
+}
+
+// ledgerShape is the season with the most operations, its operations per county and their total.
+func ledgerShape(ctx context.Context, db *sql.DB) (season int, counties []countyOps, total int64, err error) {
+	err = db.QueryRowContext(ctx, `SELECT c.season_year FROM operations o
+		JOIN contracts c ON c.county_code = o.county_code AND c.id = o.contract_id
+		GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`).Scan(&season)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, 0, nil
+	} else if err != nil {
+		return 0, nil, 0, err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT o.county_code, count(*) FROM operations o
+		JOIN contracts c ON c.county_code = o.county_code AND c.id = o.contract_id
+		WHERE c.season_year = $1 GROUP BY 1 ORDER BY 1`, season)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c countyOps
+		if err := rows.Scan(&c.code, &c.ops); err != nil {
+			return 0, nil, 0, err
+		}
+		counties = append(counties, c)
+		total += c.ops
+	}
+	return season, counties, total, rows.Err()
+}
+
+// exportLedger downloads the ledger of sel in format once, counting its rows as they come for CSV and from
+// the saved workbook afterwards for Excel.
+func exportLedger(ctx context.Context, hc *http.Client, base, token, format string, sel ledgerSelection) (r exportResult) {
+	r.format, r.sel = format, sel
+	path := "/api/v1/operations?" + sel.query + "&format=" + format
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	start := time.Now()
+	resp, err := hc.Do(req)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
+		r.err = fmt.Errorf("GET %s: status %d: %s", path, resp.StatusCode, b)
+		return r
+	}
+	var sink io.Writer
+	var lines *crlfCounter
+	var file *os.File
+	if format == "csv" {
+		lines = &crlfCounter{}
+		sink = lines
+	} else {
+		if file, err = os.CreateTemp("", "tuoguan-bench-*.xlsx"); err != nil {
+			r.err = err
+			return r
+		}
+		defer os.Remove(file.Name())
+		defer file.Close()
+		sink = file
+	}
+	fb := &firstByte{r: resp.Body}
+	r.bytes, r.err = io.Copy(sink, fb)
+	r.took = time.Since(start)
+	r.firstByte = fb.at.Sub(start)
+	if r.err != nil {
+		return r
+	}
+	if lines != nil {
+		r.rows = max(lines.n-1, 0) // the header
+		return r
+	}
+	countStart := time.Now()
+	n, err := countSheetRows(file.Name())
+	r.countTook = time.Since(countStart)
+	r.rows, r.err = max(n-1, 0), err
+	return r
+}
+
+// firstByte is a reader that notes when its first bytes arrived.
+type firstByte struct {
+	r  io.Reader
+	at time.Time
+}
+
+func (f *firstByte) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if n > 0 && f.at.IsZero() {
+		f.at = time.Now()
+	}
+	return n, err
+}
+
+// crlfCounter counts the CRLF line ends written to it, across writes.
+type crlfCounter struct {
+	n      int64
+	lastCR bool
+}
+
+func (c *crlfCounter) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if c.lastCR && p[0] == '\n' {
+		c.n++
+	}
+	c.n += int64(bytes.Count(p, []byte("\r\n")))
+	c.lastCR = p[len(p)-1] == '\r'
+	return len(p), nil
+}
+
+// countSheetRows counts the rows of the first sheet of the workbook at path with excelize's streaming
+// iterator, which reads a large sheet from a temporary file rather than into memory.
+func countSheetRows(path string) (int64, error) {
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return 0, errors.New("the workbook has no sheet")
+	}
+	rows, err := f.Rows(sheets[0])
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for rows.Next() {
+		n++
+	}
+	if err := rows.Error(); err != nil {
+		return n, err
+	}
+	return n, rows.Close()
+}
+
+func exportVerdict(r exportResult) string {
+	switch {
+	case r.err != nil:
+		return "FAILED: " + r.err.Error()
+	case r.rows != r.sel.want:
+		return fmt.Sprintf("FAILED: %d rows of the %d selected", r.rows, r.sel.want)
+	}
+	return memVerdict(r.mem.peak, false, "")
+}
+
+func memVerdict(peak int64, failed bool, why string) string {
+	switch {
+	case failed:
+		return "FAILED (" + why + ")"
+	case peak > memoryTarget:
+		return "miss"
+	}
+	return "pass"
+}
+
+// exportSummary compares each format's peaks at its sizes.
+func exportSummary(results []exportResult) string {
+	var parts []string
+	for _, format := range []string{"csv", "xlsx"} {
+		var ok []exportResult
+		for _, r := range results {
+			if r.format == format && !r.failed() {
+				ok = append(ok, r)
+			}
+		}
+		if len(ok) == 0 {
+			continue
+		}
+		lo, hi := ok[0], ok[0]
+		pass := true
+		for _, r := range ok {
+			pass = pass && r.mem.peak <= memoryTarget
+			if r.rows < lo.rows {
+				lo = r
+			}
+			if r.rows > hi.rows {
+				hi = r
+			}
+		}
+		s := fmt.Sprintf("%s %s MB at %d rows", strings.ToUpper(format), mb(hi.mem.peak), hi.rows)
+		if hi.rows > lo.rows {
+			s = fmt.Sprintf("%s %s MB at %d rows, %s MB at %d (%.1f× the rows; %+.1f and %+.1f MB above the RSS before)",
+				strings.ToUpper(format), mb(lo.mem.peak), lo.rows, mb(hi.mem.peak), hi.rows, float64(hi.rows)/float64(max(lo.rows, 1)),
+				float64(max(lo.mem.peak-lo.mem.before, 0))/1e6, float64(max(hi.mem.peak-hi.mem.before, 0))/1e6)
+		}
+		parts = append(parts, s+": "+map[bool]string{true: "pass", false: "miss"}[pass])
+	}
+	return strings.Join(parts, "; ")
+}
+
+func mb(b int64) string {
+	if b <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f", float64(b)/1e6)
+}
