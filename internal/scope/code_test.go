@@ -55,7 +55,7 @@ func TestWithinNarrowsOnTheCounty(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		table, prefix, cond string
-		args             []any
+		args                []any
 	}{
 		{"farms", "610631", "farms.county_code = ?", []any{"610631"}},
 		{"farms", "610631100", "farms.county_code = ? AND farms.region_code LIKE ?", []any{"610631", "610631100%"}},
