@@ -2,6 +2,8 @@ package sheet
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -99,5 +101,38 @@ func TestXLSXRoundTrip(t *testing.T) {
 	}
 	if formula, _ := f.GetCellFormula("黄龙县托管统计", "A3"); formula != "" {
 		t.Errorf("text became a formula: %q", formula)
+	}
+}
+
+func TestColumnLettersAndSheetNames(t *testing.T) {
+	t.Parallel()
+	for i, want := range map[int]string{0: "A", 25: "Z", 26: "AA", 51: "AZ", 52: "BA", 701: "ZZ", 702: "AAA"} {
+		if got := column(i); got != want {
+			t.Errorf("column(%d) = %s, want %s", i, got, want)
+		}
+	}
+	if got := sheetName("黄龙县/石堡镇: [2026] 托管统计与作业台账的一个很长很长很长的名字"); got != "黄龙县_石堡镇_ _2026_ 托管统计与作业台账的一个很长很" || len([]rune(got)) != 31 {
+		t.Errorf("sheetName = %q (%d runes)", got, len([]rune(got)))
+	}
+}
+
+func TestXLSXRefusesMoreRowsThanASheetHolds(t *testing.T) {
+	t.Parallel()
+	one := []Cell{I(1)}
+	rows := func(n int) func(yield func([]Cell) bool) {
+		return func(yield func([]Cell) bool) {
+			for range n {
+				if !yield(one) {
+					return
+				}
+			}
+		}
+	}
+	cols := []Column{{ZH: "数", EN: "n", Kind: Integer}}
+	if err := writeXLSX(io.Discard, Table{Columns: cols, Rows: rows(9)}, 10); err != nil {
+		t.Fatalf("9 data rows and a header on a 10-row sheet: %v", err)
+	}
+	if err := writeXLSX(io.Discard, Table{Columns: cols, Rows: rows(10)}, 10); !errors.Is(err, ErrTooManyRows) {
+		t.Fatalf("10 data rows and a header on a 10-row sheet: %v, want ErrTooManyRows", err)
 	}
 }
