@@ -644,7 +644,7 @@ func TestBadInputNULCharacters(t *testing.T) {
 
 func TestBadInputUnsupportedMediaTypeIsDeclared(t *testing.T) {
 	t.Parallel()
-	doc, err := api.GetSwagger()
+	doc, err := api.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

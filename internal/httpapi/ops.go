@@ -68,7 +68,7 @@ func (s *Server) ready(c echo.Context) error {
 
 // specYAML renders the specification embedded in the generated code.
 func specYAML() []byte {
-	doc, err := api.GetSwagger()
+	doc, err := api.GetSpec()
 	if err != nil {
 		panic(err) // generated from a spec that loaded at generation time
 	}

@@ -333,7 +333,7 @@ func b2i(b bool) int {
 // checkFloat checks that a number literal fits a float of the given size,
 // as encoding/json refuses numbers that overflow it.
 func checkFloat(lit []byte, bits int) string {
-	if len(lit) <= 38 && bytes.IndexAny(lit, "eE") < 0 {
+	if len(lit) <= 38 && !bytes.ContainsAny(lit, "eE") {
 		return "" // below 1e38: fits even a float32
 	}
 	if _, err := strconv.ParseFloat(string(lit), bits); err != nil {

@@ -188,7 +188,7 @@ var (
 func router() (routers.Router, error) {
 	specOnce.Do(func() {
 		var doc *openapi3.T
-		if doc, specErr = api.GetSwagger(); specErr != nil {
+		if doc, specErr = api.GetSpec(); specErr != nil {
 			return
 		}
 		doc.Servers = openapi3.Servers{{URL: "http://tuoguan.test/api/v1"}}
