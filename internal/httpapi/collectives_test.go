@@ -14,29 +14,10 @@ import (
 
 	"github.com/tuoguan/tuoguan/api"
 	"github.com/tuoguan/tuoguan/internal/httpapi/apitest"
-	"github.com/tuoguan/tuoguan/internal/ident"
 )
 
-// colCredit returns a valid unified social credit code of a village collective in county, numbered n.
-func colCredit(county string, n int) string {
-	first := "N2" + county + fmt.Sprintf("MF%07d", n)
-	c, err := ident.CreditCodeCheckChar(first)
-	if err != nil {
-		panic(err)
-	}
-	return first + string(c)
-}
-
-// colBadCheck returns code with a wrong check character.
-func colBadCheck(code string) string {
-	last := code[len(code)-1]
-	for _, c := range []byte("0123456789ABCDEFGHJKLMNPQRTUWXY") {
-		if c != last {
-			return code[:len(code)-1] + string(c)
-		}
-	}
-	panic("unreachable")
-}
+// colCredit returns a valid credit code of a village collective in county, numbered n.
+func colCredit(county string, n int) string { return creditCode(county, "MF", int64(n)) }
 
 // colCreate registers a collective as token and returns it.
 func colCreate(t *testing.T, env *apitest.Env, token string, in api.CollectiveCreate) api.Collective {

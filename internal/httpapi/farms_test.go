@@ -98,26 +98,8 @@ func (w *fmWorld) collective(t *testing.T, village string) api.Collective {
 	return c
 }
 
-// fmCredit returns a valid unified social credit code registered in county (6 digits), numbered n.
-func fmCredit(county string, n int) string {
-	first := fmt.Sprintf("N2%sMG%07d", county, n)
-	c, err := ident.CreditCodeCheckChar(first)
-	if err != nil {
-		panic(err)
-	}
-	return first + string(c)
-}
-
-// fmBadCheck returns code with a wrong check character.
-func fmBadCheck(code string) string {
-	last := code[len(code)-1]
-	for _, c := range []byte("0123456789ABCDEFGHJKLMNPQRTUWXY") {
-		if c != last {
-			return code[:len(code)-1] + string(c)
-		}
-	}
-	panic("unreachable")
-}
+// fmCredit returns a valid credit code registered in county, numbered n.
+func fmCredit(county string, n int) string { return creditCode(county, "MG", int64(n)) }
 
 // fmIDIn returns a resident ID number of region (6 digits), born on birth (YYYYMMDD), with sequence seq,
 // and its GB 11643 check character.
@@ -319,7 +301,7 @@ func TestFarmsKindsAndFamilyFarmFields(t *testing.T) {
 	fmInvalid(t, "family farm registered in the future",
 		env.Do(t, env.Admin, http.MethodPost, "/api/v1/farms", fmWith(full, "registered_on", fmToday().AddDate(0, 0, 2).Format(time.DateOnly))), "registered_on")
 	fmInvalid(t, "family farm with a bad credit code",
-		env.Do(t, env.Admin, http.MethodPost, "/api/v1/farms", fmWith(full, "credit_code", fmBadCheck(fmCredit("610631", 3)))), "credit_code")
+		env.Do(t, env.Admin, http.MethodPost, "/api/v1/farms", fmWith(full, "credit_code", badCheck(fmCredit("610631", 3)))), "credit_code")
 	fmRefused(t, "family farm with an unknown business model",
 		env.Do(t, env.Admin, http.MethodPost, "/api/v1/farms", fmWith(full, "business_models", []string{"planting", "mining"})), "business_models[1]")
 	fmRefused(t, "family farm with an unknown demonstration level",

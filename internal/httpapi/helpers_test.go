@@ -1,12 +1,14 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"testing"
 
 	"github.com/tuoguan/tuoguan/internal/httpapi/apitest"
+	"github.com/tuoguan/tuoguan/internal/ident"
 )
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
@@ -45,4 +47,26 @@ func listAll[T any](t *testing.T, env *apitest.Env, token, path string, query ur
 		}
 		q.Set("cursor", *l.NextCursor)
 	}
+}
+
+// creditCode returns a unified social credit code that passes the GB 32100 checksum, registered in county
+// (six digits); series (two letters) keeps the codes of different tests apart, n numbers them.
+func creditCode(county, series string, n int64) string {
+	first := fmt.Sprintf("N2%s%s%07d", county, series, n)
+	c, err := ident.CreditCodeCheckChar(first)
+	if err != nil {
+		panic(err)
+	}
+	return first + string(c)
+}
+
+// badCheck returns code with a wrong check character.
+func badCheck(code string) string {
+	last := code[len(code)-1]
+	for _, c := range []byte("0123456789ABCDEFGHJKLMNPQRTUWXY") {
+		if c != last {
+			return code[:len(code)-1] + string(c)
+		}
+	}
+	panic("unreachable")
 }

@@ -85,11 +85,11 @@ func TestProvidersKindsAndCreditCode(t *testing.T) {
 		fmInvalid(t, kind+" without a credit code",
 			env.Do(t, env.Admin, http.MethodPost, "/api/v1/providers", fmWith(w.pvBody(fmCountyA), "kind", kind, "credit_code", nil)), "credit_code")
 	}
-	for _, code := range []string{fmBadCheck(fmCredit("610631", 77)), fmCredit("610631", 78)[:17], "", "N2610631MG00000780X"} {
+	for _, code := range []string{badCheck(fmCredit("610631", 77)), fmCredit("610631", 78)[:17], "", "N2610631MG00000780X"} {
 		fmInvalid(t, "credit code "+code, env.Do(t, env.Admin, http.MethodPost, "/api/v1/providers", fmWith(w.pvBody(fmCountyA), "credit_code", code)), "credit_code")
 	}
 	fmInvalid(t, "individual with a bad credit code",
-		env.Do(t, env.Admin, http.MethodPost, "/api/v1/providers", fmWith(w.pvBody(fmCountyA), "kind", "individual", "credit_code", fmBadCheck(lower))), "credit_code")
+		env.Do(t, env.Admin, http.MethodPost, "/api/v1/providers", fmWith(w.pvBody(fmCountyA), "kind", "individual", "credit_code", badCheck(lower))), "credit_code")
 	fmRefused(t, "unknown kind", env.Do(t, env.Admin, http.MethodPost, "/api/v1/providers", fmWith(w.pvBody(fmCountyA), "kind", "ngo")), "kind")
 	for _, code := range []string{lower, strings.ToLower(lower)} {
 		res := env.Do(t, env.Admin, http.MethodPost, "/api/v1/providers", fmWith(w.pvBody(fmCountyB), "credit_code", code))

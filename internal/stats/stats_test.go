@@ -2,7 +2,6 @@ package stats_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"math/big"
@@ -38,36 +37,6 @@ const (
 	OtherCounty   = "610632000000"
 	OtherTownship = "610632100000"
 )
-
-// shown is a Figures as a client reads it: every JSON field by name, decimals as their strings, absent values
-// as "null", and the service area of each operation type as "service_area_by_op_type.<op>".
-func shown(t *testing.T, f stats.Figures) map[string]string {
-	t.Helper()
-	raw, err := json.Marshal(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for k, v := range m {
-		switch v := v.(type) {
-		case nil:
-			out[k] = "null"
-		case string:
-			out[k] = v
-		case map[string]any:
-			for op, a := range v {
-				out[k+"."+op] = a.(string)
-			}
-		default:
-			t.Fatalf("%s is %T %v in %s, want a decimal string", k, v, v, raw)
-		}
-	}
-	return out
-}
 
 // same fails t with every field where got and want differ; want may leave fields out only when partial.
 func same(t *testing.T, label string, got, want map[string]string, partial bool) {
@@ -132,7 +101,7 @@ func benefit(t *testing.T, f *custodytest.Fixture, p scope.Principal, id int64) 
 	if err != nil {
 		t.Fatalf("benefit of contract %d for %s: %v", id, p.Role, err)
 	}
-	return shown(t, fig)
+	return stats.Shown(t, fig)
 }
 
 func counts(r stats.Report) stats.Counts { return r.Totals.Counts() }
@@ -205,7 +174,7 @@ func TestBenefitOfTheWorkedExample(t *testing.T) {
 	must[contract.Contract](t, "complete")(f.Services.Contracts.Complete(ctx, s.CollectiveUser, c.ID))
 	for _, code := range []string{s.Village, custodytest.Township, custodytest.County} {
 		rep := must[stats.Report](t, "region "+code)(f.Services.Stats.Region(ctx, f.Admin, stats.Selection{SeasonYear: f.Today.Year(), RegionCode: code}, stats.ByNothing))
-		same(t, "region "+code, shown(t, rep.Totals.Present(rep.Weights)), want, false)
+		same(t, "region "+code, stats.Shown(t, rep.Totals.Present(rep.Weights)), want, false)
 		if got := counts(rep); got != (stats.Counts{Contracts: 1, Farms: 1, Households: 1, Providers: 1}) {
 			t.Errorf("region %s counts %+v, want one of each", code, got)
 		}
@@ -214,7 +183,7 @@ func TestBenefitOfTheWorkedExample(t *testing.T) {
 	if len(rep.Groups) != 1 || rep.Groups[0].Key != strconv.FormatInt(s.Collective.ID, 10) || rep.Groups[0].Name != s.Collective.Name {
 		t.Fatalf("collective's rows %+v, want its own only", rep.Groups)
 	}
-	same(t, "collective's row", shown(t, rep.Groups[0].Totals.Present(rep.Weights)), want, false)
+	same(t, "collective's row", stats.Shown(t, rep.Groups[0].Totals.Present(rep.Weights)), want, false)
 }
 
 // create drafts a contract from in, as admin, and activates it unless draft.
@@ -351,7 +320,7 @@ func TestPendingVoidedDraftsAndClosedContracts(t *testing.T) {
 	sel := stats.Selection{SeasonYear: year, RegionCode: custodytest.County}
 	for _, g := range []stats.Grouping{stats.ByNothing, stats.ByTownship, stats.ByCollective, stats.ByCrop, stats.ByOpType} {
 		rep := must[stats.Report](t, "region")(f.Services.Stats.Region(ctx, f.Admin, sel, g))
-		same(t, "county totals grouped by "+string(g), shown(t, rep.Totals.Present(rep.Weights)), want, false)
+		same(t, "county totals grouped by "+string(g), stats.Shown(t, rep.Totals.Present(rep.Weights)), want, false)
 		if got := counts(rep); got != (stats.Counts{Contracts: 3, Farms: 1, Households: 1, Providers: 1}) {
 			t.Errorf("grouped by %s: counts %+v, want 3 contracts of one household and one provider", g, got)
 		}
@@ -373,12 +342,12 @@ func TestPendingVoidedDraftsAndClosedContracts(t *testing.T) {
 	}
 	// The provider sees its own work in the same figures; the collective its own row.
 	prov := must[stats.Report](t, "provider")(f.Services.Stats.Region(ctx, s.ProviderUser, stats.Selection{SeasonYear: year, RegionCode: custodytest.County}, stats.ByNothing))
-	same(t, "provider's county", shown(t, prov.Totals.Present(prov.Weights)), want, false)
+	same(t, "provider's county", stats.Shown(t, prov.Totals.Present(prov.Weights)), want, false)
 	rows := must[stats.Report](t, "collectives")(f.Services.Stats.Collectives(ctx, s.CollectiveUser, stats.Selection{SeasonYear: year}))
 	if len(rows.Groups) != 1 {
 		t.Fatalf("collective's rows %+v, want its own", rows.Groups)
 	}
-	same(t, "collective's row", shown(t, rows.Groups[0].Totals.Present(rows.Weights)), want, false)
+	same(t, "collective's row", stats.Shown(t, rows.Groups[0].Totals.Present(rows.Weights)), want, false)
 }
 
 // checkSumsBack checks that the groups of a report add up to its totals in every additive figure: all of them
@@ -698,7 +667,7 @@ func checkFigures(t *testing.T, label string, x stats.Totals, w stats.Weights, e
 			t.Errorf("%s: exact %s %s, want %s", label, f.name, f.got, f.want)
 		}
 	}
-	same(t, label, shown(t, x.Present(w)), e.shown(ww), false)
+	same(t, label, stats.Shown(t, x.Present(w)), e.shown(ww), false)
 }
 
 func sameWeights(w stats.Weights, ww map[string]decimal.Decimal) bool {

@@ -1,7 +1,6 @@
 package stats
 
 import (
-	"encoding/json"
 	"maps"
 	"slices"
 	"testing"
@@ -10,36 +9,6 @@ import (
 )
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
-
-// shown is a Figures as a client reads it: every JSON field by name, decimals as their strings, absent values
-// as "null", and the service area of each operation type as "service_area_by_op_type.<op>".
-func shown(t *testing.T, f Figures) map[string]string {
-	t.Helper()
-	raw, err := json.Marshal(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for k, v := range m {
-		switch v := v.(type) {
-		case nil:
-			out[k] = "null"
-		case string:
-			out[k] = v
-		case map[string]any:
-			for op, a := range v {
-				out[k+"."+op] = a.(string)
-			}
-		default:
-			t.Fatalf("%s is %T %v in %s, want a decimal string", k, v, v, raw)
-		}
-	}
-	return out
-}
 
 func checkShown(t *testing.T, got, want map[string]string) {
 	t.Helper()
@@ -112,7 +81,7 @@ var figureNames = []string{
 
 func TestPresentWorkedExampleHasEveryFigureOfTheSpecification(t *testing.T) {
 	t.Parallel()
-	got := shown(t, totalsOf(workedExample).Present(DefaultWeights))
+	got := Shown(t, totalsOf(workedExample).Present(DefaultWeights))
 	want := map[string]string{
 		"contracted_area_mu": "10.50", "service_area_mu": "52.50", "harvested_area_mu": "10.50",
 		"harvested_yield_kg": "5670.00", "yield_per_mu": "540.00",
@@ -256,7 +225,7 @@ func TestPresent(t *testing.T) {
 			if w == nil {
 				w = DefaultWeights
 			}
-			checkShown(t, shown(t, tc.totals.Present(w)), tc.want)
+			checkShown(t, Shown(t, tc.totals.Present(w)), tc.want)
 		})
 	}
 }
@@ -286,11 +255,11 @@ func TestAggregateRoundsTheExactSumOnce(t *testing.T) {
 	// cost 3.01, saving and benefit 0.505, and a harvest whose gain is (2.50 − 2.00) × 0.0110 = 0.0055.
 	one := totalsOf(terms{area: "0.25", fee: "0.00", baselineYield: "8.00", pricePerKg: "0.0110", harvested: "0.25", yield: "2.50",
 		lines: []line{{"ploughing", "0.25", "10.02", "0.00", "12.04"}}})
-	checkShown(t, shown(t, one.Present(DefaultWeights)), map[string]string{
+	checkShown(t, Shown(t, one.Present(DefaultWeights)), map[string]string{
 		"farmer_cost": "2.51", "cost_saving": "0.51", "income_gain": "0.01", "benefit": "0.51",
 	})
 	agg := sum(one, one, one)
-	got := shown(t, agg.Present(DefaultWeights))
+	got := Shown(t, agg.Present(DefaultWeights))
 	want := map[string]string{
 		"contracted_area_mu": "0.75",
 		"farmer_cost":        "7.52", // 7.515; 3 × 2.51 = 7.53
@@ -321,10 +290,10 @@ func TestAggregatePerMuDividesTheExactTotalByTheExactArea(t *testing.T) {
 	// rounded total (2.01 / 2 = 1.005) gives 1.01, averaging the contracts' per-mu figures ((1.34 + 0) / 2) 0.67.
 	a := Totals{ContractedArea: d("1.50"), BaselineCost: d("2.0051"), ServiceAreaByOp: map[string]decimal.Decimal{}}
 	b := Totals{ContractedArea: d("0.50"), ServiceAreaByOp: map[string]decimal.Decimal{}}
-	checkShown(t, shown(t, a.Present(DefaultWeights)), map[string]string{"benefit_per_mu": "1.34"})
-	checkShown(t, shown(t, b.Present(DefaultWeights)), map[string]string{"benefit_per_mu": "0.00"})
+	checkShown(t, Shown(t, a.Present(DefaultWeights)), map[string]string{"benefit_per_mu": "1.34"})
+	checkShown(t, Shown(t, b.Present(DefaultWeights)), map[string]string{"benefit_per_mu": "0.00"})
 	agg := sum(a, b)
-	checkShown(t, shown(t, agg.Present(DefaultWeights)), map[string]string{
+	checkShown(t, Shown(t, agg.Present(DefaultWeights)), map[string]string{
 		"contracted_area_mu": "2.00", "benefit": "2.01", "benefit_per_mu": "1.00", "cost_saving_per_mu": "1.00",
 		"baseline_cost_per_mu": "1.00",
 	})
@@ -334,7 +303,7 @@ func TestAggregatePerMuDividesTheExactTotalByTheExactArea(t *testing.T) {
 	c := Totals{ContractedArea: d("0.02"), IncomeGain: d("0.0149"), HarvestedArea: d("0.02"), HarvestedYield: d("0.03")}
 	e := Totals{ContractedArea: d("0.08"), HarvestedArea: d("0.08"), HarvestedYield: d("0.01")}
 	agg = sum(c, e)
-	checkShown(t, shown(t, agg.Present(DefaultWeights)), map[string]string{
+	checkShown(t, Shown(t, agg.Present(DefaultWeights)), map[string]string{
 		"income_gain": "0.01", "income_gain_per_mu": "0.15", "benefit_per_mu": "0.15",
 		"yield_per_mu": "0.40", // 0.04 / 0.10; the contracts' own are 1.50 and 0.13
 	})
