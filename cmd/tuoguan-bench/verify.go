@@ -73,8 +73,18 @@ func verifyTotals(ctx context.Context, conn *pgx.Conn, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "  %-72s %s (%s)\n", c.name, verdict, round(time.Since(start)))
 	}
+	n, err := rollupDrift(ctx, conn)
+	if err != nil {
+		return err
+	}
+	verdict := "ok"
+	if n > 0 {
+		verdict = fmt.Sprintf("%d rows DISAGREE", n)
+		bad++
+	}
+	fmt.Fprintf(out, "  %-72s %s\n", "stats_rollup and stats_providers = their rebuild from the running totals", verdict)
 	if bad > 0 {
-		return fmt.Errorf("verify: %d of %d checks found rows whose totals disagree with their operations", bad, len(totalChecks))
+		return fmt.Errorf("verify: %d of %d checks found rows whose totals disagree with their operations", bad, len(totalChecks)+1)
 	}
 	var ops, caps int64
 	if err := conn.QueryRow(ctx, "SELECT (SELECT count(*) FROM operations), (SELECT count(*) FROM delivery_caps)").Scan(&ops, &caps); err != nil {
@@ -82,4 +92,27 @@ func verifyTotals(ctx context.Context, conn *pgx.Conn, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "  all %d checks agree over %d operations and %d delivery caps\n", len(totalChecks), ops, caps)
 	return nil
+}
+
+// rollupDrift counts the rows of the statistics rollups that differ from stats_rebuild()'s recomputation,
+// inside a transaction that is rolled back.
+func rollupDrift(ctx context.Context, conn *pgx.Conn) (n int64, err error) {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	for _, q := range []string{
+		"CREATE TEMP TABLE kept_rollup ON COMMIT DROP AS SELECT * FROM stats_rollup",
+		"CREATE TEMP TABLE kept_providers ON COMMIT DROP AS SELECT * FROM stats_providers",
+		"SELECT stats_rebuild()",
+	} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return 0, fmt.Errorf("verify the rollups: %w", err)
+		}
+	}
+	err = tx.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM ((TABLE kept_rollup EXCEPT TABLE stats_rollup) UNION ALL (TABLE stats_rollup EXCEPT TABLE kept_rollup)) d) +
+		(SELECT count(*) FROM ((TABLE kept_providers EXCEPT TABLE stats_providers) UNION ALL (TABLE stats_providers EXCEPT TABLE kept_providers)) d)`).Scan(&n)
+	return n, err
 }

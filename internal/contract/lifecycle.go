@@ -27,7 +27,7 @@ const LockTimeout = "3s"
 // every operation, that each parcel is still the farm's and large enough, and that for each operation type
 // the area of each parcel sold by active contracts with overlapping dates, this one included, stays within
 // the parcel's area (Conflict naming the parcel and operation type otherwise). It then creates the delivery
-// caps that operation logging draws on.
+// caps that operation logging draws on and enters the contract into the statistics rollups.
 func (s *Service) Activate(ctx context.Context, p scope.Principal, id int64) (Contract, error) {
 	var out Contract
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -65,6 +65,9 @@ func (s *Service) Activate(ctx context.Context, p scope.Principal, id int64) (Co
 		}
 		if err := tx.Model(&Contract{}).Where("county_code = ? AND id = ?", c.CountyCode, id).
 			Updates(map[string]any{"status": StatusActive, "activated_at": gorm.Expr("now()"), "updated_at": gorm.Expr("now()")}).Error; err != nil {
+			return err
+		}
+		if err := enterRollup(tx, c); err != nil {
 			return err
 		}
 		return s.finish(ctx, tx, p, "contract.activate", before, &out)

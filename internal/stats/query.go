@@ -65,6 +65,9 @@ func selected(db *gorm.DB, p scope.Principal, sel Selection) *gorm.DB {
 // queries answer both); op_type groupings cannot carry them, since their contract figures are per line.
 func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping, total bool) (map[string]*Totals, error) {
 	total = total && g != ByNothing && g != ByOpType
+	if fromRollup(p, sel) {
+		return rolled(ctx, db, p, sel, g, total)
+	}
 	base := selected(db.WithContext(ctx), p, sel).Select("contracts.*")
 	out := map[string]*Totals{}
 	at := func(key string) *Totals {

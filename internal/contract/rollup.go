@@ -1,0 +1,80 @@
+package contract
+
+import (
+	"slices"
+
+	"gorm.io/gorm"
+
+	"github.com/tuoguan/tuoguan/internal/postgres"
+)
+
+// enterRollup brings activated contract c into the statistics rollups (migration 0005): a row for the
+// contract and one per service line, each counting the contract, its area and, where they are new there, its
+// farm — once per crop and once per season — and the provider present in each. The farm's row is locked
+// first, so that two activations of one farm's contracts cannot both count it as new.
+func enterRollup(tx *gorm.DB, c Contract) error {
+	var kind string
+	if err := tx.Raw("SELECT kind FROM farms WHERE county_code = ? AND id = ? FOR NO KEY UPDATE", c.CountyCode, c.FarmID).
+		Row().Scan(&kind); err != nil {
+		return err
+	}
+	var seen []struct{ Crop, OpType string }
+	if err := tx.Raw(`SELECT c.crop, coalesce(s.op_type, '') AS op_type
+		FROM contracts c LEFT JOIN contract_services s ON s.county_code = c.county_code AND s.contract_id = c.id
+		WHERE c.county_code = ? AND c.farm_id = ? AND c.season_year = ? AND c.status <> 'draft' AND c.id <> ?
+		UNION SELECT c.crop, '' FROM contracts c
+		WHERE c.county_code = ? AND c.farm_id = ? AND c.season_year = ? AND c.status <> 'draft' AND c.id <> ?`,
+		c.CountyCode, c.FarmID, c.SeasonYear, c.ID, c.CountyCode, c.FarmID, c.SeasonYear, c.ID).Scan(&seen).Error; err != nil {
+		return err
+	}
+	inCrop, inSeason := map[string]bool{}, map[string]bool{}
+	for _, s := range seen {
+		inSeason[s.OpType] = true
+		if s.Crop == c.Crop {
+			inCrop[s.OpType] = true
+		}
+	}
+	ops := postgres.TextArray{""}
+	for _, l := range c.Services {
+		ops = append(ops, l.OpType)
+	}
+	slices.Sort(ops)
+	household := kind == "household"
+	n := len(ops)
+	farms, households, firstFarms, firstHouseholds := make(postgres.Int64Array, n), make(postgres.Int64Array, n), make(postgres.Int64Array, n), make(postgres.Int64Array, n)
+	income := make(postgres.TextArray, n)
+	fee := c.ContractedAreaMu.Decimal().Mul(c.CollectiveFeePerMu.Decimal())
+	for i, op := range ops {
+		farms[i], firstFarms[i] = one(!inCrop[op]), one(!inSeason[op])
+		households[i], firstHouseholds[i] = one(!inCrop[op] && household), one(!inSeason[op] && household)
+		income[i] = "0"
+		if op == "" {
+			income[i] = fee.String()
+		}
+	}
+	if err := tx.Exec(`INSERT INTO stats_rollup AS r (county_code, season_year, collective_id, crop, op_type, region_code,
+			contracts, farms, households, first_farms, first_households, contracted_area_mu, collective_income)
+		SELECT ?, ?, ?, ?, v.op_type, ?, 1, v.farms, v.households, v.first_farms, v.first_households, ?::numeric, v.income
+		FROM unnest(?::text[], ?::int[], ?::int[], ?::int[], ?::int[], ?::numeric[])
+		  AS v (op_type, farms, households, first_farms, first_households, income)
+		ORDER BY v.op_type
+		ON CONFLICT (county_code, season_year, collective_id, crop, op_type) DO UPDATE SET
+			contracts = r.contracts + 1, farms = r.farms + excluded.farms, households = r.households + excluded.households,
+			first_farms = r.first_farms + excluded.first_farms, first_households = r.first_households + excluded.first_households,
+			contracted_area_mu = r.contracted_area_mu + excluded.contracted_area_mu,
+			collective_income = r.collective_income + excluded.collective_income`,
+		c.CountyCode, c.SeasonYear, c.CollectiveID, c.Crop, c.RegionCode, c.ContractedAreaMu.String(),
+		ops, farms, households, firstFarms, firstHouseholds, income).Error; err != nil {
+		return err
+	}
+	return tx.Exec(`INSERT INTO stats_providers (county_code, season_year, collective_id, crop, op_type, provider_id, region_code)
+		SELECT ?, ?, ?, ?, v.op_type, ?, ? FROM unnest(?::text[]) AS v (op_type) ORDER BY v.op_type ON CONFLICT DO NOTHING`,
+		c.CountyCode, c.SeasonYear, c.CollectiveID, c.Crop, c.ProviderID, c.RegionCode, ops).Error
+}
+
+func one(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,98 @@
+-- Statistics rollups: the running totals of every collective × season × crop, kept in the transaction of each
+-- change they follow (a contract's activation, an operation logged, confirmed or voided), so that statistics
+-- of a county or a province sum a few thousand rows instead of every contract and service line.
+--
+-- A row with op_type '' holds the contracts themselves; a row with an operation type holds the contracts that
+-- have a service line of that type and the running totals of those lines. A contract enters its rows once,
+-- on activation, and never leaves them (a contract that is not a draft can neither be edited nor deleted).
+CREATE TABLE stats_rollup (
+    county_code        text COLLATE "C" NOT NULL,
+    season_year        integer NOT NULL,
+    collective_id      bigint NOT NULL,
+    crop               text COLLATE "C" NOT NULL,
+    op_type            text COLLATE "C" NOT NULL,
+    region_code        text COLLATE "C" NOT NULL, -- the collective's village
+    contracts          integer NOT NULL DEFAULT 0,
+    -- Distinct farms (and of them households) with such a contract of this crop; first_farms counts each farm
+    -- once across crops, under the crop of its first such contract of the season, so that the sum over crops
+    -- is the number of distinct farms. A farm contracts in its own collective only, so farm counts add up
+    -- across collectives.
+    farms              integer NOT NULL DEFAULT 0,
+    households         integer NOT NULL DEFAULT 0,
+    first_farms        integer NOT NULL DEFAULT 0,
+    first_households   integer NOT NULL DEFAULT 0,
+    contracted_area_mu numeric NOT NULL DEFAULT 0,
+    collective_income  numeric NOT NULL DEFAULT 0,
+    active_area_mu     numeric NOT NULL DEFAULT 0,
+    confirmed_area_mu  numeric NOT NULL DEFAULT 0,
+    net_cost           numeric NOT NULL DEFAULT 0, -- Σ D_t × (price_t − subsidy_t)
+    baseline_cost      numeric NOT NULL DEFAULT 0,
+    subsidy            numeric NOT NULL DEFAULT 0,
+    provider_revenue   numeric NOT NULL DEFAULT 0,
+    confirmed_yield_kg numeric NOT NULL DEFAULT 0,
+    income_gain        numeric NOT NULL DEFAULT 0, -- Σ (Y − baseline yield × H) × price per kg, harvesting only
+    PRIMARY KEY (county_code, season_year, collective_id, crop, op_type)
+);
+CREATE INDEX stats_rollup_region_idx ON stats_rollup (season_year, region_code);
+
+-- Providers work across collectives, so their distinct count is taken when asked, from the providers present
+-- in each rollup row.
+CREATE TABLE stats_providers (
+    county_code   text COLLATE "C" NOT NULL,
+    season_year   integer NOT NULL,
+    collective_id bigint NOT NULL,
+    crop          text COLLATE "C" NOT NULL,
+    op_type       text COLLATE "C" NOT NULL,
+    provider_id   bigint NOT NULL,
+    region_code   text COLLATE "C" NOT NULL,
+    PRIMARY KEY (county_code, season_year, collective_id, crop, op_type, provider_id)
+);
+CREATE INDEX stats_providers_region_idx ON stats_providers (season_year, region_code);
+
+-- stats_rebuild() recomputes both tables from the contracts and their service lines: after a bulk load that
+-- bypassed the services, and as the reference the maintained rows are checked against.
+CREATE FUNCTION stats_rebuild() RETURNS void LANGUAGE sql AS $$
+    DELETE FROM stats_providers;
+    DELETE FROM stats_rollup;
+    WITH entry AS (
+        SELECT c.county_code, c.season_year, c.collective_id, c.crop, '' AS op_type, c.region_code, c.id,
+               c.farm_id, c.provider_id, c.activated_at, c.contracted_area_mu,
+               c.contracted_area_mu * c.collective_fee_per_mu AS collective_income,
+               0 AS active_area_mu, 0 AS confirmed_area_mu, 0 AS net_cost, 0 AS baseline_cost, 0 AS subsidy,
+               0 AS provider_revenue, 0 AS confirmed_yield_kg, 0 AS income_gain
+        FROM contracts c WHERE c.status <> 'draft'
+        UNION ALL
+        SELECT c.county_code, c.season_year, c.collective_id, c.crop, s.op_type, c.region_code, c.id,
+               c.farm_id, c.provider_id, c.activated_at, c.contracted_area_mu, 0,
+               s.active_area_mu, s.confirmed_area_mu, s.confirmed_area_mu * (s.price_per_mu - s.subsidy_per_mu),
+               s.confirmed_area_mu * s.baseline_cost_per_mu, s.confirmed_area_mu * s.subsidy_per_mu,
+               s.confirmed_area_mu * s.price_per_mu, s.confirmed_yield_kg,
+               CASE WHEN s.op_type = 'harvesting'
+                    THEN (s.confirmed_yield_kg - c.baseline_yield_kg_per_mu * s.confirmed_area_mu) * c.price_per_kg
+                    ELSE 0 END
+        FROM contracts c JOIN contract_services s ON s.county_code = c.county_code AND s.contract_id = c.id
+        WHERE c.status <> 'draft'
+    ), ranked AS (
+        SELECT e.*, f.kind = 'household' AS household,
+               row_number() OVER (PARTITION BY e.county_code, e.season_year, e.farm_id, e.op_type, e.crop
+                                  ORDER BY e.activated_at NULLS LAST, e.id) = 1 AS first_of_crop,
+               row_number() OVER (PARTITION BY e.county_code, e.season_year, e.farm_id, e.op_type
+                                  ORDER BY e.activated_at NULLS LAST, e.id) = 1 AS first_of_season
+        FROM entry e JOIN farms f ON f.county_code = e.county_code AND f.id = e.farm_id
+    ), providers AS (
+        INSERT INTO stats_providers (county_code, season_year, collective_id, crop, op_type, provider_id, region_code)
+        SELECT DISTINCT county_code, season_year, collective_id, crop, op_type, provider_id, region_code FROM entry
+    )
+    INSERT INTO stats_rollup (county_code, season_year, collective_id, crop, op_type, region_code, contracts, farms,
+        households, first_farms, first_households, contracted_area_mu, collective_income, active_area_mu,
+        confirmed_area_mu, net_cost, baseline_cost, subsidy, provider_revenue, confirmed_yield_kg, income_gain)
+    SELECT county_code, season_year, collective_id, crop, op_type, min(region_code), count(*),
+           count(*) FILTER (WHERE first_of_crop), count(*) FILTER (WHERE first_of_crop AND household),
+           count(*) FILTER (WHERE first_of_season), count(*) FILTER (WHERE first_of_season AND household),
+           sum(contracted_area_mu), sum(collective_income), sum(active_area_mu), sum(confirmed_area_mu),
+           sum(net_cost), sum(baseline_cost), sum(subsidy), sum(provider_revenue), sum(confirmed_yield_kg),
+           sum(income_gain)
+    FROM ranked GROUP BY county_code, season_year, collective_id, crop, op_type;
+$$;
+
+SELECT stats_rebuild();
