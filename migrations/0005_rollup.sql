@@ -1,17 +1,20 @@
--- Statistics rollups: the running totals of every collective × season × crop, kept in the transaction of each
--- change they follow (a contract's activation, an operation logged, confirmed or voided), so that statistics
--- of a county or a province sum a few thousand rows instead of every contract and service line.
+-- Statistics rollups: the running totals of every collective × season × crop, and of every county × season ×
+-- crop, kept in the transaction of each change they follow (a contract's activation, an operation logged,
+-- confirmed or voided), so that statistics of a county sum a few thousand rows and those of a province a few
+-- thousand more, instead of every contract and service line.
 --
 -- A row with op_type '' holds the contracts themselves; a row with an operation type holds the contracts that
--- have a service line of that type and the running totals of those lines. A contract enters its rows once,
--- on activation, and never leaves them (a contract that is not a draft can neither be edited nor deleted).
+-- have a service line of that type and the running totals of those lines. A row with collective_id 0 is its
+-- county's: the sum of the county's collectives' rows, with the county's region code. A contract enters its
+-- rows once, on activation, and never leaves them (a contract that is not a draft can neither be edited nor
+-- deleted).
 CREATE TABLE stats_rollup (
     county_code        text COLLATE "C" NOT NULL,
     season_year        integer NOT NULL,
     collective_id      bigint NOT NULL,
     crop               text COLLATE "C" NOT NULL,
     op_type            text COLLATE "C" NOT NULL,
-    region_code        text COLLATE "C" NOT NULL, -- the collective's village
+    region_code        text COLLATE "C" NOT NULL, -- the collective's village, or the county
     contracts          integer NOT NULL DEFAULT 0,
     -- Distinct farms (and of them households) with such a contract of this crop; first_farms counts each farm
     -- once across crops, under the crop of its first such contract of the season, so that the sum over crops
@@ -33,10 +36,11 @@ CREATE TABLE stats_rollup (
     income_gain        numeric NOT NULL DEFAULT 0, -- Σ (Y − baseline yield × H) × price per kg, harvesting only
     PRIMARY KEY (county_code, season_year, collective_id, crop, op_type)
 );
-CREATE INDEX stats_rollup_region_idx ON stats_rollup (season_year, region_code);
+-- Above a county, statistics read the counties' rows only.
+CREATE INDEX stats_rollup_counties_idx ON stats_rollup (season_year, county_code) WHERE collective_id = 0;
 
--- Providers work across collectives, so their distinct count is taken when asked, from the providers present
--- in each rollup row.
+-- Providers work across collectives and counties, so their distinct count is taken when asked, from the
+-- providers present in each rollup row (the key covers what the statistics read, for index-only scans).
 CREATE TABLE stats_providers (
     county_code   text COLLATE "C" NOT NULL,
     season_year   integer NOT NULL,
@@ -45,9 +49,10 @@ CREATE TABLE stats_providers (
     op_type       text COLLATE "C" NOT NULL,
     provider_id   bigint NOT NULL,
     region_code   text COLLATE "C" NOT NULL,
-    PRIMARY KEY (county_code, season_year, collective_id, crop, op_type, provider_id)
+    PRIMARY KEY (county_code, season_year, collective_id, crop, op_type, provider_id) INCLUDE (region_code)
 );
-CREATE INDEX stats_providers_region_idx ON stats_providers (season_year, region_code);
+CREATE INDEX stats_providers_counties_idx ON stats_providers (season_year, op_type, county_code) INCLUDE (crop, provider_id)
+    WHERE collective_id = 0;
 
 -- stats_rebuild() recomputes both tables from the contracts and their service lines: after a bulk load that
 -- bypassed the services, and as the reference the maintained rows are checked against.
@@ -81,18 +86,21 @@ CREATE FUNCTION stats_rebuild() RETURNS void LANGUAGE sql AS $$
         FROM entry e JOIN farms f ON f.county_code = e.county_code AND f.id = e.farm_id
     ), providers AS (
         INSERT INTO stats_providers (county_code, season_year, collective_id, crop, op_type, provider_id, region_code)
-        SELECT DISTINCT county_code, season_year, collective_id, crop, op_type, provider_id, region_code FROM entry
+        SELECT DISTINCT e.county_code, e.season_year, l.collective_id, e.crop, e.op_type, e.provider_id, l.region_code
+        FROM entry e, LATERAL (VALUES (e.collective_id, e.region_code), (0, e.county_code || '000000')) AS l (collective_id, region_code)
     )
     INSERT INTO stats_rollup (county_code, season_year, collective_id, crop, op_type, region_code, contracts, farms,
         households, first_farms, first_households, contracted_area_mu, collective_income, active_area_mu,
         confirmed_area_mu, net_cost, baseline_cost, subsidy, provider_revenue, confirmed_yield_kg, income_gain)
-    SELECT county_code, season_year, collective_id, crop, op_type, min(region_code), count(*),
+    SELECT county_code, season_year, coalesce(collective_id, 0), crop, op_type,
+           CASE WHEN GROUPING(collective_id) = 1 THEN county_code || '000000' ELSE min(region_code) END, count(*),
            count(*) FILTER (WHERE first_of_crop), count(*) FILTER (WHERE first_of_crop AND household),
            count(*) FILTER (WHERE first_of_season), count(*) FILTER (WHERE first_of_season AND household),
            sum(contracted_area_mu), sum(collective_income), sum(active_area_mu), sum(confirmed_area_mu),
            sum(net_cost), sum(baseline_cost), sum(subsidy), sum(provider_revenue), sum(confirmed_yield_kg),
            sum(income_gain)
-    FROM ranked GROUP BY county_code, season_year, collective_id, crop, op_type;
+    FROM ranked
+    GROUP BY GROUPING SETS ((county_code, season_year, collective_id, crop, op_type), (county_code, season_year, crop, op_type));
 $$;
 
 SELECT stats_rebuild();

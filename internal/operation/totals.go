@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -16,13 +17,13 @@ import (
 //   - delivery_caps.active_area_mu: area not voided per contract × parcel × operation type;
 //   - contract_services: area not voided, confirmed and voided per service line, and the confirmed yield of
 //     the harvesting line;
-//   - stats_rollup: the same summed per collective × season × crop × operation type, with the money the
-//     confirmed area is worth (migration 0005).
+//   - stats_rollup: the same summed per collective (and county) × season × crop × operation type, with the
+//     money the confirmed area is worth (migration 0005).
 
 // moveActive adds (sign +1) or removes (sign −1, a void) the area of ops from the totals of work not voided;
 // a void also adds it to the voided area. The rows are locked in key order first — the delivery caps only when
-// capsLocked is false (logging locked them already), the lines and rollups only when there is more than one —
-// so concurrent writers never deadlock.
+// capsLocked is false (logging locked them already), the lines when there is more than one, then the
+// rollups — so concurrent writers never deadlock.
 func moveActive(tx *gorm.DB, ops []Operation, sign int64, capsLocked bool) error {
 	caps := map[capKey]decimal.Decimal{}
 	lines := map[lineKey]decimal.Decimal{}
@@ -58,14 +59,6 @@ func moveActive(tx *gorm.DB, ops []Operation, sign int64, capsLocked bool) error
 			ORDER BY s.county_code, s.contract_id, s.op_type FOR UPDATE OF s`, lCounties, lContracts, lOps).Error; err != nil {
 			return err
 		}
-		if err := tx.Exec(`SELECT 1 FROM stats_rollup r
-			JOIN (SELECT DISTINCT c.county_code, c.season_year, c.collective_id, c.crop, k.op_type
-			      FROM unnest(?::text[], ?::bigint[], ?::text[]) AS k (county_code, contract_id, op_type)
-			      JOIN contracts c ON c.county_code = k.county_code AND c.id = k.contract_id) k
-			  USING (county_code, season_year, collective_id, crop, op_type)
-			ORDER BY r.county_code, r.season_year, r.collective_id, r.crop, r.op_type FOR UPDATE OF r`, lCounties, lContracts, lOps).Error; err != nil {
-			return err
-		}
 	}
 	if err := tx.Exec(`UPDATE delivery_caps d SET active_area_mu = d.active_area_mu + v.area
 		FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::numeric[]) AS v (county_code, contract_id, parcel_id, op_type, area)
@@ -81,14 +74,39 @@ func moveActive(tx *gorm.DB, ops []Operation, sign int64, capsLocked bool) error
 			UPDATE contract_services s SET active_area_mu = s.active_area_mu + v.area, voided_area_mu = `+voided+`
 			FROM unnest(?::text[], ?::bigint[], ?::text[], ?::numeric[]) AS v (county_code, contract_id, op_type, area)
 			WHERE s.county_code = v.county_code AND s.contract_id = v.contract_id AND s.op_type = v.op_type
-			RETURNING s.county_code, s.contract_id, s.op_type, v.area)
-		UPDATE stats_rollup r SET active_area_mu = r.active_area_mu + v.area
-		FROM (SELECT c.county_code, c.season_year, c.collective_id, c.crop, s.op_type, sum(s.area) AS area
-		      FROM s JOIN contracts c ON c.county_code = s.county_code AND c.id = s.contract_id
-		      GROUP BY 1, 2, 3, 4, 5) v
-		WHERE r.county_code = v.county_code AND r.season_year = v.season_year AND r.collective_id = v.collective_id
-		  AND r.crop = v.crop AND r.op_type = v.op_type`,
+			RETURNING s.county_code, s.contract_id, s.op_type, v.area)`+
+		rollupUpdate(change{"active_area_mu", "s.area"}),
 		lCounties, lContracts, lOps, lAreas).Error
+}
+
+// change is a rollup column and the SQL of what a changed service line adds to it, over the line's CTE row s
+// and its contract c.
+type change struct{ column, delta string }
+
+// rollupUpdate is the SQL that follows a CTE s of changed service lines (county_code, contract_id, op_type and
+// what changes needs): it adds each line's changes to the rollup rows of its collective and its county,
+// locking those rows in key order first, so that concurrent writers never deadlock on them.
+func rollupUpdate(changes ...change) string {
+	var deltas, sums, sets []string
+	for _, ch := range changes {
+		deltas = append(deltas, ch.delta+" AS "+ch.column)
+		sums = append(sums, "sum("+ch.column+") AS "+ch.column)
+		sets = append(sets, ch.column+" = r."+ch.column+" + d."+ch.column)
+	}
+	return `, k AS (
+			SELECT c.county_code, c.season_year, l.collective_id, c.crop, s.op_type, ` + strings.Join(deltas, ", ") + `
+			FROM s JOIN contracts c ON c.county_code = s.county_code AND c.id = s.contract_id,
+			LATERAL (VALUES (0::bigint), (c.collective_id)) AS l (collective_id)),
+		d AS (SELECT county_code, season_year, collective_id, crop, op_type, ` + strings.Join(sums, ", ") + `
+			FROM k GROUP BY 1, 2, 3, 4, 5),
+		l AS MATERIALIZED (
+			SELECT r.county_code, r.season_year, r.collective_id, r.crop, r.op_type
+			FROM stats_rollup r JOIN d USING (county_code, season_year, collective_id, crop, op_type)
+			ORDER BY 1, 2, 3, 4, 5 FOR UPDATE OF r)
+		UPDATE stats_rollup r SET ` + strings.Join(sets, ", ") + `
+		FROM d JOIN l USING (county_code, season_year, collective_id, crop, op_type)
+		WHERE r.county_code = d.county_code AND r.season_year = d.season_year AND r.collective_id = d.collective_id
+		  AND r.crop = d.crop AND r.op_type = d.op_type`
 }
 
 // capColumns splits cap keys into one array per column, for unnest.
@@ -115,19 +133,17 @@ func confirmTotals(tx *gorm.DB, op Operation) error {
 	if op.YieldKg != nil {
 		y = op.YieldKg.String()
 	}
-	return tx.Exec(`WITH v (area, yield) AS (VALUES (?::numeric, ?::numeric)), s AS (
+	return tx.Exec(`WITH s AS (
 			UPDATE contract_services s SET confirmed_area_mu = s.confirmed_area_mu + v.area, confirmed_yield_kg = s.confirmed_yield_kg + v.yield
-			FROM v WHERE s.county_code = ? AND s.contract_id = ? AND s.op_type = ?
-			RETURNING s.*)
-		UPDATE stats_rollup r SET confirmed_area_mu = r.confirmed_area_mu + v.area,
-			net_cost = r.net_cost + v.area * (s.price_per_mu - s.subsidy_per_mu),
-			baseline_cost = r.baseline_cost + v.area * s.baseline_cost_per_mu,
-			subsidy = r.subsidy + v.area * s.subsidy_per_mu,
-			provider_revenue = r.provider_revenue + v.area * s.price_per_mu,
-			confirmed_yield_kg = r.confirmed_yield_kg + v.yield,
-			income_gain = r.income_gain + CASE WHEN s.op_type = 'harvesting'
-				THEN (v.yield - c.baseline_yield_kg_per_mu * v.area) * c.price_per_kg ELSE 0 END
-		FROM v, s JOIN contracts c ON c.county_code = s.county_code AND c.id = s.contract_id
-		WHERE r.county_code = c.county_code AND r.season_year = c.season_year AND r.collective_id = c.collective_id
-		  AND r.crop = c.crop AND r.op_type = s.op_type`, op.AreaMu, y, op.CountyCode, op.ContractID, op.OpType).Error
+			FROM (VALUES (?::numeric, ?::numeric)) AS v (area, yield) WHERE s.county_code = ? AND s.contract_id = ? AND s.op_type = ?
+			RETURNING s.*, v.area, v.yield)`+
+		rollupUpdate(
+			change{"confirmed_area_mu", "s.area"},
+			change{"net_cost", "s.area * (s.price_per_mu - s.subsidy_per_mu)"},
+			change{"baseline_cost", "s.area * s.baseline_cost_per_mu"},
+			change{"subsidy", "s.area * s.subsidy_per_mu"},
+			change{"provider_revenue", "s.area * s.price_per_mu"},
+			change{"confirmed_yield_kg", "s.yield"},
+			change{"income_gain", "CASE WHEN s.op_type = 'harvesting' THEN (s.yield - c.baseline_yield_kg_per_mu * s.area) * c.price_per_kg ELSE 0 END"}),
+		op.AreaMu, y, op.CountyCode, op.ContractID, op.OpType).Error
 }

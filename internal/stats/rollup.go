@@ -17,9 +17,27 @@ func fromRollup(p scope.Principal, sel Selection) bool {
 	return sel.ContractID == 0 && p.Role != scope.Provider
 }
 
-// rollupWhere is the condition and arguments that narrow the rollup rows, aliased c, to sel within p's scope.
-func rollupWhere(p scope.Principal, sel Selection) (string, []any) {
-	cond, args := "c.season_year = ?", []any{sel.SeasonYear}
+// countyLevel reports whether the counties' rollup rows answer: when neither p's scope nor the selected region
+// lies inside a county and the groups are not townships or collectives.
+func countyLevel(p scope.Principal, sel Selection, g Grouping) bool {
+	switch {
+	case g == ByTownship || g == ByCollective:
+		return false
+	case p.Role == scope.Bureau && len(p.RegionPrefix()) > 6:
+		return false
+	case p.Role != scope.Admin && p.Role != scope.Bureau:
+		return false
+	}
+	return sel.RegionCode == "" || len(scope.Prefix(sel.RegionCode)) <= 6
+}
+
+// rollupWhere is the condition and arguments that narrow the rollup rows, aliased c, to sel within p's scope,
+// at the counties' level or the collectives'.
+func rollupWhere(p scope.Principal, sel Selection, counties bool) (string, []any) {
+	cond, args := "c.season_year = ? AND c.collective_id <> 0", []any{sel.SeasonYear}
+	if counties {
+		cond = "c.season_year = ? AND c.collective_id = 0"
+	}
 	and := func(c string, a ...any) {
 		cond, args = cond+" AND "+c, append(args, a...)
 	}
@@ -43,11 +61,12 @@ func rollupWhere(p scope.Principal, sel Selection) (string, []any) {
 	return cond, args
 }
 
-// rolled is aggregate read from the rollups of migration 0005: one query over stats_rollup (the contracts'
-// rows and their lines' rows) and one counting the distinct providers of stats_providers. Farms are counted
+// rolled is aggregate read from the rollups of migration 0005 — the counties' rows when they suffice, the
+// collectives' otherwise: one query over stats_rollup (the contracts' rows and their lines' rows) and one
+// counting the distinct providers of stats_providers. Farms are counted
 // per crop in a selection or a group of one crop, and once across crops otherwise.
 func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping, total bool) (map[string]*Totals, error) {
-	where, args := rollupWhere(p, sel)
+	where, args := rollupWhere(p, sel, countyLevel(p, sel, g))
 	key, groups, level := keyColumn(g, total), groupBy(g, total, "c.op_type"), ""
 	if g == ByOpType {
 		key, groups, level = "c.op_type", "c.op_type", "c.op_type <> '' AND "

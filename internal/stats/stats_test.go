@@ -1113,6 +1113,9 @@ func TestStatisticsMatchPRODUCTAppliedToTheRows(t *testing.T) {
 				m.checkRegion(t, f, admin, sel, g)
 			}
 			m.checkRegion(t, f, admin, stats.Selection{SeasonYear: year, RegionCode: custodytest.City}, stats.ByTownship)
+			m.checkRegion(t, f, admin, stats.Selection{SeasonYear: year, RegionCode: custodytest.City}, stats.ByCrop)
+			m.checkRegion(t, f, admin, stats.Selection{SeasonYear: year, RegionCode: custodytest.City, Crop: "corn"}, stats.ByOpType)
+			m.checkRegion(t, f, admin, stats.Selection{SeasonYear: year, RegionCode: custodytest.City[:2] + "0000000000"}, stats.ByNothing)
 			m.checkRegion(t, f, admin, stats.Selection{SeasonYear: year, RegionCode: custodytest.County, Crop: "corn"}, stats.ByOpType)
 			m.checkRegion(t, f, admin, stats.Selection{SeasonYear: year - 1, RegionCode: custodytest.County}, stats.ByTownship)
 			m.checkRegion(t, f, admin, stats.Selection{SeasonYear: year, RegionCode: Township2}, stats.ByCollective)
