@@ -71,27 +71,62 @@ func Record(ctx context.Context, tx *gorm.DB, p scope.Principal, c Change) error
 // RecordAll appends every change of cs with one statement, as Record does for one. A change whose before
 // and after snapshots are equal changed nothing and is not recorded.
 func RecordAll(ctx context.Context, tx *gorm.DB, p scope.Principal, cs []Change) error {
-	if len(cs) == 0 {
-		return nil
+	events, err := eventsOf(ctx, p, cs)
+	if err != nil || len(events) == 0 {
+		return err
 	}
+	if err := tx.WithContext(ctx).Create(&events).Error; err != nil {
+		return fmt.Errorf("record %s: %w", cs[0].Action, err)
+	}
+	return nil
+}
+
+// Append returns the statement, with ? placeholders, and the arguments that append the changes of cs as
+// RecordAll does, for a use case that sends its statements to pgx itself; query is "" when there is nothing
+// to record.
+func Append(ctx context.Context, p scope.Principal, cs []Change) (query string, args []any, err error) {
+	events, err := eventsOf(ctx, p, cs)
+	if err != nil || len(events) == 0 {
+		return "", nil, err
+	}
+	n := len(events)
+	counties, actions, types, ids := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	regions, before, after := make([]*string, n), make([]*string, n), make([]*string, n)
+	text := func(b json.RawMessage) *string {
+		if b == nil {
+			return nil
+		}
+		s := string(b)
+		return &s
+	}
+	for i, e := range events {
+		counties[i], actions[i], types[i], ids[i] = e.CountyCode, e.Action, e.ObjectType, e.ObjectID
+		regions[i], before[i], after[i] = e.RegionCode, text(e.Before), text(e.After)
+	}
+	e := events[0]
+	return `INSERT INTO audit_events (county_code, actor_id, actor_username, actor_role, request_id, action, object_type,
+			object_id, region_code, before, after)
+		SELECT e.county_code, ?::bigint, ?::text, ?::text, ?::text, e.action, e.object_type, e.object_id, e.region_code,
+		       e.before::jsonb, e.after::jsonb
+		FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+		  AS e (county_code, action, object_type, object_id, region_code, before, after)`,
+		[]any{e.ActorID, e.ActorUsername, e.ActorRole, e.RequestID, counties, actions, types, ids, regions, before, after}, nil
+}
+
+// eventsOf returns the events that record cs: those whose before and after snapshots differ.
+func eventsOf(ctx context.Context, p scope.Principal, cs []Change) ([]Event, error) {
 	events := make([]Event, 0, len(cs))
 	for _, c := range cs {
 		e, err := event(ctx, p, c)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if c.Before != nil && c.After != nil && bytes.Equal(e.Before, e.After) {
 			continue // nothing changed: nothing to record
 		}
 		events = append(events, e)
 	}
-	if len(events) == 0 {
-		return nil
-	}
-	if err := tx.WithContext(ctx).Create(&events).Error; err != nil {
-		return fmt.Errorf("record %s: %w", cs[0].Action, err)
-	}
-	return nil
+	return events, nil
 }
 
 func event(ctx context.Context, p scope.Principal, c Change) (Event, error) {

@@ -10,12 +10,13 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"gorm.io/gorm"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tuoguan/tuoguan/internal/contract"
 	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/geo"
 	"github.com/tuoguan/tuoguan/internal/num"
+	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
@@ -73,12 +74,12 @@ func (s *Service) Create(ctx context.Context, p scope.Principal, contractID int6
 }
 
 // Log logs items, each on its own: one refused item never refuses the others, and results come in the order
-// of items. It takes a fixed number of round trips to the database whatever the number of items, in one
-// transaction that claims the idempotency keys, locks the contracts (shared) and their providers (shared)
-// and the delivery caps involved (exclusive, in key order), writes the operations, the running totals, the
-// audit events and the keys' responses. Only a provider for its own contracts, or admin, logs operations
-// (Forbidden otherwise); a contract p cannot read is refused as not found. An error is returned only when
-// the batch as a whole failed.
+// of items. It takes two round trips to the database whatever the number of items (three when a key is
+// replayed), in one transaction that claims the idempotency keys, locks the contracts (shared) and their
+// providers (shared) and the delivery caps involved (exclusive, in key order), writes the operations, the
+// running totals, the audit events and the keys' responses. Only a provider for its own contracts, or admin,
+// logs operations (Forbidden otherwise); a contract p cannot read is refused as not found. An error is
+// returned only when the batch as a whole failed.
 func (s *Service) Log(ctx context.Context, p scope.Principal, items []Item) ([]Result, error) {
 	if p.Role != scope.Provider && p.Role != scope.Admin {
 		return nil, fault.Forbiddenf("Only providers log operations.")
@@ -90,15 +91,11 @@ func (s *Service) Log(ctx context.Context, p scope.Principal, items []Item) ([]R
 	for i := range items {
 		b.validate(i)
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		b.tx = tx.WithContext(ctx)
-		for _, step := range []func() error{b.claimKeys, b.loadContracts, b.checkContracts, b.checkCaps, b.write, b.release} {
-			if err := step(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	pool, err := s.writes.DB()
+	if err != nil {
+		return nil, err
+	}
+	err = postgres.WithConn(ctx, pool, func(conn *pgx.Conn) error { return b.run(ctx, conn) })
 	if err != nil {
 		return nil, err
 	}
@@ -115,12 +112,14 @@ type batch struct {
 	claimed map[string]int // key → index of the item that claimed it in this transaction
 	stored  map[string]storedKey
 	today   time.Time
-	tx      *gorm.DB
 
-	contracts map[int64]contract.Contract
+	contracts map[int64]target
 	providers map[int64]string // provider id → status
-	ops       []Operation      // to write, in item order
-	opItem    []int            // index of the item of each op
+	caps      map[capKey]*room
+	ids       []int64   // allocated to the operations to write, in item order
+	now       time.Time // the transaction's time
+	ops       []Operation
+	opItem    []int // index of the item of each op
 }
 
 // live reports whether item i is still to be decided.

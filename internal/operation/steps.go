@@ -2,32 +2,90 @@ package operation
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
-	"gorm.io/gorm/clause"
 
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/contract"
 	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/provider"
+	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
-// duplicate marks, until release settles it, an item whose key an earlier item of the batch carries.
+// duplicate marks, until settle decides it, an item whose key an earlier item of the batch carries.
 const duplicate = "duplicate"
 
-// claimKeys records the keys of the live items as taken by this transaction. A key already taken by a
-// committed request (or one that commits while we wait on it) is not ours: its item is answered from the
-// stored response when the request is the same, and refused as a Conflict when it is not. A key repeated
-// inside the batch is settled against its first item once that one is decided (release).
-func (b *batch) claimKeys() error {
+// run logs the live items on conn in one transaction of two pipelines: the first opens it, claims the keys,
+// reads the contracts (share-locked), their providers (share-locked) and the delivery caps (locked for
+// update, in key order) and allocates the operations' ids; the second writes the operations, the running
+// totals, the audit events and the keys' outcomes, and commits. Replayed keys take one more round trip.
+func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
+	keys, hashes := b.prepareKeys()
+	if b.count() == 0 {
+		b.settle()
+		return nil
+	}
+	reads := &pgx.Batch{}
+	reads.Queue("BEGIN")
+	ours := map[string]bool{}
+	if len(keys) > 0 {
+		reads.Queue(postgres.Numbered(`INSERT INTO idempotency_keys (user_id, key, request_hash)
+			SELECT ?::bigint, k.key, k.hash FROM unnest(?::text[], ?::bytea[]) AS k (key, hash)
+			ON CONFLICT (user_id, key) DO NOTHING RETURNING key`), b.p.UserID, keys, hashes).
+			Query(func(rows pgx.Rows) error {
+				got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+				for _, k := range got {
+					ours[k] = true
+				}
+				return err
+			})
+	}
+	b.queueLoads(reads)
+	if err := conn.SendBatch(ctx, reads).Close(); err != nil {
+		return err
+	}
+	if err := b.answerTaken(ctx, conn, ours); err != nil {
+		return err
+	}
+	b.checkContracts()
+	b.checkCaps()
+	writes := &pgx.Batch{}
+	if err := b.queueWrites(ctx, writes); err != nil {
+		return err
+	}
+	b.queueRelease(writes)
+	writes.Queue("COMMIT")
+	if err := conn.SendBatch(ctx, writes).Close(); err != nil {
+		return err
+	}
+	b.settle()
+	return nil
+}
+
+// count is the number of live items.
+func (b *batch) count() int {
+	n := 0
+	for i := range b.items {
+		if b.live(i) {
+			n++
+		}
+	}
+	return n
+}
+
+// prepareKeys fingerprints every item and returns the keys of the live items with their hashes, to claim as
+// taken by this transaction. A key repeated inside the batch is marked duplicate, to be settled against its
+// first item once that one is decided.
+func (b *batch) prepareKeys() (keys []string, hashes [][]byte) {
 	b.hashes = make([][]byte, len(b.items))
 	b.first, b.claimed = map[string]int{}, map[string]int{}
-	var keys postgres.TextArray
-	var hashes postgres.ByteaArray
 	for i, it := range b.items {
 		b.hashes[i] = hash(it)
 		if !b.live(i) || it.Key == "" {
@@ -40,20 +98,13 @@ func (b *batch) claimKeys() error {
 		b.first[it.Key], b.claimed[it.Key] = i, i
 		keys, hashes = append(keys, it.Key), append(hashes, b.hashes[i])
 	}
-	if len(keys) == 0 {
-		return nil
-	}
-	var got []string
-	err := b.tx.Raw(`INSERT INTO idempotency_keys (user_id, key, request_hash)
-		SELECT ?, k.key, k.hash FROM unnest(?::text[], ?::bytea[]) AS k (key, hash)
-		ON CONFLICT (user_id, key) DO NOTHING RETURNING key`, b.p.UserID, keys, hashes).Find(&got).Error
-	if err != nil {
-		return err
-	}
-	ours := map[string]bool{}
-	for _, k := range got {
-		ours[k] = true
-	}
+	return keys, hashes
+}
+
+// answerTaken answers the items whose key was not ours to claim: a committed request took it (or one that
+// committed while the claim waited on it). Its item is answered from the stored response when the request is
+// the same, and refused as a Conflict when it is not.
+func (b *batch) answerTaken(ctx context.Context, conn *pgx.Conn, ours map[string]bool) error {
 	var taken []string
 	for k := range b.claimed {
 		if !ours[k] {
@@ -63,14 +114,18 @@ func (b *batch) claimKeys() error {
 	if len(taken) == 0 {
 		return nil
 	}
-	var stored []struct {
+	rows, err := conn.Query(ctx, `SELECT k.key, k.request_hash, a.after FROM idempotency_keys k
+		JOIN audit_events a ON a.object_type = 'operation' AND a.object_id = k.operation_id::text AND a.action = 'operation.create'
+		WHERE k.user_id = $1 AND k.key = ANY ($2::text[])`, b.p.UserID, taken)
+	if err != nil {
+		return err
+	}
+	type row struct {
 		Key         string
 		RequestHash []byte
-		Response    []byte
+		After       []byte
 	}
-	err = b.tx.Raw(`SELECT k.key, k.request_hash, a.after AS response FROM idempotency_keys k
-		JOIN audit_events a ON a.object_type = 'operation' AND a.object_id = k.operation_id::text AND a.action = 'operation.create'
-		WHERE k.user_id = ? AND k.key = ANY (?::text[])`, b.p.UserID, postgres.TextArray(taken)).Find(&stored).Error
+	stored, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
 	if err != nil {
 		return err
 	}
@@ -79,7 +134,7 @@ func (b *batch) claimKeys() error {
 		i := b.claimed[st.Key]
 		delete(b.claimed, st.Key)
 		var op Operation
-		if err := json.Unmarshal(st.Response, &op); err != nil {
+		if err := json.Unmarshal(st.After, &op); err != nil {
 			return fmt.Errorf("stored response of key %q: %w", st.Key, err)
 		}
 		b.stored[st.Key] = storedKey{hash: st.RequestHash, op: &op}
@@ -103,44 +158,102 @@ func (st storedKey) answer(key string, hash []byte) Result {
 	return Result{Status: Exists, Operation: st.op}
 }
 
-// loadContracts reads the live items' contracts that p may read, with their parcels and lines, under a
-// share lock (a termination waits for this batch), and their providers' statuses under a share lock (a
-// suspension waits too).
-func (b *batch) loadContracts() error {
-	ids := map[int64]bool{}
+// target is what logging needs of a contract.
+type target struct {
+	county, number, status, region string
+	id, provider                   int64
+	start, end                     time.Time
+	parcels                        []int64
+	lines                          []string
+}
+
+// room is a delivery cap: its area and the area not voided drawn on it.
+type room struct{ cap, used decimal.Decimal }
+
+// visibleContracts is the condition, over contracts aliased c, and the arguments that narrow them to those
+// p may log on: every one for admin, its own for a provider (no other role logs operations).
+func visibleContracts(p scope.Principal) (string, []any) {
+	switch p.Role {
+	case scope.Admin:
+		return "true", nil
+	case scope.Provider:
+		return "c.provider_id = ?", []any{p.ProviderID}
+	}
+	return "false", nil
+}
+
+// queueLoads queues the reads of the live items' contracts that p may log on, with their parcels and lines,
+// under a share lock (a termination waits for this batch); their providers' statuses under a share lock (a
+// suspension waits too); the delivery caps the items draw on, locked for update in key order; and an id and
+// the transaction's time for each live item.
+func (b *batch) queueLoads(q *pgx.Batch) {
+	var ids []int64
+	var capContracts, capParcels []int64
+	var capOps []string
 	for i, it := range b.items {
-		if b.live(i) {
-			ids[it.ContractID] = true
+		if !b.live(i) {
+			continue
 		}
+		if !slices.Contains(ids, it.ContractID) {
+			ids = append(ids, it.ContractID)
+		}
+		capContracts, capParcels, capOps = append(capContracts, it.ContractID), append(capParcels, it.Input.ParcelID), append(capOps, it.Input.OpType)
 	}
-	b.contracts = map[int64]contract.Contract{}
-	b.providers = map[int64]string{}
-	if len(ids) == 0 {
-		return nil
-	}
-	cs, err := contract.LookupAll(b.tx, b.p, keys(ids))
-	if err != nil {
-		return err
-	}
-	prov := map[int64]bool{}
-	for _, c := range cs {
-		b.contracts[c.ID] = c
-		prov[c.ProviderID] = true
-	}
-	var ps []provider.Provider
-	if err := b.tx.Select("id", "status").Clauses(clause.Locking{Strength: clause.LockingStrengthShare}).
-		Where("id = ANY (?::bigint[])", postgres.Int64Array(keys(prov))).Order("id").Find(&ps).Error; err != nil {
-		return err
-	}
-	for _, pr := range ps {
-		b.providers[pr.ID] = pr.Status
-	}
-	return nil
+	cond, args := visibleContracts(b.p)
+	b.contracts, b.providers, b.caps = map[int64]target{}, map[int64]string{}, map[capKey]*room{}
+	q.Queue(postgres.Numbered(`SELECT c.id, c.county_code, c.number, c.status, c.provider_id, c.region_code, c.start_date, c.end_date,
+		ARRAY(SELECT cp.parcel_id FROM contract_parcels cp WHERE cp.county_code = c.county_code AND cp.contract_id = c.id),
+		ARRAY(SELECT s.op_type FROM contract_services s WHERE s.county_code = c.county_code AND s.contract_id = c.id)
+		FROM contracts c WHERE c.id = ANY (?::bigint[]) AND `+cond+` ORDER BY c.id FOR SHARE OF c`), append([]any{ids}, args...)...).
+		Query(func(rows pgx.Rows) error {
+			var t target
+			_, err := pgx.ForEachRow(rows, []any{&t.id, &t.county, &t.number, &t.status, &t.provider, &t.region, &t.start, &t.end, &t.parcels, &t.lines},
+				func() error {
+					b.contracts[t.id] = t
+					return nil
+				})
+			return err
+		})
+	q.Queue(postgres.Numbered(`SELECT p.id, p.status FROM providers p
+		WHERE p.id IN (SELECT c.provider_id FROM contracts c WHERE c.id = ANY (?::bigint[]) AND `+cond+`)
+		ORDER BY p.id FOR SHARE OF p`), append([]any{ids}, args...)...).
+		Query(func(rows pgx.Rows) error {
+			var id int64
+			var status string
+			_, err := pgx.ForEachRow(rows, []any{&id, &status}, func() error {
+				b.providers[id] = status
+				return nil
+			})
+			return err
+		})
+	q.Queue(postgres.Numbered(`SELECT d.county_code, d.contract_id, d.parcel_id, d.op_type, d.cap_area_mu::text, d.active_area_mu::text
+		FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS k (contract_id, parcel_id, op_type)
+		JOIN contracts c ON c.id = k.contract_id
+		JOIN delivery_caps d ON d.county_code = c.county_code AND d.contract_id = c.id AND d.parcel_id = k.parcel_id AND d.op_type = k.op_type
+		WHERE `+cond+` ORDER BY 1, 2, 3, 4 FOR UPDATE OF d`), append([]any{capContracts, capParcels, capOps}, args...)...).
+		Query(func(rows pgx.Rows) error {
+			var k capKey
+			var capArea, used string
+			_, err := pgx.ForEachRow(rows, []any{&k.county, &k.contract, &k.parcel, &k.opType, &capArea, &used}, func() error {
+				b.caps[k] = &room{decimal.RequireFromString(capArea), decimal.RequireFromString(used)}
+				return nil
+			})
+			return err
+		})
+	q.Queue(`SELECT nextval(pg_get_serial_sequence('operations', 'id')), now() FROM generate_series(1, $1::int)`, len(capOps)).
+		Query(func(rows pgx.Rows) error {
+			var id int64
+			_, err := pgx.ForEachRow(rows, []any{&id, &b.now}, func() error {
+				b.ids = append(b.ids, id)
+				return nil
+			})
+			return err
+		})
 }
 
 // checkContracts refuses items whose contract is unknown, not active, of a suspended provider, or does not
 // hold the item's parcel, operation type or date.
-func (b *batch) checkContracts() error {
+func (b *batch) checkContracts() {
 	for i, it := range b.items {
 		if !b.live(i) {
 			continue
@@ -153,27 +266,26 @@ func (b *batch) checkContracts() error {
 		in := it.Input
 		var errs fault.Fields
 		switch {
-		case c.Status != contract.StatusActive:
-			b.refuse(i, fault.Conflictf("Contract %s is %s; operations are logged on active contracts only.", c.Number, c.Status))
+		case c.status != contract.StatusActive:
+			b.refuse(i, fault.Conflictf("Contract %s is %s; operations are logged on active contracts only.", c.number, c.status))
 			continue
-		case b.providers[c.ProviderID] != provider.StatusActive:
-			b.refuse(i, fault.Conflictf("The provider of contract %s is suspended and cannot log operations.", c.Number))
+		case b.providers[c.provider] != provider.StatusActive:
+			b.refuse(i, fault.Conflictf("The provider of contract %s is suspended and cannot log operations.", c.number))
 			continue
 		}
-		if _, ok := c.AreaOf(in.ParcelID); !ok {
+		if !slices.Contains(c.parcels, in.ParcelID) {
 			errs.Add("parcel_id", "the parcel is not on the contract")
 		}
-		if _, ok := c.LineOf(in.OpType); !ok {
+		if !slices.Contains(c.lines, in.OpType) {
 			errs.Add("op_type", "the contract has no %s service line", in.OpType)
 		}
-		if in.OpDate.Before(c.StartDate) || in.OpDate.After(c.EndDate) {
-			errs.Add("op_date", "must be within the contract's dates, %s to %s", c.StartDate.Format(time.DateOnly), c.EndDate.Format(time.DateOnly))
+		if in.OpDate.Before(c.start) || in.OpDate.After(c.end) {
+			errs.Add("op_date", "must be within the contract's dates, %s to %s", c.start.Format(time.DateOnly), c.end.Format(time.DateOnly))
 		}
 		if err := errs.Err(); err != nil {
 			b.refuse(i, err)
 		}
 	}
-	return nil
 }
 
 // capKey names a delivery cap row.
@@ -184,50 +296,14 @@ type capKey struct {
 	opType   string
 }
 
-// checkCaps locks the delivery caps the live items draw on, in key order, and admits items in request
-// order while their cap allows: the area not voided of a contract × parcel × operation type stays within the
-// contracted area of the parcel times the passes.
-func (b *batch) checkCaps() error {
-	need := map[capKey]bool{}
-	for i, it := range b.items {
-		if b.live(i) {
-			need[b.capOf(it)] = true
-		}
-	}
-	if len(need) == 0 {
-		return nil
-	}
-	ks := make([]capKey, 0, len(need))
-	for k := range need {
-		ks = append(ks, k)
-	}
-	var rows []struct {
-		CountyCode   string
-		ContractID   int64
-		ParcelID     int64
-		OpType       string
-		CapAreaMu    string
-		ActiveAreaMu string
-	}
-	counties, contracts, parcels, ops := capColumns(ks)
-	err := b.tx.Raw(`SELECT d.county_code, d.contract_id, d.parcel_id, d.op_type, d.cap_area_mu::text, d.active_area_mu::text
-		FROM delivery_caps d
-		JOIN unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[]) AS k (county_code, contract_id, parcel_id, op_type)
-		  USING (county_code, contract_id, parcel_id, op_type)
-		ORDER BY 1, 2, 3, 4 FOR UPDATE OF d`, counties, contracts, parcels, ops).Find(&rows).Error
-	if err != nil {
-		return err
-	}
-	type room struct{ cap, used decimal.Decimal }
-	caps := map[capKey]*room{}
-	for _, r := range rows {
-		caps[capKey{r.CountyCode, r.ContractID, r.ParcelID, r.OpType}] = &room{decimal.RequireFromString(r.CapAreaMu), decimal.RequireFromString(r.ActiveAreaMu)}
-	}
+// checkCaps admits items in request order while their cap allows: the area not voided of a contract ×
+// parcel × operation type stays within the contracted area of the parcel times the passes.
+func (b *batch) checkCaps() {
 	for i, it := range b.items {
 		if !b.live(i) {
 			continue
 		}
-		r := caps[b.capOf(it)]
+		r := b.caps[b.capOf(it)]
 		area := it.Input.AreaMu.Decimal()
 		if r == nil || r.used.Add(area).GreaterThan(r.cap) {
 			left := decimal.Zero
@@ -241,45 +317,26 @@ func (b *batch) checkCaps() error {
 		}
 		r.used = r.used.Add(area)
 	}
-	return nil
 }
 
 func (b *batch) capOf(it Item) capKey {
 	c := b.contracts[it.ContractID]
-	return capKey{c.CountyCode, c.ID, it.Input.ParcelID, it.Input.OpType}
+	return capKey{c.county, c.id, it.Input.ParcelID, it.Input.OpType}
 }
 
-// write creates the admitted operations and moves the running totals, the audit log and the keys' responses
-// along with them.
-func (b *batch) write() error {
-	var n int
-	for i := range b.items {
-		if b.live(i) {
-			n++
-		}
-	}
-	if n == 0 {
-		return nil
-	}
-	var alloc []struct {
-		ID  int64
-		Now time.Time
-	}
-	if err := b.tx.Raw("SELECT nextval(pg_get_serial_sequence('operations', 'id')) AS id, now() AS now FROM generate_series(1, ?)", n).Find(&alloc).Error; err != nil {
-		return err
-	}
-	ids, now := make([]int64, len(alloc)), alloc[0].Now
-	changes := make([]audit.Change, 0, n)
+// queueWrites builds the admitted operations and queues their rows, the running totals they move, and their
+// audit events.
+func (b *batch) queueWrites(ctx context.Context, q *pgx.Batch) error {
+	var changes []audit.Change
 	for i, it := range b.items {
 		if !b.live(i) {
 			continue
 		}
 		c := b.contracts[it.ContractID]
 		in := it.Input
-		ids[len(b.ops)] = alloc[len(b.ops)].ID
-		op := Operation{CountyCode: c.CountyCode, ID: ids[len(b.ops)], ContractID: c.ID, ParcelID: in.ParcelID, OpType: in.OpType,
+		op := Operation{CountyCode: c.county, ID: b.ids[len(b.ops)], ContractID: c.id, ParcelID: in.ParcelID, OpType: in.OpType,
 			OpDate: in.OpDate, AreaMu: in.AreaMu, YieldKg: in.YieldKg, MoisturePct: in.MoisturePct, Machine: in.Machine,
-			Operator: in.Operator, Inputs: in.Inputs, Note: in.Note, Status: StatusRecorded, CreatedAt: now, UpdatedAt: now}
+			Operator: in.Operator, Inputs: in.Inputs, Note: in.Note, Status: StatusRecorded, CreatedAt: b.now, UpdatedAt: b.now}
 		if op.Inputs == nil {
 			op.Inputs = []Material{}
 		}
@@ -291,26 +348,79 @@ func (b *batch) write() error {
 		}
 		b.ops = append(b.ops, op)
 		b.opItem = append(b.opItem, i)
-		changes = append(changes, audit.Change{Action: "operation.create", ObjectType: "operation", ObjectID: op.ID, RegionCode: c.RegionCode, After: op})
+		changes = append(changes, audit.Change{Action: "operation.create", ObjectType: "operation", ObjectID: op.ID, RegionCode: c.region, After: op})
 	}
-	if err := b.tx.CreateInBatches(&b.ops, 500).Error; err != nil {
+	if len(b.ops) == 0 {
+		return nil
+	}
+	query, args, err := insertOperations(b.ops)
+	if err != nil {
 		return err
 	}
+	q.Queue(query, args...)
 	for j := range b.ops {
 		b.results[b.opItem[j]] = Result{Status: Created, Operation: &b.ops[j]}
 	}
-	if err := moveActive(b.tx, b.ops, +1, true); err != nil {
+	if err := moveActive(queue(q), b.ops, +1, true); err != nil {
 		return err
 	}
-	return audit.RecordAll(b.tx.Statement.Context, b.tx, b.p, changes)
+	query, args, err = audit.Append(ctx, b.p, changes)
+	if err != nil || query == "" {
+		return err
+	}
+	q.Queue(postgres.Numbered(query), args...)
+	return nil
 }
 
-// release ties the keys this batch claimed to their operations and gives back those of refused items, so a
-// corrected retry with the same key is not mistaken for a replay; repeated keys inside the batch are then
-// settled against their first item.
-func (b *batch) release() error {
-	var storeKeys, give postgres.TextArray
-	var ops postgres.Int64Array
+// queue is a statement runner that adds each statement to q.
+func queue(q *pgx.Batch) func(query string, args ...any) error {
+	return func(query string, args ...any) error {
+		q.Queue(postgres.Numbered(query), args...)
+		return nil
+	}
+}
+
+// insertOperations is the statement that writes ops, one array per column.
+func insertOperations(ops []Operation) (string, []any, error) {
+	n := len(ops)
+	counties, opTypes, areas := make([]string, n), make([]string, n), make([]string, n)
+	ids, contracts, parcels := make([]int64, n), make([]int64, n), make([]int64, n)
+	dates := make([]time.Time, n)
+	yields, moistures, machines, operators, locations, notes := make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n)
+	inputs := make([]string, n)
+	for i, op := range ops {
+		counties[i], ids[i], contracts[i], parcels[i], opTypes[i], dates[i] = op.CountyCode, op.ID, op.ContractID, op.ParcelID, op.OpType, op.OpDate
+		areas[i], machines[i], operators[i], notes[i] = op.AreaMu.String(), op.Machine, op.Operator, op.Note
+		if op.YieldKg != nil {
+			yields[i] = new(op.YieldKg.String())
+		}
+		if op.MoisturePct != nil {
+			moistures[i] = new(op.MoisturePct.String())
+		}
+		if op.Location != nil {
+			locations[i] = new(string(op.Location))
+		}
+		b, err := json.Marshal(op.Inputs)
+		if err != nil {
+			return "", nil, err
+		}
+		inputs[i] = string(b)
+	}
+	return `INSERT INTO operations (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct,
+			machine, operator, inputs, location, note, status, created_by, created_at, updated_at)
+		SELECT o.county_code, o.id, o.contract_id, o.parcel_id, o.op_type, o.op_date, o.area_mu::numeric, o.yield_kg::numeric,
+		       o.moisture_pct::numeric, o.machine, o.operator, o.inputs::jsonb, o.location::jsonb, o.note, 'recorded', $15::bigint, now(), now()
+		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::date[], $7::text[], $8::text[], $9::text[],
+		            $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+		  AS o (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct, machine, operator, inputs, location, note)`,
+		[]any{counties, ids, contracts, parcels, opTypes, dates, areas, yields, moistures, machines, operators, inputs, locations, notes, ops[0].CreatedBy}, nil
+}
+
+// queueRelease queues what ties the keys this batch claimed to their operations, and gives back those of
+// refused items, so a corrected retry with the same key is not mistaken for a replay.
+func (b *batch) queueRelease(q *pgx.Batch) {
+	var storeKeys, give []string
+	var ops []int64
 	for key, i := range b.claimed {
 		if b.results[i].Status != Created {
 			give = append(give, key)
@@ -319,17 +429,18 @@ func (b *batch) release() error {
 		storeKeys, ops = append(storeKeys, key), append(ops, b.results[i].Operation.ID)
 	}
 	if len(storeKeys) > 0 {
-		if err := b.tx.Exec(`UPDATE idempotency_keys k SET operation_id = v.operation_id
-			FROM unnest(?::text[], ?::bigint[]) AS v (key, operation_id) WHERE k.user_id = ? AND k.key = v.key`,
-			storeKeys, ops, b.p.UserID).Error; err != nil {
-			return err
-		}
+		q.Queue(`UPDATE idempotency_keys k SET operation_id = v.operation_id
+			FROM unnest($1::text[], $2::bigint[]) AS v (key, operation_id) WHERE k.user_id = $3 AND k.key = v.key`,
+			storeKeys, ops, b.p.UserID)
 	}
 	if len(give) > 0 {
-		if err := b.tx.Exec("DELETE FROM idempotency_keys WHERE user_id = ? AND key = ANY (?::text[])", b.p.UserID, give).Error; err != nil {
-			return err
-		}
+		q.Queue("DELETE FROM idempotency_keys WHERE user_id = $1 AND key = ANY ($2::text[])", b.p.UserID, give)
 	}
+}
+
+// settle decides the items whose key an earlier item of the batch carries: the same request as the first is
+// answered as it was, another one is a Conflict.
+func (b *batch) settle() {
 	for i, it := range b.items {
 		if b.results[i].Status != duplicate {
 			continue
@@ -348,13 +459,4 @@ func (b *batch) release() error {
 			b.results[i] = b.results[first]
 		}
 	}
-	return nil
-}
-
-func keys[K comparable](m map[K]bool) []K {
-	out := make([]K, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
 }

@@ -20,11 +20,11 @@ import (
 //   - stats_rollup: the same summed per collective (and county) × season × crop × operation type, with the
 //     money the confirmed area is worth (migration 0005).
 
-// moveActive adds (sign +1) or removes (sign −1, a void) the area of ops from the totals of work not voided;
-// a void also adds it to the voided area. The rows are locked in key order first — the delivery caps only when
+// moveActive runs through run the statements that add (sign +1) or remove (sign −1, a void) the area of ops
+// from the totals of work not voided; a void also adds it to the voided area. The rows are locked in key order first — the delivery caps only when
 // capsLocked is false (logging locked them already), the lines when there is more than one, then the
 // rollups — so concurrent writers never deadlock.
-func moveActive(tx *gorm.DB, ops []Operation, sign int64, capsLocked bool) error {
+func moveActive(run func(query string, args ...any) error, ops []Operation, sign int64, capsLocked bool) error {
 	caps := map[capKey]decimal.Decimal{}
 	lines := map[lineKey]decimal.Decimal{}
 	for _, op := range ops {
@@ -41,10 +41,10 @@ func moveActive(tx *gorm.DB, ops []Operation, sign int64, capsLocked bool) error
 		capAreas[i] = caps[k].String()
 	}
 	if !capsLocked {
-		if err := tx.Exec(`SELECT 1 FROM delivery_caps d
+		if err := run(`SELECT 1 FROM delivery_caps d
 			JOIN unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[]) AS k (county_code, contract_id, parcel_id, op_type)
 			  USING (county_code, contract_id, parcel_id, op_type)
-			ORDER BY d.county_code, d.contract_id, d.parcel_id, d.op_type FOR UPDATE OF d`, counties, contracts, parcels, opTypes).Error; err != nil {
+			ORDER BY d.county_code, d.contract_id, d.parcel_id, d.op_type FOR UPDATE OF d`, counties, contracts, parcels, opTypes); err != nil {
 			return err
 		}
 	}
@@ -54,29 +54,29 @@ func moveActive(tx *gorm.DB, ops []Operation, sign int64, capsLocked bool) error
 		lCounties[i], lContracts[i], lOps[i], lAreas[i] = k.county, k.contract, k.opType, lines[k].String()
 	}
 	if len(lineKeys) > 1 {
-		if err := tx.Exec(`SELECT 1 FROM contract_services s
+		if err := run(`SELECT 1 FROM contract_services s
 			JOIN unnest(?::text[], ?::bigint[], ?::text[]) AS k (county_code, contract_id, op_type) USING (county_code, contract_id, op_type)
-			ORDER BY s.county_code, s.contract_id, s.op_type FOR UPDATE OF s`, lCounties, lContracts, lOps).Error; err != nil {
+			ORDER BY s.county_code, s.contract_id, s.op_type FOR UPDATE OF s`, lCounties, lContracts, lOps); err != nil {
 			return err
 		}
 	}
-	if err := tx.Exec(`UPDATE delivery_caps d SET active_area_mu = d.active_area_mu + v.area
+	if err := run(`UPDATE delivery_caps d SET active_area_mu = d.active_area_mu + v.area
 		FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::numeric[]) AS v (county_code, contract_id, parcel_id, op_type, area)
 		WHERE d.county_code = v.county_code AND d.contract_id = v.contract_id AND d.parcel_id = v.parcel_id AND d.op_type = v.op_type`,
-		counties, contracts, parcels, opTypes, capAreas).Error; err != nil {
+		counties, contracts, parcels, opTypes, capAreas); err != nil {
 		return fmt.Errorf("delivery caps: %w", err)
 	}
 	voided := "s.voided_area_mu"
 	if sign < 0 {
 		voided = "s.voided_area_mu - v.area"
 	}
-	return tx.Exec(`WITH s AS (
+	return run(`WITH s AS (
 			UPDATE contract_services s SET active_area_mu = s.active_area_mu + v.area, voided_area_mu = `+voided+`
 			FROM unnest(?::text[], ?::bigint[], ?::text[], ?::numeric[]) AS v (county_code, contract_id, op_type, area)
 			WHERE s.county_code = v.county_code AND s.contract_id = v.contract_id AND s.op_type = v.op_type
 			RETURNING s.county_code, s.contract_id, s.op_type, v.area)`+
 		rollupUpdate(change{"active_area_mu", "s.area"}),
-		lCounties, lContracts, lOps, lAreas).Error
+		lCounties, lContracts, lOps, lAreas)
 }
 
 // change is a rollup column and the SQL of what a changed service line adds to it, over the line's CTE row s

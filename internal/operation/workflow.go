@@ -43,7 +43,7 @@ func (s *Service) Void(ctx context.Context, p scope.Principal, id int64) (Operat
 	return s.move(ctx, p, id, "operation.void", []scope.Role{scope.Provider}, []string{StatusRecorded, StatusDisputed},
 		func(tx *gorm.DB, op *Operation) error {
 			op.Status = StatusVoided
-			return moveActive(tx, []Operation{*op}, -1, false)
+			return moveActive(func(query string, args ...any) error { return tx.Exec(query, args...).Error }, []Operation{*op}, -1, false)
 		})
 }
 
@@ -53,7 +53,7 @@ func (s *Service) Void(ctx context.Context, p scope.Principal, id int64) (Operat
 func (s *Service) move(ctx context.Context, p scope.Principal, id int64, action string, roles []scope.Role, from []string,
 	change func(tx *gorm.DB, op *Operation) error) (Operation, error) {
 	var after Operation
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.writes.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		before, err := get(visible(tx.Model(&Operation{}), p).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Table: clause.Table{Name: "operations"}}), id)
 		if err != nil {
 			return err
