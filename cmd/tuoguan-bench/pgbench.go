@@ -32,6 +32,7 @@ SELECT county_code AS cc, contract_id AS cid, parcel_id AS pid, op_type AS ot, p
        username AS uname, region_code AS rc, op_date AS od, yield AS y, response AS resp FROM bench_targets WHERE n = :n \gset
 \startpipeline
 BEGIN;
+SET LOCAL plan_cache_mode = force_generic_plan;
 INSERT INTO idempotency_keys (user_id, key, request_hash) SELECT :uid::bigint, k.key, k.hash FROM unnest(ARRAY[:k]::text[], '{"\\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"}'::bytea[]) AS k (key, hash) ON CONFLICT (user_id, key) DO NOTHING RETURNING key;
 SELECT c.id, c.county_code, c.number, c.status, c.provider_id, c.region_code, c.start_date, c.end_date, ARRAY(SELECT cp.parcel_id FROM contract_parcels cp WHERE cp.county_code = c.county_code AND cp.contract_id = c.id), ARRAY(SELECT s.op_type FROM contract_services s WHERE s.county_code = c.county_code AND s.contract_id = c.id) FROM contracts c WHERE c.id = ANY (ARRAY[:cid]::bigint[]) AND c.provider_id = :prov ORDER BY c.id FOR SHARE OF c;
 SELECT p.id, p.status FROM providers p WHERE p.id IN (SELECT c.provider_id FROM contracts c WHERE c.id = ANY (ARRAY[:cid]::bigint[]) AND c.provider_id = :prov) ORDER BY p.id FOR SHARE OF p;

@@ -33,7 +33,7 @@ func NewServices(db *postgres.DB, keys *pii.Keyring, accounts account.Config) Se
 		Providers:   provider.NewService(db.Gorm, keys),
 		Reference:   reference.NewService(db.Gorm),
 		Contracts:   contract.NewService(db.Gorm),
-		Operations:  operation.NewService(db.Gorm, db.Writes),
+		Operations:  operation.NewService(db.Gorm),
 		Stats:       stats.NewService(db.Gorm),
 	}
 }

@@ -91,7 +91,7 @@ func (s *Service) Log(ctx context.Context, p scope.Principal, items []Item) ([]R
 	for i := range items {
 		b.validate(i)
 	}
-	pool, err := s.writes.DB()
+	pool, err := s.db.DB()
 	if err != nil {
 		return nil, err
 	}

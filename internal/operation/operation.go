@@ -65,13 +65,12 @@ func (Operation) TableName() string { return "operations" }
 
 // Service reads and writes operations.
 type Service struct {
-	db     *gorm.DB
-	writes *gorm.DB // for logging and the status workflow, whose statements find their rows by key
-	now    func() time.Time
+	db  *gorm.DB
+	now func() time.Time
 }
 
-// NewService returns a Service that reads over db and logs and moves operations over writes (which may be db).
-func NewService(db, writes *gorm.DB) *Service { return &Service{db: db, writes: writes, now: time.Now} }
+// NewService returns a Service over db.
+func NewService(db *gorm.DB) *Service { return &Service{db: db, now: time.Now} }
 
 // visible narrows q, a query on operations, to those of the contracts p may read.
 func visible(q *gorm.DB, p scope.Principal) *gorm.DB {

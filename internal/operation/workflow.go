@@ -53,7 +53,7 @@ func (s *Service) Void(ctx context.Context, p scope.Principal, id int64) (Operat
 func (s *Service) move(ctx context.Context, p scope.Principal, id int64, action string, roles []scope.Role, from []string,
 	change func(tx *gorm.DB, op *Operation) error) (Operation, error) {
 	var after Operation
-	err := s.writes.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		before, err := get(visible(tx.Model(&Operation{}), p).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Table: clause.Table{Name: "operations"}}), id)
 		if err != nil {
 			return err

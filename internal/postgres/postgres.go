@@ -27,17 +27,11 @@ const PoolSize = 16
 // DB is an open database: gorm for the domain packages and the *sql.DB underneath for readiness checks.
 type DB struct {
 	Gorm *gorm.DB
-	// Writes is a pool of its own for the write paths whose statements find their rows by key, such as
-	// logging operations: its connections let the server reuse a prepared statement's generic plan, which
-	// halves the database's work per operation logged, where Gorm's connections plan every statement for
-	// its parameters, as lists and statistics need.
-	Writes *gorm.DB
-	SQL    *sql.DB
-	writes *sql.DB
+	SQL  *sql.DB
 }
 
-// Close closes the pools.
-func (db *DB) Close() error { return errors.Join(db.SQL.Close(), db.writes.Close()) }
+// Close closes the pool.
+func (db *DB) Close() error { return db.SQL.Close() }
 
 // Open connects to the database at url, creating the database first when it does not exist.
 // It does not migrate; call Migrate.
@@ -46,28 +40,14 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
-	if err := ensureDatabase(ctx, cfg); err != nil {
-		return nil, err
-	}
-	writesCfg := cfg.Copy()
 	// Lists and statistics filter on columns whose selectivity varies by orders of magnitude between calls;
 	// a cached generic plan chosen for one call can be a full scan for the next.
 	if _, ok := cfg.RuntimeParams["plan_cache_mode"]; !ok {
 		cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	}
-	db := &DB{}
-	if db.SQL, db.Gorm, err = pool(ctx, cfg); err != nil {
+	if err := ensureDatabase(ctx, cfg); err != nil {
 		return nil, err
 	}
-	if db.writes, db.Writes, err = pool(ctx, writesCfg); err != nil {
-		db.SQL.Close()
-		return nil, err
-	}
-	return db, nil
-}
-
-// pool opens a pool of PoolSize connections with cfg and gorm over it, and checks that it connects.
-func pool(ctx context.Context, cfg *pgx.ConnConfig) (*sql.DB, *gorm.DB, error) {
 	sqlDB := stdlib.OpenDB(*cfg)
 	sqlDB.SetMaxOpenConns(PoolSize)
 	sqlDB.SetMaxIdleConns(PoolSize)
@@ -76,7 +56,7 @@ func pool(ctx context.Context, cfg *pgx.ConnConfig) (*sql.DB, *gorm.DB, error) {
 	defer cancel()
 	if err := sqlDB.PingContext(pingCtx); err != nil {
 		sqlDB.Close()
-		return nil, nil, fmt.Errorf("connect to %s: %w", cfg.Database, err)
+		return nil, fmt.Errorf("connect to %s: %w", cfg.Database, err)
 	}
 	gdb, err := gorm.Open(gormpg.New(gormpg.Config{Conn: sqlDB}), &gorm.Config{
 		// Use cases open their own transactions; an implicit one around every write costs a quarter of the
@@ -86,9 +66,9 @@ func pool(ctx context.Context, cfg *pgx.ConnConfig) (*sql.DB, *gorm.DB, error) {
 	})
 	if err != nil {
 		sqlDB.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return sqlDB, gdb, nil
+	return &DB{Gorm: gdb, SQL: sqlDB}, nil
 }
 
 // ensureDatabase creates cfg's database through the server's maintenance database when it is missing.
