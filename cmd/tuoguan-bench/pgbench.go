@@ -21,11 +21,11 @@ import (
 // pgbenchScript is the transaction operation.Service.Log runs for one operation posted by a provider with an
 // idempotency key, statement for statement and in the same two pipelines, on a delivery cap picked at random
 // from bench_targets. The pick is a primary-key read before the transaction, where the API's client picks in
-// memory. pgbench cannot read results inside a pipeline (\gset), so the second pipeline takes the operation's
-// id with currval where the service reads the id the first one allocated, and the cap check the service makes
-// in Go between the pipelines is left to the bench, which only picks caps with room. The operation's JSON,
-// which the service builds in Go for the audit snapshot, is built once per target; the request hash is a
-// constant of the same size.
+// memory. pgbench cannot read results inside a pipeline (\gset), so the second pipeline takes the
+// operation's id with currval where the service reads the id its key's claim allocated, and the cap check the
+// service makes in Go between the pipelines is left to the bench, which only picks caps with room. The
+// operation's JSON, which the service builds in Go for the audit snapshot, is built once per target; the
+// request hash is a constant of the same size.
 const pgbenchScript = `\set n random(1, :ntargets)
 \set k random(1, 9223372036854775806)
 SELECT county_code AS cc, contract_id AS cid, parcel_id AS pid, op_type AS ot, provider_id AS prov, user_id AS uid,
@@ -33,18 +33,17 @@ SELECT county_code AS cc, contract_id AS cid, parcel_id AS pid, op_type AS ot, p
 \startpipeline
 BEGIN;
 SET LOCAL plan_cache_mode = force_generic_plan;
-INSERT INTO idempotency_keys (user_id, key, request_hash) SELECT :uid::bigint, k.key, k.hash FROM unnest(ARRAY[:k]::text[], '{"\\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"}'::bytea[]) AS k (key, hash) ON CONFLICT (user_id, key) DO NOTHING RETURNING key;
+INSERT INTO idempotency_keys (user_id, key, request_hash, operation_id) SELECT :uid::bigint, k.key, k.hash, nextval(pg_get_serial_sequence('operations', 'id')) FROM unnest(ARRAY[:k]::text[], '{"\\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"}'::bytea[]) AS k (key, hash) ON CONFLICT (user_id, key) DO NOTHING RETURNING key, operation_id;
 SELECT c.id, c.county_code, c.number, c.status, c.provider_id, c.region_code, c.start_date, c.end_date, ARRAY(SELECT cp.parcel_id FROM contract_parcels cp WHERE cp.county_code = c.county_code AND cp.contract_id = c.id), ARRAY(SELECT s.op_type FROM contract_services s WHERE s.county_code = c.county_code AND s.contract_id = c.id) FROM contracts c WHERE c.id = ANY (ARRAY[:cid]::bigint[]) AND c.provider_id = :prov ORDER BY c.id FOR SHARE OF c;
 SELECT p.id, p.status FROM providers p WHERE p.id IN (SELECT c.provider_id FROM contracts c WHERE c.id = ANY (ARRAY[:cid]::bigint[]) AND c.provider_id = :prov) ORDER BY p.id FOR SHARE OF p;
 SELECT d.county_code, d.contract_id, d.parcel_id, d.op_type, d.cap_area_mu::text, d.active_area_mu::text FROM unnest(ARRAY[:cid]::bigint[], ARRAY[:pid]::bigint[], ARRAY[:ot]::text[]) AS k (contract_id, parcel_id, op_type) JOIN contracts c ON c.id = k.contract_id JOIN delivery_caps d ON d.county_code = c.county_code AND d.contract_id = c.id AND d.parcel_id = k.parcel_id AND d.op_type = k.op_type WHERE c.provider_id = :prov ORDER BY 1, 2, 3, 4 FOR UPDATE OF d;
-SELECT nextval(pg_get_serial_sequence('operations', 'id')), now() FROM generate_series(1, 1::int);
+SELECT now(), ARRAY(SELECT nextval(pg_get_serial_sequence('operations', 'id')) FROM generate_series(1, 0::int));
 \endpipeline
 \startpipeline
 INSERT INTO operations (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct, machine, operator, inputs, location, note, status, created_by, created_at, updated_at) SELECT o.county_code, o.id, o.contract_id, o.parcel_id, o.op_type, o.op_date, o.area_mu::numeric, o.yield_kg::numeric, o.moisture_pct::numeric, o.machine, o.operator, o.inputs::jsonb, o.location::jsonb, o.note, 'recorded', :uid::bigint, now(), now() FROM unnest(ARRAY[:cc]::text[], ARRAY[currval(pg_get_serial_sequence('operations', 'id'))]::bigint[], ARRAY[:cid]::bigint[], ARRAY[:pid]::bigint[], ARRAY[:ot]::text[], ARRAY[:od]::date[], ARRAY['` + benchArea + `']::text[], ARRAY[NULLIF(:y, '')]::text[], ARRAY[NULL]::text[], ARRAY['拖拉机']::text[], ARRAY['王建国']::text[], ARRAY['[]']::text[], ARRAY[NULL]::text[], ARRAY[NULL]::text[]) AS o (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct, machine, operator, inputs, location, note);
 UPDATE delivery_caps d SET active_area_mu = d.active_area_mu + v.area FROM unnest(ARRAY[:cc]::text[], ARRAY[:cid]::bigint[], ARRAY[:pid]::bigint[], ARRAY[:ot]::text[], ARRAY['` + benchArea + `']::numeric[]) AS v (county_code, contract_id, parcel_id, op_type, area) WHERE d.county_code = v.county_code AND d.contract_id = v.contract_id AND d.parcel_id = v.parcel_id AND d.op_type = v.op_type;
 WITH s AS (UPDATE contract_services s SET active_area_mu = s.active_area_mu + v.area, voided_area_mu = s.voided_area_mu FROM unnest(ARRAY[:cc]::text[], ARRAY[:cid]::bigint[], ARRAY[:ot]::text[], ARRAY['` + benchArea + `']::numeric[]) AS v (county_code, contract_id, op_type, area) WHERE s.county_code = v.county_code AND s.contract_id = v.contract_id AND s.op_type = v.op_type RETURNING s.county_code, s.contract_id, s.op_type, v.area), k AS (SELECT c.county_code, c.season_year, l.collective_id, c.crop, s.op_type, s.area AS active_area_mu FROM s JOIN contracts c ON c.county_code = s.county_code AND c.id = s.contract_id, LATERAL (VALUES (0::bigint), (c.collective_id)) AS l (collective_id)), d AS (SELECT county_code, season_year, collective_id, crop, op_type, sum(active_area_mu) AS active_area_mu FROM k GROUP BY 1, 2, 3, 4, 5), l AS MATERIALIZED (SELECT r.county_code, r.season_year, r.collective_id, r.crop, r.op_type FROM stats_rollup r JOIN d USING (county_code, season_year, collective_id, crop, op_type) ORDER BY 1, 2, 3, 4, 5 FOR UPDATE OF r) UPDATE stats_rollup r SET active_area_mu = r.active_area_mu + d.active_area_mu FROM d JOIN l USING (county_code, season_year, collective_id, crop, op_type) WHERE r.county_code = d.county_code AND r.season_year = d.season_year AND r.collective_id = d.collective_id AND r.crop = d.crop AND r.op_type = d.op_type;
 INSERT INTO audit_events (county_code, actor_id, actor_username, actor_role, request_id, action, object_type, object_id, region_code, before, after) SELECT e.county_code, :uid::bigint, :uname::text, 'provider'::text, '000000000000000000000000'::text, e.action, e.object_type, e.object_id, e.region_code, e.before::jsonb, e.after::jsonb FROM unnest(ARRAY[:cc]::text[], ARRAY['operation.create']::text[], ARRAY['operation']::text[], ARRAY[currval(pg_get_serial_sequence('operations', 'id'))::text]::text[], ARRAY[:rc]::text[], ARRAY[NULL]::text[], ARRAY[:resp]::text[]) AS e (county_code, action, object_type, object_id, region_code, before, after);
-UPDATE idempotency_keys k SET operation_id = v.operation_id FROM unnest(ARRAY[:k]::text[], ARRAY[currval(pg_get_serial_sequence('operations', 'id'))]::bigint[]) AS v (key, operation_id) WHERE k.user_id = :uid AND k.key = v.key;
 COMMIT;
 \endpipeline
 `

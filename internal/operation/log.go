@@ -116,8 +116,9 @@ type batch struct {
 	contracts map[int64]target
 	providers map[int64]string // provider id → status
 	caps      map[capKey]*room
-	ids       []int64   // allocated to the operations to write, in item order
-	now       time.Time // the transaction's time
+	ids       map[int]int64 // item → the id of the operation it creates
+	spare     []int64       // ids allocated for the items that claim no key
+	now       time.Time     // the transaction's time
 	ops       []Operation
 	opItem    []int // index of the item of each op
 }

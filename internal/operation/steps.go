@@ -23,9 +23,10 @@ import (
 const duplicate = "duplicate"
 
 // run logs the live items on conn in one transaction of two pipelines: the first opens it (with generic
-// plans), claims the keys, reads the contracts (share-locked), their providers (share-locked) and the
-// delivery caps (locked for update, in key order) and allocates the operations' ids; the second writes the
-// operations, the running totals, the audit events and the keys' outcomes, and commits. Replayed keys take
+// plans), claims the keys with the ids of the operations they will name, reads the contracts (share-locked),
+// their providers (share-locked) and the delivery caps (locked for update, in key order) and allocates the
+// other operations' ids; the second writes the operations, the running totals and the audit events, gives
+// back the keys of refused items, and commits. Replayed keys take
 // one more round trip.
 func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 	keys, hashes := b.prepareKeys()
@@ -39,25 +40,40 @@ func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 	// planner cannot see: left to choose, it would plan each execution anew, which halves the database's
 	// rate for this transaction.
 	reads.Queue("SET LOCAL plan_cache_mode = force_generic_plan")
-	ours := map[string]bool{}
+	// A key claimed here points at the operation its item will create: the id is allocated with the claim.
+	ours := map[string]int64{}
 	if len(keys) > 0 {
-		reads.Queue(postgres.Numbered(`INSERT INTO idempotency_keys (user_id, key, request_hash)
-			SELECT ?::bigint, k.key, k.hash FROM unnest(?::text[], ?::bytea[]) AS k (key, hash)
-			ON CONFLICT (user_id, key) DO NOTHING RETURNING key`), b.p.UserID, keys, hashes).
+		reads.Queue(postgres.Numbered(`INSERT INTO idempotency_keys (user_id, key, request_hash, operation_id)
+			SELECT ?::bigint, k.key, k.hash, nextval(pg_get_serial_sequence('operations', 'id'))
+			FROM unnest(?::text[], ?::bytea[]) AS k (key, hash)
+			ON CONFLICT (user_id, key) DO NOTHING RETURNING key, operation_id`), b.p.UserID, keys, hashes).
 			Query(func(rows pgx.Rows) error {
-				got, err := pgx.CollectRows(rows, pgx.RowTo[string])
-				for _, k := range got {
-					ours[k] = true
-				}
+				var key string
+				var id int64
+				_, err := pgx.ForEachRow(rows, []any{&key, &id}, func() error {
+					ours[key] = id
+					return nil
+				})
 				return err
 			})
 	}
-	b.queueLoads(reads)
+	b.queueLoads(reads, len(keys))
 	if err := conn.SendBatch(ctx, reads).Close(); err != nil {
 		return err
 	}
 	if err := b.answerTaken(ctx, conn, ours); err != nil {
 		return err
+	}
+	b.ids = map[int]int64{}
+	for i, it := range b.items {
+		if !b.live(i) {
+			continue
+		}
+		if it.Key != "" {
+			b.ids[i] = ours[it.Key]
+			continue
+		}
+		b.ids[i], b.spare = b.spare[0], b.spare[1:]
 	}
 	b.checkContracts()
 	b.checkCaps()
@@ -109,10 +125,10 @@ func (b *batch) prepareKeys() (keys []string, hashes [][]byte) {
 // answerTaken answers the items whose key was not ours to claim: a committed request took it (or one that
 // committed while the claim waited on it). Its item is answered from the stored response when the request is
 // the same, and refused as a Conflict when it is not.
-func (b *batch) answerTaken(ctx context.Context, conn *pgx.Conn, ours map[string]bool) error {
+func (b *batch) answerTaken(ctx context.Context, conn *pgx.Conn, ours map[string]int64) error {
 	var taken []string
 	for k := range b.claimed {
-		if !ours[k] {
+		if _, ok := ours[k]; !ok {
 			taken = append(taken, k)
 		}
 	}
@@ -189,9 +205,9 @@ func visibleContracts(p scope.Principal) (string, []any) {
 
 // queueLoads queues the reads of the live items' contracts that p may log on, with their parcels and lines,
 // under a share lock (a termination waits for this batch); their providers' statuses under a share lock (a
-// suspension waits too); the delivery caps the items draw on, locked for update in key order; and an id and
-// the transaction's time for each live item.
-func (b *batch) queueLoads(q *pgx.Batch) {
+// suspension waits too); the delivery caps the items draw on, locked for update in key order; and the
+// transaction's time with an id for each live item that claims no key.
+func (b *batch) queueLoads(q *pgx.Batch, claims int) {
 	var ids []int64
 	var capContracts, capParcels []int64
 	var capOps []string
@@ -245,15 +261,8 @@ func (b *batch) queueLoads(q *pgx.Batch) {
 			})
 			return err
 		})
-	q.Queue(`SELECT nextval(pg_get_serial_sequence('operations', 'id')), now() FROM generate_series(1, $1::int)`, len(capOps)).
-		Query(func(rows pgx.Rows) error {
-			var id int64
-			_, err := pgx.ForEachRow(rows, []any{&id, &b.now}, func() error {
-				b.ids = append(b.ids, id)
-				return nil
-			})
-			return err
-		})
+	q.Queue(`SELECT now(), ARRAY(SELECT nextval(pg_get_serial_sequence('operations', 'id')) FROM generate_series(1, $1::int))`,
+		len(capOps)-claims).QueryRow(func(row pgx.Row) error { return row.Scan(&b.now, &b.spare) })
 }
 
 // checkContracts refuses items whose contract is unknown, not active, of a suspended provider, or does not
@@ -339,7 +348,7 @@ func (b *batch) queueWrites(ctx context.Context, q *pgx.Batch) error {
 		}
 		c := b.contracts[it.ContractID]
 		in := it.Input
-		op := Operation{CountyCode: c.county, ID: b.ids[len(b.ops)], ContractID: c.id, ParcelID: in.ParcelID, OpType: in.OpType,
+		op := Operation{CountyCode: c.county, ID: b.ids[i], ContractID: c.id, ParcelID: in.ParcelID, OpType: in.OpType,
 			OpDate: in.OpDate, AreaMu: in.AreaMu, YieldKg: in.YieldKg, MoisturePct: in.MoisturePct, Machine: in.Machine,
 			Operator: in.Operator, Inputs: in.Inputs, Note: in.Note, Status: StatusRecorded, CreatedAt: b.now, UpdatedAt: b.now}
 		if op.Inputs == nil {
@@ -421,22 +430,14 @@ func insertOperations(ops []Operation) (string, []any, error) {
 		[]any{counties, ids, contracts, parcels, opTypes, dates, areas, yields, moistures, machines, operators, inputs, locations, notes, ops[0].CreatedBy}, nil
 }
 
-// queueRelease queues what ties the keys this batch claimed to their operations, and gives back those of
-// refused items, so a corrected retry with the same key is not mistaken for a replay.
+// queueRelease gives back the keys of refused items, so a corrected retry with the same key is not mistaken
+// for a replay; the keys of created operations point at them since their claim.
 func (b *batch) queueRelease(q *pgx.Batch) {
-	var storeKeys, give []string
-	var ops []int64
+	var give []string
 	for key, i := range b.claimed {
 		if b.results[i].Status != Created {
 			give = append(give, key)
-			continue
 		}
-		storeKeys, ops = append(storeKeys, key), append(ops, b.results[i].Operation.ID)
-	}
-	if len(storeKeys) > 0 {
-		q.Queue(`UPDATE idempotency_keys k SET operation_id = v.operation_id
-			FROM unnest($1::text[], $2::bigint[]) AS v (key, operation_id) WHERE k.user_id = $3 AND k.key = v.key`,
-			storeKeys, ops, b.p.UserID)
 	}
 	if len(give) > 0 {
 		q.Queue("DELETE FROM idempotency_keys WHERE user_id = $1 AND key = ANY ($2::text[])", b.p.UserID, give)
