@@ -87,11 +87,12 @@ type change struct{ column, delta string }
 // what changes needs): it adds each line's changes to the rollup rows of its collective and its county,
 // locking those rows in key order first, so that concurrent writers never deadlock on them.
 func rollupUpdate(changes ...change) string {
-	var deltas, sums, sets []string
+	var deltas, sums, cols, sets []string
 	for _, ch := range changes {
 		deltas = append(deltas, ch.delta+" AS "+ch.column)
 		sums = append(sums, "sum("+ch.column+") AS "+ch.column)
-		sets = append(sets, ch.column+" = r."+ch.column+" + d."+ch.column)
+		cols = append(cols, "d."+ch.column)
+		sets = append(sets, ch.column+" = r."+ch.column+" + l."+ch.column)
 	}
 	return `, k AS (
 			SELECT c.county_code, c.season_year, l.collective_id, c.crop, s.op_type, ` + strings.Join(deltas, ", ") + `
@@ -100,13 +101,13 @@ func rollupUpdate(changes ...change) string {
 		d AS (SELECT county_code, season_year, collective_id, crop, op_type, ` + strings.Join(sums, ", ") + `
 			FROM k GROUP BY 1, 2, 3, 4, 5),
 		l AS MATERIALIZED (
-			SELECT r.county_code, r.season_year, r.collective_id, r.crop, r.op_type
+			SELECT r.county_code, r.season_year, r.collective_id, r.crop, r.op_type, ` + strings.Join(cols, ", ") + `
 			FROM stats_rollup r JOIN d USING (county_code, season_year, collective_id, crop, op_type)
 			ORDER BY 1, 2, 3, 4, 5 FOR UPDATE OF r)
 		UPDATE stats_rollup r SET ` + strings.Join(sets, ", ") + `
-		FROM d JOIN l USING (county_code, season_year, collective_id, crop, op_type)
-		WHERE r.county_code = d.county_code AND r.season_year = d.season_year AND r.collective_id = d.collective_id
-		  AND r.crop = d.crop AND r.op_type = d.op_type`
+		FROM l
+		WHERE r.county_code = l.county_code AND r.season_year = l.season_year AND r.collective_id = l.collective_id
+		  AND r.crop = l.crop AND r.op_type = l.op_type`
 }
 
 // capColumns splits cap keys into one array per column, for unnest.
