@@ -82,6 +82,13 @@ func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 		return err
 	}
 	b.queueRelease(writes)
+	// The totals come last: the rollup rows of a county are the ones every writer of its crop and operation
+	// type waits for, so they are held for as short a time as the commit allows.
+	if len(b.ops) > 0 {
+		if err := moveActive(queue(writes), b.ops, +1, true); err != nil {
+			return err
+		}
+	}
 	writes.Queue("COMMIT")
 	if err := conn.SendBatch(ctx, writes).Close(); err != nil {
 		return err
@@ -338,8 +345,7 @@ func (b *batch) capOf(it Item) capKey {
 	return capKey{c.county, c.id, it.Input.ParcelID, it.Input.OpType}
 }
 
-// queueWrites builds the admitted operations and queues their rows, the running totals they move, and their
-// audit events.
+// queueWrites builds the admitted operations and queues their rows and their audit events.
 func (b *batch) queueWrites(ctx context.Context, q *pgx.Batch) error {
 	var changes []audit.Change
 	for i, it := range b.items {
@@ -374,9 +380,6 @@ func (b *batch) queueWrites(ctx context.Context, q *pgx.Batch) error {
 	q.Queue(query, args...)
 	for j := range b.ops {
 		b.results[b.opItem[j]] = Result{Status: Created, Operation: &b.ops[j]}
-	}
-	if err := moveActive(queue(q), b.ops, +1, true); err != nil {
-		return err
 	}
 	query, args, err = audit.Append(ctx, b.p, changes)
 	if err != nil || query == "" {

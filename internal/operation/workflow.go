@@ -17,10 +17,7 @@ import (
 // operation is final and counts in every figure from then on.
 func (s *Service) Confirm(ctx context.Context, p scope.Principal, id int64) (Operation, error) {
 	return s.move(ctx, p, id, "operation.confirm", []scope.Role{scope.Collective}, []string{StatusRecorded, StatusDisputed},
-		func(tx *gorm.DB, op *Operation) error {
-			op.Status = StatusConfirmed
-			return confirmTotals(tx, *op)
-		})
+		func(op *Operation) { op.Status = StatusConfirmed }, confirmTotals)
 }
 
 // Dispute contests a recorded operation with a reason: the contract's collective or admin. It can be
@@ -31,27 +28,25 @@ func (s *Service) Dispute(ctx context.Context, p scope.Principal, id int64, reas
 		return Operation{}, fault.Invalidf("reason", "must be 1 to 500 characters")
 	}
 	return s.move(ctx, p, id, "operation.dispute", []scope.Role{scope.Collective}, []string{StatusRecorded},
-		func(tx *gorm.DB, op *Operation) error {
-			op.Status, op.DisputeReason = StatusDisputed, &reason
-			return nil
-		})
+		func(op *Operation) { op.Status, op.DisputeReason = StatusDisputed, &reason }, nil)
 }
 
 // Void withdraws a recorded or disputed operation: its provider or admin. The row and its history stay; it
 // counts nowhere, and its area returns to the delivery cap.
 func (s *Service) Void(ctx context.Context, p scope.Principal, id int64) (Operation, error) {
 	return s.move(ctx, p, id, "operation.void", []scope.Role{scope.Provider}, []string{StatusRecorded, StatusDisputed},
-		func(tx *gorm.DB, op *Operation) error {
-			op.Status = StatusVoided
-			return moveActive(func(query string, args ...any) error { return tx.Exec(query, args...).Error }, []Operation{*op}, -1, false)
+		func(op *Operation) { op.Status = StatusVoided },
+		func(tx *gorm.DB, op Operation) error {
+			return moveActive(func(query string, args ...any) error { return tx.Exec(query, args...).Error }, []Operation{op}, -1, false)
 		})
 }
 
 // move changes operation id's status from one of from, for p whose role must be admin or one of roles:
-// NotFound when p cannot read it, Forbidden when p's role may not, Conflict from any other status. change
-// sets the new state on op and moves the running totals; the row and the audit event follow.
+// NotFound when p cannot read it, Forbidden when p's role may not, Conflict from any other status. set puts
+// the new state on op; the row and the audit event follow, and totals (nil for none) moves the running
+// totals last, so that the rollup rows every writer of a county waits for are held only until the commit.
 func (s *Service) move(ctx context.Context, p scope.Principal, id int64, action string, roles []scope.Role, from []string,
-	change func(tx *gorm.DB, op *Operation) error) (Operation, error) {
+	set func(op *Operation), totals func(tx *gorm.DB, op Operation) error) (Operation, error) {
 	var after Operation
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		before, err := get(visible(tx.Model(&Operation{}), p).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Table: clause.Table{Name: "operations"}}), id)
@@ -65,9 +60,7 @@ func (s *Service) move(ctx context.Context, p scope.Principal, id int64, action 
 			return fault.Conflictf("Operation %d is %s; it cannot be %s.", id, before.Status, strings.TrimPrefix(action, "operation.")+"ed")
 		}
 		after = before
-		if err := change(tx, &after); err != nil {
-			return err
-		}
+		set(&after)
 		if err := tx.Model(&Operation{}).Where("county_code = ? AND id = ?", before.CountyCode, id).Updates(map[string]any{
 			"status": after.Status, "dispute_reason": after.DisputeReason, "updated_at": gorm.Expr("now()"),
 		}).Error; err != nil {
@@ -80,7 +73,13 @@ func (s *Service) move(ctx context.Context, p scope.Principal, id int64, action 
 		if err := tx.Table("contracts").Where("county_code = ? AND id = ?", after.CountyCode, after.ContractID).Pluck("region_code", &region).Error; err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, p, audit.Change{Action: action, ObjectType: "operation", ObjectID: id, RegionCode: region, Before: before, After: after})
+		if err := audit.Record(ctx, tx, p, audit.Change{Action: action, ObjectType: "operation", ObjectID: id, RegionCode: region, Before: before, After: after}); err != nil {
+			return err
+		}
+		if totals == nil {
+			return nil
+		}
+		return totals(tx, after)
 	})
 	return after, err
 }
