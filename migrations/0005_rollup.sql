@@ -1,11 +1,12 @@
 -- Statistics rollups: the running totals of every collective × season × crop, and of every county × season ×
 -- crop, kept in the transaction of each change they follow (a contract's activation, an operation logged,
--- confirmed or voided), so that statistics of a county sum a few thousand rows and those of a province a few
--- thousand more, instead of every contract and service line.
+-- confirmed or voided), so that statistics of a county sum a few hundred rows and those of a province a few
+-- thousand, instead of every contract and service line.
 --
 -- A row with op_type '' holds the contracts themselves; a row with an operation type holds the contracts that
 -- have a service line of that type and the running totals of those lines. A row with collective_id 0 is its
--- county's: the sum of the county's collectives' rows, with the county's region code. A contract enters its
+-- county's: the sum of the county's collectives' rows, with the county's region code. A row with crop '' is
+-- the sum over the crops, its farms counted once across them. A contract enters its
 -- rows once, on activation, and never leaves them (a contract that is not a draft can neither be edited nor
 -- deleted).
 CREATE TABLE stats_rollup (
@@ -35,9 +36,12 @@ CREATE TABLE stats_rollup (
     confirmed_yield_kg numeric NOT NULL DEFAULT 0,
     income_gain        numeric NOT NULL DEFAULT 0, -- Σ (Y − baseline yield × H) × price per kg, harvesting only
     PRIMARY KEY (county_code, season_year, collective_id, crop, op_type)
-);
--- Above a county, statistics read the counties' rows only.
-CREATE INDEX stats_rollup_counties_idx ON stats_rollup (season_year, county_code) WHERE collective_id = 0;
+) PARTITION BY RANGE (collective_id);
+-- The counties' rows apart from the collectives', so that a province's statistics read a few pages, and
+-- room in every page for the updates that operations make to stay on it (heap-only tuples).
+CREATE TABLE stats_rollup_counties PARTITION OF stats_rollup FOR VALUES FROM (0) TO (1) WITH (fillfactor = 50);
+CREATE TABLE stats_rollup_collectives PARTITION OF stats_rollup FOR VALUES FROM (1) TO (MAXVALUE) WITH (fillfactor = 70);
+CREATE INDEX stats_rollup_counties_idx ON stats_rollup_counties (season_year, crop, county_code);
 
 -- Providers work across collectives and counties, so their distinct count is taken when asked, from the
 -- providers present in each rollup row (the key covers what the statistics read, for index-only scans).
@@ -50,9 +54,11 @@ CREATE TABLE stats_providers (
     provider_id   bigint NOT NULL,
     region_code   text COLLATE "C" NOT NULL,
     PRIMARY KEY (county_code, season_year, collective_id, crop, op_type, provider_id) INCLUDE (region_code)
-);
-CREATE INDEX stats_providers_counties_idx ON stats_providers (season_year, op_type, county_code) INCLUDE (crop, provider_id)
-    WHERE collective_id = 0;
+) PARTITION BY RANGE (collective_id);
+CREATE TABLE stats_providers_counties PARTITION OF stats_providers FOR VALUES FROM (0) TO (1);
+CREATE TABLE stats_providers_collectives PARTITION OF stats_providers FOR VALUES FROM (1) TO (MAXVALUE);
+CREATE INDEX stats_providers_counties_idx ON stats_providers_counties (season_year, op_type, crop, county_code)
+    INCLUDE (region_code, provider_id);
 
 -- stats_rebuild() recomputes both tables from the contracts and their service lines: after a bulk load that
 -- bypassed the services, and as the reference the maintained rows are checked against.
@@ -86,21 +92,27 @@ CREATE FUNCTION stats_rebuild() RETURNS void LANGUAGE sql AS $$
         FROM entry e JOIN farms f ON f.county_code = e.county_code AND f.id = e.farm_id
     ), providers AS (
         INSERT INTO stats_providers (county_code, season_year, collective_id, crop, op_type, provider_id, region_code)
-        SELECT DISTINCT e.county_code, e.season_year, l.collective_id, e.crop, e.op_type, e.provider_id, l.region_code
-        FROM entry e, LATERAL (VALUES (e.collective_id, e.region_code), (0, e.county_code || '000000')) AS l (collective_id, region_code)
+        SELECT DISTINCT e.county_code, e.season_year, l.collective_id, c.crop, e.op_type, e.provider_id, l.region_code
+        FROM entry e,
+             LATERAL (VALUES (e.collective_id, e.region_code), (0, e.county_code || '000000')) AS l (collective_id, region_code),
+             LATERAL (VALUES (e.crop), ('')) AS c (crop)
     )
     INSERT INTO stats_rollup (county_code, season_year, collective_id, crop, op_type, region_code, contracts, farms,
         households, first_farms, first_households, contracted_area_mu, collective_income, active_area_mu,
         confirmed_area_mu, net_cost, baseline_cost, subsidy, provider_revenue, confirmed_yield_kg, income_gain)
-    SELECT county_code, season_year, coalesce(collective_id, 0), crop, op_type,
+    SELECT county_code, season_year, coalesce(collective_id, 0), coalesce(crop, ''), op_type,
            CASE WHEN GROUPING(collective_id) = 1 THEN county_code || '000000' ELSE min(region_code) END, count(*),
-           count(*) FILTER (WHERE first_of_crop), count(*) FILTER (WHERE first_of_crop AND household),
+           CASE WHEN GROUPING(crop) = 1 THEN count(*) FILTER (WHERE first_of_season)
+                ELSE count(*) FILTER (WHERE first_of_crop) END,
+           CASE WHEN GROUPING(crop) = 1 THEN count(*) FILTER (WHERE first_of_season AND household)
+                ELSE count(*) FILTER (WHERE first_of_crop AND household) END,
            count(*) FILTER (WHERE first_of_season), count(*) FILTER (WHERE first_of_season AND household),
            sum(contracted_area_mu), sum(collective_income), sum(active_area_mu), sum(confirmed_area_mu),
            sum(net_cost), sum(baseline_cost), sum(subsidy), sum(provider_revenue), sum(confirmed_yield_kg),
            sum(income_gain)
     FROM ranked
-    GROUP BY GROUPING SETS ((county_code, season_year, collective_id, crop, op_type), (county_code, season_year, crop, op_type));
+    GROUP BY GROUPING SETS ((county_code, season_year, collective_id, crop, op_type), (county_code, season_year, crop, op_type),
+                            (county_code, season_year, collective_id, op_type), (county_code, season_year, op_type));
 $$;
 
 SELECT stats_rebuild();

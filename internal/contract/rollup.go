@@ -8,10 +8,10 @@ import (
 	"github.com/tuoguan/tuoguan/internal/postgres"
 )
 
-// enterRollup brings activated contract c into the statistics rollups of its collective and its county
-// (migration 0005): a row for the contract and one per service line, each counting the contract, its area
-// and, where they are new there, its farm — once per crop and once per season — and the provider present in
-// each. The farm's row is locked
+// enterRollup brings activated contract c into the statistics rollups of its collective and its county, of
+// its crop and of all crops (migration 0005): a row for the contract and one per service line, each counting
+// the contract, its area and, where they are new there, its farm — once per crop and once per season — and
+// the provider present in each. The farm's row is locked
 // first, so that two activations of one farm's contracts cannot both count it as new.
 func enterRollup(tx *gorm.DB, c Contract) error {
 	var kind string
@@ -55,26 +55,30 @@ func enterRollup(tx *gorm.DB, c Contract) error {
 	}
 	if err := tx.Exec(`INSERT INTO stats_rollup AS r (county_code, season_year, collective_id, crop, op_type, region_code,
 			contracts, farms, households, first_farms, first_households, contracted_area_mu, collective_income)
-		SELECT ?, ?, l.collective_id, ?, v.op_type, l.region_code, 1, v.farms, v.households, v.first_farms, v.first_households,
-		       ?::numeric, v.income
+		SELECT ?, ?, l.collective_id, k.crop, v.op_type, l.region_code, 1,
+		       CASE WHEN k.crop = '' THEN v.first_farms ELSE v.farms END,
+		       CASE WHEN k.crop = '' THEN v.first_households ELSE v.households END,
+		       v.first_farms, v.first_households, ?::numeric, v.income
 		FROM unnest(?::text[], ?::int[], ?::int[], ?::int[], ?::int[], ?::numeric[])
 		  AS v (op_type, farms, households, first_farms, first_households, income),
-		  (VALUES (0::bigint, ?::text), (?::bigint, ?::text)) AS l (collective_id, region_code)
-		ORDER BY l.collective_id, v.op_type
+		  (VALUES (0::bigint, ?::text), (?::bigint, ?::text)) AS l (collective_id, region_code),
+		  (VALUES (''), (?::text)) AS k (crop)
+		ORDER BY l.collective_id, k.crop, v.op_type
 		ON CONFLICT (county_code, season_year, collective_id, crop, op_type) DO UPDATE SET
 			contracts = r.contracts + 1, farms = r.farms + excluded.farms, households = r.households + excluded.households,
 			first_farms = r.first_farms + excluded.first_farms, first_households = r.first_households + excluded.first_households,
 			contracted_area_mu = r.contracted_area_mu + excluded.contracted_area_mu,
 			collective_income = r.collective_income + excluded.collective_income`,
-		c.CountyCode, c.SeasonYear, c.Crop, c.ContractedAreaMu.String(), ops, farms, households, firstFarms, firstHouseholds, income,
-		county, c.CollectiveID, c.RegionCode).Error; err != nil {
+		c.CountyCode, c.SeasonYear, c.ContractedAreaMu.String(), ops, farms, households, firstFarms, firstHouseholds, income,
+		county, c.CollectiveID, c.RegionCode, c.Crop).Error; err != nil {
 		return err
 	}
 	return tx.Exec(`INSERT INTO stats_providers (county_code, season_year, collective_id, crop, op_type, provider_id, region_code)
-		SELECT ?, ?, l.collective_id, ?, v.op_type, ?, l.region_code
-		FROM unnest(?::text[]) AS v (op_type), (VALUES (0::bigint, ?::text), (?::bigint, ?::text)) AS l (collective_id, region_code)
-		ORDER BY l.collective_id, v.op_type ON CONFLICT DO NOTHING`,
-		c.CountyCode, c.SeasonYear, c.Crop, c.ProviderID, ops, county, c.CollectiveID, c.RegionCode).Error
+		SELECT ?, ?, l.collective_id, k.crop, v.op_type, ?, l.region_code
+		FROM unnest(?::text[]) AS v (op_type), (VALUES (0::bigint, ?::text), (?::bigint, ?::text)) AS l (collective_id, region_code),
+		  (VALUES (''), (?::text)) AS k (crop)
+		ORDER BY l.collective_id, k.crop, v.op_type ON CONFLICT DO NOTHING`,
+		c.CountyCode, c.SeasonYear, c.ProviderID, ops, county, c.CollectiveID, c.RegionCode, c.Crop).Error
 }
 
 func one(b bool) int64 {

@@ -84,8 +84,9 @@ func moveActive(run func(query string, args ...any) error, ops []Operation, sign
 type change struct{ column, delta string }
 
 // rollupUpdate is the SQL that follows a CTE s of changed service lines (county_code, contract_id, op_type and
-// what changes needs): it adds each line's changes to the rollup rows of its collective and its county,
-// locking those rows in key order first, so that concurrent writers never deadlock on them.
+// what changes needs): it adds each line's changes to the rollup rows of its collective and its county, of
+// its crop and of all crops, locking those rows in key order first, so that concurrent writers never
+// deadlock on them.
 func rollupUpdate(changes ...change) string {
 	var deltas, sums, cols, sets []string
 	for _, ch := range changes {
@@ -95,9 +96,10 @@ func rollupUpdate(changes ...change) string {
 		sets = append(sets, ch.column+" = r."+ch.column+" + l."+ch.column)
 	}
 	return `, k AS (
-			SELECT c.county_code, c.season_year, l.collective_id, c.crop, s.op_type, ` + strings.Join(deltas, ", ") + `
+			SELECT c.county_code, c.season_year, l.collective_id, l.crop, s.op_type, ` + strings.Join(deltas, ", ") + `
 			FROM s JOIN contracts c ON c.county_code = s.county_code AND c.id = s.contract_id,
-			LATERAL (VALUES (0::bigint), (c.collective_id)) AS l (collective_id)),
+			LATERAL (VALUES (0::bigint, ''), (0::bigint, c.crop), (c.collective_id, ''), (c.collective_id, c.crop))
+			  AS l (collective_id, crop)),
 		d AS (SELECT county_code, season_year, collective_id, crop, op_type, ` + strings.Join(sums, ", ") + `
 			FROM k GROUP BY 1, 2, 3, 4, 5),
 		l AS MATERIALIZED (

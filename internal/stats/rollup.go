@@ -32,11 +32,16 @@ func countyLevel(p scope.Principal, sel Selection, g Grouping) bool {
 }
 
 // rollupWhere is the condition and arguments that narrow the rollup rows, aliased c, to sel within p's scope,
-// at the counties' level or the collectives'.
-func rollupWhere(p scope.Principal, sel Selection, counties bool) (string, []any) {
-	cond, args := "c.season_year = ? AND c.collective_id <> 0", []any{sel.SeasonYear}
+// at the counties' level or the collectives', and the crops' rows or those of all crops.
+func rollupWhere(p scope.Principal, sel Selection, counties, allCrops bool) (string, []any) {
+	cond, args := "c.season_year = ? AND c.collective_id >= 1", []any{sel.SeasonYear}
 	if counties {
 		cond = "c.season_year = ? AND c.collective_id = 0"
+	}
+	if allCrops {
+		cond += " AND c.crop = ''"
+	} else {
+		cond += " AND c.crop <> ''"
 	}
 	and := func(c string, a ...any) {
 		cond, args = cond+" AND "+c, append(args, a...)
@@ -63,36 +68,57 @@ func rollupWhere(p scope.Principal, sel Selection, counties bool) (string, []any
 
 // rolled is aggregate read from the rollups of migration 0005 — the counties' rows when they suffice, the
 // collectives' otherwise: one query over stats_rollup (the contracts' rows and their lines' rows) and one
-// counting the distinct providers of stats_providers. Farms are counted
-// per crop in a selection or a group of one crop, and once across crops otherwise.
+// counting the distinct providers of stats_providers. Without a crop to select or group by, the rows of all
+// crops answer, their farms counted once across crops; the total of a grouping by crop counts each farm
+// under the crop of its first contract.
 func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping, total bool) (map[string]*Totals, error) {
-	where, args := rollupWhere(p, sel, countyLevel(p, sel, g))
+	allCrops := sel.Crop == "" && g != ByCrop
+	where, args := rollupWhere(p, sel, countyLevel(p, sel, g), allCrops)
 	key, groups, level := keyColumn(g, total), groupBy(g, total, "c.op_type"), ""
 	if g == ByOpType {
 		key, groups, level = "c.op_type", "c.op_type", "c.op_type <> '' AND "
 	}
-	farms, households := "sum(c.first_farms)", "sum(c.first_households)"
-	switch {
-	case sel.Crop != "" || g == ByCrop && !total:
-		farms, households = "sum(c.farms)", "sum(c.households)"
-	case g == ByCrop:
+	// One collective's rows of one operation type are a single row at every crop or one: no sums to take.
+	single := g == ByCollective && !total
+	sum := func(col string) string {
+		if single {
+			return "c." + col
+		}
+		return "sum(c." + col + ")"
+	}
+	farms, households := sum("farms"), sum("households")
+	if g == ByCrop && total {
 		farms = "CASE WHEN GROUPING(c.crop) = 1 THEN sum(c.first_farms) ELSE sum(c.farms) END"
 		households = "CASE WHEN GROUPING(c.crop) = 1 THEN sum(c.first_households) ELSE sum(c.households) END"
 	}
-	var rows []struct {
+	query := fmt.Sprintf(`SELECT %s, c.op_type, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s
+		FROM stats_rollup c WHERE %s%s`, key, sum("contracts"), farms, households, sum("contracted_area_mu"),
+		sum("collective_income"), sum("active_area_mu"), sum("confirmed_area_mu"), sum("net_cost"), sum("baseline_cost"),
+		sum("subsidy"), sum("provider_revenue"), sum("confirmed_yield_kg"), sum("income_gain"), level, where)
+	if !single {
+		query += " GROUP BY " + groups
+	}
+	type row struct {
 		Key, OpType                                                                       string
 		Contracts, Farms, Households                                                      int64
 		Area, Income, Active, Confirmed, NetCost, Baseline, Subsidy, Revenue, Yield, Gain decimal.Decimal
 	}
-	err := db.WithContext(ctx).Raw(fmt.Sprintf(`
-		SELECT %s AS key, c.op_type, sum(c.contracts) AS contracts, %s AS farms, %s AS households,
-		       sum(c.contracted_area_mu) AS area, sum(c.collective_income) AS income,
-		       sum(c.active_area_mu) AS active, sum(c.confirmed_area_mu) AS confirmed, sum(c.net_cost) AS net_cost,
-		       sum(c.baseline_cost) AS baseline, sum(c.subsidy) AS subsidy, sum(c.provider_revenue) AS revenue,
-		       sum(c.confirmed_yield_kg) AS yield, sum(c.income_gain) AS gain
-		FROM stats_rollup c WHERE %s%s
-		GROUP BY %s`, key, farms, households, level, where, groups), args...).Find(&rows).Error
+	var rows []row
+	// Scanned by hand: gorm's reflection cost more than the query over a county's collectives.
+	cur, err := db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
+		return nil, err
+	}
+	defer cur.Close()
+	for cur.Next() {
+		var r row
+		if err := cur.Scan(&r.Key, &r.OpType, &r.Contracts, &r.Farms, &r.Households, &r.Area, &r.Income, &r.Active, &r.Confirmed,
+			&r.NetCost, &r.Baseline, &r.Subsidy, &r.Revenue, &r.Yield, &r.Gain); err != nil {
+			return nil, err
+		}
+		rows = append(rows, r)
+	}
+	if err := cur.Err(); err != nil {
 		return nil, err
 	}
 	out := map[string]*Totals{}
