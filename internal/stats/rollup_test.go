@@ -3,8 +3,10 @@ package stats_test
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
+	"github.com/tuoguan/tuoguan/internal/contract"
 	"github.com/tuoguan/tuoguan/internal/custodytest"
 	"github.com/tuoguan/tuoguan/internal/stats"
 )
@@ -58,5 +60,54 @@ func TestRollupsKeptWithEveryChangeMatchTheirRebuild(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestConcurrentActivationsOfOneFarmCountItOnce activates, all at once, contracts of one farm on parcels of
+// their own, with several providers: the farm is counted once in every rollup row, as stats_rebuild() counts it, and the statistics
+// show one farm.
+func TestConcurrentActivationsOfOneFarmCountItOnce(t *testing.T) {
+	t.Parallel()
+	f := custodytest.New(t)
+	s := f.Scene(t, "ploughing", "harvesting")
+	const n = 12
+	drafts := make([]contract.Contract, n)
+	for i := range drafts {
+		p := s.Parcel(t, "5.00")
+		terms := s.Terms([]contract.ParcelInput{custodytest.Area(t, p.ID, "5.00")},
+			custodytest.Line("ploughing", 1), custodytest.Line("harvesting", 1))
+		if i%2 == 1 {
+			terms.ProviderID = f.Provider(t, "ploughing", "harvesting").ID // activations of one provider take turns
+		}
+		drafts[i] = f.Draft(t, terms)
+	}
+	var wg sync.WaitGroup
+	for _, d := range drafts {
+		wg.Go(func() {
+			if _, err := f.Services.Contracts.Activate(ctx, f.Admin, d.ID); err != nil {
+				t.Errorf("activate %d: %v", d.ID, err)
+			}
+		})
+	}
+	wg.Wait()
+	kept := rollupRows(t, f)
+	if err := stats.Rebuild(ctx, f.DB); err != nil {
+		t.Fatal(err)
+	}
+	if rebuilt := rollupRows(t, f); !slices.Equal(kept, rebuilt) {
+		t.Errorf("rollups after %d concurrent activations:\n%v\nrebuilt:\n%v", n, kept, rebuilt)
+	}
+	rep, err := f.Services.Stats.Region(ctx, f.Admin, stats.Selection{SeasonYear: f.Today.Year(), RegionCode: s.Village}, stats.ByOpType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Totals.Contracts != n || rep.Totals.Farms != 1 || rep.Totals.Households != 1 || rep.Totals.Providers != n/2+1 {
+		t.Errorf("village totals: %d contracts, %d farms, %d households, %d providers; want %d, 1, 1, %d",
+			rep.Totals.Contracts, rep.Totals.Farms, rep.Totals.Households, rep.Totals.Providers, n, n/2+1)
+	}
+	for _, g := range rep.Groups {
+		if g.Totals.Farms != 1 || g.Totals.Contracts != n {
+			t.Errorf("%s: %d contracts, %d farms; want %d and 1", g.Key, g.Totals.Contracts, g.Totals.Farms, n)
+		}
 	}
 }
