@@ -387,12 +387,7 @@ func (w *World) Contract(i int, work bool) ContractSpec {
 				}
 				date := from.AddDate(0, 0, r.IntN(int(to.Sub(from).Hours()/24)+1))
 				date = earliest(latest(date, c.Start), limit)
-				parts := []int64{area}
-				if area >= 2 && r.IntN(5) == 0 {
-					a := max(1, min(area-1, area*between(r, 30, 70)/100))
-					parts = []int64{a, area - a}
-				}
-				for _, a := range parts {
+				for _, a := range w.passParts(r, area) {
 					op := OpSpec{ParcelID: pc.ID, OpType: l.OpType, Date: date, AreaCents: a}
 					if l.OpType == "harvesting" {
 						y := dec(a).Mul(dec(c.BaselineYieldCents)).Mul(decimal.New(between(r, 95, 130), -2)).Round(2)
@@ -426,6 +421,26 @@ func (w *World) Contract(i int, work bool) ContractSpec {
 		}
 	}
 	return c
+}
+
+// passParts divides a pass over area hundredths of a mu into the operations it is logged in: with Sizes.Parts
+// above 1, into 1 to Parts operations of (nearly) equal area; otherwise a fifth of the passes of 0.02 mu or
+// more into two.
+func (w *World) passParts(r *rand.Rand, area int64) []int64 {
+	if w.Sizes.Parts <= 1 {
+		if area >= 2 && r.IntN(5) == 0 {
+			a := max(1, min(area-1, area*between(r, 30, 70)/100))
+			return []int64{a, area - a}
+		}
+		return []int64{area}
+	}
+	n := 1 + r.Int64N(min(int64(w.Sizes.Parts), area))
+	parts := make([]int64, n)
+	for k := range parts {
+		parts[k] = area / n
+	}
+	parts[0] += area % n
+	return parts
 }
 
 // add appends op to the contract's operations and moves the running totals it counts in.

@@ -5,94 +5,67 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // custodyTables are the tables of contracts and their work, in the order they are loaded.
 var custodyTables = []string{"contracts", "contract_parcels", "contract_services", "delivery_caps", "operations"}
 
-// custody loads the contracts with their parcels, lines, caps, operations and numbers. The tables' secondary
-// indexes and foreign keys are dropped first and restored after, the foreign keys validated as they are.
-func (l *loader) custody(ctx context.Context) error {
-	indexes := map[string][]string{}
-	var fks []string
-	for _, table := range custodyTables {
-		defs, err := l.dropSecondaryIndexes(ctx, table)
+// custody copies the contracts with their parcels, lines, caps and operations, each table on a copyStream of
+// g: every contract is generated once, and its rows go to the five tables.
+func (l *loader) custody(ctx context.Context, g *group) error {
+	w := l.w
+	l.numbers = make([]int32, len(w.Collectives)*len(w.Seasons))
+	columns := [][]string{contractColumns, contractParcelColumns, contractServiceColumns, deliveryCapColumns, operationColumns}
+	streams := make([]*copyStream, len(custodyTables))
+	for k, table := range custodyTables {
+		s, err := openStream(ctx, l.dbURL, table, columns[k], g.fail)
 		if err != nil {
 			return err
 		}
-		indexes[table] = defs
-		adds, err := l.dropForeignKeys(ctx, table)
+		defer s.close(ctx)
+		streams[k] = s
+	}
+	contracts, parcels, services, caps, ops := streams[0], streams[1], streams[2], streams[3], streams[4]
+	n := w.Sizes.Contracts
+	var id int64
+	for i := range n {
+		l.progress("custody", i, n, "contracts")
+		c := w.Contract(i, true)
+		if err := contracts.add(ctx, l.contractRow(&c)); err != nil {
+			return err
+		}
+		for _, p := range c.Parcels {
+			if err := parcels.add(ctx, []any{c.Collective.CountyCode, c.ID, p.ID, numeric(p.AreaCents)}); err != nil {
+				return err
+			}
+		}
+		for _, s := range c.Lines {
+			if err := services.add(ctx, serviceRow(&c, s)); err != nil {
+				return err
+			}
+		}
+		for _, cp := range c.Caps {
+			row := []any{c.Collective.CountyCode, c.ID, cp.ParcelID, cp.OpType, numericOf(cp.Cap), numericOf(cp.Active)}
+			if err := caps.add(ctx, row); err != nil {
+				return err
+			}
+		}
+		r := rowRand(w.Seed, saltOperation, i)
+		for _, op := range c.Ops {
+			id++
+			if err := ops.add(ctx, w.operationRow(r, &c, op, id)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range streams {
+		st, err := s.finish(ctx)
 		if err != nil {
 			return err
 		}
-		fks = append(fks, adds...)
+		l.record(st, "  %-17s %9d rows in %8s  %9.0f rows/s\n", st.Table, st.Rows, round(st.Took), st.rate())
 	}
-	l.numbers = make([]int32, len(l.w.Collectives)*len(l.w.Seasons))
-	l.unit = "contracts"
-	steps := []func(context.Context) error{l.contracts, l.contractParcels, l.contractServices, l.deliveryCaps, l.operations}
-	for _, step := range steps {
-		if err := step(ctx); err != nil {
-			return err
-		}
-	}
-	l.unit = ""
-	if err := l.contractNumbers(ctx); err != nil {
-		return err
-	}
-	for _, table := range custodyTables {
-		if err := l.rebuild(ctx, table, indexes[table]); err != nil {
-			return err
-		}
-	}
-	start := time.Now()
-	for _, add := range fks {
-		if _, err := l.conn.Exec(ctx, add); err != nil {
-			return fmt.Errorf("%s: %w", add, err)
-		}
-	}
-	s := LoadStat{Table: "foreign keys", Took: time.Since(start), Note: fmt.Sprintf("%d validated", len(fks))}
-	l.stats = append(l.stats, s)
-	fmt.Fprintf(l.out, "  %-17s %9d validated in %s\n", "foreign keys", len(fks), round(s.Took))
-	start = time.Now()
-	var rows int64
-	if _, err := l.conn.Exec(ctx, "SELECT stats_rebuild()"); err != nil {
-		return fmt.Errorf("statistics rollups: %w", err)
-	}
-	if err := l.conn.QueryRow(ctx, "SELECT count(*) FROM stats_rollup").Scan(&rows); err != nil {
-		return err
-	}
-	s = LoadStat{Table: "stats_rollup", Rows: rows, Took: time.Since(start), Note: "rebuilt from the running totals"}
-	l.stats = append(l.stats, s)
-	fmt.Fprintf(l.out, "  %-17s %9d rows in %s (%.0f rows/s)\n", "stats_rollup", rows, round(s.Took), s.rate())
 	return nil
-}
-
-// dropForeignKeys drops table's foreign keys and returns the statements that add them back.
-func (l *loader) dropForeignKeys(ctx context.Context, table string) ([]string, error) {
-	rows, err := l.conn.Query(ctx, `SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
-		WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`, table)
-	if err != nil {
-		return nil, err
-	}
-	type fk struct{ name, def string }
-	fks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (fk, error) {
-		var f fk
-		return f, row.Scan(&f.name, &f.def)
-	})
-	if err != nil {
-		return nil, err
-	}
-	var adds []string
-	for _, f := range fks {
-		name := pgx.Identifier{f.name}.Sanitize()
-		if _, err := l.conn.Exec(ctx, "ALTER TABLE "+table+" DROP CONSTRAINT "+name); err != nil {
-			return nil, fmt.Errorf("drop %s of %s: %w", f.name, table, err)
-		}
-		adds = append(adds, "ALTER TABLE "+table+" ADD CONSTRAINT "+name+" "+f.def)
-	}
-	return adds, nil
 }
 
 func nullable(s string) any {
@@ -102,66 +75,41 @@ func nullable(s string) any {
 	return s
 }
 
-func (l *loader) contracts(ctx context.Context) error {
-	cols := []string{"county_code", "id", "number", "collective_id", "farm_id", "provider_id", "region_code", "crop",
-		"season_year", "mode", "start_date", "end_date", "collective_fee_per_mu", "baseline_yield_kg_per_mu", "price_per_kg",
-		"contracted_area_mu", "status", "termination_reason", "activated_at", "closed_at", "created_at", "updated_at"}
+// contractColumns are the columns of a contract row, as contractRow fills them.
+var contractColumns = []string{"county_code", "id", "number", "collective_id", "farm_id", "provider_id", "region_code", "crop",
+	"season_year", "mode", "start_date", "end_date", "collective_fee_per_mu", "baseline_yield_kg_per_mu", "price_per_kg",
+	"contracted_area_mu", "status", "termination_reason", "activated_at", "closed_at", "created_at", "updated_at"}
+
+// contractRow is the row of c, numbered after the contracts of its collective and season before it.
+func (l *loader) contractRow(c *ContractSpec) []any {
 	w := l.w
-	return l.copyEach(ctx, "contracts", cols, w.Sizes.Contracts, func(i int, buf [][]any) ([][]any, error) {
-		c := w.Contract(i, false)
-		seq := &l.numbers[(c.Collective.ID-1)*int64(len(w.Seasons))+int64(c.Season)]
-		*seq++
-		var activated, closed any
-		if c.ActivatedAt != nil {
-			activated = *c.ActivatedAt
-		}
-		if c.ClosedAt != nil {
-			closed = *c.ClosedAt
-		}
-		return append(buf, []any{c.Collective.CountyCode, c.ID, c.Number(w, int(*seq)), c.Collective.ID, c.FarmID, c.Provider.ID,
-			c.Collective.Village.Code, c.Crop, w.Seasons[c.Season], c.Mode, c.Start, c.End, numeric(c.FeeCents),
-			numeric(c.BaselineYieldCents), numericOf(c.PricePerKg.Round(4)), numericOf(c.ContractedArea), c.Status,
-			nullable(c.TerminationReason), activated, closed, c.CreatedAt, c.UpdatedAt()}), nil
-	}, "")
+	seq := &l.numbers[(c.Collective.ID-1)*int64(len(w.Seasons))+int64(c.Season)]
+	*seq++
+	var activated, closed any
+	if c.ActivatedAt != nil {
+		activated = *c.ActivatedAt
+	}
+	if c.ClosedAt != nil {
+		closed = *c.ClosedAt
+	}
+	return []any{c.Collective.CountyCode, c.ID, c.Number(w, int(*seq)), c.Collective.ID, c.FarmID, c.Provider.ID,
+		c.Collective.Village.Code, c.Crop, w.Seasons[c.Season], c.Mode, c.Start, c.End, numeric(c.FeeCents),
+		numeric(c.BaselineYieldCents), numericOf(c.PricePerKg.Round(4)), numericOf(c.ContractedArea), c.Status,
+		nullable(c.TerminationReason), activated, closed, c.CreatedAt, c.UpdatedAt()}
 }
 
-func (l *loader) contractParcels(ctx context.Context) error {
-	w := l.w
-	return l.copyEach(ctx, "contract_parcels", []string{"county_code", "contract_id", "parcel_id", "area_mu"}, w.Sizes.Contracts,
-		func(i int, buf [][]any) ([][]any, error) {
-			c := w.Contract(i, false)
-			for _, p := range c.Parcels {
-				buf = append(buf, []any{c.Collective.CountyCode, c.ID, p.ID, numeric(p.AreaCents)})
-			}
-			return buf, nil
-		}, "")
-}
+var (
+	contractParcelColumns  = []string{"county_code", "contract_id", "parcel_id", "area_mu"}
+	contractServiceColumns = []string{"county_code", "contract_id", "op_type", "passes", "price_per_mu", "subsidy_per_mu",
+		"baseline_cost_per_mu", "active_area_mu", "confirmed_area_mu", "voided_area_mu", "confirmed_yield_kg"}
+	deliveryCapColumns = []string{"county_code", "contract_id", "parcel_id", "op_type", "cap_area_mu", "active_area_mu"}
+)
 
-func (l *loader) contractServices(ctx context.Context) error {
-	cols := []string{"county_code", "contract_id", "op_type", "passes", "price_per_mu", "subsidy_per_mu", "baseline_cost_per_mu",
-		"active_area_mu", "confirmed_area_mu", "voided_area_mu", "confirmed_yield_kg"}
-	w := l.w
-	return l.copyEach(ctx, "contract_services", cols, w.Sizes.Contracts, func(i int, buf [][]any) ([][]any, error) {
-		c := w.Contract(i, true)
-		for _, s := range c.Lines {
-			buf = append(buf, []any{c.Collective.CountyCode, c.ID, s.OpType, s.Passes, numeric(s.PriceCents), numeric(s.SubsidyCents),
-				numeric(s.BaseCents), numericOf(s.ActiveArea), numericOf(s.ConfirmedArea), numericOf(s.VoidArea),
-				numericOf(s.ConfirmedYield)})
-		}
-		return buf, nil
-	}, "")
-}
-
-func (l *loader) deliveryCaps(ctx context.Context) error {
-	cols := []string{"county_code", "contract_id", "parcel_id", "op_type", "cap_area_mu", "active_area_mu"}
-	w := l.w
-	return l.copyEach(ctx, "delivery_caps", cols, w.Sizes.Contracts, func(i int, buf [][]any) ([][]any, error) {
-		c := w.Contract(i, true)
-		for _, cp := range c.Caps {
-			buf = append(buf, []any{c.Collective.CountyCode, c.ID, cp.ParcelID, cp.OpType, numericOf(cp.Cap), numericOf(cp.Active)})
-		}
-		return buf, nil
-	}, "")
+// serviceRow is the row of c's service line s, with its running totals.
+func serviceRow(c *ContractSpec, s LineSpec) []any {
+	return []any{c.Collective.CountyCode, c.ID, s.OpType, s.Passes, numeric(s.PriceCents), numeric(s.SubsidyCents),
+		numeric(s.BaseCents), numericOf(s.ActiveArea), numericOf(s.ConfirmedArea), numericOf(s.VoidArea),
+		numericOf(s.ConfirmedYield)}
 }
 
 // operationColumns are the columns of an operation row, as operationRow fills them.
@@ -231,20 +179,6 @@ func (w *World) operationRow(r *rand.Rand, c *ContractSpec, op OpSpec, id int64)
 		machine, personName(r), inputsOf(r, op.OpType, c.Crop, op.AreaCents), location, nil, op.Status, reason, nil, created, updated}
 }
 
-func (l *loader) operations(ctx context.Context) error {
-	w := l.w
-	var id int64
-	return l.copyEach(ctx, "operations", operationColumns, w.Sizes.Contracts, func(i int, buf [][]any) ([][]any, error) {
-		c := w.Contract(i, true)
-		r := rowRand(w.Seed, saltOperation, i)
-		for _, op := range c.Ops {
-			id++
-			buf = append(buf, w.operationRow(r, &c, op, id))
-		}
-		return buf, nil
-	}, "")
-}
-
 // contractNumbers writes the counters the contracts' numbers were taken from.
 func (l *loader) contractNumbers(ctx context.Context) error {
 	type counter struct {
@@ -261,5 +195,5 @@ func (l *loader) contractNumbers(ctx context.Context) error {
 	return l.copyRows(ctx, "contract_numbers", []string{"county_code", "region_code", "season_year", "last"}, len(cs),
 		func(i int) ([]any, error) {
 			return []any{cs[i].col.CountyCode, cs[i].col.Village.Code, cs[i].season, cs[i].last}, nil
-		}, "")
+		})
 }

@@ -22,6 +22,7 @@ func runGenerate(ctx context.Context, args []string, stdout io.Writer) (err erro
 	fs.IntVar(&sizes.Parcels, "parcels", 10_000, "parcels to generate")
 	fs.IntVar(&sizes.Providers, "providers", 12, "service providers to generate")
 	fs.IntVar(&sizes.Contracts, "contracts", 3000, "custody contracts over three seasons")
+	fs.IntVar(&sizes.Parts, "parts", 0, "the most operations a pass over a parcel is logged in (0: one, a fifth of them two)")
 	fs.BoolVar(&o.verify, "verify", false, "recompute the running totals from the operations in SQL and compare")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the load to this file")
 	commonFlags(fs, &o, "tuoguan_bench_generate")

@@ -5,7 +5,7 @@
 //	tuoguan-bench ops [-contracts 4700] [-clients 16,64] [-duration 15s] [-batches 20] [-verify] [-show-sql] [-cpuprofile f]
 //	tuoguan-bench stats [-scale 1,100] [-requests 200] [-concurrency 4] [-verify] [-cpuprofile f]
 //	tuoguan-bench exports [-contracts 316000] [-clients 64] [-load-time 20s] [-server bin/tuoguan] [-database name] [-keep]
-//	tuoguan-bench generate [-counties 1] [-contracts 3000] [-verify] [-keep]
+//	tuoguan-bench generate [-counties 1] [-contracts 3000] [-parts 0] [-verify] [-keep]
 //
 // lists reports the latency of list endpoints against the target of 20 ms at the 95th percentile. ops
 // compares single-operation logging with pgbench running the same transaction (target 0.6× at 16 clients)
@@ -221,13 +221,8 @@ func prepare(ctx context.Context, o options, w *World, out io.Writer) (e *env, e
 		e.keys.Lookup("key_fingerprint", "tuoguan")); err != nil {
 		return e, err
 	}
-	conn, err := pgx.Connect(ctx, e.dbURL)
-	if err != nil {
-		return e, err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
 	loadStart := time.Now()
-	stats, err := Load(ctx, conn, w, e.keys, out)
+	stats, err := Load(ctx, e.dbURL, w, e.keys, out)
 	if err != nil {
 		return e, fmt.Errorf("load: %w", err)
 	}
@@ -238,6 +233,11 @@ func prepare(ctx context.Context, o options, w *World, out io.Writer) (e *env, e
 	fmt.Fprintf(out, "  loaded %d rows in %s, indexes and vacuum included: %.0f rows/s\n\n", e.loaded, round(e.loadTook),
 		float64(e.loaded)/e.loadTook.Seconds())
 	if o.verify {
+		conn, err := pgx.Connect(ctx, e.dbURL)
+		if err != nil {
+			return e, err
+		}
+		defer conn.Close(context.WithoutCancel(ctx))
 		if err := verifyTotals(ctx, conn, out); err != nil {
 			return e, err
 		}
