@@ -55,9 +55,6 @@ import (
 // next to the database it names.
 const defaultServer = "postgres://postgres:postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
-// target is the 95th-percentile latency a list should stay under.
-const target = 20 * time.Millisecond
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -116,33 +113,6 @@ func parseFlags(fs *flag.FlagSet, o *options, args []string) (done bool, err err
 	return false, nil
 }
 
-func runLists(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("lists", flag.ContinueOnError)
-	fs.SetOutput(stdout)
-	var o options
-	sizes := Sizes{TownshipsPerCounty: 7, VillagesPerTownship: 10}
-	fs.IntVar(&sizes.Farms, "farms", 100_000, "farms to generate")
-	fs.IntVar(&sizes.Parcels, "parcels", 300_000, "parcels to generate")
-	fs.IntVar(&sizes.Providers, "providers", 40, "service providers to generate")
-	fs.IntVar(&sizes.Counties, "counties", 10, "counties (1 to 60), each with 7 townships of about 10 villages")
-	fs.IntVar(&o.requests, "requests", 300, "measured requests per case")
-	fs.IntVar(&o.warmup, "warmup", 20, "unmeasured requests before each case")
-	fs.IntVar(&o.concurrency, "concurrency", 4, "requests in flight at once")
-	commonFlags(fs, &o, "tuoguan_bench_lists")
-	if done, err := parseFlags(fs, &o, args); done {
-		return err
-	}
-	switch {
-	case sizes.Farms < 1 || sizes.Parcels < 1 || sizes.Providers < 1:
-		return errors.New("-farms, -parcels and -providers must be at least 1")
-	case sizes.Counties < 1 || sizes.Counties > 60:
-		return errors.New("-counties must be from 1 to 60")
-	case o.requests < 1 || o.concurrency < 1 || o.warmup < 0:
-		return errors.New("-requests and -concurrency must be at least 1, -warmup at least 0")
-	}
-	return lists(ctx, o, sizes, stdout)
-}
-
 type options struct {
 	requests, warmup, concurrency int
 	serverURL, dbName             string
@@ -175,22 +145,34 @@ func setUp(ctx context.Context, o options, w *World, acct account.Config, out io
 	if e, err = prepare(ctx, o, w, out); err != nil {
 		return e, err
 	}
-	defer func() {
-		if err != nil {
-			e.Close(ctx, out)
-		}
-	}()
+	if err := e.serve(acct); err != nil {
+		e.Close(ctx, out)
+		return e, err
+	}
+	return e, nil
+}
+
+// serve serves the real handler, with its services configured by acct, on a free port of 127.0.0.1.
+func (e *env) serve(acct account.Config) error {
 	e.svc = httpapi.NewServices(e.db, e.keys, acct)
 	h := httpapi.New(e.svc, httpapi.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: e.db.SQL,
 		Migrations: migrations.FS, Version: "bench"})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return e, err
+		return err
 	}
 	e.addr = ln.Addr().String()
 	e.srv = httpapi.HTTPServer(e.addr, h)
 	go e.srv.Serve(ln)
-	return e, nil
+	return nil
+}
+
+// stopServing stops the handler that serve started.
+func (e *env) stopServing(ctx context.Context) {
+	if e.srv != nil {
+		e.srv.Shutdown(context.WithoutCancel(ctx))
+		e.srv = nil
+	}
 }
 
 // prepare creates the benchmark database, loads w into it and verifies its totals when asked, without serving
@@ -249,9 +231,7 @@ func prepare(ctx context.Context, o options, w *World, out io.Writer) (e *env, e
 // Close stops the server, closes the pool and drops the database unless it is to be kept.
 func (e *env) Close(ctx context.Context, out io.Writer) error {
 	ctx = context.WithoutCancel(ctx)
-	if e.srv != nil {
-		e.srv.Shutdown(ctx)
-	}
+	e.stopServing(ctx)
 	if e.db != nil {
 		e.db.Close()
 	}
@@ -298,76 +278,6 @@ func profile(path string) (func(), error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
-}
-
-func lists(ctx context.Context, o options, sizes Sizes, out io.Writer) (err error) {
-	w := NewWorld(o.seed, yanAn(sizes.Counties), sizes)
-	fmt.Fprintf(out, "loading %s: %d regions, %d collectives, %d farms, %d parcels, %d providers (seed %d)\n",
-		o.dbName, len(w.Regions), len(w.Collectives), sizes.Farms, sizes.Parcels, sizes.Providers, o.seed)
-	e, err := setUp(ctx, o, w, account.Config{}, out)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := e.Close(ctx, out); cerr != nil && err == nil {
-			err = cerr
-		}
-	}()
-
-	c := newClient("http://"+e.addr, o.concurrency)
-	tokens, err := accounts(ctx, c, e.svc, w)
-	if err != nil {
-		return err
-	}
-	if err := verify(ctx, c, e.db, e.keys, w, tokens.Admin); err != nil {
-		return fmt.Errorf("the loaded data does not read back as the services write it: %w", err)
-	}
-	cases, err := benchCases(ctx, c, w, tokens)
-	if err != nil {
-		return err
-	}
-
-	e.header(ctx, out)
-	fmt.Fprintf(out, "data:     %d counties, %d townships, %d villages/collectives, %d farms, %d parcels, %d providers\n",
-		len(w.Counties), len(w.Townships), len(w.Collectives), sizes.Farms, sizes.Parcels, sizes.Providers)
-	fmt.Fprintf(out, "load:     %d requests per case after %d warm-up, %d at a time, over HTTP on %s\n\n",
-		o.requests, o.warmup, o.concurrency, e.addr)
-
-	const row = "%-36s %8v %8v %8v %8v %7v  %s\n"
-	fmt.Fprintf(out, row, "case", "requests", "p50 ms", "p95 ms", "p99 ms", "req/s", "p95 ≤ 20 ms")
-	var results []Result
-	for _, cs := range cases {
-		r := c.Measure(ctx, cs, o.warmup, o.requests, o.concurrency)
-		results = append(results, r)
-		verdict := "pass"
-		switch {
-		case r.Failed():
-			verdict = fmt.Sprintf("FAILED (%d errors)", r.Errors)
-		case r.P95 > target:
-			verdict = "miss"
-		}
-		fmt.Fprintf(out, row, r.Case, r.Requests, fmt.Sprintf("%.2f", ms(r.P50)), fmt.Sprintf("%.2f", ms(r.P95)),
-			fmt.Sprintf("%.2f", ms(r.P99)), fmt.Sprintf("%.0f", r.PerSecond), verdict)
-		if ctx.Err() != nil {
-			break
-		}
-	}
-
-	failed, missed := 0, 0
-	for _, r := range results {
-		if r.Failed() {
-			failed++
-			fmt.Fprintf(out, "  %s: %s\n", r.Case, r.FirstError)
-		} else if r.P95 > target {
-			missed++
-		}
-	}
-	fmt.Fprintf(out, "\ntarget: list p95 ≤ 20 ms — %d of %d cases pass, %d miss, %d failed\n",
-		len(results)-failed-missed, len(results), missed, failed)
-	if failed > 0 {
-		return fmt.Errorf("%d cases had failed requests", failed)
-	}
-	return ctx.Err()
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -475,7 +385,7 @@ func accounts(ctx context.Context, c *client, svc httpapi.Services, w *World) (T
 		{"username": "bench-collective", "password": benchPassword, "role": "collective", "collective_id": t.CollectiveID},
 	}
 	for _, u := range users {
-		if err := c.post(ctx, t.Admin, "/api/v1/users", u, http.StatusCreated, nil); err != nil {
+		if err := c.createUser(ctx, t.Admin, u); err != nil {
 			return t, err
 		}
 	}
@@ -484,6 +394,16 @@ func accounts(ctx context.Context, c *client, svc httpapi.Services, w *World) (T
 	}
 	t.Collective, err = c.login(ctx, "bench-collective")
 	return t, err
+}
+
+// createUser creates the account u as admin, or finds it there from an earlier run on a kept database.
+func (c *client) createUser(ctx context.Context, admin string, u map[string]any) error {
+	err := c.post(ctx, admin, "/api/v1/users", u, http.StatusCreated, nil)
+	var taken *statusError
+	if errors.As(err, &taken) && taken.status == http.StatusConflict {
+		return nil
+	}
+	return err
 }
 
 func (c *client) login(ctx context.Context, username string) (string, error) {
@@ -517,7 +437,7 @@ func (c *client) post(ctx context.Context, token, path string, body any, want in
 		return err
 	}
 	if resp.StatusCode != want {
-		return fmt.Errorf("POST %s: status %d: %s", path, resp.StatusCode, b)
+		return &statusError{"POST " + path, resp.StatusCode, b}
 	}
 	if out != nil {
 		return json.Unmarshal(b, out)
@@ -525,122 +445,13 @@ func (c *client) post(ctx context.Context, token, path string, body any, want in
 	return nil
 }
 
-// benchCases are the requests measured, over the largest tables and filters that pick few, many or no rows.
-func benchCases(ctx context.Context, c *client, w *World, t Tokens) ([]Case, error) {
-	nf, np := w.Sizes.Farms, w.Sizes.Parcels
-	pick := func(salt uint64, i, n int) int { return int(mix(w.Seed, salt, i) % uint64(n)) }
-	fixed := func(p string) func(int) string { return func(int) string { return p } }
-	township := func(i int) string { return w.Townships[pick(101, i, len(w.Townships))].Code }
-	q := url.QueryEscape
-
-	// Selective names: operators' full names of three characters, taken from random farms.
-	var names []string
-	for i := 0; len(names) < 50 && i < 10_000; i++ {
-		if n := w.Farm(pick(102, i, nf)).Operator; len([]rune(n)) == 3 {
-			names = append(names, n)
-		}
-	}
-	if len(names) == 0 {
-		names = []string{w.Farm(0).Operator}
-	}
-	// Two-character names are as common in searches, and too short for a trigram.
-	var short []string
-	for i := 0; len(short) < 50 && i < 10_000; i++ {
-		if n := w.Farm(pick(107, i, nf)).Operator; len([]rune(n)) == 2 {
-			short = append(short, n)
-		}
-	}
-	if len(short) == 0 {
-		short = names
-	}
-
-	cases := []Case{
-		{"farms (admin, first page)", t.Admin, fixed("/api/v1/farms?limit=50")},
-		{"farms (bureau, its county)", t.Bureau, fixed("/api/v1/farms?limit=50")},
-		{"farms region_code=<township>", t.Admin, func(i int) string { return "/api/v1/farms?limit=50&region_code=" + township(i) }},
-		{"farms kind=family_farm", t.Admin, fixed("/api/v1/farms?limit=50&kind=family_farm")},
-		{"farms kind=family_farm (bureau)", t.Bureau, fixed("/api/v1/farms?limit=50&kind=family_farm")},
-		{"farms name=<common substring>", t.Admin, fixed("/api/v1/farms?limit=50&name=" + q("家庭农场"))},
-		{"farms name=<full name>", t.Admin, func(i int) string { return "/api/v1/farms?limit=50&name=" + q(names[i%len(names)]) }},
-		{"farms name=<2-character name>", t.Admin, func(i int) string { return "/api/v1/farms?limit=50&name=" + q(short[i%len(short)]) }},
-		{"farms name=<full name> (bureau)", t.Bureau, func(i int) string { return "/api/v1/farms?limit=50&name=" + q(names[i%len(names)]) }},
-		{"farms id_number=<exact>", t.Admin, func(i int) string { return "/api/v1/farms?id_number=" + w.IDNumber(pick(103, i, nf)) }},
-		{"farms sort=-name", t.Admin, fixed("/api/v1/farms?limit=50&sort=-name")},
-		{"farms sort=-name (bureau)", t.Bureau, fixed("/api/v1/farms?limit=50&sort=-name")},
-	}
-	for _, d := range []struct {
-		name, token, path string
-	}{
-		{"farms (admin)", t.Admin, "/api/v1/farms?limit=50"},
-		{"farms sort=name (bureau)", t.Bureau, "/api/v1/farms?limit=50&sort=name"},
-	} {
-		cursor, reached, err := c.deepCursor(ctx, d.token, d.path, 20)
-		if err != nil {
-			return nil, err
-		}
-		p := d.path
-		if cursor != "" {
-			p += "&cursor=" + q(cursor)
-		}
-		cases = append(cases, Case{fmt.Sprintf("%s, page %d", d.name, reached), d.token, fixed(p)})
-	}
-	cases = append(cases,
-		Case{"farms (collective account)", t.Collective, fixed("/api/v1/farms?limit=50")},
-		Case{"parcels farm_id=<farm>", t.Admin, func(i int) string { return "/api/v1/parcels?farm_id=" + strconv.Itoa(1+pick(104, i, nf)) }},
-		Case{"parcels region_code=<township>", t.Admin, func(i int) string { return "/api/v1/parcels?limit=50&region_code=" + township(i) }},
-		Case{"parcels (bureau, its county)", t.Bureau, fixed("/api/v1/parcels?limit=50")},
-		Case{"parcels sort=area_mu", t.Admin, fixed("/api/v1/parcels?limit=50&sort=area_mu")},
-		Case{"parcels area_mismatch=true", t.Admin, fixed("/api/v1/parcels?limit=50&area_mismatch=true")},
-		Case{"parcels area_mismatch=true (bureau)", t.Bureau, fixed("/api/v1/parcels?limit=50&area_mismatch=true")},
-		Case{"providers (admin)", t.Admin, fixed("/api/v1/providers?limit=50")},
-		Case{"farms/{id}", t.Admin, func(i int) string { return "/api/v1/farms/" + strconv.Itoa(1+pick(105, i, nf)) }},
-		Case{"parcels/{id}", t.Admin, func(i int) string { return "/api/v1/parcels/" + strconv.Itoa(1+pick(106, i, np)) }},
-	)
-	return cases, nil
+// statusError is a response with an unexpected status.
+type statusError struct {
+	request string
+	status  int
+	body    []byte
 }
 
-// verify reads a few generated farms back through the API and the keyring: found by their ID and phone
-// numbers, masked as the farm package masks, their sealed numbers opening under the farm package's bindings.
-func verify(ctx context.Context, c *client, db *postgres.DB, keys *pii.Keyring, w *World, admin string) error {
-	for _, k := range []int{0, w.Sizes.Farms / 2, w.Sizes.Farms - 1} {
-		f := w.Farm(k)
-		for _, query := range []string{"id_number=" + f.IDNumber, "phone=" + f.Phone} {
-			var pg struct {
-				Items []struct {
-					ID       int64  `json:"id"`
-					IDNumber string `json:"id_number"`
-					Phone    string `json:"phone"`
-				} `json:"items"`
-			}
-			path := "/api/v1/farms?limit=500&" + query
-			if status, err := c.get(ctx, admin, path, &pg); err != nil || status != http.StatusOK {
-				return fmt.Errorf("GET %s: status %d, %v", path, status, err)
-			}
-			found := false
-			for _, it := range pg.Items {
-				if it.ID == f.ID {
-					found = true
-					if it.IDNumber != pii.MaskIDNumber(f.IDNumber) || it.Phone != pii.MaskPhone(f.Phone) {
-						return fmt.Errorf("farm %d is shown as %s, %s", f.ID, it.IDNumber, it.Phone)
-					}
-				}
-			}
-			if !found {
-				return fmt.Errorf("farm %d is not found by its %s", f.ID, strings.SplitN(query, "=", 2)[0])
-			}
-		}
-		var idEnc, phoneEnc []byte
-		err := db.SQL.QueryRowContext(ctx, "SELECT id_number_enc, phone_enc FROM farms WHERE id = $1", f.ID).Scan(&idEnc, &phoneEnc)
-		if err != nil {
-			return err
-		}
-		county := f.Collective.CountyCode
-		if got, err := keys.Open(idEnc, fmt.Sprintf("farms/%s/%d/id_number", county, f.ID)); err != nil || got != f.IDNumber {
-			return fmt.Errorf("farm %d: its sealed ID number does not open under its binding", f.ID)
-		}
-		if got, err := keys.Open(phoneEnc, fmt.Sprintf("farms/%s/%d/phone", county, f.ID)); err != nil || got != f.Phone {
-			return fmt.Errorf("farm %d: its sealed phone number does not open under its binding", f.ID)
-		}
-	}
-	return nil
+func (e *statusError) Error() string {
+	return fmt.Sprintf("%s: status %d: %s", e.request, e.status, e.body)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -100,7 +101,7 @@ func ops(ctx context.Context, o options, p opsParams, w *World, out io.Writer) (
 	fmt.Fprintf(out, "loading %s: %d regions, %d collectives, %d farms, %d parcels, %d providers, %d contracts (seed %d, as of %s)\n",
 		o.dbName, len(w.Regions), len(w.Collectives), w.Sizes.Farms, w.Sizes.Parcels, w.Sizes.Providers, w.Sizes.Contracts,
 		o.seed, w.Today.Format(time.DateOnly))
-	e, err := setUp(ctx, o, w, account.Config{AddrEvery: time.Millisecond, AddrBurst: 1000}, out)
+	e, err := setUp(ctx, o, w, benchAccounts, out)
 	if err != nil {
 		return err
 	}
@@ -109,12 +110,21 @@ func ops(ctx context.Context, o options, p opsParams, w *World, out io.Writer) (
 			err = cerr
 		}
 	}()
-	maxClients := 1
-	for _, n := range p.clients {
-		maxClients = max(maxClients, n)
+	c := newClient("http://"+e.addr, slices.Max(p.clients))
+	if _, err := e.svc.Accounts.Bootstrap(ctx, benchPassword); err != nil {
+		return fmt.Errorf("bootstrap admin: %w", err)
 	}
-	c := newClient("http://"+e.addr, maxClients)
-	tokens, err := providerAccounts(ctx, c, e, w)
+	admin, err := c.login(ctx, "admin")
+	if err != nil {
+		return err
+	}
+	var active []int64
+	for _, pr := range w.providers {
+		if pr.Status == "active" {
+			active = append(active, pr.ID)
+		}
+	}
+	tokens, err := providerAccounts(ctx, c, admin, active)
 	if err != nil {
 		return err
 	}
@@ -123,64 +133,174 @@ func ops(ctx context.Context, o options, p opsParams, w *World, out io.Writer) (
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	targets, err := makeTargets(ctx, conn, w)
+	b, err := newOpsBench(ctx, c, conn, e.dbURL, w, tokens, o.seed)
 	if err != nil {
 		return err
 	}
-	if len(targets) == 0 {
-		return errors.New("no active contract has a delivery cap with room: generate more contracts")
-	}
-	var active, withRoom int64
-	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM contracts WHERE status = 'active'),
-		(SELECT count(DISTINCT contract_id) FROM bench_targets)`).Scan(&active, &withRoom); err != nil {
-		return err
-	}
-	rng := rand.New(rand.NewPCG(o.seed, 7))
-	pick := func(rng *rand.Rand, among []*capTarget) *capTarget {
-		for range 1000 {
-			t := among[rng.IntN(len(among))]
-			if t.room.Add(-benchAreaCents) >= 0 {
-				return t
-			}
-			t.room.Add(benchAreaCents)
-		}
-		return nil
-	}
-	var keySeq atomic.Int64
-	single := func(ctx context.Context, rng *rand.Rand) error {
-		t := pick(rng, targets)
-		if t == nil {
-			return errors.New("no delivery cap has room left")
-		}
-		key := "bench-" + strconv.FormatInt(keySeq.Add(1), 10)
-		return c.postOperation(ctx, tokens[t.provider], t, key)
-	}
-
 	if p.showSQL {
-		if err := showSQL(ctx, e, out, "one single-operation POST", 0, func() error { return single(ctx, rng) }); err != nil {
+		if err := showSQL(ctx, e, out, "one single-operation POST", 0, func() error { return b.single(ctx, b.rng) }); err != nil {
+			return err
+		}
+		err := showSQL(ctx, e, out, fmt.Sprintf("one batch of %d", p.batchSize), 160, func() error {
+			_, err := b.batch(ctx, -1, p.batchSize)
+			return err
+		})
+		if err != nil {
 			return err
 		}
 	}
+	e.header(ctx, out)
+	fmt.Fprintf(out, "data:     %d villages, %d farms, %d parcels, %d providers, %d contracts, %d of them active;\n",
+		len(w.Collectives), w.Sizes.Farms, w.Sizes.Parcels, w.Sizes.Providers, w.Sizes.Contracts, b.active)
+	stop, err := profile(o.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	res, err := measureOps(ctx, b, p, o, out)
+	if err != nil {
+		return err
+	}
+	stop()
+	if o.verify {
+		fmt.Fprintln(out)
+		if err := verifyTotals(ctx, conn, out); err != nil {
+			return err
+		}
+	}
+	if res.failed > 0 {
+		return fmt.Errorf("%d cases had failed requests", res.failed)
+	}
+	return ctx.Err()
+}
 
+// benchAccounts lets the benchmark log in as many accounts as it needs from one address.
+var benchAccounts = account.Config{AddrEvery: time.Millisecond, AddrBurst: 10_000}
+
+// opsBench is what the operation logging measurements need: the API's client, the providers' sessions, a
+// connection of their own to the database, and the delivery caps with room to log on.
+type opsBench struct {
+	c                *client
+	conn             *pgx.Conn
+	dbURL            string
+	tokens           map[int64]string // by provider id
+	targets          []*capTarget
+	active, withRoom int64 // contracts active, and of them with caps in targets
+	seed             uint64
+	rng              *rand.Rand // the batches' picks
+	keys             atomic.Int64
+}
+
+// newOpsBench makes the targets of the providers that have tokens.
+func newOpsBench(ctx context.Context, c *client, conn *pgx.Conn, dbURL string, w *World, tokens map[int64]string, seed uint64) (*opsBench, error) {
+	b := &opsBench{c: c, conn: conn, dbURL: dbURL, tokens: tokens, seed: seed, rng: rand.New(rand.NewPCG(seed, 7))}
+	var err error
+	if b.targets, err = makeTargets(ctx, conn, w); err != nil {
+		return nil, err
+	}
+	if len(b.targets) == 0 {
+		return nil, errors.New("no active contract has a delivery cap with room: generate more contracts")
+	}
+	err = conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM contracts WHERE status = 'active'),
+		(SELECT count(DISTINCT contract_id) FROM bench_targets)`).Scan(&b.active, &b.withRoom)
+	return b, err
+}
+
+// pick takes benchArea of room on a random target among, or returns nil when it finds none with room.
+func (b *opsBench) pick(rng *rand.Rand, among []*capTarget) *capTarget {
+	for range 1000 {
+		t := among[rng.IntN(len(among))]
+		if t.room.Add(-benchAreaCents) >= 0 {
+			return t
+		}
+		t.room.Add(benchAreaCents)
+	}
+	return nil
+}
+
+// single logs one operation on a random target, as its provider, with a fresh Idempotency-Key.
+func (b *opsBench) single(ctx context.Context, rng *rand.Rand) error {
+	t := b.pick(rng, b.targets)
+	if t == nil {
+		return errors.New("no delivery cap has room left")
+	}
+	key := "bench-" + strconv.FormatInt(b.keys.Add(1), 10)
+	return b.c.postOperation(ctx, b.tokens[t.provider], t, key)
+}
+
+// busiest is the provider with the most targets.
+func (b *opsBench) busiest() (int64, []*capTarget) {
+	byProvider := map[int64][]*capTarget{}
+	var busiest int64
+	for _, t := range b.targets {
+		byProvider[t.provider] = append(byProvider[t.provider], t)
+		if len(byProvider[t.provider]) > len(byProvider[busiest]) {
+			busiest = t.provider
+		}
+	}
+	return busiest, byProvider[busiest]
+}
+
+// batch syncs size operations on random targets of the busiest provider, as that provider, and returns
+// the targets logged on; i numbers the batch's keys.
+func (b *opsBench) batch(ctx context.Context, i, size int) ([]*capTarget, error) {
+	provider, among := b.busiest()
+	items := make([]*capTarget, size)
+	keys := make([]string, size)
+	for k := range items {
+		if items[k] = b.pick(b.rng, among); items[k] == nil {
+			return nil, errors.New("no delivery cap of the provider has room left")
+		}
+		keys[k] = fmt.Sprintf("bench-batch-%d-%d", i, k)
+	}
+	_, err := b.c.postBatch(ctx, b.tokens[provider], items, keys)
+	return items, err
+}
+
+// opsResult is what measureOps measured.
+type opsResult struct {
+	single   []singleLevel
+	batch    Result
+	batchOps float64 // operations per second through batch sync
+	copyRate float64 // rows per second of a COPY of as many operations
+	failed   int     // cases with failed requests
+}
+
+// singleLevel is single-operation logging at one client count, through the API and with pgbench.
+type singleLevel struct {
+	clients int
+	api     Result
+	pgbench pgbenchResult // zero when pgbench is missing
+}
+
+// ratio is the API's requests per second ÷ pgbench's transactions per second; 0 without pgbench.
+func (l singleLevel) ratio() float64 {
+	if l.pgbench.tps == 0 {
+		return 0
+	}
+	return l.api.PerSecond / l.pgbench.tps
+}
+
+// measureOps measures single-operation logging at each client count of p, each followed by pgbench running
+// the same transaction for as long, then batch sync against a COPY of as many rows, printing the tables.
+func measureOps(ctx context.Context, b *opsBench, p opsParams, o options, out io.Writer) (res opsResult, err error) {
 	pgbench, pgbenchErr := findPgbench(p.pgbench)
 	var script, dir string
 	if pgbenchErr == nil {
 		if dir, err = os.MkdirTemp("", "tuoguan-bench-pgbench-"); err != nil {
-			return err
+			return res, err
 		}
 		defer os.RemoveAll(dir)
 		script = dir + "/operation.sql"
 		if err := os.WriteFile(script, []byte(pgbenchScript), 0o644); err != nil {
-			return err
+			return res, err
 		}
 	}
-
-	e.header(ctx, out)
-	fmt.Fprintf(out, "data:     %d villages, %d farms, %d parcels, %d providers, %d contracts, %d of them active;\n",
-		len(w.Collectives), w.Sizes.Farms, w.Sizes.Parcels, w.Sizes.Providers, w.Sizes.Contracts, active)
-	fmt.Fprintf(out, "          %d delivery caps with ≥ 2 mu of room on %d active contracts of active providers\n", len(targets), withRoom)
+	fmt.Fprintf(out, "          %d delivery caps with ≥ 2 mu of room on %d active contracts of %d providers with accounts\n",
+		len(b.targets), b.withRoom, len(b.tokens))
 	fmt.Fprintf(out, "load:     each POST logs %s mu on a random cap with room, as the cap's provider, with a fresh Idempotency-Key;\n", benchArea)
-	fmt.Fprintf(out, "          at most %d POSTs or %s per client count after %d warm-up, over HTTP on %s\n", p.requests, p.duration, o.warmup, e.addr)
+	fmt.Fprintf(out, "          at most %d POSTs or %s per client count after %d warm-up, over HTTP on %s\n", p.requests, p.duration, o.warmup,
+		strings.TrimPrefix(b.c.base, "http://"))
 	if pgbenchErr != nil {
 		fmt.Fprintf(out, "pgbench:  %v — the pgbench comparison is skipped\n", pgbenchErr)
 	} else {
@@ -188,132 +308,87 @@ func ops(ctx context.Context, o options, p opsParams, w *World, out io.Writer) (
 	}
 	fmt.Fprintln(out)
 
-	stop, err := profile(o.cpuProfile)
-	if err != nil {
-		return err
-	}
-	defer stop()
-
 	const row = "%-44s %7v %9v %9v %8v %8v  %s\n"
 	fmt.Fprintln(out, "single-operation logging: POST /api/v1/contracts/{id}/operations vs pgbench running the same transaction")
 	fmt.Fprintf(out, row, "case", "clients", "requests", "req/s", "p50 ms", "p99 ms", "")
-	failed := 0
-	type ratio struct {
-		clients int
-		api, db float64
-	}
-	var ratios []ratio
 	for level, n := range p.clients {
-		r := runLoad(ctx, "API: POST one operation", o.warmup, p.requests, n, p.duration, func(ctx context.Context, i int) error {
-			return single(ctx, rand.New(rand.NewPCG(o.seed+uint64(level), uint64(i))))
+		l := singleLevel{clients: n}
+		l.api = runLoad(ctx, "API: POST one operation", o.warmup, p.requests, n, p.duration, func(ctx context.Context, i int) error {
+			return b.single(ctx, rand.New(rand.NewPCG(b.seed+uint64(level), uint64(i))))
 		})
 		note := ""
-		if r.Failed() {
-			failed++
-			note = fmt.Sprintf("FAILED: %d errors, first: %s", r.Errors, r.FirstError)
+		if l.api.Failed() {
+			res.failed++
+			note = fmt.Sprintf("FAILED: %d errors, first: %s", l.api.Errors, l.api.FirstError)
 		}
+		r := l.api
 		fmt.Fprintf(out, row, r.Case, n, r.Requests, fmt.Sprintf("%.0f", r.PerSecond), fmt.Sprintf("%.2f", ms(r.P50)), fmt.Sprintf("%.2f", ms(r.P99)), note)
-		if pgbenchErr != nil {
+		if pgbenchErr == nil {
+			pr, err := runPgbench(ctx, pgbench, b.dbURL, script, dir, n, p.duration, len(b.targets))
+			if err != nil {
+				return res, err
+			}
+			note = ""
+			if pr.failed > 0 {
+				res.failed++
+				note = fmt.Sprintf("FAILED: %d transactions, %s", pr.failed, pr.firstError)
+			}
+			if err := refreshRoom(ctx, b.conn, b.targets); err != nil {
+				return res, err
+			}
+			fmt.Fprintf(out, row, "pgbench: the same transaction", n, pr.txns, fmt.Sprintf("%.0f", pr.tps), fmt.Sprintf("%.2f", ms(pr.p50)), fmt.Sprintf("%.2f", ms(pr.p99)), note)
+			l.pgbench = pr
+		}
+		res.single = append(res.single, l)
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+	}
+	for _, l := range res.single {
+		if l.pgbench.tps == 0 {
 			continue
 		}
-		pr, err := runPgbench(ctx, pgbench, e.dbURL, script, dir, n, p.duration, len(targets))
-		if err != nil {
-			return err
-		}
-		note = ""
-		if pr.failed > 0 {
-			failed++
-			note = fmt.Sprintf("FAILED: %d transactions, %s", pr.failed, pr.firstError)
-		}
-		if err := refreshRoom(ctx, conn, targets); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, row, "pgbench: the same transaction", n, pr.txns, fmt.Sprintf("%.0f", pr.tps), fmt.Sprintf("%.2f", ms(pr.p50)), fmt.Sprintf("%.2f", ms(pr.p99)), note)
-		ratios = append(ratios, ratio{n, r.PerSecond, pr.tps})
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-	}
-	for _, r := range ratios {
 		verdict := "(no target)"
-		if r.clients == 16 {
-			verdict = fmt.Sprintf("target ≥ %.2f: %s", singleTarget, passMiss(r.api/r.db >= singleTarget))
+		if l.clients == 16 {
+			verdict = fmt.Sprintf("target ≥ %.2f: %s", singleTarget, passMiss(l.ratio() >= singleTarget))
 		}
-		fmt.Fprintf(out, "  API ÷ pgbench at %2d clients: %.2f  %s\n", r.clients, r.api/r.db, verdict)
+		fmt.Fprintf(out, "  API ÷ pgbench at %2d clients: %.2f  %s\n", l.clients, l.ratio(), verdict)
+	}
+	if p.batches == 0 {
+		return res, nil
 	}
 
-	if p.batches > 0 {
-		fmt.Fprintf(out, "\nbatch sync: POST /api/v1/operations/batch of %d operations, one request at a time, vs one COPY of as many rows\n", p.batchSize)
-		byProvider := map[int64][]*capTarget{}
-		var busiest int64
-		for _, t := range targets {
-			byProvider[t.provider] = append(byProvider[t.provider], t)
-			if len(byProvider[t.provider]) > len(byProvider[busiest]) {
-				busiest = t.provider
+	fmt.Fprintf(out, "\nbatch sync: POST /api/v1/operations/batch of %d operations, one request at a time, vs one COPY of as many rows\n", p.batchSize)
+	var copyRows [][]any
+	var created atomic.Int64
+	res.batch = runLoad(ctx, "API: POST a batch", 1, p.batches, 1, 0, func(ctx context.Context, i int) error {
+		items, err := b.batch(ctx, i, p.batchSize)
+		if i > 0 && err == nil {
+			created.Add(int64(len(items)))
+			for _, t := range items {
+				copyRows = append(copyRows, t.row(int64(1_000_000_000_000+len(copyRows))))
 			}
 		}
-		batch := func(ctx context.Context, i int) ([]*capTarget, error) {
-			items := make([]*capTarget, p.batchSize)
-			keys := make([]string, p.batchSize)
-			for k := range items {
-				if items[k] = pick(rng, byProvider[busiest]); items[k] == nil {
-					return nil, errors.New("no delivery cap of the provider has room left")
-				}
-				keys[k] = fmt.Sprintf("bench-batch-%d-%d", i, k)
-			}
-			_, err := c.postBatch(ctx, tokens[busiest], items, keys)
-			return items, err
-		}
-		if p.showSQL {
-			err := showSQL(ctx, e, out, fmt.Sprintf("one batch of %d", p.batchSize), 160, func() error {
-				_, err := batch(ctx, -1)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-		}
-		var copyRows [][]any
-		var created atomic.Int64
-		r := runLoad(ctx, "API: POST a batch", 1, p.batches, 1, 0, func(ctx context.Context, i int) error {
-			items, err := batch(ctx, i)
-			if i > 0 && err == nil {
-				created.Add(int64(len(items)))
-				for _, t := range items {
-					copyRows = append(copyRows, t.row(int64(1_000_000_000_000+len(copyRows))))
-				}
-			}
-			return err
-		})
-		opsPerSecond := float64(created.Load()) / max(float64(r.Requests)/r.PerSecond, 1e-9)
-		note := ""
-		if r.Failed() {
-			failed++
-			note = fmt.Sprintf("FAILED: %d errors, first: %s", r.Errors, r.FirstError)
-		}
-		const brow = "%-44s %9v %11v %9v %8v %8v  %s\n"
-		fmt.Fprintf(out, brow, "case", "requests", "operations", "rows/s", "p50 ms", "p99 ms", "")
-		fmt.Fprintf(out, brow, r.Case, r.Requests, created.Load(), fmt.Sprintf("%.0f", opsPerSecond), fmt.Sprintf("%.1f", ms(r.P50)), fmt.Sprintf("%.1f", ms(r.P99)), note)
-		took, err := copyScratch(ctx, conn, copyRows)
-		if err != nil {
-			return err
-		}
-		copyRate := float64(len(copyRows)) / took.Seconds()
-		fmt.Fprintf(out, brow, "COPY into a scratch copy of operations", 1, len(copyRows), fmt.Sprintf("%.0f", copyRate), fmt.Sprintf("%.1f", ms(took)), "", "")
-		fmt.Fprintf(out, "  batch ÷ COPY: %.2f  target ≥ %.2f: %s\n", opsPerSecond/copyRate, batchTarget, passMiss(opsPerSecond/copyRate >= batchTarget))
+		return err
+	})
+	r := res.batch
+	res.batchOps = float64(created.Load()) / max(float64(r.Requests)/r.PerSecond, 1e-9)
+	note := ""
+	if r.Failed() {
+		res.failed++
+		note = fmt.Sprintf("FAILED: %d errors, first: %s", r.Errors, r.FirstError)
 	}
-	stop()
-
-	if o.verify {
-		fmt.Fprintln(out)
-		if err := verifyTotals(ctx, conn, out); err != nil {
-			return err
-		}
+	const brow = "%-44s %9v %11v %9v %8v %8v  %s\n"
+	fmt.Fprintf(out, brow, "case", "requests", "operations", "rows/s", "p50 ms", "p99 ms", "")
+	fmt.Fprintf(out, brow, r.Case, r.Requests, created.Load(), fmt.Sprintf("%.0f", res.batchOps), fmt.Sprintf("%.1f", ms(r.P50)), fmt.Sprintf("%.1f", ms(r.P99)), note)
+	took, err := copyScratch(ctx, b.conn, copyRows)
+	if err != nil {
+		return res, err
 	}
-	if failed > 0 {
-		return fmt.Errorf("%d cases had failed requests", failed)
-	}
-	return ctx.Err()
+	res.copyRate = float64(len(copyRows)) / took.Seconds()
+	fmt.Fprintf(out, brow, "COPY into a scratch copy of operations", 1, len(copyRows), fmt.Sprintf("%.0f", res.copyRate), fmt.Sprintf("%.1f", ms(took)), "", "")
+	fmt.Fprintf(out, "  batch ÷ COPY: %.2f  target ≥ %.2f: %s\n", res.batchOps/res.copyRate, batchTarget, passMiss(res.batchOps/res.copyRate >= batchTarget))
+	return res, nil
 }
 
 func passMiss(ok bool) string {

@@ -17,27 +17,18 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// providerAccounts bootstraps the admin and, through the API, creates and logs in an account for every
-// active provider; it returns their tokens by provider id.
-func providerAccounts(ctx context.Context, c *client, e *env, w *World) (map[int64]string, error) {
-	if _, err := e.svc.Accounts.Bootstrap(ctx, benchPassword); err != nil {
-		return nil, fmt.Errorf("bootstrap admin: %w", err)
-	}
-	admin, err := c.login(ctx, "admin")
-	if err != nil {
-		return nil, err
-	}
+// providerAccounts creates, as admin and through the API, an account for each of providers (unless one was
+// left by an earlier run on a kept database) and logs each in; it returns their tokens by provider id.
+func providerAccounts(ctx context.Context, c *client, admin string, providers []int64) (map[int64]string, error) {
 	tokens := map[int64]string{}
-	for _, p := range w.providers {
-		if p.Status != "active" {
-			continue
-		}
-		name := fmt.Sprintf("bench-provider-%d", p.ID)
-		u := map[string]any{"username": name, "password": benchPassword, "role": "provider", "provider_id": p.ID}
-		if err := c.post(ctx, admin, "/api/v1/users", u, http.StatusCreated, nil); err != nil {
+	for _, id := range providers {
+		name := fmt.Sprintf("bench-provider-%d", id)
+		u := map[string]any{"username": name, "password": benchPassword, "role": "provider", "provider_id": id}
+		if err := c.createUser(ctx, admin, u); err != nil {
 			return nil, err
 		}
-		if tokens[p.ID], err = c.login(ctx, name); err != nil {
+		var err error
+		if tokens[id], err = c.login(ctx, name); err != nil {
 			return nil, err
 		}
 	}
@@ -49,6 +40,9 @@ func providerAccounts(ctx context.Context, c *client, e *env, w *World) (map[int
 // room), numbered from 1 for pgbench, and returns them.
 func makeTargets(ctx context.Context, conn *pgx.Conn, w *World) ([]*capTarget, error) {
 	day := w.Today.Format(time.DateOnly)
+	if _, err := conn.Exec(ctx, "DROP TABLE IF EXISTS bench_targets"); err != nil {
+		return nil, err
+	}
 	_, err := conn.Exec(ctx, `CREATE TABLE bench_targets AS
 		SELECT (row_number() OVER (ORDER BY d.county_code, d.contract_id, d.parcel_id, d.op_type))::int AS n,
 		       d.county_code, d.contract_id, d.parcel_id, d.op_type, c.provider_id, u.id AS user_id, u.username, c.region_code,

@@ -57,26 +57,47 @@ func (s *servers) close(out io.Writer) error {
 	return nil
 }
 
-// run starts a server, calls do with its base URL once it is ready, stops it with SIGTERM and reports its
-// memory over do: VmRSS when it was ready, and its peak, VmHWM (reset once ready when the kernel allows)
-// and VmRSS sampled every 100 ms.
+// phaseRunner runs do against a server, given its base URL, and reports the server's memory over it.
+type phaseRunner interface {
+	run(ctx context.Context, do func(base string) error) (phaseMemory, error)
+}
+
+// run starts a server, measures it over do as phase does and stops it with SIGTERM: servers is the
+// phaseRunner of a fresh process per phase.
 func (s *servers) run(ctx context.Context, do func(base string) error) (phaseMemory, error) {
 	p, err := s.start(ctx)
 	if err != nil {
 		return phaseMemory{}, err
 	}
-	pid := p.cmd.Process.Pid
-	s.resettable = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
-	s.out.takeHeap()
-	before, _ := procMemory(pid)
-	m := newMemWatch(pid)
-	err = do(p.base)
-	mem := m.stop()
-	mem.before, mem.heap = before, s.out.takeHeap()
+	mem, err := s.phase(p, do)
 	if serr := p.stop(); serr != nil && err == nil {
 		err = serr
 	}
 	return mem, err
+}
+
+// phase calls do with p's base URL and reports p's memory over it: VmRSS before, and the peak, VmHWM (reset
+// first when the kernel allows) and VmRSS sampled every 100 ms, and the largest Go heap a GC started at.
+func (s *servers) phase(p *serverProc, do func(base string) error) (phaseMemory, error) {
+	pid := p.cmd.Process.Pid
+	s.resettable = resetPeak(pid)
+	s.out.takeHeap()
+	before, _ := procMemory(pid)
+	m := newMemWatch(pid)
+	err := do(p.base)
+	mem := m.stop()
+	mem.before, mem.heap = before, s.out.takeHeap()
+	return mem, err
+}
+
+// liveServer is the phaseRunner of one server process that serves every phase.
+type liveServer struct {
+	s *servers
+	p *serverProc
+}
+
+func (l liveServer) run(_ context.Context, do func(base string) error) (phaseMemory, error) {
+	return l.s.phase(l.p, do)
 }
 
 // serverProc is one server process.
@@ -145,6 +166,7 @@ func (s *servers) start(ctx context.Context) (*serverProc, error) {
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
+				s.resettable = resetPeak(cmd.Process.Pid)
 				return p, nil
 			}
 		}
@@ -236,6 +258,11 @@ func (o *serverOutput) takeHeap() int64 {
 	h := o.heap
 	o.heap = 0
 	return h
+}
+
+// resetPeak resets the VmHWM of pid to its VmRSS, and reports whether the kernel allowed it.
+func resetPeak(pid int) bool {
+	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) == nil
 }
 
 // phaseMemory is a server's memory over one phase: VmRSS before it, its peak and the largest Go heap.

@@ -97,6 +97,14 @@ type statsRun struct {
 	scale   int
 	results []Result
 	targets []time.Duration
+	exports []statsExport
+}
+
+// statsExport is one download of the province's statistics per collective.
+type statsExport struct {
+	format string
+	bytes  int64
+	took   time.Duration
 }
 
 func verdict(r Result, target time.Duration) string {
@@ -110,7 +118,6 @@ func verdict(r Result, target time.Duration) string {
 }
 
 func statsScale(ctx context.Context, o options, w *World, out io.Writer) (run statsRun, err error) {
-	run.scale = len(w.Counties)
 	fmt.Fprintf(out, "loading %s: %d counties, %d collectives, %d farms, %d parcels, %d providers, %d contracts (seed %d, as of %s)\n",
 		o.dbName, len(w.Counties), len(w.Collectives), w.Sizes.Farms, w.Sizes.Parcels, w.Sizes.Providers, w.Sizes.Contracts, o.seed,
 		w.Today.Format(time.DateOnly))
@@ -144,21 +151,7 @@ func statsScale(ctx context.Context, o options, w *World, out io.Writer) (run st
 		o.requests, o.maxTime, o.warmup, o.concurrency, e.addr)
 	fmt.Fprintf(out, "          season %d; the county cases take the counties in turn\n\n", year)
 
-	county := func(i int) string { return w.Counties[i%len(w.Counties)].Code }
-	q := "season_year=" + strconv.Itoa(year)
-	cases := []Case{
-		{"county by township  /stats/regions/<county>", admin, func(i int) string {
-			return "/api/v1/stats/regions/" + county(i) + "?" + q + "&group_by=township"
-		}},
-		{"county collectives  /stats/collectives", admin, func(i int) string {
-			return "/api/v1/stats/collectives?" + q + "&region_code=" + county(i)
-		}},
-		{"province            /stats/regions/" + provinceCode, admin, func(int) string {
-			return "/api/v1/stats/regions/" + provinceCode + "?" + q
-		}},
-	}
-	run.targets = []time.Duration{countyTarget, countyTarget, provinceTarget}
-
+	cases, targets := statsCases(w, admin)
 	if o.showSQL {
 		for _, cs := range cases {
 			err := showSQL(ctx, e, out, cs.Name, 200, func() error {
@@ -178,6 +171,31 @@ func statsScale(ctx context.Context, o options, w *World, out io.Writer) (run st
 		return run, err
 	}
 	defer stop()
+	return measureStats(ctx, c, admin, w, cases, targets, o, out)
+}
+
+// statsCases are the statistics measured, as admin, in the current season: a county by township and per
+// collective, the counties in turn, and the province; and the target of each.
+func statsCases(w *World, admin string) ([]Case, []time.Duration) {
+	county := func(i int) string { return w.Counties[i%len(w.Counties)].Code }
+	q := "season_year=" + strconv.Itoa(w.Seasons[1])
+	return []Case{
+		{"county by township  /stats/regions/<county>", admin, func(i int) string {
+			return "/api/v1/stats/regions/" + county(i) + "?" + q + "&group_by=township"
+		}},
+		{"county collectives  /stats/collectives", admin, func(i int) string {
+			return "/api/v1/stats/collectives?" + q + "&region_code=" + county(i)
+		}},
+		{"province            /stats/regions/" + provinceCode, admin, func(int) string {
+			return "/api/v1/stats/regions/" + provinceCode + "?" + q
+		}},
+	}, []time.Duration{countyTarget, countyTarget, provinceTarget}
+}
+
+// measureStats measures each case with o's requests, time, warm-up and concurrency, and downloads the
+// province's statistics per collective as CSV and Excel once each, printing a line for each.
+func measureStats(ctx context.Context, c *client, admin string, w *World, cases []Case, targets []time.Duration, o options, out io.Writer) (statsRun, error) {
+	run := statsRun{scale: len(w.Counties), targets: targets}
 	const row = "%-44s %8v %8v %8v %8v %7v  %s\n"
 	fmt.Fprintf(out, row, "case", "requests", "p50 ms", "p95 ms", "p99 ms", "req/s", "target")
 	for k, cs := range cases {
@@ -185,21 +203,22 @@ func statsScale(ctx context.Context, o options, w *World, out io.Writer) (run st
 		run.results = append(run.results, r)
 		fmt.Fprintf(out, row, r.Case, r.Requests, fmt.Sprintf("%.2f", ms(r.P50)), fmt.Sprintf("%.2f", ms(r.P95)),
 			fmt.Sprintf("%.2f", ms(r.P99)), fmt.Sprintf("%.0f", r.PerSecond),
-			fmt.Sprintf("p95 ≤ %.0f ms: %s", ms(run.targets[k]), verdict(r, run.targets[k])))
+			fmt.Sprintf("p95 ≤ %.0f ms: %s", ms(targets[k]), verdict(r, targets[k])))
 		if ctx.Err() != nil {
 			return run, ctx.Err()
 		}
 	}
+	q := "season_year=" + strconv.Itoa(w.Seasons[1])
 	for _, format := range []string{"csv", "xlsx"} {
 		path := "/api/v1/stats/collectives?" + q + "&region_code=" + provinceCode + "&format=" + format
 		n, took, err := c.download(ctx, admin, path)
 		if err != nil {
 			return run, err
 		}
+		run.exports = append(run.exports, statsExport{format, n, took})
 		fmt.Fprintf(out, "export %-4s of /stats/collectives for the province: %d rows' worth, %d bytes in %.1f ms\n",
 			strings.ToUpper(format), len(w.Collectives), n, ms(took))
 	}
-	stop()
 	return run, nil
 }
 
