@@ -1,22 +1,27 @@
 // Command tuoguan-bench measures the API against generated data sets, each loaded with COPY into a fresh
 // database and served by the real handler over HTTP on 127.0.0.1.
 //
+//	tuoguan-bench province [-scale 1] [-verify] [-server bin/tuoguan] [-database name] [-seed n] [-keep]
 //	tuoguan-bench lists [-farms 100000] [-parcels 300000] [-requests 300] [-concurrency 4] [-database-url …] [-keep]
 //	tuoguan-bench ops [-contracts 4700] [-clients 16,64] [-duration 15s] [-batches 20] [-verify] [-show-sql] [-cpuprofile f]
 //	tuoguan-bench stats [-scale 1,100] [-requests 200] [-concurrency 4] [-verify] [-cpuprofile f]
 //	tuoguan-bench exports [-contracts 316000] [-clients 64] [-load-time 20s] [-server bin/tuoguan] [-database name] [-keep]
 //	tuoguan-bench generate [-counties 1] [-contracts 3000] [-parts 0] [-verify] [-keep]
 //
-// lists reports the latency of list endpoints against the target of 20 ms at the 95th percentile. ops
-// compares single-operation logging with pgbench running the same transaction (target 0.6× at 16 clients)
-// and batch sync with a COPY of as many operation rows (target 0.5×). stats reports the latency of county
-// statistics (target 20 ms at the 95th percentile) and province statistics (150 ms) on a county like the
-// demo's and on one 100 times larger, and the size and time of the exports. exports runs the real server as
-// a process of its own, measures the operations ledger as CSV and Excel over a season of more than a million
-// operations and reports the server's peak resident memory while exporting and under a load of 64 clients
-// (target 150 MB). generate loads a data set with contracts and operations and reports rows/s per table;
-// -verify recomputes the running totals from the operations in SQL and compares. Each command fails only when
-// requests fail or totals disagree, never on a missed target.
+// province generates one province-size data set (at -scale 1: 100 counties, 5,000 villages, 1,000,000
+// contracts and about 10,000,000 operations), starts the real server as a process of its own on it and runs
+// every measurement below against it in one run, reading the server's peak resident memory in each phase,
+// then prints a summary table of every figure with its target. lists reports the latency of list endpoints
+// against the target of 20 ms at the 95th percentile. ops compares single-operation logging with pgbench
+// running the same transaction (target 0.6× at 16 clients) and batch sync with a COPY of as many operation
+// rows (target 0.5×). stats reports the latency of county statistics (target 20 ms at the 95th percentile)
+// and province statistics (150 ms) on a county like the demo's and on one 100 times larger, and the size and
+// time of the exports. exports runs the real server as a process of its own, measures the operations ledger
+// as CSV and Excel over a season of more than a million operations and reports the server's peak resident
+// memory while exporting and under a load of 64 clients (target 150 MB). generate loads a data set with
+// contracts and operations and reports rows/s per table; -verify recomputes the running totals from the
+// operations in SQL and compares. Each command fails only when requests fail or totals disagree, never on a
+// missed target.
 package main
 
 import (
@@ -66,6 +71,7 @@ func main() {
 
 const usage = `usage: tuoguan-bench <command> [flags]   (tuoguan-bench <command> -h for the flags)
 
+  province  every measurement in one run on one province-size data set, against the real server, with a summary
   lists     list latency over farms and parcels
   ops       operation logging: single POSTs and batch sync against pgbench and COPY
   stats     statistics latency on a county-sized data set and one 100 times larger, and exports
@@ -77,7 +83,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New(usage)
 	}
 	commands := map[string]func(context.Context, []string, io.Writer) error{
-		"lists": runLists, "ops": runOps, "stats": runStats, "exports": runExports, "generate": runGenerate,
+		"province": runProvince, "lists": runLists, "ops": runOps, "stats": runStats, "exports": runExports, "generate": runGenerate,
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

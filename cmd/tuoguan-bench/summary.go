@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// flatMargin is how much more the largest export may take above the server's resident memory before it than
+// the smallest, for the exports' memory to count as flat.
+const flatMargin = 20_000_000
+
+// runTarget is how long make bench may take, at -scale 1.
+const runTarget = 15 * time.Minute
+
+// summaryRow is one figure of the summary: what was measured, the figure, its target and the verdict.
+type summaryRow struct{ what, measured, target, verdict string }
+
+// printSummary prints the machine, the date, the command and a Markdown table of every figure of run with
+// its target and whether it passes.
+func printSummary(ctx context.Context, e *env, p provinceParams, run provinceRun, out io.Writer) {
+	pgVersion := "?"
+	_ = e.db.SQL.QueryRowContext(ctx, "SHOW server_version").Scan(&pgVersion)
+	fmt.Fprintln(out, "summary")
+	fmt.Fprintf(out, "machine:  %d CPUs, %s memory; Go %s; PostgreSQL %s (the machine is shared: compare ratios within a run)\n",
+		runtime.NumCPU(), memTotal(), runtime.Version(), pgVersion)
+	fmt.Fprintf(out, "date:     %s; load average %s\n", time.Now().Format(time.RFC3339), loadAverage())
+	fmt.Fprintf(out, "command:  %s (seed %d, database %s)\n", p.command, e.o.seed, e.o.dbName)
+	w := e.w
+	fmt.Fprintf(out, "data:     %s counties, %s villages, %s farms, %s parcels, %s providers, %s contracts, %s operations\n\n",
+		thousands(len(w.Counties)), thousands(len(w.Collectives)), thousands(w.Sizes.Farms), thousands(w.Sizes.Parcels),
+		thousands(w.Sizes.Providers), thousands(w.Sizes.Contracts), thousands(run.ops0))
+
+	var rows []summaryRow
+	add := func(what, measured, target, verdict string) {
+		rows = append(rows, summaryRow{what, measured, target, verdict})
+	}
+	for _, l := range run.ops.single {
+		what := fmt.Sprintf("single-operation logging, %d clients", l.clients)
+		api := fmt.Sprintf("%s req/s (p50 %.1f ms, p99 %.1f ms)", thousands(l.api.PerSecond), ms(l.api.P50), ms(l.api.P99))
+		target, verdict := "", ""
+		if l.clients == 16 {
+			target = fmt.Sprintf("≥ %.2f× pgbench", singleTarget)
+		}
+		switch {
+		case l.api.Failed() || l.pgbench.failed > 0:
+			add(what, api, target, "FAILED")
+		case l.pgbench.tps == 0:
+			add(what, api+"; pgbench not found", target, "")
+		default:
+			if target != "" {
+				verdict = passMiss(l.ratio() >= singleTarget)
+			}
+			add(what, fmt.Sprintf("%s vs pgbench %s tps (p50 %.1f ms, p99 %.1f ms): **%.2f×**", api, thousands(l.pgbench.tps),
+				ms(l.pgbench.p50), ms(l.pgbench.p99), l.ratio()), target, verdict)
+		}
+	}
+	if b := run.ops.batch; b.Requests > 0 {
+		ratio := run.ops.batchOps / max(run.ops.copyRate, 1e-9)
+		verdict := passMiss(ratio >= batchTarget)
+		if b.Failed() {
+			verdict = "FAILED"
+		}
+		add(fmt.Sprintf("batch sync, %s operations a request", thousands(p.ops.batchSize)),
+			fmt.Sprintf("%s operations/s (p50 %.0f ms a batch) vs COPY %s rows/s: **%.2f×**", thousands(run.ops.batchOps),
+				ms(b.P50), thousands(run.ops.copyRate), ratio), fmt.Sprintf("≥ %.2f× COPY", batchTarget), verdict)
+	}
+	for k, r := range run.stats.results {
+		add("statistics: "+strings.Join(strings.Fields(r.Case), " "), latency(r), fmt.Sprintf("p95 ≤ %.0f ms", ms(run.stats.targets[k])),
+			resultVerdict(r, run.stats.targets[k]))
+	}
+	for _, x := range run.stats.exports {
+		add("statistics per collective of the province, "+strings.ToUpper(x.format),
+			fmt.Sprintf("%s villages: %.1f MB in %.0f ms", thousands(len(w.Collectives)), float64(x.bytes)/1e6, ms(x.took)), "", "")
+	}
+	passed := 0
+	for _, r := range run.lists {
+		if !r.Failed() && r.P95 <= target {
+			passed++
+		}
+		add("list: "+r.Case, latency(r), "p95 ≤ 20 ms", resultVerdict(r, target))
+	}
+	if len(run.lists) > 0 {
+		add("lists", fmt.Sprintf("%d of %d cases within the target", passed, len(run.lists)), "p95 ≤ 20 ms", passMiss(passed == len(run.lists)))
+	}
+	for _, r := range run.exports {
+		add(fmt.Sprintf("export %s, %s", strings.ToUpper(r.format), r.sel.label),
+			fmt.Sprintf("%s rows, %.1f MB in %.1f s: %s rows/s; server peak %s MB (RSS before %s MB)", thousands(r.rows),
+				float64(r.bytes)/1e6, r.took.Seconds(), thousands(r.rate()), mb(r.mem.peak), mb(r.mem.before)),
+			"≤ 150 MB", exportVerdict(r))
+	}
+	if m, v := flatness(run.exports); m != "" {
+		add("export memory, smallest to largest", m, fmt.Sprintf("flat (within %d MB), ≤ 150 MB", flatMargin/1_000_000), v)
+	}
+	if l := run.load; l.Requests > 0 {
+		mem := run.phases[len(run.phases)-1].mem
+		add(l.Case, fmt.Sprintf("%s req/s, p95 %.0f ms; server peak %s MB", thousands(l.PerSecond), ms(l.P95), mb(mem.peak)),
+			"≤ 150 MB", memVerdict(mem.peak, l.Failed(), "requests failed"))
+	}
+	var top phase
+	for _, ph := range run.phases {
+		if ph.mem.peak > top.mem.peak {
+			top = ph
+		}
+	}
+	if top.name != "" {
+		add("server peak resident memory, whole run", fmt.Sprintf("%s MB, during %s (%s MB once started)", mb(top.mem.peak), top.name,
+			mb(run.phases[0].mem.before)), "≤ 150 MB", passMiss(top.mem.peak <= memoryTarget))
+	}
+	if e.loadTook > 0 {
+		add("data generation", fmt.Sprintf("%s rows in %s: %s rows/s, indexes, keys, rollups and vacuum included",
+			thousands(e.loaded), round(e.loadTook), thousands(float64(e.loaded)/e.loadTook.Seconds())), "", "")
+	}
+	took := time.Since(run.started)
+	if p.scale == 1 {
+		add("this run, generation included", round(took).String(), "make bench < 15 min", passMiss(took < runTarget))
+	} else {
+		add("this run, generation included", round(took).String(), "", "")
+	}
+
+	header := summaryRow{"what", "measured", "target", ""}
+	width := [3]int{len([]rune(header.what)), len([]rune(header.measured)), len([]rune(header.target))}
+	for _, r := range rows {
+		width[0] = max(width[0], len([]rune(r.what)))
+		width[1] = max(width[1], len([]rune(r.measured)))
+		width[2] = max(width[2], len([]rune(r.target)))
+	}
+	line := func(r summaryRow) {
+		fmt.Fprintf(out, "| %s | %s | %s | %s |\n", pad(r.what, width[0]), pad(r.measured, width[1]), pad(r.target, width[2]), r.verdict)
+	}
+	line(header)
+	fmt.Fprintf(out, "| %s | %s | %s | --- |\n", strings.Repeat("-", width[0]), strings.Repeat("-", width[1]), strings.Repeat("-", width[2]))
+	for _, r := range rows {
+		line(r)
+	}
+}
+
+// latency is a case's p50 and p95 and how many requests they come from.
+func latency(r Result) string {
+	return fmt.Sprintf("p50 %.1f ms, p95 %.1f ms (%d requests)", ms(r.P50), ms(r.P95), r.Requests)
+}
+
+// resultVerdict is pass or miss against target at the 95th percentile, or FAILED.
+func resultVerdict(r Result, target time.Duration) string {
+	switch {
+	case r.Failed():
+		return "FAILED"
+	case r.P95 > target:
+		return "miss"
+	}
+	return "pass"
+}
+
+// flatness compares, for each format, how far the largest export's peak rose above the resident memory
+// before it with how far the smallest's did.
+func flatness(results []exportResult) (measured, verdict string) {
+	var parts []string
+	ok := true
+	for _, format := range []string{"csv", "xlsx"} {
+		var lo, hi *exportResult
+		for i := range results {
+			r := &results[i]
+			if r.format != format || r.failed() {
+				continue
+			}
+			if lo == nil || r.rows < lo.rows {
+				lo = r
+			}
+			if hi == nil || r.rows > hi.rows {
+				hi = r
+			}
+		}
+		if lo == nil || lo == hi {
+			continue
+		}
+		rise := func(r *exportResult) int64 { return max(r.mem.peak-r.mem.before, 0) }
+		ok = ok && rise(hi) <= rise(lo)+flatMargin && hi.mem.peak <= memoryTarget
+		parts = append(parts, fmt.Sprintf("%s +%.1f MB at %s rows, +%.1f MB at %s", strings.ToUpper(format), float64(rise(lo))/1e6,
+			thousands(lo.rows), float64(rise(hi))/1e6, thousands(hi.rows)))
+	}
+	if len(parts) == 0 {
+		return "", ""
+	}
+	return strings.Join(parts, "; ") + " (peak above the RSS before)", passMiss(ok)
+}
+
+// pad right-pads s with spaces to n characters.
+func pad(s string, n int) string { return s + strings.Repeat(" ", max(n-len([]rune(s)), 0)) }
+
+// thousands is n rounded to a whole number, its thousands separated by commas.
+func thousands[N int | int64 | float64](n N) string {
+	s := strconv.FormatInt(int64(float64(n)+0.5*sign(float64(n))), 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
+}
+
+func sign(x float64) float64 {
+	if x < 0 {
+		return -1
+	}
+	return 1
+}
