@@ -22,15 +22,16 @@ const copyBatch = 256
 // without FREEZE, which it does not take.) A producer adds rows from its own
 // goroutine; the rows are encoded in COPY's binary format in the goroutine that sends them.
 type copyStream struct {
-	table string
-	conn  *pgx.Conn
-	rows  chan [][]any
-	batch [][]any
-	sent  int64
-	start time.Time
-	stop  context.CancelCauseFunc // aborts this stream's COPY
-	done  chan struct{}           // closed when the COPY has ended
-	err   error                   // the COPY's outcome, once done is closed
+	table  string
+	frozen bool // copied with FREEZE
+	conn   *pgx.Conn
+	rows   chan [][]any
+	batch  [][]any
+	sent   int64
+	start  time.Time
+	stop   context.CancelCauseFunc // aborts this stream's COPY
+	done   chan struct{}           // closed when the COPY has ended
+	err    error                   // the COPY's outcome, once done is closed
 }
 
 // openStream connects to dbURL, begins a transaction that truncates table and starts copying into its
@@ -75,7 +76,7 @@ func openStream(ctx context.Context, dbURL, table string, columns []string, fail
 	}
 	copyCtx, stop := context.WithCancelCause(ctx)
 	r.ctx = copyCtx
-	s = &copyStream{table: table, conn: conn, rows: r.rows, start: time.Now(), stop: stop, done: make(chan struct{})}
+	s = &copyStream{table: table, frozen: !partitioned, conn: conn, rows: r.rows, start: time.Now(), stop: stop, done: make(chan struct{})}
 	sql := "COPY " + ident + " (" + cols + ") FROM STDIN WITH (FORMAT binary" + freeze + ")"
 	go func() {
 		defer close(s.done)

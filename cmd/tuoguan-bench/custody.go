@@ -63,7 +63,7 @@ func (l *loader) custody(ctx context.Context, g *group) error {
 		if err != nil {
 			return err
 		}
-		l.record(st, "  %-17s %9d rows in %8s  %9.0f rows/s\n", st.Table, st.Rows, round(st.Took), st.rate())
+		l.copied(s, st)
 	}
 	return nil
 }

@@ -34,6 +34,8 @@ type loader struct {
 	out   io.Writer // safe for concurrent use
 	mu    sync.Mutex
 	stats []LoadStat
+	// frozen are the tables copied with FREEZE.
+	frozen []string
 	// numbers counts the contracts of each collective and season as they are numbered.
 	numbers []int32
 }
@@ -93,10 +95,19 @@ func Load(ctx context.Context, dbURL string, w *World, keys *pii.Keyring, out io
 		}
 	}
 	start := time.Now()
-	if _, err := conn.Exec(ctx, "VACUUM (ANALYZE)"); err != nil {
+	// The tables copied with FREEZE were analysed in their copy's transaction and need no vacuum.
+	var others []string
+	err = conn.QueryRow(ctx, `SELECT coalesce(array_agg(oid::regclass::text ORDER BY relname), '{}') FROM pg_class
+		WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition AND NOT relname = ANY ($1)`,
+		l.frozen).Scan(&others)
+	if err != nil {
+		return l.stats, err
+	}
+	if _, err := conn.Exec(ctx, "VACUUM (ANALYZE) "+strings.Join(others, ", ")); err != nil {
 		return l.stats, fmt.Errorf("vacuum analyze: %w", err)
 	}
-	l.record(LoadStat{Table: "VACUUM (ANALYZE)", Took: time.Since(start)}, "  vacuum (analyze) in %s\n", round(time.Since(start)))
+	l.record(LoadStat{Table: "VACUUM (ANALYZE)", Took: time.Since(start)}, "  vacuum (analyze) of the %d other tables in %s\n",
+		len(others), round(time.Since(start)))
 	return l.stats, nil
 }
 
@@ -115,6 +126,16 @@ func connectLoader(ctx context.Context, dbURL string) (*pgx.Conn, error) {
 		}
 	}
 	return conn, nil
+}
+
+// copied keeps what s copied, and prints a line about it.
+func (l *loader) copied(s *copyStream, st LoadStat) {
+	if s.frozen {
+		l.mu.Lock()
+		l.frozen = append(l.frozen, s.table)
+		l.mu.Unlock()
+	}
+	l.record(st, "  %-17s %9d rows in %8s  %9.0f rows/s\n", st.Table, st.Rows, round(st.Took), st.rate())
 }
 
 // record keeps s and prints a line about it.
@@ -191,7 +212,7 @@ func (l *loader) copyTable(ctx context.Context, g *group, table string, columns 
 	if err != nil {
 		return err
 	}
-	l.record(st, "  %-17s %9d rows in %8s  %9.0f rows/s\n", st.Table, st.Rows, round(st.Took), st.rate())
+	l.copied(s, st)
 	return nil
 }
 
