@@ -81,8 +81,15 @@ type provinceRun struct {
 	exports []exportResult
 	load    Result
 	phases  []phase
-	ops0    int64 // operations before the run
+	spans   []runSpan // where the run's time went
+	ops0    int64     // operations before the run
 	started time.Time
+}
+
+// runSpan is how long one part of the run took.
+type runSpan struct {
+	name string
+	took time.Duration
 }
 
 // phase is the server's memory over one part of the run.
@@ -97,6 +104,14 @@ type phase struct {
 func province(ctx context.Context, e *env, p provinceParams, start time.Time, out io.Writer) error {
 	w := e.w
 	run := provinceRun{started: start}
+	last := start
+	// mark ends the part of the run called name.
+	mark := func(name string) {
+		now := time.Now()
+		run.spans = append(run.spans, runSpan{name, now.Sub(last)})
+		last = now
+	}
+	mark("generation")
 	if err := e.db.SQL.QueryRowContext(ctx, "SELECT count(*) FROM operations").Scan(&run.ops0); err != nil {
 		return err
 	}
@@ -142,6 +157,7 @@ func province(ctx context.Context, e *env, p provinceParams, start time.Time, ou
 		len(w.Counties), len(w.Townships), len(w.Collectives), w.Sizes.Farms, w.Sizes.Parcels, w.Sizes.Providers, w.Sizes.Contracts, run.ops0)
 	fmt.Fprintf(out, "server:   %s serve, one process for the whole run (GODEBUG=gctrace=1); %s\n\n", p.server.server, memoryNote(sv))
 
+	mark("accounts and server")
 	fmt.Fprintln(out, "== lists")
 	err = measure("lists", func(base string) error {
 		var err error
@@ -152,6 +168,7 @@ func province(ctx context.Context, e *env, p provinceParams, start time.Time, ou
 		return err
 	}
 
+	mark("lists")
 	fmt.Fprintln(out, "\n== statistics")
 	fmt.Fprintf(out, "load:     at most %d requests or %s per case after %d warm-up, %d at a time, as admin; season %d, the county cases\n",
 		p.stats.requests, p.stats.maxTime, p.stats.warmup, p.stats.concurrency, w.Seasons[1])
@@ -166,6 +183,7 @@ func province(ctx context.Context, e *env, p provinceParams, start time.Time, ou
 		return err
 	}
 
+	mark("statistics")
 	fmt.Fprintln(out, "\n== operation logging")
 	conn, err := pgx.Connect(ctx, e.dbURL)
 	if err != nil {
@@ -185,6 +203,7 @@ func province(ctx context.Context, e *env, p provinceParams, start time.Time, ou
 		return err
 	}
 
+	mark("operation logging")
 	fmt.Fprintln(out, "\n== exports")
 	lg, err := readLedger(ctx, e.db.SQL)
 	if err != nil {
@@ -195,6 +214,7 @@ func province(ctx context.Context, e *env, p provinceParams, start time.Time, ou
 		run.phases = append(run.phases, phase{"export " + strings.ToUpper(r.format) + " " + r.sel.label, r.mem})
 	}
 
+	mark("exports")
 	var loadMem phaseMemory
 	run.load, loadMem, err = loadPhase(ctx, server, tokens.Admin, lg, p.server, out)
 	if err != nil {
@@ -204,6 +224,7 @@ func province(ctx context.Context, e *env, p provinceParams, start time.Time, ou
 	if err := proc.stop(); err != nil {
 		return err
 	}
+	mark("load")
 
 	if e.o.verify {
 		fmt.Fprintln(out)

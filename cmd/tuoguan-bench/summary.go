@@ -116,11 +116,15 @@ func printSummary(ctx context.Context, e *env, p provinceParams, run provinceRun
 			thousands(e.loaded), round(e.loadTook), thousands(float64(e.loaded)/e.loadTook.Seconds())), "", "")
 	}
 	took := time.Since(run.started)
-	if p.scale == 1 {
-		add("this run, generation included", round(took).String(), "make bench < 15 min", passMiss(took < runTarget))
-	} else {
-		add("this run, generation included", round(took).String(), "", "")
+	parts := []string{round(took).String()}
+	for _, s := range run.spans {
+		parts = append(parts, fmt.Sprintf("%s %s", s.name, s.took.Round(time.Second)))
 	}
+	target, verdict := "", ""
+	if p.scale == 1 {
+		target, verdict = "make bench < 15 min", passMiss(took < runTarget)
+	}
+	add("this run", strings.Join(parts, "; "), target, verdict)
 
 	header := summaryRow{"what", "measured", "target", ""}
 	width := [3]int{len([]rune(header.what)), len([]rune(header.measured)), len([]rune(header.target))}
