@@ -72,19 +72,16 @@ var statsRebuild = task{label: "stats_rebuild()", sql: "SELECT stats_rebuild()",
 		return fmt.Sprintf("%d rollup rows", rows), err
 	}}
 
-// detach drops the foreign keys of tables, then their indexes, primary keys and unique constraints (but the
+// detach drops the foreign keys from tables and to them, then their indexes, primary keys and unique constraints (but the
 // keys of keepKeys), so that the tables are filled without them, and returns the tasks that restore them: the index builds, in the order of tables, each
 // table's key indexes first, then the keys attached to their indexes, then the foreign keys, each after the
 // keys it references.
 func (l *loader) detach(ctx context.Context, tables, keepKeys []string) ([]task, error) {
-	var builds, attaches, fks []task
-	for _, table := range tables {
-		adds, err := l.dropForeignKeys(ctx, table)
-		if err != nil {
-			return nil, err
-		}
-		fks = append(fks, adds...)
+	fks, err := l.dropForeignKeys(ctx, tables)
+	if err != nil {
+		return nil, err
 	}
+	var builds, attaches []task
 	keys := map[string][]string{} // a table's attach tasks, which foreign keys to it need
 	for _, table := range tables {
 		b, a, err := l.dropIndexes(ctx, table, slices.Contains(keepKeys, table))
@@ -167,17 +164,19 @@ func (l *loader) dropIndexes(ctx context.Context, table string, keepKeys bool) (
 	return builds, attaches, nil
 }
 
-// dropForeignKeys drops table's foreign keys and returns the tasks that add them back.
-func (l *loader) dropForeignKeys(ctx context.Context, table string) ([]task, error) {
-	rows, err := l.conn.Query(ctx, `SELECT conname, confrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint
-		WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`, table)
+// dropForeignKeys drops the foreign keys from tables and to them, and returns the tasks that add them back.
+func (l *loader) dropForeignKeys(ctx context.Context, tables []string) ([]task, error) {
+	rows, err := l.conn.Query(ctx, `SELECT conrelid::regclass::text, conname, confrelid::regclass::text, pg_get_constraintdef(oid)
+		FROM pg_constraint
+		WHERE contype = 'f' AND (conrelid = ANY ($1::text[]::regclass[]) OR confrelid = ANY ($1::text[]::regclass[]))
+		ORDER BY 1, 2`, tables)
 	if err != nil {
 		return nil, err
 	}
-	type fk struct{ name, target, def string }
+	type fk struct{ table, name, target, def string }
 	fks, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (fk, error) {
 		var f fk
-		return f, row.Scan(&f.name, &f.target, &f.def)
+		return f, row.Scan(&f.table, &f.name, &f.target, &f.def)
 	})
 	if err != nil {
 		return nil, err
@@ -185,12 +184,12 @@ func (l *loader) dropForeignKeys(ctx context.Context, table string) ([]task, err
 	var adds []task
 	for _, f := range fks {
 		name := pgx.Identifier{f.name}.Sanitize()
-		if _, err := l.conn.Exec(ctx, "ALTER TABLE "+table+" DROP CONSTRAINT "+name); err != nil {
-			return nil, fmt.Errorf("drop %s of %s: %w", f.name, table, err)
+		if _, err := l.conn.Exec(ctx, "ALTER TABLE "+f.table+" DROP CONSTRAINT "+name); err != nil {
+			return nil, fmt.Errorf("drop %s of %s: %w", f.name, f.table, err)
 		}
-		adds = append(adds, task{label: "foreign key " + table + " → " + f.target, target: f.target,
-			sql:   "ALTER TABLE " + table + " ADD CONSTRAINT " + name + " " + f.def,
-			locks: map[string]lockMode{table: shareRowExclusive, f.target: shareRowExclusive}})
+		adds = append(adds, task{label: "foreign key " + f.table + " → " + f.target, target: f.target,
+			sql:   "ALTER TABLE " + f.table + " ADD CONSTRAINT " + name + " " + f.def,
+			locks: map[string]lockMode{f.table: shareRowExclusive, f.target: shareRowExclusive}})
 	}
 	return adds, nil
 }

@@ -84,6 +84,10 @@ type provinceRun struct {
 	spans   []runSpan // where the run's time went
 	ops0    int64     // operations before the run
 	started time.Time
+	// verified reports whether the running totals were recomputed after the measurements, verifyErr how
+	// that went.
+	verified  bool
+	verifyErr error
 }
 
 // runSpan is how long one part of the run took.
@@ -228,12 +232,14 @@ func province(ctx context.Context, e *env, p provinceParams, start time.Time, ou
 
 	if e.o.verify {
 		fmt.Fprintln(out)
-		if err := verifyTotals(ctx, conn, out); err != nil {
-			return err
-		}
+		run.verified = true
+		run.verifyErr = verifyTotals(ctx, conn, out)
 	}
 	fmt.Fprintln(out)
 	printSummary(ctx, e, p, run, out)
+	if run.verifyErr != nil {
+		return run.verifyErr
+	}
 	if n := run.failures(); n > 0 {
 		return fmt.Errorf("%d measurements failed", n)
 	}

@@ -115,6 +115,13 @@ func printSummary(ctx context.Context, e *env, p provinceParams, run provinceRun
 		add("data generation", fmt.Sprintf("%s rows in %s: %s rows/s, indexes, keys, rollups and vacuum included",
 			thousands(e.loaded), round(e.loadTook), thousands(float64(e.loaded)/e.loadTook.Seconds())), "", "")
 	}
+	if run.verified {
+		measured, verdict := "all agree", "pass"
+		if run.verifyErr != nil {
+			measured, verdict = run.verifyErr.Error(), "FAILED"
+		}
+		add("running totals and rollups recomputed after the run (-verify)", measured, "agree", verdict)
+	}
 	took := time.Since(run.started)
 	parts := []string{round(took).String()}
 	for _, s := range run.spans {
