@@ -114,7 +114,8 @@ func serviceRow(c *ContractSpec, s LineSpec) []any {
 
 // operationColumns are the columns of an operation row, as operationRow fills them.
 var operationColumns = []string{"county_code", "id", "contract_id", "parcel_id", "op_type", "op_date", "area_mu", "yield_kg",
-	"moisture_pct", "machine", "operator", "inputs", "location", "note", "status", "dispute_reason", "created_by", "created_at", "updated_at"}
+	"moisture_pct", "machine", "operator", "inputs", "location", "note", "status", "dispute_reason", "created_by", "created_at", "updated_at",
+	"season_year", "region_code", "collective_id", "provider_id"}
 
 // cst is China's time zone, where the day's work is logged.
 var cst = time.FixedZone("CST", 8*3600)
@@ -176,7 +177,8 @@ func (w *World) operationRow(r *rand.Rand, c *ContractSpec, op OpSpec, id int64)
 		machine = "拖拉机"
 	}
 	return []any{c.Collective.CountyCode, id, c.ID, op.ParcelID, op.OpType, op.Date, numeric(op.AreaCents), yield, moisture,
-		machine, personName(r), inputsOf(r, op.OpType, c.Crop, op.AreaCents), location, nil, op.Status, reason, nil, created, updated}
+		machine, personName(r), inputsOf(r, op.OpType, c.Crop, op.AreaCents), location, nil, op.Status, reason, nil, created, updated,
+		w.Seasons[c.Season], c.Collective.Village.Code, c.Collective.ID, c.Provider.ID}
 }
 
 // contractNumbers writes the counters the contracts' numbers were taken from.

@@ -87,6 +87,9 @@ type capTarget struct {
 	provider, user   int64
 	county           string
 	date             time.Time
+	season           int32 // the contract's, with its village and collective
+	region           string
+	collective       int64
 	yield            string // of benchArea, for harvesting; "" otherwise
 	room             atomic.Int64
 }

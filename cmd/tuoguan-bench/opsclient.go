@@ -46,6 +46,7 @@ func makeTargets(ctx context.Context, conn *pgx.Conn, w *World) ([]*capTarget, e
 	_, err := conn.Exec(ctx, `CREATE TABLE bench_targets AS
 		SELECT (row_number() OVER (ORDER BY d.county_code, d.contract_id, d.parcel_id, d.op_type))::int AS n,
 		       d.county_code, d.contract_id, d.parcel_id, d.op_type, c.provider_id, u.id AS user_id, u.username, c.region_code,
+		       c.season_year, c.collective_id,
 		       least('`+day+`'::date, c.end_date) AS op_date,
 		       CASE WHEN d.op_type = 'harvesting' THEN round(`+benchArea+` * c.baseline_yield_kg_per_mu, 2)::text ELSE '' END AS yield,
 		       floor((d.cap_area_mu - d.active_area_mu) * 100)::bigint AS room,
@@ -69,7 +70,8 @@ func makeTargets(ctx context.Context, conn *pgx.Conn, w *World) ([]*capTarget, e
 	if _, err := conn.Exec(ctx, "ANALYZE bench_targets"); err != nil {
 		return nil, err
 	}
-	rows, err := conn.Query(ctx, `SELECT county_code, contract_id, parcel_id, op_type, provider_id, user_id, op_date, yield, room
+	rows, err := conn.Query(ctx, `SELECT county_code, contract_id, parcel_id, op_type, provider_id, user_id, op_date, yield, room,
+		       season_year, region_code, collective_id
 		FROM bench_targets ORDER BY n`)
 	if err != nil {
 		return nil, err
@@ -77,7 +79,8 @@ func makeTargets(ctx context.Context, conn *pgx.Conn, w *World) ([]*capTarget, e
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*capTarget, error) {
 		t := &capTarget{}
 		var room int64
-		err := row.Scan(&t.county, &t.contract, &t.parcel, &t.opType, &t.provider, &t.user, &t.date, &t.yield, &room)
+		err := row.Scan(&t.county, &t.contract, &t.parcel, &t.opType, &t.provider, &t.user, &t.date, &t.yield, &room,
+			&t.season, &t.region, &t.collective)
 		t.room.Store(room)
 		return t, err
 	})
@@ -200,7 +203,7 @@ func (t *capTarget) row(id int64) []any {
 	}
 	now := time.Now()
 	return []any{t.county, id, t.contract, t.parcel, t.opType, t.date, numericOf(decimal.RequireFromString(benchArea)), yield, nil,
-		"拖拉机", "王建国", "[]", nil, nil, "recorded", nil, t.user, now, now}
+		"拖拉机", "王建国", "[]", nil, nil, "recorded", nil, t.user, now, now, t.season, t.region, t.collective, t.provider}
 }
 
 // copyScratch copies rows into bench_operations_copy, a fresh copy of the operations table with its

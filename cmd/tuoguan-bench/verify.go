@@ -43,9 +43,11 @@ var totalChecks = []struct{ name, sql string }{
 		LEFT JOIN (SELECT county_code, contract_id, sum(area_mu) AS area FROM contract_parcels GROUP BY 1, 2) p
 		       ON p.county_code = c.county_code AND p.contract_id = c.id
 		WHERE c.contracted_area_mu IS DISTINCT FROM p.area`},
-	{"operations within their contract's dates, none on a draft", `
+	{"operations within their contract's dates and of its season, village, collective and provider, none on a draft", `
 		SELECT count(*) FROM operations o JOIN contracts c ON c.county_code = o.county_code AND c.id = o.contract_id
-		WHERE o.op_date NOT BETWEEN c.start_date AND c.end_date OR c.status = 'draft'`},
+		WHERE o.op_date NOT BETWEEN c.start_date AND c.end_date OR c.status = 'draft'
+		   OR (o.season_year, o.region_code, o.collective_id, o.provider_id)
+		      IS DISTINCT FROM (c.season_year, c.region_code, c.collective_id, c.provider_id)`},
 	{"contract_numbers.last = contracts numbered <village>-<year>-<sequence>", `
 		SELECT count(*) FROM (
 			SELECT county_code, region_code, season_year, count(*) AS n,

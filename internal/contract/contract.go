@@ -115,17 +115,21 @@ func (c Contract) AreaOf(id int64) (num.Dec2, bool) {
 
 // Visible narrows q, a query on contracts, to the contracts p may read: admin all, a bureau those in its
 // region, a collective its own, a provider those it is party to.
-func Visible(q *gorm.DB, p scope.Principal) *gorm.DB {
+func Visible(q *gorm.DB, p scope.Principal) *gorm.DB { return VisibleIn(q, "contracts", p) }
+
+// VisibleIn narrows q to the rows of table that belong to contracts p may read, as Visible does, by the
+// contract's county_code, region_code, collective_id and provider_id that table carries.
+func VisibleIn(q *gorm.DB, table string, p scope.Principal) *gorm.DB {
 	switch p.Role {
 	case scope.Admin:
 		return q
 	case scope.Bureau:
-		cond, args := scope.Within("contracts", p.RegionPrefix())
+		cond, args := scope.Within(table, p.RegionPrefix())
 		return q.Where(cond, args...)
 	case scope.Collective:
-		return q.Where("contracts.collective_id = ?", p.CollectiveID)
+		return q.Where(table+".collective_id = ?", p.CollectiveID)
 	case scope.Provider:
-		return q.Where("contracts.provider_id = ?", p.ProviderID)
+		return q.Where(table+".provider_id = ?", p.ProviderID)
 	}
 	return q.Where("false")
 }

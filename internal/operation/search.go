@@ -6,7 +6,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/tuoguan/tuoguan/internal/contract"
 	"github.com/tuoguan/tuoguan/internal/page"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
@@ -33,21 +32,20 @@ type Row struct {
 	SeasonYear   int    `gorm:"column:season_year"`
 }
 
-// search is the query of q over the operations of the contracts p may read.
+// search is the query of q over the operations of the contracts p may read. It filters on the operations
+// alone — every filter on the contract is on the scope and season each operation carries — so that the
+// ledger's indexes serve it; withContract adds what the rows show of their contracts.
 func (s *Service) search(ctx context.Context, p scope.Principal, q Query) (*gorm.DB, error) {
-	db := s.db.WithContext(ctx).Table("operations").
-		Select("operations.*, contracts.number, contracts.region_code, contracts.collective_id, contracts.provider_id, contracts.crop, contracts.season_year").
-		Joins("JOIN contracts ON contracts.county_code = operations.county_code AND contracts.id = operations.contract_id").
-		Scopes(func(d *gorm.DB) *gorm.DB { return contract.Visible(d, p) })
+	db := visible(s.db.WithContext(ctx).Table("operations"), p)
 	if q.RegionCode != "" {
-		if _, _, err := scope.Inside("region_code", "contracts.region_code", q.RegionCode); err != nil {
+		if _, _, err := scope.Inside("region_code", "operations.region_code", q.RegionCode); err != nil {
 			return nil, err
 		}
-		cond, args := scope.Within("contracts", scope.Prefix(q.RegionCode))
+		cond, args := scope.Within("operations", scope.Prefix(q.RegionCode))
 		db = db.Where(cond, args...)
 	}
 	if q.SeasonYear != 0 {
-		db = db.Where("contracts.season_year = ?", q.SeasonYear)
+		db = db.Where("operations.season_year = ?", q.SeasonYear)
 	}
 	if q.Status != "" {
 		db = db.Where("operations.status = ?", q.Status)
@@ -70,6 +68,12 @@ func (s *Service) search(ctx context.Context, p scope.Principal, q Query) (*gorm
 	return db, nil
 }
 
+// withContract selects the rows of q, a query on operations, with their contracts' numbers and crops.
+func withContract(q *gorm.DB) *gorm.DB {
+	return q.Select("operations.*, contracts.number, contracts.crop").
+		Joins("JOIN contracts ON contracts.county_code = operations.county_code AND contracts.id = operations.contract_id")
+}
+
 // Search returns a page of the operations q selects among those p may read, ordered by id.
 func (s *Service) Search(ctx context.Context, p scope.Principal, q Query, r page.Request) ([]Row, *string, error) {
 	db, err := s.search(ctx, p, q)
@@ -80,7 +84,7 @@ func (s *Service) Search(ctx context.Context, p scope.Principal, q Query, r page
 		return nil, nil, err
 	}
 	var rows []Row
-	if err := db.Find(&rows).Error; err != nil {
+	if err := withContract(s.db.WithContext(ctx).Table("(?) AS operations", db)).Order("operations.id").Find(&rows).Error; err != nil {
 		return nil, nil, err
 	}
 	rows, next := page.Trim(rows, r, func(o Row) string { return page.ByID.Key(nil, o.ID) })
@@ -94,7 +98,7 @@ func (s *Service) Each(ctx context.Context, p scope.Principal, q Query, fn func(
 	if err != nil {
 		return err
 	}
-	rows, err := db.Order("operations.id").Rows()
+	rows, err := withContract(db).Order("operations.id").Rows()
 	if err != nil {
 		return err
 	}

@@ -397,7 +397,8 @@ func queue(q *pgx.Batch) func(query string, args ...any) error {
 	}
 }
 
-// insertOperations is the statement that writes ops, one array per column.
+// insertOperations is the statement that writes ops, one array per column, each with the season, village,
+// collective and provider of its contract.
 func insertOperations(ops []Operation) (string, []any, error) {
 	n := len(ops)
 	counties, opTypes, areas := make([]string, n), make([]string, n), make([]string, n)
@@ -424,12 +425,15 @@ func insertOperations(ops []Operation) (string, []any, error) {
 		inputs[i] = string(b)
 	}
 	return `INSERT INTO operations (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct,
-			machine, operator, inputs, location, note, status, created_by, created_at, updated_at)
+			machine, operator, inputs, location, note, status, created_by, created_at, updated_at,
+			season_year, region_code, collective_id, provider_id)
 		SELECT o.county_code, o.id, o.contract_id, o.parcel_id, o.op_type, o.op_date, o.area_mu::numeric, o.yield_kg::numeric,
-		       o.moisture_pct::numeric, o.machine, o.operator, o.inputs::jsonb, o.location::jsonb, o.note, 'recorded', $15::bigint, now(), now()
+		       o.moisture_pct::numeric, o.machine, o.operator, o.inputs::jsonb, o.location::jsonb, o.note, 'recorded', $15::bigint, now(), now(),
+		       c.season_year, c.region_code, c.collective_id, c.provider_id
 		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::date[], $7::text[], $8::text[], $9::text[],
 		            $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
-		  AS o (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct, machine, operator, inputs, location, note)`,
+		  AS o (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct, machine, operator, inputs, location, note)
+		JOIN contracts c ON c.county_code = o.county_code AND c.id = o.contract_id`,
 		[]any{counties, ids, contracts, parcels, opTypes, dates, areas, yields, moistures, machines, operators, inputs, locations, notes, ops[0].CreatedBy}, nil
 }
 
