@@ -2,10 +2,12 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
+	"strconv"
+	"sync"
 
 	"github.com/tuoguan/tuoguan/api"
 	"github.com/tuoguan/tuoguan/internal/num"
@@ -13,18 +15,38 @@ import (
 	"github.com/tuoguan/tuoguan/internal/stats"
 )
 
-// fill builds an API figure object from its parts: each part is marshalled and merged into dst in turn, so
-// the many generated types that share the figures of PRODUCT §2 are filled from one source.
-func fill(dst any, parts ...any) {
-	for _, p := range parts {
-		b, err := json.Marshal(p)
-		if err == nil {
-			err = json.Unmarshal(b, dst)
-		}
-		if err != nil {
-			panic(err) // the parts are this package's own types
+// fill sets the figures of PRODUCT §2 on dst, a pointer to one of the generated types that carry them, from
+// f and c: each field of dst takes the field of f or c with the same name, integers converted to dst's width.
+// The generated types share those names with stats.Figures and stats.Counts, so one source fills them all.
+func fill(dst any, f stats.Figures, c stats.Counts) {
+	d := reflect.ValueOf(dst).Elem()
+	for _, src := range []reflect.Value{reflect.ValueOf(f), reflect.ValueOf(c)} {
+		for _, m := range fieldMap(src.Type(), d.Type()) {
+			d.Field(m.dst).Set(src.Field(m.src).Convert(d.Field(m.dst).Type()))
 		}
 	}
+}
+
+// fieldPair is a field of a source struct and the field of the same name in a destination struct.
+type fieldPair struct{ src, dst int }
+
+// fieldMaps caches fieldMap by [source, destination] type.
+var fieldMaps sync.Map
+
+// fieldMap returns the fields of src that dst has by the same name and a type src's converts to.
+func fieldMap(src, dst reflect.Type) []fieldPair {
+	key := [2]reflect.Type{src, dst}
+	if m, ok := fieldMaps.Load(key); ok {
+		return m.([]fieldPair)
+	}
+	var m []fieldPair
+	for i := range src.NumField() {
+		if f, ok := dst.FieldByName(src.Field(i).Name); ok && len(f.Index) == 1 && src.Field(i).Type.ConvertibleTo(f.Type) {
+			m = append(m, fieldPair{i, f.Index[0]})
+		}
+	}
+	fieldMaps.Store(key, m)
+	return m
 }
 
 func (s *Server) GetContractBenefit(ctx context.Context, req api.GetContractBenefitRequestObject) (api.GetContractBenefitResponseObject, error) {
@@ -32,8 +54,8 @@ func (s *Server) GetContractBenefit(ctx context.Context, req api.GetContractBene
 	if err != nil {
 		return nil, err
 	}
-	var out api.ContractBenefit
-	fill(&out, f, map[string]any{"contract_id": c.ID, "number": c.Number})
+	out := api.ContractBenefit{ContractId: c.ID, Number: c.Number}
+	fill(&out, f, stats.Counts{})
 	return api.GetContractBenefit200JSONResponse(out), nil
 }
 
@@ -58,7 +80,12 @@ func (s *Server) GetCollectiveStats(ctx context.Context, req api.GetCollectiveSt
 	}
 	out := api.CollectiveStatsList{Items: make([]api.CollectiveStatsRow, len(rep.Groups))}
 	for i, g := range rep.Groups {
-		fill(&out.Items[i], g.Totals.Present(rep.Weights), g.Totals.Counts(), map[string]any{"collective_id": json.Number(g.Key), "name": g.Name})
+		id, err := strconv.ParseInt(g.Key, 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		out.Items[i] = api.CollectiveStatsRow{CollectiveId: id, Name: g.Name}
+		fill(&out.Items[i], g.Totals.Present(rep.Weights), g.Totals.Counts())
 	}
 	return api.GetCollectiveStats200JSONResponse{CollectiveStatsJSONResponse: api.CollectiveStatsJSONResponse{Body: out}}, nil
 }
@@ -84,18 +111,18 @@ func (s *Server) GetRegionStats(ctx context.Context, req api.GetRegionStatsReque
 		body, disp := export(t, sheet.WriteXLSX, "xlsx")
 		return api.GetRegionStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{RegionStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse: api.RegionStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{Body: body, Headers: api.RegionStatsResponseHeaders{ContentDisposition: disp}}}, nil
 	}
-	var out api.RegionStats
-	head := map[string]any{"region_code": rep.Region.Code, "name": rep.Region.Name, "level": rep.Region.Level, "season_year": sel.SeasonYear, "groups": []any{}}
+	out := api.RegionStats{RegionCode: rep.Region.Code, Name: rep.Region.Name, Level: api.RegionLevel(rep.Region.Level),
+		SeasonYear: sel.SeasonYear, Groups: make([]api.RegionStatsGroup, len(rep.Groups))}
 	if sel.Crop != "" {
-		head["crop"] = sel.Crop
+		out.Crop = &sel.Crop
 	}
 	if g != stats.ByNothing {
-		head["group_by"] = string(g)
+		out.GroupBy = (*string)(&g)
 	}
-	fill(&out, rep.Totals.Present(rep.Weights), rep.Totals.Counts(), head)
-	out.Groups = make([]api.RegionStatsGroup, len(rep.Groups))
+	fill(&out, rep.Totals.Present(rep.Weights), rep.Totals.Counts())
 	for i, gr := range rep.Groups {
-		fill(&out.Groups[i], gr.Totals.Present(rep.Weights), gr.Totals.Counts(), map[string]any{"key": gr.Key, "name": gr.Name})
+		out.Groups[i] = api.RegionStatsGroup{Key: gr.Key, Name: gr.Name}
+		fill(&out.Groups[i], gr.Totals.Present(rep.Weights), gr.Totals.Counts())
 	}
 	return api.GetRegionStats200JSONResponse{RegionStatsJSONResponse: api.RegionStatsJSONResponse{Body: out}}, nil
 }

@@ -54,10 +54,10 @@ func (s *Service) search(ctx context.Context, p scope.Principal, q Query) (*gorm
 		db = db.Where("operations.op_type = ?", q.OpType)
 	}
 	if q.ProviderID != 0 {
-		db = db.Where("contracts.provider_id = ?", q.ProviderID)
+		db = db.Where("operations.provider_id = ?", q.ProviderID)
 	}
 	if q.CollectiveID != 0 {
-		db = db.Where("contracts.collective_id = ?", q.CollectiveID)
+		db = db.Where("operations.collective_id = ?", q.CollectiveID)
 	}
 	if !q.From.IsZero() {
 		db = db.Where("operations.op_date >= ?", q.From)

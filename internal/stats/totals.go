@@ -52,27 +52,27 @@ func (t Totals) StandardArea(w Weights) decimal.Decimal {
 // divided by the exact contracted area and rounded once (nil when the area is zero), the yield per mu the
 // exact yield divided by the exact harvested area (nil when nothing was harvested).
 type Figures struct {
-	ContractedAreaMu  num.Dec2            `json:"contracted_area_mu"`
-	ServiceAreaMu     num.Dec2            `json:"service_area_mu"`
-	HarvestedAreaMu   num.Dec2            `json:"harvested_area_mu"`
-	HarvestedYieldKg  num.Dec2            `json:"harvested_yield_kg"`
-	YieldPerMu        *num.Dec2           `json:"yield_per_mu"`
-	FarmerCost        num.Dec2            `json:"farmer_cost"`
-	FarmerCostPerMu   *num.Dec2           `json:"farmer_cost_per_mu"`
-	BaselineCost      num.Dec2            `json:"baseline_cost"`
-	BaselineCostPerMu *num.Dec2           `json:"baseline_cost_per_mu"`
-	CostSaving        num.Dec2            `json:"cost_saving"`
-	CostSavingPerMu   *num.Dec2           `json:"cost_saving_per_mu"`
-	IncomeGain        num.Dec2            `json:"income_gain"`
-	IncomeGainPerMu   *num.Dec2           `json:"income_gain_per_mu"`
-	Benefit           num.Dec2            `json:"benefit"`
-	BenefitPerMu      *num.Dec2           `json:"benefit_per_mu"`
-	Subsidy           num.Dec2            `json:"subsidy"`
-	ProviderRevenue   num.Dec2            `json:"provider_revenue"`
-	CollectiveIncome  num.Dec2            `json:"collective_income"`
-	PendingAreaMu     num.Dec2            `json:"pending_area_mu"`
-	StandardAreaMu    num.Dec2            `json:"standard_area_mu"`
-	ServiceAreaByOp   map[string]num.Dec2 `json:"service_area_by_op_type"`
+	ContractedAreaMu    num.Dec2            `json:"contracted_area_mu"`
+	ServiceAreaMu       num.Dec2            `json:"service_area_mu"`
+	HarvestedAreaMu     num.Dec2            `json:"harvested_area_mu"`
+	HarvestedYieldKg    num.Dec2            `json:"harvested_yield_kg"`
+	YieldPerMu          *num.Dec2           `json:"yield_per_mu"`
+	FarmerCost          num.Dec2            `json:"farmer_cost"`
+	FarmerCostPerMu     *num.Dec2           `json:"farmer_cost_per_mu"`
+	BaselineCost        num.Dec2            `json:"baseline_cost"`
+	BaselineCostPerMu   *num.Dec2           `json:"baseline_cost_per_mu"`
+	CostSaving          num.Dec2            `json:"cost_saving"`
+	CostSavingPerMu     *num.Dec2           `json:"cost_saving_per_mu"`
+	IncomeGain          num.Dec2            `json:"income_gain"`
+	IncomeGainPerMu     *num.Dec2           `json:"income_gain_per_mu"`
+	Benefit             num.Dec2            `json:"benefit"`
+	BenefitPerMu        *num.Dec2           `json:"benefit_per_mu"`
+	Subsidy             num.Dec2            `json:"subsidy"`
+	ProviderRevenue     num.Dec2            `json:"provider_revenue"`
+	CollectiveIncome    num.Dec2            `json:"collective_income"`
+	PendingAreaMu       num.Dec2            `json:"pending_area_mu"`
+	StandardAreaMu      num.Dec2            `json:"standard_area_mu"`
+	ServiceAreaByOpType map[string]num.Dec2 `json:"service_area_by_op_type"`
 }
 
 // Present rounds t for presentation, with standard-area weights w.
@@ -94,13 +94,13 @@ func (t Totals) Present(w Weights) Figures {
 		Benefit: num.Round2(t.Benefit()), BenefitPerMu: perMu(t.Benefit()),
 		Subsidy: num.Round2(t.Subsidy), ProviderRevenue: num.Round2(t.ProviderRevenue),
 		CollectiveIncome: num.Round2(t.CollectiveIncome), PendingAreaMu: num.Round2(t.PendingArea),
-		StandardAreaMu: num.Round2(t.StandardArea(w)), ServiceAreaByOp: map[string]num.Dec2{},
+		StandardAreaMu: num.Round2(t.StandardArea(w)), ServiceAreaByOpType: map[string]num.Dec2{},
 	}
 	if y, ok := num.DivRound2(t.HarvestedYield, t.HarvestedArea); ok {
 		f.YieldPerMu = &y
 	}
 	for op, a := range t.ServiceAreaByOp {
-		f.ServiceAreaByOp[op] = num.Round2(a)
+		f.ServiceAreaByOpType[op] = num.Round2(a)
 	}
 	return f
 }
