@@ -2,8 +2,6 @@ package contract
 
 import (
 	"context"
-	"maps"
-	"slices"
 
 	"gorm.io/gorm"
 
@@ -42,11 +40,11 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.
 		}
 	}
 	if f.RegionCode != "" {
-		cond, arg, err := scope.Inside("region_code", "contracts.region_code", f.RegionCode)
-		if err != nil {
+		if _, _, err := scope.Inside("region_code", "contracts.region_code", f.RegionCode); err != nil {
 			return nil, nil, err
 		}
-		q = q.Where(cond, arg)
+		cond, args := scope.Within("contracts", scope.Prefix(f.RegionCode))
+		q = q.Where(cond, args...)
 	}
 	if f.SeasonYear != 0 {
 		q = q.Where("contracts.season_year = ?", f.SeasonYear)
@@ -71,26 +69,30 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.
 	return cs, next, nil
 }
 
-// loadAll fills the parcels and lines of cs with one query each.
+// loadAll fills the parcels and lines of cs with one query each, joining their keys as pairs: contracts of
+// many counties (an admin's page) would otherwise probe every county with every id.
 func loadAll(ctx context.Context, db *gorm.DB, cs []Contract) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	ids, counties := make([]int64, len(cs)), map[string]bool{}
+	ids, counties := make([]int64, len(cs)), make([]string, len(cs))
 	at := make(map[int64]int, len(cs))
 	for i, c := range cs {
-		ids[i], counties[c.CountyCode], at[c.ID] = c.ID, true, i
+		ids[i], counties[i], at[c.ID] = c.ID, c.CountyCode, i
 	}
-	county := slices.Collect(maps.Keys(counties))
+	of := func(table, order string) string {
+		return "SELECT t.* FROM " + table + " t JOIN unnest(?::text[], ?::bigint[]) AS k (county_code, id)" +
+			" ON t.county_code = k.county_code AND t.contract_id = k.id ORDER BY t." + order
+	}
 	var ps []Parcel
-	if err := db.WithContext(ctx).Where("county_code = ANY (?::text[]) AND contract_id = ANY (?::bigint[])", postgres.TextArray(county), postgres.Int64Array(ids)).Order("parcel_id").Find(&ps).Error; err != nil {
+	if err := db.WithContext(ctx).Raw(of("contract_parcels", "parcel_id"), postgres.TextArray(counties), postgres.Int64Array(ids)).Scan(&ps).Error; err != nil {
 		return err
 	}
 	for _, p := range ps {
 		cs[at[p.ContractID]].Parcels = append(cs[at[p.ContractID]].Parcels, p)
 	}
 	var ls []Line
-	if err := db.WithContext(ctx).Where("county_code = ANY (?::text[]) AND contract_id = ANY (?::bigint[])", postgres.TextArray(county), postgres.Int64Array(ids)).Order("op_type").Find(&ls).Error; err != nil {
+	if err := db.WithContext(ctx).Raw(of("contract_services", "op_type"), postgres.TextArray(counties), postgres.Int64Array(ids)).Scan(&ls).Error; err != nil {
 		return err
 	}
 	for _, l := range ls {

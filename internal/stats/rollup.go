@@ -103,35 +103,25 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 		Contracts, Farms, Households                                                      int64
 		Area, Income, Active, Confirmed, NetCost, Baseline, Subsidy, Revenue, Yield, Gain decimal.Decimal
 	}
-	var rows []row
-	// Scanned by hand: gorm's reflection cost more than the query over a county's collectives.
+	out := map[string]*Totals{}
+	// Scanned by hand, each row added to its totals as it arrives: gorm's reflection cost more than the query
+	// over a county's collectives.
 	cur, err := db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer cur.Close()
+	var r row
 	for cur.Next() {
-		var r row
 		if err := cur.Scan(&r.Key, &r.OpType, &r.Contracts, &r.Farms, &r.Households, &r.Area, &r.Income, &r.Active, &r.Confirmed,
 			&r.NetCost, &r.Baseline, &r.Subsidy, &r.Revenue, &r.Yield, &r.Gain); err != nil {
 			return nil, err
 		}
-		rows = append(rows, r)
-	}
-	if err := cur.Err(); err != nil {
-		return nil, err
-	}
-	out := map[string]*Totals{}
-	at := func(key string) *Totals {
-		t := out[key]
+		t := out[r.Key]
 		if t == nil {
 			t = &Totals{ServiceAreaByOp: map[string]decimal.Decimal{}}
-			out[key] = t
+			out[r.Key] = t
 		}
-		return t
-	}
-	for _, r := range rows {
-		t := at(r.Key)
 		if r.OpType == "" || g == ByOpType {
 			t.Contracts, t.Farms, t.Households, t.ContractedArea = r.Contracts, r.Farms, r.Households, r.Area
 			t.CollectiveIncome, t.FarmerCost = r.Income, t.FarmerCost.Add(r.Income)
@@ -151,6 +141,9 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 			t.HarvestedYield = t.HarvestedYield.Add(r.Yield)
 			t.IncomeGain = t.IncomeGain.Add(r.Gain)
 		}
+	}
+	if err := cur.Err(); err != nil {
+		return nil, err
 	}
 	var providers []struct {
 		Key       string
