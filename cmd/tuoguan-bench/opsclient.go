@@ -206,23 +206,22 @@ func (t *capTarget) row(id int64) []any {
 		"拖拉机", "王建国", "[]", nil, nil, "recorded", nil, t.user, now, now, t.season, t.region, t.collective, t.provider}
 }
 
-// copyScratch copies rows into bench_operations_copy, a fresh copy of the operations table with its
-// indexes, defaults and checks, and returns how long the COPY took. The table is dropped afterwards.
-func copyScratch(ctx context.Context, conn *pgx.Conn, rows [][]any) (time.Duration, error) {
-	if _, err := conn.Exec(ctx, "CREATE TABLE bench_operations_copy (LIKE operations INCLUDING ALL)"); err != nil {
+// copyRolledBack copies rows into the operations table itself — its indexes at their size, its checks and
+// foreign keys — in a transaction it then rolls back, and returns how long the COPY took.
+func copyRolledBack(ctx context.Context, conn *pgx.Conn, rows [][]any) (time.Duration, error) {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
 		return 0, err
 	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
 	start := time.Now()
-	n, err := conn.CopyFrom(ctx, pgx.Identifier{"bench_operations_copy"}, operationColumns, pgx.CopyFromRows(rows))
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"operations"}, operationColumns, pgx.CopyFromRows(rows))
 	took := time.Since(start)
 	if err != nil {
-		return 0, fmt.Errorf("copy into bench_operations_copy: %w", err)
+		return 0, fmt.Errorf("copy into operations: %w", err)
 	}
 	if n != int64(len(rows)) {
-		return 0, fmt.Errorf("copy into bench_operations_copy: %d of %d rows", n, len(rows))
-	}
-	if _, err := conn.Exec(ctx, "DROP TABLE bench_operations_copy"); err != nil {
-		return 0, err
+		return 0, fmt.Errorf("copy into operations: %d of %d rows", n, len(rows))
 	}
 	return took, nil
 }
