@@ -80,18 +80,21 @@ func sorted(ids []string) []string {
 	return ids
 }
 
+// idsOf is the ids of xs, as the lists' JSON spells them.
+func idsOf[T any](id func(T) int64, xs []T) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = itoa(id(x))
+	}
+	return out
+}
+
 // TestOperationListFilters checks every filter of the operations list, alone and combined, and that the
 // scope of each caller narrows the same lists.
 func TestOperationListFilters(t *testing.T) {
 	t.Parallel()
 	l := newLedgers(t)
-	ids := func(ops ...api.Operation) []string {
-		out := make([]string, len(ops))
-		for i, op := range ops {
-			out[i] = itoa(op.Id)
-		}
-		return out
-	}
+	ids := func(ops ...api.Operation) []string { return idsOf(func(op api.Operation) int64 { return op.Id }, ops) }
 	season, before := strconv.Itoa(worldSeason()), strconv.Itoa(worldSeason()-1)
 	admin := l.env.Admin
 	l.run(t, "/api/v1/operations", []listCase{
@@ -120,13 +123,7 @@ func TestOperationListFilters(t *testing.T) {
 func TestContractListFilters(t *testing.T) {
 	t.Parallel()
 	l := newLedgers(t)
-	ids := func(cs ...api.Contract) []string {
-		out := make([]string, len(cs))
-		for i, c := range cs {
-			out[i] = itoa(c.Id)
-		}
-		return out
-	}
+	ids := func(cs ...api.Contract) []string { return idsOf(func(c api.Contract) int64 { return c.Id }, cs) }
 	season, before := strconv.Itoa(worldSeason()), strconv.Itoa(worldSeason()-1)
 	admin := l.env.Admin
 	all := ids(l.draftA, l.draftB, l.activeA, l.activeB, l.other, l.earlier)
