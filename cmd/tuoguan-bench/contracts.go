@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/tuoguan/tuoguan/internal/calendar"
 	"github.com/tuoguan/tuoguan/internal/contract"
 )
 
@@ -24,7 +25,7 @@ import (
 func (w *World) layOutContracts() {
 	today := w.Sizes.Today
 	if today.IsZero() {
-		today = contract.Today(time.Now())
+		today = calendar.Today(time.Now())
 	}
 	w.Today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
 	y := w.Today.Year()

@@ -143,15 +143,6 @@ type Service struct {
 // NewService returns a Service over db.
 func NewService(db *gorm.DB) *Service { return &Service{db: db, now: time.Now} }
 
-// china is the time zone dates are counted in.
-var china = time.FixedZone("CST", 8*60*60)
-
-// Today is the current date in China.
-func Today(now time.Time) time.Time {
-	y, m, d := now.In(china).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
 // load fills c's parcels and service lines.
 func load(ctx context.Context, tx *gorm.DB, c *Contract) error {
 	cs := []Contract{*c}

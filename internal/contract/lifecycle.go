@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/tuoguan/tuoguan/internal/audit"
+	"github.com/tuoguan/tuoguan/internal/calendar"
 	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/parcel"
 	"github.com/tuoguan/tuoguan/internal/scope"
@@ -132,7 +133,7 @@ func (s *Service) Complete(ctx context.Context, p scope.Principal, id int64) (Co
 			return err
 		}
 		harvest, _ := before.LineOf("harvesting")
-		if harvest.ConfirmedAreaMu.Sign() == 0 && !before.EndDate.Before(Today(s.now())) {
+		if harvest.ConfirmedAreaMu.Sign() == 0 && !before.EndDate.Before(calendar.Today(s.now())) {
 			return fault.Conflictf("Contract %s has no confirmed harvest and runs until %s; it cannot be completed yet.",
 				before.Number, before.EndDate.Format("2006-01-02"))
 		}

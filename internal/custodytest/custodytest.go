@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/tuoguan/tuoguan/internal/account"
+	"github.com/tuoguan/tuoguan/internal/calendar"
 	"github.com/tuoguan/tuoguan/internal/collective"
 	"github.com/tuoguan/tuoguan/internal/contract"
 	"github.com/tuoguan/tuoguan/internal/farm"
@@ -55,7 +56,7 @@ type Fixture struct {
 	DB *gorm.DB
 	// Admin is the principal of the account "admin"; the Fixture acts as it.
 	Admin scope.Principal
-	// Today is the current date in China, as contract.Today gives it; operations dated after it are refused.
+	// Today is the current date in China, as calendar.Today gives it; operations dated after it are refused.
 	Today time.Time
 
 	seq     atomic.Int64
@@ -71,7 +72,7 @@ func New(t testing.TB) *Fixture {
 // On builds the region tree in env, which must not have it yet.
 func On(t testing.TB, env *apitest.Env) *Fixture {
 	t.Helper()
-	f := &Fixture{Env: env, Services: env.Services, DB: env.DB.Gorm, Today: contract.Today(time.Now())}
+	f := &Fixture{Env: env, Services: env.Services, DB: env.DB.Gorm, Today: calendar.Today(time.Now())}
 	f.seq.Store(1000)
 	f.village.Store(200)
 	var admin account.User

@@ -18,8 +18,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/tuoguan/tuoguan/internal/calendar"
 	"github.com/tuoguan/tuoguan/internal/collective"
-	"github.com/tuoguan/tuoguan/internal/contract"
 	"github.com/tuoguan/tuoguan/internal/httpapi"
 	"github.com/tuoguan/tuoguan/internal/page"
 )
@@ -60,7 +60,7 @@ func (o Options) withDefaults() Options {
 		o.Workers = 4
 	}
 	if o.Today.IsZero() {
-		o.Today = contract.Today(time.Now())
+		o.Today = calendar.Today(time.Now())
 	}
 	return o
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/tuoguan/tuoguan/internal/account"
-	"github.com/tuoguan/tuoguan/internal/contract"
+	"github.com/tuoguan/tuoguan/internal/calendar"
 	"github.com/tuoguan/tuoguan/internal/geo"
 	"github.com/tuoguan/tuoguan/internal/httpapi"
 	"github.com/tuoguan/tuoguan/internal/ident"
@@ -28,7 +28,7 @@ const smallScale = 0.025
 // the data set carries passes the checks the services make.
 func TestFullPlan(t *testing.T) {
 	t.Parallel()
-	today := contract.Today(time.Now())
+	today := calendar.Today(time.Now())
 	p := newPlan(DefaultSeed, 1, today)
 	s := p.summary()
 	if s.FamilyFarms != 936 || s.FamilyFarmAreaMu.StringFixed(2) != "228500.00" {

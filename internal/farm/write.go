@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/tuoguan/tuoguan/internal/audit"
+	"github.com/tuoguan/tuoguan/internal/calendar"
 	"github.com/tuoguan/tuoguan/internal/collective"
 	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/ident"
@@ -153,7 +154,7 @@ func (s *Service) apply(errs *fault.Fields, f *Farm, in Input) (idNumber, phone 
 	}
 	if in.IDNumber != nil {
 		idNumber = pii.NormalizeIDNumber(*in.IDNumber)
-		if err := ident.ValidIDNumber(idNumber, s.now()); err != nil {
+		if err := ident.ValidIDNumber(idNumber, calendar.Today(s.now())); err != nil {
 			errs.Add("id_number", "%s", ident.Reason(err))
 		}
 	}
@@ -164,7 +165,7 @@ func (s *Service) apply(errs *fault.Fields, f *Farm, in Input) (idNumber, phone 
 		}
 	}
 	if in.RegisteredOn != nil {
-		if in.RegisteredOn.After(s.now()) {
+		if in.RegisteredOn.After(calendar.Today(s.now())) {
 			errs.Add("registered_on", "must not be in the future")
 		}
 		f.RegisteredOn = in.RegisteredOn

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tuoguan/tuoguan/api"
 	"github.com/tuoguan/tuoguan/internal/account"
+	"github.com/tuoguan/tuoguan/internal/calendar"
 	"github.com/tuoguan/tuoguan/internal/httpapi/apitest"
 	"github.com/tuoguan/tuoguan/internal/ident"
 )
@@ -227,10 +228,7 @@ func fmSameSet(a, b []string) bool {
 }
 
 // fmToday is the current date in China, where the service counts dates.
-func fmToday() time.Time {
-	y, m, d := time.Now().In(time.FixedZone("CST", 8*60*60)).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+func fmToday() time.Time { return calendar.Today(time.Now()) }
 
 func fmIDs(fs []api.Farm) []int64 {
 	ids := make([]int64, len(fs))

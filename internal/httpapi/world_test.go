@@ -12,6 +12,7 @@ import (
 
 	"github.com/tuoguan/tuoguan/api"
 	"github.com/tuoguan/tuoguan/internal/account"
+	"github.com/tuoguan/tuoguan/internal/calendar"
 	"github.com/tuoguan/tuoguan/internal/httpapi/apitest"
 	"github.com/tuoguan/tuoguan/internal/ident"
 )
@@ -298,14 +299,8 @@ func sameSet(a, b []string) bool {
 	return strings.Join(a, "\x00") == strings.Join(b, "\x00") && len(a) == len(b)
 }
 
-// china is the time zone the service counts dates in.
-var china = time.FixedZone("CST", 8*60*60)
-
 // today is the current date in China.
-func today() time.Time {
-	y, m, d := time.Now().In(china).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+func today() time.Time { return calendar.Today(time.Now()) }
 
 // day returns the date offset days from today, as YYYY-MM-DD.
 func day(offset int) string { return today().AddDate(0, 0, offset).Format(time.DateOnly) }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/tuoguan/tuoguan/internal/contract"
+	"github.com/tuoguan/tuoguan/internal/calendar"
 	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/geo"
 	"github.com/tuoguan/tuoguan/internal/num"
@@ -87,7 +87,7 @@ func (s *Service) Log(ctx context.Context, p scope.Principal, items []Item) ([]R
 	if len(items) > MaxBatch {
 		return nil, fault.Invalidf("operations", "must carry at most %d operations", MaxBatch)
 	}
-	b := &batch{p: p, items: items, results: make([]Result, len(items)), today: contract.Today(s.now())}
+	b := &batch{p: p, items: items, results: make([]Result, len(items)), today: calendar.Today(s.now())}
 	for i := range items {
 		b.validate(i)
 	}
