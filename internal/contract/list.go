@@ -40,10 +40,10 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.
 		}
 	}
 	if f.RegionCode != "" {
-		if _, _, err := scope.Inside("region_code", "contracts.region_code", f.RegionCode); err != nil {
+		cond, args, err := scope.InsideTenant("region_code", "contracts", f.RegionCode)
+		if err != nil {
 			return nil, nil, err
 		}
-		cond, args := scope.Within("contracts", scope.Prefix(f.RegionCode))
 		q = q.Where(cond, args...)
 	}
 	if f.SeasonYear != 0 {

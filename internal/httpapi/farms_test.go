@@ -19,7 +19,6 @@ import (
 
 	"github.com/tuoguan/tuoguan/api"
 	"github.com/tuoguan/tuoguan/internal/account"
-	"github.com/tuoguan/tuoguan/internal/calendar"
 	"github.com/tuoguan/tuoguan/internal/httpapi/apitest"
 	"github.com/tuoguan/tuoguan/internal/ident"
 )
@@ -227,9 +226,6 @@ func fmSameSet(a, b []string) bool {
 	return slices.Equal(a, b)
 }
 
-// fmToday is the current date in China, where the service counts dates.
-func fmToday() time.Time { return calendar.Today(time.Now()) }
-
 func fmIDs(fs []api.Farm) []int64 {
 	ids := make([]int64, len(fs))
 	for i, f := range fs {
@@ -297,7 +293,7 @@ func TestFarmsKindsAndFamilyFarmFields(t *testing.T) {
 	fmInvalid(t, "family farm with zero area",
 		env.Do(t, env.Admin, http.MethodPost, "/api/v1/farms", fmWith(full, "operated_area_mu", "0")), "operated_area_mu")
 	fmInvalid(t, "family farm registered in the future",
-		env.Do(t, env.Admin, http.MethodPost, "/api/v1/farms", fmWith(full, "registered_on", fmToday().AddDate(0, 0, 2).Format(time.DateOnly))), "registered_on")
+		env.Do(t, env.Admin, http.MethodPost, "/api/v1/farms", fmWith(full, "registered_on", today().AddDate(0, 0, 2).Format(time.DateOnly))), "registered_on")
 	fmInvalid(t, "family farm with a bad credit code",
 		env.Do(t, env.Admin, http.MethodPost, "/api/v1/farms", fmWith(full, "credit_code", badCheck(fmCredit("610631", 3)))), "credit_code")
 	fmRefused(t, "family farm with an unknown business model",
@@ -377,7 +373,7 @@ func TestFarmsIDNumberIsValidated(t *testing.T) {
 	}
 
 	// Well-formed numbers with a matching check character but an impossible or out-of-range birth date.
-	future := fmToday().AddDate(1, 0, 0).Format("20060102")
+	future := today().AddDate(1, 0, 0).Format("20060102")
 	for _, birth := range []string{"19000229", "19801301", "19800001", "19800100", "19800431", "20230229", "18991231", future} {
 		fmInvalid(t, "birth date "+birth, post(fmID(t, birth, 5)), "id_number")
 	}

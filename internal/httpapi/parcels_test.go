@@ -602,8 +602,8 @@ func TestParcelsAreaCannotDropBelowWhatActiveContractsHold(t *testing.T) {
 	contract := func(op, area string, start, end int) api.Contract {
 		var c api.Contract
 		env.Expect(t, http.StatusCreated, w.tokA1, http.MethodPost, "/api/v1/contracts", map[string]any{
-			"farm_id": w.farmA1.Id, "provider_id": prov.Id, "crop": "corn", "season_year": fmToday().Year(), "mode": "partial",
-			"start_date": fmToday().AddDate(0, 0, start).Format(time.DateOnly), "end_date": fmToday().AddDate(0, 0, end).Format(time.DateOnly),
+			"farm_id": w.farmA1.Id, "provider_id": prov.Id, "crop": "corn", "season_year": today().Year(), "mode": "partial",
+			"start_date": today().AddDate(0, 0, start).Format(time.DateOnly), "end_date": today().AddDate(0, 0, end).Format(time.DateOnly),
 			"parcels":               []map[string]any{{"parcel_id": p.Id, "area_mu": area}, {"parcel_id": other.Id, "area_mu": "1.00"}},
 			"services":              []map[string]any{{"op_type": op, "passes": 1, "price_per_mu": "60.00", "subsidy_per_mu": "20.00", "baseline_cost_per_mu": "80.00"}},
 			"collective_fee_per_mu": "5.00", "baseline_yield_kg_per_mu": "500.00", "price_per_kg": "2.3000",

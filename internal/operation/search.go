@@ -38,10 +38,10 @@ type Row struct {
 func (s *Service) search(ctx context.Context, p scope.Principal, q Query) (*gorm.DB, error) {
 	db := visible(s.db.WithContext(ctx).Table("operations"), p)
 	if q.RegionCode != "" {
-		if _, _, err := scope.Inside("region_code", "operations.region_code", q.RegionCode); err != nil {
+		cond, args, err := scope.InsideTenant("region_code", "operations", q.RegionCode)
+		if err != nil {
 			return nil, err
 		}
-		cond, args := scope.Within("operations", scope.Prefix(q.RegionCode))
 		db = db.Where(cond, args...)
 	}
 	if q.SeasonYear != 0 {

@@ -389,19 +389,9 @@ func (b *batch) queueWrites(ctx context.Context, q *pgx.Batch) error {
 	return nil
 }
 
-// queue is a statement runner that adds each statement to q. The arrays written for gorm, which would expand
-// a plain slice into a list, go to pgx as the slices they are: pgx encodes those directly, where it would
-// format a Valuer's text and parse it back.
+// queue is a statement runner that adds each statement to q.
 func queue(q *pgx.Batch) func(query string, args ...any) error {
 	return func(query string, args ...any) error {
-		for i, a := range args {
-			switch a := a.(type) {
-			case postgres.TextArray:
-				args[i] = []string(a)
-			case postgres.Int64Array:
-				args[i] = []int64(a)
-			}
-		}
 		q.Queue(postgres.Numbered(query), args...)
 		return nil
 	}

@@ -36,7 +36,7 @@ func moveActive(run func(query string, args ...any) error, ops []Operation, sign
 	}
 	capKeys := slices.Collect(maps.Keys(caps))
 	counties, contracts, parcels, opTypes := capColumns(capKeys)
-	capAreas := make(postgres.TextArray, len(capKeys))
+	capAreas := make([]string, len(capKeys))
 	for i, k := range capKeys {
 		capAreas[i] = caps[k].String()
 	}
@@ -49,7 +49,7 @@ func moveActive(run func(query string, args ...any) error, ops []Operation, sign
 		}
 	}
 	lineKeys := slices.Collect(maps.Keys(lines))
-	lCounties, lContracts, lOps, lAreas := make(postgres.TextArray, len(lineKeys)), make(postgres.Int64Array, len(lineKeys)), make(postgres.TextArray, len(lineKeys)), make(postgres.TextArray, len(lineKeys))
+	lCounties, lContracts, lOps, lAreas := make([]string, len(lineKeys)), make([]int64, len(lineKeys)), make([]string, len(lineKeys)), make([]string, len(lineKeys))
 	for i, k := range lineKeys {
 		lCounties[i], lContracts[i], lOps[i], lAreas[i] = k.county, k.contract, k.opType, lines[k].String()
 	}
@@ -77,6 +77,22 @@ func moveActive(run func(query string, args ...any) error, ops []Operation, sign
 			RETURNING s.county_code, s.contract_id, s.op_type, v.area)`+
 		rollupUpdate(change{"active_area_mu", "s.area"}),
 		lCounties, lContracts, lOps, lAreas)
+}
+
+// execIn is a statement runner over tx. gorm expands a slice argument into a list, so the arrays go to it
+// as the PostgreSQL array types, which it passes whole.
+func execIn(tx *gorm.DB) func(query string, args ...any) error {
+	return func(query string, args ...any) error {
+		for i, a := range args {
+			switch a := a.(type) {
+			case []string:
+				args[i] = postgres.TextArray(a)
+			case []int64:
+				args[i] = postgres.Int64Array(a)
+			}
+		}
+		return tx.Exec(query, args...).Error
+	}
 }
 
 // change is a rollup column and the SQL of what a changed service line adds to it, over the line's CTE row s
@@ -113,7 +129,7 @@ func rollupUpdate(changes ...change) string {
 }
 
 // capColumns splits cap keys into one array per column, for unnest.
-func capColumns(ks []capKey) (counties postgres.TextArray, contracts, parcels postgres.Int64Array, ops postgres.TextArray) {
+func capColumns(ks []capKey) (counties []string, contracts, parcels []int64, ops []string) {
 	for _, k := range ks {
 		counties, contracts, parcels, ops = append(counties, k.county), append(contracts, k.contract), append(parcels, k.parcel), append(ops, k.opType)
 	}

@@ -37,7 +37,7 @@ func (s *Service) Void(ctx context.Context, p scope.Principal, id int64) (Operat
 	return s.move(ctx, p, id, "operation.void", []scope.Role{scope.Provider}, []string{StatusRecorded, StatusDisputed},
 		func(op *Operation) { op.Status = StatusVoided },
 		func(tx *gorm.DB, op Operation) error {
-			return moveActive(func(query string, args ...any) error { return tx.Exec(query, args...).Error }, []Operation{op}, -1, false)
+			return moveActive(execIn(tx), []Operation{op}, -1, false)
 		})
 }
 

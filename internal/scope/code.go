@@ -75,10 +75,28 @@ func CountyCode(code string) string {
 // Inside returns the SQL condition "column lies inside region code" and its argument, for list filters named
 // field: a code that is not a 12-digit division code is Malformed on field, never a pattern.
 func Inside(field, column, code string) (string, string, error) {
-	if _, err := Level(code); err != nil {
-		return "", "", fault.Malformedf(field, "%s", err.Error())
+	if err := checkFilter(field, code); err != nil {
+		return "", "", err
 	}
 	return column + " LIKE ?", Prefix(code) + "%", nil
+}
+
+// InsideTenant is Inside for a tenant table's list filter: Within's condition over table, which narrows on
+// county_code as well as the region, the columns the tables' ledger indexes lead with.
+func InsideTenant(field, table, code string) (string, []any, error) {
+	if err := checkFilter(field, code); err != nil {
+		return "", nil, err
+	}
+	cond, args := Within(table, Prefix(code))
+	return cond, args, nil
+}
+
+// checkFilter refuses, as Malformed on field, a code that is not a 12-digit division code.
+func checkFilter(field, code string) error {
+	if _, err := Level(code); err != nil {
+		return fault.Malformedf(field, "%s", err.Error())
+	}
+	return nil
 }
 
 // Within is the SQL condition and arguments "the row of a tenant table lies inside the region with this

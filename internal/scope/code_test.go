@@ -1,8 +1,11 @@
 package scope
 
 import (
+	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/tuoguan/tuoguan/internal/fault"
 )
 
 func TestLevelParentPrefix(t *testing.T) {
@@ -65,6 +68,21 @@ func TestWithinNarrowsOnTheCounty(t *testing.T) {
 		cond, args := Within(c.table, c.prefix)
 		if cond != c.cond || fmt.Sprint(args) != fmt.Sprint(c.args) {
 			t.Errorf("Within(%q, %q) = %q %v; want %q %v", c.table, c.prefix, cond, args, c.cond, c.args)
+		}
+	}
+}
+
+func TestInsideTenant(t *testing.T) {
+	t.Parallel()
+	cond, args, err := InsideTenant("region_code", "contracts", "610631100000")
+	if err != nil || cond != "contracts.county_code = ? AND contracts.region_code LIKE ?" || fmt.Sprint(args) != "[610631 610631100%]" {
+		t.Errorf("InsideTenant of a township = %q %v %v", cond, args, err)
+	}
+	for _, code := range []string{"6106311%", "61063110000", "610631100000x"} {
+		_, _, err := InsideTenant("region_code", "contracts", code)
+		var fe *fault.Error
+		if !errors.As(err, &fe) || fe.Kind != fault.Malformed || len(fe.Fields) != 1 || fe.Fields[0].Field != "region_code" {
+			t.Errorf("InsideTenant(%q): %v, want Malformed on region_code", code, err)
 		}
 	}
 }
