@@ -2251,6 +2251,9 @@ type ServerInterface interface {
 	// Logout Log out
 	// (POST /auth/logout)
 	Logout(ctx echo.Context) error
+	// GetMe The account of the token
+	// (GET /auth/me)
+	GetMe(ctx echo.Context) error
 	// ListCollectives List village collectives
 	// (GET /collectives)
 	ListCollectives(ctx echo.Context, params ListCollectivesParams) error
@@ -2470,6 +2473,15 @@ func (w *ServerInterfaceWrapper) Logout(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.Logout(ctx)
+	return err
+}
+
+// GetMe converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMe(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMe(ctx)
 	return err
 }
 
@@ -3768,6 +3780,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 
 	router.POST(options.BaseURL+"/auth/login", wrapper.Login, options.OperationMiddlewares["login"]...)
 	router.POST(options.BaseURL+"/auth/logout", wrapper.Logout, options.OperationMiddlewares["logout"]...)
+	router.GET(options.BaseURL+"/auth/me", wrapper.GetMe, options.OperationMiddlewares["getMe"]...)
 	router.GET(options.BaseURL+"/users", wrapper.ListUsers, options.OperationMiddlewares["listUsers"]...)
 	router.POST(options.BaseURL+"/users", wrapper.CreateUser, options.OperationMiddlewares["createUser"]...)
 	router.GET(options.BaseURL+"/users/:id", wrapper.GetUser, options.OperationMiddlewares["getUser"]...)
@@ -4221,6 +4234,43 @@ type Logout401ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response Logout401ApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMeRequestObject struct {
+}
+
+type GetMeResponseObject interface {
+	VisitGetMeResponse(w http.ResponseWriter) error
+}
+
+type GetMe200JSONResponse User
+
+func (response GetMe200JSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMe401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -9176,6 +9226,9 @@ type StrictServerInterface interface {
 	// Logout Log out
 	// (POST /auth/logout)
 	Logout(ctx context.Context, request LogoutRequestObject) (LogoutResponseObject, error)
+	// GetMe The account of the token
+	// (GET /auth/me)
+	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
 	// ListCollectives List village collectives
 	// (GET /collectives)
 	ListCollectives(ctx context.Context, request ListCollectivesRequestObject) (ListCollectivesResponseObject, error)
@@ -9422,6 +9475,29 @@ func (sh *strictHandler) Logout(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(LogoutResponseObject); ok {
 		return validResponse.VisitLogoutResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMe operation middleware
+func (sh *strictHandler) GetMe(ctx echo.Context) error {
+	var request GetMeRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMe(ctx.Request().Context(), request.(GetMeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMe")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMeResponseObject); ok {
+		return validResponse.VisitGetMeResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -11053,213 +11129,215 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17bxxJfthXKUxsiFzPDIcSpdslERiUtFrIJ+0KonSHxVJh13T/ZqaO3VW9VdWkZjcCbCSxfbGdu+Ti",
-	"B5Jd5C6J4wRIzocgD2M3BwP+KMZKWn+LoB7dXd1TPdMzHJLSHfWPhjPd9fy9n593QpakjAKVorP7eWcC",
-	"OAKuPz5gIZaEUfU5AhFykpo/O08mgFIsJ4iNkJwACjlgCRFiwx9AKPudbkeEE0iwelNOU+jsdoTkhI47",
-	"L1686HZSzHEC0k5zh7N0doqPaDxFIaOS41AKMxERKOQsRSGLQE1C1IOfZsCnnW6H4kTNox6ozJ/g5w+A",
-	"juWks7sz6M4sp9u5k3HBuH+TAYXn8ijUTwT5blMOJ4RlAqV43LwOM2rDSq4PvEu5x3iCpX8pHFIOAqjU",
-	"d9JFhAoJOFKLCvbDEFIZNK1lZIZ11wI0Szq7n3R+IBjtdDuhOOl0O89j8bzzzLew+3fVS3psde/l0CTq",
-	"dDscPs0Ih6izK3kG7jR25t0OofLWTqfbSQgliZp6u5iGUAlj4GaeCJKUSaDh9LswnT2IfRTGBKjsjYEC",
-	"1zB3DFO0gdHTp/fvbiI5wRIl+BgE4iA5AYEEHsEeEiFLIUKS6RvEYcgyKrvoGFKJsEQxYCHR9g6K8FQU",
-	"x2hwodyss7qeWt5yl/uAJMRzt4/wGJAgnzVCUqzfc+eKYISzWHZ2bw66amJzojfVtAvO9wCwYPRjwA3w",
-	"PgXM9QlNMD8BIZE+J4EIbVqd0CMeqRfnQsLMYl6op0XKqABNBm7j6DF8moHQZ6QwH6j+iNM0JoYSbaWc",
-	"DWNIfkuD7e7nzvi/wWHU2e38o62SnG2ZX8XWI/OWmdSHWXpaRARKcKxAFiK0McQR+p2Djz7sIvWpIFmb",
-	"/Y6iGSyOIZTkBO4Y0jdnzcuttRy5abkUTlFYPKXupYFm+6axj24Vz+lJykkPJDZ8YM2b0eM+IEJqMHRH",
-	"PKFRn6VAnyexoRaix0YjEkLEwiwBKvsi5YAjMQGQSdzX/1eXUFCZIaFYA+cs9kl4LrcUmau8WT3dp0/u",
-	"9d5Fp0ROEEbDqYQe4xFwlGB+jDCN0J3HD+6hmFBAQCOxhzAy54k4O0WEojsTQkGAfvZ9Oo6JmPQ9q5m5",
-	"1o8o6CFS4M1Xe8fcSO8uESkTxM+Z7zGO7hx8z6zgeQhxV6PziMSAFMaiDb3JLgrUV+qbd4LNBQxbAwgd",
-	"xSS8cNQMJ5iOQckBenphLkeLHBnnQCUSEktQDCDKzFqgi7D9VnODiIFAlEmE41jdkswx2IgW68dfM+58",
-	"7DXPrAV37+GExNN7mCfrxd36uFd467/QkT6n3gjzxHLLNwhv1fWtG8LVmPOgW53EeiCb8SGJIqAXTnVw",
-	"HAO/JhBnMaAETxGFE+BI4mMwaggO1eOakNynJzgm0UWvcciiqZJYTiGOe1ZmGWYSDTngY4Ew4lkMeygA",
-	"zhkXgQYigQCHEzQiEEdK6tVSpN7Eh0zeYxm90F18yJDIwolVGhUaSvfstcSuF/dRqkR9wui6IbkYeB44",
-	"s/yhtcB0MeUBYB5O1r+VKxmrgVbva3VdqcvFjYouYlzJBVazTxBWmKMo7BtEwx9hHkK8btg3o84D/FQ/",
-	"sRaof8TZCYmAr30Tdty527DPrGUjj2F8DnTIjDpvE1w/scYtrFdWdMe8oj1NVgZ1RtcEGpFxxkHoQcac",
-	"ZembJDA+YewB5mO4LHGGKTlrBz0ktzXrf8LYQ0yn1jAkLnRVjKEE0ynCUkKSSrGnTYpThEcSjJGMZskQ",
-	"uGIeAkJGI6FgJHisnurtq6eC2s06P1XXOGsde9HtPKU4kxPGyWdw0YJZyCECKgmODYvUNjDGETxPCYcI",
-	"MWpEs6cUn2AS42F8oRCzjzgIlvEQ0CkWaJiJqVqdupMISzzEApCI2eklXJnI0pRxCdFDiAh+oh+6HFSi",
-	"TKKgTtMDfZ9EChTkZOZ9GrKI0HGgXwIiJ8DR+DOSIso4osVVi/XzbzXmPLZn7fRr4HsvcsKnR9jPIiLf",
-	"P7HrT7mSCCUxdmij2mkfyXOcpLF25pQ2uSyNsIRZot9VLzJ+ZDTBGb8HzWKLJcYwXoee/HWlcXpoc/5z",
-	"JoAbw7vvkRxIcRRproHjR87WzMSzB231rxJHjNGti1LgQg2icQolWBxD1G/eixlHL0RWzkAdWE+SxHtq",
-	"QxgxDiuv2ry+nmU3XN3sVZlX7FXP7Mj+Ki3qz/xuBIGjkEX694Zluc9r5uef7oXrc/nEuOO0q8+CcXU5",
-	"7tKfeU6gxAutRs7gBpGQVD/Mw24Hy14Uk2HO8VT97XhWFw30ITyX1ks7s2G9kOpovp3dzoQS3cRDFkHs",
-	"OkDTGFOpjrLbGXKAyHwMOUuPYnICQrLwuNPtQMiOwmkYqzNMcKjkQC2I4jEnkmWciES9xjIup5hHHi+q",
-	"62WZPVlFTnEojxqRO38gnTAKiw7soQb6R/pR9a4h20fL4KWSAIgsoHSuyVs/ekc9uQwWNW61hiCLFY98",
-	"akObl9mnD330uqoHUF1Tt3pb9bupnHdlUT7ArHsSmynhCMcCumeGm0U3PfN723uapdEnJI7xGK4JtH29",
-	"F5ExkUXoxvx7OOsVzD/oddA210172bTN52Vd2/b0kI/Z6ew2vattsT41mALyOP5o1Nn9ZIGzwSjLnRfd",
-	"RQvOqDSP1REkn/zorJSptuHqyPat2f0/q5zAUyM+vi1I/sJ7ndbD6RWdTxZR4IXyjtLeYkLhaEogjo6O",
-	"x0cp8KMkWwSzdyG8rrcaM3HGJThXOwJYdv4VIC73CKt1c8DLzLYSbzcRdzM/AI2OcvisDOUbZYR50n6H",
-	"rR9M2kgc9rgeWsZvtPqqznZre3Drxvb2YHB9sN27Prh+qzcYDL7j24gxdC9DHM3suQl9lv6nnIQGbI7H",
-	"LS5yx7xj7NTtj3RlOcmN2fJYMtQD/ISE0P5IDswLDwj18kMhMZftIUtILLPW13BgntY2YJ4QqnX+I673",
-	"2ErBWpPYaGCwO8MXcjypXvGMPGPjVivhdIn5zTk+B0dLwHUurIl2zSGrNXD1EqPiTryHvKzEa4a/DRRG",
-	"JiJyeVlglkGqIZdg8QXFWMTky5GLt5qYvBtRtCSLPwvTu0/TTJ6JbflGaM+7LoGbrMIkzkbmiyM6K60v",
-	"Blqe4J8r3W7c4FLEu4Y+TbTvjaF28wjUehSpPBzw8rVEBx0cA9goi2NzupLguMFwVRF4ZuX+5URWc5Ft",
-	"wb623fLlbjHvvO262LscSV5iVyVOX+TWDgoxKb/LiONRbvw9MWYRJQ1LiBzGDdHcS15JQ31T2NcVK7pi",
-	"RfNtF5nNc/MLkMK/GQURDT9NWCZgwuKo4ff8aL0/NwibopNPWRnfHcxLF0o7/GziFEXb7/bCCdaCPUcZ",
-	"JSMCERIsJDhGxjykrbNo44Pb6Mb17cGgd32wfXOzi8IJhMciS5AOdFUEpK84c6Fpv7d94+ZgezB4OBio",
-	"/z7eueHDKk39feuC5ziUKIKQJDi2Af6nDKUxDkF0TUieGaY67fagf3OgOZeUwNVg/6T3258Meu89+63D",
-	"w77+8Pn1F78xs5Zu53lvzHr2S5olfb005+seSVLGDe/HctLZ7YyJnGTDfsiSLZmxcYZp8b+6TE5xvKVo",
-	"8Au70YLftNktlihhQjbtGm0Eh2azh51g04Rj2DCGjUB9H2zuIcoQPLcopY6JUbAaVeV4Ngb/9JPt3nvP",
-	"9Om8s7mRH9Rvbf72b3gurYBYq/i8eHYBh7fT9txGLOOLweR6/8ZgsAhOdtrCyc56t7oSnDTtWwPK9f6N",
-	"OphcMnSs9cgSRoW0kc5wUnXlUut9UzR+qj4Q/Z8mmjTUhl9s5BmvAFQmvGguMcskTKbH0RxmcGxyVtu7",
-	"0Ewo8rJW3xrbOIZp6basLNIzgY9xeFKIauLd9GhoHehHSe5Bb8XV64fqYerD6VHk3utRnF/sGmeQ7JSK",
-	"CUnXOexieFjzva9s8q0BTNXy2BJwqsfYeG1dD7D4YY4nHkCrvNheeKyGd3juajXD1pnDJhbanhsgfz4s",
-	"zBDBZfwrJDoqjZ+Lg0ju3/3QUvdu55iYDKFF2WHfVc+tE/w/tMeYo4F5n/Fmj+gqYTIr+1PUi0ICh+jI",
-	"uBzqmskFuSD0/RQIXT0k9+Lz45n1VVQpQ3Vf9XiMBuyvYbCXkizjLihTGJe1SVwYLakKb4/ttaCRksGi",
-	"hNA9hJ207msij2tF+QELRKhkOiyXndJaCng7SjXXu79GKuMQD09QpgW5a6KqbXIQJAIq0f27herywW20",
-	"vX1r58Zm30dHL43UVOxJS9AZb3TUXKIwH6GXxeUm1PmuPchcSC7sCVWWr2mBTYw7MYZ3CTzlRECDsMyT",
-	"ddjHTTLxZdvG1SpWs3ueG425FIw+X8XlstBq9roJxNH7nBvYqil56remCkymTkw1f9qq4Loc1kZgLbuf",
-	"DJ717ckEfgKXgBB43CLMzCyofMELv9Yz7l12nm/GRujR44/uPr3zBP3dX13vohFnia6sQXTyeJkVu4sk",
-	"kzgWiLOMRjrbJ4S8dFIIVOoY+16SFUOrH7TB4pDqV1FEToh6czgtf0NlXAFSZ6NT1+QEaDHPhpKT0Kn6",
-	"SldpUg8RgT4Dzjb7h7TT6HUImaFEbVSoykstnQx1+XNYhi60mtI8vuJkrrhBQ5ZA+0C0lYPK1NEIfKLg",
-	"cflXVtynYkPAl7pL55UVJ7V1rpY/ovLF3OXV9k1ziUdjTOgKr6y4zxRopK5mWVdt7hjicAI0aw161vtj",
-	"phtOj1ha5MP4uWu7YavE7S7E5ERxArRRkLFNQzVS4CVBQ2rqeuR5STwra21/NEJiGmFeAZx2cUxmhGf1",
-	"7RzYAVGYCcmiqdnJxquf/sHLP/j9Vz/8i9c//9k/fPkfX//VX292UVRsXT90CmQ8kYbeVretU/dENhQk",
-	"mrbdmQHoVeCswZ9VDSSrHbcPB73oVVtYlWB4aUGN2HcaiH+V3nlJWRVrvQhZcoUZgl/egAejfAR+Fl89",
-	"8NaMZT4R4QNgv3Pw0YcLAiF82Xb7yL6LHrF4OmYUMY4eZrEk+d8bj+/dQd95b+fWZhd9/4ODd3dQzOiY",
-	"yCyCrRhL/WEPmbhspIQcsTgfr+pK+IFgtP8Ynz60QpDrURDHJO2x1GymlzLtNTCDlvt+pL4+4+YJla22",
-	"2lUijE1KPGX8WOcoRzqP9qJ2/QDTKM89LoNDFPwRzskYm4iQFEcaJhlXqrr6hslJJb6xlFcfsDGhToHG",
-	"JZSkFAtxynhUL5N585bPEuZkuDoP39pZpDAXL3bLCX2I8LDI3ls2CcM6heaV2My/8cnhSqNXQrhNH0Qb",
-	"0B/30as/+rNXf/TDV1981UWv/vOffPO3X776859+89VXr774anNxnpRN6jRL82+2YsP11FP1mGa0s5FI",
-	"gRISRTEgnbklbCYt2ghMZP079t/29Rs7DTqOa1/1TK2VvLaTbt94V81289Z33m2cTQInOF7yXhPntZkx",
-	"P80wlUS2Zp0ZNVrB/GsrpnQmsO/6L9E8vkoQ29p2Vyjv57JFx4bjKZArhNKxg7wM88iWeqDwXOqiTntI",
-	"K47MqI0xFrIozbzQ8l4RYDwemzctuqSsWXbWMMzlg+ZXcYhFRKSZhGXyMdq7shRMtje6FQTCY2+LnZoS",
-	"86SDhUUELHVvtdGEESEzDkdpKJdV6CiT7SZhafvIR0dNa7D4GQRdOOlycbBtM37K4nlFys/yjrNcjVis",
-	"sM/VbUwYeyU7xI3fzU+yPP8yptdZQQ0GSvBxzruAcwdK7f07aTk1PFvOx1Yc7G0sTVHCJVhMaThsjYnV",
-	"+e5LSAzqPL9v3t4eOCXU/enGzqyLd6RnaK2fF+9qO/F68o1IWTr+yEYJLa4Y35yIVB/Ok5HkqzFd2gYK",
-	"cSsfV1tjcwekMzw6hml/9kQfg9AV6OsnA7lVvVUBIwXaETz3B88wl9O1LOPpUpJc77GIoIMCidB4xGGU",
-	"CW8cfB3L9fKKURdDmjkXTwgVL39YAUXscS/Kwc8nmbtOx5m+GjrMgFaQ0zNdQoq7/m9rxyF0rAHMHrxx",
-	"jdMp0vqmz2RVn/Qswk4huq4oLzSGo8cLClHlA83aIKqCwpkEg8oOc6lgnhRQvbvvEznJS+9aUnBNIPWs",
-	"qVBIWVGad5SpNVVCEs4qSJxZcFjG+G5PaU7WzTyuPRen1uEKr5Cxy/WH1wUth5pyCBmPwEo/xuheih/q",
-	"4wkjUUOO0fwEMiKSXPyoG/rDGGtjN41QAlhkueVboIiMRsDRcIoSUwgMU3QT/WYfPZlA9Vm0EeR/HxW+",
-	"WUWwdJsAUwH4kA5ZRiPMp100BhaBIKHSK7Wpr2sQQvsoiZywTCKM8ueNf9LueMhYDFhf5JJKWT7cmfWQ",
-	"UD0/0g0RjijzW6RyhO9xMp5I5LxSROm8+uHfvvzjf/H66x99++O/fPXlP/v2r3/v5Y/+72a/XRGNprpA",
-	"pV+gF6sjNShos0/MjC+/+MXLL//89f/7s9c//b3N3KB6TNkp7S9ZwONctdtzqoGhTqUgoPPAprDz6oiC",
-	"KnAvrVG+ofW4yhzi+dGK1XDmUtkqD3MGKxx885xft0aXltOp3LLdF5B56hKOFrJImTI5QycaEfmM0L8S",
-	"ULcrxVSCyJzbb76kdXDv5mIwF8u6zTpWCmZ7W8BuzYA0e4RWPfWlZT2+dwe9t3PzO8iW7u3PBCVFIDHx",
-	"29tNL472sZFlmJoHrAgVEtOwiWTPqRnqKskeBxaRDSVo/a6tffT08X2l2AEHGuri40rbk47HyzmrVv4s",
-	"s4S5WndR+f+tq6S5PvN3mxjp/JzyOOnE9X621ILzN3y0bX58qOLO6qcqzDcAVjnq6oWtWpmR8zM5ixV5",
-	"TuFQG7k9r3hl/XSqNWUXVBctTL5LSSOVDhyXXn+wIWMCnoeQSmsdQgGhOo40w3GwcpLAG4QA1U0rmBUm",
-	"CDfYKsjnVvGe9hUK09N1VczxdO21x3FNoAlLwGkssmIVtjoy+Su5WpxYhAVLF3Wt3K5r863kMqhlYzqd",
-	"yXgoYOFIAk60oyUHOL/5ws62FnmxaF1z6RJj9QadUyzKyIhMpEAbrTp2gDe1tumvLJ9cGUNnYOBx4Z1f",
-	"4upKl36Vzmz//e/+5OZggIr8L7FY8rNjPfOuzdLG3ItXB6A5JW2PTPNA/2+fTdrU/yuMCur5ctS5K10H",
-	"gahu+9KphO1R1Xj87YW0VslK5pUiS6k5UQhzoHIew9MPlN2X1JM2XkiLGSgvD9HCrtgMG518W9UVNR9k",
-	"Q5WeslC6wm0iJAltNo0gjBYx7P4qt9UaJyZEadsXo1RrZLY0xV516XsmPksdFBqxOGanVgAi0iuB5Lc+",
-	"S162lyQv7lU1X8pMRRGndIgtJlIUF3EqIdgy917eaAdeCz0YvxG+oVr/uIsq495U2U13UDsaTpt/XPaI",
-	"9dY+UG96fb7rpF7nVcG5Tb2PnF5Va3DaE/NXuJ05n4u7fxszM0vfczy8JiyN15Smax3aTs49ieyXnKXG",
-	"1WTDSOfnCbUpkd9QjGfeIa4kK7dbQTORs72lCvE+SnQyyzDjgLOKf8VJVPGSNbfe92wRlxUyLMsML5vY",
-	"tLa0qjtFhqtxAn/z1X979d9/ZprAzwtTSLEQ0FTUbzab7kxrfGyd6gokc0+6Xm5Xx19MQZaJuv1qpccl",
-	"EtZMDtJSb80E3eWONHs6tZXMTNKYcTV7z7On6oPhmSqRK9YpXRI0ndT1NhCT4OcmReT6oLsgX2TZmyxW",
-	"svx1+uNf1nWn/tsSwqs1mD6SYik7umTHXm2u7kPQj3XdKbxLs+l0+xzw93X6pDdob1X+rJtTNpUR0Gzq",
-	"dMIE2MxNoZAdEapUktBVT3RHS9B1BkSrwIfTcisrJtruzCbamvNpSqrd0x9Nv8mYCEW69CrQwJNuO1cy",
-	"sadW7qLlxa1CCdZwUAUqLnNaXTRAkqHtQWNNx8WnNu94dEvN3XV0QVox20OBp+t1dGKhWk99gb1Q8oab",
-	"c99Qz9RyE1v4g5yMRD2LczyV0226xhW18+Vv2k3QrGn1EsWAhVTwOlfffivurLq3G3//uz+5teNsC7ER",
-	"CnDvMzTovYf66Aj1gi7SJacJHedtw2OQUmE2NxmKi00PvrxUu4Wmi1+HucC01r1sY4FaxUqqznxC4gLs",
-	"woAOrS6HGSdyeqB2ZiVBwNybEUsRS/GnmdIsj4FaB92jjw6eoC2cyclWzMaEBkUndb0yM1Yx80TK1LQ1",
-	"JnTki700yX1ow1R1sEGogMRUSEgUGJooW2OhHHMSZrHMOI5tuW4ioKwSkRda18Gpxr+FdBFPJU/gQ2os",
-	"Vrt5M0ZHKRZF/TnzQtcGYpqh8vGLouR7+VSFE1GgmI1t23mIo0Oqs93lBKYoYntWBVezO5sAZNRNlGZx",
-	"LGxloMJiKPqH9JC+884dRk+A6vSe/jvvIJ2Ar5DICEqBoPgYjkIsINjLY9XV9x9//PHHvYcPe3fvBntI",
-	"8SghcZKaHx/fu4Nu3LjxHnr65E7/kN41lZUF2kgYhWnXqls6nlwXETGTGrDSZ8lBpIwKENWC3Ht5XShd",
-	"1g9SWdZjdmowdw9pirnQPm4cynjaR0+pjmftoigz/bO1ReKUMzruqa2ZBeiTNTuwyRN9pGOC9HeHNGjq",
-	"Jx6YWgXv7dz8zqYhXoGJP9pFn3yuR+0iW1PqxTOTVGvruyt5ZYRJnHFQ97FvOoqXnfkRpuJU3X6ws30j",
-	"6CNFroT9EgWfHxrqcNjZRZ/0+/1nXXTo0gn1fb/ffxHsIYXGKHB+C9AQh8eHdG62rwWR/TAEoaEj2Ldt",
-	"8vXSd9FtjY7oMBsMboQai/VHCBqRGSmsNw2lWSYFiWxHaRzH2lUuQpbCIS33PdgJ9hCmyHRZrj6sSDtK",
-	"8BRRUEcm8TE4Jza4od5ECRHCgsgQR06/ffXIdmCiyWMSAhVQmn46D+8/UYIFjy2VEbtbWywFaiTnPuPj",
-	"LfuS2FLPlvFcBdHZf3S/0+2cABfWnN4f9AfWFUlxShRn7A/6N4w3YaKJ5RbOIiJ7oHBSfzEGX9XyKNFo",
-	"giOB1NanSL+gtmtxXtcC04MgPGSZtIeu0EsfOpG5Fa+PPoRTU2yNC81lC1n6ftTZ7SiYK/tLC+N3wQlI",
-	"3WmhwQpTPrL1gCRENpojnQdzBtj9vEPUJj/NTJCOvZBqd+2y672T3Lfjy+2bO5qWHs86VtGO3h2qRUua",
-	"xtFM3ql3Wbc8y3qmJAZLMdXj1weD3N9v++67lOsH1pNcDt+us7gWlTSrnakuoZgdGyENuhbqtO1sxyzE",
-	"N36x4K3bOMqLnehXthe/8pRiS4cgMi/dWPzSPcaHJIqAGjklSxIdTNt5DDgyRfD08mM2VpeFx0IbbtV3",
-	"nWfqDYeMaYnRFk+rHsb7z01vfIEwysVRZBIvjBxlXaFGjjGCTx/tSwlJam0TXGl9sUIaiLRqm5ew1cMA",
-	"R2FMQP0ZRVyR5VmE1UssIlNvM1OPai3gUKlN86Iqq9qCOOcGirmJywuDFE6RMA9cLOhttwC9J4w9wHwM",
-	"5oWbbWYRWZoyLiF6CBHBeWj1zvXri1++T7V0YZ5/r9XqHmI6tSchKmJ8Z/eTZy6yPGBjpIGrRBA5qeEH",
-	"MxYiP4I8hhN2bOtYGrFfOvU+Q8w5AT9Mq2FnoGunyVWlRtYZsmq6qL/i/b6o790swrN5R9Zv5Np3HH2g",
-	"lGO0ACMA0IbDvJnQRsqSS3crha3VDxCPunlQRaTIRBzb1Lpks4sYj3TRuuEUkcjP1J3lXAhTryfJx9OK",
-	"hsRGueJUCClyQoQTN+njljWzZitCUu3XUF/Yh4pk61A4QoVZgoTnsmkB1uDgZdbbg/ZCRDWI2T/cuxfL",
-	"+2t9/Ofyfucm3x7Wr7bl09YdFHe/ffai20DVtDzeNVqoxWHD5/PBPVL3R9SdU3N2+/Qsuhr75B3XaXwe",
-	"3L2cwBpEW3H4FrdWHzh6k0FEvfFemz3RUUyM8e1NlgJqwq41Q2EP3DeCfY3BbX1OohcOl6vC6gcga4B6",
-	"7uTJR5qeVKJS+m86wO0sfuNDJu+xjNav9AOQy93msrz+/l0dR5H6KwY0kj5XWpmlfqbYCIphpA1BSEg8",
-	"RVgYkybmHhpojNsXSAOtNf2CtZwWUK01zOhXFrp/lenvHX13q1Bfp2tqg3Jhn1iDaoG0sdzRLexbUqlU",
-	"KeZyiiTbbNIqys6qF65TKKXHKkE6QGJPuxFxROgYBb1AqYPAhVIwGuV5wbisCOA2KKSza1zNeUif/qNn",
-	"shHz/jC94lOls3rP+etZe4WgVoJhDabFMnl/DYNV28yvYcB1qHJ+zcp0wD+jlbcavVuO1nZ7RTJpWz5Q",
-	"aT3eOGyyzHFVu2M3DVlCcdsjO18t1Ky5jQ5qSc8F8sNZfXLGm1sh7Pl3c3RJlxjrNvNl6UBR+OiM35mN",
-	"NLnOmclGXlUwqBAPXStO4mOgpuNLLnRt7h1SHZmcF4kzpZwKqp9kQqIhIJOcqO3PTJeAMi6nMuSKVaua",
-	"KaobjLI4DoqvDimhYZxFIFAas2w8IXTcRYKd6v/TGFOp5pVgvHxqqrKenVmWrZMUGGej3bJxN/bMdwZD",
-	"kcLQ2vefZkBD+3BwSIlAY6CmrZLx//nVbbP2cxM0zfBrV7XdYd90RfttkdvuKjxUclINuRtwuyKyFepy",
-	"BDH4CgNqUyg2uK5Q1TwXoY1gZ/BeYCo3nhIBHonrrn60Aqlt7OPFVGPdK+HXWnuo3rM+z/wyGil3s+Gj",
-	"6SLWzw+bjR7m9wu+1rMaMFpi1nqNFxXMyz23s2iH8mZzgeZMQR4IphQKHUlsGpBMWGzUDsNmx+QEaLMd",
-	"40KYy2XZMBaAqLVg6HO/Ml68dcaLecRxlvVtafnRBqauhr1eQfnOBMJj0UUZVcJqyGiYcQ40nHZNnVEl",
-	"1AIOJ/XcAMryMphEIMHiCA1hymxNbp25NpzmMm+xk0OqA/vYCfAYpymhYxsNaamFU4vLDq7F5crMm13b",
-	"iBFL82AuaKt1SBLHdtb+IQ1uDm4ENpbwMUg+7e2PJPDAUBZMTTVne7Bq/AmLI+FML5BkTHdM8gm4+/ZG",
-	"3gR+VTvpK3KwZIzHzTZ7eErxCSYmoamK1DkoLI/WTmtOr0Xyfa0lmsaluVGuqIFvixEIb1tUtOG0T91U",
-	"+mEmyj6lBlVsCmP+vn5xltk6MtntomfcuYN6PtUCCe2ayNu6vjWy2r67+JAJiUz3PtPTQLfUQ7ZxXw5F",
-	"ZcT5quKbB/bU07kytUaWYsujCYTzbBymvfQ5iDo19gs46+bZ7UAjzROQZGiCT0DH/LVT4+7Y7bwZ+oNZ",
-	"S3RFkj0KYn5TeUi6w7naU85qHxevMum6Uj4qH7+s4Osljdcz7YMaw7DTdQV0u80FlnFGnKfputq0YK7t",
-	"ugSJLmJx5MTjvyWcQdu+scsemAu2OWa4zYRWVua9tLvGWQvhOmZjYZqDasPyjLyJDhThxhQF98tePL3v",
-	"wjTYRRhxJXwbQVznjeEE0DFMD6lieDpbJ0840QVOOBkTimMUXB9sG2OBfUYnnmiFQcnuhI73KuPZnEcr",
-	"17vjHlLNPvrouzA1AeI6RSbKu8S70eHHOieqSCTdQRGeCmM915ITZRKZnhE63KxUVA5pXUfSCTXwPASw",
-	"akW9pbzO+bIKhxCFIrTZbE8vu24sfe/lxXwXph2Ds+s3mtT79qzLJF8bN7oyeLwlBo8HbIywyQssqVkT",
-	"MfPweQk8IXQdlo8qPj3Jxz1nK6KtVfmGWQ+LU72SUN8+lCpAdzkBWru7Gy0N97QzfDbuaRcZ9zaO4y5a",
-	"UwjUIZ1g4Qg6mnP3UUCiI+Ohtj4CXUQ3QCOihIsi/dtwXsEoGk5tRvYJjjMo2hwBMRIAEDo+pEIybmpV",
-	"cZAZpxDlHcLCGDD38Volh+nz+DWKvzIpGL28lrVbrL3nrf5xzrFXHidTEa9xSTkuvnFtqfB2AyqYMiWb",
-	"m4aLIGFUSFtkuSh62Gr0u+67tppj0zzDTBAKQhwlLFpiitv2tYf6Lc89qR3q0gcK3/LWeeaL800HqqeQ",
-	"KqrgaRZv8SpfWdMKCkK0TBpRwyoqfeNbzl80T/DNff2Cg8fUnS5WvjVyXmrQ2MhS7Jz/mb9bBonlzEWs",
-	"MTIs55x02j+kT5xrvyYckCQChRMIjyFCGx/cRtvbt3ZubJregZmQWt8cgsv8iv6XxeJxzAFHapagfO6I",
-	"0aCLAjOn00TQsNYqARCBLdnh9ELFbnmWvUMaeGiTmmB2JDW+Z1oOetxK0RdG42mztnvPND44D7FcDb1m",
-	"FbUc8io16/JTs2zTjDoxKAThhQlYBfCdI1ltUs/UCt+y2KOG815vrNF97ezM6Z7JmFI0dnEu1B4KlKhm",
-	"qVONgIeYKjJrQmqaoo3OmRhdTpTRPCDMI4wuARivjANnDzCaQwC9vrOawlUGEtTCDmaMBEr26CIcciac",
-	"KPuaCwbtC1MhDBuJESuaIUkCe7p+1p2D7ylkfv95CDHaCPZ1abJAfRUYbTHYtBHzurlpxXmsBCIlYgvJ",
-	"AScKYEkMaCPQ9V9yhLfluSJ2qFFdYcx0s1utqK7IRzQGjja++eUX3/zNv3v5o198+7/+y6aTlEliXWPM",
-	"azC4YA+jRz92NqILy+f39WZpzBecA3QZbtR1Z3Wt35RSBRXFRkdSG+iI6abfBBQjzhL/Avy99dtOP4SR",
-	"6Ye+YH7Jlp19AUbdMyM0KdAtnVIHgHk4uSTl10xed7GIeT6W8outYS5p+ZXkp6mu/9wdDAYV/7oOCtUO",
-	"V+LkVpkQJqsmk9LjiI5h2kfvq3eIhMQkaITaicpo/sLuIQ2spVHplfCcCCkCo3Zr9y4WSIBSsyue5GJV",
-	"e1X3sSZwxuC7qRmJLUhpQkIPqY0e1a1edSGRIY7M6ozj1jxufdJyAlz00WMQWaz3m4ApsmlqLulKQT7G",
-	"cDClYYUxnKvP9ba+ywsWIauz2xPyyZTqjLn+WXvO1VF3Zw/xKtlqLWKgAryKZMPGSpZno1FMKLSkDYtU",
-	"ZDca4fzhq0lPKZb1dmnMdLE7fOVIz9odbtnoyzVHetaihRyDpJ1P2MrQtVYxp4wf7zkRoUSgkSLZvphO",
-	"/cybAWeeKOurqE43qlMfTyvA9sGoBY8Lg1E7nwOjCi67eeV80+LTky1qXquC5K9K2MhCHChw+AoF3jrL",
-	"kIXclRH0hJleGWvGziI6RCFexPHpXK6hK52yU23fFV1TsJ/QMaLsdAK+klffYyR6M/iHjRq9whwP81C3",
-	"1BowbXZeo+3yUZ69NxPM1K3pjjoM2LoJCM992D7rnh3z1zYgqOx715tteLfIILbWmknnUNPpvEydMabR",
-	"rFFxbm1wTCND6hvDSUzAed73039C0bJmzAsv3+sxCuZJt6bVXARhjDlEJhICsMi4DZsXKCK6hM5wihJj",
-	"NcQU3US/iTaUfKSNPZRJtKFb9Ww2rdqAMRHaoeCzRBcdfM41usYQlsXxNfZ0LjXCJjZV+HNKmBPo/Jvm",
-	"UJvcp32tyX37fSN0B0PFTDCfBmjjA2DaYfSIxdOxsRI/zGJJ7N9d9P0PDt7d2TTEHPgJ8ENq4cRJdN3Y",
-	"RkmG/jHaHgwGg63tmyj5u/9pomsESIGCChTY1PBWoHdIK7DXHMRiLvic1AQz+JoDWdxBr0JZLj+UxUE7",
-	"L9Y5MtFCk50DjedK0JqEYLPOtyy2ZdEFvEFBLjkB3dVdWZVwmLC8V0L+W5nNdkht6EvEWYqGELNTdDrB",
-	"cqZ0h66Nkdeos3fooXgmiOUCKN7lRMvMB+08XuZSQPzKLnL2iJlWdDZvJtiofVZsGhHhEErGp2jj1Rd/",
-	"8vJf/uz11//89dd/8PLHf/Lyl3/68qufbPbRfh5dIiBPBi0aFtoIZG+CjU3IKQvg6HYmDdprsepfT/21",
-	"var6RuSJ5Nc1P1dkyUCYfFA3DsanhTnANwJuCjIRUSvD1HRRxVOrxNJcrBJ6rkqdPcQWal1+3Jeq2M20",
-	"SnXpX/HdvFQKp22BS7EK2aVJObKDn5ewYIdft4JUGfZKRbokxr0fRQjPwG4D6FaY92I1yYXLcyYSjaqS",
-	"/f0tU5Za3seaO6hU+6YUQlFNgMrJUbcoVIrpVJpC2qa4thZKDGcN0EYgMpECjSAKkJAs1fLZIS2G1xXY",
-	"KJw6ipKSIdU3pddCy3j5K9dMbFxecSRfRh5Eh0OJIpCYxM25UVbJuhjKeUmK1gLUKFSty0GRK2XrrMoW",
-	"48ii1nIUnMMIONAQtkLO0gWlv/QT5wilj/PFNIl5pnqjWml/fa0R7K7yEypOZOaEihPpKdF3/lkVzusn",
-	"+tHLP7S6urGu46uOO/8gx3MzZIzW5/cyO51Dc0fd7JnbAS4rW0TqcB4OoeJCJI44UKOlL8wMSTEHKs/B",
-	"XbpUuQMzolPnwLvHYjO2bDDYP4W1djbbHE6JEgzekoaoz84VY8etyu/Zg71URZYXOFWi9biMpm1uPGqk",
-	"LW0Y12BYgIsBdjRisQIXLfCZbLgI9twHdLK+zllAG1YApSGgCRaIMuotWKq1R3O65xZFOF5/KTZ30Cvd",
-	"97LkKH38tipSJVyqBHiHi219rgB2rsrrAOK5EpImmT7nOW+Vsjvn9GfYuib0KZaTmUidKlKuxHEWNBc1",
-	"5K1BlbwAEnQ5auQigKM6XfhSAO/8Vci3J9BBl4dakpJtCYlphHmkwxF7p0DGEznfKWcGsAYY+4ItPM4E",
-	"5KYiCpiDkAjTEITUv2Kp2bhgCRSFyq0DSqCNohcbGvRv3MobsqFB//p3PF3ZBv3tQdetga6e2/QW3T+w",
-	"O9zngL9v93eOyOKbrgFz7OEh0/UuhLeGaOd7LDol6Rix+nasEXEGHudX4T938p4t0zTfKj1O12h2Svvo",
-	"sem1JBxN6JrID2APYYogSeUUJTh1Q0cSBdbOO4jQCXDd62WMfd6dg2bwXT+L8cx0n6rjumB2cwYMQpSd",
-	"XnGgy8qVdUS5awKJeUSiiRwoDqW+EG6T/+bqKtRksaS66VIR0mGDJKq4W9qX1Np0wsKGGwhyTeTehN0i",
-	"9Z6z0z2ES0fFbq1inEBE6oQa3Qy1Wybyq5edwiE0nu6VxIRlsliRXsguokzNJTa7h5SdmA5SZdERE5mr",
-	"+4kSioxTxUaWdZ0WGYqjFuWI+2g/FgzNKwlzSIuaMD73iG5Xk2/0QF3J0ha2A73ojwE3N3NYR5zIIvMd",
-	"Z2nnvEtY1I/qLWHk90zPH41Ac9vANyCpKULYm18S+cOiZmelZmFuGTIl/CeQG6t1RQhc+BqHUyTZKRUT",
-	"knZRpXaiY2HKiyceUl09UWG2mkTNKeAEOI6RKatoMt2EbdQGOJxs9pHl/jq20zB/3SShRPM9J5wn2Bnc",
-	"CAr0OqQtSi41oNc9fRr3ME8a0GsxwqxBJDpnxKhv8leJN1erievcjAIdbKVRPlXQbEqUtmB6jWamOWqY",
-	"ZBLHAs3lGxsL2MVm2Qmw5oMx3UVM978xZ1l6NJwGuk6Y/ktTjhI/3XjrkLO0LF9cuKDQfVrJUNReNTuY",
-	"jgoImTDND0uFUi8ud2/GhALaqJVuHQFoTwQdqwNR/FQ9ZiuT1fuFEGFGZCNTvsYJzzYdxEyIJQXTJHGq",
-	"KwLVuorZ2UyDrbI7eLAz2LHpL64IIg6py/WrckgLXr2QlhiUnkdHzkul6i4rBrRl1z7ql0NgRVbIo1Zz",
-	"MOx0OxUepgBRn5kJpnx24fWt3Mt5ywQDNnJYMdP0B8fx1OArRPMoWibmhXcbc6qO1TYFCa3wvec2Ryha",
-	"Com805CjiJtV7dmiUlrItvnHSkX3uoqfiouK3faybhYvIeSyGBr9sQ2nchHVCM/TQ6quZ7F/NN/8pTpI",
-	"80U4CGDgfZF/NG+9hWlxjU7uQv6rU1k37+FhBdCgvPwZXOgf0n0UmKGK5xDVfbMC5+aDLsK1KeyztYq+",
-	"+rmZmQ9p4JRmDLS5K9DxgM6kSkIwMkjSnNOpLvycjFlq6DU7bMshr9y1l+yuLSI/PfhX8J6F0ckF+J0j",
-	"PWtuNW1w/y2rtdZ87OsNRD4ApQPoCOAUC3HKeF7FBg9jEFtA9f/Okvrorv5Rye8cTtixDQcWIISOpzFq",
-	"vrHrl8S3W7X4V2QOIrUaZIiyInNTRdX0Vyb8shA3ikU2+YbPmdJdjl94HnznocWXA+dXRvl6VuZciqne",
-	"gDDjRE416g4Bc+Cd3U+eKRQ1VSEMUmc87ux2tnBKtk62NQLbwWYR2KKdUykkkxNPFOV+jm7WIEi4EWvd",
-	"V81KZ989yJUOHKOInBA1pY4pE2jj9df/4duf/+z1v/2vL//4q5d/+G+++fo/vf7p723W4heR5AD9unzs",
-	"m+p7M+ZRgTZeffmv/+Hf//43v/zJ669/9Op//yuTlbrZ91XZ8Y15rzCEViyjG6+//tG3P/7Lb/7m629+",
-	"+ZMuevnz//Pyq//x8ve/ePnFV5t7tmmb2jCWGCVYHEPUrxYJ8s31wCk6gjZefvGLl1/++aYx7OR6XVmk",
-	"w6a4k8ol5Bm8s2M/sbVD3OjzFjm7s6W+fYPfse6j0kqz8eqHf/H65z97+eM/fPnjP66edt6qz3PWtbrO",
-	"eXX6b3/+i5e//NPNbl7adejkbnbdYpVODTUdj1xcbN+Tt+ndSNmjXtTNScL6sMz6u5UEZRoVuq5cbGTs",
-	"VzNbrUruWQ1nqVlGLZa7gg15LLf/znGaAo16WvXGWUSkOsQKxkdKc3724v8HAAD//w==",
+	"7H39bxxJdti/UpjYELkeDocSpdslERiUtFrIJ+0K+rjDYqlwarrfzNSxu6q3qprU7EaAjSS2L7Zzl1z8",
+	"gWQXuUviOAGS8yHIh7GbgwH/KcZKWv8XQX11V/dUz/QMh6R0J/2i4Ux3fbx679X7fp93IpZmjAKVorP3",
+	"eWcCOAauP95jEZaEUfU5BhFxkpk/O48ngDIsJ4iNkJwAijhgCTFiwx9AJHudbkdEE0ixelNOM+jsdYTk",
+	"hI47z58/73YyzHEK0k5zi7NsdoqPaDJFEaOS40gKMxERKOIsQxGLQU1C1IOf5sCnnW6H4lTNox6ozJ/i",
+	"Z/eAjuWks7fb784sp9u5lXPBeHiTAwrP5FGknxi43WYcTgjLBcrwuHkdZtSGlVztB5dyh/EUy/BSOGQc",
+	"BFCpz6SLCBUScKwWNTiIIsjkoGktIzOsvxagedrZ+6TzA8Fop9uJxEmn23mWiGedp6GF3b2tXtJjq3Mv",
+	"hyZxp9vh8GlOOMSdPclz8KexM+91CJU3djvdTkooSdXUO8U0hEoYAzfzxJBmTAKNpt+F6SwgDlCUEKBy",
+	"awwUuMa5Y5iiDYyePLl7exPJCZYoxccgEAfJCQgk8Aj2kYhYBjGSTJ8gjiKWU9lFx5BJhCVKAAuJdnZR",
+	"jKeiAKOhhXKz3uq21PKWO9x7JCWBs32Ax4AE+awRkxL9nj9XDCOcJ7Kzd73fVRMbiF5X0y6A7yPAgtGP",
+	"ATfg+xQw1xCaYH4CQiINJ4EIbVqd0CMeqRfnYsLMYp6rp0XGqADNBm7i+CF8moPQMFKUD1R/xFmWEMOJ",
+	"tjPOhgmkv6XRdu9zb/zf4DDq7HX+0XbJzrbNr2L7gXnLTBqiLD0tIgKlOFEoCzHaGOIY/c6jjz7sIvWp",
+	"YFmbvY7iGSxJIJLkBG4Z1jdnzcuttRy5abkUTlFUPKXOpYFnh6axj24Xz+lJykkfSWzugTVvRo97jwip",
+	"0dAf8YTGPZYBfZYmhluILTYakQhiFuUpUNkTGQcciwmATJOe/r+6hILLDAnFGjlnqU/CM7mt2FzlzSp0",
+	"nzy+s/UuOiVygjAaTiVsMR4DRynmxwjTGN16eO8OSggFBDQW+wgjA0/E2SkiFN2aEAoC9LPv03FCxKQX",
+	"WM3MsX5EQQ+RAW8+2lvmRLZuE5ExQcI38x3G0a1H3zMreBZB0tXkPCIJIEWxaENvsosG6iv1zTuDzQUX",
+	"tkYQOkpIdOGkGU0wHYOSA/T0whyOFjlyzoFKJCSWoC6AODdrgS7C9lt9G8QMBKJMIpwk6pSko2AjWqyf",
+	"fs2486nXPLMW2r2DU5JM72Cerpd26+O+pdvwgY40nLZGmKf2tnyN6FYd37oxXI05D7sVJNaD2YwPSRwD",
+	"vXCug5ME+BWBOEsApXiKKJwARxIfg1FDcKQe14zkLj3BCYkveo1DFk+VxHIKSbJlZZZhLtGQAz4WCCOe",
+	"J7CPBsA542KgkUggwNEEjQgksZJ6tRSpN/Ehk3dYTi90Fx8yJPJoYpVGRYbSh72W2PXiPsqUqE8YXTcm",
+	"FwPPQ2fmHloLThdTPgLMo8n6t/JWxmrg1QdaXVfqcnGioosYV3KB1exThBXlKA77GvHwB5hHkKwb982o",
+	"8xA/00+sBesfcHZCYuBr34Qdd+427DNr2chDGJ8DHzKjztsE10+scQvrlRX9Md/yniYrg4LRFYFGZJxz",
+	"EHqQMWd59joJjI8Zu4f5GC5LnGFKztpF98lNffU/Zuw+plNrGBIXuirGUIrpFGEpIc2k2NcmxSnCIwnG",
+	"SEbzdAhcXR4CIkZjoXBk8FA9tXWgnhrUTtb7qbrGWevY827nCcW5nDBOPoOLFswiDjFQSXBirkhtA2Mc",
+	"wbOMcIgRo0Y0e0LxCSYJHiYXijEHiINgOY8AnWKBhrmYqtWpM4mxxEMsAImEnV7CkYk8yxiXEN+HmODH",
+	"+qHLISXKJBrUefpAnyeRAg0cm3mfRiwmdDzQLwGRE+Bo/BnJEGUc0eKoxfrvbzXmvGvP2unXcO89d4xP",
+	"j3CQx0S+f2LXn3ElEUpi7NBGtdM+kmc4zRLtzCltcnkWYwmzTL+rXmT8yGiCM34PmieWSoxhvI497nWl",
+	"cQZ4s/s5F8CN4T30iENSHMf61sDJA29rZuJZQFv9q6QRY3Trogy4UINomkIpFscQ95r3YsbRC5EVGCiA",
+	"bUmSBqE2hBHjsPKqzevrWXbD0c0elXnFHvXMjuyv0pL+zO9GEDiKWKx/b1iW/7y+/MLTPfd9Lp8Yd5x2",
+	"9Vk0ri7HX/rTAARKutBq5AxtEAlp9cM86vao7HkxGeYcT9Xfnmd10UAfwjNpvbQzG9YLqY4W2tnNXCjR",
+	"TdxnMSS+AzRLMJUKlN3OkAPE5mPEWXaUkBMQkkXHnW4HInYUTaNEwTDFkZIDtSCKx5xIlnMiUvUay7mc",
+	"Yh4HvKi+l2UWsoqd4kgeNRK3eyCbMAqLAHZfI/0D/ah617Dto2XoUkkARBZYOtfkrR+9pZ5chooat1oj",
+	"kMWKh5va8OZl9hkiH72uKgCqa+pWT6t+NhV4VxYVQsy6J7GZE45wIqB7ZrxZdNIzv7c9p1kefUKSBI/h",
+	"ikA7V7diMiayCN2Yfw5nPYL5gF4Hb/PdtJfN20Je1rVtTw/5kJ3ObjO42hbrU4MpJE+Sj0advU8WOBuM",
+	"stx53l204JxK81idQNzkR2flTLUNV0e2b83u/2kFAk+M+PimEPnz4HFaD2dQdD5ZxIEXyjtKe0sIhaMp",
+	"gSQ+Oh4fZcCP0nwRzt6G6KreasLEGZfgHe0IYNn5V8A45xFW6+aAl5ltpbvdRNzN/AA0PnL4WRkqNMoI",
+	"87T9Dls/mLaROCy47tuL32j1VZ3txk7/xrWdnX7/an9n62r/6o2tfr//ndBGjKF7GeZoZncm9Fn+n3ES",
+	"GbQ5Hrc4yF3zjrFTtwfpynKSH7MVsGSoB/gJiaA9SB6ZF+4RGrwPhcRctscsIbHMWx/DI/O0tgHzlFCt",
+	"8x9xvcdWCtaaxEaDg92Ze8HRSfWIZ+QZG7daCadLzW8e+DwaLRHXO7Am3jWHrdbQNciMijMJAnlZidcM",
+	"fxMojExE5PKywOwFqYZc4oovOMaiS74cuXir6ZL3I4qWvOLPcundpVkuz3RthUZof3ddwm2yyiVxNjZf",
+	"gOisvL4YaHmGf658u3GDSzHvGvk08b7XhtvNY1DrUaRcOODla4keOXgGsFGeJAa6kuCkwXBVEXhm5f7l",
+	"RFZzkG3Rvrbd8uVuMe+87frUuxxLXmJXJU1f5NYeFWKSO8uY45Ez/p4Ys4iShiXE3sUN8dxDXklDfV2u",
+	"r7dX0duraL7tIrd5bmEBUoQ3ozCi4acJywVMWBI3/O5AG/y5QdgUHTdlZXx/sCBfKO3ws4lTFO28uxVN",
+	"sBbsOcopGRGIkWARwQky5iFtnUUbH9xE167u9PtbV/s71ze7KJpAdCzyFOlAV8VAeupmLjTt93auXe/v",
+	"9Pv3+33138e710JUpbl/aF3wDEcSxRCRFCc2wP+UoSzBEYiuCckzw1Sn3en3rvf1zSUlcDXYP9n67U/6",
+	"W+89/a3Dw57+8PnV578xs5Zu59nWmG3ZL2me9vTSvK+3SJoxbu5+LCedvc6YyEk+7EUs3ZY5G+eYFv+r",
+	"w+QUJ9uKBz+3Gy3umza7xRKlTMimXaONwaHZ7GFnsGnCMWwYw8ZAfT/Y3EeUIXhmSUqBiVGwGlUFPBv9",
+	"f/rJztZ7TzV03tnccID6rc3f/o3AoRUYaxWf508vAHi7beE2YjlfjCZXe9f6/UV4stsWT3bXu9WV8KRp",
+	"3xpRrvau1dHkkrFjrSBLGRXSRjrDSdWVS633TfH4qfpA9H+aadJIG36xkWeCAlCZ8KJvidlLwmR6HM25",
+	"DI5Nzmp7F5oJRV7W6lu7No5hWrotK4sMTBC6OAIpRDXxbno0tA70o9R50Fvd6nWgBi714fQo9s/1KHEH",
+	"u8YZJDulYkKydQ67GB/WfO4rm3xrCFO1PLZEnCoYG4+tG0CWMM7xNIBolRfbC4/V8I7AWa1m2Dpz2MRC",
+	"23MD5s/HhRkmuIx/hcRHpfFzcRDJ3dsfWu7e7RwTkyG0KDvsu+q5daL/hxaMjgzM+4w3e0RXCZNZ2Z+i",
+	"XhQSOMRHxuVQ10wuyAWhz6cg6CqQ/IN34Jn1VVQ5Q3Vf9XiMBuqvUXCQkyzjLihTGJe1SVwYL6kKbw/t",
+	"saCRksHilNB9hL207ivCxbUiB2CBCJVMh+WyU1pLAW/HqeZ699fIZTzmEQjKtCh3RVS1TQ6CxEAlunu7",
+	"UF0+uIl2dm7sXtvshfjopbGaij1pCT4TjI6ayxTmE/SytNxEOt+1gHRCcmFPqF75mhfYxLgTY3iXwDNO",
+	"BDQIyzxdh33cJBNftm1crWI1u+e58ZhLoejzVVwui6xmj5tAEr/PucGtmpKnfmuqwGTqxFTzp60Krsth",
+	"bQysZfeT/tOehcwgzOBSEAKPW4SZmQWVLwTx13rGg8t2+WZshB48/Oj2k1uP0d/91dUuGnGW6soaRCeP",
+	"l1mxe0gyiROBOMtprLN9InClkyKgUsfYb6V5MbT6QRssDql+FcXkhKg3h9PyN1TGFSAFG526JidAi3k2",
+	"lJyETtVXukqTeogI9Blwttk7pJ1Gr0PEDCdqo0JVXmrpZKjLn8MydKHVlObxFSfzxQ0asRTaB6KtHFSm",
+	"QCPwicLH5V9ZcZ/qGgK+1Fl6r6w4qa1ztTyIyhedy6vtm+YQj8aY0BVeWXGfGdBYHc2yrlrnGOJwAjRv",
+	"jXrW+2OmG06PWFbkw4Rv13bDVpnbbUjIiboJ0EbBxjYN18iAlwwNqanrkecl86ystT1ohMQ0xryCOO3i",
+	"mMwIT+vbeWQHRFEuJIunZicbL3/6By/+4Pdf/vAvXv38Z//w5X989Vd/vdlFcbF1/dApkPFEGn5b3bZO",
+	"3RP5UJB42nZnBqFXwbMGf1Y1kKwG7hANBsmrtrAqwwjyghqz7zQw/yq/C7KyKtUGCbK8FWYYfnkCAYoK",
+	"MfhZeg3gWzOVhUSED4D9zqOPPlwQCBHKtjtA9l30gCXTMaOIcXQ/TyRxf288vHMLfee93RubXfT9Dx69",
+	"u4sSRsdE5jFsJ1jqD/vIxGUjJeSIxfl4VVfCDwSjvYf49L4VgnyPgjgm2RbLzGa2Mqa9BmbQct8P1Ndn",
+	"3DyhstVWu0qEsUmJp4wf6xzlWOfRXtSu72Eau9zjMjhE4R/hnIyxiQjJcKxxknGlqqtvmJxU4htLefUe",
+	"GxPqFWhcQknKsBCnjMf1MpnXb4QsYV6Gq/fwjd1FCnPxYrecMEQI94vsvWWTMKxTaF6JTfdNSA5XGr0S",
+	"wm36INqA3riHXv7Rn738ox++/OKrLnr5n//km7/98uWf//Sbr756+cVXm4vzpGxSp1laeLMVG26gnmrA",
+	"NKOdjUQKlJI4TgDpzC1hM2nRxsBE1r9j/+1cvbbboOP49tXA1FrJazvpzrV31WzXb3zn3cbZJHCCkyXP",
+	"NfVemxnz0xxTSWTrqzOnRiuYf2zFlN4E9t3wIZrHVwliW9vuCuX9XLbo2XACBXKFUDr2wJVhHtlSDxSe",
+	"SV3UaR9pxZEZtTHBQhalmRda3isCTMBj87pFl5Q1y84ahrl80PwqDrGYiCyXsEw+RntXlsLJ9ka3gkEE",
+	"7G2JV1NinnSwsIiA5e6tNpoyImTO4SiL5LIKHWWy3SQsax/56KlpDRY/Q6ALJ10uDrZtxk9ZPK9I+Vne",
+	"cebUiMUK+1zdxoSxV7JD/PhdB8kS/mVMr7eCGg6U6OPBu8BzD0vt+XtpOTU6W87HVgD2JpamKOESV0xp",
+	"OGxNidX57kpIDek8u2ve3ul7JdTD6cberIt3pGdorZ8X72o78XryjUhZOv7IRgktrhjfnIhUHy6QkRSq",
+	"MV3aBgpxy42rrbHOAekNj45h2puF6EMQugJ9HTLgrOqtChgp1I7hWTh4hvk3Xcsynj4ncXqPJQQdFEiE",
+	"piMOo1wE4+DrVK6XV4y6GNMMXAIhVLz8YQUSseBelIPvJpm7Ts+Zvho5zKDWwPEzXUKK+/5va8chdKwR",
+	"zALeuMbpFGl9M2Syqk96FmGnEF1XlBcaw9GTBYWo3ECzNoiqoHAmwaCyQycVzJMCqmf3fSInrvSuZQVX",
+	"BFLPmgqFlBWleUe5WlMlJOGsgsSZBYdljO8WSnOybubd2nNpah2u8Aobu1x/eF3Q8rgph4jxGKz0Y4zu",
+	"pfihPp4wEjfkGM1PICMideJH3dAfJVgbu2mMUsAid5ZvgWIyGgFHwylKTSEwTNF19Js99HgC1WfRxsD9",
+	"fVT4ZhXD0m0CTAXgQzpkOY0xn3bRGFgMgkRKr9Smvq4hCO2jJHLCcokwcs8b/6Td8ZCxBLA+yCWVMjfc",
+	"mfWQSD0/0g0RjigLW6QcwW9xMp5I5L1SROm8/OHfvvjjf/Hq6x99++O/fPnlP/v2r3/vxY/+72avXRGN",
+	"prpApV9gK1EgNSRos0/MjC+++MWLL//81f/7s1c//b1NZ1A9puyU9pYs4HGu2u051cBQUCkY6Dy0Key8",
+	"OqKgitxLa5SvaT2uMod4frRiNZy5VLZKYM5QhUdvAfh1a3xpOZ3KL9t9AZmnPuNoIYuUKZMzfKKRkM+I",
+	"/SshdbtSTCWKzDn95kNax+3dXAzmYq9us46VgtneFLRbMyLNgtCqp6G0rId3bqH3dq9/B9nSvb2ZoKQY",
+	"JCZhe7vpxdE+NrIMUwugFaFCYho1sew5NUN9JTngwCKyoQRt2LV1gJ48vKsUO+BAI118XGl70vN4ebBq",
+	"5c8yS5irdReV/9+4SprrM3+3iZF2cHJx0qnv/WypBbs3Qrxtfnyoup3VT1Wcb0CsctTVC1u1MiM7mJzF",
+	"ijyncKiN3J5XvLIOnWpN2QXVRQuT71LSSKUDx6XXH2zImIBnEWTSWofQgFAdR5rjZLByksBrRADVTSuc",
+	"FSYId7BdsM/t4j3tKxSmp+uqlBPo2mvBcUWgCUvBayyyYhW2OjGFK7lamlhEBUsXda2crm/zreQyqGVj",
+	"Op3JeChw4UgCTrWjxSFc2HxhZ1uLvFi0rrl0ibF6gh4UizIyIhcZ0Earjh3gda1t+it7T65MoTM48LDw",
+	"zi9xdKVLv8pndv7+d39yvd9HRf6XWCz52bGeBtdmeaPz4tURaE5J2yPTPDD822eTNvX/CqOCer4cde5K",
+	"18Egqtu+dC5he1Q1gr+9kNYqWcm8UmQpNScKYQ5Uzrvw9ANl9yX1pI0X0mIGcuUhWtgVm3Gj47ZVXVEz",
+	"IBuq9JSF0hVtEyFJZLNpBGG0iGEPV7mt1jgxIUo7oRilWiOzpTn2qkvfN/FZClBoxJKEnVoBiMigBOJO",
+	"fZa97CzJXvyjaj6UmYoiXukQW0ykKC7iVUKwZe6Dd6MdeC38YPxa+IZq/eMuqox7U2U33UHtaDht/nFZ",
+	"EOutfaDeDPp818m9zquCc5t6H45fVWtwWoiFK9zOwOfizt/GzMzyd0eHV4Tl8ZrTdK1D28u5J7H9krPM",
+	"uJpsGOn8PKE2JfIbivHMA+JKsnK7FTQzOdtbqhDv41QnswxzDjiv+Fe8RJUgW/Prfc8WcVkhw7LM8LKJ",
+	"TWtLq7pVZLgaJ/A3X/23l//9Z6YJ/LwwhQwLAU1F/Waz6c60xofWqa5Q0nnS9XK7Ov5iCrJM1O1VKz0u",
+	"kbBmcpCWemsm6M450ix0aiuZmaQx42r2nGehGsLhmSqRK9YpXRI1vdT1NhiT4mcmReRqv7sgX2TZkyxW",
+	"svxxhuNf1nWm4dMSIqg1mD6SYik7umTHQW2u7kPQj3X9KYJLs+l0Bxzw93X6ZDBob9X7WTenbCojoK+p",
+	"0wkTYDM3hSJ2RKhSSSJfPdEdLUHXGRCtAh9Oy62smGi7O5toa+DTlFS7rz+afpMJEYp16VWgfiDddq5k",
+	"YqFW7qLlwa3CCdYAqIIUl4FWF/WRZGin31jTcTHU5oFHt9TcW0cXpBWzPRR6+l5HLxaq9dQX2AvFNdyc",
+	"+4Z6ppab2MIf5GUk6lk88FSg23SMK2rny5+0n6BZ0+olSgALqfB1rr79RpxZdW/X/v53f3Jj19sWYiM0",
+	"wFufof7We6iHjtDWoIt0yWlCx65teAJSKsrmJkNxsekhlJdqt9B08OswF5jWupdtLFCrWEnVmc9IfIRd",
+	"GNCh1eUo50ROH6mdWUkQMA9mxFLEMvxprjTLY6DWQffgo0eP0TbO5WQ7YWNCB0Undb0yM1Yx80TKzLQ1",
+	"JnQUir00yX1ow1R1sEGogMRUSEgVGpooW2OhHHMS5YnMOU5suW4ioKwS4Qqt6+BU499CuoinkifwITUW",
+	"qz3XjNFTikVRf8680LWBmGYoN35RlHzfTVU4EQVK2Ni2nYckPqQ6211OYIpitm9VcDW7twlARt1EWZ4k",
+	"wlYGKiyGondID+k779xi9ASoTu/pvfMO0gn4ioiMoDQQFB/DUYQFDPZdrLr6/uOPP/546/79rdu3B/tI",
+	"3VFC4jQzPz68cwtdu3btPfTk8a3eIb1tKisLtJEyCtOuVbd0PLkuImImNWilYclBZIwKENWC3PuuLpQu",
+	"6weZLOsxezWYu4c0w1xoHzeOZDLtoSdUx7N2UZyb/tnaInHKGR1vqa2ZBWjImh3Y5Ike0jFB+rtDOmjq",
+	"Jz4wtQre273+nU3DvAYm/mgPffK5HrWLbE2p509NUq2t767klREmSc5BnceB6SheduZHmIpTdfqD3Z1r",
+	"gx5S7ErYL9Hg80PDHQ47e+iTXq/3tIsOfT6hvu/1es8H+0iRMRp4vw3QEEfHh3Rutq9FkYMoAqGxY3Bg",
+	"2+Trpe+hm5oc0WHe71+LNBXrjzBoJGakqN40lGa5FCS2HaVxkmhXuYhYBoe03Hd/d7CPMEWmy3L1YcXa",
+	"UYqniIICmcTH4EGsf029iVIihEWRIY69fvvqkZ2BiSZPSARUQGn66dy/+1gJFjyxXEbsbW+zDKiRnHuM",
+	"j7ftS2JbPVvGcxVM5+DB3U63cwJcWHN6r9/rW1ckxRlRN2Ov37tmvAkTzSy3cR4TuQWKJvUXYwhVLY9T",
+	"TSY4FkhtfYr0C2q7luZ1LTA9CMJDlksLdEVeGuhEOiteD30Ip6bYGhf6li1k6btxZ6+jcK7sLy2M3wWn",
+	"IHWnhQYrTPnI9j2SEtlojvQedBdg9/MOUZv8NDdBOvZAqt21y673XnLfbii3b+5oWno861hFO3p/qBYt",
+	"aRpHM3mnwWXdCCzrqZIYLMdUj1/t952/3/bd9znXD6wnuRy+XWdxLSrpq3amuoS67NgIadS1WKdtZ7tm",
+	"IaHxiwVv38SxK3aiX9lZ/MoTii0fgti8dG3xS3cYH5I4BmrklDxNdTBt5yHg2BTB08tP2FgdFh4LbbhV",
+	"33Weqjc8NqYlRls8rQqM95+Z3vgCYeTEUWQSL4wcZV2hRo4xgk8PHUgJaWZtE1xpfYkiGoi1autK2Oph",
+	"gKMoIaD+jGOu2PIsweolFpGpN5mpR7UWdKjUpnlelVVtQZxzQ0Vn4griIIVTJMwDF4t6Oy1Q7zFj9zAf",
+	"g3nheptZRJ5ljEuI70NMsAut3r16dfHLd6mWLszz77Va3X1MpxYSoiLGd/Y+eeoTyz02Rhq5SgKRkxp9",
+	"MGMhChPIQzhhx7aOpRH7pVfvM8KcEwjjtBp2Brt2m1xVamSdIaumi3srnu/z+t7NIpo2b3Tf4I392Jdb",
+	"2Cl1VN0t88O1NKOIXMtAupK1ofQEMKfCPYhOJyxF2O5xCAlTUrNks0D7AOR96JwjRRrNd5YcK5u1G13L",
+	"EaiBHTs0aYTIGaEDZ+LpX43ncsvT0UrZUguVAgBteAIVE9pwXEpO3UqxcfUDJKOuC3SJFetOErvOdLOL",
+	"GI91IcHhFJE4LGh5y7kQQateuCCZVrRWNnLKbCE4ygkRXixrSIKpmZpboVK1h0Z9YR+qa1SHJxIqzBIk",
+	"PJNNC7BGoKAAtdNvL9hVA8vDw717sfJYiSCL5THvJN8ccUxtK2RB8Ujc//bp827DTaN1pK6xDFgaNrKX",
+	"GzygCX1E/Tm1tGWfniVXYzO+5Tvyz0PiKiewRupWUleLU6sPHL/OKKLeeK/NnugoIcYg+jpLZjUFxJoG",
+	"cQDvG9G+dsFtf07i594tNyMJ1BD13NlTo1zgddx4zRFud/EbHzJ5h+W0fqQfgFzuNJe96+/e1rEtWbiK",
+	"QyPr86WVWe5nCsCgBEbaOIeExFOEhTEzYx7ggcbhcIE80Ho4LljzbIHVWuuPf2Wx+1eZ/97SZ7cK9/U6",
+	"2TYoF/aJNagWSDswPN3CviWVmpthLqdIss0mraLsdnvhOoVSepyylhChjdQJ4JjQMRpsDZSKDlwoBaNR",
+	"nheMy4oAbgN1OnvG/e/CLPUfWyZD1PXs2So+Vbrdb3l/PW2vENTKYqzB3FsWVFjDYNXW/2sYcB2qXFiz",
+	"YtkaLO/ViOpytLbbKxJ8294DlXbwjcOmy4Cr2rG8acgSi9uC7Hy1ULPmNjqoZT0XeB/O6pMzHvYKY3ff",
+	"zdElfWasW/+X5RxF4Tc1sQBspNm1u0w2XKXHQYV56Pp9Eh8DNV14nNC1uX9IdbS4K9xnymsVXD/NhURD",
+	"QCZhVJsLmS7LZdyAZRgcq1aaU1x3MMqTZFB8dUgJjZI8BoGyhOXjCaHjLhLsVP+fJZhKNa8E43lVU5U1",
+	"Bs2ybO2qgXEA2y0bF/CW+c5QKFIUWvv+0xxoZB8eHFIi0BioaXVlfLJhddus/dwETTP82lVtf9jXXdF+",
+	"U+S224oOlZxUI+4G2q6IbIW6HEMCoWKN2hSKDa0rUjXPxWhjsNt/b2CqaZ4SAQGJ67Z+tIKpbXwWxVRj",
+	"3b/i11p7qJ6zhqc7jEbO3Wz4aDqI9d+HzUYP8/sFH+tZDRgtKWu9xosK5Tlv+izZIdcAcKBvpoELzlMK",
+	"hY7uNk1hJiwxaoe5ZsfkBGizHeNCLpfLsmEsQFFrwdBwf2u8eOOMF/OY4+zVt63lRxssvBr1BgXlWxOI",
+	"jkUX5VQJqxGjUc450GjaNbVflVALOJrU8zUoc6VJiUCCJTEawpTZOuk6m3A4dTJvsZNDql3i7AR4grOM",
+	"0LGNULXcwquPZgfX4nJl5s2ubY6JpXnQCdpqHZIkiZ21d0gH1/vXBja+8yFIPt06GEngA8NZMDUVti1g",
+	"1fgTlsTCm14gyZjuYhUScA/sibwO91UN0m/ZwZJxN9fb7OEJxSeYmCSzKlE7VFierL12qUGL5PtaSzTN",
+	"ZJ1RruhLYAtEiGCrWrThtbTdVPphLsresYZUbFqpe1+/GAxLcfh3s+jjd+6o7qZaIKFdEa7V7hsjqx34",
+	"i4+YkMh0VDR9JnSbQ2SbKTosKrMAVhXfArinnnbK1BqvFFuyTiDsMqSY9tI7FPX6HhR41nUVB4DG+k5A",
+	"kqEJPgEdh9lOjbtlt/N66A9mLfFblhxQEN1JuTQB7+ZqzzmrvXWCyqTvSvmofPyyAuKXNF7PtHRqDI3P",
+	"1hVk7zd8WMYZcZ6m62ojibm26xIluoglsZcj8YbcDNr2jf3rgflo6yjDb/C0sjIf5N21m7UQrhM2FqZh",
+	"qzYsz8ib6JFi3Jiiwd2yP9LWd2E62EMYcSV8G0Fc5/LhFNAxTA+puvB0BpVLAtJFZzgZE4oTNLja3zHG",
+	"AvuMTgbSCoOS3Qkd71fGs3moVq73xz2k+vrooe/C1ATt65Dd2HXu9yP2j3WeWpHcu4tiPBXGeq4lJ8ok",
+	"Mn08dLhZqagc0rqOpJOc4FkEYNWKept/nYdnFQ4hCkVos9meXnZCWfrcy4P5Lkw7hmbXbzSp91Jal0m+",
+	"Nm781uDxhhg87rExwiZXs+RmTcwscM9L4Cmh67B8VOnpsRv3nK2Itn7oa2Y9LKD6VkJ980iqQN3lBGjt",
+	"7m60NNzRzvDZuKc9ZNzbOEm6aE0hUId0goUn6Oibu4cGJD4yHmrrI9CFjQdoRJRwUaTkm5tXMIqGU5sl",
+	"f4KTHIrWU0CMBACEjg+pkIyb+mEcZM4pxK5rW5QA5qG7VslhGh6/RvFXJgVjy9UX9wvobwUrspxz7FXA",
+	"yVTEa1xSjktoXFu+vd2ACqdMGe2m4WJIGRXSFr4uClG2Gv22/66tsNk0zzAXhIIQRymLl5jipn3tvn4r",
+	"cE5qh7ochaI3187QfHG+6UD1tF7FFQIN/C1duZU1raBgRMukETWsotLLv+X8RUOL0NxXLzh4TJ3pYuVb",
+	"E+elBo2NLMd295/5u2WQmLtcxBojw9zNSae9Q/rYO/YrwkNJIlA0gegYYrTxwU20s3Nj99qm6eeYC6n1",
+	"zSH4l1/Rk7RYPE444FjNMiifO2J00EUDM6fX2NFcrVUGIAa2jIrXnxb7JXP2D+kgwJvUBLMjqfED03LQ",
+	"41YK8TCaTJu13TumGcV5iOVq6DWrqOWQb1OzLj81yzYyqTODQhBemIBVIN85stUm9Uyt8A2LPWqA93pj",
+	"je5qZ6fjeyZjSvHYxblQ+2igRDXLnWoMPMJUsVkTUtMUbXTOzOhyoozmIaGLMLoEZHxrHDh7gNEcBhj0",
+	"ndUUrjKQoBZ2MGMkULJHF+GIM+FF2ddcMOhAmKpt2EiMWPEMSVLY1zXNbj36niLm959FkKCNwYEuFzdQ",
+	"Xw2MtjjYtBHzuuFsxXmsBCIlYgvJAacKYUkCaGOga/I4grcl02J2qEldUcx0s1utcq/YRzwGjja++eUX",
+	"3/zNv3vxo198+7/+y6aXlEkSXfctaDC4YA9jQD/2NqKL/bvzer005gvOAboMN+q6s7rWb0qpooq6RkdS",
+	"G+iI0PEXTUgx4iwNL8Dm6S1UisPTD2FketQvmF+yZWdfQFF3zAhNCnRLp9QjwDyaXJLyayavu1jEPB9L",
+	"+cX20ElaYSX5SaZrcnf7/X7Fv66DQotSSIUhF9sQUKUmk9LjiI5h2kPvq3eIhNQkaETaicqoe2HvkA6s",
+	"pVHplfCMCCkGRu3W7l0skAClZlc8ycWq9qvuY83gjMF3U18ktkioCQk9pDZ6VLff1YVEhjg2qzOOW/O4",
+	"9UnLCXDRQw9B5Inebwqm8Kmpg6UrBYUuhkdTGlUuhnP1ud7UZ3nBImR1dguhkEypYMz1z9pzrkDdnQXi",
+	"22SrtYiBCvEqkg0bK1mejUYJodCSNyxSkf1ohPPHryY9pVjWm6Ux08Xu8JUjPWtnuG2jL9cc6VmLFvIM",
+	"knY+Yat119r3nDJ+vO9FhBKBRoplh2I69TOvB54FoqzfRnX6UZ0aPK0QO4SjFj0uDEftfB6OKrzsum4G",
+	"pu1qIFvUvFZFyV+VsJGFNFDQ8FsSeOMsQxZzVybQE2b6l6yZOovoEEV4Mcenc28NXX2WnWr7ruiaJgqE",
+	"jhFlpxMIlbz6HiPx63F/2KjRt5QTuDzUKbVGTJud12i7fOCy92aCmbo13VGHAVs3AeHOhx2y7tkxf20D",
+	"gspehFuzTQgXGcTWWjPpHGo6nZepM8E0njUqzq3XjmlsWH1jOIkJOHe9WMMQipc1Y154+d6AUdAl3Zr2",
+	"fzFECeYQm0gIwCLnNmxeoJjoEjrDKUqN1RBTdB39JtpQ8pE29lAm0YZun7TZtGqDxkRoh0LIEl10VTrX",
+	"6BrDWBbH11joXGqETWI6IzhO6Bi0+6Y51Mb5tK80uW+/b4TuwVBdJphPB2jjA2DaYfSAJdOxsRLfzxNJ",
+	"7N9d9P0PHr27u2mYOfAT4IfU4omX6Lqxg9Ic/WO00+/3+9s711H6d//TRNcIkAINKlhgU8Nbod4hreBe",
+	"cxCLOeBzUhPM4GsOZPEHfRvKcvmhLB7ZBanOk4kWmuw8bDxXhtYkBJt1vmGxLYsO4DUKcnEMdE93ylXC",
+	"YcpcrwT3W5nNdkht6EvMWaZ7U5yi0wmWM6U7dG0MV6POnmGA45kglgvgeJcTLTMftV28zKWg+Fu7yNkj",
+	"ZlrxWdfgcW7nmMKmERMOkWR8ijZefvEnL/7lz159/c9fff0HL378Jy9++acvvvrJZg8duOgSAS4ZtGgi",
+	"aSOQgwk2NiGnLICj25k0aK/Fqn899df2quprkSfijmt+rsiSgTBuUD8OJqSFecg3Am4KMhFRK8PUdFDF",
+	"U6vE0lysEnquSp0FYgu1zoH7UhW7mfa1Pv8rvpuXSuG1LfA5ViG7NClHdvDzEhbs8OtWkCrDvlWRLuni",
+	"PohjhGdwtwF1K5f3YjXJx8tzZhKNqpL9/Q1Tllqex5o7qFT7phRCUU2AcuyoWxQqxXQqTSFtU1xbCyXm",
+	"Zh2gjYHIRQY0hniAhGSZls8OaTG8rsBG4dRTlJQMqb4pvRZaxnOvVLsJFstwQXQ4kigGiUnSnBtllayL",
+	"4ZyXpGgtII1C1bocEnmrbJ1V2WIcWdJajoNzGAEHGsF2xFm2oPSXfuIcsfShW0yTmGeqN6qV9tbXGsHu",
+	"ykGogMgMhAqIbCnRdz6sCuf1Y/3o5QOtrm6sC3zVcecDcjw3Q8ZofWEvs9c51DnqZmFuB7isbBGpw3k4",
+	"ROoWIknMgRotfWFmSIY5UHkO7tKlyh2YEb06B8E9FpuxZYPB/imstbPZ5nBKlGDwhjREfXquFDtuVX7P",
+	"AvZSFVle0FRJ1uMymra58aiRtrRhXKNhgS4G2dGIJQpdtMBnsuFi2Pcf0Mn6OmcBbVgBlEaAJlggymiw",
+	"YKnWHg10zy2KcLz+Umz+oG9138uSozT4bVWkSrhUifDeLbb9uULYuSqvh4jnykiaZHp357xRyu4c6M9c",
+	"65rRZ1hOZiJ1qkS50o2zoLmoYW8NquQFsKDLUSMXIRzV6cKXgnjnr0K+OYEOujzUkpxsW0hMY8xjHY64",
+	"dQpkPJHznXJmAGuAsS/YwuNMgDMVUcAchESYRiCk/hVLfY0LlkJRqNw6oATaKHqxoX7v2g3XkA31e1e/",
+	"E+jK1u/t9Lt+DXT13Gaw6P4ju8MDDvj7dn/nSCyh6RooxwIPma53EbwxTNvtseiUpGPE6tuxRsQZfJxf",
+	"hf/c2Xu+TNN8q/R4XaPZKe2hh6bXkvA0oSvCAWAfYYogzeQUpTjzQ0dShdbeO4jQCXDd62WMQ96dR83o",
+	"u/4rJjDTXarAdcHXzRkoCFF2+vYGuqxcWU+UuyKQmMckmtiBuqHUF8Jv8t9cXYWaLJZMN10qQjpskESV",
+	"dkv7klqbTljY8ANBrgjnTdgrUu85O91HuHRU7NUqxglEpE6o0c1Qu2Uiv3rZKxxCk+l+yUxYLosV6YXs",
+	"IcrUXGKze0jZiekgVRYdMZG5up8oocg4VWxkWddrkaFu1KIccQ8dJIKheSVhDmlREybkHtHtatxGH6kj",
+	"WdrC9kgv+mPAzc0c1hEnssh8x1nWOe8SFnVQvSEX+R3T80cT0Nw28A1EaooQbs0vifxhUbOzUrPQWYZM",
+	"Cf8JOGO1rgiBC1/jcIokO6ViQrIuqtRO9CxMrnjiIdXVExVlq0nUnAJOgOMEmbKKJtNN2EZtgKPJZg/Z",
+	"21/HdprLXzdJKMl83wvnGez2rw0K8jqkLUouNZDXHQ2NO5inDeS1mGDWIBKdM2HUN/mrdDdXq4nr3IyC",
+	"HGylUT5V2GxKlLa49BrNTHPUMMkkTgSae29sLLguNstOgDUfjOkuYrr/jTnLs6PhdKDrhOm/NOco6dOP",
+	"t444y8ryxYULCt2llQxF7VWzg+mogIgJ0/ywVCj14px7MyEU0EatdOsIQHsi6FgBRN2n6jFbmazeL4QI",
+	"MyIbmfI1Xni26SBmQiwpmCaJU10RqNZVzM5mGmyV3cEHu/1dm/7iiyDikPq3flUOaXFXL+QlhqTn8ZHz",
+	"Uqm6y4oBba/rEPdzGFiRFVzUqkPDTrdTucMUImqYmWDKpxde38o/nDdMMGAj7ypmmv/gJJkaeoV4HkfL",
+	"xbzwbmNO1bHapiChFb73/eYIRUsh4ToNeYq4WdW+LSqlhWybf6xU9KCr+Im4qNjt4NXNkiWEXJZAoz+2",
+	"ASoXUY3wPD2k6ngW+0fd5i/VQeoW4RGAwfdF/lHXegvT4hi93AX3q1dZ1/XwsALooDz8GVroHdIDNDBD",
+	"Fc8hqvtmDbyTH3QRrk1hn61V9NXPzcx8SAdeacaBNncNdDygN6mSEIwMkjbndKoDPydjlhp6zQ7bcsi3",
+	"7tpLdtcWkZ8B+ivunoXRyQX6nSM/a241bWj/Dau11gz29QYiPwKlA+gI4AwLccq4q2KDhwmIbaD6f29J",
+	"PXRb/6jkdw4n7NiGAwsQQsfTGDXf2PVL5tutWvwrMgeRWg0yTFmxuaniavorE35ZiBvFIpt8w+fM6S7H",
+	"LzwPv11o8eXg+VujfD0rcy7HVG9AlHMip5p0h4A58M7eJ08ViZqqEIaoc5509jrbOCPbJzuagO1gswRs",
+	"yc6rFJLLSSCK8sCRmzUIEm7EWv9Vs9LZdx85pQMnKCYnRE2pY8oE2nj19X/49uc/e/Vv/+uLP/7qxR/+",
+	"m2++/k+vfvp7m7X4RSQ5QK8uH4em+t6MeVSgjZdf/ut/+Pe//80vf/Lq6x+9/N//ymSlbvZCVXZCY94p",
+	"DKEVy+jGq69/9O2P//Kbv/n6m1/+pIte/Pz/vPjqf7z4/S9efPHV5r5t2qY2jCVGKRbHEPeqRYJCc93z",
+	"io6gjRdf/OLFl3++aQw7Tq8ri3TYFHdSOQSXwTs79mNbO8SPPm+Rsztb6js0+C3rPiqtNBsvf/gXr37+",
+	"sxc//sMXP/7jKrRdq74ArGt1nV11+m9//osXv/zTza4r7Tr0cje7frFKr4aajkcuDrYXyNsMbqTsUS/q",
+	"5iRhfVhm/d1KgjKNC11XLjYy9qqZrVYlD6yGs8wsoxbLXaEGF8sdPnOcZUDjLa164zwmUgGxQvGx0pyf",
+	"Pv//AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -922,3 +922,19 @@ func orZero[T any](p *T) T {
 	}
 	return *p
 }
+
+func TestMeIsTheTokensAccount(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	u := w.newCollectiveUser(t, w.collA)
+	token := w.login(t, u.Username)
+
+	var me api.User
+	w.env.Expect(t, http.StatusOK, token, http.MethodGet, "/api/v1/auth/me", nil).JSON(t, &me)
+	if me.Id != u.Id || me.Username != u.Username || me.Role != api.RoleCollective || me.CollectiveId == nil || *me.CollectiveId != *u.CollectiveId {
+		t.Errorf("/auth/me answers %+v, want the account %+v", me, u)
+	}
+	w.env.Expect(t, http.StatusNoContent, token, http.MethodPost, "/api/v1/auth/logout", nil)
+	w.env.Expect(t, http.StatusUnauthorized, token, http.MethodGet, "/api/v1/auth/me", nil).Problem(t)
+	w.env.Expect(t, http.StatusUnauthorized, "", http.MethodGet, "/api/v1/auth/me", nil).Problem(t)
+}

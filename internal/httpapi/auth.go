@@ -36,6 +36,16 @@ func (s *Server) Logout(ctx context.Context, _ api.LogoutRequestObject) (api.Log
 	return api.Logout204Response{}, nil
 }
 
+// GetMe answers the caller's own account.
+func (s *Server) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.GetMeResponseObject, error) {
+	p := principal(ctx)
+	u, err := s.Accounts.Get(ctx, p, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetMe200JSONResponse(userOut(u)), nil
+}
+
 type tokenKey struct{}
 
 func withToken(ctx context.Context, token string) context.Context {

@@ -54,6 +54,20 @@ var authzTable = map[string]routeRow{
 			w.env.Expect(t, http.StatusOK, w.token[r], http.MethodGet, "/api/v1/users?limit=1", nil)
 		},
 	},
+	"GET /api/v1/auth/me": {
+		want: map[role]outcome{asAdmin: {200, na}, asBureau: {200, na}, asCollective: {200, na}, asProvider: {200, na}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			return apitest.Request{Method: http.MethodGet, Path: "/api/v1/auth/me"}
+		},
+		check: func(t *testing.T, w *world, r role, own bool, res *apitest.Response) {
+			var me api.User
+			res.JSON(t, &me)
+			want := map[role]string{asAdmin: "admin", asBureau: w.bureauA.Username, asCollective: w.collAUser.Username, asProvider: w.provAUser.Username}[r]
+			if me.Username != want || string(me.Role) != string(r) {
+				t.Errorf("a %s is told it is %s (%s), want %s", r, me.Username, me.Role, want)
+			}
+		},
+	},
 	"GET /api/v1/users": {
 		want: map[role]outcome{asAdmin: {200, 200}, asBureau: {200, 200}, asCollective: {200, 200}, asProvider: {200, 200}},
 		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
