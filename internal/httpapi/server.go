@@ -56,6 +56,8 @@ type Config struct {
 	DB         *sql.DB
 	Migrations fs.FS
 	Version    string
+	// WebApp is the built browser app served at /; nil serves the one embedded in the binary, if any.
+	WebApp fs.FS
 }
 
 // Server implements the generated API over Services.
@@ -92,6 +94,7 @@ func New(svc Services, cfg Config) *echo.Echo {
 		middleware.BodyLimit(BodyLimit),
 	)
 	s.routesOps(e, reg)
+	s.routesWebApp(e, cfg.WebApp)
 	api.RegisterHandlersWithBaseURL(authRouter{e, s.authenticate}, api.NewStrictHandler(s, nil), "/api/v1")
 	return e
 }
