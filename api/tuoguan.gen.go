@@ -150,6 +150,69 @@ func (e FarmKind) Valid() bool {
 	}
 }
 
+// Defines values for FieldErrorCode.
+const (
+	FieldErrorCodeCapExceeded  FieldErrorCode = "cap_exceeded"
+	FieldErrorCodeChecksum     FieldErrorCode = "checksum"
+	FieldErrorCodeDateOrder    FieldErrorCode = "date_order"
+	FieldErrorCodeDuplicate    FieldErrorCode = "duplicate"
+	FieldErrorCodeEnum         FieldErrorCode = "enum"
+	FieldErrorCodeFormat       FieldErrorCode = "format"
+	FieldErrorCodeFuture       FieldErrorCode = "future"
+	FieldErrorCodeImmutable    FieldErrorCode = "immutable"
+	FieldErrorCodeInvalid      FieldErrorCode = "invalid"
+	FieldErrorCodeLength       FieldErrorCode = "length"
+	FieldErrorCodeNotAllowed   FieldErrorCode = "not_allowed"
+	FieldErrorCodeNotFound     FieldErrorCode = "not_found"
+	FieldErrorCodeRange        FieldErrorCode = "range"
+	FieldErrorCodeRequired     FieldErrorCode = "required"
+	FieldErrorCodeText         FieldErrorCode = "text"
+	FieldErrorCodeType         FieldErrorCode = "type"
+	FieldErrorCodeUnknownField FieldErrorCode = "unknown_field"
+)
+
+// Valid indicates whether the value is a known member of the FieldErrorCode enum.
+func (e FieldErrorCode) Valid() bool {
+	switch e {
+	case FieldErrorCodeCapExceeded:
+		return true
+	case FieldErrorCodeChecksum:
+		return true
+	case FieldErrorCodeDateOrder:
+		return true
+	case FieldErrorCodeDuplicate:
+		return true
+	case FieldErrorCodeEnum:
+		return true
+	case FieldErrorCodeFormat:
+		return true
+	case FieldErrorCodeFuture:
+		return true
+	case FieldErrorCodeImmutable:
+		return true
+	case FieldErrorCodeInvalid:
+		return true
+	case FieldErrorCodeLength:
+		return true
+	case FieldErrorCodeNotAllowed:
+		return true
+	case FieldErrorCodeNotFound:
+		return true
+	case FieldErrorCodeRange:
+		return true
+	case FieldErrorCodeRequired:
+		return true
+	case FieldErrorCodeText:
+		return true
+	case FieldErrorCodeType:
+		return true
+	case FieldErrorCodeUnknownField:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for LandType.
 const (
 	Dry       LandType = "dry"
@@ -216,6 +279,57 @@ func (e OperationStatus) Valid() bool {
 	case Recorded:
 		return true
 	case Voided:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProblemCode.
+const (
+	ProblemCodeClientClosed         ProblemCode = "client_closed"
+	ProblemCodeConflict             ProblemCode = "conflict"
+	ProblemCodeForbidden            ProblemCode = "forbidden"
+	ProblemCodeInternal             ProblemCode = "internal"
+	ProblemCodeInvalid              ProblemCode = "invalid"
+	ProblemCodeMalformed            ProblemCode = "malformed"
+	ProblemCodeMethodNotAllowed     ProblemCode = "method_not_allowed"
+	ProblemCodeNotFound             ProblemCode = "not_found"
+	ProblemCodeTooLarge             ProblemCode = "too_large"
+	ProblemCodeTooManyRequests      ProblemCode = "too_many_requests"
+	ProblemCodeUnauthenticated      ProblemCode = "unauthenticated"
+	ProblemCodeUnavailable          ProblemCode = "unavailable"
+	ProblemCodeUnsupportedMediaType ProblemCode = "unsupported_media_type"
+)
+
+// Valid indicates whether the value is a known member of the ProblemCode enum.
+func (e ProblemCode) Valid() bool {
+	switch e {
+	case ProblemCodeClientClosed:
+		return true
+	case ProblemCodeConflict:
+		return true
+	case ProblemCodeForbidden:
+		return true
+	case ProblemCodeInternal:
+		return true
+	case ProblemCodeInvalid:
+		return true
+	case ProblemCodeMalformed:
+		return true
+	case ProblemCodeMethodNotAllowed:
+		return true
+	case ProblemCodeNotFound:
+		return true
+	case ProblemCodeTooLarge:
+		return true
+	case ProblemCodeTooManyRequests:
+		return true
+	case ProblemCodeUnauthenticated:
+		return true
+	case ProblemCodeUnavailable:
+		return true
+	case ProblemCodeUnsupportedMediaType:
 		return true
 	default:
 		return false
@@ -1076,10 +1190,43 @@ type FarmUpdate struct {
 
 // FieldError defines model for FieldError.
 type FieldError struct {
-	// Field The request field at fault, as a path (`parcels[0].area_mu`).
-	Field   string `json:"field"`
+	// Code A stable name for the rule the field breaks, for clients to show the error in their user's language:
+	// `required` missing or empty; `length` text too short or too long; `enum` not an allowed value;
+	// `range` a number, count or list size outside its bounds; `format` not the shape asked for (a date,
+	// a decimal, an id, a code); `type` the wrong JSON type; `checksum` an ID number or credit code whose
+	// check character does not match; `future` a date in the future; `date_order` a date before another
+	// or outside the contract's dates; `not_found` a referenced object that does not exist in the
+	// caller's scope; `immutable` cannot be changed; `not_allowed` does not apply here; `duplicate` the
+	// same value twice; `unknown_field` a field the operation does not know; `text` a NUL character or
+	// text that is not valid UTF-8; `cap_exceeded` more area than the contract leaves open; `invalid` any
+	// other rule. `message` explains it in English.
+	//
+	//
+	// Example: required
+	Code FieldErrorCode `json:"code"`
+
+	// Field The request field or query parameter at fault, as a path (`parcels[0].area_mu`).
+	//
+	// Example: services[0].baseline_cost_per_mu
+	Field string `json:"field"`
+
+	// Message Example: is required
 	Message string `json:"message"`
 }
+
+// FieldErrorCode A stable name for the rule the field breaks, for clients to show the error in their user's language:
+// `required` missing or empty; `length` text too short or too long; `enum` not an allowed value;
+// `range` a number, count or list size outside its bounds; `format` not the shape asked for (a date,
+// a decimal, an id, a code); `type` the wrong JSON type; `checksum` an ID number or credit code whose
+// check character does not match; `future` a date in the future; `date_order` a date before another
+// or outside the contract's dates; `not_found` a referenced object that does not exist in the
+// caller's scope; `immutable` cannot be changed; `not_allowed` does not apply here; `duplicate` the
+// same value twice; `unknown_field` a field the operation does not know; `text` a NUL character or
+// text that is not valid UTF-8; `cap_exceeded` more area than the contract leaves open; `invalid` any
+// other rule. `message` explains it in English.
+//
+// Example: required
+type FieldErrorCode string
 
 // Figures The figures of PRODUCT §2, from confirmed operations: totals rounded once to the cent, per-mu figures the exact
 // total divided by the exact contracted area and then rounded (null when the area is zero).
@@ -1396,6 +1543,14 @@ type ParcelUpdate struct {
 
 // Problem An RFC 9457 problem.
 type Problem struct {
+	// Code A stable name for the kind of problem, one per status, for clients to branch on and translate:
+	// `malformed` (400), `unauthenticated` (401), `forbidden` (403), `not_found` (404),
+	// `method_not_allowed` (405), `conflict` (409), `too_large` (413), `unsupported_media_type` (415),
+	// `invalid` (422), `too_many_requests` (429), `unavailable` (503), `internal` (500).
+	//
+	//
+	// Example: invalid
+	Code      ProblemCode   `json:"code"`
 	Detail    *string       `json:"detail,omitempty"`
 	Errors    *[]FieldError `json:"errors,omitempty"`
 	Instance  *string       `json:"instance,omitempty"`
@@ -1403,9 +1558,19 @@ type Problem struct {
 	Status    int           `json:"status"`
 	Title     string        `json:"title"`
 
-	// Type A URI reference naming the kind of problem.
+	// Type The kind of problem, `urn:tuoguan:problem:` followed by its `code`.
+	//
+	// Example: urn:tuoguan:problem:invalid
 	Type string `json:"type"`
 }
+
+// ProblemCode A stable name for the kind of problem, one per status, for clients to branch on and translate:
+// `malformed` (400), `unauthenticated` (401), `forbidden` (403), `not_found` (404),
+// `method_not_allowed` (405), `conflict` (409), `too_large` (413), `unsupported_media_type` (415),
+// `invalid` (422), `too_many_requests` (429), `unavailable` (503), `internal` (500).
+//
+// Example: invalid
+type ProblemCode string
 
 // Provider defines model for Provider.
 type Provider struct {
@@ -11053,213 +11218,226 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17bxxJfthXKUxsiFzPDIcSpdslERiUtFrIJ+0KonSHxVJh13T/ZqaO3VW9VdWkZjcCbCSxfbGdu+Ti",
-	"B5Jd5C6J4wRIzocgD2M3BwP+KMZKWn+LoB7dXd1TPdMzHJLSHfWPhjPd9fy9n593QpakjAKVorP7eWcC",
-	"OAKuPz5gIZaEUfU5AhFykpo/O08mgFIsJ4iNkJwACjlgCRFiwx9AKPudbkeEE0iwelNOU+jsdoTkhI47",
-	"L1686HZSzHEC0k5zh7N0doqPaDxFIaOS41AKMxERKOQsRSGLQE1C1IOfZsCnnW6H4kTNox6ozJ/g5w+A",
-	"juWks7sz6M4sp9u5k3HBuH+TAYXn8ijUTwT5blMOJ4RlAqV43LwOM2rDSq4PvEu5x3iCpX8pHFIOAqjU",
-	"d9JFhAoJOFKLCvbDEFIZNK1lZIZ11wI0Szq7n3R+IBjtdDuhOOl0O89j8bzzzLew+3fVS3psde/l0CTq",
-	"dDscPs0Ih6izK3kG7jR25t0OofLWTqfbSQgliZp6u5iGUAlj4GaeCJKUSaDh9LswnT2IfRTGBKjsjYEC",
-	"1zB3DFO0gdHTp/fvbiI5wRIl+BgE4iA5AYEEHsEeEiFLIUKS6RvEYcgyKrvoGFKJsEQxYCHR9g6K8FQU",
-	"x2hwodyss7qeWt5yl/uAJMRzt4/wGJAgnzVCUqzfc+eKYISzWHZ2bw66amJzojfVtAvO9wCwYPRjwA3w",
-	"PgXM9QlNMD8BIZE+J4EIbVqd0CMeqRfnQsLMYl6op0XKqABNBm7j6DF8moHQZ6QwH6j+iNM0JoYSbaWc",
-	"DWNIfkuD7e7nzvi/wWHU2e38o62SnG2ZX8XWI/OWmdSHWXpaRARKcKxAFiK0McQR+p2Djz7sIvWpIFmb",
-	"/Y6iGSyOIZTkBO4Y0jdnzcuttRy5abkUTlFYPKXupYFm+6axj24Vz+lJykkPJDZ8YM2b0eM+IEJqMHRH",
-	"PKFRn6VAnyexoRaix0YjEkLEwiwBKvsi5YAjMQGQSdzX/1eXUFCZIaFYA+cs9kl4LrcUmau8WT3dp0/u",
-	"9d5Fp0ROEEbDqYQe4xFwlGB+jDCN0J3HD+6hmFBAQCOxhzAy54k4O0WEojsTQkGAfvZ9Oo6JmPQ9q5m5",
-	"1o8o6CFS4M1Xe8fcSO8uESkTxM+Z7zGO7hx8z6zgeQhxV6PziMSAFMaiDb3JLgrUV+qbd4LNBQxbAwgd",
-	"xSS8cNQMJ5iOQckBenphLkeLHBnnQCUSEktQDCDKzFqgi7D9VnODiIFAlEmE41jdkswx2IgW68dfM+58",
-	"7DXPrAV37+GExNN7mCfrxd36uFd467/QkT6n3gjzxHLLNwhv1fWtG8LVmPOgW53EeiCb8SGJIqAXTnVw",
-	"HAO/JhBnMaAETxGFE+BI4mMwaggO1eOakNynJzgm0UWvcciiqZJYTiGOe1ZmGWYSDTngY4Ew4lkMeygA",
-	"zhkXgQYigQCHEzQiEEdK6tVSpN7Eh0zeYxm90F18yJDIwolVGhUaSvfstcSuF/dRqkR9wui6IbkYeB44",
-	"s/yhtcB0MeUBYB5O1r+VKxmrgVbva3VdqcvFjYouYlzJBVazTxBWmKMo7BtEwx9hHkK8btg3o84D/FQ/",
-	"sRaof8TZCYmAr30Tdty527DPrGUjj2F8DnTIjDpvE1w/scYtrFdWdMe8oj1NVgZ1RtcEGpFxxkHoQcac",
-	"ZembJDA+YewB5mO4LHGGKTlrBz0ktzXrf8LYQ0yn1jAkLnRVjKEE0ynCUkKSSrGnTYpThEcSjJGMZskQ",
-	"uGIeAkJGI6FgJHisnurtq6eC2s06P1XXOGsde9HtPKU4kxPGyWdw0YJZyCECKgmODYvUNjDGETxPCYcI",
-	"MWpEs6cUn2AS42F8oRCzjzgIlvEQ0CkWaJiJqVqdupMISzzEApCI2eklXJnI0pRxCdFDiAh+oh+6HFSi",
-	"TKKgTtMDfZ9EChTkZOZ9GrKI0HGgXwIiJ8DR+DOSIso4osVVi/XzbzXmPLZn7fRr4HsvcsKnR9jPIiLf",
-	"P7HrT7mSCCUxdmij2mkfyXOcpLF25pQ2uSyNsIRZot9VLzJ+ZDTBGb8HzWKLJcYwXoee/HWlcXpoc/5z",
-	"JoAbw7vvkRxIcRRproHjR87WzMSzB231rxJHjNGti1LgQg2icQolWBxD1G/eixlHL0RWzkAdWE+SxHtq",
-	"QxgxDiuv2ry+nmU3XN3sVZlX7FXP7Mj+Ki3qz/xuBIGjkEX694Zluc9r5uef7oXrc/nEuOO0q8+CcXU5",
-	"7tKfeU6gxAutRs7gBpGQVD/Mw24Hy14Uk2HO8VT97XhWFw30ITyX1ks7s2G9kOpovp3dzoQS3cRDFkHs",
-	"OkDTGFOpjrLbGXKAyHwMOUuPYnICQrLwuNPtQMiOwmkYqzNMcKjkQC2I4jEnkmWciES9xjIup5hHHi+q",
-	"62WZPVlFTnEojxqRO38gnTAKiw7soQb6R/pR9a4h20fL4KWSAIgsoHSuyVs/ekc9uQwWNW61hiCLFY98",
-	"akObl9mnD330uqoHUF1Tt3pb9bupnHdlUT7ArHsSmynhCMcCumeGm0U3PfN723uapdEnJI7xGK4JtH29",
-	"F5ExkUXoxvx7OOsVzD/oddA210172bTN52Vd2/b0kI/Z6ew2vattsT41mALyOP5o1Nn9ZIGzwSjLnRfd",
-	"RQvOqDSP1REkn/zorJSptuHqyPat2f0/q5zAUyM+vi1I/sJ7ndbD6RWdTxZR4IXyjtLeYkLhaEogjo6O",
-	"x0cp8KMkWwSzdyG8rrcaM3HGJThXOwJYdv4VIC73CKt1c8DLzLYSbzcRdzM/AI2OcvisDOUbZYR50n6H",
-	"rR9M2kgc9rgeWsZvtPqqznZre3Drxvb2YHB9sN27Prh+qzcYDL7j24gxdC9DHM3suQl9lv6nnIQGbI7H",
-	"LS5yx7xj7NTtj3RlOcmN2fJYMtQD/ISE0P5IDswLDwj18kMhMZftIUtILLPW13BgntY2YJ4QqnX+I673",
-	"2ErBWpPYaGCwO8MXcjypXvGMPGPjVivhdIn5zTk+B0dLwHUurIl2zSGrNXD1EqPiTryHvKzEa4a/DRRG",
-	"JiJyeVlglkGqIZdg8QXFWMTky5GLt5qYvBtRtCSLPwvTu0/TTJ6JbflGaM+7LoGbrMIkzkbmiyM6K60v",
-	"Blqe4J8r3W7c4FLEu4Y+TbTvjaF28wjUehSpPBzw8rVEBx0cA9goi2NzupLguMFwVRF4ZuX+5URWc5Ft",
-	"wb623fLlbjHvvO262LscSV5iVyVOX+TWDgoxKb/LiONRbvw9MWYRJQ1LiBzGDdHcS15JQ31T2NcVK7pi",
-	"RfNtF5nNc/MLkMK/GQURDT9NWCZgwuKo4ff8aL0/NwibopNPWRnfHcxLF0o7/GziFEXb7/bCCdaCPUcZ",
-	"JSMCERIsJDhGxjykrbNo44Pb6Mb17cGgd32wfXOzi8IJhMciS5AOdFUEpK84c6Fpv7d94+ZgezB4OBio",
-	"/z7eueHDKk39feuC5ziUKIKQJDi2Af6nDKUxDkF0TUieGaY67fagf3OgOZeUwNVg/6T3258Meu89+63D",
-	"w77+8Pn1F78xs5Zu53lvzHr2S5olfb005+seSVLGDe/HctLZ7YyJnGTDfsiSLZmxcYZp8b+6TE5xvKVo",
-	"8Au70YLftNktlihhQjbtGm0Eh2azh51g04Rj2DCGjUB9H2zuIcoQPLcopY6JUbAaVeV4Ngb/9JPt3nvP",
-	"9Om8s7mRH9Rvbf72b3gurYBYq/i8eHYBh7fT9txGLOOLweR6/8ZgsAhOdtrCyc56t7oSnDTtWwPK9f6N",
-	"OphcMnSs9cgSRoW0kc5wUnXlUut9UzR+qj4Q/Z8mmjTUhl9s5BmvAFQmvGguMcskTKbH0RxmcGxyVtu7",
-	"0Ewo8rJW3xrbOIZp6basLNIzgY9xeFKIauLd9GhoHehHSe5Bb8XV64fqYerD6VHk3utRnF/sGmeQ7JSK",
-	"CUnXOexieFjzva9s8q0BTNXy2BJwqsfYeG1dD7D4YY4nHkCrvNheeKyGd3juajXD1pnDJhbanhsgfz4s",
-	"zBDBZfwrJDoqjZ+Lg0ju3/3QUvdu55iYDKFF2WHfVc+tE/w/tMeYo4F5n/Fmj+gqYTIr+1PUi0ICh+jI",
-	"uBzqmskFuSD0/RQIXT0k9+Lz45n1VVQpQ3Vf9XiMBuyvYbCXkizjLihTGJe1SVwYLakKb4/ttaCRksGi",
-	"hNA9hJ207msij2tF+QELRKhkOiyXndJaCng7SjXXu79GKuMQD09QpgW5a6KqbXIQJAIq0f27herywW20",
-	"vX1r58Zm30dHL43UVOxJS9AZb3TUXKIwH6GXxeUm1PmuPchcSC7sCVWWr2mBTYw7MYZ3CTzlRECDsMyT",
-	"ddjHTTLxZdvG1SpWs3ueG425FIw+X8XlstBq9roJxNH7nBvYqil56remCkymTkw1f9qq4Loc1kZgLbuf",
-	"DJ717ckEfgKXgBB43CLMzCyofMELv9Yz7l12nm/GRujR44/uPr3zBP3dX13vohFnia6sQXTyeJkVu4sk",
-	"kzgWiLOMRjrbJ4S8dFIIVOoY+16SFUOrH7TB4pDqV1FEToh6czgtf0NlXAFSZ6NT1+QEaDHPhpKT0Kn6",
-	"SldpUg8RgT4Dzjb7h7TT6HUImaFEbVSoykstnQx1+XNYhi60mtI8vuJkrrhBQ5ZA+0C0lYPK1NEIfKLg",
-	"cflXVtynYkPAl7pL55UVJ7V1rpY/ovLF3OXV9k1ziUdjTOgKr6y4zxRopK5mWVdt7hjicAI0aw161vtj",
-	"phtOj1ha5MP4uWu7YavE7S7E5ERxArRRkLFNQzVS4CVBQ2rqeuR5STwra21/NEJiGmFeAZx2cUxmhGf1",
-	"7RzYAVGYCcmiqdnJxquf/sHLP/j9Vz/8i9c//9k/fPkfX//VX292UVRsXT90CmQ8kYbeVretU/dENhQk",
-	"mrbdmQHoVeCswZ9VDSSrHbcPB73oVVtYlWB4aUGN2HcaiH+V3nlJWRVrvQhZcoUZgl/egAejfAR+Fl89",
-	"8NaMZT4R4QNgv3Pw0YcLAiF82Xb7yL6LHrF4OmYUMY4eZrEk+d8bj+/dQd95b+fWZhd9/4ODd3dQzOiY",
-	"yCyCrRhL/WEPmbhspIQcsTgfr+pK+IFgtP8Ynz60QpDrURDHJO2x1GymlzLtNTCDlvt+pL4+4+YJla22",
-	"2lUijE1KPGX8WOcoRzqP9qJ2/QDTKM89LoNDFPwRzskYm4iQFEcaJhlXqrr6hslJJb6xlFcfsDGhToHG",
-	"JZSkFAtxynhUL5N585bPEuZkuDoP39pZpDAXL3bLCX2I8LDI3ls2CcM6heaV2My/8cnhSqNXQrhNH0Qb",
-	"0B/30as/+rNXf/TDV1981UWv/vOffPO3X776859+89VXr774anNxnpRN6jRL82+2YsP11FP1mGa0s5FI",
-	"gRISRTEgnbklbCYt2ghMZP079t/29Rs7DTqOa1/1TK2VvLaTbt94V81289Z33m2cTQInOF7yXhPntZkx",
-	"P80wlUS2Zp0ZNVrB/GsrpnQmsO/6L9E8vkoQ29p2Vyjv57JFx4bjKZArhNKxg7wM88iWeqDwXOqiTntI",
-	"K47MqI0xFrIozbzQ8l4RYDwemzctuqSsWXbWMMzlg+ZXcYhFRKSZhGXyMdq7shRMtje6FQTCY2+LnZoS",
-	"86SDhUUELHVvtdGEESEzDkdpKJdV6CiT7SZhafvIR0dNa7D4GQRdOOlycbBtM37K4nlFys/yjrNcjVis",
-	"sM/VbUwYeyU7xI3fzU+yPP8yptdZQQ0GSvBxzruAcwdK7f07aTk1PFvOx1Yc7G0sTVHCJVhMaThsjYnV",
-	"+e5LSAzqPL9v3t4eOCXU/enGzqyLd6RnaK2fF+9qO/F68o1IWTr+yEYJLa4Y35yIVB/Ok5HkqzFd2gYK",
-	"cSsfV1tjcwekMzw6hml/9kQfg9AV6OsnA7lVvVUBIwXaETz3B88wl9O1LOPpUpJc77GIoIMCidB4xGGU",
-	"CW8cfB3L9fKKURdDmjkXTwgVL39YAUXscS/Kwc8nmbtOx5m+GjrMgFaQ0zNdQoq7/m9rxyF0rAHMHrxx",
-	"jdMp0vqmz2RVn/Qswk4huq4oLzSGo8cLClHlA83aIKqCwpkEg8oOc6lgnhRQvbvvEznJS+9aUnBNIPWs",
-	"qVBIWVGad5SpNVVCEs4qSJxZcFjG+G5PaU7WzTyuPRen1uEKr5Cxy/WH1wUth5pyCBmPwEo/xuheih/q",
-	"4wkjUUOO0fwEMiKSXPyoG/rDGGtjN41QAlhkueVboIiMRsDRcIoSUwgMU3QT/WYfPZlA9Vm0EeR/HxW+",
-	"WUWwdJsAUwH4kA5ZRiPMp100BhaBIKHSK7Wpr2sQQvsoiZywTCKM8ueNf9LueMhYDFhf5JJKWT7cmfWQ",
-	"UD0/0g0RjijzW6RyhO9xMp5I5LxSROm8+uHfvvzjf/H66x99++O/fPXlP/v2r3/v5Y/+72a/XRGNprpA",
-	"pV+gF6sjNShos0/MjC+/+MXLL//89f/7s9c//b3N3KB6TNkp7S9ZwONctdtzqoGhTqUgoPPAprDz6oiC",
-	"KnAvrVG+ofW4yhzi+dGK1XDmUtkqD3MGKxx885xft0aXltOp3LLdF5B56hKOFrJImTI5QycaEfmM0L8S",
-	"ULcrxVSCyJzbb76kdXDv5mIwF8u6zTpWCmZ7W8BuzYA0e4RWPfWlZT2+dwe9t3PzO8iW7u3PBCVFIDHx",
-	"29tNL472sZFlmJoHrAgVEtOwiWTPqRnqKskeBxaRDSVo/a6tffT08X2l2AEHGuri40rbk47HyzmrVv4s",
-	"s4S5WndR+f+tq6S5PvN3mxjp/JzyOOnE9X621ILzN3y0bX58qOLO6qcqzDcAVjnq6oWtWpmR8zM5ixV5",
-	"TuFQG7k9r3hl/XSqNWUXVBctTL5LSSOVDhyXXn+wIWMCnoeQSmsdQgGhOo40w3GwcpLAG4QA1U0rmBUm",
-	"CDfYKsjnVvGe9hUK09N1VczxdO21x3FNoAlLwGkssmIVtjoy+Su5WpxYhAVLF3Wt3K5r863kMqhlYzqd",
-	"yXgoYOFIAk60oyUHOL/5ws62FnmxaF1z6RJj9QadUyzKyIhMpEAbrTp2gDe1tumvLJ9cGUNnYOBx4Z1f",
-	"4upKl36Vzmz//e/+5OZggIr8L7FY8rNjPfOuzdLG3ItXB6A5JW2PTPNA/2+fTdrU/yuMCur5ctS5K10H",
-	"gahu+9KphO1R1Xj87YW0VslK5pUiS6k5UQhzoHIew9MPlN2X1JM2XkiLGSgvD9HCrtgMG518W9UVNR9k",
-	"Q5WeslC6wm0iJAltNo0gjBYx7P4qt9UaJyZEadsXo1RrZLY0xV516XsmPksdFBqxOGanVgAi0iuB5Lc+",
-	"S162lyQv7lU1X8pMRRGndIgtJlIUF3EqIdgy917eaAdeCz0YvxG+oVr/uIsq495U2U13UDsaTpt/XPaI",
-	"9dY+UG96fb7rpF7nVcG5Tb2PnF5Va3DaE/NXuJ05n4u7fxszM0vfczy8JiyN15Smax3aTs49ieyXnKXG",
-	"1WTDSOfnCbUpkd9QjGfeIa4kK7dbQTORs72lCvE+SnQyyzDjgLOKf8VJVPGSNbfe92wRlxUyLMsML5vY",
-	"tLa0qjtFhqtxAn/z1X979d9/ZprAzwtTSLEQ0FTUbzab7kxrfGyd6gokc0+6Xm5Xx19MQZaJuv1qpccl",
-	"EtZMDtJSb80E3eWONHs6tZXMTNKYcTV7z7On6oPhmSqRK9YpXRI0ndT1NhCT4OcmReT6oLsgX2TZmyxW",
-	"svx1+uNf1nWn/tsSwqs1mD6SYik7umTHXm2u7kPQj3XdKbxLs+l0+xzw93X6pDdob1X+rJtTNpUR0Gzq",
-	"dMIE2MxNoZAdEapUktBVT3RHS9B1BkSrwIfTcisrJtruzCbamvNpSqrd0x9Nv8mYCEW69CrQwJNuO1cy",
-	"sadW7qLlxa1CCdZwUAUqLnNaXTRAkqHtQWNNx8WnNu94dEvN3XV0QVox20OBp+t1dGKhWk99gb1Q8oab",
-	"c99Qz9RyE1v4g5yMRD2LczyV0226xhW18+Vv2k3QrGn1EsWAhVTwOlfffivurLq3G3//uz+5teNsC7ER",
-	"CnDvMzTovYf66Aj1gi7SJacJHedtw2OQUmE2NxmKi00PvrxUu4Wmi1+HucC01r1sY4FaxUqqznxC4gLs",
-	"woAOrS6HGSdyeqB2ZiVBwNybEUsRS/GnmdIsj4FaB92jjw6eoC2cyclWzMaEBkUndb0yM1Yx80TK1LQ1",
-	"JnTki700yX1ow1R1sEGogMRUSEgUGJooW2OhHHMSZrHMOI5tuW4ioKwSkRda18Gpxr+FdBFPJU/gQ2os",
-	"Vrt5M0ZHKRZF/TnzQtcGYpqh8vGLouR7+VSFE1GgmI1t23mIo0Oqs93lBKYoYntWBVezO5sAZNRNlGZx",
-	"LGxloMJiKPqH9JC+884dRk+A6vSe/jvvIJ2Ar5DICEqBoPgYjkIsINjLY9XV9x9//PHHvYcPe3fvBntI",
-	"8SghcZKaHx/fu4Nu3LjxHnr65E7/kN41lZUF2kgYhWnXqls6nlwXETGTGrDSZ8lBpIwKENWC3Ht5XShd",
-	"1g9SWdZjdmowdw9pirnQPm4cynjaR0+pjmftoigz/bO1ReKUMzruqa2ZBeiTNTuwyRN9pGOC9HeHNGjq",
-	"Jx6YWgXv7dz8zqYhXoGJP9pFn3yuR+0iW1PqxTOTVGvruyt5ZYRJnHFQ97FvOoqXnfkRpuJU3X6ws30j",
-	"6CNFroT9EgWfHxrqcNjZRZ/0+/1nXXTo0gn1fb/ffxHsIYXGKHB+C9AQh8eHdG62rwWR/TAEoaEj2Ldt",
-	"8vXSd9FtjY7oMBsMboQai/VHCBqRGSmsNw2lWSYFiWxHaRzH2lUuQpbCIS33PdgJ9hCmyHRZrj6sSDtK",
-	"8BRRUEcm8TE4Jza4od5ECRHCgsgQR06/ffXIdmCiyWMSAhVQmn46D+8/UYIFjy2VEbtbWywFaiTnPuPj",
-	"LfuS2FLPlvFcBdHZf3S/0+2cABfWnN4f9AfWFUlxShRn7A/6N4w3YaKJ5RbOIiJ7oHBSfzEGX9XyKNFo",
-	"giOB1NanSL+gtmtxXtcC04MgPGSZtIeu0EsfOpG5Fa+PPoRTU2yNC81lC1n6ftTZ7SiYK/tLC+N3wQlI",
-	"3WmhwQpTPrL1gCRENpojnQdzBtj9vEPUJj/NTJCOvZBqd+2y672T3Lfjy+2bO5qWHs86VtGO3h2qRUua",
-	"xtFM3ql3Wbc8y3qmJAZLMdXj1weD3N9v++67lOsH1pNcDt+us7gWlTSrnakuoZgdGyENuhbqtO1sxyzE",
-	"N36x4K3bOMqLnehXthe/8pRiS4cgMi/dWPzSPcaHJIqAGjklSxIdTNt5DDgyRfD08mM2VpeFx0IbbtV3",
-	"nWfqDYeMaYnRFk+rHsb7z01vfIEwysVRZBIvjBxlXaFGjjGCTx/tSwlJam0TXGl9sUIaiLRqm5ew1cMA",
-	"R2FMQP0ZRVyR5VmE1UssIlNvM1OPai3gUKlN86Iqq9qCOOcGirmJywuDFE6RMA9cLOhttwC9J4w9wHwM",
-	"5oWbbWYRWZoyLiF6CBHBeWj1zvXri1++T7V0YZ5/r9XqHmI6tSchKmJ8Z/eTZy6yPGBjpIGrRBA5qeEH",
-	"MxYiP4I8hhN2bOtYGrFfOvU+Q8w5AT9Mq2FnoGunyVWlRtYZsmq6qL/i/b6o790swrN5R9Zv5Np3HH2g",
-	"lGO0ACMA0IbDvJnQRsqSS3crha3VDxCPunlQRaTIRBzb1Lpks4sYj3TRuuEUkcjP1J3lXAhTryfJx9OK",
-	"hsRGueJUCClyQoQTN+njljWzZitCUu3XUF/Yh4pk61A4QoVZgoTnsmkB1uDgZdbbg/ZCRDWI2T/cuxfL",
-	"+2t9/Ofyfucm3x7Wr7bl09YdFHe/ffai20DVtDzeNVqoxWHD5/PBPVL3R9SdU3N2+/Qsuhr75B3XaXwe",
-	"3L2cwBpEW3H4FrdWHzh6k0FEvfFemz3RUUyM8e1NlgJqwq41Q2EP3DeCfY3BbX1OohcOl6vC6gcga4B6",
-	"7uTJR5qeVKJS+m86wO0sfuNDJu+xjNav9AOQy93msrz+/l0dR5H6KwY0kj5XWpmlfqbYCIphpA1BSEg8",
-	"RVgYkybmHhpojNsXSAOtNf2CtZwWUK01zOhXFrp/lenvHX13q1Bfp2tqg3Jhn1iDaoG0sdzRLexbUqlU",
-	"KeZyiiTbbNIqys6qF65TKKXHKkE6QGJPuxFxROgYBb1AqYPAhVIwGuV5wbisCOA2KKSza1zNeUif/qNn",
-	"shHz/jC94lOls3rP+etZe4WgVoJhDabFMnl/DYNV28yvYcB1qHJ+zcp0wD+jlbcavVuO1nZ7RTJpWz5Q",
-	"aT3eOGyyzHFVu2M3DVlCcdsjO18t1Ky5jQ5qSc8F8sNZfXLGm1sh7Pl3c3RJlxjrNvNl6UBR+OiM35mN",
-	"NLnOmclGXlUwqBAPXStO4mOgpuNLLnRt7h1SHZmcF4kzpZwKqp9kQqIhIJOcqO3PTJeAMi6nMuSKVaua",
-	"KaobjLI4DoqvDimhYZxFIFAas2w8IXTcRYKd6v/TGFOp5pVgvHxqqrKenVmWrZMUGGej3bJxN/bMdwZD",
-	"kcLQ2vefZkBD+3BwSIlAY6CmrZLx//nVbbP2cxM0zfBrV7XdYd90RfttkdvuKjxUclINuRtwuyKyFepy",
-	"BDH4CgNqUyg2uK5Q1TwXoY1gZ/BeYCo3nhIBHonrrn60Aqlt7OPFVGPdK+HXWnuo3rM+z/wyGil3s+Gj",
-	"6SLWzw+bjR7m9wu+1rMaMFpi1nqNFxXMyz23s2iH8mZzgeZMQR4IphQKHUlsGpBMWGzUDsNmx+QEaLMd",
-	"40KYy2XZMBaAqLVg6HO/Ml68dcaLecRxlvVtafnRBqauhr1eQfnOBMJj0UUZVcJqyGiYcQ40nHZNnVEl",
-	"1AIOJ/XcAMryMphEIMHiCA1hymxNbp25NpzmMm+xk0OqA/vYCfAYpymhYxsNaamFU4vLDq7F5crMm13b",
-	"iBFL82AuaKt1SBLHdtb+IQ1uDm4ENpbwMUg+7e2PJPDAUBZMTTVne7Bq/AmLI+FML5BkTHdM8gm4+/ZG",
-	"3gR+VTvpK3KwZIzHzTZ7eErxCSYmoamK1DkoLI/WTmtOr0Xyfa0lmsaluVGuqIFvixEIb1tUtOG0T91U",
-	"+mEmyj6lBlVsCmP+vn5xltk6MtntomfcuYN6PtUCCe2ayNu6vjWy2r67+JAJiUz3PtPTQLfUQ7ZxXw5F",
-	"ZcT5quKbB/bU07kytUaWYsujCYTzbBymvfQ5iDo19gs46+bZ7UAjzROQZGiCT0DH/LVT4+7Y7bwZ+oNZ",
-	"S3RFkj0KYn5TeUi6w7naU85qHxevMum6Uj4qH7+s4Osljdcz7YMaw7DTdQV0u80FlnFGnKfputq0YK7t",
-	"ugSJLmJx5MTjvyWcQdu+scsemAu2OWa4zYRWVua9tLvGWQvhOmZjYZqDasPyjLyJDhThxhQF98tePL3v",
-	"wjTYRRhxJXwbQVznjeEE0DFMD6lieDpbJ0840QVOOBkTimMUXB9sG2OBfUYnnmiFQcnuhI73KuPZnEcr",
-	"17vjHlLNPvrouzA1AeI6RSbKu8S70eHHOieqSCTdQRGeCmM915ITZRKZnhE63KxUVA5pXUfSCTXwPASw",
-	"akW9pbzO+bIKhxCFIrTZbE8vu24sfe/lxXwXph2Ds+s3mtT79qzLJF8bN7oyeLwlBo8HbIywyQssqVkT",
-	"MfPweQk8IXQdlo8qPj3Jxz1nK6KtVfmGWQ+LU72SUN8+lCpAdzkBWru7Gy0N97QzfDbuaRcZ9zaO4y5a",
-	"UwjUIZ1g4Qg6mnP3UUCiI+Ohtj4CXUQ3QCOihIsi/dtwXsEoGk5tRvYJjjMo2hwBMRIAEDo+pEIybmpV",
-	"cZAZpxDlHcLCGDD38Volh+nz+DWKvzIpGL28lrVbrL3nrf5xzrFXHidTEa9xSTkuvnFtqfB2AyqYMiWb",
-	"m4aLIGFUSFtkuSh62Gr0u+67tppj0zzDTBAKQhwlLFpiitv2tYf6Lc89qR3q0gcK3/LWeeaL800HqqeQ",
-	"KqrgaRZv8SpfWdMKCkK0TBpRwyoqfeNbzl80T/DNff2Cg8fUnS5WvjVyXmrQ2MhS7Jz/mb9bBonlzEWs",
-	"MTIs55x02j+kT5xrvyYckCQChRMIjyFCGx/cRtvbt3ZubJregZmQWt8cgsv8iv6XxeJxzAFHapagfO6I",
-	"0aCLAjOn00TQsNYqARCBLdnh9ELFbnmWvUMaeGiTmmB2JDW+Z1oOetxK0RdG42mztnvPND44D7FcDb1m",
-	"FbUc8io16/JTs2zTjDoxKAThhQlYBfCdI1ltUs/UCt+y2KOG815vrNF97ezM6Z7JmFI0dnEu1B4KlKhm",
-	"qVONgIeYKjJrQmqaoo3OmRhdTpTRPCDMI4wuARivjANnDzCaQwC9vrOawlUGEtTCDmaMBEr26CIcciac",
-	"KPuaCwbtC1MhDBuJESuaIUkCe7p+1p2D7ylkfv95CDHaCPZ1abJAfRUYbTHYtBHzurlpxXmsBCIlYgvJ",
-	"AScKYEkMaCPQ9V9yhLfluSJ2qFFdYcx0s1utqK7IRzQGjja++eUX3/zNv3v5o198+7/+y6aTlEliXWPM",
-	"azC4YA+jRz92NqILy+f39WZpzBecA3QZbtR1Z3Wt35RSBRXFRkdSG+iI6abfBBQjzhL/Avy99dtOP4SR",
-	"6Ye+YH7Jlp19AUbdMyM0KdAtnVIHgHk4uSTl10xed7GIeT6W8outYS5p+ZXkp6mu/9wdDAYV/7oOCtUO",
-	"V+LkVpkQJqsmk9LjiI5h2kfvq3eIhMQkaITaicpo/sLuIQ2spVHplfCcCCkCo3Zr9y4WSIBSsyue5GJV",
-	"e1X3sSZwxuC7qRmJLUhpQkIPqY0e1a1edSGRIY7M6ozj1jxufdJyAlz00WMQWaz3m4ApsmlqLulKQT7G",
-	"cDClYYUxnKvP9ba+ywsWIauz2xPyyZTqjLn+WXvO1VF3Zw/xKtlqLWKgAryKZMPGSpZno1FMKLSkDYtU",
-	"ZDca4fzhq0lPKZb1dmnMdLE7fOVIz9odbtnoyzVHetaihRyDpJ1P2MrQtVYxp4wf7zkRoUSgkSLZvphO",
-	"/cybAWeeKOurqE43qlMfTyvA9sGoBY8Lg1E7nwOjCi67eeV80+LTky1qXquC5K9K2MhCHChw+AoF3jrL",
-	"kIXclRH0hJleGWvGziI6RCFexPHpXK6hK52yU23fFV1TsJ/QMaLsdAK+klffYyR6M/iHjRq9whwP81C3",
-	"1BowbXZeo+3yUZ69NxPM1K3pjjoM2LoJCM992D7rnh3z1zYgqOx715tteLfIILbWmknnUNPpvEydMabR",
-	"rFFxbm1wTCND6hvDSUzAed73039C0bJmzAsv3+sxCuZJt6bVXARhjDlEJhICsMi4DZsXKCK6hM5wihJj",
-	"NcQU3US/iTaUfKSNPZRJtKFb9Ww2rdqAMRHaoeCzRBcdfM41usYQlsXxNfZ0LjXCJjZV+HNKmBPo/Jvm",
-	"UJvcp32tyX37fSN0B0PFTDCfBmjjA2DaYfSIxdOxsRI/zGJJ7N9d9P0PDt7d2TTEHPgJ8ENq4cRJdN3Y",
-	"RkmG/jHaHgwGg63tmyj5u/9pomsESIGCChTY1PBWoHdIK7DXHMRiLvic1AQz+JoDWdxBr0JZLj+UxUE7",
-	"L9Y5MtFCk50DjedK0JqEYLPOtyy2ZdEFvEFBLjkB3dVdWZVwmLC8V0L+W5nNdkht6EvEWYqGELNTdDrB",
-	"cqZ0h66Nkdeos3fooXgmiOUCKN7lRMvMB+08XuZSQPzKLnL2iJlWdDZvJtiofVZsGhHhEErGp2jj1Rd/",
-	"8vJf/uz11//89dd/8PLHf/Lyl3/68qufbPbRfh5dIiBPBi0aFtoIZG+CjU3IKQvg6HYmDdprsepfT/21",
-	"var6RuSJ5Nc1P1dkyUCYfFA3DsanhTnANwJuCjIRUSvD1HRRxVOrxNJcrBJ6rkqdPcQWal1+3Jeq2M20",
-	"SnXpX/HdvFQKp22BS7EK2aVJObKDn5ewYIdft4JUGfZKRbokxr0fRQjPwG4D6FaY92I1yYXLcyYSjaqS",
-	"/f0tU5Za3seaO6hU+6YUQlFNgMrJUbcoVIrpVJpC2qa4thZKDGcN0EYgMpECjSAKkJAs1fLZIS2G1xXY",
-	"KJw6ipKSIdU3pddCy3j5K9dMbFxecSRfRh5Eh0OJIpCYxM25UVbJuhjKeUmK1gLUKFSty0GRK2XrrMoW",
-	"48ii1nIUnMMIONAQtkLO0gWlv/QT5wilj/PFNIl5pnqjWml/fa0R7K7yEypOZOaEihPpKdF3/lkVzusn",
-	"+tHLP7S6urGu46uOO/8gx3MzZIzW5/cyO51Dc0fd7JnbAS4rW0TqcB4OoeJCJI44UKOlL8wMSTEHKs/B",
-	"XbpUuQMzolPnwLvHYjO2bDDYP4W1djbbHE6JEgzekoaoz84VY8etyu/Zg71URZYXOFWi9biMpm1uPGqk",
-	"LW0Y12BYgIsBdjRisQIXLfCZbLgI9twHdLK+zllAG1YApSGgCRaIMuotWKq1R3O65xZFOF5/KTZ30Cvd",
-	"97LkKH38tipSJVyqBHiHi219rgB2rsrrAOK5EpImmT7nOW+Vsjvn9GfYuib0KZaTmUidKlKuxHEWNBc1",
-	"5K1BlbwAEnQ5auQigKM6XfhSAO/8Vci3J9BBl4dakpJtCYlphHmkwxF7p0DGEznfKWcGsAYY+4ItPM4E",
-	"5KYiCpiDkAjTEITUv2Kp2bhgCRSFyq0DSqCNohcbGvRv3MobsqFB//p3PF3ZBv3tQdetga6e2/QW3T+w",
-	"O9zngL9v93eOyOKbrgFz7OEh0/UuhLeGaOd7LDol6Rix+nasEXEGHudX4T938p4t0zTfKj1O12h2Svvo",
-	"sem1JBxN6JrID2APYYogSeUUJTh1Q0cSBdbOO4jQCXDd62WMfd6dg2bwXT+L8cx0n6rjumB2cwYMQpSd",
-	"XnGgy8qVdUS5awKJeUSiiRwoDqW+EG6T/+bqKtRksaS66VIR0mGDJKq4W9qX1Np0wsKGGwhyTeTehN0i",
-	"9Z6z0z2ES0fFbq1inEBE6oQa3Qy1Wybyq5edwiE0nu6VxIRlsliRXsguokzNJTa7h5SdmA5SZdERE5mr",
-	"+4kSioxTxUaWdZ0WGYqjFuWI+2g/FgzNKwlzSIuaMD73iG5Xk2/0QF3J0ha2A73ojwE3N3NYR5zIIvMd",
-	"Z2nnvEtY1I/qLWHk90zPH41Ac9vANyCpKULYm18S+cOiZmelZmFuGTIl/CeQG6t1RQhc+BqHUyTZKRUT",
-	"knZRpXaiY2HKiyceUl09UWG2mkTNKeAEOI6RKatoMt2EbdQGOJxs9pHl/jq20zB/3SShRPM9J5wn2Bnc",
-	"CAr0OqQtSi41oNc9fRr3ME8a0GsxwqxBJDpnxKhv8leJN1erievcjAIdbKVRPlXQbEqUtmB6jWamOWqY",
-	"ZBLHAs3lGxsL2MVm2Qmw5oMx3UVM978xZ1l6NJwGuk6Y/ktTjhI/3XjrkLO0LF9cuKDQfVrJUNReNTuY",
-	"jgoImTDND0uFUi8ud2/GhALaqJVuHQFoTwQdqwNR/FQ9ZiuT1fuFEGFGZCNTvsYJzzYdxEyIJQXTJHGq",
-	"KwLVuorZ2UyDrbI7eLAz2LHpL64IIg6py/WrckgLXr2QlhiUnkdHzkul6i4rBrRl1z7ql0NgRVbIo1Zz",
-	"MOx0OxUepgBRn5kJpnx24fWt3Mt5ywQDNnJYMdP0B8fx1OArRPMoWibmhXcbc6qO1TYFCa3wvec2Ryha",
-	"Com805CjiJtV7dmiUlrItvnHSkX3uoqfiouK3faybhYvIeSyGBr9sQ2nchHVCM/TQ6quZ7F/NN/8pTpI",
-	"80U4CGDgfZF/NG+9hWlxjU7uQv6rU1k37+FhBdCgvPwZXOgf0n0UmKGK5xDVfbMC5+aDLsK1KeyztYq+",
-	"+rmZmQ9p4JRmDLS5K9DxgM6kSkIwMkjSnNOpLvycjFlq6DU7bMshr9y1l+yuLSI/PfhX8J6F0ckF+J0j",
-	"PWtuNW1w/y2rtdZ87OsNRD4ApQPoCOAUC3HKeF7FBg9jEFtA9f/Okvrorv5Rye8cTtixDQcWIISOpzFq",
-	"vrHrl8S3W7X4V2QOIrUaZIiyInNTRdX0Vyb8shA3ikU2+YbPmdJdjl94HnznocWXA+dXRvl6VuZciqne",
-	"gDDjRE416g4Bc+Cd3U+eKRQ1VSEMUmc87ux2tnBKtk62NQLbwWYR2KKdUykkkxNPFOV+jm7WIEi4EWvd",
-	"V81KZ989yJUOHKOInBA1pY4pE2jj9df/4duf/+z1v/2vL//4q5d/+G+++fo/vf7p723W4heR5AD9unzs",
-	"m+p7M+ZRgTZeffmv/+Hf//43v/zJ669/9Op//yuTlbrZ91XZ8Y15rzCEViyjG6+//tG3P/7Lb/7m629+",
-	"+ZMuevnz//Pyq//x8ve/ePnFV5t7tmmb2jCWGCVYHEPUrxYJ8s31wCk6gjZefvGLl1/++aYx7OR6XVmk",
-	"w6a4k8ol5Bm8s2M/sbVD3OjzFjm7s6W+fYPfse6j0kqz8eqHf/H65z97+eM/fPnjP66edt6qz3PWtbrO",
-	"eXX6b3/+i5e//NPNbl7adejkbnbdYpVODTUdj1xcbN+Tt+ndSNmjXtTNScL6sMz6u5UEZRoVuq5cbGTs",
-	"VzNbrUruWQ1nqVlGLZa7gg15LLf/znGaAo16WvXGWUSkOsQKxkdKc3724v8HAAD//w==",
+	"7L37jxzJfRj+rxTma4O7p97ZWXJJHXfxhcHH8cCIvCP4kHC4YbZru2tmSttd1aqq3t25CwEbSWwrtiMl",
+	"ih9IToiUxHECJLIQ5GHcRTDgP8U4kuf/IqhPVXVXz1TPa2d3SYn3yy17uuv5eT8/7yQ8LzgjTMnO3ued",
+	"EcEpEfDnA55gRTnTf6dEJoIW5p+dpyOCCqxGiA+QGhGUCIIVSRE//D5JVLcTdWQyIjnWX6pxQTp7HakE",
+	"ZcPOixcvok6BBc6JstPcEbyYnuJjlo1RwpkSOFHSTEQlSgQvUMJToieh+sUflESMO1GH4VzPo19ozJ/j",
+	"0weEDdWos7fbi6aWE3XulEJyEd5kzMipOkjgjdjtthDkmPJSogIP29dhRm1ZydVecCn3uMixCi9FkEIQ",
+	"SZiCO4kQZVIRnOpFxbeShBQqblvLwAzrr4WwMu/sfdr5vuSsE3USedyJOqeZPO08Dy3s/l39EYyt770e",
+	"mqadqCPID0oqSNrZU6Ik/jR25r0OZerGbifq5JTRXE+9U01DmSJDIsw8KckLrghLxt8h4+mDuIWSjBKm",
+	"toaEEQEwd0TGaAOjZ8/u391EaoQVyvERkUgQJSiRSOIB2Ucy4QVJkeJwgzhJeMlUhI5IoRBWKCNYKrSz",
+	"i1I8ltUxGlyoN+utbksvb7nLfUBzGrjbR3hIkKSftUJSBt/5c6VkgMtMdfau9yI9sTnR63raOef7hGDJ",
+	"2ScEt8D7mGABJzTC4phIheCcJKKsbXUSRjzQH86EhKnFvNBvy4IzSYAM3MbpY/KDkkg4I435hMGfuCgy",
+	"aijRdiH4YUbybwHY7n3ujf9bggw6e53/b7smZ9vmV7n9yHxlJg1hFkyLqEQ5zjTIkhRtHOIU/aMnH38U",
+	"If1XRbI2ux1NM3iWkUTRY3LHkL4Za15urfXIbctl5AQl1Vv6Xlpodmga++p29R5MUk/6RGHDB9a8GRj3",
+	"AZUKwNAf8ZilXV4QdppnhlrILT4Y0ISkPClzwlRXFoLgVI4IUXnWhf83l1BRmUPKMADnNPYpcqq2NZlr",
+	"fNk83WdP7229j06oGiGMDseKbHGREoFyLI4QZim68/jBPZRRRhBhqdxHGJnzRIKfIMrQnRFlRBJ49wM2",
+	"zKgcdQOrmbrWjxmBIQoi2q/2jrmRrbtUFlzSMGe+xwW68+S7ZgWnCckiQOcBzQjSGIs2YJMRivUj/eS9",
+	"eHMOwwYAYYOMJheOmskIsyHRcgBML83lgMhRCkGYQlJhRTQDSEuzFhIhbJ8CN0g5kYhxhXCW6VtSDoON",
+	"aLF+/DXjzsZe885acPcezmk2vodFvl7cnRz3Hd6GL3QA57Q1wCK33PINwlt9feuGcD3mLOjWJ7EeyObi",
+	"kKYpYRdOdXCWEXFFIsEzgnI8RowcE4EUPiJGDcGJfh0IyX12jDOaXvQaD3k61hLLCcmyLSuzHJYKHQqC",
+	"jyTCSJQZ2UcxEYILGQMQSURwMkIDSrJUS70gRcImPuLqHi/Zhe7iI45kmYys0qjRUPlnDxI7LO7jQov6",
+	"lLN1Q3I18Cxw5u6ltcB0NeUTgkUyWv9W3slYLbT6FqjrWl2ublRGiAstF1jNPkdYY46msG8QDX+ERUKy",
+	"dcO+GXUW4Bfwxlqg/pHgxzQlYu2bsOPO3IZ9Zy0beUyG50CHzKizNiHgjTVuYb2yoj/mO9rTZmXQZ3RF",
+	"ogEdloJIGGQoeFm8SQLjU84fYDEklyXOcC1n7aKH9Daw/qecP8RsbA1D8kJXxTnKMRsjrBTJCyX3waQ4",
+	"RnigiDGSsTI/JEIzD0kSzlKpYSR+rN/auqXfiidu1vupucZp69iLqPOM4VKNuKCfkYsWzBJBUsIUxZlh",
+	"kWAD4wKR04IKkiLOjGj2jOFjTDN8mF0oxNxCgkheioSgEyzRYSnHenX6TlKs8CGWBMmMn1zClcmyKLhQ",
+	"JH1IUoqfwkuXg0qMKxRP0vQY7pMqiWJHZj5gCU8pG8bwEaFqRAQafkYLxLhArLpquX7+rcecxfasnX4N",
+	"fO+FI3wwwq0ypeqDY7v+QmiJUFFjhzaqHfhITnFeZODMqW1yZZFiRaaJfqQ/5OLAaIJTfg9WZhZLjGF8",
+	"Enrc51rjDNBm93MpiTCG99ArDkhxmgLXwNkjb2tm4umDtvpXjSPG6BahggipBwGcQjmWRyTttu/FjAML",
+	"UY0z0Ae2pWgePLVDMuCCrLxq8/l6lt1yddNXZT6xVz21I/ursqg/9bsRBA4SnsLvLcvy3wfmF57uhe9z",
+	"+dS448DVZ8G4uRx/6c8DJ1DjBaiRU7hBFcmbf8zCbg/LXlSTYSHwWP/b86zOG+gjcqqsl3Zqw7CQ5mih",
+	"nd0upRbd5EOeksx3gBYZZkofZdQ5FISk5s9E8OIgo8dEKp4cdaIOSfhBMk4yfYY5TrQcCIIoHgqqeCmo",
+	"zPVnvBRqjEUa8KL6Xpbpk9XkFCfqoBW53QvFiDMy78AeAtA/glf1t4ZsHyyDl1oCoKqC0pkmb3j1jn5z",
+	"GSxq3eoEgsxXPNzUhjYvs88Q+sC6mgfQXFPUvK3Ju2mcd2NRIcCc9CS2U8IBziSJzgw382566vdF72ma",
+	"Rh/TLMNDckWinatbKR1SVYVuzL6Hs17B7INeB23z3bSXTdtCXta1bQ+GfMxPprcZXO0C69ODaSDPso8H",
+	"nb1P5zgbjLLceRHNW3DJlHltEkHc5AdnpUwTG26ObL+a3v/zxgk8M+Lj24LkL4LXaT2cQdH5eB4Fnivv",
+	"aO0to4wcjCnJ0oOj4UFBxEFezoPZuyS5ClvNuDzjEryrHRCy7PwrQJzzCOt1C4KXmW0l3m4i7qZ+ICw9",
+	"cPDZGCo0ygCLfPEdLvxivojEYY/roWX8Rqtv6mw3dno3ru3s9HpXeztbV3tXb2z1er1vhzZiDN3LEEcz",
+	"uzOhT9P/QtDEgM3RcIGL3DXfGDv14ke6spzkx2wFLBn6BXFME7L4kTwxHzygLMgPpcJCLQ5ZUmFVLnwN",
+	"T8zbYAMWOWWg8x8I2ONCCtaaxEYDg9EUX3B40rziKXnGxq02wuly85t3fB6O1oDrXVgb7ZpBVifANUiM",
+	"qjsJHvKyEq8Z/jZhZGAiIpeXBaYZpB5yCRZfUYx5TL4eufqqjcn7EUVLsvizML37rCjVmdhWaITFedcl",
+	"cJNVmMTZyHx1RGel9dVAyxP8c6XbrRtcinhPoE8b7XtjqN0sArUeRcqFA16+luihg2cAG5RZZk5XUZy1",
+	"GK4aAs+03L+cyGouclGwn9hu/XFUzTtruz72LkeSl9hVjdMXubUnlZjk7jIVeOCMv8fGLKKlYUVSj3GT",
+	"dOYlr6Shvins6x0reseKZtsuSpvnFhYgZXgzGiJafhrxUpIRz9KW393RBn9uETZlx03ZGN8fLEgXajv8",
+	"dOIUQzvvbyUjDIK9QCWjA0pSJHlCcYaMeQiss2jjw9vo2tWdXm/ram/n+maEkhFJjmSZIwh01QSkqzlz",
+	"pWnf3Ll2vbfT6z3s9fT/Ptm9FsIqoP6hdZFTnCiUkoTmOLMB/iccFRlOiIxMSJ4ZpjntTq97vQecSyki",
+	"9GD/eOt3Pu1t3Xz+rX6/C398fvXFb02tJeqcbg35ln3IyrwLS/Meb9G84MLwfqxGnb3OkKpRedhNeL6t",
+	"Sj4sMav+ry9TMJxtaxr8wm604jeL7BYrlHOp2naNNuK+2Wy/E2+acAwbxrAR6+fx5j5iHJFTi1L6mDgj",
+	"VqNqHM9G7598urN18zmcznubG+6gvrX5O78VuLQKYq3i8+L5BRze7qLnNuClmA8mV7vXer15cLK7KJzs",
+	"rnerK8FJ274BUK52r02CySVDx1qPLOdMKhvpTI6brlxmvW+axo/1HxT+B0STJWD4xUaeCQpAdcILcIlp",
+	"JmEyPQ5mMIMjk7O6uAvNhCIva/WdYBtHZFy7LRuLDEwQYhyBFKIJ8W58cGgd6Ae586AvxNUnDzXA1A/H",
+	"B6l/rweZu9g1zqD4CZMjWqxz2PnwsOZ7X9nkOwEwTcvjgoDTPMbWa4sCwBKGOZEHAK3x4eLCYzO8I3BX",
+	"qxm2zhw2Mdf23AL5s2Fhiggu41+h6UFt/JwfRHL/7keWukedI2oyhOZlh31Hv7dO8P/IHqNDA/M9F+0e",
+	"0VXCZFb2p+gPpSKCpAfG5TCpmVyQCwLup0Lo5iH5F++OZ9pX0aQMzX1NxmO0YP8EBgcpyTLugjqFcVmb",
+	"xIXRkqbw9theCxpoGSzNKdtH2EvrviJdXCtyBywRZYpDWC4/YRMp4ItRqpne/TVSGY94BIIyLchdkU1t",
+	"UxBJU8IUun+3Ul0+vI12dm7sXtvshujopZGahj1pCToTjI6aSRRmI/SyuNyGOt+xB+mE5Mqe0GT5QAts",
+	"YtyxMbwrIgpBJWkRlkW+Dvu4SSa+bNu4XsVqds9zozGXgtHnq7hcFlpNXzclWfqBEAa2Ji2BQfMZkkoz",
+	"cJNaNbC5JqLMiM26IllqU68j+NmUKZJIcSRH/ATeglRsm+dMBSol5DlnmA1LPCR7fRY72I1RTqXUKj0X",
+	"iOSFGu+jOIPyQjFS5FQhxWFgoSDvhXOUcTbcR7FG89iUu2Cm4gVJ0THOSrKvx8dsSOLKMBCZggV6iIxK",
+	"BVWIEC+VJtbAjA55CXlwsTlkM7DeihzhgiAQn2C7Gxjp44/6DDubRaRXQNMIeF9KNvdRrC8ihu9PBGdD",
+	"KK+D9MN9FDsjY6w/q9mEPkrPNnky4pL0GbyMav5S1fjIsUpGer2lKgXsVC/L5Zabp/so1g8PIPevesUm",
+	"EmDG1YiIPuOiOglILrCm2SsSXtdnwrg6GOgD0mMIMiCCsKQqgjZRfISc6gM26+izZpL7PoppnpcAYDFK",
+	"MNMfHLqEhtROZS8z9gqaFEU2RiNituTKn8RmCqkBFS4eqROa6FdKdsT4CTsAaI0h0VmDraoYN+WsHl2/",
+	"q++MnCr97kfPHngHzkWfGTjUu7TJRmAeRpB2qC8UFwfkNCEkBXiGwxUE6y9Y40hRRvAxkXoNTB+Fqaeg",
+	"4WDcN7cBiNZFcU6kxBqAyWmRYcokonCmLhWzz4BxGUZX8YGoYzDH/RZ1AA1qycpSiKjjYFD/BKCipdwK",
+	"VDQfcVeuWbC7Mvvc3o/+xF2FFm79M++YNFU9k3c4UFjL1JB47hsuvQ1Mu6hguJY6caaalblcLhAU7KoL",
+	"WFWFH6ztEOr4bcTWJfVp73nXknSTLlqvx3l09CuVvy/hUtWu9al12htrRuZRidr3NhlAYM/N6hxuvCAT",
+	"t+FBwVNxSbd8gB49/vjusztP0d/91dUIDQTPobwQhQoadWmAPaS4wplEQt83pDwmxNWPSwhTkGi0lZfV",
+	"0EDiT3Gi+gw+RSk9pvrLw3H9G6qDqww6YAYYyKp5NrSyiE70IyhVp1+iEn1GBN80EN7ietVXsagdKXh/",
+	"Syrhh3X81kJTmtdXnMzXuVjCc7J4NO7KkbX6aCQ+1mC5/Ccr7lPL4kQsdZfeJytOaov9LX9E9YfO77/o",
+	"l+YSD4aYshU+WXGfBWGpvppl41Wcd1yQY8LKhUHPEkwz3eH4gBdVUmBYxVhs2CZxu0syeqzFYbRRkbFN",
+	"QzUKzagrxq6nnky/qYlnY62LH41UmKVYNABnsWBOM8Lzye08sQOipJSKp2Ozk41XP/uDl3/w+69++Bev",
+	"f/Hzf/jpf3j9V3+9GaG02jq8dELocKQMvW1uG/KXZXkoaTpedGcGoFeBsxanfjOaduK4QzgYRK+JhTUJ",
+	"RpAWTBD7Tgvxb9K7IClrYm0QIWuuMEXw6xsIYFSIwE/jawDe2rEsJCJ8SLjWOeZEg4VSjm8h+y16xLPx",
+	"kDMtWT0sM0Xdvzce37uDvn1z98ZmhL734ZP3d0Elo6pMyXaGFfyxj0xyCtKyjpyflNz0p35fctZ9jE8e",
+	"WiHId6vKI1ps8cJsZqvg4Do1g9b7fqQfn3HzlKmFthppEcZmZp9wcQSFGlIoJnBRu36AWeoKMNQRchr+",
+	"qBB0iE1YXIFTgEkutHqjn4DOEbR6PeBDyrwqtUtYigos5QkX6WSt4Os3Qu4AL83fe/nG7jxxufowqicM",
+	"IcLDKoV52Uw06xmfVWfYPQnJ4UeUQclqm0ONNkh32EWv/ujPXv3RD1998WWEXv2nP/n6b3/66s9/9vWX",
+	"X7764svN+cmiTnmDpYU323BkBYw7Afs0RFxQJVFO0zQjCNJXpS0ngDZik170nv1v5+q13ThsyfadTIGp",
+	"wdK16KQ7197Xs12/8e33W2dTRFCcLXmvuffZ1Jg/KDFTVC3MOktmtILZ11ZN6U1gvw1fonl9lUjete2u",
+	"smCeyxY9Q3agSriUWl+PXS16Z4Nk5FRBZbt9BIojN2pjhqWq6tPPdT82BJiA2/pNC7GrCzeeNRZ9+cyh",
+	"VaICUiqLUpFlktIW9+drmFzc81ARiIDTIfMK68ySDuZWUrHUfaGN5pxKVQpyUCRqWYWOcbXYJLxYPPzb",
+	"U9Na3B4GQedOulwywKJpj3UF0SrvcfnoAadGzFfYZ+o2JpenkSLnJzG4k6zPv05s8FYwAQM1+HjnXcG5",
+	"B6X2/r3cxAk8Wy7QoDrY21iZyqxLsJjacLgwJjbnu69IblDn9L75eqfn9ZEI11zwZp2/I5hhYf28+hac",
+	"ZetJuqR1/4wDGyo5v21Gezbm5HCBtMxQof3aNlCJW5UrArO0isLwhkdHZNydPtHHREIbjsmTIc61uFAV",
+	"Nw3aKTkNRxByn9MtWMvYpyRO77GIAAZ9KgGPBBmUMpgMNInlsLxq1PmQZs4lEEcq6h9WQBF73PMKkbhJ",
+	"Zq7TiyhaDR2mQCt29Azq6Ak/CMjacSgbAoDZgzfxQWyMjI8rYLKanPQswk4luq4oL7Tm5GRzqvG5gaZt",
+	"EE1B4UyCQWOHTiqYJQU07+57VI0oCzp64cYYV00fciMu66yCxJkFh2WM7/aUZqQezuLaM3FqHfFADTJ2",
+	"uUFBk4KWR00FSbgwrtvK6F6LH/rPY07TlkTL2Vm0VOZO/Jg09CcZBmM3S1FOsCyd5VuilA4GRKDDsfGz",
+	"g4v9OvrtLno6Is130Ubs/n1Q+Xk1wQJHvimD3mcQ94HFOEJDwlMiaaL1SjD1RQYhwEdJ1YiXCmHk3jf+",
+	"SbvjQ84zguEil1TK3HBn1kMS/f4AfPEHjIctUg7htwQdjhTyPqlCFV/98G9f/vE/f/3Vj7758V+++uk/",
+	"/eavf+/lj/7PZnexSkJtxdFqv8BWpo/UoKBNwTMzvvzily9/+uev/++fvf7Z7206gyrEE3SXrGJ0rtrt",
+	"ORUC0qdSEdBZYFPZeSHgoAncS2uUb2hRwrqQwuyQ7WZOR61s1Yc5hRUevgXOL5qgS8vpVH7vggtIv/cJ",
+	"xwKySJ03PkUnWhH5jNC/ElAvVo+uBpEZt99+Sevg3u0VsS6WdZt1rBTR+7aA3ZoBafoIrXoayk19fO8O",
+	"url7/dvI1i/vdqIzRNE6l5AdLEKcEYhdMPrmVDztocAsGWmBBGKnBGYywwriZ6v2jTHa2O31NiMUl1BE",
+	"nzAFx2x+2NE/DFx3KXh0TT/yIjo3dnu7m5EekqgRTw8aEZgbu73r+n3Xlg6e3NRPFOcHGRZDoh/tXDML",
+	"qErCH+QkpfjAhMFu7O5chxmqgMeN3atX3SA5ZuMDG8on4aebdjeu3n6MNq6bZTvzODzpbTbDIKsjAc9D",
+	"4yyMDmNbbDWDG6d3bUVdaAIYdap9wqihDXpRjeb1xo70aHCjB8YhbhZXtRKIOm5PzZBIb8TpgHiFadjD",
+	"Y1pgLZ6SUEeHBwgZZVJhlrQJCTNKdftmmYDLlKqWyu/znakV5sSlYHvWa7Jnn+7FaMBtIPjh2JT+1+gZ",
+	"N6M7Q1+2HnebBxZkD7OTmeaiqm/PW1cHe31+m0UynNw5uSyn3HfbL2i+cV+EmPLs7A4tVuqfmqjTAp/1",
+	"qKuXpVzI/+HO5Czujxllv23e1azS05On06wIP6c2eOWrWEqMbvTPuvTqwS35juQ0IYWyZk3NliAAusRZ",
+	"vHKK3xuEAM1Na5iVJno83q6SP7ar78DJLU1H9lUxJ9Bz3x7HFYlGPCdeW7AVa6hOIlO4DrvFiXlYsHRJ",
+	"9sbt+s6KRiaiXjZm46l8xQoWDhTBOcgMDuDCdjc721oUnarx3KWrOs0b9E6xKgInS1kQ1mqOtAO8qZXJ",
+	"f2355MoYOgUDj6uwkiWuro5FadKZnb//3Z9c7/XqZC85PwTPjvU8uDZLG537OawoBjNPD0zr3/Bvn40W",
+	"qd5bWcP0+/WoM1e6DgLR3PalUwnbYbL1+BcX0hZKNTafVDnG7Wm+WIAO2M7w4IW6d6J+0wa6gZiBXHGn",
+	"BQzi7bDRcdtqrqj9IFtq7NVtTjRuU6n1bJMGJilnVfJFuEZ9s0KZia3bCQXXTbQhXZpir7r0fRNYqA/K",
+	"apRWAKIqKIG4W58mLztLkhf/qtovZaoemFf4y5YCq0qDeXWMbJOaIG+0A6+FHgzfCKfmRPfXi2rC0laX",
+	"FfqfHhyO239c9ohhax/qL4PBCuukXufVf2GRal2OXjUraNsTC9ennzqfi7t/G+w1Td8dHl6RlsYDpYls",
+	"JIZXMYem9qHghfGRWuvx7AS3RRrctJTSm3WIK8nKi62gncjZzpCVeJ/mkIV1WAqCy4Zj0MuwCpI1v1vH",
+	"dAm2FVKD69REm5G3tnzAO1Vqtole+PrL//rqv/18szsvvqbAUpK2krzTaaBnWuNjGw2iQdKFgMByIwgc",
+	"GhNVZ5h3m3Wal8i0NMlzS301FS3qLPP2dCZWMjVJa6rg9D1Pn2oIhqdqPK9YZXxJ0PQKzywCMTk+NblN",
+	"V3vRnESnZW+yWsny1xkO3FrXnYZvS8qg1mC6QMul7OiKHwW1uUlXArwW+VMEl2bzQG8Jgr8Heb/BaNNV",
+	"+TO0lm4rrwFsCgrR2JRjqZEdUaZVksRXT6AfNYFiG3KhiJ2TeisrZojvTmeIm/Npywbfhz9NAZeMSk26",
+	"YBWoF8gTnymZ2FOrd7Hgxa1CCdZwUBUqLnNaEeohxdFOr7Ui8/xTm3U80BB7bx09DFdMU9Lg6TsvvSC+",
+	"hae+wE5mrl32zC/0OxNJtQv4g7xUWpjFO57G6bZd44ra+fI37WcWT2j1UFtJKg2vM/Xtt+LOmnu79ve/",
+	"+5Mbu962EB+gGG99hnpbN1EXHaCtOELQMIKyoUVXlBFlyleZ1Nr5podQQrXdQtvFr8NcYBrjX7axQK9i",
+	"JVVnNiHxAXZuJBKoy0kpqBo/0TuzkiDBIpjKzRAv8A9KrVkeEWYddI8+fvIUbeNSjbYzPqQM3HJwTrAy",
+	"M1Y180ipovPiBcR6DEJBwyZKAm2YciQ2epogOZaK5BoMTXi4sVAOBU3KTJUCZ7bZBpWkLm/iimpBLJPx",
+	"byEowa3lCdxnxmK151ope0qxrKrHmg8iG0FshnLjVy1F9t1UlRNRoowP6/KFfQZlGtSIjFHK960Krmf3",
+	"NkGQUTdRUWaZtCWtKouh7PZZn7333h3OjgmDvLTue++ZMn8aiYygFEuGj8hBgiWJ912ShX7+ySeffLL1",
+	"8OHW3bvxPtI8SiqcF+bHx/fuoGvXrt1Ez57e6fbZXVNjUKKNnDMyjqy6BYkQUP3GTGrACs5SEFlwJols",
+	"ttPYd/XSoCgvKVTdTcHroBD1WYGFBB83TlQ27qJnprBbhKpqb/oDqGu4pbdmFgAna3Zgs366CEKL4Fmf",
+	"xbgwX1POtm3Yzbe+LzmLTZGNm7vXv71piFdswpj20Kefw6gRssXQXjw32eC2O4uWVwaYZqUg+j5uoUMN",
+	"B/yYCLSLHtLbCDN5om8/3t25FneRJlfSPkTx531DHfqdPfRpt9t9HqG+Tyf08263+yLeRxqNUez9FqND",
+	"nBz12cw0dQsit5KESICO+FapRlzQz2Dpe+g2oCPql73etQSwGP4kcSsyI431puhio2Rjo8hin9X77u3G",
+	"+1AfMzHSnf+yJu0ox2PEiD4yhY+Id2K9a/pLvzrnIU6hQqWGd5zpV3ZiE4GX0YQwSWrTT+fh/adasBCZ",
+	"pTJyb3ubF4QZybnLxXDbfiS39bt1WFhFdG49ut+JOsdESGtO7/a6PeuKZLigmjN2e91rxpswAmK5jcuU",
+	"qi2icRIeDEmo50iaA5rgVCK99TGCD/R2Lc5DETsYBOFDXip76Bq9qoqhNiIBfUROTBFCIYHLVrL0/bSz",
+	"19Ewd0sv6gOzJvC7mPKEstUKU7+y/YDmVLWaI70XHQOMPu9QvUmohegsfI7JOA3acM6JrNTdUFLqzNFA",
+	"ejzrWDhRXEwOtUBDudbRTMJ0cFk3Ast6riUGSzH161d7PefvJ6YCjE+5vm89yfXwsyST+uZBVAJWO1UW",
+	"RTM7PkAAuhbqwHa2axYSGr9a8PZtnLoqPfDJzvxPnkFsrKZDJDUfXZv/0b0qfBbklDLPIQq885hgU1fV",
+	"LD/jQ31ZeCjBcKufdZ7rLzwyBhKjrfrXPIwPTk0hWIkwcuIoMhlDRo6yrlAjxxjBp4tuKUXywtomhNb6",
+	"Mo00JAXV1hWgh2GIC69GOE2FJsvTCAtLrAJcb3NTSG0t4NAoqvSiKavaSk7nBorOxBWEQUZOkDQvXCzo",
+	"7SwAek85fwAB2PDB9UVmqcK0H5KUYpcTsHv16vyP79tIYHj/5kKre4jZ+LEL9/bF+M7ep899ZHnAhwiA",
+	"q0YQNZrAD24sRGEEeUyO+ZEtwGrEfuXVwU2wEJSEYVoPOwVdu22uKj0ypHbr6dLuivf7YnLvZhGBzXuy",
+	"fivXvuPpA7UcAwKMJARteMybSzBS1lw6arSl0D+QbBC5oIpUk4ksszmh+WaEoAqyjSJPw0zdW86FMPXJ",
+	"6g7ZuKEh8YFTnCohRY2o9OImQ9xywqy5ECFpdluaXNhHmmRDKBxl0ixBkVPVtgBrcAgy653e4kJEM4g5",
+	"PNz7F8v7awCZz/u9m3x7WL/eVkhb91Dcf/r8RdRC1UAej4wWanHY8Hk3eEDq/pj5cwJnt29Po6uxT97x",
+	"ncbnwd3rCaxBdCEOv8CtTQ6cvskgor+4uciebIbVGy4FTAi71gyFA3DfCvYTDG77c5q+8LhcE1Y/JGoC",
+	"UM+dPIVI09NGVEr3TQe43flffMTVPUj5a17ph0Qtd5vL8vr7dyGOogiXumglfb60Mk39TJUclJEBGIKQ",
+	"VHiMsDQmTSwCNNAYty+QBlpr+gVrOQtAtWk18msL3b/O9PcO3N0q1Nfred6iXNg31qBaIDCWe7qF/Qq6",
+	"xxRYqDFSfLNNq6j7ol+4TqGVHqsEQYDEPrgRcUrZEMVbsVYHiZBawWiV5yUXqiGA26CQzp5xNbuQPvjH",
+	"lslGdN3dtqq/vOb3UWfL+9fzxRWCidohazAt1lUn1jCY74Vey4DrUOXCmhUv1mDlbUbv1qMtur0qmXRR",
+	"PmDwqM4lCg+bL3NcbtCHMw+shuJFj+x8tVCz5kV0UEt6LpAfTuuTU97cBmF3z2bokj4xTgUeeDUvZeWj",
+	"M35nPgBy7ZjJhiuHGTeIBxQ5VPiIMNOqyAldm/t9BpHJrrqhqUFWUf28lNDbzCQngv2ZQ+0y43KqQ654",
+	"sxyfprrxoMyyuHrUZ5QlWZkSiYqMl8MRZcMISX4C/y8yzJSeVxHj5dNT1YUYzbJsga/YOBvtlo27ccs8",
+	"MxiKNIZOPP9BSVhiX477jEo0JMw0RTT+v7C6bdZ+boKmGX7tqrY/7JuuaL8tcttdjYdaTppA7hbcbohs",
+	"lbqckoyEKlqCKRQbXNeoat5L0Ua827sZm5KjJ1SSgMR1F15tQOoi9vFqqiE0+fiN1h6a9wzn6S6jlXK3",
+	"Gz7aLmL9/LDd6GF+v+BrPasBY0HMWq/xooF5znM7jXbIdVyMgTPFLhBMKxQQSWw654x4ZtQOw2aH9Jiw",
+	"djvGhTCXy7JhzAFRa8GAc39nvHjrjBeziOM069sG+dEGpq6GvUFB+Q50gI1QybSwmnCWlEIQlowjUyBX",
+	"C7UEJ6PJ3ADGXf1WKpHkWYoOyZjbYvKQuXY4djJvtZM+g8A+fkxEhouCsqGNhrTUguFcP1MmD14PDuJy",
+	"Y+bNyHYQxaYxcyVo63UommV21m6fxdd712IbS/iYKDHeujVQRMSGstjGx8gerB5/xLNUetPLqtF0SMC9",
+	"ZW/kTeBXEyf9jhwsGeNxfZE9PPMK9jWR2oHC8mjt9ZQNWiQ/AC3RdNx1RrmqeYMtRiCD/XzRhtf3d1Pr",
+	"h6WsG+waVLEpjO57+HCa2Xoy2e2q2eG5g7qbao6EdkW6fsRvjax2y198wqVCpu2kacYBvSCR7TjpoKiO",
+	"OF9VfAvAnn7bKVNrZCm2PJpE2GXjcPDSOxD1mkNUcBa57HbCUtOeXnE0wscEYv4WU+Pu2O28GfqDWUv6",
+	"jiQHFER3Uy4k3eNci1POZgOioDLpu1I+rl+/rODrJY3XU32vWsOwi3UFdPtdMZZxRpyn6brZbWOm7boG",
+	"iQjxLPXi8d8SzgC2b+yzB+6DrcMMvwvWysp8kHZPcNZKuM74UJqutmBYnpI30RNNuDFD8f26idTWd8g4",
+	"3kMYCS18G0Ec8sZwTtARGfeZZniQreMSTqDAiaBDynCG4qu9HWMssO9A4gkoDFp2p2y43xjP5jxaud4f",
+	"t8+AfXTRd8jYBIhDikyquQyIRF50+BHkRFWJpLsoxWNprOcgOTGukGl2AuFmtaLSZ5M6EiTUkNOEEKtW",
+	"1C0wzFiQ82UVDikrRWiz3Z5et4tZ+t7ri/kOGXcMzq7faDLZcGpdJvmJcdN3Bo+3xODxgA8RNnmBNTVr",
+	"I2YBPq+IyClbh+WjiU9P3bjnbEW0tSrfMOthdarvJNS3D6Uq0F1OgAZ3d6ul4R44w6fjnvaQcW/jLIvQ",
+	"mkKg+myEpSfoAOfuopimB8ZDbX0EUEQ3RgOqhYsq/dtwXskZOhzbjOxjnJWk6s9FqJEACGXDPpOKC1Or",
+	"ShBVCkZS19ouyQgWIV6r5TA4j9+g+CuTgrHlaln7xdq3gtU/zjn2KuBkquI1LinHJTSuLRW+2IAapkzJ",
+	"5rbhUpJzJpUtslwVPVxo9Lv+t7aaY9s8h6WkjEh5kPN0iSlu288ewleBe9I7NN1uuKsnxIV5cL7pQJMp",
+	"pJoqCKKhgyl0/66LfLF45VbWtoKKEC2TRtSyCiBiS85fNU8IzX31goPH9J3OV74BOS81aGxgKbbjf+bf",
+	"CwaJOeYi1xgZ5jgnG3f77Kl37VekB5JUomREkiOSoo0Pb6OdnRu71zZN08tSKtA3D4nP/KrGrdXicSYI",
+	"TvUscf3eAWdxhGIzp9f90rDWJgGQsS3Z4TXxxX55lv0+iwO0SU8wPZIePzCtMC2wGkVfOMvG7druPdP4",
+	"4DzEcj30mlXUesh3qVmXn5plm2ZMEoNKEJ6bgFUB3zmS1Tb1TK/wLYs9ajnv9cYa3Qdnp6N7JmNK09j5",
+	"uVD7KNaimqVOEwQ8wUyTWRNS0xZtdM7E6HKijGYBoYswugRgfGccOHuA0QwCGPSdTShcdSDBRNjBlJFA",
+	"yx4Rwong0ouyn3DBoFvSVAjDRmLEmmYompN9qJ9158l3NTJ/cJqQDG3Et6A0WawfxUZbjDdtxDx05W04",
+	"j7VApEVsqQTBuQZYmhG0EUP9F4fwtjxXyvuA6hpjxptRs6K6Jh/pkAi08fWvvvj6b/7tyx/98pv/+Z83",
+	"vaRMmkGNsaDB4II9jAH92NsIFJZ39/VmacwXnAN0GW7UdWd1rd+U0gQVzUYHCgx0VEL8RRtQDATPwwuw",
+	"eXpzleLw9IdkYBr5z5lf8WVnn4NR98wIbQr0gk6pJwSLZHRJyq+ZfNLFImf5WOoH24dO0goryc8KqP8c",
+	"9Xq9hn8dgkLB4Uq93CoTwmTVZFp7HNERGXfRB/obqkhuEjQScKJy5j7Y67PYWhq1XklOqWkFrH8G9y6W",
+	"SBKtZjc8ydWq9pvuYyBwxuC7CYzEFqQ0IaF9ZqNHoZ8zFBI5xKlZnXHcmtetT1qNiJBd9JjIMoP95sQU",
+	"2TQ1l6BSUIgxPBmzpMEYztXnehvu8oJFyObs9oRCMqU+YwE/g+dcH3U0fYjvkq3WIgZqwGtINnyoZXk+",
+	"GGSUkQVpwzwV2Y9GOH/4atNTqmW9XRozm+8OXznSc+IOt2305ZojPSeihTyDpJ1P2srQE61iTrg42vci",
+	"QqlEA02yQzGd8M6bAWeBKOt3UZ1+VCccz0KAHYJRCx4XBqN2Pg9GNVxGrnK+afEZyBY1nzVB8tclbGQu",
+	"DlQ4/A4F3jrLkIXclRH0mJteGWvGzio6RCNeKvDJTK4BlU75Cdh3ZWQK9lM2RIyfjEio5NV3OU3fDP5h",
+	"o0bfYU6AeehbWhgwbXZeq+3ykcvemwpmiiZ0RwgDtm4CKpwPO2Tds2P+xgYE1X3vtqYb3s0ziK21ZtI5",
+	"1HQ6L1Nnhlk6bVScWRscs9SQ+tZwEhNw7vp+hk8oXdaMeeHlewNGQZd0a1rNpSTJsCCpiYQgWJbChs1L",
+	"lFIooXM4RrmxGmKGrqPfRhtaPgJjD+MKbUCrns22VRswphIcCiFLdNXB51yjawxhmR9fY0/nUiNsMlOF",
+	"31FCR6Ddk/ZQG+fTvtLmvv2eEbrjQ81MsBjHaONDwsFh9Ihn46GxEj8sM0XtvyP0vQ+fvL+7aYg5EcdE",
+	"9JmFEy/RdWMH5SX6/9FOr9frbe9cR/nf/Q8TXSOJkihuQIFNDV8I9PqsAXvtQSzmgs9JTTCDrzmQxR/0",
+	"XSjL5YeyeGgXxDpPJpprsvOg8VwJWpsQbNb5lsW2zLuANyjIxRHQPejKqoXDnLteCe63Oputz2zoSyp4",
+	"gQ5Jxk/QyQirqdIdUBvD1aizdxigeCaI5QIo3uVEy8wGbRcvcykg/s4ucvaImYXorGsm2Kp9NmwaKRUk",
+	"UVyM0carL/7k5b/4+euv/tnrr/7g5Y//5OWv/vTllz/Z7KJbLrpEEpcMWjUstBHIwQQbm5BTF8CBdiYt",
+	"2mu16t9M/XVxVfWNyBNx1zU7V2TJQBg3qB8HE9LCPOAbEGEKMlE5UYap7aKqt1aJpblYJfRclTp7iAuo",
+	"de64L1Wxm2qV6tO/6tmsVAqvbYFPsSrZpU05soOfl7Bgh1+3gtQY9p2KdEmM+1aaIjwFuy2g22De89Uk",
+	"Hy7PmUi0qkr297dMWVrwPtbcQaXZN6USiiYEKEeOoqpQKWZjZQppm+LaIJQYzhqjjViWsiAsJWmMpOIF",
+	"yGd9Vg0PFdgYOfEUJS1D6ie11wJkPPfJFRMb5yqOuGW4IDqcKJQShWnWnhtllayLoZyXpGjNQY1K1boc",
+	"FHmnbJ1V2eICWdRajoILMiCCsIRsJ4IXc0p/wRvnCKWP3WLaxDxTvVGvtLu+1gh2V+6EqhOZOqHqRLa0",
+	"6Dv7rCrn9VN49fIPbVLdWNfxNcedfZDDmRkyRusLe5m9zqHOUTd95naAy8oWURDOI0iiuRDNUkGY0dLn",
+	"ZoYUWBCmzsFdulS5AzOiV+cguMdqM7ZsMLH/lNba2W5zOKFaMHhLGqI+P1eMHS5Ufs8e7KUqsqLCqRqt",
+	"h3U0bXvjUSNtgWEcwLACFwPsaMAzDS4g8JlsuJTs+y9Asj7kLKANK4CyhKARlohxFixYCtqjOd1ziyIc",
+	"rr8Umz/oO933suQoOH5bFakRLlUDvMfFtj/XADtT5fUA8VwJSZtM73jOW6Xszjj9KbYOhL7AajQVqdNE",
+	"ypU4zpzmooa8taiSF0CCLkeNnAdwDNKFLwXwzl+FfHsCHaA81JKUbFsqzFIsUghH3DohdDhSs51yZgBr",
+	"gLEf2MLjXBJnKmIECyIVwiwhUsGvWAEblzwnVaFy64CSaKPqxYZ63Ws3XEM21Ote/XagK1uvu9OL/Bro",
+	"+r3NYNH9J3aHtwTB37P7O0dkCU3Xgjn28JDpepeQt4Zouz1WnZIgRmxyO9aIOAWPs6vwnzt5L5dpmm+V",
+	"Hq9rND9hXfTY9FqSniZ0RboD2EeYIZIXaoxyXPihI7kGa+8bRNmICOj1MsQh786TdvBdP4sJzHSf6eO6",
+	"YHZzBgxCjJ+840CXlSvriXJXJJKziEQbOdAcSj+QfpP/9uoqzGSxFNB0qQrpsEESTdyt7Ut6bZCwsOEH",
+	"glyRzpuwV6XeC36yj3DtqNibqBgnEVWQUAPNUKM6kV9/7BUOYdl4vyYmvFTVimAhe4hxPZfcjPqMH5sO",
+	"UnXREROZC/1EKUPGqWIjyyKvRYbmqFU54i66lUmOZpWE6bOqJkzIPQLtatxGn+grWdrC9gQW/QnB7c0c",
+	"1hEnMs98J3jROe8SFpNH9ZYw8num5w8g0Mw28C1IaooQbs0uifxRVbOzUbPQWYZMCf8RccZqqAiBK1/j",
+	"4RgpfsLkiBYRatRO9CxMrnhin0H1RI3ZehI9pyTHROAMmbKKJtNN2kZtBCejzS6y3B9iOw3zhyYJNZrv",
+	"e+E88W7vWlyhV58tUHKpBb3uwWncwyJvQa/5CLMGkeicEWNyk79OvLlZTRxyMyp0sJVGxVhDsylRugDT",
+	"azUzzVDDFFc4k2gm39iYwy42606AEz4Y013EdP8bCl4WB4fjGOqEwb+ActT46cdbJ4IXdfniygWF7rNG",
+	"hiJ41exgEBWQcGmaH9YKJSzOuTczygjamCjdOiAEPBFsqA9E81P9mq1MNtkvhEozIh+Y8jVeeLbpIGZC",
+	"LBkxTRLHUBFooquYnc002Kq7g8e7vV2b/uKLILLPfK7flEMW4NVzaYlB6Vl05LxUqmhZMWBRdh2ifg4C",
+	"G7KCi1p1YNiJOg0epgERzswEUz6/8PpW/uW8ZYIBH3ismAP9wVk2NvhK0lkUrZSzwruNORVitU1BQit8",
+	"7/vNEaqWQtJ1GvIUcbOqfVtUCoRsm3+sVfSgq/iZvKjY7SDr5tkSQi7PSKs/tuVULqIa4Xl6SPX1zPeP",
+	"us1fqoPULcJDAAPv8/yjrvUWZtU1erkL7levsq7r4WEF0Li+/Clc6PbZLRSboar3EIO+WbF383GE8MQU",
+	"9t2Jir7w3tTMfRZ7pRljMHfFEA/oTaolBCOD5O05nfrCz8mYpYdes8O2HvKdu/aS3bVV5GcA/yreMzc6",
+	"uQK/c6Rn7a2mDe6/ZbXW2o99vYHIT4jWASACuMBSnnDhqtjgw4zIbcLg/96Suugu/Kjld0GO+ZENB5ZE",
+	"SoinMWq+sevXxDdqWvwbMgdVoAYZoqzJ3FhTNXhkwi8rcaNaZJtv+Jwp3eX4hWfBtwstvhw4f2eUn8zK",
+	"nEkx9RckKQVVY0DdQ4IFEZ29T59rFDVVIQxSlyLr7HW2cUG3j3cAge1g0whs0c6rFFKqUSCK8pZDN2sQ",
+	"pMKItf6nZqXT3z5xSgfOUEqPqZ4SYsok2nj91b//5hc/f/1v/svLP/7y5R/+66+/+o+vf/Z7mxPxi0gJ",
+	"QrqT8nFoqu9OmUcl2nj103/1D//u97/+1U9ef/WjV//rX5qs1M1uqMpOaMx7lSG0YRndeP3Vj7758V9+",
+	"/Tdfff2rn0To5S/+98sv//vL3//i5Rdfbu7bpm16w1hhlGN5RNJus0hQaK4HXtERtPHyi1++/OmfbxrD",
+	"jtPr6iIdNsWdNi7BZfBOj/3U1g7xo88XyNmdLvUdGvyOdR/VVpqNVz/8i9e/+PnLH//hyx//cfO0Xau+",
+	"wFlP1HV21em/+cUvX/7qTzcjV9r10MvdjPxilV4NNYhHri62G8jbDG6k7lEvJ81J0vqwzPqjRoIySytd",
+	"V803Mnabma1WJQ+sRvDCLGMilruBDS6WO3znuCgIS7dA9cZlSpU+xAbGp1pzfv7i/wUAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
