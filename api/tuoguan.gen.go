@@ -150,6 +150,69 @@ func (e FarmKind) Valid() bool {
 	}
 }
 
+// Defines values for FieldErrorCode.
+const (
+	FieldErrorCodeCapExceeded  FieldErrorCode = "cap_exceeded"
+	FieldErrorCodeChecksum     FieldErrorCode = "checksum"
+	FieldErrorCodeDateOrder    FieldErrorCode = "date_order"
+	FieldErrorCodeDuplicate    FieldErrorCode = "duplicate"
+	FieldErrorCodeEnum         FieldErrorCode = "enum"
+	FieldErrorCodeFormat       FieldErrorCode = "format"
+	FieldErrorCodeFuture       FieldErrorCode = "future"
+	FieldErrorCodeImmutable    FieldErrorCode = "immutable"
+	FieldErrorCodeInvalid      FieldErrorCode = "invalid"
+	FieldErrorCodeLength       FieldErrorCode = "length"
+	FieldErrorCodeNotAllowed   FieldErrorCode = "not_allowed"
+	FieldErrorCodeNotFound     FieldErrorCode = "not_found"
+	FieldErrorCodeRange        FieldErrorCode = "range"
+	FieldErrorCodeRequired     FieldErrorCode = "required"
+	FieldErrorCodeText         FieldErrorCode = "text"
+	FieldErrorCodeType         FieldErrorCode = "type"
+	FieldErrorCodeUnknownField FieldErrorCode = "unknown_field"
+)
+
+// Valid indicates whether the value is a known member of the FieldErrorCode enum.
+func (e FieldErrorCode) Valid() bool {
+	switch e {
+	case FieldErrorCodeCapExceeded:
+		return true
+	case FieldErrorCodeChecksum:
+		return true
+	case FieldErrorCodeDateOrder:
+		return true
+	case FieldErrorCodeDuplicate:
+		return true
+	case FieldErrorCodeEnum:
+		return true
+	case FieldErrorCodeFormat:
+		return true
+	case FieldErrorCodeFuture:
+		return true
+	case FieldErrorCodeImmutable:
+		return true
+	case FieldErrorCodeInvalid:
+		return true
+	case FieldErrorCodeLength:
+		return true
+	case FieldErrorCodeNotAllowed:
+		return true
+	case FieldErrorCodeNotFound:
+		return true
+	case FieldErrorCodeRange:
+		return true
+	case FieldErrorCodeRequired:
+		return true
+	case FieldErrorCodeText:
+		return true
+	case FieldErrorCodeType:
+		return true
+	case FieldErrorCodeUnknownField:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for LandType.
 const (
 	Dry       LandType = "dry"
@@ -216,6 +279,57 @@ func (e OperationStatus) Valid() bool {
 	case Recorded:
 		return true
 	case Voided:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProblemCode.
+const (
+	ProblemCodeClientClosed         ProblemCode = "client_closed"
+	ProblemCodeConflict             ProblemCode = "conflict"
+	ProblemCodeForbidden            ProblemCode = "forbidden"
+	ProblemCodeInternal             ProblemCode = "internal"
+	ProblemCodeInvalid              ProblemCode = "invalid"
+	ProblemCodeMalformed            ProblemCode = "malformed"
+	ProblemCodeMethodNotAllowed     ProblemCode = "method_not_allowed"
+	ProblemCodeNotFound             ProblemCode = "not_found"
+	ProblemCodeTooLarge             ProblemCode = "too_large"
+	ProblemCodeTooManyRequests      ProblemCode = "too_many_requests"
+	ProblemCodeUnauthenticated      ProblemCode = "unauthenticated"
+	ProblemCodeUnavailable          ProblemCode = "unavailable"
+	ProblemCodeUnsupportedMediaType ProblemCode = "unsupported_media_type"
+)
+
+// Valid indicates whether the value is a known member of the ProblemCode enum.
+func (e ProblemCode) Valid() bool {
+	switch e {
+	case ProblemCodeClientClosed:
+		return true
+	case ProblemCodeConflict:
+		return true
+	case ProblemCodeForbidden:
+		return true
+	case ProblemCodeInternal:
+		return true
+	case ProblemCodeInvalid:
+		return true
+	case ProblemCodeMalformed:
+		return true
+	case ProblemCodeMethodNotAllowed:
+		return true
+	case ProblemCodeNotFound:
+		return true
+	case ProblemCodeTooLarge:
+		return true
+	case ProblemCodeTooManyRequests:
+		return true
+	case ProblemCodeUnauthenticated:
+		return true
+	case ProblemCodeUnavailable:
+		return true
+	case ProblemCodeUnsupportedMediaType:
 		return true
 	default:
 		return false
@@ -1076,10 +1190,43 @@ type FarmUpdate struct {
 
 // FieldError defines model for FieldError.
 type FieldError struct {
-	// Field The request field at fault, as a path (`parcels[0].area_mu`).
-	Field   string `json:"field"`
+	// Code A stable name for the rule the field breaks, for clients to show the error in their user's language:
+	// `required` missing or empty; `length` text too short or too long; `enum` not an allowed value;
+	// `range` a number, count or list size outside its bounds; `format` not the shape asked for (a date,
+	// a decimal, an id, a code); `type` the wrong JSON type; `checksum` an ID number or credit code whose
+	// check character does not match; `future` a date in the future; `date_order` a date before another
+	// or outside the contract's dates; `not_found` a referenced object that does not exist in the
+	// caller's scope; `immutable` cannot be changed; `not_allowed` does not apply here; `duplicate` the
+	// same value twice; `unknown_field` a field the operation does not know; `text` a NUL character or
+	// text that is not valid UTF-8; `cap_exceeded` more area than the contract leaves open; `invalid` any
+	// other rule. `message` explains it in English.
+	//
+	//
+	// Example: required
+	Code FieldErrorCode `json:"code"`
+
+	// Field The request field or query parameter at fault, as a path (`parcels[0].area_mu`).
+	//
+	// Example: services[0].baseline_cost_per_mu
+	Field string `json:"field"`
+
+	// Message Example: is required
 	Message string `json:"message"`
 }
+
+// FieldErrorCode A stable name for the rule the field breaks, for clients to show the error in their user's language:
+// `required` missing or empty; `length` text too short or too long; `enum` not an allowed value;
+// `range` a number, count or list size outside its bounds; `format` not the shape asked for (a date,
+// a decimal, an id, a code); `type` the wrong JSON type; `checksum` an ID number or credit code whose
+// check character does not match; `future` a date in the future; `date_order` a date before another
+// or outside the contract's dates; `not_found` a referenced object that does not exist in the
+// caller's scope; `immutable` cannot be changed; `not_allowed` does not apply here; `duplicate` the
+// same value twice; `unknown_field` a field the operation does not know; `text` a NUL character or
+// text that is not valid UTF-8; `cap_exceeded` more area than the contract leaves open; `invalid` any
+// other rule. `message` explains it in English.
+//
+// Example: required
+type FieldErrorCode string
 
 // Figures The figures of PRODUCT §2, from confirmed operations: totals rounded once to the cent, per-mu figures the exact
 // total divided by the exact contracted area and then rounded (null when the area is zero).
@@ -1396,6 +1543,14 @@ type ParcelUpdate struct {
 
 // Problem An RFC 9457 problem.
 type Problem struct {
+	// Code A stable name for the kind of problem, one per status, for clients to branch on and translate:
+	// `malformed` (400), `unauthenticated` (401), `forbidden` (403), `not_found` (404),
+	// `method_not_allowed` (405), `conflict` (409), `too_large` (413), `unsupported_media_type` (415),
+	// `invalid` (422), `too_many_requests` (429), `unavailable` (503), `internal` (500).
+	//
+	//
+	// Example: invalid
+	Code      ProblemCode   `json:"code"`
 	Detail    *string       `json:"detail,omitempty"`
 	Errors    *[]FieldError `json:"errors,omitempty"`
 	Instance  *string       `json:"instance,omitempty"`
@@ -1403,9 +1558,19 @@ type Problem struct {
 	Status    int           `json:"status"`
 	Title     string        `json:"title"`
 
-	// Type A URI reference naming the kind of problem.
+	// Type The kind of problem, `urn:tuoguan:problem:` followed by its `code`.
+	//
+	// Example: urn:tuoguan:problem:invalid
 	Type string `json:"type"`
 }
+
+// ProblemCode A stable name for the kind of problem, one per status, for clients to branch on and translate:
+// `malformed` (400), `unauthenticated` (401), `forbidden` (403), `not_found` (404),
+// `method_not_allowed` (405), `conflict` (409), `too_large` (413), `unsupported_media_type` (415),
+// `invalid` (422), `too_many_requests` (429), `unavailable` (503), `internal` (500).
+//
+// Example: invalid
+type ProblemCode string
 
 // Provider defines model for Provider.
 type Provider struct {
@@ -11129,215 +11294,228 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H39bxxJdti/UpjYELkeDocSpdslERiUtFrIJ+0K+rjDYqlwarrfzNSxu6q3qprU7EaAjSS2L7Zzl1z8",
-	"gWQXuUviOAGS8yHIh7GbgwH/KcZKWv8XQX11V/dUz/QMh6R0J/2i4Ux3fbx679X7fp93IpZmjAKVorP3",
-	"eWcCOAauP95jEZaEUfU5BhFxkpk/O48ngDIsJ4iNkJwAijhgCTFiwx9AJHudbkdEE0ixelNOM+jsdYTk",
-	"hI47z58/73YyzHEK0k5zi7NsdoqPaDJFEaOS40gKMxERKOIsQxGLQU1C1IOf5sCnnW6H4lTNox6ozJ/i",
-	"Z/eAjuWks7fb784sp9u5lXPBeHiTAwrP5FGknxi43WYcTgjLBcrwuHkdZtSGlVztB5dyh/EUy/BSOGQc",
-	"BFCpz6SLCBUScKwWNTiIIsjkoGktIzOsvxagedrZ+6TzA8Fop9uJxEmn23mWiGedp6GF3b2tXtJjq3Mv",
-	"hyZxp9vh8GlOOMSdPclz8KexM+91CJU3djvdTkooSdXUO8U0hEoYAzfzxJBmTAKNpt+F6SwgDlCUEKBy",
-	"awwUuMa5Y5iiDYyePLl7exPJCZYoxccgEAfJCQgk8Aj2kYhYBjGSTJ8gjiKWU9lFx5BJhCVKAAuJdnZR",
-	"jKeiAKOhhXKz3uq21PKWO9x7JCWBs32Ax4AE+awRkxL9nj9XDCOcJ7Kzd73fVRMbiF5X0y6A7yPAgtGP",
-	"ATfg+xQw1xCaYH4CQiINJ4EIbVqd0CMeqRfnYsLMYp6rp0XGqADNBm7i+CF8moPQMFKUD1R/xFmWEMOJ",
-	"tjPOhgmkv6XRdu9zb/zf4DDq7HX+0XbJzrbNr2L7gXnLTBqiLD0tIgKlOFEoCzHaGOIY/c6jjz7sIvWp",
-	"YFmbvY7iGSxJIJLkBG4Z1jdnzcuttRy5abkUTlFUPKXOpYFnh6axj24Xz+lJykkfSWzugTVvRo97jwip",
-	"0dAf8YTGPZYBfZYmhluILTYakQhiFuUpUNkTGQcciwmATJOe/r+6hILLDAnFGjlnqU/CM7mt2FzlzSp0",
-	"nzy+s/UuOiVygjAaTiVsMR4DRynmxwjTGN16eO8OSggFBDQW+wgjA0/E2SkiFN2aEAoC9LPv03FCxKQX",
-	"WM3MsX5EQQ+RAW8+2lvmRLZuE5ExQcI38x3G0a1H3zMreBZB0tXkPCIJIEWxaENvsosG6iv1zTuDzQUX",
-	"tkYQOkpIdOGkGU0wHYOSA/T0whyOFjlyzoFKJCSWoC6AODdrgS7C9lt9G8QMBKJMIpwk6pSko2AjWqyf",
-	"fs2486nXPLMW2r2DU5JM72Cerpd26+O+pdvwgY40nLZGmKf2tnyN6FYd37oxXI05D7sVJNaD2YwPSRwD",
-	"vXCug5ME+BWBOEsApXiKKJwARxIfg1FDcKQe14zkLj3BCYkveo1DFk+VxHIKSbJlZZZhLtGQAz4WCCOe",
-	"J7CPBsA542KgkUggwNEEjQgksZJ6tRSpN/Ehk3dYTi90Fx8yJPJoYpVGRYbSh72W2PXiPsqUqE8YXTcm",
-	"FwPPQ2fmHloLThdTPgLMo8n6t/JWxmrg1QdaXVfqcnGioosYV3KB1exThBXlKA77GvHwB5hHkKwb982o",
-	"8xA/00+sBesfcHZCYuBr34Qdd+427DNr2chDGJ8DHzKjztsE10+scQvrlRX9Md/yniYrg4LRFYFGZJxz",
-	"EHqQMWd59joJjI8Zu4f5GC5LnGFKztpF98lNffU/Zuw+plNrGBIXuirGUIrpFGEpIc2k2NcmxSnCIwnG",
-	"SEbzdAhcXR4CIkZjoXBk8FA9tXWgnhrUTtb7qbrGWevY827nCcW5nDBOPoOLFswiDjFQSXBirkhtA2Mc",
-	"wbOMcIgRo0Y0e0LxCSYJHiYXijEHiINgOY8AnWKBhrmYqtWpM4mxxEMsAImEnV7CkYk8yxiXEN+HmODH",
-	"+qHLISXKJBrUefpAnyeRAg0cm3mfRiwmdDzQLwGRE+Bo/BnJEGUc0eKoxfrvbzXmvGvP2unXcO89d4xP",
-	"j3CQx0S+f2LXn3ElEUpi7NBGtdM+kmc4zRLtzCltcnkWYwmzTL+rXmT8yGiCM34PmieWSoxhvI497nWl",
-	"cQZ4s/s5F8CN4T30iENSHMf61sDJA29rZuJZQFv9q6QRY3Trogy4UINomkIpFscQ95r3YsbRC5EVGCiA",
-	"bUmSBqE2hBHjsPKqzevrWXbD0c0elXnFHvXMjuyv0pL+zO9GEDiKWKx/b1iW/7y+/MLTPfd9Lp8Yd5x2",
-	"9Vk0ri7HX/rTAARKutBq5AxtEAlp9cM86vao7HkxGeYcT9Xfnmd10UAfwjNpvbQzG9YLqY4W2tnNXCjR",
-	"TdxnMSS+AzRLMJUKlN3OkAPE5mPEWXaUkBMQkkXHnW4HInYUTaNEwTDFkZIDtSCKx5xIlnMiUvUay7mc",
-	"Yh4HvKi+l2UWsoqd4kgeNRK3eyCbMAqLAHZfI/0D/ah617Dto2XoUkkARBZYOtfkrR+9pZ5chooat1oj",
-	"kMWKh5va8OZl9hkiH72uKgCqa+pWT6t+NhV4VxYVQsy6J7GZE45wIqB7ZrxZdNIzv7c9p1kefUKSBI/h",
-	"ikA7V7diMiayCN2Yfw5nPYL5gF4Hb/PdtJfN20Je1rVtTw/5kJ3ObjO42hbrU4MpJE+Sj0advU8WOBuM",
-	"stx53l204JxK81idQNzkR2flTLUNV0e2b83u/2kFAk+M+PimEPnz4HFaD2dQdD5ZxIEXyjtKe0sIhaMp",
-	"gSQ+Oh4fZcCP0nwRzt6G6KreasLEGZfgHe0IYNn5V8A45xFW6+aAl5ltpbvdRNzN/AA0PnL4WRkqNMoI",
-	"87T9Dls/mLaROCy47tuL32j1VZ3txk7/xrWdnX7/an9n62r/6o2tfr//ndBGjKF7GeZoZncm9Fn+n3ES",
-	"GbQ5Hrc4yF3zjrFTtwfpynKSH7MVsGSoB/gJiaA9SB6ZF+4RGrwPhcRctscsIbHMWx/DI/O0tgHzlFCt",
-	"8x9xvcdWCtaaxEaDg92Ze8HRSfWIZ+QZG7daCadLzW8e+DwaLRHXO7Am3jWHrdbQNciMijMJAnlZidcM",
-	"fxMojExE5PKywOwFqYZc4oovOMaiS74cuXir6ZL3I4qWvOLPcundpVkuz3RthUZof3ddwm2yyiVxNjZf",
-	"gOisvL4YaHmGf658u3GDSzHvGvk08b7XhtvNY1DrUaRcOODla4keOXgGsFGeJAa6kuCkwXBVEXhm5f7l",
-	"RFZzkG3Rvrbd8uVuMe+87frUuxxLXmJXJU1f5NYeFWKSO8uY45Ez/p4Ys4iShiXE3sUN8dxDXklDfV2u",
-	"r7dX0duraL7tIrd5bmEBUoQ3ozCi4acJywVMWBI3/O5AG/y5QdgUHTdlZXx/sCBfKO3ws4lTFO28uxVN",
-	"sBbsOcopGRGIkWARwQky5iFtnUUbH9xE167u9PtbV/s71ze7KJpAdCzyFOlAV8VAeupmLjTt93auXe/v",
-	"9Pv3+33138e710JUpbl/aF3wDEcSxRCRFCc2wP+UoSzBEYiuCckzw1Sn3en3rvf1zSUlcDXYP9n67U/6",
-	"W+89/a3Dw57+8PnV578xs5Zu59nWmG3ZL2me9vTSvK+3SJoxbu5+LCedvc6YyEk+7EUs3ZY5G+eYFv+r",
-	"w+QUJ9uKBz+3Gy3umza7xRKlTMimXaONwaHZ7GFnsGnCMWwYw8ZAfT/Y3EeUIXhmSUqBiVGwGlUFPBv9",
-	"f/rJztZ7TzV03tnccID6rc3f/o3AoRUYaxWf508vAHi7beE2YjlfjCZXe9f6/UV4stsWT3bXu9WV8KRp",
-	"3xpRrvau1dHkkrFjrSBLGRXSRjrDSdWVS633TfH4qfpA9H+aadJIG36xkWeCAlCZ8KJvidlLwmR6HM25",
-	"DI5Nzmp7F5oJRV7W6lu7No5hWrotK4sMTBC6OAIpRDXxbno0tA70o9R50Fvd6nWgBi714fQo9s/1KHEH",
-	"u8YZJDulYkKydQ67GB/WfO4rm3xrCFO1PLZEnCoYG4+tG0CWMM7xNIBolRfbC4/V8I7AWa1m2Dpz2MRC",
-	"23MD5s/HhRkmuIx/hcRHpfFzcRDJ3dsfWu7e7RwTkyG0KDvsu+q5daL/hxaMjgzM+4w3e0RXCZNZ2Z+i",
-	"XhQSOMRHxuVQ10wuyAWhz6cg6CqQ/IN34Jn1VVQ5Q3Vf9XiMBuqvUXCQkyzjLihTGJe1SVwYL6kKbw/t",
-	"saCRksHilNB9hL207ivCxbUiB2CBCJVMh+WyU1pLAW/HqeZ699fIZTzmEQjKtCh3RVS1TQ6CxEAlunu7",
-	"UF0+uIl2dm7sXtvshfjopbGaij1pCT4TjI6ayxTmE/SytNxEOt+1gHRCcmFPqF75mhfYxLgTY3iXwDNO",
-	"BDQIyzxdh33cJBNftm1crWI1u+e58ZhLoejzVVwui6xmj5tAEr/PucGtmpKnfmuqwGTqxFTzp60Krsth",
-	"bQysZfeT/tOehcwgzOBSEAKPW4SZmQWVLwTx13rGg8t2+WZshB48/Oj2k1uP0d/91dUuGnGW6soaRCeP",
-	"l1mxe0gyiROBOMtprLN9InClkyKgUsfYb6V5MbT6QRssDql+FcXkhKg3h9PyN1TGFSAFG526JidAi3k2",
-	"lJyETtVXukqTeogI9Blwttk7pJ1Gr0PEDCdqo0JVXmrpZKjLn8MydKHVlObxFSfzxQ0asRTaB6KtHFSm",
-	"QCPwicLH5V9ZcZ/qGgK+1Fl6r6w4qa1ztTyIyhedy6vtm+YQj8aY0BVeWXGfGdBYHc2yrlrnGOJwAjRv",
-	"jXrW+2OmG06PWFbkw4Rv13bDVpnbbUjIiboJ0EbBxjYN18iAlwwNqanrkecl86ystT1ohMQ0xryCOO3i",
-	"mMwIT+vbeWQHRFEuJIunZicbL3/6By/+4Pdf/vAvXv38Z//w5X989Vd/vdlFcbF1/dApkPFEGn5b3bZO",
-	"3RP5UJB42nZnBqFXwbMGf1Y1kKwG7hANBsmrtrAqwwjyghqz7zQw/yq/C7KyKtUGCbK8FWYYfnkCAYoK",
-	"MfhZeg3gWzOVhUSED4D9zqOPPlwQCBHKtjtA9l30gCXTMaOIcXQ/TyRxf288vHMLfee93RubXfT9Dx69",
-	"u4sSRsdE5jFsJ1jqD/vIxGUjJeSIxfl4VVfCDwSjvYf49L4VgnyPgjgm2RbLzGa2Mqa9BmbQct8P1Ndn",
-	"3DyhstVWu0qEsUmJp4wf6xzlWOfRXtSu72Eau9zjMjhE4R/hnIyxiQjJcKxxknGlqqtvmJxU4htLefUe",
-	"GxPqFWhcQknKsBCnjMf1MpnXb4QsYV6Gq/fwjd1FCnPxYrecMEQI94vsvWWTMKxTaF6JTfdNSA5XGr0S",
-	"wm36INqA3riHXv7Rn738ox++/OKrLnr5n//km7/98uWf//Sbr756+cVXm4vzpGxSp1laeLMVG26gnmrA",
-	"NKOdjUQKlJI4TgDpzC1hM2nRxsBE1r9j/+1cvbbboOP49tXA1FrJazvpzrV31WzXb3zn3cbZJHCCkyXP",
-	"NfVemxnz0xxTSWTrqzOnRiuYf2zFlN4E9t3wIZrHVwliW9vuCuX9XLbo2XACBXKFUDr2wJVhHtlSDxSe",
-	"SV3UaR9pxZEZtTHBQhalmRda3isCTMBj87pFl5Q1y84ahrl80PwqDrGYiCyXsEw+RntXlsLJ9ka3gkEE",
-	"7G2JV1NinnSwsIiA5e6tNpoyImTO4SiL5LIKHWWy3SQsax/56KlpDRY/Q6ALJ10uDrZtxk9ZPK9I+Vne",
-	"cebUiMUK+1zdxoSxV7JD/PhdB8kS/mVMr7eCGg6U6OPBu8BzD0vt+XtpOTU6W87HVgD2JpamKOESV0xp",
-	"OGxNidX57kpIDek8u2ve3ul7JdTD6cberIt3pGdorZ8X72o78XryjUhZOv7IRgktrhjfnIhUHy6QkRSq",
-	"MV3aBgpxy42rrbHOAekNj45h2puF6EMQugJ9HTLgrOqtChgp1I7hWTh4hvk3Xcsynj4ncXqPJQQdFEiE",
-	"piMOo1wE4+DrVK6XV4y6GNMMXAIhVLz8YQUSseBelIPvJpm7Ts+Zvho5zKDWwPEzXUKK+/5va8chdKwR",
-	"zALeuMbpFGl9M2Syqk96FmGnEF1XlBcaw9GTBYWo3ECzNoiqoHAmwaCyQycVzJMCqmf3fSInrvSuZQVX",
-	"BFLPmgqFlBWleUe5WlMlJOGsgsSZBYdljO8WSnOybubd2nNpah2u8Aobu1x/eF3Q8rgph4jxGKz0Y4zu",
-	"pfihPp4wEjfkGM1PICMideJH3dAfJVgbu2mMUsAid5ZvgWIyGgFHwylKTSEwTNF19Js99HgC1WfRxsD9",
-	"fVT4ZhXD0m0CTAXgQzpkOY0xn3bRGFgMgkRKr9Smvq4hCO2jJHLCcokwcs8b/6Td8ZCxBLA+yCWVMjfc",
-	"mfWQSD0/0g0RjigLW6QcwW9xMp5I5L1SROm8/OHfvvjjf/Hq6x99++O/fPnlP/v2r3/vxY/+72avXRGN",
-	"prpApV9gK1EgNSRos0/MjC+++MWLL//81f/7s1c//b1NZ1A9puyU9pYs4HGu2u051cBQUCkY6Dy0Key8",
-	"OqKgitxLa5SvaT2uMod4frRiNZy5VLZKYM5QhUdvAfh1a3xpOZ3KL9t9AZmnPuNoIYuUKZMzfKKRkM+I",
-	"/SshdbtSTCWKzDn95kNax+3dXAzmYq9us46VgtneFLRbMyLNgtCqp6G0rId3bqH3dq9/B9nSvb2ZoKQY",
-	"JCZhe7vpxdE+NrIMUwugFaFCYho1sew5NUN9JTngwCKyoQRt2LV1gJ48vKsUO+BAI118XGl70vN4ebBq",
-	"5c8yS5irdReV/9+4SprrM3+3iZF2cHJx0qnv/WypBbs3Qrxtfnyoup3VT1Wcb0CsctTVC1u1MiM7mJzF",
-	"ijyncKiN3J5XvLIOnWpN2QXVRQuT71LSSKUDx6XXH2zImIBnEWTSWofQgFAdR5rjZLByksBrRADVTSuc",
-	"FSYId7BdsM/t4j3tKxSmp+uqlBPo2mvBcUWgCUvBayyyYhW2OjGFK7lamlhEBUsXda2crm/zreQyqGVj",
-	"Op3JeChw4UgCTrWjxSFc2HxhZ1uLvFi0rrl0ibF6gh4UizIyIhcZ0Earjh3gda1t+it7T65MoTM48LDw",
-	"zi9xdKVLv8pndv7+d39yvd9HRf6XWCz52bGeBtdmeaPz4tURaE5J2yPTPDD822eTNvX/CqOCer4cde5K",
-	"18Egqtu+dC5he1Q1gr+9kNYqWcm8UmQpNScKYQ5Uzrvw9ANl9yX1pI0X0mIGcuUhWtgVm3Gj47ZVXVEz",
-	"IBuq9JSF0hVtEyFJZLNpBGG0iGEPV7mt1jgxIUo7oRilWiOzpTn2qkvfN/FZClBoxJKEnVoBiMigBOJO",
-	"fZa97CzJXvyjaj6UmYoiXukQW0ykKC7iVUKwZe6Dd6MdeC38YPxa+IZq/eMuqox7U2U33UHtaDht/nFZ",
-	"EOutfaDeDPp818m9zquCc5t6H45fVWtwWoiFK9zOwOfizt/GzMzyd0eHV4Tl8ZrTdK1D28u5J7H9krPM",
-	"uJpsGOn8PKE2JfIbivHMA+JKsnK7FTQzOdtbqhDv41QnswxzDjiv+Fe8RJUgW/Prfc8WcVkhw7LM8LKJ",
-	"TWtLq7pVZLgaJ/A3X/23l//9Z6YJ/LwwhQwLAU1F/Waz6c60xofWqa5Q0nnS9XK7Ov5iCrJM1O1VKz0u",
-	"kbBmcpCWemsm6M450ix0aiuZmaQx42r2nGehGsLhmSqRK9YpXRI1vdT1NhiT4mcmReRqv7sgX2TZkyxW",
-	"svxxhuNf1nWm4dMSIqg1mD6SYik7umTHQW2u7kPQj3X9KYJLs+l0Bxzw93X6ZDBob9X7WTenbCojoK+p",
-	"0wkTYDM3hSJ2RKhSSSJfPdEdLUHXGRCtAh9Oy62smGi7O5toa+DTlFS7rz+afpMJEYp16VWgfiDddq5k",
-	"YqFW7qLlwa3CCdYAqIIUl4FWF/WRZGin31jTcTHU5oFHt9TcW0cXpBWzPRR6+l5HLxaq9dQX2AvFNdyc",
-	"+4Z6ppab2MIf5GUk6lk88FSg23SMK2rny5+0n6BZ0+olSgALqfB1rr79RpxZdW/X/v53f3Jj19sWYiM0",
-	"wFufof7We6iHjtDWoIt0yWlCx65teAJSKsrmJkNxsekhlJdqt9B08OswF5jWupdtLFCrWEnVmc9IfIRd",
-	"GNCh1eUo50ROH6mdWUkQMA9mxFLEMvxprjTLY6DWQffgo0eP0TbO5WQ7YWNCB0Undb0yM1Yx80TKzLQ1",
-	"JnQUir00yX1ow1R1sEGogMRUSEgVGpooW2OhHHMS5YnMOU5suW4ioKwS4Qqt6+BU499CuoinkifwITUW",
-	"qz3XjNFTikVRf8680LWBmGYoN35RlHzfTVU4EQVK2Ni2nYckPqQ6211OYIpitm9VcDW7twlARt1EWZ4k",
-	"wlYGKiyGondID+k779xi9ASoTu/pvfMO0gn4ioiMoDQQFB/DUYQFDPZdrLr6/uOPP/546/79rdu3B/tI",
-	"3VFC4jQzPz68cwtdu3btPfTk8a3eIb1tKisLtJEyCtOuVbd0PLkuImImNWilYclBZIwKENWC3PuuLpQu",
-	"6weZLOsxezWYu4c0w1xoHzeOZDLtoSdUx7N2UZyb/tnaInHKGR1vqa2ZBWjImh3Y5Ike0jFB+rtDOmjq",
-	"Jz4wtQre273+nU3DvAYm/mgPffK5HrWLbE2p509NUq2t767klREmSc5BnceB6SheduZHmIpTdfqD3Z1r",
-	"gx5S7ErYL9Hg80PDHQ47e+iTXq/3tIsOfT6hvu/1es8H+0iRMRp4vw3QEEfHh3Rutq9FkYMoAqGxY3Bg",
-	"2+Trpe+hm5oc0WHe71+LNBXrjzBoJGakqN40lGa5FCS2HaVxkmhXuYhYBoe03Hd/d7CPMEWmy3L1YcXa",
-	"UYqniIICmcTH4EGsf029iVIihEWRIY69fvvqkZ2BiSZPSARUQGn66dy/+1gJFjyxXEbsbW+zDKiRnHuM",
-	"j7ftS2JbPVvGcxVM5+DB3U63cwJcWHN6r9/rW1ckxRlRN2Ov37tmvAkTzSy3cR4TuQWKJvUXYwhVLY9T",
-	"TSY4FkhtfYr0C2q7luZ1LTA9CMJDlksLdEVeGuhEOiteD30Ip6bYGhf6li1k6btxZ6+jcK7sLy2M3wWn",
-	"IHWnhQYrTPnI9j2SEtlojvQedBdg9/MOUZv8NDdBOvZAqt21y673XnLfbii3b+5oWno861hFO3p/qBYt",
-	"aRpHM3mnwWXdCCzrqZIYLMdUj1/t952/3/bd9znXD6wnuRy+XWdxLSrpq3amuoS67NgIadS1WKdtZ7tm",
-	"IaHxiwVv38SxK3aiX9lZ/MoTii0fgti8dG3xS3cYH5I4BmrklDxNdTBt5yHg2BTB08tP2FgdFh4LbbhV",
-	"33Weqjc8NqYlRls8rQqM95+Z3vgCYeTEUWQSL4wcZV2hRo4xgk8PHUgJaWZtE1xpfYkiGoi1autK2Oph",
-	"gKMoIaD+jGOu2PIsweolFpGpN5mpR7UWdKjUpnlelVVtQZxzQ0Vn4griIIVTJMwDF4t6Oy1Q7zFj9zAf",
-	"g3nheptZRJ5ljEuI70NMsAut3r16dfHLd6mWLszz77Va3X1MpxYSoiLGd/Y+eeoTyz02Rhq5SgKRkxp9",
-	"MGMhChPIQzhhx7aOpRH7pVfvM8KcEwjjtBp2Brt2m1xVamSdIaumi3srnu/z+t7NIpo2b3Tf4I392Jdb",
-	"2Cl1VN0t88O1NKOIXMtAupK1ofQEMKfCPYhOJyxF2O5xCAlTUrNks0D7AOR96JwjRRrNd5YcK5u1G13L",
-	"EaiBHTs0aYTIGaEDZ+LpX43ncsvT0UrZUguVAgBteAIVE9pwXEpO3UqxcfUDJKOuC3SJFetOErvOdLOL",
-	"GI91IcHhFJE4LGh5y7kQQateuCCZVrRWNnLKbCE4ygkRXixrSIKpmZpboVK1h0Z9YR+qa1SHJxIqzBIk",
-	"PJNNC7BGoKAAtdNvL9hVA8vDw717sfJYiSCL5THvJN8ccUxtK2RB8Ujc//bp827DTaN1pK6xDFgaNrKX",
-	"GzygCX1E/Tm1tGWfniVXYzO+5Tvyz0PiKiewRupWUleLU6sPHL/OKKLeeK/NnugoIcYg+jpLZjUFxJoG",
-	"cQDvG9G+dsFtf07i594tNyMJ1BD13NlTo1zgddx4zRFud/EbHzJ5h+W0fqQfgFzuNJe96+/e1rEtWbiK",
-	"QyPr86WVWe5nCsCgBEbaOIeExFOEhTEzYx7ggcbhcIE80Ho4LljzbIHVWuuPf2Wx+1eZ/97SZ7cK9/U6",
-	"2TYoF/aJNagWSDswPN3CviWVmpthLqdIss0mraLsdnvhOoVSepyylhChjdQJ4JjQMRpsDZSKDlwoBaNR",
-	"nheMy4oAbgN1OnvG/e/CLPUfWyZD1PXs2So+Vbrdb3l/PW2vENTKYqzB3FsWVFjDYNXW/2sYcB2qXFiz",
-	"YtkaLO/ViOpytLbbKxJ8294DlXbwjcOmy4Cr2rG8acgSi9uC7Hy1ULPmNjqoZT0XeB/O6pMzHvYKY3ff",
-	"zdElfWasW/+X5RxF4Tc1sQBspNm1u0w2XKXHQYV56Pp9Eh8DNV14nNC1uX9IdbS4K9xnymsVXD/NhURD",
-	"QCZhVJsLmS7LZdyAZRgcq1aaU1x3MMqTZFB8dUgJjZI8BoGyhOXjCaHjLhLsVP+fJZhKNa8E43lVU5U1",
-	"Bs2ybO2qgXEA2y0bF/CW+c5QKFIUWvv+0xxoZB8eHFIi0BioaXVlfLJhddus/dwETTP82lVtf9jXXdF+",
-	"U+S224oOlZxUI+4G2q6IbIW6HEMCoWKN2hSKDa0rUjXPxWhjsNt/b2CqaZ4SAQGJ67Z+tIKpbXwWxVRj",
-	"3b/i11p7qJ6zhqc7jEbO3Wz4aDqI9d+HzUYP8/sFH+tZDRgtKWu9xosK5Tlv+izZIdcAcKBvpoELzlMK",
-	"hY7uNk1hJiwxaoe5ZsfkBGizHeNCLpfLsmEsQFFrwdBwf2u8eOOMF/OY4+zVt63lRxssvBr1BgXlWxOI",
-	"jkUX5VQJqxGjUc450GjaNbVflVALOJrU8zUoc6VJiUCCJTEawpTZOuk6m3A4dTJvsZNDql3i7AR4grOM",
-	"0LGNULXcwquPZgfX4nJl5s2ubY6JpXnQCdpqHZIkiZ21d0gH1/vXBja+8yFIPt06GEngA8NZMDUVti1g",
-	"1fgTlsTCm14gyZjuYhUScA/sibwO91UN0m/ZwZJxN9fb7OEJxSeYmCSzKlE7VFierL12qUGL5PtaSzTN",
-	"ZJ1RruhLYAtEiGCrWrThtbTdVPphLsresYZUbFqpe1+/GAxLcfh3s+jjd+6o7qZaIKFdEa7V7hsjqx34",
-	"i4+YkMh0VDR9JnSbQ2SbKTosKrMAVhXfArinnnbK1BqvFFuyTiDsMqSY9tI7FPX6HhR41nUVB4DG+k5A",
-	"kqEJPgEdh9lOjbtlt/N66A9mLfFblhxQEN1JuTQB7+ZqzzmrvXWCyqTvSvmofPyyAuKXNF7PtHRqDI3P",
-	"1hVk7zd8WMYZcZ6m62ojibm26xIluoglsZcj8YbcDNr2jf3rgflo6yjDb/C0sjIf5N21m7UQrhM2FqZh",
-	"qzYsz8ib6JFi3Jiiwd2yP9LWd2E62EMYcSV8G0Fc5/LhFNAxTA+puvB0BpVLAtJFZzgZE4oTNLja3zHG",
-	"AvuMTgbSCoOS3Qkd71fGs3moVq73xz2k+vrooe/C1ATt65Dd2HXu9yP2j3WeWpHcu4tiPBXGeq4lJ8ok",
-	"Mn08dLhZqagc0rqOpJOc4FkEYNWKept/nYdnFQ4hCkVos9meXnZCWfrcy4P5Lkw7hmbXbzSp91Jal0m+",
-	"Nm781uDxhhg87rExwiZXs+RmTcwscM9L4Cmh67B8VOnpsRv3nK2Itn7oa2Y9LKD6VkJ980iqQN3lBGjt",
-	"7m60NNzRzvDZuKc9ZNzbOEm6aE0hUId0goUn6Oibu4cGJD4yHmrrI9CFjQdoRJRwUaTkm5tXMIqGU5sl",
-	"f4KTHIrWU0CMBACEjg+pkIyb+mEcZM4pxK5rW5QA5qG7VslhGh6/RvFXJgVjy9UX9wvobwUrspxz7FXA",
-	"yVTEa1xSjktoXFu+vd2ACqdMGe2m4WJIGRXSFr4uClG2Gv22/66tsNk0zzAXhIIQRymLl5jipn3tvn4r",
-	"cE5qh7ochaI3187QfHG+6UD1tF7FFQIN/C1duZU1raBgRMukETWsotLLv+X8RUOL0NxXLzh4TJ3pYuVb",
-	"E+elBo2NLMd295/5u2WQmLtcxBojw9zNSae9Q/rYO/YrwkNJIlA0gegYYrTxwU20s3Nj99qm6eeYC6n1",
-	"zSH4l1/Rk7RYPE444FjNMiifO2J00EUDM6fX2NFcrVUGIAa2jIrXnxb7JXP2D+kgwJvUBLMjqfED03LQ",
-	"41YK8TCaTJu13TumGcV5iOVq6DWrqOWQb1OzLj81yzYyqTODQhBemIBVIN85stUm9Uyt8A2LPWqA93pj",
-	"je5qZ6fjeyZjSvHYxblQ+2igRDXLnWoMPMJUsVkTUtMUbXTOzOhyoozmIaGLMLoEZHxrHDh7gNEcBhj0",
-	"ndUUrjKQoBZ2MGMkULJHF+GIM+FF2ddcMOhAmKpt2EiMWPEMSVLY1zXNbj36niLm959FkKCNwYEuFzdQ",
-	"Xw2MtjjYtBHzuuFsxXmsBCIlYgvJAacKYUkCaGOga/I4grcl02J2qEldUcx0s1utcq/YRzwGjja++eUX",
-	"3/zNv3vxo198+7/+y6aXlEkSXfctaDC4YA9jQD/2NqKL/bvzer005gvOAboMN+q6s7rWb0qpooq6RkdS",
-	"G+iI0PEXTUgx4iwNL8Dm6S1UisPTD2FketQvmF+yZWdfQFF3zAhNCnRLp9QjwDyaXJLyayavu1jEPB9L",
-	"+cX20ElaYSX5SaZrcnf7/X7Fv66DQotSSIUhF9sQUKUmk9LjiI5h2kPvq3eIhNQkaETaicqoe2HvkA6s",
-	"pVHplfCMCCkGRu3W7l0skAClZlc8ycWq9qvuY83gjMF3U18ktkioCQk9pDZ6VLff1YVEhjg2qzOOW/O4",
-	"9UnLCXDRQw9B5Inebwqm8Kmpg6UrBYUuhkdTGlUuhnP1ud7UZ3nBImR1dguhkEypYMz1z9pzrkDdnQXi",
-	"22SrtYiBCvEqkg0bK1mejUYJodCSNyxSkf1ohPPHryY9pVjWm6Ux08Xu8JUjPWtnuG2jL9cc6VmLFvIM",
-	"knY+Yat119r3nDJ+vO9FhBKBRoplh2I69TOvB54FoqzfRnX6UZ0aPK0QO4SjFj0uDEftfB6OKrzsum4G",
-	"pu1qIFvUvFZFyV+VsJGFNFDQ8FsSeOMsQxZzVybQE2b6l6yZOovoEEV4Mcenc28NXX2WnWr7ruiaJgqE",
-	"jhFlpxMIlbz6HiPx63F/2KjRt5QTuDzUKbVGTJud12i7fOCy92aCmbo13VGHAVs3AeHOhx2y7tkxf20D",
-	"gspehFuzTQgXGcTWWjPpHGo6nZepM8E0njUqzq3XjmlsWH1jOIkJOHe9WMMQipc1Y154+d6AUdAl3Zr2",
-	"fzFECeYQm0gIwCLnNmxeoJjoEjrDKUqN1RBTdB39JtpQ8pE29lAm0YZun7TZtGqDxkRoh0LIEl10VTrX",
-	"6BrDWBbH11joXGqETWI6IzhO6Bi0+6Y51Mb5tK80uW+/b4TuwVBdJphPB2jjA2DaYfSAJdOxsRLfzxNJ",
-	"7N9d9P0PHr27u2mYOfAT4IfU4omX6Lqxg9Ic/WO00+/3+9s711H6d//TRNcIkAINKlhgU8Nbod4hreBe",
-	"cxCLOeBzUhPM4GsOZPEHfRvKcvmhLB7ZBanOk4kWmuw8bDxXhtYkBJt1vmGxLYsO4DUKcnEMdE93ylXC",
-	"YcpcrwT3W5nNdkht6EvMWaZ7U5yi0wmWM6U7dG0MV6POnmGA45kglgvgeJcTLTMftV28zKWg+Fu7yNkj",
-	"ZlrxWdfgcW7nmMKmERMOkWR8ijZefvEnL/7lz159/c9fff0HL378Jy9++acvvvrJZg8duOgSAS4ZtGgi",
-	"aSOQgwk2NiGnLICj25k0aK/Fqn899df2quprkSfijmt+rsiSgTBuUD8OJqSFecg3Am4KMhFRK8PUdFDF",
-	"U6vE0lysEnquSp0FYgu1zoH7UhW7mfa1Pv8rvpuXSuG1LfA5ViG7NClHdvDzEhbs8OtWkCrDvlWRLuni",
-	"PohjhGdwtwF1K5f3YjXJx8tzZhKNqpL9/Q1Tllqex5o7qFT7phRCUU2AcuyoWxQqxXQqTSFtU1xbCyXm",
-	"Zh2gjYHIRQY0hniAhGSZls8OaTG8rsBG4dRTlJQMqb4pvRZaxnOvVLsJFstwQXQ4kigGiUnSnBtllayL",
-	"4ZyXpGgtII1C1bocEnmrbJ1V2WIcWdJajoNzGAEHGsF2xFm2oPSXfuIcsfShW0yTmGeqN6qV9tbXGsHu",
-	"ykGogMgMhAqIbCnRdz6sCuf1Y/3o5QOtrm6sC3zVcecDcjw3Q8ZofWEvs9c51DnqZmFuB7isbBGpw3k4",
-	"ROoWIknMgRotfWFmSIY5UHkO7tKlyh2YEb06B8E9FpuxZYPB/imstbPZ5nBKlGDwhjREfXquFDtuVX7P",
-	"AvZSFVle0FRJ1uMymra58aiRtrRhXKNhgS4G2dGIJQpdtMBnsuFi2Pcf0Mn6OmcBbVgBlEaAJlggymiw",
-	"YKnWHg10zy2KcLz+Umz+oG9138uSozT4bVWkSrhUifDeLbb9uULYuSqvh4jnykiaZHp357xRyu4c6M9c",
-	"65rRZ1hOZiJ1qkS50o2zoLmoYW8NquQFsKDLUSMXIRzV6cKXgnjnr0K+OYEOujzUkpxsW0hMY8xjHY64",
-	"dQpkPJHznXJmAGuAsS/YwuNMgDMVUcAchESYRiCk/hVLfY0LlkJRqNw6oATaKHqxoX7v2g3XkA31e1e/",
-	"E+jK1u/t9Lt+DXT13Gaw6P4ju8MDDvj7dn/nSCyh6RooxwIPma53EbwxTNvtseiUpGPE6tuxRsQZfJxf",
-	"hf/c2Xu+TNN8q/R4XaPZKe2hh6bXkvA0oSvCAWAfYYogzeQUpTjzQ0dShdbeO4jQCXDd62WMQ96dR83o",
-	"u/4rJjDTXarAdcHXzRkoCFF2+vYGuqxcWU+UuyKQmMckmtiBuqHUF8Jv8t9cXYWaLJZMN10qQjpskESV",
-	"dkv7klqbTljY8ANBrgjnTdgrUu85O91HuHRU7NUqxglEpE6o0c1Qu2Uiv3rZKxxCk+l+yUxYLosV6YXs",
-	"IcrUXGKze0jZiekgVRYdMZG5up8oocg4VWxkWddrkaFu1KIccQ8dJIKheSVhDmlREybkHtHtatxGH6kj",
-	"WdrC9kgv+mPAzc0c1hEnssh8x1nWOe8SFnVQvSEX+R3T80cT0Nw28A1EaooQbs0vifxhUbOzUrPQWYZM",
-	"Cf8JOGO1rgiBC1/jcIokO6ViQrIuqtRO9CxMrnjiIdXVExVlq0nUnAJOgOMEmbKKJtNN2EZtgKPJZg/Z",
-	"21/HdprLXzdJKMl83wvnGez2rw0K8jqkLUouNZDXHQ2NO5inDeS1mGDWIBKdM2HUN/mrdDdXq4nr3IyC",
-	"HGylUT5V2GxKlLa49BrNTHPUMMkkTgSae29sLLguNstOgDUfjOkuYrr/jTnLs6PhdKDrhOm/NOco6dOP",
-	"t444y8ryxYULCt2llQxF7VWzg+mogIgJ0/ywVCj14px7MyEU0EatdOsIQHsi6FgBRN2n6jFbmazeL4QI",
-	"MyIbmfI1Xni26SBmQiwpmCaJU10RqNZVzM5mGmyV3cEHu/1dm/7iiyDikPq3flUOaXFXL+QlhqTn8ZHz",
-	"Uqm6y4oBba/rEPdzGFiRFVzUqkPDTrdTucMUImqYmWDKpxde38o/nDdMMGAj7ypmmv/gJJkaeoV4HkfL",
-	"xbzwbmNO1bHapiChFb73/eYIRUsh4ToNeYq4WdW+LSqlhWybf6xU9KCr+Im4qNjt4NXNkiWEXJZAoz+2",
-	"ASoXUY3wPD2k6ngW+0fd5i/VQeoW4RGAwfdF/lHXegvT4hi93AX3q1dZ1/XwsALooDz8GVroHdIDNDBD",
-	"Fc8hqvtmDbyTH3QRrk1hn61V9NXPzcx8SAdeacaBNncNdDygN6mSEIwMkjbndKoDPydjlhp6zQ7bcsi3",
-	"7tpLdtcWkZ8B+ivunoXRyQX6nSM/a241bWj/Dau11gz29QYiPwKlA+gI4AwLccq4q2KDhwmIbaD6f29J",
-	"PXRb/6jkdw4n7NiGAwsQQsfTGDXf2PVL5tutWvwrMgeRWg0yTFmxuaniavorE35ZiBvFIpt8w+fM6S7H",
-	"LzwPv11o8eXg+VujfD0rcy7HVG9AlHMip5p0h4A58M7eJ08ViZqqEIaoc5509jrbOCPbJzuagO1gswRs",
-	"yc6rFJLLSSCK8sCRmzUIEm7EWv9Vs9LZdx85pQMnKCYnRE2pY8oE2nj19X/49uc/e/Vv/+uLP/7qxR/+",
-	"m2++/k+vfvp7m7X4RSQ5QK8uH4em+t6MeVSgjZdf/ut/+Pe//80vf/Lq6x+9/N//ymSlbvZCVXZCY94p",
-	"DKEVy+jGq69/9O2P//Kbv/n6m1/+pIte/Pz/vPjqf7z4/S9efPHV5r5t2qY2jCVGKRbHEPeqRYJCc93z",
-	"io6gjRdf/OLFl3++aQw7Tq8ri3TYFHdSOQSXwTs79mNbO8SPPm+Rsztb6js0+C3rPiqtNBsvf/gXr37+",
-	"sxc//sMXP/7jKrRdq74ArGt1nV11+m9//osXv/zTza4r7Tr0cje7frFKr4aajkcuDrYXyNsMbqTsUS/q",
-	"5iRhfVhm/d1KgjKNC11XLjYy9qqZrVYlD6yGs8wsoxbLXaEGF8sdPnOcZUDjLa164zwmUgGxQvGx0pyf",
-	"Pv//AQAA//8=",
+	"7L15jxxJdhj+VQL1k8Du2ezqarLJHXbjB4HHcEAvOUPw2MVgiu6Mzoyqiu3MiNyIyO6uGROQYFvSWpJ3",
+	"7bUO2LPwrm1ZNmCvFoYPYcYLAfoowpAcfQsjXkRkRlZF1tXV3eQu559pZmXG8eK9F+9+n3cSnhecEaZk",
+	"Z+/zzojglAj48wFPsKKc6b9TIhNBC/PPztMRQQVWI8QHSI0ISgTBiqSIH36fJKrbiToyGZEc6y/VuCCd",
+	"vY5UgrJh58WLF1GnwALnRNlp7gheTE/xMcvGKOFMCZwoaSaiEiWCFyjhKdGTUP3iD0oixp2ow3Cu59Ev",
+	"NObP8ekDwoZq1Nnb7UVTy4k6d0ohuQhvMmbkVB0k8EbsdlsIckx5KVGBh+3rMKO2rORqL7iUe1zkWIWX",
+	"IkghiCRMwZlEiDKpCE71ouJbSUIKFbetZWCG9ddCWJl39j7tfF9y1ok6iTzuRJ3TTJ52nocWdv+u/gjG",
+	"1udeD03TTtQR5AclFSTt7ClREn8aO/NehzJ1Y7cTdXLKaK6n3qmmoUyRIRFmnpTkBVeEJePvkPE0IG6h",
+	"JKOEqa0hYUQAzh2RMdrA6Nmz+3c3kRphhXJ8RCQSRAlKJJJ4QPaRTHhBUqQ4nCBOEl4yFaEjUiiEFcoI",
+	"lgrt7KIUj2UFRkML9Wa91W3p5S13uA9oTgNn+wgPCZL0s1ZMyuA7f66UDHCZqc7e9V6kJzYQva6nnQPf",
+	"JwRLzj4huAXfxwQLgNAIi2MiFQI4SURZ2+okjHigP5yJCVOLeaHflgVnkgAbuI3Tx+QHJZEAI035hMGf",
+	"uCgyajjRdiH4YUbybwHa7n3ujf9bggw6e53/b7tmZ9vmV7n9yHxlJg1RFkyLqEQ5zjTKkhRtHOIU/aMn",
+	"H38UIf1XxbI2ux3NM3iWkUTRY3LHsL4Za15urfXIbctl5AQl1Vv6XFp4dmga++p29R5MUk/6RGFzD6x5",
+	"MzDuAyoVoKE/4jFLu7wg7DTPDLeQW3wwoAlJeVLmhKmuLATBqRwRovKsC/9vLqHiMoeUYUDOaepT5FRt",
+	"azbX+LIJ3WdP7229j06oGiGMDseKbHGREoFyLI4QZim68/jBPZRRRhBhqdxHGBl4IsFPEGXozogyIgm8",
+	"+wEbZlSOuoHVTB3rx4zAEAUR7Ud7x5zI1l0qCy5p+Ga+xwW68+S7ZgWnCckiIOcBzQjSFIs2YJMRivUj",
+	"/eS9eHPOhQ0IwgYZTS6cNJMRZkOi5QCYXprDAZGjFIIwhaTCiugLIC3NWkiEsH0Kt0HKiUSMK4SzTJ+S",
+	"chRsRIv1068Zdzb1mnfWQrv3cE6z8T0s8vXS7uS47+g2fKADgNPWAIvc3pZvEN3q41s3husxZ2G3hsR6",
+	"MJuLQ5qmhF0418FZRsQViQTPCMrxGDFyTARS+IgYNQQn+nVgJPfZMc5oetFrPOTpWEssJyTLtqzMclgq",
+	"dCgIPpIII1FmZB/FRAguZAxIJBHByQgNKMlSLfWCFAmb+Iire7xkF7qLjziSZTKySqMmQ+XDHiR2WNzH",
+	"hRb1KWfrxuRq4FnozN1La8HpasonBItktP6tvJOxWnj1LVDXtbpcnaiMEBdaLrCafY6wphzNYd8gHv4I",
+	"i4Rk68Z9M+osxC/gjbVg/SPBj2lKxNo3YceduQ37zlo28pgMz4EPmVFnbULAG2vcwnplRX/Md7ynzcqg",
+	"YXRFogEdloJIGGQoeFm8SQLjU84fYDEklyXOcC1n7aKH9DZc/U85f4jZ2BqG5IWuinOUYzZGWCmSF0ru",
+	"g0lxjPBAEWMkY2V+SIS+PCRJOEulxpH4sX5r65Z+K544We+n5hqnrWMvos4zhks14oJ+Ri5aMEsESQlT",
+	"FGfmigQbGBeInBZUkBRxZkSzZwwfY5rhw+xCMeYWEkTyUiQEnWCJDks51qvTZ5JihQ+xJEhm/OQSjkyW",
+	"RcGFIulDklL8FF66HFJiXKF4kqfHcJ5USRQ7NvMBS3hK2TCGjwhVIyLQ8DNaIMYFYtVRy/Xf33rMWdee",
+	"tdOv4d574RgfjHCrTKn64NiuvxBaIlTU2KGNagc+klOcFxk4c2qbXFmkWJFpph/pD7k4MJrglN+DlZml",
+	"EmMYn8Qe97nWOAO82f1cSiKM4T30ikNSnKZwa+Dskbc1M/E0oK3+VdOIMbpFqCBC6kGAplCO5RFJu+17",
+	"MePAQlQDBhpgW4rmQagdkgEXZOVVm8/Xs+yWo5s+KvOJPeqpHdlflSX9qd+NIHCQ8BR+b1mW/z5cfuHp",
+	"Xvg+l0+NOw5cfRaNm8vxl/48AIGaLkCNnKINqkje/GMWdXtU9qKaDAuBx/rfnmd13kAfkVNlvbRTG4aF",
+	"NEcL7ex2KbXoJh/ylGS+A7TIMFMalFHnUBCSmj8TwYuDjB4TqXhy1Ik6JOEHyTjJNAxznGg5EARRPBRU",
+	"8VJQmevPeCnUGIs04EX1vSzTkNXsFCfqoJW43QvFiDMyD2APAekfwav6W8O2D5ahSy0BUFVh6UyTN7x6",
+	"R7+5DBW1bnWCQOYrHm5qw5uX2WeIfGBdTQA01xQ1T2vybBrwbiwqhJiTnsR2TjjAmSTRmfFm3klP/b7o",
+	"OU3z6GOaZXhIrki0c3UrpUOqqtCN2edw1iOYDeh18DbfTXvZvC3kZV3b9mDIx/xkepvB1S6wPj2YRvIs",
+	"+3jQ2ft0jrPBKMudF9G8BZdMmdcmCcRNfnBWzjSx4ebI9qvp/T9vQOCZER/fFiJ/ETxO6+EMis7H8zjw",
+	"XHlHa28ZZeRgTEmWHhwNDwoiDvJyHs7eJclV2GrG5RmX4B3tgJBl518B45xHWK9bELzMbCvd7SbibuoH",
+	"wtIDh5+NoUKjDLDIF9/hwi/mi0gcFlwP7cVvtPqmznZjp3fj2s5Or3e1t7N1tXf1xlav1/t2aCPG0L0M",
+	"czSzOxP6NP8vBE0M2hwNFzjIXfONsVMvDtKV5SQ/ZitgydAviGOakMVB8sR88ICy4H0oFRZqccySCqty",
+	"4WN4Yt4GG7DIKQOd/0DAHhdSsNYkNhocjKbuBUcnzSOekmds3GojnC43v3ng82i0RlzvwNp41wy2OoGu",
+	"QWZUnUkQyMtKvGb424SRgYmIXF4WmL4g9ZBLXPEVx5h3ydcjV1+1XfJ+RNGSV/xZLr37rCjVma6t0AiL",
+	"312XcJusckmcjc1XIDorr68GWp7hnyvfbt3gUsx7gnzaeN8bw+1mMaj1KFIuHPDytUSPHDwD2KDMMgNd",
+	"RXHWYrhqCDzTcv9yIqs5yEXRfmK79cdRNe+s7frUuxxLXmJXNU1f5NaeVGKSO8tU4IEz/h4bs4iWhhVJ",
+	"vYubpDMPeSUN9U25vt5dRe+uotm2i9LmuYUFSBnejMaIlp9GvJRkxLO05XcH2uDPLcKm7LgpG+P7gwX5",
+	"Qm2Hn06cYmjn/a1khEGwF6hkdEBJiiRPKM6QMQ+BdRZtfHgbXbu60+ttXe3tXN+MUDIiyZEscwSBrpqB",
+	"dPXNXGnaN3euXe/t9HoPez39v092r4WoCrh/aF3kFCcKpSShOc5sgP8JR0WGEyIjE5JnhmlOu9PrXu/B",
+	"zaUUEXqwf7z1O5/2tm4+/1a/34U/Pr/64rem1hJ1TreGfMs+ZGXehaV5j7doXnBh7n6sRp29zpCqUXnY",
+	"TXi+rUo+LDGr/q8PUzCcbWse/MJutLpvFtktVijnUrXtGm3EfbPZfifeNOEYNoxhI9bP4819xDgip5ak",
+	"NJg4I1ajaoBno/dPPt3ZuvkcoPPe5oYD1Lc2f+e3AodWYaxVfF48vwDg7S4KtwEvxXw0udq91uvNw5Pd",
+	"RfFkd71bXQlP2vYNiHK1e20STS4ZO9YKspwzqWykMzluunKZ9b5pHj/Wf1D4HzBNloDhFxt5JigA1Qkv",
+	"cEtMXxIm0+NgxmVwZHJWF3ehmVDkZa2+E9fGERnXbsvGIgMThC6OQArRhHg3Pji0DvSD3HnQF7rVJ4Ea",
+	"uNQPxwepf64HmTvYNc6g+AmTI1qsc9j5+LDmc1/Z5DuBME3L44KI0wRj67FFAWQJ45zIA4jW+HBx4bEZ",
+	"3hE4q9UMW2cOm5hre27B/Nm4MMUEl/Gv0PSgNn7ODyK5f/cjy92jzhE1GULzssO+o99bJ/p/ZMHoyMB8",
+	"z0W7R3SVMJmV/Sn6Q6mIIOmBcTlMaiYX5IKA86kIugkk/+AdeKZ9FU3O0NzXZDxGC/VPUHCQkyzjLqhT",
+	"GJe1SVwYL2kKb4/tsaCBlsHSnLJ9hL207ivSxbUiB2CJKFMcwnL5CZtIAV+MU8307q+Ry3jMIxCUaVHu",
+	"imxqm4JImhKm0P27lery4W20s3Nj99pmN8RHL43VNOxJS/CZYHTUTKYwm6CXpeU20vmOBaQTkit7QvPK",
+	"B15gE+OOjeFdEVEIKkmLsCzyddjHTTLxZdvG9SpWs3ueG4+5FIo+X8Xlsshq+rgpydIPhDC4NWkJDJrP",
+	"kFT6AjepVQObayLKjNisK5KlNvU6gp9NmSKJFEdyxE/gLUjFtnnOVKBSQp5zhtmwxEOy12exw90Y5VRK",
+	"rdJzgUheqPE+ijMoLxQjRU4VUhwGFgryXjhHGWfDfRRrMo9NuQtmKl6QFB3jrCT7enzMhiSuDAORKVig",
+	"h8ioVFCFCPFSaWYNl9EhLyEPLjZANgPrrcgRLggC8Qm2u4GRBn/UZ9jZLCK9AppGcPelZHMfxfogYvj+",
+	"RHA2hPI6SD/cR7EzMsb6s/qa0KD0bJMnIy5Jn8HLqL5fqhofOVbJSK+3VKWAnepludxy83QfxfrhAeT+",
+	"Va/YRALMuBoR0WdcVJCA5AJrmr0i4XUNE8bVwUADSI8hyIAIwpKqCNpE8RFyqgFs1tFnzST3fRTTPC8B",
+	"wWKUYKY/OHQJDamdyh5m7BU0KYpsjEbEbMmVP4nNFFIjKhw8Uic00a+U7IjxE3YA2BpDorNGW1Vd3JSz",
+	"enT9rj4zcqr0ux89e+ABnIs+M3iod2mTjcA8jCDtUB8oLg7IaUJICvgMwBUE6y9YA6QoI/iYSL0GpkFh",
+	"6iloPBj3zWkAoXVRnBMpsUZgclpkmDKJKMDUpWL2GVxc5qKr7oGoYyjH/RZ1gAxqycpyiKjjcFD/BKii",
+	"pdwKVfQ94o5cX8HuyOxzez76E3cUWrj1Yd4xaap6Jg84UFjL1JB47hsuvQ1Mu6hguJY6caaalTlcLhAU",
+	"7KoLWFWFH6ztEOr4bcTWJfVp73nXsnSTLlqvx3l09CuVvy/hUtWu9al12hNrRuZRidr3NhlAYOFmdQ43",
+	"XvASt+FBQai4pFs+QI8ef3z32Z2n6O/+6mqEBoLnUF6IQgWNujTAHlJc4Uwioc8bUh4T4urHJYQpSDTa",
+	"ystqaGDxpzhRfQafopQeU/3l4bj+DdXBVYYcMAMKZNU8G1pZRCf6EZSq0y9RiT4jgm8aDG9xveqjWNSO",
+	"FDy/JZXwwzp+a6EpzesrTubrXCzhOVk8GnflyFoNGomPNVou/8mK+9SyOBFLnaX3yYqT2mJ/y4Oo/tD5",
+	"/Rf90hziwRBTtsInK+6zICzVR7NsvIrzjgtyTFi5MOpZhmmmOxwf8KJKCgyrGIsN22Rud0lGj7U4jDYq",
+	"NrZpuEahL+rqYtdTT6bf1MyzsdbFQSMVZikWDcRZLJjTjPB8cjtP7IAoKaXi6djsZOPVz/7g5R/8/qsf",
+	"/sXrX/z8H376H17/1V9vRiittg4vnRA6HCnDb5vbhvxlWR5Kmo4X3ZlB6FXwrMWp34ymnQB3iAaD5DWx",
+	"sCbDCPKCCWbfaWH+TX4XZGVNqg0SZH0rTDH8+gQCFBVi8NP0GsC3dioLiQgfEq51jjnRYKGU41vIfose",
+	"8Ww85ExLVg/LTFH3743H9+6gb9/cvbEZoe99+OT9XVDJqCpTsp1hBX/sI5OcgrSsI+cnJTf9qd+XnHUf",
+	"45OHVgjy3aryiBZbvDCb2So4uE7NoPW+H+nHZ9w8ZWqhrUZahLGZ2SdcHEGhhhSKCVzUrh9glroCDHWE",
+	"nMY/KgQdYhMWV+AUcJILrd7oJ6BzBK1eD/iQMq9K7RKWogJLecJFOlkr+PqNkDvAS/P3Xr6xO09crj6M",
+	"6glDhPCwSmFeNhPNesZn1Rl2T0Jy+BFlULLa5lCjDdIddtGrP/qzV3/0w1dffBmhV//pT77+25+++vOf",
+	"ff3ll6+++HJzfrKoU95gaeHNNhxZAeNOwD4NERdUSZTTNM0IgvRVacsJoI3YpBe9Z//buXptNw5bsn0n",
+	"U2BqsHQtOunOtff1bNdvfPv91tkUERRnS55r7n02NeYPSswUVQtfnSUzWsHsY6um9Caw34YP0by+SiTv",
+	"2nZXWTDPZYueITtQJVxKra/Hrha9s0Eycqqgst0+AsWRG7Uxw1JV9ennuh8bAkzAbf2mhdjVhRvPGou+",
+	"fObQKlEBKZVFqcgySWmL+/M1Ti7ueagYRMDpkHmFdWZJB3MrqVjuvtBGc06lKgU5KBK1rELHuFpsEl4s",
+	"Hv7tqWktbg9DoHMnXS4ZYNG0x7qCaJX3uHz0gFMj5ivsM3Ubk8vTSJHzkxgcJGv414kN3gomcKBGHw/e",
+	"FZ57WGrP38tNnKCz5QINKsDexspUZl3iiqkNhwtTYnO++4rkhnRO75uvd3peH4lwzQVv1vk7ghkW1s+r",
+	"b8FZtp6kS1r3zziwoZLz22a0Z2NODhdIywwV2q9tA5W4VbkiMEurKAxveHRExt1piD4mEtpwTEKGONfi",
+	"QlXcNGqn5DQcQcj9m27BWsY+J3F6jyUEMOhTCXQkyKCUwWSgSSqH5VWjzsc0A5dAHKmof1iBRCy45xUi",
+	"cZPMXKcXUbQaOUyhVuz4GdTRE34QkLXjUDYEBLOAN/FBbIyMjytgspqc9CzCTiW6rigvtObkZHOq8bmB",
+	"pm0QTUHhTIJBY4dOKpglBTTP7ntUjSgLOnrhxBhXTR9yIy7rrILEmQWHZYzvFkozUg9n3dozaWod8UAN",
+	"Nna5QUGTgpbHTQVJuDCu28roXosf+s9jTtOWRMvZWbRU5k78mDT0JxkGYzdLUU6wLJ3lW6KUDgZEoMOx",
+	"8bODi/06+u0uejoizXfRRuz+fVD5eTXDAke+KYPeZxD3gcU4QkPCUyJpovVKMPVFhiDAR0nViJcKYeTe",
+	"N/5Ju+NDzjOC4SCXVMrccGfWQxL9/gB88QeMhy1SjuC3BB2OFPI+qUIVX/3wb1/+8T9//dWPvvnxX776",
+	"6T/95q9/7+WP/s9md7FKQm3F0Wq/wFamQWpI0KbgmRlffvHLlz/989f/989e/+z3Np1BFeIJuktWMTpX",
+	"7facCgFpqFQMdBbaVHZeCDhoIvfSGuUbWpSwLqQwO2S7mdNRK1s1MKeowqO3APyiCb60nE7l9y64gPR7",
+	"n3EsIIvUeeNTfKKVkM+I/Ssh9WL16GoUmXH67Ye0jtu7vSLWxV7dZh0rRfS+LWi3ZkSaBqFVT0O5qY/v",
+	"3UE3d69/G9n65d1OdIYoWucSsoNFiDMCsQtG35yKpz0UmCUjLZBA7JTATGZYQfxs1b4xRhu7vd5mhOIS",
+	"iugTpgDM5ocd/cPAdZeCR9f0Iy+ic2O3t7sZ6SGJGvH0oBGBubHbu67fd23p4MlN/URxfpBhMST60c41",
+	"s4CqJPxBTlKKD0wY7MbuznWYoQp43Ni9etUNkmM2PrChfBJ+uml34+rtx2jjulm2M4/Dk95mMwyyAgl4",
+	"HhqwMDqMbbHVDG6c3rUVdaEJYNSp9gmjhjboRTWa1xs70qPBiR4Yh7hZXNVKIOq4PTVDIr0RpwPiFaZh",
+	"D49pgbV4SkIdHR5gZJRJhVnSJiTMKNXtm2UCLlOqWiq/z3emVpQTl4LtWa/Jnn26F6MBt4Hgh2NT+l+T",
+	"Z9yM7gx92QruNg8syB5mJzPNRVXfnreuDvb6/DaLZDg5OLksp9x32y9ovnFfhC7l2dkdWqzUPzVJpwU/",
+	"61FXL0u5kP/DweQs7o8ZZb9t3tWs0tOT0GlWhJ9TG7zyVSwlRjf6Z1169eCWfEdympBCWbOmvpYgALrE",
+	"Wbxyit8bRADNTWuclSZ6PN6ukj+2q+/AyS1NR/ZVKSfQc9+C44pEI54Try3YijVUJ4kpXIfd0sQ8Kli6",
+	"JHvjdH1nRSMTUS8bs/FUvmKFCweK4BxkBodwYbubnW0tik7VeO7SVZ3mCXpQrIrAyVIWhLWaI+0Ab2pl",
+	"8l/be3JlCp3CgcdVWMkSR1fHojT5zM7f/+5Prvd6dbKXnB+CZ8d6Hlyb5Y3O/RxWFIOZpwem9W/4t89G",
+	"i1Tvraxh+v161JkrXQeDaG770rmE7TDZCv7FhbSFUo3NJ1WOcXuaLxagA7ZfePBC3TtRv2kD3UDMQK64",
+	"0wIG8Xbc6LhtNVfUDsiWGnt1mxNN21RqPdukgUnKWZV8Ea5R36xQZmLrdkLBdRNtSJfm2Ksufd8EFmpA",
+	"WY3SCkBUBSUQd+rT7GVnSfbiH1X7oUzVA/MKf9lSYFVpMK+OkW1SE7wb7cBr4QfDN8KpOdH99aKasLTV",
+	"ZYX+pweH4/YflwUxbO1D/WUwWGGd3Ou8+i8sUq3L8atmBW0LsXB9+in4XNz522Cvaf7u6PCKtDweOE1k",
+	"IzG8ijk0tQ8FL4yP1FqPZye4LdLgpqWU3iwgriQrL7aCdiZnO0NW4n2aQxbWYSkILhuOQS/DKsjW/G4d",
+	"0yXYVkgNrlMTbUbe2vIB71Sp2SZ64esv/+ur//bzze68+JoCS0naSvJOp4GeaY2PbTSIRkkXAgLLjSBw",
+	"aExUnWHebdZpXiLT0iTPLfXVVLSos8xb6EysZGqS1lTB6XOehmoIh6dqPK9YZXxJ1PQKzyyCMTk+NblN",
+	"V3vRnESnZU+yWsnyxxkO3FrXmYZPS8qg1mC6QMul7OiKHwW1uUlXArwW+VMEl2bzQG8Jgr8Heb/BaNNV",
+	"72doLd1WXgOuKShEY1OOpSZ2RJlWSRJfPYF+1ASKbciFInZO6q2smCG+O50hbuDTlg2+D3+aAi4ZlZp1",
+	"wSpQL5AnPlMysVCrd7Hgwa3CCdYAqIoUl4FWhHpIcbTTa63IPB9qs8ADDbH31tHDcMU0JY2evvPSC+Jb",
+	"eOoL7GTm2mXP/EK/M5FUu4A/yEulhVk88DSg23aMK2rny5+0n1k8odVDbSWpNL7O1LffijNr7u3a3//u",
+	"T27settCfIBivPUZ6m3dRF10gLbiCEHDCMqGllxRRpQpX2VSa+ebHkIJ1XYLbQe/DnOBaYx/2cYCvYqV",
+	"VJ3ZjMRH2LmRSKAuJ6WgavxE78xKggSLYCo3Q7zAPyi1ZnlEmHXQPfr4yVO0jUs12s74kDJwywGcYGVm",
+	"rGrmkVJF58ULiPUYhIKGTZQE2jDlSGz0NEFyLBXJNRqa8HBjoRwKmpSZKgXObLMNKkld3sQV1YJYJuPf",
+	"QlCCW8sTuM+MxWrPtVL2lGJZVY81H0Q2gtgM5cavWorsu6kqJ6JEGR/W5Qv7DMo0qBEZo5TvWxVcz+5t",
+	"giCjbqKizDJpS1pVFkPZ7bM+e++9O5wdEwZ5ad333jNl/jQRGUEplgwfkYMESxLvuyQL/fyTTz75ZOvh",
+	"w627d+N9pO8oqXBemB8f37uDrl27dhM9e3qn22d3TY1BiTZyzsg4suoWJEJA9RszqUErgKUgsuBMEtls",
+	"p7Hv6qVBUV5SqLqbgtdBIeqzAgsJPm6cqGzcRc9MYbcIVdXe9AdQ13BLb80sACBrdmCzfroIQovgWZ/F",
+	"uDBfU862bdjNt74vOYtNkY2bu9e/vWmYV2zCmPbQp5/DqBGyxdBePDfZ4LY7i5ZXBphmpSD6PG6hQ40H",
+	"/JgItIse0tsIM3miTz/e3bkWd5FmV9I+RPHnfcMd+p099Gm3230eob7PJ/Tzbrf7It5HmoxR7P0Wo0Oc",
+	"HPXZzDR1iyK3koRIwI74VqlGXNDPYOl76DaQI+qXvd61BKgY/iRxKzEjTfWm6GKjZGOjyGKf1fvu7cb7",
+	"UB8zMdKd/7Jm7SjHY8SIBpnCR8SDWO+a/tKvznmIU6hQqfEdZ/qVndhE4GU0IUyS2vTTeXj/qRYsRGa5",
+	"jNzb3uYFYUZy7nIx3LYfyW39bh0WVjGdW4/ud6LOMRHSmtO7vW7PuiIZLqi+Gbu97jXjTRgBs9zGZUrV",
+	"FtE0CQ+GJNRzJM2BTHAqkd76GMEHeruW5qGIHQyC8CEvlQW6Jq+qYqiNSEAfkRNThFBIuGUrWfp+2tnr",
+	"aJy7pRf1gVkT+F1MeULZaoWpX9l+QHOqWs2R3ovuAow+71C9SaiF6Cx87pJxGrS5OSeyUndDSakzRwPp",
+	"8axj4URxMTnUAg3lWkczCdPBZd0ILOu5lhgsx9SvX+31nL+fmAowPuf6vvUk18PPkkzqkwdRCa7aqbIo",
+	"+rLjAwSoa7EObGe7ZiGh8asFb9/GqavSA5/szP/kGcTGaj5EUvPRtfkf3avCZ0FOKfMcosA7jwk2dVXN",
+	"8jM+1IeFhxIMt/pZ57n+wmNjIDHaqn9NYHxwagrBSoSRE0eRyRgycpR1hRo5xgg+XXRLKZIX1jYhtNaX",
+	"aaIhKai2rgA9DENceDXCaSo0W54mWFhiFeB6m5tCamtBh0ZRpRdNWdVWcjo3VHQmriAOMnKCpHnhYlFv",
+	"ZwHUe8r5AwjAhg+uLzJLFab9kKQUu5yA3atX539830YCw/s3F1rdQ8zGj124ty/Gd/Y+fe4TywM+RIBc",
+	"NYGo0QR9cGMhChPIY3LMj2wBViP2K68OboKFoCSM03rYKezabXNV6ZEhtVtPl3ZXPN8Xk3s3i2jbvNF9",
+	"gzf2U19u4SfMUXVUFzYAaUYTuS00jR2lZwQLJt2L6GTEc4TtHg9JxrXUrPg00D4k6iHpnCNFGs13mhwb",
+	"m7UbXcsR6IEdOzT5r8gZoQNn4ulfredyx9PRatkShEpJCNrwBCouwXBcS05Ro1WI/oFkg8gFuqSadWeZ",
+	"XWe+GSGoTG0j+9OwoOUt50IErcmKG9m4obXygVNmK8FRjaj0YllDEsyEqXkhVGp2wJpc2Ef6GoXwRMqk",
+	"WYIip6ptAdYIFBSgdnqLC3bNwPLwcO9frDxWI8h8ecw7ybdHHNPbCllQPBL3nz5/EbXcNKAjRcYyYGnY",
+	"yF5u8IAm9DHz5wRpy749Ta7GZnzHd+Sfh8RVT2CN1AtJXQuc2uTA6ZuMIvqLm4vsyWa9veGS2YQCYk2D",
+	"OID3rWg/ccFtf07TF94tNyUJTCDqubOnVrnA65f1hiPc7vwvPuLqHqRhNo/0Q6KWO81l7/r7dyG2pQiX",
+	"H2llfb60Ms39TOUilJEBGOeQVHiMsDRmZiwCPNA4HC6QB1oPxwVrngtgtWn/8muL3b/O/PcOnN0q3Nfr",
+	"Q9+iXNg31qBaIHBgeLqF/Qo6+hRYqDFSfLNNq6h71V+4TqGVHqesZVSCkTojOKVsiOKtWKvoREitYLTK",
+	"85IL1RDAbaBOZ8+4/12YJfxjy2SIuo57W9Vf4F92RbK2vH89X1whmKjnsgZzb10JZA2D+ZEBaxlwHapc",
+	"WLPixRos782I6nq0RbdXJfgueg8YOqrzu8LD5suAyw36cCbAaixeFGTnq4WaNS+ig1rWc4H34bQ+OeVh",
+	"bzB292yGLukz41TggVeHVFZ+UxMLwAfArt1lsuFKlMYN5gGFJxU+Isy0j3JC1+Z+n0G0uKs4aerCVVw/",
+	"LyX0mzMJo2Au5FBPzrgB6zA43iyRqLluPCizLK4e9RllSVamRKIi4+VwRNkwQpKfwP+LDDOl51XEeF71",
+	"VHVxTLMsW3QtNg5gu2XjAt4yzwyFIk2hE89/UBKW2JfjPqMSDQkzjSqNTzasbpu1n5ugaYZfu6rtD/um",
+	"K9pvi9x2V9OhlpMmiLuFthsiW6UupyQjoSqjYArFhtY1qZr3UrQR7/ZuxqYM7AmVJCBx3YVXG5i6iM+i",
+	"mmoIjVd+o7WH5jkDPN1htHLudsNH20Gs/z5sN3qY3y/4WM9qwFiQstZrvGhQnvOmT5Mdcl0wY7iZYhec",
+	"pxUKiO423YxGPDNqh7lmh/SYsHY7xoVcLpdlw5iDotaCAXB/Z7x464wXs5jj9NW3DfKjDRZejXqDgvId",
+	"6MoboZJpYTXhLCmFICwZR6ZosRZqCU5Gk/kajLuaulQiybMUHZIxtwX+IZvwcOxk3monfQYucX5MRIaL",
+	"grKhjVC13ILhXD9TpjaBHhzE5cbMm5Ht6opNs+xK0NbrUDTL7KzdPouv967FNr7zMVFivHVroIiIDWex",
+	"zaiRBawef8SzVHrTy6r5d0jAvWVP5E24ryYg/Y4dLBl3c32RPTzziig2idqhwvJk7fX5DVokPwAt0XRB",
+	"dka5qqGGLRAhgz2W0YbXi3lT64elrJseG1KxaaXue/gwGJbi8O921YDy3FHdTTVHQrsiXY/ot0ZWu+Uv",
+	"PuFSIdMK1DRIgf6cyHYBdVhUZwGsKr4FcE+/7ZSpNV4ptmSdRNhlSHHw0jsU9Rp2VHgWuYoDhKVwJyDF",
+	"0QgfE4jDXEyNu2O382boD2Yt6TuWHFAQ3Um5NAHv5lqcczabQgWVSd+V8nH9+mUFxC9pvJ7qRdYaGl+s",
+	"K8je71SyjDPiPE3XzQ4oM23XNUpEiGeplyPxltwMYPvG/vXAfbR1lOF3JltZmQ/y7ombtRKuMz6UptMw",
+	"GJan5E30RDNuzFB8v27stfUdMo73EEZCC99GEIdcPpwTdETGfaYvPMigcklAUHRG0CFlOEPx1d6OMRbY",
+	"dyAZCBQGLbtTNtxvjGfzUK1c74/bZ3B9dNF3yNgE7UPIbqpvGeWFqOopjiBPrUru3UUpHktjPQfJiXGF",
+	"TAMaCDerFZU+m9SRIMmJnCaEWLWibktixoI8PKtwSFkpQpvt9vS6hc/S514fzHfIuGNodv1Gk8kmYOsy",
+	"yU+Mm74zeLwlBo8HfIiwydWsuVkbMwvc84qInLJ1WD6a9PTUjXvOVkRbP/QNsx5WUH0nob59JFWh7nIC",
+	"NLi7Wy0N98AZPh33tIeMextnWYTWFALVZyMsPUEHbu4uiml6YDzU1kcAhY1jNKBauKhS8s3NKzlDh2Ob",
+	"JX+Ms5JUPdMINRIAoWzYZ1JxYeqHCaJKwUjq2g0mGcEidNdqOQzg8RsUf2VSMLZcfXG/gP5WsCLLOcde",
+	"BZxMVbzGJeW4hMa15dsXG1DjlCmj3TZcSnLOpLKFr6tClAuNftf/1lbYbJvnsJSUESkPcp4uMcVt+9lD",
+	"+CpwTnqHpgMRdzWeuDAPzjcdaDKtV3MFQTR2MIXu33WRL5au3MraVlAxomXSiFpWAUxsyfmrhhahua9e",
+	"cPCYPtP5yjcQ56UGjQ0sx3b3n/n3gkFi7nKRa4wMczcnG3f77Kl37Fekh5JUomREkiOSoo0Pb6OdnRu7",
+	"1zZNI9JSKtA3D4l/+VXNdKvF40wQnOpZ4vq9A87iCMVmTq8jqblamwxAxraMitdYGfslc/b7LA7wJj3B",
+	"9Eh6/MC0wrQlaxTi4Swbt2u790wzivMQy/XQa1ZR6yHfpWZdfmqWbWQyyQwqQXhuAlaFfOfIVtvUM73C",
+	"tyz2qAXe6401ug/OTsf3TMaU5rHzc6H2UaxFNcudJhh4gplmsyakpi3a6JyZ0eVEGc1CQhdhdAnI+M44",
+	"cPYAoxkMMOg7m1C46kCCibCDKSOBlj0ihBPBpRdlP+GCQbekqdqGjcSINc9QNCf7UNPszpPvamL+4DQh",
+	"GdqIb0G5uFg/io22GG/aiHnolNxwHmuBSIvYUgmCc42wNCNoI4aaPI7gbcm0lPeB1DXFjDejZpV7zT7S",
+	"IRFo4+tfffH13/zblz/65Tf/8z9vekmZNIO6b0GDwQV7GAP6sbcRKPbvzuvN0pgvOAfoMtyo687qWr8p",
+	"pYkq+hodKDDQUQnxF21IMRA8Dy/A5unNVYrD0x+SARdk/vyKLzv7HIq6Z0ZoU6AXdEo9IVgko0tSfs3k",
+	"ky4WOcvHUj/YPnSSVlhJflZATe6o1+s1/OsQFFqVQqoMudiGgGo1mdYeR3RExl30gf6GKpKbBI0EnKic",
+	"uQ/2+iy2lkatV5JTatoz65/BvYslkkSr2Q1PcrWq/ab7GBicMfhuwkVii4SakNA+s9Gj0GMbCokc4tSs",
+	"zjhuzevWJ61GRMguekxkmcF+c2IKn5o6WFApKHQxPBmzpHExnKvP9Tac5QWLkM3ZLYRCMqWGsYCfwXOu",
+	"QR1NA/FdstVaxECNeA3Jhg+1LM8Hg4wysiBvmKci+9EI549fbXpKtay3S2Nm893hK0d6Tpzhto2+XHOk",
+	"50S0kGeQtPNJW617on3PCRdH+15EKJVooFl2KKYT3nkz8CwQZf0uqtOP6gTwLITYIRy16HFhOGrn83BU",
+	"42XkuhmYtquBbFHzWRMlf13CRubSQEXD70jgrbMMWcxdmUCPuelfsmbqrKJDNOGlAp/MvDWg+iw/Afuu",
+	"jEwTBcqGiPGTEQmVvPoup+mbcX/YqNF3lBO4PPQpLYyYNjuv1Xb5yGXvTQUzRRO6I4QBWzcBFc6HHbLu",
+	"2TF/YwOC6l6EW9NNCOcZxNZaM+kcajqdl6kzwyydNirOrNeOWWpYfWs4iQk4d71YwxBKlzVjXnj53oBR",
+	"0CXdmvZ/KUkyLEhqIiEIlqWwYfMSpRRK6ByOUW6shpih6+i30YaWj8DYw7hCG9A+abNt1QaNqQSHQsgS",
+	"XXVVOtfoGsNY5sfXWOhcaoRNZjojOE7oGLR70h5q43zaV9rct98zQnd8qC8TLMYx2viQcHAYPeLZeGis",
+	"xA/LTFH77wh978Mn7+9uGmZOxDERfWbxxEt03dhBeYn+f7TT6/V62zvXUf53/8NE10iiJIobWGBTwxdC",
+	"vT5r4F57EIs54HNSE8zgaw5k8Qd9F8py+aEsHtkFqc6Tieaa7DxsPFeG1iYEm3W+ZbEt8w7gDQpycQx0",
+	"DzrlauEw565XgvutzmbrMxv6kgpeQG+KE3QywmqqdAfUxnA16uwZBjieCWK5AI53OdEys1HbxctcCoq/",
+	"s4ucPWJmIT7rGjzO7BxT2TRSKkiiuBijjVdf/MnLf/Hz11/9s9df/cHLH//Jy1/96csvf7LZRbdcdIkk",
+	"Lhm0aiJpI5CDCTY2IacugAPtTFq012rVv5n66+Kq6huRJ+KOa3auyJKBMG5QPw4mpIV5yDcgwhRkonKi",
+	"DFPbQVVvrRJLc7FK6LkqdRaIC6h1DtyXqthNta/1+V/1bFYqhde2wOdYlezSphzZwc9LWLDDr1tBagz7",
+	"TkW6pIv7VpoiPIW7LajbuLznq0k+Xp4zk2hVlezvb5mytOB5rLmDSrNvSiUUTQhQjh1FVaFSzMbKFNI2",
+	"xbVBKDE3a4w2YlnKgrCUpDGSihcgn/VZNTxUYGPkxFOUtAypn9ReC5Dx3CfNboLVMlwQHU4USonCNGvP",
+	"jbJK1sVwzktStOaQRqVqXQ6JvFO2zqpscYEsaS3HwQUZEEFYQrYTwYs5pb/gjXPE0sduMW1inqneqFfa",
+	"XV9rBLsrB6EKIlMQqiCypUXf2bCqnNdP4dXLB9qkurEu8DXHnQ3I4cwMGaP1hb3MXudQ56ibhrkd4LKy",
+	"RRSE8wiS6FuIZqkgzGjpczNDCiwIU+fgLl2q3IEZ0atzENxjtRlbNpjYf0pr7Wy3OZxQLRi8JQ1Rn58r",
+	"xQ4XKr9nAXupiqyoaKom62EdTdveeNRIW2AYBzSs0MUgOxrwTKMLCHwmGy4l+/4LkKwPOQtowwqgLCFo",
+	"hCVinAULloL2aKB7blGEw/WXYvMHfaf7XpYcBeC3VZEa4VI1wnu32PbnGmFnqrweIp4rI2mT6d2d81Yp",
+	"uzOgP3WtA6MvsBpNReo0iXKlG2dOc1HD3lpUyQtgQZejRs5DOAbpwpeCeOevQr49gQ5QHmpJTrYtFWYp",
+	"FimEI26dEDocqdlOOTOANcDYD2zhcS6JMxUxggWRCmGWEKngV6zgGpc8J1WhcuuAkmij6sWGet1rN1xD",
+	"NtTrXv12oCtbr7vTi/wa6Pq9zWDR/Sd2h7cEwd+z+ztHYglN10I5FnjIdL1LyFvDtN0eq05JECM2uR1r",
+	"RJzCx9lV+M+dvZfLNM23So/XNZqfsC56bHotSU8TuiIdAPYRZojkhRqjHBd+6Eiu0dr7BlE2IgJ6vQxx",
+	"yLvzpB1913/FBGa6zzS4Lvi6OQMFIcZP3t1Al5Ur64lyVySSs5hEGzvQN5R+IP0m/+3VVZjJYimg6VIV",
+	"0mGDJJq0W9uX9NogYWHDDwS5Ip03Ya9KvRf8ZB/h2lGxN1ExTiKqIKEGmqFGdSK//tgrHMKy8X7NTHip",
+	"qhXBQvYQ43ouuRn1GT82HaTqoiMmMhf6iVKGjFPFRpZFXosMfaNW5Yi76FYmOZpVEqbPqpowIfcItKtx",
+	"G32ij2RpC9sTWPQnBLc3c1hHnMg8853gRee8S1hMguotucjvmZ4/QEAz28C3EKkpQrg1uyTyR1XNzkbN",
+	"QmcZMiX8R8QZq6EiBK58jYdjpPgJkyNaRKhRO9GzMLniiX0G1RM1ZetJ9JySHBOBM2TKKppMN2kbtRGc",
+	"jDa7yN7+ENtpLn9oklCT+b4XzhPv9q7FFXn12QIll1rI6x5A4x4WeQt5zSeYNYhE50wYk5v8dbqbm9XE",
+	"ITejIgdbaVSMNTabEqULXHqtZqYZapjiCmcSzbw3NuZcF5t1J8AJH4zpLmK6/w0FL4uDw3EMdcLgX8A5",
+	"avr0460TwYu6fHHlgkL3WSNDEbxqdjCICki4NM0Pa4USFufcmxllBG1MlG4dEAKeCDbUANH3qX7NViab",
+	"7BdCpRmRD0z5Gi8823QQMyGWjJgmiWOoCDTRVczOZhps1d3B493erk1/8UUQ2Wf+rd+UQxa4q+fyEkPS",
+	"s/jIealU0bJiwKLXdYj7OQxsyAouatWhYSfqNO4wjYgAMxNM+fzC61v5h/OWCQZ84F3FHPgPzrKxoVeS",
+	"zuJopZwV3m3MqRCrbQoSWuF732+OULUUkq7TkKeIm1Xt26JSIGTb/GOtogddxc/kRcVuB69uni0h5PKM",
+	"tPpjW6ByEdUIz9NDqo9nvn/Ubf5SHaRuER4BGHyf5x91rbcwq47Ry11wv3qVdV0PDyuAxvXhT9FCt89u",
+	"odgMVb2HGPTNir2TjyOEJ6aw705U9IX3pmbus9grzRiDuSuGeEBvUi0hGBkkb8/p1Ad+TsYsPfSaHbb1",
+	"kO/ctZfsrq0iPwP0V909c6OTK/Q7R37W3mra0P5bVmutHezrDUR+QrQOABHABZbyhAtXxQYfZkRuEwb/",
+	"95bURXfhRy2/C3LMj2w4sCRSQjyNUfONXb9mvlHT4t+QOagCNcgwZc3mxpqrwSMTflmJG9Ui23zD58zp",
+	"LscvPAu/XWjx5eD5O6P8ZFbmTI6pvyBJKagaA+keEiyI6Ox9+lyTqKkKYYi6FFlnr7ONC7p9vAMEbAeb",
+	"JmBLdl6lkFKNAlGUtxy5WYMgFUas9T81K53+9olTOnCGUnpM9ZQQUybRxuuv/v03v/j563/zX17+8Zcv",
+	"//Bff/3Vf3z9s9/bnIhfREoQ0p2Uj0NTfXfKPCrRxquf/qt/+He///WvfvL6qx+9+l//0mSlbnZDVXZC",
+	"Y96rDKENy+jG669+9M2P//Lrv/nq61/9JEIvf/G/X37531/+/hcvv/hyc982bdMbxgqjHMsjknabRYJC",
+	"cz3wio6gjZdf/PLlT/980xh2nF5XF+mwKe60cQgug3d67Ke2dogffb5Azu50qe/Q4Hes+6i20my8+uFf",
+	"vP7Fz1/++A9f/viPm9B2rfoCsJ6o6+yq03/zi1++/NWfbkautOuhl7sZ+cUqvRpqEI9cHWw3kLcZ3Ejd",
+	"o15OmpOk9WGZ9UeNBGWWVrqumm9k7DYzW61KHliN4IVZxkQsd4MaXCx3+MxxURCWboHqjcuUKg3EBsWn",
+	"WnN+/uL/BQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
