@@ -9,24 +9,43 @@ LDFLAGS := -X main.version=$(VERSION)
 TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD ?= tuoguan-admin
 export TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD
 
-.PHONY: run test build generate lint-api postgres clean
+.PHONY: run test test-go test-web build web generate lint-api postgres browser clean
 
-## run: start the API on :8080 with a working database (created and migrated on start, demo data on the first)
+## run: start the API and the web app on :8080 with a working database (created and migrated on start, demo data on the first)
 run: build postgres
 	./$(BIN) demo -if-empty
 	./$(BIN) serve
 
-## test: run every test with -race against a real PostgreSQL
-test: postgres
+## test: every Go test with -race against a real PostgreSQL, then the web app's tests in a real browser
+test: test-go test-web
+
+test-go: postgres
 	$(GO) test -race -count=1 ./...
 
-## build: compile bin/tuoguan
-build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/tuoguan
+## test-web: the browser tests (web/tests) against bin/tuoguan and a fresh demo database, in headless Chromium
+test-web: build postgres browser
+	cd web && TUOGUAN_BIN=$(CURDIR)/$(BIN) npm test
 
-## generate: regenerate api/ from openapi.yaml
-generate:
+## build: build the web app, then compile bin/tuoguan with it embedded
+build: web
+	$(GO) build -tags webapp -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/tuoguan
+
+## web: install the app's packages from web/package-lock.json when it changed, and build web/dist (type-checked)
+web: web/dist/index.html
+
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+WEB_SOURCES := $(shell find web/src -type f 2>/dev/null) web/index.html web/vite.config.ts web/tsconfig.json openapi.yaml
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	cd web && npm run build
+
+## generate: regenerate api/ and the web app's typed client (web/src/api/schema.d.ts) from openapi.yaml
+generate: web/node_modules/.installed
 	$(GO) generate ./api/...
+	cd web && npm run generate
 
 ## lint-api: lint openapi.yaml with Redocly's recommended rules (needs npm)
 lint-api:
@@ -35,8 +54,11 @@ lint-api:
 postgres:
 	@./.ci/postgres
 
+browser:
+	@./.ci/browser
+
 clean:
-	rm -rf bin
+	rm -rf bin web/dist web/node_modules
 
 ## bench-lists: measure list latency on 100,000 farms and 300,000 parcels
 .PHONY: bench-lists

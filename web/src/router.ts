@@ -1,0 +1,56 @@
+import { createRouter, createWebHistory } from 'vue-router'
+import { me, restore, whenSessionEnds } from './api'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    public?: boolean
+    role?: 'admin' | 'bureau' | 'collective' | 'provider'
+  }
+}
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes: [
+    { path: '/login', component: () => import('./views/Login.vue'), meta: { public: true } },
+    { path: '/', component: () => import('./views/Home.vue') },
+    { path: '/bureau', component: () => import('./views/bureau/Glance.vue'), meta: { role: 'bureau' } },
+    {
+      path: '/bureau/townships/:township',
+      component: () => import('./views/bureau/Township.vue'),
+      meta: { role: 'bureau' },
+    },
+    {
+      path: '/bureau/townships/:township/collectives/:collective',
+      component: () => import('./views/bureau/Village.vue'),
+      meta: { role: 'bureau' },
+    },
+    {
+      path: '/bureau/townships/:township/collectives/:collective/contracts/:contract',
+      component: () => import('./views/bureau/Contract.vue'),
+      meta: { role: 'bureau' },
+    },
+    { path: '/bureau/providers', component: () => import('./views/bureau/Providers.vue'), meta: { role: 'bureau' } },
+    { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { public: true } },
+  ],
+  scrollBehavior: () => ({ top: 0 }),
+})
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) return true
+  let ok = false
+  try {
+    ok = await restore()
+  } catch {
+    ok = false
+  }
+  if (!ok) return { path: '/login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
+  if (to.meta.role && me.value?.role !== to.meta.role) return '/'
+  if (to.path === '/' && me.value?.role === 'bureau') return '/bureau'
+  return true
+})
+
+// A 401 from the server ends the session: back to the login, then to where the user was.
+whenSessionEnds(() => {
+  const here = router.currentRoute.value
+  if (!here.meta.public) void router.push({ path: '/login', query: { next: here.fullPath, expired: '1' } })
+})
