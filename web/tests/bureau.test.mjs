@@ -1,0 +1,254 @@
+// The bureau's workspace in a real browser (Debian's chromium driven by playwright-core) against the real
+// server and a database loaded with the demo county. Every test fails on any request that leaves the server.
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import { start } from './server.mjs'
+import { parts } from './xlsx.mjs'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const shots = join(here, '..', '..', 'docs', 'screenshots')
+const BUREAU = { username: 'huanglong', password: 'huanglong-demo' }
+
+let server, browser, session
+let passed = 0
+let failed = 0
+const began = Date.now()
+
+before(async () => {
+  server = await start()
+  // One session for the tests that do not test logging in: login attempts are rate-limited per client address.
+  const res = await fetch(server.base + '/api/v1/auth/login', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(BUREAU),
+  })
+  assert.equal(res.status, 200, 'the bureau logs in')
+  const { token, expires_at } = await res.json()
+  session = JSON.stringify({ token, expires_at })
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    // Playwright gives the browser a fresh --user-data-dir of its own.
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  })
+})
+
+after(async () => {
+  await browser?.close()
+  await server?.stop()
+  console.log(`${passed} passed, ${failed} failed in ${((Date.now() - began) / 1000).toFixed(1)} s`)
+})
+
+/**
+ * test runs f with a fresh browser context and fails when a request leaves the server. signedIn starts the
+ * context with the bureau's session, as a reload after logging in would.
+ */
+function test(name, f, { viewport = { width: 1366, height: 900 }, signedIn = false } = {}) {
+  it(name, async () => {
+    const origin = new URL(server.base).origin
+    const storageState = signedIn ? { cookies: [], origins: [{ origin, localStorage: [{ name: 'tuoguan.session', value: session }] }] } : undefined
+    const context = await browser.newContext({ viewport, locale: 'zh-CN', acceptDownloads: true, storageState })
+    const outside = []
+    context.on('request', (r) => {
+      const u = r.url()
+      if (u.startsWith('data:') || u.startsWith('blob:')) return
+      if (new URL(u).origin !== origin) outside.push(u)
+    })
+    const page = await context.newPage()
+    const errors = []
+    page.on('pageerror', (e) => errors.push(String(e)))
+    try {
+      await f(page, context)
+      assert.deepEqual(outside, [], 'requests left the server')
+      assert.deepEqual(errors, [], 'the page threw')
+      passed++
+    } catch (e) {
+      failed++
+      throw e
+    } finally {
+      await context.close()
+    }
+  })
+}
+
+async function login(page, { username, password } = BUREAU) {
+  await page.goto(server.base + '/login')
+  await page.getByLabel('用户名').fill(username)
+  await page.getByLabel('密码').fill(password)
+  await page.locator('[data-test=login-submit]').click()
+}
+
+async function glance(page) {
+  // The dashboard of the demo's season.
+  await page.goto(server.base + '/bureau?season=2026')
+  await page.locator('[data-test=benefit-per-mu]').waitFor()
+}
+
+describe('the bureau workspace', () => {
+  test('a bad login shows its error in Chinese, and nothing is kept', async (page) => {
+    await login(page, { username: 'huanglong', password: 'not-the-password' })
+    const err = page.locator('[data-test=login-error]')
+    await err.waitFor()
+    assert.equal((await err.textContent()).trim(), '用户名或密码不正确。')
+    assert.equal(await page.evaluate(() => localStorage.getItem('tuoguan.session')), null)
+  })
+
+  test('the bureau logs in and sees the county: 180.00 yuan per mu in 2026, beside 2025', async (page) => {
+    await login(page)
+    await page.waitForURL('**/bureau')
+    await glance(page)
+    assert.equal(await page.locator('[data-test=benefit-per-mu]').textContent(), '180.00')
+    const hero = await page.locator('[data-test=hero]').textContent()
+    assert.match(hero, /2025年度/)
+    assert.equal(await page.locator('[data-test=townships] tbody tr').count(), 7)
+    assert.equal(await page.locator('canvas').count() >= 6, true, 'the charts are drawn')
+    // The session survives a reload, and the token is never in a URL.
+    await page.reload()
+    await page.locator('[data-test=benefit-per-mu]').waitFor()
+    assert.doesNotMatch(page.url(), /tg_/)
+  })
+
+  test('time to first render of the dashboard (median of five loads)', async (page) => {
+    await glance(page)
+    const times = []
+    for (let i = 0; i < 5; i++) {
+      await page.goto(server.base + '/bureau?season=2026')
+      await page.locator('[data-test=benefit-per-mu]').waitFor()
+      await page.locator('canvas').first().waitFor()
+      times.push(await page.evaluate(() => performance.now()))
+    }
+    times.sort((a, b) => a - b)
+    console.log(`# dashboard time to first render: median ${Math.round(times[2])} ms of ${times.map(Math.round).join(', ')} ms`)
+  }, { signedIn: true })
+
+  test('drills down township → village → contract → the confirmed operations behind a line', async (page) => {
+    await glance(page)
+    await page.locator('[data-test=townships] tbody tr th a').first().click()
+    await page.locator('[data-test=villages] tbody tr th a').first().waitFor()
+    assert.match(await page.locator('h1').textContent(), /镇|乡/)
+    await page.locator('[data-test=villages] tbody tr th a').first().click()
+    await page.locator('[data-test=contracts] tbody tr th a').first().waitFor()
+    assert.match(await page.locator('h1').textContent(), /村/)
+    await page.locator('[data-test=contracts] tbody tr th a').first().click()
+    await page.locator('[data-test=benefit-benefit]').waitFor()
+    assert.match(await page.locator('h1').textContent(), /^合同 \d{12}-2026-\d+/)
+    // Ploughing's confirmed operations: each is ploughing, and their areas add up to the line's delivered area.
+    const line = page.locator('[data-test=lines] tbody tr').first()
+    const op = (await line.locator('button').getAttribute('data-test')).replace('show-', '')
+    await line.locator('button').click()
+    const rows = page.locator('[data-test=operations] tbody tr')
+    const n = await rows.count()
+    assert.ok(n > 0, 'the line has confirmed operations')
+    const delivered = (await line.locator('td').nth(4).textContent()).replace(/,/g, '')
+    const cents = (s) => Math.round(Number(s.replace(/,/g, '')) * 100)
+    let sum = 0
+    for (let i = 0; i < n; i++) sum += cents(await rows.nth(i).locator('td').nth(3).textContent())
+    assert.equal(sum, cents(delivered), `the ${op} operations add up to the delivered area`)
+    // The breadcrumbs lead back up.
+    await page.locator('.crumbs a').first().click()
+    await page.locator('[data-test=benefit-per-mu]').waitFor()
+  }, { signedIn: true })
+
+  test('suspends and reactivates a provider', async (page) => {
+    await page.goto(server.base + '/bureau')
+    await page.locator('[data-test=nav-providers]').click()
+    await page.locator('[data-test=provider-status-filter]').selectOption('active')
+    await page.getByRole('button', { name: '查询' }).click()
+    const first = page.locator('[data-test=providers] tbody tr th button').first()
+    await first.waitFor()
+    const name = (await first.textContent()).trim()
+    await first.click()
+    await page.locator('[data-test=provider-suspend]').click()
+    await page.locator('[data-test=provider-reactivate]').waitFor()
+    assert.equal(await page.locator('[data-test=provider-status]').textContent(), '已暂停')
+    // The directory searches by name, and the server kept the change.
+    await page.locator('[data-test=provider-status-filter]').selectOption('suspended')
+    await page.locator('[data-test=provider-search]').fill(name)
+    await page.getByRole('button', { name: '查询' }).click()
+    await page.locator('[data-test=providers] tbody tr th button', { hasText: name }).click()
+    await page.locator('[data-test=provider-reactivate]').click()
+    await page.locator('[data-test=provider-suspend]').waitFor()
+    assert.equal(await page.locator('[data-test=provider-status]').textContent(), '正常')
+  }, { signedIn: true })
+
+  test('downloads the townships as CSV and Excel, and both read back', async (page) => {
+    await glance(page)
+    const section = page.locator('section.card', { has: page.locator('[data-test=townships]') })
+    const [csv] = await Promise.all([page.waitForEvent('download'), section.locator('[data-test=download-csv]').click()])
+    const text = readFileSync(await csv.path(), 'utf8')
+    assert.equal(text.charCodeAt(0), 0xfeff, 'the CSV starts with a byte-order mark')
+    const lines = text.slice(1).trim().split(/\r?\n/)
+    assert.ok(lines.length >= 8, `a header and seven townships, got ${lines.length} lines`)
+    assert.ok(lines.some((l) => l.includes('石堡镇')), 'a township by name')
+    const [xlsx] = await Promise.all([page.waitForEvent('download'), section.locator('[data-test=download-xlsx]').click()])
+    assert.match(xlsx.suggestedFilename(), /\.xlsx$/)
+    const book = parts(readFileSync(await xlsx.path()))
+    assert.ok(book.has('[Content_Types].xml') && [...book.keys()].some((k) => k.startsWith('xl/worksheets/')))
+    assert.ok([...book.values()].some((v) => v.includes('石堡镇')), 'the workbook names the townships')
+  }, { signedIn: true })
+
+  test('switches the language to English, remembers it, and back', async (page) => {
+    await glance(page)
+    await page.locator('[data-test=language]').selectOption('en')
+    await page.getByText('Benefit per mu').first().waitFor()
+    await page.reload()
+    await page.getByText('Cost saving per mu').first().waitFor()
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en')
+    await page.locator('[data-test=language]').selectOption('zh-CN')
+    await page.getByText('亩均节支增收').first().waitFor()
+  }, { signedIn: true })
+
+  test('a session the server no longer knows leads back to the login; logout forgets the session', async (page) => {
+    await login(page)
+    await page.waitForURL('**/bureau')
+    await page.evaluate(() =>
+      localStorage.setItem('tuoguan.session', JSON.stringify({ token: 'tg_revoked', expires_at: '2999-01-01T00:00:00Z' })),
+    )
+    await page.reload()
+    await page.waitForURL('**/login**')
+    await login(page)
+    await page.waitForURL('**/bureau')
+    await page.locator('[data-test=logout]').click()
+    await page.waitForURL('**/login')
+    assert.equal(await page.evaluate(() => localStorage.getItem('tuoguan.session')), null)
+    await page.goto(server.base + '/bureau')
+    await page.waitForURL('**/login**')
+  })
+
+  test('screenshots: desktop', async (page) => {
+    mkdirSync(shots, { recursive: true })
+    await glance(page)
+    await page.waitForTimeout(600) // the charts' entry animation
+    await page.screenshot({ path: join(shots, 'bureau-desktop.png'), fullPage: true })
+    await page.locator('[data-test=townships] tbody tr th a').first().click()
+    await page.locator('[data-test=villages] tbody tr th a').first().click()
+    await page.locator('[data-test=contracts] tbody tr th a').first().click()
+    await page.locator('[data-test=lines] tbody tr button').first().click()
+    await page.screenshot({ path: join(shots, 'contract-desktop.png'), fullPage: true })
+  }, { signedIn: true })
+
+  test(
+    'screenshots: a 360 px phone',
+    async (page) => {
+      mkdirSync(shots, { recursive: true })
+      await glance(page)
+      await page.waitForTimeout(600)
+      const width = await page.evaluate(() => document.documentElement.scrollWidth)
+      assert.ok(width <= 360, `the page fits 360 px without scrolling sideways (${width} px)`)
+      await page.screenshot({ path: join(shots, 'bureau-phone.png'), fullPage: true })
+    },
+    { viewport: { width: 360, height: 780 }, signedIn: true },
+  )
+})
