@@ -99,6 +99,48 @@ func (e ContractStatus) Valid() bool {
 	}
 }
 
+// Defines values for CropCode.
+const (
+	CropCodeApple    CropCode = "apple"
+	CropCodeCorn     CropCode = "corn"
+	CropCodeMillet   CropCode = "millet"
+	CropCodeOther    CropCode = "other"
+	CropCodePotato   CropCode = "potato"
+	CropCodeRapeseed CropCode = "rapeseed"
+	CropCodeRice     CropCode = "rice"
+	CropCodeSorghum  CropCode = "sorghum"
+	CropCodeSoybean  CropCode = "soybean"
+	CropCodeWheat    CropCode = "wheat"
+)
+
+// Valid indicates whether the value is a known member of the CropCode enum.
+func (e CropCode) Valid() bool {
+	switch e {
+	case CropCodeApple:
+		return true
+	case CropCodeCorn:
+		return true
+	case CropCodeMillet:
+		return true
+	case CropCodeOther:
+		return true
+	case CropCodePotato:
+		return true
+	case CropCodeRapeseed:
+		return true
+	case CropCodeRice:
+		return true
+	case CropCodeSorghum:
+		return true
+	case CropCodeSoybean:
+		return true
+	case CropCodeWheat:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DemonstrationLevel.
 const (
 	DemonstrationLevelCity     DemonstrationLevel = "city"
@@ -215,25 +257,25 @@ func (e FieldErrorCode) Valid() bool {
 
 // Defines values for LandType.
 const (
-	Dry       LandType = "dry"
-	Irrigated LandType = "irrigated"
-	Orchard   LandType = "orchard"
-	Other     LandType = "other"
-	Paddy     LandType = "paddy"
+	LandTypeDry       LandType = "dry"
+	LandTypeIrrigated LandType = "irrigated"
+	LandTypeOrchard   LandType = "orchard"
+	LandTypeOther     LandType = "other"
+	LandTypePaddy     LandType = "paddy"
 )
 
 // Valid indicates whether the value is a known member of the LandType enum.
 func (e LandType) Valid() bool {
 	switch e {
-	case Dry:
+	case LandTypeDry:
 		return true
-	case Irrigated:
+	case LandTypeIrrigated:
 		return true
-	case Orchard:
+	case LandTypeOrchard:
 		return true
-	case Other:
+	case LandTypeOther:
 		return true
-	case Paddy:
+	case LandTypePaddy:
 		return true
 	default:
 		return false
@@ -279,6 +321,48 @@ func (e OperationStatus) Valid() bool {
 	case Recorded:
 		return true
 	case Voided:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OperationType.
+const (
+	Drying          OperationType = "drying"
+	Fertilising     OperationType = "fertilising"
+	Harvesting      OperationType = "harvesting"
+	Irrigation      OperationType = "irrigation"
+	PlantProtection OperationType = "plant_protection"
+	Ploughing       OperationType = "ploughing"
+	Sowing          OperationType = "sowing"
+	Straw           OperationType = "straw"
+	Transport       OperationType = "transport"
+	Weeding         OperationType = "weeding"
+)
+
+// Valid indicates whether the value is a known member of the OperationType enum.
+func (e OperationType) Valid() bool {
+	switch e {
+	case Drying:
+		return true
+	case Fertilising:
+		return true
+	case Harvesting:
+		return true
+	case Irrigation:
+		return true
+	case PlantProtection:
+		return true
+	case Ploughing:
+		return true
+	case Sowing:
+		return true
+	case Straw:
+		return true
+	case Transport:
+		return true
+	case Weeding:
 		return true
 	default:
 		return false
@@ -1064,6 +1148,11 @@ type Counts struct {
 // Example: 91350100M000100Y43
 type CreditCode = string
 
+// CropCode A crop's code (`GET /reference/crops` names them).
+//
+// Example: corn
+type CropCode string
+
 // Dec2 An exact decimal with two places, as a string.
 //
 // Example: 10.50
@@ -1320,7 +1409,10 @@ type LandType string
 
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
+	// Password Example: huanglong-demo
 	Password string `json:"password"`
+
+	// Username Example: huanglong
 	Username string `json:"username"`
 }
 
@@ -1390,14 +1482,20 @@ type Operation struct {
 
 // OperationBatch defines model for OperationBatch.
 type OperationBatch struct {
-	Operations []OperationBatchItem `json:"operations"`
+	// Operations The operations, each decided on its own: an item that is malformed (a bad decimal or date, a wrong type,
+	// a missing field or idempotency key) is refused with its field errors, and the others go on.
+	Operations []json.RawMessage `json:"operations"`
 }
 
 // OperationBatchItem One operation with its contract and its own idempotency key.
 type OperationBatchItem struct {
 	// AreaMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
-	AreaMu         Dec2Input        `json:"area_mu"`
-	ContractId     int64            `json:"contract_id"`
+	AreaMu     Dec2Input `json:"area_mu"`
+	ContractId int64     `json:"contract_id"`
+
+	// IdempotencyKey The client's key for this operation; a retry of the item with the same key creates nothing.
+	//
+	// Example: 0b9d6c1e-5f0a-4c1e-9a57-3f2d8e6b7c41
 	IdempotencyKey string           `json:"idempotency_key"`
 	Inputs         *[]MaterialInput `json:"inputs,omitempty"`
 
@@ -1473,6 +1571,11 @@ type OperationList struct {
 
 // OperationStatus defines model for OperationStatus.
 type OperationStatus string
+
+// OperationType An operation type's code (`GET /reference/operation-types` names them).
+//
+// Example: harvesting
+type OperationType string
 
 // Parcel defines model for Parcel.
 type Parcel struct {
@@ -2003,8 +2106,10 @@ type UserUpdate struct {
 	Password *string `json:"password,omitempty"`
 }
 
-// Crop defines model for Crop.
-type Crop = string
+// Crop A crop's code (`GET /reference/crops` names them).
+//
+// Example: corn
+type Crop = CropCode
 
 // Cursor defines model for Cursor.
 type Cursor = string
@@ -2127,7 +2232,7 @@ type ListContractsParams struct {
 	FarmId       *int64                   `form:"farm_id,omitempty" json:"farm_id,omitempty"`
 	ProviderId   *int64                   `form:"provider_id,omitempty" json:"provider_id,omitempty"`
 	RegionCode   *RegionCode              `form:"region_code,omitempty" json:"region_code,omitempty"`
-	Crop         *string                  `form:"crop,omitempty" json:"crop,omitempty"`
+	Crop         *CropCode                `form:"crop,omitempty" json:"crop,omitempty"`
 	SeasonYear   *int                     `form:"season_year,omitempty" json:"season_year,omitempty"`
 	Status       *ContractStatus          `form:"status,omitempty" json:"status,omitempty"`
 	Mode         *ContractMode            `form:"mode,omitempty" json:"mode,omitempty"`
@@ -2145,14 +2250,15 @@ type ListContractOperationsParams struct {
 	// Cursor The `next_cursor` of the previous page.
 	Cursor   *Cursor          `form:"cursor,omitempty" json:"cursor,omitempty"`
 	Status   *OperationStatus `form:"status,omitempty" json:"status,omitempty"`
-	OpType   *string          `form:"op_type,omitempty" json:"op_type,omitempty"`
+	OpType   *OperationType   `form:"op_type,omitempty" json:"op_type,omitempty"`
 	ParcelId *int64           `form:"parcel_id,omitempty" json:"parcel_id,omitempty"`
 }
 
 // CreateOperationParams defines parameters for CreateOperation.
 type CreateOperationParams struct {
 	// IdempotencyKey A client-generated key (a UUID) that makes retries safe; scoped to the account, kept at least 14 days.
-	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+	// Required: a request without one, or with a blank one, is refused, so that no retry can log work twice.
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 
 // ListFarmsParams defines parameters for ListFarms.
@@ -2176,7 +2282,7 @@ type ListFarmsParams struct {
 	// Name Farm name or operator name contains this text.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
 
-	// IdNumber Exact resident ID number of the operator.
+	// IdNumber Exact resident ID number of the operator; spaces around it are ignored.
 	IdNumber *string `form:"id_number,omitempty" json:"id_number,omitempty"`
 
 	// Phone Exact phone number of the operator.
@@ -2198,7 +2304,7 @@ type ListOperationsParams struct {
 	RegionCode   *RegionCode      `form:"region_code,omitempty" json:"region_code,omitempty"`
 	SeasonYear   *int             `form:"season_year,omitempty" json:"season_year,omitempty"`
 	Status       *OperationStatus `form:"status,omitempty" json:"status,omitempty"`
-	OpType       *string          `form:"op_type,omitempty" json:"op_type,omitempty"`
+	OpType       *OperationType   `form:"op_type,omitempty" json:"op_type,omitempty"`
 	ProviderId   *int64           `form:"provider_id,omitempty" json:"provider_id,omitempty"`
 	CollectiveId *int64           `form:"collective_id,omitempty" json:"collective_id,omitempty"`
 
@@ -2258,7 +2364,7 @@ type ListProvidersParams struct {
 	Status     *ProviderStatus          `form:"status,omitempty" json:"status,omitempty"`
 
 	// OperationType Only providers offering this operation type.
-	OperationType *string `form:"operation_type,omitempty" json:"operation_type,omitempty"`
+	OperationType *OperationType `form:"operation_type,omitempty" json:"operation_type,omitempty"`
 
 	// Name Name contains this text.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
@@ -2993,7 +3099,7 @@ func (w *ServerInterfaceWrapper) CreateOperation(ctx echo.Context) error {
 	var params CreateOperationParams
 
 	headers := ctx.Request().Header
-	// ------------- Optional header parameter "Idempotency-Key" -------------
+	// ------------- Required header parameter "Idempotency-Key" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
 		var IdempotencyKey IdempotencyKey
 		n := len(valueList)
@@ -3001,12 +3107,14 @@ func (w *ServerInterfaceWrapper) CreateOperation(ctx echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
 		}
 
-		params.IdempotencyKey = &IdempotencyKey
+		params.IdempotencyKey = IdempotencyKey
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter Idempotency-Key is required, but not found"))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -11218,226 +11326,234 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L37jxzJfRj+rxTma4O7p97ZWXJJHXfxhcHH8cCIvCP4kHC4YbZru2tmSttd1aqq3t25CwEbSWwrtiMl",
-	"ih9IToiUxHECJLIQ5GHcRTDgP8U4kuf/IqhPVXVXz1TPa2d3SYn3yy17uuv5eT8/7yQ8LzgjTMnO3ued",
-	"EcEpEfDnA55gRTnTf6dEJoIW5p+dpyOCCqxGiA+QGhGUCIIVSRE//D5JVLcTdWQyIjnWX6pxQTp7HakE",
-	"ZcPOixcvok6BBc6JstPcEbyYnuJjlo1RwpkSOFHSTEQlSgQvUMJToieh+sUflESMO1GH4VzPo19ozJ/j",
-	"0weEDdWos7fbi6aWE3XulEJyEd5kzMipOkjgjdjtthDkmPJSogIP29dhRm1ZydVecCn3uMixCi9FkEIQ",
-	"SZiCO4kQZVIRnOpFxbeShBQqblvLwAzrr4WwMu/sfdr5vuSsE3USedyJOqeZPO08Dy3s/l39EYyt770e",
-	"mqadqCPID0oqSNrZU6Ik/jR25r0OZerGbifq5JTRXE+9U01DmSJDIsw8KckLrghLxt8h4+mDuIWSjBKm",
-	"toaEEQEwd0TGaAOjZ8/u391EaoQVyvERkUgQJSiRSOIB2Ucy4QVJkeJwgzhJeMlUhI5IoRBWKCNYKrSz",
-	"i1I8ltUxGlyoN+utbksvb7nLfUBzGrjbR3hIkKSftUJSBt/5c6VkgMtMdfau9yI9sTnR63raOef7hGDJ",
-	"2ScEt8D7mGABJzTC4phIheCcJKKsbXUSRjzQH86EhKnFvNBvy4IzSYAM3MbpY/KDkkg4I435hMGfuCgy",
-	"aijRdiH4YUbybwHY7n3ujf9bggw6e53/b7smZ9vmV7n9yHxlJg1hFkyLqEQ5zjTIkhRtHOIU/aMnH38U",
-	"If1XRbI2ux1NM3iWkUTRY3LHkL4Za15urfXIbctl5AQl1Vv6Xlpodmga++p29R5MUk/6RGHDB9a8GRj3",
-	"AZUKwNAf8ZilXV4QdppnhlrILT4Y0ISkPClzwlRXFoLgVI4IUXnWhf83l1BRmUPKMADnNPYpcqq2NZlr",
-	"fNk83WdP7229j06oGiGMDseKbHGREoFyLI4QZim68/jBPZRRRhBhqdxHGJnzRIKfIMrQnRFlRBJ49wM2",
-	"zKgcdQOrmbrWjxmBIQoi2q/2jrmRrbtUFlzSMGe+xwW68+S7ZgWnCckiQOcBzQjSGIs2YJMRivUj/eS9",
-	"eHMOwwYAYYOMJheOmskIsyHRcgBML83lgMhRCkGYQlJhRTQDSEuzFhIhbJ8CN0g5kYhxhXCW6VtSDoON",
-	"aLF+/DXjzsZe885acPcezmk2vodFvl7cnRz3Hd6GL3QA57Q1wCK33PINwlt9feuGcD3mLOjWJ7EeyObi",
-	"kKYpYRdOdXCWEXFFIsEzgnI8RowcE4EUPiJGDcGJfh0IyX12jDOaXvQaD3k61hLLCcmyLSuzHJYKHQqC",
-	"jyTCSJQZ2UcxEYILGQMQSURwMkIDSrJUS70gRcImPuLqHi/Zhe7iI45kmYys0qjRUPlnDxI7LO7jQov6",
-	"lLN1Q3I18Cxw5u6ltcB0NeUTgkUyWv9W3slYLbT6FqjrWl2ublRGiAstF1jNPkdYY46msG8QDX+ERUKy",
-	"dcO+GXUW4Bfwxlqg/pHgxzQlYu2bsOPO3IZ9Zy0beUyG50CHzKizNiHgjTVuYb2yoj/mO9rTZmXQZ3RF",
-	"ogEdloJIGGQoeFm8SQLjU84fYDEklyXOcC1n7aKH9Daw/qecP8RsbA1D8kJXxTnKMRsjrBTJCyX3waQ4",
-	"RnigiDGSsTI/JEIzD0kSzlKpYSR+rN/auqXfiidu1vupucZp69iLqPOM4VKNuKCfkYsWzBJBUsIUxZlh",
-	"kWAD4wKR04IKkiLOjGj2jOFjTDN8mF0oxNxCgkheioSgEyzRYSnHenX6TlKs8CGWBMmMn1zClcmyKLhQ",
-	"JH1IUoqfwkuXg0qMKxRP0vQY7pMqiWJHZj5gCU8pG8bwEaFqRAQafkYLxLhArLpquX7+rcecxfasnX4N",
-	"fO+FI3wwwq0ypeqDY7v+QmiJUFFjhzaqHfhITnFeZODMqW1yZZFiRaaJfqQ/5OLAaIJTfg9WZhZLjGF8",
-	"Enrc51rjDNBm93MpiTCG99ArDkhxmgLXwNkjb2tm4umDtvpXjSPG6BahggipBwGcQjmWRyTttu/FjAML",
-	"UY0z0Ae2pWgePLVDMuCCrLxq8/l6lt1yddNXZT6xVz21I/ursqg/9bsRBA4SnsLvLcvy3wfmF57uhe9z",
-	"+dS448DVZ8G4uRx/6c8DJ1DjBaiRU7hBFcmbf8zCbg/LXlSTYSHwWP/b86zOG+gjcqqsl3Zqw7CQ5mih",
-	"nd0upRbd5EOeksx3gBYZZkofZdQ5FISk5s9E8OIgo8dEKp4cdaIOSfhBMk4yfYY5TrQcCIIoHgqqeCmo",
-	"zPVnvBRqjEUa8KL6Xpbpk9XkFCfqoBW53QvFiDMy78AeAtA/glf1t4ZsHyyDl1oCoKqC0pkmb3j1jn5z",
-	"GSxq3eoEgsxXPNzUhjYvs88Q+sC6mgfQXFPUvK3Ju2mcd2NRIcCc9CS2U8IBziSJzgw382566vdF72ma",
-	"Rh/TLMNDckWinatbKR1SVYVuzL6Hs17B7INeB23z3bSXTdtCXta1bQ+GfMxPprcZXO0C69ODaSDPso8H",
-	"nb1P5zgbjLLceRHNW3DJlHltEkHc5AdnpUwTG26ObL+a3v/zxgk8M+Lj24LkL4LXaT2cQdH5eB4Fnivv",
-	"aO0to4wcjCnJ0oOj4UFBxEFezoPZuyS5ClvNuDzjEryrHRCy7PwrQJzzCOt1C4KXmW0l3m4i7qZ+ICw9",
-	"cPDZGCo0ygCLfPEdLvxivojEYY/roWX8Rqtv6mw3dno3ru3s9HpXeztbV3tXb2z1er1vhzZiDN3LEEcz",
-	"uzOhT9P/QtDEgM3RcIGL3DXfGDv14ke6spzkx2wFLBn6BXFME7L4kTwxHzygLMgPpcJCLQ5ZUmFVLnwN",
-	"T8zbYAMWOWWg8x8I2ONCCtaaxEYDg9EUX3B40rziKXnGxq02wuly85t3fB6O1oDrXVgb7ZpBVifANUiM",
-	"qjsJHvKyEq8Z/jZhZGAiIpeXBaYZpB5yCRZfUYx5TL4eufqqjcn7EUVLsvizML37rCjVmdhWaITFedcl",
-	"cJNVmMTZyHx1RGel9dVAyxP8c6XbrRtcinhPoE8b7XtjqN0sArUeRcqFA16+luihg2cAG5RZZk5XUZy1",
-	"GK4aAs+03L+cyGouclGwn9hu/XFUzTtruz72LkeSl9hVjdMXubUnlZjk7jIVeOCMv8fGLKKlYUVSj3GT",
-	"dOYlr6Shvins6x0reseKZtsuSpvnFhYgZXgzGiJafhrxUpIRz9KW393RBn9uETZlx03ZGN8fLEgXajv8",
-	"dOIUQzvvbyUjDIK9QCWjA0pSJHlCcYaMeQiss2jjw9vo2tWdXm/ram/n+maEkhFJjmSZIwh01QSkqzlz",
-	"pWnf3Ll2vbfT6z3s9fT/Ptm9FsIqoP6hdZFTnCiUkoTmOLMB/iccFRlOiIxMSJ4ZpjntTq97vQecSyki",
-	"9GD/eOt3Pu1t3Xz+rX6/C398fvXFb02tJeqcbg35ln3IyrwLS/Meb9G84MLwfqxGnb3OkKpRedhNeL6t",
-	"Sj4sMav+ry9TMJxtaxr8wm604jeL7BYrlHOp2naNNuK+2Wy/E2+acAwbxrAR6+fx5j5iHJFTi1L6mDgj",
-	"VqNqHM9G7598urN18zmcznubG+6gvrX5O78VuLQKYq3i8+L5BRze7qLnNuClmA8mV7vXer15cLK7KJzs",
-	"rnerK8FJ274BUK52r02CySVDx1qPLOdMKhvpTI6brlxmvW+axo/1HxT+B0STJWD4xUaeCQpAdcILcIlp",
-	"JmEyPQ5mMIMjk7O6uAvNhCIva/WdYBtHZFy7LRuLDEwQYhyBFKIJ8W58cGgd6Ae586AvxNUnDzXA1A/H",
-	"B6l/rweZu9g1zqD4CZMjWqxz2PnwsOZ7X9nkOwEwTcvjgoDTPMbWa4sCwBKGOZEHAK3x4eLCYzO8I3BX",
-	"qxm2zhw2Mdf23AL5s2Fhiggu41+h6UFt/JwfRHL/7keWukedI2oyhOZlh31Hv7dO8P/IHqNDA/M9F+0e",
-	"0VXCZFb2p+gPpSKCpAfG5TCpmVyQCwLup0Lo5iH5F++OZ9pX0aQMzX1NxmO0YP8EBgcpyTLugjqFcVmb",
-	"xIXRkqbw9theCxpoGSzNKdtH2EvrviJdXCtyBywRZYpDWC4/YRMp4ItRqpne/TVSGY94BIIyLchdkU1t",
-	"UxBJU8IUun+3Ul0+vI12dm7sXtvshujopZGahj1pCToTjI6aSRRmI/SyuNyGOt+xB+mE5Mqe0GT5QAts",
-	"YtyxMbwrIgpBJWkRlkW+Dvu4SSa+bNu4XsVqds9zozGXgtHnq7hcFlpNXzclWfqBEAa2Ji2BQfMZkkoz",
-	"cJNaNbC5JqLMiM26IllqU68j+NmUKZJIcSRH/ATeglRsm+dMBSol5DlnmA1LPCR7fRY72I1RTqXUKj0X",
-	"iOSFGu+jOIPyQjFS5FQhxWFgoSDvhXOUcTbcR7FG89iUu2Cm4gVJ0THOSrKvx8dsSOLKMBCZggV6iIxK",
-	"BVWIEC+VJtbAjA55CXlwsTlkM7DeihzhgiAQn2C7Gxjp44/6DDubRaRXQNMIeF9KNvdRrC8ihu9PBGdD",
-	"KK+D9MN9FDsjY6w/q9mEPkrPNnky4pL0GbyMav5S1fjIsUpGer2lKgXsVC/L5Zabp/so1g8PIPevesUm",
-	"EmDG1YiIPuOiOglILrCm2SsSXtdnwrg6GOgD0mMIMiCCsKQqgjZRfISc6gM26+izZpL7PoppnpcAYDFK",
-	"MNMfHLqEhtROZS8z9gqaFEU2RiNituTKn8RmCqkBFS4eqROa6FdKdsT4CTsAaI0h0VmDraoYN+WsHl2/",
-	"q++MnCr97kfPHngHzkWfGTjUu7TJRmAeRpB2qC8UFwfkNCEkBXiGwxUE6y9Y40hRRvAxkXoNTB+Fqaeg",
-	"4WDcN7cBiNZFcU6kxBqAyWmRYcokonCmLhWzz4BxGUZX8YGoYzDH/RZ1AA1qycpSiKjjYFD/BKCipdwK",
-	"VDQfcVeuWbC7Mvvc3o/+xF2FFm79M++YNFU9k3c4UFjL1JB47hsuvQ1Mu6hguJY6caaalblcLhAU7KoL",
-	"WFWFH6ztEOr4bcTWJfVp73nXknSTLlqvx3l09CuVvy/hUtWu9al12htrRuZRidr3NhlAYM/N6hxuvCAT",
-	"t+FBwVNxSbd8gB49/vjusztP0d/91dUIDQTPobwQhQoadWmAPaS4wplEQt83pDwmxNWPSwhTkGi0lZfV",
-	"0EDiT3Gi+gw+RSk9pvrLw3H9G6qDqww6YAYYyKp5NrSyiE70IyhVp1+iEn1GBN80EN7ietVXsagdKXh/",
-	"Syrhh3X81kJTmtdXnMzXuVjCc7J4NO7KkbX6aCQ+1mC5/Ccr7lPL4kQsdZfeJytOaov9LX9E9YfO77/o",
-	"l+YSD4aYshU+WXGfBWGpvppl41Wcd1yQY8LKhUHPEkwz3eH4gBdVUmBYxVhs2CZxu0syeqzFYbRRkbFN",
-	"QzUKzagrxq6nnky/qYlnY62LH41UmKVYNABnsWBOM8Lzye08sQOipJSKp2Ozk41XP/uDl3/w+69++Bev",
-	"f/Hzf/jpf3j9V3+9GaG02jq8dELocKQMvW1uG/KXZXkoaTpedGcGoFeBsxanfjOaduK4QzgYRK+JhTUJ",
-	"RpAWTBD7Tgvxb9K7IClrYm0QIWuuMEXw6xsIYFSIwE/jawDe2rEsJCJ8SLjWOeZEg4VSjm8h+y16xLPx",
-	"kDMtWT0sM0Xdvzce37uDvn1z98ZmhL734ZP3d0Elo6pMyXaGFfyxj0xyCtKyjpyflNz0p35fctZ9jE8e",
-	"WiHId6vKI1ps8cJsZqvg4Do1g9b7fqQfn3HzlKmFthppEcZmZp9wcQSFGlIoJnBRu36AWeoKMNQRchr+",
-	"qBB0iE1YXIFTgEkutHqjn4DOEbR6PeBDyrwqtUtYigos5QkX6WSt4Os3Qu4AL83fe/nG7jxxufowqicM",
-	"IcLDKoV52Uw06xmfVWfYPQnJ4UeUQclqm0ONNkh32EWv/ujPXv3RD1998WWEXv2nP/n6b3/66s9/9vWX",
-	"X7764svN+cmiTnmDpYU323BkBYw7Afs0RFxQJVFO0zQjCNJXpS0ngDZik170nv1v5+q13ThsyfadTIGp",
-	"wdK16KQ7197Xs12/8e33W2dTRFCcLXmvuffZ1Jg/KDFTVC3MOktmtILZ11ZN6U1gvw1fonl9lUjete2u",
-	"smCeyxY9Q3agSriUWl+PXS16Z4Nk5FRBZbt9BIojN2pjhqWq6tPPdT82BJiA2/pNC7GrCzeeNRZ9+cyh",
-	"VaICUiqLUpFlktIW9+drmFzc81ARiIDTIfMK68ySDuZWUrHUfaGN5pxKVQpyUCRqWYWOcbXYJLxYPPzb",
-	"U9Na3B4GQedOulwywKJpj3UF0SrvcfnoAadGzFfYZ+o2JpenkSLnJzG4k6zPv05s8FYwAQM1+HjnXcG5",
-	"B6X2/r3cxAk8Wy7QoDrY21iZyqxLsJjacLgwJjbnu69IblDn9L75eqfn9ZEI11zwZp2/I5hhYf28+hac",
-	"ZetJuqR1/4wDGyo5v21Gezbm5HCBtMxQof3aNlCJW5UrArO0isLwhkdHZNydPtHHREIbjsmTIc61uFAV",
-	"Nw3aKTkNRxByn9MtWMvYpyRO77GIAAZ9KgGPBBmUMpgMNInlsLxq1PmQZs4lEEcq6h9WQBF73PMKkbhJ",
-	"Zq7TiyhaDR2mQCt29Azq6Ak/CMjacSgbAoDZgzfxQWyMjI8rYLKanPQswk4luq4oL7Tm5GRzqvG5gaZt",
-	"EE1B4UyCQWOHTiqYJQU07+57VI0oCzp64cYYV00fciMu66yCxJkFh2WM7/aUZqQezuLaM3FqHfFADTJ2",
-	"uUFBk4KWR00FSbgwrtvK6F6LH/rPY07TlkTL2Vm0VOZO/Jg09CcZBmM3S1FOsCyd5VuilA4GRKDDsfGz",
-	"g4v9OvrtLno6Is130Ubs/n1Q+Xk1wQJHvimD3mcQ94HFOEJDwlMiaaL1SjD1RQYhwEdJ1YiXCmHk3jf+",
-	"SbvjQ84zguEil1TK3HBn1kMS/f4AfPEHjIctUg7htwQdjhTyPqlCFV/98G9f/vE/f/3Vj7758V+++uk/",
-	"/eavf+/lj/7PZnexSkJtxdFqv8BWpo/UoKBNwTMzvvzily9/+uev/++fvf7Z7206gyrEE3SXrGJ0rtrt",
-	"ORUC0qdSEdBZYFPZeSHgoAncS2uUb2hRwrqQwuyQ7WZOR61s1Yc5hRUevgXOL5qgS8vpVH7vggtIv/cJ",
-	"xwKySJ03PkUnWhH5jNC/ElAvVo+uBpEZt99+Sevg3u0VsS6WdZt1rBTR+7aA3ZoBafoIrXoayk19fO8O",
-	"url7/dvI1i/vdqIzRNE6l5AdLEKcEYhdMPrmVDztocAsGWmBBGKnBGYywwriZ6v2jTHa2O31NiMUl1BE",
-	"nzAFx2x+2NE/DFx3KXh0TT/yIjo3dnu7m5EekqgRTw8aEZgbu73r+n3Xlg6e3NRPFOcHGRZDoh/tXDML",
-	"qErCH+QkpfjAhMFu7O5chxmqgMeN3atX3SA5ZuMDG8on4aebdjeu3n6MNq6bZTvzODzpbTbDIKsjAc9D",
-	"4yyMDmNbbDWDG6d3bUVdaAIYdap9wqihDXpRjeb1xo70aHCjB8YhbhZXtRKIOm5PzZBIb8TpgHiFadjD",
-	"Y1pgLZ6SUEeHBwgZZVJhlrQJCTNKdftmmYDLlKqWyu/znakV5sSlYHvWa7Jnn+7FaMBtIPjh2JT+1+gZ",
-	"N6M7Q1+2HnebBxZkD7OTmeaiqm/PW1cHe31+m0UynNw5uSyn3HfbL2i+cV+EmPLs7A4tVuqfmqjTAp/1",
-	"qKuXpVzI/+HO5Czujxllv23e1azS05On06wIP6c2eOWrWEqMbvTPuvTqwS35juQ0IYWyZk3NliAAusRZ",
-	"vHKK3xuEAM1Na5iVJno83q6SP7ar78DJLU1H9lUxJ9Bz3x7HFYlGPCdeW7AVa6hOIlO4DrvFiXlYsHRJ",
-	"9sbt+s6KRiaiXjZm46l8xQoWDhTBOcgMDuDCdjc721oUnarx3KWrOs0b9E6xKgInS1kQ1mqOtAO8qZXJ",
-	"f2355MoYOgUDj6uwkiWuro5FadKZnb//3Z9c7/XqZC85PwTPjvU8uDZLG537OawoBjNPD0zr3/Bvn40W",
-	"qd5bWcP0+/WoM1e6DgLR3PalUwnbYbL1+BcX0hZKNTafVDnG7Wm+WIAO2M7w4IW6d6J+0wa6gZiBXHGn",
-	"BQzi7bDRcdtqrqj9IFtq7NVtTjRuU6n1bJMGJilnVfJFuEZ9s0KZia3bCQXXTbQhXZpir7r0fRNYqA/K",
-	"apRWAKIqKIG4W58mLztLkhf/qtovZaoemFf4y5YCq0qDeXWMbJOaIG+0A6+FHgzfCKfmRPfXi2rC0laX",
-	"FfqfHhyO239c9ohhax/qL4PBCuukXufVf2GRal2OXjUraNsTC9ennzqfi7t/G+w1Td8dHl6RlsYDpYls",
-	"JIZXMYem9qHghfGRWuvx7AS3RRrctJTSm3WIK8nKi62gncjZzpCVeJ/mkIV1WAqCy4Zj0MuwCpI1v1vH",
-	"dAm2FVKD69REm5G3tnzAO1Vqtole+PrL//rqv/18szsvvqbAUpK2krzTaaBnWuNjGw2iQdKFgMByIwgc",
-	"GhNVZ5h3m3Wal8i0NMlzS301FS3qLPP2dCZWMjVJa6rg9D1Pn2oIhqdqPK9YZXxJ0PQKzywCMTk+NblN",
-	"V3vRnESnZW+yWsny1xkO3FrXnYZvS8qg1mC6QMul7OiKHwW1uUlXArwW+VMEl2bzQG8Jgr8Heb/BaNNV",
-	"+TO0lm4rrwFsCgrR2JRjqZEdUaZVksRXT6AfNYFiG3KhiJ2TeisrZojvTmeIm/Npywbfhz9NAZeMSk26",
-	"YBWoF8gTnymZ2FOrd7Hgxa1CCdZwUBUqLnNaEeohxdFOr7Ui8/xTm3U80BB7bx09DFdMU9Lg6TsvvSC+",
-	"hae+wE5mrl32zC/0OxNJtQv4g7xUWpjFO57G6bZd44ra+fI37WcWT2j1UFtJKg2vM/Xtt+LOmnu79ve/",
-	"+5Mbu962EB+gGG99hnpbN1EXHaCtOELQMIKyoUVXlBFlyleZ1Nr5podQQrXdQtvFr8NcYBrjX7axQK9i",
-	"JVVnNiHxAXZuJBKoy0kpqBo/0TuzkiDBIpjKzRAv8A9KrVkeEWYddI8+fvIUbeNSjbYzPqQM3HJwTrAy",
-	"M1Y180ipovPiBcR6DEJBwyZKAm2YciQ2epogOZaK5BoMTXi4sVAOBU3KTJUCZ7bZBpWkLm/iimpBLJPx",
-	"byEowa3lCdxnxmK151ope0qxrKrHmg8iG0FshnLjVy1F9t1UlRNRoowP6/KFfQZlGtSIjFHK960Krmf3",
-	"NkGQUTdRUWaZtCWtKouh7PZZn7333h3OjgmDvLTue++ZMn8aiYygFEuGj8hBgiWJ912ShX7+ySeffLL1",
-	"8OHW3bvxPtI8SiqcF+bHx/fuoGvXrt1Ez57e6fbZXVNjUKKNnDMyjqy6BYkQUP3GTGrACs5SEFlwJols",
-	"ttPYd/XSoCgvKVTdTcHroBD1WYGFBB83TlQ27qJnprBbhKpqb/oDqGu4pbdmFgAna3Zgs366CEKL4Fmf",
-	"xbgwX1POtm3Yzbe+LzmLTZGNm7vXv71piFdswpj20Kefw6gRssXQXjw32eC2O4uWVwaYZqUg+j5uoUMN",
-	"B/yYCLSLHtLbCDN5om8/3t25FneRJlfSPkTx531DHfqdPfRpt9t9HqG+Tyf08263+yLeRxqNUez9FqND",
-	"nBz12cw0dQsit5KESICO+FapRlzQz2Dpe+g2oCPql73etQSwGP4kcSsyI431puhio2Rjo8hin9X77u3G",
-	"+1AfMzHSnf+yJu0ox2PEiD4yhY+Id2K9a/pLvzrnIU6hQqWGd5zpV3ZiE4GX0YQwSWrTT+fh/adasBCZ",
-	"pTJyb3ubF4QZybnLxXDbfiS39bt1WFhFdG49ut+JOsdESGtO7/a6PeuKZLigmjN2e91rxpswAmK5jcuU",
-	"qi2icRIeDEmo50iaA5rgVCK99TGCD/R2Lc5DETsYBOFDXip76Bq9qoqhNiIBfUROTBFCIYHLVrL0/bSz",
-	"19Ewd0sv6gOzJvC7mPKEstUKU7+y/YDmVLWaI70XHQOMPu9QvUmohegsfI7JOA3acM6JrNTdUFLqzNFA",
-	"ejzrWDhRXEwOtUBDudbRTMJ0cFk3Ast6riUGSzH161d7PefvJ6YCjE+5vm89yfXwsyST+uZBVAJWO1UW",
-	"RTM7PkAAuhbqwHa2axYSGr9a8PZtnLoqPfDJzvxPnkFsrKZDJDUfXZv/0b0qfBbklDLPIQq885hgU1fV",
-	"LD/jQ31ZeCjBcKufdZ7rLzwyBhKjrfrXPIwPTk0hWIkwcuIoMhlDRo6yrlAjxxjBp4tuKUXywtomhNb6",
-	"Mo00JAXV1hWgh2GIC69GOE2FJsvTCAtLrAJcb3NTSG0t4NAoqvSiKavaSk7nBorOxBWEQUZOkDQvXCzo",
-	"7SwAek85fwAB2PDB9UVmqcK0H5KUYpcTsHv16vyP79tIYHj/5kKre4jZ+LEL9/bF+M7ep899ZHnAhwiA",
-	"q0YQNZrAD24sRGEEeUyO+ZEtwGrEfuXVwU2wEJSEYVoPOwVdu22uKj0ypHbr6dLuivf7YnLvZhGBzXuy",
-	"fivXvuPpA7UcAwKMJARteMybSzBS1lw6arSl0D+QbBC5oIpUk4ksszmh+WaEoAqyjSJPw0zdW86FMPXJ",
-	"6g7ZuKEh8YFTnCohRY2o9OImQ9xywqy5ECFpdluaXNhHmmRDKBxl0ixBkVPVtgBrcAgy653e4kJEM4g5",
-	"PNz7F8v7awCZz/u9m3x7WL/eVkhb91Dcf/r8RdRC1UAej4wWanHY8Hk3eEDq/pj5cwJnt29Po6uxT97x",
-	"ncbnwd3rCaxBdCEOv8CtTQ6cvskgor+4uciebIbVGy4FTAi71gyFA3DfCvYTDG77c5q+8LhcE1Y/JGoC",
-	"UM+dPIVI09NGVEr3TQe43flffMTVPUj5a17ph0Qtd5vL8vr7dyGOogiXumglfb60Mk39TJUclJEBGIKQ",
-	"VHiMsDQmTSwCNNAYty+QBlpr+gVrOQtAtWk18msL3b/O9PcO3N0q1Nfred6iXNg31qBaIDCWe7qF/Qq6",
-	"xxRYqDFSfLNNq6j7ol+4TqGVHqsEQYDEPrgRcUrZEMVbsVYHiZBawWiV5yUXqiGA26CQzp5xNbuQPvjH",
-	"lslGdN3dtqq/vOb3UWfL+9fzxRWCidohazAt1lUn1jCY74Vey4DrUOXCmhUv1mDlbUbv1qMtur0qmXRR",
-	"PmDwqM4lCg+bL3NcbtCHMw+shuJFj+x8tVCz5kV0UEt6LpAfTuuTU97cBmF3z2bokj4xTgUeeDUvZeWj",
-	"M35nPgBy7ZjJhiuHGTeIBxQ5VPiIMNOqyAldm/t9BpHJrrqhqUFWUf28lNDbzCQngv2ZQ+0y43KqQ654",
-	"sxyfprrxoMyyuHrUZ5QlWZkSiYqMl8MRZcMISX4C/y8yzJSeVxHj5dNT1YUYzbJsga/YOBvtlo27ccs8",
-	"MxiKNIZOPP9BSVhiX477jEo0JMw0RTT+v7C6bdZ+boKmGX7tqrY/7JuuaL8tcttdjYdaTppA7hbcbohs",
-	"lbqckoyEKlqCKRQbXNeoat5L0Ua827sZm5KjJ1SSgMR1F15tQOoi9vFqqiE0+fiN1h6a9wzn6S6jlXK3",
-	"Gz7aLmL9/LDd6GF+v+BrPasBY0HMWq/xooF5znM7jXbIdVyMgTPFLhBMKxQQSWw654x4ZtQOw2aH9Jiw",
-	"djvGhTCXy7JhzAFRa8GAc39nvHjrjBeziOM069sG+dEGpq6GvUFB+Q50gI1QybSwmnCWlEIQlowjUyBX",
-	"C7UEJ6PJ3ADGXf1WKpHkWYoOyZjbYvKQuXY4djJvtZM+g8A+fkxEhouCsqGNhrTUguFcP1MmD14PDuJy",
-	"Y+bNyHYQxaYxcyVo63UommV21m6fxdd712IbS/iYKDHeujVQRMSGstjGx8gerB5/xLNUetPLqtF0SMC9",
-	"ZW/kTeBXEyf9jhwsGeNxfZE9PPMK9jWR2oHC8mjt9ZQNWiQ/AC3RdNx1RrmqeYMtRiCD/XzRhtf3d1Pr",
-	"h6WsG+waVLEpjO57+HCa2Xoy2e2q2eG5g7qbao6EdkW6fsRvjax2y198wqVCpu2kacYBvSCR7TjpoKiO",
-	"OF9VfAvAnn7bKVNrZCm2PJpE2GXjcPDSOxD1mkNUcBa57HbCUtOeXnE0wscEYv4WU+Pu2O28GfqDWUv6",
-	"jiQHFER3Uy4k3eNci1POZgOioDLpu1I+rl+/rODrJY3XU32vWsOwi3UFdPtdMZZxRpyn6brZbWOm7boG",
-	"iQjxLPXi8d8SzgC2b+yzB+6DrcMMvwvWysp8kHZPcNZKuM74UJqutmBYnpI30RNNuDFD8f26idTWd8g4",
-	"3kMYCS18G0Ec8sZwTtARGfeZZniQreMSTqDAiaBDynCG4qu9HWMssO9A4gkoDFp2p2y43xjP5jxaud4f",
-	"t8+AfXTRd8jYBIhDikyquQyIRF50+BHkRFWJpLsoxWNprOcgOTGukGl2AuFmtaLSZ5M6EiTUkNOEEKtW",
-	"1C0wzFiQ82UVDikrRWiz3Z5et4tZ+t7ri/kOGXcMzq7faDLZcGpdJvmJcdN3Bo+3xODxgA8RNnmBNTVr",
-	"I2YBPq+IyClbh+WjiU9P3bjnbEW0tSrfMOthdarvJNS3D6Uq0F1OgAZ3d6ul4R44w6fjnvaQcW/jLIvQ",
-	"mkKg+myEpSfoAOfuopimB8ZDbX0EUEQ3RgOqhYsq/dtwXskZOhzbjOxjnJWk6s9FqJEACGXDPpOKC1Or",
-	"ShBVCkZS19ouyQgWIV6r5TA4j9+g+CuTgrHlaln7xdq3gtU/zjn2KuBkquI1LinHJTSuLRW+2IAapkzJ",
-	"5rbhUpJzJpUtslwVPVxo9Lv+t7aaY9s8h6WkjEh5kPN0iSlu288ewleBe9I7NN1uuKsnxIV5cL7pQJMp",
-	"pJoqCKKhgyl0/66LfLF45VbWtoKKEC2TRtSyCiBiS85fNU8IzX31goPH9J3OV74BOS81aGxgKbbjf+bf",
-	"CwaJOeYi1xgZ5jgnG3f77Kl37VekB5JUomREkiOSoo0Pb6OdnRu71zZN08tSKtA3D4nP/KrGrdXicSYI",
-	"TvUscf3eAWdxhGIzp9f90rDWJgGQsS3Z4TXxxX55lv0+iwO0SU8wPZIePzCtMC2wGkVfOMvG7druPdP4",
-	"4DzEcj30mlXUesh3qVmXn5plm2ZMEoNKEJ6bgFUB3zmS1Tb1TK/wLYs9ajnv9cYa3Qdnp6N7JmNK09j5",
-	"uVD7KNaimqVOEwQ8wUyTWRNS0xZtdM7E6HKijGYBoYswugRgfGccOHuA0QwCGPSdTShcdSDBRNjBlJFA",
-	"yx4Rwong0ouyn3DBoFvSVAjDRmLEmmYompN9qJ9158l3NTJ/cJqQDG3Et6A0WawfxUZbjDdtxDx05W04",
-	"j7VApEVsqQTBuQZYmhG0EUP9F4fwtjxXyvuA6hpjxptRs6K6Jh/pkAi08fWvvvj6b/7tyx/98pv/+Z83",
-	"vaRMmkGNsaDB4II9jAH92NsIFJZ39/VmacwXnAN0GW7UdWd1rd+U0gQVzUYHCgx0VEL8RRtQDATPwwuw",
-	"eXpzleLw9IdkYBr5z5lf8WVnn4NR98wIbQr0gk6pJwSLZHRJyq+ZfNLFImf5WOoH24dO0goryc8KqP8c",
-	"9Xq9hn8dgkLB4Uq93CoTwmTVZFp7HNERGXfRB/obqkhuEjQScKJy5j7Y67PYWhq1XklOqWkFrH8G9y6W",
-	"SBKtZjc8ydWq9pvuYyBwxuC7CYzEFqQ0IaF9ZqNHoZ8zFBI5xKlZnXHcmtetT1qNiJBd9JjIMoP95sQU",
-	"2TQ1l6BSUIgxPBmzpMEYztXnehvu8oJFyObs9oRCMqU+YwE/g+dcH3U0fYjvkq3WIgZqwGtINnyoZXk+",
-	"GGSUkQVpwzwV2Y9GOH/4atNTqmW9XRozm+8OXznSc+IOt2305ZojPSeihTyDpJ1P2srQE61iTrg42vci",
-	"QqlEA02yQzGd8M6bAWeBKOt3UZ1+VCccz0KAHYJRCx4XBqN2Pg9GNVxGrnK+afEZyBY1nzVB8tclbGQu",
-	"DlQ4/A4F3jrLkIXclRH0mJteGWvGzio6RCNeKvDJTK4BlU75Cdh3ZWQK9lM2RIyfjEio5NV3OU3fDP5h",
-	"o0bfYU6AeehbWhgwbXZeq+3ykcvemwpmiiZ0RwgDtm4CKpwPO2Tds2P+xgYE1X3vtqYb3s0ziK21ZtI5",
-	"1HQ6L1Nnhlk6bVScWRscs9SQ+tZwEhNw7vp+hk8oXdaMeeHlewNGQZd0a1rNpSTJsCCpiYQgWJbChs1L",
-	"lFIooXM4RrmxGmKGrqPfRhtaPgJjD+MKbUCrns22VRswphIcCiFLdNXB51yjawxhmR9fY0/nUiNsMlOF",
-	"31FCR6Ddk/ZQG+fTvtLmvv2eEbrjQ81MsBjHaONDwsFh9Ihn46GxEj8sM0XtvyP0vQ+fvL+7aYg5EcdE",
-	"9JmFEy/RdWMH5SX6/9FOr9frbe9cR/nf/Q8TXSOJkihuQIFNDV8I9PqsAXvtQSzmgs9JTTCDrzmQxR/0",
-	"XSjL5YeyeGgXxDpPJpprsvOg8VwJWpsQbNb5lsW2zLuANyjIxRHQPejKqoXDnLteCe63Oputz2zoSyp4",
-	"gQ5Jxk/QyQirqdIdUBvD1aizdxigeCaI5QIo3uVEy8wGbRcvcykg/s4ucvaImYXorGsm2Kp9NmwaKRUk",
-	"UVyM0carL/7k5b/4+euv/tnrr/7g5Y//5OWv/vTllz/Z7KJbLrpEEpcMWjUstBHIwQQbm5BTF8CBdiYt",
-	"2mu16t9M/XVxVfWNyBNx1zU7V2TJQBg3qB8HE9LCPOAbEGEKMlE5UYap7aKqt1aJpblYJfRclTp7iAuo",
-	"de64L1Wxm2qV6tO/6tmsVAqvbYFPsSrZpU05soOfl7Bgh1+3gtQY9p2KdEmM+1aaIjwFuy2g22De89Uk",
-	"Hy7PmUi0qkr297dMWVrwPtbcQaXZN6USiiYEKEeOoqpQKWZjZQppm+LaIJQYzhqjjViWsiAsJWmMpOIF",
-	"yGd9Vg0PFdgYOfEUJS1D6ie11wJkPPfJFRMb5yqOuGW4IDqcKJQShWnWnhtllayLoZyXpGjNQY1K1boc",
-	"FHmnbJ1V2eICWdRajoILMiCCsIRsJ4IXc0p/wRvnCKWP3WLaxDxTvVGvtLu+1gh2V+6EqhOZOqHqRLa0",
-	"6Dv7rCrn9VN49fIPbVLdWNfxNcedfZDDmRkyRusLe5m9zqHOUTd95naAy8oWURDOI0iiuRDNUkGY0dLn",
-	"ZoYUWBCmzsFdulS5AzOiV+cguMdqM7ZsMLH/lNba2W5zOKFaMHhLGqI+P1eMHS5Ufs8e7KUqsqLCqRqt",
-	"h3U0bXvjUSNtgWEcwLACFwPsaMAzDS4g8JlsuJTs+y9Asj7kLKANK4CyhKARlohxFixYCtqjOd1ziyIc",
-	"rr8Umz/oO933suQoOH5bFakRLlUDvMfFtj/XADtT5fUA8VwJSZtM73jOW6Xszjj9KbYOhL7AajQVqdNE",
-	"ypU4zpzmooa8taiSF0CCLkeNnAdwDNKFLwXwzl+FfHsCHaA81JKUbFsqzFIsUghH3DohdDhSs51yZgBr",
-	"gLEf2MLjXBJnKmIECyIVwiwhUsGvWAEblzwnVaFy64CSaKPqxYZ63Ws3XEM21Ote/XagK1uvu9OL/Bro",
-	"+r3NYNH9J3aHtwTB37P7O0dkCU3Xgjn28JDpepeQt4Zouz1WnZIgRmxyO9aIOAWPs6vwnzt5L5dpmm+V",
-	"Hq9rND9hXfTY9FqSniZ0RboD2EeYIZIXaoxyXPihI7kGa+8bRNmICOj1MsQh786TdvBdP4sJzHSf6eO6",
-	"YHZzBgxCjJ+840CXlSvriXJXJJKziEQbOdAcSj+QfpP/9uoqzGSxFNB0qQrpsEESTdyt7Ut6bZCwsOEH",
-	"glyRzpuwV6XeC36yj3DtqNibqBgnEVWQUAPNUKM6kV9/7BUOYdl4vyYmvFTVimAhe4hxPZfcjPqMH5sO",
-	"UnXREROZC/1EKUPGqWIjyyKvRYbmqFU54i66lUmOZpWE6bOqJkzIPQLtatxGn+grWdrC9gQW/QnB7c0c",
-	"1hEnMs98J3jROe8SFpNH9ZYw8num5w8g0Mw28C1IaooQbs0uifxRVbOzUbPQWYZMCf8RccZqqAiBK1/j",
-	"4RgpfsLkiBYRatRO9CxMrnhin0H1RI3ZehI9pyTHROAMmbKKJtNN2kZtBCejzS6y3B9iOw3zhyYJNZrv",
-	"e+E88W7vWlyhV58tUHKpBb3uwWncwyJvQa/5CLMGkeicEWNyk79OvLlZTRxyMyp0sJVGxVhDsylRugDT",
-	"azUzzVDDFFc4k2gm39iYwy42606AEz4Y013EdP8bCl4WB4fjGOqEwb+ActT46cdbJ4IXdfniygWF7rNG",
-	"hiJ41exgEBWQcGmaH9YKJSzOuTczygjamCjdOiAEPBFsqA9E81P9mq1MNtkvhEozIh+Y8jVeeLbpIGZC",
-	"LBkxTRLHUBFooquYnc002Kq7g8e7vV2b/uKLILLPfK7flEMW4NVzaYlB6Vl05LxUqmhZMWBRdh2ifg4C",
-	"G7KCi1p1YNiJOg0epgERzswEUz6/8PpW/uW8ZYIBH3ismAP9wVk2NvhK0lkUrZSzwruNORVitU1BQit8",
-	"7/vNEaqWQtJ1GvIUcbOqfVtUCoRsm3+sVfSgq/iZvKjY7SDr5tkSQi7PSKs/tuVULqIa4Xl6SPX1zPeP",
-	"us1fqoPULcJDAAPv8/yjrvUWZtU1erkL7levsq7r4WEF0Li+/Clc6PbZLRSboar3EIO+WbF383GE8MQU",
-	"9t2Jir7w3tTMfRZ7pRljMHfFEA/oTaolBCOD5O05nfrCz8mYpYdes8O2HvKdu/aS3bVV5GcA/yreMzc6",
-	"uQK/c6Rn7a2mDe6/ZbXW2o99vYHIT4jWASACuMBSnnDhqtjgw4zIbcLg/96Suugu/Kjld0GO+ZENB5ZE",
-	"SoinMWq+sevXxDdqWvwbMgdVoAYZoqzJ3FhTNXhkwi8rcaNaZJtv+Jwp3eX4hWfBtwstvhw4f2eUn8zK",
-	"nEkx9RckKQVVY0DdQ4IFEZ29T59rFDVVIQxSlyLr7HW2cUG3j3cAge1g0whs0c6rFFKqUSCK8pZDN2sQ",
-	"pMKItf6nZqXT3z5xSgfOUEqPqZ4SYsok2nj91b//5hc/f/1v/svLP/7y5R/+66+/+o+vf/Z7mxPxi0gJ",
-	"QrqT8nFoqu9OmUcl2nj103/1D//u97/+1U9ef/WjV//rX5qs1M1uqMpOaMx7lSG0YRndeP3Vj7758V9+",
-	"/Tdfff2rn0To5S/+98sv//vL3//i5Rdfbu7bpm16w1hhlGN5RNJus0hQaK4HXtERtPHyi1++/OmfbxrD",
-	"jtPr6iIdNsWdNi7BZfBOj/3U1g7xo88XyNmdLvUdGvyOdR/VVpqNVz/8i9e/+PnLH//hyx//cfO0Xau+",
-	"wFlP1HV21em/+cUvX/7qTzcjV9r10MvdjPxilV4NNYhHri62G8jbDG6k7lEvJ81J0vqwzPqjRoIySytd",
-	"V803Mnabma1WJQ+sRvDCLGMilruBDS6WO3znuCgIS7dA9cZlSpU+xAbGp1pzfv7i/wUAAP//",
+	"7L19bxxJehj+VQrzsyFybzgcSpR2ReIHg5JWC+Wk3YVe7rDYUdg13TUzdeyu6quqJjm7EWAjie2L7dwl",
+	"F78g2UPukjhOgOR8CPJi7OZgwB/FWGnP3yKop6q6q3uq54UcktKd9p8Ve7rr5anneep5fz7vxDzLOSNM",
+	"yc7e550JwQkR8M+HPMaKcqb/nRAZC5qbPztPJwTlWE0QHyE1ISgWBCuSID78HolVr9PtyHhCMqy/VNOc",
+	"dPY6UgnKxp0XL150OzkWOCPKTnNX8Hx2io9YOkUxZ0rgWEkzEZUoFjxHMU+InoTqF79fEDHtdDsMZ3oe",
+	"/UJt/t8SZNTZ6/x/29U+t82vcltPfZcnpKNXdbcQkovwZiNGTtVhDG9Ebte5IMeUFxLleNy+HjOqv6IM",
+	"nz4kbKwmnb3r/X53BkLdzn0uMqzCSxEkF0QSpuBsuogyqQhO9KKigzgmuYra1jIyw/prIazIOnufdr4n",
+	"Oet0O7E87nQ7p6k87TwPLezBPf0RjK3PvxqaJp1uR5DvF1SQpLOnREH8aezMex3K1K3dTreTUUYzPfVO",
+	"OQ1lioyJMPMkJMu5IiyefptMZwFxgOKUEqa2xoQRAbh3RKZoA6Nnzx7c20RqghXK8BGRSBAlKJFI4hHZ",
+	"RzLmOUmQ4nCCOI55wVQXHZFcIaxQSrBUaGcXJXgqewP22O5oD2Gkd0ekQidUTXihEGeki7iAvxFGwxSz",
+	"I/OQ6llHhSRJF0luFsM4rGSKYsxQysfohIsjpE5oTHoDDXpyirM81YDoD28nt+IdsnVz1Mdbu/pft/HN",
+	"d7dujK4n75Fbw3fj3R13woZcq3PwALelITfvUJp4mFHm/t7RRKoUEXqOweBJJ4QMD2lGA0j6MR4TJOln",
+	"rSSRwnf+ShIywkWqOns39TLwqUGNm3ZR8xDlCcGSs08IbiHcKcECjnqCxbE+PThwiShrW52EEQ/1h4ug",
+	"ZxZ2fae2zut9j6arpb7QY8mcM0mA693ByWODUPovzegIg3/iPE+pYbzbueDDlGTfAurc+3xJrvax+cpM",
+	"GmIgBo+pRBlONWWSBG0McYL+0ZOPPuwi/a+SQ2/2Opo18jQlsaLH5K7h9HPWvNpaq5HblsvICYrLt/Sp",
+	"tVxRoWnsq9vlezBJNekThc21t+bNwLgPqVSApP6Ixyzp8Zyw0yw1TFFu8dGIxiThcZERpnoyFwQnckKI",
+	"ytIe/L++hJKZDinDgLqztKnIqdrW3Lz2ZR26z57e33qvZF9TRba4SIhAGRZHCLME3X388D5KKSOIsETu",
+	"I4wMPJHgJ4gydHdCGZEE3n2fjVMqJ73AamaO9SNGYIiciPajvWtOZOselTmXNCyI3OcC3X3yHbOC05ik",
+	"XSD2EU0J0vSMNmCTXRTpR/rJO9HmAvkEEISNUhpfOmnGE8zGRIs9ML00hwMSViEEYQpJhRXR91xSmLWQ",
+	"LsL2KdwzCScSMa4QTlN9SspRsJGk1k+/Ztz51GveWQvt3scZTaf3scjWS7vNcd/SbfhARwCnrREWmb1L",
+	"XyO61ce3bgzXY87Dbg2J9WA2F0OaJIRdOtfBaUrENYkETwnK8BQxckwEUviIGK0Lx/p1YCQP2DFOaXLZ",
+	"axzyZKollhOSpltWZhkWCg0FwUdSS+dFSvZRRITgQkaARBIRHE/QiJI00cI9yJiwiQ+5us8Ldqm7+JAj",
+	"WcQTqyNrMlQ+7EExgcV9lGuNhnK2bkwuB56Hzty9tBacLqd8QrCIJ+vfylsZq4VXH4BVAvFRdaIS1FWc",
+	"ptaAkSGsKUdz2NeIh3+MRUzSdeO+GXUe4ufwxlqw/mPBj2lCxNo3Yceduw37zlo28piML4APmVHnbULA",
+	"G2vcwnplRX/Mt7ynzcqgYXRNohEdF4JIGGQseJG/TgLjU84fYjEmVyXOcC1n7aJH9A5c/U85f4TZ1BqG",
+	"5KWuinOUYTZFWCmS5UruW3slHiliTGisyIZE6MtDkpizRGociR7rt7YO9FtR42S9n+prnLWOveh2njFc",
+	"qAkX9DNy2YJZLEhCmKI4NVck2MC4QOQ0p4IkiDMjmj1j+BjTFA/TS8WYAySI5IWICTrBEg0LOdWr02eS",
+	"YIWHWBIkU35yBUcmizznQpHkEUkofgovXQ0pMa5Q1OTpEZwnVRJFjs28z2KeUDaO4CNC1YQINP6M5ohx",
+	"gVh51HL997cec961Z90Ra7j3XjjGByMcFAlV7x/b9edCS4SKGju0Ue3AFVQ6IDybXJEnWJFZpt/VH3Jx",
+	"aDTBGfcOK1JLJcZs3sQe97nWOAO82f1cSCKMWT70ikNSnCRwa+D0Y29rZuJZQFv9q6IRY3TropwIqQcB",
+	"mkIZlkck6bXvxYwDC1E1GGiAbSmaBaE2JCMuyJlXbT5fz7Jbjm72qMwn9qhndmR/VZb0Z343gsBhzBP4",
+	"vWVZ/vtw+YWne+F7ZD41XkfwaFo0ri/HX/rzAAQqugA1coY2qCJZ/R/zqNujshflZFgIPNV/ew7kRQN9",
+	"SE6VdUbPbBgWUh8ttLM7hdSim3zEE5L6ft48xUxpUHY7Q0FIYv4ZC54fpvSYSMXjo063Q2J+GE/jVMMw",
+	"w7GWA0EQxWNBFS8ElZn+jBdCTbFIAs5i38syC1nNTnGsDluJ272QTzgjiwD2CJD+Y3hVf2vY9uEqdKkl",
+	"AKpKLJ0fNKBfNWEDK1BR61YbBLJY8XBTG968yj5D5APrqgOgvqZu/bSaZ1ODd21RIcRsehLbOeEIp5J0",
+	"z403i0565vdlz2mWRx/TNMVjck2inetbCR1TVUaqzD+H8x7BfECvg7f5btqr5m0hL+vatgdDPuYns9sM",
+	"rnaJ9enBNJKn6Uejzt6nC5wNRlnuvOguWnDBlHmtSSBu8sPzcqbGhusj269m9/+8BoFnRnx8U4j8RfA4",
+	"rYczKDofL+LAC+Udrb2llJHDKSVpcng0PsyJOMyKRTh7j8TXYaspl+dcgne0I0JWnf8MGOc8wnrdguBV",
+	"ZjvT3W4CDGd+ICw5dPhZGyo0ygiLbPkdLv1itozEYcH1yF78Rquv62y3dvq3buzs9PvX+ztb1/vXb231",
+	"+/13Qxsxhu5VmKOZ3ZnQZ/l/Lmhs0OZovMRB7ppvjJ16eZCeWU7yI7oClgz9gjimMVkeJE/MBw8pC96H",
+	"UmGhlscsqbAqlj6GJ+ZtsAGLjDLQ+Q8F7HEpBWtNYqPBwe7MveDopH7EM/KMDdOtBdtl5jcPfB6NVojr",
+	"HVgb75rDVhvoGmRG5ZkEgbyqxGuGv0MYGZl4ydVlgdkLUg+5whVfcoxFl3w1cvlV2yXvRxSteMWf59J7",
+	"wPJCnevaCo2w/N11BbfJWS6J87H5EkTn5fXlQKsz/Avl260bXIl5N8injfe9NtxuHoNajyLlwgGvXkv0",
+	"yMEzgI2KNDXQVRSnLYarmsAzK/evJrKag1wW7RvbrT7ulvPO265Pvaux5BV2VdH0ZW7tSSkmubNMBB45",
+	"4++xMYtoaViRxLu4STL3kM+kob4u19fbq+jtVTTfdlHYtL6wACnDm9EY0fLThBeSTHiatPzuQBv8uUXY",
+	"lB03ZW18f7AgX6js8LP5YQztvLcVTzAI9gIVjI4oSZDkMcUpMuYhsM6ijQ/uoBvXd/r9rev9nZubXRRP",
+	"SHwkiwxBoKtmIL1aetbtnRs3+zv9/qN+X//vk90bIaoqUwtDuWuC59eknT764P2naFuQERGExWRb/1gG",
+	"sKoJySCMxbG8mAutgJxMiEnk49MhwfpJzhVWHDLr0pSY38R4UmRa9aIxWJRxTiQB5ojzHHw7XE2MgO87",
+	"f2GGmQ3BdRYCNDnFsUIJiWmGU5uxcMJRnuKYyK6JMTTD1OG40+/d7Hf8RLN/vPU7n/a3bj//1mDQg398",
+	"fv3Fb82spds53RrzLfuQFVkPluY93qJZzoURZrCadPY6Y6omxbAX82xbFXxcYFb+X2OnYDjd1hB+YTda",
+	"XqDL7BYrlHGp2naNNqKB2eygE22a+BIbl7ER6efR5j5iHJFTyyM0mDgjVkWsgWej/08+3dm6/Ryg887m",
+	"hgPUtzZ/57cCh1aSoNXkXjy/BODtLgu3ES/EYjS53rvR7y/Ck91l8WR3vVs9E5607RsQ5XrvRhNNrhg7",
+	"1gqyjDOpbOg2Oa77ppl1J+pLa6r/QeF/cAsw4GDGDtMitlcZPHDtzd56JnXlcM7tdmRyjZf3CZrY6lXN",
+	"2I178IhMKz9sbZGBCUI3YSAnqiGvTg+HNiLgMHMhAUuJKU2gBqSU4fQw8c/1MHUHu8YZFD9hckLzdQ67",
+	"GB/WfO5ntmE3EKZuSl0ScepgbD22bgBZwjgnsgCi1T5cXhqux6sEzupslrpzx4EsNKa3YP58XJhhgqs4",
+	"jGhyWFlzF0fFPLj3oeXu3c4RNSlPi9Ldvq3fWyf6f2jB6MjAfM9Fu4v3LHE/Z3YQ6Q+lIoIkh8aH0lS1",
+	"LsmnAudTEnQdSP7BO/DMOl/qnKG+r2aASQv1Nyg4yElW8X9UOZmrGlkujZfUhTdX8wONtAyWZJTtI+zl",
+	"qV+TLlAXOQBLRJniEGfMT1gjp305TjU3XGGNXMZjHoEoU4ty12RdfRZE0oQwhR7cK1WXD+6gnZ1buzc2",
+	"eyE+emWspmYgW4HPBMO95jKF+QS9Ki23kc63LSCdkFwaSOpXPvACm+l3bDwJiohcUElahGWRrcPgb7Kj",
+	"r9rYr1dxNkPuhfGYK6Hoi1VcroqsZo+bkjR5XwiDW03TZtjmJpW+wE2u2Mgmz4giJTaNjKSJzSXvws+m",
+	"vJREiiM54SfwFuSW28RtKlAhIXE7xWxc4DHZG7DI4W6EMiqlVum5QCTL1XQfRSnUVoqQIqcKKQ4DCwWJ",
+	"PJyjlLPxPoo0mUemfgczJTxIgo5xWpB9PT5mYxKVhoGuqcCgh0ipVFB0CfFCaWYNl9GQF5DYFxkgm4H1",
+	"VuQE5wSB+ATb3cBIg787YNjZLLp6BTTpwt2XkM19FOmDiOD7E8HZGOoFIf1wH0XOahrpz6prQoPSM7ae",
+	"TLgkAwYvo+p+KYuWZFjFE73eQhUCdqqX5ZLlzdN9FOmHh5DMWL5iMyMwA5PmgHFRQgKyJayt+ZqE1zVM",
+	"GFeHIw2gCIp7WfurK2LXqKZCTjWAzToGrJ61v48immUFIFiEYsz0B0OXoZHYqexhRl6FljxPp2hCzJZc",
+	"PZfITCE1osLBmyJh+ygq2BHjJ+wQsDWCzG2Ntqq8uCln1ej6XX1m5FTpdz989tADOBcDZvBQ79JmT4G9",
+	"G0EepT5QnB+S05iQBPAZgCsI1l+wGkhRSvAxkXoNTIPCFIjQeDAdmNMAQuuhKCNSYo3A5DRPMWUSUYCp",
+	"yy01ddDsRVfeA92OoRz3W7cDZFBJVpZDdDsOB/VPgCpayi1RRd8j7sj1FeyOzD6356M/cUehhVsf5h2T",
+	"d6tn8oADdcRMUYyaId3bwKzPDYZrqe9nynOZw+UCQX2yqiJXWcnC2g6hDuNGZH1sn/af9yxLN/mv1Xqc",
+	"i0q/UjowYy5VFSsws057YvVQQyhv17a3ZkSEhZvVOdx4wUvcxjsFoeKyiPkIffz4o3vP7j5Ff/dX17to",
+	"JHgG9ZIolASpah3sIcUVTiUS+rwhhzMmru5fTJiCzKmtrCiHBhZ/imM1YPApSugx1V8Op9VvqIoWM+SA",
+	"GVAgK+fZ0MoiOtGPoMSgfolK9BkRfNNgeIsvWR/Fsnak4PmtqIQPq4C0paY0r59xMl/nYjHPyPLhxWcO",
+	"FdagkfhYo+Xqn5xxn1oWJ2Kls/Q+OeOktrbh6iCqPnSBDMt+aQ7xcIwpO8MnZ9xnTliij2bVABzn7hfk",
+	"mLBiadSzDNNMN5we8rzMcgyrGMsNW2du90hKj7U4jDZKNrZpuEauL+ryYtdTN/OJKuZZW+vyoJEKswSL",
+	"GuIsF51qRnje3M4TOyCKC6l4MjU72Xj10z94+Qe//+oHf/HNz3/2Dz/5D9/81V9vdlFSbh1eOiF0PFGG",
+	"39a3DQnZshhKmkyX3ZlB6LPgWUuUQj08uAHuEA0GyauxsDrDCPKCBrPvtDD/Or8LsrI61QYJsroVZhh+",
+	"dQIBigox+Fl6DeBbO5WFRIQPCNc6x4LwtlAO9QGy36KPeTodc6Ylq0dFqqj7e+Px/bvo3du7tza76Lsf",
+	"PHlvF1QyqoqEbKdYwT/2kcm2QVrWkYuzrOv+1O9JznqP8ckjKwT5blV5RPMtnpvNbOUcXKdm0GrfH+vH",
+	"59w8ZWqprXa1CGNTzaFU8QmWKIHqCJe164eYJa6iRBXyp/GPCkHH2MT55TgBnORCqzeJH9QyI84+5GPK",
+	"vLK7K1iKcizlCRdJXRSeFJiNNfC2EpJB9I1XU/nmrWZN5Vm/gVfgIDBqfcBbuwvGa3CucvButfoQVT0q",
+	"E7xXzdOzbvZ5NZrdk5BQf0QZ1C23GeZog/TGPfTqj/7s1R/94NUXX3bRq//0J1//7U9e/flPv/7yy1df",
+	"fLm5OJXWaYKwtPBma16xgKUoYOyG8A2qJMpokqQEQXKvtMUW0EZkkq/esf/tXL+xG4XN4r7HKjA1mM2W",
+	"nXTnxnt6tpu33n2vdTZFBMXpiueaeZ/NjPn9AjNF1dL3cMGMijH/2MopvQnst+FDNK+fJc55bbsrzaEX",
+	"skXPKh6osC6lVv4j15DAGTQZOVVQ928fgRbKjQ6aYqnKJgULfZk1aSjgA3/d4vWqspbnjdRfPa/qLCEG",
+	"CZV5ocgqKXvLBwdonFzejVEyiIAHI/XKDs0TNRbWmbHcfamNZpxKVQhymMdqVe2QcbXcJDxfPjje0/la",
+	"fCiGQBdOulqqxLJJoVV91TIrdPVQBKeTLNb+5ypKJtOplkDop3g4SFbwr9I+vBU0cKBCHw/eJZ57WGrP",
+	"38vcbNDZalELJWDvYGXq1q5wxVRWyHludlORFUoUJySmxkbpYgj2wPuiSFZa6L1eDaY+nYst5cL4bhC2",
+	"bhm9GfDkOCdUaUqmVXcQdESmm16nkkrcMG+bQspdZ99EIFRLNOaIM2PGXIrD1OH4QJHMsITTB+brnb5t",
+	"nuH+bjCi+uXx6fOmNtFEQg/0i48VlrO0xaP8FtyP68nL9Q7k8CjU6Abqc4Mv8pqEFjfmqqeyQqJ9cF8p",
+	"MXV9iQBtys4B4EjSXxr0B1fPZCbKesmeM+dtGdOea9yERCDpONRGojIUlfhb+qU06rqQnAbm92aR4TGR",
+	"0IKmeajE+ZmXqlGoWVNCTsPhpNyXVJas1O3fBGUSiK1LqA+QSuCDlorDXZtqXBqWV466mEgMXAJBxaL6",
+	"4QyswIJ7UZkdN8ncdXrhZWej5BnUitx9FCHP2wXEZ416mq9qBHPsE4LF2NTwyZD9sjnpeYTVUvU4o7zX",
+	"mnGWLqg16QaaNUjVBb1zCXa1HTqpbp4UVz+771LN34JefzgxxlU9oKAWpHdeQfDcgt8qnhgLpTmJtfOk",
+	"rrk0tY7gsBobu9oIsaag7HFTQWIujB+/9MBU4qP+5zHX0lnQoliO+zRo5TpgDVbQmvZXvgayTnsCYJ7y",
+	"YjwxerXkJ+YfI31CKZXmL6jxeJgLroirimkNpuaPk7LuY8XL9IbF1A6rBD7RuCkwk6CY1+Iaah/NAGR+",
+	"0jyVmZOnm26wOMXgCmIJygiWhfMLSZTQ0YgINJyaKBQIQLmJfruHtHBUexdtRO7vwzIKQnNwEKKNeDRg",
+	"EBWFxbSLxoQnRNJYC95gCDfyrvHg2zZ/GLn3jdhrdzzkPCUYMHtFK4Mb7tyKdazfH0GkyiHjLbKj5YBb",
+	"go4nCnmflIG8r37wty//+J9/89UPf/Wjv3z1k3/6q7/+vZc//D+bveUKh7XVQqy8ZlupBqnhSRb3zYwv",
+	"v/jFy5/8+Tf/98+++envbTp3A0Tb9FYsWnah5poLqvuloVLeKPPQpvSCQDhOHblXNpG8pjVIq7op8xMa",
+	"6hlPlfWgAuYMVXj0FoBft8GXVjMS+K1KLqHahs84lhDOqjIRM3yilZDPif1nQurlyk9WKDLn9NsPaR3i",
+	"THsBvMuVZcw6zhTv/qag3ZoRaRaEVl8PCWyP799Ft3dvvotsu4Jep3uOGHPn47SDdRFnBCJ7jAI+E20+",
+	"FJjFEy2QgOVNi2ApVhBdXloAI7Sx2+9vdlFUQM8MwhSA2fywo38YuWZy8OiGfuTFO2/s9nc3u3pIoiY8",
+	"OazFJ2/s9m/q910XSnhyWz9RnB+mWIyJfrRzwyyg7ABxmJGE4kMTJL6xu3MTZijDgTd2r193g2SYTQ9t",
+	"oKuEn27b3bj2GhHauGmW7fw98KS/WQ8SLkECrrQaLIxSZzvq1UN/Z3dtZX/o+dntlPuEUUMb9GJ+zeu1",
+	"HenR4EQPTbiIWVzZOaTbcXuqC9beiLPpIgrTsMvSGGqXT9ipcicCjIwyqTCL24SEOZX5fTtVIAaAqpZG",
+	"D4ujA0rKiQrB9qwbcM8+3YvQiNs0ieHUdPrQ5BnVzZuhL1vB3RZSALKH2clc+1nZpuuNK3u/PkfkMvl/",
+	"Dk4uBzDz41CWtGe5L0KX8vzcJy1Wgqpdm60FP6tRz16FdimHnoPJefx5c6r826zEeZXmm9CpN4BY0Aqg",
+	"dL6tJEbX2uVdebHwlmxgchqTXFk7r76WID2gwGl05gTY14gA6pvWOCtNbkU0x0bV872Aq1LOLMN3UaXX",
+	"JJrwjHhdAM9YMrlJTOG2C5YmFlHByh0Yaqfre29qebp62ZhNZ7J5S1w4VARnIDM4hAsaIt1sa1F0yj6T",
+	"V67q1E/Qg2JZ81EWMieszT7rBnhdGxH82t6TZ6bQGRx4XMZJrXB0VXBVnc/s/P3v/vhmv1+lQsrFMaV2",
+	"rOfBtVne6EIJwopiMC/70HT6Dv/22WSZYt2lNUy/X406d6XrYBD1bV85l7ANZVvBv7yQtlQivvmkzMBv",
+	"T4LHAnTA9gsPXqhapeo3beQmiBnIlT5bwiDejhsdt636itoB2Va2suxqpGmbSq1nmyRJSTkrU5PCLSnq",
+	"9ftMsOhOKFq00XV4ZY591qXvm0hZDSirUVoBiKqgBOJOfZa97KzIXvyjaj+UmWp5Xlk8WyivLJznVfmy",
+	"PamCd6MdeC38YPxaeHkbzZ4vq+dSWxlmaHd8OJy2/7gqiGFrH+gvg9Eb6+ReF9VuZZlado5f1QvmW4iF",
+	"21HMwOfyzr81cM/R4TVpeTxwmq4NTfHqSdHEPhQ8Nz5Saz2en/65TD+rlkKT84B4Jll5uRW0MznbCLYU",
+	"75MMchSHhSC4qDkGvfzDIFvzm/PMFig8Q+J8lbhr81XXli17tyxcYKIXvv7yv776bz/b7C0KOMqxlKSt",
+	"AvdskvS51vjYhsdAnLGNiYHldiGSakpUVX+hVy/LvkIeskktXemrmchfZ5m30GmsZGaS1kTa2XOehWoI",
+	"h2dKup+xqcCKqOmVZVoGYzJ8apL1rpv43TmZe6ueZLmS1Y8zHMm2rjMNn5aUQa3BNH2XK9nRFT8KanNN",
+	"VwK81vWnCC7NZkkfCIK/C1nxwfDbs97P0Em+rfgMXFNQpskm5EtN7IgyrZLEvnoC7ecJlKKRS0XsnFRb",
+	"OWP9hN3Z+gkGPm21Evbhn6a8UUqlZl2wCtQPVFGYK5lYqFW7WPLgzsIJ1gCokhRXgVYX9ZHiaKffWq98",
+	"MdTmgQf63++to2XpGfPuNHr6zksviG/pqS+xcaHrjj/3C/1OI5N8CX+QlxsOs3jgqUG37RjPqJ2vftJ+",
+	"3n1Dq4fKY1JpfJ2rb78RZ1bf242//90f39r1toX4CEV46zPU37qNeugQbUVdBP1hKBtbckUpUaa4m8kV",
+	"X2x6CFUIsFtoO/h1mAuAD1y5sUCv4kyqznxG4iPswkgkUJfjQlA1faJ3ZiVBgkWwNgFDPMffL7RmeUSY",
+	"ddB9/NGTp2gbF2qynfIxZeCWAzjBysxY5cwTpfLOixcQ6zEKBQ2bKAm0YYr12OhpguRUKpJpNDTx8sZC",
+	"ORY0LlJVCJza3jpUkqr4jys5B7FMxr+FoEC9lifwgBmL1Z7rnO4pxbKsrWw+6NoIYjOUG7/sILTvpiqd",
+	"iBKlfFwV9xwwKGKiJmSKEr5vVXA9u7cJgoy6ifIiTaUt+FZaDGVvwAbsnXfucnZMGOQY9t55xxTBNMH6",
+	"WlCKJMNH5DDGkkT7LutEP//kk08+2Xr0aOvevWgf6TtKKpzl5sfH9++iGzdu3EbPnt7tDdg9k9kp0UbG",
+	"GZl2rboFmSFQG8pMatAKYCmIzDmTRNabzey7aoJQsprkquo14vUX6Q5YjoUEHzeOVTrtoWem7GEXlbUQ",
+	"9QeQXrqlt2YWAJA1O7BpUD0EoUXwbMAinJuvKWfbNuzmW9+TnEWmBM3t3ZvvbhrmFZkwpj306ecwahfZ",
+	"UoEvnpvyBrYZk5ZXRpimhSD6PA7QUOMBPyYC7aJH9A7CTJ7o0492d25EPaTZlbQPUfT5wHCHQWcPfdrr",
+	"9Z530cDnE/p5r9d7Ee0jTcYo8n6L0BDHRwM2t+6CRZGDOCYSsCM6KNSEC/oZLH0P3QFyRIOi378RAxXD",
+	"P0nUSsxIU70pSVoraForQTpg1b77u9E+VI+NjXTnv6xZO8rwFDGiQabwEfEg1r+hv/Rr1w5xAvVbNb7j",
+	"VL+yE5kIvJTGhElSmX46jx481YKFSC2XkXvb2zwnzEjOPS7G2/Yjua3frcLCSqZz8PGDTrdzTIS05vRe",
+	"v9e3rkiGc6pvxl6/d8N4EybALLdxkVC1RTRNwoMxCXXkSTIgE5xIpLc+RfCB3q6leSjxCIMgPOSFskDX",
+	"5FXW07URCehDcmJKdAoJt2wpSz9IOnsdjXMHelHvmzWB38UU75StVpjqle2HNKOq1RzpveguwO7nHao3",
+	"CZVCnYXPXTJOgzY3p7UAuKTd3X5ARJg7GkiP5x0Lx4qL5lAzUtk848SckU2SU3CJtwJLfK6lB8s99evX",
+	"+33n+yemvJHPxb5nvcrV8POklAoLQGyCa3em5o+++PgIARpbDAQ72q5ZSGj8csHbd3Di6lnBJzuLP3kG",
+	"cbKaJ5HEfHRj8Uf3y1BakFmKLIOI8M5jgk19ALP8lENSGB5LMOLqZ53n+guPpYH0aOtj1oHx/qkpmSwR",
+	"Rk40RSZ7yMhU1i1qZBojBPXQgVIky62dQmgNMNUERBJQc12rBhiGuFBrhJNEaBY9S7ywxDLY9Q43JQfX",
+	"gg618mMv6nKrrXl2YajozF1BHGTkBEnzwuWi3s4SqPeU84cQjA0f3FxmljJk+xFJKHb5AbvXry/++IGN",
+	"Cob3by+1ukeYTR+70G9fpO/sffrcJ5aHfIwAuSoCUZMGfXBjLQoTyGNyzI9sqWKjAiivYnSMhaAkjNN6",
+	"2Bns2m1zW+mRIe9dT5f0zni+L5p7N4sIbN6T+1tv8LueblDJNCDMSEKgKIq7yLkEg2V1Y3drDVz0DyQd",
+	"dV2ARaLZRJra/NBss4ugXriNKE/CF7y3nEu54JulL9JpTVviI6dElQILVAmpYihDt2XDxLkUI6n3JWsu",
+	"7EPNsiEsjjJplqDIqWpbgDU+BC/rnf7yAkU9oDk83HuXe/dXCLL47vdO8s25+vW2Qpq7R+L+0+cvui1c",
+	"DWTzrtFILQ2be94NHpDAP2L+nHCz27dnydXYKu/6DuSLuN2rCaxxdKkbfolTaw6cvM4oor+4vcyebLbV",
+	"ay4FNIRda5LCAbxvRfvGBbf9OU1eeLdcHVc/IKqBqBfOnkKs6WktQqX3uiPc7uIvPuTqPqT/1Y/0A6JW",
+	"O81V7/oH9yCmIg+XvWhlfb60Msv9TAkhlJIRGIWQVHiKsDTmTSwCPNAYui+RB1rL+iVrOUtgtWnK82uL",
+	"3b/O/PcunN1ZuK91E8xRLuwba1AtEBjOPd3CfgVVHHMs1BQpvtmmVbiVXoFOoZUeV0MwpRKMoynBCWVj",
+	"FG1FWh0kQmoFo1Wel1yomgBuA0Q6e8bt7ML74I8tk5no+iBulf8Cv6arVrXl/fV8eYWgUUdkzWbGqhrF",
+	"mgf2PdVrH3wd6l5Y++L50gPeFTyfP1w96remzNnItZ2+H7t2ve9piguBUKaoLnujGIqsMpTCw2arANUN",
+	"+mguHCp6WNbcfrH6rFnzMtqsZWKXeLPOaqYzPuLaFeGezdFKfbaeCDzySovK0vNnvNl8BIzfXUsbrupo",
+	"VGNDUEtS4SPCTHswJ75t7g8YxDu7IpKmsll5f2SFhH6CJuURLNkcKqIZR1YVyMXrVQ81/45GRZpG5aMB",
+	"oyxOi4RIVBaS6yJTR66LoHAcqgrHwVRVuTezLFs2LDIuTLtl48TcMs8M/SJNv43n3y8Ii+3L0YBRicaE",
+	"mUakxqsYVtzN2i9MZDXDr11p94d93VX2N0UCvKfpUEtcDeJuoe2a8Fcq3glJSahwKBhVsaF1TarmvQRt",
+	"RLv925Gp7HpCJQnIbvfg1RqmLmNpL6caQ2Od32g9pH7OAE93GK2cu92E0nYQ678P280n5vdLPtbzmkKW",
+	"pKz1mkFqlOd8wLNkh1yX0whupsiFl2nVBOKTTbeqCU+NAmOu2TE9JqzdInIpl8tVWUMWoKi1hQDc35pB",
+	"3jgzyDzmOHv1bYP8aMNdz0a9QUH5LnRd7qKCaWE15iwuhCAsnnZN2V0t1EKXi0bGAeOuKiyVSPI0QUMy",
+	"5bZmP+TDDadO5i13MmAQLsiPiUhxnlM2tjGWllswnOlnymTX68FBXK7NvOm6WmDTDL0UtPU6FE1TO2tv",
+	"wKKb/RuRjVB8TJSYbh2MFBGR4Sy22TiygNXjT3iaSG96WTZ3Dwm4B/ZEXof7qgHpt+xgxWiRm8vs4ZlX",
+	"BrBO1A4VVidrr49z0Lb5PmiJpsu1M++VPTJsiQMZ7KGNNrxe25taPyxk1dTakIpNjHTfw4ezl60nk90p",
+	"G4xeOKq7qRZIaNek6wH+xshqB/7iYy4VMq1eTc8T6L+KbJdXh0VVHPtZxbcA7um3nTK1xivFFl2TCLsc",
+	"Hw7+foeiXg+OEs+6LmeesATuBKQ4muBjAtGDy6lxd+12Xg/9wawlecuSAwqiOykX6O7dXMtzznqfrqAy",
+	"6TtlPqpev6qQ7hWN1zPt4VqDu/PZMPGlBjbibKs3w+tEclZfxkXatOvdTuYatf2ebTxNvPD/N+TKAKM4",
+	"9u8N7uOzIxm/gdqZtfwgU29cuaXUnfKxNC2mweI8I4iiJ5qjY4aiB1UTr61vk2m0V3Y+m+l2NmD6JoTk",
+	"IJffAvVUBB1ThlMUXe/vGCuCfSdp9kfbr3dPMymWVuD3xx0wuFd66NtkamLQISMn0dcPyEpeAPoRpGCV",
+	"eau7KMFTaczqIFIxrpBpNgMRbZUGM2BN5Qnyd8hpTIjVN6qOG2YsSDGzmoiUpYa02W5or9r1rHzu1cF8",
+	"m0w7hmbXb01pNvxal62+MW7y1hLyhlhCHvIxwq69pYe9QWYWEAAUERll6zCJ1OnpqRv3gs2LtjTma2ZW",
+	"LKH6VnR980iqRN3VJGvwg7eaIO6Dl3w2tGoPGb83TtMuWlOU1YBNsPQEHbi5eyiiyaFxXVvnAdTsjdCI",
+	"auGizDY3N6/kDA2nNgH8GKcFKduBEWokAELZeMCk4sKUxhJEFYKRxLUWjFOCReiu1XIYwOM3KMTLZHls",
+	"udLZfm34rWCxkUsM7wp4osqgjitKqQmNa6uULzegxi9TLbptuIRknEll6zuX9RaXGv2e/60tJNk2z7CQ",
+	"lBEpDzOerDDFHfvZI/gqcE56h6bRDneljLgwDy42+6iZsao5hCAaO5hCD+658BhLY25l+0jmGAphCH2F",
+	"IKpMVa0x0/yjbX0ly2pb5PXdpdcI7K5ldW3zl10dgnNfcvyZPvHFajqQ7pXGnY0sb3c3pfl7yTgzdw3J",
+	"NQaXuTuWTXsD9tQ79mvSQ1gqUTwh8RFJ0MYHd9DOzq3dG5umG2chFWimQ+Jfk2WL3XLxOBUEJ3qWqHrv",
+	"kLOoiyIzp9eW01zCdfYgI1tLxGu3jP26MfsDFgU4l55gdiQ9fmBaYXpz1arRcJZO2/Xi+6Yjw0UI8Hro",
+	"NSuz1ZBv88SuPk/MdvNoMoNSZF6YDVYi3wWy1TZFTq/wDQtfaoH3esOVHoC/1PE9k76leezixKx9FGlB",
+	"znKnBgOPMdNs1kTltAUsXTAzuppApXlI6IKUrgAZ35oRzh+jNIcBBt1vDXWsikVoRC7MmBO07NFFOBZc",
+	"eoH6DWcNOpCmdBk2EiPWPEPRjOxDYa+7T76jifn905ikaCM6gJppkX4UGb0y2rRB99AuuOZ/1gKRFrGl",
+	"EgRnGmFpStBGBMVoHMHbumEJHwCpa4qZbnbrpd41+0jGRKCNr3/5xdd/829f/vAXv/qf/3nTyxClKRQ/",
+	"C5oWLtlJGdCevY1AxXt3Xq+XPv1aJRlduZ/2IrPOLtZWU8c2fROPFFgDqYQokDa8GgmehRdj8w4X6tXh",
+	"6YdkxAVZPL/iq86+gCjvmxHadPAlPWBPCBbx5Ir0ZzN5058j5zl0qgfbQyeshfXsZznUtu72+/2aMx9C",
+	"U8G7S70MLxNIZTVtWrk30RGZ9tD7+huqSGbSRGLw2HLmPtgbsMiaNbVqSk6paXOsfwZfMpZIEq2p19zW",
+	"5ar2675q4JHGurwJd5EttmkCUwfMxrBCr2oojDLEiVmd8RKb160DXE2IkD30mMgihf1mxBQQNTWkoPJR",
+	"6G55MmVx7W65UAfvHTjLS5ZC67NbCIXEUg1jAT+Dm16DujsLxLcpX2uRJDXi1YQjPtbqAB+NUsrIkrxh",
+	"kZbthz5cPH61qTrlst4spZst9r2fOd60cYbbNgZ0zfGmjdAkz6Zp55O26nWjDc4JF0f7XlwqlWikWXYo",
+	"shTeeT3wLBDr/Ta21I8tBfAshdghHLXocWk4aufzcFTjZdd1BTDtSwM5q+azOkr+usSoLKSBkobfksAb",
+	"Z1yymHtmAj3mpg/ImqmzDEXRhJcIfDL31oDKrfwETMSya5oRUDZGjJ9MSKiE13c4TV6P+8OGqL6lnMDl",
+	"oU9pacS0OYKt5s+PXQ7hTORUt6E7Qsyx9TRQ4dzgIQOhHfM3Nvqo6um3NdvMb1Hc0YXVfbrgelUXZUVN",
+	"MUtWs0g+xCypjJHBSBUT9e56nYahlaza0uDSyxQHjIUuJdi010tInGJBEhNkQbAshI3dlyihUOBnOEWZ",
+	"sSZihm6i30YbWm4CIxDjCm1Ae6LNtlUb9KYSfBW15Te7Fl1o4I5hOItDdyx0rjR4JzXdBhyHdIzbPWmP",
+	"4nHu8mttnuHvGmE8GupLBotphDY+IBx8UR/zdDo21uNHRaqo/buLvvvBk/d2Nw2TJ+KYiAGzeOKl4W7s",
+	"oKxA/z/a6ff7/e2dmyj7u/9hAnckURJFNSywietLod6A1XCvPT7GHPAFqQ9m8DXHyPiDvo2SufooGY/s",
+	"glTnyUoLTXkeNl4oQ2sTjs0637CwmUUH8BrFzzgGugedaLXQmHHXE8L9VqXUDZiNqkkEz9GQpPwEnUyw",
+	"miksApU7XAU9e4YBjmfiYy6B411NIM581HahOFeC4m/tJecPxlmKz7oGiq1aac3WkVBBYsXFFG28+uJP",
+	"Xv6Ln33z1T/75qs/ePmjP3n5yz99+eWPN3vowAWuSOIyUssmjTa4OZjlY7OCqvI80LalRastV/2bqdcu",
+	"r8K+Fgkq7rjmJ6msGEXjBvWDaEJamId8IyJMuSgqG0Wi2g6qfOvcgTiXq5FeqIZnIbqEjudgf6Va3kyv",
+	"WJ8Zls/mpWx4vRp89lUKMm2akh38oiQHO/y6taXasG/1pSu6xQ+SBOEZ3G1B3dpNvlhn8vHygplEq95k",
+	"f3/DNKclz2PNbWPqzWJKCakhTTl21C1rqmI2Vabmt6kDDhKKuWYjtBHJQuaEJSSJkFQ8B2FtwMrhoVgc",
+	"Iyee1qQFSv2kcm2AwOc+uWYC6FwNFLcMF2mHY4USojBN23OwrMZ1OZzzirSuBaRR6l1XQyJvNa/zal5c",
+	"IEtaq3FwQUZEEBaT7VjwfEGVMnjjArH0sVtMm5hnCk3qlfbW18XB7spBqITIDIRKiGxp0Xc+rGrS+OsA",
+	"tKbusS7w1cedD8jx3EwcowKGXdFeu1TntZuFuR3gqrJSFMT8CBLrW4imiSDMqOwLM1ByLAhTF+A7Xano",
+	"ghnRq7YQ3GO5GVvhmNg/pTV9thsgTqgWDN6QLrDPL5Rix0sVBLSAvVJFVpQ0VZH1uAq5be+2aqQtsJID",
+	"GpboYpAdjXiq0QUEPpN1l5B9/wUoCgCJDWjDCqAsJmiCJWKcBWurgvZooHthoYbj9ReH8wd9q/telRwF",
+	"4Ld1mmoxVRXCe7fY9ucaYeeqvB4iXigjaZPp3Z3zRim7c6A/c60Do8+xmsyE7dSJ8kw3zoKOqoa9taiS",
+	"l8CCrkaNXIRwDNKSrwTxLl6FfHOiHqBI1YqcbFsqzBIsEohZ3DohdDxR8z10ZgBrgLEf2BrpXBJnKmIE",
+	"CyIVwiwmUsGvWME1LnlGyprq1hsl0UbZNg71ezduud5xqN+7/m6ggVy/t9Pv+uXa9Xubwf4AT+wODwTB",
+	"37X7u0BiCU3XQjkWeMg06IvJG8O03R7Lpk4QMNbcjjUizuDj/IYBF87eC7VCu2yr9HitsvkJ66HHpi2U",
+	"9DSha9IBYB9hhkiWqynKcO7HkWQarb1vEGUTIqAtzRiHvDtP2tF3/VdMYKYHTIPrkq+bc1AQYvzk7Q10",
+	"VQm1nih3TSI5j0m0sQN9Q+kHctvvtt1axYWZVJcc+kOV8R02YqJOu5V9Sa8Nsho2/KiQa9J5E/bK/HzB",
+	"T/YRrhwVe43KdBJRBVk30Le1W2X764+9AiUsne5XzIQXqlwRLGQPMa7nkpvdAePHptlVVdzEhOlC61PK",
+	"kHGq2DCzrtfNQ9+oZYHkHjpIJUfzSs8MWFl7JuQegc46bqNP9JGsbGF7Aov+hOD2vhPrCBpZZL4TPO9c",
+	"dJ2LJqjekIv8vmlPBAQ0t/d9C5GaYodb84s0f1jWBq3VRnSWIdNUYEKcsRrKRuDS1zicIsVPmJzQvItq",
+	"NRo9C5Mr0jhgUKVRU7aeRM8pyTEROEWmfKNJh5O2pxzB8WSzh+ztD4Ge5vKHtg0Vme97sT3Rbv9GVJLX",
+	"gC1R2qmFvO4DNO5jkbWQ12KCWYNIdMGE0dzkr9PdXK9vDokaJTnYiqZiqrHZlEJd4tJrNTPNUcMUVziV",
+	"aO69sbHgutismhY2fDCm34lpVDgWvMgPh9MI6pHBX8A5Kvr0g69jwfOqiHLpgkIPWC2NEbxqdjCICoi5",
+	"NH0aK4USFufcmyllBG00SsSOCAFPBBtrgOj7VL9mK6A1O5hQaUbkI1PjxovVNs3OTLwlI6af4xTKBjUa",
+	"oNnZTC+wqpF5tNvftbkwvggiB8y/9etyyBJ39UJeYkh6Hh+5KJWqu6oYsOx1HeJ+DgNrsoILYXVo2Ol2",
+	"aneYRkSAmYmsfH7pRbD8w3nDBAM+8q5iDvwHp+nU0CtJ5nG0Qs6L9TbmVAjcNoUPrfC977drKJscSdf7",
+	"yFPEzar2beUpELJtkrJW0YOu4mfysgK5g1c3T1cQcnlKWv2xLVC5jKqHF+kh1cez2D/qNn+lDlK3CI8A",
+	"DL4v8o+6ZmCYlcfoJTK4X70Kvq6riBVAo+rwZ2ihN2AHKDJDle8hBp28Iu/koy7CjSnsu43KwfDezMwD",
+	"Fnl1HSMwd0UQD+hNqiUEI4Nk7Qme+sAvyJilh16zw7Ya8q279ordtWXkZ4D+yrtnYXRyiX4XyM/au2Ib",
+	"2n/DCrK1g329gchPiNYBIAI4x1KecOFK3eBhSuQ2YfB/b0k9dA9+1PK7IMf8yIYDSyIlxNMYNd/Y9Svm",
+	"261b/GsyB1WgBhmmrNncVHM1eGTCL0txo1xkm2/4gjnd1fiF5+G3Cy2+Gjx/a5RvpmjO5Zj6CxIXgqop",
+	"kO6QYEFEZ+/T55pETYkIQ9SFSDt7nW2c0+3jHSBgO9gsAVuy88qGFGoSiKI8cORmDYJUGLHW/9SsdPbb",
+	"J07pwClK6DHVU0JMmUQb33z173/1859982/+y8s//vLlH/7rr7/6j9/89Pc2G/GLSAlCek35ODTVd2bM",
+	"oxJtvPrJv/qHf/f7X//yx9989cNX/+tfmhTVzV6o/E5ozPulIbRmGd345qsf/upHf/n133z19S9/3EUv",
+	"f/6/X37531/+/hcvv/hyc9+2kdMbxgqjDMsj0+jJqyQUmuuhV4EEbbz84hcvf/Lnm8aw4/S6qmKHzXen",
+	"tUNw6byzYz+1hUT86PMlEnhn64SHBr9r3UeVlWbj1Q/+4puf/+zlj/7w5Y/+uA5t1zwwAOtG8WdXBf9X",
+	"P//Fy1/+6WbX1X8deomcXb+ipVdoDeKRy4PtBZI4gxup2unLpjlJWh+WWX+3lq3MklLXVYuNjL16mqtV",
+	"yQOrETw3y2jEcteowcVyh88c5zlhyRao3rhIqNJArFF8ojXn5y/+XwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
