@@ -99,6 +99,48 @@ func (e ContractStatus) Valid() bool {
 	}
 }
 
+// Defines values for CropCode.
+const (
+	CropCodeApple    CropCode = "apple"
+	CropCodeCorn     CropCode = "corn"
+	CropCodeMillet   CropCode = "millet"
+	CropCodeOther    CropCode = "other"
+	CropCodePotato   CropCode = "potato"
+	CropCodeRapeseed CropCode = "rapeseed"
+	CropCodeRice     CropCode = "rice"
+	CropCodeSorghum  CropCode = "sorghum"
+	CropCodeSoybean  CropCode = "soybean"
+	CropCodeWheat    CropCode = "wheat"
+)
+
+// Valid indicates whether the value is a known member of the CropCode enum.
+func (e CropCode) Valid() bool {
+	switch e {
+	case CropCodeApple:
+		return true
+	case CropCodeCorn:
+		return true
+	case CropCodeMillet:
+		return true
+	case CropCodeOther:
+		return true
+	case CropCodePotato:
+		return true
+	case CropCodeRapeseed:
+		return true
+	case CropCodeRice:
+		return true
+	case CropCodeSorghum:
+		return true
+	case CropCodeSoybean:
+		return true
+	case CropCodeWheat:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DemonstrationLevel.
 const (
 	DemonstrationLevelCity     DemonstrationLevel = "city"
@@ -215,25 +257,25 @@ func (e FieldErrorCode) Valid() bool {
 
 // Defines values for LandType.
 const (
-	Dry       LandType = "dry"
-	Irrigated LandType = "irrigated"
-	Orchard   LandType = "orchard"
-	Other     LandType = "other"
-	Paddy     LandType = "paddy"
+	LandTypeDry       LandType = "dry"
+	LandTypeIrrigated LandType = "irrigated"
+	LandTypeOrchard   LandType = "orchard"
+	LandTypeOther     LandType = "other"
+	LandTypePaddy     LandType = "paddy"
 )
 
 // Valid indicates whether the value is a known member of the LandType enum.
 func (e LandType) Valid() bool {
 	switch e {
-	case Dry:
+	case LandTypeDry:
 		return true
-	case Irrigated:
+	case LandTypeIrrigated:
 		return true
-	case Orchard:
+	case LandTypeOrchard:
 		return true
-	case Other:
+	case LandTypeOther:
 		return true
-	case Paddy:
+	case LandTypePaddy:
 		return true
 	default:
 		return false
@@ -279,6 +321,48 @@ func (e OperationStatus) Valid() bool {
 	case Recorded:
 		return true
 	case Voided:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OperationType.
+const (
+	Drying          OperationType = "drying"
+	Fertilising     OperationType = "fertilising"
+	Harvesting      OperationType = "harvesting"
+	Irrigation      OperationType = "irrigation"
+	PlantProtection OperationType = "plant_protection"
+	Ploughing       OperationType = "ploughing"
+	Sowing          OperationType = "sowing"
+	Straw           OperationType = "straw"
+	Transport       OperationType = "transport"
+	Weeding         OperationType = "weeding"
+)
+
+// Valid indicates whether the value is a known member of the OperationType enum.
+func (e OperationType) Valid() bool {
+	switch e {
+	case Drying:
+		return true
+	case Fertilising:
+		return true
+	case Harvesting:
+		return true
+	case Irrigation:
+		return true
+	case PlantProtection:
+		return true
+	case Ploughing:
+		return true
+	case Sowing:
+		return true
+	case Straw:
+		return true
+	case Transport:
+		return true
+	case Weeding:
 		return true
 	default:
 		return false
@@ -1064,6 +1148,11 @@ type Counts struct {
 // Example: 91350100M000100Y43
 type CreditCode = string
 
+// CropCode A crop's code (`GET /reference/crops` names them).
+//
+// Example: corn
+type CropCode string
+
 // Dec2 An exact decimal with two places, as a string.
 //
 // Example: 10.50
@@ -1320,7 +1409,10 @@ type LandType string
 
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
+	// Password Example: huanglong-demo
 	Password string `json:"password"`
+
+	// Username Example: huanglong
 	Username string `json:"username"`
 }
 
@@ -1390,14 +1482,20 @@ type Operation struct {
 
 // OperationBatch defines model for OperationBatch.
 type OperationBatch struct {
-	Operations []OperationBatchItem `json:"operations"`
+	// Operations The operations, each decided on its own: an item that is malformed (a bad decimal or date, a wrong type,
+	// a missing field or idempotency key) is refused with its field errors, and the others go on.
+	Operations []json.RawMessage `json:"operations"`
 }
 
 // OperationBatchItem One operation with its contract and its own idempotency key.
 type OperationBatchItem struct {
 	// AreaMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
-	AreaMu         Dec2Input        `json:"area_mu"`
-	ContractId     int64            `json:"contract_id"`
+	AreaMu     Dec2Input `json:"area_mu"`
+	ContractId int64     `json:"contract_id"`
+
+	// IdempotencyKey The client's key for this operation; a retry of the item with the same key creates nothing.
+	//
+	// Example: 0b9d6c1e-5f0a-4c1e-9a57-3f2d8e6b7c41
 	IdempotencyKey string           `json:"idempotency_key"`
 	Inputs         *[]MaterialInput `json:"inputs,omitempty"`
 
@@ -1473,6 +1571,11 @@ type OperationList struct {
 
 // OperationStatus defines model for OperationStatus.
 type OperationStatus string
+
+// OperationType An operation type's code (`GET /reference/operation-types` names them).
+//
+// Example: harvesting
+type OperationType string
 
 // Parcel defines model for Parcel.
 type Parcel struct {
@@ -2003,8 +2106,10 @@ type UserUpdate struct {
 	Password *string `json:"password,omitempty"`
 }
 
-// Crop defines model for Crop.
-type Crop = string
+// Crop A crop's code (`GET /reference/crops` names them).
+//
+// Example: corn
+type Crop = CropCode
 
 // Cursor defines model for Cursor.
 type Cursor = string
@@ -2127,7 +2232,7 @@ type ListContractsParams struct {
 	FarmId       *int64                   `form:"farm_id,omitempty" json:"farm_id,omitempty"`
 	ProviderId   *int64                   `form:"provider_id,omitempty" json:"provider_id,omitempty"`
 	RegionCode   *RegionCode              `form:"region_code,omitempty" json:"region_code,omitempty"`
-	Crop         *string                  `form:"crop,omitempty" json:"crop,omitempty"`
+	Crop         *CropCode                `form:"crop,omitempty" json:"crop,omitempty"`
 	SeasonYear   *int                     `form:"season_year,omitempty" json:"season_year,omitempty"`
 	Status       *ContractStatus          `form:"status,omitempty" json:"status,omitempty"`
 	Mode         *ContractMode            `form:"mode,omitempty" json:"mode,omitempty"`
@@ -2145,14 +2250,15 @@ type ListContractOperationsParams struct {
 	// Cursor The `next_cursor` of the previous page.
 	Cursor   *Cursor          `form:"cursor,omitempty" json:"cursor,omitempty"`
 	Status   *OperationStatus `form:"status,omitempty" json:"status,omitempty"`
-	OpType   *string          `form:"op_type,omitempty" json:"op_type,omitempty"`
+	OpType   *OperationType   `form:"op_type,omitempty" json:"op_type,omitempty"`
 	ParcelId *int64           `form:"parcel_id,omitempty" json:"parcel_id,omitempty"`
 }
 
 // CreateOperationParams defines parameters for CreateOperation.
 type CreateOperationParams struct {
 	// IdempotencyKey A client-generated key (a UUID) that makes retries safe; scoped to the account, kept at least 14 days.
-	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+	// Required: a request without one, or with a blank one, is refused, so that no retry can log work twice.
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 
 // ListFarmsParams defines parameters for ListFarms.
@@ -2176,7 +2282,7 @@ type ListFarmsParams struct {
 	// Name Farm name or operator name contains this text.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
 
-	// IdNumber Exact resident ID number of the operator.
+	// IdNumber Exact resident ID number of the operator; spaces around it are ignored.
 	IdNumber *string `form:"id_number,omitempty" json:"id_number,omitempty"`
 
 	// Phone Exact phone number of the operator.
@@ -2198,7 +2304,7 @@ type ListOperationsParams struct {
 	RegionCode   *RegionCode      `form:"region_code,omitempty" json:"region_code,omitempty"`
 	SeasonYear   *int             `form:"season_year,omitempty" json:"season_year,omitempty"`
 	Status       *OperationStatus `form:"status,omitempty" json:"status,omitempty"`
-	OpType       *string          `form:"op_type,omitempty" json:"op_type,omitempty"`
+	OpType       *OperationType   `form:"op_type,omitempty" json:"op_type,omitempty"`
 	ProviderId   *int64           `form:"provider_id,omitempty" json:"provider_id,omitempty"`
 	CollectiveId *int64           `form:"collective_id,omitempty" json:"collective_id,omitempty"`
 
@@ -2258,7 +2364,7 @@ type ListProvidersParams struct {
 	Status     *ProviderStatus          `form:"status,omitempty" json:"status,omitempty"`
 
 	// OperationType Only providers offering this operation type.
-	OperationType *string `form:"operation_type,omitempty" json:"operation_type,omitempty"`
+	OperationType *OperationType `form:"operation_type,omitempty" json:"operation_type,omitempty"`
 
 	// Name Name contains this text.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
@@ -3005,7 +3111,7 @@ func (w *ServerInterfaceWrapper) CreateOperation(ctx echo.Context) error {
 	var params CreateOperationParams
 
 	headers := ctx.Request().Header
-	// ------------- Optional header parameter "Idempotency-Key" -------------
+	// ------------- Required header parameter "Idempotency-Key" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
 		var IdempotencyKey IdempotencyKey
 		n := len(valueList)
@@ -3013,12 +3119,14 @@ func (w *ServerInterfaceWrapper) CreateOperation(ctx echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
 		}
 
-		params.IdempotencyKey = &IdempotencyKey
+		params.IdempotencyKey = IdempotencyKey
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter Idempotency-Key is required, but not found"))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -11294,228 +11402,235 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L15jxxJdhj+VQL1k8Du2ezqarLJHXbjB4HHcEAvOUPw2MVgiu6Mzoyqiu3MiNyIyO6uGROQYFvSWpJ3",
-	"7bUO2LPwrm1ZNmCvFoYPYcYLAfoowpAcfQsjXkRkRlZF1tXV3eQu559pZmXG8eK9F+9+n3cSnhecEaZk",
-	"Z+/zzojglAj48wFPsKKc6b9TIhNBC/PPztMRQQVWI8QHSI0ISgTBiqSIH36fJKrbiToyGZEc6y/VuCCd",
-	"vY5UgrJh58WLF1GnwALnRNlp7gheTE/xMcvGKOFMCZwoaSaiEiWCFyjhKdGTUP3iD0oixp2ow3Cu59Ev",
-	"NObP8ekDwoZq1Nnb7UVTy4k6d0ohuQhvMmbkVB0k8EbsdlsIckx5KVGBh+3rMKO2rORqL7iUe1zkWIWX",
-	"IkghiCRMwZlEiDKpCE71ouJbSUIKFbetZWCG9ddCWJl39j7tfF9y1ok6iTzuRJ3TTJ52nocWdv+u/gjG",
-	"1udeD03TTtQR5AclFSTt7ClREn8aO/NehzJ1Y7cTdXLKaK6n3qmmoUyRIRFmnpTkBVeEJePvkPE0IG6h",
-	"JKOEqa0hYUQAzh2RMdrA6Nmz+3c3kRphhXJ8RCQSRAlKJJJ4QPaRTHhBUqQ4nCBOEl4yFaEjUiiEFcoI",
-	"lgrt7KIUj2UFRkML9Wa91W3p5S13uA9oTgNn+wgPCZL0s1ZMyuA7f66UDHCZqc7e9V6kJzYQva6nnQPf",
-	"JwRLzj4huAXfxwQLgNAIi2MiFQI4SURZ2+okjHigP5yJCVOLeaHflgVnkgAbuI3Tx+QHJZEAI035hMGf",
-	"uCgyajjRdiH4YUbybwHa7n3ujf9bggw6e53/b7tmZ9vmV7n9yHxlJg1RFkyLqEQ5zjTKkhRtHOIU/aMn",
-	"H38UIf1XxbI2ux3NM3iWkUTRY3LHsL4Za15urfXIbctl5AQl1Vv6XFp4dmga++p29R5MUk/6RGFzD6x5",
-	"MzDuAyoVoKE/4jFLu7wg7DTPDLeQW3wwoAlJeVLmhKmuLATBqRwRovKsC/9vLqHiMoeUYUDOaepT5FRt",
-	"azbX+LIJ3WdP7229j06oGiGMDseKbHGREoFyLI4QZim68/jBPZRRRhBhqdxHGBl4IsFPEGXozogyIgm8",
-	"+wEbZlSOuoHVTB3rx4zAEAUR7Ud7x5zI1l0qCy5p+Ga+xwW68+S7ZgWnCckiIOcBzQjSFIs2YJMRivUj",
-	"/eS9eHPOhQ0IwgYZTS6cNJMRZkOi5QCYXprDAZGjFIIwhaTCiugLIC3NWkiEsH0Kt0HKiUSMK4SzTJ+S",
-	"chRsRIv1068Zdzb1mnfWQrv3cE6z8T0s8vXS7uS47+g2fKADgNPWAIvc3pZvEN3q41s3husxZ2G3hsR6",
-	"MJuLQ5qmhF0418FZRsQViQTPCMrxGDFyTARS+IgYNQQn+nVgJPfZMc5oetFrPOTpWEssJyTLtqzMclgq",
-	"dCgIPpIII1FmZB/FRAguZAxIJBHByQgNKMlSLfWCFAmb+Iire7xkF7qLjziSZTKySqMmQ+XDHiR2WNzH",
-	"hRb1KWfrxuRq4FnozN1La8HpasonBItktP6tvJOxWnj1LVDXtbpcnaiMEBdaLrCafY6wphzNYd8gHv4I",
-	"i4Rk68Z9M+osxC/gjbVg/SPBj2lKxNo3YceduQ37zlo28pgMz4EPmVFnbULAG2vcwnplRX/Md7ynzcqg",
-	"YXRFogEdloJIGGQoeFm8SQLjU84fYDEklyXOcC1n7aKH9DZc/U85f4jZ2BqG5IWuinOUYzZGWCmSF0ru",
-	"g0lxjPBAEWMkY2V+SIS+PCRJOEulxpH4sX5r65Z+K544We+n5hqnrWMvos4zhks14oJ+Ri5aMEsESQlT",
-	"FGfmigQbGBeInBZUkBRxZkSzZwwfY5rhw+xCMeYWEkTyUiQEnWCJDks51qvTZ5JihQ+xJEhm/OQSjkyW",
-	"RcGFIulDklL8FF66HFJiXKF4kqfHcJ5USRQ7NvMBS3hK2TCGjwhVIyLQ8DNaIMYFYtVRy/Xf33rMWdee",
-	"tdOv4d574RgfjHCrTKn64NiuvxBaIlTU2KGNagc+klOcFxk4c2qbXFmkWJFpph/pD7k4MJrglN+DlZml",
-	"EmMYn8Qe97nWOAO82f1cSiKM4T30ikNSnKZwa+Dskbc1M/E0oK3+VdOIMbpFqCBC6kGAplCO5RFJu+17",
-	"MePAQlQDBhpgW4rmQagdkgEXZOVVm8/Xs+yWo5s+KvOJPeqpHdlflSX9qd+NIHCQ8BR+b1mW/z5cfuHp",
-	"Xvg+l0+NOw5cfRaNm8vxl/48AIGaLkCNnKINqkje/GMWdXtU9qKaDAuBx/rfnmd13kAfkVNlvbRTG4aF",
-	"NEcL7ex2KbXoJh/ylGS+A7TIMFMalFHnUBCSmj8TwYuDjB4TqXhy1Ik6JOEHyTjJNAxznGg5EARRPBRU",
-	"8VJQmevPeCnUGIs04EX1vSzTkNXsFCfqoJW43QvFiDMyD2APAekfwav6W8O2D5ahSy0BUFVh6UyTN7x6",
-	"R7+5DBW1bnWCQOYrHm5qw5uX2WeIfGBdTQA01xQ1T2vybBrwbiwqhJiTnsR2TjjAmSTRmfFm3klP/b7o",
-	"OU3z6GOaZXhIrki0c3UrpUOqqtCN2edw1iOYDeh18DbfTXvZvC3kZV3b9mDIx/xkepvB1S6wPj2YRvIs",
-	"+3jQ2ft0jrPBKMudF9G8BZdMmdcmCcRNfnBWzjSx4ebI9qvp/T9vQOCZER/fFiJ/ETxO6+EMis7H8zjw",
-	"XHlHa28ZZeRgTEmWHhwNDwoiDvJyHs7eJclV2GrG5RmX4B3tgJBl518B45xHWK9bELzMbCvd7SbibuoH",
-	"wtIDh5+NoUKjDLDIF9/hwi/mi0gcFlwP7cVvtPqmznZjp3fj2s5Or3e1t7N1tXf1xlav1/t2aCPG0L0M",
-	"czSzOxP6NP8vBE0M2hwNFzjIXfONsVMvDtKV5SQ/ZitgydAviGOakMVB8sR88ICy4H0oFRZqccySCqty",
-	"4WN4Yt4GG7DIKQOd/0DAHhdSsNYkNhocjKbuBUcnzSOekmds3GojnC43v3ng82i0RlzvwNp41wy2OoGu",
-	"QWZUnUkQyMtKvGb424SRgYmIXF4WmL4g9ZBLXPEVx5h3ydcjV1+1XfJ+RNGSV/xZLr37rCjVma6t0AiL",
-	"312XcJusckmcjc1XIDorr68GWp7hnyvfbt3gUsx7gnzaeN8bw+1mMaj1KFIuHPDytUSPHDwD2KDMMgNd",
-	"RXHWYrhqCDzTcv9yIqs5yEXRfmK79cdRNe+s7frUuxxLXmJXNU1f5NaeVGKSO8tU4IEz/h4bs4iWhhVJ",
-	"vYubpDMPeSUN9U25vt5dRe+uotm2i9LmuYUFSBnejMaIlp9GvJRkxLO05XcH2uDPLcKm7LgpG+P7gwX5",
-	"Qm2Hn06cYmjn/a1khEGwF6hkdEBJiiRPKM6QMQ+BdRZtfHgbXbu60+ttXe3tXN+MUDIiyZEscwSBrpqB",
-	"dPXNXGnaN3euXe/t9HoPez39v092r4WoCrh/aF3kFCcKpSShOc5sgP8JR0WGEyIjE5JnhmlOu9PrXu/B",
-	"zaUUEXqwf7z1O5/2tm4+/1a/34U/Pr/64rem1hJ1TreGfMs+ZGXehaV5j7doXnBh7n6sRp29zpCqUXnY",
-	"TXi+rUo+LDGr/q8PUzCcbWse/MJutLpvFtktVijnUrXtGm3EfbPZfifeNOEYNoxhI9bP4819xDgip5ak",
-	"NJg4I1ajaoBno/dPPt3ZuvkcoPPe5oYD1Lc2f+e3AodWYaxVfF48vwDg7S4KtwEvxXw0udq91uvNw5Pd",
-	"RfFkd71bXQlP2vYNiHK1e20STS4ZO9YKspwzqWykMzluunKZ9b5pHj/Wf1D4HzBNloDhFxt5JigA1Qkv",
-	"cEtMXxIm0+NgxmVwZHJWF3ehmVDkZa2+E9fGERnXbsvGIgMThC6OQArRhHg3Pji0DvSD3HnQF7rVJ4Ea",
-	"uNQPxwepf64HmTvYNc6g+AmTI1qsc9j5+LDmc1/Z5DuBME3L44KI0wRj67FFAWQJ45zIA4jW+HBx4bEZ",
-	"3hE4q9UMW2cOm5hre27B/Nm4MMUEl/Gv0PSgNn7ODyK5f/cjy92jzhE1GULzssO+o99bJ/p/ZMHoyMB8",
-	"z0W7R3SVMJmV/Sn6Q6mIIOmBcTlMaiYX5IKA86kIugkk/+AdeKZ9FU3O0NzXZDxGC/VPUHCQkyzjLqhT",
-	"GJe1SVwYL2kKb4/tsaCBlsHSnLJ9hL207ivSxbUiB2CJKFMcwnL5CZtIAV+MU8307q+Ry3jMIxCUaVHu",
-	"imxqm4JImhKm0P27lery4W20s3Nj99pmN8RHL43VNOxJS/CZYHTUTKYwm6CXpeU20vmOBaQTkit7QvPK",
-	"B15gE+OOjeFdEVEIKkmLsCzyddjHTTLxZdvG9SpWs3ueG4+5FIo+X8Xlsshq+rgpydIPhDC4NWkJDJrP",
-	"kFT6AjepVQObayLKjNisK5KlNvU6gp9NmSKJFEdyxE/gLUjFtnnOVKBSQp5zhtmwxEOy12exw90Y5VRK",
-	"rdJzgUheqPE+ijMoLxQjRU4VUhwGFgryXjhHGWfDfRRrMo9NuQtmKl6QFB3jrCT7enzMhiSuDAORKVig",
-	"h8ioVFCFCPFSaWYNl9EhLyEPLjZANgPrrcgRLggC8Qm2u4GRBn/UZ9jZLCK9AppGcPelZHMfxfogYvj+",
-	"RHA2hPI6SD/cR7EzMsb6s/qa0KD0bJMnIy5Jn8HLqL5fqhofOVbJSK+3VKWAnepludxy83QfxfrhAeT+",
-	"Va/YRALMuBoR0WdcVJCA5AJrmr0i4XUNE8bVwUADSI8hyIAIwpKqCNpE8RFyqgFs1tFnzST3fRTTPC8B",
-	"wWKUYKY/OHQJDamdyh5m7BU0KYpsjEbEbMmVP4nNFFIjKhw8Uic00a+U7IjxE3YA2BpDorNGW1Vd3JSz",
-	"enT9rj4zcqr0ux89e+ABnIs+M3iod2mTjcA8jCDtUB8oLg7IaUJICvgMwBUE6y9YA6QoI/iYSL0GpkFh",
-	"6iloPBj3zWkAoXVRnBMpsUZgclpkmDKJKMDUpWL2GVxc5qKr7oGoYyjH/RZ1gAxqycpyiKjjcFD/BKii",
-	"pdwKVfQ94o5cX8HuyOxzez76E3cUWrj1Yd4xaap6Jg84UFjL1JB47hsuvQ1Mu6hguJY6caaalTlcLhAU",
-	"7KoLWFWFH6ztEOr4bcTWJfVp73nXsnSTLlqvx3l09CuVvy/hUtWu9al12hNrRuZRidr3NhlAYOFmdQ43",
-	"XvASt+FBQai4pFs+QI8ef3z32Z2n6O/+6mqEBoLnUF6IQgWNujTAHlJc4Uwioc8bUh4T4urHJYQpSDTa",
-	"ystqaGDxpzhRfQafopQeU/3l4bj+DdXBVYYcMAMKZNU8G1pZRCf6EZSq0y9RiT4jgm8aDG9xveqjWNSO",
-	"FDy/JZXwwzp+a6EpzesrTubrXCzhOVk8GnflyFoNGomPNVou/8mK+9SyOBFLnaX3yYqT2mJ/y4Oo/tD5",
-	"/Rf90hziwRBTtsInK+6zICzVR7NsvIrzjgtyTFi5MOpZhmmmOxwf8KJKCgyrGIsN22Rud0lGj7U4jDYq",
-	"NrZpuEahL+rqYtdTT6bf1MyzsdbFQSMVZikWDcRZLJjTjPB8cjtP7IAoKaXi6djsZOPVz/7g5R/8/qsf",
-	"/sXrX/z8H376H17/1V9vRiittg4vnRA6HCnDb5vbhvxlWR5Kmo4X3ZlB6FXwrMWp34ymnQB3iAaD5DWx",
-	"sCbDCPKCCWbfaWH+TX4XZGVNqg0SZH0rTDH8+gQCFBVi8NP0GsC3dioLiQgfEq51jjnRYKGU41vIfose",
-	"8Ww85ExLVg/LTFH3743H9+6gb9/cvbEZoe99+OT9XVDJqCpTsp1hBX/sI5OcgrSsI+cnJTf9qd+XnHUf",
-	"45OHVgjy3aryiBZbvDCb2So4uE7NoPW+H+nHZ9w8ZWqhrUZahLGZ2SdcHEGhhhSKCVzUrh9glroCDHWE",
-	"nMY/KgQdYhMWV+AUcJILrd7oJ6BzBK1eD/iQMq9K7RKWogJLecJFOlkr+PqNkDvAS/P3Xr6xO09crj6M",
-	"6glDhPCwSmFeNhPNesZn1Rl2T0Jy+BFlULLa5lCjDdIddtGrP/qzV3/0w1dffBmhV//pT77+25+++vOf",
-	"ff3ll6+++HJzfrKoU95gaeHNNhxZAeNOwD4NERdUSZTTNM0IgvRVacsJoI3YpBe9Z//buXptNw5bsn0n",
-	"U2BqsHQtOunOtff1bNdvfPv91tkUERRnS55r7n02NeYPSswUVQtfnSUzWsHsY6um9Caw34YP0by+SiTv",
-	"2nZXWTDPZYueITtQJVxKra/Hrha9s0Eycqqgst0+AsWRG7Uxw1JV9ennuh8bAkzAbf2mhdjVhRvPGou+",
-	"fObQKlEBKZVFqcgySWmL+/M1Ti7ueagYRMDpkHmFdWZJB3MrqVjuvtBGc06lKgU5KBK1rELHuFpsEl4s",
-	"Hv7tqWktbg9DoHMnXS4ZYNG0x7qCaJX3uHz0gFMj5ivsM3Ubk8vTSJHzkxgcJGv414kN3gomcKBGHw/e",
-	"FZ57WGrP38tNnKCz5QINKsDexspUZl3iiqkNhwtTYnO++4rkhnRO75uvd3peH4lwzQVv1vk7ghkW1s+r",
-	"b8FZtp6kS1r3zziwoZLz22a0Z2NODhdIywwV2q9tA5W4VbkiMEurKAxveHRExt1piD4mEtpwTEKGONfi",
-	"QlXcNGqn5DQcQcj9m27BWsY+J3F6jyUEMOhTCXQkyKCUwWSgSSqH5VWjzsc0A5dAHKmof1iBRCy45xUi",
-	"cZPMXKcXUbQaOUyhVuz4GdTRE34QkLXjUDYEBLOAN/FBbIyMjytgspqc9CzCTiW6rigvtObkZHOq8bmB",
-	"pm0QTUHhTIJBY4dOKpglBTTP7ntUjSgLOnrhxBhXTR9yIy7rrILEmQWHZYzvFkozUg9n3dozaWod8UAN",
-	"Nna5QUGTgpbHTQVJuDCu28roXosf+s9jTtOWRMvZWbRU5k78mDT0JxkGYzdLUU6wLJ3lW6KUDgZEoMOx",
-	"8bODi/06+u0uejoizXfRRuz+fVD5eTXDAke+KYPeZxD3gcU4QkPCUyJpovVKMPVFhiDAR0nViJcKYeTe",
-	"N/5Ju+NDzjOC4SCXVMrccGfWQxL9/gB88QeMhy1SjuC3BB2OFPI+qUIVX/3wb1/+8T9//dWPvvnxX776",
-	"6T/95q9/7+WP/s9md7FKQm3F0Wq/wFamQWpI0KbgmRlffvHLlz/989f/989e/+z3Np1BFeIJuktWMTpX",
-	"7facCgFpqFQMdBbaVHZeCDhoIvfSGuUbWpSwLqQwO2S7mdNRK1s1MKeowqO3APyiCb60nE7l9y64gPR7",
-	"n3EsIIvUeeNTfKKVkM+I/Ssh9WL16GoUmXH67Ye0jtu7vSLWxV7dZh0rRfS+LWi3ZkSaBqFVT0O5qY/v",
-	"3UE3d69/G9n65d1OdIYoWucSsoNFiDMCsQtG35yKpz0UmCUjLZBA7JTATGZYQfxs1b4xRhu7vd5mhOIS",
-	"iugTpgDM5ocd/cPAdZeCR9f0Iy+ic2O3t7sZ6SGJGvH0oBGBubHbu67fd23p4MlN/URxfpBhMST60c41",
-	"s4CqJPxBTlKKD0wY7MbuznWYoQp43Ni9etUNkmM2PrChfBJ+uml34+rtx2jjulm2M4/Dk95mMwyyAgl4",
-	"HhqwMDqMbbHVDG6c3rUVdaEJYNSp9gmjhjboRTWa1xs70qPBiR4Yh7hZXNVKIOq4PTVDIr0RpwPiFaZh",
-	"D49pgbV4SkIdHR5gZJRJhVnSJiTMKNXtm2UCLlOqWiq/z3emVpQTl4LtWa/Jnn26F6MBt4Hgh2NT+l+T",
-	"Z9yM7gx92QruNg8syB5mJzPNRVXfnreuDvb6/DaLZDg5OLksp9x32y9ovnFfhC7l2dkdWqzUPzVJpwU/",
-	"61FXL0u5kP/DweQs7o8ZZb9t3tWs0tOT0GlWhJ9TG7zyVSwlRjf6Z1169eCWfEdympBCWbOmvpYgALrE",
-	"Wbxyit8bRADNTWuclSZ6PN6ukj+2q+/AyS1NR/ZVKSfQc9+C44pEI54Try3YijVUJ4kpXIfd0sQ8Kli6",
-	"JHvjdH1nRSMTUS8bs/FUvmKFCweK4BxkBodwYbubnW0tik7VeO7SVZ3mCXpQrIrAyVIWhLWaI+0Ab2pl",
-	"8l/be3JlCp3CgcdVWMkSR1fHojT5zM7f/+5Prvd6dbKXnB+CZ8d6Hlyb5Y3O/RxWFIOZpwem9W/4t89G",
-	"i1Tvraxh+v161JkrXQeDaG770rmE7TDZCv7FhbSFUo3NJ1WOcXuaLxagA7ZfePBC3TtRv2kD3UDMQK64",
-	"0wIG8Xbc6LhtNVfUDsiWGnt1mxNN21RqPdukgUnKWZV8Ea5R36xQZmLrdkLBdRNtSJfm2Ksufd8EFmpA",
-	"WY3SCkBUBSUQd+rT7GVnSfbiH1X7oUzVA/MKf9lSYFVpMK+OkW1SE7wb7cBr4QfDN8KpOdH99aKasLTV",
-	"ZYX+pweH4/YflwUxbO1D/WUwWGGd3Ou8+i8sUq3L8atmBW0LsXB9+in4XNz522Cvaf7u6PCKtDweOE1k",
-	"IzG8ijk0tQ8FL4yP1FqPZye4LdLgpqWU3iwgriQrL7aCdiZnO0NW4n2aQxbWYSkILhuOQS/DKsjW/G4d",
-	"0yXYVkgNrlMTbUbe2vIB71Sp2SZ64esv/+ur//bzze68+JoCS0naSvJOp4GeaY2PbTSIRkkXAgLLjSBw",
-	"aExUnWHebdZpXiLT0iTPLfXVVLSos8xb6EysZGqS1lTB6XOehmoIh6dqPK9YZXxJ1PQKzyyCMTk+NblN",
-	"V3vRnESnZU+yWsnyxxkO3FrXmYZPS8qg1mC6QMul7OiKHwW1uUlXArwW+VMEl2bzQG8Jgr8Heb/BaNNV",
-	"72doLd1WXgOuKShEY1OOpSZ2RJlWSRJfPYF+1ASKbciFInZO6q2smCG+O50hbuDTlg2+D3+aAi4ZlZp1",
-	"wSpQL5AnPlMysVCrd7Hgwa3CCdYAqIoUl4FWhHpIcbTTa63IPB9qs8ADDbH31tHDcMU0JY2evvPSC+Jb",
-	"eOoL7GTm2mXP/EK/M5FUu4A/yEulhVk88DSg23aMK2rny5+0n1k8odVDbSWpNL7O1LffijNr7u3a3//u",
-	"T27settCfIBivPUZ6m3dRF10gLbiCEHDCMqGllxRRpQpX2VSa+ebHkIJ1XYLbQe/DnOBaYx/2cYCvYqV",
-	"VJ3ZjMRH2LmRSKAuJ6WgavxE78xKggSLYCo3Q7zAPyi1ZnlEmHXQPfr4yVO0jUs12s74kDJwywGcYGVm",
-	"rGrmkVJF58ULiPUYhIKGTZQE2jDlSGz0NEFyLBXJNRqa8HBjoRwKmpSZKgXObLMNKkld3sQV1YJYJuPf",
-	"QlCCW8sTuM+MxWrPtVL2lGJZVY81H0Q2gtgM5cavWorsu6kqJ6JEGR/W5Qv7DMo0qBEZo5TvWxVcz+5t",
-	"giCjbqKizDJpS1pVFkPZ7bM+e++9O5wdEwZ5ad333jNl/jQRGUEplgwfkYMESxLvuyQL/fyTTz75ZOvh",
-	"w627d+N9pO8oqXBemB8f37uDrl27dhM9e3qn22d3TY1BiTZyzsg4suoWJEJA9RszqUErgKUgsuBMEtls",
-	"p7Hv6qVBUV5SqLqbgtdBIeqzAgsJPm6cqGzcRc9MYbcIVdXe9AdQ13BLb80sACBrdmCzfroIQovgWZ/F",
-	"uDBfU862bdjNt74vOYtNkY2bu9e/vWmYV2zCmPbQp5/DqBGyxdBePDfZ4LY7i5ZXBphmpSD6PG6hQ40H",
-	"/JgItIse0tsIM3miTz/e3bkWd5FmV9I+RPHnfcMd+p099Gm3230eob7PJ/Tzbrf7It5HmoxR7P0Wo0Oc",
-	"HPXZzDR1iyK3koRIwI74VqlGXNDPYOl76DaQI+qXvd61BKgY/iRxKzEjTfWm6GKjZGOjyGKf1fvu7cb7",
-	"UB8zMdKd/7Jm7SjHY8SIBpnCR8SDWO+a/tKvznmIU6hQqfEdZ/qVndhE4GU0IUyS2vTTeXj/qRYsRGa5",
-	"jNzb3uYFYUZy7nIx3LYfyW39bh0WVjGdW4/ud6LOMRHSmtO7vW7PuiIZLqi+Gbu97jXjTRgBs9zGZUrV",
-	"FtE0CQ+GJNRzJM2BTHAqkd76GMEHeruW5qGIHQyC8CEvlQW6Jq+qYqiNSEAfkRNThFBIuGUrWfp+2tnr",
-	"aJy7pRf1gVkT+F1MeULZaoWpX9l+QHOqWs2R3ovuAow+71C9SaiF6Cx87pJxGrS5OSeyUndDSakzRwPp",
-	"8axj4URxMTnUAg3lWkczCdPBZd0ILOu5lhgsx9SvX+31nL+fmAowPuf6vvUk18PPkkzqkwdRCa7aqbIo",
-	"+rLjAwSoa7EObGe7ZiGh8asFb9/GqavSA5/szP/kGcTGaj5EUvPRtfkf3avCZ0FOKfMcosA7jwk2dVXN",
-	"8jM+1IeFhxIMt/pZ57n+wmNjIDHaqn9NYHxwagrBSoSRE0eRyRgycpR1hRo5xgg+XXRLKZIX1jYhtNaX",
-	"aaIhKai2rgA9DENceDXCaSo0W54mWFhiFeB6m5tCamtBh0ZRpRdNWdVWcjo3VHQmriAOMnKCpHnhYlFv",
-	"ZwHUe8r5AwjAhg+uLzJLFab9kKQUu5yA3atX539830YCw/s3F1rdQ8zGj124ty/Gd/Y+fe4TywM+RIBc",
-	"NYGo0QR9cGMhChPIY3LMj2wBViP2K68OboKFoCSM03rYKezabXNV6ZEhtVtPl3ZXPN8Xk3s3i2jbvNF9",
-	"gzf2U19u4SfMUXVUFzYAaUYTuS00jR2lZwQLJt2L6GTEc4TtHg9JxrXUrPg00D4k6iHpnCNFGs13mhwb",
-	"m7UbXcsR6IEdOzT5r8gZoQNn4ulfredyx9PRatkShEpJCNrwBCouwXBcS05Ro1WI/oFkg8gFuqSadWeZ",
-	"XWe+GSGoTG0j+9OwoOUt50IErcmKG9m4obXygVNmK8FRjaj0YllDEsyEqXkhVGp2wJpc2Ef6GoXwRMqk",
-	"WYIip6ptAdYIFBSgdnqLC3bNwPLwcO9frDxWI8h8ecw7ybdHHNPbCllQPBL3nz5/EbXcNKAjRcYyYGnY",
-	"yF5u8IAm9DHz5wRpy749Ta7GZnzHd+Sfh8RVT2CN1AtJXQuc2uTA6ZuMIvqLm4vsyWa9veGS2YQCYk2D",
-	"OID3rWg/ccFtf07TF94tNyUJTCDqubOnVrnA65f1hiPc7vwvPuLqHqRhNo/0Q6KWO81l7/r7dyG2pQiX",
-	"H2llfb60Ms39TOUilJEBGOeQVHiMsDRmZiwCPNA4HC6QB1oPxwVrngtgtWn/8muL3b/O/PcOnN0q3Nfr",
-	"Q9+iXNg31qBaIHBgeLqF/Qo6+hRYqDFSfLNNq6h71V+4TqGVHqesZVSCkTojOKVsiOKtWKvoREitYLTK",
-	"85IL1RDAbaBOZ8+4/12YJfxjy2SIuo57W9Vf4F92RbK2vH89X1whmKjnsgZzb10JZA2D+ZEBaxlwHapc",
-	"WLPixRos782I6nq0RbdXJfgueg8YOqrzu8LD5suAyw36cCbAaixeFGTnq4WaNS+ig1rWc4H34bQ+OeVh",
-	"bzB292yGLukz41TggVeHVFZ+UxMLwAfArt1lsuFKlMYN5gGFJxU+Isy0j3JC1+Z+n0G0uKs4aerCVVw/",
-	"LyX0mzMJo2Au5FBPzrgB6zA43iyRqLluPCizLK4e9RllSVamRKIi4+VwRNkwQpKfwP+LDDOl51XEeF71",
-	"VHVxTLMsW3QtNg5gu2XjAt4yzwyFIk2hE89/UBKW2JfjPqMSDQkzjSqNTzasbpu1n5ugaYZfu6rtD/um",
-	"K9pvi9x2V9OhlpMmiLuFthsiW6UupyQjoSqjYArFhtY1qZr3UrQR7/ZuxqYM7AmVJCBx3YVXG5i6iM+i",
-	"mmoIjVd+o7WH5jkDPN1htHLudsNH20Gs/z5sN3qY3y/4WM9qwFiQstZrvGhQnvOmT5Mdcl0wY7iZYhec",
-	"pxUKiO423YxGPDNqh7lmh/SYsHY7xoVcLpdlw5iDotaCAXB/Z7x464wXs5jj9NW3DfKjDRZejXqDgvId",
-	"6MoboZJpYTXhLCmFICwZR6ZosRZqCU5Gk/kajLuaulQiybMUHZIxtwX+IZvwcOxk3monfQYucX5MRIaL",
-	"grKhjVC13ILhXD9TpjaBHhzE5cbMm5Ht6opNs+xK0NbrUDTL7KzdPouv967FNr7zMVFivHVroIiIDWex",
-	"zaiRBawef8SzVHrTy6r5d0jAvWVP5E24ryYg/Y4dLBl3c32RPTzziig2idqhwvJk7fX5DVokPwAt0XRB",
-	"dka5qqGGLRAhgz2W0YbXi3lT64elrJseG1KxaaXue/gwGJbi8O921YDy3FHdTTVHQrsiXY/ot0ZWu+Uv",
-	"PuFSIdMK1DRIgf6cyHYBdVhUZwGsKr4FcE+/7ZSpNV4ptmSdRNhlSHHw0jsU9Rp2VHgWuYoDhKVwJyDF",
-	"0QgfE4jDXEyNu2O382boD2Yt6TuWHFAQ3Um5NAHv5lqcczabQgWVSd+V8nH9+mUFxC9pvJ7qRdYaGl+s",
-	"K8je71SyjDPiPE3XzQ4oM23XNUpEiGeplyPxltwMYPvG/vXAfbR1lOF3JltZmQ/y7ombtRKuMz6UptMw",
-	"GJan5E30RDNuzFB8v27stfUdMo73EEZCC99GEIdcPpwTdETGfaYvPMigcklAUHRG0CFlOEPx1d6OMRbY",
-	"dyAZCBQGLbtTNtxvjGfzUK1c74/bZ3B9dNF3yNgE7UPIbqpvGeWFqOopjiBPrUru3UUpHktjPQfJiXGF",
-	"TAMaCDerFZU+m9SRIMmJnCaEWLWibktixoI8PKtwSFkpQpvt9vS6hc/S514fzHfIuGNodv1Gk8kmYOsy",
-	"yU+Mm74zeLwlBo8HfIiwydWsuVkbMwvc84qInLJ1WD6a9PTUjXvOVkRbP/QNsx5WUH0nob59JFWh7nIC",
-	"NLi7Wy0N98AZPh33tIeMextnWYTWFALVZyMsPUEHbu4uiml6YDzU1kcAhY1jNKBauKhS8s3NKzlDh2Ob",
-	"JX+Ms5JUPdMINRIAoWzYZ1JxYeqHCaJKwUjq2g0mGcEidNdqOQzg8RsUf2VSMLZcfXG/gP5WsCLLOcde",
-	"BZxMVbzGJeW4hMa15dsXG1DjlCmj3TZcSnLOpLKFr6tClAuNftf/1lbYbJvnsJSUESkPcp4uMcVt+9lD",
-	"+CpwTnqHpgMRdzWeuDAPzjcdaDKtV3MFQTR2MIXu33WRL5au3MraVlAxomXSiFpWAUxsyfmrhhahua9e",
-	"cPCYPtP5yjcQ56UGjQ0sx3b3n/n3gkFi7nKRa4wMczcnG3f77Kl37Fekh5JUomREkiOSoo0Pb6OdnRu7",
-	"1zZNI9JSKtA3D4l/+VXNdKvF40wQnOpZ4vq9A87iCMVmTq8jqblamwxAxraMitdYGfslc/b7LA7wJj3B",
-	"9Eh6/MC0wrQlaxTi4Swbt2u790wzivMQy/XQa1ZR6yHfpWZdfmqWbWQyyQwqQXhuAlaFfOfIVtvUM73C",
-	"tyz2qAXe6401ug/OTsf3TMaU5rHzc6H2UaxFNcudJhh4gplmsyakpi3a6JyZ0eVEGc1CQhdhdAnI+M44",
-	"cPYAoxkMMOg7m1C46kCCibCDKSOBlj0ihBPBpRdlP+GCQbekqdqGjcSINc9QNCf7UNPszpPvamL+4DQh",
-	"GdqIb0G5uFg/io22GG/aiHnolNxwHmuBSIvYUgmCc42wNCNoI4aaPI7gbcm0lPeB1DXFjDejZpV7zT7S",
-	"IRFo4+tfffH13/zblz/65Tf/8z9vekmZNIO6b0GDwQV7GAP6sbcRKPbvzuvN0pgvOAfoMtyo687qWr8p",
-	"pYkq+hodKDDQUQnxF21IMRA8Dy/A5unNVYrD0x+SARdk/vyKLzv7HIq6Z0ZoU6AXdEo9IVgko0tSfs3k",
-	"ky4WOcvHUj/YPnSSVlhJflZATe6o1+s1/OsQFFqVQqoMudiGgGo1mdYeR3RExl30gf6GKpKbBI0EnKic",
-	"uQ/2+iy2lkatV5JTatoz65/BvYslkkSr2Q1PcrWq/ab7GBicMfhuwkVii4SakNA+s9Gj0GMbCokc4tSs",
-	"zjhuzevWJ61GRMguekxkmcF+c2IKn5o6WFApKHQxPBmzpHExnKvP9Tac5QWLkM3ZLYRCMqWGsYCfwXOu",
-	"QR1NA/FdstVaxECNeA3Jhg+1LM8Hg4wysiBvmKci+9EI549fbXpKtay3S2Nm893hK0d6Tpzhto2+XHOk",
-	"50S0kGeQtPNJW617on3PCRdH+15EKJVooFl2KKYT3nkz8CwQZf0uqtOP6gTwLITYIRy16HFhOGrn83BU",
-	"42XkuhmYtquBbFHzWRMlf13CRubSQEXD70jgrbMMWcxdmUCPuelfsmbqrKJDNOGlAp/MvDWg+iw/Afuu",
-	"jEwTBcqGiPGTEQmVvPoup+mbcX/YqNF3lBO4PPQpLYyYNjuv1Xb5yGXvTQUzRRO6I4QBWzcBFc6HHbLu",
-	"2TF/YwOC6l6EW9NNCOcZxNZaM+kcajqdl6kzwyydNirOrNeOWWpYfWs4iQk4d71YwxBKlzVjXnj53oBR",
-	"0CXdmvZ/KUkyLEhqIiEIlqWwYfMSpRRK6ByOUW6shpih6+i30YaWj8DYw7hCG9A+abNt1QaNqQSHQsgS",
-	"XXVVOtfoGsNY5sfXWOhcaoRNZjojOE7oGLR70h5q43zaV9rct98zQnd8qC8TLMYx2viQcHAYPeLZeGis",
-	"xA/LTFH77wh978Mn7+9uGmZOxDERfWbxxEt03dhBeYn+f7TT6/V62zvXUf53/8NE10iiJIobWGBTwxdC",
-	"vT5r4F57EIs54HNSE8zgaw5k8Qd9F8py+aEsHtkFqc6Tieaa7DxsPFeG1iYEm3W+ZbEt8w7gDQpycQx0",
-	"DzrlauEw565XgvutzmbrMxv6kgpeQG+KE3QywmqqdAfUxnA16uwZBjieCWK5AI53OdEys1HbxctcCoq/",
-	"s4ucPWJmIT7rGjzO7BxT2TRSKkiiuBijjVdf/MnLf/Hz11/9s9df/cHLH//Jy1/96csvf7LZRbdcdIkk",
-	"Lhm0aiJpI5CDCTY2IacugAPtTFq012rVv5n66+Kq6huRJ+KOa3auyJKBMG5QPw4mpIV5yDcgwhRkonKi",
-	"DFPbQVVvrRJLc7FK6LkqdRaIC6h1DtyXqthNta/1+V/1bFYqhde2wOdYlezSphzZwc9LWLDDr1tBagz7",
-	"TkW6pIv7VpoiPIW7LajbuLznq0k+Xp4zk2hVlezvb5mytOB5rLmDSrNvSiUUTQhQjh1FVaFSzMbKFNI2",
-	"xbVBKDE3a4w2YlnKgrCUpDGSihcgn/VZNTxUYGPkxFOUtAypn9ReC5Dx3CfNboLVMlwQHU4USonCNGvP",
-	"jbJK1sVwzktStOaQRqVqXQ6JvFO2zqpscYEsaS3HwQUZEEFYQrYTwYs5pb/gjXPE0sduMW1inqneqFfa",
-	"XV9rBLsrB6EKIlMQqiCypUXf2bCqnNdP4dXLB9qkurEu8DXHnQ3I4cwMGaP1hb3MXudQ56ibhrkd4LKy",
-	"RRSE8wiS6FuIZqkgzGjpczNDCiwIU+fgLl2q3IEZ0atzENxjtRlbNpjYf0pr7Wy3OZxQLRi8JQ1Rn58r",
-	"xQ4XKr9nAXupiqyoaKom62EdTdveeNRIW2AYBzSs0MUgOxrwTKMLCHwmGy4l+/4LkKwPOQtowwqgLCFo",
-	"hCVinAULloL2aKB7blGEw/WXYvMHfaf7XpYcBeC3VZEa4VI1wnu32PbnGmFnqrweIp4rI2mT6d2d81Yp",
-	"uzOgP3WtA6MvsBpNReo0iXKlG2dOc1HD3lpUyQtgQZejRs5DOAbpwpeCeOevQr49gQ5QHmpJTrYtFWYp",
-	"FimEI26dEDocqdlOOTOANcDYD2zhcS6JMxUxggWRCmGWEKngV6zgGpc8J1WhcuuAkmij6sWGet1rN1xD",
-	"NtTrXv12oCtbr7vTi/wa6Pq9zWDR/Sd2h7cEwd+z+ztHYglN10I5FnjIdL1LyFvDtN0eq05JECM2uR1r",
-	"RJzCx9lV+M+dvZfLNM23So/XNZqfsC56bHotSU8TuiIdAPYRZojkhRqjHBd+6Eiu0dr7BlE2IgJ6vQxx",
-	"yLvzpB1913/FBGa6zzS4Lvi6OQMFIcZP3t1Al5Ur64lyVySSs5hEGzvQN5R+IP0m/+3VVZjJYimg6VIV",
-	"0mGDJJq0W9uX9NogYWHDDwS5Ip03Ya9KvRf8ZB/h2lGxN1ExTiKqIKEGmqFGdSK//tgrHMKy8X7NTHip",
-	"qhXBQvYQ43ouuRn1GT82HaTqoiMmMhf6iVKGjFPFRpZFXosMfaNW5Yi76FYmOZpVEqbPqpowIfcItKtx",
-	"G32ij2RpC9sTWPQnBLc3c1hHnMg8853gRee8S1hMguotucjvmZ4/QEAz28C3EKkpQrg1uyTyR1XNzkbN",
-	"QmcZMiX8R8QZq6EiBK58jYdjpPgJkyNaRKhRO9GzMLniiX0G1RM1ZetJ9JySHBOBM2TKKppMN2kbtRGc",
-	"jDa7yN7+ENtpLn9oklCT+b4XzhPv9q7FFXn12QIll1rI6x5A4x4WeQt5zSeYNYhE50wYk5v8dbqbm9XE",
-	"ITejIgdbaVSMNTabEqULXHqtZqYZapjiCmcSzbw3NuZcF5t1J8AJH4zpLmK6/w0FL4uDw3EMdcLgX8A5",
-	"avr0460TwYu6fHHlgkL3WSNDEbxqdjCICki4NM0Pa4USFufcmxllBG1MlG4dEAKeCDbUANH3qX7NViab",
-	"7BdCpRmRD0z5Gi8823QQMyGWjJgmiWOoCDTRVczOZhps1d3B493erk1/8UUQ2Wf+rd+UQxa4q+fyEkPS",
-	"s/jIealU0bJiwKLXdYj7OQxsyAouatWhYSfqNO4wjYgAMxNM+fzC61v5h/OWCQZ84F3FHPgPzrKxoVeS",
-	"zuJopZwV3m3MqRCrbQoSWuF732+OULUUkq7TkKeIm1Xt26JSIGTb/GOtogddxc/kRcVuB69uni0h5PKM",
-	"tPpjW6ByEdUIz9NDqo9nvn/Ubf5SHaRuER4BGHyf5x91rbcwq47Ry11wv3qVdV0PDyuAxvXhT9FCt89u",
-	"odgMVb2HGPTNir2TjyOEJ6aw705U9IX3pmbus9grzRiDuSuGeEBvUi0hGBkkb8/p1Ad+TsYsPfSaHbb1",
-	"kO/ctZfsrq0iPwP0V909c6OTK/Q7R37W3mra0P5bVmutHezrDUR+QrQOABHABZbyhAtXxQYfZkRuEwb/",
-	"95bURXfhRy2/C3LMj2w4sCRSQjyNUfONXb9mvlHT4t+QOagCNcgwZc3mxpqrwSMTflmJG9Ui23zD58zp",
-	"LscvPAu/XWjx5eD5O6P8ZFbmTI6pvyBJKagaA+keEiyI6Ox9+lyTqKkKYYi6FFlnr7ONC7p9vAMEbAeb",
-	"JmBLdl6lkFKNAlGUtxy5WYMgFUas9T81K53+9olTOnCGUnpM9ZQQUybRxuuv/v03v/j563/zX17+8Zcv",
-	"//Bff/3Vf3z9s9/bnIhfREoQ0p2Uj0NTfXfKPCrRxquf/qt/+He///WvfvL6qx+9+l//0mSlbnZDVXZC",
-	"Y96rDKENy+jG669+9M2P//Lrv/nq61/9JEIvf/G/X37531/+/hcvv/hyc982bdMbxgqjHMsjknabRYJC",
-	"cz3wio6gjZdf/PLlT/980xh2nF5XF+mwKe60cQgug3d67Ke2dogffb5Azu50qe/Q4Hes+6i20my8+uFf",
-	"vP7Fz1/++A9f/viPm9B2rfoCsJ6o6+yq03/zi1++/NWfbkautOuhl7sZ+cUqvRpqEI9cHWw3kLcZ3Ejd",
-	"o15OmpOk9WGZ9UeNBGWWVrqumm9k7DYzW61KHliN4IVZxkQsd4MaXCx3+MxxURCWboHqjcuUKg3EBsWn",
-	"WnN+/uL/BQAA//8=",
+	"7L19bxxJehj+VQrzsyFybzgcSpR2ReIHg5JWC+Wk3YVe7rDYUdg13TUzdeyu6quqJjm7EWAjie2L7dwl",
+	"F78g2UPukjhOgOR8CPJi7OZgwB/FWGnP3yKop6q6q3uq54UcktKd9p8Ve7rr5anneep5fz7vxDzLOSNM",
+	"yc7e550JwQkR8M+HPMaKcqb/nRAZC5qbPztPJwTlWE0QHyE1ISgWBCuSID78HolVr9PtyHhCMqy/VNOc",
+	"dPY6UgnKxp0XL150OzkWOCPKTnNX8Hx2io9YOkUxZ0rgWEkzEZUoFjxHMU+InoTqF79fEDHtdDsMZ3oe",
+	"/UJt/t8SZNTZ6/x/29U+t82vcltPfZcnpKNXdbcQkovwZiNGTtVhDG9Ebte5IMeUFxLleNy+HjOqv6IM",
+	"nz4kbKwmnb3r/X53BkLdzn0uMqzCSxEkF0QSpuBsuogyqQhO9KKigzgmuYra1jIyw/prIazIOnufdr4n",
+	"Oet0O7E87nQ7p6k87TwPLezBPf0RjK3PvxqaJp1uR5DvF1SQpLOnREH8aezMex3K1K3dTreTUUYzPfVO",
+	"OQ1lioyJMPMkJMu5IiyefptMZwFxgOKUEqa2xoQRAbh3RKZoA6Nnzx7c20RqghXK8BGRSBAlKJFI4hHZ",
+	"RzLmOUmQ4nCCOI55wVQXHZFcIaxQSrBUaGcXJXgqewP22O5oD2Gkd0ekQidUTXihEGeki7iAvxFGwxSz",
+	"I/OQ6llHhSRJF0luFsM4rGSKYsxQysfohIsjpE5oTHoDDXpyirM81YDoD28nt+IdsnVz1Mdbu/pft/HN",
+	"d7dujK4n75Fbw3fj3R13woZcq3PwALelITfvUJp4mFHm/t7RRKoUEXqOweBJJ4QMD2lGA0j6MR4TJOln",
+	"rSSRwnf+ShIywkWqOns39TLwqUGNm3ZR8xDlCcGSs08IbiHcKcECjnqCxbE+PThwiShrW52EEQ/1h4ug",
+	"ZxZ2fae2zut9j6arpb7QY8mcM0mA693ByWODUPovzegIg3/iPE+pYbzbueDDlGTfAurc+3xJrvax+cpM",
+	"GmIgBo+pRBlONWWSBG0McYL+0ZOPPuwi/a+SQ2/2Opo18jQlsaLH5K7h9HPWvNpaq5HblsvICYrLt/Sp",
+	"tVxRoWnsq9vlezBJNekThc21t+bNwLgPqVSApP6Ixyzp8Zyw0yw1TFFu8dGIxiThcZERpnoyFwQnckKI",
+	"ytIe/L++hJKZDinDgLqztKnIqdrW3Lz2ZR26z57e33qvZF9TRba4SIhAGRZHCLME3X388D5KKSOIsETu",
+	"I4wMPJHgJ4gydHdCGZEE3n2fjVMqJ73AamaO9SNGYIiciPajvWtOZOselTmXNCyI3OcC3X3yHbOC05ik",
+	"XSD2EU0J0vSMNmCTXRTpR/rJO9HmAvkEEISNUhpfOmnGE8zGRIs9ML00hwMSViEEYQpJhRXR91xSmLWQ",
+	"LsL2KdwzCScSMa4QTlN9SspRsJGk1k+/Ztz51GveWQvt3scZTaf3scjWS7vNcd/SbfhARwCnrREWmb1L",
+	"XyO61ce3bgzXY87Dbg2J9WA2F0OaJIRdOtfBaUrENYkETwnK8BQxckwEUviIGK0Lx/p1YCQP2DFOaXLZ",
+	"axzyZKollhOSpltWZhkWCg0FwUdSS+dFSvZRRITgQkaARBIRHE/QiJI00cI9yJiwiQ+5us8Ldqm7+JAj",
+	"WcQTqyNrMlQ+7EExgcV9lGuNhnK2bkwuB56Hzty9tBacLqd8QrCIJ+vfylsZq4VXH4BVAvFRdaIS1FWc",
+	"ptaAkSGsKUdz2NeIh3+MRUzSdeO+GXUe4ufwxlqw/mPBj2lCxNo3Yceduw37zlo28piML4APmVHnbULA",
+	"G2vcwnplRX/Mt7ynzcqgYXRNohEdF4JIGGQseJG/TgLjU84fYjEmVyXOcC1n7aJH9A5c/U85f4TZ1BqG",
+	"5KWuinOUYTZFWCmS5UruW3slHiliTGisyIZE6MtDkpizRGociR7rt7YO9FtR42S9n+prnLWOveh2njFc",
+	"qAkX9DNy2YJZLEhCmKI4NVck2MC4QOQ0p4IkiDMjmj1j+BjTFA/TS8WYAySI5IWICTrBEg0LOdWr02eS",
+	"YIWHWBIkU35yBUcmizznQpHkEUkofgovXQ0pMa5Q1OTpEZwnVRJFjs28z2KeUDaO4CNC1YQINP6M5ohx",
+	"gVh51HL997cec961Z90Ra7j3XjjGByMcFAlV7x/b9edCS4SKGju0Ue3AFVQ6IDybXJEnWJFZpt/VH3Jx",
+	"aDTBGfcOK1JLJcZs3sQe97nWOAO82f1cSCKMWT70ikNSnCRwa+D0Y29rZuJZQFv9q6IRY3TropwIqQcB",
+	"mkIZlkck6bXvxYwDC1E1GGiAbSmaBaE2JCMuyJlXbT5fz7Jbjm72qMwn9qhndmR/VZb0Z343gsBhzBP4",
+	"vWVZ/vtw+YWne+F7ZD41XkfwaFo0ri/HX/rzAAQqugA1coY2qCJZ/R/zqNujshflZFgIPNV/ew7kRQN9",
+	"SE6VdUbPbBgWUh8ttLM7hdSim3zEE5L6ft48xUxpUHY7Q0FIYv4ZC54fpvSYSMXjo063Q2J+GE/jVMMw",
+	"w7GWA0EQxWNBFS8ElZn+jBdCTbFIAs5i38syC1nNTnGsDluJ272QTzgjiwD2CJD+Y3hVf2vY9uEqdKkl",
+	"AKpKLJ0fNKBfNWEDK1BR61YbBLJY8XBTG968yj5D5APrqgOgvqZu/bSaZ1ODd21RIcRsehLbOeEIp5J0",
+	"z403i0565vdlz2mWRx/TNMVjck2inetbCR1TVUaqzD+H8x7BfECvg7f5btqr5m0hL+vatgdDPuYns9sM",
+	"rnaJ9enBNJKn6Uejzt6nC5wNRlnuvOguWnDBlHmtSSBu8sPzcqbGhusj269m9/+8BoFnRnx8U4j8RfA4",
+	"rYczKDofL+LAC+Udrb2llJHDKSVpcng0PsyJOMyKRTh7j8TXYaspl+dcgne0I0JWnf8MGOc8wnrdguBV",
+	"ZjvT3W4CDGd+ICw5dPhZGyo0ygiLbPkdLv1itozEYcH1yF78Rquv62y3dvq3buzs9PvX+ztb1/vXb231",
+	"+/13Qxsxhu5VmKOZ3ZnQZ/l/Lmhs0OZovMRB7ppvjJ16eZCeWU7yI7oClgz9gjimMVkeJE/MBw8pC96H",
+	"UmGhlscsqbAqlj6GJ+ZtsAGLjDLQ+Q8F7HEpBWtNYqPBwe7MveDopH7EM/KMDdOtBdtl5jcPfB6NVojr",
+	"HVgb75rDVhvoGmRG5ZkEgbyqxGuGv0MYGZl4ydVlgdkLUg+5whVfcoxFl3w1cvlV2yXvRxSteMWf59J7",
+	"wPJCnevaCo2w/N11BbfJWS6J87H5EkTn5fXlQKsz/Avl260bXIl5N8injfe9NtxuHoNajyLlwgGvXkv0",
+	"yMEzgI2KNDXQVRSnLYarmsAzK/evJrKag1wW7RvbrT7ulvPO265Pvaux5BV2VdH0ZW7tSSkmubNMBB45",
+	"4++xMYtoaViRxLu4STL3kM+kob4u19fbq+jtVTTfdlHYtL6wACnDm9EY0fLThBeSTHiatPzuQBv8uUXY",
+	"lB03ZW18f7AgX6js8LP5YQztvLcVTzAI9gIVjI4oSZDkMcUpMuYhsM6ijQ/uoBvXd/r9rev9nZubXRRP",
+	"SHwkiwxBoKtmIL1aetbtnRs3+zv9/qN+X//vk90bIaoqUwtDuWuC59eknT764P2naFuQERGExWRb/1gG",
+	"sKoJySCMxbG8mAutgJxMiEnk49MhwfpJzhVWHDLr0pSY38R4UmRa9aIxWJRxTiQB5ojzHHw7XE2MgO87",
+	"f2GGmQ3BdRYCNDnFsUIJiWmGU5uxcMJRnuKYyK6JMTTD1OG40+/d7Hf8RLN/vPU7n/a3bj//1mDQg398",
+	"fv3Fb82spds53RrzLfuQFVkPluY93qJZzoURZrCadPY6Y6omxbAX82xbFXxcYFb+X2OnYDjd1hB+YTda",
+	"XqDL7BYrlHGp2naNNqKB2eygE22a+BIbl7ER6efR5j5iHJFTyyM0mDgjVkWsgWej/08+3dm6/Ryg887m",
+	"hgPUtzZ/57cCh1aSoNXkXjy/BODtLgu3ES/EYjS53rvR7y/Ck91l8WR3vVs9E5607RsQ5XrvRhNNrhg7",
+	"1gqyjDOpbOg2Oa77ppl1J+pLa6r/QeF/cAsw4GDGDtMitlcZPHDtzd56JnXlcM7tdmRyjZf3CZrY6lXN",
+	"2I178IhMKz9sbZGBCUI3YSAnqiGvTg+HNiLgMHMhAUuJKU2gBqSU4fQw8c/1MHUHu8YZFD9hckLzdQ67",
+	"GB/WfO5ntmE3EKZuSl0ScepgbD22bgBZwjgnsgCi1T5cXhqux6sEzupslrpzx4EsNKa3YP58XJhhgqs4",
+	"jGhyWFlzF0fFPLj3oeXu3c4RNSlPi9Ldvq3fWyf6f2jB6MjAfM9Fu4v3LHE/Z3YQ6Q+lIoIkh8aH0lS1",
+	"LsmnAudTEnQdSP7BO/DMOl/qnKG+r2aASQv1Nyg4yElW8X9UOZmrGlkujZfUhTdX8wONtAyWZJTtI+zl",
+	"qV+TLlAXOQBLRJniEGfMT1gjp305TjU3XGGNXMZjHoEoU4ty12RdfRZE0oQwhR7cK1WXD+6gnZ1buzc2",
+	"eyE+emWspmYgW4HPBMO95jKF+QS9Ki23kc63LSCdkFwaSOpXPvACm+l3bDwJiohcUElahGWRrcPgb7Kj",
+	"r9rYr1dxNkPuhfGYK6Hoi1VcroqsZo+bkjR5XwiDW03TZtjmJpW+wE2u2Mgmz4giJTaNjKSJzSXvws+m",
+	"vJREiiM54SfwFuSW28RtKlAhIXE7xWxc4DHZG7DI4W6EMiqlVum5QCTL1XQfRSnUVoqQIqcKKQ4DCwWJ",
+	"PJyjlLPxPoo0mUemfgczJTxIgo5xWpB9PT5mYxKVhoGuqcCgh0ipVFB0CfFCaWYNl9GQF5DYFxkgm4H1",
+	"VuQE5wSB+ATb3cBIg787YNjZLLp6BTTpwt2XkM19FOmDiOD7E8HZGOoFIf1wH0XOahrpz6prQoPSM7ae",
+	"TLgkAwYvo+p+KYuWZFjFE73eQhUCdqqX5ZLlzdN9FOmHh5DMWL5iMyMwA5PmgHFRQgKyJayt+ZqE1zVM",
+	"GFeHIw2gCIp7WfurK2LXqKZCTjWAzToGrJ61v48immUFIFiEYsz0B0OXoZHYqexhRl6FljxPp2hCzJZc",
+	"PZfITCE1osLBmyJh+ygq2BHjJ+wQsDWCzG2Ntqq8uCln1ej6XX1m5FTpdz989tADOBcDZvBQ79JmT4G9",
+	"G0EepT5QnB+S05iQBPAZgCsI1l+wGkhRSvAxkXoNTIPCFIjQeDAdmNMAQuuhKCNSYo3A5DRPMWUSUYCp",
+	"yy01ddDsRVfeA92OoRz3W7cDZFBJVpZDdDsOB/VPgCpayi1RRd8j7sj1FeyOzD6356M/cUehhVsf5h2T",
+	"d6tn8oADdcRMUYyaId3bwKzPDYZrqe9nynOZw+UCQX2yqiJXWcnC2g6hDuNGZH1sn/af9yxLN/mv1Xqc",
+	"i0q/UjowYy5VFSsws057YvVQQyhv17a3ZkSEhZvVOdx4wUvcxjsFoeKyiPkIffz4o3vP7j5Ff/dX17to",
+	"JHgG9ZIolASpah3sIcUVTiUS+rwhhzMmru5fTJiCzKmtrCiHBhZ/imM1YPApSugx1V8Op9VvqIoWM+SA",
+	"GVAgK+fZ0MoiOtGPoMSgfolK9BkRfNNgeIsvWR/Fsnak4PmtqIQPq4C0paY0r59xMl/nYjHPyPLhxWcO",
+	"FdagkfhYo+Xqn5xxn1oWJ2Kls/Q+OeOktrbh6iCqPnSBDMt+aQ7xcIwpO8MnZ9xnTliij2bVABzn7hfk",
+	"mLBiadSzDNNMN5we8rzMcgyrGMsNW2du90hKj7U4jDZKNrZpuEauL+ryYtdTN/OJKuZZW+vyoJEKswSL",
+	"GuIsF51qRnje3M4TOyCKC6l4MjU72Xj10z94+Qe//+oHf/HNz3/2Dz/5D9/81V9vdlFSbh1eOiF0PFGG",
+	"39a3DQnZshhKmkyX3ZlB6LPgWUuUQj08uAHuEA0GyauxsDrDCPKCBrPvtDD/Or8LsrI61QYJsroVZhh+",
+	"dQIBigox+Fl6DeBbO5WFRIQPCNc6x4LwtlAO9QGy36KPeTodc6Ylq0dFqqj7e+Px/bvo3du7tza76Lsf",
+	"PHlvF1QyqoqEbKdYwT/2kcm2QVrWkYuzrOv+1O9JznqP8ckjKwT5blV5RPMtnpvNbOUcXKdm0GrfH+vH",
+	"59w8ZWqprXa1CGNTzaFU8QmWKIHqCJe164eYJa6iRBXyp/GPCkHH2MT55TgBnORCqzeJH9QyI84+5GPK",
+	"vLK7K1iKcizlCRdJXRSeFJiNNfC2EpJB9I1XU/nmrWZN5Vm/gVfgIDBqfcBbuwvGa3CucvButfoQVT0q",
+	"E7xXzdOzbvZ5NZrdk5BQf0QZ1C23GeZog/TGPfTqj/7s1R/94NUXX3bRq//0J1//7U9e/flPv/7yy1df",
+	"fLm5OJXWaYKwtPBma16xgKUoYOyG8A2qJMpokqQEQXKvtMUW0EZkkq/esf/tXL+xG4XN4r7HKjA1mM2W",
+	"nXTnxnt6tpu33n2vdTZFBMXpiueaeZ/NjPn9AjNF1dL3cMGMijH/2MopvQnst+FDNK+fJc55bbsrzaEX",
+	"skXPKh6osC6lVv4j15DAGTQZOVVQ928fgRbKjQ6aYqnKJgULfZk1aSjgA3/d4vWqspbnjdRfPa/qLCEG",
+	"CZV5ocgqKXvLBwdonFzejVEyiIAHI/XKDs0TNRbWmbHcfamNZpxKVQhymMdqVe2QcbXcJDxfPjje0/la",
+	"fCiGQBdOulqqxLJJoVV91TIrdPVQBKeTLNb+5ypKJtOplkDop3g4SFbwr9I+vBU0cKBCHw/eJZ57WGrP",
+	"38vcbNDZalELJWDvYGXq1q5wxVRWyHludlORFUoUJySmxkbpYgj2wPuiSFZa6L1eDaY+nYst5cL4bhC2",
+	"bhm9GfDkOCdUaUqmVXcQdESmm16nkkrcMG+bQspdZ99EIFRLNOaIM2PGXIrD1OH4QJHMsITTB+brnb5t",
+	"nuH+bjCi+uXx6fOmNtFEQg/0i48VlrO0xaP8FtyP68nL9Q7k8CjU6Abqc4Mv8pqEFjfmqqeyQqJ9cF8p",
+	"MXV9iQBtys4B4EjSXxr0B1fPZCbKesmeM+dtGdOea9yERCDpONRGojIUlfhb+qU06rqQnAbm92aR4TGR",
+	"0IKmeajE+ZmXqlGoWVNCTsPhpNyXVJas1O3fBGUSiK1LqA+QSuCDlorDXZtqXBqWV466mEgMXAJBxaL6",
+	"4QyswIJ7UZkdN8ncdXrhZWej5BnUitx9FCHP2wXEZ416mq9qBHPsE4LF2NTwyZD9sjnpeYTVUvU4o7zX",
+	"mnGWLqg16QaaNUjVBb1zCXa1HTqpbp4UVz+771LN34JefzgxxlU9oKAWpHdeQfDcgt8qnhgLpTmJtfOk",
+	"rrk0tY7gsBobu9oIsaag7HFTQWIujB+/9MBU4qP+5zHX0lnQoliO+zRo5TpgDVbQmvZXvgayTnsCYJ7y",
+	"YjwxerXkJ+YfI31CKZXmL6jxeJgLroirimkNpuaPk7LuY8XL9IbF1A6rBD7RuCkwk6CY1+Iaah/NAGR+",
+	"0jyVmZOnm26wOMXgCmIJygiWhfMLSZTQ0YgINJyaKBQIQLmJfruHtHBUexdtRO7vwzIKQnNwEKKNeDRg",
+	"EBWFxbSLxoQnRNJYC95gCDfyrvHg2zZ/GLn3jdhrdzzkPCUYMHtFK4Mb7tyKdazfH0GkyiHjLbKj5YBb",
+	"go4nCnmflIG8r37wty//+J9/89UPf/Wjv3z1k3/6q7/+vZc//D+bveUKh7XVQqy8ZlupBqnhSRb3zYwv",
+	"v/jFy5/8+Tf/98+++envbTp3A0Tb9FYsWnah5poLqvuloVLeKPPQpvSCQDhOHblXNpG8pjVIq7op8xMa",
+	"6hlPlfWgAuYMVXj0FoBft8GXVjMS+K1KLqHahs84lhDOqjIRM3yilZDPif1nQurlyk9WKDLn9NsPaR3i",
+	"THsBvMuVZcw6zhTv/qag3ZoRaRaEVl8PCWyP799Ft3dvvotsu4Jep3uOGHPn47SDdRFnBCJ7jAI+E20+",
+	"FJjFEy2QgOVNi2ApVhBdXloAI7Sx2+9vdlFUQM8MwhSA2fywo38YuWZy8OiGfuTFO2/s9nc3u3pIoiY8",
+	"OazFJ2/s9m/q910XSnhyWz9RnB+mWIyJfrRzwyyg7ABxmJGE4kMTJL6xu3MTZijDgTd2r193g2SYTQ9t",
+	"oKuEn27b3bj2GhHauGmW7fw98KS/WQ8SLkECrrQaLIxSZzvq1UN/Z3dtZX/o+dntlPuEUUMb9GJ+zeu1",
+	"HenR4EQPTbiIWVzZOaTbcXuqC9beiLPpIgrTsMvSGGqXT9ipcicCjIwyqTCL24SEOZX5fTtVIAaAqpZG",
+	"D4ujA0rKiQrB9qwbcM8+3YvQiNs0ieHUdPrQ5BnVzZuhL1vB3RZSALKH2clc+1nZpuuNK3u/PkfkMvl/",
+	"Dk4uBzDz41CWtGe5L0KX8vzcJy1Wgqpdm60FP6tRz16FdimHnoPJefx5c6r826zEeZXmm9CpN4BY0Aqg",
+	"dL6tJEbX2uVdebHwlmxgchqTXFk7r76WID2gwGl05gTY14gA6pvWOCtNbkU0x0bV872Aq1LOLMN3UaXX",
+	"JJrwjHhdAM9YMrlJTOG2C5YmFlHByh0Yaqfre29qebp62ZhNZ7J5S1w4VARnIDM4hAsaIt1sa1F0yj6T",
+	"V67q1E/Qg2JZ81EWMieszT7rBnhdGxH82t6TZ6bQGRx4XMZJrXB0VXBVnc/s/P3v/vhmv1+lQsrFMaV2",
+	"rOfBtVne6EIJwopiMC/70HT6Dv/22WSZYt2lNUy/X406d6XrYBD1bV85l7ANZVvBv7yQtlQivvmkzMBv",
+	"T4LHAnTA9gsPXqhapeo3beQmiBnIlT5bwiDejhsdt636itoB2Va2suxqpGmbSq1nmyRJSTkrU5PCLSnq",
+	"9ftMsOhOKFq00XV4ZY591qXvm0hZDSirUVoBiKqgBOJOfZa97KzIXvyjaj+UmWp5Xlk8WyivLJznVfmy",
+	"PamCd6MdeC38YPxaeHkbzZ4vq+dSWxlmaHd8OJy2/7gqiGFrH+gvg9Eb6+ReF9VuZZlado5f1QvmW4iF",
+	"21HMwOfyzr81cM/R4TVpeTxwmq4NTfHqSdHEPhQ8Nz5Saz2en/65TD+rlkKT84B4Jll5uRW0MznbCLYU",
+	"75MMchSHhSC4qDkGvfzDIFvzm/PMFig8Q+J8lbhr81XXli17tyxcYKIXvv7yv776bz/b7C0KOMqxlKSt",
+	"AvdskvS51vjYhsdAnLGNiYHldiGSakpUVX+hVy/LvkIeskktXemrmchfZ5m30GmsZGaS1kTa2XOehWoI",
+	"h2dKup+xqcCKqOmVZVoGYzJ8apL1rpv43TmZe6ueZLmS1Y8zHMm2rjMNn5aUQa3BNH2XK9nRFT8KanNN",
+	"VwK81vWnCC7NZkkfCIK/C1nxwfDbs97P0Em+rfgMXFNQpskm5EtN7IgyrZLEvnoC7ecJlKKRS0XsnFRb",
+	"OWP9hN3Z+gkGPm21Evbhn6a8UUqlZl2wCtQPVFGYK5lYqFW7WPLgzsIJ1gCokhRXgVYX9ZHiaKffWq98",
+	"MdTmgQf63++to2XpGfPuNHr6zksviG/pqS+xcaHrjj/3C/1OI5N8CX+QlxsOs3jgqUG37RjPqJ2vftJ+",
+	"3n1Dq4fKY1JpfJ2rb78RZ1bf242//90f39r1toX4CEV46zPU37qNeugQbUVdBP1hKBtbckUpUaa4m8kV",
+	"X2x6CFUIsFtoO/h1mAuAD1y5sUCv4kyqznxG4iPswkgkUJfjQlA1faJ3ZiVBgkWwNgFDPMffL7RmeUSY",
+	"ddB9/NGTp2gbF2qynfIxZeCWAzjBysxY5cwTpfLOixcQ6zEKBQ2bKAm0YYr12OhpguRUKpJpNDTx8sZC",
+	"ORY0LlJVCJza3jpUkqr4jys5B7FMxr+FoEC9lifwgBmL1Z7rnO4pxbKsrWw+6NoIYjOUG7/sILTvpiqd",
+	"iBKlfFwV9xwwKGKiJmSKEr5vVXA9u7cJgoy6ifIiTaUt+FZaDGVvwAbsnXfucnZMGOQY9t55xxTBNMH6",
+	"WlCKJMNH5DDGkkT7LutEP//kk08+2Xr0aOvevWgf6TtKKpzl5sfH9++iGzdu3EbPnt7tDdg9k9kp0UbG",
+	"GZl2rboFmSFQG8pMatAKYCmIzDmTRNabzey7aoJQsprkquo14vUX6Q5YjoUEHzeOVTrtoWem7GEXlbUQ",
+	"9QeQXrqlt2YWAJA1O7BpUD0EoUXwbMAinJuvKWfbNuzmW9+TnEWmBM3t3ZvvbhrmFZkwpj306ecwahfZ",
+	"UoEvnpvyBrYZk5ZXRpimhSD6PA7QUOMBPyYC7aJH9A7CTJ7o0492d25EPaTZlbQPUfT5wHCHQWcPfdrr",
+	"9Z530cDnE/p5r9d7Ee0jTcYo8n6L0BDHRwM2t+6CRZGDOCYSsCM6KNSEC/oZLH0P3QFyRIOi378RAxXD",
+	"P0nUSsxIU70pSVoraForQTpg1b77u9E+VI+NjXTnv6xZO8rwFDGiQabwEfEg1r+hv/Rr1w5xAvVbNb7j",
+	"VL+yE5kIvJTGhElSmX46jx481YKFSC2XkXvb2zwnzEjOPS7G2/Yjua3frcLCSqZz8PGDTrdzTIS05vRe",
+	"v9e3rkiGc6pvxl6/d8N4EybALLdxkVC1RTRNwoMxCXXkSTIgE5xIpLc+RfCB3q6leSjxCIMgPOSFskDX",
+	"5FXW07URCehDcmJKdAoJt2wpSz9IOnsdjXMHelHvmzWB38UU75StVpjqle2HNKOq1RzpveguwO7nHao3",
+	"CZVCnYXPXTJOgzY3p7UAuKTd3X5ARJg7GkiP5x0Lx4qL5lAzUtk848SckU2SU3CJtwJLfK6lB8s99evX",
+	"+33n+yemvJHPxb5nvcrV8POklAoLQGyCa3em5o+++PgIARpbDAQ72q5ZSGj8csHbd3Di6lnBJzuLP3kG",
+	"cbKaJ5HEfHRj8Uf3y1BakFmKLIOI8M5jgk19ALP8lENSGB5LMOLqZ53n+guPpYH0aOtj1oHx/qkpmSwR",
+	"Rk40RSZ7yMhU1i1qZBojBPXQgVIky62dQmgNMNUERBJQc12rBhiGuFBrhJNEaBY9S7ywxDLY9Q43JQfX",
+	"gg618mMv6nKrrXl2YajozF1BHGTkBEnzwuWi3s4SqPeU84cQjA0f3FxmljJk+xFJKHb5AbvXry/++IGN",
+	"Cob3by+1ukeYTR+70G9fpO/sffrcJ5aHfIwAuSoCUZMGfXBjLQoTyGNyzI9sqWKjAiivYnSMhaAkjNN6",
+	"2Bns2m1zW+mRIe9dT5f0zni+L5p7N4to27zRg4O391NfhuEnzFF1t6r6AJKNJnJbkh07Sk8JFky6F9HJ",
+	"hGcI2z0OScq1BK34LNA+IOoR6VwgRRoteJYca5u1G13LEeiBHTu0pUKcQTpwJp4u1noudz19rZIzQcCU",
+	"hEChGidccQlG5EqK6taa6ugfSDrquqCXRLPuNLXrzDa7CGq42yj/JCx0ecu5FKGrWY4kndY0WD5yim0p",
+	"RELlliquNSTBNMzOS6FSvVdcc2Ef6msUQhUpk2YJipyqtgVYg1BQgNrpLy/k1YPMw8O9d7nyWIUgi+Ux",
+	"7yTfHHFMbytkTfFI3H/6/EW35aYBfalrrASWho3s5QYPaEUfMX9OkLbs27PkauzHd32n/kVIXNUE1mC9",
+	"lNS1xKk1B05eZxTRX9xeZk82A+41l8waCog1E+IA3reifeOC2/6cJi+8W25GEmgg6oWzp1a5wOss95oj",
+	"3O7iLz7k6j6kZNaP9AOiVjvNVe/6B/cgziUPlyJpZX2+tDLL/UxZJ5SSERjqkFR4irA0JmcsAjzQOB8u",
+	"kQdab8cla55LYLVplPRri92/zvz3LpzdWbivdd3MUS7sG2tQLRA4Mzzdwn4FlTVzLNQUKb7ZplW4lV6B",
+	"TqGVHqespVSCwTolOKFsjKKtSKvoREitYLTK85ILVRPAbdBOZ8+EAriQS/hjy2SLut6UW+W/wNfsKoht",
+	"eX89X14haNR2WbPpt6oQsuaB/eiBtQ++DnUvrH3xfOkB7wqezx+uHoldU+ZsNOFO348nvN73NMWFQCjT",
+	"hpe9UQxFVllj4WGzVYDqBn00Fw4VPSzrArlYfdaseRlt1jKxS7xZZzXTGb997Ypwz+ZopT5bTwQeeeVe",
+	"ZemNNREGfASM311LG64SbFRjQ1DfU+EjwkzLNie+be4PGMSgu8KeptpceX9khYQejyYNFQyPHKrUGedi",
+	"FVzH65UoNf+ORkWaRuWjAaMsTouESFQW9+siU9uvi6CYH6qK+cFUVQk+syxbyi0ybmW7ZeNY3jLPDP0i",
+	"Tb+N598vCIvty9GAUYnGhJnmsMbTG1bczdovTGQ1w69dafeHfd1V9jdFAryn6VBLXA3ibqHtmvBXKt4J",
+	"SUmomCsYVbGhdU2q5r0EbUS7/duRqbZ7QiUJyG734NUapi7j/SinGkOzo99oPaR+zgBPdxitnLvdhNJ2",
+	"EOu/D9vNJ+b3Sz7W85pClqSs9ZpBapTn/PKzZIdc59kIbqbIhfxp1QRixk0HsQlPjQJjrtkxPSas3SJy",
+	"KZfLVVlDFqCotYUA3N+aQd44M8g85jh79W2D/GhDkM9GvUFB+S50wu6igmlhNeYsLoQgLJ52TSlkLdRC",
+	"55FGFgjjrlIvlUjyNEFDMuW2jwLkKA6nTuYtdzJg4Fznx0SkOM8pG9u4V8stGM70M2UqHujBQVyuzbzp",
+	"Oo1g06C+FLT1OhRNUztrb8Cim/0bkY0afUyUmG4djBQRkeEstgE8soDV4094mkhvelk23A8JuAf2RF6H",
+	"+6oB6bfsYMUInpvL7OGZV5qxTtQOFVYna6+3dtC2+T5oiabzuDPvlX1LbNkJGexrjja8/uebWj8sZNVo",
+	"3JCKTVZ138OHwQAXh393yqavF47qbqoFEto16fqyvzGy2oG/+JhLhUz7XdOHBnriItt512FRlVtwVvEt",
+	"gHv6badMrfFKsYXwJMIu74qDv9+hqNcXpcSzrqtjQFgCdwJSHE3wMYGIzuXUuLt2O6+H/mDWkrxlyQEF",
+	"0Z2USz7wbq7lOWe9d1pQmfSdMh9Vr19VmP2KxuuZln2tAff5bOj+UgMbcbbVm+F1hzmrL+Mibdr1DjRz",
+	"jdp+Hz2eJl5KxhtyZYBRHPv3Bvfx2ZGM39TuzFp+kKk3rtxS6k75WJq232BxnhFE0RPN0TFD0YOqsdrW",
+	"t8k02iu70c10oBswfRNCwpbLOYIaN4KOKcMpiq73d4wVwb6TNHvW7dc72pm0Vyvw++MOGNwrPfRtMjV5",
+	"ARAVnOjrR3lRsHqKI0iLK3OJd1GCp9KY1UGkYlwh0wAIItoqDWbAmsoT5FSR05gQq29UXVDMWJD2ZzUR",
+	"KUsNabPd0F61UFr53KuD+TaZdgzNrt+a0mzCti5bfWPc5K0l5A2xhDzkY4Rdy1EPe4PMLCAAKCIyytZh",
+	"EqnT01M37gWbF2250tfMrFhC9a3o+uaRVIm6q0nW4AdvNUHcBy/5bGjVHjJ+b5ymXbSmKKsBm2DpCTpw",
+	"c/dQRJND47q2zgOooxyhEdXCRVkBwNy8kjM0nNqk/GOcFqRs0UaokQAIZeMBk4oLU65MEFUIRhLX7jFO",
+	"CRahu1bLYQCP36AQL5PlseXKmfv1+reCBWAuMbwr4IkqgzquKKUmNK6tHL/cgBq/TAXvtuESknEmla25",
+	"XdbAXGr0e/63trhn2zzDQlJGpDzMeLLCFHfsZ4/gq8A56R2a5kfclZfiwjy42OyjZhax5hCCaOxgCj24",
+	"58JjLI25le0jmWMoTiL0FYKoMpXOxkzzj7b1lSyrbZHXd5deI7C7ltW1zV922gjOfcnxZ/rEF6vpQLpX",
+	"Gnc2srzd3ZTm7yXjzNw1JNcYXObuWDbtDdhT79ivSQ9hqUTxhMRHJEEbH9xBOzu3dm9smg6phVSgmQ6J",
+	"f02WbY/LxeNUEJzoWaLqvUPOoi6KzJxeq1RzCdfZg4xsfRevBTb2a/nsD1gU4Fx6gtmR9PiBaYXpl1ar",
+	"EMRZOm3Xi++bLhkXIcDrodeszFZDvs0Tu/o8MdthpckMSpF5YTZYiXwXyFbbFDm9wjcsfKkF3usNV3oA",
+	"/lLH90z6luaxixOz9lGkBTnLnRoMPMZMs1kTldMWsHTBzOhqApXmIaELUroCZHxrRjh/jNIcBhh0vzXU",
+	"sSoWoRG5MGNO0LJHF+FYcOkF6jecNehAmnJy2EiMWPMMRTOyD8XW7j75jibm909jkqKN6ADq2EX6UWT0",
+	"ymjTBt1DC+ea/1kLRFrElkoQnGmEpSlBGxEUCHIEb2u5JXwApK4pZrrZrZff1+wjGROBNr7+5Rdf/82/",
+	"ffnDX/zqf/7nTS9DlKZQkC5oWrhkJ2VAe/Y2Al0I3Hm9Xvr0a5VkdOV+2ovMOrtYW00d2/RNPFJgDaQS",
+	"okDa8GokeBZejM07XKhXh6cfkhEXZPH8iq86+wKivG9GaNPBl/SAPSFYxJMr0p/N5E1/jpzn0KkebA+d",
+	"sBbWs5/lUG+82+/3a858CE0tSzuVVmNsA1G1pk0r9yY6ItMeel9/QxXJTJpIDB5bztwHewMWWbOmVk3J",
+	"KTWtp/XP4EvGEkmiNfWa27pc1X7dVw080liXN+EusgVQTWDqgNkYVugfDoVRhjgxqzNeYvO6dYCrCRGy",
+	"hx4TWaSw34yYoq6mrhdUPgrdLU+mLK7dLRfq4L0DZ3nJUmh9dguhkFiqYSzgZ3DTa1B3Z4H4NuVrLZKk",
+	"RryacMTHWh3go1FKGVmSNyzSsv3Qh4vHrzZVp1zWm6V0s8W+9zPHmzbOcNvGgK453rQRmuTZNO180lYi",
+	"b7QmOuHiaN+LS6USjTTLDkWWwjuvB54FYr3fxpb6saUAnqUQO4SjFj0uDUftfB6Oarzsuk4NpqVsIGfV",
+	"fFZHyV+XGJWFNFDS8FsSeOOMSxZzz0ygx9z0ZlkzdZahKJrwEoFP5t4aUE2Xn4CJWHZNgwjKxojxkwkJ",
+	"lfD6DqfJ63F/2BDVt5QTuDz0KS2NmDZHsNX8+bHLIZyJnOo2dEeIObaeBiqcGzxkILRj/sZGH1V9Frdm",
+	"Gywuiju6sLpPF1yv6qKsqClmyWoWyYeYJZUxMhipYqLeXf/ZMLSSVdtMXHqZ4oCx0KUEm5aHCYlTLEhi",
+	"giwIloWwsfsSJRQK/AynKDPWRMzQTfTbaEPLTWAEYlyhDWgZtdm2aoPeVIKvorb8ZiepCw3cMQxnceiO",
+	"hc6VBu+kpgOE45COcbsn7VE8zl1+rc0z/F0jjEdDfclgMY3QxgeEgy/qY55Ox8Z6/KhIFbV/d9F3P3jy",
+	"3u6mYfJEHBMxYBZPvDTcjR2UFej/Rzv9fr+/vXMTZX/3P0zgjiRKoqiGBTZxfSnUG7Aa7rXHx5gDviD1",
+	"wQy+5hgZf9C3UTJXHyXjkV2Q6jxZaaEpz8PGC2VobcKxWecbFjaz6ABeo/gZx0D3oDuwFhoz7npCuN+q",
+	"lLoBs1E1ieA59OA4QScTrGYKi0DlDldBz55hgOOZ+JhL4HhXE4gzH7VdKM6VoPhbe8n5g3GW4rOuqeXc",
+	"DjmlrSOhgsSKiynaePXFn7z8Fz/75qt/9s1Xf/DyR3/y8pd/+vLLH2/20IELXJHEZaSWjTNtcHMwy8dm",
+	"BVXleaBtS4tWW676N1OvXV6FfS0SVNxxzU9SWTGKxg3qB9GEtDAP+UZEmHJRVDaKRLUdVPnWuQNxLlcj",
+	"vVANz0J0CR3Pwf5KtbyZ/r0+MyyfzUvZ8Ho1+OyrFGTaNCU7+EVJDnb4dWtLtWHf6ktXdIsfJAnCM7jb",
+	"grq1m3yxzuTj5QUziVa9yf7+hmlOS57HmtvG1JvFlBJSQ5py7Khb1lTFbKpMzW9TBxwkFHPNRmgjkoXM",
+	"CUtIEiGpeA7C2oCVw0OxOEZOPK1JC5T6SeXaAIHPfVJvoVguw0Xa4VihhChM0/YcLKtxXQ7nvCKtawFp",
+	"lHrX1ZDIW83rvJoXF8iS1mocXJAREYTFZDsWPF9QpQzeuEAsfewW0ybmmUKTeqW99XVxsLtyECohMgOh",
+	"EiJbWvSdD6uaNP46AK2pe6wLfPVx5wNyPDcTx6iAYVe01y7Vee1mYW4HuKqsFAUxP4LE+haiaSIIMyr7",
+	"wgyUHAvC1AX4TlcqumBG9KotBPdYbsZWOCb2T2lNn+0GiBOqBYM3pAvs8wul2PFSBQEtYK9UkRUlTVVk",
+	"Pa5Cbtu7rRppC6zkgIYluhhkRyOeanQBgc9k3SVk338BigJAYgPasAIoiwmaYIkYZ8HaqqA9GuheWKjh",
+	"eP3F4fxB3+q+VyVHAfhtnaZaTFWF8N4ttv25Rti5Kq+HiBfKSNpkenfnvFHK7hzoz1zrwOhzrCYzYTt1",
+	"ojzTjbOgo6phby2q5CWwoKtRIxchHIO05CtBvItXId+cqAcoUrUiJ9uWCrMEiwRiFrdOCB1P1HwPnRnA",
+	"GmDsB7ZGOpfEmYoYwYJIhTCLiVTwK1ZwjUuekbKmuvVGSbRRto1D/d6NW653HOr3rr8baCDX7+30u365",
+	"dv3eZrA/wBO7wwNB8Hft/i6QWELTtVCOBR4yDfpi8sYwbbfHsqkTBIw1t2ONiDP4OL9hwIWz90Kt0C7b",
+	"Kj1eq2x+wnrosWkLJT1N6Jp0ANhHmCGS5WqKMpz7cSSZRmvvG0TZhAhoSzPGIe/Ok3b0Xf8VE5jpAdPg",
+	"uuTr5hwUhBg/eXsDXVVCrSfKXZNIzmMSbexA31D6gdz2u223VnFhJtUlh/5QZXyHjZio025lX9Jrg6yG",
+	"DT8q5Jp03oS9Mj9f8JN9hCtHxV6jMp1EVEHWDfRt7VbZ/vpjr0AJS6f7FTPhhSpXBAvZQ4zrueRmd8D4",
+	"sWl2VRU3MWG60PqUMmScKjbMrOt189A3alkguYcOUsnRvNIzA1bWngm5R6CzjtvoE30kK1vYnsCiPyG4",
+	"ve/EOoJGFpnvBM87F13nogmqN+Qiv2/aEwEBze1930Kkptjh1vwizR+WtUFrtRGdZcg0FZgQZ6yGshG4",
+	"9DUOp0jxEyYnNO+iWo1Gz8LkijQOGFRp1JStJ9FzSnJMBE6RKd9o0uGk7SlHcDzZ7CF7+0Ogp7n8oW1D",
+	"Reb7XmxPtNu/EZXkNWBLlHZqIa/7AI37WGQt5LWYYNYgEl0wYTQ3+et0N9frm0OiRkkOtqKpmGpsNqVQ",
+	"l7j0Ws1Mc9QwxRVOJZp7b2wsuC42q6aFDR+M6XdiGhWOBS/yw+E0gnpk8Bdwjoo+/eDrWPC8KqJcuqDQ",
+	"A1ZLYwSvmh0MogJiLk2fxkqhhMU592ZKGUEbjRKxI0LAE8HGGiD6PtWv2QpozQ4mVJoR+cjUuPFitU2z",
+	"MxNvyYjp5ziFskGNBmh2NtMLrGpkHu32d20ujC+CyAHzb/26HLLEXb2QlxiSnsdHLkql6q4qBix7XYe4",
+	"n8PAmqzgQlgdGna6ndodphERYGYiK59fehEs/3DeMMGAj7yrmAP/wWk6NfRKknkcrZDzYr2NORUCt03h",
+	"Qyt87/vtGsomR9L1PvIUcbOqfVt5CoRsm6SsVfSgq/iZvKxA7uDVzdMVhFyeklZ/bAtULqPq4UV6SPXx",
+	"LPaPus1fqYPULcIjAIPvi/yjrhkYZuUxeokM7levgq/rKmIF0Kg6/Bla6A3YAYrMUOV7iEEnr8g7+aiL",
+	"cGMK+26jcjC8NzPzgEVeXccIzF0RxAN6k2oJwcggWXuCpz7wCzJm6aHX7LCthnzrrr1id20Z+Rmgv/Lu",
+	"WRidXKLfBfKz9q7YhvbfsIJs7WBfbyDyE6J1AIgAzrGUJ1y4Ujd4mBK5TRj831tSD92DH7X8LsgxP7Lh",
+	"wJJICfE0Rs03dv2K+XbrFv+azEEVqEGGKWs2N9VcDR6Z8MtS3CgX2eYbvmBOdzV+4Xn47UKLrwbP3xrl",
+	"mymaczmm/oLEhaBqCqQ7JFgQ0dn79LkmUVMiwhB1IdLOXmcb53T7eAcI2A42S8CW7LyyIYWaBKIoDxy5",
+	"WYMgFUas9T81K5399olTOnCKEnpM9ZQQUybRxjdf/ftf/fxn3/yb//Lyj798+Yf/+uuv/uM3P/29zUb8",
+	"IlKCkF5TPg5N9Z0Z86hEG69+8q/+4d/9/te//PE3X/3w1f/6lyZFdbMXKr8TGvN+aQitWUY3vvnqh7/6",
+	"0V9+/Tdfff3LH3fRy5//75df/veXv//Fyy++3Ny3beT0hrHCKMPyyDR68ioJheZ66FUgQRsvv/jFy5/8",
+	"+aYx7Di9rqrYYfPdae0QXDrv7NhPbSERP/p8iQTe2TrhocHvWvdRZaXZePWDv/jm5z97+aM/fPmjP65D",
+	"2zUPDMC6UfzZVcH/1c9/8fKXf7rZdfVfh14iZ9evaOkVWoN45PJge4EkzuBGqnb6smlOktaHZdbfrWUr",
+	"s6TUddViI2OvnuZqVfLAagTPzTIasdw1anCx3OEzx3lOWLIFqjcuEqo0EGsUn2jN+fmL/xcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
