@@ -168,10 +168,8 @@ func checkRequest(next echo.HandlerFunc) echo.HandlerFunc {
 		if strings.ContainsRune(r.URL.Path, 0) {
 			return fault.Malformedf("", "The path holds a NUL character.")
 		}
-		names := c.ParamNames()
-		for i, v := range c.ParamValues() {
-			// The web app's catch-all (*) spans segments by design.
-			if i < len(names) && names[i] != "*" && strings.Contains(v, "/") {
+		for _, v := range c.ParamValues() {
+			if strings.Contains(v, "/") {
 				return echo.ErrNotFound // a path parameter is one segment; more is another, unknown path
 			}
 		}

@@ -56,7 +56,7 @@ func problemCode(status int) string {
 
 // handleError is the one place that writes errors: an application/problem+json response built by problem.
 func (s *Server) handleError(err error, c echo.Context) {
-	if c.Response().Committed {
+	if c.Response().Committed || s.web.serves(err, c) {
 		return
 	}
 	p := s.problem(c.Request().Context(), err)

@@ -65,6 +65,7 @@ type Server struct {
 	Services
 	cfg Config
 	log *slog.Logger
+	web *webApp
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
@@ -74,7 +75,7 @@ func New(svc Services, cfg Config) *echo.Echo {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
-	s := &Server{Services: svc, cfg: cfg, log: cfg.Log, }
+	s := &Server{Services: svc, cfg: cfg, log: cfg.Log, web: newWebApp(cfg.WebApp)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
@@ -94,7 +95,6 @@ func New(svc Services, cfg Config) *echo.Echo {
 		middleware.BodyLimit(BodyLimit),
 	)
 	s.routesOps(e, reg)
-	s.routesWebApp(e, cfg.WebApp)
 	params, err := newParamCheck(apiBase)
 	if err != nil {
 		panic(err) // openapi.yaml is embedded, and every test loads it

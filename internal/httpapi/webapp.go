@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"io/fs"
 	"net/http"
 	"path"
@@ -18,51 +19,66 @@ const pageSecurity = "default-src 'self'; script-src 'self'; style-src 'self'; s
 	"img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'"
 
-// routesWebApp serves the browser app at /: its files, and index.html for every other path that is not the
-// API's, so that the app's own routes (/bureau/townships/…) survive a reload. Hashed assets are cached for a
-// year; index.html is revalidated on every load, so a new binary's app is picked up at once. app nil serves the
-// app embedded in the binary, or a page saying it was not built.
-func (s *Server) routesWebApp(e *echo.Echo, app fs.FS) {
-	if app == nil {
-		app, _ = web.Dist()
+// webApp is the browser app served at /.
+type webApp struct {
+	files fs.FS  // the built app; nil when the binary was built without it
+	index []byte // its index.html
+}
+
+// newWebApp returns the app in files, or, when files is nil, the one embedded in the binary, if any.
+func newWebApp(files fs.FS) *webApp {
+	if files == nil {
+		files, _ = web.Dist()
 	}
-	var index []byte
-	if app != nil {
-		index, _ = fs.ReadFile(app, "index.html")
+	w := &webApp{files: files}
+	if files != nil {
+		w.index, _ = fs.ReadFile(files, "index.html")
 	}
-	h := func(c echo.Context) error {
-		p := c.Request().URL.Path
-		if strings.HasPrefix(p, "/api/") {
-			return echo.ErrNotFound
+	return w
+}
+
+// serves answers a GET or HEAD that no route matched (err is the router's 404) outside /api/: with a file of
+// the app, or index.html for the app's own routes (/bureau/townships/…) so that they survive a reload. Hashed
+// assets are cached for a year; everything else is revalidated on every load, so a new binary's app is picked
+// up at once. A binary without the app answers / with a page saying it was not built. It returns false for the
+// caller to answer the 404 problem: other methods, /api/ paths, a missing asset.
+func (w *webApp) serves(err error, c echo.Context) bool {
+	r := c.Request()
+	if !errors.Is(err, echo.ErrNotFound) || c.Path() != "" && c.Path() != "/*" ||
+		r.Method != http.MethodGet && r.Method != http.MethodHead || strings.HasPrefix(r.URL.Path, "/api/") {
+		return false
+	}
+	h := c.Response().Header()
+	if w.index == nil {
+		if r.URL.Path != "/" {
+			return false
 		}
-		setPageSecurity(c.Response().Header())
-		if index == nil {
-			c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
-			return c.HTMLBlob(http.StatusOK, web.NotBuilt)
-		}
-		name := strings.TrimPrefix(path.Clean(p), "/")
-		if name != "" && name != "index.html" {
-			if st, err := fs.Stat(app, name); err == nil && !st.IsDir() {
-				if strings.HasPrefix(name, "assets/") {
-					c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=31536000, immutable")
-				} else {
-					c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
-				}
-				http.ServeFileFS(c.Response(), c.Request(), app, name)
-				return nil
+		setPageSecurity(h)
+		h.Set(echo.HeaderCacheControl, "no-cache")
+		_ = c.HTMLBlob(http.StatusOK, web.NotBuilt)
+		return true
+	}
+	name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+	if name != "" && name != "index.html" {
+		if st, err := fs.Stat(w.files, name); err == nil && !st.IsDir() {
+			setPageSecurity(h)
+			if strings.HasPrefix(name, "assets/") {
+				h.Set(echo.HeaderCacheControl, "public, max-age=31536000, immutable")
+			} else {
+				h.Set(echo.HeaderCacheControl, "no-cache")
 			}
-			// A missing file is a 404, not the app: a stale asset must not be answered with HTML.
-			if path.Ext(name) != "" {
-				return echo.ErrNotFound
-			}
+			http.ServeFileFS(c.Response(), r, w.files, name)
+			return true
 		}
-		c.Response().Header().Set(echo.HeaderCacheControl, "no-cache")
-		return c.HTMLBlob(http.StatusOK, index)
+		// A missing file is a 404, not the app: a stale asset must not be answered with HTML.
+		if path.Ext(name) != "" {
+			return false
+		}
 	}
-	e.GET("/", h)
-	e.GET("/*", h)
-	e.HEAD("/", h)
-	e.HEAD("/*", h)
+	setPageSecurity(h)
+	h.Set(echo.HeaderCacheControl, "no-cache")
+	_ = c.HTMLBlob(http.StatusOK, w.index)
+	return true
 }
 
 func setPageSecurity(h http.Header) {

@@ -82,6 +82,17 @@ func TestWebAppIsServedAtTheRoot(t *testing.T) {
 			t.Errorf("GET %s: %d %s, want a problem", p, res.StatusCode, res.Header.Get("Content-Type"))
 		}
 	}
+	// Only GET and HEAD reach the app; a wrong method on a known path is still 405.
+	for _, c := range []struct {
+		method, path string
+		status       int
+	}{{http.MethodPost, "/bureau", 404}, {http.MethodPut, "/healthz", 405}, {http.MethodHead, "/bureau", 200}} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(c.method, c.path, nil))
+		if rec.Code != c.status {
+			t.Errorf("%s %s: %d, want %d", c.method, c.path, rec.Code, c.status)
+		}
+	}
 	if res := get(t, h, "/healthz"); res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Type"), "json") {
 		t.Errorf("GET /healthz: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
@@ -89,9 +100,13 @@ func TestWebAppIsServedAtTheRoot(t *testing.T) {
 
 func TestWebAppNotBuilt(t *testing.T) {
 	t.Parallel()
-	res := get(t, webAppHandler(fstest.MapFS{}), "/")
+	h := webAppHandler(fstest.MapFS{})
+	res := get(t, h, "/")
 	body, _ := io.ReadAll(res.Body)
 	if res.StatusCode != 200 || !strings.Contains(string(body), "not built") {
 		t.Errorf("GET / without the app: %d %s", res.StatusCode, body)
+	}
+	if res := get(t, h, "/bureau"); res.StatusCode != 404 {
+		t.Errorf("GET /bureau without the app: %d, want 404", res.StatusCode)
 	}
 }
