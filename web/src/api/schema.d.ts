@@ -856,6 +856,18 @@ export interface components {
         /** @description Pass as `cursor` for the next page; null on the last page. */
         NextCursor: string | null;
         /**
+         * @description A crop's code (`GET /reference/crops` names them).
+         * @example corn
+         * @enum {string}
+         */
+        CropCode: "corn" | "wheat" | "soybean" | "potato" | "millet" | "sorghum" | "rice" | "rapeseed" | "apple" | "other";
+        /**
+         * @description An operation type's code (`GET /reference/operation-types` names them).
+         * @example harvesting
+         * @enum {string}
+         */
+        OperationType: "ploughing" | "sowing" | "fertilising" | "plant_protection" | "irrigation" | "weeding" | "harvesting" | "drying" | "straw" | "transport";
+        /**
          * @description A 12-digit statistical division code.
          * @example 610631100201
          */
@@ -872,7 +884,9 @@ export interface components {
         /** @description A phone number with its middle digits masked (`138****5678`). */
         MaskedPhone: string;
         LoginRequest: {
+            /** @example huanglong */
             username: string;
+            /** @example huanglong-demo */
             password: string;
         };
         Session: {
@@ -1373,9 +1387,17 @@ export interface components {
         OperationBatchItem: components["schemas"]["OperationFields"] & {
             /** Format: int64 */
             contract_id: number;
+            /**
+             * @description The client's key for this operation; a retry of the item with the same key creates nothing.
+             * @example 0b9d6c1e-5f0a-4c1e-9a57-3f2d8e6b7c41
+             */
             idempotency_key: string;
         };
         OperationBatch: {
+            /**
+             * @description The operations, each decided on its own: an item that is malformed (a bad decimal or date, a wrong type,
+             *     a missing field or idempotency key) is refused with its field errors, and the others go on.
+             */
             operations: components["schemas"]["OperationBatchItem"][];
         };
         OperationBatchResult: {
@@ -1716,12 +1738,16 @@ export interface components {
     };
     parameters: {
         ID: number;
-        /** @description A client-generated key (a UUID) that makes retries safe; scoped to the account, kept at least 14 days. */
+        /**
+         * @description A client-generated key (a UUID) that makes retries safe; scoped to the account, kept at least 14 days.
+         *     Required: a request without one, or with a blank one, is refused, so that no retry can log work twice.
+         * @example 0b9d6c1e-5f0a-4c1e-9a57-3f2d8e6b7c41
+         */
         IdempotencyKey: string;
         /** @description The year the harvest counts in. */
         SeasonYear: number;
         /** @description Only contracts of this crop code. */
-        Crop: string;
+        Crop: components["schemas"]["CropCode"];
         /** @description The representation, instead of `Accept`. */
         Format: "json" | "csv" | "xlsx";
         /** @description Page size. */
@@ -2257,7 +2283,7 @@ export interface operations {
                 business_model?: components["schemas"]["BusinessModel"];
                 /** @description Farm name or operator name contains this text. */
                 name?: string;
-                /** @description Exact resident ID number of the operator. */
+                /** @description Exact resident ID number of the operator; spaces around it are ignored. */
                 id_number?: string;
                 /** @description Exact phone number of the operator. */
                 phone?: string;
@@ -2497,7 +2523,7 @@ export interface operations {
                 kind?: components["schemas"]["ProviderKind"];
                 status?: components["schemas"]["ProviderStatus"];
                 /** @description Only providers offering this operation type. */
-                operation_type?: string;
+                operation_type?: components["schemas"]["OperationType"];
                 /** @description Name contains this text. */
                 name?: string;
             };
@@ -2657,7 +2683,7 @@ export interface operations {
                 farm_id?: number;
                 provider_id?: number;
                 region_code?: components["schemas"]["RegionCode"];
-                crop?: string;
+                crop?: components["schemas"]["CropCode"];
                 season_year?: number;
                 status?: components["schemas"]["ContractStatus"];
                 mode?: components["schemas"]["ContractMode"];
@@ -2886,7 +2912,7 @@ export interface operations {
                 /** @description The `next_cursor` of the previous page. */
                 cursor?: components["parameters"]["Cursor"];
                 status?: components["schemas"]["OperationStatus"];
-                op_type?: string;
+                op_type?: components["schemas"]["OperationType"];
                 parcel_id?: number;
             };
             header?: never;
@@ -2914,9 +2940,13 @@ export interface operations {
     createOperation: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description A client-generated key (a UUID) that makes retries safe; scoped to the account, kept at least 14 days. */
-                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            header: {
+                /**
+                 * @description A client-generated key (a UUID) that makes retries safe; scoped to the account, kept at least 14 days.
+                 *     Required: a request without one, or with a blank one, is refused, so that no retry can log work twice.
+                 * @example 0b9d6c1e-5f0a-4c1e-9a57-3f2d8e6b7c41
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKey"];
             };
             path: {
                 id: components["parameters"]["ID"];
@@ -2951,7 +2981,7 @@ export interface operations {
                 region_code?: components["schemas"]["RegionCode"];
                 season_year?: number;
                 status?: components["schemas"]["OperationStatus"];
-                op_type?: string;
+                op_type?: components["schemas"]["OperationType"];
                 provider_id?: number;
                 collective_id?: number;
                 /** @description Only operations on or after this date. */
