@@ -181,6 +181,13 @@ describe('the bureau workspace', () => {
     await page.locator('[data-test=provider-reactivate]').click()
     await page.locator('[data-test=provider-suspend]').waitFor()
     assert.equal(await page.locator('[data-test=provider-status]').textContent(), '正常')
+    // The directory, which has no export on the server, downloads as CSV from the page.
+    await page.locator('[data-test=provider-status-filter]').selectOption('')
+    await page.locator('[data-test=provider-search]').fill('')
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=providers-csv]').click()])
+    const rows = readFileSync(await csv.path(), 'utf8').slice(1).trim().split('\r\n')
+    assert.equal(rows.length, 41, 'a header and the forty providers of the demo')
+    assert.ok(rows.some((r) => r.includes(name)))
   }, { signedIn: true })
 
   test('downloads the townships as CSV and Excel, and both read back', async (page) => {
@@ -225,6 +232,14 @@ describe('the bureau workspace', () => {
     assert.equal(await page.evaluate(() => localStorage.getItem('tuoguan.session')), null)
     await page.goto(server.base + '/bureau')
     await page.waitForURL('**/login**')
+  })
+
+  test('another role sees a plain home, without the bureau workspace', async (page) => {
+    await login(page, { username: 'shibao', password: 'shibao-demo-1' })
+    await page.getByText('村集体经济组织').waitFor()
+    assert.equal(await page.locator('[data-test=nav-glance]').count(), 0)
+    await page.goto(server.base + '/bureau')
+    await page.waitForURL((u) => u.pathname === '/')
   })
 
   test('screenshots: desktop', async (page) => {

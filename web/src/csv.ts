@@ -1,0 +1,15 @@
+/**
+ * saveCSV hands the browser a CSV file of rows the screen already shows, for a table the server has no export
+ * of: UTF-8 with a byte-order mark and CRLF line ends, as the server's exports, so Excel opens Chinese correctly.
+ */
+export function saveCSV(name: string, header: string[], rows: string[][]) {
+  const cell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
+  const text = '\ufeff' + [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n'
+  const a = document.createElement('a')
+  a.href = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }))
+  a.download = name
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
+}
