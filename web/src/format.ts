@@ -29,3 +29,8 @@ export function seasons(): number[] {
 export function currentSeason(): number {
   return seasons()[1]
 }
+
+/** townshipOf is the township of a village's 12-digit statistical division code (county 6, township 3, village 3). */
+export function townshipOf(village: string): string {
+  return village.slice(0, 9) + '000'
+}
