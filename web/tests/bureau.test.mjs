@@ -69,6 +69,10 @@ function test(name, f, { viewport = { width: 1366, height: 900 }, signedIn = fal
     const page = await context.newPage()
     const errors = []
     page.on('pageerror', (e) => errors.push(String(e)))
+    // The page's Content-Security-Policy must not have to refuse anything the app does.
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) errors.push(m.text())
+    })
     try {
       await f(page, context)
       assert.deepEqual(outside, [], 'requests left the server')
@@ -204,6 +208,17 @@ describe('the bureau workspace', () => {
     const book = parts(readFileSync(await xlsx.path()))
     assert.ok(book.has('[Content_Types].xml') && [...book.keys()].some((k) => k.startsWith('xl/worksheets/')))
     assert.ok([...book.values()].some((v) => v.includes('石堡镇')), 'the workbook names the townships')
+  }, { signedIn: true })
+
+  test("the API's errors appear in the user's language next to the field they name", async (page) => {
+    await page.goto(server.base + '/bureau?season=2026&crop=banana')
+    const crop = page.locator('[data-test=error-crop]')
+    await page.locator('[data-test=error-details]').waitFor()
+    assert.equal(await crop.textContent(), '不是允许的取值')
+    assert.match(await page.locator('[role=alert]').first().textContent(), /请求格式有误。[\s\S]*作物：不是允许的取值/)
+    await page.locator('[data-test=language]').selectOption('en')
+    await page.getByText('Not an allowed value').first().waitFor()
+    assert.equal(await crop.textContent(), 'Not an allowed value')
   }, { signedIn: true })
 
   test('switches the language to English, remembers it, and back', async (page) => {

@@ -60,6 +60,10 @@ export class ApiError extends Error {
     if (this.code && has(key)) return t(key)
     return this.problem?.detail ?? t('errors.unknown', { status: this.status })
   }
+  /** details lists the field errors as "field: what is wrong", in the user's language. */
+  get details(): string[] {
+    return this.fieldErrors.map((fe) => `${fieldLabel(fe.field)}${t('app.labelSep')}${fieldText(fe)}`)
+  }
   /** forField returns the error of one field in the user's language, or ''. */
   forField(field: string): string {
     const fe = this.fieldErrors.find((e) => e.field === field)
@@ -71,6 +75,12 @@ export class ApiError extends Error {
 export function fieldText(fe: FieldError): string {
   const key = `errors.field.${fe.code}`
   return has(key) ? t(key) : fe.message
+}
+
+/** fieldLabel names a request field (season_year, crop, parcels[0].area_mu) in the user's language. */
+export function fieldLabel(field: string): string {
+  const key = `fields.${field.replace(/\[\d+\]/g, '')}`
+  return has(key) ? t(key) : field
 }
 
 const auth: Middleware = {
