@@ -4080,6 +4080,25 @@ func (response ListAuditEvents403ApplicationProblemPlusJSONResponse) VisitListAu
 	return err
 }
 
+type ListAuditEvents503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents503ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LoginRequestObject struct {
 	Body *LoginJSONRequestBody
 }
@@ -4201,6 +4220,25 @@ func (response Login429ApplicationProblemPlusJSONResponse) VisitLoginResponse(w 
 	return err
 }
 
+type Login503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response Login503ApplicationProblemPlusJSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LogoutRequestObject struct {
 }
 
@@ -4228,6 +4266,25 @@ func (response Logout401ApplicationProblemPlusJSONResponse) VisitLogoutResponse(
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Logout503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response Logout503ApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4298,6 +4355,25 @@ func (response ListCollectives403ApplicationProblemPlusJSONResponse) VisitListCo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCollectives503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCollectives503ApplicationProblemPlusJSONResponse) VisitListCollectivesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4439,6 +4515,25 @@ func (response CreateCollective422ApplicationProblemPlusJSONResponse) VisitCreat
 	return err
 }
 
+type CreateCollective503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCollective503ApplicationProblemPlusJSONResponse) VisitCreateCollectiveResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCollectiveRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -4521,6 +4616,25 @@ func (response GetCollective404ApplicationProblemPlusJSONResponse) VisitGetColle
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollective503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCollective503ApplicationProblemPlusJSONResponse) VisitGetCollectiveResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4676,6 +4790,25 @@ func (response UpdateCollective422ApplicationProblemPlusJSONResponse) VisitUpdat
 	return err
 }
 
+type UpdateCollective503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCollective503ApplicationProblemPlusJSONResponse) VisitUpdateCollectiveResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListContractsRequestObject struct {
 	Params ListContractsParams
 }
@@ -4726,6 +4859,25 @@ func (response ListContracts401ApplicationProblemPlusJSONResponse) VisitListCont
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContracts503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListContracts503ApplicationProblemPlusJSONResponse) VisitListContractsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4851,6 +5003,25 @@ func (response CreateContract422ApplicationProblemPlusJSONResponse) VisitCreateC
 	return err
 }
 
+type CreateContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContract503ApplicationProblemPlusJSONResponse) VisitCreateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteContractRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -4947,6 +5118,25 @@ func (response DeleteContract409ApplicationProblemPlusJSONResponse) VisitDeleteC
 	return err
 }
 
+type DeleteContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteContract503ApplicationProblemPlusJSONResponse) VisitDeleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetContractRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -5013,6 +5203,25 @@ func (response GetContract404ApplicationProblemPlusJSONResponse) VisitGetContrac
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetContract503ApplicationProblemPlusJSONResponse) VisitGetContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5164,6 +5373,25 @@ func (response UpdateContract422ApplicationProblemPlusJSONResponse) VisitUpdateC
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateContract503ApplicationProblemPlusJSONResponse) VisitUpdateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5375,6 +5603,25 @@ func (response GetContractBenefit404ApplicationProblemPlusJSONResponse) VisitGet
 	return err
 }
 
+type GetContractBenefit503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetContractBenefit503ApplicationProblemPlusJSONResponse) VisitGetContractBenefitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CompleteContractRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -5477,6 +5724,25 @@ func (response CompleteContract409ApplicationProblemPlusJSONResponse) VisitCompl
 	return err
 }
 
+type CompleteContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteContract503ApplicationProblemPlusJSONResponse) VisitCompleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListContractOperationsRequestObject struct {
 	Id     ID `json:"id"`
 	Params ListContractOperationsParams
@@ -5544,6 +5810,25 @@ func (response ListContractOperations404ApplicationProblemPlusJSONResponse) Visi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContractOperations503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListContractOperations503ApplicationProblemPlusJSONResponse) VisitListContractOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5703,6 +5988,25 @@ func (response CreateOperation422ApplicationProblemPlusJSONResponse) VisitCreate
 	return err
 }
 
+type CreateOperation503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOperation503ApplicationProblemPlusJSONResponse) VisitCreateOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type TerminateContractRequestObject struct {
 	Id   ID `json:"id"`
 	Body *TerminateContractJSONRequestBody
@@ -5854,6 +6158,25 @@ func (response TerminateContract422ApplicationProblemPlusJSONResponse) VisitTerm
 	return err
 }
 
+type TerminateContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response TerminateContract503ApplicationProblemPlusJSONResponse) VisitTerminateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListFarmsRequestObject struct {
 	Params ListFarmsParams
 }
@@ -5904,6 +6227,25 @@ func (response ListFarms401ApplicationProblemPlusJSONResponse) VisitListFarmsRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFarms503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListFarms503ApplicationProblemPlusJSONResponse) VisitListFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6045,6 +6387,25 @@ func (response CreateFarm422ApplicationProblemPlusJSONResponse) VisitCreateFarmR
 	return err
 }
 
+type CreateFarm503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFarm503ApplicationProblemPlusJSONResponse) VisitCreateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetFarmRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -6111,6 +6472,25 @@ func (response GetFarm404ApplicationProblemPlusJSONResponse) VisitGetFarmRespons
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFarm503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetFarm503ApplicationProblemPlusJSONResponse) VisitGetFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6266,6 +6646,25 @@ func (response UpdateFarm422ApplicationProblemPlusJSONResponse) VisitUpdateFarmR
 	return err
 }
 
+type UpdateFarm503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateFarm503ApplicationProblemPlusJSONResponse) VisitUpdateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListOperationsRequestObject struct {
 	Params ListOperationsParams
 }
@@ -6361,6 +6760,25 @@ func (response ListOperations401ApplicationProblemPlusJSONResponse) VisitListOpe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOperations503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListOperations503ApplicationProblemPlusJSONResponse) VisitListOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6483,6 +6901,25 @@ func (response SyncOperations422ApplicationProblemPlusJSONResponse) VisitSyncOpe
 	return err
 }
 
+type SyncOperations503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response SyncOperations503ApplicationProblemPlusJSONResponse) VisitSyncOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetOperationRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -6549,6 +6986,25 @@ func (response GetOperation404ApplicationProblemPlusJSONResponse) VisitGetOperat
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOperation503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetOperation503ApplicationProblemPlusJSONResponse) VisitGetOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6651,6 +7107,25 @@ func (response ConfirmOperation409ApplicationProblemPlusJSONResponse) VisitConfi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmOperation503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmOperation503ApplicationProblemPlusJSONResponse) VisitConfirmOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6806,6 +7281,25 @@ func (response DisputeOperation422ApplicationProblemPlusJSONResponse) VisitDispu
 	return err
 }
 
+type DisputeOperation503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DisputeOperation503ApplicationProblemPlusJSONResponse) VisitDisputeOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type VoidOperationRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -6908,6 +7402,25 @@ func (response VoidOperation409ApplicationProblemPlusJSONResponse) VisitVoidOper
 	return err
 }
 
+type VoidOperation503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response VoidOperation503ApplicationProblemPlusJSONResponse) VisitVoidOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListParcelsRequestObject struct {
 	Params ListParcelsParams
 }
@@ -6958,6 +7471,25 @@ func (response ListParcels401ApplicationProblemPlusJSONResponse) VisitListParcel
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListParcels503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListParcels503ApplicationProblemPlusJSONResponse) VisitListParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7099,6 +7631,25 @@ func (response CreateParcel422ApplicationProblemPlusJSONResponse) VisitCreatePar
 	return err
 }
 
+type CreateParcel503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateParcel503ApplicationProblemPlusJSONResponse) VisitCreateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetParcelRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -7165,6 +7716,25 @@ func (response GetParcel404ApplicationProblemPlusJSONResponse) VisitGetParcelRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetParcel503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetParcel503ApplicationProblemPlusJSONResponse) VisitGetParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7320,6 +7890,25 @@ func (response UpdateParcel422ApplicationProblemPlusJSONResponse) VisitUpdatePar
 	return err
 }
 
+type UpdateParcel503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateParcel503ApplicationProblemPlusJSONResponse) VisitUpdateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListProvidersRequestObject struct {
 	Params ListProvidersParams
 }
@@ -7370,6 +7959,25 @@ func (response ListProviders401ApplicationProblemPlusJSONResponse) VisitListProv
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProviders503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListProviders503ApplicationProblemPlusJSONResponse) VisitListProvidersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7511,6 +8119,25 @@ func (response CreateProvider422ApplicationProblemPlusJSONResponse) VisitCreateP
 	return err
 }
 
+type CreateProvider503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProvider503ApplicationProblemPlusJSONResponse) VisitCreateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetProviderRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -7577,6 +8204,25 @@ func (response GetProvider404ApplicationProblemPlusJSONResponse) VisitGetProvide
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProvider503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetProvider503ApplicationProblemPlusJSONResponse) VisitGetProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7732,6 +8378,25 @@ func (response UpdateProvider422ApplicationProblemPlusJSONResponse) VisitUpdateP
 	return err
 }
 
+type UpdateProvider503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProvider503ApplicationProblemPlusJSONResponse) VisitUpdateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCropsRequestObject struct {
 }
 
@@ -7769,6 +8434,25 @@ func (response ListCrops401ApplicationProblemPlusJSONResponse) VisitListCropsRes
 	return err
 }
 
+type ListCrops503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCrops503ApplicationProblemPlusJSONResponse) VisitListCropsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListOperationTypesRequestObject struct {
 }
 
@@ -7802,6 +8486,25 @@ func (response ListOperationTypes401ApplicationProblemPlusJSONResponse) VisitLis
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOperationTypes503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListOperationTypes503ApplicationProblemPlusJSONResponse) VisitListOperationTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7856,6 +8559,25 @@ func (response ListRegions401ApplicationProblemPlusJSONResponse) VisitListRegion
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegions503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegions503ApplicationProblemPlusJSONResponse) VisitListRegionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7997,6 +8719,25 @@ func (response CreateRegion422ApplicationProblemPlusJSONResponse) VisitCreateReg
 	return err
 }
 
+type CreateRegion503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRegion503ApplicationProblemPlusJSONResponse) VisitCreateRegionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetRegionRequestObject struct {
 	Code RegionCode `json:"code"`
 }
@@ -8063,6 +8804,25 @@ func (response GetRegion404ApplicationProblemPlusJSONResponse) VisitGetRegionRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRegion503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetRegion503ApplicationProblemPlusJSONResponse) VisitGetRegionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8202,6 +8962,25 @@ func (response UpdateRegion422ApplicationProblemPlusJSONResponse) VisitUpdateReg
 	return err
 }
 
+type UpdateRegion503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRegion503ApplicationProblemPlusJSONResponse) VisitUpdateRegionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetStandardAreaWeightsRequestObject struct {
 	Code RegionCode `json:"code"`
 }
@@ -8268,6 +9047,25 @@ func (response GetStandardAreaWeights404ApplicationProblemPlusJSONResponse) Visi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStandardAreaWeights503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetStandardAreaWeights503ApplicationProblemPlusJSONResponse) VisitGetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8407,6 +9205,25 @@ func (response SetStandardAreaWeights422ApplicationProblemPlusJSONResponse) Visi
 	return err
 }
 
+type SetStandardAreaWeights503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response SetStandardAreaWeights503ApplicationProblemPlusJSONResponse) VisitSetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCollectiveStatsRequestObject struct {
 	Params GetCollectiveStatsParams
 }
@@ -8518,6 +9335,25 @@ func (response GetCollectiveStats404ApplicationProblemPlusJSONResponse) VisitGet
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollectiveStats503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCollectiveStats503ApplicationProblemPlusJSONResponse) VisitGetCollectiveStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8653,6 +9489,25 @@ func (response GetFamilyFarmStats404ApplicationProblemPlusJSONResponse) VisitGet
 	return err
 }
 
+type GetFamilyFarmStats503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetFamilyFarmStats503ApplicationProblemPlusJSONResponse) VisitGetFamilyFarmStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetRegionStatsRequestObject struct {
 	Code   RegionCode `json:"code"`
 	Params GetRegionStatsParams
@@ -8769,6 +9624,25 @@ func (response GetRegionStats404ApplicationProblemPlusJSONResponse) VisitGetRegi
 	return err
 }
 
+type GetRegionStats503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetRegionStats503ApplicationProblemPlusJSONResponse) VisitGetRegionStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListUsersRequestObject struct {
 	Params ListUsersParams
 }
@@ -8819,6 +9693,25 @@ func (response ListUsers401ApplicationProblemPlusJSONResponse) VisitListUsersRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListUsers503ApplicationProblemPlusJSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8960,6 +9853,25 @@ func (response CreateUser422ApplicationProblemPlusJSONResponse) VisitCreateUserR
 	return err
 }
 
+type CreateUser503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUser503ApplicationProblemPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetUserRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -9026,6 +9938,25 @@ func (response GetUser404ApplicationProblemPlusJSONResponse) VisitGetUserRespons
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUser503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetUser503ApplicationProblemPlusJSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9161,6 +10092,25 @@ func (response UpdateUser422ApplicationProblemPlusJSONResponse) VisitUpdateUserR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser503ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11053,213 +12003,217 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17bxxJfthXKUxsiFzPDIcSpdslERiUtFrIJ+0KonSHxVJh13T/ZqaO3VW9VdWkZjcCbCSxfbGdu+Ti",
-	"B5Jd5C6J4wRIzocgD2M3BwP+KMZKWn+LoB7dXd1TPdMzHJLSHfWPhjPd9fy9n593QpakjAKVorP7eWcC",
-	"OAKuPz5gIZaEUfU5AhFykpo/O08mgFIsJ4iNkJwACjlgCRFiwx9AKPudbkeEE0iwelNOU+jsdoTkhI47",
-	"L1686HZSzHEC0k5zh7N0doqPaDxFIaOS41AKMxERKOQsRSGLQE1C1IOfZsCnnW6H4kTNox6ozJ/g5w+A",
-	"juWks7sz6M4sp9u5k3HBuH+TAYXn8ijUTwT5blMOJ4RlAqV43LwOM2rDSq4PvEu5x3iCpX8pHFIOAqjU",
-	"d9JFhAoJOFKLCvbDEFIZNK1lZIZ11wI0Szq7n3R+IBjtdDuhOOl0O89j8bzzzLew+3fVS3psde/l0CTq",
-	"dDscPs0Ih6izK3kG7jR25t0OofLWTqfbSQgliZp6u5iGUAlj4GaeCJKUSaDh9LswnT2IfRTGBKjsjYEC",
-	"1zB3DFO0gdHTp/fvbiI5wRIl+BgE4iA5AYEEHsEeEiFLIUKS6RvEYcgyKrvoGFKJsEQxYCHR9g6K8FQU",
-	"x2hwodyss7qeWt5yl/uAJMRzt4/wGJAgnzVCUqzfc+eKYISzWHZ2bw66amJzojfVtAvO9wCwYPRjwA3w",
-	"PgXM9QlNMD8BIZE+J4EIbVqd0CMeqRfnQsLMYl6op0XKqABNBm7j6DF8moHQZ6QwH6j+iNM0JoYSbaWc",
-	"DWNIfkuD7e7nzvi/wWHU2e38o62SnG2ZX8XWI/OWmdSHWXpaRARKcKxAFiK0McQR+p2Djz7sIvWpIFmb",
-	"/Y6iGSyOIZTkBO4Y0jdnzcuttRy5abkUTlFYPKXupYFm+6axj24Vz+lJykkPJDZ8YM2b0eM+IEJqMHRH",
-	"PKFRn6VAnyexoRaix0YjEkLEwiwBKvsi5YAjMQGQSdzX/1eXUFCZIaFYA+cs9kl4LrcUmau8WT3dp0/u",
-	"9d5Fp0ROEEbDqYQe4xFwlGB+jDCN0J3HD+6hmFBAQCOxhzAy54k4O0WEojsTQkGAfvZ9Oo6JmPQ9q5m5",
-	"1o8o6CFS4M1Xe8fcSO8uESkTxM+Z7zGO7hx8z6zgeQhxV6PziMSAFMaiDb3JLgrUV+qbd4LNBQxbAwgd",
-	"xSS8cNQMJ5iOQckBenphLkeLHBnnQCUSEktQDCDKzFqgi7D9VnODiIFAlEmE41jdkswx2IgW68dfM+58",
-	"7DXPrAV37+GExNN7mCfrxd36uFd467/QkT6n3gjzxHLLNwhv1fWtG8LVmPOgW53EeiCb8SGJIqAXTnVw",
-	"HAO/JhBnMaAETxGFE+BI4mMwaggO1eOakNynJzgm0UWvcciiqZJYTiGOe1ZmGWYSDTngY4Ew4lkMeygA",
-	"zhkXgQYigQCHEzQiEEdK6tVSpN7Eh0zeYxm90F18yJDIwolVGhUaSvfstcSuF/dRqkR9wui6IbkYeB44",
-	"s/yhtcB0MeUBYB5O1r+VKxmrgVbva3VdqcvFjYouYlzJBVazTxBWmKMo7BtEwx9hHkK8btg3o84D/FQ/",
-	"sRaof8TZCYmAr30Tdty527DPrGUjj2F8DnTIjDpvE1w/scYtrFdWdMe8oj1NVgZ1RtcEGpFxxkHoQcac",
-	"ZembJDA+YewB5mO4LHGGKTlrBz0ktzXrf8LYQ0yn1jAkLnRVjKEE0ynCUkKSSrGnTYpThEcSjJGMZskQ",
-	"uGIeAkJGI6FgJHisnurtq6eC2s06P1XXOGsde9HtPKU4kxPGyWdw0YJZyCECKgmODYvUNjDGETxPCYcI",
-	"MWpEs6cUn2AS42F8oRCzjzgIlvEQ0CkWaJiJqVqdupMISzzEApCI2eklXJnI0pRxCdFDiAh+oh+6HFSi",
-	"TKKgTtMDfZ9EChTkZOZ9GrKI0HGgXwIiJ8DR+DOSIso4osVVi/XzbzXmPLZn7fRr4HsvcsKnR9jPIiLf",
-	"P7HrT7mSCCUxdmij2mkfyXOcpLF25pQ2uSyNsIRZot9VLzJ+ZDTBGb8HzWKLJcYwXoee/HWlcXpoc/5z",
-	"JoAbw7vvkRxIcRRproHjR87WzMSzB231rxJHjNGti1LgQg2icQolWBxD1G/eixlHL0RWzkAdWE+SxHtq",
-	"QxgxDiuv2ry+nmU3XN3sVZlX7FXP7Mj+Ki3qz/xuBIGjkEX694Zluc9r5uef7oXrc/nEuOO0q8+CcXU5",
-	"7tKfeU6gxAutRs7gBpGQVD/Mw24Hy14Uk2HO8VT97XhWFw30ITyX1ks7s2G9kOpovp3dzoQS3cRDFkHs",
-	"OkDTGFOpjrLbGXKAyHwMOUuPYnICQrLwuNPtQMiOwmkYqzNMcKjkQC2I4jEnkmWciES9xjIup5hHHi+q",
-	"62WZPVlFTnEojxqRO38gnTAKiw7soQb6R/pR9a4h20fL4KWSAIgsoHSuyVs/ekc9uQwWNW61hiCLFY98",
-	"akObl9mnD330uqoHUF1Tt3pb9bupnHdlUT7ArHsSmynhCMcCumeGm0U3PfN723uapdEnJI7xGK4JtH29",
-	"F5ExkUXoxvx7OOsVzD/oddA210172bTN52Vd2/b0kI/Z6ew2vattsT41mALyOP5o1Nn9ZIGzwSjLnRfd",
-	"RQvOqDSP1REkn/zorJSptuHqyPat2f0/q5zAUyM+vi1I/sJ7ndbD6RWdTxZR4IXyjtLeYkLhaEogjo6O",
-	"x0cp8KMkWwSzdyG8rrcaM3HGJThXOwJYdv4VIC73CKt1c8DLzLYSbzcRdzM/AI2OcvisDOUbZYR50n6H",
-	"rR9M2kgc9rgeWsZvtPqqznZre3Drxvb2YHB9sN27Prh+qzcYDL7j24gxdC9DHM3suQl9lv6nnIQGbI7H",
-	"LS5yx7xj7NTtj3RlOcmN2fJYMtQD/ISE0P5IDswLDwj18kMhMZftIUtILLPW13BgntY2YJ4QqnX+I673",
-	"2ErBWpPYaGCwO8MXcjypXvGMPGPjVivhdIn5zTk+B0dLwHUurIl2zSGrNXD1EqPiTryHvKzEa4a/DRRG",
-	"JiJyeVlglkGqIZdg8QXFWMTky5GLt5qYvBtRtCSLPwvTu0/TTJ6JbflGaM+7LoGbrMIkzkbmiyM6K60v",
-	"Blqe4J8r3W7c4FLEu4Y+TbTvjaF28wjUehSpPBzw8rVEBx0cA9goi2NzupLguMFwVRF4ZuX+5URWc5Ft",
-	"wb623fLlbjHvvO262LscSV5iVyVOX+TWDgoxKb/LiONRbvw9MWYRJQ1LiBzGDdHcS15JQ31T2NcVK7pi",
-	"RfNtF5nNc/MLkMK/GQURDT9NWCZgwuKo4ff8aL0/NwibopNPWRnfHcxLF0o7/GziFEXb7/bCCdaCPUcZ",
-	"JSMCERIsJDhGxjykrbNo44Pb6Mb17cGgd32wfXOzi8IJhMciS5AOdFUEpK84c6Fpv7d94+ZgezB4OBio",
-	"/z7eueHDKk39feuC5ziUKIKQJDi2Af6nDKUxDkF0TUieGaY67fagf3OgOZeUwNVg/6T3258Meu89+63D",
-	"w77+8Pn1F78xs5Zu53lvzHr2S5olfb005+seSVLGDe/HctLZ7YyJnGTDfsiSLZmxcYZp8b+6TE5xvKVo",
-	"8Au70YLftNktlihhQjbtGm0Eh2azh51g04Rj2DCGjUB9H2zuIcoQPLcopY6JUbAaVeV4Ngb/9JPt3nvP",
-	"9Om8s7mRH9Rvbf72b3gurYBYq/i8eHYBh7fT9txGLOOLweR6/8ZgsAhOdtrCyc56t7oSnDTtWwPK9f6N",
-	"OphcMnSs9cgSRoW0kc5wUnXlUut9UzR+qj4Q/Z8mmjTUhl9s5BmvAFQmvGguMcskTKbH0RxmcGxyVtu7",
-	"0Ewo8rJW3xrbOIZp6basLNIzgY9xeFKIauLd9GhoHehHSe5Bb8XV64fqYerD6VHk3utRnF/sGmeQ7JSK",
-	"CUnXOexieFjzva9s8q0BTNXy2BJwqsfYeG1dD7D4YY4nHkCrvNheeKyGd3juajXD1pnDJhbanhsgfz4s",
-	"zBDBZfwrJDoqjZ+Lg0ju3/3QUvdu55iYDKFF2WHfVc+tE/w/tMeYo4F5n/Fmj+gqYTIr+1PUi0ICh+jI",
-	"uBzqmskFuSD0/RQIXT0k9+Lz45n1VVQpQ3Vf9XiMBuyvYbCXkizjLihTGJe1SVwYLakKb4/ttaCRksGi",
-	"hNA9hJ207msij2tF+QELRKhkOiyXndJaCng7SjXXu79GKuMQD09QpgW5a6KqbXIQJAIq0f27herywW20",
-	"vX1r58Zm30dHL43UVOxJS9AZb3TUXKIwH6GXxeUm1PmuPchcSC7sCVWWr2mBTYw7MYZ3CTzlRECDsMyT",
-	"ddjHTTLxZdvG1SpWs3ueG425FIw+X8XlstBq9roJxNH7nBvYqil56remCkymTkw1f9qq4Loc1kZgLbuf",
-	"DJ717ckEfgKXgBB43CLMzCyofMELv9Yz7l12nm/GRujR44/uPr3zBP3dX13vohFnia6sQXTyeJkVu4sk",
-	"kzgWiLOMRjrbJ4S8dFIIVOoY+16SFUOrH7TB4pDqV1FEToh6czgtf0NlXAFSZ6NT1+QEaDHPhpKT0Kn6",
-	"SldpUg8RgT4Dzjb7h7TT6HUImaFEbVSoykstnQx1+XNYhi60mtI8vuJkrrhBQ5ZA+0C0lYPK1NEIfKLg",
-	"cflXVtynYkPAl7pL55UVJ7V1rpY/ovLF3OXV9k1ziUdjTOgKr6y4zxRopK5mWVdt7hjicAI0aw161vtj",
-	"phtOj1ha5MP4uWu7YavE7S7E5ERxArRRkLFNQzVS4CVBQ2rqeuR5STwra21/NEJiGmFeAZx2cUxmhGf1",
-	"7RzYAVGYCcmiqdnJxquf/sHLP/j9Vz/8i9c//9k/fPkfX//VX292UVRsXT90CmQ8kYbeVretU/dENhQk",
-	"mrbdmQHoVeCswZ9VDSSrHbcPB73oVVtYlWB4aUGN2HcaiH+V3nlJWRVrvQhZcoUZgl/egAejfAR+Fl89",
-	"8NaMZT4R4QNgv3Pw0YcLAiF82Xb7yL6LHrF4OmYUMY4eZrEk+d8bj+/dQd95b+fWZhd9/4ODd3dQzOiY",
-	"yCyCrRhL/WEPmbhspIQcsTgfr+pK+IFgtP8Ynz60QpDrURDHJO2x1GymlzLtNTCDlvt+pL4+4+YJla22",
-	"2lUijE1KPGX8WOcoRzqP9qJ2/QDTKM89LoNDFPwRzskYm4iQFEcaJhlXqrr6hslJJb6xlFcfsDGhToHG",
-	"JZSkFAtxynhUL5N585bPEuZkuDoP39pZpDAXL3bLCX2I8LDI3ls2CcM6heaV2My/8cnhSqNXQrhNH0Qb",
-	"0B/30as/+rNXf/TDV1981UWv/vOffPO3X776859+89VXr774anNxnpRN6jRL82+2YsP11FP1mGa0s5FI",
-	"gRISRTEgnbklbCYt2ghMZP079t/29Rs7DTqOa1/1TK2VvLaTbt94V81289Z33m2cTQInOF7yXhPntZkx",
-	"P80wlUS2Zp0ZNVrB/GsrpnQmsO/6L9E8vkoQ29p2Vyjv57JFx4bjKZArhNKxg7wM88iWeqDwXOqiTntI",
-	"K47MqI0xFrIozbzQ8l4RYDwemzctuqSsWXbWMMzlg+ZXcYhFRKSZhGXyMdq7shRMtje6FQTCY2+LnZoS",
-	"86SDhUUELHVvtdGEESEzDkdpKJdV6CiT7SZhafvIR0dNa7D4GQRdOOlycbBtM37K4nlFys/yjrNcjVis",
-	"sM/VbUwYeyU7xI3fzU+yPP8yptdZQQ0GSvBxzruAcwdK7f07aTk1PFvOx1Yc7G0sTVHCJVhMaThsjYnV",
-	"+e5LSAzqPL9v3t4eOCXU/enGzqyLd6RnaK2fF+9qO/F68o1IWTr+yEYJLa4Y35yIVB/Ok5HkqzFd2gYK",
-	"cSsfV1tjcwekMzw6hml/9kQfg9AV6OsnA7lVvVUBIwXaETz3B88wl9O1LOPpUpJc77GIoIMCidB4xGGU",
-	"CW8cfB3L9fKKURdDmjkXTwgVL39YAUXscS/Kwc8nmbtOx5m+GjrMgFaQ0zNdQoq7/m9rxyF0rAHMHrxx",
-	"jdMp0vqmz2RVn/Qswk4huq4oLzSGo8cLClHlA83aIKqCwpkEg8oOc6lgnhRQvbvvEznJS+9aUnBNIPWs",
-	"qVBIWVGad5SpNVVCEs4qSJxZcFjG+G5PaU7WzTyuPRen1uEKr5Cxy/WH1wUth5pyCBmPwEo/xuheih/q",
-	"4wkjUUOO0fwEMiKSXPyoG/rDGGtjN41QAlhkueVboIiMRsDRcIoSUwgMU3QT/WYfPZlA9Vm0EeR/HxW+",
-	"WUWwdJsAUwH4kA5ZRiPMp100BhaBIKHSK7Wpr2sQQvsoiZywTCKM8ueNf9LueMhYDFhf5JJKWT7cmfWQ",
-	"UD0/0g0RjijzW6RyhO9xMp5I5LxSROm8+uHfvvzjf/H66x99++O/fPXlP/v2r3/v5Y/+72a/XRGNprpA",
-	"pV+gF6sjNShos0/MjC+/+MXLL//89f/7s9c//b3N3KB6TNkp7S9ZwONctdtzqoGhTqUgoPPAprDz6oiC",
-	"KnAvrVG+ofW4yhzi+dGK1XDmUtkqD3MGKxx885xft0aXltOp3LLdF5B56hKOFrJImTI5QycaEfmM0L8S",
-	"ULcrxVSCyJzbb76kdXDv5mIwF8u6zTpWCmZ7W8BuzYA0e4RWPfWlZT2+dwe9t3PzO8iW7u3PBCVFIDHx",
-	"29tNL472sZFlmJoHrAgVEtOwiWTPqRnqKskeBxaRDSVo/a6tffT08X2l2AEHGuri40rbk47HyzmrVv4s",
-	"s4S5WndR+f+tq6S5PvN3mxjp/JzyOOnE9X621ILzN3y0bX58qOLO6qcqzDcAVjnq6oWtWpmR8zM5ixV5",
-	"TuFQG7k9r3hl/XSqNWUXVBctTL5LSSOVDhyXXn+wIWMCnoeQSmsdQgGhOo40w3GwcpLAG4QA1U0rmBUm",
-	"CDfYKsjnVvGe9hUK09N1VczxdO21x3FNoAlLwGkssmIVtjoy+Su5WpxYhAVLF3Wt3K5r863kMqhlYzqd",
-	"yXgoYOFIAk60oyUHOL/5ws62FnmxaF1z6RJj9QadUyzKyIhMpEAbrTp2gDe1tumvLJ9cGUNnYOBx4Z1f",
-	"4upKl36Vzmz//e/+5OZggIr8L7FY8rNjPfOuzdLG3ItXB6A5JW2PTPNA/2+fTdrU/yuMCur5ctS5K10H",
-	"gahu+9KphO1R1Xj87YW0VslK5pUiS6k5UQhzoHIew9MPlN2X1JM2XkiLGSgvD9HCrtgMG518W9UVNR9k",
-	"Q5WeslC6wm0iJAltNo0gjBYx7P4qt9UaJyZEadsXo1RrZLY0xV516XsmPksdFBqxOGanVgAi0iuB5Lc+",
-	"S162lyQv7lU1X8pMRRGndIgtJlIUF3EqIdgy917eaAdeCz0YvxG+oVr/uIsq495U2U13UDsaTpt/XPaI",
-	"9dY+UG96fb7rpF7nVcG5Tb2PnF5Va3DaE/NXuJ05n4u7fxszM0vfczy8JiyN15Smax3aTs49ieyXnKXG",
-	"1WTDSOfnCbUpkd9QjGfeIa4kK7dbQTORs72lCvE+SnQyyzDjgLOKf8VJVPGSNbfe92wRlxUyLMsML5vY",
-	"tLa0qjtFhqtxAn/z1X979d9/ZprAzwtTSLEQ0FTUbzab7kxrfGyd6gokc0+6Xm5Xx19MQZaJuv1qpccl",
-	"EtZMDtJSb80E3eWONHs6tZXMTNKYcTV7z7On6oPhmSqRK9YpXRI0ndT1NhCT4OcmReT6oLsgX2TZmyxW",
-	"svx1+uNf1nWn/tsSwqs1mD6SYik7umTHXm2u7kPQj3XdKbxLs+l0+xzw93X6pDdob1X+rJtTNpUR0Gzq",
-	"dMIE2MxNoZAdEapUktBVT3RHS9B1BkSrwIfTcisrJtruzCbamvNpSqrd0x9Nv8mYCEW69CrQwJNuO1cy",
-	"sadW7qLlxa1CCdZwUAUqLnNaXTRAkqHtQWNNx8WnNu94dEvN3XV0QVox20OBp+t1dGKhWk99gb1Q8oab",
-	"c99Qz9RyE1v4g5yMRD2LczyV0226xhW18+Vv2k3QrGn1EsWAhVTwOlfffivurLq3G3//uz+5teNsC7ER",
-	"CnDvMzTovYf66Aj1gi7SJacJHedtw2OQUmE2NxmKi00PvrxUu4Wmi1+HucC01r1sY4FaxUqqznxC4gLs",
-	"woAOrS6HGSdyeqB2ZiVBwNybEUsRS/GnmdIsj4FaB92jjw6eoC2cyclWzMaEBkUndb0yM1Yx80TK1LQ1",
-	"JnTki700yX1ow1R1sEGogMRUSEgUGJooW2OhHHMSZrHMOI5tuW4ioKwSkRda18Gpxr+FdBFPJU/gQ2os",
-	"Vrt5M0ZHKRZF/TnzQtcGYpqh8vGLouR7+VSFE1GgmI1t23mIo0Oqs93lBKYoYntWBVezO5sAZNRNlGZx",
-	"LGxloMJiKPqH9JC+884dRk+A6vSe/jvvIJ2Ar5DICEqBoPgYjkIsINjLY9XV9x9//PHHvYcPe3fvBntI",
-	"8SghcZKaHx/fu4Nu3LjxHnr65E7/kN41lZUF2kgYhWnXqls6nlwXETGTGrDSZ8lBpIwKENWC3Ht5XShd",
-	"1g9SWdZjdmowdw9pirnQPm4cynjaR0+pjmftoigz/bO1ReKUMzruqa2ZBeiTNTuwyRN9pGOC9HeHNGjq",
-	"Jx6YWgXv7dz8zqYhXoGJP9pFn3yuR+0iW1PqxTOTVGvruyt5ZYRJnHFQ97FvOoqXnfkRpuJU3X6ws30j",
-	"6CNFroT9EgWfHxrqcNjZRZ/0+/1nXXTo0gn1fb/ffxHsIYXGKHB+C9AQh8eHdG62rwWR/TAEoaEj2Ldt",
-	"8vXSd9FtjY7oMBsMboQai/VHCBqRGSmsNw2lWSYFiWxHaRzH2lUuQpbCIS33PdgJ9hCmyHRZrj6sSDtK",
-	"8BRRUEcm8TE4Jza4od5ECRHCgsgQR06/ffXIdmCiyWMSAhVQmn46D+8/UYIFjy2VEbtbWywFaiTnPuPj",
-	"LfuS2FLPlvFcBdHZf3S/0+2cABfWnN4f9AfWFUlxShRn7A/6N4w3YaKJ5RbOIiJ7oHBSfzEGX9XyKNFo",
-	"giOB1NanSL+gtmtxXtcC04MgPGSZtIeu0EsfOpG5Fa+PPoRTU2yNC81lC1n6ftTZ7SiYK/tLC+N3wQlI",
-	"3WmhwQpTPrL1gCRENpojnQdzBtj9vEPUJj/NTJCOvZBqd+2y672T3Lfjy+2bO5qWHs86VtGO3h2qRUua",
-	"xtFM3ql3Wbc8y3qmJAZLMdXj1weD3N9v++67lOsH1pNcDt+us7gWlTSrnakuoZgdGyENuhbqtO1sxyzE",
-	"N36x4K3bOMqLnehXthe/8pRiS4cgMi/dWPzSPcaHJIqAGjklSxIdTNt5DDgyRfD08mM2VpeFx0IbbtV3",
-	"nWfqDYeMaYnRFk+rHsb7z01vfIEwysVRZBIvjBxlXaFGjjGCTx/tSwlJam0TXGl9sUIaiLRqm5ew1cMA",
-	"R2FMQP0ZRVyR5VmE1UssIlNvM1OPai3gUKlN86Iqq9qCOOcGirmJywuDFE6RMA9cLOhttwC9J4w9wHwM",
-	"5oWbbWYRWZoyLiF6CBHBeWj1zvXri1++T7V0YZ5/r9XqHmI6tSchKmJ8Z/eTZy6yPGBjpIGrRBA5qeEH",
-	"MxYiP4I8hhN2bOtYGrFfOvU+Q8w5AT9Mq2FnoGunyVWlRtYZsmq6qL/i/b6o790swrN5R9Zv5Np3HH2g",
-	"lGO0ACMA0IbDvJnQRsqSS3crha3VDxCPunlQRaTIRBzb1Lpks4sYj3TRuuEUkcjP1J3lXAhTryfJx9OK",
-	"hsRGueJUCClyQoQTN+njljWzZitCUu3XUF/Yh4pk61A4QoVZgoTnsmkB1uDgZdbbg/ZCRDWI2T/cuxfL",
-	"+2t9/Ofyfucm3x7Wr7bl09YdFHe/ffai20DVtDzeNVqoxWHD5/PBPVL3R9SdU3N2+/Qsuhr75B3XaXwe",
-	"3L2cwBpEW3H4FrdWHzh6k0FEvfFemz3RUUyM8e1NlgJqwq41Q2EP3DeCfY3BbX1OohcOl6vC6gcga4B6",
-	"7uTJR5qeVKJS+m86wO0sfuNDJu+xjNav9AOQy93msrz+/l0dR5H6KwY0kj5XWpmlfqbYCIphpA1BSEg8",
-	"RVgYkybmHhpojNsXSAOtNf2CtZwWUK01zOhXFrp/lenvHX13q1Bfp2tqg3Jhn1iDaoG0sdzRLexbUqlU",
-	"KeZyiiTbbNIqys6qF65TKKXHKkE6QGJPuxFxROgYBb1AqYPAhVIwGuV5wbisCOA2KKSza1zNeUif/qNn",
-	"shHz/jC94lOls3rP+etZe4WgVoJhDabFMnl/DYNV28yvYcB1qHJ+zcp0wD+jlbcavVuO1nZ7RTJpWz5Q",
-	"aT3eOGyyzHFVu2M3DVlCcdsjO18t1Ky5jQ5qSc8F8sNZfXLGm1sh7Pl3c3RJlxjrNvNl6UBR+OiM35mN",
-	"NLnOmclGXlUwqBAPXStO4mOgpuNLLnRt7h1SHZmcF4kzpZwKqp9kQqIhIJOcqO3PTJeAMi6nMuSKVaua",
-	"KaobjLI4DoqvDimhYZxFIFAas2w8IXTcRYKd6v/TGFOp5pVgvHxqqrKenVmWrZMUGGej3bJxN/bMdwZD",
-	"kcLQ2vefZkBD+3BwSIlAY6CmrZLx//nVbbP2cxM0zfBrV7XdYd90RfttkdvuKjxUclINuRtwuyKyFepy",
-	"BDH4CgNqUyg2uK5Q1TwXoY1gZ/BeYCo3nhIBHonrrn60Aqlt7OPFVGPdK+HXWnuo3rM+z/wyGil3s+Gj",
-	"6SLWzw+bjR7m9wu+1rMaMFpi1nqNFxXMyz23s2iH8mZzgeZMQR4IphQKHUlsGpBMWGzUDsNmx+QEaLMd",
-	"40KYy2XZMBaAqLVg6HO/Ml68dcaLecRxlvVtafnRBqauhr1eQfnOBMJj0UUZVcJqyGiYcQ40nHZNnVEl",
-	"1AIOJ/XcAMryMphEIMHiCA1hymxNbp25NpzmMm+xk0OqA/vYCfAYpymhYxsNaamFU4vLDq7F5crMm13b",
-	"iBFL82AuaKt1SBLHdtb+IQ1uDm4ENpbwMUg+7e2PJPDAUBZMTTVne7Bq/AmLI+FML5BkTHdM8gm4+/ZG",
-	"3gR+VTvpK3KwZIzHzTZ7eErxCSYmoamK1DkoLI/WTmtOr0Xyfa0lmsaluVGuqIFvixEIb1tUtOG0T91U",
-	"+mEmyj6lBlVsCmP+vn5xltk6MtntomfcuYN6PtUCCe2ayNu6vjWy2r67+JAJiUz3PtPTQLfUQ7ZxXw5F",
-	"ZcT5quKbB/bU07kytUaWYsujCYTzbBymvfQ5iDo19gs46+bZ7UAjzROQZGiCT0DH/LVT4+7Y7bwZ+oNZ",
-	"S3RFkj0KYn5TeUi6w7naU85qHxevMum6Uj4qH7+s4Osljdcz7YMaw7DTdQV0u80FlnFGnKfputq0YK7t",
-	"ugSJLmJx5MTjvyWcQdu+scsemAu2OWa4zYRWVua9tLvGWQvhOmZjYZqDasPyjLyJDhThxhQF98tePL3v",
-	"wjTYRRhxJXwbQVznjeEE0DFMD6lieDpbJ0840QVOOBkTimMUXB9sG2OBfUYnnmiFQcnuhI73KuPZnEcr",
-	"17vjHlLNPvrouzA1AeI6RSbKu8S70eHHOieqSCTdQRGeCmM915ITZRKZnhE63KxUVA5pXUfSCTXwPASw",
-	"akW9pbzO+bIKhxCFIrTZbE8vu24sfe/lxXwXph2Ds+s3mtT79qzLJF8bN7oyeLwlBo8HbIywyQssqVkT",
-	"MfPweQk8IXQdlo8qPj3Jxz1nK6KtVfmGWQ+LU72SUN8+lCpAdzkBWru7Gy0N97QzfDbuaRcZ9zaO4y5a",
-	"UwjUIZ1g4Qg6mnP3UUCiI+Ohtj4CXUQ3QCOihIsi/dtwXsEoGk5tRvYJjjMo2hwBMRIAEDo+pEIybmpV",
-	"cZAZpxDlHcLCGDD38Volh+nz+DWKvzIpGL28lrVbrL3nrf5xzrFXHidTEa9xSTkuvnFtqfB2AyqYMiWb",
-	"m4aLIGFUSFtkuSh62Gr0u+67tppj0zzDTBAKQhwlLFpiitv2tYf6Lc89qR3q0gcK3/LWeeaL800HqqeQ",
-	"KqrgaRZv8SpfWdMKCkK0TBpRwyoqfeNbzl80T/DNff2Cg8fUnS5WvjVyXmrQ2MhS7Jz/mb9bBonlzEWs",
-	"MTIs55x02j+kT5xrvyYckCQChRMIjyFCGx/cRtvbt3ZubJregZmQWt8cgsv8iv6XxeJxzAFHapagfO6I",
-	"0aCLAjOn00TQsNYqARCBLdnh9ELFbnmWvUMaeGiTmmB2JDW+Z1oOetxK0RdG42mztnvPND44D7FcDb1m",
-	"FbUc8io16/JTs2zTjDoxKAThhQlYBfCdI1ltUs/UCt+y2KOG815vrNF97ezM6Z7JmFI0dnEu1B4KlKhm",
-	"qVONgIeYKjJrQmqaoo3OmRhdTpTRPCDMI4wuARivjANnDzCaQwC9vrOawlUGEtTCDmaMBEr26CIcciac",
-	"KPuaCwbtC1MhDBuJESuaIUkCe7p+1p2D7ylkfv95CDHaCPZ1abJAfRUYbTHYtBHzurlpxXmsBCIlYgvJ",
-	"AScKYEkMaCPQ9V9yhLfluSJ2qFFdYcx0s1utqK7IRzQGjja++eUX3/zNv3v5o198+7/+y6aTlEliXWPM",
-	"azC4YA+jRz92NqILy+f39WZpzBecA3QZbtR1Z3Wt35RSBRXFRkdSG+iI6abfBBQjzhL/Avy99dtOP4SR",
-	"6Ye+YH7Jlp19AUbdMyM0KdAtnVIHgHk4uSTl10xed7GIeT6W8outYS5p+ZXkp6mu/9wdDAYV/7oOCtUO",
-	"V+LkVpkQJqsmk9LjiI5h2kfvq3eIhMQkaITaicpo/sLuIQ2spVHplfCcCCkCo3Zr9y4WSIBSsyue5GJV",
-	"e1X3sSZwxuC7qRmJLUhpQkIPqY0e1a1edSGRIY7M6ozj1jxufdJyAlz00WMQWaz3m4ApsmlqLulKQT7G",
-	"cDClYYUxnKvP9ba+ywsWIauz2xPyyZTqjLn+WXvO1VF3Zw/xKtlqLWKgAryKZMPGSpZno1FMKLSkDYtU",
-	"ZDca4fzhq0lPKZb1dmnMdLE7fOVIz9odbtnoyzVHetaihRyDpJ1P2MrQtVYxp4wf7zkRoUSgkSLZvphO",
-	"/cybAWeeKOurqE43qlMfTyvA9sGoBY8Lg1E7nwOjCi67eeV80+LTky1qXquC5K9K2MhCHChw+AoF3jrL",
-	"kIXclRH0hJleGWvGziI6RCFexPHpXK6hK52yU23fFV1TsJ/QMaLsdAK+klffYyR6M/iHjRq9whwP81C3",
-	"1BowbXZeo+3yUZ69NxPM1K3pjjoM2LoJCM992D7rnh3z1zYgqOx715tteLfIILbWmknnUNPpvEydMabR",
-	"rFFxbm1wTCND6hvDSUzAed73039C0bJmzAsv3+sxCuZJt6bVXARhjDlEJhICsMi4DZsXKCK6hM5wihJj",
-	"NcQU3US/iTaUfKSNPZRJtKFb9Ww2rdqAMRHaoeCzRBcdfM41usYQlsXxNfZ0LjXCJjZV+HNKmBPo/Jvm",
-	"UJvcp32tyX37fSN0B0PFTDCfBmjjA2DaYfSIxdOxsRI/zGJJ7N9d9P0PDt7d2TTEHPgJ8ENq4cRJdN3Y",
-	"RkmG/jHaHgwGg63tmyj5u/9pomsESIGCChTY1PBWoHdIK7DXHMRiLvic1AQz+JoDWdxBr0JZLj+UxUE7",
-	"L9Y5MtFCk50DjedK0JqEYLPOtyy2ZdEFvEFBLjkB3dVdWZVwmLC8V0L+W5nNdkht6EvEWYqGELNTdDrB",
-	"cqZ0h66Nkdeos3fooXgmiOUCKN7lRMvMB+08XuZSQPzKLnL2iJlWdDZvJtiofVZsGhHhEErGp2jj1Rd/",
-	"8vJf/uz11//89dd/8PLHf/Lyl3/68qufbPbRfh5dIiBPBi0aFtoIZG+CjU3IKQvg6HYmDdprsepfT/21",
-	"var6RuSJ5Nc1P1dkyUCYfFA3DsanhTnANwJuCjIRUSvD1HRRxVOrxNJcrBJ6rkqdPcQWal1+3Jeq2M20",
-	"SnXpX/HdvFQKp22BS7EK2aVJObKDn5ewYIdft4JUGfZKRbokxr0fRQjPwG4D6FaY92I1yYXLcyYSjaqS",
-	"/f0tU5Za3seaO6hU+6YUQlFNgMrJUbcoVIrpVJpC2qa4thZKDGcN0EYgMpECjSAKkJAs1fLZIS2G1xXY",
-	"KJw6ipKSIdU3pddCy3j5K9dMbFxecSRfRh5Eh0OJIpCYxM25UVbJuhjKeUmK1gLUKFSty0GRK2XrrMoW",
-	"48ii1nIUnMMIONAQtkLO0gWlv/QT5wilj/PFNIl5pnqjWml/fa0R7K7yEypOZOaEihPpKdF3/lkVzusn",
-	"+tHLP7S6urGu46uOO/8gx3MzZIzW5/cyO51Dc0fd7JnbAS4rW0TqcB4OoeJCJI44UKOlL8wMSTEHKs/B",
-	"XbpUuQMzolPnwLvHYjO2bDDYP4W1djbbHE6JEgzekoaoz84VY8etyu/Zg71URZYXOFWi9biMpm1uPGqk",
-	"LW0Y12BYgIsBdjRisQIXLfCZbLgI9twHdLK+zllAG1YApSGgCRaIMuotWKq1R3O65xZFOF5/KTZ30Cvd",
-	"97LkKH38tipSJVyqBHiHi219rgB2rsrrAOK5EpImmT7nOW+Vsjvn9GfYuib0KZaTmUidKlKuxHEWNBc1",
-	"5K1BlbwAEnQ5auQigKM6XfhSAO/8Vci3J9BBl4dakpJtCYlphHmkwxF7p0DGEznfKWcGsAYY+4ItPM4E",
-	"5KYiCpiDkAjTEITUv2Kp2bhgCRSFyq0DSqCNohcbGvRv3MobsqFB//p3PF3ZBv3tQdetga6e2/QW3T+w",
-	"O9zngL9v93eOyOKbrgFz7OEh0/UuhLeGaOd7LDol6Rix+nasEXEGHudX4T938p4t0zTfKj1O12h2Svvo",
-	"sem1JBxN6JrID2APYYogSeUUJTh1Q0cSBdbOO4jQCXDd62WMfd6dg2bwXT+L8cx0n6rjumB2cwYMQpSd",
-	"XnGgy8qVdUS5awKJeUSiiRwoDqW+EG6T/+bqKtRksaS66VIR0mGDJKq4W9qX1Np0wsKGGwhyTeTehN0i",
-	"9Z6z0z2ES0fFbq1inEBE6oQa3Qy1Wybyq5edwiE0nu6VxIRlsliRXsguokzNJTa7h5SdmA5SZdERE5mr",
-	"+4kSioxTxUaWdZ0WGYqjFuWI+2g/FgzNKwlzSIuaMD73iG5Xk2/0QF3J0ha2A73ojwE3N3NYR5zIIvMd",
-	"Z2nnvEtY1I/qLWHk90zPH41Ac9vANyCpKULYm18S+cOiZmelZmFuGTIl/CeQG6t1RQhc+BqHUyTZKRUT",
-	"knZRpXaiY2HKiyceUl09UWG2mkTNKeAEOI6RKatoMt2EbdQGOJxs9pHl/jq20zB/3SShRPM9J5wn2Bnc",
-	"CAr0OqQtSi41oNc9fRr3ME8a0GsxwqxBJDpnxKhv8leJN1erievcjAIdbKVRPlXQbEqUtmB6jWamOWqY",
-	"ZBLHAs3lGxsL2MVm2Qmw5oMx3UVM978xZ1l6NJwGuk6Y/ktTjhI/3XjrkLO0LF9cuKDQfVrJUNReNTuY",
-	"jgoImTDND0uFUi8ud2/GhALaqJVuHQFoTwQdqwNR/FQ9ZiuT1fuFEGFGZCNTvsYJzzYdxEyIJQXTJHGq",
-	"KwLVuorZ2UyDrbI7eLAz2LHpL64IIg6py/WrckgLXr2QlhiUnkdHzkul6i4rBrRl1z7ql0NgRVbIo1Zz",
-	"MOx0OxUepgBRn5kJpnx24fWt3Mt5ywQDNnJYMdP0B8fx1OArRPMoWibmhXcbc6qO1TYFCa3wvec2Ryha",
-	"Com805CjiJtV7dmiUlrItvnHSkX3uoqfiouK3faybhYvIeSyGBr9sQ2nchHVCM/TQ6quZ7F/NN/8pTpI",
-	"80U4CGDgfZF/NG+9hWlxjU7uQv6rU1k37+FhBdCgvPwZXOgf0n0UmKGK5xDVfbMC5+aDLsK1KeyztYq+",
-	"+rmZmQ9p4JRmDLS5K9DxgM6kSkIwMkjSnNOpLvycjFlq6DU7bMshr9y1l+yuLSI/PfhX8J6F0ckF+J0j",
-	"PWtuNW1w/y2rtdZ87OsNRD4ApQPoCOAUC3HKeF7FBg9jEFtA9f/Okvrorv5Rye8cTtixDQcWIISOpzFq",
-	"vrHrl8S3W7X4V2QOIrUaZIiyInNTRdX0Vyb8shA3ikU2+YbPmdJdjl94HnznocWXA+dXRvl6VuZciqne",
-	"gDDjRE416g4Bc+Cd3U+eKRQ1VSEMUmc87ux2tnBKtk62NQLbwWYR2KKdUykkkxNPFOV+jm7WIEi4EWvd",
-	"V81KZ989yJUOHKOInBA1pY4pE2jj9df/4duf/+z1v/2vL//4q5d/+G+++fo/vf7p723W4heR5AD9unzs",
-	"m+p7M+ZRgTZeffmv/+Hf//43v/zJ669/9Op//yuTlbrZ91XZ8Y15rzCEViyjG6+//tG3P/7Lb/7m629+",
-	"+ZMuevnz//Pyq//x8ve/ePnFV5t7tmmb2jCWGCVYHEPUrxYJ8s31wCk6gjZefvGLl1/++aYx7OR6XVmk",
-	"w6a4k8ol5Bm8s2M/sbVD3OjzFjm7s6W+fYPfse6j0kqz8eqHf/H65z97+eM/fPnjP66edt6qz3PWtbrO",
-	"eXX6b3/+i5e//NPNbl7adejkbnbdYpVODTUdj1xcbN+Tt+ndSNmjXtTNScL6sMz6u5UEZRoVuq5cbGTs",
-	"VzNbrUruWQ1nqVlGLZa7gg15LLf/znGaAo16WvXGWUSkOsQKxkdKc3724v8HAAD//w==",
+	"7H37jxxHeti/UpjY4K48OztLLnnSLgKDD1Ggj5QIPk4QNMxObfc3M3XbXdWqqt7lSCFgI4nti+3cJRc/",
+	"kOiQuySOEyA5H4I8DCkHA/5TDJGU/4ugXt3VPdUzPbOzuyRF/sLZme56fPV9X33v74tOxNKMUaBSdPa+",
+	"6EwAx8D1x7sswpIwqj7HICJOMvNn59EEUIblBLERkhNAEQcsIUbs8IcQyV6n2xHRBFKs3pTTDDp7HSE5",
+	"oePOs2fPup0Mc5yCtNPc5CybneIjmkxRxKjkOJLCTEQEijjLUMRiUJMQ9eBnOfBpp9uhOFXzqAcq86f4",
+	"6V2gYznp7O32uzPL6XZu5lwwHt7kkMJTeRDpJ4ZutxmHY8JygTI8bl6HGbVhJZf7waXcZjzFMrwUDhkH",
+	"AVTqM+kiQoUEHKtFDa9HEWRy2LSWkRnWXwvQPO3sfdr5oWC00+1E4rjT7TxNxNPOk9DC7txSL+mx1bmX",
+	"Q5O40+1w+CwnHOLOnuQ5+NPYmfc6hMpru51uJyWUpGrqnWIaQiWMgZt5YkgzJoFG0+/DdBYQ11GUEKBy",
+	"awwUuMa5I5iiDYweP75zaxPJCZYoxUcgEAfJCQgk8Aj2kYhYBjGSTJ8gjiKWU9lFR5BJhCVKAAuJdnZR",
+	"jKeiAKOhhXKz3uq21PKWO9y7JCWBs72Px4AE+bwRkxL9nj9XDCOcJ7Kzd7XfVRMbiF5V0y6A70PAgtFP",
+	"ADfg+xQw1xCaYH4MQiINJ4EIbVqd0CMeqBfnYsLMYp6pp0XGqADNBm7g+AF8loPQMFKUD1R/xFmWEMOJ",
+	"tjPODhNIf0uj7d4X3vi/wWHU2ev8o+2SnW2bX8X2ffOWmTREWXpaRARKcaJQFmK0cYhj9DsPP/qwi9Sn",
+	"gmVt9jqKZ7AkgUiSY7hpWN+cNS+31nLkpuVSOEFR8ZQ6lwaeHZrGPrpdPKcnKSd9KLG5B9a8GT3uXSKk",
+	"RkN/xGMa91gG9GmaGG4htthoRCKIWZSnQGVPZBxwLCYAMk16+v/qEgouc0go1sg5S30SnsptxeYqb1ah",
+	"+/jR7a130QmRE4TR4VTCFuMxcJRifoQwjdHNB3dvo4RQQEBjsY8wMvBEnJ0gQtHNCaEgQD/7Ph0nREx6",
+	"gdXMHOtHFPQQGfDmo71pTmTrFhEZEyR8M99mHN18+AOzgqcRJF1NziOSAFIUizb0JrtoqL5S37wz3Fxw",
+	"YWsEoaOEROdOmtEE0zEoOUBPL8zhaJEj5xyoREJiCeoCiHOzFugibL/Vt0HMQCDKJMJJok5JOgo2osX6",
+	"6deMO596zTNrod3bOCXJ9Dbm6Xpptz7uW7oNH+hIw2lrhHlqb8tXiG7V8a0bw9WY87BbQWI9mM34IYlj",
+	"oOfOdXCSAL8kEGcJoBRPEYVj4EjiIzBqCI7U45qR3KHHOCHxea/xkMVTJbGcQJJsWZnlMJfokAM+Eggj",
+	"niewj4bAOeNiqJFIIMDRBI0IJLGSerUUqTfxIZO3WU7PdRcfMiTyaGKVRkWG0oe9ltj14j7KlKhPGF03",
+	"JhcDz0Nn5h5aC04XUz4EzKPJ+rfyVsZq4NXXtbqu1OXiREUXMa7kAqvZpwgrylEc9hXi4fcxjyBZN+6b",
+	"UechfqafWAvW3+fsmMTA174JO+7cbdhn1rKRBzA+Az5kRp23Ca6fWOMW1isr+mO+5T1NVgYFo0sCjcg4",
+	"5yD0IGPO8uxVEhgfMXYX8zFclDjDlJy1i+6RG/rqf8TYPUyn1jAkznVVjKEU0ynCUkKaSbGvTYpThEcS",
+	"jJGM5ukhcHV5CIgYjYXCkeED9dTWdfXUsHay3k/VNc5ax551O48pzuWEcfI5nLdgFnGIgUqCE3NFahsY",
+	"4wieZoRDjBg1otljio8xSfBhcu4YE2OJD7EAhTV5uQy0EbMT2kUchMRcEjruopxyJfiqnze7SjQGwXIe",
+	"ATrBAh3mYqq2Jv0xRcJOegP6YOkDVzzjhBMJ1v4cG3ZDpECktB5rozURRq0Y0JhRQPKERNAb0NNhjMiz",
+	"jHEJ8T2ICX6kH7oYSqZMomH9ShlqdFLQGDou9z6NWEzoeGgAQuQEOBp/TjJEGUe0wDSxfvFBjTnv1rVu",
+	"gjVcu88c39UjXM9jIt8/tuvPuBJIJTFmcKNZahfNU5xmifYllSbBPIuxhNk7p6teZPzAKKIzbheaJ5ZI",
+	"jV2+jj3udaXwBq4G93MugBu7f+gRh6Q4jvWlhZP73tbMxLOAtupfSWTG5tdFGXChBtFUiVIsjiDuNe/F",
+	"jKMXIiswUADbkiQNQu0QRozDyqs2r69n2Q1HN3tU5hV71DM7sr9KS/ozvxs55CBisf69YVn+8/ruDU/3",
+	"zHf5fGq8gdrTaNG4uhx/6U8CECjpQmuxM7RBJKTVD/Oo26OyZ8VkmHM8VX97jt1FA30IT6V1Es9sWC+k",
+	"OlpoZzdyoSRHcY/FkPj+1yzBVF1SnW7nkAPE5mPEWXaQkGMQkkVHnW4HInYQTaNEwTDFkRJDtRyMx5xI",
+	"lnMiUvUay7mcYh4HnLi+k2cWsoqd4kgeNBK3eyCbMAqLAHZPI/19/ah617Dtg2XoUgkgRBZYOtfirh+9",
+	"qZ5chooat1ojkMV6j5va8OZl9hkiH72uKgCqa+pWT6t+NhV4VxYVQsy6I7OZE45wIqB7arxZdNIzv7c9",
+	"p1kefUySBI/hkkA7l7diMiayiByZfw6nPYL5gF4Hb/O9xBfN20JO3rVtTw/5gJ3MbjO42hbrU4MpJE+S",
+	"j0advU8X+DqMrt551l204JxK81idQNzkB6flTLUNV0e2b83u/0kFAo+N+Pi6EPmz4HFaB2tQdD5exIEX",
+	"yjtK/0sIhYMpgSQ+OBofZMAP0nwRzt6C6LLeasLEKZfgHe0IYNn5V8A455BW6+aAl5ltpbvdBPzN/AA0",
+	"PnD4WRkqNMoI87T9Dls/mLaROCy47tmL35gFqjrbtZ3+tSs7O/3+5f7O1uX+5Wtb/X7/e6GNGDv7MszR",
+	"zO4s+LP8P+MkMmhzNG5xkLvmHWMmbw/SleUkP2QsYMlQD/BjEkF7kDw0L9wlNHgfaktQe8wSEsu89TE8",
+	"NE9rEzRPCdU6/wHXe2ylYK1JbDQ42J25FxydVI94Rp6xYbOVaL7U/OaBz6PREnG9A2viXXPYag1dg8yo",
+	"OJMgkJeVeM3wN4DCyARkLi8LzF6QasglrviCYyy65MuRi7eaLnk/oGnJK/40l94dmuXyVNdWaIT2d9cF",
+	"3CarXBKnY/MFiE7L64uBlmf4Z8q3Gze4FPOukU8T73tluN08BrUeRcpFI168luiRg2cAG+VJYqArCU4a",
+	"DFcVgWdW7l9OZDUH2Rbta9stX+4W887brk+9y7HkJXZV0vR5bu1hISa5s4w5Hjnj77ExiyhpWELsXdwQ",
+	"zz3klTTUV+X6ensVvb2K5tsucptmFxYgRXgzCiMafpqwXMCEJXHD7w60wZ8bhE3RcVNWxvcHC/KF0g4/",
+	"m7dF0c67W9EEa8Geo5ySEYEYCRYRnCBjHtLWWbTxwQ105fJOv791ub9zdbOLoglERyJPkY6zVQykp27m",
+	"QtN+b+fK1f5Ov3+v31f/fbJ7JURVmvuH1gVPcSRRDBFJcWLzC04YyhIcgeiaiEAzTHXanX7val/fXFIC",
+	"V4P9k63f/rS/9d6T3xoMevrDF5ef/cbMWrqdp1tjtmW/pHna00vzvt4iaca4ufuxnHT2OmMiJ/lhL2Lp",
+	"tszZOMe0+F8dJqc42VY8+JndaHHftNktlihlQjbtGm0MB2azg85w00SD2DiIjaH6fri5jyhD8NSSlAIT",
+	"o2A1qgp4Nvr/9NOdrfeeaOi8s7nhAPVbm7/9G4FDKzDWKj7PnpwD8Hbbwm3Ecr4YTS73rvT7i/Bkty2e",
+	"7K53qyvhSdO+NaJc7l2po8kFY8daQZYyKqQNtIbjqiuXWu+b4vFT9YHo/zTTpJE2/GIjzwQFoDLfRt8S",
+	"s5eESTQ5mHMZHJmU2fYuNBMJvazVt3ZtHMG0dFtWFhmYIHRxBDKYauLd9ODQOtAPUudBb3Wr14EauNQP",
+	"pwexf64HiTvYNc4g2QkVE5Ktc9jF+LDmc1/Z5FtDmKrlsSXiVMHYeGzdALKEcY6nAUSrvNheeKyGdwTO",
+	"ajXD1qnDJhbanhswfz4uzDDBZfwrJD4ojZ+Lg0ju3PrQcvdu54iYBKVFyWnfV8+tE/0/tGB0ZGDeZ7zZ",
+	"I7pKmMzK/hT1opDAIT4wLoe6ZnJOLgh9PgVBV4HkH7wDz6yvosoZqvuqx2M0UH+NgoOcZBl3QZlBuaxN",
+	"4tx4SVV4e2CPBY2UDBanhO4j7GWVXxIurhU5AAtEqGQ6LJed0FoGejtONde7v0Yu4zGPQFCmRblLoqpt",
+	"chAkBirRnVuF6vLBDbSzc233ymYvxEcvjNVU7ElL8JlgdNRcpjCfoJel5SbS+b4FpBOSC3tC9crXvMDm",
+	"5R0bw7sEnnEioEFY5uk67OMml/mibeNqFavZPc+Mx1wIRZ+t4nJRZDV73ASS+H3ODW7VlDz1W1MBKFOm",
+	"ppq+bVVwXY1rY2gtu5/2n/QsZIZhBpeCEHjcIszMLKh8IYi/1jMeXLZLd2MjdP/BR7ce33yE/u6vLnfR",
+	"iLNUF/YgOne9TMrdQ5JJnAjEWU5jnWwUgavcFAGVOsZ+K82LodUP2mAxoPpVFJNjot48nJa/oTKuACnY",
+	"6Mw5OQFazLOh5CR0or7SRaLUQ0Sgz4GzTZOY0+B1iJjhRG1UqMpLLZ0MdfnzsAxdaDWleXzFyXxxg0Ys",
+	"hfaBaCsHlSnQCHys8HH5V1bcp7qGgC91lt4rK05qy2wtD6LyRefyavumOcSDMSZ0hVdW3GcGNFZHs6yr",
+	"1jmGOBwDzVujnvX+mOkOpwcsK/Jhwrdru2GrzO0WJORY3QRoo2Bjm4ZrZMBLhobU1PXI85J5VtbaHjRC",
+	"YhpjXkGcdnFMZoQn9e08tAOiKBeSxVOzk40XP/+D53/w+y9+9Bcvf/mLf/jZf3z5V3+92UVxsXX90AmQ",
+	"8UQaflvdtk7dE/mhIPG07c4MQq+CZw3+rGogWQ3cIRoMkldtYVWGEeQFNWbfaWD+VX4XZGVVqg0SZHkr",
+	"zDD88gQCFBVi8LP0GsC3ZioLiQgfAPudhx99uCAQIpRtdx3Zd9F9lkzHjCLG0b08kcT9vfHg9k30vfd2",
+	"r2120ccfPHx3FyWMjonMY9hOsNQf9pGJy0ZKyBGL8/GqroQfCkZ7D/DJPSsE+R4FcUSyLZaZzWxlTHsN",
+	"zKDlvu+rr0+5eUJlq612lQhjkxJPGD/SWc6xzqM9r13fxTR2ucdlcIjCP8I5GWMTEZLhWOMk40pVV98w",
+	"OanEN5by6l02JtSrD7mEkpRhIU4Yj+tVOq9eC1nCvAxX7+Fru4sU5uLFbjlhiBDuFdl7yyZhWKfQvAqf",
+	"7puQHK40eiWE2/RBtAG9cQ+9+KM/e/FHP3rx5Vdd9OI//8k3f/uzF3/+82+++urFl19tLs6TskmdZmnh",
+	"zVZsuIFyrgHTTJEwn5I4TgDpzC1hM2nRxtBE1r9j/+1cvrLboOP49tXA1FrJazvpzpV31WxXr33v3cbZ",
+	"JHCCkyXPNfVemxnzsxxTSWTrqzOnRiuYf2zFlN4E9t3wIZrHVwliW9vuCuX9TLbo2XAC9XmFUDr20FWB",
+	"HtliERSeSl1Tah9pxZEZtTHBQhaVoRda3isCTMBj86pFl5Ql004bhrl80PwqDrGYiCyXsEw+RntXlsLJ",
+	"9ka3gkEE7G2JV1NinnSwsIiA5e6tNpoyImTO4SCL5LIKHWWy3SQsax/56KlpDRY/Q6ALJ10uDrZtxk9Z",
+	"u69I+VnecebUiMUK+1zdxoSxV7JD/PhdB8kS/mVMr7eCGg6U6OPBu8BzD0vt+XtpOTU6W87HVgD2Bpam",
+	"JuISV0xpOGxNidX57khIDek8vWPe3ul7FdzD6cberIt3pGdorZ8X72o78XryjbzaQwc2SmhxwfrmRKT6",
+	"cIGMpFCJ69I2UIhbblxtjXUOyFqlpN4sRB+A0AXw65ABZ1VvVcBIoXYMT8PBM8y/6VpWEfU5idN7LCHo",
+	"oEAiNB1xGOUiGAdfp3K9vGLUxZhm4BIIoeLlDyuQiAX3ohx8N8ncdXrO9NXIYQa1ho6f6RJS3Pd/WzsO",
+	"oWONYBbwxjVOp0jrmyGTVX3S0wg7hei6orzQGI6eLChE5QaatUFUBYVTCQaVHTqpYJ4UUD27j4mcuMq/",
+	"lhVcEkg9awokUlZUBh7lak2VkITTChKnFhyWMb5bKM3Jupl3a8+lqXW4wits7GL94XVBy+OmHCLGY7DS",
+	"jzG6l+KH+njMSNyQYzQ/gYyI1IkfdUN/lGBt7KYxSgGL3Fm+BYrJaAQcHU5RagqBYYquot/soUcTqD6L",
+	"Nobu74PCN6sYlu5SYAoQD+ghy2mM+bSLxsBiECRSeqU29XUNQWgfJZETlkuEkXve+Cftjg8ZSwDrg1xS",
+	"KXPDnVoPidTzI92P4YCysEXKEfwWJ+OJRN4rRZTOix/97fM//hcvv/7xtz/5yxc/+2ff/vXvPf/x/93s",
+	"tSui0VQXqPQLbCUKpIYEbfaJmfH5l796/rM/f/n//uzlz39v0xlUjyg7ob0lC3icqXZ7RjUwFFQKBjoP",
+	"bQo7r44oqCL30hrlK1qPq8whnh+tWA1nLpWtEpgzVOHRWwB+3RpfWk6n8quGn0Pmqc84WsgiZcrkDJ9o",
+	"JORTYv9KSN2uFFOJInNOv/mQ1nF7NxeDOd+r26xjpWC21wXt1oxIsyC06mkoLevB7Zvovd2r30O2dG9v",
+	"JigpBolJ2N5uWoG0j40sw9QCaEWokJhGTSx7Ts1QX0kOOLCIbChBG3ZtXUePH9xRih1woJGufa60Pel5",
+	"vDxYtfJnmSXM1bqLxgOvXSXN9Zm/28RIOzi5OOnU93621ILdGyHeNj8+VN3O6qcqzjcgVjnq6oWtWpmR",
+	"HUxOY0WeUzjURm7PK15Zh061puyC6qKFyXcpaaTSAOTC6w82ZEzA0wgyaa1DaEiojiPNcTJcOUngFSKA",
+	"6qYVzgoThDvcLtjndvGe9hUK01J2VcoJNA224Lgk0ISl4PU1WbEKW52YwpVcLU0sooKli7pWTte3+VZy",
+	"GdSyMZ3OZDwUuHAgAafa0eIQLmy+sLOtRV4sOudcuMRYPUEPikUZGZGLDGijVccO8KrWNn1j78mVKXQG",
+	"Bx4U3vkljq506Vf5zM7f/+5Pr/b7qMj/EoslPzvWk+DaLG90Xrw6As0paXtgeheGf/t80qb+X2FUUM+X",
+	"o85d6ToYRHXbF84lbIusRvC3F9JaJSuZV4ospeZEIcyBynkXnn6gbP6knrTxQlrMQK48RAu7YjNudNy2",
+	"qitqBmRDlZ6yULqibSIkiWw2jSCMFjHs4Sq31RonJkRpJxSjVOujtjTHXnXp+yY+SwEKjViSsBMrABEZ",
+	"lEDcqc+yl50l2Yt/VM2HMlNRxCsdYouJFMVFvEoItsx98G60A6+FH4xfCd9QrX3deZVxb6rsphu4HRxO",
+	"m39cFsR6ax+oN4M+33Vyr7Oq4Nym3ofjV9UanBZi4Qq3M/A5v/O3MTOz/N3R4SVhebzmNF3r0PZy7kls",
+	"v+QsM64mG0Y6P0+oTYn8hmI884C4kqzcbgXNTM72lirE+zjVySyHOQecV/wrXqJKkK359b5ni7iskGFZ",
+	"ZnjZxKa1pVXdLDJcjRP4m6/+24v//gvTg35emEKGhYCmon6z2XSnWuMD61RXKOk86Xq5XR1/MQVZJur2",
+	"qpUel0hYMzlIS701E3TnHGkWOrWVzEzSmHE1e86zUA3h8EyVyBXrlC6Jml7qehuMSfFTkyJyud9dkC+y",
+	"7EkWK1n+OMPxL+s60/BpCRHUGkwbS7GUHV2yo6A2V/ch6Me6/hTBpdl0uusc8Mc6fTIYtLfq/azbWzaV",
+	"EdDX1MmECbCZm0IROyJUqSSRr57onpig6wyIVoEPJ+VWVky03Z1NtDXwaUqq3dcfTb/JhAjFuvQqUD+Q",
+	"bjtXMrFQK3fR8uBW4QRrAFRBistAq4v6SDK002+s6bgYavPAo1tq7q2jC9KK2R4KPX2voxcL1Xrqc+yF",
+	"4hpuzn1DPVPLTWzhD/IyEvUsHngq0G06xhW18+VP2k/QrGn1EiWAhVT4Olfffi3OrLq3K3//uz+9tutt",
+	"C7ERGuKtz1F/6z3UQwdoa9hFromx61qegJSKsrnJUFxsegjlpdotNB38OswFprXuRRsL1CpWUnXmMxIf",
+	"YRcGdGh1Oco5kdOHamdWEgTMgxmxFLEMf5YrzfIIqHXQ3f/o4SO0jXM52U7YmNBh0chdr8yMVcw8kTIz",
+	"bY0JHYViL01yH9owVR1sECogMRUSUoWGJsrWWCjHnER5InOOE1uumwgoq0S4Qus6ONX4t5Au4qnkCTyg",
+	"xmK155oxekqxKOrPmRe6NhDTDOXGL4qS77upCieiQAkb2673kMQDqrPd5QSmKGb7VgVXs3ubAGTUTZTl",
+	"SSJsZaDCYih6Azqg77xzk9FjoDq9p/fOO0gn4CsiMoLSUFB8BAcRFjDcd7Hq6vtPPvnkk61797Zu3Rru",
+	"I3VHCYnTzPz44PZNdOXKlffQ40c3ewN6y1RWFmgjZRSmXatu6XhyXUTETGrQSsOSg8gYFSCqBbn3XV0o",
+	"XdYPMlnWY/ZqMHcHNMNcaB83jmQy7aHHVMezdlGcm/7Z2iJxwhkdb6mtmQVoyJod2OSJHtIxQfq7AR02",
+	"9RMfmloF7+1e/d6mYV5DE3+0hz79Qo/aRbam1LMnJqnW1ndX8soIkyTnoM7juukozo6Bo110j9xAmIoT",
+	"dfrD3Z0rwx5S7ErYL9Hwi4HhDoPOHvq01+s96aKBzyfU971e79lwHykyRkPvtyE6xNHRgM7N9rUocj2K",
+	"QGjsGF63Xfr10vfQDU2OaJD3+1ciTcX6IwwbiRkpqjcNpVkuBYltR2mcJNpVLiKWwYCW++7vDvcRpsh0",
+	"Wa4+rFg7SvHUNJdHEh+BB7H+Fd2iPiVCWBQ5xLHX7l89sjO0e/wol3gMepMfT0gC1R75tb77aja//Esx",
+	"59X+lSHyUUOjw4BW+uajDdtRf9OEuQ+3OeB4+vmwNk5OJUkQkWp2dVg9ZHr0m7r9ionhFNDwTplBtvV9",
+	"mA73BtT15dfh9idYoIilKZG6bE3ZxZvpLZs8IplzCnHXApJDpkUmE2mfkAiogNIs1rl355ESunhiObDY",
+	"295mGVCjVfQYH2/bl8S2eraMdSsY8vX7dzrdzjFwYV0NvX6vb920FGdESQ29fu+K8bRM9EWyjfOYyC1Q",
+	"/Ep/MYZQRfc41SwEx8IelH5BoYLlh7pOmh4E4UOWS4uQivVohCTSWTh76EM4MYXouNASSHHod+LOXkfR",
+	"Y9l7WxifFE5B6i4UDRaq8pHtuyQlstFU6z3ohIPuFx2iNvlZbgKY7IFUO48bqaKW+LgbynucO5qWrE87",
+	"VtGq3x+qRbuextFMTm5wWdcCy3qipCl7m6jHL/f7LhYCTJERn6v/0HrZy+HbdV3XYqQWQ2YqbygSYyOk",
+	"UddinbYr7pqFhMYvFrx9A8euEIx+ZWfxK48ptjwaYvPSlcUv3Wb8kMQxaJHvaps3Hpfs0Mh9eZrq4OTO",
+	"A8CxKSqot5ywsTpgPBbaEK6+6zxRb3jXgpbAbTG6KgDffxpNMB0rqQM58R6ZRBYjl1rXspELjSDZQ9el",
+	"hDSzth6utOhEERrE2lTgSgLrYYCjKCGg/oxjrq65WSLXSywifW8wU99rLShUqfXzrCr72wJDZ4a+zmQY",
+	"xFsKJ0iYB84XXXdaIN8jxu5iPgbzwtU2s4g8yxiXEN+DmGAXqr57+fLil+9QLa2Z599rtbp7mE4tJMTq",
+	"JGVVqc7ep098ArvLxkgjZElUclKjKWasdGGiegDH7MjWEjWql/RqrkaYcwJhOlDDzmDkbpO7UI2spQs1",
+	"XdxbGSdOyZAUvMzCAwDzdLRGieKmp8eV8qcWPAUA2vAECya0cbmUILqVguTqB0hGXRcMEyt2lCQ2JTLd",
+	"7CLGY11s8HCKSBwWOLzlnIvAUS9ukEwrmi0bOYW3EKDkhAgv3jV0k9fM0a0YVrXPRn1hH6qrQYcwEirM",
+	"EiQ8lU0LsIaioCCx028v4FSDz8PDvXu+ckmJIIvlEu8k32yxRIEiZJnx2IL/7ZNn3QbuqfWLrrE4WLo3",
+	"MogbPKBFfET9ObXUYZ+eJXFji77pBwicheRRTmCN362kjxYnXR84frXRarf/Xps90VFCjKH11ZZQTi28",
+	"WzMlDtBKI6nULtLtL0j8zLtNq/j9Acgacp85GwyxwEeVqKXeq46ku4vf+JDJ2yyn60CDD0AuhwHLyiF3",
+	"bunYnCxchaKRxfqS1CyXNQVsUAIjbVxEQuIpwsKYyTEP8FrjMDlHXms9NOes6bWgBK1lx28wRbzl8z6B",
+	"39TnvQqX97r3NihL9ok1qEpIO208Xcm+pU3iGeZyiiTbbNKSyg6/564jKSXOKnU6UGdfu7NxTOgYDbeG",
+	"SiUGLpTC1KifCMZlRaGwwUmdPRPy4EJL9R9bJivW9SnaKj5VOvxveX89aa/g1EqBrMGMWxaRWMNgfjTE",
+	"WgZch2oa1hRZtgaLejWKvByt7faKpOa2d0elBX7jsOky4Kp2aW8assTitiA7W63arLmNTm1Zz7neoevQ",
+	"j2ciESqXgftujm7sM/CY45FX9lIU/mUTM8FGmsW7C2jDVcQcVhiOrnMo8RFQ063ICXeb+wOqo+pdgUNT",
+	"hqy4KdJcSHQIyCTWals/0+XL6r5bVq3Ipzj1cJQnybD4akAJjZI8BoGyhOXjCaHjLhLsRP+fJZhKNa+E",
+	"yDqDY68Wo1mWrfE1NI5yu2XjKt8y3xmqRoqqa99/lgON7MPDASUCjYGalmDGPxs2H5i1n5lAa4Zfu+nA",
+	"H/ZVNxy8yfLhLUW7Sh6rMYQGflARDQv1P4YEQoUwtQkZG/6gyNs8F6ON4W7/vaGpVHpCBAQku1v60Qp2",
+	"t/FFFFONdW+Q77hmc1rc0GfgDrDxhmg2/jQd3vrv6mbDj/n9nFHhIow4LSl4vQacCoU7D/4seSPXxHFo",
+	"AqFcgKVSkHSEvmnsM2GJUaOMCDAmx0CbbTnncvFdlB1nAVpbK46G+1sDznfCgDOPCc9ey9taHrZB4qtR",
+	"fFDwvzmB6Eh0UU6V8B0xGuWcA42mXROEqIR0wNGknqdDmStJSwQSLInRIUyZrY+vs0gPp06GL3YyoDoE",
+	"kh0DT3CWETq2kcmWw3h18ezgWvyvzGxjL/XipK84qHVIkiR21t6AmmhME9dbiePU3AhTU1ndAlaNP2FJ",
+	"LLzpBZKM6e5lIYH9uj2RV+FerEH6LQs5X6J2qLA8WXttcoNW2fe11muaCDvDZNGPwhYGEcEWxWjDa2W8",
+	"qfTdXJQ9gw2p2HRi975+cfaC9mS/G0X/xjNHdTfVAknwknAtlt9omfC6v+GICYlM903Tk0S3xES28abD",
+	"vDJjZFUxMYCv6mmnHK7xGrLlDQXCLpuO6cgLh9Zej4wCN7uuOgXQWN8jSDI0wcegY0zbqaU37XZeDd3G",
+	"rCV+y8bXpPC603VpKN4N2Z5DV3s3BZVj3231Ufn4RSUVLOkomGkZ1phekK0rUcFvKLKM4+cs3QTVRiVz",
+	"/QQlSnQRS2Ivz+QNvoG0nwH71xDzUd1Rk990bGXjRPCOqN36heCfsLEwTYS1EX9GFkYP1QWBaSDjCmHE",
+	"A6lZRzAdUHWx6qw+l9ylU684GROKEzS83N8xxg/7jE5Q08qM0isIHe9XxrO50Vbn8McdUH1N9dD3YWoS",
+	"H3QqXaxuMy2ueVkPRzp3skg430UxngrjqdBSHWUSmd4yOlSxVKIGtK6/6XwxeBoBWJWn7DhixtK5oVYZ",
+	"EqJQ0jabfRdld56lz708mO/DtGPofP1GoHp/r3W5P2rjxm8NOG+wAecuGyNsco5LDtjEAAPyhASeEroO",
+	"S06VBh+5cc/Ykmrr4L5iFtQCqm+l5+8GGRbovpxwr0MYGq0tt3WAw2z82x4yIQs4SbpoTaFwAzrBwhOo",
+	"tITQQ0MSH5ioA+tb0UW9h2hElBBTlKMwN7xgFB1ObYWIY5zkULRdA2IkDSB0PKBCMm5q57mUcdexMEoA",
+	"89CdruQ9DY/vUByeSS3acrX1/eYRW8FqRGccgxdwzhUxOBeUuxUa17YuaDegwilTQr5puBhSRoW0Rd+L",
+	"IqytRr/lv2uryzbNc5gLQkGIg5TFS0xxw752T78VOCe1Q12KRdGba+VpvjjbNLd6CrbiChwUdlCJ7txy",
+	"0UyWrtzKmlZQMKJl0uMaVqGZ2JLzF81cQnNfPucgQnWmiw0Dmjhfu+DBkeXy7s40f7cMFnQXklhjhKC7",
+	"bem0N6CPPFS5JDw0JgJFE4iOIEYbH9xAOzvXdq9smv6nuZBaFz4E/8IsevgWi8eJruDSG9Bh+dwBo8Mu",
+	"Gpo5vUao5jquMg0xtGWHvH7O2C8xtT+gwwA/UxPMjqTGD0zLQY9bKVzFaDJt1sRvm+YtZyH+q6HXrD6X",
+	"Q75NOXw9Uw5ts6A6AykE7oWJhQXCniH7blId1Qq/A/FkDWe03vixO9oZ7firyQRUvHxxjt8+Giox0nLB",
+	"2kURYarYuQmTaoogO2OmdzGRY/MQ10WNXQACvzV2XEzQ2BxGG/RT1hTIMjikFkoyY/RQclEX4Ygz4WWC",
+	"1Nxd6LowFRixkYCx4jOSpLCv6xPefPgDxQDefxpBgjaG13Xpx6H6ami03+GmzerQzaMrzn0lrCmVQUgO",
+	"OFVIThJAG0NdD8oxCVv+MGYDzR4UlU03u9WOFYrlxGPgaOObX3/5zd/8u+c//tW3/+u/bHoJyiTRNRyD",
+	"BpBz9uYG9H1vI7pxhzuvV8sCcM65bRfhsl53tuL6TUNVVFFX70hqgyMROj6mCSlGnKXhBdj804VKfnj6",
+	"omTlgvklW3b2BRR124zQZBBo6cx7CJhHk9dImTcLrrumxDzfVPnF9qGT6MJK/+NM1+Tv9vv9SvyDDg7W",
+	"zm3i5QyasDSr9pPSu4uOYNpD76t3iITUJBFF2mHNqHthb0CH1tqq9GR4SoQUQ2NG0K50LJAAoDWvfbGq",
+	"/aqr3quTuqkvH1skeGhrvNooYt1+Wxf8OcSxWZ0rqqoet/5/OQEueugBiDzR+03BFD42Ndh0FbDQZfJw",
+	"SqPKZXKm/u0b+izPWVStzm4hFJJdFYy5/llHKShQd2eB+DaJ8MLETYWsFQmKjZWewUajhFBoyU8Wqfx+",
+	"tMjZ42STDlUs6823ANDF4QorRwnXzn3bRu6uOUq4FgHmGXLtfMJ2Bai1CTth/GjfiyYmAo3U1RCKB9bP",
+	"vBq4GYjqfxsRfNqIYA3SVsQQwmuLUueG13Y+D68VLnddpxXTEjqQbW1eq6LxmxIKtJBuCrp/SzbfCeuY",
+	"xfaVifqYmX5Ma6boIuJHEWvM8cnc20lXcmYn2i4uuqYpDKFjRNnJBEIl8H7ASPxq3FM24vgtta3pklIn",
+	"2xqZbaZqo833vstknQlq69b0Zx12bl0yhLtYhpBV1I75nQ0MK/uxbs02Yl1kSFxrDbUzqPF2VibiBNN4",
+	"1hg7t8cCprG5UhrDikyCg+tHHYZQvKz599zLkweMqS4B3bRAjSFKMIfYRLcAFjm3aRoCxUSXxzqcotRY",
+	"WzFFV9Fvog0lh2mDF2USbegWcptNqzZoTIR2xIQs+EVnuTONsjKMZXGclYXOaxdplZgOKI57OqbuvmkO",
+	"uXJxCpea3OsfG4VgeKguLcynQ7TxATDtnLvPkunYWOTv5Ykk9u8u+viDh+/ubpoLAPgx8AG1uOUlim/s",
+	"oDRH/xjt9Pv9/vbOVZT+3f80UVYCpEDDCubY0gqt0HVAK/jaHMxkkOKMVBgz+JoDmvxB34Y0vZ4hTR6p",
+	"BinVk70Wmjo9DD5TxtkkoJt1fgdinBYd2isU7OQY9Z7uZK4E15S5PjXutzKzc0BtCFTMWYYOIWEn6GSC",
+	"5UyJHV3DxtXGtOce4KwmmOkcOOvFRE3NJwcXN3UhZPHWNnQxkVOt+Llr2tuoTVfsOjHhEEnGp2jjxZd/",
+	"8vxf/uLl1//85dd/8Pwnf/L813/6/KufbvbQdRdlJMAlUxeNgW2UfDBxzCaalcWtdPupBm28WPV3Ux9v",
+	"r3q/EvlP7rjm50AtGRDlBvXjoUJapYd8I+Cm2BoRtRJrTQdVPLVKTNX5KtVnqqRaILZQUx24XztFdaaN",
+	"uc8zi+/mpQh57V98LlfISE3Knh38rIQSO/y6Fb7KsG9VvtdIQLgexwjP4HsDuleEhMVqn4/LZ8yMGlU/",
+	"+/t3QPlreYZr7nhV7XNVCGw14c6xvW5RVBnTqTQNCUyTAi0wmVt/iDaGIhcZ0BjiIRKSZVp2HNBieF35",
+	"kcKJp/gp+VZ9U3qItPzpXrlkYjFdNSG3DBe0iSOJYpCYJM25hVZpPB8OfUGK4wJyKlTHiyGrt8rjRSiP",
+	"jCNLjsvdFBxGwIFGsB1xli0oH6ifOEPMfuAW0yS2mkqzaqW9i21lYyHhoFpAcQaqBRS3lPg/H75FEMMj",
+	"/ejFA7qucl0kyKtrmQ/88dwMM6Mth6MNvA7ZzmE7e052gIvKtpI6fIxDpG5IksQcqLFuLMysyjAHKs/A",
+	"bb5U+RMzolf3JLjHYjO2lDrYP4W1LDfbak6IElpek8bfT86UysetSoVawL52BgBe0GHJCsZllHhzg20j",
+	"PWrHhUbdAsUMgaARSxSKaQHWZKDGsO8/oIt36JwftGEFahoBmmCBKKPBIs5a6zYncmaRruP1l430B31r",
+	"M3id5EJ9ZLYaWyU8ryQS77bc/kIh+VxTgYe8Z8qwmvQad7e98UaCOSc2I3LoSyjDcjITTVYl/pVuwwVN",
+	"tA0bbVDBz4HVXYz6vQhJqS4FcCHIevaq95sdWKPL3y3JMbeFxDTGPNZhtlsnQMYTOd85awawxi77gm0U",
+	"wQQ4sxwFzEFIhGkEQupfsdQihmApFI0lrCNSoI2ifyjq965cc01EUb93+XuBTqL93k6/6/esUM9tBhur",
+	"PLQ7vM4Bf2z3d4YEFpqugdos8JDp1BrBG305OLgUXfd07GMdBNbIO4PD8zutnPk1kjfJ4sbuXLVQW8XP",
+	"lgyxGfc99MD07ROeNnhJOADsI0wRpJmcohRnfqhSqkjBewcROgGue4CNccjL97AZ5dd/lQVmukMVuM75",
+	"WjsF1SHKTt7edK9T7rwnZl4SSMxjLE0sRN2E6guxXYYEzanqRE3mWKYb+BUhRDYop0rvpV1OrU0n/Gz4",
+	"gUeXhPMQ7RXlOzg72Ue4dD7t1apoCkSkTmLTjcK7ZTEQ9bJXsIgm0/2SAbFcFivSC9lDlKm5xGZ3QNmx",
+	"6UZYFjsyUeq61zahyDjKbPRj12udpG7uohR8D11PBEPzSlENaFGLKuTy0q3P3EYfqiNZ2jL5UC/6E8DN",
+	"DXvWEZe0yOzJWdY569I5dVC9wQLDbdNzThOdq3NbksRiwjbFXLfml6P/sKiXXKn96ixqpk3LBJwzQVei",
+	"wYXP+XCKJDuhYkKyLqrUoPUsc64I7YDqKrSKG6hJ1JwCjoHjBJnytCYjVdhGoYCjyWYPWSlDxywbIUM3",
+	"wilZw74Xcjbc7V8ZFiQ5oC3KwzWQ5G0NjduYpw0kuZjI1iB6nTEx1Tf5ZskAp+3+oPOhChKyVZ75VFGA",
+	"KQ/d4nJtNM/NUSslkzgRaO79tLHgWtosu9fWfGSm65TpWDvmLM8ODqdDXQdR/6W5TUnTfu5BxFlWlpsv",
+	"3IroDq1kEmtPqR1MR5RETJiGvaWCrBfn3NwJoYA2amWzRwDaU0THCiDq3laP2cqL9T5SRJgR2ciU2vJS",
+	"FUwHSxM6TME09p3q6mW1rpZ2NtPg0WnVPcVRdm3KmS/qiAH1pYuqvNNCJljIfwwbmMd7zkrd6y4rbrQV",
+	"C0Ic02FgRSZx0dgODTvdTuXeU4ioYWaChJ+ce/0+/3C+AwIIG3lXPtM8CyfJ1NA4xPO4YC7mpToYM7TO",
+	"WzBFWq1isO83wCna0wnXtc4zLJhV7duieVoBsLUF2AkNu/8fi/PKYwiKCCxZQgBnCTT62Bugch4VWs/S",
+	"662OZ7HP223+tXN6u4V7RGNoZJHP27V+xLQ4ei/3x/3qVTV3vZ2scDwsEWaGfnoDeh0NzVDFc4jqvo1D",
+	"D1uGXYRrU9hna9XU9XMzMw/o0CtxO9Qmv6GOWfUmVZKIkXXS5nxthSRnZNBTQ6/ZCV8O+dYF/xq64IuI",
+	"5gDNFnfcwkj9AmXPkG82WXwdv/gO1J9sPqr1BuU/BKXT6Gj4DAtxwriruKXWJraB6v+9JfXQLf2j0kc4",
+	"HLMjGxovQAgdv2VMHcaHUjL5btW7UpGHiNRqnWH+ip1OFffUX5mw4kIUKhbZ5O8/Y456Mb7+eTThwuwv",
+	"hjbeOkDWkXE9lzOrNyDKOZFTTe6HgDnwzt6nTxRZm2o0hhHkPOnsdbZxRraPdzTR28Fmid6SqlfVKJeT",
+	"QKTvdUei1pBKuBHT/VfNSmfffeiUKJygmBwTNaWOYRRo4+XX/+HbX/7i5b/9r8//+Kvnf/hvvvn6P738",
+	"+e9t1mJskeQAvbq8H5rqBzNmZYE2XvzsX//Dv//9b37905df//jF//5XJuN8sxeqCBYa83ZhQK5YlDde",
+	"fv3jb3/yl9/8zdff/PqnXfT8l//n+Vf/4/nvf/n8y682922jUbVhLDFKsTiCuFctaBaa665X7AhtPP/y",
+	"V89/9uebxrjl9NSyOJAteUEqh+Cy82fHfmRrFvmZGC3y8WfbOYQGv2lddaWlauPFj/7i5S9/8fwnf/j8",
+	"J39chbZrLxuAda0Ov+tA8u0vf/X813+62XVltQ+9vOyuX/TXqxGpY+aLg+0FcrKDG2FCIqGtbKJuUhPW",
+	"X2jW360UH6BxobvLxYbWXjVr3ZoYAqvhLDPLqOUbVKjB5RuEzxxnGdB4S5sScB4TqYBYofiYyM6zJ8/+",
+	"fwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
