@@ -150,6 +150,69 @@ func (e FarmKind) Valid() bool {
 	}
 }
 
+// Defines values for FieldErrorCode.
+const (
+	FieldErrorCodeCapExceeded  FieldErrorCode = "cap_exceeded"
+	FieldErrorCodeChecksum     FieldErrorCode = "checksum"
+	FieldErrorCodeDateOrder    FieldErrorCode = "date_order"
+	FieldErrorCodeDuplicate    FieldErrorCode = "duplicate"
+	FieldErrorCodeEnum         FieldErrorCode = "enum"
+	FieldErrorCodeFormat       FieldErrorCode = "format"
+	FieldErrorCodeFuture       FieldErrorCode = "future"
+	FieldErrorCodeImmutable    FieldErrorCode = "immutable"
+	FieldErrorCodeInvalid      FieldErrorCode = "invalid"
+	FieldErrorCodeLength       FieldErrorCode = "length"
+	FieldErrorCodeNotAllowed   FieldErrorCode = "not_allowed"
+	FieldErrorCodeNotFound     FieldErrorCode = "not_found"
+	FieldErrorCodeRange        FieldErrorCode = "range"
+	FieldErrorCodeRequired     FieldErrorCode = "required"
+	FieldErrorCodeText         FieldErrorCode = "text"
+	FieldErrorCodeType         FieldErrorCode = "type"
+	FieldErrorCodeUnknownField FieldErrorCode = "unknown_field"
+)
+
+// Valid indicates whether the value is a known member of the FieldErrorCode enum.
+func (e FieldErrorCode) Valid() bool {
+	switch e {
+	case FieldErrorCodeCapExceeded:
+		return true
+	case FieldErrorCodeChecksum:
+		return true
+	case FieldErrorCodeDateOrder:
+		return true
+	case FieldErrorCodeDuplicate:
+		return true
+	case FieldErrorCodeEnum:
+		return true
+	case FieldErrorCodeFormat:
+		return true
+	case FieldErrorCodeFuture:
+		return true
+	case FieldErrorCodeImmutable:
+		return true
+	case FieldErrorCodeInvalid:
+		return true
+	case FieldErrorCodeLength:
+		return true
+	case FieldErrorCodeNotAllowed:
+		return true
+	case FieldErrorCodeNotFound:
+		return true
+	case FieldErrorCodeRange:
+		return true
+	case FieldErrorCodeRequired:
+		return true
+	case FieldErrorCodeText:
+		return true
+	case FieldErrorCodeType:
+		return true
+	case FieldErrorCodeUnknownField:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for LandType.
 const (
 	Dry       LandType = "dry"
@@ -216,6 +279,57 @@ func (e OperationStatus) Valid() bool {
 	case Recorded:
 		return true
 	case Voided:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProblemCode.
+const (
+	ProblemCodeClientClosed         ProblemCode = "client_closed"
+	ProblemCodeConflict             ProblemCode = "conflict"
+	ProblemCodeForbidden            ProblemCode = "forbidden"
+	ProblemCodeInternal             ProblemCode = "internal"
+	ProblemCodeInvalid              ProblemCode = "invalid"
+	ProblemCodeMalformed            ProblemCode = "malformed"
+	ProblemCodeMethodNotAllowed     ProblemCode = "method_not_allowed"
+	ProblemCodeNotFound             ProblemCode = "not_found"
+	ProblemCodeTooLarge             ProblemCode = "too_large"
+	ProblemCodeTooManyRequests      ProblemCode = "too_many_requests"
+	ProblemCodeUnauthenticated      ProblemCode = "unauthenticated"
+	ProblemCodeUnavailable          ProblemCode = "unavailable"
+	ProblemCodeUnsupportedMediaType ProblemCode = "unsupported_media_type"
+)
+
+// Valid indicates whether the value is a known member of the ProblemCode enum.
+func (e ProblemCode) Valid() bool {
+	switch e {
+	case ProblemCodeClientClosed:
+		return true
+	case ProblemCodeConflict:
+		return true
+	case ProblemCodeForbidden:
+		return true
+	case ProblemCodeInternal:
+		return true
+	case ProblemCodeInvalid:
+		return true
+	case ProblemCodeMalformed:
+		return true
+	case ProblemCodeMethodNotAllowed:
+		return true
+	case ProblemCodeNotFound:
+		return true
+	case ProblemCodeTooLarge:
+		return true
+	case ProblemCodeTooManyRequests:
+		return true
+	case ProblemCodeUnauthenticated:
+		return true
+	case ProblemCodeUnavailable:
+		return true
+	case ProblemCodeUnsupportedMediaType:
 		return true
 	default:
 		return false
@@ -1076,10 +1190,43 @@ type FarmUpdate struct {
 
 // FieldError defines model for FieldError.
 type FieldError struct {
-	// Field The request field at fault, as a path (`parcels[0].area_mu`).
-	Field   string `json:"field"`
+	// Code A stable name for the rule the field breaks, for clients to show the error in their user's language:
+	// `required` missing or empty; `length` text too short or too long; `enum` not an allowed value;
+	// `range` a number, count or list size outside its bounds; `format` not the shape asked for (a date,
+	// a decimal, an id, a code); `type` the wrong JSON type; `checksum` an ID number or credit code whose
+	// check character does not match; `future` a date in the future; `date_order` a date before another
+	// or outside the contract's dates; `not_found` a referenced object that does not exist in the
+	// caller's scope; `immutable` cannot be changed; `not_allowed` does not apply here; `duplicate` the
+	// same value twice; `unknown_field` a field the operation does not know; `text` a NUL character or
+	// text that is not valid UTF-8; `cap_exceeded` more area than the contract leaves open; `invalid` any
+	// other rule. `message` explains it in English.
+	//
+	//
+	// Example: required
+	Code FieldErrorCode `json:"code"`
+
+	// Field The request field or query parameter at fault, as a path (`parcels[0].area_mu`).
+	//
+	// Example: services[0].baseline_cost_per_mu
+	Field string `json:"field"`
+
+	// Message Example: is required
 	Message string `json:"message"`
 }
+
+// FieldErrorCode A stable name for the rule the field breaks, for clients to show the error in their user's language:
+// `required` missing or empty; `length` text too short or too long; `enum` not an allowed value;
+// `range` a number, count or list size outside its bounds; `format` not the shape asked for (a date,
+// a decimal, an id, a code); `type` the wrong JSON type; `checksum` an ID number or credit code whose
+// check character does not match; `future` a date in the future; `date_order` a date before another
+// or outside the contract's dates; `not_found` a referenced object that does not exist in the
+// caller's scope; `immutable` cannot be changed; `not_allowed` does not apply here; `duplicate` the
+// same value twice; `unknown_field` a field the operation does not know; `text` a NUL character or
+// text that is not valid UTF-8; `cap_exceeded` more area than the contract leaves open; `invalid` any
+// other rule. `message` explains it in English.
+//
+// Example: required
+type FieldErrorCode string
 
 // Figures The figures of PRODUCT §2, from confirmed operations: totals rounded once to the cent, per-mu figures the exact
 // total divided by the exact contracted area and then rounded (null when the area is zero).
@@ -1396,6 +1543,14 @@ type ParcelUpdate struct {
 
 // Problem An RFC 9457 problem.
 type Problem struct {
+	// Code A stable name for the kind of problem, one per status, for clients to branch on and translate:
+	// `malformed` (400), `unauthenticated` (401), `forbidden` (403), `not_found` (404),
+	// `method_not_allowed` (405), `conflict` (409), `too_large` (413), `unsupported_media_type` (415),
+	// `invalid` (422), `too_many_requests` (429), `unavailable` (503), `internal` (500).
+	//
+	//
+	// Example: invalid
+	Code      ProblemCode   `json:"code"`
 	Detail    *string       `json:"detail,omitempty"`
 	Errors    *[]FieldError `json:"errors,omitempty"`
 	Instance  *string       `json:"instance,omitempty"`
@@ -1403,9 +1558,19 @@ type Problem struct {
 	Status    int           `json:"status"`
 	Title     string        `json:"title"`
 
-	// Type A URI reference naming the kind of problem.
+	// Type The kind of problem, `urn:tuoguan:problem:` followed by its `code`.
+	//
+	// Example: urn:tuoguan:problem:invalid
 	Type string `json:"type"`
 }
+
+// ProblemCode A stable name for the kind of problem, one per status, for clients to branch on and translate:
+// `malformed` (400), `unauthenticated` (401), `forbidden` (403), `not_found` (404),
+// `method_not_allowed` (405), `conflict` (409), `too_large` (413), `unsupported_media_type` (415),
+// `invalid` (422), `too_many_requests` (429), `unavailable` (503), `internal` (500).
+//
+// Example: invalid
+type ProblemCode string
 
 // Provider defines model for Provider.
 type Provider struct {
@@ -12003,217 +12168,230 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37jxxHeti/UpjY4K48OztLLnnSLgKDD1Ggj5QIPk4QNMxObfc3M3XbXdWqqt7lSCFgI4nti+3cJRc/",
-	"kOiQuySOEyA5H4I8DCkHA/5TDJGU/4ugXt3VPdUzPbOzuyRF/sLZme56fPV9X33v74tOxNKMUaBSdPa+",
-	"6EwAx8D1x7sswpIwqj7HICJOMvNn59EEUIblBLERkhNAEQcsIUbs8IcQyV6n2xHRBFKs3pTTDDp7HSE5",
-	"oePOs2fPup0Mc5yCtNPc5CybneIjmkxRxKjkOJLCTEQEijjLUMRiUJMQ9eBnOfBpp9uhOFXzqAcq86f4",
-	"6V2gYznp7O32uzPL6XZu5lwwHt7kkMJTeRDpJ4ZutxmHY8JygTI8bl6HGbVhJZf7waXcZjzFMrwUDhkH",
-	"AVTqM+kiQoUEHKtFDa9HEWRy2LSWkRnWXwvQPO3sfdr5oWC00+1E4rjT7TxNxNPOk9DC7txSL+mx1bmX",
-	"Q5O40+1w+CwnHOLOnuQ5+NPYmfc6hMpru51uJyWUpGrqnWIaQiWMgZt5YkgzJoFG0+/DdBYQ11GUEKBy",
-	"awwUuMa5I5iiDYweP75zaxPJCZYoxUcgEAfJCQgk8Aj2kYhYBjGSTJ8gjiKWU9lFR5BJhCVKAAuJdnZR",
-	"jKeiAKOhhXKz3uq21PKWO9y7JCWBs72Px4AE+bwRkxL9nj9XDCOcJ7Kzd7XfVRMbiF5V0y6A70PAgtFP",
-	"ADfg+xQw1xCaYH4MQiINJ4EIbVqd0CMeqBfnYsLMYp6pp0XGqADNBm7g+AF8loPQMFKUD1R/xFmWEMOJ",
-	"tjPODhNIf0uj7d4X3vi/wWHU2ev8o+2SnW2bX8X2ffOWmTREWXpaRARKcaJQFmK0cYhj9DsPP/qwi9Sn",
-	"gmVt9jqKZ7AkgUiSY7hpWN+cNS+31nLkpuVSOEFR8ZQ6lwaeHZrGPrpdPKcnKSd9KLG5B9a8GT3uXSKk",
-	"RkN/xGMa91gG9GmaGG4htthoRCKIWZSnQGVPZBxwLCYAMk16+v/qEgouc0go1sg5S30SnsptxeYqb1ah",
-	"+/jR7a130QmRE4TR4VTCFuMxcJRifoQwjdHNB3dvo4RQQEBjsY8wMvBEnJ0gQtHNCaEgQD/7Ph0nREx6",
-	"gdXMHOtHFPQQGfDmo71pTmTrFhEZEyR8M99mHN18+AOzgqcRJF1NziOSAFIUizb0JrtoqL5S37wz3Fxw",
-	"YWsEoaOEROdOmtEE0zEoOUBPL8zhaJEj5xyoREJiCeoCiHOzFugibL/Vt0HMQCDKJMJJok5JOgo2osX6",
-	"6deMO596zTNrod3bOCXJ9Dbm6Xpptz7uW7oNH+hIw2lrhHlqb8tXiG7V8a0bw9WY87BbQWI9mM34IYlj",
-	"oOfOdXCSAL8kEGcJoBRPEYVj4EjiIzBqCI7U45qR3KHHOCHxea/xkMVTJbGcQJJsWZnlMJfokAM+Eggj",
-	"niewj4bAOeNiqJFIIMDRBI0IJLGSerUUqTfxIZO3WU7PdRcfMiTyaGKVRkWG0oe9ltj14j7KlKhPGF03",
-	"JhcDz0Nn5h5aC04XUz4EzKPJ+rfyVsZq4NXXtbqu1OXiREUXMa7kAqvZpwgrylEc9hXi4fcxjyBZN+6b",
-	"UechfqafWAvW3+fsmMTA174JO+7cbdhn1rKRBzA+Az5kRp23Ca6fWOMW1isr+mO+5T1NVgYFo0sCjcg4",
-	"5yD0IGPO8uxVEhgfMXYX8zFclDjDlJy1i+6RG/rqf8TYPUyn1jAkznVVjKEU0ynCUkKaSbGvTYpThEcS",
-	"jJGM5ukhcHV5CIgYjYXCkeED9dTWdfXUsHay3k/VNc5ax551O48pzuWEcfI5nLdgFnGIgUqCE3NFahsY",
-	"4wieZoRDjBg1otljio8xSfBhcu4YE2OJD7EAhTV5uQy0EbMT2kUchMRcEjruopxyJfiqnze7SjQGwXIe",
-	"ATrBAh3mYqq2Jv0xRcJOegP6YOkDVzzjhBMJ1v4cG3ZDpECktB5rozURRq0Y0JhRQPKERNAb0NNhjMiz",
-	"jHEJ8T2ICX6kH7oYSqZMomH9ShlqdFLQGDou9z6NWEzoeGgAQuQEOBp/TjJEGUe0wDSxfvFBjTnv1rVu",
-	"gjVcu88c39UjXM9jIt8/tuvPuBJIJTFmcKNZahfNU5xmifYllSbBPIuxhNk7p6teZPzAKKIzbheaJ5ZI",
-	"jV2+jj3udaXwBq4G93MugBu7f+gRh6Q4jvWlhZP73tbMxLOAtupfSWTG5tdFGXChBtFUiVIsjiDuNe/F",
-	"jKMXIiswUADbkiQNQu0QRozDyqs2r69n2Q1HN3tU5hV71DM7sr9KS/ozvxs55CBisf69YVn+8/ruDU/3",
-	"zHf5fGq8gdrTaNG4uhx/6U8CECjpQmuxM7RBJKTVD/Oo26OyZ8VkmHM8VX97jt1FA30IT6V1Es9sWC+k",
-	"OlpoZzdyoSRHcY/FkPj+1yzBVF1SnW7nkAPE5mPEWXaQkGMQkkVHnW4HInYQTaNEwTDFkRJDtRyMx5xI",
-	"lnMiUvUay7mcYh4HnLi+k2cWsoqd4kgeNBK3eyCbMAqLAHZPI/19/ah617Dtg2XoUgkgRBZYOtfirh+9",
-	"qZ5chooat1ojkMV6j5va8OZl9hkiH72uKgCqa+pWT6t+NhV4VxYVQsy6I7OZE45wIqB7arxZdNIzv7c9",
-	"p1kefUySBI/hkkA7l7diMiayiByZfw6nPYL5gF4Hb/O9xBfN20JO3rVtTw/5gJ3MbjO42hbrU4MpJE+S",
-	"j0advU8X+DqMrt551l204JxK81idQNzkB6flTLUNV0e2b83u/0kFAo+N+Pi6EPmz4HFaB2tQdD5exIEX",
-	"yjtK/0sIhYMpgSQ+OBofZMAP0nwRzt6C6LLeasLEKZfgHe0IYNn5V8A455BW6+aAl5ltpbvdBPzN/AA0",
-	"PnD4WRkqNMoI87T9Dls/mLaROCy47tmL35gFqjrbtZ3+tSs7O/3+5f7O1uX+5Wtb/X7/e6GNGDv7MszR",
-	"zO4s+LP8P+MkMmhzNG5xkLvmHWMmbw/SleUkP2QsYMlQD/BjEkF7kDw0L9wlNHgfaktQe8wSEsu89TE8",
-	"NE9rEzRPCdU6/wHXe2ylYK1JbDQ42J25FxydVI94Rp6xYbOVaL7U/OaBz6PREnG9A2viXXPYag1dg8yo",
-	"OJMgkJeVeM3wN4DCyARkLi8LzF6QasglrviCYyy65MuRi7eaLnk/oGnJK/40l94dmuXyVNdWaIT2d9cF",
-	"3CarXBKnY/MFiE7L64uBlmf4Z8q3Gze4FPOukU8T73tluN08BrUeRcpFI168luiRg2cAG+VJYqArCU4a",
-	"DFcVgWdW7l9OZDUH2Rbta9stX+4W887brk+9y7HkJXZV0vR5bu1hISa5s4w5Hjnj77ExiyhpWELsXdwQ",
-	"zz3klTTUV+X6ensVvb2K5tsucptmFxYgRXgzCiMafpqwXMCEJXHD7w60wZ8bhE3RcVNWxvcHC/KF0g4/",
-	"m7dF0c67W9EEa8Geo5ySEYEYCRYRnCBjHtLWWbTxwQ105fJOv791ub9zdbOLoglERyJPkY6zVQykp27m",
-	"QtN+b+fK1f5Ov3+v31f/fbJ7JURVmvuH1gVPcSRRDBFJcWLzC04YyhIcgeiaiEAzTHXanX7val/fXFIC",
-	"V4P9k63f/rS/9d6T3xoMevrDF5ef/cbMWrqdp1tjtmW/pHna00vzvt4iaca4ufuxnHT2OmMiJ/lhL2Lp",
-	"tszZOMe0+F8dJqc42VY8+JndaHHftNktlihlQjbtGm0MB2azg85w00SD2DiIjaH6fri5jyhD8NSSlAIT",
-	"o2A1qgp4Nvr/9NOdrfeeaOi8s7nhAPVbm7/9G4FDKzDWKj7PnpwD8Hbbwm3Ecr4YTS73rvT7i/Bkty2e",
-	"7K53qyvhSdO+NaJc7l2po8kFY8daQZYyKqQNtIbjqiuXWu+b4vFT9YHo/zTTpJE2/GIjzwQFoDLfRt8S",
-	"s5eESTQ5mHMZHJmU2fYuNBMJvazVt3ZtHMG0dFtWFhmYIHRxBDKYauLd9ODQOtAPUudBb3Wr14EauNQP",
-	"pwexf64HiTvYNc4g2QkVE5Ktc9jF+LDmc1/Z5FtDmKrlsSXiVMHYeGzdALKEcY6nAUSrvNheeKyGdwTO",
-	"ajXD1qnDJhbanhswfz4uzDDBZfwrJD4ojZ+Lg0ju3PrQcvdu54iYBKVFyWnfV8+tE/0/tGB0ZGDeZ7zZ",
-	"I7pKmMzK/hT1opDAIT4wLoe6ZnJOLgh9PgVBV4HkH7wDz6yvosoZqvuqx2M0UH+NgoOcZBl3QZlBuaxN",
-	"4tx4SVV4e2CPBY2UDBanhO4j7GWVXxIurhU5AAtEqGQ6LJed0FoGejtONde7v0Yu4zGPQFCmRblLoqpt",
-	"chAkBirRnVuF6vLBDbSzc233ymYvxEcvjNVU7ElL8JlgdNRcpjCfoJel5SbS+b4FpBOSC3tC9crXvMDm",
-	"5R0bw7sEnnEioEFY5uk67OMml/mibeNqFavZPc+Mx1wIRZ+t4nJRZDV73ASS+H3ODW7VlDz1W1MBKFOm",
-	"ppq+bVVwXY1rY2gtu5/2n/QsZIZhBpeCEHjcIszMLKh8IYi/1jMeXLZLd2MjdP/BR7ce33yE/u6vLnfR",
-	"iLNUF/YgOne9TMrdQ5JJnAjEWU5jnWwUgavcFAGVOsZ+K82LodUP2mAxoPpVFJNjot48nJa/oTKuACnY",
-	"6Mw5OQFazLOh5CR0or7SRaLUQ0Sgz4GzTZOY0+B1iJjhRG1UqMpLLZ0MdfnzsAxdaDWleXzFyXxxg0Ys",
-	"hfaBaCsHlSnQCHys8HH5V1bcp7qGgC91lt4rK05qy2wtD6LyRefyavumOcSDMSZ0hVdW3GcGNFZHs6yr",
-	"1jmGOBwDzVujnvX+mOkOpwcsK/Jhwrdru2GrzO0WJORY3QRoo2Bjm4ZrZMBLhobU1PXI85J5VtbaHjRC",
-	"YhpjXkGcdnFMZoQn9e08tAOiKBeSxVOzk40XP/+D53/w+y9+9Bcvf/mLf/jZf3z5V3+92UVxsXX90AmQ",
-	"8UQaflvdtk7dE/mhIPG07c4MQq+CZw3+rGogWQ3cIRoMkldtYVWGEeQFNWbfaWD+VX4XZGVVqg0SZHkr",
-	"zDD88gQCFBVi8LP0GsC3ZioLiQgfAPudhx99uCAQIpRtdx3Zd9F9lkzHjCLG0b08kcT9vfHg9k30vfd2",
-	"r2120ccfPHx3FyWMjonMY9hOsNQf9pGJy0ZKyBGL8/GqroQfCkZ7D/DJPSsE+R4FcUSyLZaZzWxlTHsN",
-	"zKDlvu+rr0+5eUJlq612lQhjkxJPGD/SWc6xzqM9r13fxTR2ucdlcIjCP8I5GWMTEZLhWOMk40pVV98w",
-	"OanEN5by6l02JtSrD7mEkpRhIU4Yj+tVOq9eC1nCvAxX7+Fru4sU5uLFbjlhiBDuFdl7yyZhWKfQvAqf",
-	"7puQHK40eiWE2/RBtAG9cQ+9+KM/e/FHP3rx5Vdd9OI//8k3f/uzF3/+82+++urFl19tLs6TskmdZmnh",
-	"zVZsuIFyrgHTTJEwn5I4TgDpzC1hM2nRxtBE1r9j/+1cvrLboOP49tXA1FrJazvpzpV31WxXr33v3cbZ",
-	"JHCCkyXPNfVemxnzsxxTSWTrqzOnRiuYf2zFlN4E9t3wIZrHVwliW9vuCuX9TLbo2XAC9XmFUDr20FWB",
-	"HtliERSeSl1Tah9pxZEZtTHBQhaVoRda3isCTMBj86pFl5Ql004bhrl80PwqDrGYiCyXsEw+RntXlsLJ",
-	"9ka3gkEE7G2JV1NinnSwsIiA5e6tNpoyImTO4SCL5LIKHWWy3SQsax/56KlpDRY/Q6ALJ10uDrZtxk9Z",
-	"u69I+VnecebUiMUK+1zdxoSxV7JD/PhdB8kS/mVMr7eCGg6U6OPBu8BzD0vt+XtpOTU6W87HVgD2Bpam",
-	"JuISV0xpOGxNidX57khIDek8vWPe3ul7FdzD6cberIt3pGdorZ8X72o78XryjbzaQwc2SmhxwfrmRKT6",
-	"cIGMpFCJ69I2UIhbblxtjXUOyFqlpN4sRB+A0AXw65ABZ1VvVcBIoXYMT8PBM8y/6VpWEfU5idN7LCHo",
-	"oEAiNB1xGOUiGAdfp3K9vGLUxZhm4BIIoeLlDyuQiAX3ohx8N8ncdXrO9NXIYQa1ho6f6RJS3Pd/WzsO",
-	"oWONYBbwxjVOp0jrmyGTVX3S0wg7hei6orzQGI6eLChE5QaatUFUBYVTCQaVHTqpYJ4UUD27j4mcuMq/",
-	"lhVcEkg9awokUlZUBh7lak2VkITTChKnFhyWMb5bKM3Jupl3a8+lqXW4wits7GL94XVBy+OmHCLGY7DS",
-	"jzG6l+KH+njMSNyQYzQ/gYyI1IkfdUN/lGBt7KYxSgGL3Fm+BYrJaAQcHU5RagqBYYquot/soUcTqD6L",
-	"Nobu74PCN6sYlu5SYAoQD+ghy2mM+bSLxsBiECRSeqU29XUNQWgfJZETlkuEkXve+Cftjg8ZSwDrg1xS",
-	"KXPDnVoPidTzI92P4YCysEXKEfwWJ+OJRN4rRZTOix/97fM//hcvv/7xtz/5yxc/+2ff/vXvPf/x/93s",
-	"tSui0VQXqPQLbCUKpIYEbfaJmfH5l796/rM/f/n//uzlz39v0xlUjyg7ob0lC3icqXZ7RjUwFFQKBjoP",
-	"bQo7r44oqCL30hrlK1qPq8whnh+tWA1nLpWtEpgzVOHRWwB+3RpfWk6n8quGn0Pmqc84WsgiZcrkDJ9o",
-	"JORTYv9KSN2uFFOJInNOv/mQ1nF7NxeDOd+r26xjpWC21wXt1oxIsyC06mkoLevB7Zvovd2r30O2dG9v",
-	"JigpBolJ2N5uWoG0j40sw9QCaEWokJhGTSx7Ts1QX0kOOLCIbChBG3ZtXUePH9xRih1woJGufa60Pel5",
-	"vDxYtfJnmSXM1bqLxgOvXSXN9Zm/28RIOzi5OOnU93621ILdGyHeNj8+VN3O6qcqzjcgVjnq6oWtWpmR",
-	"HUxOY0WeUzjURm7PK15Zh061puyC6qKFyXcpaaTSAOTC6w82ZEzA0wgyaa1DaEiojiPNcTJcOUngFSKA",
-	"6qYVzgoThDvcLtjndvGe9hUK01J2VcoJNA224Lgk0ISl4PU1WbEKW52YwpVcLU0sooKli7pWTte3+VZy",
-	"GdSyMZ3OZDwUuHAgAafa0eIQLmy+sLOtRV4sOudcuMRYPUEPikUZGZGLDGijVccO8KrWNn1j78mVKXQG",
-	"Bx4U3vkljq506Vf5zM7f/+5Pr/b7qMj/EoslPzvWk+DaLG90Xrw6As0paXtgeheGf/t80qb+X2FUUM+X",
-	"o85d6ToYRHXbF84lbIusRvC3F9JaJSuZV4ospeZEIcyBynkXnn6gbP6knrTxQlrMQK48RAu7YjNudNy2",
-	"qitqBmRDlZ6yULqibSIkiWw2jSCMFjHs4Sq31RonJkRpJxSjVOujtjTHXnXp+yY+SwEKjViSsBMrABEZ",
-	"lEDcqc+yl50l2Yt/VM2HMlNRxCsdYouJFMVFvEoItsx98G60A6+FH4xfCd9QrX3deZVxb6rsphu4HRxO",
-	"m39cFsR6ax+oN4M+33Vyr7Oq4Nym3ofjV9UanBZi4Qq3M/A5v/O3MTOz/N3R4SVhebzmNF3r0PZy7kls",
-	"v+QsM64mG0Y6P0+oTYn8hmI884C4kqzcbgXNTM72lirE+zjVySyHOQecV/wrXqJKkK359b5ni7iskGFZ",
-	"ZnjZxKa1pVXdLDJcjRP4m6/+24v//gvTg35emEKGhYCmon6z2XSnWuMD61RXKOk86Xq5XR1/MQVZJur2",
-	"qpUel0hYMzlIS701E3TnHGkWOrWVzEzSmHE1e86zUA3h8EyVyBXrlC6Jml7qehuMSfFTkyJyud9dkC+y",
-	"7EkWK1n+OMPxL+s60/BpCRHUGkwbS7GUHV2yo6A2V/ch6Me6/hTBpdl0uusc8Mc6fTIYtLfq/azbWzaV",
-	"EdDX1MmECbCZm0IROyJUqSSRr57onpig6wyIVoEPJ+VWVky03Z1NtDXwaUqq3dcfTb/JhAjFuvQqUD+Q",
-	"bjtXMrFQK3fR8uBW4QRrAFRBistAq4v6SDK002+s6bgYavPAo1tq7q2jC9KK2R4KPX2voxcL1Xrqc+yF",
-	"4hpuzn1DPVPLTWzhD/IyEvUsHngq0G06xhW18+VP2k/QrGn1EiWAhVT4Olfffi3OrLq3K3//uz+9tutt",
-	"C7ERGuKtz1F/6z3UQwdoa9hFromx61qegJSKsrnJUFxsegjlpdotNB38OswFprXuRRsL1CpWUnXmMxIf",
-	"YRcGdGh1Oco5kdOHamdWEgTMgxmxFLEMf5YrzfIIqHXQ3f/o4SO0jXM52U7YmNBh0chdr8yMVcw8kTIz",
-	"bY0JHYViL01yH9owVR1sECogMRUSUoWGJsrWWCjHnER5InOOE1uumwgoq0S4Qus6ONX4t5Au4qnkCTyg",
-	"xmK155oxekqxKOrPmRe6NhDTDOXGL4qS77upCieiQAkb2673kMQDqrPd5QSmKGb7VgVXs3ubAGTUTZTl",
-	"SSJsZaDCYih6Azqg77xzk9FjoDq9p/fOO0gn4CsiMoLSUFB8BAcRFjDcd7Hq6vtPPvnkk61797Zu3Rru",
-	"I3VHCYnTzPz44PZNdOXKlffQ40c3ewN6y1RWFmgjZRSmXatu6XhyXUTETGrQSsOSg8gYFSCqBbn3XV0o",
-	"XdYPMlnWY/ZqMHcHNMNcaB83jmQy7aHHVMezdlGcm/7Z2iJxwhkdb6mtmQVoyJod2OSJHtIxQfq7AR02",
-	"9RMfmloF7+1e/d6mYV5DE3+0hz79Qo/aRbam1LMnJqnW1ndX8soIkyTnoM7juukozo6Bo110j9xAmIoT",
-	"dfrD3Z0rwx5S7ErYL9Hwi4HhDoPOHvq01+s96aKBzyfU971e79lwHykyRkPvtyE6xNHRgM7N9rUocj2K",
-	"QGjsGF63Xfr10vfQDU2OaJD3+1ciTcX6IwwbiRkpqjcNpVkuBYltR2mcJNpVLiKWwYCW++7vDvcRpsh0",
-	"Wa4+rFg7SvHUNJdHEh+BB7H+Fd2iPiVCWBQ5xLHX7l89sjO0e/wol3gMepMfT0gC1R75tb77aja//Esx",
-	"59X+lSHyUUOjw4BW+uajDdtRf9OEuQ+3OeB4+vmwNk5OJUkQkWp2dVg9ZHr0m7r9ionhFNDwTplBtvV9",
-	"mA73BtT15dfh9idYoIilKZG6bE3ZxZvpLZs8IplzCnHXApJDpkUmE2mfkAiogNIs1rl355ESunhiObDY",
-	"295mGVCjVfQYH2/bl8S2eraMdSsY8vX7dzrdzjFwYV0NvX6vb920FGdESQ29fu+K8bRM9EWyjfOYyC1Q",
-	"/Ep/MYZQRfc41SwEx8IelH5BoYLlh7pOmh4E4UOWS4uQivVohCTSWTh76EM4MYXouNASSHHod+LOXkfR",
-	"Y9l7WxifFE5B6i4UDRaq8pHtuyQlstFU6z3ohIPuFx2iNvlZbgKY7IFUO48bqaKW+LgbynucO5qWrE87",
-	"VtGq3x+qRbuextFMTm5wWdcCy3qipCl7m6jHL/f7LhYCTJERn6v/0HrZy+HbdV3XYqQWQ2YqbygSYyOk",
-	"UddinbYr7pqFhMYvFrx9A8euEIx+ZWfxK48ptjwaYvPSlcUv3Wb8kMQxaJHvaps3Hpfs0Mh9eZrq4OTO",
-	"A8CxKSqot5ywsTpgPBbaEK6+6zxRb3jXgpbAbTG6KgDffxpNMB0rqQM58R6ZRBYjl1rXspELjSDZQ9el",
-	"hDSzth6utOhEERrE2lTgSgLrYYCjKCGg/oxjrq65WSLXSywifW8wU99rLShUqfXzrCr72wJDZ4a+zmQY",
-	"xFsKJ0iYB84XXXdaIN8jxu5iPgbzwtU2s4g8yxiXEN+DmGAXqr57+fLil+9QLa2Z599rtbp7mE4tJMTq",
-	"JGVVqc7ep098ArvLxkgjZElUclKjKWasdGGiegDH7MjWEjWql/RqrkaYcwJhOlDDzmDkbpO7UI2spQs1",
-	"XdxbGSdOyZAUvMzCAwDzdLRGieKmp8eV8qcWPAUA2vAECya0cbmUILqVguTqB0hGXRcMEyt2lCQ2JTLd",
-	"7CLGY11s8HCKSBwWOLzlnIvAUS9ukEwrmi0bOYW3EKDkhAgv3jV0k9fM0a0YVrXPRn1hH6qrQYcwEirM",
-	"EiQ8lU0LsIaioCCx028v4FSDz8PDvXu+ckmJIIvlEu8k32yxRIEiZJnx2IL/7ZNn3QbuqfWLrrE4WLo3",
-	"MogbPKBFfET9ObXUYZ+eJXFji77pBwicheRRTmCN362kjxYnXR84frXRarf/Xps90VFCjKH11ZZQTi28",
-	"WzMlDtBKI6nULtLtL0j8zLtNq/j9Acgacp85GwyxwEeVqKXeq46ku4vf+JDJ2yyn60CDD0AuhwHLyiF3",
-	"bunYnCxchaKRxfqS1CyXNQVsUAIjbVxEQuIpwsKYyTEP8FrjMDlHXms9NOes6bWgBK1lx28wRbzl8z6B",
-	"39TnvQqX97r3NihL9ok1qEpIO208Xcm+pU3iGeZyiiTbbNKSyg6/564jKSXOKnU6UGdfu7NxTOgYDbeG",
-	"SiUGLpTC1KifCMZlRaGwwUmdPRPy4EJL9R9bJivW9SnaKj5VOvxveX89aa/g1EqBrMGMWxaRWMNgfjTE",
-	"WgZch2oa1hRZtgaLejWKvByt7faKpOa2d0elBX7jsOky4Kp2aW8assTitiA7W63arLmNTm1Zz7neoevQ",
-	"j2ciESqXgftujm7sM/CY45FX9lIU/mUTM8FGmsW7C2jDVcQcVhiOrnMo8RFQ063ICXeb+wOqo+pdgUNT",
-	"hqy4KdJcSHQIyCTWals/0+XL6r5bVq3Ipzj1cJQnybD4akAJjZI8BoGyhOXjCaHjLhLsRP+fJZhKNa+E",
-	"yDqDY68Wo1mWrfE1NI5yu2XjKt8y3xmqRoqqa99/lgON7MPDASUCjYGalmDGPxs2H5i1n5lAa4Zfu+nA",
-	"H/ZVNxy8yfLhLUW7Sh6rMYQGflARDQv1P4YEQoUwtQkZG/6gyNs8F6ON4W7/vaGpVHpCBAQku1v60Qp2",
-	"t/FFFFONdW+Q77hmc1rc0GfgDrDxhmg2/jQd3vrv6mbDj/n9nFHhIow4LSl4vQacCoU7D/4seSPXxHFo",
-	"AqFcgKVSkHSEvmnsM2GJUaOMCDAmx0CbbTnncvFdlB1nAVpbK46G+1sDznfCgDOPCc9ey9taHrZB4qtR",
-	"fFDwvzmB6Eh0UU6V8B0xGuWcA42mXROEqIR0wNGknqdDmStJSwQSLInRIUyZrY+vs0gPp06GL3YyoDoE",
-	"kh0DT3CWETq2kcmWw3h18ezgWvyvzGxjL/XipK84qHVIkiR21t6AmmhME9dbiePU3AhTU1ndAlaNP2FJ",
-	"LLzpBZKM6e5lIYH9uj2RV+FerEH6LQs5X6J2qLA8WXttcoNW2fe11muaCDvDZNGPwhYGEcEWxWjDa2W8",
-	"qfTdXJQ9gw2p2HRi975+cfaC9mS/G0X/xjNHdTfVAknwknAtlt9omfC6v+GICYlM903Tk0S3xES28abD",
-	"vDJjZFUxMYCv6mmnHK7xGrLlDQXCLpuO6cgLh9Zej4wCN7uuOgXQWN8jSDI0wcegY0zbqaU37XZeDd3G",
-	"rCV+y8bXpPC603VpKN4N2Z5DV3s3BZVj3231Ufn4RSUVLOkomGkZ1phekK0rUcFvKLKM4+cs3QTVRiVz",
-	"/QQlSnQRS2Ivz+QNvoG0nwH71xDzUd1Rk990bGXjRPCOqN36heCfsLEwTYS1EX9GFkYP1QWBaSDjCmHE",
-	"A6lZRzAdUHWx6qw+l9ylU684GROKEzS83N8xxg/7jE5Q08qM0isIHe9XxrO50Vbn8McdUH1N9dD3YWoS",
-	"H3QqXaxuMy2ueVkPRzp3skg430UxngrjqdBSHWUSmd4yOlSxVKIGtK6/6XwxeBoBWJWn7DhixtK5oVYZ",
-	"EqJQ0jabfRdld56lz708mO/DtGPofP1GoHp/r3W5P2rjxm8NOG+wAecuGyNsco5LDtjEAAPyhASeEroO",
-	"S06VBh+5cc/Ykmrr4L5iFtQCqm+l5+8GGRbovpxwr0MYGq0tt3WAw2z82x4yIQs4SbpoTaFwAzrBwhOo",
-	"tITQQ0MSH5ioA+tb0UW9h2hElBBTlKMwN7xgFB1ObYWIY5zkULRdA2IkDSB0PKBCMm5q57mUcdexMEoA",
-	"89CdruQ9DY/vUByeSS3acrX1/eYRW8FqRGccgxdwzhUxOBeUuxUa17YuaDegwilTQr5puBhSRoW0Rd+L",
-	"IqytRr/lv2uryzbNc5gLQkGIg5TFS0xxw752T78VOCe1Q12KRdGba+VpvjjbNLd6CrbiChwUdlCJ7txy",
-	"0UyWrtzKmlZQMKJl0uMaVqGZ2JLzF81cQnNfPucgQnWmiw0Dmjhfu+DBkeXy7s40f7cMFnQXklhjhKC7",
-	"bem0N6CPPFS5JDw0JgJFE4iOIEYbH9xAOzvXdq9smv6nuZBaFz4E/8IsevgWi8eJruDSG9Bh+dwBo8Mu",
-	"Gpo5vUao5jquMg0xtGWHvH7O2C8xtT+gwwA/UxPMjqTGD0zLQY9bKVzFaDJt1sRvm+YtZyH+q6HXrD6X",
-	"Q75NOXw9Uw5ts6A6AykE7oWJhQXCniH7blId1Qq/A/FkDWe03vixO9oZ7firyQRUvHxxjt8+Giox0nLB",
-	"2kURYarYuQmTaoogO2OmdzGRY/MQ10WNXQACvzV2XEzQ2BxGG/RT1hTIMjikFkoyY/RQclEX4Ygz4WWC",
-	"1Nxd6LowFRixkYCx4jOSpLCv6xPefPgDxQDefxpBgjaG13Xpx6H6ami03+GmzerQzaMrzn0lrCmVQUgO",
-	"OFVIThJAG0NdD8oxCVv+MGYDzR4UlU03u9WOFYrlxGPgaOObX3/5zd/8u+c//tW3/+u/bHoJyiTRNRyD",
-	"BpBz9uYG9H1vI7pxhzuvV8sCcM65bRfhsl53tuL6TUNVVFFX70hqgyMROj6mCSlGnKXhBdj804VKfnj6",
-	"omTlgvklW3b2BRR124zQZBBo6cx7CJhHk9dImTcLrrumxDzfVPnF9qGT6MJK/+NM1+Tv9vv9SvyDDg7W",
-	"zm3i5QyasDSr9pPSu4uOYNpD76t3iITUJBFF2mHNqHthb0CH1tqq9GR4SoQUQ2NG0K50LJAAoDWvfbGq",
-	"/aqr3quTuqkvH1skeGhrvNooYt1+Wxf8OcSxWZ0rqqoet/5/OQEueugBiDzR+03BFD42Ndh0FbDQZfJw",
-	"SqPKZXKm/u0b+izPWVStzm4hFJJdFYy5/llHKShQd2eB+DaJ8MLETYWsFQmKjZWewUajhFBoyU8Wqfx+",
-	"tMjZ42STDlUs6823ANDF4QorRwnXzn3bRu6uOUq4FgHmGXLtfMJ2Bai1CTth/GjfiyYmAo3U1RCKB9bP",
-	"vBq4GYjqfxsRfNqIYA3SVsQQwmuLUueG13Y+D68VLnddpxXTEjqQbW1eq6LxmxIKtJBuCrp/SzbfCeuY",
-	"xfaVifqYmX5Ma6boIuJHEWvM8cnc20lXcmYn2i4uuqYpDKFjRNnJBEIl8H7ASPxq3FM24vgtta3pklIn",
-	"2xqZbaZqo833vstknQlq69b0Zx12bl0yhLtYhpBV1I75nQ0MK/uxbs02Yl1kSFxrDbUzqPF2VibiBNN4",
-	"1hg7t8cCprG5UhrDikyCg+tHHYZQvKz599zLkweMqS4B3bRAjSFKMIfYRLcAFjm3aRoCxUSXxzqcotRY",
-	"WzFFV9Fvog0lh2mDF2USbegWcptNqzZoTIR2xIQs+EVnuTONsjKMZXGclYXOaxdplZgOKI57OqbuvmkO",
-	"uXJxCpea3OsfG4VgeKguLcynQ7TxATDtnLvPkunYWOTv5Ykk9u8u+viDh+/ubpoLAPgx8AG1uOUlim/s",
-	"oDRH/xjt9Pv9/vbOVZT+3f80UVYCpEDDCubY0gqt0HVAK/jaHMxkkOKMVBgz+JoDmvxB34Y0vZ4hTR6p",
-	"BinVk70Wmjo9DD5TxtkkoJt1fgdinBYd2isU7OQY9Z7uZK4E15S5PjXutzKzc0BtCFTMWYYOIWEn6GSC",
-	"5UyJHV3DxtXGtOce4KwmmOkcOOvFRE3NJwcXN3UhZPHWNnQxkVOt+Llr2tuoTVfsOjHhEEnGp2jjxZd/",
-	"8vxf/uLl1//85dd/8Pwnf/L813/6/KufbvbQdRdlJMAlUxeNgW2UfDBxzCaalcWtdPupBm28WPV3Ux9v",
-	"r3q/EvlP7rjm50AtGRDlBvXjoUJapYd8I+Cm2BoRtRJrTQdVPLVKTNX5KtVnqqRaILZQUx24XztFdaaN",
-	"uc8zi+/mpQh57V98LlfISE3Knh38rIQSO/y6Fb7KsG9VvtdIQLgexwjP4HsDuleEhMVqn4/LZ8yMGlU/",
-	"+/t3QPlreYZr7nhV7XNVCGw14c6xvW5RVBnTqTQNCUyTAi0wmVt/iDaGIhcZ0BjiIRKSZVp2HNBieF35",
-	"kcKJp/gp+VZ9U3qItPzpXrlkYjFdNSG3DBe0iSOJYpCYJM25hVZpPB8OfUGK4wJyKlTHiyGrt8rjRSiP",
-	"jCNLjsvdFBxGwIFGsB1xli0oH6ifOEPMfuAW0yS2mkqzaqW9i21lYyHhoFpAcQaqBRS3lPg/H75FEMMj",
-	"/ejFA7qucl0kyKtrmQ/88dwMM6Mth6MNvA7ZzmE7e052gIvKtpI6fIxDpG5IksQcqLFuLMysyjAHKs/A",
-	"bb5U+RMzolf3JLjHYjO2lDrYP4W1LDfbak6IElpek8bfT86UysetSoVawL52BgBe0GHJCsZllHhzg20j",
-	"PWrHhUbdAsUMgaARSxSKaQHWZKDGsO8/oIt36JwftGEFahoBmmCBKKPBIs5a6zYncmaRruP1l430B31r",
-	"M3id5EJ9ZLYaWyU8ryQS77bc/kIh+VxTgYe8Z8qwmvQad7e98UaCOSc2I3LoSyjDcjITTVYl/pVuwwVN",
-	"tA0bbVDBz4HVXYz6vQhJqS4FcCHIevaq95sdWKPL3y3JMbeFxDTGPNZhtlsnQMYTOd85awawxi77gm0U",
-	"wQQ4sxwFzEFIhGkEQupfsdQihmApFI0lrCNSoI2ifyjq965cc01EUb93+XuBTqL93k6/6/esUM9tBhur",
-	"PLQ7vM4Bf2z3d4YEFpqugdos8JDp1BrBG305OLgUXfd07GMdBNbIO4PD8zutnPk1kjfJ4sbuXLVQW8XP",
-	"lgyxGfc99MD07ROeNnhJOADsI0wRpJmcohRnfqhSqkjBewcROgGue4CNccjL97AZ5dd/lQVmukMVuM75",
-	"WjsF1SHKTt7edK9T7rwnZl4SSMxjLE0sRN2E6guxXYYEzanqRE3mWKYb+BUhRDYop0rvpV1OrU0n/Gz4",
-	"gUeXhPMQ7RXlOzg72Ue4dD7t1apoCkSkTmLTjcK7ZTEQ9bJXsIgm0/2SAbFcFivSC9lDlKm5xGZ3QNmx",
-	"6UZYFjsyUeq61zahyDjKbPRj12udpG7uohR8D11PBEPzSlENaFGLKuTy0q3P3EYfqiNZ2jL5UC/6E8DN",
-	"DXvWEZe0yOzJWdY569I5dVC9wQLDbdNzThOdq3NbksRiwjbFXLfml6P/sKiXXKn96ixqpk3LBJwzQVei",
-	"wYXP+XCKJDuhYkKyLqrUoPUsc64I7YDqKrSKG6hJ1JwCjoHjBJnytCYjVdhGoYCjyWYPWSlDxywbIUM3",
-	"wilZw74Xcjbc7V8ZFiQ5oC3KwzWQ5G0NjduYpw0kuZjI1iB6nTEx1Tf5ZskAp+3+oPOhChKyVZ75VFGA",
-	"KQ/d4nJtNM/NUSslkzgRaO79tLHgWtosu9fWfGSm65TpWDvmLM8ODqdDXQdR/6W5TUnTfu5BxFlWlpsv",
-	"3IroDq1kEmtPqR1MR5RETJiGvaWCrBfn3NwJoYA2amWzRwDaU0THCiDq3laP2cqL9T5SRJgR2ciU2vJS",
-	"FUwHSxM6TME09p3q6mW1rpZ2NtPg0WnVPcVRdm3KmS/qiAH1pYuqvNNCJljIfwwbmMd7zkrd6y4rbrQV",
-	"C0Ic02FgRSZx0dgODTvdTuXeU4ioYWaChJ+ce/0+/3C+AwIIG3lXPtM8CyfJ1NA4xPO4YC7mpToYM7TO",
-	"WzBFWq1isO83wCna0wnXtc4zLJhV7duieVoBsLUF2AkNu/8fi/PKYwiKCCxZQgBnCTT62Bugch4VWs/S",
-	"662OZ7HP223+tXN6u4V7RGNoZJHP27V+xLQ4ei/3x/3qVTV3vZ2scDwsEWaGfnoDeh0NzVDFc4jqvo1D",
-	"D1uGXYRrU9hna9XU9XMzMw/o0CtxO9Qmv6GOWfUmVZKIkXXS5nxthSRnZNBTQ6/ZCV8O+dYF/xq64IuI",
-	"5gDNFnfcwkj9AmXPkG82WXwdv/gO1J9sPqr1BuU/BKXT6Gj4DAtxwriruKXWJraB6v+9JfXQLf2j0kc4",
-	"HLMjGxovQAgdv2VMHcaHUjL5btW7UpGHiNRqnWH+ip1OFffUX5mw4kIUKhbZ5O8/Y456Mb7+eTThwuwv",
-	"hjbeOkDWkXE9lzOrNyDKOZFTTe6HgDnwzt6nTxRZm2o0hhHkPOnsdbZxRraPdzTR28Fmid6SqlfVKJeT",
-	"QKTvdUei1pBKuBHT/VfNSmfffeiUKJygmBwTNaWOYRRo4+XX/+HbX/7i5b/9r8//+Kvnf/hvvvn6P738",
-	"+e9t1mJskeQAvbq8H5rqBzNmZYE2XvzsX//Dv//9b37905df//jF//5XJuN8sxeqCBYa83ZhQK5YlDde",
-	"fv3jb3/yl9/8zdff/PqnXfT8l//n+Vf/4/nvf/n8y682922jUbVhLDFKsTiCuFctaBaa665X7AhtPP/y",
-	"V89/9uebxrjl9NSyOJAteUEqh+Cy82fHfmRrFvmZGC3y8WfbOYQGv2lddaWlauPFj/7i5S9/8fwnf/j8",
-	"J39chbZrLxuAda0Ov+tA8u0vf/X813+62XVltQ+9vOyuX/TXqxGpY+aLg+0FcrKDG2FCIqGtbKJuUhPW",
-	"X2jW360UH6BxobvLxYbWXjVr3ZoYAqvhLDPLqOUbVKjB5RuEzxxnGdB4S5sScB4TqYBYofiYyM6zJ8/+",
-	"fwAAAP//",
+	"7L17jx1Hdhj+VQr3Z4Mz2p47d8ihVprBDwYfosAsKRF8rCDoMtM13XXvrZ3uqt6q6pm5UgjYSGJ7Yzu7",
+	"ycYPJFpkN4njBEjWiyAPQ8rCgD+KIZLrbxHUqaru6nur72vuzJAU9Y+GfbvrceqcU+d9vugkPC84I0zJ",
+	"zt4XnRHBKRHw5z2eYEU503+nRCaCFuafnccjggqsRogPkBoRlAiCFUkRP/wBSVS3E3VkMiI51l+qcUE6",
+	"ex2pBGXDzrNnz6JOgQXOibLT3BK8mJ7iY5aNUcKZEjhR0kxEJUoEL1DCU6InofrFH5ZEjDtRh+Fcz6Nf",
+	"aMyf49N7hA3VqLO324umlhN1bpVCchHeZMzIqTpI4I3Y7bYQ5JjyUqICD9vXYUZtWcnVXnApd7jIsQov",
+	"RZBCEEmYgjOJEGVSEZzqRcU3koQUKm5by8AM66+FsDLv7H3W+YHkrBN1EnnciTqnmTztPA0t7O5t/RGM",
+	"rc+9HpqmnagjyA9LKkja2VOiJP40dua9DmXq3d1O1Mkpo7meeqeahjJFhkSYeVKSF1wRloy/R8bTgLiB",
+	"kowSpraGhBEBOHdExmgDoydP7t7eRGqEFcrxEZFIECUokUjiAdlHMuEFSZHicII4SXjJVISOSKEQVigj",
+	"WCq0s4tSPJYVGA0t1Jv1Vrell7fc4d6jOQ2c7QM8JEjSz1sxKYPv/LlSMsBlpjp713uRnthA9Lqedg58",
+	"HxEsOfuU4BZ8HxMsAEIjLI6JVAjgJBFlbauTMOKB/nAmJkwt5pl+WxacSQJs4CZOH5IflkQCjDTlEwZ/",
+	"4qLIqOFE24XghxnJvwNou/eFN/5vCTLo7HX+v+2anW2bX+X2A/OVmTREWTAtohLlONMoS1K0cYhT9I8e",
+	"ffxRhPRfFcva7HY0z+BZRhJFj8ktw/pmrHm5tdYjty2XkROUVG/pc2nh2aFp7Kvb1XswST3pI4XNPbDm",
+	"zcC496hUgIb+iMcs7fKCsNM8M9xCbvHBgCYk5UmZE6a6shAEp3JEiMqzLvy/uYSKyxxShgE5p6lPkVO1",
+	"rdlc48smdJ88vrP1HjqhaoQwOhwrssVFSgTKsThCmKXo1sN7d1BGGUGEpXIfYWTgiQQ/QZShWyPKiCTw",
+	"7gdsmFE56gZWM3WsHzMCQxREtB/tLXMiW7epLLik4Zv5Dhfo1qPvmxWcJiSLgJwHNCNIUyzagE1GKNaP",
+	"9JN34s05FzYgCBtkNLlw0kxGmA2JlgNgemkOB0SOUgjCFJIKK6IvgLQ0ayERwvYp3AYpJxIxrhDOMn1K",
+	"ylGwES3WT79m3NnUa95ZC+3ewTnNxnewyNdLu5PjvqXb8IEOAE5bAyxye1u+QnSrj2/dGK7HnIXdGhLr",
+	"wWwuDmmaEnbhXAdnGRFXJBI8IyjHY8TIMRFI4SNi1BCc6NeBkdxlxzij6UWv8ZCnYy2xnJAs27Iyy2Gp",
+	"0KEg+EgijESZkX0UEyG4kDEgkUQEJyM0oCRLtdQLUiRs4iOu7vCSXeguPuJIlsnIKo2aDJUPe5DYYXEf",
+	"F1rUp5ytG5OrgWehM3cvrQWnqykfESyS0fq38lbGauHVN0Bd1+pydaIyQlxoucBq9jnCmnI0h32FePgD",
+	"LBKSrRv3zaizEL+AN9aC9Q8EP6YpEWvfhB135jbsO2vZyEMyPAc+ZEadtQkBb6xxC+uVFf0x3/KeNiuD",
+	"htEViQZ0WAoiYZCh4GXxKgmMjzm/h8WQXJY4w7WctYvu05tw9T/m/D5mY2sYkhe6Ks5RjtkYYaVIXii5",
+	"DybFMcIDRYyRjJX5IRH68pAk4SyVGkfih/qtrRv6rXjiZL2fmmucto49izpPGC7ViAv6OblowSwRJCVM",
+	"UZyZKxJsYFwgclpQQVLEmRHNnjB8jGmGD7MLx5gUK3yIJdFYU9bLQBspP2EREkQqLBRlwwiVTGjBV/+8",
+	"GWnRmEheioSgEyzRYSnHemvKH1Nm/KTbZw+XPnDNM04EVcTan1PDbqiSiNbWYzBaU2nUij5LOSNIndCE",
+	"dPvsbBgjy6LgQpH0PkkpfgwvXQ4lM65QPHmlxIBOGhqx43IfsISnlA1jAxCqRkSg4ee0QIwLxCpMk+sX",
+	"H/SYs25d6yZYw7X7zPFdGOFGmVL1wbFdfyG0QKqoMYMbzRJcNKc4LzLwJdUmwbJIsSLTd06kP+TiwCii",
+	"U24XVmaWSI1dfhJ73Oda4Q1cDe7nUhJh7P6hVxyS4jSFSwtnD7ytmYmnAW3Vv5rIjM0vQgURUg8CVIly",
+	"LI9I2m3fixkHFqIaMNAA21I0D0LtkAy4ICuv2ny+nmW3HN30UZlP7FFP7cj+qizpT/1u5JCDhKfwe8uy",
+	"/Pfh7g1P98x3+XxmvIHgabRo3FyOv/SnAQjUdAFa7BRtUEXy5h+zqNujsmfVZFgIPNb/9hy78wb6iJwq",
+	"6ySe2jAspDlaaGc3S6klR3mfpyTz/a9Fhpm+pDpR51AQkpo/E8GLg4weE6l4ctSJOiThB8k4yTQMc5xo",
+	"MRTkYDwUVPFSUJnrz3gp1BiLNODE9Z0805DV7BQn6qCVuN0LxYgzMg9g9wHpH8Cr+lvDtg+WoUstgFBV",
+	"YelMizu8eku/uQwVtW51gkDm6z1uasObl9lniHxgXU0ANNcUNU9r8mwa8G4sKoSYk47Mdk44wJkk0Znx",
+	"Zt5JT/2+6DlN8+hjmmV4SK5ItHN1K6VDqqrIkdnncNYjmA3odfA230t82bwt5ORd2/ZgyIf8ZHqbwdUu",
+	"sD49mEbyLPt40Nn7bI6vw+jqnWfRvAWXTJnXJgnETX5wVs40seHmyPar6f0/bUDgiREfXxcifxY8Tutg",
+	"DYrOx/M48Fx5R+t/GWXkYExJlh4cDQ8KIg7ych7O3ibJVdhqxuUZl+Ad7YCQZedfAeOcQ1qvWxC8zGwr",
+	"3e0m4G/qB8LSA4efjaFCowywyBff4cIv5otIHBZc9+3Fb8wCTZ3t3Z3eu9d2dnq9q72drau9q+9u9Xq9",
+	"74Y2YuzsyzBHM7uz4E/z/0LQxKDN0XCBg9w13xgz+eIgXVlO8kPGApYM/YI4pglZHCSPzAf3KAveh2AJ",
+	"WhyzpMKqXPgYHpm3wQQtcspA5z8QsMeFFKw1iY0GB6Ope8HRSfOIp+QZGzbbiObLzW8e+DwarRHXO7A2",
+	"3jWDrU6ga5AZVWcSBPKyEq8Z/iZhZGACMpeXBaYvSD3kEld8xTHmXfL1yNVXbZe8H9C05BV/lkvvLitK",
+	"daZrKzTC4nfXJdwmq1wSZ2PzFYjOyuurgZZn+OfKt1s3uBTzniCfNt73ynC7WQxqPYqUi0a8fC3RIwfP",
+	"ADYos8xAV1GctRiuGgLPtNy/nMhqDnJRtJ/Ybv1xVM07a7s+9S7HkpfYVU3TF7m1R5WY5M4yFXjgjL/H",
+	"xiyipWFFUu/iJunMQ15JQ31Vrq+3V9Hbq2i27aK0aXZhAVKGN6MxouWnES8lGfEsbfndgTb4c4uwKTtu",
+	"ysb4/mBBvlDb4afzthjaeW8rGWEQ7AUqGR1QkiLJE4ozZMxDYJ1FGx/eRNeu7vR6W1d7O9c3I5SMSHIk",
+	"yxxBnK1mIF19M1ea9vs71673dnq9+72e/t+nu9dCVAXcP7QucooThVKS0BxnNr/ghKMiwwmRkYkINMM0",
+	"p93pda/34OZSigg92D/e+p3PelvvP/1Ov9+FP764+uy3ptYSdU63hnzLPmRl3oWleY+3aF5wYe5+rEad",
+	"vc6QqlF52E14vq1KPiwxq/6vD1MwnG1rHvzMbrS6bxbZLVYo51K17RptxH2z2X4n3jTRIDYOYiPWz+PN",
+	"fcQ4IqeWpDSYOCNWo2qAZ6P3Tz7b2Xr/KUDnnc0NB6jvbP7ObwUOrcJYq/g8e3oBwNtdFG4DXor5aHK1",
+	"e63Xm4cnu4viye56t7oSnrTtGxDlavfaJJpcMnasFWQ5Z1LZQGty3HTlMut90zx+rP+g8D9gmiwBwy82",
+	"8kxQAKrzbeCWmL4kTKLJwYzL4MikzC7uQjOR0MtafSeujSMyrt2WjUUGJghdHIEMpgnxbnxwaB3oB7nz",
+	"oC90q08CNXCpH44PUv9cDzJ3sGucQfETJke0WOew8/Fhzee+ssl3AmGalscFEacJxtZjiwLIEsY5kQcQ",
+	"rfHh4sJjM7wjcFarGbbOHDYx1/bcgvmzcWGKCS7jX6HpQW38nB9Ecvf2R5a7R50jahKU5iWnfU+/t070",
+	"/8iC0ZGB+Z6Ldo/oKmEyK/tT9IdSEUHSA+NymNRMLsgFAedTEXQTSP7BO/BM+yqanKG5r8l4jBbqn6Dg",
+	"ICdZxl1QZ1Aua5O4MF7SFN4e2mNBAy2DpTll+wh7WeVXpItrRQ7AElGmOITl8hM2kYG+GKea6d1fI5fx",
+	"mEcgKNOi3BXZ1DYFkTQlTKG7tyvV5cObaGfn3d1rm90QH700VtOwJy3BZ4LRUTOZwmyCXpaW20jnexaQ",
+	"Tkiu7AnNKx94gc3LOzaGd0VEIagkLcKyyNdhHze5zJdtG9erWM3ueW485lIo+nwVl8siq+njpiRLPxDC",
+	"4NakJTBoPkNSQXILZHYNbLaKKDNik75IltrM7wh+NlWSJFIcyRE/gbcgE9ymWVOBSglp1hlmwxIPyV6f",
+	"xQ53Y5RTKbVKzwUieaHG+yjOoLpRjBQ5VUhxGFgoyJzhHGWcDfdRrMk8NtU2mCm4QVJ0jLOS7OvxMRuS",
+	"uDIMRKZegh4io1JBESTES6WZNVxGh7yENLzYANkMrLciR7ggCMQn2O4GRhr8UZ9hZ7OI9ApoGsHdl5LN",
+	"fRTrg4jh+xPB2RCq+yD9cB/FzsgY68/qa0KD0rNNnoy4JH0GL6P6fqlKjORYJSO93lKVAnaql+VS283T",
+	"fRTrhweQeli9YhMJMONqRESfcVFBApILrGn2ioTXNUwYVwcDDaAYMpoGRBCWVDXYJmqfkFMNYLOOPmvm",
+	"2O+jmOZ5CQgWowQz/cGhS2hI7VT2MGOvnkpRZGM0ImZLrvpKbKaQGlHh4E1i0z6KS3bE+Ak7AGyNIc9a",
+	"o62qLm7KWT26flefGTlV+t2PntzzAM5Fnxk81Lu0yUZgHkaQ9agPFBcH5DQhJAV8BuAKgvUXrAFSlBF8",
+	"TKReA9OgMOUcNB6M++Y0gNC6KM6JlFgjMDktMkyZRBRg6jJBIXfLXXTVPRB1DOW436IOkEEtWVkOEXUc",
+	"DuqfAFW0lFuhir5H3JHrK9gdmX1uz0d/4o5CC7c+zDsmS1bP5AEH6nqZEhZPfcOlt4FpFxUM11KmzhTT",
+	"MofLBYJ6YXX9rKruhLUdQhnBjdi6pD7rPe1alm6yVev1OI+OfqXy9yVcqtq1PrVOe2LNyDwqUfveJgMI",
+	"LNyszuHGC17iNjwoCBWX88sH6MHDj28/ufUY/d1fXY3QQPAcqhtRKOBRVybYQ4ornEkk9HlDxmVCXPm6",
+	"hDAFiUZbeVkNDSz+FCeqz+BTlNJjqr88HNe/oTq4ypADZkCBrJpnQyuL6EQ/gkp5+iUq0edE8E2D4S2u",
+	"V30Ui9qRgue3pBJ+WMdvLTSleX3FyXydiyU8J4tH464cWatBI/GxRsvlP1lxn1oWJ2Kps/Q+WXFSW2tw",
+	"eRDVHzq//6JfmkM8GGLKVvhkxX0WhKX6aJaNV3HecUGOCSsXRj3LMM10h+MDXlRJgWEVY7Fhm8ztNsno",
+	"sRaH0UbFxjYN1yj0RV1d7HrqyfSbmnk21ro4aKTCLMWigTiLBXOaEZ5ObueRHRAlpVQ8HZudbLz4+R88",
+	"/4Pff/Gjv3j5y1/8w8/+w8u/+uvNCKXV1uGlE0KHI2X4bXPbkL8sy0NJ0/GiOzMIvQqetTj1m9G0E+AO",
+	"0WCQvCYW1mQYQV4wwew7Lcy/ye+CrKxJtUGCrG+FKYZfn0CAokIMfppeA/jWTmUhEeFDwrXOMScaLJRy",
+	"fAPZb9EDno2HnGnJ6n6ZKer+vfHwzi303fd3392M0CcfPnpvF1QyqsqUbGdYwR/7yCSnIC3ryPlJyU1/",
+	"6g8kZ92H+OS+FYJ8t6o8osUWL8xmtgoOrlMzaL3vB/rxGTdPmVpoq5EWYWxm9gkXR1DqIYViAhe163uY",
+	"pa4AQx0hp/GPCkGH2ITFFTgFnORCqzf6CegcQavXPT6kzCuSu4SlqMBSnnCRTpYqvv5uyB3gpfl7L7+7",
+	"O09crj6M6glDhHC/SmFeNhPNesZnlTl2T0Jy+BFlUDHb5lCjDdIddtGLP/qzF3/0oxdffhWhF//pT775",
+	"25+9+POff/PVVy++/GpzfrKoU95gaeHNNhxZAeNOwD5dVQ3JaZpmBEH6qrTlBNBGbNKL3rH/7Vy9thuH",
+	"Ldm+kykwNVi6Fp1059p7erbr7373vdbZFBEUZ0uea+59NjXmD0vMFFULX50lM1rB7GOrpvQmsN+GD9G8",
+	"vkok79p2V1kwz2WLniE7UKRcSq2vx64UvrNBMnKqoLDePgLFkRu1McNSVeXx57ofGwJMwG39qoXY1XUj",
+	"zxqLvnzm0CpRASmVRanIMklpi/vzNU4u7nmoGETA6ZB5hXVmSQdzK6lY7r7QRnNOpSoFOSgStaxCx7ha",
+	"bBJeLB7+7alpLW4PQ6BzJ10uGWDRtMe6gGmV97h89IBTI+Yr7DN1G5PL00iR85MYHCRr+NeJDd4KJnCg",
+	"Rh8P3hWee1hqz9/LTZygs+UCDSrA3sTKFIZd4oqpDYcLU2JzvruK5IZ0Tu+ar3d6XhuLcM0Fb9b5O4IZ",
+	"FtbPq2/BWbaepEuvANuBDZWc37WjPRtzcrhAWmaozn9tG6jErcoVgVlaRWFMlIvrTkP0IZHQBWQSMsS5",
+	"Fheq4qZROyWn4QhC7t90C5ZS9jmJ03ssIYBBn0qgI0EGpQwmA01SOSyvGnU+phm4BOJIRf3DCiRiwT2v",
+	"EImbZOY6vYii1chhCrVix8+gjp7wg4CsHYeyISCYBbyJD2JjZHxcAZPV5KRnEXYq0XVFeaE1JyebU43P",
+	"DTRtg2gKCmcSDBo7dFLBLCmgeXafUDWiLOjohRNjXDV9yI24rLMKEmcWHJYxvlsozUg9nHVrz6SpdcQD",
+	"NdjY5QYFTQpaHjcVJOHCuG4ro3stfug/jzlNWxItZ2fRUpk78WPS0J9kGIzdLEU5wbJ0lm+JUjoYEIEO",
+	"x8bPDi726+i3u+jxiDTfRRux+/dB5efVDAsc+aYKe59B3AcW4wgNCU+JpInWK8HUFxmCAB8lVSNeKoSR",
+	"e9/4J+2ODznPCIaDXFIpc8OdWQ9J9PsD8MUfMB62SDmC3xJ0OFLI+6QKVXzxo799/sf//OXXP/7NT/7y",
+	"xc/+6W/++vee//j/bHYXqyTUVhyt9gtsZRqkhgRtCp6Z8fmXv3r+sz9/+X//7OXPf2/TGVQhnqC7ZBWj",
+	"c9Vuz6kQkIZKxUBnoU1l54WAgyZyL61RvqJFCetCCrNDtps5HbWyVQNziio8egvAL5rgS8vpVH7rhAtI",
+	"v/cZxwKySJ03PsUnWgn5jNi/ElIvVo+uRpEZp99+SOu4vdsrYl3s1W3WsVJE7+uCdmtGpGkQWvU0lJv6",
+	"8M4t9P7u9e8iW7+824nOEEXrXEJ2sAhxRiB2weibU/G0hwKzZKQFEoidEpjJDCuIn626R8ZoY7fX24xQ",
+	"XEINf8IUgNn8sKN/GLjmVvDomn7kRXRu7PZ2NyM9JFEjnh40IjA3dnvX9fuuKx48eV8/UZwfZFgMiX60",
+	"c80soCoJf5CTlOIDEwa7sbtzHWaoAh43dq9edYPkmI0PbCifhJ/et7txdfZjtHHdLNuZx+FJb7MZBlmB",
+	"BDwPDVgYHcZ2+GoGN07v2oq60IMw6lT7hFFDG/SiGs3rjR3p0eBED4xD3Cyu6mQQddyemiGR3ojTAfEK",
+	"07CHx3TgWjwloY4ODzAyyqTCLGkTEmaU6vbNMgGXKVUtld/nO1MryolLwfas12TPPt2L0YDbQPDDsSn9",
+	"r8kzbkZ3hr5sBXebBxZkD7OTmeaiqm3Qa1cHe31+m0UynBycXJZT7rvtFzTfuC9Cl/Ls7A4tVuqfmqTT",
+	"gp/1qKuXpVzI/+Fgchb3x4yy3zbvalbp6UnoNCvCz6kNXvkqlhKjG+27Lr16cEu+IzlNSKGsWVNfSxAA",
+	"XeIsXjnF7xUigOamNc5KEz0eb1fJH9vVd+DklqYh/KqUE2j5b8FxRaIRz4nXlWzFGqqTxBSuw25pYh4V",
+	"LF2SvXG6vrOikYmol43ZeCpfscKFA0VwDjKDQ7iw3c3OthZFp+p7d+mqTvMEPShWReBkKQvCWs2RdoBX",
+	"tTL5G3tPrkyhUzjwsAorWeLo6liUJp/Z+fvf/en1Xq9O9pLzQ/DsWE+Da7O80bmfw4piMPP0wHQeDv/2",
+	"+WiR6r2VNUy/X486c6XrYBDNbV86l7ANLlvBv7iQtlCqsfmkyjFuT/PFAnTA9gsPXqhbN+o3baAbiBnI",
+	"FXdawCDejhsdt63mitoB2VJjr25zommbSq1nmzQwSTmrki/CNeqbFcpMbN1OKLhuogvq0hx71aXvm8BC",
+	"DSirUVoBiKqgBOJOfZq97CzJXvyjaj+UqXpgXuEvWwqsKg3m1TGyTWqCd6MdeC38YPhKODUnms9eVBOW",
+	"trqs0H714HDc/uOyIIatfai/DAYrrJN7nVf/hUWqdTl+1aygbSEWrk8/BZ+LO38b7DXN3x0dXpGWxwOn",
+	"iWwkhlcxh6b2oeCF8ZFa6/HsBLdFGty0lNKbBcSVZOXFVtDO5GxnyEq8T3PIwjosBcFlwzHoZVgF2Zrf",
+	"rWO6BNsKqcF1aqLNyFtbPuCtKjXbRC9889V/ffHffrHZnRdfU2ApSVtJ3uk00DOt8aGNBtEo6UJAYLkR",
+	"BA6NiaozzLvNOs1LZFqa5LmlvpqKFnWWeQudiZVMTdKaKjh9ztNQDeHwVI3nFauML4maXuGZRTAmx6cm",
+	"t+lqL5qT6LTsSVYrWf44w4Fb6zrT8GlJGdQaTBNquZQdXfGjoDY36UqA1yJ/iuDSbB7oDUHwJ5D3G4w2",
+	"XfV+hubUbeU14JqCQjQ25VhqYkeUaZUk8dUT6GhNoNiGXChi56TeyooZ4rvTGeIGPm3Z4PvwpyngklGp",
+	"WResAvUCeeIzJRMLtXoXCx7cKpxgDYCqSHEZaEWohxRHO73WiszzoTYLPNAQe28dPQxXTFPS6Ok7L70g",
+	"voWnvsBOZq5d9swv9DsTSbUL+IO8VFqYxQNPA7ptx7iidr78SfuZxRNaPdRWkkrj60x9+7U4s+berv39",
+	"7/703V1vW4gPUIy3Pke9rfdRFx2grThC0DCCsqElV5QRZcpXmdTa+aaHUEK13ULbwa/DXGAa41+2sUCv",
+	"YiVVZzYj8RF2biQSqMtJKagaP9I7s5IgwSKYys0QL/APS61ZHhFmHXQPPn70GG3jUo22Mz6kDNxyACdY",
+	"mRmrmnmkVNF59gxiPQahoGETJYE2TDkSGz1NkBxLRXKNhiY83Fgoh4ImZaZKgTPbbINKUpc3cUW1IJbJ",
+	"+LcQlODW8gTuM2Ox2nOtlD2lWFbVY80HkY0gNkO58auWIvtuqsqJKFHGh3X5wj6DMg1qRMYo5ftWBdez",
+	"e5sgyKibqCizTNqSVpXFUHb7rM/eeecWZ8eEQV5a9513TJk/TURGUIolw0fkIMGSxPsuyUI///TTTz/d",
+	"un9/6/bteB/pO0oqnBfmx4d3bqFr1669j548vtXts9umxqBEGzlnZBxZdQsSIaD6jZnUoBXAUhBZcCaJ",
+	"bLbT2Hf10qAoLylU3U3B66AQ9VmBhQQfN05UNu6iJ6awW4Sqam/6A6hruKW3ZhYAkDU7sFk/XQShRfCs",
+	"z2JcmK8pZ9s27OY7P5CcxabIxvu717+7aZhXbMKY9tBnX8CoEbLF0J49NdngtjuLllcGmGalIPo8bqBD",
+	"jQf8mAi0i+7TmwgzeaJPP97duRZ3kWZX0j5E8Rd9wx36nT30WbfbfRqhvs8n9PNut/ss3keajFHs/Raj",
+	"Q5wc9dnMNHWLIjeShEjAjvhGqUZc0M9h6XvoJpAj6pe93rUEqBj+JHErMSNN9aboYqNkY6PIYp/V++7t",
+	"xvtQHzMx0p3/smbtKMdjxIgGmcJHxINY75r+0q/OeYhTqFCp8R1n+pWd2O7x41LhIYFNfjKitlRoihXW",
+	"GpjmGl7IG9Kz+XWLqjmv967FyEcNQIc+ix8SJcZbNwaKiBhtSJJwlspNk58RbwuC0/Hn8cQ4JVM0g6qJ",
+	"Eg6ri2AU23VHMzGcExTfrVMft75HxvFen2F0IqgiJk/kBEuU8DynCuotmdKZYI2DLZsEOFUKRtLIAlKQ",
+	"AkQmE52Y0YQwSWqzWOf+3cda6BKZ5cByb3ubF4QZraLLxXDbfiS39bt1yFzFkG88uNuJOsdESOtq6Pa6",
+	"PeumZbigWmro9rrXjKdlBBfJNi5TqraI5lfwYEhC/VjSHFgITqU9KPhAo4Llh1DgDwZB+JCXyiKkZj1V",
+	"NVUbrYE+IiemQKOQIIFUh3437ex1ND3e0Iv6wKwJfFKmdKNstVDVr2zfozlVraZa70UnHERfdKjeJNSJ",
+	"dNZPdwE764KRKiYydndDCbszRwPJ+qxj4URxMTnUAs32WkczyeTBZb0bWNZTLU3Z20S/frXXc7EQxFTH",
+	"8bn6D6yXvR5+ltRWnzyIkSCGTJWM0STGBwhQ12Id2BV3zUJC41cL3r6JU1fBCD7Zmf/JE4gb1jyapOaj",
+	"a/M/ulOFFj+LOtcX+eKJFwEMcl+Z5xBV33lIsKlTa7ac8aE+YDyUYAjXzzpP9RfetQASuK2i2ATgB6em",
+	"sK5EGDnxHpkMLCOXWteykQuNINlFN5QieWFtPUJr0ZkmNJKCqcAV9IdhiAtXRzhNhb7mpokcllgFDN/k",
+	"pjDdWlCoUaTqWVP2t5Wxzg19nckwiLeMnCBpXrhYdN1ZAPkec34PAtrhg+uLzFKFvd8nKcUux2L36tX5",
+	"H9+1kdXw/vsLre4+ZuOHLnx+ZZKyqlRn77OnPoHd40MECFkTlRpN0BQ3VrowUT0kx/zIFsE1qpfyahEn",
+	"WAhKwnSgh53CyN02d6EeGaQLPV3aXRknzsiQNLzMwgMA83S0VonilqfH1fInCJ6SELThCRZcgnG5liCi",
+	"RjsR/QPJBpELhkk1O8oym8ubb0YIqlfb6P80LHB4y7kQgWOyKkc2bmi2fOAU3kqAUiMqvXjX0E0+YY5e",
+	"iGE1u2RNLuwjfTVACCNl0ixBkVPVtgBrKAoKEju9xQWcZvB5eLj3LlYuqRFkvlzineSbLZZoUIQsMx5b",
+	"8J8+fRa1cE/QLyJjcbB0b2QQN3hAi/iY+XOC1GHfniZxY4u+5QcInIfkUU9gjd8LSR8LnPTkwOmrjVa7",
+	"vfcX2ZPNpnvlJZQzC+/WTIkDtNJKKhMX6fYXNH3m3aZN/P6QqAnkPnc2GGKBjxtRS91XHUl353/xEVd3",
+	"ICX07GjwIVHLYcCycsjd2xCbU4TLp7SyWF+SmuaypvISysgAjItIKjxGWBozORYBXmscJhfIa62H5oI1",
+	"vQUowbSveYMp4i2f9wn8Fpz3Klze673foizZN9agKiFw2ni6kv0KTOIFFmqMFN9s05Lq/vwXriNpJc4q",
+	"dRCosw/ubJxSNkTxVqxVYiKkVpha9RPJhWooFDY4qbNnQh5caCn8Y8tkxboug1vVX+BTd4XBtrx/PV1c",
+	"wZmoYbMGM25d/WQNg/nREGsZcB2qaVhT5MUaLOrNKPJ6tEW3VyU1L3p3GDqqc9rCw+bLgMsNen8mwGos",
+	"XhRk56tVmzUvolNb1nOhd+g69OOpSITGZeCezdCNfQaeCjzw6rXKyr9sYib4AFi8u4A2XCnXuMFwoECn",
+	"wkeEmTZbTrjb3O8ziKp3lTlN/bzqpshLCX35TGIt2Po51N2b9N3yZilJzanjQZllcfWozyhLsjIlEhUZ",
+	"L4cjyoYRkvwE/l9kmCk9ryKJdQanXhFRsyxbnC42jnK7ZeMq3zLPDFUjTdUTz39YEpbYl+M+oxINCTMN",
+	"PY1/Nmw+MGs/N4HWDL9204E/7KtuOHiT5cPbmna1PDbBEFr4QUM0rNT/lGQkVMEVTMjY8AdN3ua9FG3E",
+	"u733Y1Ni94RKEpDsbsOrDexexBdRTTWEpjbfcs3mrLgBZ+AOsPWGaDf+tB3e+u/qdsOP+f2CUeEyjDgL",
+	"UvB6DTgNCnce/GnyRq6TaWwCoVyApVaQIELfdKQa8cyoUUYEGNJjwtptORdy8V2WHWcOWlsrDsD9rQHn",
+	"W2HAmcWEp6/lbZCHbZD4ahQfFPxvQTfmCJVMC98JZ0kpBGHJODJBiFpIJzgZTebpMO5qKVOJJM9SdEjG",
+	"3DZ2gCzSw7GT4aud9BmEQPJjIjJcFJQNbWSy5TAM5/qZMjUp9OAg/jdmtrGXsDjlKw56HYpmmZ2122cm",
+	"GtPE9TbiOIEb2SbkyAJWjz/iWSq96WXV9D0ksN+wJ/Iq3IsTkH7LQi6WqB0qLE/WXn/noFX2A9B6Tfdr",
+	"Z5isGqnYwiAy2FsbbXg9uDe1vlvKutm1IRWbTuy+hw+nL2hP9rtZNR49d1R3U82RBK9I1xv8jZYJb/gb",
+	"TrhUyLSNNc10oJcrsh1jHebVGSOriokBfNVvO+VwjdeQLW8oEXbZdBwiLxxae81dKtyMXHUKwlK4R5Di",
+	"aISPCcSYLqaW3rLbeTV0G7OW9C0bX5PC607XpaF4N+TiHLrZdCyoHPtuq4/r1y8rqWBJR8FUr7vW9IJi",
+	"XYkKfiecZRw/5+kmaHbYmeknqFEiQjxLvTyTN/gGAj8D9q8h7qO6oya/W97KxongHTFx61eCf8aH0nS/",
+	"BiP+lCyMHukLArNAxhXCSARSs47IuM/0xQpZfS65C1KvBB1ShjMUX+3tGOOHfQcS1ECZ0XoFZcP9xng2",
+	"N9rqHP64fQbXVBd9j4xN4gOk0qX6NgNxzct6OILcySrhfBeleCyNpwKkOsYVMk2RIFSxVqL6bFJ/g3wx",
+	"cpoQYlWeulWOGQtyQ60yJGWlpG22+y7qtlJLn3t9MN8j446h8/UbgSYb063L/TExbvrWgPMGG3Du8SHC",
+	"Jue45oBtDDAgTygicsrWYclp0uBjN+45W1JtHdxXzIJaQfWt9PztIMMK3ZcT7iGEodXacgcCHKbj3/aQ",
+	"CVnAWRahNYXC9dkIS0+gAgmhi2KaHpioA+tbgaLeMRpQLcRU5SjMDS85Q4djWyHiGGclqfoFEmokDULZ",
+	"sM+k4sLUznMp467VZpIRLEJ3upb3AB7fojg8k1q05Wrr+80jtoLViM45Bi/gnKticC4pdys0rm1dsNiA",
+	"GqdMCfm24VKScyaVLfpeFWFdaPTb/re2umzbPIelpIxIeZDzdIkpbtrP7sNXgXPSOzTdt7irb8aFeXC+",
+	"aW6TKdiaKwiisYMpdPe2i2aydOVW1raCihEtkx7XsgpgYkvOXzVzCc199YKDCPWZzjcMAHG+dsGDA8vl",
+	"3Z1p/r1gsKC7kOQaIwTdbcvG3T577KHKFemhMZUoGZHkiKRo48ObaGfn3d1rm6ZxbykV6MKHxL8wq+bT",
+	"1eJxBhVcun0W1+8dcBZHKDZzeh18zXXcZBoytmWHvEbk2C8xtd9ncYCf6QmmR9LjB6YVpo1fo3AVZ9m4",
+	"XRO/Y5q3nIf4r4des/pcD/k25fD1TDm0zYImGUglcM9NLKwQ9hzZd5vqqFf4LYgnazmj9caP3QVntOOv",
+	"JhNQ8/L5OX77KNZipOWCExdFgplm5yZMqi2C7JyZ3uVEjs1CXBc1dgkI/NbYcTlBYzMYbdBPOaFA1sEh",
+	"E6EkU0YPLRdFCCeCSy8TZMLdhW5IU4ERGwkYaz6jaE72oT7hrUff1wzgg9OEZGgjvgGlH2P9KDbab7xp",
+	"szqg63nDua+FNa0ySCUIzjWS04ygjRjqQTkmYcsfprwP7EFT2Xgzanas0CwnHRKBNr759Zff/M2/ff7j",
+	"X/3mf/7nTS9BmWZQwzFoALlgb25A3/c2Ao073Hm9WhaAC85tuwyX9bqzFddvGmqiir56BwoMjlRCfEwb",
+	"UgwEz8MLsPmnc5X88PRVyco58yu+7OxzKOqOGaHNILCgM+8RwSIZvUbKvFnwpGtKzvJN1Q+2D51EF1b6",
+	"nxRQkz/q9XqN+AcIDgbnNvVyBk1YmlX7ae3dRUdk3EUf6G+oIrlJIkrAYc2Z+2Cvz2JrbdV6Mjmlpj27",
+	"/hlc6VgiSQib8NpXq9pvuuq9OqmbcPnYIsGxrfFqo4ihxz4U/DnEqVmdK6qqX7f+fzUiQnbRQyLLDPab",
+	"E1P42NRggypgocvk0ZgljcvkXP3bN+EsL1hUbc5uIRSSXTWMBfwMUQoa1NE0EN8mEV6auKmRtSFB8aHW",
+	"M/hgkFFGFuQn81R+P1rk/HGyTYeqlvXmWwDY/HCFlaOEJ85920burjlKeCICzDPk2vmk7Qow0SbshIuj",
+	"fS+amEo00FdDKB4Y3nk1cDMQ1f82IvisEcEA0oWIIYTXFqUuDK/tfB5ea1yOXKcV0xI6kG1tPmui8ZsS",
+	"CjSXbiq6f0s23wrrmMX2lYn6mJt+TGum6CriRxNrKvDJzNsJKjnzE7CLy8g0haFsiBg/GZFQCbzvc5q+",
+	"GveUjTh+S21ruqT0yS6MzDZTtdXm+8Blsk4FtUUT+jOEnVuXDBUuliFkFbVjfmsDw+p+rFvTjVjnGRLX",
+	"WkPtHGq8nZeJOMMsnTbGzuyxgFlqrpTWsCKT4OD6UYchlC5r/r3w8uQBY6pLQDctUFOSZFiQ1ES3ECxL",
+	"YdM0JEoplMc6HKPcWFsxQ9fRb6MNLYeBwYtxhTaghdxm26oNGlMJjpiQBb/qLHeuUVaGscyPs7LQee0i",
+	"rTLTAcVxT8fU3ZP2kCsXp3Clzb3+iVEI4kN9aWExjtHGh4SDc+4Bz8ZDY5G/X2aK2n9H6JMPH723u2ku",
+	"ACKOiegzi1teovjGDspL9P+jnV6v19veuY7yv/sfJspKEiVR3MAcW1phIXTtswa+tgczGaQ4JxXGDL7m",
+	"gCZ/0LchTa9nSJNHqkFK9WSvuaZOD4PPlXG2Cehmnd+CGKd5h/YKBTs5Rr0Hncy14Jpz16fG/VZndvaZ",
+	"DYFKBS/QIcn4CToZYTVVYgdq2LjamPbcA5zVBDNdAGe9nKip2eTg4qYuhSze2oYuJ3JqIX7umva2atMN",
+	"u05KBUkUF2O08eLLP3n+L37x8ut/9vLrP3j+kz95/us/ff7VTze76IaLMpLEJVNXjYFtlHwwccwmmtXF",
+	"raD9VIs2Xq3626mPL656vxL5T+64ZudALRkQ5Qb146FCWqWHfAMiTLE1KidKrLUdVPXWKjFVF6tUn6uS",
+	"aoG4gJrqwP3aKapTbcx9nlk9m5Ui5LV/8blcJSO1KXt28PMSSuzw61b4GsO+VfleIwHhRpoiPIXvLeje",
+	"EBLmq30+Lp8zM2pV/ezv3wLlb8EzXHPHq2afq0pgmxDuHNuLqqLKmI2VaUhgmhSAwGRu/RhtxLKUBWEp",
+	"SWMkFS9Aduyzanio/MjIiaf4aflWP6k9RCB/uk+umFhMV03ILcMFbeJEoZQoTLP23EKrNF4Mh74kxXEO",
+	"OVWq4+WQ1Vvl8TKURy6QJcflbgpBBkQQlpDtRPBiTvlAeOMcMfuhW0yb2GoqzeqVdi+3lY2FhINqBcUp",
+	"qFZQ3NLi/2z4VkEMj+HVywf0pMp1mSBvrmU28IczM8yMthyONvA6ZDuH7fQ52QEuK9tKQfiYIIm+IWmW",
+	"CsKMdWNuZlWBBWHqHNzmS5U/MSN6dU+Ce6w2Y0upE/tPaS3L7baaE6qFltek8ffTc6Xy4UKlQi1gXzsD",
+	"gKjosGYFwzpKvL3BtpEewXEBqFuhmCEQNOCZRjEQYE0Gakr2/RegeAfk/KANK1CzhKARlohxFiziDFq3",
+	"OZFzi3Qdrr9spD/oW5vB6yQXwpHZamyN8LyaSLzbcvsLjeQzTQUe8p4rw2rTa9zd9sYbCWac2JTIAZdQ",
+	"gdVoKpqsSfwr3YZzmmgbNtqigl8Aq7sc9XsekjIoBXApyHr+qvebHVgD5e+W5JjbUmGWYpFCmO3WCaHD",
+	"kZrtnDUDWGOX/cA2iuCSOLMcI1gQqRBmCZEKfsUKRAzJc1I1lrCOSIk2qv6hqNe99q5rIop63avfDXQS",
+	"7XV3epHfs0K/txlsrPLI7vCGIPgTu79zJLDQdC3UZoGHTKfWhLzRl4ODS9V1D2IfJ0FgjbxTODy708q5",
+	"XyNlmyxu7M5NC7VV/GzJEJtx30UPTd8+6WmDV6QDwD7CDJG8UGOU48IPVco1KXjfIMpGREAPsCEOefke",
+	"taP8+q+ywEx3mQbXBV9rZ6A6xPjJ25vudcqd98TMKxLJWYyljYXom1A/kNt1SNCMqk7MZI4V0MCvCiGy",
+	"QTlNeq/tcnptkPCz4QceXZHOQ7RXle8Q/GQf4dr5tDdRRVMiqiCJDRqFR3UxEP2xV7CIZeP9mgHxUlUr",
+	"goXsIcb1XHIz6jN+bLoR1sWOTJQ69NqmDBlHmY1+jLzWSfrmrkrBd9GNTHI0qxRVn1W1qEIuL2h95jb6",
+	"SB/J0pbJR7DoTwlub9izjrikeWZPwYvOeZfOmQTVGyww3DE954DoXJ3bmiTmE7Yp5ro1uxz9R1W95Ebt",
+	"V2dRM21aRsQ5E6ASDa58zodjpPgJkyNaRKhRg9azzLkitH0GVWg1N9CT6DklOSYCZ8iUpzUZqdI2CiU4",
+	"GW12kZUyIGbZCBnQCKdmDfteyFm827sWVyTZZwuUh2shyTsAjTtY5C0kOZ/I1iB6nTMxTW7yzZIBztr9",
+	"AfKhKhKyVZ7FWFOAKQ+9wOXaap6boVYqrnAm0cz7aWPOtbRZd6+d8JGZrlOmY+1Q8LI4OBzHUAcR/gXc",
+	"pqZpP/cgEbyoy81XbkV0lzUyicFTageDiJKES9Owt1aQYXHOzZ1RRtDGRNnsASHgKWJDDRB9b+vXbOXF",
+	"yT5SVJoR+cCU2vJSFUwHSxM6zIhp7DuG6mUTXS3tbKbBo9Oqu5qj7NqUM1/UkX3mSxdNeWcBmWAu/zFs",
+	"YBbvOS91L1pW3FhULAhxTIeBDZnERWM7NOxEnca9pxERYGaChJ9eeP0+/3C+BQIIH3hXPgeehbNsbGic",
+	"pLO4YClnpToYMzTkLZgirVYx2Pcb4FTt6aTrWucZFsyq9m3RPFAAbG0BfsLC7v8n8qLyGIIiAs+WEMB5",
+	"Rlp97C1QuYgKrefp9dbHM9/n7Tb/2jm93cI9ojE0Ms/n7Vo/YlYdvZf74371qpq73k5WOI5rhJmin26f",
+	"3UCxGap6DzHo2xh72BJHCE9MYd+dqKYO703N3GexV+I2BpNfDDGr3qRaEjGyTt6er62R5JwMenroNTvh",
+	"6yHfuuBfQxd8FdEcoNnqjpsbqV+h7DnyzTaLr+MX34L6k+1Htd6g/EdE6zQQDV9gKU+4cBW39NrkNmHw",
+	"f29JXXQbftT6iCDH/MiGxksiJcRvGVOH8aHUTD5qelca8hBVoNYZ5q/Z6VhzT3hkwoorUahaZJu//5w5",
+	"6uX4+mfRhAuzvxzaeOsAWUfG9UzOrL8gSSmoGgO5HxIsiOjsffZUk7WpRmMYQSmyzl5nGxd0+3gHiN4O",
+	"Nk30llS9qkalGgUifW84ErWGVCqMmO5/alY6/e0jp0ThDKX0mOopIYZRoo2XX//73/zyFy//zX95/sdf",
+	"Pf/Df/3N1//x5c9/b3MixhYpQUh3Ut4PTfX9KbOyRBsvfvav/uHf/f43v/7py69//OJ//UuTcb7ZDVUE",
+	"C415pzIgNyzKGy+//vFvfvKX3/zN19/8+qcRev7L//38q//+/Pe/fP7lV5v7ttGo3jBWGOVYHpG02yxo",
+	"FprrnlfsCG08//JXz3/255vGuOX01Lo4kC15QRuH4LLzp8d+bGsW+ZkYC+TjT7dzCA1+y7rqakvVxosf",
+	"/cXLX/7i+U/+8PlP/rgJbddeNgDriTr8rgPJb375q+e//tPNyJXVPvTysiO/6K9XIxJi5quD7QZysoMb",
+	"4VIhCVY2OWlSk9ZfaNYfNYoPsLTS3dV8Q2u3mbVuTQyB1QhemGVM5Bs0qMHlG4TPHBcFYekWmBJwmVKl",
+	"gdig+JSqzrOnz/5fAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
