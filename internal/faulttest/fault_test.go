@@ -401,7 +401,7 @@ func outageAnswer(res *response) string {
 		return fmt.Sprintf("503 with Retry-After %q", res.header.Get("Retry-After"))
 	}
 	var p api.Problem
-	if err := json.Unmarshal(res.body, &p); err != nil || p.Status != http.StatusServiceUnavailable {
+	if err := json.Unmarshal(res.body, &p); err != nil || p.Status != http.StatusServiceUnavailable || p.Code != "unavailable" {
 		return fmt.Sprintf("503 with body %s", res.body)
 	}
 	return ""

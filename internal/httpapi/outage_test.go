@@ -55,7 +55,7 @@ func outageProblem(t *testing.T, what string, res *apitest.Response) {
 		t.Errorf("%s during an outage: status %d, want 503: %s", what, res.Status, res.Body)
 		return
 	}
-	if p := res.Problem(t); p.Status != http.StatusServiceUnavailable {
+	if p := res.Problem(t); p.Status != http.StatusServiceUnavailable || p.Code != "unavailable" {
 		t.Errorf("%s during an outage: problem %+v", what, p)
 	}
 	if n, err := strconv.Atoi(res.Header.Get("Retry-After")); err != nil || n < 1 {
