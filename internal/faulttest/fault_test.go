@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"github.com/tuoguan/tuoguan/api"
 	"github.com/tuoguan/tuoguan/internal/contract"
 	"github.com/tuoguan/tuoguan/internal/custodytest"
+	"github.com/tuoguan/tuoguan/internal/httpapi"
 	"github.com/tuoguan/tuoguan/internal/httpapi/apitest"
 	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/postgres/pgtest"
@@ -30,6 +33,7 @@ const (
 	crashes       = 4
 	singleClients = 6
 	batchClients  = 2
+	readers       = 2 // a bureau reading statistics and contracts meanwhile
 	maxBatch      = 120
 	// upFor and downFor are how long the database runs between crashes and stays down after one.
 	upFor   = 1500 * time.Millisecond
@@ -42,8 +46,9 @@ var opTypes = []string{"ploughing", "sowing", "plant_protection", "harvesting"}
 // TestDatabaseCrashesLoseAndDoubleNothing runs the real server over a PostgreSQL cluster of its own and
 // crashes the cluster (pg_ctl stop -m immediate) and restarts it several times while clients log single
 // operations with idempotency keys and sync batches, each client retrying a request as a phone does until it
-// is answered. It then checks that:
-//   - every answer during an outage was a 503 problem with Retry-After: no 500, no other failure;
+// is answered, and a bureau reads statistics. It then checks that:
+//   - every answer during an outage, to a write or a read, was a 503 problem with Retry-After: no 500, no
+//     other failure;
 //   - /readyz said not ready while the database was down and ready once it was back, and the same server,
 //     never restarted, went on creating operations after every restart;
 //   - every operation acknowledged with a 2xx is stored exactly once, under its key, with what was sent,
@@ -68,7 +73,11 @@ func TestDatabaseCrashesLoseAndDoubleNothing(t *testing.T) {
 	for i := range singleClients + batchClients {
 		w.phones = append(w.phones, newPhone(t, f, i, i >= singleClients))
 	}
-	srv := httptest.NewServer(f.Env.Handler)
+	// The server as cmd/tuoguan builds it, logging its errors into the test's log: the warning every outage
+	// answer logs would drown them.
+	handler := httpapi.New(f.Services, httpapi.Config{Log: slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelError})),
+		DB: db.SQL, Migrations: migrations.FS, Version: "fault-test"})
+	srv := httptest.NewServer(handler)
 	defer srv.Close()
 	w.base = srv.URL
 	w.http = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
@@ -79,6 +88,10 @@ func TestDatabaseCrashesLoseAndDoubleNothing(t *testing.T) {
 	for _, p := range w.phones {
 		wg.Add(1)
 		go func() { defer wg.Done(); w.run(p, stop) }()
+	}
+	for i := range readers {
+		wg.Add(1)
+		go func() { defer wg.Done(); w.read(i, f.Env.Admin, stop) }()
 	}
 	var recovery []time.Duration
 	for i := range crashes {
@@ -130,11 +143,11 @@ func TestDatabaseCrashesLoseAndDoubleNothing(t *testing.T) {
 		t.Error(d)
 	}
 	t.Logf("fault test: %d crashes under %d requests (%d single operations, %d batches) sent %d times: %d answered 2xx, "+
-		"%d answered 503 with Retry-After, none anything else; %d operations stored, each once; %d committed by a send "+
-		"answered 503 and returned by its retry; %d requests replayed, nothing created; /readyz 503 in every outage; "+
-		"first operation after a restart within %v; setup %v, crashes %v, total %v",
+		"%d answered 503 with Retry-After, none anything else; %d reads meanwhile, %d of them 503; %d operations stored, "+
+		"each once; %d of them committed by a send answered 503 and returned by its retry; %d requests replayed, nothing created; "+
+		"/readyz 503 in every outage; first operation after a restart within %v; setup %v, crashes %v, total %v",
 		w.crashes.Load(), w.singles.Load()+w.batches.Load(), w.singles.Load(), w.batches.Load(), sends, ok,
-		w.unavailable.Load(), stored, w.lateAcks.Load(), w.replayed.Load(), slowest(recovery),
+		w.unavailable.Load(), w.reads.Load(), w.readsUnavailable.Load(), stored, w.lateAcks.Load(), w.replayed.Load(), slowest(recovery),
 		setup.Round(time.Millisecond), chaos.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
 }
 
@@ -187,7 +200,7 @@ type workload struct {
 	requests []*request
 	problems []string
 
-	sends, singles, batches, ok, unavailable, created, lateAcks, replayed, crashes atomic.Int64
+	sends, singles, batches, ok, unavailable, created, lateAcks, replayed, crashes, reads, readsUnavailable atomic.Int64
 }
 
 func (w *workload) fail(format string, args ...any) {
@@ -227,6 +240,45 @@ func (w *workload) run(p *phone, stop <-chan struct{}) {
 		if !w.deliver(r) {
 			return
 		}
+	}
+}
+
+// read reads, as the admin, what a bureau reads — the county's statistics by township, the operations of a
+// contract, a contract's benefit — until stop is closed: each answer must be a 200 or a well-formed 503.
+func (w *workload) read(i int, token string, stop <-chan struct{}) {
+	var paths []string
+	for _, p := range w.phones {
+		for _, c := range p.contracts {
+			id := strconv.FormatInt(c.ID, 10)
+			paths = append(paths, "/api/v1/contracts/"+id+"/operations?limit=100", "/api/v1/contracts/"+id+"/benefit")
+		}
+	}
+	paths = append(paths, fmt.Sprintf("/api/v1/stats/regions/%s?season_year=%s&group_by=township", custodytest.County, w.today[:4]))
+	for n := i; ; n++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		path := paths[n%len(paths)]
+		res, err := w.get(path, token)
+		w.reads.Add(1)
+		switch {
+		case err != nil:
+			w.fail("GET %s: %v", path, err)
+			return
+		case res.status == http.StatusOK:
+		case res.status == http.StatusServiceUnavailable:
+			w.readsUnavailable.Add(1)
+			if msg := outageAnswer(res); msg != "" {
+				w.fail("GET %s: %s", path, msg)
+				return
+			}
+		default:
+			w.fail("GET %s: %d %s", path, res.status, res.body)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -407,8 +459,15 @@ func outageAnswer(res *response) string {
 	return ""
 }
 
-func (w *workload) get(path string) (*response, error) {
-	res, err := w.http.Get(w.base + path)
+func (w *workload) get(path, token string) (*response, error) {
+	req, err := http.NewRequest(http.MethodGet, w.base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := w.http.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -419,7 +478,7 @@ func (w *workload) get(path string) (*response, error) {
 
 // expectNotReady checks /readyz while the database is down.
 func (w *workload) expectNotReady(crash int) {
-	res, err := w.get("/readyz")
+	res, err := w.get("/readyz", "")
 	switch {
 	case err != nil:
 		w.fail("/readyz in outage %d: %v", crash, err)
@@ -439,7 +498,7 @@ func (w *workload) awaitRecovery(crash int, restarted time.Time, before int64) t
 	ready := false
 	for time.Now().Before(deadline) && !w.failed() {
 		if !ready {
-			res, err := w.get("/readyz")
+			res, err := w.get("/readyz", "")
 			ready = err == nil && res.status == http.StatusOK
 		}
 		if ready && w.created.Load() > before {
@@ -616,6 +675,14 @@ func totalsDisagree(t *testing.T, ctx context.Context, db *postgres.DB) []string
 		out = append(out, "stats_rollup is empty: the rollups were not checked")
 	}
 	return out
+}
+
+// testLog writes the server's log into the test's.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
 }
 
 func mustJSON(v any) []byte {
