@@ -4575,6 +4575,22 @@ func (response ListCollectives403ApplicationProblemPlusJSONResponse) VisitListCo
 	return err
 }
 
+type ListCollectives404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCollectives404ApplicationProblemPlusJSONResponse) VisitListCollectivesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateCollectiveRequestObject struct {
 	Body *CreateCollectiveJSONRequestBody
 }
@@ -4999,6 +5015,22 @@ func (response ListContracts401ApplicationProblemPlusJSONResponse) VisitListCont
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContracts404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListContracts404ApplicationProblemPlusJSONResponse) VisitListContractsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6181,6 +6213,22 @@ func (response ListFarms401ApplicationProblemPlusJSONResponse) VisitListFarmsRes
 	return err
 }
 
+type ListFarms404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListFarms404ApplicationProblemPlusJSONResponse) VisitListFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateFarmRequestObject struct {
 	Body *CreateFarmJSONRequestBody
 }
@@ -6634,6 +6682,22 @@ func (response ListOperations401ApplicationProblemPlusJSONResponse) VisitListOpe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOperations404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListOperations404ApplicationProblemPlusJSONResponse) VisitListOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7235,6 +7299,22 @@ func (response ListParcels401ApplicationProblemPlusJSONResponse) VisitListParcel
 	return err
 }
 
+type ListParcels404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListParcels404ApplicationProblemPlusJSONResponse) VisitListParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateParcelRequestObject struct {
 	Body *CreateParcelJSONRequestBody
 }
@@ -7643,6 +7723,22 @@ func (response ListProviders401ApplicationProblemPlusJSONResponse) VisitListProv
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProviders404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListProviders404ApplicationProblemPlusJSONResponse) VisitListProvidersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8129,6 +8225,22 @@ func (response ListRegions401ApplicationProblemPlusJSONResponse) VisitListRegion
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegions404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegions404ApplicationProblemPlusJSONResponse) VisitListRegionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9092,6 +9204,22 @@ func (response ListUsers401ApplicationProblemPlusJSONResponse) VisitListUsersRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListUsers404ApplicationProblemPlusJSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11326,234 +11454,234 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19bxxJehj+VQrzsyFybzgcSpR2ReIHg5JWC+Wk3YVe7rDYUdg13TUzdeyu6quqJjm7EWAjie2L7dwl",
-	"F78g2UPukjhOgOR8CPJi7OZgwB/FWGnP3yKop6q6q3uq54UcktKd9p8Ve7rr5anneep5fz7vxDzLOSNM",
-	"yc7e550JwQkR8M+HPMaKcqb/nRAZC5qbPztPJwTlWE0QHyE1ISgWBCuSID78HolVr9PtyHhCMqy/VNOc",
-	"dPY6UgnKxp0XL150OzkWOCPKTnNX8Hx2io9YOkUxZ0rgWEkzEZUoFjxHMU+InoTqF79fEDHtdDsMZ3oe",
-	"/UJt/t8SZNTZ6/x/29U+t82vcltPfZcnpKNXdbcQkovwZiNGTtVhDG9Ebte5IMeUFxLleNy+HjOqv6IM",
-	"nz4kbKwmnb3r/X53BkLdzn0uMqzCSxEkF0QSpuBsuogyqQhO9KKigzgmuYra1jIyw/prIazIOnufdr4n",
-	"Oet0O7E87nQ7p6k87TwPLezBPf0RjK3PvxqaJp1uR5DvF1SQpLOnREH8aezMex3K1K3dTreTUUYzPfVO",
-	"OQ1lioyJMPMkJMu5IiyefptMZwFxgOKUEqa2xoQRAbh3RKZoA6Nnzx7c20RqghXK8BGRSBAlKJFI4hHZ",
-	"RzLmOUmQ4nCCOI55wVQXHZFcIaxQSrBUaGcXJXgqewP22O5oD2Gkd0ekQidUTXihEGeki7iAvxFGwxSz",
-	"I/OQ6llHhSRJF0luFsM4rGSKYsxQysfohIsjpE5oTHoDDXpyirM81YDoD28nt+IdsnVz1Mdbu/pft/HN",
-	"d7dujK4n75Fbw3fj3R13woZcq3PwALelITfvUJp4mFHm/t7RRKoUEXqOweBJJ4QMD2lGA0j6MR4TJOln",
-	"rSSRwnf+ShIywkWqOns39TLwqUGNm3ZR8xDlCcGSs08IbiHcKcECjnqCxbE+PThwiShrW52EEQ/1h4ug",
-	"ZxZ2fae2zut9j6arpb7QY8mcM0mA693ByWODUPovzegIg3/iPE+pYbzbueDDlGTfAurc+3xJrvax+cpM",
-	"GmIgBo+pRBlONWWSBG0McYL+0ZOPPuwi/a+SQ2/2Opo18jQlsaLH5K7h9HPWvNpaq5HblsvICYrLt/Sp",
-	"tVxRoWnsq9vlezBJNekThc21t+bNwLgPqVSApP6Ixyzp8Zyw0yw1TFFu8dGIxiThcZERpnoyFwQnckKI",
-	"ytIe/L++hJKZDinDgLqztKnIqdrW3Lz2ZR26z57e33qvZF9TRba4SIhAGRZHCLME3X388D5KKSOIsETu",
-	"I4wMPJHgJ4gydHdCGZEE3n2fjVMqJ73AamaO9SNGYIiciPajvWtOZOselTmXNCyI3OcC3X3yHbOC05ik",
-	"XSD2EU0J0vSMNmCTXRTpR/rJO9HmAvkEEISNUhpfOmnGE8zGRIs9ML00hwMSViEEYQpJhRXR91xSmLWQ",
-	"LsL2KdwzCScSMa4QTlN9SspRsJGk1k+/Ztz51GveWQvt3scZTaf3scjWS7vNcd/SbfhARwCnrREWmb1L",
-	"XyO61ce3bgzXY87Dbg2J9WA2F0OaJIRdOtfBaUrENYkETwnK8BQxckwEUviIGK0Lx/p1YCQP2DFOaXLZ",
-	"axzyZKollhOSpltWZhkWCg0FwUdSS+dFSvZRRITgQkaARBIRHE/QiJI00cI9yJiwiQ+5us8Ldqm7+JAj",
-	"WcQTqyNrMlQ+7EExgcV9lGuNhnK2bkwuB56Hzty9tBacLqd8QrCIJ+vfylsZq4VXH4BVAvFRdaIS1FWc",
-	"ptaAkSGsKUdz2NeIh3+MRUzSdeO+GXUe4ufwxlqw/mPBj2lCxNo3Yceduw37zlo28piML4APmVHnbULA",
-	"G2vcwnplRX/Mt7ynzcqgYXRNohEdF4JIGGQseJG/TgLjU84fYjEmVyXOcC1n7aJH9A5c/U85f4TZ1BqG",
-	"5KWuinOUYTZFWCmS5UruW3slHiliTGisyIZE6MtDkpizRGociR7rt7YO9FtR42S9n+prnLWOveh2njFc",
-	"qAkX9DNy2YJZLEhCmKI4NVck2MC4QOQ0p4IkiDMjmj1j+BjTFA/TS8WYAySI5IWICTrBEg0LOdWr02eS",
-	"YIWHWBIkU35yBUcmizznQpHkEUkofgovXQ0pMa5Q1OTpEZwnVRJFjs28z2KeUDaO4CNC1YQINP6M5ohx",
-	"gVh51HL997cec961Z90Ra7j3XjjGByMcFAlV7x/b9edCS4SKGju0Ue3AFVQ6IDybXJEnWJFZpt/VH3Jx",
-	"aDTBGfcOK1JLJcZs3sQe97nWOAO82f1cSCKMWT70ikNSnCRwa+D0Y29rZuJZQFv9q6IRY3TropwIqQcB",
-	"mkIZlkck6bXvxYwDC1E1GGiAbSmaBaE2JCMuyJlXbT5fz7Jbjm72qMwn9qhndmR/VZb0Z343gsBhzBP4",
-	"vWVZ/vtw+YWne+F7ZD41XkfwaFo0ri/HX/rzAAQqugA1coY2qCJZ/R/zqNujshflZFgIPNV/ew7kRQN9",
-	"SE6VdUbPbBgWUh8ttLM7hdSim3zEE5L6ft48xUxpUHY7Q0FIYv4ZC54fpvSYSMXjo063Q2J+GE/jVMMw",
-	"w7GWA0EQxWNBFS8ElZn+jBdCTbFIAs5i38syC1nNTnGsDluJ272QTzgjiwD2CJD+Y3hVf2vY9uEqdKkl",
-	"AKpKLJ0fNKBfNWEDK1BR61YbBLJY8XBTG968yj5D5APrqgOgvqZu/bSaZ1ODd21RIcRsehLbOeEIp5J0",
-	"z403i0565vdlz2mWRx/TNMVjck2inetbCR1TVUaqzD+H8x7BfECvg7f5btqr5m0hL+vatgdDPuYns9sM",
-	"rnaJ9enBNJKn6Uejzt6nC5wNRlnuvOguWnDBlHmtSSBu8sPzcqbGhusj269m9/+8BoFnRnx8U4j8RfA4",
-	"rYczKDofL+LAC+Udrb2llJHDKSVpcng0PsyJOMyKRTh7j8TXYaspl+dcgne0I0JWnf8MGOc8wnrdguBV",
-	"ZjvT3W4CDGd+ICw5dPhZGyo0ygiLbPkdLv1itozEYcH1yF78Rquv62y3dvq3buzs9PvX+ztb1/vXb231",
-	"+/13Qxsxhu5VmKOZ3ZnQZ/l/Lmhs0OZovMRB7ppvjJ16eZCeWU7yI7oClgz9gjimMVkeJE/MBw8pC96H",
-	"UmGhlscsqbAqlj6GJ+ZtsAGLjDLQ+Q8F7HEpBWtNYqPBwe7MveDopH7EM/KMDdOtBdtl5jcPfB6NVojr",
-	"HVgb75rDVhvoGmRG5ZkEgbyqxGuGv0MYGZl4ydVlgdkLUg+5whVfcoxFl3w1cvlV2yXvRxSteMWf59J7",
-	"wPJCnevaCo2w/N11BbfJWS6J87H5EkTn5fXlQKsz/Avl260bXIl5N8injfe9NtxuHoNajyLlwgGvXkv0",
-	"yMEzgI2KNDXQVRSnLYarmsAzK/evJrKag1wW7RvbrT7ulvPO265Pvaux5BV2VdH0ZW7tSSkmubNMBB45",
-	"4++xMYtoaViRxLu4STL3kM+kob4u19fbq+jtVTTfdlHYtL6wACnDm9EY0fLThBeSTHiatPzuQBv8uUXY",
-	"lB03ZW18f7AgX6js8LP5YQztvLcVTzAI9gIVjI4oSZDkMcUpMuYhsM6ijQ/uoBvXd/r9rev9nZubXRRP",
-	"SHwkiwxBoKtmIL1aetbtnRs3+zv9/qN+X//vk90bIaoqUwtDuWuC59eknT764P2naFuQERGExWRb/1gG",
-	"sKoJySCMxbG8mAutgJxMiEnk49MhwfpJzhVWHDLr0pSY38R4UmRa9aIxWJRxTiQB5ojzHHw7XE2MgO87",
-	"f2GGmQ3BdRYCNDnFsUIJiWmGU5uxcMJRnuKYyK6JMTTD1OG40+/d7Hf8RLN/vPU7n/a3bj//1mDQg398",
-	"fv3Fb82spds53RrzLfuQFVkPluY93qJZzoURZrCadPY6Y6omxbAX82xbFXxcYFb+X2OnYDjd1hB+YTda",
-	"XqDL7BYrlHGp2naNNqKB2eygE22a+BIbl7ER6efR5j5iHJFTyyM0mDgjVkWsgWej/08+3dm6/Ryg887m",
-	"hgPUtzZ/57cCh1aSoNXkXjy/BODtLgu3ES/EYjS53rvR7y/Ck91l8WR3vVs9E5607RsQ5XrvRhNNrhg7",
-	"1gqyjDOpbOg2Oa77ppl1J+pLa6r/QeF/cAsw4GDGDtMitlcZPHDtzd56JnXlcM7tdmRyjZf3CZrY6lXN",
-	"2I178IhMKz9sbZGBCUI3YSAnqiGvTg+HNiLgMHMhAUuJKU2gBqSU4fQw8c/1MHUHu8YZFD9hckLzdQ67",
-	"GB/WfO5ntmE3EKZuSl0ScepgbD22bgBZwjgnsgCi1T5cXhqux6sEzupslrpzx4EsNKa3YP58XJhhgqs4",
-	"jGhyWFlzF0fFPLj3oeXu3c4RNSlPi9Ldvq3fWyf6f2jB6MjAfM9Fu4v3LHE/Z3YQ6Q+lIoIkh8aH0lS1",
-	"LsmnAudTEnQdSP7BO/DMOl/qnKG+r2aASQv1Nyg4yElW8X9UOZmrGlkujZfUhTdX8wONtAyWZJTtI+zl",
-	"qV+TLlAXOQBLRJniEGfMT1gjp305TjU3XGGNXMZjHoEoU4ty12RdfRZE0oQwhR7cK1WXD+6gnZ1buzc2",
-	"eyE+emWspmYgW4HPBMO95jKF+QS9Ki23kc63LSCdkFwaSOpXPvACm+l3bDwJiohcUElahGWRrcPgb7Kj",
-	"r9rYr1dxNkPuhfGYK6Hoi1VcroqsZo+bkjR5XwiDW03TZtjmJpW+wE2u2Mgmz4giJTaNjKSJzSXvws+m",
-	"vJREiiM54SfwFuSW28RtKlAhIXE7xWxc4DHZG7DI4W6EMiqlVum5QCTL1XQfRSnUVoqQIqcKKQ4DCwWJ",
-	"PJyjlLPxPoo0mUemfgczJTxIgo5xWpB9PT5mYxKVhoGuqcCgh0ipVFB0CfFCaWYNl9GQF5DYFxkgm4H1",
-	"VuQE5wSB+ATb3cBIg787YNjZLLp6BTTpwt2XkM19FOmDiOD7E8HZGOoFIf1wH0XOahrpz6prQoPSM7ae",
-	"TLgkAwYvo+p+KYuWZFjFE73eQhUCdqqX5ZLlzdN9FOmHh5DMWL5iMyMwA5PmgHFRQgKyJayt+ZqE1zVM",
-	"GFeHIw2gCIp7WfurK2LXqKZCTjWAzToGrJ61v48immUFIFiEYsz0B0OXoZHYqexhRl6FljxPp2hCzJZc",
-	"PZfITCE1osLBmyJh+ygq2BHjJ+wQsDWCzG2Ntqq8uCln1ej6XX1m5FTpdz989tADOBcDZvBQ79JmT4G9",
-	"G0EepT5QnB+S05iQBPAZgCsI1l+wGkhRSvAxkXoNTIPCFIjQeDAdmNMAQuuhKCNSYo3A5DRPMWUSUYCp",
-	"yy01ddDsRVfeA92OoRz3W7cDZFBJVpZDdDsOB/VPgCpayi1RRd8j7sj1FeyOzD6356M/cUehhVsf5h2T",
-	"d6tn8oADdcRMUYyaId3bwKzPDYZrqe9nynOZw+UCQX2yqiJXWcnC2g6hDuNGZH1sn/af9yxLN/mv1Xqc",
-	"i0q/UjowYy5VFSsws057YvVQQyhv17a3ZkSEhZvVOdx4wUvcxjsFoeKyiPkIffz4o3vP7j5Ff/dX17to",
-	"JHgG9ZIolASpah3sIcUVTiUS+rwhhzMmru5fTJiCzKmtrCiHBhZ/imM1YPApSugx1V8Op9VvqIoWM+SA",
-	"GVAgK+fZ0MoiOtGPoMSgfolK9BkRfNNgeIsvWR/Fsnak4PmtqIQPq4C0paY0r59xMl/nYjHPyPLhxWcO",
-	"FdagkfhYo+Xqn5xxn1oWJ2Kls/Q+OeOktrbh6iCqPnSBDMt+aQ7xcIwpO8MnZ9xnTliij2bVABzn7hfk",
-	"mLBiadSzDNNMN5we8rzMcgyrGMsNW2du90hKj7U4jDZKNrZpuEauL+ryYtdTN/OJKuZZW+vyoJEKswSL",
-	"GuIsF51qRnje3M4TOyCKC6l4MjU72Xj10z94+Qe//+oHf/HNz3/2Dz/5D9/81V9vdlFSbh1eOiF0PFGG",
-	"39a3DQnZshhKmkyX3ZlB6LPgWUuUQj08uAHuEA0GyauxsDrDCPKCBrPvtDD/Or8LsrI61QYJsroVZhh+",
-	"dQIBigox+Fl6DeBbO5WFRIQPCNc6x4LwtlAO9QGy36KPeTodc6Ylq0dFqqj7e+Px/bvo3du7tza76Lsf",
-	"PHlvF1QyqoqEbKdYwT/2kcm2QVrWkYuzrOv+1O9JznqP8ckjKwT5blV5RPMtnpvNbOUcXKdm0GrfH+vH",
-	"59w8ZWqprXa1CGNTzaFU8QmWKIHqCJe164eYJa6iRBXyp/GPCkHH2MT55TgBnORCqzeJH9QyI84+5GPK",
-	"vLK7K1iKcizlCRdJXRSeFJiNNfC2EpJB9I1XU/nmrWZN5Vm/gVfgIDBqfcBbuwvGa3CucvButfoQVT0q",
-	"E7xXzdOzbvZ5NZrdk5BQf0QZ1C23GeZog/TGPfTqj/7s1R/94NUXX3bRq//0J1//7U9e/flPv/7yy1df",
-	"fLm5OJXWaYKwtPBma16xgKUoYOyG8A2qJMpokqQEQXKvtMUW0EZkkq/esf/tXL+xG4XN4r7HKjA1mM2W",
-	"nXTnxnt6tpu33n2vdTZFBMXpiueaeZ/NjPn9AjNF1dL3cMGMijH/2MopvQnst+FDNK+fJc55bbsrzaEX",
-	"skXPKh6osC6lVv4j15DAGTQZOVVQ928fgRbKjQ6aYqnKJgULfZk1aSjgA3/d4vWqspbnjdRfPa/qLCEG",
-	"CZV5ocgqKXvLBwdonFzejVEyiIAHI/XKDs0TNRbWmbHcfamNZpxKVQhymMdqVe2QcbXcJDxfPjje0/la",
-	"fCiGQBdOulqqxLJJoVV91TIrdPVQBKeTLNb+5ypKJtOplkDop3g4SFbwr9I+vBU0cKBCHw/eJZ57WGrP",
-	"38vcbNDZalELJWDvYGXq1q5wxVRWyHludlORFUoUJySmxkbpYgj2wPuiSFZa6L1eDaY+nYst5cL4bhC2",
-	"bhm9GfDkOCdUaUqmVXcQdESmm16nkkrcMG+bQspdZ99EIFRLNOaIM2PGXIrD1OH4QJHMsITTB+brnb5t",
-	"nuH+bjCi+uXx6fOmNtFEQg/0i48VlrO0xaP8FtyP68nL9Q7k8CjU6Abqc4Mv8pqEFjfmqqeyQqJ9cF8p",
-	"MXV9iQBtys4B4EjSXxr0B1fPZCbKesmeM+dtGdOea9yERCDpONRGojIUlfhb+qU06rqQnAbm92aR4TGR",
-	"0IKmeajE+ZmXqlGoWVNCTsPhpNyXVJas1O3fBGUSiK1LqA+QSuCDlorDXZtqXBqWV466mEgMXAJBxaL6",
-	"4QyswIJ7UZkdN8ncdXrhZWej5BnUitx9FCHP2wXEZ416mq9qBHPsE4LF2NTwyZD9sjnpeYTVUvU4o7zX",
-	"mnGWLqg16QaaNUjVBb1zCXa1HTqpbp4UVz+771LN34JefzgxxlU9oKAWpHdeQfDcgt8qnhgLpTmJtfOk",
-	"rrk0tY7gsBobu9oIsaag7HFTQWIujB+/9MBU4qP+5zHX0lnQoliO+zRo5TpgDVbQmvZXvgayTnsCYJ7y",
-	"YjwxerXkJ+YfI31CKZXmL6jxeJgLroirimkNpuaPk7LuY8XL9IbF1A6rBD7RuCkwk6CY1+Iaah/NAGR+",
-	"0jyVmZOnm26wOMXgCmIJygiWhfMLSZTQ0YgINJyaKBQIQLmJfruHtHBUexdtRO7vwzIKQnNwEKKNeDRg",
-	"EBWFxbSLxoQnRNJYC95gCDfyrvHg2zZ/GLn3jdhrdzzkPCUYMHtFK4Mb7tyKdazfH0GkyiHjLbKj5YBb",
-	"go4nCnmflIG8r37wty//+J9/89UPf/Wjv3z1k3/6q7/+vZc//D+bveUKh7XVQqy8ZlupBqnhSRb3zYwv",
-	"v/jFy5/8+Tf/98+++envbTp3A0Tb9FYsWnah5poLqvuloVLeKPPQpvSCQDhOHblXNpG8pjVIq7op8xMa",
-	"6hlPlfWgAuYMVXj0FoBft8GXVjMS+K1KLqHahs84lhDOqjIRM3yilZDPif1nQurlyk9WKDLn9NsPaR3i",
-	"THsBvMuVZcw6zhTv/qag3ZoRaRaEVl8PCWyP799Ft3dvvotsu4Jep3uOGHPn47SDdRFnBCJ7jAI+E20+",
-	"FJjFEy2QgOVNi2ApVhBdXloAI7Sx2+9vdlFUQM8MwhSA2fywo38YuWZy8OiGfuTFO2/s9nc3u3pIoiY8",
-	"OazFJ2/s9m/q910XSnhyWz9RnB+mWIyJfrRzwyyg7ABxmJGE4kMTJL6xu3MTZijDgTd2r193g2SYTQ9t",
-	"oKuEn27b3bj2GhHauGmW7fw98KS/WQ8SLkECrrQaLIxSZzvq1UN/Z3dtZX/o+dntlPuEUUMb9GJ+zeu1",
-	"HenR4EQPTbiIWVzZOaTbcXuqC9beiLPpIgrTsMvSGGqXT9ipcicCjIwyqTCL24SEOZX5fTtVIAaAqpZG",
-	"D4ujA0rKiQrB9qwbcM8+3YvQiNs0ieHUdPrQ5BnVzZuhL1vB3RZSALKH2clc+1nZpuuNK3u/PkfkMvl/",
-	"Dk4uBzDz41CWtGe5L0KX8vzcJy1Wgqpdm60FP6tRz16FdimHnoPJefx5c6r826zEeZXmm9CpN4BY0Aqg",
-	"dL6tJEbX2uVdebHwlmxgchqTXFk7r76WID2gwGl05gTY14gA6pvWOCtNbkU0x0bV872Aq1LOLMN3UaXX",
-	"JJrwjHhdAM9YMrlJTOG2C5YmFlHByh0Yaqfre29qebp62ZhNZ7J5S1w4VARnIDM4hAsaIt1sa1F0yj6T",
-	"V67q1E/Qg2JZ81EWMieszT7rBnhdGxH82t6TZ6bQGRx4XMZJrXB0VXBVnc/s/P3v/vhmv1+lQsrFMaV2",
-	"rOfBtVne6EIJwopiMC/70HT6Dv/22WSZYt2lNUy/X406d6XrYBD1bV85l7ANZVvBv7yQtlQivvmkzMBv",
-	"T4LHAnTA9gsPXqhapeo3beQmiBnIlT5bwiDejhsdt636itoB2Va2suxqpGmbSq1nmyRJSTkrU5PCLSnq",
-	"9ftMsOhOKFq00XV4ZY591qXvm0hZDSirUVoBiKqgBOJOfZa97KzIXvyjaj+UmWp5Xlk8WyivLJznVfmy",
-	"PamCd6MdeC38YPxaeHkbzZ4vq+dSWxlmaHd8OJy2/7gqiGFrH+gvg9Eb6+ReF9VuZZlado5f1QvmW4iF",
-	"21HMwOfyzr81cM/R4TVpeTxwmq4NTfHqSdHEPhQ8Nz5Saz2en/65TD+rlkKT84B4Jll5uRW0MznbCLYU",
-	"75MMchSHhSC4qDkGvfzDIFvzm/PMFig8Q+J8lbhr81XXli17tyxcYKIXvv7yv776bz/b7C0KOMqxlKSt",
-	"AvdskvS51vjYhsdAnLGNiYHldiGSakpUVX+hVy/LvkIeskktXemrmchfZ5m30GmsZGaS1kTa2XOehWoI",
-	"h2dKup+xqcCKqOmVZVoGYzJ8apL1rpv43TmZe6ueZLmS1Y8zHMm2rjMNn5aUQa3BNH2XK9nRFT8KanNN",
-	"VwK81vWnCC7NZkkfCIK/C1nxwfDbs97P0Em+rfgMXFNQpskm5EtN7IgyrZLEvnoC7ecJlKKRS0XsnFRb",
-	"OWP9hN3Z+gkGPm21Evbhn6a8UUqlZl2wCtQPVFGYK5lYqFW7WPLgzsIJ1gCokhRXgVYX9ZHiaKffWq98",
-	"MdTmgQf63++to2XpGfPuNHr6zksviG/pqS+xcaHrjj/3C/1OI5N8CX+QlxsOs3jgqUG37RjPqJ2vftJ+",
-	"3n1Dq4fKY1JpfJ2rb78RZ1bf242//90f39r1toX4CEV46zPU37qNeugQbUVdBP1hKBtbckUpUaa4m8kV",
-	"X2x6CFUIsFtoO/h1mAuAD1y5sUCv4kyqznxG4iPswkgkUJfjQlA1faJ3ZiVBgkWwNgFDPMffL7RmeUSY",
-	"ddB9/NGTp2gbF2qynfIxZeCWAzjBysxY5cwTpfLOixcQ6zEKBQ2bKAm0YYr12OhpguRUKpJpNDTx8sZC",
-	"ORY0LlJVCJza3jpUkqr4jys5B7FMxr+FoEC9lifwgBmL1Z7rnO4pxbKsrWw+6NoIYjOUG7/sILTvpiqd",
-	"iBKlfFwV9xwwKGKiJmSKEr5vVXA9u7cJgoy6ifIiTaUt+FZaDGVvwAbsnXfucnZMGOQY9t55xxTBNMH6",
-	"WlCKJMNH5DDGkkT7LutEP//kk08+2Xr0aOvevWgf6TtKKpzl5sfH9++iGzdu3EbPnt7tDdg9k9kp0UbG",
-	"GZl2rboFmSFQG8pMatAKYCmIzDmTRNabzey7aoJQsprkquo14vUX6Q5YjoUEHzeOVTrtoWem7GEXlbUQ",
-	"9QeQXrqlt2YWAJA1O7BpUD0EoUXwbMAinJuvKWfbNuzmW9+TnEWmBM3t3ZvvbhrmFZkwpj306ecwahfZ",
-	"UoEvnpvyBrYZk5ZXRpimhSD6PA7QUOMBPyYC7aJH9A7CTJ7o0492d25EPaTZlbQPUfT5wHCHQWcPfdrr",
-	"9Z530cDnE/p5r9d7Ee0jTcYo8n6L0BDHRwM2t+6CRZGDOCYSsCM6KNSEC/oZLH0P3QFyRIOi378RAxXD",
-	"P0nUSsxIU70pSVoraForQTpg1b77u9E+VI+NjXTnv6xZO8rwFDGiQabwEfEg1r+hv/Rr1w5xAvVbNb7j",
-	"VL+yE5kIvJTGhElSmX46jx481YKFSC2XkXvb2zwnzEjOPS7G2/Yjua3frcLCSqZz8PGDTrdzTIS05vRe",
-	"v9e3rkiGc6pvxl6/d8N4EybALLdxkVC1RTRNwoMxCXXkSTIgE5xIpLc+RfCB3q6leSjxCIMgPOSFskDX",
-	"5FXW07URCehDcmJKdAoJt2wpSz9IOnsdjXMHelHvmzWB38UU75StVpjqle2HNKOq1RzpveguwO7nHao3",
-	"CZVCnYXPXTJOgzY3p7UAuKTd3X5ARJg7GkiP5x0Lx4qL5lAzUtk848SckU2SU3CJtwJLfK6lB8s99evX",
-	"+33n+yemvJHPxb5nvcrV8POklAoLQGyCa3em5o+++PgIARpbDAQ72q5ZSGj8csHbd3Di6lnBJzuLP3kG",
-	"cbKaJ5HEfHRj8Uf3y1BakFmKLIOI8M5jgk19ALP8lENSGB5LMOLqZ53n+guPpYH0aOtj1oHx/qkpmSwR",
-	"Rk40RSZ7yMhU1i1qZBojBPXQgVIky62dQmgNMNUERBJQc12rBhiGuFBrhJNEaBY9S7ywxDLY9Q43JQfX",
-	"gg618mMv6nKrrXl2YajozF1BHGTkBEnzwuWi3s4SqPeU84cQjA0f3FxmljJk+xFJKHb5AbvXry/++IGN",
-	"Cob3by+1ukeYTR+70G9fpO/sffrcJ5aHfIwAuSoCUZMGfXBjLQoTyGNyzI9sqWKjAiivYnSMhaAkjNN6",
-	"2Bns2m1zW+mRIe9dT5f0zni+L5p7N4sIbN6T+1tv8LueblDJNCDMSEKgKIq7yLkEg2V1Y3drDVz0DyQd",
-	"dV2ARaLZRJra/NBss4ugXriNKE/CF7y3nEu54JulL9JpTVviI6dElQILVAmpYihDt2XDxLkUI6n3JWsu",
-	"7EPNsiEsjjJplqDIqWpbgDU+BC/rnf7yAkU9oDk83HuXe/dXCLL47vdO8s25+vW2Qpq7R+L+0+cvui1c",
-	"DWTzrtFILQ2be94NHpDAP2L+nHCz27dnydXYKu/6DuSLuN2rCaxxdKkbfolTaw6cvM4oor+4vcyebLbV",
-	"ay4FNIRda5LCAbxvRfvGBbf9OU1eeLdcHVc/IKqBqBfOnkKs6WktQqX3uiPc7uIvPuTqPqT/1Y/0A6JW",
-	"O81V7/oH9yCmIg+XvWhlfb60Msv9TAkhlJIRGIWQVHiKsDTmTSwCPNAYui+RB1rL+iVrOUtgtWnK82uL",
-	"3b/O/PcunN1ZuK91E8xRLuwba1AtEBjOPd3CfgVVHHMs1BQpvtmmVbiVXoFOoZUeV0MwpRKMoynBCWVj",
-	"FG1FWh0kQmoFo1Wel1yomgBuA0Q6e8bt7ML74I8tk5no+iBulf8Cv6arVrXl/fV8eYWgUUdkzWbGqhrF",
-	"mgf2PdVrH3wd6l5Y++L50gPeFTyfP1w96remzNnItZ2+H7t2ve9piguBUKaoLnujGIqsMpTCw2arANUN",
-	"+mguHCp6WNbcfrH6rFnzMtqsZWKXeLPOaqYzPuLaFeGezdFKfbaeCDzySovK0vNnvNl8BIzfXUsbrupo",
-	"VGNDUEtS4SPCTHswJ75t7g8YxDu7IpKmsll5f2SFhH6CJuURLNkcKqIZR1YVyMXrVQ81/45GRZpG5aMB",
-	"oyxOi4RIVBaS6yJTR66LoHAcqgrHwVRVuTezLFs2LDIuTLtl48TcMs8M/SJNv43n3y8Ii+3L0YBRicaE",
-	"mUakxqsYVtzN2i9MZDXDr11p94d93VX2N0UCvKfpUEtcDeJuoe2a8Fcq3glJSahwKBhVsaF1TarmvQRt",
-	"RLv925Gp7HpCJQnIbvfg1RqmLmNpL6caQ2Od32g9pH7OAE93GK2cu92E0nYQ678P280n5vdLPtbzmkKW",
-	"pKz1mkFqlOd8wLNkh1yX0whupsiFl2nVBOKTTbeqCU+NAmOu2TE9JqzdInIpl8tVWUMWoKi1hQDc35pB",
-	"3jgzyDzmOHv1bYP8aMNdz0a9QUH5LnRd7qKCaWE15iwuhCAsnnZN2V0t1EKXi0bGAeOuKiyVSPI0QUMy",
-	"5bZmP+TDDadO5i13MmAQLsiPiUhxnlM2tjGWllswnOlnymTX68FBXK7NvOm6WmDTDL0UtPU6FE1TO2tv",
-	"wKKb/RuRjVB8TJSYbh2MFBGR4Sy22TiygNXjT3iaSG96WTZ3Dwm4B/ZEXof7qgHpt+xgxWiRm8vs4ZlX",
-	"BrBO1A4VVidrr49z0Lb5PmiJpsu1M++VPTJsiQMZ7KGNNrxe25taPyxk1dTakIpNjHTfw4ezl60nk90p",
-	"G4xeOKq7qRZIaNek6wH+xshqB/7iYy4VMq1eTc8T6L+KbJdXh0VVHPtZxbcA7um3nTK1xivFFl2TCLsc",
-	"Hw7+foeiXg+OEs+6LmeesATuBKQ4muBjAtGDy6lxd+12Xg/9wawlecuSAwqiOykX6O7dXMtzznqfrqAy",
-	"6TtlPqpev6qQ7hWN1zPt4VqDu/PZMPGlBjbibKs3w+tEclZfxkXatOvdTuYatf2ebTxNvPD/N+TKAKM4",
-	"9u8N7uOzIxm/gdqZtfwgU29cuaXUnfKxNC2mweI8I4iiJ5qjY4aiB1UTr61vk2m0V3Y+m+l2NmD6JoTk",
-	"IJffAvVUBB1ThlMUXe/vGCuCfSdp9kfbr3dPMymWVuD3xx0wuFd66NtkamLQISMn0dcPyEpeAPoRpGCV",
-	"eau7KMFTaczqIFIxrpBpNgMRbZUGM2BN5Qnyd8hpTIjVN6qOG2YsSDGzmoiUpYa02W5or9r1rHzu1cF8",
-	"m0w7hmbXb01pNvxal62+MW7y1hLyhlhCHvIxwq69pYe9QWYWEAAUERll6zCJ1OnpqRv3gs2LtjTma2ZW",
-	"LKH6VnR980iqRN3VJGvwg7eaIO6Dl3w2tGoPGb83TtMuWlOU1YBNsPQEHbi5eyiiyaFxXVvnAdTsjdCI",
-	"auGizDY3N6/kDA2nNgH8GKcFKduBEWokAELZeMCk4sKUxhJEFYKRxLUWjFOCReiu1XIYwOM3KMTLZHls",
-	"udLZfm34rWCxkUsM7wp4osqgjitKqQmNa6uULzegxi9TLbptuIRknEll6zuX9RaXGv2e/60tJNk2z7CQ",
-	"lBEpDzOerDDFHfvZI/gqcE56h6bRDneljLgwDy42+6iZsao5hCAaO5hCD+658BhLY25l+0jmGAphCH2F",
-	"IKpMVa0x0/yjbX0ly2pb5PXdpdcI7K5ldW3zl10dgnNfcvyZPvHFajqQ7pXGnY0sb3c3pfl7yTgzdw3J",
-	"NQaXuTuWTXsD9tQ79mvSQ1gqUTwh8RFJ0MYHd9DOzq3dG5umG2chFWimQ+Jfk2WL3XLxOBUEJ3qWqHrv",
-	"kLOoiyIzp9eW01zCdfYgI1tLxGu3jP26MfsDFgU4l55gdiQ9fmBaYXpz1arRcJZO2/Xi+6Yjw0UI8Hro",
-	"NSuz1ZBv88SuPk/MdvNoMoNSZF6YDVYi3wWy1TZFTq/wDQtfaoH3esOVHoC/1PE9k76leezixKx9FGlB",
-	"znKnBgOPMdNs1kTltAUsXTAzuppApXlI6IKUrgAZ35oRzh+jNIcBBt1vDXWsikVoRC7MmBO07NFFOBZc",
-	"eoH6DWcNOpCmdBk2EiPWPEPRjOxDYa+7T76jifn905ikaCM6gJppkX4UGb0y2rRB99AuuOZ/1gKRFrGl",
-	"EgRnGmFpStBGBMVoHMHbumEJHwCpa4qZbnbrpd41+0jGRKCNr3/5xdd/829f/vAXv/qf/3nTyxClKRQ/",
-	"C5oWLtlJGdCevY1AxXt3Xq+XPv1aJRlduZ/2IrPOLtZWU8c2fROPFFgDqYQokDa8GgmehRdj8w4X6tXh",
-	"6YdkxAVZPL/iq86+gCjvmxHadPAlPWBPCBbx5Ir0ZzN5058j5zl0qgfbQyeshfXsZznUtu72+/2aMx9C",
-	"U8G7S70MLxNIZTVtWrk30RGZ9tD7+huqSGbSRGLw2HLmPtgbsMiaNbVqSk6paXOsfwZfMpZIEq2p19zW",
-	"5ar2675q4JHGurwJd5EttmkCUwfMxrBCr2oojDLEiVmd8RKb160DXE2IkD30mMgihf1mxBQQNTWkoPJR",
-	"6G55MmVx7W65UAfvHTjLS5ZC67NbCIXEUg1jAT+Dm16DujsLxLcpX2uRJDXi1YQjPtbqAB+NUsrIkrxh",
-	"kZbthz5cPH61qTrlst4spZst9r2fOd60cYbbNgZ0zfGmjdAkz6Zp55O26nWjDc4JF0f7XlwqlWikWXYo",
-	"shTeeT3wLBDr/Ta21I8tBfAshdghHLXocWk4aufzcFTjZdd1BTDtSwM5q+azOkr+usSoLKSBkobfksAb",
-	"Z1yymHtmAj3mpg/ImqmzDEXRhJcIfDL31oDKrfwETMSya5oRUDZGjJ9MSKiE13c4TV6P+8OGqL6lnMDl",
-	"oU9pacS0OYKt5s+PXQ7hTORUt6E7Qsyx9TRQ4dzgIQOhHfM3Nvqo6um3NdvMb1Hc0YXVfbrgelUXZUVN",
-	"MUtWs0g+xCypjJHBSBUT9e56nYahlaza0uDSyxQHjIUuJdi010tInGJBEhNkQbAshI3dlyihUOBnOEWZ",
-	"sSZihm6i30YbWm4CIxDjCm1Ae6LNtlUb9KYSfBW15Te7Fl1o4I5hOItDdyx0rjR4JzXdBhyHdIzbPWmP",
-	"4nHu8mttnuHvGmE8GupLBotphDY+IBx8UR/zdDo21uNHRaqo/buLvvvBk/d2Nw2TJ+KYiAGzeOKl4W7s",
-	"oKxA/z/a6ff7/e2dmyj7u/9hAnckURJFNSywietLod6A1XCvPT7GHPAFqQ9m8DXHyPiDvo2SufooGY/s",
-	"glTnyUoLTXkeNl4oQ2sTjs0637CwmUUH8BrFzzgGugedaLXQmHHXE8L9VqXUDZiNqkkEz9GQpPwEnUyw",
-	"miksApU7XAU9e4YBjmfiYy6B411NIM581HahOFeC4m/tJecPxlmKz7oGiq1aac3WkVBBYsXFFG28+uJP",
-	"Xv6Ln33z1T/75qs/ePmjP3n5yz99+eWPN3vowAWuSOIyUssmjTa4OZjlY7OCqvI80LalRastV/2bqdcu",
-	"r8K+Fgkq7rjmJ6msGEXjBvWDaEJamId8IyJMuSgqG0Wi2g6qfOvcgTiXq5FeqIZnIbqEjudgf6Va3kyv",
-	"WJ8Zls/mpWx4vRp89lUKMm2akh38oiQHO/y6taXasG/1pSu6xQ+SBOEZ3G1B3dpNvlhn8vHygplEq95k",
-	"f3/DNKclz2PNbWPqzWJKCakhTTl21C1rqmI2Vabmt6kDDhKKuWYjtBHJQuaEJSSJkFQ8B2FtwMrhoVgc",
-	"Iyee1qQFSv2kcm2AwOc+uWYC6FwNFLcMF2mHY4USojBN23OwrMZ1OZzzirSuBaRR6l1XQyJvNa/zal5c",
-	"IEtaq3FwQUZEEBaT7VjwfEGVMnjjArH0sVtMm5hnCk3qlfbW18XB7spBqITIDIRKiGxp0Xc+rGrS+OsA",
-	"tKbusS7w1cedD8jx3EwcowKGXdFeu1TntZuFuR3gqrJSFMT8CBLrW4imiSDMqOwLM1ByLAhTF+A7Xano",
-	"ghnRq7YQ3GO5GVvhmNg/pTV9thsgTqgWDN6QLrDPL5Rix0sVBLSAvVJFVpQ0VZH1uAq5be+2aqQtsJID",
-	"GpboYpAdjXiq0QUEPpN1l5B9/wUoCgCJDWjDCqAsJmiCJWKcBWurgvZooHthoYbj9ReH8wd9q/telRwF",
-	"4Ld1mmoxVRXCe7fY9ucaYeeqvB4iXigjaZPp3Z3zRim7c6A/c60Do8+xmsyE7dSJ8kw3zoKOqoa9taiS",
-	"l8CCrkaNXIRwDNKSrwTxLl6FfHOiHqBI1YqcbFsqzBIsEohZ3DohdDxR8z10ZgBrgLEf2BrpXBJnKmIE",
-	"CyIVwiwmUsGvWME1LnlGyprq1hsl0UbZNg71ezduud5xqN+7/m6ggVy/t9Pv+uXa9Xubwf4AT+wODwTB",
-	"37X7u0BiCU3XQjkWeMg06IvJG8O03R7Lpk4QMNbcjjUizuDj/IYBF87eC7VCu2yr9HitsvkJ66HHpi2U",
-	"9DSha9IBYB9hhkiWqynKcO7HkWQarb1vEGUTIqAtzRiHvDtP2tF3/VdMYKYHTIPrkq+bc1AQYvzk7Q10",
-	"VQm1nih3TSI5j0m0sQN9Q+kHctvvtt1axYWZVJcc+kOV8R02YqJOu5V9Sa8Nsho2/KiQa9J5E/bK/HzB",
-	"T/YRrhwVe43KdBJRBVk30Le1W2X764+9AiUsne5XzIQXqlwRLGQPMa7nkpvdAePHptlVVdzEhOlC61PK",
-	"kHGq2DCzrtfNQ9+oZYHkHjpIJUfzSs8MWFl7JuQegc46bqNP9JGsbGF7Aov+hOD2vhPrCBpZZL4TPO9c",
-	"dJ2LJqjekIv8vmlPBAQ0t/d9C5GaYodb84s0f1jWBq3VRnSWIdNUYEKcsRrKRuDS1zicIsVPmJzQvItq",
-	"NRo9C5Mr0jhgUKVRU7aeRM8pyTEROEWmfKNJh5O2pxzB8WSzh+ztD4Ge5vKHtg0Vme97sT3Rbv9GVJLX",
-	"gC1R2qmFvO4DNO5jkbWQ12KCWYNIdMGE0dzkr9PdXK9vDokaJTnYiqZiqrHZlEJd4tJrNTPNUcMUVziV",
-	"aO69sbHgutismhY2fDCm34lpVDgWvMgPh9MI6pHBX8A5Kvr0g69jwfOqiHLpgkIPWC2NEbxqdjCICoi5",
-	"NH0aK4USFufcmyllBG00SsSOCAFPBBtrgOj7VL9mK6A1O5hQaUbkI1PjxovVNs3OTLwlI6af4xTKBjUa",
-	"oNnZTC+wqpF5tNvftbkwvggiB8y/9etyyBJ39UJeYkh6Hh+5KJWqu6oYsOx1HeJ+DgNrsoILYXVo2Ol2",
-	"aneYRkSAmYmsfH7pRbD8w3nDBAM+8q5iDvwHp+nU0CtJ5nG0Qs6L9TbmVAjcNoUPrfC977drKJscSdf7",
-	"yFPEzar2beUpELJtkrJW0YOu4mfysgK5g1c3T1cQcnlKWv2xLVC5jKqHF+kh1cez2D/qNn+lDlK3CI8A",
-	"DL4v8o+6ZmCYlcfoJTK4X70Kvq6riBVAo+rwZ2ihN2AHKDJDle8hBp28Iu/koy7CjSnsu43KwfDezMwD",
-	"Fnl1HSMwd0UQD+hNqiUEI4Nk7Qme+sAvyJilh16zw7Ya8q279ordtWXkZ4D+yrtnYXRyiX4XyM/au2Ib",
-	"2n/DCrK1g329gchPiNYBIAI4x1KecOFK3eBhSuQ2YfB/b0k9dA9+1PK7IMf8yIYDSyIlxNMYNd/Y9Svm",
-	"261b/GsyB1WgBhmmrNncVHM1eGTCL0txo1xkm2/4gjnd1fiF5+G3Cy2+Gjx/a5RvpmjO5Zj6CxIXgqop",
-	"kO6QYEFEZ+/T55pETYkIQ9SFSDt7nW2c0+3jHSBgO9gsAVuy88qGFGoSiKI8cORmDYJUGLHW/9SsdPbb",
-	"J07pwClK6DHVU0JMmUQb33z173/1859982/+y8s//vLlH/7rr7/6j9/89Pc2G/GLSAlCek35ODTVd2bM",
-	"oxJtvPrJv/qHf/f7X//yx9989cNX/+tfmhTVzV6o/E5ozPulIbRmGd345qsf/upHf/n133z19S9/3EUv",
-	"f/6/X37531/+/hcvv/hyc9+2kdMbxgqjDMsj0+jJqyQUmuuhV4EEbbz84hcvf/Lnm8aw4/S6qmKHzXen",
-	"tUNw6byzYz+1hUT86PMlEnhn64SHBr9r3UeVlWbj1Q/+4puf/+zlj/7w5Y/+uA5t1zwwAOtG8WdXBf9X",
-	"P//Fy1/+6WbX1X8deomcXb+ipVdoDeKRy4PtBZI4gxup2unLpjlJWh+WWX+3lq3MklLXVYuNjL16mqtV",
-	"yQOrETw3y2jEcteowcVyh88c5zlhyRao3rhIqNJArFF8ojXn5y/+XwAAAP//",
+	"7L15byRJdhj+VQL1k9DkbLFY7Gb3TJP4QehjetDe7plBH7sYTLWZUZlRVbHMjMiNiCRZM25Agm1Ja0ne",
+	"tdc6YM/Cu7Zl2YC9Whg+hBkvBOijCNM9q29hxIuIzMisyDrIItnc7flnmlmZcbx478W73+edmGc5Z4Qp",
+	"2dn7vDMhOCEC/vmIx1hRzvS/EyJjQXPzZ+fZhKAcqwniI6QmBMWCYEUSxIffI7HqdbodGU9IhvWXapqT",
+	"zl5HKkHZuPPy5ctuJ8cCZ0TZae4Jns9O8RFLpyjmTAkcK2kmohLFguco5gnRk1D94vcLIqadbofhTM+j",
+	"X6jN/1uCjDp7nf9vu9rntvlVbuup7/GEdPSq7hVCchHebMTIiTqI4Y3I7ToX5IjyQqIcj9vXY0b1V5Th",
+	"k0eEjdWks3e93+/OQKjbecBFhlV4KYLkgkjCFJxNF1EmFcGJXlR0J45JrqK2tYzMsP5aCCuyzt6nne9J",
+	"zjrdTiyPOt3OSSpPOi9CC3t4X38EY+vzr4amSafbEeT7BRUk6ewpURB/GjvzXocydWu30+1klNFMT71T",
+	"TkOZImMizDwJyXKuCIun3ybTWUDcQXFKCVNbY8KIANw7JFO0gdHz5w/vbyI1wQpl+JBIJIgSlEgk8Yjs",
+	"IxnznCRIcThBHMe8YKqLDkmuEFYoJVgqtLOLEjyVvQF7Yne0hzDSuyNSoWOqJrxQiDPSRVzA3wijYYrZ",
+	"oXlI9ayjQpKkiyQ3i2EcVjJFMWYo5WN0zMUhUsc0Jr2BBj05wVmeakD0h7eTW/EO2bo56uOtXf2v2/jm",
+	"u1s3RteT98it4bvx7o47YUOu1Tl4gNvSkJt3KE08zChzf+9oIlWKCD3HYPC0E0KGRzSjAST9GI8JkvSz",
+	"VpJI4Tt/JQkZ4SJVnb2behn4xKDGTbuoeYjylGDJ2ScEtxDulGABRz3B4kifHhy4RJS1rU7CiAf6w0XQ",
+	"Mwu7vlNb5/W+R9PVUl/qsWTOmSTA9e7i5IlBKP2XZnSEwT9xnqfUMN7tXPBhSrJvAXXufb4kV/vYfGUm",
+	"DTEQg8dUogynmjJJgjaGOEH/6OlHH3aR/lfJoTd7Hc0aeZqSWNEjcs9w+jlrXm2t1chty2XkGMXlW/rU",
+	"Wq6o0DT21e3yPZikmvSpwubaW/NmYNxHVCpAUn/EI5b0eE7YSZYapii3+GhEY5LwuMgIUz2ZC4ITOSFE",
+	"ZWkP/l9fQslMh5RhQN1Z2lTkRG1rbl77sg7d588ebL1Xsq+pIltcJESgDItDhFmC7j159ACllBFEWCL3",
+	"EUYGnkjwY0QZujehjEgC777PximVk15gNTPH+hEjMERORPvR3jMnsnWfypxLGhZEHnCB7j39jlnBSUzS",
+	"LhD7iKYEaXpGG7DJLor0I/3knWhzgXwCCMJGKY0vnDTjCWZjosUemF6awwEJqxCCMIWkworoey4pzFpI",
+	"F2H7FO6ZhBOJGFcIp6k+JeUo2EhS66dfM+586jXvrIV2H+CMptMHWGTrpd3muG/pNnygI4DT1giLzN6l",
+	"bxDd6uNbN4brMedht4bEejCbiyFNEsIunOvgNCXimkSCpwRleIoYOSICKXxIjNaFY/06MJKH7AinNLno",
+	"NQ55MtUSyzFJ0y0rswwLhYaC4EOppfMiJfsoIkJwISNAIokIjidoREmaaOEeZEzYxIdcPeAFu9BdfMiR",
+	"LOKJ1ZE1GSof9qCYwOI+yrVGQzlbNyaXA89DZ+5eWgtOl1M+JVjEk/Vv5a2M1cKr74BVAvFRdaIS1FWc",
+	"ptaAkSGsKUdz2DeIh3+MRUzSdeO+GXUe4ufwxlqw/mPBj2hCxNo3Yceduw37zlo28oSMz4EPmVHnbULA",
+	"G2vcwnplRX/Mt7ynzcqgYXRNohEdF4JIGGQseJG/SQLjM84fYTEmlyXOcC1n7aLH9C5c/c84f4zZ1BqG",
+	"5IWuinOUYTZFWCmS5UruW3slHiliTGisyIZE6MtDkpizRGociZ7ot7bu6Leixsl6P9XXOGsde9ntPGe4",
+	"UBMu6GfkogWzWJCEMEVxaq5IsIFxgchJTgVJEGdGNHvO8BGmKR6mF4oxd5AgkhciJugYSzQs5FSvTp9J",
+	"ghUeYkmQTPnxJRyZLPKcC0WSxySh+Bm8dDmkxLhCUZOnR3CeVEkUOTbzPot5Qtk4go8IVRMi0PgzmiPG",
+	"BWLlUcv13996zHnXnnVHrOHee+kYH4xwp0ioev/Irj8XWiJU1NihjWoHrqDSAeHZ5Io8wYrMMv2u/pCL",
+	"A6MJzrh3WJFaKjFm8yb2uM+1xhngze7nQhJhzPKhVxyS4iSBWwOnH3tbMxPPAtrqXxWNGKNbF+VESD0I",
+	"0BTKsDwkSa99L2YcWIiqwUADbEvRLAi1IRlxQU69avP5epbdcnSzR2U+sUc9syP7q7KkP/O7EQQOYp7A",
+	"7y3L8t+Hyy883UvfI/Op8TqCR9OicX05/tJfBCBQ0QWokTO0QRXJ6v+YR90elb0sJ8NC4Kn+23MgLxro",
+	"Q3KirDN6ZsOwkPpooZ3dLaQW3eRjnpDU9/PmKWZKg7LbGQpCEvPPWPD8IKVHRCoeH3a6HRLzg3gapxqG",
+	"GY61HAiCKB4LqnghqMz0Z7wQaopFEnAW+16WWchqdopjddBK3O6FfMIZWQSwx4D0H8Or+lvDtg9WoUst",
+	"AVBVYun8oAH9qgkbWIGKWrfaIJDFioeb2vDmVfYZIh9YVx0A9TV166fVPJsavGuLCiFm05PYzglHOJWk",
+	"e2a8WXTSM78ve06zPPqIpikek2sS7VzfSuiYqjJSZf45nPUI5gN6HbzNd9NeNm8LeVnXtj0Y8gk/nt1m",
+	"cLVLrE8PppE8TT8adfY+XeBsMMpy52V30YILpsxrTQJxkx+clTM1Nlwf2X41u/8XNQg8N+LjVSHyl8Hj",
+	"tB7OoOh8tIgDL5R3tPaWUkYOppSkycHh+CAn4iArFuHsfRJfh62mXJ5xCd7RjghZdf5TYJzzCOt1C4JX",
+	"me1Ud7sJMJz5gbDkwOFnbajQKCMssuV3uPSL2TIShwXXY3vxG62+rrPd2unfurGz0+9f7+9sXe9fv7XV",
+	"7/ffDW3EGLpXYY5mdmdCn+X/uaCxQZvD8RIHuWu+MXbq5UF6ajnJj+gKWDL0C+KIxmR5kDw1HzyiLHgf",
+	"SoWFWh6zpMKqWPoYnpq3wQYsMspA5z8QsMelFKw1iY0GB7sz94Kjk/oRz8gzNky3FmyXmd888Hk0WiGu",
+	"d2BtvGsOW22ga5AZlWcSBPKqEq8Z/i5hZGTiJVeXBWYvSD3kCld8yTEWXfLVyOVXbZe8H1G04hV/lkvv",
+	"IcsLdaZrKzTC8nfXJdwmp7kkzsbmSxCdldeXA63O8M+Vb7ducCXm3SCfNt73xnC7eQxqPYqUCwe8fC3R",
+	"IwfPADYq0tRAV1GcthiuagLPrNy/mshqDnJZtG9st/q4W847b7s+9a7GklfYVUXTF7m1p6WY5M4yEXjk",
+	"jL9HxiyipWFFEu/iJsncQz6VhvqmXF9vr6K3V9F820Vh0/rCAqQMb0ZjRMtPE15IMuFp0vK7A23w5xZh",
+	"U3bclLXx/cGCfKGyw8/mhzG0895WPMEg2AtUMDqiJEGSxxSnyJiHwDqLNj64i25c3+n3t673d25udlE8",
+	"IfGhLDIEga6agfRq6Vm3d27c7O/0+4/7ff2/T3ZvhKiqTC0M5a4Jnl+Tdvrog/efoW1BRkQQFpNt/WMZ",
+	"wKomJIMwFsfyYi60AnI8ISaRj0+HBOsnOVdYccisS1NifhPjSZFp1YvGYFHGOZEEmCPOc/DtcDUxAr7v",
+	"/IUZZjYE11kI0OQExwolJKYZTm3GwjFHeYpjIrsmxtAMU4fjTr93s9/xE83+8dbvfNrfuv3iW4NBD/7x",
+	"+fWXvzWzlm7nZGvMt+xDVmQ9WJr3eItmORdGmMFq0tnrjKmaFMNezLNtVfBxgVn5f42dguF0W0P4pd1o",
+	"eYEus1usUMalats12ogGZrODTrRp4ktsXMZGpJ9Hm/uIcUROLI/QYOKMWBWxBp6N/j/5dGfr9guAzjub",
+	"Gw5Q39r8nd8KHFpJglaTe/niAoC3uyzcRrwQi9Hkeu9Gv78IT3aXxZPd9W71VHjStm9AlOu9G000uWTs",
+	"WCvIMs6ksqHb5Kjum2bWnagvran+B4X/wS3AgIMZO0yL2F5l8MC1N3vrmdSVgzm326HJNV7eJ2hiq1c1",
+	"YzfuwUMyrfywtUUGJgjdhIGcqIa8Oj0Y2oiAg8yFBCwlpjSBGpBShtODxD/Xg9Qd7BpnUPyYyQnN1zns",
+	"YnxY87mf2obdQJi6KXVJxKmDsfXYugFkCeOcyAKIVvtweWm4Hq8SOKvTWerOHAey0JjegvnzcWGGCa7i",
+	"MKLJQWXNXRwV8/D+h5a7dzuH1KQ8LUp3+7Z+b53o/6EFoyMD8z0X7S7e08T9nNpBpD+UigiSHBgfSlPV",
+	"uiCfCpxPSdB1IPkH78Az63ypc4b6vpoBJi3U36DgICdZxf9R5WSuamS5MF5SF95czQ800jJYklG2j7CX",
+	"p35NukBd5AAsEWWKQ5wxP2aNnPblONXccIU1chmPeQSiTC3KXZN19VkQSRPCFHp4v1RdPriLdnZu7d7Y",
+	"7IX46KWxmpqBbAU+Ewz3mssU5hP0qrTcRjrftoB0QnJpIKlf+cALbKbfkfEkKCJyQSVpEZZFtg6Dv8mO",
+	"vmxjv17F6Qy558ZjLoWiz1dxuSyymj1uStLkfSEMbjVNm2Gbm1T6Aje5YiObPCOKlNg0MpImNpe8Cz+b",
+	"8lISKY7khB/DW5BbbhO3qUCFhMTtFLNxgcdkb8Aih7sRyqiUWqXnApEsV9N9FKVQWylCipwopDgMLBQk",
+	"8nCOUs7G+yjSZB6Z+h3MlPAgCTrCaUH29fiYjUlUGga6pgKDHiKlUkHRJcQLpZk1XEZDXkBiX2SAbAbW",
+	"W5ETnBME4hNsdwMjDf7ugGFns+jqFdCkC3dfQjb3UaQPIoLvjwVnY6gXhPTDfRQ5q2mkP6uuCQ1Kz9h6",
+	"POGSDBi8jKr7pSxakmEVT/R6C1UI2KlelkuWN0/3UaQfHkAyY/mKzYzADEyaA8ZFCQnIlrC25msSXtcw",
+	"YVwdjDSAIijuZe2vrohdo5oKOdEANusYsHrW/j6KaJYVgGARijHTHwxdhkZip7KHGXkVWvI8naIJMVty",
+	"9VwiM4XUiAoHb4qE7aOoYIeMH7MDwNYIMrc12qry4qacVaPrd/WZkROl3/3w+SMP4FwMmMFDvUubPQX2",
+	"bgR5lPpAcX5ATmJCEsBnAK4gWH/BaiBFKcFHROo1MA0KUyBC48F0YE4DCK2HooxIiTUCk5M8xZRJRAGm",
+	"LrfU1EGzF115D3Q7hnLcb90OkEElWVkO0e04HNQ/AapoKbdEFX2PuCPXV7A7Mvvcno/+xB2FFm59mHdM",
+	"3q2eyQMO1BEzRTFqhnRvA7M+Nxiupb6fKc9lDpcLBPXJqopcZSULazuEOowbkfWxfdp/0bMs3eS/Vutx",
+	"Lir9SunAjLlUVazAzDrtidVDDaG8XdvemhERFm5W53DjBS9xG+8UhIrLIuYj9PGTj+4/v/cM/d1fXe+i",
+	"keAZ1EuiUBKkqnWwhxRXOJVI6POGHM6YuLp/MWEKMqe2sqIcGlj8CY7VgMGnKKFHVH85nFa/oSpazJAD",
+	"ZkCBrJxnQyuL6Fg/ghKD+iUq0WdE8E2D4S2+ZH0Uy9qRgue3ohI+rALSlprSvH7KyXydi8U8I8uHF586",
+	"VFiDRuIjjZarf3LKfWpZnIiVztL75JST2tqGq4Oo+tAFMiz7pTnEgzGm7BSfnHKfOWGJPppVA3Ccu1+Q",
+	"I8KKpVHPMkwz3XB6wPMyyzGsYiw3bJ253ScpPdLiMNoo2dim4Rq5vqjLi11P3cwnqphnba3Lg0YqzBIs",
+	"aoizXHSqGeFFcztP7YAoLqTiydTsZOP1T//g1R/8/usf/MU3P//ZP/zkP3zzV3+92UVJuXV46ZjQ8UQZ",
+	"flvfNiRky2IoaTJddmcGoU+DZy1RCvXw4Aa4QzQYJK/GwuoMI8gLGsy+08L86/wuyMrqVBskyOpWmGH4",
+	"1QkEKCrE4GfpNYBv7VQWEhE+IFzrHAvC20I51HeQ/RZ9zNPpmDMtWT0uUkXd3xtPHtxD797evbXZRd/9",
+	"4Ol7u6CSUVUkZDvFCv6xj0y2DdKyjlycZV33p35PctZ7go8fWyHId6vKQ5pv8dxsZivn4Do1g1b7/lg/",
+	"PuPmKVNLbbWrRRibag6lio+xRAlUR7ioXT/CLHEVJaqQP41/VAg6xibOL8cJ4CQXWr1J/KCWGXH2ER9T",
+	"5pXdXcFSlGMpj7lI6qLwpMBsrIG3lZAMom+8mso3bzVrKs/6DbwCB4FR6wPe2l0wXoNzlYN3q9WHqOpx",
+	"meC9ap6edbPPq9HsnoSE+kPKoG65zTBHG6Q37qHXf/Rnr//oB6+/+LKLXv+nP/n6b3/y+s9/+vWXX77+",
+	"4svNxam0ThOEpYU3W/OKBSxFAWM3hG9QJVFGkyQlCJJ7pS22gDYik3z1jv1v5/qN3ShsFvc9VoGpwWy2",
+	"7KQ7N97Ts9289e57rbMpIihOVzzXzPtsZszvF5gpqpa+hwtmVIz5x1ZO6U1gvw0fonn9NHHOa9tdaQ49",
+	"ly16VvFAhXUptfIfuYYEzqDJyImCun/7CLRQbnTQFEtVNilY6MusSUMBH/ibFq9XlbU8a6T+6nlVpwkx",
+	"SKjMC0VWSdlbPjhA4+TyboySQQQ8GKlXdmieqLGwzozl7kttNONUqkKQgzxWq2qHjKvlJuH58sHxns7X",
+	"4kMxBLpw0tVSJZZNCq3qq5ZZoauHIjidZLH2P1dRMplOtQRCP8XDQbKCf5X24a2ggQMV+njwLvHcw1J7",
+	"/l7mZoPOVotaKAF7FytTt3aFK6ayQs5zs5uKrFCiOCExNTZKF0OwB94XRbLSQu/1ajD16VxsKRfGd4Ow",
+	"dcvozYAnxzmhSlMyrbqDoEMy3fQ6lVTihnnbFFLuOvsmAqFaojFHnBkz5lIcpg7Hh4pkhiWcPDRf7/Rt",
+	"8wz3d4MR1S+PT180tYkmEnqgX3yssJylLR7lt+B+XE9erncgB4ehRjdQnxt8kdcktLgxVz2VFRLtg/tK",
+	"ianrSwRoU3YOAEeS/tKgP7h6JjNR1kv2nDlry5j2XOMmJAJJx6E2EpWhqMTf0i+lUdeF5DQwvzeLDE+I",
+	"hBY0zUMlzs+8VI1CzZoSchIOJ+W+pLJkpW7/JiiTQGxdQn2AVAIftFQc7tpU49KwvHLUxURi4BIIKhbV",
+	"D6dgBRbci8rsuEnmrtMLLzsdJc+gVuTuowh53i4gPmvU03xVI5hjnxAsxqaGT4bsl81JzyKslqrHKeW9",
+	"1oyzdEGtSTfQrEGqLuidSbCr7dBJdfOkuPrZfZdq/hb0+sOJMa7qAQW1IL2zCoJnFvxW8cRYKM1JrJ0n",
+	"dc2lqXUEh9XY2OVGiDUFZY+bChJzYfz4pQemEh/1P4+4ls6CFsVy3GdBK9cd1mAFrWl/5Wsg67QnAOYp",
+	"L8YTo1dLfmz+MdInlFJp/oIajwe54Iq4qpjWYGr+OC7rPla8TG9YTO2wSuBjjZsCMwmKeS2uofbRDEDm",
+	"J81TmTl5uukGi1MMriCWoIxgWTi/kEQJHY2IQMOpiUKBAJSb6Ld7SAtHtXfRRuT+PiijIDQHByHaiEcD",
+	"BlFRWEy7aEx4QiSNteANhnAj7xoPvm3zh5F734i9dsdDzlOCAbNXtDK44c6sWMf6/RFEqhww3iI7Wg64",
+	"Jeh4opD3SRnI+/oHf/vqj//5N1/98Fc/+svXP/mnv/rr33v1w/+z2VuucFhbLcTKa7aVapAanmRx38z4",
+	"6otfvPrJn3/zf//sm5/+3qZzN0C0TW/FomXnaq45p7pfGirljTIPbUovCITj1JF7ZRPJG1qDtKqbMj+h",
+	"oZ7xVFkPKmDOUIVHbwH4dRt8aTUjgd+q5AKqbfiMYwnhrCoTMcMnWgn5jNh/KqRervxkhSJzTr/9kNYh",
+	"zrQXwLtYWcas41Tx7lcF7daMSLMgtPp6SGB78uAeur17811k2xX0Ot0zxJg7H6cdrIs4IxDZYxTwmWjz",
+	"ocAsnmiBBCxvWgRLsYLo8tICGKGN3X5/s4uiAnpmEKYAzOaHHf3DyDWTg0c39CMv3nljt7+72dVDEjXh",
+	"yUEtPnljt39Tv++6UMKT2/qJ4vwgxWJM9KOdG2YBZQeIg4wkFB+YIPGN3Z2bMEMZDryxe/26GyTDbHpg",
+	"A10l/HTb7sa114jQxk2zbOfvgSf9zXqQcAkScKXVYGGUOttRrx76O7trK/tDz89up9wnjBraoBfza16v",
+	"7UiPBid6YMJFzOLKziHdjttTXbD2RpxNF1GYhl2WxlC7fMJOlTsRYGSUSYVZ3CYkzKnM79upAjEAVLU0",
+	"elgcHVBSTlQItmfdgHv26V6ERtymSQynptOHJs+obt4MfdkK7raQApA9zE7m2s/KNl1Xruz9+hyRy+T/",
+	"OTi5HMDMj0NZ0p7lvghdyvNzn7RYCap2bbYW/KxGPX0V2qUceg4mZ/Hnzanyb7MS51Wab0Kn3gBiQSuA",
+	"0vm2khhda5d36cXCW7KByUlMcmXtvPpagvSAAqfRqRNg3yACqG9a46w0uRXRHBtVz/cCrko5swzfRZVe",
+	"k2jCM+J1ATxlyeQmMYXbLliaWEQFK3dgqJ2u772p5enqZWM2ncnmLXHhQBGcgczgEC5oiHSzrUXRKftM",
+	"XrqqUz9BD4plzUdZyJywNvusG+BNbUTwa3tPnppCZ3DgSRkntcLRVcFVdT6z8/e/++Ob/X6VCikXx5Ta",
+	"sV4E12Z5owslCCuKwbzsA9PpO/zbZ5NlinWX1jD9fjXq3JWug0HUt33pXMI2lG0F//JC2lKJ+OaTMgO/",
+	"PQkeC9AB2y88eKFqlarftJGbIGYgV/psCYN4O2503LbqK2oHZFvZyrKrkaZtKrWebZIkJeWsTE0Kt6So",
+	"1+8zwaI7oWjRRtfhlTn2aZe+byJlNaCsRmkFIKqCEog79Vn2srMie/GPqv1QZqrleWXxbKG8snCeV+XL",
+	"9qQK3o124LXwg/Eb4eVtNHu+qJ5LbWWYod3xwXDa/uOqIIatfaC/DEZvrJN7nVe7lWVq2Tl+VS+YbyEW",
+	"bkcxA5+LO//WwD1Hh9ek5fHAabo2NMWrJ0UT+1Dw3PhIrfV4fvrnMv2sWgpNzgPiqWTl5VbQzuRsI9hS",
+	"vE8yyFEcFoLgouYY9PIPg2zNb84zW6DwFInzVeKuzVddW7bsvbJwgYle+PrL//r6v/1ss7co4CjHUpK2",
+	"CtyzSdJnWuMTGx4DccY2JgaW24VIqilRVf2FXr0s+wp5yCa1dKWvZiJ/nWXeQqexkplJWhNpZ895Fqoh",
+	"HJ4p6X7KpgIroqZXlmkZjMnwiUnWu27id+dk7q16kuVKVj/OcCTbus40fFpSBrUG0/RdrmRHV/wwqM01",
+	"XQnwWtefIrg0myV9RxD8XciKD4bfnvZ+hk7ybcVn4JqCMk02IV9qYkeUaZUk9tUTaD9PoBSNXCpi57ja",
+	"yinrJ+zO1k8w8GmrlbAP/zTljVIqNeuCVaB+oIrCXMnEQq3axZIHdxpOsAZAlaS4CrS6qI8URzv91nrl",
+	"i6E2DzzQ/35vHS1LT5l3p9HTd156QXxLT32BjQtdd/y5X+h3GpnkS/iDvNxwmMUDTw26bcd4Su189ZP2",
+	"8+4bWj1UHpNK4+tcfftKnFl9bzf+/nd/fGvX2xbiIxThrc9Qf+s26qEDtBV1EfSHoWxsyRWlRJnibiZX",
+	"fLHpIVQhwG6h7eDXYS4APnDpxgK9ilOpOvMZiY+wCyORQF2OC0HV9KnemZUECRbB2gQM8Rx/v9Ca5SFh",
+	"1kH38UdPn6FtXKjJdsrHlIFbDuAEKzNjlTNPlMo7L19CrMcoFDRsoiTQhinWY6OnCZJTqUim0dDEyxsL",
+	"5VjQuEhVIXBqe+tQSariP67kHMQyGf8WggL1Wp7AA2YsVnuuc7qnFMuytrL5oGsjiM1Qbvyyg9C+m6p0",
+	"IkqU8nFV3HPAoIiJmpApSvi+VcH17N4mCDLqJsqLNJW24FtpMZS9ARuwd965x9kRYZBj2HvnHVME0wTr",
+	"a0EpkgwfkoMYSxLtu6wT/fyTTz75ZOvx463796N9pO8oqXCWmx+fPLiHbty4cRs9f3avN2D3TWanRBsZ",
+	"Z2TateoWZIZAbSgzqUErgKUgMudMEllvNrPvqglCyWqSq6rXiNdfpDtgORYSfNw4Vum0h56bsoddVNZC",
+	"1B9AeumW3ppZAEDW7MCmQfUQhBbBswGLcG6+ppxt27Cbb31PchaZEjS3d2++u2mYV2TCmPbQp5/DqF1k",
+	"SwW+fGHKG9hmTFpeGWGaFoLo87iDhhoP+BERaBc9pncRZvJYn360u3Mj6iHNrqR9iKLPB4Y7DDp76NNe",
+	"r/eiiwY+n9DPe73ey2gfaTJGkfdbhIY4PhywuXUXLIrciWMiATuiO4WacEE/g6XvobtAjmhQ9Ps3YqBi",
+	"+CeJWokZaao3JUlrBU1rJUgHrNp3fzfah+qxsZHu/Jc1a0cZniJGNMgUPiQexPo39Jd+7dohTqB+q8Z3",
+	"nOpXdiITgZfSmDBJKtNP5/HDZ1qwEKnlMnJve5vnhBnJucfFeNt+JLf1u1VYWMl07nz8sNPtHBEhrTm9",
+	"1+/1rSuS4Zzqm7HX790w3oQJMMttXCRUbRFNk/BgTEIdeZIMyAQnEumtTxF8oLdraR5KPMIgCA95oSzQ",
+	"NXmV9XRtRAL6kBybEp1Cwi1bytIPk85eR+PcHb2o982awO9iinfKVitM9cr2I5pR1WqO9F50F2D38w7V",
+	"m4RKoc7C5y4Zp0Gbm9NaAFzS7m4/ICLMHQ2kx7OOhWPFRXOoGalsnnFizsgmySm4xFuBJb7Q0oPlnvr1",
+	"6/2+8/0TU97I52Lfs17lavh5UkqFBSA2wbU7U/NHX3x8hACNLQaCHW3XLCQ0frng7bs4cfWs4JOdxZ88",
+	"hzhZzZNIYj66sfijB2UoLcgsRZZBRHjnCcGmPoBZfsohKQyPJRhx9bPOC/2Fx9JAerT1MevAeP/ElEyW",
+	"CCMnmiKTPWRkKusWNTKNEYJ66I5SJMutnUJoDTDVBEQSUHNdqwYYhrhQa4STRGgWPUu8sMQy2PUuNyUH",
+	"14IOtfJjL+tyq615dm6o6MxdQRxk5BhJ88LFot7OEqj3jPNHEIwNH9xcZpYyZPsxSSh2+QG7168v/vih",
+	"jQqG928vtbrHmE2fuNBvX6Tv7H36wieWR3yMALkqAlGTBn1wYy0KE8gTcsQPbaliowIor2J0jIWgJIzT",
+	"etgZ7Nptc1vpkSHvXU+X9E55vi+bezeLCGzek/tbb/B7nm5QyTQgzEhCoCiKu8i5BINldWN3aw1c9A8k",
+	"HXVdgEWi2USa2vzQbLOLoF64jShPwhe8t5wLueCbpS/SaU1b4iOnRJUCC1QJqWIoQ7dlw8S5FCOp9yVr",
+	"LuxDzbIhLI4yaZagyIlqW4A1PgQv653+8gJFPaA5PNx7F3v3Vwiy+O73TvKNvvr1F7uLv/iQqweQatNg",
+	"AVSqkKrv8QT/6YuX3RY2CMJ816iwluiNYOAGD4jsHzF/ThAF7Nuz9G2Mm/d8j/N5iAPVBNaaupRIsMQx",
+	"NwdO3nScur3Mnmx61hsuNjSkY2vDwgG8b0X7xo24/TlNXnrXYh1XPyCqgajnzs9CvOxZLaTl15iJfUDU",
+	"aqe5qnDw8D4EYeThOhmtrM8Xb2a5n6k5hFIyAisSkgpPEZbGHopFgAcay/gF8kBrir9gtWgJrDZdfH5t",
+	"sfvXmf/eg7M7Dfe1foU52oh9Yw26CAJLu6eM2K+g7GOOhZoixTfb1BC30ktQQrSW5IoOplSCNTUlOKFs",
+	"jKKtSOuPREitkbQqAJILVZPYbURJZ8/4qV08IPyxZVIZXePErfJf4Ah15a22vL9eLK9BNAqPrNkuWZWv",
+	"WPPAvmt77YOvQz8Mq2s8X3rAe4Ln84erhwnXtD8b6rbT94Pdrvc91XIhEMqc1mVvFEORVUpTeNhsFaC6",
+	"QR/PhUNFD8va589XATZrXkb9tUzsgm/WM6qyM17o2p3ins1RY/17IBF45BUvlaVv0fjL+QhuCnePbbi6",
+	"plGNb0G1SoUPCTMNyJy8t7k/YBBR7cpUmtpp5YWTFRI6FpqkSrCVc6i5ZlxlVagYr9dV1Aw/GhVpGpWP",
+	"BoyyOC0SIlFZqq6LTKW6LoLSdKgqTQdTVQXlzLJsYbLIOEntlo2bdMs8MwSPNME3nn+/ICy2L0cDRiUa",
+	"E2ZanRq/ZVjTN2s/NxnXDL92Ld8f9k3X8a+KyHhf06EW0RrE3ULbNWmx1NQTkpJQaVIw22JD65pUzXsJ",
+	"2oh2+7cjUzv2mEoSEPbuw6s1TF3Gll9ONYbWPb/Rikv9nAGe7jBaOXe7zaXtINZ/gbbbW8zvV+bWNLaT",
+	"JSlrvXaTGuU5L/Ms2SHXRzWCmylyAWxal4EIaNMPa8JTo/GYa3ZMjwhrN6FcyOVyWeaTBShqjScA97d2",
+	"kytnN5nHHGevvm2QH21A7emoNygo34O+zl1UMC2sxpzFhRCExdOuKeyrhVroo9HIaWDc1Z2lEkmeJmhI",
+	"ptx2BYCMu+HUybzlTgYMAhL5EREpznPKxjaK03ILhjP9TJn8fT04iMu1mTdd3wxs2q2XgrZeh6Jpamft",
+	"DVh0s38jsjGQT4gS0607I0VEZDiLbWeOLGD1+BOeJtKbXpbt40MC7h17Im/CfdWA9Ft2sGI8ys1l9vDc",
+	"KzRYJ2qHCquTtdcpOmgMfR+0RNNH29kDyy4ctoiCDHbpRhteN+9NrR8WsmqbbUjFpl667+HD2cvWk8nu",
+	"li1Mzx3V3VQLJLRr0nUZvzKy2h1/8TGXCplmsqarCnR4RbaPrMOiKlL+tOJbAPf0206ZWuOVYsu6SYRd",
+	"FhGHAAGHol6XjxLPui4rn7AE7gSkOJrgIwLxicupcffsdt4M/cGsJXnLkgMKojspF0rv3VzLc856J7Cg",
+	"Mul7cT6qXr+soPEVrd0zDehaw8fz2UD0pQY24myr+8PrdXJa58d5GsHr/VTmWsH9rnA8TbwEg6tkFMf+",
+	"vcF9fHYk47doO7WWH2TqjSu3lLpTPpamiTVYnGcEUfRUc3TMUPSwahO29W0yjfbK3moz/dQGTN+EkH7k",
+	"MmigYougY8pwiqLr/R1jRbDvJM0ObPv1/mwmidMK/P64Awb3Sg99m0xNlDvk/CT6+gFZyQtxP4QkrzIz",
+	"dhcleCqNWR1EKsYVMu1sIASu0mAGrKk8QYYQOYkJsfpG1dPDjAVJbFYTkbLUkDbbDe1VQ6CVz706mG+T",
+	"acfQ7PqtKc2WYuuy1TfGTd5aQq6IJeQRHyPsGmh62BtkZgEBQBGRUbYOk0idnp65cc/ZvGiLb75hZsUS",
+	"qm9F16tHUiXqriZZgx+81QTxALzks7FYe8j4vXGadtGawrIGbIKlJ+jAzd1DEU0OjOvaOg+gKnCERlQL",
+	"F2U+u7l5JWdoOLUp5kc4LUjZcIxQIwEQysYDJhUXpviWIKoQjCSueWGcEixCd62WwwAev0ExYSaPZMsV",
+	"5/arz28Fy5lcYDxYwBNVBnVcUtJOaFxbB325ATV+mXrUbcMlJONMKltBuqzouNTo9/1vbanKtnmGhaSM",
+	"SHmQ8WSFKe7azx7DV4Fz0js0rXy4K5bEhXlwvvlNzZxYzSEE0djBFHp434XHWBpzK9tHMsdQakPoKwRR",
+	"Zep2jZnmH23rK1lW2yKv7y69RmB3Latrm7/sGxGc+4ID1vSJL1bTgXSvlk4+speBu1rN30sGprl7S64x",
+	"Gs1dymzaG7BnHp5ckx6GU4niCYkPSYI2PriLdnZu7d7YNA1CC6lAlR0S/14tu/6Wi8epIDjRs0TVewec",
+	"RV0UmTm9TqHm1q7zExnZ8iZeB2jsl7LZH7AowOr0BLMj6fED0wrTLqxWIIezdNquSD8wTSLOQ+LXQ69Z",
+	"+62GfJuJdvmZaLbBSJMZlDL2wnyzEvnOkQ+3aX56hVcs3qkF3uuNb3oIDlbH90yCmOaxi1O/9lGkJT/L",
+	"nRoMPMZMs1kTxtMW4XTOzOhyIpvmIaGLaroEZHxrdzh7UNMcBhj01zX0typ4oRHqMGN/0LJHF+FYcOlF",
+	"9je8O+iONNXUsBExseYZimZkH2qN3Xv6HU3M75/EJEUb0R0o4xbpR5FRRKNNG6UPHYxrDmstEGmZXCpB",
+	"cKYRlqYEbURQH8cRvC1llvABkLqmmOlmt159XrOPZEwE2vj6l198/Tf/9tUPf/Gr//mfN70cVJpCPbag",
+	"LeKCvZoBddvbCBThd+f1Zingb1Qa06U7ds8zr+18jTt1bNM38UiB+ZBKCBtpw6uR4Fl4MTazcaEiHp5+",
+	"SEZckMXzK77q7AuI8oEZoU1pX9Jl9pRgEU+uisxnVtv0GMl5LqPqwfbQSXdhxfx5DvW5u/1+vxYuAMGv",
+	"4D+mXg6ZCdWyqjmtHKjokEx76H39DVUkM4koMfiEOXMf7A1YZA2nWpclJ9S0atY/g7caSySJVu1rjvFy",
+	"Vft1bzgwVWO/3oTLyxYMNaGvA2ajZKHfNtRqGeLErM74oc3r1sWuJkTIHnpCZJHCfjNiiqCaOlhQvSl0",
+	"GT2dsrh2GZ2rC/kunOUFi6312S2EQnKshrGAnyEQQIO6OwvEt0llaxE9NeLVpCk+1voDH41SysiSvGGR",
+	"Wu4HV5w/frXpRuWyrpaWzhZ7908d0do4w20bZbrmiNZG8JNnBLXzSVu5u9HK55iLw30v8pVKNNIsOxS7",
+	"Cu+8GXgWiCZ/G73qR68CeJZC7BCOWvS4MBy183k4qvGy6zobmBasgaxY81kdJX9domAW0kBJw29J4MpZ",
+	"oyzmnppAj7jpZbJm6iyDXTThJQIfz701oPosPwabsuyahgqUjRHjxxMSqir2HU6TN+P+sEGwbykncHno",
+	"U1oaMW0WYqu99GOXpTgTm9Vt6I4Q1WxdE1Q4R3vIomjH/I2Nb6r6Em7NNiRcFNl0bqWozrmE1nmZXVPM",
+	"ktVMmI8wSyrrZTAWxsTVu36tYWglq7ZluPBSywHroks6Ni0CExKnWJDERGUQLAthswMkSiiUEBpOUWbM",
+	"j5ihm+i30YaWm8AIxLhCG9BiabNt1Qa9qQTnRm35zc5L5xoaZBjO4uAgC52rFR6UmhYLjqU6Tu+etMcJ",
+	"OYf8tTbf83eN9B4N9dRYTCO08QHh4O36mKfTsbFPPy5SRe3fXfTdD56+t7tpbgUijogYMItYXmbwxg7K",
+	"CvT/o51+v9/f3rmJsr/7HyY0SBIlUVRDG5tLvxSuDlgNWdsjcAxGnJO+YQZfcxSOP+jbOJzLj8PxyC5I",
+	"dZ5wtdD252HjuXLANmnarPOKBeYsOoA3KELHMdA9aL+rpcyMu0YY7rcqy2/AbNxOIniOhiTlx+h4gtVM",
+	"rRMoJuKK+tkzDHA8E4FzARzvckJ95qO2C/a5FBR/a2A5e7jPUnzWdY1sVWNrxpGEChIrLqZo4/UXf/Lq",
+	"X/zsm6/+2Tdf/cGrH/3Jq1/+6asvf7zZQ3dcaIwkLkm27Expw6eDiUc2UamqGAS9alrU4HLVv5mK8PI6",
+	"7xuRM+OOa37ezIpxOm5QP0wnpLZ5yDciwlSworJRt6rtoMq3zhzqc7Eq7LmqhBaiSyiFDvZXSy2c6ajr",
+	"c8/y2bwsEq9Bhc/vSsmnTbWyg5+XqGGHX7d6VRv2rYJ1Sdf+nSRBeAZ3W1C3dvUvVrJ8vDxnrtKqaNnf",
+	"r5iqteR5rLlXTr1DTilSNcQvx466ZV1YzKbK1C03tcxBpDH3coQ2IlnInLCEJBGSiucg3Q1YOTwUvGPk",
+	"2FOztASqn1TOE5AQ3SfXTIieq+PiluFi+XCsUEIUpml7WphV0S6Gc16SmraANEpF7XJI5K2qdlZVjQtk",
+	"SWs1Di7IiAjCYrIdC54vqLQGb5wjlj5xi2mTC02xTL3S9fRVhU4UdlcOQiVEZiBUQmRLy8rzYVUT398E",
+	"oDWVlXWBrz7ufECO5yYHGZ0x7Oz2mso6v+AszO0Al5UooyCqSJBY30I0TQRhRsdfmBSTY0GYOgfv7EqF",
+	"I8yIXsWI4B7LzdgqzcT+Ka2ttN1icUy1YHBFeuW+OFeKHS9V1NAC9mppvqIkwooPjKso4PaetEY8Azs8",
+	"4G2JX4Y60IinGr9AQjSZgwnZ91+AwgaQa4E2rMTKYoImWCLGWbCgLKib5jjOLfpxvP6KeP6gb5XlyxK8",
+	"APy2OFUtzKtCeO/a2/5cI+xcHdlDxHPlPG1KgLukrpR2PAf6M3IA3Aw5VpOZSKI6UZ7qilrQd9awtxbd",
+	"8wJY0OXonYsQjkFq9aUg3vnrnFcnrgIqc63IybalwizBIoEwyq1jQscTNd8HaAawFhv7gS0MzyVxtiVG",
+	"sCBSIcxiIhX8ihVc45JnpCwkb/1dEm2UvfJQv3fjlmuYh/q96+8Guub1ezv9rl+jXr+3GWyK8NTu8I4g",
+	"+Lt2f+dILKHpWijHAg+ZroQxuTJM2+2x7GQFIWnN7Vir4ww+zu+ScO7svVArNBW3WpLXUJwfsx56Ynph",
+	"SU91uiYdAPYRZohkuZqiDOd+pEqm0dr7BlE2IQJ68YxxyB30tB1913/FBGZ6yDS4Lvi6OQMFIcaP395A",
+	"l5Xj64ly1ySS85hEGzvQN5R+ILf9nuStlWiYyb7JoSlWGUFiYzLqtFsZpPTaINFiw487uSad+2GvLBkg",
+	"+PE+wpVnY69RXU8iqiARCJrVdqsCBPpjr8gKS6f7FTPhhSpXBAvZQ4zrueRmd8D4kenwVRVoMYHA0O+V",
+	"MmS8MDaQreu1MNE3alkVuofupJKjeeVzBqysnxPyp0A7IbfRp/pIVjbJPYVFf0Jwe7ONdYSlLLL3CZ53",
+	"zrtWRxNUV+Qif2B6MgEBuVqWFXovJlJTsHFrfmXqD8uCqLX6js4yZDopTIizbkMlC1w6J4dTpPgxkxOa",
+	"d1GtzqRnYXKFJgcMKk1qytaT6DklOSICp8iUoDQZetI20iM4nmz2kL39IZTUXP7Qq6Ii830veija7d+I",
+	"SvIasCXKU7WQ1wOAxgMsshbyWkwwaxCJzpkwmpv8dbqb60XdIRWkJAdblVVMNTabcq5LXHqtZqY5apji",
+	"CqcSzb03NhZcF5tVp8aG08Y0eTHdGceCF/nBcBpBTTX4CzhHRZ9+eHcseF5Vji59Vughq2VWghvODgZh",
+	"BDGXpjllpVDC4pw/NKWMoI1GmdsRIeC6YGMNEH2f6tdsFbdm2xYqzYh8ZMrueNHgpsObiehkxDSxnEIl",
+	"o0bXNzubaYBWdW+Pdvu7NtvGF0HkgPm3fl0OWeKuXshLDEnP4yPnpVJ1VxUDlr2uQ9zPYWBNVnBBsg4N",
+	"O91O7Q7TiAgwM7GbLy68kJd/OFdMMOAj7yrmwH9wmk4NvZJkHkcr5LxocmNOhdBwU7zRCt/7fo+KsrOT",
+	"dA2fPEXcrGrfFsMCIdvmTWsVPehbfi4vKlQ8eHXzdAUhl6ek1YHbApWLqNx4ni5VfTyLHapu81esK5xd",
+	"tUcxhkAWOVRdyzTMynP3civcr17ZYtd7xUqsUYUtM8TTG7A7KDJDle8hBv3OIg9Voi7CjSnsu41yyfDe",
+	"zMwDFnnFLCOwj0UQcehNqkUKI7Rk7TmnGkPOyfqlh16zh7ca8q1/95L9u2VsaYD+ystqYfxziX7nyADb",
+	"e4cb2r9iReXawb7eUOenRCsNEGOcYymPuXDlevAwJXKbMPi/t6Qeug8/aoFfkCN+aAOOJZESInaMXcA4",
+	"Airm2627CGpCClWgNxmmrNncVHM1eGQCPEv5pFxkmzP5nDnd5TiS5+G3C16+HDx/a8VvZo3O5Zj6CxIX",
+	"gqopkO6QYEFEZ+/TF5pETdUKQ9SFSDt7nW2c0+2jHSBgO9gsAVuy80qfFGoSiNO848jNWhCpMHKw/6lZ",
+	"6ey3T52WglOU0COqp4QgNIk2vvnq3//q5z/75t/8l1d//OWrP/zXX3/1H7/56e9tNiIkkRKE9JoCdWiq",
+	"78zYUyXaeP2Tf/UP/+73v/7lj7/56oev/9e/NFmzm71QCaHQmA9Ky2nNlLrxzVc//NWP/vLrv/nq61/+",
+	"uIte/fx/v/ryv7/6/S9effHl5r5ttqc3jBVGGZaHph2WVw0pNNcjrygK2nj1xS9e/eTPN40lyCmCVRER",
+	"m4JPa4fgMoxnx35ma5v48e1L5BTPFkcPDX7P+psqs87G6x/8xTc//9mrH/3hqx/9cR3arsViANaNAtau",
+	"9P+vfv6LV7/8082uq2E79HJLu35VTq9YHEQ8lwfbC+SVBjfCpUISTFKyaX+S1ull1t+tJVCzpFSO1WKr",
+	"ZK+eeWt1+MBqBM/NMhrR4jVqcNHi4TPHeU5YsgW6Oi4SqjQQaxSfaFX7xcv/FwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
