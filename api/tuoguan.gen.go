@@ -99,6 +99,48 @@ func (e ContractStatus) Valid() bool {
 	}
 }
 
+// Defines values for CropCode.
+const (
+	CropCodeApple    CropCode = "apple"
+	CropCodeCorn     CropCode = "corn"
+	CropCodeMillet   CropCode = "millet"
+	CropCodeOther    CropCode = "other"
+	CropCodePotato   CropCode = "potato"
+	CropCodeRapeseed CropCode = "rapeseed"
+	CropCodeRice     CropCode = "rice"
+	CropCodeSorghum  CropCode = "sorghum"
+	CropCodeSoybean  CropCode = "soybean"
+	CropCodeWheat    CropCode = "wheat"
+)
+
+// Valid indicates whether the value is a known member of the CropCode enum.
+func (e CropCode) Valid() bool {
+	switch e {
+	case CropCodeApple:
+		return true
+	case CropCodeCorn:
+		return true
+	case CropCodeMillet:
+		return true
+	case CropCodeOther:
+		return true
+	case CropCodePotato:
+		return true
+	case CropCodeRapeseed:
+		return true
+	case CropCodeRice:
+		return true
+	case CropCodeSorghum:
+		return true
+	case CropCodeSoybean:
+		return true
+	case CropCodeWheat:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DemonstrationLevel.
 const (
 	DemonstrationLevelCity     DemonstrationLevel = "city"
@@ -215,25 +257,25 @@ func (e FieldErrorCode) Valid() bool {
 
 // Defines values for LandType.
 const (
-	Dry       LandType = "dry"
-	Irrigated LandType = "irrigated"
-	Orchard   LandType = "orchard"
-	Other     LandType = "other"
-	Paddy     LandType = "paddy"
+	LandTypeDry       LandType = "dry"
+	LandTypeIrrigated LandType = "irrigated"
+	LandTypeOrchard   LandType = "orchard"
+	LandTypeOther     LandType = "other"
+	LandTypePaddy     LandType = "paddy"
 )
 
 // Valid indicates whether the value is a known member of the LandType enum.
 func (e LandType) Valid() bool {
 	switch e {
-	case Dry:
+	case LandTypeDry:
 		return true
-	case Irrigated:
+	case LandTypeIrrigated:
 		return true
-	case Orchard:
+	case LandTypeOrchard:
 		return true
-	case Other:
+	case LandTypeOther:
 		return true
-	case Paddy:
+	case LandTypePaddy:
 		return true
 	default:
 		return false
@@ -279,6 +321,48 @@ func (e OperationStatus) Valid() bool {
 	case Recorded:
 		return true
 	case Voided:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OperationType.
+const (
+	Drying          OperationType = "drying"
+	Fertilising     OperationType = "fertilising"
+	Harvesting      OperationType = "harvesting"
+	Irrigation      OperationType = "irrigation"
+	PlantProtection OperationType = "plant_protection"
+	Ploughing       OperationType = "ploughing"
+	Sowing          OperationType = "sowing"
+	Straw           OperationType = "straw"
+	Transport       OperationType = "transport"
+	Weeding         OperationType = "weeding"
+)
+
+// Valid indicates whether the value is a known member of the OperationType enum.
+func (e OperationType) Valid() bool {
+	switch e {
+	case Drying:
+		return true
+	case Fertilising:
+		return true
+	case Harvesting:
+		return true
+	case Irrigation:
+		return true
+	case PlantProtection:
+		return true
+	case Ploughing:
+		return true
+	case Sowing:
+		return true
+	case Straw:
+		return true
+	case Transport:
+		return true
+	case Weeding:
 		return true
 	default:
 		return false
@@ -1064,6 +1148,11 @@ type Counts struct {
 // Example: 91350100M000100Y43
 type CreditCode = string
 
+// CropCode A crop's code (`GET /reference/crops` names them).
+//
+// Example: corn
+type CropCode string
+
 // Dec2 An exact decimal with two places, as a string.
 //
 // Example: 10.50
@@ -1320,7 +1409,10 @@ type LandType string
 
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
+	// Password Example: huanglong-demo
 	Password string `json:"password"`
+
+	// Username Example: huanglong
 	Username string `json:"username"`
 }
 
@@ -1390,14 +1482,20 @@ type Operation struct {
 
 // OperationBatch defines model for OperationBatch.
 type OperationBatch struct {
-	Operations []OperationBatchItem `json:"operations"`
+	// Operations The operations, each decided on its own: an item that is malformed (a bad decimal or date, a wrong type,
+	// a missing field or idempotency key) is refused with its field errors, and the others go on.
+	Operations []json.RawMessage `json:"operations"`
 }
 
 // OperationBatchItem One operation with its contract and its own idempotency key.
 type OperationBatchItem struct {
 	// AreaMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
-	AreaMu         Dec2Input        `json:"area_mu"`
-	ContractId     int64            `json:"contract_id"`
+	AreaMu     Dec2Input `json:"area_mu"`
+	ContractId int64     `json:"contract_id"`
+
+	// IdempotencyKey The client's key for this operation; a retry of the item with the same key creates nothing.
+	//
+	// Example: 0b9d6c1e-5f0a-4c1e-9a57-3f2d8e6b7c41
 	IdempotencyKey string           `json:"idempotency_key"`
 	Inputs         *[]MaterialInput `json:"inputs,omitempty"`
 
@@ -1473,6 +1571,11 @@ type OperationList struct {
 
 // OperationStatus defines model for OperationStatus.
 type OperationStatus string
+
+// OperationType An operation type's code (`GET /reference/operation-types` names them).
+//
+// Example: harvesting
+type OperationType string
 
 // Parcel defines model for Parcel.
 type Parcel struct {
@@ -2003,8 +2106,10 @@ type UserUpdate struct {
 	Password *string `json:"password,omitempty"`
 }
 
-// Crop defines model for Crop.
-type Crop = string
+// Crop A crop's code (`GET /reference/crops` names them).
+//
+// Example: corn
+type Crop = CropCode
 
 // Cursor defines model for Cursor.
 type Cursor = string
@@ -2127,7 +2232,7 @@ type ListContractsParams struct {
 	FarmId       *int64                   `form:"farm_id,omitempty" json:"farm_id,omitempty"`
 	ProviderId   *int64                   `form:"provider_id,omitempty" json:"provider_id,omitempty"`
 	RegionCode   *RegionCode              `form:"region_code,omitempty" json:"region_code,omitempty"`
-	Crop         *string                  `form:"crop,omitempty" json:"crop,omitempty"`
+	Crop         *CropCode                `form:"crop,omitempty" json:"crop,omitempty"`
 	SeasonYear   *int                     `form:"season_year,omitempty" json:"season_year,omitempty"`
 	Status       *ContractStatus          `form:"status,omitempty" json:"status,omitempty"`
 	Mode         *ContractMode            `form:"mode,omitempty" json:"mode,omitempty"`
@@ -2145,14 +2250,15 @@ type ListContractOperationsParams struct {
 	// Cursor The `next_cursor` of the previous page.
 	Cursor   *Cursor          `form:"cursor,omitempty" json:"cursor,omitempty"`
 	Status   *OperationStatus `form:"status,omitempty" json:"status,omitempty"`
-	OpType   *string          `form:"op_type,omitempty" json:"op_type,omitempty"`
+	OpType   *OperationType   `form:"op_type,omitempty" json:"op_type,omitempty"`
 	ParcelId *int64           `form:"parcel_id,omitempty" json:"parcel_id,omitempty"`
 }
 
 // CreateOperationParams defines parameters for CreateOperation.
 type CreateOperationParams struct {
 	// IdempotencyKey A client-generated key (a UUID) that makes retries safe; scoped to the account, kept at least 14 days.
-	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+	// Required: a request without one, or with a blank one, is refused, so that no retry can log work twice.
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 
 // ListFarmsParams defines parameters for ListFarms.
@@ -2176,7 +2282,7 @@ type ListFarmsParams struct {
 	// Name Farm name or operator name contains this text.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
 
-	// IdNumber Exact resident ID number of the operator.
+	// IdNumber Exact resident ID number of the operator; spaces around it are ignored.
 	IdNumber *string `form:"id_number,omitempty" json:"id_number,omitempty"`
 
 	// Phone Exact phone number of the operator.
@@ -2198,7 +2304,7 @@ type ListOperationsParams struct {
 	RegionCode   *RegionCode      `form:"region_code,omitempty" json:"region_code,omitempty"`
 	SeasonYear   *int             `form:"season_year,omitempty" json:"season_year,omitempty"`
 	Status       *OperationStatus `form:"status,omitempty" json:"status,omitempty"`
-	OpType       *string          `form:"op_type,omitempty" json:"op_type,omitempty"`
+	OpType       *OperationType   `form:"op_type,omitempty" json:"op_type,omitempty"`
 	ProviderId   *int64           `form:"provider_id,omitempty" json:"provider_id,omitempty"`
 	CollectiveId *int64           `form:"collective_id,omitempty" json:"collective_id,omitempty"`
 
@@ -2258,7 +2364,7 @@ type ListProvidersParams struct {
 	Status     *ProviderStatus          `form:"status,omitempty" json:"status,omitempty"`
 
 	// OperationType Only providers offering this operation type.
-	OperationType *string `form:"operation_type,omitempty" json:"operation_type,omitempty"`
+	OperationType *OperationType `form:"operation_type,omitempty" json:"operation_type,omitempty"`
 
 	// Name Name contains this text.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
@@ -2993,7 +3099,7 @@ func (w *ServerInterfaceWrapper) CreateOperation(ctx echo.Context) error {
 	var params CreateOperationParams
 
 	headers := ctx.Request().Header
-	// ------------- Optional header parameter "Idempotency-Key" -------------
+	// ------------- Required header parameter "Idempotency-Key" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
 		var IdempotencyKey IdempotencyKey
 		n := len(valueList)
@@ -3001,12 +3107,14 @@ func (w *ServerInterfaceWrapper) CreateOperation(ctx echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
 		}
 
-		params.IdempotencyKey = &IdempotencyKey
+		params.IdempotencyKey = IdempotencyKey
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter Idempotency-Key is required, but not found"))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -4524,6 +4632,22 @@ func (response ListCollectives403ApplicationProblemPlusJSONResponse) VisitListCo
 	return err
 }
 
+type ListCollectives404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCollectives404ApplicationProblemPlusJSONResponse) VisitListCollectivesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCollectives503ApplicationProblemPlusJSONResponse struct {
 	UnavailableApplicationProblemPlusJSONResponse
 }
@@ -5024,6 +5148,22 @@ func (response ListContracts401ApplicationProblemPlusJSONResponse) VisitListCont
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContracts404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListContracts404ApplicationProblemPlusJSONResponse) VisitListContractsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6396,6 +6536,22 @@ func (response ListFarms401ApplicationProblemPlusJSONResponse) VisitListFarmsRes
 	return err
 }
 
+type ListFarms404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListFarms404ApplicationProblemPlusJSONResponse) VisitListFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListFarms503ApplicationProblemPlusJSONResponse struct {
 	UnavailableApplicationProblemPlusJSONResponse
 }
@@ -6925,6 +7081,22 @@ func (response ListOperations401ApplicationProblemPlusJSONResponse) VisitListOpe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOperations404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListOperations404ApplicationProblemPlusJSONResponse) VisitListOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7640,6 +7812,22 @@ func (response ListParcels401ApplicationProblemPlusJSONResponse) VisitListParcel
 	return err
 }
 
+type ListParcels404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListParcels404ApplicationProblemPlusJSONResponse) VisitListParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListParcels503ApplicationProblemPlusJSONResponse struct {
 	UnavailableApplicationProblemPlusJSONResponse
 }
@@ -8124,6 +8312,22 @@ func (response ListProviders401ApplicationProblemPlusJSONResponse) VisitListProv
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProviders404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListProviders404ApplicationProblemPlusJSONResponse) VisitListProvidersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8724,6 +8928,22 @@ func (response ListRegions401ApplicationProblemPlusJSONResponse) VisitListRegion
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegions404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegions404ApplicationProblemPlusJSONResponse) VisitListRegionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9858,6 +10078,22 @@ func (response ListUsers401ApplicationProblemPlusJSONResponse) VisitListUsersRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListUsers404ApplicationProblemPlusJSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -12168,230 +12404,238 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L17jx1Hdhj+VQr3Z4Mz2p47d8ihVprBDwYfosAsKRF8rCDoMtM13XXvrZ3uqt6q6pm5UgjYSGJ7Yzu7",
-	"ycYPJFpkN4njBEjWiyAPQ8rCgD+KIZLrbxHUqaru6nur72vuzJAU9Y+GfbvrceqcU+d9vugkPC84I0zJ",
-	"zt4XnRHBKRHw5z2eYEU503+nRCaCFuafnccjggqsRogPkBoRlAiCFUkRP/wBSVS3E3VkMiI51l+qcUE6",
-	"ex2pBGXDzrNnz6JOgQXOibLT3BK8mJ7iY5aNUcKZEjhR0kxEJUoEL1DCU6InofrFH5ZEjDtRh+Fcz6Nf",
-	"aMyf49N7hA3VqLO324umlhN1bpVCchHeZMzIqTpI4I3Y7bYQ5JjyUqICD9vXYUZtWcnVXnApd7jIsQov",
-	"RZBCEEmYgjOJEGVSEZzqRcU3koQUKm5by8AM66+FsDLv7H3W+YHkrBN1EnnciTqnmTztPA0t7O5t/RGM",
-	"rc+9HpqmnagjyA9LKkja2VOiJP40dua9DmXq3d1O1Mkpo7meeqeahjJFhkSYeVKSF1wRloy/R8bTgLiB",
-	"kowSpraGhBEBOHdExmgDoydP7t7eRGqEFcrxEZFIECUokUjiAdlHMuEFSZHicII4SXjJVISOSKEQVigj",
-	"WCq0s4tSPJYVGA0t1Jv1Vrell7fc4d6jOQ2c7QM8JEjSz1sxKYPv/LlSMsBlpjp713uRnthA9Lqedg58",
-	"HxEsOfuU4BZ8HxMsAEIjLI6JVAjgJBFlbauTMOKB/nAmJkwt5pl+WxacSQJs4CZOH5IflkQCjDTlEwZ/",
-	"4qLIqOFE24XghxnJvwNou/eFN/5vCTLo7HX+v+2anW2bX+X2A/OVmTREWTAtohLlONMoS1K0cYhT9I8e",
-	"ffxRhPRfFcva7HY0z+BZRhJFj8ktw/pmrHm5tdYjty2XkROUVG/pc2nh2aFp7Kvb1XswST3pI4XNPbDm",
-	"zcC496hUgIb+iMcs7fKCsNM8M9xCbvHBgCYk5UmZE6a6shAEp3JEiMqzLvy/uYSKyxxShgE5p6lPkVO1",
-	"rdlc48smdJ88vrP1HjqhaoQwOhwrssVFSgTKsThCmKXo1sN7d1BGGUGEpXIfYWTgiQQ/QZShWyPKiCTw",
-	"7gdsmFE56gZWM3WsHzMCQxREtB/tLXMiW7epLLik4Zv5Dhfo1qPvmxWcJiSLgJwHNCNIUyzagE1GKNaP",
-	"9JN34s05FzYgCBtkNLlw0kxGmA2JlgNgemkOB0SOUgjCFJIKK6IvgLQ0ayERwvYp3AYpJxIxrhDOMn1K",
-	"ylGwES3WT79m3NnUa95ZC+3ewTnNxnewyNdLu5PjvqXb8IEOAE5bAyxye1u+QnSrj2/dGK7HnIXdGhLr",
-	"wWwuDmmaEnbhXAdnGRFXJBI8IyjHY8TIMRFI4SNi1BCc6NeBkdxlxzij6UWv8ZCnYy2xnJAs27Iyy2Gp",
-	"0KEg+EgijESZkX0UEyG4kDEgkUQEJyM0oCRLtdQLUiRs4iOu7vCSXeguPuJIlsnIKo2aDJUPe5DYYXEf",
-	"F1rUp5ytG5OrgWehM3cvrQWnqykfESyS0fq38lbGauHVN0Bd1+pydaIyQlxoucBq9jnCmnI0h32FePgD",
-	"LBKSrRv3zaizEL+AN9aC9Q8EP6YpEWvfhB135jbsO2vZyEMyPAc+ZEadtQkBb6xxC+uVFf0x3/KeNiuD",
-	"htEViQZ0WAoiYZCh4GXxKgmMjzm/h8WQXJY4w7WctYvu05tw9T/m/D5mY2sYkhe6Ks5RjtkYYaVIXii5",
-	"DybFMcIDRYyRjJX5IRH68pAk4SyVGkfih/qtrRv6rXjiZL2fmmucto49izpPGC7ViAv6OblowSwRJCVM",
-	"UZyZKxJsYFwgclpQQVLEmRHNnjB8jGmGD7MLx5gUK3yIJdFYU9bLQBspP2EREkQqLBRlwwiVTGjBV/+8",
-	"GWnRmEheioSgEyzRYSnHemvKH1Nm/KTbZw+XPnDNM04EVcTan1PDbqiSiNbWYzBaU2nUij5LOSNIndCE",
-	"dPvsbBgjy6LgQpH0PkkpfgwvXQ4lM65QPHmlxIBOGhqx43IfsISnlA1jAxCqRkSg4ee0QIwLxCpMk+sX",
-	"H/SYs25d6yZYw7X7zPFdGOFGmVL1wbFdfyG0QKqoMYMbzRJcNKc4LzLwJdUmwbJIsSLTd06kP+TiwCii",
-	"U24XVmaWSI1dfhJ73Oda4Q1cDe7nUhJh7P6hVxyS4jSFSwtnD7ytmYmnAW3Vv5rIjM0vQgURUg8CVIly",
-	"LI9I2m3fixkHFqIaMNAA21I0D0LtkAy4ICuv2ny+nmW3HN30UZlP7FFP7cj+qizpT/1u5JCDhKfwe8uy",
-	"/Pfh7g1P98x3+XxmvIHgabRo3FyOv/SnAQjUdAFa7BRtUEXy5h+zqNujsmfVZFgIPNb/9hy78wb6iJwq",
-	"6ySe2jAspDlaaGc3S6klR3mfpyTz/a9Fhpm+pDpR51AQkpo/E8GLg4weE6l4ctSJOiThB8k4yTQMc5xo",
-	"MRTkYDwUVPFSUJnrz3gp1BiLNODE9Z0805DV7BQn6qCVuN0LxYgzMg9g9wHpH8Cr+lvDtg+WoUstgFBV",
-	"YelMizu8eku/uQwVtW51gkDm6z1uasObl9lniHxgXU0ANNcUNU9r8mwa8G4sKoSYk47Mdk44wJkk0Znx",
-	"Zt5JT/2+6DlN8+hjmmV4SK5ItHN1K6VDqqrIkdnncNYjmA3odfA230t82bwt5ORd2/ZgyIf8ZHqbwdUu",
-	"sD49mEbyLPt40Nn7bI6vw+jqnWfRvAWXTJnXJgnETX5wVs40seHmyPar6f0/bUDgiREfXxcifxY8Tutg",
-	"DYrOx/M48Fx5R+t/GWXkYExJlh4cDQ8KIg7ych7O3ibJVdhqxuUZl+Ad7YCQZedfAeOcQ1qvWxC8zGwr",
-	"3e0m4G/qB8LSA4efjaFCowywyBff4cIv5otIHBZc9+3Fb8wCTZ3t3Z3eu9d2dnq9q72drau9q+9u9Xq9",
-	"74Y2YuzsyzBHM7uz4E/z/0LQxKDN0XCBg9w13xgz+eIgXVlO8kPGApYM/YI4pglZHCSPzAf3KAveh2AJ",
-	"WhyzpMKqXPgYHpm3wQQtcspA5z8QsMeFFKw1iY0GB6Ope8HRSfOIp+QZGzbbiObLzW8e+DwarRHXO7A2",
-	"3jWDrU6ga5AZVWcSBPKyEq8Z/iZhZGACMpeXBaYvSD3kEld8xTHmXfL1yNVXbZe8H9C05BV/lkvvLitK",
-	"daZrKzTC4nfXJdwmq1wSZ2PzFYjOyuurgZZn+OfKt1s3uBTzniCfNt73ynC7WQxqPYqUi0a8fC3RIwfP",
-	"ADYos8xAV1GctRiuGgLPtNy/nMhqDnJRtJ/Ybv1xVM07a7s+9S7HkpfYVU3TF7m1R5WY5M4yFXjgjL/H",
-	"xiyipWFFUu/iJunMQ15JQ31Vrq+3V9Hbq2i27aK0aXZhAVKGN6MxouWnES8lGfEsbfndgTb4c4uwKTtu",
-	"ysb4/mBBvlDb4afzthjaeW8rGWEQ7AUqGR1QkiLJE4ozZMxDYJ1FGx/eRNeu7vR6W1d7O9c3I5SMSHIk",
-	"yxxBnK1mIF19M1ea9vs71673dnq9+72e/t+nu9dCVAXcP7QucooThVKS0BxnNr/ghKMiwwmRkYkINMM0",
-	"p93pda/34OZSigg92D/e+p3PelvvP/1Ov9+FP764+uy3ptYSdU63hnzLPmRl3oWleY+3aF5wYe5+rEad",
-	"vc6QqlF52E14vq1KPiwxq/6vD1MwnG1rHvzMbrS6bxbZLVYo51K17RptxH2z2X4n3jTRIDYOYiPWz+PN",
-	"fcQ4IqeWpDSYOCNWo2qAZ6P3Tz7b2Xr/KUDnnc0NB6jvbP7ObwUOrcJYq/g8e3oBwNtdFG4DXor5aHK1",
-	"e63Xm4cnu4viye56t7oSnrTtGxDlavfaJJpcMnasFWQ5Z1LZQGty3HTlMut90zx+rP+g8D9gmiwBwy82",
-	"8kxQAKrzbeCWmL4kTKLJwYzL4MikzC7uQjOR0MtafSeujSMyrt2WjUUGJghdHIEMpgnxbnxwaB3oB7nz",
-	"oC90q08CNXCpH44PUv9cDzJ3sGucQfETJke0WOew8/Fhzee+ssl3AmGalscFEacJxtZjiwLIEsY5kQcQ",
-	"rfHh4sJjM7wjcFarGbbOHDYx1/bcgvmzcWGKCS7jX6HpQW38nB9Ecvf2R5a7R50jahKU5iWnfU+/t070",
-	"/8iC0ZGB+Z6Ldo/oKmEyK/tT9IdSEUHSA+NymNRMLsgFAedTEXQTSP7BO/BM+yqanKG5r8l4jBbqn6Dg",
-	"ICdZxl1QZ1Aua5O4MF7SFN4e2mNBAy2DpTll+wh7WeVXpItrRQ7AElGmOITl8hM2kYG+GKea6d1fI5fx",
-	"mEcgKNOi3BXZ1DYFkTQlTKG7tyvV5cObaGfn3d1rm90QH700VtOwJy3BZ4LRUTOZwmyCXpaW20jnexaQ",
-	"Tkiu7AnNKx94gc3LOzaGd0VEIagkLcKyyNdhHze5zJdtG9erWM3ueW485lIo+nwVl8siq+njpiRLPxDC",
-	"4NakJTBoPkNSQXILZHYNbLaKKDNik75IltrM7wh+NlWSJFIcyRE/gbcgE9ymWVOBSglp1hlmwxIPyV6f",
-	"xQ53Y5RTKbVKzwUieaHG+yjOoLpRjBQ5VUhxGFgoyJzhHGWcDfdRrMk8NtU2mCm4QVJ0jLOS7OvxMRuS",
-	"uDIMRKZegh4io1JBESTES6WZNVxGh7yENLzYANkMrLciR7ggCMQn2O4GRhr8UZ9hZ7OI9ApoGsHdl5LN",
-	"fRTrg4jh+xPB2RCq+yD9cB/FzsgY68/qa0KD0rNNnoy4JH0GL6P6fqlKjORYJSO93lKVAnaql+VS283T",
-	"fRTrhweQeli9YhMJMONqRESfcVFBApILrGn2ioTXNUwYVwcDDaAYMpoGRBCWVDXYJmqfkFMNYLOOPmvm",
-	"2O+jmOZ5CQgWowQz/cGhS2hI7VT2MGOvnkpRZGM0ImZLrvpKbKaQGlHh4E1i0z6KS3bE+Ak7AGyNIc9a",
-	"o62qLm7KWT26flefGTlV+t2PntzzAM5Fnxk81Lu0yUZgHkaQ9agPFBcH5DQhJAV8BuAKgvUXrAFSlBF8",
-	"TKReA9OgMOUcNB6M++Y0gNC6KM6JlFgjMDktMkyZRBRg6jJBIXfLXXTVPRB1DOW436IOkEEtWVkOEXUc",
-	"DuqfAFW0lFuhir5H3JHrK9gdmX1uz0d/4o5CC7c+zDsmS1bP5AEH6nqZEhZPfcOlt4FpFxUM11KmzhTT",
-	"MofLBYJ6YXX9rKruhLUdQhnBjdi6pD7rPe1alm6yVev1OI+OfqXy9yVcqtq1PrVOe2LNyDwqUfveJgMI",
-	"LNyszuHGC17iNjwoCBWX88sH6MHDj28/ufUY/d1fXY3QQPAcqhtRKOBRVybYQ4ornEkk9HlDxmVCXPm6",
-	"hDAFiUZbeVkNDSz+FCeqz+BTlNJjqr88HNe/oTq4ypADZkCBrJpnQyuL6EQ/gkp5+iUq0edE8E2D4S2u",
-	"V30Ui9qRgue3pBJ+WMdvLTSleX3FyXydiyU8J4tH464cWatBI/GxRsvlP1lxn1oWJ2Kps/Q+WXFSW2tw",
-	"eRDVHzq//6JfmkM8GGLKVvhkxX0WhKX6aJaNV3HecUGOCSsXRj3LMM10h+MDXlRJgWEVY7Fhm8ztNsno",
-	"sRaH0UbFxjYN1yj0RV1d7HrqyfSbmnk21ro4aKTCLMWigTiLBXOaEZ5ObueRHRAlpVQ8HZudbLz4+R88",
-	"/4Pff/Gjv3j5y1/8w8/+w8u/+uvNCKXV1uGlE0KHI2X4bXPbkL8sy0NJ0/GiOzMIvQqetTj1m9G0E+AO",
-	"0WCQvCYW1mQYQV4wwew7Lcy/ye+CrKxJtUGCrG+FKYZfn0CAokIMfppeA/jWTmUhEeFDwrXOMScaLJRy",
-	"fAPZb9EDno2HnGnJ6n6ZKer+vfHwzi303fd3392M0CcfPnpvF1QyqsqUbGdYwR/7yCSnIC3ryPlJyU1/",
-	"6g8kZ92H+OS+FYJ8t6o8osUWL8xmtgoOrlMzaL3vB/rxGTdPmVpoq5EWYWxm9gkXR1DqIYViAhe163uY",
-	"pa4AQx0hp/GPCkGH2ITFFTgFnORCqzf6CegcQavXPT6kzCuSu4SlqMBSnnCRTpYqvv5uyB3gpfl7L7+7",
-	"O09crj6M6glDhHC/SmFeNhPNesZnlTl2T0Jy+BFlUDHb5lCjDdIddtGLP/qzF3/0oxdffhWhF//pT775",
-	"25+9+POff/PVVy++/GpzfrKoU95gaeHNNhxZAeNOwD5dVQ3JaZpmBEH6qrTlBNBGbNKL3rH/7Vy9thuH",
-	"Ldm+kykwNVi6Fp1059p7erbr7373vdbZFBEUZ0uea+59NjXmD0vMFFULX50lM1rB7GOrpvQmsN+GD9G8",
-	"vkok79p2V1kwz2WLniE7UKRcSq2vx64UvrNBMnKqoLDePgLFkRu1McNSVeXx57ofGwJMwG39qoXY1XUj",
-	"zxqLvnzm0CpRASmVRanIMklpi/vzNU4u7nmoGETA6ZB5hXVmSQdzK6lY7r7QRnNOpSoFOSgStaxCx7ha",
-	"bBJeLB7+7alpLW4PQ6BzJ10uGWDRtMe6gGmV97h89IBTI+Yr7DN1G5PL00iR85MYHCRr+NeJDd4KJnCg",
-	"Rh8P3hWee1hqz9/LTZygs+UCDSrA3sTKFIZd4oqpDYcLU2JzvruK5IZ0Tu+ar3d6XhuLcM0Fb9b5O4IZ",
-	"FtbPq2/BWbaepEuvANuBDZWc37WjPRtzcrhAWmaozn9tG6jErcoVgVlaRWFMlIvrTkP0IZHQBWQSMsS5",
-	"Fheq4qZROyWn4QhC7t90C5ZS9jmJ03ssIYBBn0qgI0EGpQwmA01SOSyvGnU+phm4BOJIRf3DCiRiwT2v",
-	"EImbZOY6vYii1chhCrVix8+gjp7wg4CsHYeyISCYBbyJD2JjZHxcAZPV5KRnEXYq0XVFeaE1JyebU43P",
-	"DTRtg2gKCmcSDBo7dFLBLCmgeXafUDWiLOjohRNjXDV9yI24rLMKEmcWHJYxvlsozUg9nHVrz6SpdcQD",
-	"NdjY5QYFTQpaHjcVJOHCuG4ro3stfug/jzlNWxItZ2fRUpk78WPS0J9kGIzdLEU5wbJ0lm+JUjoYEIEO",
-	"x8bPDi726+i3u+jxiDTfRRux+/dB5efVDAsc+aYKe59B3AcW4wgNCU+JpInWK8HUFxmCAB8lVSNeKoSR",
-	"e9/4J+2ODznPCIaDXFIpc8OdWQ9J9PsD8MUfMB62SDmC3xJ0OFLI+6QKVXzxo799/sf//OXXP/7NT/7y",
-	"xc/+6W/++vee//j/bHYXqyTUVhyt9gtsZRqkhgRtCp6Z8fmXv3r+sz9/+X//7OXPf2/TGVQhnqC7ZBWj",
-	"c9Vuz6kQkIZKxUBnoU1l54WAgyZyL61RvqJFCetCCrNDtps5HbWyVQNziio8egvAL5rgS8vpVH7rhAtI",
-	"v/cZxwKySJ03PsUnWgn5jNi/ElIvVo+uRpEZp99+SOu4vdsrYl3s1W3WsVJE7+uCdmtGpGkQWvU0lJv6",
-	"8M4t9P7u9e8iW7+824nOEEXrXEJ2sAhxRiB2weibU/G0hwKzZKQFEoidEpjJDCuIn626R8ZoY7fX24xQ",
-	"XEINf8IUgNn8sKN/GLjmVvDomn7kRXRu7PZ2NyM9JFEjnh40IjA3dnvX9fuuKx48eV8/UZwfZFgMiX60",
-	"c80soCoJf5CTlOIDEwa7sbtzHWaoAh43dq9edYPkmI0PbCifhJ/et7txdfZjtHHdLNuZx+FJb7MZBlmB",
-	"BDwPDVgYHcZ2+GoGN07v2oq60IMw6lT7hFFDG/SiGs3rjR3p0eBED4xD3Cyu6mQQddyemiGR3ojTAfEK",
-	"07CHx3TgWjwloY4ODzAyyqTCLGkTEmaU6vbNMgGXKVUtld/nO1MryolLwfas12TPPt2L0YDbQPDDsSn9",
-	"r8kzbkZ3hr5sBXebBxZkD7OTmeaiqm3Qa1cHe31+m0UynBycXJZT7rvtFzTfuC9Cl/Ls7A4tVuqfmqTT",
-	"gp/1qKuXpVzI/+Fgchb3x4yy3zbvalbp6UnoNCvCz6kNXvkqlhKjG+27Lr16cEu+IzlNSKGsWVNfSxAA",
-	"XeIsXjnF7xUigOamNc5KEz0eb1fJH9vVd+DklqYh/KqUE2j5b8FxRaIRz4nXlWzFGqqTxBSuw25pYh4V",
-	"LF2SvXG6vrOikYmol43ZeCpfscKFA0VwDjKDQ7iw3c3OthZFp+p7d+mqTvMEPShWReBkKQvCWs2RdoBX",
-	"tTL5G3tPrkyhUzjwsAorWeLo6liUJp/Z+fvf/en1Xq9O9pLzQ/DsWE+Da7O80bmfw4piMPP0wHQeDv/2",
-	"+WiR6r2VNUy/X486c6XrYBDNbV86l7ANLlvBv7iQtlCqsfmkyjFuT/PFAnTA9gsPXqhbN+o3baAbiBnI",
-	"FXdawCDejhsdt63mitoB2VJjr25zommbSq1nmzQwSTmrki/CNeqbFcpMbN1OKLhuogvq0hx71aXvm8BC",
-	"DSirUVoBiKqgBOJOfZq97CzJXvyjaj+UqXpgXuEvWwqsKg3m1TGyTWqCd6MdeC38YPhKODUnms9eVBOW",
-	"trqs0H714HDc/uOyIIatfai/DAYrrJN7nVf/hUWqdTl+1aygbSEWrk8/BZ+LO38b7DXN3x0dXpGWxwOn",
-	"iWwkhlcxh6b2oeCF8ZFa6/HsBLdFGty0lNKbBcSVZOXFVtDO5GxnyEq8T3PIwjosBcFlwzHoZVgF2Zrf",
-	"rWO6BNsKqcF1aqLNyFtbPuCtKjXbRC9889V/ffHffrHZnRdfU2ApSVtJ3uk00DOt8aGNBtEo6UJAYLkR",
-	"BA6NiaozzLvNOs1LZFqa5LmlvpqKFnWWeQudiZVMTdKaKjh9ztNQDeHwVI3nFauML4maXuGZRTAmx6cm",
-	"t+lqL5qT6LTsSVYrWf44w4Fb6zrT8GlJGdQaTBNquZQdXfGjoDY36UqA1yJ/iuDSbB7oDUHwJ5D3G4w2",
-	"XfV+hubUbeU14JqCQjQ25VhqYkeUaZUk8dUT6GhNoNiGXChi56TeyooZ4rvTGeIGPm3Z4PvwpyngklGp",
-	"WResAvUCeeIzJRMLtXoXCx7cKpxgDYCqSHEZaEWohxRHO73WiszzoTYLPNAQe28dPQxXTFPS6Ok7L70g",
-	"voWnvsBOZq5d9swv9DsTSbUL+IO8VFqYxQNPA7ptx7iidr78SfuZxRNaPdRWkkrj60x9+7U4s+berv39",
-	"7/703V1vW4gPUIy3Pke9rfdRFx2grThC0DCCsqElV5QRZcpXmdTa+aaHUEK13ULbwa/DXGAa41+2sUCv",
-	"YiVVZzYj8RF2biQSqMtJKagaP9I7s5IgwSKYys0QL/APS61ZHhFmHXQPPn70GG3jUo22Mz6kDNxyACdY",
-	"mRmrmnmkVNF59gxiPQahoGETJYE2TDkSGz1NkBxLRXKNhiY83Fgoh4ImZaZKgTPbbINKUpc3cUW1IJbJ",
-	"+LcQlODW8gTuM2Ox2nOtlD2lWFbVY80HkY0gNkO58auWIvtuqsqJKFHGh3X5wj6DMg1qRMYo5ftWBdez",
-	"e5sgyKibqCizTNqSVpXFUHb7rM/eeecWZ8eEQV5a9513TJk/TURGUIolw0fkIMGSxPsuyUI///TTTz/d",
-	"un9/6/bteB/pO0oqnBfmx4d3bqFr1669j548vtXts9umxqBEGzlnZBxZdQsSIaD6jZnUoBXAUhBZcCaJ",
-	"bLbT2Hf10qAoLylU3U3B66AQ9VmBhQQfN05UNu6iJ6awW4Sqam/6A6hruKW3ZhYAkDU7sFk/XQShRfCs",
-	"z2JcmK8pZ9s27OY7P5CcxabIxvu717+7aZhXbMKY9tBnX8CoEbLF0J49NdngtjuLllcGmGalIPo8bqBD",
-	"jQf8mAi0i+7TmwgzeaJPP97duRZ3kWZX0j5E8Rd9wx36nT30WbfbfRqhvs8n9PNut/ss3keajFHs/Raj",
-	"Q5wc9dnMNHWLIjeShEjAjvhGqUZc0M9h6XvoJpAj6pe93rUEqBj+JHErMSNN9aboYqNkY6PIYp/V++7t",
-	"xvtQHzMx0p3/smbtKMdjxIgGmcJHxINY75r+0q/OeYhTqFCp8R1n+pWd2O7x41LhIYFNfjKitlRoihXW",
-	"GpjmGl7IG9Kz+XWLqjmv967FyEcNQIc+ix8SJcZbNwaKiBhtSJJwlspNk58RbwuC0/Hn8cQ4JVM0g6qJ",
-	"Eg6ri2AU23VHMzGcExTfrVMft75HxvFen2F0IqgiJk/kBEuU8DynCuotmdKZYI2DLZsEOFUKRtLIAlKQ",
-	"AkQmE52Y0YQwSWqzWOf+3cda6BKZ5cByb3ubF4QZraLLxXDbfiS39bt1yFzFkG88uNuJOsdESOtq6Pa6",
-	"PeumZbigWmro9rrXjKdlBBfJNi5TqraI5lfwYEhC/VjSHFgITqU9KPhAo4Llh1DgDwZB+JCXyiKkZj1V",
-	"NVUbrYE+IiemQKOQIIFUh3437ex1ND3e0Iv6wKwJfFKmdKNstVDVr2zfozlVraZa70UnHERfdKjeJNSJ",
-	"dNZPdwE764KRKiYydndDCbszRwPJ+qxj4URxMTnUAs32WkczyeTBZb0bWNZTLU3Z20S/frXXc7EQxFTH",
-	"8bn6D6yXvR5+ltRWnzyIkSCGTJWM0STGBwhQ12Id2BV3zUJC41cL3r6JU1fBCD7Zmf/JE4gb1jyapOaj",
-	"a/M/ulOFFj+LOtcX+eKJFwEMcl+Z5xBV33lIsKlTa7ac8aE+YDyUYAjXzzpP9RfetQASuK2i2ATgB6em",
-	"sK5EGDnxHpkMLCOXWteykQuNINlFN5QieWFtPUJr0ZkmNJKCqcAV9IdhiAtXRzhNhb7mpokcllgFDN/k",
-	"pjDdWlCoUaTqWVP2t5Wxzg19nckwiLeMnCBpXrhYdN1ZAPkec34PAtrhg+uLzFKFvd8nKcUux2L36tX5",
-	"H9+1kdXw/vsLre4+ZuOHLnx+ZZKyqlRn77OnPoHd40MECFkTlRpN0BQ3VrowUT0kx/zIFsE1qpfyahEn",
-	"WAhKwnSgh53CyN02d6EeGaQLPV3aXRknzsiQNLzMwgMA83S0VonilqfH1fInCJ6SELThCRZcgnG5liCi",
-	"RjsR/QPJBpELhkk1O8oym8ubb0YIqlfb6P80LHB4y7kQgWOyKkc2bmi2fOAU3kqAUiMqvXjX0E0+YY5e",
-	"iGE1u2RNLuwjfTVACCNl0ixBkVPVtgBrKAoKEju9xQWcZvB5eLj3LlYuqRFkvlzineSbLZZoUIQsMx5b",
-	"8J8+fRa1cE/QLyJjcbB0b2QQN3hAi/iY+XOC1GHfniZxY4u+5QcInIfkUU9gjd8LSR8LnPTkwOmrjVa7",
-	"vfcX2ZPNpnvlJZQzC+/WTIkDtNJKKhMX6fYXNH3m3aZN/P6QqAnkPnc2GGKBjxtRS91XHUl353/xEVd3",
-	"ICX07GjwIVHLYcCycsjd2xCbU4TLp7SyWF+SmuaypvISysgAjItIKjxGWBozORYBXmscJhfIa62H5oI1",
-	"vQUowbSveYMp4i2f9wn8Fpz3Klze673foizZN9agKiFw2ni6kv0KTOIFFmqMFN9s05Lq/vwXriNpJc4q",
-	"dRCosw/ubJxSNkTxVqxVYiKkVpha9RPJhWooFDY4qbNnQh5caCn8Y8tkxboug1vVX+BTd4XBtrx/PV1c",
-	"wZmoYbMGM25d/WQNg/nREGsZcB2qaVhT5MUaLOrNKPJ6tEW3VyU1L3p3GDqqc9rCw+bLgMsNen8mwGos",
-	"XhRk56tVmzUvolNb1nOhd+g69OOpSITGZeCezdCNfQaeCjzw6rXKyr9sYib4AFi8u4A2XCnXuMFwoECn",
-	"wkeEmTZbTrjb3O8ziKp3lTlN/bzqpshLCX35TGIt2Po51N2b9N3yZilJzanjQZllcfWozyhLsjIlEhUZ",
-	"L4cjyoYRkvwE/l9kmCk9ryKJdQanXhFRsyxbnC42jnK7ZeMq3zLPDFUjTdUTz39YEpbYl+M+oxINCTMN",
-	"PY1/Nmw+MGs/N4HWDL9204E/7KtuOHiT5cPbmna1PDbBEFr4QUM0rNT/lGQkVMEVTMjY8AdN3ua9FG3E",
-	"u733Y1Ni94RKEpDsbsOrDexexBdRTTWEpjbfcs3mrLgBZ+AOsPWGaDf+tB3e+u/qdsOP+f2CUeEyjDgL",
-	"UvB6DTgNCnce/GnyRq6TaWwCoVyApVaQIELfdKQa8cyoUUYEGNJjwtptORdy8V2WHWcOWlsrDsD9rQHn",
-	"W2HAmcWEp6/lbZCHbZD4ahQfFPxvQTfmCJVMC98JZ0kpBGHJODJBiFpIJzgZTebpMO5qKVOJJM9SdEjG",
-	"3DZ2gCzSw7GT4aud9BmEQPJjIjJcFJQNbWSy5TAM5/qZMjUp9OAg/jdmtrGXsDjlKw56HYpmmZ2122cm",
-	"GtPE9TbiOIEb2SbkyAJWjz/iWSq96WXV9D0ksN+wJ/Iq3IsTkH7LQi6WqB0qLE/WXn/noFX2A9B6Tfdr",
-	"Z5isGqnYwiAy2FsbbXg9uDe1vlvKutm1IRWbTuy+hw+nL2hP9rtZNR49d1R3U82RBK9I1xv8jZYJb/gb",
-	"TrhUyLSNNc10oJcrsh1jHebVGSOriokBfNVvO+VwjdeQLW8oEXbZdBwiLxxae81dKtyMXHUKwlK4R5Di",
-	"aISPCcSYLqaW3rLbeTV0G7OW9C0bX5PC607XpaF4N+TiHLrZdCyoHPtuq4/r1y8rqWBJR8FUr7vW9IJi",
-	"XYkKfiecZRw/5+kmaHbYmeknqFEiQjxLvTyTN/gGAj8D9q8h7qO6oya/W97KxongHTFx61eCf8aH0nS/",
-	"BiP+lCyMHukLArNAxhXCSARSs47IuM/0xQpZfS65C1KvBB1ShjMUX+3tGOOHfQcS1ECZ0XoFZcP9xng2",
-	"N9rqHP64fQbXVBd9j4xN4gOk0qX6NgNxzct6OILcySrhfBeleCyNpwKkOsYVMk2RIFSxVqL6bFJ/g3wx",
-	"cpoQYlWeulWOGQtyQ60yJGWlpG22+y7qtlJLn3t9MN8j446h8/UbgSYb063L/TExbvrWgPMGG3Du8SHC",
-	"Jue45oBtDDAgTygicsrWYclp0uBjN+45W1JtHdxXzIJaQfWt9PztIMMK3ZcT7iGEodXacgcCHKbj3/aQ",
-	"CVnAWRahNYXC9dkIS0+gAgmhi2KaHpioA+tbgaLeMRpQLcRU5SjMDS85Q4djWyHiGGclqfoFEmokDULZ",
-	"sM+k4sLUznMp467VZpIRLEJ3upb3AB7fojg8k1q05Wrr+80jtoLViM45Bi/gnKticC4pdys0rm1dsNiA",
-	"GqdMCfm24VKScyaVLfpeFWFdaPTb/re2umzbPIelpIxIeZDzdIkpbtrP7sNXgXPSOzTdt7irb8aFeXC+",
-	"aW6TKdiaKwiisYMpdPe2i2aydOVW1raCihEtkx7XsgpgYkvOXzVzCc199YKDCPWZzjcMAHG+dsGDA8vl",
-	"3Z1p/r1gsKC7kOQaIwTdbcvG3T577KHKFemhMZUoGZHkiKRo48ObaGfn3d1rm6ZxbykV6MKHxL8wq+bT",
-	"1eJxBhVcun0W1+8dcBZHKDZzeh18zXXcZBoytmWHvEbk2C8xtd9ncYCf6QmmR9LjB6YVpo1fo3AVZ9m4",
-	"XRO/Y5q3nIf4r4des/pcD/k25fD1TDm0zYImGUglcM9NLKwQ9hzZd5vqqFf4LYgnazmj9caP3QVntOOv",
-	"JhNQ8/L5OX77KNZipOWCExdFgplm5yZMqi2C7JyZ3uVEjs1CXBc1dgkI/NbYcTlBYzMYbdBPOaFA1sEh",
-	"E6EkU0YPLRdFCCeCSy8TZMLdhW5IU4ERGwkYaz6jaE72oT7hrUff1wzgg9OEZGgjvgGlH2P9KDbab7xp",
-	"szqg63nDua+FNa0ySCUIzjWS04ygjRjqQTkmYcsfprwP7EFT2Xgzanas0CwnHRKBNr759Zff/M2/ff7j",
-	"X/3mf/7nTS9BmWZQwzFoALlgb25A3/c2Ao073Hm9WhaAC85tuwyX9bqzFddvGmqiir56BwoMjlRCfEwb",
-	"UgwEz8MLsPmnc5X88PRVyco58yu+7OxzKOqOGaHNILCgM+8RwSIZvUbKvFnwpGtKzvJN1Q+2D51EF1b6",
-	"nxRQkz/q9XqN+AcIDgbnNvVyBk1YmlX7ae3dRUdk3EUf6G+oIrlJIkrAYc2Z+2Cvz2JrbdV6Mjmlpj27",
-	"/hlc6VgiSQib8NpXq9pvuuq9OqmbcPnYIsGxrfFqo4ihxz4U/DnEqVmdK6qqX7f+fzUiQnbRQyLLDPab",
-	"E1P42NRggypgocvk0ZgljcvkXP3bN+EsL1hUbc5uIRSSXTWMBfwMUQoa1NE0EN8mEV6auKmRtSFB8aHW",
-	"M/hgkFFGFuQn81R+P1rk/HGyTYeqlvXmWwDY/HCFlaOEJ85920burjlKeCICzDPk2vmk7Qow0SbshIuj",
-	"fS+amEo00FdDKB4Y3nk1cDMQ1f82IvisEcEA0oWIIYTXFqUuDK/tfB5ea1yOXKcV0xI6kG1tPmui8ZsS",
-	"CjSXbiq6f0s23wrrmMX2lYn6mJt+TGum6CriRxNrKvDJzNsJKjnzE7CLy8g0haFsiBg/GZFQCbzvc5q+",
-	"GveUjTh+S21ruqT0yS6MzDZTtdXm+8Blsk4FtUUT+jOEnVuXDBUuliFkFbVjfmsDw+p+rFvTjVjnGRLX",
-	"WkPtHGq8nZeJOMMsnTbGzuyxgFlqrpTWsCKT4OD6UYchlC5r/r3w8uQBY6pLQDctUFOSZFiQ1ES3ECxL",
-	"YdM0JEoplMc6HKPcWFsxQ9fRb6MNLYeBwYtxhTaghdxm26oNGlMJjpiQBb/qLHeuUVaGscyPs7LQee0i",
-	"rTLTAcVxT8fU3ZP2kCsXp3Clzb3+iVEI4kN9aWExjtHGh4SDc+4Bz8ZDY5G/X2aK2n9H6JMPH723u2ku",
-	"ACKOiegzi1teovjGDspL9P+jnV6v19veuY7yv/sfJspKEiVR3MAcW1phIXTtswa+tgczGaQ4JxXGDL7m",
-	"gCZ/0LchTa9nSJNHqkFK9WSvuaZOD4PPlXG2Cehmnd+CGKd5h/YKBTs5Rr0Hncy14Jpz16fG/VZndvaZ",
-	"DYFKBS/QIcn4CToZYTVVYgdq2LjamPbcA5zVBDNdAGe9nKip2eTg4qYuhSze2oYuJ3JqIX7umva2atMN",
-	"u05KBUkUF2O08eLLP3n+L37x8ut/9vLrP3j+kz95/us/ff7VTze76IaLMpLEJVNXjYFtlHwwccwmmtXF",
-	"raD9VIs2Xq3626mPL656vxL5T+64ZudALRkQ5Qb146FCWqWHfAMiTLE1KidKrLUdVPXWKjFVF6tUn6uS",
-	"aoG4gJrqwP3aKapTbcx9nlk9m5Ui5LV/8blcJSO1KXt28PMSSuzw61b4GsO+VfleIwHhRpoiPIXvLeje",
-	"EBLmq30+Lp8zM2pV/ezv3wLlb8EzXHPHq2afq0pgmxDuHNuLqqLKmI2VaUhgmhSAwGRu/RhtxLKUBWEp",
-	"SWMkFS9Aduyzanio/MjIiaf4aflWP6k9RCB/uk+umFhMV03ILcMFbeJEoZQoTLP23EKrNF4Mh74kxXEO",
-	"OVWq4+WQ1Vvl8TKURy6QJcflbgpBBkQQlpDtRPBiTvlAeOMcMfuhW0yb2GoqzeqVdi+3lY2FhINqBcUp",
-	"qFZQ3NLi/2z4VkEMj+HVywf0pMp1mSBvrmU28IczM8yMthyONvA6ZDuH7fQ52QEuK9tKQfiYIIm+IWmW",
-	"CsKMdWNuZlWBBWHqHNzmS5U/MSN6dU+Ce6w2Y0upE/tPaS3L7baaE6qFltek8ffTc6Xy4UKlQi1gXzsD",
-	"gKjosGYFwzpKvL3BtpEewXEBqFuhmCEQNOCZRjEQYE0Gakr2/RegeAfk/KANK1CzhKARlohxFiziDFq3",
-	"OZFzi3Qdrr9spD/oW5vB6yQXwpHZamyN8LyaSLzbcvsLjeQzTQUe8p4rw2rTa9zd9sYbCWac2JTIAZdQ",
-	"gdVoKpqsSfwr3YZzmmgbNtqigl8Aq7sc9XsekjIoBXApyHr+qvebHVgD5e+W5JjbUmGWYpFCmO3WCaHD",
-	"kZrtnDUDWGOX/cA2iuCSOLMcI1gQqRBmCZEKfsUKRAzJc1I1lrCOSIk2qv6hqNe99q5rIop63avfDXQS",
-	"7XV3epHfs0K/txlsrPLI7vCGIPgTu79zJLDQdC3UZoGHTKfWhLzRl4ODS9V1D2IfJ0FgjbxTODy708q5",
-	"XyNlmyxu7M5NC7VV/GzJEJtx30UPTd8+6WmDV6QDwD7CDJG8UGOU48IPVco1KXjfIMpGREAPsCEOefke",
-	"taP8+q+ywEx3mQbXBV9rZ6A6xPjJ25vudcqd98TMKxLJWYyljYXom1A/kNt1SNCMqk7MZI4V0MCvCiGy",
-	"QTlNeq/tcnptkPCz4QceXZHOQ7RXle8Q/GQf4dr5tDdRRVMiqiCJDRqFR3UxEP2xV7CIZeP9mgHxUlUr",
-	"goXsIcb1XHIz6jN+bLoR1sWOTJQ69NqmDBlHmY1+jLzWSfrmrkrBd9GNTHI0qxRVn1W1qEIuL2h95jb6",
-	"SB/J0pbJR7DoTwlub9izjrikeWZPwYvOeZfOmQTVGyww3DE954DoXJ3bmiTmE7Yp5ro1uxz9R1W95Ebt",
-	"V2dRM21aRsQ5E6ASDa58zodjpPgJkyNaRKhRg9azzLkitH0GVWg1N9CT6DklOSYCZ8iUpzUZqdI2CiU4",
-	"GW12kZUyIGbZCBnQCKdmDfteyFm827sWVyTZZwuUh2shyTsAjTtY5C0kOZ/I1iB6nTMxTW7yzZIBztr9",
-	"AfKhKhKyVZ7FWFOAKQ+9wOXaap6boVYqrnAm0cz7aWPOtbRZd6+d8JGZrlOmY+1Q8LI4OBzHUAcR/gXc",
-	"pqZpP/cgEbyoy81XbkV0lzUyicFTageDiJKES9Owt1aQYXHOzZ1RRtDGRNnsASHgKWJDDRB9b+vXbOXF",
-	"yT5SVJoR+cCU2vJSFUwHSxM6zIhp7DuG6mUTXS3tbKbBo9Oqu5qj7NqUM1/UkX3mSxdNeWcBmWAu/zFs",
-	"YBbvOS91L1pW3FhULAhxTIeBDZnERWM7NOxEnca9pxERYGaChJ9eeP0+/3C+BQIIH3hXPgeehbNsbGic",
-	"pLO4YClnpToYMzTkLZgirVYx2Pcb4FTt6aTrWucZFsyq9m3RPFAAbG0BfsLC7v8n8qLyGIIiAs+WEMB5",
-	"Rlp97C1QuYgKrefp9dbHM9/n7Tb/2jm93cI9ojE0Ms/n7Vo/YlYdvZf74371qpq73k5WOI5rhJmin26f",
-	"3UCxGap6DzHo2xh72BJHCE9MYd+dqKYO703N3GexV+I2BpNfDDGr3qRaEjGyTt6er62R5JwMenroNTvh",
-	"6yHfuuBfQxd8FdEcoNnqjpsbqV+h7DnyzTaLr+MX34L6k+1Htd6g/EdE6zQQDV9gKU+4cBW39NrkNmHw",
-	"f29JXXQbftT6iCDH/MiGxksiJcRvGVOH8aHUTD5qelca8hBVoNYZ5q/Z6VhzT3hkwoorUahaZJu//5w5",
-	"6uX4+mfRhAuzvxzaeOsAWUfG9UzOrL8gSSmoGgO5HxIsiOjsffZUk7WpRmMYQSmyzl5nGxd0+3gHiN4O",
-	"Nk30llS9qkalGgUifW84ErWGVCqMmO5/alY6/e0jp0ThDKX0mOopIYZRoo2XX//73/zyFy//zX95/sdf",
-	"Pf/Df/3N1//x5c9/b3MixhYpQUh3Ut4PTfX9KbOyRBsvfvav/uHf/f43v/7py69//OJ//UuTcb7ZDVUE",
-	"C415pzIgNyzKGy+//vFvfvKX3/zN19/8+qcRev7L//38q//+/Pe/fP7lV5v7ttGo3jBWGOVYHpG02yxo",
-	"FprrnlfsCG08//JXz3/255vGuOX01Lo4kC15QRuH4LLzp8d+bGsW+ZkYC+TjT7dzCA1+y7rqakvVxosf",
-	"/cXLX/7i+U/+8PlP/rgJbddeNgDriTr8rgPJb375q+e//tPNyJXVPvTysiO/6K9XIxJi5quD7QZysoMb",
-	"4VIhCVY2OWlSk9ZfaNYfNYoPsLTS3dV8Q2u3mbVuTQyB1QhemGVM5Bs0qMHlG4TPHBcFYekWmBJwmVKl",
-	"gdig+JSqzrOnz/5fAAAA//8=",
+	"7L19jxxHehj+VQrzs8Hdu97ZWXJJibv4weCLKDBHSgJfThA0zHZNd81M3XZX9VVV7+5IIWAjie2L7dwl",
+	"F78g0SF3SRwnQHI+BHkxpBwM+KMYInX+FkE9VdVd3dM907M7u0uR1D/i9nTXy1PP89Tz/nzei3iacUaY",
+	"kr29z3tTgmMi4J8PeIQV5Uz/OyYyEjQzf/aeTAnKsJoiPkZqSlAkCFYkRnz0AxKpfi/oyWhKUqy/VLOM",
+	"9PZ6UgnKJr3nz58HvQwLnBJlp7kjeDY/xYcsmaGIMyVwpKSZiEoUCZ6hiMdET0L1iz/MiZj1gh7DqZ5H",
+	"v1CZ/7cEGff2ev/fdrnPbfOr3NZT3+Ex6elV3cmF5KJ5syEjJ+oggjdCt+tMkCPKc4kyPGlfjxnVX1GK",
+	"Tx4QNlHT3t7VwSCYg1DQu8dFilXzUgTJBJGEKTibAFEmFcGxXlR4K4pIpsK2tYzNsP5aCMvT3t6nvR9I",
+	"znpBL5JHvaB3ksiT3rOmhd2/qz+CsfX5l0PTuBf0BPlhTgWJe3tK5MSfxs6816NM3djtBb2UMprqqXeK",
+	"aShTZEKEmScmacYVYdHse2Q2D4hbKEooYWprQhgRgHuHZIY2MHr69P7dTaSmWKEUHxKJBFGCEokkHpN9",
+	"JCOekRgpDieIo4jnTAXokGQKYYUSgqVCO7soxjPZH7JHdkd7CCO9OyIVOqZqynOFOCMB4gL+RhiNEswO",
+	"zUOqZx3nksQBktwshnFYyQxFmKGET9AxF4dIHdOI9Ica9OQEp1miATEY3YxvRDtk6/p4gLd29b9u4uvv",
+	"bF0bX43fJTdG70S7O+6EDbmW5+ABbktDbtGh1PEwpcz9vaOJVCki9BzD4eNeEzI8oCltQNKP8IQgST9r",
+	"JYkEvvNXEpMxzhPV27uul4FPDGpct4tahCiPCZacfUJwC+HOCBZw1FMsjvTpwYFLRFnb6iSMeKA/XAY9",
+	"s7CrO5V1Xh14NF0u9bkeS2acSQJc7zaOHxmE0n9pRkcY/BNnWUIN493OBB8lJP0uUOfe5x252kfmKzNp",
+	"EwMxeEwlSnGiKZPEaGOEY/SPHn/4QYD0vwoOvdnvadbIk4REih6RO4bTL1jzamstR25bLiPHKCre0qfW",
+	"ckU1TWNf3S7eg0nKSR8rbK69NW8Gxn1ApQIk9Uc8YnGfZ4SdpIlhinKLj8c0IjGP8pQw1ZeZIDiWU0JU",
+	"mvTh/9UlFMx0RBkG1J2nTUVO1Lbm5pUvq9B9+uTe1rsF+5opssVFTARKsThEmMXozqMH91BCGUGExXIf",
+	"YWTgiQQ/RpShO1PKiCTw7ntsklA57TesZu5YP2QEhsiIaD/aO+ZEtu5SmXFJmwWRe1ygO4+/b1ZwEpEk",
+	"AGIf04QgTc9oAzYZoFA/0k++E24ukU8AQdg4odGFk2Y0xWxCtNgD00tzOCBh5UIQppBUWBF9z8W5WQsJ",
+	"ELZP4Z6JOZGIcYVwkuhTUo6CjSS1fvo14y6mXvPOWmj3Hk5pMruHRbpe2q2P+5Zumw90DHDaGmOR2rv0",
+	"FaJbfXzrxnA95iLs1pBYD2ZzMaJxTNiFcx2cJERckUjwhKAUzxAjR0QghQ+J0bpwpF8HRnKfHeGExhe9",
+	"xhGPZ1piOSZJsmVlllGu0EgQfCi1dJ4nZB+FRAguZAhIJBHB0RSNKUliLdyDjAmb+ICrezxnF7qLDziS",
+	"eTS1OrImQ+XDHhQTWNyHmdZoKGfrxuRi4EXozN1La8HpYsrHBItouv6tvJWxWnj1LbBKID4uT1SCuoqT",
+	"xBowUoQ15WgO+wrx8I+wiEiybtw3oy5C/AzeWAvWfyT4EY2JWPsm7LgLt2HfWctGHpHJOfAhM+qiTQh4",
+	"Y41bWK+s6I/5lve0WRk0jK5INKaTXBAJg0wEz7NXSWB8wvkDLCbkssQZruWsXfSQ3oar/wnnDzGbWcOQ",
+	"vNBVcY5SzGYIK0XSTMl9a6/EY0WMCY3l6YgIfXlIEnEWS40j4SP91tYt/VZYO1nvp+oa561jz4PeU4Zz",
+	"NeWCfkYuWjCLBIkJUxQn5ooEGxgXiJxkVJAYcWZEs6cMH2Ga4FFy4RgTY4VHWBKNNXm5DLQR82MWIEGk",
+	"wkJRNglQzoQWfPXPmwEYriXPRUTQMZZolMuZ3pryx5QJPwZr96oHrnnGsaCKWDN7bNgNVRLR0hINtnkq",
+	"jVoxZDFnxLd8nwFjZJ5lXCgSPyQxxU/gpcuhZMYVCutXSgjopKEROi73Hot4TNkkNAChakoEmnxGM8S4",
+	"QKzANLl+8UGPuejWtd6QNVy7zx3fhRFu5TFV7x3Z9WdCC6SKGjO40SzBE1X4PzyTYJ7FWJH5OyfQH3Jx",
+	"YBTROe8SyxNLpMZqX8ce97lWeBuuBvdzLokwXoGmVxyS4jiGSwsnH3lbMxPPA9qqfyWRGZtfgDIipB4E",
+	"qBKlWB6SuN++FzMOLERVYKABtqVo2gi1ERlzQU69avP5epbdcnTzR2U+sUc9tyP7q7KkP/e7kUMOIh7D",
+	"7y3L8t+Hu7d5uue+Q+hT4/QEh6pF4+py/KU/a4BASRegxc7RBlUkrf5jEXV7VPa8mAwLgWf6b89/vWyg",
+	"D8iJsr7wuQ3DQqqjNe3sdi615Cgf8pgkvps5SzDTl1Qv6I0EIbH5ZyR4dpDQIyIVjw57QY9E/CCaRYmG",
+	"YYojLYaCHIwngiqeCypT/RnPhZphETf4qn0nzzxkNTvFkTpoJW73QjbljCwD2ENA+o/gVf2tYdsHq9Cl",
+	"FkCoKrB0ccyCftVELaxARa1brRHIcr3HTW148yr7bCIfWFcVANU1BdXTqp9NBd6VRTUhZt2R2c4JxziR",
+	"JDgz3iw76bnfu57TPI8+okmCJ+SKRDtXt2I6oaoIlFl8Dmc9gsWAXgdv873El83bmpy8a9seDPmIH89v",
+	"s3G1HdanB9NIniQfjnt7ny7xdRhdvfc8WLbgnCnzWp1A3OQHZ+VMtQ1XR7Zfze//WQUCT434+G0h8ueN",
+	"x2kdrI2i89EyDrxU3tH6X0IZOZhRksQHh5ODjIiDNF+Gs3dJdBW2mnB5xiV4RzsmZNX5T4FxziGt1y0I",
+	"XmW2U93tJr5x7gfC4gOHn5WhmkYZY5F232HnF9MuEocF10N78RuzQFVnu7EzuHFtZ2cwuDrY2bo6uHpj",
+	"azAYvNO0EWNnX4U5mtmdBX+e/2eCRgZtDicdDnLXfGPM5N1Bemo5yQ8oa7Bk6BfEEY1Id5A8Nh88oKzx",
+	"PgRLUHfMkgqrvPMxPDZvgwlapJSBzn8gYI+dFKw1iY0GB4O5e8HRSfWI5+QZGyVcifVLzW8e+DwaLRHX",
+	"O7A23rWArdbQtZEZFWfSCORVJV4z/G3CyNiEa64uC8xfkHrIFa74gmMsu+TLkYuv2i55P6BpxSv+LJfe",
+	"fZbl6kzXVtMI3e+uS7hNTnNJnI3NFyA6K68vBlqd4Z8r327d4ErMu0Y+bbzvleF2ixjUehQpF414+Vqi",
+	"Rw6eAWycJ4mBrqI4aTFcVQSeebl/NZHVHGRXtK9tt/w4KOZdtF2feldjySvsqqTpi9za40JMcmcZCzx2",
+	"xt8jYxbR0rAisXdxk3jhIZ9KQ31Vrq+3V9Hbq2ix7SK3WYXNAqRs3ozGiJafpjyXZMqTuOV3B9rGn1uE",
+	"TdlzU1bG9wdr5AulHX4+PY2hnXe3oikGwV6gnNExJTGSPKI4QcY8BNZZtPH+bXTt6s5gsHV1sHN9M0DR",
+	"lESHMk8RxNlqBtKvZIfd3Ll2fbAzGDwcDPT/Ptm91kRVRWZjU+qc4NkVaacP33/vCdoWZEwEYRHZ1j8W",
+	"8bNqSlKIonEsL+JCKyDHU2LyCPlsRLB+knGFFYfEviQh5jcxmeapVr1oBBZlnBFJgDniLAPfDldTI+D7",
+	"zl+YYW5DcJ01AZqc4EihmEQ0xYlNmDjmKEtwRGRgQhzNMFU47gz61wc9P8/tH2/9zqeDrZvPvjsc9uEf",
+	"n199/ltzawl6J1sTvmUfsjztw9K8x1s0zbgwwgxW095eb0LVNB/1I55uq5xPcsyK/2vsFAwn2xrCz+1G",
+	"iwu0y26xQimXqm3XaCMcms0Oe+GmCW+xgR0boX4ebu4jxhE5sTxCg4kzYlXECng2Bv/k052tm88AOt/Z",
+	"3HCA+u7m7/xWw6EVJGg1uefPLgB4u13hNua5WI4mV/vXBoNleLLbFU9217vVU+FJ274BUa72r9XR5JKx",
+	"Y60gSzmTykaOk6Oqb5pZd6K+tGb6HxT+B7cAAw5m7DAtYnuZQATX3vytZzJnDhbcbocm1bm7T9CEdq9q",
+	"xq7dg4dkVvphK4tsmKDpJmxIyarJq7ODkY0IOEhdSEAnMaUO1AYpZTQ7iP1zPUjcwa5xBsWPmZzSbJ3D",
+	"LseHNZ/7qW3YNYSpmlI7Ik4VjK3HFjQgSzPOibQB0SofdpeGq/EqDWd1OkvdmeNAlhrTWzB/MS7MMcFV",
+	"HEY0PiitucujYu7f/cBy96B3SE3G1bJsu+/p99aJ/h9YMDoyMN9z0e7iPU3cz6kdRPpDqYgg8YHxodRV",
+	"rQvyqcD5FARdBZJ/8A48886XKmeo7qseYNJC/TUKbuQkq/g/ypTQVY0sF8ZLqsKbKzmCxloGi1PK9hH2",
+	"0uSvSBeoixyAJaJMcYgz5sesllLfjVMtDFdYI5fxmEdDlKlFuSuyqj4LImlMmEL37xaqy/u30c7Ojd1r",
+	"m/0mPnpprKZiIFuBzzSGey1kCosJelVabiOd71lAOiG5MJBUr3zgBTbR8Mh4EhQRmaCStAjLIl2Hwd8k",
+	"Z1+2sV+v4nSG3HPjMZdC0eeruFwWWc0fNyVJ/J4QBrfqps1mm5tUkK0DqWpjm34j8oTYLDaSxDaVPYCf",
+	"TXUriRRHcsqP4S1Ibbd541SgXELeeILZJMcTsjdkocPdEKVUSq3Sc4FImqnZPgoTKO0UIkVOFFIcBhYK",
+	"UoE4Rwlnk30UajIPTfkQZiqIkBgd4SQn+3p8zCYkLAwDgSkAoYdIqFRQ8wnxXGlmDZfRiOeQVxgaIJuB",
+	"9VbkFGcEgfgE293ASIM/GDLsbBaBXgGNA7j7YrK5j0J9ECF8fyw4m0C5IqQf7qPQWU1D/Vl5TWhQesbW",
+	"4ymXZMjgZVTeL0XNlBSraKrXm6tcwE71slyuvnm6j0L98AByKYtXbGYEZmDSHDIuCkhAtoS1NV+R8LqG",
+	"CePqYKwBFEKKlrW/uhp6tWIu5EQD2KxjyKpFA/ZRSNM0BwQLUYSZ/mDkMjRiO5U9zNArEJNlyQxNidmS",
+	"KycTmimkRlQ4eJOptY/CnB0yfswOAFtDSBzXaKuKi5tyVo6u39VnRk6UfveDpw88gHMxZAYP9S5t9hTY",
+	"uxGkceoDxdkBOYkIiQGfAbiCYP0Fq4AUJQQfEanXwDQoTH0KjQezoTkNILQ+ClMiJdYITE6yBFMmEQWY",
+	"utRWU4bNXnTFPRD0DOW434IekEEpWVkOEfQcDuqfAFW0lFugir5H3JHrK9gdmX1uz0d/4o5CC7c+zHsm",
+	"7VfP5AEHypiZmhwVQ7q3gXmfGwzXUl7QVAczh8sFgvJoZUGwopCGtR1CGciN0PrYPh0861uWbtJvy/U4",
+	"F5V+pXBgRlyqMlZgbp32xKqhhlBdr21v9YgICzerc7jxGi9xG+/UCBWXxMzH6KNHH959eucJ+ru/uhqg",
+	"seAplGuiUJGkLLWwhxRXOJFI6POGFNKIuLKDEWEKMqe20rwYGlj8CY7UkMGnKKZHVH85mpW/oTJazJAD",
+	"ZkCBrJhnQyuL6Fg/ggqH+iUq0WdE8E2D4S2+ZH0UXe1Ijee3ohI+KgPSOk1pXj/lZL7OxSKeku7hxacO",
+	"FdagkfhIo+Xqn5xyn1oWJ2Kls/Q+OeWktrTi6iAqP3SBDF2/NId4MMGUneKTU+4zIyzWR7NqAI5z9wty",
+	"RFjeGfUswzTTjWYHPCuyHJtVjG7DVpnbXZLQIy0Oo42CjW0arpHpi7q42PXU9XyiknlW1todNFJhFmNR",
+	"QZxu0almhGf17Ty2A6Iol4rHM7OTjZc//4MXf/D7L3/0F9/88hf/8LP/8M1f/fVmgOJi6/DSMaGTqTL8",
+	"trptSMiW+UjSeNZ1ZwahT4NnLVEK1fDgGribaLCRvGoLqzKMRl5QY/a9FuZf5XeNrKxKtY0EWd4Kcwy/",
+	"PIEGimpi8PP02oBv7VTWJCK8T7jWOZaEtzXlUN9C9lv0EU9mE860ZPUwTxR1f288uncHvXNz98ZmgD5+",
+	"//G7u6CSUZXHZDvBCv6xj0y2DdKyjlyeZV31p/5ActZ/hI8fWiHId6vKQ5pt8cxsZivj4Do1g5b7/kg/",
+	"PuPmKVOdthpoEcammkOl5GMsUQzVES5q1w8wi11FiTLkT+MfFYJOsInzy3AMOMmFVm9iP6hlTpx9wCeU",
+	"eVV/V7AUZVjKYy7iqig8zTGbaOBtxSSF6BuvpPP1G/WSzvN+A6/AQcOo1QFv7C4Zr8a5isGDcvVNVPWw",
+	"SPBeNU/PutkXlYh2T5qE+kPKoGy6zTBHG6Q/6aOXf/RnL//oRy+/+DJAL//Tn3z9tz97+ec///rLL19+",
+	"8eXm8lRapwnC0po3W/GKNViKGozdRU2VlMZxQhAk90pbbAFthCb56jv2v52r13bDZrO477FqmBrMZl0n",
+	"3bn2rp7t+o133m2dTRFBcbLiuabeZ3Nj/jDHTFHV+R7OmVExFh9bMaU3gf22+RDN66eJc17b7gpz6Lls",
+	"0bOKNxR4l1Ir/6Hrh+AMmoycKCg7uI9AC+VGB02wVEWPhKW+zIo01OADf9Xi9cqqmmeN1F89r+o0IQYx",
+	"lVmuyCope92DAzROdndjFAyiwYOReGWHFokaS+vMWO7eaaMpp1LlghxkkVpVO2RcdZuEZ92D4z2dr8WH",
+	"Ygh06aSrpUp0TQoty7sWWaGrhyI4nWS59r9QUTKZTpUEQj/Fw0GyhH+Z9uGtoIYDJfp48C7w3MNSe/5e",
+	"5maNzlaLWigAexsrUzZ3hSumtEIucrObgrBQITkmETU2ShdDsAfeF0XSwkLvtYow5fFcbCkXxncDleA4",
+	"m4DKDJ4c54QqTMm1knCbXqOUUtwwb5s6zoGzbyIQqiWacMSZMWN24jBVON5XJDUs4eS++XpnYHt3uL9r",
+	"jKh6eXz6rK5N1JHQA/3yY4XldLZ4FN+C+3E9ebnegRwcNvXZgfLg4Iu8IqGKn7nqqSyRaB/cV0rMXFsk",
+	"QJuicQE4kvSXBv3B1TOdi7Lu2PLmrB1r2nON65BoSDpu6mJRGooK/C38Uhp1XUhODfP788jwiEjogFM/",
+	"VOL8zJ1qFGrWFJOT5nBS7ksqHQuF+zdBkQRi6xLqA6QS+KCl4uamURUuDcsrRl1OJAYuDUHFovzhFKzA",
+	"gntZmR03ycJ1euFlp6PkOdQK3X0UIs/bBcRnjXqar2oEc+wTgsXYzPDJJvtlfdKzCKuF6nFKea814yxZ",
+	"UmvSDTRvkKoKemcS7Co7dFLdIimuenYfU83fGr3+cGKMq2pAQSVI76yC4JkFv1U8MRZKCxJrF0ldC2lq",
+	"HcFhFTZ2uRFidUHZ46aCRFwYP37hgSnFR/3PI66ls0aLYjHuk0Yr1y1WYwWtaX/FayDrtCcAZgnPJ1Oj",
+	"V0t+bP4x1ieUUGn+ghqPB5ngiriqmNZgav44Luo+lrxMb1jM7LBK4GONmwIzCYp5Ja6h8tEcQBYnzVOZ",
+	"Onm67gaLEgyuIBajlGCZO7+QRDEdj4lAo5mJQoEAlOvot/tIC0eVd9FG6P4+KKIgNAcHIdqIR0MGUVFY",
+	"zAI0ITwmkkZa8AZDuJF3jQffdhnEyL1vxF674xHnCcGA2StaGdxwZ1asI/3+GCJVDhhvkR0tB9wSdDJV",
+	"yPukCOR9+aO/ffHH//ybr378m5/85cuf/dPf/PXvvfjx/9nsdysc1lYLsfSabSUapIYnWdw3M7744lcv",
+	"fvbn3/zfP/vm57+36dwNEG3TX7Fo2bmaa86p7peGSnGjLEKbwgsC4ThV5F7ZRPKK1iAt66YsTmioZjyV",
+	"1oMSmHNU4dFbA/yCGl9azUjgd0q5gGobPuPoIJyVZSLm+EQrIZ8R+0+F1N3KT5YosuD02w9pHeJMewG8",
+	"i5VlzDpOFe/+bUG7NSPSPAitvt4ksD26dwfd3L3+DrLtCvq94Awx5s7HaQcLEGcEInuMAj4XbT4SmEVT",
+	"LZCA5U2LYAlWEF1eWABDtLE7GGwGKMyhZQdhCsBsftjRP4xdLzt4dE0/8uKdN3YHu5uBHpKoKY8PKvHJ",
+	"G7uD6/p91wQTntzUTxTnBwkWE6If7VwzCyg6QBykJKb4wASJb+zuXIcZinDgjd2rV90gKWazAxvoKuGn",
+	"m3Y3rq1GiDaum2U7fw88GWxWg4QLkIArrQILo9TZhn7V0N/5XVvZH1qOBr1inzBq0wa9mF/zemVHejQ4",
+	"0QMTLmIWVzQuCXpuT1XB2htxPl1EYdrssjSG2u4JO2XuRAMjo0wqzKI2IWFBZX7fTtUQA0BVS6OH5dEB",
+	"BeWEuWB71g24Z5/uhWjMbZrEaGY6fWjyDKvmzaYvW8HdFlIAsofZyUL7WdEl7FtX9n59jsgu+X8OTi4H",
+	"MPXjUDras9wXTZfy4twnLVaCql2ZrQU/y1FPX4W2k0PPweQs/rwFVf5tVuKiSvN16FQbQCxpBVA431YS",
+	"oyvd+i69WHhLNjA5iUimrJ1XX0uQHpDjJDx1AuwrRADVTWuclSa3Ilxgo+r7XsBVKWee4buo0isSTXlK",
+	"vCaEpyyZXCem5rYLliaWUcHKHRgqp+t7byp5unrZmM3msnkLXDhQBKcgMziEazREutnWougUbS4vXdWp",
+	"nqAHxaLmo8xlRlibfdYN8Ko2Inht78lTU+gcDjwq4qRWOLoyuKrKZ3b+/nd/en0wKFMh5fKYUjvWs8a1",
+	"Wd7oQgmaFcXGvOwD02i8+bfPpl2KdRfWMP1+OerCla6DQVS3felcwvazbQV/dyGtUyK++aTIwG9PgscC",
+	"dMD2Cw9eKDu16jdt5CaIGciVPutgEG/HjZ7bVnVF7YBsK1tZdDXStE2l1rNNkqSknBWpSc0tKar1+0yw",
+	"6E5TtGit6fHKHPu0S983kbIaUFajtAIQVY0SiDv1efaysyJ78Y+q/VDmquV5ZfFsobyicJ5X5cv2pGq8",
+	"G+3Aa+EHk1fCy1vrNX1RPZfayjBDt+WD0az9x1VBDFt7X3/ZGL2xTu51Xu1WutSyc/yqWjDfQqy5HcUc",
+	"fC7u/FsD9xwdXpGWxwOnCWxoildPisb2oeCZ8ZFa6/Hi9M8u/axaCk0uAuKpZOVuK2hncrYRbCHexynk",
+	"KI5yQXBecQx6+YeNbM1vzjNfoPAUifNl4q7NV11btuydonCBiV74+sv/+vK//WKzvyzgKMNSkrYK3PNJ",
+	"0mda4yMbHgNxxjYmBpYbQCTVjKiy/kK/WpZ9hTxkk1q60ldzkb/OMm+hU1vJ3CStibTz5zwP1SYcnivp",
+	"fsqmAiuipleWqQvGpPjEJOtdNfG7CzL3Vj3JYiWrH2dzJNu6zrT5tKRs1BpMz3m5kh1d8cNGba7uSoDX",
+	"An+KxqXZLOlbguCPISu+Mfz2tPcz9KJvKz4D1xSUabIJ+VITO6JMqySRr55AA3sCpWhkp4id43Irp6yf",
+	"sDtfP8HAp61Wwj7805Q3SqjUrAtWgQYNVRQWSiYWauUuOh7caTjBGgBVkOIq0ArQACmOdgat9cqXQ20R",
+	"eKD//d46WpaeMu9Oo6fvvPSC+DpPfYGNC113/IVf6HdqmeQd/EFebjjM4oGnAt22Yzyldr76Sft59zWt",
+	"HiqPSaXxdaG+/a04s+rerv397/70xq63LcTHKMRbn6HB1k3URwdoKwwQ9IehbGLJFSVEmeJuJld8uemh",
+	"qUKA3ULbwa/DXAB84NKNBXoVp1J1FjMSH2GXRiKBuhzlgqrZY70zKwkSLBprEzDEM/zDXGuWh4RZB91H",
+	"Hz5+grZxrqbbCZ9QBm45gBOszIxVzDxVKus9fw6xHuOmoGETJYE2TLEeGz1NkJxJRVKNhiZe3lgoJ4JG",
+	"eaJygRPbW4dKUhb/cSXnIJbJ+LcQFKjX8gQeMmOx2nOd0z2lWBa1lc0HgY0gNkO58YsOQvtuqsKJKFHC",
+	"J2VxzyGDIiZqSmYo5vtWBdeze5sgyKibKMuTRNqCb4XFUPaHbMi+8507nB0RBjmG/e98xxTBNMH6WlAK",
+	"JcOH5CDCkoT7LutEP//kk08+2Xr4cOvu3XAf6TtKKpxm5sdH9+6ga9eu3URPn9zpD9ldk9kp0UbKGZkF",
+	"Vt2CzBCoDWUmNWgFsBREZpxJIqvNZvZdNUEoWU0yVfYa8fqLBEOWYSHBx40jlcz66Kkpexigohai/gDS",
+	"S7f01swCALJmBzYNqo8gtAieDVmIM/M15Wzbht189weSs9CUoLm5e/2dTcO8QhPGtIc+/RxGDZAtFfj8",
+	"mSlvYJsxaXlljGmSC6LP4xYaaTzgR0SgXfSQ3kaYyWN9+uHuzrWwjzS7kvYhCj8fGu4w7O2hT/v9/rMA",
+	"DX0+oZ/3+/3n4T7SZIxC77cQjXB0OGQL6y5YFLkVRUQCdoS3cjXlgn4GS99Dt4Ec0TAfDK5FQMXwTxK2",
+	"EjPSVG9KklYKmlZKkA5Zue/BbrgP1WMjI935L2vWjlI8Q4xokCl8SDyIDa7pL/3atSMcQ/1Wje840a/s",
+	"hHaPH+YKTwhs8uMptYV0Y6yw1sA01/BC3pCeza/qVcx5fXAtRD5qADoMWfiIKDHbujVWRIRoQ5KIs1hu",
+	"mvyMcFsQHM8+C2vj5EzRBGqKSjisPoJRarmw4f0yF3Tre2QW7g0ZRseCKmLyRI6xRBFPU6qgGpkpLAvW",
+	"ONiyyQhUuWAkDiwgBclAZDLRiQmNCJOkNIv1Ht5/ooUukVgOLPe2t3lGmNEq+lxMtu1Hclu/W4bMFQz5",
+	"1kf3e0HviAhpXQ39QX9g3bQMZ1RLDf1B/5rxtEzhItnGeUzVFtH8Ch5MSFO3ojgFFoJjaQ8KPtCoYPkh",
+	"lL+EQRAe8VxZhNSsp6g1bKM10Afk2JQvFRIkkOLQ78e9vZ6mx1t6Ue+ZNYFPyhQ2la0WqvKV7Qc0parV",
+	"VOu96ISD4PMe1ZuEKqrO+ukuYGddMFKFtY64hObdQYP4tHA0kKzPOhaOFBf1oeYk1kWGmwUjmwSwxiXe",
+	"aFjiMy1Z2ZtFv351MHBxEcSUfvI5/A+sx70cfpEEV2IBiJQgkszVQ9LkxscI0NhiINgYd81CmsYvFrx9",
+	"G8eu1hd8srP8k6cQQ6z5NYnNR9eWf3SvCDN+HvSud/niqRcNDDJgnqYQYd97RLCpt2C2nHBIssMTCUZx",
+	"/az3TH/hXREgjdt6o1UAvndiSlBLhJET9ZHJxjIyqnUzGxnRCJV9dEspkmbW7iO0Rp1ooiMxmA1c6wsY",
+	"hrjQdYTjWOgrb57gYYlF8PBtbko4rgWFKuXcnlf1AFtD7tzQ15kPG/GWkWMkzQsXi647HZDvCecPILgd",
+	"PrjeZZYiBP4hiSl2+Ra7V68u//i+jbKG9292Wt1DzGaPXCj9qUnKqlW9vU+f+QT2gE8QIGRJVGpaoylu",
+	"LHbNRPWIHPFDWy7aqGHKq9odYSEoaaYDPewcRu62uQ71yCBp6Oni/qlx4owMScPLLLwBYJ6+1ipd3PF0",
+	"ulIWBSFUEgLFbJyQwSUYmktpIqg03tE/kGQcuMCYWLOjJLF5velmgKDOu80EiJuFD285FyJ81EuWJLOK",
+	"lsvHTvkthCmo7lLGvjbd5DXTdCeGVe0nV1/YB/pqgHBGyqRZgiInqm0B1mjUKEjsDLoLO9VA9Obh3r1Y",
+	"uaREkOVyiXeSr7hYsmsYzeIvPuDqHqRIrYFtUKmazDoeH/GfPnsetLBbUE4CY66wjMIILW7wBhXkQ+bP",
+	"CWKKfXueJxhD9h0/uuA8RJVyAms57ySudECN+sDxq46HN7vsyabivfIizZmlfWvjxA200koqtZt3+3Ma",
+	"P/eu3yp+v09UDbnPnW828cwnlZCnt8yyggbvE7UaBqwquNy/C4E9WXPtlVYW64te81zW1LFCCRmDZRJJ",
+	"hWcIS2Njx6KB1xpvywXyWuveuWDVsAMlmM5QrzFFvOXzPoHfgfM+DZe3/q0F2pV9Yw26FQKPj6dc2a/A",
+	"np5hoWZI8c02tcqt9BKUKq31ueKXCZVguU4IjimboHAr1Do0EVJrWK0KjeRCVTQQG9nU2zPxEi4uFf7Y",
+	"Mim1roHnVvEvcMi7Mmtb3l/PumtEtQI4a7YBl2VU1jywH2Kx9sHXoe82q5886zzgHcGzxcNVw9Ur2qwN",
+	"udwZ+EGXVweeqrwUCEVudddbyFBkmVrXPGy6ClDdoA8XwqGkh66+kPNV6M2au6jzlold8G18Car5XARF",
+	"5R5yzxao5f7dEQs89grvysIvbmI9+BhuF3f3bbiavGGF10GlVYUPCTPN85xcubk/ZJAN4Eqsmrp/xSWV",
+	"5hK6bZqEYPBLcKgXWPc582pNUH1JhOM8ScLi0ZBRFiV5TCQqyiwGyFRZDBCUVURlWUWYqiyGaJZli+qF",
+	"xsFvt2xc/FvmmWESSDOJ2vMf5oRF9uVwyKhEE8JMm17jV262XJi1n5ssbYZfu9XCH/ZVt1m8zqLpXU27",
+	"WhSsMYQWflCRSgvLQ0wS0lSKF8zd2PAHTd7mvRhthLuDm6GplXxMJWkQKu/CqxXs7uI3KaaaQKuqN1yp",
+	"OituwBm4A2y9IdrtTm2Ht/7Lvd3mZH5/rW90Yz/qSMHrtR1VKNxFG8yTN3L9iUMTwOUCQ7VuBpkFps/c",
+	"lCdGgzMiwIQeEdZuRrqQi++yTEhL0NoakADub21Hb4TtaBETnr+Wt0EetsHtp6P4RsH/DvRYD1DOtPAd",
+	"cRblQhAWzQITPKmFdOhpU8svYtzVgKYSSZ7EaERm3HbogOzX0czJ8MVOhgxCN/kREQnOMsomNqLachiG",
+	"U/1MmVoaenAQ/yszb7oeNliZF53ioNehaJLYWftDZqJITTxyJf4UuBG2zewtYPX4U57E0pteIsU5NNNs",
+	"Ethv2RN5Fe7FGqTfspCLJWqHCquTtde1vdEg/B5ovaanvbOJFh1xbEET2dgxH214nfU3tb6by7KFvSEV",
+	"mwbtvocP5y9oT/a7XbQTPndUd1MtkQSvSNfx/7WWCW/5G464VMg0gzZdkaBDM7J9oB3mlZkupxUTG/BV",
+	"v+2UwzVeQ7Yso0TYZQFyCPpwaO116SlwM3BVNQiL4R5BiqMpPiIQD9tNLb1jt/Nq6DZmLfFbNr4mhded",
+	"rkuf8W7I7hy62v2vUTn2PWYflq9fVjLEip6FuaaTrWkR2XyCRaeBjajd6mry+hud1tF0ng6Hag+lhR4H",
+	"vxMkT2IvceZ1d0Bg/37iPg04MvNbOZ7aatF4edTEgUIjSPhEmmb3YN2fE5LRY31zYNaQQlb0YJzruzhk",
+	"+saFNEWXrQa5ZIJOKMMJCq8OdoxVxL4T1zs17lf7OJpkb6uM+OMOGdxfffQ9MjPZG5AbGOtrDuQ4L3Xj",
+	"EJJBiwz6XRTjmTQuDBD3GFfItL2C8MlSuxqyumIHCXDkJCLE6kJl7x8zFiS7Wi1JykJ722x3apSNw1Y+",
+	"9/JgvkdmPUPn67cO1VsPrssvUhs3fmvZeY0tOw/4BGHXnNfD+EYG2CBoKCJSytZh4qnS4BM37jmbWG1h",
+	"31fMtFpA9a1Y/WaQYYHuq0n9ENvQaoa5B5EP8zF5e8jEMuAkCdCawvOGbIqlJ1CBhNBHIY0PTDiCdbpA",
+	"lfIQjakWYor6GuaGl5yh0cyWvDjCSU6KBoiEGkmDUDYZMqm4MMUAXQ68a6YaJQSLpjtdy3sAjzcoNtDk",
+	"R225ZgF+N4ytxvJKFxgX2ODBKwJ1LikZrWlc25eh24Aav0x9/LbhYpJyJpWtaF9UmO00+l3/W1s6t22e",
+	"US4pI1IepDxeYYrb9rOH8FXDOekdmtZi3BVv48I8ON+8vXpOueYQgmjsYArdv+tCniyNuZXtI5lhKP0j",
+	"9LWDqDJ1BCdM84+29RUsq22RV3c7rxHYXcvq2uYv+tg0zn3BgYv6xJebEIB0X397wdheIO46Nn93DFB0",
+	"d51cY1Siu8jZrD9kTzzcuiI9qqASRVMSHZIYbbx/G+3s3Ni9tmmaHOdSgZo9Iv5dXHQuLxaPE6h20x+y",
+	"sHzvgLMwQKGZ0+t2bG76Kg+SoS3R5HWxx345rv0hCxvYo55gfiQ9fsO0wrQ8rBT54iyZtSv590yjm/PQ",
+	"LPTQa9bMyyHfZlh+OzMsbWOlOgMpZPmleZQFwp4jv2/TSvUK34AYtpYzWm/M2n1wgDv+ahIfNS9fntK4",
+	"j0ItlVouWLsoIsw0OzehWW1Ra+fM9C4nWm0R4rpItUtA4Ld2lMsJVFvAaBt9ozV9tAxIqYWvzNlTtFwU",
+	"IBwJLr3sk5onDd2SplolNiIz1nxG0ZTsQy3HO4+/rxnAeycRSdBGeAvKZIb6UWgU63DTZpJAh/hKQIEW",
+	"1rSOIZUgONVIThOCNkKol+WYhC0VGfMhsAdNZbPNoNrdQ7OceEIE2vj61198/Tf/9sWPf/Wb//mfN718",
+	"bJpAvctG28oFe5AbzAfeRqDJiTuvV8ug8Eql5126E/088zXP11hVxTZ9e48VmEOphLCeNrwaC542L8Zm",
+	"7C41LDRPX1QIXTK/4qvOvoQo75kR2owQHV2NjwkW0fR1li3NDuueNrnI1VY+2B45KbLZ0PA0g54JwWAw",
+	"qIRzQBA0+Oqplxtpwu+sqYGWzmp0SGZ99J7+hiqSmmSpCPzvnLkP9oYstMZjrZuTE2ra5+ufITIASyQJ",
+	"YbUghGJV+9XIA6+O7SZceLaIc2hr8Npo6VFCUlNTaYRjszpX9Fa/bsMZ1JQI2UePiMwT2G9KTGFqUxcP",
+	"KrM1XWCPZyyqXGDn6q6/DWd5weJxdXYLoSZ5WcNYwM8QdKFBHcwD8W2y5KWJuBpZK1Ibn2jdho/HCWWk",
+	"Iz9ZZmbwg1/OHyfb9LZiWa+/1YEtj744dTR07dy3bYTymqOhawFtnvHYzidt14ZaG7djLg73vahpKtFY",
+	"Xw1Ncc/wzquBmw3ZC28jn88a+Qwg7UQMTXhtUerC8NrO5+G1xuXAdcIxLbsbssrNZ1U0fl0im5bSTUH3",
+	"b8nmjbDIWWw/NVEfcdMva80UXQQwaWKNBT5eeDtBdW1+DLZ4GZimPZRNEOPHU9JUZfD7nMavxj1lA6jf",
+	"UtuaLil9sp2R2WbkttqZP3IZu3MxekFNf4YoeusGosIFXDRZYu2Yb2ycW9kvd2u+Ue6yCLdzK013ziX1",
+	"zstcnWAWr2b6fYBZXFp9G2OiTB6H6yPeDK141ZY4F15KvsEq6xLwTevamEQJFiQ2kTYEy1zYbBSJYgrl",
+	"wUYzlBqzLWboOvpttKHlMzCEMa7QBrT+22xbtUFvKsEpVFl+vSPguYaIGYazPEjMQuf1DxNLTHsbx4bd",
+	"7eCetMeLuSCLK22xAR8bzSIc6eViMQvRxvuEg2fxI57MJsYX8DBPFLV/B+jj9x+/u7tpbhIijogYMouM",
+	"Xmb9xg5Kc/T/o53BYDDY3rmO0r/7HyZETBIlUVhBNVuLohN+D1kFwdsjsQwWnZMuZAZfczSWP+jbeKxv",
+	"ZzyWR6qNlOoJcUttph4GnyunbZP0zTrfgACtZYf2CkVqOUa9By3rtQSccteEyP1WZrwOmY3figXP0Igk",
+	"/BgdT7Gaq0kERX9cMVF77g2c1URiXQBnvZyQr8Xk4IK+LoUs3hqZLifsqxM/d92ZW9XyioEopoJEiosZ",
+	"2nj5xZ+8+Be/+Oarf/bNV3/w4id/8uLXf/riy59u9tEtFyIliUsyLzpA2xD/xoQ6m4BXVgOD3mItan2x",
+	"6jdTse+uw78SuWDuuBbng60Yr+UG9cO1mtRQD/nGRJjqdFTWatK1HVTx1plDvi5WJT9XFddCtIOS62D/",
+	"+qu5c93ufY5bPFuUHeU1+vF5ZCFhtamKdvDzEmns8OtWFyvDvlUYv0Xixa04RngO31vQvSJiLFcafVw+",
+	"Z+7Vqjja398A1bHjGa65t1m1o1kh7tVEQ8f2gqKGNWYzZfo/mJ4QIG4ZmSFEG6HMZUZYTOIQScUzkDyH",
+	"rBgeCm0ycuypjVo61k9KRxVIr+6TKyYk1NVocstwsaM4UigmCtOkPa3SqpwXw6EvSe1cQk6F4nk5ZPVW",
+	"9bwM1ZMLZMlxtZtCkDERhEVkOxI8W1KtEd44R8x+5BbTJueawr56pZfXCxw6B1lIOKgWUJyDagHFLa0v",
+	"LIZvRYV5FQBdV9guE+TVtSwG/mRhcp3RtZuDHrzm6c4/PH9OdoDLSjRTEMUmSKRvSJrEgjBjG1maVJZh",
+	"QZg6By/9SoVkzIheBZnGPRabsZXrif1TWrt0u6XnmGqh5VvSE/7ZuVL5pFMBVgvY199iIArCLXnHpIxu",
+	"b++9bsRN8JMArhc4aSgKjXmicRIkXpOtG5N9/wUodAK5SmjDSuAsImiKJWKcNRbZBjXdHOG5RehO1l+9",
+	"0x/0rZHh2yRIwpHZoniVsMKSSLzrdftzjeQLbQse8p4rh2tThNxl+NpbFRac2JyMArdWhtV0LtqtSvyn",
+	"uj6X9Fc3bLRFZ78AVnc5+voyJGVQNuFSkPX8dfXXO44HKg+uyDG3pcIsxiKG8OCtY0InU7XYF2wGsNYx",
+	"+4Ft5MElcXY8RrAgUiHMIiIV/IoViBiSp6Ro/GH9nhJtFP1d0aB/7YZr8ooG/avvNHR6HfR3BoHfU0S/",
+	"t9nY+Oax3eEtQfDHdn/nSGBN07VQmwUeMp10I/JaXw4OLkVXRAi1rIPAWoXncHhxJ5xzv0byNlncGKqr",
+	"Jm2rKdryKrZSQB89Mn0Vpac+XpEOAPsIM0TSTM1QijM/MirVpOB9gyibEgE92ia4yS34uB3l13+VNcx0",
+	"n2lwXfC1dgaqQ4wfv73pvk05/56YeUUiuYixtLEQfRPqB3K7jEBaUAGLmYy3DBosFhFLNgaoSu+lIU+v",
+	"DRKVNvw4pyvSuZT2irIjgh/vI1x6q/ZqFUclogqS76CRe1AWMdEfe8WdWDLbLxkQz1WxIljIHmJczyU3",
+	"gyHjR6ZbZFkYygTFQy90ypDxrNlgy8BrbaVv7qIifx/dSiRHi8p2DVlRt6vJRwat6dxGH+sjWdmU+RgW",
+	"/QnB7Q2V1hEGtcxOKnjWO+8aQXVQvcYCwz3TExCIztUELkliOWGbwrdbi7sCfFAUo67UyXUWNdMtZ0qc",
+	"9wEq6ODCST2aIcWPmZzSLECVer2eZc4V7B0yqNiruYGeRM8pyREROEGmlK/JpJW2kSvB0XSzj6yUASHS",
+	"RsiAfkQla9j3ItzC3cG1sCDJIetQSq+FJO8BNO5hkbaQ5HIiW4Podc7EVN/k6yUDnLUJB6RfFSRkK2KL",
+	"maYAU0q7w+Xaap5boFYqrnAi0cL7aWPJtbRZdheuOdVM8y/TUXgieJ4djGYh1IyEv4DblDTtpzpEgmdl",
+	"pf/CD4nus0oGNLhW7WAQghJxaRoqlwoyLM75xRPKCNqolRgfEwKuJTbRANH3tn7NVqmst/Oi0ozIx6ZE",
+	"mJcZYTqMmkhlRkzj5RlUXat1HbWzmQacTqvua46yazPcfFFHDpkvXVTlnQ4ywVL+Y9jAIt5zXupesKq4",
+	"0VUsaOKYDgMrMokL/nZo2At6lXtPIyLAzMQkP7vwQoX+4bwBAggfe1c+B56Fk2RmaJzEi7hgLhdlVhgz",
+	"NKRJmIK2VjHY9/sQFV0CpWse6BkWzKr2bbE/UABsTQR+zJrjBZ7Ki0qbaBQReLKCAM4T0uqUb4HKRVSz",
+	"PU83uT6e5U5yt/k3oCup3alHZYaoljnJXctOzApc8XKT3K9eyXjXk8tK02GJYXME1x+yWyg0QxXvIQb9",
+	"NkMPvcIA4doU9t1aqXp4b27mIQu9osAh2AhDiIr1JtWiixGO0vZ8co1V52QB1EOv2WtfDvnWZ/8t9NkX",
+	"MdMNNFtciktzAQqUPUdG22YidvziDSi02X5U6w37f0y0EgTx9hmW8pgLV1pMr01uEwb/95bUR3fhR63A",
+	"CHLED23wvSRSQoSYsY0Yp0vJ5IOqO6YiQFEFeqBh/pqdzjT3hEcmcLmQnYpFtgUInDNHvZzggEU04QL5",
+	"L4c23npM1pERvpAz6y9IlAuqZkDuI4IFEb29T59psjbVcgwjyEXS2+tt44xuH+0A0dvB5onekqpXpilX",
+	"04ZY4luORK3llQoj1/ufmpXOf/vYaV04QTE9onpKCHqUaOObr/79b375i2/+zX958cdfvvjDf/31V//x",
+	"m5//3mYtihcpQUi/riA0TfX9OTu0RBsvf/av/uHf/f7Xv/7pN1/9+OX/+pcmI36z31TurGnMe4XFuWKC",
+	"3vjmqx//5id/+fXffPX1r38aoBe//N8vvvzvL37/ixdffLm5bxvE6g1jhVGK5aFp4ehVbmua64FXjAlt",
+	"vPjiVy9+9uebxhrmFNuyeJEtyUErh+CqB8yP/cTWVPJzPTrUC5hvgNE0+B3r2ytNWxsvf/QX3/zyFy9+",
+	"8ocvfvLHVWi7tsANsK41HHDtXX7zy1+9+PWfbgaufvjIyxsP/OrGXjFMiMovDrbfkDPeuBEuFZJglpN1",
+	"G5y0Dkaz/qBSHIHFhbKvlltm+9WsemuTaFiN4JlZRi2joUINLqOh+cxxlhEWb4HtAecxVRqIFYqPqeo9",
+	"f/b8/wUAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -80,6 +80,7 @@ func New(svc Services, cfg Config) *echo.Echo {
 	// Client addresses come from the connection only: a header is the client's to forge.
 	e.IPExtractor = echo.ExtractIPDirect()
 
+	e.Pre(headAsGet)
 	reg := prometheus.NewRegistry()
 	e.Use(
 		s.requestIDs,
@@ -92,24 +93,33 @@ func New(svc Services, cfg Config) *echo.Echo {
 		middleware.BodyLimit(BodyLimit),
 	)
 	s.routesOps(e, reg)
-	api.RegisterHandlersWithBaseURL(authRouter{e, s.authenticate}, api.NewStrictHandler(s, nil), "/api/v1")
+	params, err := newParamCheck(apiBase, svc.Regions.Exists)
+	if err != nil {
+		panic(err) // openapi.yaml is embedded, and every test loads it
+	}
+	api.RegisterHandlersWithBaseURL(authRouter{e, s.authenticate, params.middleware}, api.NewStrictHandler(s, nil), apiBase)
 	return e
 }
 
-// loginPath is the one API route that takes no token.
-const loginPath = "/api/v1/auth/login"
+// apiBase is where the API lives; loginPath is its one route that takes no token.
+const (
+	apiBase   = "/api/v1"
+	loginPath = apiBase + "/auth/login"
+)
 
-// authRouter registers the API's routes on e, each behind mw but the public login.
+// authRouter registers the API's routes on e, each behind auth (but the public login), then check, which
+// holds the request to the contract's parameters.
 type authRouter struct {
-	e  *echo.Echo
-	mw echo.MiddlewareFunc
+	e     *echo.Echo
+	auth  echo.MiddlewareFunc
+	check echo.MiddlewareFunc
 }
 
 func (r authRouter) with(path string, m []echo.MiddlewareFunc) []echo.MiddlewareFunc {
 	if path == loginPath {
-		return m
+		return append([]echo.MiddlewareFunc{r.check}, m...)
 	}
-	return append([]echo.MiddlewareFunc{r.mw}, m...)
+	return append([]echo.MiddlewareFunc{r.auth, r.check}, m...)
 }
 
 func (r authRouter) CONNECT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
@@ -139,6 +149,24 @@ func (r authRouter) PUT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) 
 func (r authRouter) TRACE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
 	return r.e.TRACE(p, h, r.with(p, m)...)
 }
+
+// headAsGet serves HEAD as the GET of the same resource, with the headers the GET would send and no body.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if r := c.Request(); r.Method == http.MethodHead {
+			r.Method = http.MethodGet // echo routes by the request it was handed
+			c.Response().Writer = headWriter{c.Response().Writer}
+		}
+		return next(c)
+	}
+}
+
+// headWriter drops the body of a response to HEAD.
+type headWriter struct{ http.ResponseWriter }
+
+func (w headWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+func (w headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // ExportTimeout bounds a CSV or Excel export, which streams as long as rows keep coming.
 const ExportTimeout = 10 * time.Minute
