@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // Cluster is a PostgreSQL server of a test's own, for tests that stop, crash and restart the database under
@@ -47,7 +48,8 @@ func NewCluster(t testing.TB) *Cluster {
 			t.Fatalf("pgtest: %v", err)
 		}
 	}
-	c.dir, err = os.MkdirTemp("", "tuoguan-pgcluster-")
+	c.sweep()
+	c.dir, err = os.MkdirTemp("", clusterPrefix)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,6 +74,30 @@ func NewCluster(t testing.TB) *Cluster {
 	}
 	t.Cleanup(func() { _ = c.Crash() })
 	return c
+}
+
+// clusterPrefix begins the name of every cluster's directory.
+const clusterPrefix = "tuoguan-pgcluster-"
+
+// staleAfter is how long after its last start a cluster is taken for one whose test was killed before it
+// could clean up (an interrupted go test), far longer than any test runs.
+const staleAfter = time.Hour
+
+// sweep crashes and removes the clusters that killed tests left behind, so that their servers do not run on
+// forever; clusters of tests running now are younger than staleAfter and left alone.
+func (c *Cluster) sweep() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), clusterPrefix+"*"))
+	for _, dir := range dirs {
+		fi, err := os.Stat(dir)
+		if err != nil || time.Since(fi.ModTime()) < staleAfter {
+			continue
+		}
+		old := &Cluster{bin: c.bin, as: c.as, dir: dir}
+		if _, err := os.Stat(filepath.Join(old.data(), "postmaster.pid")); err == nil {
+			_ = old.Crash()
+		}
+		os.RemoveAll(dir)
+	}
 }
 
 // URL is the URL of database on the cluster, as the postgres user.
