@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/tuoguan/tuoguan/api"
-	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/operation"
 	"github.com/tuoguan/tuoguan/internal/page"
 	"github.com/tuoguan/tuoguan/internal/sheet"
@@ -53,9 +52,10 @@ var ledgerColumns = []sheet.Column{
 }
 
 // ledger is the table of the operations q selects, read from a database cursor while it is written. A failure
-// after the first row can only cut the file short; it is logged.
+// after the first row ends the rows and is the table's Err, so the export fails rather than ending short.
 func (s *Server) ledger(ctx context.Context, q operation.Query) sheet.Table {
 	p := principal(ctx)
+	var failed error
 	rows := func(yield func([]sheet.Cell) bool) {
 		stop := errStop{}
 		err := s.Operations.Each(ctx, p, q, func(r operation.Row) error {
@@ -65,7 +65,7 @@ func (s *Server) ledger(ctx context.Context, q operation.Query) sheet.Table {
 			return nil
 		})
 		if err != nil && err != stop {
-			s.log.ErrorContext(ctx, "operations export cut short", "request_id", audit.RequestID(ctx), "error", err)
+			failed = err
 		}
 	}
 	name := "作业台账"
@@ -75,7 +75,7 @@ func (s *Server) ledger(ctx context.Context, q operation.Query) sheet.Table {
 	if q.SeasonYear != 0 {
 		name += "-" + strconv.Itoa(q.SeasonYear)
 	}
-	return sheet.Table{Name: name, Columns: ledgerColumns, Rows: iter.Seq[[]sheet.Cell](rows)}
+	return sheet.Table{Name: name, Columns: ledgerColumns, Rows: iter.Seq[[]sheet.Cell](rows), Err: func() error { return failed }}
 }
 
 type errStop struct{}

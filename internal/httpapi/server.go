@@ -82,6 +82,7 @@ func New(svc Services, cfg Config) *echo.Echo {
 
 	reg := prometheus.NewRegistry()
 	e.Use(
+		cutShort,
 		s.requestIDs,
 		s.accessLog,
 		measure(reg),

@@ -50,6 +50,18 @@ type Table struct {
 	Name    string
 	Columns []Column
 	Rows    iter.Seq[[]Cell]
+	// Err, when set, is asked once the rows are exhausted whether they ended because reading them failed;
+	// a writer then returns that error instead of finishing the file, so that a cut table never reads as a
+	// whole one.
+	Err func() error
+}
+
+// err is why t's rows ended early, or nil.
+func (t Table) err() error {
+	if t.Err == nil {
+		return nil
+	}
+	return t.Err()
 }
 
 // header is a column's title: Chinese, then English.
@@ -78,6 +90,9 @@ func WriteCSV(w io.Writer, t Table) error {
 		if err := cw.Write(record); err != nil {
 			return err
 		}
+	}
+	if err := t.err(); err != nil {
+		return err
 	}
 	cw.Flush()
 	return cw.Error()

@@ -136,3 +136,24 @@ func TestXLSXRefusesMoreRowsThanASheetHolds(t *testing.T) {
 		t.Fatalf("10 data rows and a header on a 10-row sheet: %v, want ErrTooManyRows", err)
 	}
 }
+
+// TestCutTableFailsTheWrite gives both writers a table whose rows end because reading them failed: the writer
+// returns that error, and what it wrote does not read as a whole file.
+func TestCutTableFailsTheWrite(t *testing.T) {
+	t.Parallel()
+	cut := errors.New("the database went away")
+	tbl := sample()
+	tbl.Err = func() error { return cut }
+	var b bytes.Buffer
+	if err := WriteCSV(&b, tbl); !errors.Is(err, cut) {
+		t.Errorf("WriteCSV of a cut table: %v, want its error", err)
+	}
+	b.Reset()
+	if err := WriteXLSX(&b, tbl); !errors.Is(err, cut) {
+		t.Errorf("WriteXLSX of a cut table: %v, want its error", err)
+	}
+	if f, err := excelize.OpenReader(&b); err == nil {
+		f.Close()
+		t.Error("the workbook of a cut table opens as a whole one")
+	}
+}

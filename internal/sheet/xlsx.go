@@ -74,6 +74,9 @@ func writeSheet(w io.Writer, t Table, maxRows int) error {
 		writeRow(b, r, t.Columns, row, false)
 		r++
 	}
+	if err := t.err(); err != nil {
+		return err // the zip is left without its directory: no reader takes it for a whole workbook
+	}
 	b.WriteString("</sheetData></worksheet>")
 	return b.Flush()
 }
