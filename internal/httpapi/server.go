@@ -84,6 +84,7 @@ func New(svc Services, cfg Config) *echo.Echo {
 	e.Use(
 		cutShort,
 		s.requestIDs,
+		compress,
 		s.accessLog,
 		measure(reg),
 		s.recoverPanics,
