@@ -99,6 +99,48 @@ func (e ContractStatus) Valid() bool {
 	}
 }
 
+// Defines values for CropCode.
+const (
+	CropCodeApple    CropCode = "apple"
+	CropCodeCorn     CropCode = "corn"
+	CropCodeMillet   CropCode = "millet"
+	CropCodeOther    CropCode = "other"
+	CropCodePotato   CropCode = "potato"
+	CropCodeRapeseed CropCode = "rapeseed"
+	CropCodeRice     CropCode = "rice"
+	CropCodeSorghum  CropCode = "sorghum"
+	CropCodeSoybean  CropCode = "soybean"
+	CropCodeWheat    CropCode = "wheat"
+)
+
+// Valid indicates whether the value is a known member of the CropCode enum.
+func (e CropCode) Valid() bool {
+	switch e {
+	case CropCodeApple:
+		return true
+	case CropCodeCorn:
+		return true
+	case CropCodeMillet:
+		return true
+	case CropCodeOther:
+		return true
+	case CropCodePotato:
+		return true
+	case CropCodeRapeseed:
+		return true
+	case CropCodeRice:
+		return true
+	case CropCodeSorghum:
+		return true
+	case CropCodeSoybean:
+		return true
+	case CropCodeWheat:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DemonstrationLevel.
 const (
 	DemonstrationLevelCity     DemonstrationLevel = "city"
@@ -150,27 +192,90 @@ func (e FarmKind) Valid() bool {
 	}
 }
 
+// Defines values for FieldErrorCode.
+const (
+	FieldErrorCodeCapExceeded  FieldErrorCode = "cap_exceeded"
+	FieldErrorCodeChecksum     FieldErrorCode = "checksum"
+	FieldErrorCodeDateOrder    FieldErrorCode = "date_order"
+	FieldErrorCodeDuplicate    FieldErrorCode = "duplicate"
+	FieldErrorCodeEnum         FieldErrorCode = "enum"
+	FieldErrorCodeFormat       FieldErrorCode = "format"
+	FieldErrorCodeFuture       FieldErrorCode = "future"
+	FieldErrorCodeImmutable    FieldErrorCode = "immutable"
+	FieldErrorCodeInvalid      FieldErrorCode = "invalid"
+	FieldErrorCodeLength       FieldErrorCode = "length"
+	FieldErrorCodeNotAllowed   FieldErrorCode = "not_allowed"
+	FieldErrorCodeNotFound     FieldErrorCode = "not_found"
+	FieldErrorCodeRange        FieldErrorCode = "range"
+	FieldErrorCodeRequired     FieldErrorCode = "required"
+	FieldErrorCodeText         FieldErrorCode = "text"
+	FieldErrorCodeType         FieldErrorCode = "type"
+	FieldErrorCodeUnknownField FieldErrorCode = "unknown_field"
+)
+
+// Valid indicates whether the value is a known member of the FieldErrorCode enum.
+func (e FieldErrorCode) Valid() bool {
+	switch e {
+	case FieldErrorCodeCapExceeded:
+		return true
+	case FieldErrorCodeChecksum:
+		return true
+	case FieldErrorCodeDateOrder:
+		return true
+	case FieldErrorCodeDuplicate:
+		return true
+	case FieldErrorCodeEnum:
+		return true
+	case FieldErrorCodeFormat:
+		return true
+	case FieldErrorCodeFuture:
+		return true
+	case FieldErrorCodeImmutable:
+		return true
+	case FieldErrorCodeInvalid:
+		return true
+	case FieldErrorCodeLength:
+		return true
+	case FieldErrorCodeNotAllowed:
+		return true
+	case FieldErrorCodeNotFound:
+		return true
+	case FieldErrorCodeRange:
+		return true
+	case FieldErrorCodeRequired:
+		return true
+	case FieldErrorCodeText:
+		return true
+	case FieldErrorCodeType:
+		return true
+	case FieldErrorCodeUnknownField:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for LandType.
 const (
-	Dry       LandType = "dry"
-	Irrigated LandType = "irrigated"
-	Orchard   LandType = "orchard"
-	Other     LandType = "other"
-	Paddy     LandType = "paddy"
+	LandTypeDry       LandType = "dry"
+	LandTypeIrrigated LandType = "irrigated"
+	LandTypeOrchard   LandType = "orchard"
+	LandTypeOther     LandType = "other"
+	LandTypePaddy     LandType = "paddy"
 )
 
 // Valid indicates whether the value is a known member of the LandType enum.
 func (e LandType) Valid() bool {
 	switch e {
-	case Dry:
+	case LandTypeDry:
 		return true
-	case Irrigated:
+	case LandTypeIrrigated:
 		return true
-	case Orchard:
+	case LandTypeOrchard:
 		return true
-	case Other:
+	case LandTypeOther:
 		return true
-	case Paddy:
+	case LandTypePaddy:
 		return true
 	default:
 		return false
@@ -216,6 +321,99 @@ func (e OperationStatus) Valid() bool {
 	case Recorded:
 		return true
 	case Voided:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OperationType.
+const (
+	Drying          OperationType = "drying"
+	Fertilising     OperationType = "fertilising"
+	Harvesting      OperationType = "harvesting"
+	Irrigation      OperationType = "irrigation"
+	PlantProtection OperationType = "plant_protection"
+	Ploughing       OperationType = "ploughing"
+	Sowing          OperationType = "sowing"
+	Straw           OperationType = "straw"
+	Transport       OperationType = "transport"
+	Weeding         OperationType = "weeding"
+)
+
+// Valid indicates whether the value is a known member of the OperationType enum.
+func (e OperationType) Valid() bool {
+	switch e {
+	case Drying:
+		return true
+	case Fertilising:
+		return true
+	case Harvesting:
+		return true
+	case Irrigation:
+		return true
+	case PlantProtection:
+		return true
+	case Ploughing:
+		return true
+	case Sowing:
+		return true
+	case Straw:
+		return true
+	case Transport:
+		return true
+	case Weeding:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ProblemCode.
+const (
+	ProblemCodeClientClosed         ProblemCode = "client_closed"
+	ProblemCodeConflict             ProblemCode = "conflict"
+	ProblemCodeForbidden            ProblemCode = "forbidden"
+	ProblemCodeInternal             ProblemCode = "internal"
+	ProblemCodeInvalid              ProblemCode = "invalid"
+	ProblemCodeMalformed            ProblemCode = "malformed"
+	ProblemCodeMethodNotAllowed     ProblemCode = "method_not_allowed"
+	ProblemCodeNotFound             ProblemCode = "not_found"
+	ProblemCodeTooLarge             ProblemCode = "too_large"
+	ProblemCodeTooManyRequests      ProblemCode = "too_many_requests"
+	ProblemCodeUnauthenticated      ProblemCode = "unauthenticated"
+	ProblemCodeUnavailable          ProblemCode = "unavailable"
+	ProblemCodeUnsupportedMediaType ProblemCode = "unsupported_media_type"
+)
+
+// Valid indicates whether the value is a known member of the ProblemCode enum.
+func (e ProblemCode) Valid() bool {
+	switch e {
+	case ProblemCodeClientClosed:
+		return true
+	case ProblemCodeConflict:
+		return true
+	case ProblemCodeForbidden:
+		return true
+	case ProblemCodeInternal:
+		return true
+	case ProblemCodeInvalid:
+		return true
+	case ProblemCodeMalformed:
+		return true
+	case ProblemCodeMethodNotAllowed:
+		return true
+	case ProblemCodeNotFound:
+		return true
+	case ProblemCodeTooLarge:
+		return true
+	case ProblemCodeTooManyRequests:
+		return true
+	case ProblemCodeUnauthenticated:
+		return true
+	case ProblemCodeUnavailable:
+		return true
+	case ProblemCodeUnsupportedMediaType:
 		return true
 	default:
 		return false
@@ -950,6 +1148,11 @@ type Counts struct {
 // Example: 91350100M000100Y43
 type CreditCode = string
 
+// CropCode A crop's code (`GET /reference/crops` names them).
+//
+// Example: corn
+type CropCode string
+
 // Dec2 An exact decimal with two places, as a string.
 //
 // Example: 10.50
@@ -1076,10 +1279,43 @@ type FarmUpdate struct {
 
 // FieldError defines model for FieldError.
 type FieldError struct {
-	// Field The request field at fault, as a path (`parcels[0].area_mu`).
-	Field   string `json:"field"`
+	// Code A stable name for the rule the field breaks, for clients to show the error in their user's language:
+	// `required` missing or empty; `length` text too short or too long; `enum` not an allowed value;
+	// `range` a number, count or list size outside its bounds; `format` not the shape asked for (a date,
+	// a decimal, an id, a code); `type` the wrong JSON type; `checksum` an ID number or credit code whose
+	// check character does not match; `future` a date in the future; `date_order` a date before another
+	// or outside the contract's dates; `not_found` a referenced object that does not exist in the
+	// caller's scope; `immutable` cannot be changed; `not_allowed` does not apply here; `duplicate` the
+	// same value twice; `unknown_field` a field the operation does not know; `text` a NUL character or
+	// text that is not valid UTF-8; `cap_exceeded` more area than the contract leaves open; `invalid` any
+	// other rule. `message` explains it in English.
+	//
+	//
+	// Example: required
+	Code FieldErrorCode `json:"code"`
+
+	// Field The request field or query parameter at fault, as a path (`parcels[0].area_mu`).
+	//
+	// Example: services[0].baseline_cost_per_mu
+	Field string `json:"field"`
+
+	// Message Example: is required
 	Message string `json:"message"`
 }
+
+// FieldErrorCode A stable name for the rule the field breaks, for clients to show the error in their user's language:
+// `required` missing or empty; `length` text too short or too long; `enum` not an allowed value;
+// `range` a number, count or list size outside its bounds; `format` not the shape asked for (a date,
+// a decimal, an id, a code); `type` the wrong JSON type; `checksum` an ID number or credit code whose
+// check character does not match; `future` a date in the future; `date_order` a date before another
+// or outside the contract's dates; `not_found` a referenced object that does not exist in the
+// caller's scope; `immutable` cannot be changed; `not_allowed` does not apply here; `duplicate` the
+// same value twice; `unknown_field` a field the operation does not know; `text` a NUL character or
+// text that is not valid UTF-8; `cap_exceeded` more area than the contract leaves open; `invalid` any
+// other rule. `message` explains it in English.
+//
+// Example: required
+type FieldErrorCode string
 
 // Figures The figures of PRODUCT §2, from confirmed operations: totals rounded once to the cent, per-mu figures the exact
 // total divided by the exact contracted area and then rounded (null when the area is zero).
@@ -1173,7 +1409,10 @@ type LandType string
 
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
+	// Password Example: huanglong-demo
 	Password string `json:"password"`
+
+	// Username Example: huanglong
 	Username string `json:"username"`
 }
 
@@ -1243,14 +1482,20 @@ type Operation struct {
 
 // OperationBatch defines model for OperationBatch.
 type OperationBatch struct {
-	Operations []OperationBatchItem `json:"operations"`
+	// Operations The operations, each decided on its own: an item that is malformed (a bad decimal or date, a wrong type,
+	// a missing field or idempotency key) is refused with its field errors, and the others go on.
+	Operations []json.RawMessage `json:"operations"`
 }
 
 // OperationBatchItem One operation with its contract and its own idempotency key.
 type OperationBatchItem struct {
 	// AreaMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
-	AreaMu         Dec2Input        `json:"area_mu"`
-	ContractId     int64            `json:"contract_id"`
+	AreaMu     Dec2Input `json:"area_mu"`
+	ContractId int64     `json:"contract_id"`
+
+	// IdempotencyKey The client's key for this operation; a retry of the item with the same key creates nothing.
+	//
+	// Example: 0b9d6c1e-5f0a-4c1e-9a57-3f2d8e6b7c41
 	IdempotencyKey string           `json:"idempotency_key"`
 	Inputs         *[]MaterialInput `json:"inputs,omitempty"`
 
@@ -1327,6 +1572,11 @@ type OperationList struct {
 // OperationStatus defines model for OperationStatus.
 type OperationStatus string
 
+// OperationType An operation type's code (`GET /reference/operation-types` names them).
+//
+// Example: harvesting
+type OperationType string
+
 // Parcel defines model for Parcel.
 type Parcel struct {
 	// AreaMismatch Declared and measured areas differ by more than 5 %. The measured area (`measured_area_mu`) is that of the
@@ -1396,6 +1646,14 @@ type ParcelUpdate struct {
 
 // Problem An RFC 9457 problem.
 type Problem struct {
+	// Code A stable name for the kind of problem, one per status, for clients to branch on and translate:
+	// `malformed` (400), `unauthenticated` (401), `forbidden` (403), `not_found` (404),
+	// `method_not_allowed` (405), `conflict` (409), `too_large` (413), `unsupported_media_type` (415),
+	// `invalid` (422), `too_many_requests` (429), `unavailable` (503), `internal` (500).
+	//
+	//
+	// Example: invalid
+	Code      ProblemCode   `json:"code"`
 	Detail    *string       `json:"detail,omitempty"`
 	Errors    *[]FieldError `json:"errors,omitempty"`
 	Instance  *string       `json:"instance,omitempty"`
@@ -1403,9 +1661,19 @@ type Problem struct {
 	Status    int           `json:"status"`
 	Title     string        `json:"title"`
 
-	// Type A URI reference naming the kind of problem.
+	// Type The kind of problem, `urn:tuoguan:problem:` followed by its `code`.
+	//
+	// Example: urn:tuoguan:problem:invalid
 	Type string `json:"type"`
 }
+
+// ProblemCode A stable name for the kind of problem, one per status, for clients to branch on and translate:
+// `malformed` (400), `unauthenticated` (401), `forbidden` (403), `not_found` (404),
+// `method_not_allowed` (405), `conflict` (409), `too_large` (413), `unsupported_media_type` (415),
+// `invalid` (422), `too_many_requests` (429), `unavailable` (503), `internal` (500).
+//
+// Example: invalid
+type ProblemCode string
 
 // Provider defines model for Provider.
 type Provider struct {
@@ -1838,8 +2106,10 @@ type UserUpdate struct {
 	Password *string `json:"password,omitempty"`
 }
 
-// Crop defines model for Crop.
-type Crop = string
+// Crop A crop's code (`GET /reference/crops` names them).
+//
+// Example: corn
+type Crop = CropCode
 
 // Cursor defines model for Cursor.
 type Cursor = string
@@ -1962,7 +2232,7 @@ type ListContractsParams struct {
 	FarmId       *int64                   `form:"farm_id,omitempty" json:"farm_id,omitempty"`
 	ProviderId   *int64                   `form:"provider_id,omitempty" json:"provider_id,omitempty"`
 	RegionCode   *RegionCode              `form:"region_code,omitempty" json:"region_code,omitempty"`
-	Crop         *string                  `form:"crop,omitempty" json:"crop,omitempty"`
+	Crop         *CropCode                `form:"crop,omitempty" json:"crop,omitempty"`
 	SeasonYear   *int                     `form:"season_year,omitempty" json:"season_year,omitempty"`
 	Status       *ContractStatus          `form:"status,omitempty" json:"status,omitempty"`
 	Mode         *ContractMode            `form:"mode,omitempty" json:"mode,omitempty"`
@@ -1980,14 +2250,15 @@ type ListContractOperationsParams struct {
 	// Cursor The `next_cursor` of the previous page.
 	Cursor   *Cursor          `form:"cursor,omitempty" json:"cursor,omitempty"`
 	Status   *OperationStatus `form:"status,omitempty" json:"status,omitempty"`
-	OpType   *string          `form:"op_type,omitempty" json:"op_type,omitempty"`
+	OpType   *OperationType   `form:"op_type,omitempty" json:"op_type,omitempty"`
 	ParcelId *int64           `form:"parcel_id,omitempty" json:"parcel_id,omitempty"`
 }
 
 // CreateOperationParams defines parameters for CreateOperation.
 type CreateOperationParams struct {
 	// IdempotencyKey A client-generated key (a UUID) that makes retries safe; scoped to the account, kept at least 14 days.
-	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+	// Required: a request without one, or with a blank one, is refused, so that no retry can log work twice.
+	IdempotencyKey IdempotencyKey `json:"Idempotency-Key"`
 }
 
 // ListFarmsParams defines parameters for ListFarms.
@@ -2011,7 +2282,7 @@ type ListFarmsParams struct {
 	// Name Farm name or operator name contains this text.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
 
-	// IdNumber Exact resident ID number of the operator.
+	// IdNumber Exact resident ID number of the operator; spaces around it are ignored.
 	IdNumber *string `form:"id_number,omitempty" json:"id_number,omitempty"`
 
 	// Phone Exact phone number of the operator.
@@ -2033,7 +2304,7 @@ type ListOperationsParams struct {
 	RegionCode   *RegionCode      `form:"region_code,omitempty" json:"region_code,omitempty"`
 	SeasonYear   *int             `form:"season_year,omitempty" json:"season_year,omitempty"`
 	Status       *OperationStatus `form:"status,omitempty" json:"status,omitempty"`
-	OpType       *string          `form:"op_type,omitempty" json:"op_type,omitempty"`
+	OpType       *OperationType   `form:"op_type,omitempty" json:"op_type,omitempty"`
 	ProviderId   *int64           `form:"provider_id,omitempty" json:"provider_id,omitempty"`
 	CollectiveId *int64           `form:"collective_id,omitempty" json:"collective_id,omitempty"`
 
@@ -2093,7 +2364,7 @@ type ListProvidersParams struct {
 	Status     *ProviderStatus          `form:"status,omitempty" json:"status,omitempty"`
 
 	// OperationType Only providers offering this operation type.
-	OperationType *string `form:"operation_type,omitempty" json:"operation_type,omitempty"`
+	OperationType *OperationType `form:"operation_type,omitempty" json:"operation_type,omitempty"`
 
 	// Name Name contains this text.
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
@@ -2828,7 +3099,7 @@ func (w *ServerInterfaceWrapper) CreateOperation(ctx echo.Context) error {
 	var params CreateOperationParams
 
 	headers := ctx.Request().Header
-	// ------------- Optional header parameter "Idempotency-Key" -------------
+	// ------------- Required header parameter "Idempotency-Key" -------------
 	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
 		var IdempotencyKey IdempotencyKey
 		n := len(valueList)
@@ -2836,12 +3107,14 @@ func (w *ServerInterfaceWrapper) CreateOperation(ctx echo.Context) error {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
 		}
 
-		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
 		if err != nil {
 			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
 		}
 
-		params.IdempotencyKey = &IdempotencyKey
+		params.IdempotencyKey = IdempotencyKey
+	} else {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Header parameter Idempotency-Key is required, but not found"))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -11053,213 +11326,234 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H17bxxJfthXKUxsiFzPDIcSpdslERiUtFrIJ+0KonSHxVJh13T/ZqaO3VW9VdWkZjcCbCSxfbGdu+Ti",
-	"B5Jd5C6J4wRIzocgD2M3BwP+KMZKWn+LoB7dXd1TPdMzHJLSHfWPhjPd9fy9n593QpakjAKVorP7eWcC",
-	"OAKuPz5gIZaEUfU5AhFykpo/O08mgFIsJ4iNkJwACjlgCRFiwx9AKPudbkeEE0iwelNOU+jsdoTkhI47",
-	"L1686HZSzHEC0k5zh7N0doqPaDxFIaOS41AKMxERKOQsRSGLQE1C1IOfZsCnnW6H4kTNox6ozJ/g5w+A",
-	"juWks7sz6M4sp9u5k3HBuH+TAYXn8ijUTwT5blMOJ4RlAqV43LwOM2rDSq4PvEu5x3iCpX8pHFIOAqjU",
-	"d9JFhAoJOFKLCvbDEFIZNK1lZIZ11wI0Szq7n3R+IBjtdDuhOOl0O89j8bzzzLew+3fVS3psde/l0CTq",
-	"dDscPs0Ih6izK3kG7jR25t0OofLWTqfbSQgliZp6u5iGUAlj4GaeCJKUSaDh9LswnT2IfRTGBKjsjYEC",
-	"1zB3DFO0gdHTp/fvbiI5wRIl+BgE4iA5AYEEHsEeEiFLIUKS6RvEYcgyKrvoGFKJsEQxYCHR9g6K8FQU",
-	"x2hwodyss7qeWt5yl/uAJMRzt4/wGJAgnzVCUqzfc+eKYISzWHZ2bw66amJzojfVtAvO9wCwYPRjwA3w",
-	"PgXM9QlNMD8BIZE+J4EIbVqd0CMeqRfnQsLMYl6op0XKqABNBm7j6DF8moHQZ6QwH6j+iNM0JoYSbaWc",
-	"DWNIfkuD7e7nzvi/wWHU2e38o62SnG2ZX8XWI/OWmdSHWXpaRARKcKxAFiK0McQR+p2Djz7sIvWpIFmb",
-	"/Y6iGSyOIZTkBO4Y0jdnzcuttRy5abkUTlFYPKXupYFm+6axj24Vz+lJykkPJDZ8YM2b0eM+IEJqMHRH",
-	"PKFRn6VAnyexoRaix0YjEkLEwiwBKvsi5YAjMQGQSdzX/1eXUFCZIaFYA+cs9kl4LrcUmau8WT3dp0/u",
-	"9d5Fp0ROEEbDqYQe4xFwlGB+jDCN0J3HD+6hmFBAQCOxhzAy54k4O0WEojsTQkGAfvZ9Oo6JmPQ9q5m5",
-	"1o8o6CFS4M1Xe8fcSO8uESkTxM+Z7zGO7hx8z6zgeQhxV6PziMSAFMaiDb3JLgrUV+qbd4LNBQxbAwgd",
-	"xSS8cNQMJ5iOQckBenphLkeLHBnnQCUSEktQDCDKzFqgi7D9VnODiIFAlEmE41jdkswx2IgW68dfM+58",
-	"7DXPrAV37+GExNN7mCfrxd36uFd467/QkT6n3gjzxHLLNwhv1fWtG8LVmPOgW53EeiCb8SGJIqAXTnVw",
-	"HAO/JhBnMaAETxGFE+BI4mMwaggO1eOakNynJzgm0UWvcciiqZJYTiGOe1ZmGWYSDTngY4Ew4lkMeygA",
-	"zhkXgQYigQCHEzQiEEdK6tVSpN7Eh0zeYxm90F18yJDIwolVGhUaSvfstcSuF/dRqkR9wui6IbkYeB44",
-	"s/yhtcB0MeUBYB5O1r+VKxmrgVbva3VdqcvFjYouYlzJBVazTxBWmKMo7BtEwx9hHkK8btg3o84D/FQ/",
-	"sRaof8TZCYmAr30Tdty527DPrGUjj2F8DnTIjDpvE1w/scYtrFdWdMe8oj1NVgZ1RtcEGpFxxkHoQcac",
-	"ZembJDA+YewB5mO4LHGGKTlrBz0ktzXrf8LYQ0yn1jAkLnRVjKEE0ynCUkKSSrGnTYpThEcSjJGMZskQ",
-	"uGIeAkJGI6FgJHisnurtq6eC2s06P1XXOGsde9HtPKU4kxPGyWdw0YJZyCECKgmODYvUNjDGETxPCYcI",
-	"MWpEs6cUn2AS42F8oRCzjzgIlvEQ0CkWaJiJqVqdupMISzzEApCI2eklXJnI0pRxCdFDiAh+oh+6HFSi",
-	"TKKgTtMDfZ9EChTkZOZ9GrKI0HGgXwIiJ8DR+DOSIso4osVVi/XzbzXmPLZn7fRr4HsvcsKnR9jPIiLf",
-	"P7HrT7mSCCUxdmij2mkfyXOcpLF25pQ2uSyNsIRZot9VLzJ+ZDTBGb8HzWKLJcYwXoee/HWlcXpoc/5z",
-	"JoAbw7vvkRxIcRRproHjR87WzMSzB231rxJHjNGti1LgQg2icQolWBxD1G/eixlHL0RWzkAdWE+SxHtq",
-	"QxgxDiuv2ry+nmU3XN3sVZlX7FXP7Mj+Ki3qz/xuBIGjkEX694Zluc9r5uef7oXrc/nEuOO0q8+CcXU5",
-	"7tKfeU6gxAutRs7gBpGQVD/Mw24Hy14Uk2HO8VT97XhWFw30ITyX1ks7s2G9kOpovp3dzoQS3cRDFkHs",
-	"OkDTGFOpjrLbGXKAyHwMOUuPYnICQrLwuNPtQMiOwmkYqzNMcKjkQC2I4jEnkmWciES9xjIup5hHHi+q",
-	"62WZPVlFTnEojxqRO38gnTAKiw7soQb6R/pR9a4h20fL4KWSAIgsoHSuyVs/ekc9uQwWNW61hiCLFY98",
-	"akObl9mnD330uqoHUF1Tt3pb9bupnHdlUT7ArHsSmynhCMcCumeGm0U3PfN723uapdEnJI7xGK4JtH29",
-	"F5ExkUXoxvx7OOsVzD/oddA210172bTN52Vd2/b0kI/Z6ew2vattsT41mALyOP5o1Nn9ZIGzwSjLnRfd",
-	"RQvOqDSP1REkn/zorJSptuHqyPat2f0/q5zAUyM+vi1I/sJ7ndbD6RWdTxZR4IXyjtLeYkLhaEogjo6O",
-	"x0cp8KMkWwSzdyG8rrcaM3HGJThXOwJYdv4VIC73CKt1c8DLzLYSbzcRdzM/AI2OcvisDOUbZYR50n6H",
-	"rR9M2kgc9rgeWsZvtPqqznZre3Drxvb2YHB9sN27Prh+qzcYDL7j24gxdC9DHM3suQl9lv6nnIQGbI7H",
-	"LS5yx7xj7NTtj3RlOcmN2fJYMtQD/ISE0P5IDswLDwj18kMhMZftIUtILLPW13BgntY2YJ4QqnX+I673",
-	"2ErBWpPYaGCwO8MXcjypXvGMPGPjVivhdIn5zTk+B0dLwHUurIl2zSGrNXD1EqPiTryHvKzEa4a/DRRG",
-	"JiJyeVlglkGqIZdg8QXFWMTky5GLt5qYvBtRtCSLPwvTu0/TTJ6JbflGaM+7LoGbrMIkzkbmiyM6K60v",
-	"Blqe4J8r3W7c4FLEu4Y+TbTvjaF28wjUehSpPBzw8rVEBx0cA9goi2NzupLguMFwVRF4ZuX+5URWc5Ft",
-	"wb623fLlbjHvvO262LscSV5iVyVOX+TWDgoxKb/LiONRbvw9MWYRJQ1LiBzGDdHcS15JQ31T2NcVK7pi",
-	"RfNtF5nNc/MLkMK/GQURDT9NWCZgwuKo4ff8aL0/NwibopNPWRnfHcxLF0o7/GziFEXb7/bCCdaCPUcZ",
-	"JSMCERIsJDhGxjykrbNo44Pb6Mb17cGgd32wfXOzi8IJhMciS5AOdFUEpK84c6Fpv7d94+ZgezB4OBio",
-	"/z7eueHDKk39feuC5ziUKIKQJDi2Af6nDKUxDkF0TUieGaY67fagf3OgOZeUwNVg/6T3258Meu89+63D",
-	"w77+8Pn1F78xs5Zu53lvzHr2S5olfb005+seSVLGDe/HctLZ7YyJnGTDfsiSLZmxcYZp8b+6TE5xvKVo",
-	"8Au70YLftNktlihhQjbtGm0Eh2azh51g04Rj2DCGjUB9H2zuIcoQPLcopY6JUbAaVeV4Ngb/9JPt3nvP",
-	"9Om8s7mRH9Rvbf72b3gurYBYq/i8eHYBh7fT9txGLOOLweR6/8ZgsAhOdtrCyc56t7oSnDTtWwPK9f6N",
-	"OphcMnSs9cgSRoW0kc5wUnXlUut9UzR+qj4Q/Z8mmjTUhl9s5BmvAFQmvGguMcskTKbH0RxmcGxyVtu7",
-	"0Ewo8rJW3xrbOIZp6basLNIzgY9xeFKIauLd9GhoHehHSe5Bb8XV64fqYerD6VHk3utRnF/sGmeQ7JSK",
-	"CUnXOexieFjzva9s8q0BTNXy2BJwqsfYeG1dD7D4YY4nHkCrvNheeKyGd3juajXD1pnDJhbanhsgfz4s",
-	"zBDBZfwrJDoqjZ+Lg0ju3/3QUvdu55iYDKFF2WHfVc+tE/w/tMeYo4F5n/Fmj+gqYTIr+1PUi0ICh+jI",
-	"uBzqmskFuSD0/RQIXT0k9+Lz45n1VVQpQ3Vf9XiMBuyvYbCXkizjLihTGJe1SVwYLakKb4/ttaCRksGi",
-	"hNA9hJ207msij2tF+QELRKhkOiyXndJaCng7SjXXu79GKuMQD09QpgW5a6KqbXIQJAIq0f27herywW20",
-	"vX1r58Zm30dHL43UVOxJS9AZb3TUXKIwH6GXxeUm1PmuPchcSC7sCVWWr2mBTYw7MYZ3CTzlRECDsMyT",
-	"ddjHTTLxZdvG1SpWs3ueG425FIw+X8XlstBq9roJxNH7nBvYqil56remCkymTkw1f9qq4Loc1kZgLbuf",
-	"DJ717ckEfgKXgBB43CLMzCyofMELv9Yz7l12nm/GRujR44/uPr3zBP3dX13vohFnia6sQXTyeJkVu4sk",
-	"kzgWiLOMRjrbJ4S8dFIIVOoY+16SFUOrH7TB4pDqV1FEToh6czgtf0NlXAFSZ6NT1+QEaDHPhpKT0Kn6",
-	"SldpUg8RgT4Dzjb7h7TT6HUImaFEbVSoykstnQx1+XNYhi60mtI8vuJkrrhBQ5ZA+0C0lYPK1NEIfKLg",
-	"cflXVtynYkPAl7pL55UVJ7V1rpY/ovLF3OXV9k1ziUdjTOgKr6y4zxRopK5mWVdt7hjicAI0aw161vtj",
-	"phtOj1ha5MP4uWu7YavE7S7E5ERxArRRkLFNQzVS4CVBQ2rqeuR5STwra21/NEJiGmFeAZx2cUxmhGf1",
-	"7RzYAVGYCcmiqdnJxquf/sHLP/j9Vz/8i9c//9k/fPkfX//VX292UVRsXT90CmQ8kYbeVretU/dENhQk",
-	"mrbdmQHoVeCswZ9VDSSrHbcPB73oVVtYlWB4aUGN2HcaiH+V3nlJWRVrvQhZcoUZgl/egAejfAR+Fl89",
-	"8NaMZT4R4QNgv3Pw0YcLAiF82Xb7yL6LHrF4OmYUMY4eZrEk+d8bj+/dQd95b+fWZhd9/4ODd3dQzOiY",
-	"yCyCrRhL/WEPmbhspIQcsTgfr+pK+IFgtP8Ynz60QpDrURDHJO2x1GymlzLtNTCDlvt+pL4+4+YJla22",
-	"2lUijE1KPGX8WOcoRzqP9qJ2/QDTKM89LoNDFPwRzskYm4iQFEcaJhlXqrr6hslJJb6xlFcfsDGhToHG",
-	"JZSkFAtxynhUL5N585bPEuZkuDoP39pZpDAXL3bLCX2I8LDI3ls2CcM6heaV2My/8cnhSqNXQrhNH0Qb",
-	"0B/30as/+rNXf/TDV1981UWv/vOffPO3X776859+89VXr774anNxnpRN6jRL82+2YsP11FP1mGa0s5FI",
-	"gRISRTEgnbklbCYt2ghMZP079t/29Rs7DTqOa1/1TK2VvLaTbt94V81289Z33m2cTQInOF7yXhPntZkx",
-	"P80wlUS2Zp0ZNVrB/GsrpnQmsO/6L9E8vkoQ29p2Vyjv57JFx4bjKZArhNKxg7wM88iWeqDwXOqiTntI",
-	"K47MqI0xFrIozbzQ8l4RYDwemzctuqSsWXbWMMzlg+ZXcYhFRKSZhGXyMdq7shRMtje6FQTCY2+LnZoS",
-	"86SDhUUELHVvtdGEESEzDkdpKJdV6CiT7SZhafvIR0dNa7D4GQRdOOlycbBtM37K4nlFys/yjrNcjVis",
-	"sM/VbUwYeyU7xI3fzU+yPP8yptdZQQ0GSvBxzruAcwdK7f07aTk1PFvOx1Yc7G0sTVHCJVhMaThsjYnV",
-	"+e5LSAzqPL9v3t4eOCXU/enGzqyLd6RnaK2fF+9qO/F68o1IWTr+yEYJLa4Y35yIVB/Ok5HkqzFd2gYK",
-	"cSsfV1tjcwekMzw6hml/9kQfg9AV6OsnA7lVvVUBIwXaETz3B88wl9O1LOPpUpJc77GIoIMCidB4xGGU",
-	"CW8cfB3L9fKKURdDmjkXTwgVL39YAUXscS/Kwc8nmbtOx5m+GjrMgFaQ0zNdQoq7/m9rxyF0rAHMHrxx",
-	"jdMp0vqmz2RVn/Qswk4huq4oLzSGo8cLClHlA83aIKqCwpkEg8oOc6lgnhRQvbvvEznJS+9aUnBNIPWs",
-	"qVBIWVGad5SpNVVCEs4qSJxZcFjG+G5PaU7WzTyuPRen1uEKr5Cxy/WH1wUth5pyCBmPwEo/xuheih/q",
-	"4wkjUUOO0fwEMiKSXPyoG/rDGGtjN41QAlhkueVboIiMRsDRcIoSUwgMU3QT/WYfPZlA9Vm0EeR/HxW+",
-	"WUWwdJsAUwH4kA5ZRiPMp100BhaBIKHSK7Wpr2sQQvsoiZywTCKM8ueNf9LueMhYDFhf5JJKWT7cmfWQ",
-	"UD0/0g0RjijzW6RyhO9xMp5I5LxSROm8+uHfvvzjf/H66x99++O/fPXlP/v2r3/v5Y/+72a/XRGNprpA",
-	"pV+gF6sjNShos0/MjC+/+MXLL//89f/7s9c//b3N3KB6TNkp7S9ZwONctdtzqoGhTqUgoPPAprDz6oiC",
-	"KnAvrVG+ofW4yhzi+dGK1XDmUtkqD3MGKxx885xft0aXltOp3LLdF5B56hKOFrJImTI5QycaEfmM0L8S",
-	"ULcrxVSCyJzbb76kdXDv5mIwF8u6zTpWCmZ7W8BuzYA0e4RWPfWlZT2+dwe9t3PzO8iW7u3PBCVFIDHx",
-	"29tNL472sZFlmJoHrAgVEtOwiWTPqRnqKskeBxaRDSVo/a6tffT08X2l2AEHGuri40rbk47HyzmrVv4s",
-	"s4S5WndR+f+tq6S5PvN3mxjp/JzyOOnE9X621ILzN3y0bX58qOLO6qcqzDcAVjnq6oWtWpmR8zM5ixV5",
-	"TuFQG7k9r3hl/XSqNWUXVBctTL5LSSOVDhyXXn+wIWMCnoeQSmsdQgGhOo40w3GwcpLAG4QA1U0rmBUm",
-	"CDfYKsjnVvGe9hUK09N1VczxdO21x3FNoAlLwGkssmIVtjoy+Su5WpxYhAVLF3Wt3K5r863kMqhlYzqd",
-	"yXgoYOFIAk60oyUHOL/5ws62FnmxaF1z6RJj9QadUyzKyIhMpEAbrTp2gDe1tumvLJ9cGUNnYOBx4Z1f",
-	"4upKl36Vzmz//e/+5OZggIr8L7FY8rNjPfOuzdLG3ItXB6A5JW2PTPNA/2+fTdrU/yuMCur5ctS5K10H",
-	"gahu+9KphO1R1Xj87YW0VslK5pUiS6k5UQhzoHIew9MPlN2X1JM2XkiLGSgvD9HCrtgMG518W9UVNR9k",
-	"Q5WeslC6wm0iJAltNo0gjBYx7P4qt9UaJyZEadsXo1RrZLY0xV516XsmPksdFBqxOGanVgAi0iuB5Lc+",
-	"S162lyQv7lU1X8pMRRGndIgtJlIUF3EqIdgy917eaAdeCz0YvxG+oVr/uIsq495U2U13UDsaTpt/XPaI",
-	"9dY+UG96fb7rpF7nVcG5Tb2PnF5Va3DaE/NXuJ05n4u7fxszM0vfczy8JiyN15Smax3aTs49ieyXnKXG",
-	"1WTDSOfnCbUpkd9QjGfeIa4kK7dbQTORs72lCvE+SnQyyzDjgLOKf8VJVPGSNbfe92wRlxUyLMsML5vY",
-	"tLa0qjtFhqtxAn/z1X979d9/ZprAzwtTSLEQ0FTUbzab7kxrfGyd6gokc0+6Xm5Xx19MQZaJuv1qpccl",
-	"EtZMDtJSb80E3eWONHs6tZXMTNKYcTV7z7On6oPhmSqRK9YpXRI0ndT1NhCT4OcmReT6oLsgX2TZmyxW",
-	"svx1+uNf1nWn/tsSwqs1mD6SYik7umTHXm2u7kPQj3XdKbxLs+l0+xzw93X6pDdob1X+rJtTNpUR0Gzq",
-	"dMIE2MxNoZAdEapUktBVT3RHS9B1BkSrwIfTcisrJtruzCbamvNpSqrd0x9Nv8mYCEW69CrQwJNuO1cy",
-	"sadW7qLlxa1CCdZwUAUqLnNaXTRAkqHtQWNNx8WnNu94dEvN3XV0QVox20OBp+t1dGKhWk99gb1Q8oab",
-	"c99Qz9RyE1v4g5yMRD2LczyV0226xhW18+Vv2k3QrGn1EsWAhVTwOlfffivurLq3G3//uz+5teNsC7ER",
-	"CnDvMzTovYf66Aj1gi7SJacJHedtw2OQUmE2NxmKi00PvrxUu4Wmi1+HucC01r1sY4FaxUqqznxC4gLs",
-	"woAOrS6HGSdyeqB2ZiVBwNybEUsRS/GnmdIsj4FaB92jjw6eoC2cyclWzMaEBkUndb0yM1Yx80TK1LQ1",
-	"JnTki700yX1ow1R1sEGogMRUSEgUGJooW2OhHHMSZrHMOI5tuW4ioKwSkRda18Gpxr+FdBFPJU/gQ2os",
-	"Vrt5M0ZHKRZF/TnzQtcGYpqh8vGLouR7+VSFE1GgmI1t23mIo0Oqs93lBKYoYntWBVezO5sAZNRNlGZx",
-	"LGxloMJiKPqH9JC+884dRk+A6vSe/jvvIJ2Ar5DICEqBoPgYjkIsINjLY9XV9x9//PHHvYcPe3fvBntI",
-	"8SghcZKaHx/fu4Nu3LjxHnr65E7/kN41lZUF2kgYhWnXqls6nlwXETGTGrDSZ8lBpIwKENWC3Ht5XShd",
-	"1g9SWdZjdmowdw9pirnQPm4cynjaR0+pjmftoigz/bO1ReKUMzruqa2ZBeiTNTuwyRN9pGOC9HeHNGjq",
-	"Jx6YWgXv7dz8zqYhXoGJP9pFn3yuR+0iW1PqxTOTVGvruyt5ZYRJnHFQ97FvOoqXnfkRpuJU3X6ws30j",
-	"6CNFroT9EgWfHxrqcNjZRZ/0+/1nXXTo0gn1fb/ffxHsIYXGKHB+C9AQh8eHdG62rwWR/TAEoaEj2Ldt",
-	"8vXSd9FtjY7oMBsMboQai/VHCBqRGSmsNw2lWSYFiWxHaRzH2lUuQpbCIS33PdgJ9hCmyHRZrj6sSDtK",
-	"8BRRUEcm8TE4Jza4od5ECRHCgsgQR06/ffXIdmCiyWMSAhVQmn46D+8/UYIFjy2VEbtbWywFaiTnPuPj",
-	"LfuS2FLPlvFcBdHZf3S/0+2cABfWnN4f9AfWFUlxShRn7A/6N4w3YaKJ5RbOIiJ7oHBSfzEGX9XyKNFo",
-	"giOB1NanSL+gtmtxXtcC04MgPGSZtIeu0EsfOpG5Fa+PPoRTU2yNC81lC1n6ftTZ7SiYK/tLC+N3wQlI",
-	"3WmhwQpTPrL1gCRENpojnQdzBtj9vEPUJj/NTJCOvZBqd+2y672T3Lfjy+2bO5qWHs86VtGO3h2qRUua",
-	"xtFM3ql3Wbc8y3qmJAZLMdXj1weD3N9v++67lOsH1pNcDt+us7gWlTSrnakuoZgdGyENuhbqtO1sxyzE",
-	"N36x4K3bOMqLnehXthe/8pRiS4cgMi/dWPzSPcaHJIqAGjklSxIdTNt5DDgyRfD08mM2VpeFx0IbbtV3",
-	"nWfqDYeMaYnRFk+rHsb7z01vfIEwysVRZBIvjBxlXaFGjjGCTx/tSwlJam0TXGl9sUIaiLRqm5ew1cMA",
-	"R2FMQP0ZRVyR5VmE1UssIlNvM1OPai3gUKlN86Iqq9qCOOcGirmJywuDFE6RMA9cLOhttwC9J4w9wHwM",
-	"5oWbbWYRWZoyLiF6CBHBeWj1zvXri1++T7V0YZ5/r9XqHmI6tSchKmJ8Z/eTZy6yPGBjpIGrRBA5qeEH",
-	"MxYiP4I8hhN2bOtYGrFfOvU+Q8w5AT9Mq2FnoGunyVWlRtYZsmq6qL/i/b6o790swrN5R9Zv5Np3HH2g",
-	"lGO0ACMA0IbDvJnQRsqSS3crha3VDxCPunlQRaTIRBzb1Lpks4sYj3TRuuEUkcjP1J3lXAhTryfJx9OK",
-	"hsRGueJUCClyQoQTN+njljWzZitCUu3XUF/Yh4pk61A4QoVZgoTnsmkB1uDgZdbbg/ZCRDWI2T/cuxfL",
-	"+2t9/Ofyfucm3x7Wr7bl09YdFHe/ffai20DVtDzeNVqoxWHD5/PBPVL3R9SdU3N2+/Qsuhr75B3XaXwe",
-	"3L2cwBpEW3H4FrdWHzh6k0FEvfFemz3RUUyM8e1NlgJqwq41Q2EP3DeCfY3BbX1OohcOl6vC6gcga4B6",
-	"7uTJR5qeVKJS+m86wO0sfuNDJu+xjNav9AOQy93msrz+/l0dR5H6KwY0kj5XWpmlfqbYCIphpA1BSEg8",
-	"RVgYkybmHhpojNsXSAOtNf2CtZwWUK01zOhXFrp/lenvHX13q1Bfp2tqg3Jhn1iDaoG0sdzRLexbUqlU",
-	"KeZyiiTbbNIqys6qF65TKKXHKkE6QGJPuxFxROgYBb1AqYPAhVIwGuV5wbisCOA2KKSza1zNeUif/qNn",
-	"shHz/jC94lOls3rP+etZe4WgVoJhDabFMnl/DYNV28yvYcB1qHJ+zcp0wD+jlbcavVuO1nZ7RTJpWz5Q",
-	"aT3eOGyyzHFVu2M3DVlCcdsjO18t1Ky5jQ5qSc8F8sNZfXLGm1sh7Pl3c3RJlxjrNvNl6UBR+OiM35mN",
-	"NLnOmclGXlUwqBAPXStO4mOgpuNLLnRt7h1SHZmcF4kzpZwKqp9kQqIhIJOcqO3PTJeAMi6nMuSKVaua",
-	"KaobjLI4DoqvDimhYZxFIFAas2w8IXTcRYKd6v/TGFOp5pVgvHxqqrKenVmWrZMUGGej3bJxN/bMdwZD",
-	"kcLQ2vefZkBD+3BwSIlAY6CmrZLx//nVbbP2cxM0zfBrV7XdYd90RfttkdvuKjxUclINuRtwuyKyFepy",
-	"BDH4CgNqUyg2uK5Q1TwXoY1gZ/BeYCo3nhIBHonrrn60Aqlt7OPFVGPdK+HXWnuo3rM+z/wyGil3s+Gj",
-	"6SLWzw+bjR7m9wu+1rMaMFpi1nqNFxXMyz23s2iH8mZzgeZMQR4IphQKHUlsGpBMWGzUDsNmx+QEaLMd",
-	"40KYy2XZMBaAqLVg6HO/Ml68dcaLecRxlvVtafnRBqauhr1eQfnOBMJj0UUZVcJqyGiYcQ40nHZNnVEl",
-	"1AIOJ/XcAMryMphEIMHiCA1hymxNbp25NpzmMm+xk0OqA/vYCfAYpymhYxsNaamFU4vLDq7F5crMm13b",
-	"iBFL82AuaKt1SBLHdtb+IQ1uDm4ENpbwMUg+7e2PJPDAUBZMTTVne7Bq/AmLI+FML5BkTHdM8gm4+/ZG",
-	"3gR+VTvpK3KwZIzHzTZ7eErxCSYmoamK1DkoLI/WTmtOr0Xyfa0lmsaluVGuqIFvixEIb1tUtOG0T91U",
-	"+mEmyj6lBlVsCmP+vn5xltk6MtntomfcuYN6PtUCCe2ayNu6vjWy2r67+JAJiUz3PtPTQLfUQ7ZxXw5F",
-	"ZcT5quKbB/bU07kytUaWYsujCYTzbBymvfQ5iDo19gs46+bZ7UAjzROQZGiCT0DH/LVT4+7Y7bwZ+oNZ",
-	"S3RFkj0KYn5TeUi6w7naU85qHxevMum6Uj4qH7+s4Osljdcz7YMaw7DTdQV0u80FlnFGnKfputq0YK7t",
-	"ugSJLmJx5MTjvyWcQdu+scsemAu2OWa4zYRWVua9tLvGWQvhOmZjYZqDasPyjLyJDhThxhQF98tePL3v",
-	"wjTYRRhxJXwbQVznjeEE0DFMD6lieDpbJ0840QVOOBkTimMUXB9sG2OBfUYnnmiFQcnuhI73KuPZnEcr",
-	"17vjHlLNPvrouzA1AeI6RSbKu8S70eHHOieqSCTdQRGeCmM915ITZRKZnhE63KxUVA5pXUfSCTXwPASw",
-	"akW9pbzO+bIKhxCFIrTZbE8vu24sfe/lxXwXph2Ds+s3mtT79qzLJF8bN7oyeLwlBo8HbIywyQssqVkT",
-	"MfPweQk8IXQdlo8qPj3Jxz1nK6KtVfmGWQ+LU72SUN8+lCpAdzkBWru7Gy0N97QzfDbuaRcZ9zaO4y5a",
-	"UwjUIZ1g4Qg6mnP3UUCiI+Ohtj4CXUQ3QCOihIsi/dtwXsEoGk5tRvYJjjMo2hwBMRIAEDo+pEIybmpV",
-	"cZAZpxDlHcLCGDD38Volh+nz+DWKvzIpGL28lrVbrL3nrf5xzrFXHidTEa9xSTkuvnFtqfB2AyqYMiWb",
-	"m4aLIGFUSFtkuSh62Gr0u+67tppj0zzDTBAKQhwlLFpiitv2tYf6Lc89qR3q0gcK3/LWeeaL800HqqeQ",
-	"KqrgaRZv8SpfWdMKCkK0TBpRwyoqfeNbzl80T/DNff2Cg8fUnS5WvjVyXmrQ2MhS7Jz/mb9bBonlzEWs",
-	"MTIs55x02j+kT5xrvyYckCQChRMIjyFCGx/cRtvbt3ZubJregZmQWt8cgsv8iv6XxeJxzAFHapagfO6I",
-	"0aCLAjOn00TQsNYqARCBLdnh9ELFbnmWvUMaeGiTmmB2JDW+Z1oOetxK0RdG42mztnvPND44D7FcDb1m",
-	"FbUc8io16/JTs2zTjDoxKAThhQlYBfCdI1ltUs/UCt+y2KOG815vrNF97ezM6Z7JmFI0dnEu1B4KlKhm",
-	"qVONgIeYKjJrQmqaoo3OmRhdTpTRPCDMI4wuARivjANnDzCaQwC9vrOawlUGEtTCDmaMBEr26CIcciac",
-	"KPuaCwbtC1MhDBuJESuaIUkCe7p+1p2D7ylkfv95CDHaCPZ1abJAfRUYbTHYtBHzurlpxXmsBCIlYgvJ",
-	"AScKYEkMaCPQ9V9yhLfluSJ2qFFdYcx0s1utqK7IRzQGjja++eUX3/zNv3v5o198+7/+y6aTlEliXWPM",
-	"azC4YA+jRz92NqILy+f39WZpzBecA3QZbtR1Z3Wt35RSBRXFRkdSG+iI6abfBBQjzhL/Avy99dtOP4SR",
-	"6Ye+YH7Jlp19AUbdMyM0KdAtnVIHgHk4uSTl10xed7GIeT6W8outYS5p+ZXkp6mu/9wdDAYV/7oOCtUO",
-	"V+LkVpkQJqsmk9LjiI5h2kfvq3eIhMQkaITaicpo/sLuIQ2spVHplfCcCCkCo3Zr9y4WSIBSsyue5GJV",
-	"e1X3sSZwxuC7qRmJLUhpQkIPqY0e1a1edSGRIY7M6ozj1jxufdJyAlz00WMQWaz3m4ApsmlqLulKQT7G",
-	"cDClYYUxnKvP9ba+ywsWIauz2xPyyZTqjLn+WXvO1VF3Zw/xKtlqLWKgAryKZMPGSpZno1FMKLSkDYtU",
-	"ZDca4fzhq0lPKZb1dmnMdLE7fOVIz9odbtnoyzVHetaihRyDpJ1P2MrQtVYxp4wf7zkRoUSgkSLZvphO",
-	"/cybAWeeKOurqE43qlMfTyvA9sGoBY8Lg1E7nwOjCi67eeV80+LTky1qXquC5K9K2MhCHChw+AoF3jrL",
-	"kIXclRH0hJleGWvGziI6RCFexPHpXK6hK52yU23fFV1TsJ/QMaLsdAK+klffYyR6M/iHjRq9whwP81C3",
-	"1BowbXZeo+3yUZ69NxPM1K3pjjoM2LoJCM992D7rnh3z1zYgqOx715tteLfIILbWmknnUNPpvEydMabR",
-	"rFFxbm1wTCND6hvDSUzAed73039C0bJmzAsv3+sxCuZJt6bVXARhjDlEJhICsMi4DZsXKCK6hM5wihJj",
-	"NcQU3US/iTaUfKSNPZRJtKFb9Ww2rdqAMRHaoeCzRBcdfM41usYQlsXxNfZ0LjXCJjZV+HNKmBPo/Jvm",
-	"UJvcp32tyX37fSN0B0PFTDCfBmjjA2DaYfSIxdOxsRI/zGJJ7N9d9P0PDt7d2TTEHPgJ8ENq4cRJdN3Y",
-	"RkmG/jHaHgwGg63tmyj5u/9pomsESIGCChTY1PBWoHdIK7DXHMRiLvic1AQz+JoDWdxBr0JZLj+UxUE7",
-	"L9Y5MtFCk50DjedK0JqEYLPOtyy2ZdEFvEFBLjkB3dVdWZVwmLC8V0L+W5nNdkht6EvEWYqGELNTdDrB",
-	"cqZ0h66Nkdeos3fooXgmiOUCKN7lRMvMB+08XuZSQPzKLnL2iJlWdDZvJtiofVZsGhHhEErGp2jj1Rd/",
-	"8vJf/uz11//89dd/8PLHf/Lyl3/68qufbPbRfh5dIiBPBi0aFtoIZG+CjU3IKQvg6HYmDdprsepfT/21",
-	"var6RuSJ5Nc1P1dkyUCYfFA3DsanhTnANwJuCjIRUSvD1HRRxVOrxNJcrBJ6rkqdPcQWal1+3Jeq2M20",
-	"SnXpX/HdvFQKp22BS7EK2aVJObKDn5ewYIdft4JUGfZKRbokxr0fRQjPwG4D6FaY92I1yYXLcyYSjaqS",
-	"/f0tU5Za3seaO6hU+6YUQlFNgMrJUbcoVIrpVJpC2qa4thZKDGcN0EYgMpECjSAKkJAs1fLZIS2G1xXY",
-	"KJw6ipKSIdU3pddCy3j5K9dMbFxecSRfRh5Eh0OJIpCYxM25UVbJuhjKeUmK1gLUKFSty0GRK2XrrMoW",
-	"48ii1nIUnMMIONAQtkLO0gWlv/QT5wilj/PFNIl5pnqjWml/fa0R7K7yEypOZOaEihPpKdF3/lkVzusn",
-	"+tHLP7S6urGu46uOO/8gx3MzZIzW5/cyO51Dc0fd7JnbAS4rW0TqcB4OoeJCJI44UKOlL8wMSTEHKs/B",
-	"XbpUuQMzolPnwLvHYjO2bDDYP4W1djbbHE6JEgzekoaoz84VY8etyu/Zg71URZYXOFWi9biMpm1uPGqk",
-	"LW0Y12BYgIsBdjRisQIXLfCZbLgI9twHdLK+zllAG1YApSGgCRaIMuotWKq1R3O65xZFOF5/KTZ30Cvd",
-	"97LkKH38tipSJVyqBHiHi219rgB2rsrrAOK5EpImmT7nOW+Vsjvn9GfYuib0KZaTmUidKlKuxHEWNBc1",
-	"5K1BlbwAEnQ5auQigKM6XfhSAO/8Vci3J9BBl4dakpJtCYlphHmkwxF7p0DGEznfKWcGsAYY+4ItPM4E",
-	"5KYiCpiDkAjTEITUv2Kp2bhgCRSFyq0DSqCNohcbGvRv3MobsqFB//p3PF3ZBv3tQdetga6e2/QW3T+w",
-	"O9zngL9v93eOyOKbrgFz7OEh0/UuhLeGaOd7LDol6Rix+nasEXEGHudX4T938p4t0zTfKj1O12h2Svvo",
-	"sem1JBxN6JrID2APYYogSeUUJTh1Q0cSBdbOO4jQCXDd62WMfd6dg2bwXT+L8cx0n6rjumB2cwYMQpSd",
-	"XnGgy8qVdUS5awKJeUSiiRwoDqW+EG6T/+bqKtRksaS66VIR0mGDJKq4W9qX1Np0wsKGGwhyTeTehN0i",
-	"9Z6z0z2ES0fFbq1inEBE6oQa3Qy1Wybyq5edwiE0nu6VxIRlsliRXsguokzNJTa7h5SdmA5SZdERE5mr",
-	"+4kSioxTxUaWdZ0WGYqjFuWI+2g/FgzNKwlzSIuaMD73iG5Xk2/0QF3J0ha2A73ojwE3N3NYR5zIIvMd",
-	"Z2nnvEtY1I/qLWHk90zPH41Ac9vANyCpKULYm18S+cOiZmelZmFuGTIl/CeQG6t1RQhc+BqHUyTZKRUT",
-	"knZRpXaiY2HKiyceUl09UWG2mkTNKeAEOI6RKatoMt2EbdQGOJxs9pHl/jq20zB/3SShRPM9J5wn2Bnc",
-	"CAr0OqQtSi41oNc9fRr3ME8a0GsxwqxBJDpnxKhv8leJN1erievcjAIdbKVRPlXQbEqUtmB6jWamOWqY",
-	"ZBLHAs3lGxsL2MVm2Qmw5oMx3UVM978xZ1l6NJwGuk6Y/ktTjhI/3XjrkLO0LF9cuKDQfVrJUNReNTuY",
-	"jgoImTDND0uFUi8ud2/GhALaqJVuHQFoTwQdqwNR/FQ9ZiuT1fuFEGFGZCNTvsYJzzYdxEyIJQXTJHGq",
-	"KwLVuorZ2UyDrbI7eLAz2LHpL64IIg6py/WrckgLXr2QlhiUnkdHzkul6i4rBrRl1z7ql0NgRVbIo1Zz",
-	"MOx0OxUepgBRn5kJpnx24fWt3Mt5ywQDNnJYMdP0B8fx1OArRPMoWibmhXcbc6qO1TYFCa3wvec2Ryha",
-	"Com805CjiJtV7dmiUlrItvnHSkX3uoqfiouK3faybhYvIeSyGBr9sQ2nchHVCM/TQ6quZ7F/NN/8pTpI",
-	"80U4CGDgfZF/NG+9hWlxjU7uQv6rU1k37+FhBdCgvPwZXOgf0n0UmKGK5xDVfbMC5+aDLsK1KeyztYq+",
-	"+rmZmQ9p4JRmDLS5K9DxgM6kSkIwMkjSnNOpLvycjFlq6DU7bMshr9y1l+yuLSI/PfhX8J6F0ckF+J0j",
-	"PWtuNW1w/y2rtdZ87OsNRD4ApQPoCOAUC3HKeF7FBg9jEFtA9f/Okvrorv5Rye8cTtixDQcWIISOpzFq",
-	"vrHrl8S3W7X4V2QOIrUaZIiyInNTRdX0Vyb8shA3ikU2+YbPmdJdjl94HnznocWXA+dXRvl6VuZciqne",
-	"gDDjRE416g4Bc+Cd3U+eKRQ1VSEMUmc87ux2tnBKtk62NQLbwWYR2KKdUykkkxNPFOV+jm7WIEi4EWvd",
-	"V81KZ989yJUOHKOInBA1pY4pE2jj9df/4duf/+z1v/2vL//4q5d/+G+++fo/vf7p723W4heR5AD9unzs",
-	"m+p7M+ZRgTZeffmv/+Hf//43v/zJ669/9Op//yuTlbrZ91XZ8Y15rzCEViyjG6+//tG3P/7Lb/7m629+",
-	"+ZMuevnz//Pyq//x8ve/ePnFV5t7tmmb2jCWGCVYHEPUrxYJ8s31wCk6gjZefvGLl1/++aYx7OR6XVmk",
-	"w6a4k8ol5Bm8s2M/sbVD3OjzFjm7s6W+fYPfse6j0kqz8eqHf/H65z97+eM/fPnjP66edt6qz3PWtbrO",
-	"eXX6b3/+i5e//NPNbl7adejkbnbdYpVODTUdj1xcbN+Tt+ndSNmjXtTNScL6sMz6u5UEZRoVuq5cbGTs",
-	"VzNbrUruWQ1nqVlGLZa7gg15LLf/znGaAo16WvXGWUSkOsQKxkdKc3724v8HAAD//w==",
+	"7L19bxxJehj+VQrzsyFybzgcSpR2ReIHg5JWC+Wk3YVe7rDYUdg13TUzdeyu6quqJjm7EWAjie2L7dwl",
+	"F78g2UPukjhOgOR8CPJi7OZgwB/FWGnP3yKop6q6q3uq54UcktKd9p8Ve7rr5anneep5fz7vxDzLOSNM",
+	"yc7e550JwQkR8M+HPMaKcqb/nRAZC5qbPztPJwTlWE0QHyE1ISgWBCuSID78HolVr9PtyHhCMqy/VNOc",
+	"dPY6UgnKxp0XL150OzkWOCPKTnNX8Hx2io9YOkUxZ0rgWEkzEZUoFjxHMU+InoTqF79fEDHtdDsMZ3oe",
+	"/UJt/t8SZNTZ6/x/29U+t82vcltPfZcnpKNXdbcQkovwZiNGTtVhDG9Ebte5IMeUFxLleNy+HjOqv6IM",
+	"nz4kbKwmnb3r/X53BkLdzn0uMqzCSxEkF0QSpuBsuogyqQhO9KKigzgmuYra1jIyw/prIazIOnufdr4n",
+	"Oet0O7E87nQ7p6k87TwPLezBPf0RjK3PvxqaJp1uR5DvF1SQpLOnREH8aezMex3K1K3dTreTUUYzPfVO",
+	"OQ1lioyJMPMkJMu5IiyefptMZwFxgOKUEqa2xoQRAbh3RKZoA6Nnzx7c20RqghXK8BGRSBAlKJFI4hHZ",
+	"RzLmOUmQ4nCCOI55wVQXHZFcIaxQSrBUaGcXJXgqewP22O5oD2Gkd0ekQidUTXihEGeki7iAvxFGwxSz",
+	"I/OQ6llHhSRJF0luFsM4rGSKYsxQysfohIsjpE5oTHoDDXpyirM81YDoD28nt+IdsnVz1Mdbu/pft/HN",
+	"d7dujK4n75Fbw3fj3R13woZcq3PwALelITfvUJp4mFHm/t7RRKoUEXqOweBJJ4QMD2lGA0j6MR4TJOln",
+	"rSSRwnf+ShIywkWqOns39TLwqUGNm3ZR8xDlCcGSs08IbiHcKcECjnqCxbE+PThwiShrW52EEQ/1h4ug",
+	"ZxZ2fae2zut9j6arpb7QY8mcM0mA693ByWODUPovzegIg3/iPE+pYbzbueDDlGTfAurc+3xJrvax+cpM",
+	"GmIgBo+pRBlONWWSBG0McYL+0ZOPPuwi/a+SQ2/2Opo18jQlsaLH5K7h9HPWvNpaq5HblsvICYrLt/Sp",
+	"tVxRoWnsq9vlezBJNekThc21t+bNwLgPqVSApP6Ixyzp8Zyw0yw1TFFu8dGIxiThcZERpnoyFwQnckKI",
+	"ytIe/L++hJKZDinDgLqztKnIqdrW3Lz2ZR26z57e33qvZF9TRba4SIhAGRZHCLME3X388D5KKSOIsETu",
+	"I4wMPJHgJ4gydHdCGZEE3n2fjVMqJ73AamaO9SNGYIiciPajvWtOZOselTmXNCyI3OcC3X3yHbOC05ik",
+	"XSD2EU0J0vSMNmCTXRTpR/rJO9HmAvkEEISNUhpfOmnGE8zGRIs9ML00hwMSViEEYQpJhRXR91xSmLWQ",
+	"LsL2KdwzCScSMa4QTlN9SspRsJGk1k+/Ztz51GveWQvt3scZTaf3scjWS7vNcd/SbfhARwCnrREWmb1L",
+	"XyO61ce3bgzXY87Dbg2J9WA2F0OaJIRdOtfBaUrENYkETwnK8BQxckwEUviIGK0Lx/p1YCQP2DFOaXLZ",
+	"axzyZKollhOSpltWZhkWCg0FwUdSS+dFSvZRRITgQkaARBIRHE/QiJI00cI9yJiwiQ+5us8Ldqm7+JAj",
+	"WcQTqyNrMlQ+7EExgcV9lGuNhnK2bkwuB56Hzty9tBacLqd8QrCIJ+vfylsZq4VXH4BVAvFRdaIS1FWc",
+	"ptaAkSGsKUdz2NeIh3+MRUzSdeO+GXUe4ufwxlqw/mPBj2lCxNo3Yceduw37zlo28piML4APmVHnbULA",
+	"G2vcwnplRX/Mt7ynzcqgYXRNohEdF4JIGGQseJG/TgLjU84fYjEmVyXOcC1n7aJH9A5c/U85f4TZ1BqG",
+	"5KWuinOUYTZFWCmS5UruW3slHiliTGisyIZE6MtDkpizRGociR7rt7YO9FtR42S9n+prnLWOveh2njFc",
+	"qAkX9DNy2YJZLEhCmKI4NVck2MC4QOQ0p4IkiDMjmj1j+BjTFA/TS8WYAySI5IWICTrBEg0LOdWr02eS",
+	"YIWHWBIkU35yBUcmizznQpHkEUkofgovXQ0pMa5Q1OTpEZwnVRJFjs28z2KeUDaO4CNC1YQINP6M5ohx",
+	"gVh51HL997cec961Z90Ra7j3XjjGByMcFAlV7x/b9edCS4SKGju0Ue3AFVQ6IDybXJEnWJFZpt/VH3Jx",
+	"aDTBGfcOK1JLJcZs3sQe97nWOAO82f1cSCKMWT70ikNSnCRwa+D0Y29rZuJZQFv9q6IRY3TropwIqQcB",
+	"mkIZlkck6bXvxYwDC1E1GGiAbSmaBaE2JCMuyJlXbT5fz7Jbjm72qMwn9qhndmR/VZb0Z343gsBhzBP4",
+	"vWVZ/vtw+YWne+F7ZD41XkfwaFo0ri/HX/rzAAQqugA1coY2qCJZ/R/zqNujshflZFgIPNV/ew7kRQN9",
+	"SE6VdUbPbBgWUh8ttLM7hdSim3zEE5L6ft48xUxpUHY7Q0FIYv4ZC54fpvSYSMXjo063Q2J+GE/jVMMw",
+	"w7GWA0EQxWNBFS8ElZn+jBdCTbFIAs5i38syC1nNTnGsDluJ272QTzgjiwD2CJD+Y3hVf2vY9uEqdKkl",
+	"AKpKLJ0fNKBfNWEDK1BR61YbBLJY8XBTG968yj5D5APrqgOgvqZu/bSaZ1ODd21RIcRsehLbOeEIp5J0",
+	"z403i0565vdlz2mWRx/TNMVjck2inetbCR1TVUaqzD+H8x7BfECvg7f5btqr5m0hL+vatgdDPuYns9sM",
+	"rnaJ9enBNJKn6Uejzt6nC5wNRlnuvOguWnDBlHmtSSBu8sPzcqbGhusj269m9/+8BoFnRnx8U4j8RfA4",
+	"rYczKDofL+LAC+Udrb2llJHDKSVpcng0PsyJOMyKRTh7j8TXYaspl+dcgne0I0JWnf8MGOc8wnrdguBV",
+	"ZjvT3W4CDGd+ICw5dPhZGyo0ygiLbPkdLv1itozEYcH1yF78Rquv62y3dvq3buzs9PvX+ztb1/vXb231",
+	"+/13Qxsxhu5VmKOZ3ZnQZ/l/Lmhs0OZovMRB7ppvjJ16eZCeWU7yI7oClgz9gjimMVkeJE/MBw8pC96H",
+	"UmGhlscsqbAqlj6GJ+ZtsAGLjDLQ+Q8F7HEpBWtNYqPBwe7MveDopH7EM/KMDdOtBdtl5jcPfB6NVojr",
+	"HVgb75rDVhvoGmRG5ZkEgbyqxGuGv0MYGZl4ydVlgdkLUg+5whVfcoxFl3w1cvlV2yXvRxSteMWf59J7",
+	"wPJCnevaCo2w/N11BbfJWS6J87H5EkTn5fXlQKsz/Avl260bXIl5N8injfe9NtxuHoNajyLlwgGvXkv0",
+	"yMEzgI2KNDXQVRSnLYarmsAzK/evJrKag1wW7RvbrT7ulvPO265Pvaux5BV2VdH0ZW7tSSkmubNMBB45",
+	"4++xMYtoaViRxLu4STL3kM+kob4u19fbq+jtVTTfdlHYtL6wACnDm9EY0fLThBeSTHiatPzuQBv8uUXY",
+	"lB03ZW18f7AgX6js8LP5YQztvLcVTzAI9gIVjI4oSZDkMcUpMuYhsM6ijQ/uoBvXd/r9rev9nZubXRRP",
+	"SHwkiwxBoKtmIL1aetbtnRs3+zv9/qN+X//vk90bIaoqUwtDuWuC59eknT764P2naFuQERGExWRb/1gG",
+	"sKoJySCMxbG8mAutgJxMiEnk49MhwfpJzhVWHDLr0pSY38R4UmRa9aIxWJRxTiQB5ojzHHw7XE2MgO87",
+	"f2GGmQ3BdRYCNDnFsUIJiWmGU5uxcMJRnuKYyK6JMTTD1OG40+/d7Hf8RLN/vPU7n/a3bj//1mDQg398",
+	"fv3Fb82spds53RrzLfuQFVkPluY93qJZzoURZrCadPY6Y6omxbAX82xbFXxcYFb+X2OnYDjd1hB+YTda",
+	"XqDL7BYrlHGp2naNNqKB2eygE22a+BIbl7ER6efR5j5iHJFTyyM0mDgjVkWsgWej/08+3dm6/Ryg887m",
+	"hgPUtzZ/57cCh1aSoNXkXjy/BODtLgu3ES/EYjS53rvR7y/Ck91l8WR3vVs9E5607RsQ5XrvRhNNrhg7",
+	"1gqyjDOpbOg2Oa77ppl1J+pLa6r/QeF/cAsw4GDGDtMitlcZPHDtzd56JnXlcM7tdmRyjZf3CZrY6lXN",
+	"2I178IhMKz9sbZGBCUI3YSAnqiGvTg+HNiLgMHMhAUuJKU2gBqSU4fQw8c/1MHUHu8YZFD9hckLzdQ67",
+	"GB/WfO5ntmE3EKZuSl0ScepgbD22bgBZwjgnsgCi1T5cXhqux6sEzupslrpzx4EsNKa3YP58XJhhgqs4",
+	"jGhyWFlzF0fFPLj3oeXu3c4RNSlPi9Ldvq3fWyf6f2jB6MjAfM9Fu4v3LHE/Z3YQ6Q+lIoIkh8aH0lS1",
+	"LsmnAudTEnQdSP7BO/DMOl/qnKG+r2aASQv1Nyg4yElW8X9UOZmrGlkujZfUhTdX8wONtAyWZJTtI+zl",
+	"qV+TLlAXOQBLRJniEGfMT1gjp305TjU3XGGNXMZjHoEoU4ty12RdfRZE0oQwhR7cK1WXD+6gnZ1buzc2",
+	"eyE+emWspmYgW4HPBMO95jKF+QS9Ki23kc63LSCdkFwaSOpXPvACm+l3bDwJiohcUElahGWRrcPgb7Kj",
+	"r9rYr1dxNkPuhfGYK6Hoi1VcroqsZo+bkjR5XwiDW03TZtjmJpW+wE2u2Mgmz4giJTaNjKSJzSXvws+m",
+	"vJREiiM54SfwFuSW28RtKlAhIXE7xWxc4DHZG7DI4W6EMiqlVum5QCTL1XQfRSnUVoqQIqcKKQ4DCwWJ",
+	"PJyjlLPxPoo0mUemfgczJTxIgo5xWpB9PT5mYxKVhoGuqcCgh0ipVFB0CfFCaWYNl9GQF5DYFxkgm4H1",
+	"VuQE5wSB+ATb3cBIg787YNjZLLp6BTTpwt2XkM19FOmDiOD7E8HZGOoFIf1wH0XOahrpz6prQoPSM7ae",
+	"TLgkAwYvo+p+KYuWZFjFE73eQhUCdqqX5ZLlzdN9FOmHh5DMWL5iMyMwA5PmgHFRQgKyJayt+ZqE1zVM",
+	"GFeHIw2gCIp7WfurK2LXqKZCTjWAzToGrJ61v48immUFIFiEYsz0B0OXoZHYqexhRl6FljxPp2hCzJZc",
+	"PZfITCE1osLBmyJh+ygq2BHjJ+wQsDWCzG2Ntqq8uCln1ej6XX1m5FTpdz989tADOBcDZvBQ79JmT4G9",
+	"G0EepT5QnB+S05iQBPAZgCsI1l+wGkhRSvAxkXoNTIPCFIjQeDAdmNMAQuuhKCNSYo3A5DRPMWUSUYCp",
+	"yy01ddDsRVfeA92OoRz3W7cDZFBJVpZDdDsOB/VPgCpayi1RRd8j7sj1FeyOzD6356M/cUehhVsf5h2T",
+	"d6tn8oADdcRMUYyaId3bwKzPDYZrqe9nynOZw+UCQX2yqiJXWcnC2g6hDuNGZH1sn/af9yxLN/mv1Xqc",
+	"i0q/UjowYy5VFSsws057YvVQQyhv17a3ZkSEhZvVOdx4wUvcxjsFoeKyiPkIffz4o3vP7j5Ff/dX17to",
+	"JHgG9ZIolASpah3sIcUVTiUS+rwhhzMmru5fTJiCzKmtrCiHBhZ/imM1YPApSugx1V8Op9VvqIoWM+SA",
+	"GVAgK+fZ0MoiOtGPoMSgfolK9BkRfNNgeIsvWR/Fsnak4PmtqIQPq4C0paY0r59xMl/nYjHPyPLhxWcO",
+	"FdagkfhYo+Xqn5xxn1oWJ2Kls/Q+OeOktrbh6iCqPnSBDMt+aQ7xcIwpO8MnZ9xnTliij2bVABzn7hfk",
+	"mLBiadSzDNNMN5we8rzMcgyrGMsNW2du90hKj7U4jDZKNrZpuEauL+ryYtdTN/OJKuZZW+vyoJEKswSL",
+	"GuIsF51qRnje3M4TOyCKC6l4MjU72Xj10z94+Qe//+oHf/HNz3/2Dz/5D9/81V9vdlFSbh1eOiF0PFGG",
+	"39a3DQnZshhKmkyX3ZlB6LPgWUuUQj08uAHuEA0GyauxsDrDCPKCBrPvtDD/Or8LsrI61QYJsroVZhh+",
+	"dQIBigox+Fl6DeBbO5WFRIQPCNc6x4LwtlAO9QGy36KPeTodc6Ylq0dFqqj7e+Px/bvo3du7tza76Lsf",
+	"PHlvF1QyqoqEbKdYwT/2kcm2QVrWkYuzrOv+1O9JznqP8ckjKwT5blV5RPMtnpvNbOUcXKdm0GrfH+vH",
+	"59w8ZWqprXa1CGNTzaFU8QmWKIHqCJe164eYJa6iRBXyp/GPCkHH2MT55TgBnORCqzeJH9QyI84+5GPK",
+	"vLK7K1iKcizlCRdJXRSeFJiNNfC2EpJB9I1XU/nmrWZN5Vm/gVfgIDBqfcBbuwvGa3CucvButfoQVT0q",
+	"E7xXzdOzbvZ5NZrdk5BQf0QZ1C23GeZog/TGPfTqj/7s1R/94NUXX3bRq//0J1//7U9e/flPv/7yy1df",
+	"fLm5OJXWaYKwtPBma16xgKUoYOyG8A2qJMpokqQEQXKvtMUW0EZkkq/esf/tXL+xG4XN4r7HKjA1mM2W",
+	"nXTnxnt6tpu33n2vdTZFBMXpiueaeZ/NjPn9AjNF1dL3cMGMijH/2MopvQnst+FDNK+fJc55bbsrzaEX",
+	"skXPKh6osC6lVv4j15DAGTQZOVVQ928fgRbKjQ6aYqnKJgULfZk1aSjgA3/d4vWqspbnjdRfPa/qLCEG",
+	"CZV5ocgqKXvLBwdonFzejVEyiIAHI/XKDs0TNRbWmbHcfamNZpxKVQhymMdqVe2QcbXcJDxfPjje0/la",
+	"fCiGQBdOulqqxLJJoVV91TIrdPVQBKeTLNb+5ypKJtOplkDop3g4SFbwr9I+vBU0cKBCHw/eJZ57WGrP",
+	"38vcbNDZalELJWDvYGXq1q5wxVRWyHludlORFUoUJySmxkbpYgj2wPuiSFZa6L1eDaY+nYst5cL4bhC2",
+	"bhm9GfDkOCdUaUqmVXcQdESmm16nkkrcMG+bQspdZ99EIFRLNOaIM2PGXIrD1OH4QJHMsITTB+brnb5t",
+	"nuH+bjCi+uXx6fOmNtFEQg/0i48VlrO0xaP8FtyP68nL9Q7k8CjU6Abqc4Mv8pqEFjfmqqeyQqJ9cF8p",
+	"MXV9iQBtys4B4EjSXxr0B1fPZCbKesmeM+dtGdOea9yERCDpONRGojIUlfhb+qU06rqQnAbm92aR4TGR",
+	"0IKmeajE+ZmXqlGoWVNCTsPhpNyXVJas1O3fBGUSiK1LqA+QSuCDlorDXZtqXBqWV466mEgMXAJBxaL6",
+	"4QyswIJ7UZkdN8ncdXrhZWej5BnUitx9FCHP2wXEZ416mq9qBHPsE4LF2NTwyZD9sjnpeYTVUvU4o7zX",
+	"mnGWLqg16QaaNUjVBb1zCXa1HTqpbp4UVz+771LN34JefzgxxlU9oKAWpHdeQfDcgt8qnhgLpTmJtfOk",
+	"rrk0tY7gsBobu9oIsaag7HFTQWIujB+/9MBU4qP+5zHX0lnQoliO+zRo5TpgDVbQmvZXvgayTnsCYJ7y",
+	"YjwxerXkJ+YfI31CKZXmL6jxeJgLroirimkNpuaPk7LuY8XL9IbF1A6rBD7RuCkwk6CY1+Iaah/NAGR+",
+	"0jyVmZOnm26wOMXgCmIJygiWhfMLSZTQ0YgINJyaKBQIQLmJfruHtHBUexdtRO7vwzIKQnNwEKKNeDRg",
+	"EBWFxbSLxoQnRNJYC95gCDfyrvHg2zZ/GLn3jdhrdzzkPCUYMHtFK4Mb7tyKdazfH0GkyiHjLbKj5YBb",
+	"go4nCnmflIG8r37wty//+J9/89UPf/Wjv3z1k3/6q7/+vZc//D+bveUKh7XVQqy8ZlupBqnhSRb3zYwv",
+	"v/jFy5/8+Tf/98+++envbTp3A0Tb9FYsWnah5poLqvuloVLeKPPQpvSCQDhOHblXNpG8pjVIq7op8xMa",
+	"6hlPlfWgAuYMVXj0FoBft8GXVjMS+K1KLqHahs84lhDOqjIRM3yilZDPif1nQurlyk9WKDLn9NsPaR3i",
+	"THsBvMuVZcw6zhTv/qag3ZoRaRaEVl8PCWyP799Ft3dvvotsu4Jep3uOGHPn47SDdRFnBCJ7jAI+E20+",
+	"FJjFEy2QgOVNi2ApVhBdXloAI7Sx2+9vdlFUQM8MwhSA2fywo38YuWZy8OiGfuTFO2/s9nc3u3pIoiY8",
+	"OazFJ2/s9m/q910XSnhyWz9RnB+mWIyJfrRzwyyg7ABxmJGE4kMTJL6xu3MTZijDgTd2r193g2SYTQ9t",
+	"oKuEn27b3bj2GhHauGmW7fw98KS/WQ8SLkECrrQaLIxSZzvq1UN/Z3dtZX/o+dntlPuEUUMb9GJ+zeu1",
+	"HenR4EQPTbiIWVzZOaTbcXuqC9beiLPpIgrTsMvSGGqXT9ipcicCjIwyqTCL24SEOZX5fTtVIAaAqpZG",
+	"D4ujA0rKiQrB9qwbcM8+3YvQiNs0ieHUdPrQ5BnVzZuhL1vB3RZSALKH2clc+1nZpuuNK3u/PkfkMvl/",
+	"Dk4uBzDz41CWtGe5L0KX8vzcJy1Wgqpdm60FP6tRz16FdimHnoPJefx5c6r826zEeZXmm9CpN4BY0Aqg",
+	"dL6tJEbX2uVdebHwlmxgchqTXFk7r76WID2gwGl05gTY14gA6pvWOCtNbkU0x0bV872Aq1LOLMN3UaXX",
+	"JJrwjHhdAM9YMrlJTOG2C5YmFlHByh0Yaqfre29qebp62ZhNZ7J5S1w4VARnIDM4hAsaIt1sa1F0yj6T",
+	"V67q1E/Qg2JZ81EWMieszT7rBnhdGxH82t6TZ6bQGRx4XMZJrXB0VXBVnc/s/P3v/vhmv1+lQsrFMaV2",
+	"rOfBtVne6EIJwopiMC/70HT6Dv/22WSZYt2lNUy/X406d6XrYBD1bV85l7ANZVvBv7yQtlQivvmkzMBv",
+	"T4LHAnTA9gsPXqhapeo3beQmiBnIlT5bwiDejhsdt636itoB2Va2suxqpGmbSq1nmyRJSTkrU5PCLSnq",
+	"9ftMsOhOKFq00XV4ZY591qXvm0hZDSirUVoBiKqgBOJOfZa97KzIXvyjaj+UmWp5Xlk8WyivLJznVfmy",
+	"PamCd6MdeC38YPxaeHkbzZ4vq+dSWxlmaHd8OJy2/7gqiGFrH+gvg9Eb6+ReF9VuZZlado5f1QvmW4iF",
+	"21HMwOfyzr81cM/R4TVpeTxwmq4NTfHqSdHEPhQ8Nz5Saz2en/65TD+rlkKT84B4Jll5uRW0MznbCLYU",
+	"75MMchSHhSC4qDkGvfzDIFvzm/PMFig8Q+J8lbhr81XXli17tyxcYKIXvv7yv776bz/b7C0KOMqxlKSt",
+	"AvdskvS51vjYhsdAnLGNiYHldiGSakpUVX+hVy/LvkIeskktXemrmchfZ5m30GmsZGaS1kTa2XOehWoI",
+	"h2dKup+xqcCKqOmVZVoGYzJ8apL1rpv43TmZe6ueZLmS1Y8zHMm2rjMNn5aUQa3BNH2XK9nRFT8KanNN",
+	"VwK81vWnCC7NZkkfCIK/C1nxwfDbs97P0Em+rfgMXFNQpskm5EtN7IgyrZLEvnoC7ecJlKKRS0XsnFRb",
+	"OWP9hN3Z+gkGPm21Evbhn6a8UUqlZl2wCtQPVFGYK5lYqFW7WPLgzsIJ1gCokhRXgVYX9ZHiaKffWq98",
+	"MdTmgQf63++to2XpGfPuNHr6zksviG/pqS+xcaHrjj/3C/1OI5N8CX+QlxsOs3jgqUG37RjPqJ2vftJ+",
+	"3n1Dq4fKY1JpfJ2rb78RZ1bf242//90f39r1toX4CEV46zPU37qNeugQbUVdBP1hKBtbckUpUaa4m8kV",
+	"X2x6CFUIsFtoO/h1mAuAD1y5sUCv4kyqznxG4iPswkgkUJfjQlA1faJ3ZiVBgkWwNgFDPMffL7RmeUSY",
+	"ddB9/NGTp2gbF2qynfIxZeCWAzjBysxY5cwTpfLOixcQ6zEKBQ2bKAm0YYr12OhpguRUKpJpNDTx8sZC",
+	"ORY0LlJVCJza3jpUkqr4jys5B7FMxr+FoEC9lifwgBmL1Z7rnO4pxbKsrWw+6NoIYjOUG7/sILTvpiqd",
+	"iBKlfFwV9xwwKGKiJmSKEr5vVXA9u7cJgoy6ifIiTaUt+FZaDGVvwAbsnXfucnZMGOQY9t55xxTBNMH6",
+	"WlCKJMNH5DDGkkT7LutEP//kk08+2Xr0aOvevWgf6TtKKpzl5sfH9++iGzdu3EbPnt7tDdg9k9kp0UbG",
+	"GZl2rboFmSFQG8pMatAKYCmIzDmTRNabzey7aoJQsprkquo14vUX6Q5YjoUEHzeOVTrtoWem7GEXlbUQ",
+	"9QeQXrqlt2YWAJA1O7BpUD0EoUXwbMAinJuvKWfbNuzmW9+TnEWmBM3t3ZvvbhrmFZkwpj306ecwahfZ",
+	"UoEvnpvyBrYZk5ZXRpimhSD6PA7QUOMBPyYC7aJH9A7CTJ7o0492d25EPaTZlbQPUfT5wHCHQWcPfdrr",
+	"9Z530cDnE/p5r9d7Ee0jTcYo8n6L0BDHRwM2t+6CRZGDOCYSsCM6KNSEC/oZLH0P3QFyRIOi378RAxXD",
+	"P0nUSsxIU70pSVoraForQTpg1b77u9E+VI+NjXTnv6xZO8rwFDGiQabwEfEg1r+hv/Rr1w5xAvVbNb7j",
+	"VL+yE5kIvJTGhElSmX46jx481YKFSC2XkXvb2zwnzEjOPS7G2/Yjua3frcLCSqZz8PGDTrdzTIS05vRe",
+	"v9e3rkiGc6pvxl6/d8N4EybALLdxkVC1RTRNwoMxCXXkSTIgE5xIpLc+RfCB3q6leSjxCIMgPOSFskDX",
+	"5FXW07URCehDcmJKdAoJt2wpSz9IOnsdjXMHelHvmzWB38UU75StVpjqle2HNKOq1RzpveguwO7nHao3",
+	"CZVCnYXPXTJOgzY3p7UAuKTd3X5ARJg7GkiP5x0Lx4qL5lAzUtk848SckU2SU3CJtwJLfK6lB8s99evX",
+	"+33n+yemvJHPxb5nvcrV8POklAoLQGyCa3em5o+++PgIARpbDAQ72q5ZSGj8csHbd3Di6lnBJzuLP3kG",
+	"cbKaJ5HEfHRj8Uf3y1BakFmKLIOI8M5jgk19ALP8lENSGB5LMOLqZ53n+guPpYH0aOtj1oHx/qkpmSwR",
+	"Rk40RSZ7yMhU1i1qZBojBPXQgVIky62dQmgNMNUERBJQc12rBhiGuFBrhJNEaBY9S7ywxDLY9Q43JQfX",
+	"gg618mMv6nKrrXl2YajozF1BHGTkBEnzwuWi3s4SqPeU84cQjA0f3FxmljJk+xFJKHb5AbvXry/++IGN",
+	"Cob3by+1ukeYTR+70G9fpO/sffrcJ5aHfIwAuSoCUZMGfXBjLQoTyGNyzI9sqWKjAiivYnSMhaAkjNN6",
+	"2Bns2m1zW+mRIe9dT5f0zni+L5p7N4sIbN6T+1tv8LueblDJNCDMSEKgKIq7yLkEg2V1Y3drDVz0DyQd",
+	"dV2ARaLZRJra/NBss4ugXriNKE/CF7y3nEu54JulL9JpTVviI6dElQILVAmpYihDt2XDxLkUI6n3JWsu",
+	"7EPNsiEsjjJplqDIqWpbgDU+BC/rnf7yAkU9oDk83HuXe/dXCLL47vdO8s25+vW2Qpq7R+L+0+cvui1c",
+	"DWTzrtFILQ2be94NHpDAP2L+nHCz27dnydXYKu/6DuSLuN2rCaxxdKkbfolTaw6cvM4oor+4vcyebLbV",
+	"ay4FNIRda5LCAbxvRfvGBbf9OU1eeLdcHVc/IKqBqBfOnkKs6WktQqX3uiPc7uIvPuTqPqT/1Y/0A6JW",
+	"O81V7/oH9yCmIg+XvWhlfb60Msv9TAkhlJIRGIWQVHiKsDTmTSwCPNAYui+RB1rL+iVrOUtgtWnK82uL",
+	"3b/O/PcunN1ZuK91E8xRLuwba1AtEBjOPd3CfgVVHHMs1BQpvtmmVbiVXoFOoZUeV0MwpRKMoynBCWVj",
+	"FG1FWh0kQmoFo1Wel1yomgBuA0Q6e8bt7ML74I8tk5no+iBulf8Cv6arVrXl/fV8eYWgUUdkzWbGqhrF",
+	"mgf2PdVrH3wd6l5Y++L50gPeFTyfP1w96remzNnItZ2+H7t2ve9piguBUKaoLnujGIqsMpTCw2arANUN",
+	"+mguHCp6WNbcfrH6rFnzMtqsZWKXeLPOaqYzPuLaFeGezdFKfbaeCDzySovK0vNnvNl8BIzfXUsbrupo",
+	"VGNDUEtS4SPCTHswJ75t7g8YxDu7IpKmsll5f2SFhH6CJuURLNkcKqIZR1YVyMXrVQ81/45GRZpG5aMB",
+	"oyxOi4RIVBaS6yJTR66LoHAcqgrHwVRVuTezLFs2LDIuTLtl48TcMs8M/SJNv43n3y8Ii+3L0YBRicaE",
+	"mUakxqsYVtzN2i9MZDXDr11p94d93VX2N0UCvKfpUEtcDeJuoe2a8Fcq3glJSahwKBhVsaF1TarmvQRt",
+	"RLv925Gp7HpCJQnIbvfg1RqmLmNpL6caQ2Od32g9pH7OAE93GK2cu92E0nYQ678P280n5vdLPtbzmkKW",
+	"pKz1mkFqlOd8wLNkh1yX0whupsiFl2nVBOKTTbeqCU+NAmOu2TE9JqzdInIpl8tVWUMWoKi1hQDc35pB",
+	"3jgzyDzmOHv1bYP8aMNdz0a9QUH5LnRd7qKCaWE15iwuhCAsnnZN2V0t1EKXi0bGAeOuKiyVSPI0QUMy",
+	"5bZmP+TDDadO5i13MmAQLsiPiUhxnlM2tjGWllswnOlnymTX68FBXK7NvOm6WmDTDL0UtPU6FE1TO2tv",
+	"wKKb/RuRjVB8TJSYbh2MFBGR4Sy22TiygNXjT3iaSG96WTZ3Dwm4B/ZEXof7qgHpt+xgxWiRm8vs4ZlX",
+	"BrBO1A4VVidrr49z0Lb5PmiJpsu1M++VPTJsiQMZ7KGNNrxe25taPyxk1dTakIpNjHTfw4ezl60nk90p",
+	"G4xeOKq7qRZIaNek6wH+xshqB/7iYy4VMq1eTc8T6L+KbJdXh0VVHPtZxbcA7um3nTK1xivFFl2TCLsc",
+	"Hw7+foeiXg+OEs+6LmeesATuBKQ4muBjAtGDy6lxd+12Xg/9wawlecuSAwqiOykX6O7dXMtzznqfrqAy",
+	"6TtlPqpev6qQ7hWN1zPt4VqDu/PZMPGlBjbibKs3w+tEclZfxkXatOvdTuYatf2ebTxNvPD/N+TKAKM4",
+	"9u8N7uOzIxm/gdqZtfwgU29cuaXUnfKxNC2mweI8I4iiJ5qjY4aiB1UTr61vk2m0V3Y+m+l2NmD6JoTk",
+	"IJffAvVUBB1ThlMUXe/vGCuCfSdp9kfbr3dPMymWVuD3xx0wuFd66NtkamLQISMn0dcPyEpeAPoRpGCV",
+	"eau7KMFTaczqIFIxrpBpNgMRbZUGM2BN5Qnyd8hpTIjVN6qOG2YsSDGzmoiUpYa02W5or9r1rHzu1cF8",
+	"m0w7hmbXb01pNvxal62+MW7y1hLyhlhCHvIxwq69pYe9QWYWEAAUERll6zCJ1OnpqRv3gs2LtjTma2ZW",
+	"LKH6VnR980iqRN3VJGvwg7eaIO6Dl3w2tGoPGb83TtMuWlOU1YBNsPQEHbi5eyiiyaFxXVvnAdTsjdCI",
+	"auGizDY3N6/kDA2nNgH8GKcFKduBEWokAELZeMCk4sKUxhJEFYKRxLUWjFOCReiu1XIYwOM3KMTLZHls",
+	"udLZfm34rWCxkUsM7wp4osqgjitKqQmNa6uULzegxi9TLbptuIRknEll6zuX9RaXGv2e/60tJNk2z7CQ",
+	"lBEpDzOerDDFHfvZI/gqcE56h6bRDneljLgwDy42+6iZsao5hCAaO5hCD+658BhLY25l+0jmGAphCH2F",
+	"IKpMVa0x0/yjbX0ly2pb5PXdpdcI7K5ldW3zl10dgnNfcvyZPvHFajqQ7pXGnY0sb3c3pfl7yTgzdw3J",
+	"NQaXuTuWTXsD9tQ79mvSQ1gqUTwh8RFJ0MYHd9DOzq3dG5umG2chFWimQ+Jfk2WL3XLxOBUEJ3qWqHrv",
+	"kLOoiyIzp9eW01zCdfYgI1tLxGu3jP26MfsDFgU4l55gdiQ9fmBaYXpz1arRcJZO2/Xi+6Yjw0UI8Hro",
+	"NSuz1ZBv88SuPk/MdvNoMoNSZF6YDVYi3wWy1TZFTq/wDQtfaoH3esOVHoC/1PE9k76leezixKx9FGlB",
+	"znKnBgOPMdNs1kTltAUsXTAzuppApXlI6IKUrgAZ35oRzh+jNIcBBt1vDXWsikVoRC7MmBO07NFFOBZc",
+	"eoH6DWcNOpCmdBk2EiPWPEPRjOxDYa+7T76jifn905ikaCM6gJppkX4UGb0y2rRB99AuuOZ/1gKRFrGl",
+	"EgRnGmFpStBGBMVoHMHbumEJHwCpa4qZbnbrpd41+0jGRKCNr3/5xdd/829f/vAXv/qf/3nTyxClKRQ/",
+	"C5oWLtlJGdCevY1AxXt3Xq+XPv1aJRlduZ/2IrPOLtZWU8c2fROPFFgDqYQokDa8GgmehRdj8w4X6tXh",
+	"6YdkxAVZPL/iq86+gCjvmxHadPAlPWBPCBbx5Ir0ZzN5058j5zl0qgfbQyeshfXsZznUtu72+/2aMx9C",
+	"U8G7S70MLxNIZTVtWrk30RGZ9tD7+huqSGbSRGLw2HLmPtgbsMiaNbVqSk6paXOsfwZfMpZIEq2p19zW",
+	"5ar2675q4JHGurwJd5EttmkCUwfMxrBCr2oojDLEiVmd8RKb160DXE2IkD30mMgihf1mxBQQNTWkoPJR",
+	"6G55MmVx7W65UAfvHTjLS5ZC67NbCIXEUg1jAT+Dm16DujsLxLcpX2uRJDXi1YQjPtbqAB+NUsrIkrxh",
+	"kZbthz5cPH61qTrlst4spZst9r2fOd60cYbbNgZ0zfGmjdAkz6Zp55O26nWjDc4JF0f7XlwqlWikWXYo",
+	"shTeeT3wLBDr/Ta21I8tBfAshdghHLXocWk4aufzcFTjZdd1BTDtSwM5q+azOkr+usSoLKSBkobfksAb",
+	"Z1yymHtmAj3mpg/ImqmzDEXRhJcIfDL31oDKrfwETMSya5oRUDZGjJ9MSKiE13c4TV6P+8OGqL6lnMDl",
+	"oU9pacS0OYKt5s+PXQ7hTORUt6E7Qsyx9TRQ4dzgIQOhHfM3Nvqo6um3NdvMb1Hc0YXVfbrgelUXZUVN",
+	"MUtWs0g+xCypjJHBSBUT9e56nYahlaza0uDSyxQHjIUuJdi010tInGJBEhNkQbAshI3dlyihUOBnOEWZ",
+	"sSZihm6i30YbWm4CIxDjCm1Ae6LNtlUb9KYSfBW15Te7Fl1o4I5hOItDdyx0rjR4JzXdBhyHdIzbPWmP",
+	"4nHu8mttnuHvGmE8GupLBotphDY+IBx8UR/zdDo21uNHRaqo/buLvvvBk/d2Nw2TJ+KYiAGzeOKl4W7s",
+	"oKxA/z/a6ff7/e2dmyj7u/9hAnckURJFNSywietLod6A1XCvPT7GHPAFqQ9m8DXHyPiDvo2SufooGY/s",
+	"glTnyUoLTXkeNl4oQ2sTjs0637CwmUUH8BrFzzgGugedaLXQmHHXE8L9VqXUDZiNqkkEz9GQpPwEnUyw",
+	"miksApU7XAU9e4YBjmfiYy6B411NIM581HahOFeC4m/tJecPxlmKz7oGiq1aac3WkVBBYsXFFG28+uJP",
+	"Xv6Ln33z1T/75qs/ePmjP3n5yz99+eWPN3vowAWuSOIyUssmjTa4OZjlY7OCqvI80LalRastV/2bqdcu",
+	"r8K+Fgkq7rjmJ6msGEXjBvWDaEJamId8IyJMuSgqG0Wi2g6qfOvcgTiXq5FeqIZnIbqEjudgf6Va3kyv",
+	"WJ8Zls/mpWx4vRp89lUKMm2akh38oiQHO/y6taXasG/1pSu6xQ+SBOEZ3G1B3dpNvlhn8vHygplEq95k",
+	"f3/DNKclz2PNbWPqzWJKCakhTTl21C1rqmI2Vabmt6kDDhKKuWYjtBHJQuaEJSSJkFQ8B2FtwMrhoVgc",
+	"Iyee1qQFSv2kcm2AwOc+uWYC6FwNFLcMF2mHY4USojBN23OwrMZ1OZzzirSuBaRR6l1XQyJvNa/zal5c",
+	"IEtaq3FwQUZEEBaT7VjwfEGVMnjjArH0sVtMm5hnCk3qlfbW18XB7spBqITIDIRKiGxp0Xc+rGrS+OsA",
+	"tKbusS7w1cedD8jx3EwcowKGXdFeu1TntZuFuR3gqrJSFMT8CBLrW4imiSDMqOwLM1ByLAhTF+A7Xano",
+	"ghnRq7YQ3GO5GVvhmNg/pTV9thsgTqgWDN6QLrDPL5Rix0sVBLSAvVJFVpQ0VZH1uAq5be+2aqQtsJID",
+	"GpboYpAdjXiq0QUEPpN1l5B9/wUoCgCJDWjDCqAsJmiCJWKcBWurgvZooHthoYbj9ReH8wd9q/telRwF",
+	"4Ld1mmoxVRXCe7fY9ucaYeeqvB4iXigjaZPp3Z3zRim7c6A/c60Do8+xmsyE7dSJ8kw3zoKOqoa9taiS",
+	"l8CCrkaNXIRwDNKSrwTxLl6FfHOiHqBI1YqcbFsqzBIsEohZ3DohdDxR8z10ZgBrgLEf2BrpXBJnKmIE",
+	"CyIVwiwmUsGvWME1LnlGyprq1hsl0UbZNg71ezduud5xqN+7/m6ggVy/t9Pv+uXa9Xubwf4AT+wODwTB",
+	"37X7u0BiCU3XQjkWeMg06IvJG8O03R7Lpk4QMNbcjjUizuDj/IYBF87eC7VCu2yr9HitsvkJ66HHpi2U",
+	"9DSha9IBYB9hhkiWqynKcO7HkWQarb1vEGUTIqAtzRiHvDtP2tF3/VdMYKYHTIPrkq+bc1AQYvzk7Q10",
+	"VQm1nih3TSI5j0m0sQN9Q+kHctvvtt1axYWZVJcc+kOV8R02YqJOu5V9Sa8Nsho2/KiQa9J5E/bK/HzB",
+	"T/YRrhwVe43KdBJRBVk30Le1W2X764+9AiUsne5XzIQXqlwRLGQPMa7nkpvdAePHptlVVdzEhOlC61PK",
+	"kHGq2DCzrtfNQ9+oZYHkHjpIJUfzSs8MWFl7JuQegc46bqNP9JGsbGF7Aov+hOD2vhPrCBpZZL4TPO9c",
+	"dJ2LJqjekIv8vmlPBAQ0t/d9C5GaYodb84s0f1jWBq3VRnSWIdNUYEKcsRrKRuDS1zicIsVPmJzQvItq",
+	"NRo9C5Mr0jhgUKVRU7aeRM8pyTEROEWmfKNJh5O2pxzB8WSzh+ztD4Ge5vKHtg0Vme97sT3Rbv9GVJLX",
+	"gC1R2qmFvO4DNO5jkbWQ12KCWYNIdMGE0dzkr9PdXK9vDokaJTnYiqZiqrHZlEJd4tJrNTPNUcMUVziV",
+	"aO69sbHgutismhY2fDCm34lpVDgWvMgPh9MI6pHBX8A5Kvr0g69jwfOqiHLpgkIPWC2NEbxqdjCICoi5",
+	"NH0aK4USFufcmyllBG00SsSOCAFPBBtrgOj7VL9mK6A1O5hQaUbkI1PjxovVNs3OTLwlI6af4xTKBjUa",
+	"oNnZTC+wqpF5tNvftbkwvggiB8y/9etyyBJ39UJeYkh6Hh+5KJWqu6oYsOx1HeJ+DgNrsoILYXVo2Ol2",
+	"aneYRkSAmYmsfH7pRbD8w3nDBAM+8q5iDvwHp+nU0CtJ5nG0Qs6L9TbmVAjcNoUPrfC977drKJscSdf7",
+	"yFPEzar2beUpELJtkrJW0YOu4mfysgK5g1c3T1cQcnlKWv2xLVC5jKqHF+kh1cez2D/qNn+lDlK3CI8A",
+	"DL4v8o+6ZmCYlcfoJTK4X70Kvq6riBVAo+rwZ2ihN2AHKDJDle8hBp28Iu/koy7CjSnsu43KwfDezMwD",
+	"Fnl1HSMwd0UQD+hNqiUEI4Nk7Qme+sAvyJilh16zw7Ya8q279ordtWXkZ4D+yrtnYXRyiX4XyM/au2Ib",
+	"2n/DCrK1g329gchPiNYBIAI4x1KecOFK3eBhSuQ2YfB/b0k9dA9+1PK7IMf8yIYDSyIlxNMYNd/Y9Svm",
+	"261b/GsyB1WgBhmmrNncVHM1eGTCL0txo1xkm2/4gjnd1fiF5+G3Cy2+Gjx/a5RvpmjO5Zj6CxIXgqop",
+	"kO6QYEFEZ+/T55pETYkIQ9SFSDt7nW2c0+3jHSBgO9gsAVuy88qGFGoSiKI8cORmDYJUGLHW/9SsdPbb",
+	"J07pwClK6DHVU0JMmUQb33z173/1859982/+y8s//vLlH/7rr7/6j9/89Pc2G/GLSAlCek35ODTVd2bM",
+	"oxJtvPrJv/qHf/f7X//yx9989cNX/+tfmhTVzV6o/E5ozPulIbRmGd345qsf/upHf/n133z19S9/3EUv",
+	"f/6/X37531/+/hcvv/hyc9+2kdMbxgqjDMsj0+jJqyQUmuuhV4EEbbz84hcvf/Lnm8aw4/S6qmKHzXen",
+	"tUNw6byzYz+1hUT86PMlEnhn64SHBr9r3UeVlWbj1Q/+4puf/+zlj/7w5Y/+uA5t1zwwAOtG8WdXBf9X",
+	"P//Fy1/+6WbX1X8deomcXb+ipVdoDeKRy4PtBZI4gxup2unLpjlJWh+WWX+3lq3MklLXVYuNjL16mqtV",
+	"yQOrETw3y2jEcteowcVyh88c5zlhyRao3rhIqNJArFF8ojXn5y/+XwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

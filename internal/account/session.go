@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"errors"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -37,8 +38,14 @@ func hashToken(token string) []byte {
 
 // Login checks a username and password and opens a session. Attempts are limited per account and per client
 // address (addr, as the connection gives it, never a header); past the limit it answers TooMany. A wrong
-// username and a wrong password are indistinguishable, in answer and in time.
+// username and a wrong password are indistinguishable, in answer and in time; a missing one is Invalid.
 func (s *Service) Login(ctx context.Context, username, password, addr string) (token string, expires time.Time, err error) {
+	var errs fault.Fields
+	errs.Require("username", strings.TrimSpace(username) != "")
+	errs.Require("password", password != "")
+	if err := errs.Err(); err != nil {
+		return "", time.Time{}, err
+	}
 	now := s.now()
 	for _, t := range []struct {
 		th  *throttle

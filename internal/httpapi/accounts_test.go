@@ -473,7 +473,7 @@ func TestUserValidation(t *testing.T) {
 			if got := res.Fields(t); !sameSet(got, tc.fields) {
 				t.Errorf("fields %v, want %v", got, tc.fields)
 			}
-			if p := res.Problem(t); p.Type != "urn:tuoguan:problem:validation" {
+			if p := res.Problem(t); p.Type != "urn:tuoguan:problem:invalid" {
 				t.Errorf("type %q", p.Type)
 			}
 		})

@@ -80,9 +80,9 @@ func biName(s string) string {
 	return biQ(s)
 }
 
-// biHuge returns a JSON object of exactly n bytes: one long "name".
+// biHuge returns a JSON object of exactly n bytes: a region with a bad code and one long "name".
 func biHuge(n int) string {
-	return `{"name":"` + strings.Repeat("x", n-len(`{"name":""}`)) + `"}`
+	return `{"code":"1","name":"` + strings.Repeat("x", n-len(`{"code":"1","name":""}`)) + `"}`
 }
 
 func biGzip(s string) []byte {

@@ -37,17 +37,26 @@ func (jsonBinder) Bind(v any, c echo.Context) error {
 	err = strictjson.Decode(body, v)
 	var se *strictjson.Error
 	if errors.As(err, &se) {
-		f := &fault.Error{Kind: fault.Malformed, Message: "The request body is not acceptable JSON for this operation."}
-		for _, p := range se.Problems {
-			if p.Field == "" && len(se.Problems) == 1 {
-				f.Message = "The request body is malformed: " + p.Message + "."
-				continue
-			}
-			f.Fields = append(f.Fields, fault.FieldError{Field: p.Field, Message: p.Message})
-		}
-		return f
+		return bodyFault(se)
 	}
 	return err
+}
+
+// bodyFault explains a refused body: 422 when all it lacks is required fields (a readable request that
+// breaks the contract's rule), 400 otherwise.
+func bodyFault(se *strictjson.Error) *fault.Error {
+	f := &fault.Error{Kind: fault.Invalid, Message: "The request lacks a required field."}
+	for _, p := range se.Problems {
+		if p.Message != strictjson.MessageRequired {
+			f.Kind, f.Message = fault.Malformed, "The request body is not acceptable JSON for this operation."
+		}
+		if p.Field == "" && len(se.Problems) == 1 {
+			f.Message = "The request body is malformed: " + p.Message + "."
+			continue
+		}
+		f.Fields = append(f.Fields, fault.FieldError{Field: p.Field, Message: p.Message})
+	}
+	return f
 }
 
 type clientAddrKey struct{}

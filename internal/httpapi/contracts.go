@@ -60,7 +60,7 @@ func (s *Server) ListContracts(ctx context.Context, req api.ListContractsRequest
 		return nil, err
 	}
 	f := contract.Filter{CollectiveID: deref(q.CollectiveId), FarmID: deref(q.FarmId), ProviderID: deref(q.ProviderId),
-		RegionCode: deref(q.RegionCode), Crop: deref(q.Crop), SeasonYear: deref(q.SeasonYear), Status: string(deref(q.Status)),
+		RegionCode: deref(q.RegionCode), Crop: string(deref(q.Crop)), SeasonYear: deref(q.SeasonYear), Status: string(deref(q.Status)),
 		Mode: string(deref(q.Mode)), Number: deref(q.Number)}
 	cs, next, err := s.Contracts.List(ctx, principal(ctx), f, o, pr)
 	if err != nil {

@@ -361,7 +361,7 @@ func TestContractStatusRules(t *testing.T) {
 		body := opBody(c)
 		body["op_type"], body["yield_kg"] = "harvesting", "50.00"
 		var harvest api.Operation
-		w.env.Expect(t, http.StatusCreated, w.token[asProvider], http.MethodPost, ctPath(c, "/operations"), body).JSON(t, &harvest)
+		w.env.ExpectKeyed(t, http.StatusCreated, w.token[asProvider], http.MethodPost, ctPath(c, "/operations"), body).JSON(t, &harvest)
 		w.env.Expect(t, http.StatusConflict, col(), http.MethodPost, ctPath(c, "/complete"), nil)
 		w.env.Expect(t, http.StatusOK, col(), http.MethodPost, ctOpPath(harvest, "/confirm"), nil)
 		var got api.Contract
@@ -583,7 +583,7 @@ func TestSuspendedProvider(t *testing.T) {
 	ctExpectFields(t, w.env.Do(t, w.token[asCollective], http.MethodPost, ctPath(draft, "/activate"), nil), "provider_id")
 
 	for _, tok := range []string{token, w.env.Admin} {
-		p := w.env.Expect(t, http.StatusConflict, tok, http.MethodPost, ctPath(active, "/operations"), opBody(active)).Problem(t)
+		p := w.env.ExpectKeyed(t, http.StatusConflict, tok, http.MethodPost, ctPath(active, "/operations"), opBody(active)).Problem(t)
 		if p.Status != http.StatusConflict {
 			t.Errorf("problem %+v", p)
 		}
@@ -599,7 +599,7 @@ func TestSuspendedProvider(t *testing.T) {
 	w.env.Expect(t, http.StatusOK, w.token[asCollective], http.MethodPost, ctOpPath(before, "/confirm"), nil)
 
 	w.setProviderStatus(t, pr, "active")
-	w.env.Expect(t, http.StatusCreated, token, http.MethodPost, ctPath(active, "/operations"), opBody(active))
+	w.env.ExpectKeyed(t, http.StatusCreated, token, http.MethodPost, ctPath(active, "/operations"), opBody(active))
 	w.env.Expect(t, http.StatusOK, w.token[asCollective], http.MethodPost, ctPath(draft, "/activate"), nil)
 	w.env.Expect(t, http.StatusCreated, w.token[asCollective], http.MethodPost, "/api/v1/contracts", onParcel(w.parcelA))
 }
@@ -677,7 +677,7 @@ func TestProviderSeesItsContractsFarmsAndParcels(t *testing.T) {
 		w.env.Expect(t, http.StatusNotFound, prov, http.MethodGet, path, nil).Problem(t)
 	}
 	// Nor can it log work on another provider's contract, or touch its operations.
-	w.env.Expect(t, http.StatusNotFound, prov, http.MethodPost, ctPath(otherContract, "/operations"), opBody(otherContract))
+	w.env.ExpectKeyed(t, http.StatusNotFound, prov, http.MethodPost, ctPath(otherContract, "/operations"), opBody(otherContract))
 	w.env.Expect(t, http.StatusNotFound, prov, http.MethodPost, ctOpPath(otherOp, "/void"), nil)
 }
 
@@ -695,7 +695,7 @@ func TestOperationRules(t *testing.T) {
 		if change != nil {
 			change(body)
 		}
-		return w.env.Do(t, prov, http.MethodPost, ctPath(k, "/operations"), body)
+		return w.env.DoKeyed(t, prov, http.MethodPost, ctPath(k, "/operations"), body)
 	}
 
 	for _, rw := range []struct {
@@ -747,7 +747,7 @@ func TestOperationRules(t *testing.T) {
 		for _, k := range []api.Contract{draft, completed, terminated} {
 			body := opBody(k)
 			body["op_date"] = day(-2)
-			w.env.Expect(t, http.StatusConflict, prov, http.MethodPost, ctPath(k, "/operations"), body).Problem(t)
+			w.env.ExpectKeyed(t, http.StatusConflict, prov, http.MethodPost, ctPath(k, "/operations"), body).Problem(t)
 		}
 	})
 
@@ -756,11 +756,11 @@ func TestOperationRules(t *testing.T) {
 		k := w.newActive(t, true, day(-60), day(60))
 		full := func(area string) map[string]any { b := opBody(k); b["area_mu"] = area; return b }
 		var op api.Operation
-		w.env.Expect(t, http.StatusCreated, prov, http.MethodPost, ctPath(k, "/operations"), full("10.50")).JSON(t, &op)
-		w.env.Expect(t, http.StatusConflict, prov, http.MethodPost, ctPath(k, "/operations"), full("0.01"))
+		w.env.ExpectKeyed(t, http.StatusCreated, prov, http.MethodPost, ctPath(k, "/operations"), full("10.50")).JSON(t, &op)
+		w.env.ExpectKeyed(t, http.StatusConflict, prov, http.MethodPost, ctPath(k, "/operations"), full("0.01"))
 		// A voided operation counts nowhere: its area is free again.
 		w.env.Expect(t, http.StatusOK, prov, http.MethodPost, ctOpPath(op, "/void"), nil)
-		w.env.Expect(t, http.StatusCreated, prov, http.MethodPost, ctPath(k, "/operations"), full("10.50"))
+		w.env.ExpectKeyed(t, http.StatusCreated, prov, http.MethodPost, ctPath(k, "/operations"), full("10.50"))
 	})
 
 	t.Run("dispute, then confirm", func(t *testing.T) {
@@ -816,7 +816,7 @@ func TestOperationRules(t *testing.T) {
 		w.env.Expect(t, http.StatusForbidden, prov, http.MethodPost, ctOpPath(op, "/confirm"), nil).Problem(t)
 		w.env.Expect(t, http.StatusForbidden, prov, http.MethodPost, ctOpPath(op, "/dispute"), map[string]any{"reason": "自己质疑"}).Problem(t)
 		w.env.Expect(t, http.StatusForbidden, w.token[asBureau], http.MethodPost, ctOpPath(op, "/confirm"), nil).Problem(t)
-		w.env.Expect(t, http.StatusForbidden, col, http.MethodPost, ctPath(c, "/operations"), opBody(c)).Problem(t)
+		w.env.ExpectKeyed(t, http.StatusForbidden, col, http.MethodPost, ctPath(c, "/operations"), opBody(c)).Problem(t)
 		var got api.Operation
 		w.env.Expect(t, http.StatusOK, prov, http.MethodGet, ctOpPath(op, ""), nil).JSON(t, &got)
 		if got.Status != api.Recorded {

@@ -16,7 +16,7 @@ import (
 func (s *Server) ListOperations(ctx context.Context, req api.ListOperationsRequestObject) (api.ListOperationsResponseObject, error) {
 	q := req.Params
 	oq := operation.Query{RegionCode: deref(q.RegionCode), SeasonYear: deref(q.SeasonYear), Status: string(deref(q.Status)),
-		OpType: deref(q.OpType), ProviderID: deref(q.ProviderId), CollectiveID: deref(q.CollectiveId)}
+		OpType: string(deref(q.OpType)), ProviderID: deref(q.ProviderId), CollectiveID: deref(q.CollectiveId)}
 	if q.From != nil {
 		oq.From = q.From.Time
 	}

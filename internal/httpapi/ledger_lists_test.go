@@ -33,7 +33,7 @@ func newLedgers(t *testing.T) *ledgers {
 	l.opOther, l.opEarl = w.newOperation(t, l.other), w.newOperation(t, l.earlier)
 	sowing := opBody(l.other)
 	sowing["op_type"], sowing["op_date"] = "sowing", day(-10)
-	w.env.Expect(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/contracts/"+itoa(l.other.Id)+"/operations", sowing).JSON(t, &l.sowing)
+	w.env.ExpectKeyed(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/contracts/"+itoa(l.other.Id)+"/operations", sowing).JSON(t, &l.sowing)
 	return l
 }
 

@@ -3,12 +3,16 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"strings"
 
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/tuoguan/tuoguan/api"
+	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/operation"
 	"github.com/tuoguan/tuoguan/internal/page"
+	"github.com/tuoguan/tuoguan/internal/strictjson"
 )
 
 func operationOut(o operation.Operation) api.Operation {
@@ -46,7 +50,7 @@ func (s *Server) ListContractOperations(ctx context.Context, req api.ListContrac
 	if err != nil {
 		return nil, err
 	}
-	f := operation.Filter{Status: string(deref(q.Status)), OpType: deref(q.OpType), ParcelID: deref(q.ParcelId)}
+	f := operation.Filter{Status: string(deref(q.Status)), OpType: string(deref(q.OpType)), ParcelID: deref(q.ParcelId)}
 	ops, next, err := s.Operations.List(ctx, principal(ctx), req.Id, f, pr)
 	if err != nil {
 		return nil, err
@@ -55,7 +59,7 @@ func (s *Server) ListContractOperations(ctx context.Context, req api.ListContrac
 }
 
 func (s *Server) CreateOperation(ctx context.Context, req api.CreateOperationRequestObject) (api.CreateOperationResponseObject, error) {
-	op, _, err := s.Operations.Create(ctx, principal(ctx), req.Id, deref(req.Params.IdempotencyKey), operationIn(*req.Body))
+	op, _, err := s.Operations.Create(ctx, principal(ctx), req.Id, string(req.Params.IdempotencyKey), operationIn(*req.Body))
 	if err != nil {
 		return nil, err
 	}
@@ -64,11 +68,7 @@ func (s *Server) CreateOperation(ctx context.Context, req api.CreateOperationReq
 }
 
 func (s *Server) SyncOperations(ctx context.Context, req api.SyncOperationsRequestObject) (api.SyncOperationsResponseObject, error) {
-	items := mapAll(req.Body.Operations, func(o api.OperationBatchItem) operation.Item {
-		return operation.Item{ContractID: o.ContractId, Key: o.IdempotencyKey, Input: operationIn(api.OperationFields{
-			ParcelId: o.ParcelId, OpType: o.OpType, OpDate: o.OpDate, AreaMu: o.AreaMu, YieldKg: o.YieldKg, MoisturePct: o.MoisturePct,
-			Machine: o.Machine, Operator: o.Operator, Inputs: o.Inputs, Location: o.Location, Note: o.Note})}
-	})
+	items := mapAll(req.Body.Operations, batchItem)
 	results, err := s.Operations.Log(ctx, principal(ctx), items)
 	if err != nil {
 		return nil, err
@@ -119,4 +119,23 @@ func (s *Server) VoidOperation(ctx context.Context, req api.VoidOperationRequest
 		return nil, err
 	}
 	return api.VoidOperation200JSONResponse(operationOut(op)), nil
+}
+
+// batchItem decodes one item of a batch on its own, so that a malformed item is refused alone: its body
+// problems, or a blank idempotency key, become the item's refusal.
+func batchItem(raw json.RawMessage) operation.Item {
+	var o api.OperationBatchItem
+	err := strictjson.Decode(raw, &o)
+	var se *strictjson.Error
+	switch {
+	case errors.As(err, &se):
+		return operation.Item{Refused: bodyFault(se)}
+	case err != nil:
+		return operation.Item{Refused: fault.Malformedf("", "The item is not a JSON object.")}
+	case strings.TrimSpace(o.IdempotencyKey) == "":
+		return operation.Item{Refused: fault.Invalidf("idempotency_key", "is required and must not be blank")}
+	}
+	return operation.Item{ContractID: o.ContractId, Key: o.IdempotencyKey, Input: operationIn(api.OperationFields{
+		ParcelId: o.ParcelId, OpType: o.OpType, OpDate: o.OpDate, AreaMu: o.AreaMu, YieldKg: o.YieldKg, MoisturePct: o.MoisturePct,
+		Machine: o.Machine, Operator: o.Operator, Inputs: o.Inputs, Location: o.Location, Note: o.Note})}
 }

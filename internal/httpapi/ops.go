@@ -10,9 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"gopkg.in/yaml.v3"
 
-	"github.com/tuoguan/tuoguan/api"
+	"github.com/tuoguan/tuoguan"
 	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/postgres"
 )
@@ -44,9 +43,8 @@ func (s *Server) routesOps(e *echo.Echo, reg *prometheus.Registry) {
 	})
 	e.GET("/readyz", s.ready)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
-	spec := specYAML()
 	e.GET("/openapi.yaml", func(c echo.Context) error {
-		return c.Blob(http.StatusOK, "application/yaml", spec)
+		return c.Blob(http.StatusOK, "application/yaml", tuoguan.OpenAPI)
 	})
 	e.GET("/docs", func(c echo.Context) error { return c.HTML(http.StatusOK, docsPage) })
 	e.GET("/docs/redoc.standalone.js", echo.WrapHandler(http.FileServer(http.FS(docsFS))))
@@ -64,17 +62,4 @@ func (s *Server) ready(c echo.Context) error {
 		return &fault.Error{Kind: fault.Unavailable, Message: "The database schema is behind: migrations are pending."}
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
-}
-
-// specYAML renders the specification embedded in the generated code.
-func specYAML() []byte {
-	doc, err := api.GetSpec()
-	if err != nil {
-		panic(err) // generated from a spec that loaded at generation time
-	}
-	b, err := yaml.Marshal(doc)
-	if err != nil {
-		panic(err)
-	}
-	return b
 }

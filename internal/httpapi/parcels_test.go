@@ -214,7 +214,9 @@ func TestParcelsAreaIsAnExactPositiveDecimal(t *testing.T) {
 		t.Errorf("refused changes left area_mu %s", read.AreaMu.String())
 	}
 	fmInvalid(t, "missing fields", env.Do(t, env.Admin, http.MethodPost, "/api/v1/parcels", `{"farm_id":`+itoa(w.farmA1.Id)+`,"name":" "}`),
-		"name", "area_mu", "land_type")
+		"area_mu", "land_type")
+	fmInvalid(t, "blank name", env.Do(t, env.Admin, http.MethodPost, "/api/v1/parcels",
+		`{"farm_id":`+itoa(w.farmA1.Id)+`,"name":" ","area_mu":"1.00","land_type":"dry"}`), "name")
 }
 
 func TestParcelsLandTypesAndCodes(t *testing.T) {

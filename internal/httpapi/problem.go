@@ -27,15 +27,31 @@ var problemStatus = map[fault.Kind]int{
 	fault.Unavailable:     http.StatusServiceUnavailable,
 }
 
-// problemType names each status's problem type (RFC 9457 §3.1.1).
-func problemType(status int) string {
-	switch status {
-	case http.StatusUnprocessableEntity:
-		return "urn:tuoguan:problem:validation"
-	case http.StatusConflict:
-		return "urn:tuoguan:problem:conflict"
+// problemCodes name each status's problem: the problem's `code`, and its type as urn:tuoguan:problem:<code>
+// (RFC 9457 §3.1.1), one scheme for every problem.
+var problemCodes = map[int]string{
+	http.StatusBadRequest:            "malformed",
+	http.StatusUnauthorized:          "unauthenticated",
+	http.StatusForbidden:             "forbidden",
+	http.StatusNotFound:              "not_found",
+	http.StatusMethodNotAllowed:      "method_not_allowed",
+	http.StatusConflict:              "conflict",
+	http.StatusRequestEntityTooLarge: "too_large",
+	http.StatusUnsupportedMediaType:  "unsupported_media_type",
+	http.StatusUnprocessableEntity:   "invalid",
+	http.StatusTooManyRequests:       "too_many_requests",
+	499:                              "client_closed",
+	http.StatusServiceUnavailable:    "unavailable",
+}
+
+func problemCode(status int) string {
+	if c, ok := problemCodes[status]; ok {
+		return c
 	}
-	return "about:blank"
+	if status >= 500 {
+		return "internal"
+	}
+	return "malformed"
 }
 
 // handleError is the one place that writes errors: an application/problem+json response built by problem.
@@ -74,7 +90,7 @@ func (s *Server) problem(ctx context.Context, err error) api.Problem {
 		if len(f.Fields) > 0 {
 			errs := make([]api.FieldError, len(f.Fields))
 			for i, fe := range f.Fields {
-				errs[i] = api.FieldError{Field: fe.Field, Message: fe.Message}
+				errs[i] = fieldError(fe.Field, fe.Message)
 			}
 			p.Errors = &errs
 		}
@@ -90,7 +106,8 @@ func (s *Server) problem(ctx context.Context, err error) api.Problem {
 	if p.Status >= 500 && p.Status != http.StatusServiceUnavailable {
 		s.log.ErrorContext(ctx, "request failed", slog.String("request_id", audit.RequestID(ctx)), slog.Any("error", err))
 	}
-	p.Type = problemType(p.Status)
+	p.Code = api.ProblemCode(problemCode(p.Status))
+	p.Type = "urn:tuoguan:problem:" + string(p.Code)
 	p.Title = http.StatusText(p.Status)
 	if p.Title == "" {
 		p.Title = "Client Closed Request"
@@ -110,9 +127,14 @@ func echoDetail(he *echo.HTTPError) (*string, *[]api.FieldError) {
 	}
 	if rest, ok := strings.CutPrefix(msg, "Invalid format for parameter "); ok {
 		name, _, _ := strings.Cut(rest, ":")
-		return ptr("The request is malformed."), &[]api.FieldError{{Field: name, Message: "is malformed"}}
+		return ptr("The request is malformed."), &[]api.FieldError{fieldError(name, "is malformed")}
 	}
 	return ptr(msg), nil
+}
+
+// fieldError names a field at fault with the code of the rule its message states.
+func fieldError(field, message string) api.FieldError {
+	return api.FieldError{Field: field, Code: api.FieldErrorCode(fault.CodeOf(message)), Message: message}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -34,7 +34,7 @@ func (s *Server) ListProviders(ctx context.Context, req api.ListProvidersRequest
 		return nil, err
 	}
 	f := provider.Filter{RegionCode: deref(q.RegionCode), Kind: string(deref(q.Kind)), Status: string(deref(q.Status)),
-		OperationType: deref(q.OperationType), Name: deref(q.Name)}
+		OperationType: string(deref(q.OperationType)), Name: deref(q.Name)}
 	ps, next, err := s.Providers.List(ctx, principal(ctx), f, o, pr)
 	if err != nil {
 		return nil, err

@@ -462,7 +462,6 @@ func TestProvidersListFilters(t *testing.T) {
 		{url.Values{"operation_type": {"plant_protection"}}, pvIDs(v2, v5)},
 		{url.Values{"operation_type": {"harvesting"}}, pvIDs(v1, v4)},
 		{url.Values{"operation_type": {"irrigation"}}, nil},
-		{url.Values{"operation_type": {"ufo"}}, nil},
 		{url.Values{"name": {"绿源"}}, pvIDs(v2, v6)},
 		{url.Values{"name": {"农机"}}, pvIDs(v1, v4)},
 		{url.Values{"name": {"服务"}}, pvIDs(v2, v4, v5)},

@@ -94,24 +94,33 @@ func New(svc Services, cfg Config) *echo.Echo {
 		middleware.BodyLimit(BodyLimit),
 	)
 	s.routesOps(e, reg)
-	api.RegisterHandlersWithBaseURL(authRouter{e, s.authenticate}, api.NewStrictHandler(s, nil), "/api/v1")
+	params, err := newParamCheck(apiBase)
+	if err != nil {
+		panic(err) // openapi.yaml is embedded, and every test loads it
+	}
+	api.RegisterHandlersWithBaseURL(authRouter{e, s.authenticate, params.middleware}, api.NewStrictHandler(s, nil), apiBase)
 	return e
 }
 
-// loginPath is the one API route that takes no token.
-const loginPath = "/api/v1/auth/login"
+// apiBase is where the API lives; loginPath is its one route that takes no token.
+const (
+	apiBase   = "/api/v1"
+	loginPath = apiBase + "/auth/login"
+)
 
-// authRouter registers the API's routes on e, each behind mw but the public login.
+// authRouter registers the API's routes on e, each behind auth (but the public login), then check, which
+// holds the request to the contract's parameters.
 type authRouter struct {
-	e  *echo.Echo
-	mw echo.MiddlewareFunc
+	e     *echo.Echo
+	auth  echo.MiddlewareFunc
+	check echo.MiddlewareFunc
 }
 
 func (r authRouter) with(path string, m []echo.MiddlewareFunc) []echo.MiddlewareFunc {
 	if path == loginPath {
-		return m
+		return append([]echo.MiddlewareFunc{r.check}, m...)
 	}
-	return append([]echo.MiddlewareFunc{r.mw}, m...)
+	return append([]echo.MiddlewareFunc{r.auth, r.check}, m...)
 }
 
 func (r authRouter) CONNECT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {

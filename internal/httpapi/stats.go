@@ -62,7 +62,7 @@ func (s *Server) GetContractBenefit(ctx context.Context, req api.GetContractBene
 
 func (s *Server) GetCollectiveStats(ctx context.Context, req api.GetCollectiveStatsRequestObject) (api.GetCollectiveStatsResponseObject, error) {
 	q := req.Params
-	sel := stats.Selection{SeasonYear: q.SeasonYear, RegionCode: deref(q.RegionCode), Crop: deref(q.Crop)}
+	sel := stats.Selection{SeasonYear: q.SeasonYear, RegionCode: deref(q.RegionCode), Crop: string(deref(q.Crop))}
 	if err := stats.CheckSelection(sel); err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (s *Server) GetCollectiveStats(ctx context.Context, req api.GetCollectiveSt
 
 func (s *Server) GetRegionStats(ctx context.Context, req api.GetRegionStatsRequestObject) (api.GetRegionStatsResponseObject, error) {
 	q := req.Params
-	sel := stats.Selection{SeasonYear: q.SeasonYear, RegionCode: req.Code, Crop: deref(q.Crop)}
+	sel := stats.Selection{SeasonYear: q.SeasonYear, RegionCode: req.Code, Crop: string(deref(q.Crop))}
 	if err := stats.CheckSelection(sel); err != nil {
 		return nil, err
 	}

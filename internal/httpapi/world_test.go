@@ -380,6 +380,6 @@ func opBody(c api.Contract) map[string]any {
 func (w *world) newOperation(t testing.TB, c api.Contract) api.Operation {
 	t.Helper()
 	var op api.Operation
-	w.env.Expect(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/contracts/"+itoa(c.Id)+"/operations", opBody(c)).JSON(t, &op)
+	w.env.ExpectKeyed(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/contracts/"+itoa(c.Id)+"/operations", opBody(c)).JSON(t, &op)
 	return op
 }

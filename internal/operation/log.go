@@ -38,11 +38,14 @@ type Input struct {
 	Note        *string         `json:"note"`
 }
 
-// Item is one operation to log on a contract, with the client's idempotency key ("" for none).
+// Item is one operation to log on a contract, with the client's idempotency key ("" for none). Refused is a
+// failure found before Log, such as an item that did not decode: the item is refused with it, and the others
+// go on.
 type Item struct {
 	ContractID int64
 	Key        string
 	Input      Input
+	Refused    error
 }
 
 // The outcomes of one item of a batch.
@@ -84,8 +87,8 @@ func (s *Service) Log(ctx context.Context, p scope.Principal, items []Item) ([]R
 	if p.Role != scope.Provider && p.Role != scope.Admin {
 		return nil, fault.Forbiddenf("Only providers log operations.")
 	}
-	if len(items) > MaxBatch {
-		return nil, fault.Invalidf("operations", "must carry at most %d operations", MaxBatch)
+	if len(items) == 0 || len(items) > MaxBatch {
+		return nil, fault.Invalidf("operations", "must carry between 1 and %d operations", MaxBatch)
 	}
 	b := &batch{p: p, items: items, results: make([]Result, len(items)), today: calendar.Today(s.now())}
 	for i := range items {
@@ -130,6 +133,10 @@ func (b *batch) refuse(i int, err error) { b.results[i] = Result{Status: Refused
 
 // validate checks what item i says about itself, before the database is asked anything.
 func (b *batch) validate(i int) {
+	if err := b.items[i].Refused; err != nil {
+		b.refuse(i, err)
+		return
+	}
 	in := b.items[i].Input
 	var errs fault.Fields
 	if utf8.RuneCountInString(b.items[i].Key) > 200 {

@@ -347,3 +347,27 @@ func BenchmarkDecode(b *testing.B) {
 }
 
 var typeOfBatch = reflect.TypeFor[Batch]()
+
+// A field tagged without omitempty that cannot say "absent" (no pointer, no interface) is required, at any
+// depth; one left out is named, and the others are not.
+func TestRequiredFields(t *testing.T) {
+	type line struct {
+		OpType string  `json:"op_type"`
+		Note   *string `json:"note,omitempty"`
+	}
+	type body struct {
+		Fee   decimal `json:"fee"`
+		Lines []line  `json:"lines"`
+		Memo  string  `json:"memo,omitempty"`
+		Extra *int    `json:"extra"`
+		Any   any     `json:"any"`
+	}
+	var e *Error
+	err := Decode([]byte(`{"lines":[{"op_type":"sowing"},{"note":"x"}]}`), new(body))
+	if !errors.As(err, &e) || !matchProblems(e.Problems, []Problem{{"lines[1].op_type", MessageRequired}, {"fee", MessageRequired}}) {
+		t.Errorf("got %v", err)
+	}
+	if err := Decode([]byte(`{"fee":"1.00","lines":[]}`), new(body)); err != nil {
+		t.Errorf("complete body refused: %v", err)
+	}
+}

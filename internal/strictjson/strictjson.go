@@ -14,7 +14,10 @@
 //   - nesting deeper than MaxDepth;
 //   - null for a typed field, and NUL characters in string fields;
 //   - fixed-size Go arrays receiving more elements than they hold
-//     (encoding/json drops the extra elements).
+//     (encoding/json drops the extra elements);
+//   - a required field left out: one whose tag names it without omitempty
+//     and whose type is not a pointer or an interface, the shape
+//     oapi-codegen gives the fields a schema marks required.
 //
 // Refusals are returned as *Error, listing each problem with the path of
 // the offending value in the request's own names (parcels[2].area_mu).
@@ -102,7 +105,7 @@ func bodyProblem(msg string) *Error {
 //   - null is refused as a value, except for free-form targets (interface{}
 //     and json.RawMessage, which keep it as sent) and json.Unmarshaler types,
 //     which receive it and decide. A client leaves an optional field out
-//     instead; required-ness is for the caller to check.
+//     instead.
 //   - Checks follow the static type of v: an interface{} that already
 //     holds a pointer is checked as free-form, although encoding/json
 //     decodes into the pointed-to value.

@@ -46,9 +46,10 @@ type typeInfo struct {
 }
 
 type field struct {
-	name   string
-	info   *typeInfo
-	quoted bool // the ",string" tag option
+	name     string
+	info     *typeInfo
+	quoted   bool // the ",string" tag option
+	required bool // tagged without omitempty, and not a pointer or interface: see Decode
 }
 
 var (
@@ -169,6 +170,9 @@ type candidate struct {
 	twice  bool // its struct was reached twice at this depth: ambiguous
 	typ    reflect.Type
 	quoted bool
+	// required: named in its tag without omitempty, and of a type that cannot say "absent" (not a pointer or
+	// an interface).
+	required bool
 }
 
 // buildFields computes the visible JSON fields of a struct with the same
@@ -240,7 +244,7 @@ func (b *planBuilder) buildFields(ti *typeInfo) {
 		}
 		c := cands[group[0]]
 		ti.fields[name] = len(ti.fieldList)
-		ti.fieldList = append(ti.fieldList, field{name: name, info: b.build(c.typ), quoted: c.quoted})
+		ti.fieldList = append(ti.fieldList, field{name: name, info: b.build(c.typ), quoted: c.quoted, required: c.required})
 	}
 }
 
@@ -275,6 +279,7 @@ func fieldCandidate(sf reflect.StructField) (c candidate, embed reflect.Type, ok
 		return c, ft, true
 	}
 	c = candidate{name: name, tagged: name != "", typ: sf.Type}
+	c.required = c.tagged && !hasOption(opts, "omitempty") && sf.Type.Kind() != reflect.Pointer && sf.Type.Kind() != reflect.Interface
 	if name == "" {
 		c.name = sf.Name
 	}

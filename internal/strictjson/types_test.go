@@ -68,32 +68,32 @@ func (o *once) UnmarshalJSON([]byte) error {
 }
 
 type Geometry struct {
-	Type        string      `json:"type"`
-	Coordinates interface{} `json:"coordinates"`
+	Type        string      `json:"type,omitempty"`
+	Coordinates interface{} `json:"coordinates,omitempty"`
 }
 
 type Owner struct {
-	Name  string  `json:"name"`
+	Name  string  `json:"name,omitempty"`
 	Phone *string `json:"phone,omitempty"`
 }
 
 type Audit struct {
-	CreatedBy string  `json:"created_by"`
+	CreatedBy string  `json:"created_by,omitempty"`
 	Note      *string `json:"note,omitempty"`
 }
 
 type Parcel struct {
 	Audit
-	ID       int64                  `json:"id"`
-	Name     string                 `json:"name"`
-	AreaMu   decimal                `json:"area_mu"`
+	ID       int64                  `json:"id,omitempty"`
+	Name     string                 `json:"name,omitempty"`
+	AreaMu   decimal                `json:"area_mu,omitempty"`
 	Price    *decimal               `json:"price,omitempty"`
 	Tags     []string               `json:"tags,omitempty"`
 	Owner    *Owner                 `json:"owner,omitempty"`
 	Boundary *Geometry              `json:"boundary,omitempty"`
 	Props    map[string]interface{} `json:"props,omitempty"`
 	Counts   map[string]int         `json:"counts,omitempty"`
-	Active   bool                   `json:"active"`
+	Active   bool                   `json:"active,omitempty"`
 	Ratio    float32                `json:"ratio,omitempty"`
 	Level    uint8                  `json:"level,omitempty"`
 	Secret   string                 `json:"-"`
@@ -101,7 +101,7 @@ type Parcel struct {
 }
 
 type Batch struct {
-	Parcels []Parcel    `json:"parcels"`
+	Parcels []Parcel    `json:"parcels,omitempty"`
 	Meta    interface{} `json:"meta,omitempty"`
 }
 
@@ -109,23 +109,23 @@ type Batch struct {
 type Odd struct {
 	Quoted  int64           `json:"quoted,string,omitempty"`
 	QPtr    *bool           `json:"qptr,string,omitempty"`
-	Pair    [2]int          `json:"pair"`
-	Blob    []byte          `json:"blob"`
-	Num     json.Number     `json:"num"`
-	Addr    netip.Addr      `json:"addr"`
-	ByID    map[int]string  `json:"by_id"`
-	Raw     json.RawMessage `json:"raw"`
-	Must    required        `json:"must"`
-	Any     any             `json:"any"`
-	Stringy fmt.Stringer    `json:"stringy"`
+	Pair    [2]int          `json:"pair,omitempty"`
+	Blob    []byte          `json:"blob,omitempty"`
+	Num     json.Number     `json:"num,omitempty"`
+	Addr    netip.Addr      `json:"addr,omitempty"`
+	ByID    map[int]string  `json:"by_id,omitempty"`
+	Raw     json.RawMessage `json:"raw,omitempty"`
+	Must    required        `json:"must,omitempty"`
+	Any     any             `json:"any,omitempty"`
+	Stringy fmt.Stringer    `json:"stringy,omitempty"`
 	NoTag   string
-	BadTag  string `json:"a\"b"`
-	Dashed  string `json:"-,"`
+	BadTag  string `json:"a\"b,omitempty"`
+	Dashed  string `json:"-,omitempty"`
 }
 
 type left struct {
 	W int
-	V int `json:"V"`
+	V int `json:"V,omitempty"`
 }
 
 type right struct {
@@ -138,18 +138,18 @@ type right struct {
 type Ambiguous struct {
 	left
 	right
-	Z int `json:"z"`
+	Z int `json:"z,omitempty"`
 }
 
 // Shadow's own field hides the embedded one of the same name.
 type Shadow struct {
 	*Owner
-	Name int `json:"name"`
+	Name int `json:"name,omitempty"`
 }
 
 // Tree is recursive.
 type Tree struct {
-	Value    int     `json:"value"`
+	Value    int     `json:"value,omitempty"`
 	Children []*Tree `json:"children,omitempty"`
 }
 
@@ -166,30 +166,30 @@ type Wide struct {
 // Nullable holds the targets that take null (free-form values and
 // Unmarshalers) at several depths, and pointers to them, which do not.
 type Nullable struct {
-	Raw     json.RawMessage            `json:"raw"`
-	Raws    []json.RawMessage          `json:"raws"`
-	RawMap  map[string]json.RawMessage `json:"raw_map"`
-	RawPtr  *json.RawMessage           `json:"raw_ptr"`
-	Any     any                        `json:"any"`
-	Anys    []any                      `json:"anys"`
-	Seen    nullSeen                   `json:"seen"`
-	Seens   []nullSeen                 `json:"seens"`
-	SeenMap map[string]nullSeen        `json:"seen_map"`
-	SeenPtr *nullSeen                  `json:"seen_ptr"`
-	Musts   map[string]required        `json:"musts"`
+	Raw     json.RawMessage            `json:"raw,omitempty"`
+	Raws    []json.RawMessage          `json:"raws,omitempty"`
+	RawMap  map[string]json.RawMessage `json:"raw_map,omitempty"`
+	RawPtr  *json.RawMessage           `json:"raw_ptr,omitempty"`
+	Any     any                        `json:"any,omitempty"`
+	Anys    []any                      `json:"anys,omitempty"`
+	Seen    nullSeen                   `json:"seen,omitempty"`
+	Seens   []nullSeen                 `json:"seens,omitempty"`
+	SeenMap map[string]nullSeen        `json:"seen_map,omitempty"`
+	SeenPtr *nullSeen                  `json:"seen_ptr,omitempty"`
+	Musts   map[string]required        `json:"musts,omitempty"`
 }
 
 type Stateful struct {
-	O once `json:"o"`
+	O once `json:"o,omitempty"`
 }
 
 // Small has fields of every integer and float size.
 type Small struct {
-	I8  int8    `json:"i8"`
-	I16 int16   `json:"i16"`
-	I64 int64   `json:"i64"`
-	U16 uint16  `json:"u16"`
-	U64 uint64  `json:"u64"`
-	F32 float32 `json:"f32"`
-	F64 float64 `json:"f64"`
+	I8  int8    `json:"i8,omitempty"`
+	I16 int16   `json:"i16,omitempty"`
+	I64 int64   `json:"i64,omitempty"`
+	U16 uint16  `json:"u16,omitempty"`
+	U64 uint64  `json:"u64,omitempty"`
+	F32 float32 `json:"f32,omitempty"`
+	F64 float64 `json:"f64,omitempty"`
 }

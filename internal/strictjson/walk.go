@@ -160,8 +160,18 @@ func (w *walker) structObject(ti *typeInfo) {
 		}
 		w.path = w.path[:len(w.path)-1]
 	}
+	for i, f := range ti.fieldList {
+		if f.required && !w.stop && !(seenMany != nil && seenMany[i] || seenMany == nil && seen&(1<<i) != 0) {
+			w.path = append(w.path, segment{key: []byte(f.name), index: -1})
+			w.fail(MessageRequired)
+			w.path = w.path[:len(w.path)-1]
+		}
+	}
 	w.depth--
 }
+
+// MessageRequired is the problem of a required field left out.
+const MessageRequired = "is required"
 
 func unknownField(ti *typeInfo, key []byte) string {
 	for _, f := range ti.fieldList {

@@ -7,12 +7,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -165,6 +168,26 @@ func (e *Env) Do(t testing.TB, token, method, path string, body any) *Response {
 func (e *Env) Expect(t testing.TB, want int, token, method, path string, body any) *Response {
 	t.Helper()
 	r := e.Do(t, token, method, path, body)
+	if r.Status != want {
+		t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.Status, want, r.Body)
+	}
+	return r
+}
+
+// keys numbers the idempotency keys DoKeyed makes, unique within a test process.
+var keys atomic.Int64
+
+// DoKeyed sends a JSON request with a token and a fresh Idempotency-Key, as every client that logs work must.
+func (e *Env) DoKeyed(t testing.TB, token, method, path string, body any) *Response {
+	t.Helper()
+	key := fmt.Sprintf("apitest-%d-%d", os.Getpid(), keys.Add(1))
+	return e.Send(t, Request{Method: method, Path: path, Token: token, Body: body, Header: map[string]string{"Idempotency-Key": key}})
+}
+
+// ExpectKeyed is DoKeyed that fails t unless the status is want.
+func (e *Env) ExpectKeyed(t testing.TB, want int, token, method, path string, body any) *Response {
+	t.Helper()
+	r := e.DoKeyed(t, token, method, path, body)
 	if r.Status != want {
 		t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.Status, want, r.Body)
 	}
