@@ -217,6 +217,9 @@ func shown(k Kind, c Cell) string {
 		if c.Decimal == nil {
 			return ""
 		}
+		if s := c.Decimal.String(); !exactInDouble(s) {
+			return s // written as text
+		}
 		return Thousands(c.Decimal.String())
 	case Integer:
 		return Thousands(strconv.FormatInt(c.Integer, 10))
