@@ -244,3 +244,13 @@ func TestXLSXIsSetUpForPeople(t *testing.T) {
 		t.Errorf("header %q", header)
 	}
 }
+
+func TestEscape(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"石堡村": "石堡村", "a<b & 'c'": "a&lt;b &amp; &#39;c&#39;", "x\ty": "x&#x9;y",
+		"\xff": "\uFFFD", "": ""} {
+		if got := escape(in); got != want {
+			t.Errorf("escape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

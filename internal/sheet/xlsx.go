@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxRows is the most rows an Excel sheet holds, header included.
@@ -73,27 +73,20 @@ const (
 )
 
 func writeSheet(w io.Writer, t Table, maxRows int) error {
-	next, stop := iter.Pull(iter.Seq[[]Cell](t.Rows))
-	defer stop()
-	var sample [][]Cell
-	for len(sample) < SampleRows {
-		row, ok := next()
-		if !ok {
-			break
-		}
-		sample = append(sample, slices.Clone(row))
-	}
-
 	b := bufio.NewWriterSize(w, 64<<10)
-	b.WriteString(sheetHead)
-	b.WriteString("<cols>")
+	// The first SampleRows rows are held back to size the columns, which precede the rows in the sheet.
+	var sample [][]Cell
 	total := 0.0
-	for i, wd := range widths(t, sample) {
-		fmt.Fprintf(b, `<col min="%d" max="%d" width="%.1f" customWidth="1"/>`, i+1, i+1, wd)
-		total += wd
+	start := func() {
+		b.WriteString(sheetHead)
+		b.WriteString("<cols>")
+		for i, wd := range widths(t, sample) {
+			fmt.Fprintf(b, `<col min="%d" max="%d" width="%.1f" customWidth="1"/>`, i+1, i+1, wd)
+			total += wd
+		}
+		b.WriteString("</cols><sheetData>")
+		writeRow(b, 1, t.Columns, nil, true, false)
 	}
-	b.WriteString("</cols><sheetData>")
-	writeRow(b, 1, t.Columns, nil, true, false)
 	r := 2
 	emit := func(row []Cell) error {
 		if r > maxRows {
@@ -104,18 +97,33 @@ func writeSheet(w io.Writer, t Table, maxRows int) error {
 		r++
 		return nil
 	}
-	for _, row := range sample {
+	started := false
+	for row := range t.Rows {
+		if !started {
+			sample = append(sample, slices.Clone(row))
+			if len(sample) < SampleRows {
+				continue
+			}
+			start()
+			started = true
+			for _, row := range sample {
+				if err := emit(row); err != nil {
+					return err
+				}
+			}
+			sample = nil
+			continue
+		}
 		if err := emit(row); err != nil {
 			return err
 		}
 	}
-	for {
-		row, ok := next()
-		if !ok {
-			break
-		}
-		if err := emit(row); err != nil {
-			return err
+	if !started {
+		start()
+		for _, row := range sample {
+			if err := emit(row); err != nil {
+				return err
+			}
 		}
 	}
 	if err := t.err(); err != nil {
@@ -145,24 +153,45 @@ func writeRow(b *bufio.Writer, r int, cols []Column, cells []Cell, header, total
 		bold = styleTotal
 	}
 	for i, c := range cols {
-		ref := column(i) + rn
+		// Written piece by piece: a ledger writes 26 cells a row, a million rows.
+		open := func(style int, typ string) {
+			b.WriteString(`<c r="`)
+			b.WriteString(columnLetters(i))
+			b.WriteString(rn)
+			b.WriteString(`" s="`)
+			b.WriteString(strconv.Itoa(style))
+			b.WriteString(typ)
+		}
 		switch {
 		case header:
 			// Rich text: the Chinese name in bold, the English field name smaller and grey after a space the
 			// wrapped cell breaks at; the cell's text stays "中文 english" for programs.
-			b.WriteString(`<c r="` + ref + `" s="` + strconv.Itoa(styleHeader) + `" t="inlineStr"><is><r><rPr><b/><sz val="11"/><rFont val="等线"/><family val="2"/><charset val="134"/></rPr><t>` +
-				escape(c.ZH) + `</t></r><r><rPr><sz val="8"/><color rgb="FF595959"/><rFont val="等线"/><family val="2"/><charset val="134"/></rPr><t xml:space="preserve"> ` +
-				escape(c.EN) + `</t></r></is></c>`)
+			open(styleHeader, `" t="inlineStr"><is><r><rPr><b/><sz val="11"/><rFont val="等线"/><family val="2"/><charset val="134"/></rPr><t>`)
+			b.WriteString(escape(c.ZH))
+			b.WriteString(`</t></r><r><rPr><sz val="8"/><color rgb="FF595959"/><rFont val="等线"/><family val="2"/><charset val="134"/></rPr><t xml:space="preserve"> `)
+			b.WriteString(escape(c.EN))
+			b.WriteString(`</t></r></is></c>`)
 		case c.Kind == Decimal && cells[i].Decimal == nil:
-		case c.Kind == Decimal && exactInDouble(cells[i].Decimal.String()):
-			b.WriteString(`<c r="` + ref + `" s="` + strconv.Itoa(styleDecimal+bold) + `"><v>` + cells[i].Decimal.String() + `</v></c>`)
 		case c.Kind == Decimal:
+			v := cells[i].Decimal.String()
+			if exactInDouble(v) {
+				open(styleDecimal+bold, `"><v>`)
+				b.WriteString(v)
+				b.WriteString(`</v></c>`)
+				break
+			}
 			// Too many digits for a spreadsheet's double: kept exact as text rather than rounded silently.
-			b.WriteString(`<c r="` + ref + `" s="` + strconv.Itoa(styleText+bold) + `" t="inlineStr"><is><t>` + cells[i].Decimal.String() + `</t></is></c>`)
+			open(styleText+bold, `" t="inlineStr"><is><t>`)
+			b.WriteString(v)
+			b.WriteString(`</t></is></c>`)
 		case c.Kind == Integer:
-			b.WriteString(`<c r="` + ref + `" s="` + strconv.Itoa(styleInteger+bold) + `"><v>` + strconv.FormatInt(cells[i].Integer, 10) + `</v></c>`)
+			open(styleInteger+bold, `"><v>`)
+			b.WriteString(strconv.FormatInt(cells[i].Integer, 10))
+			b.WriteString(`</v></c>`)
 		default:
-			b.WriteString(`<c r="` + ref + `" s="` + strconv.Itoa(styleText+bold) + `" t="inlineStr"><is><t xml:space="preserve">` + escape(cells[i].Text) + `</t></is></c>`)
+			open(styleText+bold, `" t="inlineStr"><is><t xml:space="preserve">`)
+			b.WriteString(escape(cells[i].Text))
+			b.WriteString(`</t></is></c>`)
 		}
 	}
 	b.WriteString("</row>")
@@ -278,6 +307,23 @@ func wide(r rune) bool {
 // quoteSheet quotes a sheet name for a formula: 'name', with quotes doubled.
 func quoteSheet(name string) string { return "'" + strings.ReplaceAll(name, "'", "''") + "'" }
 
+// letters are the first columns' letters, computed once.
+var letters = func() []string {
+	out := make([]string, 256)
+	for i := range out {
+		out[i] = column(i)
+	}
+	return out
+}()
+
+// columnLetters is column(i), without allocating for the first 256 columns.
+func columnLetters(i int) string {
+	if i < len(letters) {
+		return letters[i]
+	}
+	return column(i)
+}
+
 // column is the letters of the column with index i (0 → A, 26 → AA).
 func column(i int) string {
 	var s []byte
@@ -288,6 +334,15 @@ func column(i int) string {
 }
 
 func escape(s string) string {
+	plain := utf8.ValidString(s)
+	for i := 0; plain && i < len(s); i++ {
+		// Markup and control characters need escaping; most cells have none, and pass as they are.
+		c := s[i]
+		plain = c >= 0x20 && c != '<' && c != '>' && c != '&' && c != '\'' && c != '"'
+	}
+	if plain {
+		return s
+	}
 	var b strings.Builder
 	_ = xml.EscapeText(&b, []byte(s))
 	return b.String()
