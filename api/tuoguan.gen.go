@@ -4575,6 +4575,22 @@ func (response ListCollectives403ApplicationProblemPlusJSONResponse) VisitListCo
 	return err
 }
 
+type ListCollectives404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCollectives404ApplicationProblemPlusJSONResponse) VisitListCollectivesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateCollectiveRequestObject struct {
 	Body *CreateCollectiveJSONRequestBody
 }
@@ -4999,6 +5015,22 @@ func (response ListContracts401ApplicationProblemPlusJSONResponse) VisitListCont
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContracts404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListContracts404ApplicationProblemPlusJSONResponse) VisitListContractsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6181,6 +6213,22 @@ func (response ListFarms401ApplicationProblemPlusJSONResponse) VisitListFarmsRes
 	return err
 }
 
+type ListFarms404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListFarms404ApplicationProblemPlusJSONResponse) VisitListFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateFarmRequestObject struct {
 	Body *CreateFarmJSONRequestBody
 }
@@ -6634,6 +6682,22 @@ func (response ListOperations401ApplicationProblemPlusJSONResponse) VisitListOpe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOperations404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListOperations404ApplicationProblemPlusJSONResponse) VisitListOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7235,6 +7299,22 @@ func (response ListParcels401ApplicationProblemPlusJSONResponse) VisitListParcel
 	return err
 }
 
+type ListParcels404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListParcels404ApplicationProblemPlusJSONResponse) VisitListParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateParcelRequestObject struct {
 	Body *CreateParcelJSONRequestBody
 }
@@ -7643,6 +7723,22 @@ func (response ListProviders401ApplicationProblemPlusJSONResponse) VisitListProv
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProviders404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListProviders404ApplicationProblemPlusJSONResponse) VisitListProvidersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8129,6 +8225,22 @@ func (response ListRegions401ApplicationProblemPlusJSONResponse) VisitListRegion
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegions404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegions404ApplicationProblemPlusJSONResponse) VisitListRegionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9092,6 +9204,22 @@ func (response ListUsers401ApplicationProblemPlusJSONResponse) VisitListUsersRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListUsers404ApplicationProblemPlusJSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11326,254 +11454,276 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1rjxzJdSD6VwJ1bbBayq6uJpucYTcuDD6Gc3lFzhB8SBhM8XZGZUZVhTozIhUR2d01cwnI8K5lrWVL",
-	"u7JsY3eE1ezaKxuwx1qvd+2dsWDAP8UYkuN/sYgTEZmRWZn16K7uJiXOl2FnZcbjxDknzvt83Il4mnFG",
-	"mJKd3Y87E4JjIuCf93iEFeVM/zsmMhI0M392Hk8IyrCaID5CakJQJAhWJEZ8+G0SqV4n6MhoQlKsv1TT",
-	"jHR2O1IJysadZ8+eBZ0MC5wSZae5JXg2O8X7LJmiiDMlcKSkmYhKFAmeoYjHRE9C9YvfyYmYdoIOw6me",
-	"R79Qmf83BBl1djv/11a5zy3zq9zSU9/iMenoVd3KheSiebMhI8dqP4I3QrfrTJBDynOJMjxuX48Z1V9R",
-	"io/vETZWk87u5X4/mIFQ0LnDRYpV81IEyQSRhCk4mwBRJhXBsV5UeCOKSKbCtrWMzLD+WgjL087uh51v",
-	"S846QSeSh52gc5zI487TpoXdva0/grH1+ZdD07gTdAT5Tk4FiTu7SuTEn8bOvNuhTF3b6QSdlDKa6qm3",
-	"i2koU2RMhJknJmnGFWHR9BtkOguIGyhKKGFqc0wYEYB7B2SKuhg9eXL39gZSE6xQig+IRIIoQYlEEo/I",
-	"HpIRz0iMFIcTxFHEc6YCdEAyhbBCCcFSoe0dFOOp7A3YQ7ujXYSR3h2RCh1RNeG5QpyRAHEBfyOMhglm",
-	"B+Yh1bOOckniAEluFsM4rGSKIsxQwsfoiIsDpI5oRHoDDXpyjNMs0YDoD6/H16Jtsnl11MebO/pf1/HV",
-	"tzavjC7Hb5Nrw7einW13woZcy3PwALepITfvUOp4mFLm/t7WRKoUEXqOweBRpwkZ7tGUNiDpAzwmSNKP",
-	"Wkkige/8lcRkhPNEdXav6mXgY4MaV+2i5iHKI4IlZx8Q3EK4U4IFHPUEi0N9enDgElHWtjoJI+7rDxdB",
-	"zyzs8nZlnZf7Hk2XS32mx5IZZ5IA17uJ44cGofRfmtERBv/EWZZQw3i3MsGHCUm/DtS5+/GSXO2B+cpM",
-	"2sRADB5TiVKcaMokMeoOcYz+30fvvxcg/a+CQ2/0Opo18iQhkaKH5Jbh9HPWvNpay5HblsvIEYqKt/Sp",
-	"tVxRTdPYV7eK92CSctJHCptrb82bgXHvUakASf0RD1nc4xlhx2limKLc5KMRjUjMozwlTPVkJgiO5YQQ",
-	"lSY9+H91CQUzHVKGAXVnaVORY7WluXnlyyp0nzy+s/l2wb6mimxyEROBUiwOEGYxuvXw3h2UUEYQYbHc",
-	"QxgZeCLBjxDDKWVjRHA00eeTpwxRhm5NKCOSBJrmGBpOEVUSjShJYv0BHF+DQFC/+gnMkBHRfvK3zIFt",
-	"3qYy45I2yyl3uEC3Hn0TNvPOcUQSWBca0YTAclAXYBCgUD/ST74WbiwQXwB/2Cih0blTbjTBbEy0VATT",
-	"S3N2IIDlQhCmkFRYEX0NxrlZCwkQtk/hGoo5kYhxhXCS8CNElSNwI2itn7zNuPOJ27yzFtK+g1OaTO9g",
-	"ka6XtOvjviHrlclan/cIwLg5wiK1N/ErRNb6dNdNAHrMecivIbEexOdiSOOYsHNnSjhJiLgkkeAJQSme",
-	"IkYOiUAKHxCjs+FIvw585i47xAmNz3uNQx5PtbxzRJJk00o8w1yhoSD4QGrZPk/IHgqJEFzIEJBIGhow",
-	"SI4VAgkVNvEeV3d4zs51F+9xJPNoYjVsTZLKhz2oNbC49zOtD1HO1o3JxcDz0Jm7l9aC08WUjwgW0WT9",
-	"W3kjoZ2Mld8Akwfio/LAJejCOEmsdSRFWBOWZsCvEIt/gEVEknWThhl1Hl1k8MZaiOKB4Ic0JmLtm7Dj",
-	"zt2GfWctG3lIxmfApsyo8zYh4I01bmG9kqY/5hvWdCIp05zwJf3tOBdEwnrGgufZqyRuPub8HhZjclHC",
-	"ENdS2g66T2+C4PCY8/uYTa1RSp7rqjhHKWZThJUiaabknrWV4pEixnzH8nRIhL5bJIk4i6XGl/Chfmvz",
-	"hn4rrJ2s91N1jbOWuWdB5wnDuZpwQT8i5y3WRYLEhCmKE3ODgv2NC0SOMypIjDgzgt0Thg8xTfAwOVeM",
-	"uYEEkTwXEUFHWKJhLqd6dfpMYqzwEEuCZMKPLuDIZJ5lXCgS3ycxxY/hpYshJcYVCussP4Tz1CwsdGzm",
-	"HRbxmLJxCB8RqiZEoPFHNEOMC8SKo5brv971mPNuResKWcO1+MwxPhjhRh5T9c6hXX8mtMCoqLGBG8UQ",
-	"3FCF88Mz+OVZjBWZZfqB/pCLfaNHzriWWJ5YKjEm+zr2uM+1vtrAm93PuSTCuASaXnFIiuMYbg2cPPC2",
-	"ZiaeBbTV3koaMRa9AGVESD0I0BRKsTwgca99L2YcWIiqwEADbFPRtBFqQzLigpx41ebz9Sy75ehmj8p8",
-	"Yo96Zkf2V2VJf+Z3IwjsRzyG31uW5b8Pl1/zdM98b9CHxuMJ3lSLxtXl+Et/2gCBki5ACZ2hDapIWv3H",
-	"POr2qOxZMRkWAk/1357zetFA75FjZR3hMxuGhVRHa9rZzVxqMU7e5zFJfB9zlmCmNCiDzlAQEpt/RoJn",
-	"+wk9JFLx6KATdEjE96NplGgYpjjSMiHIqXgsqOK5oDLVn/FcqCkWcYOj2vfwzEJWs1Mcqf1W4nYvZBPO",
-	"yCKA3QekfwCv6m8N295fhS61BEBVgaXzAxb0qyZkYQUqat1qjUAW6yVuasObV9lnE/nAuqoAqK4pqJ5W",
-	"/Wwq8K4sqgkx617Mdk44wokkwanxZtFJz/y+7DnN8uhDmiR4TC5JtH15M6ZjqooomfnncNojmA/odfA2",
-	"30V80bytycO7tu3BkA/50ew2G1e7xPr0YBrJk+T9UWf3wwWuCqMsd54FixacM2VeqxOIm3z/tJyptuHq",
-	"yPar2f0/rUDgiREfXxcif9Z4nNZ92ig6Hy7iwAvlHa29JZSR/SklSbx/MN7PiNhP80U4e5tEl2GrCZen",
-	"XIJ3tCNCVp3/BBjn3M163YLgVWY70d1ughtnfiAs3nf4WRmqaZQRFunyO1z6xXQZicOC6769+I1WX9XZ",
-	"rm33r13Z3u73L/e3Ny/3L1/b7Pf7bzVtxNjBV2GOZnZnYZ/l/5mgkUGbg/ESB7ljvjFm7OVBemI5yY8m",
-	"a7Bk6BfEIY3I8iB5ZD64R1njfSgVFmp5zJIKq3zpY3hk3gYTsUgpA51/X8Ael1Kw1iQ2GhwMZu4FRyfV",
-	"I56RZ2yIcCXQLzW/eeDzaLREXO/A2njXHLZaQ9dGZlScSSOQV5V4zfA3CSMjE6u5uiwwe0HqIVe44guO",
-	"seiSL0cuvmq75P1wpRWv+NNcendZlqtTXVtNIyx/d13AbXKSS+J0bL4A0Wl5fTHQ6gz/TPl26wZXYt41",
-	"8mnjfa8Mt5vHoNajSLlYw4vXEj1y8AxgozxJDHQVxUmL4aoi8MzK/auJrOYgl0X72nbLj4Ni3nnb9al3",
-	"NZa8wq5Kmj7PrT0qxCR3lrHAI2f8PTRmES0NKxJ7FzeJ5x7yiTTUV+X6enMVvbmK5tsucptS2CxAyubN",
-	"aIxo+WnCc0kmPIlbfnegbfy5RdiUHTdlZXx/sEa+UNrhZ3PTGNp+ezOaYBDsBcoZHVESI8kjihNkzENg",
-	"nUXdd2+iK5e3+/3Ny/3tqxsBiiYkOpB5iiBMVjOQXiU17Pr2lav97X7/fr+v//fBzpUmqirSGpvy5gTP",
-	"Lkk7ffjuO4/RliAjIgiLyJb+sQh/VROSQhiLY3kRF1oBOZoQk0TIp0OC9ZOMK6w4ZPUlCTG/ifEkT7Xq",
-	"RSOwKOOMSALMEWcZ+Ha4mhgB33f+wgwzG4LrrAnQ5BhHCsUkoilObDrEEUdZgiMiAxOCaIapwnG737va",
-	"7/hJbv/f5m992N+8/vTrg0EP/vHx5We/MbOWoHO8Oeab9iHL0x4szXu8SdOMCyPMYDXp7HbGVE3yYS/i",
-	"6ZbK+TjHrPi/xk7BcLKlIfzMbrS4QJfZLVYo5VK17Rp1w4HZ7KATbpj4EhuX0Q3183BjDzGOyLHlERpM",
-	"nBGrIlbA0+3//x9ub15/CtD52kbXAerrG7/1Gw2HVpCg1eSePT0H4O0sC7cRz8ViNLncu9LvL8KTnWXx",
-	"ZGe9Wz0RnrTtGxDlcu9KHU0uGDvWCrKUM6ls4Dc5rPqmmXUn6ktrqv9B4X9wCzDgYMYO0yK2l+lBcO3N",
-	"3nom8WV/zu12YPKcl/cJmtDrVc3YtXvwgExLP2xlkQ0TNN2EDQlXNXl1uj+0EQH7qQsJWEpMqQO1QUoZ",
-	"Tvdj/1z3E3ewa5xB8SMmJzRb57CL8WHN535iG3YNYaqm1CURpwrG1mMLGpClGedE2oBolQ+Xl4ar8SoN",
-	"Z3UyS92p40AWGtNbMH8+LswwwVUcRjTeL625i6Ni7t5+z3L3oHNATcLUomS5b+j31on+71kwOjIw33PR",
-	"7uI9SdzPiR1E+kOpiCDxvvGh1FWtc/KpwPkUBF0Fkn/wDjyzzpcqZ6juqx5g0kL9NQpu5CSr+D/KjM5V",
-	"jSznxkuqwpurN4JGWgaLU8r2EPaS4C9JF6iLHIAlokxxiDPmR6yWML8cp5obrrBGLuMxj4YoU4tyl2RV",
-	"fRZE0pgwhe7eLlSXd2+i7e1rO1c2ek189MJYTcVAtgKfaQz3mssU5hP0qrTcRjrfsIB0QnJhIKle+cAL",
-	"bCLgofEkKCIyQSVpEZZFug6Dv8mtvmhjv17FyQy5Z8ZjLoSiz1ZxuSiymj1uSpL4HSEMbtVNm802N6n0",
-	"BW5yxUY2eUbkCbFpZCSJbSZ6AD+b0lYSKY7khB/BW5CZbtO+qUC5hLTvBLNxjsdkd8BCh7shSqmUWqXn",
-	"ApE0U9M9FCZQ1ylEihwrpDgMLBQk8nCOEs7GeyjUZB6a4iDM1AchMTrESU729PiYjUlYGAYCU79BD5FQ",
-	"qaDgE+K50swaLqMhzyHvLzRANgPrrcgJzggC8Qm228VIgz8YMOxsFoFeAY0DuPtisrGHQn0QIXx/JDgb",
-	"Q60ipB/uodBZTUP9WXlNaFB6xtajCZdkwOBlVN4vRUWUFKtootebq1zATvWyXKq9ebqHQv1wH3Idi1ds",
-	"ZgRmYNIcMC4KSEC2hLU1X5LwuoYJ42p/pAEUQmExa391BfRqpVrIsQawWceAVXP+91BI0zQHBAtRhJn+",
-	"YOgyNGI7lT3M0Cv/kmXJFE2I2ZIrFhOaKaRGVDh4U6BsD4U5O2D8iO0DtoaQ2K3RVhUXN+WsHF2/q8+M",
-	"HCv97ntP7nkA52LADB7qXdrsKbB3I8ij1AeKs31yHBESAz4DcAXB+gtWASlKCD4kUq+BaVCY8hIaD6YD",
-	"cxpAaD0UpkRKrBGYHGcJpkwiCjB9h40TKie2Bpu96Ip7IOgYynG/BR0gg1Kyshwi6Dgc1D8Bqmgpt0AV",
-	"fY+4I9dXsDsy+9yej/7EHYUWbn2Yd0xarp7JAw7UMDMlNSqGdG8Dsz43GK6ltqApDWYOlwsEtdHKamBF",
-	"HQxrO4QakN3Q+tg+7D/tWZZu8l/L9TgXlX6lcGBGXKoyVmBmnfbEqqGGUFqvbW/1iAgLN6tzuPEaL3Eb",
-	"79QIFZdFzEfowcP3bz+59Rj9888vB2gkeArFmCgUFClLIewixRVOJBL6vCGHMyKu5mBEmILMqc00L4YG",
-	"Fn+MIzVg8CmK6SHVXw6n5W+ojBYz5IBZbFKl3TxdrSyiI/0Iyhvql6hEHxHBNwyGt/iS9VEsa0dqPL8V",
-	"lfBhGZC21JTm9RNO5utcLOIpWT68+MShwho0Eh9qtFz9kxPuU8viRKx0lt4nJ5zU1lVcHUTlhy6QYdkv",
-	"zSHujzFlJ/jkhPvMCIv10awagOPc/YIcEpYvjXqWYZrphtN9nhVZjs0qxnLDVpnbbZLQQy0Oo27BxjYM",
-	"18j0RV1c7Hrqej5RyTwra10eNFJhFmNRQZzlolPNCE/r23lkB0RRLhWPp2Yn3Rc/+97z7/3ui+//6cvP",
-	"Pv3Xn/6Xlz//m40AxcXW4aUjQscTZfhtdduQkC3zoaTxdNmdGYQ+CZ61RClUw4Nr4G6iwUbyqi2syjAa",
-	"eUGN2XdamH+V3zWysirVNhJkeSvMMPzyBBooqonBz9JrA761U1mTiPAu4VrnWBDe1pRDfQPZb9EDnkzH",
-	"nGnJ6n6eKOr+7j68cwu9dX3n2kaAvvXuo7d3QCWjKo/JVoIV/GMPmWwbpGUduTjLuupP/bbkrPcQH923",
-	"QpDvVpUHNNvkmdnMZsbBdWoGLff9QD8+5eYpU0ttNdAijE01hzLJR1iiGKojnNeu72EWu4oSZcifxj8q",
-	"BB1jE+eX4Rhwkgut3sR+UMuMOHuPjynzSv6uYCnKsJRHXMRVUXiSYzbWwNuMSQrRN14956vX6vWcZ/0G",
-	"XoGDhlGrA17bWTBejXMVgwfl6puo6n6R4L1qnp51s8+rD+2eNAn1B5RBzXSbYY66pDfuoRe//8cvfv/7",
-	"Lz75PEAv/uwPvvynn774k599+fnnLz75fGNxKq3TBGFpzZuteMUaLEUNxm4I36BKopTGcUIQJPdKW2wB",
-	"dUOTfPU1+9/25Ss7YbNZ3PdYNUwNZrNlJ92+8rae7eq1t95unU0RQXGy4rmm3mczY34nx0xRtfQ9nDOj",
-	"Ysw/tmJKbwL7bfMhmtdPEue8tt0V5tAz2aJnFW+o7i6lVv5D1wzBGTQZOVZQFnAPgRbKjQ6aYKmKBgkL",
-	"fZkVaajBB/6qxeuVRTFPG6m/el7VSUIMYiqzXJFVUvaWDw7QOLm8G6NgEA0ejMQrOzRP1FhYZ8Zy96U2",
-	"mnIqVS7IfhapVbVDxtVyk/Bs+eB4T+dr8aEYAl046WqpEssmhZbVWYus0NVDEZxOslj7n6somUynSgKh",
-	"n+LhIFnCv0z78FZQw4ESfTx4F3juYak9fy9zs0Znq0UtFIC9iZWpervCFVNaIee52U3BVii/GJOIGhul",
-	"iyHYBe+LImlhoff6RJj6dC62lAvju0HYumX0ZsCT45xQhSmZlp1J0AGZbnhdUkpxw7xtyjAHzr6JQKiW",
-	"aMwRZ8aMuRSHqcLxriKpYQnHd83X233buMP9XWNE1cvjw6d1baKOhB7oFx8rLGdpi0fxLbgf15OX6x3I",
-	"/kFTkx2o7g2+yEsS2uuYq57KEon2wH2lxNT1RAK0KdoSgCNJf2nQH1w9k5ko6yX73Zy2XU17rnEdEg1J",
-	"x009KkpDUYG/hV9Ko64Lyalhfm8WGR4SCe1v6odKnJ95qRqFmjXF5Lg5nJT7ksqSdb79m6BIArF1CfUB",
-	"Ugl80FJxc8eoCpeG5RWjLiYSA5eGoGJR/nACVmDBvajMjptk7jq98LKTUfIMaoXuPgqR5+0C4rNGPc1X",
-	"NYI59gnBYmxq+GST/bI+6WmE1UL1OKG815pxliyoNekGmjVIVQW9Uwl2lR06qW6eFFc9u29Rzd8avf5w",
-	"YoyrakBBJUjvtILgqQW/VTwxFkpzEmvnSV1zaWodwWEVNnaxEWJ1QdnjpoJEXBg/fuGBKcVH/c9DrqWz",
-	"RotiMe7jRivXDVZjBa1pf8VrIOu0JwBmCc/HE6NXS35k/jHSJ5RQaf6CGo/7meCKuKqY1mBq/jgq6j6W",
-	"vExvWEztsErgI42bAjMJinklrqHy0QxA5ifNU5k6ebruBosSDK4gFqOUYJk7v5BEMR2NiEDDqYlCgQCU",
-	"q+g3e0gLR5V3UTd0f+8XURCag4MQbcSjAYOoKCymARoTHhNJIy14gyHcyLvGg29bDGLk3jdir93xkPOE",
-	"YMDsFa0MbrhTK9aRfn8EkSr7jLfIjpYDbgo6nijkfVIE8r74/j89/8G/ffnFD7/60Z+/+OnvfPU3v/38",
-	"h3+/0VuucFhbLcTSa7aZaJAanmRx38z4/JNfPP/pn7z8xz9++bPf3nDuBoi26a1YtOxMzTVnVPdLQ6W4",
-	"UeahTeEFgXCcKnKvbCJ5RWuQlnVT5ic0VDOeSutBCcwZqvDorQF+QY0vrWYk8DuZnEO1DZ9xLCGclWUi",
-	"ZvhEKyGfEvtPhNTLlZ8sUWTO6bcf0jrEmfYCeOcry5h1nCje/XVBuzUj0iwIrb7eJLA9vHMLXd+5+hay",
-	"7Qp6neAUMebOx2kHCxBnBCJ7jAI+E20+FJhFEy2QgOVNi2AJVhBdXlgAQ9Td6fc3AhTm0DODMAVgNj9s",
-	"6x9GrhUdPLqiH3nxzt2d/s5GoIckasLj/Up8cnenf1W/71pcwpPr+onifD/BYkz0o+0rZgFFB4j9lMQU",
-	"75sg8e7O9lWYoQgH7u5cvuwGSTGb7ttAVwk/Xbe7ce01QtS9apbt/D3wpL9RDRIuQAKutAosjFJn+/FV",
-	"Q39nd21lf2goGnSKfcKoTRv0Yn7N65Ud6dHgRPdNuIhZXNE5JOi4PVUFa2/E2XQRhWmzy9IYapdP2Clz",
-	"JxoYGWVSYRa1CQlzKvP7dqqGGACqWho9LI4OKCgnzAXbtW7AXft0N0QjbtMkbLOiUJNnWDVvNn3ZCu62",
-	"kAKQPcxO5trPii5er13Z+/U5IpfJ/3NwcjmAqR+HsqQ9y33RdCnPz33SYiWo2pXZWvCzHPXkVWiXcug5",
-	"mJzGnzenyr/NSpxXab4OnWoDiAWtAArn20pidKWb3oUXC2/JBibHEcmUtfPqawnSA3KchCdOgH2FCKC6",
-	"aY2z0uRWhHNsVD3fC7gq5cwyfBdVekmiCU+J1yTwhCWT68TU3HbB0sQiKli5A0PldH3vTSVPVy8bs+lM",
-	"Nm+BC/uK4BRkBodwjYZIN9taFJ2iDeWFqzrVE/SgWNR8lLnMCGuzz7oBXtVGBL+y9+SJKXQGBx4WcVIr",
-	"HF0ZXFXlM9v/8t0fX+33y1RIuTim1I71tHFtlje6UIJmRbExL3vf9Alv/u2jyTLFugtrmH6/HHXuStfB",
-	"IKrbvnAuYfvNtoJ/eSFtqUR880mRgd+eBI8F6IDtFx68ULZK1W/ayE0QM5ArfbaEQbwdNzpuW9UVtQOy",
-	"rWxl0dVI0zaVWs82SZKSclakJjW3pKjW7zPBottN0aK1psQrc+yTLn3PRMpqQFmN0gpAVDVKIO7UZ9nL",
-	"9orsxT+q9kOZqZbnlcWzhfKKwnlelS/bk6rxbrQDr4UfjF8JL2+tF/R59VxqK8MM7Y73h9P2H1cFMWzt",
-	"Xf1lY/TGOrnXWbVbWaaWneNX1YL5FmLN7Shm4HN+598auOfo8JK0PB44TWBDU7x6UjS2DwXPjI/UWo/n",
-	"p38u08+qpdDkPCCeSFZebgXtTM42gi3E+ziFHMVhLgjOK45BL/+wka35zXlmCxSeIHG+TNy1+apry5a9",
-	"VRQuMNELX37+ly/+6tON3qKAowxLSdoqcM8mSZ9qjQ9teAzEGduYGFhuAJFUU6LK+gu9aln2FfKQTWrp",
-	"Sl/NRP46y7yFTm0lM5O0JtLOnvMsVJtweKak+wmbCqyIml5ZpmUwJsXHJlnvsonfnZO5t+pJFitZ/Tib",
-	"I9nWdabNpyVlo9Zgmr7Llezoih80anN1VwK8FvhTNC7NZknfEAR/C7LiG8NvT3o/Qyf5tuIzcE1BmSab",
-	"kC81sSPKtEoS+eoJtJ8nUIpGLhWxc1Ru5YT1E3Zm6ycY+LTVStiDf5ryRgmVmnXBKlC/oYrCXMnEQq3c",
-	"xZIHdxJOsAZAFaS4CrQC1EeKo+1+a73yxVCbBx7of7+7jpalJ8y70+jpOy+9IL6lpz7HxoWuO/7cL/Q7",
-	"tUzyJfxBXm44zOKBpwLdtmM8oXa++kn7efc1rR4qj0ml8XWuvv1anFl1b1f+5bs/vrbjbQvxEQrx5keo",
-	"v3kd9dA+2gwDBP1hKBtbckUJUaa4m8kVX2x6aKoQYLfQdvDrMBcAH7hwY4FexYlUnfmMxEfYhZFIoC5H",
-	"uaBq+kjvzEqCBIvG2gQM8Qx/J9ea5QFh1kH34P1Hj9EWztVkK+FjysAtB3CClZmxipknSmWdZ88g1mPU",
-	"FDRsoiRQ1xTrsdHTBMmpVCTVaGji5Y2FcixolCcqFzixvXWoJGXxH1dyDmKZjH8LQYF6LU/gATMWq13X",
-	"Od1TimVRW9l8ENgIYjOUG7/oILTnpiqciBIlfFwW9xwwKGKiJmSKYr5nVXA9u7cJgoy6ibI8SaQt+FZY",
-	"DGVvwAbsa1+7xdkhYZBj2Pva10wRTBOsrwWlUDJ8QPYjLEm457JO9PMPPvjgg8379zdv3w73kL6jpMJp",
-	"Zn58eOcWunLlynX05PGt3oDdNpmdEnVTzsg0sOoWZIZAbSgzqUErgKUgMuNMElltNrPnqglCyWqSqbLX",
-	"iNdfJBiwDAsJPm4cqWTaQ09M2cMAFbUQ9QeQXrqpt2YWAJA1O7BpUD0EoUXwbMBCnJmvKWdbNuzm69+W",
-	"nIWmBM31natvbRjmFZowpl304ccwaoBsqcBnT015A9uMScsrI0yTXBB9HjfQUOMBPyQC7aD79CbCTB7p",
-	"0w93tq+EPaTZlbQPUfjxwHCHQWcXfdjr9Z4GaODzCf281+s9C/eQJmMUer+FaIijgwGbW3ehQJE0E0a/",
-	"KFBE4+2tR98sFshHaDvY6ffRcKpxhIuixiYaf0SzzOWU2eBAk8IgCYvlgIU34DQ332ER12rpLnwSoq5U",
-	"guAUTjLjQkGVCMB588PGnvkLJwmKsBBTFH4Ti+kuqo0X9tA7xxFJDNUMOT8wp/wRzdCIJhqlE0FwPIVd",
-	"6V+kXqKbDAsHiHfMMjQQtHpR0lKZV1wk7KKExGMi3GFpWHWhfOlWJA/DDfgCVmWKK5oyKGoieD6eFCAJ",
-	"NSBdudseusn1xajXZwGza5gZuBuR1hPRmGvo56rMmB1RIZU5lgBJjrDDOJRgRcSAdUH1wQprZRONOeQC",
-	"HuHphiv+aiq/Iqq0OI2ZSabuoUd5NPFG02fp0tSYSdUpsk5GlFE5oWw8YFCp2NI3+pfv/hFi3FT0iCY5",
-	"O9DU//88fvxga7u3HRjyJjjVHxBV/HYZvpPcIBE5JGLq0EoSW/oy5kcs4TgeML0+1I1ykSByTJVE22/r",
-	"kYeCH0kiUIrFAVRu1e9BsTpIqrPljDV6II0b0pQnPZrwhCDOiEnXmRAcE4EEPzI8c8AgAT7iSZ4yvd5b",
-	"E8qINEZS5kL6TEo6xNV2Q7+KXPfLz/9yA82WaNOsDxeWVBqjbiR4FgxYVesJiijcin2WxnIDTbD0C/rr",
-	"5Q1JUU/YLhPW1ANcpRLoNRN8LHAqdwcMKuk62Uyj0ybUoQUABujWw3t3DAZqPAgQVMS1HFmWbdRslr8M",
-	"UFmvFyOZAYgnhCh0xHN9vyl8QCzH0OifJxhlgozoscvtDy+F5gwcTRdLJjxLyG5RCFXTi1uHnOj9W9Lg",
-	"ucTAfyTJMGQ8ysDCxnwl6UeaJrmtkK3PBSqtmnqqGn/gtSHXDN6kZ6NMUKagjHYsI6zPBCKktThwRGMS",
-	"DFhBmB7ycGbR2OO6mgNI4DXhjVxNuKAfwVHvopsgBKFB3u9fiUB2gn+SsFWEQlrWMoWgK2WkK4WfB6y8",
-	"bfo74R7U7DZ0XHlZC9QoxVPE9JoRnJT35RX9pV8xfIhjqJqtpQyc6Fe2QxP3nNCIMElKg3vn/t3HWp0T",
-	"iZXt5O7WFs8IM/aKHhfjLfuR3NLvlsG4hah348HdTtA5JEJaJ2av3+vbABCGM6r1kV6/d8X4cCcgom7h",
-	"PKZqk2hJCB6MSVMftDgF4URzA3Nc8IHerpW0oLAuDILwUDM+A3Qt1BRVzG0cGHqPHJnCyEKCblPQ8t24",
-	"s9vRN/0Nvah3zJrA221KJstW23f5ytY9mlLV6gTyXnRqR/Bxh+pNQn1m51dxor2zWxp9xdpdXamEnX6D",
-	"YjZ3NNDZTzsWjhQX9aFmdOF5JuE5I5vU0sYlXmtY4lOts1mZVb9+ud93EVfEFJXzZcdv21iecvh5umGJ",
-	"BaCsgrIzU2lN8xc+QoDGFgPBe7FjFtI0frHgrZs4dlUE4ZPtxZ88gewEzZNIbD66svijO0UCA2iKeZpC",
-	"Hk7nIcFGejLLTzik4uKxBNeZftZ5qr/wWBro7LYqcRUY7xwbcUXf1s4ggEzOptFk7a1iNEmjevbQDaVI",
-	"mlnrsMCKbCaagEgMxkXXIAeGIS7BBeE41mJxA/HCEosUg5vcFHpdCzpUij4+q1oLbKXJM0NF52RoxEFG",
-	"jpC0WsK5ot72Eqj3mPN7kAIDH1xdZpYiUeY+iSl2WVk7ly8v/viuzcWA968vtbr7mE0fuoQb35DS2f3w",
-	"qU8s9/gYAXKVBKImNfrgxkbfTCAPySE/sFKyMbwor06/1qMoacZpPewMdu20BQvokaHaiJ4u7p3wfJ/V",
-	"924W0bB5z9rSeoPf8iwypUwDwowkBEpRuYucS3ATlTd2UGmbpX8gyShwYW1aktN6qMnKTzcCBNKxzeOJ",
-	"my94bznncsHXCw4l04qNio+c6aoQWKA2Uxm53nRb1hxLSzGSajfI+sLe0ywbgpEpk2YJWltoW4A1+TZe",
-	"1tv95QWKahpJ83Bvn+/dXyLI4rvfO8nX5+rX22qyl3ok7j99+ixo4WogmwfGDmhp2NzzbvAGCfx95s8J",
-	"N7t9e5ZcjYfolh+2cxa3ezmBdUktdcMvcWr1geNXGUX0F9eX2ZPNcX3FpYCasGsdAbgB71vRvnbBbX1M",
-	"42feLVfF1XeJqiHqmbOnJtb0uBIX2HvVEW5n8RfvcXUHkq6rR/ouUaud5qp3/d3bEMmWNRcbamV9vrQy",
-	"y/1M4TaUkBEYhZBUeFqxec/wQONePEceaP2Z56zlLIHVphXaryx2/yrz31vGmXEC7muds3OUC/vGGlQL",
-	"BO5KT7ewX0Ht3AwLNUWKb7RpFW6lF6BTgEvAVm5NqATjaEJwTNkYhZuhVgeJkFrBaJXnJReqIoDbsLzO",
-	"rgn2cUHV8MemyQd33Wc3i39BNImrEbjp/fV0eYWgVr1pzWbGsgbQmgf244PWPvg61L1m7YtnSw94S/Bs",
-	"/nDVXIuKMmfjhbf7fsTw5b6nKS4EQlEYYNkbxVBkmRfaPGy6ClDdoPfnwqGkh2XN7Werz5o1L6PNWiZ2",
-	"jjfrrGY6E5lTuSLcszlaqc/WY4FHXkFnWcRbmBgiPgLG766lrvPWhhU2BBV8FT4gzMQNOPFtY2/AIMvE",
-	"le41ztHi/khzCV1cTaI5WLI51KE0jqzSkcyrtWY1/w5HeZKExaMBoyxK8phIVJTvDJCp3gmOX6ZQWa4T",
-	"piqLbJpl2WKNoXFh2i0bJ+ameWboF2n6rT3/Tk5YZF8OB4xKNCbMtH82XsVmxd2s/cxEVjP82pV2f9hX",
-	"XWV/XSTA25oOtcRVI+4W2q4If4XiHZOENJVrBqMqNrSuSdW8F6NuuNO/Hpp62kdUkgbZ7Ta8WsHUZSzt",
-	"xVRjaGf2a62HVM8Z4OkOo5Vzt5tQ2g5i/fdhu/nE/H7Ox3paU8iSlLVeM0iF8pwPeJbskOstHcLNFLqg",
-	"Xq2aQFaI6REIcV7Qhh6u2TE9JKzdInIul8tFWUMWoKi1hQDc35hBXjszyDzmOHv1bYH8aJMMTka9jYLy",
-	"Leh1H6CcaWE14izKhSAsmgYmRlALtRBaWcvzYtzV4qYSSZ7EaEim3HZKgSzk4dTJvMVObAwePyQiwVlG",
-	"2dhGtltuwXCqnylT00QPDuJyZeYN10sIK/OiE7T1OhRNEjtrb8DCq/0roQ1afEiUmG7eGCkiQhv4y0yP",
-	"DQtYPf6EJzaU1mUJKM6hqWmTgHvDnsircF/VIP2GHawYLXJ1mT088YqvVonaocLqZO11z2+0bb4DWqIJ",
-	"qXXmvaIzkS0sI8vMeT8Ovvvg4fu3n9x6jP7555c3tH6YG9wG6jSkYtPR3ffw4exl68lkN4u2zmeO6m6q",
-	"BRLaJekCjl8bWe2Gv/iIS4VMg20Tygxdr5Htre2wqMx4OKn41oB7+m2nTK3xSrGlLiXCLrOSg7/foajX",
-	"+ajAs8BVKiEshjsBKY4m+JBA9OByatwtu51XQ38wa4nfsOQGBdGdlAt0926u5TlntTtiozLpO2XeL1+/",
-	"qJDuFY3XM005W4O7s9kw8aUGNuJsqzfD6/90Ul/GWdq0qz2m5hq1/U6ZPIm98P/X5MoAozj27w3u47Mj",
-	"Gb9t5Ym1/EamXrtyC6k74WNpGvuDxXlGEEWPNEfHDIV3y9aJm98g03C36Dc502NywPRNCCmZLr8FcvwE",
-	"HVOGExRe7m8bK4J9J653pdyr9qw0yVNW4PfHHTC4V3roG2Rqc48inhXJR5UA9ANIfC2qBeygGE+lMauD",
-	"SMW4QqbFF0S0lRpMPV3M5u+Q44iQMnXPpp6ZsSCx12oiUhYa0ka7ob1skrbyuZcH8w0y7RiaXb81pd5m",
-	"cV22+tq48RtLyGtiCbnHxwi7psIe9jYyswYBQBGRUrYOk0iVnh67cc/YvGgLEr9iZsUCqm9E19ePpArU",
-	"XU2yBj94qwniDnjJZ0OrdpHxe+MkCdCaoqwGbALp3oWJQ9/cPRTSeN+4rq3zACqlh2hEtXBR1PgwN6/k",
-	"kPBtym4c4iQnRTo8oUYCIJARLxUXpiChICoXjMSuoWuUECya7lothwE8fo1CvEyWx6ZrWOB35NhsLPF0",
-	"juFdDZ6oIqjjglJqmsa1vSGWG1Djl6nR3zZcTFLOpLJV9Ysqt0uNftv/1pbvbZtnmEvKiJT7KY9XmOKm",
-	"/ew+fNVwTnqHpgwDdwXkuDAPzjb7qJ6xqjmEgGoMTKG7t114jKUxt7I9JDMM5YeEvkIQVaaW4Zhp/tG2",
-	"voJltS3y8s7SawR217K6tvmLXjqNc59z/Jk+8cVqOpDuhcadjSxvdzel+XvJODN3Dck1Bpe5O5ZNewP2",
-	"2Dv2S9JDWCpRNCHRAYlR992baHv72s4VU1AFws+0Zjok/jVZNDYvFm8r8fQGLCzf2+csDFBo5vTKophL",
-	"uMoeZGgrOHlN7rFfrWtvwMIGzqUnmB1Jj98wrTC1SSo1wDhLpu168R3TB+csBHg99JqV2XLIN3liF58n",
-	"Znso1ZlBITIvzAYrkO8M2WqbIqdX+JqFL7XAe73hSnfBX+r4nknf0jx2cWLWHgq1IGe5U42BV0p2tQUs",
-	"nTEzuphApXlI6IKULgAZ35gRTh+jNIcBNrrfaupYGYtQi1yYMSdo2SNAOBJceoH6NWcNuiFtDUQjMUIJ",
-	"M0VTsgflFG89+qYmZlPbr9tUyG/DBt1Dk/aK/1kLRFrELgofQv25bgjFaBzB22qNMR8AqWuKmW4ELeUH",
-	"u1/+8pMv/+E/Pv/hL776u/+24WWI0oTIHrJcKE+Z3EUhjUPTKRn27UwdgZXFOIPWcSGCgoFWlDTiXehp",
-	"rGaIgimZTxpYVYDCIlGpeGnAQi97Sb8DWVLeIDZrCj43nkHvx8JXCIsQPHMrfvmH33/53/+HXaz+AXbl",
-	"JQkZ+RIcmO6br777kxc/+bvnn/xiw8mBphu0eVOzOP1PJxQGKISKpvsHY/3vlFOpckH2s0jBXLbNXSnH",
-	"cpjTOGPdlM///m9ffvrZV5/9mZ3S/Krfs70q9k33trCHwPxzSQvfUJXI08zkgBnPDs6yOfajc/ZEN5hI",
-	"PGyFYoWOKF8to8krlUl24c74s0wtPFuDXBXbtLg1UmDypRJCfdrwaiR42rwYm1y60HjSPP2QjLggi+dX",
-	"fNXZFxDlHTNCm6FlSTfnI4JFNLkgI4mZvO60k/O8duWDraGTyJuNKU8yaBsR9Pv9SsQGxB+DC596aXy2",
-	"8Kcxp9DSh40OyLSH3tHfUEVSkwsUgVueM/fB7oCF1natmTw5plLJ0JhnIGAASyQJYbXYhGJVe9WABOCR",
-	"xoWwAQKHrWNtoo9N7V1buNpUvxni2KzOXBjmdRvloCZEyB56SGSewH5TYmpzm0JhUN6q6W55NGVR5W45",
-	"Uy/+TTjLc1Y1qrNbCDXpHhrGAn6GWAwN6mAWiG/y+taiLmjEq0jAfKx1Pj4aJZSRJXnDIlOKH99y9vjV",
-	"ps8Wy3q9LCtscYDFiYOKa2e4ZQN91xxUXIs/8wzXdj5pG0rUOswdcXGw5wUfU4lGmmU3hQ/DO68GnjUE",
-	"9L8JIPYDiAE8SyF2E45a9Dg3HLXzeTiq8TJwRd2NbtmQmGw+q6Lkr0og0kIaKGj4DQm8dhZEi7knJtBD",
-	"blpsrZk6i3gjTXixwEdzbw0oz8uPwA8AHQpyBlkrjB9NSFOdtm9yGr8a94eNQ35DOQ2Xhz6lpRHTJoK2",
-	"2rgfuETRmfC4oKY7QmC5dSdR4WIdmgyEdsxf2xCzsl3u5myf3EXBZWdW3OuMi5KdlRU1wSxezSJ5D7O4",
-	"NEY2hiOZ1AbXRrwZWvGqfSvOvRZ1g7HQ5X2bzrUxiRIsSGwiaQiWubAJGhLFFKo4Daem35aaYIauot9E",
-	"XS03gRGIcYW60Plvo23VBr2pBIdUZfn1hoBnGp1lGM7i+CwLnQuN0EpMSwnHIR3jdk/aQ7VcTMSlNvf/",
-	"t4wwHg71JYPFNETddwkHh+MDnkzHxnp8P08UtX8H6FvvPnp7Z8MweSIOiRgwiydernV3G6U5+r/Rdr/f",
-	"729tX0XpP/+t8TNJoqTzZFkssNUJlkK9AavgXnsQlDngM1IfzOBrDoTyB30TCnXxoVAe2TVSnScrLTTl",
-	"edh4pgytTTg263zNYqMWHcArFCTlGOguNHnXQmPKXeMP91uZNzlgNnQqFjxDQ5LwI3QE7elq1WOgPIsr",
-	"k2jPsIHjmSCoc+B4FxNtNR+1XbzVhaD4G3vJ6SOuluKzrjdxq1ZasXXEVJBIcTFF3Ref/MHzf/fpyy/+",
-	"zcsvvvf8R3/w/Jc/ef75jzd66IaLTiraeJb9j20Ee2Mql039KmswQW+eFq22WPWvp167vAr7SmQhueOa",
-	"n4m0YhSNG9QPomnSwjzkGxFhaoJRWasE1nZQxVunDsQ5X430TDU8C9EldDwH+wvV8mbasPvMsHg2Ly/H",
-	"a8jhs69CkGnTlOzgZyU52OHXrS1Vhn2jL13QLX4jjhGewd0W1K3c5It1Jh8vz5hJtOpN9vfXTHNa8jzW",
-	"3Buo2hGokJBq0pRjR0FROBezqTKF3U2xd5BQbDgy6oYylxlhMYlDJBXPQFgbsGJ4qAjIyJGnNUFbdXLk",
-	"BeiAwOc+uWQC6FyhG7cMF2mHI4ViojBN2hPtrMZ1PpzzgrSuBaRR6F0XQyJvNK/Tal5cIEtaq3FwQUZE",
-	"EBaRrUjwbEEpOnjjDLH0oVtMm5hnqonqlfbW16rD7spBqIDIDIQKiGxq0Xc+rCrS+KsAtLrusS7wVced",
-	"D8jx3HQrowI2u6K9nrjOazcLczvARWWlKIj5ESTStxBNYkGYUdkXZqBkWBCmzsB3ulJlDTOiV1KjcY/F",
-	"ZmwZa2L/lNb02W6AOKJaMHhNWv0+PVOKHS9V9dEC9kIVWVHQVEnW4zLktr2lrpG2wEoOaFigi0F2NOKJ",
-	"RhcQ+ExqZUz2/Beg8gMkNqCuFUBZRNAES8Q4ayygC9qjge6ZhRqO118B0B/0je57UXIUgN8W46rEVJUI",
-	"791iWx9rhJ2r8nqIeKaMpE2md3fOa6XszoH+zLUOjD7DajITtlMlyhPdOAva5hr21qJKngMLuhg1chHC",
-	"Mcg9vxDEO3sV8vWJeoBKZCtysi2pMIuxiCFmcfOI0PFEzffQmQGsAcZ+YAvhc0mcqYgRLIhUCLOISAW/",
-	"YgXXuOQpKQrnW2+URN2iNyDq965ccw0CUb93+a2GLoH93nY/8Gvy6/c2GptAPLI7vCEI/pbd3xkSS9N0",
-	"LZRjgYdMF8aIvDZM2+2x6NwFAWP17Vgj4gw+zu8KcebsPVcr9ES3So/XD50fsR56aHp/SU8TuiQdAPYQ",
-	"ZoikmZqiFGd+HEmq0dr7BlE2IQJ6D41xk3fnUTv6rv+KaZjpLtPgOufr5hQUhBg/enMDXVRCrSfKXZJI",
-	"zmMSbexA31D6gdzyW6q3luphJtUlgyZgRXyHjZio0m5pX9Jrg6yGrh8Vckk6b8JukZ8v+NEewqWjYrdW",
-	"flAiqiDrBprzBmW2v/7YK1DCkuleyUx4rooVwUJ2EeN6LrkRDBg/NB3NyuImJkwX+ttShoxTxYaZBV7L",
-	"Fn2jFlWwe+hGIjmaV19owIoCQ7sII8UVTgCaXSPPPf/R73312aeBXlutFM+e9bPkzHRN04uM9RGySPll",
-	"kEyhQyjTUxigN5xFwFQumj09C8XZ6j9Q88bULbKtk4LCuuBM3yYyj48am79RZsKA8pShCcGxMSzqrdya",
-	"UEYkMbVcoS8DjwnqhkVJn+6Xn//li7/6dKPsYNzc1AB6Trl1P9J4vLJZ8hGc9AcEt3dkWUekzSKbp+BZ",
-	"56yLg9RB9ZpIP3cM9gHeugqpJbYu5mymDOjm/PLl7xVVcytVQx3Cm3YbE+Is/Ba7nYN2OEWKHzE5oVmA",
-	"KtVLPbOcK186YFC/VLNDPYmeU5JDInCCTGFTR+qm26ImrY0esiITRMcaickQTsEb97yAqHCnfyUseNKA",
-	"LVH0bLfgD67vueFQBfsAEh8Kgg9iqMtu2EZMU8JkUXxswLqOj335vz/91598L0Av/+zzr37wOy//+vsv",
-	"P/95gF5+8cOvfvTnL/7i0+f/+ENbRasYIkTdECbV7MfBE6prNdWDHbBaQdjQVlkznEsfkOMz7hTDAzIN",
-	"UdfeC5qeA3s+XBjYw0N9LYQGDfYBDdoqzbawpDvw6R0s0haWtJjJrEH2PmNmUt/kr5IQWO2WABlBBQux",
-	"9ZHFVCOYrei2mAe12jPn6PtAChLNFVC6C+SSjbIFas3ZZ7onGSIeC55n+8NpCDwA/gJuW/I0X16IBM/K",
-	"kuyFrxPdZZV8WXDf2sEg/CTi0sovheUCFueEiYQyYooXerLliBBwebGxBogWjvRrltLr/ZCoNCPykSmm",
-	"5CUFmNaJJrCXESPJQEHAejtFO5vpLOjMHT3NUXds0pUv68oB88XLqsC7hFDo8181c/iGHVMhFdSc0iCM",
-	"ITkYGJkBQlWuM+Au5GLL8OAzLhCNDct1fHGejDdgvpCH1iPjtTBMw7fmMcuzMlAEq8qHy8pxTSzekVlF",
-	"iHQB4Y7WOkGnItxoagOYmTjlp+deUs4/nNdMYuQjT0bjwGRxkkwNlZB4HtvO5bzMCeOcgDQIUyvWqrJ7",
-	"foeboi+cdO3iPLOWWdWereMGKqtN+edHrDnw4ok8r7SIRvmEJytoPzwhrdENLVA5jxqiZxlvoI9ncbSB",
-	"2/yFhhu4RXgEYPB9UbSB65+IWXGMXlqQ+9WzJbjCv1YzCcvDn6GF3oDdQKEZqngPMWh+WCtgjGtT2Hdn",
-	"bBi4YeZaCWMwHocQXetNqq9UI2il7enS+sDPyDSsh15z+EM55JvghwsOfijiqBvor7h7Fsb6F+h3hvys",
-	"zQ/gaP81K2/YDvb1hvU/IlrRgXj6DEt5xIUrHIWHCZFbhMH/vSX10G34USspghzyAxtcL4mUEJ1m7D/G",
-	"S1Yy36DqP6vIHFSBrmeYsmZzU83V4JEJZi7EjWKRbZEWZ8zpLibKYh5+u0D9i8HzNy6uesLzXI6pvyBR",
-	"LqiaAukOCRZEdHY/fKpJ1BRcMUSdi6Sz29nCGd063AYCtoPNErAlO68IT64mDTHJNxy5WbWZCiPW+p+a",
-	"lc5++8gpHThBMT2k0lklJeq+/OI/f/XZpy//6C+e/+Dz57/3H7784r++/Nlvb9SigZEShPTq8nHTVN+c",
-	"sZtL1H3x03//r//pd7/85Y9ffvHDF//zD03C90avqZhV05h3Cgt5xWTeNSbeL//hiy9/+eMAPf/sfz3/",
-	"/K+f/+4nzz/5fGPPdt7UG8YKoxTLA9Mbz6vL1TTXPa+eD+o+/+QXz3/6JxvGzuH0urL+ja0eQSuH4JLj",
-	"Z8d+7Dm0VkiHn6263zT4LeuMLU1R3Rff/9OXn336/Ee/9/xHP6hC2/VbbYB1rZS6axzy1We/eP7Ln2wE",
-	"rpry0EuLDvz6sF7ZQojuLw6215AS3bgRLhWSYEaTdZuZtD5Fs/6gkvvP4kLXVYstqb1q0rhVyRtWI3hm",
-	"llHLjKhQg8uMaD5znGWExZugeuM8pkoDsULxsdacnz77PwEAAP//",
+	"7L35cxzHlSf+r2T0dybYsKsb3Th4APGNCR6ilmtS0pKUvVo1F5Vdld1dRnVmOTMLYEvLCHs9tqWxLMkr",
+	"H3NQY3NXtse7tkbrGY80lDWOmD9lggCon+Zf2MiXmXV1VR9AAyBt6heBXVV5vnz5zs97veaxYcQooVLU",
+	"Nl6vDQj2CYc/rzMPy4BR9bdPhMeDSP+zdntAUITlALEekgOCPE6wJD5i3a8STzZrTk14AzLE6ks5ikht",
+	"oyYkD2i/du/ePacWYY6HRJpuLnMWjXfxIg1HyGNUcuxJoTsKBPI4i5DHfKI6CdSLX4sJH9WcGsVD1Y96",
+	"Idf/n3DSq23U/r/ldJ7L+qlYVl1fZj6pqVFdjrlgvHyyLiV35ZYHb7h21hEnOwGLBYpwv3o8utXsiIb4",
+	"7nVC+3JQ21hptZyxFXJqVxkfYlk+FE4iTgShEvbGQQEVkmBfDcq96Hkkkm7VWHq62exYCI2HtY1Xa18V",
+	"jNacmid2ak7tbiju1u6UDezaFfURtK32P2068GtOjZOvxQEnfm1D8phkuzE9b9QCKs+u1ZzaMKDBUHXd",
+	"TroJqCR9wnU/PhlGTBLqjb5ERuMLcRF5YUCobPQJJRxob5uMUB2jl1++dmUJyQGWaIi3iUCcSB4QgQTu",
+	"kU0kPBYRH0kGO4g9j8VUOmibRBJhiUKChUTtNeTjkWh26E0zow2EkZodERLtBnLAYokYJQ5iHP6NMOqG",
+	"mG7rHwPVay8WxHeQYHowlMFIRsjDFIWsj3YZ30ZyN/BIs6OWntzFwyhUC9HqXvDPem3SWO+1cGNN/XUB",
+	"r59rrPZW/PPkbPect9a2O6yPa7oPmYVrqJWbtClFOhwG1P67rQ6plISrPjqdW7UyYrgeDIMSIn0J9wkS",
+	"wWuVRyKE77Ij8UkPx6GsbayrYeC7mjTWzaAmEcotggWjrxBccXBHBHPY6gHmO2r3YMMFCmjV6AS0uKU+",
+	"nLZ6emAr7dw4V1qZM50O9Z5qS0SMCgJc7xL2b2qCUv9SjI5Q+BNHURhoxrsccdYNyfCLcDo3Xp+Rq72k",
+	"v9KdljEQTceBQEMcqpNJfFTvYh/9x1svvuAg9VfCoZeaNcUaWRgSTwY75LLm9BPGPN9Y05arhkvJLvKS",
+	"t9SuVVxRZd2YV5eT96CTtNNbEutrb8GTgXavB0ICkWZb3KF+k0WE3h2GmimKBuv1Ao/4zIuHhMqmiDjB",
+	"vhgQIodhE/6fH0LCTLsBxUC642dTkrtyWXHz3Jf51X359tXG+YR9jSRpMO4TjoaYbyNMfXT55vWrKAwo",
+	"QYT6YhNhpNcTcbaLKB4GtI8I9gZqf+IhRQFFlwcBJYI46sxR1B2hQArUC0joqw9g+0oEguLVT6CHiPDq",
+	"nb+sN6xxJRARE0G5nHKVcXT51pdhMs/d9UgI40K9ICQwHFSHNXCQq35Sv3zBXZoivgD90F4YeCd+cr0B",
+	"pn2ipCLoXui9AwEs5pxQiYTEkqhr0I/1WIiDsPkVriGfEYEokwiHIdtFgbQHXAtaiz/eut3Jh1u/s5Cj",
+	"fRUPg3B0FfPhYo92sd1nx3ruY632uwfL2OhhPjQ38RN0rNXuLvoAqDYnEb9aicUQPuPdwPcJPXGmhMOQ",
+	"8DMCcRYSNMQjRMkO4UjibaJ1Nuyp14HPXKM7OAz8kx5jl/kjJe/skjBsGImnG0vU5QRvCyXbxyHZRC7h",
+	"nHHhAhEJfQY0kWOJQEKFSbzA5FUW0xOdxQsMidgbGA1bHUmZXXtQa2BwL0ZKHwoYXTQlJw1PImdmX1oI",
+	"TSdd3iKYe4PFT+WZhHY4Vn4RTB6I9dINF6AL4zA01pEhwupgKQb8BLH4lzD3SLjoo6FbnXQuInhjIYfi",
+	"Jc52Ap/whU/CtDtxGuadhUzkJukfA5vSrU6aBIc3FjiFxUqa2TafsaZDSZl6h8+ob/sxJwLG0+csjp4k",
+	"cfM2Y9cx75PTEoaYktLW0I3gEggOtxm7genIGKXEiY6KMTTEdISwlGQYSbFpbKW4J4k239F42CVc3S2C",
+	"eIz6QtGLe1O91bio3nILO5t5lB/juGXunlN7meJYDhgPXiMnLdZ5nPiEygCH+gYF+xvjiNyNAk58xKgW",
+	"7F6meAcHIe6GJ0oxFxEngsXcI2gXC9SNxUiNTu2JjyXuYkGQCNnuKWyZiKOIcUn8G8QP8G146XSOEmUS",
+	"uUWW78J+KhbmWjbzHPWYH9C+Cx+RQA4IR/3XgghRxhFNtlos/npXbU66FY0rZAHX4j3L+KCFi7EfyOd2",
+	"zPgjrgRGGWgbuFYMwQ2VOD8yBr848rEk40zfUR8yvqX1yDHXEo1Dc0q0yb5IPfZzpa+W8Gb7OBaEa5dA",
+	"2SuWSLHvw62Bw5cyU9Mdjy+00d7SM6Iteg6KCBeqEThTaIjFNvGb1XPR7cBAZG4N1II1ZDAsXbUu6TFO",
+	"Dj1q/flihl2xdeNbpT8xWz02I/NUmqM/9lwLAlse8+F5xbCy78PlV97dvaw36FXt8QRvqiHj/HCyQ79T",
+	"sgLpuQAldOxsBJIM839MOt2ZU3Yv6Qxzjkfq3xnn9bSGXiB3pXGEj00YBpJvrWxml2KhxDhxg/kkzPqY",
+	"oxBTqZbSqXU5Ib7+0+Ms2gqDHSIk87ZrTo14bMsbeaFawyH2lEwIciru80CymAdiqD5jMZcjzP0SR3XW",
+	"wzO+soqdYk9uVR5u+0I0YJRMW7AbQPQvwavqW822t+Y5l0oCCGRCpZMDFtSrOmRhjlNUOdXCAZmul9iu",
+	"NW+eZ55lxwfGlV+A/Jic/G4V9ya33rlBlRFm0YtZzQl7OBTEOTLdTNvpseez7tM4j94JwhD3yRmB2isN",
+	"P+gHMomSmbwPR92CyQu9CN6WdRGfNm8r8/AubHrQ5E22Oz7N0tHOMD7VmCLyMHyxV9t4dYqrQivLtXvO",
+	"tAHHVOrXigfEdr51VM5UmHC+ZfPV+Pzv5FbgZS0+Pi2H/F7pdhr3aanovDONA0+Vd5T2FgaUbI0CEvpb",
+	"2/2tiPCtYTyNZq8QbwWmGjJxxCFktrZHyLz9H4LirLtZjZsTPE9vh7rbdXDj2ANC/S1Ln7mmylrpYT6c",
+	"fYYzvzicReIwy3XDXPxaq8/rbGfbrbOr7XartdJqN1ZaK2cbrVbrXNlEtB18Huaoe7cW9nH+H/HA02Sz",
+	"3Z9hI9f0N9qMPfuSHlpOykaTlVgy1At8J/DI7EtyS39wPaCl96GQmMvZKUtILOOZt+GWfhtMxHwYUND5",
+	"tzjMcSYFa0Fio6ZBZ+xesOckv8Vj8owJEc4F+g31s8zyZc5oSriZDaviXRPYaoFcS5lRsielizyvxKub",
+	"v0Qo6elYzfllgfELUjU5xxWfcIxpl3zacvJV1SWfDVea84o/yqV3jUaxPNK1VdbC7HfXKdwmh7kkjsbm",
+	"kyU6Kq9PGpqf4R8r366c4FzMu3B8qnjfE8PtJjGoxShSNtbw9LXEzHHIGMB6cRjq1ZUBDisMVzmBZ1zu",
+	"n09k1Rs5K9kXppt+7CT9Tppu9vTOx5LnmFV6pk9yarcSMcnupc9xzxp/d7RZREnDkviZi5v4Ezf5UBrq",
+	"k3J9PbuKnl1Fk20XsUkpLBcgRflkFEVUPBqwWJABC/2K53ZpSx9XCJuiZrvMtZ9trJQvpHb48dw0itrn",
+	"G94Ag2DPUUyDXkB8JJgX4BBp8xBYZ1H9+UtodaXdajVWWu31JQd5A+Jti3iIIExWMZBmLjXsQnt1vdVu",
+	"tW60Wup/r6ytlp2qJK2xLG+Os+iMMN27zz93Gy1z0iOcUI8sq4dJ+KsckCGEsViW5zGuFJDdAdFJhGzU",
+	"JVj9EjGJJYOsvjAk+hnvD+KhUr0CDyzKOCKCAHPEUQS+HSYHWsDPOn+hh7EJwXVWttDkLvYk8okXDHFo",
+	"0iF2GYpC7BHh6BBE3Ux+Hdut5nqrlk1y+6+NP3u11bhw54udThP+eH3l3p+MjcWp3W30WcP8SONhE4aW",
+	"+bkRDCPGtTCD5aC2UesHchB3mx4bLsuY9WNMk/8r6uQUh8tqhe+ZiSYX6CyzxRINmZBVs0Z1t6Mn26m5",
+	"Szq+xMRl1F31u7u0iShD5K7hEWqZGCVGRcwtT731315tNy7cgdX5wlLdLtQXl/7sT0o2LTmCRpO7d+cE",
+	"Fm9t1nXrsZhPJ5OV5mqrNY1O1malk7XFTvVQdFI1byCUleZqkUxOmToWumRDRoU0gd9kJ++bpsadqC6t",
+	"kfojgP/BLUCBg2k7TIXYnqYHwbU3fuvpxJetCbfbts5znt0nqEOv5zVjF+7BbTJK/bC5QZZ0UHYTliRc",
+	"FeTV0VbXRARsDW1IwExiSnFRS6SU7mjLz+7rVmg3doE9SLZLxSCIFtnsdHpY8L4f2oZdIJi8KXVGwskv",
+	"Y+W2OSXEUk5zfFhCaLkPZ5eG8/EqJXt1OEvdkeNAphrTKyh/Mi2MMcF5HEaBv5Vac6dHxVy78oLh7k5t",
+	"O9AJU9OS5b6k3lsk+b9gltEeA/0949Uu3sPE/RzaQaQ+FJJw4m9pH0pR1TohnwrsT3Kg84uU3Xi7POPO",
+	"lzxnyM+rGGBScfoLJ7iUk8zj/0gzOuc1spwYL8kLbxZvBPWUDOYPA7qJcCYJ/oywgbrILrBAAZUM4ozZ",
+	"Li0kzM/GqSaGKyyQy2SYR0mUqSG5MyKvPnMiAp9Qia5dSVSX5y+hdvvs2upSs4yPnhqryRnI5uAzpeFe",
+	"E5nC5AM971muOjpfMgtpheTEQJK/8oEXmETAHe1JkIRHPBCkQljmw0UY/HVu9Wkb+9UoDmfIPTYecyon",
+	"+ngVl9M6VuPbHZDQf45zTVtF02a5zU1IdYHrXLGeSZ7hcUhMGhkJfZOJ7sBjDW0lkGRIDNguvAWZ6Sbt",
+	"O+AoFpD2HWLaj3GfbHSoa2nXRcNACKXSM47IMJKjTeSGgOvkIknuSiQZNMwlJPIwhkJG+5vIVcfc1eAg",
+	"VOODEB/t4DAmm6p9TPvETQwDjsZvUE2EgZAA+IRYLBWzhsuoy2LI+3P1IuuG1VTEAEcEgfgE061jpJbf",
+	"6VBsbRaOGkHgO3D3+WRpE7lqI1z4fpcz2gesIqR+3ESutZq66rP0mlBLmTG27g6YIB0KL6P0fkkQUYZY",
+	"egM13ljGHGaqhmVT7fWvm8hVP25BrmPyismMwBRMmh3KeLISkC1hbM1nBLyu1oQyudVTC+QCsJixv1oA",
+	"vQJUC7mrFliPo0PzOf+byA2GwxgIzEUepuqDrs3Q8E1XZjPdDPxLFIUjNCB6ShYsxtVdCEWosPEaoGwT",
+	"uTHdpmyXbgG1upDYrchWJhd3wGjaunpX7Rm5K9W7L7x8PbPgjHeopkM1S5M9BfZuBHmUakNxtEXueoT4",
+	"QM+wuJxg9QXNLSkKCd4hQo2BqqXQ8BKKDkYdvRtw0JrIHRIhsCJgcjcKcUAFCmBNn6P9MBADg8FmLrrk",
+	"HnBq+uTYZ04NjkEqWRkO4dQsDapHQCpKyk1IRd0jdsvVFWy3zPxu9kd9YrdCCbfZNa/ptFzVU2ZxAMNM",
+	"Q2rkDOmZCYz73KC5CmxBDQ2mN5dxBNhoKRpYgoNhbIeAAVl3jY/t1dadpmHpOv81HY91UalXEgemx4RM",
+	"YwXGxml2LB9qCNB6VXMrRkSYdTM6h22v9BI38U6lq2KziFkPvXTzxSsvX76N/vUXKw7qcTYEMKYAAEVS",
+	"KIQNJJnEoUBc7TfkcHrEYg56hErInGoM46RpYPF3sSc7FD5FfrATqC+7o/QZSqPF9HHA1Nep0rafulIW",
+	"0a76CeAN1UuBQK8RzpY0hVf4ktVWzGpHKt2/OZXwbhqQNlOX+vVDdpbVuajHhmT28OJDhwqrpRF4R5Hl",
+	"/J8ccp5KFid8rr3MfHLITg2u4vxLlH5oAxlm/VJv4lYfB/QQnxxynhGhvtqaeQNwrLufkx1C45lJzzBM",
+	"3V13tMWiJMuxXMWYrdk8c7tCwmBHicOonrCxJc01InVRJxe76rqYT5Qyz9xYZ18aITH1Mc8RzmzRqbqF",
+	"O8Xp3DINIi8WkvkjPZP6/k+/s/edb++/+ZcHHz74/P3/efCLv19ykJ9MHV7aJUF/IDW/zU8bErJF3BWB",
+	"P5p1ZpqgD0NnFVEK+fDgwnKXncHS41UYWJ5hlPKCArOvVTD/PL8rZWX5U1t6INNbYYzhpztQcqLKGPz4",
+	"eS2ht+pTViYiPE+Y0jmmhLeV5VBfROZb9BILR31GlWR1Iw5lYP9dv3n1Mjp3Ye3skoO+8vyt82ugkgUy",
+	"9slyiCX8sYl0tg1Sso6YnmWd96d+VTDavIl3bxghKOtWFdtB1GCRnkwjYuA61Y2m835J/XzEyQdUzjRV",
+	"R4kwJtUcYJJ3sUA+oCOc1KyvY+pbRIk05E/RX8B50Mc6zi/CPtAk40q98bNBLWPi7HXWD2gG8ncOS1GE",
+	"hdhl3M+LwoMY075avIZPhhB9k8FzXj9bxHMe9xtkAA5KWs03eHZtSnsFzpU07qSjLztVN5IE73nz9Iyb",
+	"fRI+tP2lTKjfDihgppsMc1QnzX4T7X/3R/vffXP//kMH7X/wvUe/f3//xz999PDh/v2HS9NTaa0mCEMr",
+	"n2zOK1ZiKSoxdkP4RiAFGga+HxIEyb3CgC2guquTr75g/muvrK655WbxrMeqpGswm83aaXv1vOpt/ey5",
+	"85W9ScIDHM65r8PMZ2Ntfi3GVAZy5ns4plrFmLxtSZeZDsy35ZuoXz9MnPPCZpeYQ49lihmreAm6uxBK",
+	"+XdtMQRr0KTkrgRYwE0EWijTOmiIhUwKJEz1ZeakoRIf+JMWr5eCYh41Un/+vKrDhBj4gYhiSeZJ2Zs9",
+	"OEDR5OxujIRBlHgwwgzs0CRRYyrOjOHuM010yAIhY062Ik/Oqx1SJmfrhEWzB8dndL4KH4o+oFM7nS9V",
+	"Ytak0BSdNckKnT8Uweok07X/iYqSznTKJRBmUzzsSqbrn6Z9ZEZQoIGUfDLrndB5hkrN/mcyNwvnbL6o",
+	"hWRhL2GpUW/nuGJSK+QkN7sGbAX4RZ94gbZR2hiCDfC+SDJMLPSZOhEan87GljKufTcIG7eMmgx4cqwT",
+	"KjElB2llErRNRkuZKimpuKHf1jDMjrVvIhCqBeozxKg2Y87EYfLreE2SoWYJd6/pr9stU7jD/rvAiPKX",
+	"x6t3itpEkQgzSz99W2E4M1s8km/B/biYvNzMhmxtlxXZAXRv8EWeEVBeR1/1gUiJaBPcV5KPbE0kIJuk",
+	"LAE4ktSXmvzB1TMYi7Kesd7NUcvVVOcaF1eiJOm4rEZFaihK6DfxSynStSE5BcpvjhPDTSKg/E1xU4n1",
+	"M8+EUahYk0/uloeTsqykMiPOd/YmSJJADC6h2sBAAB80p7i8YlSOS8PwklanHxK9LiVBxTx9cAhWYJZ7",
+	"GsyO7WTiODPhZYc7yWOk5dr7yEUZbxccPmPUU3xVEZhlnxAsRkeaT5bZL4udHkVYTVSPQ8p7lRln4RSs",
+	"SdvQuEEqL+gdSbDLzdBKdZOkuPzefSVQ/K3U6w87RpnMBxTkgvSOKggeWfCbxxNjVmlCYu0kqWvimVpE",
+	"cFiOjZ1uhFhRUM5wU048xrUfP/HApOKj+nOHKems1KKYtHu71Mp1kRZYQWXaX/IayDrVCYBRyOL+QOvV",
+	"gu3qP3pqh8JA6H8BxuNWxJkkFhXTGEz1P3YT3MeUl6kJ85FpVnK8q2iTYypAMc/FNeQ+GluQyUnzgRha",
+	"ebroBvNCDK4g6qMhwSK2fiGB/KDXIxx1RzoKBQJQ1tGfNpESjnLvorpr/72VREEoDg5CtBaPOhSiojAf",
+	"OahPmE9E4CnBGwzhWt7VHnxTYhAj+74We82Mu4yFBANlz2llsM0dWbH21Ps9iFTZoqxCdjQcsMGD/kCi",
+	"zCdJIO/+m7/fe+tbB5++8/jdn+2//83Hf/+NvXc+XmrOBhxWhYWYes0aoVpSzZMM7ese9+5/tPf+jw9+",
+	"96ODn35jybobINqmOSdo2bGaa44J90utSnKjTCKbxAsC4Th54p7bRPKEYpCmuCmTExryGU+p9SBdzLFT",
+	"kTlvJevnFPjSfEaCbCWTE0DbyDKOGYSzFCZijE9UHuQjUv+hiHo2+MmURCbsfvUmLUKcqQbAO1lZRo/j",
+	"UPHuTwvZLZiQxpfQ6OtlAtvNq5fRhbX1c8iUK2jWnCPEmFsfp2nMQYwSiOzRCvhYtHmXY+oNlEACljcl",
+	"goVYQnR5YgF0UX2t1VpykBtDzQxCJSyzftBWD3q2FB38tKp+ysQ719daa0uOapLIAfO3cvHJ9bXWunrf",
+	"lriEXy6oXyRjWyHmfaJ+aq/qASQVILaGxA/wlg4Sr6+116GHJBy4vrayYhsZYjraMoGuAh5dMLOx5TVc",
+	"VF/Xw7b+HviltZQPEk6WBFxpubXQSp2px5cP/R2ftZH9oaCoU0vmCa2WTTAT86tfz81ItQY7uqXDRfTg",
+	"ksohTs3OKS9YZ1ocTxeROCh3WWpD7ewJO2nuRAkjC6iQmHpVQsIEZP6snaokBiCQFYUepkcHJCfHjTnd",
+	"MG7ADfPrhot6zKRJmGJFrjqebt68WfZl5XJXhRSA7KFnMtF+llTxeupg7xfniJwl/8+uk80BHGbjUGa0",
+	"Z9kvyi7lyblPSqwEVTvXWwV9pq0eHoV2JoeeXZOj+PMmoPybrMRJSPPF1ckXgJhSCiBxvs0lRueq6Z06",
+	"WHhFNjC565FIGjuvupYgPSDGoXvoBNgn6ADkJ61oVujcCneCjaqZ9QLOe3LGGb6NKj0j0IANSaZI4CEh",
+	"k4uHqbzsgjkT007B3BUYcrub9d7k8nTVsDEdjWXzJrSwJQkegsxgCa7UEGl7W4iik5ShPHVVJ7+DmVVM",
+	"MB9FLCJCq+yztoEntRDBH+w9eegTOkYDN5M4qTm2Lg2uyvOZ9r99/b31VitNhRTTY0pNW3dKx2Z4ow0l",
+	"KFcUS/Oyt3Sd8PJnrw1mAetOrGHq/bTViSNdBIPIT/vUuYSpN1u5/LMLaTMl4utPkgz86iR4zEEHrL7w",
+	"4IW0VKp600RugpiBLPTZDAbxatqo2WnlR1S9kFWwlUlVI3W2A6H0bJ0kKQJGk9Sk8pIUefw+HSzaLosW",
+	"LRQlnptjH3bomzpSVi2U0SiNABTIUgnE7vo4e2nPyV6yW1W9KWNoeRlYPAOUlwDnZVC+TE2q0rvRNLwQ",
+	"ftB/Iry8hVrQJ1VzqQqGGcodb3VH1Q/nXWKY2vPqy9LojUVyr+MqtzILlp3lV3nAfLNi5eUoxtbn5Pa/",
+	"MnDPnsMzwvB44DSOCU3J4EkFvvmRs0j7SI31eHL65yz1rCqAJict4qFk5dlGUM3kTCHYRLz3h5Cj2I05",
+	"wXHOMZjJPyxla9niPOMAhYdInE8Td02+6sKyZS8nwAU6euHRw1/u/+rBUnNawFGEhSBVCNzjSdJHGuNN",
+	"Ex4DccYmJgaG60Ak1YjIFH+hmYdlnyMPWaeWzvXVWOSvtcyb1SmMZKyTykTa8X0eX9UyGh6DdD9kUYE5",
+	"STMDyzQLxQzxXZ2st6Ljdydk7s27k8lI5t/O8ki2Re1p+W4JUao16KLvYi47umTbpdpc0ZUArznZLkqH",
+	"ZrKkL3KCvwJZ8aXht4e9n6GSfBX4DFxTANNkEvKFOuwooEol8bLqCZSfJwBFI2aK2NlNp3JI/IS1cfwE",
+	"vT5VWAmb8KeGNwoDoVgXjAK1SlAUJkomZtXSWcy4cYfhBAtYqOQozrNaDmohyVC7VYlXPn3VJi0P1L/f",
+	"WETJ0kPm3SnyzDovM0F8M3d9goULbXX8iV+odwqZ5DP4gzK54dBLZnlyq1u1jYfUzuff6WzefUGrB+Qx",
+	"IRW9TtS3n4o9y89t9d++/t7Ztcy0EOshFzdeQ63GBdREW6jhOgjqwwS0b44rConU4G46V3y66aEMIcBM",
+	"oWrjF2EuAD5w6sYCNYpDqTqTGUmWYKdGIoG67MU8kKNbamZGEiSYl2ITUMQi/LVYaZbbhBoH3Usv3rqN",
+	"lnEsB8sh6wcU3HKwTjAy3VbS80DKqHbvHsR69MqChnWUBKprsB4TPU2QGAlJhooMdby8tlD2eeDFoYw5",
+	"Dk1tnUCQFPzHQs5BLJP2byEAqFfyBO5QbbHasJXTM0qxSLCV9QeOiSDWTdn2kwpCm7arxIkoUMj6Kbhn",
+	"hwKIiRyQEfLZplHBVe+ZSRCk1U0UxWEoDOBbYjEUzQ7t0C984TKjO4RCjmHzC1/QIJg6WF8JSq6geJts",
+	"eVgQd9NmnajfX3nllVcaN240rlxxN5G6o4TEw0g/vHn1MlpdXb2AXr59udmhV3Rmp0D1IaNk5Bh1CzJD",
+	"ABtKd6rJCtaSExExKojIF5vZtGiCAFlNIpnWGsnUF3E6NMJcgI8bezIcNdHLGvbQQQkWovoA0ksbamp6",
+	"ALCyegYmDaqJILQIfutQF0f664DRZRN288WvCkZdDUFzYW393JJmXq4OY9pAr74OrTrIQAXeu6PhDUwx",
+	"JiWv9HAQxpyo/biIuooO2A7haA3dCC4hTMWu2n13rb3qNpFiV8L8iNzXO5o7dGob6NVms3nHQZ0sn1C/",
+	"N5vNe+4mUscYuZlnLupib7tDJ+IuJCQyjLjWLxISUXR7+daXkwGyHmo7a60W6o4UjTCeYGyi/mtBFNmc",
+	"MhMcqFMYBKG+6FD3Iuxm4znqMaWWbsAnLqoLyQkewk5GjEtAiQCa1w+WNvW/cBgiD3M+Qu6XMR9toEJ7",
+	"bhM9d9cjoT41Xca29S6/FkSoF4SKpENOsD+CWaknQg3Rdoa5XYjn9DDUIij1Ij1LaV5xkrCLQuL3Cbeb",
+	"pdaqDvCly57YcZfgCxiVBlfUMChywFncHyRL4qqFtHC3TXSJqYtRjc8szIZmZuBuREpPRH2mVj+WacZs",
+	"L+BC6m1xkGAIW4pDIZaEd2gdVB8ssVI2UZ9BLuAuHi1Z8FeN/IoCqcRpTHUydRPdir1BpjW1lzZNjepU",
+	"nSTrpBfQQAwC2u9QQCo25xv929d/gCjTiB7eIKbb6vT/h9u3X1puN9uOPt4ED9UHRCbPVuA7wTQRkR3C",
+	"R5asBDHQlz7bpSHDfoeq8aG6F/MQkbuBFKh9XrXc5WxXEI6GmG8Dcqt6D8DqIKnOwBkr8kCKNoSGJ90d",
+	"sJAgRolO1xkQ7BOOONvVPLNDIQHeY2E8pGq8lwcBJUIbSakN6dMp6RBXW3ezKHL1Rw9/uYTGIdoU68OJ",
+	"JTXwUd3jLHI6NK/1OEkUbs4+G/hiCQ2wyAL6q+F1SYInbIYJY2oCrQYCzmvEWZ/jodjoUEDStbKZIqcG",
+	"4NDCAjro8s3rVzUFKjpwECDiGo4s0jJqJstfOCjF68VIRLDEA0Ik2mWxut8k3iaGYyjyj0OMIk56wV2b",
+	"2++ecfUe2DOdDJmwKCQbCRCqOi92HGKg5m+OBosFBv4jSIQh41E4Zm30VyJ4TZ1JZhCy1b4A0qrGU1X0",
+	"A691mWLwOj0bRTygEmC0feFhtScQIa3Egd3AJ06HJgczQzyMGjLOcF3FAQTwGvdiLAeMB6/BVm+gSyAE",
+	"oU7caq16IDvBn8StFKGQkrU0EHQORjoH/Nyh6W3TWnM3AbNbn+Pcy0qgRkM8QlSNGcFOZb5cVV9mEcO7",
+	"2AfUbCVl4FC90nZ13HMYeIQKkhrcazeu3VbqHA+NbCc2lpdZRKi2VzQZ7y+bj8SyejcNxk1EvYsvXas5",
+	"tR3ChXFiNlvNlgkAoTgKlD7SbDVXtQ93ACLqMo79QDaIkoTghz4pq4PmD0E4UdxAbxd8oKZrJC0A1oVG",
+	"EO4qxqcXXQk1CYq5iQNDL5BdDYzMBeg2yVm+5tc2auqmv6gG9ZweE3i7NWSyqLR9p68sXw+Ggax0AmVe",
+	"tGqH83otUJMEfGbrV7GivbVban3F2F0tVMJaq0Qxm9ga6OxHbQt7kvFiU2O68CST8ISWdWpp6RDPlgzx",
+	"jtLZjMyqXl9ptWzEFdGgclnZ8asmlidtfpJumFIBKKug7IwhrSn+wnoIyNhQIHgv1vRAytpPBrx8CfsW",
+	"RRA+aU//5GXITlA8ifj6o9XpH11NEhhAU4yHQ8jDqd0kWEtPevghg1Rc3BfgOlO/1e6oLzIsDXR2g0qc",
+	"X4zn7mpxRd3W1iCAdM6m1mTNraI1Sa16NtFFKckwMtZhjiVphOoAER+Mi7ZADjRDbIILwr6vxOKSwwtD",
+	"TFIMLjEN9DqFHJJQkyw84zgmY2pmySAr3nNmpKYcZuS9vLHBAFUeGyVbH0UpCVOyi4RRMk6UctszUO5t",
+	"xq5DBg18sD5LL0mezQ3iB9gmda2trEz/+JpJ5YD3L8w0uhuYjm7afJ2sHaa28eqd7Fm7zvoIaDM9X3JQ",
+	"OF5Mm/jLz9dNssO2jZCt7TYyA/Ov1LCAlB8J1ewYda1VxRqolgGsRHXnNw+5v/eKc9eDKJl8xlhTKQBc",
+	"zhh0UpEIZCFBCCBZWTmACfAypRe+k6u6pR6QsOfYqDglCCo1Vif1D5ccBMK1SQPyy+WDzHBORD4o4hWF",
+	"o5yJi/Ws5SuRdwDaKQ18L7tsC36pmRhJvphkcWAvKI4PscwBFXoIStmoGoCxGJfe9e3W7PJIPgulvLnz",
+	"Jys6pAQyXXTI7OQTLTmoL9amf/ECk1chP7LAAgIhy+yzGZ6Q/fXOPaeCDYIu4Gi7ozn0Wq6wjZdI/C/S",
+	"bJ8gSZi3x8+39khdzoYJHVqayAf+1w7e/u7epw/3/uazsbyPjVp79fyFdru9srK6Wkis2qi9sKJDYG9c",
+	"PPvK6pfOXV15JSX+zz/988//5a/23v79wU/+Ye+nDz7/4XcO3vv53q/fffzgx/vvf//xf3/w6NPPDj59",
+	"Z/+3b++9+8ajz+4//sYP9t594+CDfymkquTCbC/MLtakC2VceTOJNjOQa7Fh/0k/GxdmmZPJDX7CxZ+C",
+	"kmAcKLjk/FYe38LNvvx64N/LXO/5M/c8kYUDd+x8uYwn387FU/4BM+PniZxvN+cVcq5dgQjAqBykqZKF",
+	"Z8W0cS6uAe9QSHpgTENC4lHOVzDGy7Vb9lh4+f77bx/84ut73/qolJdfuLCiOPna2mEYqXEmn7COOMPR",
+	"0HXo/mCPyB8yE7+sPUmHYOHGMz5BNTNvLEAxQ+Arzmhm5isALo4wlyMk2VKVTmZHegoaGfhjDGxuGAiw",
+	"TIcE+wHtI7fhKmWacKHUs0ptSDAuc+qLiYmsbehIKxvRDv9o6GR8W/q3kfwFoTwWoLGR+ded2dWpAnTW",
+	"gm28KQDTghvOBmctvPFFKMvluiuLZm7wMmfR5ObyiS45VdgEa7db2XDtlVZGz566CAkqw6w3ij6RaVJu",
+	"ebPDeRbVNnpj4jqk52FWX8fxWgP0mGexBRgmdsI36xH1+rE4qtydYn+boNNn7wGf414Gflsk0TE64ov1",
+	"4Kaw91jd+tbdHN8CvGWJtwnVUR5WaFza7FDICbJAy9qVnVw4w1hAzV0NCwB+BwaoodrtmLr9WR4ZWDF8",
+	"txeHoZv81KEB9cLYJwIlYKsO0lir4KanEqXgqtBVComqh2WgNV3tcDZT1i7nhv5NH3ikDnzh96/FhHrm",
+	"ZbdDA4H6hOpi3doHXG720GM/iqCcZE5YBOIkfaO23mo1W608PGOPkMwLY48DH/i0zo2seYxr2C7fgDbX",
+	"VlorZxvtVmO1ncF/VF8MtVVD7UlSQUKLA0lGkw5wy9WX2GiD3pIkh2z3VR/N1RaMKxf/2y6kKKqRJGXo",
+	"dE/lqTi182YVkkSbHBqvTbFpFxNnamfNd8W0mNoKPFDMsKLH9bEeE8zf6u7WqrprT+tuZX18gmNYwrbj",
+	"lbGO2+sVHa9P6bfdGptnDmW4eq7npiztnZxoZciutdpotefR8PThWrihLNvsk24me1oUpivqFlIKSuFq",
+	"q7jZcrpSYuzySUjKoOXBg4P1TacuKv2ej+ruWuuCq7H/dwNBSlSdK/Bqjk/P4tZLuupD6cU/arU9v8+w",
+	"nnYzKuWWarNl1UYsXnysNlnq50+NzKjNjzOerMWaHnMnz8arjB87ZOvguyCXufZWV5o8ZLDpeqYQk6r0",
+	"fS1k9oMdQqutkEcXrarEprNNI54UxJa1FtyXc9LZadkfp1C5sT7C1j0zPD51hsdJ/HX89lwGBczkVB2O",
+	"AZRqmpcHxNsWDoqp0vY8Rr2Yc0K9kaNDopVWCJHkhbRWymzpgUAgwUIfdcmImcJQALrQHVmlMZmJCTlm",
+	"O4SHOIoC2jeJPIbhUDxUv0kN4aQaB30z1/OSLZ2GpX7RaqpqHDIIQ9Nrs0Pd9daqa2K0bxLJR42LPUm4",
+	"a/IcqC4pZBZWtT9gockcsElRkjGo4VymIV40O/IkXHmFlX7GDuaMblufZQ4vZ7Cm84faksL8x9qWha/y",
+	"JjwHZhadQWAN6kkhNoOjJVKgkGzaT/2lmy9eefnybfSvv1hZclAUxpq24XTqo2LQN+z38OH4fZ0R6y4l",
+	"VeyPndRtV1OEvDPC5lc8NeLexezglcKOBN6xdc90kX/Ux7nYyDTB67ASYAntqbetPrbAK8Ug+wqEbSI5",
+	"g3AjS6KZQm8JnTkWmIlQH+4EJBka4B0CwdKzaYKXzXSeDBVEj8V/xpJLdEy7UzavJ3Nzzc4588VgS/XR",
+	"rBv0xfT108pgmdNdNFaDuDKXJRrPipmpYS3OVvoPM+XuDus9PE4vUr6k3kQ3UrYwMAv9TLbT0+RVwtl7",
+	"g2Xp2R6ZbJXeQxsKSpl64cpNpO6Q9QUkPurKKmOCKLqlODqmyL2WVoptfImM3I2kvO5YSd0OVTchZKDb",
+	"dD5IaeZBP6A4RO5Kq60NEeYdv1iEdzNfolfnihqBP9tuh8K90kRfIiOTaumxKMm1zOXbbEOefwKOsoZ8",
+	"PBLaLwUiFWUS6YqGEFCbajDF7FiTrkjueoSkmcom01a3BTgGRhMRItGQlqo9VWlNyLn3Pd2YL5FRTZ/Z",
+	"Qxpkxl1JtpLqq3fyVVA9xrgfULVptY1X260LzfOr7RVndb25fmGlnUZnQCnUXBXU2ud/8/H+b775+KOP",
+	"D372t2jtlf/SWCtWN9+orazp7nWZ09re+w/27n/07797a/8H//T47Y8/f/Bw741fZop3pn6z1vlqd0la",
+	"j7S298ZfPvrko/0f/FPBW5atM1pbP3vOeIbmZWkLdokU2vWfWYueEmvRddZH2NaZz5zwUoZfIiRJwodw",
+	"yI4s4+d5zm3b7iKsuBZTvrb37fv7b3y898GP9r7zcO8vHux9/LN//91be/d/snf/o/3ffuPxZ786+PSv",
+	"9u//av/97+vY/YMP/mX2s2Xg7p8wK26yQc80hafvdCanYD5FBuJ2Ki0+VyGqZzx2dAPpOB0chg5aUBhp",
+	"hw4ATCSxKClBqYncwN/SoTbG3QOB3C7qBUqWSxCktKAjGMCJaFCnHRzGJAFbIYEWuAjgrQjJuIa75UTG",
+	"nBLflgv3QoJ5mWijxF5Yjz+iGFadBNiw5XCy9Z4apQCCJxi/WuI7TILQTinjsqxdU3lotgYVfekKMFXN",
+	"+WTIqJCmZkuCoT5T61ey3xpw+Kp+urEIKBFia8j8Obq4ZD67AV+V7JOaoQb5YRaelHH9w/EmpxbxEBSH",
+	"4ID1QyW6dsWG85kzZke2iUSEAdyOqysEBVIj5fap4h9V40tYVtUgV9ZmHiOwu4rRVfWfVGor7fuEA2zV",
+	"jk+3isDRfbpMID1zGdirVf97xkBae2+JBUbP2kuZjpodejtDJ2dEhsIDgbwB8baJj+rPX0Lt9tm1VY3v",
+	"BfG1lEGMbeZetRdjOngDDNfsUDd9b4tR10Gu7jOD0qVv7Tw/Ea4BFDR19wykVQoeudmhbgmrUx2Mt6Ta",
+	"L+mWa6isHCQlo+Go2m5xVZdlO3x0bX5oUMElxNRo7B5n0VYYKBWeedvq0hwPpS1j7xtp0ZeUsSQpwRfO",
+	"nW+ttldarbUVW+duo1BmrjIb+dEnH+0/fHfvw3/ae/jrvW/f37v/MFmYbAGE2urKWW3BsARlE+32fvfT",
+	"vd//eO936rtcsvTK6tr62XMmjTmhD23aaDdaa432yuzaktqWBRsh0iafpS6ffuqyodMiI030k6kJysnB",
+	"PcY7rEprViN8yqL7KtZ7sdF81yAWwDI4nVGs7qfpucKbyFV8zHD2wuWXQ9+siuc7KiOvYMO6BFcZg1xL",
+	"YttLGeQbf13KIM/PxwNPJ/ZvEu3buL9TOAPPTEVHD/ubwHdLPdoFlTsN7ykEA42ZjJS46CDscSYyyWMF",
+	"/ye6KAyKstYKAARVBkOyCYDMl299WfEQjQ5cL4MCXjKJYEPFkHIhHUqGVWpUAp0MCLZ1F+DsLJ8xeM8+",
+	"6wCHUSdmtORUABjXH312/9Enf733zkeP//HnSxmshCAkookM84uHVGwgN/CV4Grnbc1ZjhGfGQVu4SKA",
+	"HDbSv5bI3YxVQjeR8EL9SQmHdJCbpEIlL3Wom8mPUu9AOlamEZOeBZ9rH1LmYeJVgkEoOdaM+ODtNw/+",
+	"7z+YwaoHMKtM6pVWCcCDZb95/PUf7v/wH/fuf7RkRXd4bN5ULE79aeV4B7nWi6X+zrrWoC/jiktVDwZ9",
+	"6vgG2+Xex785ePDh4w8/MF3qp+o9U+1qS9v93SYCE98ZpS8BrmFG+xYdqp2lOIom2AhPOLijxAyWoVaA",
+	"O7aH8skyjD1R6dCnHt9ynPnxx2t0zVObkvJ6Esz6gYDouSq66nE2LB+MQUiYaiAr775LeoyT6f1LNm/v",
+	"Uw7lVd1ClTFtRq/4LYK5N3ha9Ak92qJTWEzyCqc/LHet5lBuMHs5gkpVTqvVykVNQQ4AhNEEmVx0gzWu",
+	"TWZBGkeCtsmoiZ5T3wSSDHVKnwehMYzaDzY61DUODXUrkLuBkMLVJjgI2sECCUJoIT4oGdVmPigImKr2",
+	"Ky2BhGJKZ+gMAA33b2plaAC8Lvb16PQNo183kUZyQLhooptExCHMd0h0ORANLgqQmGWX0a0R9XKX0aHV",
+	"oawwWJqjnYg2xoyVWf4tqJxaa3Uv+Ge9Nmms91q4sab+uoDXzzVWeyv+eXK2e85ba2cjdNQ9IAkPsFK8",
+	"9t598Piv/s/eD9+sObWvxZhKgHCttZut9ZpTi2mgzu12H45eGpqz98EvDn70bXR7rTUeXNM622ifn5YE",
+	"PRZis/fP/ziWkD5/PM0loPoT1uLyvRtaKlPrFDVyeAyRY4oonXFye5bIvBBNTB3RnHLB+kqdZr1eGFAy",
+	"IxedZhzLRuMdP31VmQqSYT1dtjI6PdTp0CkQhT1cNmkJC06BKETLZtw4pj9hqn0Vyv/uMr69mUmVCATq",
+	"qcutLNkB3nky6Kwk/ehZukM23QGWZybCLqNRQx4nRqOmvwyNKrp0bMUdrbaXIDHoz/IkeeSQwA//dv+3",
+	"39VFiR59+i10oXkePXr4y3//3VuPPnn78Ycf7X32w0effO/gVz9/0gMBpx6ihAk8O0NPnXXXkP6hT/gO",
+	"0wVUF3y8k3g/dXJ9jncnXjtQPYHtgmsI6k/F4EVHlO0OSBma7JdZ4D8ZF5BJu3h2ckpuH7VLMxNmAgtW",
+	"4X94yebFj4WnOgU1HfJojIcx4DbWqMx4a9r8ow3xtKq9U2vYP2cP7jw29NBjRj09Lgt3iKk/n7X4OqZ+",
+	"aiguDQfUmVxqrFVUMKnWxtoswZEvnHQ0JhhyLczFLsSD+8QLMSe+DkwjWMTc5KMJ5AeA+tgd6WqqcoAp",
+	"Wkd/iupKbgJ7G2US1aGu81LVqDV5BwKchbnhF8s9H2t0pGY40+Mjzeo8XRGSoa4wZlmq5fT2l+pQSRtX",
+	"c6YqhOQrWvx3u6przEcuqj9PGHiPX2LhqK9dATfiUAbm3w76yvO3zq8t6VuB8B3CO9QQVgaLot5Gwxj9",
+	"/6jdarVay+11NPzX32inoSBSWLekIRuD3jITrXZojlirgxA1RdQWk/i40jwL9lnCZdCDGs9blGVjASHs",
+	"76P9N3+/99a39t//Zn2l1T6/dPCrX7Va7ZW9dz4G226xAkm7pVanvVIA9UzZ3UbNzx61vXff3v/NT/be",
+	"/9979z+aXTXS67DguL9so88i/04/8i/DIUoZREYOnGrnzBycY2XWVYK/HudTFgo4bQOeoJhAy+s3EAUs",
+	"Z06GzNacs8/SFPgONZGCPmcR6pKQ7aJdKKxcAAIDpC0LGW32sIQ56+C7BTNncE2VcMn6o0/uL83LKk8n",
+	"PHDymbABgqdyNp4ZkY4eIjgTgzamnWpVPWcA8gNOPMn4CNX3739v7y8eHHz65weffmfv3e/tffbDvYfv",
+	"LTXRRRtOl1SuT/qwWTKl+aUmHzXF4YN6khWqfjLqP05lf3a9/olIjbTbNTk9cs6wL9toNuqrTDXNEF+P",
+	"cI0LGYgCGmTVRiVvHTly7GTV9GNVe82KzqD42rV/ulRfA0qcDj/LPZPfJiULZoqvZfldIjJVqY+m8QWW",
+	"U8viy4yXUzvXutCGdIax0pgXVtPSmOf/08rl9f+cZqh5zAwealyZoB21fK++rtPdahtnE5Lc/+6P9r/7",
+	"5v79h8BKzeOV9PEH33v0+/f3f/zTRw8fwkt3xnPe9AT2vn1///7DR5+89+iTv05hO5zCETWJe2nVh7Qe",
+	"w3iQUAaU50551c4W/DeHNGd2cNGqb67ZZ8rvKUlWF30f4TH2UMEdctLVdAU4e/SPmXFXKsHm+VOmBs+4",
+	"HwsutZkvsJlIrQUJ13J8J8HEx3QkdcUiXcUIpEaT04DqrohFRKhPfBcJySIQoDs0aR6QeinZzajASshX",
+	"v6Q+OBDC7SdndFCtBaCzw7DRt9iTyCcSB2F1grVRn4/rctKRmdWX09n52e8pqdNTzleiUJ/OOXumUh9V",
+	"pWYcmfM53zXASY9wQj2y7HEWTcGZhTeOkUpv2sFUye8aKlyNtHlIaispZGdmZVcoWZGxFUpWpGHEuQlr",
+	"lVOznoRFKyqVi1q+fLuTF7I/MfFT6/blgRcQHk581B0lPurxNTcNnFZ+nIQIN048dZUFoc8J1baYqblw",
+	"EeaEymOIFJgLx0m3mAFwKp1jMhlTo4KYfwpjDK+2LO0GSro49AT/cKwUZqGn2ijMwj5dFgqeHMKUD/TT",
+	"kPZyqwQADIGMB44WoNuEvvTpQD0WKvoCMVNnhftkM/sC4AxBihWqG7GXegQNsECU0VI4fdBZ9XYcTXYs",
+	"+rIvpKR38N7P93797uMHP95///vzRPD2F4+Rm230maZ+WgIbLL/BmMyFKqYHJXNdLr+uqGuigp4h4GPl",
+	"WFXKg73cnirVfMLqj8kPcKNEWA7GouHyh/JQV9sERT5lixWK79FZl2VSgN11CA51OursNHqkgMZxKnR5",
+	"/Krs0xOPA/ibczK6ZSEx9TH3IVK4sUuC/kBOdgHrBow1yXxgqu0wQazdixLMiZAIU48ICU+xBOlAsCFJ",
+	"qvMYd6dA9cRUj1rN1bO2jDdqNVfOldTybjXbLSdb+Ee9t1RaaeqWmeFFTvBXzPyO8bCUdVdxcsziIV0r",
+	"3SNPDU+3c0wqjELUZXE6xiI6Ro+TS08dO/ePq0RibaTNm3ON8mWAVgzOQBPd1DVKRUYjOyPsAmwiTBEZ",
+	"RnKEhjjKRjgNFVlnvkEBHRAOBQ77uMwbeKuafA95A2VOeMbptVFrJRXYi94x9axtn1l3mvpxTf9o/Grq",
+	"lxVwkc18p5VM7RpV+3PC99sRjiyibPfZlXdaifcZ0fKMQGISV6riP+pKVD+I5TQCaQJaGtUZbRGUNk0i",
+	"lkwMUJ5ZpIY1NTZIXqpn45zOCOuL2UgQTzjb3UQ4dfNsFEB7BQokJNcJRX5Oip+iPs5gRNFwtJlyLxbL",
+	"ZEQwkA1EmepLLDkdynZ0ndYUX0oH12OhIde0S8pEXDqZQnTqCk+KTTTRxVAwNAnirUMTjLcNhJFkEoew",
+	"mnUtQO69+8bjDx84amwFNLRN46WKqa4Fqwbpqy2knswi0Wl4YEBKSyzvS9ayocHjxnfPrOI4ABvAjmno",
+	"OFMQ0kmsJNbmr4NUWa+0pG1AdWBbPKRoQLCvLapqKpcHASWCaMh0qDbFfILqboKqVn/08Jf7v3qwhBKW",
+	"W16qCSpp2nHfUnQ8tz32Fuz0KwRX15lbROzYNGMvZ1HtuPGZikv1lIhbVzX1Ad1aXPGUWqdzNg0k3Zhc",
+	"JeSFBJw+h7VtCV4XERsQ69ow1G3d290RkmyXikEQOSgHvJoxL1pk7Q4FaG3FDlUnqk9BdgjHIdKY2/ao",
+	"6xrS6mgtNZGR0SBQXIto+uAkvHEzE+LnrrVW3YQndegMuJMbCX/oGeVEc6iEfcAR73KCt30of6LZhh8M",
+	"CRUJ/mOH1i0fe/TPDz7/4XccdPDBw8dvffPg128ePPyFgw4+fefxuz/b/7sHe797xwAZJk24qO5Cp4r9",
+	"2PUEgMMyFPUOLcCouwboUnMutUGWz9hddLfJyEV1cy+o8+yY/WFcrz38qK4FNwM/XonPXsGSrsKnVzEf",
+	"VrCk6UxmAcL+MTOT4iT/kITAfFEiyONLWIipKsBHisAMqOZ0HlRpX51gYICjINBEAaU+RS5ZSgu7F7yc",
+	"uiakPsR9zuJoqztygQfAv4DbpjwtKy94nEVp5ZPEyYuu0VxaPPitTWMQvOMxYeSXxFQCg7PCRBhQovFj",
+	"M7JljxDw9dG+WhAlHKnXzEkvVnkMhG6R9TQ8XSY/RheE1qHqlGhJBjBZi0WiTW+6XrLVEJuKo66ZVMms",
+	"rCs6NCte5gXeGYTCLP+VY5uv2XHAhQQUP7WEPmAAACPTi5CX6/RyJ3KxYXjwGeMo8DXLtXxxkozXoVkh",
+	"Dy1GxqtgmJpvTWKWx2URceaVD2eV48pYvD1mOSHSpjjYs1bLltQwFTcyIH93ThzVM7s5T5nEyHoZGY0B",
+	"k8VhONKnhPiT2HYsJuUCaWcJJPZouG6jym5mC8kl1W6FLYKbsaPpUW0aZExQWQ2yB9ul5REnL4uTSvQp",
+	"lU9YOIf2o16uCuuoWJWTgHE+zkALtT3Twyzs5J+yStlm1JkTow/ItDALW0Ya02TfM5lx9mnG+GDB2o0q",
+	"46bUMnZ4mh16Ebm6qeQ9RKEGdAF0Hhe6MO+OGT1wSc8F2Hkwb7sQzJzpVN3BWjIbVqMiKAo5WuRHsdRS",
+	"hIXYZVx1gRtKbGnYXxpt1ZM6hhv5+0Ttm000GwRdzBpeSPj27K5YNYsFh4qkTT4LFDnlQJEkQr7kqCf3",
+	"4tQsjoTSj5HXVvkoLJt5yiBaq5d9sQkbt4hSwiBTwvIKg12HuyERy4TC/zNDaqIr8FApUJzssG2TNiGI",
+	"EBAyqG1T2mWY8nkn70zMyUOBBD1U83/FUUeKgcJPOsI8EYWSQVZFpRyVqZqJ+7UNwFrK81QK4lmes87H",
+	"KU8nZGXS+bDZF6dzTp6574rwBBM5rvqCeDEHsPhXX691CeaE1zZevaOOuIaA0kwh5mFto7aMo2B5pw0M",
+	"wDQ2zgDMsc3giMVyUBJoftEeV2MSCLgW2bOf6pGOf3vLKlQ4RH6wEwhrcRWofvDpTx5/+ODgB3+399bD",
+	"vTf+x6NP/9fBT7+xVAjxRpIT0izK/mVdfXnMJyBQff/973/+N99+9Nl7B5++s//btzU8w1KzDI+vrM2r",
+	"ifU/5w6oa/P1o08+ffTZew7KVp1c2jTFu9WEscRoiMW2Lq+bgRYs6+t6BmEM1ffuf7T3/o+XtA3H6qwp",
+	"IpcBiQlym2ChLMbbvp1x1s0BXjFe1KWs8cvG0Zya2er7b/7lwYcP9t59Y+/dt/KrbUu2l6x1ofCGrUul",
+	"0YiXHIso382AGDhZjOwM8iqkbCQb2ywBMCidCBMSCTARiqI9UBh/qR6/k0PqoH6ix8vpVuJmHuLBmBtK",
+	"RsNZpIdRSHfJnQab7lK+5ziKCPUbYFbAsR9ItYi5E+8Hsnbvzr3/FwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
