@@ -61,8 +61,11 @@ func problemCode(status int) string {
 const UnavailableRetryAfter = 3 * time.Second
 
 // handleError is the one place that writes errors: an application/problem+json response built by problem.
+// An error after the response's first byte (an export whose database went away) can no longer change the
+// status: it is logged and the response is marked cut, for cutShort to end the connection unfinished.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		s.cut(c, err)
 		return
 	}
 	p := s.problem(c.Request().Context(), err)

@@ -83,7 +83,9 @@ func New(svc Services, cfg Config) *echo.Echo {
 	e.Pre(headAsGet)
 	reg := prometheus.NewRegistry()
 	e.Use(
+		cutShort,
 		s.requestIDs,
+		compress,
 		s.accessLog,
 		measure(reg),
 		s.recoverPanics,
