@@ -4366,6 +4366,25 @@ func (response ListAuditEvents403ApplicationProblemPlusJSONResponse) VisitListAu
 	return err
 }
 
+type ListAuditEvents503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents503ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LoginRequestObject struct {
 	Body *LoginJSONRequestBody
 }
@@ -4487,6 +4506,25 @@ func (response Login429ApplicationProblemPlusJSONResponse) VisitLoginResponse(w 
 	return err
 }
 
+type Login503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response Login503ApplicationProblemPlusJSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LogoutRequestObject struct {
 }
 
@@ -4514,6 +4552,25 @@ func (response Logout401ApplicationProblemPlusJSONResponse) VisitLogoutResponse(
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Logout503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response Logout503ApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4551,6 +4608,25 @@ func (response GetMe401ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMe503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMe503ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4621,6 +4697,41 @@ func (response ListCollectives403ApplicationProblemPlusJSONResponse) VisitListCo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCollectives404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCollectives404ApplicationProblemPlusJSONResponse) VisitListCollectivesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCollectives503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCollectives503ApplicationProblemPlusJSONResponse) VisitListCollectivesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4762,6 +4873,25 @@ func (response CreateCollective422ApplicationProblemPlusJSONResponse) VisitCreat
 	return err
 }
 
+type CreateCollective503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCollective503ApplicationProblemPlusJSONResponse) VisitCreateCollectiveResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCollectiveRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -4844,6 +4974,25 @@ func (response GetCollective404ApplicationProblemPlusJSONResponse) VisitGetColle
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollective503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCollective503ApplicationProblemPlusJSONResponse) VisitGetCollectiveResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4999,6 +5148,25 @@ func (response UpdateCollective422ApplicationProblemPlusJSONResponse) VisitUpdat
 	return err
 }
 
+type UpdateCollective503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCollective503ApplicationProblemPlusJSONResponse) VisitUpdateCollectiveResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListContractsRequestObject struct {
 	Params ListContractsParams
 }
@@ -5049,6 +5217,41 @@ func (response ListContracts401ApplicationProblemPlusJSONResponse) VisitListCont
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContracts404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListContracts404ApplicationProblemPlusJSONResponse) VisitListContractsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContracts503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListContracts503ApplicationProblemPlusJSONResponse) VisitListContractsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5174,6 +5377,25 @@ func (response CreateContract422ApplicationProblemPlusJSONResponse) VisitCreateC
 	return err
 }
 
+type CreateContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContract503ApplicationProblemPlusJSONResponse) VisitCreateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteContractRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -5270,6 +5492,25 @@ func (response DeleteContract409ApplicationProblemPlusJSONResponse) VisitDeleteC
 	return err
 }
 
+type DeleteContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteContract503ApplicationProblemPlusJSONResponse) VisitDeleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetContractRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -5336,6 +5577,25 @@ func (response GetContract404ApplicationProblemPlusJSONResponse) VisitGetContrac
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetContract503ApplicationProblemPlusJSONResponse) VisitGetContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5487,6 +5747,25 @@ func (response UpdateContract422ApplicationProblemPlusJSONResponse) VisitUpdateC
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateContract503ApplicationProblemPlusJSONResponse) VisitUpdateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5698,6 +5977,25 @@ func (response GetContractBenefit404ApplicationProblemPlusJSONResponse) VisitGet
 	return err
 }
 
+type GetContractBenefit503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetContractBenefit503ApplicationProblemPlusJSONResponse) VisitGetContractBenefitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CompleteContractRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -5800,6 +6098,25 @@ func (response CompleteContract409ApplicationProblemPlusJSONResponse) VisitCompl
 	return err
 }
 
+type CompleteContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteContract503ApplicationProblemPlusJSONResponse) VisitCompleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListContractOperationsRequestObject struct {
 	Id     ID `json:"id"`
 	Params ListContractOperationsParams
@@ -5867,6 +6184,25 @@ func (response ListContractOperations404ApplicationProblemPlusJSONResponse) Visi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContractOperations503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListContractOperations503ApplicationProblemPlusJSONResponse) VisitListContractOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6026,6 +6362,25 @@ func (response CreateOperation422ApplicationProblemPlusJSONResponse) VisitCreate
 	return err
 }
 
+type CreateOperation503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOperation503ApplicationProblemPlusJSONResponse) VisitCreateOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type TerminateContractRequestObject struct {
 	Id   ID `json:"id"`
 	Body *TerminateContractJSONRequestBody
@@ -6177,6 +6532,25 @@ func (response TerminateContract422ApplicationProblemPlusJSONResponse) VisitTerm
 	return err
 }
 
+type TerminateContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response TerminateContract503ApplicationProblemPlusJSONResponse) VisitTerminateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListFarmsRequestObject struct {
 	Params ListFarmsParams
 }
@@ -6227,6 +6601,41 @@ func (response ListFarms401ApplicationProblemPlusJSONResponse) VisitListFarmsRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFarms404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListFarms404ApplicationProblemPlusJSONResponse) VisitListFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFarms503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListFarms503ApplicationProblemPlusJSONResponse) VisitListFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6368,6 +6777,25 @@ func (response CreateFarm422ApplicationProblemPlusJSONResponse) VisitCreateFarmR
 	return err
 }
 
+type CreateFarm503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFarm503ApplicationProblemPlusJSONResponse) VisitCreateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetFarmRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -6434,6 +6862,25 @@ func (response GetFarm404ApplicationProblemPlusJSONResponse) VisitGetFarmRespons
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFarm503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetFarm503ApplicationProblemPlusJSONResponse) VisitGetFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6589,6 +7036,25 @@ func (response UpdateFarm422ApplicationProblemPlusJSONResponse) VisitUpdateFarmR
 	return err
 }
 
+type UpdateFarm503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateFarm503ApplicationProblemPlusJSONResponse) VisitUpdateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListOperationsRequestObject struct {
 	Params ListOperationsParams
 }
@@ -6684,6 +7150,41 @@ func (response ListOperations401ApplicationProblemPlusJSONResponse) VisitListOpe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOperations404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListOperations404ApplicationProblemPlusJSONResponse) VisitListOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOperations503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListOperations503ApplicationProblemPlusJSONResponse) VisitListOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6806,6 +7307,25 @@ func (response SyncOperations422ApplicationProblemPlusJSONResponse) VisitSyncOpe
 	return err
 }
 
+type SyncOperations503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response SyncOperations503ApplicationProblemPlusJSONResponse) VisitSyncOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetOperationRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -6872,6 +7392,25 @@ func (response GetOperation404ApplicationProblemPlusJSONResponse) VisitGetOperat
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOperation503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetOperation503ApplicationProblemPlusJSONResponse) VisitGetOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6974,6 +7513,25 @@ func (response ConfirmOperation409ApplicationProblemPlusJSONResponse) VisitConfi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmOperation503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmOperation503ApplicationProblemPlusJSONResponse) VisitConfirmOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7129,6 +7687,25 @@ func (response DisputeOperation422ApplicationProblemPlusJSONResponse) VisitDispu
 	return err
 }
 
+type DisputeOperation503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DisputeOperation503ApplicationProblemPlusJSONResponse) VisitDisputeOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type VoidOperationRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -7231,6 +7808,25 @@ func (response VoidOperation409ApplicationProblemPlusJSONResponse) VisitVoidOper
 	return err
 }
 
+type VoidOperation503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response VoidOperation503ApplicationProblemPlusJSONResponse) VisitVoidOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListParcelsRequestObject struct {
 	Params ListParcelsParams
 }
@@ -7281,6 +7877,41 @@ func (response ListParcels401ApplicationProblemPlusJSONResponse) VisitListParcel
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListParcels404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListParcels404ApplicationProblemPlusJSONResponse) VisitListParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListParcels503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListParcels503ApplicationProblemPlusJSONResponse) VisitListParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7422,6 +8053,25 @@ func (response CreateParcel422ApplicationProblemPlusJSONResponse) VisitCreatePar
 	return err
 }
 
+type CreateParcel503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateParcel503ApplicationProblemPlusJSONResponse) VisitCreateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetParcelRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -7488,6 +8138,25 @@ func (response GetParcel404ApplicationProblemPlusJSONResponse) VisitGetParcelRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetParcel503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetParcel503ApplicationProblemPlusJSONResponse) VisitGetParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7643,6 +8312,25 @@ func (response UpdateParcel422ApplicationProblemPlusJSONResponse) VisitUpdatePar
 	return err
 }
 
+type UpdateParcel503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateParcel503ApplicationProblemPlusJSONResponse) VisitUpdateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListProvidersRequestObject struct {
 	Params ListProvidersParams
 }
@@ -7693,6 +8381,41 @@ func (response ListProviders401ApplicationProblemPlusJSONResponse) VisitListProv
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProviders404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListProviders404ApplicationProblemPlusJSONResponse) VisitListProvidersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProviders503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListProviders503ApplicationProblemPlusJSONResponse) VisitListProvidersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7834,6 +8557,25 @@ func (response CreateProvider422ApplicationProblemPlusJSONResponse) VisitCreateP
 	return err
 }
 
+type CreateProvider503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProvider503ApplicationProblemPlusJSONResponse) VisitCreateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetProviderRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -7900,6 +8642,25 @@ func (response GetProvider404ApplicationProblemPlusJSONResponse) VisitGetProvide
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProvider503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetProvider503ApplicationProblemPlusJSONResponse) VisitGetProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8055,6 +8816,25 @@ func (response UpdateProvider422ApplicationProblemPlusJSONResponse) VisitUpdateP
 	return err
 }
 
+type UpdateProvider503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProvider503ApplicationProblemPlusJSONResponse) VisitUpdateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCropsRequestObject struct {
 }
 
@@ -8092,6 +8872,25 @@ func (response ListCrops401ApplicationProblemPlusJSONResponse) VisitListCropsRes
 	return err
 }
 
+type ListCrops503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCrops503ApplicationProblemPlusJSONResponse) VisitListCropsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListOperationTypesRequestObject struct {
 }
 
@@ -8125,6 +8924,25 @@ func (response ListOperationTypes401ApplicationProblemPlusJSONResponse) VisitLis
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOperationTypes503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListOperationTypes503ApplicationProblemPlusJSONResponse) VisitListOperationTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8179,6 +8997,41 @@ func (response ListRegions401ApplicationProblemPlusJSONResponse) VisitListRegion
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegions404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegions404ApplicationProblemPlusJSONResponse) VisitListRegionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegions503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegions503ApplicationProblemPlusJSONResponse) VisitListRegionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8320,6 +9173,25 @@ func (response CreateRegion422ApplicationProblemPlusJSONResponse) VisitCreateReg
 	return err
 }
 
+type CreateRegion503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRegion503ApplicationProblemPlusJSONResponse) VisitCreateRegionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetRegionRequestObject struct {
 	Code RegionCode `json:"code"`
 }
@@ -8386,6 +9258,25 @@ func (response GetRegion404ApplicationProblemPlusJSONResponse) VisitGetRegionRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRegion503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetRegion503ApplicationProblemPlusJSONResponse) VisitGetRegionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8525,6 +9416,25 @@ func (response UpdateRegion422ApplicationProblemPlusJSONResponse) VisitUpdateReg
 	return err
 }
 
+type UpdateRegion503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRegion503ApplicationProblemPlusJSONResponse) VisitUpdateRegionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetStandardAreaWeightsRequestObject struct {
 	Code RegionCode `json:"code"`
 }
@@ -8591,6 +9501,25 @@ func (response GetStandardAreaWeights404ApplicationProblemPlusJSONResponse) Visi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStandardAreaWeights503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetStandardAreaWeights503ApplicationProblemPlusJSONResponse) VisitGetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8730,6 +9659,25 @@ func (response SetStandardAreaWeights422ApplicationProblemPlusJSONResponse) Visi
 	return err
 }
 
+type SetStandardAreaWeights503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response SetStandardAreaWeights503ApplicationProblemPlusJSONResponse) VisitSetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCollectiveStatsRequestObject struct {
 	Params GetCollectiveStatsParams
 }
@@ -8841,6 +9789,25 @@ func (response GetCollectiveStats404ApplicationProblemPlusJSONResponse) VisitGet
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollectiveStats503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCollectiveStats503ApplicationProblemPlusJSONResponse) VisitGetCollectiveStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8976,6 +9943,25 @@ func (response GetFamilyFarmStats404ApplicationProblemPlusJSONResponse) VisitGet
 	return err
 }
 
+type GetFamilyFarmStats503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetFamilyFarmStats503ApplicationProblemPlusJSONResponse) VisitGetFamilyFarmStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetRegionStatsRequestObject struct {
 	Code   RegionCode `json:"code"`
 	Params GetRegionStatsParams
@@ -9092,6 +10078,25 @@ func (response GetRegionStats404ApplicationProblemPlusJSONResponse) VisitGetRegi
 	return err
 }
 
+type GetRegionStats503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetRegionStats503ApplicationProblemPlusJSONResponse) VisitGetRegionStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListUsersRequestObject struct {
 	Params ListUsersParams
 }
@@ -9142,6 +10147,41 @@ func (response ListUsers401ApplicationProblemPlusJSONResponse) VisitListUsersRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListUsers404ApplicationProblemPlusJSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListUsers503ApplicationProblemPlusJSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9283,6 +10323,25 @@ func (response CreateUser422ApplicationProblemPlusJSONResponse) VisitCreateUserR
 	return err
 }
 
+type CreateUser503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUser503ApplicationProblemPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetUserRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -9349,6 +10408,25 @@ func (response GetUser404ApplicationProblemPlusJSONResponse) VisitGetUserRespons
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUser503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetUser503ApplicationProblemPlusJSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9484,6 +10562,25 @@ func (response UpdateUser422ApplicationProblemPlusJSONResponse) VisitUpdateUserR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser503ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11402,235 +12499,281 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19bxxJehj+VQrzsyFybzgcSpR2ReIHg5JWC+Wk3YVe7rDYUdg13TUzdeyu6quqJjm7EWAjie2L7dwl",
-	"F78g2UPukjhOgOR8CPJi7OZgwB/FWGnP3yKop6q6q3uq54UcktKd9p8Ve7rr5anneep5fz7vxDzLOSNM",
-	"yc7e550JwQkR8M+HPMaKcqb/nRAZC5qbPztPJwTlWE0QHyE1ISgWBCuSID78HolVr9PtyHhCMqy/VNOc",
-	"dPY6UgnKxp0XL150OzkWOCPKTnNX8Hx2io9YOkUxZ0rgWEkzEZUoFjxHMU+InoTqF79fEDHtdDsMZ3oe",
-	"/UJt/t8SZNTZ6/x/29U+t82vcltPfZcnpKNXdbcQkovwZiNGTtVhDG9Ebte5IMeUFxLleNy+HjOqv6IM",
-	"nz4kbKwmnb3r/X53BkLdzn0uMqzCSxEkF0QSpuBsuogyqQhO9KKigzgmuYra1jIyw/prIazIOnufdr4n",
-	"Oet0O7E87nQ7p6k87TwPLezBPf0RjK3PvxqaJp1uR5DvF1SQpLOnREH8aezMex3K1K3dTreTUUYzPfVO",
-	"OQ1lioyJMPMkJMu5IiyefptMZwFxgOKUEqa2xoQRAbh3RKZoA6Nnzx7c20RqghXK8BGRSBAlKJFI4hHZ",
-	"RzLmOUmQ4nCCOI55wVQXHZFcIaxQSrBUaGcXJXgqewP22O5oD2Gkd0ekQidUTXihEGeki7iAvxFGwxSz",
-	"I/OQ6llHhSRJF0luFsM4rGSKYsxQysfohIsjpE5oTHoDDXpyirM81YDoD28nt+IdsnVz1Mdbu/pft/HN",
-	"d7dujK4n75Fbw3fj3R13woZcq3PwALelITfvUJp4mFHm/t7RRKoUEXqOweBJJ4QMD2lGA0j6MR4TJOln",
-	"rSSRwnf+ShIywkWqOns39TLwqUGNm3ZR8xDlCcGSs08IbiHcKcECjnqCxbE+PThwiShrW52EEQ/1h4ug",
-	"ZxZ2fae2zut9j6arpb7QY8mcM0mA693ByWODUPovzegIg3/iPE+pYbzbueDDlGTfAurc+3xJrvax+cpM",
-	"GmIgBo+pRBlONWWSBG0McYL+0ZOPPuwi/a+SQ2/2Opo18jQlsaLH5K7h9HPWvNpaq5HblsvICYrLt/Sp",
-	"tVxRoWnsq9vlezBJNekThc21t+bNwLgPqVSApP6Ixyzp8Zyw0yw1TFFu8dGIxiThcZERpnoyFwQnckKI",
-	"ytIe/L++hJKZDinDgLqztKnIqdrW3Lz2ZR26z57e33qvZF9TRba4SIhAGRZHCLME3X388D5KKSOIsETu",
-	"I4wMPJHgJ4gydHdCGZEE3n2fjVMqJ73AamaO9SNGYIiciPajvWtOZOselTmXNCyI3OcC3X3yHbOC05ik",
-	"XSD2EU0J0vSMNmCTXRTpR/rJO9HmAvkEEISNUhpfOmnGE8zGRIs9ML00hwMSViEEYQpJhRXR91xSmLWQ",
-	"LsL2KdwzCScSMa4QTlN9SspRsJGk1k+/Ztz51GveWQvt3scZTaf3scjWS7vNcd/SbfhARwCnrREWmb1L",
-	"XyO61ce3bgzXY87Dbg2J9WA2F0OaJIRdOtfBaUrENYkETwnK8BQxckwEUviIGK0Lx/p1YCQP2DFOaXLZ",
-	"axzyZKollhOSpltWZhkWCg0FwUdSS+dFSvZRRITgQkaARBIRHE/QiJI00cI9yJiwiQ+5us8Ldqm7+JAj",
-	"WcQTqyNrMlQ+7EExgcV9lGuNhnK2bkwuB56Hzty9tBacLqd8QrCIJ+vfylsZq4VXH4BVAvFRdaIS1FWc",
-	"ptaAkSGsKUdz2NeIh3+MRUzSdeO+GXUe4ufwxlqw/mPBj2lCxNo3Yceduw37zlo28piML4APmVHnbULA",
-	"G2vcwnplRX/Mt7ynzcqgYXRNohEdF4JIGGQseJG/TgLjU84fYjEmVyXOcC1n7aJH9A5c/U85f4TZ1BqG",
-	"5KWuinOUYTZFWCmS5UruW3slHiliTGisyIZE6MtDkpizRGociR7rt7YO9FtR42S9n+prnLWOveh2njFc",
-	"qAkX9DNy2YJZLEhCmKI4NVck2MC4QOQ0p4IkiDMjmj1j+BjTFA/TS8WYAySI5IWICTrBEg0LOdWr02eS",
-	"YIWHWBIkU35yBUcmizznQpHkEUkofgovXQ0pMa5Q1OTpEZwnVRJFjs28z2KeUDaO4CNC1YQINP6M5ohx",
-	"gVh51HL997cec961Z90Ra7j3XjjGByMcFAlV7x/b9edCS4SKGju0Ue3AFVQ6IDybXJEnWJFZpt/VH3Jx",
-	"aDTBGfcOK1JLJcZs3sQe97nWOAO82f1cSCKMWT70ikNSnCRwa+D0Y29rZuJZQFv9q6IRY3TropwIqQcB",
-	"mkIZlkck6bXvxYwDC1E1GGiAbSmaBaE2JCMuyJlXbT5fz7Jbjm72qMwn9qhndmR/VZb0Z343gsBhzBP4",
-	"vWVZ/vtw+YWne+F7ZD41XkfwaFo0ri/HX/rzAAQqugA1coY2qCJZ/R/zqNujshflZFgIPNV/ew7kRQN9",
-	"SE6VdUbPbBgWUh8ttLM7hdSim3zEE5L6ft48xUxpUHY7Q0FIYv4ZC54fpvSYSMXjo063Q2J+GE/jVMMw",
-	"w7GWA0EQxWNBFS8ElZn+jBdCTbFIAs5i38syC1nNTnGsDluJ272QTzgjiwD2CJD+Y3hVf2vY9uEqdKkl",
-	"AKpKLJ0fNKBfNWEDK1BR61YbBLJY8XBTG968yj5D5APrqgOgvqZu/bSaZ1ODd21RIcRsehLbOeEIp5J0",
-	"z403i0565vdlz2mWRx/TNMVjck2inetbCR1TVUaqzD+H8x7BfECvg7f5btqr5m0hL+vatgdDPuYns9sM",
-	"rnaJ9enBNJKn6Uejzt6nC5wNRlnuvOguWnDBlHmtSSBu8sPzcqbGhusj269m9/+8BoFnRnx8U4j8RfA4",
-	"rYczKDofL+LAC+Udrb2llJHDKSVpcng0PsyJOMyKRTh7j8TXYaspl+dcgne0I0JWnf8MGOc8wnrdguBV",
-	"ZjvT3W4CDGd+ICw5dPhZGyo0ygiLbPkdLv1itozEYcH1yF78Rquv62y3dvq3buzs9PvX+ztb1/vXb231",
-	"+/13Qxsxhu5VmKOZ3ZnQZ/l/Lmhs0OZovMRB7ppvjJ16eZCeWU7yI7oClgz9gjimMVkeJE/MBw8pC96H",
-	"UmGhlscsqbAqlj6GJ+ZtsAGLjDLQ+Q8F7HEpBWtNYqPBwe7MveDopH7EM/KMDdOtBdtl5jcPfB6NVojr",
-	"HVgb75rDVhvoGmRG5ZkEgbyqxGuGv0MYGZl4ydVlgdkLUg+5whVfcoxFl3w1cvlV2yXvRxSteMWf59J7",
-	"wPJCnevaCo2w/N11BbfJWS6J87H5EkTn5fXlQKsz/Avl260bXIl5N8injfe9NtxuHoNajyLlwgGvXkv0",
-	"yMEzgI2KNDXQVRSnLYarmsAzK/evJrKag1wW7RvbrT7ulvPO265Pvaux5BV2VdH0ZW7tSSkmubNMBB45",
-	"4++xMYtoaViRxLu4STL3kM+kob4u19fbq+jtVTTfdlHYtL6wACnDm9EY0fLThBeSTHiatPzuQBv8uUXY",
-	"lB03ZW18f7AgX6js8LP5YQztvLcVTzAI9gIVjI4oSZDkMcUpMuYhsM6ijQ/uoBvXd/r9rev9nZubXRRP",
-	"SHwkiwxBoKtmIL1aetbtnRs3+zv9/qN+X//vk90bIaoqUwtDuWuC59eknT764P2naFuQERGExWRb/1gG",
-	"sKoJySCMxbG8mAutgJxMiEnk49MhwfpJzhVWHDLr0pSY38R4UmRa9aIxWJRxTiQB5ojzHHw7XE2MgO87",
-	"f2GGmQ3BdRYCNDnFsUIJiWmGU5uxcMJRnuKYyK6JMTTD1OG40+/d7Hf8RLN/vPU7n/a3bj//1mDQg398",
-	"fv3Fb82spds53RrzLfuQFVkPluY93qJZzoURZrCadPY6Y6omxbAX82xbFXxcYFb+X2OnYDjd1hB+YTda",
-	"XqDL7BYrlHGp2naNNqKB2eygE22a+BIbl7ER6efR5j5iHJFTyyM0mDgjVkWsgWej/08+3dm6/Ryg887m",
-	"hgPUtzZ/57cCh1aSoNXkXjy/BODtLgu3ES/EYjS53rvR7y/Ck91l8WR3vVs9E5607RsQ5XrvRhNNrhg7",
-	"1gqyjDOpbOg2Oa77ppl1J+pLa6r/QeF/cAsw4GDGDtMitlcZPHDtzd56JnXlcM7tdmRyjZf3CZrY6lXN",
-	"2I178IhMKz9sbZGBCUI3YSAnqiGvTg+HNiLgMHMhAUuJKU2gBqSU4fQw8c/1MHUHu8YZFD9hckLzdQ67",
-	"GB/WfO5ntmE3EKZuSl0ScepgbD22bgBZwjgnsgCi1T5cXhqux6sEzupslrpzx4EsNKa3YP58XJhhgqs4",
-	"jGhyWFlzF0fFPLj3oeXu3c4RNSlPi9Ldvq3fWyf6f2jB6MjAfM9Fu4v3LHE/Z3YQ6Q+lIoIkh8aH0lS1",
-	"LsmnAudTEnQdSP7BO/DMOl/qnKG+r2aASQv1Nyg4yElW8X9UOZmrGlkujZfUhTdX8wONtAyWZJTtI+zl",
-	"qV+TLlAXOQBLRJniEGfMT1gjp305TjU3XGGNXMZjHoEoU4ty12RdfRZE0oQwhR7cK1WXD+6gnZ1buzc2",
-	"eyE+emWspmYgW4HPBMO95jKF+QS9Ki23kc63LSCdkFwaSOpXPvACm+l3bDwJiohcUElahGWRrcPgb7Kj",
-	"r9rYr1dxNkPuhfGYK6Hoi1VcroqsZo+bkjR5XwiDW03TZtjmJpW+wE2u2Mgmz4giJTaNjKSJzSXvws+m",
-	"vJREiiM54SfwFuSW28RtKlAhIXE7xWxc4DHZG7DI4W6EMiqlVum5QCTL1XQfRSnUVoqQIqcKKQ4DCwWJ",
-	"PJyjlLPxPoo0mUemfgczJTxIgo5xWpB9PT5mYxKVhoGuqcCgh0ipVFB0CfFCaWYNl9GQF5DYFxkgm4H1",
-	"VuQE5wSB+ATb3cBIg787YNjZLLp6BTTpwt2XkM19FOmDiOD7E8HZGOoFIf1wH0XOahrpz6prQoPSM7ae",
-	"TLgkAwYvo+p+KYuWZFjFE73eQhUCdqqX5ZLlzdN9FOmHh5DMWL5iMyMwA5PmgHFRQgKyJayt+ZqE1zVM",
-	"GFeHIw2gCIp7WfurK2LXqKZCTjWAzToGrJ61v48immUFIFiEYsz0B0OXoZHYqexhRl6FljxPp2hCzJZc",
-	"PZfITCE1osLBmyJh+ygq2BHjJ+wQsDWCzG2Ntqq8uCln1ej6XX1m5FTpdz989tADOBcDZvBQ79JmT4G9",
-	"G0EepT5QnB+S05iQBPAZgCsI1l+wGkhRSvAxkXoNTIPCFIjQeDAdmNMAQuuhKCNSYo3A5DRPMWUSUYCp",
-	"yy01ddDsRVfeA92OoRz3W7cDZFBJVpZDdDsOB/VPgCpayi1RRd8j7sj1FeyOzD6356M/cUehhVsf5h2T",
-	"d6tn8oADdcRMUYyaId3bwKzPDYZrqe9nynOZw+UCQX2yqiJXWcnC2g6hDuNGZH1sn/af9yxLN/mv1Xqc",
-	"i0q/UjowYy5VFSsws057YvVQQyhv17a3ZkSEhZvVOdx4wUvcxjsFoeKyiPkIffz4o3vP7j5Ff/dX17to",
-	"JHgG9ZIolASpah3sIcUVTiUS+rwhhzMmru5fTJiCzKmtrCiHBhZ/imM1YPApSugx1V8Op9VvqIoWM+SA",
-	"GVAgK+fZ0MoiOtGPoMSgfolK9BkRfNNgeIsvWR/Fsnak4PmtqIQPq4C0paY0r59xMl/nYjHPyPLhxWcO",
-	"FdagkfhYo+Xqn5xxn1oWJ2Kls/Q+OeOktrbh6iCqPnSBDMt+aQ7xcIwpO8MnZ9xnTliij2bVABzn7hfk",
-	"mLBiadSzDNNMN5we8rzMcgyrGMsNW2du90hKj7U4jDZKNrZpuEauL+ryYtdTN/OJKuZZW+vyoJEKswSL",
-	"GuIsF51qRnje3M4TOyCKC6l4MjU72Xj10z94+Qe//+oHf/HNz3/2Dz/5D9/81V9vdlFSbh1eOiF0PFGG",
-	"39a3DQnZshhKmkyX3ZlB6LPgWUuUQj08uAHuEA0GyauxsDrDCPKCBrPvtDD/Or8LsrI61QYJsroVZhh+",
-	"dQIBigox+Fl6DeBbO5WFRIQPCNc6x4LwtlAO9QGy36KPeTodc6Ylq0dFqqj7e+Px/bvo3du7tza76Lsf",
-	"PHlvF1QyqoqEbKdYwT/2kcm2QVrWkYuzrOv+1O9JznqP8ckjKwT5blV5RPMtnpvNbOUcXKdm0GrfH+vH",
-	"59w8ZWqprXa1CGNTzaFU8QmWKIHqCJe164eYJa6iRBXyp/GPCkHH2MT55TgBnORCqzeJH9QyI84+5GPK",
-	"vLK7K1iKcizlCRdJXRSeFJiNNfC2EpJB9I1XU/nmrWZN5Vm/gVfgIDBqfcBbuwvGa3CucvButfoQVT0q",
-	"E7xXzdOzbvZ5NZrdk5BQf0QZ1C23GeZog/TGPfTqj/7s1R/94NUXX3bRq//0J1//7U9e/flPv/7yy1df",
-	"fLm5OJXWaYKwtPBma16xgKUoYOyG8A2qJMpokqQEQXKvtMUW0EZkkq/esf/tXL+xG4XN4r7HKjA1mM2W",
-	"nXTnxnt6tpu33n2vdTZFBMXpiueaeZ/NjPn9AjNF1dL3cMGMijH/2MopvQnst+FDNK+fJc55bbsrzaEX",
-	"skXPKh6osC6lVv4j15DAGTQZOVVQ928fgRbKjQ6aYqnKJgULfZk1aSjgA3/d4vWqspbnjdRfPa/qLCEG",
-	"CZV5ocgqKXvLBwdonFzejVEyiIAHI/XKDs0TNRbWmbHcfamNZpxKVQhymMdqVe2QcbXcJDxfPjje0/la",
-	"fCiGQBdOulqqxLJJoVV91TIrdPVQBKeTLNb+5ypKJtOplkDop3g4SFbwr9I+vBU0cKBCHw/eJZ57WGrP",
-	"38vcbNDZalELJWDvYGXq1q5wxVRWyHludlORFUoUJySmxkbpYgj2wPuiSFZa6L1eDaY+nYst5cL4bhC2",
-	"bhm9GfDkOCdUaUqmVXcQdESmm16nkkrcMG+bQspdZ99EIFRLNOaIM2PGXIrD1OH4QJHMsITTB+brnb5t",
-	"nuH+bjCi+uXx6fOmNtFEQg/0i48VlrO0xaP8FtyP68nL9Q7k8CjU6Abqc4Mv8pqEFjfmqqeyQqJ9cF8p",
-	"MXV9iQBtys4B4EjSXxr0B1fPZCbKesmeM+dtGdOea9yERCDpONRGojIUlfhb+qU06rqQnAbm92aR4TGR",
-	"0IKmeajE+ZmXqlGoWVNCTsPhpNyXVJas1O3fBGUSiK1LqA+QSuCDlorDXZtqXBqWV466mEgMXAJBxaL6",
-	"4QyswIJ7UZkdN8ncdXrhZWej5BnUitx9FCHP2wXEZ416mq9qBHPsE4LF2NTwyZD9sjnpeYTVUvU4o7zX",
-	"mnGWLqg16QaaNUjVBb1zCXa1HTqpbp4UVz+771LN34JefzgxxlU9oKAWpHdeQfDcgt8qnhgLpTmJtfOk",
-	"rrk0tY7gsBobu9oIsaag7HFTQWIujB+/9MBU4qP+5zHX0lnQoliO+zRo5TpgDVbQmvZXvgayTnsCYJ7y",
-	"YjwxerXkJ+YfI31CKZXmL6jxeJgLroirimkNpuaPk7LuY8XL9IbF1A6rBD7RuCkwk6CY1+Iaah/NAGR+",
-	"0jyVmZOnm26wOMXgCmIJygiWhfMLSZTQ0YgINJyaKBQIQLmJfruHtHBUexdtRO7vwzIKQnNwEKKNeDRg",
-	"EBWFxbSLxoQnRNJYC95gCDfyrvHg2zZ/GLn3jdhrdzzkPCUYMHtFK4Mb7tyKdazfH0GkyiHjLbKj5YBb",
-	"go4nCnmflIG8r37wty//+J9/89UPf/Wjv3z1k3/6q7/+vZc//D+bveUKh7XVQqy8ZlupBqnhSRb3zYwv",
-	"v/jFy5/8+Tf/98+++envbTp3A0Tb9FYsWnah5poLqvuloVLeKPPQpvSCQDhOHblXNpG8pjVIq7op8xMa",
-	"6hlPlfWgAuYMVXj0FoBft8GXVjMS+K1KLqHahs84lhDOqjIRM3yilZDPif1nQurlyk9WKDLn9NsPaR3i",
-	"THsBvMuVZcw6zhTv/qag3ZoRaRaEVl8PCWyP799Ft3dvvotsu4Jep3uOGHPn47SDdRFnBCJ7jAI+E20+",
-	"FJjFEy2QgOVNi2ApVhBdXloAI7Sx2+9vdlFUQM8MwhSA2fywo38YuWZy8OiGfuTFO2/s9nc3u3pIoiY8",
-	"OazFJ2/s9m/q910XSnhyWz9RnB+mWIyJfrRzwyyg7ABxmJGE4kMTJL6xu3MTZijDgTd2r193g2SYTQ9t",
-	"oKuEn27b3bj2GhHauGmW7fw98KS/WQ8SLkECrrQaLIxSZzvq1UN/Z3dtZX/o+dntlPuEUUMb9GJ+zeu1",
-	"HenR4EQPTbiIWVzZOaTbcXuqC9beiLPpIgrTsMvSGGqXT9ipcicCjIwyqTCL24SEOZX5fTtVIAaAqpZG",
-	"D4ujA0rKiQrB9qwbcM8+3YvQiNs0ieHUdPrQ5BnVzZuhL1vB3RZSALKH2clc+1nZpuuNK3u/PkfkMvl/",
-	"Dk4uBzDz41CWtGe5L0KX8vzcJy1Wgqpdm60FP6tRz16FdimHnoPJefx5c6r826zEeZXmm9CpN4BY0Aqg",
-	"dL6tJEbX2uVdebHwlmxgchqTXFk7r76WID2gwGl05gTY14gA6pvWOCtNbkU0x0bV872Aq1LOLMN3UaXX",
-	"JJrwjHhdAM9YMrlJTOG2C5YmFlHByh0Yaqfre29qebp62ZhNZ7J5S1w4VARnIDM4hAsaIt1sa1F0yj6T",
-	"V67q1E/Qg2JZ81EWMieszT7rBnhdGxH82t6TZ6bQGRx4XMZJrXB0VXBVnc/s/P3v/vhmv1+lQsrFMaV2",
-	"rOfBtVne6EIJwopiMC/70HT6Dv/22WSZYt2lNUy/X406d6XrYBD1bV85l7ANZVvBv7yQtlQivvmkzMBv",
-	"T4LHAnTA9gsPXqhapeo3beQmiBnIlT5bwiDejhsdt636itoB2Va2suxqpGmbSq1nmyRJSTkrU5PCLSnq",
-	"9ftMsOhOKFq00XV4ZY591qXvm0hZDSirUVoBiKqgBOJOfZa97KzIXvyjaj+UmWp5Xlk8WyivLJznVfmy",
-	"PamCd6MdeC38YPxaeHkbzZ4vq+dSWxlmaHd8OJy2/7gqiGFrH+gvg9Eb6+ReF9VuZZlado5f1QvmW4iF",
-	"21HMwOfyzr81cM/R4TVpeTxwmq4NTfHqSdHEPhQ8Nz5Saz2en/65TD+rlkKT84B4Jll5uRW0MznbCLYU",
-	"75MMchSHhSC4qDkGvfzDIFvzm/PMFig8Q+J8lbhr81XXli17tyxcYKIXvv7yv776bz/b7C0KOMqxlKSt",
-	"AvdskvS51vjYhsdAnLGNiYHldiGSakpUVX+hVy/LvkIeskktXemrmchfZ5m30GmsZGaS1kTa2XOehWoI",
-	"h2dKup+xqcCKqOmVZVoGYzJ8apL1rpv43TmZe6ueZLmS1Y8zHMm2rjMNn5aUQa3BNH2XK9nRFT8KanNN",
-	"VwK81vWnCC7NZkkfCIK/C1nxwfDbs97P0Em+rfgMXFNQpskm5EtN7IgyrZLEvnoC7ecJlKKRS0XsnFRb",
-	"OWP9hN3Z+gkGPm21Evbhn6a8UUqlZl2wCtQPVFGYK5lYqFW7WPLgzsIJ1gCokhRXgVYX9ZHiaKffWq98",
-	"MdTmgQf63++to2XpGfPuNHr6zksviG/pqS+xcaHrjj/3C/1OI5N8CX+QlxsOs3jgqUG37RjPqJ2vftJ+",
-	"3n1Dq4fKY1JpfJ2rb78RZ1bf242//90f39r1toX4CEV46zPU37qNeugQbUVdBP1hKBtbckUpUaa4m8kV",
-	"X2x6CFUIsFtoO/h1mAuAD1y5sUCv4kyqznxG4iPswkgkUJfjQlA1faJ3ZiVBgkWwNgFDPMffL7RmeUSY",
-	"ddB9/NGTp2gbF2qynfIxZeCWAzjBysxY5cwTpfLOixcQ6zEKBQ2bKAm0YYr12OhpguRUKpJpNDTx8sZC",
-	"ORY0LlJVCJza3jpUkqr4jys5B7FMxr+FoEC9lifwgBmL1Z7rnO4pxbKsrWw+6NoIYjOUG7/sILTvpiqd",
-	"iBKlfFwV9xwwKGKiJmSKEr5vVXA9u7cJgoy6ifIiTaUt+FZaDGVvwAbsnXfucnZMGOQY9t55xxTBNMH6",
-	"WlCKJMNH5DDGkkT7LutEP//kk08+2Xr0aOvevWgf6TtKKpzl5sfH9++iGzdu3EbPnt7tDdg9k9kp0UbG",
-	"GZl2rboFmSFQG8pMatAKYCmIzDmTRNabzey7aoJQsprkquo14vUX6Q5YjoUEHzeOVTrtoWem7GEXlbUQ",
-	"9QeQXrqlt2YWAJA1O7BpUD0EoUXwbMAinJuvKWfbNuzmW9+TnEWmBM3t3ZvvbhrmFZkwpj306ecwahfZ",
-	"UoEvnpvyBrYZk5ZXRpimhSD6PA7QUOMBPyYC7aJH9A7CTJ7o0492d25EPaTZlbQPUfT5wHCHQWcPfdrr",
-	"9Z530cDnE/p5r9d7Ee0jTcYo8n6L0BDHRwM2t+6CRZGDOCYSsCM6KNSEC/oZLH0P3QFyRIOi378RAxXD",
-	"P0nUSsxIU70pSVoraForQTpg1b77u9E+VI+NjXTnv6xZO8rwFDGiQabwEfEg1r+hv/Rr1w5xAvVbNb7j",
-	"VL+yE5kIvJTGhElSmX46jx481YKFSC2XkXvb2zwnzEjOPS7G2/Yjua3frcLCSqZz8PGDTrdzTIS05vRe",
-	"v9e3rkiGc6pvxl6/d8N4EybALLdxkVC1RTRNwoMxCXXkSTIgE5xIpLc+RfCB3q6leSjxCIMgPOSFskDX",
-	"5FXW07URCehDcmJKdAoJt2wpSz9IOnsdjXMHelHvmzWB38UU75StVpjqle2HNKOq1RzpveguwO7nHao3",
-	"CZVCnYXPXTJOgzY3p7UAuKTd3X5ARJg7GkiP5x0Lx4qL5lAzUtk848SckU2SU3CJtwJLfK6lB8s99evX",
-	"+33n+yemvJHPxb5nvcrV8POklAoLQGyCa3em5o+++PgIARpbDAQ72q5ZSGj8csHbd3Di6lnBJzuLP3kG",
-	"cbKaJ5HEfHRj8Uf3y1BakFmKLIOI8M5jgk19ALP8lENSGB5LMOLqZ53n+guPpYH0aOtj1oHx/qkpmSwR",
-	"Rk40RSZ7yMhU1i1qZBojBPXQgVIky62dQmgNMNUERBJQc12rBhiGuFBrhJNEaBY9S7ywxDLY9Q43JQfX",
-	"gg618mMv6nKrrXl2YajozF1BHGTkBEnzwuWi3s4SqPeU84cQjA0f3FxmljJk+xFJKHb5AbvXry/++IGN",
-	"Cob3by+1ukeYTR+70G9fpO/sffrcJ5aHfIwAuSoCUZMGfXBjLQoTyGNyzI9sqWKjAiivYnSMhaAkjNN6",
-	"2Bns2m1zW+mRIe9dT5f0zni+L5p7N4to27zRg4O391NfhuEnzFF1t6r6AJKNJnJbkh07Sk8JFky6F9HJ",
-	"hGcI2z0OScq1BK34LNA+IOoR6VwgRRoteJYca5u1G13LEeiBHTu0pUKcQTpwJp4u1noudz19rZIzQcCU",
-	"hEChGidccQlG5EqK6taa6ugfSDrquqCXRLPuNLXrzDa7CGq42yj/JCx0ecu5FKGrWY4kndY0WD5yim0p",
-	"RELlliquNSTBNMzOS6FSvVdcc2Ef6msUQhUpk2YJipyqtgVYg1BQgNrpLy/k1YPMw8O9d7nyWIUgi+Ux",
-	"7yTfHHFMbytkTfFI3H/6/EW35aYBfalrrASWho3s5QYPaEUfMX9OkLbs27PkauzHd32n/kVIXNUE1mC9",
-	"lNS1xKk1B05eZxTRX9xeZk82A+41l8waCog1E+IA3reifeOC2/6cJi+8W25GEmgg6oWzp1a5wOss95oj",
-	"3O7iLz7k6j6kZNaP9AOiVjvNVe/6B/cgziUPlyJpZX2+tDLL/UxZJ5SSERjqkFR4irA0JmcsAjzQOB8u",
-	"kQdab8cla55LYLVplPRri92/zvz3LpzdWbivdd3MUS7sG2tQLRA4Mzzdwn4FlTVzLNQUKb7ZplW4lV6B",
-	"TqGVHqespVSCwTolOKFsjKKtSKvoREitYLTK85ILVRPAbdBOZ8+EAriQS/hjy2SLut6UW+W/wNfsKoht",
-	"eX89X14haNR2WbPpt6oQsuaB/eiBtQ++DnUvrH3xfOkB7wqezx+uHoldU+ZsNOFO348nvN73NMWFQCjT",
-	"hpe9UQxFVllj4WGzVYDqBn00Fw4VPSzrArlYfdaseRlt1jKxS7xZZzXTGb997Ypwz+ZopT5bTwQeeeVe",
-	"ZemNNREGfASM311LG64SbFRjQ1DfU+EjwkzLNie+be4PGMSgu8KeptpceX9khYQejyYNFQyPHKrUGedi",
-	"FVzH65UoNf+ORkWaRuWjAaMsTouESFQW9+siU9uvi6CYH6qK+cFUVQk+syxbyi0ybmW7ZeNY3jLPDP0i",
-	"Tb+N598vCIvty9GAUYnGhJnmsMbTG1bczdovTGQ1w69dafeHfd1V9jdFAryn6VBLXA3ibqHtmvBXKt4J",
-	"SUmomCsYVbGhdU2q5r0EbUS7/duRqbZ7QiUJyG734NUapi7j/SinGkOzo99oPaR+zgBPdxitnLvdhNJ2",
-	"EOu/D9vNJ+b3Sz7W85pClqSs9ZpBapTn/PKzZIdc59kIbqbIhfxp1QRixk0HsQlPjQJjrtkxPSas3SJy",
-	"KZfLVVlDFqCotYUA3N+aQd44M8g85jh79W2D/GhDkM9GvUFB+S50wu6igmlhNeYsLoQgLJ52TSlkLdRC",
-	"55FGFgjjrlIvlUjyNEFDMuW2jwLkKA6nTuYtdzJg4Fznx0SkOM8pG9u4V8stGM70M2UqHujBQVyuzbzp",
-	"Oo1g06C+FLT1OhRNUztrb8Cim/0bkY0afUyUmG4djBQRkeEstgE8soDV4094mkhvelk23A8JuAf2RF6H",
-	"+6oB6bfsYMUInpvL7OGZV5qxTtQOFVYna6+3dtC2+T5oiabzuDPvlX1LbNkJGexrjja8/uebWj8sZNVo",
-	"3JCKTVZ138OHwQAXh393yqavF47qbqoFEto16fqyvzGy2oG/+JhLhUz7XdOHBnriItt512FRlVtwVvEt",
-	"gHv6badMrfFKsYXwJMIu74qDv9+hqNcXpcSzrqtjQFgCdwJSHE3wMYGIzuXUuLt2O6+H/mDWkrxlyQEF",
-	"0Z2USz7wbq7lOWe9d1pQmfSdMh9Vr19VmP2KxuuZln2tAff5bOj+UgMbcbbVm+F1hzmrL+Mibdr1DjRz",
-	"jdp+Hz2eJl5KxhtyZYBRHPv3Bvfx2ZGM39TuzFp+kKk3rtxS6k75WJq232BxnhFE0RPN0TFD0YOqsdrW",
-	"t8k02iu70c10oBswfRNCwpbLOYIaN4KOKcMpiq73d4wVwb6TNHvW7dc72pm0Vyvw++MOGNwrPfRtMjV5",
-	"ARAVnOjrR3lRsHqKI0iLK3OJd1GCp9KY1UGkYlwh0wAIItoqDWbAmsoT5FSR05gQq29UXVDMWJD2ZzUR",
-	"KUsNabPd0F61UFr53KuD+TaZdgzNrt+a0mzCti5bfWPc5K0l5A2xhDzkY4Rdy1EPe4PMLCAAKCIyytZh",
-	"EqnT01M37gWbF2250tfMrFhC9a3o+uaRVIm6q0nW4AdvNUHcBy/5bGjVHjJ+b5ymXbSmKKsBm2DpCTpw",
-	"c/dQRJND47q2zgOooxyhEdXCRVkBwNy8kjM0nNqk/GOcFqRs0UaokQAIZeMBk4oLU65MEFUIRhLX7jFO",
-	"CRahu1bLYQCP36AQL5PlseXKmfv1+reCBWAuMbwr4IkqgzquKKUmNK6tHL/cgBq/TAXvtuESknEmla25",
-	"XdbAXGr0e/63trhn2zzDQlJGpDzMeLLCFHfsZ4/gq8A56R2a5kfclZfiwjy42OyjZhax5hCCaOxgCj24",
-	"58JjLI25le0jmWMoTiL0FYKoMpXOxkzzj7b1lSyrbZHXd5deI7C7ltW1zV922gjOfcnxZ/rEF6vpQLpX",
-	"Gnc2srzd3ZTm7yXjzNw1JNcYXObuWDbtDdhT79ivSQ9hqUTxhMRHJEEbH9xBOzu3dm9smg6phVSgmQ6J",
-	"f02WbY/LxeNUEJzoWaLqvUPOoi6KzJxeq1RzCdfZg4xsfRevBTb2a/nsD1gU4Fx6gtmR9PiBaYXpl1ar",
-	"EMRZOm3Xi++bLhkXIcDrodeszFZDvs0Tu/o8MdthpckMSpF5YTZYiXwXyFbbFDm9wjcsfKkF3usNV3oA",
-	"/lLH90z6luaxixOz9lGkBTnLnRoMPMZMs1kTldMWsHTBzOhqApXmIaELUroCZHxrRjh/jNIcBhh0vzXU",
-	"sSoWoRG5MGNO0LJHF+FYcOkF6jecNehAmnJy2EiMWPMMRTOyD8XW7j75jibm909jkqKN6ADq2EX6UWT0",
-	"ymjTBt1DC+ea/1kLRFrElkoQnGmEpSlBGxEUCHIEb2u5JXwApK4pZrrZrZff1+wjGROBNr7+5Rdf/82/",
-	"ffnDX/zqf/7nTS9DlKZQkC5oWrhkJ2VAe/Y2Al0I3Hm9Xvr0a5VkdOV+2ovMOrtYW00d2/RNPFJgDaQS",
-	"okDa8GokeBZejM07XKhXh6cfkhEXZPH8iq86+wKivG9GaNPBl/SAPSFYxJMr0p/N5E1/jpzn0KkebA+d",
-	"sBbWs5/lUG+82+/3a858CE0tSzuVVmNsA1G1pk0r9yY6ItMeel9/QxXJTJpIDB5bztwHewMWWbOmVk3J",
-	"KTWtp/XP4EvGEkmiNfWa27pc1X7dVw080liXN+EusgVQTWDqgNkYVugfDoVRhjgxqzNeYvO6dYCrCRGy",
-	"hx4TWaSw34yYoq6mrhdUPgrdLU+mLK7dLRfq4L0DZ3nJUmh9dguhkFiqYSzgZ3DTa1B3Z4H4NuVrLZKk",
-	"RryacMTHWh3go1FKGVmSNyzSsv3Qh4vHrzZVp1zWm6V0s8W+9zPHmzbOcNvGgK453rQRmuTZNO180lYi",
-	"b7QmOuHiaN+LS6USjTTLDkWWwjuvB54FYr3fxpb6saUAnqUQO4SjFj0uDUftfB6Oarzsuk4NpqVsIGfV",
-	"fFZHyV+XGJWFNFDS8FsSeOOMSxZzz0ygx9z0ZlkzdZahKJrwEoFP5t4aUE2Xn4CJWHZNgwjKxojxkwkJ",
-	"lfD6DqfJ63F/2BDVt5QTuDz0KS2NmDZHsNX8+bHLIZyJnOo2dEeIObaeBiqcGzxkILRj/sZGH1V9Frdm",
-	"Gywuiju6sLpPF1yv6qKsqClmyWoWyYeYJZUxMhipYqLeXf/ZMLSSVdtMXHqZ4oCx0KUEm5aHCYlTLEhi",
-	"giwIloWwsfsSJRQK/AynKDPWRMzQTfTbaEPLTWAEYlyhDWgZtdm2aoPeVIKvorb8ZiepCw3cMQxnceiO",
-	"hc6VBu+kpgOE45COcbsn7VE8zl1+rc0z/F0jjEdDfclgMY3QxgeEgy/qY55Ox8Z6/KhIFbV/d9F3P3jy",
-	"3u6mYfJEHBMxYBZPvDTcjR2UFej/Rzv9fr+/vXMTZX/3P0zgjiRKoqiGBTZxfSnUG7Aa7rXHx5gDviD1",
-	"wQy+5hgZf9C3UTJXHyXjkV2Q6jxZaaEpz8PGC2VobcKxWecbFjaz6ABeo/gZx0D3oDuwFhoz7npCuN+q",
-	"lLoBs1E1ieA59OA4QScTrGYKi0DlDldBz55hgOOZ+JhL4HhXE4gzH7VdKM6VoPhbe8n5g3GW4rOuqeXc",
-	"DjmlrSOhgsSKiynaePXFn7z8Fz/75qt/9s1Xf/DyR3/y8pd/+vLLH2/20IELXJHEZaSWjTNtcHMwy8dm",
-	"BVXleaBtS4tWW676N1OvXV6FfS0SVNxxzU9SWTGKxg3qB9GEtDAP+UZEmHJRVDaKRLUdVPnWuQNxLlcj",
-	"vVANz0J0CR3Pwf5KtbyZ/r0+MyyfzUvZ8Ho1+OyrFGTaNCU7+EVJDnb4dWtLtWHf6ktXdIsfJAnCM7jb",
-	"grq1m3yxzuTj5QUziVa9yf7+hmlOS57HmtvG1JvFlBJSQ5py7Khb1lTFbKpMzW9TBxwkFHPNRmgjkoXM",
-	"CUtIEiGpeA7C2oCVw0OxOEZOPK1JC5T6SeXaAIHPfVJvoVguw0Xa4VihhChM0/YcLKtxXQ7nvCKtawFp",
-	"lHrX1ZDIW83rvJoXF8iS1mocXJAREYTFZDsWPF9QpQzeuEAsfewW0ybmmUKTeqW99XVxsLtyECohMgOh",
-	"EiJbWvSdD6uaNP46AK2pe6wLfPVx5wNyPDcTx6iAYVe01y7Vee1mYW4HuKqsFAUxP4LE+haiaSIIMyr7",
-	"wgyUHAvC1AX4TlcqumBG9KotBPdYbsZWOCb2T2lNn+0GiBOqBYM3pAvs8wul2PFSBQEtYK9UkRUlTVVk",
-	"Pa5Cbtu7rRppC6zkgIYluhhkRyOeanQBgc9k3SVk338BigJAYgPasAIoiwmaYIkYZ8HaqqA9GuheWKjh",
-	"eP3F4fxB3+q+VyVHAfhtnaZaTFWF8N4ttv25Rti5Kq+HiBfKSNpkenfnvFHK7hzoz1zrwOhzrCYzYTt1",
-	"ojzTjbOgo6phby2q5CWwoKtRIxchHIO05CtBvItXId+cqAcoUrUiJ9uWCrMEiwRiFrdOCB1P1HwPnRnA",
-	"GmDsB7ZGOpfEmYoYwYJIhTCLiVTwK1ZwjUuekbKmuvVGSbRRto1D/d6NW653HOr3rr8baCDX7+30u365",
-	"dv3eZrA/wBO7wwNB8Hft/i6QWELTtVCOBR4yDfpi8sYwbbfHsqkTBIw1t2ONiDP4OL9hwIWz90Kt0C7b",
-	"Kj1eq2x+wnrosWkLJT1N6Jp0ANhHmCGS5WqKMpz7cSSZRmvvG0TZhAhoSzPGIe/Ok3b0Xf8VE5jpAdPg",
-	"uuTr5hwUhBg/eXsDXVVCrSfKXZNIzmMSbexA31D6gdz2u223VnFhJtUlh/5QZXyHjZio025lX9Jrg6yG",
-	"DT8q5Jp03oS9Mj9f8JN9hCtHxV6jMp1EVEHWDfRt7VbZ/vpjr0AJS6f7FTPhhSpXBAvZQ4zrueRmd8D4",
-	"sWl2VRU3MWG60PqUMmScKjbMrOt189A3alkguYcOUsnRvNIzA1bWngm5R6CzjtvoE30kK1vYnsCiPyG4",
-	"ve/EOoJGFpnvBM87F13nogmqN+Qiv2/aEwEBze1930Kkptjh1vwizR+WtUFrtRGdZcg0FZgQZ6yGshG4",
-	"9DUOp0jxEyYnNO+iWo1Gz8LkijQOGFRp1JStJ9FzSnJMBE6RKd9o0uGk7SlHcDzZ7CF7+0Ogp7n8oW1D",
-	"Reb7XmxPtNu/EZXkNWBLlHZqIa/7AI37WGQt5LWYYNYgEl0wYTQ3+et0N9frm0OiRkkOtqKpmGpsNqVQ",
-	"l7j0Ws1Mc9QwxRVOJZp7b2wsuC42q6aFDR+M6XdiGhWOBS/yw+E0gnpk8Bdwjoo+/eDrWPC8KqJcuqDQ",
-	"A1ZLYwSvmh0MogJiLk2fxkqhhMU592ZKGUEbjRKxI0LAE8HGGiD6PtWv2QpozQ4mVJoR+cjUuPFitU2z",
-	"MxNvyYjp5ziFskGNBmh2NtMLrGpkHu32d20ujC+CyAHzb/26HLLEXb2QlxiSnsdHLkql6q4qBix7XYe4",
-	"n8PAmqzgQlgdGna6ndodphERYGYiK59fehEs/3DeMMGAj7yrmAP/wWk6NfRKknkcrZDzYr2NORUCt03h",
-	"Qyt87/vtGsomR9L1PvIUcbOqfVt5CoRsm6SsVfSgq/iZvKxA7uDVzdMVhFyeklZ/bAtULqPq4UV6SPXx",
-	"LPaPus1fqYPULcIjAIPvi/yjrhkYZuUxeokM7levgq/rKmIF0Kg6/Bla6A3YAYrMUOV7iEEnr8g7+aiL",
-	"cGMK+26jcjC8NzPzgEVeXccIzF0RxAN6k2oJwcggWXuCpz7wCzJm6aHX7LCthnzrrr1id20Z+Rmgv/Lu",
-	"WRidXKLfBfKz9q7YhvbfsIJs7WBfbyDyE6J1AIgAzrGUJ1y4Ujd4mBK5TRj831tSD92DH7X8LsgxP7Lh",
-	"wJJICfE0Rs03dv2K+XbrFv+azEEVqEGGKWs2N9VcDR6Z8MtS3CgX2eYbvmBOdzV+4Xn47UKLrwbP3xrl",
-	"mymaczmm/oLEhaBqCqQ7JFgQ0dn79LkmUVMiwhB1IdLOXmcb53T7eAcI2A42S8CW7LyyIYWaBKIoDxy5",
-	"WYMgFUas9T81K5399olTOnCKEnpM9ZQQUybRxjdf/ftf/fxn3/yb//Lyj798+Yf/+uuv/uM3P/29zUb8",
-	"IlKCkF5TPg5N9Z0Z86hEG69+8q/+4d/9/te//PE3X/3w1f/6lyZFdbMXKr8TGvN+aQitWUY3vvnqh7/6",
-	"0V9+/Tdfff3LH3fRy5//75df/veXv//Fyy++3Ny3beT0hrHCKMPyyDR68ioJheZ66FUgQRsvv/jFy5/8",
-	"+aYx7Di9rqrYYfPdae0QXDrv7NhPbSERP/p8iQTe2TrhocHvWvdRZaXZePWDv/jm5z97+aM/fPmjP65D",
-	"2zUPDMC6UfzZVcH/1c9/8fKXf7rZdfVfh14iZ9evaOkVWoN45PJge4EkzuBGqnb6smlOktaHZdbfrWUr",
-	"s6TUddViI2OvnuZqVfLAagTPzTIasdw1anCx3OEzx3lOWLIFqjcuEqo0EGsUn2jN+fmL/xcAAP//",
+	"7L35cxzHlT/4r2T0zjcI2NWNbhw8gNiY4CFquSYlLUnZq1VzUYmq7O4yqjPLmVkAW1pG2OuxLY1lSV75",
+	"mIMam7uyPd61NVrPeKShrHHE/CkTBED9NP/CN/JlZlVWd1UfQAOgKOoXgV1Veb58+c7Pe70WsH7CKKFS",
+	"1NZfr/UIDgmHP6+zAMuIUfV3SETAo0T/s3a7R1CCZQ+xDpI9ggJOsCQhYlvfJIFs1LyaCHqkj9WXcpCQ",
+	"2npNSB7Rbu3evXteLcEc94k03VzmLBnt4kUaD1DAqOQ4kEJ3FAkUcJaggIVEdRKpF7+VEj6oeTWK+6of",
+	"9UKh/7/gpFNbr/0PS/k8l/RTsaS6vsxCUlOjupxywXj5ZH1K7srNAN7w7awTTnYilgqU4G71eHSr7oj6",
+	"+O51QruyV1tfbja9kRXyalcZ72NZPhROEk4EoRL2xkMRFZLgUA3KvxgEJJF+1Vg6ull3LISm/dr6q7Vv",
+	"CkZrXi0QOzWvdjcWd2t3ygZ27Yr6CNpW+583HYU1r8bJt9KIk7C2LnlK3G5Mz+u1iMqzqzWv1o9o1Fdd",
+	"t7JuIipJl3DdT0j6CZOEBoOvkcHoQlxEQRwRKutdQgkH2tsmA7SA0csvX7uyiGQPS9TH20QgTiSPiEAC",
+	"d8gGEgFLSIgkgx3EQcBSKj20TRKJsEQxwUKi1ioK8UA02vSmmdE6wkjNjgiJdiPZY6lEjBIPMQ7/Rhht",
+	"xZhu6x8j1WsnFST0kGB6MJTBSAYowBTFrIt2Gd9GcjcKSKOtlp7cxf0kVgvR3LoQng1apL7WaeL6qvrr",
+	"Al47V1/pLIfnydmtc8Fqy+6wPq75PjgLV1crN25ThumwH1H775Y6pFISrvpot2/VyojhetSPSoj0Jdwl",
+	"SESvVR6JGL5zRxKSDk5jWVtfU8PAdzVprJlBjSOUWwQLRl8huOLgDgjmsNU9zHfU7sGGCxTRqtEJaHFT",
+	"fThp9fTAlluFcS43nTOdD/WeakskjAoCXO8SDm9qglL/UoyOUPgTJ0kcaca7lHC2FZP+V+F0rr8+JVd7",
+	"SX+lOy1jIJqOI4H6OFYnk4RoYQuH6H++9eILHlJ/ZRx6sVFTrJHFMQlktEMua04/ZsyzjTVvuWq4lOyi",
+	"IHtL7VrFFVXWjXl1KXsPOsk7vSWxvvbmPBlo93okJBCp2+IODRssIfRuP9ZMUdRZpxMFJGRB2idUNkTC",
+	"CQ5FjxDZjxvw/+IQMma6FVEMpDt6NiW5K5cUNy98WVzdl29frZ/P2NdAkjrjIeGoj/k2wjREl29ev4ri",
+	"iBJEaCg2EEZ6PRFnu4jifkS7iOCgp/Yn7VMUUXS5F1EiiKfOHEVbAxRJgToRiUP1AWxfiUAwfPUT6CEh",
+	"vHrnL+sNq1+JRMJEVC6nXGUcXb71dZjMc3cDEsO4UCeKCQwHLcAaeMhXP6lfvuIvThBfgH5oJ46CEz+5",
+	"QQ/TLlFSEXQv9N6BAJZyTqhEQmJJ1DUYpnosxEPY/ArXUMiIQJRJhOOY7aJI2gOuBa35H2/d7vjDrd+Z",
+	"y9G+ivtRPLiKeX++R3u43WfHeuZjrfa7A8tY72DeNzfxE3Ss1e7O+wCoNscRv1qJ+RA+41tRGBJ64kwJ",
+	"xzHhZwTiLCaojweIkh3CkcTbROtsOFCvA5+5RndwHIUnPcYtFg6UvLNL4rhuJJ6tVKItTvC2ULJ9GpMN",
+	"5BPOGRc+EJHQZ0ATOZYIJFSYxAtMXmUpPdFZvMCQSIOe0bDVkZTu2oNaA4N7MVH6UMTovCk5a3gcOTP7",
+	"0lxoOuvyFsE86M1/Ks8ktMOx8otg8kCsk2+4AF0Yx7GxjvQRVgdLMeAniMW/hHlA4nkfDd3quHORwBtz",
+	"ORQvcbYThYTPfRKm3bHTMO/MZSI3SfcY2JRuddwkOLwxxynMV9J023zGmg4lZeodPqO+7aacCBhPl7M0",
+	"eZLEzduMXce8S05LGGJKSltFN6JLIDjcZuwGpgNjlBInOirGUB/TAcJSkn4ixYaxleKOJNp8R9P+FuHq",
+	"bhEkYDQUil78m+qt+kX1lj+0s86j4hhHLXP3vNrLFKeyx3j0GjlpsS7gJCRURjjWNyjY3xhH5G4ScRIi",
+	"RrVg9zLFOziK8VZ84hQTYom3sCCKatJ8GGghZLvUQ5wIibmMaNdDKeXqUKvHix4YzQVLeUDQLhZoKxUD",
+	"NTXptilitguW9lk3XLGUXR5JYkz8oeZGimdEuRUc/AKR0EpJm4aMEtfqfgSKEWmSMC5JeIOEEb4NL53O",
+	"SaZMIn/4xvGBnNRq+JbLPUcDFka06+sFiWSPcNR9LUoQZRzRjNLE/KUL1ea4S9l4YuZwK9+zfBdauJiG",
+	"kXxux4w/4UpelZE2wWu9FLxgme/FsTemSYglGb1zPPUh45tajR3xbNE0NodUewyGqcd+rtTlkqvBPk4F",
+	"4dojUfaKJVIchnBp4fglZ2q649GFNspjfsi0QdFDCeFCNQKnEvWx2CZho3ouuh0YiCysgVqwuoz6pau2",
+	"RTqMk0OPWn8+n2FXbN3oVulPzFaPzMg8lebojzzXcshmwEJ4XjEs9324e8u7u+c6o17VDldw5hoyLg7H",
+	"HfqdkhXIzwXowCNnI5KkX/xj3Ol2Ttm9rDPMOR6ofzu+80kNvUDuSuOHH5kwDKTYWtnMLqVCSZHiBgtJ",
+	"7Lq4kxhTdUnVvNoWJyTUfwacJZtxtEOEZMF2zauRgG0GgyBWa9jHgRJJQUzGXR5JlvJI9NVnLOVygHlY",
+	"4id3HUyjK6vYKQ7kZuXhti8kPUbJpAW7AUT/EryqvtVse3OWc6kEkEhmVDo+XkK9qiMmZjhFlVMdOiCT",
+	"1SLbtebNs8yz7PjAuIoLUByTV9yt4b0prHdhUGWEOexEreaEHRwL4h2Zbibt9MjzafdplEfvRHGMu+SM",
+	"QK3lehh1I5kF6Yzfh6NuwfiFngdvcz3Up83byhzMc5seNHmT7Y5Os3S0U4xPNaaIPI5f7NTWX53gKdG6",
+	"eu2eN2nAKZX6teEDYjvfPCpnGppwsWXz1ej87xRW4GUtPn5RDvm90u003ttS0XlnEgeeKO8o/S+OKNkc",
+	"RCQON7e7mwnhm/10Es1eIcEyTDVm4ohDcLa2Q8is/R+C4qy3W42bEzxLb4e623Vs5cgDQsNNS5+Fpspa",
+	"6WDen36GU7/Yn0biMMt1w1z82ixQ1NnOtppnV1qtZnO52aovN5fP1pvN5rmyiWgz/CzMUfduDfyj/D/h",
+	"UaDJZrs7xUau6m+0FX36JT20nOQGs5VYMtQLfCcKyPRLckt/cD2ipfchWIKmpywhsUyn3oZb+m2wUPN+",
+	"REHn3+Qwx6kUrDmJjZoGvZF7wZ6T4haPyDMmQrkQZ9jXz5zlc85oTrjOhlXxrjFsdYhcS5lRtielizyr",
+	"xKubv0Qo6ehQ0dllgdELUjU5wxWfcYxJl3zecvZV1SXvRkvNeMUf5dK7RpNUHunaKmth+rvrFG6Tw1wS",
+	"R2Pz2RIdlddnDc3O8I+Vb1dOcCbmPXR8qnjfE8PtxjGo+ShSNtTx9LVE5zg4BrBOGsd6dWWE4wrDVUHg",
+	"GZX7ZxNZ9UZOS/ZD080/9rJ+x03XPb2zseQZZpWf6ZOc2q1MTLJ7GXLcscbfHW0WUdKwJKFzcZNw7CYf",
+	"SkN9Uq6vZ1fRs6tovO0iNRmN5QKkKJ+MooiKRz2WCtJjcVjx3C5t6eMKYVPUbJeF9t3GSvlCbocfTY2j",
+	"qHW+HvQwCPYcpTTqRCREggURjpE2D4F1Fi08fwmtLLeazfpys7W26KGgR4JtkfYRROkqBtIoZKZdaK2s",
+	"NVvN5o1mU/3vldWVslOVZVWWpe1xlpwRpnv/+eduoyVOOoQTGpAl9TCLvpU90ocoGsvyAsaVArLbIzqH",
+	"kQ22CFa/JExiySCpMI6Jfsa7vbSvVK8oAIsyToggwBxxkoBvh8meFvBd5y/0MDIhuM7KFprcxYFEIQmi",
+	"Po5NNsYuQ0mMAyI8HQGpmymuY6vZWGvW3By7/73+l6826xfufLXdbsAfry/f+4uRsXi1u/Uuq5sfadpv",
+	"wNCcn+tRP2FcCzNY9mrrtW4ke+lWI2D9JZmybopp9n9FnZzieEmt8D0z0ewCnWa2WKI+E7Jq1mjBb+vJ",
+	"tmv+og5vMYEdC7763V/cQJQhctfwCLVMjBKjIhaWZ6H5f7zaql+4A6vzlcUFu1BfXfzLvyjZtOwIGk3u",
+	"3p0TWLzVadetw1I+mUyWGyvN5iQ6WZ2WTlbnO9VD0UnVvIFQlhsrw2RyytQx1yXrMyqkiTsnO0XfNDXu",
+	"RHVpDdQfEfwPbgEKHEzbYSrE9jw7Ca690VtP591sjrndtnWa9fQ+QR35PasZe+ge3CaD3A9bGGRJB2U3",
+	"YUm+15C8OtjcMhEBm30bEjCVmDK8qCVSytZgM3T3dTO2GzvHHiTbpaIXJfNsdjI9zHnfD23DHiKYoil1",
+	"SsIpLmPltnklxFJOc7xfQmiFD6eXhovxKiV7dThL3ZHjQCYa0ysofzwtjDDBWRxGUbiZW3MnR8Vcu/KC",
+	"4e5ebTvS+VqTcvW+pt6bJ/m/YJbRHgP9PePVLt7DxP0c2kGkPhSScBJuah/KsKp1Qj4V2J/sQBcXyd14",
+	"uzyjzpciZyjOazjApOL0D53gUk4yi/8jTyid1chyYrykKLxZuBPUUTJY2I/oBsJODv4ZYQN1kV1ggSIq",
+	"GcQZs106lK8/HacaG64wRy7jMI+SKFNDcmdEUX3mREQhoRJdu5KpLs9fQq3W2dWVxUYZHz01VlMwkM3A",
+	"Z0rDvcYyhfEHetazXHV0vmYW0grJmYGkeOUDLzB5iDvakyAJT3gkSIWwzPvzMPjr1O7TNvarURzOkHts",
+	"POZUTvTxKi6ndaxGtzsicfgc55q2hk2b5TY3ISFbB1LVOib9hqcxMVlsJA5NIrwHjzWylkCSIdFju/AW",
+	"JMabrPOIo1RA1nmMaTfFXbLepr6lXR/1IyGUSs84Iv1EDjaQHwOslI8kuSuRZNAwl5AKxBiKGe1uIF8d",
+	"c19jk1ANT0JCtIPjlGyo9jHtEj8zDHgaPkI1EUdCAt4UYqlUzBouoy2WQtqhrxdZN6ymIno4IQjEJ5ju",
+	"AkZq+b02xdZm4akRRKEHd19IFjeQrzbCh+93OaNdgEpC6scN5Furqa8+y68JtZSOsXW3xwRpU3gZ5fdL",
+	"BsjSxzLoqfGmMuUwUzUsm+mvf91AvvpxE1Its1dMZgSmYNJsU8azlYBsCWNrPiPgdbUmlMnNjlogH1K0",
+	"jP3V4vcNIcWQu2qB9TjatAg5sIH8qN9PgcB8FGCqPtiyGRqh6cpspu+gzyRJPEA9oqdksWp83YVQhAob",
+	"rzO1NpCf0m3KdukmUKsPeeWKbGV2cUeM5q2rd9WekbtSvfvCy9edBWe8TTUdqlma7CmwdyNI41QbipNN",
+	"cjcgJAR6hsXlBKsvaGFJUUzwDhFqDFQthUa3UHQwaOvdgIPWQH6fCIEVAZO7SYwjKlAEa/oc7caR6BkI",
+	"OHPRZfeAV9Mnxz7zanAMcsnKcAivZmlQPQJSUVJuRirqHrFbrq5gu2Xmd7M/6hO7FUq4dde8prOCVU/O",
+	"4gCEmkb0KBjSnQmM+tyguQpoQ41MpjeXcQTQbDkYWQbDYWyHAEG54Bsf26vNOw3D0nX6bT4e66JSr2QO",
+	"zIAJmccKjIzT7Fgx1BCQ/armNhwRYdbN6By2vdJL3MQ7la6KTWJmHfTSzRevvHz5NvqP3yx7qMNZH7Cg",
+	"IsAzyZEY1pFkEscCcbXfkEIaEAt5GBAqIXOq3k+zpoHF38WBbFP4FIXRTqS+3Brkz1AeLaaPA6ahztS2",
+	"/SwoZRHtqp8AXVG9FAn0GuFsUVN4hS9ZbcW0dqTS/ZtRCd/KA9Km6lK/fsjOXJ2LBqxPpg8vPnSosFoa",
+	"gXcUWc7+ySHnqWRxwmfaS+eTQ3ZqYB1nX6L8QxvIMO2XehM3uziih/jkkPNMCA3V1swagGPd/ZzsEJpO",
+	"TXqGYerutgabLMmyHMtVjOmaLTK3KySOdpQ4jBYyNraouUaiLursYlddD+cT5cyzMNbpl0ZITEPMC4Qz",
+	"XXSqbuHO8HRumQZRkArJwoGeycL+L3+w94Pv77/5NwcfPvj8/f/74Df/tOihMJs6vLRLom5Pan5bnDYk",
+	"ZIt0S0ThYNqZaYI+DJ1VRCkUw4OHlrvsDJYer6GBFRlGKS8YYva1CuZf5HelrKx4aksPZH4rjDD8fAdK",
+	"TlQZgx89ryX0Vn3KykSE5wlTOseE8LayHOqLyHyLXmLxoMuokqxupLGM7L8Xbl69jM5dWD276KFvPH/r",
+	"/CqoZJFMQ7IUYwl/bCCdbYOUrCMmZ1kX/anfFIw2buLdG0YIct2qYjtK6izRk6knDFynutF83i+pn484",
+	"+YjKqabqKRHGpJoDSvMuFigEdISTmvV1TEOLKJGH/Cn6iziPuljH+SU4BJpkXKk3oRvUMiLOXmfdiDqI",
+	"wzNYihIsxC7jYVEU7qWYdtXi1UPSh+gbB0567ewwnPSo38ABOChptdjg2dUJ7Q1xrqxxLx992am6kSV4",
+	"z5qnZ9zs4+Cp7S9lQv12RAGy3WSYowXS6DbQ/g9/tv/DN/fvP/TQ/gc/evTn9/d//stHDx/u33+4ODmV",
+	"1mqCMLTyyRa8YiWWohJjd4ap0o/CMCYIknuFAVtAC75OvvqK+a+1vLLql5vFXY9VSddgNpu209bKedXb",
+	"2tlz5yt7k4RHOJ5xX/vOZyNtfivFVEZy6ns4pVrFGL9tWZdOB+bb8k3Urx8mznlus8vMoccyRccqXgIu",
+	"L4RS/n1bi8EaNCm5KwGVcAOBFsq0DhpjIbP6DBN9mQVpqMQH/qTF6+WYnEeN1J89r+owIQZhJJJUkllS",
+	"9qYPDlA0Ob0bI2MQJR6M2IEdGidqTMSZMdx9qon2WSRkyslmEshZtUPK5HSdsGT64HhH56vwoegDOrHT",
+	"2VIlpk0KzcFhs6zQ2UMRrE4yWfsfqyjpTKdCAqGb4mFXMl//PO3DGcEQDeTk46x3RucOlZr9dzI3h87Z",
+	"bFEL2cJewlKD7s5wxeRWyHFudo0XC+iPIQkibaO0MQTr4H2RpJ9Z6J0yFRoez8aWMq59N4AEx2gXVGbw",
+	"5FgnVGZKHoKEW3SKtOTihn5bo0B71r6JQKgWqMsQo9qMORWHKa7jNUn6miXcvaa/bjVN3RD77yFGVLw8",
+	"Xr0zrE0ME6Gz9JO3FYYztcUj+xbcj/PJy3U2ZHO7rMYPgIuDL/KMABQ/fdVHIieiDXBfST6wJZmAbLKq",
+	"COBIUl9q8gdXT28kynrKcjtHrZZTnWs8vBIlScdlJTJyQ1FGv5lfSpGuDckZovzGKDHcJAKq7wxvKrF+",
+	"5qkwChVrCsnd8nBS5koqU8KMuzdBlgRicAnVBkYC+KA5xeUFqwpcGoaXtTr5kOh1KQkq5vmDQ7ACs9yT",
+	"YHZsJ2PH6YSXHe4kj5CWb+8jHzneLjh8xqin+KoiMMs+IViMDjSfLLNfDnd6FGE1Uz0OKe9VZpzFE7Am",
+	"bUOjBqmioHckwa4wQyvVjZPiinv3jUjxt1KvP+wYZbIYUFAI0juqIHhkwW8WT4xZpTGJteOkrrFnah7B",
+	"YQU2droRYsOCssNNOQkY1378zAOTi4/qzx2mpLNSi2LW7u1SK9dFOsQKKtP+stdA1qlOAExilnZ7Wq8W",
+	"bFf/0VE7FEdC/wswHjcTziSxqJjGYKr/sZvhPua8TE2YD0yzkuNdRZscUwGKeSGuofDRyIKMT5qPRN/K",
+	"08NusCDG4AqiIeoTLFLrFxIojDodwtHWQEehQADKGvpvDaSEo8K7aMG3/97MoiAUBwchWotHbQpRUZgP",
+	"PNQlLCQiCpTgDYZwLe9qD76pcIiRfV+LvWbGW4zFBANlz2hlsM0dWbEO1PsdiFTZpKxCdjQcsM6jbk8i",
+	"55MskHf/zT/vvfW9g0/fefzur/bf/+7jf/rO3jsfLzamAw6rwkLMvWb1WC2p5kmG9nWPe/c/2nv/5wd/",
+	"+tnBL7+zaN0NEG3TmBG07FjNNceE+6VWJbtRxpFN5gWBcJwicc9sInlCMUhz3JTxCQ3FjKfcepAv5sip",
+	"cM5byfp5Q3xpNiOBW0jlBNA2XMYxhXCWw0SM8InKg3xE6j8UUU8HP5mTyJjdr96keYgz1QB4JyvL6HEc",
+	"Kt79i0J2cyak0SU0+nqZwHbz6mV0YXXtHDLlCho17wgx5tbHaRrzEKMEInu0Aj4Sbb7FMQ16SiABy5sS",
+	"wWIsIbo8swD6aGG12Vz0kJ9CyQ5CJSyzftBSDzq2Eh78tKJ+cuKdF1abq4ueapLIHgs3C/HJC6vNNfW+",
+	"rbAJv1xQv0jGNmPMu0T91FrRA8gqQGz2SRjhTR0kvrDaWoMesnDghdXlZdtIH9PBpgl0FfDogpmNLavh",
+	"o4U1PWzr74FfmovFIOFsScCVVlgLrdSZcoDF0N/RWRvZH+qZerVsntBq2QSdmF/9emFGqjXY0U0dLqIH",
+	"lxUu8Wp2TkXB2mlxNF1E4qjcZakNtdMn7OS5EyWMLKJCYhpUCQljkPldO1VJDEAkKwo9TI4OyE6On3K6",
+	"btyA6+bXdR91mEmTMLWSfHU8/aJ5s+zLyuWuCikA2UPPZKz9LCsi9oWDvZ+fI3Ka/D+7TjYHsO/GoUxp",
+	"z7JflF3K43OflFgJqnahtwr6zFs9PArtVA49uyZH8eeNQfk3WYnjkOaHV6dYAGJCKYDM+TaTGF0o5nfq",
+	"YOEV2cDkbkASaey86lqC9IAUx/6hE2CfoANQnLSiWaFzK/wxNqqG6wWc9eSMMnwbVXpGoB7rE6dG4SEh",
+	"k4cPU3nZBXMmJp2CmSswFHbX9d4U8nTVsDEdjGTzZrSwKQnug8xgCa7UEGl7m4uik1XBPHVVp7iDzipm",
+	"mI8iFQmhVfZZ28CTWojgqb0nD31CR2jgZhYnNcPW5cFVRT7T+s9vv7fWbOapkGJyTKlp607p2AxvtKEE",
+	"5YpiaV72pi5TXv7std40YN2ZNUy9n7c6dqTzYBDFaZ86lzDlbiuXf3ohbapEfP1JloFfnQSPOeiA1Rce",
+	"vJBXalVvmshNEDOQhT6bwiBeTRs1O63iiKoXsgq2MqtqpM52JJSerZMkRcRolppUXpKiiN+ng0VbZdGi",
+	"QzWRZ+bYhx36ho6UVQtlNEojAEWyVAKxuz7KXlozshd3q6o3ZQQtz4HFM0B5GXCeg/JlalKV3o2m4bnw",
+	"g+4T4eUdKkV9UjWXqmCYodry5tag+uGsSwxTe159WRq9MU/udVzlVqbBsrP8qgiYb1asvBzFyPqc3P5X",
+	"Bu7Zc3hGGB4PnMYzoSkOnlQUmh85S7SP1FiPx6d/TlPPqgJoctwiHkpWnm4E1UzOFILNxPuwDzmKWykn",
+	"OC04Bp38w1K25hbnGQUoPETifJ64a/JV55YtezkDLtDRC48e/nb/dw8WG5MCjhIsBKlC4B5Nkj7SGG+a",
+	"8BiIMzYxMTBcDyKpBkTm+AuNIiz7DHnIOrV0pq9GIn+tZd6sztBIRjqpTKQd3efRVS2j4RFI90MWFZiR",
+	"NB1Ypmkopo/v6mS9ZR2/OyZzb9adzEYy+3aWR7LNa0/Ld0uIUq1B15wXM9nRJdsu1eaGXQnwmud2UTo0",
+	"kyV9kRP8DciKLw2/Pez9DLXoq8Bn4JoCmCaTkC/UYUcRVSpJ4KonUMCeABSNmCpiZzefyiHxE1ZH8RP0",
+	"+lRhJWzAnxreKI6EYl0wCtQsQVEYK5mYVctnMeXGHYYTzGGhsqM4y2p5qIkkQ61mJV755FUbtzxQ/359",
+	"HiVLD5l3p8jTdV46QXxTd32ChQttdfyxX6h3hjLJp/AHObnh0IuzPIXVrdrGQ2rns++0m3c/pNUD8piQ",
+	"il7H6ttfiD0rzm3lP7/93tlVZ1qIdZCP66+hZv0CaqBNVPc9BPVhIto1xxXFRGpwN50rPtn0UIYQYKZQ",
+	"tfHzMBcAHzh1Y4EaxaFUnfGMxCXYiZFIoC4HKY/k4JaamZEECeal2AQUsQR/K1Wa5TahxkH30ou3bqMl",
+	"nMreUsy6EQW3HKwTjEy3lfXckzKp3bsHsR6dsqBhHSWBFjRYj4meJkgMhCR9RYY6Xl5bKLs8CtJYphzH",
+	"prZOJEgO/mMh5yCWSfu3EADUK3kCt6m2WK3byumOUiwybGX9gWciiHVTtv2sgtCG7SpzIgoUs24O7tmm",
+	"AGIie2SAQrZhVHDVuzMJgrS6iZI0joUBfMsshqLRpm36la9cZnSHUMgxbHzlKxoEUwfrK0HJFxRvk80A",
+	"C+Jv2KwT9fsrr7zySv3GjfqVK/4GUneUkLif6Ic3r15GKysrF9DLty832vSKzuwUaKHPKBl4Rt2CzBDA",
+	"htKdarKCteREJIwKIorFZjYsmiBAVpNE5rVGnPoiXpsmmAvwceNAxoMGelnDHnoow0JUH0B6aV1NTQ8A",
+	"VlbPwKRBNRCEFsFvberjRH8dMbpkwm6++k3BqK8haC6srp1b1MzL12FM6+jV16FVDxmowHt3NLyBKcak",
+	"5JUOjuKUE7UfF9GWogO2QzhaRTeiSwhTsat2319trfgNpNiVMD8i//W25g7t2jp6tdFo3PFQ2+UT6vdG",
+	"o3HP30DqGCPfeeajLRxst+lY3IWMRPoJ1/pFRiKKbi/f+no2QNZBLW+12URbA0UjjGcYm6j7WpQkNqfM",
+	"BAfqFAZBaCja1L8Iu1l/jgZMqaXr8ImPFoTkBPdhJxPGJaBEAM3rB4sb+l84jlGAOR8g/+uYD9bRUHt+",
+	"Az13NyCxPjVbjG3rXX4tSlAnihVJx5zgcACzUk+EGqLtDHO7EM/pYahFUOpFfpbyvOIsYRfFJOwSbjdL",
+	"rdUCwJcuBWLHX4QvYFQaXFHDoMgeZ2m3ly2JrxbSwt020CWmLkY1PrMw65qZgbsRKT0RdZla/VTmGbOd",
+	"iAupt8VDgiFsKQ7FWBLepgug+mCJlbKJugxyAXfxYNGCv2rkVxRJJU5jqpOpG+hWGvSc1tRe2jQ1qlN1",
+	"sqyTTkQj0Ytot00Bqdicb/Sf3/4JokwjegS9lG6r0/8/3b790lKr0fL08Sa4rz4gMnu2DN8JpomI7BA+",
+	"sGQliIG+DNkujRkO21SNDy0EKY8RuRtJgVrnVctbnO0KwlEf821AblXvAVgdJNUZOGNFHkjRhtDwpLs9",
+	"FhPEKNHpOj2CQ8IRZ7uaZ7YpJMAHLE77VI33ci+iRGgjKbUhfTolHeJqF3wXRW7h0cPfLqJRiDbF+nBm",
+	"SY1CtBBwlnhtWtR6vCwKt2CfjUKxiHpYuID+anhbJMMTNsOEMTWAViMB5zXhrMtxX6y3KSDpWtlMkVMd",
+	"cGhhAT10+eb1q5oCFR14CBBxDUcWeRk1k+UvPJTj9WIkEljiHiES7bJU3W8SbxPDMRT5pzFGCSed6K7N",
+	"7ffP+HoP7JnOhkxYEpP1DAhVnRc7DtFT8zdHg6UCA/8RJMGQ8Sg8szb6KxG9ps4kMwjZal8AaVXjqSr6",
+	"gde2mGLwOj0bJTyiEmC0QxFgtScQIa3Egd0oJF6bZgfTIR5GDRk7XFdxAAG8xr+Yyh7j0Wuw1evoEghB",
+	"qJ02mysByE7wJ/ErRSikZC0NBF2AkS4AP7dpfts0V/0NwOzW57jwshKoUR8PEFVjRrBTzpcr6ksXMXwL",
+	"h4CaraQMHKtXWr6Z44upxF0Ck/xGLzLw5RkrigRyAo3NCuUkn/W51lzxkXshww63qX+TSD6oX+xIwtVt",
+	"QgJGQ7Go98pfApb/mj/UTkplFAOSs4ArsoGglSEEAv9anoFf/xoZ+OttitEujyTRRL2LBQpYvx9JwIDU",
+	"cN5wQ8CUdR62TDkloWcWkpMEFFUdEx5HAaGC5M6I2o1rt5Wqy2Mj94r1pSWWEKptOQ3Gu0vmI7Gk3s0D",
+	"lTMx+OJL12pebYdwYRy8jWajaYJjKE4ipas1mo0V7d/ugfi+hNMwknWipET4oUvKasSFfRDcFKfUGwUf",
+	"KFIwUiiADkMjCG+pS0ETpBL4MoR3EyOHXiC7GjSaC9D7sk2/FtbWa0oKuqgG9ZweE0QCaDhpUekXyF9Z",
+	"uh71I1npIHNetCqZ93otUpME7Grrc7Jqj7Xpal3O2KQtjMRqs0RpHdsa2DOO2hYOJOPDTY3YCcaZy8e0",
+	"rNNuS4d4tmSId5Q+a+R59fpys2mj0YgG3HPl6m+aOKe8+XF6c04FoMiDIjiCQqeOG+sgIGNDgeDZWdUD",
+	"KWs/G/DSJRxahEX4pDX5k5chc0PxaxLqj1Ymf3Q1S+6459XWpvniZScHAzTvtN+HvKbaTYK1NKqnHDNI",
+	"bcZdAa5I9VvtjvrCuSLABmJQnosL+NxdLf4p6ccaWJDOgdWWAXNLa81cq/INdFFK0k+MtZ1jSeqxOnQk",
+	"BGOtLTgEzRCbMIRwGCo1o+TAwxCzlI1LTAPnTiChLHTHhbscxbjMzVYOUuU9b0oKLGBw3isabwzw57FR",
+	"v/X5lJI9JbtIGKXtRKm9NQXt3mbsOmQkwQdr0/SS5S3dIGGEbZLc6vLy5I+vmdQYeP/CVKO7gengps1/",
+	"OvSJNLaw2vqrd9zzeZ11EdBzfiZlb+hIMu1mKT+TN8kO2zaKjradSafUglKFI1J+jFSzIxS5WhXvoVoG",
+	"QUV1FzYOTRNH5GdqvfTAqxZMG51LBZPbruiqpH/DfLwcYgkEWsWLTP2TzEgRE8ypsC8q5a+PsFmXLaIY",
+	"hUCSjS7080TeILVjPPna5Dx67AuTNRM9tW1Tg7Gc3mB5WY9xyT46xtLKvbzsGFRzlQR0EUEIIMlZWZMJ",
+	"8PLmQqVXqHqnHpC449moVKWI4Tg24+wvegiUW5OGF5bLoM5wTkQGHcYLiwcFEzPrWMtzJlMDtFqeeFIm",
+	"0A35haciv2Ix1+GBvaAkBMgliKjQQ1DKftUAjMemVJ5sNaeXeYtZYOXNnT9Z8TQnkMniqbOTT7h0uqov",
+	"jPFfvMDkVchPngP7j4Qs86k4fMT99c49r+LaBB3V074Cwyi07GobL9FEX6RunyCtmrdHeYL2Il92Q/sO",
+	"LbEWk3VqB2//cO/Th3t//9lIrtZ6rbVy/kKr1VpeXlkZSoZcr72wrMPWb1w8+8rK185dXX4lPzCff/pX",
+	"n//73+69/eeDX/zz3i8ffP7THxy89+u937/7+MHP99//8eP/88GjTz87+PSd/T++vffuG48+u//4Oz/Z",
+	"e/eNgw/+fSi9rBAaf2F60TlfKON+n0p8noLEhxsOn/TzdGGaOZl8/idexD6y8mocpbjkzFce+SEJYun1",
+	"KLzniBEj4tnQIT12/l8prDm1dZ8xfYcMnidyNgqYVQC7dgWig5NyALfKq8IVIUdvCw2GiWLSAUM7EhIP",
+	"Cn7EkTtDh2wcy52x//7bB7/59t73Piq9My5cWFY3xurqYRi2CTQ5YXvHFMdJ16h8io/Vs8vC5RKXtWf6",
+	"EFeFibQZo2qaN+agaCKIPXE0TfMV+JgSzOUASbZYpWPakZ6Chgn+XaO6x5EAb05McBjRLvLrPuJkh3Ch",
+	"1M1K7U4wLgvqmImxrq3ryE2bIQP/qGtwD1tKvJ79BaGBFvC17vzrzvTq4RAU35z9Ijmg25wbdoM95974",
+	"PJT/cl2cJVM3eJmzZHxzxcS5gmpvkj9aTTf9Y7np2A0mLkKG8jLtLaRPZJ7kX95sf5ZFtY3eGLsO+XmY",
+	"1j94vNYNPeZpbBuGiZ3wbXwKdoqRWM7CPWR/G2OjcO+OkOOOUwJAZBF6OuqUdeB2sXffgo3v8Qu8DjDf",
+	"Jd4mVEeaWeF0caNNIS/Rgr3rcJrskuqnAup+a2gSsI8zQC4ejsNgRXRydUn4nTSO/eynNo1oEKchESgD",
+	"fPaQxnuGUCEqUQ7wDF3lsMx6WAbe19dBL2bKOuylrn/TTAIpJjH0+7dSQgPzst+mkUBdQtXobaxFuRlH",
+	"j/0oAnmWvWVR0LMUstpas9loNosQsR1CnBdGHkch8Hadn10LGNfQgaEBjq8tN5fP1lvN+krLwaBVX/S1",
+	"lUbtSVbFRosQWValDrIt1LhZb4F+lCWobXdVH42VJoyrkIPQGkqTViPJSmHqnsrTAWvnzSpkyX4FRHCb",
+	"5tcaTt6rnTXfDafm1ZbhgWKgFT2ujfSY4Y5Xd7da1V1rUnfLa6MTHMEztx0vj3TcWqvoeG1Cv63myDwL",
+	"SOfVcz03YWnvFMQxQ3bNlXqzNYsmqQ/X3A1/brNPutnvaVbMrqibSylCQ9dhxW1Y0Mky411IYlJWEgM8",
+	"X1jfjupy0++FaMFfbV7wdc2S3UiQEpXqCrxa4O3TuMKzrrpQMvZLblI4Km3AHtgNrJSPqk23VZs3f9G2",
+	"2myrnz/V8qw2wU55gudrfi2ccBt/Nnq8kW+EGV+H9FqJw0ecQIavrvcMMfuxks5BAO5GO4RWW2KPLvZV",
+	"iXRnG0Z0GhKpVptwl89Im6dlg51wMowFFrbumfH1S2F8HcfHR2/2JVAoTZ7q4ZhGqeZ8uUeCbeGhlCrt",
+	"NWA0SDknNBh4OiJfabmQnTMEFUCZLecSCSRYHKItMmCm2B4A2WwNrBKczcSkcbAdwmOcJBHtmuRIw6Qo",
+	"7qvfpIbFU42D/lzoedGWo8RSv2g1bzUOGcWx6bXRpjo1Qee9FJIadO4Y1WXazMKq9nssNtlYNtFUMgZ1",
+	"8cs03otmR56Eq3VopZ+xkJM91JYUZj/WW4SSji4dXupReQ7MRjoryzoVsuKWBptQ5OBLbirlwks3X7zy",
+	"8uXb6D9+s7zooSRONW3D6dRHxSAa2e/hw9LATEt/l8xwT4DUbVcThMkzwuasPdVi5UV3wgETEgm8Y+tP",
+	"RjRgfYK6uBAfnSfaHlbSLKFX9bbVL+d4DRmEdYGwBfRgEEJmydopuJnRpmcB8ggN4R5BkqEe3iGQZDGd",
+	"ZnvZTOfJUI/0WMJnbHxOOrPdXZuT6dyQ03PoYiHvUv3adTm/mL9+Whl2M7rmRurHV+baJaNZe1M1rEXt",
+	"Sl+tU6r0sJ7a4/TYFcuhjnXZuUXdWRw62ZhPuwcPu/cTc8+APWZuVfZDGz5KL48hcSDTCGLWFZDoritp",
+	"jQjJ6Ja6OTAtyUvOyqmPlFBvU3XjAuKITYGGBGUedSOKY+QvN1vasGLeCYeLrm8US7JrbACjjLjttinc",
+	"Xw30NTIwqfUBS7Lc+kI+4DbgumRgWKsoxAOhfYAg7lEmka5gC8HYuXY1jIZgsqrJ3YCQHJnCICvotgC3",
+	"xmhJQmTa22K1VzCvATzzvucb8zUyqOlzfkgD06jbzlbOfvVOsep1wBgPI6o2rbb+aqt5oXF+pbXsraw1",
+	"1i4st/LoGSh9Xah6Xfv87z/e/8N3H3/08cGv/gGtvvK/1YF1FQpf15ZXdfe6rHVt7/0He/c/+q8/vbX/",
+	"k399/PbHnz94uPfGb51izbmPsnm+2jWV15+u7b3xN48++Wj/J/865Jl060rX1s6eM164WdngnN1PQ+2G",
+	"z6xfT7H16zrrImygXJjDFUoviRJhTBLeh4N5ZP2jyKdu23bnYcm2dUdqe9+/v//Gx3sf/GzvBw/3/vrB",
+	"3se/+q8/vbV3/xd79z/a/+N3Hn/2u4NP/3b//u/23/+xzhU5+ODfpz+PpiTKE2bJzjbomRbz5TjR2cmZ",
+	"TcmCWKxKq9dViNQajSFeRzr2Csexh+YUTtymPQCpyqxqSiBrID8KN3X4lHGTQRKAjzqRkhkzZEItUAkG",
+	"MFUaLHAHxynJQLxIpAU7AjheQjKuYdQtjo0aN0w0JpiXiVBKvIb1+BLFMuvk1rots+bWEayXAtOeYBxz",
+	"ic81Cyw8pUzisnZNRbvpGlT0pSuLVTUXkj6jQppaYFltjqlav+J+a4qOVPWzlYqIEiE2+yycoYtL5rMb",
+	"8FXJPqkZavA4ZmGvGdc/HG/S9TAujOIQHDDkqETXrtgQTXPG7Mg2kEgwgKZyde2gSGoE9i5V/KNqfBnL",
+	"qhrk8urUYwR2VzG6qv6zCqClfZ9woLXa8ckWGzi6T795pmMuEHsd639PGVBt7zoxxyhqe5HTQaNNbzu0",
+	"dUY4pyISKOiRYJuEaOH5S6jVOru6orEmIc6aMoi1du5ie5nmgzcgpY029fP3Nhn1PeTrPh3ESH3TF3mQ",
+	"8A24rakBa+AVcyDjjTb1S9ij6mC0JdV+SbdcwzYW4JEZjQfVNpWrukTo4aOsi0ODamIxpsaaEHCWbMbR",
+	"DhGSBdvqoh0NqS67EtbzAmQ5M8pS3S+cO99caS03m6vLtubq+lDJ08os+0effLT/8N29D/917+Hv975/",
+	"f+/+w2xh3GI8tZXls9q6YgnKJnbu/emXe3/++d6f1HcFEIDlldW1s+dMen5GH9rs0qo3V+ut5em1MrUt",
+	"czaQ5E0+S8n/YqbkG9oeZr6ZHjQx8T477Md4V1Zp9GqEX4KIzYo9mm+E5jWI1bCMVGfKq3twcg78BvIV",
+	"vzQ3yNAlW0CcrorRPOqFUcHuddnJMka8muVSlDLiN/6ulBGfn43Xnk4857jzYmM5T+HcPDN9nU4o5xj+",
+	"Xho9MGRCyEO2hgK8RkxgSpT1EA44E06C45CvGV0UptqA1nIALFxGfbIBhQsu3/q64jsaRX+hDDJ/0SQr",
+	"9hUTK4TcKPlaqYVZiQFAel/wAabU8iZTFyFkbeBK6pQNFr0KoP+FR5/df/TJ3+2989Hjf/n1ooMbEsVE",
+	"NJBhmGmfinXkR6ESqu28rXnOM6I9o8BhfATQ/EYz0dqC71hZdBMZ/9SflHBVD/lZul72Upv6Tg6fegdS",
+	"Bp1GTAohfK59b87DzBsHg1AythnxwdtvHvz//2wGqx7ArJz0QK2ugOfPfvP42z/d/+m/7N3/aNGqFfDY",
+	"vKnYovrT6hge8q33T/3tuiShL+PCzNUiBn3qWBLb5d7Hfzh48OHjDz8wXeqn6j1TFXJT+z78BgKT5Rml",
+	"ywFerWNNEG2qncw4ScbYPE84kKbErOdQK5QFsIfyyTL0PVFp/qceS3ScuA/Ha0QuUpuSDDsS3BSRgOjG",
+	"KrrqcNYvH4xB/pho8CvvPkPfn9C/ZLP2PuFQXtUtVBkHp4wmuEUwD3pPs96iZzjsTBfjvOn5D0tbVkMp",
+	"NwC+nEAVSK/ZbBai2iAXJMMAznxm2GR+sF2KojxmB22TQQM9p76JJOnrtNMAwpAYtR+st6lvnDrqJiF3",
+	"IyGFr02KECCFBRKE0KFYrGxUG8UALKdGxCJINaYslW/qW5ikka2Y9DVQ5RYO9ehsQQn1uonqkj3CRQPd",
+	"JCKNYb59okttadBogLstu8BuDWhQuMAOrXa5AmQp9kAmDhmznLP8m1CVvNbcuhCeDVqkvtZp4vqq+usC",
+	"XjtXX+ksh+fJ2a1zwWrLjYZSd4ckPMJKwdt798Hjv/3/9n76Zs2rfSvFVAI0d63VaK7VvFpKI3XWt7tw",
+	"XPMwqL0PfnPws++j26vN0UCm5tl66/yk5P6RcKa9f/uXEaCF2WOXLgHVn7C2WOzd0FKZ+qiokcNjiNJT",
+	"ROmNktuzBP1T0/jUsS4oMayrVH3W6cQRJVNy3knGPjda8vhpssqMkQ3r6bf90cmhaIdOnxna9yWT0jLn",
+	"9JmhCGjH/WX6E6Zi51AJ/13GtzecNJtIoI66RMsSZeCdJ4M2S9LdnqXKHDVVBpZ0qsNQRteGpE6Mrk1/",
+	"Dl0rWvZspT1thihBMtGfFcn4yGGeH/7D/h9/qIsRPvr0e+hC4zx69PC3//Wntx598vbjDz/a++ynjz75",
+	"0cHvfv2kB3dOPHgZ43h27r4UFm5zXA7NFXaYLrY+Z5aQxXCq0x5yvDv2eoMqP2wXXGpQqzKFKAdE2W6P",
+	"lKFLf51F4ZNx0ZmUnWenbU63nNrZqYk5g/yr8Nu8ZDEiRsKUvSFTBeRtGW9uxG3MWZnR27T5pQ31teYN",
+	"r1a3f04f5HtsaMLHjIJ8XJ6BGNNwNiv7dUzD3MBeGhaqMwfVWKuoYFwtodVpgmRfOOmoXDCAW8iXXcgL",
+	"CEkQY05CHWxIsEi5yX8UKIwA0XVroKu1yx6maA39N7Sg5DOwOVIm0UIHxwZzoLQkKJB3JMDJWhi+Ge4W",
+	"YzHB9JijZDXDmRwna1bn6Y+UjXWVTsuG7e1gf6kOmbWxUmeqQny+oVUTf0sNF/OBjxaeJww89S+xeNDV",
+	"bpcbaSwj828PfeP5W+dXF/VNQvgO4W1qiNHBcllooX6K/kfUajabzaXWGur/xx+0g1YQKawL2JCaQT+a",
+	"ir7btEDg1cGomopq80nOXW6cBbs24TLqqE/IJmVuTCiEf360/+af99763v77311YbrbOLx787nfNZmt5",
+	"752PwSY+XGGp1VSr01oeAvnNWeR6LXSP5967b+//4Rd77/+/e/c/ml5t0+sw5/hPt9FnEaBfzAhQh6uU",
+	"MhVH3pxoH3YO27FeClVKiR7nlyAkdNKmPUGxofZOWUcUMOQ56TNb79M+y+Eg2tREjIacJVCTdRft9rAc",
+	"AewDRDwLVW/2veQS0EGYc74EwHVYwo0XHn1yf3FWlnw6YaLjz5ENFD2V8/TMkHY6oaJTXQTGvCXGlmfO",
+	"jGBhxEkgGR+ghf37P9r76wcHn/7Vwac/2Hv3R3uf/XTv4XuLDXTRhlUKYqFbbB82k6s0b9rkWecYm1D/",
+	"t8J0kY36y2m8mN5O8USk/NrtGp/2O2P4n23Ujf4rU7Ud4usQrjFfIzGE9Fq1UdlbR44gPFmzw7Gq8WZF",
+	"p1Dk7do//aq8ATbPp+xy3Oy3cUmwThFLl0dmolmVOmwan2NZShfTabQs5bnmhRakz4yUMr6wkpcyPv+/",
+	"LF9e+1/zzMuAmcFD3T8TvKWW79XXdRpnbf1sRsb7P/zZ/g/f3L//ENivebycP/7gR4/+/P7+z3/56OFD",
+	"eOnOaC6nnsDe9+/v33/46JP3Hn3ydznsjTd0rE1Cal7VJq83Mxos5gBh3SmvstyE/2aQGs0OzluVLzT7",
+	"TJn/AklwF8MQ4RGWUsFRClLcZIXeZRfHfEFUKvXm+ZdArZ9yD+dcGrlYEDmTqIekb3uzeFn9DkwHUld+",
+	"09XgQKI1eTdowRepSAgNSegjIVkCwn2bZs0DQjglu45KrxQQ9Uvu7wQFwX5yRgdxW3BJOwwb7Y0DiUIi",
+	"cRRXAxQYc8BxXYI6Erj6Ejw7O5s/JfPAhDOZGQhO52w+MxGchomAcWTO9GzXDScdwgkNyFLAWTIBqxre",
+	"OEbKvmkHU6WP6LIGaqSNQ1PoXAqPmpWwq5qt4siqZqtYN+LpmPUtqJpPwkIPK9anueTFsYxf/O7YxGlt",
+	"EykPwIFUCRKirUEWqzC6T6aB08ovlRBRyUmgrtkoDjmh2oY1MZc0wZxQeQwRIzPhuukWHUC30jlmkzF1",
+	"e4j5pzCOh2qL3G6kJJ9DT/Dpse6YhZ5o2zEL+/Rbdnh2cHPe0c1TNcqtOQA4BjIrOMKA1jOa1CcKdVis",
+	"aBLEZo3EEJIN9wXAHYMURbRgxHgaENTDAlFGS0uMgK6vt/BosvBwTMOFnFwP3vv13u/fffzg5/vv/3iW",
+	"KPPu/PG83UafWTi+SAIobJnBti2ExuaHy7mWl15XFDnWsOEQ/bFyxioFyl6iT71JY8yOjcg2cNslWPZG",
+	"IjaLh/9Q1+4YA0jOfisMBkdnkZYZAmbgITjh6ZgBJtEwBaSdU6Hl4zcBPN3xX4AvPCNDXRIS0xDzECLg",
+	"67sk6vbk+FAA3YCx3JkPTHU0Joi1MVKCORESYRoQIeEpliC5CNYnWTU14/YWaCFzv6BmY+Wsh7QLBjUb",
+	"y+c8BG4YlLthULPRanpuoTb13mJpNcFbZoYXOcHfMPM7xgNW1l3FaTOLhyKKOowH5Km+O+y6ZNWqIZp4",
+	"eAmMxXqEhseXFzz2WyatEvG1Eb1objcKqAFrMrgjDXRT17sWjlZ6RtgF2ECYItJP5AD1ceJG1PXVUXC+",
+	"QRHtEQ6Fb7u4zCt8q5rkD3nTOVzBcX6u15qNlaYulz3sJVXPWvaZdauqH1f1j8a/qn5ZBlfp1HdnydSu",
+	"UbU/J3yPHuGYI8p2n12tXyQgDkfsPSOQGMfJqniWunrVD2Ipj3gbg9JIdRZpAmWyswg5E3NWZDC5QVKN",
+	"DZL/Fty4ujPC+tfWM9QkznY3EM5dd+tDQOYCRRISWoUiWS/HYFIfO9h0NB5s5ByPpTIbEQxkHVGm+hKL",
+	"XpuyHV3zO8e104kmWGioR+1mNFHBnlOgVIkKWaGfBroYC4bGQUu2aYYtuY4wkkziGFZzQQu3e+++8fjD",
+	"B54a2xAK44bxPKZU1xVXgwzVFtJAugiYGjIdEBozz8iite5o0MrR3TOrOAr8CHCHGrLSFBf2MkuR9cno",
+	"QGrWKS2PHlEdSJn2KeoRHGpLtJrK5V5EiSC69ARUB2QhQQt+hua48Ojhb/d/92ARZWy6vLQeVGW2476l",
+	"6HhmO/Yt2OlXCK6uJTqPWMVJRnLOktpx48INL9VTLNZd1RQLtG7rM+QUPpkbakD++vgKTS9khUEKNQvs",
+	"IdGFInvEup7MibBhDlsDJNkuFb0o8VABWNoxy9oKBW0KJQoUC1WdqD4F2SEcx0jXLrDsIaUh4XAcFxvI",
+	"yIKQAKFFQX3YMn664YSh+qvNFT/jY206BUbuesZTOkZx0lwtYznAFrY4wdshlJ7SrCaM+oSKDKu2TRcs",
+	"73v0bw8+/+kPPHTwwcPHb3334PdvHjz8jYcOPn3n8bu/2v/HB3t/eseArmZN+GjBh04Vy7LrCWCsZdUo",
+	"2nSoHIVvQHk1t1MbZHmT3UV/mwx8tGDuEsUDPLM/jOu1hx/VVeI7ZRwq61xUsLGr8OlVzPsVbGwyY5qD",
+	"UnHMDGh4kk+XsHnUInKQO5uxHVPRhQ8UURrQ4Ml8q9IuPcZgAsdHoLGC0MIE+WdRG1JKvNC6VrA++F3O",
+	"0mRza+AD34B/AYfO+aArlwScJXmlqsxxj67RAnwFxCKYxiDwK2DCyEmZ6QcGZ4WWOKJE42M7MmyHEPDF",
+	"0q5aECWEqdcMdxiu/hsJ3SLraChNJ1cM7+hIft2NlpgAc1rDg1JAz1QasulN1+u32mtDceFVk57sytSi",
+	"TV0xtihYTyF8ujxbjmy+ZuERFxIQR9UShoDVAcxPL0JRftTLncnfhknCZ4yjKNRs2vLScbJkm7rCJJqP",
+	"LFnBZDWvG8dgj8ta480qh04rL5ZdC/aYFYRVm7pjz1rNLWdkqh05gKR3Thy12N2cL4FkyjqOLMiAMeM4",
+	"HuiTRcJxrD4V4/LitJMJktx0CQOjZm+4xUKzyunCFlR37IJ6VBsG+RfUaYPaw3ZpeRTRy+Kkkt5K5SAW",
+	"z6CZsZhUhupUrMpJQNsfZ/CM2p7JoTN28k9/7IydqXPK9KGaFDqjMbohIt024mSW2qeOMcUWvTBqlp9T",
+	"2MiBa7TpReTrprL3ECUkFMPFO/BQF+bdESMOLul5qHwHmPh9CLh3OlV3vZYA+9WIJ4qqjhbNM1xOL8FC",
+	"7DKuusB1JR7V7S/1lupJHd314r2l9s0mavaiLczqQUz49vRubzWLOYf/5E0+C/75Agb/ZJkfJewhu38n",
+	"ZjRlp+MYeXqVb8eypi8BbHX1Vs03eekWUUolZA1ZnmRwNtXYxBKh8H9nSA10BR4qhZCTHbZtUogEEQJC",
+	"VLV9Trtn8/vEKzpuC7JaJEGv1veM4twDxajhJ505kYlp2SCrIo2OyrzNxMPaOmC8FXk3BdGxyMFn48in",
+	"E4Y07kzZTKTTOVvPXKXzgB4Zy9nVFyRIORT3ePX12hbBnPDa+qt3FFvQ0HOakaQ8rq3XlnASLe20gGmY",
+	"xkaZhjnqDuZhKnslyRAX7RE3ZpGIaxXE/VSPdPTbW1ZBxDEKo51IWEu1QAsHn/7i8YcPDn7yj3tvPdx7",
+	"4/969On/c/DL7ywOpSEgyQlpDOsyZV19fcSXItDC/vs//vzvv//os/cOPn1n/49va+iVxUYZdmhZm1cz",
+	"r0nBjbKgzf6PPvn00Wfvecitery4gRLChdKYUYglRn0stnVJeAcGtayv6w6yIVrYu//R3vs/X9R2LKuD",
+	"50iABjQqKmyChakZbfu24xidAZhmtHBXWeOXjVM/NzUu7L/5NwcfPth79429d98qrrZ5pWythwol2dqD",
+	"GqF90bPVPLYcgBLPrTXgIEtDWlG2sY0ScJLSiTAhkQAzqRi2iQrjm9bj9wooPDTM7BJysqW8UYRvMeaT",
+	"ktFwluhhDKVkFU6DTckq33OcJISGdTCT4DSMpFrEwokPI1m7d+fefw8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

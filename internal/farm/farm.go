@@ -25,6 +25,14 @@ var (
 	BusinessModels      = []string{"planting", "breeding", "crop_livestock", "eco_cycle", "machinery", "agritourism", "courtyard"}
 )
 
+// The demonstration levels and business models in Chinese, as the family-farm registry names them.
+var (
+	DemonstrationLevelNames = map[string]string{"none": "非示范", "county": "县级示范", "city": "市级示范",
+		"province": "省级示范", "national": "国家级示范"}
+	BusinessModelNames = map[string]string{"planting": "种植", "breeding": "养殖", "crop_livestock": "种养结合",
+		"eco_cycle": "生态循环", "machinery": "农机一体", "agritourism": "农旅融合", "courtyard": "庭院经济"}
+)
+
 // KindFamilyFarm is the kind that carries the family-farm fields.
 const KindFamilyFarm = "family_farm"
 

@@ -337,7 +337,6 @@ func TestCollectivesListFiltersAndPaging(t *testing.T) {
 		{url.Values{"region_code": {"610631100202"}}, []int64{b.Id}},
 		{url.Values{"region_code": {"610632000000"}}, []int64{d.Id}},
 		{url.Values{"region_code": {"610600000000"}}, []int64{a.Id, b.Id, c.Id, d.Id}},
-		{url.Values{"region_code": {"620000000000"}}, nil},
 		{url.Values{"name": {"股份"}}, []int64{a.Id, c.Id, d.Id}},
 		{url.Values{"name": {"联合社"}}, []int64{b.Id}},
 		{url.Values{"name": {"股份"}, "region_code": {"610631000000"}}, []int64{a.Id, c.Id}},

@@ -7,7 +7,9 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/tuoguan/tuoguan/internal/farm"
 	"github.com/tuoguan/tuoguan/internal/num"
+	"github.com/tuoguan/tuoguan/internal/reference"
 	"github.com/tuoguan/tuoguan/internal/sheet"
 	"github.com/tuoguan/tuoguan/internal/stats"
 )
@@ -95,17 +97,27 @@ func figureCells(t stats.Totals, w stats.Weights) []sheet.Cell {
 		sheet.D(&f.Subsidy), sheet.D(&f.ProviderRevenue), sheet.D(&f.CollectiveIncome), sheet.D(&f.PendingAreaMu)}
 }
 
-// groupTable is a table of rows of figures keyed by keyEN, with a column of delivered area per operation type.
-func groupTable(name, keyEN, keyZH string, rows []stats.Row, w stats.Weights) sheet.Table {
-	ops := opTypes(rows)
-	cols := append([]sheet.Column{{ZH: keyZH, EN: keyEN}, {ZH: "名称", EN: "name"}}, figureColumns...)
-	for _, op := range ops {
-		cols = append(cols, sheet.Column{ZH: "服务面积", EN: op, Kind: sheet.Decimal})
+// groupTable is a table of rows of figures keyed by the column key, the first totals rows of them totals,
+// with a column of delivered area per operation type, named in Chinese and ordered as in ops.
+func groupTable(name string, key sheet.Column, rows []stats.Row, totals int, w stats.Weights, ops []reference.Item) sheet.Table {
+	types := opTypes(rows, ops)
+	zh := map[string]string{}
+	for _, it := range ops {
+		zh[it.Code] = it.NameZH
 	}
-	return sheet.Table{Name: name, Columns: cols, Rows: func(yield func([]sheet.Cell) bool) {
+	cols := append([]sheet.Column{key, {ZH: "名称", EN: "name"}}, figureColumns...)
+	for _, op := range types {
+		name := zh[op]
+		if name == "" {
+			name = op
+		}
+		// The service area (亩次) of each type, headed by the type's name: "耕整地(亩次)".
+		cols = append(cols, sheet.Column{ZH: name + "(亩次)", EN: op, Kind: sheet.Decimal})
+	}
+	return sheet.Table{Name: name, Columns: cols, Totals: totals, Rows: func(yield func([]sheet.Cell) bool) {
 		for _, r := range rows {
 			cells := append([]sheet.Cell{sheet.T(r.Key), sheet.T(r.Name)}, figureCells(r.Totals, w)...)
-			for _, op := range ops {
+			for _, op := range types {
 				a := num.Round2(r.Totals.ServiceAreaByOp[op])
 				cells = append(cells, sheet.D(&a))
 			}
@@ -116,26 +128,46 @@ func groupTable(name, keyEN, keyZH string, rows []stats.Row, w stats.Weights) sh
 	}}
 }
 
-// familyTable lists the family-farm counts: the total, then each breakdown.
+// groupKeys are the key columns of the region tables by grouping.
+var groupKeys = map[stats.Grouping]sheet.Column{
+	stats.ByNothing:    {ZH: "区划代码", EN: "key"},
+	stats.ByTownship:   {ZH: "区划代码", EN: "key"},
+	stats.ByCollective: {ZH: "村集体编号", EN: "key"},
+	stats.ByCrop:       {ZH: "作物代码", EN: "key"},
+	stats.ByOpType:     {ZH: "作业类型代码", EN: "key"},
+}
+
+// familyDimensions name the breakdowns of the family-farm table, and the names of their keys where the
+// statistics give none.
+var familyDimensions = []struct {
+	code, zh string
+	names    map[string]string
+}{
+	{"total", "合计", nil},
+	{"township", "乡镇", nil},
+	{"demonstration_level", "示范等级", farm.DemonstrationLevelNames},
+	{"business_model", "经营模式", farm.BusinessModelNames},
+}
+
+// familyTable lists the family-farm counts: the total, then each breakdown, each named in Chinese beside
+// its code.
 func familyTable(rep stats.FamilyReport) sheet.Table {
-	cols := []sheet.Column{{ZH: "维度", EN: "dimension"}, {ZH: "代码", EN: "key"}, {ZH: "名称", EN: "name"},
-		{ZH: "家庭农场数", EN: "family_farms", Kind: sheet.Integer}, {ZH: "经营面积(亩)", EN: "operated_area_mu", Kind: sheet.Decimal}}
-	return sheet.Table{Name: rep.Region.Name + "家庭农场统计", Columns: cols, Rows: func(yield func([]sheet.Cell) bool) {
-		row := func(dim string, c stats.FamilyCount) bool {
-			a := roundArea(c)
-			return yield([]sheet.Cell{sheet.T(dim), sheet.T(c.Key), sheet.T(c.Name), sheet.I(c.Farms), sheet.D(&a)})
-		}
-		total := rep.Total
-		total.Key, total.Name = rep.Region.Code, rep.Region.Name
-		if !row("total", total) {
-			return
-		}
-		for _, part := range []struct {
-			dim string
-			cs  []stats.FamilyCount
-		}{{"township", rep.ByTownship}, {"demonstration_level", rep.ByDemonstrationLevel}, {"business_model", rep.ByBusinessModel}} {
-			for _, c := range part.cs {
-				if !row(part.dim, c) {
+	cols := []sheet.Column{{ZH: "分类", EN: "dimension_name"}, {ZH: "分类代码", EN: "dimension"}, {ZH: "名称", EN: "name"},
+		{ZH: "代码", EN: "key"}, {ZH: "家庭农场数", EN: "family_farms", Kind: sheet.Integer},
+		{ZH: "经营面积(亩)", EN: "operated_area_mu", Kind: sheet.Decimal}}
+	total := rep.Total
+	total.Key, total.Name = rep.Region.Code, rep.Region.Name
+	parts := [][]stats.FamilyCount{{total}, rep.ByTownship, rep.ByDemonstrationLevel, rep.ByBusinessModel}
+	return sheet.Table{Name: rep.Region.Name + "家庭农场统计", Columns: cols, Totals: 1, Rows: func(yield func([]sheet.Cell) bool) {
+		for i, part := range parts {
+			dim := familyDimensions[i]
+			for _, c := range part {
+				name := c.Name
+				if n, ok := dim.names[c.Key]; ok && name == "" {
+					name = n
+				}
+				a := roundArea(c)
+				if !yield([]sheet.Cell{sheet.T(dim.zh), sheet.T(dim.code), sheet.T(name), sheet.T(c.Key), sheet.I(c.Farms), sheet.D(&a)}) {
 					return
 				}
 			}

@@ -806,7 +806,6 @@ func TestFarmsListFilters(t *testing.T) {
 		{url.Values{"region_code": {fmVillA2}}, ids(f3, f4)},
 		{url.Values{"region_code": {fmCountyB}}, ids(f5, f6)},
 		{url.Values{"region_code": {fmCity}}, all},
-		{url.Values{"region_code": {"620000000000"}}, nil},
 		{url.Values{"kind": {"family_farm"}}, ids(f2, f3, f6)},
 		{url.Values{"kind": {"household"}}, ids(f1, f7, f8, f9)},
 		{url.Values{"kind": {"cooperative"}}, ids(f4)},

@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"compress/gzip"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -51,6 +53,41 @@ func requestID(c echo.Context) string {
 	return id
 }
 
+// keyCut marks a response that failed after its first byte.
+const keyCut = "tuoguan.cut"
+
+// cut logs err, which came after the response's first byte, and marks the response cut.
+func (s *Server) cut(c echo.Context, err error) {
+	ctx := c.Request().Context()
+	level := slog.LevelError
+	if errors.Is(err, context.Canceled) {
+		level = slog.LevelWarn // the client went away first
+	}
+	s.log.LogAttrs(ctx, level, "response cut short", slog.String("request_id", requestID(c)),
+		slog.Int("status", c.Response().Status), slog.Int64("bytes", c.Response().Size), slog.Any("error", err))
+	c.Set(keyCut, true)
+}
+
+func isCut(c echo.Context) bool {
+	cut, _ := c.Get(keyCut).(bool)
+	return cut
+}
+
+// cutShort ends the connection of a response that failed after its first byte without finishing it: no
+// last chunk in HTTP/1.1, a stream reset in HTTP/2. The status line has gone out as 200, so an unfinished
+// transfer is the one signal every client sees: curl exits with an error, a browser marks the download
+// failed, and no parser reads the bytes that came as a whole file. It is the outermost middleware, so the
+// access log and the metrics have recorded the request first.
+func cutShort(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		if isCut(c) {
+			panic(http.ErrAbortHandler)
+		}
+		return err
+	}
+}
+
 // accessLog writes one line per request: never a body, a query string or a token, so that no personal data
 // (an ID number in a lookup) reaches the logs.
 func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
@@ -69,6 +106,9 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.Float64("ms", float64(time.Since(start).Microseconds())/1000),
 			slog.String("client", c.RealIP()),
 		}
+		if isCut(c) {
+			attrs = append(attrs, slog.Bool("cut", true))
+		}
 		if p, ok := scope.FromContext(c.Request().Context()); ok {
 			attrs = append(attrs, slog.Int64("user_id", p.UserID))
 		}
@@ -77,11 +117,15 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// recoverPanics turns a panic into a 500 problem and logs its stack.
+// recoverPanics turns a panic into a 500 problem and logs its stack; http.ErrAbortHandler, the deliberate
+// end of a connection, goes on to the server.
 func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) (err error) {
 		defer func() {
 			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
 				s.log.Error("panic", slog.String("request_id", requestID(c)), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
 				err = fmt.Errorf("panic: %v", r)
 			}

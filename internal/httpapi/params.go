@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -18,18 +19,20 @@ import (
 // paramCheck holds the operations of openapi.yaml by the route echo matched ("GET /api/v1/farms/:id"), so
 // that every path, query and header parameter is checked against the contract before a handler sees it: an
 // unknown enum value, a string over its maxLength, an integer outside its bounds or not written canonically,
-// a missing required parameter each answer 400 naming the parameter. The contract is the one list of rules;
-// an operation added to it is checked without code here.
+// a missing required parameter each answer 400 naming the parameter; a region code in the query that names no
+// region answers 404. The contract is the one list of rules; an operation added to it is checked without code
+// here.
 type paramCheck struct {
 	routes map[string]*routers.Route
+	region func(ctx context.Context, code string) error // NotFound unless the region exists
 }
 
-func newParamCheck(base string) (*paramCheck, error) {
+func newParamCheck(base string, region func(ctx context.Context, code string) error) (*paramCheck, error) {
 	doc, err := openapi3.NewLoader().LoadFromData(tuoguan.OpenAPI)
 	if err != nil {
 		return nil, fmt.Errorf("load openapi.yaml: %w", err)
 	}
-	pc := &paramCheck{routes: map[string]*routers.Route{}}
+	pc := &paramCheck{routes: map[string]*routers.Route{}, region: region}
 	for path, item := range doc.Paths.Map() {
 		echoPath := base + pathParam.ReplaceAllString(path, ":$1")
 		for method, op := range item.Operations() {
@@ -38,6 +41,8 @@ func newParamCheck(base string) (*paramCheck, error) {
 	}
 	return pc, nil
 }
+
+const regionCodeSchema = "#/components/schemas/RegionCode"
 
 var pathParam = regexp.MustCompile(`\{(\w+)\}`)
 
@@ -66,6 +71,15 @@ func (pc *paramCheck) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if len(errs) > 0 {
 			return &fault.Error{Kind: fault.Malformed, Message: "A parameter breaks the API's contract.", Fields: errs}
+		}
+		for _, ref := range parameters(route) {
+			if p := ref.Value; p.In == openapi3.ParameterInQuery && p.Schema.Ref == regionCodeSchema {
+				if code := c.QueryParam(p.Name); code != "" {
+					if err := pc.region(c.Request().Context(), code); err != nil {
+						return err
+					}
+				}
+			}
 		}
 		return next(c)
 	}

@@ -1,9 +1,15 @@
 package httpapi_test
 
 import (
+	"bytes"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/tuoguan/tuoguan/internal/httpapi/apitest"
 )
 
 // Every query and path parameter is held to openapi.yaml: an unknown enum value, a string over its maxLength,
@@ -74,5 +80,63 @@ func TestParametersTheContractAllowsPass(t *testing.T) {
 		"/api/v1/parcels?area_mismatch=true",
 	} {
 		w.env.Expect(t, http.StatusOK, w.env.Admin, http.MethodGet, path, nil)
+	}
+}
+
+// A region code that names no region answers 404 on every endpoint that filters by one.
+func TestUnknownRegionsAreNotFound(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	const nowhere = "610699000000"
+	for _, path := range []string{
+		"/api/v1/stats/collectives?season_year=2026&region_code=" + nowhere,
+		"/api/v1/stats/family-farms?region_code=" + nowhere,
+		"/api/v1/stats/regions/" + nowhere + "?season_year=2026",
+		"/api/v1/farms?region_code=" + nowhere,
+		"/api/v1/parcels?region_code=" + nowhere,
+		"/api/v1/providers?region_code=" + nowhere,
+		"/api/v1/contracts?region_code=" + nowhere,
+		"/api/v1/operations?region_code=" + nowhere,
+		"/api/v1/collectives?region_code=" + nowhere,
+		"/api/v1/users?region_code=" + nowhere,
+		"/api/v1/regions?within=" + nowhere,
+		"/api/v1/regions?parent_code=" + nowhere,
+	} {
+		w.env.Expect(t, http.StatusNotFound, w.env.Admin, http.MethodGet, path, nil).Problem(t)
+	}
+	w.env.Expect(t, http.StatusOK, w.env.Admin, http.MethodGet, "/api/v1/stats/collectives?season_year=2026&region_code="+countyA, nil)
+}
+
+// HEAD answers as GET does, without a body, on the API and the operational routes alike.
+func TestHeadIsGetWithoutABody(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	srv := httptest.NewServer(env.Handler)
+	defer srv.Close()
+	for _, path := range []string{"/api/v1/regions", "/healthz", "/openapi.yaml"} {
+		req, _ := http.NewRequest(http.MethodHead, srv.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+env.Admin)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || len(body) != 0 || res.Header.Get("Content-Type") == "" {
+			t.Errorf("HEAD %s: %d %q with %d bytes", path, res.StatusCode, res.Header.Get("Content-Type"), len(body))
+		}
+	}
+}
+
+// /openapi.yaml is the repository's file, byte for byte.
+func TestSpecIsServedAsWritten(t *testing.T) {
+	t.Parallel()
+	env := apitest.New(t)
+	want, err := os.ReadFile("../../openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := env.Expect(t, http.StatusOK, "", http.MethodGet, "/openapi.yaml", nil); !bytes.Equal(res.Body, want) {
+		t.Errorf("/openapi.yaml differs from the repository's file (%d bytes, want %d)", len(res.Body), len(want))
 	}
 }

@@ -83,9 +83,12 @@ func New(svc Services, cfg Config) *echo.Echo {
 	// Client addresses come from the connection only: a header is the client's to forge.
 	e.IPExtractor = echo.ExtractIPDirect()
 
+	e.Pre(headAsGet)
 	reg := prometheus.NewRegistry()
 	e.Use(
+		cutShort,
 		s.requestIDs,
+		compress,
 		s.accessLog,
 		measure(reg),
 		s.recoverPanics,
@@ -95,7 +98,7 @@ func New(svc Services, cfg Config) *echo.Echo {
 		middleware.BodyLimit(BodyLimit),
 	)
 	s.routesOps(e, reg)
-	params, err := newParamCheck(apiBase)
+	params, err := newParamCheck(apiBase, svc.Regions.Exists)
 	if err != nil {
 		panic(err) // openapi.yaml is embedded, and every test loads it
 	}
@@ -151,6 +154,24 @@ func (r authRouter) PUT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) 
 func (r authRouter) TRACE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
 	return r.e.TRACE(p, h, r.with(p, m)...)
 }
+
+// headAsGet serves HEAD as the GET of the same resource, with the headers the GET would send and no body.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if r := c.Request(); r.Method == http.MethodHead {
+			r.Method = http.MethodGet // echo routes by the request it was handed
+			c.Response().Writer = headWriter{c.Response().Writer}
+		}
+		return next(c)
+	}
+}
+
+// headWriter drops the body of a response to HEAD.
+type headWriter struct{ http.ResponseWriter }
+
+func (w headWriter) Write(b []byte) (int, error) { return len(b), nil }
+
+func (w headWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // ExportTimeout bounds a CSV or Excel export, which streams as long as rows keep coming.
 const ExportTimeout = 10 * time.Minute

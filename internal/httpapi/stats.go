@@ -11,6 +11,7 @@ import (
 
 	"github.com/tuoguan/tuoguan/api"
 	"github.com/tuoguan/tuoguan/internal/num"
+	"github.com/tuoguan/tuoguan/internal/reference"
 	"github.com/tuoguan/tuoguan/internal/sheet"
 	"github.com/tuoguan/tuoguan/internal/stats"
 )
@@ -69,14 +70,20 @@ func (s *Server) GetCollectiveStats(ctx context.Context, req api.GetCollectiveSt
 	if err != nil {
 		return nil, err
 	}
-	t := groupTable(fmt.Sprintf("村集体托管统计-%d", sel.SeasonYear), "collective_id", "村集体", rep.Groups, rep.Weights)
 	switch format(ctx, q.Format) {
-	case formatCSV:
+	case formatCSV, formatXLSX:
+		ops, err := s.Reference.OperationTypes(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rows := append([]stats.Row{{Name: "合计", Totals: rep.Totals}}, rep.Groups...)
+		t := groupTable(fmt.Sprintf("村集体托管统计-%d", sel.SeasonYear), sheet.Column{ZH: "村集体编号", EN: "collective_id"}, rows, 1, rep.Weights, ops)
+		if format(ctx, q.Format) == formatXLSX {
+			body, disp := export(t, sheet.WriteXLSX, "xlsx")
+			return api.GetCollectiveStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{CollectiveStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse: api.CollectiveStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{Body: body, Headers: api.CollectiveStatsResponseHeaders{ContentDisposition: disp}}}, nil
+		}
 		body, disp := export(t, sheet.WriteCSV, "csv")
 		return api.GetCollectiveStats200TextcsvResponse{CollectiveStatsTextcsvResponse: api.CollectiveStatsTextcsvResponse{Body: body, Headers: api.CollectiveStatsResponseHeaders{ContentDisposition: disp}}}, nil
-	case formatXLSX:
-		body, disp := export(t, sheet.WriteXLSX, "xlsx")
-		return api.GetCollectiveStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{CollectiveStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse: api.CollectiveStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{Body: body, Headers: api.CollectiveStatsResponseHeaders{ContentDisposition: disp}}}, nil
 	}
 	out := api.CollectiveStatsList{Items: make([]api.CollectiveStatsRow, len(rep.Groups))}
 	for i, g := range rep.Groups {
@@ -101,15 +108,20 @@ func (s *Server) GetRegionStats(ctx context.Context, req api.GetRegionStatsReque
 	if err != nil {
 		return nil, err
 	}
-	rows := append([]stats.Row{{Key: rep.Region.Code, Name: rep.Region.Name + " 合计", Totals: rep.Totals}}, rep.Groups...)
-	t := groupTable(fmt.Sprintf("%s托管统计-%d", rep.Region.Name, sel.SeasonYear), "key", "分组", rows, rep.Weights)
 	switch format(ctx, q.Format) {
-	case formatCSV:
+	case formatCSV, formatXLSX:
+		ops, err := s.Reference.OperationTypes(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rows := append([]stats.Row{{Key: rep.Region.Code, Name: rep.Region.Name + " 合计", Totals: rep.Totals}}, rep.Groups...)
+		t := groupTable(fmt.Sprintf("%s托管统计-%d", rep.Region.Name, sel.SeasonYear), groupKeys[g], rows, 1, rep.Weights, ops)
+		if format(ctx, q.Format) == formatXLSX {
+			body, disp := export(t, sheet.WriteXLSX, "xlsx")
+			return api.GetRegionStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{RegionStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse: api.RegionStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{Body: body, Headers: api.RegionStatsResponseHeaders{ContentDisposition: disp}}}, nil
+		}
 		body, disp := export(t, sheet.WriteCSV, "csv")
 		return api.GetRegionStats200TextcsvResponse{RegionStatsTextcsvResponse: api.RegionStatsTextcsvResponse{Body: body, Headers: api.RegionStatsResponseHeaders{ContentDisposition: disp}}}, nil
-	case formatXLSX:
-		body, disp := export(t, sheet.WriteXLSX, "xlsx")
-		return api.GetRegionStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{RegionStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse: api.RegionStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{Body: body, Headers: api.RegionStatsResponseHeaders{ContentDisposition: disp}}}, nil
 	}
 	out := api.RegionStats{RegionCode: rep.Region.Code, Name: rep.Region.Name, Level: api.RegionLevel(rep.Region.Level),
 		SeasonYear: sel.SeasonYear, Groups: make([]api.RegionStatsGroup, len(rep.Groups))}
@@ -151,15 +163,23 @@ func (s *Server) GetFamilyFarmStats(ctx context.Context, req api.GetFamilyFarmSt
 	}}}, nil
 }
 
-// opTypes are the operation types of a set of rows, sorted, for the service-area columns.
-func opTypes(rows []stats.Row) []string {
+// opTypes are the operation types of a set of rows, for the service-area columns: in the order of the
+// reference list, then any the list does not know, sorted.
+func opTypes(rows []stats.Row, order []reference.Item) []string {
 	seen := map[string]bool{}
 	for _, r := range rows {
 		for op := range r.Totals.ServiceAreaByOp {
 			seen[op] = true
 		}
 	}
-	return slices.Sorted(maps.Keys(seen))
+	var out []string
+	for _, it := range order {
+		if seen[it.Code] {
+			out = append(out, it.Code)
+			delete(seen, it.Code)
+		}
+	}
+	return append(out, slices.Sorted(maps.Keys(seen))...)
 }
 
 func weightsOut(code string, w stats.Weights, source string) api.StandardAreaWeights {

@@ -26,6 +26,14 @@ const (
 	StatusVoided    = "voided"
 )
 
+// StatusNames are the statuses in Chinese, as a collective's clerk reads them in a ledger.
+var StatusNames = map[string]string{
+	StatusRecorded:  "待确认",
+	StatusConfirmed: "已确认",
+	StatusDisputed:  "有争议",
+	StatusVoided:    "已作废",
+}
+
 // Harvesting is the operation type that carries a yield.
 const Harvesting = "harvesting"
 

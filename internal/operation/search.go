@@ -91,20 +91,47 @@ func (s *Service) Search(ctx context.Context, p scope.Principal, q Query, r page
 	return rows, next, nil
 }
 
-// Each calls fn with every operation q selects among those p may read, in id order, reading them from a
-// database cursor so that a million operations take no more memory than one. It stops at fn's first error.
-func (s *Service) Each(ctx context.Context, p scope.Principal, q Query, fn func(Row) error) error {
+// LedgerRow is an operation as the exported ledger shows it: with the names beside the ids — the village,
+// the collective, the provider, the farm and the parcel.
+type LedgerRow struct {
+	Row
+	RegionName     string `gorm:"column:region_name"`
+	CollectiveName string `gorm:"column:collective_name"`
+	ProviderName   string `gorm:"column:provider_name"`
+	FarmID         int64  `gorm:"column:farm_id"`
+	FarmName       string `gorm:"column:farm_name"`
+	ParcelName     string `gorm:"column:parcel_name"`
+}
+
+// withNames selects the rows of q, a query on operations, with what withContract adds and the names of
+// LedgerRow. Every join is on a key, so the rows still come in the order of the operations' index.
+func withNames(q *gorm.DB) *gorm.DB {
+	return q.Select(`operations.*, contracts.number, contracts.crop, contracts.farm_id,
+		coalesce(regions.name, '') AS region_name, collectives.name AS collective_name, providers.name AS provider_name,
+		farms.name AS farm_name, parcels.name AS parcel_name`).
+		Joins("JOIN contracts ON contracts.county_code = operations.county_code AND contracts.id = operations.contract_id").
+		Joins("JOIN collectives ON collectives.id = operations.collective_id").
+		Joins("JOIN providers ON providers.id = operations.provider_id").
+		Joins("JOIN farms ON farms.county_code = contracts.county_code AND farms.id = contracts.farm_id").
+		Joins("JOIN parcels ON parcels.county_code = operations.county_code AND parcels.id = operations.parcel_id").
+		Joins("LEFT JOIN regions ON regions.code = operations.region_code")
+}
+
+// Each calls fn with every operation q selects among those p may read, in id order, with the names the
+// ledger shows, reading them from a database cursor so that a million operations take no more memory than
+// one. It stops at fn's first error and returns it, or the database's.
+func (s *Service) Each(ctx context.Context, p scope.Principal, q Query, fn func(LedgerRow) error) error {
 	db, err := s.search(ctx, p, q)
 	if err != nil {
 		return err
 	}
-	rows, err := withContract(db).Order("operations.id").Rows()
+	rows, err := withNames(db).Order("operations.id").Rows()
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var r Row
+		var r LedgerRow
 		if err := db.ScanRows(rows, &r); err != nil {
 			return err
 		}

@@ -131,6 +131,19 @@ func (s *Service) Get(ctx context.Context, p scope.Principal, code string) (Regi
 	return r, err
 }
 
+// Exists returns NotFound unless region code exists. It is for filters: a list narrowed to a region that does
+// not exist is a mistake to name, not an empty answer.
+func (s *Service) Exists(ctx context.Context, code string) error {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&Region{}).Where("code = ?", code).Limit(1).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return fault.NotFoundf("No region %s.", code)
+	}
+	return nil
+}
+
 // Visible returns NotFound unless region code exists inside p's scope; tx is the caller's transaction.
 func Visible(ctx context.Context, tx *gorm.DB, p scope.Principal, code string) error {
 	var n int64

@@ -1,6 +1,9 @@
 // Package sheet writes statistics tables as CSV and as Excel workbooks, streaming row by row so that the
 // size of a table does not decide the memory it takes. Both carry a header in Chinese and English, keep codes
-// as text (Excel would turn an 18-digit code into a rounded number) and write figures with two decimals.
+// as text (Excel would turn an 18-digit code into a rounded number) and write figures with two decimals. The
+// CSV is for programs: plain numbers, no separators. The workbook is for people: columns sized to their
+// content, thousands separators, totals in bold, and set up to print (landscape, one page wide, the header
+// row on every page).
 package sheet
 
 import (
@@ -50,6 +53,20 @@ type Table struct {
 	Name    string
 	Columns []Column
 	Rows    iter.Seq[[]Cell]
+	// Totals is how many of the first rows are totals, shown in bold in a workbook.
+	Totals int
+	// Err, when set, is asked once the rows are exhausted whether they ended because reading them failed;
+	// a writer then returns that error instead of finishing the file, so that a cut table never reads as a
+	// whole one.
+	Err func() error
+}
+
+// err is why t's rows ended early, or nil.
+func (t Table) err() error {
+	if t.Err == nil {
+		return nil
+	}
+	return t.Err()
 }
 
 // header is a column's title: Chinese, then English.
@@ -78,6 +95,9 @@ func WriteCSV(w io.Writer, t Table) error {
 		if err := cw.Write(record); err != nil {
 			return err
 		}
+	}
+	if err := t.err(); err != nil {
+		return err
 	}
 	cw.Flush()
 	return cw.Error()

@@ -56,14 +56,17 @@ type Report struct {
 
 // Collectives returns one row per collective of the selected region that p may see — a collective's own
 // account its own row only, a provider the collectives it works for, with its own contracts only — in
-// order of id, collectives without contracts included with zero figures. A region outside p's scope has no
-// rows. The standard-area weights are those of the selected region, or of p's own region.
+// order of id, collectives without contracts included with zero figures, and in Totals their sum. A region
+// outside p's scope has no rows. The standard-area weights are those of the selected region, or of p's own
+// region.
 func (s *Service) Collectives(ctx context.Context, p scope.Principal, sel Selection) (Report, error) {
 	var rep Report
-	ts, err := aggregate(ctx, s.db, p, sel, ByCollective, false)
+	ts, err := aggregate(ctx, s.db, p, sel, ByCollective, true)
 	if err != nil {
 		return rep, err
 	}
+	whole := ts[""]
+	delete(ts, "")
 	var cs []struct {
 		ID               int64
 		Name, RegionCode string
@@ -96,6 +99,12 @@ func (s *Service) Collectives(ctx context.Context, p scope.Principal, sel Select
 		}
 		rep.Totals.add(row.Totals)
 		rep.Groups = append(rep.Groups, row)
+	}
+	if whole != nil {
+		// The counts are of distinct contracts, farms and providers, which do not add up over collectives
+		// (a provider works for several): they come from the aggregate of the whole selection.
+		rep.Totals.Contracts, rep.Totals.Farms, rep.Totals.Households, rep.Totals.Providers =
+			whole.Contracts, whole.Farms, whole.Households, whole.Providers
 	}
 	weightsOf := sel.RegionCode
 	if weightsOf == "" {

@@ -371,3 +371,23 @@ func TestRequiredFields(t *testing.T) {
 		t.Errorf("complete body refused: %v", err)
 	}
 }
+
+// Text is stored as sent or not at all: invalid UTF-8 and lone surrogates are refused, where encoding/json
+// would store U+FFFD; paired surrogates and plain escapes pass.
+func TestTextMustBeWellFormed(t *testing.T) {
+	type body struct {
+		Name string `json:"name"`
+	}
+	for _, raw := range []string{"{\"name\":\"a\xffb\"}", `{"name":"\ud800"}`, `{"name":"\udc00x"}`, `{"name":"\ud800\u0041"}`, `{"name":"x\ud83d"}`} {
+		var e *Error
+		if err := Decode([]byte(raw), new(body)); !errors.As(err, &e) || e.Problems[0].Field != "name" {
+			t.Errorf("%q: %v, want refused naming name", raw, err)
+		}
+	}
+	for raw, want := range map[string]string{`{"name":"\ud83c\udf3e 麦"}`: "🌾 麦", `{"name":"\\u0041\"\u00e9"}`: `\u0041"é`} {
+		var b body
+		if err := Decode([]byte(raw), &b); err != nil || b.Name != want {
+			t.Errorf("%s: %q, %v; want %q", raw, b.Name, err, want)
+		}
+	}
+}

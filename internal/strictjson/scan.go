@@ -135,6 +135,39 @@ func unquote(lit []byte) []byte {
 	return []byte(str)
 }
 
+// wellFormed reports whether the body of a string literal is valid UTF-8 whose \u escapes pair every
+// surrogate: encoding/json would store U+FFFD in place of either, silently changing what the client sent.
+func wellFormed(s []byte) bool {
+	if !utf8.Valid(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			continue
+		}
+		i++
+		if s[i] != 'u' {
+			continue
+		}
+		r, _ := strconv.ParseUint(string(s[i+1:i+5]), 16, 32)
+		i += 4
+		switch {
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return false // a low surrogate without its high one
+		case r >= 0xD800 && r <= 0xDBFF:
+			if i+6 >= len(s) || s[i+1] != '\\' || s[i+2] != 'u' {
+				return false
+			}
+			lo, _ := strconv.ParseUint(string(s[i+3:i+7]), 16, 32)
+			if lo < 0xDC00 || lo > 0xDFFF {
+				return false
+			}
+			i += 6
+		}
+	}
+	return true
+}
+
 // anyValue checks a value bound for a free-form target (interface{} or a
 // json.Unmarshaler): only duplicate keys, nesting depth and, when numbers is
 // set, float64 range are enforced.
@@ -230,6 +263,9 @@ func checkScalar(ti *typeInfo, lit []byte) string {
 	switch ti.kind {
 	case kindAny:
 	case kindString:
+		if c == '"' && !wellFormed(lit[1:len(lit)-1]) {
+			return "must be valid UTF-8 text, without lone surrogates"
+		}
 		if c == '"' && bytes.IndexByte(unquote(lit), 0) >= 0 {
 			return "must not contain a NUL character"
 		}

@@ -593,7 +593,12 @@ export interface paths {
          * Search field operations
          * @description Operations of the contracts the caller may read, across contracts, oldest first. As JSON a page at a time;
          *     as CSV or Excel (`Accept` or `format`) every matching operation in one streamed file (`limit` and `cursor` do
-         *     not apply), the operations ledger (作业台账) a bureau files.
+         *     not apply), the operations ledger (作业台账) a bureau files. Its columns: `id`, `contract_number`,
+         *     `region_name` (the village) and `region_code`, `collective_name` and `collective_id`, `provider_name` and
+         *     `provider_id`, `farm_name` and `farm_id`, `parcel_name` and `parcel_id`, `crop_name` (玉米) and `crop`,
+         *     `season_year`, `op_type_name` (耕整地) and `op_type`, `op_date`, `area_mu`, `yield_kg`, `moisture_pct`,
+         *     `machine`, `operator`, `status_name` (已确认) and `status`, `dispute_reason`. Farms' ID and phone numbers
+         *     never appear.
          */
         get: operations["listOperations"];
         put?: never;
@@ -745,7 +750,9 @@ export interface paths {
          * @description One row per collective of the region inside the caller's scope (a collective's account: its own row; a
          *     provider: the collectives it works for, with its own contracts only; a region outside the scope: no rows),
          *     over contracts of the season in status active, completed or terminated. Also as CSV or Excel (`Accept` or
-         *     `format`).
+         *     `format`): a total row (named 合计, no `collective_id`; its counts are of distinct contracts, farms and
+         *     providers) and then one row per collective, with `collective_id`, `name`, the figures, and the service area
+         *     of each operation type in a column headed by its Chinese name and code (`耕整地(亩次) ploughing`).
          */
         get: operations["getCollectiveStats"];
         put?: never;
@@ -769,7 +776,9 @@ export interface paths {
          *     and with `group_by` one group per township, collective, crop or operation type. In an operation-type group the
          *     costs are those of that service line (the collective fee belongs to no line), the contracted area is that of
          *     the contracts having the line, and yield and income gain belong to harvesting. `404` when the region is
-         *     outside the caller's scope. Also as CSV or Excel (`Accept` or `format`).
+         *     outside the caller's scope. Also as CSV or Excel (`Accept` or `format`): the region's total row first (its
+         *     code as `key`), then one row per group with its `key` (code or id) and Chinese `name`, the figures, and the
+         *     service area of each operation type in a column headed by its Chinese name and code.
          */
         get: operations["getRegionStats"];
         put?: never;
@@ -791,7 +800,10 @@ export interface paths {
          * The family-farm registry in numbers
          * @description Number of family farms and the area they operate in a region, by township, demonstration level and business
          *     model (a farm of several models counts under each). Admin, the bureau and collectives; providers `403`. Also as
-         *     CSV or Excel (`Accept` or `format`).
+         *     CSV or Excel (`Accept` or `format`): one row for the total and then each breakdown, with `dimension_name`
+         *     (合计, 乡镇, 示范等级, 经营模式) and `dimension` (`total`, `township`, `demonstration_level`,
+         *     `business_model`), the `name` in Chinese and the `key` (region code, level or model code),
+         *     `family_farms` and `operated_area_mu`.
          */
         get: operations["getFamilyFarmStats"];
         put?: never;
@@ -1583,7 +1595,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description A resource was busy or the database slow; retry after the number of seconds in `Retry-After`. */
+        /**
+         * @description The database is unavailable (down, restarting, unreachable), a resource was busy or the database slow.
+         *     Retry after the number of seconds in `Retry-After`; a write retried with its idempotency key is never
+         *     done twice.
+         */
         Unavailable: {
             headers: {
                 "Retry-After"?: number;
@@ -1773,6 +1789,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "username": "huanglong",
+                 *       "password": "huanglong-demo"
+                 *     }
+                 */
                 "application/json": components["schemas"]["LoginRequest"];
             };
         };
@@ -1792,6 +1814,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     logout: {
@@ -1811,6 +1834,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getMe: {
@@ -1832,6 +1856,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listUsers: {
@@ -1862,6 +1887,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     createUser: {
@@ -1873,6 +1900,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "username": "shibao-clerk",
+                 *       "password": "a-long-password-1",
+                 *       "role": "collective",
+                 *       "collective_id": 1
+                 *     }
+                 */
                 "application/json": components["schemas"]["UserCreate"];
             };
         };
@@ -1885,6 +1920,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getUser: {
@@ -1910,6 +1946,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     updateUser: {
@@ -1923,6 +1960,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "password": "another-long-password",
+                 *       "disabled": false
+                 *     }
+                 */
                 "application/json": components["schemas"]["UserUpdate"];
             };
         };
@@ -1943,6 +1986,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listRegions: {
@@ -1977,6 +2021,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     createRegion: {
@@ -1988,6 +2034,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "code": "610631100209",
+                 *       "name": "瓦子街村"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RegionCreate"];
             };
         };
@@ -2000,6 +2052,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getRegion: {
@@ -2025,6 +2078,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     updateRegion: {
@@ -2038,6 +2092,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "石堡村"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RegionUpdate"];
             };
         };
@@ -2058,6 +2117,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getStandardAreaWeights: {
@@ -2083,6 +2143,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     setStandardAreaWeights: {
@@ -2096,6 +2157,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "weights": {
+                 *         "ploughing": "0.4000",
+                 *         "sowing": "0.2000",
+                 *         "plant_protection": "0.1000",
+                 *         "harvesting": "0.3000"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["StandardAreaWeightsInput"];
             };
         };
@@ -2116,6 +2187,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listCollectives: {
@@ -2149,6 +2221,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     createCollective: {
@@ -2160,6 +2234,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "黄龙县石堡镇瓦子街村股份经济合作联合社",
+                 *       "credit_code": "N2610631MA6Y3K7F2Y",
+                 *       "region_code": "610631100209",
+                 *       "contact_name": "王建国",
+                 *       "contact_phone": "13891112233"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CollectiveCreate"];
             };
         };
@@ -2172,6 +2255,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getCollective: {
@@ -2198,6 +2282,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     updateCollective: {
@@ -2211,6 +2296,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "contact_name": "李秀兰",
+                 *       "contact_phone": "13992223344"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CollectiveUpdate"];
             };
         };
@@ -2232,6 +2323,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listAuditEvents: {
@@ -2264,6 +2356,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listFarms: {
@@ -2305,6 +2398,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     createFarm: {
@@ -2316,6 +2411,23 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "kind": "family_farm",
+                 *       "name": "黄龙县石堡镇丰源家庭农场",
+                 *       "operator_name": "张志强",
+                 *       "id_number": "610631197803120042",
+                 *       "phone": "13891234567",
+                 *       "collective_id": 1,
+                 *       "registered_on": "2021-04-12",
+                 *       "demonstration_level": "county",
+                 *       "business_models": [
+                 *         "planting",
+                 *         "crop_livestock"
+                 *       ],
+                 *       "operated_area_mu": "326.50"
+                 *     }
+                 */
                 "application/json": components["schemas"]["FarmCreate"];
             };
         };
@@ -2328,6 +2440,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getFarm: {
@@ -2353,6 +2466,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     updateFarm: {
@@ -2366,6 +2480,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "operator_name": "张志刚",
+                 *       "phone": "13891234568",
+                 *       "demonstration_level": "city",
+                 *       "operated_area_mu": "340.00"
+                 *     }
+                 */
                 "application/json": components["schemas"]["FarmUpdate"];
             };
         };
@@ -2387,6 +2509,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listParcels: {
@@ -2426,6 +2549,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     createParcel: {
@@ -2437,6 +2562,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "farm_id": 1,
+                 *       "name": "后沟坪地",
+                 *       "area_mu": "12.60",
+                 *       "land_type": "dry",
+                 *       "code": "6106311002010100012",
+                 *       "certificate_no": "黄龙县农地承包权(2018)第0012号"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ParcelCreate"];
             };
         };
@@ -2449,6 +2584,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getParcel: {
@@ -2474,6 +2610,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     updateParcel: {
@@ -2487,6 +2624,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "后沟坪地(东)",
+                 *       "area_mu": "12.40"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ParcelUpdate"];
             };
         };
@@ -2508,6 +2651,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listProviders: {
@@ -2544,6 +2688,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     createProvider: {
@@ -2555,6 +2701,32 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "黄龙县丰收农机专业合作社",
+                 *       "kind": "cooperative",
+                 *       "credit_code": "93610631MA6Y8Q2C5X",
+                 *       "region_code": "610631000000",
+                 *       "operation_types": [
+                 *         "ploughing",
+                 *         "sowing",
+                 *         "plant_protection",
+                 *         "harvesting"
+                 *       ],
+                 *       "machinery": [
+                 *         {
+                 *           "type": "拖拉机",
+                 *           "count": 6
+                 *         },
+                 *         {
+                 *           "type": "植保无人机",
+                 *           "count": 2
+                 *         }
+                 *       ],
+                 *       "contact_name": "刘丰收",
+                 *       "contact_phone": "13709112345"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ProviderCreate"];
             };
         };
@@ -2567,6 +2739,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getProvider: {
@@ -2592,6 +2765,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     updateProvider: {
@@ -2605,6 +2779,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "contact_name": "刘丰年",
+                 *       "contact_phone": "13709112346"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ProviderUpdate"];
             };
         };
@@ -2626,6 +2806,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listCrops: {
@@ -2647,6 +2828,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listOperationTypes: {
@@ -2668,6 +2850,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listContracts: {
@@ -2706,6 +2889,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     createContract: {
@@ -2717,6 +2902,57 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "collective_id": 1,
+                 *       "farm_id": 1,
+                 *       "provider_id": 1,
+                 *       "crop": "corn",
+                 *       "season_year": 2026,
+                 *       "mode": "full",
+                 *       "start_date": "2026-03-01",
+                 *       "end_date": "2026-10-31",
+                 *       "parcels": [
+                 *         {
+                 *           "parcel_id": 1,
+                 *           "area_mu": "10.50"
+                 *         }
+                 *       ],
+                 *       "services": [
+                 *         {
+                 *           "op_type": "ploughing",
+                 *           "passes": 1,
+                 *           "price_per_mu": "60.00",
+                 *           "subsidy_per_mu": "20.00",
+                 *           "baseline_cost_per_mu": "80.00"
+                 *         },
+                 *         {
+                 *           "op_type": "sowing",
+                 *           "passes": 1,
+                 *           "price_per_mu": "40.00",
+                 *           "subsidy_per_mu": "10.00",
+                 *           "baseline_cost_per_mu": "50.00"
+                 *         },
+                 *         {
+                 *           "op_type": "plant_protection",
+                 *           "passes": 2,
+                 *           "price_per_mu": "15.00",
+                 *           "subsidy_per_mu": "5.00",
+                 *           "baseline_cost_per_mu": "25.00"
+                 *         },
+                 *         {
+                 *           "op_type": "harvesting",
+                 *           "passes": 1,
+                 *           "price_per_mu": "70.00",
+                 *           "subsidy_per_mu": "20.00",
+                 *           "baseline_cost_per_mu": "100.00"
+                 *         }
+                 *       ],
+                 *       "collective_fee_per_mu": "5.00",
+                 *       "baseline_yield_kg_per_mu": "500.00",
+                 *       "price_per_kg": "2.3000"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ContractCreate"];
             };
         };
@@ -2728,6 +2964,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getContract: {
@@ -2753,6 +2990,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     deleteContract: {
@@ -2778,6 +3016,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
         };
     };
     updateContract: {
@@ -2791,6 +3030,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "collective_fee_per_mu": "6.00",
+                 *       "price_per_kg": "2.4000"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ContractUpdate"];
             };
         };
@@ -2812,6 +3057,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     activateContract: {
@@ -2868,6 +3114,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
         };
     };
     terminateContract: {
@@ -2881,6 +3128,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "农户外出务工，土地流转给本村合作社"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Reason"];
             };
         };
@@ -2902,6 +3154,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listContractOperations: {
@@ -2935,6 +3188,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     createOperation: {
@@ -2955,6 +3209,27 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "parcel_id": 1,
+                 *       "op_type": "harvesting",
+                 *       "op_date": "2026-10-08",
+                 *       "area_mu": "10.50",
+                 *       "yield_kg": "5670.00",
+                 *       "moisture_pct": "24.50",
+                 *       "machine": "雷沃谷神 4YZ-4",
+                 *       "operator": "刘丰收",
+                 *       "inputs": [],
+                 *       "location": {
+                 *         "type": "Point",
+                 *         "coordinates": [
+                 *           109.8312,
+                 *           35.5921
+                 *         ]
+                 *       },
+                 *       "note": "坡地，收获顺利"
+                 *     }
+                 */
                 "application/json": components["schemas"]["OperationCreate"];
             };
         };
@@ -2968,6 +3243,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listOperations: {
@@ -3000,6 +3276,8 @@ export interface operations {
             200: components["responses"]["OperationSearch"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     syncOperations: {
@@ -3011,6 +3289,29 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "operations": [
+                 *         {
+                 *           "contract_id": 1,
+                 *           "idempotency_key": "0b9d6c1e-5f0a-4c1e-9a57-3f2d8e6b7c41",
+                 *           "parcel_id": 1,
+                 *           "op_type": "plant_protection",
+                 *           "op_date": "2026-06-18",
+                 *           "area_mu": "10.50",
+                 *           "machine": "大疆 T40",
+                 *           "operator": "刘丰年",
+                 *           "inputs": [
+                 *             {
+                 *               "material": "吡虫啉",
+                 *               "quantity": "1.05",
+                 *               "unit": "kg"
+                 *             }
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["OperationBatch"];
             };
         };
@@ -3030,6 +3331,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getOperation: {
@@ -3055,6 +3357,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     confirmOperation: {
@@ -3082,6 +3385,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
         };
     };
     disputeOperation: {
@@ -3095,6 +3399,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "实测面积仅 9.8 亩，与记录不符"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Reason"];
             };
         };
@@ -3116,6 +3425,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
         };
     };
     voidOperation: {
@@ -3143,6 +3453,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getContractBenefit: {
@@ -3168,6 +3479,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getCollectiveStats: {
@@ -3191,6 +3503,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getRegionStats: {
@@ -3216,6 +3529,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getFamilyFarmStats: {
@@ -3236,6 +3550,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
         };
     };
 }
