@@ -1,11 +1,15 @@
 package httpapi
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"io/fs"
+	"mime"
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -19,10 +23,17 @@ const pageSecurity = "default-src 'self'; script-src 'self'; style-src 'self'; s
 	"img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'"
 
-// webApp is the browser app served at /.
+// webApp is the browser app served at /, held in memory with a gzipped copy of each text file, made once at
+// start: the app is a few hundred kilobytes, and a phone on a weak signal should not fetch the charts
+// uncompressed.
 type webApp struct {
-	files fs.FS  // the built app; nil when the binary was built without it
-	index []byte // its index.html
+	files   map[string]webFile // by path without the leading slash; nil when the binary was built without the app
+	started time.Time
+}
+
+type webFile struct {
+	body, gz    []byte // gz is nil when gzip would not make the file smaller
+	contentType string
 }
 
 // newWebApp returns the app in files, or, when files is nil, the one embedded in the binary, if any.
@@ -30,9 +41,35 @@ func newWebApp(files fs.FS) *webApp {
 	if files == nil {
 		files, _ = web.Dist()
 	}
-	w := &webApp{files: files}
-	if files != nil {
-		w.index, _ = fs.ReadFile(files, "index.html")
+	w := &webApp{started: time.Now()}
+	if files == nil {
+		return w
+	}
+	loaded := map[string]webFile{}
+	_ = fs.WalkDir(files, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := fs.ReadFile(files, name)
+		if err != nil {
+			return err
+		}
+		f := webFile{body: body, contentType: mime.TypeByExtension(path.Ext(name))}
+		if f.contentType == "" {
+			f.contentType = http.DetectContentType(body)
+		}
+		var b bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		_, _ = zw.Write(body)
+		_ = zw.Close()
+		if b.Len() < len(body)*9/10 {
+			f.gz = b.Bytes()
+		}
+		loaded[name] = f
+		return nil
+	})
+	if _, ok := loaded["index.html"]; ok {
+		w.files = loaded
 	}
 	return w
 }
@@ -49,7 +86,7 @@ func (w *webApp) serves(err error, c echo.Context) bool {
 		return false
 	}
 	h := c.Response().Header()
-	if w.index == nil {
+	if w.files == nil {
 		if r.URL.Path != "/" {
 			return false
 		}
@@ -59,25 +96,29 @@ func (w *webApp) serves(err error, c echo.Context) bool {
 		return true
 	}
 	name := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
-	if name != "" && name != "index.html" {
-		if st, err := fs.Stat(w.files, name); err == nil && !st.IsDir() {
-			setPageSecurity(h)
-			if strings.HasPrefix(name, "assets/") {
-				h.Set(echo.HeaderCacheControl, "public, max-age=31536000, immutable")
-			} else {
-				h.Set(echo.HeaderCacheControl, "no-cache")
-			}
-			http.ServeFileFS(c.Response(), r, w.files, name)
-			return true
+	f, ok := w.files[name]
+	switch {
+	case ok && strings.HasPrefix(name, "assets/"):
+		h.Set(echo.HeaderCacheControl, "public, max-age=31536000, immutable")
+	case !ok && path.Ext(name) != "":
+		return false // a missing file is a 404, not the app: a stale asset must not be answered with HTML
+	default:
+		if !ok {
+			name, f = "index.html", w.files["index.html"]
 		}
-		// A missing file is a 404, not the app: a stale asset must not be answered with HTML.
-		if path.Ext(name) != "" {
-			return false
-		}
+		h.Set(echo.HeaderCacheControl, "no-cache")
 	}
 	setPageSecurity(h)
-	h.Set(echo.HeaderCacheControl, "no-cache")
-	_ = c.HTMLBlob(http.StatusOK, w.index)
+	h.Set(echo.HeaderContentType, f.contentType)
+	body := f.body
+	if f.gz != nil {
+		h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+		if acceptsGzip(r.Header.Get(echo.HeaderAcceptEncoding)) {
+			h.Set(echo.HeaderContentEncoding, "gzip")
+			body = f.gz
+		}
+	}
+	http.ServeContent(c.Response(), r, name, w.started, bytes.NewReader(body))
 	return true
 }
 

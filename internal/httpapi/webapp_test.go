@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"compress/gzip"
 	"io"
 	"log/slog"
 	"net/http"
@@ -82,6 +83,24 @@ func TestWebAppIsServedAtTheRoot(t *testing.T) {
 			t.Errorf("GET %s: %d %s, want a problem", p, res.StatusCode, res.Header.Get("Content-Type"))
 		}
 	}
+	// Text files go out gzipped to clients that take gzip.
+	big := strings.Repeat("export const x = 1;\n", 200)
+	gz := webAppHandler(fstest.MapFS{"index.html": {Data: []byte(index)}, "assets/big-1.js": {Data: []byte(big)}})
+	req := httptest.NewRequest(http.MethodGet, "/assets/big-1.js", nil)
+	req.Header.Set("Accept-Encoding", "gzip, deflate")
+	rec := httptest.NewRecorder()
+	gz.ServeHTTP(rec, req)
+	if rec.Header().Get("Content-Encoding") != "gzip" || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/javascript") {
+		t.Errorf("GET a script with gzip accepted: %v", rec.Header())
+	} else if zr, err := gzip.NewReader(rec.Body); err != nil {
+		t.Error(err)
+	} else if b, _ := io.ReadAll(zr); string(b) != big {
+		t.Errorf("the gzipped script reads %d bytes, want %d", len(b), len(big))
+	}
+	if res := get(t, gz, "/assets/big-1.js"); res.Header.Get("Content-Encoding") != "" || !strings.Contains(res.Header.Get("Vary"), "Accept-Encoding") {
+		t.Errorf("GET a script without gzip: %v", res.Header)
+	}
+
 	// Only GET and HEAD reach the app; a wrong method on a known path is still 405.
 	for _, c := range []struct {
 		method, path string
