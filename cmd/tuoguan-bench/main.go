@@ -53,6 +53,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/httpapi"
 	"github.com/tuoguan/tuoguan/internal/pii"
 	"github.com/tuoguan/tuoguan/internal/postgres"
+	"github.com/tuoguan/tuoguan/internal/services"
 	"github.com/tuoguan/tuoguan/migrations"
 )
 
@@ -138,7 +139,7 @@ type env struct {
 	db       *postgres.DB
 	keys     *pii.Keyring
 	w        *World
-	svc      httpapi.Services
+	svc      services.Services
 	srv      *http.Server
 	addr     string
 	loaded   int64
@@ -160,7 +161,7 @@ func setUp(ctx context.Context, o options, w *World, acct account.Config, out io
 
 // serve serves the real handler, with its services configured by acct, on a free port of 127.0.0.1.
 func (e *env) serve(acct account.Config) error {
-	e.svc = httpapi.NewServices(e.db, e.keys, acct)
+	e.svc = services.New(e.db, e.keys, acct)
 	h := httpapi.New(e.svc, httpapi.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: e.db.SQL,
 		Migrations: migrations.FS, Version: "bench"})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -374,7 +375,7 @@ const benchPassword = "bench-password-0123"
 
 // accounts bootstraps the admin, creates a bureau account for the first county and a collective account for
 // the first collective with farms in it, through the API, and logs each in.
-func accounts(ctx context.Context, c *client, svc httpapi.Services, w *World) (Tokens, error) {
+func accounts(ctx context.Context, c *client, svc services.Services, w *World) (Tokens, error) {
 	var t Tokens
 	if _, err := svc.Accounts.Bootstrap(ctx, benchPassword); err != nil {
 		return t, fmt.Errorf("bootstrap admin: %w", err)

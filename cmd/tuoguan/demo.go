@@ -12,7 +12,7 @@ import (
 
 	"github.com/tuoguan/tuoguan/internal/account"
 	"github.com/tuoguan/tuoguan/internal/demo"
-	"github.com/tuoguan/tuoguan/internal/httpapi"
+	"github.com/tuoguan/tuoguan/internal/services"
 )
 
 // demoAdminPassword is the bootstrap admin's password when TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD is not set, the
@@ -49,7 +49,7 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err := checkDataKey(ctx, db, keys); err != nil {
 		return err
 	}
-	svc := httpapi.NewServices(db, keys, account.Config{})
+	svc := services.New(db, keys, account.Config{})
 	empty, err := demo.Empty(ctx, svc)
 	if err != nil {
 		return err

@@ -14,11 +14,11 @@ import (
 
 	"github.com/tuoguan/tuoguan/internal/account"
 	"github.com/tuoguan/tuoguan/internal/collective"
-	"github.com/tuoguan/tuoguan/internal/httpapi"
 	"github.com/tuoguan/tuoguan/internal/ident"
 	"github.com/tuoguan/tuoguan/internal/pii"
 	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/postgres/pgtest"
+	"github.com/tuoguan/tuoguan/internal/services"
 )
 
 // importEnv is a database with a village collective, and the environment the command runs with.
@@ -43,7 +43,7 @@ func newImportEnv(t *testing.T) *importEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	svc := httpapi.NewServices(db, keys, account.Config{})
+	svc := services.New(db, keys, account.Config{})
 	for _, r := range []struct{ code, name string }{
 		{"610000000000", "陕西省"}, {"610600000000", "延安市"}, {"610631000000", "黄龙县"},
 		{"610631100000", "石堡镇"}, {"610631100201", "西村"},

@@ -15,6 +15,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/httpapi"
 	"github.com/tuoguan/tuoguan/internal/pii"
 	"github.com/tuoguan/tuoguan/internal/postgres"
+	"github.com/tuoguan/tuoguan/internal/services"
 	"github.com/tuoguan/tuoguan/migrations"
 )
 
@@ -46,7 +47,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := checkDataKey(ctx, db, keys); err != nil {
 		return err
 	}
-	svc := httpapi.NewServices(db, keys, account.Config{})
+	svc := services.New(db, keys, account.Config{})
 	if pw := getenv("TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD"); pw != "" {
 		created, err := svc.Accounts.Bootstrap(ctx, pw)
 		if err != nil {
@@ -117,7 +118,7 @@ func checkDataKey(ctx context.Context, db *postgres.DB, keys *pii.Keyring) error
 }
 
 // housekeeping forgets old idempotency keys and dead sessions, now and every hour, until ctx ends.
-func housekeeping(ctx context.Context, svc httpapi.Services, log *slog.Logger) {
+func housekeeping(ctx context.Context, svc services.Services, log *slog.Logger) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {

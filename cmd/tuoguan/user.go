@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/tuoguan/tuoguan/internal/account"
-	"github.com/tuoguan/tuoguan/internal/httpapi"
 	"github.com/tuoguan/tuoguan/internal/scope"
+	"github.com/tuoguan/tuoguan/internal/services"
 )
 
 // cli is the principal of the command line: it has the operator's shell, so it may do what admin may.
@@ -53,7 +53,7 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 		return err
 	}
 	defer db.Close()
-	u, err := httpapi.NewServices(db, keys, account.Config{}).Accounts.Create(ctx, cli, in)
+	u, err := services.New(db, keys, account.Config{}).Accounts.Create(ctx, cli, in)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,7 @@
 // draft or active status. It is meant for tests of the contract and operation packages and of anything built
 // on them.
 //
-// A Fixture works over an apitest.Env (a database of its own) and acts as the admin account. Every name,
+// A Fixture works over a database of its own and acts as the admin account. Every name,
 // code and number it invents comes from a counter, so the same sequence of calls builds the same data; build
 // from one goroutine when that matters. Helpers fail the test they are given and must be called from that
 // test's goroutine.
@@ -23,13 +23,15 @@ import (
 	"github.com/tuoguan/tuoguan/internal/collective"
 	"github.com/tuoguan/tuoguan/internal/contract"
 	"github.com/tuoguan/tuoguan/internal/farm"
-	"github.com/tuoguan/tuoguan/internal/httpapi"
-	"github.com/tuoguan/tuoguan/internal/httpapi/apitest"
 	"github.com/tuoguan/tuoguan/internal/ident"
 	"github.com/tuoguan/tuoguan/internal/num"
 	"github.com/tuoguan/tuoguan/internal/parcel"
+	"github.com/tuoguan/tuoguan/internal/pii"
+	"github.com/tuoguan/tuoguan/internal/postgres"
+	"github.com/tuoguan/tuoguan/internal/postgres/pgtest"
 	"github.com/tuoguan/tuoguan/internal/provider"
 	"github.com/tuoguan/tuoguan/internal/scope"
+	"github.com/tuoguan/tuoguan/internal/services"
 )
 
 // The region tree every Fixture starts with: 陕西省 › 延安市 › 黄龙县 › 石堡镇. Villages are added under the
@@ -49,10 +51,11 @@ const Window = 180
 
 // Fixture builds custody data over one database.
 type Fixture struct {
-	Env *apitest.Env
-	// Services are the real domain services over Env's database.
-	Services httpapi.Services
-	// DB is Env's database, for reading back what the services wrote.
+	// Store is the database the Fixture builds in.
+	Store *postgres.DB
+	// Services are the real domain services over Store.
+	Services services.Services
+	// DB is Store through gorm, for reading back what the services wrote.
 	DB *gorm.DB
 	// Admin is the principal of the account "admin"; the Fixture acts as it.
 	Admin scope.Principal
@@ -63,16 +66,31 @@ type Fixture struct {
 	village atomic.Int64
 }
 
-// New starts a fresh Env and builds the region tree in it.
+// AdminPassword is the password of the account "admin" that New creates.
+const AdminPassword = "custody-admin-password"
+
+// cheapHash keeps password hashing fast in tests.
+var cheapHash = account.HashParams{MemoryKiB: 64, Time: 1, Threads: 1}
+
+// New starts a fresh database with its admin account and builds the region tree in it.
 func New(t testing.TB) *Fixture {
 	t.Helper()
-	return On(t, apitest.New(t))
+	db := pgtest.New(t)
+	keys, err := pii.ParseKey(pii.GenerateKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := services.New(db, keys, account.Config{Hash: cheapHash})
+	if _, err := svc.Accounts.Bootstrap(context.Background(), AdminPassword); err != nil {
+		t.Fatal(err)
+	}
+	return On(t, db, svc)
 }
 
-// On builds the region tree in env, which must not have it yet.
-func On(t testing.TB, env *apitest.Env) *Fixture {
+// On builds the region tree in db through svc; db must hold the account "admin" and no regions yet.
+func On(t testing.TB, db *postgres.DB, svc services.Services) *Fixture {
 	t.Helper()
-	f := &Fixture{Env: env, Services: env.Services, DB: env.DB.Gorm, Today: calendar.Today(time.Now())}
+	f := &Fixture{Store: db, Services: svc, DB: db.Gorm, Today: calendar.Today(time.Now())}
 	f.seq.Store(1000)
 	f.village.Store(200)
 	var admin account.User

@@ -20,8 +20,8 @@ import (
 
 	"github.com/tuoguan/tuoguan/internal/calendar"
 	"github.com/tuoguan/tuoguan/internal/collective"
-	"github.com/tuoguan/tuoguan/internal/httpapi"
 	"github.com/tuoguan/tuoguan/internal/page"
+	"github.com/tuoguan/tuoguan/internal/services"
 )
 
 // DefaultSeed is the seed of the demo data set.
@@ -108,7 +108,7 @@ type Summary struct {
 var ErrNotEmpty = errors.New("the database already holds collectives; the demo data set loads into an empty database only")
 
 // Empty reports whether the database holds no collective yet.
-func Empty(ctx context.Context, svc httpapi.Services) (bool, error) {
+func Empty(ctx context.Context, svc services.Services) (bool, error) {
 	cs, _, err := svc.Collectives.List(ctx, admin, collective.Filter{}, page.Request{Limit: 1})
 	if err != nil {
 		return false, err
@@ -119,7 +119,7 @@ func Empty(ctx context.Context, svc httpapi.Services) (bool, error) {
 // Load writes the demo data set through svc into a database that holds no collectives yet (ErrNotEmpty
 // otherwise). It stops at the first refusal of a service, which would be a bug of the data set or of the
 // service, and returns it.
-func Load(ctx context.Context, svc httpapi.Services, opt Options) (Summary, error) {
+func Load(ctx context.Context, svc services.Services, opt Options) (Summary, error) {
 	opt = opt.withDefaults()
 	start := time.Now()
 	empty, err := Empty(ctx, svc)

@@ -15,11 +15,11 @@ import (
 	"github.com/tuoguan/tuoguan/internal/account"
 	"github.com/tuoguan/tuoguan/internal/calendar"
 	"github.com/tuoguan/tuoguan/internal/geo"
-	"github.com/tuoguan/tuoguan/internal/httpapi"
 	"github.com/tuoguan/tuoguan/internal/ident"
 	"github.com/tuoguan/tuoguan/internal/pii"
 	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/postgres/pgtest"
+	"github.com/tuoguan/tuoguan/internal/services"
 )
 
 const smallScale = 0.025
@@ -126,7 +126,7 @@ func TestLoadSmall(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			svc := services(t, db)
+			svc := newServices(t, db)
 			ctx := context.Background()
 			if empty, err := Empty(ctx, svc); err != nil || !empty {
 				errs[i] = fmt.Errorf("a fresh database is not empty: %v, %v", empty, err)
@@ -230,12 +230,12 @@ SELECT round(sum(l.baseline_cost - l.service_cost - c.contracted_area_mu * c.col
 FROM contracts c JOIN lines l ON l.county_code = c.county_code AND l.contract_id = c.id
 WHERE c.season_year = $1 AND c.status IN ('active', 'completed', 'terminated')`
 
-func services(t *testing.T, db *postgres.DB) httpapi.Services {
+func newServices(t *testing.T, db *postgres.DB) services.Services {
 	keys, err := pii.ParseKey(pii.GenerateKey())
 	if err != nil {
 		t.Error(err)
 	}
-	return httpapi.NewServices(db, keys, account.Config{Hash: account.HashParams{MemoryKiB: 64, Time: 1, Threads: 1}})
+	return services.New(db, keys, account.Config{Hash: account.HashParams{MemoryKiB: 64, Time: 1, Threads: 1}})
 }
 
 func text(t *testing.T, db *postgres.DB, query string, args ...any) string {

@@ -15,12 +15,12 @@ import (
 	"github.com/tuoguan/tuoguan/internal/contract"
 	"github.com/tuoguan/tuoguan/internal/farm"
 	"github.com/tuoguan/tuoguan/internal/fault"
-	"github.com/tuoguan/tuoguan/internal/httpapi"
 	"github.com/tuoguan/tuoguan/internal/num"
 	"github.com/tuoguan/tuoguan/internal/operation"
 	"github.com/tuoguan/tuoguan/internal/parcel"
 	"github.com/tuoguan/tuoguan/internal/provider"
 	"github.com/tuoguan/tuoguan/internal/scope"
+	"github.com/tuoguan/tuoguan/internal/services"
 )
 
 // The principals the load acts as: admin writes the regions and accounts, the county bureau the
@@ -47,7 +47,7 @@ func (pr *prov) region() string {
 }
 
 type loader struct {
-	svc     httpapi.Services
+	svc     services.Services
 	plan    *plan
 	workers int
 	prog    *progress

@@ -68,10 +68,11 @@ func TestDatabaseCrashesLoseAndDoubleNothing(t *testing.T) {
 	if _, err := postgres.Migrate(ctx, db.SQL, migrations.FS); err != nil {
 		t.Fatal(err)
 	}
-	f := custodytest.On(t, apitest.On(t, db))
+	env := apitest.On(t, db)
+	f := custodytest.On(t, env.DB, env.Services)
 	w := &workload{t: t, ids: map[string]int64{}, sent: map[string]string{}, today: f.Today.Format(time.DateOnly)}
 	for i := range singleClients + batchClients {
-		w.phones = append(w.phones, newPhone(t, f, i, i >= singleClients))
+		w.phones = append(w.phones, newPhone(t, f, env, i, i >= singleClients))
 	}
 	// The server as cmd/tuoguan builds it, logging its errors into the test's log: the warning every outage
 	// answer logs would drown them.
@@ -91,7 +92,7 @@ func TestDatabaseCrashesLoseAndDoubleNothing(t *testing.T) {
 	}
 	for i := range readers {
 		wg.Add(1)
-		go func() { defer wg.Done(); w.read(i, f.Env.Admin, stop) }()
+		go func() { defer wg.Done(); w.read(i, env.Admin, stop) }()
 	}
 	var recovery []time.Duration
 	for i := range crashes {
@@ -162,7 +163,7 @@ type phone struct {
 
 // newPhone gives client i a provider of its own with two active contracts, each on a 5,000-mu parcel with
 // every service line: room for tens of thousands of operations before a delivery cap refuses one.
-func newPhone(t *testing.T, f *custodytest.Fixture, i int, batch bool) *phone {
+func newPhone(t *testing.T, f *custodytest.Fixture, env *apitest.Env, i int, batch bool) *phone {
 	t.Helper()
 	s := f.Scene(t, opTypes...)
 	p := &phone{id: i, batch: batch, rng: rand.New(rand.NewPCG(uint64(i), 2027))}
@@ -172,7 +173,7 @@ func newPhone(t *testing.T, f *custodytest.Fixture, i int, batch bool) *phone {
 			custodytest.Line("ploughing", 1), custodytest.Line("sowing", 1),
 			custodytest.Line("plant_protection", 2), custodytest.Line("harvesting", 1))))
 	}
-	p.token = f.Env.Login(t, s.ProviderUser.Username, custodytest.Password)
+	p.token = env.Login(t, s.ProviderUser.Username, custodytest.Password)
 	return p
 }
 

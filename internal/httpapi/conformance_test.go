@@ -144,7 +144,9 @@ func checkCase(t *testing.T, w *world, fp *fingerprint, r role, name string, c c
 		return true // a role, scope or state answer: no field is at fault
 	}
 	fields := res.Fields(t)
-	if !slices.ContainsFunc(fields, func(f string) bool { return f == c.field || strings.HasPrefix(f, c.field+".") || strings.HasPrefix(f, c.field+"[") }) {
+	if !slices.ContainsFunc(fields, func(f string) bool {
+		return f == c.field || strings.HasPrefix(f, c.field+".") || strings.HasPrefix(f, c.field+"[")
+	}) {
 		t.Errorf("%s: %d names %v, not %s: %s", what, res.Status, fields, c.field, res.Body)
 		return false
 	}

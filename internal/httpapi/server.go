@@ -17,36 +17,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tuoguan/tuoguan/api"
-	"github.com/tuoguan/tuoguan/internal/account"
-	"github.com/tuoguan/tuoguan/internal/audit"
-	"github.com/tuoguan/tuoguan/internal/collective"
-	"github.com/tuoguan/tuoguan/internal/contract"
-	"github.com/tuoguan/tuoguan/internal/farm"
-	"github.com/tuoguan/tuoguan/internal/operation"
-	"github.com/tuoguan/tuoguan/internal/parcel"
-	"github.com/tuoguan/tuoguan/internal/provider"
-	"github.com/tuoguan/tuoguan/internal/reference"
-	"github.com/tuoguan/tuoguan/internal/region"
-	"github.com/tuoguan/tuoguan/internal/stats"
+	"github.com/tuoguan/tuoguan/internal/services"
 )
 
 // BodyLimit is the largest request body accepted, after decompression.
 const BodyLimit = "4MiB"
-
-// Services are the domain services the API calls.
-type Services struct {
-	Accounts    *account.Service
-	Audit       *audit.Service
-	Regions     *region.Service
-	Collectives *collective.Service
-	Farms       *farm.Service
-	Parcels     *parcel.Service
-	Providers   *provider.Service
-	Reference   *reference.Service
-	Contracts   *contract.Service
-	Operations  *operation.Service
-	Stats       *stats.Service
-}
 
 // Config configures the edge.
 type Config struct {
@@ -62,7 +37,7 @@ type Config struct {
 
 // Server implements the generated API over Services.
 type Server struct {
-	Services
+	services.Services
 	cfg Config
 	log *slog.Logger
 	web *webApp
@@ -71,7 +46,7 @@ type Server struct {
 var _ api.StrictServerInterface = (*Server)(nil)
 
 // New returns the HTTP handler of the whole service.
-func New(svc Services, cfg Config) *echo.Echo {
+func New(svc services.Services, cfg Config) *echo.Echo {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}

@@ -454,7 +454,7 @@ type rowLine struct {
 // readRows reads every contract with its parcels, lines and operations straight from the tables.
 func readRows(t *testing.T, f *custodytest.Fixture) map[int64]*row {
 	t.Helper()
-	db := f.Env.DB.SQL
+	db := f.Store.SQL
 	rows := map[int64]*row{}
 	q, err := db.QueryContext(ctx, `SELECT c.id, c.collective_id, c.farm_id, c.provider_id, c.status, c.region_code, c.crop, c.season_year,
 		fm.kind = 'household', c.collective_fee_per_mu::text, c.baseline_yield_kg_per_mu::text, c.price_per_kg::text
@@ -833,7 +833,7 @@ func readModel(t *testing.T, f *custodytest.Fixture, weights func(string) map[st
 		stats.ByOpType:     "SELECT code, name_zh FROM operation_types",
 	} {
 		m.names[g] = map[string]string{}
-		q, err := f.Env.DB.SQL.QueryContext(ctx, query)
+		q, err := f.Store.SQL.QueryContext(ctx, query)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -846,7 +846,7 @@ func readModel(t *testing.T, f *custodytest.Fixture, weights func(string) map[st
 		}
 		q.Close()
 	}
-	q, err := f.Env.DB.SQL.QueryContext(ctx, "SELECT id, name, region_code FROM collectives ORDER BY id")
+	q, err := f.Store.SQL.QueryContext(ctx, "SELECT id, name, region_code FROM collectives ORDER BY id")
 	if err != nil {
 		t.Fatal(err)
 	}

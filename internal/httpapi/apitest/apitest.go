@@ -30,6 +30,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/pii"
 	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/postgres/pgtest"
+	"github.com/tuoguan/tuoguan/internal/services"
 	"github.com/tuoguan/tuoguan/migrations"
 )
 
@@ -43,7 +44,7 @@ var CheapHash = account.HashParams{MemoryKiB: 64, Time: 1, Threads: 1}
 type Env struct {
 	DB       *postgres.DB
 	Keys     *pii.Keyring
-	Services httpapi.Services
+	Services services.Services
 	Handler  *echo.Echo
 	// Admin is a token of the account "admin".
 	Admin string
@@ -69,7 +70,7 @@ func On(t testing.TB, db *postgres.DB, opts ...Option) *Env {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	svc := httpapi.NewServices(db, keys, cfg)
+	svc := services.New(db, keys, cfg)
 	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	env := &Env{DB: db, Keys: keys, Services: svc,
 		Handler: httpapi.New(svc, httpapi.Config{Log: log, DB: db.SQL, Migrations: migrations.FS, Version: "test"})}

@@ -1,4 +1,6 @@
-package httpapi
+// Package services wires Tuoguan's domain services over one database: what the HTTP edge, the command-line
+// tools, the demo, the benchmark and the tests all call.
+package services
 
 import (
 	"context"
@@ -21,8 +23,23 @@ import (
 	"github.com/tuoguan/tuoguan/internal/stats"
 )
 
-// NewServices builds the domain services over db, sealing personal data with keys.
-func NewServices(db *postgres.DB, keys *pii.Keyring, accounts account.Config) Services {
+// Services are the domain services, one per noun.
+type Services struct {
+	Accounts    *account.Service
+	Audit       *audit.Service
+	Regions     *region.Service
+	Collectives *collective.Service
+	Farms       *farm.Service
+	Parcels     *parcel.Service
+	Providers   *provider.Service
+	Reference   *reference.Service
+	Contracts   *contract.Service
+	Operations  *operation.Service
+	Stats       *stats.Service
+}
+
+// New builds the domain services over db, sealing personal data with keys.
+func New(db *postgres.DB, keys *pii.Keyring, accounts account.Config) Services {
 	return Services{
 		Accounts:    account.NewService(db.Gorm, accountScopes{}, accounts),
 		Audit:       audit.NewService(db.Gorm),
