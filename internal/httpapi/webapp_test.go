@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/tuoguan/tuoguan/internal/httpapi"
+	"github.com/tuoguan/tuoguan/internal/services"
 )
 
 func webAppHandler(app fstest.MapFS) http.Handler {
@@ -18,7 +19,7 @@ func webAppHandler(app fstest.MapFS) http.Handler {
 	if app != nil {
 		cfg.WebApp = app
 	}
-	return httpapi.New(httpapi.Services{}, cfg)
+	return httpapi.New(services.Services{}, cfg)
 }
 
 func get(t *testing.T, h http.Handler, path string) *http.Response {
