@@ -196,7 +196,7 @@ describe('the bureau workspace', () => {
 
   test('downloads the townships as CSV and Excel, and both read back', async (page) => {
     await glance(page)
-    const section = page.locator('section.card', { has: page.locator('[data-test=townships]') })
+    const section = page.locator('[data-test=townships-downloads]')
     const [csv] = await Promise.all([page.waitForEvent('download'), section.locator('[data-test=download-csv]').click()])
     const text = readFileSync(await csv.path(), 'utf8')
     assert.equal(text.charCodeAt(0), 0xfeff, 'the CSV starts with a byte-order mark')
@@ -208,6 +208,11 @@ describe('the bureau workspace', () => {
     const book = parts(readFileSync(await xlsx.path()))
     assert.ok(book.has('[Content_Types].xml') && [...book.keys()].some((k) => k.startsWith('xl/worksheets/')))
     assert.ok([...book.values()].some((v) => v.includes('石堡镇')), 'the workbook names the townships')
+    // The county's operations ledger, a long file, streams in with its progress shown.
+    const ledger = page.locator('[data-test=ledger-downloads]')
+    const [ops] = await Promise.all([page.waitForEvent('download'), ledger.locator('[data-test=download-csv]').click()])
+    const opsLines = readFileSync(await ops.path(), 'utf8').trim().split('\r\n')
+    assert.ok(opsLines.length > 1000, `the 2026 ledger holds thousands of operations, got ${opsLines.length - 1}`)
   }, { signedIn: true })
 
   test("the API's errors appear in the user's language next to the field they name", async (page) => {
