@@ -41,6 +41,7 @@ before(async () => {
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
+      '--disable-dev-shm-usage', // containers give /dev/shm 64 MB
     ],
   })
 })
