@@ -18,7 +18,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
-// The statuses and modes of PRODUCT §1.7.
+// The statuses and modes of docs/domain.md.
 const (
 	StatusDraft      = "draft"
 	StatusActive     = "active"

@@ -16,6 +16,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/provider"
+	"github.com/tuoguan/tuoguan/internal/rollup"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
@@ -85,7 +86,11 @@ func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 	// The totals come last: the rollup rows of a county are the ones every writer of its crop and operation
 	// type waits for, so they are held for as short a time as the commit allows.
 	if len(b.ops) > 0 {
-		if err := moveActive(queue(writes), b.ops, +1, true); err != nil {
+		work := make([]rollup.Work, len(b.ops))
+		for i, op := range b.ops {
+			work[i] = op.work()
+		}
+		if err := rollup.MoveActive(queue(writes), work, +1, true); err != nil {
 			return err
 		}
 	}

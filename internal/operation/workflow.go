@@ -10,6 +10,7 @@ import (
 
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/rollup"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
@@ -17,7 +18,8 @@ import (
 // operation is final and counts in every figure from then on.
 func (s *Service) Confirm(ctx context.Context, p scope.Principal, id int64) (Operation, error) {
 	return s.move(ctx, p, id, "operation.confirm", []scope.Role{scope.Collective}, []string{StatusRecorded, StatusDisputed},
-		func(op *Operation) { op.Status = StatusConfirmed }, confirmTotals)
+		func(op *Operation) { op.Status = StatusConfirmed },
+		func(tx *gorm.DB, op Operation) error { return rollup.Confirm(tx, op.work()) })
 }
 
 // Dispute contests a recorded operation with a reason: the contract's collective or admin. It can be
@@ -37,7 +39,7 @@ func (s *Service) Void(ctx context.Context, p scope.Principal, id int64) (Operat
 	return s.move(ctx, p, id, "operation.void", []scope.Role{scope.Provider}, []string{StatusRecorded, StatusDisputed},
 		func(op *Operation) { op.Status = StatusVoided },
 		func(tx *gorm.DB, op Operation) error {
-			return moveActive(execIn(tx), []Operation{op}, -1, false)
+			return rollup.MoveActive(rollup.ExecIn(tx), []rollup.Work{op.work()}, -1, false)
 		})
 }
 
