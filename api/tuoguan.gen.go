@@ -4353,6 +4353,25 @@ func (response ListAuditEvents403ApplicationProblemPlusJSONResponse) VisitListAu
 	return err
 }
 
+type ListAuditEvents503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListAuditEvents503ApplicationProblemPlusJSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LoginRequestObject struct {
 	Body *LoginJSONRequestBody
 }
@@ -4474,6 +4493,25 @@ func (response Login429ApplicationProblemPlusJSONResponse) VisitLoginResponse(w 
 	return err
 }
 
+type Login503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response Login503ApplicationProblemPlusJSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LogoutRequestObject struct {
 }
 
@@ -4501,6 +4539,25 @@ func (response Logout401ApplicationProblemPlusJSONResponse) VisitLogoutResponse(
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Logout503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response Logout503ApplicationProblemPlusJSONResponse) VisitLogoutResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4587,6 +4644,25 @@ func (response ListCollectives404ApplicationProblemPlusJSONResponse) VisitListCo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCollectives503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCollectives503ApplicationProblemPlusJSONResponse) VisitListCollectivesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4728,6 +4804,25 @@ func (response CreateCollective422ApplicationProblemPlusJSONResponse) VisitCreat
 	return err
 }
 
+type CreateCollective503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCollective503ApplicationProblemPlusJSONResponse) VisitCreateCollectiveResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCollectiveRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -4810,6 +4905,25 @@ func (response GetCollective404ApplicationProblemPlusJSONResponse) VisitGetColle
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollective503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCollective503ApplicationProblemPlusJSONResponse) VisitGetCollectiveResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4965,6 +5079,25 @@ func (response UpdateCollective422ApplicationProblemPlusJSONResponse) VisitUpdat
 	return err
 }
 
+type UpdateCollective503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateCollective503ApplicationProblemPlusJSONResponse) VisitUpdateCollectiveResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListContractsRequestObject struct {
 	Params ListContractsParams
 }
@@ -5031,6 +5164,25 @@ func (response ListContracts404ApplicationProblemPlusJSONResponse) VisitListCont
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContracts503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListContracts503ApplicationProblemPlusJSONResponse) VisitListContractsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5156,6 +5308,25 @@ func (response CreateContract422ApplicationProblemPlusJSONResponse) VisitCreateC
 	return err
 }
 
+type CreateContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContract503ApplicationProblemPlusJSONResponse) VisitCreateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteContractRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -5252,6 +5423,25 @@ func (response DeleteContract409ApplicationProblemPlusJSONResponse) VisitDeleteC
 	return err
 }
 
+type DeleteContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteContract503ApplicationProblemPlusJSONResponse) VisitDeleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetContractRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -5318,6 +5508,25 @@ func (response GetContract404ApplicationProblemPlusJSONResponse) VisitGetContrac
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetContract503ApplicationProblemPlusJSONResponse) VisitGetContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5469,6 +5678,25 @@ func (response UpdateContract422ApplicationProblemPlusJSONResponse) VisitUpdateC
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateContract503ApplicationProblemPlusJSONResponse) VisitUpdateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5680,6 +5908,25 @@ func (response GetContractBenefit404ApplicationProblemPlusJSONResponse) VisitGet
 	return err
 }
 
+type GetContractBenefit503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetContractBenefit503ApplicationProblemPlusJSONResponse) VisitGetContractBenefitResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CompleteContractRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -5782,6 +6029,25 @@ func (response CompleteContract409ApplicationProblemPlusJSONResponse) VisitCompl
 	return err
 }
 
+type CompleteContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CompleteContract503ApplicationProblemPlusJSONResponse) VisitCompleteContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListContractOperationsRequestObject struct {
 	Id     ID `json:"id"`
 	Params ListContractOperationsParams
@@ -5849,6 +6115,25 @@ func (response ListContractOperations404ApplicationProblemPlusJSONResponse) Visi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListContractOperations503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListContractOperations503ApplicationProblemPlusJSONResponse) VisitListContractOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6008,6 +6293,25 @@ func (response CreateOperation422ApplicationProblemPlusJSONResponse) VisitCreate
 	return err
 }
 
+type CreateOperation503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOperation503ApplicationProblemPlusJSONResponse) VisitCreateOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type TerminateContractRequestObject struct {
 	Id   ID `json:"id"`
 	Body *TerminateContractJSONRequestBody
@@ -6159,6 +6463,25 @@ func (response TerminateContract422ApplicationProblemPlusJSONResponse) VisitTerm
 	return err
 }
 
+type TerminateContract503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response TerminateContract503ApplicationProblemPlusJSONResponse) VisitTerminateContractResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListFarmsRequestObject struct {
 	Params ListFarmsParams
 }
@@ -6225,6 +6548,25 @@ func (response ListFarms404ApplicationProblemPlusJSONResponse) VisitListFarmsRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListFarms503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListFarms503ApplicationProblemPlusJSONResponse) VisitListFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6366,6 +6708,25 @@ func (response CreateFarm422ApplicationProblemPlusJSONResponse) VisitCreateFarmR
 	return err
 }
 
+type CreateFarm503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateFarm503ApplicationProblemPlusJSONResponse) VisitCreateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetFarmRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -6432,6 +6793,25 @@ func (response GetFarm404ApplicationProblemPlusJSONResponse) VisitGetFarmRespons
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetFarm503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetFarm503ApplicationProblemPlusJSONResponse) VisitGetFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6587,6 +6967,25 @@ func (response UpdateFarm422ApplicationProblemPlusJSONResponse) VisitUpdateFarmR
 	return err
 }
 
+type UpdateFarm503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateFarm503ApplicationProblemPlusJSONResponse) VisitUpdateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListOperationsRequestObject struct {
 	Params ListOperationsParams
 }
@@ -6698,6 +7097,25 @@ func (response ListOperations404ApplicationProblemPlusJSONResponse) VisitListOpe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOperations503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListOperations503ApplicationProblemPlusJSONResponse) VisitListOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6820,6 +7238,25 @@ func (response SyncOperations422ApplicationProblemPlusJSONResponse) VisitSyncOpe
 	return err
 }
 
+type SyncOperations503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response SyncOperations503ApplicationProblemPlusJSONResponse) VisitSyncOperationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetOperationRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -6886,6 +7323,25 @@ func (response GetOperation404ApplicationProblemPlusJSONResponse) VisitGetOperat
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetOperation503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetOperation503ApplicationProblemPlusJSONResponse) VisitGetOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6988,6 +7444,25 @@ func (response ConfirmOperation409ApplicationProblemPlusJSONResponse) VisitConfi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ConfirmOperation503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ConfirmOperation503ApplicationProblemPlusJSONResponse) VisitConfirmOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7143,6 +7618,25 @@ func (response DisputeOperation422ApplicationProblemPlusJSONResponse) VisitDispu
 	return err
 }
 
+type DisputeOperation503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DisputeOperation503ApplicationProblemPlusJSONResponse) VisitDisputeOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type VoidOperationRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -7245,6 +7739,25 @@ func (response VoidOperation409ApplicationProblemPlusJSONResponse) VisitVoidOper
 	return err
 }
 
+type VoidOperation503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response VoidOperation503ApplicationProblemPlusJSONResponse) VisitVoidOperationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListParcelsRequestObject struct {
 	Params ListParcelsParams
 }
@@ -7311,6 +7824,25 @@ func (response ListParcels404ApplicationProblemPlusJSONResponse) VisitListParcel
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListParcels503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListParcels503ApplicationProblemPlusJSONResponse) VisitListParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7452,6 +7984,25 @@ func (response CreateParcel422ApplicationProblemPlusJSONResponse) VisitCreatePar
 	return err
 }
 
+type CreateParcel503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateParcel503ApplicationProblemPlusJSONResponse) VisitCreateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetParcelRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -7518,6 +8069,25 @@ func (response GetParcel404ApplicationProblemPlusJSONResponse) VisitGetParcelRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetParcel503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetParcel503ApplicationProblemPlusJSONResponse) VisitGetParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7673,6 +8243,25 @@ func (response UpdateParcel422ApplicationProblemPlusJSONResponse) VisitUpdatePar
 	return err
 }
 
+type UpdateParcel503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateParcel503ApplicationProblemPlusJSONResponse) VisitUpdateParcelResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListProvidersRequestObject struct {
 	Params ListProvidersParams
 }
@@ -7739,6 +8328,25 @@ func (response ListProviders404ApplicationProblemPlusJSONResponse) VisitListProv
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListProviders503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListProviders503ApplicationProblemPlusJSONResponse) VisitListProvidersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7880,6 +8488,25 @@ func (response CreateProvider422ApplicationProblemPlusJSONResponse) VisitCreateP
 	return err
 }
 
+type CreateProvider503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateProvider503ApplicationProblemPlusJSONResponse) VisitCreateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetProviderRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -7946,6 +8573,25 @@ func (response GetProvider404ApplicationProblemPlusJSONResponse) VisitGetProvide
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetProvider503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetProvider503ApplicationProblemPlusJSONResponse) VisitGetProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8101,6 +8747,25 @@ func (response UpdateProvider422ApplicationProblemPlusJSONResponse) VisitUpdateP
 	return err
 }
 
+type UpdateProvider503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateProvider503ApplicationProblemPlusJSONResponse) VisitUpdateProviderResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCropsRequestObject struct {
 }
 
@@ -8138,6 +8803,25 @@ func (response ListCrops401ApplicationProblemPlusJSONResponse) VisitListCropsRes
 	return err
 }
 
+type ListCrops503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListCrops503ApplicationProblemPlusJSONResponse) VisitListCropsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListOperationTypesRequestObject struct {
 }
 
@@ -8171,6 +8855,25 @@ func (response ListOperationTypes401ApplicationProblemPlusJSONResponse) VisitLis
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListOperationTypes503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListOperationTypes503ApplicationProblemPlusJSONResponse) VisitListOperationTypesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8241,6 +8944,25 @@ func (response ListRegions404ApplicationProblemPlusJSONResponse) VisitListRegion
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRegions503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListRegions503ApplicationProblemPlusJSONResponse) VisitListRegionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8382,6 +9104,25 @@ func (response CreateRegion422ApplicationProblemPlusJSONResponse) VisitCreateReg
 	return err
 }
 
+type CreateRegion503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateRegion503ApplicationProblemPlusJSONResponse) VisitCreateRegionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetRegionRequestObject struct {
 	Code RegionCode `json:"code"`
 }
@@ -8448,6 +9189,25 @@ func (response GetRegion404ApplicationProblemPlusJSONResponse) VisitGetRegionRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetRegion503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetRegion503ApplicationProblemPlusJSONResponse) VisitGetRegionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8587,6 +9347,25 @@ func (response UpdateRegion422ApplicationProblemPlusJSONResponse) VisitUpdateReg
 	return err
 }
 
+type UpdateRegion503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateRegion503ApplicationProblemPlusJSONResponse) VisitUpdateRegionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetStandardAreaWeightsRequestObject struct {
 	Code RegionCode `json:"code"`
 }
@@ -8653,6 +9432,25 @@ func (response GetStandardAreaWeights404ApplicationProblemPlusJSONResponse) Visi
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetStandardAreaWeights503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetStandardAreaWeights503ApplicationProblemPlusJSONResponse) VisitGetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8792,6 +9590,25 @@ func (response SetStandardAreaWeights422ApplicationProblemPlusJSONResponse) Visi
 	return err
 }
 
+type SetStandardAreaWeights503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response SetStandardAreaWeights503ApplicationProblemPlusJSONResponse) VisitSetStandardAreaWeightsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCollectiveStatsRequestObject struct {
 	Params GetCollectiveStatsParams
 }
@@ -8903,6 +9720,25 @@ func (response GetCollectiveStats404ApplicationProblemPlusJSONResponse) VisitGet
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCollectiveStats503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetCollectiveStats503ApplicationProblemPlusJSONResponse) VisitGetCollectiveStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9038,6 +9874,25 @@ func (response GetFamilyFarmStats404ApplicationProblemPlusJSONResponse) VisitGet
 	return err
 }
 
+type GetFamilyFarmStats503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetFamilyFarmStats503ApplicationProblemPlusJSONResponse) VisitGetFamilyFarmStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetRegionStatsRequestObject struct {
 	Code   RegionCode `json:"code"`
 	Params GetRegionStatsParams
@@ -9154,6 +10009,25 @@ func (response GetRegionStats404ApplicationProblemPlusJSONResponse) VisitGetRegi
 	return err
 }
 
+type GetRegionStats503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetRegionStats503ApplicationProblemPlusJSONResponse) VisitGetRegionStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListUsersRequestObject struct {
 	Params ListUsersParams
 }
@@ -9220,6 +10094,25 @@ func (response ListUsers404ApplicationProblemPlusJSONResponse) VisitListUsersRes
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListUsers503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListUsers503ApplicationProblemPlusJSONResponse) VisitListUsersResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9361,6 +10254,25 @@ func (response CreateUser422ApplicationProblemPlusJSONResponse) VisitCreateUserR
 	return err
 }
 
+type CreateUser503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateUser503ApplicationProblemPlusJSONResponse) VisitCreateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetUserRequestObject struct {
 	Id ID `json:"id"`
 }
@@ -9427,6 +10339,25 @@ func (response GetUser404ApplicationProblemPlusJSONResponse) VisitGetUserRespons
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetUser503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetUser503ApplicationProblemPlusJSONResponse) VisitGetUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9562,6 +10493,25 @@ func (response UpdateUser422ApplicationProblemPlusJSONResponse) VisitUpdateUserR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateUser503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateUser503ApplicationProblemPlusJSONResponse) VisitUpdateUserResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11454,276 +12404,280 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L35cxzHlSf+r2T0dybYsKsb3Th4APGNCR6ilmtS0pKUvVo1F5Vdld1dRnVmOTMLYEvLCHs9tqWxLMkr",
-	"H3NQY3NXtse7tkbrGY80lDWOmD9lggCon+Zf2MiXmXV1VR9AAyBt6heBXVV5vnz5zs97veaxYcQooVLU",
-	"Nl6vDQj2CYc/rzMPy4BR9bdPhMeDSP+zdntAUITlALEekgOCPE6wJD5i3a8STzZrTk14AzLE6ks5ikht",
-	"oyYkD2i/du/ePacWYY6HRJpuLnMWjXfxIg1HyGNUcuxJoTsKBPI4i5DHfKI6CdSLX4sJH9WcGsVD1Y96",
-	"Idf/n3DSq23U/r/ldJ7L+qlYVl1fZj6pqVFdjrlgvHyyLiV35ZYHb7h21hEnOwGLBYpwv3o8utXsiIb4",
-	"7nVC+3JQ21hptZyxFXJqVxkfYlk+FE4iTgShEvbGQQEVkmBfDcq96Hkkkm7VWHq62exYCI2HtY1Xa18V",
-	"jNacmid2ak7tbiju1u6UDezaFfURtK32P2068GtOjZOvxQEnfm1D8phkuzE9b9QCKs+u1ZzaMKDBUHXd",
-	"TroJqCR9wnU/PhlGTBLqjb5ERuMLcRF5YUCobPQJJRxob5uMUB2jl1++dmUJyQGWaIi3iUCcSB4QgQTu",
-	"kU0kPBYRH0kGO4g9j8VUOmibRBJhiUKChUTtNeTjkWh26E0zow2EkZodERLtBnLAYokYJQ5iHP6NMOqG",
-	"mG7rHwPVay8WxHeQYHowlMFIRsjDFIWsj3YZ30ZyN/BIs6OWntzFwyhUC9HqXvDPem3SWO+1cGNN/XUB",
-	"r59rrPZW/PPkbPect9a2O6yPa7oPmYVrqJWbtClFOhwG1P67rQ6plISrPjqdW7UyYrgeDIMSIn0J9wkS",
-	"wWuVRyKE77Ij8UkPx6GsbayrYeC7mjTWzaAmEcotggWjrxBccXBHBHPY6gHmO2r3YMMFCmjV6AS0uKU+",
-	"nLZ6emAr7dw4V1qZM50O9Z5qS0SMCgJc7xL2b2qCUv9SjI5Q+BNHURhoxrsccdYNyfCLcDo3Xp+Rq72k",
-	"v9KdljEQTceBQEMcqpNJfFTvYh/9x1svvuAg9VfCoZeaNcUaWRgSTwY75LLm9BPGPN9Y05arhkvJLvKS",
-	"t9SuVVxRZd2YV5eT96CTtNNbEutrb8GTgXavB0ICkWZb3KF+k0WE3h2GmimKBuv1Ao/4zIuHhMqmiDjB",
-	"vhgQIodhE/6fH0LCTLsBxUC642dTkrtyWXHz3Jf51X359tXG+YR9jSRpMO4TjoaYbyNMfXT55vWrKAwo",
-	"QYT6YhNhpNcTcbaLKB4GtI8I9gZqf+IhRQFFlwcBJYI46sxR1B2hQArUC0joqw9g+0oEguLVT6CHiPDq",
-	"nb+sN6xxJRARE0G5nHKVcXT51pdhMs/d9UgI40K9ICQwHFSHNXCQq35Sv3zBXZoivgD90F4YeCd+cr0B",
-	"pn2ipCLoXui9AwEs5pxQiYTEkqhr0I/1WIiDsPkVriGfEYEokwiHIdtFgbQHXAtaiz/eut3Jh1u/s5Cj",
-	"fRUPg3B0FfPhYo92sd1nx3ruY632uwfL2OhhPjQ38RN0rNXuLvoAqDYnEb9aicUQPuPdwPcJPXGmhMOQ",
-	"8DMCcRYSNMQjRMkO4UjibaJ1Nuyp14HPXKM7OAz8kx5jl/kjJe/skjBsGImnG0vU5QRvCyXbxyHZRC7h",
-	"nHHhAhEJfQY0kWOJQEKFSbzA5FUW0xOdxQsMidgbGA1bHUmZXXtQa2BwL0ZKHwoYXTQlJw1PImdmX1oI",
-	"TSdd3iKYe4PFT+WZhHY4Vn4RTB6I9dINF6AL4zA01pEhwupgKQb8BLH4lzD3SLjoo6FbnXQuInhjIYfi",
-	"Jc52Ap/whU/CtDtxGuadhUzkJukfA5vSrU6aBIc3FjiFxUqa2TafsaZDSZl6h8+ob/sxJwLG0+csjp4k",
-	"cfM2Y9cx75PTEoaYktLW0I3gEggOtxm7genIGKXEiY6KMTTEdISwlGQYSbFpbKW4J4k239F42CVc3S2C",
-	"eIz6QtGLe1O91bio3nILO5t5lB/juGXunlN7meJYDhgPXiMnLdZ5nPiEygCH+gYF+xvjiNyNAk58xKgW",
-	"7F6meAcHIe6GJ0oxFxEngsXcI2gXC9SNxUiNTu2JjyXuYkGQCNnuKWyZiKOIcUn8G8QP8G146XSOEmUS",
-	"uUWW78J+KhbmWjbzHPWYH9C+Cx+RQA4IR/3XgghRxhFNtlos/npXbU66FY0rZAHX4j3L+KCFi7EfyOd2",
-	"zPgjrgRGGWgbuFYMwQ2VOD8yBr848rEk40zfUR8yvqX1yDHXEo1Dc0q0yb5IPfZzpa+W8Gb7OBaEa5dA",
-	"2SuWSLHvw62Bw5cyU9Mdjy+00d7SM6Iteg6KCBeqEThTaIjFNvGb1XPR7cBAZG4N1II1ZDAsXbUu6TFO",
-	"Dj1q/flihl2xdeNbpT8xWz02I/NUmqM/9lwLAlse8+F5xbCy78PlV97dvaw36FXt8QRvqiHj/HCyQ79T",
-	"sgLpuQAldOxsBJIM839MOt2ZU3Yv6Qxzjkfq3xnn9bSGXiB3pXGEj00YBpJvrWxml2KhxDhxg/kkzPqY",
-	"oxBTqZbSqXU5Ib7+0+Ms2gqDHSIk87ZrTo14bMsbeaFawyH2lEwIciru80CymAdiqD5jMZcjzP0SR3XW",
-	"wzO+soqdYk9uVR5u+0I0YJRMW7AbQPQvwavqW822t+Y5l0oCCGRCpZMDFtSrOmRhjlNUOdXCAZmul9iu",
-	"NW+eZ55lxwfGlV+A/Jic/G4V9ya33rlBlRFm0YtZzQl7OBTEOTLdTNvpseez7tM4j94JwhD3yRmB2isN",
-	"P+gHMomSmbwPR92CyQu9CN6WdRGfNm8r8/AubHrQ5E22Oz7N0tHOMD7VmCLyMHyxV9t4dYqrQivLtXvO",
-	"tAHHVOrXigfEdr51VM5UmHC+ZfPV+Pzv5FbgZS0+Pi2H/F7pdhr3aanovDONA0+Vd5T2FgaUbI0CEvpb",
-	"2/2tiPCtYTyNZq8QbwWmGjJxxCFktrZHyLz9H4LirLtZjZsTPE9vh7rbdXDj2ANC/S1Ln7mmylrpYT6c",
-	"fYYzvzicReIwy3XDXPxaq8/rbGfbrbOr7XartdJqN1ZaK2cbrVbrXNlEtB18Huaoe7cW9nH+H/HA02Sz",
-	"3Z9hI9f0N9qMPfuSHlpOykaTlVgy1At8J/DI7EtyS39wPaCl96GQmMvZKUtILOOZt+GWfhtMxHwYUND5",
-	"tzjMcSYFa0Fio6ZBZ+xesOckv8Vj8owJEc4F+g31s8zyZc5oSriZDaviXRPYaoFcS5lRsielizyvxKub",
-	"v0Qo6elYzfllgfELUjU5xxWfcIxpl3zacvJV1SWfDVea84o/yqV3jUaxPNK1VdbC7HfXKdwmh7kkjsbm",
-	"kyU6Kq9PGpqf4R8r366c4FzMu3B8qnjfE8PtJjGoxShSNtbw9LXEzHHIGMB6cRjq1ZUBDisMVzmBZ1zu",
-	"n09k1Rs5K9kXppt+7CT9Tppu9vTOx5LnmFV6pk9yarcSMcnupc9xzxp/d7RZREnDkviZi5v4Ezf5UBrq",
-	"k3J9PbuKnl1Fk20XsUkpLBcgRflkFEVUPBqwWJABC/2K53ZpSx9XCJuiZrvMtZ9trJQvpHb48dw0itrn",
-	"G94Ag2DPUUyDXkB8JJgX4BBp8xBYZ1H9+UtodaXdajVWWu31JQd5A+Jti3iIIExWMZBmLjXsQnt1vdVu",
-	"tW60Wup/r6ytlp2qJK2xLG+Os+iMMN27zz93Gy1z0iOcUI8sq4dJ+KsckCGEsViW5zGuFJDdAdFJhGzU",
-	"JVj9EjGJJYOsvjAk+hnvD+KhUr0CDyzKOCKCAHPEUQS+HSYHWsDPOn+hh7EJwXVWttDkLvYk8okXDHFo",
-	"0iF2GYpC7BHh6BBE3Ux+Hdut5nqrlk1y+6+NP3u11bhw54udThP+eH3l3p+MjcWp3W30WcP8SONhE4aW",
-	"+bkRDCPGtTCD5aC2UesHchB3mx4bLsuY9WNMk/8r6uQUh8tqhe+ZiSYX6CyzxRINmZBVs0Z1t6Mn26m5",
-	"Szq+xMRl1F31u7u0iShD5K7hEWqZGCVGRcwtT731315tNy7cgdX5wlLdLtQXl/7sT0o2LTmCRpO7d+cE",
-	"Fm9t1nXrsZhPJ5OV5mqrNY1O1malk7XFTvVQdFI1byCUleZqkUxOmToWumRDRoU0gd9kJ++bpsadqC6t",
-	"kfojgP/BLUCBg2k7TIXYnqYHwbU3fuvpxJetCbfbts5znt0nqEOv5zVjF+7BbTJK/bC5QZZ0UHYTliRc",
-	"FeTV0VbXRARsDW1IwExiSnFRS6SU7mjLz+7rVmg3doE9SLZLxSCIFtnsdHpY8L4f2oZdIJi8KXVGwskv",
-	"Y+W2OSXEUk5zfFhCaLkPZ5eG8/EqJXt1OEvdkeNAphrTKyh/Mi2MMcF5HEaBv5Vac6dHxVy78oLh7k5t",
-	"O9AJU9OS5b6k3lsk+b9gltEeA/0949Uu3sPE/RzaQaQ+FJJw4m9pH0pR1TohnwrsT3Kg84uU3Xi7POPO",
-	"lzxnyM+rGGBScfoLJ7iUk8zj/0gzOuc1spwYL8kLbxZvBPWUDOYPA7qJcCYJ/oywgbrILrBAAZUM4ozZ",
-	"Li0kzM/GqSaGKyyQy2SYR0mUqSG5MyKvPnMiAp9Qia5dSVSX5y+hdvvs2upSs4yPnhqryRnI5uAzpeFe",
-	"E5nC5AM971muOjpfMgtpheTEQJK/8oEXmETAHe1JkIRHPBCkQljmw0UY/HVu9Wkb+9UoDmfIPTYecyon",
-	"+ngVl9M6VuPbHZDQf45zTVtF02a5zU1IdYHrXLGeSZ7hcUhMGhkJfZOJ7sBjDW0lkGRIDNguvAWZ6Sbt",
-	"O+AoFpD2HWLaj3GfbHSoa2nXRcNACKXSM47IMJKjTeSGgOvkIknuSiQZNMwlJPIwhkJG+5vIVcfc1eAg",
-	"VOODEB/t4DAmm6p9TPvETQwDjsZvUE2EgZAA+IRYLBWzhsuoy2LI+3P1IuuG1VTEAEcEgfgE061jpJbf",
-	"6VBsbRaOGkHgO3D3+WRpE7lqI1z4fpcz2gesIqR+3ESutZq66rP0mlBLmTG27g6YIB0KL6P0fkkQUYZY",
-	"egM13ljGHGaqhmVT7fWvm8hVP25BrmPyismMwBRMmh3KeLISkC1hbM1nBLyu1oQyudVTC+QCsJixv1oA",
-	"vQJUC7mrFliPo0PzOf+byA2GwxgIzEUepuqDrs3Q8E1XZjPdDPxLFIUjNCB6ShYsxtVdCEWosPEaoGwT",
-	"uTHdpmyXbgG1upDYrchWJhd3wGjaunpX7Rm5K9W7L7x8PbPgjHeopkM1S5M9BfZuBHmUakNxtEXueoT4",
-	"QM+wuJxg9QXNLSkKCd4hQo2BqqXQ8BKKDkYdvRtw0JrIHRIhsCJgcjcKcUAFCmBNn6P9MBADg8FmLrrk",
-	"HnBq+uTYZ04NjkEqWRkO4dQsDapHQCpKyk1IRd0jdsvVFWy3zPxu9kd9YrdCCbfZNa/ptFzVU2ZxAMNM",
-	"Q2rkDOmZCYz73KC5CmxBDQ2mN5dxBNhoKRpYgoNhbIeAAVl3jY/t1dadpmHpOv81HY91UalXEgemx4RM",
-	"YwXGxml2LB9qCNB6VXMrRkSYdTM6h22v9BI38U6lq2KziFkPvXTzxSsvX76N/vUXKw7qcTYEMKYAAEVS",
-	"KIQNJJnEoUBc7TfkcHrEYg56hErInGoM46RpYPF3sSc7FD5FfrATqC+7o/QZSqPF9HHA1Nep0rafulIW",
-	"0a76CeAN1UuBQK8RzpY0hVf4ktVWzGpHKt2/OZXwbhqQNlOX+vVDdpbVuajHhmT28OJDhwqrpRF4R5Hl",
-	"/J8ccp5KFid8rr3MfHLITg2u4vxLlH5oAxlm/VJv4lYfB/QQnxxynhGhvtqaeQNwrLufkx1C45lJzzBM",
-	"3V13tMWiJMuxXMWYrdk8c7tCwmBHicOonrCxJc01InVRJxe76rqYT5Qyz9xYZ18aITH1Mc8RzmzRqbqF",
-	"O8Xp3DINIi8WkvkjPZP6/k+/s/edb++/+ZcHHz74/P3/efCLv19ykJ9MHV7aJUF/IDW/zU8bErJF3BWB",
-	"P5p1ZpqgD0NnFVEK+fDgwnKXncHS41UYWJ5hlPKCArOvVTD/PL8rZWX5U1t6INNbYYzhpztQcqLKGPz4",
-	"eS2ht+pTViYiPE+Y0jmmhLeV5VBfROZb9BILR31GlWR1Iw5lYP9dv3n1Mjp3Ye3skoO+8vyt82ugkgUy",
-	"9slyiCX8sYl0tg1Sso6YnmWd96d+VTDavIl3bxghKOtWFdtB1GCRnkwjYuA61Y2m835J/XzEyQdUzjRV",
-	"R4kwJtUcYJJ3sUA+oCOc1KyvY+pbRIk05E/RX8B50Mc6zi/CPtAk40q98bNBLWPi7HXWD2gG8ncOS1GE",
-	"hdhl3M+LwoMY075avIZPhhB9k8FzXj9bxHMe9xtkAA5KWs03eHZtSnsFzpU07qSjLztVN5IE73nz9Iyb",
-	"fRI+tP2lTKjfDihgppsMc1QnzX4T7X/3R/vffXP//kMH7X/wvUe/f3//xz999PDh/v2HS9NTaa0mCEMr",
-	"n2zOK1ZiKSoxdkP4RiAFGga+HxIEyb3CgC2guquTr75g/muvrK655WbxrMeqpGswm83aaXv1vOpt/ey5",
-	"85W9ScIDHM65r8PMZ2Ntfi3GVAZy5ns4plrFmLxtSZeZDsy35ZuoXz9MnPPCZpeYQ49lihmreAm6uxBK",
-	"+XdtMQRr0KTkrgRYwE0EWijTOmiIhUwKJEz1ZeakoRIf+JMWr5eCYh41Un/+vKrDhBj4gYhiSeZJ2Zs9",
-	"OEDR5OxujIRBlHgwwgzs0CRRYyrOjOHuM010yAIhY062Ik/Oqx1SJmfrhEWzB8dndL4KH4o+oFM7nS9V",
-	"Ytak0BSdNckKnT8Uweok07X/iYqSznTKJRBmUzzsSqbrn6Z9ZEZQoIGUfDLrndB5hkrN/mcyNwvnbL6o",
-	"hWRhL2GpUW/nuGJSK+QkN7sGbAX4RZ94gbZR2hiCDfC+SDJMLPSZOhEan87GljKufTcIG7eMmgx4cqwT",
-	"KjElB2llErRNRkuZKimpuKHf1jDMjrVvIhCqBeozxKg2Y87EYfLreE2SoWYJd6/pr9stU7jD/rvAiPKX",
-	"x6t3itpEkQgzSz99W2E4M1s8km/B/biYvNzMhmxtlxXZAXRv8EWeEVBeR1/1gUiJaBPcV5KPbE0kIJuk",
-	"LAE4ktSXmvzB1TMYi7Kesd7NUcvVVOcaF1eiJOm4rEZFaihK6DfxSynStSE5BcpvjhPDTSKg/E1xU4n1",
-	"M8+EUahYk0/uloeTsqykMiPOd/YmSJJADC6h2sBAAB80p7i8YlSOS8PwklanHxK9LiVBxTx9cAhWYJZ7",
-	"GsyO7WTiODPhZYc7yWOk5dr7yEUZbxccPmPUU3xVEZhlnxAsRkeaT5bZL4udHkVYTVSPQ8p7lRln4RSs",
-	"SdvQuEEqL+gdSbDLzdBKdZOkuPzefSVQ/K3U6w87RpnMBxTkgvSOKggeWfCbxxNjVmlCYu0kqWvimVpE",
-	"cFiOjZ1uhFhRUM5wU048xrUfP/HApOKj+nOHKems1KKYtHu71Mp1kRZYQWXaX/IayDrVCYBRyOL+QOvV",
-	"gu3qP3pqh8JA6H8BxuNWxJkkFhXTGEz1P3YT3MeUl6kJ85FpVnK8q2iTYypAMc/FNeQ+GluQyUnzgRha",
-	"ebroBvNCDK4g6qMhwSK2fiGB/KDXIxx1RzoKBQJQ1tGfNpESjnLvorpr/72VREEoDg5CtBaPOhSiojAf",
-	"OahPmE9E4CnBGwzhWt7VHnxTYhAj+74We82Mu4yFBANlz2llsM0dWbH21Ps9iFTZoqxCdjQcsMGD/kCi",
-	"zCdJIO/+m7/fe+tbB5++8/jdn+2//83Hf/+NvXc+XmrOBhxWhYWYes0aoVpSzZMM7ese9+5/tPf+jw9+",
-	"96ODn35jybobINqmOSdo2bGaa44J90utSnKjTCKbxAsC4Th54p7bRPKEYpCmuCmTExryGU+p9SBdzLFT",
-	"kTlvJevnFPjSfEaCbCWTE0DbyDKOGYSzFCZijE9UHuQjUv+hiHo2+MmURCbsfvUmLUKcqQbAO1lZRo/j",
-	"UPHuTwvZLZiQxpfQ6OtlAtvNq5fRhbX1c8iUK2jWnCPEmFsfp2nMQYwSiOzRCvhYtHmXY+oNlEACljcl",
-	"goVYQnR5YgF0UX2t1VpykBtDzQxCJSyzftBWD3q2FB38tKp+ysQ719daa0uOapLIAfO3cvHJ9bXWunrf",
-	"lriEXy6oXyRjWyHmfaJ+aq/qASQVILaGxA/wlg4Sr6+116GHJBy4vrayYhsZYjraMoGuAh5dMLOx5TVc",
-	"VF/Xw7b+HviltZQPEk6WBFxpubXQSp2px5cP/R2ftZH9oaCoU0vmCa2WTTAT86tfz81ItQY7uqXDRfTg",
-	"ksohTs3OKS9YZ1ocTxeROCh3WWpD7ewJO2nuRAkjC6iQmHpVQsIEZP6snaokBiCQFYUepkcHJCfHjTnd",
-	"MG7ADfPrhot6zKRJmGJFrjqebt68WfZl5XJXhRSA7KFnMtF+llTxeupg7xfniJwl/8+uk80BHGbjUGa0",
-	"Z9kvyi7lyblPSqwEVTvXWwV9pq0eHoV2JoeeXZOj+PMmoPybrMRJSPPF1ckXgJhSCiBxvs0lRueq6Z06",
-	"WHhFNjC565FIGjuvupYgPSDGoXvoBNgn6ADkJ61oVujcCneCjaqZ9QLOe3LGGb6NKj0j0IANSaZI4CEh",
-	"k4uHqbzsgjkT007B3BUYcrub9d7k8nTVsDEdjWXzJrSwJQkegsxgCa7UEGl7W4iik5ShPHVVJ7+DmVVM",
-	"MB9FLCJCq+yztoEntRDBH+w9eegTOkYDN5M4qTm2Lg2uyvOZ9r99/b31VitNhRTTY0pNW3dKx2Z4ow0l",
-	"KFcUS/Oyt3Sd8PJnrw1mAetOrGHq/bTViSNdBIPIT/vUuYSpN1u5/LMLaTMl4utPkgz86iR4zEEHrL7w",
-	"4IW0VKp600RugpiBLPTZDAbxatqo2WnlR1S9kFWwlUlVI3W2A6H0bJ0kKQJGk9Sk8pIUefw+HSzaLosW",
-	"LRQlnptjH3bomzpSVi2U0SiNABTIUgnE7vo4e2nPyV6yW1W9KWNoeRlYPAOUlwDnZVC+TE2q0rvRNLwQ",
-	"ftB/Iry8hVrQJ1VzqQqGGcodb3VH1Q/nXWKY2vPqy9LojUVyr+MqtzILlp3lV3nAfLNi5eUoxtbn5Pa/",
-	"MnDPnsMzwvB44DSOCU3J4EkFvvmRs0j7SI31eHL65yz1rCqAJict4qFk5dlGUM3kTCHYRLz3h5Cj2I05",
-	"wXHOMZjJPyxla9niPOMAhYdInE8Td02+6sKyZS8nwAU6euHRw1/u/+rBUnNawFGEhSBVCNzjSdJHGuNN",
-	"Ex4DccYmJgaG60Ak1YjIFH+hmYdlnyMPWaeWzvXVWOSvtcyb1SmMZKyTykTa8X0eX9UyGh6DdD9kUYE5",
-	"STMDyzQLxQzxXZ2st6Ljdydk7s27k8lI5t/O8ki2Re1p+W4JUao16KLvYi47umTbpdpc0ZUArznZLkqH",
-	"ZrKkL3KCvwJZ8aXht4e9n6GSfBX4DFxTANNkEvKFOuwooEol8bLqCZSfJwBFI2aK2NlNp3JI/IS1cfwE",
-	"vT5VWAmb8KeGNwoDoVgXjAK1SlAUJkomZtXSWcy4cYfhBAtYqOQozrNaDmohyVC7VYlXPn3VJi0P1L/f",
-	"WETJ0kPm3SnyzDovM0F8M3d9goULbXX8iV+odwqZ5DP4gzK54dBLZnlyq1u1jYfUzuff6WzefUGrB+Qx",
-	"IRW9TtS3n4o9y89t9d++/t7Ztcy0EOshFzdeQ63GBdREW6jhOgjqwwS0b44rConU4G46V3y66aEMIcBM",
-	"oWrjF2EuAD5w6sYCNYpDqTqTGUmWYKdGIoG67MU8kKNbamZGEiSYl2ITUMQi/LVYaZbbhBoH3Usv3rqN",
-	"lnEsB8sh6wcU3HKwTjAy3VbS80DKqHbvHsR69MqChnWUBKprsB4TPU2QGAlJhooMdby8tlD2eeDFoYw5",
-	"Dk1tnUCQFPzHQs5BLJP2byEAqFfyBO5QbbHasJXTM0qxSLCV9QeOiSDWTdn2kwpCm7arxIkoUMj6Kbhn",
-	"hwKIiRyQEfLZplHBVe+ZSRCk1U0UxWEoDOBbYjEUzQ7t0C984TKjO4RCjmHzC1/QIJg6WF8JSq6geJts",
-	"eVgQd9NmnajfX3nllVcaN240rlxxN5G6o4TEw0g/vHn1MlpdXb2AXr59udmhV3Rmp0D1IaNk5Bh1CzJD",
-	"ABtKd6rJCtaSExExKojIF5vZtGiCAFlNIpnWGsnUF3E6NMJcgI8bezIcNdHLGvbQQQkWovoA0ksbamp6",
-	"ALCyegYmDaqJILQIfutQF0f664DRZRN288WvCkZdDUFzYW393JJmXq4OY9pAr74OrTrIQAXeu6PhDUwx",
-	"JiWv9HAQxpyo/biIuooO2A7haA3dCC4hTMWu2n13rb3qNpFiV8L8iNzXO5o7dGob6NVms3nHQZ0sn1C/",
-	"N5vNe+4mUscYuZlnLupib7tDJ+IuJCQyjLjWLxISUXR7+daXkwGyHmo7a60W6o4UjTCeYGyi/mtBFNmc",
-	"MhMcqFMYBKG+6FD3Iuxm4znqMaWWbsAnLqoLyQkewk5GjEtAiQCa1w+WNvW/cBgiD3M+Qu6XMR9toEJ7",
-	"bhM9d9cjoT41Xca29S6/FkSoF4SKpENOsD+CWaknQg3Rdoa5XYjn9DDUIij1Ij1LaV5xkrCLQuL3Cbeb",
-	"pdaqDvCly57YcZfgCxiVBlfUMChywFncHyRL4qqFtHC3TXSJqYtRjc8szIZmZuBuREpPRH2mVj+WacZs",
-	"L+BC6m1xkGAIW4pDIZaEd2gdVB8ssVI2UZ9BLuAuHi1Z8FeN/IoCqcRpTHUydRPdir1BpjW1lzZNjepU",
-	"nSTrpBfQQAwC2u9QQCo25xv929d/gCjTiB7eIKbb6vT/h9u3X1puN9uOPt4ED9UHRCbPVuA7wTQRkR3C",
-	"R5asBDHQlz7bpSHDfoeq8aG6F/MQkbuBFKh9XrXc5WxXEI6GmG8Dcqt6D8DqIKnOwBkr8kCKNoSGJ90d",
-	"sJAgRolO1xkQ7BOOONvVPLNDIQHeY2E8pGq8lwcBJUIbSakN6dMp6RBXW3ezKHL1Rw9/uYTGIdoU68OJ",
-	"JTXwUd3jLHI6NK/1OEkUbs4+G/hiCQ2wyAL6q+F1SYInbIYJY2oCrQYCzmvEWZ/jodjoUEDStbKZIqcG",
-	"4NDCAjro8s3rVzUFKjpwECDiGo4s0jJqJstfOCjF68VIRLDEA0Ik2mWxut8k3iaGYyjyj0OMIk56wV2b",
-	"2++ecfUe2DOdDJmwKCQbCRCqOi92HGKg5m+OBosFBv4jSIQh41E4Zm30VyJ4TZ1JZhCy1b4A0qrGU1X0",
-	"A691mWLwOj0bRTygEmC0feFhtScQIa3Egd3AJ06HJgczQzyMGjLOcF3FAQTwGvdiLAeMB6/BVm+gSyAE",
-	"oU7caq16IDvBn8StFKGQkrU0EHQORjoH/Nyh6W3TWnM3AbNbn+Pcy0qgRkM8QlSNGcFOZb5cVV9mEcO7",
-	"2AfUbCVl4FC90nZ13HMYeIQKkhrcazeu3VbqHA+NbCc2lpdZRKi2VzQZ7y+bj8SyejcNxk1EvYsvXas5",
-	"tR3ChXFiNlvNlgkAoTgKlD7SbDVXtQ93ACLqMo79QDaIkoTghz4pq4PmD0E4UdxAbxd8oKZrJC0A1oVG",
-	"EO4qxqcXXQk1CYq5iQNDL5BdDYzMBeg2yVm+5tc2auqmv6gG9ZweE3i7NWSyqLR9p68sXw+Ggax0AmVe",
-	"tGqH83otUJMEfGbrV7GivbVban3F2F0tVMJaq0Qxm9ga6OxHbQt7kvFiU2O68CST8ISWdWpp6RDPlgzx",
-	"jtLZjMyqXl9ptWzEFdGgclnZ8asmlidtfpJumFIBKKug7IwhrSn+wnoIyNhQIHgv1vRAytpPBrx8CfsW",
-	"RRA+aU//5GXITlA8ifj6o9XpH11NEhhAU4yHQ8jDqd0kWEtPevghg1Rc3BfgOlO/1e6oLzIsDXR2g0qc",
-	"X4zn7mpxRd3W1iCAdM6m1mTNraI1Sa16NtFFKckwMtZhjiVphOoAER+Mi7ZADjRDbIILwr6vxOKSwwtD",
-	"TFIMLjEN9DqFHJJQkyw84zgmY2pmySAr3nNmpKYcZuS9vLHBAFUeGyVbH0UpCVOyi4RRMk6UctszUO5t",
-	"xq5DBg18sD5LL0mezQ3iB9gmda2trEz/+JpJ5YD3L8w0uhuYjm7afJ2sHaa28eqd7Fm7zvoIaDM9X3JQ",
-	"OF5Mm/jLz9dNssO2jZCt7TYyA/Ov1LCAlB8J1ewYda1VxRqolgGsRHXnNw+5v/eKc9eDKJl8xlhTKQBc",
-	"zhh0UpEIZCFBCCBZWTmACfAypRe+k6u6pR6QsOfYqDglCCo1Vif1D5ccBMK1SQPyy+WDzHBORD4o4hWF",
-	"o5yJi/Ws5SuRdwDaKQ18L7tsC36pmRhJvphkcWAvKI4PscwBFXoIStmoGoCxGJfe9e3W7PJIPgulvLnz",
-	"Jys6pAQyXXTI7OQTLTmoL9amf/ECk1chP7LAAgIhy+yzGZ6Q/fXOPaeCDYIu4Gi7ozn0Wq6wjZdI/C/S",
-	"bJ8gSZi3x8+39khdzoYJHVqayAf+1w7e/u7epw/3/uazsbyPjVp79fyFdru9srK6Wkis2qi9sKJDYG9c",
-	"PPvK6pfOXV15JSX+zz/988//5a/23v79wU/+Ye+nDz7/4XcO3vv53q/fffzgx/vvf//xf3/w6NPPDj59",
-	"Z/+3b++9+8ajz+4//sYP9t594+CDfymkquTCbC/MLtakC2VceTOJNjOQa7Fh/0k/GxdmmZPJDX7CxZ+C",
-	"kmAcKLjk/FYe38LNvvx64N/LXO/5M/c8kYUDd+x8uYwn387FU/4BM+PniZxvN+cVcq5dgQjAqBykqZKF",
-	"Z8W0cS6uAe9QSHpgTENC4lHOVzDGy7Vb9lh4+f77bx/84ut73/qolJdfuLCiOPna2mEYqXEmn7COOMPR",
-	"0HXo/mCPyB8yE7+sPUmHYOHGMz5BNTNvLEAxQ+Arzmhm5isALo4wlyMk2VKVTmZHegoaGfhjDGxuGAiw",
-	"TIcE+wHtI7fhKmWacKHUs0ptSDAuc+qLiYmsbehIKxvRDv9o6GR8W/q3kfwFoTwWoLGR+ded2dWpAnTW",
-	"gm28KQDTghvOBmctvPFFKMvluiuLZm7wMmfR5ObyiS45VdgEa7db2XDtlVZGz566CAkqw6w3ij6RaVJu",
-	"ebPDeRbVNnpj4jqk52FWX8fxWgP0mGexBRgmdsI36xH1+rE4qtydYn+boNNn7wGf414Gflsk0TE64ov1",
-	"4Kaw91jd+tbdHN8CvGWJtwnVUR5WaFza7FDICbJAy9qVnVw4w1hAzV0NCwB+BwaoodrtmLr9WR4ZWDF8",
-	"txeHoZv81KEB9cLYJwIlYKsO0lir4KanEqXgqtBVComqh2WgNV3tcDZT1i7nhv5NH3ikDnzh96/FhHrm",
-	"ZbdDA4H6hOpi3doHXG720GM/iqCcZE5YBOIkfaO23mo1W608PGOPkMwLY48DH/i0zo2seYxr2C7fgDbX",
-	"VlorZxvtVmO1ncF/VF8MtVVD7UlSQUKLA0lGkw5wy9WX2GiD3pIkh2z3VR/N1RaMKxf/2y6kKKqRJGXo",
-	"dE/lqTi182YVkkSbHBqvTbFpFxNnamfNd8W0mNoKPFDMsKLH9bEeE8zf6u7WqrprT+tuZX18gmNYwrbj",
-	"lbGO2+sVHa9P6bfdGptnDmW4eq7npiztnZxoZciutdpotefR8PThWrihLNvsk24me1oUpivqFlIKSuFq",
-	"q7jZcrpSYuzySUjKoOXBg4P1TacuKv2ej+ruWuuCq7H/dwNBSlSdK/Bqjk/P4tZLuupD6cU/arU9v8+w",
-	"nnYzKuWWarNl1UYsXnysNlnq50+NzKjNjzOerMWaHnMnz8arjB87ZOvguyCXufZWV5o8ZLDpeqYQk6r0",
-	"fS1k9oMdQqutkEcXrarEprNNI54UxJa1FtyXc9LZadkfp1C5sT7C1j0zPD51hsdJ/HX89lwGBczkVB2O",
-	"AZRqmpcHxNsWDoqp0vY8Rr2Yc0K9kaNDopVWCJHkhbRWymzpgUAgwUIfdcmImcJQALrQHVmlMZmJCTlm",
-	"O4SHOIoC2jeJPIbhUDxUv0kN4aQaB30z1/OSLZ2GpX7RaqpqHDIIQ9Nrs0Pd9daqa2K0bxLJR42LPUm4",
-	"a/IcqC4pZBZWtT9gockcsElRkjGo4VymIV40O/IkXHmFlX7GDuaMblufZQ4vZ7Cm84faksL8x9qWha/y",
-	"JjwHZhadQWAN6kkhNoOjJVKgkGzaT/2lmy9eefnybfSvv1hZclAUxpq24XTqo2LQN+z38OH4fZ0R6y4l",
-	"VeyPndRtV1OEvDPC5lc8NeLexezglcKOBN6xdc90kX/Ux7nYyDTB67ASYAntqbetPrbAK8Ug+wqEbSI5",
-	"g3AjS6KZQm8JnTkWmIlQH+4EJBka4B0CwdKzaYKXzXSeDBVEj8V/xpJLdEy7UzavJ3Nzzc4588VgS/XR",
-	"rBv0xfT108pgmdNdNFaDuDKXJRrPipmpYS3OVvoPM+XuDus9PE4vUr6k3kQ3UrYwMAv9TLbT0+RVwtl7",
-	"g2Xp2R6ZbJXeQxsKSpl64cpNpO6Q9QUkPurKKmOCKLqlODqmyL2WVoptfImM3I2kvO5YSd0OVTchZKDb",
-	"dD5IaeZBP6A4RO5Kq60NEeYdv1iEdzNfolfnihqBP9tuh8K90kRfIiOTaumxKMm1zOXbbEOefwKOsoZ8",
-	"PBLaLwUiFWUS6YqGEFCbajDF7FiTrkjueoSkmcom01a3BTgGRhMRItGQlqo9VWlNyLn3Pd2YL5FRTZ/Z",
-	"Qxpkxl1JtpLqq3fyVVA9xrgfULVptY1X260LzfOr7RVndb25fmGlnUZnQCnUXBXU2ud/8/H+b775+KOP",
-	"D372t2jtlf/SWCtWN9+orazp7nWZ09re+w/27n/07797a/8H//T47Y8/f/Bw741fZop3pn6z1vlqd0la",
-	"j7S298ZfPvrko/0f/FPBW5atM1pbP3vOeIbmZWkLdokU2vWfWYueEmvRddZH2NaZz5zwUoZfIiRJwodw",
-	"yI4s4+d5zm3b7iKsuBZTvrb37fv7b3y898GP9r7zcO8vHux9/LN//91be/d/snf/o/3ffuPxZ786+PSv",
-	"9u//av/97+vY/YMP/mX2s2Xg7p8wK26yQc80hafvdCanYD5FBuJ2Ki0+VyGqZzx2dAPpOB0chg5aUBhp",
-	"hw4ATCSxKClBqYncwN/SoTbG3QOB3C7qBUqWSxCktKAjGMCJaFCnHRzGJAFbIYEWuAjgrQjJuIa75UTG",
-	"nBLflgv3QoJ5mWijxF5Yjz+iGFadBNiw5XCy9Z4apQCCJxi/WuI7TILQTinjsqxdU3lotgYVfekKMFXN",
-	"+WTIqJCmZkuCoT5T61ey3xpw+Kp+urEIKBFia8j8Obq4ZD67AV+V7JOaoQb5YRaelHH9w/EmpxbxEBSH",
-	"4ID1QyW6dsWG85kzZke2iUSEAdyOqysEBVIj5fap4h9V40tYVtUgV9ZmHiOwu4rRVfWfVGor7fuEA2zV",
-	"jk+3isDRfbpMID1zGdirVf97xkBae2+JBUbP2kuZjpodejtDJ2dEhsIDgbwB8baJj+rPX0Lt9tm1VY3v",
-	"BfG1lEGMbeZetRdjOngDDNfsUDd9b4tR10Gu7jOD0qVv7Tw/Ea4BFDR19wykVQoeudmhbgmrUx2Mt6Ta",
-	"L+mWa6isHCQlo+Go2m5xVZdlO3x0bX5oUMElxNRo7B5n0VYYKBWeedvq0hwPpS1j7xtp0ZeUsSQpwRfO",
-	"nW+ttldarbUVW+duo1BmrjIb+dEnH+0/fHfvw3/ae/jrvW/f37v/MFmYbAGE2urKWW3BsARlE+32fvfT",
-	"vd//eO936rtcsvTK6tr62XMmjTmhD23aaDdaa432yuzaktqWBRsh0iafpS6ffuqyodMiI030k6kJysnB",
-	"PcY7rEprViN8yqL7KtZ7sdF81yAWwDI4nVGs7qfpucKbyFV8zHD2wuWXQ9+siuc7KiOvYMO6BFcZg1xL",
-	"YttLGeQbf13KIM/PxwNPJ/ZvEu3buL9TOAPPTEVHD/ubwHdLPdoFlTsN7ykEA42ZjJS46CDscSYyyWMF",
-	"/ye6KAyKstYKAARVBkOyCYDMl299WfEQjQ5cL4MCXjKJYEPFkHIhHUqGVWpUAp0MCLZ1F+DsLJ8xeM8+",
-	"6wCHUSdmtORUABjXH312/9Enf733zkeP//HnSxmshCAkookM84uHVGwgN/CV4Grnbc1ZjhGfGQVu4SKA",
-	"HDbSv5bI3YxVQjeR8EL9SQmHdJCbpEIlL3Wom8mPUu9AOlamEZOeBZ9rH1LmYeJVgkEoOdaM+ODtNw/+",
-	"7z+YwaoHMKtM6pVWCcCDZb95/PUf7v/wH/fuf7RkRXd4bN5ULE79aeV4B7nWi6X+zrrWoC/jiktVDwZ9",
-	"6vgG2+Xex785ePDh4w8/MF3qp+o9U+1qS9v93SYCE98ZpS8BrmFG+xYdqp2lOIom2AhPOLijxAyWoVaA",
-	"O7aH8skyjD1R6dCnHt9ynPnxx2t0zVObkvJ6Esz6gYDouSq66nE2LB+MQUiYaiAr775LeoyT6f1LNm/v",
-	"Uw7lVd1ClTFtRq/4LYK5N3ha9Ak92qJTWEzyCqc/LHet5lBuMHs5gkpVTqvVykVNQQ4AhNEEmVx0gzWu",
-	"TWZBGkeCtsmoiZ5T3wSSDHVKnwehMYzaDzY61DUODXUrkLuBkMLVJjgI2sECCUJoIT4oGdVmPigImKr2",
-	"Ky2BhGJKZ+gMAA33b2plaAC8Lvb16PQNo183kUZyQLhooptExCHMd0h0ORANLgqQmGWX0a0R9XKX0aHV",
-	"oawwWJqjnYg2xoyVWf4tqJxaa3Uv+Ge9Nmms91q4sab+uoDXzzVWeyv+eXK2e85ba2cjdNQ9IAkPsFK8",
-	"9t598Piv/s/eD9+sObWvxZhKgHCttZut9ZpTi2mgzu12H45eGpqz98EvDn70bXR7rTUeXNM622ifn5YE",
-	"PRZis/fP/ziWkD5/PM0loPoT1uLyvRtaKlPrFDVyeAyRY4oonXFye5bIvBBNTB3RnHLB+kqdZr1eGFAy",
-	"IxedZhzLRuMdP31VmQqSYT1dtjI6PdTp0CkQhT1cNmkJC06BKETLZtw4pj9hqn0Vyv/uMr69mUmVCATq",
-	"qcutLNkB3nky6Kwk/ehZukM23QGWZybCLqNRQx4nRqOmvwyNKrp0bMUdrbaXIDHoz/IkeeSQwA//dv+3",
-	"39VFiR59+i10oXkePXr4y3//3VuPPnn78Ycf7X32w0effO/gVz9/0gMBpx6ihAk8O0NPnXXXkP6hT/gO",
-	"0wVUF3y8k3g/dXJ9jncnXjtQPYHtgmsI6k/F4EVHlO0OSBma7JdZ4D8ZF5BJu3h2ckpuH7VLMxNmAgtW",
-	"4X94yebFj4WnOgU1HfJojIcx4DbWqMx4a9r8ow3xtKq9U2vYP2cP7jw29NBjRj09Lgt3iKk/n7X4OqZ+",
-	"aiguDQfUmVxqrFVUMKnWxtoswZEvnHQ0JhhyLczFLsSD+8QLMSe+DkwjWMTc5KMJ5AeA+tgd6WqqcoAp",
-	"Wkd/iupKbgJ7G2US1aGu81LVqDV5BwKchbnhF8s9H2t0pGY40+Mjzeo8XRGSoa4wZlmq5fT2l+pQSRtX",
-	"c6YqhOQrWvx3u6przEcuqj9PGHiPX2LhqK9dATfiUAbm3w76yvO3zq8t6VuB8B3CO9QQVgaLot5Gwxj9",
-	"/6jdarVay+11NPzX32inoSBSWLekIRuD3jITrXZojlirgxA1RdQWk/i40jwL9lnCZdCDGs9blGVjASHs",
-	"76P9N3+/99a39t//Zn2l1T6/dPCrX7Va7ZW9dz4G226xAkm7pVanvVIA9UzZ3UbNzx61vXff3v/NT/be",
-	"/9979z+aXTXS67DguL9so88i/04/8i/DIUoZREYOnGrnzBycY2XWVYK/HudTFgo4bQOeoJhAy+s3EAUs",
-	"Z06GzNacs8/SFPgONZGCPmcR6pKQ7aJdKKxcAAIDpC0LGW32sIQ56+C7BTNncE2VcMn6o0/uL83LKk8n",
-	"PHDymbABgqdyNp4ZkY4eIjgTgzamnWpVPWcA8gNOPMn4CNX3739v7y8eHHz65weffmfv3e/tffbDvYfv",
-	"LTXRRRtOl1SuT/qwWTKl+aUmHzXF4YN6khWqfjLqP05lf3a9/olIjbTbNTk9cs6wL9toNuqrTDXNEF+P",
-	"cI0LGYgCGmTVRiVvHTly7GTV9GNVe82KzqD42rV/ulRfA0qcDj/LPZPfJiULZoqvZfldIjJVqY+m8QWW",
-	"U8viy4yXUzvXutCGdIax0pgXVtPSmOf/08rl9f+cZqh5zAwealyZoB21fK++rtPdahtnE5Lc/+6P9r/7",
-	"5v79h8BKzeOV9PEH33v0+/f3f/zTRw8fwkt3xnPe9AT2vn1///7DR5+89+iTv05hO5zCETWJe2nVh7Qe",
-	"w3iQUAaU50551c4W/DeHNGd2cNGqb67ZZ8rvKUlWF30f4TH2UMEdctLVdAU4e/SPmXFXKsHm+VOmBs+4",
-	"HwsutZkvsJlIrQUJ13J8J8HEx3QkdcUiXcUIpEaT04DqrohFRKhPfBcJySIQoDs0aR6QeinZzajASshX",
-	"v6Q+OBDC7SdndFCtBaCzw7DRt9iTyCcSB2F1grVRn4/rctKRmdWX09n52e8pqdNTzleiUJ/OOXumUh9V",
-	"pWYcmfM53zXASY9wQj2y7HEWTcGZhTeOkUpv2sFUye8aKlyNtHlIaispZGdmZVcoWZGxFUpWpGHEuQlr",
-	"lVOznoRFKyqVi1q+fLuTF7I/MfFT6/blgRcQHk581B0lPurxNTcNnFZ+nIQIN048dZUFoc8J1baYqblw",
-	"EeaEymOIFJgLx0m3mAFwKp1jMhlTo4KYfwpjDK+2LO0GSro49AT/cKwUZqGn2ijMwj5dFgqeHMKUD/TT",
-	"kPZyqwQADIGMB44WoNuEvvTpQD0WKvoCMVNnhftkM/sC4AxBihWqG7GXegQNsECU0VI4fdBZ9XYcTXYs",
-	"+rIvpKR38N7P93797uMHP95///vzRPD2F4+Rm230maZ+WgIbLL/BmMyFKqYHJXNdLr+uqGuigp4h4GPl",
-	"WFXKg73cnirVfMLqj8kPcKNEWA7GouHyh/JQV9sERT5lixWK79FZl2VSgN11CA51OursNHqkgMZxKnR5",
-	"/Krs0xOPA/ibczK6ZSEx9TH3IVK4sUuC/kBOdgHrBow1yXxgqu0wQazdixLMiZAIU48ICU+xBOlAsCFJ",
-	"qvMYd6dA9cRUj1rN1bO2jDdqNVfOldTybjXbLSdb+Ee9t1RaaeqWmeFFTvBXzPyO8bCUdVdxcsziIV0r",
-	"3SNPDU+3c0wqjELUZXE6xiI6Ro+TS08dO/ePq0RibaTNm3ON8mWAVgzOQBPd1DVKRUYjOyPsAmwiTBEZ",
-	"RnKEhjjKRjgNFVlnvkEBHRAOBQ77uMwbeKuafA95A2VOeMbptVFrJRXYi94x9axtn1l3mvpxTf9o/Grq",
-	"lxVwkc18p5VM7RpV+3PC99sRjiyibPfZlXdaifcZ0fKMQGISV6riP+pKVD+I5TQCaQJaGtUZbRGUNk0i",
-	"lkwMUJ5ZpIY1NTZIXqpn45zOCOuL2UgQTzjb3UQ4dfNsFEB7BQokJNcJRX5Oip+iPs5gRNFwtJlyLxbL",
-	"ZEQwkA1EmepLLDkdynZ0ndYUX0oH12OhIde0S8pEXDqZQnTqCk+KTTTRxVAwNAnirUMTjLcNhJFkEoew",
-	"mnUtQO69+8bjDx84amwFNLRN46WKqa4Fqwbpqy2knswi0Wl4YEBKSyzvS9ayocHjxnfPrOI4ABvAjmno",
-	"OFMQ0kmsJNbmr4NUWa+0pG1AdWBbPKRoQLCvLapqKpcHASWCaMh0qDbFfILqboKqVn/08Jf7v3qwhBKW",
-	"W16qCSpp2nHfUnQ8tz32Fuz0KwRX15lbROzYNGMvZ1HtuPGZikv1lIhbVzX1Ad1aXPGUWqdzNg0k3Zhc",
-	"JeSFBJw+h7VtCV4XERsQ69ow1G3d290RkmyXikEQOSgHvJoxL1pk7Q4FaG3FDlUnqk9BdgjHIdKY2/ao",
-	"6xrS6mgtNZGR0SBQXIto+uAkvHEzE+LnrrVW3YQndegMuJMbCX/oGeVEc6iEfcAR73KCt30of6LZhh8M",
-	"CRUJ/mOH1i0fe/TPDz7/4XccdPDBw8dvffPg128ePPyFgw4+fefxuz/b/7sHe797xwAZJk24qO5Cp4r9",
-	"2PUEgMMyFPUOLcCouwboUnMutUGWz9hddLfJyEV1cy+o8+yY/WFcrz38qK4FNwM/XonPXsGSrsKnVzEf",
-	"VrCk6UxmAcL+MTOT4iT/kITAfFEiyONLWIipKsBHisAMqOZ0HlRpX51gYICjINBEAaU+RS5ZSgu7F7yc",
-	"uiakPsR9zuJoqztygQfAv4DbpjwtKy94nEVp5ZPEyYuu0VxaPPitTWMQvOMxYeSXxFQCg7PCRBhQovFj",
-	"M7JljxDw9dG+WhAlHKnXzEkvVnkMhG6R9TQ8XSY/RheE1qHqlGhJBjBZi0WiTW+6XrLVEJuKo66ZVMms",
-	"rCs6NCte5gXeGYTCLP+VY5uv2XHAhQQUP7WEPmAAACPTi5CX6/RyJ3KxYXjwGeMo8DXLtXxxkozXoVkh",
-	"Dy1GxqtgmJpvTWKWx2URceaVD2eV48pYvD1mOSHSpjjYs1bLltQwFTcyIH93ThzVM7s5T5nEyHoZGY0B",
-	"k8VhONKnhPiT2HYsJuUCaWcJJPZouG6jym5mC8kl1W6FLYKbsaPpUW0aZExQWQ2yB9ul5REnL4uTSvQp",
-	"lU9YOIf2o16uCuuoWJWTgHE+zkALtT3Twyzs5J+yStlm1JkTow/ItDALW0Ya02TfM5lx9mnG+GDB2o0q",
-	"46bUMnZ4mh16Ebm6qeQ9RKEGdAF0Hhe6MO+OGT1wSc8F2Hkwb7sQzJzpVN3BWjIbVqMiKAo5WuRHsdRS",
-	"hIXYZVx1gRtKbGnYXxpt1ZM6hhv5+0Ttm000GwRdzBpeSPj27K5YNYsFh4qkTT4LFDnlQJEkQr7kqCf3",
-	"4tQsjoTSj5HXVvkoLJt5yiBaq5d9sQkbt4hSwiBTwvIKg12HuyERy4TC/zNDaqIr8FApUJzssG2TNiGI",
-	"EBAyqG1T2mWY8nkn70zMyUOBBD1U83/FUUeKgcJPOsI8EYWSQVZFpRyVqZqJ+7UNwFrK81QK4lmes87H",
-	"KU8nZGXS+bDZF6dzTp6574rwBBM5rvqCeDEHsPhXX691CeaE1zZevaOOuIaA0kwh5mFto7aMo2B5pw0M",
-	"wDQ2zgDMsc3giMVyUBJoftEeV2MSCLgW2bOf6pGOf3vLKlQ4RH6wEwhrcRWofvDpTx5/+ODgB3+399bD",
-	"vTf+x6NP/9fBT7+xVAjxRpIT0izK/mVdfXnMJyBQff/973/+N99+9Nl7B5++s//btzU8w1KzDI+vrM2r",
-	"ifU/5w6oa/P1o08+ffTZew7KVp1c2jTFu9WEscRoiMW2Lq+bgRYs6+t6BmEM1ffuf7T3/o+XtA3H6qwp",
-	"IpcBiQlym2ChLMbbvp1x1s0BXjFe1KWs8cvG0Zya2er7b/7lwYcP9t59Y+/dt/KrbUu2l6x1ofCGrUul",
-	"0YiXHIso382AGDhZjOwM8iqkbCQb2ywBMCidCBMSCTARiqI9UBh/qR6/k0PqoH6ix8vpVuJmHuLBmBtK",
-	"RsNZpIdRSHfJnQab7lK+5ziKCPUbYFbAsR9ItYi5E+8Hsnbvzr3/FwAA//8=",
+	"7L35cxzHlT/4r2T0zjcI2NWNbhw8gNiY4CFquSYlLUnZq1VzUYmq7O4yqjPLmVkAW1pG2OuxLY1lSV75",
+	"mIMam7uyPd61NVrPeKShrHHE/CkTBED9NP/CN/JlZlVWd1UfQAOgKOoXgV1Veb58+c7Pe70WsH7CKKFS",
+	"1NZfr/UIDgmHP6+zAMuIUfV3SETAo0T/s3a7R1CCZQ+xDpI9ggJOsCQhYlvfJIFs1LyaCHqkj9WXcpCQ",
+	"2npNSB7Rbu3evXteLcEc94k03VzmLBnt4kUaD1DAqOQ4kEJ3FAkUcJaggIVEdRKpF7+VEj6oeTWK+6of",
+	"9UKh/7/gpFNbr/0PS/k8l/RTsaS6vsxCUlOjupxywXj5ZH1K7srNAN7w7awTTnYilgqU4G71eHSr7oj6",
+	"+O51QruyV1tfbja9kRXyalcZ72NZPhROEk4EoRL2xkMRFZLgUA3KvxgEJJF+1Vg6ull3LISm/dr6q7Vv",
+	"CkZrXi0QOzWvdjcWd2t3ygZ27Yr6CNpW+583HYU1r8bJt9KIk7C2LnlK3G5Mz+u1iMqzqzWv1o9o1Fdd",
+	"t7JuIipJl3DdT0j6CZOEBoOvkcHoQlxEQRwRKutdQgkH2tsmA7SA0csvX7uyiGQPS9TH20QgTiSPiEAC",
+	"d8gGEgFLSIgkgx3EQcBSKj20TRKJsEQxwUKi1ioK8UA02vSmmdE6wkjNjgiJdiPZY6lEjBIPMQ7/Rhht",
+	"xZhu6x8j1WsnFST0kGB6MJTBSAYowBTFrIt2Gd9GcjcKSKOtlp7cxf0kVgvR3LoQng1apL7WaeL6qvrr",
+	"Al47V1/pLIfnydmtc8Fqy+6wPq75PjgLV1crN25ThumwH1H775Y6pFISrvpot2/VyojhetSPSoj0Jdwl",
+	"SESvVR6JGL5zRxKSDk5jWVtfU8PAdzVprJlBjSOUWwQLRl8huOLgDgjmsNU9zHfU7sGGCxTRqtEJaHFT",
+	"fThp9fTAlluFcS43nTOdD/WeakskjAoCXO8SDm9qglL/UoyOUPgTJ0kcaca7lHC2FZP+V+F0rr8+JVd7",
+	"SX+lOy1jIJqOI4H6OFYnk4RoYQuH6H++9eILHlJ/ZRx6sVFTrJHFMQlktEMua04/ZsyzjTVvuWq4lOyi",
+	"IHtL7VrFFVXWjXl1KXsPOsk7vSWxvvbmPBlo93okJBCp2+IODRssIfRuP9ZMUdRZpxMFJGRB2idUNkTC",
+	"CQ5FjxDZjxvw/+IQMma6FVEMpDt6NiW5K5cUNy98WVzdl29frZ/P2NdAkjrjIeGoj/k2wjREl29ev4ri",
+	"iBJEaCg2EEZ6PRFnu4jifkS7iOCgp/Yn7VMUUXS5F1EiiKfOHEVbAxRJgToRiUP1AWxfiUAwfPUT6CEh",
+	"vHrnL+sNq1+JRMJEVC6nXGUcXb71dZjMc3cDEsO4UCeKCQwHLcAaeMhXP6lfvuIvThBfgH5oJ46CEz+5",
+	"QQ/TLlFSEXQv9N6BAJZyTqhEQmJJ1DUYpnosxEPY/ArXUMiIQJRJhOOY7aJI2gOuBa35H2/d7vjDrd+Z",
+	"y9G+ivtRPLiKeX++R3u43WfHeuZjrfa7A8tY72DeNzfxE3Ss1e7O+wCoNscRv1qJ+RA+41tRGBJ64kwJ",
+	"xzHhZwTiLCaojweIkh3CkcTbROtsOFCvA5+5RndwHIUnPcYtFg6UvLNL4rhuJJ6tVKItTvC2ULJ9GpMN",
+	"5BPOGRc+EJHQZ0ATOZYIJFSYxAtMXmUpPdFZvMCQSIOe0bDVkZTu2oNaA4N7MVH6UMTovCk5a3gcOTP7",
+	"0lxoOuvyFsE86M1/Ks8ktMOx8otg8kCsk2+4AF0Yx7GxjvQRVgdLMeAniMW/hHlA4nkfDd3quHORwBtz",
+	"ORQvcbYThYTPfRKm3bHTMO/MZSI3SfcY2JRuddwkOLwxxynMV9J023zGmg4lZeodPqO+7aacCBhPl7M0",
+	"eZLEzduMXce8S05LGGJKSltFN6JLIDjcZuwGpgNjlBInOirGUB/TAcJSkn4ixYaxleKOJNp8R9P+FuHq",
+	"bhEkYDQUil78m+qt+kX1lj+0s86j4hhHLXP3vNrLFKeyx3j0GjlpsS7gJCRURjjWNyjY3xhH5G4ScRIi",
+	"RrVg9zLFOziK8VZ84hQTYom3sCCKatJ8GGghZLvUQ5wIibmMaNdDKeXqUKvHix4YzQVLeUDQLhZoKxUD",
+	"NTXptilitguW9lk3XLGUXR5JYkz8oeZGimdEuRUc/AKR0EpJm4aMEtfqfgSKEWmSMC5JeIOEEb4NL53O",
+	"SaZMIn/4xvGBnNRq+JbLPUcDFka06+sFiWSPcNR9LUoQZRzRjNLE/KUL1ea4S9l4YuZwK9+zfBdauJiG",
+	"kXxux4w/4UpelZE2wWu9FLxgme/FsTemSYglGb1zPPUh45tajR3xbNE0NodUewyGqcd+rtTlkqvBPk4F",
+	"4dojUfaKJVIchnBp4fglZ2q649GFNspjfsi0QdFDCeFCNQKnEvWx2CZho3ouuh0YiCysgVqwuoz6pau2",
+	"RTqMk0OPWn8+n2FXbN3oVulPzFaPzMg8lebojzzXcshmwEJ4XjEs9324e8u7u+c6o17VDldw5hoyLg7H",
+	"HfqdkhXIzwXowCNnI5KkX/xj3Ol2Ttm9rDPMOR6ofzu+80kNvUDuSuOHH5kwDKTYWtnMLqVCSZHiBgtJ",
+	"7Lq4kxhTdUnVvNoWJyTUfwacJZtxtEOEZMF2zauRgG0GgyBWa9jHgRJJQUzGXR5JlvJI9NVnLOVygHlY",
+	"4id3HUyjK6vYKQ7kZuXhti8kPUbJpAW7AUT/EryqvtVse3OWc6kEkEhmVDo+XkK9qiMmZjhFlVMdOiCT",
+	"1SLbtebNs8yz7PjAuIoLUByTV9yt4b0prHdhUGWEOexEreaEHRwL4h2Zbibt9MjzafdplEfvRHGMu+SM",
+	"QK3lehh1I5kF6Yzfh6NuwfiFngdvcz3Up83byhzMc5seNHmT7Y5Os3S0U4xPNaaIPI5f7NTWX53gKdG6",
+	"eu2eN2nAKZX6teEDYjvfPCpnGppwsWXz1ej87xRW4GUtPn5RDvm90u003ttS0XlnEgeeKO8o/S+OKNkc",
+	"RCQON7e7mwnhm/10Es1eIcEyTDVm4ohDcLa2Q8is/R+C4qy3W42bEzxLb4e623Vs5cgDQsNNS5+Fpspa",
+	"6WDen36GU7/Yn0biMMt1w1z82ixQ1NnOtppnV1qtZnO52aovN5fP1pvN5rmyiWgz/CzMUfduDfyj/D/h",
+	"UaDJZrs7xUau6m+0FX36JT20nOQGs5VYMtQLfCcKyPRLckt/cD2ipfchWIKmpywhsUyn3oZb+m2wUPN+",
+	"REHn3+Qwx6kUrDmJjZoGvZF7wZ6T4haPyDMmQrkQZ9jXz5zlc85oTrjOhlXxrjFsdYhcS5lRtielizyr",
+	"xKubv0Qo6ehQ0dllgdELUjU5wxWfcYxJl3zecvZV1SXvRkvNeMUf5dK7RpNUHunaKmth+rvrFG6Tw1wS",
+	"R2Pz2RIdlddnDc3O8I+Vb1dOcCbmPXR8qnjfE8PtxjGo+ShSNtTx9LVE5zg4BrBOGsd6dWWE4wrDVUHg",
+	"GZX7ZxNZ9UZOS/ZD080/9rJ+x03XPb2zseQZZpWf6ZOc2q1MTLJ7GXLcscbfHW0WUdKwJKFzcZNw7CYf",
+	"SkN9Uq6vZ1fRs6tovO0iNRmN5QKkKJ+MooiKRz2WCtJjcVjx3C5t6eMKYVPUbJeF9t3GSvlCbocfTY2j",
+	"qHW+HvQwCPYcpTTqRCREggURjpE2D4F1Fi08fwmtLLeazfpys7W26KGgR4JtkfYRROkqBtIoZKZdaK2s",
+	"NVvN5o1mU/3vldWVslOVZVWWpe1xlpwRpnv/+eduoyVOOoQTGpAl9TCLvpU90ocoGsvyAsaVArLbIzqH",
+	"kQ22CFa/JExiySCpMI6Jfsa7vbSvVK8oAIsyToggwBxxkoBvh8meFvBd5y/0MDIhuM7KFprcxYFEIQmi",
+	"Po5NNsYuQ0mMAyI8HQGpmymuY6vZWGvW3By7/73+l6826xfufLXdbsAfry/f+4uRsXi1u/Uuq5sfadpv",
+	"wNCcn+tRP2FcCzNY9mrrtW4ke+lWI2D9JZmybopp9n9FnZzieEmt8D0z0ewCnWa2WKI+E7Jq1mjBb+vJ",
+	"tmv+og5vMYEdC7763V/cQJQhctfwCLVMjBKjIhaWZ6H5f7zaql+4A6vzlcUFu1BfXfzLvyjZtOwIGk3u",
+	"3p0TWLzVadetw1I+mUyWGyvN5iQ6WZ2WTlbnO9VD0UnVvIFQlhsrw2RyytQx1yXrMyqkiTsnO0XfNDXu",
+	"RHVpDdQfEfwPbgEKHEzbYSrE9jw7Ca690VtP591sjrndtnWa9fQ+QR35PasZe+ge3CaD3A9bGGRJB2U3",
+	"YUm+15C8OtjcMhEBm30bEjCVmDK8qCVSytZgM3T3dTO2GzvHHiTbpaIXJfNsdjI9zHnfD23DHiKYoil1",
+	"SsIpLmPltnklxFJOc7xfQmiFD6eXhovxKiV7dThL3ZHjQCYa0ysofzwtjDDBWRxGUbiZW3MnR8Vcu/KC",
+	"4e5ebTvS+VqTcvW+pt6bJ/m/YJbRHgP9PePVLt7DxP0c2kGkPhSScBJuah/KsKp1Qj4V2J/sQBcXyd14",
+	"uzyjzpciZyjOazjApOL0D53gUk4yi/8jTyid1chyYrykKLxZuBPUUTJY2I/oBsJODv4ZYQN1kV1ggSIq",
+	"GcQZs106lK8/HacaG64wRy7jMI+SKFNDcmdEUX3mREQhoRJdu5KpLs9fQq3W2dWVxUYZHz01VlMwkM3A",
+	"Z0rDvcYyhfEHetazXHV0vmYW0grJmYGkeOUDLzB5iDvakyAJT3gkSIWwzPvzMPjr1O7TNvarURzOkHts",
+	"POZUTvTxKi6ndaxGtzsicfgc55q2hk2b5TY3ISFbB1LVOib9hqcxMVlsJA5NIrwHjzWylkCSIdFju/AW",
+	"JMabrPOIo1RA1nmMaTfFXbLepr6lXR/1IyGUSs84Iv1EDjaQHwOslI8kuSuRZNAwl5AKxBiKGe1uIF8d",
+	"c19jk1ANT0JCtIPjlGyo9jHtEj8zDHgaPkI1EUdCAt4UYqlUzBouoy2WQtqhrxdZN6ymIno4IQjEJ5ju",
+	"AkZq+b02xdZm4akRRKEHd19IFjeQrzbCh+93OaNdgEpC6scN5Furqa8+y68JtZSOsXW3xwRpU3gZ5fdL",
+	"BsjSxzLoqfGmMuUwUzUsm+mvf91AvvpxE1Its1dMZgSmYNJsU8azlYBsCWNrPiPgdbUmlMnNjlogH1K0",
+	"jP3V4vcNIcWQu2qB9TjatAg5sIH8qN9PgcB8FGCqPtiyGRqh6cpspu+gzyRJPEA9oqdksWp83YVQhAob",
+	"rzO1NpCf0m3KdukmUKsPeeWKbGV2cUeM5q2rd9WekbtSvfvCy9edBWe8TTUdqlma7CmwdyNI41QbipNN",
+	"cjcgJAR6hsXlBKsvaGFJUUzwDhFqDFQthUa3UHQwaOvdgIPWQH6fCIEVAZO7SYwjKlAEa/oc7caR6BkI",
+	"OHPRZfeAV9Mnxz7zanAMcsnKcAivZmlQPQJSUVJuRirqHrFbrq5gu2Xmd7M/6hO7FUq4dde8prOCVU/O",
+	"4gCEmkb0KBjSnQmM+tyguQpoQ41MpjeXcQTQbDkYWQbDYWyHAEG54Bsf26vNOw3D0nX6bT4e66JSr2QO",
+	"zIAJmccKjIzT7Fgx1BCQ/armNhwRYdbN6By2vdJL3MQ7la6KTWJmHfTSzRevvHz5NvqP3yx7qMNZH7Cg",
+	"IsAzyZEY1pFkEscCcbXfkEIaEAt5GBAqIXOq3k+zpoHF38WBbFP4FIXRTqS+3Brkz1AeLaaPA6ahztS2",
+	"/SwoZRHtqp8AXVG9FAn0GuFsUVN4hS9ZbcW0dqTS/ZtRCd/KA9Km6lK/fsjOXJ2LBqxPpg8vPnSosFoa",
+	"gXcUWc7+ySHnqWRxwmfaS+eTQ3ZqYB1nX6L8QxvIMO2XehM3uziih/jkkPNMCA3V1swagGPd/ZzsEJpO",
+	"TXqGYerutgabLMmyHMtVjOmaLTK3KySOdpQ4jBYyNraouUaiLursYlddD+cT5cyzMNbpl0ZITEPMC4Qz",
+	"XXSqbuHO8HRumQZRkArJwoGeycL+L3+w94Pv77/5NwcfPvj8/f/74Df/tOihMJs6vLRLom5Pan5bnDYk",
+	"ZIt0S0ThYNqZaYI+DJ1VRCkUw4OHlrvsDJYer6GBFRlGKS8YYva1CuZf5HelrKx4aksPZH4rjDD8fAdK",
+	"TlQZgx89ryX0Vn3KykSE5wlTOseE8LayHOqLyHyLXmLxoMuokqxupLGM7L8Xbl69jM5dWD276KFvPH/r",
+	"/CqoZJFMQ7IUYwl/bCCdbYOUrCMmZ1kX/anfFIw2buLdG0YIct2qYjtK6izRk6knDFynutF83i+pn484",
+	"+YjKqabqKRHGpJoDSvMuFigEdISTmvV1TEOLKJGH/Cn6iziPuljH+SU4BJpkXKk3oRvUMiLOXmfdiDqI",
+	"wzNYihIsxC7jYVEU7qWYdtXi1UPSh+gbB0567ewwnPSo38ABOChptdjg2dUJ7Q1xrqxxLx992am6kSV4",
+	"z5qnZ9zs4+Cp7S9lQv12RAGy3WSYowXS6DbQ/g9/tv/DN/fvP/TQ/gc/evTn9/d//stHDx/u33+4ODmV",
+	"1mqCMLTyyRa8YiWWohJjd4ap0o/CMCYIknuFAVtAC75OvvqK+a+1vLLql5vFXY9VSddgNpu209bKedXb",
+	"2tlz5yt7k4RHOJ5xX/vOZyNtfivFVEZy6ns4pVrFGL9tWZdOB+bb8k3Urx8mznlus8vMoccyRccqXgIu",
+	"L4RS/n1bi8EaNCm5KwGVcAOBFsq0DhpjIbP6DBN9mQVpqMQH/qTF6+WYnEeN1J89r+owIQZhJJJUkllS",
+	"9qYPDlA0Ob0bI2MQJR6M2IEdGidqTMSZMdx9qon2WSRkyslmEshZtUPK5HSdsGT64HhH56vwoegDOrHT",
+	"2VIlpk0KzcFhs6zQ2UMRrE4yWfsfqyjpTKdCAqGb4mFXMl//PO3DGcEQDeTk46x3RucOlZr9dzI3h87Z",
+	"bFEL2cJewlKD7s5wxeRWyHFudo0XC+iPIQkibaO0MQTr4H2RpJ9Z6J0yFRoez8aWMq59N4AEx2gXVGbw",
+	"5FgnVGZKHoKEW3SKtOTihn5bo0B71r6JQKgWqMsQo9qMORWHKa7jNUn6miXcvaa/bjVN3RD77yFGVLw8",
+	"Xr0zrE0ME6Gz9JO3FYYztcUj+xbcj/PJy3U2ZHO7rMYPgIuDL/KMABQ/fdVHIieiDXBfST6wJZmAbLKq",
+	"COBIUl9q8gdXT28kynrKcjtHrZZTnWs8vBIlScdlJTJyQ1FGv5lfSpGuDckZovzGKDHcJAKq7wxvKrF+",
+	"5qkwChVrCsnd8nBS5koqU8KMuzdBlgRicAnVBkYC+KA5xeUFqwpcGoaXtTr5kOh1KQkq5vmDQ7ACs9yT",
+	"YHZsJ2PH6YSXHe4kj5CWb+8jHzneLjh8xqin+KoiMMs+IViMDjSfLLNfDnd6FGE1Uz0OKe9VZpzFE7Am",
+	"bUOjBqmioHckwa4wQyvVjZPiinv3jUjxt1KvP+wYZbIYUFAI0juqIHhkwW8WT4xZpTGJteOkrrFnah7B",
+	"YQU2droRYsOCssNNOQkY1378zAOTi4/qzx2mpLNSi2LW7u1SK9dFOsQKKtP+stdA1qlOAExilnZ7Wq8W",
+	"bFf/0VE7FEdC/wswHjcTziSxqJjGYKr/sZvhPua8TE2YD0yzkuNdRZscUwGKeSGuofDRyIKMT5qPRN/K",
+	"08NusCDG4AqiIeoTLFLrFxIojDodwtHWQEehQADKGvpvDaSEo8K7aMG3/97MoiAUBwchWotHbQpRUZgP",
+	"PNQlLCQiCpTgDYZwLe9qD76pcIiRfV+LvWbGW4zFBANlz2hlsM0dWbEO1PsdiFTZpKxCdjQcsM6jbk8i",
+	"55MskHf/zT/vvfW9g0/fefzur/bf/+7jf/rO3jsfLzamAw6rwkLMvWb1WC2p5kmG9nWPe/c/2nv/5wd/",
+	"+tnBL7+zaN0NEG3TmBG07FjNNceE+6VWJbtRxpFN5gWBcJwicc9sInlCMUhz3JTxCQ3FjKfcepAv5sip",
+	"cM5byfp5Q3xpNiOBW0jlBNA2XMYxhXCWw0SM8InKg3xE6j8UUU8HP5mTyJjdr96keYgz1QB4JyvL6HEc",
+	"Kt79i0J2cyak0SU0+nqZwHbz6mV0YXXtHDLlCho17wgx5tbHaRrzEKMEInu0Aj4Sbb7FMQ16SiABy5sS",
+	"wWIsIbo8swD6aGG12Vz0kJ9CyQ5CJSyzftBSDzq2Eh78tKJ+cuKdF1abq4ueapLIHgs3C/HJC6vNNfW+",
+	"rbAJv1xQv0jGNmPMu0T91FrRA8gqQGz2SRjhTR0kvrDaWoMesnDghdXlZdtIH9PBpgl0FfDogpmNLavh",
+	"o4U1PWzr74FfmovFIOFsScCVVlgLrdSZcoDF0N/RWRvZH+qZerVsntBq2QSdmF/9emFGqjXY0U0dLqIH",
+	"lxUu8Wp2TkXB2mlxNF1E4qjcZakNtdMn7OS5EyWMLKJCYhpUCQljkPldO1VJDEAkKwo9TI4OyE6On3K6",
+	"btyA6+bXdR91mEmTMLWSfHU8/aJ5s+zLyuWuCikA2UPPZKz9LCsi9oWDvZ+fI3Ka/D+7TjYHsO/GoUxp",
+	"z7JflF3K43OflFgJqnahtwr6zFs9PArtVA49uyZH8eeNQfk3WYnjkOaHV6dYAGJCKYDM+TaTGF0o5nfq",
+	"YOEV2cDkbkASaey86lqC9IAUx/6hE2CfoANQnLSiWaFzK/wxNqqG6wWc9eSMMnwbVXpGoB7rE6dG4SEh",
+	"k4cPU3nZBXMmJp2CmSswFHbX9d4U8nTVsDEdjGTzZrSwKQnug8xgCa7UEGl7m4uik1XBPHVVp7iDzipm",
+	"mI8iFQmhVfZZ28CTWojgqb0nD31CR2jgZhYnNcPW5cFVRT7T+s9vv7fWbOapkGJyTKlp607p2AxvtKEE",
+	"5YpiaV72pi5TXv7std40YN2ZNUy9n7c6dqTzYBDFaZ86lzDlbiuXf3ohbapEfP1JloFfnQSPOeiA1Rce",
+	"vJBXalVvmshNEDOQhT6bwiBeTRs1O63iiKoXsgq2MqtqpM52JJSerZMkRcRolppUXpKiiN+ng0VbZdGi",
+	"QzWRZ+bYhx36ho6UVQtlNEojAEWyVAKxuz7KXlozshd3q6o3ZQQtz4HFM0B5GXCeg/JlalKV3o2m4bnw",
+	"g+4T4eUdKkV9UjWXqmCYodry5tag+uGsSwxTe159WRq9MU/udVzlVqbBsrP8qgiYb1asvBzFyPqc3P5X",
+	"Bu7Zc3hGGB4PnMYzoSkOnlQUmh85S7SP1FiPx6d/TlPPqgJoctwiHkpWnm4E1UzOFILNxPuwDzmKWykn",
+	"OC04Bp38w1K25hbnGQUoPETifJ64a/JV55YtezkDLtDRC48e/nb/dw8WG5MCjhIsBKlC4B5Nkj7SGG+a",
+	"8BiIMzYxMTBcDyKpBkTm+AuNIiz7DHnIOrV0pq9GIn+tZd6sztBIRjqpTKQd3efRVS2j4RFI90MWFZiR",
+	"NB1Ypmkopo/v6mS9ZR2/OyZzb9adzEYy+3aWR7LNa0/Ld0uIUq1B15wXM9nRJdsu1eaGXQnwmud2UTo0",
+	"kyV9kRP8DciKLw2/Pez9DLXoq8Bn4JoCmCaTkC/UYUcRVSpJ4KonUMCeABSNmCpiZzefyiHxE1ZH8RP0",
+	"+lRhJWzAnxreKI6EYl0wCtQsQVEYK5mYVctnMeXGHYYTzGGhsqM4y2p5qIkkQ61mJV755FUbtzxQ/359",
+	"HiVLD5l3p8jTdV46QXxTd32ChQttdfyxX6h3hjLJp/AHObnh0IuzPIXVrdrGQ2rns++0m3c/pNUD8piQ",
+	"il7H6ttfiD0rzm3lP7/93tlVZ1qIdZCP66+hZv0CaqBNVPc9BPVhIto1xxXFRGpwN50rPtn0UIYQYKZQ",
+	"tfHzMBcAHzh1Y4EaxaFUnfGMxCXYiZFIoC4HKY/k4JaamZEECeal2AQUsQR/K1Wa5TahxkH30ou3bqMl",
+	"nMreUsy6EQW3HKwTjEy3lfXckzKp3bsHsR6dsqBhHSWBFjRYj4meJkgMhCR9RYY6Xl5bKLs8CtJYphzH",
+	"prZOJEgO/mMh5yCWSfu3EADUK3kCt6m2WK3byumOUiwybGX9gWciiHVTtv2sgtCG7SpzIgoUs24O7tmm",
+	"AGIie2SAQrZhVHDVuzMJgrS6iZI0joUBfMsshqLRpm36la9cZnSHUMgxbHzlKxoEUwfrK0HJFxRvk80A",
+	"C+Jv2KwT9fsrr7zySv3GjfqVK/4GUneUkLif6Ic3r15GKysrF9DLty832vSKzuwUaKHPKBl4Rt2CzBDA",
+	"htKdarKCteREJIwKIorFZjYsmiBAVpNE5rVGnPoiXpsmmAvwceNAxoMGelnDHnoow0JUH0B6aV1NTQ8A",
+	"VlbPwKRBNRCEFsFvberjRH8dMbpkwm6++k3BqK8haC6srp1b1MzL12FM6+jV16FVDxmowHt3NLyBKcak",
+	"5JUOjuKUE7UfF9GWogO2QzhaRTeiSwhTsat2319trfgNpNiVMD8i//W25g7t2jp6tdFo3PFQ2+UT6vdG",
+	"o3HP30DqGCPfeeajLRxst+lY3IWMRPoJ1/pFRiKKbi/f+no2QNZBLW+12URbA0UjjGcYm6j7WpQkNqfM",
+	"BAfqFAZBaCja1L8Iu1l/jgZMqaXr8ImPFoTkBPdhJxPGJaBEAM3rB4sb+l84jlGAOR8g/+uYD9bRUHt+",
+	"Az13NyCxPjVbjG3rXX4tSlAnihVJx5zgcACzUk+EGqLtDHO7EM/pYahFUOpFfpbyvOIsYRfFJOwSbjdL",
+	"rdUCwJcuBWLHX4QvYFQaXFHDoMgeZ2m3ly2JrxbSwt020CWmLkY1PrMw65qZgbsRKT0RdZla/VTmGbOd",
+	"iAupt8VDgiFsKQ7FWBLepgug+mCJlbKJugxyAXfxYNGCv2rkVxRJJU5jqpOpG+hWGvSc1tRe2jQ1qlN1",
+	"sqyTTkQj0Ytot00Bqdicb/Sf3/4JokwjegS9lG6r0/8/3b790lKr0fL08Sa4rz4gMnu2DN8JpomI7BA+",
+	"sGQliIG+DNkujRkO21SNDy0EKY8RuRtJgVrnVctbnO0KwlEf821AblXvAVgdJNUZOGNFHkjRhtDwpLs9",
+	"FhPEKNHpOj2CQ8IRZ7uaZ7YpJMAHLE77VI33ci+iRGgjKbUhfTolHeJqF3wXRW7h0cPfLqJRiDbF+nBm",
+	"SY1CtBBwlnhtWtR6vCwKt2CfjUKxiHpYuID+anhbJMMTNsOEMTWAViMB5zXhrMtxX6y3KSDpWtlMkVMd",
+	"cGhhAT10+eb1q5oCFR14CBBxDUcWeRk1k+UvPJTj9WIkEljiHiES7bJU3W8SbxPDMRT5pzFGCSed6K7N",
+	"7ffP+HoP7JnOhkxYEpP1DAhVnRc7DtFT8zdHg6UCA/8RJMGQ8Sg8szb6KxG9ps4kMwjZal8AaVXjqSr6",
+	"gde2mGLwOj0bJTyiEmC0QxFgtScQIa3Egd0oJF6bZgfTIR5GDRk7XFdxAAG8xr+Yyh7j0Wuw1evoEghB",
+	"qJ02mysByE7wJ/ErRSikZC0NBF2AkS4AP7dpfts0V/0NwOzW57jwshKoUR8PEFVjRrBTzpcr6ksXMXwL",
+	"h4CaraQMHKtXWr6Z44upxF0Ck/xGLzLw5RkrigRyAo3NCuUkn/W51lzxkXshww63qX+TSD6oX+xIwtVt",
+	"QgJGQ7Go98pfApb/mj/UTkplFAOSs4ArsoGglSEEAv9anoFf/xoZ+OttitEujyTRRL2LBQpYvx9JwIDU",
+	"cN5wQ8CUdR62TDkloWcWkpMEFFUdEx5HAaGC5M6I2o1rt5Wqy2Mj94r1pSWWEKptOQ3Gu0vmI7Gk3s0D",
+	"lTMx+OJL12pebYdwYRy8jWajaYJjKE4ipas1mo0V7d/ugfi+hNMwknWipET4oUvKasSFfRDcFKfUGwUf",
+	"KFIwUiiADkMjCG+pS0ETpBL4MoR3EyOHXiC7GjSaC9D7sk2/FtbWa0oKuqgG9ZweE0QCaDhpUekXyF9Z",
+	"uh71I1npIHNetCqZ93otUpME7Grrc7Jqj7Xpal3O2KQtjMRqs0RpHdsa2DOO2hYOJOPDTY3YCcaZy8e0",
+	"rNNuS4d4tmSId5Q+a+R59fpys2mj0YgG3HPl6m+aOKe8+XF6c04FoMiDIjiCQqeOG+sgIGNDgeDZWdUD",
+	"KWs/G/DSJRxahEX4pDX5k5chc0PxaxLqj1Ymf3Q1S+6459XWpvniZScHAzTvtN+HvKbaTYK1NKqnHDNI",
+	"bcZdAa5I9VvtjvrCuSLABmJQnosL+NxdLf4p6ccaWJDOgdWWAXNLa81cq/INdFFK0k+MtZ1jSeqxOnQk",
+	"BGOtLTgEzRCbMIRwGCo1o+TAwxCzlI1LTAPnTiChLHTHhbscxbjMzVYOUuU9b0oKLGBw3isabwzw57FR",
+	"v/X5lJI9JbtIGKXtRKm9NQXt3mbsOmQkwQdr0/SS5S3dIGGEbZLc6vLy5I+vmdQYeP/CVKO7gengps1/",
+	"OvSJNLaw2vqrd9zzeZ11EdBzfiZlb+hIMu1mKT+TN8kO2zaKjradSafUglKFI1J+jFSzIxS5WhXvoVoG",
+	"QUV1FzYOTRNH5GdqvfTASxbMMbJVCieXHUNcLsqCDCsIAQQyK6MwAd7BXBjxCtXS1AMSdzwbzagEeBzH",
+	"Boyhv+ghUIpM+lZYLrs4wzkR2WUYZyoeFEyTrGMtlpksBpBcecJCmSAw5E+cimEVi4AOD+wFdbNADHpE",
+	"hR6CUhKrBmAs/aVySKs5vaxUzB4qb+78yYo1OYFMFmucnXzCpZpVzWjGf/ECk1chr3UObCMSsswW7/AR",
+	"99c797wKdgu6jadtzIZRaJnHNl6iwbxI3T5ByjFvj/IE7X287IaEHVrSKSZ51A7e/uHepw/3/v6zkRyf",
+	"9Vpr5fyFVqu1vLyyMpREt157YVmHO9+4ePaVla+du7r8Sn5gPv/0rz7/97/de/vPB7/4571fPvj8pz84",
+	"eO/Xe79/9/GDn++//+PH/+eDR59+dvDpO/t/fHvv3TcefXb/8Xd+svfuGwcf/PtQWlIhpPrC9CJXvlDG",
+	"bTuV2DUFiQ83HD7p5+nCNHMyeeBPvGh2ZKXHONhwyZmvPPJDEsTS61F4zxEjiuf0eSKHDumx8/8y3n+7",
+	"EG/7jOkXyOB5ImejgFkFsGtXIKo0KQf+qrwqXBFy9LbQIIooJh0w0CIh8aDgfxq5M7Sr/1jujP333z74",
+	"zbf3vvdR6Z1x4cKyujFWVw/DsE2AwgnryVMcJ13b8Ck+Vs8uC5dLXNYezUNcFSZCY4yqad6Yg6KJIGbB",
+	"0TTNV+CbSDCXAyTZYpWOaUd6Chom+AUNfHMcCfACxASHEe0iv+4jTnYIF0rdrNTuBOOyoI6Z2Nzauo74",
+	"s5kV8I+6BoWwJajr2V8QUmaBQuvOv+5Mrx4OQbjN2Z6eA4HNuWE3SHDujc9D+S/XxVkydYOXOUvGN1dM",
+	"uCqo9iZpoNV00waWm47dYOIiZOgg095C+kTmyeHlzfZnWVTb6I2x65Cfh2n9Ssdr3dBjnsa2YZjYCd/G",
+	"p2CnGIkBLNxD9rcxNgr37gg57jjQ8SKL7NLRiqwDt4u9+xZsXIhf4HWAFS7xNqE6QskKp4sbbQr5bBYk",
+	"XIdhZJdUPxVQL1pDWoCPhwHi7bD/nhVRrdUl4XfSOPazn9o0okGchkSgDCjYQxonGEJMqEQ5MDB0lcP5",
+	"6mEZWFhfB0uYKetwibr+TTMJpJjE0O/fSgkNzMt+m0YCdQnVhea1j77cjKPHfhSBPMv6sejZWepRba3Z",
+	"bDSbRWjRDiHOCyOPoxB4u87rrQWMa8i50ACO15aby2frrWZ9peVgl6ov+tpKo/Ykq36iRYgsG08HZxZq",
+	"o6y3QD/KEpu2u6qPxkoTxlWIXW8NpdeqkWQlFHVP5WlktfNmFbIksQKStE0Paw0nfdXOmu+GU7pqy/BA",
+	"MdCKHtdGeszwqqu7W63qrjWpu+W10QmO4GDbjpdHOm6tVXS8NqHfVnNkngWE7Oq5npuwtHcK4pghu+ZK",
+	"vdmaRZPUh2vuhj+32Sfd7Pc0K2ZX1M2lFKGh67DiNizoZJnxLiQxKSulAJ4vrG9Hdbnp90K04K82L/i6",
+	"1sVuJEiJSnUFXi3w9mlcqFlXXSg1+iU3KRyVNmAP7AZWykfVptuqzZu/aFttttXPn2p5VptgpzzB8zW/",
+	"Fk64jVsaPd7IN8KMr0NBrcThI04gM1TXCYZY71hJ5yAAd6MdQqstsUcX+6pEurMNIzoNiVSrTbjLZ6TN",
+	"07LBTjgZxgILW/fM+PqlML6O4+OjN/sSKJQmv/FwTKNUc77cI8G28FBKlfYaMBqknBMaDDwdya20XMjq",
+	"GEoxp8yWAYkEEiwO0RYZMFOkDQBQtgZWCc5mYsL/2Q7hMU6SiHZNUp1hUhT31W9Sw6mpxkF/LvS8aMsY",
+	"YqlftJq3GoeM4tj02mhTHdKu8yUKwfA654jq8l5mYVX7PRabLB6boCgZg3rqZRrvRbMjT8LVOrTSz1jI",
+	"yR5qSwqzH+stQklHl5wu9ag8B2Yjnc1jnQpZUUSDaSdy0B43BW/hpZsvXnn58m30H79ZXvRQEqeatuF0",
+	"6qNikHDs9/Dh6B3viI+XzHBPgNRtVxOEyTPC5jo91WLlRXfCARMSCbxj6xZGNGB9grq4EFebJ2geVtIs",
+	"oVf1ttUv53gNGWRugbAFgmAQQmbJ2inUmNGmZ4HVCA3hHkGSoR7eIRCcP51me9lM58lQj/RYwmdsfE46",
+	"s91dm8vn3JDTc+hiAehS/dp1Ob+Yv35amVkzuuZG6o5X5mglo9leUzWsRe1KX61T4vKwntrj9NgVy2iO",
+	"ddm5xcBZHDpZfE+7Bw+79xNzz4A9Zm4170MbPkovjyFxINMIYtYVkCCtKzCNCMnolro5MC3JZ83KcI+U",
+	"3m5TdeMCUoVNnYXEVh51I4pj5C83W9qwYt4Jh4t1bxRLeeuccqOMuO22KdxfDfQ1MjAp2QFLspzsQh7Z",
+	"NuCBZCBKqyjEA6F9gCDuUSaRrnwKwdi5djWcRW+yccndgJAc0cBk5Ou2AO/EaElCZNrbYrVXMK8dO/O+",
+	"5xvzNTKo6XN+SAPTqNvOVlx+9U6xWnLAGA8jqjattv5qq3mhcX6lteytrDXWLiy38ugZKJlcqJZc+/zv",
+	"P97/w3cff/Txwa/+Aa2+8r/VgXUVCibXlld197occm3v/Qd79z/6rz+9tf+Tf3389sefP3i498ZvnSK/",
+	"uY+yeb7aNZXXLa7tvfE3jz75aP8n/zrkmXTrEdfWzp4zXrhZ2eCc3U9D7YbPrF9PsfXrOusibCBAmMMV",
+	"Si+JEmFMEt6Hg3lk/aPIp27bdudhybb1Kmp737+//8bHex/8bO8HD/f++sHex7/6rz+9tXf/F3v3P9r/",
+	"43cef/a7g0//dv/+7/bf/7HOFTn44N+nP4+mlMYTZsnONuiZFvPlONHZyZlNyYJYrEqr11WI1BqNIV5H",
+	"OvYKx7GH5hRO3KY9ADfKrGpKIGsgPwo3dfiUcZNBEoCPOpGSGTNEOy1QCQbwRhpkbgfHKcnAn0ikBTsC",
+	"+E9CMq7hty3+iRo3TDQmmJeJUEq8hvX4EsUy6+TWui3P5dafq5cCmp5gHHOJzzULLDylTOKydk0ltOka",
+	"VPSlK1JVNReSPqNCmhpSWU2HqVq/4n5rilVU9bOViogSITb7LJyhi0vmsxvwVck+qRlq0DFm4ZIZ1z8c",
+	"b9L1MJ6I4hAcsMeoRNeu2BBNc8bsyDaQSDCAbXJ17aBIauTuLlX8o2p8GcuqGuTy6tRjBHZXMbqq/rPK",
+	"kaV9n3CgtdrxyRYbOLpPv3mmYy4Qex3rf08ZUG3vOjHHKGp7kdNBo01vO7R1RjinIhIo6JFgm4Ro4flL",
+	"qNU6u7qiMQohzpoyiLV27mJ7meaDN+CWjTb18/c2GfU95Os+HaRBfdMXeZDwDSiqqR1qYPlyANyNNvVL",
+	"2KPqYLQl1X5Jt1zD/RVgdRmNB9U2lau6tOTho6yLQ4MqVDGmxpoQcJZsxtEOEZIF2+qiHQ2pLrsS1vPC",
+	"VTkzylLdL5w731xpLTebq8u2Vuf6UKnMyiz7R598tP/w3b0P/3Xv4e/3vn9/7/7DbGHcIi61leWz2rpi",
+	"Ccomdu796Zd7f/753p/UdwUQgOWV1bWz50x6fkYf2uzSqjdX663l6bUytS1zNpDkTT5Lyf9ipuQb2h5m",
+	"vpkeNDHxPjvsx3hXVmn0aoRfgojNij2ab4TmNYjVsIxUZ8qre3ByDvwG8hW/NDfI0CVbQCquitE86oVR",
+	"we51ucIyRrya5VKUMuI3/q6UEZ+fjdeeTjznuPNiYzlP4dw8M32dTijnGP5eGj0wZELIQ7aGArxGTGBK",
+	"lPUQDjgTToLjkK8ZXRQGpV5rOQAyLaM+2QDA+8u3vq74jkZfXyiDWl80yYp9xcQKITdKvlZqYQZNDwjh",
+	"Cz7AW1reZPD0Q9YGrqRO2WDRqwCIX3j02f1Hn/zd3jsfPf6XXy86uCFRTEQDGYaZ9qlYR34UKqHaztua",
+	"5zwj2jMKHMZHAOluNBOtLfiOlUU3kfFP/UkJV/WQn6XrZS+1qe/k8Kl3IGXQacSkEMLn2vfmPMy8cTAI",
+	"JWObER+8/ebB///PZrDqAczKSQ/U6gp4/uw3j7/90/2f/sve/Y8WrVoBj82bii2qP62O4SHfev/U365L",
+	"EvoyLsxcLWLQp44lsV3uffyHgwcfPv7wA9OlfqreM9UEN7Xvw28gMFmeUboc4Jw61gTRptrJjJNkjM3z",
+	"hANpSsx6DrUCnLw9lE+Woe+JSvM/9Vii48R9OF4jcpHalGTYkeCmiAREN1bRVYezfvlgDPLHRINfefcZ",
+	"avuE/iWbtfcJh/KqbqHKODhlNMEtgnnQe5r1Fj3DYWe6GOdNz39Y2rIaSrkB8OUEqgd6zWazENUGuSAQ",
+	"shQ5GAum/oM2AUZ5zA7aJoMGek59E0nS12mnAYQhMWo/WG9T3zh11E1C7kZCCl+bFCFACgskCKFDsVjZ",
+	"qDaKAVhObYFFkGpMOSPf1EUwSSNbMelroMotHOrR2UIE6nUT1SV7hIsGuklEGsN8+0SXaNJgwwB3W3aB",
+	"3RrQoHCBHVrtcgXIUuyBTBwyZjln+TehmnWtuXUhPBu0SH2t08T1VfXXBbx2rr7SWQ7Pk7Nb54LVlhsN",
+	"pe4OSXiElYK39+6Dx3/7/+399M2aV/tWiqkESOdaq9Fcq3m1lEbqrG934bjmYVB7H/zm4GffR7dXm6OB",
+	"TM2z9db5Scn9I+FMe//2LyNAC7PHLl0Cqj9hbbHYu6GlMvVRUSOHxxClp4jSGyW3Zwn6p6bxqWNdUGJY",
+	"V6n6rNOJI0qm5LyTjH1utOTx02SVGSMb1tNv+6OTQ9EOnT4ztO9LJqVlzukzQxHQjvvL9CdMpceh0u+7",
+	"jG9vOGk2kUAddYmWJcrAO08GbZakuz1LlTlqqgws6VSHoYyuDUmdGF2b/hy6VrTs2Qpt2gxRgmSiPyuS",
+	"8ZHDPD/8h/0//lAXsXv06ffQhcZ59Ojhb//rT289+uTtxx9+tPfZTx998qOD3/36SQ/unHjwMsbx7Nx9",
+	"KSzc5rgcmivsMF2ke84sIYvhVKc95Hh37PUG1WHYLrjUoMZhClEOiLLdHilDl/46i8In46IzKTvPTtuc",
+	"bjm1s1MTcwb5V+G3ecliRIyEKXtDpgrI2zLe3IjbmLMyo7dp80sb6mvNG16tbv+cPsj32NCEjxkF+bg8",
+	"AzGm4WxW9uuYhrmBvTQsVGcOqrFWUcG4WkKr0wTJvnDSUblgALeQL7uQFxCSIMachDrYkGCRcpP/KFAY",
+	"AaLr1kBX+ZY9TNEa+m9oQclnYHOkTKKFDo4N5kBpKUkg70iAk7UwfDPcLcZigukxR8lqhjM5TtasztMf",
+	"KRvr6o6WDdvbwf5SHTJrY6XOVIX4fEOrJv6WGi7mAx8tPE8YeOpfYvGgq90uN9JYRubfHvrG87fOry7q",
+	"m4TwHcLb1BCjg+Wy0EL9FP2PqNVsNptLrTXU/48/aAetIFJYF7AhNYN+NBV9t2mBwKuDUTUV1eaTnLvc",
+	"OAt2bcJl1FGfkE3K3JhQCP/8aP/NP++99b3997+7sNxsnV88+N3vms3W8t47H4NNfLjCUqupVqe1PATy",
+	"m7PI9VroHs+9d9/e/8Mv9t7/f/fufzS92qbXYc7xn26jzyJAv5gRoA5XKWUqjrw50T7sHLZjvRSqlBI9",
+	"zi9BSOikTXuCYkPtnbKOKGDIc9Jntt6nfZbDQbSpiRgNOUvQFonZLtrtYTkC2AeIeBaq3ux7ySWggzDn",
+	"fAmA67CEGy88+uT+4qws+XTCRMefIxsoeirn6Zkh7XRCRae6CIx5q9r0UDCChREngWR8gBb27/9o768f",
+	"HHz6Vwef/mDv3R/tffbTvYfvLTbQRRtWKYiFbrF92Eyu0rxpk2edY2xC/d8K00U26i+n8WJ6O8UTkfJr",
+	"t2t82u+M4X+2UTf6r0zVdoivQ7jGfI3EENJr1UZlbx05gvBkzQ7HqsabFZ1Ckbdr//Sr8gbYPJ+yy3Gz",
+	"38YlwTpFLF0emYlmVeqwaXyOZSldTKfRspTnmhdakD4zUsr4wkpeyvj8/7J8ee1/zTMvA2YGD3X/TPCW",
+	"Wr5XX9dpnLX1sxkZ7//wZ/s/fHP//kNgv+bxcv74gx89+vP7+z//5aOHD+GlO6O5nHoCe9+/v3//4aNP",
+	"3nv0yd/lsDfe0LE2Cal5VZu83sxosJgDhHWnvMpyE/6bQWo0OzhvVb7Q7DNl/gskwV0MQ4RHWEoFRylI",
+	"cZMVepddHPMFUanUm+dfArV+yj2cc2nkYkHkTKIekr7tzeJl9TswHUhd+U1XgwOJ1uTdoAVfpCIhNCSh",
+	"j4RkCQj3bZo1DwjhlOw6Kr1SQNQvub8TFAT7yRkdxG3BJe0wbLQ3DiQKicRRXA1QYMwBx3UJ6kjg6kvw",
+	"7Oxs/pTMAxPOZGYgOJ2z+cxEcBomAsaROdOzXTecdAgnNCBLAWfJBKxqeOMYKfumHUyVPqLLGqiRNg5N",
+	"oXMpPGpWwq5qtoojq5qtYt2Ip2PWt6BqPgkLPaxYn+aSF8cyfvG7YxOntU2kPAAHUiVIiLYGWazC6D6Z",
+	"Bk4rv1RCRCUngbpmozjkhGob1sRc0gRzQuUxRIzMhOumW3QA3UrnmE3G1O0h5p/COB6qLXK7kZJ8Dj3B",
+	"p8e6YxZ6om3HLOzTb9nh2cHNeUc3T9Uot+YA4BjIrOAIA1rPaFKfKNRhsaJJEJs1EkNINtwXAHcMUhTR",
+	"ghHjaUBQDwtEGS0tMQK6vt7Co8nCwzENF3JyPXjv13u/f/fxg5/vv//jWaLMu/PH83YbfWbh+CIJoLBl",
+	"Btu2EBqbHy7nWl56XVHkWMOGQ/THyhmrFCh7iT71Jo0xOzYi28Btl2DZG4nYLB7+Q127YwwgOfutMBgc",
+	"nUVaZgiYgYfghKdjBphEwxSQdk6Flo/fBPB0x38BvvCMDHVJSExDzEOIgK/vkqjbk+NDAXQDxnJnPjDV",
+	"0Zgg1sZICeZESIRpQISEp1iC5CJYn2TV1IzbW6CFzP2Cmo2Vsx7SLhjUbCyf8xC4YVDuhkHNRqvpuYXa",
+	"1HuLpdUEb5kZXuQEf8PM7xgPWFl3FafNLB6KKOowHpCn+u6w65JVq4Zo4uElMBbrERoeX17w2G+ZtErE",
+	"10b0orndKKAGrMngjjTQTV3vWjha6RlhF2ADYYpIP5ED1MeJG1HXV0fB+QZFtEc4FL7t4jKv8K1qkj/k",
+	"TedwBcf5uV5rNlaaulz2sJdUPWvZZ9atqn5c1T8a/6r6ZRlcpVPfnSVTu0bV/pzwPXqEY44o2312tX6R",
+	"gDgcsfeMQGIcJ6viWerqVT+IpTzibQxKI9VZpAmUyc4i5EzMWZHB5AZJNTZI/ltw4+rOCOtfW89Qkzjb",
+	"3UA4d92tDwGZCxRJSGgVimS9HINJfexg09F4sJFzPJbKbEQwkHVEmepLLHptynZ0ze8c104nmmChoR61",
+	"m9FEBXtOgVIlKmSFfhroYiwYGgct2aYZtuQ6wkgyiWNYzQUt3O69+8bjDx94amxDKIwbxvOYUl1XXA0y",
+	"VFtIA+kiYGrIdEBozDwji9a6o0ErR3fPrOIo8CPAHWrISlNc2MssRdYnowOpWae0PHpEdSBl2qeoR3Co",
+	"LdFqKpd7ESWC6NITUB2QhQQt+Bma48Kjh7/d/92DRZSx6fLSelCV2Y77lqLjme3Yt2CnXyG4upboPGIV",
+	"JxnJOUtqx40LN7xUT7FYd1VTLNC6rc+QU/hkbqgB+evjKzS9kBUGKdQssIdEF4rsEet6MifChjlsDZBk",
+	"u1T0osRDBWBpxyxrKxS0KZQoUCxUdaL6FGSHcBwjXbvAsoeUhoTDcVxsICMLQgKEFgX1Ycv46YYThuqv",
+	"Nlf8jI+16RQYuesZT+kYxUlztYzlAFvY4gRvh1B6SrOaMOoTKjKs2jZdsLzv0b89+PynP/DQwQcPH7/1",
+	"3YPfv3nw8DceOvj0ncfv/mr/Hx/s/ekdA7qaNeGjBR86VSzLrieAsZZVo2jToXIUvgHl1dxObZDlTXYX",
+	"/W0y8NGCuUsUD/DM/jCu1x5+VFeJ75RxqKxzUcHGrsKnVzHvV7CxyYxpDkrFMTOg4Uk+XcLmUYvIQe5s",
+	"xnZMRRc+UERpQIMn861Ku/QYgwkcH4HGCkILE+SfRW1IKfFC61rB+uB3OUuTza2BD3wD/gUcOueDrlwS",
+	"cJbklaoyxz26RgvwFRCLYBqDwK+ACSMnZaYfGJwVWuKIEo2P7ciwHULAF0u7akGUEKZeM9xhuPpvJHSL",
+	"rKOhNJ1cMbyjI/l1N1piAsxpDQ9KAT1TacimN12v32qvDcWFV016sitTizZ1xdiiYD2F8OnybDmy+ZqF",
+	"R1xIQBxVSxgCVgcwP70IRflRL3cmfxsmCZ8xjqJQs2nLS8fJkm3qCpNoPrJkBZPVvG4cgz0ua403qxw6",
+	"rbxYdi3YY1YQVm3qjj1rNbeckal25ACS3jlx1GJ3c74EkinrOLIgA8aM43igTxYJx7H6VIzLi9NOJkhy",
+	"0yUMjJq94RYLzSqnC1tQ3bEL6lFtGORfUKcNag/bpeVRRC+Lk0p6K5WDWDyDZsZiUhmqU7EqJwFtf5zB",
+	"M2p7JofO2Mk//bEzdqbOKdOHalLojMbohoh024iTWWqfOsYUW/TCqFl+TmEjB67RpheRr5vK3kOUkFAM",
+	"F+/AQ12Yd0eMOLik56HyHWDi9yHg3ulU3fVaAuxXI54oqjpaNM9wOb0EC7HLuOoC15V4VLe/1FuqJ3V0",
+	"14v3lto3m6jZi7Ywqwcx4dvTu73VLOYc/pM3+Sz45wsY/JNlfpSwh+z+nZjRlJ2OY+TpVb4dy5q+BLDV",
+	"1Vs13+SlW0QplZA1ZHmSwdlUYxNLhML/nSE10BV4qBRCTnbYtkkhEkQICFHV9jntns3vE6/ouC3IapEE",
+	"vVrfM4pzDxSjhp905kQmpmWDrIo0OirzNhMPa+uA8Vbk3RRExyIHn40jn04Y0rgzZTORTudsPXOVzgN6",
+	"ZCxnV1+QIOVQ3OPV12tbBHPCa+uv3lFsQUPPaUaS8ri2XlvCSbS00wKmYRobZRrmqDuYh6nslSRDXLRH",
+	"3JhFIq5VEPdTPdLRb29ZBRHHKIx2ImEt1QItHHz6i8cfPjj4yT/uvfVw743/69Gn/8/BL7+zOJSGgCQn",
+	"pDGsy5R19fURX4pAC/vv//jzv//+o8/eO/j0nf0/vq2hVxYbZdihZW1ezbwmBTfKgjb7P/rk00efvech",
+	"t+rx4gZKCBdKY0Yhlhj1sdjWJeEdGNSyvq47yIZoYe/+R3vv/3xR27GsDp4jARrQqKiwCRamZrTt245j",
+	"dAZgmtHCXWWNXzZO/dzUuLD/5t8cfPhg79039t59q7ja5pWytR4qlGRrD2qE9kXPVvPYcgBKPLfWgIMs",
+	"DWlF2cY2SsBJSifChEQCzKRi2CYqjG9aj98roPDQMLNLyMmW8kYRvsWYT0pGw1mihzGUklU4DTYlq3zP",
+	"cZIQGtbBTILTMJJqEQsnPoxk7d6de/89AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

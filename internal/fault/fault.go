@@ -1,5 +1,7 @@
 // Package fault is Tuoguan's error model: domain code returns a *fault.Error of a Kind, and the HTTP layer
-// maps each Kind to one status. Any other error is an internal failure whose cause is logged, never sent.
+// maps each Kind to one status. Any other error is an internal failure whose cause is logged, never sent —
+// except one that means the database could not be reached or went away (postgres.Unreachable), which the HTTP
+// layer answers as Unavailable by itself, so no domain package has to translate outages.
 package fault
 
 import (
@@ -31,7 +33,8 @@ const (
 	Conflict
 	// TooMany is a request refused by rate limiting; RetryAfter says when to try again.
 	TooMany
-	// Unavailable is a dependency that did not answer in time (a lock wait, a slow database).
+	// Unavailable is a dependency that did not answer in time (a lock wait, a slow database) or could not be
+	// reached; RetryAfter, when set, says when to try again.
 	Unavailable
 )
 

@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/tuoguan/tuoguan/api"
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/postgres"
 )
 
 // problemStatus maps each fault kind to its HTTP status; Internal is 500.
@@ -54,6 +56,10 @@ func problemCode(status int) string {
 	return "malformed"
 }
 
+// UnavailableRetryAfter is the Retry-After of a 503 that names no time of its own, such as a database
+// outage: long enough for PostgreSQL to restart and recover, short enough for a phone to try again soon.
+const UnavailableRetryAfter = 3 * time.Second
+
 // handleError is the one place that writes errors: an application/problem+json response built by problem.
 // An error after the response's first byte (an export whose database went away) can no longer change the
 // status: it is logged and the response is marked cut, for cutShort to end the connection unfinished.
@@ -63,8 +69,15 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	p := s.problem(c.Request().Context(), err)
-	if f := fault.As(err); f != nil && f.RetryAfter > 0 {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter.Seconds()+0.999)))
+	retry := time.Duration(0)
+	if f := fault.As(err); f != nil {
+		retry = f.RetryAfter
+	}
+	if retry <= 0 && p.Status == http.StatusServiceUnavailable {
+		retry = UnavailableRetryAfter
+	}
+	if retry > 0 {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds()+0.999)))
 	}
 	p.Instance = ptr(c.Request().URL.Path)
 	if p.RequestId == nil || *p.RequestId == "" {
@@ -79,7 +92,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 }
 
 // problem turns an error into a problem: faults by kind, echo's own errors (unknown route, wrong method, body
-// too large) by status, anything else as a 500 whose cause is logged and not sent.
+// too large) by status, a database that cannot be reached or went away as a 503 (the request may succeed
+// when it is back), anything else as a 500 whose cause is logged and not sent.
 func (s *Server) problem(ctx context.Context, err error) api.Problem {
 	p := api.Problem{Status: http.StatusInternalServerError, Detail: ptr("The server failed; the failure is logged.")}
 	var he *echo.HTTPError
@@ -97,6 +111,10 @@ func (s *Server) problem(ctx context.Context, err error) api.Problem {
 	case errors.As(err, &he) && he.Code < 500:
 		p.Status = he.Code
 		p.Detail, p.Errors = echoDetail(he)
+	case postgres.Unreachable(err):
+		p.Status = http.StatusServiceUnavailable
+		p.Detail = ptr("The database is unavailable; try again shortly.")
+		s.log.WarnContext(ctx, "database unavailable", slog.String("request_id", audit.RequestID(ctx)), slog.Any("error", err))
 	case errors.Is(err, context.DeadlineExceeded):
 		p.Status = http.StatusServiceUnavailable
 		p.Detail = ptr("The request took too long and was abandoned; try again.")

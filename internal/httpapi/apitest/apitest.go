@@ -55,7 +55,12 @@ type Option func(*account.Config)
 // New starts an Env with a fresh database and logs in the admin.
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
-	db := pgtest.New(t)
+	return On(t, pgtest.New(t), opts...)
+}
+
+// On starts an Env over db, which must hold the current schema and no admin account, and logs in the admin.
+func On(t testing.TB, db *postgres.DB, opts ...Option) *Env {
+	t.Helper()
 	keys, err := pii.ParseKey(pii.GenerateKey())
 	if err != nil {
 		t.Fatal(err)
