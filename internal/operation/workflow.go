@@ -2,6 +2,7 @@ package operation
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -55,11 +56,11 @@ func (s *Service) move(ctx context.Context, p scope.Principal, id int64, action 
 		if err != nil {
 			return err
 		}
-		if p.Role != scope.Admin && !contains(roles, p.Role) {
+		if p.Role != scope.Admin && !slices.Contains(roles, p.Role) {
 			return fault.Forbiddenf("Your role may not %s operations.", strings.TrimPrefix(action, "operation."))
 		}
-		if !contains(from, before.Status) {
-			return fault.Conflictf("Operation %d is %s; it cannot be %s.", id, before.Status, strings.TrimPrefix(action, "operation.")+"ed")
+		if !slices.Contains(from, before.Status) {
+			return fault.Conflictf("Operation %d is %s; it cannot be %s.", id, before.Status, pastTense[action])
 		}
 		after = before
 		set(&after)
@@ -86,11 +87,5 @@ func (s *Service) move(ctx context.Context, p scope.Principal, id int64, action 
 	return after, err
 }
 
-func contains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
+// pastTense names what each action makes of an operation, for the message that refuses it.
+var pastTense = map[string]string{"operation.confirm": "confirmed", "operation.dispute": "disputed", "operation.void": "voided"}
