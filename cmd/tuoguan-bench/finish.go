@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/tuoguan/tuoguan/internal/rollup"
 	"slices"
 	"strings"
 	"sync"
@@ -59,11 +60,11 @@ func (t task) touches(tables []string) bool {
 	return slices.ContainsFunc(tables, func(s string) bool { _, ok := t.locks[s]; return ok })
 }
 
-// statsTables are the statistics rollups, which stats_rebuild() fills from statsSources.
+// statsTables are the statistics rollups, which rollup.RebuildSQL fills from statsSources.
 var statsTables, statsSources = []string{"stats_rollup", "stats_providers"}, []string{"contracts", "contract_services", "farms"}
 
 // statsRebuild recomputes the statistics rollups from the running totals the generator wrote.
-var statsRebuild = task{label: "stats_rebuild()", sql: "SELECT stats_rebuild()",
+var statsRebuild = task{label: "rollup rebuild", sql: rollup.RebuildSQL,
 	locks: map[string]lockMode{"contracts": accessShare, "contract_services": accessShare, "farms": accessShare,
 		"stats_rollup": accessExclusive, "stats_providers": accessExclusive},
 	after: func(ctx context.Context, conn *pgx.Conn) (string, error) {

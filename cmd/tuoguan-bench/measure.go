@@ -64,14 +64,9 @@ func (c *client) get(ctx context.Context, token, path string, body any) (int, er
 	return resp.StatusCode, err
 }
 
-// Measure sends warmup unmeasured requests, then n measured ones, concurrency at a time, and reports the
-// latency percentiles and throughput of the measured ones. A request fails on a transport error or any
-// status other than 200.
-func (c *client) Measure(ctx context.Context, cs Case, warmup, n, concurrency int) Result {
-	return c.MeasureFor(ctx, cs, warmup, n, concurrency, 0)
-}
-
-// MeasureFor is Measure that stops starting requests once maxTime has passed, unless it is 0.
+// MeasureFor sends warmup unmeasured requests, then n measured ones, concurrency at a time, and reports the
+// latency percentiles and throughput of the measured ones; it stops starting requests once maxTime has
+// passed, unless it is 0. A request fails on a transport error or any status other than 200.
 func (c *client) MeasureFor(ctx context.Context, cs Case, warmup, n, concurrency int, maxTime time.Duration) Result {
 	return runLoad(ctx, cs.Name, warmup, n, concurrency, maxTime, func(ctx context.Context, i int) error {
 		path := cs.Path(i)

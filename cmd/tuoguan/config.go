@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -11,8 +12,10 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/tuoguan/tuoguan/internal/account"
 	"github.com/tuoguan/tuoguan/internal/pii"
 	"github.com/tuoguan/tuoguan/internal/postgres"
+	"github.com/tuoguan/tuoguan/internal/services"
 )
 
 // config is what every command reads from the environment, overridable by flags.
@@ -92,6 +95,25 @@ func (c *config) keys(log *slog.Logger) (*pii.Keyring, error) {
 		log.Warn("created a new personal-data key file; set TUOGUAN_DATA_KEY in production", slog.String("file", c.dataKeyFile))
 	}
 	return k, nil
+}
+
+// open is what every command that works on the data does first: it loads the data key, opens the database
+// at url (creating and migrating it as needed), checks that the key is the one its personal data was sealed
+// with, and builds the services over both. The caller closes the database.
+func (c *config) open(ctx context.Context, log *slog.Logger, url string) (*postgres.DB, services.Services, error) {
+	keys, err := c.keys(log)
+	if err != nil {
+		return nil, services.Services{}, err
+	}
+	db, err := openMigrated(ctx, url, log)
+	if err != nil {
+		return nil, services.Services{}, err
+	}
+	if err := checkDataKey(ctx, db, keys); err != nil {
+		db.Close()
+		return nil, services.Services{}, err
+	}
+	return db, services.New(db, keys, account.Config{}), nil
 }
 
 // redactedURL is the database URL without its password, for logs.

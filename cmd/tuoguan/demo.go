@@ -10,9 +10,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/tuoguan/tuoguan/internal/account"
 	"github.com/tuoguan/tuoguan/internal/demo"
-	"github.com/tuoguan/tuoguan/internal/services"
 )
 
 // demoAdminPassword is the bootstrap admin's password when TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD is not set, the
@@ -37,19 +35,11 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	keys, err := cfg.keys(log)
-	if err != nil {
-		return err
-	}
-	db, err := openMigrated(ctx, bulkURL(cfg.databaseURL), log)
+	db, svc, err := cfg.open(ctx, log, bulkURL(cfg.databaseURL))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := checkDataKey(ctx, db, keys); err != nil {
-		return err
-	}
-	svc := services.New(db, keys, account.Config{})
 	empty, err := demo.Empty(ctx, svc)
 	if err != nil {
 		return err

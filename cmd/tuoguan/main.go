@@ -1,4 +1,4 @@
-// Command tuoguan is the Tuoguan server and its tools: serve, migrate, user, version.
+// Command tuoguan is the Tuoguan server and its tools: serve, migrate, user, demo, import, verify, version.
 package main
 
 import (
@@ -31,6 +31,7 @@ Commands:
   user      manage accounts: tuoguan user create -username NAME -role ROLE [...]
   demo      load the Huanglong County demo data set: tuoguan demo [-if-empty] [-seed N]
   import    load farms or parcels from CSV: tuoguan import farms|parcels [-collective ID] [-dry-run] FILE.csv
+  verify    recompute every running total and rollup from the operations and report what disagrees
   version   print the version
 
 Run 'tuoguan <command> -h' for a command's flags. Configuration comes from the environment
@@ -55,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return demoCmd(ctx, args[1:], getenv, stdout)
 	case "import":
 		return importCmd(ctx, args[1:], getenv, stdin, stdout)
+	case "verify":
+		return verify(ctx, args[1:], getenv, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "tuoguan", version)
 		return nil

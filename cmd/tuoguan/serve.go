@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tuoguan/tuoguan/internal/account"
 	"github.com/tuoguan/tuoguan/internal/httpapi"
 	"github.com/tuoguan/tuoguan/internal/pii"
 	"github.com/tuoguan/tuoguan/internal/postgres"
@@ -33,21 +32,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	keys, err := cfg.keys(log)
-	if err != nil {
-		return err
-	}
 	log.Info("starting", slog.String("version", version), slog.String("addr", cfg.addr),
 		slog.String("database", redactedURL(cfg.databaseURL)), slog.String("log_level", cfg.logLevel))
-	db, err := openMigrated(ctx, cfg.databaseURL, log)
+	db, svc, err := cfg.open(ctx, log, cfg.databaseURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := checkDataKey(ctx, db, keys); err != nil {
-		return err
-	}
-	svc := services.New(db, keys, account.Config{})
 	if pw := getenv("TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD"); pw != "" {
 		created, err := svc.Accounts.Bootstrap(ctx, pw)
 		if err != nil {

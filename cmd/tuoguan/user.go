@@ -11,7 +11,6 @@ import (
 
 	"github.com/tuoguan/tuoguan/internal/account"
 	"github.com/tuoguan/tuoguan/internal/scope"
-	"github.com/tuoguan/tuoguan/internal/services"
 )
 
 // cli is the principal of the command line: it has the operator's shell, so it may do what admin may.
@@ -44,16 +43,12 @@ func user(ctx context.Context, args []string, getenv func(string) string, stdin 
 	if err != nil {
 		return err
 	}
-	keys, err := cfg.keys(log)
-	if err != nil {
-		return err
-	}
-	db, err := openMigrated(ctx, cfg.databaseURL, log)
+	db, svc, err := cfg.open(ctx, log, cfg.databaseURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	u, err := services.New(db, keys, account.Config{}).Accounts.Create(ctx, cli, in)
+	u, err := svc.Accounts.Create(ctx, cli, in)
 	if err != nil {
 		return err
 	}

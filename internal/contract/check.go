@@ -18,7 +18,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
-// check validates c against every rule of PRODUCT §1.7 except the overlap with other contracts, reporting
+// check validates c against every rule of docs/domain.md except the overlap with other contracts, reporting
 // all broken rules at once, and sets its contracted area. Objects outside p's scope are reported as not
 // existing. tx is the caller's transaction.
 func (s *Service) check(ctx context.Context, tx *gorm.DB, p scope.Principal, c *Contract) error {

@@ -14,11 +14,10 @@ import (
 
 	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/num"
-	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
-// The statuses and modes of PRODUCT §1.7.
+// The statuses and modes of docs/domain.md.
 const (
 	StatusDraft      = "draft"
 	StatusActive     = "active"
@@ -103,16 +102,6 @@ func (c Contract) LineOf(op string) (Line, bool) {
 	return Line{}, false
 }
 
-// AreaOf returns the contracted area of parcel id, if the parcel is on the contract.
-func (c Contract) AreaOf(id int64) (num.Dec2, bool) {
-	for _, p := range c.Parcels {
-		if p.ParcelID == id {
-			return p.AreaMu, true
-		}
-	}
-	return num.Dec2{}, false
-}
-
 // Visible narrows q, a query on contracts, to the contracts p may read: admin all, a bureau those in its
 // region, a collective its own, a provider those it is party to.
 func Visible(q *gorm.DB, p scope.Principal) *gorm.DB { return VisibleIn(q, "contracts", p) }
@@ -174,16 +163,4 @@ func Lookup(ctx context.Context, tx *gorm.DB, p scope.Principal, id int64, lock 
 // Get returns contract id if p may read it, NotFound otherwise.
 func (s *Service) Get(ctx context.Context, p scope.Principal, id int64) (Contract, error) {
 	return Lookup(ctx, s.db, p, id, "")
-}
-
-// LookupAll returns the contracts of ids that p may read, with their parcels and lines, under a share lock
-// taken in id order; tx is the caller's transaction.
-func LookupAll(tx *gorm.DB, p scope.Principal, ids []int64) ([]Contract, error) {
-	var cs []Contract
-	err := Visible(tx, p).Clauses(clause.Locking{Strength: clause.LockingStrengthShare, Table: clause.Table{Name: "contracts"}}).
-		Where("contracts.id = ANY (?::bigint[])", postgres.Int64Array(ids)).Order("contracts.id").Find(&cs).Error
-	if err != nil {
-		return nil, err
-	}
-	return cs, loadAll(tx.Statement.Context, tx, cs)
 }

@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/calendar"
 	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/parcel"
+	"github.com/tuoguan/tuoguan/internal/rollup"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
@@ -61,14 +61,11 @@ func (s *Service) Activate(ctx context.Context, p scope.Principal, id int64) (Co
 		if err := checkOverlap(ctx, tx, c, parcels); err != nil {
 			return err
 		}
-		if err := createCaps(tx, c); err != nil {
-			return err
-		}
 		if err := tx.Model(&Contract{}).Where("county_code = ? AND id = ?", c.CountyCode, id).
 			Updates(map[string]any{"status": StatusActive, "activated_at": gorm.Expr("now()"), "updated_at": gorm.Expr("now()")}).Error; err != nil {
 			return err
 		}
-		if err := enterRollup(tx, c); err != nil {
+		if err := rollup.Enter(tx, c.totals()); err != nil {
 			return err
 		}
 		return s.finish(ctx, tx, p, "contract.activate", before, &out)
@@ -104,23 +101,17 @@ func checkOverlap(ctx context.Context, tx *gorm.DB, c Contract, parcels map[int6
 	return nil
 }
 
-// createCaps creates one delivery cap per parcel and service line: the contracted area times the passes.
-func createCaps(tx *gorm.DB, c Contract) error {
-	type capRow struct {
-		CountyCode string
-		ContractID int64
-		ParcelID   int64
-		OpType     string
-		CapAreaMu  string
+// totals is what c brings into the running totals and rollups on activation.
+func (c Contract) totals() rollup.Contract {
+	t := rollup.Contract{CountyCode: c.CountyCode, ID: c.ID, CollectiveID: c.CollectiveID, RegionCode: c.RegionCode, FarmID: c.FarmID,
+		ProviderID: c.ProviderID, Crop: c.Crop, SeasonYear: c.SeasonYear, AreaMu: c.ContractedAreaMu, FeePerMu: c.CollectiveFeePerMu}
+	for _, p := range c.Parcels {
+		t.Parcels = append(t.Parcels, rollup.Parcel{ID: p.ParcelID, AreaMu: p.AreaMu})
 	}
-	var rows []capRow
-	for _, pc := range c.Parcels {
-		for _, l := range c.Services {
-			rows = append(rows, capRow{c.CountyCode, c.ID, pc.ParcelID, l.OpType,
-				pc.AreaMu.Decimal().Mul(decimal.NewFromInt(int64(l.Passes))).StringFixed(2)})
-		}
+	for _, l := range c.Services {
+		t.Lines = append(t.Lines, rollup.Line{OpType: l.OpType, Passes: l.Passes})
 	}
-	return tx.Table("delivery_caps").Create(&rows).Error
+	return t
 }
 
 // Complete closes an active contract whose work is done: at least one confirmed harvesting operation, or its

@@ -57,7 +57,7 @@ func mayWrite(p scope.Principal) error {
 }
 
 // Create drafts a contract for a farm of the caller's collective (admin: of any collective) with a provider
-// that is active and offers every operation on it. Every rule of PRODUCT §1.7 that does not depend on other
+// that is active and offers every operation on it. Every rule of docs/domain.md that does not depend on other
 // contracts is checked here; the overlap with other contracts is checked on activation.
 func (s *Service) Create(ctx context.Context, p scope.Principal, in Input) (Contract, error) {
 	if err := mayWrite(p); err != nil {

@@ -7,11 +7,11 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// targets are the benefit per mu (节支增收, PRODUCT §2) each season's yields are calibrated to: the county
+// targets are the benefit per mu (节支增收, docs/figures.md) each season's yields are calibrated to: the county
 // reports about 180 yuan per mu.
 var targets = map[int]float64{2025: 172, 2026: 180}
 
-// seasonFigures are a season's county aggregate of PRODUCT §2 over the contracts that count (active,
+// seasonFigures are a season's county aggregate of docs/figures.md over the contracts that count (active,
 // completed, terminated).
 type seasonFigures struct {
 	Contracts  int
@@ -48,7 +48,7 @@ func (p *plan) settle() {
 	}
 }
 
-// counts reports whether c is in the aggregates of PRODUCT §2.
+// counts reports whether c is in the aggregates of docs/figures.md.
 func (c *contractPlan) counts() bool { return c.final != "draft" }
 
 func (c *contractPlan) area() int64 {
@@ -107,7 +107,7 @@ func (p *plan) calibrate() {
 	}
 }
 
-// aggregate computes the season's county figures exactly, as PRODUCT §2 defines them.
+// aggregate computes the season's county figures exactly, as docs/figures.md defines them.
 func (p *plan) aggregate(season int) seasonFigures {
 	var f seasonFigures
 	for _, v := range p.villages {

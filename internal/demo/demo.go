@@ -79,7 +79,7 @@ type Account struct {
 	Existed bool
 }
 
-// SeasonFigures are a season's county aggregate of PRODUCT §2 (contracts active, completed or terminated).
+// SeasonFigures are a season's county aggregate of docs/figures.md (contracts active, completed or terminated).
 type SeasonFigures struct {
 	Contracts    int
 	AreaMu       decimal.Decimal

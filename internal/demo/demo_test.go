@@ -189,7 +189,7 @@ func TestLoadSmall(t *testing.T) {
 		t.Errorf("nothing was done: %+v %+v", s.Contracts, s.Operations)
 	}
 
-	// The 2026 benefit per mu, computed from the tables as PRODUCT §2 defines it, is the calibrated one.
+	// The 2026 benefit per mu, computed from the tables as docs/figures.md defines it, is the calibrated one.
 	for season, f := range s.Seasons {
 		perMu := text(t, db, benefitSQL, season)
 		if perMu != f.BenefitPerMu.StringFixed(2) {

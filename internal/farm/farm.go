@@ -18,7 +18,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
-// The kinds, demonstration levels and business models of PRODUCT §1.3.
+// The kinds, demonstration levels and business models of docs/domain.md.
 var (
 	Kinds               = []string{"household", KindFamilyFarm, "cooperative", "enterprise"}
 	DemonstrationLevels = []string{"none", "county", "city", "province", "national"}

@@ -42,7 +42,7 @@ func pick[T any](own bool, ownV, foreignV T) T {
 }
 
 // authzTable says, for every /api/v1 route but login (keyed as echo registers it), what each role gets.
-// PRODUCT §3: outside the scope 404, a role that may never act 403.
+// docs/domain.md: outside the scope 404, a role that may never act 403.
 var authzTable = map[string]routeRow{
 	"POST /api/v1/auth/logout": {
 		want: map[role]outcome{asAdmin: {204, na}, asBureau: {204, na}, asCollective: {204, na}, asProvider: {204, na}},

@@ -77,7 +77,7 @@ func (w *world) setProviderStatus(t testing.TB, pr api.Provider, status string) 
 	}
 }
 
-// TestContractRulesOnDraftAndChange checks every rule of PRODUCT §1.7 that drafting and changing a draft
+// TestContractRulesOnDraftAndChange checks every rule of docs/domain.md that drafting and changing a draft
 // check: each broken rule answers 422 naming exactly the field, on POST /contracts and on PATCH of a draft.
 func TestContractRulesOnDraftAndChange(t *testing.T) {
 	t.Parallel()
@@ -681,7 +681,7 @@ func TestProviderSeesItsContractsFarmsAndParcels(t *testing.T) {
 	w.env.Expect(t, http.StatusNotFound, prov, http.MethodPost, ctOpPath(otherOp, "/void"), nil)
 }
 
-// TestOperationRules checks the rules of PRODUCT §1.8 over HTTP: what an operation must say, on which
+// TestOperationRules checks the rules of docs/domain.md over HTTP: what an operation must say, on which
 // contracts it may be logged, and who moves it along.
 func TestOperationRules(t *testing.T) {
 	t.Parallel()

@@ -59,7 +59,7 @@ func export(t sheet.Table, write func(io.Writer, sheet.Table) error, ext string)
 	return pr, &disp
 }
 
-// figureColumns are the columns of PRODUCT §2's figures, in the order the tables show them.
+// figureColumns are the columns of docs/figures.md's figures, in the order the tables show them.
 var figureColumns = []sheet.Column{
 	{ZH: "合同数", EN: "contracts", Kind: sheet.Integer},
 	{ZH: "服务农户数", EN: "farms", Kind: sheet.Integer},

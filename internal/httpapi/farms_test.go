@@ -128,7 +128,7 @@ func fmIDEndingX(t testing.TB, birth string) string {
 	return ""
 }
 
-// fmIDMask and fmPhoneMask are the masks PRODUCT §1.3 prescribes.
+// fmIDMask and fmPhoneMask are the masks docs/domain.md prescribes.
 func fmIDMask(id string) string       { return id[:6] + "********" + id[14:] }
 func fmPhoneMask(phone string) string { return phone[:3] + "****" + phone[7:] }
 

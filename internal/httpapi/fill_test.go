@@ -12,7 +12,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/stats"
 )
 
-// TestFillSetsEveryFigure checks fill against the JSON names of PRODUCT §4: each generated type that carries
+// TestFillSetsEveryFigure checks fill against the JSON names of openapi.yaml: each generated type that carries
 // the figures ends up as if the figures and counts had been decoded into it by their JSON names, and the only
 // fields fill leaves alone are each type's own.
 func TestFillSetsEveryFigure(t *testing.T) {

@@ -57,7 +57,7 @@ var ledgerColumns = []sheet.Column{
 	{ZH: "服务主体", EN: "provider_name"}, {ZH: "服务主体编号", EN: "provider_id"},
 	{ZH: "经营主体", EN: "farm_name"}, {ZH: "经营主体编号", EN: "farm_id"},
 	{ZH: "地块", EN: "parcel_name"}, {ZH: "地块编号", EN: "parcel_id"},
-	{ZH: "作物", EN: "crop_name"}, {ZH: "作物代码", EN: "crop"}, {ZH: "年度", EN: "season_year", Kind: sheet.Integer},
+	{ZH: "作物", EN: "crop_name"}, {ZH: "作物代码", EN: "crop"}, {ZH: "年度", EN: "season_year"}, // a year, not a count: no separator
 	{ZH: "作业类型", EN: "op_type_name"}, {ZH: "作业类型代码", EN: "op_type"},
 	{ZH: "作业日期", EN: "op_date"}, {ZH: "作业面积(亩)", EN: "area_mu", Kind: sheet.Decimal},
 	{ZH: "产量(公斤)", EN: "yield_kg", Kind: sheet.Decimal}, {ZH: "含水率(%)", EN: "moisture_pct", Kind: sheet.Decimal},
@@ -131,7 +131,7 @@ func ledgerRow(r operation.LedgerRow, crops, ops map[string]string) []sheet.Cell
 		sheet.T(r.ProviderName), id(r.ProviderID),
 		sheet.T(r.FarmName), id(r.FarmID),
 		sheet.T(r.ParcelName), id(r.ParcelID),
-		sheet.T(crops[r.Crop]), sheet.T(r.Crop), sheet.I(int64(r.SeasonYear)),
+		sheet.T(crops[r.Crop]), sheet.T(r.Crop), sheet.T(strconv.Itoa(r.SeasonYear)),
 		sheet.T(ops[r.OpType]), sheet.T(r.OpType),
 		sheet.T(r.OpDate.Format(time.DateOnly)), sheet.D(&r.AreaMu),
 		sheet.D(r.YieldKg), sheet.D(r.MoisturePct),

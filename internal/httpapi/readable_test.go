@@ -105,7 +105,13 @@ func TestExportsAreReadable(t *testing.T) {
 	})
 
 	t.Run("ledger", func(t *testing.T) {
-		_, _, rows := open(t, "/api/v1/operations?season_year=2026&format=xlsx")
+		f, name, rows := open(t, "/api/v1/operations?season_year=2026&format=xlsx")
+		year, _ := excelize.CoordinatesToCellName(columns(rows[0])["season_year"]+1, 2)
+		if idx, err := f.GetCellStyle(name, year); err != nil {
+			t.Fatal(err)
+		} else if st, _ := f.GetStyle(idx); st == nil || st.NumFmt == 3 || st.NumFmt == 4 {
+			t.Errorf("the season %s is shown with a thousands separator", year)
+		}
 		res := env.Send(t, apitest.Request{Method: http.MethodGet, Path: "/api/v1/operations?season_year=2026&format=csv", Token: env.Admin})
 		records, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(res.Body, []byte("\ufeff")))).ReadAll()
 		if err != nil {

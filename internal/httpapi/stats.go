@@ -16,7 +16,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/stats"
 )
 
-// fill sets the figures of PRODUCT §2 on dst, a pointer to one of the generated types that carry them, from
+// fill sets the figures of docs/figures.md on dst, a pointer to one of the generated types that carry them, from
 // f and c: each field of dst takes the field of f or c with the same name, integers converted to dst's width.
 // The generated types share those names with stats.Figures and stats.Counts, so one source fills them all.
 func fill(dst any, f stats.Figures, c stats.Counts) {

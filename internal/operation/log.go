@@ -64,7 +64,7 @@ type Result struct {
 
 // Create logs one operation on contract contractID; key ("" for none) makes retries safe. replay reports
 // that the key was seen before with the same request and the original operation is returned; the same key
-// with another request is a Conflict. Every rule of PRODUCT §1.8 is checked; see Log.
+// with another request is a Conflict. Every rule of docs/domain.md is checked; see Log.
 func (s *Service) Create(ctx context.Context, p scope.Principal, contractID int64, key string, in Input) (op Operation, replay bool, err error) {
 	rs, err := s.Log(ctx, p, []Item{{ContractID: contractID, Key: key, Input: in}})
 	if err != nil {

@@ -1,5 +1,5 @@
 // Package operation keeps the field operations (作业记录) providers log against active contracts: every rule
-// of PRODUCT §1.8, the delivery caps under concurrency, idempotent retries, batch sync for phones that were
+// of docs/domain.md, the delivery caps under concurrency, idempotent retries, batch sync for phones that were
 // offline, the confirm / dispute / void workflow, and the running totals that statistics read.
 package operation
 
@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/tuoguan/tuoguan/internal/rollup"
 	"time"
 
 	"gorm.io/gorm"
@@ -18,7 +19,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
-// The statuses of PRODUCT §1.8.
+// The statuses of docs/domain.md.
 const (
 	StatusRecorded  = "recorded"
 	StatusConfirmed = "confirmed"
@@ -142,4 +143,10 @@ const KeyRetention = 30 * 24 * time.Hour
 func (s *Service) ForgetKeys(ctx context.Context) (int64, error) {
 	res := s.db.WithContext(ctx).Exec("DELETE FROM idempotency_keys WHERE created_at < ?", s.now().Add(-KeyRetention))
 	return res.RowsAffected, res.Error
+}
+
+// work is op as the running totals see it.
+func (op Operation) work() rollup.Work {
+	return rollup.Work{CountyCode: op.CountyCode, ContractID: op.ContractID, ParcelID: op.ParcelID, OpType: op.OpType,
+		AreaMu: op.AreaMu, YieldKg: op.YieldKg}
 }

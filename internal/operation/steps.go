@@ -16,6 +16,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/provider"
+	"github.com/tuoguan/tuoguan/internal/rollup"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
@@ -85,7 +86,11 @@ func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 	// The totals come last: the rollup rows of a county are the ones every writer of its crop and operation
 	// type waits for, so they are held for as short a time as the commit allows.
 	if len(b.ops) > 0 {
-		if err := moveActive(queue(writes), b.ops, +1, true); err != nil {
+		work := make([]rollup.Work, len(b.ops))
+		for i, op := range b.ops {
+			work[i] = op.work()
+		}
+		if err := rollup.MoveActive(queue(writes), work, +1, true); err != nil {
 			return err
 		}
 	}
@@ -142,16 +147,15 @@ func (b *batch) answerTaken(ctx context.Context, conn *pgx.Conn, ours map[string
 	if len(taken) == 0 {
 		return nil
 	}
-	rows, err := conn.Query(ctx, `SELECT k.key, k.request_hash, a.after FROM idempotency_keys k
-		JOIN audit_events a ON a.object_type = 'operation' AND a.object_id = k.operation_id::text AND a.action = 'operation.create'
-		WHERE k.user_id = $1 AND k.key = ANY ($2::text[])`, b.p.UserID, taken)
+	rows, err := conn.Query(ctx, `SELECT k.key, k.request_hash, k.response FROM idempotency_keys k
+		WHERE k.user_id = $1 AND k.key = ANY ($2::text[]) AND k.response IS NOT NULL`, b.p.UserID, taken)
 	if err != nil {
 		return err
 	}
 	type row struct {
 		Key         string
 		RequestHash []byte
-		After       []byte
+		Response    []byte
 	}
 	stored, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
 	if err != nil {
@@ -162,7 +166,7 @@ func (b *batch) answerTaken(ctx context.Context, conn *pgx.Conn, ours map[string
 		i := b.claimed[st.Key]
 		delete(b.claimed, st.Key)
 		var op Operation
-		if err := json.Unmarshal(st.After, &op); err != nil {
+		if err := json.Unmarshal(st.Response, &op); err != nil {
 			return fmt.Errorf("stored response of key %q: %w", st.Key, err)
 		}
 		b.stored[st.Key] = storedKey{hash: st.RequestHash, op: &op}
@@ -386,6 +390,28 @@ func (b *batch) queueWrites(ctx context.Context, q *pgx.Batch) error {
 		return err
 	}
 	q.Queue(postgres.Numbered(query), args...)
+	return b.queueResponses(q)
+}
+
+// queueResponses keeps, with each key this transaction claimed, the operation it answers, so that a replay
+// of the key answers it as it was created.
+func (b *batch) queueResponses(q *pgx.Batch) error {
+	var keys, responses []string
+	for j, op := range b.ops {
+		key := b.items[b.opItem[j]].Key
+		if i, ok := b.claimed[key]; !ok || i != b.opItem[j] {
+			continue
+		}
+		body, err := json.Marshal(op)
+		if err != nil {
+			return err
+		}
+		keys, responses = append(keys, key), append(responses, string(body))
+	}
+	if len(keys) > 0 {
+		q.Queue(`UPDATE idempotency_keys k SET response = v.response
+			FROM unnest($2::text[], $3::jsonb[]) AS v (key, response) WHERE k.user_id = $1 AND k.key = v.key`, b.p.UserID, keys, responses)
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package operation
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -10,6 +11,7 @@ import (
 
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/rollup"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
@@ -17,7 +19,8 @@ import (
 // operation is final and counts in every figure from then on.
 func (s *Service) Confirm(ctx context.Context, p scope.Principal, id int64) (Operation, error) {
 	return s.move(ctx, p, id, "operation.confirm", []scope.Role{scope.Collective}, []string{StatusRecorded, StatusDisputed},
-		func(op *Operation) { op.Status = StatusConfirmed }, confirmTotals)
+		func(op *Operation) { op.Status = StatusConfirmed },
+		func(tx *gorm.DB, op Operation) error { return rollup.Confirm(tx, op.work()) })
 }
 
 // Dispute contests a recorded operation with a reason: the contract's collective or admin. It can be
@@ -37,7 +40,7 @@ func (s *Service) Void(ctx context.Context, p scope.Principal, id int64) (Operat
 	return s.move(ctx, p, id, "operation.void", []scope.Role{scope.Provider}, []string{StatusRecorded, StatusDisputed},
 		func(op *Operation) { op.Status = StatusVoided },
 		func(tx *gorm.DB, op Operation) error {
-			return moveActive(execIn(tx), []Operation{op}, -1, false)
+			return rollup.MoveActive(rollup.ExecIn(tx), []rollup.Work{op.work()}, -1, false)
 		})
 }
 
@@ -53,11 +56,11 @@ func (s *Service) move(ctx context.Context, p scope.Principal, id int64, action 
 		if err != nil {
 			return err
 		}
-		if p.Role != scope.Admin && !contains(roles, p.Role) {
+		if p.Role != scope.Admin && !slices.Contains(roles, p.Role) {
 			return fault.Forbiddenf("Your role may not %s operations.", strings.TrimPrefix(action, "operation."))
 		}
-		if !contains(from, before.Status) {
-			return fault.Conflictf("Operation %d is %s; it cannot be %s.", id, before.Status, strings.TrimPrefix(action, "operation.")+"ed")
+		if !slices.Contains(from, before.Status) {
+			return fault.Conflictf("Operation %d is %s; it cannot be %s.", id, before.Status, pastTense[action])
 		}
 		after = before
 		set(&after)
@@ -84,11 +87,5 @@ func (s *Service) move(ctx context.Context, p scope.Principal, id int64, action 
 	return after, err
 }
 
-func contains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
+// pastTense names what each action makes of an operation, for the message that refuses it.
+var pastTense = map[string]string{"operation.confirm": "confirmed", "operation.dispute": "disputed", "operation.void": "voided"}

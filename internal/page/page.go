@@ -10,7 +10,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/fault"
 )
 
-// Default and Max are the page sizes of PRODUCT §4.
+// Default and Max are the page sizes of openapi.yaml.
 const (
 	Default = 50
 	Max     = 500

@@ -23,7 +23,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
-// LandTypes are the land types of PRODUCT §1.4.
+// LandTypes are the land types of docs/domain.md.
 var LandTypes = []string{"dry", "irrigated", "paddy", "orchard", "other"}
 
 // Parcel is a land parcel; its JSON form is what audit snapshots carry.

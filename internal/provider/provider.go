@@ -21,7 +21,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
-// Kinds and statuses of PRODUCT §1.5.
+// Kinds and statuses of docs/domain.md.
 var (
 	Kinds    = []string{"cooperative", "company", "family_farm", "machinery_team", "individual"}
 	Statuses = []string{StatusActive, StatusSuspended}

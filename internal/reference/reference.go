@@ -1,4 +1,4 @@
-// Package reference serves the fixed reference lists of PRODUCT §1.6: crops and operation types, each with a
+// Package reference serves the fixed reference lists of docs/domain.md: crops and operation types, each with a
 // code and Chinese and English names. The lists live in the schema (a migration writes them), so contracts
 // and operations can refer to them by foreign key.
 package reference

@@ -8,7 +8,7 @@ import "context"
 // Role is what an account is for.
 type Role string
 
-// The roles of PRODUCT §3.
+// The roles of docs/domain.md.
 const (
 	Admin      Role = "admin"
 	Bureau     Role = "bureau"

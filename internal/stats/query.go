@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/tuoguan/tuoguan/internal/contract"
+	"github.com/tuoguan/tuoguan/internal/rollup"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
@@ -108,30 +109,24 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 	// The harvesting line carries the contract's harvested area H and yield Y; its income gain is
 	// (Y − baseline yield × H) × price, and 0 when nothing was harvested.
 	var lines []struct {
-		Key, OpType                                                                string
-		Delivered, Pending, NetCost, Baseline, Subsidy, Revenue, Yield, IncomeGain decimal.Decimal
+		Key, OpType                                                                            string
+		Delivered, Pending, NetCost, BaselineCost, Subsidy, ProviderRevenue, Yield, IncomeGain decimal.Decimal
 	}
 	err := db.WithContext(ctx).Raw(fmt.Sprintf(`
 		SELECT %s AS key, s.op_type,
 		       coalesce(sum(s.confirmed_area_mu), 0) AS delivered, coalesce(sum(s.active_area_mu - s.confirmed_area_mu), 0) AS pending,
-		       coalesce(sum(s.confirmed_area_mu * (s.price_per_mu - s.subsidy_per_mu)), 0) AS net_cost,
-		       coalesce(sum(s.confirmed_area_mu * s.baseline_cost_per_mu), 0) AS baseline,
-		       coalesce(sum(s.confirmed_area_mu * s.subsidy_per_mu), 0) AS subsidy,
-		       coalesce(sum(s.confirmed_area_mu * s.price_per_mu), 0) AS revenue,
-		       coalesce(sum(s.confirmed_yield_kg), 0) AS yield,
-		       coalesce(sum((s.confirmed_yield_kg - c.baseline_yield_kg_per_mu * s.confirmed_area_mu) * c.price_per_kg)
-		                FILTER (WHERE s.op_type = 'harvesting'), 0) AS income_gain
+		       coalesce(sum(s.confirmed_yield_kg), 0) AS yield, %s
 		FROM (?) c JOIN contract_services s ON s.county_code = c.county_code AND s.contract_id = c.id
-		GROUP BY %s`, key, lineGroups), base).Find(&lines).Error
+		GROUP BY %s`, key, rollup.Sums(), lineGroups), base).Find(&lines).Error
 	if err != nil {
 		return nil, err
 	}
 	for _, l := range lines {
 		t := at(l.Key)
 		t.FarmerCost = t.FarmerCost.Add(l.NetCost)
-		t.BaselineCost = t.BaselineCost.Add(l.Baseline)
+		t.BaselineCost = t.BaselineCost.Add(l.BaselineCost)
 		t.Subsidy = t.Subsidy.Add(l.Subsidy)
-		t.ProviderRevenue = t.ProviderRevenue.Add(l.Revenue)
+		t.ProviderRevenue = t.ProviderRevenue.Add(l.ProviderRevenue)
 		t.ServiceArea = t.ServiceArea.Add(l.Delivered)
 		t.PendingArea = t.PendingArea.Add(l.Pending)
 		t.ServiceAreaByOp[l.OpType] = t.ServiceAreaByOp[l.OpType].Add(l.Delivered)

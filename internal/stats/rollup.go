@@ -165,9 +165,3 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 	}
 	return out, nil
 }
-
-// Rebuild recomputes the rollups from the contracts and their service lines, for data loaded in bulk past
-// the services. It holds the rollups' rows locked until tx ends; writers wait.
-func Rebuild(ctx context.Context, tx *gorm.DB) error {
-	return tx.WithContext(ctx).Exec("SELECT stats_rebuild()").Error
-}

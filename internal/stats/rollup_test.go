@@ -8,6 +8,7 @@ import (
 
 	"github.com/tuoguan/tuoguan/internal/contract"
 	"github.com/tuoguan/tuoguan/internal/custodytest"
+	"github.com/tuoguan/tuoguan/internal/rollup"
 	"github.com/tuoguan/tuoguan/internal/stats"
 )
 
@@ -33,7 +34,7 @@ func rollupRows(t *testing.T, f *custodytest.Fixture) []string {
 
 // TestRollupsKeptWithEveryChangeMatchTheirRebuild drives contracts and operations through the services —
 // activations, logging, confirmations, disputes, voids, completions, terminations — and compares the rollups
-// they kept, row by row, with stats_rebuild()'s recomputation from the contracts and their lines.
+// they kept, row by row, with rollup.Rebuild's recomputation from the contracts and their lines.
 func TestRollupsKeptWithEveryChangeMatchTheirRebuild(t *testing.T) {
 	t.Parallel()
 	for _, seed := range []uint64{3, 11, 2027} {
@@ -45,7 +46,7 @@ func TestRollupsKeptWithEveryChangeMatchTheirRebuild(t *testing.T) {
 			if len(kept) == 0 {
 				t.Fatal("no rollup rows after building the world")
 			}
-			if err := stats.Rebuild(ctx, w.f.DB); err != nil {
+			if err := rollup.Rebuild(ctx, w.f.DB); err != nil {
 				t.Fatal(err)
 			}
 			rebuilt := rollupRows(t, w.f)
@@ -64,7 +65,7 @@ func TestRollupsKeptWithEveryChangeMatchTheirRebuild(t *testing.T) {
 }
 
 // TestConcurrentActivationsOfOneFarmCountItOnce activates, all at once, contracts of one farm on parcels of
-// their own, with several providers: the farm is counted once in every rollup row, as stats_rebuild() counts it, and the statistics
+// their own, with several providers: the farm is counted once in every rollup row, as rollup.Rebuild counts it, and the statistics
 // show one farm.
 func TestConcurrentActivationsOfOneFarmCountItOnce(t *testing.T) {
 	t.Parallel()
@@ -91,7 +92,7 @@ func TestConcurrentActivationsOfOneFarmCountItOnce(t *testing.T) {
 	}
 	wg.Wait()
 	kept := rollupRows(t, f)
-	if err := stats.Rebuild(ctx, f.DB); err != nil {
+	if err := rollup.Rebuild(ctx, f.DB); err != nil {
 		t.Fatal(err)
 	}
 	if rebuilt := rollupRows(t, f); !slices.Equal(kept, rebuilt) {

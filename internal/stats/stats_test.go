@@ -113,7 +113,7 @@ var workedLines = []contract.LineInput{
 	{OpType: "harvesting", Passes: 1, PricePerMu: num.MustDec2("70.00"), SubsidyPerMu: num.MustDec2("20.00"), BaselineCostPerMu: num.MustDec2("100.00")},
 }
 
-// The worked example of PRODUCT §2 as a real contract on two parcels (6.00 and 4.50 of 8.00 mu), logged by its
+// The worked example of docs/figures.md as a real contract on two parcels (6.00 and 4.50 of 8.00 mu), logged by its
 // provider and confirmed by its collective.
 func TestBenefitOfTheWorkedExample(t *testing.T) {
 	t.Parallel()
@@ -433,7 +433,7 @@ func checkSumsBack(t *testing.T, label string, rep stats.Report, g stats.Groupin
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The property: every figure the service answers equals PRODUCT §2 applied to the rows, written the obvious way.
+// The property: every figure the service answers equals docs/figures.md applied to the rows, written the obvious way.
 
 // row is one contract as its rows say, with its service lines and the state of their operations.
 type row struct {
@@ -1084,7 +1084,7 @@ func (w *world) build(t *testing.T, seed uint64, n int) {
 	}
 }
 
-func TestStatisticsMatchPRODUCTAppliedToTheRows(t *testing.T) {
+func TestStatisticsMatchTheFiguresAppliedToTheRows(t *testing.T) {
 	t.Parallel()
 	for _, seed := range []uint64{1, 7, 42, 2026} {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {

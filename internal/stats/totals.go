@@ -1,4 +1,4 @@
-// Package stats computes the numbers of PRODUCT §2 — contract benefit and aggregates over collectives and
+// Package stats computes the numbers of docs/figures.md — contract benefit and aggregates over collectives and
 // regions — and the family-farm registry statistics. Every figure is summed exactly from the running totals
 // that operations keep (never from raw operations), rounded once when presented, and per-mu figures divide an
 // exact total by an exact area.
@@ -48,7 +48,7 @@ func (t Totals) StandardArea(w Weights) decimal.Decimal {
 	return sum
 }
 
-// Figures are Totals as presented, with the JSON names of PRODUCT §4: every total rounded once to 2 places, every per-mu figure the exact total
+// Figures are Totals as presented, with the JSON names of openapi.yaml: every total rounded once to 2 places, every per-mu figure the exact total
 // divided by the exact contracted area and rounded once (nil when the area is zero), the yield per mu the
 // exact yield divided by the exact harvested area (nil when nothing was harvested).
 type Figures struct {
@@ -137,7 +137,7 @@ var DefaultWeights = Weights{
 	"harvesting":       decimal.RequireFromString("0.27"),
 }
 
-// Counts are the numbers of an aggregate, with the JSON names of PRODUCT §4.
+// Counts are the numbers of an aggregate, with the JSON names of openapi.yaml.
 type Counts struct {
 	Contracts  int64 `json:"contracts"`
 	Farms      int64 `json:"farms"`

@@ -31,14 +31,14 @@ type line struct {
 	price, subsidy, baseline string
 }
 
-// terms are one contract's terms and confirmed work, the input of PRODUCT §2.
+// terms are one contract's terms and confirmed work, the input of docs/figures.md.
 type terms struct {
 	area, fee, baselineYield, pricePerKg string
 	harvested, yield                     string // H and Y
 	lines                                []line
 }
 
-// totalsOf applies PRODUCT §2 to one contract, literally.
+// totalsOf applies docs/figures.md to one contract, literally.
 func totalsOf(c terms) Totals {
 	t := Totals{ContractedArea: d(c.area), ServiceAreaByOp: map[string]decimal.Decimal{}}
 	t.CollectiveIncome = t.ContractedArea.Mul(d(c.fee))
@@ -59,7 +59,7 @@ func totalsOf(c terms) Totals {
 	return t
 }
 
-// workedExample is the contract of PRODUCT §2's worked example.
+// workedExample is the contract of docs/figures.md's worked example.
 var workedExample = terms{
 	area: "10.50", fee: "5.00", baselineYield: "500.00", pricePerKg: "2.3000", harvested: "10.50", yield: "5670.00",
 	lines: []line{
@@ -70,7 +70,7 @@ var workedExample = terms{
 	},
 }
 
-// figureNames are the JSON names of PRODUCT §4 that a Figures carries, with the standard area and the service
+// figureNames are the JSON names of openapi.yaml that a Figures carries, with the standard area and the service
 // area by operation type.
 var figureNames = []string{
 	"contracted_area_mu", "service_area_mu", "harvested_area_mu", "harvested_yield_kg", "yield_per_mu",

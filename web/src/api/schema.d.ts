@@ -727,7 +727,7 @@ export interface paths {
         };
         /**
          * A contract's cost saving and income gain
-         * @description Every figure of the contract from its confirmed operations (PRODUCT §2), plus the area still pending confirmation.
+         * @description Every figure of the contract from its confirmed operations (docs/figures.md), plus the area still pending confirmation.
          */
         get: operations["getContractBenefit"];
         put?: never;
@@ -1427,7 +1427,7 @@ export interface components {
             next_cursor: components["schemas"]["NextCursor"];
         };
         /**
-         * @description The figures of PRODUCT §2, from confirmed operations: totals rounded once to the cent, per-mu figures the exact
+         * @description The figures of docs/figures.md, from confirmed operations: totals rounded once to the cent, per-mu figures the exact
          *     total divided by the exact contracted area and then rounded (null when the area is zero).
          */
         Figures: {

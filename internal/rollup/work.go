@@ -1,4 +1,4 @@
-package operation
+package rollup
 
 import (
 	"fmt"
@@ -12,22 +12,14 @@ import (
 	"github.com/tuoguan/tuoguan/internal/postgres"
 )
 
-// The running totals of PRODUCT §2 are kept in the transaction of each operation change, so that statistics
-// never scan operations and caps never sum them:
-//   - delivery_caps.active_area_mu: area not voided per contract × parcel × operation type;
-//   - contract_services: area not voided, confirmed and voided per service line, and the confirmed yield of
-//     the harvesting line;
-//   - stats_rollup: the same summed per collective (and county) × season × crop × operation type, with the
-//     money the confirmed area is worth (migration 0005).
-
-// moveActive runs through run the statements that add (sign +1) or remove (sign −1, a void) the area of ops
-// from the totals of work not voided; a void also adds it to the voided area. The rows are locked in key order first — the delivery caps only when
+// MoveActive runs through run the statements that add (sign +1: logged) or remove (sign −1: voided) the area of
+// work from the totals of work not voided; a void also adds it to the voided area. The rows are locked in key order first — the delivery caps only when
 // capsLocked is false (logging locked them already), the lines when there is more than one, then the
 // rollups — so concurrent writers never deadlock.
-func moveActive(run func(query string, args ...any) error, ops []Operation, sign int64, capsLocked bool) error {
+func MoveActive(run func(query string, args ...any) error, work []Work, sign int64, capsLocked bool) error {
 	caps := map[capKey]decimal.Decimal{}
 	lines := map[lineKey]decimal.Decimal{}
-	for _, op := range ops {
+	for _, op := range work {
 		a := op.AreaMu.Decimal().Mul(decimal.NewFromInt(sign))
 		ck := capKey{op.CountyCode, op.ContractID, op.ParcelID, op.OpType}
 		lk := lineKey{op.CountyCode, op.ContractID, op.OpType}
@@ -79,9 +71,9 @@ func moveActive(run func(query string, args ...any) error, ops []Operation, sign
 		lCounties, lContracts, lOps, lAreas)
 }
 
-// execIn is a statement runner over tx. gorm expands a slice argument into a list, so the arrays go to it
+// ExecIn is a statement runner over tx for MoveActive. gorm expands a slice argument into a list, so the arrays go to it
 // as the PostgreSQL array types, which it passes whole.
-func execIn(tx *gorm.DB) func(query string, args ...any) error {
+func ExecIn(tx *gorm.DB) func(query string, args ...any) error {
 	return func(query string, args ...any) error {
 		for i, a := range args {
 			switch a := a.(type) {
@@ -128,6 +120,14 @@ func rollupUpdate(changes ...change) string {
 		  AND r.crop = l.crop AND r.op_type = l.op_type`
 }
 
+// capKey names a delivery cap.
+type capKey struct {
+	county   string
+	contract int64
+	parcel   int64
+	opType   string
+}
+
 // capColumns splits cap keys into one array per column, for unnest.
 func capColumns(ks []capKey) (counties []string, contracts, parcels []int64, ops []string) {
 	for _, k := range ks {
@@ -143,26 +143,22 @@ type lineKey struct {
 	opType   string
 }
 
-// confirmTotals adds a confirmed operation to its service line's confirmed area and, for harvesting, yield,
-// and its figures to the line's statistics rollup. It changes the service line and the rollup only: the
+// Confirm adds confirmed work to its service line's confirmed area and, for harvesting, yield, and every
+// figure it is worth to the line's statistics rollups. It changes the service line and the rollups only: the
 // contract row, which logging share-locks, is never written by an operation change, so logging and
 // confirming cannot deadlock on it.
-func confirmTotals(tx *gorm.DB, op Operation) error {
+func Confirm(tx *gorm.DB, w Work) error {
 	y := "0"
-	if op.YieldKg != nil {
-		y = op.YieldKg.String()
+	if w.YieldKg != nil {
+		y = w.YieldKg.String()
+	}
+	changes := []change{{"confirmed_area_mu", "s.area"}, {"confirmed_yield_kg", "s.yield"}}
+	for _, f := range Figures {
+		changes = append(changes, change{f.Column, f.Of("s.area", "s.yield")})
 	}
 	return tx.Exec(`WITH s AS (
 			UPDATE contract_services s SET confirmed_area_mu = s.confirmed_area_mu + v.area, confirmed_yield_kg = s.confirmed_yield_kg + v.yield
 			FROM (VALUES (?::numeric, ?::numeric)) AS v (area, yield) WHERE s.county_code = ? AND s.contract_id = ? AND s.op_type = ?
-			RETURNING s.*, v.area, v.yield)`+
-		rollupUpdate(
-			change{"confirmed_area_mu", "s.area"},
-			change{"net_cost", "s.area * (s.price_per_mu - s.subsidy_per_mu)"},
-			change{"baseline_cost", "s.area * s.baseline_cost_per_mu"},
-			change{"subsidy", "s.area * s.subsidy_per_mu"},
-			change{"provider_revenue", "s.area * s.price_per_mu"},
-			change{"confirmed_yield_kg", "s.yield"},
-			change{"income_gain", "CASE WHEN s.op_type = 'harvesting' THEN (s.yield - c.baseline_yield_kg_per_mu * s.area) * c.price_per_kg ELSE 0 END"}),
-		op.AreaMu, y, op.CountyCode, op.ContractID, op.OpType).Error
+			RETURNING s.*, v.area, v.yield)`+rollupUpdate(changes...),
+		w.AreaMu, y, w.CountyCode, w.ContractID, w.OpType).Error
 }

@@ -1,19 +1,24 @@
-package contract
+package rollup
 
 import (
 	"slices"
 
+	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
 	"github.com/tuoguan/tuoguan/internal/postgres"
 )
 
-// enterRollup brings activated contract c into the statistics rollups of its collective and its county, of
-// its crop and of all crops (migration 0005): a row for the contract and one per service line, each counting
-// the contract, its area and, where they are new there, its farm — once per crop and once per season — and
-// the provider present in each. The farm's row is locked
-// first, so that two activations of one farm's contracts cannot both count it as new.
-func enterRollup(tx *gorm.DB, c Contract) error {
+// Enter brings activated contract c into the totals, in tx: one delivery cap per parcel and service line (the
+// contracted area times the passes), and the statistics rollups of its collective and its county, of its crop
+// and of all crops — a row for the contract and one per service line, each counting the contract, its area
+// and, where they are new there, its farm (once per crop and once per season), and the provider present in
+// each. The farm's row is locked first, so that two activations of one farm's contracts cannot both count it
+// as new. A contract enters once and never leaves: one that is not a draft can be neither edited nor deleted.
+func Enter(tx *gorm.DB, c Contract) error {
+	if err := createCaps(tx, c); err != nil {
+		return err
+	}
 	var kind string
 	if err := tx.Raw("SELECT kind FROM farms WHERE county_code = ? AND id = ? FOR NO KEY UPDATE", c.CountyCode, c.FarmID).
 		Row().Scan(&kind); err != nil {
@@ -36,7 +41,7 @@ func enterRollup(tx *gorm.DB, c Contract) error {
 		}
 	}
 	ops := postgres.TextArray{""}
-	for _, l := range c.Services {
+	for _, l := range c.Lines {
 		ops = append(ops, l.OpType)
 	}
 	slices.Sort(ops)
@@ -44,7 +49,7 @@ func enterRollup(tx *gorm.DB, c Contract) error {
 	n := len(ops)
 	farms, households, firstFarms, firstHouseholds := make(postgres.Int64Array, n), make(postgres.Int64Array, n), make(postgres.Int64Array, n), make(postgres.Int64Array, n)
 	income := make(postgres.TextArray, n)
-	fee := c.ContractedAreaMu.Decimal().Mul(c.CollectiveFeePerMu.Decimal())
+	fee := c.AreaMu.Decimal().Mul(c.FeePerMu.Decimal())
 	for i, op := range ops {
 		farms[i], firstFarms[i] = one(!inCrop[op]), one(!inSeason[op])
 		households[i], firstHouseholds[i] = one(!inCrop[op] && household), one(!inSeason[op] && household)
@@ -69,7 +74,7 @@ func enterRollup(tx *gorm.DB, c Contract) error {
 			first_farms = r.first_farms + excluded.first_farms, first_households = r.first_households + excluded.first_households,
 			contracted_area_mu = r.contracted_area_mu + excluded.contracted_area_mu,
 			collective_income = r.collective_income + excluded.collective_income`,
-		c.CountyCode, c.SeasonYear, c.ContractedAreaMu.String(), ops, farms, households, firstFarms, firstHouseholds, income,
+		c.CountyCode, c.SeasonYear, c.AreaMu.String(), ops, farms, households, firstFarms, firstHouseholds, income,
 		county, c.CollectiveID, c.RegionCode, c.Crop).Error; err != nil {
 		return err
 	}
@@ -79,6 +84,25 @@ func enterRollup(tx *gorm.DB, c Contract) error {
 		  (VALUES (''), (?::text)) AS k (crop)
 		ORDER BY l.collective_id, k.crop, v.op_type ON CONFLICT DO NOTHING`,
 		c.CountyCode, c.SeasonYear, c.ProviderID, ops, county, c.CollectiveID, c.RegionCode, c.Crop).Error
+}
+
+// createCaps creates one delivery cap per parcel and service line: the contracted area times the passes.
+func createCaps(tx *gorm.DB, c Contract) error {
+	type capRow struct {
+		CountyCode string
+		ContractID int64
+		ParcelID   int64
+		OpType     string
+		CapAreaMu  string
+	}
+	var rows []capRow
+	for _, pc := range c.Parcels {
+		for _, l := range c.Lines {
+			rows = append(rows, capRow{c.CountyCode, c.ID, pc.ID, l.OpType,
+				pc.AreaMu.Decimal().Mul(decimal.NewFromInt(int64(l.Passes))).StringFixed(2)})
+		}
+	}
+	return tx.Table("delivery_caps").Create(&rows).Error
 }
 
 func one(b bool) int64 {
