@@ -369,6 +369,24 @@ func (e OperationType) Valid() bool {
 	}
 }
 
+// Defines values for PolicyFlagRule.
+const (
+	MaxPerMu PolicyFlagRule = "max_per_mu"
+	MaxShare PolicyFlagRule = "max_share"
+)
+
+// Valid indicates whether the value is a known member of the PolicyFlagRule enum.
+func (e PolicyFlagRule) Valid() bool {
+	switch e {
+	case MaxPerMu:
+		return true
+	case MaxShare:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProblemCode.
 const (
 	ProblemCodeClientClosed         ProblemCode = "client_closed"
@@ -510,6 +528,42 @@ func (e Role) Valid() bool {
 	case RoleCollective:
 		return true
 	case RoleProvider:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubsidyPolicyEnforcement.
+const (
+	SubsidyPolicyEnforcementFlag   SubsidyPolicyEnforcement = "flag"
+	SubsidyPolicyEnforcementRefuse SubsidyPolicyEnforcement = "refuse"
+)
+
+// Valid indicates whether the value is a known member of the SubsidyPolicyEnforcement enum.
+func (e SubsidyPolicyEnforcement) Valid() bool {
+	switch e {
+	case SubsidyPolicyEnforcementFlag:
+		return true
+	case SubsidyPolicyEnforcementRefuse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubsidyPolicyInputEnforcement.
+const (
+	SubsidyPolicyInputEnforcementFlag   SubsidyPolicyInputEnforcement = "flag"
+	SubsidyPolicyInputEnforcementRefuse SubsidyPolicyInputEnforcement = "refuse"
+)
+
+// Valid indicates whether the value is a known member of the SubsidyPolicyInputEnforcement enum.
+func (e SubsidyPolicyInputEnforcement) Valid() bool {
+	switch e {
+	case SubsidyPolicyInputEnforcementFlag:
+		return true
+	case SubsidyPolicyInputEnforcementRefuse:
 		return true
 	default:
 		return false
@@ -961,6 +1015,9 @@ type Contract struct {
 	// Number Example: 610631100201-2026-0007
 	Number  string           `json:"number"`
 	Parcels []ContractParcel `json:"parcels"`
+
+	// PolicyFlags The rules of the season's subsidy policy that the contract broke when it was activated, where the policy flags instead of refusing; empty otherwise.
+	PolicyFlags []PolicyFlag `json:"policy_flags"`
 
 	// PricePerKg An exact decimal with four places, as a string.
 	//
@@ -1644,6 +1701,17 @@ type ParcelUpdate struct {
 	Name          *string      `json:"name,omitempty"`
 }
 
+// PolicyFlag A rule of the subsidy policy in force at activation that the contract breaks.
+type PolicyFlag struct {
+	// Field Example: services[0].subsidy_per_mu
+	Field   string         `json:"field"`
+	Message string         `json:"message"`
+	Rule    PolicyFlagRule `json:"rule"`
+}
+
+// PolicyFlagRule defines model for PolicyFlag.Rule.
+type PolicyFlagRule string
+
 // Problem An RFC 9457 problem.
 type Problem struct {
 	// Code A stable name for the kind of problem, one per status, for clients to branch on and translate:
@@ -2057,6 +2125,70 @@ type StandardAreaWeightsInput struct {
 	// Weights Weight per operation type code, 0 to 10 with at most four places.
 	Weights map[string]Dec4Input `json:"weights"`
 }
+
+// SubsidyPolicy A county's subsidy policy for a season (see putSubsidyPolicy).
+type SubsidyPolicy struct {
+	// CountyCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	CountyCode  RegionCode               `json:"county_code"`
+	Enforcement SubsidyPolicyEnforcement `json:"enforcement"`
+	KeyOpTypes  []OperationType          `json:"key_op_types"`
+
+	// MaxPerMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	MaxPerMu Dec2 `json:"max_per_mu"`
+
+	// MaxPerProvider An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	MaxPerProvider Dec2 `json:"max_per_provider"`
+
+	// MaxSharePct An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	MaxSharePct Dec2 `json:"max_share_pct"`
+
+	// MinHouseholdSharePct An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	MinHouseholdSharePct Dec2 `json:"min_household_share_pct"`
+
+	// SamplePct An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	SamplePct  Dec2      `json:"sample_pct"`
+	SeasonYear int       `json:"season_year"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// SubsidyPolicyEnforcement defines model for SubsidyPolicy.Enforcement.
+type SubsidyPolicyEnforcement string
+
+// SubsidyPolicyInput defines model for SubsidyPolicyInput.
+type SubsidyPolicyInput struct {
+	Enforcement SubsidyPolicyInputEnforcement `json:"enforcement"`
+	KeyOpTypes  []OperationType               `json:"key_op_types"`
+
+	// MaxPerMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	MaxPerMu Dec2Input `json:"max_per_mu"`
+
+	// MaxPerProvider An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	MaxPerProvider Dec2Input `json:"max_per_provider"`
+
+	// MaxSharePct An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	MaxSharePct Dec2Input `json:"max_share_pct"`
+
+	// MinHouseholdSharePct An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	MinHouseholdSharePct Dec2Input `json:"min_household_share_pct"`
+
+	// SamplePct An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	SamplePct Dec2Input `json:"sample_pct"`
+}
+
+// SubsidyPolicyInputEnforcement defines model for SubsidyPolicyInput.Enforcement.
+type SubsidyPolicyInputEnforcement string
 
 // User defines model for User.
 type User struct {
@@ -2505,6 +2637,9 @@ type UpdateRegionJSONRequestBody = RegionUpdate
 // SetStandardAreaWeightsJSONRequestBody defines body for SetStandardAreaWeights for application/json ContentType.
 type SetStandardAreaWeightsJSONRequestBody = StandardAreaWeightsInput
 
+// PutSubsidyPolicyJSONRequestBody defines body for PutSubsidyPolicy for application/json ContentType.
+type PutSubsidyPolicyJSONRequestBody = SubsidyPolicyInput
+
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = UserCreate
 
@@ -2657,6 +2792,12 @@ type ServerInterface interface {
 	// GetRegionStats Figures of a region, optionally grouped
 	// (GET /stats/regions/{code})
 	GetRegionStats(ctx echo.Context, code RegionCode, params GetRegionStatsParams) error
+	// GetSubsidyPolicy A county's subsidy policy for a season
+	// (GET /subsidy-policies/{county_code}/{season_year})
+	GetSubsidyPolicy(ctx echo.Context, countyCode RegionCode, seasonYear int) error
+	// PutSubsidyPolicy Create or replace a county's subsidy policy for a season
+	// (PUT /subsidy-policies/{county_code}/{season_year})
+	PutSubsidyPolicy(ctx echo.Context, countyCode RegionCode, seasonYear int) error
 	// ListUsers List accounts
 	// (GET /users)
 	ListUsers(ctx echo.Context, params ListUsersParams) error
@@ -3924,6 +4065,54 @@ func (w *ServerInterfaceWrapper) GetRegionStats(ctx echo.Context) error {
 	return err
 }
 
+// GetSubsidyPolicy converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSubsidyPolicy(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "county_code" -------------
+	var countyCode RegionCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "county_code", ctx.Param("county_code"), &countyCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter county_code: %s", err))
+	}
+
+	// ------------- Path parameter "season_year" -------------
+	var seasonYear int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "season_year", ctx.Param("season_year"), &seasonYear, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter season_year: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSubsidyPolicy(ctx, countyCode, seasonYear)
+	return err
+}
+
+// PutSubsidyPolicy converts echo context to params.
+func (w *ServerInterfaceWrapper) PutSubsidyPolicy(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "county_code" -------------
+	var countyCode RegionCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "county_code", ctx.Param("county_code"), &countyCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter county_code: %s", err))
+	}
+
+	// ------------- Path parameter "season_year" -------------
+	var seasonYear int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "season_year", ctx.Param("season_year"), &seasonYear, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter season_year: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutSubsidyPolicy(ctx, countyCode, seasonYear)
+	return err
+}
+
 // ListUsers converts echo context to params.
 func (w *ServerInterfaceWrapper) ListUsers(ctx echo.Context) error {
 	var err error
@@ -4103,6 +4292,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/stats/collectives", wrapper.GetCollectiveStats, options.OperationMiddlewares["getCollectiveStats"]...)
 	router.GET(options.BaseURL+"/stats/regions/:code", wrapper.GetRegionStats, options.OperationMiddlewares["getRegionStats"]...)
 	router.GET(options.BaseURL+"/stats/family-farms", wrapper.GetFamilyFarmStats, options.OperationMiddlewares["getFamilyFarmStats"]...)
+	router.GET(options.BaseURL+"/subsidy-policies/:county_code/:season_year", wrapper.GetSubsidyPolicy, options.OperationMiddlewares["getSubsidyPolicy"]...)
+	router.PUT(options.BaseURL+"/subsidy-policies/:county_code/:season_year", wrapper.PutSubsidyPolicy, options.OperationMiddlewares["putSubsidyPolicy"]...)
 
 }
 
@@ -10097,6 +10288,267 @@ func (response GetRegionStats503ApplicationProblemPlusJSONResponse) VisitGetRegi
 	return err
 }
 
+type GetSubsidyPolicyRequestObject struct {
+	CountyCode RegionCode `json:"county_code"`
+	SeasonYear int        `json:"season_year"`
+}
+
+type GetSubsidyPolicyResponseObject interface {
+	VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error
+}
+
+type GetSubsidyPolicy200JSONResponse SubsidyPolicy
+
+func (response GetSubsidyPolicy200JSONResponse) VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubsidyPolicy400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubsidyPolicy400ApplicationProblemPlusJSONResponse) VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubsidyPolicy401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubsidyPolicy401ApplicationProblemPlusJSONResponse) VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubsidyPolicy404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubsidyPolicy404ApplicationProblemPlusJSONResponse) VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubsidyPolicy503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubsidyPolicy503ApplicationProblemPlusJSONResponse) VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicyRequestObject struct {
+	CountyCode RegionCode `json:"county_code"`
+	SeasonYear int        `json:"season_year"`
+	Body       *PutSubsidyPolicyJSONRequestBody
+}
+
+type PutSubsidyPolicyResponseObject interface {
+	VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error
+}
+
+type PutSubsidyPolicy200JSONResponse SubsidyPolicy
+
+func (response PutSubsidyPolicy200JSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy400ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy401ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy403ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy404ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy409ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy413ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy415ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy422ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy503ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListUsersRequestObject struct {
 	Params ListUsersParams
 }
@@ -10731,6 +11183,12 @@ type StrictServerInterface interface {
 	// GetRegionStats Figures of a region, optionally grouped
 	// (GET /stats/regions/{code})
 	GetRegionStats(ctx context.Context, request GetRegionStatsRequestObject) (GetRegionStatsResponseObject, error)
+	// GetSubsidyPolicy A county's subsidy policy for a season
+	// (GET /subsidy-policies/{county_code}/{season_year})
+	GetSubsidyPolicy(ctx context.Context, request GetSubsidyPolicyRequestObject) (GetSubsidyPolicyResponseObject, error)
+	// PutSubsidyPolicy Create or replace a county's subsidy policy for a season
+	// (PUT /subsidy-policies/{county_code}/{season_year})
+	PutSubsidyPolicy(ctx context.Context, request PutSubsidyPolicyRequestObject) (PutSubsidyPolicyResponseObject, error)
 	// ListUsers List accounts
 	// (GET /users)
 	ListUsers(ctx context.Context, request ListUsersRequestObject) (ListUsersResponseObject, error)
@@ -12350,6 +12808,81 @@ func (sh *strictHandler) GetRegionStats(ctx echo.Context, code RegionCode, param
 	return nil
 }
 
+// GetSubsidyPolicy operation middleware
+func (sh *strictHandler) GetSubsidyPolicy(ctx echo.Context, countyCode RegionCode, seasonYear int) error {
+	var request GetSubsidyPolicyRequestObject
+
+	request.CountyCode = countyCode
+	request.SeasonYear = seasonYear
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSubsidyPolicy(ctx.Request().Context(), request.(GetSubsidyPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSubsidyPolicy")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSubsidyPolicyResponseObject); ok {
+		return validResponse.VisitGetSubsidyPolicyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutSubsidyPolicy operation middleware
+func (sh *strictHandler) PutSubsidyPolicy(ctx echo.Context, countyCode RegionCode, seasonYear int) error {
+	var request PutSubsidyPolicyRequestObject
+
+	request.CountyCode = countyCode
+	request.SeasonYear = seasonYear
+
+	var body PutSubsidyPolicyJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutSubsidyPolicy(ctx.Request().Context(), request.(PutSubsidyPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutSubsidyPolicy")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutSubsidyPolicyResponseObject); ok {
+		return validResponse.VisitPutSubsidyPolicyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListUsers operation middleware
 func (sh *strictHandler) ListUsers(ctx echo.Context, params ListUsersParams) error {
 	var request ListUsersRequestObject
@@ -12499,281 +13032,296 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L35cxzHlT/4r2T0zgQBu7rRjYMHEBsTPEQt16SkJSl7tWouKlGV3V1GdWY5MwtgS8sIez22pbEsySsf",
-	"c1Bjc1e2x7u2RusZjzSUNY74/ikTBED9NP/CN/JlZlVWd1UfQAOgKOoXgV1Veb58+c7Pe70WsH7CKKFS",
-	"1NZfr/UIDgmHP6+zAMuIUfV3SETAo0T/s3a7R1CCZQ+xDpI9ggJOsCQhYlvfJIFs1LyaCHqkj9WXcpCQ",
-	"2npNSB7Rbu3evXteLcEc94k03VzmLBnt4kUaD1DAqOQ4kEJ3FAkUcJaggIVEdRKpF7+VEj6oeTWK+6of",
-	"9UKh/7/gpFNbr/0PS/k8l/RTsaS6vsxCUlOjupxywXj5ZH1K7srNAN7w7awTTnYilgqU4G71eHSr7oj6",
-	"+O51QruyV1tfbja9kRXyalcZ72NZPhROEk4EoRL2xkMRFZLgUA3KvxgEJJF+1Vg6ull3LISm/dr6q7Vv",
-	"CkZrXi0QOzWvdjcWd2t3ygZ27Yr6CNpW+583HYU1r8bJt9KIk7C2LnlK3G5Mz+u1iMqzqzWv1o9o1Fdd",
-	"t7JuIipJl3DdT0j6CZOEBoOvkcHoQlxEQRwRKutdQgkH2tsmA7SA0csvX7uyiGQPS9TH20QgTiSPiEAC",
-	"d8gGEgFLSIgkgx3EQcBSKj20TRKJsEQxwUKi1ioK8UA02vSmmdE6wkjNjgiJdiPZY6lEjBIPMQ7/Rhht",
-	"xZhu6x8j1WsnFST0kGB6MJTBSAYowBTFrIt2Gd9GcjcKSKOtlp7cxf0kVgvR3LoQng1apL7WaeL6qvrr",
-	"Al47V1/pLIfnydmtc8Fqy+6wPq75PjgLV1crN25ThumwH1H775Y6pFISrvpot2/VyojhetSPSoj0Jdwl",
-	"SESvVR6JGL5zRxKSDk5jWVtfU8PAdzVprJlBjSOUWwQLRl8huOLgDgjmsNU9zHfU7sGGCxTRqtEJaHFT",
-	"fThp9fTAlluFcS43nTOdD/WeakskjAoCXO8SDm9qglL/UoyOUPgTJ0kcaca7lHC2FZP+V+F0rr8+JVd7",
-	"SX+lOy1jIJqOI4H6OFYnk4RoYQuH6H++9eILHlJ/ZRx6sVFTrJHFMQlktEMua04/ZsyzjTVvuWq4lOyi",
-	"IHtL7VrFFVXWjXl1KXsPOsk7vSWxvvbmPBlo93okJBCp2+IODRssIfRuP9ZMUdRZpxMFJGRB2idUNkTC",
-	"CQ5FjxDZjxvw/+IQMma6FVEMpDt6NiW5K5cUNy98WVzdl29frZ/P2NdAkjrjIeGoj/k2wjREl29ev4ri",
-	"iBJEaCg2EEZ6PRFnu4jifkS7iOCgp/Yn7VMUUXS5F1EiiKfOHEVbAxRJgToRiUP1AWxfiUAwfPUT6CEh",
-	"vHrnL+sNq1+JRMJEVC6nXGUcXb71dZjMc3cDEsO4UCeKCQwHLcAaeMhXP6lfvuIvThBfgH5oJ46CEz+5",
-	"QQ/TLlFSEXQv9N6BAJZyTqhEQmJJ1DUYpnosxEPY/ArXUMiIQJRJhOOY7aJI2gOuBa35H2/d7vjDrd+Z",
-	"y9G+ivtRPLiKeX++R3u43WfHeuZjrfa7A8tY72DeNzfxE3Ss1e7O+wCoNscRv1qJ+RA+41tRGBJ64kwJ",
-	"xzHhZwTiLCaojweIkh3CkcTbROtsOFCvA5+5RndwHIUnPcYtFg6UvLNL4rhuJJ6tVKItTvC2ULJ9GpMN",
-	"5BPOGRc+EJHQZ0ATOZYIJFSYxAtMXmUpPdFZvMCQSIOe0bDVkZTu2oNaA4N7MVH6UMTovCk5a3gcOTP7",
-	"0lxoOuvyFsE86M1/Ks8ktMOx8otg8kCsk2+4AF0Yx7GxjvQRVgdLMeAniMW/hHlA4nkfDd3quHORwBtz",
-	"ORQvcbYThYTPfRKm3bHTMO/MZSI3SfcY2JRuddwkOLwxxynMV9J023zGmg4lZeodPqO+7aacCBhPl7M0",
-	"eZLEzduMXce8S05LGGJKSltFN6JLIDjcZuwGpgNjlBInOirGUB/TAcJSkn4ixYaxleKOJNp8R9P+FuHq",
-	"bhEkYDQUil78m+qt+kX1lj+0s86j4hhHLXP3vNrLFKeyx3j0GjlpsS7gJCRURjjWNyjY3xhH5G4ScRIi",
-	"RrVg9zLFOziK8VZ84hQTYom3sCCKatJ8GGghZLvUQ5wIibmMaNdDKeXqUKvHix4YzQVLeUDQLhZoKxUD",
-	"NTXptilitguW9lk3XLGUXR5JYkz8oeZGimdEuRUc/AKR0EpJm4aMEtfqfgSKEWmSMC5JeIOEEb4NL53O",
-	"SaZMIn/4xvGBnNRq+JbLPUcDFka06+sFiWSPcNR9LUoQZRzRjNLE/KUL1ea4S9l4YuZwK9+zfBdauJiG",
-	"kXxux4w/4UpelZE2wWu9FLxgme/FsTemSYglGb1zPPUh45tajR3xbNE0NodUewyGqcd+rtTlkqvBPk4F",
-	"4dojUfaKJVIchnBp4fglZ2q649GFNspjfsi0QdFDCeFCNQKnEvWx2CZho3ouuh0YiCysgVqwuoz6pau2",
-	"RTqMk0OPWn8+n2FXbN3oVulPzFaPzMg8lebojzzXcshmwEJ4XjEs9324e8u7u+c6o17VDldw5hoyLg7H",
-	"HfqdkhXIzwXowCNnI5KkX/xj3Ol2Ttm9rDPMOR6ofzu+80kNvUDuSuOHH5kwDKTYWtnMLqVCSZHiBgtJ",
-	"7Lq4kxhTdUnVvNoWJyTUfwacJZtxtEOEZMF2zauRgG0GgyBWa9jHgRJJQUzGXR5JlvJI9NVnLOVygHlY",
-	"4id3HUyjK6vYKQ7kZuXhti8kPUbJpAW7AUT/EryqvtVse3OWc6kEkEhmVDo+XkK9qiMmZjhFlVMdOiCT",
-	"1SLbtebNs8yz7PjAuIoLUByTV9yt4b0prHdhUGWEOexEreaEHRwL4h2Zbibt9MjzafdplEfvRHGMu+SM",
-	"QK3lehh1I5kF6Yzfh6NuwfiFngdvcz3Up83byhzMc5seNHmT7Y5Os3S0U4xPNaaIPI5f7NTWX53gKdG6",
-	"eu2eN2nAKZX6teEDYjvfPCpnGppwsWXz1ej87xRW4GUtPn5RDvm90u003ttS0XlnEgeeKO8o/S+OKNkc",
-	"RCQON7e7mwnhm/10Es1eIcEyTDVm4ohDcLa2Q8is/R+C4qy3W42bEzxLb4e623Vs5cgDQsNNS5+Fpspa",
-	"6WDen36GU7/Yn0biMMt1w1z82ixQ1NnOtppnV1qtZnO52aovN5fP1pvN5rmyiWgz/CzMUfduDfyj/D/h",
-	"UaDJZrs7xUau6m+0FX36JT20nOQGs5VYMtQLfCcKyPRLckt/cD2ipfchWIKmpywhsUyn3oZb+m2wUPN+",
-	"REHn3+Qwx6kUrDmJjZoGvZF7wZ6T4haPyDMmQrkQZ9jXz5zlc85oTrjOhlXxrjFsdYhcS5lRtielizyr",
-	"xKubv0Qo6ehQ0dllgdELUjU5wxWfcYxJl3zecvZV1SXvRkvNeMUf5dK7RpNUHunaKmth+rvrFG6Tw1wS",
-	"R2Pz2RIdlddnDc3O8I+Vb1dOcCbmPXR8qnjfE8PtxjGo+ShSNtTx9LVE5zg4BrBOGsd6dWWE4wrDVUHg",
-	"GZX7ZxNZ9UZOS/ZD080/9rJ+x03XPb2zseQZZpWf6ZOc2q1MTLJ7GXLcscbfHW0WUdKwJKFzcZNw7CYf",
-	"SkN9Uq6vZ1fRs6tovO0iNRmN5QKkKJ+MooiKRz2WCtJjcVjx3C5t6eMKYVPUbJeF9t3GSvlCbocfTY2j",
-	"qHW+HvQwCPYcpTTqRCREggURjpE2D4F1Fi08fwmtLLeazfpys7W26KGgR4JtkfYRROkqBtIoZKZdaK2s",
-	"NVvN5o1mU/3vldWVslOVZVWWpe1xlpwRpnv/+eduoyVOOoQTGpAl9TCLvpU90ocoGsvyAsaVArLbIzqH",
-	"kQ22CFa/JExiySCpMI6Jfsa7vbSvVK8oAIsyToggwBxxkoBvh8meFvBd5y/0MDIhuM7KFprcxYFEIQmi",
-	"Po5NNsYuQ0mMAyI8HQGpmymuY6vZWGvW3By7/73+V6826xfufLXdbsAfry/f+4uRsXi1u/Uuq5sfadpv",
-	"wNCcn+tRP2FcCzNY9mrrtW4ke+lWI2D9JZmybopp9n9FnZzieEmt8D0z0ewCnWa2WKI+E7Jq1mjBb+vJ",
-	"tmv+og5vMYEdC7763V/cQJQhctfwCLVMjBKjIhaWZ6H5f7zaql+4A6vzlcUFu1BfXfyrvyjZtOwIGk3u",
-	"3p0TWLzVadetw1I+mUyWGyvN5iQ6WZ2WTlbnO9VD0UnVvIFQlhsrw2RyytQx1yXrMyqkiTsnO0XfNDXu",
-	"RHVpDdQfEfwPbgEKHEzbYSrE9jw7Ca690VtP591sjrndtnWa9fQ+QR35PasZe+ge3CaD3A9bGGRJB2U3",
-	"YUm+15C8OtjcMhEBm30bEjCVmDK8qCVSytZgM3T3dTO2GzvHHiTbpaIXJfNsdjI9zHnfD23DHiKYoil1",
-	"SsIpLmPltnklxFJOc7xfQmiFD6eXhovxKiV7dThL3ZHjQCYa0ysofzwtjDDBWRxGUbiZW3MnR8Vcu/KC",
-	"4e5ebTvS+VqTcvW+pt6bJ/m/YJbRHgP9PePVLt7DxP0c2kGkPhSScBJuah/KsKp1Qj4V2J/sQBcXyd14",
-	"uzyjzpciZyjOazjApOL0D53gUk4yi/8jTyid1chyYrykKLxZuBPUUTJY2I/oBsJODv4ZYQN1kV1ggSIq",
-	"GcQZs106lK8/HacaG64wRy7jMI+SKFNDcmdEUX3mREQhoRJdu5KpLs9fQq3W2dWVxUYZHz01VlMwkM3A",
-	"Z0rDvcYyhfEHetazXHV0vmYW0grJmYGkeOUDLzB5iDvakyAJT3gkSIWwzPvzMPjr1O7TNvarURzOkHts",
-	"POZUTvTxKi6ndaxGtzsicfgc55q2hk2b5TY3ISFbB1LVOib9hqcxMVlsJA5NIrwHjzWylkCSIdFju/AW",
-	"JMabrPOIo1RA1nmMaTfFXbLepr6lXR/1IyGUSs84Iv1EDjaQHwOslI8kuSuRZNAwl5AKxBiKGe1uIF8d",
-	"c19jk1ANT0JCtIPjlGyo9jHtEj8zDHgaPkI1EUdCAt4UYqlUzBouoy2WQtqhrxdZN6ymIno4IQjEJ5ju",
-	"AkZq+b02xdZm4akRRKEHd19IFjeQrzbCh+93OaNdgEpC6scN5Furqa8+y68JtZSOsXW3xwRpU3gZ5fdL",
-	"BsjSxzLoqfGmMuUwUzUsm+mvf91AvvpxE1Its1dMZgSmYNJsU8azlYBsCWNrPiPgdbUmlMnNjlogH1K0",
-	"jP3V4vcNIcWQu2qB9TjatAg5sIH8qN9PgcB8FGCqPtiyGRqh6cpspu+gzyRJPEA9oqdksWp83YVQhAob",
-	"rzO1NpCf0m3KdukmUKsPeeWKbGV2cUeM5q2rd9WekbtSvfvCy9edBWe8TTUdqlma7CmwdyNI41QbipNN",
-	"cjcgJAR6hsXlBKsvaGFJUUzwDhFqDFQthUa3UHQwaOvdgIPWQH6fCIEVAZO7SYwjKlAEa/oc7caR6BkI",
-	"OHPRZfeAV9Mnxz7zanAMcsnKcAivZmlQPQJSUVJuRirqHrFbrq5gu2Xmd7M/6hO7FUq4dde8prOCVU/O",
-	"4gCEmkb0KBjSnQmM+tyguQpoQ41MpjeXcQTQbDkYWQbDYWyHAEG54Bsf26vNOw3D0nX6bT4e66JSr2QO",
-	"zIAJmccKjIzT7Fgx1BCQ/armNhwRYdbN6By2vdJL3MQ7la6KTWJmHRSyQCyZfzf6oYc6nPUBDyoCTJMc",
-	"jWEdSSZxLBBXew5ppAGxsIcBoRKyp+r9NGse2PxdHMg2hU9RGO1E6sutQf4M5RFj+khgGupsbdvPglIY",
-	"0a76CRAW1UuRQK8RzhY1lVf4k9V2TGtLKt3DGRXxrTwobaou9euH7MzVu2jA+mT6EONDhwurpRF4R5Hm",
-	"7J8ccp5KHid8pr10PjlkpwbacfYlyj+0wQzTfqk3cbOLI3qITw45z4TQUG3NrEE41uXPyQ6h6dSkZ5im",
-	"7m5rsMmSLNOxXM2Yrtkig7tC4mhHicRoIWNji5prJOqyzi531fVwTlHOQAtjnX5phMQ0xLxAONNFqOoW",
-	"7gxP55ZpEAWpkCwc6Jks7P/yB3s/+P7+m3978OGDz9//vw9+88+LHgqzqcNLuyTq9qTmt8VpQ1K2SLdE",
-	"FA6mnZkm6MPQWUWkQjFEeGi5y85g6fEaGliRYZTygiFmX6tg/kV+V8rKiqe29EDmt8IIw893oORElTH4",
-	"0fNaQm/Vp6xMTHieMKV3TAhxK8ujvojMt+glFg+6jCrp6kYay8j+e+Hm1cvo3IXVs4se+sbzt86vgloW",
-	"yTQkSzGW8McG0hk3SMk7YnKmddGn+k3BaOMm3r1hBCHXtSq2o6TOEj2ZesLAfaobzef9kvr5iJOPqJxq",
-	"qp4SYUy6OSA172KBQkBIOKlZX8c0tKgSedifor+I86iLdaxfgkOgScaVihO6gS0jIu111o2ogzo8g7Uo",
-	"wULsMh4WxeFeimlXLV49JH2IwHEgpdfODkNKj/oOHJCDklaLDZ5dndDeEOfKGvfy0ZedqhtZkvesuXrG",
-	"1T4Ootr+UibYb0cUYNtNljlaII1uA+3/8Gf7P3xz//5DD+1/8KNHf35//+e/fPTw4f79h4uT02mtNghD",
-	"K59swTNWYi0qMXhnuCr9KAxjgiDBVxjABbTg6wSsr5j/Wssrq365adz1WpV0DaazaTttrZxXva2dPXe+",
-	"sjdJeITjGfe173w20ua3UkxlJKe+h1OqVYzx25Z16XRgvi3fRP36YWKd5za7zCR6LFN0LOMlAPNCICyQ",
-	"b+sxWKMmJXclIBNuINBCmdZBYyxkVqNhoj+zIA2V+MGftJi9HJfzqNH6s+dWHSbMIIxEkkoyS9re9AEC",
-	"iiand2VkDKLEixE70EPjRI2JWDOGu0810T6LhEw52UwCOat2SJmcrhOWTB8g7+h8FX4UfUAndjpbusS0",
-	"iaE5QGyWGTp7OILVSSZr/2MVJZ3tVEgidNM87Erm65+nfjgjGKKBnHyc9c7o3KFSs/9O9ubQOZstciFb",
-	"2EtYauDdGa6Y3Ao5ztWuMWMBATIkQaRtlDaOYB08MJL0Myu9U6pCQ+TZ+FLGtf8G0OAY7YLKDN4c64jK",
-	"zMlDsHCLTqGWXNzQb2skaM/aNxEI1QJ1GWJUmzGn4jDFdbwmSV+zhLvX9NetpqkdYv89xIiKl8erd4a1",
-	"iWEidJZ+8rbCcKa2eGTfggtyPrm5zoZsbpfV+QGAcfBHnhGA5Kev+kjkRLQBLizJB7YsE5BNVhkBnEnq",
-	"S03+4O7pjURaT1ly56gVc6rzjYdXoiTxuKxMRm4oyug3800p0rVhOUOU3xglhptEQAWe4U0l1tc8FU6h",
-	"Yk0huVseUspcSWVKqHH3JsgSQQw2odrASAAfNKe4vGhVgUvD8LJWJx8SvS4lgcU8f3AIVmCWexLUju1k",
-	"7DidELPDneQR0vLtfeQjx+MFh88Y9RRfVQRm2ScEjNGB5pNl9svhTo8irGaqxyHlvcqss3gC3qRtaNQg",
-	"VRT0jiTYFWZopbpxUlxx774RKf5W6vmHHaNMFoMKCoF6RxUEjyz4zeKJMas0Jrl2nNQ19kzNI0CswMZO",
-	"N0psWFB2uCknAePal595YHLxUf25w5R0VmpRzNq9XWrlukiHWEFl6l/2Gsg61UmASczSbk/r1YLt6j86",
-	"aofiSOh/Ac7jZsKZJBYZ0xhM9T92M+zHnJepCfOBaVZyvKtok2MqQDEvxDYUPhpZkPGJ85HoW3l62A0W",
-	"xBhcQTREfYJFav1CAoVRp0M42hroSBQIQllDf9lASjgqvIsWfPvvzSwSQnFwEKK1eNSmEBmF+cBDXcJC",
-	"IqJACd5gCNfyrvbgmyqHGNn3tdhrZrzFWEwwUPaMVgbb3JEV60C934FolU3KKmRHwwHrPOr2JHI+yYJ5",
-	"99/8895b3zv49J3H7/5q//3vPv7n7+y98/FiYzrwsCo8xNxrVo/VkmqeZGhf97h3/6O9939+8KefHfzy",
-	"O4vW3QARN40ZgcuO1VxzTNhfalWyG2Uc2WReEAjJKRL3zCaSJxSHNMdOGZ/UUMx6yq0H+WKOnArnvJWs",
-	"nzfEl2YzErjFVE4AccNlHFMIZzlUxAifqDzIR6T+QxH1dBCUOYmM2f3qTZqHOFMNgneysowex6Fi3r8o",
-	"ZDdnQhpdQqOvlwlsN69eRhdW184hU7KgUfOOEGdufZymMQ8xSiCyRyvgIxHnWxzToKcEErC8KREsxhIi",
-	"zDMLoI8WVpvNRQ/5KZTtIFTCMusHLfWgY6vhwU8r6icn5nlhtbm66KkmieyxcLMQo7yw2lxT79sqm/DL",
-	"BfWLZGwzxrxL1E+tFT2ArArEZp+EEd7UgeILq6016CELCV5YXV62jfQxHWyaYFcBjy6Y2djSGj5aWNPD",
-	"tv4e+KW5WAwUzpYEXGmFtdBKnSkJWAz/HZ21kf2hpqlXy+YJrZZN0In71a8XZqRagx3d1OEienBZ8RKv",
-	"ZudUFKydFkdTRiSOyl2W2lA7fdJOnj9RwsgiKiSmQZWQMAad37VTlcQARLKi2MPk6IDs5Pgpp+vGDbhu",
-	"fl33UYeZVAlTL8lXx9MvmjfLvqxc7qqQApA99EzG2s+yQmJfOOj7+Tkip8kBtOtk8wD7bhzKlPYs+0XZ",
-	"pTw+/0mJlaBqF3qroM+81cMj0U7l0LNrchR/3hikf5OZOA5tfnh1ikUgJpQDyJxvM4nRhYJ+pw4YXpER",
-	"TO4GJJHGzquuJUgPSHHsHzoJ9gk6AMVJK5oVOrfCH2OjarhewFlPzijDt1GlZwTqsT5x6hQeEjZ5+DCV",
-	"l14wZ2LSKZi5CkNhd13vTSFXVw0b08FIRm9GC5uS4D7IDJbgSg2Rtre5KDpZJcxTV3WKO+isYob7KFKR",
-	"EFpln7UNPKnFCJ7ae/LQJ3SEBm5mcVIzbF0eXFXkM63//PZ7a81mng4pJseUmrbulI7N8EYbSlCuKJbm",
-	"Zm/qUuXlz17rTQPYnVnD1Pt5q2NHOg8GUZz2qXMJU/K2cvmnF9KmSsbXn2RZ+NWJ8JiDDlh94cELebVW",
-	"9aaJ3AQxA1n4sykM4tW0UbPTKo6oeiGroCuzykbqbEdC6dk6SVJEjGapSeVlKYoYfjpYtFUWLTpUF3lm",
-	"jn3YoW/oSFm1UEajNAJQJEslELvro+ylNSN7cbeqelNGEPMcaDwDlpeB5zlIX6YuVendaBqeCz/oPhFe",
-	"3qFy1CdVd6kKihkqLm9uDaofzrrEMLXn1Zel0Rvz5F7HVXJlGjw7y6+KoPlmxcpLUoysz8ntf2Xgnj2H",
-	"Z4Th8cBpPBOa4mBKRaH5kbNE+0iN9Xh8+uc0Na0qwCbHLeKhZOXpRlDN5Ewx2Ey8D/uQo7iVcoLTgmPQ",
-	"yT8sZWtugZ5RkMJDJM7nibsmX3Vu2bKXM+ACHb3w6OFv93/3YLExKeAowUKQKhTu0STpI43xpgmPgThj",
-	"ExMDw/UgkmpAZI6/0ChCs8+Qh6xTS2f6aiTy11rmzeoMjWSkk8pE2tF9Hl3VMhoegXU/ZGGBGUnTgWaa",
-	"hmL6+K5O1lvW8btjMvdm3clsJLNvZ3kk27z2tHy3hCjVGnTdeTGTHV2y7VJtbtiVAK95bhelQzNZ0hc5",
-	"wd+ArPjS8NvD3s9Qj74KgAauKYBqMgn5Qh12FFGlkgSuegJF7AnA0YipInZ286kcEj9hdRQ/Qa9PFVbC",
-	"BvypIY7iSCjWBaNAzRIUhbGSiVm1fBZTbtxhOMEcFio7irOsloeaSDLUalZilk9etXHLAzXw1+dRtvSQ",
-	"eXeKPF3npRPEN3XXJ1i80FbIH/uFemcok3wKf5CTGw69OMtTWN2qbTykdj77Trt590NaPaCPCanoday+",
-	"/YXYs+LcVv7z2++dXXWmhVgH+bj+GmrWL6AG2kR130NQIyaiXXNcUUykBnjTueKTTQ9lCAFmClUbPw9z",
-	"AfCBUzcWqFEcStUZz0hcgp0YiQTqcpDySA5uqZkZSZBgXopNQBFL8LdSpVluE2ocdC+9eOs2WsKp7C3F",
-	"rBtRcMvBOsHIdFtZzz0pk9q9exDr0SkLGtZREmhBg/WY6GmCxEBI0ldkqOPltYWyy6MgjWXKcWzq60SC",
-	"5OA/FnYOYpm0fwsBSL2SJ3CbaovVuq2e7ijFIsNX1h94JoJYN2Xbz6oIbdiuMieiQDHr5gCfbQogJrJH",
-	"BihkG0YFV707kyBIq5soSeNYGMC3zGIoGm3apl/5ymVGdwiFHMPGV76igTB1sL4SlHxB8TbZDLAg/obN",
-	"OlG/v/LKK6/Ub9yoX7nibyB1RwmJ+4l+ePPqZbSysnIBvXz7cqNNr+jMToEW+oySgWfULcgMAWwo3akm",
-	"K1hLTkTCqCCiWHBmwyIKAmw1SWReb8SpMeK1aYK5AB83DmQ8aKCXNfShhzI8RPUBpJfW1dT0AGBl9QxM",
-	"GlQDQWgR/NamPk701xGjSybs5qvfFIz6GoLmwurauUXNvHwdxrSOXn0dWvWQgQu8d0fDG5iCTEpe6eAo",
-	"BgDANr2IthQdsB3C0Sq6EV1CmIpdtfv+amvFbyDFroT5EfmvtzV3aNfW0auNRuOOh9oun1C/NxqNe/4G",
-	"UscY+c4zH23hYLtNx+IuZCTST7jWLzISUXR7+dbXswGyDmp5q80m2hooGmE8w9lE3deiJLE5ZSY4UKcw",
-	"CEJD0ab+RdjN+nM0YEotXYdPfLQgJCe4DzuZMC4BJQJoXj9Y3ND/wnGMAsz5APlfx3ywjoba8xvoubsB",
-	"ifWp2WJsW+/ya1GCOlGsSDrmBIcDmJV6ItQQbWeY24V4Tg9DLYJSL/KzlOcVZwm7KCZhl3C7WWqtFgDC",
-	"dCkQO/4ifAGj0uCKGgZF9jhLu71sSXy1kBbytoEuMXUxqvGZhVnXzAzcjUjpiajL1OqnMs+Y7URcSL0t",
-	"HhIMYUtxKMaS8DZdANUHS6yUTdRlkAu4iweLFgBWo7+iSCpxGlOdTN1At9Kg57Sm9tKmqVGdqpNlnXQi",
-	"GoleRLttCmjF5nyj//z2TxBlGtEj6KV0W53+/+n27ZeWWo2Wp483wX31AZHZs2X4TjBNRGSH8IElK0EM",
-	"9GXIdmnMcNimanxoIUh5jMjdSArUOq9a3uJsVxCO+phvA3qreg/A6iCpzkAaK/JAijaEhijd7bGYIEaJ",
-	"TtfpERwSjjjb1TyzTSEBPmBx2qdqvJd7ESVCG0mpDenTKekQV7vguyhyC48e/nYRjUK0KdaHM0tqFKKF",
-	"gLPEa9Oi1uNlUbgF+2wUikXUw8IF9VfD2yIZprAZJoypAbQaCTivCWddjvtivU0BTdfKZoqc6oBFCwvo",
-	"ocs3r1/VFKjowEOAims4sshLqZksf+GhHLMXI5HAEvcIkWiXpep+k3ibGI6hyD+NMUo46UR3bW6/f8bX",
-	"e2DPdDZkwpKYrGdAqOq82HGInpq/ORosFRj4jyAJhoxH4Zm10V+J6DV1JplByVb7AkirGk9V0Q+8tsUU",
-	"g9fp2SjhEZUApR2KAKs9gQhpJQ7sRiHx2jQ7mA7xMGrI2OG6igMI4DX+xVT2GI9eg61eR5dACELttNlc",
-	"CUB2gj+JXylCISVraTDoApR0Afy5TfPbprnqbwButz7HhZeVQI36eICoGjOCnXK+XFFfuqjhWzgE5Gwl",
-	"ZeBYvdLyzRxfTCXuEpjkN3qRgTDPWFEkkBNobFYoJ/msz7Xmio/cCxl2uE39m0TyQf1iRxKubhMSMBqK",
-	"Rb1X/hKw/Nf8oXZSKqMY0JwFXJENBK0MIRD41/IM/PrXyMBfb1OMdnkkiSbqXSxQwPr9SAIGpIb0hhsC",
-	"pqzzsGXKKQk9s5CcJKCo6pjwOAoIFSR3RtRuXLutVF0eG7lXrC8tsYRQbctpMN5dMh+JJfVuHqicicEX",
-	"X7pW82o7hAvj4G00G00THENxEildrdFsrGj/dg/E9yWchpGsEyUlwg9dUlYnLuyD4KY4pd4o+ECRgpFC",
-	"AXQYGkF4S10KmiCVwJehvJsYOfQC2dXA0VyA3pdt+rWwtl5TUtBFNajn9JggEkBDSotKv0D+ytL1qB/J",
-	"SgeZ86JVybzXa5GaJOBXW5+TVXusTVfrcsYmbWEkVpslSuvY1sCecdS2cCAZH25qxE4wzlw+pmWddls6",
-	"xLMlQ7yj9Fkjz6vXl5tNG41GNOCeK1d/08Q55c2P05tzKgBFHhTBERQ6ddxYBwEZGwoEz86qHkhZ+9mA",
-	"ly7h0CIswietyZ+8DJkbil+TUH+0Mvmjq1lyxz2vtjbNFy87ORigeaf9PuQ11W4SrKVRPeWYQWoz7gpw",
-	"RarfanfUF84VATYQg/JcXMDn7mrxT0k/1sCCdA6stgyYW1pr5lqVb6CLUpJ+YqztHEtSj9WhIyEYa23R",
-	"IWiG2IQhhMNQqRklBx6GmKVsXGIaOHcCCWWhOy7c5SjGZW62cpAq73lTUmABg/Ne0XhjgD+Pjfqtz6eU",
-	"7CnZRcIobSdK7a0paPc2Y9chIwk+WJumlyxv6QYJI2yT5FaXlyd/fM2kxsD7F6Ya3Q1MBzdt/tOhT6Sx",
-	"hdXWX73jns/rrIuAnvMzKXtDR5JpN0v5mbxJdti2UXS07Uw65RaUKhyR8mOkmh2hyNWqeA/VMggqqruw",
-	"cWiaOCI/U+ulB161YNroXCqY3HZFVyX9G+bj5RBLINAqXmRqoGRGiphgToV9USl/fYTNumwRxSgEkmx0",
-	"oZ8n8gapHePJ1ybn0WNfmKyZ6KltmxqM5fQGy8t6jEv20TGWVu7lZcegmqskoIsIQgBJzsqaTICXNxcq",
-	"vULlO/WAxB3PRqUqRQzHsRlnf9FDoNyaNLywXAZ1hnMiMugwXlg8KJiYWcdanjOZGqDV8sSTMoFuyC88",
-	"FfkVC7oOD+wFJSFALkFEhR6CUvarBmA8NqXyZKs5vcxbzAIrb+78yYqnOYFMFk+dnXzCpdNVfWGM/+IF",
-	"Jq9CfvIc2H8kZJlPxeEj7q937nkV1yboqJ72FRhGoWVX23iJJvoidfsEadW8PcoTtBf5shvad2iJtZis",
-	"Uzt4+4d7nz7c+4fPRnK11mutlfMXWq3W8vLKylAy5HrthWUdtn7j4tlXVr527uryK/mB+fzTv/78P/5u",
-	"7+0/H/ziX/Z++eDzn/7g4L1f7/3+3ccPfr7//o8f/58PHn362cGn7+z/8e29d9949Nn9x9/5yd67bxx8",
-	"8B9D6WWF0PgL04vO+UIZ9/tU4vMUJD7ccPikn6cL08zJ5PM/8SL2kZVX4yjFJWe+8sgPSRBLr0fhPUeM",
-	"GBHPhg7psfP/SmHNqa/7jOk7ZPA8kbNRwKwC2LUrEB2clAO4VV4Vrgg5eltoMEwUkw4Y2pGQeFDwI47c",
-	"GTpk41jujP333z74zbf3vvdR6Z1x4cKyujFWVw/DsE2gyQnbO6Y4TrpO5VN8rJ5dFi6XuKw904e4Kkyk",
-	"zRhV07wxB0UTQeyJo2mar8DHlGAuB0iyxSod0470FDRM8O8a1T2OBHhzYoLDiHaRX/cRJzuEC6VuVmp3",
-	"gnFZUMdMjHVtXUdu2gwZ+Eddg3vYcuL17C8IDbSAr3XnX3emVw+HoPjm7BfJAd3m3LAb7Dn3xueh/Jfr",
-	"4iyZusHLnCXjmysmzhVUe5P80Wq66R/LTcduMHERMpSXaW8hfSLzJP/yZvuzLKpt9MbYdcjPw7T+weO1",
-	"bugxT2PbMEzshG/jU7BTjMRyFu4h+9sYG4V7d4Qcd5wSACKL0NNRp6wDt4u9+xZsfI9f4HWA+S7xNqE6",
-	"0swKp4sbbQp5iRbsXYfTZJdUPxVQ+1tDk4B9nAFy8XAcBiuik6tLwu+kcexnP7VpRIM4DYlAGeCzhzTe",
-	"M4QKUYlygGfoKodl1sMy8L6+DnoxU9ZhL3X9m2YSSDGJod+/lRIamJf9No0E6hKqRm9jLcrNOHrsRxHI",
-	"s+wti4KepZDV1prNRrNZhIjtEOK8MPI4CoG36/zsWsC4hg4MDXB8bbm5fLbeatZXWg4Grfqir600ak+y",
-	"KjZahMiyKnWQbaHGzXoL9KMsQW27q/porDRhXIUchNZQmrQaSVYKU/dUng5YO29WIUv2KyCC2zS/1nDy",
-	"Xu2s+W44Na+2DA8UA63ocW2kxwx3vLq71aruWpO6W14bneAInrnteHmk49ZaRcdrE/ptNUfmWUA6r57r",
-	"uQlLe6cgjhmya67Um61ZNEl9uOZu+HObfdLNfk+zYnZF3VxKERq6Dituw4JOlhnvQhKTspIY4PnC+nZU",
-	"l5t+L0QL/mrzgq9rluxGgpSoVFfg1QJvn8YVnnXVhZKxX3KTwlFpA/bAbmClfFRtuq3avPmLttVmW/38",
-	"qZZntQl2yhM8X/Nr4YTb+LPR4418I8z4OqTXShw+4gQyfHW9Z4jZj5V0DgJwN9ohtNoSe3Sxr0qkO9sw",
-	"otOQSLXahLt8Rto8LRvshJNhLLCwdc+Mr18K4+s4Pj56sy+BQmnyVA/HNEo158s9EmwLD6VUaa8Bo0HK",
-	"OaHBwNMR+UrLheycIagAymw5l0ggweIQbZEBM8X2AMhma2CV4GwmJo2D7RAe4ySJaNckRxomRXFf/SY1",
-	"LJ5qHPTnQs+LthwllvpFq3mrccgojk2vjTbVqQk676WQ1KBzx6gu02YWVrXfY7HJxrKJppIxqItfpvFe",
-	"NDvyJFytQyv9jIWc7KG2pDD7sd4ilHR06fBSj8pzYDbSWVnWqZAVtzTYhCIHX3JTKRdCFoglk9DV6IeL",
-	"HkriVNM3nFB9XAyqkW0DPi4NzrQ0eMkM+QTI3XY1QaA8I2ze2lMtWl50JxwwIZHAO7YGZUQD1ieoiwsx",
-	"0nmy7WGlzRKaVW9bHXOOV5FBWRcIW1APBmFklrSdopsZbXoWJI/QEO4SJBnq4R0CiRbTabeXzXSeDBVJ",
-	"jyV8xsrnpDfb3bV5mc4tOT2XLhbzLtWxXbfzi/nrp5VlN6N7bqSGfGW+XTKauTdVw1rcrvTXOuVKD+ut",
-	"PU6vXbEk6li3nVvYncWhk5H5tHvxsHs/MfcM2GPmVmY/tPGj9PIYEgcyrSBmXQHJ7rqa1oigjG6pmwPT",
-	"ktzkrKT6SBn1NlU3LqCO2DRoSFLmUTeiOEb+crOljSvmnXC48PpGsSy7xgcwConbbpvC/dVAXyMDk14f",
-	"sCTLry/kBG4DtksGiLWKQjwQ2g8I4h5lEukqthCQnWtYw4gIJrOa3A0IydEpDLqCbguwa4ymJESmwS1W",
-	"ewbzOsAz73u+MV8jg5o+54c0Mo267mz17FfvFCtfB4zxMKJq02rrr7aaFxrnV1rL3spaY+3CciuPoIHy",
-	"14XK17XP/+Hj/T989/FHHx/86h/R6iv/Wx1YV6H4dW15VXevS1vX9t5/sHf/o//601v7P/m3x29//PmD",
-	"h3tv/NYp2Jz7KZvnq91TeQ3q2t4bf/vok4/2f/JvQ95Jt7Z0be3sOeOJm5UNztkFNdRu+MwC9hRbwK6z",
-	"LsIGzoU5XKH0kigRxiThfTiYR9Y/inzqtm13HtZsW3uktvf9+/tvfLz3wc/2fvBw728e7H38q//601t7",
-	"93+xd/+j/T9+5/Fnvzv49O/27/9u//0f63yRgw/+Y/rzaMqiPGHW7GyDnmkxX44TnZ2c2ZQsiMeqtHxd",
-	"hWit0TjidaTjr3Ace2hOIcVt2gOgqsyypgSyBvKjcFOHUBlXGSQC+KgTKZkxQyfUApVgAFWlAQN3cJyS",
-	"DMiLRFqwI4DlJSTjGkrdYtmoccNEY4J5mQilxGtYjy9RPLNOcK3bUmtuLcF6KTjtCcYyl/hds+DCU8om",
-	"LmvXVLWbrkFFX7q6WFVzIekzKqSpB5bV55iq9Svut6bwSFU/W6mIKBFis8/CGbq4ZD67AV+V7JOaoQaQ",
-	"Yxb6mnH9w/EmXg9jwygOwQFHjkp07YoN0zRnzI5sA4kEA3AqV9cOiqRGYe9SxT+qxpexrKpBLq9OPUZg",
-	"dxWjq+o/qwJa2vcJB1urHZ9ssYGj+/SbZzrmArHXsf73lEHV9q4Tc4ykthc5HTTa9LZDW2eEcyoigYIe",
-	"CbZJiBaev4RarbOrKxpvEmKtKYN4a+cutpdpPngDVNpoUz9/b5NR30O+7tNBjdQ3fZEHCd8A3Jo6sAZi",
-	"MQcz3mhTv4Q9qg5GW1Ltl3TLNXRjASKZ0XhQbVO5qsuEHj7Sujg0qCgWY2qsCQFnyWYc7RAhWbCtLtrR",
-	"sOqyK2E9L0KWM6Ms3f3CufPNldZys7m6bOuurg+VPa3MtH/0yUf7D9/d+/Df9h7+fu/79/fuP8wWxi3I",
-	"U1tZPqutK5agbHLn3p9+uffnn+/9SX1XAAJYXlldO3vOpOhn9KHNLq16c7XeWp5eK1PbMmcDSd7ks7T8",
-	"L2ZavqHtYeab6UETk++zw36Md2WVRq9G+CWI2qzYo/lGaV6DeA3LSHW2vLoHJ+fBbyBf8UtzgwxdsgXU",
-	"6ao4zaNeGBXsXpeeLGPEq1k+RSkjfuPvSxnx+dl47enEdI47Lzae8xTOzTPT1+mEc47h76XRA0MmhDxs",
-	"ayjIa8QEpkRZD+GAM+EkOQ75mtFFYSoOaC0HAMNl1CcbULzg8q2vK76jkfQXymDzF03CYl8xsULIjZKv",
-	"lVqYlRkAtPcFH6BKLW8ytRFC1gaupE7ZYNGrAPtfePTZ/Uef/P3eOx89/tdfLzrYIVFMRAMZhpn2qVhH",
-	"fhQqodrO25rnPCPaMwocxkcAz280E60t+I6VRTeR8U/9SQlX9ZCfpexlL7Wp7+TxqXcgbdBpxKQRwufa",
-	"9+Y8zLxxMAglY5sRH7z95sH//y9msOoBzMpJEdTqCnj+7DePv/3T/Z/+6979jxatWgGPzZuKLao/rY7h",
-	"Id96/9TfrksS+jIuzFwtYtCnjiWxXe59/IeDBx8+/vAD06V+qt4zlSE3te/DbyAwWZ5Ruhxg1jrWBNGm",
-	"2smMk2SMzfOEA2lKzHoOtUJpAHsonyxD3xOV6n/qsUTHif1wvEbkIrUpybAjwU0RCYhurKKrDmf98sEY",
-	"9I+JBr/y7jME/gn9SzZr7xMO5VXdQpVxcMpoglsE86D3NOsteobDznQxzpue/7C0ZTWUcgPgywlUgvSa",
-	"zWYhqg3yQTIc4Mxnhk32B9ulKMpjdtA2GTTQc+qbSJK+Tj0NIAyJUfvBepv6xqmjbhJyNxJS+NqkCAFS",
-	"WCBBCB2KxcpGtVEMwHLqRCyCVGNKU/mmxoVJHNmKSV+DVW7hUI/OFpVQr5uoLtkjXDTQTSLSGObbJ7rc",
-	"lgaOBsjbsgvs1oAGhQvs0GqXK0CW4g9k4pAxyznLvwmVyWvNrQvh2aBF6mudJq6vqr8u4LVz9ZXOcnie",
-	"nN06F6y23GgodXdIwiOsFLy9dx88/rv/b++nb9a82rdSTCXAc9dajeZazaulNFJnfbsLxzUPg9r74DcH",
-	"P/s+ur3aHA1kap6tt85PSvAfCWfa+/d/HQFbmD126RJQ/Qlri8XeDS2VqY+KGjk8hig9RZTeKLk9S9I/",
-	"NY1PHeuCEsO6StVnnU4cUTIl551k7HOjJY+fJqvMGNmwnn7bH50cinbo9JmhfV8yKS1zTp8ZioB23F+m",
-	"P2Gqdg6V8d9lfHvDSbOJBOqoS7QsUQbeeTJosyTl7VmqzFFTZWBJpzoMZXRtSOrE6Nr059C1omXPVtvT",
-	"ZogSNBP9WZGMjxzm+eE/7v/xh7og4aNPv4cuNM6jRw9/+19/euvRJ28//vCjvc9++uiTHx387tdPenDn",
-	"xIOXMY5n5+5LYeE2x+XQXGGH6YLrc2YJWQynOu0hx7tjrzeo9MN2waUG9SpTiHJAlO32SBnC9NdZFD4Z",
-	"F51J2Xl22uZ0y6mdnZqYM9i/Cr/NSxYnYiRM2RsyVUDelvHmRtzGnJUZvU2bX9pQX2ve8Gp1++f0Qb7H",
-	"hih8zEjIx+UZiDENZ7OyX8c0zA3spWGhOnNQjbWKCsbVE1qdJkj2hZOOygUDuIV92YW8gJAEMeYk1MGG",
-	"BIuUm/xHgcIIUF23Brpiu+xhitbQX6IFJZ+BzZEyiRY6ODaYA6VlQYG8IwFO1sLwzXC3GIsJpsccJasZ",
-	"zuQ4WbM6T3+kbKwrdVo2bG8H+0t1yKyNlTpTFeLzDa2a+FtquJgPfLTwPGHgqX+JxYOudrvcSGMZmX97",
-	"6BvP3zq/uqhvEsJ3CG9TQ4wOlstCC/VT9D+iVrPZbC611lD/v/1BO2gFkcK6gA2pGQSkqei7TQsEXh2M",
-	"qqmoNp/k3OXGWbBrEy6jjvqEbFLmxoRC+OdH+2/+ee+t7+2//92F5Wbr/OLB737XbLaW9975GGziw1WW",
-	"Wk21Oq3lIaDfnEWu10L3eO69+/b+H36x9/7/u3f/o+nVNr0Oc47/dBt9FgH6xYwAdbhKKVNx5M2J9mHn",
-	"sB3rpVCllOhxfglCQidt2hMUG2rvlHVEAUeekz6zNT/tsxwOok1NxGjIWQJ1WXfRbg/LEdA+QMWzcPVm",
-	"30suAR2EOedLAFyHJdx44dEn9xdnZcmnEyY6/hzZQNFTOU/PDGmnEyo61UVgzFtibInmzAgWRpwEkvEB",
-	"Wti//6O9v3lw8OlfH3z6g713f7T32U/3Hr632EAXbVilIBa6xfZhM7lK86ZNnnWOswk1gCtMF9mov5zG",
-	"i+ntFE9Eyq/drvFpvzOG/9lG3ei/MlXbIb4O4Rr3NRJDaK9VG5W9deQIwpM1OxyrGm9WdApF3q7906/K",
-	"G3DzfMoux81+G5cE6xSydHlkJppVqcOm8TmWpnQxnUZLU55rXmhB+sxIOeMLK3k54/P/y/Lltf81z7wM",
-	"mBk81P4zwVtq+V59Xadx1tbPZmS8/8Of7f/wzf37D4H9msfL+eMPfvToz+/v//yXjx4+hJfujOZy6gns",
-	"ff/+/v2Hjz5579Enf5/D3nhDx9okpOaVbfKaM6PBYg4Q1p3ySstN+G8GqdHs4LxV+UKzz5T5L5AEdzEM",
-	"ER5hKRUcpSDFTVboXXZxzBdEpVJvnn8J1Pop93DO5ZGLRZEziXpI+rY3i5fV8MB0IHX1N10RDiRak3eD",
-	"FnyRioTQkIQ+EpIlINy3adY8oIRTsuuo9EoBUb/k/k5QEOwnZ3QQtwWXtMOw0d44kCgkEkdxNUCBMQcc",
-	"1yWoI4GrL8Gzs7P5UzIPTDiTmYHgdM7mMxPBaZgIGEfmTM923XDSIZzQgCwFnCUTsKrhjWOk7Jt2MFX6",
-	"iC5toEbaODSFzqX4qFkJu6rZKo6saraKdSOejlnfgqr5JCz0sGJ9mkteHMv4xe+OTZzWNpHyABxIlSAh",
-	"2hpksQqj+2QaOK38UgkRlZwE6pqN4pATqm1YE3NJE8wJlccQMTITrptu0QF0K51jNhlTu4eYfwrjeKi2",
-	"yO1GSvI59ASfHuuOWeiJth2zsE+/ZYdnBzfnHd08VaPcmgOAYyCzgiMMaD2jSX2iUIfFiiZBbNZIDCHZ",
-	"cF8A3DFIUUQLRoynAUE9LBBltLTECOj6eguPJgsPxzRcyMn14L1f7/3+3ccPfr7//o9niTLvzh/P2230",
-	"mYXjiySAwpYZbNtCaGx+uJxreel1RZFjDRsO0R8rZ6xSoOwl+tSbNMbs2IhsA7ddgmVvJGKzePgPde2O",
-	"MYDk7LfCYHB0FmmZIWAGHoITno4ZYBINU0DaORVaPn4TwNMd/wX4wjMy1CUhMQ0xDyECvr5Lom5Pjg8F",
-	"0A0Yy535wFRHY4JYGyMlmBMhEaYBERKeYgmSi2B9klVTM25vgRYy9wtqNlbOeki7YFCzsXzOQ+CGQbkb",
-	"BjUbrabnFmpT7y2WVhO8ZWZ4kRP8DTO/YzxgZd1VnDazeCiiqMN4QJ7qu8OuS1axGqKJh5fAWKxHaHh8",
-	"ecFjv2XSKhFfG9GL5najgBqwJoM70kA3dc1r4WilZ4RdgA2EKSL9RA5QHyduRF1fHQXnGxTRHuFQ/LaL",
-	"y7zCt6pJ/pA3ncMVHOfneq3ZWGnqktnDXlL1rGWfWbeq+nFV/2j8q+qXZXCVTn13lkztGlX7c8L36BGO",
-	"OaJs99nV+kUC4nDE3jMCiXGcrIpnqatX/SCW8oi3MSiNVGeRJlAqO4uQMzFnRQaTGyTV2CD5b8GNqzsj",
-	"rH9tPUNN4mx3A+Hcdbc+BGQuUCQhoVUokvVyDCb1sYNNR+PBRs7xWCqzEcFA1hFlqi+x6LUp29F1v3Nc",
-	"O51ogoWGetRuRhMV7DkFSpWokBX6aaCLsWBoHLRkm2bYkusII8kkjmE1F7Rwu/fuG48/fOCpsQ2hMG4Y",
-	"z2NKdW1xNchQbSENpIuAqSHTAaEx84wsWuuOBq0c3T2ziqPAjwB3qCErTXFhL7MUWZ+MDqRmndIS6RHV",
-	"gZRpn6IewaG2RKupXO5FlAiiS09AdUAWErTgZ2iOC48e/nb/dw8WUcamy0vrQVVmO+5bio5ntmPfgp1+",
-	"heDqWqLziFWcZCTnLKkdNy7c8FI9xWLdVU2xQOu2PkNO4ZO5oQbkr4+v0PRCVhikULPAHhJdKLJHrOvJ",
-	"nAgb5rA1QJLtUtGLEg8VgKUds6ytUNCmUKJAsVDViepTkB3CcYx07QLLHlIaEg7HcbGBjCwICRBaFNSH",
-	"LeOnG04Yqr/aXPEzPtamU2Dkrmc8pWMUJ83VMpYDbGGLE7wdQukpzWrCqE+oyLBq23TB8r5H//7g85/+",
-	"wEMHHzx8/NZ3D37/5sHD33jo4NN3Hr/7q/1/erD3p3cM6GrWhI8WfOhUsSy7ngDGWlaNok2HylH4BpRX",
-	"czu1QZY32V30t8nARwvmLlE8wDP7w7hee/hRXSW+U8ahss5FBRu7Cp9exbxfwcYmM6Y5KBXHzICGJ/l0",
-	"CZtHLSIHubMZ2zEVXfhAEaUBDZ7Mtyrt0mMMJnB8BBorCC1MkH8WtSGlxAutawXrg9/lLE02twY+8A34",
-	"F3DonA+6cknAWZJXqsoc9+gaLcBXQCyCaQwCvwImjJyUmX5gcFZoiSNKND62I8N2CAFfLO2qBVFCmHrN",
-	"cIfh6r+R0C2yjobSdHLF8I6O5NfdaIkJMKc1PCgF9EylIZvedL1+q702FBdeNenJrkwt2tQVY4uC9RTC",
-	"p8uz5cjmaxYecSEBcVQtYQhYHcD89CIU5Ue93Jn8bZgkfMY4ikLNpi0vHSdLtqkrTKL5yJIVTFbzunEM",
-	"9risNd6scui08mLZtWCPWUFYtak79qzV3HJGptqRA0h658RRi93N+RJIpqzjyIIMGDOO44E+WSQcx+pT",
-	"MS4vTjuZIMlNlzAwavaGWyw0q5wubEF1xy6oR7VhkH9BnTaoPWyXlkcRvSxOKumtVA5i8QyaGYtJZahO",
-	"xaqcBLT9cQbPqO2ZHDpjJ//0x87YmTqnTB+qSaEzGqMbItJtI05mqX3qGFNs0QujZvk5hY0cuEabXkS+",
-	"bip7D1FCQjFcvAMPdWHeHTHi4JKeh8p3gInfh4B7p1N112sJsF+NeKKo6mjRPMPl9BIsxC7jqgtcV+JR",
-	"3f5Sb6me1NFdL95bat9somYv2sKsHsSEb0/v9lazmHP4T97ks+CfL2DwT5b5UcIesvt3YkZTdjqOkadX",
-	"+XYsa/oSwFZXb9V8k5duEaVUQtaQ5UkGZ1ONTSwRCv93htRAV+ChUgg52WHbJoVIECEgRFXb57R7Nr9P",
-	"vKLjtiCrRRL0an3PKM49UIwaftKZE5mYlg2yKtLoqMzbTDysrQPGW5F3UxAdixx8No58OmFI486UzUQ6",
-	"nbP1zFU6D+iRsZxdfUGClENxj1dfr20RzAmvrb96R7EFDT2nGUnK49p6bQkn0dJOC5iGaWyUaZij7mAe",
-	"prJXkgxx0R5xYxaJuFZB3E/1SEe/vWUVRByjMNqJhLVUC7Rw8OkvHn/44OAn/7T31sO9N/6vR5/+Pwe/",
-	"/M7iUBoCkpyQxrAuU9bV10d8KQIt7L//48//4fuPPnvv4NN39v/4toZeWWyUYYeWtXk185oU3CgL2uz/",
-	"6JNPH332nofcqseLGyghXCiNGYVYYtTHYluXhHdgUMv6uu4gG6KFvfsf7b3/80Vtx7I6eI4EaECjosIm",
-	"WJia0bZvO47RGYBpRgt3lTV+2Tj1c1Pjwv6bf3vw4YO9d9/Ye/et4mqbV8rWeqhQkq09qBHaFz1bzWPL",
-	"ASjx3FoDDrI0pBVlG9soAScpnQgTEgkwk4phm6gwvmk9fq+AwkPDzC4hJ1vKG0X4FmM+KRkNZ4kexlBK",
-	"VuE02JSs8j3HSUJoWAczCU7DSKpFLJz4MJK1e3fu/fcAAAD//w==",
+	"7L17kxzHlS/2VTLaewM92uqe7nmAwEw4boAgQcMCSBgAJdNseCqnKrs7NdWZpcysmWnSiJC8dyXySqK4",
+	"1msf4F3B1u5e2RIvvXd3xQXFVYT9TTYwA/Cv/Qo38mRmPbqr+jU9MyAI/sNBV1U+zzl58jx+591awAcx",
+	"Z4QpWdt6t9YnOCQC/rzBA6woZ/rvkMhA0Nj8s3a3T1CMVR/xLlJ9ggJBsCIh4rvfIoFq1ryaDPpkgPWX",
+	"ahiT2lZNKkFZr3b//n2vFmOBB0TZbq4KHo938QaLhijgTAkcKGk6ohIFgsco4CHRnVD94rcTIoY1r8bw",
+	"QPejXyj0/0eCdGtbtf9uNZvnqnkqV3XXV3lIanpUVxMhuSifrM/IodoJ4A3fzToWZJ/yRKIY96rHY1rN",
+	"j2iAD28Q1lP92tZaq+WNrZBXu8bFAKvyoQgSCyIJU7A3HqJMKoJDPSj/ShCQWPlVY+maZvNjISwZ1Lbe",
+	"rn1LclbzaoHcr3m1w0ge1u6VDez6K/ojaFvvf9Y0DWteTZBvJ1SQsLalRELy3diet2qUqYsbNa82oIwO",
+	"dNfttBvKFOkRYfoJySDmirBg+HUyHF+IKyiIKGGq0SOMCKC9PTJEdYzefPP6KytI9bFCA7xHJBJECUok",
+	"krhLtpEMeExCpDjsIA4CnjDloT0SK4QVigiWCrU3UIiHstlht+2MthBGenZEKnRAVZ8nCnFGPMQF/Bth",
+	"tBthtmd+pLrXbiJJ6CHJzWAYh5EMUYAZingPHXCxh9QBDUizo5eeHOJBHOmFaO1eDi8GbdLY7LZwY0P/",
+	"dRlvvtRY766Fl8jF3ZeCjbbbYcOu2T7kFq6hV27SpozS4YAy9++2ZlKliNB9dDp3amXEcIMOaAmR3sI9",
+	"giR9p5IlIvguP5KQdHESqdrWph4GPjSksWkHNYlQ7hAsOXuL4ArGHRIsYKv7WOzr3YMNl4iyqtFJaHFH",
+	"fzht9czA1tqFca61cjydDfW+bkvGnEkCUu9lHN42BKX/pQUdYfAnjuOIGsG7Ggu+G5HBHwN3br07o1S7",
+	"Zb4ynZYJEEPHVKIBjjRnkhDVd3GI/sc7b7zuIf1XKqFXmjUtGnkUkUDRfXLVSPoJY55vrFnLVcNl5AAF",
+	"6Vt61yqOqLJu7Kur6XvQSdbpHYXNsbfkyUC7N6hUQKT5FvdZ2OQxYYeDyAhF2eDdLg1IyINkQJhqylgQ",
+	"HMo+IWoQNeH/xSGkwnSXMgykO86bihyqVS3NC18WV/fNu9cal1LxNVSkwUVIBBpgsYcwC9HV2zeuoYgy",
+	"gggL5TbCyKwnEvwAMTygrIcIDvp6f5IBQ5Shq33KiCSe5jmGdoeIKom6lESh/gC2r0QhGD36CfQQE1G9",
+	"81fNhjVeoTLmkpbrKde4QFfvfAMm8+phQCIYF+rSiMBwUB3WwEO+/kn/8jV/ZYr6AvTDuhENzpxzgz5m",
+	"PaK1Iuhemr0DBSwRgjCFpMKK6GMwTMxYiIew/RWOoZATiRhXCEcRP0BUOQY3itby2du0O5m5zTtLYe1r",
+	"eECj4TUsBstl7dF2X7D13Gyt97sLy9joYjGwJ/EzxNZ6d5fNALrNScSvV2I5hM/FLg1Dws5cKOEoIuKC",
+	"RIJHBA3wEDGyTwRSeI+YOxsO9OsgZ66zfRzR8KzHuMvDodZ3DkgUNazGs5sotCsI3pNat08iso18IgQX",
+	"0gcikoYHDJFjhUBDhUm8ztU1nrAzncXrHMkk6NsbtmZJlV97uNbA4N6I9X2IcrZsSk4bnkTO3L20FJpO",
+	"u7xDsAj6y5/KCw1tMVF+BUweiHezDZdwF8ZRZK0jA4Q1Y2kB/AyJ+FtYBCRaNmuYVifxRQxvLIUpbgm+",
+	"T0Milj4J2+7Eadh3ljKR26R3CmLKtDppEgLeWOIUlqtp5tt8IZoW0jLNDl/Q3/YSQSSMpyd4Ej9L6uZd",
+	"zm9g0SPnpQxxraVtoJv0ZVAc7nJ+E7OhNUrJMx0V52iA2RBhpcggVnLb2kpxVxFjvmPJYJcIfbZIEnAW",
+	"Sk0v/m39VuOKfssf2dnco+IYxy1z973amwwnqs8FfYectVoXCBISpiiOzAkK9jcuEDmMqSAh4swodm8y",
+	"vI9phHejM6eYECu8iyXRVJNkw0D1kB8wDwkiFRaKsp6HEiY0U+vHKx4YzSVPREDQAZZoN5FDPTWVb1NG",
+	"/AAs7fNuuBYpB4IqYk38oZFGWmbQzAoOfgEqzaWkw0LOSN7qfgKKkUkcc6FIeJOEFN+Fl86HkxlXyB89",
+	"cXwgJ70avpNyr7KAh5T1fLMgVPWJQL13aIwYF4illCaXr13oNicdytYTs4RT+b6Tu9DClSSk6tV9O/5Y",
+	"aH1VUWOCN/dS8IKlvpecvTGJQ6zI+Jnj6Q+52DHX2DHPFksiy6TGYzBKPe5zfV0uORrc40QSYTwSZa84",
+	"IsVhCIcWjm7lpmY6Hl9oe3nMmMwYFD0UEyF1I8CVaIDlHgmb1XMx7cBAVGEN9II1FB2Urtou6XJBFh61",
+	"+Xw5w67YuvGtMp/YrR6bkX2qLOuPPTd6yE7AQ3heMaz8+3D2lnd3P++Mets4XMGZa8m4OJz80O+VrEDG",
+	"F3AHHuMNqsig+Mck7s5x2f20MywEHup/53zn0xp6nRwq64cfmzAMpNha2cxeTqTWIuVNHpIo7+KOI8z0",
+	"IVXzaruCkND8GQge70R0n0jFg72aVyMB3wmGQaTXcIADrZKCmox7giqeCCoH+jOeCDXEIizxk+cdTOMr",
+	"q8UpDtROJXO7F+I+Z2Tagt0Eor8Fr+pvjdjemYcvtQJCVUqlk+Ml9KsmYmIOLqqc6giDTL8Wua6NbJ5n",
+	"nmXsA+MqLkBxTF5xt0b3prDehUGVEeaoE7VaEnZxJIl3YrqZttNjz2fdp3EZvU+jCPfIBYnaa42Q9qhK",
+	"g3Qm78NJt2DyQi9DtuU91Oct28oczEubHjR5mx+MT7N0tDOMTzemiTyK3ujWtt6e4ikxd/XafW/agBOm",
+	"zGujDOI63zmpZBqZcLFl+9X4/O8VVuBNoz5+WZj8ful2Wu9tqeq8P00CT9V39P0voozsDCmJwp293k5M",
+	"xM4gmUazr5BgDaYacXnCIeS2tkvIvP0vQHHO263HLQiep7eFznYTWzn2gLBwx9FnoamyVrpYDGaf4cwv",
+	"DmbROOxy3bQHvzELFO9sF9uti+vtdqu11mo31lprFxutVuulsokYM/w8wtH07gz84/I/5hENhjvdCPdk",
+	"RbxmEhHpQkZNcNkFiWSyK2k4ROZ7E5sBVxvbI9oVfI+ggz5hiCqwnqQ85+mf7VXIfg/950NBIf6Qst42",
+	"IoNYDRHXd/0DKk1Q3ixzvwUtX4twr3TeggaGXfZ6MxDwhvnGeA9mJ6WF9cN8EF+JBUe/IPZpQGYnhTvm",
+	"gxuUleoBYAGbnaOkwiqZmfzumLfBMi8GlIGtY0fAHGe6WC5JXTa8542dh04+FLd4TI+zkdmF+MqBeZZb",
+	"vpxsyhg2t2FVMnvCcTJCrqVCON2T0kUeYfR5FX/T28uEka6JmJ1fJRrXE3STc2g6qeCcputkLadfVek6",
+	"+aCxOTWdk5z911mcqBOd3mUtzH6En8OhushZebLTLl2ik4r+tKH55f+pivHKCc4ly0fYp0oUPjPCb5KA",
+	"Ws590kV8nv9lOccOOTtgN4kis7qK4qjCflfQ+8avP/Np7mYjZyX7kelmH3tpv5Omm+fe+UTyHLPKePos",
+	"p3Yn1ZrcXoYCd50NfN9Yh/SlQJEwd46TcOImL3RRf1aOrxdH0YujaLIJJ7GJneUKpCyfjKaIikd9nkjS",
+	"51FY8dwtbenjCmVT1lyXhfbzjZXKhcwdMZ4hyFD7UiPoY9DzBUoY7VISIskDiiNkrGRgpEb1115G62vt",
+	"Vqux1mpvrngo6JNgTyYDBMHKWoA0Cwl6l9vrm612q3Wz1dL/e2tjvYyr0uTSsuxFweML0nbvv/bqXbQq",
+	"SJcIwgKyqh+mQciqTwYQTOREXsCFvo8c9IlJ5eTDXYLNDUVhxSG3MoqIeSZ6/WSgb2I0AMM6jokkIBxx",
+	"HIOLCwwDenXzPnDoYWxCcJyVLTQ5xIFCIQnoAEc2KeWAozjCAZGeCQQ1zRTXsd1qbrZq+VTD/7Xx799u",
+	"NS7f++NOpwl/vLt2/4/GxuLVDhs93rA/smTQhKHlfm7QQcyFUWaw6te2aj2q+sluM+CDVZXwXoJZ+n9N",
+	"nYLhaFWv8H070fQAnWW2WKEBl6pq1qjud8xkOzV/xUT52PiWuq9/91e2EeOIHFoZoZeJM2KviIXlqbf+",
+	"t7fbjcv3YHW+tlJ3C/XHK//+j0o2LWVBe5O7f+8MFm9j1nXr8kRMJ5O15nqrNY1ONmalk43lTnUhOqma",
+	"NxDKWnN9lEzOmTqWumQDzqSy4fdkv+iiZ9arqg+tof6Dwv/gFGAgwYxZpkJtz5K04NgbP/VM+tHOhNNt",
+	"z2Sbz+4aNQHw81rzR87BPTLM3NGFQZZ0UHYSlqS9jeirw51dGxixM3CRETOpKaOLWqKl7A53wvy+7kRu",
+	"Y5fYg+IHTPZpvMxmp9PDkvd9YZP2CMEULaszEk5xGSu3zSshlnKaE4MSQit8OLs2XAzbKdmrxSx1Jw6H",
+	"mWpbr6D8ybQwJgTn8ZvRcCez5k4PDrr+yutWunu1PWrS1qalLH5dv7dM8n/dLqNjA/M9F9We7kXCnxb2",
+	"F+kPpSKChDvGpTJ61TojFwvsT8rQxUXKb7xbnnFfTFEyFOc1GmdTwf0jHFwqSebxf2R5tfMaWc5MlhSV",
+	"N4f6grpaBwsHlG0jnIMiuCBdvDJyCywRZYpDuDU/YCOwBbNJqolRG0uUMjnhURJsa0nugixenwWRNCRM",
+	"oeuvpFeX115G7fbFjfWVZpkcPTdRUzCQzSFnSqPeJgqFyQw9Ly9Xsc7X7UI6JTk1kBSPfJAFNh1z33gS",
+	"FBGxoJJUKMtisAyDv8lwP29jvx7FYobcU5Mx58LRp3txOS+2Gt9uSqLwVSEMbY2aNsttblJB0hJk7HVt",
+	"FpJIImKT+UgUWjwADx4bgDGJFEeyzw/gLcAHsMn3VKBEQvJ9hFkvwT2y1WG+o10fDaiU+krPhQnB2UZ+",
+	"BOhaPlLkUCHFoWGhICOKcxRx1ttGvmZz30C0MIPSQkK0j6OEbOv2MesRPzUMeAZFQzcRUakAdgvxRGlh",
+	"DYfRLk8g+9I3i2wahkikPo4JAvUJplvHSC+/12HY2Sw8PQIaenD2hWRlG/l6I3z4/kBw1gPEKKR/3Ea+",
+	"s5r6+rPsmNBLmTO2HvS5JB0GL6PsfElxaQZYBX093kQlAmaqh+UAD8yv28jXP+5Axmn6ik0QwQxMmh3G",
+	"RboS+ciqCxJe12vCuNrp6gXyIVPN2l8djOEIYA451AtsxtFhReSFbeTTwSABAvNRgJn+YNclqoS2K7uZ",
+	"fg6EJ46jIeoTMyUH2eObLqQmVNh4k7C2jfyE7TF+wHaAWn1Ir9dkq9KDm3KWta7f1XtGDpV+9/U3b+QW",
+	"nIsOM3SoZ2mTyMDejSCbVW8ojnfIYUBICPQMiysI1l+wYrBaRPA+kXoMTC+FAfnQdDDsmN0ARmsif0Ck",
+	"xJqAyWEcYcokorCmr7JeRGXfIuHZgy49B7ya4Rz3zKsBG2SalZUQXs3RoH4EpKK13JRU9DnitlwfwW7L",
+	"7O92f/Qnbiu0cptf85pJjtY95RYHkOQMsEnBkJ6bwLjPDZqrQHg0AG1mc7lAgFCXYbKlaCTWdghInHXf",
+	"+tjebt1rWpFuspCz8TgXlX4ldWAGXKosVmBsnHbHihGXAHBYNbfRiAi7bvbO4dorPcRtvFPpqrhcbt5F",
+	"IQ/kqv13cxB6qCv4AGCxKEC7ZKAUW0hxhSOJhN5zyKYNiEN/DAhTkETWGCRp8yDmD3GgOgw+RSHdp/rL",
+	"3WH2DGUBZIYlMAtN0rrrp64vjCZ8E4Am9UtUoneI4CuGyiv8yXo7ZrUlle7hnBfx3SwobaYuzesLdpa/",
+	"d7GAD8jskdYLR03rpZF4X5Pm/J8sOE+tjxMx117mPlmwU4twOf8SZR+6YIZZvzSbuNPDlC3wyYLzjAkL",
+	"9dbMG4TjXP6C7BOWzEx6Vmia7naHOzxOEz7LrxmzNVsUcK+QiO5rlRjVUzG2YqRGrA/r9HDXXY+mVmUC",
+	"tDDW2ZdGKsxCLAqEM1uEqmnh3uh07tgGUZBIxcOhmUn9+JffP/r+947f//MnHz/84qP/88nf/ZcVD4Xp",
+	"1OGlA0J7fWXkbXHakJtu4+ZnnZkh6EXorCJSoRgxPLLcZTxYyl4jAysKjFJZMCLsaxXCvyjvSkVZkWtL",
+	"GTI7FcYEfrYDJRxVJuDH+bWE3qq5rExNeI1wfe+YEuJWlk5+Bdlv0S0eDXucae3qZhIp6v5dv33tKnrp",
+	"8sbFFQ9987U7lzbgWkZVEpLVCCv4YxuZxCOk9R05PeG86FP9luSseRsf3LSKUN61Kvdo3OCxmUwj5uA+",
+	"NY1m876lfz7h5ClTM001n2oCgNUHWKIQgCLOatY3MAsduEYW9qfpjwpBe9jE+sU4BJrkQl9xwnxgy5hK",
+	"e4P3KMuBL89hLYqxlAdchEV1uJ9g1tOL1wjJACJwcsjamxdHkbXHfQc5rIeSVosNXtyY0t6I5Eob97LR",
+	"l3HVzTTXfd6URetqn4TU7X4pU+z3KIOUJZtsj+qk2Wui4x/8/PgH7x8/eOSh41/96PEfPjr+xS8fP3p0",
+	"/ODRyvSsYncbhKGVT7bgGSuxFpUYvFN4mQENw4ggyHOWFncC1X2Th/Y1+197bX3DLzeN571WJV2D6WzW",
+	"Ttvrl3RvmxdfulTZmyKC4mjOfR3kPhtr89sJZoqqmc/hhJkrxuRtS7vMdWC/Ld9E8/oisc5Lm11qEj2V",
+	"KeYs4yU4+1IiLJHvylI4oyYjhwoAGrcR3EK5uYNGWKq0VMVUf2ZBGyrxgz9rMXsZPOlJo/Xnz61aJMwg",
+	"pDJOFJkni2/2AAFNk7O7MlIBUeLFiHIITJNUjamQO1a6zzTRAadSJYLsxIGa93bIuJqtEx7PHiCfu/NV",
+	"+FEMg07tdL50iVnzRDOc3DRRdP5wBHcnmX77n3hRMtlOhSTCfJqHW8ls/bPUj9wIRmggI5/ceqd0nqNS",
+	"u/+5ZM4RPpsvciFd2JexMvjDcxwxmRVykqvdQOcCEGZIAmpslC6OYAs8MIoMUit9rmKHQQp08aVcGP8N",
+	"gOJx1oMrM3hznCMqNSePoOOt5OrVZOqGedsAYnvOvmnSyCXqccSZMWPOJGGK63hdkYERCYfXzdftli2h",
+	"4v49IoiKh8fb90ZvE6NEmFv66dsKw5nZ4pF+Cy7I5eTm5jZkZ6+s3BHgrIM/8oIEQENz1FOZEdE2uLCU",
+	"GDqoASCbtEAEOJP0l4b8wd3TH4u0nrHy0EkLB1XnG4+uREnicVm1kMxQlNJv6pvSpOvCckYovzlODLeJ",
+	"hEJEo5tKnK95JrhGLZpCclgeUsrzmsqMiOv5kyBNBLEQjXoDqQQ5aLm4vHZXQUrD8NJWpzOJWZeSwGKR",
+	"PVhAFNjlnoY45DqZOM5ciNlinDxGWr47j3yU83gB81mjnparmsCc+ISAMWbhNsrsl6OdnkRZTa8eC+p7",
+	"lVln0RTYTdfQuEGqqOidSLErzNBpdZO0uOLefZNq+Vbq+YcdY1wVgwoKgXonVQRPrPjN44mxqzQhuXaS",
+	"1jWRp5YRIFYQY+cbJTaqKOekqSABF8aXn3pgMvVR/7nPtXZWalFM271bauW6wkZEQWXqX/oa6DrVSYBx",
+	"xJNe39yrJT8wf3T1DkVUmn8B3OVOLLgiDiDUGkzNPw5SCMxMlukJi6FtVgl8oGlTYCbhYl6IbSh8NLYg",
+	"kxPnqRw4fXrUDRZEGFxBLEQDgmXi/EIShbTbJQLtDk0kCgShbKJ/10RaOSq8i+q++/dOGgmhJTgo0UY9",
+	"6jCIjMJi6KEe4SGRNNCKNxjCjb5rPPi22CNG7n2j9toZ73IeEQyUPaeVwTV34ot1oN/vQrTKDuMVuqOV",
+	"gA1Be32Fcp+kwbzH7//h6Id/+uSzHz/98G+OP/qTp//lu0c//t1KczYMtSpYyMxr1oj0khqZZGnf9Hj0",
+	"4JOjj37x5Pc/f/LL7644dwNE3DTnxG87VXPNKUGg6VVJT5RJZJN6QSAkp0jcc5tInlE41gw7ZXJSQzHr",
+	"KbMeZIs5xhU5fitZP29ELs1nJMjXlDkDxI284JhBOcugIsbkRCUjn5D6FyLq2ZA4MxKZsPvVm7QMdaYa",
+	"C/BsdRkzjoVi3r8sZLdkQhpfwgzisMwDmEQkxW0swjVSpm96AUFYOVhGUO1KUBwJ3oMQgZFEZBf9WR6c",
+	"abubLSxzXIwnUcFbPsCHO7KPhUE0P3StTjUSQDteGsA5KXLTWT7KVN/b166iyxubLyFbA2N8NeaJ2Hfe",
+	"YtuYhzgjECNlTBljsfu7ArOgr1U7sGFqZTbCCmL1U1uqj+obrdaKh/wE6sAQpoBgzYO2ftB15RXhp3X9",
+	"Uy56vL7R2ljxdJNE9Xm4U4j2rm+0NvX7rmwr/HJZ/6I434mw6BH9U3vdDCAtK7IzICHFOybkvr7R3oQe",
+	"0uDq+sbammtkgNlwx4YNS3h02c7G1WrxUX3TDNt5zuCX1kox5DpdEnBKFtbCXI9tjcliIPX4rO0tCork",
+	"erV0ntBq2QRzEdTm9cKMdGuwozsm8MYMLq2G49XcnIpXlFyL48k3CtNy568xec+e/pRlopQcCZRJhVlQ",
+	"pW5NKPeQt/iVRFNQVVE9ZHqcRco5fiLYlnWobtlft3zU5TbpxBbg8jV7+kVDcdmXlctdFZwBWpyZyURL",
+	"ZFqZ7ktXS2F5Lt1ZsindOrmMykE+omdGy6D7oky9mZxJphV0MFoUequgz6zVxSF+Z3KNujU5iWd0QukI",
+	"m+M5qXzB6OoUq4pMqS+RujHnupAUKkSeOwJ9RW41OQxIrKzFXB9LkGiR4MhfOJ34GWKA4qQ1zUqTpeJP",
+	"sPYVsLnn5Zxxge/icy9I1OcDkit8uSAe9SgzldfysDwxjQvmLutR2N28H6yQ9ayHjdlwLDc6pYUdRfAA",
+	"dAZHcKUmXdfbUq6MaWnVc780Fncwt4opgqZMZExYlaXbNfCsVrd4bs/JhTl0jAZupxFnc2xdFqZWlDPt",
+	"f/3OTzZbrSyxVE6PzrVt3Ssdm5WNLiij/KJYmuW+Y2rflz97pz8L9HlqV9TvZ61OHOkyBERx2ucuJWwN",
+	"5crln11JmwnWwHyS4hlUQwpgAXfA6gMPXsjK/+o3bQwsqBnIAcnN4Fqopo2am1ZxRNULWQUCmpbK0rxN",
+	"pb5nm3RTSTlLk7zK65wU0RBN2G27LO52pND23BJ70aFvm5hjvVD2RmkVIKpKNRC36+PipT2neMlvVfWm",
+	"jGEP5kAGLexgCkOYw0yzhc5Kz0bb8FLkQe+Z8JeP1Dc/q0JeVaDWUMJ7Z3dY/XDeJYapvaa/LI2DWab0",
+	"Oq1aNrMgAzp5VSw/YFesvLjH2Pqc3f5XhkA6PrwgrYwHSeNZk3sOnYuG9kfBY+NtttbjyYm0sxRJq4Dt",
+	"nLSIC+nKs42gWsjxog8AUMwA3E0QnBRcrLlMzlKxlq98NA73uAAEQZYCbTN/l5Z3fDWFgDBxII8f/fr4",
+	"Nw9XmtNCt2IsJanCMx9PNz/RGG/bQCOI2LbRRTBcD2LShkRlSBbNIsj9HBndRQfSIpi0WcyYXZ2RkYx1",
+	"UpmSPL7P46taRsNjAPkLlmiYkzRzIFezUMwAH5q0xzUTCT0hB3LenUxHMv92lscELmtPy3dLytJbAzmM",
+	"qSByLju64nult7lRVwK85uW7KB2azTe/Igj+JuALlAYyL3o+80QEpArKB44pAL2y0AZSM3vqQc5dT/T5",
+	"FBIA9pEzxT4dZFNZEIliYxyJwqxPFerENvxpwKIiKrXoglGgVgkexUTNxK5aNosZN24RSbCEhUpZcZ7V",
+	"8lALKY7arUr09+mrNnF5DLOaMIbSMhNwgxkvN2luw0YbRHVJCIoTVWhtpcxLrxtbgEEIA1IfEJMnnkXc",
+	"dhMJAQYR7pVqHnskBYJYINzYBYSMavW5EIgZT1P3RZxzRM76HQRezBrvDh9RtpNCfM7/uQRrwVxfTKts",
+	"c2KPWZ5yxmqgFdaosDsjBFCyD9WrVViIIglO9Z8VGGEReXPOBJ/Pqzsp+efSOubngcLHc1Fy9uXi3JBp",
+	"T3OxRLnmdPZkWkaZb8ryKIiziYEOqdT6SD5aJRf/PnPXZ1gGWNhb8MQv9DsjICwzBADkYFWgl9zyFFa3",
+	"ahsXNMfOv9N5yJoR/QCAO6XSCspEA+uXYs+Kc1v/1+/85OJGblqId5GPG++gVuMyaqId1PA9BOXVKOtZ",
+	"/QxFRBlsVAOzMt3WXAauY6dQtfHLsA+DHDh367AexUK2rcmCJE+wU4N4QX8JEkHV8I6emb36EyxKYX0Y",
+	"4jH+dkIQ3BxtRMatN+7cRas4Uf3ViPcogzgMWCcYmWkr7bmvVFy7fx+C+7pl+TYmLA7VDc6dTTwiSA6l",
+	"IgNTmz3gwuaK9gQNkkglAke2NB2VJMPNc0HBELxqAhoQ1HfRF0jcYUaz2kLWLZGzgsq0NIH5wLPJN6Yp",
+	"135agG/bdZVGjUgU8V6Gjd1hgP+l+mSIQr5tba6699wkCDL2RRQnUSQtVmrqIpLNDuuwr33tKmf7hEF6",
+	"fvNrXzMY0ibPTd+MfcnwHtkJsCT+tkvY1L+/9dZbbzVu3my88oq/jfQZJRUexObh7WtX0fr6+mX05t2r",
+	"zQ57xYAiSFQfcEaGnrWvQVIlwCqaTg1ZwVoKImPOJJHFWm3bDowXKj6QWGWlunLlubwOi7GQENSEAxUN",
+	"m+hNgxrsoRRKWH8AyAwNPTUzAFhZMwObQdxEEEsKv3WYj2PzNeVs1cZZ/vG3JGe+QW+7vLH50ooRXr6J",
+	"W91Cb78LrXrIxmvfv2eQgWwtQ31B7WIaAXZuh11Bu5oO+D4RaAPdpC8jzOSB3n1/o73uN5EWV9L+iPx3",
+	"O0Y6dGpb6O1ms3nPQ528nNC/N5vN+/420myM/NwzH+3iYK/DJkIWpSQyiIUxKKUkoun26p1vpAPkXdT2",
+	"NlottDvUNMJFClGNeu/QOHbp2DYa3ETnS8JC2WH+FdjNxqss4CFlvS34xEd1qQTBA9jJmAsFAEtA8+bB",
+	"yrb5F44iFGAhhsj/BhbDLTTSnt9Erx4GJDJcs8v5ntnld2iMujTSJB0JgsMhzEo/kXqIrjMs3EK8aoah",
+	"F+GuFiIpL2WQHCnWBYpI2CPCbZZeqzqgf68Gct9fgS9gVAaX2CCIqb7gSa+fLomvF9KhxTfRy1wfjHp8",
+	"dmG2jDCD+BIUUUZQj+vVT1QGNtGlQiqzLR6SHGFHcSjCiogOq4OtCyu8q1mhxyGN/gAPVxx2ugFOR1Qh",
+	"xRFmBoekie4kQT/Xmt5Ll2/BTJZrmrDZpYzKPmW9DgOgf8vf6F+/81PEuAHDCvoJ29Pc/z/cvXtrtd1s",
+	"e4a9CR7oD4hKn63Bd5IbIiL7RAwdWUliUaNDfsAijsMO0+ND9SARESKHVEnUvqRb3hX8QBKBBljsAfC5",
+	"fg9wXiEf3VYD0OSBNG1Ig+590OcRQZwRk+naJzgkAgl+YGRmhwF2TMCjZMD0eK/2KSPSeMWYi+E2aC6Q",
+	"SFH38wCs9cePfr2CxtFNtejDqeuMhqgeCB57HVY0c3lp2kXBIUdDuYL6WObr4ejh7ZIUjt8OE8bUBFql",
+	"Evg1Frwn8EBudRgA0TvdTJNTA2DcYQE9dPX2jWuGAjUdeAgA5a1EllkVUguQIz2Uwd1jJGNY4j4hCh3w",
+	"RJ9vCu8RKzE0+ScRRrEgXXroYHH8C77ZA8fT6ZAJjyOylWKIa35x45B9PX/LGjyRGOSPJDEGsADp2bUx",
+	"X0n6juZJbgtM6H0BkHIDRa7pB17b5VrAG2QTFAvKFFShCGWA9Z5ASoxWBw5oSLwOSxkzRzycWTLOSV0t",
+	"ASTIGv9Kovpc0Hdgq7fQy6AEoU7Saq0HoDvBn8SvVKGQ1rVMHYVCFYZC3YQOy06b1oa/DSUvAptLlXtZ",
+	"K9RogIeI6TEj2Kncl+v6y3zBjV0cQtEJrWXgSL/S9u0c30gU7hGY5Df71Fb/SEURlSiXWWJXKCP5tM/N",
+	"1rqP8gcy7HCH+beJEsPGla4iQp8mJOAslCtmr/xVEPnv+CPtJEzRCAohSDgimwhaGQHv8a9n4DWNr5Oh",
+	"v9VhGB0Iqogh6gMsUcAHA6oAPtlUw4ATAqZsIExUIhgJPbuQgsRwUTVJQBENCJMk8z7Xbl6/q6+6IrJ6",
+	"r9xaXeUxYcZ43+Sit2o/kqv63SwzJVWDr9y6XvNq+0RIG9HTbDVbNhqS4Zjqu1qz1Vw3AU19UN9XcRJS",
+	"1SBaS4QfeqSsxGo4AMVNS0qzUfCBJgWrhQJePzSC8K4+FAxBaoUvLZBig6LR6+TA1FwQEu596aZfD2tb",
+	"Na0FXdGDetWMCUK/TDUGWekIzl5ZvUEHVFVGRORedFcy790a1ZOE0g8uyMBde5wTz9zlrBPSITBttEou",
+	"rRNbA3vGSdvCgeJitKkxO8Ek/+iElg1iRekQL5YM8Z6+z1p9Xr++1mq58GNrks3r1d+yga1Z85PuzRkV",
+	"wEUeLoJjAK6a3XgXARlbCgRX/oYZSFn76YBXX8ahAyeGT9rTP3kTUvW0vCah+Wh9+kfX0my++15tc5Yv",
+	"3swl3cHNOxkMICW4dptgo42aKUccUEFwT0Lsif6tdk9/kTsiwAZiCyQUF/DVQ6P+ae3HGViQgY8wlgF7",
+	"SpububnKN9EVpcggtu5VgRVpRJrpSAjeOVevD5ohLkMU4TDU14wShochpjl6L3ODOT+FhNJYzTxS9Dg8",
+	"dGa2yoE83/dmpMACfPX9ovHGYmafGvU7J38p2TNygKS9tJ0ptbdnoN27nN+AFFT4YHOWXtJE1ZskpNh5",
+	"VzbW1qZ/fN3mQsL7l2ca3U3MhrddwuvCHGltYbWtt+/l+fMG7yGg54wnVX+EJbnxc5Xz5G2yz/fsRcfY",
+	"zlSuUpG+ClNSzka62TGK3KgK8NMtg6KiuwubC9PECeWZXi8z8KoFM0bnUsXkbl511dq/FT5ehk4ICq2W",
+	"RbZ8WGqkiAgWTLoX9eVvgLBdl12iBYVEio8v9GtE3SS1U+R8Y3IeZ/vCZO1Ez23b9GCcpLfIDS5EqGQf",
+	"c8bSyr28mjOoZlcSuItIQgCE1emaXEJYT6ZUeoWisfoBibqeS0PQFzEcRXacgxUPweXW5l2H5Tpobjhn",
+	"ooOOQm1Gw4KJmXed5TnVqQGVNMs0LFPoRgKBZiK/Yi300YG9rjUESB6jTJoh6Mt+1QCsx6ZUn2y3Ztd5",
+	"i2m/5c1dOlv1NCOQ6eppbiefce10wxwYk794natrAEixBPFPpSrzqeTkSP7Xe/e9imMT7qie8RVYQWF0",
+	"V9d4yU30DZbvE7RV+/a4TDBe5Kv5WO6FNdZidmbtyQc/OPrs0dFffT6WnLtVa69futxut9fW1tdHst+3",
+	"aq+vmTylm1cuvrX+9Zeurb2VMcwXn/2HL/7lL44++MOTv/6vR798+MXPvv/kJ3979NsPnz78xfFHf/b0",
+	"f3/4+LPPn3z24+N//ODow/cef/7g6Xd/evThe09+9S8j+cSFXKjLs6vO2UJZ9/tM6vMMJD7acPis89Pl",
+	"WeZkAVyeeRX7xJdX6yjFJTxfyfIjGsTquzS8n1MjxtSzESY9dflfqazlStO/EPo5MniNqPkoYF4F7Por",
+	"kA4Sl2OfVh4VeRVy/LQwONIoIl0wtCOp8LDgRxw7M0zIxqmcGccfffDk775z9KeflJ4Zly+v6RNjY2MR",
+	"gW0DTc7Y3jEDO5kSz88xW704LPJS4qrxTC9wVNhImwlXTfvGEi6aCGJPcjdN+xX4mGIs1BApvlJ1x3Qj",
+	"PYcbJvh37dU9ohK8ORHBIWU95Dd8JMg+EVJfNytvd5ILVbiO2aSa2paJ3HTh2PCPhkFzMmXgvFoj/QtC",
+	"Ax1WeiP3r3uzXw9HUGyX7BfJsFCX3HA+2HPpjS/j8l9+F+fxzA1eFTye3FwxSaFwtbfZfu1WPt9vrZWz",
+	"G0xdhBTWa9ZTyHBkhupS3uxgnkV1jd6cuA4ZP8zqHzxd64YZ8yy2DSvEzvg0Pgc7xVgsZ+Eccr9NsFHk",
+	"z45Q4G6ueo5MI/RM1Cnvwunizr66i+/xC7IOyqUovEeYiTRzyunKdodBIrqrk2LCadJDapBIhXaJgdQ1",
+	"9nEOoP+jcRi8WNhDHxJ+N4kiP/2pwygLoiQkEqW1EjxkSiVAqBBTKKuNAF1lFQ3MsCwyvm+CXuyUTdhL",
+	"w/xmE+i0kBj5/dsJYYF92e8wKlGPMD16F2tRbsYxYz+JQp6m67oCImmuT22z1Wq2WkV09S4huRfGHtMQ",
+	"ZLsB5KgFXBis2NDWXKmttdYuNtqtxno7B9+uvxgYK43ek7QAnFEh0jR6E2RbKA+31Yb7UZqRvNfTfTTX",
+	"WzCuQg5CeyRvTY8krSJteirP/65dsquQZncXimm4vO72aLZ27aL9bjQXu7YGD7QArehxc6zHtGRHdXcb",
+	"Vd21p3W3tjk+wbFSIK7jtbGO25sVHW9O6bfdGptnoUhI9VxfmrK09wrqmCW71nqj1Z7nJmmYa+mGv3yz",
+	"z7rZ73m+mL2iTy59ERo5DitOw8KdLDXehSQiZdWkwPOFzemoDzfzXojq/kbrsm/KfR1QSUquVK/AqwXZ",
+	"PosrPO2qB9XWv+ImhZPSBuyB28BK/ajadFu1ectXbavNtub5c63PGhPsjBy8XPNrgcNd/Nk4eyPfKjO+",
+	"Cel1GoePBAFIB1BMTcx+pLVzUIB7dJ+wakvsydW+KpXuYtOqTiMq1UYLzvI5afO8bLBTOMNaYGHrXhhf",
+	"vxLG10lyfPxkX7U1Wmxg5iJCo/TmfLVPgj3poYTp22vAWZAIQVgw9ExEvr7lQnbOCDYM464SGpVI8ihE",
+	"u2TIbZ1aQC7bHbpLcDoTm8bB94mIcBxT1rPJkVZIMTzQvymDg6obh/tzoecVV8nZ1qlJb956HIpGke21",
+	"2WEmNcHkvRSSGkzuGDMVTnPFb/o8stlYLtFUcY4iznplN94rdkeehaN1ZKVfiJCzZWpHCvOz9S5hpEtV",
+	"pUflVTAbmaws51RISzNZMFqZoe3lUynrIQ/kqk3oag7CFQ/FUWLoGzjUsIuFsXNtwMelwZmOBl+2Qz4D",
+	"cnddTVEoL0iXt/Zcq5ZX8hMOuFRI4n1XvpmygA8I6uFCjHSWbLuotllCs/ptd8dc4lFky2pIhB2oB4cw",
+	"MkfauXrVKW16DhWVsBDOEqQ46uN9AokWs91ur9rpPBtXJDOW8IUoX9K92e2uy8vMnZKzS+lMqlaGR+Xd",
+	"zm9kr59Xlt2c7rnRqtLV+XbxeObeHMhelf7aXKXvRb21p+m1K1YTn+i2y2jFQzwKcxmZz7sXD+fPJ57n",
+	"AcdmuR8XN36UHh4j6kB6K4h4T0KyuymfOKYoozv65MCsJDcZYSRKkpj3yLDD9IkLqCMuDRqSlAXtUYYj",
+	"5K+12sa4Yt+BVG646ehLB2W97UJ7Fh/AXkjy7XYYnF9N9HUytOn1AY/T/PpCTuAeYLukgFgbKMRDafyA",
+	"oO4xrpApAA8B2dkNaxQRwWZWk8OAkAydwqIrmLYAu8belKRMb3Ar1Z7BrIT+3PuebczXybBm+HxBI9O4",
+	"646yOFHSJJtF3Hxp2uQipExvWm3r7XbrcvPSenvNW99sbl5ea2cRNLc4ZSpXgqe2Vfvir353/Pd/8vST",
+	"3z35m/+ENt76XxogujiVKnHQf7W1DdM94+AOOvro4dGDT/7t9z88/uk/Pf3gd188fHT03q+NH2rET9m6",
+	"VO2eMuvOhW7wvT9//Oknxz/9pxHvpFdzXtXaVm3z4kvWEzevGFyyC2qk3fCFBew5toDd4D2ELZwLz0mF",
+	"0kOiRBlTRAyAMU98/yjKqbuu3WVYs12xqdrR9x4cv/e7o1/9/Oj7j47+48Oj3/3Nv/3+h0cP/vrowSfH",
+	"//jdp5//5slnf3H84DfHH/2ZyRd58qt/mZ0fbR2sZ8yanW7Qi1vMV4OjU86Z75IF8ViVlq9rEK01Hke8",
+	"hUz8FY4iDy0ppLjD+gBUlVrWtELWRD4Nd0wIlXWVQSKAj7pU64wpOqFRqCQHqCoDGLiPo4SkQF6EGsWO",
+	"AJaXVFyY2hkOy0aPGyYaESzKVCitXsN6fIXimU2Ca8PV1swXj22UgtOeYSxzid81DS48p2zisnZtGdPZ",
+	"GtT0ZcpJVjUXkgFnUtkCkGlBpplafyX/ra00VdXPbiIpI1LuDHg4Rxcv289uwlcl+6RnaADkuKt1wIX5",
+	"4XQTr0exYbSEEIAjxxS6/ooL07Q85ka2jWSMAThV6GMHUWXKbvSYlh9V40tFVtUg1zZmHiOIu4rRVfWf",
+	"ln0u7fuMg631jk+32ADrPv/mma49QNxxbP49Y1C1O+vkEiOp3UHOhs0Ou5ujrQsyxxVUoqBPgj0Sovpr",
+	"L6N2++LGusGbhFhrxiHeOncWu8M0G7wFKm12mJ+9t8OZ7yHf9JlDjTQnfVEGSd8C3NrC3xZiMQMz3u4w",
+	"v0Q86g7GW9Ltl3QrDHRjASKZs2hYbVO5ZupCLx5pXRwalJCMMLPWhEDweCei+0QqHuzpg3Y8rLrsSNjK",
+	"qk5mwihNd7/80qXWenut1dpYc4W2t0bqXFdm2j/+9JPjRx8effxPR49+e/S9B0cPHqULk6/AVltfu2is",
+	"K46gXHLn0e9/efSHXxz9Xn9XAAJYW9/YvPiSTdFP6cOYXdqN1kajvTb7rUxvy5INJFmTL9Lyv5xp+Za2",
+	"R4Vveg+amnyfMvspnpVVN3o9wq9A1GbFHi03SvM6xGs4QWqy5fU5OD0Pfhv5Wl7aE2TkkC2gTlfFaZ70",
+	"wKgQ96bWcJkg3kjzKUoF8Xt/WSqIL80na88npnMSv7h4znPgmxemr/MJ55wg30ujB0ZMCFnY1kiQ15gJ",
+	"TKuyHsKB4DKX5Djia0ZXpK04YG45ABiu6IBsQ/GCq3e+oeWOQdKvl8Hmr9iExYEWYoWQG61f62thWmYA",
+	"0N7rPkCVOtlkayOEvANSSXPZcMWrAPuvP/78weNP//Lox588/Ye/Xclhh9CIyCayAjMZMLmFfBpqpdrN",
+	"25nnPKvacwYSxkcAz29vJua24OesLKaJVH6aT0qkqof8NGUvfanD/Fwen34H0gZzjdg0Qvjc+N5yD1Nv",
+	"HAxC69h2xE8+eP/J//tf7WD1A5hVLkXQXFfA8+e+efqdnx3/7B+OHnyy4q4V8Ni+qcWi/tPdMTzkO++f",
+	"/jvvkoS+rAszuxZx6NPEkrguj373908efvz041/ZLs1T/Z4tBbxjfB9+E4HJ8oK+ywFmbc6aIDvMOJlx",
+	"HE+weZ5xIE2JWS9HrVAawDHls2Xoe6ZS/c89lug0sR9O14hcpDatGXYVuCmohOjGKrrqCj4oH4xF/5hq",
+	"8CvvPkXgn9K/4vP2PoUpr5kWqoyDM0YT3CFYBP3n+d5iZjjqTJeTvOnZD6u77oZSbgB8M4bSv16r1SpE",
+	"tUE+SIoDnPrMsM3+4AcM0SxmB+2RYRO9qr+higxM6mkAYUicuQ+2Osy3Th19kpBDKpX0jUkRAqSwRJIQ",
+	"NhKLlY5quxiAlasTsQJajS1N5dsaFzZxZDciAwNWuYtDMzpXVEK/bqO6VJ8I2US3iUwimO+AmHJbBjga",
+	"IG/LDrA7QxYUDrCFr115BbIUfyBVh6xZLrf8O3tEE0pr93J4MWiTxma3hRsb+q/LePOlxnp3LbxELu6+",
+	"FGy089FQ+uxQRFCsL3hHHz58+hf/z9HP3q95tW8nmCmA5661m63NmldLGNW8vtcDds3CoI5+9XdPfv49",
+	"dHejNR7I1LrYaF+aluA/Fs509M//MAa2MH/s0stA9Wd8Wyz2bmmp7PqoqVHAY4jS00TpjZPbiyT9c7vx",
+	"abYuXGJ4T1/1ebcbUUZmlLzTjH35aMnTp8kqM0Y6rOff9semh6ItnD4zsu+rNqVlyekzIxHQOfeX7U/a",
+	"qp0m9sRe1kIIjt7OpdlQibr6EC1LlIF3ng3aLEl5e5Eqc9JUGVjSmZihjK4tSZ0ZXdv+cnStadlz1faM",
+	"GaIEzcR8ViTjE4d5fvyfjv/xB6Yg4ePP/hRdbl5Cjx/9+t9+/8PHn37w9ONPjj7/2eNPf/TkN3/7rAd3",
+	"TmW8VHC84LuvhIXbssvCUmGfm4LrSxYJaQyn5vZQ4IOJxxtU+uEH4FKDepUJRDkgxg/6pAxh+huchs/G",
+	"QWdTdl5w25JOOb2zMxNzCvtX4be55XAixsKUvRFTBeRtWW8uFS7mrMzobdv8yob6OvOGV2u4P2cP8j01",
+	"ROFTRkI+Lc9AhFk4n5X9BmZhZmAvDQs1mYN6rFVUMKme0MYsQbKvn3VULhjAHezLAeQFhCSIsCChCTYk",
+	"WCbC5j9KFFJAdd0dmortqo8Z2kT/DtW1fgY2R8YVqndxZDEHSsuCAnlTCU7WwvDtcHc5jwhmpxwlawTO",
+	"9DhZuzrPf6RsZCp1OjHsTgf3S3XIrIuVulAV4vNNczXxd/VwsRj6qP4a4eCpv8WjYc+4XW4mkaL23x76",
+	"5mt3Lm2smJOEiH0iOswSYw7Lpd5GgwT996jdarVaq+1NNPj//t44aCVR0rmALalZBKSZ6LvDCgReHYxq",
+	"qKi2nOTcteZFsGsToWhXf0J2GM/HhEL45yfH7//h6Id/evzRn9TXWu1LK09+85tWq7129OPfgU18tMpS",
+	"u6VXp702AvSbicitWphnz6MPPzj++78++uj/PnrwyezXNrMOS47/zDf6IgL0yxkBmpMqpUIlp29OtQ/n",
+	"mO1UD4WqS4kZ51cgJHTapj1DsaHuTNlCDHDkBRlwV/PTPcvgIDrMRoyGgsdQl/UAHfSxGgPtA1Q8B1dv",
+	"973kEDBBmEs+BMB1WCKN648/fbAyr0g+nzDRyXzkAkXPhZ9eGNLOJ1R0poPAmrfkxBLNqREspIIEiosh",
+	"qh8/+NHRf3z45LP/8OSz7x99+KOjz3929OgnK010xYVVSuKgW1wfLpOrNG/a5llnOJtQA7jCdJGO+qtp",
+	"vJjdTvFMpPy67Zqc9jtn+J9rNB/9V3bVzhFflwiD+0rlCNpr1Ualb504gvBszQ6neo23KzrDRd6t/fN/",
+	"lbfg5tmU8xI3/W1SEmyukGVeRqaqWdV12Da+xNKUeUyn8dKUL7UutyF9Zqyc8eX1rJzxpf9p7erm/5xl",
+	"XgbcDh5q/9ngLb18b79r0jhrWxdTMj7+wc+Pf/D+8YNHIH7t47Xs8a9+9PgPHx3/4pePHz2Cl+6N53Ka",
+	"CRx978Hxg0ePP/3J40//MoO98UbY2iakZpVtspoz48FiOSCse+WVllvw3xxao93BZV/lC82+uMx/iTS4",
+	"K2GI8JhIqZAoBS1u+oU+Ly5O+YCovNTb51+Ba/2Me7jk8sjFosipRj2ifbuTxUtreGA2VKb6m6kIBxqt",
+	"zbtBdV8mMiYsJKGPpOIxKPcdljYPKOGMHOSu9PoCon/J/J1wQXCfXDBB3A5c0g3DRXvjQKGQKEyjaoAC",
+	"aw44rUPQRAJXH4IX5xfz52QemMKTqYHgfHjzhYngPEwEXCDL0/MdN4J0iSAsIKuB4PEUrGp44xQp+7Yb",
+	"TNV9xJQ20CNtLkyhSyk+alfCrWq6imOrmq5iw6qnE9a3cNV8FhZ69GJ9nkteHMvkxe9NTJw2NpHyABxI",
+	"lSAh2h2msQrj+2QbOK/8UgURlYIE+pilUSgIMzasqbmkMRaEqVOIGJkL1820mAN0K51jOhlbu4fYf0rr",
+	"eKi2yB1QrfksPMHnx7pjF3qqbccu7PNv2REp42ayo5elapRbcwBwDHRWcIQBrac0aTgKdXmkaRLUZoPE",
+	"EJLt/AuAOwYpiqhu1XgWENTHEjHOSkuMwF3fbOHJdOHRmIbLGbk++cnfHv32w6cPf3H80Z/NE2XeWz6e",
+	"d77RFxaOL5MCCltmsW0LobEZc+WO5dV3NUVONGzkiP5UJWPVBcodos+9SWPCjo3pNnDaxVj1xyI2i8y/",
+	"0LE7wQCSid8Kg8HJRaQThoAZuIAkPB8zwDQaZoC0cy60fPomgOc7/gvwhecUqKtSYRZiEUIEfOOA0F5f",
+	"TQ4FMA1Yy539wFZH45I4GyMjWBCpEGYBkQqeYgWai+QDklZTs25vieqp+wW1musXPWRcMKjVXHvJQ+CG",
+	"QZkbBrWa7ZaXL9Sm31sprSZ4x87wiiD4m3Z+p8hgZd1VcJtdPEQZ6nIRkOf67HDrklashmji0SWwFusx",
+	"Gp5cXvDUT5mkSsU3RvSiud1eQC1Yk8UdaaLbpua1zN1KL0i3ANsIM0QGsRqiAY7zEXUDzQq5bxBlfSKg",
+	"+G0Pl3mF71ST/IInXU4q5JyfW7VWc71lSmaPekn1s7Z75tyq+scN86P1r+pf1sBVOvPZWTK160zvzxmf",
+	"oydgc8T4wYuj9csExJFTey9IJCdJsiqZpY9e/YNczSLeJqA0MpNFGkOp7DRCzsacFQVMZpDUY4Pkv3o+",
+	"ru6CdP61rRQ1SfCDbYQz193WCJC5RFRBQqvUJOtlGEz64xw2HYuG25nE44lKRwQD2UKM677kitdhfN/U",
+	"/c5w7UyiCZYG6tG4GW1UsJcrUKpVhbTQTxNdiSRHk6AlOyzFltxCGCmucASrWTfK7dGH7z39+KGnxzaC",
+	"wrhtPY8JM7XF9SBDvYUsUHkETAOZDgiNqWdkxVl3DGjl+O7ZVRwHfgS4QwNZaYsLe6mlyPlkTCA175aW",
+	"SKfMBFImA4b6BIfGEq2ncrVPGZHElJ6A6oA8JKjup2iO9cePfn38m4crKBXT5aX1oCqzG/cdTcdz27Hv",
+	"wE6/RXB1LdFlxCpOM5ILHtdOGxdudKmeY7XumqFYoHVXnyGj8OnS0ADyNyZXaHo9LQxSqFngmMQUiuwT",
+	"53qyHOHCHHaHSPEDJvs09lABWDpnlnUVCjoMShRoEao70X1Ksk8EjpCpXeDEQ8JCIoAdV5rI6oKQAGFU",
+	"QcNsqTzdzoWh+hutdT+VYx02A0buVipTuvbiZKRaKnJALOwKgvdCKD1lRE1IB4TJFKu2w+pO9j3+54df",
+	"/Oz7Hnryq0dPf/gnT377/pNHf+ehJ5/9+OmHf3P8nx8e/f7HFnQ1bcJHdR861SLLrSeAsZZVo+iwkXIU",
+	"vgXlNdJOb5CTTW4X/T0y9FHdniVaBnh2f7gwaw8/6qPEz5VxqKxzUSHGrsGn17AYVIix6YJpCZeKUxZA",
+	"o5N8vpTNkxaRg9zZVOzYii5iqInSggZPl1uVdukJBhNgH4kmKkL1KfrPijGklHihTa1gw/g9wZN4Z3fo",
+	"g9yAf4GEzuRgXi8JBI+zSlWp4x5dZwX4CohFsI1B4FfApdWTUtMPDM4pLRFlxOBj53TYLiHgi2U9vSBa",
+	"CdOvWekwWv2XStMi7xoozVyuGN43kfymG6MxAea0gQdlgJ6pb8i2N1Ov391em1oKb9j05LxOLTssr8YW",
+	"FesZlM+8zFZjm29EOBVSAeKoXsIQsDpA+JlFKOqPZrlT/dsKSfiMC0RDI6adLJ2kS3ZYXplEy9ElK4Ss",
+	"kXWTBOxpWWu8efXQWfXFsmPBsVlBWXWpO47XavlyRrbaUQ6Q9N6ZoxbnN+croJnybk4X5CCYcRQNDWeR",
+	"cKKoT3YlDYeNmEc0oASkfcLUcMfYzt/NoaHfnxA4hEM9PKjZCQFSLtxVX3rNNTlTHHNlGXRPwGh4l2sx",
+	"TQs5u5axswybDttobWQCzX5vYgUQzGCYao9m4GC8jKheo2qRV87gd8zK3IJmT9WcXuioKp4cnj7X5vMr",
+	"dkP1vpglye8ptjuaJ2Z4i5JSg3kZ8KFtvb3WCGmPqiLqzqi4TrlgaVK7pJtisYHqbuYsPlBl0C8sAz9g",
+	"liPzyfEmwNGAoEOomRlSE73B9LmKJFEqIgPCVAkbO1OX7DAca74loTmp7UYGmIE6xFlPK4gmQre+0bq8",
+	"0kRXs4h6zf1Q8hog+w+wCI0O1teDUhxRtYUwKEUXZIf5llp2YiJM9T+FBlwq5A/w4Y7sY1uVw/nt/FjQ",
+	"gLi3M0PUHsmj9l9AI+2i//8XHRZjKYkc6cK2tI18wsD8rVfHRxIPpRZWUK8Yw9U16Bfg0O1EtWZS31hb",
+	"A6gjvXYp+F5afjGF7PTNSu50I9yT+oqdhFSRsEyG3UpKZNiC/pHcxOCuqOdQ82p7ZLhjT/kTJJhlawh5",
+	"B7bMlfs1jdXeqpm0s+xxure1rZqrjjWgbKfPE0n6PAoLb1y0b0iYlf1xszlPGlthPc/HKTP7YYEYPzgv",
+	"x+uLXIfzCDWDMujggoUbzsKHqVYMEzkJMMFEHwH6QUHh285XkSfuV6tohXmHsVFXt21JCPCzWDhHfsDK",
+	"w8vflGeFhlBqIOPRHCZ7HpHKGO6KVTmLmkenGVWtt2d6TLWb/PMfVO1mmmMyw1TTYqpN8RZIVXSN5CBH",
+	"3NOcl81VQ7MnpZ9R2BjDNTvsCvJNU+l7iBESytGqbnikC/vumHcPl/Q8UtcNYj980DBznXLm/L2Daig8",
+	"TVUnC/MerbOsdbgDLnQXuKFV0Yb7pdHWPWnW3SoaNPS+OY29T3cxbwQREXuzKw56FkuOC8+afBEV/iWM",
+	"Ck9TgkvEQ3r+Tk11T7njFGV6lZbpRNNXoJ5J9VYtN6v9DtHXX0gndzLJArDrsclVwuD/uSE10SvwkLIe",
+	"EmSf79ncckmkhNwl47g1Wl92nnjFiL6CrkYVOFzMOaMl91ALavjJXNhTNS0dZFUI+kmFt514WNsC8N+i",
+	"7GagOhYl+HwS+Xzi0yfxlEtRPx/eehFDtwxMuomSXX9BgkRA1be3363tEiyIqG29fU+LBYNJbARJIqLa",
+	"Vm0Vx3R1vw1CwzY2LjQsq+fAsBPVL8mSveJY3Jq8qDBXkPynZqTj395xngMcoZDuU+lCGCSqP/nsr59+",
+	"/PDJT//z0Q8fHb33fzz+7P968svvrozkpyIlCGmO3mXKuvrGWJCNRPXjj/7si7/63uPPf/Lksx8f/+MH",
+	"BpNvpVkGKl/W5rU0nKYQX1M38SCPP/3s8ec/8dDRx/909Oi3gIf8aGUbxURIzvSEscJogOUeCZtFfPyy",
+	"vm7kIK9R/ejBJ0cf/WLFODidcyaDiLZoorSwCQ6/cLztu7mIuTkQC8crupY1ftVGe2Y+6Prx+3/+5OOH",
+	"Rx++d/ThD4urbV8pW+uRCpquKLUp3bPiuTJvuznkOi9fhCpXcgTyzdONbZag1pVOhEuFJPjP5aizXNqg",
+	"RTN+rwDPyMLULqGmh1A0i7h+1q9WwnaVthg9EueoctwS4BjO4D6PQpkvXc5RPeSBXE0tNc1BmN+SzIJT",
+	"siCCx2YlRuACCgzp4ALKyQ7HMWFhAyw1OAmp0vtYEDohVbX79+7/twAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
