@@ -534,6 +534,27 @@ func (e Role) Valid() bool {
 	}
 }
 
+// Defines values for SettlementStatus.
+const (
+	SettlementStatusApproved SettlementStatus = "approved"
+	SettlementStatusDraft    SettlementStatus = "draft"
+	SettlementStatusPaid     SettlementStatus = "paid"
+)
+
+// Valid indicates whether the value is a known member of the SettlementStatus enum.
+func (e SettlementStatus) Valid() bool {
+	switch e {
+	case SettlementStatusApproved:
+		return true
+	case SettlementStatusDraft:
+		return true
+	case SettlementStatusPaid:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SubsidyPolicyEnforcement.
 const (
 	SubsidyPolicyEnforcementFlag   SubsidyPolicyEnforcement = "flag"
@@ -720,6 +741,27 @@ func (e ListProvidersParamsSort) Valid() bool {
 	case ListProvidersParamsSortMinusName:
 		return true
 	case ListProvidersParamsSortName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetSettlementParamsFormat.
+const (
+	GetSettlementParamsFormatCsv  GetSettlementParamsFormat = "csv"
+	GetSettlementParamsFormatJson GetSettlementParamsFormat = "json"
+	GetSettlementParamsFormatXlsx GetSettlementParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the GetSettlementParamsFormat enum.
+func (e GetSettlementParamsFormat) Valid() bool {
+	switch e {
+	case GetSettlementParamsFormatCsv:
+		return true
+	case GetSettlementParamsFormatJson:
+		return true
+	case GetSettlementParamsFormatXlsx:
 		return true
 	default:
 		return false
@@ -1701,6 +1743,11 @@ type ParcelUpdate struct {
 	Name          *string      `json:"name,omitempty"`
 }
 
+// PaymentReference defines model for PaymentReference.
+type PaymentReference struct {
+	Reference string `json:"reference"`
+}
+
 // PolicyFlag A rule of the subsidy policy in force at activation that the contract breaks.
 type PolicyFlag struct {
 	// Field Example: services[0].subsidy_per_mu
@@ -2105,6 +2152,114 @@ type Session struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	Token     string    `json:"token"`
 }
+
+// Settlement A provider's statement for a county and season (docs/subsidies.md): `claimed` = Σ area × subsidy per mu;
+// `eligible` = Σ counted area × the subsidy capped at the policy's share of the price; `payable` = eligible capped
+// at the policy's `max_per_provider`; counted area is what the latest field check measured where it is less
+// than the area logged; `household_share_pct` is the counted area done for households over the counted area × 100
+// (null when nothing was counted), beside the policy's `min_household_share_pct` (null without a policy). Totals
+// exact, rounded once to the fen.
+type Settlement struct {
+	ApprovedAt *time.Time `json:"approved_at"`
+
+	// AreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	AreaMu Dec2 `json:"area_mu"`
+
+	// Claimed An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Claimed Dec2 `json:"claimed"`
+
+	// CountedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CountedAreaMu Dec2 `json:"counted_area_mu"`
+
+	// CountyCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	CountyCode RegionCode `json:"county_code"`
+	CreatedAt  time.Time  `json:"created_at"`
+
+	// Eligible An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Eligible Dec2 `json:"eligible"`
+
+	// HouseholdAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	HouseholdAreaMu      Dec2             `json:"household_area_mu"`
+	HouseholdSharePct    *NullableDec2    `json:"household_share_pct"`
+	Id                   int64            `json:"id"`
+	Lines                []SettlementLine `json:"lines"`
+	MinHouseholdSharePct *NullableDec2    `json:"min_household_share_pct"`
+	Operations           int              `json:"operations"`
+	PaidAt               *time.Time       `json:"paid_at"`
+
+	// Payable An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Payable    Dec2             `json:"payable"`
+	ProviderId int64            `json:"provider_id"`
+	Reference  *string          `json:"reference"`
+	SeasonYear int              `json:"season_year"`
+	Status     SettlementStatus `json:"status"`
+}
+
+// SettlementCreate defines model for SettlementCreate.
+type SettlementCreate struct {
+	// CountyCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	CountyCode RegionCode `json:"county_code"`
+	ProviderId int64      `json:"provider_id"`
+	SeasonYear int        `json:"season_year"`
+}
+
+// SettlementLine A line of the ledger (台账) — one village's work of one operation type.
+type SettlementLine struct {
+	// AreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	AreaMu Dec2 `json:"area_mu"`
+
+	// Claimed An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Claimed        Dec2   `json:"claimed"`
+	CollectiveId   int64  `json:"collective_id"`
+	CollectiveName string `json:"collective_name"`
+
+	// CountedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CountedAreaMu Dec2 `json:"counted_area_mu"`
+
+	// Eligible An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Eligible Dec2 `json:"eligible"`
+
+	// OpType An operation type's code (`GET /reference/operation-types` names them).
+	//
+	// Example: harvesting
+	OpType     OperationType `json:"op_type"`
+	Operations int           `json:"operations"`
+}
+
+// SettlementList defines model for SettlementList.
+type SettlementList struct {
+	Items []Settlement `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *NextCursor `json:"next_cursor"`
+}
+
+// SettlementStatus defines model for SettlementStatus.
+type SettlementStatus string
 
 // StandardAreaWeights defines model for StandardAreaWeights.
 type StandardAreaWeights struct {
@@ -2524,6 +2679,28 @@ type ListRegionsParams struct {
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
 }
 
+// ListSettlementsParams defines parameters for ListSettlements.
+type ListSettlementsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor     *Cursor           `form:"cursor,omitempty" json:"cursor,omitempty"`
+	CountyCode *RegionCode       `form:"county_code,omitempty" json:"county_code,omitempty"`
+	SeasonYear *int              `form:"season_year,omitempty" json:"season_year,omitempty"`
+	ProviderId *int64            `form:"provider_id,omitempty" json:"provider_id,omitempty"`
+	Status     *SettlementStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// GetSettlementParams defines parameters for GetSettlement.
+type GetSettlementParams struct {
+	// Format The representation, instead of `Accept`.
+	Format *GetSettlementParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetSettlementParamsFormat defines parameters for GetSettlement.
+type GetSettlementParamsFormat string
+
 // GetCollectiveStatsParams defines parameters for GetCollectiveStats.
 type GetCollectiveStatsParams struct {
 	// SeasonYear The year the harvest counts in.
@@ -2636,6 +2813,12 @@ type UpdateRegionJSONRequestBody = RegionUpdate
 
 // SetStandardAreaWeightsJSONRequestBody defines body for SetStandardAreaWeights for application/json ContentType.
 type SetStandardAreaWeightsJSONRequestBody = StandardAreaWeightsInput
+
+// CreateSettlementJSONRequestBody defines body for CreateSettlement for application/json ContentType.
+type CreateSettlementJSONRequestBody = SettlementCreate
+
+// PaySettlementJSONRequestBody defines body for PaySettlement for application/json ContentType.
+type PaySettlementJSONRequestBody = PaymentReference
 
 // PutSubsidyPolicyJSONRequestBody defines body for PutSubsidyPolicy for application/json ContentType.
 type PutSubsidyPolicyJSONRequestBody = SubsidyPolicyInput
@@ -2783,6 +2966,24 @@ type ServerInterface interface {
 	// SetStandardAreaWeights Set a region's standard custody area weights
 	// (PUT /regions/{code}/standard-area-weights)
 	SetStandardAreaWeights(ctx echo.Context, code RegionCode) error
+	// ListSettlements List settlements
+	// (GET /settlements)
+	ListSettlements(ctx echo.Context, params ListSettlementsParams) error
+	// CreateSettlement Open a provider's settlement for a county and season
+	// (POST /settlements)
+	CreateSettlement(ctx echo.Context) error
+	// DeleteSettlement Delete a draft settlement
+	// (DELETE /settlements/{id})
+	DeleteSettlement(ctx echo.Context, id ID) error
+	// GetSettlement A settlement's statement
+	// (GET /settlements/{id})
+	GetSettlement(ctx echo.Context, id ID, params GetSettlementParams) error
+	// ApproveSettlement Approve a draft settlement, freezing its figures
+	// (POST /settlements/{id}/approve)
+	ApproveSettlement(ctx echo.Context, id ID) error
+	// PaySettlement Mark an approved settlement paid
+	// (POST /settlements/{id}/pay)
+	PaySettlement(ctx echo.Context, id ID) error
 	// GetCollectiveStats Figures per village collective
 	// (GET /stats/collectives)
 	GetCollectiveStats(ctx echo.Context, params GetCollectiveStatsParams) error
@@ -3955,6 +4156,141 @@ func (w *ServerInterfaceWrapper) SetStandardAreaWeights(ctx echo.Context) error 
 	return err
 }
 
+// ListSettlements converts echo context to params.
+func (w *ServerInterfaceWrapper) ListSettlements(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSettlementsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "county_code" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "county_code", ctx.QueryParams(), &params.CountyCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter county_code: %s", err))
+	}
+
+	// ------------- Optional query parameter "season_year" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "season_year", ctx.QueryParams(), &params.SeasonYear, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter season_year: %s", err))
+	}
+
+	// ------------- Optional query parameter "provider_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "provider_id", ctx.QueryParams(), &params.ProviderId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter provider_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListSettlements(ctx, params)
+	return err
+}
+
+// CreateSettlement converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateSettlement(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateSettlement(ctx)
+	return err
+}
+
+// DeleteSettlement converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteSettlement(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteSettlement(ctx, id)
+	return err
+}
+
+// GetSettlement converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSettlement(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetSettlementParams
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSettlement(ctx, id, params)
+	return err
+}
+
+// ApproveSettlement converts echo context to params.
+func (w *ServerInterfaceWrapper) ApproveSettlement(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ApproveSettlement(ctx, id)
+	return err
+}
+
+// PaySettlement converts echo context to params.
+func (w *ServerInterfaceWrapper) PaySettlement(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PaySettlement(ctx, id)
+	return err
+}
+
 // GetCollectiveStats converts echo context to params.
 func (w *ServerInterfaceWrapper) GetCollectiveStats(ctx echo.Context) error {
 	var err error
@@ -4292,6 +4628,12 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/stats/collectives", wrapper.GetCollectiveStats, options.OperationMiddlewares["getCollectiveStats"]...)
 	router.GET(options.BaseURL+"/stats/regions/:code", wrapper.GetRegionStats, options.OperationMiddlewares["getRegionStats"]...)
 	router.GET(options.BaseURL+"/stats/family-farms", wrapper.GetFamilyFarmStats, options.OperationMiddlewares["getFamilyFarmStats"]...)
+	router.GET(options.BaseURL+"/settlements", wrapper.ListSettlements, options.OperationMiddlewares["listSettlements"]...)
+	router.POST(options.BaseURL+"/settlements", wrapper.CreateSettlement, options.OperationMiddlewares["createSettlement"]...)
+	router.DELETE(options.BaseURL+"/settlements/:id", wrapper.DeleteSettlement, options.OperationMiddlewares["deleteSettlement"]...)
+	router.GET(options.BaseURL+"/settlements/:id", wrapper.GetSettlement, options.OperationMiddlewares["getSettlement"]...)
+	router.POST(options.BaseURL+"/settlements/:id/approve", wrapper.ApproveSettlement, options.OperationMiddlewares["approveSettlement"]...)
+	router.POST(options.BaseURL+"/settlements/:id/pay", wrapper.PaySettlement, options.OperationMiddlewares["paySettlement"]...)
 	router.GET(options.BaseURL+"/subsidy-policies/:county_code/:season_year", wrapper.GetSubsidyPolicy, options.OperationMiddlewares["getSubsidyPolicy"]...)
 	router.PUT(options.BaseURL+"/subsidy-policies/:county_code/:season_year", wrapper.PutSubsidyPolicy, options.OperationMiddlewares["putSubsidyPolicy"]...)
 
@@ -9869,6 +10211,844 @@ func (response SetStandardAreaWeights503ApplicationProblemPlusJSONResponse) Visi
 	return err
 }
 
+type ListSettlementsRequestObject struct {
+	Params ListSettlementsParams
+}
+
+type ListSettlementsResponseObject interface {
+	VisitListSettlementsResponse(w http.ResponseWriter) error
+}
+
+type ListSettlements200JSONResponse SettlementList
+
+func (response ListSettlements200JSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSettlements400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListSettlements400ApplicationProblemPlusJSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSettlements401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListSettlements401ApplicationProblemPlusJSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSettlements403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListSettlements403ApplicationProblemPlusJSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSettlements404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListSettlements404ApplicationProblemPlusJSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSettlements503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListSettlements503ApplicationProblemPlusJSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlementRequestObject struct {
+	Body *CreateSettlementJSONRequestBody
+}
+
+type CreateSettlementResponseObject interface {
+	VisitCreateSettlementResponse(w http.ResponseWriter) error
+}
+
+type CreateSettlement201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateSettlement201JSONResponse struct {
+	Body    Settlement
+	Headers CreateSettlement201ResponseHeaders
+}
+
+func (response CreateSettlement201JSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement400ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement401ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement403ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement404ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement413ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement415ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement422ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement503ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlementRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type DeleteSettlementResponseObject interface {
+	VisitDeleteSettlementResponse(w http.ResponseWriter) error
+}
+
+type DeleteSettlement204Response struct {
+}
+
+func (response DeleteSettlement204Response) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteSettlement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement400ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement401ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement403ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement404ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlement409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement409ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlement503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement503ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlementRequestObject struct {
+	Id     ID `json:"id"`
+	Params GetSettlementParams
+}
+
+type GetSettlementResponseObject interface {
+	VisitGetSettlementResponse(w http.ResponseWriter) error
+}
+
+type GetSettlement200ResponseHeaders struct {
+	ContentDisposition *string
+}
+
+type GetSettlement200JSONResponse struct {
+	Body    Settlement
+	Headers GetSettlement200ResponseHeaders
+}
+
+func (response GetSettlement200JSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlement200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body          io.Reader
+	Headers       GetSettlement200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetSettlement200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSettlement200TextcsvResponse struct {
+	Body          io.Reader
+	Headers       GetSettlement200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetSettlement200TextcsvResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSettlement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettlement400ApplicationProblemPlusJSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettlement401ApplicationProblemPlusJSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettlement403ApplicationProblemPlusJSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettlement404ApplicationProblemPlusJSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlement503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettlement503ApplicationProblemPlusJSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlementRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type ApproveSettlementResponseObject interface {
+	VisitApproveSettlementResponse(w http.ResponseWriter) error
+}
+
+type ApproveSettlement200JSONResponse Settlement
+
+func (response ApproveSettlement200JSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement400ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement401ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement403ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement404ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement409ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement503ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlementRequestObject struct {
+	Id   ID `json:"id"`
+	Body *PaySettlementJSONRequestBody
+}
+
+type PaySettlementResponseObject interface {
+	VisitPaySettlementResponse(w http.ResponseWriter) error
+}
+
+type PaySettlement200JSONResponse Settlement
+
+func (response PaySettlement200JSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement400ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement401ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement403ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement404ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement409ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement413ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement415ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement422ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement503ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCollectiveStatsRequestObject struct {
 	Params GetCollectiveStatsParams
 }
@@ -11174,6 +12354,24 @@ type StrictServerInterface interface {
 	// SetStandardAreaWeights Set a region's standard custody area weights
 	// (PUT /regions/{code}/standard-area-weights)
 	SetStandardAreaWeights(ctx context.Context, request SetStandardAreaWeightsRequestObject) (SetStandardAreaWeightsResponseObject, error)
+	// ListSettlements List settlements
+	// (GET /settlements)
+	ListSettlements(ctx context.Context, request ListSettlementsRequestObject) (ListSettlementsResponseObject, error)
+	// CreateSettlement Open a provider's settlement for a county and season
+	// (POST /settlements)
+	CreateSettlement(ctx context.Context, request CreateSettlementRequestObject) (CreateSettlementResponseObject, error)
+	// DeleteSettlement Delete a draft settlement
+	// (DELETE /settlements/{id})
+	DeleteSettlement(ctx context.Context, request DeleteSettlementRequestObject) (DeleteSettlementResponseObject, error)
+	// GetSettlement A settlement's statement
+	// (GET /settlements/{id})
+	GetSettlement(ctx context.Context, request GetSettlementRequestObject) (GetSettlementResponseObject, error)
+	// ApproveSettlement Approve a draft settlement, freezing its figures
+	// (POST /settlements/{id}/approve)
+	ApproveSettlement(ctx context.Context, request ApproveSettlementRequestObject) (ApproveSettlementResponseObject, error)
+	// PaySettlement Mark an approved settlement paid
+	// (POST /settlements/{id}/pay)
+	PaySettlement(ctx context.Context, request PaySettlementRequestObject) (PaySettlementResponseObject, error)
 	// GetCollectiveStats Figures per village collective
 	// (GET /stats/collectives)
 	GetCollectiveStats(ctx context.Context, request GetCollectiveStatsRequestObject) (GetCollectiveStatsResponseObject, error)
@@ -12732,6 +13930,201 @@ func (sh *strictHandler) SetStandardAreaWeights(ctx echo.Context, code RegionCod
 	return nil
 }
 
+// ListSettlements operation middleware
+func (sh *strictHandler) ListSettlements(ctx echo.Context, params ListSettlementsParams) error {
+	var request ListSettlementsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSettlements(ctx.Request().Context(), request.(ListSettlementsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSettlements")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSettlementsResponseObject); ok {
+		return validResponse.VisitListSettlementsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateSettlement operation middleware
+func (sh *strictHandler) CreateSettlement(ctx echo.Context) error {
+	var request CreateSettlementRequestObject
+
+	var body CreateSettlementJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateSettlement(ctx.Request().Context(), request.(CreateSettlementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateSettlement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateSettlementResponseObject); ok {
+		return validResponse.VisitCreateSettlementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteSettlement operation middleware
+func (sh *strictHandler) DeleteSettlement(ctx echo.Context, id ID) error {
+	var request DeleteSettlementRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteSettlement(ctx.Request().Context(), request.(DeleteSettlementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteSettlement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteSettlementResponseObject); ok {
+		return validResponse.VisitDeleteSettlementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSettlement operation middleware
+func (sh *strictHandler) GetSettlement(ctx echo.Context, id ID, params GetSettlementParams) error {
+	var request GetSettlementRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSettlement(ctx.Request().Context(), request.(GetSettlementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSettlement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSettlementResponseObject); ok {
+		return validResponse.VisitGetSettlementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ApproveSettlement operation middleware
+func (sh *strictHandler) ApproveSettlement(ctx echo.Context, id ID) error {
+	var request ApproveSettlementRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ApproveSettlement(ctx.Request().Context(), request.(ApproveSettlementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ApproveSettlement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ApproveSettlementResponseObject); ok {
+		return validResponse.VisitApproveSettlementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PaySettlement operation middleware
+func (sh *strictHandler) PaySettlement(ctx echo.Context, id ID) error {
+	var request PaySettlementRequestObject
+
+	request.Id = id
+
+	var body PaySettlementJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PaySettlement(ctx.Request().Context(), request.(PaySettlementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PaySettlement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PaySettlementResponseObject); ok {
+		return validResponse.VisitPaySettlementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetCollectiveStats operation middleware
 func (sh *strictHandler) GetCollectiveStats(ctx echo.Context, params GetCollectiveStatsParams) error {
 	var request GetCollectiveStatsRequestObject
@@ -13032,296 +14425,319 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L17kxzHlS/2VTLaewM92uqe7nmAwEw4boAgQcMCSBgAJdNseCqnKrs7NdWZpcysmWnSiJC8dyXySqK4",
-	"1msf4F3B1u5e2RIvvXd3xQXFVYT9TTYwA/Cv/Qo38mRmPbqr+jU9MyAI/sNBV1U+zzl58jx+591awAcx",
-	"Z4QpWdt6t9YnOCQC/rzBA6woZ/rvkMhA0Nj8s3a3T1CMVR/xLlJ9ggJBsCIh4rvfIoFq1ryaDPpkgPWX",
-	"ahiT2lZNKkFZr3b//n2vFmOBB0TZbq4KHo938QaLhijgTAkcKGk6ohIFgsco4CHRnVD94rcTIoY1r8bw",
-	"QPejXyj0/0eCdGtbtf9uNZvnqnkqV3XXV3lIanpUVxMhuSifrM/IodoJ4A3fzToWZJ/yRKIY96rHY1rN",
-	"j2iAD28Q1lP92tZaq+WNrZBXu8bFAKvyoQgSCyIJU7A3HqJMKoJDPSj/ShCQWPlVY+maZvNjISwZ1Lbe",
-	"rn1LclbzaoHcr3m1w0ge1u6VDez6K/ojaFvvf9Y0DWteTZBvJ1SQsLalRELy3diet2qUqYsbNa82oIwO",
-	"dNfttBvKFOkRYfoJySDmirBg+HUyHF+IKyiIKGGq0SOMCKC9PTJEdYzefPP6KytI9bFCA7xHJBJECUok",
-	"krhLtpEMeExCpDjsIA4CnjDloT0SK4QVigiWCrU3UIiHstlht+2MthBGenZEKnRAVZ8nCnFGPMQF/Bth",
-	"tBthtmd+pLrXbiJJ6CHJzWAYh5EMUYAZingPHXCxh9QBDUizo5eeHOJBHOmFaO1eDi8GbdLY7LZwY0P/",
-	"dRlvvtRY766Fl8jF3ZeCjbbbYcOu2T7kFq6hV27SpozS4YAy9++2ZlKliNB9dDp3amXEcIMOaAmR3sI9",
-	"giR9p5IlIvguP5KQdHESqdrWph4GPjSksWkHNYlQ7hAsOXuL4ArGHRIsYKv7WOzr3YMNl4iyqtFJaHFH",
-	"fzht9czA1tqFca61cjydDfW+bkvGnEkCUu9lHN42BKX/pQUdYfAnjuOIGsG7Ggu+G5HBHwN3br07o1S7",
-	"Zb4ynZYJEEPHVKIBjjRnkhDVd3GI/sc7b7zuIf1XKqFXmjUtGnkUkUDRfXLVSPoJY55vrFnLVcNl5AAF",
-	"6Vt61yqOqLJu7Kur6XvQSdbpHYXNsbfkyUC7N6hUQKT5FvdZ2OQxYYeDyAhF2eDdLg1IyINkQJhqylgQ",
-	"HMo+IWoQNeH/xSGkwnSXMgykO86bihyqVS3NC18WV/fNu9cal1LxNVSkwUVIBBpgsYcwC9HV2zeuoYgy",
-	"gggL5TbCyKwnEvwAMTygrIcIDvp6f5IBQ5Shq33KiCSe5jmGdoeIKom6lESh/gC2r0QhGD36CfQQE1G9",
-	"81fNhjVeoTLmkpbrKde4QFfvfAMm8+phQCIYF+rSiMBwUB3WwEO+/kn/8jV/ZYr6AvTDuhENzpxzgz5m",
-	"PaK1Iuhemr0DBSwRgjCFpMKK6GMwTMxYiIew/RWOoZATiRhXCEcRP0BUOQY3itby2du0O5m5zTtLYe1r",
-	"eECj4TUsBstl7dF2X7D13Gyt97sLy9joYjGwJ/EzxNZ6d5fNALrNScSvV2I5hM/FLg1Dws5cKOEoIuKC",
-	"RIJHBA3wEDGyTwRSeI+YOxsO9OsgZ66zfRzR8KzHuMvDodZ3DkgUNazGs5sotCsI3pNat08iso18IgQX",
-	"0gcikoYHDJFjhUBDhUm8ztU1nrAzncXrHMkk6NsbtmZJlV97uNbA4N6I9X2IcrZsSk4bnkTO3L20FJpO",
-	"u7xDsAj6y5/KCw1tMVF+BUweiHezDZdwF8ZRZK0jA4Q1Y2kB/AyJ+FtYBCRaNmuYVifxRQxvLIUpbgm+",
-	"T0Milj4J2+7Eadh3ljKR26R3CmLKtDppEgLeWOIUlqtp5tt8IZoW0jLNDl/Q3/YSQSSMpyd4Ej9L6uZd",
-	"zm9g0SPnpQxxraVtoJv0ZVAc7nJ+E7OhNUrJMx0V52iA2RBhpcggVnLb2kpxVxFjvmPJYJcIfbZIEnAW",
-	"Sk0v/m39VuOKfssf2dnco+IYxy1z973amwwnqs8FfYectVoXCBISpiiOzAkK9jcuEDmMqSAh4swodm8y",
-	"vI9phHejM6eYECu8iyXRVJNkw0D1kB8wDwkiFRaKsp6HEiY0U+vHKx4YzSVPREDQAZZoN5FDPTWVb1NG",
-	"/AAs7fNuuBYpB4IqYk38oZFGWmbQzAoOfgEqzaWkw0LOSN7qfgKKkUkcc6FIeJOEFN+Fl86HkxlXyB89",
-	"cXwgJ70avpNyr7KAh5T1fLMgVPWJQL13aIwYF4illCaXr13oNicdytYTs4RT+b6Tu9DClSSk6tV9O/5Y",
-	"aH1VUWOCN/dS8IKlvpecvTGJQ6zI+Jnj6Q+52DHX2DHPFksiy6TGYzBKPe5zfV0uORrc40QSYTwSZa84",
-	"IsVhCIcWjm7lpmY6Hl9oe3nMmMwYFD0UEyF1I8CVaIDlHgmb1XMx7cBAVGEN9II1FB2Urtou6XJBFh61",
-	"+Xw5w67YuvGtMp/YrR6bkX2qLOuPPTd6yE7AQ3heMaz8+3D2lnd3P++Mets4XMGZa8m4OJz80O+VrEDG",
-	"F3AHHuMNqsig+Mck7s5x2f20MywEHup/53zn0xp6nRwq64cfmzAMpNha2cxeTqTWIuVNHpIo7+KOI8z0",
-	"IVXzaruCkND8GQge70R0n0jFg72aVyMB3wmGQaTXcIADrZKCmox7giqeCCoH+jOeCDXEIizxk+cdTOMr",
-	"q8UpDtROJXO7F+I+Z2Tagt0Eor8Fr+pvjdjemYcvtQJCVUqlk+Ml9KsmYmIOLqqc6giDTL8Wua6NbJ5n",
-	"nmXsA+MqLkBxTF5xt0b3prDehUGVEeaoE7VaEnZxJIl3YrqZttNjz2fdp3EZvU+jCPfIBYnaa42Q9qhK",
-	"g3Qm78NJt2DyQi9DtuU91Oct28oczEubHjR5mx+MT7N0tDOMTzemiTyK3ujWtt6e4ikxd/XafW/agBOm",
-	"zGujDOI63zmpZBqZcLFl+9X4/O8VVuBNoz5+WZj8ful2Wu9tqeq8P00CT9V39P0voozsDCmJwp293k5M",
-	"xM4gmUazr5BgDaYacXnCIeS2tkvIvP0vQHHO263HLQiep7eFznYTWzn2gLBwx9FnoamyVrpYDGaf4cwv",
-	"DmbROOxy3bQHvzELFO9sF9uti+vtdqu11mo31lprFxutVuulsokYM/w8wtH07gz84/I/5hENhjvdCPdk",
-	"RbxmEhHpQkZNcNkFiWSyK2k4ROZ7E5sBVxvbI9oVfI+ggz5hiCqwnqQ85+mf7VXIfg/950NBIf6Qst42",
-	"IoNYDRHXd/0DKk1Q3ixzvwUtX4twr3TeggaGXfZ6MxDwhvnGeA9mJ6WF9cN8EF+JBUe/IPZpQGYnhTvm",
-	"gxuUleoBYAGbnaOkwiqZmfzumLfBMi8GlIGtY0fAHGe6WC5JXTa8542dh04+FLd4TI+zkdmF+MqBeZZb",
-	"vpxsyhg2t2FVMnvCcTJCrqVCON2T0kUeYfR5FX/T28uEka6JmJ1fJRrXE3STc2g6qeCcputkLadfVek6",
-	"+aCxOTWdk5z911mcqBOd3mUtzH6En8OhushZebLTLl2ik4r+tKH55f+pivHKCc4ly0fYp0oUPjPCb5KA",
-	"Ws590kV8nv9lOccOOTtgN4kis7qK4qjCflfQ+8avP/Np7mYjZyX7kelmH3tpv5Omm+fe+UTyHLPKePos",
-	"p3Yn1ZrcXoYCd50NfN9Yh/SlQJEwd46TcOImL3RRf1aOrxdH0YujaLIJJ7GJneUKpCyfjKaIikd9nkjS",
-	"51FY8dwtbenjCmVT1lyXhfbzjZXKhcwdMZ4hyFD7UiPoY9DzBUoY7VISIskDiiNkrGRgpEb1115G62vt",
-	"Vqux1mpvrngo6JNgTyYDBMHKWoA0Cwl6l9vrm612q3Wz1dL/e2tjvYyr0uTSsuxFweML0nbvv/bqXbQq",
-	"SJcIwgKyqh+mQciqTwYQTOREXsCFvo8c9IlJ5eTDXYLNDUVhxSG3MoqIeSZ6/WSgb2I0AMM6jokkIBxx",
-	"HIOLCwwDenXzPnDoYWxCcJyVLTQ5xIFCIQnoAEc2KeWAozjCAZGeCQQ1zRTXsd1qbrZq+VTD/7Xx799u",
-	"NS7f++NOpwl/vLt2/4/GxuLVDhs93rA/smTQhKHlfm7QQcyFUWaw6te2aj2q+sluM+CDVZXwXoJZ+n9N",
-	"nYLhaFWv8H070fQAnWW2WKEBl6pq1qjud8xkOzV/xUT52PiWuq9/91e2EeOIHFoZoZeJM2KviIXlqbf+",
-	"t7fbjcv3YHW+tlJ3C/XHK//+j0o2LWVBe5O7f+8MFm9j1nXr8kRMJ5O15nqrNY1ONmalk43lTnUhOqma",
-	"NxDKWnN9lEzOmTqWumQDzqSy4fdkv+iiZ9arqg+tof6Dwv/gFGAgwYxZpkJtz5K04NgbP/VM+tHOhNNt",
-	"z2Sbz+4aNQHw81rzR87BPTLM3NGFQZZ0UHYSlqS9jeirw51dGxixM3CRETOpKaOLWqKl7A53wvy+7kRu",
-	"Y5fYg+IHTPZpvMxmp9PDkvd9YZP2CMEULaszEk5xGSu3zSshlnKaE4MSQit8OLs2XAzbKdmrxSx1Jw6H",
-	"mWpbr6D8ybQwJgTn8ZvRcCez5k4PDrr+yutWunu1PWrS1qalLH5dv7dM8n/dLqNjA/M9F9We7kXCnxb2",
-	"F+kPpSKChDvGpTJ61TojFwvsT8rQxUXKb7xbnnFfTFEyFOc1GmdTwf0jHFwqSebxf2R5tfMaWc5MlhSV",
-	"N4f6grpaBwsHlG0jnIMiuCBdvDJyCywRZYpDuDU/YCOwBbNJqolRG0uUMjnhURJsa0nugixenwWRNCRM",
-	"oeuvpFeX115G7fbFjfWVZpkcPTdRUzCQzSFnSqPeJgqFyQw9Ly9Xsc7X7UI6JTk1kBSPfJAFNh1z33gS",
-	"FBGxoJJUKMtisAyDv8lwP29jvx7FYobcU5Mx58LRp3txOS+2Gt9uSqLwVSEMbY2aNsttblJB0hJk7HVt",
-	"FpJIImKT+UgUWjwADx4bgDGJFEeyzw/gLcAHsMn3VKBEQvJ9hFkvwT2y1WG+o10fDaiU+krPhQnB2UZ+",
-	"BOhaPlLkUCHFoWGhICOKcxRx1ttGvmZz30C0MIPSQkK0j6OEbOv2MesRPzUMeAZFQzcRUakAdgvxRGlh",
-	"DYfRLk8g+9I3i2wahkikPo4JAvUJplvHSC+/12HY2Sw8PQIaenD2hWRlG/l6I3z4/kBw1gPEKKR/3Ea+",
-	"s5r6+rPsmNBLmTO2HvS5JB0GL6PsfElxaQZYBX093kQlAmaqh+UAD8yv28jXP+5Axmn6ik0QwQxMmh3G",
-	"RboS+ciqCxJe12vCuNrp6gXyIVPN2l8djOEIYA451AtsxtFhReSFbeTTwSABAvNRgJn+YNclqoS2K7uZ",
-	"fg6EJ46jIeoTMyUH2eObLqQmVNh4k7C2jfyE7TF+wHaAWn1Ir9dkq9KDm3KWta7f1XtGDpV+9/U3b+QW",
-	"nIsOM3SoZ2mTyMDejSCbVW8ojnfIYUBICPQMiysI1l+wYrBaRPA+kXoMTC+FAfnQdDDsmN0ARmsif0Ck",
-	"xJqAyWEcYcokorCmr7JeRGXfIuHZgy49B7ya4Rz3zKsBG2SalZUQXs3RoH4EpKK13JRU9DnitlwfwW7L",
-	"7O92f/Qnbiu0cptf85pJjtY95RYHkOQMsEnBkJ6bwLjPDZqrQHg0AG1mc7lAgFCXYbKlaCTWdghInHXf",
-	"+tjebt1rWpFuspCz8TgXlX4ldWAGXKosVmBsnHbHihGXAHBYNbfRiAi7bvbO4dorPcRtvFPpqrhcbt5F",
-	"IQ/kqv13cxB6qCv4AGCxKEC7ZKAUW0hxhSOJhN5zyKYNiEN/DAhTkETWGCRp8yDmD3GgOgw+RSHdp/rL",
-	"3WH2DGUBZIYlMAtN0rrrp64vjCZ8E4Am9UtUoneI4CuGyiv8yXo7ZrUlle7hnBfx3SwobaYuzesLdpa/",
-	"d7GAD8jskdYLR03rpZF4X5Pm/J8sOE+tjxMx117mPlmwU4twOf8SZR+6YIZZvzSbuNPDlC3wyYLzjAkL",
-	"9dbMG4TjXP6C7BOWzEx6Vmia7naHOzxOEz7LrxmzNVsUcK+QiO5rlRjVUzG2YqRGrA/r9HDXXY+mVmUC",
-	"tDDW2ZdGKsxCLAqEM1uEqmnh3uh07tgGUZBIxcOhmUn9+JffP/r+947f//MnHz/84qP/88nf/ZcVD4Xp",
-	"1OGlA0J7fWXkbXHakJtu4+ZnnZkh6EXorCJSoRgxPLLcZTxYyl4jAysKjFJZMCLsaxXCvyjvSkVZkWtL",
-	"GTI7FcYEfrYDJRxVJuDH+bWE3qq5rExNeI1wfe+YEuJWlk5+Bdlv0S0eDXucae3qZhIp6v5dv33tKnrp",
-	"8sbFFQ9987U7lzbgWkZVEpLVCCv4YxuZxCOk9R05PeG86FP9luSseRsf3LSKUN61Kvdo3OCxmUwj5uA+",
-	"NY1m876lfz7h5ClTM001n2oCgNUHWKIQgCLOatY3MAsduEYW9qfpjwpBe9jE+sU4BJrkQl9xwnxgy5hK",
-	"e4P3KMuBL89hLYqxlAdchEV1uJ9g1tOL1wjJACJwcsjamxdHkbXHfQc5rIeSVosNXtyY0t6I5Eob97LR",
-	"l3HVzTTXfd6URetqn4TU7X4pU+z3KIOUJZtsj+qk2Wui4x/8/PgH7x8/eOSh41/96PEfPjr+xS8fP3p0",
-	"/ODRyvSsYncbhKGVT7bgGSuxFpUYvFN4mQENw4ggyHOWFncC1X2Th/Y1+197bX3DLzeN571WJV2D6WzW",
-	"Ttvrl3RvmxdfulTZmyKC4mjOfR3kPhtr89sJZoqqmc/hhJkrxuRtS7vMdWC/Ld9E8/oisc5Lm11qEj2V",
-	"KeYs4yU4+1IiLJHvylI4oyYjhwoAGrcR3EK5uYNGWKq0VMVUf2ZBGyrxgz9rMXsZPOlJo/Xnz61aJMwg",
-	"pDJOFJkni2/2AAFNk7O7MlIBUeLFiHIITJNUjamQO1a6zzTRAadSJYLsxIGa93bIuJqtEx7PHiCfu/NV",
-	"+FEMg07tdL50iVnzRDOc3DRRdP5wBHcnmX77n3hRMtlOhSTCfJqHW8ls/bPUj9wIRmggI5/ceqd0nqNS",
-	"u/+5ZM4RPpsvciFd2JexMvjDcxwxmRVykqvdQOcCEGZIAmpslC6OYAs8MIoMUit9rmKHQQp08aVcGP8N",
-	"gOJx1oMrM3hznCMqNSePoOOt5OrVZOqGedsAYnvOvmnSyCXqccSZMWPOJGGK63hdkYERCYfXzdftli2h",
-	"4v49IoiKh8fb90ZvE6NEmFv66dsKw5nZ4pF+Cy7I5eTm5jZkZ6+s3BHgrIM/8oIEQENz1FOZEdE2uLCU",
-	"GDqoASCbtEAEOJP0l4b8wd3TH4u0nrHy0EkLB1XnG4+uREnicVm1kMxQlNJv6pvSpOvCckYovzlODLeJ",
-	"hEJEo5tKnK95JrhGLZpCclgeUsrzmsqMiOv5kyBNBLEQjXoDqQQ5aLm4vHZXQUrD8NJWpzOJWZeSwGKR",
-	"PVhAFNjlnoY45DqZOM5ciNlinDxGWr47j3yU83gB81mjnparmsCc+ISAMWbhNsrsl6OdnkRZTa8eC+p7",
-	"lVln0RTYTdfQuEGqqOidSLErzNBpdZO0uOLefZNq+Vbq+YcdY1wVgwoKgXonVQRPrPjN44mxqzQhuXaS",
-	"1jWRp5YRIFYQY+cbJTaqKOekqSABF8aXn3pgMvVR/7nPtXZWalFM271bauW6wkZEQWXqX/oa6DrVSYBx",
-	"xJNe39yrJT8wf3T1DkVUmn8B3OVOLLgiDiDUGkzNPw5SCMxMlukJi6FtVgl8oGlTYCbhYl6IbSh8NLYg",
-	"kxPnqRw4fXrUDRZEGFxBLEQDgmXi/EIShbTbJQLtDk0kCgShbKJ/10RaOSq8i+q++/dOGgmhJTgo0UY9",
-	"6jCIjMJi6KEe4SGRNNCKNxjCjb5rPPi22CNG7n2j9toZ73IeEQyUPaeVwTV34ot1oN/vQrTKDuMVuqOV",
-	"gA1Be32Fcp+kwbzH7//h6Id/+uSzHz/98G+OP/qTp//lu0c//t1KczYMtSpYyMxr1oj0khqZZGnf9Hj0",
-	"4JOjj37x5Pc/f/LL7644dwNE3DTnxG87VXPNKUGg6VVJT5RJZJN6QSAkp0jcc5tInlE41gw7ZXJSQzHr",
-	"KbMeZIs5xhU5fitZP29ELs1nJMjXlDkDxI284JhBOcugIsbkRCUjn5D6FyLq2ZA4MxKZsPvVm7QMdaYa",
-	"C/BsdRkzjoVi3r8sZLdkQhpfwgzisMwDmEQkxW0swjVSpm96AUFYOVhGUO1KUBwJ3oMQgZFEZBf9WR6c",
-	"abubLSxzXIwnUcFbPsCHO7KPhUE0P3StTjUSQDteGsA5KXLTWT7KVN/b166iyxubLyFbA2N8NeaJ2Hfe",
-	"YtuYhzgjECNlTBljsfu7ArOgr1U7sGFqZTbCCmL1U1uqj+obrdaKh/wE6sAQpoBgzYO2ftB15RXhp3X9",
-	"Uy56vL7R2ljxdJNE9Xm4U4j2rm+0NvX7rmwr/HJZ/6I434mw6BH9U3vdDCAtK7IzICHFOybkvr7R3oQe",
-	"0uDq+sbammtkgNlwx4YNS3h02c7G1WrxUX3TDNt5zuCX1kox5DpdEnBKFtbCXI9tjcliIPX4rO0tCork",
-	"erV0ntBq2QRzEdTm9cKMdGuwozsm8MYMLq2G49XcnIpXlFyL48k3CtNy568xec+e/pRlopQcCZRJhVlQ",
-	"pW5NKPeQt/iVRFNQVVE9ZHqcRco5fiLYlnWobtlft3zU5TbpxBbg8jV7+kVDcdmXlctdFZwBWpyZyURL",
-	"ZFqZ7ktXS2F5Lt1ZsindOrmMykE+omdGy6D7oky9mZxJphV0MFoUequgz6zVxSF+Z3KNujU5iWd0QukI",
-	"m+M5qXzB6OoUq4pMqS+RujHnupAUKkSeOwJ9RW41OQxIrKzFXB9LkGiR4MhfOJ34GWKA4qQ1zUqTpeJP",
-	"sPYVsLnn5Zxxge/icy9I1OcDkit8uSAe9SgzldfysDwxjQvmLutR2N28H6yQ9ayHjdlwLDc6pYUdRfAA",
-	"dAZHcKUmXdfbUq6MaWnVc780Fncwt4opgqZMZExYlaXbNfCsVrd4bs/JhTl0jAZupxFnc2xdFqZWlDPt",
-	"f/3OTzZbrSyxVE6PzrVt3Ssdm5WNLiij/KJYmuW+Y2rflz97pz8L9HlqV9TvZ61OHOkyBERx2ucuJWwN",
-	"5crln11JmwnWwHyS4hlUQwpgAXfA6gMPXsjK/+o3bQwsqBnIAcnN4Fqopo2am1ZxRNULWQUCmpbK0rxN",
-	"pb5nm3RTSTlLk7zK65wU0RBN2G27LO52pND23BJ70aFvm5hjvVD2RmkVIKpKNRC36+PipT2neMlvVfWm",
-	"jGEP5kAGLexgCkOYw0yzhc5Kz0bb8FLkQe+Z8JeP1Dc/q0JeVaDWUMJ7Z3dY/XDeJYapvaa/LI2DWab0",
-	"Oq1aNrMgAzp5VSw/YFesvLjH2Pqc3f5XhkA6PrwgrYwHSeNZk3sOnYuG9kfBY+NtttbjyYm0sxRJq4Dt",
-	"nLSIC+nKs42gWsjxog8AUMwA3E0QnBRcrLlMzlKxlq98NA73uAAEQZYCbTN/l5Z3fDWFgDBxII8f/fr4",
-	"Nw9XmtNCt2IsJanCMx9PNz/RGG/bQCOI2LbRRTBcD2LShkRlSBbNIsj9HBndRQfSIpi0WcyYXZ2RkYx1",
-	"UpmSPL7P46taRsNjAPkLlmiYkzRzIFezUMwAH5q0xzUTCT0hB3LenUxHMv92lscELmtPy3dLytJbAzmM",
-	"qSByLju64nult7lRVwK85uW7KB2azTe/Igj+JuALlAYyL3o+80QEpArKB44pAL2y0AZSM3vqQc5dT/T5",
-	"FBIA9pEzxT4dZFNZEIliYxyJwqxPFerENvxpwKIiKrXoglGgVgkexUTNxK5aNosZN24RSbCEhUpZcZ7V",
-	"8lALKY7arUr09+mrNnF5DLOaMIbSMhNwgxkvN2luw0YbRHVJCIoTVWhtpcxLrxtbgEEIA1IfEJMnnkXc",
-	"dhMJAQYR7pVqHnskBYJYINzYBYSMavW5EIgZT1P3RZxzRM76HQRezBrvDh9RtpNCfM7/uQRrwVxfTKts",
-	"c2KPWZ5yxmqgFdaosDsjBFCyD9WrVViIIglO9Z8VGGEReXPOBJ/Pqzsp+efSOubngcLHc1Fy9uXi3JBp",
-	"T3OxRLnmdPZkWkaZb8ryKIiziYEOqdT6SD5aJRf/PnPXZ1gGWNhb8MQv9DsjICwzBADkYFWgl9zyFFa3",
-	"ahsXNMfOv9N5yJoR/QCAO6XSCspEA+uXYs+Kc1v/1+/85OJGblqId5GPG++gVuMyaqId1PA9BOXVKOtZ",
-	"/QxFRBlsVAOzMt3WXAauY6dQtfHLsA+DHDh367AexUK2rcmCJE+wU4N4QX8JEkHV8I6emb36EyxKYX0Y",
-	"4jH+dkIQ3BxtRMatN+7cRas4Uf3ViPcogzgMWCcYmWkr7bmvVFy7fx+C+7pl+TYmLA7VDc6dTTwiSA6l",
-	"IgNTmz3gwuaK9gQNkkglAke2NB2VJMPNc0HBELxqAhoQ1HfRF0jcYUaz2kLWLZGzgsq0NIH5wLPJN6Yp",
-	"135agG/bdZVGjUgU8V6Gjd1hgP+l+mSIQr5tba6699wkCDL2RRQnUSQtVmrqIpLNDuuwr33tKmf7hEF6",
-	"fvNrXzMY0ibPTd+MfcnwHtkJsCT+tkvY1L+/9dZbbzVu3my88oq/jfQZJRUexObh7WtX0fr6+mX05t2r",
-	"zQ57xYAiSFQfcEaGnrWvQVIlwCqaTg1ZwVoKImPOJJHFWm3bDowXKj6QWGWlunLlubwOi7GQENSEAxUN",
-	"m+hNgxrsoRRKWH8AyAwNPTUzAFhZMwObQdxEEEsKv3WYj2PzNeVs1cZZ/vG3JGe+QW+7vLH50ooRXr6J",
-	"W91Cb78LrXrIxmvfv2eQgWwtQ31B7WIaAXZuh11Bu5oO+D4RaAPdpC8jzOSB3n1/o73uN5EWV9L+iPx3",
-	"O0Y6dGpb6O1ms3nPQ528nNC/N5vN+/420myM/NwzH+3iYK/DJkIWpSQyiIUxKKUkoun26p1vpAPkXdT2",
-	"NlottDvUNMJFClGNeu/QOHbp2DYa3ETnS8JC2WH+FdjNxqss4CFlvS34xEd1qQTBA9jJmAsFAEtA8+bB",
-	"yrb5F44iFGAhhsj/BhbDLTTSnt9Erx4GJDJcs8v5ntnld2iMujTSJB0JgsMhzEo/kXqIrjMs3EK8aoah",
-	"F+GuFiIpL2WQHCnWBYpI2CPCbZZeqzqgf68Gct9fgS9gVAaX2CCIqb7gSa+fLomvF9KhxTfRy1wfjHp8",
-	"dmG2jDCD+BIUUUZQj+vVT1QGNtGlQiqzLR6SHGFHcSjCiogOq4OtCyu8q1mhxyGN/gAPVxx2ugFOR1Qh",
-	"xRFmBoekie4kQT/Xmt5Ll2/BTJZrmrDZpYzKPmW9DgOgf8vf6F+/81PEuAHDCvoJ29Pc/z/cvXtrtd1s",
-	"e4a9CR7oD4hKn63Bd5IbIiL7RAwdWUliUaNDfsAijsMO0+ND9SARESKHVEnUvqRb3hX8QBKBBljsAfC5",
-	"fg9wXiEf3VYD0OSBNG1Ig+590OcRQZwRk+naJzgkAgl+YGRmhwF2TMCjZMD0eK/2KSPSeMWYi+E2aC6Q",
-	"SFH38wCs9cePfr2CxtFNtejDqeuMhqgeCB57HVY0c3lp2kXBIUdDuYL6WObr4ejh7ZIUjt8OE8bUBFql",
-	"Evg1Frwn8EBudRgA0TvdTJNTA2DcYQE9dPX2jWuGAjUdeAgA5a1EllkVUguQIz2Uwd1jJGNY4j4hCh3w",
-	"RJ9vCu8RKzE0+ScRRrEgXXroYHH8C77ZA8fT6ZAJjyOylWKIa35x45B9PX/LGjyRGOSPJDEGsADp2bUx",
-	"X0n6juZJbgtM6H0BkHIDRa7pB17b5VrAG2QTFAvKFFShCGWA9Z5ASoxWBw5oSLwOSxkzRzycWTLOSV0t",
-	"ASTIGv9Kovpc0Hdgq7fQy6AEoU7Saq0HoDvBn8SvVKGQ1rVMHYVCFYZC3YQOy06b1oa/DSUvAptLlXtZ",
-	"K9RogIeI6TEj2Kncl+v6y3zBjV0cQtEJrWXgSL/S9u0c30gU7hGY5Df71Fb/SEURlSiXWWJXKCP5tM/N",
-	"1rqP8gcy7HCH+beJEsPGla4iQp8mJOAslCtmr/xVEPnv+CPtJEzRCAohSDgimwhaGQHv8a9n4DWNr5Oh",
-	"v9VhGB0Iqogh6gMsUcAHA6oAPtlUw4ATAqZsIExUIhgJPbuQgsRwUTVJQBENCJMk8z7Xbl6/q6+6IrJ6",
-	"r9xaXeUxYcZ43+Sit2o/kqv63SwzJVWDr9y6XvNq+0RIG9HTbDVbNhqS4Zjqu1qz1Vw3AU19UN9XcRJS",
-	"1SBaS4QfeqSsxGo4AMVNS0qzUfCBJgWrhQJePzSC8K4+FAxBaoUvLZBig6LR6+TA1FwQEu596aZfD2tb",
-	"Na0FXdGDetWMCUK/TDUGWekIzl5ZvUEHVFVGRORedFcy790a1ZOE0g8uyMBde5wTz9zlrBPSITBttEou",
-	"rRNbA3vGSdvCgeJitKkxO8Ek/+iElg1iRekQL5YM8Z6+z1p9Xr++1mq58GNrks3r1d+yga1Z85PuzRkV",
-	"wEUeLoJjAK6a3XgXARlbCgRX/oYZSFn76YBXX8ahAyeGT9rTP3kTUvW0vCah+Wh9+kfX0my++15tc5Yv",
-	"3swl3cHNOxkMICW4dptgo42aKUccUEFwT0Lsif6tdk9/kTsiwAZiCyQUF/DVQ6P+ae3HGViQgY8wlgF7",
-	"SpububnKN9EVpcggtu5VgRVpRJrpSAjeOVevD5ohLkMU4TDU14wShochpjl6L3ODOT+FhNJYzTxS9Dg8",
-	"dGa2yoE83/dmpMACfPX9ovHGYmafGvU7J38p2TNygKS9tJ0ptbdnoN27nN+AFFT4YHOWXtJE1ZskpNh5",
-	"VzbW1qZ/fN3mQsL7l2ca3U3MhrddwuvCHGltYbWtt+/l+fMG7yGg54wnVX+EJbnxc5Xz5G2yz/fsRcfY",
-	"zlSuUpG+ClNSzka62TGK3KgK8NMtg6KiuwubC9PECeWZXi8z8KoFM0bnUsXkbl511dq/FT5ehk4ICq2W",
-	"RbZ8WGqkiAgWTLoX9eVvgLBdl12iBYVEio8v9GtE3SS1U+R8Y3IeZ/vCZO1Ez23b9GCcpLfIDS5EqGQf",
-	"c8bSyr28mjOoZlcSuItIQgCE1emaXEJYT6ZUeoWisfoBibqeS0PQFzEcRXacgxUPweXW5l2H5Tpobjhn",
-	"ooOOQm1Gw4KJmXed5TnVqQGVNMs0LFPoRgKBZiK/Yi300YG9rjUESB6jTJoh6Mt+1QCsx6ZUn2y3Ztd5",
-	"i2m/5c1dOlv1NCOQ6eppbiefce10wxwYk794natrAEixBPFPpSrzqeTkSP7Xe/e9imMT7qie8RVYQWF0",
-	"V9d4yU30DZbvE7RV+/a4TDBe5Kv5WO6FNdZidmbtyQc/OPrs0dFffT6WnLtVa69futxut9fW1tdHst+3",
-	"aq+vmTylm1cuvrX+9Zeurb2VMcwXn/2HL/7lL44++MOTv/6vR798+MXPvv/kJ3979NsPnz78xfFHf/b0",
-	"f3/4+LPPn3z24+N//ODow/cef/7g6Xd/evThe09+9S8j+cSFXKjLs6vO2UJZ9/tM6vMMJD7acPis89Pl",
-	"WeZkAVyeeRX7xJdX6yjFJTxfyfIjGsTquzS8n1MjxtSzESY9dflfqazlStO/EPo5MniNqPkoYF4F7Por",
-	"kA4Sl2OfVh4VeRVy/LQwONIoIl0wtCOp8LDgRxw7M0zIxqmcGccfffDk775z9KeflJ4Zly+v6RNjY2MR",
-	"gW0DTc7Y3jEDO5kSz88xW704LPJS4qrxTC9wVNhImwlXTfvGEi6aCGJPcjdN+xX4mGIs1BApvlJ1x3Qj",
-	"PYcbJvh37dU9ohK8ORHBIWU95Dd8JMg+EVJfNytvd5ILVbiO2aSa2paJ3HTh2PCPhkFzMmXgvFoj/QtC",
-	"Ax1WeiP3r3uzXw9HUGyX7BfJsFCX3HA+2HPpjS/j8l9+F+fxzA1eFTye3FwxSaFwtbfZfu1WPt9vrZWz",
-	"G0xdhBTWa9ZTyHBkhupS3uxgnkV1jd6cuA4ZP8zqHzxd64YZ8yy2DSvEzvg0Pgc7xVgsZ+Eccr9NsFHk",
-	"z45Q4G6ueo5MI/RM1Cnvwunizr66i+/xC7IOyqUovEeYiTRzyunKdodBIrqrk2LCadJDapBIhXaJgdQ1",
-	"9nEOoP+jcRi8WNhDHxJ+N4kiP/2pwygLoiQkEqW1EjxkSiVAqBBTKKuNAF1lFQ3MsCwyvm+CXuyUTdhL",
-	"w/xmE+i0kBj5/dsJYYF92e8wKlGPMD16F2tRbsYxYz+JQp6m67oCImmuT22z1Wq2WkV09S4huRfGHtMQ",
-	"ZLsB5KgFXBis2NDWXKmttdYuNtqtxno7B9+uvxgYK43ek7QAnFEh0jR6E2RbKA+31Yb7UZqRvNfTfTTX",
-	"WzCuQg5CeyRvTY8krSJteirP/65dsquQZncXimm4vO72aLZ27aL9bjQXu7YGD7QArehxc6zHtGRHdXcb",
-	"Vd21p3W3tjk+wbFSIK7jtbGO25sVHW9O6bfdGptnoUhI9VxfmrK09wrqmCW71nqj1Z7nJmmYa+mGv3yz",
-	"z7rZ73m+mL2iTy59ERo5DitOw8KdLDXehSQiZdWkwPOFzemoDzfzXojq/kbrsm/KfR1QSUquVK/AqwXZ",
-	"PosrPO2qB9XWv+ImhZPSBuyB28BK/ajadFu1ectXbavNtub5c63PGhPsjBy8XPNrgcNd/Nk4eyPfKjO+",
-	"Cel1GoePBAFIB1BMTcx+pLVzUIB7dJ+wakvsydW+KpXuYtOqTiMq1UYLzvI5afO8bLBTOMNaYGHrXhhf",
-	"vxLG10lyfPxkX7U1Wmxg5iJCo/TmfLVPgj3poYTp22vAWZAIQVgw9ExEvr7lQnbOCDYM464SGpVI8ihE",
-	"u2TIbZ1aQC7bHbpLcDoTm8bB94mIcBxT1rPJkVZIMTzQvymDg6obh/tzoecVV8nZ1qlJb956HIpGke21",
-	"2WEmNcHkvRSSGkzuGDMVTnPFb/o8stlYLtFUcY4iznplN94rdkeehaN1ZKVfiJCzZWpHCvOz9S5hpEtV",
-	"pUflVTAbmaws51RISzNZMFqZoe3lUynrIQ/kqk3oag7CFQ/FUWLoGzjUsIuFsXNtwMelwZmOBl+2Qz4D",
-	"cnddTVEoL0iXt/Zcq5ZX8hMOuFRI4n1XvpmygA8I6uFCjHSWbLuotllCs/ptd8dc4lFky2pIhB2oB4cw",
-	"MkfauXrVKW16DhWVsBDOEqQ46uN9AokWs91ur9rpPBtXJDOW8IUoX9K92e2uy8vMnZKzS+lMqlaGR+Xd",
-	"zm9kr59Xlt2c7rnRqtLV+XbxeObeHMhelf7aXKXvRb21p+m1K1YTn+i2y2jFQzwKcxmZz7sXD+fPJ57n",
-	"AcdmuR8XN36UHh4j6kB6K4h4T0KyuymfOKYoozv65MCsJDcZYSRKkpj3yLDD9IkLqCMuDRqSlAXtUYYj",
-	"5K+12sa4Yt+BVG646ehLB2W97UJ7Fh/AXkjy7XYYnF9N9HUytOn1AY/T/PpCTuAeYLukgFgbKMRDafyA",
-	"oO4xrpApAA8B2dkNaxQRwWZWk8OAkAydwqIrmLYAu8belKRMb3Ar1Z7BrIT+3PuebczXybBm+HxBI9O4",
-	"646yOFHSJJtF3Hxp2uQipExvWm3r7XbrcvPSenvNW99sbl5ea2cRNLc4ZSpXgqe2Vfvir353/Pd/8vST",
-	"3z35m/+ENt76XxogujiVKnHQf7W1DdM94+AOOvro4dGDT/7t9z88/uk/Pf3gd188fHT03q+NH2rET9m6",
-	"VO2eMuvOhW7wvT9//Oknxz/9pxHvpFdzXtXaVm3z4kvWEzevGFyyC2qk3fCFBew5toDd4D2ELZwLz0mF",
-	"0kOiRBlTRAyAMU98/yjKqbuu3WVYs12xqdrR9x4cv/e7o1/9/Oj7j47+48Oj3/3Nv/3+h0cP/vrowSfH",
-	"//jdp5//5slnf3H84DfHH/2ZyRd58qt/mZ0fbR2sZ8yanW7Qi1vMV4OjU86Z75IF8ViVlq9rEK01Hke8",
-	"hUz8FY4iDy0ppLjD+gBUlVrWtELWRD4Nd0wIlXWVQSKAj7pU64wpOqFRqCQHqCoDGLiPo4SkQF6EGsWO",
-	"AJaXVFyY2hkOy0aPGyYaESzKVCitXsN6fIXimU2Ca8PV1swXj22UgtOeYSxzid81DS48p2zisnZtGdPZ",
-	"GtT0ZcpJVjUXkgFnUtkCkGlBpplafyX/ra00VdXPbiIpI1LuDHg4Rxcv289uwlcl+6RnaADkuKt1wIX5",
-	"4XQTr0exYbSEEIAjxxS6/ooL07Q85ka2jWSMAThV6GMHUWXKbvSYlh9V40tFVtUg1zZmHiOIu4rRVfWf",
-	"ln0u7fuMg631jk+32ADrPv/mma49QNxxbP49Y1C1O+vkEiOp3UHOhs0Ou5ujrQsyxxVUoqBPgj0Sovpr",
-	"L6N2++LGusGbhFhrxiHeOncWu8M0G7wFKm12mJ+9t8OZ7yHf9JlDjTQnfVEGSd8C3NrC3xZiMQMz3u4w",
-	"v0Q86g7GW9Ltl3QrDHRjASKZs2hYbVO5ZupCLx5pXRwalJCMMLPWhEDweCei+0QqHuzpg3Y8rLrsSNjK",
-	"qk5mwihNd7/80qXWenut1dpYc4W2t0bqXFdm2j/+9JPjRx8effxPR49+e/S9B0cPHqULk6/AVltfu2is",
-	"K46gXHLn0e9/efSHXxz9Xn9XAAJYW9/YvPiSTdFP6cOYXdqN1kajvTb7rUxvy5INJFmTL9Lyv5xp+Za2",
-	"R4Vveg+amnyfMvspnpVVN3o9wq9A1GbFHi03SvM6xGs4QWqy5fU5OD0Pfhv5Wl7aE2TkkC2gTlfFaZ70",
-	"wKgQ96bWcJkg3kjzKUoF8Xt/WSqIL80na88npnMSv7h4znPgmxemr/MJ55wg30ujB0ZMCFnY1kiQ15gJ",
-	"TKuyHsKB4DKX5Djia0ZXpK04YG45ABiu6IBsQ/GCq3e+oeWOQdKvl8Hmr9iExYEWYoWQG61f62thWmYA",
-	"0N7rPkCVOtlkayOEvANSSXPZcMWrAPuvP/78weNP//Lox588/Ye/Xclhh9CIyCayAjMZMLmFfBpqpdrN",
-	"25nnPKvacwYSxkcAz29vJua24OesLKaJVH6aT0qkqof8NGUvfanD/Fwen34H0gZzjdg0Qvjc+N5yD1Nv",
-	"HAxC69h2xE8+eP/J//tf7WD1A5hVLkXQXFfA8+e+efqdnx3/7B+OHnyy4q4V8Ni+qcWi/tPdMTzkO++f",
-	"/jvvkoS+rAszuxZx6NPEkrguj373908efvz041/ZLs1T/Z4tBbxjfB9+E4HJ8oK+ywFmbc6aIDvMOJlx",
-	"HE+weZ5xIE2JWS9HrVAawDHls2Xoe6ZS/c89lug0sR9O14hcpDatGXYVuCmohOjGKrrqCj4oH4xF/5hq",
-	"8CvvPkXgn9K/4vP2PoUpr5kWqoyDM0YT3CFYBP3n+d5iZjjqTJeTvOnZD6u77oZSbgB8M4bSv16r1SpE",
-	"tUE+SIoDnPrMsM3+4AcM0SxmB+2RYRO9qr+higxM6mkAYUicuQ+2Osy3Th19kpBDKpX0jUkRAqSwRJIQ",
-	"NhKLlY5quxiAlasTsQJajS1N5dsaFzZxZDciAwNWuYtDMzpXVEK/bqO6VJ8I2US3iUwimO+AmHJbBjga",
-	"IG/LDrA7QxYUDrCFr115BbIUfyBVh6xZLrf8O3tEE0pr93J4MWiTxma3hRsb+q/LePOlxnp3LbxELu6+",
-	"FGy089FQ+uxQRFCsL3hHHz58+hf/z9HP3q95tW8nmCmA5661m63NmldLGNW8vtcDds3CoI5+9XdPfv49",
-	"dHejNR7I1LrYaF+aluA/Fs509M//MAa2MH/s0stA9Wd8Wyz2bmmp7PqoqVHAY4jS00TpjZPbiyT9c7vx",
-	"abYuXGJ4T1/1ebcbUUZmlLzTjH35aMnTp8kqM0Y6rOff9semh6ItnD4zsu+rNqVlyekzIxHQOfeX7U/a",
-	"qp0m9sRe1kIIjt7OpdlQibr6EC1LlIF3ng3aLEl5e5Eqc9JUGVjSmZihjK4tSZ0ZXdv+cnStadlz1faM",
-	"GaIEzcR8ViTjE4d5fvyfjv/xB6Yg4ePP/hRdbl5Cjx/9+t9+/8PHn37w9ONPjj7/2eNPf/TkN3/7rAd3",
-	"TmW8VHC84LuvhIXbssvCUmGfm4LrSxYJaQyn5vZQ4IOJxxtU+uEH4FKDepUJRDkgxg/6pAxh+huchs/G",
-	"QWdTdl5w25JOOb2zMxNzCvtX4be55XAixsKUvRFTBeRtWW8uFS7mrMzobdv8yob6OvOGV2u4P2cP8j01",
-	"ROFTRkI+Lc9AhFk4n5X9BmZhZmAvDQs1mYN6rFVUMKme0MYsQbKvn3VULhjAHezLAeQFhCSIsCChCTYk",
-	"WCbC5j9KFFJAdd0dmortqo8Z2kT/DtW1fgY2R8YVqndxZDEHSsuCAnlTCU7WwvDtcHc5jwhmpxwlawTO",
-	"9DhZuzrPf6RsZCp1OjHsTgf3S3XIrIuVulAV4vNNczXxd/VwsRj6qP4a4eCpv8WjYc+4XW4mkaL23x76",
-	"5mt3Lm2smJOEiH0iOswSYw7Lpd5GgwT996jdarVaq+1NNPj//t44aCVR0rmALalZBKSZ6LvDCgReHYxq",
-	"qKi2nOTcteZFsGsToWhXf0J2GM/HhEL45yfH7//h6Id/evzRn9TXWu1LK09+85tWq7129OPfgU18tMpS",
-	"u6VXp702AvSbicitWphnz6MPPzj++78++uj/PnrwyezXNrMOS47/zDf6IgL0yxkBmpMqpUIlp29OtQ/n",
-	"mO1UD4WqS4kZ51cgJHTapj1DsaHuTNlCDHDkBRlwV/PTPcvgIDrMRoyGgsdQl/UAHfSxGgPtA1Q8B1dv",
-	"973kEDBBmEs+BMB1WCKN648/fbAyr0g+nzDRyXzkAkXPhZ9eGNLOJ1R0poPAmrfkxBLNqREspIIEiosh",
-	"qh8/+NHRf3z45LP/8OSz7x99+KOjz3929OgnK010xYVVSuKgW1wfLpOrNG/a5llnOJtQA7jCdJGO+qtp",
-	"vJjdTvFMpPy67Zqc9jtn+J9rNB/9V3bVzhFflwiD+0rlCNpr1Ualb504gvBszQ6neo23KzrDRd6t/fN/",
-	"lbfg5tmU8xI3/W1SEmyukGVeRqaqWdV12Da+xNKUeUyn8dKUL7UutyF9Zqyc8eX1rJzxpf9p7erm/5xl",
-	"XgbcDh5q/9ngLb18b79r0jhrWxdTMj7+wc+Pf/D+8YNHIH7t47Xs8a9+9PgPHx3/4pePHz2Cl+6N53Ka",
-	"CRx978Hxg0ePP/3J40//MoO98UbY2iakZpVtspoz48FiOSCse+WVllvw3xxao93BZV/lC82+uMx/iTS4",
-	"K2GI8JhIqZAoBS1u+oU+Ly5O+YCovNTb51+Ba/2Me7jk8sjFosipRj2ifbuTxUtreGA2VKb6m6kIBxqt",
-	"zbtBdV8mMiYsJKGPpOIxKPcdljYPKOGMHOSu9PoCon/J/J1wQXCfXDBB3A5c0g3DRXvjQKGQKEyjaoAC",
-	"aw44rUPQRAJXH4IX5xfz52QemMKTqYHgfHjzhYngPEwEXCDL0/MdN4J0iSAsIKuB4PEUrGp44xQp+7Yb",
-	"TNV9xJQ20CNtLkyhSyk+alfCrWq6imOrmq5iw6qnE9a3cNV8FhZ69GJ9nkteHMvkxe9NTJw2NpHyABxI",
-	"lSAh2h2msQrj+2QbOK/8UgURlYIE+pilUSgIMzasqbmkMRaEqVOIGJkL1820mAN0K51jOhlbu4fYf0rr",
-	"eKi2yB1QrfksPMHnx7pjF3qqbccu7PNv2REp42ayo5elapRbcwBwDHRWcIQBrac0aTgKdXmkaRLUZoPE",
-	"EJLt/AuAOwYpiqhu1XgWENTHEjHOSkuMwF3fbOHJdOHRmIbLGbk++cnfHv32w6cPf3H80Z/NE2XeWz6e",
-	"d77RFxaOL5MCCltmsW0LobEZc+WO5dV3NUVONGzkiP5UJWPVBcodos+9SWPCjo3pNnDaxVj1xyI2i8y/",
-	"0LE7wQCSid8Kg8HJRaQThoAZuIAkPB8zwDQaZoC0cy60fPomgOc7/gvwhecUqKtSYRZiEUIEfOOA0F5f",
-	"TQ4FMA1Yy539wFZH45I4GyMjWBCpEGYBkQqeYgWai+QDklZTs25vieqp+wW1musXPWRcMKjVXHvJQ+CG",
-	"QZkbBrWa7ZaXL9Sm31sprSZ4x87wiiD4m3Z+p8hgZd1VcJtdPEQZ6nIRkOf67HDrklashmji0SWwFusx",
-	"Gp5cXvDUT5mkSsU3RvSiud1eQC1Yk8UdaaLbpua1zN1KL0i3ANsIM0QGsRqiAY7zEXUDzQq5bxBlfSKg",
-	"+G0Pl3mF71ST/IInXU4q5JyfW7VWc71lSmaPekn1s7Z75tyq+scN86P1r+pf1sBVOvPZWTK160zvzxmf",
-	"oydgc8T4wYuj9csExJFTey9IJCdJsiqZpY9e/YNczSLeJqA0MpNFGkOp7DRCzsacFQVMZpDUY4Pkv3o+",
-	"ru6CdP61rRQ1SfCDbYQz193WCJC5RFRBQqvUJOtlGEz64xw2HYuG25nE44lKRwQD2UKM677kitdhfN/U",
-	"/c5w7UyiCZYG6tG4GW1UsJcrUKpVhbTQTxNdiSRHk6AlOyzFltxCGCmucASrWTfK7dGH7z39+KGnxzaC",
-	"wrhtPY8JM7XF9SBDvYUsUHkETAOZDgiNqWdkxVl3DGjl+O7ZVRwHfgS4QwNZaYsLe6mlyPlkTCA175aW",
-	"SKfMBFImA4b6BIfGEq2ncrVPGZHElJ6A6oA8JKjup2iO9cePfn38m4crKBXT5aX1oCqzG/cdTcdz27Hv",
-	"wE6/RXB1LdFlxCpOM5ILHtdOGxdudKmeY7XumqFYoHVXnyGj8OnS0ADyNyZXaHo9LQxSqFngmMQUiuwT",
-	"53qyHOHCHHaHSPEDJvs09lABWDpnlnUVCjoMShRoEao70X1Ksk8EjpCpXeDEQ8JCIoAdV5rI6oKQAGFU",
-	"QcNsqTzdzoWh+hutdT+VYx02A0buVipTuvbiZKRaKnJALOwKgvdCKD1lRE1IB4TJFKu2w+pO9j3+54df",
-	"/Oz7Hnryq0dPf/gnT377/pNHf+ehJ5/9+OmHf3P8nx8e/f7HFnQ1bcJHdR861SLLrSeAsZZVo+iwkXIU",
-	"vgXlNdJOb5CTTW4X/T0y9FHdniVaBnh2f7gwaw8/6qPEz5VxqKxzUSHGrsGn17AYVIix6YJpCZeKUxZA",
-	"o5N8vpTNkxaRg9zZVOzYii5iqInSggZPl1uVdukJBhNgH4kmKkL1KfrPijGklHihTa1gw/g9wZN4Z3fo",
-	"g9yAf4GEzuRgXi8JBI+zSlWp4x5dZwX4CohFsI1B4FfApdWTUtMPDM4pLRFlxOBj53TYLiHgi2U9vSBa",
-	"CdOvWekwWv2XStMi7xoozVyuGN43kfymG6MxAea0gQdlgJ6pb8i2N1Ov391em1oKb9j05LxOLTssr8YW",
-	"FesZlM+8zFZjm29EOBVSAeKoXsIQsDpA+JlFKOqPZrlT/dsKSfiMC0RDI6adLJ2kS3ZYXplEy9ElK4Ss",
-	"kXWTBOxpWWu8efXQWfXFsmPBsVlBWXWpO47XavlyRrbaUQ6Q9N6ZoxbnN+croJnybk4X5CCYcRQNDWeR",
-	"cKKoT3YlDYeNmEc0oASkfcLUcMfYzt/NoaHfnxA4hEM9PKjZCQFSLtxVX3rNNTlTHHNlGXRPwGh4l2sx",
-	"TQs5u5axswybDttobWQCzX5vYgUQzGCYao9m4GC8jKheo2qRV87gd8zK3IJmT9WcXuioKp4cnj7X5vMr",
-	"dkP1vpglye8ptjuaJ2Z4i5JSg3kZ8KFtvb3WCGmPqiLqzqi4TrlgaVK7pJtisYHqbuYsPlBl0C8sAz9g",
-	"liPzyfEmwNGAoEOomRlSE73B9LmKJFEqIgPCVAkbO1OX7DAca74loTmp7UYGmIE6xFlPK4gmQre+0bq8",
-	"0kRXs4h6zf1Q8hog+w+wCI0O1teDUhxRtYUwKEUXZIf5llp2YiJM9T+FBlwq5A/w4Y7sY1uVw/nt/FjQ",
-	"gLi3M0PUHsmj9l9AI+2i//8XHRZjKYkc6cK2tI18wsD8rVfHRxIPpRZWUK8Yw9U16Bfg0O1EtWZS31hb",
-	"A6gjvXYp+F5afjGF7PTNSu50I9yT+oqdhFSRsEyG3UpKZNiC/pHcxOCuqOdQ82p7ZLhjT/kTJJhlawh5",
-	"B7bMlfs1jdXeqpm0s+xxure1rZqrjjWgbKfPE0n6PAoLb1y0b0iYlf1xszlPGlthPc/HKTP7YYEYPzgv",
-	"x+uLXIfzCDWDMujggoUbzsKHqVYMEzkJMMFEHwH6QUHh285XkSfuV6tohXmHsVFXt21JCPCzWDhHfsDK",
-	"w8vflGeFhlBqIOPRHCZ7HpHKGO6KVTmLmkenGVWtt2d6TLWb/PMfVO1mmmMyw1TTYqpN8RZIVXSN5CBH",
-	"3NOcl81VQ7MnpZ9R2BjDNTvsCvJNU+l7iBESytGqbnikC/vumHcPl/Q8UtcNYj980DBznXLm/L2Daig8",
-	"TVUnC/MerbOsdbgDLnQXuKFV0Yb7pdHWPWnW3SoaNPS+OY29T3cxbwQREXuzKw56FkuOC8+afBEV/iWM",
-	"Ck9TgkvEQ3r+Tk11T7njFGV6lZbpRNNXoJ5J9VYtN6v9DtHXX0gndzLJArDrsclVwuD/uSE10SvwkLIe",
-	"EmSf79ncckmkhNwl47g1Wl92nnjFiL6CrkYVOFzMOaMl91ALavjJXNhTNS0dZFUI+kmFt514WNsC8N+i",
-	"7GagOhYl+HwS+Xzi0yfxlEtRPx/eehFDtwxMuomSXX9BgkRA1be3363tEiyIqG29fU+LBYNJbARJIqLa",
-	"Vm0Vx3R1vw1CwzY2LjQsq+fAsBPVL8mSveJY3Jq8qDBXkPynZqTj395xngMcoZDuU+lCGCSqP/nsr59+",
-	"/PDJT//z0Q8fHb33fzz+7P968svvrozkpyIlCGmO3mXKuvrGWJCNRPXjj/7si7/63uPPf/Lksx8f/+MH",
-	"BpNvpVkGKl/W5rU0nKYQX1M38SCPP/3s8ec/8dDRx/909Oi3gIf8aGUbxURIzvSEscJogOUeCZtFfPyy",
-	"vm7kIK9R/ejBJ0cf/WLFODidcyaDiLZoorSwCQ6/cLztu7mIuTkQC8crupY1ftVGe2Y+6Prx+3/+5OOH",
-	"Rx++d/ThD4urbV8pW+uRCpquKLUp3bPiuTJvuznkOi9fhCpXcgTyzdONbZag1pVOhEuFJPjP5aizXNqg",
-	"RTN+rwDPyMLULqGmh1A0i7h+1q9WwnaVthg9EueoctwS4BjO4D6PQpkvXc5RPeSBXE0tNc1BmN+SzIJT",
-	"siCCx2YlRuACCgzp4ALKyQ7HMWFhAyw1OAmp0vtYEDohVbX79+7/twAAAP//",
+	"7L1rdxxHdiD4V+LUeg4BOatQBYAUCZw5cyhS1GqblLQk1b1aFRcZyIyqikZWRHVEJICSlud0r8f9mH7J",
+	"2w/5QY1bM217erdbo/XYloZquc9Zf98fYRMg+5P/wp64EZEZWZVZLxQAiiK/sJCZ8b73xn3fd2sR7w84",
+	"I0zJ2ta7tR7BMRHw8yaPsKKc6d8xkZGgA/Nn7W6PoAFWPcQ7SPUIigTBisSI736dRKpRC2oy6pE+1i3V",
+	"cEBqWzWpBGXd2v3794PaAAvcJ8oOc03wwfgQr7NkiCLOlMCRkmYgKlEk+ABFPCZ6EKo//EZKxLAW1Bju",
+	"63H0B4Xx/0CQTm2r9j+s5etcM2/lmh76Go9JTc/qWiokF+WLDRk5VDsRfBG6VQ8E2ac8lWiAu9XzMb36",
+	"M+rjw5uEdVWvtrXebAZjOxTUbnDRx6p8KoIMBJGEKTibAFEmFcGxnlR4NYrIQIVVc+mYbv25EJb2a1tv",
+	"174uOasFtUju14LaYSIPa/fKJvbqdd0I+tbnn3dN41pQE+QbKRUkrm0pkRJ/GDvyVo0ydWmzFtT6lNG+",
+	"HrqVDUOZIl0izDgx6Q+4IiwafoUMxzfiKooSSpiqdwkjAmBvjwzRCkZvvvnq9VWkelihPt4jEgmiBCUS",
+	"Sdwh20hGfEBipDicII4injIVoD0yUAgrlBAsFWptohgPZaPNbtsVbSGM9OqIVOiAqh5PFeKMBIgL+Bth",
+	"tJtgtmceUj1qJ5UkDpDkZjKMw0yGKMIMJbyLDrjYQ+qARqTR1ltPDnF/kOiNaO5eiS9FLVK/2Gni+qb+",
+	"dQVffLG+0VmPL5NLuy9Gmy13wgZd83PwNq6ud27SoYzCYZ8y93dLI6lSROgx2u07tTJguEn7tARI38Bd",
+	"giR9pxIlEmjnzyQmHZwmqrZ1UU8DHxrQuGgnNQlQ7hAsOXuL4ArEHRIs4Kh7WOzr04MDl4iyqtlJ6HFH",
+	"N5y2e2Zi663CPNebHk7nU72v+5IDziQBqvcSjm8bgNJ/aUJHGPzEg0FCDeFdGwi+m5D+HwJ2br07I1V7",
+	"w7Qyg5YREAPHVKI+TjRmkhit7OIY/U93Xn8tQPpXRqFXGzVNGnmSkEjRfXLNUPoJc55vrnnPVdNl5ABF",
+	"2Vf61CquqLJh7Kdr2XcwSD7oHYXNtbfkxUC/N6lUAKR+j/ssbvABYYf9xBBFWeedDo1IzKO0T5hqyIEg",
+	"OJY9QlQ/acD/xSlkxHSXMgygO46bihyqNU3NCy2Lu/vm3Rv1yxn5GipS5yImAvWx2EOYxeja7Zs3UEIZ",
+	"QYTFchthZPYTCX6AGO5T1kUERz19PmmfIcrQtR5lRJJA4xxDu0NElUQdSpJYN4DjK2EIRq9+AiMMiKg+",
+	"+WvmwOrXqRxwScv5lBtcoGt3vgqLefkwIgnMC3VoQmA6aAX2IEChfqSfvBCuTmFfAH5YJ6HRmWNu1MOs",
+	"SzRXBMNLc3bAgKVCEKaQVFgRfQ3GqZkLCRC2T+EaijmRiHGFcJLwA0SVQ3DDaC0fvU2/k5HbfLMU1L6B",
+	"+zQZ3sCiv1zUHu33OVrPjdb6vDuwjfUOFn17Ez9FaK1Pd9kIoPucBPx6J5YD+Fzs0jgm7MyJEk4SIi5I",
+	"JHhCUB8PESP7RCCF94iR2XCkPwc68yrbxwmNz3qOuzwean7ngCRJ3XI8u6lCu4LgPal5+zQh2ygkQnAh",
+	"QwAiaXDAADlWCDhUWMRrXN3gKTvTVbzGkUyjnpWwNUoqf+9BrIHJvT7Q8hDlbNmQnHU8CZy5+2gpMJ0N",
+	"eYdgEfWWv5TnHNpipPwqqDwQ7+QHLkEWxklitSN9hDViaQL8FJH4N7CISLJs1DC9TsKLAXyxFKR4Q/B9",
+	"GhOx9EXYficuw36zlIXcJt1TIFOm10mLEPDFEpewXE7T7/M5aVqIyzQnfEG37aaCSJhPV/B08DSxm3c5",
+	"v4lFl5wXM8Q1l7aJbtGXgHG4y/ktzIZWKSXPdFacoz5mQ4SVIv2BkttWV4o7ihj1HUv7u0Tou0WSiLNY",
+	"angJb+uv6lf1V+HIyXqvinMc18zdD2pvMpyqHhf0HXLWbF0kSEyYojgxNyjo37hA5HBABYkRZ4axe5Ph",
+	"fUwTvJucOcTEWOFdLImGmjSfBlqJ+QELkCBSYaEo6wYoZUIjtX69GoDSXPJURAQdYIl2UznUS1N+nzLh",
+	"B6Bpn/fANUk5EFQRq+KPDTXSNIPmWnCwC1BphJI2izkjvtb9BBAj08GAC0XiWySm+C58dD6YzLhC4eiN",
+	"EwI46d0IHZV7mUU8pqwbmg2hqkcE6r5DB4hxgVgGaXL53IXuc9KlbC0xS7iV7zu6Cz1cTWOqXt638x8I",
+	"za8qalTwRi4FK1hme/H0jekgxoqM3zmBbsjFjhFjxyxbLE0skhqLwSj0uOZaXC65GtzrVBJhLBJlnzgg",
+	"xXEMlxZO3vCWZgYe32grPOZIZhSKARoQIXUngJWoj+UeiRvVazH9wERUYQ/0htUV7Zfu2i7pcEEWnrVp",
+	"vpxpVxzd+FGZJvaox1Zk3yqL+mPvDR+yE/EY3ldMy/8e7t7y4e77xqi3jcEVjLkWjIvT8ad+r2QHcrwA",
+	"GXgMN6gi/eKPSdjtYdn9bDAsBB7qvz3b+bSOXiOHytrhxxYMEyn2Vrayl1KpuUh5i8ck8U3cgwQzfUnV",
+	"gtquICQ2PyPBBzsJ3SdS8WivFtRIxHeiYZToPezjSLOkwCbjrqCKp4LKvm7GU6GGWMQldnLfwDS+s5qc",
+	"4kjtVCK3+2DQ44xM27BbAPRvwKe6rSHbO/PgpWZAqMqgdLK/hP7UeEzMgUWVSx1BkOlikRva0OZ51lmG",
+	"PjCv4gYU5xQUT2v0bAr7XZhUGWCOGlGrKWEHJ5IEJ4abaSc99n7Wcxqn0fs0SXCXXJCotV6PaZeqzEln",
+	"8jmc9Agmb/QyaJtvoT5v2lZmYF7a8qDL2/xgfJmls51hfrozDeRJ8nqntvX2FEuJkdVr94NpE06ZMp+N",
+	"IogbfOeklGlkwcWebavx9d8r7MCbhn38oiD5/dLjtNbbUtZ5fxoFnsrvaPkvoYzsDClJ4p297s6AiJ1+",
+	"Og1mr5NoHZaacHnCKXhH2yFk3vEXgDhn7dbzFgTPM9pCd7vxrRx7QVi84+Cz0FVZLx0s+rOvcOYP+7Nw",
+	"HHa7btmL36gFijLbpVbz0kar1WyuN1v19eb6pXqz2XyxbCFGDT8PcTSjOwX/OP0f8IRGw51Ogruywl8z",
+	"TYh0LqPGueyCRDLdlTQeItPe+GaAaGNHRLuC7xF00CMMUQXakwznAv3YikK2PYzvu4KC/yFl3W1E+gM1",
+	"RFzL+gdUGqe8Wdb+BvR8I8Hd0nULGhl02evOAMCbpo2xHswOSgvzh74TX4kGR38g9mlEZgeFO6bBTcpK",
+	"+QDQgM2OUVJhlc4MfnfM16CZF33KQNexI2CNMwmWS2KXDe4FY/ehow/FIx7j46xndsG/sm/eedvn0aYc",
+	"Yb0Dq6LZE66TEXAtJcLZmZRu8giiz8v4m9FeIox0jMfs/CzROJ+gu5yD08kI5zReJ+85a1XF6/hOY3Ny",
+	"Oie5+19lg1Sd6PYu62H2K/wcLtVF7sqT3XbZFp2U9GcdzU//T5WMVy5wLlo+gj5VpPCpIX6TCNRy5Enn",
+	"8Xn+wrKHDp4esJMmidldRXFSob8r8H3j4s98nLs5yFnBfmS5eeMgG3fScn3snY8kz7GqHKfPcml3Mq7J",
+	"nWUscMfpwPeNdkgLBYrE3j1O4omHvJCg/rRcX8+voudX0WQVTmoDO8sZSFm+GA0RFa96PJWkx5O44r3b",
+	"2tLXFcymrLkhC/37nZXShdwcMR4hyFDrcj3qYeDzBUoZ7VASI8kjihNktGSgpEYrr7yENtZbzWZ9vdm6",
+	"uBqgqEeiPZn2ETgrawLSKAToXWltXGy2ms1bzab+763NjTKsyoJLy6IXBR9ckHb48JWX76I1QTpEEBaR",
+	"Nf0yc0JWPdIHZyJH8iIutDxy0CMmlJMPdwk2EorCikNsZZIQ8050e2lfS2I0AsU6HhBJgDjiwQBMXKAY",
+	"0Lvr28BhhLEFwXVWttHkEEcKxSSifZzYoJQDjgYJjogMjCOo6aa4j61m42Kz5oca/m/1f/d2s37l3h+2",
+	"2w348e76/T8Ym0tQO6x3ed0+ZGm/AVPzHtdpf8CFYWaw6tW2al2qeuluI+L9NZXybopZ9r+GTsFwsqZ3",
+	"+L5daHaBzrJarFCfS1W1arQSts1i27Vw1Xj5WP+WlVA/D1e3EeOIHFoaobeJM2JFxML2rDT/97db9Sv3",
+	"YHdeWF1xG/WHq//uD0oOLUNBK8ndv3cGm7c56751eCqmg8l6Y6PZnAYnm7PCyeZyl7oQnFStGwBlvbEx",
+	"CibnDB1L3bI+Z1JZ93uyXzTRM2tV1ZfWUP+g8B/cAgwomFHLVLDteZAWXHvjt54JP9qZcLvtmWjz2U2j",
+	"xgF+Xm3+yD24R4a5ObowyZIBym7CkrC3EX51uLNrHSN2+s4zYiY2ZXRTS7iU3eFO7J/rTuIOdokjKH7A",
+	"ZI8OltntdHhY8rkvrNIeAZiiZnVGwCluY+WxBSXAUg5zol8CaIWGs3PDRbedkrNaTFN3YneYqbr1Csif",
+	"DAtjRHAeuxmNd3Jt7nTnoFevv2ape1DboyZsbVrI4lf0d8sE/9fsNjo0MO25qLZ0L+L+tLC9SDeUiggS",
+	"7xiTyqiodUYmFjifDKGLm+QfvNuecVtMkTIU1zXqZ1OB/SMYXEpJ5rF/5HG18ypZzoyWFJk3l/UFdTQP",
+	"Fvcp20bYS0VwQTp/ZeQ2WCLKFAd3a37ARtIWzEapJnptLJHKeMSjxNnWgtwFWRSfBZE0JkyhV69nossr",
+	"L6FW69LmxmqjjI6eG6kpKMjmoDOlXm8TicJkhJ4Xl6tQ5yt2Ix2TnClIilc+0AIbjrlvLAmKiIGgklQw",
+	"y6K/DIW/iXA/b2W/nsViitxTozHngtGnK7icF1qNHzclSfyyEAa2RlWb5To3qSBoCSL2OjYKSaQJscF8",
+	"JIltPoAAXpsEYxIpjmSPH8BXkB/ABt9TgVIJwfcJZt0Ud8lWm4UOdkPUp1JqkZ4L44KzjcIEsmuFSJFD",
+	"hRSHjoWCiCjOUcJZdxuFGs1Dk6KFmSwtJEb7OEnJtu4fsy4JM8VAYLJo6C4SKhWk3UI8VZpYw2W0y1OI",
+	"vgzNJpuOwROphwcEAfsEy13BSG9/0GbY6SwCPQMaB3D3xWR1G4X6IEJofyA460LGKKQfbqPQaU1D3Sy/",
+	"JvRWesrWgx6XpM3gY5TfL1lemj5WUU/PN1WpgJXqabmEB+bpNgr1wx2IOM0+sQEimIFKs824yHbC96y6",
+	"IOFzvSeMq52O3qAQItWs/tWlMRxJmEMO9QabebRZMfPCNgppv58CgIUowkw32HWBKrEdyh5m6CXhGQyS",
+	"IeoRsySXsic0Q0gNqHDwJmBtG4Up22P8gO0AtIYQXq/BVmUXN+Us711/q8+MHCr97Wtv3vQ2nIs2M3Co",
+	"V2mDyEDfjSCaVR8oHuyQw4iQGOAZNlcQrFuworNaQvA+kXoOTG+FSfKh4WDYNqcBiNZAYZ9IiTUAk8NB",
+	"gimTiMKevsy6CZU9mwnPXnTZPRDUDOa4d0EN0CDnrCyFCGoOBvUrABXN5Wagou8Rd+T6CnZHZp/b89FN",
+	"3FFo5tbf85oJjtYjeZsDmeRMYpOCIt1bwLjNDbqryPBoErSZw+UCQYa6PCdblo3E6g4hE+dKaG1sbzfv",
+	"NSxJN1HI+XyciUp/khkwIy5V7iswNk97YkWPS0hwWLW2UY8Iu29W5nD9lV7i1t+pdFdcLDfvoJhHcs3+",
+	"3ejHAeoI3oe0WBRSu+RJKbaQ4gonEgl95hBNGxGX/TEiTEEQWb2fZt0DmT/EkWozaIpiuk91y91h/g7l",
+	"DmQGJTCLTdC6G2dFC4zGfRMSTeqPqETvEMFXDZRX2JP1ccyqSyo9wzkF8d3cKW2mIc3nCw7my10s4n0y",
+	"u6f1wl7Temsk3tegOX+TBdep+XEi5jpLr8mCg9oMl/NvUd7QOTPM2tIc4k4XU7ZAkwXXOSAs1kczrxOO",
+	"M/kLsk9YOjPoWaJphtsd7vBBFvBZLmbM1m2RwF0nCd3XLDFaycjYqqEaA31ZZ5e7Hno0tConoIW5zr41",
+	"UmEWY1EAnNk8VE0P90aXc8d2iKJUKh4PzUpWjn/xnaPvfPv4e3/6+KMPf//Bf3r8N/91NUBxtnT46IDQ",
+	"bk8ZeltcNsSmW7/5WVdmAHoROKvwVCh6DI9sdxkOlqLXyMSKBKOUFowQ+1oF8S/Su1JSVsTaUoTMb4Ux",
+	"gp+fQAlGlRH4cXwtgbdqLCtjE14hXMsdU1zcysLJryLbFr3Bk2GXM81d3UoTRd3fK7dvXEMvXtm8tBqg",
+	"r71y5/ImiGVUpTFZS7CCH9vIBB4hze/I6QHnRZvq1yVnjdv44JZlhHzTqtyjgzofmMXUBxzMp6bTfN1v",
+	"6McnXDxlaqal+qEmkLD6AEsUQ6KIs1r1Tcxil1wjd/vT8EeFoF1sfP0GOAaY5EKLOLHv2DLG0t7kXcq8",
+	"5MtzaIsGWMoDLuIiO9xLMevqzavHpA8eOF5m7YuXRjNrj9sOvFwPJb0WO7y0OaW/EcqVdR7ksy/DqltZ",
+	"rPu8IYvW1D4pU7d7UsbY71EGIUs22B6tkEa3gY6///Pj73/v+MHDAB3/8oePfvfB8fu/ePTw4fGDh6vT",
+	"o4qdNAhTK19swTJWoi0qUXhn6WX6NI4TgiDOWdq8E2glNHFoL9h/rfWNzbBcNe5brUqGBtXZrIO2Ni7r",
+	"0S5eevFy5WiKCIqTOc+17zUb6/MbKWaKqpnv4ZQZEWPysWVDegPYtuWHaD5fxNd5aavLVKKnskRPM16S",
+	"Z19KhCUKXVkKp9Rk5FBBgsZtBFIoNzJogqXKSlVMtWcWuKESO/jT5rOXpyc9qbf+/LFVi7gZxFQOUkXm",
+	"ieKb3UFAw+TspoyMQJRYMRIvA9MkVmNqyh1L3WdaaJ9TqVJBdgaRmlc6ZFzNNggfzO4g78l8FXYUg6BT",
+	"B50vXGLWONE8T24WKDq/O4KTSaZL/xMFJRPtVAgi9MM83E7m+5+HfngzGIGBHHy8/c7g3INSe/5eMOcI",
+	"ns3nuZBt7EtYmfzDc1wxuRZykqndpM6FRJgxiajRUTo/gi2wwCjSz7T0XsUOkynQ+ZdyYew3kBSPsy6I",
+	"zGDNcYaoTJ08kh1v1atXk7Mb5muTEDtw+k0TRi5RlyPOjBpzJgpT3MdXFekbknD4qmndatoSKu7vEUJU",
+	"vDzevjcqTYwCobf1048VpjOzxiNrCybI5cTmegeys1dW7gjyrIM98oKEhIbmqqcyB6JtMGEpMXSpBgBs",
+	"sgIRYEzSLQ34g7mnN+ZpPWPloZMWDqqONx7diZLA47JqIbmiKIPfzDalQde55YxAfmMcGG4TCYWIRg+V",
+	"OFvzTOkaNWmKyWG5Syn3OZUZM677N0EWCGJTNOoDpBLooMXi8tpdBSoN08t6nY4kZl9KHItF/mIBUmC3",
+	"e1rGITfIxHl6LmaLYfIYaIXuPgqRZ/EC5LNKPU1XNYA58gkOY8ym2yjTX44OehJmNRM9FuT3KqPOkilp",
+	"N11H4wqpIqN3IsausELH1U3i4opn9zWq6Vup5R9OjHFVdCooOOqdlBE8MeM3jyXG7tKE4NpJXNdEnFqG",
+	"g1iBjJ2vl9goo+xRU0EiLowtP7PA5Oyj/rnPNXdWqlHM+r1bquW6ykZIQWXoX/YZ8DrVQYCDhKfdnpGr",
+	"JT8wPzr6hBIqzV+Q7nJnILgiLkGoVZiaPw6yFJg5LdMLFkPbrRL4QMOmwEyCYF7wbSg0GtuQyYHzVPYd",
+	"Pz1qBosSDKYgFqM+wTJ1diGJYtrpEIF2h8YTBZxQLqJ/00CaOSp8i1ZC9/dO5gmhKTgw0YY9ajPwjMJi",
+	"GKAu4TGRNNKMNyjCDb9rLPi22CNG7nvD9toV73KeEAyQPaeWwXV3YsE60t93wFtlh/EK3tFSwLqg3Z5C",
+	"XpPMmff4e787+sEfP/7sx0/e+6vjD/7oyX/91tGPP1ltzJZDrSotZG41qyd6Sw1NsrBvRjx68PHRB+8/",
+	"/u3PH//iW6vO3AAeN40587edqrrmlFKg6V3JbpRJYJNZQcAlpwjcc6tIntJ0rHnulMlBDcWop1x7kG/m",
+	"GFZ4+Fayf8EIXZpPSeDXlDmDjBs+4ZiBOctTRYzRiUpEPiH0LwTUs2XizEFkwulXH9Iy2JnqXIBny8uY",
+	"eSzk8/5FAbslA1LJFg77hKnbjv2acxuF387TibTKi3oXBVrXtPRo89SLZZbJNCFZPsliGknKtAQaEYSV",
+	"SxcJLGdJdkmC98B1YSRA2nmlljuN2uFmcxcdv17SpGDF7+PDHdnDwmRaP3S9TlVeQD9B5lg6yaPUaWTK",
+	"WPLbN66hK5sXX0S2Nsf4bswTSeCs2LazAHFGwHfLqFjGYgp2BWZRT7OcoFvVTHaCFcQQZDreEK1sNpur",
+	"AQpTqE9DmAJEMi9a+kXHlX2ERxv6kefVvrLZ3FwNdJdE9Xi8U/BCX9lsXtTfu3Ky8OSKfqI430mw6BL9",
+	"qLVhJpCVO9npk5jiHRMKsLLZuggjZE7fK5vr666TPmbDHevOLOHVFbsaV0MmRCsXzbSdRQ+eNFeLruDZ",
+	"loCxtLAXRmy3tS+LDt7jq7bSHRTvDWrZOqHXsgV6nt3m88KKdG9wojvGIchMLqvSE9Tcmoqik9fjeFCQ",
+	"wrTcKG1U8bOHZeURMiVXFWVSYUu55itD4WsiS7w8qKqoajLd/yPDnDAVbMsaerfs060QdbgNhrGFwUKN",
+	"nmFRgV3WsnK7q5xGgLs0K5moIc0q5n3hajwsz9Q8S5Sn2ycX6dn3PY1m1Fi6FmVs1+QINy04gDKlMFoF",
+	"fOa9Lp56eCaTrduTk1hsJ5S0sLGnk8oqjO5OsdrJlLoXmXl1LkGpULny3DPjV8R8k8OIDJTV5OtrCQJA",
+	"UpyEC4c5P0UIUFy0hllpomfCCVrIQs7weTFnnOA7v+ELEvV4n3gFORfMkz2KTOU1RixOTMOCucuNFE7X",
+	"t88VorH1tDEbjsVsZ7CwowjuA8/gAK5U1exGW4oom5V8PXdhtniC3i5mmT1lKgeEVWngXQdPa9WNZ/ae",
+	"XBhDx2DgduYJN5cM7hoV6Uzrn7/5k4vNZh7wKqd7Ddu+7pXOzdJG5yxSLiiWRt/vmJr85e/e6c2Skj3T",
+	"d+rv814nznQZBKK47HOnEra2c+X2z86kzZRuwTTJ8ixUpzrAAmTA6gsPPsjLEusvrW8usBnIJbibweRR",
+	"DRs1t6zijKo3sio5aVbCS+M2lVrONmGwknKWBZ+V118pZmk07sCtMn/gkQLgc1PsRae+bXyh9UZZidIy",
+	"QFSVciDu1MfJS2tO8uIfVfWhjOVE9JIf2nSIWXpEL5ebLcBWejfajpdCD7pPhR1/pO76WRUYq0q2DaXF",
+	"d3aH1S/n3WJY2iu6Zal/zjKp12nV2JklY6GjV8WyCHbHyouOjO3P2Z1/pWumw8ML0tJ4oDSBVbl7WcNo",
+	"bB8KPjBWcKs9nhzgO0vxtop0opM2cSFeebYZVBM5XrQBQHY1SDonCE4Lpl8vwrSUrPkVmcbTUC6QGiEP",
+	"zbYRyUuLh76WpaYw/imPHv7q+NcfrjamuZQNsJSkKs/6eBj8ieZ42zpAgSe59XqC6QbgKzckKs+w0Sgm",
+	"358j0rxoQFokV27uy2Z3Z2QmY4NUhkqPn/P4rpbB8Fji/gVLR8wJml7yrVkgpo8PTTjmuvHQnhCbOe9J",
+	"ZjOZ/zjLfRWXdablpyVlqdRADgdUEDmXHl3xvVJpbtSUAJ8F/hDlU1MqIX1bnH4sDDRXk2luFr6z8oLh",
+	"AMFyaK5OtAI5ccwuUciKs7qFwijBFOyI/xb9f//Z0J5/ej83GhOB+ul2m4UkoV0K1jj4ELp3xOqf3i9Y",
+	"miM8GOhXyis/qGfYwyKzSsPZbaNwgIfY9upGsO3bbLSD0FmA3bLD7eI8qEQHzo6dYJUnSDKpxDIPQONB",
+	"RiFaJiFStlmWrwr6SXjXpOTK8igaI/TOIFKh8RIkxZFjzoydNy9Ngfi+K6E/sletZrPNvOw/Ns4CAuft",
+	"t6sB2iVZXjJvByjbKZ3Uyogrommy2kB3IblRm0FSoqA0yVGHsLJ8Q3ig9/mExVPnDaw00Dh7HCbs1vwJ",
+	"fzRuLMDPLmJXc2A9c6qd7HjnzdEzDhfzuv3N7r9F2VxlbBwRq6qNWQHXi6WMdvF0JbcYpicDZ0uu5k4o",
+	"NEc5U89haOp0plccmkn1mp9PhXmkrFqdh0Oj0llm+stXM2IG9GlLfiyFA/Qd90bxPCcUHn7lp1OGROX4",
+	"UQ15DsYnX8oLaqYWJD/TwGkyCzcCLDnz12r67N960/NNqyzLNiMsTN49J5eNsjV65x2jkJC4SwRaOfrx",
+	"x0/+7q9X0T9/86fgN2W1WRekSTrDO/B0NJwqOGGc/7zX0SLFvrM2E2xLC11z8948ntAwU7COc6ecTHWn",
+	"FMofXX8xEmlxajAN8k6u6fRY83PXdo5R8LICiJbmWoJbrjCxabeuCoK/BmnWSuM5F1UH8lREpCqjKWjF",
+	"IPevzfAmNcecOax61hBNF2IC+U3lTCEgB/lSFkzItzmekM/sT1XyvW34aXLmJlRq/h9mgZolafkmKkLt",
+	"ruWrKAWA8YNbRPGwhI3KJP95ditATS2NtJqVRbCm79rE7TGiqfGaLq22B1fYeNV9I0w7CVoSggapKvS2",
+	"WuYUvOAFTxiAuhP388DDTirBnznB3VK83SNZPrwFoi4dIR/jynOP6xmvkFEJfZ52M3P9WaPFhIZM0QjG",
+	"yblaTGO3T+ygN4mrLu5R4XRGAKDkHCYxut5GFEFwqrteAREWoTfnDPB+epGTgr8X3T4/DhQazwXJecvF",
+	"sSFX1s6FEuWK2rMH0zLIfFOWO12fTShoTKXmR3zneC8MeOahF1EfLFrdik+XE8AwN5KLcgZ/Yy+7JIzi",
+	"bU9hd6uOcUEZe/6T9jN3jvAHUL9AKs2gTPTn+EKcWXFtG//8zZ9c2vSWpWXpENffQc36FdRAO6geBgiq",
+	"TIOSGvgzlBBlSkSYbJPTXVvKcozaJVQd/DKENKAD5y6e6VksZEqfTEh8gJ0aywj8S5QKqoZ39MqspZFg",
+	"UZrdlCE+wN9ICQJDlXUAf+P1O3fRGk5Vby3hXcrA7Rv2CWZm+spG7ik1qN2/D7FEnbK0AyYKB62YdN+r",
+	"zrIih1KRvgZDk3HDMOFdQaM0UanAia3QTSXJ04e7GESweBn/aQRlLrUAidvMcFZbTm/kOV3IrEKbaRDY",
+	"HASmK9d/Vod82w2VWd8kSng3LxHUZqCRUj0yRDHfzk1AQ28RBBl3BjRIk0TakhGZR5pstFmbvfDCNc72",
+	"CQMNSOOFF0wpHZPuQ0vGoWR4j+xEWJJw2+Wt0c/feuutt+q3btWvXw+3kb6jpML9gXl5+8Y1tLGxcQW9",
+	"efdao82um9xwEq30OSPDwJrzIbcMZJc3gxqwgr0URA44k0QWS1Zvu5okUPiODFResdirUhy02QALCTEU",
+	"OFLJsIHeNMVTApRVVNENIEFdXS/NTAB21qzAJlJqIAhdg2dtFuKBaU05W7NhXX/4dclZaJJYX9m8+OKq",
+	"IV6hCZPbQm+/C70GyIaH3r9nEqTaku5aQO1gmkAJkTa7inY1HIBVbxPdoi8hzOSBPv1ws7URNpAmV9I+",
+	"ROG7bUMd2rUt9Haj0bgXoLZPJ/TzRqNxP9xGGo1R6L0L0S6O9tpsYubWDET6A2Hs1xmIaLi9duer2QR5",
+	"B7WCzWYT7Q41jHCRVepB3XcoGGut0RhCFU0wsCQslm0WXoXTrL/MIh5T1t2CJiFakUoQ3IeTHHChIM8s",
+	"wLx5sbpt/sJJgiIsxBCFX8ViuIVG+gsb6OXDiCQGa3Y53zOn/A4doA5NNEgnguDYmLL1G6mn6AbDwm3E",
+	"y2YaehPuaiKS4VKemTBTJzqtsj0svVcrUARpLZL74Sq0gFkZA61JpKx6gqfdXrYlod5IVzSrgV7i+mLU",
+	"87Mbs2WIGejjjEq7y/XupyrPudehQipzLAGSHGEHcWC/Fm22ArourPCuRoUuh2xiB3i46kpImfpRiCqk",
+	"OMLMpGNsoDtp1PN602fpwruZSfaTGYs7lFHZo6zbZlDvzOI3aNoZNzmBo17K9jT2/493776x1mq0AoPe",
+	"BPd1A6Kyd+vQTnIDRGSfiKEDK0ls8ZyYH7CE47jN9PzQSpSKBJFDqiRqXdY97wp+IIlAfSz2oP6T/g7K",
+	"XUBaLlsUTYMH0rAhTZGjgx5PCOKMmIQ/PYJjIpDgB4Zmthmk0Ix4kvaZnu+1HmVEGic85kJGjcMAxG2v",
+	"hH4dipVHD3+1isaLPGjShzNPPRqjlUjwQdBmRTVXkEV5F/z/aCxXUQ9Lvyyonp5n/bfThDk1AFapBHwd",
+	"CN4VuC+32gzqcTneTINTHapZwQYG6NrtmzcMBGo4CBDU1bIUWVpgPOAuT6gMUF71CyM5gC3uEaLQAU/1",
+	"/abwHrEUQ4N/mmA0EKRDD1120PBCaM7A4XQ2ZcIHCdnKSilpfHHzkD29fosaPJUY6I8kAww502Rg98a0",
+	"kvQdjZPc1tnT5wK1mkxFJg0/8Nku1wTeJHhEA0GZgmJ8sYywPhOIwNfswAGNSdBmGWJ6wMOZBWOP6moK",
+	"IIHWhFdT1eOCvgNHvYVeAiYItdNmcyMC3gl+krCShUKa1zLl5ArF6Arl49osv22am+E2VP6LbOoG72PN",
+	"UKM+HiJGwP1En5TXckO39OsO7uIYau9pLgMn+pNWaNf4eqpwl8Aiv9ajtghiRoqoRF4gu92hHOSzMS82",
+	"N0LkX8hwwm0W3iZKDOtXO4oIfZuQiLNYrpqzCteA5L8TjvSTMkUT67ijr8gGgl5GcpiGr+Y5POtfIcNw",
+	"q80wOhBUEQPUxtGm36cKqsiYooBwQ8CSTSZHlQpG4sBupCADEFSNo0xCI8IkyZ1da7devatFXZFYvldu",
+	"ra3xAWFGed/gortmG8k1/W0eCJ+xwVffeLUW1PaJkDaAoNFsNK19jeEB1bJao9nYMPETPWDf13AaU1Un",
+	"mkuEB11S5igW94Fx05TSHBQ00KBguVAoWwadILyrLwUDkJrhy+pE2hhM9Bo5MJ5VQoLclx36q3Ftq6a5",
+	"oKt6Ui+bOUGkiSlKJyv9TvNP1m7SPlWVDtjeh04kC96tUb1IqIDnfJqd2OMsiUaWG0nCslmWg2Vib6DP",
+	"OGlfOFJcjHY1ly1/Qs8mcV/pFC+VTPGelmctP68/X282XbSjVcn6fPXXbRxd3v0kuTmHAhDkQRAcc2DU",
+	"6MY7CMDYQiB4Dm+aiZT1n0147SUcuxot0KQ1vcmbkBlE02sSm0Yb0xvdyJKH3A9qF2dp8aaX4wMk77Tf",
+	"h8xItdsEG27ULDnhkBwRdyW4uutntXu6hXdFgA7E1okrbuDLh4b909yPU7Agk0XPaAbsLW0kcyPKN9BV",
+	"pUh/YM2rAitSTzTSkRisc65sOXRDXEIahONYixklCA9TzFKCvMRN6a0pIJSFhvkFc8ar5ORqK6/Wzf1g",
+	"RggsVPG5X1Te2NJBpwb9zqe4FOwZOUDSCm1nCu2tGWD3Luc3IeMNNLg4yyhZXpxbJKbYWVc219enN37V",
+	"pl6B76/MNLtbmA1vu/w6C2Ok1YXVtt6+5+PnTd5FAM85TqreCEpyY+cqx8nbZJ/vWUHH6M6UV7BVi8KU",
+	"lKOR7nYMIjer4ol0z8Co6OHixsIwcUJ6pvfLTLxqw4zSuZQxueuzrpr7t8QnyJO0A0MLXuyminKmpEgI",
+	"Fky6D7Xw10fY7ssu0YRCIsXHN/oVom6R2ilivlE5j6N9YbF2oed2bHoyjtJbTzsXkVByjp6ytPIsr3kK",
+	"1VwkAVlEEgK1KByvySW49eRMpakf7trrFyTpBC7qWQtiOEnsPPurAQLh1qZ5ist5UG86Z8KDjlYcSIYF",
+	"FTPvOM1zxlNDcYY8sUkZQzfiCDQT+Pk2ovGJvaY5BMhVQZk0U9DCftUErMWmlJ8sz2FYzpkWswyVd3f5",
+	"bNnTHECms6feST7l3OmmuTAmt3iNqxuQ/24J5J9KVWZT8eiI//Te/aDi2gQZNTC2AksoDO/qOi+RRF9n",
+	"/pjArdqvx2mCsSJf80NHF+ZYi8lgao9/9P2jzx4e/cXnY7mAtmqtjctXWq3W+vrGxkiyra3aa+smLcKt",
+	"q5fe2vjKizfW38oR5vef/fvf/+OfHf3od4//8r8d/eLD3//sO49/8tdHv3nvyYfvH3/wJ0/+jw8fffb5",
+	"489+fPz3Pzp677uPPn/w5Fs/PXrvu49/+Y8j6YsKqReuzM465xtlze8zsc8zgPhox/HTjk9XZlmTzRf5",
+	"1LPYJxZeraEUl+B8JcqPcBBr79L4vsdGjLFnI0h66vS/klnLvnhO9Atg8ApR80HAvAzYq9ch+nxQXgKi",
+	"8qrwWcjx28KU00EJ6YCiHUmFhwU74tidYVw2TuXOOP7gR4//5ptHf/xx6Z1x5cq6vjE2Nxch2NbR5Iz1",
+	"HTOgE6iq4mcYrZ5fFj6VuGYs0wtcFdbTZoKoab9YgqCJwPfEkzRtK7AxDbBQQ6T4apWM6WZ6DhIm2Hdd",
+	"kByVYM1JCI4p66KwHiJB9omQWtyslO4kF6ogjtmgmtqW8dx07tjwR90kjzXVsINaPfsFroGuZFTd++ve",
+	"7OLhSFDYku0ieUmIJXdcDINccufLEP7LZXE+mLnDa4IPJnc3Evrri/ZzxZdW9O5CiWe9hQxG5nHM5d32",
+	"59lU1+mtifuQ48Os9sHT1W6YOc+i27BE7Ixv43PQU4z5chbuIfdsgo7CvzsgrDIvIiozDz3jdco7cLu4",
+	"u2/F+feEBVpnsongPcKMp5ljTle32wzyXrlykcadJruk+qlUaJeYCh5GP86h9tmoHwYv1jfUl0TYSZMk",
+	"zB61GWVRksZEoqxkXIBMxThwFWIK5SXiYKi8sJuZli0QFhqnF7tk4/ZSN89sAJ0mEiPPv5ESFtmPwzaj",
+	"EnUJ07N3vhblahwz95Mw5Fl2IFdHMYv1qV1sNhvNZjE4uUOI98HYaxoDbTf5/2oRF6Y0RWxLT9bWm+uX",
+	"6q1mfaPlVbHSLfpGS6PPJKuDbViILNrbONkWqmRvtUA+yhIg7XX1GI2NJsyrEIPQGolb0zMJspItMFJ5",
+	"uqnaZbsLWVx4oaagSyPVGk0OVbtk242mfqqtwwtNQCtGvDg2Yla5sHq4zarhWtOGW784vsCxiohu4PWx",
+	"gVsXKwa+OGXcVnNsnYVaidVrfXHK1t4rsGMW7Job9WZrHknSINfSFX9+t0+72u9ZFsyu65tLC0Ij12HF",
+	"bViQyTLlXUwSUlZUFyxf2NyO+nIz38VoJdxsXglN1eMDKkmJSHUdPi3Q9llM4dlQXc6eqxROChtwBu4A",
+	"K/mjatVt1eEtn7WtVtua9880P2tUsDNi8HLVrwUMd/5n4+iNQsvMhMal13EcIRIEUjoAY2p89hPNnQMD",
+	"3KX7hFVrYk/O9lWxdJcalnUaYak2m3CXzwmb56WDnYIZVgMLR/dc+fqlUL5OouPjN/uaLQlpHTMXIRql",
+	"kvO1Hon2ZIBSpqXXiLMoFYKwaBgYj3wt5UJ0zkhuGMZdQWgqkeRJjHbJkEM0hzT5NHeHTgjOVmLDOPg+",
+	"EQkeDCjr2uBIS6QY7utnypRd0J2D/FwY2QYiZGUxM8lbz0PRJLGjNtrMhCaYuJdCUIOJHWNAE/1amyY9",
+	"aD68RIpzlHDWLZN4r9oTeRqu1pGdfk5CzhapHSjMj9a7hJEOVZUWlZdBbWSispxRIasEa2tfyDy5tx9K",
+	"adIK24CuRj9eDdAgSWWeTdegi82a7fqAxqXOmQ4GX7JTPgNwd0NNYSgvSBe39kyzllf9BUdcKiTxPsSd",
+	"arrLIt4nqIsLPtJ5sO2i3GYJzOqvnYy5xKvIVvGTCLukHhzcyBxo55qYHMoDV4SBsBjuEqQ46uF9AoEW",
+	"s0m31+xyng4Rycwlfk7KlyQ3u9N1cZneLTk7lS4m0iyVsX2z8+t+eszzibKb0zyXzXiafS7PATpnx4bd",
+	"rrTXZgr0xa21p2m1y5Yx3WyXw0qAeBJ7EZnPuhUP+/dTIUWsQzPv4eLKj9LLY4QdyKSChHddImJWQgIa",
+	"6I6+OTAriU1GGImSIOY9MmwzfeNC1hEXBg1ByoJ2KcMJCtebLaNcsd9AKDdIOrakwHahP5sfwAokfr9t",
+	"BvdXA32FDG14fcQHWXx9ISZwD3K7ZAmxNlGMh9LYAYHdY1yhfU5jG06YS1ijGRFsZDU5jAjJs1PY7Aqm",
+	"L8hdYyUlKTMJbrXaMphh0Nwk0TuYr5BhzeD5gkqmcdMdZYNUSRNslnDT0vTJRUyZPrTa1tut5pXG5Y3W",
+	"erBxsXHxynor96B5g1OmvIqfta3a7//ik+O//aMnH3/y+K/+I9p863+tA+niVKrUpf6rrW+a4RkHc9DR",
+	"Bx8ePfj4X3/7g+Of/sOTH33y+w8fHn33V8YONWKnbF6uNk+ZfedCd/jdP3306cfHP/2HEetkUHNW1dpW",
+	"7eKlF60lbl4yuGQT1Ei/8XMN2DOsAbvJuwjbdC7cowqll0QJM6aI6ANinlj+KNKpu67fZWizXW3b2tG3",
+	"Hxx/95OjX/786DsPj/7Dh0ef/NW//vYHRw/+8ujBx8d//60nn//68Wd/dvzg18cf/ImJF3n8y3+cHR9t",
+	"2d2nTJudHdBzKebLgdEZ5swnZIE/VqXm6wZ4a437EW8h43+FkyRAS3IpbrMeJKrKNGuaIWugkMY7xoXK",
+	"msogECBEHap5xiw7oWGoJIdUVSZh4D5OUpIl8iLUMHYEcnlJxYUp1edy2eh5w0ITgkUZC6XZa9iPL5E/",
+	"swlwrbtS/n6Rmnppctoz9GUusbtmzoXnFE1c1i8Urp+1Qw1fpnp9VXcx6XMmla03n9V/nan3635bW9i2",
+	"apzdVFJGpNzp83iOIV6yzW5Bq5Jz0is0CeS4q3XAhXlwuoHXo7lhNIUQkEeOKfTqdeemaXHMzWwbyQGG",
+	"xKlQGw5RZcpudJmmH1Xzy0hW1STXN2eeI5C7itlVjW9iparGPmNna33i0zU2gLrPvnqmYy8Qdx2bv2d0",
+	"qnZ3nVyiJ7W7yNmw0WZ3Pdi6ID2soNJUiSQxWnnlJdRqXdrcMPkmwdeacfC39u5id5nmk7eJShttFubf",
+	"7XAWBig0Y3pZI81NX6RBMrQJbg2L7VIs5smMt9ssLCGPeoDxnnT/JcMKk7qxkCKZs2RYrVPR4H0iT+vi",
+	"1KB+WIKZ1SZEgg92ErpPpOLRnr5ox92qy66ErbzIfU6MsnD3Ky9ebm601pvNzfVaYG6orZpZ807HrKcy",
+	"0v7Rpx8fP3zv6KN/OHr4m6NvPzh68DDbGL8IV21j/ZLRrjiAcsGdR7/9xdHv3j/6rW5XSASwvrF58dKL",
+	"NkQ/gw+jdmnVm5v11vrsUpk+liUrSPIun4flfzHD8i1sjxLfTA6aGnyfIfsp3pVVEr2e4ZfAa7PijJbr",
+	"pfkq+Gs4Qmqi5fU9OD0OfhuFml7aG2Tkki1kna7y0zzphVFB7ikQ+zJCvJnFU5QS4u/+eSkhvjwfrT0f",
+	"n85J+OL8Oc8Bb56rvs7HnXMCfS/1HhhRIeRuWyNOXmMqMM3KBghHgksvyHHE1oyuSltxwEg5kDBc0T7Z",
+	"huIF1+58VdMdk0l/pSxt/qoNWOxrIlZwudH8tRYLszIDkO19JYRUpY422doIMW8DVdJYNlwNKpL9rzz6",
+	"/MGjT//cFZLNc4fQhMgGsgQz7TO5hUIaa6bardup5wLL2nMGFCZEkJ7fSiZGWgg9LYvpolDftJSqBijM",
+	"Qvayj9os9OL49DcQNuh1YsMIobmxvXkvM2scTELz2HbGj3/0vcf/z3+zk9UvYFVeiKARV8Dy59o8+ebP",
+	"jn/2d0cPPl51YgW8tl9qsqh/OhkjQKGz/unfvkkSxrImzFws4jCm8SVxQx598rePP/zoyUe/tEOat/q7",
+	"mMpBqsiOsX2EDQQqywtaloOctZ42QbaZMTLjwWCCzvOMHWlK1HoetEJpAIeUT5ei76kK9T93X6LTzP1w",
+	"ukrkIrRpzrCjwExBJXg3VsFVR/B++WRs9o+pCr/y4bMM/FPGV3ze0acg5Q3TQ5VycEZvgjsEi6j3LMst",
+	"ZoWjxnQ5yZqeP1jbdRJKuQLwzQGU/g2azWbBqw3iQbI8wJnNDNvoD37AEM19dtAeGTbQy7oNVaRvQk8j",
+	"cEPizDXYarPQGnX0TUIOqVQyNCpFcJDCEklC2IgvVjar7aIDllcnYhW4GluaKrQ1LmzgyG5C+iZZ5S6O",
+	"zexcUQn9ufXqUj0iZAPdJjJNYL19YsptmcTRkPK27AK7M2RR4QJbWOzyGcjS/AMZO2TVct727+wRDSjN",
+	"3SvxpahF6hc7TVzf1L+u4Isv1jc66/Flcmn3xWiz5XtD6btDEUGxFvCO3vvwyZ/930c/+14tqH0jxUxB",
+	"eu5aq9G8WAtqKaMa1/e6gK65G9TRL//m8c+/je5uNscdmZqX6q3L0wL8x9yZjv77340lW5jfd+klgPoz",
+	"lhaLo1tYKhMfNTQKeA1eehoog3Fwex6kf24Sn0brghDDu1rU551OQhmZkfJOU/b53pKnD5NVaoxsWs++",
+	"7o9Nd0VbOHxm5NzXbEjLksNnRjygPfOXHU/aqp3G98QKazE4R297YTZUoo6+RMsCZeCbpwM2S0LenofK",
+	"nDRUBrZ0JmQog2sLUmcG13Y8D641LAeu2p5RQ5RkMzHNimB8YjfPj/7j8d9/3xQkfPTZH6Mrjcvo0cNf",
+	"/etvf/Do0x89+ejjo89/9ujTHz7+9V8/7c6dUxEvIxzP8e5LoeG26LIwVdjnpuD6kklC5sOpsT0W+GDi",
+	"9QaVfvgBmNSgXmUKXg6I8YMeKcsw/VVO46fjorMhO8+xbUm3nD7ZmYE5S/tXYbd5w+WJGHNTDkZUFRC3",
+	"Za25VDifszKlt+3zS+vq69QbQa3ufs7u5HtqGYVPORPyaVkGEszi+bTsNzGLcwV7qVuoiRzUc62Cgkn1",
+	"hDZncZJ97ay9ckEB7tK+HEBcQEyiBAsSG2dDgmUqbPyjRDGFrK67Q1OxXfUwQxfRv0Ermj8DnSPjCq10",
+	"cGJzDpSWBQXwphKMrIXp2+nucp4QzE7ZS9YQnOl+snZ3nn1P2cRU6nRk2N0O7km1y6zzlbpQ5eLzNSOa",
+	"hLt6ulgMQ7TyCuFgqX+DJ8OuMbvcShNF7d8B+tordy5vrpqbhIh9ItrMAqOXy2Wlhfop+reo1Ww2m2ut",
+	"i6j///6tMdBKoqQzAVtQsxmQZoLvNisAeLUzqoGi2nKCc9cbl0CvTYSiHd2E7DDu+4SC++fHx9/73dEP",
+	"/vj4gz9aWW+2Lq8+/vWvm83W+tGPPwGd+GiVpVZT705rfSTRb04it2qxj55H7/3o+G//8uiD/+vowcez",
+	"i21mH5bs/+l3+twD9IvpAepRlVKi4vGbU/XDHrKd6qVQJZSYeX4JXEKnHdpT5Bvq7pQtxCCPvCB97mp+",
+	"und5Oog2sx6jseADqMt6gA56WI0l7YOseC5dvT33kkvAOGEu+RIA02EJNV559OmD1XlJ8vm4iU7GI+co",
+	"ei749FyRdj6uojNdBFa9JSeWaM6UYDEVJFJcDNHK8YMfHv2HDx9/9u8ff/ado/d+ePT5z44e/mS1ga46",
+	"t0pJXOoWN4aL5CqNm7Zx1nmeTagBXKG6yGb95VRezK6neCpCft1xTQ77ndP9z3Xqe/+Vidoe8HWIMHlf",
+	"qRzJ9lp1UNlXJ/YgPFu1w6mK8XZHZxDk3d4/+6K8TW6eL9mnuNmzSUGwXiFLn0ZmrFmVOGw7X2JpSj+n",
+	"03hpyhebV1oQPjNWzvjKRl7O+PL/vH7t4v+SR15G3E4eav9Z5y29fW+/a8I4a1uXMjA+/v7Pj7//veMH",
+	"D4H82tfr+etf/vDR7z44fv8Xjx4+hI/ujcdymgUcffvB8YOHjz79yaNP/zxPexOMoLUNSM0r2+Q1Z8ad",
+	"xbxEWPfKKy034d8cXKM9wWWL8oVunwvzXyAO7mocIzxGUiooSoGLmy7Q++TilC+ISqHevv8SiPUznuGS",
+	"yyMXiyJnHPUI9+1uliCr4YHZUJnqb6YiHHC0Nu4GrYQylQPCYhKHSCo+AOa+zbLuIUs4IweeSK8FEP0k",
+	"t3eCgOCaXDBO3C65pJuG8/bGkUIxUZgm1QkKrDrgtC5B4wlcfQlemp/Mn5N6YApOZgqC88HN5yqC81AR",
+	"cIEsTs933QjSIYKwiKxFgg+m5KqGL04Rsm+7yVTJI6a0gZ5pY2EIXUrxUbsTblezXRzb1WwX65Y9nbC/",
+	"BVHzadjoUcH6PLe8OJfJm9+dGDhtdCLlDjgQKkFitDvMfBXGz8l2cF7xpQo8KgWJ9DVLk1gQZnRYU2NJ",
+	"B1gQpk7BY2SuvG6mRy+hW+kas8XY2j3E/imt4aFaI3dANeez8AKfHe2O3eipuh27sc++ZkdkiJvTjm4e",
+	"qlGuzYGEY8CzgiEMYD2DSYNRqMMTDZPANptMDDHZ9j+AvGMQoohWLBvPIoJ6WCLGWWmJEZD1zRGejBce",
+	"9Wm4koPr45/89dFv3nvy4fvHH/zJPF7m3eXn8/Y7fa7h+CIxoHBkNrdtwTU2Ry7vWl57V0PkRMWGB/Sn",
+	"ShmrBCh3iT7zKo0JJzbG28BtN8CqN+axWUT+ha7dCQqQnPxWKAxOTiIdMYScgQtQwvNRA0yDYQaZds4F",
+	"lk9fBfBs+39BfuE5CeqaVJjFWMTgAV8/ILTbU5NdAUwHVnNnG9jqaFwSp2NkBAsiFcIsIlLBW6yAc5G8",
+	"T7JqatbsLdFKZn5BzcbGpQAZEwxqNtZfDBCYYVBuhkHNRqsZ+IXa9HerpdUE79gVXhUEf82u7xQRrGy4",
+	"Cmyzm4coQx0uIvJM3x1uX7KK1eBNPLoFVmM9BsOTywue+i2TVrH4RoleVLdbAdQma7J5Rxrotql5LT2p",
+	"9IJ0G7CNMEOkP1BD1McD36Our1HBa4Mo6xEBxW+7uMwqfKca5Be86Tyq4Bk/t2rNxkbTlMwetZLqdy33",
+	"zplV9cNN89DaV/WTdTCVznx3liztVabP54zv0ROgOWL84PnV+kVKxOGxvRckkpMoWRXN0levJEolpK/H",
+	"nXjDet+V52S0icdB7Wgccw+IgCwajMSTypZkKR9TpigklGuzoj+e732n6da256EnUbjZ3Agb6LrAHVN9",
+	"G+qIQvir5yIMs6zKtHfH24Tzqllp0oZ/0bLjnWq6uTl97/JTzLzvTlMnmQ83XS/pYc+zRmWX46fm419G",
+	"q9JdSWNKpsWcGcyxzL8hLX7wwFVbpBKjF16A+uQvvKDJpYLxAo9YaNYFYsMgCxpVJpGapm1839C03K/g",
+	"QkXZ8az8gp6SjUDT+FfMnwlyhyZKJgQBCJcpWJ6tudGPJ9STzGHvZArVnOSM+IkFBczWSOvTka315vrF",
+	"+/Pj5dyK1iUjamVWD30EmmvtEezczm965TDLerefrmXfQd/P2acvBvv0+oAwj7PQHFQGJVZkGsPhCtI0",
+	"wkVlzm4xcWXi5yRZ26AkRNiA5SxF3K/DUCNEoYBNm+PzMI3i5xk1TpghhpgC6/a0pH8I5TdZNY/tbqU8",
+	"v6hLEu7SgyeUERlACvIBEVn1IQ2kIy4O6GoiOapMd95mfr7zLRs3wojMM3f4nRdyl9s6yaCVpQxd6+l2",
+	"BO0SmwmaUAF2Qwk5zxnCbaa4wgkS/CDIuuvxVBIIr5M9fRfC/SuVsTXyhEYaPyzbWHYTvkJUAeLnY9un",
+	"5Nhd/sUTFDraZ3FDi0aH/cScgazzTodGJOZRqls05EDzHrJHiOonDfi/OHLGYu9ShoFtHou+qSlyqNYi",
+	"uV9sOfpd6Z2YAePIvXjN7Ez9OpUDLqm7IkeKzXEBcKfPGgDPZL+HZPmgEl558+6N+uUAhfqRfvJCCHRt",
+	"wiSfs82+M7ZHaIz4ryYTnQWzN45ebGt4oO/M00lzN5GNv4kVEZk3ruKFfN0CSeBqJWIcJZx1s09N5ogM",
+	"ltvM5PpmvkbDVIS3rEBQwrxTiVy+fr34eAuZO9kwCpJEnMWGsMGTNvP6Bl6fQu17d0mUUbOrputJd3jz",
+	"DDlit1KfDDznE06EsWZHSxiFAHUEIe9Q1oUrv0O7qSByDm5zbYCHZ42QXoavAR5aMpT5L25bBElZQqS0",
+	"srSDqXH+9Q08XI5EmztQQtTVk7/7T0fffvAv3/zpenP90r9882etF49+/Mk8kfOwsMzF9Mz1+VPRdIDp",
+	"cxT9kngn3cJiD0qMZ6TZu8Aw6F8rCYbCSq55SvPqUkzMpIrUN6IXBm919EUrYm4G0BwIZPhb8YPnL0gX",
+	"RLOVlUYQ/GBbX5Dutt0aqVYKtOKAiz2pr9IgF4R0Y68ADUuG27lZk6cqmxFMZEvzAYIfyNWgzUB7Vyhe",
+	"Y7JJmaudIaNmtqk/jEIQJGPwB8iq+U8TqBAXbeYJVBhlMg9aMbLS0XvfffLRh4Ge20ippW0bXpQya8Lg",
+	"HRRTqSiLlF/mytRFhTJMWfjDqpOoTGWq8dOzuzhe3QlqGjnOHC6dXDpzgRcmWwrvmLoXIyIgZSZbQtpn",
+	"CEQEcDfXS3EyofH/YDHIg2glzEo2rTx6+KvjX3+4ijJbbLhaIeVdy+Z9R8Px3KLeHTjptwiuNr4sIyHB",
+	"NPOP4IPaaRd/Gd2qZ9h344aB2IIaJIfwiSZPoIam6m7dlKqrIoevZdW/C4WJHZKAkRUsjLb8o8EIZ7nc",
+	"HSLFD5js0UGACtUjPd9rV4a4zaAOsSahehBjNdonAifIFCh25CFlMRGAjqsNZB0+IMuRMaoaZMvo6baX",
+	"a8JaSi0da7MZCuFtZTSlY72jDFXLSA6QhV1B8F7MDxxXGMa0T5jMCtK12YqjfY/++4e//9l3AvT4lw+f",
+	"/OCPHv/me48f/k2AHn/24yfv/dXxf/nw6Lc/tpXVsi5CtBLCoJpkuf2EimtlJafbbKTmdGgr7xlq5+ur",
+	"3CmGe2QYohV7l2gaENjz4cLsPTzUV0no1WquLGZdQcZuQNMbWPQryNh0wrQEz6FTJkCji3yutPFIlkmQ",
+	"mZEdW7ZdDDVQ2sqA0+lWpfP5BK9IQB+JJjJCK1P4n1WjySgJNWszjQcG8buCp4Od3WEIdAP+Agqd00Gf",
+	"L4kEH+hRRlXXr7JCjmoIOLSdgRU24tLySZ4LCc7znSSUEVME0+NhO4RAwBXrgvqIcfjMUge3KzYFKFTt",
+	"1z3yjqmX5SWEw/smXY8ZxnBMUFjS1ABjUCILbMlmND1Y7qLW0FR40+Yg9Xlq2WY+G1tkrGdgPkeV+cXD",
+	"NyScCqmgrJjewhgScgPxWw3G+Uez3Rn/bYkkNOMC0diQaUdLJ/GSbeYzk2g5vGQFkTW0bhKBPS2XzGBe",
+	"PnRWfrHsWnBoVmBWXX4uh2uQI8BjiDS2eVXH7p15aUL/cL4EnCnveLwgB8KMk2RoMIvEE0k9CPDDOtjB",
+	"KAFqn/lq3F9713PGuD8hOhjHenoaj0w9Y5fTQgu9RkzOGUdZcMQz6m+8yzWZpoXEnBax8zRabbbZ3MwJ",
+	"mm1vAgKtJS/jHs3EQY2YUL1H1SSvwuRnduYN6PZUdeSFgar0b/D2mfaRv5rrgS1U+meKJ/tGjJHgCVrm",
+	"1no9pl2qiqn1R8m17yS5HKpdMkzRZ7J6mDl9KKu89mewfpksBqbSKbilmSk10OtM36u+LnAcjTMrVps5",
+	"5WHgmdlRhNm43Wxls3lltYGu5WlzNPZj4JA6iogDLGLDg/X0pBRHVG0hDEzRBdlmoYWWnQERWipCWKE+",
+	"lwqFfXy4AyZ/KL3tgnPCgaARcV/niqg94pfmvYBG+kX/9H6bDbCURI4MYXvaRiFh4OOudydEEg+lJlaq",
+	"B3mptega9Qo1T+1CNWeysrm+DvUM9N5lFXYyJ7+sLldodnKnk+Cu1CJ2GlNFSv2N30hLaNiC5g5vYSAr",
+	"6jXUgtoeGe7YW/4EWeTyPYTkQs0GuAW6p1lClq2a8RnMX2dnW9uqbbrnlO1kDh+FLy7ZL4wB1z682Jgn",
+	"V11hP88n8mL2ywIxfnBe0VXPLTbnEU/OBRImzirzKlzoMtWMYSonZUU2IcaQ4rjA8G37MRfEPbWMVuxH",
+	"hRl2ddvWfTaOiMahix+w8hwyb8qzSnlcqiDjyRwqe56QykQtFbsyQzKaE1sPTtMJTR/P9AAFt/hnP3OK",
+	"W6mHZAappiVOMRXaIR+h68TLK+7eelY2qx92N2WYQ9gYwjXa7CoKTVfZd4gREksUeuCl+aKRIey3Y9Y9",
+	"XDJym4WeW38IAZ4hcJjeoJw5e2+/OgBBQ9XJQg/8gmJbLU0+pDzgQg+B65oVrbsn9ZYeSaPuVlGhoc/N",
+	"cew9uot5PUqI2JudcdCrWHLyl7zL56lfvoCpX7K8nyXkIbt/p+azzbDjFGl6peeeJU1fgqLl1Ue13NS1",
+	"d4gWfyFnrKNJtsqqnptcIwz+96bUQNfhJWVdJMg+37MJZCWREhKUGcOt4fry+yQohu0XeDWqwOBi7hlN",
+	"uYeaUMOjzNHVsGnZJKvyzJyUeNuFx7UtqPBXpN0MWMciBZ+PIp9PEppJOOXy0J4Pbj2P9FpG4ZmJlF23",
+	"IFEqqDLJ/3cJFkTUtt6+p8mCKTxoCEkqktpWbQ0P6Np+C4iG7WycaFhU9ypepqpXkgrzqkNxq/Kiwogg",
+	"flMz0/G2d5zlACcopvtUOhcGiVYef/aXTz768PFP/8vRDx4efff/fPTZf378i2+tjiShREoQ0hiVZcqG",
+	"+uqYk41EK8cf/Mnv/+Lbjz7/yePPfnz89z8yhXdWG2WVY8v6vJG50xT8a1aMP8ijTz979PlPAnT00T8c",
+	"PfwNFD18uLqNBkRIzvSCscKoj+We8Sn2iuCWjXXTq2uJVo4efHz0wfurxsDpjDN5HUhbMowWDsEVKRrv",
+	"+67nMTdHWaLxOPqyzq/ZlA65DXrl+Ht/+vijD4/e++7Rez8o7rb9pGyvQXnsRU2sPPr8waNP/9zU518N",
+	"UMK7XWN1zWYT+FHOXl1xSCqbHWyjpDRN6UK4VEiC/VyOGsuldVo08w8KNZhYnOkl1HQXikYxgYC1q5Wg",
+	"XaUuRs/EGaoctkR4AHdwjyex9EO5eWnktjeHTINTsiGCD2RJ8J4sIGTmfV4KdngwICyum5DRNKZKn2OB",
+	"6MRU1e7fu///BwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -814,6 +814,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/settlements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List settlements
+         * @description The settlements the caller may read, in the order they were opened: admin all, a bureau those of the counties in
+         *     its region, a provider its own; collectives `403`. Drafts are computed as they are read.
+         */
+        get: operations["listSettlements"];
+        put?: never;
+        /**
+         * Open a provider's settlement for a county and season
+         * @description The county's own bureau, or admin. Answers a **draft** statement, computed again whenever it is read, over the
+         *     provider's confirmed operations in the county and season on contracts that are not drafts (docs/subsidies.md).
+         */
+        post: operations["createSettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settlements/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A settlement's statement
+         * @description The statement with its ledger (台账) lines, one per village and operation type. Also as CSV or Excel (`Accept`
+         *     or `format`): the lines with the village and the operation type named in Chinese beside their codes, then a
+         *     total row, and the household share against the policy's minimum.
+         */
+        get: operations["getSettlement"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a draft settlement
+         * @description The county's own bureau, or admin; only a draft (`409` otherwise).
+         */
+        delete: operations["deleteSettlement"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settlements/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a draft settlement, freezing its figures
+         * @description The county's own bureau, or admin. Later changes to operations or samples no longer change the statement.
+         *     Only one settlement per provider, county and season is ever approved: `409` for a second, and for a
+         *     settlement that is not a draft.
+         */
+        post: operations["approveSettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settlements/{id}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark an approved settlement paid
+         * @description The county's own bureau, or admin, with the payment's reference; `409` unless it is approved.
+         */
+        post: operations["paySettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/subsidy-policies/{county_code}/{season_year}": {
         parameters: {
             query?: never;
@@ -851,6 +951,67 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        SettlementStatus: "draft" | "approved" | "paid";
+        SettlementCreate: {
+            /** Format: int64 */
+            provider_id: number;
+            county_code: components["schemas"]["RegionCode"];
+            season_year: number;
+        };
+        PaymentReference: {
+            reference: string;
+        };
+        /** @description A line of the ledger (台账) — one village's work of one operation type. */
+        SettlementLine: {
+            /** Format: int64 */
+            collective_id: number;
+            collective_name: string;
+            op_type: components["schemas"]["OperationType"];
+            operations: number;
+            area_mu: components["schemas"]["Dec2"];
+            counted_area_mu: components["schemas"]["Dec2"];
+            claimed: components["schemas"]["Dec2"];
+            eligible: components["schemas"]["Dec2"];
+        };
+        /**
+         * @description A provider's statement for a county and season (docs/subsidies.md): `claimed` = Σ area × subsidy per mu;
+         *     `eligible` = Σ counted area × the subsidy capped at the policy's share of the price; `payable` = eligible capped
+         *     at the policy's `max_per_provider`; counted area is what the latest field check measured where it is less
+         *     than the area logged; `household_share_pct` is the counted area done for households over the counted area × 100
+         *     (null when nothing was counted), beside the policy's `min_household_share_pct` (null without a policy). Totals
+         *     exact, rounded once to the fen.
+         */
+        Settlement: {
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            provider_id: number;
+            county_code: components["schemas"]["RegionCode"];
+            season_year: number;
+            status: components["schemas"]["SettlementStatus"];
+            reference: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            approved_at: string | null;
+            /** Format: date-time */
+            paid_at: string | null;
+            operations: number;
+            area_mu: components["schemas"]["Dec2"];
+            counted_area_mu: components["schemas"]["Dec2"];
+            claimed: components["schemas"]["Dec2"];
+            eligible: components["schemas"]["Dec2"];
+            payable: components["schemas"]["Dec2"];
+            household_area_mu: components["schemas"]["Dec2"];
+            household_share_pct: components["schemas"]["NullableDec2"];
+            min_household_share_pct: components["schemas"]["NullableDec2"];
+            lines: components["schemas"]["SettlementLine"][];
+        };
+        SettlementList: {
+            items: components["schemas"]["Settlement"][];
+            next_cursor: components["schemas"]["NextCursor"];
+        };
         SubsidyPolicyInput: {
             max_share_pct: components["schemas"]["Dec2Input"];
             max_per_mu: components["schemas"]["Dec2Input"];
@@ -3618,6 +3779,208 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listSettlements: {
+        parameters: {
+            query?: {
+                /** @description Page size. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: components["parameters"]["Cursor"];
+                county_code?: components["schemas"]["RegionCode"];
+                season_year?: number;
+                provider_id?: number;
+                status?: components["schemas"]["SettlementStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of settlements. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createSettlement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "provider_id": 1,
+                 *       "county_code": "610631000000",
+                 *       "season_year": 2025
+                 *     }
+                 */
+                "application/json": components["schemas"]["SettlementCreate"];
+            };
+        };
+        responses: {
+            /** @description The draft. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settlement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getSettlement: {
+        parameters: {
+            query?: {
+                /** @description The representation, instead of `Accept`. */
+                format?: components["parameters"]["Format"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statement. */
+            200: {
+                headers: {
+                    /** @description For CSV and Excel, the file name (UTF-8, `filename*`). */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settlement"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteSettlement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    approveSettlement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The approved statement. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settlement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    paySettlement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reference": "黄财农〔2026〕17号"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PaymentReference"];
+            };
+        };
+        responses: {
+            /** @description The paid statement. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Settlement"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Invalid"];
             503: components["responses"]["Unavailable"];
         };
     };
