@@ -2393,6 +2393,100 @@ type UserUpdate struct {
 	Password *string `json:"password,omitempty"`
 }
 
+// VerificationItem defines model for VerificationItem.
+type VerificationItem struct {
+	// AreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	AreaMu       Dec2               `json:"area_mu"`
+	CollectiveId int64              `json:"collective_id"`
+	ContractId   int64              `json:"contract_id"`
+	OpDate       openapi_types.Date `json:"op_date"`
+
+	// OpType An operation type's code (`GET /reference/operation-types` names them).
+	//
+	// Example: harvesting
+	OpType      OperationType       `json:"op_type"`
+	OperationId int64               `json:"operation_id"`
+	ParcelId    int64               `json:"parcel_id"`
+	ProviderId  int64               `json:"provider_id"`
+	Result      *VerificationResult `json:"result"`
+}
+
+// VerificationProvider defines model for VerificationProvider.
+type VerificationProvider struct {
+	Checked        int           `json:"checked"`
+	DiscrepancyPct *NullableDec2 `json:"discrepancy_pct"`
+	Items          int           `json:"items"`
+	ProviderId     int64         `json:"provider_id"`
+
+	// SampledAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	SampledAreaMu Dec2 `json:"sampled_area_mu"`
+
+	// VerifiedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	VerifiedAreaMu Dec2 `json:"verified_area_mu"`
+}
+
+// VerificationResult defines model for VerificationResult.
+type VerificationResult struct {
+	CheckedAt time.Time `json:"checked_at"`
+	CheckedBy *int64    `json:"checked_by"`
+	Note      *string   `json:"note"`
+
+	// VerifiedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	VerifiedAreaMu Dec2 `json:"verified_area_mu"`
+}
+
+// VerificationResults defines model for VerificationResults.
+type VerificationResults struct {
+	Results []struct {
+		Note        *string `json:"note,omitempty"`
+		OperationId int64   `json:"operation_id"`
+
+		// VerifiedAreaMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+		VerifiedAreaMu Dec2Input `json:"verified_area_mu"`
+	} `json:"results"`
+}
+
+// VerificationSample A field sample. `providers` sums each provider's checked items: the verified area of an item counts at most as
+// its logged area, and `discrepancy_pct` = (sampled − verified) / sampled × 100 (null before any check).
+type VerificationSample struct {
+	// CountyCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	CountyCode RegionCode             `json:"county_code"`
+	CreatedAt  time.Time              `json:"created_at"`
+	Id         int64                  `json:"id"`
+	Items      []VerificationItem     `json:"items"`
+	Providers  []VerificationProvider `json:"providers"`
+
+	// SamplePct An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	SamplePct  Dec2  `json:"sample_pct"`
+	SeasonYear int   `json:"season_year"`
+	Seed       int64 `json:"seed"`
+}
+
+// VerificationSampleCreate defines model for VerificationSampleCreate.
+type VerificationSampleCreate struct {
+	// CountyCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	CountyCode RegionCode `json:"county_code"`
+
+	// SamplePct An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	SamplePct  *Dec2Input `json:"sample_pct,omitempty"`
+	SeasonYear int        `json:"season_year"`
+	Seed       *int64     `json:"seed,omitempty"`
+}
+
 // Crop A crop's code (`GET /reference/crops` names them).
 //
 // Example: corn
@@ -2829,6 +2923,12 @@ type CreateUserJSONRequestBody = UserCreate
 // UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
 type UpdateUserJSONRequestBody = UserUpdate
 
+// DrawVerificationSampleJSONRequestBody defines body for DrawVerificationSample for application/json ContentType.
+type DrawVerificationSampleJSONRequestBody = VerificationSampleCreate
+
+// RecordVerificationResultsJSONRequestBody defines body for RecordVerificationResults for application/json ContentType.
+type RecordVerificationResultsJSONRequestBody = VerificationResults
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
 	// ListAuditEvents Read the audit log
@@ -3011,6 +3111,15 @@ type ServerInterface interface {
 	// UpdateUser Change an account
 	// (PATCH /users/{id})
 	UpdateUser(ctx echo.Context, id ID) error
+	// DrawVerificationSample Draw a sample of confirmed work to check in the field (抽查)
+	// (POST /verification-samples)
+	DrawVerificationSample(ctx echo.Context) error
+	// GetVerificationSample A field sample, its results and each provider's discrepancy
+	// (GET /verification-samples/{id})
+	GetVerificationSample(ctx echo.Context, id ID) error
+	// RecordVerificationResults Record what inspectors measured
+	// (POST /verification-samples/{id}/results)
+	RecordVerificationResults(ctx echo.Context, id ID) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -4529,6 +4638,47 @@ func (w *ServerInterfaceWrapper) UpdateUser(ctx echo.Context) error {
 	return err
 }
 
+// DrawVerificationSample converts echo context to params.
+func (w *ServerInterfaceWrapper) DrawVerificationSample(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DrawVerificationSample(ctx)
+	return err
+}
+
+// GetVerificationSample converts echo context to params.
+func (w *ServerInterfaceWrapper) GetVerificationSample(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetVerificationSample(ctx, id)
+	return err
+}
+
+// RecordVerificationResults converts echo context to params.
+func (w *ServerInterfaceWrapper) RecordVerificationResults(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RecordVerificationResults(ctx, id)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -4634,6 +4784,9 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/settlements/:id", wrapper.GetSettlement, options.OperationMiddlewares["getSettlement"]...)
 	router.POST(options.BaseURL+"/settlements/:id/approve", wrapper.ApproveSettlement, options.OperationMiddlewares["approveSettlement"]...)
 	router.POST(options.BaseURL+"/settlements/:id/pay", wrapper.PaySettlement, options.OperationMiddlewares["paySettlement"]...)
+	router.POST(options.BaseURL+"/verification-samples", wrapper.DrawVerificationSample, options.OperationMiddlewares["drawVerificationSample"]...)
+	router.GET(options.BaseURL+"/verification-samples/:id", wrapper.GetVerificationSample, options.OperationMiddlewares["getVerificationSample"]...)
+	router.POST(options.BaseURL+"/verification-samples/:id/results", wrapper.RecordVerificationResults, options.OperationMiddlewares["recordVerificationResults"]...)
 	router.GET(options.BaseURL+"/subsidy-policies/:county_code/:season_year", wrapper.GetSubsidyPolicy, options.OperationMiddlewares["getSubsidyPolicy"]...)
 	router.PUT(options.BaseURL+"/subsidy-policies/:county_code/:season_year", wrapper.PutSubsidyPolicy, options.OperationMiddlewares["putSubsidyPolicy"]...)
 
@@ -12217,6 +12370,428 @@ func (response UpdateUser503ApplicationProblemPlusJSONResponse) VisitUpdateUserR
 	return err
 }
 
+type DrawVerificationSampleRequestObject struct {
+	Body *DrawVerificationSampleJSONRequestBody
+}
+
+type DrawVerificationSampleResponseObject interface {
+	VisitDrawVerificationSampleResponse(w http.ResponseWriter) error
+}
+
+type DrawVerificationSample201ResponseHeaders struct {
+	Location *string
+}
+
+type DrawVerificationSample201JSONResponse struct {
+	Body    VerificationSample
+	Headers DrawVerificationSample201ResponseHeaders
+}
+
+func (response DrawVerificationSample201JSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample400ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample401ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample403ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample404ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample413ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample415ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample422ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample503ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSampleRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetVerificationSampleResponseObject interface {
+	VisitGetVerificationSampleResponse(w http.ResponseWriter) error
+}
+
+type GetVerificationSample200JSONResponse VerificationSample
+
+func (response GetVerificationSample200JSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSample400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerificationSample400ApplicationProblemPlusJSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSample401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerificationSample401ApplicationProblemPlusJSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSample403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerificationSample403ApplicationProblemPlusJSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSample404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerificationSample404ApplicationProblemPlusJSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSample503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerificationSample503ApplicationProblemPlusJSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResultsRequestObject struct {
+	Id   ID `json:"id"`
+	Body *RecordVerificationResultsJSONRequestBody
+}
+
+type RecordVerificationResultsResponseObject interface {
+	VisitRecordVerificationResultsResponse(w http.ResponseWriter) error
+}
+
+type RecordVerificationResults200JSONResponse VerificationSample
+
+func (response RecordVerificationResults200JSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults400ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults401ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults403ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults404ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults413ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults415ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults422ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults503ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListAuditEvents Read the audit log
@@ -12399,6 +12974,15 @@ type StrictServerInterface interface {
 	// UpdateUser Change an account
 	// (PATCH /users/{id})
 	UpdateUser(ctx context.Context, request UpdateUserRequestObject) (UpdateUserResponseObject, error)
+	// DrawVerificationSample Draw a sample of confirmed work to check in the field (抽查)
+	// (POST /verification-samples)
+	DrawVerificationSample(ctx context.Context, request DrawVerificationSampleRequestObject) (DrawVerificationSampleResponseObject, error)
+	// GetVerificationSample A field sample, its results and each provider's discrepancy
+	// (GET /verification-samples/{id})
+	GetVerificationSample(ctx context.Context, request GetVerificationSampleRequestObject) (GetVerificationSampleResponseObject, error)
+	// RecordVerificationResults Record what inspectors measured
+	// (POST /verification-samples/{id}/results)
+	RecordVerificationResults(ctx context.Context, request RecordVerificationResultsRequestObject) (RecordVerificationResultsResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -14420,324 +15004,459 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 	return nil
 }
 
+// DrawVerificationSample operation middleware
+func (sh *strictHandler) DrawVerificationSample(ctx echo.Context) error {
+	var request DrawVerificationSampleRequestObject
+
+	var body DrawVerificationSampleJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DrawVerificationSample(ctx.Request().Context(), request.(DrawVerificationSampleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DrawVerificationSample")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DrawVerificationSampleResponseObject); ok {
+		return validResponse.VisitDrawVerificationSampleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetVerificationSample operation middleware
+func (sh *strictHandler) GetVerificationSample(ctx echo.Context, id ID) error {
+	var request GetVerificationSampleRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetVerificationSample(ctx.Request().Context(), request.(GetVerificationSampleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetVerificationSample")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetVerificationSampleResponseObject); ok {
+		return validResponse.VisitGetVerificationSampleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RecordVerificationResults operation middleware
+func (sh *strictHandler) RecordVerificationResults(ctx echo.Context, id ID) error {
+	var request RecordVerificationResultsRequestObject
+
+	request.Id = id
+
+	var body RecordVerificationResultsJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordVerificationResults(ctx.Request().Context(), request.(RecordVerificationResultsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordVerificationResults")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RecordVerificationResultsResponseObject); ok {
+		return validResponse.VisitRecordVerificationResultsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1rdxxHdiD4V+LUeg4BOatQBYAUCZw5cyhS1GqblLQk1b1aFRcZyIyqikZWRHVEJICSlud0r8f9mH7J",
-	"2w/5QY1bM217erdbo/XYloZquc9Zf98fYRMg+5P/wp64EZEZWZVZLxQAiiK/sJCZ8b73xn3fd2sR7w84",
-	"I0zJ2ta7tR7BMRHw8yaPsKKc6d8xkZGgA/Nn7W6PoAFWPcQ7SPUIigTBisSI736dRKpRC2oy6pE+1i3V",
-	"cEBqWzWpBGXd2v3794PaAAvcJ8oOc03wwfgQr7NkiCLOlMCRkmYgKlEk+ABFPCZ6EKo//EZKxLAW1Bju",
-	"63H0B4Xx/0CQTm2r9j+s5etcM2/lmh76Go9JTc/qWiokF+WLDRk5VDsRfBG6VQ8E2ac8lWiAu9XzMb36",
-	"M+rjw5uEdVWvtrXebAZjOxTUbnDRx6p8KoIMBJGEKTibAFEmFcGxnlR4NYrIQIVVc+mYbv25EJb2a1tv",
-	"174uOasFtUju14LaYSIPa/fKJvbqdd0I+tbnn3dN41pQE+QbKRUkrm0pkRJ/GDvyVo0ydWmzFtT6lNG+",
-	"HrqVDUOZIl0izDgx6Q+4IiwafoUMxzfiKooSSpiqdwkjAmBvjwzRCkZvvvnq9VWkelihPt4jEgmiBCUS",
-	"Sdwh20hGfEBipDicII4injIVoD0yUAgrlBAsFWptohgPZaPNbtsVbSGM9OqIVOiAqh5PFeKMBIgL+Bth",
-	"tJtgtmceUj1qJ5UkDpDkZjKMw0yGKMIMJbyLDrjYQ+qARqTR1ltPDnF/kOiNaO5eiS9FLVK/2Gni+qb+",
-	"dQVffLG+0VmPL5NLuy9Gmy13wgZd83PwNq6ud27SoYzCYZ8y93dLI6lSROgx2u07tTJguEn7tARI38Bd",
-	"giR9pxIlEmjnzyQmHZwmqrZ1UU8DHxrQuGgnNQlQ7hAsOXuL4ArEHRIs4Kh7WOzr04MDl4iyqtlJ6HFH",
-	"N5y2e2Zi663CPNebHk7nU72v+5IDziQBqvcSjm8bgNJ/aUJHGPzEg0FCDeFdGwi+m5D+HwJ2br07I1V7",
-	"w7Qyg5YREAPHVKI+TjRmkhit7OIY/U93Xn8tQPpXRqFXGzVNGnmSkEjRfXLNUPoJc55vrnnPVdNl5ABF",
-	"2Vf61CquqLJh7Kdr2XcwSD7oHYXNtbfkxUC/N6lUAKR+j/ssbvABYYf9xBBFWeedDo1IzKO0T5hqyIEg",
-	"OJY9QlQ/acD/xSlkxHSXMgygO46bihyqNU3NCy2Lu/vm3Rv1yxn5GipS5yImAvWx2EOYxeja7Zs3UEIZ",
-	"QYTFchthZPYTCX6AGO5T1kUERz19PmmfIcrQtR5lRJJA4xxDu0NElUQdSpJYN4DjK2EIRq9+AiMMiKg+",
-	"+WvmwOrXqRxwScv5lBtcoGt3vgqLefkwIgnMC3VoQmA6aAX2IEChfqSfvBCuTmFfAH5YJ6HRmWNu1MOs",
-	"SzRXBMNLc3bAgKVCEKaQVFgRfQ3GqZkLCRC2T+EaijmRiHGFcJLwA0SVQ3DDaC0fvU2/k5HbfLMU1L6B",
-	"+zQZ3sCiv1zUHu33OVrPjdb6vDuwjfUOFn17Ez9FaK1Pd9kIoPucBPx6J5YD+Fzs0jgm7MyJEk4SIi5I",
-	"JHhCUB8PESP7RCCF94iR2XCkPwc68yrbxwmNz3qOuzwean7ngCRJ3XI8u6lCu4LgPal5+zQh2ygkQnAh",
-	"QwAiaXDAADlWCDhUWMRrXN3gKTvTVbzGkUyjnpWwNUoqf+9BrIHJvT7Q8hDlbNmQnHU8CZy5+2gpMJ0N",
-	"eYdgEfWWv5TnHNpipPwqqDwQ7+QHLkEWxklitSN9hDViaQL8FJH4N7CISLJs1DC9TsKLAXyxFKR4Q/B9",
-	"GhOx9EXYficuw36zlIXcJt1TIFOm10mLEPDFEpewXE7T7/M5aVqIyzQnfEG37aaCSJhPV/B08DSxm3c5",
-	"v4lFl5wXM8Q1l7aJbtGXgHG4y/ktzIZWKSXPdFacoz5mQ4SVIv2BkttWV4o7ihj1HUv7u0Tou0WSiLNY",
-	"angJb+uv6lf1V+HIyXqvinMc18zdD2pvMpyqHhf0HXLWbF0kSEyYojgxNyjo37hA5HBABYkRZ4axe5Ph",
-	"fUwTvJucOcTEWOFdLImGmjSfBlqJ+QELkCBSYaEo6wYoZUIjtX69GoDSXPJURAQdYIl2UznUS1N+nzLh",
-	"B6Bpn/fANUk5EFQRq+KPDTXSNIPmWnCwC1BphJI2izkjvtb9BBAj08GAC0XiWySm+C58dD6YzLhC4eiN",
-	"EwI46d0IHZV7mUU8pqwbmg2hqkcE6r5DB4hxgVgGaXL53IXuc9KlbC0xS7iV7zu6Cz1cTWOqXt638x8I",
-	"za8qalTwRi4FK1hme/H0jekgxoqM3zmBbsjFjhFjxyxbLE0skhqLwSj0uOZaXC65GtzrVBJhLBJlnzgg",
-	"xXEMlxZO3vCWZgYe32grPOZIZhSKARoQIXUngJWoj+UeiRvVazH9wERUYQ/0htUV7Zfu2i7pcEEWnrVp",
-	"vpxpVxzd+FGZJvaox1Zk3yqL+mPvDR+yE/EY3ldMy/8e7t7y4e77xqi3jcEVjLkWjIvT8ad+r2QHcrwA",
-	"GXgMN6gi/eKPSdjtYdn9bDAsBB7qvz3b+bSOXiOHytrhxxYMEyn2Vrayl1KpuUh5i8ck8U3cgwQzfUnV",
-	"gtquICQ2PyPBBzsJ3SdS8WivFtRIxHeiYZToPezjSLOkwCbjrqCKp4LKvm7GU6GGWMQldnLfwDS+s5qc",
-	"4kjtVCK3+2DQ44xM27BbAPRvwKe6rSHbO/PgpWZAqMqgdLK/hP7UeEzMgUWVSx1BkOlikRva0OZ51lmG",
-	"PjCv4gYU5xQUT2v0bAr7XZhUGWCOGlGrKWEHJ5IEJ4abaSc99n7Wcxqn0fs0SXCXXJCotV6PaZeqzEln",
-	"8jmc9Agmb/QyaJtvoT5v2lZmYF7a8qDL2/xgfJmls51hfrozDeRJ8nqntvX2FEuJkdVr94NpE06ZMp+N",
-	"IogbfOeklGlkwcWebavx9d8r7MCbhn38oiD5/dLjtNbbUtZ5fxoFnsrvaPkvoYzsDClJ4p297s6AiJ1+",
-	"Og1mr5NoHZaacHnCKXhH2yFk3vEXgDhn7dbzFgTPM9pCd7vxrRx7QVi84+Cz0FVZLx0s+rOvcOYP+7Nw",
-	"HHa7btmL36gFijLbpVbz0kar1WyuN1v19eb6pXqz2XyxbCFGDT8PcTSjOwX/OP0f8IRGw51Ogruywl8z",
-	"TYh0LqPGueyCRDLdlTQeItPe+GaAaGNHRLuC7xF00CMMUQXakwznAv3YikK2PYzvu4KC/yFl3W1E+gM1",
-	"RFzL+gdUGqe8Wdb+BvR8I8Hd0nULGhl02evOAMCbpo2xHswOSgvzh74TX4kGR38g9mlEZgeFO6bBTcpK",
-	"+QDQgM2OUVJhlc4MfnfM16CZF33KQNexI2CNMwmWS2KXDe4FY/ehow/FIx7j46xndsG/sm/eedvn0aYc",
-	"Yb0Dq6LZE66TEXAtJcLZmZRu8giiz8v4m9FeIox0jMfs/CzROJ+gu5yD08kI5zReJ+85a1XF6/hOY3Ny",
-	"Oie5+19lg1Sd6PYu62H2K/wcLtVF7sqT3XbZFp2U9GcdzU//T5WMVy5wLlo+gj5VpPCpIX6TCNRy5Enn",
-	"8Xn+wrKHDp4esJMmidldRXFSob8r8H3j4s98nLs5yFnBfmS5eeMgG3fScn3snY8kz7GqHKfPcml3Mq7J",
-	"nWUscMfpwPeNdkgLBYrE3j1O4omHvJCg/rRcX8+voudX0WQVTmoDO8sZSFm+GA0RFa96PJWkx5O44r3b",
-	"2tLXFcymrLkhC/37nZXShdwcMR4hyFDrcj3qYeDzBUoZ7VASI8kjihNktGSgpEYrr7yENtZbzWZ9vdm6",
-	"uBqgqEeiPZn2ETgrawLSKAToXWltXGy2ms1bzab+763NjTKsyoJLy6IXBR9ckHb48JWX76I1QTpEEBaR",
-	"Nf0yc0JWPdIHZyJH8iIutDxy0CMmlJMPdwk2EorCikNsZZIQ8050e2lfS2I0AsU6HhBJgDjiwQBMXKAY",
-	"0Lvr28BhhLEFwXVWttHkEEcKxSSifZzYoJQDjgYJjogMjCOo6aa4j61m42Kz5oca/m/1f/d2s37l3h+2",
-	"2w348e76/T8Ym0tQO6x3ed0+ZGm/AVPzHtdpf8CFYWaw6tW2al2qeuluI+L9NZXybopZ9r+GTsFwsqZ3",
-	"+L5daHaBzrJarFCfS1W1arQSts1i27Vw1Xj5WP+WlVA/D1e3EeOIHFoaobeJM2JFxML2rDT/97db9Sv3",
-	"YHdeWF1xG/WHq//uD0oOLUNBK8ndv3cGm7c56751eCqmg8l6Y6PZnAYnm7PCyeZyl7oQnFStGwBlvbEx",
-	"CibnDB1L3bI+Z1JZ93uyXzTRM2tV1ZfWUP+g8B/cAgwomFHLVLDteZAWXHvjt54JP9qZcLvtmWjz2U2j",
-	"xgF+Xm3+yD24R4a5ObowyZIBym7CkrC3EX51uLNrHSN2+s4zYiY2ZXRTS7iU3eFO7J/rTuIOdokjKH7A",
-	"ZI8OltntdHhY8rkvrNIeAZiiZnVGwCluY+WxBSXAUg5zol8CaIWGs3PDRbedkrNaTFN3YneYqbr1Csif",
-	"DAtjRHAeuxmNd3Jt7nTnoFevv2ape1DboyZsbVrI4lf0d8sE/9fsNjo0MO25qLZ0L+L+tLC9SDeUiggS",
-	"7xiTyqiodUYmFjifDKGLm+QfvNuecVtMkTIU1zXqZ1OB/SMYXEpJ5rF/5HG18ypZzoyWFJk3l/UFdTQP",
-	"Fvcp20bYS0VwQTp/ZeQ2WCLKFAd3a37ARtIWzEapJnptLJHKeMSjxNnWgtwFWRSfBZE0JkyhV69nossr",
-	"L6FW69LmxmqjjI6eG6kpKMjmoDOlXm8TicJkhJ4Xl6tQ5yt2Ix2TnClIilc+0AIbjrlvLAmKiIGgklQw",
-	"y6K/DIW/iXA/b2W/nsViitxTozHngtGnK7icF1qNHzclSfyyEAa2RlWb5To3qSBoCSL2OjYKSaQJscF8",
-	"JIltPoAAXpsEYxIpjmSPH8BXkB/ABt9TgVIJwfcJZt0Ud8lWm4UOdkPUp1JqkZ4L44KzjcIEsmuFSJFD",
-	"hRSHjoWCiCjOUcJZdxuFGs1Dk6KFmSwtJEb7OEnJtu4fsy4JM8VAYLJo6C4SKhWk3UI8VZpYw2W0y1OI",
-	"vgzNJpuOwROphwcEAfsEy13BSG9/0GbY6SwCPQMaB3D3xWR1G4X6IEJofyA460LGKKQfbqPQaU1D3Sy/",
-	"JvRWesrWgx6XpM3gY5TfL1lemj5WUU/PN1WpgJXqabmEB+bpNgr1wx2IOM0+sQEimIFKs824yHbC96y6",
-	"IOFzvSeMq52O3qAQItWs/tWlMRxJmEMO9QabebRZMfPCNgppv58CgIUowkw32HWBKrEdyh5m6CXhGQyS",
-	"IeoRsySXsic0Q0gNqHDwJmBtG4Up22P8gO0AtIYQXq/BVmUXN+Us711/q8+MHCr97Wtv3vQ2nIs2M3Co",
-	"V2mDyEDfjSCaVR8oHuyQw4iQGOAZNlcQrFuworNaQvA+kXoOTG+FSfKh4WDYNqcBiNZAYZ9IiTUAk8NB",
-	"gimTiMKevsy6CZU9mwnPXnTZPRDUDOa4d0EN0CDnrCyFCGoOBvUrABXN5Wagou8Rd+T6CnZHZp/b89FN",
-	"3FFo5tbf85oJjtYjeZsDmeRMYpOCIt1bwLjNDbqryPBoErSZw+UCQYa6PCdblo3E6g4hE+dKaG1sbzfv",
-	"NSxJN1HI+XyciUp/khkwIy5V7iswNk97YkWPS0hwWLW2UY8Iu29W5nD9lV7i1t+pdFdcLDfvoJhHcs3+",
-	"3ejHAeoI3oe0WBRSu+RJKbaQ4gonEgl95hBNGxGX/TEiTEEQWb2fZt0DmT/EkWozaIpiuk91y91h/g7l",
-	"DmQGJTCLTdC6G2dFC4zGfRMSTeqPqETvEMFXDZRX2JP1ccyqSyo9wzkF8d3cKW2mIc3nCw7my10s4n0y",
-	"u6f1wl7Temsk3tegOX+TBdep+XEi5jpLr8mCg9oMl/NvUd7QOTPM2tIc4k4XU7ZAkwXXOSAs1kczrxOO",
-	"M/kLsk9YOjPoWaJphtsd7vBBFvBZLmbM1m2RwF0nCd3XLDFaycjYqqEaA31ZZ5e7Hno0tConoIW5zr41",
-	"UmEWY1EAnNk8VE0P90aXc8d2iKJUKh4PzUpWjn/xnaPvfPv4e3/6+KMPf//Bf3r8N/91NUBxtnT46IDQ",
-	"bk8ZeltcNsSmW7/5WVdmAHoROKvwVCh6DI9sdxkOlqLXyMSKBKOUFowQ+1oF8S/Su1JSVsTaUoTMb4Ux",
-	"gp+fQAlGlRH4cXwtgbdqLCtjE14hXMsdU1zcysLJryLbFr3Bk2GXM81d3UoTRd3fK7dvXEMvXtm8tBqg",
-	"r71y5/ImiGVUpTFZS7CCH9vIBB4hze/I6QHnRZvq1yVnjdv44JZlhHzTqtyjgzofmMXUBxzMp6bTfN1v",
-	"6McnXDxlaqal+qEmkLD6AEsUQ6KIs1r1Tcxil1wjd/vT8EeFoF1sfP0GOAaY5EKLOLHv2DLG0t7kXcq8",
-	"5MtzaIsGWMoDLuIiO9xLMevqzavHpA8eOF5m7YuXRjNrj9sOvFwPJb0WO7y0OaW/EcqVdR7ksy/DqltZ",
-	"rPu8IYvW1D4pU7d7UsbY71EGIUs22B6tkEa3gY6///Pj73/v+MHDAB3/8oePfvfB8fu/ePTw4fGDh6vT",
-	"o4qdNAhTK19swTJWoi0qUXhn6WX6NI4TgiDOWdq8E2glNHFoL9h/rfWNzbBcNe5brUqGBtXZrIO2Ni7r",
-	"0S5eevFy5WiKCIqTOc+17zUb6/MbKWaKqpnv4ZQZEWPysWVDegPYtuWHaD5fxNd5aavLVKKnskRPM16S",
-	"Z19KhCUKXVkKp9Rk5FBBgsZtBFIoNzJogqXKSlVMtWcWuKESO/jT5rOXpyc9qbf+/LFVi7gZxFQOUkXm",
-	"ieKb3UFAw+TspoyMQJRYMRIvA9MkVmNqyh1L3WdaaJ9TqVJBdgaRmlc6ZFzNNggfzO4g78l8FXYUg6BT",
-	"B50vXGLWONE8T24WKDq/O4KTSaZL/xMFJRPtVAgi9MM83E7m+5+HfngzGIGBHHy8/c7g3INSe/5eMOcI",
-	"ns3nuZBt7EtYmfzDc1wxuRZykqndpM6FRJgxiajRUTo/gi2wwCjSz7T0XsUOkynQ+ZdyYew3kBSPsy6I",
-	"zGDNcYaoTJ08kh1v1atXk7Mb5muTEDtw+k0TRi5RlyPOjBpzJgpT3MdXFekbknD4qmndatoSKu7vEUJU",
-	"vDzevjcqTYwCobf1048VpjOzxiNrCybI5cTmegeys1dW7gjyrIM98oKEhIbmqqcyB6JtMGEpMXSpBgBs",
-	"sgIRYEzSLQ34g7mnN+ZpPWPloZMWDqqONx7diZLA47JqIbmiKIPfzDalQde55YxAfmMcGG4TCYWIRg+V",
-	"OFvzTOkaNWmKyWG5Syn3OZUZM677N0EWCGJTNOoDpBLooMXi8tpdBSoN08t6nY4kZl9KHItF/mIBUmC3",
-	"e1rGITfIxHl6LmaLYfIYaIXuPgqRZ/EC5LNKPU1XNYA58gkOY8ym2yjTX44OehJmNRM9FuT3KqPOkilp",
-	"N11H4wqpIqN3IsausELH1U3i4opn9zWq6Vup5R9OjHFVdCooOOqdlBE8MeM3jyXG7tKE4NpJXNdEnFqG",
-	"g1iBjJ2vl9goo+xRU0EiLowtP7PA5Oyj/rnPNXdWqlHM+r1bquW6ykZIQWXoX/YZ8DrVQYCDhKfdnpGr",
-	"JT8wPzr6hBIqzV+Q7nJnILgiLkGoVZiaPw6yFJg5LdMLFkPbrRL4QMOmwEyCYF7wbSg0GtuQyYHzVPYd",
-	"Pz1qBosSDKYgFqM+wTJ1diGJYtrpEIF2h8YTBZxQLqJ/00CaOSp8i1ZC9/dO5gmhKTgw0YY9ajPwjMJi",
-	"GKAu4TGRNNKMNyjCDb9rLPi22CNG7nvD9toV73KeEAyQPaeWwXV3YsE60t93wFtlh/EK3tFSwLqg3Z5C",
-	"XpPMmff4e787+sEfP/7sx0/e+6vjD/7oyX/91tGPP1ltzJZDrSotZG41qyd6Sw1NsrBvRjx68PHRB+8/",
-	"/u3PH//iW6vO3AAeN40587edqrrmlFKg6V3JbpRJYJNZQcAlpwjcc6tIntJ0rHnulMlBDcWop1x7kG/m",
-	"GFZ4+Fayf8EIXZpPSeDXlDmDjBs+4ZiBOctTRYzRiUpEPiH0LwTUs2XizEFkwulXH9Iy2JnqXIBny8uY",
-	"eSzk8/5FAbslA1LJFg77hKnbjv2acxuF387TibTKi3oXBVrXtPRo89SLZZbJNCFZPsliGknKtAQaEYSV",
-	"SxcJLGdJdkmC98B1YSRA2nmlljuN2uFmcxcdv17SpGDF7+PDHdnDwmRaP3S9TlVeQD9B5lg6yaPUaWTK",
-	"WPLbN66hK5sXX0S2Nsf4bswTSeCs2LazAHFGwHfLqFjGYgp2BWZRT7OcoFvVTHaCFcQQZDreEK1sNpur",
-	"AQpTqE9DmAJEMi9a+kXHlX2ERxv6kefVvrLZ3FwNdJdE9Xi8U/BCX9lsXtTfu3Ky8OSKfqI430mw6BL9",
-	"qLVhJpCVO9npk5jiHRMKsLLZuggjZE7fK5vr666TPmbDHevOLOHVFbsaV0MmRCsXzbSdRQ+eNFeLruDZ",
-	"loCxtLAXRmy3tS+LDt7jq7bSHRTvDWrZOqHXsgV6nt3m88KKdG9wojvGIchMLqvSE9Tcmoqik9fjeFCQ",
-	"wrTcKG1U8bOHZeURMiVXFWVSYUu55itD4WsiS7w8qKqoajLd/yPDnDAVbMsaerfs060QdbgNhrGFwUKN",
-	"nmFRgV3WsnK7q5xGgLs0K5moIc0q5n3hajwsz9Q8S5Sn2ycX6dn3PY1m1Fi6FmVs1+QINy04gDKlMFoF",
-	"fOa9Lp56eCaTrduTk1hsJ5S0sLGnk8oqjO5OsdrJlLoXmXl1LkGpULny3DPjV8R8k8OIDJTV5OtrCQJA",
-	"UpyEC4c5P0UIUFy0hllpomfCCVrIQs7weTFnnOA7v+ELEvV4n3gFORfMkz2KTOU1RixOTMOCucuNFE7X",
-	"t88VorH1tDEbjsVsZ7CwowjuA8/gAK5U1exGW4oom5V8PXdhtniC3i5mmT1lKgeEVWngXQdPa9WNZ/ae",
-	"XBhDx2DgduYJN5cM7hoV6Uzrn7/5k4vNZh7wKqd7Ddu+7pXOzdJG5yxSLiiWRt/vmJr85e/e6c2Skj3T",
-	"d+rv814nznQZBKK47HOnEra2c+X2z86kzZRuwTTJ8ixUpzrAAmTA6gsPPsjLEusvrW8usBnIJbibweRR",
-	"DRs1t6zijKo3sio5aVbCS+M2lVrONmGwknKWBZ+V118pZmk07sCtMn/gkQLgc1PsRae+bXyh9UZZidIy",
-	"QFSVciDu1MfJS2tO8uIfVfWhjOVE9JIf2nSIWXpEL5ebLcBWejfajpdCD7pPhR1/pO76WRUYq0q2DaXF",
-	"d3aH1S/n3WJY2iu6Zal/zjKp12nV2JklY6GjV8WyCHbHyouOjO3P2Z1/pWumw8ML0tJ4oDSBVbl7WcNo",
-	"bB8KPjBWcKs9nhzgO0vxtop0opM2cSFeebYZVBM5XrQBQHY1SDonCE4Lpl8vwrSUrPkVmcbTUC6QGiEP",
-	"zbYRyUuLh76WpaYw/imPHv7q+NcfrjamuZQNsJSkKs/6eBj8ieZ42zpAgSe59XqC6QbgKzckKs+w0Sgm",
-	"358j0rxoQFokV27uy2Z3Z2QmY4NUhkqPn/P4rpbB8Fji/gVLR8wJml7yrVkgpo8PTTjmuvHQnhCbOe9J",
-	"ZjOZ/zjLfRWXdablpyVlqdRADgdUEDmXHl3xvVJpbtSUAJ8F/hDlU1MqIX1bnH4sDDRXk2luFr6z8oLh",
-	"AMFyaK5OtAI5ccwuUciKs7qFwijBFOyI/xb9f//Z0J5/ej83GhOB+ul2m4UkoV0K1jj4ELp3xOqf3i9Y",
-	"miM8GOhXyis/qGfYwyKzSsPZbaNwgIfY9upGsO3bbLSD0FmA3bLD7eI8qEQHzo6dYJUnSDKpxDIPQONB",
-	"RiFaJiFStlmWrwr6SXjXpOTK8igaI/TOIFKh8RIkxZFjzoydNy9Ngfi+K6E/sletZrPNvOw/Ns4CAuft",
-	"t6sB2iVZXjJvByjbKZ3Uyogrommy2kB3IblRm0FSoqA0yVGHsLJ8Q3ig9/mExVPnDaw00Dh7HCbs1vwJ",
-	"fzRuLMDPLmJXc2A9c6qd7HjnzdEzDhfzuv3N7r9F2VxlbBwRq6qNWQHXi6WMdvF0JbcYpicDZ0uu5k4o",
-	"NEc5U89haOp0plccmkn1mp9PhXmkrFqdh0Oj0llm+stXM2IG9GlLfiyFA/Qd90bxPCcUHn7lp1OGROX4",
-	"UQ15DsYnX8oLaqYWJD/TwGkyCzcCLDnz12r67N960/NNqyzLNiMsTN49J5eNsjV65x2jkJC4SwRaOfrx",
-	"x0/+7q9X0T9/86fgN2W1WRekSTrDO/B0NJwqOGGc/7zX0SLFvrM2E2xLC11z8948ntAwU7COc6ecTHWn",
-	"FMofXX8xEmlxajAN8k6u6fRY83PXdo5R8LICiJbmWoJbrjCxabeuCoK/BmnWSuM5F1UH8lREpCqjKWjF",
-	"IPevzfAmNcecOax61hBNF2IC+U3lTCEgB/lSFkzItzmekM/sT1XyvW34aXLmJlRq/h9mgZolafkmKkLt",
-	"ruWrKAWA8YNbRPGwhI3KJP95ditATS2NtJqVRbCm79rE7TGiqfGaLq22B1fYeNV9I0w7CVoSggapKvS2",
-	"WuYUvOAFTxiAuhP388DDTirBnznB3VK83SNZPrwFoi4dIR/jynOP6xmvkFEJfZ52M3P9WaPFhIZM0QjG",
-	"yblaTGO3T+ygN4mrLu5R4XRGAKDkHCYxut5GFEFwqrteAREWoTfnDPB+epGTgr8X3T4/DhQazwXJecvF",
-	"sSFX1s6FEuWK2rMH0zLIfFOWO12fTShoTKXmR3zneC8MeOahF1EfLFrdik+XE8AwN5KLcgZ/Yy+7JIzi",
-	"bU9hd6uOcUEZe/6T9jN3jvAHUL9AKs2gTPTn+EKcWXFtG//8zZ9c2vSWpWXpENffQc36FdRAO6geBgiq",
-	"TIOSGvgzlBBlSkSYbJPTXVvKcozaJVQd/DKENKAD5y6e6VksZEqfTEh8gJ0aywj8S5QKqoZ39MqspZFg",
-	"UZrdlCE+wN9ICQJDlXUAf+P1O3fRGk5Vby3hXcrA7Rv2CWZm+spG7ik1qN2/D7FEnbK0AyYKB62YdN+r",
-	"zrIih1KRvgZDk3HDMOFdQaM0UanAia3QTSXJ04e7GESweBn/aQRlLrUAidvMcFZbTm/kOV3IrEKbaRDY",
-	"HASmK9d/Vod82w2VWd8kSng3LxHUZqCRUj0yRDHfzk1AQ28RBBl3BjRIk0TakhGZR5pstFmbvfDCNc72",
-	"CQMNSOOFF0wpHZPuQ0vGoWR4j+xEWJJw2+Wt0c/feuutt+q3btWvXw+3kb6jpML9gXl5+8Y1tLGxcQW9",
-	"efdao82um9xwEq30OSPDwJrzIbcMZJc3gxqwgr0URA44k0QWS1Zvu5okUPiODFResdirUhy02QALCTEU",
-	"OFLJsIHeNMVTApRVVNENIEFdXS/NTAB21qzAJlJqIAhdg2dtFuKBaU05W7NhXX/4dclZaJJYX9m8+OKq",
-	"IV6hCZPbQm+/C70GyIaH3r9nEqTaku5aQO1gmkAJkTa7inY1HIBVbxPdoi8hzOSBPv1ws7URNpAmV9I+",
-	"ROG7bUMd2rUt9Haj0bgXoLZPJ/TzRqNxP9xGGo1R6L0L0S6O9tpsYubWDET6A2Hs1xmIaLi9duer2QR5",
-	"B7WCzWYT7Q41jHCRVepB3XcoGGut0RhCFU0wsCQslm0WXoXTrL/MIh5T1t2CJiFakUoQ3IeTHHChIM8s",
-	"wLx5sbpt/sJJgiIsxBCFX8ViuIVG+gsb6OXDiCQGa3Y53zOn/A4doA5NNEgnguDYmLL1G6mn6AbDwm3E",
-	"y2YaehPuaiKS4VKemTBTJzqtsj0svVcrUARpLZL74Sq0gFkZA61JpKx6gqfdXrYlod5IVzSrgV7i+mLU",
-	"87Mbs2WIGejjjEq7y/XupyrPudehQipzLAGSHGEHcWC/Fm22ArourPCuRoUuh2xiB3i46kpImfpRiCqk",
-	"OMLMpGNsoDtp1PN602fpwruZSfaTGYs7lFHZo6zbZlDvzOI3aNoZNzmBo17K9jT2/493776x1mq0AoPe",
-	"BPd1A6Kyd+vQTnIDRGSfiKEDK0ls8ZyYH7CE47jN9PzQSpSKBJFDqiRqXdY97wp+IIlAfSz2oP6T/g7K",
-	"XUBaLlsUTYMH0rAhTZGjgx5PCOKMmIQ/PYJjIpDgB4Zmthmk0Ix4kvaZnu+1HmVEGic85kJGjcMAxG2v",
-	"hH4dipVHD3+1isaLPGjShzNPPRqjlUjwQdBmRTVXkEV5F/z/aCxXUQ9Lvyyonp5n/bfThDk1AFapBHwd",
-	"CN4VuC+32gzqcTneTINTHapZwQYG6NrtmzcMBGo4CBDU1bIUWVpgPOAuT6gMUF71CyM5gC3uEaLQAU/1",
-	"/abwHrEUQ4N/mmA0EKRDD1120PBCaM7A4XQ2ZcIHCdnKSilpfHHzkD29fosaPJUY6I8kAww502Rg98a0",
-	"kvQdjZPc1tnT5wK1mkxFJg0/8Nku1wTeJHhEA0GZgmJ8sYywPhOIwNfswAGNSdBmGWJ6wMOZBWOP6moK",
-	"IIHWhFdT1eOCvgNHvYVeAiYItdNmcyMC3gl+krCShUKa1zLl5ArF6Arl49osv22am+E2VP6LbOoG72PN",
-	"UKM+HiJGwP1En5TXckO39OsO7uIYau9pLgMn+pNWaNf4eqpwl8Aiv9ajtghiRoqoRF4gu92hHOSzMS82",
-	"N0LkX8hwwm0W3iZKDOtXO4oIfZuQiLNYrpqzCteA5L8TjvSTMkUT67ijr8gGgl5GcpiGr+Y5POtfIcNw",
-	"q80wOhBUEQPUxtGm36cKqsiYooBwQ8CSTSZHlQpG4sBupCADEFSNo0xCI8IkyZ1da7devatFXZFYvldu",
-	"ra3xAWFGed/gortmG8k1/W0eCJ+xwVffeLUW1PaJkDaAoNFsNK19jeEB1bJao9nYMPETPWDf13AaU1Un",
-	"mkuEB11S5igW94Fx05TSHBQ00KBguVAoWwadILyrLwUDkJrhy+pE2hhM9Bo5MJ5VQoLclx36q3Ftq6a5",
-	"oKt6Ui+bOUGkiSlKJyv9TvNP1m7SPlWVDtjeh04kC96tUb1IqIDnfJqd2OMsiUaWG0nCslmWg2Vib6DP",
-	"OGlfOFJcjHY1ly1/Qs8mcV/pFC+VTPGelmctP68/X282XbSjVcn6fPXXbRxd3v0kuTmHAhDkQRAcc2DU",
-	"6MY7CMDYQiB4Dm+aiZT1n0147SUcuxot0KQ1vcmbkBlE02sSm0Yb0xvdyJKH3A9qF2dp8aaX4wMk77Tf",
-	"h8xItdsEG27ULDnhkBwRdyW4uutntXu6hXdFgA7E1okrbuDLh4b909yPU7Agk0XPaAbsLW0kcyPKN9BV",
-	"pUh/YM2rAitSTzTSkRisc65sOXRDXEIahONYixklCA9TzFKCvMRN6a0pIJSFhvkFc8ar5ORqK6/Wzf1g",
-	"RggsVPG5X1Te2NJBpwb9zqe4FOwZOUDSCm1nCu2tGWD3Luc3IeMNNLg4yyhZXpxbJKbYWVc219enN37V",
-	"pl6B76/MNLtbmA1vu/w6C2Ok1YXVtt6+5+PnTd5FAM85TqreCEpyY+cqx8nbZJ/vWUHH6M6UV7BVi8KU",
-	"lKOR7nYMIjer4ol0z8Co6OHixsIwcUJ6pvfLTLxqw4zSuZQxueuzrpr7t8QnyJO0A0MLXuyminKmpEgI",
-	"Fky6D7Xw10fY7ssu0YRCIsXHN/oVom6R2ilivlE5j6N9YbF2oed2bHoyjtJbTzsXkVByjp6ytPIsr3kK",
-	"1VwkAVlEEgK1KByvySW49eRMpakf7trrFyTpBC7qWQtiOEnsPPurAQLh1qZ5ist5UG86Z8KDjlYcSIYF",
-	"FTPvOM1zxlNDcYY8sUkZQzfiCDQT+Pk2ovGJvaY5BMhVQZk0U9DCftUErMWmlJ8sz2FYzpkWswyVd3f5",
-	"bNnTHECms6feST7l3OmmuTAmt3iNqxuQ/24J5J9KVWZT8eiI//Te/aDi2gQZNTC2AksoDO/qOi+RRF9n",
-	"/pjArdqvx2mCsSJf80NHF+ZYi8lgao9/9P2jzx4e/cXnY7mAtmqtjctXWq3W+vrGxkiyra3aa+smLcKt",
-	"q5fe2vjKizfW38oR5vef/fvf/+OfHf3od4//8r8d/eLD3//sO49/8tdHv3nvyYfvH3/wJ0/+jw8fffb5",
-	"489+fPz3Pzp677uPPn/w5Fs/PXrvu49/+Y8j6YsKqReuzM465xtlze8zsc8zgPhox/HTjk9XZlmTzRf5",
-	"1LPYJxZeraEUl+B8JcqPcBBr79L4vsdGjLFnI0h66vS/klnLvnhO9Atg8ApR80HAvAzYq9ch+nxQXgKi",
-	"8qrwWcjx28KU00EJ6YCiHUmFhwU74tidYVw2TuXOOP7gR4//5ptHf/xx6Z1x5cq6vjE2Nxch2NbR5Iz1",
-	"HTOgE6iq4mcYrZ5fFj6VuGYs0wtcFdbTZoKoab9YgqCJwPfEkzRtK7AxDbBQQ6T4apWM6WZ6DhIm2Hdd",
-	"kByVYM1JCI4p66KwHiJB9omQWtyslO4kF6ogjtmgmtqW8dx07tjwR90kjzXVsINaPfsFroGuZFTd++ve",
-	"7OLhSFDYku0ieUmIJXdcDINccufLEP7LZXE+mLnDa4IPJnc3Evrri/ZzxZdW9O5CiWe9hQxG5nHM5d32",
-	"59lU1+mtifuQ48Os9sHT1W6YOc+i27BE7Ixv43PQU4z5chbuIfdsgo7CvzsgrDIvIiozDz3jdco7cLu4",
-	"u2/F+feEBVpnsongPcKMp5ljTle32wzyXrlykcadJruk+qlUaJeYCh5GP86h9tmoHwYv1jfUl0TYSZMk",
-	"zB61GWVRksZEoqxkXIBMxThwFWIK5SXiYKi8sJuZli0QFhqnF7tk4/ZSN89sAJ0mEiPPv5ESFtmPwzaj",
-	"EnUJ07N3vhblahwz95Mw5Fl2IFdHMYv1qV1sNhvNZjE4uUOI98HYaxoDbTf5/2oRF6Y0RWxLT9bWm+uX",
-	"6q1mfaPlVbHSLfpGS6PPJKuDbViILNrbONkWqmRvtUA+yhIg7XX1GI2NJsyrEIPQGolb0zMJspItMFJ5",
-	"uqnaZbsLWVx4oaagSyPVGk0OVbtk242mfqqtwwtNQCtGvDg2Yla5sHq4zarhWtOGW784vsCxiohu4PWx",
-	"gVsXKwa+OGXcVnNsnYVaidVrfXHK1t4rsGMW7Job9WZrHknSINfSFX9+t0+72u9ZFsyu65tLC0Ij12HF",
-	"bViQyTLlXUwSUlZUFyxf2NyO+nIz38VoJdxsXglN1eMDKkmJSHUdPi3Q9llM4dlQXc6eqxROChtwBu4A",
-	"K/mjatVt1eEtn7WtVtua9880P2tUsDNi8HLVrwUMd/5n4+iNQsvMhMal13EcIRIEUjoAY2p89hPNnQMD",
-	"3KX7hFVrYk/O9lWxdJcalnUaYak2m3CXzwmb56WDnYIZVgMLR/dc+fqlUL5OouPjN/uaLQlpHTMXIRql",
-	"kvO1Hon2ZIBSpqXXiLMoFYKwaBgYj3wt5UJ0zkhuGMZdQWgqkeRJjHbJkEM0hzT5NHeHTgjOVmLDOPg+",
-	"EQkeDCjr2uBIS6QY7utnypRd0J2D/FwY2QYiZGUxM8lbz0PRJLGjNtrMhCaYuJdCUIOJHWNAE/1amyY9",
-	"aD68RIpzlHDWLZN4r9oTeRqu1pGdfk5CzhapHSjMj9a7hJEOVZUWlZdBbWSispxRIasEa2tfyDy5tx9K",
-	"adIK24CuRj9eDdAgSWWeTdegi82a7fqAxqXOmQ4GX7JTPgNwd0NNYSgvSBe39kyzllf9BUdcKiTxPsSd",
-	"arrLIt4nqIsLPtJ5sO2i3GYJzOqvnYy5xKvIVvGTCLukHhzcyBxo55qYHMoDV4SBsBjuEqQ46uF9AoEW",
-	"s0m31+xyng4Rycwlfk7KlyQ3u9N1cZneLTk7lS4m0iyVsX2z8+t+eszzibKb0zyXzXiafS7PATpnx4bd",
-	"rrTXZgr0xa21p2m1y5Yx3WyXw0qAeBJ7EZnPuhUP+/dTIUWsQzPv4eLKj9LLY4QdyKSChHddImJWQgIa",
-	"6I6+OTAriU1GGImSIOY9MmwzfeNC1hEXBg1ByoJ2KcMJCtebLaNcsd9AKDdIOrakwHahP5sfwAokfr9t",
-	"BvdXA32FDG14fcQHWXx9ISZwD3K7ZAmxNlGMh9LYAYHdY1yhfU5jG06YS1ijGRFsZDU5jAjJs1PY7Aqm",
-	"L8hdYyUlKTMJbrXaMphh0Nwk0TuYr5BhzeD5gkqmcdMdZYNUSRNslnDT0vTJRUyZPrTa1tut5pXG5Y3W",
-	"erBxsXHxynor96B5g1OmvIqfta3a7//ik+O//aMnH3/y+K/+I9p863+tA+niVKrUpf6rrW+a4RkHc9DR",
-	"Bx8ePfj4X3/7g+Of/sOTH33y+w8fHn33V8YONWKnbF6uNk+ZfedCd/jdP3306cfHP/2HEetkUHNW1dpW",
-	"7eKlF60lbl4yuGQT1Ei/8XMN2DOsAbvJuwjbdC7cowqll0QJM6aI6ANinlj+KNKpu67fZWizXW3b2tG3",
-	"Hxx/95OjX/786DsPj/7Dh0ef/NW//vYHRw/+8ujBx8d//60nn//68Wd/dvzg18cf/ImJF3n8y3+cHR9t",
-	"2d2nTJudHdBzKebLgdEZ5swnZIE/VqXm6wZ4a437EW8h43+FkyRAS3IpbrMeJKrKNGuaIWugkMY7xoXK",
-	"msogECBEHap5xiw7oWGoJIdUVSZh4D5OUpIl8iLUMHYEcnlJxYUp1edy2eh5w0ITgkUZC6XZa9iPL5E/",
-	"swlwrbtS/n6Rmnppctoz9GUusbtmzoXnFE1c1i8Urp+1Qw1fpnp9VXcx6XMmla03n9V/nan3635bW9i2",
-	"apzdVFJGpNzp83iOIV6yzW5Bq5Jz0is0CeS4q3XAhXlwuoHXo7lhNIUQkEeOKfTqdeemaXHMzWwbyQGG",
-	"xKlQGw5RZcpudJmmH1Xzy0hW1STXN2eeI5C7itlVjW9iparGPmNna33i0zU2gLrPvnqmYy8Qdx2bv2d0",
-	"qnZ3nVyiJ7W7yNmw0WZ3Pdi6ID2soNJUiSQxWnnlJdRqXdrcMPkmwdeacfC39u5id5nmk7eJShttFubf",
-	"7XAWBig0Y3pZI81NX6RBMrQJbg2L7VIs5smMt9ssLCGPeoDxnnT/JcMKk7qxkCKZs2RYrVPR4H0iT+vi",
-	"1KB+WIKZ1SZEgg92ErpPpOLRnr5ox92qy66ErbzIfU6MsnD3Ky9ebm601pvNzfVaYG6orZpZ807HrKcy",
-	"0v7Rpx8fP3zv6KN/OHr4m6NvPzh68DDbGL8IV21j/ZLRrjiAcsGdR7/9xdHv3j/6rW5XSASwvrF58dKL",
-	"NkQ/gw+jdmnVm5v11vrsUpk+liUrSPIun4flfzHD8i1sjxLfTA6aGnyfIfsp3pVVEr2e4ZfAa7PijJbr",
-	"pfkq+Gs4Qmqi5fU9OD0OfhuFml7aG2Tkki1kna7y0zzphVFB7ikQ+zJCvJnFU5QS4u/+eSkhvjwfrT0f",
-	"n85J+OL8Oc8Bb56rvs7HnXMCfS/1HhhRIeRuWyNOXmMqMM3KBghHgksvyHHE1oyuSltxwEg5kDBc0T7Z",
-	"huIF1+58VdMdk0l/pSxt/qoNWOxrIlZwudH8tRYLszIDkO19JYRUpY422doIMW8DVdJYNlwNKpL9rzz6",
-	"/MGjT//cFZLNc4fQhMgGsgQz7TO5hUIaa6bardup5wLL2nMGFCZEkJ7fSiZGWgg9LYvpolDftJSqBijM",
-	"Qvayj9os9OL49DcQNuh1YsMIobmxvXkvM2scTELz2HbGj3/0vcf/z3+zk9UvYFVeiKARV8Dy59o8+ebP",
-	"jn/2d0cPPl51YgW8tl9qsqh/OhkjQKGz/unfvkkSxrImzFws4jCm8SVxQx598rePP/zoyUe/tEOat/q7",
-	"mMpBqsiOsX2EDQQqywtaloOctZ42QbaZMTLjwWCCzvOMHWlK1HoetEJpAIeUT5ei76kK9T93X6LTzP1w",
-	"ukrkIrRpzrCjwExBJXg3VsFVR/B++WRs9o+pCr/y4bMM/FPGV3ze0acg5Q3TQ5VycEZvgjsEi6j3LMst",
-	"ZoWjxnQ5yZqeP1jbdRJKuQLwzQGU/g2azWbBqw3iQbI8wJnNDNvoD37AEM19dtAeGTbQy7oNVaRvQk8j",
-	"cEPizDXYarPQGnX0TUIOqVQyNCpFcJDCEklC2IgvVjar7aIDllcnYhW4GluaKrQ1LmzgyG5C+iZZ5S6O",
-	"zexcUQn9ufXqUj0iZAPdJjJNYL19YsptmcTRkPK27AK7M2RR4QJbWOzyGcjS/AMZO2TVct727+wRDSjN",
-	"3SvxpahF6hc7TVzf1L+u4Isv1jc66/Flcmn3xWiz5XtD6btDEUGxFvCO3vvwyZ/930c/+14tqH0jxUxB",
-	"eu5aq9G8WAtqKaMa1/e6gK65G9TRL//m8c+/je5uNscdmZqX6q3L0wL8x9yZjv77340lW5jfd+klgPoz",
-	"lhaLo1tYKhMfNTQKeA1eehoog3Fwex6kf24Sn0brghDDu1rU551OQhmZkfJOU/b53pKnD5NVaoxsWs++",
-	"7o9Nd0VbOHxm5NzXbEjLksNnRjygPfOXHU/aqp3G98QKazE4R297YTZUoo6+RMsCZeCbpwM2S0LenofK",
-	"nDRUBrZ0JmQog2sLUmcG13Y8D641LAeu2p5RQ5RkMzHNimB8YjfPj/7j8d9/3xQkfPTZH6Mrjcvo0cNf",
-	"/etvf/Do0x89+ejjo89/9ujTHz7+9V8/7c6dUxEvIxzP8e5LoeG26LIwVdjnpuD6kklC5sOpsT0W+GDi",
-	"9QaVfvgBmNSgXmUKXg6I8YMeKcsw/VVO46fjorMhO8+xbUm3nD7ZmYE5S/tXYbd5w+WJGHNTDkZUFRC3",
-	"Za25VDifszKlt+3zS+vq69QbQa3ufs7u5HtqGYVPORPyaVkGEszi+bTsNzGLcwV7qVuoiRzUc62Cgkn1",
-	"hDZncZJ97ay9ckEB7tK+HEBcQEyiBAsSG2dDgmUqbPyjRDGFrK67Q1OxXfUwQxfRv0Ermj8DnSPjCq10",
-	"cGJzDpSWBQXwphKMrIXp2+nucp4QzE7ZS9YQnOl+snZ3nn1P2cRU6nRk2N0O7km1y6zzlbpQ5eLzNSOa",
-	"hLt6ulgMQ7TyCuFgqX+DJ8OuMbvcShNF7d8B+tordy5vrpqbhIh9ItrMAqOXy2Wlhfop+reo1Ww2m2ut",
-	"i6j///6tMdBKoqQzAVtQsxmQZoLvNisAeLUzqoGi2nKCc9cbl0CvTYSiHd2E7DDu+4SC++fHx9/73dEP",
-	"/vj4gz9aWW+2Lq8+/vWvm83W+tGPPwGd+GiVpVZT705rfSTRb04it2qxj55H7/3o+G//8uiD/+vowcez",
-	"i21mH5bs/+l3+twD9IvpAepRlVKi4vGbU/XDHrKd6qVQJZSYeX4JXEKnHdpT5Bvq7pQtxCCPvCB97mp+",
-	"und5Oog2sx6jseADqMt6gA56WI0l7YOseC5dvT33kkvAOGEu+RIA02EJNV559OmD1XlJ8vm4iU7GI+co",
-	"ei749FyRdj6uojNdBFa9JSeWaM6UYDEVJFJcDNHK8YMfHv2HDx9/9u8ff/ado/d+ePT5z44e/mS1ga46",
-	"t0pJXOoWN4aL5CqNm7Zx1nmeTagBXKG6yGb95VRezK6neCpCft1xTQ77ndP9z3Xqe/+Vidoe8HWIMHlf",
-	"qRzJ9lp1UNlXJ/YgPFu1w6mK8XZHZxDk3d4/+6K8TW6eL9mnuNmzSUGwXiFLn0ZmrFmVOGw7X2JpSj+n",
-	"03hpyhebV1oQPjNWzvjKRl7O+PL/vH7t4v+SR15G3E4eav9Z5y29fW+/a8I4a1uXMjA+/v7Pj7//veMH",
-	"D4H82tfr+etf/vDR7z44fv8Xjx4+hI/ujcdymgUcffvB8YOHjz79yaNP/zxPexOMoLUNSM0r2+Q1Z8ad",
-	"xbxEWPfKKy034d8cXKM9wWWL8oVunwvzXyAO7mocIzxGUiooSoGLmy7Q++TilC+ISqHevv8SiPUznuGS",
-	"yyMXiyJnHPUI9+1uliCr4YHZUJnqb6YiHHC0Nu4GrYQylQPCYhKHSCo+AOa+zbLuIUs4IweeSK8FEP0k",
-	"t3eCgOCaXDBO3C65pJuG8/bGkUIxUZgm1QkKrDrgtC5B4wlcfQlemp/Mn5N6YApOZgqC88HN5yqC81AR",
-	"cIEsTs933QjSIYKwiKxFgg+m5KqGL04Rsm+7yVTJI6a0gZ5pY2EIXUrxUbsTblezXRzb1WwX65Y9nbC/",
-	"BVHzadjoUcH6PLe8OJfJm9+dGDhtdCLlDjgQKkFitDvMfBXGz8l2cF7xpQo8KgWJ9DVLk1gQZnRYU2NJ",
-	"B1gQpk7BY2SuvG6mRy+hW+kas8XY2j3E/imt4aFaI3dANeez8AKfHe2O3eipuh27sc++ZkdkiJvTjm4e",
-	"qlGuzYGEY8CzgiEMYD2DSYNRqMMTDZPANptMDDHZ9j+AvGMQoohWLBvPIoJ6WCLGWWmJEZD1zRGejBce",
-	"9Wm4koPr45/89dFv3nvy4fvHH/zJPF7m3eXn8/Y7fa7h+CIxoHBkNrdtwTU2Ry7vWl57V0PkRMWGB/Sn",
-	"ShmrBCh3iT7zKo0JJzbG28BtN8CqN+axWUT+ha7dCQqQnPxWKAxOTiIdMYScgQtQwvNRA0yDYQaZds4F",
-	"lk9fBfBs+39BfuE5CeqaVJjFWMTgAV8/ILTbU5NdAUwHVnNnG9jqaFwSp2NkBAsiFcIsIlLBW6yAc5G8",
-	"T7JqatbsLdFKZn5BzcbGpQAZEwxqNtZfDBCYYVBuhkHNRqsZ+IXa9HerpdUE79gVXhUEf82u7xQRrGy4",
-	"Cmyzm4coQx0uIvJM3x1uX7KK1eBNPLoFVmM9BsOTywue+i2TVrH4RoleVLdbAdQma7J5Rxrotql5LT2p",
-	"9IJ0G7CNMEOkP1BD1McD36Our1HBa4Mo6xEBxW+7uMwqfKca5Be86Tyq4Bk/t2rNxkbTlMwetZLqdy33",
-	"zplV9cNN89DaV/WTdTCVznx3liztVabP54zv0ROgOWL84PnV+kVKxOGxvRckkpMoWRXN0levJEolpK/H",
-	"nXjDet+V52S0icdB7Wgccw+IgCwajMSTypZkKR9TpigklGuzoj+e732n6da256EnUbjZ3Agb6LrAHVN9",
-	"G+qIQvir5yIMs6zKtHfH24Tzqllp0oZ/0bLjnWq6uTl97/JTzLzvTlMnmQ83XS/pYc+zRmWX46fm419G",
-	"q9JdSWNKpsWcGcyxzL8hLX7wwFVbpBKjF16A+uQvvKDJpYLxAo9YaNYFYsMgCxpVJpGapm1839C03K/g",
-	"QkXZ8az8gp6SjUDT+FfMnwlyhyZKJgQBCJcpWJ6tudGPJ9STzGHvZArVnOSM+IkFBczWSOvTka315vrF",
-	"+/Pj5dyK1iUjamVWD30EmmvtEezczm965TDLerefrmXfQd/P2acvBvv0+oAwj7PQHFQGJVZkGsPhCtI0",
-	"wkVlzm4xcWXi5yRZ26AkRNiA5SxF3K/DUCNEoYBNm+PzMI3i5xk1TpghhpgC6/a0pH8I5TdZNY/tbqU8",
-	"v6hLEu7SgyeUERlACvIBEVn1IQ2kIy4O6GoiOapMd95mfr7zLRs3wojMM3f4nRdyl9s6yaCVpQxd6+l2",
-	"BO0SmwmaUAF2Qwk5zxnCbaa4wgkS/CDIuuvxVBIIr5M9fRfC/SuVsTXyhEYaPyzbWHYTvkJUAeLnY9un",
-	"5Nhd/sUTFDraZ3FDi0aH/cScgazzTodGJOZRqls05EDzHrJHiOonDfi/OHLGYu9ShoFtHou+qSlyqNYi",
-	"uV9sOfpd6Z2YAePIvXjN7Ez9OpUDLqm7IkeKzXEBcKfPGgDPZL+HZPmgEl558+6N+uUAhfqRfvJCCHRt",
-	"wiSfs82+M7ZHaIz4ryYTnQWzN45ebGt4oO/M00lzN5GNv4kVEZk3ruKFfN0CSeBqJWIcJZx1s09N5ogM",
-	"ltvM5PpmvkbDVIS3rEBQwrxTiVy+fr34eAuZO9kwCpJEnMWGsMGTNvP6Bl6fQu17d0mUUbOrputJd3jz",
-	"DDlit1KfDDznE06EsWZHSxiFAHUEIe9Q1oUrv0O7qSByDm5zbYCHZ42QXoavAR5aMpT5L25bBElZQqS0",
-	"srSDqXH+9Q08XI5EmztQQtTVk7/7T0fffvAv3/zpenP90r9882etF49+/Mk8kfOwsMzF9Mz1+VPRdIDp",
-	"cxT9kngn3cJiD0qMZ6TZu8Aw6F8rCYbCSq55SvPqUkzMpIrUN6IXBm919EUrYm4G0BwIZPhb8YPnL0gX",
-	"RLOVlUYQ/GBbX5Dutt0aqVYKtOKAiz2pr9IgF4R0Y68ADUuG27lZk6cqmxFMZEvzAYIfyNWgzUB7Vyhe",
-	"Y7JJmaudIaNmtqk/jEIQJGPwB8iq+U8TqBAXbeYJVBhlMg9aMbLS0XvfffLRh4Ge20ippW0bXpQya8Lg",
-	"HRRTqSiLlF/mytRFhTJMWfjDqpOoTGWq8dOzuzhe3QlqGjnOHC6dXDpzgRcmWwrvmLoXIyIgZSZbQtpn",
-	"CEQEcDfXS3EyofH/YDHIg2glzEo2rTx6+KvjX3+4ijJbbLhaIeVdy+Z9R8Px3KLeHTjptwiuNr4sIyHB",
-	"NPOP4IPaaRd/Gd2qZ9h344aB2IIaJIfwiSZPoIam6m7dlKqrIoevZdW/C4WJHZKAkRUsjLb8o8EIZ7nc",
-	"HSLFD5js0UGACtUjPd9rV4a4zaAOsSahehBjNdonAifIFCh25CFlMRGAjqsNZB0+IMuRMaoaZMvo6baX",
-	"a8JaSi0da7MZCuFtZTSlY72jDFXLSA6QhV1B8F7MDxxXGMa0T5jMCtK12YqjfY/++4e//9l3AvT4lw+f",
-	"/OCPHv/me48f/k2AHn/24yfv/dXxf/nw6Lc/tpXVsi5CtBLCoJpkuf2EimtlJafbbKTmdGgr7xlq5+ur",
-	"3CmGe2QYohV7l2gaENjz4cLsPTzUV0no1WquLGZdQcZuQNMbWPQryNh0wrQEz6FTJkCji3yutPFIlkmQ",
-	"mZEdW7ZdDDVQ2sqA0+lWpfP5BK9IQB+JJjJCK1P4n1WjySgJNWszjQcG8buCp4Od3WEIdAP+Agqd00Gf",
-	"L4kEH+hRRlXXr7JCjmoIOLSdgRU24tLySZ4LCc7znSSUEVME0+NhO4RAwBXrgvqIcfjMUge3KzYFKFTt",
-	"1z3yjqmX5SWEw/smXY8ZxnBMUFjS1ABjUCILbMlmND1Y7qLW0FR40+Yg9Xlq2WY+G1tkrGdgPkeV+cXD",
-	"NyScCqmgrJjewhgScgPxWw3G+Uez3Rn/bYkkNOMC0diQaUdLJ/GSbeYzk2g5vGQFkTW0bhKBPS2XzGBe",
-	"PnRWfrHsWnBoVmBWXX4uh2uQI8BjiDS2eVXH7p15aUL/cL4EnCnveLwgB8KMk2RoMIvEE0k9CPDDOtjB",
-	"KAFqn/lq3F9713PGuD8hOhjHenoaj0w9Y5fTQgu9RkzOGUdZcMQz6m+8yzWZpoXEnBax8zRabbbZ3MwJ",
-	"mm1vAgKtJS/jHs3EQY2YUL1H1SSvwuRnduYN6PZUdeSFgar0b/D2mfaRv5rrgS1U+meKJ/tGjJHgCVrm",
-	"1no9pl2qiqn1R8m17yS5HKpdMkzRZ7J6mDl9KKu89mewfpksBqbSKbilmSk10OtM36u+LnAcjTMrVps5",
-	"5WHgmdlRhNm43Wxls3lltYGu5WlzNPZj4JA6iogDLGLDg/X0pBRHVG0hDEzRBdlmoYWWnQERWipCWKE+",
-	"lwqFfXy4AyZ/KL3tgnPCgaARcV/niqg94pfmvYBG+kX/9H6bDbCURI4MYXvaRiFh4OOudydEEg+lJlaq",
-	"B3mptega9Qo1T+1CNWeysrm+DvUM9N5lFXYyJ7+sLldodnKnk+Cu1CJ2GlNFSv2N30hLaNiC5g5vYSAr",
-	"6jXUgtoeGe7YW/4EWeTyPYTkQs0GuAW6p1lClq2a8RnMX2dnW9uqbbrnlO1kDh+FLy7ZL4wB1z682Jgn",
-	"V11hP88n8mL2ywIxfnBe0VXPLTbnEU/OBRImzirzKlzoMtWMYSonZUU2IcaQ4rjA8G37MRfEPbWMVuxH",
-	"hRl2ddvWfTaOiMahix+w8hwyb8qzSnlcqiDjyRwqe56QykQtFbsyQzKaE1sPTtMJTR/P9AAFt/hnP3OK",
-	"W6mHZAappiVOMRXaIR+h68TLK+7eelY2qx92N2WYQ9gYwjXa7CoKTVfZd4gREksUeuCl+aKRIey3Y9Y9",
-	"XDJym4WeW38IAZ4hcJjeoJw5e2+/OgBBQ9XJQg/8gmJbLU0+pDzgQg+B65oVrbsn9ZYeSaPuVlGhoc/N",
-	"cew9uot5PUqI2JudcdCrWHLyl7zL56lfvoCpX7K8nyXkIbt/p+azzbDjFGl6peeeJU1fgqLl1Ue13NS1",
-	"d4gWfyFnrKNJtsqqnptcIwz+96bUQNfhJWVdJMg+37MJZCWREhKUGcOt4fry+yQohu0XeDWqwOBi7hlN",
-	"uYeaUMOjzNHVsGnZJKvyzJyUeNuFx7UtqPBXpN0MWMciBZ+PIp9PEppJOOXy0J4Pbj2P9FpG4ZmJlF23",
-	"IFEqqDLJ/3cJFkTUtt6+p8mCKTxoCEkqktpWbQ0P6Np+C4iG7WycaFhU9ypepqpXkgrzqkNxq/Kiwogg",
-	"flMz0/G2d5zlACcopvtUOhcGiVYef/aXTz768PFP/8vRDx4efff/fPTZf378i2+tjiShREoQ0hiVZcqG",
-	"+uqYk41EK8cf/Mnv/+Lbjz7/yePPfnz89z8yhXdWG2WVY8v6vJG50xT8a1aMP8ijTz979PlPAnT00T8c",
-	"PfwNFD18uLqNBkRIzvSCscKoj+We8Sn2iuCWjXXTq2uJVo4efHz0wfurxsDpjDN5HUhbMowWDsEVKRrv",
-	"+67nMTdHWaLxOPqyzq/ZlA65DXrl+Ht/+vijD4/e++7Rez8o7rb9pGyvQXnsRU2sPPr8waNP/9zU518N",
-	"UMK7XWN1zWYT+FHOXl1xSCqbHWyjpDRN6UK4VEiC/VyOGsuldVo08w8KNZhYnOkl1HQXikYxgYC1q5Wg",
-	"XaUuRs/EGaoctkR4AHdwjyex9EO5eWnktjeHTINTsiGCD2RJ8J4sIGTmfV4KdngwICyum5DRNKZKn2OB",
-	"6MRU1e7fu///BwAA//8=",
+	"7L17dxzHlSf4VeLU9hwC6kShCg+KBE6fORQparUmJS1J2atVcZGBzKiqMLIiyhGRAEtanmNvT9tS25bU",
+	"44f6QY2tGT/Gs7ZG2+O2NJTVPmf7//0QHgKk/+qvsCduRGRGVmXWCwWAoqh/BGZlxvPeGzfu43ffrEW8",
+	"1+eMMCVrW2/WugTHRMCf13iEFeVM/x0TGQnaN/+s3eoS1Meqi3gbqS5BkSBYkRjx3a+TSNVrQU1GXdLD",
+	"+ks16JPaVk0qQVmndvfu3aDWxwL3iLLdXBa8P9rFyywZoIgzJXCkpOmIShQJ3kcRj4nuhOoXv5ESMagF",
+	"NYZ7uh/9QqH/PxOkXduq/U+r+TxXza9yVXd9mcekpkd1ORWSi/LJhozcUTsRvBG6WfcF2ac8laiPO9Xj",
+	"Ma36I+rhO9cI66hubWut0QhGViioXeWih1X5UATpCyIJU7A3AaJMKoJjPajwUhSRvgqrxtI2zfpjISzt",
+	"1bZer31dclYLapHcrwW1O4m8U7tdNrAXr+iPoG29/3nTNK4FNUG+kVJB4tqWEinxu7E9b9UoU+c3akGt",
+	"Rxnt6a6bWTeUKdIhwvQTk16fK8KiwVfIYHQhLqEooYSplQ5hRADt7ZEBWsLo1VdfvLKMVBcr1MN7RCJB",
+	"lKBEIonbZBvJiPdJjBSHHcRRxFOmArRH+gphhRKCpULNDRTjgay32A07oy2EkZ4dkQodUNXlqUKckQBx",
+	"Af9GGO0mmO2Zh1T32k4liQMkuRkM4zCSAYowQwnvoAMu9pA6oBGpt/TSkzu410/0QjR2L8bnoyZZ2Ww3",
+	"8MqG/usi3nx2Zb29Fl8g53efjTaabocNu+b74C3cil65cZsyTIc9yty/m5pJlSJC99Fq3ayVEcM12qMl",
+	"RPoK7hAk6RuVLJHAd/5IYtLGaaJqW5t6GPiOIY1NO6hxhHKTYMnZawRXMO6AYAFb3cViX+8ebLhElFWN",
+	"TkKLO/rDSatnBrbWLIxzreHxdD7Uu7ot2edMEpB6z+H4hiEo/S8t6AiDP3G/n1AjeFf7gu8mpPfnwJ1b",
+	"b04p1V4xX5lOywSIoWMqUQ8nmjNJjJZ2cYz+l5svvxQg/VcmoZfrNS0aeZKQSNF9ctlI+jFjnm2sectV",
+	"w2XkAEXZW3rXKo6osm7sq6vZe9BJ3ulNhc2xt+DJQLvXqFRApH6L+yyu8z5hd3qJEYpyhbfbNCIxj9Ie",
+	"Yaou+4LgWHYJUb2kDv8vDiETpruUYSDdUd5U5I5a1dK88GVxdV+9dXXlQia+BoqscBETgXpY7CHMYnT5",
+	"xrWrKKGMIMJiuY0wMuuJBD9ADPco6yCCo67en7THEGXocpcyIkmgeY6h3QGiSqI2JUmsP4DtK1EIho9+",
+	"Aj30iaje+ctmw1auUNnnkpbrKVe5QJdvfhUm8/ydiCQwLtSmCYHhoCVYgwCF+pF+8ky4PEF9Afph7YRG",
+	"p865URezDtFaEXQvzd6BApYKQZhCUmFF9DEYp2YsJEDYPoVjKOZEIsYVwknCDxBVjsGNorV49jbtjmdu",
+	"885CWPsq7tFkcBWL3mJZe7jdp2w9M1vr/W7DMq60sejZk/gxYmu9u4tmAN3mOOLXK7EYwudil8YxYacu",
+	"lHCSEHFOIsETgnp4gBjZJwIpvEfMnQ1H+nWQMy+yfZzQ+LTHuMvjgdZ3DkiSrFiNZzdVaFcQvCe1bp8m",
+	"ZBuFRAguZAhEJA0PGCLHCoGGCpN4iaurPGWnOouXOJJp1LU3bM2Syl97uNbA4F7u6/sQ5WzRlJw1PI6c",
+	"uXtpITSddXmTYBF1Fz+VpxrafKL8Epg8EG/nGy7hLoyTxFpHeghrxtIC+DES8a9gEZFk0axhWh3HF314",
+	"YyFM8Yrg+zQmYuGTsO2OnYZ9ZyETuUE6JyCmTKvjJiHgjQVOYbGapt/mU9E0l5Zpdvic/raTCiJhPB3B",
+	"0/7jpG7e4vwaFh1yVsoQ11raBrpOnwPF4Rbn1zEbWKOUPNVRcY56mA0QVor0+kpuW1spbitizHcs7e0S",
+	"oc8WSSLOYqnpJbyh31q5pN8Kh3bW+6k4xlHL3N2g9irDqepyQd8gp63WRYLEhCmKE3OCgv2NC0Tu9Kkg",
+	"MeLMKHavMryPaYJ3k1OnmBgrvIsl0VST5sNASzE/YAESRCosFGWdAKVMaKbWPy8HYDSXPBURQQdYot1U",
+	"DvTUlN+mTPgBWNpn3XAtUg4EVcSa+GMjjbTMoLkVHPwCVJpLSYvFnBHf6n4MipFpv8+FIvF1ElN8C146",
+	"G05mXKFw+MQJgZz0aoROyj3PIh5T1gnNglDVJQJ13qB9xLhALKM0uXjtQrc57lC2npgFnMp3ndyFFi6l",
+	"MVXP79vx94XWVxU1JnhzLwUvWOZ78eyNaT/GioyeOYH+kIsdc40d8WyxNLFMajwGw9TjPtfX5ZKjwf2c",
+	"SiKMR6LsFUekOI7h0MLJK97UTMejC20vjzmTGYNigPpESN0IcCXqYblH4nr1XEw7MBBVWAO9YCuK9kpX",
+	"bZe0uSBzj9p8vphhV2zd6FaZT+xWj8zI/qos64/8bvSQnYjH8HvFsPz34ewt7+6u74x63ThcwZlrybg4",
+	"HH/ot0tWIOcLuAOP8AZVpFf8Yxx3e1x2N+sMC4EH+t+e73xSQy+RO8r64UcmDAMptlY2s+dSqbVIeZ3H",
+	"JPFd3P0EM31I1YLariAkNn9Ggvd3ErpPpOLRXi2okYjvRIMo0WvYw5FWSUFNxh1BFU8FlT39GU+FGmAR",
+	"l/jJfQfT6MpqcYojtVPJ3O6FfpczMmnBrgPRvwKv6m+N2N6ZhS+1AkJVRqXj4yX0qyZiYgYuqpzqEINM",
+	"vha5ro1snmWeZewD4youQHFMQXG3hvemsN6FQZUR5rATtVoStnEiSXBsupm00yO/T7tPozJ6nyYJ7pBz",
+	"EjXXVmLaoSoL0hm/D8fdgvELvQjZ5nuoz1q2lTmYFzY9aPIGPxidZulopxifbkwTeZK83K5tvT7BU2Lu",
+	"6rW7waQBp0yZ14YZxHW+c1zJNDThYsv2q9H53y6swKtGffyiMPnd0u203ttS1Xl/kgSeqO/o+19CGdkZ",
+	"UJLEO3udnT4RO710Es1eIdEaTDXh8phD8La2Tcis/c9Bcc7brcctCJ6lt7nOdhNbOfIDYfGOo89CU2Wt",
+	"tLHoTT/DqV/sTaNx2OW6bg9+YxYo3tnONxvn15vNRmOt0VxZa6ydX2k0Gs+WTcSY4WcRjqZ3Z+Aflf99",
+	"ntBosNNOcEdWxGumCZEuZNQEl52TSKa7ksYDZL43sRlwtbE9ol3B9wg66BKGqALrScZzgX5sr0L2e+jf",
+	"DwWF+EPKOtuI9PpqgLi+6x9QaYLyppn7K9Dy1QR3SuctaGTYZa8zBQFvmG+M92B6UppbP/SD+EosOPoF",
+	"sU8jMj0p3DQfXKOsVA8AC9j0HCUVVunU5HfTvA2WedGjDGwdOwLmONXFckHqsuG9YOQ8dPKhuMUjepyN",
+	"zC7EV/bMb97yebIpZ1hvw6pk9pjjZIhcS4VwtielizzE6LMq/qa35wgjbRMxO7tKNKon6CZn0HQywTlJ",
+	"18lbzr6q0nX8oLEZNZ3jnP0vsn6qjnV6l7Uw/RF+BofqPGfl8U67bImOK/qzhmaX/ycqxisnOJMsH2Kf",
+	"KlH42Ai/cQJqMfdJF/F59pdljx08O2A7TRKzuoripMJ+V9D7Rq8/s2nuZiOnJfuh6eYfB1m/46brc+9s",
+	"InmGWeU8fZpTu5lpTW4vY4Hbzga+b6xD+lKgSOyd4yQeu8lzXdQfl+Pr6VH09Cgab8JJbWJnuQIpyyej",
+	"KaLipy5PJenyJK743S1t6c8VyqasuS4L7fuNlcqF3B0xmiHIUPPCStTFoOcLlDLapiRGkkcUJ8hYycBI",
+	"jZZeeA6trzUbjZW1RnNzOUBRl0R7Mu0hCFbWAqReSNC72FzfbDQbjeuNhv7faxvrZVyVJZeWZS8K3j8n",
+	"bffhC8/fQquCtIkgLCKr+scsCFl1SQ+CiZzIi7jQ95GDLjGpnHywS7C5oSisOORWJgkxv4lON+3pmxiN",
+	"wLCO+0QSEI643wcXFxgG9Or6PnDoYWRCcJyVLTS5gyOFYhLRHk5sUsoBR/0ER0QGJhDUNFNcx2ajvtmo",
+	"+amG/8fKv329sXLx9p+3WnX44821u382Mpagdmelw1fsQ5b26jA07/EK7fW5MMoMVt3aVq1DVTfdrUe8",
+	"t6pS3kkxy/6vqVMwnKzqFb5rJ5odoNPMFivU41JVzRothS0z2VYtXDZRPja+ZSnUz8PlbcQ4InesjNDL",
+	"xBmxV8TC8iw1/s/XmysXb8PqPLO85Bbqz5f/7Z+VbFrGgvYmd/f2KSzexrTr1uapmEwma/X1RmMSnWxM",
+	"Sycbi53qXHRSNW8glLX6+jCZnDF1LHTJepxJZcPvyX7RRc+sV1UfWgP9B4X/wSnAQIIZs0yF2p4nacGx",
+	"N3rqmfSjnTGn257JNp/eNWoC4Ge15g+dg3tkkLujC4Ms6aDsJCxJexvSVwc7uzYwYqfnIiOmUlOGF7VE",
+	"S9kd7MT+vu4kbmMX2IPiB0x2aX+RzU6mhwXv+9wm7SGCKVpWpySc4jJWbltQQizlNCd6JYRW+HB6bbgY",
+	"tlOyV/NZ6o4dDjPRtl5B+eNpYUQIzuI3o/FObs2dHBz04pWXrHQPanvUpK1NSln8in5vkeT/kl1Gxwbm",
+	"ey6qPd3zhD/N7S/SH0pFBIl3jEtl+Kp1Si4W2J+MoYuL5G+8W55RX0xRMhTnNRxnU8H9QxxcKklm8X/k",
+	"ebWzGllOTZYUlTeH+oLaWgeLe5RtI+xBEZyTLl4ZuQWWiDLFIdyaH7Ah2ILpJNXYqI0FShlPeJQE21qS",
+	"OyeL12dBJI0JU+jFK9nV5YXnULN5fmN9uV4mR89M1BQMZDPImdKot7FCYTxDz8rLVazzFbuQTknODCTF",
+	"Ix9kgU3H3DeeBEVEX1BJKpRl0VuEwd9kuJ+1sV+PYj5D7onJmDPh6JO9uJwVW41uNyVJ/LwQhraGTZvl",
+	"NjepIGkJMvbaNgtJpAmxyXwkiS0eQAA/G4AxiRRHsssP4C3AB7DJ91SgVELyfYJZJ8UdstVioaPdEPWo",
+	"lPpKz4UJwdlGYQLoWiFS5I5CikPDQkFGFOco4ayzjULN5qGBaGEGpYXEaB8nKdnW7WPWIWFmGAgMioZu",
+	"IqFSAewW4qnSwhoOo12eQvZlaBbZNAyRSF3cJwjUJ5juEkZ6+YMWw85mEegR0DiAsy8my9so1BsRwvcH",
+	"grMOIEYh/XAbhc5qGurP8mNCL6VnbD3ocklaDF5G+fmS4dL0sIq6erypSgXMVA/LAR6Yp9so1A93IOM0",
+	"e8UmiGAGJs0W4yJbCT+y6pyE1/WaMK522nqBQshUs/ZXB2M4BJhD7ugFNuNosSLywjYKaa+XAoGFKMJM",
+	"f7DrElVi25XdzNAD4en3kwHqEjMlB9kTmi6kJlTYeJOwto3ClO0xfsB2gFpDSK/XZKuyg5tylreu39V7",
+	"Ru4o/e5Lr17zFpyLFjN0qGdpk8jA3o0gm1VvKO7vkDsRITHQMyyuIFh/wYrBagnB+0TqMTC9FAbkQ9PB",
+	"oGV2AxitjsIekRJrAiZ3+gmmTCIKa/o86yRUdi0Snj3osnMgqBnOcb8FNWCDXLOyEiKoORrUPwGpaC03",
+	"IxV9jrgt10ew2zL73O6P/sRthVZu/TWvmeRo3ZO3OIAkZ4BNCoZ0bwKjPjdorgLh0QC0mc3lAgFCXY7J",
+	"lqGRWNshIHEuhdbH9nrjdt2KdJOFnI/Huaj0K5kDM+JS5bECI+O0O1aMuASAw6q5DUdE2HWzdw7XXukh",
+	"buOdSlfF5XLzNop5JFftv+u9OEBtwXsAi0UB2iUHpdhCiiucSCT0nkM2bUQc+mNEmIIkspVemjUPYv4O",
+	"jlSLwacopvtUf7k7yH9DeQCZYQnMYpO07vpZ0hdGE74JQJP6JSrRG0TwZUPlFf5kvR3T2pJK93DGi/hu",
+	"HpQ2VZfm9Tk78+9dLOI9Mn2k9dxR03ppJN7XpDn7J3POU+vjRMy0l94nc3ZqES5nX6L8QxfMMO2XZhN3",
+	"OpiyOT6Zc559wmK9NbMG4TiXvyD7hKVTk54Vmqa73cEO72cJn+XXjOmaLQq4KySh+1olRkuZGFs2UqOv",
+	"D+vscNddD6dW5QK0MNbpl0YqzGIsCoQzXYSqaeH28HRu2gZRlErF44GZydLRT79z+J1vH739tw8/+vBP",
+	"H/zHh7/8r8sBirOpw0sHhHa6ysjb4rQhN93GzU87M0PQ89BZRaRCMWJ4aLnLeLCUvYYGVhQYpbJgSNjX",
+	"KoR/Ud6VirIi15YyZH4qjAj8fAdKOKpMwI/yawm9VXNZmZrwAuH63jEhxK0snfwSst+iV3gy6HCmtavr",
+	"aaKo+/fSjauX0bMXN84vB+hrL9y8sAHXMqrSmKwmWMEf28gkHiGt78jJCedFn+rXJWf1G/jgulWEfNeq",
+	"3KP9Fd43k1npc3Cfmkbzeb+iHx9z8pSpqabqp5oAYPUBligGoIjTmvU1zGIHrpGH/Wn6o0LQDjaxfn0c",
+	"A01yoa84sR/YMqLSXuMdyjzw5RmsRX0s5QEXcVEd7qaYdfTircSkBxE4HrL25vlhZO1R34GH9VDSarHB",
+	"8xsT2huSXFnjQT76Mq66nuW6z5qyaF3t45C63ZMyxX6PMkhZssn2aInUO3V09N0fH3337aN79wN09LPv",
+	"P/jDB0fv//TB/ftH9+4vT84qdrdBGFr5ZAuesRJrUYnBO4OX6dE4TgiCPGdpcSfQUmjy0J6x/zXX1jfC",
+	"ctO477Uq6RpMZ9N22ly/oHvbPP/shcreFBEUJzPua8/7bKTNb6SYKaqmPodTZq4Y47ct69LrwH5bvonm",
+	"9XlinRc2u8wkeiJT9CzjJTj7UiIsUejKUjijJiN3FAA0biO4hXJzB02wVFmpion+zII2VOIHf9xi9nJ4",
+	"0uNG68+eWzVPmEFMZT9VZJYsvukDBDRNTu/KyAREiRcj8RCYxqkaEyF3rHSfaqI9TqVKBdnpR2rW2yHj",
+	"arpOeH/6AHnvzlfhRzEMOrHT2dIlps0TzXFys0TR2cMR3J1k8u1/7EXJZDsVkgj9NA+3kvn656kf3giG",
+	"aCAnH2+9Mzr3qNTuv5fMOcRns0UuZAv7HFYGf3iGIya3Qo5ztRvoXADCjElEjY3SxRFsgQdGkV5mpfcq",
+	"dhikQBdfyoXx3wAoHmcduDKDN8c5ojJz8hA63rJXryZXN8zbBhA7cPZNk0YuUYcjzowZcyoJU1zHFxXp",
+	"GZFw50XzdbNhS6i4fw8JouLh8frt4dvEMBF6Sz95W2E4U1s8sm/BBbmY3FxvQ3b2ysodAc46+CPPSQA0",
+	"NEc9lTkRbYMLS4mBgxoAsskKRIAzSX9pyB/cPd2RSOspKw8dt3BQdb7x8EqUJB6XVQvJDUUZ/Wa+KU26",
+	"LixniPLro8Rwg0goRDS8qcT5mqeCa9SiKSZ3ykNKua+pTIm47p8EWSKIhWjUG0glyEHLxeW1uwpSGoaX",
+	"tTqZScy6lAQWi/yHOUSBXe5JiEOuk7Hj9ELM5uPkEdIK3XkUIs/jBcxnjXparmoCc+ITAsaYhdsos18O",
+	"d3ocZTW7esyp71VmnSUTYDddQ6MGqaKidyzFrjBDp9WN0+KKe/c1quVbqecfdoxxVQwqKATqHVcRPLbi",
+	"N4snxq7SmOTacVrXWJ5aRIBYQYydbZTYsKLsSVNBIi6MLz/zwOTqo/5zn2vtrNSimLV7q9TKdYkNiYLK",
+	"1L/sNdB1qpMA+wlPO11zr5b8wPzR1juUUGn+BXCXO33BFXEAodZgav5xkEFg5rJMT1gMbLNK4ANNmwIz",
+	"CRfzQmxD4aORBRmfOE9lz+nTw26wKMHgCmIx6hEsU+cXkiim7TYRaHdgIlEgCGUT/Zs60spR4V20FLp/",
+	"72SREFqCgxJt1KMWg8goLAYB6hAeE0kjrXiDIdzou8aDb4s9YuTeN2qvnfEu5wnBQNkzWhlcc8e+WEf6",
+	"/TZEq+wwXqE7Wgm4Iminq5D3SRbMe/T2Hw6/91cPP3v30Xs/P/rgLx/9128dvvvJcn06DLUqWMjca7aS",
+	"6CU1MsnSvunx8N7Hhx+8//D3P374028tO3cDRNzUZ8RvO1FzzQlBoOlVyU6UcWSTeUEgJKdI3DObSB5T",
+	"ONYcO2V8UkMx6ym3HuSLOcIVHr+VrF8wJJdmMxL4NWVOAXHDFxxTKGc5VMSInKhk5GNS/1xEPR0SZ04i",
+	"Y3a/epMWoc5UYwGeri5jxjFXzPsXhewWTEglSzjoEaZuOPVrxmUU/neeTaRZXtS7eKF1n5ZubQ69WOaZ",
+	"TBOS4UkWYSQp0zfQiCCsHFwkqJwl6JIE70HowlCCtItKLQ8atd1NFy46erykScGL38N3dmQXC4O0fse1",
+	"OtF4Ae0EWWDpuIhSZ5EpU8lvXL2MLm5sPotsbY7R1Zglk8B5sW1jAeKMQOyWMbGM5BTsCsyirlY5wbaq",
+	"lewEK8ghyGy8IVraaDSWAxSmUJ+GMAWMZH5o6h/aruwjPFrXj7yo9qWNxsZyoJskqsvjnUIU+tJGY1O/",
+	"78rJwpOL+onifCfBokP0o+a6GUBW7mSnR2KKd0wqwNJGcxN6yIK+lzbW1lwjPcwGOzacWcJPF+1sXA2Z",
+	"EC1tmmE7jx48aSwXQ8GzJQFnaWEtzLXd1r4sBniPztre7qB4b1DL5gmtlk3Qi+w2rxdmpFuDHd0xAUFm",
+	"cFmVnqDm5lS8OnktjiYFKUzLndLGFD99WlaeIVNyVFEmFbaSa7YyFL4lsiTKg6qKqiaT4z8yzglTwbas",
+	"o3fLPt0KUZvbZBhbGCzU7BkWDdhlX1Yud1XQCGiXZiZjLaRZxbwvXI2Hxbmap8nydOvkMj17fqTRlBZL",
+	"90WZ2jU+w01fHMCYUuitgj7zVueHHp7KZevW5Dge2zElLWzu6biyCsOrU6x2MqHuReZenemiVKhceebI",
+	"+BU53+RORPrKWvL1sQQJIClOwrnTnB8jBihOWtOsNNkz4RgrZAEzfFbOGRX4Lm74nERd3iNeQc45cbKH",
+	"mam8xojliUlcMHO5kcLu+v65Qja2HjZmg5Gc7YwWdhTBPdAZHMGVmppdbwu5ymYlX8/8MlvcQW8VM2RP",
+	"mco+YVUWeNfA41p144k9J+fm0BEauJFFws10B3cfFeVM84/f/MFmo5EnvMrJUcO2rdulY7Oy0QWLlF8U",
+	"S7Pvd0xN/vLf3uhOA8me2Tv1+3mrY0e6CAFRnPaZSwlb27ly+adX0qaCWzCfZDgL1VAHWMAdsPrAgxfy",
+	"ssT6TRubC2oGcgB3U7g8qmmj5qZVHFH1QlaBk2YlvDRvU6nv2SYNVlLOsuSz8vorRZRGEw7cLIsHHioA",
+	"PrPEnnfo2yYWWi+UvVFaBYiqUg3E7fqoeGnOKF78rarelBFMRA/80MIhZvCIHpabLcBWejbahhciDzqP",
+	"hR9/qO76aRUYqwLbhtLiO7uD6h9nXWKY2gv6y9L4nEVKr5OqsTMNYqGTV8WyCHbFyouOjKzP6e1/ZWim",
+	"48Nz0sp4kDSBNbl7qGE0tg8F7xsvuLUej0/wnaZ4WwWc6LhFnEtXnm4E1UKOF30AgK4GoHOC4LTg+vUy",
+	"TEvFml+RaRSGcg5ohDw122YkLywf+nIGTWHiUx7c/9XRrz9crk8KKetjKUkVzvpoGvyxxnjDBkBBJLmN",
+	"eoLhBhArNyAqR9ioF8H3Z8g0LzqQ5sHKzWPZ7OoMjWSkk8pU6dF9Hl3VMhoeAe6fs3TEjKTpgW9NQzE9",
+	"fMekY66ZCO0xuZmz7mQ2ktm3szxWcVF7Wr5bUpbeGsidPhVEzmRHV3yv9DY37EqA1wK/i/KhKZWQni1O",
+	"P5IGmpvJtDYL79n7gtEAwXNojk60BJg4ZpUooOIsb6EwSjAFP+JfoP/vPxnZ8y/v505jIlAv3W6xkCS0",
+	"Q8EbBy9C805Y/cv7BU9zhPt9/ZPyyg/qEXaxyLzSsHfbKOzjAbatuh7s9y023EDoPMBu2uF2cRxUogPn",
+	"x06wygGSDJRYFgFoIsgoZMskRMoWy/CqoJ2EdwwkV4ajaJzQO/1IhSZKkBR7jjkzft68NAXi+66E/tBa",
+	"NRuNFvPQf2yeBSTO23eXA7RLMlwybwUo2ykd1NJQKKL5ZLmObgG4UYsBKFFQCnLUJqwMbwj39Tofs3jq",
+	"rImVhhqnz8OE1Zod8Efzxhz67Dx+NUfWU0PtZNs7K0bPKF3MGvY3ffwWZTOVsXFCrKo2ZgVdzwcZ7fLp",
+	"Sk4xTI9HzlZczQwoNEM5Uy9gaOJwJlccmsr0mu9PhXukrFqdx0PDt7PM9ZfPZsgN6MuWfFsKG+gH7g3z",
+	"eS4oPP7Kd6eMicr5o5ryHI2PP5TntEzNKX4mkdN4FW6IWHLlr9nw1b+1hhebVlmWbUpaGL967l42rNbo",
+	"lXeKQkLiDhFo6fDdjx/99hfL6I/f/CHETVlr1jlpQGd4G54Op1MFx8zzn/U4mqfYd/bNGN/SXMfcrCeP",
+	"d2mYKlnHhVOOl7oTCuUPz7+YiTS/NJhEece3dHqq+ZlbO0ckeFkBRCtzrcAtN5hY2K1LguCvAcxaaT7n",
+	"vOZAnoqIVCGaglUMsH8twpvUGnMWsOp5Q7RciAngm8qpUkAO8qnMCci3MQrIZ9anCnxvG/40mLkJlVr/",
+	"h1GgRgks31hDqF21fBalBDC6cfMYHhawUNnNf5bVClBD30aajcoiWJNXbezymKupiZourbYHR9ho1X1z",
+	"mXY3aEkI6qeq0NpyWVDwnAc8YUDq7rqfJx62UwnxzAnulPLtHsnw8ObIunSCfEQrzyOupzxChm/os3w3",
+	"tdaffTTfpSEzNIJzcqYvJqnbxw7QG6dVF9eosDtDBFCyD+MUXW8hiiQ4MVyvwAjzyJszJngfXuS45O9l",
+	"t8/OA4WPZ6Lk/Mv5uSE31s7EEuWG2tMn0zLKfFWWB12fTipoTKXWR/zgeC8NeOqu5zEfzFvdik++J4Bj",
+	"bgiLcop4Yw9dEnrxlqewulXbOOcde/ad9pE7h/QDqF8glVZQxsZzfCH2rDi39T9+8wfnN7xp6bt0iFfe",
+	"QI2Vi6iOdtBKGCCoMg1GatDPUEKUKRFh0CYnh7aUYYzaKVRt/CIuaSAHzvx6pkcxlyt9vCDxCXaKXMav",
+	"EmHSLCln5UGKM9vR57F3zAp9NScK33wmjFmkxWxwLfMIBgc0NZ3X3t9fh5p0e/h2XImDtlNq5PWRt4ZN",
+	"N9OD9tmZ3J5AlGOypbok2iuwgbdOMZWRIH3MosFcTo+hQOZj7ZlRUmY21e3DKhyzRHBx75xscks3OraS",
+	"bkcXc9KeVaGh2W5nS0Gz35gwuZHVrjDz+KV4p0X2XMh6l6yehZb0JhL4KzHdYsqZA9xH8dVmCdeyi+al",
+	"p2+WpKfPJSTnWeeq+I+CnBpp+HYpoGwRPXJuADl/j27amOZRG5KJNTBcVkehY0cZIpn2pAHw9CI2LF0A",
+	"CqPcAqOmm5UJFeDtDNsT7AIys4th2WJUSRuoYEOwMItROMS+IfoLtGT5Hv3xrX+f9bCMVpF7bkISbAhB",
+	"ViJtYAZYWoroVB3o00PqzKQZjmhDJVpitoVztToud+oEjE+SkOlWqhyOd4w71794Qy9D3lx31OTLNR0T",
+	"na73dC7jxjHdpmN2JWvoYqPxbPPixbXNjWc3GhcvNr1GJztiZ3G9wmiiVFA1uKlnamMNCRal9Q0Y4n38",
+	"jZQgCFWzKaCvvHzzFlrFqequJrxDGSR+wrrB3cS0lfXcVapfu3sX0ATaZcBjJg8fLZmCP8sutkoOpJZ6",
+	"vI0M5p4xw3cEjdJEpQInSPKI4oRKkhcQcigkIAhNBiWCQveIMoRbzCzVlvMce2HXMqvRbD4ILAqZacq1",
+	"75Rhue26yqQ5SOK8SGiLgU9adckAxXw7DwIbeJMgyAQ0o36aJNIWjctyUmS9xVrsmWcuc7ZPGPhA6888",
+	"Y4ppGsA/LAgKJcN7ZCfCkoTbDrlSP3/ttddeW7l+feXKlXAbacEqFe71zY83rl5G6+vrF9Grty7XW+yK",
+	"QYeWaKnHGRkE9jQBdEmoL2U6NfIY1lIQ2edMEomWwlat2ahvNlq1cHnbVSWE0tekrxC2XyFwothypC3W",
+	"x0JCFjWOVDKoo1dN+cQAZTUV9QcAUb2ip2YGACtrZmChVOsIwCvgWYuFuG++ppytWmCHP/+65Cw0ZWwu",
+	"bmw+u2zMF6EBythCr78JrQbIAsTcvW1KJAAahHFRtTFNoIhgi11Cu5oOIK5vA12nzyHM5IHe/XCjuR7W",
+	"0TUKk4eHKHyzZQRjq7aFXq/X67cD1PItBfp5vV6/G24jfZFHofdbiHZxtNdiY2s3ZCTS6wsTwZqRiKbb",
+	"yze/mg2Qt1Ez2Gg00O5A0wgXWa1O1HmDQrimDRsFsBIDByQJi2WLhZdgN1eeZxGPKetswSchWpJKENyD",
+	"nexzoaDSBNC8+WF52/wLJwmKsBADFH4Vi8EWGmovrKPn70QkMVyzy/me2eU3aB+1aaJJOhEExyaYVf8i",
+	"9RBdZ1i4hXjeDEMvwi0tRDJeyrHJs4ACF1diN0uv1RKUQV2N5H64DF/AqEyIpimlorqCp51utiShXkhX",
+	"NreOnuOqa8ZnF8YodSYaygS1dLhe/VTlqNttKqQy2xIgyRF2FAcRrKLFlsDbjRXe1azQ4YAnfIAHy66I",
+	"rKkgi6hCimuFEYi7jm6mUddrTe+lA3hiBu4zCxdtU0Zll7JOi0HFY8vfEGvDuKkKEnVTtqe5/3++deuV",
+	"1Wa9GRj2JrinPyAq+20NvpPcEBHZJ2LgyEoSWz4z5gcs4ThuMT0+tBSlIkHkjtZpmxd0y7uCH0giUA+L",
+	"PagAq9+DgncAzGvLImvyQJo2pClzetDlCUGcEQP52SU4JgIJfmBkZouBDh7xJO0xPd7LXcqINGk4zIHG",
+	"GDUekJuWQr8S3dKD+79aRqNl3rTow1muDo3RUiR4P2ixoqM7yHCeChlANJbLqItlhkBuh+fF/9phwpjq",
+	"QKtUAr/2Be8I3JNbLQYVeZ11VpPTCtSzhQUM0OUb164aCtR0ECCorGslsrTEeMBdpQAZoLzuL0ayD0vc",
+	"JUShA57q803hPWIlhib/NMGoL0ib3nH1AcJzodkDx9PZkAnvJ2QrK6aq+cWNQ3b1/C1r8FRikD+S9DGg",
+	"JsvAro35StI3NE9yW2lb7wtUazU1WTX9wGu7XAt4A/GO+oLqe1SiW46w3hPA4NLqwAGNSdBiGWN6xMOZ",
+	"JWNP6moJIEHWhJdS1eWCvgFbvYWeAyUItdJGYz0C3Qn+JGGlCoW0rmUKShfKURcKSLdYfto0NsJtqP0d",
+	"WfA272WhWaCHB4gRCEDXO+V9ua6/9CuP7+IYqm9rLQMn+pVmaOf4cqpwh8Akv9altgx6JoqoRB6UlV2h",
+	"nOSzPjcb6yHyD2TY4RYLbxAlBiuX2ooIfZqQiLNYLtuL7CqI/DfCoXZSpmhiQ/f1EVlH0MpQFYPwxRzF",
+	"f+UrZBButRhGB4IqYojahNr3elRBHUlz54UTAqZssNxVKhiJA7uQgvThymPuwwmNCJMkT3erXX/xVi2o",
+	"pSKxeq/cWl3lfcJM+E6di86q/Uiu6ndzKKxMDb70yovGtCFtCnG9UW9YywvDfVrbqq3XG/V1k0HdBfV9",
+	"FacxVStEa4nwoEPKUkXiHihuWlKajYIPNClYLRQKF0MjCO/qQ8EQpFb4skrxFoUFvUQOTG6FkOD5yTb9",
+	"xbi2VdNa0CU9qOfNmMBQbMpSy0obdv7K6jXao6oyBdN70TllgjdrVE8SamC7rEZ37XFmaXO3G7JzbZSh",
+	"MI5tDS7Lx20LR4qL4aZmiuYd07KB7i4d4vmSId4G67zR5/Xra42GwzuxQRm+Xv11i6SRNz/uHp1TAbjy",
+	"4CI4ksKk2Y23EZCxpUDIHdwwAylrPxvw6nM4dlUa4ZPm5E9eBWxALa9JbD5an/zR1Qw+8G5Q25zmi1c9",
+	"lD+4eae9HmCj1m4QbLRRM+WEAzw67khIdtXParf1F94RAeZ1Wym6uIDP3zHqn9Z+nIsVGRxt4xu0p7S5",
+	"mZurfB1dUor0+jbAUmBFVhLNdCSG+DwcwWXVNEMcJCXCcayvGSUMD0PMQAGf46b47gQSysAh/JKZo3Uy",
+	"c8e1V+3ybjAlBRbqeN4tGk9s8dATo36XVVhK9owcIGkvbadK7c0paPcW59cA8xI+2JymlwwZ8zqJKXZu",
+	"1Y21tckfv2jBF+H9i1ON7jpmgxsOYXNujrS2sNrW67d9/rzGOwjoOedJ1R1iSW4i3cp58gbZ53v2omNs",
+	"Z+ZWBeOFqzAl5Wykmx2hyI0qRAHdMigquru4PjdNHFOe6fUyA69aMBN2UqqY3PJVV639W+ET5GWaQKGF",
+	"PFatBm/nRoqEYMGke1Ff/noI23XZJVpQSKT46EK/QNR1UjtBzjdBJ6NsX5isneiZbZsejJP0NtfG5SSX",
+	"7KNnLK3cy8ueQTW/ksBdRBIC1eicrsklBPbnSmUAN2j3vf6BJO3A4R7pixhOEjvO3nKA4HJrgV7jch3U",
+	"G86p6KDDNceSQcHEzNvO8pzp1FCeLYc2LFPohlIBpiI/3+0xOrCXtIYAaHWUSTMEfdmvGoCN2SrVJ8tR",
+	"zMs10yLOaHlzF05XPc0JZLJ66u3kY66dbpgDY/wXL3F1FRCwFyD+qVRlPhVPjvhPb98NKo5NuKMGxldg",
+	"BYXRXV3jJTfRl5nfJ2ir9u1RmWC8jZd98Ji5NdYiHGTt4TvfPfzs/uE/fD6CBrpVa65fuNhsNtfW1teH",
+	"4Ha3ai+tGWC065fOv7b+lWevrr2WM8yfPvt3f/rnvzt85w8Pf/LfDn/64Z9+9J2HP/jF4W/ee/Th+0cf",
+	"/M2j/+vDB599/vCzd4/+6Z3D99568Pm9R9/64eF7bz382T8PAZgWwNcuTq865wtl3bRTqc9TkPhww/Hj",
+	"zk8Xp5mTRYx/7FXsY19eraMUl/B8JcsPaRCrb9L4rqdGjKhnQ0x64vK/UlnL3ngq9Atk8AJRs1HArArY",
+	"i1cgdrVfXgSu8qjwVcjR08IU1EQJaYOhHUmFBwU/4siZYYK2T+TMOPrgnYe//ObhX31cemZcvLimT4yN",
+	"jXkEtg01P2V7xxTsBKaq+Almq6eHhS8lLhvP9BxHhY20GXPVtG8s4KKJIPbEu2nar8DH1MdCDZDiy1V3",
+	"TDfSM7hhgn/XwWRQCd6chOCYsg4KV0IkyD4RUl83K293kgtVuI7ZtPralgkLdAmZ8I8VUz4CnLX6n9lf",
+	"kBzkov5XvH/dnv56OJRbsGC/SF4UbsENF2PuF9z4Ii7/5Xdx3p+6wcuC98c3NxQt6l/tZ0KYqWjdgQlN",
+	"ewoZjsyRjMqb7c2yqK7R62PXIeeHaf2DJ2vdMGOexrZhhdgpn8ZnYKcYieUsnEPu2RgbhX92ALCKzNvK",
+	"IvRM1Clvw+nizr4lF98TFmSdwRPEe4SZSDOnnC5vtxgg37qC8SacJjukeqlUaJeYGn7GPs6h+vFwHAYv",
+	"VjjXh0TYTpMkzB61GGVRksZEoqxodIBMzWgIFWIK5UWioau8tLMZli0RHJqgFztlE/ayYp5ZCA0tJIae",
+	"fyMlLLIvhy1GJeoQpkfvYi3KzThm7MdRyDN8UFdJPcv2r202GvVGo5jz1ibEe2HkZxqDbDcI4LWIC1Oc",
+	"LrbJi7W1xtr5lWZjZb3p1bHVX/SMlUbvSZZUZ1SILGnGBNkWUu62mnA/yiBQ9zq6j/p6A8ZVSFxrDgWx",
+	"65EEWdFG6KkccLZ2wa5CllZZqCrugGSbw/CwtfP2u2Hw19oa/KAFaEWPmyM9ZrXLq7vbqOquOam7tc3R",
+	"CY7URHcdr4103Nys6HhzQr/Nxsg8C9XSq+f67ISlvV1QxyzZNdZXGs1ZbpKGuRZu+PObfdzNfk/yxeyK",
+	"Prn0RWjoOKw4DQt3ssx4F5OEqJJEOPB8YXM66sPNvBejpXCjcTFEXHWJOKCSlFyprsCrBdk+jSs866rD",
+	"2VOTwnFpA/bAbWClflRtuq3avMWrttVmW/P7E63PGhPslBy8WPNrgcNd/Nkoe6PQKjOhCel1GkeIBAFQ",
+	"N1BMTcx+orVzUIA7dJ+wakvs8dW+KpXufN2qTkMq1UYDzvIZafOsbLATOMNaYGHrnhpfvxTG13FyfPRk",
+	"X7VF4W1g5jxCo/TmfLlLoj0ZoJTp22vEWZQKQVg0CExEvr7lQnbOEDok4zYZU5/vkicx2iUDDtkc0qTJ",
+	"7w7cJTibiU3j4PtEJLjfp6xjkyOtkGK4p58pU3hNNw7350LPNhEhK4yf3bz1OBRNEttrvcVMaoLJeykk",
+	"NZjcMQYy0a+2bwoE5N1LpDhHCWedshvvJbsjj8PROrTST0XI6TK1I4XZ2XqXMNKmqtKj8jyYjUxWlnMq",
+	"uCZc9TuZl/fxUylNYRGb0FXvxcsB6iepzOtpGHaxdXNcG/BxaXCmo8Hn7JBPgdxdVxMUynPS5a090arl",
+	"JX/CEZcKSbwPeada7rKI9wjq4EKMdJ5sO6+2WUKz+m13x1zgUWTreAOcioH14xBG5kg7t8TkVB64MmyE",
+	"xXCWIMVRF+8TSLSY7nZ72U7n8bgimbHET0X5gu7NbnddXqZ3Sk4vpYtQ+qV3bN/t/LIPkH82WXYzuuey",
+	"EU/yz+WAcjM2bNTtSn+th1k3r7f2JL122TQmu+1yWgkQT2IvI/NJ9+Jh/3wqFIlwbOY9nN/4UXp4DKkD",
+	"2a0g4R1XioSViIA6uqlPDsxKcpMRRqIkiXmPDFpMn7iAOuLSoCFJWdAOZThB4VqjaYwr9h1I5Yabji0q",
+	"tl1oz+ID2AuJ326LwflVR18hA5teH/F+ll9fyAncA2yXDBJ3A8V4II0fENQ9xhXa5zS26YT5DWsYEcFm",
+	"VpM7ESE5OoVFVzBtAXaNvSlJmd3glqs9gxkHzSwSvY35ChnUDJ/PaWQadd1R1k+VNMlmCTdfmja5iCnT",
+	"m1bber3ZuFi/sN5cC9Y365sX15p5BM0rnDLl1fyvbdX+9A+fHP3jXz76+JOHP/8PaOO1/30FRBenUqUO",
+	"/Lu2tmG6Nyh/tcMPPjy89/G//v57Rz/83aN3PvnTh/cP3/qVh9qZ+ykbF6rdU2bdudANvvW3Dz79+OiH",
+	"vxvyTgY151WtbdU2zz9rPXGzisEFu6CG2o2fWsCeYAvYNd5B2MK5cE8qlB4SJcqYIqIHjHns+0dRTt1y",
+	"7S7Cmi3As68Z8dv3jt765PBnPz78zv3Dv/7w8JOf/+vvv3d47yeH9z4++qdvPfr81w8/+7uje78++uBv",
+	"TL7Iw5/98/T8eMP08phZs7MNenqL+XJwdMY5s12yIB6r0vJ1FaK1RuOIt5CJv8JJEqAFhRS3WBeAqjLL",
+	"mlbI6iik8Y4JobKuMkgECFGbap0xQyc0CpXkAFVlAAP3cZKSDMiLUKPYEcDykooLU6zbYdnoccNEE4JF",
+	"mQql1WtYjy9RPLNJcF2x/y8Am66Ulqc4xVjmEr9rFlx4RtnEZe3uURZP3aCmr6/oDyqbi0mPM6ks3nNC",
+	"9kkydetX/G+vwaeV/eymkjIi5U6PxzN08Zz97Dp8VbJPeoYGQI67amdcmAcnm3g9jA2jJYQAHDmm0ItX",
+	"XJim5TE3sm0k+xiAU6E6NKLKFN7rMC0/qsaXiayqQa5tTD1GEHcVo6vq3+RKVfV9ysHWescnW2yAdZ98",
+	"80zbHiDuODb/njKo2p11coGR1O4gZ4N6i93yaOuc9LiC5pDsSy88h5rN8xvrBm8SYq0Zh3hr7yx2h2k+",
+	"eAtUWm+xMH9vh7MwQKHp00ONNCd9UQbJ0ALcGhXbQSzmYMbbLRaWiEfdwWhLuv2SboWBbixAJHOWDKpt",
+	"Kpq8jxVpXRwaFKtIMLPWhEjw/k5C94lUPNrTB+1oWHXZkbBl0a+1gMiEUZbufvHZC4315lqjsbFWC8wJ",
+	"tVUzc95pm/lUZto/+PTjo/vvHX70u8P7vzn89r3De/ezhfFrGdTW184b64ojKJfcefj7nx7+4f3D3+vv",
+	"CkAAa+sbm+eftSn6GX0Ys0tzpbGx0lyb/lamt2XBBpK8yadp+V/MtHxL28PCN7sHTUy+z5j9BM/Kqhu9",
+	"HuGXIGqzYo8WG6X5IsRrOEFqsuX1OTg5D34bhVpe2hNk6JAtoE5XxWke98CoEPcUhH2ZIN7I8ilKBfFb",
+	"f18qiC/MJmvPJqZzHL+4eM4z4Junpq+zCeccI99LoweGTAh52NZQkNeICUyrsgHCkeDSS3Ic8jWjS9JW",
+	"HDC3HAAMV7RHtqF4weWbX9VyxyDpL5XB5i/bhMWeFmKFkButX+trYVZmANDel0KAKnWyydZGiHkLpJLm",
+	"ssFyUAH2v/Tg83sPPv37w3c/fvTbXyx72CE0IbKOrMBMe0xuoZDGWqnOKuBZ81xgVXvOQMKECOD57c3E",
+	"3BZCz8pimsjkp/mkRKoGebmo/KUWC708Pv0OpA16jdg0Qvjc+N68HzNvHAxC69h2xA/fefvh//Pf7GD1",
+	"DzArL0XQXFfA8+e+efTNHx396LeH9z5edtcK+Nm+qcWi/tPdMQIUOu+f/tt3SUJf1oWZX4s49GliSVyX",
+	"h5/848MPP3r00c9sl+ZX/V5MZT9VZMf4PsI6ApPlOX2XA8xaz5ogW8w4mXG/P8bmecqBNCVmPY9aoTSA",
+	"Y8rHy9D3WKX6n3ks0UliP5ysEblIbVozbCtwU1AJ0Y1VdNUWvFc+mPKKrNN2nyHwT+hf8Vl7n8CUV00L",
+	"VcbBKaMJbhIsou6TfG8xMxx2pstx3vT8wequu6GUGwBf7SPFUTNoNBqFqDbIB8lwgDOfGbbZH/yAIZrH",
+	"7KA9Mqij5/U3UDMRUk8jCEPizH2w1WKhderok4TcoVLJ0JgUIUAKSyQJYUOxWNmotosBWF6diGXQamxp",
+	"qtDWuLCJI7sJ6Rmwyl1sCj5mRSX06zaqS3WJkHVki4AiCLOGqg0GOBogb8sOsJsDFhUOsLmvXb4CWYo/",
+	"UKje3Axq3vLv7BFNKI3di/H5qElWNtsNvLKh/7qIN59dWW+vxRfI+d1no42mHw2lzw5FBMX6gnf43oeP",
+	"/u7/PvzR27Wg9o0UMwXw3LVmvbFZC2opo5rX9zrArnkY1OHPfvnwx99GtzYao4FMjfMrzQuTEvxHwpkO",
+	"//tvR8AWZo9deg6o/pRvi8XeXUHZkuujpkZT8xSi9DRRBqPk9jRJ/8xufJqtC5cYU+yVt9sJZWRKyTvJ",
+	"2OdHS548TVaZMbJhPfm2PzY5FG3u9JmhfV+1KS0LTp8ZioD23F+2P2mrdprYE3tZiyE4ettLs6EStfUh",
+	"WpYoA+88HrRZkvL2NFXmuKkysKRTMUMZXVuSOjW6tv15dK1pOXDV9owZogTNxHxWJONjh3l+9B+O/um7",
+	"piDhg8/+Cl2sX0AP7v/qX3//vQefvvPoo48PP//Rg0+///DXv3jcgzsnMl4mOJ7y3ZfCwm3ZZW6psM9N",
+	"pfgFi4QshlNzeyzwwdjjDSr98ANwqUG9yhSiHBDjB11ShjD9VU7jx+Ogsyk7T7ltQaec3tmpiTmD/avw",
+	"27zicCJGwpSDIVMF5G1Zby4VLuaszOht2/zShvo680ZQW3F/Th/ke2KIwieMhHxSnoEEs3g2K/s1zOLc",
+	"wF4aFmoyB/VYq6hgXD2hjWmCZF867ahcMIA72JcDyAuISZRgQWITbEiwTIXNf5QopoDqujswFdtVFzO0",
+	"if4NWtL6GdgcGVdoqY0TizlQWhYUyJtKcLIWhm+Hu8t5QjA74ShZI3Amx8na1XnyI2UTU6nTiWF3Orgn",
+	"1SGzLlbqXFWIz9fM1STc1cPFYhCipRcIB0/9KzwZdIzb5XqaKGr/HaCvvXDzwsayOUmI2CeixSwxelgu",
+	"S03US9FfoGaj0WisNjdR7//9R+OglURJ5wK2pGYRkKai7xYrEHh1MKqhotpiknPX6ufBrk2Eom39Cdlh",
+	"3I8JhfDPj4/e/sPh9/7q6IO/XFprNC8sP/z1rxuN5trhu5+ATXy4ylKzoVenuTYE9JuLyK1a7LPn4Xvv",
+	"HP3jTw4/+C+H9z6e/tpm1mHB8Z9+o08jQL+YEaCeVCkVKp6+OdE+7DHbiR4KVZcSM84vQUjopE17jGJD",
+	"3ZmyhRjgyAvS467mp/sth4NoMRsxGgveh7qsB+igi9UIaB+g4jm4ervvJYeACcJc8CEArsMSabz04NN7",
+	"y7OK5LMJEx3PRy5Q9Ez46akh7WxCRac6CKx5S44t0ZwZwWIqSKS4GKClo3vfP/zrDx9+9u8efvadw/e+",
+	"f/j5jw7v/2C5ji65sEpJHHSL68NlcpXmTds86xxnE2oAV5guslF/OY0X09spHouUX7dd49N+Zwz/c436",
+	"0X9lV22P+NpEGNxXKofQXqs2Knvr2BGEp2t2ONFrvF3RKS7ybu2f/Ku8BTfPp+xL3OzZuCRYr5ClLyMz",
+	"1azqOmwbX2BpSh/TabQ05bONi01InxkpZ3xxPS9nfOF/Xbu8+b/lmZcRt4OH2n82eEsv3+tvmjTO2tb5",
+	"jIyPvvvjo+++fXTvPohf+/Na/vPPvv/gDx8cvf/TB/fvw0u3R3M5zQQOv33v6N79B5/+4MGnf5/D3gRD",
+	"bG0TUvPKNnnNmdFgMQ8I63Z5peUG/DeD1mh3cNFX+UKzTy/zXyAN7lIcIzwiUiokSkGLm3yh98XFCR8Q",
+	"lZd6+/uX4Fo/5R4uuDxysShyplEPad/uZAmyGh6YDZSp/mYqwoFGa/Nu0FIoU9knLCZxiKTifVDuWyxr",
+	"HlDCGTnwrvT6AqKf5P5OuCC4T86ZIG4HLumG4aK9caRQTBSmSTVAgTUHnNQhaCKBqw/B87OL+TMyD0zg",
+	"ycxAcDa8+dREcBYmAi6Q5enZjhtB2kQQFpHVSPD+BKxqeOMEKfuGG0zVfcSUNtAjrc9NoQspPmpXwq1q",
+	"toojq5qt4opVT8esb+Gq+Tgs9PDF+iyXvDiW8YvfGZs4bWwi5QE4kCpBYrQ7yGIVRvfJNnBW+aUKIioF",
+	"ifQxS5NYEGZsWBNzSftYEKZOIGJkJlw306IH6FY6x2wytnYPsf+U1vFQbZE7oFrzmXuCT451xy70RNuO",
+	"Xdgn37IjMsbNZUcnT9Uot+YA4BjorOAIA1rPaNJwFGrzRNMkqM0GiSEm2/4LgDsGKYpoyarxLCKoiyVi",
+	"nJWWGIG7vtnC4+nCwzENF3NyffiDXxz+5r1HH75/9MHfzBJl3lk8nrff6FMLxxdJAYUts9i2hdDYnLm8",
+	"Y3n1TU2RYw0bHtGfqGSsukC5Q/SJN2mM2bER3QZOuz5W3ZGIzSLzz3XsjjGA5OK3wmBwfBHphCFgBs4h",
+	"Cc/GDDCJhhkg7ZwJLZ+8CeDJjv8CfOEZBeqqVJjFWMQQAb9yQGinq8aHApgGrOXOfmCro3FJnI2RESyI",
+	"VAiziEgFv2IFmovkPZJVU7Nub4mWMvcLatTXzwfIuGBQo772bIDADYNyNwxq1JuNwC/Upt9bLq0meNPO",
+	"8JIg+Gt2fifIYGXdVXCbXTxEGWpzEZEn+uxw65JVrIZo4uElsBbrERoeX17wxE+ZtErFN0b0orndXkAt",
+	"WJPFHamjG6bmtfRupeekW4BthBkivb4aoB7u+xF1Pc0K3jeIsi4RUPy2g8u8wjerSX7Ok86TCp7zc6vW",
+	"qK83TMnsYS+p/q3pfnNuVf1wwzy0/lX9ZA1cpVOfnSVTe5Hp/Tnlc/QYbI4YP3h6tH6RgDg8tfecRHKc",
+	"JKuSWfrolUSphPR0v2NPWO+9ckxGCzwOZkcTmHtABKBoMBKPK1uSQT6mTFEAlGuxYjyeH32n5da2F6En",
+	"UbjRWA/r6IrAbVN9G+qIQvqrFyIMo6xC2rvpLcJZ1aw0sOFfNHS8E4WbmzH2Lt/FLPruJG2SeXeT7ZIe",
+	"9zxpUnYxcWo+/2WyKt2VNKZkUs6Z4Ryr/BvR4icPXLJFKjF65hmoT/7MM1pcKugv8ISFVl0gNwxQ0Kgy",
+	"QGpatvF9I9PyuIJzFWXHs/ILekg2A03zXxE/E+4dWiiZFAQQXKZgeTbnei8eU08yp73jGVRzkTMUJxYU",
+	"OFszrS9HttYaa5t3Z+fLmQ2tC2bUSlQPvQVaa+0S7MLOr3nlMMtat6+uZu9B20/Vpy+G+vRynzBPs9Aa",
+	"VEYl9so0wsMVomlIi8qC3WLiysTPKLK2wUiIsCHLaYq4X4GuhoRCgZs2RsdhPoqfImocEyGGmALrdrek",
+	"vwnlJ1m1ju1OpRxf1IGEO3jwhDIiA4Ag7xORVR/SRDoU4oAuJZKjSrjzFvPxzrds3ggjMkfu8BsvYJfb",
+	"OslglaUMXe7q7wjaJRYJmlABfkMJmOcM4RZTXOEECX4QZM11eSoJpNfJrj4L4fyVyvgaeUIjzR9WbSw7",
+	"CV8gqkDxs6ntEzB2F3/wBIWG9llc11ejO73E7IFc4e02jUjMo1R/UZd9rXvILiGql9Th/8WeMxV7lzIM",
+	"avNI9k1NkTtqNZL7xS+H3ys9EzNiHDoXL5uVWblCZZ9L6o7IoWJzXADd6b0GwjPo9wCWDybhpVdvXV25",
+	"EKBQP9JPnglBro0Z5FO12Q/G9gSNuf6r8UJnTvTG4YNtFff1mXkyMHdj1fhrWBGRReMqXsDrFkiCVisR",
+	"4yjhrJO9apAjMlpuMYP1zXyLhqkIb1WBoER5pxI5vH49+XgLmTPZKAqSRJzFRrDBkxbz2gZdn0Lte3dI",
+	"lEmzS6bpcWd44xQ1YjdTXww81ROOxbFmRUsUhQC1BSFvUNaBI79NO6kgcgZtc7WPB6fNkB7CVx8PrBjK",
+	"4he3LYOkLCFS2ru0o6lR/fUVPFjMjTYPoISsq0e//Y+H3773P775w7XG2vn/8c0fNZ89fPeTWTLnYWJZ",
+	"iOmp2/Mnsmkf06cs+iWJTrqOxR6UGM9Es3eAYbC/VgoMhZVc9Yzm1aWYmIGK1CeilwZvbfRFL2LuBtAa",
+	"CCD8LfnJ8+ekS6LZykojCH6wrQ9Id9puDVUrBVlxwMWe1EdpkF+E9MdeARqWDLZztyZPVTYiGMiW1gME",
+	"P5DLQYuB9a5QvMagSZmjnSFjZrbQH8YgCDdjiAfIqvlPulAhLlrMu1BhlN150JK5Kx2+99ajjz4M9NiG",
+	"Si1t2/SilFkXBm+jmEpFWaT8MlemLiqUYcrSH5bdjcpUphrdPbuKo9WdoKaR08zh0MlvZy7xwqCl8Lap",
+	"ezF0BaTMoCWkPYbgigDh5noq7k5o4j9YDPdBtBRmJZuWHtz/1dGvP1xGmS82XK645V3Oxn1T0/HMV72b",
+	"sNOvEVztfFkEIMEk94/g/dpJF38ZXqonOHbjqqHYghkkp/CxLk+Qhqbq7oopVVclDl/Kqn8XChM7JgEn",
+	"K3gYbflHwxHOc7k7QIofMNml/QAVqkd6sdeuDHGLQR1iLUJ1J8ZrtE8ETpApUOzEQ8piIoAdl+vIBnwA",
+	"ypFxqhpmy+Tptoc1YT2lVo612BSF8LYymdK20VFGqmUiB8TCriB4L+YHTisMY9ojTGYF6Vpsycm+B//9",
+	"wz/96DsBeviz+4++95cPf/P2w/u/DNDDz9599N7Pj/7zh4e/f9dWVsuaCNFSCJ1qkeXWEyqulZWcbrGh",
+	"mtOhrbxnpJ1vr3K7GO6RQYiW7FmiZUBg94cLs/bwUB8loVerubKYdYUYuwqfXsWiVyHGJgumBUQOnbAA",
+	"Gp7kU6ONJ7IMQGYmdmzZdjHQRGkrA06WW5XB52OiIoF9JBqrCC1N0H+WjSWjJNWsxTQfGMbvCJ72d3YH",
+	"IcgN+BdI6FwO+npJJHhf9zJsun6RFTCqIeHQNgZe2IhLqyd5ISQ4xztJKCOmCKanw7YJgYQr1gHzEePw",
+	"mpUOblUsBChU7dct8rapl+UBwuF9A9djujEaExSWNDXAGJTIAl+y6U13loeo1bUU3rAYpL5OLVvMV2OL",
+	"ivUUyuewMb+4+UaEUyEVlBXTSxgDIDcIv+VgVH80y53p31ZIwmdcIBobMe1k6ThdssV8ZRItRpesELJG",
+	"1o0TsCcVkhnMqodOqy+WHQuOzQrKqsPncrwGGAGeQqS5zas6dvvUSxP6m/Ml0Ex529MFOQhmnCQDw1kk",
+	"Hivq4QI/WAE/GCUg7bNYjburb3rBGHfHZAfjWA9P85GpZ+wwLfSl11yTc8VRFgLxjPkb73ItpmkBmNMy",
+	"dg6j1WIbjY1coNnvTUKg9eRl2qMZOJgRE6rXqFrkVbj8zMq8As2eqI280FGV/Q1+faJj5C/ldmBLlf6e",
+	"4vGxESMieIyVubm2EtMOVUVo/WFx7QdJLkZql3RTjJms7mbGGMqqqP0pvF8GxcBUOoWwNDOkOnqZ6XPV",
+	"twWOsnHmxWoxZzwMPDc7ijAb9ZstbTQuLtfR5Rw2R3M/Bg2prYg4wCI2OlhXD0pxRNUWwqAUnZMtFlpq",
+	"2ekToW9FCCvU41KhsIfv7IDLH0pvu+ScsC9oRNzbuSFqj/ilec+hoXbRv7zfYn0sJZFDXdiWtlFIGMS4",
+	"69UJkcQDqYWV6gIutb66Rt1CzVM7Ua2ZLG2srUE9A712WYWdLMgvq8sVmpXcaSe4I/UVO42pIqXxxq+k",
+	"JTJsTneHNzG4K+o51ILaHhns2FP+GChy+RoCuFCjDmGB7mkGyLJVMzGD+c/Z3ta2ahvuOWU7WcBH4Y3z",
+	"9g3jwLUPN+uzYNUV1vNsMi+mPywQ4wdnlV311GNzFvnkXCBh8qyyqMK5DlOtGKZyHCqySTEGiOOCwrft",
+	"51wQ99QqWrGfFWbU1W1b99kEIpqALn7AyjFkXpWnBXlcaiDjyQwme56QSqCWilWZAozm2N6DkwxC09sz",
+	"OUHBTf7JR05xM/WYzDDVJOAUU6Ed8AhdIx6uuPvV87JZ+7A7KcOcwkYYrt5il1BomsreQ4yQWKLQIy+t",
+	"Fw11Yd8d8e7hkp5bLPTC+kNI8AxBw/Q65cz5e3vVCQiaqo6XeuAXFNtqavEh5QEXugu8olXRFfdkpal7",
+	"0qy7VTRo6H1zGnuX7mK+EiVE7E2vOOhZLBj8JW/yKfTLFxD6JcP9LBEP2fk7Ec82444TlOmVkXtWNH0J",
+	"ipZXb9VioWtvEn39BcxYJ5NslVU9NrlKGPzfG1IdXYEfKesgQfb5ngWQlURKACgzjluj9eXnSVBM2y/o",
+	"alSBw8WcM1pyD7SghkdZoKtR07JBVuHMHFd424nHtS2o8FeU3QxUx6IEn00inw0IzTiecji0Z8NbTzO9",
+	"FlF4ZpJk3yfCFNujnK3YaHIIqp03YN1c+ftpYkxJVBaTaPwEUsYPguoM0RYzKaJBZXbptlXYqLB+ZPSS",
+	"q73bTwhSWMsfrFBCsFQoIjRZegn9y/sot7mgVdRsNIxPD6sWAzMaDKKfpGbkLIuFyUz/gb1mFspRe/M6",
+	"4GIv75eziEDwm+f5O6ARqbfYraxQMCFxlm5rHnlraCpdZ794azmaPWsMfV1+sLwNF2t9o5MtFnW5JAaJ",
+	"UxCVCqaH2SXM6L1Uog7dJ8yYH8N8fcIcFUjxQopSmY58ReCDr3r0dNOIzpNK1R01nZWk6+pHWo7qv5uN",
+	"5vTpu6MTOZs03pIFrUpdgl+f5vN+iaS85jjN5kbg8fawEFIcRV0S7TkRajwpS0d//fnRT36+PMbgVnYs",
+	"DOv/sx4NZX7NCnFxQsrO7Lz0NJCr4BM19GMWJ7CGHAnHgz44wKXk5ZbHVEaC9DEDd89CE/Qq6XPVDuj0",
+	"M/WeNw413TvE7MhCMFcWdmZYtRBK68owt9jSH9/+OWosbyPjdNP3KIPPYS3p+gblN8q4cqxtGwarbTuV",
+	"Wr3CPZNcVXZW34AOfIa4YRfuWHlIdu1ff7PGuILSHfc+Pvzg/Qef3nvwz798eP8XqFnfRA/u/+ro3n85",
+	"+uHvHr3zSaEAlLWJmc3NQ0trW7Xmhfpmw+z97KzuZnbKV6tZpU2eWmbX8emF6wsF+qkZypTTpUz2oTSn",
+	"zHi76qzVbZAoFVSZ+mu7BAsialuv39bCyNR+NwyViqS2VVvFfbq63wRRZRsctdtYa0vuqtFbXVKN4JKz",
+	"slhxRIXxAvmfmsvi6Lc3XfAWTlBM96l0UeQSLT387CePPvrw4Q//8+H37h++9e8ffPafHv70W8tDdQCQ",
+	"EoTUh91JZV19dSTPQaKlow/+5k//8O0Hn//g4WfvHv3TO6b26XLdD5rJ875G27yaZTQUUhyWTEj+g08/",
+	"e/D5DwJ0+NHvDu//BurO31/eRn0iJGd6wlhh1MNyz6R12h5NUsVoX9fy2q8SLRmJuGy43cXH5aX4bdVm",
+	"WtgEVyd2tO1bXtLSDJVhR6HMyhq/bFH18gv60tHbf/vwow8P33vr8L3vFVfbvlK21qA1+NfWB5/fe/Dp",
+	"3z/66OPDz3+0HKCEdzom8NW7Y3tAU2B0NHBVUNcj29h6SXXQ0onoe72EEGY5HK8sbd6YGX9QKIPL4sw1",
+	"rCZHsdeLGG42tLGE7Srd4XokLlbQcUuE+2AG7fIklr6thJeCZ3ljyORMyYII3pcl+CmywJBZAnAp2eF+",
+	"n7B4xaD2pDFVeh8LQiemSp/Z/38AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

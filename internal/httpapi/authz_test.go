@@ -711,6 +711,27 @@ var authzTable = map[string]routeRow{
 			}
 		},
 	},
+	"POST /api/v1/verification-samples": {
+		want: map[role]outcome{asAdmin: {201, 201}, asBureau: {201, 404}, asCollective: {403, 403}, asProvider: {403, 403}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			return apitest.Request{Method: http.MethodPost, Path: "/api/v1/verification-samples", Body: map[string]any{
+				"county_code": pick(own, countyA, countyB), "season_year": worldSeason(), "sample_pct": "10.00"}}
+		},
+	},
+	"GET /api/v1/verification-samples/:id": {
+		want: map[role]outcome{asAdmin: {200, 200}, asBureau: {200, 404}, asCollective: {403, 403}, asProvider: {403, 403}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			return apitest.Request{Method: http.MethodGet, Path: "/api/v1/verification-samples/" + itoa(w.newSample(t, own))}
+		},
+	},
+	"POST /api/v1/verification-samples/:id/results": {
+		want: map[role]outcome{asAdmin: {422, 422}, asBureau: {422, 404}, asCollective: {403, 403}, asProvider: {403, 403}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			// The world confirms no work, so its samples are empty and any result names an operation not in them.
+			return apitest.Request{Method: http.MethodPost, Path: "/api/v1/verification-samples/" + itoa(w.newSample(t, own)) + "/results",
+				Body: map[string]any{"results": []map[string]any{{"operation_id": pick(own, w.opA, w.opB).Id, "verified_area_mu": "0.10"}}}}
+		},
+	},
 	"GET /api/v1/settlements": {
 		want: map[role]outcome{asAdmin: {200, 200}, asBureau: {200, 200}, asCollective: {403, 403}, asProvider: {200, 200}},
 		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {

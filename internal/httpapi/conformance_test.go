@@ -31,7 +31,7 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newWorld(t)
-	w.settlementA = w.newSettlement(t, true, worldSeason())
+	w.settlementA, w.sampleA = w.newSettlement(t, true, worldSeason()), w.newSample(t, true)
 	fp := newFingerprint(t, w.env)
 	type op struct {
 		method, path string
@@ -213,6 +213,8 @@ func (w *world) pathValue(path, param string) string {
 		return itoa(w.parcelA.Id)
 	case strings.HasPrefix(path, "/providers"):
 		return itoa(w.provA.Id)
+	case strings.HasPrefix(path, "/verification-samples"):
+		return itoa(w.sampleA)
 	case strings.HasPrefix(path, "/settlements"):
 		return itoa(w.settlementA)
 	case strings.HasPrefix(path, "/operations"):

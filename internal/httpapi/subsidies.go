@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	openapi_types "github.com/oapi-codegen/runtime/types"
+
 	"github.com/tuoguan/tuoguan/api"
 	"github.com/tuoguan/tuoguan/internal/num"
 	"github.com/tuoguan/tuoguan/internal/page"
@@ -162,4 +164,53 @@ func statementTable(st subsidy.Settlement, ops []reference.Item) sheet.Table {
 			}
 		}
 	}}
+}
+
+func sampleOut(s subsidy.Sample) api.VerificationSample {
+	out := api.VerificationSample{Id: s.ID, CountyCode: s.CountyCode + "000000", SeasonYear: s.SeasonYear, SamplePct: s.SamplePct,
+		Seed: s.Seed, CreatedAt: s.CreatedAt.UTC(),
+		Items: mapAll(s.Items, func(it subsidy.Item) api.VerificationItem {
+			v := api.VerificationItem{OperationId: it.OperationID, ProviderId: it.ProviderID, ContractId: it.ContractID,
+				CollectiveId: it.CollectiveID, ParcelId: it.ParcelID, OpType: api.OperationType(it.OpType),
+				OpDate: openapi_types.Date{Time: it.OpDate}, AreaMu: it.AreaMu}
+			if it.VerifiedAreaMu != nil && it.CheckedAt != nil {
+				v.Result = &api.VerificationResult{VerifiedAreaMu: *it.VerifiedAreaMu, Note: it.Note, CheckedBy: it.CheckedBy, CheckedAt: it.CheckedAt.UTC()}
+			}
+			return v
+		}),
+		Providers: mapAll(s.Providers(), func(c subsidy.ProviderCheck) api.VerificationProvider {
+			return api.VerificationProvider{ProviderId: c.ProviderID, Items: c.Items, Checked: c.Checked,
+				SampledAreaMu: num.Round2(c.SampledAreaMu), VerifiedAreaMu: num.Round2(c.VerifiedAreaMu), DiscrepancyPct: c.DiscrepancyPct()}
+		})}
+	return out
+}
+
+func (s *Server) DrawVerificationSample(ctx context.Context, req api.DrawVerificationSampleRequestObject) (api.DrawVerificationSampleResponseObject, error) {
+	b := req.Body
+	sm, err := s.Subsidies.Draw(ctx, principal(ctx), b.CountyCode, b.SeasonYear, b.SamplePct, b.Seed)
+	if err != nil {
+		return nil, err
+	}
+	return api.DrawVerificationSample201JSONResponse{Body: sampleOut(sm),
+		Headers: api.DrawVerificationSample201ResponseHeaders{Location: location("verification-samples", sm.ID)}}, nil
+}
+
+func (s *Server) GetVerificationSample(ctx context.Context, req api.GetVerificationSampleRequestObject) (api.GetVerificationSampleResponseObject, error) {
+	sm, err := s.Subsidies.GetSample(ctx, principal(ctx), req.Id)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetVerificationSample200JSONResponse(sampleOut(sm)), nil
+}
+
+func (s *Server) RecordVerificationResults(ctx context.Context, req api.RecordVerificationResultsRequestObject) (api.RecordVerificationResultsResponseObject, error) {
+	results := make([]subsidy.Result, len(req.Body.Results))
+	for i, r := range req.Body.Results {
+		results[i] = subsidy.Result{OperationID: r.OperationId, VerifiedAreaMu: r.VerifiedAreaMu, Note: r.Note}
+	}
+	sm, err := s.Subsidies.Record(ctx, principal(ctx), req.Id, results)
+	if err != nil {
+		return nil, err
+	}
+	return api.RecordVerificationResults200JSONResponse(sampleOut(sm)), nil
 }

@@ -80,8 +80,9 @@ type world struct {
 	draftA, draftB   api.Contract
 	activeA, activeB api.Contract
 	opA, opB         api.Operation
-	// settlementA is a draft settlement of provider A in county A, made by tests that need one.
-	settlementA int64
+	// settlementA is a draft settlement of provider A in county A, and sampleA a field sample of county A, made
+	// by tests that need them.
+	settlementA, sampleA int64
 
 	seq        atomic.Int64
 	villageSeq atomic.Int64
@@ -405,4 +406,13 @@ func (w *world) freshSeason() int {
 		panic("out of fresh seasons")
 	}
 	return s
+}
+
+// newSample draws, as admin, a field sample of county A (own) or B in the world's season, and returns its id.
+func (w *world) newSample(t testing.TB, own bool) int64 {
+	t.Helper()
+	var sm api.VerificationSample
+	w.env.Expect(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/verification-samples", map[string]any{
+		"county_code": pick(own, countyA, countyB), "season_year": worldSeason(), "sample_pct": "50.00", "seed": 7}).JSON(t, &sm)
+	return sm.Id
 }

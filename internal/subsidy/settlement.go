@@ -165,19 +165,26 @@ func mayKeepSettlements(p scope.Principal, county string) error {
 // visibleSettlements narrows q to the settlements p may read: admin all, a bureau those of counties in its
 // region, a provider its own. Collectives read none (Forbidden).
 func visibleSettlements(q *gorm.DB, p scope.Principal) (*gorm.DB, error) {
+	if p.Role == scope.Provider {
+		return q.Where("settlements.provider_id = ?", p.ProviderID), nil
+	}
+	return inCounties(q, "settlements", p)
+}
+
+// inCounties narrows q to the rows of table in the counties a bureau's region holds (or lies in): admin all,
+// other roles none (Forbidden).
+func inCounties(q *gorm.DB, table string, p scope.Principal) (*gorm.DB, error) {
 	switch p.Role {
 	case scope.Admin:
 		return q, nil
 	case scope.Bureau:
 		prefix := p.RegionPrefix()
 		if len(prefix) > 6 {
-			return q.Where("settlements.county_code = ?", prefix[:6]), nil
+			return q.Where(table+".county_code = ?", prefix[:6]), nil
 		}
-		return q.Where("settlements.county_code LIKE ?", prefix+"%"), nil
-	case scope.Provider:
-		return q.Where("settlements.provider_id = ?", p.ProviderID), nil
+		return q.Where(table+".county_code LIKE ?", prefix+"%"), nil
 	}
-	return nil, fault.Forbiddenf("Your role reads no settlements.")
+	return nil, fault.Forbiddenf("Only the county's bureau reads its subsidy records.")
 }
 
 // CreateSettlement opens a draft statement of provider in county and year: the county's bureau or admin. The

@@ -23,10 +23,10 @@ const county = custodytest.County
 // example builds the worked example of docs/subsidies.md and returns the fixture, the two providers' ids and
 // one confirmed operation of the first.
 type example struct {
-	f          *custodytest.Fixture
-	p1, p2     int64
-	harvest    operation.Operation
-	collective scope.Principal
+	f       *custodytest.Fixture
+	p1, p2  int64
+	harvest operation.Operation
+	sample  int64
 }
 
 func line(op string, passes int, price, subsidy string) contract.LineInput {
@@ -93,14 +93,15 @@ func buildExample(t *testing.T) example {
 		operation.Input{ParcelID: pa.ID, OpType: "harvesting", OpDate: f.Today, AreaMu: num.MustDec2("1.00"), YieldKg: ptr(num.MustDec2("1.00"))}); err == nil {
 		t.Fatal("harvesting is not on contract 1, yet logging it succeeded")
 	}
-	// The field check: inspectors measured the harvest at 18.50 mu.
-	if _, err := f.Store.SQL.ExecContext(ctx, `WITH s AS (INSERT INTO verification_samples (county_code, season_year, sample_pct, seed) VALUES ($1, $2, 5, 1) RETURNING id)
-		INSERT INTO verification_items (county_code, sample_id, operation_id, provider_id, contract_id, collective_id, parcel_id, op_type, op_date, area_mu,
-			verified_area_mu, checked_at)
-		SELECT $1, s.id, o.id, o.provider_id, o.contract_id, o.collective_id, o.parcel_id, o.op_type, o.op_date, o.area_mu, 18.50, now()
-		FROM s, operations o WHERE o.id = $3`, county[:6], year, ex.harvest.ID); err != nil {
+	// The field check: a sample of everything, and inspectors measured the harvest at 18.50 mu.
+	sm, err := f.Services.Subsidies.Draw(ctx, f.Admin, county, year, ptr(num.MustDec2("100.00")), ptr(int64(7)))
+	if err != nil || len(sm.Items) != 6 {
+		t.Fatalf("sample of everything: %d items, %v", len(sm.Items), err)
+	}
+	if _, err := f.Services.Subsidies.Record(ctx, f.Admin, sm.ID, []subsidy.Result{{OperationID: ex.harvest.ID, VerifiedAreaMu: num.MustDec2("18.50")}}); err != nil {
 		t.Fatal(err)
 	}
+	ex.sample = sm.ID
 	return ex
 }
 
@@ -207,7 +208,7 @@ func TestSettlementApprovalFreezes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Afterwards the check is recorded again, at 10.00 mu: the approved statement keeps 18.50, a new draft sees 10.00.
-	if _, err := f.Store.SQL.ExecContext(ctx, "UPDATE verification_items SET verified_area_mu = 10.00, checked_at = now() WHERE operation_id = $1", ex.harvest.ID); err != nil {
+	if _, err := svc.Record(ctx, f.Admin, ex.sample, []subsidy.Result{{OperationID: ex.harvest.ID, VerifiedAreaMu: num.MustDec2("10.00")}}); err != nil {
 		t.Fatal(err)
 	}
 	after, err := svc.GetSettlement(ctx, f.Admin, id)

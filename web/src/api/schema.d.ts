@@ -914,6 +914,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/verification-samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Draw a sample of confirmed work to check in the field (抽查)
+         * @description The county's own bureau, or admin. The population is the operations confirmed now, on contracts that are not
+         *     drafts, in the county and season; of their number N the sample takes at least ceil(N × sample_pct / 100) and at
+         *     most that plus the number of providers, every provider with confirmed work at least once, no operation twice.
+         *     The same seed over the same population draws the same operations (docs/subsidies.md says how); a seed is
+         *     chosen and returned when none is given, and `sample_pct` defaults to the policy's.
+         */
+        post: operations["drawVerificationSample"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/verification-samples/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A field sample, its results and each provider's discrepancy
+         * @description The county's own bureau, or admin.
+         */
+        get: operations["getVerificationSample"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/verification-samples/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record what inspectors measured
+         * @description The county's own bureau, or admin. Each result names an operation of the sample and the area measured
+         *     (≥ 0); recording again replaces. An operation not in the sample is refused naming it.
+         */
+        post: operations["recordVerificationResults"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/subsidy-policies/{county_code}/{season_year}": {
         parameters: {
             query?: never;
@@ -951,6 +1020,72 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        VerificationSampleCreate: {
+            county_code: components["schemas"]["RegionCode"];
+            season_year: number;
+            sample_pct?: components["schemas"]["Dec2Input"];
+            /** Format: int64 */
+            seed?: number;
+        };
+        VerificationResults: {
+            results: {
+                /** Format: int64 */
+                operation_id: number;
+                verified_area_mu: components["schemas"]["Dec2Input"];
+                note?: string;
+            }[];
+        };
+        VerificationResult: {
+            verified_area_mu: components["schemas"]["Dec2"];
+            note: string | null;
+            /** Format: int64 */
+            checked_by: number | null;
+            /** Format: date-time */
+            checked_at: string;
+        };
+        VerificationItem: {
+            /** Format: int64 */
+            operation_id: number;
+            /** Format: int64 */
+            provider_id: number;
+            /** Format: int64 */
+            contract_id: number;
+            /** Format: int64 */
+            collective_id: number;
+            /** Format: int64 */
+            parcel_id: number;
+            op_type: components["schemas"]["OperationType"];
+            /** Format: date */
+            op_date: string;
+            area_mu: components["schemas"]["Dec2"];
+            result: components["schemas"]["VerificationResult"] | null;
+        };
+        VerificationProvider: {
+            /** Format: int64 */
+            provider_id: number;
+            items: number;
+            checked: number;
+            sampled_area_mu: components["schemas"]["Dec2"];
+            verified_area_mu: components["schemas"]["Dec2"];
+            discrepancy_pct: components["schemas"]["NullableDec2"];
+        };
+        /**
+         * @description A field sample. `providers` sums each provider's checked items: the verified area of an item counts at most as
+         *     its logged area, and `discrepancy_pct` = (sampled − verified) / sampled × 100 (null before any check).
+         */
+        VerificationSample: {
+            /** Format: int64 */
+            id: number;
+            county_code: components["schemas"]["RegionCode"];
+            season_year: number;
+            sample_pct: components["schemas"]["Dec2"];
+            /** Format: int64 */
+            seed: number;
+            /** Format: date-time */
+            created_at: string;
+            items: components["schemas"]["VerificationItem"][];
+            providers: components["schemas"]["VerificationProvider"][];
+        };
         /** @enum {string} */
         SettlementStatus: "draft" | "approved" | "paid";
         SettlementCreate: {
@@ -3978,6 +4113,119 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    drawVerificationSample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "county_code": "610631000000",
+                 *       "season_year": 2025,
+                 *       "sample_pct": "5.00",
+                 *       "seed": 20251015
+                 *     }
+                 */
+                "application/json": components["schemas"]["VerificationSampleCreate"];
+            };
+        };
+        responses: {
+            /** @description The sample. */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationSample"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getVerificationSample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sample. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationSample"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    recordVerificationResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "results": [
+                 *         {
+                 *           "operation_id": 1,
+                 *           "verified_area_mu": "18.50",
+                 *           "note": "地块东侧约 1.5 亩未收获"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["VerificationResults"];
+            };
+        };
+        responses: {
+            /** @description The sample with the results. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerificationSample"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
