@@ -176,6 +176,8 @@ type Exportable =
   | '/stats/collectives'
   | '/stats/family-farms'
   | '/operations'
+  | '/settlements/{id}'
+  | '/verification-samples/{id}'
 
 /**
  * download fetches an export as a file (format csv or xlsx) with the session's token in the header, never in

@@ -1,0 +1,179 @@
+// The bureau's subsidy screens in a real browser against the real server and the demo county: the season at a
+// glance, a settlement approved, paid and downloaded, the policy frozen after approval, and a field sample drawn
+// and checked. Every test fails on any request that leaves the server.
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { chromium } from 'playwright-core'
+import { start } from './server.mjs'
+import { parts } from './xlsx.mjs'
+
+const BUREAU = { username: 'huanglong', password: 'huanglong-demo' }
+
+let server, browser, session
+let passed = 0
+let failed = 0
+const began = Date.now()
+
+before(async () => {
+  server = await start()
+  const res = await fetch(server.base + '/api/v1/auth/login', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(BUREAU),
+  })
+  assert.equal(res.status, 200, 'the bureau logs in')
+  const { token, expires_at } = await res.json()
+  session = JSON.stringify({ token, expires_at })
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-dev-shm-usage',
+    ],
+  })
+})
+
+after(async () => {
+  await browser?.close()
+  await server?.stop()
+  console.log(`${passed} passed, ${failed} failed in ${((Date.now() - began) / 1000).toFixed(1)} s`)
+})
+
+/** test runs f signed in as the bureau in a fresh browser context, and fails when a request leaves the server. */
+function test(name, f) {
+  it(name, async () => {
+    const origin = new URL(server.base).origin
+    const storageState = { cookies: [], origins: [{ origin, localStorage: [{ name: 'tuoguan.session', value: session }] }] }
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', acceptDownloads: true, storageState })
+    const outside = []
+    context.on('request', (r) => {
+      const u = r.url()
+      if (u.startsWith('data:') || u.startsWith('blob:')) return
+      if (new URL(u).origin !== origin) outside.push(u)
+    })
+    const page = await context.newPage()
+    const errors = []
+    page.on('pageerror', (e) => errors.push(String(e)))
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) errors.push(m.text())
+    })
+    try {
+      await f(page)
+      assert.deepEqual(outside, [], 'requests left the server')
+      assert.deepEqual(errors, [], 'the page threw')
+      passed++
+    } catch (e) {
+      failed++
+      throw e
+    } finally {
+      await context.close()
+    }
+  })
+}
+
+const text = async (l) => ((await l.textContent()) ?? '').trim()
+const plain = (s) => s.replace(/[^\d.]/g, '')
+
+describe("the bureau's subsidies", () => {
+  test('2025 at a glance: the paid settlements, the chart and the totals; the policy can no longer change', async (page) => {
+    await page.goto(server.base + '/bureau')
+    await page.locator('[data-test=nav-subsidies]').click()
+    await page.locator('[data-test=season]').selectOption('2025')
+    await page.waitForURL('**/bureau/subsidies?season=2025')
+    const rows = page.locator('[data-test=settlements] tbody tr[data-status]')
+    await rows.first().waitFor()
+    const n = await rows.count()
+    assert.ok(n >= 2, `the demo's providers are settled for 2025, got ${n}`)
+    assert.equal(await page.locator('[data-test=settlements] tbody tr[data-status=draft]').count(), 0, 'no 2025 settlement is a draft')
+    const paid = page.locator('[data-test=settlements] tbody tr[data-status=paid]')
+    assert.ok((await paid.count()) > n / 2, 'most 2025 settlements are paid')
+    assert.match(await text(paid.first().locator('.tag')), /已拨付/)
+    assert.ok(await page.locator('.chart canvas').count(), 'the chart is drawn')
+    const payable = Number(plain(await text(page.locator('[data-test=total-payable]'))))
+    const eligible = Number(plain(await text(page.locator('[data-test=total-eligible]'))))
+    const claimed = Number(plain(await text(page.locator('[data-test=total-claimed]'))))
+    assert.ok(payable > 0 && payable <= eligible && eligible <= claimed, `claimed ${claimed} ≥ eligible ${eligible} ≥ payable ${payable} > 0`)
+    assert.match(await text(page.locator('[data-test=subsidy-totals]')), /政策下限 60\.00 %/)
+
+    // The 2025 policy, paid on, refuses a change, and the form says why.
+    await page.locator('[data-test=subnav-policy]').click()
+    await page.waitForURL('**/bureau/subsidies/policy?season=2025')
+    const share = page.locator('[data-test=policy-max_share_pct]')
+    await share.waitFor()
+    assert.equal(await share.inputValue(), '40.00')
+    assert.equal(await page.locator('[data-test=policy-max_per_mu]').inputValue(), '130.00')
+    assert.ok(await page.locator('[data-test=key-op-ploughing]').isChecked(), 'ploughing is a key operation')
+    assert.ok(await page.locator('[data-test=enforcement-refuse]').isChecked())
+    await page.locator('[data-test=policy-save]').click()
+    assert.match(await text(page.locator('[data-test=policy-error]')), /已有结算单审核通过，补助政策不能再修改/)
+  })
+
+  test('a 2026 draft is approved, paid with a reference, and its statement downloads and reads back', async (page) => {
+    await page.goto(server.base + '/bureau/subsidies?season=2026')
+    const draft = page.locator('[data-test=settlements] tbody tr[data-status=draft] a').first()
+    await draft.waitFor()
+    const provider = await text(draft)
+    await draft.click()
+    await page.locator('[data-test=ledger] tbody tr').first().waitFor()
+    assert.equal(await text(page.locator('[data-test=settlement-status]')), '草稿')
+    assert.ok((await page.locator('[data-test=ledger] tbody tr').count()) >= 1, 'the ledger has lines')
+
+    await page.locator('[data-test=approve]').click()
+    const dialog = page.locator('[data-test=approve-dialog]')
+    await dialog.waitFor()
+    assert.match(await text(dialog), new RegExp(provider))
+    await page.locator('[data-test=approve-confirm]').click()
+    await page.locator('[data-test=settlement-status]', { hasText: '已审核' }).waitFor()
+
+    // An empty reference is refused beside its field; then the payment is recorded.
+    await page.locator('[data-test=pay]').click()
+    assert.equal(await text(page.locator('[data-test=pay-error]')), '必填')
+    await page.locator('[data-test=pay-reference]').fill('黄财农〔2026〕1号')
+    await page.locator('[data-test=pay]').click()
+    await page.locator('[data-test=settlement-status]', { hasText: '已拨付' }).waitFor()
+    assert.equal(await text(page.locator('[data-test=reference]')), '黄财农〔2026〕1号')
+
+    const payable = plain(await text(page.locator('[data-test=payable]')))
+    const downloads = page.locator('[data-test=statement-downloads]')
+    const [csv] = await Promise.all([page.waitForEvent('download'), downloads.locator('[data-test=download-csv]').click()])
+    const csvText = readFileSync(await csv.path(), 'utf8')
+    assert.ok(csvText.includes(payable), `the CSV statement carries the payable ${payable}`)
+    const [xlsx] = await Promise.all([page.waitForEvent('download'), downloads.locator('[data-test=download-xlsx]').click()])
+    assert.match(xlsx.suggestedFilename(), /\.xlsx$/)
+    const book = parts(readFileSync(await xlsx.path()))
+    assert.ok([...book.keys()].some((k) => k.startsWith('xl/worksheets/')), 'a workbook')
+    assert.ok([...book.values()].some((v) => v.includes(payable)), `the workbook carries the payable ${payable}`)
+
+  })
+
+  test('a 2026 field sample is drawn by a seed, one measured area is entered and the discrepancy follows', async (page) => {
+    await page.goto(server.base + '/bureau/subsidies/samples?season=2026')
+    await page.locator('[data-test=sample-seed]').fill('17')
+    await page.locator('[data-test=draw]').click()
+    await page.waitForURL(/\/bureau\/subsidies\/samples\/\d+/)
+    const items = page.locator('[data-test=sample-items] tbody tr')
+    await items.first().waitFor()
+    assert.match(await text(page.locator('[data-test=sample-summary]')), /种子 17/)
+    const first = items.first()
+    const logged = Number(plain(await text(first.locator('td.num'))))
+    await first.locator('[data-test=measured]').fill((logged / 2).toFixed(2))
+    await page.locator('[data-test=save-results]').click()
+    assert.equal(await text(page.locator('[data-test=results-saved]')), '已保存 1 笔实测结果。')
+    const checked = page.locator('[data-test=sample-providers] [data-test=discrepancy]', { hasNotText: '—' })
+    assert.equal(await checked.count(), 1, 'one provider has a discrepancy')
+    assert.match(await text(checked), /%$/)
+
+    const sheet = page.locator('[data-test=sheet-downloads]')
+    const [xlsx] = await Promise.all([page.waitForEvent('download'), sheet.locator('[data-test=download-xlsx]').click()])
+    const book = parts(readFileSync(await xlsx.path()))
+    assert.ok([...book.keys()].some((k) => k.startsWith('xl/worksheets/')), 'the check sheet is a workbook')
+  })
+})
