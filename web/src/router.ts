@@ -30,6 +30,9 @@ export const router = createRouter({
       meta: { role: 'bureau' },
     },
     { path: '/bureau/providers', component: () => import('./views/bureau/Providers.vue'), meta: { role: 'bureau' } },
+    { path: '/provider', component: () => import('./views/provider/Contracts.vue'), meta: { role: 'provider' } },
+    { path: '/provider/log', component: () => import('./views/provider/Log.vue'), meta: { role: 'provider' } },
+    { path: '/provider/work', component: () => import('./views/provider/Work.vue'), meta: { role: 'provider' } },
     { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { public: true } },
   ],
   scrollBehavior: () => ({ top: 0 }),
@@ -46,6 +49,7 @@ router.beforeEach(async (to) => {
   if (!ok) return { path: '/login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
   if (to.meta.role && me.value?.role !== to.meta.role) return '/'
   if (to.path === '/' && me.value?.role === 'bureau') return '/bureau'
+  if (to.path === '/' && me.value?.role === 'provider') return '/provider'
   return true
 })
 
