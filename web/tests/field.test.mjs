@@ -5,9 +5,14 @@
 // server is checked through the API, not through the app.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { start } from './server.mjs'
 
+// Screenshots go to test-results/ unless SCREENSHOTS_DIR names another place (`make screenshots` names docs/).
+const shots = process.env.SCREENSHOTS_DIR || join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'screenshots')
 const PROVIDER = { username: 'fengshou', password: 'fengshou-demo' }
 
 let server, browser, session, token
@@ -99,6 +104,8 @@ before(async () => {
       '--no-first-run',
       '--disable-quic',
       '--disable-dev-shm-usage',
+      // A name for the server that is not localhost: there the page is not a secure context.
+      '--host-resolver-rules=MAP tuoguan-field.test 127.0.0.1',
     ],
   })
 })
@@ -240,6 +247,8 @@ describe("the provider's field app", () => {
     assert.equal(new Set(created.map((o) => o.note)).size, 19, 'each once')
     assert.equal((await onServer(b.contract.id, 't1-cap')).length, 0)
     assert.match(await text(page, 'synced-count'), /19/)
+    mkdirSync(shots, { recursive: true })
+    await page.screenshot({ path: join(shots, 'field-phone.png') })
 
     // Syncing again changes nothing.
     await page.locator('[data-test=sync-now]').click()
@@ -307,6 +316,29 @@ describe("the provider's field app", () => {
     const item = page.locator('[data-test=work-item]', { hasText: '已登记' }).first()
     await item.locator('[data-test=void]').click()
     await page.waitForFunction(() => [...document.querySelectorAll('[data-test=work-status]')].some((e) => e.textContent.includes('已作废')))
+  })
+
+  it('opened over plain HTTP from another name than localhost, the app says it cannot work offline there', async () => {
+    const insecure = `http://tuoguan-field.test:${new URL(server.base).port}`
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      locale: 'zh-CN',
+      storageState: { cookies: [], origins: [{ origin: insecure, localStorage: [{ name: 'tuoguan.session', value: session }] }] },
+    })
+    try {
+      const page = await context.newPage()
+      await page.goto(insecure + '/provider')
+      await page.locator('[data-test=insecure]').waitFor()
+      assert.equal(await page.evaluate(() => window.isSecureContext), false)
+      assert.match(await text(page, 'insecure'), /离线功能不可用/)
+      assert.equal(await page.evaluate(() => navigator.serviceWorker?.controller ?? null), null)
+      passed++
+    } catch (e) {
+      failed++
+      throw e
+    } finally {
+      await context.close()
+    }
   })
 
   test('measure: reconnect to all synced for 200 queued operations, and the bytes the app keeps on the phone', async (context) => {

@@ -57,9 +57,17 @@ export function db(): Promise<IDBPDatabase<FieldDB>> {
   return opened
 }
 
-/** newKey is a fresh idempotency key made on the phone. */
+/**
+ * newKey is a fresh idempotency key made on the phone: a random UUID (crypto.randomUUID exists in secure contexts
+ * only; elsewhere the same version-4 UUID is made from crypto.getRandomValues).
+ */
 export function newKey(): string {
-  return crypto.randomUUID()
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID()
+  const b = crypto.getRandomValues(new Uint8Array(16))
+  b[6] = (b[6] & 0x0f) | 0x40
+  b[8] = (b[8] & 0x3f) | 0x80
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
 }
 
 export async function queued(owner: string): Promise<Queued[]> {
