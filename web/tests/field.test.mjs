@@ -200,6 +200,10 @@ describe("the provider's field app", () => {
     await page.locator('[data-test=contract]').first().waitFor()
     assert.equal(await page.evaluate(() => window.isSecureContext), true)
     assert.equal(await page.locator('[data-test=insecure]').count(), 0)
+    // A contract names its farm as the API shows it to a provider: the phone number masked.
+    const farm = await text(page, 'farm')
+    assert.ok(farm.length > 0, 'the farm is named')
+    assert.doesNotMatch(farm, /\d{11}/)
     await page.evaluate(() => navigator.serviceWorker.ready)
 
     // Offline, a reload opens the app and the contracts kept on the phone.

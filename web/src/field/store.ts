@@ -35,6 +35,9 @@ export interface Snapshot {
   contracts: Contract[]
   operations: Record<number, Operation[]>
   op_types: Schemas['ReferenceItem'][]
+  /** the contracts' farms (personal data masked, as the API gives them to a provider) and parcels, by id */
+  farms?: Record<number, { name: string; phone?: string | null }>
+  parcels?: Record<number, { name?: string | null; code?: string | null; area_mu: string }>
 }
 
 interface FieldDB extends DBSchema {

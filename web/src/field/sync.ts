@@ -164,7 +164,8 @@ async function fetchContracts() {
         )
       }),
     )
-    const s: Snapshot = { owner: o, fetched_at: new Date().toISOString(), contracts, operations, op_types: (await types).items }
+    const [farms, parcels] = await Promise.all([farmsOf(contracts), parcelsOf(contracts)])
+    const s: Snapshot = { owner: o, fetched_at: new Date().toISOString(), contracts, operations, op_types: (await types).items, farms, parcels }
     await store.keepSnapshot(s)
     field.snapshot = s
   } catch (e) {
@@ -172,6 +173,38 @@ async function fetchContracts() {
   } finally {
     field.loading = false
   }
+}
+
+/** farmsOf names the contracts' farms, masked as the API gives them; a farm that cannot be read is left out. */
+async function farmsOf(contracts: Contract[]) {
+  const out: NonNullable<Snapshot['farms']> = {}
+  await Promise.all(
+    [...new Set(contracts.map((c) => c.farm_id))].map(async (id) => {
+      try {
+        const f = await call(api.GET('/farms/{id}', { params: { path: { id } } }))
+        out[id] = { name: f.name, phone: f.phone }
+      } catch {
+        /* shown by its number */
+      }
+    }),
+  )
+  return out
+}
+
+/** parcelsOf names the contracts' parcels (without their boundaries: the phone does not need them). */
+async function parcelsOf(contracts: Contract[]) {
+  const out: NonNullable<Snapshot['parcels']> = {}
+  await Promise.all(
+    [...new Set(contracts.flatMap((c) => c.parcels.map((p) => p.parcel_id)))].map(async (id) => {
+      try {
+        const p = await call(api.GET('/parcels/{id}', { params: { path: { id } } }))
+        out[id] = { name: p.name, code: p.code, area_mu: p.area_mu }
+      } catch {
+        /* shown by its number */
+      }
+    }),
+  )
+  return out
 }
 
 let started = false
