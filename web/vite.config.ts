@@ -5,8 +5,8 @@ import vue from '@vitejs/plugin-vue'
 
 /**
  * serviceWorker writes sw.js from src/sw/worker.js with the files the provider's field app needs offline: the
- * entry, the provider's screens and everything they import (scripts and styles), the manifest and the icon. The
- * bureau's charts are not among them; they are kept when first used. The version is a hash of that list, so a
+ * entry, the provider's screens, the login and everything they import (scripts and styles), the manifest and the
+ * icon. The bureau's charts are not among them; they are kept when first used. The version is a hash of that list, so a
  * new build replaces the old copy.
  */
 function serviceWorker(): Plugin {
@@ -25,7 +25,8 @@ function serviceWorker(): Plugin {
         c.imports.forEach(visit)
       }
       for (const [name, c] of Object.entries(bundle)) {
-        if (c.type === 'chunk' && (c.isEntry || (c.facadeModuleId ?? '').includes('/src/views/provider/'))) visit(name)
+        const id = c.type === 'chunk' ? (c.facadeModuleId ?? '') : ''
+        if (c.type === 'chunk' && (c.isEntry || id.includes('/src/views/provider/') || id.endsWith('/src/views/Login.vue'))) visit(name)
       }
       const list = [...files].sort()
       const version = createHash('sha256').update(list.join('\n')).digest('hex').slice(0, 12)

@@ -322,6 +322,62 @@ describe("the provider's field app", () => {
     await page.waitForFunction(() => [...document.querySelectorAll('[data-test=work-status]')].some((e) => e.textContent.includes('已作废')))
   })
 
+  test('the log form catches on the phone what the API would refuse: over the cap, a future date, a harvest without its yield', async (context) => {
+    const c = pairs[2]
+    const page = await context.newPage()
+    await page.goto(logURL(c))
+    await page.locator('[data-test=log-form]').waitFor()
+    await context.setOffline(true)
+    await page.locator('[data-test=area]').fill(decimal(c.open + 1))
+    await page.locator('[data-test=op-date]').fill('2099-01-01')
+    await page.locator('[data-test=save]').click()
+    assert.equal(await text(page, 'error-area_mu'), '超过合同剩余面积')
+    assert.equal(await text(page, 'error-op_date'), '不能是将来的日期')
+    await page.locator('[data-test=area]').fill('0')
+    await page.locator('[data-test=op-date]').fill(c.contract.start_date < '2000-01-01' ? '1999-01-01' : '2000-01-01')
+    await page.locator('[data-test=save]').click()
+    assert.equal(await text(page, 'error-area_mu'), '超出允许范围')
+    assert.equal(await text(page, 'error-op_date'), '不在合同期限内')
+    const harvest = pairs.find((p) => p.contract.services.some((s) => s.op_type === 'harvesting'))
+    if (harvest) {
+      await page.locator('[data-test=contract]').selectOption(String(harvest.contract.id))
+      await page.locator('[data-test=op-type]').selectOption('harvesting')
+      await page.locator('[data-test=area]').fill('0.01')
+      await page.locator('[data-test=save]').click()
+      assert.equal(await text(page, 'error-yield_kg'), '必填')
+    }
+    await pendingIs(page, 0)
+    assert.equal(await page.locator('[data-test=saved]').count(), 0, 'nothing was kept')
+  })
+
+  test('logging out offline names the work not yet synced and keeps it for the next login', async (context) => {
+    const c = pairs[2]
+    const page = await context.newPage()
+    await page.goto(logURL(c))
+    await page.locator('[data-test=log-form]').waitFor()
+    await page.evaluate(() => navigator.serviceWorker.ready)
+    await context.setOffline(true)
+    await logWork(page, c, '0.01', 't4-1', 1)
+    let asked = ''
+    page.once('dialog', (d) => {
+      asked = d.message()
+      void d.accept()
+    })
+    await page.locator('[data-test=logout]').click()
+    await page.waitForURL('**/login')
+    assert.match(asked, /还有 1 条作业没有同步/)
+    assert.equal(await page.evaluate(() => localStorage.getItem('tuoguan.session')), null)
+    // Back online, the next login sends it.
+    await context.setOffline(false)
+    await page.getByLabel('用户名').fill(PROVIDER.username)
+    await page.getByLabel('密码').fill(PROVIDER.password)
+    await page.locator('[data-test=login-submit]').click()
+    await page.waitForURL('**/provider')
+    await pendingIs(page, 0)
+    await page.waitForFunction(() => /已同步 1 条/.test(document.querySelector('[data-test=synced-count]')?.textContent ?? ''))
+    assert.equal((await onServer(c.contract.id, 't4-')).length, 1)
+  })
+
   it('opened over plain HTTP from another name than localhost, the app says it cannot work offline there', async () => {
     const insecure = `http://tuoguan-field.test:${new URL(server.base).port}`
     const context = await browser.newContext({
