@@ -7,6 +7,7 @@
 const VERSION = '__VERSION__'
 const FILES = __FILES__
 const CACHE = 'tuoguan-app-' + VERSION
+const SERVER_PAGES = ['/healthz', '/readyz', '/metrics']
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -33,7 +34,7 @@ function timeout(ms) {
 async function page(request) {
   try {
     const res = await Promise.race([fetch(request), timeout(6000)])
-    if (res.ok) {
+    if (res.ok && (res.headers.get('Content-Type') || '').startsWith('text/html')) {
       const c = await caches.open(CACHE)
       await c.put('/', res.clone())
     }
@@ -61,7 +62,8 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(req.url)
   if (url.origin !== self.location.origin) return
   if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/docs')) return
-  if (req.mode === 'navigate') {
+  // The app's own pages have no extension (/provider/log); /openapi.yaml, /healthz and the like go to the server.
+  if (req.mode === 'navigate' && !/\.[a-z]+$/i.test(url.pathname) && !SERVER_PAGES.includes(url.pathname)) {
     event.respondWith(page(req))
     return
   }
