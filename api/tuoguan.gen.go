@@ -369,6 +369,24 @@ func (e OperationType) Valid() bool {
 	}
 }
 
+// Defines values for PolicyFlagRule.
+const (
+	MaxPerMu PolicyFlagRule = "max_per_mu"
+	MaxShare PolicyFlagRule = "max_share"
+)
+
+// Valid indicates whether the value is a known member of the PolicyFlagRule enum.
+func (e PolicyFlagRule) Valid() bool {
+	switch e {
+	case MaxPerMu:
+		return true
+	case MaxShare:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProblemCode.
 const (
 	ProblemCodeClientClosed         ProblemCode = "client_closed"
@@ -510,6 +528,63 @@ func (e Role) Valid() bool {
 	case RoleCollective:
 		return true
 	case RoleProvider:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SettlementStatus.
+const (
+	SettlementStatusApproved SettlementStatus = "approved"
+	SettlementStatusDraft    SettlementStatus = "draft"
+	SettlementStatusPaid     SettlementStatus = "paid"
+)
+
+// Valid indicates whether the value is a known member of the SettlementStatus enum.
+func (e SettlementStatus) Valid() bool {
+	switch e {
+	case SettlementStatusApproved:
+		return true
+	case SettlementStatusDraft:
+		return true
+	case SettlementStatusPaid:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubsidyPolicyEnforcement.
+const (
+	SubsidyPolicyEnforcementFlag   SubsidyPolicyEnforcement = "flag"
+	SubsidyPolicyEnforcementRefuse SubsidyPolicyEnforcement = "refuse"
+)
+
+// Valid indicates whether the value is a known member of the SubsidyPolicyEnforcement enum.
+func (e SubsidyPolicyEnforcement) Valid() bool {
+	switch e {
+	case SubsidyPolicyEnforcementFlag:
+		return true
+	case SubsidyPolicyEnforcementRefuse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubsidyPolicyInputEnforcement.
+const (
+	SubsidyPolicyInputEnforcementFlag   SubsidyPolicyInputEnforcement = "flag"
+	SubsidyPolicyInputEnforcementRefuse SubsidyPolicyInputEnforcement = "refuse"
+)
+
+// Valid indicates whether the value is a known member of the SubsidyPolicyInputEnforcement enum.
+func (e SubsidyPolicyInputEnforcement) Valid() bool {
+	switch e {
+	case SubsidyPolicyInputEnforcementFlag:
+		return true
+	case SubsidyPolicyInputEnforcementRefuse:
 		return true
 	default:
 		return false
@@ -666,6 +741,27 @@ func (e ListProvidersParamsSort) Valid() bool {
 	case ListProvidersParamsSortMinusName:
 		return true
 	case ListProvidersParamsSortName:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetSettlementParamsFormat.
+const (
+	GetSettlementParamsFormatCsv  GetSettlementParamsFormat = "csv"
+	GetSettlementParamsFormatJson GetSettlementParamsFormat = "json"
+	GetSettlementParamsFormatXlsx GetSettlementParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the GetSettlementParamsFormat enum.
+func (e GetSettlementParamsFormat) Valid() bool {
+	switch e {
+	case GetSettlementParamsFormatCsv:
+		return true
+	case GetSettlementParamsFormatJson:
+		return true
+	case GetSettlementParamsFormatXlsx:
 		return true
 	default:
 		return false
@@ -961,6 +1057,9 @@ type Contract struct {
 	// Number Example: 610631100201-2026-0007
 	Number  string           `json:"number"`
 	Parcels []ContractParcel `json:"parcels"`
+
+	// PolicyFlags The rules of the season's subsidy policy that the contract broke when it was activated, where the policy flags instead of refusing; empty otherwise.
+	PolicyFlags []PolicyFlag `json:"policy_flags"`
 
 	// PricePerKg An exact decimal with four places, as a string.
 	//
@@ -1644,6 +1743,22 @@ type ParcelUpdate struct {
 	Name          *string      `json:"name,omitempty"`
 }
 
+// PaymentReference defines model for PaymentReference.
+type PaymentReference struct {
+	Reference string `json:"reference"`
+}
+
+// PolicyFlag A rule of the subsidy policy in force at activation that the contract breaks.
+type PolicyFlag struct {
+	// Field Example: services[0].subsidy_per_mu
+	Field   string         `json:"field"`
+	Message string         `json:"message"`
+	Rule    PolicyFlagRule `json:"rule"`
+}
+
+// PolicyFlagRule defines model for PolicyFlag.Rule.
+type PolicyFlagRule string
+
 // Problem An RFC 9457 problem.
 type Problem struct {
 	// Code A stable name for the kind of problem, one per status, for clients to branch on and translate:
@@ -2038,6 +2153,114 @@ type Session struct {
 	Token     string    `json:"token"`
 }
 
+// Settlement A provider's statement for a county and season (docs/subsidies.md): `claimed` = Σ area × subsidy per mu;
+// `eligible` = Σ counted area × the subsidy capped at the policy's share of the price; `payable` = eligible capped
+// at the policy's `max_per_provider`; counted area is what the latest field check measured where it is less
+// than the area logged; `household_share_pct` is the counted area done for households over the counted area × 100
+// (null when nothing was counted), beside the policy's `min_household_share_pct` (null without a policy). Totals
+// exact, rounded once to the fen.
+type Settlement struct {
+	ApprovedAt *time.Time `json:"approved_at"`
+
+	// AreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	AreaMu Dec2 `json:"area_mu"`
+
+	// Claimed An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Claimed Dec2 `json:"claimed"`
+
+	// CountedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CountedAreaMu Dec2 `json:"counted_area_mu"`
+
+	// CountyCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	CountyCode RegionCode `json:"county_code"`
+	CreatedAt  time.Time  `json:"created_at"`
+
+	// Eligible An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Eligible Dec2 `json:"eligible"`
+
+	// HouseholdAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	HouseholdAreaMu      Dec2             `json:"household_area_mu"`
+	HouseholdSharePct    *NullableDec2    `json:"household_share_pct"`
+	Id                   int64            `json:"id"`
+	Lines                []SettlementLine `json:"lines"`
+	MinHouseholdSharePct *NullableDec2    `json:"min_household_share_pct"`
+	Operations           int              `json:"operations"`
+	PaidAt               *time.Time       `json:"paid_at"`
+
+	// Payable An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Payable    Dec2             `json:"payable"`
+	ProviderId int64            `json:"provider_id"`
+	Reference  *string          `json:"reference"`
+	SeasonYear int              `json:"season_year"`
+	Status     SettlementStatus `json:"status"`
+}
+
+// SettlementCreate defines model for SettlementCreate.
+type SettlementCreate struct {
+	// CountyCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	CountyCode RegionCode `json:"county_code"`
+	ProviderId int64      `json:"provider_id"`
+	SeasonYear int        `json:"season_year"`
+}
+
+// SettlementLine A line of the ledger (台账) — one village's work of one operation type.
+type SettlementLine struct {
+	// AreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	AreaMu Dec2 `json:"area_mu"`
+
+	// Claimed An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Claimed        Dec2   `json:"claimed"`
+	CollectiveId   int64  `json:"collective_id"`
+	CollectiveName string `json:"collective_name"`
+
+	// CountedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CountedAreaMu Dec2 `json:"counted_area_mu"`
+
+	// Eligible An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Eligible Dec2 `json:"eligible"`
+
+	// OpType An operation type's code (`GET /reference/operation-types` names them).
+	//
+	// Example: harvesting
+	OpType     OperationType `json:"op_type"`
+	Operations int           `json:"operations"`
+}
+
+// SettlementList defines model for SettlementList.
+type SettlementList struct {
+	Items []Settlement `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *NextCursor `json:"next_cursor"`
+}
+
+// SettlementStatus defines model for SettlementStatus.
+type SettlementStatus string
+
 // StandardAreaWeights defines model for StandardAreaWeights.
 type StandardAreaWeights struct {
 	// RegionCode A 12-digit statistical division code.
@@ -2057,6 +2280,70 @@ type StandardAreaWeightsInput struct {
 	// Weights Weight per operation type code, 0 to 10 with at most four places.
 	Weights map[string]Dec4Input `json:"weights"`
 }
+
+// SubsidyPolicy A county's subsidy policy for a season (see putSubsidyPolicy).
+type SubsidyPolicy struct {
+	// CountyCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	CountyCode  RegionCode               `json:"county_code"`
+	Enforcement SubsidyPolicyEnforcement `json:"enforcement"`
+	KeyOpTypes  []OperationType          `json:"key_op_types"`
+
+	// MaxPerMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	MaxPerMu Dec2 `json:"max_per_mu"`
+
+	// MaxPerProvider An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	MaxPerProvider Dec2 `json:"max_per_provider"`
+
+	// MaxSharePct An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	MaxSharePct Dec2 `json:"max_share_pct"`
+
+	// MinHouseholdSharePct An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	MinHouseholdSharePct Dec2 `json:"min_household_share_pct"`
+
+	// SamplePct An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	SamplePct  Dec2      `json:"sample_pct"`
+	SeasonYear int       `json:"season_year"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// SubsidyPolicyEnforcement defines model for SubsidyPolicy.Enforcement.
+type SubsidyPolicyEnforcement string
+
+// SubsidyPolicyInput defines model for SubsidyPolicyInput.
+type SubsidyPolicyInput struct {
+	Enforcement SubsidyPolicyInputEnforcement `json:"enforcement"`
+	KeyOpTypes  []OperationType               `json:"key_op_types"`
+
+	// MaxPerMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	MaxPerMu Dec2Input `json:"max_per_mu"`
+
+	// MaxPerProvider An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	MaxPerProvider Dec2Input `json:"max_per_provider"`
+
+	// MaxSharePct An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	MaxSharePct Dec2Input `json:"max_share_pct"`
+
+	// MinHouseholdSharePct An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	MinHouseholdSharePct Dec2Input `json:"min_household_share_pct"`
+
+	// SamplePct An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	SamplePct Dec2Input `json:"sample_pct"`
+}
+
+// SubsidyPolicyInputEnforcement defines model for SubsidyPolicyInput.Enforcement.
+type SubsidyPolicyInputEnforcement string
 
 // User defines model for User.
 type User struct {
@@ -2104,6 +2391,100 @@ type UserList struct {
 type UserUpdate struct {
 	Disabled *bool   `json:"disabled,omitempty"`
 	Password *string `json:"password,omitempty"`
+}
+
+// VerificationItem defines model for VerificationItem.
+type VerificationItem struct {
+	// AreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	AreaMu       Dec2               `json:"area_mu"`
+	CollectiveId int64              `json:"collective_id"`
+	ContractId   int64              `json:"contract_id"`
+	OpDate       openapi_types.Date `json:"op_date"`
+
+	// OpType An operation type's code (`GET /reference/operation-types` names them).
+	//
+	// Example: harvesting
+	OpType      OperationType       `json:"op_type"`
+	OperationId int64               `json:"operation_id"`
+	ParcelId    int64               `json:"parcel_id"`
+	ProviderId  int64               `json:"provider_id"`
+	Result      *VerificationResult `json:"result"`
+}
+
+// VerificationProvider defines model for VerificationProvider.
+type VerificationProvider struct {
+	Checked        int           `json:"checked"`
+	DiscrepancyPct *NullableDec2 `json:"discrepancy_pct"`
+	Items          int           `json:"items"`
+	ProviderId     int64         `json:"provider_id"`
+
+	// SampledAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	SampledAreaMu Dec2 `json:"sampled_area_mu"`
+
+	// VerifiedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	VerifiedAreaMu Dec2 `json:"verified_area_mu"`
+}
+
+// VerificationResult defines model for VerificationResult.
+type VerificationResult struct {
+	CheckedAt time.Time `json:"checked_at"`
+	CheckedBy *int64    `json:"checked_by"`
+	Note      *string   `json:"note"`
+
+	// VerifiedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	VerifiedAreaMu Dec2 `json:"verified_area_mu"`
+}
+
+// VerificationResults defines model for VerificationResults.
+type VerificationResults struct {
+	Results []struct {
+		Note        *string `json:"note,omitempty"`
+		OperationId int64   `json:"operation_id"`
+
+		// VerifiedAreaMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+		VerifiedAreaMu Dec2Input `json:"verified_area_mu"`
+	} `json:"results"`
+}
+
+// VerificationSample A field sample. `providers` sums each provider's checked items: the verified area of an item counts at most as
+// its logged area, and `discrepancy_pct` = (sampled − verified) / sampled × 100 (null before any check).
+type VerificationSample struct {
+	// CountyCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	CountyCode RegionCode             `json:"county_code"`
+	CreatedAt  time.Time              `json:"created_at"`
+	Id         int64                  `json:"id"`
+	Items      []VerificationItem     `json:"items"`
+	Providers  []VerificationProvider `json:"providers"`
+
+	// SamplePct An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	SamplePct  Dec2  `json:"sample_pct"`
+	SeasonYear int   `json:"season_year"`
+	Seed       int64 `json:"seed"`
+}
+
+// VerificationSampleCreate defines model for VerificationSampleCreate.
+type VerificationSampleCreate struct {
+	// CountyCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	CountyCode RegionCode `json:"county_code"`
+
+	// SamplePct An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	SamplePct  *Dec2Input `json:"sample_pct,omitempty"`
+	SeasonYear int        `json:"season_year"`
+	Seed       *int64     `json:"seed,omitempty"`
 }
 
 // Crop A crop's code (`GET /reference/crops` names them).
@@ -2392,6 +2773,28 @@ type ListRegionsParams struct {
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
 }
 
+// ListSettlementsParams defines parameters for ListSettlements.
+type ListSettlementsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor     *Cursor           `form:"cursor,omitempty" json:"cursor,omitempty"`
+	CountyCode *RegionCode       `form:"county_code,omitempty" json:"county_code,omitempty"`
+	SeasonYear *int              `form:"season_year,omitempty" json:"season_year,omitempty"`
+	ProviderId *int64            `form:"provider_id,omitempty" json:"provider_id,omitempty"`
+	Status     *SettlementStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// GetSettlementParams defines parameters for GetSettlement.
+type GetSettlementParams struct {
+	// Format The representation, instead of `Accept`.
+	Format *GetSettlementParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetSettlementParamsFormat defines parameters for GetSettlement.
+type GetSettlementParamsFormat string
+
 // GetCollectiveStatsParams defines parameters for GetCollectiveStats.
 type GetCollectiveStatsParams struct {
 	// SeasonYear The year the harvest counts in.
@@ -2505,11 +2908,26 @@ type UpdateRegionJSONRequestBody = RegionUpdate
 // SetStandardAreaWeightsJSONRequestBody defines body for SetStandardAreaWeights for application/json ContentType.
 type SetStandardAreaWeightsJSONRequestBody = StandardAreaWeightsInput
 
+// CreateSettlementJSONRequestBody defines body for CreateSettlement for application/json ContentType.
+type CreateSettlementJSONRequestBody = SettlementCreate
+
+// PaySettlementJSONRequestBody defines body for PaySettlement for application/json ContentType.
+type PaySettlementJSONRequestBody = PaymentReference
+
+// PutSubsidyPolicyJSONRequestBody defines body for PutSubsidyPolicy for application/json ContentType.
+type PutSubsidyPolicyJSONRequestBody = SubsidyPolicyInput
+
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = UserCreate
 
 // UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
 type UpdateUserJSONRequestBody = UserUpdate
+
+// DrawVerificationSampleJSONRequestBody defines body for DrawVerificationSample for application/json ContentType.
+type DrawVerificationSampleJSONRequestBody = VerificationSampleCreate
+
+// RecordVerificationResultsJSONRequestBody defines body for RecordVerificationResults for application/json ContentType.
+type RecordVerificationResultsJSONRequestBody = VerificationResults
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -2648,6 +3066,24 @@ type ServerInterface interface {
 	// SetStandardAreaWeights Set a region's standard custody area weights
 	// (PUT /regions/{code}/standard-area-weights)
 	SetStandardAreaWeights(ctx echo.Context, code RegionCode) error
+	// ListSettlements List settlements
+	// (GET /settlements)
+	ListSettlements(ctx echo.Context, params ListSettlementsParams) error
+	// CreateSettlement Open a provider's settlement for a county and season
+	// (POST /settlements)
+	CreateSettlement(ctx echo.Context) error
+	// DeleteSettlement Delete a draft settlement
+	// (DELETE /settlements/{id})
+	DeleteSettlement(ctx echo.Context, id ID) error
+	// GetSettlement A settlement's statement
+	// (GET /settlements/{id})
+	GetSettlement(ctx echo.Context, id ID, params GetSettlementParams) error
+	// ApproveSettlement Approve a draft settlement, freezing its figures
+	// (POST /settlements/{id}/approve)
+	ApproveSettlement(ctx echo.Context, id ID) error
+	// PaySettlement Mark an approved settlement paid
+	// (POST /settlements/{id}/pay)
+	PaySettlement(ctx echo.Context, id ID) error
 	// GetCollectiveStats Figures per village collective
 	// (GET /stats/collectives)
 	GetCollectiveStats(ctx echo.Context, params GetCollectiveStatsParams) error
@@ -2657,6 +3093,12 @@ type ServerInterface interface {
 	// GetRegionStats Figures of a region, optionally grouped
 	// (GET /stats/regions/{code})
 	GetRegionStats(ctx echo.Context, code RegionCode, params GetRegionStatsParams) error
+	// GetSubsidyPolicy A county's subsidy policy for a season
+	// (GET /subsidy-policies/{county_code}/{season_year})
+	GetSubsidyPolicy(ctx echo.Context, countyCode RegionCode, seasonYear int) error
+	// PutSubsidyPolicy Create or replace a county's subsidy policy for a season
+	// (PUT /subsidy-policies/{county_code}/{season_year})
+	PutSubsidyPolicy(ctx echo.Context, countyCode RegionCode, seasonYear int) error
 	// ListUsers List accounts
 	// (GET /users)
 	ListUsers(ctx echo.Context, params ListUsersParams) error
@@ -2669,6 +3111,15 @@ type ServerInterface interface {
 	// UpdateUser Change an account
 	// (PATCH /users/{id})
 	UpdateUser(ctx echo.Context, id ID) error
+	// DrawVerificationSample Draw a sample of confirmed work to check in the field (抽查)
+	// (POST /verification-samples)
+	DrawVerificationSample(ctx echo.Context) error
+	// GetVerificationSample A field sample, its results and each provider's discrepancy
+	// (GET /verification-samples/{id})
+	GetVerificationSample(ctx echo.Context, id ID) error
+	// RecordVerificationResults Record what inspectors measured
+	// (POST /verification-samples/{id}/results)
+	RecordVerificationResults(ctx echo.Context, id ID) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -3814,6 +4265,141 @@ func (w *ServerInterfaceWrapper) SetStandardAreaWeights(ctx echo.Context) error 
 	return err
 }
 
+// ListSettlements converts echo context to params.
+func (w *ServerInterfaceWrapper) ListSettlements(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSettlementsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "county_code" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "county_code", ctx.QueryParams(), &params.CountyCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter county_code: %s", err))
+	}
+
+	// ------------- Optional query parameter "season_year" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "season_year", ctx.QueryParams(), &params.SeasonYear, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter season_year: %s", err))
+	}
+
+	// ------------- Optional query parameter "provider_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "provider_id", ctx.QueryParams(), &params.ProviderId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter provider_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListSettlements(ctx, params)
+	return err
+}
+
+// CreateSettlement converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateSettlement(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateSettlement(ctx)
+	return err
+}
+
+// DeleteSettlement converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteSettlement(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteSettlement(ctx, id)
+	return err
+}
+
+// GetSettlement converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSettlement(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetSettlementParams
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSettlement(ctx, id, params)
+	return err
+}
+
+// ApproveSettlement converts echo context to params.
+func (w *ServerInterfaceWrapper) ApproveSettlement(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ApproveSettlement(ctx, id)
+	return err
+}
+
+// PaySettlement converts echo context to params.
+func (w *ServerInterfaceWrapper) PaySettlement(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PaySettlement(ctx, id)
+	return err
+}
+
 // GetCollectiveStats converts echo context to params.
 func (w *ServerInterfaceWrapper) GetCollectiveStats(ctx echo.Context) error {
 	var err error
@@ -3924,6 +4510,54 @@ func (w *ServerInterfaceWrapper) GetRegionStats(ctx echo.Context) error {
 	return err
 }
 
+// GetSubsidyPolicy converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSubsidyPolicy(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "county_code" -------------
+	var countyCode RegionCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "county_code", ctx.Param("county_code"), &countyCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter county_code: %s", err))
+	}
+
+	// ------------- Path parameter "season_year" -------------
+	var seasonYear int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "season_year", ctx.Param("season_year"), &seasonYear, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter season_year: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSubsidyPolicy(ctx, countyCode, seasonYear)
+	return err
+}
+
+// PutSubsidyPolicy converts echo context to params.
+func (w *ServerInterfaceWrapper) PutSubsidyPolicy(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "county_code" -------------
+	var countyCode RegionCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "county_code", ctx.Param("county_code"), &countyCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter county_code: %s", err))
+	}
+
+	// ------------- Path parameter "season_year" -------------
+	var seasonYear int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "season_year", ctx.Param("season_year"), &seasonYear, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter season_year: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutSubsidyPolicy(ctx, countyCode, seasonYear)
+	return err
+}
+
 // ListUsers converts echo context to params.
 func (w *ServerInterfaceWrapper) ListUsers(ctx echo.Context) error {
 	var err error
@@ -4001,6 +4635,47 @@ func (w *ServerInterfaceWrapper) UpdateUser(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateUser(ctx, id)
+	return err
+}
+
+// DrawVerificationSample converts echo context to params.
+func (w *ServerInterfaceWrapper) DrawVerificationSample(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DrawVerificationSample(ctx)
+	return err
+}
+
+// GetVerificationSample converts echo context to params.
+func (w *ServerInterfaceWrapper) GetVerificationSample(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetVerificationSample(ctx, id)
+	return err
+}
+
+// RecordVerificationResults converts echo context to params.
+func (w *ServerInterfaceWrapper) RecordVerificationResults(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RecordVerificationResults(ctx, id)
 	return err
 }
 
@@ -4103,6 +4778,17 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/stats/collectives", wrapper.GetCollectiveStats, options.OperationMiddlewares["getCollectiveStats"]...)
 	router.GET(options.BaseURL+"/stats/regions/:code", wrapper.GetRegionStats, options.OperationMiddlewares["getRegionStats"]...)
 	router.GET(options.BaseURL+"/stats/family-farms", wrapper.GetFamilyFarmStats, options.OperationMiddlewares["getFamilyFarmStats"]...)
+	router.GET(options.BaseURL+"/settlements", wrapper.ListSettlements, options.OperationMiddlewares["listSettlements"]...)
+	router.POST(options.BaseURL+"/settlements", wrapper.CreateSettlement, options.OperationMiddlewares["createSettlement"]...)
+	router.DELETE(options.BaseURL+"/settlements/:id", wrapper.DeleteSettlement, options.OperationMiddlewares["deleteSettlement"]...)
+	router.GET(options.BaseURL+"/settlements/:id", wrapper.GetSettlement, options.OperationMiddlewares["getSettlement"]...)
+	router.POST(options.BaseURL+"/settlements/:id/approve", wrapper.ApproveSettlement, options.OperationMiddlewares["approveSettlement"]...)
+	router.POST(options.BaseURL+"/settlements/:id/pay", wrapper.PaySettlement, options.OperationMiddlewares["paySettlement"]...)
+	router.POST(options.BaseURL+"/verification-samples", wrapper.DrawVerificationSample, options.OperationMiddlewares["drawVerificationSample"]...)
+	router.GET(options.BaseURL+"/verification-samples/:id", wrapper.GetVerificationSample, options.OperationMiddlewares["getVerificationSample"]...)
+	router.POST(options.BaseURL+"/verification-samples/:id/results", wrapper.RecordVerificationResults, options.OperationMiddlewares["recordVerificationResults"]...)
+	router.GET(options.BaseURL+"/subsidy-policies/:county_code/:season_year", wrapper.GetSubsidyPolicy, options.OperationMiddlewares["getSubsidyPolicy"]...)
+	router.PUT(options.BaseURL+"/subsidy-policies/:county_code/:season_year", wrapper.PutSubsidyPolicy, options.OperationMiddlewares["putSubsidyPolicy"]...)
 
 }
 
@@ -9678,6 +10364,844 @@ func (response SetStandardAreaWeights503ApplicationProblemPlusJSONResponse) Visi
 	return err
 }
 
+type ListSettlementsRequestObject struct {
+	Params ListSettlementsParams
+}
+
+type ListSettlementsResponseObject interface {
+	VisitListSettlementsResponse(w http.ResponseWriter) error
+}
+
+type ListSettlements200JSONResponse SettlementList
+
+func (response ListSettlements200JSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSettlements400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListSettlements400ApplicationProblemPlusJSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSettlements401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListSettlements401ApplicationProblemPlusJSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSettlements403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListSettlements403ApplicationProblemPlusJSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSettlements404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListSettlements404ApplicationProblemPlusJSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSettlements503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListSettlements503ApplicationProblemPlusJSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlementRequestObject struct {
+	Body *CreateSettlementJSONRequestBody
+}
+
+type CreateSettlementResponseObject interface {
+	VisitCreateSettlementResponse(w http.ResponseWriter) error
+}
+
+type CreateSettlement201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateSettlement201JSONResponse struct {
+	Body    Settlement
+	Headers CreateSettlement201ResponseHeaders
+}
+
+func (response CreateSettlement201JSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement400ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement401ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement403ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement404ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement413ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement415ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement422ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement503ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlementRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type DeleteSettlementResponseObject interface {
+	VisitDeleteSettlementResponse(w http.ResponseWriter) error
+}
+
+type DeleteSettlement204Response struct {
+}
+
+func (response DeleteSettlement204Response) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteSettlement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement400ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement401ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement403ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement404ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlement409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement409ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlement503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement503ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlementRequestObject struct {
+	Id     ID `json:"id"`
+	Params GetSettlementParams
+}
+
+type GetSettlementResponseObject interface {
+	VisitGetSettlementResponse(w http.ResponseWriter) error
+}
+
+type GetSettlement200ResponseHeaders struct {
+	ContentDisposition *string
+}
+
+type GetSettlement200JSONResponse struct {
+	Body    Settlement
+	Headers GetSettlement200ResponseHeaders
+}
+
+func (response GetSettlement200JSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlement200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body          io.Reader
+	Headers       GetSettlement200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetSettlement200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSettlement200TextcsvResponse struct {
+	Body          io.Reader
+	Headers       GetSettlement200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetSettlement200TextcsvResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSettlement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettlement400ApplicationProblemPlusJSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettlement401ApplicationProblemPlusJSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettlement403ApplicationProblemPlusJSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettlement404ApplicationProblemPlusJSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlement503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettlement503ApplicationProblemPlusJSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlementRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type ApproveSettlementResponseObject interface {
+	VisitApproveSettlementResponse(w http.ResponseWriter) error
+}
+
+type ApproveSettlement200JSONResponse Settlement
+
+func (response ApproveSettlement200JSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement400ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement401ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement403ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement404ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement409ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement503ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlementRequestObject struct {
+	Id   ID `json:"id"`
+	Body *PaySettlementJSONRequestBody
+}
+
+type PaySettlementResponseObject interface {
+	VisitPaySettlementResponse(w http.ResponseWriter) error
+}
+
+type PaySettlement200JSONResponse Settlement
+
+func (response PaySettlement200JSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement400ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement401ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement403ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement404ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement409ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement413ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement415ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement422ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement503ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCollectiveStatsRequestObject struct {
 	Params GetCollectiveStatsParams
 }
@@ -10083,6 +11607,267 @@ type GetRegionStats503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetRegionStats503ApplicationProblemPlusJSONResponse) VisitGetRegionStatsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubsidyPolicyRequestObject struct {
+	CountyCode RegionCode `json:"county_code"`
+	SeasonYear int        `json:"season_year"`
+}
+
+type GetSubsidyPolicyResponseObject interface {
+	VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error
+}
+
+type GetSubsidyPolicy200JSONResponse SubsidyPolicy
+
+func (response GetSubsidyPolicy200JSONResponse) VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubsidyPolicy400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubsidyPolicy400ApplicationProblemPlusJSONResponse) VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubsidyPolicy401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubsidyPolicy401ApplicationProblemPlusJSONResponse) VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubsidyPolicy404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubsidyPolicy404ApplicationProblemPlusJSONResponse) VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubsidyPolicy503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubsidyPolicy503ApplicationProblemPlusJSONResponse) VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicyRequestObject struct {
+	CountyCode RegionCode `json:"county_code"`
+	SeasonYear int        `json:"season_year"`
+	Body       *PutSubsidyPolicyJSONRequestBody
+}
+
+type PutSubsidyPolicyResponseObject interface {
+	VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error
+}
+
+type PutSubsidyPolicy200JSONResponse SubsidyPolicy
+
+func (response PutSubsidyPolicy200JSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy400ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy401ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy403ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy404ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy409ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy413ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy415ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy422ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy503ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -10585,6 +12370,428 @@ func (response UpdateUser503ApplicationProblemPlusJSONResponse) VisitUpdateUserR
 	return err
 }
 
+type DrawVerificationSampleRequestObject struct {
+	Body *DrawVerificationSampleJSONRequestBody
+}
+
+type DrawVerificationSampleResponseObject interface {
+	VisitDrawVerificationSampleResponse(w http.ResponseWriter) error
+}
+
+type DrawVerificationSample201ResponseHeaders struct {
+	Location *string
+}
+
+type DrawVerificationSample201JSONResponse struct {
+	Body    VerificationSample
+	Headers DrawVerificationSample201ResponseHeaders
+}
+
+func (response DrawVerificationSample201JSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample400ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample401ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample403ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample404ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample413ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample415ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample422ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample503ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSampleRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type GetVerificationSampleResponseObject interface {
+	VisitGetVerificationSampleResponse(w http.ResponseWriter) error
+}
+
+type GetVerificationSample200JSONResponse VerificationSample
+
+func (response GetVerificationSample200JSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSample400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerificationSample400ApplicationProblemPlusJSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSample401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerificationSample401ApplicationProblemPlusJSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSample403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerificationSample403ApplicationProblemPlusJSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSample404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerificationSample404ApplicationProblemPlusJSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSample503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerificationSample503ApplicationProblemPlusJSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResultsRequestObject struct {
+	Id   ID `json:"id"`
+	Body *RecordVerificationResultsJSONRequestBody
+}
+
+type RecordVerificationResultsResponseObject interface {
+	VisitRecordVerificationResultsResponse(w http.ResponseWriter) error
+}
+
+type RecordVerificationResults200JSONResponse VerificationSample
+
+func (response RecordVerificationResults200JSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults400ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults401ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults403ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults404ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults413ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults415ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults422ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults503ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListAuditEvents Read the audit log
@@ -10722,6 +12929,24 @@ type StrictServerInterface interface {
 	// SetStandardAreaWeights Set a region's standard custody area weights
 	// (PUT /regions/{code}/standard-area-weights)
 	SetStandardAreaWeights(ctx context.Context, request SetStandardAreaWeightsRequestObject) (SetStandardAreaWeightsResponseObject, error)
+	// ListSettlements List settlements
+	// (GET /settlements)
+	ListSettlements(ctx context.Context, request ListSettlementsRequestObject) (ListSettlementsResponseObject, error)
+	// CreateSettlement Open a provider's settlement for a county and season
+	// (POST /settlements)
+	CreateSettlement(ctx context.Context, request CreateSettlementRequestObject) (CreateSettlementResponseObject, error)
+	// DeleteSettlement Delete a draft settlement
+	// (DELETE /settlements/{id})
+	DeleteSettlement(ctx context.Context, request DeleteSettlementRequestObject) (DeleteSettlementResponseObject, error)
+	// GetSettlement A settlement's statement
+	// (GET /settlements/{id})
+	GetSettlement(ctx context.Context, request GetSettlementRequestObject) (GetSettlementResponseObject, error)
+	// ApproveSettlement Approve a draft settlement, freezing its figures
+	// (POST /settlements/{id}/approve)
+	ApproveSettlement(ctx context.Context, request ApproveSettlementRequestObject) (ApproveSettlementResponseObject, error)
+	// PaySettlement Mark an approved settlement paid
+	// (POST /settlements/{id}/pay)
+	PaySettlement(ctx context.Context, request PaySettlementRequestObject) (PaySettlementResponseObject, error)
 	// GetCollectiveStats Figures per village collective
 	// (GET /stats/collectives)
 	GetCollectiveStats(ctx context.Context, request GetCollectiveStatsRequestObject) (GetCollectiveStatsResponseObject, error)
@@ -10731,6 +12956,12 @@ type StrictServerInterface interface {
 	// GetRegionStats Figures of a region, optionally grouped
 	// (GET /stats/regions/{code})
 	GetRegionStats(ctx context.Context, request GetRegionStatsRequestObject) (GetRegionStatsResponseObject, error)
+	// GetSubsidyPolicy A county's subsidy policy for a season
+	// (GET /subsidy-policies/{county_code}/{season_year})
+	GetSubsidyPolicy(ctx context.Context, request GetSubsidyPolicyRequestObject) (GetSubsidyPolicyResponseObject, error)
+	// PutSubsidyPolicy Create or replace a county's subsidy policy for a season
+	// (PUT /subsidy-policies/{county_code}/{season_year})
+	PutSubsidyPolicy(ctx context.Context, request PutSubsidyPolicyRequestObject) (PutSubsidyPolicyResponseObject, error)
 	// ListUsers List accounts
 	// (GET /users)
 	ListUsers(ctx context.Context, request ListUsersRequestObject) (ListUsersResponseObject, error)
@@ -10743,6 +12974,15 @@ type StrictServerInterface interface {
 	// UpdateUser Change an account
 	// (PATCH /users/{id})
 	UpdateUser(ctx context.Context, request UpdateUserRequestObject) (UpdateUserResponseObject, error)
+	// DrawVerificationSample Draw a sample of confirmed work to check in the field (抽查)
+	// (POST /verification-samples)
+	DrawVerificationSample(ctx context.Context, request DrawVerificationSampleRequestObject) (DrawVerificationSampleResponseObject, error)
+	// GetVerificationSample A field sample, its results and each provider's discrepancy
+	// (GET /verification-samples/{id})
+	GetVerificationSample(ctx context.Context, request GetVerificationSampleRequestObject) (GetVerificationSampleResponseObject, error)
+	// RecordVerificationResults Record what inspectors measured
+	// (POST /verification-samples/{id}/results)
+	RecordVerificationResults(ctx context.Context, request RecordVerificationResultsRequestObject) (RecordVerificationResultsResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -12274,6 +14514,201 @@ func (sh *strictHandler) SetStandardAreaWeights(ctx echo.Context, code RegionCod
 	return nil
 }
 
+// ListSettlements operation middleware
+func (sh *strictHandler) ListSettlements(ctx echo.Context, params ListSettlementsParams) error {
+	var request ListSettlementsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSettlements(ctx.Request().Context(), request.(ListSettlementsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSettlements")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSettlementsResponseObject); ok {
+		return validResponse.VisitListSettlementsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateSettlement operation middleware
+func (sh *strictHandler) CreateSettlement(ctx echo.Context) error {
+	var request CreateSettlementRequestObject
+
+	var body CreateSettlementJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateSettlement(ctx.Request().Context(), request.(CreateSettlementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateSettlement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateSettlementResponseObject); ok {
+		return validResponse.VisitCreateSettlementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteSettlement operation middleware
+func (sh *strictHandler) DeleteSettlement(ctx echo.Context, id ID) error {
+	var request DeleteSettlementRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteSettlement(ctx.Request().Context(), request.(DeleteSettlementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteSettlement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteSettlementResponseObject); ok {
+		return validResponse.VisitDeleteSettlementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSettlement operation middleware
+func (sh *strictHandler) GetSettlement(ctx echo.Context, id ID, params GetSettlementParams) error {
+	var request GetSettlementRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSettlement(ctx.Request().Context(), request.(GetSettlementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSettlement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSettlementResponseObject); ok {
+		return validResponse.VisitGetSettlementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ApproveSettlement operation middleware
+func (sh *strictHandler) ApproveSettlement(ctx echo.Context, id ID) error {
+	var request ApproveSettlementRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ApproveSettlement(ctx.Request().Context(), request.(ApproveSettlementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ApproveSettlement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ApproveSettlementResponseObject); ok {
+		return validResponse.VisitApproveSettlementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PaySettlement operation middleware
+func (sh *strictHandler) PaySettlement(ctx echo.Context, id ID) error {
+	var request PaySettlementRequestObject
+
+	request.Id = id
+
+	var body PaySettlementJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PaySettlement(ctx.Request().Context(), request.(PaySettlementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PaySettlement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PaySettlementResponseObject); ok {
+		return validResponse.VisitPaySettlementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetCollectiveStats operation middleware
 func (sh *strictHandler) GetCollectiveStats(ctx echo.Context, params GetCollectiveStatsParams) error {
 	var request GetCollectiveStatsRequestObject
@@ -12344,6 +14779,81 @@ func (sh *strictHandler) GetRegionStats(ctx echo.Context, code RegionCode, param
 		return err
 	} else if validResponse, ok := response.(GetRegionStatsResponseObject); ok {
 		return validResponse.VisitGetRegionStatsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSubsidyPolicy operation middleware
+func (sh *strictHandler) GetSubsidyPolicy(ctx echo.Context, countyCode RegionCode, seasonYear int) error {
+	var request GetSubsidyPolicyRequestObject
+
+	request.CountyCode = countyCode
+	request.SeasonYear = seasonYear
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSubsidyPolicy(ctx.Request().Context(), request.(GetSubsidyPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSubsidyPolicy")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSubsidyPolicyResponseObject); ok {
+		return validResponse.VisitGetSubsidyPolicyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutSubsidyPolicy operation middleware
+func (sh *strictHandler) PutSubsidyPolicy(ctx echo.Context, countyCode RegionCode, seasonYear int) error {
+	var request PutSubsidyPolicyRequestObject
+
+	request.CountyCode = countyCode
+	request.SeasonYear = seasonYear
+
+	var body PutSubsidyPolicyJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutSubsidyPolicy(ctx.Request().Context(), request.(PutSubsidyPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutSubsidyPolicy")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutSubsidyPolicyResponseObject); ok {
+		return validResponse.VisitPutSubsidyPolicyResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -12494,286 +15004,459 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 	return nil
 }
 
+// DrawVerificationSample operation middleware
+func (sh *strictHandler) DrawVerificationSample(ctx echo.Context) error {
+	var request DrawVerificationSampleRequestObject
+
+	var body DrawVerificationSampleJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DrawVerificationSample(ctx.Request().Context(), request.(DrawVerificationSampleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DrawVerificationSample")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DrawVerificationSampleResponseObject); ok {
+		return validResponse.VisitDrawVerificationSampleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetVerificationSample operation middleware
+func (sh *strictHandler) GetVerificationSample(ctx echo.Context, id ID) error {
+	var request GetVerificationSampleRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetVerificationSample(ctx.Request().Context(), request.(GetVerificationSampleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetVerificationSample")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetVerificationSampleResponseObject); ok {
+		return validResponse.VisitGetVerificationSampleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RecordVerificationResults operation middleware
+func (sh *strictHandler) RecordVerificationResults(ctx echo.Context, id ID) error {
+	var request RecordVerificationResultsRequestObject
+
+	request.Id = id
+
+	var body RecordVerificationResultsJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordVerificationResults(ctx.Request().Context(), request.(RecordVerificationResultsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordVerificationResults")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RecordVerificationResultsResponseObject); ok {
+		return validResponse.VisitRecordVerificationResultsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L35cxzHlT/4r2T0zgQBu7rRjYMHEBsTPEQt16SkJSl7tWouKlGV3V1GdWY5MwtgS8sIez22pbEsySsf",
-	"c1Bjc1e2x7u2RusZjzSUNY74/ikTBED9NP/CN/JlZlVWd1UfQAOgKOoXgV1Veb58+c7Pe70WsH7CKKFS",
-	"1NZfr/UIDgmHP6+zAMuIUfV3SETAo0T/s3a7R1CCZQ+xDpI9ggJOsCQhYlvfJIFs1LyaCHqkj9WXcpCQ",
-	"2npNSB7Rbu3evXteLcEc94k03VzmLBnt4kUaD1DAqOQ4kEJ3FAkUcJaggIVEdRKpF7+VEj6oeTWK+6of",
-	"9UKh/7/gpFNbr/0PS/k8l/RTsaS6vsxCUlOjupxywXj5ZH1K7srNAN7w7awTTnYilgqU4G71eHSr7oj6",
-	"+O51QruyV1tfbja9kRXyalcZ72NZPhROEk4EoRL2xkMRFZLgUA3KvxgEJJF+1Vg6ull3LISm/dr6q7Vv",
-	"CkZrXi0QOzWvdjcWd2t3ygZ27Yr6CNpW+583HYU1r8bJt9KIk7C2LnlK3G5Mz+u1iMqzqzWv1o9o1Fdd",
-	"t7JuIipJl3DdT0j6CZOEBoOvkcHoQlxEQRwRKutdQgkH2tsmA7SA0csvX7uyiGQPS9TH20QgTiSPiEAC",
-	"d8gGEgFLSIgkgx3EQcBSKj20TRKJsEQxwUKi1ioK8UA02vSmmdE6wkjNjgiJdiPZY6lEjBIPMQ7/Rhht",
-	"xZhu6x8j1WsnFST0kGB6MJTBSAYowBTFrIt2Gd9GcjcKSKOtlp7cxf0kVgvR3LoQng1apL7WaeL6qvrr",
-	"Al47V1/pLIfnydmtc8Fqy+6wPq75PjgLV1crN25ThumwH1H775Y6pFISrvpot2/VyojhetSPSoj0Jdwl",
-	"SESvVR6JGL5zRxKSDk5jWVtfU8PAdzVprJlBjSOUWwQLRl8huOLgDgjmsNU9zHfU7sGGCxTRqtEJaHFT",
-	"fThp9fTAlluFcS43nTOdD/WeakskjAoCXO8SDm9qglL/UoyOUPgTJ0kcaca7lHC2FZP+V+F0rr8+JVd7",
-	"SX+lOy1jIJqOI4H6OFYnk4RoYQuH6H++9eILHlJ/ZRx6sVFTrJHFMQlktEMua04/ZsyzjTVvuWq4lOyi",
-	"IHtL7VrFFVXWjXl1KXsPOsk7vSWxvvbmPBlo93okJBCp2+IODRssIfRuP9ZMUdRZpxMFJGRB2idUNkTC",
-	"CQ5FjxDZjxvw/+IQMma6FVEMpDt6NiW5K5cUNy98WVzdl29frZ/P2NdAkjrjIeGoj/k2wjREl29ev4ri",
-	"iBJEaCg2EEZ6PRFnu4jifkS7iOCgp/Yn7VMUUXS5F1EiiKfOHEVbAxRJgToRiUP1AWxfiUAwfPUT6CEh",
-	"vHrnL+sNq1+JRMJEVC6nXGUcXb71dZjMc3cDEsO4UCeKCQwHLcAaeMhXP6lfvuIvThBfgH5oJ46CEz+5",
-	"QQ/TLlFSEXQv9N6BAJZyTqhEQmJJ1DUYpnosxEPY/ArXUMiIQJRJhOOY7aJI2gOuBa35H2/d7vjDrd+Z",
-	"y9G+ivtRPLiKeX++R3u43WfHeuZjrfa7A8tY72DeNzfxE3Ss1e7O+wCoNscRv1qJ+RA+41tRGBJ64kwJ",
-	"xzHhZwTiLCaojweIkh3CkcTbROtsOFCvA5+5RndwHIUnPcYtFg6UvLNL4rhuJJ6tVKItTvC2ULJ9GpMN",
-	"5BPOGRc+EJHQZ0ATOZYIJFSYxAtMXmUpPdFZvMCQSIOe0bDVkZTu2oNaA4N7MVH6UMTovCk5a3gcOTP7",
-	"0lxoOuvyFsE86M1/Ks8ktMOx8otg8kCsk2+4AF0Yx7GxjvQRVgdLMeAniMW/hHlA4nkfDd3quHORwBtz",
-	"ORQvcbYThYTPfRKm3bHTMO/MZSI3SfcY2JRuddwkOLwxxynMV9J023zGmg4lZeodPqO+7aacCBhPl7M0",
-	"eZLEzduMXce8S05LGGJKSltFN6JLIDjcZuwGpgNjlBInOirGUB/TAcJSkn4ixYaxleKOJNp8R9P+FuHq",
-	"bhEkYDQUil78m+qt+kX1lj+0s86j4hhHLXP3vNrLFKeyx3j0GjlpsS7gJCRURjjWNyjY3xhH5G4ScRIi",
-	"RrVg9zLFOziK8VZ84hQTYom3sCCKatJ8GGghZLvUQ5wIibmMaNdDKeXqUKvHix4YzQVLeUDQLhZoKxUD",
-	"NTXptilitguW9lk3XLGUXR5JYkz8oeZGimdEuRUc/AKR0EpJm4aMEtfqfgSKEWmSMC5JeIOEEb4NL53O",
-	"SaZMIn/4xvGBnNRq+JbLPUcDFka06+sFiWSPcNR9LUoQZRzRjNLE/KUL1ea4S9l4YuZwK9+zfBdauJiG",
-	"kXxux4w/4UpelZE2wWu9FLxgme/FsTemSYglGb1zPPUh45tajR3xbNE0NodUewyGqcd+rtTlkqvBPk4F",
-	"4dojUfaKJVIchnBp4fglZ2q649GFNspjfsi0QdFDCeFCNQKnEvWx2CZho3ouuh0YiCysgVqwuoz6pau2",
-	"RTqMk0OPWn8+n2FXbN3oVulPzFaPzMg8lebojzzXcshmwEJ4XjEs9324e8u7u+c6o17VDldw5hoyLg7H",
-	"HfqdkhXIzwXowCNnI5KkX/xj3Ol2Ttm9rDPMOR6ofzu+80kNvUDuSuOHH5kwDKTYWtnMLqVCSZHiBgtJ",
-	"7Lq4kxhTdUnVvNoWJyTUfwacJZtxtEOEZMF2zauRgG0GgyBWa9jHgRJJQUzGXR5JlvJI9NVnLOVygHlY",
-	"4id3HUyjK6vYKQ7kZuXhti8kPUbJpAW7AUT/EryqvtVse3OWc6kEkEhmVDo+XkK9qiMmZjhFlVMdOiCT",
-	"1SLbtebNs8yz7PjAuIoLUByTV9yt4b0prHdhUGWEOexEreaEHRwL4h2Zbibt9MjzafdplEfvRHGMu+SM",
-	"QK3lehh1I5kF6Yzfh6NuwfiFngdvcz3Up83byhzMc5seNHmT7Y5Os3S0U4xPNaaIPI5f7NTWX53gKdG6",
-	"eu2eN2nAKZX6teEDYjvfPCpnGppwsWXz1ej87xRW4GUtPn5RDvm90u003ttS0XlnEgeeKO8o/S+OKNkc",
-	"RCQON7e7mwnhm/10Es1eIcEyTDVm4ohDcLa2Q8is/R+C4qy3W42bEzxLb4e623Vs5cgDQsNNS5+Fpspa",
-	"6WDen36GU7/Yn0biMMt1w1z82ixQ1NnOtppnV1qtZnO52aovN5fP1pvN5rmyiWgz/CzMUfduDfyj/D/h",
-	"UaDJZrs7xUau6m+0FX36JT20nOQGs5VYMtQLfCcKyPRLckt/cD2ipfchWIKmpywhsUyn3oZb+m2wUPN+",
-	"REHn3+Qwx6kUrDmJjZoGvZF7wZ6T4haPyDMmQrkQZ9jXz5zlc85oTrjOhlXxrjFsdYhcS5lRtielizyr",
-	"xKubv0Qo6ehQ0dllgdELUjU5wxWfcYxJl3zecvZV1SXvRkvNeMUf5dK7RpNUHunaKmth+rvrFG6Tw1wS",
-	"R2Pz2RIdlddnDc3O8I+Vb1dOcCbmPXR8qnjfE8PtxjGo+ShSNtTx9LVE5zg4BrBOGsd6dWWE4wrDVUHg",
-	"GZX7ZxNZ9UZOS/ZD080/9rJ+x03XPb2zseQZZpWf6ZOc2q1MTLJ7GXLcscbfHW0WUdKwJKFzcZNw7CYf",
-	"SkN9Uq6vZ1fRs6tovO0iNRmN5QKkKJ+MooiKRz2WCtJjcVjx3C5t6eMKYVPUbJeF9t3GSvlCbocfTY2j",
-	"qHW+HvQwCPYcpTTqRCREggURjpE2D4F1Fi08fwmtLLeazfpys7W26KGgR4JtkfYRROkqBtIoZKZdaK2s",
-	"NVvN5o1mU/3vldWVslOVZVWWpe1xlpwRpnv/+eduoyVOOoQTGpAl9TCLvpU90ocoGsvyAsaVArLbIzqH",
-	"kQ22CFa/JExiySCpMI6Jfsa7vbSvVK8oAIsyToggwBxxkoBvh8meFvBd5y/0MDIhuM7KFprcxYFEIQmi",
-	"Po5NNsYuQ0mMAyI8HQGpmymuY6vZWGvW3By7/73+V6826xfufLXdbsAfry/f+4uRsXi1u/Uuq5sfadpv",
-	"wNCcn+tRP2FcCzNY9mrrtW4ke+lWI2D9JZmybopp9n9FnZzieEmt8D0z0ewCnWa2WKI+E7Jq1mjBb+vJ",
-	"tmv+og5vMYEdC7763V/cQJQhctfwCLVMjBKjIhaWZ6H5f7zaql+4A6vzlcUFu1BfXfyrvyjZtOwIGk3u",
-	"3p0TWLzVadetw1I+mUyWGyvN5iQ6WZ2WTlbnO9VD0UnVvIFQlhsrw2RyytQx1yXrMyqkiTsnO0XfNDXu",
-	"RHVpDdQfEfwPbgEKHEzbYSrE9jw7Ca690VtP591sjrndtnWa9fQ+QR35PasZe+ge3CaD3A9bGGRJB2U3",
-	"YUm+15C8OtjcMhEBm30bEjCVmDK8qCVSytZgM3T3dTO2GzvHHiTbpaIXJfNsdjI9zHnfD23DHiKYoil1",
-	"SsIpLmPltnklxFJOc7xfQmiFD6eXhovxKiV7dThL3ZHjQCYa0ysofzwtjDDBWRxGUbiZW3MnR8Vcu/KC",
-	"4e5ebTvS+VqTcvW+pt6bJ/m/YJbRHgP9PePVLt7DxP0c2kGkPhSScBJuah/KsKp1Qj4V2J/sQBcXyd14",
-	"uzyjzpciZyjOazjApOL0D53gUk4yi/8jTyid1chyYrykKLxZuBPUUTJY2I/oBsJODv4ZYQN1kV1ggSIq",
-	"GcQZs106lK8/HacaG64wRy7jMI+SKFNDcmdEUX3mREQhoRJdu5KpLs9fQq3W2dWVxUYZHz01VlMwkM3A",
-	"Z0rDvcYyhfEHetazXHV0vmYW0grJmYGkeOUDLzB5iDvakyAJT3gkSIWwzPvzMPjr1O7TNvarURzOkHts",
-	"POZUTvTxKi6ndaxGtzsicfgc55q2hk2b5TY3ISFbB1LVOib9hqcxMVlsJA5NIrwHjzWylkCSIdFju/AW",
-	"JMabrPOIo1RA1nmMaTfFXbLepr6lXR/1IyGUSs84Iv1EDjaQHwOslI8kuSuRZNAwl5AKxBiKGe1uIF8d",
-	"c19jk1ANT0JCtIPjlGyo9jHtEj8zDHgaPkI1EUdCAt4UYqlUzBouoy2WQtqhrxdZN6ymIno4IQjEJ5ju",
-	"AkZq+b02xdZm4akRRKEHd19IFjeQrzbCh+93OaNdgEpC6scN5Furqa8+y68JtZSOsXW3xwRpU3gZ5fdL",
-	"BsjSxzLoqfGmMuUwUzUsm+mvf91AvvpxE1Its1dMZgSmYNJsU8azlYBsCWNrPiPgdbUmlMnNjlogH1K0",
-	"jP3V4vcNIcWQu2qB9TjatAg5sIH8qN9PgcB8FGCqPtiyGRqh6cpspu+gzyRJPEA9oqdksWp83YVQhAob",
-	"rzO1NpCf0m3KdukmUKsPeeWKbGV2cUeM5q2rd9WekbtSvfvCy9edBWe8TTUdqlma7CmwdyNI41QbipNN",
-	"cjcgJAR6hsXlBKsvaGFJUUzwDhFqDFQthUa3UHQwaOvdgIPWQH6fCIEVAZO7SYwjKlAEa/oc7caR6BkI",
-	"OHPRZfeAV9Mnxz7zanAMcsnKcAivZmlQPQJSUVJuRirqHrFbrq5gu2Xmd7M/6hO7FUq4dde8prOCVU/O",
-	"4gCEmkb0KBjSnQmM+tyguQpoQ41MpjeXcQTQbDkYWQbDYWyHAEG54Bsf26vNOw3D0nX6bT4e66JSr2QO",
-	"zIAJmccKjIzT7Fgx1BCQ/armNhwRYdbN6By2vdJL3MQ7la6KTWJmHRSyQCyZfzf6oYc6nPUBDyoCTJMc",
-	"jWEdSSZxLBBXew5ppAGxsIcBoRKyp+r9NGse2PxdHMg2hU9RGO1E6sutQf4M5RFj+khgGupsbdvPglIY",
-	"0a76CRAW1UuRQK8RzhY1lVf4k9V2TGtLKt3DGRXxrTwobaou9euH7MzVu2jA+mT6EONDhwurpRF4R5Hm",
-	"7J8ccp5KHid8pr10PjlkpwbacfYlyj+0wQzTfqk3cbOLI3qITw45z4TQUG3NrEE41uXPyQ6h6dSkZ5im",
-	"7m5rsMmSLNOxXM2Yrtkig7tC4mhHicRoIWNji5prJOqyzi531fVwTlHOQAtjnX5phMQ0xLxAONNFqOoW",
-	"7gxP55ZpEAWpkCwc6Jks7P/yB3s/+P7+m3978OGDz9//vw9+88+LHgqzqcNLuyTq9qTmt8VpQ1K2SLdE",
-	"FA6mnZkm6MPQWUWkQjFEeGi5y85g6fEaGliRYZTygiFmX6tg/kV+V8rKiqe29EDmt8IIw893oORElTH4",
-	"0fNaQm/Vp6xMTHieMKV3TAhxK8ujvojMt+glFg+6jCrp6kYay8j+e+Hm1cvo3IXVs4se+sbzt86vgloW",
-	"yTQkSzGW8McG0hk3SMk7YnKmddGn+k3BaOMm3r1hBCHXtSq2o6TOEj2ZesLAfaobzef9kvr5iJOPqJxq",
-	"qp4SYUy6OSA172KBQkBIOKlZX8c0tKgSedifor+I86iLdaxfgkOgScaVihO6gS0jIu111o2ogzo8g7Uo",
-	"wULsMh4WxeFeimlXLV49JH2IwHEgpdfODkNKj/oOHJCDklaLDZ5dndDeEOfKGvfy0ZedqhtZkvesuXrG",
-	"1T4Ootr+UibYb0cUYNtNljlaII1uA+3/8Gf7P3xz//5DD+1/8KNHf35//+e/fPTw4f79h4uT02mtNghD",
-	"K59swTNWYi0qMXhnuCr9KAxjgiDBVxjABbTg6wSsr5j/Wssrq365adz1WpV0DaazaTttrZxXva2dPXe+",
-	"sjdJeITjGfe173w20ua3UkxlJKe+h1OqVYzx25Z16XRgvi3fRP36YWKd5za7zCR6LFN0LOMlAPNCICyQ",
-	"b+sxWKMmJXclIBNuINBCmdZBYyxkVqNhoj+zIA2V+MGftJi9HJfzqNH6s+dWHSbMIIxEkkoyS9re9AEC",
-	"iiand2VkDKLEixE70EPjRI2JWDOGu0810T6LhEw52UwCOat2SJmcrhOWTB8g7+h8FX4UfUAndjpbusS0",
-	"iaE5QGyWGTp7OILVSSZr/2MVJZ3tVEgidNM87Erm65+nfjgjGKKBnHyc9c7o3KFSs/9O9ubQOZstciFb",
-	"2EtYauDdGa6Y3Ao5ztWuMWMBATIkQaRtlDaOYB08MJL0Myu9U6pCQ+TZ+FLGtf8G0OAY7YLKDN4c64jK",
-	"zMlDsHCLTqGWXNzQb2skaM/aNxEI1QJ1GWJUmzGn4jDFdbwmSV+zhLvX9NetpqkdYv89xIiKl8erd4a1",
-	"iWEidJZ+8rbCcKa2eGTfggtyPrm5zoZsbpfV+QGAcfBHnhGA5Kev+kjkRLQBLizJB7YsE5BNVhkBnEnq",
-	"S03+4O7pjURaT1ly56gVc6rzjYdXoiTxuKxMRm4oyug3800p0rVhOUOU3xglhptEQAWe4U0l1tc8FU6h",
-	"Yk0huVseUspcSWVKqHH3JsgSQQw2odrASAAfNKe4vGhVgUvD8LJWJx8SvS4lgcU8f3AIVmCWexLUju1k",
-	"7DidELPDneQR0vLtfeQjx+MFh88Y9RRfVQRm2ScEjNGB5pNl9svhTo8irGaqxyHlvcqss3gC3qRtaNQg",
-	"VRT0jiTYFWZopbpxUlxx774RKf5W6vmHHaNMFoMKCoF6RxUEjyz4zeKJMas0Jrl2nNQ19kzNI0CswMZO",
-	"N0psWFB2uCknAePal595YHLxUf25w5R0VmpRzNq9XWrlukiHWEFl6l/2Gsg61UmASczSbk/r1YLt6j86",
-	"aofiSOh/Ac7jZsKZJBYZ0xhM9T92M+zHnJepCfOBaVZyvKtok2MqQDEvxDYUPhpZkPGJ85HoW3l62A0W",
-	"xBhcQTREfYJFav1CAoVRp0M42hroSBQIQllDf9lASjgqvIsWfPvvzSwSQnFwEKK1eNSmEBmF+cBDXcJC",
-	"IqJACd5gCNfyrvbgmyqHGNn3tdhrZrzFWEwwUPaMVgbb3JEV60C934FolU3KKmRHwwHrPOr2JHI+yYJ5",
-	"99/8895b3zv49J3H7/5q//3vPv7n7+y98/FiYzrwsCo8xNxrVo/VkmqeZGhf97h3/6O9939+8KefHfzy",
-	"O4vW3QARN40ZgcuO1VxzTNhfalWyG2Uc2WReEAjJKRL3zCaSJxSHNMdOGZ/UUMx6yq0H+WKOnArnvJWs",
-	"nzfEl2YzErjFVE4AccNlHFMIZzlUxAifqDzIR6T+QxH1dBCUOYmM2f3qTZqHOFMNgneysowex6Fi3r8o",
-	"ZDdnQhpdQqOvlwlsN69eRhdW184hU7KgUfOOEGdufZymMQ8xSiCyRyvgIxHnWxzToKcEErC8KREsxhIi",
-	"zDMLoI8WVpvNRQ/5KZTtIFTCMusHLfWgY6vhwU8r6icn5nlhtbm66KkmieyxcLMQo7yw2lxT79sqm/DL",
-	"BfWLZGwzxrxL1E+tFT2ArArEZp+EEd7UgeILq6016CELCV5YXV62jfQxHWyaYFcBjy6Y2djSGj5aWNPD",
-	"tv4e+KW5WAwUzpYEXGmFtdBKnSkJWAz/HZ21kf2hpqlXy+YJrZZN0In71a8XZqRagx3d1OEienBZ8RKv",
-	"ZudUFKydFkdTRiSOyl2W2lA7fdJOnj9RwsgiKiSmQZWQMAad37VTlcQARLKi2MPk6IDs5Pgpp+vGDbhu",
-	"fl33UYeZVAlTL8lXx9MvmjfLvqxc7qqQApA99EzG2s+yQmJfOOj7+Tkip8kBtOtk8wD7bhzKlPYs+0XZ",
-	"pTw+/0mJlaBqF3qroM+81cMj0U7l0LNrchR/3hikf5OZOA5tfnh1ikUgJpQDyJxvM4nRhYJ+pw4YXpER",
-	"TO4GJJHGzquuJUgPSHHsHzoJ9gk6AMVJK5oVOrfCH2OjarhewFlPzijDt1GlZwTqsT5x6hQeEjZ5+DCV",
-	"l14wZ2LSKZi5CkNhd13vTSFXVw0b08FIRm9GC5uS4D7IDJbgSg2Rtre5KDpZJcxTV3WKO+isYob7KFKR",
-	"EFpln7UNPKnFCJ7ae/LQJ3SEBm5mcVIzbF0eXFXkM63//PZ7a81mng4pJseUmrbulI7N8EYbSlCuKJbm",
-	"Zm/qUuXlz17rTQPYnVnD1Pt5q2NHOg8GUZz2qXMJU/K2cvmnF9KmSsbXn2RZ+NWJ8JiDDlh94cELebVW",
-	"9aaJ3AQxA1n4sykM4tW0UbPTKo6oeiGroCuzykbqbEdC6dk6SVJEjGapSeVlKYoYfjpYtFUWLTpUF3lm",
-	"jn3YoW/oSFm1UEajNAJQJEslELvro+ylNSN7cbeqelNGEPMcaDwDlpeB5zlIX6YuVendaBqeCz/oPhFe",
-	"3qFy1CdVd6kKihkqLm9uDaofzrrEMLXn1Zel0Rvz5F7HVXJlGjw7y6+KoPlmxcpLUoysz8ntf2Xgnj2H",
-	"Z4Th8cBpPBOa4mBKRaH5kbNE+0iN9Xh8+uc0Na0qwCbHLeKhZOXpRlDN5Ewx2Ey8D/uQo7iVcoLTgmPQ",
-	"yT8sZWtugZ5RkMJDJM7nibsmX3Vu2bKXM+ACHb3w6OFv93/3YLExKeAowUKQKhTu0STpI43xpgmPgThj",
-	"ExMDw/UgkmpAZI6/0ChCs8+Qh6xTS2f6aiTy11rmzeoMjWSkk8pE2tF9Hl3VMhoegXU/ZGGBGUnTgWaa",
-	"hmL6+K5O1lvW8btjMvdm3clsJLNvZ3kk27z2tHy3hCjVGnTdeTGTHV2y7VJtbtiVAK95bhelQzNZ0hc5",
-	"wd+ArPjS8NvD3s9Qj74KgAauKYBqMgn5Qh12FFGlkgSuegJF7AnA0YipInZ286kcEj9hdRQ/Qa9PFVbC",
-	"BvypIY7iSCjWBaNAzRIUhbGSiVm1fBZTbtxhOMEcFio7irOsloeaSDLUalZilk9etXHLAzXw1+dRtvSQ",
-	"eXeKPF3npRPEN3XXJ1i80FbIH/uFemcok3wKf5CTGw69OMtTWN2qbTykdj77Trt590NaPaCPCanoday+",
-	"/YXYs+LcVv7z2++dXXWmhVgH+bj+GmrWL6AG2kR130NQIyaiXXNcUUykBnjTueKTTQ9lCAFmClUbPw9z",
-	"AfCBUzcWqFEcStUZz0hcgp0YiQTqcpDySA5uqZkZSZBgXopNQBFL8LdSpVluE2ocdC+9eOs2WsKp7C3F",
-	"rBtRcMvBOsHIdFtZzz0pk9q9exDr0SkLGtZREmhBg/WY6GmCxEBI0ldkqOPltYWyy6MgjWXKcWzq60SC",
-	"5OA/FnYOYpm0fwsBSL2SJ3CbaovVuq2e7ijFIsNX1h94JoJYN2Xbz6oIbdiuMieiQDHr5gCfbQogJrJH",
-	"BihkG0YFV707kyBIq5soSeNYGMC3zGIoGm3apl/5ymVGdwiFHMPGV76igTB1sL4SlHxB8TbZDLAg/obN",
-	"OlG/v/LKK6/Ub9yoX7nibyB1RwmJ+4l+ePPqZbSysnIBvXz7cqNNr+jMToEW+oySgWfULcgMAWwo3akm",
-	"K1hLTkTCqCCiWHBmwyIKAmw1SWReb8SpMeK1aYK5AB83DmQ8aKCXNfShhzI8RPUBpJfW1dT0AGBl9QxM",
-	"GlQDQWgR/NamPk701xGjSybs5qvfFIz6GoLmwurauUXNvHwdxrSOXn0dWvWQgQu8d0fDG5iCTEpe6eAo",
-	"BgDANr2IthQdsB3C0Sq6EV1CmIpdtfv+amvFbyDFroT5EfmvtzV3aNfW0auNRuOOh9oun1C/NxqNe/4G",
-	"UscY+c4zH23hYLtNx+IuZCTST7jWLzISUXR7+dbXswGyDmp5q80m2hooGmE8w9lE3deiJLE5ZSY4UKcw",
-	"CEJD0ab+RdjN+nM0YEotXYdPfLQgJCe4DzuZMC4BJQJoXj9Y3ND/wnGMAsz5APlfx3ywjoba8xvoubsB",
-	"ifWp2WJsW+/ya1GCOlGsSDrmBIcDmJV6ItQQbWeY24V4Tg9DLYJSL/KzlOcVZwm7KCZhl3C7WWqtFgDC",
-	"dCkQO/4ifAGj0uCKGgZF9jhLu71sSXy1kBbytoEuMXUxqvGZhVnXzAzcjUjpiajL1OqnMs+Y7URcSL0t",
-	"HhIMYUtxKMaS8DZdANUHS6yUTdRlkAu4iweLFgBWo7+iSCpxGlOdTN1At9Kg57Sm9tKmqVGdqpNlnXQi",
-	"GoleRLttCmjF5nyj//z2TxBlGtEj6KV0W53+/+n27ZeWWo2Wp483wX31AZHZs2X4TjBNRGSH8IElK0EM",
-	"9GXIdmnMcNimanxoIUh5jMjdSArUOq9a3uJsVxCO+phvA3qreg/A6iCpzkAaK/JAijaEhijd7bGYIEaJ",
-	"TtfpERwSjjjb1TyzTSEBPmBx2qdqvJd7ESVCG0mpDenTKekQV7vguyhyC48e/nYRjUK0KdaHM0tqFKKF",
-	"gLPEa9Oi1uNlUbgF+2wUikXUw8IF9VfD2yIZprAZJoypAbQaCTivCWddjvtivU0BTdfKZoqc6oBFCwvo",
-	"ocs3r1/VFKjowEOAims4sshLqZksf+GhHLMXI5HAEvcIkWiXpep+k3ibGI6hyD+NMUo46UR3bW6/f8bX",
-	"e2DPdDZkwpKYrGdAqOq82HGInpq/ORosFRj4jyAJhoxH4Zm10V+J6DV1JplByVb7AkirGk9V0Q+8tsUU",
-	"g9fp2SjhEZUApR2KAKs9gQhpJQ7sRiHx2jQ7mA7xMGrI2OG6igMI4DX+xVT2GI9eg61eR5dACELttNlc",
-	"CUB2gj+JXylCISVraTDoApR0Afy5TfPbprnqbwButz7HhZeVQI36eICoGjOCnXK+XFFfuqjhWzgE5Gwl",
-	"ZeBYvdLyzRxfTCXuEpjkN3qRgTDPWFEkkBNobFYoJ/msz7Xmio/cCxl2uE39m0TyQf1iRxKubhMSMBqK",
-	"Rb1X/hKw/Nf8oXZSKqMY0JwFXJENBK0MIRD41/IM/PrXyMBfb1OMdnkkiSbqXSxQwPr9SAIGpIb0hhsC",
-	"pqzzsGXKKQk9s5CcJKCo6pjwOAoIFSR3RtRuXLutVF0eG7lXrC8tsYRQbctpMN5dMh+JJfVuHqicicEX",
-	"X7pW82o7hAvj4G00G00THENxEildrdFsrGj/dg/E9yWchpGsEyUlwg9dUlYnLuyD4KY4pd4o+ECRgpFC",
-	"AXQYGkF4S10KmiCVwJehvJsYOfQC2dXA0VyA3pdt+rWwtl5TUtBFNajn9JggEkBDSotKv0D+ytL1qB/J",
-	"SgeZ86JVybzXa5GaJOBXW5+TVXusTVfrcsYmbWEkVpslSuvY1sCecdS2cCAZH25qxE4wzlw+pmWddls6",
-	"xLMlQ7yj9Fkjz6vXl5tNG41GNOCeK1d/08Q55c2P05tzKgBFHhTBERQ6ddxYBwEZGwoEz86qHkhZ+9mA",
-	"ly7h0CIswietyZ+8DJkbil+TUH+0Mvmjq1lyxz2vtjbNFy87ORigeaf9PuQ11W4SrKVRPeWYQWoz7gpw",
-	"RarfanfUF84VATYQg/JcXMDn7mrxT0k/1sCCdA6stgyYW1pr5lqVb6CLUpJ+YqztHEtSj9WhIyEYa23R",
-	"IWiG2IQhhMNQqRklBx6GmKVsXGIaOHcCCWWhOy7c5SjGZW62cpAq73lTUmABg/Ne0XhjgD+Pjfqtz6eU",
-	"7CnZRcIobSdK7a0paPc2Y9chIwk+WJumlyxv6QYJI2yT5FaXlyd/fM2kxsD7F6Ya3Q1MBzdt/tOhT6Sx",
-	"hdXWX73jns/rrIuAnvMzKXtDR5JpN0v5mbxJdti2UXS07Uw65RaUKhyR8mOkmh2hyNWqeA/VMggqqruw",
-	"cWiaOCI/U+ulB161YNroXCqY3HZFVyX9G+bj5RBLINAqXmRqoGRGiphgToV9USl/fYTNumwRxSgEkmx0",
-	"oZ8n8gapHePJ1ybn0WNfmKyZ6KltmxqM5fQGy8t6jEv20TGWVu7lZcegmqskoIsIQgBJzsqaTICXNxcq",
-	"vULlO/WAxB3PRqUqRQzHsRlnf9FDoNyaNLywXAZ1hnMiMugwXlg8KJiYWcdanjOZGqDV8sSTMoFuyC88",
-	"FfkVC7oOD+wFJSFALkFEhR6CUvarBmA8NqXyZKs5vcxbzAIrb+78yYqnOYFMFk+dnXzCpdNVfWGM/+IF",
-	"Jq9CfvIc2H8kZJlPxeEj7q937nkV1yboqJ72FRhGoWVX23iJJvoidfsEadW8PcoTtBf5shvad2iJtZis",
-	"Uzt4+4d7nz7c+4fPRnK11mutlfMXWq3W8vLKylAy5HrthWUdtn7j4tlXVr527uryK/mB+fzTv/78P/5u",
-	"7+0/H/ziX/Z++eDzn/7g4L1f7/3+3ccPfr7//o8f/58PHn362cGn7+z/8e29d9949Nn9x9/5yd67bxx8",
-	"8B9D6WWF0PgL04vO+UIZ9/tU4vMUJD7ccPikn6cL08zJ5PM/8SL2kZVX4yjFJWe+8sgPSRBLr0fhPUeM",
-	"GBHPhg7psfP/SmHNqa/7jOk7ZPA8kbNRwKwC2LUrEB2clAO4VV4Vrgg5eltoMEwUkw4Y2pGQeFDwI47c",
-	"GTpk41jujP333z74zbf3vvdR6Z1x4cKyujFWVw/DsE2gyQnbO6Y4TrpO5VN8rJ5dFi6XuKw904e4Kkyk",
-	"zRhV07wxB0UTQeyJo2mar8DHlGAuB0iyxSod0470FDRM8O8a1T2OBHhzYoLDiHaRX/cRJzuEC6VuVmp3",
-	"gnFZUMdMjHVtXUdu2gwZ+Eddg3vYcuL17C8IDbSAr3XnX3emVw+HoPjm7BfJAd3m3LAb7Dn3xueh/Jfr",
-	"4iyZusHLnCXjmysmzhVUe5P80Wq66R/LTcduMHERMpSXaW8hfSLzJP/yZvuzLKpt9MbYdcjPw7T+weO1",
-	"bugxT2PbMEzshG/jU7BTjMRyFu4h+9sYG4V7d4Qcd5wSACKL0NNRp6wDt4u9+xZsfI9f4HWA+S7xNqE6",
-	"0swKp4sbbQp5iRbsXYfTZJdUPxVQ+1tDk4B9nAFy8XAcBiuik6tLwu+kcexnP7VpRIM4DYlAGeCzhzTe",
-	"M4QKUYlygGfoKodl1sMy8L6+DnoxU9ZhL3X9m2YSSDGJod+/lRIamJf9No0E6hKqRm9jLcrNOHrsRxHI",
-	"s+wti4KepZDV1prNRrNZhIjtEOK8MPI4CoG36/zsWsC4hg4MDXB8bbm5fLbeatZXWg4Grfqir600ak+y",
-	"KjZahMiyKnWQbaHGzXoL9KMsQW27q/porDRhXIUchNZQmrQaSVYKU/dUng5YO29WIUv2KyCC2zS/1nDy",
-	"Xu2s+W44Na+2DA8UA63ocW2kxwx3vLq71aruWpO6W14bneAInrnteHmk49ZaRcdrE/ptNUfmWUA6r57r",
-	"uQlLe6cgjhmya67Um61ZNEl9uOZu+HObfdLNfk+zYnZF3VxKERq6Dituw4JOlhnvQhKTspIY4PnC+nZU",
-	"l5t+L0QL/mrzgq9rluxGgpSoVFfg1QJvn8YVnnXVhZKxX3KTwlFpA/bAbmClfFRtuq3avPmLttVmW/38",
-	"qZZntQl2yhM8X/Nr4YTb+LPR4418I8z4OqTXShw+4gQyfHW9Z4jZj5V0DgJwN9ohtNoSe3Sxr0qkO9sw",
-	"otOQSLXahLt8Rto8LRvshJNhLLCwdc+Mr18K4+s4Pj56sy+BQmnyVA/HNEo158s9EmwLD6VUaa8Bo0HK",
-	"OaHBwNMR+UrLheycIagAymw5l0ggweIQbZEBM8X2AMhma2CV4GwmJo2D7RAe4ySJaNckRxomRXFf/SY1",
-	"LJ5qHPTnQs+LthwllvpFq3mrccgojk2vjTbVqQk676WQ1KBzx6gu02YWVrXfY7HJxrKJppIxqItfpvFe",
-	"NDvyJFytQyv9jIWc7KG2pDD7sd4ilHR06fBSj8pzYDbSWVnWqZAVtzTYhCIHX3JTKRdCFoglk9DV6IeL",
-	"HkriVNM3nFB9XAyqkW0DPi4NzrQ0eMkM+QTI3XY1QaA8I2ze2lMtWl50JxwwIZHAO7YGZUQD1ieoiwsx",
-	"0nmy7WGlzRKaVW9bHXOOV5FBWRcIW1APBmFklrSdopsZbXoWJI/QEO4SJBnq4R0CiRbTabeXzXSeDBVJ",
-	"jyV8xsrnpDfb3bV5mc4tOT2XLhbzLtWxXbfzi/nrp5VlN6N7bqSGfGW+XTKauTdVw1rcrvTXOuVKD+ut",
-	"PU6vXbEk6li3nVvYncWhk5H5tHvxsHs/MfcM2GPmVmY/tPGj9PIYEgcyrSBmXQHJ7rqa1oigjG6pmwPT",
-	"ktzkrKT6SBn1NlU3LqCO2DRoSFLmUTeiOEb+crOljSvmnXC48PpGsSy7xgcwConbbpvC/dVAXyMDk14f",
-	"sCTLry/kBG4DtksGiLWKQjwQ2g8I4h5lEukqthCQnWtYw4gIJrOa3A0IydEpDLqCbguwa4ymJESmwS1W",
-	"ewbzOsAz73u+MV8jg5o+54c0Mo267mz17FfvFCtfB4zxMKJq02rrr7aaFxrnV1rL3spaY+3CciuPoIHy",
-	"14XK17XP/+Hj/T989/FHHx/86h/R6iv/Wx1YV6H4dW15VXevS1vX9t5/sHf/o//601v7P/m3x29//PmD",
-	"h3tv/NYp2Jz7KZvnq91TeQ3q2t4bf/vok4/2f/JvQ95Jt7Z0be3sOeOJm5UNztkFNdRu+MwC9hRbwK6z",
-	"LsIGzoU5XKH0kigRxiThfTiYR9Y/inzqtm13HtZsW3uktvf9+/tvfLz3wc/2fvBw728e7H38q//601t7",
-	"93+xd/+j/T9+5/Fnvzv49O/27/9u//0f63yRgw/+Y/rzaMqiPGHW7GyDnmkxX44TnZ2c2ZQsiMeqtHxd",
-	"hWit0TjidaTjr3Ace2hOIcVt2gOgqsyypgSyBvKjcFOHUBlXGSQC+KgTKZkxQyfUApVgAFWlAQN3cJyS",
-	"DMiLRFqwI4DlJSTjGkrdYtmoccNEY4J5mQilxGtYjy9RPLNOcK3bUmtuLcF6KTjtCcYyl/hds+DCU8om",
-	"LmvXVLWbrkFFX7q6WFVzIekzKqSpB5bV55iq9Svut6bwSFU/W6mIKBFis8/CGbq4ZD67AV+V7JOaoQaQ",
-	"Yxb6mnH9w/EmXg9jwygOwQFHjkp07YoN0zRnzI5sA4kEA3AqV9cOiqRGYe9SxT+qxpexrKpBLq9OPUZg",
-	"dxWjq+o/qwJa2vcJB1urHZ9ssYGj+/SbZzrmArHXsf73lEHV9q4Tc4ykthc5HTTa9LZDW2eEcyoigYIe",
-	"CbZJiBaev4RarbOrKxpvEmKtKYN4a+cutpdpPngDVNpoUz9/b5NR30O+7tNBjdQ3fZEHCd8A3Jo6sAZi",
-	"MQcz3mhTv4Q9qg5GW1Ltl3TLNXRjASKZ0XhQbVO5qsuEHj7Sujg0qCgWY2qsCQFnyWYc7RAhWbCtLtrR",
-	"sOqyK2E9L0KWM6Ms3f3CufPNldZys7m6bOuurg+VPa3MtH/0yUf7D9/d+/Df9h7+fu/79/fuP8wWxi3I",
-	"U1tZPqutK5agbHLn3p9+uffnn+/9SX1XAAJYXlldO3vOpOhn9KHNLq16c7XeWp5eK1PbMmcDSd7ks7T8",
-	"L2ZavqHtYeab6UETk++zw36Md2WVRq9G+CWI2qzYo/lGaV6DeA3LSHW2vLoHJ+fBbyBf8UtzgwxdsgXU",
-	"6ao4zaNeGBXsXpeeLGPEq1k+RSkjfuPvSxnx+dl47enEdI47Lzae8xTOzTPT1+mEc47h76XRA0MmhDxs",
-	"ayjIa8QEpkRZD+GAM+EkOQ75mtFFYSoOaC0HAMNl1CcbULzg8q2vK76jkfQXymDzF03CYl8xsULIjZKv",
-	"lVqYlRkAtPcFH6BKLW8ytRFC1gaupE7ZYNGrAPtfePTZ/Uef/P3eOx89/tdfLzrYIVFMRAMZhpn2qVhH",
-	"fhQqodrO25rnPCPaMwocxkcAz280E60t+I6VRTeR8U/9SQlX9ZCfpexlL7Wp7+TxqXcgbdBpxKQRwufa",
-	"9+Y8zLxxMAglY5sRH7z95sH//y9msOoBzMpJEdTqCnj+7DePv/3T/Z/+6979jxatWgGPzZuKLao/rY7h",
-	"Id96/9TfrksS+jIuzFwtYtCnjiWxXe59/IeDBx8+/vAD06V+qt4zlSE3te/DbyAwWZ5Ruhxg1jrWBNGm",
-	"2smMk2SMzfOEA2lKzHoOtUJpAHsonyxD3xOV6n/qsUTHif1wvEbkIrUpybAjwU0RCYhurKKrDmf98sEY",
-	"9I+JBr/y7jME/gn9SzZr7xMO5VXdQpVxcMpoglsE86D3NOsteobDznQxzpue/7C0ZTWUcgPgywlUgvSa",
-	"zWYhqg3yQTIc4Mxnhk32B9ulKMpjdtA2GTTQc+qbSJK+Tj0NIAyJUfvBepv6xqmjbhJyNxJS+NqkCAFS",
-	"WCBBCB2KxcpGtVEMwHLqRCyCVGNKU/mmxoVJHNmKSV+DVW7hUI/OFpVQr5uoLtkjXDTQTSLSGObbJ7rc",
-	"lgaOBsjbsgvs1oAGhQvs0GqXK0CW4g9k4pAxyznLvwmVyWvNrQvh2aBF6mudJq6vqr8u4LVz9ZXOcnie",
-	"nN06F6y23GgodXdIwiOsFLy9dx88/rv/b++nb9a82rdSTCXAc9dajeZazaulNFJnfbsLxzUPg9r74DcH",
-	"P/s+ur3aHA1kap6tt85PSvAfCWfa+/d/HQFbmD126RJQ/Qlri8XeDS2VqY+KGjk8hig9RZTeKLk9S9I/",
-	"NY1PHeuCEsO6StVnnU4cUTIl551k7HOjJY+fJqvMGNmwnn7bH50cinbo9JmhfV8yKS1zTp8ZioB23F+m",
-	"P2Gqdg6V8d9lfHvDSbOJBOqoS7QsUQbeeTJosyTl7VmqzFFTZWBJpzoMZXRtSOrE6Nr059C1omXPVtvT",
-	"ZogSNBP9WZGMjxzm+eE/7v/xh7og4aNPv4cuNM6jRw9/+19/euvRJ28//vCjvc9++uiTHx387tdPenDn",
-	"xIOXMY5n5+5LYeE2x+XQXGGH6YLrc2YJWQynOu0hx7tjrzeo9MN2waUG9SpTiHJAlO32SBnC9NdZFD4Z",
-	"F51J2Xl22uZ0y6mdnZqYM9i/Cr/NSxYnYiRM2RsyVUDelvHmRtzGnJUZvU2bX9pQX2ve8Gp1++f0Qb7H",
-	"hih8zEjIx+UZiDENZ7OyX8c0zA3spWGhOnNQjbWKCsbVE1qdJkj2hZOOygUDuIV92YW8gJAEMeYk1MGG",
-	"BIuUm/xHgcIIUF23Brpiu+xhitbQX6IFJZ+BzZEyiRY6ODaYA6VlQYG8IwFO1sLwzXC3GIsJpsccJasZ",
-	"zuQ4WbM6T3+kbKwrdVo2bG8H+0t1yKyNlTpTFeLzDa2a+FtquJgPfLTwPGHgqX+JxYOudrvcSGMZmX97",
-	"6BvP3zq/uqhvEsJ3CG9TQ4wOlstCC/VT9D+iVrPZbC611lD/v/1BO2gFkcK6gA2pGQSkqei7TQsEXh2M",
-	"qqmoNp/k3OXGWbBrEy6jjvqEbFLmxoRC+OdH+2/+ee+t7+2//92F5Wbr/OLB737XbLaW9975GGziw1WW",
-	"Wk21Oq3lIaDfnEWu10L3eO69+/b+H36x9/7/u3f/o+nVNr0Oc47/dBt9FgH6xYwAdbhKKVNx5M2J9mHn",
-	"sB3rpVCllOhxfglCQidt2hMUG2rvlHVEAUeekz6zNT/tsxwOok1NxGjIWQJ1WXfRbg/LEdA+QMWzcPVm",
-	"30suAR2EOedLAFyHJdx44dEn9xdnZcmnEyY6/hzZQNFTOU/PDGmnEyo61UVgzFtibInmzAgWRpwEkvEB",
-	"Wti//6O9v3lw8OlfH3z6g713f7T32U/3Hr632EAXbVilIBa6xfZhM7lK86ZNnnWOswk1gCtMF9mov5zG",
-	"i+ntFE9Eyq/drvFpvzOG/9lG3ei/MlXbIb4O4Rr3NRJDaK9VG5W9deQIwpM1OxyrGm9WdApF3q7906/K",
-	"G3DzfMoux81+G5cE6xSydHlkJppVqcOm8TmWpnQxnUZLU55rXmhB+sxIOeMLK3k54/P/y/Lltf81z7wM",
-	"mBk81P4zwVtq+V59Xadx1tbPZmS8/8Of7f/wzf37D4H9msfL+eMPfvToz+/v//yXjx4+hJfujOZy6gns",
-	"ff/+/v2Hjz5579Enf5/D3nhDx9okpOaVbfKaM6PBYg4Q1p3ySstN+G8GqdHs4LxV+UKzz5T5L5AEdzEM",
-	"ER5hKRUcpSDFTVboXXZxzBdEpVJvnn8J1Pop93DO5ZGLRZEziXpI+rY3i5fV8MB0IHX1N10RDiRak3eD",
-	"FnyRioTQkIQ+EpIlINy3adY8oIRTsuuo9EoBUb/k/k5QEOwnZ3QQtwWXtMOw0d44kCgkEkdxNUCBMQcc",
-	"1yWoI4GrL8Gzs7P5UzIPTDiTmYHgdM7mMxPBaZgIGEfmTM923XDSIZzQgCwFnCUTsKrhjWOk7Jt2MFX6",
-	"iC5toEbaODSFzqX4qFkJu6rZKo6saraKdSOejlnfgqr5JCz0sGJ9mkteHMv4xe+OTZzWNpHyABxIlSAh",
-	"2hpksQqj+2QaOK38UgkRlZwE6pqN4pATqm1YE3NJE8wJlccQMTITrptu0QF0K51jNhlTu4eYfwrjeKi2",
-	"yO1GSvI59ASfHuuOWeiJth2zsE+/ZYdnBzfnHd08VaPcmgOAYyCzgiMMaD2jSX2iUIfFiiZBbNZIDCHZ",
-	"cF8A3DFIUUQLRoynAUE9LBBltLTECOj6eguPJgsPxzRcyMn14L1f7/3+3ccPfr7//o9niTLvzh/P2230",
-	"mYXjiySAwpYZbNtCaGx+uJxreel1RZFjDRsO0R8rZ6xSoOwl+tSbNMbs2IhsA7ddgmVvJGKzePgPde2O",
-	"MYDk7LfCYHB0FmmZIWAGHoITno4ZYBINU0DaORVaPn4TwNMd/wX4wjMy1CUhMQ0xDyECvr5Lom5Pjg8F",
-	"0A0Yy535wFRHY4JYGyMlmBMhEaYBERKeYgmSi2B9klVTM25vgRYy9wtqNlbOeki7YFCzsXzOQ+CGQbkb",
-	"BjUbrabnFmpT7y2WVhO8ZWZ4kRP8DTO/YzxgZd1VnDazeCiiqMN4QJ7qu8OuS1axGqKJh5fAWKxHaHh8",
-	"ecFjv2XSKhFfG9GL5najgBqwJoM70kA3dc1r4WilZ4RdgA2EKSL9RA5QHyduRF1fHQXnGxTRHuFQ/LaL",
-	"y7zCt6pJ/pA3ncMVHOfneq3ZWGnqktnDXlL1rGWfWbeq+nFV/2j8q+qXZXCVTn13lkztGlX7c8L36BGO",
-	"OaJs99nV+kUC4nDE3jMCiXGcrIpnqatX/SCW8oi3MSiNVGeRJlAqO4uQMzFnRQaTGyTV2CD5b8GNqzsj",
-	"rH9tPUNN4mx3A+Hcdbc+BGQuUCQhoVUokvVyDCb1sYNNR+PBRs7xWCqzEcFA1hFlqi+x6LUp29F1v3Nc",
-	"O51ogoWGetRuRhMV7DkFSpWokBX6aaCLsWBoHLRkm2bYkusII8kkjmE1F7Rwu/fuG48/fOCpsQ2hMG4Y",
-	"z2NKdW1xNchQbSENpIuAqSHTAaEx84wsWuuOBq0c3T2ziqPAjwB3qCErTXFhL7MUWZ+MDqRmndIS6RHV",
-	"gZRpn6IewaG2RKupXO5FlAiiS09AdUAWErTgZ2iOC48e/nb/dw8WUcamy0vrQVVmO+5bio5ntmPfgp1+",
-	"heDqWqLziFWcZCTnLKkdNy7c8FI9xWLdVU2xQOu2PkNO4ZO5oQbkr4+v0PRCVhikULPAHhJdKLJHrOvJ",
-	"nAgb5rA1QJLtUtGLEg8VgKUds6ytUNCmUKJAsVDViepTkB3CcYx07QLLHlIaEg7HcbGBjCwICRBaFNSH",
-	"LeOnG04Yqr/aXPEzPtamU2Dkrmc8pWMUJ83VMpYDbGGLE7wdQukpzWrCqE+oyLBq23TB8r5H//7g85/+",
-	"wEMHHzx8/NZ3D37/5sHD33jo4NN3Hr/7q/1/erD3p3cM6GrWhI8WfOhUsSy7ngDGWlaNok2HylH4BpRX",
-	"czu1QZY32V30t8nARwvmLlE8wDP7w7hee/hRXSW+U8ahss5FBRu7Cp9exbxfwcYmM6Y5KBXHzICGJ/l0",
-	"CZtHLSIHubMZ2zEVXfhAEaUBDZ7Mtyrt0mMMJnB8BBorCC1MkH8WtSGlxAutawXrg9/lLE02twY+8A34",
-	"F3DonA+6cknAWZJXqsoc9+gaLcBXQCyCaQwCvwImjJyUmX5gcFZoiSNKND62I8N2CAFfLO2qBVFCmHrN",
-	"cIfh6r+R0C2yjobSdHLF8I6O5NfdaIkJMKc1PCgF9EylIZvedL1+q702FBdeNenJrkwt2tQVY4uC9RTC",
-	"p8uz5cjmaxYecSEBcVQtYQhYHcD89CIU5Ue93Jn8bZgkfMY4ikLNpi0vHSdLtqkrTKL5yJIVTFbzunEM",
-	"9risNd6scui08mLZtWCPWUFYtak79qzV3HJGptqRA0h658RRi93N+RJIpqzjyIIMGDOO44E+WSQcx+pT",
-	"MS4vTjuZIMlNlzAwavaGWyw0q5wubEF1xy6oR7VhkH9BnTaoPWyXlkcRvSxOKumtVA5i8QyaGYtJZahO",
-	"xaqcBLT9cQbPqO2ZHDpjJ//0x87YmTqnTB+qSaEzGqMbItJtI05mqX3qGFNs0QujZvk5hY0cuEabXkS+",
-	"bip7D1FCQjFcvAMPdWHeHTHi4JKeh8p3gInfh4B7p1N112sJsF+NeKKo6mjRPMPl9BIsxC7jqgtcV+JR",
-	"3f5Sb6me1NFdL95bat9somYv2sKsHsSEb0/v9lazmHP4T97ks+CfL2DwT5b5UcIesvt3YkZTdjqOkadX",
-	"+XYsa/oSwFZXb9V8k5duEaVUQtaQ5UkGZ1ONTSwRCv93htRAV+ChUgg52WHbJoVIECEgRFXb57R7Nr9P",
-	"vKLjtiCrRRL0an3PKM49UIwaftKZE5mYlg2yKtLoqMzbTDysrQPGW5F3UxAdixx8No58OmFI486UzUQ6",
-	"nbP1zFU6D+iRsZxdfUGClENxj1dfr20RzAmvrb96R7EFDT2nGUnK49p6bQkn0dJOC5iGaWyUaZij7mAe",
-	"prJXkgxx0R5xYxaJuFZB3E/1SEe/vWUVRByjMNqJhLVUC7Rw8OkvHn/44OAn/7T31sO9N/6vR5/+Pwe/",
-	"/M7iUBoCkpyQxrAuU9bV10d8KQIt7L//48//4fuPPnvv4NN39v/4toZeWWyUYYeWtXk185oU3CgL2uz/",
-	"6JNPH332nofcqseLGyghXCiNGYVYYtTHYluXhHdgUMv6uu4gG6KFvfsf7b3/80Vtx7I6eI4EaECjosIm",
-	"WJia0bZvO47RGYBpRgt3lTV+2Tj1c1Pjwv6bf3vw4YO9d9/Ye/et4mqbV8rWeqhQkq09qBHaFz1bzWPL",
-	"ASjx3FoDDrI0pBVlG9soAScpnQgTEgkwk4phm6gwvmk9fq+AwkPDzC4hJ1vKG0X4FmM+KRkNZ4kexlBK",
-	"VuE02JSs8j3HSUJoWAczCU7DSKpFLJz4MJK1e3fu/fcAAAD//w==",
+	"7L17dxzHlSf4VeLU9hwC6kShCg+KBE6fORQparUmJS1J2atVcZGBzKiqMLIiyhGRAEtanmNvT9tS25bU",
+	"44f6QY2tGT/Gs7ZG2+O2NJTVPmf7//0QHgKk/+qvsCduRGRGVmXWCwWAoqh/BGZlxvPeGzfu43ffrEW8",
+	"1+eMMCVrW2/WugTHRMCf13iEFeVM/x0TGQnaN/+s3eoS1Meqi3gbqS5BkSBYkRjx3a+TSNVrQU1GXdLD",
+	"+ks16JPaVk0qQVmndvfu3aDWxwL3iLLdXBa8P9rFyywZoIgzJXCkpOmIShQJ3kcRj4nuhOoXv5ESMagF",
+	"NYZ7uh/9QqH/PxOkXduq/U+r+TxXza9yVXd9mcekpkd1ORWSi/LJhozcUTsRvBG6WfcF2ac8laiPO9Xj",
+	"Ma36I+rhO9cI66hubWut0QhGViioXeWih1X5UATpCyIJU7A3AaJMKoJjPajwUhSRvgqrxtI2zfpjISzt",
+	"1bZer31dclYLapHcrwW1O4m8U7tdNrAXr+iPoG29/3nTNK4FNUG+kVJB4tqWEinxu7E9b9UoU+c3akGt",
+	"Rxnt6a6bWTeUKdIhwvQTk16fK8KiwVfIYHQhLqEooYSplQ5hRADt7ZEBWsLo1VdfvLKMVBcr1MN7RCJB",
+	"lKBEIonbZBvJiPdJjBSHHcRRxFOmArRH+gphhRKCpULNDRTjgay32A07oy2EkZ4dkQodUNXlqUKckQBx",
+	"Af9GGO0mmO2Zh1T32k4liQMkuRkM4zCSAYowQwnvoAMu9pA6oBGpt/TSkzu410/0QjR2L8bnoyZZ2Ww3",
+	"8MqG/usi3nx2Zb29Fl8g53efjTaabocNu+b74C3cil65cZsyTIc9yty/m5pJlSJC99Fq3ayVEcM12qMl",
+	"RPoK7hAk6RuVLJHAd/5IYtLGaaJqW5t6GPiOIY1NO6hxhHKTYMnZawRXMO6AYAFb3cViX+8ebLhElFWN",
+	"TkKLO/rDSatnBrbWLIxzreHxdD7Uu7ot2edMEpB6z+H4hiEo/S8t6AiDP3G/n1AjeFf7gu8mpPfnwJ1b",
+	"b04p1V4xX5lOywSIoWMqUQ8nmjNJjJZ2cYz+l5svvxQg/VcmoZfrNS0aeZKQSNF9ctlI+jFjnm2sectV",
+	"w2XkAEXZW3rXKo6osm7sq6vZe9BJ3ulNhc2xt+DJQLvXqFRApH6L+yyu8z5hd3qJEYpyhbfbNCIxj9Ie",
+	"Yaou+4LgWHYJUb2kDv8vDiETpruUYSDdUd5U5I5a1dK88GVxdV+9dXXlQia+BoqscBETgXpY7CHMYnT5",
+	"xrWrKKGMIMJiuY0wMuuJBD9ADPco6yCCo67en7THEGXocpcyIkmgeY6h3QGiSqI2JUmsP4DtK1EIho9+",
+	"Aj30iaje+ctmw1auUNnnkpbrKVe5QJdvfhUm8/ydiCQwLtSmCYHhoCVYgwCF+pF+8ky4PEF9Afph7YRG",
+	"p865URezDtFaEXQvzd6BApYKQZhCUmFF9DEYp2YsJEDYPoVjKOZEIsYVwknCDxBVjsGNorV49jbtjmdu",
+	"885CWPsq7tFkcBWL3mJZe7jdp2w9M1vr/W7DMq60sejZk/gxYmu9u4tmAN3mOOLXK7EYwudil8YxYacu",
+	"lHCSEHFOIsETgnp4gBjZJwIpvEfMnQ1H+nWQMy+yfZzQ+LTHuMvjgdZ3DkiSrFiNZzdVaFcQvCe1bp8m",
+	"ZBuFRAguZAhEJA0PGCLHCoGGCpN4iaurPGWnOouXOJJp1LU3bM2Syl97uNbA4F7u6/sQ5WzRlJw1PI6c",
+	"uXtpITSddXmTYBF1Fz+VpxrafKL8Epg8EG/nGy7hLoyTxFpHeghrxtIC+DES8a9gEZFk0axhWh3HF314",
+	"YyFM8Yrg+zQmYuGTsO2OnYZ9ZyETuUE6JyCmTKvjJiHgjQVOYbGapt/mU9E0l5Zpdvic/raTCiJhPB3B",
+	"0/7jpG7e4vwaFh1yVsoQ11raBrpOnwPF4Rbn1zEbWKOUPNVRcY56mA0QVor0+kpuW1spbitizHcs7e0S",
+	"oc8WSSLOYqnpJbyh31q5pN8Kh3bW+6k4xlHL3N2g9irDqepyQd8gp63WRYLEhCmKE3OCgv2NC0Tu9Kkg",
+	"MeLMKHavMryPaYJ3k1OnmBgrvIsl0VST5sNASzE/YAESRCosFGWdAKVMaKbWPy8HYDSXPBURQQdYot1U",
+	"DvTUlN+mTPgBWNpn3XAtUg4EVcSa+GMjjbTMoLkVHPwCVJpLSYvFnBHf6n4MipFpv8+FIvF1ElN8C146",
+	"G05mXKFw+MQJgZz0aoROyj3PIh5T1gnNglDVJQJ13qB9xLhALKM0uXjtQrc57lC2npgFnMp3ndyFFi6l",
+	"MVXP79vx94XWVxU1JnhzLwUvWOZ78eyNaT/GioyeOYH+kIsdc40d8WyxNLFMajwGw9TjPtfX5ZKjwf2c",
+	"SiKMR6LsFUekOI7h0MLJK97UTMejC20vjzmTGYNigPpESN0IcCXqYblH4nr1XEw7MBBVWAO9YCuK9kpX",
+	"bZe0uSBzj9p8vphhV2zd6FaZT+xWj8zI/qos64/8bvSQnYjH8HvFsPz34ewt7+6u74x63ThcwZlrybg4",
+	"HH/ot0tWIOcLuAOP8AZVpFf8Yxx3e1x2N+sMC4EH+t+e73xSQy+RO8r64UcmDAMptlY2s+dSqbVIeZ3H",
+	"JPFd3P0EM31I1YLariAkNn9Ggvd3ErpPpOLRXi2okYjvRIMo0WvYw5FWSUFNxh1BFU8FlT39GU+FGmAR",
+	"l/jJfQfT6MpqcYojtVPJ3O6FfpczMmnBrgPRvwKv6m+N2N6ZhS+1AkJVRqXj4yX0qyZiYgYuqpzqEINM",
+	"vha5ro1snmWeZewD4youQHFMQXG3hvemsN6FQZUR5rATtVoStnEiSXBsupm00yO/T7tPozJ6nyYJ7pBz",
+	"EjXXVmLaoSoL0hm/D8fdgvELvQjZ5nuoz1q2lTmYFzY9aPIGPxidZulopxifbkwTeZK83K5tvT7BU2Lu",
+	"6rW7waQBp0yZ14YZxHW+c1zJNDThYsv2q9H53y6swKtGffyiMPnd0u203ttS1Xl/kgSeqO/o+19CGdkZ",
+	"UJLEO3udnT4RO710Es1eIdEaTDXh8phD8La2Tcis/c9Bcc7brcctCJ6lt7nOdhNbOfIDYfGOo89CU2Wt",
+	"tLHoTT/DqV/sTaNx2OW6bg9+YxYo3tnONxvn15vNRmOt0VxZa6ydX2k0Gs+WTcSY4WcRjqZ3Z+Aflf99",
+	"ntBosNNOcEdWxGumCZEuZNQEl52TSKa7ksYDZL43sRlwtbE9ol3B9wg66BKGqALrScZzgX5sr0L2e+jf",
+	"DwWF+EPKOtuI9PpqgLi+6x9QaYLyppn7K9Dy1QR3SuctaGTYZa8zBQFvmG+M92B6UppbP/SD+EosOPoF",
+	"sU8jMj0p3DQfXKOsVA8AC9j0HCUVVunU5HfTvA2WedGjDGwdOwLmONXFckHqsuG9YOQ8dPKhuMUjepyN",
+	"zC7EV/bMb97yebIpZ1hvw6pk9pjjZIhcS4VwtielizzE6LMq/qa35wgjbRMxO7tKNKon6CZn0HQywTlJ",
+	"18lbzr6q0nX8oLEZNZ3jnP0vsn6qjnV6l7Uw/RF+BofqPGfl8U67bImOK/qzhmaX/ycqxisnOJMsH2Kf",
+	"KlH42Ai/cQJqMfdJF/F59pdljx08O2A7TRKzuoripMJ+V9D7Rq8/s2nuZiOnJfuh6eYfB1m/46brc+9s",
+	"InmGWeU8fZpTu5lpTW4vY4Hbzga+b6xD+lKgSOyd4yQeu8lzXdQfl+Pr6VH09Cgab8JJbWJnuQIpyyej",
+	"KaLipy5PJenyJK743S1t6c8VyqasuS4L7fuNlcqF3B0xmiHIUPPCStTFoOcLlDLapiRGkkcUJ8hYycBI",
+	"jZZeeA6trzUbjZW1RnNzOUBRl0R7Mu0hCFbWAqReSNC72FzfbDQbjeuNhv7faxvrZVyVJZeWZS8K3j8n",
+	"bffhC8/fQquCtIkgLCKr+scsCFl1SQ+CiZzIi7jQ95GDLjGpnHywS7C5oSisOORWJgkxv4lON+3pmxiN",
+	"wLCO+0QSEI643wcXFxgG9Or6PnDoYWRCcJyVLTS5gyOFYhLRHk5sUsoBR/0ER0QGJhDUNFNcx2ajvtmo",
+	"+amG/8fKv329sXLx9p+3WnX44821u382Mpagdmelw1fsQ5b26jA07/EK7fW5MMoMVt3aVq1DVTfdrUe8",
+	"t6pS3kkxy/6vqVMwnKzqFb5rJ5odoNPMFivU41JVzRothS0z2VYtXDZRPja+ZSnUz8PlbcQ4InesjNDL",
+	"xBmxV8TC8iw1/s/XmysXb8PqPLO85Bbqz5f/7Z+VbFrGgvYmd/f2KSzexrTr1uapmEwma/X1RmMSnWxM",
+	"Sycbi53qXHRSNW8glLX6+jCZnDF1LHTJepxJZcPvyX7RRc+sV1UfWgP9B4X/wSnAQIIZs0yF2p4nacGx",
+	"N3rqmfSjnTGn257JNp/eNWoC4Ge15g+dg3tkkLujC4Ms6aDsJCxJexvSVwc7uzYwYqfnIiOmUlOGF7VE",
+	"S9kd7MT+vu4kbmMX2IPiB0x2aX+RzU6mhwXv+9wm7SGCKVpWpySc4jJWbltQQizlNCd6JYRW+HB6bbgY",
+	"tlOyV/NZ6o4dDjPRtl5B+eNpYUQIzuI3o/FObs2dHBz04pWXrHQPanvUpK1NSln8in5vkeT/kl1Gxwbm",
+	"ey6qPd3zhD/N7S/SH0pFBIl3jEtl+Kp1Si4W2J+MoYuL5G+8W55RX0xRMhTnNRxnU8H9QxxcKklm8X/k",
+	"ebWzGllOTZYUlTeH+oLaWgeLe5RtI+xBEZyTLl4ZuQWWiDLFIdyaH7Ah2ILpJNXYqI0FShlPeJQE21qS",
+	"OyeL12dBJI0JU+jFK9nV5YXnULN5fmN9uV4mR89M1BQMZDPImdKot7FCYTxDz8rLVazzFbuQTknODCTF",
+	"Ix9kgU3H3DeeBEVEX1BJKpRl0VuEwd9kuJ+1sV+PYj5D7onJmDPh6JO9uJwVW41uNyVJ/LwQhraGTZvl",
+	"NjepIGkJMvbaNgtJpAmxyXwkiS0eQAA/G4AxiRRHsssP4C3AB7DJ91SgVELyfYJZJ8UdstVioaPdEPWo",
+	"lPpKz4UJwdlGYQLoWiFS5I5CikPDQkFGFOco4ayzjULN5qGBaGEGpYXEaB8nKdnW7WPWIWFmGAgMioZu",
+	"IqFSAewW4qnSwhoOo12eQvZlaBbZNAyRSF3cJwjUJ5juEkZ6+YMWw85mEegR0DiAsy8my9so1BsRwvcH",
+	"grMOIEYh/XAbhc5qGurP8mNCL6VnbD3ocklaDF5G+fmS4dL0sIq6erypSgXMVA/LAR6Yp9so1A93IOM0",
+	"e8UmiGAGJs0W4yJbCT+y6pyE1/WaMK522nqBQshUs/ZXB2M4BJhD7ugFNuNosSLywjYKaa+XAoGFKMJM",
+	"f7DrElVi25XdzNAD4en3kwHqEjMlB9kTmi6kJlTYeJOwto3ClO0xfsB2gFpDSK/XZKuyg5tylreu39V7",
+	"Ru4o/e5Lr17zFpyLFjN0qGdpk8jA3o0gm1VvKO7vkDsRITHQMyyuIFh/wYrBagnB+0TqMTC9FAbkQ9PB",
+	"oGV2AxitjsIekRJrAiZ3+gmmTCIKa/o86yRUdi0Snj3osnMgqBnOcb8FNWCDXLOyEiKoORrUPwGpaC03",
+	"IxV9jrgt10ew2zL73O6P/sRthVZu/TWvmeRo3ZO3OIAkZ4BNCoZ0bwKjPjdorgLh0QC0mc3lAgFCXY7J",
+	"lqGRWNshIHEuhdbH9nrjdt2KdJOFnI/Huaj0K5kDM+JS5bECI+O0O1aMuASAw6q5DUdE2HWzdw7XXukh",
+	"buOdSlfF5XLzNop5JFftv+u9OEBtwXsAi0UB2iUHpdhCiiucSCT0nkM2bUQc+mNEmIIkspVemjUPYv4O",
+	"jlSLwacopvtUf7k7yH9DeQCZYQnMYpO07vpZ0hdGE74JQJP6JSrRG0TwZUPlFf5kvR3T2pJK93DGi/hu",
+	"HpQ2VZfm9Tk78+9dLOI9Mn2k9dxR03ppJN7XpDn7J3POU+vjRMy0l94nc3ZqES5nX6L8QxfMMO2XZhN3",
+	"OpiyOT6Zc559wmK9NbMG4TiXvyD7hKVTk54Vmqa73cEO72cJn+XXjOmaLQq4KySh+1olRkuZGFs2UqOv",
+	"D+vscNddD6dW5QK0MNbpl0YqzGIsCoQzXYSqaeH28HRu2gZRlErF44GZydLRT79z+J1vH739tw8/+vBP",
+	"H/zHh7/8r8sBirOpw0sHhHa6ysjb4rQhN93GzU87M0PQ89BZRaRCMWJ4aLnLeLCUvYYGVhQYpbJgSNjX",
+	"KoR/Ud6VirIi15YyZH4qjAj8fAdKOKpMwI/yawm9VXNZmZrwAuH63jEhxK0snfwSst+iV3gy6HCmtavr",
+	"aaKo+/fSjauX0bMXN84vB+hrL9y8sAHXMqrSmKwmWMEf28gkHiGt78jJCedFn+rXJWf1G/jgulWEfNeq",
+	"3KP9Fd43k1npc3Cfmkbzeb+iHx9z8pSpqabqp5oAYPUBligGoIjTmvU1zGIHrpGH/Wn6o0LQDjaxfn0c",
+	"A01yoa84sR/YMqLSXuMdyjzw5RmsRX0s5QEXcVEd7qaYdfTircSkBxE4HrL25vlhZO1R34GH9VDSarHB",
+	"8xsT2huSXFnjQT76Mq66nuW6z5qyaF3t45C63ZMyxX6PMkhZssn2aInUO3V09N0fH3337aN79wN09LPv",
+	"P/jDB0fv//TB/ftH9+4vT84qdrdBGFr5ZAuesRJrUYnBO4OX6dE4TgiCPGdpcSfQUmjy0J6x/zXX1jfC",
+	"ctO477Uq6RpMZ9N22ly/oHvbPP/shcreFBEUJzPua8/7bKTNb6SYKaqmPodTZq4Y47ct69LrwH5bvonm",
+	"9XlinRc2u8wkeiJT9CzjJTj7UiIsUejKUjijJiN3FAA0biO4hXJzB02wVFmpion+zII2VOIHf9xi9nJ4",
+	"0uNG68+eWzVPmEFMZT9VZJYsvukDBDRNTu/KyAREiRcj8RCYxqkaEyF3rHSfaqI9TqVKBdnpR2rW2yHj",
+	"arpOeH/6AHnvzlfhRzEMOrHT2dIlps0TzXFys0TR2cMR3J1k8u1/7EXJZDsVkgj9NA+3kvn656kf3giG",
+	"aCAnH2+9Mzr3qNTuv5fMOcRns0UuZAv7HFYGf3iGIya3Qo5ztRvoXADCjElEjY3SxRFsgQdGkV5mpfcq",
+	"dhikQBdfyoXx3wAoHmcduDKDN8c5ojJz8hA63rJXryZXN8zbBhA7cPZNk0YuUYcjzowZcyoJU1zHFxXp",
+	"GZFw50XzdbNhS6i4fw8JouLh8frt4dvEMBF6Sz95W2E4U1s8sm/BBbmY3FxvQ3b2ysodAc46+CPPSQA0",
+	"NEc9lTkRbYMLS4mBgxoAsskKRIAzSX9pyB/cPd2RSOspKw8dt3BQdb7x8EqUJB6XVQvJDUUZ/Wa+KU26",
+	"LixniPLro8Rwg0goRDS8qcT5mqeCa9SiKSZ3ykNKua+pTIm47p8EWSKIhWjUG0glyEHLxeW1uwpSGoaX",
+	"tTqZScy6lAQWi/yHOUSBXe5JiEOuk7Hj9ELM5uPkEdIK3XkUIs/jBcxnjXparmoCc+ITAsaYhdsos18O",
+	"d3ocZTW7esyp71VmnSUTYDddQ6MGqaKidyzFrjBDp9WN0+KKe/c1quVbqecfdoxxVQwqKATqHVcRPLbi",
+	"N4snxq7SmOTacVrXWJ5aRIBYQYydbZTYsKLsSVNBIi6MLz/zwOTqo/5zn2vtrNSimLV7q9TKdYkNiYLK",
+	"1L/sNdB1qpMA+wlPO11zr5b8wPzR1juUUGn+BXCXO33BFXEAodZgav5xkEFg5rJMT1gMbLNK4ANNmwIz",
+	"CRfzQmxD4aORBRmfOE9lz+nTw26wKMHgCmIx6hEsU+cXkiim7TYRaHdgIlEgCGUT/Zs60spR4V20FLp/",
+	"72SREFqCgxJt1KMWg8goLAYB6hAeE0kjrXiDIdzou8aDb4s9YuTeN2qvnfEu5wnBQNkzWhlcc8e+WEf6",
+	"/TZEq+wwXqE7Wgm4Iminq5D3SRbMe/T2Hw6/91cPP3v30Xs/P/rgLx/9128dvvvJcn06DLUqWMjca7aS",
+	"6CU1MsnSvunx8N7Hhx+8//D3P374028tO3cDRNzUZ8RvO1FzzQlBoOlVyU6UcWSTeUEgJKdI3DObSB5T",
+	"ONYcO2V8UkMx6ym3HuSLOcIVHr+VrF8wJJdmMxL4NWVOAXHDFxxTKGc5VMSInKhk5GNS/1xEPR0SZ04i",
+	"Y3a/epMWoc5UYwGeri5jxjFXzPsXhewWTEglSzjoEaZuOPVrxmUU/neeTaRZXtS7eKF1n5ZubQ69WOaZ",
+	"TBOS4UkWYSQp0zfQiCCsHFwkqJwl6JIE70HowlCCtItKLQ8atd1NFy46erykScGL38N3dmQXC4O0fse1",
+	"OtF4Ae0EWWDpuIhSZ5EpU8lvXL2MLm5sPotsbY7R1Zglk8B5sW1jAeKMQOyWMbGM5BTsCsyirlY5wbaq",
+	"lewEK8ghyGy8IVraaDSWAxSmUJ+GMAWMZH5o6h/aruwjPFrXj7yo9qWNxsZyoJskqsvjnUIU+tJGY1O/",
+	"78rJwpOL+onifCfBokP0o+a6GUBW7mSnR2KKd0wqwNJGcxN6yIK+lzbW1lwjPcwGOzacWcJPF+1sXA2Z",
+	"EC1tmmE7jx48aSwXQ8GzJQFnaWEtzLXd1r4sBniPztre7qB4b1DL5gmtlk3Qi+w2rxdmpFuDHd0xAUFm",
+	"cFmVnqDm5lS8OnktjiYFKUzLndLGFD99WlaeIVNyVFEmFbaSa7YyFL4lsiTKg6qKqiaT4z8yzglTwbas",
+	"o3fLPt0KUZvbZBhbGCzU7BkWDdhlX1Yud1XQCGiXZiZjLaRZxbwvXI2Hxbmap8nydOvkMj17fqTRlBZL",
+	"90WZ2jU+w01fHMCYUuitgj7zVueHHp7KZevW5Dge2zElLWzu6biyCsOrU6x2MqHuReZenemiVKhceebI",
+	"+BU53+RORPrKWvL1sQQJIClOwrnTnB8jBihOWtOsNNkz4RgrZAEzfFbOGRX4Lm74nERd3iNeQc45cbKH",
+	"mam8xojliUlcMHO5kcLu+v65Qja2HjZmg5Gc7YwWdhTBPdAZHMGVmppdbwu5ymYlX8/8MlvcQW8VM2RP",
+	"mco+YVUWeNfA41p144k9J+fm0BEauJFFws10B3cfFeVM84/f/MFmo5EnvMrJUcO2rdulY7Oy0QWLlF8U",
+	"S7Pvd0xN/vLf3uhOA8me2Tv1+3mrY0e6CAFRnPaZSwlb27ly+adX0qaCWzCfZDgL1VAHWMAdsPrAgxfy",
+	"ssT6TRubC2oGcgB3U7g8qmmj5qZVHFH1QlaBk2YlvDRvU6nv2SYNVlLOsuSz8vorRZRGEw7cLIsHHioA",
+	"PrPEnnfo2yYWWi+UvVFaBYiqUg3E7fqoeGnOKF78rarelBFMRA/80MIhZvCIHpabLcBWejbahhciDzqP",
+	"hR9/qO76aRUYqwLbhtLiO7uD6h9nXWKY2gv6y9L4nEVKr5OqsTMNYqGTV8WyCHbFyouOjKzP6e1/ZWim",
+	"48Nz0sp4kDSBNbl7qGE0tg8F7xsvuLUej0/wnaZ4WwWc6LhFnEtXnm4E1UKOF30AgK4GoHOC4LTg+vUy",
+	"TEvFml+RaRSGcg5ohDw122YkLywf+nIGTWHiUx7c/9XRrz9crk8KKetjKUkVzvpoGvyxxnjDBkBBJLmN",
+	"eoLhBhArNyAqR9ioF8H3Z8g0LzqQ5sHKzWPZ7OoMjWSkk8pU6dF9Hl3VMhoeAe6fs3TEjKTpgW9NQzE9",
+	"fMekY66ZCO0xuZmz7mQ2ktm3szxWcVF7Wr5bUpbeGsidPhVEzmRHV3yv9DY37EqA1wK/i/KhKZWQni1O",
+	"P5IGmpvJtDYL79n7gtEAwXNojk60BJg4ZpUooOIsb6EwSjAFP+JfoP/vPxnZ8y/v505jIlAv3W6xkCS0",
+	"Q8EbBy9C805Y/cv7BU9zhPt9/ZPyyg/qEXaxyLzSsHfbKOzjAbatuh7s9y023EDoPMBu2uF2cRxUogPn",
+	"x06wygGSDJRYFgFoIsgoZMskRMoWy/CqoJ2EdwwkV4ajaJzQO/1IhSZKkBR7jjkzft68NAXi+66E/tBa",
+	"NRuNFvPQf2yeBSTO23eXA7RLMlwybwUo2ykd1NJQKKL5ZLmObgG4UYsBKFFQCnLUJqwMbwj39Tofs3jq",
+	"rImVhhqnz8OE1Zod8Efzxhz67Dx+NUfWU0PtZNs7K0bPKF3MGvY3ffwWZTOVsXFCrKo2ZgVdzwcZ7fLp",
+	"Sk4xTI9HzlZczQwoNEM5Uy9gaOJwJlccmsr0mu9PhXukrFqdx0PDt7PM9ZfPZsgN6MuWfFsKG+gH7g3z",
+	"eS4oPP7Kd6eMicr5o5ryHI2PP5TntEzNKX4mkdN4FW6IWHLlr9nw1b+1hhebVlmWbUpaGL967l42rNbo",
+	"lXeKQkLiDhFo6fDdjx/99hfL6I/f/CHETVlr1jlpQGd4G54Op1MFx8zzn/U4mqfYd/bNGN/SXMfcrCeP",
+	"d2mYKlnHhVOOl7oTCuUPz7+YiTS/NJhEece3dHqq+ZlbO0ckeFkBRCtzrcAtN5hY2K1LguCvAcxaaT7n",
+	"vOZAnoqIVCGaglUMsH8twpvUGnMWsOp5Q7RciAngm8qpUkAO8qnMCci3MQrIZ9anCnxvG/40mLkJlVr/",
+	"h1GgRgks31hDqF21fBalBDC6cfMYHhawUNnNf5bVClBD30aajcoiWJNXbezymKupiZourbYHR9ho1X1z",
+	"mXY3aEkI6qeq0NpyWVDwnAc8YUDq7rqfJx62UwnxzAnulPLtHsnw8ObIunSCfEQrzyOupzxChm/os3w3",
+	"tdaffTTfpSEzNIJzcqYvJqnbxw7QG6dVF9eosDtDBFCyD+MUXW8hiiQ4MVyvwAjzyJszJngfXuS45O9l",
+	"t8/OA4WPZ6Lk/Mv5uSE31s7EEuWG2tMn0zLKfFWWB12fTipoTKXWR/zgeC8NeOqu5zEfzFvdik++J4Bj",
+	"bgiLcop4Yw9dEnrxlqewulXbOOcde/ad9pE7h/QDqF8glVZQxsZzfCH2rDi39T9+8wfnN7xp6bt0iFfe",
+	"QI2Vi6iOdtBKGCCoMg1GatDPUEKUKRFh0CYnh7aUYYzaKVRt/CIuaSAHzvx6pkcxlyt9vCDxCXaKXMav",
+	"EmHSLCln5UGKM9vR57F3zAp9NScK33wmjFmkxWxwLfMIBgc0NZ3X3t9fh5p0e/h2XImDtlNq5PWRt4ZN",
+	"N9OD9tmZ3J5AlGOypbok2iuwgbdOMZWRIH3MosFcTo+hQOZj7ZlRUmY21e3DKhyzRHBx75xscks3OraS",
+	"bkcXc9KeVaGh2W5nS0Gz35gwuZHVrjDz+KV4p0X2XMh6l6yehZb0JhL4KzHdYsqZA9xH8dVmCdeyi+al",
+	"p2+WpKfPJSTnWeeq+I+CnBpp+HYpoGwRPXJuADl/j27amOZRG5KJNTBcVkehY0cZIpn2pAHw9CI2LF0A",
+	"CqPcAqOmm5UJFeDtDNsT7AIys4th2WJUSRuoYEOwMItROMS+IfoLtGT5Hv3xrX+f9bCMVpF7bkISbAhB",
+	"ViJtYAZYWoroVB3o00PqzKQZjmhDJVpitoVztToud+oEjE+SkOlWqhyOd4w71794Qy9D3lx31OTLNR0T",
+	"na73dC7jxjHdpmN2JWvoYqPxbPPixbXNjWc3GhcvNr1GJztiZ3G9wmiiVFA1uKlnamMNCRal9Q0Y4n38",
+	"jZQgCFWzKaCvvHzzFlrFqequJrxDGSR+wrrB3cS0lfXcVapfu3sX0ATaZcBjJg8fLZmCP8sutkoOpJZ6",
+	"vI0M5p4xw3cEjdJEpQInSPKI4oRKkhcQcigkIAhNBiWCQveIMoRbzCzVlvMce2HXMqvRbD4ILAqZacq1",
+	"75Rhue26yqQ5SOK8SGiLgU9adckAxXw7DwIbeJMgyAQ0o36aJNIWjctyUmS9xVrsmWcuc7ZPGPhA6888",
+	"Y4ppGsA/LAgKJcN7ZCfCkoTbDrlSP3/ttddeW7l+feXKlXAbacEqFe71zY83rl5G6+vrF9Grty7XW+yK",
+	"QYeWaKnHGRkE9jQBdEmoL2U6NfIY1lIQ2edMEomWwlat2ahvNlq1cHnbVSWE0tekrxC2XyFwothypC3W",
+	"x0JCFjWOVDKoo1dN+cQAZTUV9QcAUb2ip2YGACtrZmChVOsIwCvgWYuFuG++ppytWmCHP/+65Cw0ZWwu",
+	"bmw+u2zMF6EBythCr78JrQbIAsTcvW1KJAAahHFRtTFNoIhgi11Cu5oOIK5vA12nzyHM5IHe/XCjuR7W",
+	"0TUKk4eHKHyzZQRjq7aFXq/X67cD1PItBfp5vV6/G24jfZFHofdbiHZxtNdiY2s3ZCTS6wsTwZqRiKbb",
+	"yze/mg2Qt1Ez2Gg00O5A0wgXWa1O1HmDQrimDRsFsBIDByQJi2WLhZdgN1eeZxGPKetswSchWpJKENyD",
+	"nexzoaDSBNC8+WF52/wLJwmKsBADFH4Vi8EWGmovrKPn70QkMVyzy/me2eU3aB+1aaJJOhEExyaYVf8i",
+	"9RBdZ1i4hXjeDEMvwi0tRDJeyrHJs4ACF1diN0uv1RKUQV2N5H64DF/AqEyIpimlorqCp51utiShXkhX",
+	"NreOnuOqa8ZnF8YodSYaygS1dLhe/VTlqNttKqQy2xIgyRF2FAcRrKLFlsDbjRXe1azQ4YAnfIAHy66I",
+	"rKkgi6hCimuFEYi7jm6mUddrTe+lA3hiBu4zCxdtU0Zll7JOi0HFY8vfEGvDuKkKEnVTtqe5/3++deuV",
+	"1Wa9GRj2JrinPyAq+20NvpPcEBHZJ2LgyEoSWz4z5gcs4ThuMT0+tBSlIkHkjtZpmxd0y7uCH0giUA+L",
+	"PagAq9+DgncAzGvLImvyQJo2pClzetDlCUGcEQP52SU4JgIJfmBkZouBDh7xJO0xPd7LXcqINGk4zIHG",
+	"GDUekJuWQr8S3dKD+79aRqNl3rTow1muDo3RUiR4P2ixoqM7yHCeChlANJbLqItlhkBuh+fF/9phwpjq",
+	"QKtUAr/2Be8I3JNbLQYVeZ11VpPTCtSzhQUM0OUb164aCtR0ECCorGslsrTEeMBdpQAZoLzuL0ayD0vc",
+	"JUShA57q803hPWIlhib/NMGoL0ib3nH1AcJzodkDx9PZkAnvJ2QrK6aq+cWNQ3b1/C1r8FRikD+S9DGg",
+	"JsvAro35StI3NE9yW2lb7wtUazU1WTX9wGu7XAt4A/GO+oLqe1SiW46w3hPA4NLqwAGNSdBiGWN6xMOZ",
+	"JWNP6moJIEHWhJdS1eWCvgFbvYWeAyUItdJGYz0C3Qn+JGGlCoW0rmUKShfKURcKSLdYfto0NsJtqP0d",
+	"WfA272WhWaCHB4gRCEDXO+V9ua6/9CuP7+IYqm9rLQMn+pVmaOf4cqpwh8Akv9altgx6JoqoRB6UlV2h",
+	"nOSzPjcb6yHyD2TY4RYLbxAlBiuX2ooIfZqQiLNYLtuL7CqI/DfCoXZSpmhiQ/f1EVlH0MpQFYPwxRzF",
+	"f+UrZBButRhGB4IqYojahNr3elRBHUlz54UTAqZssNxVKhiJA7uQgvThymPuwwmNCJMkT3erXX/xVi2o",
+	"pSKxeq/cWl3lfcJM+E6di86q/Uiu6ndzKKxMDb70yovGtCFtCnG9UW9YywvDfVrbqq3XG/V1k0HdBfV9",
+	"FacxVStEa4nwoEPKUkXiHihuWlKajYIPNClYLRQKF0MjCO/qQ8EQpFb4skrxFoUFvUQOTG6FkOD5yTb9",
+	"xbi2VdNa0CU9qOfNmMBQbMpSy0obdv7K6jXao6oyBdN70TllgjdrVE8SamC7rEZ37XFmaXO3G7JzbZSh",
+	"MI5tDS7Lx20LR4qL4aZmiuYd07KB7i4d4vmSId4G67zR5/Xra42GwzuxQRm+Xv11i6SRNz/uHp1TAbjy",
+	"4CI4ksKk2Y23EZCxpUDIHdwwAylrPxvw6nM4dlUa4ZPm5E9eBWxALa9JbD5an/zR1Qw+8G5Q25zmi1c9",
+	"lD+4eae9HmCj1m4QbLRRM+WEAzw67khIdtXParf1F94RAeZ1Wym6uIDP3zHqn9Z+nIsVGRxt4xu0p7S5",
+	"mZurfB1dUor0+jbAUmBFVhLNdCSG+DwcwWXVNEMcJCXCcayvGSUMD0PMQAGf46b47gQSysAh/JKZo3Uy",
+	"c8e1V+3ybjAlBRbqeN4tGk9s8dATo36XVVhK9owcIGkvbadK7c0paPcW59cA8xI+2JymlwwZ8zqJKXZu",
+	"1Y21tckfv2jBF+H9i1ON7jpmgxsOYXNujrS2sNrW67d9/rzGOwjoOedJ1R1iSW4i3cp58gbZ53v2omNs",
+	"Z+ZWBeOFqzAl5Wykmx2hyI0qRAHdMigquru4PjdNHFOe6fUyA69aMBN2UqqY3PJVV639W+ET5GWaQKGF",
+	"PFatBm/nRoqEYMGke1Ff/noI23XZJVpQSKT46EK/QNR1UjtBzjdBJ6NsX5isneiZbZsejJP0NtfG5SSX",
+	"7KNnLK3cy8ueQTW/ksBdRBIC1eicrsklBPbnSmUAN2j3vf6BJO3A4R7pixhOEjvO3nKA4HJrgV7jch3U",
+	"G86p6KDDNceSQcHEzNvO8pzp1FCeLYc2LFPohlIBpiI/3+0xOrCXtIYAaHWUSTMEfdmvGoCN2SrVJ8tR",
+	"zMs10yLOaHlzF05XPc0JZLJ66u3kY66dbpgDY/wXL3F1FRCwFyD+qVRlPhVPjvhPb98NKo5NuKMGxldg",
+	"BYXRXV3jJTfRl5nfJ2ir9u1RmWC8jZd98Ji5NdYiHGTt4TvfPfzs/uE/fD6CBrpVa65fuNhsNtfW1teH",
+	"4Ha3ai+tGWC065fOv7b+lWevrr2WM8yfPvt3f/rnvzt85w8Pf/LfDn/64Z9+9J2HP/jF4W/ee/Th+0cf",
+	"/M2j/+vDB599/vCzd4/+6Z3D99568Pm9R9/64eF7bz382T8PAZgWwNcuTq865wtl3bRTqc9TkPhww/Hj",
+	"zk8Xp5mTRYx/7FXsY19eraMUl/B8JcsPaRCrb9L4rqdGjKhnQ0x64vK/UlnL3ngq9Atk8AJRs1HArArY",
+	"i1cgdrVfXgSu8qjwVcjR08IU1EQJaYOhHUmFBwU/4siZYYK2T+TMOPrgnYe//ObhX31cemZcvLimT4yN",
+	"jXkEtg01P2V7xxTsBKaq+Almq6eHhS8lLhvP9BxHhY20GXPVtG8s4KKJIPbEu2nar8DH1MdCDZDiy1V3",
+	"TDfSM7hhgn/XwWRQCd6chOCYsg4KV0IkyD4RUl83K293kgtVuI7ZtPralgkLdAmZ8I8VUz4CnLX6n9lf",
+	"kBzkov5XvH/dnv56OJRbsGC/SF4UbsENF2PuF9z4Ii7/5Xdx3p+6wcuC98c3NxQt6l/tZ0KYqWjdgQlN",
+	"ewoZjsyRjMqb7c2yqK7R62PXIeeHaf2DJ2vdMGOexrZhhdgpn8ZnYKcYieUsnEPu2RgbhX92ALCKzNvK",
+	"IvRM1Clvw+nizr4lF98TFmSdwRPEe4SZSDOnnC5vtxgg37qC8SacJjukeqlUaJeYGn7GPs6h+vFwHAYv",
+	"VjjXh0TYTpMkzB61GGVRksZEoqxodIBMzWgIFWIK5UWioau8tLMZli0RHJqgFztlE/ayYp5ZCA0tJIae",
+	"fyMlLLIvhy1GJeoQpkfvYi3KzThm7MdRyDN8UFdJPcv2r202GvVGo5jz1ibEe2HkZxqDbDcI4LWIC1Oc",
+	"LrbJi7W1xtr5lWZjZb3p1bHVX/SMlUbvSZZUZ1SILGnGBNkWUu62mnA/yiBQ9zq6j/p6A8ZVSFxrDgWx",
+	"65EEWdFG6KkccLZ2wa5CllZZqCrugGSbw/CwtfP2u2Hw19oa/KAFaEWPmyM9ZrXLq7vbqOquOam7tc3R",
+	"CY7URHcdr4103Nys6HhzQr/Nxsg8C9XSq+f67ISlvV1QxyzZNdZXGs1ZbpKGuRZu+PObfdzNfk/yxeyK",
+	"Prn0RWjoOKw4DQt3ssx4F5OEqJJEOPB8YXM66sPNvBejpXCjcTFEXHWJOKCSlFyprsCrBdk+jSs866rD",
+	"2VOTwnFpA/bAbWClflRtuq3avMWrttVmW/P7E63PGhPslBy8WPNrgcNd/Nkoe6PQKjOhCel1GkeIBAFQ",
+	"N1BMTcx+orVzUIA7dJ+wakvs8dW+KpXufN2qTkMq1UYDzvIZafOsbLATOMNaYGHrnhpfvxTG13FyfPRk",
+	"X7VF4W1g5jxCo/TmfLlLoj0ZoJTp22vEWZQKQVg0CExEvr7lQnbOEDok4zYZU5/vkicx2iUDDtkc0qTJ",
+	"7w7cJTibiU3j4PtEJLjfp6xjkyOtkGK4p58pU3hNNw7350LPNhEhK4yf3bz1OBRNEttrvcVMaoLJeykk",
+	"NZjcMQYy0a+2bwoE5N1LpDhHCWedshvvJbsjj8PROrTST0XI6TK1I4XZ2XqXMNKmqtKj8jyYjUxWlnMq",
+	"uCZc9TuZl/fxUylNYRGb0FXvxcsB6iepzOtpGHaxdXNcG/BxaXCmo8Hn7JBPgdxdVxMUynPS5a090arl",
+	"JX/CEZcKSbwPeada7rKI9wjq4EKMdJ5sO6+2WUKz+m13x1zgUWTreAOcioH14xBG5kg7t8TkVB64MmyE",
+	"xXCWIMVRF+8TSLSY7nZ72U7n8bgimbHET0X5gu7NbnddXqZ3Sk4vpYtQ+qV3bN/t/LIPkH82WXYzuuey",
+	"EU/yz+WAcjM2bNTtSn+th1k3r7f2JL122TQmu+1yWgkQT2IvI/NJ9+Jh/3wqFIlwbOY9nN/4UXp4DKkD",
+	"2a0g4R1XioSViIA6uqlPDsxKcpMRRqIkiXmPDFpMn7iAOuLSoCFJWdAOZThB4VqjaYwr9h1I5Yabji0q",
+	"tl1oz+ID2AuJ326LwflVR18hA5teH/F+ll9fyAncA2yXDBJ3A8V4II0fENQ9xhXa5zS26YT5DWsYEcFm",
+	"VpM7ESE5OoVFVzBtAXaNvSlJmd3glqs9gxkHzSwSvY35ChnUDJ/PaWQadd1R1k+VNMlmCTdfmja5iCnT",
+	"m1bber3ZuFi/sN5cC9Y365sX15p5BM0rnDLl1fyvbdX+9A+fHP3jXz76+JOHP/8PaOO1/30FRBenUqUO",
+	"/Lu2tmG6Nyh/tcMPPjy89/G//v57Rz/83aN3PvnTh/cP3/qVh9qZ+ykbF6rdU2bdudANvvW3Dz79+OiH",
+	"vxvyTgY151WtbdU2zz9rPXGzisEFu6CG2o2fWsCeYAvYNd5B2MK5cE8qlB4SJcqYIqIHjHns+0dRTt1y",
+	"7S7Cmi3As68Z8dv3jt765PBnPz78zv3Dv/7w8JOf/+vvv3d47yeH9z4++qdvPfr81w8/+7uje78++uBv",
+	"TL7Iw5/98/T8eMP08phZs7MNenqL+XJwdMY5s12yIB6r0vJ1FaK1RuOIt5CJv8JJEqAFhRS3WBeAqjLL",
+	"mlbI6iik8Y4JobKuMkgECFGbap0xQyc0CpXkAFVlAAP3cZKSDMiLUKPYEcDykooLU6zbYdnoccNEE4JF",
+	"mQql1WtYjy9RPLNJcF2x/y8Am66Ulqc4xVjmEr9rFlx4RtnEZe3uURZP3aCmr6/oDyqbi0mPM6ks3nNC",
+	"9kkydetX/G+vwaeV/eymkjIi5U6PxzN08Zz97Dp8VbJPeoYGQI67amdcmAcnm3g9jA2jJYQAHDmm0ItX",
+	"XJim5TE3sm0k+xiAU6E6NKLKFN7rMC0/qsaXiayqQa5tTD1GEHcVo6vq3+RKVfV9ysHWescnW2yAdZ98",
+	"80zbHiDuODb/njKo2p11coGR1O4gZ4N6i93yaOuc9LiC5pDsSy88h5rN8xvrBm8SYq0Zh3hr7yx2h2k+",
+	"eAtUWm+xMH9vh7MwQKHp00ONNCd9UQbJ0ALcGhXbQSzmYMbbLRaWiEfdwWhLuv2SboWBbixAJHOWDKpt",
+	"Kpq8jxVpXRwaFKtIMLPWhEjw/k5C94lUPNrTB+1oWHXZkbBl0a+1gMiEUZbufvHZC4315lqjsbFWC8wJ",
+	"tVUzc95pm/lUZto/+PTjo/vvHX70u8P7vzn89r3De/ezhfFrGdTW184b64ojKJfcefj7nx7+4f3D3+vv",
+	"CkAAa+sbm+eftSn6GX0Ys0tzpbGx0lyb/lamt2XBBpK8yadp+V/MtHxL28PCN7sHTUy+z5j9BM/Kqhu9",
+	"HuGXIGqzYo8WG6X5IsRrOEFqsuX1OTg5D34bhVpe2hNk6JAtoE5XxWke98CoEPcUhH2ZIN7I8ilKBfFb",
+	"f18qiC/MJmvPJqZzHL+4eM4z4Junpq+zCeccI99LoweGTAh52NZQkNeICUyrsgHCkeDSS3Ic8jWjS9JW",
+	"HDC3HAAMV7RHtqF4weWbX9VyxyDpL5XB5i/bhMWeFmKFkButX+trYVZmANDel0KAKnWyydZGiHkLpJLm",
+	"ssFyUAH2v/Tg83sPPv37w3c/fvTbXyx72CE0IbKOrMBMe0xuoZDGWqnOKuBZ81xgVXvOQMKECOD57c3E",
+	"3BZCz8pimsjkp/mkRKoGebmo/KUWC708Pv0OpA16jdg0Qvjc+N68HzNvHAxC69h2xA/fefvh//Pf7GD1",
+	"DzArL0XQXFfA8+e+efTNHx396LeH9z5edtcK+Nm+qcWi/tPdMQIUOu+f/tt3SUJf1oWZX4s49GliSVyX",
+	"h5/848MPP3r00c9sl+ZX/V5MZT9VZMf4PsI6ApPlOX2XA8xaz5ogW8w4mXG/P8bmecqBNCVmPY9aoTSA",
+	"Y8rHy9D3WKX6n3ks0UliP5ysEblIbVozbCtwU1AJ0Y1VdNUWvFc+mPKKrNN2nyHwT+hf8Vl7n8CUV00L",
+	"VcbBKaMJbhIsou6TfG8xMxx2pstx3vT8wequu6GUGwBf7SPFUTNoNBqFqDbIB8lwgDOfGbbZH/yAIZrH",
+	"7KA9Mqij5/U3UDMRUk8jCEPizH2w1WKhderok4TcoVLJ0JgUIUAKSyQJYUOxWNmotosBWF6diGXQamxp",
+	"qtDWuLCJI7sJ6Rmwyl1sCj5mRSX06zaqS3WJkHVki4AiCLOGqg0GOBogb8sOsJsDFhUOsLmvXb4CWYo/",
+	"UKje3Axq3vLv7BFNKI3di/H5qElWNtsNvLKh/7qIN59dWW+vxRfI+d1no42mHw2lzw5FBMX6gnf43oeP",
+	"/u7/PvzR27Wg9o0UMwXw3LVmvbFZC2opo5rX9zrArnkY1OHPfvnwx99GtzYao4FMjfMrzQuTEvxHwpkO",
+	"//tvR8AWZo9deg6o/pRvi8XeXUHZkuujpkZT8xSi9DRRBqPk9jRJ/8xufJqtC5cYU+yVt9sJZWRKyTvJ",
+	"2OdHS548TVaZMbJhPfm2PzY5FG3u9JmhfV+1KS0LTp8ZioD23F+2P2mrdprYE3tZiyE4ettLs6EStfUh",
+	"WpYoA+88HrRZkvL2NFXmuKkysKRTMUMZXVuSOjW6tv15dK1pOXDV9owZogTNxHxWJONjh3l+9B+O/um7",
+	"piDhg8/+Cl2sX0AP7v/qX3//vQefvvPoo48PP//Rg0+///DXv3jcgzsnMl4mOJ7y3ZfCwm3ZZW6psM9N",
+	"pfgFi4QshlNzeyzwwdjjDSr98ANwqUG9yhSiHBDjB11ShjD9VU7jx+Ogsyk7T7ltQaec3tmpiTmD/avw",
+	"27zicCJGwpSDIVMF5G1Zby4VLuaszOht2/zShvo680ZQW3F/Th/ke2KIwieMhHxSnoEEs3g2K/s1zOLc",
+	"wF4aFmoyB/VYq6hgXD2hjWmCZF867ahcMIA72JcDyAuISZRgQWITbEiwTIXNf5QopoDqujswFdtVFzO0",
+	"if4NWtL6GdgcGVdoqY0TizlQWhYUyJtKcLIWhm+Hu8t5QjA74ShZI3Amx8na1XnyI2UTU6nTiWF3Orgn",
+	"1SGzLlbqXFWIz9fM1STc1cPFYhCipRcIB0/9KzwZdIzb5XqaKGr/HaCvvXDzwsayOUmI2CeixSwxelgu",
+	"S03US9FfoGaj0WisNjdR7//9R+OglURJ5wK2pGYRkKai7xYrEHh1MKqhotpiknPX6ufBrk2Eom39Cdlh",
+	"3I8JhfDPj4/e/sPh9/7q6IO/XFprNC8sP/z1rxuN5trhu5+ATXy4ylKzoVenuTYE9JuLyK1a7LPn4Xvv",
+	"HP3jTw4/+C+H9z6e/tpm1mHB8Z9+o08jQL+YEaCeVCkVKp6+OdE+7DHbiR4KVZcSM84vQUjopE17jGJD",
+	"3ZmyhRjgyAvS467mp/sth4NoMRsxGgveh7qsB+igi9UIaB+g4jm4ervvJYeACcJc8CEArsMSabz04NN7",
+	"y7OK5LMJEx3PRy5Q9Ez46akh7WxCRac6CKx5S44t0ZwZwWIqSKS4GKClo3vfP/zrDx9+9u8efvadw/e+",
+	"f/j5jw7v/2C5ji65sEpJHHSL68NlcpXmTds86xxnE2oAV5guslF/OY0X09spHouUX7dd49N+Zwz/c436",
+	"0X9lV22P+NpEGNxXKofQXqs2Knvr2BGEp2t2ONFrvF3RKS7ybu2f/Ku8BTfPp+xL3OzZuCRYr5ClLyMz",
+	"1azqOmwbX2BpSh/TabQ05bONi01InxkpZ3xxPS9nfOF/Xbu8+b/lmZcRt4OH2n82eEsv3+tvmjTO2tb5",
+	"jIyPvvvjo+++fXTvPohf+/Na/vPPvv/gDx8cvf/TB/fvw0u3R3M5zQQOv33v6N79B5/+4MGnf5/D3gRD",
+	"bG0TUvPKNnnNmdFgMQ8I63Z5peUG/DeD1mh3cNFX+UKzTy/zXyAN7lIcIzwiUiokSkGLm3yh98XFCR8Q",
+	"lZd6+/uX4Fo/5R4uuDxysShyplEPad/uZAmyGh6YDZSp/mYqwoFGa/Nu0FIoU9knLCZxiKTifVDuWyxr",
+	"HlDCGTnwrvT6AqKf5P5OuCC4T86ZIG4HLumG4aK9caRQTBSmSTVAgTUHnNQhaCKBqw/B87OL+TMyD0zg",
+	"ycxAcDa8+dREcBYmAi6Q5enZjhtB2kQQFpHVSPD+BKxqeOMEKfuGG0zVfcSUNtAjrc9NoQspPmpXwq1q",
+	"toojq5qt4opVT8esb+Gq+Tgs9PDF+iyXvDiW8YvfGZs4bWwi5QE4kCpBYrQ7yGIVRvfJNnBW+aUKIioF",
+	"ifQxS5NYEGZsWBNzSftYEKZOIGJkJlw306IH6FY6x2wytnYPsf+U1vFQbZE7oFrzmXuCT451xy70RNuO",
+	"Xdgn37IjMsbNZUcnT9Uot+YA4BjorOAIA1rPaNJwFGrzRNMkqM0GiSEm2/4LgDsGKYpoyarxLCKoiyVi",
+	"nJWWGIG7vtnC4+nCwzENF3NyffiDXxz+5r1HH75/9MHfzBJl3lk8nrff6FMLxxdJAYUts9i2hdDYnLm8",
+	"Y3n1TU2RYw0bHtGfqGSsukC5Q/SJN2mM2bER3QZOuz5W3ZGIzSLzz3XsjjGA5OK3wmBwfBHphCFgBs4h",
+	"Cc/GDDCJhhkg7ZwJLZ+8CeDJjv8CfOEZBeqqVJjFWMQQAb9yQGinq8aHApgGrOXOfmCro3FJnI2RESyI",
+	"VAiziEgFv2IFmovkPZJVU7Nub4mWMvcLatTXzwfIuGBQo772bIDADYNyNwxq1JuNwC/Upt9bLq0meNPO",
+	"8JIg+Gt2fifIYGXdVXCbXTxEGWpzEZEn+uxw65JVrIZo4uElsBbrERoeX17wxE+ZtErFN0b0orndXkAt",
+	"WJPFHamjG6bmtfRupeekW4BthBkivb4aoB7u+xF1Pc0K3jeIsi4RUPy2g8u8wjerSX7Ok86TCp7zc6vW",
+	"qK83TMnsYS+p/q3pfnNuVf1wwzy0/lX9ZA1cpVOfnSVTe5Hp/Tnlc/QYbI4YP3h6tH6RgDg8tfecRHKc",
+	"JKuSWfrolUSphPR0v2NPWO+9ckxGCzwOZkcTmHtABKBoMBKPK1uSQT6mTFEAlGuxYjyeH32n5da2F6En",
+	"UbjRWA/r6IrAbVN9G+qIQvqrFyIMo6xC2rvpLcJZ1aw0sOFfNHS8E4WbmzH2Lt/FLPruJG2SeXeT7ZIe",
+	"9zxpUnYxcWo+/2WyKt2VNKZkUs6Z4Ryr/BvR4icPXLJFKjF65hmoT/7MM1pcKugv8ISFVl0gNwxQ0Kgy",
+	"QGpatvF9I9PyuIJzFWXHs/ILekg2A03zXxE/E+4dWiiZFAQQXKZgeTbnei8eU08yp73jGVRzkTMUJxYU",
+	"OFszrS9HttYaa5t3Z+fLmQ2tC2bUSlQPvQVaa+0S7MLOr3nlMMtat6+uZu9B20/Vpy+G+vRynzBPs9Aa",
+	"VEYl9so0wsMVomlIi8qC3WLiysTPKLK2wUiIsCHLaYq4X4GuhoRCgZs2RsdhPoqfImocEyGGmALrdrek",
+	"vwnlJ1m1ju1OpRxf1IGEO3jwhDIiA4Ag7xORVR/SRDoU4oAuJZKjSrjzFvPxzrds3ggjMkfu8BsvYJfb",
+	"OslglaUMXe7q7wjaJRYJmlABfkMJmOcM4RZTXOEECX4QZM11eSoJpNfJrj4L4fyVyvgaeUIjzR9WbSw7",
+	"CV8gqkDxs6ntEzB2F3/wBIWG9llc11ejO73E7IFc4e02jUjMo1R/UZd9rXvILiGql9Th/8WeMxV7lzIM",
+	"avNI9k1NkTtqNZL7xS+H3ys9EzNiHDoXL5uVWblCZZ9L6o7IoWJzXADd6b0GwjPo9wCWDybhpVdvXV25",
+	"EKBQP9JPnglBro0Z5FO12Q/G9gSNuf6r8UJnTvTG4YNtFff1mXkyMHdj1fhrWBGRReMqXsDrFkiCVisR",
+	"4yjhrJO9apAjMlpuMYP1zXyLhqkIb1WBoER5pxI5vH49+XgLmTPZKAqSRJzFRrDBkxbz2gZdn0Lte3dI",
+	"lEmzS6bpcWd44xQ1YjdTXww81ROOxbFmRUsUhQC1BSFvUNaBI79NO6kgcgZtc7WPB6fNkB7CVx8PrBjK",
+	"4he3LYOkLCFS2ru0o6lR/fUVPFjMjTYPoISsq0e//Y+H3773P775w7XG2vn/8c0fNZ89fPeTWTLnYWJZ",
+	"iOmp2/Mnsmkf06cs+iWJTrqOxR6UGM9Es3eAYbC/VgoMhZVc9Yzm1aWYmIGK1CeilwZvbfRFL2LuBtAa",
+	"CCD8LfnJ8+ekS6LZykojCH6wrQ9Id9puDVUrBVlxwMWe1EdpkF+E9MdeARqWDLZztyZPVTYiGMiW1gME",
+	"P5DLQYuB9a5QvMagSZmjnSFjZrbQH8YgCDdjiAfIqvlPulAhLlrMu1BhlN150JK5Kx2+99ajjz4M9NiG",
+	"Si1t2/SilFkXBm+jmEpFWaT8MlemLiqUYcrSH5bdjcpUphrdPbuKo9WdoKaR08zh0MlvZy7xwqCl8Lap",
+	"ezF0BaTMoCWkPYbgigDh5noq7k5o4j9YDPdBtBRmJZuWHtz/1dGvP1xGmS82XK645V3Oxn1T0/HMV72b",
+	"sNOvEVztfFkEIMEk94/g/dpJF38ZXqonOHbjqqHYghkkp/CxLk+Qhqbq7oopVVclDl/Kqn8XChM7JgEn",
+	"K3gYbflHwxHOc7k7QIofMNml/QAVqkd6sdeuDHGLQR1iLUJ1J8ZrtE8ETpApUOzEQ8piIoAdl+vIBnwA",
+	"ypFxqhpmy+Tptoc1YT2lVo612BSF8LYymdK20VFGqmUiB8TCriB4L+YHTisMY9ojTGYF6Vpsycm+B//9",
+	"wz/96DsBeviz+4++95cPf/P2w/u/DNDDz9599N7Pj/7zh4e/f9dWVsuaCNFSCJ1qkeXWEyqulZWcbrGh",
+	"mtOhrbxnpJ1vr3K7GO6RQYiW7FmiZUBg94cLs/bwUB8loVerubKYdYUYuwqfXsWiVyHGJgumBUQOnbAA",
+	"Gp7kU6ONJ7IMQGYmdmzZdjHQRGkrA06WW5XB52OiIoF9JBqrCC1N0H+WjSWjJNWsxTQfGMbvCJ72d3YH",
+	"IcgN+BdI6FwO+npJJHhf9zJsun6RFTCqIeHQNgZe2IhLqyd5ISQ4xztJKCOmCKanw7YJgYQr1gHzEePw",
+	"mpUOblUsBChU7dct8rapl+UBwuF9A9djujEaExSWNDXAGJTIAl+y6U13loeo1bUU3rAYpL5OLVvMV2OL",
+	"ivUUyuewMb+4+UaEUyEVlBXTSxgDIDcIv+VgVH80y53p31ZIwmdcIBobMe1k6ThdssV8ZRItRpesELJG",
+	"1o0TsCcVkhnMqodOqy+WHQuOzQrKqsPncrwGGAGeQqS5zas6dvvUSxP6m/Ml0Ex529MFOQhmnCQDw1kk",
+	"Hivq4QI/WAE/GCUg7bNYjburb3rBGHfHZAfjWA9P85GpZ+wwLfSl11yTc8VRFgLxjPkb73ItpmkBmNMy",
+	"dg6j1WIbjY1coNnvTUKg9eRl2qMZOJgRE6rXqFrkVbj8zMq8As2eqI280FGV/Q1+faJj5C/ldmBLlf6e",
+	"4vGxESMieIyVubm2EtMOVUVo/WFx7QdJLkZql3RTjJms7mbGGMqqqP0pvF8GxcBUOoWwNDOkOnqZ6XPV",
+	"twWOsnHmxWoxZzwMPDc7ijAb9ZstbTQuLtfR5Rw2R3M/Bg2prYg4wCI2OlhXD0pxRNUWwqAUnZMtFlpq",
+	"2ekToW9FCCvU41KhsIfv7IDLH0pvu+ScsC9oRNzbuSFqj/ilec+hoXbRv7zfYn0sJZFDXdiWtlFIGMS4",
+	"69UJkcQDqYWV6gIutb66Rt1CzVM7Ua2ZLG2srUE9A712WYWdLMgvq8sVmpXcaSe4I/UVO42pIqXxxq+k",
+	"JTJsTneHNzG4K+o51ILaHhns2FP+GChy+RoCuFCjDmGB7mkGyLJVMzGD+c/Z3ta2ahvuOWU7WcBH4Y3z",
+	"9g3jwLUPN+uzYNUV1vNsMi+mPywQ4wdnlV311GNzFvnkXCBh8qyyqMK5DlOtGKZyHCqySTEGiOOCwrft",
+	"51wQ99QqWrGfFWbU1W1b99kEIpqALn7AyjFkXpWnBXlcaiDjyQwme56QSqCWilWZAozm2N6DkwxC09sz",
+	"OUHBTf7JR05xM/WYzDDVJOAUU6Ed8AhdIx6uuPvV87JZ+7A7KcOcwkYYrt5il1BomsreQ4yQWKLQIy+t",
+	"Fw11Yd8d8e7hkp5bLPTC+kNI8AxBw/Q65cz5e3vVCQiaqo6XeuAXFNtqavEh5QEXugu8olXRFfdkpal7",
+	"0qy7VTRo6H1zGnuX7mK+EiVE7E2vOOhZLBj8JW/yKfTLFxD6JcP9LBEP2fk7Ec82444TlOmVkXtWNH0J",
+	"ipZXb9VioWtvEn39BcxYJ5NslVU9NrlKGPzfG1IdXYEfKesgQfb5ngWQlURKACgzjluj9eXnSVBM2y/o",
+	"alSBw8WcM1pyD7SghkdZoKtR07JBVuHMHFd424nHtS2o8FeU3QxUx6IEn00inw0IzTiecji0Z8NbTzO9",
+	"FlF4ZpJk3yfCFNujnK3YaHIIqp03YN1c+ftpYkxJVBaTaPwEUsYPguoM0RYzKaJBZXbptlXYqLB+ZPSS",
+	"q73bTwhSWMsfrFBCsFQoIjRZegn9y/sot7mgVdRsNIxPD6sWAzMaDKKfpGbkLIuFyUz/gb1mFspRe/M6",
+	"4GIv75eziEDwm+f5O6ARqbfYraxQMCFxlm5rHnlraCpdZ794azmaPWsMfV1+sLwNF2t9o5MtFnW5JAaJ",
+	"UxCVCqaH2SXM6L1Uog7dJ8yYH8N8fcIcFUjxQopSmY58ReCDr3r0dNOIzpNK1R01nZWk6+pHWo7qv5uN",
+	"5vTpu6MTOZs03pIFrUpdgl+f5vN+iaS85jjN5kbg8fawEFIcRV0S7TkRajwpS0d//fnRT36+PMbgVnYs",
+	"DOv/sx4NZX7NCnFxQsrO7Lz0NJCr4BM19GMWJ7CGHAnHgz44wKXk5ZbHVEaC9DEDd89CE/Qq6XPVDuj0",
+	"M/WeNw413TvE7MhCMFcWdmZYtRBK68owt9jSH9/+OWosbyPjdNP3KIPPYS3p+gblN8q4cqxtGwarbTuV",
+	"Wr3CPZNcVXZW34AOfIa4YRfuWHlIdu1ff7PGuILSHfc+Pvzg/Qef3nvwz798eP8XqFnfRA/u/+ro3n85",
+	"+uHvHr3zSaEAlLWJmc3NQ0trW7Xmhfpmw+z97KzuZnbKV6tZpU2eWmbX8emF6wsF+qkZypTTpUz2oTSn",
+	"zHi76qzVbZAoFVSZ+mu7BAsialuv39bCyNR+NwyViqS2VVvFfbq63wRRZRsctdtYa0vuqtFbXVKN4JKz",
+	"slhxRIXxAvmfmsvi6Lc3XfAWTlBM96l0UeQSLT387CePPvrw4Q//8+H37h++9e8ffPafHv70W8tDdQCQ",
+	"EoTUh91JZV19dSTPQaKlow/+5k//8O0Hn//g4WfvHv3TO6b26XLdD5rJ875G27yaZTQUUhyWTEj+g08/",
+	"e/D5DwJ0+NHvDu//BurO31/eRn0iJGd6wlhh1MNyz6R12h5NUsVoX9fy2q8SLRmJuGy43cXH5aX4bdVm",
+	"WtgEVyd2tO1bXtLSDJVhR6HMyhq/bFH18gv60tHbf/vwow8P33vr8L3vFVfbvlK21qA1+NfWB5/fe/Dp",
+	"3z/66OPDz3+0HKCEdzom8NW7Y3tAU2B0NHBVUNcj29h6SXXQ0onoe72EEGY5HK8sbd6YGX9QKIPL4sw1",
+	"rCZHsdeLGG42tLGE7Srd4XokLlbQcUuE+2AG7fIklr6thJeCZ3ljyORMyYII3pcl+CmywJBZAnAp2eF+",
+	"n7B4xaD2pDFVeh8LQiemSp/Z/38AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -31,6 +31,7 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newWorld(t)
+	w.settlementA, w.sampleA = w.newSettlement(t, true, worldSeason()), w.newSample(t, true)
 	fp := newFingerprint(t, w.env)
 	type op struct {
 		method, path string
@@ -191,6 +192,12 @@ var pathParam = regexp.MustCompile(`\{\w+\}`)
 // pathValue names the world's object for a path parameter: county A's region codes, and for an id the object
 // of the path's resource that county A's accounts may act on.
 func (w *world) pathValue(path, param string) string {
+	switch param {
+	case "{county_code}":
+		return countyA
+	case "{season_year}":
+		return fmt.Sprint(worldSeason())
+	}
 	switch {
 	case strings.HasPrefix(path, "/stats/regions"):
 		return countyA
@@ -206,6 +213,10 @@ func (w *world) pathValue(path, param string) string {
 		return itoa(w.parcelA.Id)
 	case strings.HasPrefix(path, "/providers"):
 		return itoa(w.provA.Id)
+	case strings.HasPrefix(path, "/verification-samples"):
+		return itoa(w.sampleA)
+	case strings.HasPrefix(path, "/settlements"):
+		return itoa(w.settlementA)
 	case strings.HasPrefix(path, "/operations"):
 		return itoa(w.opA.Id)
 	case path == "/contracts/{id}" || strings.HasSuffix(path, "/activate"):
