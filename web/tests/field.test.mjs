@@ -191,6 +191,50 @@ function logURL(pair) {
   return `${server.base}/provider/log?contract=${pair.contract.id}&parcel=${pair.parcel}&op=${pair.op}`
 }
 
+/** allocate spreads n operations of 0.01 mu over pairs, each within the area it leaves open. */
+function allocate(from, n) {
+  const items = []
+  for (const p of from) for (let k = 0; k < p.open && items.length < n; k++) items.push(p)
+  return items
+}
+
+/** queueDirect writes operations into the app's store as the app queues them (pending, each with its own key). */
+async function queueDirect(page, items, prefix) {
+  await page.evaluate(
+    ({ items, prefix }) =>
+      new Promise((resolve, reject) => {
+        const req = indexedDB.open('tuoguan-field')
+        req.onerror = () => reject(req.error)
+        req.onsuccess = () => {
+          const tx = req.result.transaction('queue', 'readwrite')
+          const now = Date.now()
+          for (let i = 0; i < items.length; i++) {
+            const c = items[i]
+            tx.objectStore('queue').put({
+              key: crypto.randomUUID(),
+              owner: 'fengshou',
+              contract_id: c.contract.id,
+              contract_number: c.contract.number,
+              fields: { parcel_id: c.parcel, op_type: c.op, op_date: c.contract.start_date, area_mu: '0.01', note: `${prefix}${i}` },
+              state: 'pending',
+              logged_at: new Date(now + i).toISOString(),
+            })
+          }
+          tx.oncomplete = () => resolve()
+          tx.onerror = () => reject(tx.error)
+        }
+      }),
+    {
+      prefix,
+      items: items.map((p) => ({
+        contract: { id: p.contract.id, number: p.contract.number, start_date: p.contract.start_date },
+        parcel: p.parcel,
+        op: p.op,
+      })),
+    },
+  )
+}
+
 describe("the provider's field app", () => {
   test('opens offline once visited; 20 logged offline survive a closed page and sync exactly once; one over its cap is refused with its reason, then corrected', async (context) => {
     const [a, b] = [pairs[1], pairs[0]]
@@ -403,8 +447,7 @@ describe("the provider's field app", () => {
 
   test('measure: reconnect to all synced for 200 queued operations, and the bytes the app keeps on the phone', async (context) => {
     // 200 operations of 0.01 mu over the pairs the other tests leave alone, each within what is open.
-    const items = []
-    for (const p of pairs.slice(3)) for (let k = 0; k < p.open && items.length < 200; k++) items.push(p)
+    const items = allocate(pairs.slice(3), 200)
     assert.equal(items.length, 200, 'the demo leaves 2 mu open to log on')
     const byContract = new Set(items.map((p) => p.contract.id))
     const page = await context.newPage()
@@ -413,32 +456,7 @@ describe("the provider's field app", () => {
     await page.evaluate(() => navigator.serviceWorker.ready)
     await context.setOffline(true)
     // 200 operations queued as the app queues them, written straight to its store.
-    await page.evaluate(
-      (items) =>
-        new Promise((resolve, reject) => {
-          const req = indexedDB.open('tuoguan-field')
-          req.onerror = () => reject(req.error)
-          req.onsuccess = () => {
-            const tx = req.result.transaction('queue', 'readwrite')
-            const now = Date.now()
-            for (let i = 0; i < items.length; i++) {
-              const c = items[i]
-              tx.objectStore('queue').put({
-                key: crypto.randomUUID(),
-                owner: 'fengshou',
-                contract_id: c.contract.id,
-                contract_number: c.contract.number,
-                fields: { parcel_id: c.parcel, op_type: c.op, op_date: c.contract.start_date, area_mu: '0.01', note: `t3-${i}` },
-                state: 'pending',
-                logged_at: new Date(now + i).toISOString(),
-              })
-            }
-            tx.oncomplete = () => resolve()
-            tx.onerror = () => reject(tx.error)
-          }
-        }),
-      items.map((p) => ({ contract: { id: p.contract.id, number: p.contract.number, start_date: p.contract.start_date }, parcel: p.parcel, op: p.op })),
-    )
+    await queueDirect(page, items, 't3-')
     await page.reload()
     await pendingIs(page, 200)
     const t0 = Date.now()
@@ -474,5 +492,31 @@ describe("the provider's field app", () => {
     console.log(
       `# kept on the phone: Cache Storage ${(size.cache / 1024).toFixed(1)} KB (the app's files), IndexedDB about ${(size.idb / 1024).toFixed(1)} KB as JSON (contracts, operations, queue); storage.estimate() usage ${(size.usage / 1024).toFixed(1)} KB`,
     )
+  })
+
+  test('1,001 queued operations go in two batches of at most 1,000, each created once', async (context) => {
+    const items = allocate(await openPairs(), 1001)
+    assert.equal(items.length, 1001, 'the demo leaves 10.01 mu open to log on')
+    const page = await context.newPage()
+    await page.goto(server.base + '/provider')
+    await page.locator('[data-test=contract]').first().waitFor()
+    await page.evaluate(() => navigator.serviceWorker.ready)
+    await context.setOffline(true)
+    await queueDirect(page, items, 't5-')
+    await page.reload()
+    await pendingIs(page, 1001)
+    const sizes = []
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/v1/operations/batch')) sizes.push(JSON.parse(r.postData()).operations.length)
+    })
+    const t0 = Date.now()
+    await context.setOffline(false)
+    await pendingIs(page, 0, 60_000)
+    console.log(`# 1,001 queued operations synced in two batches ${Date.now() - t0} ms after reconnecting`)
+    assert.deepEqual(sizes, [1000, 1])
+    const ops = []
+    for (const id of new Set(items.map((p) => p.contract.id))) ops.push(...(await onServer(id, 't5-')))
+    assert.equal(ops.length, 1001)
+    assert.equal(new Set(ops.map((o) => o.note)).size, 1001)
   })
 })
