@@ -79,6 +79,8 @@ async function sendPending() {
       const r = await call(
         api.POST('/operations/batch', {
           body: { operations: todo.map((i) => ({ ...i.fields, contract_id: i.contract_id, idempotency_key: i.key })) },
+          // One bar of signal can stall a request for ever; given up, the items stay pending with their keys.
+          signal: AbortSignal.timeout(120_000),
         }),
       )
       results = r.results
