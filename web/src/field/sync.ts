@@ -215,6 +215,10 @@ let started = false
 export function start() {
   if (started) return
   started = true
+  // The service worker keeps the app's files so that it opens with no network once visited. Browsers allow it
+  // only in a secure context (HTTPS, or localhost); the provider's screens say so when it is missing. Only the
+  // provider's field app registers it: the other workspaces are used online.
+  if ('serviceWorker' in navigator && window.isSecureContext) void navigator.serviceWorker.register('/sw.js').catch(() => {})
   window.addEventListener('online', () => {
     field.online = true
     void syncNow().then(loadContracts)
