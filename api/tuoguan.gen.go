@@ -855,6 +855,27 @@ func (e GetRegionStatsParamsFormat) Valid() bool {
 	}
 }
 
+// Defines values for GetVerificationSampleParamsFormat.
+const (
+	GetVerificationSampleParamsFormatCsv  GetVerificationSampleParamsFormat = "csv"
+	GetVerificationSampleParamsFormatJson GetVerificationSampleParamsFormat = "json"
+	GetVerificationSampleParamsFormatXlsx GetVerificationSampleParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the GetVerificationSampleParamsFormat enum.
+func (e GetVerificationSampleParamsFormat) Valid() bool {
+	switch e {
+	case GetVerificationSampleParamsFormatCsv:
+		return true
+	case GetVerificationSampleParamsFormatJson:
+		return true
+	case GetVerificationSampleParamsFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
 // AuditEvent defines model for AuditEvent.
 type AuditEvent struct {
 	// Action Example: collective.update
@@ -2854,6 +2875,15 @@ type ListUsersParams struct {
 	RegionCode *RegionCode `form:"region_code,omitempty" json:"region_code,omitempty"`
 }
 
+// GetVerificationSampleParams defines parameters for GetVerificationSample.
+type GetVerificationSampleParams struct {
+	// Format The representation, instead of `Accept`.
+	Format *GetVerificationSampleParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetVerificationSampleParamsFormat defines parameters for GetVerificationSample.
+type GetVerificationSampleParamsFormat string
+
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
 
@@ -3116,7 +3146,7 @@ type ServerInterface interface {
 	DrawVerificationSample(ctx echo.Context) error
 	// GetVerificationSample A field sample, its results and each provider's discrepancy
 	// (GET /verification-samples/{id})
-	GetVerificationSample(ctx echo.Context, id ID) error
+	GetVerificationSample(ctx echo.Context, id ID, params GetVerificationSampleParams) error
 	// RecordVerificationResults Record what inspectors measured
 	// (POST /verification-samples/{id}/results)
 	RecordVerificationResults(ctx echo.Context, id ID) error
@@ -4658,8 +4688,17 @@ func (w *ServerInterfaceWrapper) GetVerificationSample(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetVerificationSampleParams
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetVerificationSample(ctx, id)
+	err = w.Handler.GetVerificationSample(ctx, id, params)
 	return err
 }
 
@@ -12534,24 +12573,83 @@ func (response DrawVerificationSample503ApplicationProblemPlusJSONResponse) Visi
 }
 
 type GetVerificationSampleRequestObject struct {
-	Id ID `json:"id"`
+	Id     ID `json:"id"`
+	Params GetVerificationSampleParams
 }
 
 type GetVerificationSampleResponseObject interface {
 	VisitGetVerificationSampleResponse(w http.ResponseWriter) error
 }
 
-type GetVerificationSample200JSONResponse VerificationSample
+type GetVerificationSample200ResponseHeaders struct {
+	ContentDisposition *string
+}
+
+type GetVerificationSample200JSONResponse struct {
+	Body    VerificationSample
+	Headers GetVerificationSample200ResponseHeaders
+}
 
 func (response GetVerificationSample200JSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSample200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body          io.Reader
+	Headers       GetVerificationSample200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetVerificationSample200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetVerificationSample200TextcsvResponse struct {
+	Body          io.Reader
+	Headers       GetVerificationSample200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetVerificationSample200TextcsvResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
 	return err
 }
 
@@ -15051,10 +15149,11 @@ func (sh *strictHandler) DrawVerificationSample(ctx echo.Context) error {
 }
 
 // GetVerificationSample operation middleware
-func (sh *strictHandler) GetVerificationSample(ctx echo.Context, id ID) error {
+func (sh *strictHandler) GetVerificationSample(ctx echo.Context, id ID, params GetVerificationSampleParams) error {
 	var request GetVerificationSampleRequestObject
 
 	request.Id = id
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetVerificationSample(ctx.Request().Context(), request.(GetVerificationSampleRequestObject))
@@ -15129,334 +15228,336 @@ func (sh *strictHandler) RecordVerificationResults(ctx echo.Context, id ID) erro
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
 	"7L17dxzHlSf4VeLU9hwC6kShCg+KBE6fORQparUmJS1J2atVcZGBzKiqMLIiyhGRAEtanmNvT9tS25bU",
-	"44f6QY2tGT/Gs7ZG2+O2NJTVPmf7//0QHgKk/+qvsCduRGRGVmXWCwWAoqh/BGZlxvPeGzfu43ffrEW8",
-	"1+eMMCVrW2/WugTHRMCf13iEFeVM/x0TGQnaN/+s3eoS1Meqi3gbqS5BkSBYkRjx3a+TSNVrQU1GXdLD",
-	"+ks16JPaVk0qQVmndvfu3aDWxwL3iLLdXBa8P9rFyywZoIgzJXCkpOmIShQJ3kcRj4nuhOoXv5ESMagF",
-	"NYZ7uh/9QqH/PxOkXduq/U+r+TxXza9yVXd9mcekpkd1ORWSi/LJhozcUTsRvBG6WfcF2ac8laiPO9Xj",
-	"Ma36I+rhO9cI66hubWut0QhGViioXeWih1X5UATpCyIJU7A3AaJMKoJjPajwUhSRvgqrxtI2zfpjISzt",
-	"1bZer31dclYLapHcrwW1O4m8U7tdNrAXr+iPoG29/3nTNK4FNUG+kVJB4tqWEinxu7E9b9UoU+c3akGt",
-	"Rxnt6a6bWTeUKdIhwvQTk16fK8KiwVfIYHQhLqEooYSplQ5hRADt7ZEBWsLo1VdfvLKMVBcr1MN7RCJB",
-	"lKBEIonbZBvJiPdJjBSHHcRRxFOmArRH+gphhRKCpULNDRTjgay32A07oy2EkZ4dkQodUNXlqUKckQBx",
-	"Af9GGO0mmO2Zh1T32k4liQMkuRkM4zCSAYowQwnvoAMu9pA6oBGpt/TSkzu410/0QjR2L8bnoyZZ2Ww3",
-	"8MqG/usi3nx2Zb29Fl8g53efjTaabocNu+b74C3cil65cZsyTIc9yty/m5pJlSJC99Fq3ayVEcM12qMl",
-	"RPoK7hAk6RuVLJHAd/5IYtLGaaJqW5t6GPiOIY1NO6hxhHKTYMnZawRXMO6AYAFb3cViX+8ebLhElFWN",
-	"TkKLO/rDSatnBrbWLIxzreHxdD7Uu7ot2edMEpB6z+H4hiEo/S8t6AiDP3G/n1AjeFf7gu8mpPfnwJ1b",
-	"b04p1V4xX5lOywSIoWMqUQ8nmjNJjJZ2cYz+l5svvxQg/VcmoZfrNS0aeZKQSNF9ctlI+jFjnm2sectV",
-	"w2XkAEXZW3rXKo6osm7sq6vZe9BJ3ulNhc2xt+DJQLvXqFRApH6L+yyu8z5hd3qJEYpyhbfbNCIxj9Ie",
-	"Yaou+4LgWHYJUb2kDv8vDiETpruUYSDdUd5U5I5a1dK88GVxdV+9dXXlQia+BoqscBETgXpY7CHMYnT5",
-	"xrWrKKGMIMJiuY0wMuuJBD9ADPco6yCCo67en7THEGXocpcyIkmgeY6h3QGiSqI2JUmsP4DtK1EIho9+",
-	"Aj30iaje+ctmw1auUNnnkpbrKVe5QJdvfhUm8/ydiCQwLtSmCYHhoCVYgwCF+pF+8ky4PEF9Afph7YRG",
-	"p865URezDtFaEXQvzd6BApYKQZhCUmFF9DEYp2YsJEDYPoVjKOZEIsYVwknCDxBVjsGNorV49jbtjmdu",
-	"885CWPsq7tFkcBWL3mJZe7jdp2w9M1vr/W7DMq60sejZk/gxYmu9u4tmAN3mOOLXK7EYwudil8YxYacu",
-	"lHCSEHFOIsETgnp4gBjZJwIpvEfMnQ1H+nWQMy+yfZzQ+LTHuMvjgdZ3DkiSrFiNZzdVaFcQvCe1bp8m",
-	"ZBuFRAguZAhEJA0PGCLHCoGGCpN4iaurPGWnOouXOJJp1LU3bM2Syl97uNbA4F7u6/sQ5WzRlJw1PI6c",
-	"uXtpITSddXmTYBF1Fz+VpxrafKL8Epg8EG/nGy7hLoyTxFpHeghrxtIC+DES8a9gEZFk0axhWh3HF314",
-	"YyFM8Yrg+zQmYuGTsO2OnYZ9ZyETuUE6JyCmTKvjJiHgjQVOYbGapt/mU9E0l5Zpdvic/raTCiJhPB3B",
-	"0/7jpG7e4vwaFh1yVsoQ11raBrpOnwPF4Rbn1zEbWKOUPNVRcY56mA0QVor0+kpuW1spbitizHcs7e0S",
-	"oc8WSSLOYqnpJbyh31q5pN8Kh3bW+6k4xlHL3N2g9irDqepyQd8gp63WRYLEhCmKE3OCgv2NC0Tu9Kkg",
-	"MeLMKHavMryPaYJ3k1OnmBgrvIsl0VST5sNASzE/YAESRCosFGWdAKVMaKbWPy8HYDSXPBURQQdYot1U",
-	"DvTUlN+mTPgBWNpn3XAtUg4EVcSa+GMjjbTMoLkVHPwCVJpLSYvFnBHf6n4MipFpv8+FIvF1ElN8C146",
-	"G05mXKFw+MQJgZz0aoROyj3PIh5T1gnNglDVJQJ13qB9xLhALKM0uXjtQrc57lC2npgFnMp3ndyFFi6l",
-	"MVXP79vx94XWVxU1JnhzLwUvWOZ78eyNaT/GioyeOYH+kIsdc40d8WyxNLFMajwGw9TjPtfX5ZKjwf2c",
-	"SiKMR6LsFUekOI7h0MLJK97UTMejC20vjzmTGYNigPpESN0IcCXqYblH4nr1XEw7MBBVWAO9YCuK9kpX",
-	"bZe0uSBzj9p8vphhV2zd6FaZT+xWj8zI/qos64/8bvSQnYjH8HvFsPz34ewt7+6u74x63ThcwZlrybg4",
-	"HH/ot0tWIOcLuAOP8AZVpFf8Yxx3e1x2N+sMC4EH+t+e73xSQy+RO8r64UcmDAMptlY2s+dSqbVIeZ3H",
-	"JPFd3P0EM31I1YLariAkNn9Ggvd3ErpPpOLRXi2okYjvRIMo0WvYw5FWSUFNxh1BFU8FlT39GU+FGmAR",
-	"l/jJfQfT6MpqcYojtVPJ3O6FfpczMmnBrgPRvwKv6m+N2N6ZhS+1AkJVRqXj4yX0qyZiYgYuqpzqEINM",
-	"vha5ro1snmWeZewD4youQHFMQXG3hvemsN6FQZUR5rATtVoStnEiSXBsupm00yO/T7tPozJ6nyYJ7pBz",
-	"EjXXVmLaoSoL0hm/D8fdgvELvQjZ5nuoz1q2lTmYFzY9aPIGPxidZulopxifbkwTeZK83K5tvT7BU2Lu",
-	"6rW7waQBp0yZ14YZxHW+c1zJNDThYsv2q9H53y6swKtGffyiMPnd0u203ttS1Xl/kgSeqO/o+19CGdkZ",
-	"UJLEO3udnT4RO710Es1eIdEaTDXh8phD8La2Tcis/c9Bcc7brcctCJ6lt7nOdhNbOfIDYfGOo89CU2Wt",
-	"tLHoTT/DqV/sTaNx2OW6bg9+YxYo3tnONxvn15vNRmOt0VxZa6ydX2k0Gs+WTcSY4WcRjqZ3Z+Aflf99",
-	"ntBosNNOcEdWxGumCZEuZNQEl52TSKa7ksYDZL43sRlwtbE9ol3B9wg66BKGqALrScZzgX5sr0L2e+jf",
-	"DwWF+EPKOtuI9PpqgLi+6x9QaYLyppn7K9Dy1QR3SuctaGTYZa8zBQFvmG+M92B6UppbP/SD+EosOPoF",
-	"sU8jMj0p3DQfXKOsVA8AC9j0HCUVVunU5HfTvA2WedGjDGwdOwLmONXFckHqsuG9YOQ8dPKhuMUjepyN",
-	"zC7EV/bMb97yebIpZ1hvw6pk9pjjZIhcS4VwtielizzE6LMq/qa35wgjbRMxO7tKNKon6CZn0HQywTlJ",
-	"18lbzr6q0nX8oLEZNZ3jnP0vsn6qjnV6l7Uw/RF+BofqPGfl8U67bImOK/qzhmaX/ycqxisnOJMsH2Kf",
-	"KlH42Ai/cQJqMfdJF/F59pdljx08O2A7TRKzuoripMJ+V9D7Rq8/s2nuZiOnJfuh6eYfB1m/46brc+9s",
-	"InmGWeU8fZpTu5lpTW4vY4Hbzga+b6xD+lKgSOyd4yQeu8lzXdQfl+Pr6VH09Cgab8JJbWJnuQIpyyej",
-	"KaLipy5PJenyJK743S1t6c8VyqasuS4L7fuNlcqF3B0xmiHIUPPCStTFoOcLlDLapiRGkkcUJ8hYycBI",
-	"jZZeeA6trzUbjZW1RnNzOUBRl0R7Mu0hCFbWAqReSNC72FzfbDQbjeuNhv7faxvrZVyVJZeWZS8K3j8n",
-	"bffhC8/fQquCtIkgLCKr+scsCFl1SQ+CiZzIi7jQ95GDLjGpnHywS7C5oSisOORWJgkxv4lON+3pmxiN",
-	"wLCO+0QSEI643wcXFxgG9Or6PnDoYWRCcJyVLTS5gyOFYhLRHk5sUsoBR/0ER0QGJhDUNFNcx2ajvtmo",
-	"+amG/8fKv329sXLx9p+3WnX44821u382Mpagdmelw1fsQ5b26jA07/EK7fW5MMoMVt3aVq1DVTfdrUe8",
-	"t6pS3kkxy/6vqVMwnKzqFb5rJ5odoNPMFivU41JVzRothS0z2VYtXDZRPja+ZSnUz8PlbcQ4InesjNDL",
-	"xBmxV8TC8iw1/s/XmysXb8PqPLO85Bbqz5f/7Z+VbFrGgvYmd/f2KSzexrTr1uapmEwma/X1RmMSnWxM",
-	"Sycbi53qXHRSNW8glLX6+jCZnDF1LHTJepxJZcPvyX7RRc+sV1UfWgP9B4X/wSnAQIIZs0yF2p4nacGx",
-	"N3rqmfSjnTGn257JNp/eNWoC4Ge15g+dg3tkkLujC4Ms6aDsJCxJexvSVwc7uzYwYqfnIiOmUlOGF7VE",
-	"S9kd7MT+vu4kbmMX2IPiB0x2aX+RzU6mhwXv+9wm7SGCKVpWpySc4jJWbltQQizlNCd6JYRW+HB6bbgY",
-	"tlOyV/NZ6o4dDjPRtl5B+eNpYUQIzuI3o/FObs2dHBz04pWXrHQPanvUpK1NSln8in5vkeT/kl1Gxwbm",
-	"ey6qPd3zhD/N7S/SH0pFBIl3jEtl+Kp1Si4W2J+MoYuL5G+8W55RX0xRMhTnNRxnU8H9QxxcKklm8X/k",
-	"ebWzGllOTZYUlTeH+oLaWgeLe5RtI+xBEZyTLl4ZuQWWiDLFIdyaH7Ah2ILpJNXYqI0FShlPeJQE21qS",
-	"OyeL12dBJI0JU+jFK9nV5YXnULN5fmN9uV4mR89M1BQMZDPImdKot7FCYTxDz8rLVazzFbuQTknODCTF",
-	"Ix9kgU3H3DeeBEVEX1BJKpRl0VuEwd9kuJ+1sV+PYj5D7onJmDPh6JO9uJwVW41uNyVJ/LwQhraGTZvl",
-	"NjepIGkJMvbaNgtJpAmxyXwkiS0eQAA/G4AxiRRHsssP4C3AB7DJ91SgVELyfYJZJ8UdstVioaPdEPWo",
-	"lPpKz4UJwdlGYQLoWiFS5I5CikPDQkFGFOco4ayzjULN5qGBaGEGpYXEaB8nKdnW7WPWIWFmGAgMioZu",
-	"IqFSAewW4qnSwhoOo12eQvZlaBbZNAyRSF3cJwjUJ5juEkZ6+YMWw85mEegR0DiAsy8my9so1BsRwvcH",
-	"grMOIEYh/XAbhc5qGurP8mNCL6VnbD3ocklaDF5G+fmS4dL0sIq6erypSgXMVA/LAR6Yp9so1A93IOM0",
-	"e8UmiGAGJs0W4yJbCT+y6pyE1/WaMK522nqBQshUs/ZXB2M4BJhD7ugFNuNosSLywjYKaa+XAoGFKMJM",
-	"f7DrElVi25XdzNAD4en3kwHqEjMlB9kTmi6kJlTYeJOwto3ClO0xfsB2gFpDSK/XZKuyg5tylreu39V7",
-	"Ru4o/e5Lr17zFpyLFjN0qGdpk8jA3o0gm1VvKO7vkDsRITHQMyyuIFh/wYrBagnB+0TqMTC9FAbkQ9PB",
-	"oGV2AxitjsIekRJrAiZ3+gmmTCIKa/o86yRUdi0Snj3osnMgqBnOcb8FNWCDXLOyEiKoORrUPwGpaC03",
-	"IxV9jrgt10ew2zL73O6P/sRthVZu/TWvmeRo3ZO3OIAkZ4BNCoZ0bwKjPjdorgLh0QC0mc3lAgFCXY7J",
-	"lqGRWNshIHEuhdbH9nrjdt2KdJOFnI/Huaj0K5kDM+JS5bECI+O0O1aMuASAw6q5DUdE2HWzdw7XXukh",
-	"buOdSlfF5XLzNop5JFftv+u9OEBtwXsAi0UB2iUHpdhCiiucSCT0nkM2bUQc+mNEmIIkspVemjUPYv4O",
-	"jlSLwacopvtUf7k7yH9DeQCZYQnMYpO07vpZ0hdGE74JQJP6JSrRG0TwZUPlFf5kvR3T2pJK93DGi/hu",
-	"HpQ2VZfm9Tk78+9dLOI9Mn2k9dxR03ppJN7XpDn7J3POU+vjRMy0l94nc3ZqES5nX6L8QxfMMO2XZhN3",
-	"OpiyOT6Zc559wmK9NbMG4TiXvyD7hKVTk54Vmqa73cEO72cJn+XXjOmaLQq4KySh+1olRkuZGFs2UqOv",
-	"D+vscNddD6dW5QK0MNbpl0YqzGIsCoQzXYSqaeH28HRu2gZRlErF44GZydLRT79z+J1vH739tw8/+vBP",
-	"H/zHh7/8r8sBirOpw0sHhHa6ysjb4rQhN93GzU87M0PQ89BZRaRCMWJ4aLnLeLCUvYYGVhQYpbJgSNjX",
-	"KoR/Ud6VirIi15YyZH4qjAj8fAdKOKpMwI/yawm9VXNZmZrwAuH63jEhxK0snfwSst+iV3gy6HCmtavr",
-	"aaKo+/fSjauX0bMXN84vB+hrL9y8sAHXMqrSmKwmWMEf28gkHiGt78jJCedFn+rXJWf1G/jgulWEfNeq",
-	"3KP9Fd43k1npc3Cfmkbzeb+iHx9z8pSpqabqp5oAYPUBligGoIjTmvU1zGIHrpGH/Wn6o0LQDjaxfn0c",
-	"A01yoa84sR/YMqLSXuMdyjzw5RmsRX0s5QEXcVEd7qaYdfTircSkBxE4HrL25vlhZO1R34GH9VDSarHB",
-	"8xsT2huSXFnjQT76Mq66nuW6z5qyaF3t45C63ZMyxX6PMkhZssn2aInUO3V09N0fH3337aN79wN09LPv",
-	"P/jDB0fv//TB/ftH9+4vT84qdrdBGFr5ZAuesRJrUYnBO4OX6dE4TgiCPGdpcSfQUmjy0J6x/zXX1jfC",
-	"ctO477Uq6RpMZ9N22ly/oHvbPP/shcreFBEUJzPua8/7bKTNb6SYKaqmPodTZq4Y47ct69LrwH5bvonm",
-	"9XlinRc2u8wkeiJT9CzjJTj7UiIsUejKUjijJiN3FAA0biO4hXJzB02wVFmpion+zII2VOIHf9xi9nJ4",
-	"0uNG68+eWzVPmEFMZT9VZJYsvukDBDRNTu/KyAREiRcj8RCYxqkaEyF3rHSfaqI9TqVKBdnpR2rW2yHj",
-	"arpOeH/6AHnvzlfhRzEMOrHT2dIlps0TzXFys0TR2cMR3J1k8u1/7EXJZDsVkgj9NA+3kvn656kf3giG",
-	"aCAnH2+9Mzr3qNTuv5fMOcRns0UuZAv7HFYGf3iGIya3Qo5ztRvoXADCjElEjY3SxRFsgQdGkV5mpfcq",
-	"dhikQBdfyoXx3wAoHmcduDKDN8c5ojJz8hA63rJXryZXN8zbBhA7cPZNk0YuUYcjzowZcyoJU1zHFxXp",
-	"GZFw50XzdbNhS6i4fw8JouLh8frt4dvEMBF6Sz95W2E4U1s8sm/BBbmY3FxvQ3b2ysodAc46+CPPSQA0",
-	"NEc9lTkRbYMLS4mBgxoAsskKRIAzSX9pyB/cPd2RSOspKw8dt3BQdb7x8EqUJB6XVQvJDUUZ/Wa+KU26",
-	"LixniPLro8Rwg0goRDS8qcT5mqeCa9SiKSZ3ykNKua+pTIm47p8EWSKIhWjUG0glyEHLxeW1uwpSGoaX",
-	"tTqZScy6lAQWi/yHOUSBXe5JiEOuk7Hj9ELM5uPkEdIK3XkUIs/jBcxnjXparmoCc+ITAsaYhdsos18O",
-	"d3ocZTW7esyp71VmnSUTYDddQ6MGqaKidyzFrjBDp9WN0+KKe/c1quVbqecfdoxxVQwqKATqHVcRPLbi",
-	"N4snxq7SmOTacVrXWJ5aRIBYQYydbZTYsKLsSVNBIi6MLz/zwOTqo/5zn2vtrNSimLV7q9TKdYkNiYLK",
-	"1L/sNdB1qpMA+wlPO11zr5b8wPzR1juUUGn+BXCXO33BFXEAodZgav5xkEFg5rJMT1gMbLNK4ANNmwIz",
-	"CRfzQmxD4aORBRmfOE9lz+nTw26wKMHgCmIx6hEsU+cXkiim7TYRaHdgIlEgCGUT/Zs60spR4V20FLp/",
-	"72SREFqCgxJt1KMWg8goLAYB6hAeE0kjrXiDIdzou8aDb4s9YuTeN2qvnfEu5wnBQNkzWhlcc8e+WEf6",
-	"/TZEq+wwXqE7Wgm4Iminq5D3SRbMe/T2Hw6/91cPP3v30Xs/P/rgLx/9128dvvvJcn06DLUqWMjca7aS",
-	"6CU1MsnSvunx8N7Hhx+8//D3P374028tO3cDRNzUZ8RvO1FzzQlBoOlVyU6UcWSTeUEgJKdI3DObSB5T",
-	"ONYcO2V8UkMx6ym3HuSLOcIVHr+VrF8wJJdmMxL4NWVOAXHDFxxTKGc5VMSInKhk5GNS/1xEPR0SZ04i",
-	"Y3a/epMWoc5UYwGeri5jxjFXzPsXhewWTEglSzjoEaZuOPVrxmUU/neeTaRZXtS7eKF1n5ZubQ69WOaZ",
-	"TBOS4UkWYSQp0zfQiCCsHFwkqJwl6JIE70HowlCCtItKLQ8atd1NFy46erykScGL38N3dmQXC4O0fse1",
-	"OtF4Ae0EWWDpuIhSZ5EpU8lvXL2MLm5sPotsbY7R1Zglk8B5sW1jAeKMQOyWMbGM5BTsCsyirlY5wbaq",
-	"lewEK8ghyGy8IVraaDSWAxSmUJ+GMAWMZH5o6h/aruwjPFrXj7yo9qWNxsZyoJskqsvjnUIU+tJGY1O/",
-	"78rJwpOL+onifCfBokP0o+a6GUBW7mSnR2KKd0wqwNJGcxN6yIK+lzbW1lwjPcwGOzacWcJPF+1sXA2Z",
-	"EC1tmmE7jx48aSwXQ8GzJQFnaWEtzLXd1r4sBniPztre7qB4b1DL5gmtlk3Qi+w2rxdmpFuDHd0xAUFm",
-	"cFmVnqDm5lS8OnktjiYFKUzLndLGFD99WlaeIVNyVFEmFbaSa7YyFL4lsiTKg6qKqiaT4z8yzglTwbas",
-	"o3fLPt0KUZvbZBhbGCzU7BkWDdhlX1Yud1XQCGiXZiZjLaRZxbwvXI2Hxbmap8nydOvkMj17fqTRlBZL",
-	"90WZ2jU+w01fHMCYUuitgj7zVueHHp7KZevW5Dge2zElLWzu6biyCsOrU6x2MqHuReZenemiVKhceebI",
-	"+BU53+RORPrKWvL1sQQJIClOwrnTnB8jBihOWtOsNNkz4RgrZAEzfFbOGRX4Lm74nERd3iNeQc45cbKH",
-	"mam8xojliUlcMHO5kcLu+v65Qja2HjZmg5Gc7YwWdhTBPdAZHMGVmppdbwu5ymYlX8/8MlvcQW8VM2RP",
-	"mco+YVUWeNfA41p144k9J+fm0BEauJFFws10B3cfFeVM84/f/MFmo5EnvMrJUcO2rdulY7Oy0QWLlF8U",
-	"S7Pvd0xN/vLf3uhOA8me2Tv1+3mrY0e6CAFRnPaZSwlb27ly+adX0qaCWzCfZDgL1VAHWMAdsPrAgxfy",
-	"ssT6TRubC2oGcgB3U7g8qmmj5qZVHFH1QlaBk2YlvDRvU6nv2SYNVlLOsuSz8vorRZRGEw7cLIsHHioA",
-	"PrPEnnfo2yYWWi+UvVFaBYiqUg3E7fqoeGnOKF78rarelBFMRA/80MIhZvCIHpabLcBWejbahhciDzqP",
-	"hR9/qO76aRUYqwLbhtLiO7uD6h9nXWKY2gv6y9L4nEVKr5OqsTMNYqGTV8WyCHbFyouOjKzP6e1/ZWim",
-	"48Nz0sp4kDSBNbl7qGE0tg8F7xsvuLUej0/wnaZ4WwWc6LhFnEtXnm4E1UKOF30AgK4GoHOC4LTg+vUy",
-	"TEvFml+RaRSGcg5ohDw122YkLywf+nIGTWHiUx7c/9XRrz9crk8KKetjKUkVzvpoGvyxxnjDBkBBJLmN",
-	"eoLhBhArNyAqR9ioF8H3Z8g0LzqQ5sHKzWPZ7OoMjWSkk8pU6dF9Hl3VMhoeAe6fs3TEjKTpgW9NQzE9",
-	"fMekY66ZCO0xuZmz7mQ2ktm3szxWcVF7Wr5bUpbeGsidPhVEzmRHV3yv9DY37EqA1wK/i/KhKZWQni1O",
-	"P5IGmpvJtDYL79n7gtEAwXNojk60BJg4ZpUooOIsb6EwSjAFP+JfoP/vPxnZ8y/v505jIlAv3W6xkCS0",
-	"Q8EbBy9C805Y/cv7BU9zhPt9/ZPyyg/qEXaxyLzSsHfbKOzjAbatuh7s9y023EDoPMBu2uF2cRxUogPn",
-	"x06wygGSDJRYFgFoIsgoZMskRMoWy/CqoJ2EdwwkV4ajaJzQO/1IhSZKkBR7jjkzft68NAXi+66E/tBa",
-	"NRuNFvPQf2yeBSTO23eXA7RLMlwybwUo2ykd1NJQKKL5ZLmObgG4UYsBKFFQCnLUJqwMbwj39Tofs3jq",
-	"rImVhhqnz8OE1Zod8Efzxhz67Dx+NUfWU0PtZNs7K0bPKF3MGvY3ffwWZTOVsXFCrKo2ZgVdzwcZ7fLp",
-	"Sk4xTI9HzlZczQwoNEM5Uy9gaOJwJlccmsr0mu9PhXukrFqdx0PDt7PM9ZfPZsgN6MuWfFsKG+gH7g3z",
-	"eS4oPP7Kd6eMicr5o5ryHI2PP5TntEzNKX4mkdN4FW6IWHLlr9nw1b+1hhebVlmWbUpaGL967l42rNbo",
-	"lXeKQkLiDhFo6fDdjx/99hfL6I/f/CHETVlr1jlpQGd4G54Op1MFx8zzn/U4mqfYd/bNGN/SXMfcrCeP",
-	"d2mYKlnHhVOOl7oTCuUPz7+YiTS/NJhEece3dHqq+ZlbO0ckeFkBRCtzrcAtN5hY2K1LguCvAcxaaT7n",
-	"vOZAnoqIVCGaglUMsH8twpvUGnMWsOp5Q7RciAngm8qpUkAO8qnMCci3MQrIZ9anCnxvG/40mLkJlVr/",
-	"h1GgRgks31hDqF21fBalBDC6cfMYHhawUNnNf5bVClBD30aajcoiWJNXbezymKupiZourbYHR9ho1X1z",
-	"mXY3aEkI6qeq0NpyWVDwnAc8YUDq7rqfJx62UwnxzAnulPLtHsnw8ObIunSCfEQrzyOupzxChm/os3w3",
-	"tdaffTTfpSEzNIJzcqYvJqnbxw7QG6dVF9eosDtDBFCyD+MUXW8hiiQ4MVyvwAjzyJszJngfXuS45O9l",
-	"t8/OA4WPZ6Lk/Mv5uSE31s7EEuWG2tMn0zLKfFWWB12fTipoTKXWR/zgeC8NeOqu5zEfzFvdik++J4Bj",
-	"bgiLcop4Yw9dEnrxlqewulXbOOcde/ad9pE7h/QDqF8glVZQxsZzfCH2rDi39T9+8wfnN7xp6bt0iFfe",
-	"QI2Vi6iOdtBKGCCoMg1GatDPUEKUKRFh0CYnh7aUYYzaKVRt/CIuaSAHzvx6pkcxlyt9vCDxCXaKXMav",
-	"EmHSLCln5UGKM9vR57F3zAp9NScK33wmjFmkxWxwLfMIBgc0NZ3X3t9fh5p0e/h2XImDtlNq5PWRt4ZN",
-	"N9OD9tmZ3J5AlGOypbok2iuwgbdOMZWRIH3MosFcTo+hQOZj7ZlRUmY21e3DKhyzRHBx75xscks3OraS",
-	"bkcXc9KeVaGh2W5nS0Gz35gwuZHVrjDz+KV4p0X2XMh6l6yehZb0JhL4KzHdYsqZA9xH8dVmCdeyi+al",
-	"p2+WpKfPJSTnWeeq+I+CnBpp+HYpoGwRPXJuADl/j27amOZRG5KJNTBcVkehY0cZIpn2pAHw9CI2LF0A",
-	"CqPcAqOmm5UJFeDtDNsT7AIys4th2WJUSRuoYEOwMItROMS+IfoLtGT5Hv3xrX+f9bCMVpF7bkISbAhB",
-	"ViJtYAZYWoroVB3o00PqzKQZjmhDJVpitoVztToud+oEjE+SkOlWqhyOd4w71794Qy9D3lx31OTLNR0T",
-	"na73dC7jxjHdpmN2JWvoYqPxbPPixbXNjWc3GhcvNr1GJztiZ3G9wmiiVFA1uKlnamMNCRal9Q0Y4n38",
-	"jZQgCFWzKaCvvHzzFlrFqequJrxDGSR+wrrB3cS0lfXcVapfu3sX0ATaZcBjJg8fLZmCP8sutkoOpJZ6",
-	"vI0M5p4xw3cEjdJEpQInSPKI4oRKkhcQcigkIAhNBiWCQveIMoRbzCzVlvMce2HXMqvRbD4ILAqZacq1",
-	"75Rhue26yqQ5SOK8SGiLgU9adckAxXw7DwIbeJMgyAQ0o36aJNIWjctyUmS9xVrsmWcuc7ZPGPhA6888",
-	"Y4ppGsA/LAgKJcN7ZCfCkoTbDrlSP3/ttddeW7l+feXKlXAbacEqFe71zY83rl5G6+vrF9Grty7XW+yK",
-	"QYeWaKnHGRkE9jQBdEmoL2U6NfIY1lIQ2edMEomWwlat2ahvNlq1cHnbVSWE0tekrxC2XyFwothypC3W",
-	"x0JCFjWOVDKoo1dN+cQAZTUV9QcAUb2ip2YGACtrZmChVOsIwCvgWYuFuG++ppytWmCHP/+65Cw0ZWwu",
-	"bmw+u2zMF6EBythCr78JrQbIAsTcvW1KJAAahHFRtTFNoIhgi11Cu5oOIK5vA12nzyHM5IHe/XCjuR7W",
-	"0TUKk4eHKHyzZQRjq7aFXq/X67cD1PItBfp5vV6/G24jfZFHofdbiHZxtNdiY2s3ZCTS6wsTwZqRiKbb",
-	"yze/mg2Qt1Ez2Gg00O5A0wgXWa1O1HmDQrimDRsFsBIDByQJi2WLhZdgN1eeZxGPKetswSchWpJKENyD",
-	"nexzoaDSBNC8+WF52/wLJwmKsBADFH4Vi8EWGmovrKPn70QkMVyzy/me2eU3aB+1aaJJOhEExyaYVf8i",
-	"9RBdZ1i4hXjeDEMvwi0tRDJeyrHJs4ACF1diN0uv1RKUQV2N5H64DF/AqEyIpimlorqCp51utiShXkhX",
-	"NreOnuOqa8ZnF8YodSYaygS1dLhe/VTlqNttKqQy2xIgyRF2FAcRrKLFlsDbjRXe1azQ4YAnfIAHy66I",
-	"rKkgi6hCimuFEYi7jm6mUddrTe+lA3hiBu4zCxdtU0Zll7JOi0HFY8vfEGvDuKkKEnVTtqe5/3++deuV",
-	"1Wa9GRj2JrinPyAq+20NvpPcEBHZJ2LgyEoSWz4z5gcs4ThuMT0+tBSlIkHkjtZpmxd0y7uCH0giUA+L",
-	"PagAq9+DgncAzGvLImvyQJo2pClzetDlCUGcEQP52SU4JgIJfmBkZouBDh7xJO0xPd7LXcqINGk4zIHG",
-	"GDUekJuWQr8S3dKD+79aRqNl3rTow1muDo3RUiR4P2ixoqM7yHCeChlANJbLqItlhkBuh+fF/9phwpjq",
-	"QKtUAr/2Be8I3JNbLQYVeZ11VpPTCtSzhQUM0OUb164aCtR0ECCorGslsrTEeMBdpQAZoLzuL0ayD0vc",
-	"JUShA57q803hPWIlhib/NMGoL0ib3nH1AcJzodkDx9PZkAnvJ2QrK6aq+cWNQ3b1/C1r8FRikD+S9DGg",
-	"JsvAro35StI3NE9yW2lb7wtUazU1WTX9wGu7XAt4A/GO+oLqe1SiW46w3hPA4NLqwAGNSdBiGWN6xMOZ",
-	"JWNP6moJIEHWhJdS1eWCvgFbvYWeAyUItdJGYz0C3Qn+JGGlCoW0rmUKShfKURcKSLdYfto0NsJtqP0d",
-	"WfA272WhWaCHB4gRCEDXO+V9ua6/9CuP7+IYqm9rLQMn+pVmaOf4cqpwh8Akv9altgx6JoqoRB6UlV2h",
-	"nOSzPjcb6yHyD2TY4RYLbxAlBiuX2ooIfZqQiLNYLtuL7CqI/DfCoXZSpmhiQ/f1EVlH0MpQFYPwxRzF",
-	"f+UrZBButRhGB4IqYojahNr3elRBHUlz54UTAqZssNxVKhiJA7uQgvThymPuwwmNCJMkT3erXX/xVi2o",
-	"pSKxeq/cWl3lfcJM+E6di86q/Uiu6ndzKKxMDb70yovGtCFtCnG9UW9YywvDfVrbqq3XG/V1k0HdBfV9",
-	"FacxVStEa4nwoEPKUkXiHihuWlKajYIPNClYLRQKF0MjCO/qQ8EQpFb4skrxFoUFvUQOTG6FkOD5yTb9",
-	"xbi2VdNa0CU9qOfNmMBQbMpSy0obdv7K6jXao6oyBdN70TllgjdrVE8SamC7rEZ37XFmaXO3G7JzbZSh",
-	"MI5tDS7Lx20LR4qL4aZmiuYd07KB7i4d4vmSId4G67zR5/Xra42GwzuxQRm+Xv11i6SRNz/uHp1TAbjy",
-	"4CI4ksKk2Y23EZCxpUDIHdwwAylrPxvw6nM4dlUa4ZPm5E9eBWxALa9JbD5an/zR1Qw+8G5Q25zmi1c9",
-	"lD+4eae9HmCj1m4QbLRRM+WEAzw67khIdtXParf1F94RAeZ1Wym6uIDP3zHqn9Z+nIsVGRxt4xu0p7S5",
-	"mZurfB1dUor0+jbAUmBFVhLNdCSG+DwcwWXVNEMcJCXCcayvGSUMD0PMQAGf46b47gQSysAh/JKZo3Uy",
-	"c8e1V+3ybjAlBRbqeN4tGk9s8dATo36XVVhK9owcIGkvbadK7c0paPcW59cA8xI+2JymlwwZ8zqJKXZu",
-	"1Y21tckfv2jBF+H9i1ON7jpmgxsOYXNujrS2sNrW67d9/rzGOwjoOedJ1R1iSW4i3cp58gbZ53v2omNs",
-	"Z+ZWBeOFqzAl5Wykmx2hyI0qRAHdMigquru4PjdNHFOe6fUyA69aMBN2UqqY3PJVV639W+ET5GWaQKGF",
-	"PFatBm/nRoqEYMGke1Ff/noI23XZJVpQSKT46EK/QNR1UjtBzjdBJ6NsX5isneiZbZsejJP0NtfG5SSX",
-	"7KNnLK3cy8ueQTW/ksBdRBIC1eicrsklBPbnSmUAN2j3vf6BJO3A4R7pixhOEjvO3nKA4HJrgV7jch3U",
-	"G86p6KDDNceSQcHEzNvO8pzp1FCeLYc2LFPohlIBpiI/3+0xOrCXtIYAaHWUSTMEfdmvGoCN2SrVJ8tR",
-	"zMs10yLOaHlzF05XPc0JZLJ66u3kY66dbpgDY/wXL3F1FRCwFyD+qVRlPhVPjvhPb98NKo5NuKMGxldg",
-	"BYXRXV3jJTfRl5nfJ2ir9u1RmWC8jZd98Ji5NdYiHGTt4TvfPfzs/uE/fD6CBrpVa65fuNhsNtfW1teH",
-	"4Ha3ai+tGWC065fOv7b+lWevrr2WM8yfPvt3f/rnvzt85w8Pf/LfDn/64Z9+9J2HP/jF4W/ee/Th+0cf",
-	"/M2j/+vDB599/vCzd4/+6Z3D99568Pm9R9/64eF7bz382T8PAZgWwNcuTq865wtl3bRTqc9TkPhww/Hj",
-	"zk8Xp5mTRYx/7FXsY19eraMUl/B8JcsPaRCrb9L4rqdGjKhnQ0x64vK/UlnL3ngq9Atk8AJRs1HArArY",
-	"i1cgdrVfXgSu8qjwVcjR08IU1EQJaYOhHUmFBwU/4siZYYK2T+TMOPrgnYe//ObhX31cemZcvLimT4yN",
-	"jXkEtg01P2V7xxTsBKaq+Almq6eHhS8lLhvP9BxHhY20GXPVtG8s4KKJIPbEu2nar8DH1MdCDZDiy1V3",
-	"TDfSM7hhgn/XwWRQCd6chOCYsg4KV0IkyD4RUl83K293kgtVuI7ZtPralgkLdAmZ8I8VUz4CnLX6n9lf",
-	"kBzkov5XvH/dnv56OJRbsGC/SF4UbsENF2PuF9z4Ii7/5Xdx3p+6wcuC98c3NxQt6l/tZ0KYqWjdgQlN",
-	"ewoZjsyRjMqb7c2yqK7R62PXIeeHaf2DJ2vdMGOexrZhhdgpn8ZnYKcYieUsnEPu2RgbhX92ALCKzNvK",
-	"IvRM1Clvw+nizr4lF98TFmSdwRPEe4SZSDOnnC5vtxgg37qC8SacJjukeqlUaJeYGn7GPs6h+vFwHAYv",
-	"VjjXh0TYTpMkzB61GGVRksZEoqxodIBMzWgIFWIK5UWioau8tLMZli0RHJqgFztlE/ayYp5ZCA0tJIae",
-	"fyMlLLIvhy1GJeoQpkfvYi3KzThm7MdRyDN8UFdJPcv2r202GvVGo5jz1ibEe2HkZxqDbDcI4LWIC1Oc",
-	"LrbJi7W1xtr5lWZjZb3p1bHVX/SMlUbvSZZUZ1SILGnGBNkWUu62mnA/yiBQ9zq6j/p6A8ZVSFxrDgWx",
-	"65EEWdFG6KkccLZ2wa5CllZZqCrugGSbw/CwtfP2u2Hw19oa/KAFaEWPmyM9ZrXLq7vbqOquOam7tc3R",
-	"CY7URHcdr4103Nys6HhzQr/Nxsg8C9XSq+f67ISlvV1QxyzZNdZXGs1ZbpKGuRZu+PObfdzNfk/yxeyK",
-	"Prn0RWjoOKw4DQt3ssx4F5OEqJJEOPB8YXM66sPNvBejpXCjcTFEXHWJOKCSlFyprsCrBdk+jSs866rD",
-	"2VOTwnFpA/bAbWClflRtuq3avMWrttVmW/P7E63PGhPslBy8WPNrgcNd/Nkoe6PQKjOhCel1GkeIBAFQ",
-	"N1BMTcx+orVzUIA7dJ+wakvs8dW+KpXufN2qTkMq1UYDzvIZafOsbLATOMNaYGHrnhpfvxTG13FyfPRk",
-	"X7VF4W1g5jxCo/TmfLlLoj0ZoJTp22vEWZQKQVg0CExEvr7lQnbOEDok4zYZU5/vkicx2iUDDtkc0qTJ",
-	"7w7cJTibiU3j4PtEJLjfp6xjkyOtkGK4p58pU3hNNw7350LPNhEhK4yf3bz1OBRNEttrvcVMaoLJeykk",
-	"NZjcMQYy0a+2bwoE5N1LpDhHCWedshvvJbsjj8PROrTST0XI6TK1I4XZ2XqXMNKmqtKj8jyYjUxWlnMq",
-	"uCZc9TuZl/fxUylNYRGb0FXvxcsB6iepzOtpGHaxdXNcG/BxaXCmo8Hn7JBPgdxdVxMUynPS5a090arl",
-	"JX/CEZcKSbwPeada7rKI9wjq4EKMdJ5sO6+2WUKz+m13x1zgUWTreAOcioH14xBG5kg7t8TkVB64MmyE",
-	"xXCWIMVRF+8TSLSY7nZ72U7n8bgimbHET0X5gu7NbnddXqZ3Sk4vpYtQ+qV3bN/t/LIPkH82WXYzuuey",
-	"EU/yz+WAcjM2bNTtSn+th1k3r7f2JL122TQmu+1yWgkQT2IvI/NJ9+Jh/3wqFIlwbOY9nN/4UXp4DKkD",
-	"2a0g4R1XioSViIA6uqlPDsxKcpMRRqIkiXmPDFpMn7iAOuLSoCFJWdAOZThB4VqjaYwr9h1I5Yabji0q",
-	"tl1oz+ID2AuJ326LwflVR18hA5teH/F+ll9fyAncA2yXDBJ3A8V4II0fENQ9xhXa5zS26YT5DWsYEcFm",
-	"VpM7ESE5OoVFVzBtAXaNvSlJmd3glqs9gxkHzSwSvY35ChnUDJ/PaWQadd1R1k+VNMlmCTdfmja5iCnT",
-	"m1bber3ZuFi/sN5cC9Y365sX15p5BM0rnDLl1fyvbdX+9A+fHP3jXz76+JOHP/8PaOO1/30FRBenUqUO",
-	"/Lu2tmG6Nyh/tcMPPjy89/G//v57Rz/83aN3PvnTh/cP3/qVh9qZ+ykbF6rdU2bdudANvvW3Dz79+OiH",
-	"vxvyTgY151WtbdU2zz9rPXGzisEFu6CG2o2fWsCeYAvYNd5B2MK5cE8qlB4SJcqYIqIHjHns+0dRTt1y",
-	"7S7Cmi3As68Z8dv3jt765PBnPz78zv3Dv/7w8JOf/+vvv3d47yeH9z4++qdvPfr81w8/+7uje78++uBv",
-	"TL7Iw5/98/T8eMP08phZs7MNenqL+XJwdMY5s12yIB6r0vJ1FaK1RuOIt5CJv8JJEqAFhRS3WBeAqjLL",
-	"mlbI6iik8Y4JobKuMkgECFGbap0xQyc0CpXkAFVlAAP3cZKSDMiLUKPYEcDykooLU6zbYdnoccNEE4JF",
-	"mQql1WtYjy9RPLNJcF2x/y8Am66Ulqc4xVjmEr9rFlx4RtnEZe3uURZP3aCmr6/oDyqbi0mPM6ks3nNC",
-	"9kkydetX/G+vwaeV/eymkjIi5U6PxzN08Zz97Dp8VbJPeoYGQI67amdcmAcnm3g9jA2jJYQAHDmm0ItX",
-	"XJim5TE3sm0k+xiAU6E6NKLKFN7rMC0/qsaXiayqQa5tTD1GEHcVo6vq3+RKVfV9ysHWescnW2yAdZ98",
-	"80zbHiDuODb/njKo2p11coGR1O4gZ4N6i93yaOuc9LiC5pDsSy88h5rN8xvrBm8SYq0Zh3hr7yx2h2k+",
-	"eAtUWm+xMH9vh7MwQKHp00ONNCd9UQbJ0ALcGhXbQSzmYMbbLRaWiEfdwWhLuv2SboWBbixAJHOWDKpt",
-	"Kpq8jxVpXRwaFKtIMLPWhEjw/k5C94lUPNrTB+1oWHXZkbBl0a+1gMiEUZbufvHZC4315lqjsbFWC8wJ",
-	"tVUzc95pm/lUZto/+PTjo/vvHX70u8P7vzn89r3De/ezhfFrGdTW184b64ojKJfcefj7nx7+4f3D3+vv",
-	"CkAAa+sbm+eftSn6GX0Ys0tzpbGx0lyb/lamt2XBBpK8yadp+V/MtHxL28PCN7sHTUy+z5j9BM/Kqhu9",
-	"HuGXIGqzYo8WG6X5IsRrOEFqsuX1OTg5D34bhVpe2hNk6JAtoE5XxWke98CoEPcUhH2ZIN7I8ilKBfFb",
-	"f18qiC/MJmvPJqZzHL+4eM4z4Junpq+zCeccI99LoweGTAh52NZQkNeICUyrsgHCkeDSS3Ic8jWjS9JW",
-	"HDC3HAAMV7RHtqF4weWbX9VyxyDpL5XB5i/bhMWeFmKFkButX+trYVZmANDel0KAKnWyydZGiHkLpJLm",
-	"ssFyUAH2v/Tg83sPPv37w3c/fvTbXyx72CE0IbKOrMBMe0xuoZDGWqnOKuBZ81xgVXvOQMKECOD57c3E",
-	"3BZCz8pimsjkp/mkRKoGebmo/KUWC708Pv0OpA16jdg0Qvjc+N68HzNvHAxC69h2xA/fefvh//Pf7GD1",
-	"DzArL0XQXFfA8+e+efTNHx396LeH9z5edtcK+Nm+qcWi/tPdMQIUOu+f/tt3SUJf1oWZX4s49GliSVyX",
-	"h5/848MPP3r00c9sl+ZX/V5MZT9VZMf4PsI6ApPlOX2XA8xaz5ogW8w4mXG/P8bmecqBNCVmPY9aoTSA",
-	"Y8rHy9D3WKX6n3ks0UliP5ysEblIbVozbCtwU1AJ0Y1VdNUWvFc+mPKKrNN2nyHwT+hf8Vl7n8CUV00L",
-	"VcbBKaMJbhIsou6TfG8xMxx2pstx3vT8wequu6GUGwBf7SPFUTNoNBqFqDbIB8lwgDOfGbbZH/yAIZrH",
-	"7KA9Mqij5/U3UDMRUk8jCEPizH2w1WKhderok4TcoVLJ0JgUIUAKSyQJYUOxWNmotosBWF6diGXQamxp",
-	"qtDWuLCJI7sJ6Rmwyl1sCj5mRSX06zaqS3WJkHVki4AiCLOGqg0GOBogb8sOsJsDFhUOsLmvXb4CWYo/",
-	"UKje3Axq3vLv7BFNKI3di/H5qElWNtsNvLKh/7qIN59dWW+vxRfI+d1no42mHw2lzw5FBMX6gnf43oeP",
-	"/u7/PvzR27Wg9o0UMwXw3LVmvbFZC2opo5rX9zrArnkY1OHPfvnwx99GtzYao4FMjfMrzQuTEvxHwpkO",
-	"//tvR8AWZo9deg6o/pRvi8XeXUHZkuujpkZT8xSi9DRRBqPk9jRJ/8xufJqtC5cYU+yVt9sJZWRKyTvJ",
-	"2OdHS548TVaZMbJhPfm2PzY5FG3u9JmhfV+1KS0LTp8ZioD23F+2P2mrdprYE3tZiyE4ettLs6EStfUh",
-	"WpYoA+88HrRZkvL2NFXmuKkysKRTMUMZXVuSOjW6tv15dK1pOXDV9owZogTNxHxWJONjh3l+9B+O/um7",
-	"piDhg8/+Cl2sX0AP7v/qX3//vQefvvPoo48PP//Rg0+///DXv3jcgzsnMl4mOJ7y3ZfCwm3ZZW6psM9N",
-	"pfgFi4QshlNzeyzwwdjjDSr98ANwqUG9yhSiHBDjB11ShjD9VU7jx+Ogsyk7T7ltQaec3tmpiTmD/avw",
-	"27zicCJGwpSDIVMF5G1Zby4VLuaszOht2/zShvo680ZQW3F/Th/ke2KIwieMhHxSnoEEs3g2K/s1zOLc",
-	"wF4aFmoyB/VYq6hgXD2hjWmCZF867ahcMIA72JcDyAuISZRgQWITbEiwTIXNf5QopoDqujswFdtVFzO0",
-	"if4NWtL6GdgcGVdoqY0TizlQWhYUyJtKcLIWhm+Hu8t5QjA74ShZI3Amx8na1XnyI2UTU6nTiWF3Orgn",
-	"1SGzLlbqXFWIz9fM1STc1cPFYhCipRcIB0/9KzwZdIzb5XqaKGr/HaCvvXDzwsayOUmI2CeixSwxelgu",
-	"S03US9FfoGaj0WisNjdR7//9R+OglURJ5wK2pGYRkKai7xYrEHh1MKqhotpiknPX6ufBrk2Eom39Cdlh",
-	"3I8JhfDPj4/e/sPh9/7q6IO/XFprNC8sP/z1rxuN5trhu5+ATXy4ylKzoVenuTYE9JuLyK1a7LPn4Xvv",
-	"HP3jTw4/+C+H9z6e/tpm1mHB8Z9+o08jQL+YEaCeVCkVKp6+OdE+7DHbiR4KVZcSM84vQUjopE17jGJD",
-	"3ZmyhRjgyAvS467mp/sth4NoMRsxGgveh7qsB+igi9UIaB+g4jm4ervvJYeACcJc8CEArsMSabz04NN7",
-	"y7OK5LMJEx3PRy5Q9Ez46akh7WxCRac6CKx5S44t0ZwZwWIqSKS4GKClo3vfP/zrDx9+9u8efvadw/e+",
-	"f/j5jw7v/2C5ji65sEpJHHSL68NlcpXmTds86xxnE2oAV5guslF/OY0X09spHouUX7dd49N+Zwz/c436",
-	"0X9lV22P+NpEGNxXKofQXqs2Knvr2BGEp2t2ONFrvF3RKS7ybu2f/Ku8BTfPp+xL3OzZuCRYr5ClLyMz",
-	"1azqOmwbX2BpSh/TabQ05bONi01InxkpZ3xxPS9nfOF/Xbu8+b/lmZcRt4OH2n82eEsv3+tvmjTO2tb5",
-	"jIyPvvvjo+++fXTvPohf+/Na/vPPvv/gDx8cvf/TB/fvw0u3R3M5zQQOv33v6N79B5/+4MGnf5/D3gRD",
-	"bG0TUvPKNnnNmdFgMQ8I63Z5peUG/DeD1mh3cNFX+UKzTy/zXyAN7lIcIzwiUiokSkGLm3yh98XFCR8Q",
-	"lZd6+/uX4Fo/5R4uuDxysShyplEPad/uZAmyGh6YDZSp/mYqwoFGa/Nu0FIoU9knLCZxiKTifVDuWyxr",
-	"HlDCGTnwrvT6AqKf5P5OuCC4T86ZIG4HLumG4aK9caRQTBSmSTVAgTUHnNQhaCKBqw/B87OL+TMyD0zg",
-	"ycxAcDa8+dREcBYmAi6Q5enZjhtB2kQQFpHVSPD+BKxqeOMEKfuGG0zVfcSUNtAjrc9NoQspPmpXwq1q",
-	"toojq5qt4opVT8esb+Gq+Tgs9PDF+iyXvDiW8YvfGZs4bWwi5QE4kCpBYrQ7yGIVRvfJNnBW+aUKIioF",
-	"ifQxS5NYEGZsWBNzSftYEKZOIGJkJlw306IH6FY6x2wytnYPsf+U1vFQbZE7oFrzmXuCT451xy70RNuO",
-	"Xdgn37IjMsbNZUcnT9Uot+YA4BjorOAIA1rPaNJwFGrzRNMkqM0GiSEm2/4LgDsGKYpoyarxLCKoiyVi",
-	"nJWWGIG7vtnC4+nCwzENF3NyffiDXxz+5r1HH75/9MHfzBJl3lk8nrff6FMLxxdJAYUts9i2hdDYnLm8",
-	"Y3n1TU2RYw0bHtGfqGSsukC5Q/SJN2mM2bER3QZOuz5W3ZGIzSLzz3XsjjGA5OK3wmBwfBHphCFgBs4h",
-	"Cc/GDDCJhhkg7ZwJLZ+8CeDJjv8CfOEZBeqqVJjFWMQQAb9yQGinq8aHApgGrOXOfmCro3FJnI2RESyI",
-	"VAiziEgFv2IFmovkPZJVU7Nub4mWMvcLatTXzwfIuGBQo772bIDADYNyNwxq1JuNwC/Upt9bLq0meNPO",
-	"8JIg+Gt2fifIYGXdVXCbXTxEGWpzEZEn+uxw65JVrIZo4uElsBbrERoeX17wxE+ZtErFN0b0orndXkAt",
-	"WJPFHamjG6bmtfRupeekW4BthBkivb4aoB7u+xF1Pc0K3jeIsi4RUPy2g8u8wjerSX7Ok86TCp7zc6vW",
-	"qK83TMnsYS+p/q3pfnNuVf1wwzy0/lX9ZA1cpVOfnSVTe5Hp/Tnlc/QYbI4YP3h6tH6RgDg8tfecRHKc",
-	"JKuSWfrolUSphPR0v2NPWO+9ckxGCzwOZkcTmHtABKBoMBKPK1uSQT6mTFEAlGuxYjyeH32n5da2F6En",
-	"UbjRWA/r6IrAbVN9G+qIQvqrFyIMo6xC2rvpLcJZ1aw0sOFfNHS8E4WbmzH2Lt/FLPruJG2SeXeT7ZIe",
-	"9zxpUnYxcWo+/2WyKt2VNKZkUs6Z4Ryr/BvR4icPXLJFKjF65hmoT/7MM1pcKugv8ISFVl0gNwxQ0Kgy",
-	"QGpatvF9I9PyuIJzFWXHs/ILekg2A03zXxE/E+4dWiiZFAQQXKZgeTbnei8eU08yp73jGVRzkTMUJxYU",
-	"OFszrS9HttYaa5t3Z+fLmQ2tC2bUSlQPvQVaa+0S7MLOr3nlMMtat6+uZu9B20/Vpy+G+vRynzBPs9Aa",
-	"VEYl9so0wsMVomlIi8qC3WLiysTPKLK2wUiIsCHLaYq4X4GuhoRCgZs2RsdhPoqfImocEyGGmALrdrek",
-	"vwnlJ1m1ju1OpRxf1IGEO3jwhDIiA4Ag7xORVR/SRDoU4oAuJZKjSrjzFvPxzrds3ggjMkfu8BsvYJfb",
-	"OslglaUMXe7q7wjaJRYJmlABfkMJmOcM4RZTXOEECX4QZM11eSoJpNfJrj4L4fyVyvgaeUIjzR9WbSw7",
-	"CV8gqkDxs6ntEzB2F3/wBIWG9llc11ejO73E7IFc4e02jUjMo1R/UZd9rXvILiGql9Th/8WeMxV7lzIM",
-	"avNI9k1NkTtqNZL7xS+H3ys9EzNiHDoXL5uVWblCZZ9L6o7IoWJzXADd6b0GwjPo9wCWDybhpVdvXV25",
-	"EKBQP9JPnglBro0Z5FO12Q/G9gSNuf6r8UJnTvTG4YNtFff1mXkyMHdj1fhrWBGRReMqXsDrFkiCVisR",
-	"4yjhrJO9apAjMlpuMYP1zXyLhqkIb1WBoER5pxI5vH49+XgLmTPZKAqSRJzFRrDBkxbz2gZdn0Lte3dI",
-	"lEmzS6bpcWd44xQ1YjdTXww81ROOxbFmRUsUhQC1BSFvUNaBI79NO6kgcgZtc7WPB6fNkB7CVx8PrBjK",
-	"4he3LYOkLCFS2ru0o6lR/fUVPFjMjTYPoISsq0e//Y+H3773P775w7XG2vn/8c0fNZ89fPeTWTLnYWJZ",
-	"iOmp2/Mnsmkf06cs+iWJTrqOxR6UGM9Es3eAYbC/VgoMhZVc9Yzm1aWYmIGK1CeilwZvbfRFL2LuBtAa",
-	"CCD8LfnJ8+ekS6LZykojCH6wrQ9Id9puDVUrBVlxwMWe1EdpkF+E9MdeARqWDLZztyZPVTYiGMiW1gME",
-	"P5DLQYuB9a5QvMagSZmjnSFjZrbQH8YgCDdjiAfIqvlPulAhLlrMu1BhlN150JK5Kx2+99ajjz4M9NiG",
-	"Si1t2/SilFkXBm+jmEpFWaT8MlemLiqUYcrSH5bdjcpUphrdPbuKo9WdoKaR08zh0MlvZy7xwqCl8Lap",
-	"ezF0BaTMoCWkPYbgigDh5noq7k5o4j9YDPdBtBRmJZuWHtz/1dGvP1xGmS82XK645V3Oxn1T0/HMV72b",
-	"sNOvEVztfFkEIMEk94/g/dpJF38ZXqonOHbjqqHYghkkp/CxLk+Qhqbq7oopVVclDl/Kqn8XChM7JgEn",
-	"K3gYbflHwxHOc7k7QIofMNml/QAVqkd6sdeuDHGLQR1iLUJ1J8ZrtE8ETpApUOzEQ8piIoAdl+vIBnwA",
-	"ypFxqhpmy+Tptoc1YT2lVo612BSF8LYymdK20VFGqmUiB8TCriB4L+YHTisMY9ojTGYF6Vpsycm+B//9",
-	"wz/96DsBeviz+4++95cPf/P2w/u/DNDDz9599N7Pj/7zh4e/f9dWVsuaCNFSCJ1qkeXWEyqulZWcbrGh",
-	"mtOhrbxnpJ1vr3K7GO6RQYiW7FmiZUBg94cLs/bwUB8loVerubKYdYUYuwqfXsWiVyHGJgumBUQOnbAA",
-	"Gp7kU6ONJ7IMQGYmdmzZdjHQRGkrA06WW5XB52OiIoF9JBqrCC1N0H+WjSWjJNWsxTQfGMbvCJ72d3YH",
-	"IcgN+BdI6FwO+npJJHhf9zJsun6RFTCqIeHQNgZe2IhLqyd5ISQ4xztJKCOmCKanw7YJgYQr1gHzEePw",
-	"mpUOblUsBChU7dct8rapl+UBwuF9A9djujEaExSWNDXAGJTIAl+y6U13loeo1bUU3rAYpL5OLVvMV2OL",
-	"ivUUyuewMb+4+UaEUyEVlBXTSxgDIDcIv+VgVH80y53p31ZIwmdcIBobMe1k6ThdssV8ZRItRpesELJG",
-	"1o0TsCcVkhnMqodOqy+WHQuOzQrKqsPncrwGGAGeQqS5zas6dvvUSxP6m/Ml0Ex529MFOQhmnCQDw1kk",
-	"Hivq4QI/WAE/GCUg7bNYjburb3rBGHfHZAfjWA9P85GpZ+wwLfSl11yTc8VRFgLxjPkb73ItpmkBmNMy",
-	"dg6j1WIbjY1coNnvTUKg9eRl2qMZOJgRE6rXqFrkVbj8zMq8As2eqI280FGV/Q1+faJj5C/ldmBLlf6e",
-	"4vGxESMieIyVubm2EtMOVUVo/WFx7QdJLkZql3RTjJms7mbGGMqqqP0pvF8GxcBUOoWwNDOkOnqZ6XPV",
-	"twWOsnHmxWoxZzwMPDc7ijAb9ZstbTQuLtfR5Rw2R3M/Bg2prYg4wCI2OlhXD0pxRNUWwqAUnZMtFlpq",
-	"2ekToW9FCCvU41KhsIfv7IDLH0pvu+ScsC9oRNzbuSFqj/ilec+hoXbRv7zfYn0sJZFDXdiWtlFIGMS4",
-	"69UJkcQDqYWV6gIutb66Rt1CzVM7Ua2ZLG2srUE9A712WYWdLMgvq8sVmpXcaSe4I/UVO42pIqXxxq+k",
-	"JTJsTneHNzG4K+o51ILaHhns2FP+GChy+RoCuFCjDmGB7mkGyLJVMzGD+c/Z3ta2ahvuOWU7WcBH4Y3z",
-	"9g3jwLUPN+uzYNUV1vNsMi+mPywQ4wdnlV311GNzFvnkXCBh8qyyqMK5DlOtGKZyHCqySTEGiOOCwrft",
-	"51wQ99QqWrGfFWbU1W1b99kEIpqALn7AyjFkXpWnBXlcaiDjyQwme56QSqCWilWZAozm2N6DkwxC09sz",
-	"OUHBTf7JR05xM/WYzDDVJOAUU6Ed8AhdIx6uuPvV87JZ+7A7KcOcwkYYrt5il1BomsreQ4yQWKLQIy+t",
-	"Fw11Yd8d8e7hkp5bLPTC+kNI8AxBw/Q65cz5e3vVCQiaqo6XeuAXFNtqavEh5QEXugu8olXRFfdkpal7",
-	"0qy7VTRo6H1zGnuX7mK+EiVE7E2vOOhZLBj8JW/yKfTLFxD6JcP9LBEP2fk7Ec82444TlOmVkXtWNH0J",
-	"ipZXb9VioWtvEn39BcxYJ5NslVU9NrlKGPzfG1IdXYEfKesgQfb5ngWQlURKACgzjluj9eXnSVBM2y/o",
-	"alSBw8WcM1pyD7SghkdZoKtR07JBVuHMHFd424nHtS2o8FeU3QxUx6IEn00inw0IzTiecji0Z8NbTzO9",
-	"FlF4ZpJk3yfCFNujnK3YaHIIqp03YN1c+ftpYkxJVBaTaPwEUsYPguoM0RYzKaJBZXbptlXYqLB+ZPSS",
-	"q73bTwhSWMsfrFBCsFQoIjRZegn9y/sot7mgVdRsNIxPD6sWAzMaDKKfpGbkLIuFyUz/gb1mFspRe/M6",
-	"4GIv75eziEDwm+f5O6ARqbfYraxQMCFxlm5rHnlraCpdZ794azmaPWsMfV1+sLwNF2t9o5MtFnW5JAaJ",
-	"UxCVCqaH2SXM6L1Uog7dJ8yYH8N8fcIcFUjxQopSmY58ReCDr3r0dNOIzpNK1R01nZWk6+pHWo7qv5uN",
-	"5vTpu6MTOZs03pIFrUpdgl+f5vN+iaS85jjN5kbg8fawEFIcRV0S7TkRajwpS0d//fnRT36+PMbgVnYs",
-	"DOv/sx4NZX7NCnFxQsrO7Lz0NJCr4BM19GMWJ7CGHAnHgz44wKXk5ZbHVEaC9DEDd89CE/Qq6XPVDuj0",
-	"M/WeNw413TvE7MhCMFcWdmZYtRBK68owt9jSH9/+OWosbyPjdNP3KIPPYS3p+gblN8q4cqxtGwarbTuV",
-	"Wr3CPZNcVXZW34AOfIa4YRfuWHlIdu1ff7PGuILSHfc+Pvzg/Qef3nvwz798eP8XqFnfRA/u/+ro3n85",
-	"+uHvHr3zSaEAlLWJmc3NQ0trW7Xmhfpmw+z97KzuZnbKV6tZpU2eWmbX8emF6wsF+qkZypTTpUz2oTSn",
-	"zHi76qzVbZAoFVSZ+mu7BAsialuv39bCyNR+NwyViqS2VVvFfbq63wRRZRsctdtYa0vuqtFbXVKN4JKz",
-	"slhxRIXxAvmfmsvi6Lc3XfAWTlBM96l0UeQSLT387CePPvrw4Q//8+H37h++9e8ffPafHv70W8tDdQCQ",
-	"EoTUh91JZV19dSTPQaKlow/+5k//8O0Hn//g4WfvHv3TO6b26XLdD5rJ875G27yaZTQUUhyWTEj+g08/",
-	"e/D5DwJ0+NHvDu//BurO31/eRn0iJGd6wlhh1MNyz6R12h5NUsVoX9fy2q8SLRmJuGy43cXH5aX4bdVm",
-	"WtgEVyd2tO1bXtLSDJVhR6HMyhq/bFH18gv60tHbf/vwow8P33vr8L3vFVfbvlK21qA1+NfWB5/fe/Dp",
-	"3z/66OPDz3+0HKCEdzom8NW7Y3tAU2B0NHBVUNcj29h6SXXQ0onoe72EEGY5HK8sbd6YGX9QKIPL4sw1",
-	"rCZHsdeLGG42tLGE7Srd4XokLlbQcUuE+2AG7fIklr6thJeCZ3ljyORMyYII3pcl+CmywJBZAnAp2eF+",
-	"n7B4xaD2pDFVeh8LQiemSp/Z/38AAAD//w==",
+	"44f6QY2tGT/Gs7ZG2+O2NJTVPmf7//0QHgKk/+qvsCduRGRGVmXWCwWAoqh/BGZlxvPGjfv83TdrEe/1",
+	"OSNMydrWm7UuwTER8Oc1HmFFOdN/x0RGgvbNP2u3ugT1seoi3kaqS1AkCFYkRnz36yRS9VpQk1GX9LD+",
+	"Ug36pLZVk0pQ1qndvXs3qPWxwD2ibDeXBe+PdvEySwYo4kwJHClpOqISRYL3UcRjojuh+sVvpEQMakGN",
+	"4Z7uR79Q6P/PBGnXtmr/02o+z1Xzq1zVXV/mManpUV1OheSifLIhI3fUTgRvhG7WfUH2KU8l6uNO9XhM",
+	"q/6IevjONcI6qlvbWms0gpEVCmpXuehhVT4UQfqCSMIU7E2AKJOK4FgPKrwURaSvwqqxtE2z/lgIS3u1",
+	"rddrX5ec1YJaJPdrQe1OIu/UbpcN7MUr+iNoW+9/3jSNa0FNkG+kVJC4tqVESvxubM9bNcrU+Y1aUOtR",
+	"Rnu662bWDWWKdIgw/cSk1+eKsGjwFTIYXYhLKEooYWqlQxgRQHt7ZICWMHr11RevLCPVxQr18B6RSBAl",
+	"KJFI4jbZRjLifRIjxWEHcRTxlKkA7ZG+QlihhGCpUHMDxXgg6y12w85oC2GkZ0ekQgdUdXmqEGckQFzA",
+	"vxFGuwlme+Yh1b22U0niAEluBsM4jGSAIsxQwjvogIs9pA5oROotvfTkDu71E70Qjd2L8fmoSVY22w28",
+	"sqH/uog3n11Zb6/FF8j53WejjabbYXNc833wFm5Fr9y4TRmmwx5l7t9NfUiVIkL30WrdrJURwzXaoyVE",
+	"+gruECTpG5VHIoHv/JHEpI3TRNW2NvUw8B1DGpt2UOMI5SbBkrPXCK44uAOCBWx1F4t9vXuw4RJRVjU6",
+	"CS3u6A8nrZ4Z2FqzMM61hnem86He1W3JPmeSANd7Dsc3DEHpf2lGRxj8ifv9hBrGu9oXfDchvT+H07n1",
+	"5pRc7RXzlem0jIEYOqYS9XCiTyaJ0dIujtH/cvPllwKk/8o49HK9plkjTxISKbpPLhtOP2bMs401b7lq",
+	"uIwcoCh7S+9axRVV1o19dTV7DzrJO72psLn2FjwZaPcalQqI1G9xn8V13ifsTi8xTFGu8HabRiTmUdoj",
+	"TNVlXxAcyy4hqpfU4f/FIWTMdJcyDKQ7ejYVuaNWNTcvfFlc3VdvXV25kLGvgSIrXMREoB4WewizGF2+",
+	"ce0qSigjiLBYbiOMzHoiwQ8Qwz3KOojgqKv3J+0xRBm63KWMSBLoM8fQ7gBRJVGbkiTWH8D2lQgEw1c/",
+	"gR76RFTv/GWzYStXqOxzScvllKtcoMs3vwqTef5ORBIYF2rThMBw0BKsQYBC/Ug/eSZcniC+AP2wdkKj",
+	"Uz+5URezDtFSEXQvzd6BAJYKQZhCUmFF9DUYp2YsJEDYPoVrKOZEIsYVwknCDxBV7oAbQWvxx9u0O/5w",
+	"m3cWcrSv4h5NBlex6C32aA+3+/RYz3ys9X63YRlX2lj07E38GB1rvbuLPgC6zXHEr1diMYTPxS6NY8JO",
+	"nSnhJCHinESCJwT18AAxsk8EUniPGJ0NR/p14DMvsn2c0Pi0x7jL44GWdw5IkqxYiWc3VWhXELwntWyf",
+	"JmQbhUQILmQIRCTNGTBEjhUCCRUm8RJXV3nKTnUWL3Ek06hrNWx9JJW/9qDWwOBe7mt9iHK2aErOGh5H",
+	"zty9tBCazrq8SbCIuoufylMJbT5WfglMHoi38w2XoAvjJLHWkR7C+mBpBvwYsfhXsIhIsuijYVoddy76",
+	"8MZCDsUrgu/TmIiFT8K2O3Ya9p2FTOQG6ZwAmzKtjpuEgDcWOIXFSpp+m09Z01xSptnhc/rbTiqIhPF0",
+	"BE/7j5O4eYvza1h0yFkJQ1xLaRvoOn0OBIdbnF/HbGCNUvJUR8U56mE2QFgp0usruW1tpbitiDHfsbS3",
+	"S4S+WySJOIulppfwhn5r5ZJ+KxzaWe+n4hhHLXN3g9qrDKeqywV9g5y2WBcJEhOmKE7MDQr2Ny4QudOn",
+	"gsSIMyPYvcrwPqYJ3k1OnWJirPAulkRTTZoPAy3F/IAFSBCpsFCUdQKUMqEPtf55OQCjueSpiAg6wBLt",
+	"pnKgp6b8NmXCD8DSPuuGa5ZyIKgi1sQfG26keQbNreDgF6DSKCUtFnNGfKv7MShGpv0+F4rE10lM8S14",
+	"6WxOMuMKhcM3TgjkpFcjdFzueRbxmLJOaBaEqi4RqPMG7SPGBWIZpcnFSxe6zXGXsvXELOBWvuv4LrRw",
+	"KY2pen7fjr8vtLyqqDHBG70UvGCZ78WzN6b9GCsyeucE+kMudowaO+LZYmliD6nxGAxTj/tcq8slV4P7",
+	"OZVEGI9E2SuOSHEcw6WFk1e8qZmORxfaKo/5ITMGxQD1iZC6ETiVqIflHonr1XMx7cBAVGEN9IKtKNor",
+	"XbVd0uaCzD1q8/lihl2xdaNbZT6xWz0yI/urskd/5Hcjh+xEPIbfK4blvw93b3l3d31n1OvG4QrOXEvG",
+	"xeH4Q79dsgL5uQAdeORsUEV6xT/GnW7vlN3NOsNC4IH+t+c7n9TQS+SOsn74kQnDQIqtlc3suVRqKVJe",
+	"5zFJfBd3P8FMX1K1oLYrCInNn5Hg/Z2E7hOpeLRXC2ok4jvRIEr0GvZwpEVSEJNxR1DFU0FlT3/GU6EG",
+	"WMQlfnLfwTS6spqd4kjtVB5u90K/yxmZtGDXgehfgVf1t4Zt78xyLrUAQlVGpePjJfSrJmJihlNUOdWh",
+	"AzJZLXJdG948yzzLjg+Mq7gAxTEFxd0a3pvCehcGVUaYw07Uak7YxokkwbHpZtJOj/w+7T6N8uh9miS4",
+	"Q85J1FxbiWmHqixIZ/w+HHcLxi/0Inib76E+a95W5mBe2PSgyRv8YHSapaOdYny6MU3kSfJyu7b1+gRP",
+	"idHVa3eDSQNOmTKvDR8Q1/nOcTnT0ISLLduvRud/u7ACrxrx8YtyyO+Wbqf13paKzvuTOPBEeUfrfwll",
+	"ZGdASRLv7HV2+kTs9NJJNHuFRGsw1YTLYw7B29o2IbP2PwfFOW+3HrcgeJbe5rrbTWzlyA+ExTuOPgtN",
+	"lbXSxqI3/QynfrE3jcRhl+u6vfiNWaCos51vNs6vN5uNxlqjubLWWDu/0mg0ni2biDHDz8IcTe/OwD/K",
+	"//s8odFgp53gjqyI10wTIl3IqAkuOyeRTHcljQfIfG9iM0C1sT2iXcH3CDroEoaoAutJduYC/diqQvZ7",
+	"6N8PBYX4Q8o624j0+mqAuNb1D6g0QXnTzP0VaPlqgjul8xY0MsdlrzMFAW+Yb4z3YHpSmls+9IP4Siw4",
+	"+gWxTyMyPSncNB9co6xUDgAL2PQnSiqs0qnJ76Z5GyzzokcZ2Dp2BMxxKsVyQeKyOXvByH3o+ENxi0fk",
+	"OBuZXYiv7JnfvOXzeFN+YL0Nq+LZY66TIXItZcLZnpQu8tBBn1XwN709Rxhpm4jZ2UWiUTlBNzmDpJMx",
+	"zkmyTt5y9lWVrOMHjc0o6Rzn7n+R9VN1rNu7rIXpr/AzuFTnuSuPd9tlS3Rc1p81NDv/P1E2XjnBmXj5",
+	"0PGpYoWPDfMbx6AWo0+6iM+zV5a94+DZAdtpkpjVVRQnFfa7gtw3qv7MJrmbjZyW7Iemm38cZP2Om65/",
+	"emdjyTPMKj/Tpzm1m5nU5PYyFrjtbOD7xjqklQJFYu8eJ/HYTZ5LUX9crq+nV9HTq2i8CSe1iZ3lAqQs",
+	"n4ymiIqfujyVpMuTuOJ3t7SlP1cIm7Lmuiy07zdWyhdyd8RohiBDzQsrUReDnC9QymibkhhJHlGcIGMl",
+	"AyM1WnrhObS+1mw0VtYazc3lAEVdEu3JtIcgWFkzkHohQe9ic32z0Ww0rjca+n+vbayXnaosubQse1Hw",
+	"/jlpuw9feP4WWhWkTQRhEVnVP2ZByKpLehBM5FhexIXWRw66xKRy8sEuwUZDUVhxyK1MEmJ+E51u2tOa",
+	"GI3AsI77RBJgjrjfBxcXGAb06vo+cOhhZEJwnZUtNLmDI4ViEtEeTmxSygFH/QRHRAYmENQ0U1zHZqO+",
+	"2aj5qYb/x8q/fb2xcvH2n7dadfjjzbW7fzYylqB2Z6XDV+xDlvbqMDTv8Qrt9bkwwgxW3dpWrUNVN92t",
+	"R7y3qlLeSTHL/q+pUzCcrOoVvmsnml2g08wWK9TjUlXNGi2FLTPZVi1cNlE+Nr5lKdTPw+VtxDgidyyP",
+	"0MvEGbEqYmF5lhr/5+vNlYu3YXWeWV5yC/Xny//2z0o2LTuCVpO7e/sUFm9j2nVr81RMJpO1+nqjMYlO",
+	"Nqalk43FTnUuOqmaNxDKWn19mEzOmDoWumQ9zqSy4fdkv+iiZ9arqi+tgf6Dwv/gFmDAwYxZpkJsz5O0",
+	"4NobvfVM+tHOmNttz2SbT+8aNQHws1rzh+7BPTLI3dGFQZZ0UHYTlqS9Dcmrg51dGxix03OREVOJKcOL",
+	"WiKl7A52Yn9fdxK3sQvsQfEDJru0v8hmJ9PDgvd9bpP2EMEULatTEk5xGSu3LSghlnKaE70SQit8OL00",
+	"XAzbKdmr+Sx1xw6HmWhbr6D88bQwwgRn8ZvReCe35k4ODnrxykuWuwe1PWrS1ialLH5Fv7dI8n/JLqM7",
+	"BuZ7Lqo93fOEP83tL9IfSkUEiXeMS2VY1TolFwvsT3agi4vkb7xbnlFfTJEzFOc1HGdTcfqHTnApJ5nF",
+	"/5Hn1c5qZDk1XlIU3hzqC2prGSzuUbaNsAdFcE66eGXkFlgiyhSHcGt+wIZgC6bjVGOjNhbIZTzmURJs",
+	"a0nunCyqz4JIGhOm0ItXMtXlhedQs3l+Y325XsZHz4zVFAxkM/CZ0qi3sUxh/IGe9SxXHZ2v2IV0QnJm",
+	"ICle+cALbDrmvvEkKCL6gkpSISyL3iIM/ibD/ayN/XoU8xlyT4zHnMmJPlnF5ayO1eh2U5LEzwthaGvY",
+	"tFluc5MKkpYgY69ts5BEmhCbzEeS2OIBBPCzARiTSHEku/wA3gJ8AJt8TwVKJSTfJ5h1UtwhWy0WOtoN",
+	"UY9KqVV6LkwIzjYKE0DXCpEidxRSHBoWCjKiOEcJZ51tFOpjHhqIFmZQWkiM9nGSkm3dPmYdEmaGgcCg",
+	"aOgmEioVwG4hnirNrOEy2uUpZF+GZpFNwxCJ1MV9gkB8gukuYaSXP2gx7GwWgR4BjQO4+2KyvI1CvREh",
+	"fH8gOOsAYhTSD7dR6Kymof4svyb0UnrG1oMul6TF4GWU3y8ZLk0Pq6irx5uqVMBM9bAc4IF5uo1C/XAH",
+	"Mk6zV2yCCGZg0mwxLrKV8COrzkl4Xa8J42qnrRcohEw1a391MIZDgDnkjl5gM44WKyIvbKOQ9nopEFiI",
+	"Isz0B7suUSW2XdnNDD0Qnn4/GaAuMVNykD2h6UJqQoWNNwlr2yhM2R7jB2wHqDWE9HpNtiq7uClneev6",
+	"Xb1n5I7S77706jVvwbloMUOHepY2iQzs3QiyWfWG4v4OuRMREgM9w+IKgvUXrBislhC8T6QeA9NLYUA+",
+	"NB0MWmY34KDVUdgjUmJNwOROP8GUSURhTZ9nnYTKrkXCsxdddg8ENXNy3G9BDY5BLllZDhHUHA3qn4BU",
+	"tJSbkYq+R9yW6yvYbZl9bvdHf+K2Qgu3/prXTHK07slbHECSM8AmBUO6N4FRnxs0V4HwaADazOZygQCh",
+	"Lsdky9BIrO0QkDiXQutje71xu25ZuslCzsfjXFT6lcyBGXGp8liBkXHaHStGXALAYdXchiMi7LpZncO1",
+	"V3qJ23in0lVxudy8jWIeyVX773ovDlBb8B7AYlGAdslBKbaQ4gonEgm955BNGxGH/hgRpiCJbKWXZs0D",
+	"m7+DI9Vi8CmK6T7VX+4O8t9QHkBmjgRmsUlad/0saYXRhG8C0KR+iUr0BhF82VB5hT9Zb8e0tqTSPZxR",
+	"Ed/Ng9Km6tK8Pmdnvt7FIt4j00dazx01rZdG4n1NmrN/Muc8tTxOxEx76X0yZ6cW4XL2Jco/dMEM035p",
+	"NnGngymb45M559knLNZbM2sQjnP5C7JPWDo16VmmabrbHezwfpbwWa5mTNdskcFdIQnd1yIxWsrY2LLh",
+	"Gn19WWeXu+56OLUqZ6CFsU6/NFJhFmNRIJzpIlRNC7eHp3PTNoiiVCoeD8xMlo5++p3D73z76O2/ffjR",
+	"h3/64D8+/OV/XQ5QnE0dXjogtNNVht8Wpw256TZuftqZGYKeh84qIhWKEcNDy112BkuP19DAigyjlBcM",
+	"MftaBfMv8rtSVlY8taUHMr8VRhh+vgMlJ6qMwY+e1xJ6qz5lZWLCC4RrvWNCiFtZOvklZL9Fr/Bk0OFM",
+	"S1fX00RR9++lG1cvo2cvbpxfDtDXXrh5YQPUMqrSmKwmWMEf28gkHiEt78jJCedFn+rXJWf1G/jguhWE",
+	"fNeq3KP9Fd43k1npc3Cfmkbzeb+iHx9z8pSpqabqp5oAYPUBligGoIjTmvU1zGIHrpGH/Wn6o0LQDjax",
+	"fn0cA01yoVWc2A9sGRFpr/EOZR748gzWoj6W8oCLuCgOd1PMOnrxVmLSgwgcD1l78/wwsvao78DDeihp",
+	"tdjg+Y0J7Q1xrqzxIB992am6nuW6z5qyaF3t45C63ZMywX6PMkhZssn2aInUO3V09N0fH3337aN79wN0",
+	"9LPvP/jDB0fv//TB/ftH9+4vT84qdtogDK18sgXPWIm1qMTgncHL9GgcJwRBnrO0uBNoKTR5aM/Y/5pr",
+	"6xthuWnc91qVdA2ms2k7ba5f0L1tnn/2QmVvigiKkxn3ted9NtLmN1LMFFVT38MpMyrG+G3LuvQ6sN+W",
+	"b6J5fZ5Y54XNLjOJnsgUPct4Cc6+lAhLFLqyFM6oycgdBQCN2wi0UG500ARLlZWqmOjPLEhDJX7wxy1m",
+	"L4cnPW60/uy5VfOEGcRU9lNFZsnimz5AQNPk9K6MjEGUeDESD4FpnKgxEXLHcvepJtrjVKpUkJ1+pGbV",
+	"DhlX03XC+9MHyHs6X4UfxRzQiZ3Oli4xbZ5ojpObJYrOHo7gdJLJ2v9YRclkOxWSCP00D7eS+frnqR/e",
+	"CIZoICcfb70zOveo1O6/l8w5dM5mi1zIFvY5rAz+8AxXTG6FHOdqN9C5AIQZk4gaG6WLI9gCD4wivcxK",
+	"71XsMEiBLr6UC+O/AVA8zjqgMoM3xzmiMnPyEDreslevJhc3zNsGEDtw9k2TRi5RhyPOjBlzKg5TXMcX",
+	"FekZlnDnRfN1s2FLqLh/DzGi4uXx+u1hbWKYCL2ln7ytMJypLR7Zt+CCXExurrchO3tl5Y4AZx38keck",
+	"ABqaq57KnIi2wYWlxMBBDQDZZAUiwJmkvzTkD+6e7kik9ZSVh45bOKg633h4JUoSj8uqheSGoox+M9+U",
+	"Jl0XljNE+fVRYrhBJBQiGt5U4nzNU8E1atYUkzvlIaXcl1SmRFz3b4IsEcRCNOoNpBL4oD3F5bW7Clwa",
+	"hpe1OvmQmHUpCSwW+Q9zsAK73JMQh1wnY8fphZjNd5JHSCt091GIPI8XHD5r1NN8VROYY58QMMYs3EaZ",
+	"/XK40+MIq5nqMae8V5l1lkyA3XQNjRqkioLesQS7wgydVDdOiivu3deo5m+lnn/YMcZVMaigEKh3XEHw",
+	"2ILfLJ4Yu0pjkmvHSV1jz9QiAsQKbOxso8SGBWWPmwoScWF8+ZkHJhcf9Z/7XEtnpRbFrN1bpVauS2yI",
+	"FVSm/mWvgaxTnQTYT3ja6Rq9WvID80db71BCpfkXwF3u9AVXxAGEWoOp+cdBBoGZ8zI9YTGwzSqBDzRt",
+	"CswkKOaF2IbCRyMLMj5xnsqek6eH3WBRgsEVxGLUI1imzi8kUUzbbSLQ7sBEokAQyib6N3WkhaPCu2gp",
+	"dP/eySIhNAcHIdqIRy0GkVFYDALUITwmkkZa8AZDuJF3jQffFnvEyL1vxF47413OE4KBsme0Mrjmjq1Y",
+	"R/r9NkSr7DBeITtaDrgiaKerkPdJFsx79PYfDr/3Vw8/e/fRez8/+uAvH/3Xbx2++8lyfToMtSpYyNxr",
+	"tpLoJTU8ydK+6fHw3seHH7z/8Pc/fvjTby07dwNE3NRnxG87UXPNCUGg6VXJbpRxZJN5QSAkp0jcM5tI",
+	"HlM41hw7ZXxSQzHrKbce5Is5ciq881ayfsEQX5rNSODXlDkFxA2fcUwhnOVQESN8ovIgH5P65yLq6ZA4",
+	"cxIZs/vVm7QIcaYaC/B0ZRkzjrli3r8oZLdgQipZwkGPMHXDiV8zLqPwv/NsIs3yot5FhdZ9Wrq1OfRi",
+	"mWcyTUiGJ1mEkaRMa6ARQVg5uEgQOUvQJQneg9CFoQRpF5VaHjRqu5suXHT0ekmTghe/h+/syC4WBmn9",
+	"jmt1ovEC2gmywNJxEaXOIlMmkt+4ehld3Nh8FtnaHKOrMUsmgfNi28YCxBmB2C1jYhnJKdgVmEVdLXKC",
+	"bVUL2QlWkEOQ2XhDtLTRaCwHKEyhPg1hCg6S+aGpf2i7so/waF0/8qLalzYaG8uBbpKoLo93ClHoSxuN",
+	"Tf2+KycLTy7qJ4rznQSLDtGPmutmAFm5k50eiSneMakASxvNTeghC/pe2lhbc430MBvs2HBmCT9dtLNx",
+	"NWRCtLRphu08evCksVwMBc+WBJylhbUwarutfVkM8B6dtdXuoHhvUMvmCa2WTdCL7DavF2akW4Md3TEB",
+	"QWZwWZWeoObmVFSdvBZHk4IUpuVOaWOKnz4tK8+QKbmqKJMKW841WxkK3xJZEuVBVUVVk8nxH9nJCVPB",
+	"tqyjd8s+3QpRm9tkGFsYLNTHMywasMu+rFzuqqARkC7NTMZaSLOKeV+4Gg+LczVPk+Xp1sllevb8SKMp",
+	"LZbuizKxa3yGm1YcwJhS6K2CPvNW54censpl69bkOB7bMSUtbO7puLIKw6tTrHYyoe5F5l6dSVEqVK48",
+	"c2T8ipxvcicifWUt+fpaggSQFCfh3GnOj9EBKE5a06w02TPhGCtkATN81pMzyvBd3PA5ibq8R7yCnHPi",
+	"ZA8fpvIaI/ZMTDoFM5cbKeyu758rZGPrYWM2GMnZzmhhRxHcA5nBEVypqdn1thBVNiv5eubKbHEHvVXM",
+	"kD1lKvuEVVngXQOPa9WNJ/aenPuEjtDAjSwSbiYd3H1U5DPNP37zB5uNRp7wKidHDdu2bpeOzfJGFyxS",
+	"riiWZt/vmJr85b+90Z0Gkj2zd+r381bHjnQRDKI47TPnEra2c+XyTy+kTQW3YD7JcBaqoQ6wAB2w+sKD",
+	"F/KyxPpNG5sLYgZyAHdTuDyqaaPmplUcUfVCVoGTZiW89NmmUuvZJg1WUs6y5LPy+itFlEYTDtwsiwce",
+	"KgA+M8eed+jbJhZaL5TVKK0ARFWpBOJ2fZS9NGdkL/5WVW/KCCaiB35o4RAzeEQPy80WYCu9G23DC+EH",
+	"ncfCjz9Ud/20CoxVgW1DafGd3UH1j7MuMUztBf1laXzOIrnXSdXYmQax0PGrYlkEu2LlRUdG1uf09r8y",
+	"NNOdw3PS8njgNIE1uXuoYTS2DwXvGy+4tR6PT/CdpnhbBZzouEWcS1aebgTVTI4XfQCArgagc4LgtOD6",
+	"9TJMS9maX5FpFIZyDmiEPDXbZiQvLB/6cgZNYeJTHtz/1dGvP1yuTwop62MpSRXO+mga/LHGeMMGQEEk",
+	"uY16guEGECs3ICpH2KgXwfdnyDQvOpDmwcrNY9ns6gyNZKSTylTp0X0eXdUyGh4B7p+zdMSMpOmBb01D",
+	"MT18x6RjrpkI7TG5mbPuZDaS2bezPFZxUXtavltSlmoN5E6fCiJnsqMrvleqzQ27EuC1wO+ifGhKJaRn",
+	"i9OPpIHmZjItzcJ7Vl8wEiB4Ds3ViZYAE8esEgVUnOUtFEYJpuBH/Av0//0nw3v+5f3caUwE6qXbLRaS",
+	"hHYoeOPgRWjeMat/eb/gaY5wv69/Ul75QT3CLhaZVxr2bhuFfTzAtlXXg/2+xYYbCJ0H2E073C6Og0p0",
+	"4PzYCVY5QJKBEssiAE0EGYVsmYRI2WIZXhW0k/COgeTKcBSNE3qnH6nQRAmSYs8xZ8bPm5emQHzfldAf",
+	"Wqtmo9FiHvqPzbOAxHn77nKAdkmGS+atAGU7pYNaGgpFNJ8s19EtADdqMQAlCkpBjtqEleEN4b5e52MW",
+	"T501sdJQ4/R5mLBaswP+6LMxhzw7j1/NkfXUUDvZ9s6K0TNKF7OG/U0fv0XZTGVsHBOrqo1ZQdfzQUa7",
+	"fLqSWwzT45GzZVczAwrNUM7UCxiaOJzJFYemMr3m+1PhHimrVuedoWHtLHP95bMZcgP6vCXflsIG+oF7",
+	"w+c8ZxTe+cp3p+wQlZ+PaspzND7+Up7TMjUn+5lETuNFuCFiyYW/ZsMX/9YaXmxaZVm2KWlh/Oo5vWxY",
+	"rNEr7wSFhMQdItDS4bsfP/rtL5bRH7/5Q4ibstasc9KAzvA2PB1OpwqOmec/63U0T7Hv7JsxvqW5rrlZ",
+	"bx5PaZgqWceFU47nuhMK5Q/Pv5iJND83mER5x7d0eqL5mVs7Rzh4WQFEy3Mtwy03mFjYrUuC4K8BzFpp",
+	"Pue85kCeiohUIZqCVQywfy3Cm9QScxaw6nlDNF+ICeCbyqlSQA7yqcwJyLcxCshn1qcKfG8b/jSYuQmV",
+	"Wv6HUaBGCSzfWEOoXbV8FqUEMLpx8xgeFrBQmeY/y2oFqKG1kWajsgjW5FUbuzxGNTVR06XV9uAKG626",
+	"b5Rpp0FLQlA/VYXWlsuCgue84AkDUnfqfp542E4lxDMnuFN6bvdIhoc3R9alY+QjUnkecT3lFTKsoc/y",
+	"3dRSf/bRfEpDZmgE5+RMX0wSt48doDdOqi6uUWF3hgigZB/GCbreQhRJcGK4XuEgzMNvzpjgfXiR45K/",
+	"l90++xkofDwTJedfzn8acmPtTEei3FB7+mRaRpmvyvKg69NJBY2p1PKIHxzvpQFP3fU85oN5q1vxyXoC",
+	"OOaGsCiniDf20CWhF295CqtbtY1z6tiz77SP3DkkH0D9Aqm0gDI2nuMLsWfFua3/8Zs/OL/hTUvr0iFe",
+	"eQM1Vi6iOtpBK2GAoMo0GKlBPkMJUaZEhEGbnBzaUoYxaqdQtfGLUNKAD5y5eqZHMZcrfTwj8Ql2ilzG",
+	"rxJh0iwpZ+VBijPb0eexd8wKfTUnCt98JoxZuMVscC3zMAYHNDWd197fX4eadHtYO67EQdspNfL6yFvD",
+	"ppvpQfvsTG5PIMox2VJdEu0VjoG3TjGVkSB9zKLBXE6PoUDmY+2ZEVJmNtXtwyocs0Rwce8cb3JLNzq2",
+	"km5HF3PSnlWhodluZ0tBs9+YMLmR1a4w8/ileKdF9lzIepesnoWW9CYS+Csx3WLKmQPcR/HVZgnXsovm",
+	"padvlqSnz8Uk51nnqviPAp8aafh2KaBsET1ybgA5f49u2pjmURuSiTUwp6yOQnccZYhk2pMGwNOL2LB0",
+	"ASiMcguMmm5WJlSAtzNsT7ALyMwuhmWLUSVtoIINwcIsRuHQ8Q3RX6Ale+7RH9/691kPy2gVuecmJMGG",
+	"EGQl0gZmgKWliE7VgT49pM5MkuGINFQiJWZbOFer43KnTsD4JAmZbqXK4XjHuHN9xRt6GfLmuqsmX67p",
+	"DtHpek/nMm4c0206Zleyhi42Gs82L15c29x4dqNx8WLTa3SyI3YW1yuMJkoFVYObeqY21pBgUVrfgCHe",
+	"x99ICYJQNZsC+srLN2+hVZyq7mrCO5RB4iesG+gmpq2s565S/drdu4Am0C4DHjN5+GjJFPxZdrFVciA1",
+	"1+NtZDD3jBm+I2iUJioVOEGSRxQnVJK8gJBDIQFGaDIoERS6R5Qh3GJmqbac59gLu5ZZjWbzQWBRyExT",
+	"rn0nDMtt11XGzYET50VCWwx80qpLBijm23kQ2MCbBEEmoBn10ySRtmhclpMi6y3WYs88c5mzfcLAB1p/",
+	"5hlTTNMA/mFBUCgZ3iM7EZYk3HbIlfr5a6+99trK9esrV66E20gzVqlwr29+vHH1MlpfX7+IXr11ud5i",
+	"Vww6tERLPc7IILC3CaBLQn0p06nhx7CWgsg+Z5JItBS2as1GfbPRqoXL264qIZS+Jn2FsP0KgRPFliNt",
+	"sT4WErKocaSSQR29asonBiirqag/AIjqFT01MwBYWTMDC6VaRwBeAc9aLMR98zXlbNUCO/z51yVnoSlj",
+	"c3Fj89llY74IDVDGFnr9TWg1QBYg5u5tUyIB0CCMi6qNaQJFBFvsEtrVdABxfRvoOn0OYSYP9O6HG831",
+	"sI6uUZg8PEThmy3DGFu1LfR6vV6/HaCWbynQz+v1+t1wG2lFHoXebyHaxdFei42t3ZCRSK8vTARrRiKa",
+	"bi/f/Go2QN5GzWCj0UC7A00jXGS1OlHnDQrhmjZsFMBKDByQJCyWLRZegt1ceZ5FPKasswWfhGhJKkFw",
+	"D3ayz4WCShNA8+aH5W3zL5wkKMJCDFD4VSwGW2iovbCOnr8TkcScml3O98wuv0H7qE0TTdKJIDg2waz6",
+	"F6mH6DrDwi3E82YYehFuaSaSnaUcmzwLKHBxJXaz9FotQRnU1Ujuh8vwBYzKhGiaUiqqK3ja6WZLEuqF",
+	"dGVz6+g5rrpmfHZhjFBnoqFMUEuH69VPVY663aZCKrMtAZIcYUdxEMEqWmwJvN1Y4V19FDoc8IQP8GDZ",
+	"FZE1FWQRVUhxLTACcdfRzTTqeq3pvXQAT8zAfWbhom3KqOxS1mkxqHhszzfE2jBuqoJE3ZTt6dP/P9+6",
+	"9cpqs94MzPEmuKc/ICr7bQ2+k9wQEdknYuDIShJbPjPmByzhOG4xPT60FKUiQeSOlmmbF3TLu4IfSCJQ",
+	"D4s9qACr34OCdwDMa8sia/JAmjakKXN60OUJQZwRA/nZJTgmAgl+YHhmi4EMHvEk7TE93stdyog0aTjM",
+	"gcYYMR6Qm5ZCvxLd0oP7v1pGo2XeNOvDWa4OjdFSJHg/aLGiozvIcJ4KGUA0lsuoi2WGQG6H58X/2mHC",
+	"mOpAq1TCee0L3hG4J7daDCryOuusJqcVqGcLCxigyzeuXTUUqOkgQFBZ13JkaYnxgLtKATJAed1fjGQf",
+	"lrhLiEIHPNX3m8J7xHIMTf5pglFfkDa94+oDhOdCswfuTGdDJryfkK2smKo+L24csqvnb48GTyUG/iNJ",
+	"HwNqsgzs2pivJH1Dn0luK23rfYFqraYmq6YfeG2XawZvIN5RX1CtRyW65QjrPQEMLi0OHNCYBC2WHUyP",
+	"eDizZOxxXc0BJPCa8FKqulzQN2Crt9BzIAShVtporEcgO8GfJKwUoZCWtUxB6UI56kIB6RbLb5vGRrgN",
+	"tb8jC97mvSz0EejhAWIEAtD1Tnlfrusv/crjuziG6ttaysCJfqUZ2jm+nCrcITDJr3WpLYOesSIqkQdl",
+	"ZVcoJ/msz83Geoj8Cxl2uMXCG0SJwcqltiJC3yYk4iyWy1aRXQWW/0Y41E7KFE1s6L6+IusIWhmqYhC+",
+	"mKP4r3yFDMKtFsPoQFBFDFGbUPtejyqoI2l0XrghYMoGy12lgpE4sAspSB9UHqMPJzQiTJI83a12/cVb",
+	"taCWisTKvXJrdZX3CTPhO3UuOqv2I7mq382hsDIx+NIrLxrThrQpxPVGvWEtLwz3aW2rtl5v1NdNBnUX",
+	"xPdVnMZUrRAtJcKDDilLFYl7ILhpTmk2Cj7QpGClUChcDI0gvKsvBUOQWuDLKsVbFBb0EjkwuRVCgucn",
+	"2/QX49pWTUtBl/SgnjdjAkOxKUstK23Y+Sur12iPqsoUTO9F55QJ3qxRPUmoge2yGp3a48zSRrcbsnNt",
+	"lKEwjm0NlOXjtoUjxcVwUzNF845p2UB3lw7xfMkQb4N13sjz+vW1RsPhndigDF+u/rpF0sibH6dH51QA",
+	"rjxQBEdSmPRx420EZGwpEHIHN8xAytrPBrz6HI5dlUb4pDn5k1cBG1DzaxKbj9Ynf3Q1gw+8G9Q2p/ni",
+	"VQ/lDzTvtNcDbNTaDYKNNGqmnHCAR8cdCcmu+lnttv7CuyLAvG4rRRcX8Pk7RvzT0o9zsSKDo218g/aW",
+	"Npq5UeXr6JJSpNe3AZYCK7KS6ENHYojPwxEoq6YZ4iApEY5jrWaUHHgYYgYK+Bw3xXcnkFAGDuGXzByt",
+	"k5k7rr1ql3eDKSmwUMfzbtF4YouHnhj1u6zCUrJn5ABJq7SdKrU3p6DdW5xfA8xL+GBzml4yZMzrJKbY",
+	"uVU31tYmf/yiBV+E9y9ONbrrmA1uOITNuU+ktYXVtl6/7Z/Pa7yDgJ7zM6m6Q0eSm0i38jN5g+zzPavo",
+	"GNuZ0apgvKAKU1J+jHSzIxS5UYUooFsGQUV3F9fnpolj8jO9XmbgVQtmwk5KBZNbvuiqpX/LfIK8TBMI",
+	"tJDHqsXg7dxIkRAsmHQvauWvh7Bdl12iGYVEio8u9AtEXSe1Ezz5Juhk9NgXJmsnembbpgfjOL3NtXE5",
+	"ySX76BlLK/fysmdQzVUS0EUkIVCNzsmaXEJgfy5UBqBBu+/1DyRpBw73SCtiOEnsOHvLAQLl1gK9xuUy",
+	"qDecU5FBh2uOJYOCiZm3neU5k6mhPFsObVgm0A2lAkxFfr7bY3RgL2kJAdDqKJNmCFrZrxqAjdkqlSfL",
+	"UczLJdMizmh5cxdOVzzNCWSyeOrt5GMunW6YC2P8Fy9xdRUQsBfA/qlUZT4Vj4/4T2/fDSquTdBRA+Mr",
+	"sIzCyK6u8RJN9GXm9wnSqn17lCcYb+NlHzxmbom1CAdZe/jOdw8/u3/4D5+PoIFu1ZrrFy42m821tfX1",
+	"IbjdrdpLawYY7fql86+tf+XZq2uv5QfmT5/9uz/9898dvvOHhz/5b4c//fBPP/rOwx/84vA37z368P2j",
+	"D/7m0f/14YPPPn/42btH//TO4XtvPfj83qNv/fDwvbce/uyfhwBMC+BrF6cXnfOFsm7aqcTnKUh8uOH4",
+	"cT9PF6eZk0WMf+xF7GMrr9ZRikvOfOWRH5IgVt+k8V1PjBgRz4YO6Ynz/0phLXvjKdMvkMELRM1GAbMK",
+	"YC9egdjVfnkRuMqrwhchR28LU1ATJaQNhnYkFR4U/Igjd4YJ2j6RO+Pog3ce/vKbh3/1cemdcfHimr4x",
+	"NjbmYdg21PyU7R1THCcwVcVP8LF6eln4XOKy8UzPcVXYSJsxqqZ9YwGKJoLYE0/TtF+Bj6mPhRogxZer",
+	"dEw30jPQMMG/62AyqARvTkJwTFkHhSshEmSfCKnVzUrtTnKhCuqYTauvbZmwQJeQCf9YMeUjwFmr/5n9",
+	"BclBLup/xfvX7enVw6HcggX7RfKicAtuuBhzv+DGF6H8l+vivD91g5cF749vbiha1FftZ0KYqWjdgQlN",
+	"ewuZE5kjGZU325tlUV2j18euQ34epvUPnqx1w4x5GtuGZWKnfBufgZ1iJJazcA+5Z2NsFP7dAcAqMm8r",
+	"i9AzUae8DbeLu/uWXHxPWOB1Bk8Q7xFmIs2ccLq83WKAfOsKxptwmuyS6qVSoV1iavgZ+ziH6sfDcRi8",
+	"WOFcXxJhO02SMHvUYpRFSRoTibKi0QEyNaMhVIgplBeJhq7y0s5mWLZEcGiCXuyUTdjLinlmITQ0kxh6",
+	"/o2UsMi+HLYYlahDmB69i7UoN+OYsR9HIM/wQV0l9Szbv7bZaNQbjWLOW5sQ74WRn2kMvN0ggNciLkxx",
+	"utgmL9bWGmvnV5qNlfWmV8dWf9EzVhq9J1lSnREhsqQZE2RbSLnbaoJ+lEGg7nV0H/X1BoyrkLjWHApi",
+	"1yMJsqKN0FM54Gztgl2FLK2yUFXcAck2h+Fha+ftd8Pgr7U1+EEz0IoeN0d6zGqXV3e3UdVdc1J3a5uj",
+	"Exypie46XhvpuLlZ0fHmhH6bjZF5FqqlV8/12QlLe7sgjlmya6yvNJqzaJLmcC3c8Oc3+7ib/Z5kxeyK",
+	"vrm0IjR0HVbchgWdLDPexSQhqiQRDjxf2NyO+nIz78VoKdxoXAwRV10iDqgkJSrVFXi1wNuncYVnXXU4",
+	"e2pSOC5twB64DayUj6pNt1Wbt3jRttpsa35/ouVZY4Kd8gQv1vxaOOEu/mz0eKPQCjOhCel1EkeIBAFQ",
+	"NxBMTcx+oqVzEIA7dJ+wakvs8cW+KpHufN2KTkMi1UYD7vIZafOsbLATToa1wMLWPTW+fimMr+P4+OjN",
+	"vmqLwtvAzHmYRqnmfLlLoj0ZoJRp7TXiLEqFICwaBCYiX2u5kJ0zhA7JuE3G1Pe75EmMdsmAQzaHNGny",
+	"uwOnBGczsWkcfJ+IBPf7lHVscqRlUgz39DNlCq/pxkF/LvRsExGywviZ5q3HoWiS2F7rLWZSE0zeSyGp",
+	"weSOMeCJfrV9UyAg714ixTlKOOuUabyX7I48Dlfr0Eo/ZSGne6gdKcx+rHcJI22qKj0qz4PZyGRlOaeC",
+	"a8JVv5N5eR8/ldIUFrEJXfVevBygfpLKvJ6GOS62bo5rAz4uDc50NPicHfIpkLvraoJAeU66vLUnWrS8",
+	"5E844lIhifch71TzXRbxHkEdXIiRzpNt55U2S2hWv+10zAVeRbaON8CpGFg/DmFkjrRzS0xO5YErw0ZY",
+	"DHcJUhx18T6BRIvptNvLdjqPh4pkxhI/ZeUL0pvd7rq8TO+WnJ5LF6H0S3Vs3+38sg+QfzZZdjO657IR",
+	"T/LP5YByMzZsxO1Kf62HWTevt/YkvXbZNCa77XJaCRBPYi8j80n34mH/fioUiXDHzHs4v/Gj9PIYEgcy",
+	"rSDhHVeKhJWwgDq6qW8OzEpykxFGoiSJeY8MWkzfuIA64tKgIUlZ0A5lOEHhWqNpjCv2HUjlBk3HFhXb",
+	"LrRn8QGsQuK322Jwf9XRV8jAptdHvJ/l1xdyAvcA2yWDxN1AMR5I4wcEcY9xhfY5jW06Ya5hDSMi2Mxq",
+	"ciciJEensOgKpi3ArrGakpSZBrdc7RnMTtDMLNHbmK+QQc2c8zmNTKOuO8r6qZIm2Szh5kvTJhcxZXrT",
+	"aluvNxsX6xfWm2vB+mZ98+JaM4+geYVTprya/7Wt2p/+4ZOjf/zLRx9/8vDn/wFtvPa/rwDr4lSq1IF/",
+	"19Y2TPcG5a92+MGHh/c+/tfff+/oh7979M4nf/rw/uFbv/JQO3M/ZeNCtXvKrDsXusG3/vbBpx8f/fB3",
+	"Q97JoOa8qrWt2ub5Z60nblY2uGAX1FC78VML2BNsAbvGOwhbOBfucYXSS6JEGFNE9OBgHlv/KPKpW67d",
+	"RVizBXj29UH89r2jtz45/NmPD79z//CvPzz85Of/+vvvHd77yeG9j4/+6VuPPv/1w8/+7ujer48++BuT",
+	"L/LwZ/88/Xm8YXp5zKzZ2QY91WK+HCc6OzmzKVkQj1Vp+boK0VqjccRbyMRf4SQJ0IJCilusC0BVmWVN",
+	"C2R1FNJ4x4RQWVcZJAKEqE21zJihExqBSnKAqjKAgfs4SUkG5EWoEewIYHlJxYUp1u2wbPS4YaIJwaJM",
+	"hNLiNazHlyie2SS4rtj/F4BNV0rLU5xiLHOJ3zULLjyjbOKydvcoi6duUNPXV/QHlc3FpMeZVBbvOSH7",
+	"JJm69Sv+t9fg08p+dlNJGZFyp8fjGbp4zn52Hb4q2Sc9QwMgx121My7Mg5NNvB7GhtEcQgCOHFPoxSsu",
+	"TNOeMTeybST7GIBToTo0osoU3uswzT+qxpexrKpBrm1MPUZgdxWjq+rf5EpV9X3KwdZ6xydbbODoPvnm",
+	"mba9QNx1bP49ZVC1u+vkAiOp3UXOBvUWu+XR1jnpnQqaQ7IvvfAcajbPb6wbvEmItWYc4q29u9hdpvng",
+	"LVBpvcXC/L0dzsIAhaZPDzXS3PRFHiRDC3BrRGwHsZiDGW+3WFjCHnUHoy3p9ku6FQa6sQCRzFkyqLap",
+	"aPI+VqR1cWhQrCLBzFoTIsH7OwndJ1LxaE9ftKNh1WVXwpZFv9YMImNGWbr7xWcvNNaba43GxlotMDfU",
+	"Vs3Meadt5lOZaf/g04+P7r93+NHvDu//5vDb9w7v3c8Wxq9lUFtfO2+sK46gXHLn4e9/eviH9w9/r78r",
+	"AAGsrW9snn/Wpuhn9GHMLs2VxsZKc216rUxvy4INJHmTT9Pyv5hp+Za2h5lvpgdNTL7PDvsJ3pVVGr0e",
+	"4ZcgarNijxYbpfkixGs4Rmqy5fU9ODkPfhuFml/aG2Toki2gTlfFaR73wqhg9xSYfRkj3sjyKUoZ8Vt/",
+	"X8qIL8zGa88mpnPceXHxnGdwbp6avs4mnHMMfy+NHhgyIeRhW0NBXiMmMC3KBghHgksvyXHI14wuSVtx",
+	"wGg5ABiuaI9sQ/GCyze/qvmOQdJfKoPNX7YJiz3NxAohN1q+1mphVmYA0N6XQoAqdbzJ1kaIeQu4kj5l",
+	"g+WgAux/6cHn9x58+veH73786Le/WPawQ2hCZB1Zhpn2mNxCIY21UJ1VwLPmucCK9pwBhwkRwPNbzcRo",
+	"C6FnZTFNZPzTfFLCVYO8XFT+UouFXh6ffgfSBr1GbBohfG58b96PmTcOBqFlbDvih++8/fD/+W92sPoH",
+	"mJWXImjUFfD8uW8effNHRz/67eG9j5edWgE/2zc1W9R/Oh0jQKHz/um/fZck9GVdmLlaxKFPE0viujz8",
+	"5B8ffvjRo49+Zrs0v+r3Yir7qSI7xvcR1hGYLM9pXQ4waz1rgmwx42TG/f4Ym+cpB9KUmPU8aoXSAO5Q",
+	"Pl6Gvscq1f/MY4lOEvvhZI3IRWrTkmFbgZuCSohurKKrtuC98sGUV2SdtvsMgX9C/4rP2vuEQ3nVtFBl",
+	"HJwymuAmwSLqPsl6i5nhsDNdjvOm5w9Wd52GUm4AfLWPFEfNoNFoFKLaIB8kwwHOfGbYZn/wA4ZoHrOD",
+	"9sigjp7X30DNREg9jSAMiTP3wVaLhdapo28ScodKJUNjUoQAKSyRJIQNxWJlo9ouBmB5dSKWQaqxpalC",
+	"W+PCJo7sJqRnwCp3sSn4mBWV0K/bqC7VJULWkS0CiiDMGqo2GOBogLwtu8BuDlhUuMDmVrt8AbIUf6BQ",
+	"vbkZ1Lzl39kjmlAauxfj81GTrGy2G3hlQ/91EW8+u7LeXosvkPO7z0YbTT8aSt8digiKtYJ3+N6Hj/7u",
+	"/z780du1oPaNFDMF8Ny1Zr2xWQtqKaP6rO914LjmYVCHP/vlwx9/G93aaIwGMjXOrzQvTErwHwlnOvzv",
+	"vx0BW5g9duk5oPpT1haLvbuCsiXqo6ZGU/MUovQ0UQaj5PY0Sf/MND59rAtKjCn2ytvthDIyJeedZOzz",
+	"oyVPniarzBjZsJ582x+bHIo2d/rM0L6v2pSWBafPDEVAe+4v25+0VTtN7IlV1mIIjt720myoRG19iZYl",
+	"ysA7jwdtlqS8PU2VOW6qDCzpVIehjK4tSZ0aXdv+PLrWtBy4anvGDFGCZmI+K5LxscM8P/oPR//0XVOQ",
+	"8MFnf4Uu1i+gB/d/9a+//96DT9959NHHh5//6MGn33/461887sGdEw9exjienrsvhYXbHpe5ucI+N5Xi",
+	"F8wSshhOfdpjgQ/GXm9Q6YcfgEsN6lWmEOWAGD/okjKE6a9yGj8eF51N2Xl62hZ0y+mdnZqYM9i/Cr/N",
+	"Kw4nYiRMORgyVUDelvXmUuFizsqM3rbNL22orzNvBLUV9+f0Qb4nhih8wkjIJ+UZSDCLZ7OyX8Mszg3s",
+	"pWGhJnNQj7WKCsbVE9qYJkj2pdOOygUDuIN9OYC8gJhECRYkNsGGBMtU2PxHiWIKqK67A1OxXXUxQ5vo",
+	"36AlLZ+BzZFxhZbaOLGYA6VlQYG8qQQna2H4dri7nCcEsxOOkjUMZ3KcrF2dJz9SNjGVOh0bdreDe1Id",
+	"Mutipc5Vhfh8zagm4a4eLhaDEC29QDh46l/hyaBj3C7X00RR++8Afe2Fmxc2ls1NQsQ+ES1midHDcllq",
+	"ol6K/gI1G41GY7W5iXr/7z8aB60kSjoXsCU1i4A0FX23WIHAq4NRDRXVFpOcu1Y/D3ZtIhRt60/IDuN+",
+	"TCiEf3589PYfDr/3V0cf/OXSWqN5Yfnhr3/daDTXDt/9BGziw1WWmg29Os21IaDfnEVu1WL/eB6+987R",
+	"P/7k8IP/cnjv4+nVNrMOC47/9Bt9GgH6xYwA9bhKKVPx5M2J9mHvsJ3opVCllJhxfglCQidt2mMUG+ru",
+	"lC3EAEdekB53NT/dbzkcRIvZiNFY8D7UZT1AB12sRkD7ABXPwdXbfS+5BEwQ5oIvAXAdlnDjpQef3lue",
+	"lSWfTZjo+HPkAkXP5Dw9NaSdTajoVBeBNW/JsSWaMyNYTAWJFBcDtHR07/uHf/3hw8/+3cPPvnP43vcP",
+	"P//R4f0fLNfRJRdWKYmDbnF9uEyu0rxpm2ed42xCDeAK00U26i+n8WJ6O8VjkfLrtmt82u+M4X+uUT/6",
+	"r0zV9oivTYTBfaVyCO21aqOyt44dQXi6ZocTVePtik6hyLu1f/JVeQtunk/Z57jZs3FJsF4hS59HZqJZ",
+	"lTpsG19gaUof02m0NOWzjYtNSJ8ZKWd8cT0vZ3zhf127vPm/5ZmXEbeDh9p/NnhLL9/rb5o0ztrW+YyM",
+	"j77746Pvvn107z6wX/vzWv7zz77/4A8fHL3/0wf378NLt0dzOc0EDr997+je/Qef/uDBp3+fw94EQ8fa",
+	"JqTmlW3ymjOjwWIeENbt8krLDfhvBqnR7uCiVflCs0+V+S+QBHcpjhEeYSkVHKUgxU1W6H12ccIXRKVS",
+	"b3//Eqj1U+7hgssjF4siZxL1kPTtbpYgq+GB2UCZ6m+mIhxItDbvBi2FMpV9wmISh0gq3gfhvsWy5gEl",
+	"nJEDT6XXCoh+kvs7QUFwn5wzQdwOXNINw0V740ihmChMk2qAAmsOOKlL0EQCV1+C52dn82dkHphwJjMD",
+	"wdmczacmgrMwEXCB7Jme7boRpE0EYRFZjQTvT8CqhjdOkLJvuMFU6SOmtIEeaX1uCl1I8VG7Em5Vs1Uc",
+	"WdVsFVeseDpmfQuq5uOw0MOK9VkueXEs4xe/MzZx2thEygNwIFWCxGh3kMUqjO6TbeCs8ksVRFQKEulr",
+	"liaxIMzYsCbmkvaxIEydQMTITLhupkUP0K10jtlkbO0eYv8preOh2iJ3QLXkM/cEnxzrjl3oibYdu7BP",
+	"vmVHZAc35x2dPFWj3JoDgGMgs4IjDGg9o0lzolCbJ5omQWw2SAwx2fZfANwxSFFES1aMZxFBXSwR46y0",
+	"xAjo+mYLjycLD8c0XMzJ9eEPfnH4m/ceffj+0Qd/M0uUeWfxeN5+o08tHF8kARS2zGLbFkJj88PlXcur",
+	"b2qKHGvY8Ij+RDljlQLlLtEn3qQxZsdGZBu47fpYdUciNouHf65rd4wBJGe/FQaD47NIxwwBM3AOTng2",
+	"ZoBJNMwAaedMaPnkTQBPdvwX4AvPyFBXpcIsxiKGCPiVA0I7XTU+FMA0YC139gNbHY1L4myMjGBBpEKY",
+	"RUQq+BUrkFwk75Gsmpp1e0u0lLlfUKO+fj5AxgWDGvW1ZwMEbhiUu2FQo95sBH6hNv3ecmk1wZt2hpcE",
+	"wV+z8zvBA1bWXcVps4uHKENtLiLyRN8dbl2yitUQTTy8BNZiPULD48sLnvgtk1aJ+MaIXjS3WwXUgjVZ",
+	"3JE6umFqXktPKz0n3QJsI8wQ6fXVAPVw34+o6+mj4H2DKOsSAcVvO7jMK3yzmuTnvOk8ruA5P7dqjfp6",
+	"w5TMHvaS6t+a7jfnVtUPN8xD61/VT9bAVTr13VkytReZ3p9TvkePccwR4wdPr9YvEhCHJ/aek0iO42RV",
+	"PEtfvZIolZCe7nfsDeu9V47JaIHHwexoAnMPiAAUDUbicWVLMsjHlCkKgHItVozH86PvNN/a9iL0JAo3",
+	"GuthHV0RuG2qb0MdUUh/9UKEYZRVSHs3vUU4q5qVBjb8i4aOd6JwczPG3uW7mEXfnaRNMu9usl3SOz1P",
+	"GpddTJyaf/4yXpXuShpTMinnzJwcK/wb1uInD1yyRSoxeuYZqE/+zDOaXSroL/CYhRZdIDcMUNCoMkBq",
+	"mrfxfcPT8riCcxVlx7PyC3pINgNNn78ifiboHZopmRQEYFymYHk253ovHlNPMqe94xlUc5YzFCcWFE62",
+	"PrQ+H9laa6xt3p39XM5saF3wQa1E9dBboKXWLsEu7PyaVw6zrHX76mr2HrT9VHz6YohPL/cJ8yQLLUFl",
+	"VGJVppEzXMGahqSoLNgtJq5M/IwsaxuMhAgbspymiPsV6GqIKRRO08boOMxH8VNEjWMixBBTYN3ulvQ3",
+	"ofwmq5ax3a2U44s6kHAHD55QRmQAEOR9IrLqQ5pIh0Ic0KVEclQJd95iPt75ls0bYUTmyB1+4wXsclsn",
+	"GayylKHLXf0dQbvEIkETKsBvKAHznCHcYoornCDBD4KsuS5PJYH0OtnVdyHcv1IZXyNPaKTPhxUby27C",
+	"F4gqUPxsYvsEjN3FXzxBoaF9Fte1anSnl5g9kCu83aYRiXmU6i/qsq9lD9klRPWSOvy/2HMmYu9ShkFs",
+	"Hsm+qSlyR61Gcr/45fB7pXdiRoxD9+JlszIrV6jsc0ndFTlUbI4LoDu910B4Bv0ewPLBJLz06q2rKxcC",
+	"FOpH+skzIfC1MYN8Kjb7wdgeozHqvxrPdOZEbxy+2FZxX9+ZJwNzN1aMv4YVEVk0ruIFvG6BJEi1EjGO",
+	"Es462asGOSKj5RYzWN/Mt2iYivBWFAhKhHcqkcPr15OPt5C5k42gIEnEWWwYGzxpMa9tkPUp1L53l0QZ",
+	"N7tkmh53hzdOUSJ2M/XZwFM54Vgn1qxoiaAQoLYg5A3KOnDlt2knFUTOIG2u9vHgtA+kh/DVxwPLhrL4",
+	"xW17QFKWECmtLu1oalR+fQUPFqPR5gGUkHX16Lf/8fDb9/7HN3+41lg7/z+++aPms4fvfjJL5jxMLAsx",
+	"PXV7/sRj2sf06RH9kkQnXcdiD0qMZ6zZu8Aw2F8rGYbCSq56RvPqUkzMQEXqG9FLg7c2+qIXMXcDaAkE",
+	"EP6W/OT5c9Il0WxlpREEP9jWF6S7bbeGqpUCrzjgYk/qqzTIFSH9sVeAhiWD7dytyVOVjQgGsqXlAMEP",
+	"5HLQYmC9KxSvMWhS5mpnyJiZLfSHMQiCZgzxAFk1/0kKFeKixTyFCqNM50FLRlc6fO+tRx99GOixDZVa",
+	"2rbpRSmzLgzeRjGVirJI+WWuTF1UKMOUpT8sO43KVKYa3T27iqPVnaCmkZPM4dLJtTOXeGHQUnjb1L0Y",
+	"UgEpM2gJaY8hUBEg3FxPxemEJv6DxaAPoqUwK9m09OD+r45+/eEyynyx4XKFlnc5G/dNTcczq3o3Yadf",
+	"I7ja+bIIQIJJ7h/B+7WTLv4yvFRPcOzGVUOxBTNITuFjXZ7ADU3V3RVTqq6KHb6UVf8uFCZ2hwScrOBh",
+	"tOUfzYlwnsvdAVL8gMku7QeoUD3Si712ZYhbDOoQaxaqOzFeo30icIJMgWLHHlIWEwHHcbmObMAHoBwZ",
+	"p6o5bBk/3fawJqyn1PKxFpuiEN5WxlPaNjrKcLWM5QBb2BUE78X8wEmFYUx7hMmsIF2LLTne9+C/f/in",
+	"H30nQA9/dv/R9/7y4W/efnj/lwF6+Nm7j977+dF//vDw9+/aympZEyFaCqFTzbLcekLFtbKS0y02VHM6",
+	"tJX3DLfz7VVuF8M9MgjRkr1LNA8I7P5wYdYeHuqrJPRqNVcWs65gY1fh06tY9CrY2GTGtIDIoRNmQMOT",
+	"fGq08ViWAcjM2I4t2y4GmihtZcDJfKsy+HxMVCQcH4nGCkJLE+SfZWPJKEk1azF9DszB7wie9nd2ByHw",
+	"DfgXcOicD/pySSR4X/cybLp+kRUwqiHh0DYGXtiISysneSEkOMc7SSgjpgimJ8O2CYGEK9YB8xHj8Jrl",
+	"Dm5VLAQoVO3XLfK2qZflAcLhfQPXY7oxEhMUljQ1wBiUyAJfsulNd5aHqNU1F96wGKS+TC1bzBdji4L1",
+	"FMLnsDG/uPmGhVMhFZQV00sYAyA3ML/lYFR+NMudyd+WScJnXCAaGzbteOk4WbLFfGESLUaWrGCyhteN",
+	"Y7AnFZIZzCqHTisvll0L7pgVhFWHz+XOGmAEeAKRPm1e1bHbp16a0N+cL4FkytueLMiBMeMkGZiTReKx",
+	"rB4U+MEK+MEoAW6fxWrcXX3TC8a4OyY7GMd6ePocmXrGDtNCK71GTc4FR1kIxDPmb7zLNZumBWBOe7Bz",
+	"GK0W22hs5AzNfm8SAq0nL5MezcDBjJhQvUbVLK/C5WdW5hVo9kRt5IWOquxv8OsTHSN/KbcDW6r09xSP",
+	"j40YYcFjrMzNtZWYdqgqQusPs2s/SHIxXLukm2LMZHU3M8ZQVkXtT+H9MigGptIphKWZIdXRy0zfq74t",
+	"cPQYZ16sFnPGw8Bzs6MIs1G/2dJG4+JyHV3OYXP06ccgIbUVEQdYxEYG6+pBKY6o2kIYhKJzssVCSy07",
+	"fSK0VoSwQj0uFQp7+M4OuPyh9LZLzgn7gkbEvZ0bovaIX5r3HBpqF/3L+y3Wx1ISOdSFbWkbhYRBjLte",
+	"nRBJPJCaWaku4FJr1TXqFmqe2olqyWRpY20N6hnotcsq7GRBflldrtCs5E47wR2pVew0poqUxhu/kpbw",
+	"sDndHd7EQFfUc6gFtT0y2LG3/DFQ5PI1BHChRh3CAt3TDJBlq2ZiBvOfs72tbdU23HPKdrKAj8Ib5+0b",
+	"xoFrH27WZ8GqK6zn2WReTH9ZIMYPziq76qnH5izyyblAwuRZZVGFc12mWjBM5ThUZJNiDBDHBYFv28+5",
+	"IO6pFbRiPyvMiKvbtu6zCUQ0AV38gJVjyLwqTwvyuNRAxpMZTPY8IZVALRWrMgUYzbG9BycZhKa3Z3KC",
+	"gpv8k4+c4mbqHTJzqCYBp5gK7YBH6BrxcMXdr56XzdqH3U0Z5hQ2cuDqLXYJhaap7D3ECIklCj3y0nLR",
+	"UBf23RHvHi7pucVCL6w/hATPECRMr1POnL+3V52AoKnqeKkHfkGxraZmH1IecKG7wCtaFF1xT1aauid9",
+	"dLeKBg29b05i79JdzFeihIi96QUHPYsFg7/kTT6FfvkCQr9kuJ8l7CG7fyfi2Wan4wR5emXknmVNX4Ki",
+	"5dVbtVjo2ptEq7+AGet4kq2yqscmVwmD/3tDqqMr8CNlHSTIPt+zALKSSAkAZcZxa6S+/D4Jimn7BVmN",
+	"KnC4mHtGc+6BZtTwKAt0NWJaNsgqnJnjMm878bi2BRX+irybgehY5OCzceSzAaEZd6YcDu3ZnK2nmV6L",
+	"KDwzibPvE2GK7VHOVmw0OQTVzhuwblT+fpoYUxKVxSQaP4GU8YOgOkO0xUyKaFCZXbptBTYqrB8ZveRq",
+	"7/YTghTW/AcrlBAsFYoITZZeQv/yPsptLmgVNRsN49PDqsXAjAaD6CepGTnLYmEy039g1cxCOWpvXgdc",
+	"7OX9chYRCH7zPH8HNCL1FruVFQomJM7Sbc0jbw1NpevsF28tR7NnjaGvyw+Wt0Gx1hqdbLGoyyUxSJyC",
+	"qFQwPcwuYUbupRJ16D5hxvwY5usT5qhAihdSlMpk5CsCH3zVo6ebhnWeVKruqOmsJF1XP9J8VP/dbDSn",
+	"T98dncjZpPGWLGhV6hL8+jSf90vE5fWJ08fcMDzeHmZCiqOoS6I9x0KNJ2Xp6K8/P/rJz5fHGNzKroVh",
+	"+X92SAJpAzhsmlx5HIdNm9DDpUz2ocSZPGeGvgKzaTHICwxQX1Cm9LJsuVjIoJDQZK4VEz+MlnpY7pF4",
+	"ObBl2IKSUAwbcxGg2KhFMUp4p0PiFsOCYBvmZ7ChTMyGzCTWQi1dc6HoW8xGymAkaYdhlQoTP1Ph5i3l",
+	"no9fhmcpT/rCZXrCwIE+Tf5RRl8IBvM0AfSxTAA1LMxtnrElSpBQ9KKDV9ODN4ipjATpYwYex4XmiFay",
+	"yFU7oNNPFn3e+HR170BushBPmEU+mtuiEM3tuFeLLf3x7Z+jxvI2Mn5frcobiBjrzNFKvN8o48rdLrZh",
+	"cBy0U6klfNwz+X1l/O4GdODzkht24Y6VCmfX/vU3a5r91rZqh/c+Pvzg/Qef3nvwz798eP8XqFnfRA/u",
+	"/+ro3n85+uHvHr3zSaEGmTXLms3No5trW7Xmhfpmw+z97FzSzeyUtftZhcc8u9Gu41Od/wuFO6sPlKno",
+	"nItO2dmuEvd0GyRKBVWmBOAuwYKI2tbrtzUzkkTsO/aViqS2VVvFfbq63wRWZRscNR1ag1/uLdRbXVIQ",
+	"45Iz9Fl2RIVxRPqfGnvF6Lc3XfwgTlBM96l0iQwSLT387CePPvrw4Q//8+H37h++9e8ffPafHv70W8tD",
+	"pSiQEoTUhz2aZV19dSTVRqKlow/+5k//8O0Hn//g4WfvHv3TO6b87nLdj9vKUw9H27yaJdUUsmyWTFbI",
+	"g08/e/D5DwJ0+NHvDu//5vDb9w7v3V/eRn0iJGd6wlhhZERar0eT1zPa17W8/LBES4YjLpvT7kI0cwnW",
+	"Fg6nhU1wpYpH277l5c3NUJx4FE2vrPHLFtgxtxEtHb39tw8/+vDwvbcO3/tecbXtK2VrDVKDbzl58Pm9",
+	"B5/+/aOPPj78/EfLgZXz0e7AN/N4WGdg9zaIaVBaJtvYekmB2tKJcKmQhCh6ORwyL23qotNX/ErMLM6i",
+	"E9TkRIp6EUbQRteWHLvKiAw9Eheu6k5LhPtgie/yJJa+uY6X4rd5Y8j4TMmCCN6XJRA+snAgsxz0UrLD",
+	"/T5h8YoBjkpjqvQ+FphOTLUudPf/DwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

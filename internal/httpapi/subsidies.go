@@ -196,11 +196,50 @@ func (s *Server) DrawVerificationSample(ctx context.Context, req api.DrawVerific
 }
 
 func (s *Server) GetVerificationSample(ctx context.Context, req api.GetVerificationSampleRequestObject) (api.GetVerificationSampleResponseObject, error) {
+	table := func() (sheet.Table, error) {
+		sm, rows, err := s.Subsidies.CheckSheet(ctx, principal(ctx), req.Id)
+		if err != nil {
+			return sheet.Table{}, err
+		}
+		ops, err := s.Reference.OperationTypes(ctx)
+		return checkSheet(sm, rows, ops), err
+	}
+	if r, ok, err := sheetAnswer(ctx, req.Params.Format, table, func(body io.Reader, disp *string) api.GetVerificationSampleResponseObject {
+		return api.GetVerificationSample200TextcsvResponse{Body: body, Headers: api.GetVerificationSample200ResponseHeaders{ContentDisposition: disp}}
+	}, func(body io.Reader, disp *string) api.GetVerificationSampleResponseObject {
+		return api.GetVerificationSample200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{Body: body, Headers: api.GetVerificationSample200ResponseHeaders{ContentDisposition: disp}}
+	}); ok {
+		return r, err
+	}
 	sm, err := s.Subsidies.GetSample(ctx, principal(ctx), req.Id)
 	if err != nil {
 		return nil, err
 	}
-	return api.GetVerificationSample200JSONResponse(sampleOut(sm)), nil
+	return api.GetVerificationSample200JSONResponse{Body: sampleOut(sm)}, nil
+}
+
+// checkSheet is the inspectors' field-check sheet of a sample: a line per operation drawn, with empty columns
+// for what they measure, and a signature line.
+func checkSheet(sm subsidy.Sample, rows []subsidy.CheckRow, ops []reference.Item) sheet.Table {
+	zh := map[string]string{}
+	for _, it := range ops {
+		zh[it.Code] = it.NameZH
+	}
+	cols := []sheet.Column{{ZH: "村", EN: "village"}, {ZH: "服务主体", EN: "provider"}, {ZH: "合同编号", EN: "contract_number"},
+		{ZH: "经营主体", EN: "farm"}, {ZH: "地块", EN: "parcel"}, {ZH: "作业类型", EN: "op_type"}, {ZH: "作业日期", EN: "op_date"},
+		{ZH: "记录面积(亩)", EN: "area_mu", Kind: sheet.Decimal}, {ZH: "实测面积(亩)", EN: "verified_area_mu"}, {ZH: "备注", EN: "note"}}
+	name := fmt.Sprintf("补贴作业抽查表-%d-%d", sm.SeasonYear, sm.ID)
+	return sheet.Table{Name: name, Columns: cols, Rows: func(yield func([]sheet.Cell) bool) {
+		for _, r := range rows {
+			a := r.AreaMu
+			if !yield([]sheet.Cell{sheet.T(r.Village), sheet.T(r.Provider), sheet.T(r.Contract), sheet.T(r.Farm), sheet.T(r.Parcel),
+				sheet.T(zh[r.OpType]), sheet.T(r.OpDate.Format(time.DateOnly)), sheet.D(&a), sheet.T(""), sheet.T("")}) {
+				return
+			}
+		}
+		yield([]sheet.Cell{sheet.T("检查人签字："), sheet.T(""), sheet.T("被检查服务主体签字："), sheet.T(""), sheet.T(""),
+			sheet.T("日期："), sheet.T(""), sheet.D(nil), sheet.T(""), sheet.T("")})
+	}}
 }
 
 func (s *Server) RecordVerificationResults(ctx context.Context, req api.RecordVerificationResultsRequestObject) (api.RecordVerificationResultsResponseObject, error) {

@@ -149,3 +149,33 @@ func TestSettlementStatementOverHTTP(t *testing.T) {
 	w.env.Expect(t, http.StatusOK, w.token[asProvider], http.MethodGet, "/api/v1/settlements/"+itoa(st.Id), nil)
 	w.env.Expect(t, http.StatusForbidden, w.token[asCollective], http.MethodGet, "/api/v1/settlements/"+itoa(st.Id), nil)
 }
+
+// A field sample prints as the inspectors' check sheet: each operation drawn with its village, the farm masked,
+// the operation type in Chinese, empty columns to fill in, and a signature line.
+func TestFieldCheckSheet(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.newActive(t, true, day(-90), day(90))
+	op := w.newOperation(t, c)
+	w.env.Expect(t, http.StatusOK, w.token[asCollective], http.MethodPost, "/api/v1/operations/"+itoa(op.Id)+"/confirm", nil)
+	var sm api.VerificationSample
+	w.env.Expect(t, http.StatusCreated, w.token[asBureau], http.MethodPost, "/api/v1/verification-samples", map[string]any{
+		"county_code": countyA, "season_year": worldSeason(), "sample_pct": "100.00", "seed": 3}).JSON(t, &sm)
+	if len(sm.Items) != 1 || sm.Items[0].OperationId != op.Id || sm.Items[0].Result != nil || len(sm.Providers) != 1 {
+		t.Fatalf("sample %+v", sm)
+	}
+	body := string(w.env.Expect(t, http.StatusOK, w.token[asBureau], http.MethodGet, "/api/v1/verification-samples/"+itoa(sm.Id)+"?format=csv", nil).Body)
+	farm := []rune(w.farmA.Name)
+	for _, want := range []string{"实测面积(亩)", "耕整地", c.Number, string(farm[0]) + "**", "检查人签字", "0.10"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the check sheet lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, w.farmA.Name) && len(farm) > 1 {
+		t.Errorf("the check sheet names the farm in full:\n%s", body)
+	}
+	res := w.env.Expect(t, http.StatusOK, w.token[asBureau], http.MethodGet, "/api/v1/verification-samples/"+itoa(sm.Id)+"?format=xlsx", nil)
+	if len(res.Body) < 100 || string(res.Body[:2]) != "PK" {
+		t.Errorf("the check sheet as Excel: %d bytes", len(res.Body))
+	}
+}

@@ -297,3 +297,45 @@ func (s *Service) Record(ctx context.Context, p scope.Principal, id int64, resul
 	})
 	return out, err
 }
+
+// CheckRow is a line of the field-check sheet: an operation drawn, named for the inspector who goes to
+// measure it, the farm masked.
+type CheckRow struct {
+	Village, Provider, Contract, Farm, Parcel string
+	OpType                                    string
+	OpDate                                    time.Time
+	AreaMu                                    num.Dec2
+}
+
+// CheckSheet returns the rows of sample id's field-check sheet, village by village: the county's bureau or
+// admin.
+func (s *Service) CheckSheet(ctx context.Context, p scope.Principal, id int64) (Sample, []CheckRow, error) {
+	sm, err := s.GetSample(ctx, p, id)
+	if err != nil {
+		return sm, nil, err
+	}
+	var rows []CheckRow
+	err = s.db.WithContext(ctx).Raw(`SELECT r.name AS village, pr.name AS provider, c.number AS contract, f.name AS farm,
+			coalesce(pc.name, pc.code, pc.id::text) AS parcel, v.op_type, v.op_date, v.area_mu
+		FROM verification_items v
+		JOIN contracts c ON c.county_code = v.county_code AND c.id = v.contract_id
+		JOIN regions r ON r.code = c.region_code
+		JOIN providers pr ON pr.id = v.provider_id
+		JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id
+		JOIN parcels pc ON pc.county_code = v.county_code AND pc.id = v.parcel_id
+		WHERE v.county_code = ? AND v.sample_id = ?
+		ORDER BY c.region_code, pr.name, v.op_date, v.operation_id`, sm.CountyCode, id).Scan(&rows).Error
+	for i := range rows {
+		rows[i].Farm = maskName(rows[i].Farm)
+	}
+	return sm, rows, err
+}
+
+// maskName keeps the first character of a farm's name, which often is its operator's: 张** for 张三户.
+func maskName(name string) string {
+	r, n := utf8.DecodeRuneInString(name)
+	if n == 0 {
+		return ""
+	}
+	return string(r) + "**"
+}

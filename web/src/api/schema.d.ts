@@ -949,7 +949,9 @@ export interface paths {
         };
         /**
          * A field sample, its results and each provider's discrepancy
-         * @description The county's own bureau, or admin.
+         * @description The county's own bureau, or admin. As Excel or CSV (`Accept` or `format`) it is the inspectors' field-check
+         *     sheet, printable: village, provider, contract, farm (masked), parcel, operation type in Chinese, date and logged
+         *     area, with empty columns for the measured area and a note, and a signature line.
          */
         get: operations["getVerificationSample"];
         put?: never;
@@ -4162,7 +4164,10 @@ export interface operations {
     };
     getVerificationSample: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The representation, instead of `Accept`. */
+                format?: components["parameters"]["Format"];
+            };
             header?: never;
             path: {
                 id: components["parameters"]["ID"];
@@ -4171,13 +4176,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The sample. */
+            /** @description The sample, or its field-check sheet. */
             200: {
                 headers: {
+                    /** @description For CSV and Excel, the file name (UTF-8, `filename*`). */
+                    "Content-Disposition"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["VerificationSample"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             400: components["responses"]["BadRequest"];
