@@ -35,6 +35,9 @@ export const router = createRouter({
     { path: '/bureau/subsidies/policy', component: () => import('./views/bureau/subsidies/Policy.vue'), meta: { role: 'bureau' } },
     { path: '/bureau/subsidies/samples', component: () => import('./views/bureau/subsidies/Samples.vue'), meta: { role: 'bureau' } },
     { path: '/bureau/subsidies/samples/:id', component: () => import('./views/bureau/subsidies/Sample.vue'), meta: { role: 'bureau' } },
+    { path: '/provider', component: () => import('./views/provider/Contracts.vue'), meta: { role: 'provider' } },
+    { path: '/provider/log', component: () => import('./views/provider/Log.vue'), meta: { role: 'provider' } },
+    { path: '/provider/work', component: () => import('./views/provider/Work.vue'), meta: { role: 'provider' } },
     { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { public: true } },
   ],
   scrollBehavior: () => ({ top: 0 }),
@@ -51,6 +54,7 @@ router.beforeEach(async (to) => {
   if (!ok) return { path: '/login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
   if (to.meta.role && me.value?.role !== to.meta.role) return '/'
   if (to.path === '/' && me.value?.role === 'bureau') return '/bureau'
+  if (to.path === '/' && me.value?.role === 'provider') return '/provider'
   return true
 })
 
