@@ -3,11 +3,15 @@
 // and checked. Every test fails on any request that leaves the server.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { start } from './server.mjs'
 import { parts } from './xlsx.mjs'
 
+// Screenshots go to test-results/ unless SCREENSHOTS_DIR names another place (`make screenshots` names docs/).
+const shots = process.env.SCREENSHOTS_DIR || join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'screenshots')
 const BUREAU = { username: 'huanglong', password: 'huanglong-demo' }
 
 let server, browser, session
@@ -105,6 +109,8 @@ describe("the bureau's subsidies", () => {
     const claimed = Number(plain(await text(page.locator('[data-test=total-claimed]'))))
     assert.ok(payable > 0 && payable <= eligible && eligible <= claimed, `claimed ${claimed} ≥ eligible ${eligible} ≥ payable ${payable} > 0`)
     assert.match(await text(page.locator('[data-test=subsidy-totals]')), /政策下限 60\.00 %/)
+    mkdirSync(shots, { recursive: true })
+    await page.screenshot({ path: join(shots, 'subsidies-desktop.png'), fullPage: true })
 
     // The 2025 policy, paid on, refuses a change, and the form says why.
     await page.locator('[data-test=subnav-policy]').click()
@@ -117,6 +123,14 @@ describe("the bureau's subsidies", () => {
     assert.ok(await page.locator('[data-test=enforcement-refuse]').isChecked())
     await page.locator('[data-test=policy-save]').click()
     assert.match(await text(page.locator('[data-test=policy-error]')), /已有结算单审核通过，补助政策不能再修改/)
+
+    // 2026, with drafts only, still takes a change.
+    await page.locator('[data-test=season]').selectOption('2026')
+    await page.waitForURL('**/bureau/subsidies/policy?season=2026')
+    await page.locator('[data-test=policy-state]', { hasText: '最后修改于' }).waitFor()
+    await page.locator('[data-test=policy-sample_pct]').fill('6.00')
+    await page.locator('[data-test=policy-save]').click()
+    assert.equal(await text(page.locator('[data-test=policy-saved]')), '2026年度补助政策已保存。')
   })
 
   test('a 2026 draft is approved, paid with a reference, and its statement downloads and reads back', async (page) => {
@@ -150,6 +164,8 @@ describe("the bureau's subsidies", () => {
     await page.locator('[data-test=pay]').click()
     await page.locator('[data-test=settlement-status]', { hasText: '已拨付' }).waitFor()
     assert.equal(await text(page.locator('[data-test=reference]')), '黄财农〔2026〕1号')
+    mkdirSync(shots, { recursive: true })
+    await page.screenshot({ path: join(shots, 'settlement-desktop.png'), fullPage: true })
 
     const payable = plain(await text(page.locator('[data-test=payable]')))
     const downloads = page.locator('[data-test=statement-downloads]')
