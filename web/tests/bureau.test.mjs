@@ -155,6 +155,8 @@ describe('the bureau workspace', () => {
     const op = (await line.locator('button').getAttribute('data-test')).replace('show-', '')
     await line.locator('button').click()
     const rows = page.locator('[data-test=operations] tbody tr')
+    // The operations have come when the first row has its area cell; count them only then.
+    await rows.first().locator('td').nth(3).waitFor()
     const n = await rows.count()
     assert.ok(n > 0, 'the line has confirmed operations')
     const delivered = (await line.locator('td').nth(4).textContent()).replace(/,/g, '')

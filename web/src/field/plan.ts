@@ -1,5 +1,5 @@
 // What a contract leaves open, per parcel and operation type, and the checks of a logged operation that mirror the
-// API's (PRODUCT §1.8), so that most mistakes are caught on the phone; the API stays the judge. Areas are decimal
+// API's (docs/domain.md), so that most mistakes are caught on the phone; the API stays the judge. Areas are decimal
 // strings with two places; the sums here are in hundredths, as integers, so nothing is rounded.
 import type { Contract, Operation, OperationFields, Queued } from './store'
 

@@ -1,7 +1,7 @@
 // The provider's field store on the phone (IndexedDB, through the thin `idb` wrapper): the work logged and not yet
 // answered by the server, each operation with the idempotency key it was given when logged, and the last copy of
 // the provider's contracts, so that the app opens in a field with no network. It outlives reloads, a closed
-// browser and a dead battery; logging out keeps the work not yet synced (PRODUCT §7).
+// browser and a dead battery; logging out keeps the work not yet synced.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
 import type { Schemas } from '../api'
 
