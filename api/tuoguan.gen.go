@@ -255,6 +255,30 @@ func (e FieldErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for ImportRowStatus.
+const (
+	ImportCreated   ImportRowStatus = "created"
+	ImportRefused   ImportRowStatus = "refused"
+	ImportUnchanged ImportRowStatus = "unchanged"
+	ImportUpdated   ImportRowStatus = "updated"
+)
+
+// Valid indicates whether the value is a known member of the ImportRowStatus enum.
+func (e ImportRowStatus) Valid() bool {
+	switch e {
+	case ImportCreated:
+		return true
+	case ImportRefused:
+		return true
+	case ImportUnchanged:
+		return true
+	case ImportUpdated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for LandType.
 const (
 	LandTypeDry       LandType = "dry"
@@ -1404,6 +1428,33 @@ type GeoJSONInput = json.RawMessage
 // GeoJSONPointInput A GeoJSON Point (RFC 7946), WGS84 longitude/latitude, where the work was done.
 type GeoJSONPointInput = json.RawMessage
 
+// ImportResult defines model for ImportResult.
+type ImportResult struct {
+	Created int `json:"created"`
+	Refused int `json:"refused"`
+
+	// Rows Every data row of the file, in order (rows whose cells are all empty are skipped).
+	Rows      []ImportRow `json:"rows"`
+	Unchanged int         `json:"unchanged"`
+	Updated   int         `json:"updated"`
+}
+
+// ImportRow defines model for ImportRow.
+type ImportRow struct {
+	// Errors Why the row was refused, by column (`row` for the row as a whole).
+	Errors []FieldError `json:"errors"`
+
+	// Id The farm or parcel created, updated or matched; absent when refused.
+	Id *int64 `json:"id,omitempty"`
+
+	// Row The line of the file the row starts on; the header is line 1.
+	Row    int             `json:"row"`
+	Status ImportRowStatus `json:"status"`
+}
+
+// ImportRowStatus defines model for ImportRow.Status.
+type ImportRowStatus string
+
 // LandType defines model for LandType.
 type LandType string
 
@@ -2292,6 +2343,21 @@ type ListFarmsParams struct {
 // ListFarmsParamsSort defines parameters for ListFarms.
 type ListFarmsParamsSort string
 
+// ImportFarmsParams defines parameters for ImportFarms.
+type ImportFarmsParams struct {
+	// DryRun Check every row and report what would happen, writing nothing.
+	DryRun *bool `form:"dry_run,omitempty" json:"dry_run,omitempty"`
+
+	// CollectiveId The collective of rows that leave `collective_id` empty (admin; a collective's own is taken).
+	CollectiveId *int64 `form:"collective_id,omitempty" json:"collective_id,omitempty"`
+}
+
+// ImportParcelsParams defines parameters for ImportParcels.
+type ImportParcelsParams struct {
+	// DryRun Check every row and report what would happen, writing nothing.
+	DryRun *bool `form:"dry_run,omitempty" json:"dry_run,omitempty"`
+}
+
 // ListOperationsParams defines parameters for ListOperations.
 type ListOperationsParams struct {
 	// Limit Page size.
@@ -2582,6 +2648,12 @@ type ServerInterface interface {
 	// UpdateFarm Change a farm
 	// (PATCH /farms/{id})
 	UpdateFarm(ctx echo.Context, id ID) error
+	// ImportFarms Import the roster of farms
+	// (POST /imports/farms)
+	ImportFarms(ctx echo.Context, params ImportFarmsParams) error
+	// ImportParcels Import the roster of parcels
+	// (POST /imports/parcels)
+	ImportParcels(ctx echo.Context, params ImportParcelsParams) error
 	// ListOperations Search field operations
 	// (GET /operations)
 	ListOperations(ctx echo.Context, params ListOperationsParams) error
@@ -3276,6 +3348,49 @@ func (w *ServerInterfaceWrapper) UpdateFarm(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateFarm(ctx, id)
+	return err
+}
+
+// ImportFarms converts echo context to params.
+func (w *ServerInterfaceWrapper) ImportFarms(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ImportFarmsParams
+	// ------------- Optional query parameter "dry_run" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "dry_run", ctx.QueryParams(), &params.DryRun, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter dry_run: %s", err))
+	}
+
+	// ------------- Optional query parameter "collective_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "collective_id", ctx.QueryParams(), &params.CollectiveId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter collective_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ImportFarms(ctx, params)
+	return err
+}
+
+// ImportParcels converts echo context to params.
+func (w *ServerInterfaceWrapper) ImportParcels(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ImportParcelsParams
+	// ------------- Optional query parameter "dry_run" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "dry_run", ctx.QueryParams(), &params.DryRun, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter dry_run: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ImportParcels(ctx, params)
 	return err
 }
 
@@ -4073,6 +4188,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/farms", wrapper.CreateFarm, options.OperationMiddlewares["createFarm"]...)
 	router.GET(options.BaseURL+"/farms/:id", wrapper.GetFarm, options.OperationMiddlewares["getFarm"]...)
 	router.PATCH(options.BaseURL+"/farms/:id", wrapper.UpdateFarm, options.OperationMiddlewares["updateFarm"]...)
+	router.POST(options.BaseURL+"/imports/farms", wrapper.ImportFarms, options.OperationMiddlewares["importFarms"]...)
+	router.POST(options.BaseURL+"/imports/parcels", wrapper.ImportParcels, options.OperationMiddlewares["importParcels"]...)
 	router.GET(options.BaseURL+"/parcels", wrapper.ListParcels, options.OperationMiddlewares["listParcels"]...)
 	router.POST(options.BaseURL+"/parcels", wrapper.CreateParcel, options.OperationMiddlewares["createParcel"]...)
 	router.GET(options.BaseURL+"/parcels/:id", wrapper.GetParcel, options.OperationMiddlewares["getParcel"]...)
@@ -7041,6 +7158,250 @@ type UpdateFarm503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateFarm503ApplicationProblemPlusJSONResponse) VisitUpdateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportFarmsRequestObject struct {
+	Params ImportFarmsParams
+	Body   io.Reader
+}
+
+type ImportFarmsResponseObject interface {
+	VisitImportFarmsResponse(w http.ResponseWriter) error
+}
+
+type ImportFarms200JSONResponse ImportResult
+
+func (response ImportFarms200JSONResponse) VisitImportFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportFarms400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ImportFarms400ApplicationProblemPlusJSONResponse) VisitImportFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportFarms401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ImportFarms401ApplicationProblemPlusJSONResponse) VisitImportFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportFarms403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ImportFarms403ApplicationProblemPlusJSONResponse) VisitImportFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportFarms413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ImportFarms413ApplicationProblemPlusJSONResponse) VisitImportFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportFarms415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ImportFarms415ApplicationProblemPlusJSONResponse) VisitImportFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportFarms503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ImportFarms503ApplicationProblemPlusJSONResponse) VisitImportFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportParcelsRequestObject struct {
+	Params ImportParcelsParams
+	Body   io.Reader
+}
+
+type ImportParcelsResponseObject interface {
+	VisitImportParcelsResponse(w http.ResponseWriter) error
+}
+
+type ImportParcels200JSONResponse ImportResult
+
+func (response ImportParcels200JSONResponse) VisitImportParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportParcels400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ImportParcels400ApplicationProblemPlusJSONResponse) VisitImportParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportParcels401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ImportParcels401ApplicationProblemPlusJSONResponse) VisitImportParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportParcels403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ImportParcels403ApplicationProblemPlusJSONResponse) VisitImportParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportParcels413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ImportParcels413ApplicationProblemPlusJSONResponse) VisitImportParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportParcels415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ImportParcels415ApplicationProblemPlusJSONResponse) VisitImportParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportParcels503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ImportParcels503ApplicationProblemPlusJSONResponse) VisitImportParcelsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -10656,6 +11017,12 @@ type StrictServerInterface interface {
 	// UpdateFarm Change a farm
 	// (PATCH /farms/{id})
 	UpdateFarm(ctx context.Context, request UpdateFarmRequestObject) (UpdateFarmResponseObject, error)
+	// ImportFarms Import the roster of farms
+	// (POST /imports/farms)
+	ImportFarms(ctx context.Context, request ImportFarmsRequestObject) (ImportFarmsResponseObject, error)
+	// ImportParcels Import the roster of parcels
+	// (POST /imports/parcels)
+	ImportParcels(ctx context.Context, request ImportParcelsRequestObject) (ImportParcelsResponseObject, error)
 	// ListOperations Search field operations
 	// (GET /operations)
 	ListOperations(ctx context.Context, request ListOperationsRequestObject) (ListOperationsResponseObject, error)
@@ -11523,6 +11890,60 @@ func (sh *strictHandler) UpdateFarm(ctx echo.Context, id ID) error {
 		return err
 	} else if validResponse, ok := response.(UpdateFarmResponseObject); ok {
 		return validResponse.VisitUpdateFarmResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ImportFarms operation middleware
+func (sh *strictHandler) ImportFarms(ctx echo.Context, params ImportFarmsParams) error {
+	var request ImportFarmsRequestObject
+
+	request.Params = params
+
+	request.Body = ctx.Request().Body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ImportFarms(ctx.Request().Context(), request.(ImportFarmsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ImportFarms")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ImportFarmsResponseObject); ok {
+		return validResponse.VisitImportFarmsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ImportParcels operation middleware
+func (sh *strictHandler) ImportParcels(ctx echo.Context, params ImportParcelsParams) error {
+	var request ImportParcelsRequestObject
+
+	request.Params = params
+
+	request.Body = ctx.Request().Body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ImportParcels(ctx.Request().Context(), request.(ImportParcelsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ImportParcels")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ImportParcelsResponseObject); ok {
+		return validResponse.VisitImportParcelsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -12499,281 +12920,299 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L35cxzHlT/4r2T0zgQBu7rRjYMHEBsTPEQt16SkJSl7tWouKlGV3V1GdWY5MwtgS8sIez22pbEsySsf",
-	"c1Bjc1e2x7u2RusZjzSUNY74/ikTBED9NP/CN/JlZlVWd1UfQAOgKOoXgV1Veb58+c7Pe70WsH7CKKFS",
-	"1NZfr/UIDgmHP6+zAMuIUfV3SETAo0T/s3a7R1CCZQ+xDpI9ggJOsCQhYlvfJIFs1LyaCHqkj9WXcpCQ",
-	"2npNSB7Rbu3evXteLcEc94k03VzmLBnt4kUaD1DAqOQ4kEJ3FAkUcJaggIVEdRKpF7+VEj6oeTWK+6of",
-	"9UKh/7/gpFNbr/0PS/k8l/RTsaS6vsxCUlOjupxywXj5ZH1K7srNAN7w7awTTnYilgqU4G71eHSr7oj6",
-	"+O51QruyV1tfbja9kRXyalcZ72NZPhROEk4EoRL2xkMRFZLgUA3KvxgEJJF+1Vg6ull3LISm/dr6q7Vv",
-	"CkZrXi0QOzWvdjcWd2t3ygZ27Yr6CNpW+583HYU1r8bJt9KIk7C2LnlK3G5Mz+u1iMqzqzWv1o9o1Fdd",
-	"t7JuIipJl3DdT0j6CZOEBoOvkcHoQlxEQRwRKutdQgkH2tsmA7SA0csvX7uyiGQPS9TH20QgTiSPiEAC",
-	"d8gGEgFLSIgkgx3EQcBSKj20TRKJsEQxwUKi1ioK8UA02vSmmdE6wkjNjgiJdiPZY6lEjBIPMQ7/Rhht",
-	"xZhu6x8j1WsnFST0kGB6MJTBSAYowBTFrIt2Gd9GcjcKSKOtlp7cxf0kVgvR3LoQng1apL7WaeL6qvrr",
-	"Al47V1/pLIfnydmtc8Fqy+6wPq75PjgLV1crN25ThumwH1H775Y6pFISrvpot2/VyojhetSPSoj0Jdwl",
-	"SESvVR6JGL5zRxKSDk5jWVtfU8PAdzVprJlBjSOUWwQLRl8huOLgDgjmsNU9zHfU7sGGCxTRqtEJaHFT",
-	"fThp9fTAlluFcS43nTOdD/WeakskjAoCXO8SDm9qglL/UoyOUPgTJ0kcaca7lHC2FZP+V+F0rr8+JVd7",
-	"SX+lOy1jIJqOI4H6OFYnk4RoYQuH6H++9eILHlJ/ZRx6sVFTrJHFMQlktEMua04/ZsyzjTVvuWq4lOyi",
-	"IHtL7VrFFVXWjXl1KXsPOsk7vSWxvvbmPBlo93okJBCp2+IODRssIfRuP9ZMUdRZpxMFJGRB2idUNkTC",
-	"CQ5FjxDZjxvw/+IQMma6FVEMpDt6NiW5K5cUNy98WVzdl29frZ/P2NdAkjrjIeGoj/k2wjREl29ev4ri",
-	"iBJEaCg2EEZ6PRFnu4jifkS7iOCgp/Yn7VMUUXS5F1EiiKfOHEVbAxRJgToRiUP1AWxfiUAwfPUT6CEh",
-	"vHrnL+sNq1+JRMJEVC6nXGUcXb71dZjMc3cDEsO4UCeKCQwHLcAaeMhXP6lfvuIvThBfgH5oJ46CEz+5",
-	"QQ/TLlFSEXQv9N6BAJZyTqhEQmJJ1DUYpnosxEPY/ArXUMiIQJRJhOOY7aJI2gOuBa35H2/d7vjDrd+Z",
-	"y9G+ivtRPLiKeX++R3u43WfHeuZjrfa7A8tY72DeNzfxE3Ss1e7O+wCoNscRv1qJ+RA+41tRGBJ64kwJ",
-	"xzHhZwTiLCaojweIkh3CkcTbROtsOFCvA5+5RndwHIUnPcYtFg6UvLNL4rhuJJ6tVKItTvC2ULJ9GpMN",
-	"5BPOGRc+EJHQZ0ATOZYIJFSYxAtMXmUpPdFZvMCQSIOe0bDVkZTu2oNaA4N7MVH6UMTovCk5a3gcOTP7",
-	"0lxoOuvyFsE86M1/Ks8ktMOx8otg8kCsk2+4AF0Yx7GxjvQRVgdLMeAniMW/hHlA4nkfDd3quHORwBtz",
-	"ORQvcbYThYTPfRKm3bHTMO/MZSI3SfcY2JRuddwkOLwxxynMV9J023zGmg4lZeodPqO+7aacCBhPl7M0",
-	"eZLEzduMXce8S05LGGJKSltFN6JLIDjcZuwGpgNjlBInOirGUB/TAcJSkn4ixYaxleKOJNp8R9P+FuHq",
-	"bhEkYDQUil78m+qt+kX1lj+0s86j4hhHLXP3vNrLFKeyx3j0GjlpsS7gJCRURjjWNyjY3xhH5G4ScRIi",
-	"RrVg9zLFOziK8VZ84hQTYom3sCCKatJ8GGghZLvUQ5wIibmMaNdDKeXqUKvHix4YzQVLeUDQLhZoKxUD",
-	"NTXptilitguW9lk3XLGUXR5JYkz8oeZGimdEuRUc/AKR0EpJm4aMEtfqfgSKEWmSMC5JeIOEEb4NL53O",
-	"SaZMIn/4xvGBnNRq+JbLPUcDFka06+sFiWSPcNR9LUoQZRzRjNLE/KUL1ea4S9l4YuZwK9+zfBdauJiG",
-	"kXxux4w/4UpelZE2wWu9FLxgme/FsTemSYglGb1zPPUh45tajR3xbNE0NodUewyGqcd+rtTlkqvBPk4F",
-	"4dojUfaKJVIchnBp4fglZ2q649GFNspjfsi0QdFDCeFCNQKnEvWx2CZho3ouuh0YiCysgVqwuoz6pau2",
-	"RTqMk0OPWn8+n2FXbN3oVulPzFaPzMg8lebojzzXcshmwEJ4XjEs9324e8u7u+c6o17VDldw5hoyLg7H",
-	"HfqdkhXIzwXowCNnI5KkX/xj3Ol2Ttm9rDPMOR6ofzu+80kNvUDuSuOHH5kwDKTYWtnMLqVCSZHiBgtJ",
-	"7Lq4kxhTdUnVvNoWJyTUfwacJZtxtEOEZMF2zauRgG0GgyBWa9jHgRJJQUzGXR5JlvJI9NVnLOVygHlY",
-	"4id3HUyjK6vYKQ7kZuXhti8kPUbJpAW7AUT/EryqvtVse3OWc6kEkEhmVDo+XkK9qiMmZjhFlVMdOiCT",
-	"1SLbtebNs8yz7PjAuIoLUByTV9yt4b0prHdhUGWEOexEreaEHRwL4h2Zbibt9MjzafdplEfvRHGMu+SM",
-	"QK3lehh1I5kF6Yzfh6NuwfiFngdvcz3Up83byhzMc5seNHmT7Y5Os3S0U4xPNaaIPI5f7NTWX53gKdG6",
-	"eu2eN2nAKZX6teEDYjvfPCpnGppwsWXz1ej87xRW4GUtPn5RDvm90u003ttS0XlnEgeeKO8o/S+OKNkc",
-	"RCQON7e7mwnhm/10Es1eIcEyTDVm4ohDcLa2Q8is/R+C4qy3W42bEzxLb4e623Vs5cgDQsNNS5+Fpspa",
-	"6WDen36GU7/Yn0biMMt1w1z82ixQ1NnOtppnV1qtZnO52aovN5fP1pvN5rmyiWgz/CzMUfduDfyj/D/h",
-	"UaDJZrs7xUau6m+0FX36JT20nOQGs5VYMtQLfCcKyPRLckt/cD2ipfchWIKmpywhsUyn3oZb+m2wUPN+",
-	"REHn3+Qwx6kUrDmJjZoGvZF7wZ6T4haPyDMmQrkQZ9jXz5zlc85oTrjOhlXxrjFsdYhcS5lRtielizyr",
-	"xKubv0Qo6ehQ0dllgdELUjU5wxWfcYxJl3zecvZV1SXvRkvNeMUf5dK7RpNUHunaKmth+rvrFG6Tw1wS",
-	"R2Pz2RIdlddnDc3O8I+Vb1dOcCbmPXR8qnjfE8PtxjGo+ShSNtTx9LVE5zg4BrBOGsd6dWWE4wrDVUHg",
-	"GZX7ZxNZ9UZOS/ZD080/9rJ+x03XPb2zseQZZpWf6ZOc2q1MTLJ7GXLcscbfHW0WUdKwJKFzcZNw7CYf",
-	"SkN9Uq6vZ1fRs6tovO0iNRmN5QKkKJ+MooiKRz2WCtJjcVjx3C5t6eMKYVPUbJeF9t3GSvlCbocfTY2j",
-	"qHW+HvQwCPYcpTTqRCREggURjpE2D4F1Fi08fwmtLLeazfpys7W26KGgR4JtkfYRROkqBtIoZKZdaK2s",
-	"NVvN5o1mU/3vldWVslOVZVWWpe1xlpwRpnv/+eduoyVOOoQTGpAl9TCLvpU90ocoGsvyAsaVArLbIzqH",
-	"kQ22CFa/JExiySCpMI6Jfsa7vbSvVK8oAIsyToggwBxxkoBvh8meFvBd5y/0MDIhuM7KFprcxYFEIQmi",
-	"Po5NNsYuQ0mMAyI8HQGpmymuY6vZWGvW3By7/73+V6826xfufLXdbsAfry/f+4uRsXi1u/Uuq5sfadpv",
-	"wNCcn+tRP2FcCzNY9mrrtW4ke+lWI2D9JZmybopp9n9FnZzieEmt8D0z0ewCnWa2WKI+E7Jq1mjBb+vJ",
-	"tmv+og5vMYEdC7763V/cQJQhctfwCLVMjBKjIhaWZ6H5f7zaql+4A6vzlcUFu1BfXfyrvyjZtOwIGk3u",
-	"3p0TWLzVadetw1I+mUyWGyvN5iQ6WZ2WTlbnO9VD0UnVvIFQlhsrw2RyytQx1yXrMyqkiTsnO0XfNDXu",
-	"RHVpDdQfEfwPbgEKHEzbYSrE9jw7Ca690VtP591sjrndtnWa9fQ+QR35PasZe+ge3CaD3A9bGGRJB2U3",
-	"YUm+15C8OtjcMhEBm30bEjCVmDK8qCVSytZgM3T3dTO2GzvHHiTbpaIXJfNsdjI9zHnfD23DHiKYoil1",
-	"SsIpLmPltnklxFJOc7xfQmiFD6eXhovxKiV7dThL3ZHjQCYa0ysofzwtjDDBWRxGUbiZW3MnR8Vcu/KC",
-	"4e5ebTvS+VqTcvW+pt6bJ/m/YJbRHgP9PePVLt7DxP0c2kGkPhSScBJuah/KsKp1Qj4V2J/sQBcXyd14",
-	"uzyjzpciZyjOazjApOL0D53gUk4yi/8jTyid1chyYrykKLxZuBPUUTJY2I/oBsJODv4ZYQN1kV1ggSIq",
-	"GcQZs106lK8/HacaG64wRy7jMI+SKFNDcmdEUX3mREQhoRJdu5KpLs9fQq3W2dWVxUYZHz01VlMwkM3A",
-	"Z0rDvcYyhfEHetazXHV0vmYW0grJmYGkeOUDLzB5iDvakyAJT3gkSIWwzPvzMPjr1O7TNvarURzOkHts",
-	"POZUTvTxKi6ndaxGtzsicfgc55q2hk2b5TY3ISFbB1LVOib9hqcxMVlsJA5NIrwHjzWylkCSIdFju/AW",
-	"JMabrPOIo1RA1nmMaTfFXbLepr6lXR/1IyGUSs84Iv1EDjaQHwOslI8kuSuRZNAwl5AKxBiKGe1uIF8d",
-	"c19jk1ANT0JCtIPjlGyo9jHtEj8zDHgaPkI1EUdCAt4UYqlUzBouoy2WQtqhrxdZN6ymIno4IQjEJ5ju",
-	"AkZq+b02xdZm4akRRKEHd19IFjeQrzbCh+93OaNdgEpC6scN5Furqa8+y68JtZSOsXW3xwRpU3gZ5fdL",
-	"BsjSxzLoqfGmMuUwUzUsm+mvf91AvvpxE1Its1dMZgSmYNJsU8azlYBsCWNrPiPgdbUmlMnNjlogH1K0",
-	"jP3V4vcNIcWQu2qB9TjatAg5sIH8qN9PgcB8FGCqPtiyGRqh6cpspu+gzyRJPEA9oqdksWp83YVQhAob",
-	"rzO1NpCf0m3KdukmUKsPeeWKbGV2cUeM5q2rd9WekbtSvfvCy9edBWe8TTUdqlma7CmwdyNI41QbipNN",
-	"cjcgJAR6hsXlBKsvaGFJUUzwDhFqDFQthUa3UHQwaOvdgIPWQH6fCIEVAZO7SYwjKlAEa/oc7caR6BkI",
-	"OHPRZfeAV9Mnxz7zanAMcsnKcAivZmlQPQJSUVJuRirqHrFbrq5gu2Xmd7M/6hO7FUq4dde8prOCVU/O",
-	"4gCEmkb0KBjSnQmM+tyguQpoQ41MpjeXcQTQbDkYWQbDYWyHAEG54Bsf26vNOw3D0nX6bT4e66JSr2QO",
-	"zIAJmccKjIzT7Fgx1BCQ/armNhwRYdbN6By2vdJL3MQ7la6KTWJmHRSyQCyZfzf6oYc6nPUBDyoCTJMc",
-	"jWEdSSZxLBBXew5ppAGxsIcBoRKyp+r9NGse2PxdHMg2hU9RGO1E6sutQf4M5RFj+khgGupsbdvPglIY",
-	"0a76CRAW1UuRQK8RzhY1lVf4k9V2TGtLKt3DGRXxrTwobaou9euH7MzVu2jA+mT6EONDhwurpRF4R5Hm",
-	"7J8ccp5KHid8pr10PjlkpwbacfYlyj+0wQzTfqk3cbOLI3qITw45z4TQUG3NrEE41uXPyQ6h6dSkZ5im",
-	"7m5rsMmSLNOxXM2Yrtkig7tC4mhHicRoIWNji5prJOqyzi531fVwTlHOQAtjnX5phMQ0xLxAONNFqOoW",
-	"7gxP55ZpEAWpkCwc6Jks7P/yB3s/+P7+m3978OGDz9//vw9+88+LHgqzqcNLuyTq9qTmt8VpQ1K2SLdE",
-	"FA6mnZkm6MPQWUWkQjFEeGi5y85g6fEaGliRYZTygiFmX6tg/kV+V8rKiqe29EDmt8IIw893oORElTH4",
-	"0fNaQm/Vp6xMTHieMKV3TAhxK8ujvojMt+glFg+6jCrp6kYay8j+e+Hm1cvo3IXVs4se+sbzt86vgloW",
-	"yTQkSzGW8McG0hk3SMk7YnKmddGn+k3BaOMm3r1hBCHXtSq2o6TOEj2ZesLAfaobzef9kvr5iJOPqJxq",
-	"qp4SYUy6OSA172KBQkBIOKlZX8c0tKgSedifor+I86iLdaxfgkOgScaVihO6gS0jIu111o2ogzo8g7Uo",
-	"wULsMh4WxeFeimlXLV49JH2IwHEgpdfODkNKj/oOHJCDklaLDZ5dndDeEOfKGvfy0ZedqhtZkvesuXrG",
-	"1T4Ootr+UibYb0cUYNtNljlaII1uA+3/8Gf7P3xz//5DD+1/8KNHf35//+e/fPTw4f79h4uT02mtNghD",
-	"K59swTNWYi0qMXhnuCr9KAxjgiDBVxjABbTg6wSsr5j/Wssrq365adz1WpV0DaazaTttrZxXva2dPXe+",
-	"sjdJeITjGfe173w20ua3UkxlJKe+h1OqVYzx25Z16XRgvi3fRP36YWKd5za7zCR6LFN0LOMlAPNCICyQ",
-	"b+sxWKMmJXclIBNuINBCmdZBYyxkVqNhoj+zIA2V+MGftJi9HJfzqNH6s+dWHSbMIIxEkkoyS9re9AEC",
-	"iiand2VkDKLEixE70EPjRI2JWDOGu0810T6LhEw52UwCOat2SJmcrhOWTB8g7+h8FX4UfUAndjpbusS0",
-	"iaE5QGyWGTp7OILVSSZr/2MVJZ3tVEgidNM87Erm65+nfjgjGKKBnHyc9c7o3KFSs/9O9ubQOZstciFb",
-	"2EtYauDdGa6Y3Ao5ztWuMWMBATIkQaRtlDaOYB08MJL0Myu9U6pCQ+TZ+FLGtf8G0OAY7YLKDN4c64jK",
-	"zMlDsHCLTqGWXNzQb2skaM/aNxEI1QJ1GWJUmzGn4jDFdbwmSV+zhLvX9NetpqkdYv89xIiKl8erd4a1",
-	"iWEidJZ+8rbCcKa2eGTfggtyPrm5zoZsbpfV+QGAcfBHnhGA5Kev+kjkRLQBLizJB7YsE5BNVhkBnEnq",
-	"S03+4O7pjURaT1ly56gVc6rzjYdXoiTxuKxMRm4oyug3800p0rVhOUOU3xglhptEQAWe4U0l1tc8FU6h",
-	"Yk0huVseUspcSWVKqHH3JsgSQQw2odrASAAfNKe4vGhVgUvD8LJWJx8SvS4lgcU8f3AIVmCWexLUju1k",
-	"7DidELPDneQR0vLtfeQjx+MFh88Y9RRfVQRm2ScEjNGB5pNl9svhTo8irGaqxyHlvcqss3gC3qRtaNQg",
-	"VRT0jiTYFWZopbpxUlxx774RKf5W6vmHHaNMFoMKCoF6RxUEjyz4zeKJMas0Jrl2nNQ19kzNI0CswMZO",
-	"N0psWFB2uCknAePal595YHLxUf25w5R0VmpRzNq9XWrlukiHWEFl6l/2Gsg61UmASczSbk/r1YLt6j86",
-	"aofiSOh/Ac7jZsKZJBYZ0xhM9T92M+zHnJepCfOBaVZyvKtok2MqQDEvxDYUPhpZkPGJ85HoW3l62A0W",
-	"xBhcQTREfYJFav1CAoVRp0M42hroSBQIQllDf9lASjgqvIsWfPvvzSwSQnFwEKK1eNSmEBmF+cBDXcJC",
-	"IqJACd5gCNfyrvbgmyqHGNn3tdhrZrzFWEwwUPaMVgbb3JEV60C934FolU3KKmRHwwHrPOr2JHI+yYJ5",
-	"99/8895b3zv49J3H7/5q//3vPv7n7+y98/FiYzrwsCo8xNxrVo/VkmqeZGhf97h3/6O9939+8KefHfzy",
-	"O4vW3QARN40ZgcuO1VxzTNhfalWyG2Uc2WReEAjJKRL3zCaSJxSHNMdOGZ/UUMx6yq0H+WKOnArnvJWs",
-	"nzfEl2YzErjFVE4AccNlHFMIZzlUxAifqDzIR6T+QxH1dBCUOYmM2f3qTZqHOFMNgneysowex6Fi3r8o",
-	"ZDdnQhpdQqOvlwlsN69eRhdW184hU7KgUfOOEGdufZymMQ8xSiCyRyvgIxHnWxzToKcEErC8KREsxhIi",
-	"zDMLoI8WVpvNRQ/5KZTtIFTCMusHLfWgY6vhwU8r6icn5nlhtbm66KkmieyxcLMQo7yw2lxT79sqm/DL",
-	"BfWLZGwzxrxL1E+tFT2ArArEZp+EEd7UgeILq6016CELCV5YXV62jfQxHWyaYFcBjy6Y2djSGj5aWNPD",
-	"tv4e+KW5WAwUzpYEXGmFtdBKnSkJWAz/HZ21kf2hpqlXy+YJrZZN0In71a8XZqRagx3d1OEienBZ8RKv",
-	"ZudUFKydFkdTRiSOyl2W2lA7fdJOnj9RwsgiKiSmQZWQMAad37VTlcQARLKi2MPk6IDs5Pgpp+vGDbhu",
-	"fl33UYeZVAlTL8lXx9MvmjfLvqxc7qqQApA99EzG2s+yQmJfOOj7+Tkip8kBtOtk8wD7bhzKlPYs+0XZ",
-	"pTw+/0mJlaBqF3qroM+81cMj0U7l0LNrchR/3hikf5OZOA5tfnh1ikUgJpQDyJxvM4nRhYJ+pw4YXpER",
-	"TO4GJJHGzquuJUgPSHHsHzoJ9gk6AMVJK5oVOrfCH2OjarhewFlPzijDt1GlZwTqsT5x6hQeEjZ5+DCV",
-	"l14wZ2LSKZi5CkNhd13vTSFXVw0b08FIRm9GC5uS4D7IDJbgSg2Rtre5KDpZJcxTV3WKO+isYob7KFKR",
-	"EFpln7UNPKnFCJ7ae/LQJ3SEBm5mcVIzbF0eXFXkM63//PZ7a81mng4pJseUmrbulI7N8EYbSlCuKJbm",
-	"Zm/qUuXlz17rTQPYnVnD1Pt5q2NHOg8GUZz2qXMJU/K2cvmnF9KmSsbXn2RZ+NWJ8JiDDlh94cELebVW",
-	"9aaJ3AQxA1n4sykM4tW0UbPTKo6oeiGroCuzykbqbEdC6dk6SVJEjGapSeVlKYoYfjpYtFUWLTpUF3lm",
-	"jn3YoW/oSFm1UEajNAJQJEslELvro+ylNSN7cbeqelNGEPMcaDwDlpeB5zlIX6YuVendaBqeCz/oPhFe",
-	"3qFy1CdVd6kKihkqLm9uDaofzrrEMLXn1Zel0Rvz5F7HVXJlGjw7y6+KoPlmxcpLUoysz8ntf2Xgnj2H",
-	"Z4Th8cBpPBOa4mBKRaH5kbNE+0iN9Xh8+uc0Na0qwCbHLeKhZOXpRlDN5Ewx2Ey8D/uQo7iVcoLTgmPQ",
-	"yT8sZWtugZ5RkMJDJM7nibsmX3Vu2bKXM+ACHb3w6OFv93/3YLExKeAowUKQKhTu0STpI43xpgmPgThj",
-	"ExMDw/UgkmpAZI6/0ChCs8+Qh6xTS2f6aiTy11rmzeoMjWSkk8pE2tF9Hl3VMhoegXU/ZGGBGUnTgWaa",
-	"hmL6+K5O1lvW8btjMvdm3clsJLNvZ3kk27z2tHy3hCjVGnTdeTGTHV2y7VJtbtiVAK95bhelQzNZ0hc5",
-	"wd+ArPjS8NvD3s9Qj74KgAauKYBqMgn5Qh12FFGlkgSuegJF7AnA0YipInZ286kcEj9hdRQ/Qa9PFVbC",
-	"BvypIY7iSCjWBaNAzRIUhbGSiVm1fBZTbtxhOMEcFio7irOsloeaSDLUalZilk9etXHLAzXw1+dRtvSQ",
-	"eXeKPF3npRPEN3XXJ1i80FbIH/uFemcok3wKf5CTGw69OMtTWN2qbTykdj77Trt590NaPaCPCanoday+",
-	"/YXYs+LcVv7z2++dXXWmhVgH+bj+GmrWL6AG2kR130NQIyaiXXNcUUykBnjTueKTTQ9lCAFmClUbPw9z",
-	"AfCBUzcWqFEcStUZz0hcgp0YiQTqcpDySA5uqZkZSZBgXopNQBFL8LdSpVluE2ocdC+9eOs2WsKp7C3F",
-	"rBtRcMvBOsHIdFtZzz0pk9q9exDr0SkLGtZREmhBg/WY6GmCxEBI0ldkqOPltYWyy6MgjWXKcWzq60SC",
-	"5OA/FnYOYpm0fwsBSL2SJ3CbaovVuq2e7ijFIsNX1h94JoJYN2Xbz6oIbdiuMieiQDHr5gCfbQogJrJH",
-	"BihkG0YFV707kyBIq5soSeNYGMC3zGIoGm3apl/5ymVGdwiFHMPGV76igTB1sL4SlHxB8TbZDLAg/obN",
-	"OlG/v/LKK6/Ub9yoX7nibyB1RwmJ+4l+ePPqZbSysnIBvXz7cqNNr+jMToEW+oySgWfULcgMAWwo3akm",
-	"K1hLTkTCqCCiWHBmwyIKAmw1SWReb8SpMeK1aYK5AB83DmQ8aKCXNfShhzI8RPUBpJfW1dT0AGBl9QxM",
-	"GlQDQWgR/NamPk701xGjSybs5qvfFIz6GoLmwurauUXNvHwdxrSOXn0dWvWQgQu8d0fDG5iCTEpe6eAo",
-	"BgDANr2IthQdsB3C0Sq6EV1CmIpdtfv+amvFbyDFroT5EfmvtzV3aNfW0auNRuOOh9oun1C/NxqNe/4G",
-	"UscY+c4zH23hYLtNx+IuZCTST7jWLzISUXR7+dbXswGyDmp5q80m2hooGmE8w9lE3deiJLE5ZSY4UKcw",
-	"CEJD0ab+RdjN+nM0YEotXYdPfLQgJCe4DzuZMC4BJQJoXj9Y3ND/wnGMAsz5APlfx3ywjoba8xvoubsB",
-	"ifWp2WJsW+/ya1GCOlGsSDrmBIcDmJV6ItQQbWeY24V4Tg9DLYJSL/KzlOcVZwm7KCZhl3C7WWqtFgDC",
-	"dCkQO/4ifAGj0uCKGgZF9jhLu71sSXy1kBbytoEuMXUxqvGZhVnXzAzcjUjpiajL1OqnMs+Y7URcSL0t",
-	"HhIMYUtxKMaS8DZdANUHS6yUTdRlkAu4iweLFgBWo7+iSCpxGlOdTN1At9Kg57Sm9tKmqVGdqpNlnXQi",
-	"GoleRLttCmjF5nyj//z2TxBlGtEj6KV0W53+/+n27ZeWWo2Wp483wX31AZHZs2X4TjBNRGSH8IElK0EM",
-	"9GXIdmnMcNimanxoIUh5jMjdSArUOq9a3uJsVxCO+phvA3qreg/A6iCpzkAaK/JAijaEhijd7bGYIEaJ",
-	"TtfpERwSjjjb1TyzTSEBPmBx2qdqvJd7ESVCG0mpDenTKekQV7vguyhyC48e/nYRjUK0KdaHM0tqFKKF",
-	"gLPEa9Oi1uNlUbgF+2wUikXUw8IF9VfD2yIZprAZJoypAbQaCTivCWddjvtivU0BTdfKZoqc6oBFCwvo",
-	"ocs3r1/VFKjowEOAims4sshLqZksf+GhHLMXI5HAEvcIkWiXpep+k3ibGI6hyD+NMUo46UR3bW6/f8bX",
-	"e2DPdDZkwpKYrGdAqOq82HGInpq/ORosFRj4jyAJhoxH4Zm10V+J6DV1JplByVb7AkirGk9V0Q+8tsUU",
-	"g9fp2SjhEZUApR2KAKs9gQhpJQ7sRiHx2jQ7mA7xMGrI2OG6igMI4DX+xVT2GI9eg61eR5dACELttNlc",
-	"CUB2gj+JXylCISVraTDoApR0Afy5TfPbprnqbwButz7HhZeVQI36eICoGjOCnXK+XFFfuqjhWzgE5Gwl",
-	"ZeBYvdLyzRxfTCXuEpjkN3qRgTDPWFEkkBNobFYoJ/msz7Xmio/cCxl2uE39m0TyQf1iRxKubhMSMBqK",
-	"Rb1X/hKw/Nf8oXZSKqMY0JwFXJENBK0MIRD41/IM/PrXyMBfb1OMdnkkiSbqXSxQwPr9SAIGpIb0hhsC",
-	"pqzzsGXKKQk9s5CcJKCo6pjwOAoIFSR3RtRuXLutVF0eG7lXrC8tsYRQbctpMN5dMh+JJfVuHqicicEX",
-	"X7pW82o7hAvj4G00G00THENxEildrdFsrGj/dg/E9yWchpGsEyUlwg9dUlYnLuyD4KY4pd4o+ECRgpFC",
-	"AXQYGkF4S10KmiCVwJehvJsYOfQC2dXA0VyA3pdt+rWwtl5TUtBFNajn9JggEkBDSotKv0D+ytL1qB/J",
-	"SgeZ86JVybzXa5GaJOBXW5+TVXusTVfrcsYmbWEkVpslSuvY1sCecdS2cCAZH25qxE4wzlw+pmWddls6",
-	"xLMlQ7yj9Fkjz6vXl5tNG41GNOCeK1d/08Q55c2P05tzKgBFHhTBERQ6ddxYBwEZGwoEz86qHkhZ+9mA",
-	"ly7h0CIswietyZ+8DJkbil+TUH+0Mvmjq1lyxz2vtjbNFy87ORigeaf9PuQ11W4SrKVRPeWYQWoz7gpw",
-	"RarfanfUF84VATYQg/JcXMDn7mrxT0k/1sCCdA6stgyYW1pr5lqVb6CLUpJ+YqztHEtSj9WhIyEYa23R",
-	"IWiG2IQhhMNQqRklBx6GmKVsXGIaOHcCCWWhOy7c5SjGZW62cpAq73lTUmABg/Ne0XhjgD+Pjfqtz6eU",
-	"7CnZRcIobSdK7a0paPc2Y9chIwk+WJumlyxv6QYJI2yT5FaXlyd/fM2kxsD7F6Ya3Q1MBzdt/tOhT6Sx",
-	"hdXWX73jns/rrIuAnvMzKXtDR5JpN0v5mbxJdti2UXS07Uw65RaUKhyR8mOkmh2hyNWqeA/VMggqqruw",
-	"cWiaOCI/U+ulB161YNroXCqY3HZFVyX9G+bj5RBLINAqXmRqoGRGiphgToV9USl/fYTNumwRxSgEkmx0",
-	"oZ8n8gapHePJ1ybn0WNfmKyZ6KltmxqM5fQGy8t6jEv20TGWVu7lZcegmqskoIsIQgBJzsqaTICXNxcq",
-	"vULlO/WAxB3PRqUqRQzHsRlnf9FDoNyaNLywXAZ1hnMiMugwXlg8KJiYWcdanjOZGqDV8sSTMoFuyC88",
-	"FfkVC7oOD+wFJSFALkFEhR6CUvarBmA8NqXyZKs5vcxbzAIrb+78yYqnOYFMFk+dnXzCpdNVfWGM/+IF",
-	"Jq9CfvIc2H8kZJlPxeEj7q937nkV1yboqJ72FRhGoWVX23iJJvoidfsEadW8PcoTtBf5shvad2iJtZis",
-	"Uzt4+4d7nz7c+4fPRnK11mutlfMXWq3W8vLKylAy5HrthWUdtn7j4tlXVr527uryK/mB+fzTv/78P/5u",
-	"7+0/H/ziX/Z++eDzn/7g4L1f7/3+3ccPfr7//o8f/58PHn362cGn7+z/8e29d9949Nn9x9/5yd67bxx8",
-	"8B9D6WWF0PgL04vO+UIZ9/tU4vMUJD7ccPikn6cL08zJ5PM/8SL2kZVX4yjFJWe+8sgPSRBLr0fhPUeM",
-	"GBHPhg7psfP/SmHNqa/7jOk7ZPA8kbNRwKwC2LUrEB2clAO4VV4Vrgg5eltoMEwUkw4Y2pGQeFDwI47c",
-	"GTpk41jujP333z74zbf3vvdR6Z1x4cKyujFWVw/DsE2gyQnbO6Y4TrpO5VN8rJ5dFi6XuKw904e4Kkyk",
-	"zRhV07wxB0UTQeyJo2mar8DHlGAuB0iyxSod0470FDRM8O8a1T2OBHhzYoLDiHaRX/cRJzuEC6VuVmp3",
-	"gnFZUMdMjHVtXUdu2gwZ+Eddg3vYcuL17C8IDbSAr3XnX3emVw+HoPjm7BfJAd3m3LAb7Dn3xueh/Jfr",
-	"4iyZusHLnCXjmysmzhVUe5P80Wq66R/LTcduMHERMpSXaW8hfSLzJP/yZvuzLKpt9MbYdcjPw7T+weO1",
-	"bugxT2PbMEzshG/jU7BTjMRyFu4h+9sYG4V7d4Qcd5wSACKL0NNRp6wDt4u9+xZsfI9f4HWA+S7xNqE6",
-	"0swKp4sbbQp5iRbsXYfTZJdUPxVQ+1tDk4B9nAFy8XAcBiuik6tLwu+kcexnP7VpRIM4DYlAGeCzhzTe",
-	"M4QKUYlygGfoKodl1sMy8L6+DnoxU9ZhL3X9m2YSSDGJod+/lRIamJf9No0E6hKqRm9jLcrNOHrsRxHI",
-	"s+wti4KepZDV1prNRrNZhIjtEOK8MPI4CoG36/zsWsC4hg4MDXB8bbm5fLbeatZXWg4Grfqir600ak+y",
-	"KjZahMiyKnWQbaHGzXoL9KMsQW27q/porDRhXIUchNZQmrQaSVYKU/dUng5YO29WIUv2KyCC2zS/1nDy",
-	"Xu2s+W44Na+2DA8UA63ocW2kxwx3vLq71aruWpO6W14bneAInrnteHmk49ZaRcdrE/ptNUfmWUA6r57r",
-	"uQlLe6cgjhmya67Um61ZNEl9uOZu+HObfdLNfk+zYnZF3VxKERq6Dituw4JOlhnvQhKTspIY4PnC+nZU",
-	"l5t+L0QL/mrzgq9rluxGgpSoVFfg1QJvn8YVnnXVhZKxX3KTwlFpA/bAbmClfFRtuq3avPmLttVmW/38",
-	"qZZntQl2yhM8X/Nr4YTb+LPR4418I8z4OqTXShw+4gQyfHW9Z4jZj5V0DgJwN9ohtNoSe3Sxr0qkO9sw",
-	"otOQSLXahLt8Rto8LRvshJNhLLCwdc+Mr18K4+s4Pj56sy+BQmnyVA/HNEo158s9EmwLD6VUaa8Bo0HK",
-	"OaHBwNMR+UrLheycIagAymw5l0ggweIQbZEBM8X2AMhma2CV4GwmJo2D7RAe4ySJaNckRxomRXFf/SY1",
-	"LJ5qHPTnQs+LthwllvpFq3mrccgojk2vjTbVqQk676WQ1KBzx6gu02YWVrXfY7HJxrKJppIxqItfpvFe",
-	"NDvyJFytQyv9jIWc7KG2pDD7sd4ilHR06fBSj8pzYDbSWVnWqZAVtzTYhCIHX3JTKRdCFoglk9DV6IeL",
-	"HkriVNM3nFB9XAyqkW0DPi4NzrQ0eMkM+QTI3XY1QaA8I2ze2lMtWl50JxwwIZHAO7YGZUQD1ieoiwsx",
-	"0nmy7WGlzRKaVW9bHXOOV5FBWRcIW1APBmFklrSdopsZbXoWJI/QEO4SJBnq4R0CiRbTabeXzXSeDBVJ",
-	"jyV8xsrnpDfb3bV5mc4tOT2XLhbzLtWxXbfzi/nrp5VlN6N7bqSGfGW+XTKauTdVw1rcrvTXOuVKD+ut",
-	"PU6vXbEk6li3nVvYncWhk5H5tHvxsHs/MfcM2GPmVmY/tPGj9PIYEgcyrSBmXQHJ7rqa1oigjG6pmwPT",
-	"ktzkrKT6SBn1NlU3LqCO2DRoSFLmUTeiOEb+crOljSvmnXC48PpGsSy7xgcwConbbpvC/dVAXyMDk14f",
-	"sCTLry/kBG4DtksGiLWKQjwQ2g8I4h5lEukqthCQnWtYw4gIJrOa3A0IydEpDLqCbguwa4ymJESmwS1W",
-	"ewbzOsAz73u+MV8jg5o+54c0Mo267mz17FfvFCtfB4zxMKJq02rrr7aaFxrnV1rL3spaY+3CciuPoIHy",
-	"14XK17XP/+Hj/T989/FHHx/86h/R6iv/Wx1YV6H4dW15VXevS1vX9t5/sHf/o//601v7P/m3x29//PmD",
-	"h3tv/NYp2Jz7KZvnq91TeQ3q2t4bf/vok4/2f/JvQ95Jt7Z0be3sOeOJm5UNztkFNdRu+MwC9hRbwK6z",
-	"LsIGzoU5XKH0kigRxiThfTiYR9Y/inzqtm13HtZsW3uktvf9+/tvfLz3wc/2fvBw728e7H38q//601t7",
-	"93+xd/+j/T9+5/Fnvzv49O/27/9u//0f63yRgw/+Y/rzaMqiPGHW7GyDnmkxX44TnZ2c2ZQsiMeqtHxd",
-	"hWit0TjidaTjr3Ace2hOIcVt2gOgqsyypgSyBvKjcFOHUBlXGSQC+KgTKZkxQyfUApVgAFWlAQN3cJyS",
-	"DMiLRFqwI4DlJSTjGkrdYtmoccNEY4J5mQilxGtYjy9RPLNOcK3bUmtuLcF6KTjtCcYyl/hds+DCU8om",
-	"LmvXVLWbrkFFX7q6WFVzIekzKqSpB5bV55iq9Svut6bwSFU/W6mIKBFis8/CGbq4ZD67AV+V7JOaoQaQ",
-	"Yxb6mnH9w/EmXg9jwygOwQFHjkp07YoN0zRnzI5sA4kEA3AqV9cOiqRGYe9SxT+qxpexrKpBLq9OPUZg",
-	"dxWjq+o/qwJa2vcJB1urHZ9ssYGj+/SbZzrmArHXsf73lEHV9q4Tc4ykthc5HTTa9LZDW2eEcyoigYIe",
-	"CbZJiBaev4RarbOrKxpvEmKtKYN4a+cutpdpPngDVNpoUz9/b5NR30O+7tNBjdQ3fZEHCd8A3Jo6sAZi",
-	"MQcz3mhTv4Q9qg5GW1Ltl3TLNXRjASKZ0XhQbVO5qsuEHj7Sujg0qCgWY2qsCQFnyWYc7RAhWbCtLtrR",
-	"sOqyK2E9L0KWM6Ms3f3CufPNldZys7m6bOuurg+VPa3MtH/0yUf7D9/d+/Df9h7+fu/79/fuP8wWxi3I",
-	"U1tZPqutK5agbHLn3p9+uffnn+/9SX1XAAJYXlldO3vOpOhn9KHNLq16c7XeWp5eK1PbMmcDSd7ks7T8",
-	"L2ZavqHtYeab6UETk++zw36Md2WVRq9G+CWI2qzYo/lGaV6DeA3LSHW2vLoHJ+fBbyBf8UtzgwxdsgXU",
-	"6ao4zaNeGBXsXpeeLGPEq1k+RSkjfuPvSxnx+dl47enEdI47Lzae8xTOzTPT1+mEc47h76XRA0MmhDxs",
-	"ayjIa8QEpkRZD+GAM+EkOQ75mtFFYSoOaC0HAMNl1CcbULzg8q2vK76jkfQXymDzF03CYl8xsULIjZKv",
-	"lVqYlRkAtPcFH6BKLW8ytRFC1gaupE7ZYNGrAPtfePTZ/Uef/P3eOx89/tdfLzrYIVFMRAMZhpn2qVhH",
-	"fhQqodrO25rnPCPaMwocxkcAz280E60t+I6VRTeR8U/9SQlX9ZCfpexlL7Wp7+TxqXcgbdBpxKQRwufa",
-	"9+Y8zLxxMAglY5sRH7z95sH//y9msOoBzMpJEdTqCnj+7DePv/3T/Z/+6979jxatWgGPzZuKLao/rY7h",
-	"Id96/9TfrksS+jIuzFwtYtCnjiWxXe59/IeDBx8+/vAD06V+qt4zlSE3te/DbyAwWZ5Ruhxg1jrWBNGm",
-	"2smMk2SMzfOEA2lKzHoOtUJpAHsonyxD3xOV6n/qsUTHif1wvEbkIrUpybAjwU0RCYhurKKrDmf98sEY",
-	"9I+JBr/y7jME/gn9SzZr7xMO5VXdQpVxcMpoglsE86D3NOsteobDznQxzpue/7C0ZTWUcgPgywlUgvSa",
-	"zWYhqg3yQTIc4Mxnhk32B9ulKMpjdtA2GTTQc+qbSJK+Tj0NIAyJUfvBepv6xqmjbhJyNxJS+NqkCAFS",
-	"WCBBCB2KxcpGtVEMwHLqRCyCVGNKU/mmxoVJHNmKSV+DVW7hUI/OFpVQr5uoLtkjXDTQTSLSGObbJ7rc",
-	"lgaOBsjbsgvs1oAGhQvs0GqXK0CW4g9k4pAxyznLvwmVyWvNrQvh2aBF6mudJq6vqr8u4LVz9ZXOcnie",
-	"nN06F6y23GgodXdIwiOsFLy9dx88/rv/b++nb9a82rdSTCXAc9dajeZazaulNFJnfbsLxzUPg9r74DcH",
-	"P/s+ur3aHA1kap6tt85PSvAfCWfa+/d/HQFbmD126RJQ/Qlri8XeDS2VqY+KGjk8hig9RZTeKLk9S9I/",
-	"NY1PHeuCEsO6StVnnU4cUTIl551k7HOjJY+fJqvMGNmwnn7bH50cinbo9JmhfV8yKS1zTp8ZioB23F+m",
-	"P2Gqdg6V8d9lfHvDSbOJBOqoS7QsUQbeeTJosyTl7VmqzFFTZWBJpzoMZXRtSOrE6Nr059C1omXPVtvT",
-	"ZogSNBP9WZGMjxzm+eE/7v/xh7og4aNPv4cuNM6jRw9/+19/euvRJ28//vCjvc9++uiTHx387tdPenDn",
-	"xIOXMY5n5+5LYeE2x+XQXGGH6YLrc2YJWQynOu0hx7tjrzeo9MN2waUG9SpTiHJAlO32SBnC9NdZFD4Z",
-	"F51J2Xl22uZ0y6mdnZqYM9i/Cr/NSxYnYiRM2RsyVUDelvHmRtzGnJUZvU2bX9pQX2ve8Gp1++f0Qb7H",
-	"hih8zEjIx+UZiDENZ7OyX8c0zA3spWGhOnNQjbWKCsbVE1qdJkj2hZOOygUDuIV92YW8gJAEMeYk1MGG",
-	"BIuUm/xHgcIIUF23Brpiu+xhitbQX6IFJZ+BzZEyiRY6ODaYA6VlQYG8IwFO1sLwzXC3GIsJpsccJasZ",
-	"zuQ4WbM6T3+kbKwrdVo2bG8H+0t1yKyNlTpTFeLzDa2a+FtquJgPfLTwPGHgqX+JxYOudrvcSGMZmX97",
-	"6BvP3zq/uqhvEsJ3CG9TQ4wOlstCC/VT9D+iVrPZbC611lD/v/1BO2gFkcK6gA2pGQSkqei7TQsEXh2M",
-	"qqmoNp/k3OXGWbBrEy6jjvqEbFLmxoRC+OdH+2/+ee+t7+2//92F5Wbr/OLB737XbLaW9975GGziw1WW",
-	"Wk21Oq3lIaDfnEWu10L3eO69+/b+H36x9/7/u3f/o+nVNr0Oc47/dBt9FgH6xYwAdbhKKVNx5M2J9mHn",
-	"sB3rpVCllOhxfglCQidt2hMUG2rvlHVEAUeekz6zNT/tsxwOok1NxGjIWQJ1WXfRbg/LEdA+QMWzcPVm",
-	"30suAR2EOedLAFyHJdx44dEn9xdnZcmnEyY6/hzZQNFTOU/PDGmnEyo61UVgzFtibInmzAgWRpwEkvEB",
-	"Wti//6O9v3lw8OlfH3z6g713f7T32U/3Hr632EAXbVilIBa6xfZhM7lK86ZNnnWOswk1gCtMF9mov5zG",
-	"i+ntFE9Eyq/drvFpvzOG/9lG3ei/MlXbIb4O4Rr3NRJDaK9VG5W9deQIwpM1OxyrGm9WdApF3q7906/K",
-	"G3DzfMoux81+G5cE6xSydHlkJppVqcOm8TmWpnQxnUZLU55rXmhB+sxIOeMLK3k54/P/y/Lltf81z7wM",
-	"mBk81P4zwVtq+V59Xadx1tbPZmS8/8Of7f/wzf37D4H9msfL+eMPfvToz+/v//yXjx4+hJfujOZy6gns",
-	"ff/+/v2Hjz5579Enf5/D3nhDx9okpOaVbfKaM6PBYg4Q1p3ySstN+G8GqdHs4LxV+UKzz5T5L5AEdzEM",
-	"ER5hKRUcpSDFTVboXXZxzBdEpVJvnn8J1Pop93DO5ZGLRZEziXpI+rY3i5fV8MB0IHX1N10RDiRak3eD",
-	"FnyRioTQkIQ+EpIlINy3adY8oIRTsuuo9EoBUb/k/k5QEOwnZ3QQtwWXtMOw0d44kCgkEkdxNUCBMQcc",
-	"1yWoI4GrL8Gzs7P5UzIPTDiTmYHgdM7mMxPBaZgIGEfmTM923XDSIZzQgCwFnCUTsKrhjWOk7Jt2MFX6",
-	"iC5toEbaODSFzqX4qFkJu6rZKo6saraKdSOejlnfgqr5JCz0sGJ9mkteHMv4xe+OTZzWNpHyABxIlSAh",
-	"2hpksQqj+2QaOK38UgkRlZwE6pqN4pATqm1YE3NJE8wJlccQMTITrptu0QF0K51jNhlTu4eYfwrjeKi2",
-	"yO1GSvI59ASfHuuOWeiJth2zsE+/ZYdnBzfnHd08VaPcmgOAYyCzgiMMaD2jSX2iUIfFiiZBbNZIDCHZ",
-	"cF8A3DFIUUQLRoynAUE9LBBltLTECOj6eguPJgsPxzRcyMn14L1f7/3+3ccPfr7//o9niTLvzh/P2230",
-	"mYXjiySAwpYZbNtCaGx+uJxreel1RZFjDRsO0R8rZ6xSoOwl+tSbNMbs2IhsA7ddgmVvJGKzePgPde2O",
-	"MYDk7LfCYHB0FmmZIWAGHoITno4ZYBINU0DaORVaPn4TwNMd/wX4wjMy1CUhMQ0xDyECvr5Lom5Pjg8F",
-	"0A0Yy535wFRHY4JYGyMlmBMhEaYBERKeYgmSi2B9klVTM25vgRYy9wtqNlbOeki7YFCzsXzOQ+CGQbkb",
-	"BjUbrabnFmpT7y2WVhO8ZWZ4kRP8DTO/YzxgZd1VnDazeCiiqMN4QJ7qu8OuS1axGqKJh5fAWKxHaHh8",
-	"ecFjv2XSKhFfG9GL5najgBqwJoM70kA3dc1r4WilZ4RdgA2EKSL9RA5QHyduRF1fHQXnGxTRHuFQ/LaL",
-	"y7zCt6pJ/pA3ncMVHOfneq3ZWGnqktnDXlL1rGWfWbeq+nFV/2j8q+qXZXCVTn13lkztGlX7c8L36BGO",
-	"OaJs99nV+kUC4nDE3jMCiXGcrIpnqatX/SCW8oi3MSiNVGeRJlAqO4uQMzFnRQaTGyTV2CD5b8GNqzsj",
-	"rH9tPUNN4mx3A+Hcdbc+BGQuUCQhoVUokvVyDCb1sYNNR+PBRs7xWCqzEcFA1hFlqi+x6LUp29F1v3Nc",
-	"O51ogoWGetRuRhMV7DkFSpWokBX6aaCLsWBoHLRkm2bYkusII8kkjmE1F7Rwu/fuG48/fOCpsQ2hMG4Y",
-	"z2NKdW1xNchQbSENpIuAqSHTAaEx84wsWuuOBq0c3T2ziqPAjwB3qCErTXFhL7MUWZ+MDqRmndIS6RHV",
-	"gZRpn6IewaG2RKupXO5FlAiiS09AdUAWErTgZ2iOC48e/nb/dw8WUcamy0vrQVVmO+5bio5ntmPfgp1+",
-	"heDqWqLziFWcZCTnLKkdNy7c8FI9xWLdVU2xQOu2PkNO4ZO5oQbkr4+v0PRCVhikULPAHhJdKLJHrOvJ",
-	"nAgb5rA1QJLtUtGLEg8VgKUds6ytUNCmUKJAsVDViepTkB3CcYx07QLLHlIaEg7HcbGBjCwICRBaFNSH",
-	"LeOnG04Yqr/aXPEzPtamU2Dkrmc8pWMUJ83VMpYDbGGLE7wdQukpzWrCqE+oyLBq23TB8r5H//7g85/+",
-	"wEMHHzx8/NZ3D37/5sHD33jo4NN3Hr/7q/1/erD3p3cM6GrWhI8WfOhUsSy7ngDGWlaNok2HylH4BpRX",
-	"czu1QZY32V30t8nARwvmLlE8wDP7w7hee/hRXSW+U8ahss5FBRu7Cp9exbxfwcYmM6Y5KBXHzICGJ/l0",
-	"CZtHLSIHubMZ2zEVXfhAEaUBDZ7Mtyrt0mMMJnB8BBorCC1MkH8WtSGlxAutawXrg9/lLE02twY+8A34",
-	"F3DonA+6cknAWZJXqsoc9+gaLcBXQCyCaQwCvwImjJyUmX5gcFZoiSNKND62I8N2CAFfLO2qBVFCmHrN",
-	"cIfh6r+R0C2yjobSdHLF8I6O5NfdaIkJMKc1PCgF9EylIZvedL1+q702FBdeNenJrkwt2tQVY4uC9RTC",
-	"p8uz5cjmaxYecSEBcVQtYQhYHcD89CIU5Ue93Jn8bZgkfMY4ikLNpi0vHSdLtqkrTKL5yJIVTFbzunEM",
-	"9risNd6scui08mLZtWCPWUFYtak79qzV3HJGptqRA0h658RRi93N+RJIpqzjyIIMGDOO44E+WSQcx+pT",
-	"MS4vTjuZIMlNlzAwavaGWyw0q5wubEF1xy6oR7VhkH9BnTaoPWyXlkcRvSxOKumtVA5i8QyaGYtJZahO",
-	"xaqcBLT9cQbPqO2ZHDpjJ//0x87YmTqnTB+qSaEzGqMbItJtI05mqX3qGFNs0QujZvk5hY0cuEabXkS+",
-	"bip7D1FCQjFcvAMPdWHeHTHi4JKeh8p3gInfh4B7p1N112sJsF+NeKKo6mjRPMPl9BIsxC7jqgtcV+JR",
-	"3f5Sb6me1NFdL95bat9somYv2sKsHsSEb0/v9lazmHP4T97ks+CfL2DwT5b5UcIesvt3YkZTdjqOkadX",
-	"+XYsa/oSwFZXb9V8k5duEaVUQtaQ5UkGZ1ONTSwRCv93htRAV+ChUgg52WHbJoVIECEgRFXb57R7Nr9P",
-	"vKLjtiCrRRL0an3PKM49UIwaftKZE5mYlg2yKtLoqMzbTDysrQPGW5F3UxAdixx8No58OmFI486UzUQ6",
-	"nbP1zFU6D+iRsZxdfUGClENxj1dfr20RzAmvrb96R7EFDT2nGUnK49p6bQkn0dJOC5iGaWyUaZij7mAe",
-	"prJXkgxx0R5xYxaJuFZB3E/1SEe/vWUVRByjMNqJhLVUC7Rw8OkvHn/44OAn/7T31sO9N/6vR5/+Pwe/",
-	"/M7iUBoCkpyQxrAuU9bV10d8KQIt7L//48//4fuPPnvv4NN39v/4toZeWWyUYYeWtXk185oU3CgL2uz/",
-	"6JNPH332nofcqseLGyghXCiNGYVYYtTHYluXhHdgUMv6uu4gG6KFvfsf7b3/80Vtx7I6eI4EaECjosIm",
-	"WJia0bZvO47RGYBpRgt3lTV+2Tj1c1Pjwv6bf3vw4YO9d9/Ye/et4mqbV8rWeqhQkq09qBHaFz1bzWPL",
-	"ASjx3FoDDrI0pBVlG9soAScpnQgTEgkwk4phm6gwvmk9fq+AwkPDzC4hJ1vKG0X4FmM+KRkNZ4kexlBK",
-	"VuE02JSs8j3HSUJoWAczCU7DSKpFLJz4MJK1e3fu/fcAAAD//w==",
+	"7L19kxzHeSf4VTL6vMEeubqne15AYCYuNkCQ4GEFUDwAlI7Hxk3lVGV3l6Y6s5SZNYMmFxHS2ZZIi6Lo",
+	"05tfwLVwJ9urO5nL9domFxStiPsoDswA+stfYSOfzKzKqq7ql5meGRAE/yGmqypfn3zyef097zQCNkoY",
+	"JVSKxtY7jSHBIeHwz+sswDJiVP07JCLgUaL/bNweEpRgOUSsj+SQoIATLEmI2O63SSDbDa8hgiEZYfWl",
+	"HCeksdUQkkd00Lh3757XSDDHIyJNN1c4Sya7+AaNxyhgVHIcSKE7igQKOEtQwEKiOonUi99JCR83vAbF",
+	"I9WPeqHQ/x9w0m9sNf6n1Xyeq/qpWFVdX2EhaahRXUm5YLx6sj4ld+VOAG/4dtYJJ/sRSwVK8KB+PLpV",
+	"d0QjfPc6oQM5bGytdTrexAp5jauMj7CsHgonCSeCUAl746GICklwqAblXw4Ckki/bix93aw7FkLTUWPr",
+	"rca3BaMNrxGI/YbXuBuLu407VQO79rL6CNpW+583HYUNr8HJd9KIk7CxJXlK3G5Mz1uNiMoLGw2vMYpo",
+	"NFJdd7NuIirJgHDdT0hGCZOEBuOvk/HkQlxGQRwRKlsDQgkH2tsjY9TE6I03rr28guQQSzTCe0QgTiSP",
+	"iEAC98k2EgFLSIgkgx3EQcBSKj20RxKJsEQxwUKi7gYK8Vi0e/SmmdEWwkjNjgiJDiI5ZKlEjBIPMQ5/",
+	"I4x2Y0z39I+R6rWfChJ6SDA9GMpgJGMUYIpiNkAHjO8heRAFpN1TS0/u4lESq4Xo7F4KLwRd0trsd3Br",
+	"Q/3rEt58sbXeXwsvkgu7LwYbXbvD+rjm++AsXEut3LRNKdPhKKL27646pFISrvro9W41qojhejSKKoj0",
+	"dTwgSERv1x6JGL5zRxKSPk5j2djaVMPAdzVpbJpBTSOUWwQLRt8kuObgjgnmsNVDzPfV7sGGCxTRutEJ",
+	"aHFHfThr9fTA1rqFca51nDOdD/WeakskjAoCXO8lHN7UBKX+UoyOUPgnTpI40ox3NeFsNyajP4TTufXO",
+	"nFztdf2V7rSKgWg6jgQa4VidTBKi5i4O0X+49Y3XPKT+lXHolXZDsUYWxySQ0T65ojn9lDEvNta85brh",
+	"UnKAguwttWs1V1RVN+bV1ew96CTv9JbE+tpb8mSg3euRkECkbov7NGyzhNC7o1gzRdFi/X4UkJAF6YhQ",
+	"2RYJJzgUQ0LkKG7D/4tDyJjpbkQxkO7k2ZTkrlxV3LzwZXF137h9tXUxY19jSVqMh4SjEeZ7CNMQXbl5",
+	"/SqKI0oQoaHYRhjp9UScHSCKRxEdIIKDodqfdERRRNGVYUSJIJ46cxTtjlEkBepHJA7VB7B9FQJB+eon",
+	"0ENCeP3OX9Eb1no5EgkTUbWccpVxdOXWN2Eyr9wNSAzjQv0oJjAc1IQ18JCvflK/fM1fmSG+AP3QfhwF",
+	"Z35ygyGmA6KkIuhe6L0DASzlnFCJhMSSqGswTPVYiIew+RWuoZARgSiTCMcxO0CRtAdcC1rLP9663emH",
+	"W7+zlKN9FY+ieHwV89Fyj3a53efHeuFjrfa7D8vY6mM+MjfxU3Ss1e4u+wCoNqcRv1qJ5RA+47tRGBJ6",
+	"5kwJxzHhLwjEWUzQCI8RJfuEI4n3iNbZcKBeBz5zje7jOArPeoy7LBwreeeAxHHLSDy7qUS7nOA9oWT7",
+	"NCbbyCecMy58ICKhz4AmciwRSKgwideYvMpSeqazeI0hkQZDo2GrIyndtQe1Bgb3jUTpQxGjy6bkrOFp",
+	"5MzsS0uh6azLWwTzYLj8qTyX0I7Hyi+DyQOxfr7hAnRhHMfGOjJCWB0sxYCfIhb/OuYBiZd9NHSr085F",
+	"Am8s5VC8ztl+FBK+9EmYdqdOw7yzlIncJINTYFO61WmT4PDGEqewXEnTbfM5azqWlKl3+AX17SDlRMB4",
+	"BpylydMkbt5m7DrmA3JewhBTUtoGuhG9BILDbcZuYDo2RilxpqNiDI0wHSMsJRklUmwbWynuS6LNdzQd",
+	"7RKu7hZBAkZDoejFv6neal1Wb/mlnXUeFcc4aZm75zXeoDiVQ8ajt8lZi3UBJyGhMsKxvkHB/sY4IneT",
+	"iJMQMaoFuzco3sdRjHfjM6eYEEu8iwVRVJPmw0DNkB1QD3EiJOYyogMPpZSrQ60er3hgNBcs5QFBB1ig",
+	"3VSM1dSk26aI2QFY2hfdcMVSDngkiTHxh5obKZ4R5VZw8AtEQislPRoySlyr+wkoRqRJwrgk4Q0SRvg2",
+	"vHQ+J5kyifzyjeMDOanV8C2Xe4UGLIzowNcLEskh4WjwdpQgyjiiGaWJ5UsXqs1pl7LxxCzhVr5n+S60",
+	"cDkNI/nKvhl/wpW8KiNtgtd6KXjBMt+LY29MkxBLMnnneOpDxne0Gjvh2aJpbA6p9hiUqcd+rtTliqvB",
+	"Pk4F4dojUfWKJVIchnBp4fh1Z2q648mFNspjfsi0QdFDCeFCNQKnEo2w2CNhu34uuh0YiCysgVqwloxG",
+	"lau2S/qMk2OPWn++nGHXbN3kVulPzFZPzMg8leboTzzXcshOwEJ4XjMs9324e6u7u+c6o97SDldw5hoy",
+	"Lg7HHfqdihXIzwXowBNnI5JkVPzHtNPtnLJ7WWeYczxWfzu+81kNvUbuSuOHn5gwDKTYWtXMXkqFkiLF",
+	"DRaS2HVxJzGm6pJqeI1dTkio/xlwluzE0T4RkgV7Da9BArYTjINYreEIB0okBTEZD3gkWcojMVKfsZTL",
+	"MeZhhZ/cdTBNrqxipziQO7WH276QDBklsxbsBhD96/Cq+laz7Z1FzqUSQCKZUen0eAn1qo6YWOAU1U61",
+	"dEBmq0W2a82bF5ln1fGBcRUXoDgmr7hb5b0prHdhUFWEWXai1nPCPo4F8U5MN7N2euL5vPs0yaP3ozjG",
+	"A/KCQN21VhgNIpkF6Uzfh5NuwfSFXgZvcz3U583bqhzMS5seNHmTHUxOs3K0c4xPNaaIPI6/0W9svTXD",
+	"U6J19cY9b9aAUyr1a+UDYjvfOSlnKk242LL5anL+dwor8IYWH78sh/xe5XYa722l6Lw/iwPPlHeU/hdH",
+	"lOyMIxKHO3uDnYTwnVE6i2ZfJsEaTDVm4oRDcLa2T8ii/R+D4qy3W42bE7xIb8e623Vs5cQDQsMdS5+F",
+	"pqpa6WM+mn+Gc784mkfiMMt1w1z82ixQ1NkudDsX1rvdTmet022tddYutDqdzotVE9Fm+EWYo+7dGvgn",
+	"+X/Co0CTzd5gjo3c0N9oK/r8S3psOckNZquwZKgX+H4UkPmX5Jb+4HpEK+9DsATNT1lCYpnOvQ239Ntg",
+	"oeajiILOv8NhjnMpWEsSGzUNehP3gj0nxS2ekGdMhHIhznCknznL55zRnHCdDavjXVPYaolcK5lRtieV",
+	"i7yoxKubf4lQ0tehoovLApMXpGpygSs+4xizLvm85eyrukvejZZa8Io/yaV3jSapPNG1VdXC/HfXOdwm",
+	"x7kkTsbmsyU6Ka/PGlqc4Z8q366d4ELMu3R86njfU8PtpjGo5ShSNtTx/LVE5zg4BrB+Gsd6dWWE4xrD",
+	"VUHgmZT7FxNZ9UbOS/al6eYfe1m/06brnt7FWPICs8rP9FlO7VYmJtm9DDnuW+PvvjaLKGlYktC5uEk4",
+	"dZOPpaE+LdfX86vo+VU03XaRmozGagFSVE9GUUTNoyFLBRmyOKx5bpe28nGNsCkatstC+25jlXwht8NP",
+	"psZR1L3YCoYYBHuOUhr1IxIiwYIIx0ibh8A6i5qvvoTW17qdTmut091c8VAwJMGeSEcIonQVA2kXMtMu",
+	"ddc3O91O50ano/735sZ61anKsiqr0vY4S14Qpnv/1Vduo1VO+oQTGpBV9TCLvpVDMoIoGsvyAsaVAnIw",
+	"JDqHkY13CVa/JExiySCpMI6JfsYHw3SkVK8oAIsyToggwBxxkoBvh8mhFvBd5y/0MDEhuM6qFprcxYFE",
+	"IQmiEY5NNsYBQ0mMAyI8HQGpmymuY7fT3uw03By7/6P179/qtC7d+cNerw3/eGft3h9MjMVr3G0NWMv8",
+	"SNNRG4bm/NyKRgnjWpjBctjYagwiOUx32wEbrcqUDVJMs/8r6uQUx6tqhe+ZiWYX6DyzxRKNmJB1s0ZN",
+	"v6cn22v4Kzq8xQR2NH31u7+yjShD5K7hEWqZGCVGRSwsT7PzH9/qti7dgdX52krTLtQfrvz7P6jYtOwI",
+	"Gk3u3p0zWLyNedetz1I+m0zW2uudziw62ZiXTjaWO9Vj0UndvIFQ1trrZTI5Z+pY6pKNGBXSxJ2T/aJv",
+	"mhp3orq0xuofEfwPbgEKHEzbYWrE9jw7Ca69yVtP593sTLnd9nSa9fw+QR35vagZu3QP7pFx7octDLKi",
+	"g6qbsCLfqySvjnd2TUTAzsiGBMwlppQXtUJK2R3vhO6+7sR2Y5fYg2QHVAyjZJnNzqaHJe/7sW3YJYIp",
+	"mlLnJJziMtZum1dBLNU0x0cVhFb4cH5puBivUrFXx7PUnTgOZKYxvYbyp9PCBBNcxGEUhTu5NXd2VMy1",
+	"l18z3N1r7EU6X2tWrt7X1XvLJP/XzDLaY6C/Z7zexXucuJ9jO4jUh0ISTsId7UMpq1pn5FOB/ckOdHGR",
+	"3I23yzPpfClyhuK8ygEmNae/dIIrOcki/o88oXRRI8uZ8ZKi8GbhTlBfyWDhKKLbCDs5+C8IG6iL7AIL",
+	"FFHJIM6YHdBSvv58nGpquMISuYzDPCqiTA3JvSCK6jMnIgoJlejay5nq8upLqNu9sLG+0q7io+fGagoG",
+	"sgX4TGW411SmMP1AL3qW647O181CWiE5M5AUr3zgBSYPcV97EiThCY8EqRGW+WgZBn+d2n3exn41iuMZ",
+	"ck+Nx5zLiT5dxeW8jtXkdkckDl/hXNNW2bRZbXMTErJ1IFWtb9JveBoTk8VG4tAkwnvwWCNrCSQZEkN2",
+	"AG9BYrzJOo84SgVknceYDlI8IFs96lva9dEoEkKp9IwjMkrkeBv5McBK+UiSuxJJBg1zCalAjKGY0cE2",
+	"8tUx9zU2CdXwJCRE+zhOybZqH9MB8TPDgKfhI1QTcSQk4E0hlkrFrOEy2mUppB36epF1w2oqYogTgkB8",
+	"guk2MVLL7/UotjYLT40gCj24+0Kyso18tRE+fH/AGR0AVBJSP24j31pNffVZfk2opXSMrQdDJkiPwsso",
+	"v18yQJYRlsFQjTeVKYeZqmHZTH/96zby1Y87kGqZvWIyIzAFk2aPMp6tBGRLGFvzCwJeV2tCmdzpqwXy",
+	"IUXL2F8tfl8JKYbcVQusx9GjRciBbeRHo1EKBOajAFP1wa7N0AhNV2YzfQd9JkniMRoSPSWLVePrLoQi",
+	"VNh4nam1jfyU7lF2QHeAWn3IK1dkK7OLO2I0b129q/aM3JXq3dfeuO4sOOM9qulQzdJkT4G9G0Eap9pQ",
+	"nOyQuwEhIdAzLC4nWH1BC0uKYoL3iVBjoGopNLqFooNxT+8GHLQ28kdECKwImNxNYhxRgSJY01foII7E",
+	"0EDAmYsuuwe8hj459pnXgGOQS1aGQ3gNS4PqEZCKknIzUlH3iN1ydQXbLTO/m/1Rn9itUMKtu+YNnRWs",
+	"enIWByDUNKJHwZDuTGDS5wbN1UAbamQyvbmMI4Bmy8HIMhgOYzsECMqmb3xsb3XutA1L1+m3+Xisi0q9",
+	"kjkwAyZkHiswMU6zY8VQQ0D2q5tbOSLCrJvROWx7lZe4iXeqXBWbxMz6KGSBWDV/t0ehh/qcjQAPKgJM",
+	"kxyNYQtJJnEsEFd7DmmkAbGwhwGhErKnWqM0ax7Y/F0cyB6FT1EY7Ufqy91x/gzlEWP6SGAa6mxt209T",
+	"KYzoQP0ECIvqpUigtwlnK5rKa/zJajvmtSVV7uGCivhuHpQ2V5f69WN25updNGAjMn+I8bHDhdXSCLyv",
+	"SHPxT445TyWPE77QXjqfHLNTA+24+BLlH9pghnm/1Ju4M8ARPcYnx5xnQmiotmbRIBzr8udkn9B0btIz",
+	"TFN3tzveYUmW6VitZszXbJHBvUziaF+JxKiZsbEVzTUSdVlnl7vqupxTlDPQwljnXxohMQ0xLxDOfBGq",
+	"uoU75encMg2iIBWShWM9k+bRL39w+IPvH733548/fvD7j/7vx3/3X1Y8FGZTh5cOSDQYSs1vi9OGpGyR",
+	"7oooHM87M03Qx6GzmkiFYohwabmrzmDl8SoNrMgwKnlBidk3aph/kd9VsrLiqa08kPmtMMHw8x2oOFFV",
+	"DH7yvFbQW/0pqxITXiVM6R0zQtyq8qgvI/Mtep3F4wGjSrq6kcYysn83b169gl68tHFhxUPfevXWxQ1Q",
+	"yyKZhmQ1xhL+sY10xg1S8o6YnWld9Kl+WzDavokPbhhByHWtir0oabFET6aVMHCf6kbzeb+ufj7h5CMq",
+	"55qqp0QYk24OSM0HWKAQEBLOatbXwN18kwhARp5Q9nOAhqp8EUCfrnnIDiokzVf2lagNifScHViI834U",
+	"E0/pKRrcp6m+1ZosCkgcC8W6APQLNH34S00qISFI4HMZlMw8qxIPlRJiVMnquRgD/DwRV2a98m/cxvMl",
+	"M+tTdfzygU7shgYOnFzVbw218KyWVFFQBgu+O7a4R02fswM/N8ywA63cHAxZTOZfRccwVLGMUY3GBUCc",
+	"jBt8Movj7yGzRuoR2CWUKo93BaFSi/ZmHnPa+LlessnuAR7KIbVsBSD8TyBGtzV4t0aOioT+otuujlSc",
+	"iJKdd9PvVAXQqEZa+xhQOIRqTe//laxN/fcbWcvmb6d9e4RNLxPObHbg5tsYIqoiveuYhhZhJg8BVndR",
+	"xHk0MANIcAj3E+PBEPPQDXKbUG+vs0FEHQTyBSzHCRbigPGwqBoPU0wHipG2QjKCaDwHXn7zQhleftKP",
+	"6ACeVLRabPDCxoz2SiudNe7lo69a5xsZ4MOiebsm7GYaXL39peok7EUUSjgYxAnUJO1BGx398OdHP3zv",
+	"6P5DDx396kePfvfR0S9++ejhw6P7D1dmp9ZbyxAMrXqyBS95heW4wvmVYSyNojCMCYJkf2HAV1DT18mY",
+	"XzP/ddfWN/xqN5nrwa7oGszo83baXb+oetu88OLF2t4k4RGOF9zXkfPZRJvfSTGVkZxbJk+pNjdM37as",
+	"S6cD8231JurXj5P3sLTZZe6RU5mi4yWrKDYhhLovfVubxd6jlNyVgFK6jcAixbQ9KsZCZvVaZsY2FDSj",
+	"ipiYpy1+N8foPWnmzuJ5lscJOQojkaSSLJLCO3+wkKLJ+d2aGYOokJ5iB4ZsmtoxE3fKcPe5JjpikZAp",
+	"JztJIBe1FFEm5+uEJfMnyzj2nxqfqj6gMztdLHVq3iTxHCw6yxJfPDTJ2idmWwKnGk105mMhodhN+bIr",
+	"ma9/ngbmjKBEAzn5OOud0blDpWb/HcmydM4Wi2LKFvYlpQkseMXkHolpYTcaPxrQYEMSRNpfYWOKtsAb",
+	"K8ko89g5ZWs0XKaNNWdc+3IBGZLRAZjPwLNrndKZa6kEEbniFG3KxQ39tpbLPevrQCBUCzRgiFHt0piL",
+	"wxTX8ZokI80S7l7TX3c7po6Q/bvEiIqXx1t3ypaFMhE6Sz97W2E4c1s/s29B61xOnr6zITt7VTW/oNgA",
+	"xCa8IADVU1/1kciJaBvc2ZKPrVIJZJNVSQHHsvpSkz+4focTWRdzlt86afWseuyB8kpUgBBUlczJjcYZ",
+	"/WZ+akW6NkSvRPntSWKoszkRG3cyF2apYk0huVttuGGupDJn2YHpGj6EKYhpSv0El4bhZa3OPiR6XSqS",
+	"DHj+4BiswCz3LNgt28nUcTrhpsc7yROk5dv7yEeO9xsOnzHwK76qCMyyTwgepWPNJ6t8GeVOTyKsZqrH",
+	"MeW92gzUeAb2rG1o0jhdFPROJNgVZmilumlSXMn8GCn+VhkFBDtGmSwGGBUMeicVBE8s+C3ilTWrNCXR",
+	"fprUNfVMLSNYtMDGzjditCwoO9yUk4BxHdeTeWNz8VH9c58p6azSopi1e7vSynWZllhBbRpw9hrIOvUJ",
+	"wUnM0sFQ69WCHeh/9NUOxZHQfwHm607CmSQWJdcYTPUfBxkObM7L1IT52DQrOT5QtMkxFaCYF+KcCh9N",
+	"LMh0EI1IjKw8XXaJBzEGtzAN0YhgkVofsUBh1O8TjnbHOioNAtI20b9rIyUcFd5FTd/+vZNFRSkODkK0",
+	"Fo96FKIkMR97aEBYSEQUKMEbnGJa3tXRPKbiKUb2fS32mhnvMhYTDJS9oJXBNndixTpQ7/chcm2HshrZ",
+	"0XDAFo8GQ4mcT7LA/qP3fnf4/p88/vzHTz78m6OP/ujJf/ne4Y8/XWnPByRYh42ae9BbsVpS62sB2tc9",
+	"Ht7/5PCjXzz+7c8f//J7K9b1CNF37QVBDE/VXHNKOIBqVbIbZRrZZF4QCM8rEvfCJpKnFJM4x1GanuBU",
+	"zIDMrQf5Yk6cCue8VayfV+JLixkJ3MJKZ4C+4zKOOYSzHDZmgk/UHuQTUv+xiHo+ONqcRKbsfv0mLUOc",
+	"qQfEPFtZRo/jWPkvXxayWzIhTS6h0derBLabV6+gSxubLyJTvqTd8E6Qc2J9nKYxDzFKIMpPK+AT2Se7",
+	"HNNgqAQSsLwpESzGErJNMgugj5obnc6Kh/wUSvgQKmGZ9YOuetC3lTHhp3X1k5P/0NzobKx4qkkihyzc",
+	"KeQrNDc6m+p9W3EXfrmkfpGM7cSYD4j6qbuuB5BVhNkZkTDCOzpppLnR3YQesvSA5sbamm1khOl4xwS+",
+	"C3h0yczGltnxUXNTD9v6e+CXzkoxaSBbEnClFdZCK3WmPGgxFWBy1kb2h/rGXiObJ7RaNUEnB0C/XpiR",
+	"ag12dEeHjunBZYWMvIadU1GwdlqcTB+TOKp2WeZROMsImaFCYhrUCQlTKnW4dqqKGIBI1hR+mR0dkJ0c",
+	"P+V0y7gBt8yvWz7qM5M2ZWqn+ep4+kXzZtWXtctdF1IAsoeeyVT7WVZU8EtXBmN5jsh58oHtOtmc4JEb",
+	"hzKnPct+UXUpT8+FVGIlqNqF3mroM2/1+KjUczn07JqcxJ83peqHyVKeVnmivDrFgjAzSoNkzreFxOhC",
+	"cc9zLx5Qgw5A7gYkkcbOq64lSBVKcewfOyH+KToAxUkrmhU6z8qfYqMqxGkuenImGb6NMH9BoCEbEadm",
+	"6TEh1MuHqboMizkTs07BwhVZCrvrem8Keftq2JiOJ7L7M1rYkQSPQGawBFdpiLS9LUXRyarinruqU9xB",
+	"ZxUzDFiRioTQOvusbeBpLUzyzN6Txz6hEzRwM4uTWmDr8uCqIp/p/ut3f7LZ6eSp0WJ2TKlp607l2Axv",
+	"tKEE1YpiJU7DDqH1z94ezgPen1nD1Pt5q1NHugwGUZz2uXMJU/66dvnnF9LmAubQn2SIHPWgGJiDDlh/",
+	"4cELeeVm9aaJ3AQxA1koxDkM4vW00bDTKo6ofiHrYGyzKmfqbEdC6dk6YVpEjGZpitUlaop4njpYtFsV",
+	"LVqqkb4wxz7u0HXOBSyU0SiNABTJSgnE7voke+kuyF7crarflAn0TAcm0wBnZkCaDuqfqVFXeTeahpfC",
+	"DwZPhZe3VJr+rGqw1cGyQ/X1nd1x/cNFlxim9qr6sjJ6Y5nc67TKL82DbWn5VbGAhlmx6vI0E+tzdvtf",
+	"G7hnz+ELwvB44DSeCU1x8OWi0PzIWaJ9pMZ6PD0VfJ76djXAs9MW8Viy8nwjqGdypjB0Jt6HI8hX3k05",
+	"wWnBMejkIleyNbdY1yRg6TFANPIkfpO7vrTM+SsZiImOXnj08NdHv3mw0p4VcJRgIUgdIv8kYMKJxnjT",
+	"hMdAnLGJiYHhehBJNSYyx2JpF8s0LIBJoNPMF/pqIvLXWubN6pRGMtFJbVL95D5PrmoVDU+UeDhmkZEF",
+	"SdOBaZuHYkb4rk7WW9Pxu1My9xbdyWwki29ndSTbsva0ereEqNQayN0k4kQsZEeXbK9Smyu7EuA1z+2i",
+	"cmgGMeEyJ/hbgJBRGX573PuZpTwgdWBUcE3pZHcNzqHT3SOqVJLAVU/U/RQSgKYSc0XsHORTOSaWysYk",
+	"lopenzrclG34p4Y7iyOhWBeMAnUqEFWmSiZm1fJZzLlxx+EES1io7Cgusloe6iDJULdTW79g9qpNW543",
+	"RLVT7GwCucJIKPJ0nZdOEN/cXZ9hIVNuhKKpX6h3Spnkc/iDnNxw6MVZnsLq1m3jMbXzxXfazbsvafWA",
+	"RCikotep+vaXYs+Kc1v/1+/+5MKGMy3E+sjHrbdRp3UJtdEOavmeBoyI6MAcVxQTqcEeda74bNNDFUKA",
+	"mULdxi/DXAB84NyNBWoUx1J1pjMSl2BnRiKBuhykPJLjW2pmRhIkmFdiE1DEEvydVGmWe4QaB93r37h1",
+	"G63iVA5XYzaIKLjlYJ1gZLqtrOehlEnj3j2I9ehXBQ3rKAnU1MBdJnqaIDEWkowUGep4eW2hHPAoSGOZ",
+	"chybWluRIDkQmIWghFgm7d8C9BWh5Anco9pitYWMlcpRikWGta4/8EwEsW7Ktp9VFNu2XWVORIFiNsjB",
+	"fnsUAI3kkIxRyLaNCq56dyZBkFY3UZLGsTDgj5nFULR7tEe/9rUrjO4TCjmG7a99TYPi6mB9JSj5guI9",
+	"shNgQfxtm3Wifn/zzTffbN240Xr5ZX8bqTtKSDxK9MObV6+g9fX1S+iN21faPfqyzuwUqDlilIw9o25B",
+	"ZgjgxOlONVnBWnIiEkYFEcXiU9sWXRQg7Eki89pDTr0hr0cTzAX4uHEg43EbvaFhUD2UYaOqDyC9tKWm",
+	"pgcAK6tnYLFxEIQWwW896uNEfx0xumrCbv7w24JRX8NRXdrYfHFFMy9fhzFtobfegVY9ZKBD793R8Aam",
+	"OJuSV/o4igEMtEcvo11FB2yfcLSBbkQvIUzFgdp9f6O77reRYlfC/Ij8d3qaO/QaW+itdrt9x0M9l0+o",
+	"39vt9j1/G6ljjHznmY92cbDXo1NxFzISGSVc6xcZiSi6vXLrm9kAWR91vY1OB+2OFY0wnmHuosHbgCZl",
+	"nAA6lEynMAhCQ9Gj/mXYzdYrNGBKLd2CT3zUFJITPIKdTBiXgBIBNK8frGzrv3AcowBzPkb+NzEfb6FS",
+	"e34bvXI3ILE+NbuM7eldfjtKALJIIBxzgsMxzAoAsNQQbWeY24V4RQ9DLYJSL/KzlOcVZwm7KCbhgHC7",
+	"WWqtmgBnvBqIfX8FvoBRaTQmDYMih5ylg2G2JL5aSAt/3UYvMXUxqvGZhdnSzAzcjRpXacDU6qcyz5jt",
+	"R1xIvS0eEgxhS3EoxpLwHm2C6oMlVsomGjDIBTzA4xULBq3BkFAklTiNqU6mbqNbaTB0WlN7adPUqE7V",
+	"ybJO+hGNxDCigx4FeChzvtG/fveniDKN6BEMU7qnTv//cvv266vddtfTx5vgkfqAyOzZGnwnmCYiAqhn",
+	"hqwEMTC4ITugMcNhj6rxoWaQ8hiRu5EUqHtRtbzL2YEgHI0w3wMkZ/UeAFdCUp2BNwdEK0UbwkH0QowS",
+	"na5jQK04O9A8s0chAd7AgkUUXRlGlAhtJKU2pE+npENcbdN3ESWbjx7+egVNwjUq1oczS2oUombAWeL1",
+	"aFHr8bIo3IJ9NgrFChpi4Rb4UMPbJRm+uBkmjKkNtBoJOK8JZwOOR2KrRwFZ28pmipxaGlBOLaCHrty8",
+	"flVToKIDDwFCtuHIIi+raLL8hYdy/G6MRAJLPCREogOWqvtN4j1iOIYi/zTGKOGkH921uf3+C77eA3um",
+	"syETlsRkKwNFVufFjkMM1fzN0WCpwMB/BEkwZDwKz6yN/kpEb6szyQxivtoXQF3W2MqAo6de22WKwev0",
+	"bJTwiEqA1Q9FgNWeQIS0EgcOopB4PZodTId4GDVk7HBdxQEE8Br/ciqHjEdvw1ZvoZdACEK9tNNZD0B2",
+	"gn8Sv1aEQkrW0sDwBVj5AhB8j+a3TWfD3wYMf32OCy8rgRqN8BhRNWYEO+V8ua6+dCsI7OIQUPSVlIFj",
+	"9UrXN3P8RirxgMAkvzW04HEZK4oEcgKNzQrlJJ/1udlZ95F7IcMO96h/k0g+bl3uS8LVbUICRkOxovfK",
+	"XwWW/7ZfaielMooB2V3AFdlG0EoJgcC/lmfgt75Oxv5Wj2J0wCNJNFEfYIECNhpFEvBgNbw/3BAwZZ2H",
+	"LVNOSeiZheQkAUVVx4THUUCoILkzonHj2m2l6vLYyL1ia3WVJYRqW06b8cGq+UisqnfzQOVMDL78+rWG",
+	"19gnXBgHb7vT7pjgGIqTSOlq7U57Xfu3hyC+r+I0jGSLKCkRfhiQqpqR4QgEN8Up9UbBB4oUjBQKAOTQ",
+	"CMK76lLQBKkEvqzig4mRQ6+RAw0izwXofdmmXwsbWw0lBV1Wg3pFjwkiATS8vKj1C+SvrF6PRpGsdZA5",
+	"L1qVzHunEalJApa99TlZtcfadLUuZ2zSFkZio1OhtE5tDewZJ20LB5LxclMTdoJp5vIpLeu028ohXqgY",
+	"4h2lzxp5Xr2+1unYaDSiAfdcufrbJs4pb36a3pxTASjyoAhOoNCp48b6CMjYUCB4djb0QKrazwa8+hIO",
+	"LcIifNKd/ckbkLmh+DUJ9Ufrsz+6miV33PMam/N88YaTgwGadzoaQV5T4ybBWhrVU44ZpDbjASBgwm8a",
+	"x9K5IsAGYhDfS6Cyd7X4p6Qfa2BBOgdWWwbMLa01c63Kt9FlKckoMdZ2jiVpxerQkRCMtbYAGTRDbMIQ",
+	"wmGo1IyKAw9DzFI2XmIaRHsGCWWhOy7c5STGZW62cpAq73lzUmABg/Ne0XhjQIBPjfqtz6eS7Ck5QMIo",
+	"bWdK7d05aPc2Y9chIwk+2Jynlyxv6QYJI2yT5DbW1mZ/fM2kxsD7l+Ya3Q1Mxzdt/tOxT6SxhTW23rrj",
+	"ns/rbICAnvMzKYelI8m0m6X6TN4k+2zPKDradiad0itKFY5I9TFSzU5Q5EZdvIdqGQQV1V3YPjZNnJCf",
+	"qfXSA69bMG10rhRMbruiq5L+DfPxcoglEGgVLzL1kDIjRUwwp8K+qJS/EcJmXXaJYhQCSTa50K8SeYM0",
+	"TvHka5Pz5LEvTNZM9Ny2TQ3GcnqD5WU9xhX76BhLa/fyimNQzVUS0EUEIYAkZ2VNJsDLmwuVXqEKpnpA",
+	"4r5no1KVIobj2IxztOJptHSThhdWy6DOcM5EBi3jhcXjgomZ9a3lOZOpAVotTzypEuhKfuG5yK9Y3Lk8",
+	"sNeUhAC5BBEVeghK2a8bgPHYVMqT3c78Mm8xC6y6uYtnK57mBDJbPHV28imXTjf0hTH9i9eYvAr5yUtg",
+	"/5GQVT4Vh4+4v96559Vcm6CjetpXYBiFll1t4xWa6Deo2ydIq+btSZ6gvchX3NC+Y0usxWSdxuMPfnj4",
+	"+cPDv/piIldrq9Fdv3ip2+2ura2vl5Ihtxqvremw9RuXL7y5/vUXr669mR+Y33/+x7//l784/OB3j//6",
+	"vx3+8sHvf/aDxz/528O///DJg18cffRnT/7PB48+/+Lx5z8++qcPDj9899EX959876eHH777+Ff/Ukov",
+	"K4TGX5pfdM4Xyrjf5xKf5yDxcsPh036eLs0zJ5PP/9SL2CdWXo2jFFec+dojX5IgVt+JwnuOGDEhnpUO",
+	"6anz/1phzam1/ZzpO2TwKpGLUcCiAti1lyE6OKkGcKu9KlwRcvK20GCYKCZ9MLQjIfG44EecuDN0yMap",
+	"3BlHH33w+O++e/gnn1TeGZcurakbY2PjOAzbBJqcsb1jjuOky7Y8w8fq+WXhcokr2jN9jKvCRNpMUTXN",
+	"G0tQNBHEnjiapvkKfEwJ5nKMJFup0zHtSM9BwwT/rlHd40iANycmOIzoAPktH3GyT7hQ6matdicYlwV1",
+	"zMRYN7Z05KbNkIE/WhrcQ9ey8Rqt7F8QGmgBX1vOX3fmVw9LUHxL9ovkgG5LbtgN9lx648tQ/qt1cZbM",
+	"3eAVzpLpzRUT5wqqvUn+6Hbc9I+1jmM3mLkIGcrLvLeQPpF5kn91s6NFFtU2emPqOuTnYV7/4OlaN/SY",
+	"57FtGCZ2xrfxOdgpJmI5C/eQ/W2KjcK9O0KO+04JAJFF6OmoU9aH28XefU0b3+MXeB1gvku8R6iONLPC",
+	"6cp2j0JeogV71+E02SU1SoVEuwRpaBKwjzNALi7HYbAiOrm6JPx+Gsd+9lOPRjSI05AIlAE+e0jjPUOo",
+	"EJUoB3iGrnJYZj0sA+/r66AXM2Ud9tLSv2kmgRSTKP3+nZTQwLzs92gk0IBQNXoba1FtxtFjP4lAnmVv",
+	"WRT0LIWssdnptDudIkRsnxDnhYnHUQi8XednNwLGNXRgaIDjG2udtQutbqe13nUwaNUXI22lUXuSVbHR",
+	"IkSWVamDbAs1bra6oB9lCWp7A9VHe70D4yrkIHRLadJqJFlZXN1TdTpg46JZhSzZr4AIbtP8uuXkvcYF",
+	"8105Na+xBg8UA63pcXOixwx3vL67jbruurO6W9ucnOAEnrnteG2i4+5mTcebM/rtdibmWUA6r5/rizOW",
+	"9k5BHDNk11lvdbqLaJL6cC3d8Oc2+7Sb/Z5lxexldXMpRah0HdbchgWdLDPehSQmVSUxwPOF9e2oLjf9",
+	"Xoia/kbnkq9rlhxEglSoVC/DqwXePo8rPOtqAOWjv+ImhZPSBuyB3cBa+ajedFu3ecsXbevNtvr5My3P",
+	"ahPsnCd4uebXwgm38WeTxxv5RpjxdUivlTh8xAlk+Ora7xCzHyvpHATgQbRPaL0l9uRiX51Id6FtRKeS",
+	"SLXRgbt8Qdo8LxvsjJNhLLCwdc+Nr18J4+s0Pj55s6+CQmnyVI/HNCo15ytDEuwJD6VUaa8Bo0HKOaHB",
+	"2NMR+UrLheycElQAZbacSySQYHGIdsmYmWJ7AGSzO7ZKcDYTk8bB9gmPcZJEdGCSIw2TonikfpMaFk81",
+	"DvpzoecVW44SS/2i1bzVOGQUx6bXdo/q1ASd91JIatC5Y1SXaTMLq9ofsthkY9lEU8kYihkdVGm8l82O",
+	"PA1Xa2mln7OQsz3UlhQWP9a7hJK+Lh1e6VF5BcxGOivLOhWy4pYGm1Dk4EtuKmUzZIFYNQld7VG44qEk",
+	"TjV9wwnVx8WgGtk24OPK4ExLgy+ZIZ8BuduuZgiULwibt/ZMi5aX3QkHTEgk8L6tQRnRgI0IGuBCjHSe",
+	"bHtcabOCZtXbVsdc4lVkUNYFwhbUg0EYmSVtp+hmRpueBckjNIS7BEmGhnifQKLFfNrtFTOdp0NF0mMJ",
+	"n7PyJenNdndtXqZzS87PpYvFvCt1bNft/I389fPKslvQPTdRQ7423y6ZzNybq2Etbtf6a51ypcf11p6m",
+	"165YEnWq284t7M7i0MnIfNa9eNi9n5h7BuwxcyuzH9v4UXl5lMSBTCuI2UBAsruupjUhKKNb6ubAtCI3",
+	"OSupPlFGvUfVjQuoIzYNGpKUeTSIKI6Rv9bpauOKeScsF17fLpZl1/gARiFx2+1RuL/a6OtkbNLrA5Zk",
+	"+fWFnMA9wHbJALE2UIjHQvsBQdyjTCJdxRYCsnMNq4yIYDKryd2AkBydwqAr6LYAu8ZoSkJkGtxKvWcw",
+	"rwO88L7nG/N1Mm7oc35MI9Ok685Wz37rTrHydcAYDyOqNq2x9Va3c6l9cb275q1vtjcvrXXzCBoof12o",
+	"fN34/V99evQPf/Tkk08f/81/Qhtv/u8tYF2F4teNtQ3dvS5t3Tj86MHh/U/+7bfvH/30n5988OnvHzw8",
+	"fPfXTsHm3E/ZuVjvnsprUDcO3/3zR599cvTTfy55J93a0o3NCy8aT9yibHDJLqhSu+FzC9gzbAG7zgYI",
+	"GzgX5nCFykuiQhiThI/gYJ5Y/yjyqdu23WVYs23tkcbh9+8fvfvp4a9+fviDh4d/+uDw07/5t9++f3j/",
+	"rw/vf3L0T9978sVvHn/+F0f3f3P00Z/pfJHHv/qX+c+jKYvylFmzsw16rsV8NU50dnIWU7IgHqvW8nUV",
+	"orUm44i3kI6/wnHsoSWFFPfoEICqMsuaEsjayI/CHR1CZVxlkAjgo36kZMYMnVALVIIBVJUGDNzHcUoy",
+	"IC8SacGOAJaXkIxrKHWLZaPGDRONCeZVIpQSr2E9vkLxzDrBtWVLrbm1BFuV4LRnGMtc4XfNggvPKZu4",
+	"ql1T1W6+BhV96epidc2FZMSokKYeWFafY67WX3a/NYVH6vrZTUVEiRA7IxYu0MVL5rMb8FXFPqkZagA5",
+	"ZqGvGdc/nG7idRkbRnEIDjhyVKJrL9swTXPG7Mi2kUgwAKdyde2gSGoU9gFV/KNufBnLqhvk2sbcYwR2",
+	"VzO6uv6zKqCVfZ9xsLXa8dkWGzi6z755pm8uEHsd67/nDKq2d51YYiS1vcjpuN2jtx3aekE4pyISKBiS",
+	"YI+EqPnqS6jbvbCxrvEmIdaaMoi3du5ie5nmgzdApe0e9fP3dhj1PeTrPh3USH3TF3mQ8A3ArakDayAW",
+	"czDj7R71K9ij6mCyJdV+RbdcQzcWIJIZjcf1NpWrukzo8SOti0ODimIxpsaaEHCW7MTRPhGSBXvqop0M",
+	"q666ErbyImQ5M8rS3S+9eLGz3l3rdDbWbN3VrVLZ09pM+0effXL08MPDj//58OHfH37//uH9h9nCuAV5",
+	"GutrF7R1xRKUTe48/O0vD3/3i8Pfqu8KQABr6xubF140KfoZfWizS7fV2Wh11+bXytS2LNlAkjf5PC3/",
+	"y5mWb2i7zHwzPWhm8n122E/xrqzT6NUIvwJRmzV7tNwozWsQr2EZqc6WV/fg7Dz4beQrfmlukNIlW0Cd",
+	"rovTPOmFUcPudenJKka8keVTVDLid/+ykhFfXIzXnk9M57TzYuM5z+HcPDd9nU845xT+Ho0AAD+3d01z",
+	"YWogbdZHvjTww/pzLRD6nkZUv3LrmxplPaJIQ4w3ARb/BVEGGUc4jtkBCVe2DPfwetRXpzAXfs2xVD/k",
+	"Bi/PWru8MqvxUEmKRs21zlpHZzMpdqb+Wl1f7a6orhxkJfXlvEJy08CLayw5f1tj+v9Hf6VKZG/36Cs4",
+	"GAIoeCRQmgii6GLLbIv6baSYsQGmk6Ja0ziI5NBYEF3lgYYoBQ4TmvjVgyGWKIz6faUONfEu1D0ISBwr",
+	"3o33SebdAPR4FAkAoleDg6hVG5lvXMFqdMDycQwI+Zd71LVaatpBEZUsg6LPNK7yJTDCY6UMValYB0PC",
+	"ieeE2Ba7yXSmdEShzAdEzRabb6PLmuh0aTiDxB4JXRNEY15CBRCTPNDc6HQgXzaf+y4neE8RME9j4n5h",
+	"Jq/DHW3pBKGxeKsTTq/BytRYRSuCnE0GrhqK2lJO4FTBXgJ6PhriJCHUAzxytUZmf+oMHSEf7/CUVps1",
+	"Tc2gcmWgSUNLEc4ISuuwA6EXSxNTeY/JKJFj1ISN3S6YuA1Up1W3V+pGvixD6FRHvC3aUZAgQN/z1DC8",
+	"AuvxMr7jAdPxCgzGq2AaXoljeGWm0KNDlgoyZHHoHf72l48+e+/o3U/Nv7xJXdRz1EDP87wedXRS7+ij",
+	"D0Dr/GNX91S/Hv35B1ljFzudbqfb6XQ3nMYuejlv9LRe7Fkde9uEDPCxt74G5XqK1FS2lJ2peKOP100i",
+	"FD1XiDnfguNM+iSOdYIAZwfbipkCPLVjOBQmnCSixr/xPME0l1ZOKH3oTdI4xgwUTWvOdEQRc4WUhJEs",
+	"of2Y4ojNITuBQNKjvkm4VyKAFUHspe4hP8Y0hEAXLYRoCSIgXEZ9qEe1Q5nfRnVXf5af0qOl2x9qwji3",
+	"PQgJTfMQ/AFS3ZbaXqkX9wBqwVAG3664QgHKZIIeNULBQtc9qrjtpyFWZAAUAD5xnBsZzXEh9+hxb+TX",
+	"DWF9ae7kY1xjhmz1TWYI1suo1YMKQkU67dGu9+iz+zrOy+uutTc7XsjH3uutTqfr/Yc3W3BNvPj8Bnh+",
+	"A5z8BkiyI1h9B1SGs5d82nkeUSnraCImgxMceggHnAkHdacU/IwuC1MCT7vdoIKVjEbAzgRcH4yb0m7N",
+	"qjpuK4ZXACsv5IAoulLEltW9A47Y9KF2hjWWmWJ9IeuBmUydivGKV1N9rvnoi/uPPvvLwx9/8uQf/3bF",
+	"AbOMYiLayFjw1M24pVRmfTvpeWfqs/E1Map1awT14gwL1/eH77j9S1q2/qTCzKe0coshk73Uo74DLKPe",
+	"Af7kNOJcsyYY1HmYhYfCIDhL7Igff/De4//638xg1QOYlYNZo00IwPPsN0+++7Ojn/3j4f1PVqyfK7vA",
+	"TSxr6Y634ajq326MLPRlBGTXVKH+rZMbbJeHn/7D4wcfP/n4V6ZL/RSMDZFIUkl2dDCe30agLb5QyaN6",
+	"VDMpdeHUB+GccWZHRZyJQ61Qq84eyqcr8uSpwp479+SW0wQjPN2opiK1MY5wX0LcXCQg3a6OrvqcjaoH",
+	"Y+AoZ0agVHeflYSb0b9ki/Y+41Be1S3URavMGd5+i2AeDJ9lR5qeYTm6W0wL785/WN21LrNqlfSNBEmG",
+	"ul6n0ymkWYH0mRWmyYI4sYEjAKNYnkSC9sjYaI2RJCONhRRAXgyj9oMtbbpWCp66ScjdSEjh6xgXyNjB",
+	"AglCaCk5KBvVdjEjyClcuAJSjVGzfFN00SAZ7MZkpKsn7OJQj85WOVSvmzQjpZyKNtKSORRMJLr+s65k",
+	"BKp21QV2a0yDwgV2bD+gK0BWAuJl4pCJE3GWf2ePKELp7F4KLwRd0trsd3BrQ/3rEt58sbXeXwsvkgu7",
+	"LwYbXTc9R90dkvAIx42txuGHD578xf93+LP3Gl7jOymmEupFNbrtzmbDa6Q0Umd9bwDHNc/LOfzV3z3+",
+	"+ffR7Y3OZGZN50Kre3EW4txEfs3hf//HCfS/xZNpXgKqP2Ptrti7oaUqNU9RI4fHkDamiNKbJLfnKt25",
+	"uSDVsS4oMWwwIAA7GkeUzMl5Z0WfuOl7p0+TdX71bFjPfjAKnZ0bdWw8h9K+rxqMhSXjOZRSch0zp+lP",
+	"3YmBYh+QDGGUtRCydbcd3IdIoL66RKuQG+Cdp4M2KzBYnmM3nBS7AZZ0rsNQRdeGpM6Mrk1/Dl0rWvZs",
+	"+XdthqiA19SfFcn4xHmHH/+no3/6oa6Q/+jzP0GX2hfRo4e//rffvv/osw+efPzJ4Rc/e/TZjx7/5m+f",
+	"9mzDmQcvYxzPz91XIuTKHJdjc4V9piT1pbOELKlQnfaQ44Op15v1KgqJx8JDEBmgHVwQqDPJJL7JovDp",
+	"uOgMhsTz07akW07t7NzE7LjtK/02r1vgwom8Wa9kqgAgERNeHHGbBFVl9K716H5Fck+tecNrtOw/5886",
+	"PbUSN6dcmue0PAOZl3zuVq9jGuYG9so8RR3pocZaH/NWX+B2Y56szdfOOk0UDOAWh1THd4QkiDEnoc5+",
+	"I1ik3ADyCBOPinbHaKQt5JiiTfTvUFPJZ2BzpEyiJgRB1EYGavKOBDhZqyIRSlETp3QFaYYzO3HTrM6z",
+	"n7oZg7tywqtvf6nP4bTJOy/U5Zx8S6sm/q4aLuZjHzVfJQw89a+zeDzQbpcbaSwj87eHvvXqrYsbK/om",
+	"IXyf8B41xOiAiza7aJSi/xl1O51OZ7W7iUb//z9oB60gUlgXsCE1A8k7F333aIHA67MjNRU1loMWtda+",
+	"AHbtQlCPm6QIMaGfHL33u8P3/+Tooz9qrnW6F1ce/+Y3nU537fDHn4JNvFz2F8JFO921UuWZnEVCRFN+",
+	"PA8//ODoH/768KP/9/D+J/OrbXodlpyQ6Db6PCXxy5mS6HCVSqbiyJsz7cPOYTvVS6FOKdHj/ArkKM7a",
+	"tKcoWdHeKVuIQmEzTkZs39wR9lmOT9ijJoUx5CxBuyRmBzoStIwiDzDttn6a2feKS0BnBS75EgDXYQU3",
+	"bj767P7Koiz5fPIWp58jm7l4LufpuSHtfHIX57oIjHmr3vRQMIKFESeBZHyMmkf3f3T4pw8ef/7Hjz//",
+	"weGHPzr84meHD3+y0kaXbVilIBZL1PZhQ94rgbwM8Fde+EEKEvdrTBfZqL+axov57RRPBQaV3a7pOFQL",
+	"hv/ZRt3ovypV2yG+PuE6SzISpfIjdRuVvXXiCMKzNTucqhpvVnQORd6u/bOvyptqW/mUXY6b/TYNlckG",
+	"ozNe4JGZaFanDpvGT1aji0oIcjcSkAMybB/laA4vdi51IQlSw/fZLPDGVuPSulaCb1y+8ObF/3Xtyub/",
+	"lkMBBcwMHorRZxmSwLLBS9LYupCR8dEPf370w/eO7j8E9mser+WPf/WjR7/76OgXv3z08CG8dGcSXEhP",
+	"4PD794/uP3z02U8effaXOQ6rVzrWBiEpL7WaF0GdDBZzkJnveAX2am0AHfhvAanR7OCyVflCs8+V+S+R",
+	"BHc5DBGeYCk1HKUgxc1W6F12ccoXRK1Sb55/BdT6Ofdwudp94S5xJOqS9G1vFi/LZcV0LHU5cl2iHCRa",
+	"k3eDmr5IRUJoSEIfCckSoeEmsuahbBUlB45KrxQQ9Uvu7wQFwX5ikA1stQM7DBvtjQOJQiJxFNcj5hlz",
+	"wGldgjoSuP4SvLA4mz8n88CMM5kZCM7nbD43EZyHiYBxZM70YtcNJ33CCQ3IasBZMqN4ErxxipR90w6m",
+	"Th8xqe6cJe1jU+gyVITArIRd1WwVJ1Y1W8WWEU+nrG9B1XwaFrqsWJ/nkhfHMn3xB1MTp7VNpDoAB1Il",
+	"NAyFjVWY3CfTwHnll0qIqOQkUNdsFIecUG3DmplLmmBOqDyFiJGFgMZ1iw7CeOUcs8mYYrLE/CmM46He",
+	"IqdhQ449wWfHumMWeqZtxyzss2/Z4dnBzXnHIE/VqLbmAJILyKzgCANaz2hSnyjUZ7GiSRCbNRJDSLbd",
+	"FwAIG1IUUdOI8TQgBrGGVta8BF1fb+HJZOFyTMOlnFwf/+RvD//+wycPfnH00Z8tEmU+WH6BKbfR5xaO",
+	"L5MACltmiq0UQmPzw+Vcy6vvKIqcathwiP5UOWOdAmUv0WfepDFlxyZkG7jtEiyHExGbxcN/rGt3igEk",
+	"Z781BoOTs0jLDAHE/hic8HzMALNomALSzrnQ8umbAJ7t+C8AuFuQoa4KiWmIeQgR8K0DEg2GcnoogG7A",
+	"WO7MB6ZcNxPE2hgpwZwIiTANiJDwFEuQXAQbkay8t3F7C9TM3C+o016/4CHtgkGd9tqLHgI3DMrdMKjT",
+	"7nY8t3K4em+lsrz9LTPDy5zgb5n5neIBq+qu5rSZxUMRRX3GA/JM3x12XVCQCgmVcDnBE0tgLNYTNDy9",
+	"3v2p3zJpnYivjehFc7tRQA1Yk8EdaaObJImh7JN0D5FZgG2EqUEAHuHEjagbqaPgfIMiOiRctYoHuMor",
+	"fKue5I950zlcwXF+bjU67fUOVAGY8JKqZ137zLpV1Y8b+kfjX1W/rIGrdO67s2Jq16janzO+R09wzBFl",
+	"B8+v1i8TEIcj9r4gkJjGyep4lrp61Q9iNY94m4LSSHUWaUJ4CUW8wAgMGpw1SKqxQfJfs4QebvxrWxlq",
+	"EiB64tx1t1WqrAX49geM7wFkrZdjMKmPHWw6Go+3c47HUpmNCAayhSgD3PMVr0fZPkzGwbXTiSZYaKhH",
+	"7WY0UcEeUnsUE6mTbPPKs210ORYMTYOW7NEMW3ILYSSZxDGsZlMLt4cfvvvk4weeGlsJhXHbeB5TKnVR",
+	"dtZHodpCGkgXAVPD9wJCY+YZWbHWHQ1aObl7XiX2fg6QDLjA0SDlRHiZpcj6ZHQgNetrSKxSWfeI6kDK",
+	"dEQ1VHAGiHxlGFEiiMY+hnL1LCSo6Wdojs1HD3999JsHKyhj09W13l8l8ko27luKjhe2Y9+CnX6TYG2i",
+	"Pq1YxVlGcs6SxmnjwpWX6hkW665qigVat+UrcgqfzQ01Gn9resng17JKlYUievaQAP+F/ARTLECfCBvm",
+	"sDtGkh1QMYwSDxVKDjhmWVt2oEeh7oBioYAezvpIkH3CcYx0QQLLHlIaEg7HcaWNjCwICRBaFNSHLeOn",
+	"204Yqr/RWfczPtajc2DkbmU8xSKIa66WsRxgC4D5HUItZM1qwmhEqMiwanu0aXnfo//+4Pc/+4GHHv/q",
+	"4ZP3/+jx37/3+OHfeejx5z9+8uHfHP3nB4e//bEBXc2a8FHTh04Vy7LrWVv5pUdLpV98A8qruZ3aIMub",
+	"7C76e2Tso6a5SwBq2+wP43rtNUa7B/DyWQ2H2sKLNWzsKnx6FfNRDRubzZiWoFScMgMqT/LZEjZPWtUc",
+	"cmcztmNKjPKxIkoDGjybb9XapacYTOD4CDRVEGrOkH9WtCGlwgvdo+oc6IM/4CxNdnbHPvAN+As4dM4H",
+	"Xbkk4CzJSydnjnt0jRbgKyAWwTRm6gwJIydlph8YnBVa4ogSjY/tyLB9QsAXSwdqQZQQpl4z3MGuiskO",
+	"hpI3qkXW11CaTq4Y3jf1juB7LTGNdXUmGqKIAnqm0pBNb6qzXHttKy684TuVIIxMLXrUFWOLgvUcwqfL",
+	"s+XE5msWHnEhAXFULWEIWB3A/PQiFOVHvdyZ/G2YJHzGOIpCzaYtL50mS/aoK0yi5ciSNUxW87ppDPa0",
+	"rDXeonLovPJi1bVgj1lBWLWpO/asNdz6uqb8rgNIeufMUYvdzfkKSKas78iCDBgzjuOxPlkknMbqUzEt",
+	"L047mSDJTZcwMGr2dm4QBOk0MBIjsJDQtQvqUW0b5F9Qpw1qDzug1VFEb4izSnqrlINYvIBmxmJSG6pT",
+	"sypnAW1/msEzantmh87YyT/7sTN2ps4p04dqVuiMxuiGiHTbiJNZap86xhRb9MKoWX5OYRMHrt2jl5Gv",
+	"m8reQ5SQUJSLd+BSF+bdCSMOrui5VL4DTPw+BNw7naq7XkuAo3rEE0VVJ4vmKdd3T7AQB4yrLnBLiUct",
+	"+0urq3picRGKquHBvtlEzWG0i1kriAnfm9/trWax5PCfvMnnwT9fwuCfLPOjgj1k9+/MjKbsdJwiT6/z",
+	"7VjW9BWAra7fquUmL90iSqmErCHLkwzOphqbWCUU/u8MqY1ehodKIeRkn+2ZFCJBhIAQVW2f0+7Z/D7x",
+	"io7bgqwWSdCr9T2jOPdYMWr4SWdOZGJaNsi6SKOTMm8z8TArdOfybgqiY5GDL8aRzycMadqZsplI53O2",
+	"nrtKlwE9MpWzqy9IkHIo7vHWO41dgjnhja237ii2oKHnNCNJedzYaqziJFrd7wLTMI1NMg1z1B3Mw1QO",
+	"K5IhLtsjbswiEdcqiPupHunkt7esgohjFEb7kbCWaoGajz//6ycfP3j80/98+P7Dw3f/r0ef/z+Pf/m9",
+	"lVIaApKckHZZl6nq6psTvhSBmkcf/dnv/+r7j774yePPf3z0Tx9o6JWVdhV2aFWbVzOvScGN0tRm/0ef",
+	"ff7oi594yC2FvLKNEsKF0phRiCVGIyz2SNguwqBW9XXdQTZEzcP7nxx+9IsVbceyOniOBGhAo6LCJliY",
+	"mura2uVktTmAaSYLd1U1fsU49XNTY/PovT9//PGDww/fPfzw/eJqm1eq1rpUKMnWHtQI7Suereax6wCU",
+	"eG6tAQdZGtKKso1tV4CTVE6ECYkEmElF2SYqjG9aj98rl8W3dgk521LeLsK3GPNJxWg4S/QwSilZhdNg",
+	"U7Kq9xxqxoYtMJNAuVq1iIUTHxorRwW4tTlPpphm88mf/ldFGt9/f8WYc72sxjDYXneheq3TuK20ee/O",
+	"vf8RAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -98,6 +99,9 @@ type authRouter struct {
 func (r authRouter) with(path string, m []echo.MiddlewareFunc) []echo.MiddlewareFunc {
 	if path == loginPath {
 		return append([]echo.MiddlewareFunc{r.check}, m...)
+	}
+	if strings.HasPrefix(path, apiBase+"/imports/") {
+		return append([]echo.MiddlewareFunc{r.auth, r.check, csvOnly}, m...)
 	}
 	return append([]echo.MiddlewareFunc{r.auth, r.check}, m...)
 }

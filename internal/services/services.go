@@ -18,6 +18,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/provider"
 	"github.com/tuoguan/tuoguan/internal/reference"
+	"github.com/tuoguan/tuoguan/internal/roster"
 	"github.com/tuoguan/tuoguan/internal/region"
 	"github.com/tuoguan/tuoguan/internal/scope"
 	"github.com/tuoguan/tuoguan/internal/stats"
@@ -36,6 +37,7 @@ type Services struct {
 	Contracts   *contract.Service
 	Operations  *operation.Service
 	Stats       *stats.Service
+	Roster      *roster.Service
 }
 
 // New builds the domain services over db, sealing personal data with keys.
@@ -52,6 +54,7 @@ func New(db *postgres.DB, keys *pii.Keyring, accounts account.Config) Services {
 		Contracts:   contract.NewService(db.Gorm),
 		Operations:  operation.NewService(db.Gorm),
 		Stats:       stats.NewService(db.Gorm),
+		Roster:      roster.NewService(db.Gorm, keys),
 	}
 }
 
