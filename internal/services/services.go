@@ -18,8 +18,8 @@ import (
 	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/provider"
 	"github.com/tuoguan/tuoguan/internal/reference"
-	"github.com/tuoguan/tuoguan/internal/roster"
 	"github.com/tuoguan/tuoguan/internal/region"
+	"github.com/tuoguan/tuoguan/internal/roster"
 	"github.com/tuoguan/tuoguan/internal/scope"
 	"github.com/tuoguan/tuoguan/internal/stats"
 )

@@ -30,6 +30,21 @@ export const router = createRouter({
       meta: { role: 'bureau' },
     },
     { path: '/bureau/providers', component: () => import('./views/bureau/Providers.vue'), meta: { role: 'bureau' } },
+    { path: '/collective', component: () => import('./views/collective/Queue.vue'), meta: { role: 'collective' } },
+    { path: '/collective/farms', component: () => import('./views/collective/Farms.vue'), meta: { role: 'collective' } },
+    { path: '/collective/parcels', component: () => import('./views/collective/Parcels.vue'), meta: { role: 'collective' } },
+    { path: '/collective/contracts', component: () => import('./views/collective/Contracts.vue'), meta: { role: 'collective' } },
+    {
+      path: '/collective/contracts/new',
+      component: () => import('./views/collective/ContractEdit.vue'),
+      meta: { role: 'collective' },
+    },
+    {
+      path: '/collective/contracts/:id(\\d+)',
+      component: () => import('./views/collective/ContractEdit.vue'),
+      meta: { role: 'collective' },
+    },
+    { path: '/collective/import', component: () => import('./views/collective/Import.vue'), meta: { role: 'collective' } },
     { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { public: true } },
   ],
   scrollBehavior: () => ({ top: 0 }),
@@ -46,6 +61,7 @@ router.beforeEach(async (to) => {
   if (!ok) return { path: '/login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
   if (to.meta.role && me.value?.role !== to.meta.role) return '/'
   if (to.path === '/' && me.value?.role === 'bureau') return '/bureau'
+  if (to.path === '/' && me.value?.role === 'collective') return '/collective'
   return true
 })
 
