@@ -26,6 +26,11 @@ test-go: postgres
 test-web: build postgres browser
 	cd web && TUOGUAN_BIN=$(CURDIR)/$(BIN) npm test
 
+## screenshots: run the browser tests, saving their screenshots into docs/screenshots (the README shows them)
+.PHONY: screenshots
+screenshots: build postgres browser
+	cd web && TUOGUAN_BIN=$(CURDIR)/$(BIN) SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots npm test
+
 ## build: build the web app, then compile bin/tuoguan with it embedded
 build: web
 	$(GO) build -tags webapp -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/tuoguan

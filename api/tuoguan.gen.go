@@ -393,6 +393,24 @@ func (e OperationType) Valid() bool {
 	}
 }
 
+// Defines values for PolicyFlagRule.
+const (
+	MaxPerMu PolicyFlagRule = "max_per_mu"
+	MaxShare PolicyFlagRule = "max_share"
+)
+
+// Valid indicates whether the value is a known member of the PolicyFlagRule enum.
+func (e PolicyFlagRule) Valid() bool {
+	switch e {
+	case MaxPerMu:
+		return true
+	case MaxShare:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ProblemCode.
 const (
 	ProblemCodeClientClosed         ProblemCode = "client_closed"
@@ -534,6 +552,42 @@ func (e Role) Valid() bool {
 	case RoleCollective:
 		return true
 	case RoleProvider:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubsidyPolicyEnforcement.
+const (
+	SubsidyPolicyEnforcementFlag   SubsidyPolicyEnforcement = "flag"
+	SubsidyPolicyEnforcementRefuse SubsidyPolicyEnforcement = "refuse"
+)
+
+// Valid indicates whether the value is a known member of the SubsidyPolicyEnforcement enum.
+func (e SubsidyPolicyEnforcement) Valid() bool {
+	switch e {
+	case SubsidyPolicyEnforcementFlag:
+		return true
+	case SubsidyPolicyEnforcementRefuse:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SubsidyPolicyInputEnforcement.
+const (
+	SubsidyPolicyInputEnforcementFlag   SubsidyPolicyInputEnforcement = "flag"
+	SubsidyPolicyInputEnforcementRefuse SubsidyPolicyInputEnforcement = "refuse"
+)
+
+// Valid indicates whether the value is a known member of the SubsidyPolicyInputEnforcement enum.
+func (e SubsidyPolicyInputEnforcement) Valid() bool {
+	switch e {
+	case SubsidyPolicyInputEnforcementFlag:
+		return true
+	case SubsidyPolicyInputEnforcementRefuse:
 		return true
 	default:
 		return false
@@ -985,6 +1039,9 @@ type Contract struct {
 	// Number Example: 610631100201-2026-0007
 	Number  string           `json:"number"`
 	Parcels []ContractParcel `json:"parcels"`
+
+	// PolicyFlags The rules of the season's subsidy policy that the contract broke when it was activated, where the policy flags instead of refusing; empty otherwise.
+	PolicyFlags []PolicyFlag `json:"policy_flags"`
 
 	// PricePerKg An exact decimal with four places, as a string.
 	//
@@ -1695,6 +1752,17 @@ type ParcelUpdate struct {
 	Name          *string      `json:"name,omitempty"`
 }
 
+// PolicyFlag A rule of the subsidy policy in force at activation that the contract breaks.
+type PolicyFlag struct {
+	// Field Example: services[0].subsidy_per_mu
+	Field   string         `json:"field"`
+	Message string         `json:"message"`
+	Rule    PolicyFlagRule `json:"rule"`
+}
+
+// PolicyFlagRule defines model for PolicyFlag.Rule.
+type PolicyFlagRule string
+
 // Problem An RFC 9457 problem.
 type Problem struct {
 	// Code A stable name for the kind of problem, one per status, for clients to branch on and translate:
@@ -2108,6 +2176,70 @@ type StandardAreaWeightsInput struct {
 	// Weights Weight per operation type code, 0 to 10 with at most four places.
 	Weights map[string]Dec4Input `json:"weights"`
 }
+
+// SubsidyPolicy A county's subsidy policy for a season (see putSubsidyPolicy).
+type SubsidyPolicy struct {
+	// CountyCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	CountyCode  RegionCode               `json:"county_code"`
+	Enforcement SubsidyPolicyEnforcement `json:"enforcement"`
+	KeyOpTypes  []OperationType          `json:"key_op_types"`
+
+	// MaxPerMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	MaxPerMu Dec2 `json:"max_per_mu"`
+
+	// MaxPerProvider An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	MaxPerProvider Dec2 `json:"max_per_provider"`
+
+	// MaxSharePct An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	MaxSharePct Dec2 `json:"max_share_pct"`
+
+	// MinHouseholdSharePct An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	MinHouseholdSharePct Dec2 `json:"min_household_share_pct"`
+
+	// SamplePct An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	SamplePct  Dec2      `json:"sample_pct"`
+	SeasonYear int       `json:"season_year"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// SubsidyPolicyEnforcement defines model for SubsidyPolicy.Enforcement.
+type SubsidyPolicyEnforcement string
+
+// SubsidyPolicyInput defines model for SubsidyPolicyInput.
+type SubsidyPolicyInput struct {
+	Enforcement SubsidyPolicyInputEnforcement `json:"enforcement"`
+	KeyOpTypes  []OperationType               `json:"key_op_types"`
+
+	// MaxPerMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	MaxPerMu Dec2Input `json:"max_per_mu"`
+
+	// MaxPerProvider An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	MaxPerProvider Dec2Input `json:"max_per_provider"`
+
+	// MaxSharePct An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	MaxSharePct Dec2Input `json:"max_share_pct"`
+
+	// MinHouseholdSharePct An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	MinHouseholdSharePct Dec2Input `json:"min_household_share_pct"`
+
+	// SamplePct An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	SamplePct Dec2Input `json:"sample_pct"`
+}
+
+// SubsidyPolicyInputEnforcement defines model for SubsidyPolicyInput.Enforcement.
+type SubsidyPolicyInputEnforcement string
 
 // User defines model for User.
 type User struct {
@@ -2571,6 +2703,9 @@ type UpdateRegionJSONRequestBody = RegionUpdate
 // SetStandardAreaWeightsJSONRequestBody defines body for SetStandardAreaWeights for application/json ContentType.
 type SetStandardAreaWeightsJSONRequestBody = StandardAreaWeightsInput
 
+// PutSubsidyPolicyJSONRequestBody defines body for PutSubsidyPolicy for application/json ContentType.
+type PutSubsidyPolicyJSONRequestBody = SubsidyPolicyInput
+
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = UserCreate
 
@@ -2729,6 +2864,12 @@ type ServerInterface interface {
 	// GetRegionStats Figures of a region, optionally grouped
 	// (GET /stats/regions/{code})
 	GetRegionStats(ctx echo.Context, code RegionCode, params GetRegionStatsParams) error
+	// GetSubsidyPolicy A county's subsidy policy for a season
+	// (GET /subsidy-policies/{county_code}/{season_year})
+	GetSubsidyPolicy(ctx echo.Context, countyCode RegionCode, seasonYear int) error
+	// PutSubsidyPolicy Create or replace a county's subsidy policy for a season
+	// (PUT /subsidy-policies/{county_code}/{season_year})
+	PutSubsidyPolicy(ctx echo.Context, countyCode RegionCode, seasonYear int) error
 	// ListUsers List accounts
 	// (GET /users)
 	ListUsers(ctx echo.Context, params ListUsersParams) error
@@ -4039,6 +4180,54 @@ func (w *ServerInterfaceWrapper) GetRegionStats(ctx echo.Context) error {
 	return err
 }
 
+// GetSubsidyPolicy converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSubsidyPolicy(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "county_code" -------------
+	var countyCode RegionCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "county_code", ctx.Param("county_code"), &countyCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter county_code: %s", err))
+	}
+
+	// ------------- Path parameter "season_year" -------------
+	var seasonYear int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "season_year", ctx.Param("season_year"), &seasonYear, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter season_year: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSubsidyPolicy(ctx, countyCode, seasonYear)
+	return err
+}
+
+// PutSubsidyPolicy converts echo context to params.
+func (w *ServerInterfaceWrapper) PutSubsidyPolicy(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "county_code" -------------
+	var countyCode RegionCode
+
+	err = runtime.BindStyledParameterWithOptions("simple", "county_code", ctx.Param("county_code"), &countyCode, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter county_code: %s", err))
+	}
+
+	// ------------- Path parameter "season_year" -------------
+	var seasonYear int
+
+	err = runtime.BindStyledParameterWithOptions("simple", "season_year", ctx.Param("season_year"), &seasonYear, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter season_year: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PutSubsidyPolicy(ctx, countyCode, seasonYear)
+	return err
+}
+
 // ListUsers converts echo context to params.
 func (w *ServerInterfaceWrapper) ListUsers(ctx echo.Context) error {
 	var err error
@@ -4220,6 +4409,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/stats/collectives", wrapper.GetCollectiveStats, options.OperationMiddlewares["getCollectiveStats"]...)
 	router.GET(options.BaseURL+"/stats/regions/:code", wrapper.GetRegionStats, options.OperationMiddlewares["getRegionStats"]...)
 	router.GET(options.BaseURL+"/stats/family-farms", wrapper.GetFamilyFarmStats, options.OperationMiddlewares["getFamilyFarmStats"]...)
+	router.GET(options.BaseURL+"/subsidy-policies/:county_code/:season_year", wrapper.GetSubsidyPolicy, options.OperationMiddlewares["getSubsidyPolicy"]...)
+	router.PUT(options.BaseURL+"/subsidy-policies/:county_code/:season_year", wrapper.PutSubsidyPolicy, options.OperationMiddlewares["putSubsidyPolicy"]...)
 
 }
 
@@ -10458,6 +10649,267 @@ func (response GetRegionStats503ApplicationProblemPlusJSONResponse) VisitGetRegi
 	return err
 }
 
+type GetSubsidyPolicyRequestObject struct {
+	CountyCode RegionCode `json:"county_code"`
+	SeasonYear int        `json:"season_year"`
+}
+
+type GetSubsidyPolicyResponseObject interface {
+	VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error
+}
+
+type GetSubsidyPolicy200JSONResponse SubsidyPolicy
+
+func (response GetSubsidyPolicy200JSONResponse) VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubsidyPolicy400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubsidyPolicy400ApplicationProblemPlusJSONResponse) VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubsidyPolicy401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubsidyPolicy401ApplicationProblemPlusJSONResponse) VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubsidyPolicy404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubsidyPolicy404ApplicationProblemPlusJSONResponse) VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSubsidyPolicy503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetSubsidyPolicy503ApplicationProblemPlusJSONResponse) VisitGetSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicyRequestObject struct {
+	CountyCode RegionCode `json:"county_code"`
+	SeasonYear int        `json:"season_year"`
+	Body       *PutSubsidyPolicyJSONRequestBody
+}
+
+type PutSubsidyPolicyResponseObject interface {
+	VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error
+}
+
+type PutSubsidyPolicy200JSONResponse SubsidyPolicy
+
+func (response PutSubsidyPolicy200JSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy400ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy401ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy403ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy404ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy409ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy413ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy415ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy422ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PutSubsidyPolicy503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PutSubsidyPolicy503ApplicationProblemPlusJSONResponse) VisitPutSubsidyPolicyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListUsersRequestObject struct {
 	Params ListUsersParams
 }
@@ -11098,6 +11550,12 @@ type StrictServerInterface interface {
 	// GetRegionStats Figures of a region, optionally grouped
 	// (GET /stats/regions/{code})
 	GetRegionStats(ctx context.Context, request GetRegionStatsRequestObject) (GetRegionStatsResponseObject, error)
+	// GetSubsidyPolicy A county's subsidy policy for a season
+	// (GET /subsidy-policies/{county_code}/{season_year})
+	GetSubsidyPolicy(ctx context.Context, request GetSubsidyPolicyRequestObject) (GetSubsidyPolicyResponseObject, error)
+	// PutSubsidyPolicy Create or replace a county's subsidy policy for a season
+	// (PUT /subsidy-policies/{county_code}/{season_year})
+	PutSubsidyPolicy(ctx context.Context, request PutSubsidyPolicyRequestObject) (PutSubsidyPolicyResponseObject, error)
 	// ListUsers List accounts
 	// (GET /users)
 	ListUsers(ctx context.Context, request ListUsersRequestObject) (ListUsersResponseObject, error)
@@ -12771,6 +13229,81 @@ func (sh *strictHandler) GetRegionStats(ctx echo.Context, code RegionCode, param
 	return nil
 }
 
+// GetSubsidyPolicy operation middleware
+func (sh *strictHandler) GetSubsidyPolicy(ctx echo.Context, countyCode RegionCode, seasonYear int) error {
+	var request GetSubsidyPolicyRequestObject
+
+	request.CountyCode = countyCode
+	request.SeasonYear = seasonYear
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSubsidyPolicy(ctx.Request().Context(), request.(GetSubsidyPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSubsidyPolicy")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSubsidyPolicyResponseObject); ok {
+		return validResponse.VisitGetSubsidyPolicyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PutSubsidyPolicy operation middleware
+func (sh *strictHandler) PutSubsidyPolicy(ctx echo.Context, countyCode RegionCode, seasonYear int) error {
+	var request PutSubsidyPolicyRequestObject
+
+	request.CountyCode = countyCode
+	request.SeasonYear = seasonYear
+
+	var body PutSubsidyPolicyJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PutSubsidyPolicy(ctx.Request().Context(), request.(PutSubsidyPolicyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PutSubsidyPolicy")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PutSubsidyPolicyResponseObject); ok {
+		return validResponse.VisitPutSubsidyPolicyResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListUsers operation middleware
 func (sh *strictHandler) ListUsers(ctx echo.Context, params ListUsersParams) error {
 	var request ListUsersRequestObject
@@ -12920,299 +13453,313 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19kxzHeSf4VTL6vMEeubqne15AYCYuNkCQ4GEFUDwAlI7Hxk3lVGV3l6Y6s5SZNYMmFxHS2ZZIi6Lo",
-	"05tfwLVwJ9urO5nL9domFxStiPsoDswA+stfYSOfzKzKqq7ql5meGRAE/yGmqypfn3zyef097zQCNkoY",
-	"JVSKxtY7jSHBIeHwz+sswDJiVP07JCLgUaL/bNweEpRgOUSsj+SQoIATLEmI2O63SSDbDa8hgiEZYfWl",
-	"HCeksdUQkkd00Lh3757XSDDHIyJNN1c4Sya7+AaNxyhgVHIcSKE7igQKOEtQwEKiOonUi99JCR83vAbF",
-	"I9WPeqHQ/x9w0m9sNf6n1Xyeq/qpWFVdX2EhaahRXUm5YLx6sj4ld+VOAG/4dtYJJ/sRSwVK8KB+PLpV",
-	"d0QjfPc6oQM5bGytdTrexAp5jauMj7CsHgonCSeCUAl746GICklwqAblXw4Ckki/bix93aw7FkLTUWPr",
-	"rca3BaMNrxGI/YbXuBuLu407VQO79rL6CNpW+583HYUNr8HJd9KIk7CxJXlK3G5Mz1uNiMoLGw2vMYpo",
-	"NFJdd7NuIirJgHDdT0hGCZOEBuOvk/HkQlxGQRwRKlsDQgkH2tsjY9TE6I03rr28guQQSzTCe0QgTiSP",
-	"iEAC98k2EgFLSIgkgx3EQcBSKj20RxKJsEQxwUKi7gYK8Vi0e/SmmdEWwkjNjgiJDiI5ZKlEjBIPMQ5/",
-	"I4x2Y0z39I+R6rWfChJ6SDA9GMpgJGMUYIpiNkAHjO8heRAFpN1TS0/u4lESq4Xo7F4KLwRd0trsd3Br",
-	"Q/3rEt58sbXeXwsvkgu7LwYbXbvD+rjm++AsXEut3LRNKdPhKKL27646pFISrvro9W41qojhejSKKoj0",
-	"dTwgSERv1x6JGL5zRxKSPk5j2djaVMPAdzVpbJpBTSOUWwQLRt8kuObgjgnmsNVDzPfV7sGGCxTRutEJ",
-	"aHFHfThr9fTA1rqFca51nDOdD/WeakskjAoCXO8lHN7UBKX+UoyOUPgnTpI40ox3NeFsNyajP4TTufXO",
-	"nFztdf2V7rSKgWg6jgQa4VidTBKi5i4O0X+49Y3XPKT+lXHolXZDsUYWxySQ0T65ojn9lDEvNta85brh",
-	"UnKAguwttWs1V1RVN+bV1ew96CTv9JbE+tpb8mSg3euRkECkbov7NGyzhNC7o1gzRdFi/X4UkJAF6YhQ",
-	"2RYJJzgUQ0LkKG7D/4tDyJjpbkQxkO7k2ZTkrlxV3LzwZXF137h9tXUxY19jSVqMh4SjEeZ7CNMQXbl5",
-	"/SqKI0oQoaHYRhjp9UScHSCKRxEdIIKDodqfdERRRNGVYUSJIJ46cxTtjlEkBepHJA7VB7B9FQJB+eon",
-	"0ENCeP3OX9Eb1no5EgkTUbWccpVxdOXWN2Eyr9wNSAzjQv0oJjAc1IQ18JCvflK/fM1fmSG+AP3QfhwF",
-	"Z35ygyGmA6KkIuhe6L0DASzlnFCJhMSSqGswTPVYiIew+RWuoZARgSiTCMcxO0CRtAdcC1rLP9663emH",
-	"W7+zlKN9FY+ieHwV89Fyj3a53efHeuFjrfa7D8vY6mM+MjfxU3Ss1e4u+wCoNqcRv1qJ5RA+47tRGBJ6",
-	"5kwJxzHhLwjEWUzQCI8RJfuEI4n3iNbZcKBeBz5zje7jOArPeoy7LBwreeeAxHHLSDy7qUS7nOA9oWT7",
-	"NCbbyCecMy58ICKhz4AmciwRSKgwideYvMpSeqazeI0hkQZDo2GrIyndtQe1Bgb3jUTpQxGjy6bkrOFp",
-	"5MzsS0uh6azLWwTzYLj8qTyX0I7Hyi+DyQOxfr7hAnRhHMfGOjJCWB0sxYCfIhb/OuYBiZd9NHSr085F",
-	"Am8s5VC8ztl+FBK+9EmYdqdOw7yzlIncJINTYFO61WmT4PDGEqewXEnTbfM5azqWlKl3+AX17SDlRMB4",
-	"BpylydMkbt5m7DrmA3JewhBTUtoGuhG9BILDbcZuYDo2RilxpqNiDI0wHSMsJRklUmwbWynuS6LNdzQd",
-	"7RKu7hZBAkZDoejFv6neal1Wb/mlnXUeFcc4aZm75zXeoDiVQ8ajt8lZi3UBJyGhMsKxvkHB/sY4IneT",
-	"iJMQMaoFuzco3sdRjHfjM6eYEEu8iwVRVJPmw0DNkB1QD3EiJOYyogMPpZSrQ60er3hgNBcs5QFBB1ig",
-	"3VSM1dSk26aI2QFY2hfdcMVSDngkiTHxh5obKZ4R5VZw8AtEQislPRoySlyr+wkoRqRJwrgk4Q0SRvg2",
-	"vHQ+J5kyifzyjeMDOanV8C2Xe4UGLIzowNcLEskh4WjwdpQgyjiiGaWJ5UsXqs1pl7LxxCzhVr5n+S60",
-	"cDkNI/nKvhl/wpW8KiNtgtd6KXjBMt+LY29MkxBLMnnneOpDxne0Gjvh2aJpbA6p9hiUqcd+rtTliqvB",
-	"Pk4F4dojUfWKJVIchnBp4fh1Z2q648mFNspjfsi0QdFDCeFCNQKnEo2w2CNhu34uuh0YiCysgVqwloxG",
-	"lau2S/qMk2OPWn++nGHXbN3kVulPzFZPzMg8leboTzzXcshOwEJ4XjMs9324e6u7u+c6o97SDldw5hoy",
-	"Lg7HHfqdihXIzwXowBNnI5JkVPzHtNPtnLJ7WWeYczxWfzu+81kNvUbuSuOHn5gwDKTYWtXMXkqFkiLF",
-	"DRaS2HVxJzGm6pJqeI1dTkio/xlwluzE0T4RkgV7Da9BArYTjINYreEIB0okBTEZD3gkWcojMVKfsZTL",
-	"MeZhhZ/cdTBNrqxipziQO7WH276QDBklsxbsBhD96/Cq+laz7Z1FzqUSQCKZUen0eAn1qo6YWOAU1U61",
-	"dEBmq0W2a82bF5ln1fGBcRUXoDgmr7hb5b0prHdhUFWEWXai1nPCPo4F8U5MN7N2euL5vPs0yaP3ozjG",
-	"A/KCQN21VhgNIpkF6Uzfh5NuwfSFXgZvcz3U583bqhzMS5seNHmTHUxOs3K0c4xPNaaIPI6/0W9svTXD",
-	"U6J19cY9b9aAUyr1a+UDYjvfOSlnKk242LL5anL+dwor8IYWH78sh/xe5XYa722l6Lw/iwPPlHeU/hdH",
-	"lOyMIxKHO3uDnYTwnVE6i2ZfJsEaTDVm4oRDcLa2T8ii/R+D4qy3W42bE7xIb8e623Vs5cQDQsMdS5+F",
-	"pqpa6WM+mn+Gc784mkfiMMt1w1z82ixQ1NkudDsX1rvdTmet022tddYutDqdzotVE9Fm+EWYo+7dGvgn",
-	"+X/Co0CTzd5gjo3c0N9oK/r8S3psOckNZquwZKgX+H4UkPmX5Jb+4HpEK+9DsATNT1lCYpnOvQ239Ntg",
-	"oeajiILOv8NhjnMpWEsSGzUNehP3gj0nxS2ekGdMhHIhznCknznL55zRnHCdDavjXVPYaolcK5lRtieV",
-	"i7yoxKubf4lQ0tehoovLApMXpGpygSs+4xizLvm85eyrukvejZZa8Io/yaV3jSapPNG1VdXC/HfXOdwm",
-	"x7kkTsbmsyU6Ka/PGlqc4Z8q366d4ELMu3R86njfU8PtpjGo5ShSNtTx/LVE5zg4BrB+Gsd6dWWE4xrD",
-	"VUHgmZT7FxNZ9UbOS/al6eYfe1m/06brnt7FWPICs8rP9FlO7VYmJtm9DDnuW+PvvjaLKGlYktC5uEk4",
-	"dZOPpaE+LdfX86vo+VU03XaRmozGagFSVE9GUUTNoyFLBRmyOKx5bpe28nGNsCkatstC+25jlXwht8NP",
-	"psZR1L3YCoYYBHuOUhr1IxIiwYIIx0ibh8A6i5qvvoTW17qdTmut091c8VAwJMGeSEcIonQVA2kXMtMu",
-	"ddc3O91O50ano/735sZ61anKsiqr0vY4S14Qpnv/1Vduo1VO+oQTGpBV9TCLvpVDMoIoGsvyAsaVAnIw",
-	"JDqHkY13CVa/JExiySCpMI6JfsYHw3SkVK8oAIsyToggwBxxkoBvh8mhFvBd5y/0MDEhuM6qFprcxYFE",
-	"IQmiEY5NNsYBQ0mMAyI8HQGpmymuY7fT3uw03By7/6P179/qtC7d+cNerw3/eGft3h9MjMVr3G0NWMv8",
-	"SNNRG4bm/NyKRgnjWpjBctjYagwiOUx32wEbrcqUDVJMs/8r6uQUx6tqhe+ZiWYX6DyzxRKNmJB1s0ZN",
-	"v6cn22v4Kzq8xQR2NH31u7+yjShD5K7hEWqZGCVGRSwsT7PzH9/qti7dgdX52krTLtQfrvz7P6jYtOwI",
-	"Gk3u3p0zWLyNedetz1I+m0zW2uudziw62ZiXTjaWO9Vj0UndvIFQ1trrZTI5Z+pY6pKNGBXSxJ2T/aJv",
-	"mhp3orq0xuofEfwPbgEKHEzbYWrE9jw7Ca69yVtP593sTLnd9nSa9fw+QR35vagZu3QP7pFx7octDLKi",
-	"g6qbsCLfqySvjnd2TUTAzsiGBMwlppQXtUJK2R3vhO6+7sR2Y5fYg2QHVAyjZJnNzqaHJe/7sW3YJYIp",
-	"mlLnJJziMtZum1dBLNU0x0cVhFb4cH5puBivUrFXx7PUnTgOZKYxvYbyp9PCBBNcxGEUhTu5NXd2VMy1",
-	"l18z3N1r7EU6X2tWrt7X1XvLJP/XzDLaY6C/Z7zexXucuJ9jO4jUh0ISTsId7UMpq1pn5FOB/ckOdHGR",
-	"3I23yzPpfClyhuK8ygEmNae/dIIrOcki/o88oXRRI8uZ8ZKi8GbhTlBfyWDhKKLbCDs5+C8IG6iL7AIL",
-	"FFHJIM6YHdBSvv58nGpquMISuYzDPCqiTA3JvSCK6jMnIgoJlejay5nq8upLqNu9sLG+0q7io+fGagoG",
-	"sgX4TGW411SmMP1AL3qW647O181CWiE5M5AUr3zgBSYPcV97EiThCY8EqRGW+WgZBn+d2n3exn41iuMZ",
-	"ck+Nx5zLiT5dxeW8jtXkdkckDl/hXNNW2bRZbXMTErJ1IFWtb9JveBoTk8VG4tAkwnvwWCNrCSQZEkN2",
-	"AG9BYrzJOo84SgVknceYDlI8IFs96lva9dEoEkKp9IwjMkrkeBv5McBK+UiSuxJJBg1zCalAjKGY0cE2",
-	"8tUx9zU2CdXwJCRE+zhOybZqH9MB8TPDgKfhI1QTcSQk4E0hlkrFrOEy2mUppB36epF1w2oqYogTgkB8",
-	"guk2MVLL7/UotjYLT40gCj24+0Kyso18tRE+fH/AGR0AVBJSP24j31pNffVZfk2opXSMrQdDJkiPwsso",
-	"v18yQJYRlsFQjTeVKYeZqmHZTH/96zby1Y87kGqZvWIyIzAFk2aPMp6tBGRLGFvzCwJeV2tCmdzpqwXy",
-	"IUXL2F8tfl8JKYbcVQusx9GjRciBbeRHo1EKBOajAFP1wa7N0AhNV2YzfQd9JkniMRoSPSWLVePrLoQi",
-	"VNh4nam1jfyU7lF2QHeAWn3IK1dkK7OLO2I0b129q/aM3JXq3dfeuO4sOOM9qulQzdJkT4G9G0Eap9pQ",
-	"nOyQuwEhIdAzLC4nWH1BC0uKYoL3iVBjoGopNLqFooNxT+8GHLQ28kdECKwImNxNYhxRgSJY01foII7E",
-	"0EDAmYsuuwe8hj459pnXgGOQS1aGQ3gNS4PqEZCKknIzUlH3iN1ydQXbLTO/m/1Rn9itUMKtu+YNnRWs",
-	"enIWByDUNKJHwZDuTGDS5wbN1UAbamQyvbmMI4Bmy8HIMhgOYzsECMqmb3xsb3XutA1L1+m3+Xisi0q9",
-	"kjkwAyZkHiswMU6zY8VQQ0D2q5tbOSLCrJvROWx7lZe4iXeqXBWbxMz6KGSBWDV/t0ehh/qcjQAPKgJM",
-	"kxyNYQtJJnEsEFd7DmmkAbGwhwGhErKnWqM0ax7Y/F0cyB6FT1EY7Ufqy91x/gzlEWP6SGAa6mxt209T",
-	"KYzoQP0ECIvqpUigtwlnK5rKa/zJajvmtSVV7uGCivhuHpQ2V5f69WN25updNGAjMn+I8bHDhdXSCLyv",
-	"SHPxT445TyWPE77QXjqfHLNTA+24+BLlH9pghnm/1Ju4M8ARPcYnx5xnQmiotmbRIBzr8udkn9B0btIz",
-	"TFN3tzveYUmW6VitZszXbJHBvUziaF+JxKiZsbEVzTUSdVlnl7vqupxTlDPQwljnXxohMQ0xLxDOfBGq",
-	"uoU75encMg2iIBWShWM9k+bRL39w+IPvH733548/fvD7j/7vx3/3X1Y8FGZTh5cOSDQYSs1vi9OGpGyR",
-	"7oooHM87M03Qx6GzmkiFYohwabmrzmDl8SoNrMgwKnlBidk3aph/kd9VsrLiqa08kPmtMMHw8x2oOFFV",
-	"DH7yvFbQW/0pqxITXiVM6R0zQtyq8qgvI/Mtep3F4wGjSrq6kcYysn83b169gl68tHFhxUPfevXWxQ1Q",
-	"yyKZhmQ1xhL+sY10xg1S8o6YnWld9Kl+WzDavokPbhhByHWtir0oabFET6aVMHCf6kbzeb+ufj7h5CMq",
-	"55qqp0QYk24OSM0HWKAQEBLOatbXwN18kwhARp5Q9nOAhqp8EUCfrnnIDiokzVf2lagNifScHViI834U",
-	"E0/pKRrcp6m+1ZosCkgcC8W6APQLNH34S00qISFI4HMZlMw8qxIPlRJiVMnquRgD/DwRV2a98m/cxvMl",
-	"M+tTdfzygU7shgYOnFzVbw218KyWVFFQBgu+O7a4R02fswM/N8ywA63cHAxZTOZfRccwVLGMUY3GBUCc",
-	"jBt8Movj7yGzRuoR2CWUKo93BaFSi/ZmHnPa+LlessnuAR7KIbVsBSD8TyBGtzV4t0aOioT+otuujlSc",
-	"iJKdd9PvVAXQqEZa+xhQOIRqTe//laxN/fcbWcvmb6d9e4RNLxPObHbg5tsYIqoiveuYhhZhJg8BVndR",
-	"xHk0MANIcAj3E+PBEPPQDXKbUG+vs0FEHQTyBSzHCRbigPGwqBoPU0wHipG2QjKCaDwHXn7zQhleftKP",
-	"6ACeVLRabPDCxoz2SiudNe7lo69a5xsZ4MOiebsm7GYaXL39peok7EUUSjgYxAnUJO1BGx398OdHP3zv",
-	"6P5DDx396kePfvfR0S9++ejhw6P7D1dmp9ZbyxAMrXqyBS95heW4wvmVYSyNojCMCYJkf2HAV1DT18mY",
-	"XzP/ddfWN/xqN5nrwa7oGszo83baXb+oetu88OLF2t4k4RGOF9zXkfPZRJvfSTGVkZxbJk+pNjdM37as",
-	"S6cD8231JurXj5P3sLTZZe6RU5mi4yWrKDYhhLovfVubxd6jlNyVgFK6jcAixbQ9KsZCZvVaZsY2FDSj",
-	"ipiYpy1+N8foPWnmzuJ5lscJOQojkaSSLJLCO3+wkKLJ+d2aGYOokJ5iB4ZsmtoxE3fKcPe5JjpikZAp",
-	"JztJIBe1FFEm5+uEJfMnyzj2nxqfqj6gMztdLHVq3iTxHCw6yxJfPDTJ2idmWwKnGk105mMhodhN+bIr",
-	"ma9/ngbmjKBEAzn5OOud0blDpWb/HcmydM4Wi2LKFvYlpQkseMXkHolpYTcaPxrQYEMSRNpfYWOKtsAb",
-	"K8ko89g5ZWs0XKaNNWdc+3IBGZLRAZjPwLNrndKZa6kEEbniFG3KxQ39tpbLPevrQCBUCzRgiFHt0piL",
-	"wxTX8ZokI80S7l7TX3c7po6Q/bvEiIqXx1t3ypaFMhE6Sz97W2E4c1s/s29B61xOnr6zITt7VTW/oNgA",
-	"xCa8IADVU1/1kciJaBvc2ZKPrVIJZJNVSQHHsvpSkz+4focTWRdzlt86afWseuyB8kpUgBBUlczJjcYZ",
-	"/WZ+akW6NkSvRPntSWKoszkRG3cyF2apYk0huVttuGGupDJn2YHpGj6EKYhpSv0El4bhZa3OPiR6XSqS",
-	"DHj+4BiswCz3LNgt28nUcTrhpsc7yROk5dv7yEeO9xsOnzHwK76qCMyyTwgepWPNJ6t8GeVOTyKsZqrH",
-	"MeW92gzUeAb2rG1o0jhdFPROJNgVZmilumlSXMn8GCn+VhkFBDtGmSwGGBUMeicVBE8s+C3ilTWrNCXR",
-	"fprUNfVMLSNYtMDGzjditCwoO9yUk4BxHdeTeWNz8VH9c58p6azSopi1e7vSynWZllhBbRpw9hrIOvUJ",
-	"wUnM0sFQ69WCHeh/9NUOxZHQfwHm607CmSQWJdcYTPUfBxkObM7L1IT52DQrOT5QtMkxFaCYF+KcCh9N",
-	"LMh0EI1IjKw8XXaJBzEGtzAN0YhgkVofsUBh1O8TjnbHOioNAtI20b9rIyUcFd5FTd/+vZNFRSkODkK0",
-	"Fo96FKIkMR97aEBYSEQUKMEbnGJa3tXRPKbiKUb2fS32mhnvMhYTDJS9oJXBNndixTpQ7/chcm2HshrZ",
-	"0XDAFo8GQ4mcT7LA/qP3fnf4/p88/vzHTz78m6OP/ujJf/ne4Y8/XWnPByRYh42ae9BbsVpS62sB2tc9",
-	"Ht7/5PCjXzz+7c8f//J7K9b1CNF37QVBDE/VXHNKOIBqVbIbZRrZZF4QCM8rEvfCJpKnFJM4x1GanuBU",
-	"zIDMrQf5Yk6cCue8VayfV+JLixkJ3MJKZ4C+4zKOOYSzHDZmgk/UHuQTUv+xiHo+ONqcRKbsfv0mLUOc",
-	"qQfEPFtZRo/jWPkvXxayWzIhTS6h0derBLabV6+gSxubLyJTvqTd8E6Qc2J9nKYxDzFKIMpPK+AT2Se7",
-	"HNNgqAQSsLwpESzGErJNMgugj5obnc6Kh/wUSvgQKmGZ9YOuetC3lTHhp3X1k5P/0NzobKx4qkkihyzc",
-	"KeQrNDc6m+p9W3EXfrmkfpGM7cSYD4j6qbuuB5BVhNkZkTDCOzpppLnR3YQesvSA5sbamm1khOl4xwS+",
-	"C3h0yczGltnxUXNTD9v6e+CXzkoxaSBbEnClFdZCK3WmPGgxFWBy1kb2h/rGXiObJ7RaNUEnB0C/XpiR",
-	"ag12dEeHjunBZYWMvIadU1GwdlqcTB+TOKp2WeZROMsImaFCYhrUCQlTKnW4dqqKGIBI1hR+mR0dkJ0c",
-	"P+V0y7gBt8yvWz7qM5M2ZWqn+ep4+kXzZtWXtctdF1IAsoeeyVT7WVZU8EtXBmN5jsh58oHtOtmc4JEb",
-	"hzKnPct+UXUpT8+FVGIlqNqF3mroM2/1+KjUczn07JqcxJ83peqHyVKeVnmivDrFgjAzSoNkzreFxOhC",
-	"cc9zLx5Qgw5A7gYkkcbOq64lSBVKcewfOyH+KToAxUkrmhU6z8qfYqMqxGkuenImGb6NMH9BoCEbEadm",
-	"6TEh1MuHqboMizkTs07BwhVZCrvrem8Keftq2JiOJ7L7M1rYkQSPQGawBFdpiLS9LUXRyarinruqU9xB",
-	"ZxUzDFiRioTQOvusbeBpLUzyzN6Txz6hEzRwM4uTWmDr8uCqIp/p/ut3f7LZ6eSp0WJ2TKlp607l2Axv",
-	"tKEE1YpiJU7DDqH1z94ezgPen1nD1Pt5q1NHugwGUZz2uXMJU/66dvnnF9LmAubQn2SIHPWgGJiDDlh/",
-	"4cELeeVm9aaJ3AQxA1koxDkM4vW00bDTKo6ofiHrYGyzKmfqbEdC6dk6YVpEjGZpitUlaop4njpYtFsV",
-	"LVqqkb4wxz7u0HXOBSyU0SiNABTJSgnE7voke+kuyF7crarflAn0TAcm0wBnZkCaDuqfqVFXeTeahpfC",
-	"DwZPhZe3VJr+rGqw1cGyQ/X1nd1x/cNFlxim9qr6sjJ6Y5nc67TKL82DbWn5VbGAhlmx6vI0E+tzdvtf",
-	"G7hnz+ELwvB44DSeCU1x8OWi0PzIWaJ9pMZ6PD0VfJ76djXAs9MW8Viy8nwjqGdypjB0Jt6HI8hX3k05",
-	"wWnBMejkIleyNbdY1yRg6TFANPIkfpO7vrTM+SsZiImOXnj08NdHv3mw0p4VcJRgIUgdIv8kYMKJxnjT",
-	"hMdAnLGJiYHhehBJNSYyx2JpF8s0LIBJoNPMF/pqIvLXWubN6pRGMtFJbVL95D5PrmoVDU+UeDhmkZEF",
-	"SdOBaZuHYkb4rk7WW9Pxu1My9xbdyWwki29ndSTbsva0ereEqNQayN0k4kQsZEeXbK9Smyu7EuA1z+2i",
-	"cmgGMeEyJ/hbgJBRGX573PuZpTwgdWBUcE3pZHcNzqHT3SOqVJLAVU/U/RQSgKYSc0XsHORTOSaWysYk",
-	"lopenzrclG34p4Y7iyOhWBeMAnUqEFWmSiZm1fJZzLlxx+EES1io7Cgusloe6iDJULdTW79g9qpNW543",
-	"RLVT7GwCucJIKPJ0nZdOEN/cXZ9hIVNuhKKpX6h3Spnkc/iDnNxw6MVZnsLq1m3jMbXzxXfazbsvafWA",
-	"RCikotep+vaXYs+Kc1v/1+/+5MKGMy3E+sjHrbdRp3UJtdEOavmeBoyI6MAcVxQTqcEeda74bNNDFUKA",
-	"mULdxi/DXAB84NyNBWoUx1J1pjMSl2BnRiKBuhykPJLjW2pmRhIkmFdiE1DEEvydVGmWe4QaB93r37h1",
-	"G63iVA5XYzaIKLjlYJ1gZLqtrOehlEnj3j2I9ehXBQ3rKAnU1MBdJnqaIDEWkowUGep4eW2hHPAoSGOZ",
-	"chybWluRIDkQmIWghFgm7d8C9BWh5Anco9pitYWMlcpRikWGta4/8EwEsW7Ktp9VFNu2XWVORIFiNsjB",
-	"fnsUAI3kkIxRyLaNCq56dyZBkFY3UZLGsTDgj5nFULR7tEe/9rUrjO4TCjmG7a99TYPi6mB9JSj5guI9",
-	"shNgQfxtm3Wifn/zzTffbN240Xr5ZX8bqTtKSDxK9MObV6+g9fX1S+iN21faPfqyzuwUqDlilIw9o25B",
-	"ZgjgxOlONVnBWnIiEkYFEcXiU9sWXRQg7Eki89pDTr0hr0cTzAX4uHEg43EbvaFhUD2UYaOqDyC9tKWm",
-	"pgcAK6tnYLFxEIQWwW896uNEfx0xumrCbv7w24JRX8NRXdrYfHFFMy9fhzFtobfegVY9ZKBD793R8Aam",
-	"OJuSV/o4igEMtEcvo11FB2yfcLSBbkQvIUzFgdp9f6O77reRYlfC/Ij8d3qaO/QaW+itdrt9x0M9l0+o",
-	"39vt9j1/G6ljjHznmY92cbDXo1NxFzISGSVc6xcZiSi6vXLrm9kAWR91vY1OB+2OFY0wnmHuosHbgCZl",
-	"nAA6lEynMAhCQ9Gj/mXYzdYrNGBKLd2CT3zUFJITPIKdTBiXgBIBNK8frGzrv3AcowBzPkb+NzEfb6FS",
-	"e34bvXI3ILE+NbuM7eldfjtKALJIIBxzgsMxzAoAsNQQbWeY24V4RQ9DLYJSL/KzlOcVZwm7KCbhgHC7",
-	"WWqtmgBnvBqIfX8FvoBRaTQmDYMih5ylg2G2JL5aSAt/3UYvMXUxqvGZhdnSzAzcjRpXacDU6qcyz5jt",
-	"R1xIvS0eEgxhS3EoxpLwHm2C6oMlVsomGjDIBTzA4xULBq3BkFAklTiNqU6mbqNbaTB0WlN7adPUqE7V",
-	"ybJO+hGNxDCigx4FeChzvtG/fveniDKN6BEMU7qnTv//cvv266vddtfTx5vgkfqAyOzZGnwnmCYiAqhn",
-	"hqwEMTC4ITugMcNhj6rxoWaQ8hiRu5EUqHtRtbzL2YEgHI0w3wMkZ/UeAFdCUp2BNwdEK0UbwkH0QowS",
-	"na5jQK04O9A8s0chAd7AgkUUXRlGlAhtJKU2pE+npENcbdN3ESWbjx7+egVNwjUq1oczS2oUombAWeL1",
-	"aFHr8bIo3IJ9NgrFChpi4Rb4UMPbJRm+uBkmjKkNtBoJOK8JZwOOR2KrRwFZ28pmipxaGlBOLaCHrty8",
-	"flVToKIDDwFCtuHIIi+raLL8hYdy/G6MRAJLPCREogOWqvtN4j1iOIYi/zTGKOGkH921uf3+C77eA3um",
-	"syETlsRkKwNFVufFjkMM1fzN0WCpwMB/BEkwZDwKz6yN/kpEb6szyQxivtoXQF3W2MqAo6de22WKwev0",
-	"bJTwiEqA1Q9FgNWeQIS0EgcOopB4PZodTId4GDVk7HBdxQEE8Br/ciqHjEdvw1ZvoZdACEK9tNNZD0B2",
-	"gn8Sv1aEQkrW0sDwBVj5AhB8j+a3TWfD3wYMf32OCy8rgRqN8BhRNWYEO+V8ua6+dCsI7OIQUPSVlIFj",
-	"9UrXN3P8RirxgMAkvzW04HEZK4oEcgKNzQrlJJ/1udlZ95F7IcMO96h/k0g+bl3uS8LVbUICRkOxovfK",
-	"XwWW/7ZfaielMooB2V3AFdlG0EoJgcC/lmfgt75Oxv5Wj2J0wCNJNFEfYIECNhpFEvBgNbw/3BAwZZ2H",
-	"LVNOSeiZheQkAUVVx4THUUCoILkzonHj2m2l6vLYyL1ia3WVJYRqW06b8cGq+UisqnfzQOVMDL78+rWG",
-	"19gnXBgHb7vT7pjgGIqTSOlq7U57Xfu3hyC+r+I0jGSLKCkRfhiQqpqR4QgEN8Up9UbBB4oUjBQKAOTQ",
-	"CMK76lLQBKkEvqzig4mRQ6+RAw0izwXofdmmXwsbWw0lBV1Wg3pFjwkiATS8vKj1C+SvrF6PRpGsdZA5",
-	"L1qVzHunEalJApa99TlZtcfadLUuZ2zSFkZio1OhtE5tDewZJ20LB5LxclMTdoJp5vIpLeu028ohXqgY",
-	"4h2lzxp5Xr2+1unYaDSiAfdcufrbJs4pb36a3pxTASjyoAhOoNCp48b6CMjYUCB4djb0QKrazwa8+hIO",
-	"LcIifNKd/ckbkLmh+DUJ9Ufrsz+6miV33PMam/N88YaTgwGadzoaQV5T4ybBWhrVU44ZpDbjASBgwm8a",
-	"x9K5IsAGYhDfS6Cyd7X4p6Qfa2BBOgdWWwbMLa01c63Kt9FlKckoMdZ2jiVpxerQkRCMtbYAGTRDbMIQ",
-	"wmGo1IyKAw9DzFI2XmIaRHsGCWWhOy7c5STGZW62cpAq73lzUmABg/Ne0XhjQIBPjfqtz6eS7Ck5QMIo",
-	"bWdK7d05aPc2Y9chIwk+2Jynlyxv6QYJI2yT5DbW1mZ/fM2kxsD7l+Ya3Q1Mxzdt/tOxT6SxhTW23rrj",
-	"ns/rbICAnvMzKYelI8m0m6X6TN4k+2zPKDradiad0itKFY5I9TFSzU5Q5EZdvIdqGQQV1V3YPjZNnJCf",
-	"qfXSA69bMG10rhRMbruiq5L+DfPxcoglEGgVLzL1kDIjRUwwp8K+qJS/EcJmXXaJYhQCSTa50K8SeYM0",
-	"TvHka5Pz5LEvTNZM9Ny2TQ3GcnqD5WU9xhX76BhLa/fyimNQzVUS0EUEIYAkZ2VNJsDLmwuVXqEKpnpA",
-	"4r5no1KVIobj2IxztOJptHSThhdWy6DOcM5EBi3jhcXjgomZ9a3lOZOpAVotTzypEuhKfuG5yK9Y3Lk8",
-	"sNeUhAC5BBEVeghK2a8bgPHYVMqT3c78Mm8xC6y6uYtnK57mBDJbPHV28imXTjf0hTH9i9eYvAr5yUtg",
-	"/5GQVT4Vh4+4v96559Vcm6CjetpXYBiFll1t4xWa6Deo2ydIq+btSZ6gvchX3NC+Y0usxWSdxuMPfnj4",
-	"+cPDv/piIldrq9Fdv3ip2+2ura2vl5Ihtxqvremw9RuXL7y5/vUXr669mR+Y33/+x7//l784/OB3j//6",
-	"vx3+8sHvf/aDxz/528O///DJg18cffRnT/7PB48+/+Lx5z8++qcPDj9899EX959876eHH777+Ff/Ukov",
-	"K4TGX5pfdM4Xyrjf5xKf5yDxcsPh036eLs0zJ5PP/9SL2CdWXo2jFFec+dojX5IgVt+JwnuOGDEhnpUO",
-	"6anz/1phzam1/ZzpO2TwKpGLUcCiAti1lyE6OKkGcKu9KlwRcvK20GCYKCZ9MLQjIfG44EecuDN0yMap",
-	"3BlHH33w+O++e/gnn1TeGZcurakbY2PjOAzbBJqcsb1jjuOky7Y8w8fq+WXhcokr2jN9jKvCRNpMUTXN",
-	"G0tQNBHEnjiapvkKfEwJ5nKMJFup0zHtSM9BwwT/rlHd40iANycmOIzoAPktH3GyT7hQ6matdicYlwV1",
-	"zMRYN7Z05KbNkIE/WhrcQ9ey8Rqt7F8QGmgBX1vOX3fmVw9LUHxL9ovkgG5LbtgN9lx648tQ/qt1cZbM",
-	"3eAVzpLpzRUT5wqqvUn+6Hbc9I+1jmM3mLkIGcrLvLeQPpF5kn91s6NFFtU2emPqOuTnYV7/4OlaN/SY",
-	"57FtGCZ2xrfxOdgpJmI5C/eQ/W2KjcK9O0KO+04JAJFF6OmoU9aH28XefU0b3+MXeB1gvku8R6iONLPC",
-	"6cp2j0JeogV71+E02SU1SoVEuwRpaBKwjzNALi7HYbAiOrm6JPx+Gsd+9lOPRjSI05AIlAE+e0jjPUOo",
-	"EJUoB3iGrnJYZj0sA+/r66AXM2Ud9tLSv2kmgRSTKP3+nZTQwLzs92gk0IBQNXoba1FtxtFjP4lAnmVv",
-	"WRT0LIWssdnptDudIkRsnxDnhYnHUQi8XednNwLGNXRgaIDjG2udtQutbqe13nUwaNUXI22lUXuSVbHR",
-	"IkSWVamDbAs1bra6oB9lCWp7A9VHe70D4yrkIHRLadJqJFlZXN1TdTpg46JZhSzZr4AIbtP8uuXkvcYF",
-	"8105Na+xBg8UA63pcXOixwx3vL67jbruurO6W9ucnOAEnrnteG2i4+5mTcebM/rtdibmWUA6r5/rizOW",
-	"9k5BHDNk11lvdbqLaJL6cC3d8Oc2+7Sb/Z5lxexldXMpRah0HdbchgWdLDPehSQmVSUxwPOF9e2oLjf9",
-	"Xoia/kbnkq9rlhxEglSoVC/DqwXePo8rPOtqAOWjv+ImhZPSBuyB3cBa+ajedFu3ecsXbevNtvr5My3P",
-	"ahPsnCd4uebXwgm38WeTxxv5RpjxdUivlTh8xAlk+Ora7xCzHyvpHATgQbRPaL0l9uRiX51Id6FtRKeS",
-	"SLXRgbt8Qdo8LxvsjJNhLLCwdc+Nr18J4+s0Pj55s6+CQmnyVI/HNCo15ytDEuwJD6VUaa8Bo0HKOaHB",
-	"2NMR+UrLheycElQAZbacSySQYHGIdsmYmWJ7AGSzO7ZKcDYTk8bB9gmPcZJEdGCSIw2TonikfpMaFk81",
-	"DvpzoecVW44SS/2i1bzVOGQUx6bXdo/q1ASd91JIatC5Y1SXaTMLq9ofsthkY9lEU8kYihkdVGm8l82O",
-	"PA1Xa2mln7OQsz3UlhQWP9a7hJK+Lh1e6VF5BcxGOivLOhWy4pYGm1Dk4EtuKmUzZIFYNQld7VG44qEk",
-	"TjV9wwnVx8WgGtk24OPK4ExLgy+ZIZ8BuduuZgiULwibt/ZMi5aX3QkHTEgk8L6tQRnRgI0IGuBCjHSe",
-	"bHtcabOCZtXbVsdc4lVkUNYFwhbUg0EYmSVtp+hmRpueBckjNIS7BEmGhnifQKLFfNrtFTOdp0NF0mMJ",
-	"n7PyJenNdndtXqZzS87PpYvFvCt1bNft/I389fPKslvQPTdRQ7423y6ZzNybq2Etbtf6a51ypcf11p6m",
-	"165YEnWq284t7M7i0MnIfNa9eNi9n5h7BuwxcyuzH9v4UXl5lMSBTCuI2UBAsruupjUhKKNb6ubAtCI3",
-	"OSupPlFGvUfVjQuoIzYNGpKUeTSIKI6Rv9bpauOKeScsF17fLpZl1/gARiFx2+1RuL/a6OtkbNLrA5Zk",
-	"+fWFnMA9wHbJALE2UIjHQvsBQdyjTCJdxRYCsnMNq4yIYDKryd2AkBydwqAr6LYAu8ZoSkJkGtxKvWcw",
-	"rwO88L7nG/N1Mm7oc35MI9Ok685Wz37rTrHydcAYDyOqNq2x9Va3c6l9cb275q1vtjcvrXXzCBoof12o",
-	"fN34/V99evQPf/Tkk08f/81/Qhtv/u8tYF2F4teNtQ3dvS5t3Tj86MHh/U/+7bfvH/30n5988OnvHzw8",
-	"fPfXTsHm3E/ZuVjvnsprUDcO3/3zR599cvTTfy55J93a0o3NCy8aT9yibHDJLqhSu+FzC9gzbAG7zgYI",
-	"GzgX5nCFykuiQhiThI/gYJ5Y/yjyqdu23WVYs23tkcbh9+8fvfvp4a9+fviDh4d/+uDw07/5t9++f3j/",
-	"rw/vf3L0T9978sVvHn/+F0f3f3P00Z/pfJHHv/qX+c+jKYvylFmzsw16rsV8NU50dnIWU7IgHqvW8nUV",
-	"orUm44i3kI6/wnHsoSWFFPfoEICqMsuaEsjayI/CHR1CZVxlkAjgo36kZMYMnVALVIIBVJUGDNzHcUoy",
-	"IC8SacGOAJaXkIxrKHWLZaPGDRONCeZVIpQSr2E9vkLxzDrBtWVLrbm1BFuV4LRnGMtc4XfNggvPKZu4",
-	"ql1T1W6+BhV96epidc2FZMSokKYeWFafY67WX3a/NYVH6vrZTUVEiRA7IxYu0MVL5rMb8FXFPqkZagA5",
-	"ZqGvGdc/nG7idRkbRnEIDjhyVKJrL9swTXPG7Mi2kUgwAKdyde2gSGoU9gFV/KNufBnLqhvk2sbcYwR2",
-	"VzO6uv6zKqCVfZ9xsLXa8dkWGzi6z755pm8uEHsd67/nDKq2d51YYiS1vcjpuN2jtx3aekE4pyISKBiS",
-	"YI+EqPnqS6jbvbCxrvEmIdaaMoi3du5ie5nmgzdApe0e9fP3dhj1PeTrPh3USH3TF3mQ8A3ArakDayAW",
-	"czDj7R71K9ij6mCyJdV+RbdcQzcWIJIZjcf1NpWrukzo8SOti0ODimIxpsaaEHCW7MTRPhGSBXvqop0M",
-	"q666ErbyImQ5M8rS3S+9eLGz3l3rdDbWbN3VrVLZ09pM+0effXL08MPDj//58OHfH37//uH9h9nCuAV5",
-	"GutrF7R1xRKUTe48/O0vD3/3i8Pfqu8KQABr6xubF140KfoZfWizS7fV2Wh11+bXytS2LNlAkjf5PC3/",
-	"y5mWb2i7zHwzPWhm8n122E/xrqzT6NUIvwJRmzV7tNwozWsQr2EZqc6WV/fg7Dz4beQrfmlukNIlW0Cd",
-	"rovTPOmFUcPudenJKka8keVTVDLid/+ykhFfXIzXnk9M57TzYuM5z+HcPDd9nU845xT+Ho0AAD+3d01z",
-	"YWogbdZHvjTww/pzLRD6nkZUv3LrmxplPaJIQ4w3ARb/BVEGGUc4jtkBCVe2DPfwetRXpzAXfs2xVD/k",
-	"Bi/PWru8MqvxUEmKRs21zlpHZzMpdqb+Wl1f7a6orhxkJfXlvEJy08CLayw5f1tj+v9Hf6VKZG/36Cs4",
-	"GAIoeCRQmgii6GLLbIv6baSYsQGmk6Ja0ziI5NBYEF3lgYYoBQ4TmvjVgyGWKIz6faUONfEu1D0ISBwr",
-	"3o33SebdAPR4FAkAoleDg6hVG5lvXMFqdMDycQwI+Zd71LVaatpBEZUsg6LPNK7yJTDCY6UMValYB0PC",
-	"ieeE2Ba7yXSmdEShzAdEzRabb6PLmuh0aTiDxB4JXRNEY15CBRCTPNDc6HQgXzaf+y4neE8RME9j4n5h",
-	"Jq/DHW3pBKGxeKsTTq/BytRYRSuCnE0GrhqK2lJO4FTBXgJ6PhriJCHUAzxytUZmf+oMHSEf7/CUVps1",
-	"Tc2gcmWgSUNLEc4ISuuwA6EXSxNTeY/JKJFj1ISN3S6YuA1Up1W3V+pGvixD6FRHvC3aUZAgQN/z1DC8",
-	"AuvxMr7jAdPxCgzGq2AaXoljeGWm0KNDlgoyZHHoHf72l48+e+/o3U/Nv7xJXdRz1EDP87wedXRS7+ij",
-	"D0Dr/GNX91S/Hv35B1ljFzudbqfb6XQ3nMYuejlv9LRe7Fkde9uEDPCxt74G5XqK1FS2lJ2peKOP100i",
-	"FD1XiDnfguNM+iSOdYIAZwfbipkCPLVjOBQmnCSixr/xPME0l1ZOKH3oTdI4xgwUTWvOdEQRc4WUhJEs",
-	"of2Y4ojNITuBQNKjvkm4VyKAFUHspe4hP8Y0hEAXLYRoCSIgXEZ9qEe1Q5nfRnVXf5af0qOl2x9qwji3",
-	"PQgJTfMQ/AFS3ZbaXqkX9wBqwVAG3664QgHKZIIeNULBQtc9qrjtpyFWZAAUAD5xnBsZzXEh9+hxb+TX",
-	"DWF9ae7kY1xjhmz1TWYI1suo1YMKQkU67dGu9+iz+zrOy+uutTc7XsjH3uutTqfr/Yc3W3BNvPj8Bnh+",
-	"A5z8BkiyI1h9B1SGs5d82nkeUSnraCImgxMceggHnAkHdacU/IwuC1MCT7vdoIKVjEbAzgRcH4yb0m7N",
-	"qjpuK4ZXACsv5IAoulLEltW9A47Y9KF2hjWWmWJ9IeuBmUydivGKV1N9rvnoi/uPPvvLwx9/8uQf/3bF",
-	"AbOMYiLayFjw1M24pVRmfTvpeWfqs/E1Map1awT14gwL1/eH77j9S1q2/qTCzKe0coshk73Uo74DLKPe",
-	"Af7kNOJcsyYY1HmYhYfCIDhL7Igff/De4//638xg1QOYlYNZo00IwPPsN0+++7Ojn/3j4f1PVqyfK7vA",
-	"TSxr6Y634ajq326MLPRlBGTXVKH+rZMbbJeHn/7D4wcfP/n4V6ZL/RSMDZFIUkl2dDCe30agLb5QyaN6",
-	"VDMpdeHUB+GccWZHRZyJQ61Qq84eyqcr8uSpwp479+SW0wQjPN2opiK1MY5wX0LcXCQg3a6OrvqcjaoH",
-	"Y+AoZ0agVHeflYSb0b9ki/Y+41Be1S3URavMGd5+i2AeDJ9lR5qeYTm6W0wL785/WN21LrNqlfSNBEmG",
-	"ul6n0ymkWYH0mRWmyYI4sYEjAKNYnkSC9sjYaI2RJCONhRRAXgyj9oMtbbpWCp66ScjdSEjh6xgXyNjB",
-	"AglCaCk5KBvVdjEjyClcuAJSjVGzfFN00SAZ7MZkpKsn7OJQj85WOVSvmzQjpZyKNtKSORRMJLr+s65k",
-	"BKp21QV2a0yDwgV2bD+gK0BWAuJl4pCJE3GWf2ePKELp7F4KLwRd0trsd3BrQ/3rEt58sbXeXwsvkgu7",
-	"LwYbXTc9R90dkvAIx42txuGHD578xf93+LP3Gl7jOymmEupFNbrtzmbDa6Q0Umd9bwDHNc/LOfzV3z3+",
-	"+ffR7Y3OZGZN50Kre3EW4txEfs3hf//HCfS/xZNpXgKqP2Ptrti7oaUqNU9RI4fHkDamiNKbJLfnKt25",
-	"uSDVsS4oMWwwIAA7GkeUzMl5Z0WfuOl7p0+TdX71bFjPfjAKnZ0bdWw8h9K+rxqMhSXjOZRSch0zp+lP",
-	"3YmBYh+QDGGUtRCydbcd3IdIoL66RKuQG+Cdp4M2KzBYnmM3nBS7AZZ0rsNQRdeGpM6Mrk1/Dl0rWvZs",
-	"+XdthqiA19SfFcn4xHmHH/+no3/6oa6Q/+jzP0GX2hfRo4e//rffvv/osw+efPzJ4Rc/e/TZjx7/5m+f",
-	"9mzDmQcvYxzPz91XIuTKHJdjc4V9piT1pbOELKlQnfaQ44Op15v1KgqJx8JDEBmgHVwQqDPJJL7JovDp",
-	"uOgMhsTz07akW07t7NzE7LjtK/02r1vgwom8Wa9kqgAgERNeHHGbBFVl9K716H5Fck+tecNrtOw/5886",
-	"PbUSN6dcmue0PAOZl3zuVq9jGuYG9so8RR3pocZaH/NWX+B2Y56szdfOOk0UDOAWh1THd4QkiDEnoc5+",
-	"I1ik3ADyCBOPinbHaKQt5JiiTfTvUFPJZ2BzpEyiJgRB1EYGavKOBDhZqyIRSlETp3QFaYYzO3HTrM6z",
-	"n7oZg7tywqtvf6nP4bTJOy/U5Zx8S6sm/q4aLuZjHzVfJQw89a+zeDzQbpcbaSwj87eHvvXqrYsbK/om",
-	"IXyf8B41xOiAiza7aJSi/xl1O51OZ7W7iUb//z9oB60gUlgXsCE1A8k7F333aIHA67MjNRU1loMWtda+",
-	"AHbtQlCPm6QIMaGfHL33u8P3/+Tooz9qrnW6F1ce/+Y3nU537fDHn4JNvFz2F8JFO921UuWZnEVCRFN+",
-	"PA8//ODoH/768KP/9/D+J/OrbXodlpyQ6Db6PCXxy5mS6HCVSqbiyJsz7cPOYTvVS6FOKdHj/ArkKM7a",
-	"tKcoWdHeKVuIQmEzTkZs39wR9lmOT9ijJoUx5CxBuyRmBzoStIwiDzDttn6a2feKS0BnBS75EgDXYQU3",
-	"bj767P7Koiz5fPIWp58jm7l4LufpuSHtfHIX57oIjHmr3vRQMIKFESeBZHyMmkf3f3T4pw8ef/7Hjz//",
-	"weGHPzr84meHD3+y0kaXbVilIBZL1PZhQ94rgbwM8Fde+EEKEvdrTBfZqL+axov57RRPBQaV3a7pOFQL",
-	"hv/ZRt3ovypV2yG+PuE6SzISpfIjdRuVvXXiCMKzNTucqhpvVnQORd6u/bOvyptqW/mUXY6b/TYNlckG",
-	"ozNe4JGZaFanDpvGT1aji0oIcjcSkAMybB/laA4vdi51IQlSw/fZLPDGVuPSulaCb1y+8ObF/3Xtyub/",
-	"lkMBBcwMHorRZxmSwLLBS9LYupCR8dEPf370w/eO7j8E9mser+WPf/WjR7/76OgXv3z08CG8dGcSXEhP",
-	"4PD794/uP3z02U8effaXOQ6rVzrWBiEpL7WaF0GdDBZzkJnveAX2am0AHfhvAanR7OCyVflCs8+V+S+R",
-	"BHc5DBGeYCk1HKUgxc1W6F12ccoXRK1Sb55/BdT6Ofdwudp94S5xJOqS9G1vFi/LZcV0LHU5cl2iHCRa",
-	"k3eDmr5IRUJoSEIfCckSoeEmsuahbBUlB45KrxQQ9Uvu7wQFwX5ikA1stQM7DBvtjQOJQiJxFNcj5hlz",
-	"wGldgjoSuP4SvLA4mz8n88CMM5kZCM7nbD43EZyHiYBxZM70YtcNJ33CCQ3IasBZMqN4ErxxipR90w6m",
-	"Th8xqe6cJe1jU+gyVITArIRd1WwVJ1Y1W8WWEU+nrG9B1XwaFrqsWJ/nkhfHMn3xB1MTp7VNpDoAB1Il",
-	"NAyFjVWY3CfTwHnll0qIqOQkUNdsFIecUG3DmplLmmBOqDyFiJGFgMZ1iw7CeOUcs8mYYrLE/CmM46He",
-	"IqdhQ449wWfHumMWeqZtxyzss2/Z4dnBzXnHIE/VqLbmAJILyKzgCANaz2hSnyjUZ7GiSRCbNRJDSLbd",
-	"FwAIG1IUUdOI8TQgBrGGVta8BF1fb+HJZOFyTMOlnFwf/+RvD//+wycPfnH00Z8tEmU+WH6BKbfR5xaO",
-	"L5MACltmiq0UQmPzw+Vcy6vvKIqcathwiP5UOWOdAmUv0WfepDFlxyZkG7jtEiyHExGbxcN/rGt3igEk",
-	"Z781BoOTs0jLDAHE/hic8HzMALNomALSzrnQ8umbAJ7t+C8AuFuQoa4KiWmIeQgR8K0DEg2GcnoogG7A",
-	"WO7MB6ZcNxPE2hgpwZwIiTANiJDwFEuQXAQbkay8t3F7C9TM3C+o016/4CHtgkGd9tqLHgI3DMrdMKjT",
-	"7nY8t3K4em+lsrz9LTPDy5zgb5n5neIBq+qu5rSZxUMRRX3GA/JM3x12XVCQCgmVcDnBE0tgLNYTNDy9",
-	"3v2p3zJpnYivjehFc7tRQA1Yk8EdaaObJImh7JN0D5FZgG2EqUEAHuHEjagbqaPgfIMiOiRctYoHuMor",
-	"fKue5I950zlcwXF+bjU67fUOVAGY8JKqZ137zLpV1Y8b+kfjX1W/rIGrdO67s2Jq16janzO+R09wzBFl",
-	"B8+v1i8TEIcj9r4gkJjGyep4lrp61Q9iNY94m4LSSHUWaUJ4CUW8wAgMGpw1SKqxQfJfs4QebvxrWxlq",
-	"EiB64tx1t1WqrAX49geM7wFkrZdjMKmPHWw6Go+3c47HUpmNCAayhSgD3PMVr0fZPkzGwbXTiSZYaKhH",
-	"7WY0UcEeUnsUE6mTbPPKs210ORYMTYOW7NEMW3ILYSSZxDGsZlMLt4cfvvvk4weeGlsJhXHbeB5TKnVR",
-	"dtZHodpCGkgXAVPD9wJCY+YZWbHWHQ1aObl7XiX2fg6QDLjA0SDlRHiZpcj6ZHQgNetrSKxSWfeI6kDK",
-	"dEQ1VHAGiHxlGFEiiMY+hnL1LCSo6Wdojs1HD3999JsHKyhj09W13l8l8ko27luKjhe2Y9+CnX6TYG2i",
-	"Pq1YxVlGcs6SxmnjwpWX6hkW665qigVat+UrcgqfzQ01Gn9resng17JKlYUievaQAP+F/ARTLECfCBvm",
-	"sDtGkh1QMYwSDxVKDjhmWVt2oEeh7oBioYAezvpIkH3CcYx0QQLLHlIaEg7HcaWNjCwICRBaFNSHLeOn",
-	"204Yqr/RWfczPtajc2DkbmU8xSKIa66WsRxgC4D5HUItZM1qwmhEqMiwanu0aXnfo//+4Pc/+4GHHv/q",
-	"4ZP3/+jx37/3+OHfeejx5z9+8uHfHP3nB4e//bEBXc2a8FHTh04Vy7LrWVv5pUdLpV98A8qruZ3aIMub",
-	"7C76e2Tso6a5SwBq2+wP43rtNUa7B/DyWQ2H2sKLNWzsKnx6FfNRDRubzZiWoFScMgMqT/LZEjZPWtUc",
-	"cmcztmNKjPKxIkoDGjybb9XapacYTOD4CDRVEGrOkH9WtCGlwgvdo+oc6IM/4CxNdnbHPvAN+As4dM4H",
-	"Xbkk4CzJSydnjnt0jRbgKyAWwTRm6gwJIydlph8YnBVa4ogSjY/tyLB9QsAXSwdqQZQQpl4z3MGuiskO",
-	"hpI3qkXW11CaTq4Y3jf1juB7LTGNdXUmGqKIAnqm0pBNb6qzXHttKy684TuVIIxMLXrUFWOLgvUcwqfL",
-	"s+XE5msWHnEhAXFULWEIWB3A/PQiFOVHvdyZ/G2YJHzGOIpCzaYtL50mS/aoK0yi5ciSNUxW87ppDPa0",
-	"rDXeonLovPJi1bVgj1lBWLWpO/asNdz6uqb8rgNIeufMUYvdzfkKSKas78iCDBgzjuOxPlkknMbqUzEt",
-	"L047mSDJTZcwMGr2dm4QBOk0MBIjsJDQtQvqUW0b5F9Qpw1qDzug1VFEb4izSnqrlINYvIBmxmJSG6pT",
-	"sypnAW1/msEzantmh87YyT/7sTN2ps4p04dqVuiMxuiGiHTbiJNZap86xhRb9MKoWX5OYRMHrt2jl5Gv",
-	"m8reQ5SQUJSLd+BSF+bdCSMOrui5VL4DTPw+BNw7naq7XkuAo3rEE0VVJ4vmKdd3T7AQB4yrLnBLiUct",
-	"+0urq3picRGKquHBvtlEzWG0i1kriAnfm9/trWax5PCfvMnnwT9fwuCfLPOjgj1k9+/MjKbsdJwiT6/z",
-	"7VjW9BWAra7fquUmL90iSqmErCHLkwzOphqbWCUU/u8MqY1ehodKIeRkn+2ZFCJBhIAQVW2f0+7Z/D7x",
-	"io7bgqwWSdCr9T2jOPdYMWr4SWdOZGJaNsi6SKOTMm8z8TArdOfybgqiY5GDL8aRzycMadqZsplI53O2",
-	"nrtKlwE9MpWzqy9IkHIo7vHWO41dgjnhja237ii2oKHnNCNJedzYaqziJFrd7wLTMI1NMg1z1B3Mw1QO",
-	"K5IhLtsjbswiEdcqiPupHunkt7esgohjFEb7kbCWaoGajz//6ycfP3j80/98+P7Dw3f/r0ef/z+Pf/m9",
-	"lVIaApKckHZZl6nq6psTvhSBmkcf/dnv/+r7j774yePPf3z0Tx9o6JWVdhV2aFWbVzOvScGN0tRm/0ef",
-	"ff7oi594yC2FvLKNEsKF0phRiCVGIyz2SNguwqBW9XXdQTZEzcP7nxx+9IsVbceyOniOBGhAo6LCJliY",
-	"mura2uVktTmAaSYLd1U1fsU49XNTY/PovT9//PGDww/fPfzw/eJqm1eq1rpUKMnWHtQI7Suereax6wCU",
-	"eG6tAQdZGtKKso1tV4CTVE6ECYkEmElF2SYqjG9aj98rl8W3dgk521LeLsK3GPNJxWg4S/QwSilZhdNg",
-	"U7Kq9xxqxoYtMJNAuVq1iIUTHxorRwW4tTlPpphm88mf/ldFGt9/f8WYc72sxjDYXneheq3TuK20ee/O",
-	"vf8RAAD//w==",
+	"7L17kxzHdS/4VTJ6fQM9cnVP9zxAYCY2boAgwcUVQWIBUFouGzuVU5XdXZrqzFJm1sw0eREhrW2JtCiK",
+	"Xr38AK+FXdm+2pV4eX1tkRcUrYjdb+LADKC//BU28mRmVVZ3Vb+mZwYEwX+I6arK58mT5/k779QCNkgY",
+	"JVSK2tY7tT7BIeHwz1dZgGXEqPp3SETAo0T/WbvTJyjBso9YF8k+QQEnWJIQsd1vkUA2a15NBH0ywOpL",
+	"OUxIbasmJI9or3bv3j2vlmCOB0Sabq5ylox38TqNhyhgVHIcSKE7igQKOEtQwEKiOonUi99OCR/WvBrF",
+	"A9WPeqHQ/x9x0q1t1f6H1Xyeq/qpWFVdX2UhqalRXU25YLx8sj4lh3IngDd8O+uEk/2IpQIluFc9Ht2q",
+	"O6IBPnyV0J7s17bWWi1vbIW82jXGB1iWD4WThBNBqIS98VBEhSQ4VIPyrwQBSaRfNZaubtYdC6HpoLb1",
+	"Vu1bgtGaVwvEfs2rHcbisHa3bGDXX1IfQdtq//Omo7Dm1Tj5dhpxEta2JE+J243peasWUXlxo+bVBhGN",
+	"BqrrdtZNRCXpEa77CckgYZLQYPh1MhxfiCsoiCNCZaNHKOFAe3tkiOoYvfHG9ZdWkOxjiQZ4jwjEieQR",
+	"EUjgLtlGImAJCZFksIM4CFhKpYf2SCIRligmWEjU3kAhHopmh94yM9pCGKnZESHRQST7LJWIUeIhxuFv",
+	"hNFujOme/jFSvXZTQUIPCaYHQxmMZIgCTFHMeuiA8T0kD6KANDtq6ckhHiSxWojW7uXwYtAmjc1uCzc2",
+	"1L8u480XGuvdtfASubj7QrDRtjusj2u+D87CNdTKTdqUUTocRNT+3VaHVErCVR+dzu1aGTG8Gg2iEiK9",
+	"iXsEiejtyiMRw3fuSELSxWksa1ubahj4UJPGphnUJEK5TbBg9E2CKw7ukGAOW93HfF/tHmy4QBGtGp2A",
+	"FnfUh9NWTw9srV0Y51rLOdP5UO+ptkTCqCDA9V7E4S1NUOovxegIhX/iJIkjzXhXE852YzL4YzidW+/M",
+	"yNVu6q90p2UMRNNxJNAAx+pkkhDVd3GI/sPt11/zkPpXxqFXmjXFGlkck0BG++Sq5vQTxjzfWPOWq4ZL",
+	"yQEKsrfUrlVcUWXdmFdXs/egk7zT2xLra2/Jk4F2X42EBCJ1W9ynYZMlhB4OYs0URYN1u1FAQhakA0Jl",
+	"UySc4FD0CZGDuAn/Lw4hY6a7EcVAuuNnU5JDuaq4eeHL4uq+ceda41LGvoaSNBgPCUcDzPcQpiG6euvV",
+	"ayiOKEGEhmIbYaTXE3F2gCgeRLSHCA76an/SAUURRVf7ESWCeOrMUbQ7RJEUqBuROFQfwPaVCASjVz+B",
+	"HhLCq3f+qt6wxkuRSJiIyuWUa4yjq7e/AZN5+TAgMYwLdaOYwHBQHdbAQ776Sf3yNX9livgC9EO7cRSc",
+	"+ckN+pj2iJKKoHuh9w4EsJRzQiUSEkuirsEw1WMhHsLmV7iGQkYEokwiHMfsAEXSHnAtaC3/eOt2Jx9u",
+	"/c5SjvY1PIji4TXMB8s92qPtPj/Wcx9rtd9dWMZGF/OBuYmfomOtdnfZB0C1OYn41Uosh/AZ343CkNAz",
+	"Z0o4jgm/IBBnMUEDPESU7BOOJN4jWmfDgXod+Mx1uo/jKDzrMe6ycKjknQMSxw0j8eymEu1ygveEku3T",
+	"mGwjn3DOuPCBiIQ+A5rIsUQgocIkXmPyGkvpmc7iNYZEGvSNhq2OpHTXHtQaGNzridKHIkaXTclZw5PI",
+	"mdmXlkLTWZe3CeZBf/lTeS6hLcbKr4DJA7FuvuECdGEcx8Y6MkBYHSzFgJ8iFn8T84DEyz4autVJ5yKB",
+	"N5ZyKG5yth+FhC99EqbdidMw7yxlIrdI7xTYlG510iQ4vLHEKSxX0nTbfM6aFpIy9Q5fUN/2Uk4EjKfH",
+	"WZo8TeLmHcZexbxHzksYYkpK20A3ohdBcLjD2A1Mh8YoJc50VIyhAaZDhKUkg0SKbWMrxV1JtPmOpoNd",
+	"wtXdIkjAaCgUvfi31FuNK+otf2RnnUfFMY5b5u55tTcoTmWf8ehtctZiXcBJSKiMcKxvULC/MY7IYRJx",
+	"EiJGtWD3BsX7OIrxbnzmFBNiiXexIIpq0nwYqB6yA+ohToTEXEa056GUcnWo1eMVD4zmgqU8IOgAC7Sb",
+	"iqGamnTbFDE7AEv7vBuuWMoBjyQxJv5QcyPFM6LcCg5+gUhopaRDQ0aJa3U/AcWINEkYlyS8QcII34GX",
+	"zuckUyaRP3rj+EBOajV8y+VepgELI9rz9YJEsk846r0dJYgyjmhGaWL50oVqc9KlbDwxS7iV71m+Cy1c",
+	"ScNIvrxvxp9wJa/KSJvgtV4KXrDM9+LYG9MkxJKM3zme+pDxHa3Gjnm2aBqbQ6o9BqPUYz9X6nLJ1WAf",
+	"p4Jw7ZEoe8USKQ5DuLRwfNOZmu54fKGN8pgfMm1Q9FBCuFCNwKlEAyz2SNisnotuBwYiC2ugFqwho0Hp",
+	"qu2SLuNk4VHrz5cz7IqtG98q/YnZ6rEZmafSHP2x51oO2QlYCM8rhuW+D3dveXf3XGfUW9rhCs5cQ8bF",
+	"4bhDv1uyAvm5AB147GxEkgyK/5h0up1Tdi/rDHOOh+pvx3c+raHXyKE0fvixCcNAiq2VzezFVCgpUtxg",
+	"IYldF3cSY6ouqZpX2+WEhPqfAWfJThztEyFZsFfzaiRgO8EwiNUaDnCgRFIQk3GPR5KlPBID9RlLuRxi",
+	"Hpb4yV0H0/jKKnaKA7lTebjtC0mfUTJtwW4A0d+EV9W3mm3vzHMulQASyYxKJ8dLqFd1xMQcp6hyqiMH",
+	"ZLpaZLvWvHmeeZYdHxhXcQGKY/KKuzW6N4X1LgyqjDBHnajVnLCLY0G8E9PNtJ0eez7rPo3z6P0ojnGP",
+	"XBCovdYIo14ksyCdyftw0i2YvNDL4G2uh/q8eVuZg3lp04Mmb7GD8WmWjnaG8anGFJHH8evd2tZbUzwl",
+	"Wlev3fOmDTilUr82ekBs5zsn5UwjEy62bL4an//dwgq8ocXHL8shv1e6ncZ7Wyo670/jwFPlHaX/xREl",
+	"O8OIxOHOXm8nIXxnkE6j2ZdIsAZTjZk44RCcre0SMm//C1Cc9XarcXOC5+ltobtdx1aOPSA03LH0WWiq",
+	"rJUu5oPZZzjzi4NZJA6zXDfMxa/NAkWd7WK7dXG93W611lrtxlpr7WKj1Wq9UDYRbYafhznq3q2Bf5z/",
+	"JyyOguFON8Y9URGvmcZE2JBRHVx2QSCR7oooHCL9vY7NANXG9Ih2Odsj6KBPKIokWE+yM+epn40qZL6H",
+	"/t1QUIg/jGhvG5FBIoeIKV3/IBI6KG+Wud+Elq/FuFc6bx4F+rjs9WYg4A39jfYezE5KC8uHbhBfiQVH",
+	"vcD3o4DMTgq39QevRrRUDgAL2OwnSkgs05nJ77Z+GyzzfBBRsHXscJjjTIrlksRlffa8sfvQ8ofiFo/J",
+	"cSYyuxBfOdDPnOVzeFN+YJ0Nq+LZE66TEXItZcLZnpQu8shBn1fw1729SCjp6ojZ+UWicTlBNTmHpJMx",
+	"zmmyTt5y9lWVrOMGjc0p6Zzk7r9Ok1Se6PYua2H2K/wcLtVF7sqT3XbZEp2U9WcNzc//T5WNV05wLl4+",
+	"cnyqWOFTw/wmMajl6JM24vP8lWXnODh2wG4ax3p1ZYTjCvtdQe4bV3/mk9z1Rs5K9iPTzT/2sn4nTdc9",
+	"vfOx5DlmlZ/ps5za7UxqsnsZcty1NvB9bR1SSoEkoXOPk3DiJi+kqD8t19fzq+j5VTTZhJOaxM5yAVKU",
+	"T0ZRRMWjPksF6bM4rHhul7b0cYWwKWq2y0L7bmOlfCF3R4xnCFLUvtQI+hjkfI5SGnUjEiLBggjHSFvJ",
+	"wEiN6q+8iNbX2q1WY63V3lzxUNAnwZ5IBwiClRUDaRYS9C631zdb7VbrRqul/vfmxnrZqcqSS8uyFzlL",
+	"LgjTvf/Ky3fQKiddwgkNyKp6mAUhyz4ZQDCRZXkB40ofOegTncrJhrsEaw1FYskgtzKOiX7Ge/10oDSx",
+	"KADDOk6IIMAccZKAiwsMA2p1XR849DA2IbjOyhaaHOJAopAE0QDHJinlgKEkxgERng4E1c0U17Hdam62",
+	"am6q4f/W+PdvtRqX7/5xp9OEf7yzdu+Pxsbi1Q4bPdYwP9J00IShOT83okHCuBZmsOzXtmq9SPbT3WbA",
+	"BqsyZb0U0+z/ijo5xfGqWuF7ZqLZBTrLbLFEAyZk1axR3e/oyXZq/oqO8jHxLXVf/e6vbCPKEDk0PEIt",
+	"E6PEqIiF5am3/uNb7cblu7A6X1up24X645V//0clm5YdQaPJ3bt7Bou3Meu6dVnKp5PJWnO91ZpGJxuz",
+	"0snGcqe6EJ1UzRsIZa25Pkom50wdS12yAaNCmvB7sl900VPjVVWX1lD9I4L/wS1AgYNps0yF2J4nacG1",
+	"N37r6fSjnQm3257ONp/dNaoD4Oe15o/cg3tkmLujC4Ms6aDsJixJexuRV4c7uyYwYmdgIyNmElNGF7VE",
+	"Stkd7oTuvu7EdmOX2INkB1T0o2SZzU6nhyXv+8Im7RGCKVpWZySc4jJWbptXQizlNMcHJYRW+HB2abgY",
+	"tlOyV4tZ6k4cDjPVtl5B+ZNpYYwJzuM3i8Kd3Jo7PTjo+kuvGe7u1fYinbY2LWXx6+q9ZZL/a2YZ7THQ",
+	"3zNe7eleJPxpYX+R+lBIwkm4o10qo6rWGblYYH+yA11cJHfj7fKM+2KKnKE4r9E4m4rTP3KCSznJPP6P",
+	"PK92XiPLmfGSovBmUV9QV8lg4SCi2wg7UAQXhI1XRnaBBYqoZBBuzQ7oCGzBbJxqYtTGErmMwzxKgm0N",
+	"yV0QRfWZExGFhEp0/aVMdXnlRdRuX9xYX2mW8dFzYzUFA9kcfKY06m0iU5h8oOc9y1VH5+tmIa2QnBlI",
+	"ilc+8AKTjrmvPQmS8IRHglQIy3ywDIO/znA/b2O/GsVihtxT4zHncqJPV3E5r2M1vt0RicOXOde0NWra",
+	"LLe5CQlJS5Cx1zVZSDyNiUnmI3Fo8AA8eKwBxgSSDIk+O4C3AB/AJN9HHKUCku9jTHsp7pGtDvUt7fpo",
+	"EAmhVHrGdQjONvJjQNfykSSHEkkGDXMJGVGMoZjR3jby1TH3NUQL1SgtJET7OE7Jtmof0x7xM8OAp1E0",
+	"VBNxJCTAbiGWSsWs4TLaZSlkX/p6kXXDEInUxwlBID7BdOsYqeX3OhRbm4WnRhCFHtx9IVnZRr7aCB++",
+	"P+CM9gAxCqkft5Fvraa++iy/JtRSOsbWgz4TpEPhZZTfLxkuzQDLoK/Gm8qUw0zVsCzggf51G/nqxx3I",
+	"OM1eMQkimIJJs0MZz1bCjay6IOB1tSaUyZ2uWiAfMtWM/dXCGI4A5pBDtcB6HB1aRF7YRn40GKRAYD4K",
+	"MFUf7NpEldB0ZTbTd0B4kiQeoj7RU7KQPb7uQihChY3XCWvbyE/pHmUHdAeo1Yf0ekW2Mru4I0bz1tW7",
+	"as/IoVTvvvbGq86CM96hmg7VLE0SGdi7EWSzqg3FyQ45DAgJgZ5hcTnB6gtaDFaLCd4nQo2BqqXQIB+K",
+	"DoYdvRtw0JrIHxAhsCJgcpjEOKICRbCmL9NeHIm+QcIzF112D3g1fXLsM68GxyCXrAyH8GqWBtUjIBUl",
+	"5Wakou4Ru+XqCrZbZn43+6M+sVuhhFt3zWs6OVr15CwOIMlpYJOCId2ZwLjPDZqrQHjUAG16cxlHgFCX",
+	"Y7JlaCTGdghInHXf+Njeat1tGpaus5Dz8VgXlXolc2AGTMg8VmBsnGbHihGXAHBYNbfRiAizbkbnsO2V",
+	"XuIm3ql0VWwuN+uikAVi1fzdHIQe6nI2AFisCKBdclCKLSSZxLFAXO05ZNMGxKI/BoRKSCJrDNKseWDz",
+	"hziQHQqfojDaj9SXu8P8GcoDyPSRwDTUSeu2n7pSGHX4JgBNqpcigd4mnK1oKq/wJ6vtmNWWVLqHcyri",
+	"u3lQ2kxd6tcX7MzVu2jABmT2SOuFo6bV0gi8r0hz/k8WnKeSxwmfay+dTxbs1CBczr9E+Yc2mGHWL/Um",
+	"7vRwRBf4ZMF5JoSGamvmDcKxLn9O9glNZyY9wzR1d7vDHZZkCZ/lasZszRYZ3EskjvaVSIzqGRtb0Vwj",
+	"UZd1drmrrkdTq3IGWhjr7EsjJKYh5gXCmS1CVbdwd3Q6t02DKEiFZOFQz6R+/IvvH33/e8fv/eXjjx/8",
+	"4aP/8/E//JcVD4XZ1OGlAxL1+lLz2+K0ITfdxM3POjNN0IvQWUWkQjFieGS5y85g6fEaGViRYZTyghFm",
+	"X6tg/kV+V8rKiqe29EDmt8IYw893oORElTH48fNaQm/Vp6xMTHiFMKV3TAlxK0snv4LMt+gmi4c9RpV0",
+	"dSONZWT/rt+6dhW9cHnj4oqHvvnK7UsboJZFMg3Jaowl/GMb6cQjpOQdMT3hvOhT/ZZgtHkLH9wwgpDr",
+	"WhV7UdJgiZ5MI2HgPtWN5vO+qX4+4eQjKmeaqptqAoDVB1igEIAizmrW18HdfIsIAIgeU/ZznIqy9BEA",
+	"4a54yA5KJM2X95WoDXgCnB3YtJ1uFBNP6Ska46iuvtWaLApIHAvFugD7TCfbqL/UpBISrsycb2PmWZZ/",
+	"qZQQo0qWz8UY4GeJuDLrlX/jNp4vmVmfsuOXD3RsNzR+4viqfrOvhWe1pIqCMnT03aGFf6r7nB34uWGG",
+	"HWjl5qDPYjL7KjqGoZJljCo0LsAjZdzAtNlyBh4ya6QegV1CqfJ4VxAqtWhv5jGjjZ/rJRvvHlCyHFLL",
+	"VgDC/wRidFtjmGsArUjoL9rN8kjFsSjZWTf9blkAjWqksY8BjESo1vT+X83a1H+/kbVs/nbat0fY9DLm",
+	"zGYHbvqNIaIy0nsV09AC7eQhwOouijiPemYACQ7hfmI86GMeukFuY+rtq6wXUQeIfQ7LcYKFOGA8LKrG",
+	"/RTTnmKkjZAMIBrPQdnfvDiKsj/uR3RwX0paLTZ4cWNKeyMrnTXu5aMvW+cbGe7FvOnLJuxmEmq//aXs",
+	"JOxFFNIXDfAGqpNmr4mOf/Cz4x+8d3z/oYeOf/nDR7//6Pjnv3j08OHx/Ycr0xEGrGUIhlY+2YKXvMRy",
+	"XOL8yqCmBlEYxgQB5oEwGDSo7uuc1K+Z/9pr6xt+uZvM9WCXdA1m9Fk7ba9fUr1tXnzhUmVvkvAIx3Pu",
+	"68D5bKzNb6eYykjOLJOnVJsbJm9b1qXTgfm2fBP164vkPSxtdpl75FSm6HjJSmpuCKHuS9+WqLH3KCWH",
+	"EsBatxFYpJi2R8VYyKxszdTYhoJmVBIT87TF7+ZQxSfN3Jk/z3KRkKMwEkkqyTwZvbMHCymanN2tmTGI",
+	"EukpdtDYJqkdU+G3DHefaaIDFgmZcrKTBHJeSxFlcrZOWDJ7soxj/6nwqeoDOrXT+VKnZs0ZzzGzs6Tx",
+	"+UOTrH1iuiVwotFEZz4WEordlC+7kvn652lgzghGaCAnH2e9Mzp3qNTsvyNZjpyz+aKYsoV9UWkCc14x",
+	"uUdiUtiNhtEGUNyQBJH2V9iYoi3wxkoyyDx2TvUejRpqY80Z175cAMhktAfmM/DsWqd05loaQcpccWpX",
+	"5eKGflvL5Z71dWhICYF6DDGqXRozcZjiOl6XZKBZwuF1/XW7Zcop2b9HGFHx8njr7qhlYZQInaWfvq0w",
+	"nJmtn9m3oHUuJ0/f2ZCdvbLSZ1BzAWITLggAN9VXfSRyItoGd7bkQ6tUAtlkxWLAsay+1OQPrt/+WNbF",
+	"jFXITlpErBp7YHQlSkAIyioH5UbjjH4zP7UiXRuiN0L5zXFiqLI5ERt3MhN0q2JNITksN9wwV1KZsfrC",
+	"ZA0fwhTEJKV+jEvD8LJWpx8SvS4lSQY8f7AAKzDLPQ19zHYycZxOuOliJ3mMtHx7H/nI8X7D4TMGfsVX",
+	"FYFZ9gnBo9RA75T5MkY7PYmwmqkeC8p7lRmo8RQIXtvQuHG6KOidSLArzNBKdZOkuBHzY6T4W2kUEOwY",
+	"ZbIYYFQw6J1UEDyx4DePV9as0oRE+0lS18QztYxg0QIbO9+I0VFB2eGmnASM67iezBubi4/qn/tMSWel",
+	"FsWs3TulVq4rdIQVVKYBZ6+BrFOdEJzELO31tV4t2IH+R1ftUBwJ/RdA3+4knEliwYKNwVT/cZDB4ea8",
+	"TE2YD02zkuMDRZscUwGKeSHOqfDR2IJMBtGIxMDK06Mu8SDG4BamIRoQLFLrIxYojLpdwtHuUEelQUDa",
+	"Jvp3TaSEo8K7qO7bv3eyqCjFwUGI1uJRh0KUJOZDD/UIC4mIAiV4g1NMy7s6mscUfsXIvq/FXjPjXcZi",
+	"goGy57Qy2OZOrFgH6v0uRK7tUFYhOxoO2OBRry+R80kW2H/83u+P3v+zx5//6MmHf3f80Z88+S/fPfrR",
+	"pyvN2fAUqyBicw96I1ZLan0tQPu6x6P7nxx99PPHv/vZ4198d8W6HiH6rjknluOpmmtOCQ5RrUp2o0wi",
+	"m8wLAuF5ReKe20TylEIz5zhKkxOcihmQufUgX8yxU+Gct5L180b40nxGAre+1Bmg77iMYwbhLIeNGeMT",
+	"lQf5hNS/EFHPhsqbk8iE3a/epGWIM9W4oGcry+hxLJT/8mUhuyUT0vgS5nCnZR7ANM489CPQrRFVml5A",
+	"EJYWohVEuxJEV4L3IFxoBJTARoKXB2qb7mYL0R5n42lc8JYP8OGO6GOuqxsc2lanGgmgHS8L5p4UxW0t",
+	"H2Wi761rV9Hljc0XkKmHM74a82TvWG+xacxDjBKIl9SmjLE8nl2OadBXoh3YMJUwG2MJeTuZLdVH9Y1W",
+	"a8VDfgo1oQiVQLD6QVs96NpSq/DTuvrJySSpb7Q2VjzVJJF9Fu4UMj/qG61N9b4t4Qy/XFa/SMZ2Ysx7",
+	"RP3UXtcDyEoM7QxIGOEdnX5T32hvQg9ZokV9Y23NNjLAdLhjUggEPLpsZmPrNvmovqmHbT1n8EtrpZh+",
+	"kS0JOCULa6HVY1NvtphUMT5ro0VBwWyvls0TWi2boJNNoV8vzEi1Bju6o4Pw9OCyylhezc6pqKI4LY4n",
+	"4kkclTt/83imZQQfUSExDarErQmlX1yLX0k0RSQrKglNj7PITo6fcrplHKpb5tctH3WZSUAzxfh8dTz9",
+	"oqG47MvK5a4KzgApTs9koiUyq1L5paursjyX7iyZ1XadbHb1wI3omdEyaL8oE28mZ5UqAR2MFoXeKugz",
+	"b3VxuO+ZXKN2TU7iGZ1QRsbke08qZTK6OsUKQ1NqzWRuzLkUkkK12HOvRlGBs0AOA5JIYzFX1xIkXaU4",
+	"9heGFniKDkBx0opmhc5Y8ydY+woRr/OenHGGb2P1LwjUZwPiFMFdEJt+9DCV1/UxZ2LaKZi7xE9hd10/",
+	"WAEBQQ0b0+EYTkJGCzuS4AHIDJbgSk26trelqIxZmeVzVxqLO+isYoamK1KREFpl6bYNPK2Vbp7Ze3Lh",
+	"EzpGA7eyiLM5ti4PUyvymfa/fufHm61WnmQupkfnmrbulo7N8EYblFGuKJYiXuwQWv3s7f4sZRAyu6J6",
+	"P2914kiXwSCK0z53LmHqqVcu/+xC2kwQJ/qTDNukGl4Ec9ABqy88eCEvBa7eNDGwIGYgCyo5g2uhmjZq",
+	"dlrFEVUvZBUgcFY2T53tSCg9W6eei4jRLOGzvOZRERlVh922y+JuR4ruz82xFx26zl6BhTIapRGAIlkq",
+	"gdhdH2cv7TnZi7tV1ZsyhkPqAI4aCNIMktTBTzRFD0vvRtPwUvhB76nwl+txZPCiZ1XUrwrgHsr57+wO",
+	"qx/Ou8QwtVfUl6VxMMvkXqdV12oWlFDLr4qlSMyKlRf6GVufs9v/yhBIew4vCMPjgdN4xuTuIPVFofmR",
+	"s0R7m431eHJS/SwFEysgfCct4kKy8mwjqGZyrOgDAERDAHrkBKcFF6uT1V3K1twqaOPQrwvAkeRwCAYF",
+	"YGkYBFczOBgdB/Lo4a+Of/1gpTktdCvBQpCq2gbj0BMnGuMtE2gEEdsmugiG60FM2pDIHNWmWSx4MQe6",
+	"Q9GBtAg+dR4zZlZnZCRjnVTCE4zv8/iqltHwWLGMBcu1zEmaDuDdLBQzwIc67XFNR0JPyIGcdyezkcy/",
+	"neUxgcva0/LdEqJUayCHScSJmMuOLtleqTY36kqA1zy3i9KhGeyJK5zgbwLWSGkg86L3M0t5QKpgveCa",
+	"0rABGuZEAwdYD7Kjnqj7KSQA8iVmin06yKeyICrNxjgqjV6fKgSabfinBo6LI6FYF4wCtUqwaSZKJmbV",
+	"8lnMuHGLcIIlLFR2FOdZLQ+1kGSo3aqsBDF91SYujz6sOoyhtOQMaDDjpWe1NqylQVQXhKAklYXWVsq8",
+	"9KqxBQ4IoUDqA6LzxPOI224qIMAgxr1SyWOPZKAwC4Qb24CQUaneCYGY8Ta1XySOI3LW7yDwYtZ4d/go",
+	"ojsZ3O/8nwuwFsz1xbQqVyf2mLmUM1YPsbBGhd0ZIYCSfahercJCFElwqv+scBAW4TfnTPBuXt1Jyd9J",
+	"65j/DBQ+nouS8y8XPw259DTXkSiXnM6eTMso8w1RHgVxNjHQYSSUPOJGqzjx7zN3fYYlwbnRgid+od4Z",
+	"AWGZIQDAgVWBXpzlKaxu1TYuaI6df6ddyJoR+QBAfIVUAspEA+uXYs+Kc1v/1+/8+OKGMy3EusjHjbdR",
+	"q3EZNdEOaviexlqKaM/IZygmUuMka5iV6bbmMnAdM4WqjV+GfRj4wLlbh9UoFrJtTWYkLsFODeIF+SVI",
+	"eSSHt9XMjOpPMC+F9aGIJfjbKUGgOZqIjJuv376DVnEq+6sx60UU4jBgnWBkuq2s576USe3ePQju65bl",
+	"2+iwOFTXmJcm8YggMRSSDBQZ6lQzLYT3eBSksUw5jk2ZykiQHEPTBgVD8KoOaADgMqEUSNyhWrLaQsYt",
+	"4VhBRVamRH/gmeQb3ZRtPyvGuW27yqJGBIpZL8fJ71DAApR9MkQh2zY2V9W7MwmCtH0RJWkcC4ObnLmI",
+	"RLNDO/RrX7vK6D6hkJ7f/NrXNJ68znNTmrEvKN4jOwEWxN+2CZvq9zfffPPNxo0bjZde8reRuqOExINE",
+	"P7x17SpaX1+/jN64c7XZoS9pUASB6gNGydAz9jVIqgSIVd2pJitYS05Ewqggoli3cdsCc0P1F5LIvGyf",
+	"U6rP69AEcwFBTTiQ8bCJ3tAI4h7KYMXVB4DM0FBT0wOAldUzsLByCGJJ4bcO9XGiv44YXTVxln/8LcGo",
+	"r5EcL29svrCimZev41a30FvvQKseMvHa9+5qZCBT11QpqF0cxYCj3aFX0K6iA7ZPONpAN6IXEabiQO2+",
+	"v9Fe95tIsSthfkT+Ox3NHTq1LfRWs9m866GOyyfU781m856/jdQxRr7zzEe7ONjr0ImQRRmJDBKuDUoZ",
+	"iSi6vXr7G9kAWRe1vY1WC+0OFY0wnsHVo97bAMRo9FwdO6yj8wWhoehQ/wrsZuNlGrAwor0t+MRHdSE5",
+	"wQPYyYRxCQBLQPP6wcq2/gvHMQow50PkfwPz4RYaac9vopcPAxLrU7PL2J7e5bejBND+BMIxJzgcwqwA",
+	"O1IN0XaGuV2Il/Uw1CLcUUwkO0s5JEeGdYFiEvYIt5ul1qoOlQBWA7Hvr8AXMCoNZKgRxGSfs7TXz5bE",
+	"VwtpK0c00YtMXYxqfGZhtjQzg/gSDUnYY2r1U5mDTXQjLqTeFg8JhrClOBRjSXiH1sHWhSXeVUehxyCN",
+	"/gAPV2wdBY0jiCKJJEOYahySJrqdBn2nNbWXNt+C6izXLGGzG9FI9CPa61BAVjTnG/3rd36CKNNgWEE/",
+	"pXvq9P9Pd+7cXG03254+3gQP1AdEZs/W4DvBNBERAAw1ZCWIQZAP2QGNGQ47VI0P1YOUx4gcRlKg9iXV",
+	"8i5nB4JwNMB8D4ogqPcA8xny0U1lEACDVLQhHDBMxCjRma4GD5KzA80zOxSwYwyiZkTR1X5EidBeMWpj",
+	"uDWaCyRS1H0XjLn+6OGvVtA40rFifThznUUhqgecJV6HFs1cXpZ2UXDIRaFYQX0s3NpYani7JCvNYYYJ",
+	"Y2oCrUYCzmvCWY/jgdjqUChKYWUzRU4NjcWqFtBDV2+9ek1ToKIDD0FxCcORRV6R2ADkCA/lpS8wEgks",
+	"cZ8QiQ5Yqu43ifeI4RiK/NMYo4STbnRoYXH8C77eA3umsyETlsRkK6snoM6LHYfoq/mbo8FSgYH/CJJg",
+	"AAsQnlkb/ZWI3lZnkpliM2pfoGCBLksAELTqtV2mGLxGNkEJj6iEijShCLDaE0iJUeLAQRQSr0Ozg+kQ",
+	"D6OGjB2uqziAAF7jX0lln/HobdjqLfQiCEGok7Za6wHITvBP4leKUEjJWrqmSqEiS6GGSofmt01rw9+G",
+	"8jeByaVyXlYCNRrgIaJqzAh2yvlyXX3pFt/ZxSEUoFFSBo7VK23fzPH1VOIegUl+s29xVzNWFAnkZJaY",
+	"FcpJPutzs7XuI/dChh3uUP8WkXzYuNKVhKvbhASMhmJF75W/Ciz/bX+knZTKKIaiKAKuyCaCVkbAe/zr",
+	"OXhN4+tk6G91KEYHPJJEE/UBFihgg0EkAUpdV8aBGwKmrCFMZMopCT2zkJwkoKjqJKA4CggVJPc+125c",
+	"v6NUXR4buVdsra6yhFBtvG8y3ls1H4lV9W6emZKJwVduXq95tX3ChYnoabaaLRMNSXESKV2t2Wqu64Cm",
+	"PojvqzgNI9kgSkqEH3qkrNxyOADBTXFKvVHwgSIFI4VC7Q5oBOFddSloglQCX1YsyQRFo9fIga6/wgXo",
+	"fdmmXw9rWzUlBV1Rg3pZjwlCv3RlFlHpCM5fWX01GkSyMiLCedGqZN47tUhNEsrA2CADq/ZYJ57W5YwT",
+	"0iIwbbRKlNaJrYE946Rt4UAyPtrUmJ1gkn90QssasaJ0iBdLhnhX6bNGnlevr7VaNvzYmGRdufpbJrA1",
+	"b36S3pxTASjyoAiOAbiq48a6CMjYUCC48jf0QMrazwa8+iIOLTgxfNKe/skbkKqn+DUJ9Ufr0z+6lmXz",
+	"3fNqm7N88YaTdAeadzoYQEpw7RbBWhrVU44ZoILgHoBHw28aAtq5IsAGYoqljOCxH2rxT0k/1sCCNHyE",
+	"tgyYW1pr5lqVb6IrUpJBYtyrHEvSiNWhIyF452ztTmiG2AxRhMNQqRklBx6GmOXovch0/YkpJJTFarpI",
+	"0ePw0LnZygF5vufNSIEF+Op7ReONwc8/Neq3Tv5SsqfkAAmjtJ0ptbdnoN07jL0KKajwweYsvWSJqjdI",
+	"GGHrXdlYW5v+8XWTCwnvX55pdDcwHd6yCa8Ln0hjC6ttvXXXPZ+vsh4Ces7PpOyPHEmm/VzlZ/IW2Wd7",
+	"RtHRtjPpVC1TqnBEyo+RanaMIjeqAvxUyyCoqO7C5sI0cUJ+ptZLD7xqwbTRuVQwueOKrkr6N8zHy9EJ",
+	"QaBVvMiUEsyMFDHBnAr7olL+BgibddklilEIJNn4Qr9C5A1SO8WTr03O48e+MFkz0XPbNjUYy+kNcoMN",
+	"ESrZR8dYWrmXVx2Daq6SgC4iCAEQVitrMgFhPblQ6RUKSKsHJO56Ng1BKWI4js04ByueLjRi8q7DchnU",
+	"Gc6ZyKCjUJvxsGBiZl1rec5kakAlzTMNywS6kUCgmcjP9RGND+w1JSFA8lhEhR6CUvarBmA8NqXyZLs1",
+	"u8xbTPstb+7S2YqnOYFMF0+dnXzKpdMNfWFM/uI1Jq8BIMUS2H8kZJlPxeEj7q9373kV1yboqJ72FRhG",
+	"oWVX23iJJvo6dfsEadW8Pc4TtBf5qhvLvbDEWszOrD3+4AdHnz88+psvxpJzt2rt9UuX2+322tr6+kj2",
+	"+1bttTWdp3TjysU317/+wrW1N/MD84fP//QP//JXRx/8/vHf/rejXzz4w0+///jHf3/0mw+fPPj58Ud/",
+	"8eR/f/Do8y8ef/6j43/+4OjDdx99cf/Jd39y9OG7j3/5LyP5xIVcqMuzi875Qhn3+0zi8wwkPtpw+LSf",
+	"p8uzzMkAuDz1IvaJlVfjKMUlZ77yyI9IEKvvROE9R4wYE89GDump8/9KYS174znTL5DBK0TORwHzCmDX",
+	"X4J0kKQc+7TyqnBFyPHbQuNIo5h0wdCOhMTDgh9x7M7QIRuncmccf/TB43/4ztGffVJ6Z1y+vKZujI2N",
+	"RRi2CTQ5Y3vHDMdJVzx7ho/V88vC5RJXtWd6gavCRNpMUDXNG0tQNBHEnjiapvkKfEwJ5nKIJFup0jHt",
+	"SM9BwwT/rlHd40iANycmOIxoD/kNH3GyT7hQ6maldicYlwV1zCTV1LZ05KYNx4Y/GhrNSZeB82qN7F8Q",
+	"Gmix0hvOX3dnVw9HUGyX7BfJsVCX3LAb7Ln0xpeh/Jfr4iyZucGrnCWTmysmKRRUe5Pt1265+X5rLcdu",
+	"MHURMlivWW8hfSJzVJfyZgfzLKpt9MbEdcjPw6z+wdO1bugxz2LbMEzsjG/jc7BTjMVyFu4h+9sEG4V7",
+	"d4Qcd53qOSKL0NNRp6wLt4u9++o2vscv8DoolyLxHqE60swKpyvbHQqJ6LZOig6nyS6pQSok2iUaUlfb",
+	"xxmA/o/GYbBiYQ91SfjdNI797KcOjWgQpyERKKuV4CFdKgFChahEeW0E6CqvaKCHZZDxfR30Yqasw14a",
+	"+jeTQKeYxMjv304JDczLfodGAvUIVaO3sRblZhw99pMI5Fm6ri0gkuX61DZbrWarVURX7xLivDD2OAqB",
+	"t2tAjlrAuMaKDU3Nldpaa+1io91qrLcd+Hb1xUBbadSeZAXgtAiRpdHrINtCebitNuhHWUbyXk/10Vxv",
+	"wbgKOQjtkbw1NZKsorzuqTz/u3bJrEKW3V0opmHzutuj2dq1i+a70Vzs2ho8UAy0osfNsR6zkh3V3W1U",
+	"ddee1t3a5vgEx0qB2I7Xxjpub1Z0vDml33ZrbJ6FIiHVc31hytLeLYhjhuxa641Wex5NUh+upRv+3Gaf",
+	"drPfs6yYvaRuLqUIjVyHFbdhQSfLjHchiUlZNSnwfGF9O6rLTb8Xorq/0brs63JfB5EgJSrVS/BqgbfP",
+	"4grPuuox+tykcFLagD2wG1gpH1Wbbqs2b/mibbXZVj9/puVZbYKd8QQv1/xaOOE2/mz8eCPfCDO+Dum1",
+	"EoePOAFIBxBMdcx+rKRzEIB70T6h1ZbYk4t9VSLdxaYRnUZEqo0W3OVz0uZ52WCnnAxjgYWte258/UoY",
+	"Xyfx8fGbfdXUaDGBmYswjVLN+WqfBHvCQylV2mvAaJByTmgw9HREvtJyITtnBBuGMlsJLRJIsDhEu2TI",
+	"TJ1aQC7bHVolOJuJSeNg+4THOEki2jPJkYZJUTxQv0mNg6oaB/250POKreRs6tRkmrcah4zi2PTa7FCd",
+	"mqDzXgpJDTp3jOoKp07xmz6LTTaWTTSVjKGY0V6ZxnvF7MjTcLWOrPRzFnK2h9qSwvzHepdQ0o1kpUfl",
+	"ZTAb6aws61TISjMZMFqRo+25qZT1kAVi1SR0NQfhioeSONX0DSdUHxcDY2fbgI9LgzMtDb5ohnwG5G67",
+	"miJQXhA2b+2ZFi2vuBMOmJBI4H1bvjmiARsQ1MOFGOk82XZRabOEZtXbVsdc4lVkymoIhC2oB4MwMkva",
+	"Tr3qjDY9i4pKaAh3CZIM9fE+gUSL2bTbq2Y6T4eKpMcSPmflS9Kb7e7avEznlpydS+dctTI8ynU7v56/",
+	"fl5ZdnO650arSlfn2yXjmXtzIHtV+mudSt+LemtP02tXrCY+0W2X04qHWBw6GZnPuhcPu/cTc8+APWbO",
+	"j4sbP0ovjxFxINMKYtYTkOyuyyeOCcrotro5MC3JTUYY8ZIk5j0y7FB14wLqiE2DhiRlHvUiimPkr7Xa",
+	"2rhi3oFUbtB0lNIR0d52oT2DD2AUErfdDoX7q4m+ToYmvT5gSZZfX8gJ3ANslwwQawOFeCi0HxDEPcok",
+	"0gXgISA717BGERFMZjU5DAjJ0SkMuoJuC7BrjKYkRKbBrVR7BvMS+nPve74xXyfDmj7nCxqZxl13EU1S",
+	"KXSyWcz0l7pNxsOIqk2rbb3Vbl1uXlpvr3nrm83Ny2vtPILmJouodErw1LZqf/ibT4//8U+efPLp47/7",
+	"T2jjzf+1AayLRUKmFvqvtrahu6cM3EFHHz04uv/Jv/3u/eOf/PbJB5/+4cHDo3d/pf1QI37K1qVq95Re",
+	"d8ZVg+/+5aPPPjn+yW9HvJNezXpVa1u1zYsvGE/cvGxwyS6okXbD5xawZ9gC9irrIWzgXJjDFUoviRJh",
+	"TBI+gIN5Yv2jyKfu2HaXYc22xaZqR9+7f/zup0e//NnR9x8e/fmDo0//7t9+9/7R/b89uv/J8T9/98kX",
+	"v378+V8d3//18Ud/ofNFHv/yX2Y/j6YO1lNmzc426LkW89U40dnJmU/JgnisSsvXNYjWGo8j3kI6/grH",
+	"sYeWFFLcoX0Aqsosa0ogayI/Cnd0CJVxlUEigI+6kZIZM3RCLVAJBlBVGjBwH8cpyYC8SKQFOwJYXkIy",
+	"rmtnWCwbNW6YaEwwLxOhlHgN6/EVimfWCa4NW1vTLR7bKAWnPcNY5hK/axZceE7ZxGXtmjKmszWo6EuX",
+	"k6xqLiQDRoU0BSCzgkwztf6S+62pNFXVz24qIkqE2BmwcI4uXjSf3YCvSvZJzVADyDFb64Bx/cPpJl6P",
+	"YsMoDsEBR45KdP0lG6Zpzpgd2TYSCQbgVK6uHRRJXXajRxX/qBpfxrKqBrm2MfMYgd1VjK6q/6zsc2nf",
+	"ZxxsrXZ8usUGju6zb57pmgvEXsf67xmDqu1dJ5YYSW0vcjpsdugdh7YuCOdURAIFfRLskRDVX3kRtdsX",
+	"N9Y13iTEWlMG8dbOXWwv03zwBqi02aF+/t4Oo76HfN2ngxqpb/oiDxK+Abg1hb8NxGIOZrzdoX4Je1Qd",
+	"jLek2i/plmvoxgJEMqPxsNqmck3XhV480ro4NCghGWNqrAkBZ8lOHO0TIVmwpy7a8bDqsithK686mTOj",
+	"LN398guXWuvttVZrY80W2t4aqXNdmWn/6LNPjh9+ePTxb48e/uboe/eP7j/MFsatwFZbX7uorSuWoGxy",
+	"59HvfnH0+58f/U59VwACWFvf2Lz4gknRz+hDm13ajdZGo702u1amtmXJBpK8yedp+V/OtHxD26PMN9OD",
+	"pibfZ4f9FO/KKo1ejfArELVZsUfLjdK8DvEalpHqbHl1D07Pg99GvuKX5gYZuWQLqNNVcZonvTAq2L2u",
+	"NVzGiDeyfIpSRvzuX5cy4kvz8drziemcdF5sPOc5nJvnpq/zCeecwN+jAQDg5/auSS5MDaTNusiXBn5Y",
+	"f64FQt/TiOpXb39Do6xHFGmI8TrA4l8QoyDjCMcxOyDhypbhHl6H+uoU5sKvOZbqh9zg5VlrlzfKajw0",
+	"IkWj+lprraWzmRQ7U3+trq+2V1RXDrKS+nJWIblu4MU1lpy/rTH9/6O/UiayNzv0ZRz0ARQ8EihNBFF0",
+	"sWW2Rf02UMzYANNJUa5pHESybyyIrvJAQ2SqrZn41YM+liiMul2lDtXxLtQ9CEgcK96N90nm3QD0eBQJ",
+	"AKJXg4OoVRuZb1zBanTA8nEMCPlXOtS1WmraQRGVLIOizzSu0UtggIdKGSpTsQ76hBPPCbEtdpPpTOmA",
+	"QpkPiJotNt9EVzTR6VqgBok9EromiMa8hAogJnmgvtFqQb5sPvddTvCeImCexsT9wkxehzva0glCY/GW",
+	"J5xeh5WpsIqWBDmbDFw1FLWlnMCpgr0E9HzUx0lCqAd45GqNzP5UGTpCPtzhKS03a5qaQaOVgcYNLUU4",
+	"Iyitww6EXixNTKN7TAaJHKI6bOx2wcRtoDqtur1SNfJlGUInOuJt0Y6CBAH6nqeG4RVYj5fxHQ+Yjldg",
+	"MF4J0/BGOIY3yhQ6NCtW5x397hePPnvv+N1Pzb+8cV3Uc9RAz/O8DnV0Uu/4ow9A6/xTV/dUvx7/5QdZ",
+	"Y5darXar3Wq1N5zGLnk5b/S0XuxZHXvbhAzwobe+BuV6itQ0aik7U/FGH69bRCh6LhFzvgnHmXRJHOsE",
+	"Ac4OthUzBXhqx3AoTDhJRI1/43mCaS6tnFD60JukcYwZKJrWnOmIIuYKGRFGsoT2BcURm0N2AoGkQ32T",
+	"cK9EACuC2EvdQ36MaQiBLloI0RJEQLiMulCPaocyv4mqrv4sP6VDR25/qAnj3PYgJNTNQ/AHSHVbanul",
+	"XtwDqAVDGXy74goFKJMJOtQIBXNd96jktp+EWJEBUAD4xCI3MprhQu7QRW/km4awvjR38gLXmCFbfZMZ",
+	"gvUyavWgglCRTju07T367L6O8/Laa83NlhfyoXez0Wq1vf/wZgOuiRee3wDPb4CT3wBJdgTL74DScPYR",
+	"n3aeRzSSdTQWk8EJDj2EA86Eg7ozEvyMrghTAk+73aCClYwGwM4EXB+Mm9Ju9bI6biuGVwArL+SAKLpS",
+	"xJbVvQOOWPehdoY1lplifSHrgJlMnYrhildRfa7+6Iv7jz7766MfffLkn/5+xQGzjGIimshY8NTNuKVU",
+	"Zn076Xln6rPxNTGqdWsE9eIMC9f3h++4/Ue0bP1JiZlPaeUWQyZ7qUN9B1hGvQP8yWnEuWZNMKjzMAsP",
+	"hUFwltgRP/7gvcf/9b+ZwaoHMCsHs0abEIDn2W+efOenxz/9p6P7n6xYP1d2gZtY1pE73oajqn+7MbLQ",
+	"lxGQXVOF+rdObrBdHn36j48ffPzk41+aLvVTMDZEIkkl2dHBeH4TgbZ4oZRHdahmUurCqQ7COePMjpI4",
+	"E4daoVadPZRPV+TJU4U9d+7JLacJRni6UU1FamMc4a6EuLlIQLpdFV11ORuUD8bAUU6NQCnvPisJN6V/",
+	"yebtfcqhvKZbqIpWmTG8/TbBPOg/y440PcPR6G4xKbw7/2F117rMylXSNxIkGWp7rVarkGYF0mdWmCYL",
+	"4sQGjgCMYnkSCdojQ6M1RpIMNBZSAHkxjNoPtrTpWil46iYhh5GQwtcxLpCxgwUShNCR5KBsVNvFjCCn",
+	"cOEKSDVGzfJN0UWDZLAbk4GunrCLQz06W+VQvW7SjJRyKppIS+ZQMJHo+s+6khGo2mUX2O0hDQoX2MJ+",
+	"QFeALAXEy8QhEyfiLP/OHlGE0tq9HF4M2qSx2W3hxob612W8+UJjvbsWXiIXd18INtpueo66OyThEY5r",
+	"W7WjDx88+av/5+in79W82rdTTCXUi6q1m63NmldLaaTO+l4Pjmuel3P0y394/LPvoTsbrfHMmtbFRvvS",
+	"NMS5sfyao//+T2Pof/Mn07wIVH/G2l2xd0NLZWqeokYOjyFtTBGlN05uz1W6c3NBqmNdUGJYr0cAdjSO",
+	"KJmR806LPnHT906fJqv86tmwnv1gFDo9N2phPIeRfV81GAtLxnMYScl1zJymP3UnBop9QDKEUdZCyNbd",
+	"dnAfIoG66hItQ26Ad54O2izBYHmO3XBS7AZY0pkOQxldG5I6M7o2/Tl0rWjZs+XftRmiBF5Tf1Yk4xPn",
+	"HX78n47/+Qe6Qv6jz/8MXW5eQo8e/urffvf+o88+ePLxJ0df/PTRZz98/Ou/f9qzDacevIxxPD93X4mQ",
+	"K3NcFuYK+0xJ6ktnCVlSoTrtIccHE68361UUEg+FhyAyQDu4IFBnnEl8g0Xh03HRGQyJ56dtSbec2tmZ",
+	"idlx25f6bW5a4MKxvFlvxFQBQCImvDjiNgmqzOhd6dH9iuSeWvOGV2vYf86edXpqJW5OuTTPaXkGMi/5",
+	"zK2+immYG9hL8xR1pIcaa3XMW3WB241ZsjZfO+s0UTCAWxxSHd8RkiDGnIQ6+41gkXIDyCNMPCraHaKB",
+	"tpBjijbRv0N1JZ+BzZEyieoQBFEZGajJOxLgZC2LRBiJmjilK0gznOmJm2Z1nv3UzRjclWNefftLdQ6n",
+	"Td65UJVz8k2tmvi7ariYD31Uf4Uw8NTfZPGwp90uN9JYRuZvD33zlduXNlb0TUL4PuEdaojRARett9Eg",
+	"Rf8jardardZqexMN/t9/1A5aQaSwLmBDagaSdyb67tACgVdnR2oqqi0HLWqteRHs2oWgHjdJEWJCPzl+",
+	"7/dH7//Z8Ud/Ul9rtS+tPP71r1ut9trRjz4Fm/ho2V8IF22110Yqz+QsEiKa8uN59OEHx//4t0cf/d9H",
+	"9z+ZXW3T67DkhES30ecpiV/OlESHq5QyFUfenGofdg7bqV4KVUqJHudXIEdx2qY9RcmK9k7ZQhQKm3Ey",
+	"YPvmjrDPcnzCDjUpjCFnCdolMTvQkaCjKPIA027rp5l9L7kEdFbgki8BcB2WcOP6o8/ur8zLks8nb3Hy",
+	"ObKZi+dynp4b0s4nd3Gmi8CYt6pNDwUjWBhxEkjGh6h+fP+HR3/+4PHnf/r48+8fffjDoy9+evTwxytN",
+	"dMWGVQpisURtHzbkvRTIywB/5YUfpCBxt8J0kY36q2m8mN1O8VRgUNntmoxDNWf4n23Ujf4rU7Ud4usS",
+	"rrMkIzFSfqRqo7K3ThxBeLZmh1NV482KzqDI27V/9lV5U20rn7LLcbPfJqEy2WB0xgs8MhPNqtRh0/jJ",
+	"anRRCUHuRgJyQIbtoxzN4YXW5TYkQWr4PpsFXtuqXV7XSvCNKxffvPQ/r13d/F9yKKCAmcFDMfosQxJY",
+	"NnhJalsXMzI+/sHPjn/w3vH9h8B+zeO1/PEvf/jo9x8d//wXjx4+hJfujoML6Qkcfe/+8f2Hjz778aPP",
+	"/jrHYfVGjrVBSMpLreZFUMeDxRxk5rtegb1aG0AL/ptDajQ7uGxVvtDsc2X+SyTBXQlDhMdYSgVHKUhx",
+	"0xV6l12c8gVRqdSb518BtX7GPVyudl+4SxyJekT6tjeLl+WyYjqUuhy5LlEOEq3Ju0F1X6QiITQkoY+E",
+	"ZInQcBNZ81C2ipIDR6VXCoj6Jfd3goJgPzHIBrbagR2GjfbGgUQhkTiKqxHzjDngtC5BHQlcfQlenJ/N",
+	"n5N5YMqZzAwE53M2n5sIzsNEwDgyZ3q+64aTLuGEBmQ14CyZUjwJ3jhFyr5lB1Olj5hUd86S5sIUugwV",
+	"ITArYVc1W8WxVc1WsWHE0wnrW1A1n4aFHlWsz3PJi2OZvPi9iYnT2iZSHoADqRIahsLGKozvk2ngvPJL",
+	"JURUchKoazaKQ06otmFNzSVNMCdUnkLEyFxA47pFB2G8dI7ZZEwxWWL+FMbxUG2R07AhC0/w2bHumIWe",
+	"atsxC/vsW3Z4dnBz3tHLUzXKrTmA5AIyKzjCgNYzmtQnCnVZrGgSxGaNxBCSbfcFAMKGFEVUN2I8DYhB",
+	"rKGlNS9B19dbeDJZeDSm4XJOro9//PdHv/nwyYOfH3/0F/NEmfeWX2DKbfS5hePLJIDClpliK4XQ2Pxw",
+	"Odfy6juKIicaNhyiP1XOWKVA2Uv0mTdpTNixMdkGbrsEy/5YxGbx8C907U4wgOTst8JgcHIWaZkhgNgv",
+	"wAnPxwwwjYYpIO2cCy2fvgng2Y7/AoC7ORnqqpCYhpiHEAHfOCBRry8nhwLoBozlznxgynUzQayNkRLM",
+	"iZAI04AICU+xBMlFsAHJynsbt7dA9cz9glrN9Yse0i4Y1GquveAhcMOg3A2DWs12y3Mrh6v3VkrL2982",
+	"M7zCCf6mmd8pHrCy7ipOm1k8FFHUZTwgz/TdYdcFBamQUAmXEzy2BMZiPUbDk+vdn/otk1aJ+NqIXjS3",
+	"GwXUgDUZ3JEmukWSGMo+SfcQmQXYRpgaBOABTtyIuoE6Cs43KKJ9wlWruIfLvMK3q0l+wZvO4QqO83Or",
+	"1mqut6AKwJiXVD1r22fWrap+3NA/Gv+q+mUNXKUz350lU7tO1f6c8T16gmOOKDt4frV+mYA4HLH3gkBi",
+	"Eier4lnq6lU/iNU84m0CSiPVWaQJ4SMo4gVGYNDgrEFSjQ2S/+oj6OHGv7aVoSYBoifOXXdbI5W1AN/+",
+	"gPE9gKz1cgwm9bGDTUfj4XbO8VgqsxHBQLYQZYB7vuJ1KNuHyTi4djrRBAsN9ajdjCYq2ENqj2IidZJt",
+	"Xnm2ia7EgqFJ0JIdmmFLbiGMJJM4htWsa+H26MN3n3z8wFNjG0Fh3Daex5RKXZSddVGotpAG0kXA1PC9",
+	"gNCYeUZWrHVHg1aO755Xir2fAyQDLnDUSzkRXmYpsj4ZHUjNuhoSa6Sse0R1IGU6oBoqOANEvtqPKBFE",
+	"Yx9DuXoWElT3MzTH+qOHvzr+9YMVlLHp8lrvrxB5NRv3bUXHc9uxb8NOv0mwNlGfVqziNCM5Z0nttHHh",
+	"RpfqGRbrrmmKBVq35StyCp/ODTUaf2NyyeDXskqVhSJ69pAA/4X8BFMsQJ8IG+awO0SSHVDRjxIPFUoO",
+	"OGZZW3agQ6HugGKhgB7OukiQfcJxjHRBAsseUhoSDsdxpYmMLAgJEFoU1Ict46fbThiqv9Fa9zM+1qEz",
+	"YORuZTzFIohrrpaxHGALgPkdQi1kzWrCaECoyLBqO7Rued+j//7gDz/9voce//Lhk/f/5PFv3nv88B88",
+	"9PjzHz358O+O//ODo9/9yICuZk34qO5Dp4pl2fWsrPzSoSOlX3wDyqu5ndogy5vsLvp7ZOijurlLAGrb",
+	"7A/jeu01RrsH8PJZDYfKwosVbOwafHoN80EFG5vOmJagVJwyAxqd5LMlbJ60qjnkzmZsx5QY5UNFlAY0",
+	"eDrfqrRLTzCYwPERaKIgVJ8i/6xoQ0qJF7pD1TnQB7/HWZrs7A594BvwF3DonA+6cknAWZKXTs4c9+g6",
+	"LcBXQCyCaczUGRJGTspMPzA4K7TEESUaH9uRYbuEgC+W9tSCKCFMvWa4g10Vkx0MJW9Ui6yroTSdXDG8",
+	"b+odwfdaYhrq6kw0RBEF9EylIZveVGe59tpUXHjDdypBGJladKgrxhYF6xmET5dny7HN1yw84kIC4qha",
+	"whCwOoD56UUoyo96uTP52zBJ+IxxFIWaTVteOkmW7FBXmETLkSUrmKzmdZMY7GlZa7x55dBZ5cWya8Ee",
+	"s4KwalN37FmrufV1TfldB5D07pmjFrub8xWQTFnXkQUZMGYcx0N9skg4kdWnuyIKh42ExVEQEeD2KZXD",
+	"HW07f8dBQ783IXAIh2p46hzpUgc23FUpvVpNzgVHpyyD6gkOGt5lik0X69eZg51n2HToRmsjZ2jme1Pd",
+	"BmYwzKRHPXAwXsaRWqNqlld+wG/rlbkJzZ6qOb3QUVU8OTx9ps3nV8yGqn3RS+LuKTY76hIzvBWRUoN5",
+	"GfChab291gijXiSLqDuj7Do7BUvj2iXdFIsNVHczZ/GBKoN+YRnYATUn0k2O1wGOGgQdQs30kJrodaru",
+	"VSSIlDEZECpLjrE1dYkOxYk6tyTUN7XZyABTEIcY7SkBUUfo1jdal1ea6GoeUa9OP9SnAsj+A8xDLYP1",
+	"1aCgmOQWwiAUXRAd6htq2UkI1+XoJRowIZE/wIc7oo9NVQ7rt/MTHgXEvp0bovaIi9p/AY20i/6/n3do",
+	"goUgYqQL09I28gkF87daHR8JPBSKWck+QFYo1TXoF+DQzUSVZFLfWFsDqCO1dhn4XlbbMoPs9PVK7nRj",
+	"3BNKxa6uaXUzLeFhC/pHnImBrqjmUPNqe2S4Y275EySY5WsIeQem7rL9NYvV3qrptLP8cba3ta2aLdc8",
+	"iOhOVj6x8MZF84aAWZkfN5vzpLEV1vN8nDKzXxaIsoPzcrw+z3U4j1AzxhHXLljQcBa+TJVgmIpJgAk6",
+	"+gjQDwoC33buKdYMzpgSQdAKXYexFle3TUkI8LMYOEd2QMvDy98QZ4WGUGogY/EcJnsWk8oY7opVOYua",
+	"R6cZVa22Z3pMtZ38sx9UbWfqHDJ9qKbFVOviLZCqaBtxIEfsU8fLZquhmZvSzyls7MA1O/QK8nVT2XuI",
+	"EhKK0apueKQL8+6Ydw+X9DxS1w1iP3yQMJ1OGbX+3kE1FJ6iqpOFebtYo1ttxT6EOGBcdYEbShRt2F8a",
+	"bdUTi4sYpTUP9s1K7P1oF7NGEBO+N7vgoGax5LjwvMnnUeFfwqjwLCW4hD1k9+/UVPfsdJwiT6+SMi1r",
+	"+grUM6nequVmtd8mSv2FdHLLkwwAuxqbWCUU/u8MqYlegocR7SFO9tmeyS0XRAjIXdKOWy315feJV4zo",
+	"K8hqkQSHi75nFOceKkYNP2mFPRPTskFWhaCflHmbiYdZBWSXd1MQHYscfD6OfD7x6ZPOlE1RP5+z9TyG",
+	"bhmYdBM5u/qCBCmHqm9vvVPbJZgTXtt6665iCxqTWDOSlMe1rdoqTqLV/TYwDdPYONMwR90Bw05lvyRL",
+	"9oo94sbkFXGtgrif6pGOf3vbeg5wjMJoPxI2hEGg+uPP//bJxw8e/+Q/H73/8Ojd/+PR5//X4198d2Uk",
+	"PxVJTkhzVJcp6+obY0E2AtWPP/qLP/zN9x598ePHn//o+J8/0Jh8K80yUPmyNq9l4TSF+Jq6jgd59Nnn",
+	"j774sYeOPv7t0cPfAB7yw5VtlBAuGFUTxhKjARZ7JGwW8fHL+nrVgbxG9aP7nxx99PMV7eC0zpkcItqg",
+	"iUaFTbD4heNt33Ei5uZALByv6FrW+FUT7Zn7oOvH7/3l448fHH347tGH7xdX27xSttYjFTRtUWpdumfF",
+	"s2Xedh3kOs8tQuWUHIF882xjmyWodaUTYUIiAf5zMeosFyZoUY/fK8Az0jCzS8jpIRTNIq6f8auVHLtK",
+	"W4waiXVU2dMS4ATu4D6LQ+GWLmeoHrJArGaWmuYgdLckt+CULAhniV6JEbiAwoG0cAHlZIeThNCwAZYa",
+	"nIaRVPtYYDqhMbSUFF4xR9oUeq8/+fP/qqjze++vmFADD6WJIIqFQ1zA7lD9z2ncVoG/d/fe/x8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -213,7 +213,8 @@ func (w *World) seasonOf(i int) (season, q int) {
 }
 
 // Contract returns contract index i (id i+1); its delivery caps, operations and running totals only when
-// work is set.
+// work is set. Its parts are drawn in order from one stream of its own, so the same world always has the
+// same contract i.
 func (w *World) Contract(i int, work bool) ContractSpec {
 	r := rowRand(w.Seed, saltContract, i)
 	season, q := w.seasonOf(i)
@@ -222,12 +223,32 @@ func (w *World) Contract(i int, work bool) ContractSpec {
 	col := &w.Collectives[w.farmCollective[k]]
 	c := ContractSpec{Index: i, Season: season, ID: int64(i + 1), Collective: col, FarmID: int64(k + 1)}
 	year := w.Seasons[season]
+	land := w.contractParcels(r, &c, k)
+	c.Crop = crop(r, land)
+	terms := cropTerms[c.Crop]
+	c.BaselineYieldCents = between(r, terms.yieldLo, terms.yieldHi) * 100
+	c.PricePerKg = decimal.New(between(r, terms.priceLo, terms.priceHi), -2)
+	if r.IntN(3) > 0 {
+		c.FeeCents = between(r, 10, 30) * 100
+	}
+	w.contractLines(r, &c, col.CountyIndex)
+	activated, asOf := w.contractDates(r, &c, season, year)
+	if c.Status == stDraft {
+		return c
+	}
+	progress, limit := w.contractClosing(r, &c, i, year, activated, asOf)
+	if work {
+		w.contractWork(r, &c, season, year, progress, limit)
+	}
+	return c
+}
 
-	// Parcels: one to three of the farm's, most of them whole.
+// contractParcels puts one to three of farm k's parcels on c, most of them whole, and returns the land type
+// of the first.
+func (w *World) contractParcels(r *rand.Rand, c *ContractSpec, k int) (land string) {
 	lo, hi := w.parcelRange(k)
 	n := min(hi-lo, 1+r.IntN(3))
 	first := lo + r.IntN(hi-lo-n+1)
-	var land string
 	for j := first; j < first+n; j++ {
 		area, lt := w.parcelLand(j)
 		if j == first {
@@ -239,16 +260,11 @@ func (w *World) Contract(i int, work bool) ContractSpec {
 		c.Parcels = append(c.Parcels, ContractParcel{ID: int64(j + 1), AreaCents: area})
 		c.ContractedArea = c.ContractedArea.Add(dec(area))
 	}
-	c.Crop = crop(r, land)
-	terms := cropTerms[c.Crop]
-	c.BaselineYieldCents = between(r, terms.yieldLo, terms.yieldHi) * 100
-	c.PricePerKg = decimal.New(between(r, terms.priceLo, terms.priceHi), -2)
-	if r.IntN(3) > 0 {
-		c.FeeCents = between(r, 10, 30) * 100
-	}
+	return land
+}
 
-	// Mode, provider and service lines.
-	county := col.CountyIndex
+// contractLines draws c's mode, its provider among those of county and its service lines.
+func (w *World) contractLines(r *rand.Rand, c *ContractSpec, county int) {
 	var ops []string
 	full := w.fullProviders[county]
 	if c.Crop != "apple" && len(full) > 0 && r.IntN(10) < 6 {
@@ -293,9 +309,13 @@ func (w *World) Contract(i int, work bool) ContractSpec {
 		}
 		c.Lines = append(c.Lines, l)
 	}
+}
+
+// contractDates draws c's status and dates: when it was created and, unless it is a draft, activated; asOf
+// is the end of the world's yesterday in China.
+func (w *World) contractDates(r *rand.Rand, c *ContractSpec, season, year int) (activated, asOf time.Time) {
 	harvests := slices.ContainsFunc(c.Lines, func(l LineSpec) bool { return l.OpType == "harvesting" })
 
-	// Status and dates.
 	switch x := r.IntN(100); season {
 	case 0:
 		c.Status = stCompleted
@@ -323,7 +343,7 @@ func (w *World) Contract(i int, work bool) ContractSpec {
 	if season == 1 && c.Start.After(w.Today) {
 		c.Start = w.Today
 	}
-	asOf := w.Today.Add(-16 * time.Hour) // midnight in China, as UTC
+	asOf = w.Today.Add(-16 * time.Hour) // midnight in China, as UTC
 	created := c.Start.Add(time.Duration(-5-r.IntN(30))*24*time.Hour + time.Duration(r.IntN(600))*time.Minute)
 	if created.After(asOf) {
 		created = asOf.Add(-time.Duration(1+r.IntN(20*24*60)) * time.Minute)
@@ -333,20 +353,24 @@ func (w *World) Contract(i int, work bool) ContractSpec {
 		c.TerminationReason = terminationReasons[r.IntN(len(terminationReasons))]
 	}
 	if c.Status == stDraft {
-		return c
+		return time.Time{}, asOf
 	}
-	activated := earliest(created.Add(time.Duration(1+r.IntN(5*24*60))*time.Minute), asOf)
+	activated = earliest(created.Add(time.Duration(1+r.IntN(5*24*60))*time.Minute), asOf)
 	c.ActivatedAt = &activated
+	return activated, asOf
+}
 
-	// The work done: a progress level, in hundredths of stages, says how far the season went.
-	progress := 500
+// contractClosing draws how far c's season went, in hundredths of stages, and closes a completed or terminated
+// contract after the last stage worked on; limit is the last day work may be dated.
+func (w *World) contractClosing(r *rand.Rand, c *ContractSpec, i, year int, activated, asOf time.Time) (progress int, limit time.Time) {
+	progress = 500
 	switch c.Status {
 	case stTerminated:
 		progress = r.IntN(400)
 	case stActive:
 		progress = 100 + r.IntN(400)
 	}
-	limit := earliest(c.End, w.Today.AddDate(0, 0, -1))
+	limit = earliest(c.End, w.Today.AddDate(0, 0, -1))
 	if c.Status == stCompleted || c.Status == stTerminated {
 		// Closed after the last stage worked on, drawn from a stream of its own so that it needs no operations.
 		rc := rowRand(w.Seed, saltClose, i)
@@ -358,9 +382,11 @@ func (w *World) Contract(i int, work bool) ContractSpec {
 		closed := earliest(last.AddDate(0, 0, 1+rc.IntN(20)).Add(time.Duration(rc.IntN(600))*time.Minute), asOf)
 		c.ClosedAt = &closed
 	}
-	if !work {
-		return c
-	}
+	return progress, limit
+}
+
+// contractWork draws c's delivery caps and the operations logged on them, with their running totals.
+func (w *World) contractWork(r *rand.Rand, c *ContractSpec, season, year, progress int, limit time.Time) {
 	closedSeason := season == 0 || c.Status == stCompleted
 	c.Caps = make([]CapSpec, 0, len(c.Parcels)*len(c.Lines))
 	for _, pc := range c.Parcels {
@@ -421,7 +447,6 @@ func (w *World) Contract(i int, work bool) ContractSpec {
 			c.Caps = append(c.Caps, cp)
 		}
 	}
-	return c
 }
 
 // passParts divides a pass over area hundredths of a mu into the operations it is logged in: with Sizes.Parts

@@ -15,6 +15,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/num"
 	"github.com/tuoguan/tuoguan/internal/scope"
+	"github.com/tuoguan/tuoguan/internal/subsidy"
 )
 
 // The statuses and modes of docs/domain.md.
@@ -34,30 +35,33 @@ var FullCustodyOperations = []string{"ploughing", "sowing", "plant_protection", 
 // Contract is a custody contract with its parcels and service lines; its JSON form is what audit snapshots
 // carry.
 type Contract struct {
-	CountyCode           string     `gorm:"column:county_code" json:"-"`
-	ID                   int64      `gorm:"column:id;primaryKey" json:"id"`
-	Number               string     `gorm:"column:number" json:"number"`
-	CollectiveID         int64      `gorm:"column:collective_id" json:"collective_id"`
-	FarmID               int64      `gorm:"column:farm_id" json:"farm_id"`
-	ProviderID           int64      `gorm:"column:provider_id" json:"provider_id"`
-	RegionCode           string     `gorm:"column:region_code" json:"region_code"`
-	Crop                 string     `gorm:"column:crop" json:"crop"`
-	SeasonYear           int        `gorm:"column:season_year" json:"season_year"`
-	Mode                 string     `gorm:"column:mode" json:"mode"`
-	StartDate            time.Time  `gorm:"column:start_date" json:"start_date"`
-	EndDate              time.Time  `gorm:"column:end_date" json:"end_date"`
-	CollectiveFeePerMu   num.Dec2   `gorm:"column:collective_fee_per_mu" json:"collective_fee_per_mu"`
-	BaselineYieldKgPerMu num.Dec2   `gorm:"column:baseline_yield_kg_per_mu" json:"baseline_yield_kg_per_mu"`
-	PricePerKg           num.Dec4   `gorm:"column:price_per_kg" json:"price_per_kg"`
-	ContractedAreaMu     num.Dec2   `gorm:"column:contracted_area_mu" json:"contracted_area_mu"`
-	Status               string     `gorm:"column:status" json:"status"`
-	TerminationReason    *string    `gorm:"column:termination_reason" json:"termination_reason"`
-	ActivatedAt          *time.Time `gorm:"column:activated_at" json:"activated_at"`
-	ClosedAt             *time.Time `gorm:"column:closed_at" json:"closed_at"`
-	CreatedAt            time.Time  `gorm:"column:created_at;->" json:"created_at"`
-	UpdatedAt            time.Time  `gorm:"column:updated_at;<-:update" json:"updated_at"`
-	Parcels              []Parcel   `gorm:"-" json:"parcels"`
-	Services             []Line     `gorm:"-" json:"services"`
+	CountyCode           string    `gorm:"column:county_code" json:"-"`
+	ID                   int64     `gorm:"column:id;primaryKey" json:"id"`
+	Number               string    `gorm:"column:number" json:"number"`
+	CollectiveID         int64     `gorm:"column:collective_id" json:"collective_id"`
+	FarmID               int64     `gorm:"column:farm_id" json:"farm_id"`
+	ProviderID           int64     `gorm:"column:provider_id" json:"provider_id"`
+	RegionCode           string    `gorm:"column:region_code" json:"region_code"`
+	Crop                 string    `gorm:"column:crop" json:"crop"`
+	SeasonYear           int       `gorm:"column:season_year" json:"season_year"`
+	Mode                 string    `gorm:"column:mode" json:"mode"`
+	StartDate            time.Time `gorm:"column:start_date" json:"start_date"`
+	EndDate              time.Time `gorm:"column:end_date" json:"end_date"`
+	CollectiveFeePerMu   num.Dec2  `gorm:"column:collective_fee_per_mu" json:"collective_fee_per_mu"`
+	BaselineYieldKgPerMu num.Dec2  `gorm:"column:baseline_yield_kg_per_mu" json:"baseline_yield_kg_per_mu"`
+	PricePerKg           num.Dec4  `gorm:"column:price_per_kg" json:"price_per_kg"`
+	ContractedAreaMu     num.Dec2  `gorm:"column:contracted_area_mu" json:"contracted_area_mu"`
+	Status               string    `gorm:"column:status" json:"status"`
+	TerminationReason    *string   `gorm:"column:termination_reason" json:"termination_reason"`
+	// PolicyFlags are the rules of the subsidy policy in force at activation that the contract breaks, where
+	// the policy flags instead of refusing.
+	PolicyFlags []subsidy.Flag `gorm:"column:policy_flags;serializer:json;<-:false" json:"policy_flags"`
+	ActivatedAt *time.Time     `gorm:"column:activated_at" json:"activated_at"`
+	ClosedAt    *time.Time     `gorm:"column:closed_at" json:"closed_at"`
+	CreatedAt   time.Time      `gorm:"column:created_at;->" json:"created_at"`
+	UpdatedAt   time.Time      `gorm:"column:updated_at;<-:update" json:"updated_at"`
+	Parcels     []Parcel       `gorm:"-" json:"parcels"`
+	Services    []Line         `gorm:"-" json:"services"`
 }
 
 // TableName is the table contracts live in.

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/parcel"
 	"github.com/tuoguan/tuoguan/internal/rollup"
 	"github.com/tuoguan/tuoguan/internal/scope"
+	"github.com/tuoguan/tuoguan/internal/subsidy"
 )
 
 // LockTimeout bounds how long activation waits for a parcel another activation holds, so one hot parcel
@@ -27,8 +29,10 @@ const LockTimeout = "3s"
 // never deadlock) and a share lock on its provider, it checks again that the provider is active and offers
 // every operation, that each parcel is still the farm's and large enough, and that for each operation type
 // the area of each parcel sold by active contracts with overlapping dates, this one included, stays within
-// the parcel's area (Conflict naming the parcel and operation type otherwise). It then creates the delivery
-// caps that operation logging draws on and enters the contract into the statistics rollups.
+// the parcel's area (Conflict naming the parcel and operation type otherwise), and that its subsidy lines keep
+// the season's subsidy policy (Invalid naming the fields where the policy refuses, flags on the contract where
+// it flags). It then creates the delivery caps that operation logging draws on and enters the contract into
+// the statistics rollups.
 func (s *Service) Activate(ctx context.Context, p scope.Principal, id int64) (Contract, error) {
 	var out Contract
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -61,8 +65,16 @@ func (s *Service) Activate(ctx context.Context, p scope.Principal, id int64) (Co
 		if err := checkOverlap(ctx, tx, c, parcels); err != nil {
 			return err
 		}
-		if err := tx.Model(&Contract{}).Where("county_code = ? AND id = ?", c.CountyCode, id).
-			Updates(map[string]any{"status": StatusActive, "activated_at": gorm.Expr("now()"), "updated_at": gorm.Expr("now()")}).Error; err != nil {
+		flags, err := subsidy.Apply(tx, c.CountyCode, c.SeasonYear, c.subsidyLines())
+		if err != nil {
+			return err
+		}
+		flagged, err := json.Marshal(flags)
+		if err != nil {
+			return err
+		}
+		if err := tx.Exec("UPDATE contracts SET status = ?, activated_at = now(), updated_at = now(), policy_flags = ?::jsonb WHERE county_code = ? AND id = ?",
+			StatusActive, string(flagged), c.CountyCode, id).Error; err != nil {
 			return err
 		}
 		if err := rollup.Enter(tx, c.totals()); err != nil {
@@ -99,6 +111,15 @@ func checkOverlap(ctx context.Context, tx *gorm.DB, c Contract, parcels map[int6
 		}
 	}
 	return nil
+}
+
+// subsidyLines are c's service lines as the subsidy policy reads them.
+func (c Contract) subsidyLines() []subsidy.Line {
+	lines := make([]subsidy.Line, len(c.Services))
+	for i, l := range c.Services {
+		lines[i] = subsidy.Line{OpType: l.OpType, Passes: l.Passes, PricePerMu: l.PricePerMu, SubsidyPerMu: l.SubsidyPerMu}
+	}
+	return lines
 }
 
 // totals is what c brings into the running totals and rollups on activation.

@@ -734,6 +734,39 @@ var authzTable = map[string]routeRow{
 			}
 		},
 	},
+	"GET /api/v1/subsidy-policies/:county_code/:season_year": {
+		want: map[role]outcome{asAdmin: {200, 200}, asBureau: {200, 404}, asCollective: {200, 404}, asProvider: {200, 200}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			county := pick(own, countyA, countyB)
+			w.env.Expect(t, http.StatusOK, w.env.Admin, http.MethodPut, policyPath(county), policyBody("40.00", "130.00", "flag"))
+			return apitest.Request{Method: http.MethodGet, Path: policyPath(county)}
+		},
+		check: func(t *testing.T, w *world, r role, own bool, res *apitest.Response) {
+			if res.Status != http.StatusOK {
+				return
+			}
+			var got api.SubsidyPolicy
+			if res.JSON(t, &got); got.CountyCode != pick(own, countyA, countyB) {
+				t.Errorf("policy of %s, want %s", got.CountyCode, pick(own, countyA, countyB))
+			}
+		},
+	},
+	"PUT /api/v1/subsidy-policies/:county_code/:season_year": {
+		want: map[role]outcome{asAdmin: {200, 200}, asBureau: {200, 404}, asCollective: {403, 403}, asProvider: {403, 403}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			// The world's contracts keep this policy, so the rows that activate some still can.
+			return apitest.Request{Method: http.MethodPut, Path: policyPath(pick(own, countyA, countyB)), Body: policyBody("40.00", "130.00", "refuse")}
+		},
+		check: func(t *testing.T, w *world, r role, own bool, res *apitest.Response) {
+			if res.Status != http.StatusOK {
+				return
+			}
+			var got api.SubsidyPolicy
+			if res.JSON(t, &got); got.MaxSharePct.String() != "40.00" {
+				t.Errorf("policy %+v", got)
+			}
+		},
+	},
 }
 
 // idCheck checks that a read answers the object it was asked for.

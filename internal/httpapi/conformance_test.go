@@ -206,6 +206,12 @@ var pathParam = regexp.MustCompile(`\{\w+\}`)
 // pathValue names the world's object for a path parameter: county A's region codes, and for an id the object
 // of the path's resource that county A's accounts may act on.
 func (w *world) pathValue(path, param string) string {
+	switch param {
+	case "{county_code}":
+		return countyA
+	case "{season_year}":
+		return fmt.Sprint(worldSeason())
+	}
 	switch {
 	case strings.HasPrefix(path, "/stats/regions"):
 		return countyA

@@ -9,6 +9,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/contract"
 	"github.com/tuoguan/tuoguan/internal/num"
 	"github.com/tuoguan/tuoguan/internal/page"
+	"github.com/tuoguan/tuoguan/internal/subsidy"
 )
 
 func contractOut(c contract.Contract) api.Contract {
@@ -18,6 +19,9 @@ func contractOut(c contract.Contract) api.Contract {
 		CollectiveFeePerMu: c.CollectiveFeePerMu, BaselineYieldKgPerMu: c.BaselineYieldKgPerMu, PricePerKg: c.PricePerKg,
 		ContractedAreaMu: c.ContractedAreaMu, Status: api.ContractStatus(c.Status), TerminationReason: c.TerminationReason,
 		ActivatedAt: c.ActivatedAt, ClosedAt: c.ClosedAt, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		PolicyFlags: mapAll(c.PolicyFlags, func(f subsidy.Flag) api.PolicyFlag {
+			return api.PolicyFlag{Rule: api.PolicyFlagRule(f.Rule), Field: f.Field, Message: f.Message}
+		}),
 		Parcels: mapAll(c.Parcels, func(p contract.Parcel) api.ContractParcel {
 			return api.ContractParcel{ParcelId: p.ParcelID, AreaMu: p.AreaMu}
 		}),

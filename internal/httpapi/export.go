@@ -49,6 +49,24 @@ func format[F ~string](ctx context.Context, param *F) string {
 	return formatJSON
 }
 
+// sheetAnswer is the spreadsheet answer of an operation when the request asks for CSV or Excel (format):
+// table builds the table, and csv or xlsx wraps its streamed body and Content-Disposition in the operation's
+// generated response. ok is false when the request asks for JSON.
+func sheetAnswer[R any, F ~string](ctx context.Context, param *F, table func() (sheet.Table, error), csv, xlsx func(io.Reader, *string) R) (r R, ok bool, err error) {
+	f := format(ctx, param)
+	if f != formatCSV && f != formatXLSX {
+		return r, false, nil
+	}
+	t, err := table()
+	if err != nil {
+		return r, true, err
+	}
+	if f == formatXLSX {
+		return xlsx(export(t, sheet.WriteXLSX, "xlsx")), true, nil
+	}
+	return csv(export(t, sheet.WriteCSV, "csv")), true, nil
+}
+
 // export streams t through write on a pipe, so the response goes out as it is written, and returns the body
 // and its Content-Disposition (a Chinese file name needs filename*).
 func export(t sheet.Table, write func(io.Writer, sheet.Table) error, ext string) (io.Reader, *string) {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"io"
 	"iter"
 	"strconv"
 	"time"
@@ -23,18 +24,13 @@ func (s *Server) ListOperations(ctx context.Context, req api.ListOperationsReque
 	if q.To != nil {
 		oq.To = q.To.Time
 	}
-	switch f := format(ctx, q.Format); f {
-	case formatCSV, formatXLSX:
-		t, err := s.ledger(ctx, oq)
-		if err != nil {
-			return nil, err
-		}
-		if f == formatXLSX {
-			body, disp := export(t, sheet.WriteXLSX, "xlsx")
-			return api.ListOperations200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{OperationSearchApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse: api.OperationSearchApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{Body: body, Headers: api.OperationSearchResponseHeaders{ContentDisposition: disp}}}, nil
-		}
-		body, disp := export(t, sheet.WriteCSV, "csv")
-		return api.ListOperations200TextcsvResponse{OperationSearchTextcsvResponse: api.OperationSearchTextcsvResponse{Body: body, Headers: api.OperationSearchResponseHeaders{ContentDisposition: disp}}}, nil
+	table := func() (sheet.Table, error) { return s.ledger(ctx, oq) }
+	if r, ok, err := sheetAnswer(ctx, q.Format, table, func(body io.Reader, disp *string) api.ListOperationsResponseObject {
+		return api.ListOperations200TextcsvResponse{OperationSearchTextcsvResponse: api.OperationSearchTextcsvResponse{Body: body, Headers: api.OperationSearchResponseHeaders{ContentDisposition: disp}}}
+	}, func(body io.Reader, disp *string) api.ListOperationsResponseObject {
+		return api.ListOperations200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{OperationSearchApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse: api.OperationSearchApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{Body: body, Headers: api.OperationSearchResponseHeaders{ContentDisposition: disp}}}
+	}); ok {
+		return r, err
 	}
 	pr, err := page.Parse(q.Limit, q.Cursor)
 	if err != nil {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"reflect"
 	"slices"
@@ -70,20 +71,17 @@ func (s *Server) GetCollectiveStats(ctx context.Context, req api.GetCollectiveSt
 	if err != nil {
 		return nil, err
 	}
-	switch format(ctx, q.Format) {
-	case formatCSV, formatXLSX:
+	table := func() (sheet.Table, error) {
 		ops, err := s.Reference.OperationTypes(ctx)
-		if err != nil {
-			return nil, err
-		}
 		rows := append([]stats.Row{{Name: "合计", Totals: rep.Totals}}, rep.Groups...)
-		t := groupTable(fmt.Sprintf("村集体托管统计-%d", sel.SeasonYear), sheet.Column{ZH: "村集体编号", EN: "collective_id"}, rows, 1, rep.Weights, ops)
-		if format(ctx, q.Format) == formatXLSX {
-			body, disp := export(t, sheet.WriteXLSX, "xlsx")
-			return api.GetCollectiveStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{CollectiveStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse: api.CollectiveStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{Body: body, Headers: api.CollectiveStatsResponseHeaders{ContentDisposition: disp}}}, nil
-		}
-		body, disp := export(t, sheet.WriteCSV, "csv")
-		return api.GetCollectiveStats200TextcsvResponse{CollectiveStatsTextcsvResponse: api.CollectiveStatsTextcsvResponse{Body: body, Headers: api.CollectiveStatsResponseHeaders{ContentDisposition: disp}}}, nil
+		return groupTable(fmt.Sprintf("村集体托管统计-%d", sel.SeasonYear), sheet.Column{ZH: "村集体编号", EN: "collective_id"}, rows, 1, rep.Weights, ops), err
+	}
+	if r, ok, err := sheetAnswer(ctx, q.Format, table, func(body io.Reader, disp *string) api.GetCollectiveStatsResponseObject {
+		return api.GetCollectiveStats200TextcsvResponse{CollectiveStatsTextcsvResponse: api.CollectiveStatsTextcsvResponse{Body: body, Headers: api.CollectiveStatsResponseHeaders{ContentDisposition: disp}}}
+	}, func(body io.Reader, disp *string) api.GetCollectiveStatsResponseObject {
+		return api.GetCollectiveStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{CollectiveStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse: api.CollectiveStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{Body: body, Headers: api.CollectiveStatsResponseHeaders{ContentDisposition: disp}}}
+	}); ok {
+		return r, err
 	}
 	out := api.CollectiveStatsList{Items: make([]api.CollectiveStatsRow, len(rep.Groups))}
 	for i, g := range rep.Groups {
@@ -108,20 +106,17 @@ func (s *Server) GetRegionStats(ctx context.Context, req api.GetRegionStatsReque
 	if err != nil {
 		return nil, err
 	}
-	switch format(ctx, q.Format) {
-	case formatCSV, formatXLSX:
+	table := func() (sheet.Table, error) {
 		ops, err := s.Reference.OperationTypes(ctx)
-		if err != nil {
-			return nil, err
-		}
 		rows := append([]stats.Row{{Key: rep.Region.Code, Name: rep.Region.Name + " 合计", Totals: rep.Totals}}, rep.Groups...)
-		t := groupTable(fmt.Sprintf("%s托管统计-%d", rep.Region.Name, sel.SeasonYear), groupKeys[g], rows, 1, rep.Weights, ops)
-		if format(ctx, q.Format) == formatXLSX {
-			body, disp := export(t, sheet.WriteXLSX, "xlsx")
-			return api.GetRegionStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{RegionStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse: api.RegionStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{Body: body, Headers: api.RegionStatsResponseHeaders{ContentDisposition: disp}}}, nil
-		}
-		body, disp := export(t, sheet.WriteCSV, "csv")
-		return api.GetRegionStats200TextcsvResponse{RegionStatsTextcsvResponse: api.RegionStatsTextcsvResponse{Body: body, Headers: api.RegionStatsResponseHeaders{ContentDisposition: disp}}}, nil
+		return groupTable(fmt.Sprintf("%s托管统计-%d", rep.Region.Name, sel.SeasonYear), groupKeys[g], rows, 1, rep.Weights, ops), err
+	}
+	if r, ok, err := sheetAnswer(ctx, q.Format, table, func(body io.Reader, disp *string) api.GetRegionStatsResponseObject {
+		return api.GetRegionStats200TextcsvResponse{RegionStatsTextcsvResponse: api.RegionStatsTextcsvResponse{Body: body, Headers: api.RegionStatsResponseHeaders{ContentDisposition: disp}}}
+	}, func(body io.Reader, disp *string) api.GetRegionStatsResponseObject {
+		return api.GetRegionStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{RegionStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse: api.RegionStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{Body: body, Headers: api.RegionStatsResponseHeaders{ContentDisposition: disp}}}
+	}); ok {
+		return r, err
 	}
 	out := api.RegionStats{RegionCode: rep.Region.Code, Name: rep.Region.Name, Level: api.RegionLevel(rep.Region.Level),
 		SeasonYear: sel.SeasonYear, Groups: make([]api.RegionStatsGroup, len(rep.Groups))}
@@ -144,14 +139,13 @@ func (s *Server) GetFamilyFarmStats(ctx context.Context, req api.GetFamilyFarmSt
 	if err != nil {
 		return nil, err
 	}
-	t := familyTable(rep)
-	switch format(ctx, req.Params.Format) {
-	case formatCSV:
-		body, disp := export(t, sheet.WriteCSV, "csv")
-		return api.GetFamilyFarmStats200TextcsvResponse{FamilyFarmStatsTextcsvResponse: api.FamilyFarmStatsTextcsvResponse{Body: body, Headers: api.FamilyFarmStatsResponseHeaders{ContentDisposition: disp}}}, nil
-	case formatXLSX:
-		body, disp := export(t, sheet.WriteXLSX, "xlsx")
-		return api.GetFamilyFarmStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{FamilyFarmStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse: api.FamilyFarmStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{Body: body, Headers: api.FamilyFarmStatsResponseHeaders{ContentDisposition: disp}}}, nil
+	table := func() (sheet.Table, error) { return familyTable(rep), nil }
+	if r, ok, err := sheetAnswer(ctx, req.Params.Format, table, func(body io.Reader, disp *string) api.GetFamilyFarmStatsResponseObject {
+		return api.GetFamilyFarmStats200TextcsvResponse{FamilyFarmStatsTextcsvResponse: api.FamilyFarmStatsTextcsvResponse{Body: body, Headers: api.FamilyFarmStatsResponseHeaders{ContentDisposition: disp}}}
+	}, func(body io.Reader, disp *string) api.GetFamilyFarmStatsResponseObject {
+		return api.GetFamilyFarmStats200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{FamilyFarmStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse: api.FamilyFarmStatsApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse{Body: body, Headers: api.FamilyFarmStatsResponseHeaders{ContentDisposition: disp}}}
+	}); ok {
+		return r, err
 	}
 	count := func(c stats.FamilyCount) api.FamilyFarmCount {
 		return api.FamilyFarmCount{Key: c.Key, Name: c.Name, FamilyFarms: int(c.Farms), OperatedAreaMu: roundArea(c)}

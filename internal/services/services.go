@@ -22,6 +22,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/roster"
 	"github.com/tuoguan/tuoguan/internal/scope"
 	"github.com/tuoguan/tuoguan/internal/stats"
+	"github.com/tuoguan/tuoguan/internal/subsidy"
 )
 
 // Services are the domain services, one per noun.
@@ -38,6 +39,7 @@ type Services struct {
 	Operations  *operation.Service
 	Stats       *stats.Service
 	Roster      *roster.Service
+	Subsidies   *subsidy.Service
 }
 
 // New builds the domain services over db, sealing personal data with keys.
@@ -55,6 +57,7 @@ func New(db *postgres.DB, keys *pii.Keyring, accounts account.Config) Services {
 		Operations:  operation.NewService(db.Gorm),
 		Stats:       stats.NewService(db.Gorm),
 		Roster:      roster.NewService(db.Gorm, keys),
+		Subsidies:   subsidy.NewService(db.Gorm),
 	}
 }
 

@@ -10,7 +10,8 @@ import { start } from './server.mjs'
 import { parts } from './xlsx.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const shots = join(here, '..', '..', 'docs', 'screenshots')
+// Screenshots go to test-results/ unless SCREENSHOTS_DIR names another place (`make screenshots` names docs/).
+const shots = process.env.SCREENSHOTS_DIR || join(here, '..', 'test-results', 'screenshots')
 const BUREAU = { username: 'huanglong', password: 'huanglong-demo' }
 
 let server, browser, session

@@ -188,11 +188,13 @@ func asPostgres() ([]string, error) {
 	if _, err := user.Lookup("postgres"); err != nil {
 		return nil, fmt.Errorf("running as root, the cluster needs the operating system user postgres: %v", err)
 	}
-	p, err := exec.LookPath("runuser")
-	if err != nil {
-		return nil, fmt.Errorf("running as root, the cluster needs runuser (util-linux) to run PostgreSQL as the postgres user")
+	// A PATH without the sbin directories (as a minimal environment has) still finds it where util-linux puts it.
+	for _, p := range []string{"runuser", "/usr/sbin/runuser", "/sbin/runuser"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return []string{path, "-u", "postgres", "--"}, nil
+		}
 	}
-	return []string{p, "-u", "postgres", "--"}, nil
+	return nil, fmt.Errorf("running as root, the cluster needs runuser (util-linux) to run PostgreSQL as the postgres user")
 }
 
 func freePort(t testing.TB) int {

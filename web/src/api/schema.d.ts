@@ -866,10 +866,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/subsidy-policies/{county_code}/{season_year}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The county's 12-digit code. */
+                county_code: components["schemas"]["RegionCode"];
+                season_year: number;
+            };
+            cookie?: never;
+        };
+        /**
+         * A county's subsidy policy for a season
+         * @description Readable by every account in scope: the bureaus of the county and above, its collectives, and providers.
+         *     404 when the county has no policy for the season, or lies outside the caller's scope.
+         */
+        get: operations["getSubsidyPolicy"];
+        /**
+         * Create or replace a county's subsidy policy for a season
+         * @description The county's own bureau, or admin. Every field is required. Once a settlement of the county and season is
+         *     approved, the policy can no longer change (409). Contracts activated afterwards are held to it: a line's
+         *     `subsidy_per_mu` at most `max_share_pct` of its `price_per_mu`, and the key operations' `subsidy_per_mu ×
+         *     passes` at most `max_per_mu`; `enforcement` says whether a breach refuses the activation (422) or is
+         *     recorded in the contract's `policy_flags`. Audited.
+         */
+        put: operations["putSubsidyPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        SubsidyPolicyInput: {
+            max_share_pct: components["schemas"]["Dec2Input"];
+            max_per_mu: components["schemas"]["Dec2Input"];
+            key_op_types: components["schemas"]["OperationType"][];
+            max_per_provider: components["schemas"]["Dec2Input"];
+            min_household_share_pct: components["schemas"]["Dec2Input"];
+            sample_pct: components["schemas"]["Dec2Input"];
+            /** @enum {string} */
+            enforcement: "refuse" | "flag";
+        };
+        /** @description A county's subsidy policy for a season (see putSubsidyPolicy). */
+        SubsidyPolicy: {
+            county_code: components["schemas"]["RegionCode"];
+            season_year: number;
+            max_share_pct: components["schemas"]["Dec2"];
+            max_per_mu: components["schemas"]["Dec2"];
+            key_op_types: components["schemas"]["OperationType"][];
+            max_per_provider: components["schemas"]["Dec2"];
+            min_household_share_pct: components["schemas"]["Dec2"];
+            sample_pct: components["schemas"]["Dec2"];
+            /** @enum {string} */
+            enforcement: "refuse" | "flag";
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description A rule of the subsidy policy in force at activation that the contract breaks. */
+        PolicyFlag: {
+            /** @enum {string} */
+            rule: "max_share" | "max_per_mu";
+            /** @example services[0].subsidy_per_mu */
+            field: string;
+            message: string;
+        };
         /** @description An RFC 9457 problem. */
         Problem: {
             /**
@@ -1334,6 +1400,8 @@ export interface components {
             baseline_cost_per_mu: components["schemas"]["Dec2Input"];
         };
         Contract: {
+            /** @description The rules of the season's subsidy policy that the contract broke when it was activated, where the policy flags instead of refusing; empty otherwise. */
+            policy_flags: components["schemas"]["PolicyFlag"][];
             /** Format: int64 */
             id: number;
             /** @example 610631100201-2026-0007 */
@@ -3700,6 +3768,87 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getSubsidyPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The county's 12-digit code. */
+                county_code: components["schemas"]["RegionCode"];
+                season_year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubsidyPolicy"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putSubsidyPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The county's 12-digit code. */
+                county_code: components["schemas"]["RegionCode"];
+                season_year: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "max_share_pct": "40.00",
+                 *       "max_per_mu": "130.00",
+                 *       "key_op_types": [
+                 *         "ploughing",
+                 *         "sowing",
+                 *         "plant_protection",
+                 *         "harvesting"
+                 *       ],
+                 *       "max_per_provider": "100000.00",
+                 *       "min_household_share_pct": "60.00",
+                 *       "sample_pct": "5.00",
+                 *       "enforcement": "refuse"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SubsidyPolicyInput"];
+            };
+        };
+        responses: {
+            /** @description The policy now in force. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubsidyPolicy"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Invalid"];
             503: components["responses"]["Unavailable"];
         };
     };
