@@ -44,6 +44,7 @@ export const router = createRouter({
       component: () => import('./views/collective/ContractEdit.vue'),
       meta: { role: 'collective' },
     },
+    { path: '/collective/figures', component: () => import('./views/bureau/Village.vue'), meta: { role: 'collective' } },
     { path: '/collective/import', component: () => import('./views/collective/Import.vue'), meta: { role: 'collective' } },
     { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { public: true } },
   ],

@@ -3,6 +3,7 @@
 // providers logged, and the bureau's view of the village follows.
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { chromium } from 'playwright-core'
 import { start } from './server.mjs'
 
@@ -253,8 +254,8 @@ describe('the collective workspace', () => {
   })
 
   test('the clerk confirms three pending operations in one step and disputes one with a reason', async (page) => {
-    // The provider logs two passes of work on the new contract; with the demo's, they await the clerk.
-    for (const [date, area] of [['2026-06-01', '5.00'], ['2026-06-02', '4.50']]) {
+    // The provider logs four passes of work on the new contract; with the demo's, they await the clerk.
+    for (const [date, area] of [['2026-06-01', '2.50'], ['2026-06-02', '2.50'], ['2026-06-03', '2.50'], ['2026-06-04', '2.50']]) {
       await apiPost('provider', `/contracts/${contract.id}/operations`, {
         parcel_id: contract.parcelId, op_type: contract.opType, op_date: date, area_mu: area, inputs: [],
       })
@@ -284,9 +285,59 @@ describe('the collective workspace', () => {
   test("the bureau's view of the village changes accordingly", async (page) => {
     const now = await villageFigures(page, collectiveId)
     assert.ok(now.service > bureauBefore.service, `service area ${now.service} after ${bureauBefore.service}`)
-    assert.ok(now.pending < bureauBefore.pending, `pending area ${now.pending} after ${bureauBefore.pending}`)
-    // What was confirmed moved from pending to served; the provider's two new passes (9.5 mu) came in pending.
-    assert.equal(Math.round((now.service - bureauBefore.service + now.pending - bureauBefore.pending) * 100), 950)
+    // What was confirmed moved from pending to served; the provider's four new passes (10 mu) came in pending.
+    assert.equal(Math.round((now.service - bureauBefore.service + now.pending - bureauBefore.pending) * 100), 1000)
     assert.equal(now.contracts, bureauBefore.contracts + 1, 'the activated contract counts')
   }, 'bureau')
+
+  test('the clerk terminates the contract with a reason', async (page) => {
+    await page.goto(`${server.base}/collective/contracts/${contract.id}`)
+    await page.locator('[data-test=contract-status]', { hasText: '履行中' }).waitFor()
+    await page.locator('[data-test=terminate-reason]').fill('农户外出务工，土地流转')
+    await page.locator('[data-test=contract-terminate]').click()
+    await page.locator('[data-test=contract-status]', { hasText: '已终止' }).waitFor()
+    assert.equal((await apiGet('clerk', `/contracts/${contract.id}`)).termination_reason, '农户外出务工，土地流转')
+  })
+
+  test("the clerk sees the village's figures and downloads its ledger", async (page) => {
+    await page.goto(`${server.base}/collective/figures?season=${SEASON}`)
+    await page.locator('[data-test=kpi-contracts]').waitFor()
+    assert.equal(await page.locator('.crumbs').count(), 0)
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=download-csv]').first().click()])
+    const text = readFileSync(await csv.path(), 'utf8')
+    assert.ok(text.split('\n').length > 2, 'the ledger has rows')
+  })
+
+  test("the clerk imports a roster: the dry run's refusals row by row, then the import in parts, and a template", async (page) => {
+    await page.goto(server.base + '/collective/import')
+    const [tpl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=import-template]').click()])
+    assert.match(readFileSync(await tpl.path(), 'utf8'), /^\uFEFFkind,name,operator_name,id_number,phone/)
+
+    const stamp = String(Date.now() % 10000).padStart(4, '0')
+    let csv = '\uFEFFkind,name,operator_name,id_number,phone\r\n'
+    for (let i = 0; i < 450; i++) {
+      const line = i + 2
+      const birth = `${1940 + (Math.floor(Date.now() / 1000) % 60)}${String((i % 12) + 1).padStart(2, '0')}${String((Math.floor(i / 12) % 28) + 1).padStart(2, '0')}`
+      let id = idNumber(`610631${birth}${String(i).padStart(3, '0')}`)
+      let phone = `137${stamp}${String(i).padStart(4, '0')}`
+      if (line === 5) id = id.slice(0, 17) + (id[17] === '0' ? '1' : '0')
+      if (line === 100) phone = '12345'
+      csv += `household,导入户${stamp}-${i},李${i},${id},${phone}\r\n`
+    }
+    await page.locator('[data-test=import-file]').setInputFiles({ name: 'huamingce.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) })
+    const check = page.locator('[data-test=import-check]')
+    await check.waitFor()
+    assert.match(await check.textContent(), /新增 448，更新 0，不变 0，有误 2/)
+    const refused = page.locator('[data-test=import-refused] tbody tr')
+    assert.deepEqual(await refused.evaluateAll((rows) => rows.map((r) => r.dataset.row)), ['5', '100'])
+    assert.match(await refused.first().textContent(), /身份证号校验位不正确/)
+    assert.equal((await apiGet('clerk', `/farms?name=${encodeURIComponent('导入户' + stamp)}&limit=500`)).items.length, 0, 'the dry run wrote nothing')
+
+    await page.locator('[data-test=import-go]').click()
+    const done = page.locator('[data-test=import-done]')
+    await done.waitFor({ timeout: 120_000 })
+    assert.match(await done.textContent(), /新增 448，更新 0，不变 0，有误 2/)
+    assert.deepEqual(await refused.evaluateAll((rows) => rows.map((r) => r.dataset.row)), ['5', '100'])
+    assert.equal((await apiGet('clerk', `/farms?name=${encodeURIComponent('导入户' + stamp)}&limit=500`)).items.length, 448)
+  })
 })
