@@ -558,6 +558,27 @@ func (e Role) Valid() bool {
 	}
 }
 
+// Defines values for SettlementStatus.
+const (
+	SettlementStatusApproved SettlementStatus = "approved"
+	SettlementStatusDraft    SettlementStatus = "draft"
+	SettlementStatusPaid     SettlementStatus = "paid"
+)
+
+// Valid indicates whether the value is a known member of the SettlementStatus enum.
+func (e SettlementStatus) Valid() bool {
+	switch e {
+	case SettlementStatusApproved:
+		return true
+	case SettlementStatusDraft:
+		return true
+	case SettlementStatusPaid:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SubsidyPolicyEnforcement.
 const (
 	SubsidyPolicyEnforcementFlag   SubsidyPolicyEnforcement = "flag"
@@ -750,6 +771,27 @@ func (e ListProvidersParamsSort) Valid() bool {
 	}
 }
 
+// Defines values for GetSettlementParamsFormat.
+const (
+	GetSettlementParamsFormatCsv  GetSettlementParamsFormat = "csv"
+	GetSettlementParamsFormatJson GetSettlementParamsFormat = "json"
+	GetSettlementParamsFormatXlsx GetSettlementParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the GetSettlementParamsFormat enum.
+func (e GetSettlementParamsFormat) Valid() bool {
+	switch e {
+	case GetSettlementParamsFormatCsv:
+		return true
+	case GetSettlementParamsFormatJson:
+		return true
+	case GetSettlementParamsFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for GetCollectiveStatsParamsFormat.
 const (
 	GetCollectiveStatsParamsFormatCsv  GetCollectiveStatsParamsFormat = "csv"
@@ -831,6 +873,27 @@ func (e GetRegionStatsParamsFormat) Valid() bool {
 	case GetRegionStatsParamsFormatJson:
 		return true
 	case GetRegionStatsParamsFormatXlsx:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetVerificationSampleParamsFormat.
+const (
+	GetVerificationSampleParamsFormatCsv  GetVerificationSampleParamsFormat = "csv"
+	GetVerificationSampleParamsFormatJson GetVerificationSampleParamsFormat = "json"
+	GetVerificationSampleParamsFormatXlsx GetVerificationSampleParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the GetVerificationSampleParamsFormat enum.
+func (e GetVerificationSampleParamsFormat) Valid() bool {
+	switch e {
+	case GetVerificationSampleParamsFormatCsv:
+		return true
+	case GetVerificationSampleParamsFormatJson:
+		return true
+	case GetVerificationSampleParamsFormatXlsx:
 		return true
 	default:
 		return false
@@ -1752,6 +1815,11 @@ type ParcelUpdate struct {
 	Name          *string      `json:"name,omitempty"`
 }
 
+// PaymentReference defines model for PaymentReference.
+type PaymentReference struct {
+	Reference string `json:"reference"`
+}
+
 // PolicyFlag A rule of the subsidy policy in force at activation that the contract breaks.
 type PolicyFlag struct {
 	// Field Example: services[0].subsidy_per_mu
@@ -2157,6 +2225,114 @@ type Session struct {
 	Token     string    `json:"token"`
 }
 
+// Settlement A provider's statement for a county and season (docs/subsidies.md): `claimed` = Σ area × subsidy per mu;
+// `eligible` = Σ counted area × the subsidy capped at the policy's share of the price; `payable` = eligible capped
+// at the policy's `max_per_provider`; counted area is what the latest field check measured where it is less
+// than the area logged; `household_share_pct` is the counted area done for households over the counted area × 100
+// (null when nothing was counted), beside the policy's `min_household_share_pct` (null without a policy). Totals
+// exact, rounded once to the fen.
+type Settlement struct {
+	ApprovedAt *time.Time `json:"approved_at"`
+
+	// AreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	AreaMu Dec2 `json:"area_mu"`
+
+	// Claimed An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Claimed Dec2 `json:"claimed"`
+
+	// CountedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CountedAreaMu Dec2 `json:"counted_area_mu"`
+
+	// CountyCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	CountyCode RegionCode `json:"county_code"`
+	CreatedAt  time.Time  `json:"created_at"`
+
+	// Eligible An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Eligible Dec2 `json:"eligible"`
+
+	// HouseholdAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	HouseholdAreaMu      Dec2             `json:"household_area_mu"`
+	HouseholdSharePct    *NullableDec2    `json:"household_share_pct"`
+	Id                   int64            `json:"id"`
+	Lines                []SettlementLine `json:"lines"`
+	MinHouseholdSharePct *NullableDec2    `json:"min_household_share_pct"`
+	Operations           int              `json:"operations"`
+	PaidAt               *time.Time       `json:"paid_at"`
+
+	// Payable An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Payable    Dec2             `json:"payable"`
+	ProviderId int64            `json:"provider_id"`
+	Reference  *string          `json:"reference"`
+	SeasonYear int              `json:"season_year"`
+	Status     SettlementStatus `json:"status"`
+}
+
+// SettlementCreate defines model for SettlementCreate.
+type SettlementCreate struct {
+	// CountyCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	CountyCode RegionCode `json:"county_code"`
+	ProviderId int64      `json:"provider_id"`
+	SeasonYear int        `json:"season_year"`
+}
+
+// SettlementLine A line of the ledger (台账) — one village's work of one operation type.
+type SettlementLine struct {
+	// AreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	AreaMu Dec2 `json:"area_mu"`
+
+	// Claimed An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Claimed        Dec2   `json:"claimed"`
+	CollectiveId   int64  `json:"collective_id"`
+	CollectiveName string `json:"collective_name"`
+
+	// CountedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	CountedAreaMu Dec2 `json:"counted_area_mu"`
+
+	// Eligible An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	Eligible Dec2 `json:"eligible"`
+
+	// OpType An operation type's code (`GET /reference/operation-types` names them).
+	//
+	// Example: harvesting
+	OpType     OperationType `json:"op_type"`
+	Operations int           `json:"operations"`
+}
+
+// SettlementList defines model for SettlementList.
+type SettlementList struct {
+	Items []Settlement `json:"items"`
+
+	// NextCursor Pass as `cursor` for the next page; null on the last page.
+	NextCursor *NextCursor `json:"next_cursor"`
+}
+
+// SettlementStatus defines model for SettlementStatus.
+type SettlementStatus string
+
 // StandardAreaWeights defines model for StandardAreaWeights.
 type StandardAreaWeights struct {
 	// RegionCode A 12-digit statistical division code.
@@ -2287,6 +2463,100 @@ type UserList struct {
 type UserUpdate struct {
 	Disabled *bool   `json:"disabled,omitempty"`
 	Password *string `json:"password,omitempty"`
+}
+
+// VerificationItem defines model for VerificationItem.
+type VerificationItem struct {
+	// AreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	AreaMu       Dec2               `json:"area_mu"`
+	CollectiveId int64              `json:"collective_id"`
+	ContractId   int64              `json:"contract_id"`
+	OpDate       openapi_types.Date `json:"op_date"`
+
+	// OpType An operation type's code (`GET /reference/operation-types` names them).
+	//
+	// Example: harvesting
+	OpType      OperationType       `json:"op_type"`
+	OperationId int64               `json:"operation_id"`
+	ParcelId    int64               `json:"parcel_id"`
+	ProviderId  int64               `json:"provider_id"`
+	Result      *VerificationResult `json:"result"`
+}
+
+// VerificationProvider defines model for VerificationProvider.
+type VerificationProvider struct {
+	Checked        int           `json:"checked"`
+	DiscrepancyPct *NullableDec2 `json:"discrepancy_pct"`
+	Items          int           `json:"items"`
+	ProviderId     int64         `json:"provider_id"`
+
+	// SampledAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	SampledAreaMu Dec2 `json:"sampled_area_mu"`
+
+	// VerifiedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	VerifiedAreaMu Dec2 `json:"verified_area_mu"`
+}
+
+// VerificationResult defines model for VerificationResult.
+type VerificationResult struct {
+	CheckedAt time.Time `json:"checked_at"`
+	CheckedBy *int64    `json:"checked_by"`
+	Note      *string   `json:"note"`
+
+	// VerifiedAreaMu An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	VerifiedAreaMu Dec2 `json:"verified_area_mu"`
+}
+
+// VerificationResults defines model for VerificationResults.
+type VerificationResults struct {
+	Results []struct {
+		Note        *string `json:"note,omitempty"`
+		OperationId int64   `json:"operation_id"`
+
+		// VerifiedAreaMu An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+		VerifiedAreaMu Dec2Input `json:"verified_area_mu"`
+	} `json:"results"`
+}
+
+// VerificationSample A field sample. `providers` sums each provider's checked items: the verified area of an item counts at most as
+// its logged area, and `discrepancy_pct` = (sampled − verified) / sampled × 100 (null before any check).
+type VerificationSample struct {
+	// CountyCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	CountyCode RegionCode             `json:"county_code"`
+	CreatedAt  time.Time              `json:"created_at"`
+	Id         int64                  `json:"id"`
+	Items      []VerificationItem     `json:"items"`
+	Providers  []VerificationProvider `json:"providers"`
+
+	// SamplePct An exact decimal with two places, as a string.
+	//
+	// Example: 10.50
+	SamplePct  Dec2  `json:"sample_pct"`
+	SeasonYear int   `json:"season_year"`
+	Seed       int64 `json:"seed"`
+}
+
+// VerificationSampleCreate defines model for VerificationSampleCreate.
+type VerificationSampleCreate struct {
+	// CountyCode A 12-digit statistical division code.
+	//
+	// Example: 610631100201
+	CountyCode RegionCode `json:"county_code"`
+
+	// SamplePct An exact decimal with at most two places, as a string (`"10.50"`) or a number (`10.5`); no exponents.
+	SamplePct  *Dec2Input `json:"sample_pct,omitempty"`
+	SeasonYear int        `json:"season_year"`
+	Seed       *int64     `json:"seed,omitempty"`
 }
 
 // Crop A crop's code (`GET /reference/crops` names them).
@@ -2590,6 +2860,28 @@ type ListRegionsParams struct {
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
 }
 
+// ListSettlementsParams defines parameters for ListSettlements.
+type ListSettlementsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor     *Cursor           `form:"cursor,omitempty" json:"cursor,omitempty"`
+	CountyCode *RegionCode       `form:"county_code,omitempty" json:"county_code,omitempty"`
+	SeasonYear *int              `form:"season_year,omitempty" json:"season_year,omitempty"`
+	ProviderId *int64            `form:"provider_id,omitempty" json:"provider_id,omitempty"`
+	Status     *SettlementStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// GetSettlementParams defines parameters for GetSettlement.
+type GetSettlementParams struct {
+	// Format The representation, instead of `Accept`.
+	Format *GetSettlementParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetSettlementParamsFormat defines parameters for GetSettlement.
+type GetSettlementParamsFormat string
+
 // GetCollectiveStatsParams defines parameters for GetCollectiveStats.
 type GetCollectiveStatsParams struct {
 	// SeasonYear The year the harvest counts in.
@@ -2649,6 +2941,15 @@ type ListUsersParams struct {
 	RegionCode *RegionCode `form:"region_code,omitempty" json:"region_code,omitempty"`
 }
 
+// GetVerificationSampleParams defines parameters for GetVerificationSample.
+type GetVerificationSampleParams struct {
+	// Format The representation, instead of `Accept`.
+	Format *GetVerificationSampleParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// GetVerificationSampleParamsFormat defines parameters for GetVerificationSample.
+type GetVerificationSampleParamsFormat string
+
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
 
@@ -2703,6 +3004,12 @@ type UpdateRegionJSONRequestBody = RegionUpdate
 // SetStandardAreaWeightsJSONRequestBody defines body for SetStandardAreaWeights for application/json ContentType.
 type SetStandardAreaWeightsJSONRequestBody = StandardAreaWeightsInput
 
+// CreateSettlementJSONRequestBody defines body for CreateSettlement for application/json ContentType.
+type CreateSettlementJSONRequestBody = SettlementCreate
+
+// PaySettlementJSONRequestBody defines body for PaySettlement for application/json ContentType.
+type PaySettlementJSONRequestBody = PaymentReference
+
 // PutSubsidyPolicyJSONRequestBody defines body for PutSubsidyPolicy for application/json ContentType.
 type PutSubsidyPolicyJSONRequestBody = SubsidyPolicyInput
 
@@ -2711,6 +3018,12 @@ type CreateUserJSONRequestBody = UserCreate
 
 // UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
 type UpdateUserJSONRequestBody = UserUpdate
+
+// DrawVerificationSampleJSONRequestBody defines body for DrawVerificationSample for application/json ContentType.
+type DrawVerificationSampleJSONRequestBody = VerificationSampleCreate
+
+// RecordVerificationResultsJSONRequestBody defines body for RecordVerificationResults for application/json ContentType.
+type RecordVerificationResultsJSONRequestBody = VerificationResults
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -2855,6 +3168,24 @@ type ServerInterface interface {
 	// SetStandardAreaWeights Set a region's standard custody area weights
 	// (PUT /regions/{code}/standard-area-weights)
 	SetStandardAreaWeights(ctx echo.Context, code RegionCode) error
+	// ListSettlements List settlements
+	// (GET /settlements)
+	ListSettlements(ctx echo.Context, params ListSettlementsParams) error
+	// CreateSettlement Open a provider's settlement for a county and season
+	// (POST /settlements)
+	CreateSettlement(ctx echo.Context) error
+	// DeleteSettlement Delete a draft settlement
+	// (DELETE /settlements/{id})
+	DeleteSettlement(ctx echo.Context, id ID) error
+	// GetSettlement A settlement's statement
+	// (GET /settlements/{id})
+	GetSettlement(ctx echo.Context, id ID, params GetSettlementParams) error
+	// ApproveSettlement Approve a draft settlement, freezing its figures
+	// (POST /settlements/{id}/approve)
+	ApproveSettlement(ctx echo.Context, id ID) error
+	// PaySettlement Mark an approved settlement paid
+	// (POST /settlements/{id}/pay)
+	PaySettlement(ctx echo.Context, id ID) error
 	// GetCollectiveStats Figures per village collective
 	// (GET /stats/collectives)
 	GetCollectiveStats(ctx echo.Context, params GetCollectiveStatsParams) error
@@ -2882,6 +3213,15 @@ type ServerInterface interface {
 	// UpdateUser Change an account
 	// (PATCH /users/{id})
 	UpdateUser(ctx echo.Context, id ID) error
+	// DrawVerificationSample Draw a sample of confirmed work to check in the field (抽查)
+	// (POST /verification-samples)
+	DrawVerificationSample(ctx echo.Context) error
+	// GetVerificationSample A field sample, its results and each provider's discrepancy
+	// (GET /verification-samples/{id})
+	GetVerificationSample(ctx echo.Context, id ID, params GetVerificationSampleParams) error
+	// RecordVerificationResults Record what inspectors measured
+	// (POST /verification-samples/{id}/results)
+	RecordVerificationResults(ctx echo.Context, id ID) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -4070,6 +4410,141 @@ func (w *ServerInterfaceWrapper) SetStandardAreaWeights(ctx echo.Context) error 
 	return err
 }
 
+// ListSettlements converts echo context to params.
+func (w *ServerInterfaceWrapper) ListSettlements(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSettlementsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "county_code" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "county_code", ctx.QueryParams(), &params.CountyCode, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter county_code: %s", err))
+	}
+
+	// ------------- Optional query parameter "season_year" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "season_year", ctx.QueryParams(), &params.SeasonYear, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter season_year: %s", err))
+	}
+
+	// ------------- Optional query parameter "provider_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "provider_id", ctx.QueryParams(), &params.ProviderId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter provider_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListSettlements(ctx, params)
+	return err
+}
+
+// CreateSettlement converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateSettlement(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateSettlement(ctx)
+	return err
+}
+
+// DeleteSettlement converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteSettlement(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteSettlement(ctx, id)
+	return err
+}
+
+// GetSettlement converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSettlement(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetSettlementParams
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSettlement(ctx, id, params)
+	return err
+}
+
+// ApproveSettlement converts echo context to params.
+func (w *ServerInterfaceWrapper) ApproveSettlement(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ApproveSettlement(ctx, id)
+	return err
+}
+
+// PaySettlement converts echo context to params.
+func (w *ServerInterfaceWrapper) PaySettlement(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.PaySettlement(ctx, id)
+	return err
+}
+
 // GetCollectiveStats converts echo context to params.
 func (w *ServerInterfaceWrapper) GetCollectiveStats(ctx echo.Context) error {
 	var err error
@@ -4308,6 +4783,56 @@ func (w *ServerInterfaceWrapper) UpdateUser(ctx echo.Context) error {
 	return err
 }
 
+// DrawVerificationSample converts echo context to params.
+func (w *ServerInterfaceWrapper) DrawVerificationSample(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DrawVerificationSample(ctx)
+	return err
+}
+
+// GetVerificationSample converts echo context to params.
+func (w *ServerInterfaceWrapper) GetVerificationSample(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetVerificationSampleParams
+	// ------------- Optional query parameter "format" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "format", ctx.QueryParams(), &params.Format, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter format: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetVerificationSample(ctx, id, params)
+	return err
+}
+
+// RecordVerificationResults converts echo context to params.
+func (w *ServerInterfaceWrapper) RecordVerificationResults(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "id" -------------
+	var id ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", ctx.Param("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.RecordVerificationResults(ctx, id)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -4409,6 +4934,15 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/stats/collectives", wrapper.GetCollectiveStats, options.OperationMiddlewares["getCollectiveStats"]...)
 	router.GET(options.BaseURL+"/stats/regions/:code", wrapper.GetRegionStats, options.OperationMiddlewares["getRegionStats"]...)
 	router.GET(options.BaseURL+"/stats/family-farms", wrapper.GetFamilyFarmStats, options.OperationMiddlewares["getFamilyFarmStats"]...)
+	router.GET(options.BaseURL+"/settlements", wrapper.ListSettlements, options.OperationMiddlewares["listSettlements"]...)
+	router.POST(options.BaseURL+"/settlements", wrapper.CreateSettlement, options.OperationMiddlewares["createSettlement"]...)
+	router.DELETE(options.BaseURL+"/settlements/:id", wrapper.DeleteSettlement, options.OperationMiddlewares["deleteSettlement"]...)
+	router.GET(options.BaseURL+"/settlements/:id", wrapper.GetSettlement, options.OperationMiddlewares["getSettlement"]...)
+	router.POST(options.BaseURL+"/settlements/:id/approve", wrapper.ApproveSettlement, options.OperationMiddlewares["approveSettlement"]...)
+	router.POST(options.BaseURL+"/settlements/:id/pay", wrapper.PaySettlement, options.OperationMiddlewares["paySettlement"]...)
+	router.POST(options.BaseURL+"/verification-samples", wrapper.DrawVerificationSample, options.OperationMiddlewares["drawVerificationSample"]...)
+	router.GET(options.BaseURL+"/verification-samples/:id", wrapper.GetVerificationSample, options.OperationMiddlewares["getVerificationSample"]...)
+	router.POST(options.BaseURL+"/verification-samples/:id/results", wrapper.RecordVerificationResults, options.OperationMiddlewares["recordVerificationResults"]...)
 	router.GET(options.BaseURL+"/subsidy-policies/:county_code/:season_year", wrapper.GetSubsidyPolicy, options.OperationMiddlewares["getSubsidyPolicy"]...)
 	router.PUT(options.BaseURL+"/subsidy-policies/:county_code/:season_year", wrapper.PutSubsidyPolicy, options.OperationMiddlewares["putSubsidyPolicy"]...)
 
@@ -10230,6 +10764,844 @@ func (response SetStandardAreaWeights503ApplicationProblemPlusJSONResponse) Visi
 	return err
 }
 
+type ListSettlementsRequestObject struct {
+	Params ListSettlementsParams
+}
+
+type ListSettlementsResponseObject interface {
+	VisitListSettlementsResponse(w http.ResponseWriter) error
+}
+
+type ListSettlements200JSONResponse SettlementList
+
+func (response ListSettlements200JSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSettlements400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListSettlements400ApplicationProblemPlusJSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSettlements401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListSettlements401ApplicationProblemPlusJSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSettlements403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListSettlements403ApplicationProblemPlusJSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSettlements404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListSettlements404ApplicationProblemPlusJSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSettlements503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ListSettlements503ApplicationProblemPlusJSONResponse) VisitListSettlementsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlementRequestObject struct {
+	Body *CreateSettlementJSONRequestBody
+}
+
+type CreateSettlementResponseObject interface {
+	VisitCreateSettlementResponse(w http.ResponseWriter) error
+}
+
+type CreateSettlement201ResponseHeaders struct {
+	Location *string
+}
+
+type CreateSettlement201JSONResponse struct {
+	Body    Settlement
+	Headers CreateSettlement201ResponseHeaders
+}
+
+func (response CreateSettlement201JSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement400ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement401ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement403ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement404ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement413ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement415ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement422ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateSettlement503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateSettlement503ApplicationProblemPlusJSONResponse) VisitCreateSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlementRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type DeleteSettlementResponseObject interface {
+	VisitDeleteSettlementResponse(w http.ResponseWriter) error
+}
+
+type DeleteSettlement204Response struct {
+}
+
+func (response DeleteSettlement204Response) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteSettlement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement400ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement401ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement403ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement404ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlement409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement409ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteSettlement503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteSettlement503ApplicationProblemPlusJSONResponse) VisitDeleteSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlementRequestObject struct {
+	Id     ID `json:"id"`
+	Params GetSettlementParams
+}
+
+type GetSettlementResponseObject interface {
+	VisitGetSettlementResponse(w http.ResponseWriter) error
+}
+
+type GetSettlement200ResponseHeaders struct {
+	ContentDisposition *string
+}
+
+type GetSettlement200JSONResponse struct {
+	Body    Settlement
+	Headers GetSettlement200ResponseHeaders
+}
+
+func (response GetSettlement200JSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlement200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body          io.Reader
+	Headers       GetSettlement200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetSettlement200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSettlement200TextcsvResponse struct {
+	Body          io.Reader
+	Headers       GetSettlement200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetSettlement200TextcsvResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetSettlement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettlement400ApplicationProblemPlusJSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettlement401ApplicationProblemPlusJSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettlement403ApplicationProblemPlusJSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettlement404ApplicationProblemPlusJSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSettlement503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetSettlement503ApplicationProblemPlusJSONResponse) VisitGetSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlementRequestObject struct {
+	Id ID `json:"id"`
+}
+
+type ApproveSettlementResponseObject interface {
+	VisitApproveSettlementResponse(w http.ResponseWriter) error
+}
+
+type ApproveSettlement200JSONResponse Settlement
+
+func (response ApproveSettlement200JSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement400ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement401ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement403ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement404ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement409ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ApproveSettlement503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ApproveSettlement503ApplicationProblemPlusJSONResponse) VisitApproveSettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlementRequestObject struct {
+	Id   ID `json:"id"`
+	Body *PaySettlementJSONRequestBody
+}
+
+type PaySettlementResponseObject interface {
+	VisitPaySettlementResponse(w http.ResponseWriter) error
+}
+
+type PaySettlement200JSONResponse Settlement
+
+func (response PaySettlement200JSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement400ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement401ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement403ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement404ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement409ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement413ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement415ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement422ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type PaySettlement503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response PaySettlement503ApplicationProblemPlusJSONResponse) VisitPaySettlementResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCollectiveStatsRequestObject struct {
 	Params GetCollectiveStatsParams
 }
@@ -11398,6 +12770,487 @@ func (response UpdateUser503ApplicationProblemPlusJSONResponse) VisitUpdateUserR
 	return err
 }
 
+type DrawVerificationSampleRequestObject struct {
+	Body *DrawVerificationSampleJSONRequestBody
+}
+
+type DrawVerificationSampleResponseObject interface {
+	VisitDrawVerificationSampleResponse(w http.ResponseWriter) error
+}
+
+type DrawVerificationSample201ResponseHeaders struct {
+	Location *string
+}
+
+type DrawVerificationSample201JSONResponse struct {
+	Body    VerificationSample
+	Headers DrawVerificationSample201ResponseHeaders
+}
+
+func (response DrawVerificationSample201JSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample400ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample401ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample403ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample404ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample413ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample415ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample422ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DrawVerificationSample503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DrawVerificationSample503ApplicationProblemPlusJSONResponse) VisitDrawVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSampleRequestObject struct {
+	Id     ID `json:"id"`
+	Params GetVerificationSampleParams
+}
+
+type GetVerificationSampleResponseObject interface {
+	VisitGetVerificationSampleResponse(w http.ResponseWriter) error
+}
+
+type GetVerificationSample200ResponseHeaders struct {
+	ContentDisposition *string
+}
+
+type GetVerificationSample200JSONResponse struct {
+	Body    VerificationSample
+	Headers GetVerificationSample200ResponseHeaders
+}
+
+func (response GetVerificationSample200JSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSample200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse struct {
+	Body          io.Reader
+	Headers       GetVerificationSample200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetVerificationSample200ApplicationvndOpenxmlformatsOfficedocumentSpreadsheetmlSheetResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetVerificationSample200TextcsvResponse struct {
+	Body          io.Reader
+	Headers       GetVerificationSample200ResponseHeaders
+	ContentLength int64
+}
+
+func (response GetVerificationSample200TextcsvResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetVerificationSample400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerificationSample400ApplicationProblemPlusJSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSample401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerificationSample401ApplicationProblemPlusJSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSample403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerificationSample403ApplicationProblemPlusJSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSample404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerificationSample404ApplicationProblemPlusJSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetVerificationSample503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetVerificationSample503ApplicationProblemPlusJSONResponse) VisitGetVerificationSampleResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResultsRequestObject struct {
+	Id   ID `json:"id"`
+	Body *RecordVerificationResultsJSONRequestBody
+}
+
+type RecordVerificationResultsResponseObject interface {
+	VisitRecordVerificationResultsResponse(w http.ResponseWriter) error
+}
+
+type RecordVerificationResults200JSONResponse VerificationSample
+
+func (response RecordVerificationResults200JSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults400ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults401ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults403ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults404ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults413ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults415ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults422ApplicationProblemPlusJSONResponse struct {
+	InvalidApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults422ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type RecordVerificationResults503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RecordVerificationResults503ApplicationProblemPlusJSONResponse) VisitRecordVerificationResultsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// ListAuditEvents Read the audit log
@@ -11541,6 +13394,24 @@ type StrictServerInterface interface {
 	// SetStandardAreaWeights Set a region's standard custody area weights
 	// (PUT /regions/{code}/standard-area-weights)
 	SetStandardAreaWeights(ctx context.Context, request SetStandardAreaWeightsRequestObject) (SetStandardAreaWeightsResponseObject, error)
+	// ListSettlements List settlements
+	// (GET /settlements)
+	ListSettlements(ctx context.Context, request ListSettlementsRequestObject) (ListSettlementsResponseObject, error)
+	// CreateSettlement Open a provider's settlement for a county and season
+	// (POST /settlements)
+	CreateSettlement(ctx context.Context, request CreateSettlementRequestObject) (CreateSettlementResponseObject, error)
+	// DeleteSettlement Delete a draft settlement
+	// (DELETE /settlements/{id})
+	DeleteSettlement(ctx context.Context, request DeleteSettlementRequestObject) (DeleteSettlementResponseObject, error)
+	// GetSettlement A settlement's statement
+	// (GET /settlements/{id})
+	GetSettlement(ctx context.Context, request GetSettlementRequestObject) (GetSettlementResponseObject, error)
+	// ApproveSettlement Approve a draft settlement, freezing its figures
+	// (POST /settlements/{id}/approve)
+	ApproveSettlement(ctx context.Context, request ApproveSettlementRequestObject) (ApproveSettlementResponseObject, error)
+	// PaySettlement Mark an approved settlement paid
+	// (POST /settlements/{id}/pay)
+	PaySettlement(ctx context.Context, request PaySettlementRequestObject) (PaySettlementResponseObject, error)
 	// GetCollectiveStats Figures per village collective
 	// (GET /stats/collectives)
 	GetCollectiveStats(ctx context.Context, request GetCollectiveStatsRequestObject) (GetCollectiveStatsResponseObject, error)
@@ -11568,6 +13439,15 @@ type StrictServerInterface interface {
 	// UpdateUser Change an account
 	// (PATCH /users/{id})
 	UpdateUser(ctx context.Context, request UpdateUserRequestObject) (UpdateUserResponseObject, error)
+	// DrawVerificationSample Draw a sample of confirmed work to check in the field (抽查)
+	// (POST /verification-samples)
+	DrawVerificationSample(ctx context.Context, request DrawVerificationSampleRequestObject) (DrawVerificationSampleResponseObject, error)
+	// GetVerificationSample A field sample, its results and each provider's discrepancy
+	// (GET /verification-samples/{id})
+	GetVerificationSample(ctx context.Context, request GetVerificationSampleRequestObject) (GetVerificationSampleResponseObject, error)
+	// RecordVerificationResults Record what inspectors measured
+	// (POST /verification-samples/{id}/results)
+	RecordVerificationResults(ctx context.Context, request RecordVerificationResultsRequestObject) (RecordVerificationResultsResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -13153,6 +15033,201 @@ func (sh *strictHandler) SetStandardAreaWeights(ctx echo.Context, code RegionCod
 	return nil
 }
 
+// ListSettlements operation middleware
+func (sh *strictHandler) ListSettlements(ctx echo.Context, params ListSettlementsParams) error {
+	var request ListSettlementsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSettlements(ctx.Request().Context(), request.(ListSettlementsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSettlements")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSettlementsResponseObject); ok {
+		return validResponse.VisitListSettlementsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateSettlement operation middleware
+func (sh *strictHandler) CreateSettlement(ctx echo.Context) error {
+	var request CreateSettlementRequestObject
+
+	var body CreateSettlementJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateSettlement(ctx.Request().Context(), request.(CreateSettlementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateSettlement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateSettlementResponseObject); ok {
+		return validResponse.VisitCreateSettlementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteSettlement operation middleware
+func (sh *strictHandler) DeleteSettlement(ctx echo.Context, id ID) error {
+	var request DeleteSettlementRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteSettlement(ctx.Request().Context(), request.(DeleteSettlementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteSettlement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteSettlementResponseObject); ok {
+		return validResponse.VisitDeleteSettlementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSettlement operation middleware
+func (sh *strictHandler) GetSettlement(ctx echo.Context, id ID, params GetSettlementParams) error {
+	var request GetSettlementRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSettlement(ctx.Request().Context(), request.(GetSettlementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSettlement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSettlementResponseObject); ok {
+		return validResponse.VisitGetSettlementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ApproveSettlement operation middleware
+func (sh *strictHandler) ApproveSettlement(ctx echo.Context, id ID) error {
+	var request ApproveSettlementRequestObject
+
+	request.Id = id
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ApproveSettlement(ctx.Request().Context(), request.(ApproveSettlementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ApproveSettlement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ApproveSettlementResponseObject); ok {
+		return validResponse.VisitApproveSettlementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// PaySettlement operation middleware
+func (sh *strictHandler) PaySettlement(ctx echo.Context, id ID) error {
+	var request PaySettlementRequestObject
+
+	request.Id = id
+
+	var body PaySettlementJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.PaySettlement(ctx.Request().Context(), request.(PaySettlementRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "PaySettlement")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(PaySettlementResponseObject); ok {
+		return validResponse.VisitPaySettlementResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetCollectiveStats operation middleware
 func (sh *strictHandler) GetCollectiveStats(ctx echo.Context, params GetCollectiveStatsParams) error {
 	var request GetCollectiveStatsRequestObject
@@ -13448,318 +15523,480 @@ func (sh *strictHandler) UpdateUser(ctx echo.Context, id ID) error {
 	return nil
 }
 
+// DrawVerificationSample operation middleware
+func (sh *strictHandler) DrawVerificationSample(ctx echo.Context) error {
+	var request DrawVerificationSampleRequestObject
+
+	var body DrawVerificationSampleJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DrawVerificationSample(ctx.Request().Context(), request.(DrawVerificationSampleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DrawVerificationSample")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DrawVerificationSampleResponseObject); ok {
+		return validResponse.VisitDrawVerificationSampleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetVerificationSample operation middleware
+func (sh *strictHandler) GetVerificationSample(ctx echo.Context, id ID, params GetVerificationSampleParams) error {
+	var request GetVerificationSampleRequestObject
+
+	request.Id = id
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetVerificationSample(ctx.Request().Context(), request.(GetVerificationSampleRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetVerificationSample")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetVerificationSampleResponseObject); ok {
+		return validResponse.VisitGetVerificationSampleResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RecordVerificationResults operation middleware
+func (sh *strictHandler) RecordVerificationResults(ctx echo.Context, id ID) error {
+	var request RecordVerificationResultsRequestObject
+
+	request.Id = id
+
+	var body RecordVerificationResultsJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordVerificationResults(ctx.Request().Context(), request.(RecordVerificationResultsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordVerificationResults")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RecordVerificationResultsResponseObject); ok {
+		return validResponse.VisitRecordVerificationResultsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L17kxzHdS/4VTJ6fQM9cnVP9zxAYCY2boAgwcUVQWIBUFouGzuVU5XdXZrqzFJm1sw0eREhrW2JtCiK",
-	"Xr38AK+FXdm+2pV4eX1tkRcUrYjdb+LADKC//BU28mRmVVZ3Vb+mZwYEwX+I6arK58mT5/k779QCNkgY",
-	"JVSK2tY7tT7BIeHwz1dZgGXEqPp3SETAo0T/WbvTJyjBso9YF8k+QQEnWJIQsd1vkUA2a15NBH0ywOpL",
-	"OUxIbasmJI9or3bv3j2vlmCOB0Sabq5ylox38TqNhyhgVHIcSKE7igQKOEtQwEKiOonUi99OCR/WvBrF",
-	"A9WPeqHQ/x9x0q1t1f6H1Xyeq/qpWFVdX2UhqalRXU25YLx8sj4lh3IngDd8O+uEk/2IpQIluFc9Ht2q",
-	"O6IBPnyV0J7s17bWWi1vbIW82jXGB1iWD4WThBNBqIS98VBEhSQ4VIPyrwQBSaRfNZaubtYdC6HpoLb1",
-	"Vu1bgtGaVwvEfs2rHcbisHa3bGDXX1IfQdtq//Omo7Dm1Tj5dhpxEta2JE+J243peasWUXlxo+bVBhGN",
-	"BqrrdtZNRCXpEa77CckgYZLQYPh1MhxfiCsoiCNCZaNHKOFAe3tkiOoYvfHG9ZdWkOxjiQZ4jwjEieQR",
-	"EUjgLtlGImAJCZFksIM4CFhKpYf2SCIRligmWEjU3kAhHopmh94yM9pCGKnZESHRQST7LJWIUeIhxuFv",
-	"hNFujOme/jFSvXZTQUIPCaYHQxmMZIgCTFHMeuiA8T0kD6KANDtq6ckhHiSxWojW7uXwYtAmjc1uCzc2",
-	"1L8u480XGuvdtfASubj7QrDRtjusj2u+D87CNdTKTdqUUTocRNT+3VaHVErCVR+dzu1aGTG8Gg2iEiK9",
-	"iXsEiejtyiMRw3fuSELSxWksa1ubahj4UJPGphnUJEK5TbBg9E2CKw7ukGAOW93HfF/tHmy4QBGtGp2A",
-	"FnfUh9NWTw9srV0Y51rLOdP5UO+ptkTCqCDA9V7E4S1NUOovxegIhX/iJIkjzXhXE852YzL4YzidW+/M",
-	"yNVu6q90p2UMRNNxJNAAx+pkkhDVd3GI/sPt11/zkPpXxqFXmjXFGlkck0BG++Sq5vQTxjzfWPOWq4ZL",
-	"yQEKsrfUrlVcUWXdmFdXs/egk7zT2xLra2/Jk4F2X42EBCJ1W9ynYZMlhB4OYs0URYN1u1FAQhakA0Jl",
-	"UySc4FD0CZGDuAn/Lw4hY6a7EcVAuuNnU5JDuaq4eeHL4uq+ceda41LGvoaSNBgPCUcDzPcQpiG6euvV",
-	"ayiOKEGEhmIbYaTXE3F2gCgeRLSHCA76an/SAUURRVf7ESWCeOrMUbQ7RJEUqBuROFQfwPaVCASjVz+B",
-	"HhLCq3f+qt6wxkuRSJiIyuWUa4yjq7e/AZN5+TAgMYwLdaOYwHBQHdbAQ776Sf3yNX9livgC9EO7cRSc",
-	"+ckN+pj2iJKKoHuh9w4EsJRzQiUSEkuirsEw1WMhHsLmV7iGQkYEokwiHMfsAEXSHnAtaC3/eOt2Jx9u",
-	"/c5SjvY1PIji4TXMB8s92qPtPj/Wcx9rtd9dWMZGF/OBuYmfomOtdnfZB0C1OYn41Uosh/AZ343CkNAz",
-	"Z0o4jgm/IBBnMUEDPESU7BOOJN4jWmfDgXod+Mx1uo/jKDzrMe6ycKjknQMSxw0j8eymEu1ygveEku3T",
-	"mGwjn3DOuPCBiIQ+A5rIsUQgocIkXmPyGkvpmc7iNYZEGvSNhq2OpHTXHtQaGNzridKHIkaXTclZw5PI",
-	"mdmXlkLTWZe3CeZBf/lTeS6hLcbKr4DJA7FuvuECdGEcx8Y6MkBYHSzFgJ8iFn8T84DEyz4autVJ5yKB",
-	"N5ZyKG5yth+FhC99EqbdidMw7yxlIrdI7xTYlG510iQ4vLHEKSxX0nTbfM6aFpIy9Q5fUN/2Uk4EjKfH",
-	"WZo8TeLmHcZexbxHzksYYkpK20A3ohdBcLjD2A1Mh8YoJc50VIyhAaZDhKUkg0SKbWMrxV1JtPmOpoNd",
-	"wtXdIkjAaCgUvfi31FuNK+otf2RnnUfFMY5b5u55tTcoTmWf8ehtctZiXcBJSKiMcKxvULC/MY7IYRJx",
-	"EiJGtWD3BsX7OIrxbnzmFBNiiXexIIpq0nwYqB6yA+ohToTEXEa056GUcnWo1eMVD4zmgqU8IOgAC7Sb",
-	"iqGamnTbFDE7AEv7vBuuWMoBjyQxJv5QcyPFM6LcCg5+gUhopaRDQ0aJa3U/AcWINEkYlyS8QcII34GX",
-	"zuckUyaRP3rj+EBOajV8y+VepgELI9rz9YJEsk846r0dJYgyjmhGaWL50oVqc9KlbDwxS7iV71m+Cy1c",
-	"ScNIvrxvxp9wJa/KSJvgtV4KXrDM9+LYG9MkxJKM3zme+pDxHa3Gjnm2aBqbQ6o9BqPUYz9X6nLJ1WAf",
-	"p4Jw7ZEoe8USKQ5DuLRwfNOZmu54fKGN8pgfMm1Q9FBCuFCNwKlEAyz2SNisnotuBwYiC2ugFqwho0Hp",
-	"qu2SLuNk4VHrz5cz7IqtG98q/YnZ6rEZmafSHP2x51oO2QlYCM8rhuW+D3dveXf3XGfUW9rhCs5cQ8bF",
-	"4bhDv1uyAvm5AB147GxEkgyK/5h0up1Tdi/rDHOOh+pvx3c+raHXyKE0fvixCcNAiq2VzezFVCgpUtxg",
-	"IYldF3cSY6ouqZpX2+WEhPqfAWfJThztEyFZsFfzaiRgO8EwiNUaDnCgRFIQk3GPR5KlPBID9RlLuRxi",
-	"Hpb4yV0H0/jKKnaKA7lTebjtC0mfUTJtwW4A0d+EV9W3mm3vzHMulQASyYxKJ8dLqFd1xMQcp6hyqiMH",
-	"ZLpaZLvWvHmeeZYdHxhXcQGKY/KKuzW6N4X1LgyqjDBHnajVnLCLY0G8E9PNtJ0eez7rPo3z6P0ojnGP",
-	"XBCovdYIo14ksyCdyftw0i2YvNDL4G2uh/q8eVuZg3lp04Mmb7GD8WmWjnaG8anGFJHH8evd2tZbUzwl",
-	"Wlev3fOmDTilUr82ekBs5zsn5UwjEy62bL4an//dwgq8ocXHL8shv1e6ncZ7Wyo670/jwFPlHaX/xREl",
-	"O8OIxOHOXm8nIXxnkE6j2ZdIsAZTjZk44RCcre0SMm//C1Cc9XarcXOC5+ltobtdx1aOPSA03LH0WWiq",
-	"rJUu5oPZZzjzi4NZJA6zXDfMxa/NAkWd7WK7dXG93W611lrtxlpr7WKj1Wq9UDYRbYafhznq3q2Bf5z/",
-	"JyyOguFON8Y9URGvmcZE2JBRHVx2QSCR7oooHCL9vY7NANXG9Ih2Odsj6KBPKIokWE+yM+epn40qZL6H",
-	"/t1QUIg/jGhvG5FBIoeIKV3/IBI6KG+Wud+Elq/FuFc6bx4F+rjs9WYg4A39jfYezE5KC8uHbhBfiQVH",
-	"vcD3o4DMTgq39QevRrRUDgAL2OwnSkgs05nJ77Z+GyzzfBBRsHXscJjjTIrlksRlffa8sfvQ8ofiFo/J",
-	"cSYyuxBfOdDPnOVzeFN+YJ0Nq+LZE66TEXItZcLZnpQu8shBn1fw1729SCjp6ojZ+UWicTlBNTmHpJMx",
-	"zmmyTt5y9lWVrOMGjc0p6Zzk7r9Ok1Se6PYua2H2K/wcLtVF7sqT3XbZEp2U9WcNzc//T5WNV05wLl4+",
-	"cnyqWOFTw/wmMajl6JM24vP8lWXnODh2wG4ax3p1ZYTjCvtdQe4bV3/mk9z1Rs5K9iPTzT/2sn4nTdc9",
-	"vfOx5DlmlZ/ps5za7UxqsnsZcty1NvB9bR1SSoEkoXOPk3DiJi+kqD8t19fzq+j5VTTZhJOaxM5yAVKU",
-	"T0ZRRMWjPksF6bM4rHhul7b0cYWwKWq2y0L7bmOlfCF3R4xnCFLUvtQI+hjkfI5SGnUjEiLBggjHSFvJ",
-	"wEiN6q+8iNbX2q1WY63V3lzxUNAnwZ5IBwiClRUDaRYS9C631zdb7VbrRqul/vfmxnrZqcqSS8uyFzlL",
-	"LgjTvf/Ky3fQKiddwgkNyKp6mAUhyz4ZQDCRZXkB40ofOegTncrJhrsEaw1FYskgtzKOiX7Ge/10oDSx",
-	"KADDOk6IIMAccZKAiwsMA2p1XR849DA2IbjOyhaaHOJAopAE0QDHJinlgKEkxgERng4E1c0U17Hdam62",
-	"am6q4f/W+PdvtRqX7/5xp9OEf7yzdu+Pxsbi1Q4bPdYwP9J00IShOT83okHCuBZmsOzXtmq9SPbT3WbA",
-	"BqsyZb0U0+z/ijo5xfGqWuF7ZqLZBTrLbLFEAyZk1axR3e/oyXZq/oqO8jHxLXVf/e6vbCPKEDk0PEIt",
-	"E6PEqIiF5am3/uNb7cblu7A6X1up24X645V//0clm5YdQaPJ3bt7Bou3Meu6dVnKp5PJWnO91ZpGJxuz",
-	"0snGcqe6EJ1UzRsIZa25Pkom50wdS12yAaNCmvB7sl900VPjVVWX1lD9I4L/wS1AgYNps0yF2J4nacG1",
-	"N37r6fSjnQm3257ONp/dNaoD4Oe15o/cg3tkmLujC4Ms6aDsJixJexuRV4c7uyYwYmdgIyNmElNGF7VE",
-	"Stkd7oTuvu7EdmOX2INkB1T0o2SZzU6nhyXv+8Im7RGCKVpWZySc4jJWbptXQizlNMcHJYRW+HB2abgY",
-	"tlOyV4tZ6k4cDjPVtl5B+ZNpYYwJzuM3i8Kd3Jo7PTjo+kuvGe7u1fYinbY2LWXx6+q9ZZL/a2YZ7THQ",
-	"3zNe7eleJPxpYX+R+lBIwkm4o10qo6rWGblYYH+yA11cJHfj7fKM+2KKnKE4r9E4m4rTP3KCSznJPP6P",
-	"PK92XiPLmfGSovBmUV9QV8lg4SCi2wg7UAQXhI1XRnaBBYqoZBBuzQ7oCGzBbJxqYtTGErmMwzxKgm0N",
-	"yV0QRfWZExGFhEp0/aVMdXnlRdRuX9xYX2mW8dFzYzUFA9kcfKY06m0iU5h8oOc9y1VH5+tmIa2QnBlI",
-	"ilc+8AKTjrmvPQmS8IRHglQIy3ywDIO/znA/b2O/GsVihtxT4zHncqJPV3E5r2M1vt0RicOXOde0NWra",
-	"LLe5CQlJS5Cx1zVZSDyNiUnmI3Fo8AA8eKwBxgSSDIk+O4C3AB/AJN9HHKUCku9jTHsp7pGtDvUt7fpo",
-	"EAmhVHrGdQjONvJjQNfykSSHEkkGDXMJGVGMoZjR3jby1TH3NUQL1SgtJET7OE7Jtmof0x7xM8OAp1E0",
-	"VBNxJCTAbiGWSsWs4TLaZSlkX/p6kXXDEInUxwlBID7BdOsYqeX3OhRbm4WnRhCFHtx9IVnZRr7aCB++",
-	"P+CM9gAxCqkft5Fvraa++iy/JtRSOsbWgz4TpEPhZZTfLxkuzQDLoK/Gm8qUw0zVsCzggf51G/nqxx3I",
-	"OM1eMQkimIJJs0MZz1bCjay6IOB1tSaUyZ2uWiAfMtWM/dXCGI4A5pBDtcB6HB1aRF7YRn40GKRAYD4K",
-	"MFUf7NpEldB0ZTbTd0B4kiQeoj7RU7KQPb7uQihChY3XCWvbyE/pHmUHdAeo1Yf0ekW2Mru4I0bz1tW7",
-	"as/IoVTvvvbGq86CM96hmg7VLE0SGdi7EWSzqg3FyQ45DAgJgZ5hcTnB6gtaDFaLCd4nQo2BqqXQIB+K",
-	"DoYdvRtw0JrIHxAhsCJgcpjEOKICRbCmL9NeHIm+QcIzF112D3g1fXLsM68GxyCXrAyH8GqWBtUjIBUl",
-	"5Wakou4Ru+XqCrZbZn43+6M+sVuhhFt3zWs6OVr15CwOIMlpYJOCId2ZwLjPDZqrQHjUAG16cxlHgFCX",
-	"Y7JlaCTGdghInHXf+Njeat1tGpaus5Dz8VgXlXolc2AGTMg8VmBsnGbHihGXAHBYNbfRiAizbkbnsO2V",
-	"XuIm3ql0VWwuN+uikAVi1fzdHIQe6nI2AFisCKBdclCKLSSZxLFAXO05ZNMGxKI/BoRKSCJrDNKseWDz",
-	"hziQHQqfojDaj9SXu8P8GcoDyPSRwDTUSeu2n7pSGHX4JgBNqpcigd4mnK1oKq/wJ6vtmNWWVLqHcyri",
-	"u3lQ2kxd6tcX7MzVu2jABmT2SOuFo6bV0gi8r0hz/k8WnKeSxwmfay+dTxbs1CBczr9E+Yc2mGHWL/Um",
-	"7vRwRBf4ZMF5JoSGamvmDcKxLn9O9glNZyY9wzR1d7vDHZZkCZ/lasZszRYZ3EskjvaVSIzqGRtb0Vwj",
-	"UZd1drmrrkdTq3IGWhjr7EsjJKYh5gXCmS1CVbdwd3Q6t02DKEiFZOFQz6R+/IvvH33/e8fv/eXjjx/8",
-	"4aP/8/E//JcVD4XZ1OGlAxL1+lLz2+K0ITfdxM3POjNN0IvQWUWkQjFieGS5y85g6fEaGViRYZTyghFm",
-	"X6tg/kV+V8rKiqe29EDmt8IYw893oORElTH48fNaQm/Vp6xMTHiFMKV3TAlxK0snv4LMt+gmi4c9RpV0",
-	"dSONZWT/rt+6dhW9cHnj4oqHvvnK7UsboJZFMg3Jaowl/GMb6cQjpOQdMT3hvOhT/ZZgtHkLH9wwgpDr",
-	"WhV7UdJgiZ5MI2HgPtWN5vO+qX4+4eQjKmeaqptqAoDVB1igEIAizmrW18HdfIsIAIgeU/ZznIqy9BEA",
-	"4a54yA5KJM2X95WoDXgCnB3YtJ1uFBNP6Ska46iuvtWaLApIHAvFugD7TCfbqL/UpBISrsycb2PmWZZ/",
-	"qZQQo0qWz8UY4GeJuDLrlX/jNp4vmVmfsuOXD3RsNzR+4viqfrOvhWe1pIqCMnT03aGFf6r7nB34uWGG",
-	"HWjl5qDPYjL7KjqGoZJljCo0LsAjZdzAtNlyBh4ya6QegV1CqfJ4VxAqtWhv5jGjjZ/rJRvvHlCyHFLL",
-	"VgDC/wRidFtjmGsArUjoL9rN8kjFsSjZWTf9blkAjWqksY8BjESo1vT+X83a1H+/kbVs/nbat0fY9DLm",
-	"zGYHbvqNIaIy0nsV09AC7eQhwOouijiPemYACQ7hfmI86GMeukFuY+rtq6wXUQeIfQ7LcYKFOGA8LKrG",
-	"/RTTnmKkjZAMIBrPQdnfvDiKsj/uR3RwX0paLTZ4cWNKeyMrnTXu5aMvW+cbGe7FvOnLJuxmEmq//aXs",
-	"JOxFFNIXDfAGqpNmr4mOf/Cz4x+8d3z/oYeOf/nDR7//6Pjnv3j08OHx/Ycr0xEGrGUIhlY+2YKXvMRy",
-	"XOL8yqCmBlEYxgQB5oEwGDSo7uuc1K+Z/9pr6xt+uZvM9WCXdA1m9Fk7ba9fUr1tXnzhUmVvkvAIx3Pu",
-	"68D5bKzNb6eYykjOLJOnVJsbJm9b1qXTgfm2fBP164vkPSxtdpl75FSm6HjJSmpuCKHuS9+WqLH3KCWH",
-	"EsBatxFYpJi2R8VYyKxszdTYhoJmVBIT87TF7+ZQxSfN3Jk/z3KRkKMwEkkqyTwZvbMHCymanN2tmTGI",
-	"EukpdtDYJqkdU+G3DHefaaIDFgmZcrKTBHJeSxFlcrZOWDJ7soxj/6nwqeoDOrXT+VKnZs0ZzzGzs6Tx",
-	"+UOTrH1iuiVwotFEZz4WEordlC+7kvn652lgzghGaCAnH2e9Mzp3qNTsvyNZjpyz+aKYsoV9UWkCc14x",
-	"uUdiUtiNhtEGUNyQBJH2V9iYoi3wxkoyyDx2TvUejRpqY80Z175cAMhktAfmM/DsWqd05loaQcpccWpX",
-	"5eKGflvL5Z71dWhICYF6DDGqXRozcZjiOl6XZKBZwuF1/XW7Zcop2b9HGFHx8njr7qhlYZQInaWfvq0w",
-	"nJmtn9m3oHUuJ0/f2ZCdvbLSZ1BzAWITLggAN9VXfSRyItoGd7bkQ6tUAtlkxWLAsay+1OQPrt/+WNbF",
-	"jFXITlpErBp7YHQlSkAIyioH5UbjjH4zP7UiXRuiN0L5zXFiqLI5ERt3MhN0q2JNITksN9wwV1KZsfrC",
-	"ZA0fwhTEJKV+jEvD8LJWpx8SvS4lSQY8f7AAKzDLPQ19zHYycZxOuOliJ3mMtHx7H/nI8X7D4TMGfsVX",
-	"FYFZ9gnBo9RA75T5MkY7PYmwmqkeC8p7lRmo8RQIXtvQuHG6KOidSLArzNBKdZOkuBHzY6T4W2kUEOwY",
-	"ZbIYYFQw6J1UEDyx4DePV9as0oRE+0lS18QztYxg0QIbO9+I0VFB2eGmnASM67iezBubi4/qn/tMSWel",
-	"FsWs3TulVq4rdIQVVKYBZ6+BrFOdEJzELO31tV4t2IH+R1ftUBwJ/RdA3+4knEliwYKNwVT/cZDB4ea8",
-	"TE2YD02zkuMDRZscUwGKeSHOqfDR2IJMBtGIxMDK06Mu8SDG4BamIRoQLFLrIxYojLpdwtHuUEelQUDa",
-	"Jvp3TaSEo8K7qO7bv3eyqCjFwUGI1uJRh0KUJOZDD/UIC4mIAiV4g1NMy7s6mscUfsXIvq/FXjPjXcZi",
-	"goGy57Qy2OZOrFgH6v0uRK7tUFYhOxoO2OBRry+R80kW2H/83u+P3v+zx5//6MmHf3f80Z88+S/fPfrR",
-	"pyvN2fAUqyBicw96I1ZLan0tQPu6x6P7nxx99PPHv/vZ4198d8W6HiH6rjknluOpmmtOCQ5RrUp2o0wi",
-	"m8wLAuF5ReKe20TylEIz5zhKkxOcihmQufUgX8yxU+Gct5L180b40nxGAre+1Bmg77iMYwbhLIeNGeMT",
-	"lQf5hNS/EFHPhsqbk8iE3a/epGWIM9W4oGcry+hxLJT/8mUhuyUT0vgS5nCnZR7ANM489CPQrRFVml5A",
-	"EJYWohVEuxJEV4L3IFxoBJTARoKXB2qb7mYL0R5n42lc8JYP8OGO6GOuqxsc2lanGgmgHS8L5p4UxW0t",
-	"H2Wi761rV9Hljc0XkKmHM74a82TvWG+xacxDjBKIl9SmjLE8nl2OadBXoh3YMJUwG2MJeTuZLdVH9Y1W",
-	"a8VDfgo1oQiVQLD6QVs96NpSq/DTuvrJySSpb7Q2VjzVJJF9Fu4UMj/qG61N9b4t4Qy/XFa/SMZ2Ysx7",
-	"RP3UXtcDyEoM7QxIGOEdnX5T32hvQg9ZokV9Y23NNjLAdLhjUggEPLpsZmPrNvmovqmHbT1n8EtrpZh+",
-	"kS0JOCULa6HVY1NvtphUMT5ro0VBwWyvls0TWi2boJNNoV8vzEi1Bju6o4Pw9OCyylhezc6pqKI4LY4n",
-	"4kkclTt/83imZQQfUSExDarErQmlX1yLX0k0RSQrKglNj7PITo6fcrplHKpb5tctH3WZSUAzxfh8dTz9",
-	"oqG47MvK5a4KzgApTs9koiUyq1L5paursjyX7iyZ1XadbHb1wI3omdEyaL8oE28mZ5UqAR2MFoXeKugz",
-	"b3VxuO+ZXKN2TU7iGZ1QRsbke08qZTK6OsUKQ1NqzWRuzLkUkkK12HOvRlGBs0AOA5JIYzFX1xIkXaU4",
-	"9heGFniKDkBx0opmhc5Y8ydY+woRr/OenHGGb2P1LwjUZwPiFMFdEJt+9DCV1/UxZ2LaKZi7xE9hd10/",
-	"WAEBQQ0b0+EYTkJGCzuS4AHIDJbgSk26trelqIxZmeVzVxqLO+isYoamK1KREFpl6bYNPK2Vbp7Ze3Lh",
-	"EzpGA7eyiLM5ti4PUyvymfa/fufHm61WnmQupkfnmrbulo7N8EYblFGuKJYiXuwQWv3s7f4sZRAyu6J6",
-	"P2914kiXwSCK0z53LmHqqVcu/+xC2kwQJ/qTDNukGl4Ec9ABqy88eCEvBa7eNDGwIGYgCyo5g2uhmjZq",
-	"dlrFEVUvZBUgcFY2T53tSCg9W6eei4jRLOGzvOZRERlVh922y+JuR4ruz82xFx26zl6BhTIapRGAIlkq",
-	"gdhdH2cv7TnZi7tV1ZsyhkPqAI4aCNIMktTBTzRFD0vvRtPwUvhB76nwl+txZPCiZ1XUrwrgHsr57+wO",
-	"qx/Ou8QwtVfUl6VxMMvkXqdV12oWlFDLr4qlSMyKlRf6GVufs9v/yhBIew4vCMPjgdN4xuTuIPVFofmR",
-	"s0R7m431eHJS/SwFEysgfCct4kKy8mwjqGZyrOgDAERDAHrkBKcFF6uT1V3K1twqaOPQrwvAkeRwCAYF",
-	"YGkYBFczOBgdB/Lo4a+Of/1gpTktdCvBQpCq2gbj0BMnGuMtE2gEEdsmugiG60FM2pDIHNWmWSx4MQe6",
-	"Q9GBtAg+dR4zZlZnZCRjnVTCE4zv8/iqltHwWLGMBcu1zEmaDuDdLBQzwIc67XFNR0JPyIGcdyezkcy/",
-	"neUxgcva0/LdEqJUayCHScSJmMuOLtleqTY36kqA1zy3i9KhGeyJK5zgbwLWSGkg86L3M0t5QKpgveCa",
-	"0rABGuZEAwdYD7Kjnqj7KSQA8iVmin06yKeyICrNxjgqjV6fKgSabfinBo6LI6FYF4wCtUqwaSZKJmbV",
-	"8lnMuHGLcIIlLFR2FOdZLQ+1kGSo3aqsBDF91SYujz6sOoyhtOQMaDDjpWe1NqylQVQXhKAklYXWVsq8",
-	"9KqxBQ4IoUDqA6LzxPOI224qIMAgxr1SyWOPZKAwC4Qb24CQUaneCYGY8Ta1XySOI3LW7yDwYtZ4d/go",
-	"ojsZ3O/8nwuwFsz1xbQqVyf2mLmUM1YPsbBGhd0ZIYCSfahercJCFElwqv+scBAW4TfnTPBuXt1Jyd9J",
-	"65j/DBQ+nouS8y8XPw259DTXkSiXnM6eTMso8w1RHgVxNjHQYSSUPOJGqzjx7zN3fYYlwbnRgid+od4Z",
-	"AWGZIQDAgVWBXpzlKaxu1TYuaI6df6ddyJoR+QBAfIVUAspEA+uXYs+Kc1v/1+/8+OKGMy3EusjHjbdR",
-	"q3EZNdEOaviexlqKaM/IZygmUuMka5iV6bbmMnAdM4WqjV+GfRj4wLlbh9UoFrJtTWYkLsFODeIF+SVI",
-	"eSSHt9XMjOpPMC+F9aGIJfjbKUGgOZqIjJuv376DVnEq+6sx60UU4jBgnWBkuq2s576USe3ePQju65bl",
-	"2+iwOFTXmJcm8YggMRSSDBQZ6lQzLYT3eBSksUw5jk2ZykiQHEPTBgVD8KoOaADgMqEUSNyhWrLaQsYt",
-	"4VhBRVamRH/gmeQb3ZRtPyvGuW27yqJGBIpZL8fJ71DAApR9MkQh2zY2V9W7MwmCtH0RJWkcC4ObnLmI",
-	"RLNDO/RrX7vK6D6hkJ7f/NrXNJ68znNTmrEvKN4jOwEWxN+2CZvq9zfffPPNxo0bjZde8reRuqOExINE",
-	"P7x17SpaX1+/jN64c7XZoS9pUASB6gNGydAz9jVIqgSIVd2pJitYS05Ewqggoli3cdsCc0P1F5LIvGyf",
-	"U6rP69AEcwFBTTiQ8bCJ3tAI4h7KYMXVB4DM0FBT0wOAldUzsLByCGJJ4bcO9XGiv44YXTVxln/8LcGo",
-	"r5EcL29svrCimZev41a30FvvQKseMvHa9+5qZCBT11QpqF0cxYCj3aFX0K6iA7ZPONpAN6IXEabiQO2+",
-	"v9Fe95tIsSthfkT+Ox3NHTq1LfRWs9m866GOyyfU781m856/jdQxRr7zzEe7ONjr0ImQRRmJDBKuDUoZ",
-	"iSi6vXr7G9kAWRe1vY1WC+0OFY0wnsHVo97bAMRo9FwdO6yj8wWhoehQ/wrsZuNlGrAwor0t+MRHdSE5",
-	"wQPYyYRxCQBLQPP6wcq2/gvHMQow50PkfwPz4RYaac9vopcPAxLrU7PL2J7e5bejBND+BMIxJzgcwqwA",
-	"O1IN0XaGuV2Il/Uw1CLcUUwkO0s5JEeGdYFiEvYIt5ul1qoOlQBWA7Hvr8AXMCoNZKgRxGSfs7TXz5bE",
-	"VwtpK0c00YtMXYxqfGZhtjQzg/gSDUnYY2r1U5mDTXQjLqTeFg8JhrClOBRjSXiH1sHWhSXeVUehxyCN",
-	"/gAPV2wdBY0jiCKJJEOYahySJrqdBn2nNbWXNt+C6izXLGGzG9FI9CPa61BAVjTnG/3rd36CKNNgWEE/",
-	"pXvq9P9Pd+7cXG03254+3gQP1AdEZs/W4DvBNBERAAw1ZCWIQZAP2QGNGQ47VI0P1YOUx4gcRlKg9iXV",
-	"8i5nB4JwNMB8D4ogqPcA8xny0U1lEACDVLQhHDBMxCjRma4GD5KzA80zOxSwYwyiZkTR1X5EidBeMWpj",
-	"uDWaCyRS1H0XjLn+6OGvVtA40rFifThznUUhqgecJV6HFs1cXpZ2UXDIRaFYQX0s3NpYani7JCvNYYYJ",
-	"Y2oCrUYCzmvCWY/jgdjqUChKYWUzRU4NjcWqFtBDV2+9ek1ToKIDD0FxCcORRV6R2ADkCA/lpS8wEgks",
-	"cZ8QiQ5Yqu43ifeI4RiK/NMYo4STbnRoYXH8C77eA3umsyETlsRkK6snoM6LHYfoq/mbo8FSgYH/CJJg",
-	"AAsQnlkb/ZWI3lZnkpliM2pfoGCBLksAELTqtV2mGLxGNkEJj6iEijShCLDaE0iJUeLAQRQSr0Ozg+kQ",
-	"D6OGjB2uqziAAF7jX0lln/HobdjqLfQiCEGok7Za6wHITvBP4leKUEjJWrqmSqEiS6GGSofmt01rw9+G",
-	"8jeByaVyXlYCNRrgIaJqzAh2yvlyXX3pFt/ZxSEUoFFSBo7VK23fzPH1VOIegUl+s29xVzNWFAnkZJaY",
-	"FcpJPutzs7XuI/dChh3uUP8WkXzYuNKVhKvbhASMhmJF75W/Ciz/bX+knZTKKIaiKAKuyCaCVkbAe/zr",
-	"OXhN4+tk6G91KEYHPJJEE/UBFihgg0EkAUpdV8aBGwKmrCFMZMopCT2zkJwkoKjqJKA4CggVJPc+125c",
-	"v6NUXR4buVdsra6yhFBtvG8y3ls1H4lV9W6emZKJwVduXq95tX3ChYnoabaaLRMNSXESKV2t2Wqu64Cm",
-	"PojvqzgNI9kgSkqEH3qkrNxyOADBTXFKvVHwgSIFI4VC7Q5oBOFddSloglQCX1YsyQRFo9fIga6/wgXo",
-	"fdmmXw9rWzUlBV1Rg3pZjwlCv3RlFlHpCM5fWX01GkSyMiLCedGqZN47tUhNEsrA2CADq/ZYJ57W5YwT",
-	"0iIwbbRKlNaJrYE946Rt4UAyPtrUmJ1gkn90QssasaJ0iBdLhnhX6bNGnlevr7VaNvzYmGRdufpbJrA1",
-	"b36S3pxTASjyoAiOAbiq48a6CMjYUCC48jf0QMrazwa8+iIOLTgxfNKe/skbkKqn+DUJ9Ufr0z+6lmXz",
-	"3fNqm7N88YaTdAeadzoYQEpw7RbBWhrVU44ZoILgHoBHw28aAtq5IsAGYoqljOCxH2rxT0k/1sCCNHyE",
-	"tgyYW1pr5lqVb6IrUpJBYtyrHEvSiNWhIyF452ztTmiG2AxRhMNQqRklBx6GmOXovch0/YkpJJTFarpI",
-	"0ePw0LnZygF5vufNSIEF+Op7ReONwc8/Neq3Tv5SsqfkAAmjtJ0ptbdnoN07jL0KKajwweYsvWSJqjdI",
-	"GGHrXdlYW5v+8XWTCwnvX55pdDcwHd6yCa8Ln0hjC6ttvXXXPZ+vsh4Ces7PpOyPHEmm/VzlZ/IW2Wd7",
-	"RtHRtjPpVC1TqnBEyo+RanaMIjeqAvxUyyCoqO7C5sI0cUJ+ptZLD7xqwbTRuVQwueOKrkr6N8zHy9EJ",
-	"QaBVvMiUEsyMFDHBnAr7olL+BgibddklilEIJNn4Qr9C5A1SO8WTr03O48e+MFkz0XPbNjUYy+kNcoMN",
-	"ESrZR8dYWrmXVx2Daq6SgC4iCAEQVitrMgFhPblQ6RUKSKsHJO56Ng1BKWI4js04ByueLjRi8q7DchnU",
-	"Gc6ZyKCjUJvxsGBiZl1rec5kakAlzTMNywS6kUCgmcjP9RGND+w1JSFA8lhEhR6CUvarBmA8NqXyZLs1",
-	"u8xbTPstb+7S2YqnOYFMF0+dnXzKpdMNfWFM/uI1Jq8BIMUS2H8kZJlPxeEj7q9373kV1yboqJ72FRhG",
-	"oWVX23iJJvo6dfsEadW8Pc4TtBf5qhvLvbDEWszOrD3+4AdHnz88+psvxpJzt2rt9UuX2+322tr6+kj2",
-	"+1bttTWdp3TjysU317/+wrW1N/MD84fP//QP//JXRx/8/vHf/rejXzz4w0+///jHf3/0mw+fPPj58Ud/",
-	"8eR/f/Do8y8ef/6j43/+4OjDdx99cf/Jd39y9OG7j3/5LyP5xIVcqMuzi875Qhn3+0zi8wwkPtpw+LSf",
-	"p8uzzMkAuDz1IvaJlVfjKMUlZ77yyI9IEKvvROE9R4wYE89GDump8/9KYS174znTL5DBK0TORwHzCmDX",
-	"X4J0kKQc+7TyqnBFyPHbQuNIo5h0wdCOhMTDgh9x7M7QIRuncmccf/TB43/4ztGffVJ6Z1y+vKZujI2N",
-	"RRi2CTQ5Y3vHDMdJVzx7ho/V88vC5RJXtWd6gavCRNpMUDXNG0tQNBHEnjiapvkKfEwJ5nKIJFup0jHt",
-	"SM9BwwT/rlHd40iANycmOIxoD/kNH3GyT7hQ6maldicYlwV1zCTV1LZ05KYNx4Y/GhrNSZeB82qN7F8Q",
-	"Gmix0hvOX3dnVw9HUGyX7BfJsVCX3LAb7Ln0xpeh/Jfr4iyZucGrnCWTmysmKRRUe5Pt1265+X5rLcdu",
-	"MHURMlivWW8hfSJzVJfyZgfzLKpt9MbEdcjPw6z+wdO1bugxz2LbMEzsjG/jc7BTjMVyFu4h+9sEG4V7",
-	"d4Qcd53qOSKL0NNRp6wLt4u9++o2vscv8DoolyLxHqE60swKpyvbHQqJ6LZOig6nyS6pQSok2iUaUlfb",
-	"xxmA/o/GYbBiYQ91SfjdNI797KcOjWgQpyERKKuV4CFdKgFChahEeW0E6CqvaKCHZZDxfR30Yqasw14a",
-	"+jeTQKeYxMjv304JDczLfodGAvUIVaO3sRblZhw99pMI5Fm6ri0gkuX61DZbrWarVURX7xLivDD2OAqB",
-	"t2tAjlrAuMaKDU3Nldpaa+1io91qrLcd+Hb1xUBbadSeZAXgtAiRpdHrINtCebitNuhHWUbyXk/10Vxv",
-	"wbgKOQjtkbw1NZKsorzuqTz/u3bJrEKW3V0opmHzutuj2dq1i+a70Vzs2ho8UAy0osfNsR6zkh3V3W1U",
-	"ddee1t3a5vgEx0qB2I7Xxjpub1Z0vDml33ZrbJ6FIiHVc31hytLeLYhjhuxa641Wex5NUh+upRv+3Gaf",
-	"drPfs6yYvaRuLqUIjVyHFbdhQSfLjHchiUlZNSnwfGF9O6rLTb8Xorq/0brs63JfB5EgJSrVS/BqgbfP",
-	"4grPuuox+tykcFLagD2wG1gpH1Wbbqs2b/mibbXZVj9/puVZbYKd8QQv1/xaOOE2/mz8eCPfCDO+Dum1",
-	"EoePOAFIBxBMdcx+rKRzEIB70T6h1ZbYk4t9VSLdxaYRnUZEqo0W3OVz0uZ52WCnnAxjgYWte258/UoY",
-	"Xyfx8fGbfdXUaDGBmYswjVLN+WqfBHvCQylV2mvAaJByTmgw9HREvtJyITtnBBuGMlsJLRJIsDhEu2TI",
-	"TJ1aQC7bHVolOJuJSeNg+4THOEki2jPJkYZJUTxQv0mNg6oaB/250POKreRs6tRkmrcah4zi2PTa7FCd",
-	"mqDzXgpJDTp3jOoKp07xmz6LTTaWTTSVjKGY0V6ZxnvF7MjTcLWOrPRzFnK2h9qSwvzHepdQ0o1kpUfl",
-	"ZTAb6aws61TISjMZMFqRo+25qZT1kAVi1SR0NQfhioeSONX0DSdUHxcDY2fbgI9LgzMtDb5ohnwG5G67",
-	"miJQXhA2b+2ZFi2vuBMOmJBI4H1bvjmiARsQ1MOFGOk82XZRabOEZtXbVsdc4lVkymoIhC2oB4MwMkva",
-	"Tr3qjDY9i4pKaAh3CZIM9fE+gUSL2bTbq2Y6T4eKpMcSPmflS9Kb7e7avEznlpydS+dctTI8ynU7v56/",
-	"fl5ZdnO650arSlfn2yXjmXtzIHtV+mudSt+LemtP02tXrCY+0W2X04qHWBw6GZnPuhcPu/cTc8+APWbO",
-	"j4sbP0ovjxFxINMKYtYTkOyuyyeOCcrotro5MC3JTUYY8ZIk5j0y7FB14wLqiE2DhiRlHvUiimPkr7Xa",
-	"2rhi3oFUbtB0lNIR0d52oT2DD2AUErfdDoX7q4m+ToYmvT5gSZZfX8gJ3ANslwwQawOFeCi0HxDEPcok",
-	"0gXgISA717BGERFMZjU5DAjJ0SkMuoJuC7BrjKYkRKbBrVR7BvMS+nPve74xXyfDmj7nCxqZxl13EU1S",
-	"KXSyWcz0l7pNxsOIqk2rbb3Vbl1uXlpvr3nrm83Ny2vtPILmJouodErw1LZqf/ibT4//8U+efPLp47/7",
-	"T2jjzf+1AayLRUKmFvqvtrahu6cM3EFHHz04uv/Jv/3u/eOf/PbJB5/+4cHDo3d/pf1QI37K1qVq95Re",
-	"d8ZVg+/+5aPPPjn+yW9HvJNezXpVa1u1zYsvGE/cvGxwyS6okXbD5xawZ9gC9irrIWzgXJjDFUoviRJh",
-	"TBI+gIN5Yv2jyKfu2HaXYc22xaZqR9+7f/zup0e//NnR9x8e/fmDo0//7t9+9/7R/b89uv/J8T9/98kX",
-	"v378+V8d3//18Ud/ofNFHv/yX2Y/j6YO1lNmzc426LkW89U40dnJmU/JgnisSsvXNYjWGo8j3kI6/grH",
-	"sYeWFFLcoX0Aqsosa0ogayI/Cnd0CJVxlUEigI+6kZIZM3RCLVAJBlBVGjBwH8cpyYC8SKQFOwJYXkIy",
-	"rmtnWCwbNW6YaEwwLxOhlHgN6/EVimfWCa4NW1vTLR7bKAWnPcNY5hK/axZceE7ZxGXtmjKmszWo6EuX",
-	"k6xqLiQDRoU0BSCzgkwztf6S+62pNFXVz24qIkqE2BmwcI4uXjSf3YCvSvZJzVADyDFb64Bx/cPpJl6P",
-	"YsMoDsEBR45KdP0lG6Zpzpgd2TYSCQbgVK6uHRRJXXajRxX/qBpfxrKqBrm2MfMYgd1VjK6q/6zsc2nf",
-	"ZxxsrXZ8usUGju6zb57pmgvEXsf67xmDqu1dJ5YYSW0vcjpsdugdh7YuCOdURAIFfRLskRDVX3kRtdsX",
-	"N9Y13iTEWlMG8dbOXWwv03zwBqi02aF+/t4Oo76HfN2ngxqpb/oiDxK+Abg1hb8NxGIOZrzdoX4Je1Qd",
-	"jLek2i/plmvoxgJEMqPxsNqmck3XhV480ro4NCghGWNqrAkBZ8lOHO0TIVmwpy7a8bDqsithK686mTOj",
-	"LN398guXWuvttVZrY80W2t4aqXNdmWn/6LNPjh9+ePTxb48e/uboe/eP7j/MFsatwFZbX7uorSuWoGxy",
-	"59HvfnH0+58f/U59VwACWFvf2Lz4gknRz+hDm13ajdZGo702u1amtmXJBpK8yedp+V/OtHxD26PMN9OD",
-	"pibfZ4f9FO/KKo1ejfArELVZsUfLjdK8DvEalpHqbHl1D07Pg99GvuKX5gYZuWQLqNNVcZonvTAq2L2u",
-	"NVzGiDeyfIpSRvzuX5cy4kvz8drziemcdF5sPOc5nJvnpq/zCeecwN+jAQDg5/auSS5MDaTNusiXBn5Y",
-	"f64FQt/TiOpXb39Do6xHFGmI8TrA4l8QoyDjCMcxOyDhypbhHl6H+uoU5sKvOZbqh9zg5VlrlzfKajw0",
-	"IkWj+lprraWzmRQ7U3+trq+2V1RXDrKS+nJWIblu4MU1lpy/rTH9/6O/UiayNzv0ZRz0ARQ8EihNBFF0",
-	"sWW2Rf02UMzYANNJUa5pHESybyyIrvJAQ2SqrZn41YM+liiMul2lDtXxLtQ9CEgcK96N90nm3QD0eBQJ",
-	"AKJXg4OoVRuZb1zBanTA8nEMCPlXOtS1WmraQRGVLIOizzSu0UtggIdKGSpTsQ76hBPPCbEtdpPpTOmA",
-	"QpkPiJotNt9EVzTR6VqgBok9EromiMa8hAogJnmgvtFqQb5sPvddTvCeImCexsT9wkxehzva0glCY/GW",
-	"J5xeh5WpsIqWBDmbDFw1FLWlnMCpgr0E9HzUx0lCqAd45GqNzP5UGTpCPtzhKS03a5qaQaOVgcYNLUU4",
-	"Iyitww6EXixNTKN7TAaJHKI6bOx2wcRtoDqtur1SNfJlGUInOuJt0Y6CBAH6nqeG4RVYj5fxHQ+Yjldg",
-	"MF4J0/BGOIY3yhQ6NCtW5x397hePPnvv+N1Pzb+8cV3Uc9RAz/O8DnV0Uu/4ow9A6/xTV/dUvx7/5QdZ",
-	"Y5darXar3Wq1N5zGLnk5b/S0XuxZHXvbhAzwobe+BuV6itQ0aik7U/FGH69bRCh6LhFzvgnHmXRJHOsE",
-	"Ac4OthUzBXhqx3AoTDhJRI1/43mCaS6tnFD60JukcYwZKJrWnOmIIuYKGRFGsoT2BcURm0N2AoGkQ32T",
-	"cK9EACuC2EvdQ36MaQiBLloI0RJEQLiMulCPaocyv4mqrv4sP6VDR25/qAnj3PYgJNTNQ/AHSHVbanul",
-	"XtwDqAVDGXy74goFKJMJOtQIBXNd96jktp+EWJEBUAD4xCI3MprhQu7QRW/km4awvjR38gLXmCFbfZMZ",
-	"gvUyavWgglCRTju07T367L6O8/Laa83NlhfyoXez0Wq1vf/wZgOuiRee3wDPb4CT3wBJdgTL74DScPYR",
-	"n3aeRzSSdTQWk8EJDj2EA86Eg7ozEvyMrghTAk+73aCClYwGwM4EXB+Mm9Ju9bI6biuGVwArL+SAKLpS",
-	"xJbVvQOOWPehdoY1lplifSHrgJlMnYrhildRfa7+6Iv7jz7766MfffLkn/5+xQGzjGIimshY8NTNuKVU",
-	"Zn076Xln6rPxNTGqdWsE9eIMC9f3h++4/Ue0bP1JiZlPaeUWQyZ7qUN9B1hGvQP8yWnEuWZNMKjzMAsP",
-	"hUFwltgRP/7gvcf/9b+ZwaoHMCsHs0abEIDn2W+efOenxz/9p6P7n6xYP1d2gZtY1pE73oajqn+7MbLQ",
-	"lxGQXVOF+rdObrBdHn36j48ffPzk41+aLvVTMDZEIkkl2dHBeH4TgbZ4oZRHdahmUurCqQ7COePMjpI4",
-	"E4daoVadPZRPV+TJU4U9d+7JLacJRni6UU1FamMc4a6EuLlIQLpdFV11ORuUD8bAUU6NQCnvPisJN6V/",
-	"yebtfcqhvKZbqIpWmTG8/TbBPOg/y440PcPR6G4xKbw7/2F117rMylXSNxIkGWp7rVarkGYF0mdWmCYL",
-	"4sQGjgCMYnkSCdojQ6M1RpIMNBZSAHkxjNoPtrTpWil46iYhh5GQwtcxLpCxgwUShNCR5KBsVNvFjCCn",
-	"cOEKSDVGzfJN0UWDZLAbk4GunrCLQz06W+VQvW7SjJRyKppIS+ZQMJHo+s+6khGo2mUX2O0hDQoX2MJ+",
-	"QFeALAXEy8QhEyfiLP/OHlGE0tq9HF4M2qSx2W3hxob612W8+UJjvbsWXiIXd18INtpueo66OyThEY5r",
-	"W7WjDx88+av/5+in79W82rdTTCXUi6q1m63NmldLaaTO+l4Pjmuel3P0y394/LPvoTsbrfHMmtbFRvvS",
-	"NMS5sfyao//+T2Pof/Mn07wIVH/G2l2xd0NLZWqeokYOjyFtTBGlN05uz1W6c3NBqmNdUGJYr0cAdjSO",
-	"KJmR806LPnHT906fJqv86tmwnv1gFDo9N2phPIeRfV81GAtLxnMYScl1zJymP3UnBop9QDKEUdZCyNbd",
-	"dnAfIoG66hItQ26Ad54O2izBYHmO3XBS7AZY0pkOQxldG5I6M7o2/Tl0rWjZs+XftRmiBF5Tf1Yk4xPn",
-	"HX78n47/+Qe6Qv6jz/8MXW5eQo8e/urffvf+o88+ePLxJ0df/PTRZz98/Ou/f9qzDacevIxxPD93X4mQ",
-	"K3NcFuYK+0xJ6ktnCVlSoTrtIccHE68361UUEg+FhyAyQDu4IFBnnEl8g0Xh03HRGQyJ56dtSbec2tmZ",
-	"idlx25f6bW5a4MKxvFlvxFQBQCImvDjiNgmqzOhd6dH9iuSeWvOGV2vYf86edXpqJW5OuTTPaXkGMi/5",
-	"zK2+immYG9hL8xR1pIcaa3XMW3WB241ZsjZfO+s0UTCAWxxSHd8RkiDGnIQ6+41gkXIDyCNMPCraHaKB",
-	"tpBjijbRv0N1JZ+BzZEyieoQBFEZGajJOxLgZC2LRBiJmjilK0gznOmJm2Z1nv3UzRjclWNefftLdQ6n",
-	"Td65UJVz8k2tmvi7ariYD31Uf4Uw8NTfZPGwp90uN9JYRuZvD33zlduXNlb0TUL4PuEdaojRARett9Eg",
-	"Rf8jardardZqexMN/t9/1A5aQaSwLmBDagaSdyb67tACgVdnR2oqqi0HLWqteRHs2oWgHjdJEWJCPzl+",
-	"7/dH7//Z8Ud/Ul9rtS+tPP71r1ut9trRjz4Fm/ho2V8IF22110Yqz+QsEiKa8uN59OEHx//4t0cf/d9H",
-	"9z+ZXW3T67DkhES30ecpiV/OlESHq5QyFUfenGofdg7bqV4KVUqJHudXIEdx2qY9RcmK9k7ZQhQKm3Ey",
-	"YPvmjrDPcnzCDjUpjCFnCdolMTvQkaCjKPIA027rp5l9L7kEdFbgki8BcB2WcOP6o8/ur8zLks8nb3Hy",
-	"ObKZi+dynp4b0s4nd3Gmi8CYt6pNDwUjWBhxEkjGh6h+fP+HR3/+4PHnf/r48+8fffjDoy9+evTwxytN",
-	"dMWGVQpisURtHzbkvRTIywB/5YUfpCBxt8J0kY36q2m8mN1O8VRgUNntmoxDNWf4n23Ujf4rU7Ud4usS",
-	"rrMkIzFSfqRqo7K3ThxBeLZmh1NV482KzqDI27V/9lV5U20rn7LLcbPfJqEy2WB0xgs8MhPNqtRh0/jJ",
-	"anRRCUHuRgJyQIbtoxzN4YXW5TYkQWr4PpsFXtuqXV7XSvCNKxffvPQ/r13d/F9yKKCAmcFDMfosQxJY",
-	"NnhJalsXMzI+/sHPjn/w3vH9h8B+zeO1/PEvf/jo9x8d//wXjx4+hJfujoML6Qkcfe/+8f2Hjz778aPP",
-	"/jrHYfVGjrVBSMpLreZFUMeDxRxk5rtegb1aG0AL/ptDajQ7uGxVvtDsc2X+SyTBXQlDhMdYSgVHKUhx",
-	"0xV6l12c8gVRqdSb518BtX7GPVyudl+4SxyJekT6tjeLl+WyYjqUuhy5LlEOEq3Ju0F1X6QiITQkoY+E",
-	"ZInQcBNZ81C2ipIDR6VXCoj6Jfd3goJgPzHIBrbagR2GjfbGgUQhkTiKqxHzjDngtC5BHQlcfQlenJ/N",
-	"n5N5YMqZzAwE53M2n5sIzsNEwDgyZ3q+64aTLuGEBmQ14CyZUjwJ3jhFyr5lB1Olj5hUd86S5sIUugwV",
-	"ITArYVc1W8WxVc1WsWHE0wnrW1A1n4aFHlWsz3PJi2OZvPi9iYnT2iZSHoADqRIahsLGKozvk2ngvPJL",
-	"JURUchKoazaKQ06otmFNzSVNMCdUnkLEyFxA47pFB2G8dI7ZZEwxWWL+FMbxUG2R07AhC0/w2bHumIWe",
-	"atsxC/vsW3Z4dnBz3tHLUzXKrTmA5AIyKzjCgNYzmtQnCnVZrGgSxGaNxBCSbfcFAMKGFEVUN2I8DYhB",
-	"rKGlNS9B19dbeDJZeDSm4XJOro9//PdHv/nwyYOfH3/0F/NEmfeWX2DKbfS5hePLJIDClpliK4XQ2Pxw",
-	"Odfy6juKIicaNhyiP1XOWKVA2Uv0mTdpTNixMdkGbrsEy/5YxGbx8C907U4wgOTst8JgcHIWaZkhgNgv",
-	"wAnPxwwwjYYpIO2cCy2fvgng2Y7/AoC7ORnqqpCYhpiHEAHfOCBRry8nhwLoBozlznxgynUzQayNkRLM",
-	"iZAI04AICU+xBMlFsAHJynsbt7dA9cz9glrN9Yse0i4Y1GquveAhcMOg3A2DWs12y3Mrh6v3VkrL2982",
-	"M7zCCf6mmd8pHrCy7ipOm1k8FFHUZTwgz/TdYdcFBamQUAmXEzy2BMZiPUbDk+vdn/otk1aJ+NqIXjS3",
-	"GwXUgDUZ3JEmukWSGMo+SfcQmQXYRpgaBOABTtyIuoE6Cs43KKJ9wlWruIfLvMK3q0l+wZvO4QqO83Or",
-	"1mqut6AKwJiXVD1r22fWrap+3NA/Gv+q+mUNXKUz350lU7tO1f6c8T16gmOOKDt4frV+mYA4HLH3gkBi",
-	"Eier4lnq6lU/iNU84m0CSiPVWaQJ4SMo4gVGYNDgrEFSjQ2S/+oj6OHGv7aVoSYBoifOXXdbI5W1AN/+",
-	"gPE9gKz1cgwm9bGDTUfj4XbO8VgqsxHBQLYQZYB7vuJ1KNuHyTi4djrRBAsN9ajdjCYq2ENqj2IidZJt",
-	"Xnm2ia7EgqFJ0JIdmmFLbiGMJJM4htWsa+H26MN3n3z8wFNjG0Fh3Daex5RKXZSddVGotpAG0kXA1PC9",
-	"gNCYeUZWrHVHg1aO755Xir2fAyQDLnDUSzkRXmYpsj4ZHUjNuhoSa6Sse0R1IGU6oBoqOANEvtqPKBFE",
-	"Yx9DuXoWElT3MzTH+qOHvzr+9YMVlLHp8lrvrxB5NRv3bUXHc9uxb8NOv0mwNlGfVqziNCM5Z0nttHHh",
-	"RpfqGRbrrmmKBVq35StyCp/ODTUaf2NyyeDXskqVhSJ69pAA/4X8BFMsQJ8IG+awO0SSHVDRjxIPFUoO",
-	"OGZZW3agQ6HugGKhgB7OukiQfcJxjHRBAsseUhoSDsdxpYmMLAgJEFoU1Ict46fbThiqv9Fa9zM+1qEz",
-	"YORuZTzFIohrrpaxHGALgPkdQi1kzWrCaECoyLBqO7Rued+j//7gDz/9voce//Lhk/f/5PFv3nv88B88",
-	"9PjzHz358O+O//ODo9/9yICuZk34qO5Dp4pl2fWsrPzSoSOlX3wDyqu5ndogy5vsLvp7ZOijurlLAGrb",
-	"7A/jeu01RrsH8PJZDYfKwosVbOwafHoN80EFG5vOmJagVJwyAxqd5LMlbJ60qjnkzmZsx5QY5UNFlAY0",
-	"eDrfqrRLTzCYwPERaKIgVJ8i/6xoQ0qJF7pD1TnQB7/HWZrs7A594BvwF3DonA+6cknAWZKXTs4c9+g6",
-	"LcBXQCyCaczUGRJGTspMPzA4K7TEESUaH9uRYbuEgC+W9tSCKCFMvWa4g10Vkx0MJW9Ui6yroTSdXDG8",
-	"b+odwfdaYhrq6kw0RBEF9EylIZveVGe59tpUXHjDdypBGJladKgrxhYF6xmET5dny7HN1yw84kIC4qha",
-	"whCwOoD56UUoyo96uTP52zBJ+IxxFIWaTVteOkmW7FBXmETLkSUrmKzmdZMY7GlZa7x55dBZ5cWya8Ee",
-	"s4KwalN37FmrufV1TfldB5D07pmjFrub8xWQTFnXkQUZMGYcx0N9skg4kdWnuyIKh42ExVEQEeD2KZXD",
-	"HW07f8dBQ783IXAIh2p46hzpUgc23FUpvVpNzgVHpyyD6gkOGt5lik0X69eZg51n2HToRmsjZ2jme1Pd",
-	"BmYwzKRHPXAwXsaRWqNqlld+wG/rlbkJzZ6qOb3QUVU8OTx9ps3nV8yGqn3RS+LuKTY76hIzvBWRUoN5",
-	"GfChab291gijXiSLqDuj7Do7BUvj2iXdFIsNVHczZ/GBKoN+YRnYATUn0k2O1wGOGgQdQs30kJrodaru",
-	"VSSIlDEZECpLjrE1dYkOxYk6tyTUN7XZyABTEIcY7SkBUUfo1jdal1ea6GoeUa9OP9SnAsj+A8xDLYP1",
-	"1aCgmOQWwiAUXRAd6htq2UkI1+XoJRowIZE/wIc7oo9NVQ7rt/MTHgXEvp0bovaIi9p/AY20i/6/n3do",
-	"goUgYqQL09I28gkF87daHR8JPBSKWck+QFYo1TXoF+DQzUSVZFLfWFsDqCO1dhn4XlbbMoPs9PVK7nRj",
-	"3BNKxa6uaXUzLeFhC/pHnImBrqjmUPNqe2S4Y275EySY5WsIeQem7rL9NYvV3qrptLP8cba3ta2aLdc8",
-	"iOhOVj6x8MZF84aAWZkfN5vzpLEV1vN8nDKzXxaIsoPzcrw+z3U4j1AzxhHXLljQcBa+TJVgmIpJgAk6",
-	"+gjQDwoC33buKdYMzpgSQdAKXYexFle3TUkI8LMYOEd2QMvDy98QZ4WGUGogY/EcJnsWk8oY7opVOYua",
-	"R6cZVa22Z3pMtZ38sx9UbWfqHDJ9qKbFVOviLZCqaBtxIEfsU8fLZquhmZvSzyls7MA1O/QK8nVT2XuI",
-	"EhKK0apueKQL8+6Ydw+X9DxS1w1iP3yQMJ1OGbX+3kE1FJ6iqpOFebtYo1ttxT6EOGBcdYEbShRt2F8a",
-	"bdUTi4sYpTUP9s1K7P1oF7NGEBO+N7vgoGax5LjwvMnnUeFfwqjwLCW4hD1k9+/UVPfsdJwiT6+SMi1r",
-	"+grUM6nequVmtd8mSv2FdHLLkwwAuxqbWCUU/u8MqYlegocR7SFO9tmeyS0XRAjIXdKOWy315feJV4zo",
-	"K8hqkQSHi75nFOceKkYNP2mFPRPTskFWhaCflHmbiYdZBWSXd1MQHYscfD6OfD7x6ZPOlE1RP5+z9TyG",
-	"bhmYdBM5u/qCBCmHqm9vvVPbJZgTXtt6665iCxqTWDOSlMe1rdoqTqLV/TYwDdPYONMwR90Bw05lvyRL",
-	"9oo94sbkFXGtgrif6pGOf3vbeg5wjMJoPxI2hEGg+uPP//bJxw8e/+Q/H73/8Ojd/+PR5//X4198d2Uk",
-	"PxVJTkhzVJcp6+obY0E2AtWPP/qLP/zN9x598ePHn//o+J8/0Jh8K80yUPmyNq9l4TSF+Jq6jgd59Nnn",
-	"j774sYeOPv7t0cPfAB7yw5VtlBAuGFUTxhKjARZ7JGwW8fHL+nrVgbxG9aP7nxx99PMV7eC0zpkcItqg",
-	"iUaFTbD4heNt33Ei5uZALByv6FrW+FUT7Zn7oOvH7/3l448fHH347tGH7xdX27xSttYjFTRtUWpdumfF",
-	"s2Xedh3kOs8tQuWUHIF882xjmyWodaUTYUIiAf5zMeosFyZoUY/fK8Az0jCzS8jpIRTNIq6f8auVHLtK",
-	"W4waiXVU2dMS4ATu4D6LQ+GWLmeoHrJArGaWmuYgdLckt+CULAhniV6JEbiAwoG0cAHlZIeThNCwAZYa",
-	"nIaRVPtYYDqhMbSUFF4xR9oUeq8/+fP/qqjze++vmFADD6WJIIqFQ1zA7lD9z2ncVoG/d/fe/x8AAP//",
+	"7P1rkxzHeSeKf5WM/nsDPXRNT/dccJkJxwYIEPxjBZA4ACgdHjbOVE5Vdnd5qjNLmdkzaHIRIR/bEmnJ",
+	"JL2STF/Atbgryas9EpfrlUUuKFoRR+/Ph9BiBtArf4UT+WRmVVZ1Vd+mZwYEh2+Iqa7K65NPPtff81Yt",
+	"YP2EUUKlqG2+VesRHBIO/7zBAiwjRtW/QyICHiX6z9rdHkEJlj3EOkj2CAo4wZKEiO38MQlko+bVRNAj",
+	"fay+lMOE1DZrQvKIdmsPHjzwagnmuE+k6eYKZ8loF6/SeIgCRiXHgRS6o0iggLMEBSwkqpNIvfjNAeHD",
+	"mlejuK/6US/k+v8DTjq1zdr/byWb54r+Vayorq+wkNTUqK4MuGC8fLI+JffldgBv+HbWCSd7ERsIlOBu",
+	"9Xh0q+6I+vj+DUK7slfbXG02vZEV8mrXGO9jWT4UThJOBKES9sZDERWS4FANyr8cBCSRftVYOrpZdyyE",
+	"Dvq1zTdqfywYrXm1QOzVvNr9WNyv3Ssb2PWr6iNoW+1/1nQU1rwaJ98cRJyEtU3JB8TtxvS8WYuoPL9e",
+	"82r9iEZ91XUr7SaiknQJ1/2EpJ8wSWgw/BoZji7EZRTEEaFyuUso4UB7u2SI6hi99tr1q0tI9rBEfbxL",
+	"BOJE8ogIJHCHbCERsISESDLYQRwEbEClh3ZJIhGWKCZYSNRaRyEeikab3jYz2kQYqdkRIdF+JHtsIBGj",
+	"xEOMw98Io50Y0139MFK9dgaChB4STA+GMhjJEAWYoph10T7ju0juRwFptNXSk/u4n8RqIZo7l8LzQYss",
+	"b3SaeHld/esS3riwvNZZDS+S8zsXgvWW3WF9XLN9cBZuWa3cuE0p0mE/ovbvljqkUhKu+mi379TKiOFG",
+	"1I9KiPQW7hIkojcrj0QM37kjCUkHD2JZ29xQw8D3NWlsmEGNI5Q7BAtGXye44uAOCeaw1T3M99TuwYYL",
+	"FNGq0QlocVt9OGn19MBWW7lxrjadM50N9YFqSySMCgJc70Uc3tYEpf5SjI5Q+CdOkjjSjHcl4WwnJv0/",
+	"hNO5+daUXO2W/kp3WsZANB1HAvVxrE4mCVF9B4fo39159RUPqX+lHHqpUVOskcUxCWS0R65oTj9mzLON",
+	"NWu5ariU7KMgfUvtWsUVVdaNeXUlfQ86yTq9I7G+9hY8GWj3RiQkEKnb4h4NGywh9H4/1kxRLLNOJwpI",
+	"yIJBn1DZEAknOBQ9QmQ/bsD/80NImelORDGQ7ujZlOS+XFHcPPdlfnVfu3tt+WLKvoaSLDMeEo76mO8i",
+	"TEN05faNayiOKEGEhmILYaTXE3G2jyjuR7SLCA56an8GfYoiiq70IkoE8dSZo2hniCIpUCcicag+gO0r",
+	"EQiKVz+BHhLCq3f+it6w5auRSJiIyuWUa4yjK3e+DpN56X5AYhgX6kQxgeGgOqyBh3z1SD15wV+aIL4A",
+	"/dBOHAUnfnKDHqZdoqQi6F7ovQMBbMA5oRIJiSVR12A40GMhHsLmKVxDISMCUSYRjmO2jyJpD7gWtBZ/",
+	"vHW74w+3fmchR/sa7kfx8Brm/cUe7WK7Z8d65mOt9rsDy7jcwbxvbuJn6Fir3V30AVBtjiN+tRKLIXzG",
+	"d6IwJPTEmRKOY8LPCcRZTFAfDxEle4QjiXeJ1tlwoF4HPnOd7uE4Ck96jDssHCp5Z5/E8bKReHYGEu1w",
+	"gneFku0HMdlCPuGcceEDEQl9BjSRY4lAQoVJvMLkNTagJzqLVxgSg6BnNGx1JKW79qDWwOBeTZQ+FDG6",
+	"aEpOGx5Hzsy+tBCaTru8QzAPeoufypmENh8rvwwmD8Q62YYL0IVxHBvrSB9hdbAUA36GWPwtzAMSL/po",
+	"6FbHnYsE3ljIobjF2V4UEr7wSZh2x07DvLOQidwm3WNgU7rVcZPg8MYCp7BYSdNt84w1zSVl6h0+p77t",
+	"DjgRMJ4uZ4PkWRI37zJ2A/MuOS1hiCkpbR3djF4EweEuYzcxHRqjlDjRUTGG+pgOEZaS9BMptoytFHck",
+	"0eY7OujvEK7uFkECRkOh6MW/rd5avqze8gs76/yUH+OoZe6BV3uN4oHsMR69SU5arAs4CQmVEY71DQr2",
+	"N8YRuZ9EnISIUS3YvUbxHo5ivBOfOMWEWOIdLIiimkE2DFQP2T71ECdCYi4j2vXQgHJ1qNXPSx4YzQUb",
+	"8ICgfSzQzkAM1dSk26aI2T5Y2mfdcMVS9nkkiTHxh5obKZ4RZVZw8AtEQislbRoySlyr+xEoRgyShHFJ",
+	"wpskjPBdeOl0TjJlEvnFG8cHclKr4Vsu9xINWBjRrq8XJJI9wlH3zShBlHFEU0oTi5cuVJvjLmXjiVnA",
+	"rfzA8l1o4fIgjORLe2b8CVfyqoy0CV7rpeAFS30vjr1xkIRYktE7x1MfMr6t1dgRzxYdxOaQao9BkXrs",
+	"50pdLrka7M8DQbj2SJS9YokUhyFcWji+5UxNdzy60EZ5zA6ZNih6KCFcqEbgVKI+FrskbFTPRbcDA5G5",
+	"NVALtiyjfumq7ZAO42TuUevPFzPsiq0b3Sr9idnqkRmZX6U5+iO/azlkO2Ah/F4xLPd9uHvLu3vgOqPe",
+	"0A5XcOYaMs4Pxx36vZIVyM4F6MAjZyOSpJ//x7jT7ZyyB2lnmHM8VH87vvNJDb1C7kvjhx+ZMAwk31rZ",
+	"zF4cCCVFipssJLHr4k5iTNUlVfNqO5yQUP8z4CzZjqM9IiQLdmtejQRsOxgGsVrDPg6USApiMu7ySLIB",
+	"j0RffcYGXA4xD0v85K6DaXRlFTvFgdyuPNz2haTHKJm0YDeB6G/Bq+pbzba3ZzmXSgCJZEql4+Ml1Ks6",
+	"YmKGU1Q51cIBmawW2a41b55lnmXHB8aVX4D8mLz8bhX3JrfeuUGVEWbRiVrNCTs4FsQ7Mt1M2umR36fd",
+	"p1EevRfFMe6ScwK1VpfDqBvJNEhn/D4cdQvGL/QieJvroT5t3lbmYF7Y9KDJ22x/dJqlo51ifKoxReRx",
+	"/GqntvnGBE+J1tVrD7xJAx5QqV8rHhDb+fZROVNhwvmWzVej87+XW4HXtPj4ZTnkD0q303hvS0XnvUkc",
+	"eKK8o/S/OKJkexiRONze7W4nhG/3B5No9ioJVmGqMRNHHIKztR1CZu1/Doqz3m41bk7wLL3Ndbfr2MqR",
+	"HwgNty195poqa6WDeX/6GU79Yn8aicMs101z8WuzQF5nO99qnl9rtZrN1WZrebW5en652WxeKJuINsPP",
+	"whx179bAP8r/ExZHwXC7E+OuqIjXHMRE2JBRHVx2TiAx2BFROET6ex2bAaqN6RHtcLZL0H6PUBRJsJ6k",
+	"Z85Tj40qZL6H/t1QUIg/jGh3C5F+IoeIKV1/PxI6KG+aud+Clq/FuFs6bx4F+rjsdqcg4HX9jfYeTE9K",
+	"c8uHbhBfiQVHvcD3ooBMTwp39Ac3IloqB4AFbPoTJSSWg6nJ745+GyzzvB9RsHVsc5jjVIrlgsRlffa8",
+	"kfvQ8of8Fo/IcSYyOxdf2de/Ocvn8KbswDobVsWzx1wnBXItZcLpnpQucuGgzyr4695eJJR0dMTs7CLR",
+	"qJygmpxB0kkZ5yRZJ2s5/apK1nGDxmaUdI5y91+nyUAe6fYua2H6K/wULtV57sqj3XbpEh2V9acNzc7/",
+	"j5WNV05wJl5eOD5VrPCZYX7jGNRi9Ekb8Xn6yrJzHBw7YGcQx3p1ZYTjCvtdTu4bVX9mk9z1Rk5L9oXp",
+	"Zh97ab/jpuue3tlY8gyzys70SU7tTio12b0MOe5YG/ietg4ppUCS0LnHSTh2k+dS1J+V6+vsKjq7isab",
+	"cAYmsbNcgBTlk1EUUfFTjw0E6bE4rPjdLm3pzxXCpqjZLnPtu42V8oXMHTGaIUhR6+Jy0MMg53M0oFEn",
+	"IiESLIhwjLSVDIzUqP7yi2httdVsLq82WxtLHgp6JNgVgz6CYGXFQBq5BL1LrbWNZqvZvNlsqv+9vr5W",
+	"dqrS5NKy7EXOknPCdO+//NJdtMJJh3BCA7KifkyDkGWP9CGYyLK8gHGlj+z3iE7lZMMdgrWGIrFkkFsZ",
+	"x0T/xru9QV9pYlEAhnWcEEGAOeIkARcXGAbU6ro+cOhhZEJwnZUtNLmPA4lCEkR9HJuklH2GkhgHRHg6",
+	"EFQ3k1/HVrOx0ay5qYb/5/K/faO5fOneH7bbDfjHW6sP/mBkLF7t/nKXLZuHdNBvwNCcx8tRP2FcCzNY",
+	"9mqbtW4ke4OdRsD6K3LAugNM0/8r6uQUxytqhR+YiaYX6DSzxRL1mZBVs0Z1v60n2675SzrKx8S31H31",
+	"3F/aQpQhct/wCLVMjBKjIuaWp97892+0li/dg9V5YaluF+oPl/7tH5RsWnoEjSb34N4JLN76tOvWYQM+",
+	"mUxWG2vN5iQ6WZ+WTtYXO9W56KRq3kAoq421IpmcMnUsdMn6jAppwu/JXt5FT41XVV1aQ/WPCP4HtwAF",
+	"DqbNMhVie5akBdfe6K2n04+2x9xuuzrbfHrXqA6An9WaX7gHd8kwc0fnBlnSQdlNWJL2VpBXh9s7JjBi",
+	"u28jI6YSU4qLWiKl7Ay3Q3dft2O7sQvsQbJ9KnpRsshmJ9PDgvd9bpN2gWDyltUpCSe/jJXb5pUQSznN",
+	"8X4JoeU+nF4azoftlOzVfJa6I4fDTLStV1D+eFoYYYKz+M2icDuz5k4ODrp+9RXD3b3abqTT1ialLH5N",
+	"vbdI8n/FLKM9Bvp7xqs93fOEP83tL1IfCkk4Cbe1S6Woap2QiwX2Jz3Q+UVyN94uz6gvJs8Z8vMqxtlU",
+	"nP7CCS7lJLP4P7K82lmNLCfGS/LCm0V9QR0lg4X9iG4h7EARnBM2XhnZBRYoopJBuDXbpwXYguk41dio",
+	"jQVyGYd5lATbGpI7J/LqMyciCgmV6PrVVHV5+UXUap1fX1tqlPHRU2M1OQPZDHymNOptLFMYf6BnPctV",
+	"R+drZiGtkJwaSPJXPvACk465pz0JkvCER4JUCMu8vwiDv85wP21jvxrFfIbcY+Mxp3Kij1dxOa1jNbrd",
+	"EYnDlzjXtFU0bZbb3ISEpCXI2OuYLCQ+iIlJ5iNxaPAAPPhZA4wJJBkSPbYPbwE+gEm+jzgaCEi+jzHt",
+	"DnCXbLapb2nXR/1ICKXSM65DcLaQHwO6lo8kuS+RZNAwl5ARxRiKGe1uIV8dc19DtFCN0kJCtIfjAdlS",
+	"7WPaJX5qGPA0ioZqIo6EBNgtxAZSMWu4jHbYALIvfb3IumGIROrhhCAQn2C6dYzU8nttiq3NwlMjiEIP",
+	"7r6QLG0hX22ED9/vc0a7gBiF1MMt5Furqa8+y64JtZSOsXW/xwRpU3gZZfdLikvTxzLoqfEO5IDDTNWw",
+	"LOCBfrqFfPVwGzJO01dMggimYNJsU8bTlXAjq84JeF2tCWVyu6MWyIdMNWN/tTCGBcAccl8tsB5Hm+aR",
+	"F7aQH/X7AyAwHwWYqg92bKJKaLoym+k7IDxJEg9Rj+gpWcgeX3chFKHCxuuEtS3kD+guZft0G6jVh/R6",
+	"RbYyvbgjRrPW1btqz8h9qd595bUbzoIz3qaaDtUsTRIZ2LsRZLOqDcXJNrkfEBICPcPicoLVFzQfrBYT",
+	"vEeEGgNVS6FBPhQdDNt6N+CgNZDfJ0JgRcDkfhLjiAoUwZq+RLtxJHoGCc9cdOk94NX0ybG/eTU4Bplk",
+	"ZTiEV7M0qH4CUlFSbkoq6h6xW66uYLtl5rnZH/WJ3Qol3LprXtPJ0aonZ3EASU4Dm+QM6c4ERn1u0FwF",
+	"wqMGaNObyzgChLoMky1FIzG2Q0DirPvGx/ZG817DsHSdhZyNx7qo1CupAzNgQmaxAiPjNDuWj7gEgMOq",
+	"uRUjIsy6GZ3Dtld6iZt4p9JVsbncrINCFogV83ejH3qow1kfYLEigHbJQCk2kWQSxwJxteeQTRsQi/4Y",
+	"ECohiWy5P0ibBzZ/HweyTeFTFEZ7kfpyZ5j9hrIAMn0kMA110rrtp64URh2+CUCT6qVIoDcJZ0uayiv8",
+	"yWo7prUlle7hjIr4ThaUNlWX+vU5O3P1LhqwPpk+0nruqGm1NALvKdKc/ZM556nkccJn2kvnkzk7NQiX",
+	"sy9R9qENZpj2S72J210c0Tk+mXOeCaGh2ppZg3Csy5+TPUIHU5OeYZq6u53hNkvShM9yNWO6ZvMM7iqJ",
+	"oz0lEqN6ysaWNNdI1GWdXu6q62JqVcZAc2OdfmmExDTEPEc400Wo6hbuFadzxzSIgoGQLBzqmdQPf/Sd",
+	"g+98+/Cdv3ny8Ue///A/PfnH/7bkoTCdOry0T6JuT2p+m5825KabuPlpZ6YJeh46q4hUyEcMF5a77AyW",
+	"Hq/CwPIMo5QXFJh9rYL55/ldKSvLn9rSA5ndCiMMP9uBkhNVxuBHz2sJvVWfsjIx4WXClN4xIcStLJ38",
+	"MjLfolssHnYZVdLVzUEsI/t3/fa1K+jCpfXzSx76xst3Lq6DWhbJQUhWYizhH1tIJx4hJe+IyQnneZ/q",
+	"HwtGG7fx/k0jCLmuVbEbJcss0ZNZThi4T3Wj2bxvqcdHnHxE5VRTdVNNALB6HwsUAlDESc36OribbxMB",
+	"ANEjyn6GU1GWPgIg3BU/sv0SSfOlPSVqA54AZ/s2bacTxcRTeorGOKqrb7UmiwISx0KxLsA+08k26i81",
+	"qYSES1Pn25h5luVfKiXEqJLlczEG+Gkirsx6Zd+4jWdLZtan7PhlAx3ZDY2fOLqq3+hp4VktqaKgFB19",
+	"Z2jhn+o+Z/t+Zphh+1q52e+xmEy/io5hqGQZowqNC/BIGTcwbbacgYfMGqmfwC6hVHm8IwiVWrQ385jS",
+	"xs/1ko12DyhZDqmlKwDhfwIxuqUxzDWAViT0F61GeaTiSJTstJt+ryyARjWyvIcBjESo1vT+X0nb1H+/",
+	"lrZs/nbat0fY9DLizGb7bvqNIaIy0ruBaWiBdrIQYHUXRZxHXTOABIdwPzEe9DAP3SC3EfX2ButG1AFi",
+	"n8FynGAh9hkP86pxb4BpVzHS5ZD0IRrPQdnfOF9E2R/1Izq4LyWt5hs8vz6hvcJKp4172ejL1vlminsx",
+	"a/qyCbsZh9pvn5SdhN2IQvqiAd5AddLoNtDhd//68LvvHD585KHDH//l4998ePjBjx4/enT48NHSZIQB",
+	"axmCoZVPNuclL7Eclzi/UqipfhSGMUGAeSAMBg2q+zon9QXzX2t1bd0vd5O5HuySrsGMPm2nrbWLqreN",
+	"8xcuVvYmCY9wPOO+9p3PRtr85gBTGcmpZfIB1eaG8duWdul0YL4t30T9+jx5DwubXeoeOZYpOl6ykpob",
+	"Qqj70rclauw9Ssl9CWCtWwgsUkzbo2IsZFq2ZmJsQ04zKomJedbidzOo4qNm7syeZzlPyFEYiWQgySwZ",
+	"vdMHCymanN6tmTKIEukpdtDYxqkdE+G3DHefaqJ9Fgk54GQ7CeSsliLK5HSdsGT6ZBnH/lPhU9UHdGKn",
+	"s6VOTZsznmFmp0njs4cmWfvEZEvgWKOJznzMJRS7KV92JbP1z9LAnBEUaCAjH2e9Uzp3qNTsvyNZFs7Z",
+	"bFFM6cK+qDSBGa+YzCMxLuxGw2gDKG5Igkj7K2xM0SZ4YyXppx47p3qPRg21seaMa18uAGQy2gXzGXh2",
+	"rVM6dS0VkDKXnNpVmbih39ZyuWd9HRpSQqAuQ4xql8ZUHCa/jtcl6WuWcP+6/rrVNOWU7N8FRpS/PN64",
+	"V7QsFInQWfrJ2wrDmdr6mX4LWudi8vSdDdneLSt9BjUXIDbhnABwU33VRyIjoi1wZ0s+tEolkE1aLAYc",
+	"y+pLTf7g+u2NZF1MWYXsqEXEqrEHiitRAkJQVjkoMxqn9Jv6qRXp2hC9AuU3RomhyuZEbNzJVNCtijWF",
+	"5H654Ya5ksqU1RfGa/gQpiDGKfUjXBqGl7Y6+ZDodSlJMuDZD3OwArPck9DHbCdjx+mEm853kkdIy7f3",
+	"kY8c7zccPmPgV3xVEZhlnxA8Sg30Tpkvo9jpUYTVVPWYU96rzECNJ0Dw2oZGjdN5Qe9Igl1uhlaqGyfF",
+	"FcyPkeJvpVFAsGOUyXyAUc6gd1RB8MiC3yxeWbNKYxLtx0ldY8/UIoJFc2zsdCNGi4Kyw005CRjXcT2p",
+	"NzYTH9U/95iSzkotimm7d0utXJdpgRVUpgGnr4GsU50QnMRs0O1pvVqwff2PjtqhOBL6L4C+3U44k8SC",
+	"BRuDqf5jP4XDzXiZmjAfmmYlx/uKNjmmAhTzXJxT7qORBRkPohGJvpWniy7xIMbgFqYh6hMsBtZHLFAY",
+	"dTqEo52hjkqDgLQN9G8aSAlHuXdR3bd/b6dRUYqDgxCtxaM2hShJzIce6hIWEhEFSvAGp5iWd3U0jyn8",
+	"ipF9X4u9ZsY7jMUEA2XPaGWwzR1ZsQ7U+x2IXNumrEJ2NBxwmUfdnkTOJ2lg/+E7vzn43p8/+fy9p+//",
+	"5PDDP3363/7k4L1PlxrT4SlWQcRmHvTlWC2p9bUA7eseDx5+cvDhB09+/ddPfvQnS9b1CNF3jRmxHI/V",
+	"XHNMcIhqVdIbZRzZpF4QCM/LE/fMJpJnFJo5w1Ean+CUz4DMrAfZYo6cCue8layfV+BLsxkJ3PpSJ4C+",
+	"4zKOKYSzDDZmhE9UHuQjUv9cRD0dKm9GImN2v3qTFiHOVOOCnqwso8cxV/7Ll4XsFkxIJUs47BMqb1vx",
+	"a8Zl5O53jk2kVV7gP6/Q2k9LtzaDYS3zTA7iNHKgACkbUaWBBgRhaaFjQeQsQZoleBfCmApgCTZCvTyA",
+	"3HQ3Xej46PUyiHNe/D6+vy16mOuqC/dtqxONF9COlwaZj4sutxaZMpH89rUr6NL6xgVk6vSMrsYsWUXW",
+	"i20a8xCjBOI4tYllJL9oh2Ma9JTICbZVJWTHWEI+UWrj9VF9vdlc8pA/gFpVhEo4SPqHlvqhY0vAwqM1",
+	"9cjJcKmvN9eXPNUkkT0WbucyUurrzQ31vi0tDU8uqSeSse0Y8y5Rj1pregBp6aPtPgkjvK3TgurrrQ3o",
+	"IU0Aqa+vrtpG+pgOt01qg4CfLpnZ2HpSPqpv6GFbjx48aS7l00LSJQFnaW4ttNpu6uDmkz1GZ220Oyjk",
+	"7dXSeUKrZRN0sjz067kZqdZgR7d1cKAeXFqxy6vZOeVVJ6fF0QRBiaNyp3QWZ7WIoCgqJDaca7aSNK4l",
+	"siTKI5IVFY4mx3+kJ8cfcLppHL2b5ummjzrMJMaZIoG+Op5+3oBd9mXlclcFjYB0qWcy1kKaVs/80tV7",
+	"WZyreZqMb7tONuu770YaTWmxtF+UiV3js12V4gDGlFxvFfSZtTo/DPlULlu7Jkfx2I4pb2Py0MeVWCmu",
+	"Tr7y0YQaOKl7dSZFKVfF9tSrZFTgP5D7AUmkseSrawmSwQY49ueGPHiGDkB+0opmhc6k88dYIXORuLOe",
+	"nFGGb3MIzgnUY33iFOedEzO/eJjK6w2ZMzHpFMxceii3u65/LofMoIaN6XAEvyGlhW1JcB9kBktwpaZm",
+	"29tCVNm0/POpK7P5HXRWMUX5FQOREFplgbcNPKsVeJ7be3LuEzpCA7fTSLiZdHD7UZ7PtH73re9vNJtZ",
+	"8ruYHDVs2rpXOjbDG22wSLmiWIrEsU1o9W9v9qYpz5DaO9X7WatjR7oIBpGf9qlzCVPnvXL5pxfSpoJe",
+	"0Z+kmCvVsCeYgw5YfeHBC1mJcvWmic0FMQNZsMspXB7VtFGz08qPqHohq4CK03J+6mxHQunZOiVeRIym",
+	"iajltZjyiK06HLhVFg+cjWI+aXDeoeusGlgoo1EaASiSpRKI3fVR9tKakb24W1W9KSP4qA4QqoFGTaFS",
+	"HVxHU4yx9G40DS+EH3SfCT++HkcKe3pSxQargPe7nA2S7Z1h9Y+zLjFM7WX1ZWl8ziK513HV25oGvdTy",
+	"q3yJFLNi5QWIRtbn5Pa/MjTTnsNzwvB44DSeMbk7CIJRaB5ylmgvuLEej0/2n6aQYwW08LhFnEtWnm4E",
+	"1UyO5X0AgLQIAJSc4EHO9etkm5eyNbc62ygk7RwwKRlMg0EnWBg2wpUUpkbHpzx+9LPDn3+01JgUUpZg",
+	"IUhVzYVRSIwjjfG2CYCCSHIT9QTD9SBWbkhkhrbTyBfimAF1Iu9Amgc3O4tlM6tTGMlIJ5WwCaP7PLqq",
+	"ZTQ8UsRjzjIyM5KmA8Q3DcX08X2djrmqI7TH5GbOupPpSGbfzvJYxUXtafluCVGqNZD7ScSJmMmOLtlu",
+	"qTZXdCXAa57bRfnQpIxJn1BZmgaamcmUNAvvGX1BS4DgOdRXJ6oDPpZepQgQspY2kR/EOAI/4h+h//c/",
+	"a97z2w8ypzHhqD/YalOfxFE3Am8cvAjNW2b12w9ynuYAJ4n6STqlSNUIe5inXmnYuy3kJ3iITau2B/N9",
+	"mxYb8K0H2E7b38qPIxJo3/qxYywzsDQNK5hGAOoIsgiyZWIiRJum2HXQTsy6Gp4vxVTVTujtJJC+jhIk",
+	"+Z5DRrWfNytTg9ge4aNv/vYD1Go229RBAjN5FgCBYN5d8tAOSTEKnRWI6HbpoOqFUET9yVID3QWgszYF",
+	"gDKvFPCsQ2gZ9hhO1DofsZDyrImVmhqnz8OE1Zod/EudjTnk2Xn8apasp4bdSrd3VryuUbqYNexv+vit",
+	"iM5U0soysao6uRV0PR98vM2nK7nFcHQ0cjbsamZwsRlKGzsBQxOHM7n62FSm12x/KtwjZZUrnTNU1M5S",
+	"1182m4Ib0OUt2bbkNtAN3Cue84xROOcr252yQ1R+Pqopz9L4+Et5TsvUnOxnEjmNF+EKxJIJf62mK/6t",
+	"Np3YtMoSjVPSwvjVs3pZUaxxgW9iEnYJR/WD9z55+sufLqHffesHEDdlrFnnhAagYh14Wkyn8o6Y5z/r",
+	"dTRP4f/0mzG+pbmuuVlvHkdpmCpZx4ZTjue6IybOfNx2cf75TKT5ucEkyju6pdMRzU/d2jnCwcuKoRqe",
+	"axhuucHEQPBd5gR/AyAXS/M55zUHsgEPSBW6MVjFNHqaRnvU+Gk2YNXxhii+EBLAOhZTpYDsZ1OZE5xz",
+	"fRScU69PFRDnFvxT42fHkVDyP4wCNUsgOscaQs2qZbMoJYDRjZvH8LCAhUo1/1lWy0NNpY20mpUF8Sav",
+	"2tjl0aqpjpourbwJV5jSUvPh0lqZthq0IAQlA5lrbaksKHjOC55QIHWr7meJh52BgHjmGHdLz+0uSbEx",
+	"58i6tIx8RCrPIq6nvEKKGvos300t9acfzac0pIZGcE7O9MUkcfvIAXrjpOr8GuV2p0AAJfswTtB1FiJP",
+	"ghPD9XIHYR5+c8oE78KLHJX8nez22c9A7uOZKDn7cv7TkBlrZzoS5YbakyfTMsp8TZQHXZ9MKmgYCSWP",
+	"uMHxThrw1F3PYz6Yt9Idm6wngGOugEU5Rbyxgy4JvTjLk1vdqm2cU8eefadd5M6CfAC1TIRUAsrYeI4v",
+	"xZ7l57b2u299//y6My2lS/t4+U3UXL6EGmgbLfuehpwFIzXIZygmUpeL0WiTk0NbyjBGzRSqNn4RShrw",
+	"gVNXz9Qo5nKlj2ckLsFOkcv4dcJ1mmXEaHmQ4sx29HnsHbNCX82JwjefCWMWbjEbXMs8jMECTU3ntXf3",
+	"16Im3Stqx5U4aNulRl4XeatoupketM/M5N4EohyTLdUjwW4VzHkYiYCTBNNgOJfToxDIfKQ900LKzKa6",
+	"PViFI5YLz++d5U126UbHVtLt6GJO2rNKBH7d7WwpaOYbHSY3stoVZh63LPe0yJ4LWe+S1TPQks5EPHcl",
+	"pltMMXOA+yi+2izhWmbRnPT0jZL09LmY5DzrXBX/keNTIw3fKwWUzaNHzg0g5+7RHRPTPGpD0rEG+pQ1",
+	"kG+Po/CRGPSFBvB0IjYMXQAKo9gEo6adlQ4VYJ0U2xPsAiK1i2HRppEUJlDBhGBhGiK/cHx99Eeobs49",
+	"+t3b/yHtYQmtIPtchySYEIK0XOJQD7C0LNmJOtCnh9SZSTIckYZKpMR0C+dqdVzu1DEYnwQh061UORzv",
+	"GHeuq3hDLwVvrr1qsuWa7hCdrPd0LuPGEd2mY3YlbehSs3mhdenS6sb6hfXmpUstp9HJjthZXK8wmmDA",
+	"Izm8o2ZqYg0J5qX1DShiCf7mgCAIVTMpoLdevXMXreCB7K3ErBtRSPyEdQPdRLeV9tyTMqk9eABoAp0y",
+	"4DGdh4/quvjXko2tEkOhuB7rII25p83wXR4Fg1gOOI6RYEGE40iQrJiYRSEBRqgzKKGCi0ARRbhN9VJt",
+	"Ws+xE3Yt0nrt+gPPoJDppmz7VhgWW7arlJsDJ84KBrcp+KRljwxRyLayILChMwmCdEAzSgZxLEwByTQn",
+	"RTTatE1feOEKo3uEgg+08cILurCuBvzDnCBfULxLtgMsiL9lkSvV89dff/315Zs3l69e9beQYqxC4n6i",
+	"f7x97QpaW1u7hF67e6XRplc1OrRA9T6jZOiZ2wTQJaHWnO5U82NYS05EwqggAtX9dq3VbGw02zV/actW",
+	"KIUy+CSRCJuvEDhRTGniNk0wF5BFjQMZDxvoNV1K1UNpfVX1AUBUL6up6QHAyuoZ2Po6CMAr4Fmb+jjR",
+	"X0eMrhhghz/8Y8Gor0taXVrfuLCkzRe+BsrYRG+8Ba16yADEPLinSyQAGoR2UXVwFENB0Ta9jHYUHUBc",
+	"3zq6Gb2IMBX7avf99daa30A3Ipg8PET+W23NGNu1TfRGo9G456G2aylQzxuNxgN/CylFHvnObz7awcFu",
+	"m46t3ZCSSD/hOoI1JRFFt1fufD0dIOuglrfebKKdoaIRxtO6vaj7JlSksmGjAFai4YAEoaFoU/8y7Oby",
+	"SzRgYUS7m/CJj+pCcoL7sJMJ4xIqTQDN6x+WtvRfOI5RgDkfIv/rmA83UaE9v4Feuh+QWJ+aHcZ29S6/",
+	"GSVQ9kggHHOCQx3MCkW01BBtZ5jbhXhJD0Mtwl3FRNKzlGGTpwEFNq7EbJZaqzqURF4JxJ6/BF/AqHSI",
+	"pi6lInucDbq9dEl8tZC2hHYDvchkT4/PLIwW6nQ0lA5q6TK1+gOZoW53Ii6k3hYPCYawpTiIYOVtWgdv",
+	"N5Z4Rx2FLgM84X08XLIFpXVBJRRJJJkSGIG4G+jOIOg5ram9tABPVMN9puGinYhGohfRbptCiSlzviHW",
+	"hjJdFSToDeiuOv3//7t3b620Gi1PH2+C++oDItPfVuE7wTQREaicZshKEFNKN2T7NGY4bFM1PlQPBjxG",
+	"5L6SaVsXVcs7nO0LwlEf812oBq3eg+KXAMxrSqRDVSxFG8KpCoYYJRry0xTG4mxf88w2BRnclBaLKLrS",
+	"iygROg2HWtAYLcYDclPdd6tS1h8/+tkSGi35qFgfTnN1ohDVA84Sr03zjm4vxXnKZQBFoVhCPSxSBHIz",
+	"PCf+1wwTxtQAWo0EnNeEsy7HfbHZplCd21pnFTkt66J0agE9dOX2jWuaAhUdeAiqbBuOLAwx7jNbKUB4",
+	"KKsBjpFIYIl7hEi0zwbqfpN4lxiOoch/EGOUcNKJ7tv6AP45X++BPdPpkAlLYrKZFlZW58WOQ/TU/M3R",
+	"YAOBgf8IkmBATRaeWRv9lYjeVGeSmar7al+gcrOuzwy1+NRrO0wxeA3xjhIeKT0qVi0HWO0JYHApcWA/",
+	"ConXpunBdIiHUUPGDtdVHEAAr/EvD2SP8ehN2OpN9CIIQag9aDbXApCd4J/ErxShkJK1dHH5XGn6XDH5",
+	"Ns1um+a6v6WOOg4MeJvzMldHoI+HiBIIQFc75Xy5pr5MCz4wDhUiAk5CJWXgWL3S8s0cXx1I3CUwyW/0",
+	"bAG6lBVFAjlQVmaFMpJP+9xorvnIvZBhh9vUv00kHy5f7kjC1W1CAkZDsWQU2RVg+W/6hXYGVEaxCd1X",
+	"V2QDQSuFKgb+9QzFf/lrZOhvtilG+zySRBO1DrXv9yMJNWW1zgs3BExZY7nLAack9MxCcpKAyqP14TgK",
+	"CBUkS3er3bx+t+bVBjw2cq/YXFlhCaE6fKfBeHfFfCRW1LsZFFYqBl++dV2bNoRJIW40G01jeaE4iWqb",
+	"tbVGs7GmM6h7IL6v4EEYyWWipER40CVlqSJhHwQ3xSn1RsEHihSMFApFzKERhHfUpaAJUgl8QJCKOxkU",
+	"FvQK2de5FVyA5yfd9OthbbOmpKDLalAv6TGBoViXqBeVNuzslZUbUT+SlSmYzovWKeO9VYvUJKEevs1q",
+	"tGqPNUtr3a5g51ovQ2Ec2xooy0dtCweS8WJTM0XzjmlZQ3eXDvF8yRDvgXVey/Pq9dVm0+KdmKAMV67+",
+	"Y4OkkTU/To/OqABceaAIjqQwqePGOgjI2FAg5A6u64GUtZ8OeOVFHNoqjfBJa/InrwE2oOLXJNQfrU3+",
+	"6FoKH/jAq21M88VrDsofaN6Dfh+wUWu3CdbSqJ5yzAAeHXehiiY807UwnSsCzOumanyhMO19Lf4p6ce6",
+	"WJHG0da+QXNLa81cq/INdFlK0k9MgCXHkizH6tCREOLzcADKqm6GWEhKhMNQqRklBx6GmIICvsh0Ie4J",
+	"JJSCQ7glM0frZGaOa6fa5QNvSgrM1fF8kDeemELCx0b9NquwlOwp2UfCKG0nSu2tKWj3LmM3APMSPtiY",
+	"ppcUGfMmCSNs3arrq6uTP75uwBfh/UtTje4mpsPbFmFz7hNpbGG1zTfuuefzBusioOfsTMpe4UgyHelW",
+	"fiZvkz22axQdbTvTWhWMF1ThiJQfI9XsCEWuVyEKqJZBUFHdhY25aeKI/Eytlx541YLpsJNSweSuK7oq",
+	"6d8wHy8r0wQCLeSxKjF4KzNSxARzKuyLSvnrI2zWZYcoRiGQZKML/TKRN0ntGE++DjoZPfa5yZqJntq2",
+	"qcFYTm9ybWxOcsk+OsbSyr284hhUM5UEdBFBCFSjs7ImExDYnwmVHmjQ9nv1A4k7nsU9UooYjmMzzv6S",
+	"pyuuG6DXsFwGdYZzIjJoseZYPMyZmFnHWp5TmRrKs2XQhmUCXSEVYCryc90eowN7RUkIgFYXUaGHoJT9",
+	"qgGYmK1SebIcxbxcMs3jjJY3d/FkxdOMQCaLp85OPuPS6bq+MMZ/8QqT1wABewHsPxKyzKfi8BH36b0H",
+	"XsW1CTqqp30FhlFo2dU2XqKJvkrdPkFaNW+P8gTtbbzigsfMLbHm4SBrT9797sHnjw7+/osRNNDNWmvt",
+	"4qVWq7W6urZWgNvdrL2yqoHRbl4+//ra1y5cW309OzC///zPfv8vf3vw7m+e/MP/OPjRR7//4XeefP+n",
+	"B794/+lHHxx++FdP/6+PHn/+xZPP3zv853cP3n/78RcPn/7JDw7ef/vJj/+lAGCaA1+7NL3onC2UcdNO",
+	"JT5PQeLFhsNn/TxdmmZOBjH+mRexj6y8GkcpLjnzlUe+IEGsvBWFDxwxYkQ8KxzSY+f/lcJa+sYZ08+R",
+	"wctEzkYBswpg169C7GpSXgSu8qpwRcjR20IX1EQx6YChHQmJhzk/4sidoYO2j+XOOPzw3Sf/+K2DP/+k",
+	"9M64dGlV3Rjr6/MwbBNqfsL2jimOE5iqwuf4WJ1dFi6XuKI903NcFSbSZoyqad5YgKKJIPbE0TTNV+Bj",
+	"SjCXQyTZUpWOaUd6Chom+HctTEYkwJsTExxGtIv8ZR9xske4UOpmpXYnGJc5dcyk1dc2dVigTciEP5Z1",
+	"+Qhw1qo/039BcpCN+l92/ro3vXpYyC1YsF8kKwq34IbzMfcLbnwRyn+5Ls6SqRu8wlkyvrlCtKir2s+E",
+	"MFPRugUTmvYW0icyQzIqb7Y/y6LaRm+OXYfsPEzrHzxe64Ye8zS2DcPETvg2PgU7xUgsZ+4ess/G2Cjc",
+	"uwOAVUTWVhqhp6NOWQduF3v31W18j5/jdRpPEO8SqiPNrHC6tNWmgHxrC8brcJr0kuoPhEQ7RNfw0/Zx",
+	"BtWPi3EYLF/hXF0SfmcQx376qE0jGsSDkAiUFo32kK4ZDaFCVKKsSDR0lZV21sMyJYJ9HfRipqzDXpb1",
+	"MwOhoZhE4fk3B4QG5mW/TSOBuoSq0dtYi3Izjh77UQTyFB/UVlJPs/1rG81mo9nM57x1CHFeGPk5CoG3",
+	"awTwWsC4Lk4XmuTF2mpz9fxyq7m81nLq2Kov+tpKo/YkTarTIkSaNKODbHMpd5st0I9SCNTdruqjsdaE",
+	"ceUS11qFIHY1Ei8t2gg9lQPO1i6aVUjTKnNVxS2QbKsID1s7b74rgr/WVuEHxUAretwY6TGtXV7d3XpV",
+	"d61J3a1ujE5wpCa67Xh1pOPWRkXHGxP6bTVH5pmrll491wsTlvZeThwzZNdcW262ZtEk9eFauOHPbfZZ",
+	"N/s9z4rZVXVzKUWocB1W3IY5nSw13oUkJrIkEQ48X1jfjupy0++FqO6vNy/5iMke4fuRICUq1VV4Ncfb",
+	"p3GFp111GT0zKRyVNmAP7AZWykfVptuqzVu8aFttttW/P9fyrDbBTnmCF2t+zZ1wG382eryRb4QZX4f0",
+	"WonDR5wAqBsIpjpmP1bSOQjA3WiP0GpL7NHFviqR7nzDiE4FkWq9CXf5jLR5WjbYCSfDWGBh686Mr18J",
+	"4+s4Pj56s6+YovAmMHMeplGqOV/pkWBXeGhAlfYaMBoMOCc0GHo6Il9puZCdU0CHpMwkY6r7XbA4RDtk",
+	"yCCbQ+g0+Z2hVYLTmZg0DrZHeIyTJKJdkxxpmBTFffVM6sJrqnHQn3M9m0SEtDB+qnmrccgojk2vjTbV",
+	"qQk67yWX1KBzxyjwRLfavi4QkHUvkGQMxYx2yzTey2ZHnoWrtbDSZyzkZA+1JYXZj/UOoaQTyUqPyktg",
+	"NtJZWdapYJuw1e9EVt7HTaXUhUVMQlejHy55KIkHIqunoY+LqZtj24CPS4MzLQ2+aIZ8AuRuu5ogUJ4T",
+	"Nm/tuRYtL7sTDpiQSOA9yDtVfJcGrE9QF+dipLNk23mlzRKaVW9bHXOBV5Gp4w1wKhrWj0EYmSXtzBKT",
+	"Ublny7ARGsJdgiRDPbxHINFiOu32ipnOs6Ei6bGEZ6x8QXqz3V2bl+ncktNz6TyUfqmO7bqdX3UB8k8n",
+	"y25G91w64kn+uQxQbsaGtbhd6a91MOvm9dYep9cuncZkt11GKx5icehkZD7vXjzs3k+5IhH2mDkP5zd+",
+	"lF4eBXEg1Qpi1rWlSGgJC2igO+rmwLQkNxlhxEuSmHfJsE3VjQuoIzYNGpKUedSNKI6Rv9psaeOKeQdS",
+	"uUHTMUXFtnLtGXwAo5C47bYp3F8N9DUyNOn1AUvS/PpcTuAuYLukkLjrKMRDof2AIO5RJtEei0KTTphp",
+	"WEVEBJNZTe4HhGToFAZdQbcF2DVGUxIi1eCWqj2D6QmamSU6G/M1Mqzpcz6nkWnUdRfRZCCFTjaLmf5S",
+	"t8l4GFG1abXNN1rNS42La61Vb22jsXFptZVF0NxiEZVOzf/aZu33f//p4T/96dNPPn3yk/+I1l//P5aB",
+	"dbFIyIEF/66truvuNcpf7eDDjw4efvKvv/7e4Q9+9fTdT3//0aODt3/moHZmfsrmxWr3lF53xlWDb//N",
+	"488+OfzBrwreSa9mvaq1zdrG+QvGEzcrG1ywC6rQbnhmAXuOLWA3WBdhA+fCHK5QekmUCGOS8D4czCPr",
+	"H3k+dde2uwhrNgfPvjqI3354+PanBz/+64PvPDr4i48OPv3Jv/76ewcP/+Hg4SeH//wnT7/4+ZPP//bw",
+	"4c8PP/wrnS/y5Mf/Mv15vK17ecas2ekGnWkxX40TnZ6c2ZQsiMeqtHxdg2it0TjiTaTjr3Ace2hBIcVt",
+	"2gOgqtSypgSyBvKjcFuHUBlXGSQC+KgTKZkxRSfUApVgAFWlAQP3cDwgKZAXibRgRwDLS0jGdbFui2Wj",
+	"xg0TjQnmZSKUEq9hPb5C8cw6wXXZ/D8HbLpcWp7iBGOZS/yuaXDhKWUTl7W7G9Fw6gYVfX1NfVDZXEj6",
+	"jApp8J5jskfiqVu/6n57Az6t7GdnICJKhNjus3CGLl40n92Er0r2Sc1QA8gxW+2Mcf3geBOvi9gwikNw",
+	"wJGjEl2/asM0zRmzI9tCIsEAnArVoVEkdeG9LlX8o2p8KcuqGuTq+tRjBHZXMbqq/nWuVFXfJxxsrXZ8",
+	"ssUGju7zb57pmAvEXsf67ymDqu1dJxYYSW0vcjpstOldh7bOCedURBkke/3lF1GrdX59TeNNQqw1ZRBv",
+	"7dzF9jLNBm+AShtt6mfvbTPqe8jXfTqokfqmz/Mg4RuAWy1iW4jFDMx4q039EvaoOhhtSbVf0i3X0I05",
+	"iGRG42G1TUWR95EirfNDg2IVMabGmhBwlmzH0R4RkgW76qIdDasuuxI2Dfq1YhApM0rT3S9duNhca602",
+	"m+urNU/fUJs1Peftjp5PZab9488+OXz0/sHHvzp49IuDbz88ePgoXRi3lkFtbfW8tq5YgrLJnQe//tHB",
+	"bz44+LX6LgcEsLq2vnH+gknRT+lDm11ay8315dbq9FqZ2pYFG0iyJs/S8r+cafmGtovMN9WDJibfp4f9",
+	"GO/KKo1ejfArELVZsUeLjdK8DvEalpHqbHl1D07Og99CvuKX5gYpXLI51OmqOM2jXhgV7D4CZl/GiNfT",
+	"fIpSRvz235Uy4ouz8drTiekcd15sPOcpnJsz09fphHOO4e9RHwDwM3vXOBemBtJmHeRLAz+sP9cCoe9p",
+	"RPUrd76uUdYjijTEeB1g8c+JIsg4wnHM9km4tGm4h9emvjqFmfBrjqV6kBm8PGvt8oqsxkMFKRrVV5ur",
+	"TZ3NpNiZ+mtlbaW1pLpykJXUl9MKyXUDL66x5Pwtjen/7/2lMpG90aYv4aAHoOCRQINEEEUXm2Zb1LO+",
+	"YsYGmE6Kck1jP5I9Y0F0lQcaIlNv2cSv7vewRGHU6Sh1qI53oO5BQOJY8W68R1LvBqDHo0gAEL0aHESt",
+	"2sh84wpWowOWj2NAyL/cpq7VUtMOiqhkKRR9qnEVL4E+HiplqEzF2u8RTjwnxDbfTaozDfoUynxA1Gy+",
+	"+Qa6rIluH8ymBok9EromiMa8hAogJnmgvt5sQr5sNvcdTvCuImA+iIn7hZm8Dne0pROExuItTzi9DitT",
+	"YRUtCXI2GbhqKGpLOYFTBXsJ6Pmoh5OEUA/wyNUamf2pMnSEfLjNB7TcrGlKJBVrg44aWvJwRlBah+0L",
+	"vViamIp7TPqJHKI6bOxWzsRtoDqtur1UNfJFGULHOuJt0Y6cBAH6nqeG4eVYj5fyHQ+YjpdjMF4J0/AK",
+	"HMMrMoU2TctVewe//tHjz945fPtT8y9vVBf1HDXQ8zyvTR2d1Dv88F3QOv/M1T3V08O/eTdt7GKz2Wq2",
+	"ms3WutPYRS/jjZ7Wiz2rY2+ZkAE+9NZWoVxPnpqKlrITFW/08bL1SkfFnG/AcSYdEsc6QYCz/S3FTAGe",
+	"2jEcChNOElHj3zhLMM2klSNKH3qTNI4xA0XTmjMdUcRcIQVhJE1on1McsTlkRxBI2tQ3CfdKBLAiiL3U",
+	"PeTHmIYQ6KKFEC1BBIRLXbCObFPmN1DV1Z/mp7Rp4faHmjDObQ9CQt38CP4AqW5Lba/Ui7sPtWAog2+X",
+	"XKEApTJBmxqhYKbrHpXc9uMQK1IACgCfmOdGRlNcyG067418yxDWl+ZOnuMaM2SrbzJDsF5KrR5UEMrT",
+	"aZu2vMefPdRxXl5rtbHR9EI+9G4tN5st79+9vgzXxIWzG+DsBjj6DZCkR7D8DigNZy/4tLM8okLW0UhM",
+	"Bic49BAOOBMO6k4h+BldFqYEnna7QQUrGfWBnQm4Phg3pd3qZXXclgyvAFaeywFRdKWILa17Bxyx7kPt",
+	"DGssM8X6QtYGM5k6FcMlr6L6XP3xFw8ff/Z3B+998vSXP11ywCyjmIgGMhY8dTNuKpVZ306mJLtVn42v",
+	"iVGtWyOoF2dYuL4/fMftX9Cy9SclZj4vq1+cvdSmvgMso94B/uQ04lyzJhjU+TEND4VBcJbYET95950n",
+	"//1/mMGqH2BWDmaNNiEAz7PfPP3WDw9/+MuDh58sWT9XeoGbWNbCHW/DUdW/3RhZ6MsIyK6pQv1bJzfY",
+	"Lg8+/acnH3389OMfmy71r2BsiEQykGRbB+P5DQTa4rlSHtWmmkmpC6c6COeEMztK4kwcaoVadfZQPluR",
+	"J88U9typJ7ccJxjh8UY15amNcYQ7EuLmIgHpdlV01eGsXz4YA0c5MQKlvPu0JNyE/iWbtfcJh/KabqEq",
+	"WmXK8PY7BPOg9zw70vQMi9HdYlx4d/ZgZce6zMpV0tcSJBlqec1mM5dmBdJnWpgmDeLEBo4AjGJZEgna",
+	"JUOjNUIRf8BCCiAvhlH7waY2XSsFT90k5H4kpPB1jAtk7GCBBCG0kByUjmornxHkFC5cAqnGqFm+Kbpo",
+	"kAx2YtLX1RN2cKhHZ6scqtdNmpFSTkUDackcCiYSXf9ZVzICVbvsArszpEHuApvbD+gKkKWAeKk4ZOJE",
+	"nOXf3iWKUJo7l8LzQYssb3SaeHld/esS3riwvNZZDS+S8zsXgvWWm56j7g5JeITj2mbt4P2Pnv7t/33w",
+	"w3dqXu2bA0wl1IuqtRrNjZpXG9BInfXdLhzXLC/n4Mf/+OSvv43urjdHM2ua55dbFychzo3k1xz8z1+O",
+	"oP/NnkzzIlD9CWt3+d4NLZWpeYoaOfwMaWOKKL1RcjtT6U7NBamOdU6JYd0uAdjROKJkSs47KfrETd87",
+	"fpqs8qunw3r+g1Ho5NyoufEcCvu+YjAWFoznUEjJdcycpj91JwaKfUAyhFHWQsjW3XJwHyKBOuoSLUNu",
+	"gHeeDdoswWA5w244KnYDLOlUh6GMrg1JnRhdm/4cula07Nny79oMUQKvqT/Lk/GR8w4//o+H//xdXSH/",
+	"8ed/ji41LqLHj372r7/+3uPP3n368ScHX/zw8Wd/+eTnP33Wsw0nHryUcZydu69EyJU5LnNzhT2mJPWF",
+	"s4Q0qVCd9pDj/bHXm/UqComHwkMQGaAdXBCoM8okvs6i8Nm46AyGxNlpW9Atp3Z2amJ23PalfptbFrhw",
+	"JG/WK5gqAEjEhBdH3CZBlRm9Kz26X5HcU2ve8GrL9p/TZ50eW4mbYy7Nc1yegdRLPnWrNzANMwN7aZ6i",
+	"jvRQY62OeasucLs+TdbmKyedJgoGcItDquM7QhLEmJNQZ78RLAbcAPIIE4+Kdoaory3kmKIN9G9QXcln",
+	"YHOkTKI6BEFURgZq8o4EOFnLIhEKURPHdAVphjM5cdOszvOfuhmDu3LEq2+fVOdw2uSdc1U5J9/Qqom/",
+	"o4aL+dBH9ZcJA0/9LRYPu9rtcnMQy8j87aFvvHzn4vqSvkkI3yO8TQ0xOuCi9RbqD9AfoVaz2WyutDZQ",
+	"///5J+2gFUQK6wI2pGYgeaei7zbNEXh1dqSmotpi0KJWG+fBrp0L6nGTFCEm9JPDd35z8L0/P/zwT+ur",
+	"zdbFpSc//3mz2Vo9eO9TsIkXy/5CuGiztVqoPJOxSIhoyo7nwfvvHv7TPxx8+F8PHn4yvdqm12HBCYlu",
+	"o2cpiV/OlESHq5QyFUfenGgfdg7bsV4KVUqJHudXIEdx0qY9Q8mK9k7ZRBQKm3HSZ3vmjrC/ZfiEbWpS",
+	"GEPOErRDYravI0GLKPIA027rp5l9L7kEdFbggi8BcB2WcOP6488eLs3Kkk8nb3H8ObKZi6dyns4MaaeT",
+	"uzjVRWDMW9Wmh5wRLIw4CSTjQ1Q/fPiXB3/x0ZPP/+zJ5985eP8vD7744cGj7y810GUbVimIxRK1fdiQ",
+	"91IgLwP8lRV+kILEnQrTRTrqr6bxYno7xTOBQWW3azwO1Yzhf7ZRN/qvTNV2iK9DuM6SjESh/EjVRqVv",
+	"HTmC8GTNDseqxpsVnUKRt2v//KvyptpWNmWX46bPxqEy2WB0xnM8MhXNqtRh0/jRanRRCUHuRgJyQIbt",
+	"Txmaw4XmpRYkQWr4PpsFXtusXVrTSvDNy+dfv/i/rV7Z+N8zKKCAmcFDMfo0QxJYNnhJapvnUzI+/O5f",
+	"H373ncOHj4D9mp9Xs59//JePf/Ph4Qc/evzoEbx0bxRcSE/g4NsPDx8+evzZ9x9/9ncZDqtXONYGISkr",
+	"tZoVQR0NFnOQme95OfZqbQBN+G8GqdHs4KJV+VyzZ8r8l0iCuxyGCI+wlAqOkpPiJiv0Lrs45guiUqk3",
+	"v38F1Pop93Cx2n3uLnEk6oL0bW8WL81lxXQodTlyXaIcJFqTd4PqvhiIhNCQhD4SkiVCw02kzUPZKkr2",
+	"HZVeKSDqSebvBAXBfmKQDWy1AzsMG+2NA4lCInEUVyPmGXPAcV2COhK4+hI8PzubPyXzwIQzmRoITuds",
+	"npkITsNEwDgyZ3q264aTDuGEBmQl4CyZUDwJ3jhGyr5tB1Olj5hUd86SxtwUuggVITArYVc1XcWRVU1X",
+	"cdmIp2PWN6dqPgsLXVSsT3PJ82MZv/jdsYnT2iZSHoADqRIahsLGKozuk2ngtPJLJURUchKoazaKQ06o",
+	"tmFNzCVNMCdUHkPEyExA47pFB2G8dI7pZEwxWWL+FMbxUG2R07Ahc0/w+bHumIWeaNsxC/v8W3Z4enAz",
+	"3tHNUjXKrTmA5AIyKzjCgNZTmtQnCnVYrGgSxGaNxBCSLfcFAMKGFEVUN2I8DYhBrKGlNS9B19dbeDRZ",
+	"uBjTcCkj1yff/+nBL95/+tEHhx/+1SxR5t3FF5hyGz2zcHyZBFDYMlNsJRcamx0u51peeUtR5FjDhkP0",
+	"x8oZqxQoe4k+9yaNMTs2ItvAbZdg2RuJ2Mwf/rmu3TEGkIz9VhgMjs4iLTMEEPs5OOHpmAEm0TAFpJ1T",
+	"oeXjNwE83/FfAHA3I0NdERLTEPMQIuCX90nU7cnxoQC6AWO5Mx+Yct1MEGtjpARzIiTCNCBCwq9YguQi",
+	"WJ+k5b2N21ugeup+Qc3G2nkPaRcMajZWL3gI3DAoc8OgZqPV9NzK4eq9pdLy9nfMDC9zgr9h5neMB6ys",
+	"u4rTZhYPRRR1GA/Ic3132HVBwUBIqITLCR5ZAmOxHqHh8fXuj/2WGVSJ+NqInje3GwXUgDUZ3JEGuk2S",
+	"GMo+SfcQmQXYQpgaBOA+TtyIur46Cs43KKI9wlWruIvLvMJ3qkl+zpvO4QqO83Oz1mysNaEKwIiXVP3W",
+	"sr9Zt6p6uK4fGv+qerIKrtKp786SqV2nan9O+B49wjFHlO2fXa1fJiAOR+w9J5AYx8mqeJa6egWRMiZ9",
+	"1e/YG9Z5rxyT0aC6a+xdCMzdJxxQNChA5FbW0UwhHwdURgAo16b5eDw3+k7xrS0nQk8gf7255jfQVY47",
+	"UpctV0sJ6a9OiDCMsgpp746zCCdhCi1PGhtQOfyyoeMdK9zcjLF32S6m0XfHaZPMuptsl3ROz/PGZRcT",
+	"p+aev5RXDXZEFEZkUs6ZPjlG+NesxU0euEzFPuECYfTCC6FiEi+8oNilhP48h1ko0QVywzSAsNRAaoq3",
+	"sT3N07K4AshxG8FgEVltCzUkk4Gmzl8ePxP0DsWUdAoCMK56yAKxks650Q+XqtPNMto7mkE1YzmFODEv",
+	"d7LVoXX5yOZqc3XjwezncmZD64IPaiWqh9oCJbVqUHMYwQ2mO6tq3by6kr4HbZ+JT18O8enVhFBHslAS",
+	"VEolRmUaOcMVrKkgRaXBbiGJiSRzsKwtMBIirMkS1f315iVfIzHuR6LMw3IVuiowhdxpWh8dh/4oPEPU",
+	"OCJCDCxjulvC3YTym6xaxra3UoYvakHCLTx4HFEiPIAgTwhPizMpIi2EOKDLsWCoEu68TV28802TN0KJ",
+	"yJA73MZz2OXQAdJW2YiiKz31HUE7xCBBk4iD31AA5jlFuE0lkzhGnO17aXNpyRwkeuouhPtXaHj5hMVR",
+	"oM6HERvLbsKXicxR/Gxi+wSM3cVfPF6uoT0aNpRqdL8f6z0Qy6zTiQISsmCgvmiIRMkeokeI7McN+H++",
+	"51TE3okoBrF5JPsmV1FibKWHMcRYuBev6JVZvhqJhInIXpGF6ueMA92pvQbC0+j3AJYPJuE61G3xkK8e",
+	"qScv+MDXxgzyTGx2g7EdRqPVfzme6cyJ3li82FZwou7M44G5GyvG38CS8DQaV7IcXjdHAqRaqJoTM9pN",
+	"X9XIESktt6nG+qauRQNYqRUFvBLhPRLI4vWryYebSN/JWlAQJGA01IwNnrSp0zbI+hGU5LGXRBk3u6yb",
+	"HneHN09QIrYzddnAmZxwpBOrV7REUPBQhxPyJtRrkgJ1ou6AEzGDtLmS4OFJH0gH4SvBQ8OG0vjFLXNA",
+	"BjQmwhSmTGlqVH69hYeL0WizAErIunr6y/908O2H/+tbP1htrp7/X9/6YevCwXufzpI5DxNLQ0xP3J4/",
+	"8ZgmODo7ol+R6KSbUM+OOqzZucAw2F8rGYbEUqw4RvPqUkxUQ0WqGzFfKjTn7bOCvnEDKAkEEP7qhRKh",
+	"JolmMy2NAGW7cGZH27SlYFNzfiQBtRLq0nmZIqQ+dgrQ0Hi4lbk12UCmI4KBbCo5gLN9seS1KVjvcsVr",
+	"NJqUvtop0mZmA/2hDYKgGUM8AOH9iGKlJ09QqBDjbeooVBilOg+qa13p4P23n378kafGVii1tGXSiwbU",
+	"uDBYB4WRkBENpFvmStfogzJMafrDktWodGWq0d3zSgvsZlUQtWQOl06mndnEC42Wwjq67kVBBYyoRksY",
+	"9KmuB5hWPbQ6oY7/oKEug1j305JN9cePfnb484+WUOqL9ZcqtLwr6bjvKDqeWdW7Azv9OsHVzpdFABJM",
+	"cv9wltSOu/hLcame49iNa5pic2aQjMLHujyBG+qSu8tpnfRSdviKLtYNhU7V69kBzMDnwMNoKgLrE2E9",
+	"lztDJNk+Fb0o8VCurrATe21rC7cpFBdWLBRKhILXaI9wHCNdddiyhwENCYfjuNRAJuADUI60U1UftpSf",
+	"bjlYE8ZTavhYm05RCG8z5Sm2TKjmainLAbYAhT1Dtm+lQj+M+oSKtCBdm9Yt73v8Pz/6/Q+/46EnP370",
+	"9Ht/+uQX7zx59I8eevL5e0/f/8nhf/no4NfvmcpqaRM+qvvQqWJZdj0ry7u3aaG+u28q72lu59qr7C76",
+	"u2Too7q5S6CeptkfxvXa60KsHtSQTQs1C99WnRutEF/Gxq7Bp9cw71ewscmMaQGRQ8fMgIqTPDPaOCxL",
+	"A2SmbAfpwuN8qIjSVAaczLcqg8/HREXC8RForCBUnyD/LGlLRkmqWZuqc6APfpezQbK9M/SBb8BfwKEz",
+	"PujKJQFnieqlaLq+TnMY1ZBwaBoDL2zAhJGTnBASnOGdxBElugimI8N2CIGEK9oF8xFl8JrhDnZVDAQo",
+	"1LVXLbKOrpflAMLhPQ3Xo7vREhMUltQ1wCiUyAJfsu5NdZaFqDUUF173nXLPRqYWbeqKsXnBegrhs2jM",
+	"z2++ZuERFxLKiqklDAGQG5jfkjcqP+rlTuVvwyThM8ZRFGo2bXnpOFmyTV1hEi1GlqxgsprXjWOwxxWS",
+	"6c0qh04rL5ZdC/aY5YRVi89lzxpgBDgCkTptTtWxeydemtDdnK+AZMo6jizIgDHjOB7qk0XCsaweFPjh",
+	"MvjBIgLcPo3VeLDylhOM8WBMdjAO1fDUOdL1jC2mhVJ6tZqcCY4iF4inzd94hyk2HeWAOc3BzmC02nS9",
+	"uZ4xNPO9KWGvPXmp9KgHDmbEOFJrVM3yKlx+emVuQbPHaiPPdVRlf4Nfn+sY+cuZHdhQpbuneHxsxIS6",
+	"/Dkrc2t1OYy6kcxD6xfZtRskuRiuXdJNPmayupsZYyirovan8H5pFANd6RTC0vSQGuhVqu5V1xY4eoxT",
+	"L1abWuOh57jZUYDpqN+svt68tNRAVzLYHHX6MUhIHUn4PuahlsF6alCSoUhuIgxC0TnRpr6hlu2EcKUV",
+	"ISxRnwmJ/D6+vw0ufyi9bZNz/IRHAbFvZ4aoXeKW5j2HCu2i337QpgkWgohCF6alLeQTCjHuanV8JPBQ",
+	"KGYle4BLrVTXoJereWomqiST+vrqKtQzUGuXVthJg/zSuly+XsntToy7QqnYgzCSpDTe+NaghIfN6e5w",
+	"Jga6oppDzavtkuG2ueWPgCKXrSGACzUbEBZon6aALJs1HTOY/ZzubW2ztm6fR3Q7DfjIvXHevKEduObh",
+	"RmMWrLrcep5O5sX0lwWibP+0sqvOPDankU/OOOI6zyqNKpzrMlWC4UCMQ0XWKcYAcZwT+LbcnAtinxpB",
+	"K3SzwrS4umXqPutARB3QxfZpOYbMa+KkII9LDWQsnsFkz2JSCdRSsSpTgNEc2XtwnEFoansmJyjYyT//",
+	"yCl2ps4h04dqEnCKrtAOeIS2EQdX3P7qeNmMfdjelH5GYSMHrtGml5Gvm0rfQ5SQUCDfIS8lFxW6MO+O",
+	"ePdwSc9t6jth/T4kePogYTqdMmr9vf3qBARFVUdLPXALim22FPsQYp9x1QVeVqLosn2y3FI9qaO7mTdo",
+	"qH2zEnsv2sFsOYgJ351ecFCzWDD4S9bkGfTLlxD6JcX9LGEP6f07Ec82PR3HyNMrI/cMa/oKFC2v3qrF",
+	"QtfeIUr9BcxYy5NMlVU1NrFCKPzfGVIDXYUfI9pFnOyxXQMgK4gQAFCmHbda6svuEy+ftp+T1SIJDhd9",
+	"zyjOPVSMGh6lga5aTEsHWYUzc1TmbSYe1jahwl+ed1MQHfMcfDaOfDogNOPOlMWhPZ2zdZbptYjCM5M4",
+	"+x7huthexOiyiSaHoNp5A9a1yp8MYm1KikQ+icZNIKVs36vOEG1TnSLqVWaXbhmBLeLGj4xesbV3k5gg",
+	"iRX/wRLFBAuJAhLF9VfQbz9Amc0FraBWs6l9eli2KZjRYBBJPNAjp2ksTGr694yamStH7cxrn/HdrF9G",
+	"AwLBb47nbz8KSKNN76aFggkJ03Rb/chZQ13pOv3FWcvR7Flt6Oux/aUtUKyVRifaNOgxQTQSJydywKka",
+	"Zo9QLfdGAnWjPUK1+dHP1sfPUIEky6UolcnIVzne/7pDT3c06zyuVN1R01lJuq56pPio+ner2Zo+fXd0",
+	"IqeTxluyoFWpS/DrWT7vV4jLqxOnjrlmeKxTZEKSoaBHgl3LQrUnpX74F18c/sNPlsYY3MquhaL8Pzsk",
+	"gTABHCZNrjyOw6RNqOFGVCRQ4kyc00Nfhtm0KeQFeijhEZVqWTZtLKSXS2jS14qOH0b1Pha7JFzyTBk2",
+	"ryQUw8RceCjUalGIYtbtkrBNMSfYhPlpbCgdsyFSiTVXS1dfKOoWM5EyGImoS7EccB0/U+HmLeWez16G",
+	"ZylP+tJlesLAgT51/lFKXwgGc5YA+kwmgGoWZjdP2xIFSChq0cGr6cAbhJEIOEkwBY/jQnNEK1nkihnQ",
+	"ySeLvqR9uqp3IDeRiydMIx/1bZGL5rbcq03rv3vnJ6i5tIW031ep8hoixjhzlBLvNkqZtLeLaRgcB52B",
+	"UBI+7uv8vjJ+dxs6cHnJbbNwR0qFM2v/xls1xX5rm7WDh58cfPjB488ePv6Xf3zy6Keo1dhAjx/97PDh",
+	"fz38wa+evvtprgaZMcvqzc2im2ubtdbFxkZT7/3sXNLO7IS1+1mFxyy70azjmc7/pcKdVQdKV3TORKf0",
+	"bFeJe6oNEgx4JHUJwB2COeG1zTfuKWYkCN+z7GvA49pmbQUn0cpeC1iVaXDUdGgMfpm3UG11SUGMy9bQ",
+	"Z9hRxLUj0v1U2ytGv71j4wdxjMJoLxI2kUGg+pPP/+Hpxx89+cF/Ofjeo4O3/8Pjz//zkx/9yVKhFAWS",
+	"nJBG0aNZ1tXXR1JtBKoffvhXv//7bz/+4vtPPn/v8J/f1eV3lxpu3FaWejja5rU0qSaXZVPXWSGPP/v8",
+	"8Rff99DBx786ePSLg28/PHj4aGkLJYQLRtWEscRIi7ROjzqvZ7SvG1n5YYHqmiMu6dNuQzQzCdYUDo9y",
+	"m2BLFY+2fdfJm5uhOPEoml5Z41cMsGNmI6ofvvM3Tz7+6OD9tw/e/15+tc0rZWsNUoNrOXn8xcPHn/3d",
+	"048/Ofjih0uekfPRztA18zhYZ2D31ohpUFom3dhGSYHa0okwIZGAKHpRDJkXJnXR6ituJWYaptEJcnIi",
+	"RSMPI2iia0uOXWVEhhqJDVe1pyXACVjieywOhWuuY6X4bc4YUj5TsiCcJaIEwkfkDmSag15KdjhJCA2X",
+	"NXDUIIyk2scc0wlNuMXotzZ7jjMhCUf1p3/x3xV1fvt7SybhwEODRBDF1CE7YGeo/uc0HvUVyxdKJPj/",
+	"AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -77,6 +77,7 @@ func runProvince(ctx context.Context, args []string, stdout io.Writer) error {
 type provinceRun struct {
 	lists   []Result
 	stats   statsRun
+	subsidy []Result // a county's field sample drawn, the largest provider's statement read
 	ops     opsResult
 	exports []exportResult
 	load    Result
@@ -188,6 +189,17 @@ func province(ctx context.Context, e *env, p provinceParams, start time.Time, ou
 	}
 
 	mark("statistics")
+	fmt.Fprintln(out, "\n== subsidies")
+	err = measure("subsidies", func(base string) error {
+		var err error
+		run.subsidy, err = measureSubsidies(ctx, newClient(base, 1), e.db.SQL, tokens.Admin, w.Seasons[0], 20, 40, out)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+
+	mark("subsidies")
 	fmt.Fprintln(out, "\n== operation logging")
 	conn, err := pgx.Connect(ctx, e.dbURL)
 	if err != nil {
@@ -264,7 +276,7 @@ func countyProviders(w *World) []int64 {
 
 // failures counts the measurements with failed requests.
 func (r provinceRun) failures() int {
-	n := countFailed(r.lists) + countFailed(r.stats.results) + r.ops.failed
+	n := countFailed(r.lists) + countFailed(r.stats.results) + countFailed(r.subsidy) + r.ops.failed
 	for _, x := range r.exports {
 		if x.failed() {
 			n++

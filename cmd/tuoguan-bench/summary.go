@@ -69,6 +69,13 @@ func printSummary(ctx context.Context, e *env, p provinceParams, run provinceRun
 			fmt.Sprintf("%s operations/s (p50 %.0f ms a batch) vs COPY %s rows/s: **%.2f×**", thousands(run.ops.batchOps),
 				ms(b.P50), thousands(run.ops.copyRate), ratio), fmt.Sprintf("≥ %.2f× COPY", batchTarget), verdict)
 	}
+	for i, r := range run.subsidy {
+		target, verdict := "", ""
+		if i == 1 {
+			target, verdict = fmt.Sprintf("p95 ≤ %.0f ms", ms(settlementTarget)), resultVerdict(r, settlementTarget)
+		}
+		add("subsidies: "+r.Case, latency(r), target, verdict)
+	}
 	for k, r := range run.stats.results {
 		add("statistics: "+strings.Join(strings.Fields(r.Case), " "), latency(r), fmt.Sprintf("p95 ≤ %.0f ms", ms(run.stats.targets[k])),
 			resultVerdict(r, run.stats.targets[k]))

@@ -179,6 +179,13 @@ func TestLoadSmall(t *testing.T) {
 		{"SELECT count(*) FROM operations WHERE status = 'voided'", s.Operations["voided"]},
 		{"SELECT count(*) FROM users", 1 + len(demoAccounts)},
 		{"SELECT count(*) FROM operations WHERE op_date > CURRENT_DATE + 1", 0},
+		// The subsidy cycle: both seasons' policies, the first season settled and paid for every provider with
+		// confirmed work, the second's in draft for every provider, and a field sample with some measured short.
+		{"SELECT count(*) FROM subsidy_policies", 2},
+		{"SELECT count(*) FROM settlements WHERE season_year = 2026 AND status = 'draft'", len(providers)},
+		{"SELECT count(*) FROM settlements WHERE season_year = 2025 AND status = 'paid'",
+			count(t, db, "SELECT count(DISTINCT provider_id) FROM operations WHERE season_year = 2025 AND status = 'confirmed'")},
+		{"SELECT count(*) FROM verification_items WHERE verified_area_mu < area_mu", count(t, db, "SELECT (count(*) + 4) / 9 FROM verification_items")},
 	}
 	for _, c := range checks {
 		if n := count(t, db, c.query); n != c.want {

@@ -90,7 +90,10 @@ func (l *loader) load(ctx context.Context, adminPassword string) ([]Account, err
 	if err != nil {
 		return nil, err
 	}
-	l.prog.begin("accounts")
+	l.prog.begin("subsidies, accounts")
+	if err := l.subsidies(ctx); err != nil {
+		return nil, err
+	}
 	if err := l.suspend(ctx); err != nil {
 		return nil, err
 	}

@@ -751,6 +751,86 @@ var authzTable = map[string]routeRow{
 			}
 		},
 	},
+	"POST /api/v1/verification-samples": {
+		want: map[role]outcome{asAdmin: {201, 201}, asBureau: {201, 404}, asCollective: {403, 403}, asProvider: {403, 403}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			return apitest.Request{Method: http.MethodPost, Path: "/api/v1/verification-samples", Body: map[string]any{
+				"county_code": pick(own, countyA, countyB), "season_year": worldSeason(), "sample_pct": "10.00"}}
+		},
+	},
+	"GET /api/v1/verification-samples/:id": {
+		want: map[role]outcome{asAdmin: {200, 200}, asBureau: {200, 404}, asCollective: {403, 403}, asProvider: {403, 403}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			return apitest.Request{Method: http.MethodGet, Path: "/api/v1/verification-samples/" + itoa(w.newSample(t, own))}
+		},
+	},
+	"POST /api/v1/verification-samples/:id/results": {
+		want: map[role]outcome{asAdmin: {422, 422}, asBureau: {422, 404}, asCollective: {403, 403}, asProvider: {403, 403}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			// The world confirms no work, so its samples are empty and any result names an operation not in them.
+			return apitest.Request{Method: http.MethodPost, Path: "/api/v1/verification-samples/" + itoa(w.newSample(t, own)) + "/results",
+				Body: map[string]any{"results": []map[string]any{{"operation_id": pick(own, w.opA, w.opB).Id, "verified_area_mu": "0.10"}}}}
+		},
+	},
+	"GET /api/v1/settlements": {
+		want: map[role]outcome{asAdmin: {200, 200}, asBureau: {200, 200}, asCollective: {403, 403}, asProvider: {200, 200}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			id := w.newSettlement(t, own, w.freshSeason())
+			return apitest.Request{Method: http.MethodGet, Path: "/api/v1/settlements?limit=500&provider_id=" + itoa(pick(own, w.provA, w.provB).Id) + "&cursor=" + settlementCursor(id)}
+		},
+		check: func(t *testing.T, w *world, r role, own bool, res *apitest.Response) {
+			if res.Status != http.StatusOK {
+				return
+			}
+			got := itemKeys(t, res, "id")
+			// A bureau and a provider see the other county's and the other provider's settlements as an empty list.
+			if sees := own || r == asAdmin; sees != (len(got) > 0) {
+				t.Errorf("a %s (own %v) lists %v", r, own, got)
+			}
+		},
+	},
+	"POST /api/v1/settlements": {
+		want: map[role]outcome{asAdmin: {201, 201}, asBureau: {201, 404}, asCollective: {403, 403}, asProvider: {403, 403}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			return apitest.Request{Method: http.MethodPost, Path: "/api/v1/settlements", Body: map[string]any{
+				"provider_id": pick(own, w.provA, w.provB).Id, "county_code": pick(own, countyA, countyB), "season_year": w.freshSeason()}}
+		},
+		check: func(t *testing.T, w *world, r role, own bool, res *apitest.Response) {
+			if res.Status != http.StatusCreated {
+				return
+			}
+			var st api.Settlement
+			if res.JSON(t, &st); st.Status != api.SettlementStatusDraft || st.ProviderId != pick(own, w.provA, w.provB).Id {
+				t.Errorf("created %+v", st)
+			}
+		},
+	},
+	"GET /api/v1/settlements/:id": {
+		want: map[role]outcome{asAdmin: {200, 200}, asBureau: {200, 404}, asCollective: {403, 403}, asProvider: {200, 404}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			return apitest.Request{Method: http.MethodGet, Path: "/api/v1/settlements/" + itoa(w.newSettlement(t, own, w.freshSeason()))}
+		},
+	},
+	"DELETE /api/v1/settlements/:id": {
+		want: map[role]outcome{asAdmin: {204, 204}, asBureau: {204, 404}, asCollective: {403, 403}, asProvider: {403, 404}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			return apitest.Request{Method: http.MethodDelete, Path: "/api/v1/settlements/" + itoa(w.newSettlement(t, own, w.freshSeason()))}
+		},
+	},
+	"POST /api/v1/settlements/:id/approve": {
+		want: map[role]outcome{asAdmin: {200, 200}, asBureau: {200, 404}, asCollective: {403, 403}, asProvider: {403, 404}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			return apitest.Request{Method: http.MethodPost, Path: "/api/v1/settlements/" + itoa(w.newSettlement(t, own, w.freshSeason())) + "/approve"}
+		},
+	},
+	"POST /api/v1/settlements/:id/pay": {
+		want: map[role]outcome{asAdmin: {200, 200}, asBureau: {200, 404}, asCollective: {403, 403}, asProvider: {403, 404}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			id := w.newSettlement(t, own, w.freshSeason())
+			w.env.Expect(t, http.StatusOK, w.env.Admin, http.MethodPost, "/api/v1/settlements/"+itoa(id)+"/approve", nil)
+			return apitest.Request{Method: http.MethodPost, Path: "/api/v1/settlements/" + itoa(id) + "/pay", Body: map[string]any{"reference": "黄财农〔2026〕17号"}}
+		},
+	},
 	"PUT /api/v1/subsidy-policies/:county_code/:season_year": {
 		want: map[role]outcome{asAdmin: {200, 200}, asBureau: {200, 404}, asCollective: {403, 403}, asProvider: {403, 403}},
 		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {

@@ -32,6 +32,7 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := newWorld(t)
+	w.settlementA, w.sampleA = w.newSettlement(t, true, worldSeason()), w.newSample(t, true)
 	fp := newFingerprint(t, w.env)
 	type op struct {
 		method, path string
@@ -227,6 +228,10 @@ func (w *world) pathValue(path, param string) string {
 		return itoa(w.parcelA.Id)
 	case strings.HasPrefix(path, "/providers"):
 		return itoa(w.provA.Id)
+	case strings.HasPrefix(path, "/verification-samples"):
+		return itoa(w.sampleA)
+	case strings.HasPrefix(path, "/settlements"):
+		return itoa(w.settlementA)
 	case strings.HasPrefix(path, "/operations"):
 		return itoa(w.opA.Id)
 	case path == "/contracts/{id}" || strings.HasSuffix(path, "/activate"):

@@ -1,9 +1,12 @@
 package httpapi_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/tuoguan/tuoguan/api"
@@ -111,5 +114,68 @@ func TestActivationKeepsTheSubsidyPolicy(t *testing.T) {
 	other := w.activate(t, w.newDraft(t, false))
 	if len(ok.PolicyFlags) != 0 || len(other.PolicyFlags) != 0 {
 		t.Errorf("flags on compliant contracts: %+v %+v", ok.PolicyFlags, other.PolicyFlags)
+	}
+}
+
+// settlementCursor is the cursor of a list of settlements that starts at id.
+func settlementCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id-1, 10)))
+}
+
+// A settlement answers its statement as JSON and as a CSV ledger with the total first and each village's line
+// named in Chinese.
+func TestSettlementStatementOverHTTP(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.env.Expect(t, http.StatusOK, w.token[asBureau], http.MethodPut, policyPath(countyA), policyBody("30.00", "130.00", "flag"))
+	c := w.newActive(t, true, day(-90), day(90))
+	op := w.newOperation(t, c) // 0.10 mu of ploughing, priced 60.00 and subsidised 20.00: capped at 18.00
+	w.env.Expect(t, http.StatusOK, w.token[asCollective], http.MethodPost, "/api/v1/operations/"+itoa(op.Id)+"/confirm", nil)
+	var st api.Settlement
+	w.env.Expect(t, http.StatusCreated, w.token[asBureau], http.MethodPost, "/api/v1/settlements", map[string]any{
+		"provider_id": w.provA.Id, "county_code": countyA, "season_year": worldSeason()}).JSON(t, &st)
+	// The world's own operation on activeA was never confirmed; this one is the provider's only confirmed work.
+	if st.Operations != 1 || st.Claimed.String() != "2.00" || st.Eligible.String() != "1.80" || st.Payable.String() != "1.80" ||
+		len(st.Lines) != 1 || st.Lines[0].OpType != "ploughing" || st.MinHouseholdSharePct == nil {
+		t.Fatalf("statement %+v", st)
+	}
+	res := w.env.Expect(t, http.StatusOK, w.token[asBureau], http.MethodGet, "/api/v1/settlements/"+itoa(st.Id)+"?format=csv", nil)
+	body := string(res.Body)
+	for _, want := range []string{"村集体", "合计", "耕整地", "2.00", "1.80"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the CSV statement lacks %q:\n%s", want, body)
+		}
+	}
+	w.env.Expect(t, http.StatusOK, w.token[asProvider], http.MethodGet, "/api/v1/settlements/"+itoa(st.Id), nil)
+	w.env.Expect(t, http.StatusForbidden, w.token[asCollective], http.MethodGet, "/api/v1/settlements/"+itoa(st.Id), nil)
+}
+
+// A field sample prints as the inspectors' check sheet: each operation drawn with its village, the farm masked,
+// the operation type in Chinese, empty columns to fill in, and a signature line.
+func TestFieldCheckSheet(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	c := w.newActive(t, true, day(-90), day(90))
+	op := w.newOperation(t, c)
+	w.env.Expect(t, http.StatusOK, w.token[asCollective], http.MethodPost, "/api/v1/operations/"+itoa(op.Id)+"/confirm", nil)
+	var sm api.VerificationSample
+	w.env.Expect(t, http.StatusCreated, w.token[asBureau], http.MethodPost, "/api/v1/verification-samples", map[string]any{
+		"county_code": countyA, "season_year": worldSeason(), "sample_pct": "100.00", "seed": 3}).JSON(t, &sm)
+	if len(sm.Items) != 1 || sm.Items[0].OperationId != op.Id || sm.Items[0].Result != nil || len(sm.Providers) != 1 {
+		t.Fatalf("sample %+v", sm)
+	}
+	body := string(w.env.Expect(t, http.StatusOK, w.token[asBureau], http.MethodGet, "/api/v1/verification-samples/"+itoa(sm.Id)+"?format=csv", nil).Body)
+	farm := []rune(w.farmA.Name)
+	for _, want := range []string{"实测面积(亩)", "耕整地", c.Number, string(farm[0]) + "**", "检查人签字", "0.10"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the check sheet lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, w.farmA.Name) && len(farm) > 1 {
+		t.Errorf("the check sheet names the farm in full:\n%s", body)
+	}
+	res := w.env.Expect(t, http.StatusOK, w.token[asBureau], http.MethodGet, "/api/v1/verification-samples/"+itoa(sm.Id)+"?format=xlsx", nil)
+	if len(res.Body) < 100 || string(res.Body[:2]) != "PK" {
+		t.Errorf("the check sheet as Excel: %d bytes", len(res.Body))
 	}
 }

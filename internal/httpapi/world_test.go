@@ -80,9 +80,13 @@ type world struct {
 	draftA, draftB   api.Contract
 	activeA, activeB api.Contract
 	opA, opB         api.Operation
+	// settlementA is a draft settlement of provider A in county A, and sampleA a field sample of county A, made
+	// by tests that need them.
+	settlementA, sampleA int64
 
 	seq        atomic.Int64
 	villageSeq atomic.Int64
+	seasonSeq  atomic.Int64
 }
 
 // relaxedLogins lifts the login limits, so that a test may log in as often as it likes; a later option
@@ -382,4 +386,33 @@ func (w *world) newOperation(t testing.TB, c api.Contract) api.Operation {
 	var op api.Operation
 	w.env.ExpectKeyed(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/contracts/"+itoa(c.Id)+"/operations", opBody(c)).JSON(t, &op)
 	return op
+}
+
+// newSettlement opens, as admin, a draft settlement of provider A in county A (own) or of provider B in
+// county B, for season, and returns its id.
+func (w *world) newSettlement(t testing.TB, own bool, season int) int64 {
+	t.Helper()
+	var st api.Settlement
+	w.env.Expect(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/settlements", map[string]any{
+		"provider_id": pick(own, w.provA, w.provB).Id, "county_code": pick(own, countyA, countyB), "season_year": season}).JSON(t, &st)
+	return st.Id
+}
+
+// freshSeason is a season no other call on w uses, after the world's own, so that settlements approved in it
+// never meet.
+func (w *world) freshSeason() int {
+	s := worldSeason() + 1 + int(w.seasonSeq.Add(1))
+	if s > 2100 {
+		panic("out of fresh seasons")
+	}
+	return s
+}
+
+// newSample draws, as admin, a field sample of county A (own) or B in the world's season, and returns its id.
+func (w *world) newSample(t testing.TB, own bool) int64 {
+	t.Helper()
+	var sm api.VerificationSample
+	w.env.Expect(t, http.StatusCreated, w.env.Admin, http.MethodPost, "/api/v1/verification-samples", map[string]any{
+		"county_code": pick(own, countyA, countyB), "season_year": worldSeason(), "sample_pct": "50.00", "seed": 7}).JSON(t, &sm)
+	return sm.Id
 }
