@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -23,9 +24,16 @@ const shutdownGrace = 25 * time.Second
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	var cfg config
+	var certFile, keyFile string
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	cfg.flags(fs, getenv)
+	fs.StringVar(&certFile, "tls-cert", getenv("TUOGUAN_TLS_CERT"), "PEM certificate (chain) file: serve HTTPS with -tls-key (TUOGUAN_TLS_CERT)")
+	fs.StringVar(&keyFile, "tls-key", getenv("TUOGUAN_TLS_KEY"), "PEM private key file of -tls-cert (TUOGUAN_TLS_KEY)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	tlsCfg, err := tlsConfig(certFile, keyFile)
+	if err != nil {
 		return err
 	}
 	log, err := cfg.logger(stdout)
@@ -52,8 +60,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	h := httpapi.New(svc, httpapi.Config{Log: log, DB: db.SQL, Migrations: migrations.FS, Version: version})
 	srv := httpapi.HTTPServer(cfg.addr, h)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("listening", slog.String("addr", cfg.addr), slog.String("docs", "/docs"))
+	go func() { errc <- listen(srv, tlsCfg) }()
+	log.Info("listening", slog.String("addr", cfg.addr), slog.Bool("https", tlsCfg != nil), slog.String("docs", "/docs"))
 	select {
 	case err := <-errc:
 		return err
@@ -70,6 +78,33 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// tlsConfig loads the certificate and key the server answers HTTPS with: none when neither is set (plain HTTP,
+// for localhost or behind a reverse proxy that holds the certificate), an error when only one is, or when they do
+// not load. Phones need HTTPS for the field app to work offline: browsers run service workers in secure contexts
+// only.
+func tlsConfig(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, errors.New("HTTPS needs both a certificate and its key (TUOGUAN_TLS_CERT and TUOGUAN_TLS_KEY)")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("TLS certificate: %w", err)
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
+}
+
+// listen serves srv over HTTPS when cfg is set, else over plain HTTP.
+func listen(srv *http.Server, cfg *tls.Config) error {
+	if cfg == nil {
+		return srv.ListenAndServe()
+	}
+	srv.TLSConfig = cfg
+	return srv.ListenAndServeTLS("", "")
 }
 
 // openMigrated opens the database, creating it when missing, and applies pending migrations.

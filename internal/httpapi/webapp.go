@@ -16,7 +16,7 @@ import (
 	"github.com/tuoguan/tuoguan/web"
 )
 
-// pageSecurity is the Content-Security-Policy of the web app (PRODUCT §7): everything from the server's own
+// pageSecurity is the Content-Security-Policy of the web app: everything from the server's own
 // origin, no inline or evaluated script, never framed. Style attributes are allowed because the charts position
 // their tooltips with them; style elements still must come from the origin.
 const pageSecurity = "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; " +

@@ -87,21 +87,23 @@ func (s Statement) HouseholdSharePct() *num.Dec2 {
 // eligible (counted × the subsidy capped at the policy's share of the price), and the counted area done for
 // households. $4 is the policy's max_share_pct, NULL without a policy.
 const statementSQL = `
-WITH o AS (
+WITH checked AS (
+    SELECT DISTINCT ON (v.operation_id) v.operation_id, v.verified_area_mu
+    FROM verification_items v
+    JOIN verification_samples vs ON vs.county_code = v.county_code AND vs.id = v.sample_id
+    WHERE v.county_code = $1 AND vs.season_year = $2 AND v.provider_id = $3 AND v.checked_at IS NOT NULL
+    ORDER BY v.operation_id, v.checked_at DESC, v.sample_id DESC
+), o AS (
     SELECT o.collective_id, o.op_type, o.area_mu, s.subsidy_per_mu,
            CASE WHEN $4::numeric IS NULL THEN s.subsidy_per_mu
                 ELSE least(s.subsidy_per_mu, s.price_per_mu * $4::numeric / 100) END AS capped,
-           least(o.area_mu, coalesce((
-               SELECT v.verified_area_mu FROM verification_items v
-               JOIN verification_samples vs ON vs.county_code = v.county_code AND vs.id = v.sample_id
-               WHERE v.county_code = o.county_code AND v.operation_id = o.id AND vs.season_year = o.season_year
-                 AND v.checked_at IS NOT NULL
-               ORDER BY v.checked_at DESC, v.sample_id DESC LIMIT 1), o.area_mu)) AS counted,
+           least(o.area_mu, coalesce(ch.verified_area_mu, o.area_mu)) AS counted,
            f.kind = 'household' AS household
     FROM operations o
     JOIN contracts c ON c.county_code = o.county_code AND c.id = o.contract_id
     JOIN contract_services s ON s.county_code = o.county_code AND s.contract_id = o.contract_id AND s.op_type = o.op_type
     JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id
+    LEFT JOIN checked ch ON ch.operation_id = o.id
     WHERE o.county_code = $1 AND o.season_year = $2 AND o.provider_id = $3 AND o.status = 'confirmed' AND c.status <> 'draft'
 )
 SELECT o.collective_id, k.name, o.op_type, count(*), sum(o.area_mu)::text, sum(o.counted)::text,

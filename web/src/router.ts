@@ -46,6 +46,9 @@ export const router = createRouter({
     },
     { path: '/collective/figures', component: () => import('./views/bureau/Village.vue'), meta: { role: 'collective' } },
     { path: '/collective/import', component: () => import('./views/collective/Import.vue'), meta: { role: 'collective' } },
+    { path: '/provider', component: () => import('./views/provider/Contracts.vue'), meta: { role: 'provider' } },
+    { path: '/provider/log', component: () => import('./views/provider/Log.vue'), meta: { role: 'provider' } },
+    { path: '/provider/work', component: () => import('./views/provider/Work.vue'), meta: { role: 'provider' } },
     { path: '/:rest(.*)*', component: () => import('./views/NotFound.vue'), meta: { public: true } },
   ],
   scrollBehavior: () => ({ top: 0 }),
@@ -63,6 +66,7 @@ router.beforeEach(async (to) => {
   if (to.meta.role && me.value?.role !== to.meta.role) return '/'
   if (to.path === '/' && me.value?.role === 'bureau') return '/bureau'
   if (to.path === '/' && me.value?.role === 'collective') return '/collective'
+  if (to.path === '/' && me.value?.role === 'provider') return '/provider'
   return true
 })
 

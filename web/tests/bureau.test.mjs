@@ -155,6 +155,8 @@ describe('the bureau workspace', () => {
     const op = (await line.locator('button').getAttribute('data-test')).replace('show-', '')
     await line.locator('button').click()
     const rows = page.locator('[data-test=operations] tbody tr')
+    // The operations have come when the first row has its area cell; count them only then.
+    await rows.first().locator('td').nth(3).waitFor()
     const n = await rows.count()
     assert.ok(n > 0, 'the line has confirmed operations')
     const delivered = (await line.locator('td').nth(4).textContent()).replace(/,/g, '')
@@ -257,9 +259,9 @@ describe('the bureau workspace', () => {
   })
 
   test('another role sees a plain home, without the bureau workspace', async (page) => {
-    // The provider's workspace is not built yet; the collective's has its own (tests/collective.test.mjs).
-    await login(page, { username: 'fengshou', password: 'fengshou-demo' })
-    await page.getByText('您的身份：服务组织').waitFor()
+    // Collectives and providers have workspaces of their own (tests/collective.test.mjs, tests/field.test.mjs).
+    await login(page, { username: 'admin', password: 'browser-test-admin' })
+    await page.getByText('您的身份：系统管理员').waitFor()
     assert.equal(await page.locator('[data-test=nav-glance]').count(), 0)
     await page.goto(server.base + '/bureau')
     await page.waitForURL((u) => u.pathname === '/')

@@ -2,7 +2,7 @@
 // and `tuoguan serve` on a free port. BASE_URL instead points the tests at a server already running.
 import { spawn, spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
-import { mkdtempSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -29,22 +29,34 @@ export async function start() {
   const bin = process.env.TUOGUAN_BIN
   if (!bin) throw new Error('set TUOGUAN_BIN to the tuoguan binary (make test-web does) or BASE_URL to a running server')
   const admin = new URL(process.env.TEST_DATABASE_URL || 'postgres://postgres:postgres@127.0.0.1:5432/postgres?sslmode=disable')
-  const name = `tuoguan_web_${process.pid}_${Date.now()}`
-  const db = new URL(admin)
-  db.pathname = '/' + name
-  const port = await freePort()
-  const env = {
+  const psql = (sql) => run('psql', [admin.toString(), '-qAtc', sql], process.env).trim()
+  const url = (dbName) => Object.assign(new URL(admin), { pathname: '/' + dbName }).toString()
+  // One demo load serves every test file of a build: the first start loads the county into a template database
+  // named after the binary, each test file clones it in a moment. The key that sealed its personal data goes
+  // with it.
+  const template = `tuoguan_web_tmpl_${Math.floor(statSync(bin).mtimeMs)}`
+  const keyFile = join(tmpdir(), template + '.key')
+  const baseEnv = {
     ...process.env,
-    DATABASE_URL: db.toString(),
-    TUOGUAN_ADDR: `127.0.0.1:${port}`,
     TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD: 'browser-test-admin',
-    TUOGUAN_DATA_KEY_FILE: join(mkdtempSync(join(tmpdir(), 'tuoguan-web-')), 'data.key'),
+    TUOGUAN_DATA_KEY_FILE: keyFile,
     TUOGUAN_LOG_FORMAT: 'json',
     TUOGUAN_LOG_LEVEL: 'warn',
   }
   const t0 = Date.now()
-  run(bin, ['demo'], env) // creates and migrates the database, then loads the county
+  if (psql(`SELECT count(*) FROM pg_database WHERE datname = '${template}'`) === '0') {
+    for (const old of psql(`SELECT datname FROM pg_database WHERE datname LIKE 'tuoguan_web_tmpl_%'`).split('\n').filter(Boolean)) {
+      psql(`DROP DATABASE IF EXISTS "${old}" WITH (FORCE)`)
+    }
+    psql(`DROP DATABASE IF EXISTS "${template}_loading" WITH (FORCE)`) // what a load cut short left
+    run(bin, ['demo'], { ...baseEnv, DATABASE_URL: url(template + '_loading') }) // creates and migrates it, then loads
+    psql(`ALTER DATABASE "${template}_loading" RENAME TO "${template}"`)
+  }
+  const name = `tuoguan_web_${process.pid}_${Date.now()}`
+  psql(`CREATE DATABASE "${name}" TEMPLATE "${template}"`)
   const demoSeconds = (Date.now() - t0) / 1000
+  const port = await freePort()
+  const env = { ...baseEnv, DATABASE_URL: url(name), TUOGUAN_ADDR: `127.0.0.1:${port}` }
   const server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''
   server.stderr.on('data', (b) => (log = (log + b).slice(-4000)))
@@ -58,7 +70,7 @@ export async function start() {
     if (server.exitCode !== null || i > 100) throw new Error('the server did not become ready:\n' + log)
     await new Promise((r) => setTimeout(r, 100))
   }
-  console.log(`# demo county loaded into ${name} in ${demoSeconds.toFixed(1)} s; server on ${base}`)
+  console.log(`# demo county ready in ${name} in ${demoSeconds.toFixed(1)} s (cloned from ${template}); server on ${base}`)
   return {
     base,
     async stop() {

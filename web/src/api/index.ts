@@ -11,6 +11,21 @@ export type Problem = Schemas['Problem']
 export type FieldError = Schemas['FieldError']
 
 const sessionKey = 'tuoguan.session'
+// The account as last seen, so that an app opened with no network (the provider in a field) still knows who
+// is signed in; the server stays the judge of the session when the network returns.
+const meKey = 'tuoguan.me'
+
+function keepMe(u: User) {
+  localStorage.setItem(meKey, JSON.stringify(u))
+}
+
+function keptMe(): User | null {
+  try {
+    return JSON.parse(localStorage.getItem(meKey) ?? 'null') as User | null
+  } catch {
+    return null
+  }
+}
 
 interface Stored {
   token: string
@@ -142,18 +157,28 @@ export async function login(username: string, password: string): Promise<User> {
     forget()
     throw e
   }
+  keepMe(me.value)
   return me.value
 }
 
-/** restore loads the account of a session kept from an earlier visit; false when there is none. */
+/**
+ * restore loads the account of a session kept from an earlier visit; false when there is none. With no network,
+ * the account as last seen stands in until the server can be asked.
+ */
 export async function restore(): Promise<boolean> {
   if (!session) return false
   if (me.value) return true
   try {
     me.value = await call(api.GET('/auth/me'))
+    keepMe(me.value)
     return true
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return false
+    const kept = keptMe()
+    if (e instanceof ApiError && e.status === 0 && kept) {
+      me.value = kept
+      return true
+    }
     throw e
   }
 }
