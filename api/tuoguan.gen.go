@@ -255,6 +255,30 @@ func (e FieldErrorCode) Valid() bool {
 	}
 }
 
+// Defines values for ImportRowStatus.
+const (
+	ImportCreated   ImportRowStatus = "created"
+	ImportRefused   ImportRowStatus = "refused"
+	ImportUnchanged ImportRowStatus = "unchanged"
+	ImportUpdated   ImportRowStatus = "updated"
+)
+
+// Valid indicates whether the value is a known member of the ImportRowStatus enum.
+func (e ImportRowStatus) Valid() bool {
+	switch e {
+	case ImportCreated:
+		return true
+	case ImportRefused:
+		return true
+	case ImportUnchanged:
+		return true
+	case ImportUpdated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for LandType.
 const (
 	LandTypeDry       LandType = "dry"
@@ -1524,6 +1548,33 @@ type GeoJSONInput = json.RawMessage
 // GeoJSONPointInput A GeoJSON Point (RFC 7946), WGS84 longitude/latitude, where the work was done.
 type GeoJSONPointInput = json.RawMessage
 
+// ImportResult defines model for ImportResult.
+type ImportResult struct {
+	Created int `json:"created"`
+	Refused int `json:"refused"`
+
+	// Rows Every data row of the file, in order (rows whose cells are all empty are skipped).
+	Rows      []ImportRow `json:"rows"`
+	Unchanged int         `json:"unchanged"`
+	Updated   int         `json:"updated"`
+}
+
+// ImportRow defines model for ImportRow.
+type ImportRow struct {
+	// Errors Why the row was refused, by column (`row` for the row as a whole).
+	Errors []FieldError `json:"errors"`
+
+	// Id The farm or parcel created, updated or matched; absent when refused.
+	Id *int64 `json:"id,omitempty"`
+
+	// Row The line of the file the row starts on; the header is line 1.
+	Row    int             `json:"row"`
+	Status ImportRowStatus `json:"status"`
+}
+
+// ImportRowStatus defines model for ImportRow.Status.
+type ImportRowStatus string
+
 // LandType defines model for LandType.
 type LandType string
 
@@ -2694,6 +2745,21 @@ type ListFarmsParams struct {
 // ListFarmsParamsSort defines parameters for ListFarms.
 type ListFarmsParamsSort string
 
+// ImportFarmsParams defines parameters for ImportFarms.
+type ImportFarmsParams struct {
+	// DryRun Check every row and report what would happen, writing nothing.
+	DryRun *bool `form:"dry_run,omitempty" json:"dry_run,omitempty"`
+
+	// CollectiveId The collective of rows that leave `collective_id` empty (admin; a collective's own is taken).
+	CollectiveId *int64 `form:"collective_id,omitempty" json:"collective_id,omitempty"`
+}
+
+// ImportParcelsParams defines parameters for ImportParcels.
+type ImportParcelsParams struct {
+	// DryRun Check every row and report what would happen, writing nothing.
+	DryRun *bool `form:"dry_run,omitempty" json:"dry_run,omitempty"`
+}
+
 // ListOperationsParams defines parameters for ListOperations.
 type ListOperationsParams struct {
 	// Limit Page size.
@@ -3030,6 +3096,12 @@ type ServerInterface interface {
 	// UpdateFarm Change a farm
 	// (PATCH /farms/{id})
 	UpdateFarm(ctx echo.Context, id ID) error
+	// ImportFarms Import the roster of farms
+	// (POST /imports/farms)
+	ImportFarms(ctx echo.Context, params ImportFarmsParams) error
+	// ImportParcels Import the roster of parcels
+	// (POST /imports/parcels)
+	ImportParcels(ctx echo.Context, params ImportParcelsParams) error
 	// ListOperations Search field operations
 	// (GET /operations)
 	ListOperations(ctx echo.Context, params ListOperationsParams) error
@@ -3757,6 +3829,49 @@ func (w *ServerInterfaceWrapper) UpdateFarm(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateFarm(ctx, id)
+	return err
+}
+
+// ImportFarms converts echo context to params.
+func (w *ServerInterfaceWrapper) ImportFarms(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ImportFarmsParams
+	// ------------- Optional query parameter "dry_run" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "dry_run", ctx.QueryParams(), &params.DryRun, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter dry_run: %s", err))
+	}
+
+	// ------------- Optional query parameter "collective_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "collective_id", ctx.QueryParams(), &params.CollectiveId, runtime.BindQueryParameterOptions{Type: "integer", Format: "int64"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter collective_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ImportFarms(ctx, params)
+	return err
+}
+
+// ImportParcels converts echo context to params.
+func (w *ServerInterfaceWrapper) ImportParcels(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ImportParcelsParams
+	// ------------- Optional query parameter "dry_run" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "dry_run", ctx.QueryParams(), &params.DryRun, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter dry_run: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ImportParcels(ctx, params)
 	return err
 }
 
@@ -4787,6 +4902,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/farms", wrapper.CreateFarm, options.OperationMiddlewares["createFarm"]...)
 	router.GET(options.BaseURL+"/farms/:id", wrapper.GetFarm, options.OperationMiddlewares["getFarm"]...)
 	router.PATCH(options.BaseURL+"/farms/:id", wrapper.UpdateFarm, options.OperationMiddlewares["updateFarm"]...)
+	router.POST(options.BaseURL+"/imports/farms", wrapper.ImportFarms, options.OperationMiddlewares["importFarms"]...)
+	router.POST(options.BaseURL+"/imports/parcels", wrapper.ImportParcels, options.OperationMiddlewares["importParcels"]...)
 	router.GET(options.BaseURL+"/parcels", wrapper.ListParcels, options.OperationMiddlewares["listParcels"]...)
 	router.POST(options.BaseURL+"/parcels", wrapper.CreateParcel, options.OperationMiddlewares["createParcel"]...)
 	router.GET(options.BaseURL+"/parcels/:id", wrapper.GetParcel, options.OperationMiddlewares["getParcel"]...)
@@ -7766,6 +7883,250 @@ type UpdateFarm503ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateFarm503ApplicationProblemPlusJSONResponse) VisitUpdateFarmResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportFarmsRequestObject struct {
+	Params ImportFarmsParams
+	Body   io.Reader
+}
+
+type ImportFarmsResponseObject interface {
+	VisitImportFarmsResponse(w http.ResponseWriter) error
+}
+
+type ImportFarms200JSONResponse ImportResult
+
+func (response ImportFarms200JSONResponse) VisitImportFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportFarms400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ImportFarms400ApplicationProblemPlusJSONResponse) VisitImportFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportFarms401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ImportFarms401ApplicationProblemPlusJSONResponse) VisitImportFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportFarms403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ImportFarms403ApplicationProblemPlusJSONResponse) VisitImportFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportFarms413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ImportFarms413ApplicationProblemPlusJSONResponse) VisitImportFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportFarms415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ImportFarms415ApplicationProblemPlusJSONResponse) VisitImportFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportFarms503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ImportFarms503ApplicationProblemPlusJSONResponse) VisitImportFarmsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportParcelsRequestObject struct {
+	Params ImportParcelsParams
+	Body   io.Reader
+}
+
+type ImportParcelsResponseObject interface {
+	VisitImportParcelsResponse(w http.ResponseWriter) error
+}
+
+type ImportParcels200JSONResponse ImportResult
+
+func (response ImportParcels200JSONResponse) VisitImportParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportParcels400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ImportParcels400ApplicationProblemPlusJSONResponse) VisitImportParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportParcels401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ImportParcels401ApplicationProblemPlusJSONResponse) VisitImportParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportParcels403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ImportParcels403ApplicationProblemPlusJSONResponse) VisitImportParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportParcels413ApplicationProblemPlusJSONResponse struct {
+	TooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ImportParcels413ApplicationProblemPlusJSONResponse) VisitImportParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportParcels415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response ImportParcels415ApplicationProblemPlusJSONResponse) VisitImportParcelsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ImportParcels503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ImportParcels503ApplicationProblemPlusJSONResponse) VisitImportParcelsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -12961,6 +13322,12 @@ type StrictServerInterface interface {
 	// UpdateFarm Change a farm
 	// (PATCH /farms/{id})
 	UpdateFarm(ctx context.Context, request UpdateFarmRequestObject) (UpdateFarmResponseObject, error)
+	// ImportFarms Import the roster of farms
+	// (POST /imports/farms)
+	ImportFarms(ctx context.Context, request ImportFarmsRequestObject) (ImportFarmsResponseObject, error)
+	// ImportParcels Import the roster of parcels
+	// (POST /imports/parcels)
+	ImportParcels(ctx context.Context, request ImportParcelsRequestObject) (ImportParcelsResponseObject, error)
 	// ListOperations Search field operations
 	// (GET /operations)
 	ListOperations(ctx context.Context, request ListOperationsRequestObject) (ListOperationsResponseObject, error)
@@ -13861,6 +14228,60 @@ func (sh *strictHandler) UpdateFarm(ctx echo.Context, id ID) error {
 		return err
 	} else if validResponse, ok := response.(UpdateFarmResponseObject); ok {
 		return validResponse.VisitUpdateFarmResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ImportFarms operation middleware
+func (sh *strictHandler) ImportFarms(ctx echo.Context, params ImportFarmsParams) error {
+	var request ImportFarmsRequestObject
+
+	request.Params = params
+
+	request.Body = ctx.Request().Body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ImportFarms(ctx.Request().Context(), request.(ImportFarmsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ImportFarms")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ImportFarmsResponseObject); ok {
+		return validResponse.VisitImportFarmsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ImportParcels operation middleware
+func (sh *strictHandler) ImportParcels(ctx echo.Context, params ImportParcelsParams) error {
+	var request ImportParcelsRequestObject
+
+	request.Params = params
+
+	request.Body = ctx.Request().Body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ImportParcels(ctx.Request().Context(), request.(ImportParcelsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ImportParcels")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ImportParcelsResponseObject); ok {
+		return validResponse.VisitImportParcelsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -15227,337 +15648,355 @@ func (sh *strictHandler) RecordVerificationResults(ctx echo.Context, id ID) erro
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L17dxzHlSf4VeLU9hwC6kShCg+KBE6fORQparUmJS1J2atVcZGBzKiqMLIiyhGRAEtanmNvT9tS25bU",
-	"44f6QY2tGT/Gs7ZG2+O2NJTVPmf7//0QHgKk/+qvsCduRGRGVmXWCwWAoqh/BGZlxvPGjfv83TdrEe/1",
-	"OSNMydrWm7UuwTER8Oc1HmFFOdN/x0RGgvbNP2u3ugT1seoi3kaqS1AkCFYkRnz36yRS9VpQk1GX9LD+",
-	"Ug36pLZVk0pQ1qndvXs3qPWxwD2ibDeXBe+PdvEySwYo4kwJHClpOqISRYL3UcRjojuh+sVvpEQMakGN",
-	"4Z7uR79Q6P/PBGnXtmr/02o+z1Xzq1zVXV/mManpUV1OheSifLIhI3fUTgRvhG7WfUH2KU8l6uNO9XhM",
-	"q/6IevjONcI6qlvbWms0gpEVCmpXuehhVT4UQfqCSMIU7E2AKJOK4FgPKrwURaSvwqqxtE2z/lgIS3u1",
-	"rddrX5ec1YJaJPdrQe1OIu/UbpcN7MUr+iNoW+9/3jSNa0FNkG+kVJC4tqVESvxubM9bNcrU+Y1aUOtR",
-	"Rnu662bWDWWKdIgw/cSk1+eKsGjwFTIYXYhLKEooYWqlQxgRQHt7ZICWMHr11RevLCPVxQr18B6RSBAl",
-	"KJFI4jbZRjLifRIjxWEHcRTxlKkA7ZG+QlihhGCpUHMDxXgg6y12w85oC2GkZ0ekQgdUdXmqEGckQFzA",
-	"vxFGuwlme+Yh1b22U0niAEluBsM4jGSAIsxQwjvogIs9pA5oROotvfTkDu71E70Qjd2L8fmoSVY22w28",
-	"sqH/uog3n11Zb6/FF8j53WejjabbYXNc833wFm5Fr9y4TRmmwx5l7t9NfUiVIkL30WrdrJURwzXaoyVE",
-	"+gruECTpG5VHIoHv/JHEpI3TRNW2NvUw8B1DGpt2UOMI5SbBkrPXCK44uAOCBWx1F4t9vXuw4RJRVjU6",
-	"CS3u6A8nrZ4Z2FqzMM61hnem86He1W3JPmeSANd7Dsc3DEHpf2lGRxj8ifv9hBrGu9oXfDchvT+H07n1",
-	"5pRc7RXzlem0jIEYOqYS9XCiTyaJ0dIujtH/cvPllwKk/8o49HK9plkjTxISKbpPLhtOP2bMs401b7lq",
-	"uIwcoCh7S+9axRVV1o19dTV7DzrJO72psLn2FjwZaPcalQqI1G9xn8V13ifsTi8xTFGu8HabRiTmUdoj",
-	"TNVlXxAcyy4hqpfU4f/FIWTMdJcyDKQ7ejYVuaNWNTcvfFlc3VdvXV25kLGvgSIrXMREoB4WewizGF2+",
-	"ce0qSigjiLBYbiOMzHoiwQ8Qwz3KOojgqKv3J+0xRBm63KWMSBLoM8fQ7gBRJVGbkiTWH8D2lQgEw1c/",
-	"gR76RFTv/GWzYStXqOxzScvllKtcoMs3vwqTef5ORBIYF2rThMBw0BKsQYBC/Ug/eSZcniC+AP2wdkKj",
-	"Uz+5URezDtFSEXQvzd6BAJYKQZhCUmFF9DUYp2YsJEDYPoVrKOZEIsYVwknCDxBV7oAbQWvxx9u0O/5w",
-	"m3cWcrSv4h5NBlex6C32aA+3+/RYz3ys9X63YRlX2lj07E38GB1rvbuLPgC6zXHEr1diMYTPxS6NY8JO",
-	"nSnhJCHinESCJwT18AAxsk8EUniPGJ0NR/p14DMvsn2c0Pi0x7jL44GWdw5IkqxYiWc3VWhXELwntWyf",
-	"JmQbhUQILmQIRCTNGTBEjhUCCRUm8RJXV3nKTnUWL3Ek06hrNWx9JJW/9qDWwOBe7mt9iHK2aErOGh5H",
-	"zty9tBCazrq8SbCIuoufylMJbT5WfglMHoi38w2XoAvjJLHWkR7C+mBpBvwYsfhXsIhIsuijYVoddy76",
-	"8MZCDsUrgu/TmIiFT8K2O3Ya9p2FTOQG6ZwAmzKtjpuEgDcWOIXFSpp+m09Z01xSptnhc/rbTiqIhPF0",
-	"BE/7j5O4eYvza1h0yFkJQ1xLaRvoOn0OBIdbnF/HbGCNUvJUR8U56mE2QFgp0usruW1tpbitiDHfsbS3",
-	"S4S+WySJOIulppfwhn5r5ZJ+KxzaWe+n4hhHLXN3g9qrDKeqywV9g5y2WBcJEhOmKE7MDQr2Ny4QudOn",
-	"gsSIMyPYvcrwPqYJ3k1OnWJirPAulkRTTZoPAy3F/IAFSBCpsFCUdQKUMqEPtf55OQCjueSpiAg6wBLt",
-	"pnKgp6b8NmXCD8DSPuuGa5ZyIKgi1sQfG26keQbNreDgF6DSKCUtFnNGfKv7MShGpv0+F4rE10lM8S14",
-	"6WxOMuMKhcM3TgjkpFcjdFzueRbxmLJOaBaEqi4RqPMG7SPGBWIZpcnFSxe6zXGXsvXELOBWvuv4LrRw",
-	"KY2pen7fjr8vtLyqqDHBG70UvGCZ78WzN6b9GCsyeucE+kMudowaO+LZYmliD6nxGAxTj/tcq8slV4P7",
-	"OZVEGI9E2SuOSHEcw6WFk1e8qZmORxfaKo/5ITMGxQD1iZC6ETiVqIflHonr1XMx7cBAVGEN9IKtKNor",
-	"XbVd0uaCzD1q8/lihl2xdaNbZT6xWz0yI/urskd/5Hcjh+xEPIbfK4blvw93b3l3d31n1OvG4QrOXEvG",
-	"xeH4Q79dsgL5uQAdeORsUEV6xT/GnW7vlN3NOsNC4IH+t+c7n9TQS+SOsn74kQnDQIqtlc3suVRqKVJe",
-	"5zFJfBd3P8FMX1K1oLYrCInNn5Hg/Z2E7hOpeLRXC2ok4jvRIEr0GvZwpEVSEJNxR1DFU0FlT3/GU6EG",
-	"WMQlfnLfwTS6spqd4kjtVB5u90K/yxmZtGDXgehfgVf1t4Zt78xyLrUAQlVGpePjJfSrJmJihlNUOdWh",
-	"AzJZLXJdG948yzzLjg+Mq7gAxTEFxd0a3pvCehcGVUaYw07Uak7YxokkwbHpZtJOj/w+7T6N8uh9miS4",
-	"Q85J1FxbiWmHqixIZ/w+HHcLxi/0Inib76E+a95W5mBe2PSgyRv8YHSapaOdYny6MU3kSfJyu7b1+gRP",
-	"idHVa3eDSQNOmTKvDR8Q1/nOcTnT0ISLLduvRud/u7ACrxrx8YtyyO+Wbqf13paKzvuTOPBEeUfrfwll",
-	"ZGdASRLv7HV2+kTs9NJJNHuFRGsw1YTLYw7B29o2IbP2PwfFOW+3HrcgeJbe5rrbTWzlyA+ExTuOPgtN",
-	"lbXSxqI3/QynfrE3jcRhl+u6vfiNWaCos51vNs6vN5uNxlqjubLWWDu/0mg0ni2biDHDz8IcTe/OwD/K",
-	"//s8odFgp53gjqyI10wTIl3IqAkuOyeRTHcljQfIfG9iM0C1sT2iXcH3CDroEoaoAutJduYC/diqQvZ7",
-	"6N8PBYX4Q8o624j0+mqAuNb1D6g0QXnTzP0VaPlqgjul8xY0MsdlrzMFAW+Yb4z3YHpSmls+9IP4Siw4",
-	"+gWxTyMyPSncNB9co6xUDgAL2PQnSiqs0qnJ76Z5GyzzokcZ2Dp2BMxxKsVyQeKyOXvByH3o+ENxi0fk",
-	"OBuZXYiv7JnfvOXzeFN+YL0Nq+LZY66TIXItZcLZnpQu8tBBn1XwN709Rxhpm4jZ2UWiUTlBNzmDpJMx",
-	"zkmyTt5y9lWVrOMHjc0o6Rzn7n+R9VN1rNu7rIXpr/AzuFTnuSuPd9tlS3Rc1p81NDv/P1E2XjnBmXj5",
-	"0PGpYoWPDfMbx6AWo0+6iM+zV5a94+DZAdtpkpjVVRQnFfa7gtw3qv7MJrmbjZyW7Iemm38cZP2Om65/",
-	"emdjyTPMKj/Tpzm1m5nU5PYyFrjtbOD7xjqklQJFYu8eJ/HYTZ5LUX9crq+nV9HTq2i8CSe1iZ3lAqQs",
-	"n4ymiIqfujyVpMuTuOJ3t7SlP1cIm7Lmuiy07zdWyhdyd8RohiBDzQsrUReDnC9QymibkhhJHlGcIGMl",
-	"AyM1WnrhObS+1mw0VtYazc3lAEVdEu3JtIcgWFkzkHohQe9ic32z0Ww0rjca+n+vbayXnaosubQse1Hw",
-	"/jlpuw9feP4WWhWkTQRhEVnVP2ZByKpLehBM5FhexIXWRw66xKRy8sEuwUZDUVhxyK1MEmJ+E51u2tOa",
-	"GI3AsI77RBJgjrjfBxcXGAb06vo+cOhhZEJwnZUtNLmDI4ViEtEeTmxSygFH/QRHRAYmENQ0U1zHZqO+",
-	"2aj5qYb/x8q/fb2xcvH2n7dadfjjzbW7fzYylqB2Z6XDV+xDlvbqMDTv8Qrt9bkwwgxW3dpWrUNVN92t",
-	"R7y3qlLeSTHL/q+pUzCcrOoVvmsnml2g08wWK9TjUlXNGi2FLTPZVi1cNlE+Nr5lKdTPw+VtxDgidyyP",
-	"0MvEGbEqYmF5lhr/5+vNlYu3YXWeWV5yC/Xny//2z0o2LTuCVpO7e/sUFm9j2nVr81RMJpO1+nqjMYlO",
-	"Nqalk43FTnUuOqmaNxDKWn19mEzOmDoWumQ9zqSy4fdkv+iiZ9arqi+tgf6Dwv/gFmDAwYxZpkJsz5O0",
-	"4NobvfVM+tHOmNttz2SbT+8aNQHws1rzh+7BPTLI3dGFQZZ0UHYTlqS9Dcmrg51dGxix03OREVOJKcOL",
-	"WiKl7A52Yn9fdxK3sQvsQfEDJru0v8hmJ9PDgvd9bpP2EMEULatTEk5xGSu3LSghlnKaE70SQit8OL00",
-	"XAzbKdmr+Sx1xw6HmWhbr6D88bQwwgRn8ZvReCe35k4ODnrxykuWuwe1PWrS1ialLH5Fv7dI8n/JLqM7",
-	"BuZ7Lqo93fOEP83tL9IfSkUEiXeMS2VY1TolFwvsT3agi4vkb7xbnlFfTJEzFOc1HGdTcfqHTnApJ5nF",
-	"/5Hn1c5qZDk1XlIU3hzqC2prGSzuUbaNsAdFcE66eGXkFlgiyhSHcGt+wIZgC6bjVGOjNhbIZTzmURJs",
-	"a0nunCyqz4JIGhOm0ItXMtXlhedQs3l+Y325XsZHz4zVFAxkM/CZ0qi3sUxh/IGe9SxXHZ2v2IV0QnJm",
-	"ICle+cALbDrmvvEkKCL6gkpSISyL3iIM/ibD/ayN/XoU8xlyT4zHnMmJPlnF5ayO1eh2U5LEzwthaGvY",
-	"tFluc5MKkpYgY69ts5BEmhCbzEeS2OIBBPCzARiTSHEku/wA3gJ8AJt8TwVKJSTfJ5h1UtwhWy0WOtoN",
-	"UY9KqVV6LkwIzjYKE0DXCpEidxRSHBoWCjKiOEcJZ51tFOpjHhqIFmZQWkiM9nGSkm3dPmYdEmaGgcCg",
-	"aOgmEioVwG4hnirNrOEy2uUpZF+GZpFNwxCJ1MV9gkB8gukuYaSXP2gx7GwWgR4BjQO4+2KyvI1CvREh",
-	"fH8gOOsAYhTSD7dR6Kymof4svyb0UnrG1oMul6TF4GWU3y8ZLk0Pq6irx5uqVMBM9bAc4IF5uo1C/XAH",
-	"Mk6zV2yCCGZg0mwxLrKV8COrzkl4Xa8J42qnrRcohEw1a391MIZDgDnkjl5gM44WKyIvbKOQ9nopEFiI",
-	"Isz0B7suUSW2XdnNDD0Qnn4/GaAuMVNykD2h6UJqQoWNNwlr2yhM2R7jB2wHqDWE9HpNtiq7uClneev6",
-	"Xb1n5I7S77706jVvwbloMUOHepY2iQzs3QiyWfWG4v4OuRMREgM9w+IKgvUXrBislhC8T6QeA9NLYUA+",
-	"NB0MWmY34KDVUdgjUmJNwOROP8GUSURhTZ9nnYTKrkXCsxdddg8ENXNy3G9BDY5BLllZDhHUHA3qn4BU",
-	"tJSbkYq+R9yW6yvYbZl9bvdHf+K2Qgu3/prXTHK07slbHECSM8AmBUO6N4FRnxs0V4HwaADazOZygQCh",
-	"Lsdky9BIrO0QkDiXQutje71xu25ZuslCzsfjXFT6lcyBGXGp8liBkXHaHStGXALAYdXchiMi7LpZncO1",
-	"V3qJ23in0lVxudy8jWIeyVX773ovDlBb8B7AYlGAdslBKbaQ4gonEgm955BNGxGH/hgRpiCJbKWXZs0D",
-	"m7+DI9Vi8CmK6T7VX+4O8t9QHkBmjgRmsUlad/0saYXRhG8C0KR+iUr0BhF82VB5hT9Zb8e0tqTSPZxR",
-	"Ed/Ng9Km6tK8Pmdnvt7FIt4j00dazx01rZdG4n1NmrN/Muc8tTxOxEx76X0yZ6cW4XL2Jco/dMEM035p",
-	"NnGngymb45M559knLNZbM2sQjnP5C7JPWDo16VmmabrbHezwfpbwWa5mTNdskcFdIQnd1yIxWsrY2LLh",
-	"Gn19WWeXu+56OLUqZ6CFsU6/NFJhFmNRIJzpIlRNC7eHp3PTNoiiVCoeD8xMlo5++p3D73z76O2/ffjR",
-	"h3/64D8+/OV/XQ5QnE0dXjogtNNVht8Wpw256TZuftqZGYKeh84qIhWKEcNDy112BkuP19DAigyjlBcM",
-	"MftaBfMv8rtSVlY8taUHMr8VRhh+vgMlJ6qMwY+e1xJ6qz5lZWLCC4RrvWNCiFtZOvklZL9Fr/Bk0OFM",
-	"S1fX00RR9++lG1cvo2cvbpxfDtDXXrh5YQPUMqrSmKwmWMEf28gkHiEt78jJCedFn+rXJWf1G/jguhWE",
-	"fNeq3KP9Fd43k1npc3Cfmkbzeb+iHx9z8pSpqabqp5oAYPUBligGoIjTmvU1zGIHrpGH/Wn6o0LQDjax",
-	"fn0cA01yoVWc2A9sGRFpr/EOZR748gzWoj6W8oCLuCgOd1PMOnrxVmLSgwgcD1l78/wwsvao78DDeihp",
-	"tdjg+Y0J7Q1xrqzxIB992am6nuW6z5qyaF3t45C63ZMywX6PMkhZssn2aInUO3V09N0fH3337aN79wN0",
-	"9LPvP/jDB0fv//TB/ftH9+4vT84qdtogDK18sgXPWIm1qMTgncHL9GgcJwRBnrO0uBNoKTR5aM/Y/5pr",
-	"6xthuWnc91qVdA2ms2k7ba5f0L1tnn/2QmVvigiKkxn3ted9NtLmN1LMFFVT38MpMyrG+G3LuvQ6sN+W",
-	"b6J5fZ5Y54XNLjOJnsgUPct4Cc6+lAhLFLqyFM6oycgdBQCN2wi0UG500ARLlZWqmOjPLEhDJX7wxy1m",
-	"L4cnPW60/uy5VfOEGcRU9lNFZsnimz5AQNPk9K6MjEGUeDESD4FpnKgxEXLHcvepJtrjVKpUkJ1+pGbV",
-	"DhlX03XC+9MHyHs6X4UfxRzQiZ3Oli4xbZ5ojpObJYrOHo7gdJLJ2v9YRclkOxWSCP00D7eS+frnqR/e",
-	"CIZoICcfb70zOveo1O6/l8w5dM5mi1zIFvY5rAz+8AxXTG6FHOdqN9C5AIQZk4gaG6WLI9gCD4wivcxK",
-	"71XsMEiBLr6UC+O/AVA8zjqgMoM3xzmiMnPyEDreslevJhc3zNsGEDtw9k2TRi5RhyPOjBlzKg5TXMcX",
-	"FekZlnDnRfN1s2FLqLh/DzGi4uXx+u1hbWKYCL2ln7ytMJypLR7Zt+CCXExurrchO3tl5Y4AZx38keck",
-	"ABqaq57KnIi2wYWlxMBBDQDZZAUiwJmkvzTkD+6e7kik9ZSVh45bOKg633h4JUoSj8uqheSGoox+M9+U",
-	"Jl0XljNE+fVRYrhBJBQiGt5U4nzNU8E1atYUkzvlIaXcl1SmRFz3b4IsEcRCNOoNpBL4oD3F5bW7Clwa",
-	"hpe1OvmQmHUpCSwW+Q9zsAK73JMQh1wnY8fphZjNd5JHSCt091GIPI8XHD5r1NN8VROYY58QMMYs3EaZ",
-	"/XK40+MIq5nqMae8V5l1lkyA3XQNjRqkioLesQS7wgydVDdOiivu3deo5m+lnn/YMcZVMaigEKh3XEHw",
-	"2ILfLJ4Yu0pjkmvHSV1jz9QiAsQKbOxso8SGBWWPmwoScWF8+ZkHJhcf9Z/7XEtnpRbFrN1bpVauS2yI",
-	"FVSm/mWvgaxTnQTYT3ja6Rq9WvID80db71BCpfkXwF3u9AVXxAGEWoOp+cdBBoGZ8zI9YTGwzSqBDzRt",
-	"CswkKOaF2IbCRyMLMj5xnsqek6eH3WBRgsEVxGLUI1imzi8kUUzbbSLQ7sBEokAQyib6N3WkhaPCu2gp",
-	"dP/eySIhNAcHIdqIRy0GkVFYDALUITwmkkZa8AZDuJF3jQffFnvEyL1vxF47413OE4KBsme0Mrjmjq1Y",
-	"R/r9NkSr7DBeITtaDrgiaKerkPdJFsx79PYfDr/3Vw8/e/fRez8/+uAvH/3Xbx2++8lyfToMtSpYyNxr",
-	"tpLoJTU8ydK+6fHw3seHH7z/8Pc/fvjTby07dwNE3NRnxG87UXPNCUGg6VXJbpRxZJN5QSAkp0jcM5tI",
-	"HlM41hw7ZXxSQzHrKbce5Is5ciq881ayfsEQX5rNSODXlDkFxA2fcUwhnOVQESN8ovIgH5P65yLq6ZA4",
-	"cxIZs/vVm7QIcaYaC/B0ZRkzjrli3r8oZLdgQipZwkGPMHXDiV8zLqPwv/NsIs3yot5FhdZ9Wrq1OfRi",
-	"mWcyTUiGJ1mEkaRMa6ARQVg5uEgQOUvQJQneg9CFoQRpF5VaHjRqu5suXHT0ekmTghe/h+/syC4WBmn9",
-	"jmt1ovEC2gmywNJxEaXOIlMmkt+4ehld3Nh8FtnaHKOrMUsmgfNi28YCxBmB2C1jYhnJKdgVmEVdLXKC",
-	"bVUL2QlWkEOQ2XhDtLTRaCwHKEyhPg1hCg6S+aGpf2i7so/waF0/8qLalzYaG8uBbpKoLo93ClHoSxuN",
-	"Tf2+KycLTy7qJ4rznQSLDtGPmutmAFm5k50eiSneMakASxvNTeghC/pe2lhbc430MBvs2HBmCT9dtLNx",
-	"NWRCtLRphu08evCksVwMBc+WBJylhbUwarutfVkM8B6dtdXuoHhvUMvmCa2WTdCL7DavF2akW4Md3TEB",
-	"QWZwWZWeoObmVFSdvBZHk4IUpuVOaWOKnz4tK8+QKbmqKJMKW841WxkK3xJZEuVBVUVVk8nxH9nJCVPB",
-	"tqyjd8s+3QpRm9tkGFsYLNTHMywasMu+rFzuqqARkC7NTMZaSLOKeV+4Gg+LczVPk+Xp1sllevb8SKMp",
-	"LZbuizKxa3yGm1YcwJhS6K2CPvNW54censpl69bkOB7bMSUtbO7puLIKw6tTrHYyoe5F5l6dSVEqVK48",
-	"c2T8ipxvcicifWUt+fpaggSQFCfh3GnOj9EBKE5a06w02TPhGCtkATN81pMzyvBd3PA5ibq8R7yCnHPi",
-	"ZA8fpvIaI/ZMTDoFM5cbKeyu758rZGPrYWM2GMnZzmhhRxHcA5nBEVypqdn1thBVNiv5eubKbHEHvVXM",
-	"kD1lKvuEVVngXQOPa9WNJ/aenPuEjtDAjSwSbiYd3H1U5DPNP37zB5uNRp7wKidHDdu2bpeOzfJGFyxS",
-	"riiWZt/vmJr85b+90Z0Gkj2zd+r381bHjnQRDKI47TPnEra2c+XyTy+kTQW3YD7JcBaqoQ6wAB2w+sKD",
-	"F/KyxPpNG5sLYgZyAHdTuDyqaaPmplUcUfVCVoGTZiW89NmmUuvZJg1WUs6y5LPy+itFlEYTDtwsiwce",
-	"KgA+M8eed+jbJhZaL5TVKK0ARFWpBOJ2fZS9NGdkL/5WVW/KCCaiB35o4RAzeEQPy80WYCu9G23DC+EH",
-	"ncfCjz9Ud/20CoxVgW1DafGd3UH1j7MuMUztBf1laXzOIrnXSdXYmQax0PGrYlkEu2LlRUdG1uf09r8y",
-	"NNOdw3PS8njgNIE1uXuoYTS2DwXvGy+4tR6PT/CdpnhbBZzouEWcS1aebgTVTI4XfQCArgagc4LgtOD6",
-	"9TJMS9maX5FpFIZyDmiEPDXbZiQvLB/6cgZNYeJTHtz/1dGvP1yuTwop62MpSRXO+mga/LHGeMMGQEEk",
-	"uY16guEGECs3ICpH2KgXwfdnyDQvOpDmwcrNY9ns6gyNZKSTylTp0X0eXdUyGh4B7p+zdMSMpOmBb01D",
-	"MT18x6RjrpkI7TG5mbPuZDaS2bezPFZxUXtavltSlmoN5E6fCiJnsqMrvleqzQ27EuC1wO+ifGhKJaRn",
-	"i9OPpIHmZjItzcJ7Vl8wEiB4Ds3ViZYAE8esEgVUnOUtFEYJpuBH/Av0//0nw3v+5f3caUwE6qXbLRaS",
-	"hHYoeOPgRWjeMat/eb/gaY5wv69/Ul75QT3CLhaZVxr2bhuFfTzAtlXXg/2+xYYbCJ0H2E073C6Og0p0",
-	"4PzYCVY5QJKBEssiAE0EGYVsmYRI2WIZXhW0k/COgeTKcBSNE3qnH6nQRAmSYs8xZ8bPm5emQHzfldAf",
-	"Wqtmo9FiHvqPzbOAxHn77nKAdkmGS+atAGU7pYNaGgpFNJ8s19EtADdqMQAlCkpBjtqEleEN4b5e52MW",
-	"T501sdJQ4/R5mLBaswP+6LMxhzw7j1/NkfXUUDvZ9s6K0TNKF7OG/U0fv0XZTGVsHBOrqo1ZQdfzQUa7",
-	"fLqSWwzT45GzZVczAwrNUM7UCxiaOJzJFYemMr3m+1PhHimrVuedoWHtLHP95bMZcgP6vCXflsIG+oF7",
-	"w+c8ZxTe+cp3p+wQlZ+PaspzND7+Up7TMjUn+5lETuNFuCFiyYW/ZsMX/9YaXmxaZVm2KWlh/Oo5vWxY",
-	"rNEr7wSFhMQdItDS4bsfP/rtL5bRH7/5Q4ibstasc9KAzvA2PB1OpwqOmec/63U0T7Hv7JsxvqW5rrlZ",
-	"bx5PaZgqWceFU47nuhMK5Q/Pv5iJND83mER5x7d0eqL5mVs7Rzh4WQFEy3Mtwy03mFjYrUuC4K8BzFpp",
-	"Pue85kCeiohUIZqCVQywfy3Cm9QScxaw6nlDNF+ICeCbyqlSQA7yqcwJyLcxCshn1qcKfG8b/jSYuQmV",
-	"Wv6HUaBGCSzfWEOoXbV8FqUEMLpx8xgeFrBQmeY/y2oFqKG1kWajsgjW5FUbuzxGNTVR06XV9uAKG626",
-	"b5Rpp0FLQlA/VYXWlsuCgue84AkDUnfqfp542E4lxDMnuFN6bvdIhoc3R9alY+QjUnkecT3lFTKsoc/y",
-	"3dRSf/bRfEpDZmgE5+RMX0wSt48doDdOqi6uUWF3hgigZB/GCbreQhRJcGK4XuEgzMNvzpjgfXiR45K/",
-	"l90++xkofDwTJedfzn8acmPtTEei3FB7+mRaRpmvyvKg69NJBY2p1PKIHxzvpQFP3fU85oN5q1vxyXoC",
-	"OOaGsCiniDf20CWhF295CqtbtY1z6tiz77SP3DkkH0D9Aqm0gDI2nuMLsWfFua3/8Zs/OL/hTUvr0iFe",
-	"eQM1Vi6iOtpBK2GAoMo0GKlBPkMJUaZEhEGbnBzaUoYxaqdQtfGLUNKAD5y5eqZHMZcrfTwj8Ql2ilzG",
-	"rxJh0iwpZ+VBijPb0eexd8wKfTUnCt98JoxZuMVscC3zMAYHNDWd197fX4eadHtYO67EQdspNfL6yFvD",
-	"ppvpQfvsTG5PIMox2VJdEu0VjoG3TjGVkSB9zKLBXE6PoUDmY+2ZEVJmNtXtwyocs0Rwce8cb3JLNzq2",
-	"km5HF3PSnlWhodluZ0tBs9+YMLmR1a4w8/ileKdF9lzIepesnoWW9CYS+Csx3WLKmQPcR/HVZgnXsovm",
-	"padvlqSnz8Uk51nnqviPAp8aafh2KaBsET1ybgA5f49u2pjmURuSiTUwp6yOQnccZYhk2pMGwNOL2LB0",
-	"ASiMcguMmm5WJlSAtzNsT7ALyMwuhmWLUSVtoIINwcIsRuHQ8Q3RX6Ale+7RH9/691kPy2gVuecmJMGG",
-	"EGQl0gZmgKWliE7VgT49pM5MkuGINFQiJWZbOFer43KnTsD4JAmZbqXK4XjHuHN9xRt6GfLmuqsmX67p",
-	"DtHpek/nMm4c0206Zleyhi42Gs82L15c29x4dqNx8WLTa3SyI3YW1yuMJkoFVYObeqY21pBgUVrfgCHe",
-	"x99ICYJQNZsC+srLN2+hVZyq7mrCO5RB4iesG+gmpq2s565S/drdu4Am0C4DHjN5+GjJFPxZdrFVciA1",
-	"1+NtZDD3jBm+I2iUJioVOEGSRxQnVJK8gJBDIQFGaDIoERS6R5Qh3GJmqbac59gLu5ZZjWbzQWBRyExT",
-	"rn0nDMtt11XGzYET50VCWwx80qpLBijm23kQ2MCbBEEmoBn10ySRtmhclpMi6y3WYs88c5mzfcLAB1p/",
-	"5hlTTNMA/mFBUCgZ3iM7EZYk3HbIlfr5a6+99trK9esrV66E20gzVqlwr29+vHH1MlpfX7+IXr11ud5i",
-	"Vww6tERLPc7IILC3CaBLQn0p06nhx7CWgsg+Z5JItBS2as1GfbPRqoXL264qIZS+Jn2FsP0KgRPFliNt",
-	"sT4WErKocaSSQR29asonBiirqag/AIjqFT01MwBYWTMDC6VaRwBeAc9aLMR98zXlbNUCO/z51yVnoSlj",
-	"c3Fj89llY74IDVDGFnr9TWg1QBYg5u5tUyIB0CCMi6qNaQJFBFvsEtrVdABxfRvoOn0OYSYP9O6HG831",
-	"sI6uUZg8PEThmy3DGFu1LfR6vV6/HaCWbynQz+v1+t1wG2lFHoXebyHaxdFei42t3ZCRSK8vTARrRiKa",
-	"bi/f/Go2QN5GzWCj0UC7A00jXGS1OlHnDQrhmjZsFMBKDByQJCyWLRZegt1ceZ5FPKasswWfhGhJKkFw",
-	"D3ayz4WCShNA8+aH5W3zL5wkKMJCDFD4VSwGW2iovbCOnr8TkcScml3O98wuv0H7qE0TTdKJIDg2waz6",
-	"F6mH6DrDwi3E82YYehFuaSaSnaUcmzwLKHBxJXaz9FotQRnU1Ujuh8vwBYzKhGiaUiqqK3ja6WZLEuqF",
-	"dGVz6+g5rrpmfHZhjFBnoqFMUEuH69VPVY663aZCKrMtAZIcYUdxEMEqWmwJvN1Y4V19FDoc8IQP8GDZ",
-	"FZE1FWQRVUhxLTACcdfRzTTqeq3pvXQAT8zAfWbhom3KqOxS1mkxqHhszzfE2jBuqoJE3ZTt6dP/P9+6",
-	"9cpqs94MzPEmuKc/ICr7bQ2+k9wQEdknYuDIShJbPjPmByzhOG4xPT60FKUiQeSOlmmbF3TLu4IfSCJQ",
-	"D4s9qACr34OCdwDMa8sia/JAmjakKXN60OUJQZwRA/nZJTgmAgl+YHhmi4EMHvEk7TE93stdyog0aTjM",
-	"gcYYMR6Qm5ZCvxLd0oP7v1pGo2XeNOvDWa4OjdFSJHg/aLGiozvIcJ4KGUA0lsuoi2WGQG6H58X/2mHC",
-	"mOpAq1TCee0L3hG4J7daDCryOuusJqcVqGcLCxigyzeuXTUUqOkgQFBZ13JkaYnxgLtKATJAed1fjGQf",
-	"lrhLiEIHPNX3m8J7xHIMTf5pglFfkDa94+oDhOdCswfuTGdDJryfkK2smKo+L24csqvnb48GTyUG/iNJ",
-	"HwNqsgzs2pivJH1Dn0luK23rfYFqraYmq6YfeG2XawZvIN5RX1CtRyW65QjrPQEMLi0OHNCYBC2WHUyP",
-	"eDizZOxxXc0BJPCa8FKqulzQN2Crt9BzIAShVtporEcgO8GfJKwUoZCWtUxB6UI56kIB6RbLb5vGRrgN",
-	"tb8jC97mvSz0EejhAWIEAtD1Tnlfrusv/crjuziG6ttaysCJfqUZ2jm+nCrcITDJr3WpLYOesSIqkQdl",
-	"ZVcoJ/msz83Geoj8Cxl2uMXCG0SJwcqltiJC3yYk4iyWy1aRXQWW/0Y41E7KFE1s6L6+IusIWhmqYhC+",
-	"mKP4r3yFDMKtFsPoQFBFDFGbUPtejyqoI2l0XrghYMoGy12lgpE4sAspSB9UHqMPJzQiTJI83a12/cVb",
-	"taCWisTKvXJrdZX3CTPhO3UuOqv2I7mq382hsDIx+NIrLxrThrQpxPVGvWEtLwz3aW2rtl5v1NdNBnUX",
-	"xPdVnMZUrRAtJcKDDilLFYl7ILhpTmk2Cj7QpGClUChcDI0gvKsvBUOQWuDLKsVbFBb0EjkwuRVCgucn",
-	"2/QX49pWTUtBl/SgnjdjAkOxKUstK23Y+Sur12iPqsoUTO9F55QJ3qxRPUmoge2yGp3a48zSRrcbsnNt",
-	"lKEwjm0NlOXjtoUjxcVwUzNF845p2UB3lw7xfMkQb4N13sjz+vW1RsPhndigDF+u/rpF0sibH6dH51QA",
-	"rjxQBEdSmPRx420EZGwpEHIHN8xAytrPBrz6HI5dlUb4pDn5k1cBG1DzaxKbj9Ynf3Q1gw+8G9Q2p/ni",
-	"VQ/lDzTvtNcDbNTaDYKNNGqmnHCAR8cdCcmu+lnttv7CuyLAvG4rRRcX8Pk7RvzT0o9zsSKDo218g/aW",
-	"Npq5UeXr6JJSpNe3AZYCK7KS6ENHYojPwxEoq6YZ4iApEY5jrWaUHHgYYgYK+Bw3xXcnkFAGDuGXzByt",
-	"k5k7rr1ql3eDKSmwUMfzbtF4YouHnhj1u6zCUrJn5ABJq7SdKrU3p6DdW5xfA8xL+GBzml4yZMzrJKbY",
-	"uVU31tYmf/yiBV+E9y9ONbrrmA1uOITNuU+ktYXVtl6/7Z/Pa7yDgJ7zM6m6Q0eSm0i38jN5g+zzPavo",
-	"GNuZ0apgvKAKU1J+jHSzIxS5UYUooFsGQUV3F9fnpolj8jO9XmbgVQtmwk5KBZNbvuiqpX/LfIK8TBMI",
-	"tJDHqsXg7dxIkRAsmHQvauWvh7Bdl12iGYVEio8u9AtEXSe1Ezz5Juhk9NgXJmsnembbpgfjOL3NtXE5",
-	"ySX76BlLK/fysmdQzVUS0EUkIVCNzsmaXEJgfy5UBqBBu+/1DyRpBw73SCtiOEnsOHvLAQLl1gK9xuUy",
-	"qDecU5FBh2uOJYOCiZm3neU5k6mhPFsObVgm0A2lAkxFfr7bY3RgL2kJAdDqKJNmCFrZrxqAjdkqlSfL",
-	"UczLJdMizmh5cxdOVzzNCWSyeOrt5GMunW6YC2P8Fy9xdRUQsBfA/qlUZT4Vj4/4T2/fDSquTdBRA+Mr",
-	"sIzCyK6u8RJN9GXm9wnSqn17lCcYb+NlHzxmbom1CAdZe/jOdw8/u3/4D5+PoIFu1ZrrFy42m821tfX1",
-	"IbjdrdpLawYY7fql86+tf+XZq2uv5QfmT5/9uz/9898dvvOHhz/5b4c//fBPP/rOwx/84vA37z368P2j",
-	"D/7m0f/14YPPPn/42btH//TO4XtvPfj83qNv/fDwvbce/uyfhwBMC+BrF6cXnfOFsm7aqcTnKUh8uOH4",
-	"cT9PF6eZk0WMf+xF7GMrr9ZRikvOfOWRH5IgVt+k8V1PjBgRz4YO6Ynz/0phLXvjKdMvkMELRM1GAbMK",
-	"YC9egdjVfnkRuMqrwhchR28LU1ATJaQNhnYkFR4U/Igjd4YJ2j6RO+Pog3ce/vKbh3/1cemdcfHimr4x",
-	"NjbmYdg21PyU7R1THCcwVcVP8LF6eln4XOKy8UzPcVXYSJsxqqZ9YwGKJoLYE0/TtF+Bj6mPhRogxZer",
-	"dEw30jPQMMG/62AyqARvTkJwTFkHhSshEmSfCKnVzUrtTnKhCuqYTauvbZmwQJeQCf9YMeUjwFmr/5n9",
-	"BclBLup/xfvX7enVw6HcggX7RfKicAtuuBhzv+DGF6H8l+vivD91g5cF749vbiha1FftZ0KYqWjdgQlN",
-	"ewuZE5kjGZU325tlUV2j18euQ34epvUPnqx1w4x5GtuGZWKnfBufgZ1iJJazcA+5Z2NsFP7dAcAqMm8r",
-	"i9AzUae8DbeLu/uWXHxPWOB1Bk8Q7xFmIs2ccLq83WKAfOsKxptwmuyS6qVSoV1iavgZ+ziH6sfDcRi8",
-	"WOFcXxJhO02SMHvUYpRFSRoTibKi0QEyNaMhVIgplBeJhq7y0s5mWLZEcGiCXuyUTdjLinlmITQ0kxh6",
-	"/o2UsMi+HLYYlahDmB69i7UoN+OYsR9HIM/wQV0l9Szbv7bZaNQbjWLOW5sQ74WRn2kMvN0ggNciLkxx",
-	"utgmL9bWGmvnV5qNlfWmV8dWf9EzVhq9J1lSnREhsqQZE2RbSLnbaoJ+lEGg7nV0H/X1BoyrkLjWHApi",
-	"1yMJsqKN0FM54Gztgl2FLK2yUFXcAck2h+Fha+ftd8Pgr7U1+EEz0IoeN0d6zGqXV3e3UdVdc1J3a5uj",
-	"Exypie46XhvpuLlZ0fHmhH6bjZF5FqqlV8/12QlLe7sgjlmya6yvNJqzaJLmcC3c8Oc3+7ib/Z5kxeyK",
-	"vrm0IjR0HVbchgWdLDPexSQhqiQRDjxf2NyO+nIz78VoKdxoXAwRV10iDqgkJSrVFXi1wNuncYVnXXU4",
-	"e2pSOC5twB64DayUj6pNt1Wbt3jRttpsa35/ouVZY4Kd8gQv1vxaOOEu/mz0eKPQCjOhCel1EkeIBAFQ",
-	"NxBMTcx+oqVzEIA7dJ+wakvs8cW+KpHufN2KTkMi1UYD7vIZafOsbLATToa1wMLWPTW+fimMr+P4+OjN",
-	"vmqLwtvAzHmYRqnmfLlLoj0ZoJRp7TXiLEqFICwaBCYiX2u5kJ0zhA7JuE3G1Pe75EmMdsmAQzaHNGny",
-	"uwOnBGczsWkcfJ+IBPf7lHVscqRlUgz39DNlCq/pxkF/LvRsExGywviZ5q3HoWiS2F7rLWZSE0zeSyGp",
-	"weSOMeCJfrV9UyAg714ixTlKOOuUabyX7I48Dlfr0Eo/ZSGne6gdKcx+rHcJI22qKj0qz4PZyGRlOaeC",
-	"a8JVv5N5eR8/ldIUFrEJXfVevBygfpLKvJ6GOS62bo5rAz4uDc50NPicHfIpkLvraoJAeU66vLUnWrS8",
-	"5E844lIhifch71TzXRbxHkEdXIiRzpNt55U2S2hWv+10zAVeRbaON8CpGFg/DmFkjrRzS0xO5YErw0ZY",
-	"DHcJUhx18T6BRIvptNvLdjqPh4pkxhI/ZeUL0pvd7rq8TO+WnJ5LF6H0S3Vs3+38sg+QfzZZdjO657IR",
-	"T/LP5YByMzZsxO1Kf62HWTevt/YkvXbZNCa77XJaCRBPYi8j80n34mH/fioUiXDHzHs4v/Gj9PIYEgcy",
-	"rSDhHVeKhJWwgDq6qW8OzEpykxFGoiSJeY8MWkzfuIA64tKgIUlZ0A5lOEHhWqNpjCv2HUjlBk3HFhXb",
-	"LrRn8QGsQuK322Jwf9XRV8jAptdHvJ/l1xdyAvcA2yWDxN1AMR5I4wcEcY9xhfY5jW06Ya5hDSMi2Mxq",
-	"ciciJEensOgKpi3ArrGakpSZBrdc7RnMTtDMLNHbmK+QQc2c8zmNTKOuO8r6qZIm2Szh5kvTJhcxZXrT",
-	"aluvNxsX6xfWm2vB+mZ98+JaM4+geYVTprya/7Wt2p/+4ZOjf/zLRx9/8vDn/wFtvPa/rwDr4lSq1IF/",
-	"19Y2TPcG5a92+MGHh/c+/tfff+/oh7979M4nf/rw/uFbv/JQO3M/ZeNCtXvKrDsXusG3/vbBpx8f/fB3",
-	"Q97JoOa8qrWt2ub5Z60nblY2uGAX1FC78VML2BNsAbvGOwhbOBfucYXSS6JEGFNE9OBgHlv/KPKpW67d",
-	"RVizBXj29UH89r2jtz45/NmPD79z//CvPzz85Of/+vvvHd77yeG9j4/+6VuPPv/1w8/+7ujer48++BuT",
-	"L/LwZ/88/Xm8YXp5zKzZ2QY91WK+HCc6OzmzKVkQj1Vp+boK0VqjccRbyMRf4SQJ0IJCilusC0BVmWVN",
-	"C2R1FNJ4x4RQWVcZJAKEqE21zJihExqBSnKAqjKAgfs4SUkG5EWoEewIYHlJxYUp1u2wbPS4YaIJwaJM",
-	"hNLiNazHlyie2SS4rtj/F4BNV0rLU5xiLHOJ3zULLjyjbOKydvcoi6duUNPXV/QHlc3FpMeZVBbvOSH7",
-	"JJm69Sv+t9fg08p+dlNJGZFyp8fjGbp4zn52Hb4q2Sc9QwMgx121My7Mg5NNvB7GhtEcQgCOHFPoxSsu",
-	"TNOeMTeybST7GIBToTo0osoU3uswzT+qxpexrKpBrm1MPUZgdxWjq+rf5EpV9X3KwdZ6xydbbODoPvnm",
-	"mba9QNx1bP49ZVC1u+vkAiOp3UXOBvUWu+XR1jnpnQqaQ7IvvfAcajbPb6wbvEmItWYc4q29u9hdpvng",
-	"LVBpvcXC/L0dzsIAhaZPDzXS3PRFHiRDC3BrRGwHsZiDGW+3WFjCHnUHoy3p9ku6FQa6sQCRzFkyqLap",
-	"aPI+VqR1cWhQrCLBzFoTIsH7OwndJ1LxaE9ftKNh1WVXwpZFv9YMImNGWbr7xWcvNNaba43GxlotMDfU",
-	"Vs3Meadt5lOZaf/g04+P7r93+NHvDu//5vDb9w7v3c8Wxq9lUFtfO2+sK46gXHLn4e9/eviH9w9/r78r",
-	"AAGsrW9snn/Wpuhn9GHMLs2VxsZKc216rUxvy4INJHmTT9Pyv5hp+Za2h5lvpgdNTL7PDvsJ3pVVGr0e",
-	"4ZcgarNijxYbpfkixGs4Rmqy5fU9ODkPfhuFml/aG2Toki2gTlfFaR73wqhg9xSYfRkj3sjyKUoZ8Vt/",
-	"X8qIL8zGa88mpnPceXHxnGdwbp6avs4mnHMMfy+NHhgyIeRhW0NBXiMmMC3KBghHgksvyXHI14wuSVtx",
-	"wGg5ABiuaI9sQ/GCyze/qvmOQdJfKoPNX7YJiz3NxAohN1q+1mphVmYA0N6XQoAqdbzJ1kaIeQu4kj5l",
-	"g+WgAux/6cHn9x58+veH73786Le/WPawQ2hCZB1Zhpn2mNxCIY21UJ1VwLPmucCK9pwBhwkRwPNbzcRo",
-	"C6FnZTFNZPzTfFLCVYO8XFT+UouFXh6ffgfSBr1GbBohfG58b96PmTcOBqFlbDvih++8/fD/+W92sPoH",
-	"mJWXImjUFfD8uW8effNHRz/67eG9j5edWgE/2zc1W9R/Oh0jQKHz/um/fZck9GVdmLlaxKFPE0viujz8",
-	"5B8ffvjRo49+Zrs0v+r3Yir7qSI7xvcR1hGYLM9pXQ4waz1rgmwx42TG/f4Ym+cpB9KUmPU8aoXSAO5Q",
-	"Pl6Gvscq1f/MY4lOEvvhZI3IRWrTkmFbgZuCSohurKKrtuC98sGUV2SdtvsMgX9C/4rP2vuEQ3nVtFBl",
-	"HJwymuAmwSLqPsl6i5nhsDNdjvOm5w9Wd52GUm4AfLWPFEfNoNFoFKLaIB8kwwHOfGbYZn/wA4ZoHrOD",
-	"9sigjp7X30DNREg9jSAMiTP3wVaLhdapo28ScodKJUNjUoQAKSyRJIQNxWJlo9ouBmB5dSKWQaqxpalC",
-	"W+PCJo7sJqRnwCp3sSn4mBWV0K/bqC7VJULWkS0CiiDMGqo2GOBogLwtu8BuDlhUuMDmVrt8AbIUf6BQ",
-	"vbkZ1Lzl39kjmlAauxfj81GTrGy2G3hlQ/91EW8+u7LeXosvkPO7z0YbTT8aSt8digiKtYJ3+N6Hj/7u",
-	"/z780du1oPaNFDMF8Ny1Zr2xWQtqKaP6rO914LjmYVCHP/vlwx9/G93aaIwGMjXOrzQvTErwHwlnOvzv",
-	"vx0BW5g9duk5oPpT1haLvbuCsiXqo6ZGU/MUovQ0UQaj5PY0Sf/MND59rAtKjCn2ytvthDIyJeedZOzz",
-	"oyVPniarzBjZsJ582x+bHIo2d/rM0L6v2pSWBafPDEVAe+4v25+0VTtN7IlV1mIIjt720myoRG19iZYl",
-	"ysA7jwdtlqS8PU2VOW6qDCzpVIehjK4tSZ0aXdv+PLrWtBy4anvGDFGCZmI+K5LxscM8P/oPR//0XVOQ",
-	"8MFnf4Uu1i+gB/d/9a+//96DT9959NHHh5//6MGn33/461887sGdEw9exjienrsvhYXbHpe5ucI+N5Xi",
-	"F8wSshhOfdpjgQ/GXm9Q6YcfgEsN6lWmEOWAGD/okjKE6a9yGj8eF51N2Xl62hZ0y+mdnZqYM9i/Cr/N",
-	"Kw4nYiRMORgyVUDelvXmUuFizsqM3rbNL22orzNvBLUV9+f0Qb4nhih8wkjIJ+UZSDCLZ7OyX8Mszg3s",
-	"pWGhJnNQj7WKCsbVE9qYJkj2pdOOygUDuIN9OYC8gJhECRYkNsGGBMtU2PxHiWIKqK67A1OxXXUxQ5vo",
-	"36AlLZ+BzZFxhZbaOLGYA6VlQYG8qQQna2H4dri7nCcEsxOOkjUMZ3KcrF2dJz9SNjGVOh0bdreDe1Id",
-	"Mutipc5Vhfh8zagm4a4eLhaDEC29QDh46l/hyaBj3C7X00RR++8Afe2Fmxc2ls1NQsQ+ES1midHDcllq",
-	"ol6K/gI1G41GY7W5iXr/7z8aB60kSjoXsCU1i4A0FX23WIHAq4NRDRXVFpOcu1Y/D3ZtIhRt60/IDuN+",
-	"TCiEf3589PYfDr/3V0cf/OXSWqN5Yfnhr3/daDTXDt/9BGziw1WWmg29Os21IaDfnEVu1WL/eB6+987R",
-	"P/7k8IP/cnjv4+nVNrMOC47/9Bt9GgH6xYwA9bhKKVPx5M2J9mHvsJ3opVCllJhxfglCQidt2mMUG+ru",
-	"lC3EAEdekB53NT/dbzkcRIvZiNFY8D7UZT1AB12sRkD7ABXPwdXbfS+5BEwQ5oIvAXAdlnDjpQef3lue",
-	"lSWfTZjo+HPkAkXP5Dw9NaSdTajoVBeBNW/JsSWaMyNYTAWJFBcDtHR07/uHf/3hw8/+3cPPvnP43vcP",
-	"P//R4f0fLNfRJRdWKYmDbnF9uEyu0rxpm2ed42xCDeAK00U26i+n8WJ6O8VjkfLrtmt82u+M4X+uUT/6",
-	"r0zV9oivTYTBfaVyCO21aqOyt44dQXi6ZocTVePtik6hyLu1f/JVeQtunk/Z57jZs3FJsF4hS59HZqJZ",
-	"lTpsG19gaUof02m0NOWzjYtNSJ8ZKWd8cT0vZ3zhf127vPm/5ZmXEbeDh9p/NnhLL9/rb5o0ztrW+YyM",
-	"j77746Pvvn107z6wX/vzWv7zz77/4A8fHL3/0wf378NLt0dzOc0EDr997+je/Qef/uDBp3+fw94EQ8fa",
-	"JqTmlW3ymjOjwWIeENbt8krLDfhvBqnR7uCiVflCs0+V+S+QBHcpjhEeYSkVHKUgxU1W6H12ccIXRKVS",
-	"b3//Eqj1U+7hgssjF4siZxL1kPTtbpYgq+GB2UCZ6m+mIhxItDbvBi2FMpV9wmISh0gq3gfhvsWy5gEl",
-	"nJEDT6XXCoh+kvs7QUFwn5wzQdwOXNINw0V740ihmChMk2qAAmsOOKlL0EQCV1+C52dn82dkHphwJjMD",
-	"wdmczacmgrMwEXCB7Jme7boRpE0EYRFZjQTvT8CqhjdOkLJvuMFU6SOmtIEeaX1uCl1I8VG7Em5Vs1Uc",
-	"WdVsFVeseDpmfQuq5uOw0MOK9VkueXEs4xe/MzZx2thEygNwIFWCxGh3kMUqjO6TbeCs8ksVRFQKEulr",
-	"liaxIMzYsCbmkvaxIEydQMTITLhupkUP0K10jtlkbO0eYv8preOh2iJ3QLXkM/cEnxzrjl3oibYdu7BP",
-	"vmVHZAc35x2dPFWj3JoDgGMgs4IjDGg9o0lzolCbJ5omQWw2SAwx2fZfANwxSFFES1aMZxFBXSwR46y0",
-	"xAjo+mYLjycLD8c0XMzJ9eEPfnH4m/ceffj+0Qd/M0uUeWfxeN5+o08tHF8kARS2zGLbFkJj88PlXcur",
-	"b2qKHGvY8Ij+RDljlQLlLtEn3qQxZsdGZBu47fpYdUciNouHf65rd4wBJGe/FQaD47NIxwwBM3AOTng2",
-	"ZoBJNMwAaedMaPnkTQBPdvwX4AvPyFBXpcIsxiKGCPiVA0I7XTU+FMA0YC139gNbHY1L4myMjGBBpEKY",
-	"RUQq+BUrkFwk75Gsmpp1e0u0lLlfUKO+fj5AxgWDGvW1ZwMEbhiUu2FQo95sBH6hNv3ecmk1wZt2hpcE",
-	"wV+z8zvBA1bWXcVps4uHKENtLiLyRN8dbl2yitUQTTy8BNZiPULD48sLnvgtk1aJ+MaIXjS3WwXUgjVZ",
-	"3JE6umFqXktPKz0n3QJsI8wQ6fXVAPVw34+o6+mj4H2DKOsSAcVvO7jMK3yzmuTnvOk8ruA5P7dqjfp6",
-	"w5TMHvaS6t+a7jfnVtUPN8xD61/VT9bAVTr13VkytReZ3p9TvkePccwR4wdPr9YvEhCHJ/aek0iO42RV",
-	"PEtfvZIolZCe7nfsDeu9V47JaIHHwexoAnMPiAAUDUbicWVLMsjHlCkKgHItVozH86PvNN/a9iL0JAo3",
-	"GuthHV0RuG2qb0MdUUh/9UKEYZRVSHs3vUU4q5qVBjb8i4aOd6JwczPG3uW7mEXfnaRNMu9usl3SOz1P",
-	"GpddTJyaf/4yXpXuShpTMinnzJwcK/wb1uInD1yyRSoxeuYZqE/+zDOaXSroL/CYhRZdIDcMUNCoMkBq",
-	"mrfxfcPT8riCcxVlx7PyC3pINgNNn78ifiboHZopmRQEYFymYHk253ovHlNPMqe94xlUc5YzFCcWFE62",
-	"PrQ+H9laa6xt3p39XM5saF3wQa1E9dBboKXWLsEu7PyaVw6zrHX76mr2HrT9VHz6YohPL/cJ8yQLLUFl",
-	"VGJVppEzXMGahqSoLNgtJq5M/IwsaxuMhAgbspymiPsV6GqIKRRO08boOMxH8VNEjWMixBBTYN3ulvQ3",
-	"ofwmq5ax3a2U44s6kHAHD55QRmQAEOR9IrLqQ5pIh0Ic0KVEclQJd95iPt75ls0bYUTmyB1+4wXsclsn",
-	"GayylKHLXf0dQbvEIkETKsBvKAHznCHcYoornCDBD4KsuS5PJYH0OtnVdyHcv1IZXyNPaKTPhxUby27C",
-	"F4gqUPxsYvsEjN3FXzxBoaF9Fte1anSnl5g9kCu83aYRiXmU6i/qsq9lD9klRPWSOvy/2HMmYu9ShkFs",
-	"Hsm+qSlyR61Gcr/45fB7pXdiRoxD9+JlszIrV6jsc0ndFTlUbI4LoDu910B4Bv0ewPLBJLz06q2rKxcC",
-	"FOpH+skzIfC1MYN8Kjb7wdgeozHqvxrPdOZEbxy+2FZxX9+ZJwNzN1aMv4YVEVk0ruIFvG6BJEi1EjGO",
-	"Es462asGOSKj5RYzWN/Mt2iYivBWFAhKhHcqkcPr15OPt5C5k42gIEnEWWwYGzxpMa9tkPUp1L53l0QZ",
-	"N7tkmh53hzdOUSJ2M/XZwFM54Vgn1qxoiaAQoLYg5A3KOnDlt2knFUTOIG2u9vHgtA+kh/DVxwPLhrL4",
-	"xW17QFKWECmtLu1oalR+fQUPFqPR5gGUkHX16Lf/8fDb9/7HN3+41lg7/z+++aPms4fvfjJL5jxMLAsx",
-	"PXV7/sRj2sf06RH9kkQnXcdiD0qMZ6zZu8Aw2F8rGYbCSq56RvPqUkzMQEXqG9FLg7c2+qIXMXcDaAkE",
-	"EP6W/OT5c9Il0WxlpREEP9jWF6S7bbeGqpUCrzjgYk/qqzTIFSH9sVeAhiWD7dytyVOVjQgGsqXlAMEP",
-	"5HLQYmC9KxSvMWhS5mpnyJiZLfSHMQiCZgzxAFk1/0kKFeKixTyFCqNM50FLRlc6fO+tRx99GOixDZVa",
-	"2rbpRSmzLgzeRjGVirJI+WWuTF1UKMOUpT8sO43KVKYa3T27iqPVnaCmkZPM4dLJtTOXeGHQUnjb1L0Y",
-	"UgEpM2gJaY8hUBEg3FxPxemEJv6DxaAPoqUwK9m09OD+r45+/eEyynyx4XKFlnc5G/dNTcczq3o3Yadf",
-	"I7ja+bIIQIJJ7h/B+7WTLv4yvFRPcOzGVUOxBTNITuFjXZ7ADU3V3RVTqq6KHb6UVf8uFCZ2hwScrOBh",
-	"tOUfzYlwnsvdAVL8gMku7QeoUD3Si712ZYhbDOoQaxaqOzFeo30icIJMgWLHHlIWEwHHcbmObMAHoBwZ",
-	"p6o5bBk/3fawJqyn1PKxFpuiEN5WxlPaNjrKcLWM5QBb2BUE78X8wEmFYUx7hMmsIF2LLTne9+C/f/in",
-	"H30nQA9/dv/R9/7y4W/efnj/lwF6+Nm7j977+dF//vDw9+/aympZEyFaCqFTzbLcekLFtbKS0y02VHM6",
-	"tJX3DLfz7VVuF8M9MgjRkr1LNA8I7P5wYdYeHuqrJPRqNVcWs65gY1fh06tY9CrY2GTGtIDIoRNmQMOT",
-	"fGq08ViWAcjM2I4t2y4GmihtZcDJfKsy+HxMVCQcH4nGCkJLE+SfZWPJKEk1azF9DszB7wie9nd2ByHw",
-	"DfgXcOicD/pySSR4X/cybLp+kRUwqiHh0DYGXtiISysneSEkOMc7SSgjpgimJ8O2CYGEK9YB8xHj8Jrl",
-	"Dm5VLAQoVO3XLfK2qZflAcLhfQPXY7oxEhMUljQ1wBiUyAJfsulNd5aHqNU1F96wGKS+TC1bzBdji4L1",
-	"FMLnsDG/uPmGhVMhFZQV00sYAyA3ML/lYFR+NMudyd+WScJnXCAaGzbteOk4WbLFfGESLUaWrGCyhteN",
-	"Y7AnFZIZzCqHTisvll0L7pgVhFWHz+XOGmAEeAKRPm1e1bHbp16a0N+cL4FkytueLMiBMeMkGZiTReKx",
-	"rB4U+MEK+MEoAW6fxWrcXX3TC8a4OyY7GMd6ePocmXrGDtNCK71GTc4FR1kIxDPmb7zLNZumBWBOe7Bz",
-	"GK0W22hs5AzNfm8SAq0nL5MezcDBjJhQvUbVLK/C5WdW5hVo9kRt5IWOquxv8OsTHSN/KbcDW6r09xSP",
-	"j40YYcFjrMzNtZWYdqgqQusPs2s/SHIxXLukm2LMZHU3M8ZQVkXtT+H9MigGptIphKWZIdXRy0zfq74t",
-	"cPQYZ16sFnPGw8Bzs6MIs1G/2dJG4+JyHV3OYXP06ccgIbUVEQdYxEYG6+pBKY6o2kIYhKJzssVCSy07",
-	"fSK0VoSwQj0uFQp7+M4OuPyh9LZLzgn7gkbEvZ0bovaIX5r3HBpqF/3L+y3Wx1ISOdSFbWkbhYRBjLte",
-	"nRBJPJCaWaku4FJr1TXqFmqe2olqyWRpY20N6hnotcsq7GRBflldrtCs5E47wR2pVew0poqUxhu/kpbw",
-	"sDndHd7EQFfUc6gFtT0y2LG3/DFQ5PI1BHChRh3CAt3TDJBlq2ZiBvOfs72tbdU23HPKdrKAj8Ib5+0b",
-	"xoFrH27WZ8GqK6zn2WReTH9ZIMYPziq76qnH5izyyblAwuRZZVGFc12mWjBM5ThUZJNiDBDHBYFv28+5",
-	"IO6pFbRiPyvMiKvbtu6zCUQ0AV38gJVjyLwqTwvyuNRAxpMZTPY8IZVALRWrMgUYzbG9BycZhKa3Z3KC",
-	"gpv8k4+c4mbqHTJzqCYBp5gK7YBH6BrxcMXdr56XzdqH3U0Z5hQ2cuDqLXYJhaap7D3ECIklCj3y0nLR",
-	"UBf23RHvHi7pucVCL6w/hATPECRMr1POnL+3V52AoKnqeKkHfkGxraZmH1IecKG7wCtaFF1xT1aauid9",
-	"dLeKBg29b05i79JdzFeihIi96QUHPYsFg7/kTT6FfvkCQr9kuJ8l7CG7fyfi2Wan4wR5emXknmVNX4Ki",
-	"5dVbtVjo2ptEq7+AGet4kq2yqscmVwmD/3tDqqMr8CNlHSTIPt+zALKSSAkAZcZxa6S+/D4Jimn7BVmN",
-	"KnC4mHtGc+6BZtTwKAt0NWJaNsgqnJnjMm878bi2BRX+irybgehY5OCzceSzAaEZd6YcDu3ZnK2nmV6L",
-	"KDwzibPvE2GK7VHOVmw0OQTVzhuwblT+fpoYUxKVxSQaP4GU8YOgOkO0xUyKaFCZXbptBTYqrB8ZveRq",
-	"7/YTghTW/AcrlBAsFYoITZZeQv/yPsptLmgVNRsN49PDqsXAjAaD6CepGTnLYmEy039g1cxCOWpvXgdc",
-	"7OX9chYRCH7zPH8HNCL1FruVFQomJM7Sbc0jbw1NpevsF28tR7NnjaGvyw+Wt0Gx1hqdbLGoyyUxSJyC",
-	"qFQwPcwuYUbupRJ16D5hxvwY5usT5qhAihdSlMpk5CsCH3zVo6ebhnWeVKruqOmsJF1XP9J8VP/dbDSn",
-	"T98dncjZpPGWLGhV6hL8+jSf90vE5fWJ08fcMDzeHmZCiqOoS6I9x0KNJ2Xp6K8/P/rJz5fHGNzKroVh",
-	"+X92SAJpAzhsmlx5HIdNm9DDpUz2ocSZPGeGvgKzaTHICwxQX1Cm9LJsuVjIoJDQZK4VEz+MlnpY7pF4",
-	"ObBl2IKSUAwbcxGg2KhFMUp4p0PiFsOCYBvmZ7ChTMyGzCTWQi1dc6HoW8xGymAkaYdhlQoTP1Ph5i3l",
-	"no9fhmcpT/rCZXrCwIE+Tf5RRl8IBvM0AfSxTAA1LMxtnrElSpBQ9KKDV9ODN4ipjATpYwYex4XmiFay",
-	"yFU7oNNPFn3e+HR170BushBPmEU+mtuiEM3tuFeLLf3x7Z+jxvI2Mn5frcobiBjrzNFKvN8o48rdLrZh",
-	"cBy0U6klfNwz+X1l/O4GdODzkht24Y6VCmfX/vU3a5r91rZqh/c+Pvzg/Qef3nvwz798eP8XqFnfRA/u",
-	"/+ro3n85+uHvHr3zSaEGmTXLms3No5trW7Xmhfpmw+z97FzSzeyUtftZhcc8u9Gu41Od/wuFO6sPlKno",
-	"nItO2dmuEvd0GyRKBVWmBOAuwYKI2tbrtzUzkkTsO/aViqS2VVvFfbq63wRWZRscNR1ag1/uLdRbXVIQ",
-	"45Iz9Fl2RIVxRPqfGnvF6Lc3XfwgTlBM96l0iQwSLT387CePPvrw4Q//8+H37h++9e8ffPafHv70W8tD",
-	"pSiQEoTUhz2aZV19dSTVRqKlow/+5k//8O0Hn//g4WfvHv3TO6b87nLdj9vKUw9H27yaJdUUsmyWTFbI",
-	"g08/e/D5DwJ0+NHvDu//5vDb9w7v3V/eRn0iJGd6wlhhZERar0eT1zPa17W8/LBES4YjLpvT7kI0cwnW",
-	"Fg6nhU1wpYpH277l5c3NUJx4FE2vrPHLFtgxtxEtHb39tw8/+vDwvbcO3/tecbXtK2VrDVKDbzl58Pm9",
-	"B5/+/aOPPj78/EfLgZXz0e7AN/N4WGdg9zaIaVBaJtvYekmB2tKJcKmQhCh6ORwyL23qotNX/ErMLM6i",
-	"E9TkRIp6EUbQRteWHLvKiAw9Eheu6k5LhPtgie/yJJa+uY6X4rd5Y8j4TMmCCN6XJRA+snAgsxz0UrLD",
-	"/T5h8YoBjkpjqvQ+FphOTLUudPf/DwAA//8=",
+	"7P1rkxzHeSeKf5WM/nsDPXRNT/dccJkJxwYIEPxjBZA4ACgdHjbOVE5Vdnd5qjNLmdkzaHIRIR/bEmnJ",
+	"JL2STF/Atbgryas9EpfrlUUuKFoRR+/Ph9BiBtArf4UT+WRmVVZ1Vd+mZwYEh2+Iqa7K65NPPtff81Yt",
+	"YP2EUUKlqG2+VesRHBIO/7zBAiwjRtW/QyICHiX6z9rdHkEJlj3EOkj2CAo4wZKEiO38MQlko+bVRNAj",
+	"fay+lMOE1DZrQvKIdmsPHjzwagnmuE+k6eYKZ8loF6/SeIgCRiXHgRS6o0iggLMEBSwkqpNIvfjNAeHD",
+	"mlejuK/6US/k+v8DTjq1zdr/byWb54r+Vayorq+wkNTUqK4MuGC8fLI+JffldgBv+HbWCSd7ERsIlOBu",
+	"9Xh0q+6I+vj+DUK7slfbXG02vZEV8mrXGO9jWT4UThJOBKES9sZDERWS4FANyr8cBCSRftVYOrpZdyyE",
+	"Dvq1zTdqfywYrXm1QOzVvNr9WNyv3Ssb2PWr6iNoW+1/1nQU1rwaJ98cRJyEtU3JB8TtxvS8WYuoPL9e",
+	"82r9iEZ91XUr7SaiknQJ1/2EpJ8wSWgw/BoZji7EZRTEEaFyuUso4UB7u2SI6hi99tr1q0tI9rBEfbxL",
+	"BOJE8ogIJHCHbCERsISESDLYQRwEbEClh3ZJIhGWKCZYSNRaRyEeikab3jYz2kQYqdkRIdF+JHtsIBGj",
+	"xEOMw98Io50Y0139MFK9dgaChB4STA+GMhjJEAWYoph10T7ju0juRwFptNXSk/u4n8RqIZo7l8LzQYss",
+	"b3SaeHld/esS3riwvNZZDS+S8zsXgvWW3WF9XLN9cBZuWa3cuE0p0mE/ovbvljqkUhKu+mi379TKiOFG",
+	"1I9KiPQW7hIkojcrj0QM37kjCUkHD2JZ29xQw8D3NWlsmEGNI5Q7BAtGXye44uAOCeaw1T3M99TuwYYL",
+	"FNGq0QlocVt9OGn19MBWW7lxrjadM50N9YFqSySMCgJc70Uc3tYEpf5SjI5Q+CdOkjjSjHcl4WwnJv0/",
+	"hNO5+daUXO2W/kp3WsZANB1HAvVxrE4mCVF9B4fo39159RUPqX+lHHqpUVOskcUxCWS0R65oTj9mzLON",
+	"NWu5ariU7KMgfUvtWsUVVdaNeXUlfQ86yTq9I7G+9hY8GWj3RiQkEKnb4h4NGywh9H4/1kxRLLNOJwpI",
+	"yIJBn1DZEAknOBQ9QmQ/bsD/80NImelORDGQ7ujZlOS+XFHcPPdlfnVfu3tt+WLKvoaSLDMeEo76mO8i",
+	"TEN05faNayiOKEGEhmILYaTXE3G2jyjuR7SLCA56an8GfYoiiq70IkoE8dSZo2hniCIpUCcicag+gO0r",
+	"EQiKVz+BHhLCq3f+it6w5auRSJiIyuWUa4yjK3e+DpN56X5AYhgX6kQxgeGgOqyBh3z1SD15wV+aIL4A",
+	"/dBOHAUnfnKDHqZdoqQi6F7ovQMBbMA5oRIJiSVR12A40GMhHsLmKVxDISMCUSYRjmO2jyJpD7gWtBZ/",
+	"vHW74w+3fmchR/sa7kfx8Brm/cUe7WK7Z8d65mOt9rsDy7jcwbxvbuJn6Fir3V30AVBtjiN+tRKLIXzG",
+	"d6IwJPTEmRKOY8LPCcRZTFAfDxEle4QjiXeJ1tlwoF4HPnOd7uE4Ck96jDssHCp5Z5/E8bKReHYGEu1w",
+	"gneFku0HMdlCPuGcceEDEQl9BjSRY4lAQoVJvMLkNTagJzqLVxgSg6BnNGx1JKW79qDWwOBeTZQ+FDG6",
+	"aEpOGx5Hzsy+tBCaTru8QzAPeoufypmENh8rvwwmD8Q62YYL0IVxHBvrSB9hdbAUA36GWPwtzAMSL/po",
+	"6FbHnYsE3ljIobjF2V4UEr7wSZh2x07DvLOQidwm3WNgU7rVcZPg8MYCp7BYSdNt84w1zSVl6h0+p77t",
+	"DjgRMJ4uZ4PkWRI37zJ2A/MuOS1hiCkpbR3djF4EweEuYzcxHRqjlDjRUTGG+pgOEZaS9BMptoytFHck",
+	"0eY7OujvEK7uFkECRkOh6MW/rd5avqze8gs76/yUH+OoZe6BV3uN4oHsMR69SU5arAs4CQmVEY71DQr2",
+	"N8YRuZ9EnISIUS3YvUbxHo5ivBOfOMWEWOIdLIiimkE2DFQP2T71ECdCYi4j2vXQgHJ1qNXPSx4YzQUb",
+	"8ICgfSzQzkAM1dSk26aI2T5Y2mfdcMVS9nkkiTHxh5obKZ4RZVZw8AtEQislbRoySlyr+xEoRgyShHFJ",
+	"wpskjPBdeOl0TjJlEvnFG8cHclKr4Vsu9xINWBjRrq8XJJI9wlH3zShBlHFEU0oTi5cuVJvjLmXjiVnA",
+	"rfzA8l1o4fIgjORLe2b8CVfyqoy0CV7rpeAFS30vjr1xkIRYktE7x1MfMr6t1dgRzxYdxOaQao9BkXrs",
+	"50pdLrka7M8DQbj2SJS9YokUhyFcWji+5UxNdzy60EZ5zA6ZNih6KCFcqEbgVKI+FrskbFTPRbcDA5G5",
+	"NVALtiyjfumq7ZAO42TuUevPFzPsiq0b3Sr9idnqkRmZX6U5+iO/azlkO2Ah/F4xLPd9uHvLu3vgOqPe",
+	"0A5XcOYaMs4Pxx36vZIVyM4F6MAjZyOSpJ//x7jT7ZyyB2lnmHM8VH87vvNJDb1C7kvjhx+ZMAwk31rZ",
+	"zF4cCCVFipssJLHr4k5iTNUlVfNqO5yQUP8z4CzZjqM9IiQLdmtejQRsOxgGsVrDPg6USApiMu7ySLIB",
+	"j0RffcYGXA4xD0v85K6DaXRlFTvFgdyuPNz2haTHKJm0YDeB6G/Bq+pbzba3ZzmXSgCJZEql4+Ml1Ks6",
+	"YmKGU1Q51cIBmawW2a41b55lnmXHB8aVX4D8mLz8bhX3JrfeuUGVEWbRiVrNCTs4FsQ7Mt1M2umR36fd",
+	"p1EevRfFMe6ScwK1VpfDqBvJNEhn/D4cdQvGL/QieJvroT5t3lbmYF7Y9KDJ22x/dJqlo51ifKoxReRx",
+	"/GqntvnGBE+J1tVrD7xJAx5QqV8rHhDb+fZROVNhwvmWzVej87+XW4HXtPj4ZTnkD0q303hvS0XnvUkc",
+	"eKK8o/S/OKJkexiRONze7W4nhG/3B5No9ioJVmGqMRNHHIKztR1CZu1/Doqz3m41bk7wLL3Ndbfr2MqR",
+	"HwgNty195poqa6WDeX/6GU79Yn8aicMs101z8WuzQF5nO99qnl9rtZrN1WZrebW5en652WxeKJuINsPP",
+	"whx179bAP8r/ExZHwXC7E+OuqIjXHMRE2JBRHVx2TiAx2BFROET6ex2bAaqN6RHtcLZL0H6PUBRJsJ6k",
+	"Z85Tj40qZL6H/t1QUIg/jGh3C5F+IoeIKV1/PxI6KG+aud+Clq/FuFs6bx4F+rjsdqcg4HX9jfYeTE9K",
+	"c8uHbhBfiQVHvcD3ooBMTwp39Ac3IloqB4AFbPoTJSSWg6nJ745+GyzzvB9RsHVsc5jjVIrlgsRlffa8",
+	"kfvQ8of8Fo/IcSYyOxdf2de/Ocvn8KbswDobVsWzx1wnBXItZcLpnpQucuGgzyr4695eJJR0dMTs7CLR",
+	"qJygmpxB0kkZ5yRZJ2s5/apK1nGDxmaUdI5y91+nyUAe6fYua2H6K/wULtV57sqj3XbpEh2V9acNzc7/",
+	"j5WNV05wJl5eOD5VrPCZYX7jGNRi9Ekb8Xn6yrJzHBw7YGcQx3p1ZYTjCvtdTu4bVX9mk9z1Rk5L9oXp",
+	"Zh97ab/jpuue3tlY8gyzys70SU7tTio12b0MOe5YG/ietg4ppUCS0LnHSTh2k+dS1J+V6+vsKjq7isab",
+	"cAYmsbNcgBTlk1EUUfFTjw0E6bE4rPjdLm3pzxXCpqjZLnPtu42V8oXMHTGaIUhR6+Jy0MMg53M0oFEn",
+	"IiESLIhwjLSVDIzUqP7yi2httdVsLq82WxtLHgp6JNgVgz6CYGXFQBq5BL1LrbWNZqvZvNlsqv+9vr5W",
+	"dqrS5NKy7EXOknPCdO+//NJdtMJJh3BCA7KifkyDkGWP9CGYyLK8gHGlj+z3iE7lZMMdgrWGIrFkkFsZ",
+	"x0T/xru9QV9pYlEAhnWcEEGAOeIkARcXGAbU6ro+cOhhZEJwnZUtNLmPA4lCEkR9HJuklH2GkhgHRHg6",
+	"EFQ3k1/HVrOx0ay5qYb/5/K/faO5fOneH7bbDfjHW6sP/mBkLF7t/nKXLZuHdNBvwNCcx8tRP2FcCzNY",
+	"9mqbtW4ke4OdRsD6K3LAugNM0/8r6uQUxytqhR+YiaYX6DSzxRL1mZBVs0Z1v60n2675SzrKx8S31H31",
+	"3F/aQpQhct/wCLVMjBKjIuaWp97892+0li/dg9V5YaluF+oPl/7tH5RsWnoEjSb34N4JLN76tOvWYQM+",
+	"mUxWG2vN5iQ6WZ+WTtYXO9W56KRq3kAoq421IpmcMnUsdMn6jAppwu/JXt5FT41XVV1aQ/WPCP4HtwAF",
+	"DqbNMhVie5akBdfe6K2n04+2x9xuuzrbfHrXqA6An9WaX7gHd8kwc0fnBlnSQdlNWJL2VpBXh9s7JjBi",
+	"u28jI6YSU4qLWiKl7Ay3Q3dft2O7sQvsQbJ9KnpRsshmJ9PDgvd9bpN2gWDyltUpCSe/jJXb5pUQSznN",
+	"8X4JoeU+nF4azoftlOzVfJa6I4fDTLStV1D+eFoYYYKz+M2icDuz5k4ODrp+9RXD3b3abqTT1ialLH5N",
+	"vbdI8n/FLKM9Bvp7xqs93fOEP83tL1IfCkk4Cbe1S6Woap2QiwX2Jz3Q+UVyN94uz6gvJs8Z8vMqxtlU",
+	"nP7CCS7lJLP4P7K82lmNLCfGS/LCm0V9QR0lg4X9iG4h7EARnBM2XhnZBRYoopJBuDXbpwXYguk41dio",
+	"jQVyGYd5lATbGpI7J/LqMyciCgmV6PrVVHV5+UXUap1fX1tqlPHRU2M1OQPZDHymNOptLFMYf6BnPctV",
+	"R+drZiGtkJwaSPJXPvACk465pz0JkvCER4JUCMu8vwiDv85wP21jvxrFfIbcY+Mxp3Kij1dxOa1jNbrd",
+	"EYnDlzjXtFU0bZbb3ISEpCXI2OuYLCQ+iIlJ5iNxaPAAPPhZA4wJJBkSPbYPbwE+gEm+jzgaCEi+jzHt",
+	"DnCXbLapb2nXR/1ICKXSM65DcLaQHwO6lo8kuS+RZNAwl5ARxRiKGe1uIV8dc19DtFCN0kJCtIfjAdlS",
+	"7WPaJX5qGPA0ioZqIo6EBNgtxAZSMWu4jHbYALIvfb3IumGIROrhhCAQn2C6dYzU8nttiq3NwlMjiEIP",
+	"7r6QLG0hX22ED9/vc0a7gBiF1MMt5Furqa8+y64JtZSOsXW/xwRpU3gZZfdLikvTxzLoqfEO5IDDTNWw",
+	"LOCBfrqFfPVwGzJO01dMggimYNJsU8bTlXAjq84JeF2tCWVyu6MWyIdMNWN/tTCGBcAccl8tsB5Hm+aR",
+	"F7aQH/X7AyAwHwWYqg92bKJKaLoym+k7IDxJEg9Rj+gpWcgeX3chFKHCxuuEtS3kD+guZft0G6jVh/R6",
+	"RbYyvbgjRrPW1btqz8h9qd595bUbzoIz3qaaDtUsTRIZ2LsRZLOqDcXJNrkfEBICPcPicoLVFzQfrBYT",
+	"vEeEGgNVS6FBPhQdDNt6N+CgNZDfJ0JgRcDkfhLjiAoUwZq+RLtxJHoGCc9cdOk94NX0ybG/eTU4Bplk",
+	"ZTiEV7M0qH4CUlFSbkoq6h6xW66uYLtl5rnZH/WJ3Qol3LprXtPJ0aonZ3EASU4Dm+QM6c4ERn1u0FwF",
+	"wqMGaNObyzgChLoMky1FIzG2Q0DirPvGx/ZG817DsHSdhZyNx7qo1CupAzNgQmaxAiPjNDuWj7gEgMOq",
+	"uRUjIsy6GZ3Dtld6iZt4p9JVsbncrINCFogV83ejH3qow1kfYLEigHbJQCk2kWQSxwJxteeQTRsQi/4Y",
+	"ECohiWy5P0ibBzZ/HweyTeFTFEZ7kfpyZ5j9hrIAMn0kMA110rrtp64URh2+CUCT6qVIoDcJZ0uayiv8",
+	"yWo7prUlle7hjIr4ThaUNlWX+vU5O3P1LhqwPpk+0nruqGm1NALvKdKc/ZM556nkccJn2kvnkzk7NQiX",
+	"sy9R9qENZpj2S72J210c0Tk+mXOeCaGh2ppZg3Csy5+TPUIHU5OeYZq6u53hNkvShM9yNWO6ZvMM7iqJ",
+	"oz0lEqN6ysaWNNdI1GWdXu6q62JqVcZAc2OdfmmExDTEPEc400Wo6hbuFadzxzSIgoGQLBzqmdQPf/Sd",
+	"g+98+/Cdv3ny8Ue///A/PfnH/7bkoTCdOry0T6JuT2p+m5825KabuPlpZ6YJeh46q4hUyEcMF5a77AyW",
+	"Hq/CwPIMo5QXFJh9rYL55/ldKSvLn9rSA5ndCiMMP9uBkhNVxuBHz2sJvVWfsjIx4WXClN4xIcStLJ38",
+	"MjLfolssHnYZVdLVzUEsI/t3/fa1K+jCpfXzSx76xst3Lq6DWhbJQUhWYizhH1tIJx4hJe+IyQnneZ/q",
+	"HwtGG7fx/k0jCLmuVbEbJcss0ZNZThi4T3Wj2bxvqcdHnHxE5VRTdVNNALB6HwsUAlDESc36OribbxMB",
+	"ANEjyn6GU1GWPgIg3BU/sv0SSfOlPSVqA54AZ/s2bacTxcRTeorGOKqrb7UmiwISx0KxLsA+08k26i81",
+	"qYSES1Pn25h5luVfKiXEqJLlczEG+Gkirsx6Zd+4jWdLZtan7PhlAx3ZDY2fOLqq3+hp4VktqaKgFB19",
+	"Z2jhn+o+Z/t+Zphh+1q52e+xmEy/io5hqGQZowqNC/BIGTcwbbacgYfMGqmfwC6hVHm8IwiVWrQ385jS",
+	"xs/1ko12DyhZDqmlKwDhfwIxuqUxzDWAViT0F61GeaTiSJTstJt+ryyARjWyvIcBjESo1vT+X0nb1H+/",
+	"lrZs/nbat0fY9DLizGb7bvqNIaIy0ruBaWiBdrIQYHUXRZxHXTOABIdwPzEe9DAP3SC3EfX2ButG1AFi",
+	"n8FynGAh9hkP86pxb4BpVzHS5ZD0IRrPQdnfOF9E2R/1Izq4LyWt5hs8vz6hvcJKp4172ejL1vlminsx",
+	"a/qyCbsZh9pvn5SdhN2IQvqiAd5AddLoNtDhd//68LvvHD585KHDH//l4998ePjBjx4/enT48NHSZIQB",
+	"axmCoZVPNuclL7Eclzi/UqipfhSGMUGAeSAMBg2q+zon9QXzX2t1bd0vd5O5HuySrsGMPm2nrbWLqreN",
+	"8xcuVvYmCY9wPOO+9p3PRtr85gBTGcmpZfIB1eaG8duWdul0YL4t30T9+jx5DwubXeoeOZYpOl6ykpob",
+	"Qqj70rclauw9Ssl9CWCtWwgsUkzbo2IsZFq2ZmJsQ04zKomJedbidzOo4qNm7syeZzlPyFEYiWQgySwZ",
+	"vdMHCymanN6tmTKIEukpdtDYxqkdE+G3DHefaqJ9Fgk54GQ7CeSsliLK5HSdsGT6ZBnH/lPhU9UHdGKn",
+	"s6VOTZsznmFmp0njs4cmWfvEZEvgWKOJznzMJRS7KV92JbP1z9LAnBEUaCAjH2e9Uzp3qNTsvyNZFs7Z",
+	"bFFM6cK+qDSBGa+YzCMxLuxGw2gDKG5Igkj7K2xM0SZ4YyXppx47p3qPRg21seaMa18uAGQy2gXzGXh2",
+	"rVM6dS0VkDKXnNpVmbih39ZyuWd9HRpSQqAuQ4xql8ZUHCa/jtcl6WuWcP+6/rrVNOWU7N8FRpS/PN64",
+	"V7QsFInQWfrJ2wrDmdr6mX4LWudi8vSdDdneLSt9BjUXIDbhnABwU33VRyIjoi1wZ0s+tEolkE1aLAYc",
+	"y+pLTf7g+u2NZF1MWYXsqEXEqrEHiitRAkJQVjkoMxqn9Jv6qRXp2hC9AuU3RomhyuZEbNzJVNCtijWF",
+	"5H654Ya5ksqU1RfGa/gQpiDGKfUjXBqGl7Y6+ZDodSlJMuDZD3OwArPck9DHbCdjx+mEm853kkdIy7f3",
+	"kY8c7zccPmPgV3xVEZhlnxA8Sg30Tpkvo9jpUYTVVPWYU96rzECNJ0Dw2oZGjdN5Qe9Igl1uhlaqGyfF",
+	"FcyPkeJvpVFAsGOUyXyAUc6gd1RB8MiC3yxeWbNKYxLtx0ldY8/UIoJFc2zsdCNGi4Kyw005CRjXcT2p",
+	"NzYTH9U/95iSzkotimm7d0utXJdpgRVUpgGnr4GsU50QnMRs0O1pvVqwff2PjtqhOBL6L4C+3U44k8SC",
+	"BRuDqf5jP4XDzXiZmjAfmmYlx/uKNjmmAhTzXJxT7qORBRkPohGJvpWniy7xIMbgFqYh6hMsBtZHLFAY",
+	"dTqEo52hjkqDgLQN9G8aSAlHuXdR3bd/b6dRUYqDgxCtxaM2hShJzIce6hIWEhEFSvAGp5iWd3U0jyn8",
+	"ipF9X4u9ZsY7jMUEA2XPaGWwzR1ZsQ7U+x2IXNumrEJ2NBxwmUfdnkTOJ2lg/+E7vzn43p8/+fy9p+//",
+	"5PDDP3363/7k4L1PlxrT4SlWQcRmHvTlWC2p9bUA7eseDx5+cvDhB09+/ddPfvQnS9b1CNF3jRmxHI/V",
+	"XHNMcIhqVdIbZRzZpF4QCM/LE/fMJpJnFJo5w1Ean+CUz4DMrAfZYo6cCue8layfV+BLsxkJ3PpSJ4C+",
+	"4zKOKYSzDDZmhE9UHuQjUv9cRD0dKm9GImN2v3qTFiHOVOOCnqwso8cxV/7Ll4XsFkxIJUs47BMqb1vx",
+	"a8Zl5O53jk2kVV7gP6/Q2k9LtzaDYS3zTA7iNHKgACkbUaWBBgRhaaFjQeQsQZoleBfCmApgCTZCvTyA",
+	"3HQ3Xej46PUyiHNe/D6+vy16mOuqC/dtqxONF9COlwaZj4sutxaZMpH89rUr6NL6xgVk6vSMrsYsWUXW",
+	"i20a8xCjBOI4tYllJL9oh2Ma9JTICbZVJWTHWEI+UWrj9VF9vdlc8pA/gFpVhEo4SPqHlvqhY0vAwqM1",
+	"9cjJcKmvN9eXPNUkkT0WbucyUurrzQ31vi0tDU8uqSeSse0Y8y5Rj1pregBp6aPtPgkjvK3TgurrrQ3o",
+	"IU0Aqa+vrtpG+pgOt01qg4CfLpnZ2HpSPqpv6GFbjx48aS7l00LSJQFnaW4ttNpu6uDmkz1GZ220Oyjk",
+	"7dXSeUKrZRN0sjz067kZqdZgR7d1cKAeXFqxy6vZOeVVJ6fF0QRBiaNyp3QWZ7WIoCgqJDaca7aSNK4l",
+	"siTKI5IVFY4mx3+kJ8cfcLppHL2b5ummjzrMJMaZIoG+Op5+3oBd9mXlclcFjYB0qWcy1kKaVs/80tV7",
+	"WZyreZqMb7tONuu770YaTWmxtF+UiV3js12V4gDGlFxvFfSZtTo/DPlULlu7Jkfx2I4pb2Py0MeVWCmu",
+	"Tr7y0YQaOKl7dSZFKVfF9tSrZFTgP5D7AUmkseSrawmSwQY49ueGPHiGDkB+0opmhc6k88dYIXORuLOe",
+	"nFGGb3MIzgnUY33iFOedEzO/eJjK6w2ZMzHpFMxceii3u65/LofMoIaN6XAEvyGlhW1JcB9kBktwpaZm",
+	"29tCVNm0/POpK7P5HXRWMUX5FQOREFplgbcNPKsVeJ7be3LuEzpCA7fTSLiZdHD7UZ7PtH73re9vNJtZ",
+	"8ruYHDVs2rpXOjbDG22wSLmiWIrEsU1o9W9v9qYpz5DaO9X7WatjR7oIBpGf9qlzCVPnvXL5pxfSpoJe",
+	"0Z+kmCvVsCeYgw5YfeHBC1mJcvWmic0FMQNZsMspXB7VtFGz08qPqHohq4CK03J+6mxHQunZOiVeRIym",
+	"iajltZjyiK06HLhVFg+cjWI+aXDeoeusGlgoo1EaASiSpRKI3fVR9tKakb24W1W9KSP4qA4QqoFGTaFS",
+	"HVxHU4yx9G40DS+EH3SfCT++HkcKe3pSxQargPe7nA2S7Z1h9Y+zLjFM7WX1ZWl8ziK513HV25oGvdTy",
+	"q3yJFLNi5QWIRtbn5Pa/MjTTnsNzwvB44DSeMbk7CIJRaB5ylmgvuLEej0/2n6aQYwW08LhFnEtWnm4E",
+	"1UyO5X0AgLQIAJSc4EHO9etkm5eyNbc62ygk7RwwKRlMg0EnWBg2wpUUpkbHpzx+9LPDn3+01JgUUpZg",
+	"IUhVzYVRSIwjjfG2CYCCSHIT9QTD9SBWbkhkhrbTyBfimAF1Iu9Amgc3O4tlM6tTGMlIJ5WwCaP7PLqq",
+	"ZTQ8UsRjzjIyM5KmA8Q3DcX08X2djrmqI7TH5GbOupPpSGbfzvJYxUXtafluCVGqNZD7ScSJmMmOLtlu",
+	"qTZXdCXAa57bRfnQpIxJn1BZmgaamcmUNAvvGX1BS4DgOdRXJ6oDPpZepQgQspY2kR/EOAI/4h+h//c/",
+	"a97z2w8ypzHhqD/YalOfxFE3Am8cvAjNW2b12w9ynuYAJ4n6STqlSNUIe5inXmnYuy3kJ3iITau2B/N9",
+	"mxYb8K0H2E7b38qPIxJo3/qxYywzsDQNK5hGAOoIsgiyZWIiRJum2HXQTsy6Gp4vxVTVTujtJJC+jhIk",
+	"+Z5DRrWfNytTg9ge4aNv/vYD1Go229RBAjN5FgCBYN5d8tAOSTEKnRWI6HbpoOqFUET9yVID3QWgszYF",
+	"gDKvFPCsQ2gZ9hhO1DofsZDyrImVmhqnz8OE1Zod/EudjTnk2Xn8apasp4bdSrd3VryuUbqYNexv+vit",
+	"iM5U0soysao6uRV0PR98vM2nK7nFcHQ0cjbsamZwsRlKGzsBQxOHM7n62FSm12x/KtwjZZUrnTNU1M5S",
+	"1182m4Ib0OUt2bbkNtAN3Cue84xROOcr252yQ1R+Pqopz9L4+Et5TsvUnOxnEjmNF+EKxJIJf62mK/6t",
+	"Np3YtMoSjVPSwvjVs3pZUaxxgW9iEnYJR/WD9z55+sufLqHffesHEDdlrFnnhAagYh14Wkyn8o6Y5z/r",
+	"dTRP4f/0mzG+pbmuuVlvHkdpmCpZx4ZTjue6IybOfNx2cf75TKT5ucEkyju6pdMRzU/d2jnCwcuKoRqe",
+	"axhuucHEQPBd5gR/AyAXS/M55zUHsgEPSBW6MVjFNHqaRnvU+Gk2YNXxhii+EBLAOhZTpYDsZ1OZE5xz",
+	"fRScU69PFRDnFvxT42fHkVDyP4wCNUsgOscaQs2qZbMoJYDRjZvH8LCAhUo1/1lWy0NNpY20mpUF8Sav",
+	"2tjl0aqpjpourbwJV5jSUvPh0lqZthq0IAQlA5lrbaksKHjOC55QIHWr7meJh52BgHjmGHdLz+0uSbEx",
+	"58i6tIx8RCrPIq6nvEKKGvos300t9acfzac0pIZGcE7O9MUkcfvIAXrjpOr8GuV2p0AAJfswTtB1FiJP",
+	"ghPD9XIHYR5+c8oE78KLHJX8nez22c9A7uOZKDn7cv7TkBlrZzoS5YbakyfTMsp8TZQHXZ9MKmgYCSWP",
+	"uMHxThrw1F3PYz6Yt9Idm6wngGOugEU5Rbyxgy4JvTjLk1vdqm2cU8eefadd5M6CfAC1TIRUAsrYeI4v",
+	"xZ7l57b2u299//y6My2lS/t4+U3UXL6EGmgbLfuehpwFIzXIZygmUpeL0WiTk0NbyjBGzRSqNn4RShrw",
+	"gVNXz9Qo5nKlj2ckLsFOkcv4dcJ1mmXEaHmQ4sx29HnsHbNCX82JwjefCWMWbjEbXMs8jMECTU3ntXf3",
+	"16Im3Stqx5U4aNulRl4XeatoupketM/M5N4EohyTLdUjwW4VzHkYiYCTBNNgOJfToxDIfKQ900LKzKa6",
+	"PViFI5YLz++d5U126UbHVtLt6GJO2rNKBH7d7WwpaOYbHSY3stoVZh63LPe0yJ4LWe+S1TPQks5EPHcl",
+	"pltMMXOA+yi+2izhWmbRnPT0jZL09LmY5DzrXBX/keNTIw3fKwWUzaNHzg0g5+7RHRPTPGpD0rEG+pQ1",
+	"kG+Po/CRGPSFBvB0IjYMXQAKo9gEo6adlQ4VYJ0U2xPsAiK1i2HRppEUJlDBhGBhGiK/cHx99Eeobs49",
+	"+t3b/yHtYQmtIPtchySYEIK0XOJQD7C0LNmJOtCnh9SZSTIckYZKpMR0C+dqdVzu1DEYnwQh061UORzv",
+	"GHeuq3hDLwVvrr1qsuWa7hCdrPd0LuPGEd2mY3YlbehSs3mhdenS6sb6hfXmpUstp9HJjthZXK8wmmDA",
+	"Izm8o2ZqYg0J5qX1DShiCf7mgCAIVTMpoLdevXMXreCB7K3ErBtRSPyEdQPdRLeV9tyTMqk9eABoAp0y",
+	"4DGdh4/quvjXko2tEkOhuB7rII25p83wXR4Fg1gOOI6RYEGE40iQrJiYRSEBRqgzKKGCi0ARRbhN9VJt",
+	"Ws+xE3Yt0nrt+gPPoJDppmz7VhgWW7arlJsDJ84KBrcp+KRljwxRyLayILChMwmCdEAzSgZxLEwByTQn",
+	"RTTatE1feOEKo3uEgg+08cILurCuBvzDnCBfULxLtgMsiL9lkSvV89dff/315Zs3l69e9beQYqxC4n6i",
+	"f7x97QpaW1u7hF67e6XRplc1OrRA9T6jZOiZ2wTQJaHWnO5U82NYS05EwqggAtX9dq3VbGw02zV/actW",
+	"KIUy+CSRCJuvEDhRTGniNk0wF5BFjQMZDxvoNV1K1UNpfVX1AUBUL6up6QHAyuoZ2Po6CMAr4Fmb+jjR",
+	"X0eMrhhghz/8Y8Gor0taXVrfuLCkzRe+BsrYRG+8Ba16yADEPLinSyQAGoR2UXVwFENB0Ta9jHYUHUBc",
+	"3zq6Gb2IMBX7avf99daa30A3Ipg8PET+W23NGNu1TfRGo9G456G2aylQzxuNxgN/CylFHvnObz7awcFu",
+	"m46t3ZCSSD/hOoI1JRFFt1fufD0dIOuglrfebKKdoaIRxtO6vaj7JlSksmGjAFai4YAEoaFoU/8y7Oby",
+	"SzRgYUS7m/CJj+pCcoL7sJMJ4xIqTQDN6x+WtvRfOI5RgDkfIv/rmA83UaE9v4Feuh+QWJ+aHcZ29S6/",
+	"GSVQ9kggHHOCQx3MCkW01BBtZ5jbhXhJD0Mtwl3FRNKzlGGTpwEFNq7EbJZaqzqURF4JxJ6/BF/AqHSI",
+	"pi6lInucDbq9dEl8tZC2hHYDvchkT4/PLIwW6nQ0lA5q6TK1+gOZoW53Ii6k3hYPCYawpTiIYOVtWgdv",
+	"N5Z4Rx2FLgM84X08XLIFpXVBJRRJJJkSGIG4G+jOIOg5ram9tABPVMN9puGinYhGohfRbptCiSlzviHW",
+	"hjJdFSToDeiuOv3//7t3b620Gi1PH2+C++oDItPfVuE7wTQREaicZshKEFNKN2T7NGY4bFM1PlQPBjxG",
+	"5L6SaVsXVcs7nO0LwlEf812oBq3eg+KXAMxrSqRDVSxFG8KpCoYYJRry0xTG4mxf88w2BRnclBaLKLrS",
+	"iygROg2HWtAYLcYDclPdd6tS1h8/+tkSGi35qFgfTnN1ohDVA84Sr03zjm4vxXnKZQBFoVhCPSxSBHIz",
+	"PCf+1wwTxtQAWo0EnNeEsy7HfbHZplCd21pnFTkt66J0agE9dOX2jWuaAhUdeAiqbBuOLAwx7jNbKUB4",
+	"KKsBjpFIYIl7hEi0zwbqfpN4lxiOoch/EGOUcNKJ7tv6AP45X++BPdPpkAlLYrKZFlZW58WOQ/TU/M3R",
+	"YAOBgf8IkmBATRaeWRv9lYjeVGeSmar7al+gcrOuzwy1+NRrO0wxeA3xjhIeKT0qVi0HWO0JYHApcWA/",
+	"ConXpunBdIiHUUPGDtdVHEAAr/EvD2SP8ehN2OpN9CIIQag9aDbXApCd4J/ErxShkJK1dHH5XGn6XDH5",
+	"Ns1um+a6v6WOOg4MeJvzMldHoI+HiBIIQFc75Xy5pr5MCz4wDhUiAk5CJWXgWL3S8s0cXx1I3CUwyW/0",
+	"bAG6lBVFAjlQVmaFMpJP+9xorvnIvZBhh9vUv00kHy5f7kjC1W1CAkZDsWQU2RVg+W/6hXYGVEaxCd1X",
+	"V2QDQSuFKgb+9QzFf/lrZOhvtilG+zySRBO1DrXv9yMJNWW1zgs3BExZY7nLAack9MxCcpKAyqP14TgK",
+	"CBUkS3er3bx+t+bVBjw2cq/YXFlhCaE6fKfBeHfFfCRW1LsZFFYqBl++dV2bNoRJIW40G01jeaE4iWqb",
+	"tbVGs7GmM6h7IL6v4EEYyWWipER40CVlqSJhHwQ3xSn1RsEHihSMFApFzKERhHfUpaAJUgl8QJCKOxkU",
+	"FvQK2de5FVyA5yfd9OthbbOmpKDLalAv6TGBoViXqBeVNuzslZUbUT+SlSmYzovWKeO9VYvUJKEevs1q",
+	"tGqPNUtr3a5g51ovQ2Ec2xooy0dtCweS8WJTM0XzjmlZQ3eXDvF8yRDvgXVey/Pq9dVm0+KdmKAMV67+",
+	"Y4OkkTU/To/OqABceaAIjqQwqePGOgjI2FAg5A6u64GUtZ8OeOVFHNoqjfBJa/InrwE2oOLXJNQfrU3+",
+	"6FoKH/jAq21M88VrDsofaN6Dfh+wUWu3CdbSqJ5yzAAeHXehiiY807UwnSsCzOumanyhMO19Lf4p6ce6",
+	"WJHG0da+QXNLa81cq/INdFlK0k9MgCXHkizH6tCREOLzcADKqm6GWEhKhMNQqRklBx6GmIICvsh0Ie4J",
+	"JJSCQ7glM0frZGaOa6fa5QNvSgrM1fF8kDeemELCx0b9NquwlOwp2UfCKG0nSu2tKWj3LmM3APMSPtiY",
+	"ppcUGfMmCSNs3arrq6uTP75uwBfh/UtTje4mpsPbFmFz7hNpbGG1zTfuuefzBusioOfsTMpe4UgyHelW",
+	"fiZvkz22axQdbTvTWhWMF1ThiJQfI9XsCEWuVyEKqJZBUFHdhY25aeKI/Eytlx541YLpsJNSweSuK7oq",
+	"6d8wHy8r0wQCLeSxKjF4KzNSxARzKuyLSvnrI2zWZYcoRiGQZKML/TKRN0ntGE++DjoZPfa5yZqJntq2",
+	"qcFYTm9ybWxOcsk+OsbSyr284hhUM5UEdBFBCFSjs7ImExDYnwmVHmjQ9nv1A4k7nsU9UooYjmMzzv6S",
+	"pyuuG6DXsFwGdYZzIjJoseZYPMyZmFnHWp5TmRrKs2XQhmUCXSEVYCryc90eowN7RUkIgFYXUaGHoJT9",
+	"qgGYmK1SebIcxbxcMs3jjJY3d/FkxdOMQCaLp85OPuPS6bq+MMZ/8QqT1wABewHsPxKyzKfi8BH36b0H",
+	"XsW1CTqqp30FhlFo2dU2XqKJvkrdPkFaNW+P8gTtbbzigsfMLbHm4SBrT9797sHnjw7+/osRNNDNWmvt",
+	"4qVWq7W6urZWgNvdrL2yqoHRbl4+//ra1y5cW309OzC///zPfv8vf3vw7m+e/MP/OPjRR7//4XeefP+n",
+	"B794/+lHHxx++FdP/6+PHn/+xZPP3zv853cP3n/78RcPn/7JDw7ef/vJj/+lAGCaA1+7NL3onC2UcdNO",
+	"JT5PQeLFhsNn/TxdmmZOBjH+mRexj6y8GkcpLjnzlUe+IEGsvBWFDxwxYkQ8KxzSY+f/lcJa+sYZ08+R",
+	"wctEzkYBswpg169C7GpSXgSu8qpwRcjR20IX1EQx6YChHQmJhzk/4sidoYO2j+XOOPzw3Sf/+K2DP/+k",
+	"9M64dGlV3Rjr6/MwbBNqfsL2jimOE5iqwuf4WJ1dFi6XuKI903NcFSbSZoyqad5YgKKJIPbE0TTNV+Bj",
+	"SjCXQyTZUpWOaUd6Chom+HctTEYkwJsTExxGtIv8ZR9xske4UOpmpXYnGJc5dcyk1dc2dVigTciEP5Z1",
+	"+Qhw1qo/039BcpCN+l92/ro3vXpYyC1YsF8kKwq34IbzMfcLbnwRyn+5Ls6SqRu8wlkyvrlCtKir2s+E",
+	"MFPRugUTmvYW0icyQzIqb7Y/y6LaRm+OXYfsPEzrHzxe64Ye8zS2DcPETvg2PgU7xUgsZ+4ess/G2Cjc",
+	"uwOAVUTWVhqhp6NOWQduF3v31W18j5/jdRpPEO8SqiPNrHC6tNWmgHxrC8brcJr0kuoPhEQ7RNfw0/Zx",
+	"BtWPi3EYLF/hXF0SfmcQx376qE0jGsSDkAiUFo32kK4ZDaFCVKKsSDR0lZV21sMyJYJ9HfRipqzDXpb1",
+	"MwOhoZhE4fk3B4QG5mW/TSOBuoSq0dtYi3Izjh77UQTyFB/UVlJPs/1rG81mo9nM57x1CHFeGPk5CoG3",
+	"awTwWsC4Lk4XmuTF2mpz9fxyq7m81nLq2Kov+tpKo/YkTarTIkSaNKODbHMpd5st0I9SCNTdruqjsdaE",
+	"ceUS11qFIHY1Ei8t2gg9lQPO1i6aVUjTKnNVxS2QbKsID1s7b74rgr/WVuEHxUAretwY6TGtXV7d3XpV",
+	"d61J3a1ujE5wpCa67Xh1pOPWRkXHGxP6bTVH5pmrll491wsTlvZeThwzZNdcW262ZtEk9eFauOHPbfZZ",
+	"N/s9z4rZVXVzKUWocB1W3IY5nSw13oUkJrIkEQ48X1jfjupy0++FqO6vNy/5iMke4fuRICUq1VV4Ncfb",
+	"p3GFp111GT0zKRyVNmAP7AZWykfVptuqzVu8aFttttW/P9fyrDbBTnmCF2t+zZ1wG382eryRb4QZX4f0",
+	"WonDR5wAqBsIpjpmP1bSOQjA3WiP0GpL7NHFviqR7nzDiE4FkWq9CXf5jLR5WjbYCSfDWGBh686Mr18J",
+	"4+s4Pj56s6+YovAmMHMeplGqOV/pkWBXeGhAlfYaMBoMOCc0GHo6Il9puZCdU0CHpMwkY6r7XbA4RDtk",
+	"yCCbQ+g0+Z2hVYLTmZg0DrZHeIyTJKJdkxxpmBTFffVM6sJrqnHQn3M9m0SEtDB+qnmrccgojk2vjTbV",
+	"qQk67yWX1KBzxyjwRLfavi4QkHUvkGQMxYx2yzTey2ZHnoWrtbDSZyzkZA+1JYXZj/UOoaQTyUqPyktg",
+	"NtJZWdapYJuw1e9EVt7HTaXUhUVMQlejHy55KIkHIqunoY+LqZtj24CPS4MzLQ2+aIZ8AuRuu5ogUJ4T",
+	"Nm/tuRYtL7sTDpiQSOA9yDtVfJcGrE9QF+dipLNk23mlzRKaVW9bHXOBV5Gp4w1wKhrWj0EYmSXtzBKT",
+	"Ublny7ARGsJdgiRDPbxHINFiOu32ipnOs6Ei6bGEZ6x8QXqz3V2bl+ncktNz6TyUfqmO7bqdX3UB8k8n",
+	"y25G91w64kn+uQxQbsaGtbhd6a91MOvm9dYep9cuncZkt11GKx5icehkZD7vXjzs3k+5IhH2mDkP5zd+",
+	"lF4eBXEg1Qpi1rWlSGgJC2igO+rmwLQkNxlhxEuSmHfJsE3VjQuoIzYNGpKUedSNKI6Rv9psaeOKeQdS",
+	"uUHTMUXFtnLtGXwAo5C47bYp3F8N9DUyNOn1AUvS/PpcTuAuYLukkLjrKMRDof2AIO5RJtEei0KTTphp",
+	"WEVEBJNZTe4HhGToFAZdQbcF2DVGUxIi1eCWqj2D6QmamSU6G/M1Mqzpcz6nkWnUdRfRZCCFTjaLmf5S",
+	"t8l4GFG1abXNN1rNS42La61Vb22jsXFptZVF0NxiEZVOzf/aZu33f//p4T/96dNPPn3yk/+I1l//P5aB",
+	"dbFIyIEF/66truvuNcpf7eDDjw4efvKvv/7e4Q9+9fTdT3//0aODt3/moHZmfsrmxWr3lF53xlWDb//N",
+	"488+OfzBrwreSa9mvaq1zdrG+QvGEzcrG1ywC6rQbnhmAXuOLWA3WBdhA+fCHK5QekmUCGOS8D4czCPr",
+	"H3k+dde2uwhrNgfPvjqI3354+PanBz/+64PvPDr4i48OPv3Jv/76ewcP/+Hg4SeH//wnT7/4+ZPP//bw",
+	"4c8PP/wrnS/y5Mf/Mv15vK17ecas2ekGnWkxX40TnZ6c2ZQsiMeqtHxdg2it0TjiTaTjr3Ace2hBIcVt",
+	"2gOgqtSypgSyBvKjcFuHUBlXGSQC+KgTKZkxRSfUApVgAFWlAQP3cDwgKZAXibRgRwDLS0jGdbFui2Wj",
+	"xg0TjQnmZSKUEq9hPb5C8cw6wXXZ/D8HbLpcWp7iBGOZS/yuaXDhKWUTl7W7G9Fw6gYVfX1NfVDZXEj6",
+	"jApp8J5jskfiqVu/6n57Az6t7GdnICJKhNjus3CGLl40n92Er0r2Sc1QA8gxW+2Mcf3geBOvi9gwikNw",
+	"wJGjEl2/asM0zRmzI9tCIsEAnArVoVEkdeG9LlX8o2p8KcuqGuTq+tRjBHZXMbqq/nWuVFXfJxxsrXZ8",
+	"ssUGju7zb57pmAvEXsf67ymDqu1dJxYYSW0vcjpstOldh7bOCedURBkke/3lF1GrdX59TeNNQqw1ZRBv",
+	"7dzF9jLNBm+AShtt6mfvbTPqe8jXfTqokfqmz/Mg4RuAWy1iW4jFDMx4q039EvaoOhhtSbVf0i3X0I05",
+	"iGRG42G1TUWR95EirfNDg2IVMabGmhBwlmzH0R4RkgW76qIdDasuuxI2Dfq1YhApM0rT3S9duNhca602",
+	"m+urNU/fUJs1Peftjp5PZab9488+OXz0/sHHvzp49IuDbz88ePgoXRi3lkFtbfW8tq5YgrLJnQe//tHB",
+	"bz44+LX6LgcEsLq2vnH+gknRT+lDm11ay8315dbq9FqZ2pYFG0iyJs/S8r+cafmGtovMN9WDJibfp4f9",
+	"GO/KKo1ejfArELVZsUeLjdK8DvEalpHqbHl1D07Og99CvuKX5gYpXLI51OmqOM2jXhgV7D4CZl/GiNfT",
+	"fIpSRvz235Uy4ouz8drTiekcd15sPOcpnJsz09fphHOO4e9RHwDwM3vXOBemBtJmHeRLAz+sP9cCoe9p",
+	"RPUrd76uUdYjijTEeB1g8c+JIsg4wnHM9km4tGm4h9emvjqFmfBrjqV6kBm8PGvt8oqsxkMFKRrVV5ur",
+	"TZ3NpNiZ+mtlbaW1pLpykJXUl9MKyXUDL66x5Pwtjen/7/2lMpG90aYv4aAHoOCRQINEEEUXm2Zb1LO+",
+	"YsYGmE6Kck1jP5I9Y0F0lQcaIlNv2cSv7vewRGHU6Sh1qI53oO5BQOJY8W68R1LvBqDHo0gAEL0aHESt",
+	"2sh84wpWowOWj2NAyL/cpq7VUtMOiqhkKRR9qnEVL4E+HiplqEzF2u8RTjwnxDbfTaozDfoUynxA1Gy+",
+	"+Qa6rIluH8ymBok9EromiMa8hAogJnmgvt5sQr5sNvcdTvCuImA+iIn7hZm8Dne0pROExuItTzi9DitT",
+	"YRUtCXI2GbhqKGpLOYFTBXsJ6Pmoh5OEUA/wyNUamf2pMnSEfLjNB7TcrGlKJBVrg44aWvJwRlBah+0L",
+	"vViamIp7TPqJHKI6bOxWzsRtoDqtur1UNfJFGULHOuJt0Y6cBAH6nqeG4eVYj5fyHQ+YjpdjMF4J0/AK",
+	"HMMrMoU2TctVewe//tHjz945fPtT8y9vVBf1HDXQ8zyvTR2d1Dv88F3QOv/M1T3V08O/eTdt7GKz2Wq2",
+	"ms3WutPYRS/jjZ7Wiz2rY2+ZkAE+9NZWoVxPnpqKlrITFW/08bL1SkfFnG/AcSYdEsc6QYCz/S3FTAGe",
+	"2jEcChNOElHj3zhLMM2klSNKH3qTNI4xA0XTmjMdUcRcIQVhJE1on1McsTlkRxBI2tQ3CfdKBLAiiL3U",
+	"PeTHmIYQ6KKFEC1BBIRLXbCObFPmN1DV1Z/mp7Rp4faHmjDObQ9CQt38CP4AqW5Lba/Ui7sPtWAog2+X",
+	"XKEApTJBmxqhYKbrHpXc9uMQK1IACgCfmOdGRlNcyG067418yxDWl+ZOnuMaM2SrbzJDsF5KrR5UEMrT",
+	"aZu2vMefPdRxXl5rtbHR9EI+9G4tN5st79+9vgzXxIWzG+DsBjj6DZCkR7D8DigNZy/4tLM8okLW0UhM",
+	"Bic49BAOOBMO6k4h+BldFqYEnna7QQUrGfWBnQm4Phg3pd3qZXXclgyvAFaeywFRdKWILa17Bxyx7kPt",
+	"DGssM8X6QtYGM5k6FcMlr6L6XP3xFw8ff/Z3B+998vSXP11ywCyjmIgGMhY8dTNuKpVZ306mJLtVn42v",
+	"iVGtWyOoF2dYuL4/fMftX9Cy9SclZj4vq1+cvdSmvgMso94B/uQ04lyzJhjU+TEND4VBcJbYET95950n",
+	"//1/mMGqH2BWDmaNNiEAz7PfPP3WDw9/+MuDh58sWT9XeoGbWNbCHW/DUdW/3RhZ6MsIyK6pQv1bJzfY",
+	"Lg8+/acnH3389OMfmy71r2BsiEQykGRbB+P5DQTa4rlSHtWmmkmpC6c6COeEMztK4kwcaoVadfZQPluR",
+	"J88U9typJ7ccJxjh8UY15amNcYQ7EuLmIgHpdlV01eGsXz4YA0c5MQKlvPu0JNyE/iWbtfcJh/KabqEq",
+	"WmXK8PY7BPOg9zw70vQMi9HdYlx4d/ZgZce6zMpV0tcSJBlqec1mM5dmBdJnWpgmDeLEBo4AjGJZEgna",
+	"JUOjNUIRf8BCCiAvhlH7waY2XSsFT90k5H4kpPB1jAtk7GCBBCG0kByUjmornxHkFC5cAqnGqFm+Kbpo",
+	"kAx2YtLX1RN2cKhHZ6scqtdNmpFSTkUDackcCiYSXf9ZVzICVbvsArszpEHuApvbD+gKkKWAeKk4ZOJE",
+	"nOXf3iWKUJo7l8LzQYssb3SaeHld/esS3riwvNZZDS+S8zsXgvWWm56j7g5JeITj2mbt4P2Pnv7t/33w",
+	"w3dqXu2bA0wl1IuqtRrNjZpXG9BInfXdLhzXLC/n4Mf/+OSvv43urjdHM2ua55dbFychzo3k1xz8z1+O",
+	"oP/NnkzzIlD9CWt3+d4NLZWpeYoaOfwMaWOKKL1RcjtT6U7NBamOdU6JYd0uAdjROKJkSs47KfrETd87",
+	"fpqs8qunw3r+g1Ho5NyoufEcCvu+YjAWFoznUEjJdcycpj91JwaKfUAyhFHWQsjW3XJwHyKBOuoSLUNu",
+	"gHeeDdoswWA5w244KnYDLOlUh6GMrg1JnRhdm/4cula07Nny79oMUQKvqT/Lk/GR8w4//o+H//xdXSH/",
+	"8ed/ji41LqLHj372r7/+3uPP3n368ScHX/zw8Wd/+eTnP33Wsw0nHryUcZydu69EyJU5LnNzhT2mJPWF",
+	"s4Q0qVCd9pDj/bHXm/UqComHwkMQGaAdXBCoM8okvs6i8Nm46AyGxNlpW9Atp3Z2amJ23PalfptbFrhw",
+	"JG/WK5gqAEjEhBdH3CZBlRm9Kz26X5HcU2ve8GrL9p/TZ50eW4mbYy7Nc1yegdRLPnWrNzANMwN7aZ6i",
+	"jvRQY62OeasucLs+TdbmKyedJgoGcItDquM7QhLEmJNQZ78RLAbcAPIIE4+Kdoaory3kmKIN9G9QXcln",
+	"YHOkTKI6BEFURgZq8o4EOFnLIhEKURPHdAVphjM5cdOszvOfuhmDu3LEq2+fVOdw2uSdc1U5J9/Qqom/",
+	"o4aL+dBH9ZcJA0/9LRYPu9rtcnMQy8j87aFvvHzn4vqSvkkI3yO8TQ0xOuCi9RbqD9AfoVaz2WyutDZQ",
+	"///5J+2gFUQK6wI2pGYgeaei7zbNEXh1dqSmotpi0KJWG+fBrp0L6nGTFCEm9JPDd35z8L0/P/zwT+ur",
+	"zdbFpSc//3mz2Vo9eO9TsIkXy/5CuGiztVqoPJOxSIhoyo7nwfvvHv7TPxx8+F8PHn4yvdqm12HBCYlu",
+	"o2cpiV/OlESHq5QyFUfenGgfdg7bsV4KVUqJHudXIEdx0qY9Q8mK9k7ZRBQKm3HSZ3vmjrC/ZfiEbWpS",
+	"GEPOErRDYravI0GLKPIA027rp5l9L7kEdFbggi8BcB2WcOP6488eLs3Kkk8nb3H8ObKZi6dyns4MaaeT",
+	"uzjVRWDMW9Wmh5wRLIw4CSTjQ1Q/fPiXB3/x0ZPP/+zJ5985eP8vD7744cGj7y810GUbVimIxRK1fdiQ",
+	"91IgLwP8lRV+kILEnQrTRTrqr6bxYno7xTOBQWW3azwO1Yzhf7ZRN/qvTNV2iK9DuM6SjESh/EjVRqVv",
+	"HTmC8GTNDseqxpsVnUKRt2v//KvyptpWNmWX46bPxqEy2WB0xnM8MhXNqtRh0/jRanRRCUHuRgJyQIbt",
+	"Txmaw4XmpRYkQWr4PpsFXtusXVrTSvDNy+dfv/i/rV7Z+N8zKKCAmcFDMfo0QxJYNnhJapvnUzI+/O5f",
+	"H373ncOHj4D9mp9Xs59//JePf/Ph4Qc/evzoEbx0bxRcSE/g4NsPDx8+evzZ9x9/9ncZDqtXONYGISkr",
+	"tZoVQR0NFnOQme95OfZqbQBN+G8GqdHs4KJV+VyzZ8r8l0iCuxyGCI+wlAqOkpPiJiv0Lrs45guiUqk3",
+	"v38F1Pop93Cx2n3uLnEk6oL0bW8WL81lxXQodTlyXaIcJFqTd4PqvhiIhNCQhD4SkiVCw02kzUPZKkr2",
+	"HZVeKSDqSebvBAXBfmKQDWy1AzsMG+2NA4lCInEUVyPmGXPAcV2COhK4+hI8PzubPyXzwIQzmRoITuds",
+	"npkITsNEwDgyZ3q264aTDuGEBmQl4CyZUDwJ3jhGyr5tB1Olj5hUd86SxtwUuggVITArYVc1XcWRVU1X",
+	"cdmIp2PWN6dqPgsLXVSsT3PJ82MZv/jdsYnT2iZSHoADqRIahsLGKozuk2ngtPJLJURUchKoazaKQ06o",
+	"tmFNzCVNMCdUHkPEyExA47pFB2G8dI7pZEwxWWL+FMbxUG2R07Ahc0/w+bHumIWeaNsxC/v8W3Z4enAz",
+	"3tHNUjXKrTmA5AIyKzjCgNZTmtQnCnVYrGgSxGaNxBCSLfcFAMKGFEVUN2I8DYhBrKGlNS9B19dbeDRZ",
+	"uBjTcCkj1yff/+nBL95/+tEHhx/+1SxR5t3FF5hyGz2zcHyZBFDYMlNsJRcamx0u51peeUtR5FjDhkP0",
+	"x8oZqxQoe4k+9yaNMTs2ItvAbZdg2RuJ2Mwf/rmu3TEGkIz9VhgMjs4iLTMEEPs5OOHpmAEm0TAFpJ1T",
+	"oeXjNwE83/FfAHA3I0NdERLTEPMQIuCX90nU7cnxoQC6AWO5Mx+Yct1MEGtjpARzIiTCNCBCwq9YguQi",
+	"WJ+k5b2N21ugeup+Qc3G2nkPaRcMajZWL3gI3DAoc8OgZqPV9NzK4eq9pdLy9nfMDC9zgr9h5neMB6ys",
+	"u4rTZhYPRRR1GA/Ic3132HVBwUBIqITLCR5ZAmOxHqHh8fXuj/2WGVSJ+NqInje3GwXUgDUZ3JEGuk2S",
+	"GMo+SfcQmQXYQpgaBOA+TtyIur46Cs43KKI9wlWruIvLvMJ3qkl+zpvO4QqO83Oz1mysNaEKwIiXVP3W",
+	"sr9Zt6p6uK4fGv+qerIKrtKp786SqV2nan9O+B49wjFHlO2fXa1fJiAOR+w9J5AYx8mqeJa6egWRMiZ9",
+	"1e/YG9Z5rxyT0aC6a+xdCMzdJxxQNChA5FbW0UwhHwdURgAo16b5eDw3+k7xrS0nQk8gf7255jfQVY47",
+	"UpctV0sJ6a9OiDCMsgpp746zCCdhCi1PGhtQOfyyoeMdK9zcjLF32S6m0XfHaZPMuptsl3ROz/PGZRcT",
+	"p+aev5RXDXZEFEZkUs6ZPjlG+NesxU0euEzFPuECYfTCC6FiEi+8oNilhP48h1ko0QVywzSAsNRAaoq3",
+	"sT3N07K4AshxG8FgEVltCzUkk4Gmzl8ePxP0DsWUdAoCMK56yAKxks650Q+XqtPNMto7mkE1YzmFODEv",
+	"d7LVoXX5yOZqc3XjwezncmZD64IPaiWqh9oCJbVqUHMYwQ2mO6tq3by6kr4HbZ+JT18O8enVhFBHslAS",
+	"VEolRmUaOcMVrKkgRaXBbiGJiSRzsKwtMBIirMkS1f315iVfIzHuR6LMw3IVuiowhdxpWh8dh/4oPEPU",
+	"OCJCDCxjulvC3YTym6xaxra3UoYvakHCLTx4HFEiPIAgTwhPizMpIi2EOKDLsWCoEu68TV28802TN0KJ",
+	"yJA73MZz2OXQAdJW2YiiKz31HUE7xCBBk4iD31AA5jlFuE0lkzhGnO17aXNpyRwkeuouhPtXaHj5hMVR",
+	"oM6HERvLbsKXicxR/Gxi+wSM3cVfPF6uoT0aNpRqdL8f6z0Qy6zTiQISsmCgvmiIRMkeokeI7McN+H++",
+	"51TE3okoBrF5JPsmV1FibKWHMcRYuBev6JVZvhqJhInIXpGF6ueMA92pvQbC0+j3AJYPJuE61G3xkK8e",
+	"qScv+MDXxgzyTGx2g7EdRqPVfzme6cyJ3li82FZwou7M44G5GyvG38CS8DQaV7IcXjdHAqRaqJoTM9pN",
+	"X9XIESktt6nG+qauRQNYqRUFvBLhPRLI4vWryYebSN/JWlAQJGA01IwNnrSp0zbI+hGU5LGXRBk3u6yb",
+	"HneHN09QIrYzddnAmZxwpBOrV7REUPBQhxPyJtRrkgJ1ou6AEzGDtLmS4OFJH0gH4SvBQ8OG0vjFLXNA",
+	"BjQmwhSmTGlqVH69hYeL0WizAErIunr6y/908O2H/+tbP1htrp7/X9/6YevCwXufzpI5DxNLQ0xP3J4/",
+	"8ZgmODo7ol+R6KSbUM+OOqzZucAw2F8rGYbEUqw4RvPqUkxUQ0WqGzFfKjTn7bOCvnEDKAkEEP7qhRKh",
+	"JolmMy2NAGW7cGZH27SlYFNzfiQBtRLq0nmZIqQ+dgrQ0Hi4lbk12UCmI4KBbCo5gLN9seS1KVjvcsVr",
+	"NJqUvtop0mZmA/2hDYKgGUM8AOH9iGKlJ09QqBDjbeooVBilOg+qa13p4P23n378kafGVii1tGXSiwbU",
+	"uDBYB4WRkBENpFvmStfogzJMafrDktWodGWq0d3zSgvsZlUQtWQOl06mndnEC42Wwjq67kVBBYyoRksY",
+	"9KmuB5hWPbQ6oY7/oKEug1j305JN9cePfnb484+WUOqL9ZcqtLwr6bjvKDqeWdW7Azv9OsHVzpdFABJM",
+	"cv9wltSOu/hLcame49iNa5pic2aQjMLHujyBG+qSu8tpnfRSdviKLtYNhU7V69kBzMDnwMNoKgLrE2E9",
+	"lztDJNk+Fb0o8VCurrATe21rC7cpFBdWLBRKhILXaI9wHCNdddiyhwENCYfjuNRAJuADUI60U1UftpSf",
+	"bjlYE8ZTavhYm05RCG8z5Sm2TKjmainLAbYAhT1Dtm+lQj+M+oSKtCBdm9Yt73v8Pz/6/Q+/46EnP370",
+	"9Ht/+uQX7zx59I8eevL5e0/f/8nhf/no4NfvmcpqaRM+qvvQqWJZdj0ry7u3aaG+u28q72lu59qr7C76",
+	"u2Too7q5S6CeptkfxvXa60KsHtSQTQs1C99WnRutEF/Gxq7Bp9cw71ewscmMaQGRQ8fMgIqTPDPaOCxL",
+	"A2SmbAfpwuN8qIjSVAaczLcqg8/HREXC8RForCBUnyD/LGlLRkmqWZuqc6APfpezQbK9M/SBb8BfwKEz",
+	"PujKJQFnieqlaLq+TnMY1ZBwaBoDL2zAhJGTnBASnOGdxBElugimI8N2CIGEK9oF8xFl8JrhDnZVDAQo",
+	"1LVXLbKOrpflAMLhPQ3Xo7vREhMUltQ1wCiUyAJfsu5NdZaFqDUUF173nXLPRqYWbeqKsXnBegrhs2jM",
+	"z2++ZuERFxLKiqklDAGQG5jfkjcqP+rlTuVvwyThM8ZRFGo2bXnpOFmyTV1hEi1GlqxgsprXjWOwxxWS",
+	"6c0qh04rL5ZdC/aY5YRVi89lzxpgBDgCkTptTtWxeydemtDdnK+AZMo6jizIgDHjOB7qk0XCsaweFPjh",
+	"MvjBIgLcPo3VeLDylhOM8WBMdjAO1fDUOdL1jC2mhVJ6tZqcCY4iF4inzd94hyk2HeWAOc3BzmC02nS9",
+	"uZ4xNPO9KWGvPXmp9KgHDmbEOFJrVM3yKlx+emVuQbPHaiPPdVRlf4Nfn+sY+cuZHdhQpbuneHxsxIS6",
+	"/Dkrc2t1OYy6kcxD6xfZtRskuRiuXdJNPmayupsZYyirovan8H5pFANd6RTC0vSQGuhVqu5V1xY4eoxT",
+	"L1abWuOh57jZUYDpqN+svt68tNRAVzLYHHX6MUhIHUn4PuahlsF6alCSoUhuIgxC0TnRpr6hlu2EcKUV",
+	"ISxRnwmJ/D6+vw0ufyi9bZNz/IRHAbFvZ4aoXeKW5j2HCu2i337QpgkWgohCF6alLeQTCjHuanV8JPBQ",
+	"KGYle4BLrVTXoJereWomqiST+vrqKtQzUGuXVthJg/zSuly+XsntToy7QqnYgzCSpDTe+NaghIfN6e5w",
+	"Jga6oppDzavtkuG2ueWPgCKXrSGACzUbEBZon6aALJs1HTOY/ZzubW2ztm6fR3Q7DfjIvXHevKEduObh",
+	"RmMWrLrcep5O5sX0lwWibP+0sqvOPDankU/OOOI6zyqNKpzrMlWC4UCMQ0XWKcYAcZwT+LbcnAtinxpB",
+	"K3SzwrS4umXqPutARB3QxfZpOYbMa+KkII9LDWQsnsFkz2JSCdRSsSpTgNEc2XtwnEFoansmJyjYyT//",
+	"yCl2ps4h04dqEnCKrtAOeIS2EQdX3P7qeNmMfdjelH5GYSMHrtGml5Gvm0rfQ5SQUCDfIS8lFxW6MO+O",
+	"ePdwSc9t6jth/T4kePogYTqdMmr9vf3qBARFVUdLPXALim22FPsQYp9x1QVeVqLosn2y3FI9qaO7mTdo",
+	"qH2zEnsv2sFsOYgJ351ecFCzWDD4S9bkGfTLlxD6JcX9LGEP6f07Ec82PR3HyNMrI/cMa/oKFC2v3qrF",
+	"QtfeIUr9BcxYy5NMlVU1NrFCKPzfGVIDXYUfI9pFnOyxXQMgK4gQAFCmHbda6svuEy+ftp+T1SIJDhd9",
+	"zyjOPVSMGh6lga5aTEsHWYUzc1TmbSYe1jahwl+ed1MQHfMcfDaOfDogNOPOlMWhPZ2zdZbptYjCM5M4",
+	"+x7huthexOiyiSaHoNp5A9a1yp8MYm1KikQ+icZNIKVs36vOEG1TnSLqVWaXbhmBLeLGj4xesbV3k5gg",
+	"iRX/wRLFBAuJAhLF9VfQbz9Amc0FraBWs6l9eli2KZjRYBBJPNAjp2ksTGr694yamStH7cxrn/HdrF9G",
+	"AwLBb47nbz8KSKNN76aFggkJ03Rb/chZQ13pOv3FWcvR7Flt6Oux/aUtUKyVRifaNOgxQTQSJydywKka",
+	"Zo9QLfdGAnWjPUK1+dHP1sfPUIEky6UolcnIVzne/7pDT3c06zyuVN1R01lJuq56pPio+ner2Zo+fXd0",
+	"IqeTxluyoFWpS/DrWT7vV4jLqxOnjrlmeKxTZEKSoaBHgl3LQrUnpX74F18c/sNPlsYY3MquhaL8Pzsk",
+	"gTABHCZNrjyOw6RNqOFGVCRQ4kyc00Nfhtm0KeQFeijhEZVqWTZtLKSXS2jS14qOH0b1Pha7JFzyTBk2",
+	"ryQUw8RceCjUalGIYtbtkrBNMSfYhPlpbCgdsyFSiTVXS1dfKOoWM5EyGImoS7EccB0/U+HmLeWez16G",
+	"ZylP+tJlesLAgT51/lFKXwgGc5YA+kwmgGoWZjdP2xIFSChq0cGr6cAbhJEIOEkwBY/jQnNEK1nkihnQ",
+	"ySeLvqR9uqp3IDeRiydMIx/1bZGL5rbcq03rv3vnJ6i5tIW031ep8hoixjhzlBLvNkqZtLeLaRgcB52B",
+	"UBI+7uv8vjJ+dxs6cHnJbbNwR0qFM2v/xls1xX5rm7WDh58cfPjB488ePv6Xf3zy6Keo1dhAjx/97PDh",
+	"fz38wa+evvtprgaZMcvqzc2im2ubtdbFxkZT7/3sXNLO7IS1+1mFxyy70azjmc7/pcKdVQdKV3TORKf0",
+	"bFeJe6oNEgx4JHUJwB2COeG1zTfuKWYkCN+z7GvA49pmbQUn0cpeC1iVaXDUdGgMfpm3UG11SUGMy9bQ",
+	"Z9hRxLUj0v1U2ytGv71j4wdxjMJoLxI2kUGg+pPP/+Hpxx89+cF/Ofjeo4O3/8Pjz//zkx/9yVKhFAWS",
+	"nJBG0aNZ1tXXR1JtBKoffvhXv//7bz/+4vtPPn/v8J/f1eV3lxpu3FaWejja5rU0qSaXZVPXWSGPP/v8",
+	"8Rff99DBx786ePSLg28/PHj4aGkLJYQLRtWEscRIi7ROjzqvZ7SvG1n5YYHqmiMu6dNuQzQzCdYUDo9y",
+	"m2BLFY+2fdfJm5uhOPEoml5Z41cMsGNmI6ofvvM3Tz7+6OD9tw/e/15+tc0rZWsNUoNrOXn8xcPHn/3d",
+	"048/Ofjih0uekfPRztA18zhYZ2D31ohpUFom3dhGSYHa0okwIZGAKHpRDJkXJnXR6ituJWYaptEJcnIi",
+	"RSMPI2iia0uOXWVEhhqJDVe1pyXACVjieywOhWuuY6X4bc4YUj5TsiCcJaIEwkfkDmSag15KdjhJCA2X",
+	"NXDUIIyk2scc0wlNuMXotzZ7jjMhCUf1p3/x3xV1fvt7SybhwEODRBDF1CE7YGeo/uc0HvUVyxdKJPj/",
+	"AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

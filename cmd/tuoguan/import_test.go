@@ -169,7 +169,7 @@ func TestImportFarms(t *testing.T) {
 	if err != nil {
 		t.Fatalf("import: %v\n%s", err, out)
 	}
-	if !strings.Contains(out, "4 imported, 0 refused") {
+	if !strings.Contains(out, "4 created, 0 updated, 0 unchanged, 0 refused") {
 		t.Errorf("summary missing:\n%s", out)
 	}
 	if got := importedIDs(t, out, "farm"); len(got) != 4 || got[2] == 0 || got[3] == 0 || got[4] == 0 || got[6] == 0 {
@@ -218,10 +218,28 @@ func TestImportFarms(t *testing.T) {
 	}
 
 	again, err := e.run(t, "import", "farms", "-collective", strconv.FormatInt(e.collective, 10), path)
-	if !errors.Is(err, errRefused) || !strings.Contains(again, "0 imported, 4 refused") || !strings.Contains(again, "row 2: A farm of this operator") {
+	if err != nil || !strings.Contains(again, "0 created, 0 updated, 4 unchanged, 0 refused") {
 		t.Errorf("importing the same farms again: %v\n%s", err, again)
 	}
 	noPersonalData(t, again, ids, phones)
+
+	// A changed phone number and name update the farm they belong to; the rest stay as they are.
+	changed := e.file(t, "changed.csv", farmHeader+
+		fmt.Sprintf("household,张三户,张三,%s,13912345000,,,,,,\n", ids[0])+
+		fmt.Sprintf("cooperative,石堡农机合作社二,王五,%s,%s,,,%s,,,\n", ids[2], phones[2], coop)+
+		fmt.Sprintf("cooperative,张三户,张三,%s,13912345000,,,,,,\n", ids[0]))
+	out, err = e.run(t, "import", "farms", "-collective", strconv.FormatInt(e.collective, 10), changed)
+	if !errors.Is(err, errRefused) || !strings.Contains(out, "0 created, 2 updated, 0 unchanged, 1 refused") ||
+		!strings.Contains(out, "row 4: kind: cannot be changed") {
+		t.Errorf("importing changed farms: %v\n%s", err, out)
+	}
+	if n := e.count(t, "farms WHERE phone_mask = '139****5000' OR name = '石堡农机合作社二'"); n != 2 {
+		t.Errorf("%d farms changed, want 2", n)
+	}
+	if n := e.count(t, "audit_events WHERE action = 'farm.update'"); n != 2 {
+		t.Errorf("%d farm.update audit events, want 2", n)
+	}
+	noPersonalData(t, out, ids, append(phones, "13912345000"))
 }
 
 func TestImportFarmsBadRows(t *testing.T) {
@@ -242,7 +260,7 @@ func TestImportFarmsBadRows(t *testing.T) {
 	}
 	for _, want := range []string{
 		"row 3: id_number: ", "row 5: operated_area_mu: must have at most 2 decimal places",
-		"row 6: phone: ", "row 7: collective_id: must be an id", "2 imported, 4 refused",
+		"row 6: phone: ", "row 7: collective_id: must be an id", "2 created, 0 updated, 0 unchanged, 4 refused",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -319,7 +337,7 @@ func TestImportParcels(t *testing.T) {
 	}
 	for _, want := range []string{
 		"row 4: area_mu: must have at most 2 decimal places", "row 5: area_mu: must be a decimal number, not in exponent notation",
-		"row 6: farm_id: no such farm", "row 7: A parcel with this code", "row 8: code: has no cell", "3 imported, 5 refused",
+		"row 6: farm_id: no such farm", "row 7: code: A parcel with this code", "row 8: code: has no cell", "3 created, 0 updated, 0 unchanged, 5 refused",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -361,7 +379,7 @@ func TestImportDryRun(t *testing.T) {
 	if !errors.Is(err, errRefused) {
 		t.Fatalf("dry run: %v, want errRefused\n%s", err, out)
 	}
-	for _, want := range []string{"row 3: A farm of this operator", "row 4: id_number: ", "2 would be imported, 2 refused"} {
+	for _, want := range []string{"row 4: id_number: ", "dry run, nothing written: 2 created, 1 updated, 0 unchanged, 1 refused"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -380,7 +398,7 @@ func TestImportDryRun(t *testing.T) {
 
 	good := e.file(t, "good.csv", farmHeader+fmt.Sprintf("household,三户,张三,%s,13912345603,,,,,,\n", idNumber(t, 53)))
 	if out, err := e.run(t, "import", "farms", "-dry-run", "-collective", strconv.FormatInt(e.collective, 10), good); err != nil ||
-		!strings.Contains(out, "1 would be imported, 0 refused") {
+		!strings.Contains(out, "dry run, nothing written: 1 created, 0 updated, 0 unchanged, 0 refused") {
 		t.Errorf("dry run of a good file: %v\n%s", err, out)
 	}
 	if n := e.count(t, "farms"); n != 0 {

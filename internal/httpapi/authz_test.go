@@ -335,6 +335,46 @@ var authzTable = map[string]routeRow{
 				Body: map[string]any{"name": fmt.Sprintf("地块%d", w.next())}}
 		},
 	},
+	// The roster: a collective imports into its own village (a row for another is refused, not found), admin anywhere.
+	"POST /api/v1/imports/farms": {
+		want: map[role]outcome{asAdmin: {200, 200}, asBureau: {403, 403}, asCollective: {200, 200}, asProvider: {403, 403}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			csv := fmt.Sprintf("kind,name,operator_name,id_number,phone,collective_id\nhousehold,农户%d,张三,%s,13912345678,%d\n",
+				w.next(), w.idNumber(t), pick(own, w.collA, w.collB).Id)
+			return apitest.Request{Method: http.MethodPost, Path: "/api/v1/imports/farms", Body: csv,
+				Header: map[string]string{"Content-Type": "text/csv"}}
+		},
+		check: func(t *testing.T, w *world, r role, own bool, res *apitest.Response) {
+			if res.Status != http.StatusOK {
+				return
+			}
+			var out api.ImportResult
+			res.JSON(t, &out)
+			wantCreated := own || r == asAdmin
+			if len(out.Rows) != 1 || (out.Created == 1) != wantCreated || (!wantCreated && out.Rows[0].Errors[0].Code != api.FieldErrorCodeNotFound) {
+				t.Errorf("a %s imports (own %v): %s", r, own, res.Body)
+			}
+		},
+	},
+	"POST /api/v1/imports/parcels": {
+		want: map[role]outcome{asAdmin: {200, 200}, asBureau: {403, 403}, asCollective: {200, 200}, asProvider: {403, 403}},
+		build: func(t *testing.T, w *world, r role, own bool) apitest.Request {
+			csv := fmt.Sprintf("farm_id,name,area_mu,land_type\n%d,地块%d,3.5,dry\n", pick(own, w.farmA, w.farmB).Id, w.next())
+			return apitest.Request{Method: http.MethodPost, Path: "/api/v1/imports/parcels", Body: csv,
+				Header: map[string]string{"Content-Type": "text/csv"}}
+		},
+		check: func(t *testing.T, w *world, r role, own bool, res *apitest.Response) {
+			if res.Status != http.StatusOK {
+				return
+			}
+			var out api.ImportResult
+			res.JSON(t, &out)
+			wantCreated := own || r == asAdmin
+			if len(out.Rows) != 1 || (out.Created == 1) != wantCreated || (!wantCreated && out.Rows[0].Errors[0].Field != "farm_id") {
+				t.Errorf("a %s imports parcels (own %v): %s", r, own, res.Body)
+			}
+		},
+	},
 	// The provider directory: collectives read all of it (they choose providers for their contracts).
 	"GET /api/v1/providers": {
 		want: map[role]outcome{asAdmin: {200, 200}, asBureau: {200, 200}, asCollective: {200, 200}, asProvider: {200, 200}},

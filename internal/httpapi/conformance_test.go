@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -94,6 +95,7 @@ type confCase struct {
 	query  url.Values
 	header map[string]string
 	body   any
+	csv    string // a text/csv body, sent as it is
 }
 
 func (c confCase) request(token string) apitest.Request {
@@ -102,6 +104,11 @@ func (c confCase) request(token string) apitest.Request {
 		p += "?" + c.query.Encode()
 	}
 	req := apitest.Request{Method: c.method, Path: p, Token: token, Header: c.header}
+	if c.csv != "" {
+		req.Body = c.csv
+		req.Header = maps.Clone(c.header)
+		req.Header["Content-Type"] = "text/csv"
+	}
 	if c.body != nil {
 		raw, _ := json.Marshal(c.body)
 		req.Body = fixNumbers(string(raw))
@@ -178,6 +185,14 @@ func exampleRequest(w *world, method, path string, o *openapi3.Operation, item *
 	if o.RequestBody == nil {
 		return c, nil
 	}
+	if mt := o.RequestBody.Value.Content.Get("text/csv"); mt != nil {
+		example, ok := mt.Example.(string)
+		if !ok || example == "" {
+			return c, fmt.Errorf("the text/csv request body has no example")
+		}
+		c.csv = w.withWorldCSV(example)
+		return c, nil
+	}
 	mt := o.RequestBody.Value.Content.Get("application/json")
 	if mt == nil || mt.Example == nil {
 		return c, fmt.Errorf("the request body has no example")
@@ -246,6 +261,20 @@ func (w *world) withWorldIDs(v any) any {
 		}
 	}
 	return v
+}
+
+// withWorldCSV puts the world's farm in place of the farm_id a CSV example's rows start with.
+func (w *world) withWorldCSV(example string) string {
+	if !strings.HasPrefix(example, "farm_id,") {
+		return example
+	}
+	lines := strings.Split(example, "\n")
+	for i := 1; i < len(lines); i++ {
+		if _, rest, ok := strings.Cut(lines[i], ","); ok {
+			lines[i] = itoa(w.farmA.Id) + "," + rest
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // exampleOf is a parameter's example, or a value its schema implies.

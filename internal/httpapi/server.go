@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -99,6 +100,9 @@ func (r authRouter) with(path string, m []echo.MiddlewareFunc) []echo.Middleware
 	if path == loginPath {
 		return append([]echo.MiddlewareFunc{r.check}, m...)
 	}
+	if strings.HasPrefix(path, apiBase+"/imports/") {
+		return append([]echo.MiddlewareFunc{r.auth, r.check, csvOnly}, m...)
+	}
 	return append([]echo.MiddlewareFunc{r.auth, r.check}, m...)
 }
 
@@ -156,7 +160,11 @@ const ExportTimeout = 10 * time.Minute
 func (s *Server) deadline(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		limit := s.cfg.RequestTimeout
-		if format[string](c.Request().Context(), queryFormat(c)) != formatJSON {
+		if strings.HasPrefix(c.Request().URL.Path, apiBase+"/imports/") {
+			// A roster of a few thousand rows is written row by row, each audited: the time of an export.
+			limit = max(limit, ExportTimeout)
+			_ = http.NewResponseController(c.Response().Writer).SetWriteDeadline(time.Now().Add(limit))
+		} else if format[string](c.Request().Context(), queryFormat(c)) != formatJSON {
 			limit = ExportTimeout
 			_ = http.NewResponseController(c.Response().Writer).SetWriteDeadline(time.Now().Add(limit))
 		}

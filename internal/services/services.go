@@ -19,6 +19,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/provider"
 	"github.com/tuoguan/tuoguan/internal/reference"
 	"github.com/tuoguan/tuoguan/internal/region"
+	"github.com/tuoguan/tuoguan/internal/roster"
 	"github.com/tuoguan/tuoguan/internal/scope"
 	"github.com/tuoguan/tuoguan/internal/stats"
 	"github.com/tuoguan/tuoguan/internal/subsidy"
@@ -37,6 +38,7 @@ type Services struct {
 	Contracts   *contract.Service
 	Operations  *operation.Service
 	Stats       *stats.Service
+	Roster      *roster.Service
 	Subsidies   *subsidy.Service
 }
 
@@ -54,6 +56,7 @@ func New(db *postgres.DB, keys *pii.Keyring, accounts account.Config) Services {
 		Contracts:   contract.NewService(db.Gorm),
 		Operations:  operation.NewService(db.Gorm),
 		Stats:       stats.NewService(db.Gorm),
+		Roster:      roster.NewService(db.Gorm, keys),
 		Subsidies:   subsidy.NewService(db.Gorm),
 	}
 }

@@ -35,6 +35,22 @@ export const router = createRouter({
     { path: '/bureau/subsidies/policy', component: () => import('./views/bureau/subsidies/Policy.vue'), meta: { role: 'bureau' } },
     { path: '/bureau/subsidies/samples', component: () => import('./views/bureau/subsidies/Samples.vue'), meta: { role: 'bureau' } },
     { path: '/bureau/subsidies/samples/:id', component: () => import('./views/bureau/subsidies/Sample.vue'), meta: { role: 'bureau' } },
+    { path: '/collective', component: () => import('./views/collective/Queue.vue'), meta: { role: 'collective' } },
+    { path: '/collective/farms', component: () => import('./views/collective/Farms.vue'), meta: { role: 'collective' } },
+    { path: '/collective/parcels', component: () => import('./views/collective/Parcels.vue'), meta: { role: 'collective' } },
+    { path: '/collective/contracts', component: () => import('./views/collective/Contracts.vue'), meta: { role: 'collective' } },
+    {
+      path: '/collective/contracts/new',
+      component: () => import('./views/collective/ContractEdit.vue'),
+      meta: { role: 'collective' },
+    },
+    {
+      path: '/collective/contracts/:id(\\d+)',
+      component: () => import('./views/collective/ContractEdit.vue'),
+      meta: { role: 'collective' },
+    },
+    { path: '/collective/figures', component: () => import('./views/bureau/Village.vue'), meta: { role: 'collective' } },
+    { path: '/collective/import', component: () => import('./views/collective/Import.vue'), meta: { role: 'collective' } },
     { path: '/provider', component: () => import('./views/provider/Contracts.vue'), meta: { role: 'provider' } },
     { path: '/provider/log', component: () => import('./views/provider/Log.vue'), meta: { role: 'provider' } },
     { path: '/provider/work', component: () => import('./views/provider/Work.vue'), meta: { role: 'provider' } },
@@ -54,6 +70,7 @@ router.beforeEach(async (to) => {
   if (!ok) return { path: '/login', query: to.fullPath === '/' ? {} : { next: to.fullPath } }
   if (to.meta.role && me.value?.role !== to.meta.role) return '/'
   if (to.path === '/' && me.value?.role === 'bureau') return '/bureau'
+  if (to.path === '/' && me.value?.role === 'collective') return '/collective'
   if (to.path === '/' && me.value?.role === 'provider') return '/provider'
   return true
 })

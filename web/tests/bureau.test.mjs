@@ -259,8 +259,9 @@ describe('the bureau workspace', () => {
   })
 
   test('another role sees a plain home, without the bureau workspace', async (page) => {
-    await login(page, { username: 'shibao', password: 'shibao-demo-1' })
-    await page.getByText('村集体经济组织').waitFor()
+    // Collectives and providers have workspaces of their own (tests/collective.test.mjs, tests/field.test.mjs).
+    await login(page, { username: 'admin', password: 'browser-test-admin' })
+    await page.getByText('您的身份：系统管理员').waitFor()
     assert.equal(await page.locator('[data-test=nav-glance]').count(), 0)
     await page.goto(server.base + '/bureau')
     await page.waitForURL((u) => u.pathname === '/')

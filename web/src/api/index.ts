@@ -264,3 +264,27 @@ function fileName(cd: string | null): string | null {
   const plain = /filename="?([^";]+)"?/i.exec(cd)
   return plain ? plain[1] : null
 }
+
+/**
+ * importRoster sends a roster file (CSV text) to /imports/farms or /imports/parcels as text/csv, with the
+ * session's token in the header, and answers what befell each row.
+ */
+export async function importRoster(
+  kind: 'farms' | 'parcels',
+  csv: string,
+  dryRun: boolean,
+): Promise<Schemas['ImportResult']> {
+  const headers: Record<string, string> = { 'Content-Type': 'text/csv; charset=utf-8' }
+  if (session) headers.Authorization = `Bearer ${session.token}`
+  let res: Response
+  try {
+    res = await fetch(`/api/v1/imports/${kind}?dry_run=${dryRun}`, { method: 'POST', headers, body: csv })
+  } catch {
+    throw new ApiError(0, null)
+  }
+  if (!res.ok) {
+    if (res.status === 401) endSession()
+    throw new ApiError(res.status, await res.json().catch(() => null))
+  }
+  return (await res.json()) as Schemas['ImportResult']
+}

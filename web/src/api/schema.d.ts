@@ -305,6 +305,58 @@ export interface paths {
         patch: operations["updateFarm"];
         trace?: never;
     };
+    "/imports/farms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import the roster of farms
+         * @description The columns of `tuoguan import farms`, as a CSV file in UTF-8 (Excel's byte-order mark allowed): `kind`,
+         *     `name`, `operator_name`, `id_number`, `phone`, `collective_id`, `registered_on` (2020-03-01 or 2020/3/1),
+         *     `credit_code`, `demonstration_level`, `business_models` (separated by `;` or `|`), `operated_area_mu`.
+         *     Each row is upserted: a farm is matched by its operator's ID number within its collective and updated
+         *     with what differs (absent cells leave a field as it is); a row that changes nothing is left alone. A
+         *     collective imports into its own village (`collective_id` may be left out); admin anywhere, naming the
+         *     collective in the column or with `collective_id`. A file whose header is wrong is refused whole (400);
+         *     a row that breaks a rule is refused alone. Every change is audited.
+         */
+        post: operations["importFarms"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/imports/parcels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import the roster of parcels
+         * @description The columns of `tuoguan import parcels`, as a CSV file in UTF-8 (Excel's byte-order mark allowed):
+         *     `farm_id`, `name`, `area_mu`, `land_type`, `code`, `certificate_no`. Each row is upserted: a parcel is
+         *     matched by its code within its farm (by its name there when the row has no code) and updated with what
+         *     differs; a row that changes nothing is left alone. A collective imports for the farms of its village;
+         *     admin any. A file whose header is wrong is refused whole (400); a row that breaks a rule is refused
+         *     alone. Every change is audited.
+         */
+        post: operations["importParcels"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/parcels": {
         parameters: {
             query?: never;
@@ -1204,6 +1256,27 @@ export interface components {
             instance?: string;
             request_id?: string;
             errors?: components["schemas"]["FieldError"][];
+        };
+        ImportResult: {
+            created: number;
+            updated: number;
+            unchanged: number;
+            refused: number;
+            /** @description Every data row of the file, in order (rows whose cells are all empty are skipped). */
+            rows: components["schemas"]["ImportRow"][];
+        };
+        ImportRow: {
+            /** @description The line of the file the row starts on; the header is line 1. */
+            row: number;
+            /** @enum {string} */
+            status: "created" | "updated" | "unchanged" | "refused";
+            /**
+             * Format: int64
+             * @description The farm or parcel created, updated or matched; absent when refused.
+             */
+            id?: number;
+            /** @description Why the row was refused, by column (`row` for the row as a whole). */
+            errors: components["schemas"]["FieldError"][];
         };
         FieldError: {
             /**
@@ -2875,6 +2948,83 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Invalid"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    importFarms: {
+        parameters: {
+            query?: {
+                /** @description Check every row and report what would happen, writing nothing. */
+                dry_run?: boolean;
+                /** @description The collective of rows that leave `collective_id` empty (admin; a collective's own is taken). */
+                collective_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example kind,name,operator_name,id_number,phone,registered_on,demonstration_level,business_models,operated_area_mu
+                 *     household,张三户,张三,610631197803120042,13891234567,,,,
+                 *     family_farm,李家庄家庭农场,李明,610631198001010014,13891234568,2020-03-01,county,planting;machinery,320.50
+                 */
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description What befell each row; ID and phone numbers never in clear. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    importParcels: {
+        parameters: {
+            query?: {
+                /** @description Check every row and report what would happen, writing nothing. */
+                dry_run?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example farm_id,name,area_mu,land_type,code,certificate_no
+                 *     1,东坡地,12.50,dry,P-001,JY-2020-7
+                 */
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description What befell each row; ID and phone numbers never in clear. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["Unavailable"];
         };
     };
