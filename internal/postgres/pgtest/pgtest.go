@@ -12,9 +12,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -27,6 +29,10 @@ const DefaultURL = "postgres://postgres:postgres@127.0.0.1:5432/postgres?sslmode
 
 // templateLock serialises building the template between test processes.
 const templateLock = 7_348_201_502
+
+// runID tells this process's databases from those of an earlier process that had the same pid and whose
+// failed tests kept theirs.
+var runID = strconv.FormatInt(time.Now().UnixNano()%1_000_000_000, 36)
 
 var (
 	templateOnce sync.Once
@@ -64,7 +70,7 @@ func NewURL(t testing.TB) string {
 	if templateErr != nil {
 		t.Fatalf("test database template: %v", templateErr)
 	}
-	name := fmt.Sprintf("tuoguan_test_%d_%d", os.Getpid(), counter.Add(1))
+	name := fmt.Sprintf("tuoguan_test_%d_%s_%d", os.Getpid(), runID, counter.Add(1))
 	admin := connect(t, ctx, "")
 	defer admin.Close(ctx)
 	if _, err := admin.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, templateName)); err != nil {
