@@ -303,7 +303,11 @@ describe('the collective workspace', () => {
     await page.goto(`${server.base}/collective/figures?season=${SEASON}`)
     await page.locator('[data-test=kpi-contracts]').waitFor()
     assert.equal(await page.locator('.crumbs').count(), 0)
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=download-csv]').first().click()])
+    // The downloads answer once the village's contracts have come.
+    await page.locator('[data-test=contracts] tbody tr th a').first().waitFor()
+    const download = page.locator('[data-test=download-csv]').first()
+    await download.waitFor()
+    const [csv] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), download.click()])
     const text = readFileSync(await csv.path(), 'utf8')
     assert.ok(text.split('\n').length > 2, 'the ledger has rows')
   })
