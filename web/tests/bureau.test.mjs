@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
+import { launch } from './browser.mjs'
 import { start } from './server.mjs'
 import { parts } from './xlsx.mjs'
 
@@ -30,21 +30,7 @@ before(async () => {
   assert.equal(res.status, 200, 'the bureau logs in')
   const { token, expires_at } = await res.json()
   session = JSON.stringify({ token, expires_at })
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    // Playwright gives the browser a fresh --user-data-dir of its own.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      '--disable-dev-shm-usage', // containers give /dev/shm 64 MB
-    ],
-  })
+  browser = await launch()
 })
 
 after(async () => {

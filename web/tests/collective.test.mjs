@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { chromium } from 'playwright-core'
+import { launch } from './browser.mjs'
 import { start } from './server.mjs'
 
 const CLERK = { username: 'shibao', password: 'shibao-demo-1' }
@@ -51,12 +51,7 @@ before(async () => {
   sessions.clerk = await apiLogin(CLERK)
   sessions.bureau = await apiLogin(BUREAU)
   sessions.provider = await apiLogin(PROVIDER)
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
-  })
+  browser = await launch()
 })
 
 after(async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
+import { launch } from './browser.mjs'
 import { start } from './server.mjs'
 
 // Screenshots go to test-results/ unless SCREENSHOTS_DIR names another place (`make screenshots` names docs/).
@@ -92,22 +92,8 @@ before(async () => {
   }
   pairs = await openPairs()
   assert.ok(pairs.length >= 4 && pairs[0].open >= 70 && pairs[1].open >= 19 && pairs[2].open >= 5, 'the demo provider has area open')
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      '--disable-dev-shm-usage',
-      // A name for the server that is not localhost: there the page is not a secure context.
-      '--host-resolver-rules=MAP tuoguan-field.test 127.0.0.1',
-    ],
-  })
+  // A name for the server that is not localhost: there the page is not a secure context.
+  browser = await launch(['--host-resolver-rules=MAP tuoguan-field.test 127.0.0.1'])
 })
 
 after(async () => {
