@@ -61,6 +61,9 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
+	if err := db.Analyze(ctx); err != nil {
+		return fmt.Errorf("demo: analyze: %w", err)
+	}
 	fmt.Fprint(stdout, sum)
 	return nil
 }

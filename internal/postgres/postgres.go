@@ -33,6 +33,14 @@ type DB struct {
 // Close closes the pool.
 func (db *DB) Close() error { return db.SQL.Close() }
 
+// Analyze refreshes the planner's statistics of every table. A bulk load calls it before anything reads what
+// it wrote: until autovacuum catches up, the planner takes the freshly filled tables for nearly empty, and a
+// join it then orders on the county alone multiplies a county's farms by its contracts.
+func (db *DB) Analyze(ctx context.Context) error {
+	_, err := db.SQL.ExecContext(ctx, "ANALYZE")
+	return err
+}
+
 // Open connects to the database at url, creating the database first when it does not exist.
 // It does not migrate; call Migrate.
 func Open(ctx context.Context, url string) (*DB, error) {

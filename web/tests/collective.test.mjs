@@ -294,13 +294,18 @@ describe('the collective workspace', () => {
     assert.equal((await apiGet('clerk', `/contracts/${contract.id}`)).termination_reason, '农户外出务工，土地流转')
   })
 
-  test("the clerk sees the village's figures and is offered its ledger", async (page) => {
+  test("the clerk sees the village's figures and downloads its ledger", async (page) => {
     await page.goto(`${server.base}/collective/figures?season=${SEASON}`)
     await page.locator('[data-test=kpi-contracts]').waitFor()
     assert.equal(await page.locator('.crumbs').count(), 0)
-    // The ledger is offered for download; the download itself is covered by the bureau's tests.
-    await page.locator('[data-test=download-csv]').first().waitFor()
-    await page.locator('[data-test=download-xlsx]').first().waitFor()
+    const download = page.locator('[data-test=download-csv]').first()
+    await download.waitFor()
+    const [csv] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), download.click()])
+    const lines = readFileSync(await csv.path(), 'utf8').trim().split('\r\n')
+    assert.ok(lines.length > 2, 'the ledger has rows')
+    const collective = lines[0].split(',').indexOf('村集体 collective_name')
+    assert.ok(collective >= 0, 'the ledger names the collective')
+    assert.ok(lines.slice(1).every((l) => l.split(',')[collective] === '石堡村股份经济合作社'), "every row is the village's")
   })
 
   test("the clerk imports a roster: the dry run's refusals row by row, then the import in parts, and a template", async (page) => {
