@@ -150,7 +150,7 @@ func buildTemplate(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = postgres.Migrate(ctx, db.SQL, migrations.FS)
+	_, err = migrations.Apply(ctx, db.SQL)
 	db.Close()
 	if err != nil {
 		return "", err
