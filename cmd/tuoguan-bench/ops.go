@@ -295,7 +295,11 @@ func measureOps(ctx context.Context, b *opsBench, p opsParams, o options, out io
 		}
 		defer os.RemoveAll(dir)
 		script = dir + "/operation.sql"
-		if err := os.WriteFile(script, []byte(pgbenchScript), 0o644); err != nil {
+		text, err := pgbenchScript()
+		if err != nil {
+			return res, err
+		}
+		if err := os.WriteFile(script, []byte(text), 0o644); err != nil {
 			return res, err
 		}
 	}
