@@ -95,7 +95,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 
 // commonFlags registers the flags every command takes.
 func commonFlags(fs *flag.FlagSet, o *options, database string) {
-	fs.StringVar(&o.serverURL, "database-url", "", "PostgreSQL server to create the benchmark database on (default $DATABASE_URL, else "+defaultServer+")")
+	fs.StringVar(&o.serverURL, "database-url", "", "PostgreSQL server to create the benchmark database on (default $BENCH_DATABASE_URL, else $DATABASE_URL, else "+defaultServer+")")
 	fs.StringVar(&o.dbName, "database", database, "name of the benchmark database; dropped and recreated")
 	fs.Uint64Var(&o.seed, "seed", 20240601, "seed of the generated data set")
 	fs.BoolVar(&o.keep, "keep", false, "keep the database afterwards")
@@ -112,7 +112,7 @@ func parseFlags(fs *flag.FlagSet, o *options, args []string) (done bool, err err
 		return true, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	if o.serverURL == "" {
-		o.serverURL = cmp.Or(os.Getenv("DATABASE_URL"), defaultServer)
+		o.serverURL = cmp.Or(os.Getenv("BENCH_DATABASE_URL"), os.Getenv("DATABASE_URL"), defaultServer)
 	}
 	if !strings.Contains(o.dbName, "bench") {
 		return true, fmt.Errorf("-database %q: the benchmark drops its database, so its name must contain \"bench\"", o.dbName)
