@@ -87,12 +87,14 @@ bench-stats: $(BENCH_POSTGRES)
 	$(GO) run ./cmd/tuoguan-bench stats $(BENCH_SERVER)
 
 ## bench: every measurement in one run on one province-size data set, against the real server (SCALE=1: 100 counties,
-## 1,000,000 contracts, about 10,000,000 operations; under 15 minutes on two cores), ending with a summary table
+## 1,000,000 contracts, about 10,000,000 operations; under 15 minutes on two cores), ending with a summary table; each
+## comparison of the API with the database alternates the two ROUNDS times and quotes the median ratio
 SCALE ?= 1
+ROUNDS ?= 3
 .PHONY: bench
 bench: $(BENCH_POSTGRES)
 	$(GO) build -o bin/tuoguan-bench ./cmd/tuoguan-bench
-	./bin/tuoguan-bench province -scale $(SCALE) $(BENCH_SERVER)
+	./bin/tuoguan-bench province -scale $(SCALE) -rounds $(ROUNDS) $(BENCH_SERVER)
 
 ## bench-quick: the same on a twentieth of the province (5 counties, 50,000 contracts), in about three minutes
 .PHONY: bench-quick

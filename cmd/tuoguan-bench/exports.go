@@ -37,6 +37,7 @@ type exportsParams struct {
 	serverLog string // keep the server's output here
 	clients   int
 	loadTime  time.Duration
+	rounds    int // alternated rounds of the API and the database in each comparison
 }
 
 func runExports(ctx context.Context, args []string, stdout io.Writer) error {

@@ -44,7 +44,7 @@ func runProvince(ctx context.Context, args []string, stdout io.Writer) error {
 	var o options
 	p := provinceParams{
 		server: exportsParams{clients: 64, loadTime: 20 * time.Second},
-		ops: opsParams{clients: []int{16, 64}, requests: 40_000, duration: 15 * time.Second, batches: 20,
+		ops: opsParams{clients: []int{16, 64}, requests: 40_000, duration: 10 * time.Second, batches: 20,
 			batchSize: 1000},
 		opsWarm: 500,
 		lists:   options{requests: 300, warmup: 20, concurrency: 4, maxTime: 10 * time.Second},
@@ -53,6 +53,7 @@ func runProvince(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	scale := fs.Float64("scale", 1, "size of the province: 1 is 100 counties, 5,000 villages, 1,000,000 contracts and about 10,000,000 operations; 0.1 a tenth of that")
 	serverFlags(fs, &p.server)
+	fs.IntVar(&p.server.rounds, "rounds", 3, "alternated rounds of the API and the database (pgbench, COPY) in each comparison")
 	fs.StringVar(&p.ops.pgbench, "pgbench", "", "pgbench binary (default: pgbench on PATH, else /usr/lib/postgresql/*/bin/pgbench)")
 	fs.BoolVar(&o.verify, "verify", false, "recompute the running totals from the operations after loading and after the measurements")
 	commonFlags(fs, &o, "tuoguan_bench_province")
@@ -65,6 +66,10 @@ func runProvince(ctx context.Context, args []string, stdout io.Writer) error {
 		return errors.New("-scale must be above 0 and at most 3.7 (370 counties)")
 	}
 	p.scale = *scale
+	if p.server.rounds < 1 {
+		return errors.New("-rounds must be at least 1")
+	}
+	p.ops.rounds = p.server.rounds
 	w, err := custodyWorld(o.seed, provinceSizes(*scale))
 	if err != nil {
 		return err
@@ -113,7 +118,7 @@ type provinceRunner struct {
 	providerTokens map[int64]string
 	server         liveServer
 	conn           *pgx.Conn // the benchmark's own connection, for pgbench's targets, COPY and -verify
-	ledger         ledger // the operations by season, county and day, read before the exports
+	ledger         ledger    // the operations by season, county and day, read before the exports
 	run            provinceRun
 	last           time.Time // when the previous part of the run ended
 }
