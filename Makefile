@@ -101,7 +101,8 @@ bench: $(BENCH_POSTGRES)
 bench-quick:
 	$(MAKE) bench SCALE=0.05
 
-## bench-exports: measure the operations ledger as CSV and Excel over a million rows, and the peak memory of the real server exporting and under load
+## bench-exports: measure the operations ledger as CSV and Excel over a million rows against the database's own COPY of
+## the same rows, and the peak memory of the real server exporting and under load
 .PHONY: bench-exports
 bench-exports: $(BENCH_POSTGRES)
 	$(GO) run ./cmd/tuoguan-bench exports $(BENCH_SERVER)

@@ -291,7 +291,12 @@ func (r *provinceRunner) exports(ctx context.Context) error {
 	if r.ledger, err = readLedger(ctx, r.e.db.SQL); err != nil {
 		return err
 	}
-	r.run.exports = exportLedgers(ctx, r.server, r.tokens.Admin, r.ledger.selections(), r.out)
+	lc, err := newLedgerCopy(ctx, r.e, r.tokens.Admin, r.ledger.selections())
+	if err != nil {
+		return err
+	}
+	defer lc.conn.Close(context.WithoutCancel(ctx))
+	r.run.exports = exportLedgers(ctx, r.server, r.tokens.Admin, r.ledger.selections(), lc, r.p.server.rounds, r.out)
 	for _, x := range r.run.exports {
 		r.run.phases = append(r.run.phases, phase{"export " + strings.ToUpper(x.format) + " " + x.sel.label, x.mem})
 	}
