@@ -80,16 +80,17 @@ func runProvince(ctx context.Context, args []string, stdout io.Writer) error {
 
 // provinceRun is what one province run measured, for the summary.
 type provinceRun struct {
-	lists   []Result
-	stats   statsRun
-	subsidy []Result // a county's field sample drawn, the largest provider's statement read
-	ops     opsResult
-	exports []exportResult
-	load    Result
-	phases  []phase
-	spans   []runSpan // where the run's time went
-	ops0    int64     // operations before the run
-	started time.Time
+	lists     []Result
+	stats     statsRun
+	subsidy   []Result // a county's field sample drawn, the largest provider's statement read
+	dashboard []Result // the calls of the web app's county dashboard
+	ops       opsResult
+	exports   []exportResult
+	load      Result
+	phases    []phase
+	spans     []runSpan // where the run's time went
+	ops0      int64     // operations before the run
+	started   time.Time
 	// verified reports whether the running totals were recomputed after the measurements, verifyErr how
 	// that went.
 	verified  bool
@@ -145,7 +146,7 @@ func province(ctx context.Context, e *env, p provinceParams, start time.Time, ou
 		name string
 		do   func(context.Context) error
 	}{
-		{"lists", r.lists}, {"statistics", r.statistics}, {"subsidies", r.subsidies},
+		{"lists", r.lists}, {"statistics", r.statistics}, {"dashboard", r.dashboard}, {"subsidies", r.subsidies},
 		{"operation logging", r.operationLogging}, {"exports", r.exports}, {"load", r.load},
 	}
 	for _, ph := range phases {
@@ -263,6 +264,20 @@ func (r *provinceRunner) statistics(ctx context.Context) error {
 	})
 }
 
+// dashboard measures the calls of the web app's county dashboard, as the bureau of the first county.
+func (r *provinceRunner) dashboard(ctx context.Context) error {
+	w, o, out := r.e.w, r.p.stats, r.out
+	county := r.tokens.BureauCounty + "000000"
+	fmt.Fprintln(out, "\n== the web app's county dashboard")
+	fmt.Fprintf(out, "load:     each call at most %d requests or %s after %d warm-up, %d at a time, as the bureau of %s; season %d\n\n",
+		o.requests, o.maxTime, o.warmup, o.concurrency, county, w.Seasons[1])
+	return r.measure(ctx, "dashboard", func(base string) error {
+		r.run.dashboard = measureCases(ctx, newClient(base, o.concurrency), dashboardCases(r.tokens.Bureau, county, w.Seasons[1]),
+			dashboardTarget, o, out)
+		return ctx.Err()
+	})
+}
+
 func (r *provinceRunner) subsidies(ctx context.Context) error {
 	fmt.Fprintln(r.out, "\n== subsidies")
 	return r.measure(ctx, "subsidies", func(base string) error {
@@ -332,7 +347,7 @@ func countyProviders(w *World) []int64 {
 
 // failures counts the measurements with failed requests.
 func (r provinceRun) failures() int {
-	n := countFailed(r.lists) + countFailed(r.stats.results) + countFailed(r.subsidy) + r.ops.failed
+	n := countFailed(r.lists) + countFailed(r.stats.results) + countFailed(r.dashboard) + countFailed(r.subsidy) + r.ops.failed
 	for _, x := range r.exports {
 		if x.failed() {
 			n++

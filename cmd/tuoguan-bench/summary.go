@@ -34,6 +34,7 @@ func printSummary(ctx context.Context, e *env, p provinceParams, run provinceRun
 	var rows summaryRows
 	rows.ops(p, run)
 	rows.statistics(e.w, run)
+	rows.dashboard(run)
 	rows.lists(run)
 	rows.exports(run)
 	rows.memory(run)
@@ -116,6 +117,21 @@ func (rows *summaryRows) statistics(w *World, run provinceRun) {
 	for _, x := range run.stats.exports {
 		rows.add("statistics per collective of the province, "+strings.ToUpper(x.format),
 			fmt.Sprintf("%s villages: %.1f MB in %.0f ms", thousands(len(w.Collectives)), float64(x.bytes)/1e6, ms(x.took)), "", "")
+	}
+}
+
+// dashboard adds each call of the web app's county dashboard, and how many met the target.
+func (rows *summaryRows) dashboard(run provinceRun) {
+	passed := 0
+	for _, r := range run.dashboard {
+		if !r.Failed() && r.P95 <= dashboardTarget {
+			passed++
+		}
+		rows.add(r.Case, latency(r), fmt.Sprintf("p95 ≤ %.0f ms", ms(dashboardTarget)), resultVerdict(r, dashboardTarget))
+	}
+	if len(run.dashboard) > 0 {
+		rows.add("the web app's county dashboard", fmt.Sprintf("%d of %d calls within the target", passed, len(run.dashboard)),
+			fmt.Sprintf("p95 ≤ %.0f ms each", ms(dashboardTarget)), passMiss(passed == len(run.dashboard)))
 	}
 }
 
