@@ -96,7 +96,7 @@ bench: $(BENCH_POSTGRES)
 	$(GO) build -o bin/tuoguan-bench ./cmd/tuoguan-bench
 	./bin/tuoguan-bench province -scale $(SCALE) -rounds $(ROUNDS) $(BENCH_SERVER)
 
-## bench-quick: the same on a twentieth of the province (5 counties, 50,000 contracts), in about three minutes
+## bench-quick: the same on a twentieth of the province (5 counties, 50,000 contracts), in about five minutes
 .PHONY: bench-quick
 bench-quick:
 	$(MAKE) bench SCALE=0.05

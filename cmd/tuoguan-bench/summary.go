@@ -94,7 +94,7 @@ func (rows *summaryRows) ops(p provinceParams, run provinceRun) {
 		}
 		r := b.rounds[max(b.ratios.medianRound(), 0)]
 		rows.add(fmt.Sprintf("batch sync, %s operations a request", thousands(p.ops.batchSize)),
-			fmt.Sprintf("%s; median round %s operations/s (p50 %.0f ms a batch) vs COPY of the operations, events and keys %s rows/s",
+			fmt.Sprintf("%s; median round %s operations/s (p50 %.0f ms a batch) vs COPY of their operations, events and keys %s operations/s",
 				b.ratios.spread(), thousands(r.opsRate), ms(r.api.P50), thousands(r.copyRate)),
 			fmt.Sprintf("≥ %.2f× COPY", batchTarget), verdict)
 	}
