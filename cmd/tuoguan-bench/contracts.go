@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/tuoguan/tuoguan/internal/calendar"
 	"github.com/tuoguan/tuoguan/internal/contract"
+	"github.com/tuoguan/tuoguan/internal/synth"
 )
 
 // Custody contracts are spread over three seasons: two fifths in the season before Today's (completed or
@@ -127,60 +129,15 @@ const (
 	opRecorded, opConfirmed, opDisputed, opVoided = "recorded", "confirmed", "disputed", "voided"
 )
 
-// cropTerms are the baseline yield (kg per mu) and price (yuan per kg, in cents) ranges of each crop.
-var cropTerms = map[string]struct{ yieldLo, yieldHi, priceLo, priceHi int64 }{
-	"corn": {450, 600, 230, 270}, "wheat": {280, 380, 240, 280}, "soybean": {120, 180, 450, 550},
-	"potato": {1500, 2500, 90, 140}, "millet": {200, 300, 400, 600}, "sorghum": {300, 450, 220, 300},
-	"rice": {450, 550, 260, 320}, "rapeseed": {120, 180, 500, 600}, "apple": {1500, 3000, 300, 600},
-	"other": {200, 400, 200, 400},
-}
-
-// lineTerms are each operation type's price range per mu per pass (yuan), its passes and its stage: the
-// order of the season's work, which decides what an unfinished contract has done.
-var lineTerms = map[string]struct {
-	lo, hi int64
-	passes int
-	stage  int
-}{
-	"ploughing": {40, 80, 1, 0}, "sowing": {30, 50, 1, 1}, "fertilising": {15, 30, 1, 1},
-	"plant_protection": {10, 25, 2, 2}, "irrigation": {20, 40, 1, 2}, "weeding": {10, 20, 1, 2},
-	"harvesting": {60, 100, 1, 4}, "drying": {20, 40, 1, 4}, "straw": {15, 30, 1, 4}, "transport": {10, 20, 1, 4},
-}
-
-// stageWindows are the months and days each stage's work is done in.
-var stageWindows = [5][2][2]int{{{3, 10}, {4, 30}}, {{4, 15}, {5, 31}}, {{6, 1}, {7, 15}}, {{7, 16}, {8, 31}}, {{9, 10}, {10, 31}}}
-
 var terminationReasons = []string{"农户土地流转给他人经营", "服务方农机故障无法继续作业", "遭受冰雹灾害，双方协商解除", "农户外出务工，收回自种"}
 
+// crop draws the crop of a contract whose first parcel is of land type land: apples on orchards, a field
+// crop elsewhere.
 func crop(r *rand.Rand, land string) string {
-	x := r.IntN(100)
-	switch land {
-	case "dry":
-		switch {
-		case x < 45:
-			return "corn"
-		case x < 60:
-			return "millet"
-		case x < 75:
-			return "potato"
-		case x < 85:
-			return "soybean"
-		}
-		return "wheat"
-	case "irrigated":
-		if x < 60 {
-			return "corn"
-		}
-		return "wheat"
-	case "paddy":
-		return "rice"
-	case "orchard":
-		return "apple"
+	if land == "orchard" {
+		return synth.Orchard
 	}
-	if x < 50 {
-		return "sorghum"
-	}
-	return "rapeseed"
+	return synth.FieldCrop(r)
 }
 
 // between is a random value from lo to hi inclusive.
@@ -224,14 +181,12 @@ func (w *World) Contract(i int, work bool) ContractSpec {
 	c := ContractSpec{Index: i, Season: season, ID: int64(i + 1), Collective: col, FarmID: int64(k + 1)}
 	year := w.Seasons[season]
 	land := w.contractParcels(r, &c, k)
+	family := w.familyFarm(k)
 	c.Crop = crop(r, land)
-	terms := cropTerms[c.Crop]
-	c.BaselineYieldCents = between(r, terms.yieldLo, terms.yieldHi) * 100
-	c.PricePerKg = decimal.New(between(r, terms.priceLo, terms.priceHi), -2)
-	if r.IntN(3) > 0 {
-		c.FeeCents = between(r, 10, 30) * 100
-	}
-	w.contractLines(r, &c, col.CountyIndex)
+	yield, price := synth.DrawTerms(r, c.Crop, land == "irrigated", year)
+	c.BaselineYieldCents, c.PricePerKg = yield, decimal.New(price, -4)
+	c.FeeCents = synth.Fee(r, family)
+	w.contractLines(r, &c, col.CountyIndex, family, year)
 	activated, asOf := w.contractDates(r, &c, season, year)
 	if c.Status == stDraft {
 		return c
@@ -263,52 +218,72 @@ func (w *World) contractParcels(r *rand.Rand, c *ContractSpec, k int) (land stri
 	return land
 }
 
-// contractLines draws c's mode, its provider among those of county and its service lines.
-func (w *World) contractLines(r *rand.Rand, c *ContractSpec, county int) {
+// contractLines draws c's mode, its provider among those of county and its service lines, priced for year:
+// an orchard takes the orchard bundle, a field full custody or one of the partial bundles, as the model
+// draws them for a family farm or a household.
+func (w *World) contractLines(r *rand.Rand, c *ContractSpec, county int, family bool, year int) {
 	var ops []string
 	full := w.fullProviders[county]
-	if c.Crop != "apple" && len(full) > 0 && r.IntN(10) < 6 {
+	switch {
+	case c.Crop == synth.Orchard:
+		c.Mode = contract.ModePartial
+		ops = []string{"plant_protection"}
+		if r.Float64() < synth.OrchardFertilising {
+			ops = append(ops, "fertilising")
+		}
+		ops = w.contractProvider(r, c, county, ops)
+	case len(full) > 0 && r.Float64() >= synth.PartialShare(family):
 		c.Mode = contract.ModeFull
 		c.Provider = &w.providers[full[r.IntN(len(full))]]
-		ops = append(ops, fullCustody...)
-		for _, extra := range []string{"fertilising", "straw"} {
-			if slices.Contains(c.Provider.Offers, extra) && r.IntN(10) < 3 {
-				ops = append(ops, extra)
+		ops = slices.Clone(synth.FullCustody)
+		for _, extra := range synth.FullExtras {
+			if slices.Contains(c.Provider.Offers, extra.Op) && r.Float64() < extra.P && (extra.Crop == "" || extra.Crop == c.Crop) {
+				ops = append(ops, extra.Op)
 			}
 		}
-	} else {
+	default:
 		c.Mode = contract.ModePartial
-		all := w.countyProviders[county]
-		c.Provider = &w.providers[all[r.IntN(len(all))]]
-		offers := c.Provider.Offers
-		want := min(len(offers), 1+r.IntN(3))
-		if c.Crop == "apple" && slices.Contains(offers, "plant_protection") {
-			ops = append(ops, "plant_protection")
-		}
-		for _, x := range r.Perm(len(offers)) {
-			if len(ops) >= want {
-				break
-			}
-			if !slices.Contains(ops, offers[x]) {
-				ops = append(ops, offers[x])
-			}
-		}
+		ops = w.contractProvider(r, c, county, slices.Clone(synth.PartialSets[synth.Weighted(r, synth.PartialWeights)]))
 	}
-	for _, op := range operationTypes {
-		if !slices.Contains(ops, op) {
+	for _, o := range synth.Operations {
+		if !slices.Contains(ops, o.Name) {
 			continue
 		}
-		t := lineTerms[op]
-		price := between(r, t.lo, t.hi) * 100
-		if r.IntN(5) == 0 {
-			price += 50
+		passes := synth.FieldPasses(r, c.Crop, o.Name)
+		if c.Crop == synth.Orchard && o.Name == "plant_protection" {
+			passes = synth.OrchardSprays
 		}
-		l := LineSpec{OpType: op, Passes: t.passes, PriceCents: price, BaseCents: price * between(r, 110, 135) / 100}
-		if r.IntN(10) >= 4 {
-			l.SubsidyCents = price * between(r, 10, 30) / 100
+		base := o.Price.Draw(r) * synth.Discount(c.Provider.Kind)
+		l := LineSpec{OpType: o.Name, Passes: passes, PriceCents: synth.LinePrice(r, base, o.Name, year)}
+		if c.Provider.Kind != "individual" {
+			l.SubsidyCents = synth.LineSubsidy(year, o.Name, l.PriceCents)
 		}
+		l.BaseCents = synth.BaselineCost(r, o.Name, l.PriceCents)
 		c.Lines = append(c.Lines, l)
 	}
+}
+
+// contractProvider picks c's provider among the county's that offer every operation type of ops and
+// returns ops; when none does, a provider of the county and what it offers of ops (its first operation
+// type when nothing).
+func (w *World) contractProvider(r *rand.Rand, c *ContractSpec, county int, ops []string) []string {
+	all := w.countyProviders[county]
+	var able []int
+	for _, i := range all {
+		if w.providers[i].offersAll(ops) {
+			able = append(able, i)
+		}
+	}
+	if len(able) > 0 {
+		c.Provider = &w.providers[able[r.IntN(len(able))]]
+		return ops
+	}
+	c.Provider = &w.providers[all[r.IntN(len(all))]]
+	ops = slices.DeleteFunc(ops, func(op string) bool { return !slices.Contains(c.Provider.Offers, op) })
+	if len(ops) == 0 {
+		ops = c.Provider.Offers[:1]
+	}
+	return ops
 }
 
 // contractDates draws c's status and dates: when it was created and, unless it is a draft, activated; asOf
@@ -376,8 +351,8 @@ func (w *World) contractClosing(r *rand.Rand, c *ContractSpec, i, year int, acti
 		rc := rowRand(w.Seed, saltClose, i)
 		last := activated.Truncate(24 * time.Hour)
 		if progress > 0 {
-			win := stageWindows[min(4, (progress-1)/100)]
-			last = latest(last, earliest(time.Date(year, time.Month(win[1][0]), win[1][1], 0, 0, 0, 0, time.UTC), limit))
+			end := synth.StageEnd(min(synth.Stages-1, (progress-1)/100)).In(year)
+			last = latest(last, earliest(end, limit))
 		}
 		closed := earliest(last.AddDate(0, 0, 1+rc.IntN(20)).Add(time.Duration(rc.IntN(600))*time.Minute), asOf)
 		c.ClosedAt = &closed
@@ -394,7 +369,7 @@ func (w *World) contractWork(r *rand.Rand, c *ContractSpec, season, year, progre
 			l := &c.Lines[li]
 			cp := CapSpec{ParcelID: pc.ID, OpType: l.OpType, Cap: dec(pc.AreaCents * int64(l.Passes))}
 			for pass := range l.Passes {
-				stage := lineTerms[l.OpType].stage + pass
+				stage := synth.StageOf(l.OpType, pass+1)
 				area := pc.AreaCents
 				switch {
 				case progress >= (stage+1)*100:
@@ -406,9 +381,7 @@ func (w *World) contractWork(r *rand.Rand, c *ContractSpec, season, year, progre
 				if area == 0 {
 					continue
 				}
-				win := stageWindows[stage]
-				from := time.Date(year, time.Month(win[0][0]), win[0][1], 0, 0, 0, 0, time.UTC)
-				to := time.Date(year, time.Month(win[1][0]), win[1][1], 0, 0, 0, 0, time.UTC)
+				from, to := passDays(c.Crop, l.OpType, pass+1, year)
 				if from.After(limit) {
 					continue
 				}
@@ -416,11 +389,13 @@ func (w *World) contractWork(r *rand.Rand, c *ContractSpec, season, year, progre
 				date = earliest(latest(date, c.Start), limit)
 				for _, a := range w.passParts(r, area) {
 					op := OpSpec{ParcelID: pc.ID, OpType: l.OpType, Date: date, AreaCents: a}
-					if l.OpType == "harvesting" {
-						y := dec(a).Mul(dec(c.BaselineYieldCents)).Mul(decimal.New(between(r, 95, 130), -2)).Round(2)
+					if l.OpType == synth.Harvest {
+						crop := synth.Crops[c.Crop]
+						perMu := int64(math.Round(float64(c.BaselineYieldCents) * (1 + crop.Gain.Draw(r))))
+						y := dec(a).Mul(dec(perMu)).Round(2)
 						op.Yield = &y
-						if c.Crop == "corn" || c.Crop == "rice" || c.Crop == "wheat" {
-							op.MoistureCents = between(r, 1400, 2800)
+						if m := crop.Moisture; m != (synth.Range{}) {
+							op.MoistureCents = int64(math.Round(m.Draw(r) * 100))
 						}
 					}
 					if r.IntN(100) < 3 {
@@ -447,6 +422,20 @@ func (w *World) contractWork(r *rand.Rand, c *ContractSpec, season, year, progre
 			c.Caps = append(c.Caps, cp)
 		}
 	}
+}
+
+// passDays are the first and last day pass (from 1) of operation type op is done on crop in year: its
+// window, or for the work after the harvest the harvest's window moved by the days it follows it.
+func passDays(crop, op string, pass, year int) (from, to time.Time) {
+	if w, ok := synth.WindowOf(crop, op, pass); ok {
+		return w.From.In(year), w.To.In(year)
+	}
+	from, to = synth.LateHarvest.In(year), synth.LateHarvest.In(year)
+	if w, ok := synth.WindowOf(crop, synth.Harvest, 1); ok {
+		from, to = w.From.In(year), w.To.In(year)
+	}
+	after := synth.Op(op).AfterHarvest
+	return from.AddDate(0, 0, after[0]), to.AddDate(0, 0, after[1])
 }
 
 // passParts divides a pass over area hundredths of a mu into the operations it is logged in: with Sizes.Parts

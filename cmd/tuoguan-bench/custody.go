@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/tuoguan/tuoguan/internal/synth"
 )
 
 // custodyTables are the tables of contracts and their work, in the order they are loaded.
@@ -132,10 +135,11 @@ func inputsOf(r *rand.Rand, opType, crop string, areaCents int64) string {
 	var perMu int64 // hundredths of the unit per mu
 	switch opType {
 	case "sowing":
-		material, unit, perMu = map[string]string{"corn": "玉米种子", "wheat": "小麦种子", "potato": "马铃薯种薯", "millet": "谷子种子",
-			"soybean": "大豆种子", "rice": "水稻秧苗", "rapeseed": "油菜种子", "sorghum": "高粱种子"}[crop], "kg", between(r, 150, 300)
+		seed := synth.Crops[crop]
+		material, unit = seed.Seed, "kg"
+		perMu = int64(math.Round(seed.SeedPerMu * float64(between(r, 95, 105))))
 		if material == "" {
-			material = "种子"
+			material, perMu = "种子", between(r, 150, 300)
 		}
 	case "fertilising":
 		material, unit, perMu = "复合肥", "kg", between(r, 3000, 5000)

@@ -17,6 +17,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"gorm.io/gorm/logger"
+
 	"github.com/tuoguan/tuoguan/internal/httpapi"
 	"github.com/tuoguan/tuoguan/internal/pii"
 	"github.com/tuoguan/tuoguan/internal/postgres"
@@ -28,6 +31,9 @@ import (
 var exportSizes = Sizes{Counties: 4, TownshipsPerCounty: 5, VillagesPerTownship: 10, Farms: 160_000, Parcels: 400_000,
 	Providers: 48, Contracts: 316_000}
 
+// csvTarget is the CSV ledger export's rows per second ÷ those of the database's own COPY of the same rows.
+const csvTarget = 0.3
+
 // memoryTarget is the most resident memory the server should take, exporting or under load.
 const memoryTarget = 150_000_000
 
@@ -37,6 +43,7 @@ type exportsParams struct {
 	serverLog string // keep the server's output here
 	clients   int
 	loadTime  time.Duration
+	rounds    int // alternated rounds of each export and the database's COPY of its rows
 }
 
 func runExports(ctx context.Context, args []string, stdout io.Writer) error {
@@ -53,6 +60,7 @@ func runExports(ctx context.Context, args []string, stdout io.Writer) error {
 	serverFlags(fs, &p)
 	fs.IntVar(&p.clients, "clients", 64, "concurrent clients of the load of statistics and lists")
 	fs.DurationVar(&p.loadTime, "load-time", 20*time.Second, "how long the load runs")
+	fs.IntVar(&p.rounds, "rounds", 3, "alternated rounds of each export and the database's COPY of the same rows")
 	fs.BoolVar(&o.verify, "verify", false, "recompute the running totals from the operations after loading and compare")
 	commonFlags(fs, &o, "tuoguan_bench_exports")
 	fs.Lookup("database").Usage = "name of the benchmark database: reused when it was given and holds operations (then kept), " +
@@ -60,8 +68,8 @@ func runExports(ctx context.Context, args []string, stdout io.Writer) error {
 	if done, err := parseFlags(fs, &o, args); done {
 		return err
 	}
-	if p.clients < 1 || p.loadTime <= 0 {
-		return errors.New("-clients must be at least 1 and -load-time positive")
+	if p.clients < 1 || p.loadTime <= 0 || p.rounds < 1 {
+		return errors.New("-clients and -rounds must be at least 1 and -load-time positive")
 	}
 	w, err := custodyWorld(o.seed, sizes)
 	if err != nil {
@@ -189,7 +197,8 @@ type ledgerSelection struct {
 	want         int64
 }
 
-// exportResult is what one export measured.
+// exportResult is what one export measured: the figures of its median round, the server's memory in the
+// round that took the most, and its ratio to the database's own COPY of the same rows in each round.
 type exportResult struct {
 	format          string
 	sel             ledgerSelection
@@ -198,11 +207,120 @@ type exportResult struct {
 	mem             phaseMemory
 	countTook       time.Duration // counting the rows of a workbook afterwards, on the client
 	err             error
+	copyRate        float64 // rows per second of COPY in the median round
+	ratios          ratios  // the export's rows per second ÷ COPY's, per round
 }
 
 func (r exportResult) failed() bool { return r.err != nil || r.rows != r.sel.want }
 
 func (r exportResult) rate() float64 { return float64(r.rows) / max(r.took.Seconds(), 1e-9) }
+
+// ledgerCopy is the database exporting a selection by itself: COPY (the export's query) TO STDOUT as CSV
+// with a header, over a connection of the benchmark's own.
+type ledgerCopy struct {
+	conn    *pgx.Conn
+	queries map[string]string // by selection label
+}
+
+// copyResult is what one COPY of a selection measured.
+type copyResult struct {
+	rows, bytes int64
+	took        time.Duration
+}
+
+func (c copyResult) rate() float64 { return float64(c.rows) / max(c.took.Seconds(), 1e-9) }
+
+// run copies the rows of sel out of the database and counts them.
+func (lc ledgerCopy) run(ctx context.Context, sel ledgerSelection) (copyResult, error) {
+	q, ok := lc.queries[sel.label]
+	if !ok {
+		return copyResult{}, fmt.Errorf("no query for the export of %s", sel.label)
+	}
+	var sink byteCounter
+	start := time.Now()
+	tag, err := lc.conn.PgConn().CopyTo(ctx, &sink, "COPY ("+q+") TO STDOUT (FORMAT csv, HEADER)")
+	r := copyResult{rows: tag.RowsAffected(), bytes: int64(sink), took: time.Since(start)}
+	if err != nil {
+		return r, fmt.Errorf("COPY the export of %s: %w", sel.label, err)
+	}
+	if r.rows != sel.want {
+		return r, fmt.Errorf("COPY the export of %s: %d rows of the %d selected", sel.label, r.rows, sel.want)
+	}
+	return r, nil
+}
+
+// byteCounter counts what is written to it.
+type byteCounter int64
+
+func (b *byteCounter) Write(p []byte) (int, error) {
+	*b += byteCounter(len(p))
+	return len(p), nil
+}
+
+// newLedgerCopy captures the statement each selection's export runs, as the handler builds it for the admin
+// (the in-process handler over the same database starts each export while gorm's logger records its
+// statements, with their arguments written in), and connects to the database to COPY with them.
+func newLedgerCopy(ctx context.Context, e *env, admin string, sels []ledgerSelection) (lc ledgerCopy, err error) {
+	lc.queries = map[string]string{}
+	if e.srv == nil {
+		if err := e.serve(benchAccounts); err != nil {
+			return lc, err
+		}
+		defer e.stopServing(ctx)
+	}
+	for _, sel := range sels {
+		if lc.queries[sel.label], err = ledgerQuery(ctx, e, admin, sel); err != nil {
+			return lc, err
+		}
+	}
+	lc.conn, err = pgx.Connect(ctx, e.dbURL)
+	return lc, err
+}
+
+// ledgerQuery is the statement the export of sel runs: the one that joins the operations to their parcels,
+// recorded while the in-process handler writes its first rows; the export is then cancelled.
+func ledgerQuery(ctx context.Context, e *env, admin string, sel ledgerSelection) (string, error) {
+	capture := &sqlCapture{Interface: logger.Discard}
+	saved := e.db.Gorm.Logger
+	e.db.Gorm.Logger = capture
+	defer func() { e.db.Gorm.Logger = saved }()
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	path := "/api/v1/operations?" + sel.query + "&format=csv"
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, "http://"+e.addr+path, nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+admin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return "", fmt.Errorf("GET %s: status %d", path, resp.StatusCode)
+	}
+	// The header may come before the query runs; the second line is a row, read from the query's cursor.
+	lines := &tokenCounter{token: []byte("\r\n")}
+	buf := make([]byte, 4096)
+	for lines.n < 2 {
+		n, err := resp.Body.Read(buf)
+		lines.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	cancel()
+	resp.Body.Close()
+	capture.mu.Lock()
+	defer capture.mu.Unlock()
+	for i := len(capture.stmts) - 1; i >= 0; i-- {
+		if q := capture.stmts[i].sql; strings.HasPrefix(q, "SELECT operations.*") && strings.Contains(q, "JOIN parcels") {
+			return q, nil
+		}
+	}
+	return "", fmt.Errorf("the export of %s ran no statement on the operations and their parcels", sel.label)
+}
 
 func exports(ctx context.Context, e *env, p exportsParams, out io.Writer) (err error) {
 	lg, err := readLedger(ctx, e.db.SQL)
@@ -246,10 +364,21 @@ func exports(ctx context.Context, e *env, p exportsParams, out io.Writer) (err e
 	fmt.Fprintf(out, "          session reused; %s\n", memoryNote(sv))
 	fmt.Fprintf(out, "load:     one export at a time as admin, then %d clients of statistics and lists for %s\n\n", p.clients, p.loadTime)
 
-	results := exportLedgers(ctx, sv, admin, lg.selections(), out)
+	lc, err := newLedgerCopy(ctx, e, admin, lg.selections())
+	if err != nil {
+		return err
+	}
+	defer lc.conn.Close(context.WithoutCancel(ctx))
+	results := exportLedgers(ctx, sv, admin, lg.selections(), lc, p.rounds, out)
 	lr, loadMem, err := loadPhase(ctx, sv, admin, lg, p, out)
 	if err != nil {
 		return err
+	}
+	for _, r := range results {
+		if r.format == "csv" && len(r.ratios) > 0 {
+			fmt.Fprintf(out, "\ntarget: CSV %s ≥ %.2f× COPY of the same rows at the median — %s: %s", r.sel.label, csvTarget, r.ratios,
+				passMiss(r.ratios.median() >= csvTarget))
+		}
 	}
 	fmt.Fprintf(out, "\ntarget: export memory flat, ≤ 150 MB peak whatever the row count — %s\n", exportSummary(results))
 	fmt.Fprintf(out, "target: server peak memory under load ≤ 150 MB — %s MB: %s\n", mb(loadMem.peak),
@@ -294,27 +423,49 @@ func memoryNote(sv *servers) string {
 		"          " + how + "\n          heap is the largest Go heap a GC started at. 1 MB = 10⁶ bytes"
 }
 
-// exportLedgers exports each selection as CSV, then each as Excel, one at a time as admin, each in a phase
-// of runner, and prints a line for each.
-func exportLedgers(ctx context.Context, runner phaseRunner, admin string, sels []ledgerSelection, out io.Writer) []exportResult {
+// exportLedgers exports each selection as CSV, then each as Excel, one at a time as admin, each export in a
+// phase of runner, alternating rounds times with the database's own COPY of the same rows, and prints a line
+// for each.
+func exportLedgers(ctx context.Context, runner phaseRunner, admin string, sels []ledgerSelection, lc ledgerCopy, rounds int, out io.Writer) []exportResult {
 	dl := &http.Client{Timeout: httpapi.ExportTimeout + time.Minute}
-	const row = "%-34s %9v %8v %8v %8v %8v %7v %7v %7v  %s\n"
-	fmt.Fprintf(out, row, "export /api/v1/operations", "rows", "MB", "seconds", "rows/s", "1st byte", "RSS MB", "peak", "heap", "target: peak ≤ 150 MB")
-	fmt.Fprintf(out, row, "", "", "", "", "", "s", "before", "MB", "MB", "")
+	const row = "%-34s %5v %9v %8v %8v %8v %8v %7v %7v %7v  %s\n"
+	fmt.Fprintf(out, "rounds:   %d, each export alternating with COPY (the export's query) TO STDOUT of the same rows as CSV\n", rounds)
+	fmt.Fprintf(out, row, "export /api/v1/operations", "round", "rows", "MB", "seconds", "rows/s", "1st byte", "RSS MB", "peak", "heap", "target: peak ≤ 150 MB")
+	fmt.Fprintf(out, row, "", "", "", "", "", "", "s", "before", "MB", "MB", "")
 	var results []exportResult
 	for _, format := range []string{"csv", "xlsx"} {
 		for _, sel := range sels {
-			var r exportResult
-			mem, err := runner.run(ctx, func(base string) error {
-				r = exportLedger(ctx, dl, base, admin, format, sel)
-				return nil
-			})
-			r.mem, r.err = mem, cmp.Or(r.err, err)
-			r.format, r.sel = format, sel
-			results = append(results, r)
-			fmt.Fprintf(out, row, strings.ToUpper(r.format)+"  "+r.sel.label, r.rows, fmt.Sprintf("%.1f", float64(r.bytes)/1e6),
-				fmt.Sprintf("%.1f", r.took.Seconds()), fmt.Sprintf("%.0f", r.rate()),
-				fmt.Sprintf("%.1f", r.firstByte.Seconds()), mb(r.mem.before), mb(r.mem.peak), mb(r.mem.heap), exportVerdict(r))
+			var each []exportResult
+			var copies []copyResult
+			var rs ratios
+			for round := range max(rounds, 1) {
+				var r exportResult
+				mem, err := runner.run(ctx, func(base string) error {
+					r = exportLedger(ctx, dl, base, admin, format, sel)
+					return nil
+				})
+				r.mem, r.err = mem, cmp.Or(r.err, err)
+				r.format, r.sel = format, sel
+				fmt.Fprintf(out, row, strings.ToUpper(r.format)+"  "+r.sel.label, round+1, r.rows, fmt.Sprintf("%.1f", float64(r.bytes)/1e6),
+					fmt.Sprintf("%.1f", r.took.Seconds()), fmt.Sprintf("%.0f", r.rate()),
+					fmt.Sprintf("%.1f", r.firstByte.Seconds()), mb(r.mem.before), mb(r.mem.peak), mb(r.mem.heap), exportVerdict(r))
+				c, err := lc.run(ctx, sel)
+				if err != nil && r.err == nil {
+					r.err = err
+				}
+				fmt.Fprintf(out, row, "  COPY of the same rows", round+1, c.rows, fmt.Sprintf("%.1f", float64(c.bytes)/1e6),
+					fmt.Sprintf("%.1f", c.took.Seconds()), fmt.Sprintf("%.0f", c.rate()), "", "", "", "", "")
+				each, copies = append(each, r), append(copies, c)
+				if !r.failed() && c.rows > 0 {
+					rs = append(rs, r.rate()/c.rate())
+				}
+				if ctx.Err() != nil {
+					break
+				}
+			}
+			results = append(results, combineRounds(each, copies, rs))
+			r := results[len(results)-1]
+			fmt.Fprintf(out, "  %s %s ÷ COPY, min / median / max: %s\n", strings.ToUpper(format), sel.label, r.ratios)
 			if ctx.Err() != nil {
 				return results
 			}
@@ -326,6 +477,26 @@ func exportLedgers(ctx context.Context, runner phaseRunner, admin string, sels [
 		}
 	}
 	return results
+}
+
+// combineRounds is one export's result over its rounds: the figures of the median round, the memory of the
+// round whose peak was highest, the first error of any.
+func combineRounds(each []exportResult, copies []copyResult, rs ratios) exportResult {
+	k := 0
+	if len(rs) == len(each) {
+		k = max(rs.medianRound(), 0)
+	}
+	r := each[k]
+	r.ratios, r.copyRate = rs, copies[k].rate()
+	for _, x := range each {
+		if x.mem.peak > r.mem.peak {
+			r.mem = x.mem
+		}
+		if r.err == nil && x.failed() {
+			r.err = cmp.Or(x.err, fmt.Errorf("%d rows of the %d selected", x.rows, x.sel.want))
+		}
+	}
+	return r
 }
 
 // loadPhase runs p.clients clients of county statistics and lists, over the counties in turn, for

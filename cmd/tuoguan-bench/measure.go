@@ -185,3 +185,68 @@ func (c *client) deepCursor(ctx context.Context, token, path string, pages int) 
 	}
 	return cursor, reached, nil
 }
+
+// ratios are the ratios of one comparison of the API with the database, one per round of alternated runs
+// (API, database, API, database, …), so that a change of the machine's load during the run moves the spread
+// rather than the figure.
+type ratios []float64
+
+// median is the middle ratio, the mean of the two middle ones for an even count; 0 for none.
+func (r ratios) median() float64 {
+	if len(r) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(r))
+	if n := len(s); n%2 == 0 {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+	return s[len(s)/2]
+}
+
+func (r ratios) min() float64 {
+	if len(r) == 0 {
+		return 0
+	}
+	return slices.Min(r)
+}
+
+func (r ratios) max() float64 {
+	if len(r) == 0 {
+		return 0
+	}
+	return slices.Max(r)
+}
+
+// String is "min / median / max" of the ratios, with two places.
+func (r ratios) String() string {
+	return fmt.Sprintf("%.2f / %.2f / %.2f", r.min(), r.median(), r.max())
+}
+
+// spread is the ratios as the summary quotes them: the median in bold, then the range and the rounds.
+func (r ratios) spread() string {
+	return fmt.Sprintf("**%.2f×** median (min %.2f, max %.2f of %d alternated rounds)", r.median(), r.min(), r.max(), len(r))
+}
+
+// medianRound is the index of the round whose ratio is the median (the lower middle one for an even
+// count), for quoting that round's figures beside it; -1 for none.
+func (r ratios) medianRound() int {
+	if len(r) == 0 {
+		return -1
+	}
+	order := make([]int, len(r))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmpFloat(r[a], r[b]) })
+	return order[(len(r)-1)/2]
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -71,7 +71,7 @@ func makeTargets(ctx context.Context, conn *pgx.Conn, w *World) ([]*capTarget, e
 		return nil, err
 	}
 	rows, err := conn.Query(ctx, `SELECT county_code, contract_id, parcel_id, op_type, provider_id, user_id, op_date, yield, room,
-		       season_year, region_code, collective_id
+		       season_year, region_code, collective_id, username, response
 		FROM bench_targets ORDER BY n`)
 	if err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ func makeTargets(ctx context.Context, conn *pgx.Conn, w *World) ([]*capTarget, e
 		t := &capTarget{}
 		var room int64
 		err := row.Scan(&t.county, &t.contract, &t.parcel, &t.opType, &t.provider, &t.user, &t.date, &t.yield, &room,
-			&t.season, &t.region, &t.collective)
+			&t.season, &t.region, &t.collective, &t.username, &t.response)
 		t.room.Store(room)
 		return t, err
 	})
@@ -206,24 +206,47 @@ func (t *capTarget) row(id int64) []any {
 		"拖拉机", "王建国", "[]", nil, nil, "recorded", nil, t.user, now, now, t.season, t.region, t.collective, t.provider}
 }
 
-// copyRolledBack copies rows into the operations table itself — its indexes at their size, its checks and
-// foreign keys — in a transaction it then rolls back, and returns how long the COPY took.
-func copyRolledBack(ctx context.Context, conn *pgx.Conn, rows [][]any) (time.Duration, error) {
+// copyRolledBack copies what batch sync wrote for targets — an operation on each, its audit event and its
+// idempotency key with the response kept for replays — into the tables themselves (their indexes at their
+// size, their checks and foreign keys) in one transaction it then rolls back, and returns how long the
+// three COPYs took; round keeps the ids and keys of rounds apart.
+func copyRolledBack(ctx context.Context, conn *pgx.Conn, targets []*capTarget, round int) (time.Duration, error) {
+	n := len(targets)
+	ops, events, keys := make([][]any, n), make([][]any, n), make([][]any, n)
+	hash := make([]byte, 32)
+	for k, t := range targets {
+		id := int64(1_000_000_000_000) + int64(round)*10_000_000 + int64(k)
+		ops[k] = t.row(id)
+		events[k] = []any{t.county, t.user, t.username, "provider", "000000000000000000000000", "operation.create", "operation",
+			strconv.FormatInt(id, 10), t.region, nil, json.RawMessage(t.response)}
+		keys[k] = []any{t.user, fmt.Sprintf("bench-copy-%d-%d", round, k), hash, id, json.RawMessage(t.response)}
+	}
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	tables := []struct {
+		name    string
+		columns []string
+		rows    [][]any
+	}{
+		{"operations", operationColumns, ops},
+		{"audit_events", []string{"county_code", "actor_id", "actor_username", "actor_role", "request_id", "action", "object_type",
+			"object_id", "region_code", "before", "after"}, events},
+		{"idempotency_keys", []string{"user_id", "key", "request_hash", "operation_id", "response"}, keys},
+	}
 	start := time.Now()
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{"operations"}, operationColumns, pgx.CopyFromRows(rows))
-	took := time.Since(start)
-	if err != nil {
-		return 0, fmt.Errorf("copy into operations: %w", err)
+	for _, tb := range tables {
+		copied, err := tx.CopyFrom(ctx, pgx.Identifier{tb.name}, tb.columns, pgx.CopyFromRows(tb.rows))
+		if err != nil {
+			return 0, fmt.Errorf("copy into %s: %w", tb.name, err)
+		}
+		if copied != int64(len(tb.rows)) {
+			return 0, fmt.Errorf("copy into %s: %d of %d rows", tb.name, copied, len(tb.rows))
+		}
 	}
-	if n != int64(len(rows)) {
-		return 0, fmt.Errorf("copy into operations: %d of %d rows", n, len(rows))
-	}
-	return took, nil
+	return time.Since(start), nil
 }
 
 // sqlCapture is a gorm logger that records the statements run while it is on, with their durations.

@@ -16,6 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tuoguan/tuoguan/internal/num"
+	"github.com/tuoguan/tuoguan/internal/rollup"
 )
 
 // pgbenchScript is the transaction operation.Service.Log runs for one operation posted by a provider with an
@@ -25,8 +28,9 @@ import (
 // operation's id with currval where the service reads the id its key's claim allocated, and the cap check the
 // service makes in Go between the pipelines is left to the bench, which only picks caps with room. The
 // operation's JSON, which the service builds in Go for the audit snapshot, is built once per target; the
-// request hash is a constant of the same size.
-const pgbenchScript = `\set n random(1, :ntargets)
+// request hash is a constant of the same size. The totals' updates at its end are those of the rollup
+// package itself (rollupStatements), so they follow its SQL as it changes.
+const pgbenchTemplate = `\set n random(1, :ntargets)
 \set k random(1, 9223372036854775806)
 SELECT county_code AS cc, contract_id AS cid, parcel_id AS pid, op_type AS ot, provider_id AS prov, user_id AS uid,
        username AS uname, region_code AS rc, op_date AS od, yield AS y, response AS resp FROM bench_targets WHERE n = :n \gset
@@ -43,11 +47,77 @@ SELECT now(), ARRAY(SELECT nextval(pg_get_serial_sequence('operations', 'id')) F
 INSERT INTO operations (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct, machine, operator, inputs, location, note, status, created_by, created_at, updated_at, season_year, region_code, collective_id, provider_id) SELECT o.county_code, o.id, o.contract_id, o.parcel_id, o.op_type, o.op_date, o.area_mu::numeric, o.yield_kg::numeric, o.moisture_pct::numeric, o.machine, o.operator, o.inputs::jsonb, o.location::jsonb, o.note, 'recorded', :uid::bigint, now(), now(), c.season_year, c.region_code, c.collective_id, c.provider_id FROM unnest(ARRAY[:cc]::text[], ARRAY[currval(pg_get_serial_sequence('operations', 'id'))]::bigint[], ARRAY[:cid]::bigint[], ARRAY[:pid]::bigint[], ARRAY[:ot]::text[], ARRAY[:od]::date[], ARRAY['` + benchArea + `']::text[], ARRAY[NULLIF(:y, '')]::text[], ARRAY[NULL]::text[], ARRAY['拖拉机']::text[], ARRAY['王建国']::text[], ARRAY['[]']::text[], ARRAY[NULL]::text[], ARRAY[NULL]::text[]) AS o (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct, machine, operator, inputs, location, note) JOIN contracts c ON c.county_code = o.county_code AND c.id = o.contract_id;
 INSERT INTO audit_events (county_code, actor_id, actor_username, actor_role, request_id, action, object_type, object_id, region_code, before, after) SELECT e.county_code, :uid::bigint, :uname::text, 'provider'::text, '000000000000000000000000'::text, e.action, e.object_type, e.object_id, e.region_code, e.before::jsonb, e.after::jsonb FROM unnest(ARRAY[:cc]::text[], ARRAY['operation.create']::text[], ARRAY['operation']::text[], ARRAY[currval(pg_get_serial_sequence('operations', 'id'))::text]::text[], ARRAY[:rc]::text[], ARRAY[NULL]::text[], ARRAY[:resp]::text[]) AS e (county_code, action, object_type, object_id, region_code, before, after);
 UPDATE idempotency_keys k SET response = v.response FROM unnest(ARRAY[:k]::text[], ARRAY[:resp]::text[]::jsonb[]) AS v (key, response) WHERE k.user_id = :uid AND k.key = v.key;
-UPDATE delivery_caps d SET active_area_mu = d.active_area_mu + v.area FROM unnest(ARRAY[:cc]::text[], ARRAY[:cid]::bigint[], ARRAY[:pid]::bigint[], ARRAY[:ot]::text[], ARRAY['` + benchArea + `']::numeric[]) AS v (county_code, contract_id, parcel_id, op_type, area) WHERE d.county_code = v.county_code AND d.contract_id = v.contract_id AND d.parcel_id = v.parcel_id AND d.op_type = v.op_type;
-WITH s AS (UPDATE contract_services s SET active_area_mu = s.active_area_mu + v.area, voided_area_mu = s.voided_area_mu FROM unnest(ARRAY[:cc]::text[], ARRAY[:cid]::bigint[], ARRAY[:ot]::text[], ARRAY['` + benchArea + `']::numeric[]) AS v (county_code, contract_id, op_type, area) WHERE s.county_code = v.county_code AND s.contract_id = v.contract_id AND s.op_type = v.op_type RETURNING s.county_code, s.contract_id, s.op_type, v.area), k AS (SELECT c.county_code, c.season_year, l.collective_id, l.crop, s.op_type, s.area AS active_area_mu FROM s JOIN contracts c ON c.county_code = s.county_code AND c.id = s.contract_id, LATERAL (VALUES (0::bigint, ''), (0::bigint, c.crop), (c.collective_id, ''), (c.collective_id, c.crop)) AS l (collective_id, crop)), d AS (SELECT county_code, season_year, collective_id, crop, op_type, sum(active_area_mu) AS active_area_mu FROM k GROUP BY 1, 2, 3, 4, 5), l AS MATERIALIZED (SELECT r.county_code, r.season_year, r.collective_id, r.crop, r.op_type, d.active_area_mu FROM stats_rollup r JOIN d USING (county_code, season_year, collective_id, crop, op_type) ORDER BY 1, 2, 3, 4, 5 FOR UPDATE OF r) UPDATE stats_rollup r SET active_area_mu = r.active_area_mu + l.active_area_mu FROM l WHERE r.county_code = l.county_code AND r.season_year = l.season_year AND r.collective_id = l.collective_id AND r.crop = l.crop AND r.op_type = l.op_type;
-COMMIT;
+` + rollupLines + `COMMIT;
 \endpipeline
 `
+
+// pgbenchScript is pgbenchTemplate with the rollup package's statements in place.
+func pgbenchScript() (string, error) {
+	lines, err := rollupStatements()
+	if err != nil {
+		return "", err
+	}
+	return strings.Replace(pgbenchTemplate, rollupLines, lines, 1), nil
+}
+
+// rollupLines marks where pgbenchTemplate takes the rollup's statements.
+const rollupLines = "-- the rollup's statements\n"
+
+// The stand-ins of the contract and the parcel in the work rollupStatements records.
+const standInContract, standInParcel = -1, -2
+
+// rollupStatements are the statements rollup.MoveActive runs, as the logging of one operation runs it (the
+// caps already locked), for benchArea logged on the cap (:cc, :cid, :pid, :ot): its own SQL with each array
+// argument written as an array of pgbench variables, one statement a line.
+func rollupStatements() (string, error) {
+	var b strings.Builder
+	run := func(query string, args ...any) error {
+		parts := strings.Split(query, "?")
+		if len(parts)-1 != len(args) {
+			return fmt.Errorf("rollup statement with %d placeholders and %d arguments: %s", len(parts)-1, len(args), query)
+		}
+		var stmt strings.Builder
+		stmt.WriteString(parts[0])
+		for i, a := range args {
+			v, err := pgbenchArray(a)
+			if err != nil {
+				return err
+			}
+			stmt.WriteString(v)
+			stmt.WriteString(parts[i+1])
+		}
+		b.WriteString(strings.Join(strings.Fields(stmt.String()), " ") + ";\n")
+		return nil
+	}
+	work := []rollup.Work{{CountyCode: ":cc", ContractID: standInContract, ParcelID: standInParcel, OpType: ":ot",
+		AreaMu: num.MustDec2(benchArea)}}
+	if err := rollup.MoveActive(run, work, +1, true); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// pgbenchArray writes an array argument of one element of rollupStatements's work in pgbench's terms: a
+// variable for the stand-ins, a literal for the area.
+func pgbenchArray(a any) (string, error) {
+	switch a := a.(type) {
+	case []string:
+		if len(a) == 1 && strings.HasPrefix(a[0], ":") {
+			return "ARRAY[" + a[0] + "]", nil
+		}
+		if len(a) == 1 && !strings.ContainsAny(a[0], `'\`) {
+			return "ARRAY['" + a[0] + "']", nil
+		}
+	case []int64:
+		if len(a) == 1 && a[0] == standInContract {
+			return "ARRAY[:cid]", nil
+		}
+		if len(a) == 1 && a[0] == standInParcel {
+			return "ARRAY[:pid]", nil
+		}
+	}
+	return "", fmt.Errorf("rollup statement argument %v: not one of the work's values", a)
+}
 
 // findPgbench is the pgbench binary: path when given, else pgbench on PATH, else the newest installed with
 // PostgreSQL.

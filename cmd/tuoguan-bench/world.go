@@ -14,6 +14,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/geo"
 	"github.com/tuoguan/tuoguan/internal/ident"
 	"github.com/tuoguan/tuoguan/internal/num"
+	"github.com/tuoguan/tuoguan/internal/synth"
 )
 
 // Sizes are the dimensions of a generated data set.
@@ -303,7 +304,8 @@ func (w *World) IDNumber(k int) string {
 func (w *World) Farm(k int) FarmSpec {
 	r := rowRand(w.Seed, saltFarm, k)
 	col := &w.Collectives[w.farmCollective[k]]
-	f := FarmSpec{ID: int64(k + 1), Collective: col, Operator: personName(r), IDNumber: w.IDNumber(k), Phone: mobile(r),
+	operator, phone, x := farmHead(r)
+	f := FarmSpec{ID: int64(k + 1), Collective: col, Operator: operator, IDNumber: w.IDNumber(k), Phone: phone,
 		DemonstrationLevel: "none", CreatedAt: spread(k, w.Sizes.Farms)}
 	village := trim(col.Village.Name, "村")
 	county := trim(col.County.Name, "县")
@@ -311,10 +313,10 @@ func (w *World) Farm(k int) FarmSpec {
 		c := creditCode(prefix, col.CountyCode, orgCode(uint64(k)*7919+uint64(r.IntN(7919))))
 		return &c
 	}
-	switch x := r.IntN(100); {
+	switch {
 	case x < 80:
 		f.Kind, f.Name = "household", f.Operator
-	case x < 85:
+	case x < familyFarms:
 		f.Kind = farm.KindFamilyFarm
 		f.Name = trim(col.Township.Name, "镇") + village + f.Operator + "家庭农场"
 		reg := time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, r.IntN(3650))
@@ -349,6 +351,21 @@ func (w *World) Farm(k int) FarmSpec {
 		f.CreditCode = org("91")
 	}
 	return f
+}
+
+// farmHead are the first draws of a farm's stream: its operator's name, its phone and the draw its kind
+// is taken from (below 80 a household, below familyFarms a family farm).
+func farmHead(r *rand.Rand) (operator, phone string, kind int) {
+	operator, phone = personName(r), mobile(r)
+	return operator, phone, r.IntN(100)
+}
+
+const familyFarms = 85
+
+// familyFarm reports whether farm index k is a family farm, without drawing the rest of it.
+func (w *World) familyFarm(k int) bool {
+	_, _, x := farmHead(rowRand(w.Seed, saltFarm, k))
+	return x >= 80 && x < familyFarms
 }
 
 // FarmOfParcel is the farm index that parcel index j belongs to: each farm holds about Parcels/Farms of them,
@@ -458,7 +475,7 @@ type ProviderSpec struct {
 	County                 int // index in World.Counties
 	Kind, Name, CreditCode string
 	Region                 string
-	Offers                 []string // operation types, in the reference order
+	Offers                 []string // operation types, in the order of a season's work
 	Machines               []string
 	MachineCounts          []int
 	Contact, Phone         string
@@ -471,11 +488,7 @@ var (
 	providerPrefixes = map[string]string{"cooperative": "93", "company": "91", "family_farm": "92", "machinery_team": "93"}
 	providerSuffixes = map[string]string{"cooperative": "农机专业合作社", "company": "农业服务有限公司", "family_farm": "家庭农场",
 		"machinery_team": "农机服务队", "individual": ""}
-	// operationTypes are the reference operation types in their reference order.
-	operationTypes = []string{"ploughing", "sowing", "fertilising", "plant_protection", "irrigation", "weeding", "harvesting", "drying", "straw", "transport"}
-	machineTypes   = []string{"拖拉机", "播种机", "植保无人机", "联合收割机", "旋耕机", "秸秆打捆机"}
-	// fullCustody are the operation types full custody must include.
-	fullCustody = []string{"ploughing", "sowing", "plant_protection", "harvesting"}
+	machineTypes = []string{"拖拉机", "播种机", "植保无人机", "联合收割机", "旋耕机", "秸秆打捆机"}
 )
 
 // Provider returns provider index i (id i+1). Providers belong to the counties in turn; within a county the
@@ -503,9 +516,9 @@ func (w *World) Provider(i int) ProviderSpec {
 		p.CreditCode = creditCode(prefix, p.Region[:6], orgCode(uint64(1_000_000+i)))
 	}
 	full := p.Kind == "cooperative" || p.Kind == "company" || p.Kind == "machinery_team"
-	for _, op := range operationTypes {
-		if r.IntN(3) == 0 || (full && slices.Contains(fullCustody, op)) {
-			p.Offers = append(p.Offers, op)
+	for _, o := range synth.Operations {
+		if r.IntN(3) == 0 || (full && slices.Contains(synth.FullCustody, o.Name)) {
+			p.Offers = append(p.Offers, o.Name)
 		}
 	}
 	if len(p.Offers) == 0 {
@@ -544,7 +557,7 @@ func (w *World) layOutProviders() {
 			continue
 		}
 		w.countyProviders[p.County] = append(w.countyProviders[p.County], i)
-		if p.offersAll(fullCustody) {
+		if p.offersAll(synth.FullCustody) {
 			w.fullProviders[p.County] = append(w.fullProviders[p.County], i)
 		}
 	}

@@ -7,52 +7,11 @@ import (
 
 	"github.com/tuoguan/tuoguan/internal/num"
 	"github.com/tuoguan/tuoguan/internal/operation"
+	"github.com/tuoguan/tuoguan/internal/synth"
 )
 
-// opOrder is the order of the work in a season.
-var opOrder = []string{"ploughing", "sowing", "fertilising", "weeding", "plant_protection", "harvesting", "transport", "drying", "straw"}
-
-type monthDay struct{ m, d int }
-
-type window struct{ from, to monthDay }
-
-// windows are when each operation is done, by crop ("" for any crop) and pass.
-var windows = map[string]map[string][]window{
-	"ploughing": {"": {{monthDay{3, 25}, monthDay{4, 25}}}, "potato": {{monthDay{3, 20}, monthDay{4, 10}}}},
-	"sowing": {
-		"corn": {{monthDay{4, 20}, monthDay{5, 10}}}, "soybean": {{monthDay{5, 5}, monthDay{5, 25}}},
-		"millet": {{monthDay{5, 10}, monthDay{5, 30}}}, "potato": {{monthDay{4, 10}, monthDay{4, 30}}},
-		"sorghum": {{monthDay{5, 1}, monthDay{5, 20}}},
-	},
-	"fertilising": {"": {{monthDay{6, 1}, monthDay{6, 25}}}, "apple": {{monthDay{3, 20}, monthDay{4, 10}}}},
-	"weeding":     {"": {{monthDay{5, 25}, monthDay{6, 15}}}},
-	"plant_protection": {
-		"": {{monthDay{6, 10}, monthDay{7, 5}}, {monthDay{7, 20}, monthDay{8, 15}}},
-		"apple": {{monthDay{4, 10}, monthDay{4, 25}}, {monthDay{5, 15}, monthDay{5, 30}}, {monthDay{6, 20}, monthDay{7, 5}},
-			{monthDay{7, 25}, monthDay{8, 10}}},
-	},
-	"harvesting": {
-		"corn": {{monthDay{9, 28}, monthDay{10, 28}}}, "soybean": {{monthDay{9, 25}, monthDay{10, 15}}},
-		"millet": {{monthDay{9, 20}, monthDay{10, 10}}}, "potato": {{monthDay{9, 5}, monthDay{9, 30}}},
-		"sorghum": {{monthDay{10, 1}, monthDay{10, 20}}},
-	},
-}
-
-// afterHarvest are the operations done a few days after the harvest of the same parcel.
-var afterHarvest = map[string][2]int{"transport": {0, 3}, "drying": {1, 5}, "straw": {2, 12}}
-
-func (w window) draw(r rng, year int) time.Time {
-	return r.date(time.Date(year, time.Month(w.from.m), w.from.d, 0, 0, 0, 0, time.UTC),
-		time.Date(year, time.Month(w.to.m), w.to.d, 0, 0, 0, 0, time.UTC))
-}
-
-func windowOf(crop, op string, pass int) window {
-	ws := windows[op][crop]
-	if ws == nil {
-		ws = windows[op][""]
-	}
-	return ws[min(pass, len(ws))-1]
-}
+// drawWindow draws a day of w in year.
+func drawWindow(r rng, w synth.Window, year int) time.Time { return w.Draw(r.Rand, year) }
 
 // Machines by operation type, and for sowing and harvesting by crop.
 var (
@@ -70,13 +29,6 @@ var (
 			"potato": "2CM-2马铃薯播种机", "sorghum": "2BFG-4高粱播种机"},
 		"harvesting": {"corn": "4YZ-4玉米收获机", "soybean": "4LZ-6谷物联合收割机", "millet": "4LZ-6谷物联合收割机",
 			"potato": "4U-1.6马铃薯收获机", "sorghum": "4LZ-6谷物联合收割机"},
-	}
-	seeds = map[string]struct {
-		name  string
-		perMu float64
-	}{
-		"corn": {"玉米种子（陕单650）", 2.5}, "soybean": {"大豆种子（中黄301）", 5}, "millet": {"谷子种子（晋谷21号）", 0.6},
-		"potato": {"马铃薯种薯（冀张薯12号）", 150}, "sorghum": {"高粱种子（晋杂22号）", 1},
 	}
 )
 
@@ -104,13 +56,13 @@ func (p *plan) operations(r rng, c *contractPlan) {
 		c.final = "active"
 	}
 	lines := slices.Clone(c.lines)
-	slices.SortFunc(lines, func(a, b line) int { return slices.Index(opOrder, a.op) - slices.Index(opOrder, b.op) })
+	slices.SortFunc(lines, func(a, b line) int { return synth.Order(a.op) - synth.Order(b.op) })
 	harvested := map[*parcelPlan]time.Time{}
 	for _, l := range lines {
 		for pass := 1; pass <= l.passes; pass++ {
 			var base time.Time
-			if _, rel := afterHarvest[l.op]; !rel {
-				base = windowOf(c.crop, l.op, pass).draw(r, c.season)
+			if w, ok := synth.WindowOf(c.crop, l.op, pass); ok {
+				base = drawWindow(r, w, c.season)
 			}
 			machine := cropMachines[l.op][c.crop]
 			if ms := opMachines[l.op]; machine == "" && len(ms) > 0 {
@@ -119,10 +71,10 @@ func (p *plan) operations(r rng, c *contractPlan) {
 			operator := pick(r, c.prov.staff)
 			for _, cp := range c.parcels {
 				d := base.AddDate(0, 0, r.intn(0, 2))
-				if rel, ok := afterHarvest[l.op]; ok {
+				if rel := synth.Op(l.op).AfterHarvest; rel != [2]int{} {
 					h, done := harvested[cp.parcel]
 					if !done {
-						h = time.Date(c.season, 10, 10, 0, 0, 0, 0, time.UTC)
+						h = synth.LateHarvest.In(c.season)
 					}
 					d = h.AddDate(0, 0, r.intn(rel[0], rel[1]))
 				}
@@ -144,7 +96,7 @@ func (p *plan) operations(r rng, c *contractPlan) {
 	}
 	var relogs []*opPlan
 	for _, o := range c.ops {
-		late := o.op == "harvesting" || afterHarvest[o.op] != [2]int{}
+		late := o.op == synth.Harvest || synth.Op(o.op).AfterHarvest != [2]int{}
 		switch x := r.Float64(); {
 		case c.final == "active" && late && x < 0.70:
 			o.fate = fateRecord
@@ -189,8 +141,8 @@ func (p *plan) details(r rng, o *opPlan) {
 	c := o.contract
 	switch o.op {
 	case "sowing":
-		if s, ok := seeds[c.crop]; ok {
-			o.inputs = append(o.inputs, material(s.name, s.perMu*r.between(0.95, 1.05), o.areaCents, "kg"))
+		if s := synth.Crops[c.crop]; s.Seed != "" {
+			o.inputs = append(o.inputs, material(s.Seed, s.SeedPerMu*r.between(0.95, 1.05), o.areaCents, "kg"))
 		}
 		if r.chance(0.5) {
 			o.inputs = append(o.inputs, material("复合肥（15-15-15）", 40, o.areaCents, "kg"))
@@ -206,12 +158,10 @@ func (p *plan) details(r rng, o *opPlan) {
 			o.inputs = append(o.inputs, material("吡唑醚菌酯悬浮剂", 0.03, o.areaCents, "L"))
 		}
 	case "harvesting":
-		share := map[string][2]float64{"corn": {0.09, 0.15}, "soybean": {0.07, 0.12}, "millet": {0.06, 0.11},
-			"potato": {0.07, 0.12}, "sorghum": {0.06, 0.11}}[c.crop]
-		o.gain = float64(c.yieldCents) / 100 * r.between(share[0], share[1])
-		moisture := map[string][2]float64{"corn": {24, 32}, "soybean": {12, 16}, "millet": {11, 14}, "sorghum": {14, 18}}
-		if m, ok := moisture[c.crop]; ok {
-			o.moisture = ptr(cents(r.between(m[0], m[1])))
+		crop := synth.Crops[c.crop]
+		o.gain = float64(c.yieldCents) / 100 * crop.Gain.Draw(r.Rand)
+		if m := crop.Moisture; m != (synth.Range{}) {
+			o.moisture = ptr(cents(m.Draw(r.Rand)))
 		}
 	}
 	if r.chance(0.08) {

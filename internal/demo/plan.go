@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tuoguan/tuoguan/internal/operation"
+	"github.com/tuoguan/tuoguan/internal/synth"
 )
 
 // The full county: what Huanglong reports (936 family farms on 228,500 mu) and the demo's own choices.
@@ -212,7 +213,7 @@ func (p *plan) directory() {
 	r := stream(p.seed, "providers")
 	for i := range providers {
 		def := &providers[i]
-		pr := &prov{def: def, index: i, prices: map[string]float64{}}
+		pr := &prov{def: def, index: i}
 		switch def.kind {
 		case "cooperative":
 			pr.creditCode = ptr(p.people.creditCode(r, "93", "MA"))
@@ -231,14 +232,7 @@ func (p *plan) directory() {
 				pr.staff = append(pr.staff, p.people.person(r, 1965, 1998, 0.95).name)
 			}
 		}
-		discount := 1.0
-		if def.kind == "individual" || def.kind == "family_farm" {
-			discount = 0.95
-		}
-		for _, op := range opOrder {
-			rg := basePrices[op]
-			pr.prices[op] = r.between(rg[0], rg[1]) * discount
-		}
+		pr.prices = synth.BasePrices(r.Rand, synth.Discount(def.kind))
 		p.providers = append(p.providers, pr)
 	}
 	for _, v := range p.villages {
@@ -248,18 +242,6 @@ func (p *plan) directory() {
 			}
 		}
 	}
-}
-
-// basePrices are the ranges providers' prices per mu per pass are drawn from: within what the county
-// reports (ploughing 40–80, sowing 30–50, plant protection 10–25, harvest 60–100).
-var basePrices = map[string][2]float64{
-	"ploughing": {48, 72}, "sowing": {32, 46}, "plant_protection": {12, 20}, "harvesting": {68, 92},
-	"fertilising": {15, 25}, "straw": {22, 35}, "transport": {8, 14}, "weeding": {10, 16}, "drying": {30, 45},
-}
-
-// priceRange keeps the prices of the four main operations within the ranges counties report.
-var priceRange = map[string][2]int64{
-	"ploughing": {40_00, 80_00}, "sowing": {30_00, 50_00}, "plant_protection": {10_00, 25_00}, "harvesting": {60_00, 100_00},
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -554,46 +536,24 @@ func splitParcels(ps []*parcelPlan) (fields, orchards []*parcelPlan) {
 	return fields, orchards
 }
 
-// The crops of field contracts and how often they are chosen.
-var (
-	crops       = []string{"corn", "soybean", "millet", "potato", "sorghum"}
-	cropWeights = []float64{62, 22, 8, 5, 3}
-)
-
-// partialSets are the service bundles of partial custody and how often they are chosen.
-var (
-	partialSets = [][]string{
-		{"ploughing", "sowing"}, {"harvesting"}, {"plant_protection"}, {"plant_protection", "harvesting"},
-		{"ploughing", "sowing", "harvesting"},
-	}
-	partialWeights = []float64{25, 20, 20, 15, 20}
-)
-
 func (p *plan) fieldContract(r rng, v *village, f *farmPlan, fields []*parcelPlan, season int, before *prov) *contractPlan {
-	crop := crops[r.weighted(cropWeights)]
+	crop := synth.FieldCrop(r.Rand)
 	mode := "full"
-	pPartial := 0.4
-	if f.kind == "family_farm" {
-		pPartial = 0.55
-	}
 	var ops []string
-	if r.chance(pPartial) {
+	if r.chance(synth.PartialShare(f.kind == "family_farm")) {
 		mode = "partial"
-		ops = slices.Clone(partialSets[r.weighted(partialWeights)])
+		ops = slices.Clone(synth.PartialSets[synth.Weighted(r.Rand, synth.PartialWeights)])
 	} else {
-		ops = []string{"ploughing", "sowing", "plant_protection", "harvesting"}
+		ops = slices.Clone(synth.FullCustody)
 	}
 	pr := p.choose(r, v, ops, before, season)
 	if pr == nil {
 		return nil
 	}
 	if mode == "full" {
-		for _, extra := range []struct {
-			op string
-			p  float64
-		}{{"fertilising", 0.25}, {"straw", 0.2}, {"transport", 0.08}, {"drying", 0.05}} {
-			if pr.offers([]string{extra.op}) && r.chance(extra.p) && (extra.op != "drying" || crop == "corn") {
-				ops = append(ops, extra.op)
+		for _, extra := range synth.FullExtras {
+			if pr.offers([]string{extra.Op}) && r.chance(extra.P) && (extra.Crop == "" || crop == extra.Crop) {
+				ops = append(ops, extra.Op)
 			}
 		}
 	}
@@ -621,11 +581,7 @@ func (p *plan) fieldContract(r rng, v *village, f *farmPlan, fields []*parcelPla
 		c.end = time.Date(season, 9, 30, 0, 0, 0, 0, time.UTC) // the service is over before the harvest
 	}
 	for _, op := range ops {
-		passes := 1
-		if op == "plant_protection" && r.chance(map[string]float64{"corn": 0.5, "soybean": 0.3, "potato": 0.5}[crop]) {
-			passes = 2 // a second spraying; many settle for one pass of the county's "one spray, many gains"
-		}
-		c.lines = append(c.lines, p.line(r, pr, op, passes, season))
+		c.lines = append(c.lines, p.line(r, pr, op, synth.FieldPasses(r.Rand, crop, op), season))
 	}
 	p.operations(r, c)
 	return c
@@ -633,14 +589,14 @@ func (p *plan) fieldContract(r rng, v *village, f *farmPlan, fields []*parcelPla
 
 func (p *plan) appleContract(r rng, v *village, f *farmPlan, orchards []*parcelPlan, season int) *contractPlan {
 	ops := []string{"plant_protection"}
-	if r.chance(0.4) {
+	if r.chance(synth.OrchardFertilising) {
 		ops = append(ops, "fertilising")
 	}
 	pr := p.choose(r, v, ops, nil, season)
 	if pr == nil {
 		return nil
 	}
-	c := p.contract(r, v, f, pr, "apple", season, "partial")
+	c := p.contract(r, v, f, pr, synth.Orchard, season, "partial")
 	c.end = time.Date(season, 10, 31, 0, 0, 0, 0, time.UTC)
 	for _, pc := range orchards {
 		c.parcels = append(c.parcels, contractParcel{parcel: pc, areaCents: pc.areaCents})
@@ -648,7 +604,7 @@ func (p *plan) appleContract(r rng, v *village, f *farmPlan, orchards []*parcelP
 	for _, op := range ops {
 		passes := 1
 		if op == "plant_protection" {
-			passes = 4
+			passes = synth.OrchardSprays
 		}
 		c.lines = append(c.lines, p.line(r, pr, op, passes, season))
 	}
@@ -687,66 +643,20 @@ func (p *plan) contract(r rng, v *village, f *farmPlan, pr *prov, crop string, s
 	c := &contractPlan{farm: f, prov: pr, crop: crop, season: season, mode: mode,
 		start: time.Date(season, 3, 1+r.intn(0, 12), 0, 0, 0, 0, time.UTC),
 		end:   time.Date(season, 11, 30, 0, 0, 0, 0, time.UTC)}
-	if f.kind == "family_farm" {
-		c.feeCents = []int64{0, 2_00, 3_00}[r.weighted([]float64{50, 30, 20})]
-	} else {
-		c.feeCents = []int64{5_00, 3_00, 8_00, 0}[r.weighted([]float64{60, 20, 10, 10})]
-	}
+	c.feeCents = synth.Fee(r.Rand, f.kind == "family_farm")
 	irrigated := false
 	for _, pc := range f.parcels {
 		irrigated = irrigated || pc.landType == "irrigated"
 	}
-	var yield [2]float64
-	var price [2]float64
-	switch crop {
-	case "corn":
-		yield, price = [2]float64{480, 560}, [2]float64{2.15, 2.28}
-		if irrigated {
-			yield = [2]float64{580, 660}
-		}
-		if season >= 2026 {
-			price = [2]float64{2.18, 2.32}
-		}
-	case "soybean":
-		yield, price = [2]float64{125, 165}, [2]float64{4.70, 5.10}
-	case "millet":
-		yield, price = [2]float64{210, 270}, [2]float64{4.00, 4.60}
-	case "potato":
-		yield, price = [2]float64{1600, 2100}, [2]float64{1.10, 1.35}
-	case "sorghum":
-		yield, price = [2]float64{330, 400}, [2]float64{2.60, 3.00}
-	case "apple":
-		yield, price = [2]float64{1800, 2400}, [2]float64{3.80, 4.60}
-	}
-	c.yieldCents = int64(math.Round(r.between(yield[0], yield[1]))) * 100
-	c.priceKg = int64(math.Round(r.between(price[0], price[1])*100)) * 100
+	c.yieldCents, c.priceKg = synth.DrawTerms(r.Rand, crop, irrigated, season)
 	return c
 }
 
-// subsidies are the county's subsidy per mu per pass for custody work, by season; individuals get none.
-var subsidies = map[int]map[string]int64{
-	2025: {"ploughing": 10_00, "sowing": 8_00, "plant_protection": 3_00, "harvesting": 15_00, "fertilising": 3_00, "straw": 6_00},
-	2026: {"ploughing": 12_00, "sowing": 10_00, "plant_protection": 4_00, "harvesting": 18_00, "fertilising": 4_00, "straw": 8_00},
-	2027: {"ploughing": 12_00, "sowing": 10_00, "plant_protection": 4_00, "harvesting": 18_00, "fertilising": 4_00, "straw": 8_00},
-}
-
-// baselineRatio is how much more an operation costs the farmer alone than the provider charges: retail
-// machinery hire, inputs bought singly, his own labour.
-var baselineRatio = map[string][2]float64{
-	"ploughing": {1.25, 1.45}, "sowing": {1.2, 1.4}, "plant_protection": {1.5, 1.9}, "harvesting": {1.18, 1.36},
-	"fertilising": {1.20, 1.50}, "straw": {1.10, 1.30}, "transport": {1.10, 1.40}, "weeding": {1.30, 1.60}, "drying": {1.05, 1.20},
-}
-
 func (p *plan) line(r rng, pr *prov, op string, passes int, season int) line {
-	price := pr.prices[op] * math.Pow(1.02, float64(season-2025)) * r.between(0.97, 1.03)
-	l := line{op: op, passes: passes, price: halfYuan(price)}
-	if rg, ok := priceRange[op]; ok {
-		l.price = min(rg[1], max(rg[0], l.price))
-	}
+	l := line{op: op, passes: passes, price: synth.LinePrice(r.Rand, pr.prices[op], op, season)}
 	if pr.def.kind != "individual" {
-		l.subsidy = min(subsidies[season][op], l.price*30/100/50*50)
+		l.subsidy = synth.LineSubsidy(season, op, l.price)
 	}
-	ratio := baselineRatio[op]
-	l.baseline = int64(math.Round(float64(l.price)/100*r.between(ratio[0], ratio[1]))) * 100
+	l.baseline = synth.BaselineCost(r.Rand, op, l.price)
 	return l
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tuoguan/tuoguan/internal/ident"
+	"github.com/tuoguan/tuoguan/internal/synth"
 )
 
 // rng is a deterministic random source with the draws the plan needs.
@@ -34,20 +35,7 @@ func (r rng) chance(p float64) bool { return r.Float64() < p }
 func pick[T any](r rng, xs []T) T { return xs[r.IntN(len(xs))] }
 
 // weighted returns an index into weights, drawn in proportion to them.
-func (r rng) weighted(weights []float64) int {
-	var sum float64
-	for _, w := range weights {
-		sum += w
-	}
-	x := r.Float64() * sum
-	for i, w := range weights {
-		if x < w {
-			return i
-		}
-		x -= w
-	}
-	return len(weights) - 1
-}
+func (r rng) weighted(weights []float64) int { return synth.Weighted(r.Rand, weights) }
 
 // date returns a day in [from, to].
 func (r rng) date(from, to time.Time) time.Time {
@@ -57,9 +45,6 @@ func (r rng) date(from, to time.Time) time.Time {
 
 // cents rounds yuan or mu to cents, half away from zero.
 func cents(v float64) int64 { return int64(math.Round(v * 100)) }
-
-// halfYuan rounds yuan to the half yuan, as prices are quoted.
-func halfYuan(v float64) int64 { return int64(math.Round(v*2)) * 50 }
 
 // people hands out names, ID numbers, phones and credit codes, none of them twice.
 type people struct {
