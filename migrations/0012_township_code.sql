@@ -23,3 +23,7 @@ CREATE INDEX contracts_township_idx ON contracts (county_code, township_code, id
 CREATE STATISTICS farms_township_stats (dependencies) ON county_code, township_code FROM farms;
 CREATE STATISTICS parcels_township_stats (dependencies) ON county_code, township_code FROM parcels;
 CREATE STATISTICS contracts_township_stats (dependencies) ON county_code, township_code FROM contracts;
+
+-- A table rewritten by ADD COLUMN keeps no statistics of the new column, and a rewrite does not count towards
+-- autovacuum's analyze: gather them now, or township filters would be planned on guesses until enough rows change.
+ANALYZE farms, parcels, contracts;
