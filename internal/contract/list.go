@@ -40,7 +40,7 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.
 		}
 	}
 	if f.RegionCode != "" {
-		cond, args, err := scope.InsideTenant("region_code", "contracts", f.RegionCode)
+		cond, args, err := scope.InsideByTownship("region_code", "contracts", f.RegionCode)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -82,7 +82,7 @@ func Visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 	case scope.Admin:
 		return q
 	case scope.Bureau:
-		cond, args := scope.Within("farms", p.RegionPrefix())
+		cond, args := scope.WithinByTownship("farms", p.RegionPrefix())
 		return q.Where(cond, args...)
 	case scope.Collective:
 		return q.Where("farms.collective_id = ?", p.CollectiveID)

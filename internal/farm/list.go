@@ -31,11 +31,11 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.
 		q = q.Where("farms.collective_id = ?", f.CollectiveID)
 	}
 	if f.RegionCode != "" {
-		cond, arg, err := scope.Inside("region_code", "farms.region_code", f.RegionCode)
+		cond, args, err := scope.InsideByTownship("region_code", "farms", f.RegionCode)
 		if err != nil {
 			return nil, nil, err
 		}
-		q = q.Where(cond, arg)
+		q = q.Where(cond, args...)
 	}
 	if f.Kind != "" {
 		q = q.Where("farms.kind = ?", f.Kind)

@@ -31,11 +31,11 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.
 		q = q.Where("parcels.collective_id = ?", f.CollectiveID)
 	}
 	if f.RegionCode != "" {
-		cond, arg, err := scope.Inside("region_code", "parcels.region_code", f.RegionCode)
+		cond, args, err := scope.InsideByTownship("region_code", "parcels", f.RegionCode)
 		if err != nil {
 			return nil, nil, err
 		}
-		q = q.Where(cond, arg)
+		q = q.Where(cond, args...)
 	}
 	if f.LandType != "" {
 		q = q.Where("parcels.land_type = ?", f.LandType)

@@ -61,7 +61,7 @@ func Visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 	case scope.Admin:
 		return q
 	case scope.Bureau:
-		cond, args := scope.Within("parcels", p.RegionPrefix())
+		cond, args := scope.WithinByTownship("parcels", p.RegionPrefix())
 		return q.Where(cond, args...)
 	case scope.Collective:
 		return q.Where("parcels.collective_id = ?", p.CollectiveID)

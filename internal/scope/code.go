@@ -91,6 +91,16 @@ func InsideTenant(field, table, code string) (string, []any, error) {
 	return cond, args, nil
 }
 
+// InsideByTownship is InsideTenant for the tables that carry township_code (farms, parcels and contracts,
+// migration 0012): WithinByTownship's condition over table.
+func InsideByTownship(field, table, code string) (string, []any, error) {
+	if err := checkFilter(field, code); err != nil {
+		return "", nil, err
+	}
+	cond, args := WithinByTownship(table, Prefix(code))
+	return cond, args, nil
+}
+
 // checkFilter refuses, as Malformed on field, a code that is not a 12-digit division code.
 func checkFilter(field, code string) error {
 	if _, err := Level(code); err != nil {
@@ -117,4 +127,21 @@ func Within(table, prefix string) (string, []any) {
 		return col("county_code") + " = ? AND " + col("region_code") + " LIKE ?", []any{prefix[:6], prefix + "%"}
 	}
 	return col("county_code") + " LIKE ? AND " + col("region_code") + " LIKE ?", []any{prefix + "%", prefix + "%"}
+}
+
+// WithinByTownship is Within for the tables that carry township_code, the code of the township a row lies in
+// (its region's first nine digits and "000"): a township is an equality on that column besides the county, which
+// the planner estimates from the column's statistics and the tables' township indexes serve in id order, where
+// "region_code LIKE" left it guessing a handful of rows. Every other level is Within's condition.
+func WithinByTownship(table, prefix string) (string, []any) {
+	if len(prefix) != 9 {
+		return Within(table, prefix)
+	}
+	col := func(c string) string {
+		if table == "" {
+			return c
+		}
+		return table + "." + c
+	}
+	return col("county_code") + " = ? AND " + col("township_code") + " = ?", []any{prefix[:6], prefix + "000"}
 }

@@ -86,3 +86,35 @@ func TestInsideTenant(t *testing.T) {
 		}
 	}
 }
+
+func TestWithinByTownshipIsAnEqualityForATownship(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		table, prefix, cond string
+		args                []any
+	}{
+		{"farms", "610631100", "farms.county_code = ? AND farms.township_code = ?", []any{"610631", "610631100000"}},
+		{"", "610631101", "county_code = ? AND township_code = ?", []any{"610631", "610631101000"}},
+		// Every other level is Within's condition.
+		{"parcels", "610631", "parcels.county_code = ?", []any{"610631"}},
+		{"contracts", "610631100201", "contracts.county_code = ? AND contracts.region_code LIKE ?", []any{"610631", "610631100201%"}},
+		{"farms", "6106", "farms.county_code LIKE ? AND farms.region_code LIKE ?", []any{"6106%", "6106%"}},
+	}
+	for _, c := range cases {
+		cond, args := WithinByTownship(c.table, c.prefix)
+		if cond != c.cond || fmt.Sprint(args) != fmt.Sprint(c.args) {
+			t.Errorf("WithinByTownship(%q, %q) = %q %v; want %q %v", c.table, c.prefix, cond, args, c.cond, c.args)
+		}
+	}
+	cond, args, err := InsideByTownship("region_code", "contracts", "610631100000")
+	if err != nil || cond != "contracts.county_code = ? AND contracts.township_code = ?" || fmt.Sprint(args) != "[610631 610631100000]" {
+		t.Errorf("InsideByTownship of a township = %q %v %v", cond, args, err)
+	}
+	for _, code := range []string{"610631100%", "610631100", "61063110000x", "610631100000 "} {
+		_, _, err := InsideByTownship("region_code", "farms", code)
+		var fe *fault.Error
+		if !errors.As(err, &fe) || fe.Kind != fault.Malformed || len(fe.Fields) != 1 || fe.Fields[0].Field != "region_code" {
+			t.Errorf("InsideByTownship(%q): %v, want Malformed on region_code", code, err)
+		}
+	}
+}
