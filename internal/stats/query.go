@@ -2,7 +2,7 @@ package stats
 
 import (
 	"context"
-	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -20,6 +20,8 @@ type Selection struct {
 	RegionCode string // "" for everything p may read
 	Crop       string
 	ContractID int64 // one contract only, whatever its status and season
+	// CountyCode is the county of ContractID: it names the one shard the contract's rows lie on.
+	CountyCode string
 }
 
 // Grouping is how an aggregate is split.
@@ -46,7 +48,7 @@ var contractKey = map[Grouping]string{
 func selected(db *gorm.DB, p scope.Principal, sel Selection) *gorm.DB {
 	q := contract.Visible(db.Table("contracts"), p)
 	if sel.ContractID != 0 {
-		return q.Where("contracts.id = ?", sel.ContractID)
+		return q.Where("contracts.county_code = ? AND contracts.id = ?", sel.CountyCode, sel.ContractID)
 	}
 	q = q.Where("contracts.status <> 'draft' AND contracts.season_year = ?", sel.SeasonYear)
 	if sel.RegionCode != "" {
@@ -62,8 +64,8 @@ func selected(db *gorm.DB, p scope.Principal, sel Selection) *gorm.DB {
 // aggregate sums the exact totals of the selected contracts, split by g. It reads the running totals only:
 // one query over contracts (areas, fees, harvests, counts) and one over their service lines.
 //
-// With total, the totals of the whole selection come back too, under the key "" (grouping sets: the same two
-// queries answer both); op_type groupings cannot carry them, since their contract figures are per line.
+// With total, the totals of the whole selection come back too, under the key "" (each query's groups and its
+// total in one round trip); op_type groupings cannot carry them, since their contract figures are per line.
 func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping, total bool) (map[string]*Totals, error) {
 	total = total && g != ByNothing && g != ByOpType
 	if fromRollup(p, sel) {
@@ -85,14 +87,14 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 			Contracts, Farms, Households, Providers int64
 			Area, Fees                              decimal.Decimal
 		}
-		err := db.WithContext(ctx).Raw(fmt.Sprintf(`
-			SELECT %s AS key, count(*) AS contracts, count(DISTINCT c.farm_id) AS farms,
-			       count(DISTINCT c.farm_id) FILTER (WHERE f.kind = 'household') AS households,
-			       count(DISTINCT c.provider_id) AS providers,
-			       coalesce(sum(c.contracted_area_mu), 0) AS area,
-			       coalesce(sum(c.contracted_area_mu * c.collective_fee_per_mu), 0) AS fees
-			FROM (?) c JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id
-			GROUP BY %s`, keyColumn(g, total), groupBy(g, total, "")), base).Find(&rows).Error
+		counts := `count(*) AS contracts, count(DISTINCT c.farm_id) AS farms,
+			count(DISTINCT c.farm_id) FILTER (WHERE f.kind = 'household') AS households,
+			count(DISTINCT c.provider_id) AS providers,
+			coalesce(sum(c.contracted_area_mu), 0) AS area,
+			coalesce(sum(c.contracted_area_mu * c.collective_fee_per_mu), 0) AS fees`
+		query, args := grouped(contractKey[g], "", counts, counts,
+			"(?) c JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id", []any{base}, total)
+		err := db.WithContext(ctx).Raw(query, args...).Find(&rows).Error
 		if err != nil {
 			return nil, err
 		}
@@ -102,9 +104,9 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 			t.ContractedArea, t.CollectiveIncome, t.FarmerCost = r.Area, r.Fees, r.Fees
 		}
 	}
-	key, lineGroups := keyColumn(g, total), groupBy(g, total, "s.op_type")
+	key := contractKey[g]
 	if g == ByOpType {
-		key, lineGroups = "s.op_type", "s.op_type"
+		key = "s.op_type"
 	}
 	// The harvesting line carries the contract's harvested area H and yield Y; its income gain is
 	// (Y − baseline yield × H) × price, and 0 when nothing was harvested.
@@ -112,12 +114,11 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 		Key, OpType                                                                            string
 		Delivered, Pending, NetCost, BaselineCost, Subsidy, ProviderRevenue, Yield, IncomeGain decimal.Decimal
 	}
-	err := db.WithContext(ctx).Raw(fmt.Sprintf(`
-		SELECT %s AS key, s.op_type,
-		       coalesce(sum(s.confirmed_area_mu), 0) AS delivered, coalesce(sum(s.active_area_mu - s.confirmed_area_mu), 0) AS pending,
-		       coalesce(sum(s.confirmed_yield_kg), 0) AS yield, %s
-		FROM (?) c JOIN contract_services s ON s.county_code = c.county_code AND s.contract_id = c.id
-		GROUP BY %s`, key, rollup.Sums(), lineGroups), base).Find(&lines).Error
+	sums := `coalesce(sum(s.confirmed_area_mu), 0) AS delivered, coalesce(sum(s.active_area_mu - s.confirmed_area_mu), 0) AS pending,
+		coalesce(sum(s.confirmed_yield_kg), 0) AS yield, ` + rollup.Sums()
+	query, args := grouped(key, "s.op_type", sums, sums,
+		"(?) c JOIN contract_services s ON s.county_code = c.county_code AND s.contract_id = c.id", []any{base}, total)
+	err := db.WithContext(ctx).Raw(query, args...).Find(&lines).Error
 	if err != nil {
 		return nil, err
 	}
@@ -174,33 +175,32 @@ func opTypeContracts(ctx context.Context, db *gorm.DB, base *gorm.DB, out map[st
 // harvesting is the operation type whose line carries the harvest.
 const harvesting = "harvesting"
 
-// keyColumn is the SQL of a grouping's key column; with total, the total's row has the key "".
-func keyColumn(g Grouping, total bool) string {
-	if !total {
-		return contractKey[g]
-	}
-	return fmt.Sprintf("CASE WHEN GROUPING(%[1]s) = 1 THEN '' ELSE %[1]s END", contractKey[g])
-}
-
-// groupBy is the GROUP BY of a grouping, with extra columns grouped in every set.
-func groupBy(g Grouping, total bool, extra string) string {
-	with := func(cols ...string) string {
-		var out []string
-		for _, c := range cols {
-			if c != "" {
-				out = append(out, c)
+// grouped returns the SQL and arguments of an aggregate split by key, the SQL of a group's key ("”" for
+// no groups): "SELECT key AS key[, extra], cols FROM from GROUP BY key[, extra]", from being the FROM and
+// WHERE clauses and args their arguments, extra a column that splits every group further ("" for none). With
+// total, the rows of the whole of from follow under the key ”, split by extra only, with the aggregate
+// columns totalCols. Two plain GROUP BYs joined by UNION ALL rather than GROUPING SETS, which Citus cannot run
+// across shards; with one county selected, both name its shard.
+func grouped(key, extra, cols, totalCols, from string, args []any, total bool) (string, []any) {
+	query := func(key, cols string) string {
+		sel, by := []string{key + " AS key"}, []string{}
+		if key != "''" {
+			by = append(by, key)
+		}
+		if extra != "" {
+			sel = append(sel, extra)
+			if extra != key {
+				by = append(by, extra)
 			}
 		}
-		return strings.Join(out, ", ")
-	}
-	if g == ByNothing {
-		if extra == "" {
-			return "()"
+		q := "SELECT " + strings.Join(append(sel, cols), ", ") + " FROM " + from
+		if len(by) > 0 {
+			q += " GROUP BY " + strings.Join(by, ", ")
 		}
-		return extra
+		return q
 	}
 	if !total {
-		return with(contractKey[g], extra)
+		return query(key, cols), args
 	}
-	return fmt.Sprintf("GROUPING SETS ((%s), (%s))", with(contractKey[g], extra), extra)
+	return query(key, cols) + " UNION ALL " + query("''", totalCols), append(slices.Clone(args), args...)
 }

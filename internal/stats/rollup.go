@@ -74,30 +74,21 @@ func rollupWhere(p scope.Principal, sel Selection, counties, allCrops bool) (str
 func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping, total bool) (map[string]*Totals, error) {
 	allCrops := sel.Crop == "" && g != ByCrop
 	where, args := rollupWhere(p, sel, countyLevel(p, sel, g), allCrops)
-	key, groups, level := keyColumn(g, total), groupBy(g, total, "c.op_type"), ""
+	key, level := contractKey[g], ""
 	if g == ByOpType {
-		key, groups, level = "c.op_type", "c.op_type", "c.op_type <> '' AND "
+		key, level = "c.op_type", "c.op_type <> '' AND "
 	}
-	// One collective's rows of one operation type are a single row at every crop or one: no sums to take.
-	single := g == ByCollective && !total
-	sum := func(col string) string {
-		if single {
-			return "c." + col
-		}
-		return "sum(c." + col + ")"
+	sums := func(farms, households string) string {
+		return fmt.Sprintf(`sum(c.contracts), sum(c.%s), sum(c.%s), sum(c.contracted_area_mu), sum(c.collective_income),
+			sum(c.active_area_mu), sum(c.confirmed_area_mu), sum(c.net_cost), sum(c.baseline_cost), sum(c.subsidy),
+			sum(c.provider_revenue), sum(c.confirmed_yield_kg), sum(c.income_gain)`, farms, households)
 	}
-	farms, households := sum("farms"), sum("households")
-	if g == ByCrop && total {
-		farms = "CASE WHEN GROUPING(c.crop) = 1 THEN sum(c.first_farms) ELSE sum(c.farms) END"
-		households = "CASE WHEN GROUPING(c.crop) = 1 THEN sum(c.first_households) ELSE sum(c.households) END"
+	totalSums := sums("farms", "households")
+	if g == ByCrop {
+		totalSums = sums("first_farms", "first_households")
 	}
-	query := fmt.Sprintf(`SELECT %s, c.op_type, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s
-		FROM stats_rollup c WHERE %s%s`, key, sum("contracts"), farms, households, sum("contracted_area_mu"),
-		sum("collective_income"), sum("active_area_mu"), sum("confirmed_area_mu"), sum("net_cost"), sum("baseline_cost"),
-		sum("subsidy"), sum("provider_revenue"), sum("confirmed_yield_kg"), sum("income_gain"), level, where)
-	if !single {
-		query += " GROUP BY " + groups
-	}
+	query, queryArgs := grouped(key, "c.op_type", sums("farms", "households"), totalSums,
+		"stats_rollup c WHERE "+level+where, args, total)
 	type row struct {
 		Key, OpType                                                                       string
 		Contracts, Farms, Households                                                      int64
@@ -106,7 +97,7 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 	out := map[string]*Totals{}
 	// Scanned by hand, each row added to its totals as it arrives: gorm's reflection cost more than the query
 	// over a county's collectives.
-	cur, err := db.WithContext(ctx).Raw(query, args...).Rows()
+	cur, err := db.WithContext(ctx).Raw(query, queryArgs...).Rows()
 	if err != nil {
 		return nil, err
 	}
@@ -149,13 +140,13 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 		Key       string
 		Providers int64
 	}
-	level, groups = "c.op_type = '' AND ", groupBy(g, total, "")
+	level = "c.op_type = '' AND "
 	if g == ByOpType {
-		level, groups = "c.op_type <> '' AND ", "c.op_type"
+		level = "c.op_type <> '' AND "
 	}
-	err = db.WithContext(ctx).Raw(fmt.Sprintf(`SELECT %s AS key, count(DISTINCT c.provider_id) AS providers
-		FROM stats_providers c WHERE %s%s GROUP BY %s`, key, level, where, groups), args...).Find(&providers).Error
-	if err != nil {
+	distinct := "count(DISTINCT c.provider_id) AS providers"
+	query, queryArgs = grouped(key, "", distinct, distinct, "stats_providers c WHERE "+level+where, args, total)
+	if err := db.WithContext(ctx).Raw(query, queryArgs...).Find(&providers).Error; err != nil {
 		return nil, err
 	}
 	for _, r := range providers {
