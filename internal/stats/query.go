@@ -175,12 +175,12 @@ func opTypeContracts(ctx context.Context, db *gorm.DB, base *gorm.DB, out map[st
 // harvesting is the operation type whose line carries the harvest.
 const harvesting = "harvesting"
 
-// grouped returns the SQL and arguments of an aggregate split by key, the SQL of a group's key ("”" for
-// no groups): "SELECT key AS key[, extra], cols FROM from GROUP BY key[, extra]", from being the FROM and
-// WHERE clauses and args their arguments, extra a column that splits every group further ("" for none). With
-// total, the rows of the whole of from follow under the key ”, split by extra only, with the aggregate
-// columns totalCols. Two plain GROUP BYs joined by UNION ALL rather than GROUPING SETS, which Citus cannot run
-// across shards; with one county selected, both name its shard.
+// grouped returns the SQL and arguments of an aggregate split by key, the SQL of a group's key (an empty
+// string literal for no groups): "SELECT key AS key[, extra], cols FROM from GROUP BY key[, extra]", from
+// being the FROM and WHERE clauses and args their arguments, extra a column that splits every group further
+// ("" for none). With total, the rows of the whole of from follow under the empty key, split by extra only,
+// with the aggregate columns totalCols. Two plain GROUP BYs joined by UNION ALL rather than GROUPING SETS,
+// which Citus cannot run across shards; with one county selected, both name its shard.
 func grouped(key, extra, cols, totalCols, from string, args []any, total bool) (string, []any) {
 	query := func(key, cols string) string {
 		sel, by := []string{key + " AS key"}, []string{}
