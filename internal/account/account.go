@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/fault"
@@ -291,7 +292,7 @@ func (s *Service) Get(ctx context.Context, p scope.Principal, id int64) (User, e
 
 func (s *Service) get(q *gorm.DB, id int64, lock bool) (User, error) {
 	if lock {
-		q = q.Set("gorm:query_option", "FOR UPDATE")
+		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
 	}
 	var u User
 	err := q.Where("id = ?", id).Take(&u).Error
