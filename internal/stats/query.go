@@ -2,8 +2,7 @@ package stats
 
 import (
 	"context"
-	"slices"
-	"strings"
+	"fmt"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -64,8 +63,9 @@ func selected(db *gorm.DB, p scope.Principal, sel Selection) *gorm.DB {
 // aggregate sums the exact totals of the selected contracts, split by g. It reads the running totals only:
 // one query over contracts (areas, fees, harvests, counts) and one over their service lines.
 //
-// With total, the totals of the whole selection come back too, under the key "" (each query's groups and its
-// total in one round trip); op_type groupings cannot carry them, since their contract figures are per line.
+// With total, the totals of the whole selection come back too, under the key "": the contracts' query counts
+// them again (distinct farms and providers do not add up over groups), the lines' sums are added up from its
+// groups; op_type groupings cannot carry them, since their contract figures are per line.
 func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping, total bool) (map[string]*Totals, error) {
 	total = total && g != ByNothing && g != ByOpType
 	if fromRollup(p, sel) {
@@ -88,13 +88,12 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 			Area, Fees                              decimal.Decimal
 		}
 		counts := `count(*) AS contracts, count(DISTINCT c.farm_id) AS farms,
-			count(DISTINCT c.farm_id) FILTER (WHERE f.kind = 'household') AS households,
-			count(DISTINCT c.provider_id) AS providers,
-			coalesce(sum(c.contracted_area_mu), 0) AS area,
-			coalesce(sum(c.contracted_area_mu * c.collective_fee_per_mu), 0) AS fees`
-		query, args := grouped(contractKey[g], "", counts, counts,
-			"(?) c JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id", []any{base}, total)
-		err := db.WithContext(ctx).Raw(query, args...).Find(&rows).Error
+			count(DISTINCT c.farm_id) FILTER (WHERE c.household) AS households, count(DISTINCT c.provider_id) AS providers,
+			coalesce(sum(c.contracted_area_mu), 0) AS area, coalesce(sum(c.contracted_area_mu * c.collective_fee_per_mu), 0) AS fees`
+		query := grouped(fmt.Sprintf(`SELECT %s AS key, c.farm_id, c.provider_id, c.contracted_area_mu, c.collective_fee_per_mu,
+				f.kind = 'household' AS household
+			FROM (?) c JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id`, contractKey[g]), counts, g != ByNothing, total)
+		err := db.WithContext(ctx).Raw(query, base).Find(&rows).Error
 		if err != nil {
 			return nil, err
 		}
@@ -110,20 +109,21 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 	}
 	// The harvesting line carries the contract's harvested area H and yield Y; its income gain is
 	// (Y − baseline yield × H) × price, and 0 when nothing was harvested.
-	var lines []struct {
+	type line struct {
 		Key, OpType                                                                            string
 		Delivered, Pending, NetCost, BaselineCost, Subsidy, ProviderRevenue, Yield, IncomeGain decimal.Decimal
 	}
-	sums := `coalesce(sum(s.confirmed_area_mu), 0) AS delivered, coalesce(sum(s.active_area_mu - s.confirmed_area_mu), 0) AS pending,
-		coalesce(sum(s.confirmed_yield_kg), 0) AS yield, ` + rollup.Sums()
-	query, args := grouped(key, "s.op_type", sums, sums,
-		"(?) c JOIN contract_services s ON s.county_code = c.county_code AND s.contract_id = c.id", []any{base}, total)
-	err := db.WithContext(ctx).Raw(query, args...).Find(&lines).Error
+	var lines []line
+	err := db.WithContext(ctx).Raw(fmt.Sprintf(`
+		SELECT %s AS key, s.op_type,
+		       coalesce(sum(s.confirmed_area_mu), 0) AS delivered, coalesce(sum(s.active_area_mu - s.confirmed_area_mu), 0) AS pending,
+		       coalesce(sum(s.confirmed_yield_kg), 0) AS yield, %s
+		FROM (?) c JOIN contract_services s ON s.county_code = c.county_code AND s.contract_id = c.id
+		GROUP BY 1, 2`, key, rollup.Sums()), base).Find(&lines).Error
 	if err != nil {
 		return nil, err
 	}
-	for _, l := range lines {
-		t := at(l.Key)
+	add := func(t *Totals, l *line) {
 		t.FarmerCost = t.FarmerCost.Add(l.NetCost)
 		t.BaselineCost = t.BaselineCost.Add(l.BaselineCost)
 		t.Subsidy = t.Subsidy.Add(l.Subsidy)
@@ -135,6 +135,12 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 			t.HarvestedArea = t.HarvestedArea.Add(l.Delivered)
 			t.HarvestedYield = t.HarvestedYield.Add(l.Yield)
 			t.IncomeGain = t.IncomeGain.Add(l.IncomeGain)
+		}
+	}
+	for i := range lines {
+		add(at(lines[i].Key), &lines[i])
+		if total {
+			add(at(""), &lines[i])
 		}
 	}
 	if g == ByOpType {
@@ -175,32 +181,17 @@ func opTypeContracts(ctx context.Context, db *gorm.DB, base *gorm.DB, out map[st
 // harvesting is the operation type whose line carries the harvest.
 const harvesting = "harvesting"
 
-// grouped returns the SQL and arguments of an aggregate split by key, the SQL of a group's key (an empty
-// string literal for no groups): "SELECT key AS key[, extra], cols FROM from GROUP BY key[, extra]", from
-// being the FROM and WHERE clauses and args their arguments, extra a column that splits every group further
-// ("" for none). With total, the rows of the whole of from follow under the empty key, split by extra only,
-// with the aggregate columns totalCols. Two plain GROUP BYs joined by UNION ALL rather than GROUPING SETS,
-// which Citus cannot run across shards; with one county selected, both name its shard.
-func grouped(key, extra, cols, totalCols, from string, args []any, total bool) (string, []any) {
-	query := func(key, cols string) string {
-		sel, by := []string{key + " AS key"}, []string{}
-		if key != "''" {
-			by = append(by, key)
-		}
-		if extra != "" {
-			sel = append(sel, extra)
-			if extra != key {
-				by = append(by, extra)
-			}
-		}
-		q := "SELECT " + strings.Join(append(sel, cols), ", ") + " FROM " + from
-		if len(by) > 0 {
-			q += " GROUP BY " + strings.Join(by, ", ")
-		}
-		return q
+// grouped is the SQL of the aggregate columns cols over rows, a query whose column key names each row's group,
+// read as c: one row per group (byKey), or one row of everything even over no rows (!byKey); and with total
+// also the row of all of rows under the empty key, for figures that do not add up over groups such as
+// distinct counts. The rows are read once, into a materialized CTE, and aggregated twice by two plain GROUP
+// BYs joined with UNION ALL rather than by GROUPING SETS, which Citus cannot run across shards.
+func grouped(rows, cols string, byKey, total bool) string {
+	if !byKey {
+		return "SELECT '' AS key, " + cols + " FROM (" + rows + ") c"
 	}
 	if !total {
-		return query(key, cols), args
+		return "SELECT c.key, " + cols + " FROM (" + rows + ") c GROUP BY c.key"
 	}
-	return query(key, cols) + " UNION ALL " + query("''", totalCols), append(slices.Clone(args), args...)
+	return "WITH c AS MATERIALIZED (" + rows + ") SELECT c.key, " + cols + " FROM c GROUP BY c.key UNION ALL SELECT '', " + cols + " FROM c"
 }

@@ -2,7 +2,6 @@ package stats
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -70,7 +69,8 @@ func rollupWhere(p scope.Principal, sel Selection, counties, allCrops bool) (str
 // collectives' otherwise: one query over stats_rollup (the contracts' rows and their lines' rows) and one
 // counting the distinct providers of stats_providers. Without a crop to select or group by, the rows of all
 // crops answer, their farms counted once across crops; the total of a grouping by crop counts each farm
-// under the crop of its first contract.
+// under the crop of its first contract. Every figure of the rollups adds up over groups, so the total of the
+// whole selection is the exact sum of its groups' rows; only the distinct providers are counted again.
 func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping, total bool) (map[string]*Totals, error) {
 	allCrops := sel.Crop == "" && g != ByCrop
 	where, args := rollupWhere(p, sel, countyLevel(p, sel, g), allCrops)
@@ -78,47 +78,34 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 	if g == ByOpType {
 		key, level = "c.op_type", "c.op_type <> '' AND "
 	}
-	sums := func(farms, households string) string {
-		return fmt.Sprintf(`sum(c.contracts), sum(c.%s), sum(c.%s), sum(c.contracted_area_mu), sum(c.collective_income),
-			sum(c.active_area_mu), sum(c.confirmed_area_mu), sum(c.net_cost), sum(c.baseline_cost), sum(c.subsidy),
-			sum(c.provider_revenue), sum(c.confirmed_yield_kg), sum(c.income_gain)`, farms, households)
-	}
-	totalSums := sums("farms", "households")
-	if g == ByCrop {
-		totalSums = sums("first_farms", "first_households")
-	}
-	query, queryArgs := grouped(key, "c.op_type", sums("farms", "households"), totalSums,
-		"stats_rollup c WHERE "+level+where, args, total)
+	query := `SELECT ` + key + `, c.op_type, sum(c.contracts), sum(c.farms), sum(c.households), sum(c.first_farms),
+		sum(c.first_households), sum(c.contracted_area_mu), sum(c.collective_income), sum(c.active_area_mu),
+		sum(c.confirmed_area_mu), sum(c.net_cost), sum(c.baseline_cost), sum(c.subsidy), sum(c.provider_revenue),
+		sum(c.confirmed_yield_kg), sum(c.income_gain)
+		FROM stats_rollup c WHERE ` + level + where + ` GROUP BY 1, 2`
 	type row struct {
 		Key, OpType                                                                       string
-		Contracts, Farms, Households                                                      int64
+		Contracts, Farms, Households, FirstFarms, FirstHouseholds                         int64
 		Area, Income, Active, Confirmed, NetCost, Baseline, Subsidy, Revenue, Yield, Gain decimal.Decimal
 	}
 	out := map[string]*Totals{}
-	// Scanned by hand, each row added to its totals as it arrives: gorm's reflection cost more than the query
-	// over a county's collectives.
-	cur, err := db.WithContext(ctx).Raw(query, queryArgs...).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer cur.Close()
-	var r row
-	for cur.Next() {
-		if err := cur.Scan(&r.Key, &r.OpType, &r.Contracts, &r.Farms, &r.Households, &r.Area, &r.Income, &r.Active, &r.Confirmed,
-			&r.NetCost, &r.Baseline, &r.Subsidy, &r.Revenue, &r.Yield, &r.Gain); err != nil {
-			return nil, err
-		}
-		t := out[r.Key]
+	at := func(key string) *Totals {
+		t := out[key]
 		if t == nil {
 			t = &Totals{ServiceAreaByOp: map[string]decimal.Decimal{}}
-			out[r.Key] = t
+			out[key] = t
 		}
+		return t
+	}
+	// add adds row r, whose farms are counted as farms and households, into t.
+	add := func(t *Totals, r *row, farms, households int64) {
 		if r.OpType == "" || g == ByOpType {
-			t.Contracts, t.Farms, t.Households, t.ContractedArea = r.Contracts, r.Farms, r.Households, r.Area
-			t.CollectiveIncome, t.FarmerCost = r.Income, t.FarmerCost.Add(r.Income)
+			t.Contracts, t.Farms, t.Households = t.Contracts+r.Contracts, t.Farms+farms, t.Households+households
+			t.ContractedArea, t.CollectiveIncome = t.ContractedArea.Add(r.Area), t.CollectiveIncome.Add(r.Income)
+			t.FarmerCost = t.FarmerCost.Add(r.Income)
 		}
 		if r.OpType == "" {
-			continue
+			return
 		}
 		t.FarmerCost = t.FarmerCost.Add(r.NetCost)
 		t.BaselineCost = t.BaselineCost.Add(r.Baseline)
@@ -133,6 +120,27 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 			t.IncomeGain = t.IncomeGain.Add(r.Gain)
 		}
 	}
+	// Scanned by hand, each row added to its totals as it arrives: gorm's reflection cost more than the query
+	// over a county's collectives.
+	cur, err := db.WithContext(ctx).Raw(query, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close()
+	var r row
+	for cur.Next() {
+		if err := cur.Scan(&r.Key, &r.OpType, &r.Contracts, &r.Farms, &r.Households, &r.FirstFarms, &r.FirstHouseholds, &r.Area,
+			&r.Income, &r.Active, &r.Confirmed, &r.NetCost, &r.Baseline, &r.Subsidy, &r.Revenue, &r.Yield, &r.Gain); err != nil {
+			return nil, err
+		}
+		add(at(r.Key), &r, r.Farms, r.Households)
+		switch {
+		case total && g == ByCrop:
+			add(at(""), &r, r.FirstFarms, r.FirstHouseholds)
+		case total:
+			add(at(""), &r, r.Farms, r.Households)
+		}
+	}
 	if err := cur.Err(); err != nil {
 		return nil, err
 	}
@@ -144,9 +152,9 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 	if g == ByOpType {
 		level = "c.op_type <> '' AND "
 	}
-	distinct := "count(DISTINCT c.provider_id) AS providers"
-	query, queryArgs = grouped(key, "", distinct, distinct, "stats_providers c WHERE "+level+where, args, total)
-	if err := db.WithContext(ctx).Raw(query, queryArgs...).Find(&providers).Error; err != nil {
+	query = grouped(`SELECT DISTINCT `+key+` AS key, c.provider_id FROM stats_providers c WHERE `+level+where,
+		"count(DISTINCT c.provider_id) AS providers", g != ByNothing, total)
+	if err := db.WithContext(ctx).Raw(query, args...).Find(&providers).Error; err != nil {
 		return nil, err
 	}
 	for _, r := range providers {
