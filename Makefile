@@ -20,7 +20,7 @@ run: build postgres
 test: test-go test-web
 
 test-go: postgres
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 ## test-citus: every Go test against the Citus coordinator at CITUS_URL (two workers or more); see the README
 .PHONY: test-citus
