@@ -152,7 +152,7 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 	if g == ByOpType {
 		level = "c.op_type <> '' AND "
 	}
-	query = grouped(`SELECT DISTINCT `+key+` AS key, c.provider_id FROM stats_providers c WHERE `+level+where,
+	query = grouped(`SELECT `+key+` AS key, c.provider_id FROM stats_providers c WHERE `+level+where,
 		"count(DISTINCT c.provider_id) AS providers", g != ByNothing, total)
 	if err := db.WithContext(ctx).Raw(query, args...).Find(&providers).Error; err != nil {
 		return nil, err
