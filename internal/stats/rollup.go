@@ -97,10 +97,10 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 		}
 		return t
 	}
-	// add adds row r, whose farms are counted as farms and households, into t.
-	add := func(t *Totals, r *row, farms, households int64) {
+	// add adds row r into t.
+	add := func(t *Totals, r *row) {
 		if r.OpType == "" || g == ByOpType {
-			t.Contracts, t.Farms, t.Households = t.Contracts+r.Contracts, t.Farms+farms, t.Households+households
+			t.Contracts, t.Farms, t.Households = t.Contracts+r.Contracts, t.Farms+r.Farms, t.Households+r.Households
 			t.ContractedArea, t.CollectiveIncome = t.ContractedArea.Add(r.Area), t.CollectiveIncome.Add(r.Income)
 			t.FarmerCost = t.FarmerCost.Add(r.Income)
 		}
@@ -128,21 +128,30 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 	}
 	defer cur.Close()
 	var r row
+	var firstFarms, firstHouseholds int64 // of the whole selection, with each farm under its first contract's crop
 	for cur.Next() {
 		if err := cur.Scan(&r.Key, &r.OpType, &r.Contracts, &r.Farms, &r.Households, &r.FirstFarms, &r.FirstHouseholds, &r.Area,
 			&r.Income, &r.Active, &r.Confirmed, &r.NetCost, &r.Baseline, &r.Subsidy, &r.Revenue, &r.Yield, &r.Gain); err != nil {
 			return nil, err
 		}
-		add(at(r.Key), &r, r.Farms, r.Households)
-		switch {
-		case total && g == ByCrop:
-			add(at(""), &r, r.FirstFarms, r.FirstHouseholds)
-		case total:
-			add(at(""), &r, r.Farms, r.Households)
+		add(at(r.Key), &r)
+		if r.OpType == "" {
+			firstFarms, firstHouseholds = firstFarms+r.FirstFarms, firstHouseholds+r.FirstHouseholds
 		}
 	}
 	if err := cur.Err(); err != nil {
 		return nil, err
+	}
+	if total && len(out) > 0 {
+		whole := &Totals{ServiceAreaByOp: map[string]decimal.Decimal{}}
+		for _, t := range out {
+			whole.add(*t)
+			whole.Contracts, whole.Farms, whole.Households = whole.Contracts+t.Contracts, whole.Farms+t.Farms, whole.Households+t.Households
+		}
+		if g == ByCrop {
+			whole.Farms, whole.Households = firstFarms, firstHouseholds
+		}
+		out[""] = whole
 	}
 	var providers []struct {
 		Key       string
