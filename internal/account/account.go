@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/fault"
@@ -144,10 +145,13 @@ func (s *Service) Create(ctx context.Context, p scope.Principal, in NewUser) (Us
 	if u.PasswordHash, err = hashPassword(in.Password, s.cfg.Hash); err != nil {
 		return User{}, err
 	}
+	// The object is bound before the transaction: regions, collectives and providers are never removed and never
+	// move, so the binding holds when the account is written. On Citus a collective looked up by its id alone
+	// reads every shard in parallel, after which a transaction could no longer write users, a reference table.
+	if err := s.bindScope(ctx, s.db.WithContext(ctx), p, in, &u); err != nil {
+		return User{}, err
+	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.bindScope(ctx, tx, p, in, &u); err != nil {
-			return err
-		}
 		if err := tx.Omit("created_at", "updated_at").Create(&u).Error; err != nil {
 			if postgres.IsUniqueViolation(err) {
 				return fault.Conflictf("The username %q is taken.", in.Username)
@@ -199,22 +203,22 @@ func checkScopeFields(errs *fault.Fields, in NewUser) {
 	}
 }
 
-// bindScope ties u to the object in names, checking that p may see it.
-func (s *Service) bindScope(ctx context.Context, tx *gorm.DB, p scope.Principal, in NewUser, u *User) error {
+// bindScope ties u to the object in names, checking through db that p may see it.
+func (s *Service) bindScope(ctx context.Context, db *gorm.DB, p scope.Principal, in NewUser, u *User) error {
 	switch in.Role {
 	case scope.Bureau:
-		if err := s.scopes.RegionVisible(ctx, tx, p, in.RegionCode); err != nil {
+		if err := s.scopes.RegionVisible(ctx, db, p, in.RegionCode); err != nil {
 			return asFieldError(err, "region_code", "no such region")
 		}
 		u.RegionCode = &in.RegionCode
 	case scope.Collective:
-		region, err := s.scopes.CollectiveRegion(ctx, tx, p, in.CollectiveID)
+		region, err := s.scopes.CollectiveRegion(ctx, db, p, in.CollectiveID)
 		if err != nil {
 			return asFieldError(err, "collective_id", "no such collective")
 		}
 		u.RegionCode, u.CollectiveID = &region, &in.CollectiveID
 	case scope.Provider:
-		region, err := s.scopes.ProviderRegion(ctx, tx, p, in.ProviderID)
+		region, err := s.scopes.ProviderRegion(ctx, db, p, in.ProviderID)
 		if err != nil {
 			return asFieldError(err, "provider_id", "no such provider")
 		}
@@ -288,7 +292,7 @@ func (s *Service) Get(ctx context.Context, p scope.Principal, id int64) (User, e
 
 func (s *Service) get(q *gorm.DB, id int64, lock bool) (User, error) {
 	if lock {
-		q = q.Set("gorm:query_option", "FOR UPDATE")
+		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
 	}
 	var u User
 	err := q.Where("id = ?", id).Take(&u).Error

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/fault"
@@ -191,7 +192,7 @@ func (s *Service) Update(ctx context.Context, p scope.Principal, id int64, in In
 	}
 	var after Collective
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		before, err := get(visible(tx, p).Set("gorm:query_option", "FOR UPDATE"), id)
+		before, err := getLocked(tx, p, id)
 		if err != nil {
 			return err
 		}
@@ -216,7 +217,7 @@ func (s *Service) Update(ctx context.Context, p scope.Principal, id int64, in In
 		if err != nil {
 			return conflict(err)
 		}
-		if after, err = get(tx, id); err != nil {
+		if after, err = get(tx.Where("county_code = ?", before.CountyCode), id); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, p, audit.Change{Action: "collective.update", ObjectType: "collective", ObjectID: id, RegionCode: after.RegionCode, Before: before, After: after})
@@ -231,6 +232,17 @@ func get(q *gorm.DB, id int64) (Collective, error) {
 		return c, fault.NotFoundf("No collective %d.", id)
 	}
 	return c, err
+}
+
+// getLocked returns collective id when p may read it, locked for update; tx is the caller's transaction. On
+// Citus a row lock must name the one shard it takes: the collective is read first, then locked by its county
+// and id (a collective never changes village).
+func getLocked(tx *gorm.DB, p scope.Principal, id int64) (Collective, error) {
+	c, err := get(visible(tx, p), id)
+	if err != nil {
+		return c, err
+	}
+	return get(tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Where("county_code = ?", c.CountyCode), id)
 }
 
 // Get returns collective id if p may read it, NotFound otherwise; providers get Forbidden.

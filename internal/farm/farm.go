@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/num"
@@ -100,6 +101,17 @@ func get(q *gorm.DB, id int64) (Farm, error) {
 		return f, fault.NotFoundf("No farm %d.", id)
 	}
 	return f, err
+}
+
+// getLocked returns farm id when p may read it, locked for update; tx is the caller's transaction. On Citus a
+// row lock must name the one shard it takes: the farm is read first, then locked by its county and id (a farm
+// never changes county).
+func getLocked(tx *gorm.DB, p scope.Principal, id int64) (Farm, error) {
+	f, err := get(Visible(tx, p), id)
+	if err != nil {
+		return f, err
+	}
+	return get(tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Where("farms.county_code = ?", f.CountyCode), id)
 }
 
 // Get returns farm id if p may read it, NotFound otherwise.

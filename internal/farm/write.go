@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/calendar"
@@ -89,7 +88,7 @@ func (s *Service) Create(ctx context.Context, p scope.Principal, in Input) (Farm
 		if err := tx.Omit("created_at", "updated_at").Create(&f).Error; err != nil {
 			return conflict(err)
 		}
-		if f, err = get(tx, f.ID); err != nil {
+		if f, err = get(tx.Where("farms.county_code = ?", f.CountyCode), f.ID); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, p, audit.Change{Action: "farm.create", ObjectType: "farm", ObjectID: f.ID, RegionCode: f.RegionCode, After: f})
@@ -109,7 +108,7 @@ func (s *Service) Update(ctx context.Context, p scope.Principal, id int64, in In
 	}
 	var after Farm
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		before, err := get(Visible(tx, p).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}), id)
+		before, err := getLocked(tx, p, id)
 		if err != nil {
 			return err
 		}
@@ -135,7 +134,7 @@ func (s *Service) Update(ctx context.Context, p scope.Principal, id int64, in In
 		if err != nil {
 			return conflict(err)
 		}
-		if after, err = get(tx, id); err != nil {
+		if after, err = get(tx.Where("farms.county_code = ?", before.CountyCode), id); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, p, audit.Change{Action: "farm.update", ObjectType: "farm", ObjectID: id, RegionCode: after.RegionCode, Before: before, After: after})

@@ -81,6 +81,17 @@ func get(q *gorm.DB, id int64) (Parcel, error) {
 	return pc, err
 }
 
+// getLocked returns parcel id when p may read it, locked for update; tx is the caller's transaction. On Citus
+// a row lock must name the one shard it takes: the parcel is read first, then locked by its county and id (a
+// parcel never changes county).
+func getLocked(tx *gorm.DB, p scope.Principal, id int64) (Parcel, error) {
+	pc, err := get(Visible(tx, p), id)
+	if err != nil {
+		return pc, err
+	}
+	return get(tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Where("parcels.county_code = ?", pc.CountyCode), id)
+}
+
 // Get returns parcel id if p may read it, NotFound otherwise.
 func (s *Service) Get(ctx context.Context, p scope.Principal, id int64) (Parcel, error) {
 	return get(Visible(s.db.WithContext(ctx), p), id)
@@ -132,7 +143,7 @@ func (s *Service) Create(ctx context.Context, p scope.Principal, in Input) (Parc
 		if err := tx.Omit("id", "created_at", "updated_at").Create(&pc).Error; err != nil {
 			return conflict(err)
 		}
-		if pc, err = get(tx, pc.ID); err != nil {
+		if pc, err = get(tx.Where("parcels.county_code = ?", pc.CountyCode), pc.ID); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, p, audit.Change{Action: "parcel.create", ObjectType: "parcel", ObjectID: pc.ID, RegionCode: pc.RegionCode, After: pc})
@@ -149,7 +160,7 @@ func (s *Service) Update(ctx context.Context, p scope.Principal, id int64, in In
 	}
 	var after Parcel
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		before, err := get(Visible(tx, p).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}), id)
+		before, err := getLocked(tx, p, id)
 		if err != nil {
 			return err
 		}
@@ -174,7 +185,7 @@ func (s *Service) Update(ctx context.Context, p scope.Principal, id int64, in In
 		if err != nil {
 			return conflict(err)
 		}
-		if after, err = get(tx, id); err != nil {
+		if after, err = get(tx.Where("parcels.county_code = ?", before.CountyCode), id); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, p, audit.Change{Action: "parcel.update", ObjectType: "parcel", ObjectID: id, RegionCode: after.RegionCode, Before: before, After: after})

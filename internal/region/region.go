@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/fault"
@@ -106,7 +107,7 @@ func (s *Service) Rename(ctx context.Context, p scope.Principal, code, name stri
 	var after Region
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var before Region
-		if err := tx.Set("gorm:query_option", "FOR UPDATE").Where("code = ?", code).Take(&before).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Where("code = ?", code).Take(&before).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return fault.NotFoundf("No region %s.", code)
 		} else if err != nil {
 			return err

@@ -3,7 +3,6 @@ package stats
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -20,6 +19,8 @@ type Selection struct {
 	RegionCode string // "" for everything p may read
 	Crop       string
 	ContractID int64 // one contract only, whatever its status and season
+	// CountyCode is the county of ContractID: it names the one shard the contract's rows lie on.
+	CountyCode string
 }
 
 // Grouping is how an aggregate is split.
@@ -46,7 +47,7 @@ var contractKey = map[Grouping]string{
 func selected(db *gorm.DB, p scope.Principal, sel Selection) *gorm.DB {
 	q := contract.Visible(db.Table("contracts"), p)
 	if sel.ContractID != 0 {
-		return q.Where("contracts.id = ?", sel.ContractID)
+		return q.Where("contracts.county_code = ? AND contracts.id = ?", sel.CountyCode, sel.ContractID)
 	}
 	q = q.Where("contracts.status <> 'draft' AND contracts.season_year = ?", sel.SeasonYear)
 	if sel.RegionCode != "" {
@@ -62,8 +63,9 @@ func selected(db *gorm.DB, p scope.Principal, sel Selection) *gorm.DB {
 // aggregate sums the exact totals of the selected contracts, split by g. It reads the running totals only:
 // one query over contracts (areas, fees, harvests, counts) and one over their service lines.
 //
-// With total, the totals of the whole selection come back too, under the key "" (grouping sets: the same two
-// queries answer both); op_type groupings cannot carry them, since their contract figures are per line.
+// With total, the totals of the whole selection come back too, under the key "": the contracts' query counts
+// them again (distinct farms and providers do not add up over groups), the lines' sums are added up from its
+// groups; op_type groupings cannot carry them, since their contract figures are per line.
 func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping, total bool) (map[string]*Totals, error) {
 	total = total && g != ByNothing && g != ByOpType
 	if fromRollup(p, sel) {
@@ -85,14 +87,13 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 			Contracts, Farms, Households, Providers int64
 			Area, Fees                              decimal.Decimal
 		}
-		err := db.WithContext(ctx).Raw(fmt.Sprintf(`
-			SELECT %s AS key, count(*) AS contracts, count(DISTINCT c.farm_id) AS farms,
-			       count(DISTINCT c.farm_id) FILTER (WHERE f.kind = 'household') AS households,
-			       count(DISTINCT c.provider_id) AS providers,
-			       coalesce(sum(c.contracted_area_mu), 0) AS area,
-			       coalesce(sum(c.contracted_area_mu * c.collective_fee_per_mu), 0) AS fees
-			FROM (?) c JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id
-			GROUP BY %s`, keyColumn(g, total), groupBy(g, total, "")), base).Find(&rows).Error
+		counts := `count(*) AS contracts, count(DISTINCT c.farm_id) AS farms,
+			count(DISTINCT c.farm_id) FILTER (WHERE c.household) AS households, count(DISTINCT c.provider_id) AS providers,
+			coalesce(sum(c.contracted_area_mu), 0) AS area, coalesce(sum(c.contracted_area_mu * c.collective_fee_per_mu), 0) AS fees`
+		query := grouped(fmt.Sprintf(`SELECT %s AS key, c.farm_id, c.provider_id, c.contracted_area_mu, c.collective_fee_per_mu,
+				f.kind = 'household' AS household
+			FROM (?) c JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id`, contractKey[g]), counts, g != ByNothing, total)
+		err := db.WithContext(ctx).Raw(query, base).Find(&rows).Error
 		if err != nil {
 			return nil, err
 		}
@@ -102,27 +103,27 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 			t.ContractedArea, t.CollectiveIncome, t.FarmerCost = r.Area, r.Fees, r.Fees
 		}
 	}
-	key, lineGroups := keyColumn(g, total), groupBy(g, total, "s.op_type")
+	key := contractKey[g]
 	if g == ByOpType {
-		key, lineGroups = "s.op_type", "s.op_type"
+		key = "s.op_type"
 	}
 	// The harvesting line carries the contract's harvested area H and yield Y; its income gain is
 	// (Y − baseline yield × H) × price, and 0 when nothing was harvested.
-	var lines []struct {
+	type line struct {
 		Key, OpType                                                                            string
 		Delivered, Pending, NetCost, BaselineCost, Subsidy, ProviderRevenue, Yield, IncomeGain decimal.Decimal
 	}
+	var lines []line
 	err := db.WithContext(ctx).Raw(fmt.Sprintf(`
 		SELECT %s AS key, s.op_type,
 		       coalesce(sum(s.confirmed_area_mu), 0) AS delivered, coalesce(sum(s.active_area_mu - s.confirmed_area_mu), 0) AS pending,
 		       coalesce(sum(s.confirmed_yield_kg), 0) AS yield, %s
 		FROM (?) c JOIN contract_services s ON s.county_code = c.county_code AND s.contract_id = c.id
-		GROUP BY %s`, key, rollup.Sums(), lineGroups), base).Find(&lines).Error
+		GROUP BY 1, 2`, key, rollup.Sums()), base).Find(&lines).Error
 	if err != nil {
 		return nil, err
 	}
-	for _, l := range lines {
-		t := at(l.Key)
+	add := func(t *Totals, l *line) {
 		t.FarmerCost = t.FarmerCost.Add(l.NetCost)
 		t.BaselineCost = t.BaselineCost.Add(l.BaselineCost)
 		t.Subsidy = t.Subsidy.Add(l.Subsidy)
@@ -134,6 +135,12 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 			t.HarvestedArea = t.HarvestedArea.Add(l.Delivered)
 			t.HarvestedYield = t.HarvestedYield.Add(l.Yield)
 			t.IncomeGain = t.IncomeGain.Add(l.IncomeGain)
+		}
+	}
+	for i := range lines {
+		add(at(lines[i].Key), &lines[i])
+		if total {
+			add(at(""), &lines[i])
 		}
 	}
 	if g == ByOpType {
@@ -174,33 +181,17 @@ func opTypeContracts(ctx context.Context, db *gorm.DB, base *gorm.DB, out map[st
 // harvesting is the operation type whose line carries the harvest.
 const harvesting = "harvesting"
 
-// keyColumn is the SQL of a grouping's key column; with total, the total's row has the key "".
-func keyColumn(g Grouping, total bool) string {
-	if !total {
-		return contractKey[g]
-	}
-	return fmt.Sprintf("CASE WHEN GROUPING(%[1]s) = 1 THEN '' ELSE %[1]s END", contractKey[g])
-}
-
-// groupBy is the GROUP BY of a grouping, with extra columns grouped in every set.
-func groupBy(g Grouping, total bool, extra string) string {
-	with := func(cols ...string) string {
-		var out []string
-		for _, c := range cols {
-			if c != "" {
-				out = append(out, c)
-			}
-		}
-		return strings.Join(out, ", ")
-	}
-	if g == ByNothing {
-		if extra == "" {
-			return "()"
-		}
-		return extra
+// grouped is the SQL of the aggregate columns cols over rows, a query whose column key names each row's group,
+// read as c: one row per group (byKey), or one row of everything even over no rows (!byKey); and with total
+// also the row of all of rows under the empty key, for figures that do not add up over groups such as
+// distinct counts. The rows are read once, into a materialized CTE, and aggregated twice by two plain GROUP
+// BYs joined with UNION ALL rather than by GROUPING SETS, which Citus cannot run across shards.
+func grouped(rows, cols string, byKey, total bool) string {
+	if !byKey {
+		return "SELECT '' AS key, " + cols + " FROM (" + rows + ") c"
 	}
 	if !total {
-		return with(contractKey[g], extra)
+		return "SELECT c.key, " + cols + " FROM (" + rows + ") c GROUP BY c.key"
 	}
-	return fmt.Sprintf("GROUPING SETS ((%s), (%s))", with(contractKey[g], extra), extra)
+	return "WITH c AS MATERIALIZED (" + rows + ") SELECT c.key, " + cols + " FROM c GROUP BY c.key UNION ALL SELECT '', " + cols + " FROM c"
 }

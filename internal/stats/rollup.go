@@ -2,7 +2,6 @@ package stats
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
@@ -70,64 +69,43 @@ func rollupWhere(p scope.Principal, sel Selection, counties, allCrops bool) (str
 // collectives' otherwise: one query over stats_rollup (the contracts' rows and their lines' rows) and one
 // counting the distinct providers of stats_providers. Without a crop to select or group by, the rows of all
 // crops answer, their farms counted once across crops; the total of a grouping by crop counts each farm
-// under the crop of its first contract.
+// under the crop of its first contract. Every figure of the rollups adds up over groups, so the total of the
+// whole selection is the exact sum of its groups' rows; only the distinct providers are counted again.
 func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping, total bool) (map[string]*Totals, error) {
 	allCrops := sel.Crop == "" && g != ByCrop
 	where, args := rollupWhere(p, sel, countyLevel(p, sel, g), allCrops)
-	key, groups, level := keyColumn(g, total), groupBy(g, total, "c.op_type"), ""
+	key, level := contractKey[g], ""
 	if g == ByOpType {
-		key, groups, level = "c.op_type", "c.op_type", "c.op_type <> '' AND "
+		key, level = "c.op_type", "c.op_type <> '' AND "
 	}
-	// One collective's rows of one operation type are a single row at every crop or one: no sums to take.
-	single := g == ByCollective && !total
-	sum := func(col string) string {
-		if single {
-			return "c." + col
-		}
-		return "sum(c." + col + ")"
-	}
-	farms, households := sum("farms"), sum("households")
-	if g == ByCrop && total {
-		farms = "CASE WHEN GROUPING(c.crop) = 1 THEN sum(c.first_farms) ELSE sum(c.farms) END"
-		households = "CASE WHEN GROUPING(c.crop) = 1 THEN sum(c.first_households) ELSE sum(c.households) END"
-	}
-	query := fmt.Sprintf(`SELECT %s, c.op_type, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s
-		FROM stats_rollup c WHERE %s%s`, key, sum("contracts"), farms, households, sum("contracted_area_mu"),
-		sum("collective_income"), sum("active_area_mu"), sum("confirmed_area_mu"), sum("net_cost"), sum("baseline_cost"),
-		sum("subsidy"), sum("provider_revenue"), sum("confirmed_yield_kg"), sum("income_gain"), level, where)
-	if !single {
-		query += " GROUP BY " + groups
-	}
+	query := `SELECT ` + key + `, c.op_type, sum(c.contracts), sum(c.farms), sum(c.households), sum(c.first_farms),
+		sum(c.first_households), sum(c.contracted_area_mu), sum(c.collective_income), sum(c.active_area_mu),
+		sum(c.confirmed_area_mu), sum(c.net_cost), sum(c.baseline_cost), sum(c.subsidy), sum(c.provider_revenue),
+		sum(c.confirmed_yield_kg), sum(c.income_gain)
+		FROM stats_rollup c WHERE ` + level + where + ` GROUP BY 1, 2`
 	type row struct {
 		Key, OpType                                                                       string
-		Contracts, Farms, Households                                                      int64
+		Contracts, Farms, Households, FirstFarms, FirstHouseholds                         int64
 		Area, Income, Active, Confirmed, NetCost, Baseline, Subsidy, Revenue, Yield, Gain decimal.Decimal
 	}
 	out := map[string]*Totals{}
-	// Scanned by hand, each row added to its totals as it arrives: gorm's reflection cost more than the query
-	// over a county's collectives.
-	cur, err := db.WithContext(ctx).Raw(query, args...).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer cur.Close()
-	var r row
-	for cur.Next() {
-		if err := cur.Scan(&r.Key, &r.OpType, &r.Contracts, &r.Farms, &r.Households, &r.Area, &r.Income, &r.Active, &r.Confirmed,
-			&r.NetCost, &r.Baseline, &r.Subsidy, &r.Revenue, &r.Yield, &r.Gain); err != nil {
-			return nil, err
-		}
-		t := out[r.Key]
+	at := func(key string) *Totals {
+		t := out[key]
 		if t == nil {
 			t = &Totals{ServiceAreaByOp: map[string]decimal.Decimal{}}
-			out[r.Key] = t
+			out[key] = t
 		}
+		return t
+	}
+	// add adds row r into t.
+	add := func(t *Totals, r *row) {
 		if r.OpType == "" || g == ByOpType {
-			t.Contracts, t.Farms, t.Households, t.ContractedArea = r.Contracts, r.Farms, r.Households, r.Area
-			t.CollectiveIncome, t.FarmerCost = r.Income, t.FarmerCost.Add(r.Income)
+			t.Contracts, t.Farms, t.Households = t.Contracts+r.Contracts, t.Farms+r.Farms, t.Households+r.Households
+			t.ContractedArea, t.CollectiveIncome = t.ContractedArea.Add(r.Area), t.CollectiveIncome.Add(r.Income)
+			t.FarmerCost = t.FarmerCost.Add(r.Income)
 		}
 		if r.OpType == "" {
-			continue
+			return
 		}
 		t.FarmerCost = t.FarmerCost.Add(r.NetCost)
 		t.BaselineCost = t.BaselineCost.Add(r.Baseline)
@@ -142,20 +120,50 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 			t.IncomeGain = t.IncomeGain.Add(r.Gain)
 		}
 	}
+	// Scanned by hand, each row added to its totals as it arrives: gorm's reflection cost more than the query
+	// over a county's collectives.
+	cur, err := db.WithContext(ctx).Raw(query, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close()
+	var r row
+	var firstFarms, firstHouseholds int64 // of the whole selection, with each farm under its first contract's crop
+	for cur.Next() {
+		if err := cur.Scan(&r.Key, &r.OpType, &r.Contracts, &r.Farms, &r.Households, &r.FirstFarms, &r.FirstHouseholds, &r.Area,
+			&r.Income, &r.Active, &r.Confirmed, &r.NetCost, &r.Baseline, &r.Subsidy, &r.Revenue, &r.Yield, &r.Gain); err != nil {
+			return nil, err
+		}
+		add(at(r.Key), &r)
+		if r.OpType == "" {
+			firstFarms, firstHouseholds = firstFarms+r.FirstFarms, firstHouseholds+r.FirstHouseholds
+		}
+	}
 	if err := cur.Err(); err != nil {
 		return nil, err
+	}
+	if total && len(out) > 0 {
+		whole := &Totals{ServiceAreaByOp: map[string]decimal.Decimal{}}
+		for _, t := range out {
+			whole.add(*t)
+			whole.Contracts, whole.Farms, whole.Households = whole.Contracts+t.Contracts, whole.Farms+t.Farms, whole.Households+t.Households
+		}
+		if g == ByCrop {
+			whole.Farms, whole.Households = firstFarms, firstHouseholds
+		}
+		out[""] = whole
 	}
 	var providers []struct {
 		Key       string
 		Providers int64
 	}
-	level, groups = "c.op_type = '' AND ", groupBy(g, total, "")
+	level = "c.op_type = '' AND "
 	if g == ByOpType {
-		level, groups = "c.op_type <> '' AND ", "c.op_type"
+		level = "c.op_type <> '' AND "
 	}
-	err = db.WithContext(ctx).Raw(fmt.Sprintf(`SELECT %s AS key, count(DISTINCT c.provider_id) AS providers
-		FROM stats_providers c WHERE %s%s GROUP BY %s`, key, level, where, groups), args...).Find(&providers).Error
-	if err != nil {
+	query = grouped(`SELECT `+key+` AS key, c.provider_id FROM stats_providers c WHERE `+level+where,
+		"count(DISTINCT c.provider_id) AS providers", g != ByNothing, total)
+	if err := db.WithContext(ctx).Raw(query, args...).Find(&providers).Error; err != nil {
 		return nil, err
 	}
 	for _, r := range providers {

@@ -27,7 +27,7 @@ func (s *Service) Benefit(ctx context.Context, p scope.Principal, id int64) (con
 	if err != nil {
 		return c, Figures{}, err
 	}
-	ts, err := aggregate(ctx, s.db, p, Selection{ContractID: id}, ByNothing, false)
+	ts, err := aggregate(ctx, s.db, p, Selection{ContractID: id, CountyCode: c.CountyCode}, ByNothing, false)
 	if err != nil {
 		return c, Figures{}, err
 	}

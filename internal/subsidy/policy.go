@@ -111,13 +111,14 @@ func (s *Service) Put(ctx context.Context, p scope.Principal, county string, yea
 		if err != nil {
 			return err
 		}
+		// A replacement's updated_at is the inserted row's default, now(): Citus takes no function in DO UPDATE SET.
 		if err := tx.Exec(`INSERT INTO subsidy_policies (county_code, season_year, max_share_pct, max_per_mu, key_op_types,
 				max_per_provider, min_household_share_pct, sample_pct, enforcement)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (county_code, season_year) DO UPDATE SET max_share_pct = excluded.max_share_pct,
 				max_per_mu = excluded.max_per_mu, key_op_types = excluded.key_op_types, max_per_provider = excluded.max_per_provider,
 				min_household_share_pct = excluded.min_household_share_pct, sample_pct = excluded.sample_pct,
-				enforcement = excluded.enforcement, updated_at = now()`,
+				enforcement = excluded.enforcement, updated_at = excluded.updated_at`,
 			in.CountyCode, year, in.MaxSharePct, in.MaxPerMu, in.KeyOpTypes, in.MaxPerProvider, in.MinHouseholdSharePct,
 			in.SamplePct, in.Enforcement).Error; err != nil {
 			return err

@@ -231,14 +231,22 @@ func (s *Service) read(ctx context.Context, tx *gorm.DB, p scope.Principal, id i
 	if err != nil {
 		return Settlement{}, err
 	}
-	if lock {
-		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Table: clause.Table{Name: "settlements"}})
-	}
 	var st Settlement
 	if err := q.Where("settlements.id = ?", id).Take(&st).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 		return st, fault.NotFoundf("No settlement %d.", id)
 	} else if err != nil {
 		return st, err
+	}
+	if lock {
+		// On Citus a row lock must name its shard: the settlement is locked, and read again, once its county is
+		// known. A settlement never changes county or provider, so p may still read it.
+		var locked Settlement
+		err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+			Where("county_code = ? AND id = ?", st.CountyCode, id).Take(&locked).Error
+		if err != nil {
+			return st, err
+		}
+		st = locked
 	}
 	if st.Status == Draft {
 		st.Statement, err = compute(ctx, tx, st.CountyCode, st.SeasonYear, st.ProviderID)
