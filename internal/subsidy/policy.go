@@ -117,7 +117,7 @@ func (s *Service) Put(ctx context.Context, p scope.Principal, county string, yea
 			ON CONFLICT (county_code, season_year) DO UPDATE SET max_share_pct = excluded.max_share_pct,
 				max_per_mu = excluded.max_per_mu, key_op_types = excluded.key_op_types, max_per_provider = excluded.max_per_provider,
 				min_household_share_pct = excluded.min_household_share_pct, sample_pct = excluded.sample_pct,
-				enforcement = excluded.enforcement, updated_at = now()`,
+				enforcement = excluded.enforcement, updated_at = excluded.updated_at`,
 			in.CountyCode, year, in.MaxSharePct, in.MaxPerMu, in.KeyOpTypes, in.MaxPerProvider, in.MinHouseholdSharePct,
 			in.SamplePct, in.Enforcement).Error; err != nil {
 			return err
