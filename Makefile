@@ -22,6 +22,15 @@ test: test-go test-web
 test-go: postgres
 	$(GO) test -race -count=1 ./...
 
+## test-citus: every Go test against the Citus coordinator at CITUS_URL (two workers or more); see the README
+.PHONY: test-citus
+test-citus:
+	@if [ -z "$(CITUS_URL)" ]; then \
+		echo "test-citus: set CITUS_URL to a Citus coordinator's maintenance database, e.g."; \
+		echo "  make test-citus CITUS_URL='postgres://postgres@127.0.0.1:9700/postgres?sslmode=disable'"; \
+		echo "(the README's Tests section tells what the cluster needs); nothing was run"; exit 2; fi
+	TEST_DATABASE_URL='$(CITUS_URL)' $(GO) test -count=1 -p 2 -timeout 60m ./...
+
 ## test-web: the browser tests (web/tests) against bin/tuoguan and a fresh demo database, in headless Chromium
 test-web: build postgres browser
 	cd web && TUOGUAN_BIN=$(CURDIR)/$(BIN) npm test

@@ -203,7 +203,7 @@ func prepare(ctx context.Context, o options, w *World, out io.Writer) (e *env, e
 	if e.db, err = postgres.Open(ctx, e.dbURL); err != nil {
 		return e, err
 	}
-	if _, err := postgres.Migrate(ctx, e.db.SQL, migrations.FS); err != nil {
+	if _, err := migrations.Apply(ctx, e.db.SQL); err != nil {
 		return e, fmt.Errorf("migrate: %w", err)
 	}
 	if _, err := e.db.SQL.ExecContext(ctx, "INSERT INTO data_key_fingerprint (id, fingerprint) VALUES (1, $1)",

@@ -113,7 +113,7 @@ func openMigrated(ctx context.Context, url string, log *slog.Logger) (*postgres.
 	if err != nil {
 		return nil, err
 	}
-	applied, err := postgres.Migrate(ctx, db.SQL, migrations.FS)
+	applied, err := migrations.Apply(ctx, db.SQL)
 	if err != nil {
 		db.Close()
 		return nil, err
