@@ -301,30 +301,47 @@ func (b *batch) byCounty() []countyItems {
 // on, county by county in key order.
 func (b *batch) queueLoads(q *pgx.Batch) {
 	counties := b.byCounty()
-	cond, args := visibleContracts(b.p)
 	b.contracts, b.providers, b.caps = map[int64]target{}, map[int64]string{}, map[capKey]*room{}
 	for _, g := range counties {
-		q.Queue(postgres.Numbered(`SELECT c.id, c.county_code, c.number, c.status, c.provider_id, c.collective_id, c.season_year,
-			c.region_code, c.start_date, c.end_date,
-			ARRAY(SELECT cp.parcel_id FROM contract_parcels cp WHERE cp.county_code = ? AND cp.contract_id = c.id),
-			ARRAY(SELECT s.op_type FROM contract_services s WHERE s.county_code = ? AND s.contract_id = c.id)
-			FROM contracts c WHERE c.county_code = ? AND c.id = ANY (?::bigint[]) AND `+cond+` ORDER BY c.id FOR SHARE OF c`),
-			append([]any{g.county, g.county, g.county, g.contracts}, args...)...).
-			Query(func(rows pgx.Rows) error {
-				var t target
-				_, err := pgx.ForEachRow(rows, []any{&t.id, &t.county, &t.number, &t.status, &t.provider, &t.collective, &t.season,
-					&t.region, &t.start, &t.end, &t.parcels, &t.lines},
-					func() error {
-						b.contracts[t.id] = t
-						return nil
-					})
-				return err
-			})
+		b.queueContracts(q, g)
 	}
+	b.queueProviders(q, counties)
+	for _, g := range counties {
+		b.queueCaps(q, g)
+	}
+}
+
+// queueContracts queues the read of g's contracts that p may log on, share-locked in id order, naming
+// their county in every table it reads.
+func (b *batch) queueContracts(q *pgx.Batch, g countyItems) {
+	cond, args := visibleContracts(b.p)
+	q.Queue(postgres.Numbered(`SELECT c.id, c.county_code, c.number, c.status, c.provider_id, c.collective_id, c.season_year,
+		c.region_code, c.start_date, c.end_date,
+		ARRAY(SELECT cp.parcel_id FROM contract_parcels cp WHERE cp.county_code = ? AND cp.contract_id = c.id),
+		ARRAY(SELECT s.op_type FROM contract_services s WHERE s.county_code = ? AND s.contract_id = c.id)
+		FROM contracts c WHERE c.county_code = ? AND c.id = ANY (?::bigint[]) AND `+cond+` ORDER BY c.id FOR SHARE OF c`),
+		append([]any{g.county, g.county, g.county, g.contracts}, args...)...).
+		Query(func(rows pgx.Rows) error {
+			var t target
+			_, err := pgx.ForEachRow(rows, []any{&t.id, &t.county, &t.number, &t.status, &t.provider, &t.collective, &t.season,
+				&t.region, &t.start, &t.end, &t.parcels, &t.lines},
+				func() error {
+					b.contracts[t.id] = t
+					return nil
+				})
+			return err
+		})
+}
+
+// queueProviders queues the hold on the statuses of the providers of the counties' contracts, then the
+// read of those statuses.
+func (b *batch) queueProviders(q *pgx.Batch, counties []countyItems) {
 	var providers []int64
-	for _, h := range b.homes {
-		if !slices.Contains(providers, h.provider) {
-			providers = append(providers, h.provider)
+	for _, g := range counties {
+		for _, id := range g.contracts {
+			if pr := b.homes[id].provider; !slices.Contains(providers, pr) {
+				providers = append(providers, pr)
+			}
 		}
 	}
 	q.Queue(postgres.Numbered(provider.HoldStatuses), providers)
@@ -338,18 +355,21 @@ func (b *batch) queueLoads(q *pgx.Batch) {
 			})
 			return err
 		})
-	for _, g := range counties {
-		q.Queue(postgres.Numbered(rollup.LockCaps), g.capContracts, g.capParcels, g.capOps, g.county).
-			Query(func(rows pgx.Rows) error {
-				k := capKey{county: g.county}
-				var capArea, used string
-				_, err := pgx.ForEachRow(rows, []any{&k.contract, &k.parcel, &k.opType, &capArea, &used}, func() error {
-					b.caps[k] = &room{decimal.RequireFromString(capArea), decimal.RequireFromString(used)}
-					return nil
-				})
-				return err
+}
+
+// queueCaps queues the lock of the delivery caps g's items draw on, in key order, and the read of each
+// one's cap and area not voided.
+func (b *batch) queueCaps(q *pgx.Batch, g countyItems) {
+	q.Queue(postgres.Numbered(rollup.LockCaps), g.capContracts, g.capParcels, g.capOps, g.county).
+		Query(func(rows pgx.Rows) error {
+			k := capKey{county: g.county}
+			var capArea, used string
+			_, err := pgx.ForEachRow(rows, []any{&k.contract, &k.parcel, &k.opType, &capArea, &used}, func() error {
+				b.caps[k] = &room{decimal.RequireFromString(capArea), decimal.RequireFromString(used)}
+				return nil
 			})
-	}
+			return err
+		})
 }
 
 // checkContracts refuses items whose contract is unknown, not active, of a suspended provider, or does not

@@ -37,42 +37,57 @@ func MoveActive(run func(query string, args ...any) error, work []Work, sign int
 			}
 		}
 	}
+	if err := lockLines(run, counties); err != nil {
+		return err
+	}
+	for _, c := range counties {
+		if err := c.move(run, sign); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lockLines locks the service lines of counties in key order, county by county, when there is more than
+// one: the update of a single line locks it alone.
+func lockLines(run func(query string, args ...any) error, counties []countyWork) error {
 	lines := 0
 	for _, c := range counties {
 		lines += len(c.lineContracts)
 	}
+	if lines == 1 {
+		return nil
+	}
 	for _, c := range counties {
-		if lines == 1 {
-			break // the update locks the one line
-		}
 		if err := run(`SELECT 1 FROM contract_services s
 			JOIN unnest(?::bigint[], ?::text[]) AS k (contract_id, op_type) USING (contract_id, op_type)
 			WHERE s.county_code = ? ORDER BY s.contract_id, s.op_type FOR UPDATE OF s`, c.lineContracts, c.lineOps, c.county); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// move adds c's areas to its delivery caps, its service lines (and, for a void, their voided area) and
+// their rollups, with statements that name c's county.
+func (c countyWork) move(run func(query string, args ...any) error, sign int64) error {
+	if err := run(`UPDATE delivery_caps d SET active_area_mu = d.active_area_mu + v.area
+		FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::numeric[]) AS v (contract_id, parcel_id, op_type, area)
+		WHERE d.county_code = ? AND d.contract_id = v.contract_id AND d.parcel_id = v.parcel_id AND d.op_type = v.op_type`,
+		c.capContracts, c.capParcels, c.capOps, c.capAreas, c.county); err != nil {
+		return fmt.Errorf("delivery caps: %w", err)
+	}
 	voided := "s.voided_area_mu"
 	if sign < 0 {
 		voided = "s.voided_area_mu - v.area"
 	}
-	for _, c := range counties {
-		if err := run(`UPDATE delivery_caps d SET active_area_mu = d.active_area_mu + v.area
-			FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::numeric[]) AS v (contract_id, parcel_id, op_type, area)
-			WHERE d.county_code = ? AND d.contract_id = v.contract_id AND d.parcel_id = v.parcel_id AND d.op_type = v.op_type`,
-			c.capContracts, c.capParcels, c.capOps, c.capAreas, c.county); err != nil {
-			return fmt.Errorf("delivery caps: %w", err)
-		}
-		totals, args := rollupUpdate(c.county, change{"active_area_mu", "s.area"})
-		if err := run(`WITH s AS (
-				UPDATE contract_services s SET active_area_mu = s.active_area_mu + v.area, voided_area_mu = `+voided+`
-				FROM unnest(?::bigint[], ?::text[], ?::numeric[]) AS v (contract_id, op_type, area)
-				WHERE s.county_code = ? AND s.contract_id = v.contract_id AND s.op_type = v.op_type
-				RETURNING s.county_code, s.contract_id, s.op_type, v.area)`+totals,
-			append([]any{c.lineContracts, c.lineOps, c.lineAreas, c.county}, args...)...); err != nil {
-			return err
-		}
-	}
-	return nil
+	totals, args := rollupUpdate(c.county, change{"active_area_mu", "s.area"})
+	return run(`WITH s AS (
+			UPDATE contract_services s SET active_area_mu = s.active_area_mu + v.area, voided_area_mu = `+voided+`
+			FROM unnest(?::bigint[], ?::text[], ?::numeric[]) AS v (contract_id, op_type, area)
+			WHERE s.county_code = ? AND s.contract_id = v.contract_id AND s.op_type = v.op_type
+			RETURNING s.county_code, s.contract_id, s.op_type, v.area)`+totals,
+		append([]any{c.lineContracts, c.lineOps, c.lineAreas, c.county}, args...)...)
 }
 
 // countyWork is the work of one county summed per delivery cap and per service line, one array per column,
