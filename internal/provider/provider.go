@@ -138,8 +138,9 @@ func record(ctx context.Context, tx *gorm.DB, p scope.Principal, action string, 
 // after it see a change committed before. It shares an advisory lock per provider, which a change takes
 // exclusively; a row lock cannot serve, for providers is a reference table on Citus, where a row lock on it
 // locks the whole table against the writes of every table that refers to it.
-const HoldStatuses = `SELECT pg_advisory_xact_lock_shared(` + statusLockSpace + `, ids.id::int)
+const HoldStatuses = `SELECT pg_advisory_xact_lock_shared(` + statusLock + `)
 	FROM (SELECT DISTINCT id FROM unnest(?::bigint[]) AS id ORDER BY id) AS ids`
 
-// statusLockSpace is the first key of the advisory locks that stand for providers' statuses.
-const statusLockSpace = "hashtext('provider status')"
+// statusLock is the key of the advisory lock that stands for the status of the provider whose id is the
+// column id.
+const statusLock = "hashtextextended('provider status', id)"
