@@ -147,14 +147,20 @@ func load(ctx context.Context, tx *gorm.DB, c *Contract) error {
 }
 
 // Lookup returns contract id with its parcels and lines when p may read it, NotFound otherwise; lock takes
-// the given row lock on it. tx is the caller's transaction.
+// the given row lock on it. tx is the caller's transaction. A locking read names the contract's county, the
+// key contracts are distributed by, so that it runs on the one shard that holds the row (a distributed
+// database locks rows of one shard only): the county is read first, without a lock, by id.
 func Lookup(ctx context.Context, tx *gorm.DB, p scope.Principal, id int64, lock string) (Contract, error) {
-	q := Visible(tx.WithContext(ctx), p)
+	q := Visible(tx.WithContext(ctx), p).Where("contracts.id = ?", id)
 	if lock != "" {
-		q = q.Clauses(clause.Locking{Strength: lock, Table: clause.Table{Name: "contracts"}})
+		county, err := countyOf(ctx, tx, p, id)
+		if err != nil {
+			return Contract{}, err
+		}
+		q = q.Where("contracts.county_code = ?", county).Clauses(clause.Locking{Strength: lock, Table: clause.Table{Name: "contracts"}})
 	}
 	var c Contract
-	err := q.Where("contracts.id = ?", id).Take(&c).Error
+	err := q.Take(&c).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return c, fault.NotFoundf("No contract %d.", id)
 	}
@@ -162,6 +168,19 @@ func Lookup(ctx context.Context, tx *gorm.DB, p scope.Principal, id int64, lock 
 		return c, err
 	}
 	return c, load(ctx, tx, &c)
+}
+
+// countyOf returns the county of contract id when p may read it, NotFound otherwise. A contract never moves
+// to another county, so a read without a lock names the shard for a locking read that follows.
+func countyOf(ctx context.Context, tx *gorm.DB, p scope.Principal, id int64) (string, error) {
+	var counties []string
+	if err := Visible(tx.WithContext(ctx).Model(&Contract{}), p).Where("contracts.id = ?", id).Pluck("county_code", &counties).Error; err != nil {
+		return "", err
+	}
+	if len(counties) == 0 {
+		return "", fault.NotFoundf("No contract %d.", id)
+	}
+	return counties[0], nil
 }
 
 // Get returns contract id if p may read it, NotFound otherwise.

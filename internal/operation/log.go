@@ -77,9 +77,9 @@ func (s *Service) Create(ctx context.Context, p scope.Principal, contractID int6
 }
 
 // Log logs items, each on its own: one refused item never refuses the others, and results come in the order
-// of items. It takes two round trips to the database whatever the number of items (three when a key is
-// replayed), in one transaction that claims the idempotency keys, locks the contracts (shared) and their
-// providers (shared) and the delivery caps involved (exclusive, in key order), writes the operations, the
+// of items. It takes three round trips to the database whatever the number of items (four when a key is
+// replayed), in one transaction that claims the idempotency keys, locks the contracts (shared), holds their
+// providers' statuses and locks the delivery caps involved (exclusive, in key order), writes the operations, the
 // running totals, the audit events and the keys' responses. Only a provider for its own contracts, or admin,
 // logs operations (Forbidden otherwise); a contract p cannot read is refused as not found. An error is
 // returned only when the batch as a whole failed.
@@ -116,6 +116,7 @@ type batch struct {
 	stored  map[string]storedKey
 	today   time.Time
 
+	homes     map[int64]home // contract id → where it lives, read before any lock
 	contracts map[int64]target
 	providers map[int64]string // provider id → status
 	caps      map[capKey]*room

@@ -94,6 +94,19 @@ func get(q *gorm.DB, id int64) (Operation, error) {
 	return op, err
 }
 
+// countyOf returns the county of operation id among those q finds, NotFound when there is none. An
+// operation never moves to another county, so a read without a lock names the shard for a locking read.
+func countyOf(q *gorm.DB, id int64) (string, error) {
+	var counties []string
+	if err := q.Where("operations.id = ?", id).Pluck("operations.county_code", &counties).Error; err != nil {
+		return "", err
+	}
+	if len(counties) == 0 {
+		return "", fault.NotFoundf("No operation %d.", id)
+	}
+	return counties[0], nil
+}
+
 // Get returns operation id if p may read its contract, NotFound otherwise.
 func (s *Service) Get(ctx context.Context, p scope.Principal, id int64) (Operation, error) {
 	return get(visible(s.db.WithContext(ctx).Model(&Operation{}), p), id)

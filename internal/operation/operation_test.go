@@ -18,6 +18,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/num"
 	"github.com/tuoguan/tuoguan/internal/operation"
 	"github.com/tuoguan/tuoguan/internal/provider"
+	"github.com/tuoguan/tuoguan/internal/rollup"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
@@ -1018,4 +1019,63 @@ func moveStep(t *testing.T, w *propertyWorld, m *model, id int64, move string) s
 		m.used[k] = m.used[k].Sub(mo.item.Input.AreaMu.Decimal())
 	}
 	return move
+}
+
+// TestBatchAcrossCounties sends one batch on the contracts of one provider in two counties, interleaved, with
+// an item over its cap in each: each county's items are decided as they are alone, the keys of refused items
+// are given back, and every running total and rollup agrees with the operations.
+func TestBatchAcrossCounties(t *testing.T) {
+	t.Parallel()
+	f := custodytest.New(t)
+	ctx := context.Background()
+	s := f.Scene(t, "ploughing", "harvesting")
+	for _, r := range []struct{ code, name string }{{"610629000000", "洛川县"}, {"610629100000", "凤栖街道"}, {"610629100001", "村甲"}} {
+		if _, err := f.Services.Regions.Create(ctx, f.Admin, r.code, r.name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := f.Collective(t, "610629100001")
+	otherFarm := f.Farm(t, other.ID)
+	here, there := s.Parcel(t, "10.00"), f.Parcel(t, otherFarm.ID, "10.00")
+	lines := []contract.LineInput{custodytest.Line("ploughing", 1), custodytest.Line("harvesting", 1)}
+	c1 := f.Active(t, s.Terms([]contract.ParcelInput{custodytest.Area(t, here.ID, "10.00")}, lines...))
+	c2 := f.Active(t, custodytest.Terms{CollectiveID: other.ID, FarmID: otherFarm.ID, ProviderID: s.Provider.ID,
+		Parcels: []contract.ParcelInput{custodytest.Area(t, there.ID, "10.00")}, Services: lines})
+	items := []operation.Item{
+		{ContractID: c2.ID, Key: "x-0", Input: input(f, there.ID, "ploughing", "6.00")},
+		{ContractID: c1.ID, Key: "x-1", Input: input(f, here.ID, "ploughing", "6.00")},
+		{ContractID: c2.ID, Key: "x-2", Input: input(f, there.ID, "ploughing", "6.00")},
+		{ContractID: c1.ID, Key: "x-3", Input: input(f, here.ID, "harvesting", "3.00")},
+		{ContractID: c2.ID, Key: "x-4", Input: input(f, there.ID, "harvesting", "3.00")},
+		{ContractID: c1.ID, Key: "x-5", Input: input(f, here.ID, "ploughing", "5.00")},
+	}
+	want := []string{operation.Created, operation.Created, operation.Refused, operation.Created, operation.Created, operation.Refused}
+	for round, again := range []string{"first", "replayed"} {
+		results, err := f.Services.Operations.Log(ctx, s.ProviderUser, items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range results {
+			w := want[i]
+			if round == 1 && w == operation.Created {
+				w = operation.Exists
+			}
+			if r.Status != w {
+				t.Errorf("%s batch, item %d: %s (%v), want %s", again, i, r.Status, r.Err, w)
+			}
+		}
+	}
+	if n := count(t, f, "SELECT count(*) FROM idempotency_keys WHERE key IN ('x-2', 'x-5')"); n != 0 {
+		t.Errorf("%d keys of refused items kept; want them given back", n)
+	}
+	checkTotals(t, f, c1.ID, c2.ID)
+	checks, err := rollup.Verify(ctx, f.Store.SQL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range checks {
+		if c.Disagree != 0 {
+			t.Errorf("%s: %d rows disagree: %v", c.Name, c.Disagree, c.Examples)
+		}
+	}
 }

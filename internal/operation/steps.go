@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -23,28 +24,36 @@ import (
 // duplicate marks, until settle decides it, an item whose key an earlier item of the batch carries.
 const duplicate = "duplicate"
 
-// run logs the live items on conn in one transaction of two pipelines: the first opens it (with generic
-// plans), claims the keys with the ids of the operations they will name, reads the contracts (share-locked),
-// their providers (share-locked) and the delivery caps (locked for update, in key order) and allocates the
-// other operations' ids; the second writes the operations, the running totals and the audit events, gives
-// back the keys of refused items, and commits. Replayed keys take
-// one more round trip.
+// genericPlans has the transaction plan each statement once, where the database can run such plans:
+// PostgreSQL. Every statement here finds a handful of rows by key, often through array parameters whose
+// length the planner cannot see: left to choose, PostgreSQL would plan each execution anew, which halves its
+// rate for this transaction. Citus routes a statement to the shard its county names only when it plans it
+// with the parameters' values, so there the pool's custom plans stay.
+const genericPlans = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true)
+	WHERE NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')`
+
+// run logs the live items on conn in one transaction of three pipelines: the first opens it, claims the
+// keys with the ids of the operations they will name, reads the county and provider of each contract
+// (without a lock) and allocates the other operations' ids; the second reads the contracts, share-locked,
+// county by county, holds their providers' statuses and locks the delivery caps, county by county in key
+// order; the third writes the operations, the running totals and the audit events, gives back the keys of
+// refused items, and commits. Each locking read and each write of a tenant table names one county, the key
+// those tables are distributed by, so that on Citus it runs on the one shard that holds the county's rows;
+// a batch that spans counties takes one statement per county and step, in county order, so that the locks
+// are taken in the same order as before. Replayed keys take one more round trip.
 func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 	keys, hashes := b.prepareKeys()
 	if b.count() == 0 {
 		b.settle()
 		return nil
 	}
-	reads := &pgx.Batch{}
-	reads.Queue("BEGIN")
-	// Every statement here finds a handful of rows by key, often through array parameters whose length the
-	// planner cannot see: left to choose, it would plan each execution anew, which halves the database's
-	// rate for this transaction.
-	reads.Queue("SET LOCAL plan_cache_mode = force_generic_plan")
+	opening := &pgx.Batch{}
+	opening.Queue("BEGIN")
+	opening.Queue(genericPlans)
 	// A key claimed here points at the operation its item will create: the id is allocated with the claim.
 	ours := map[string]int64{}
 	if len(keys) > 0 {
-		reads.Queue(postgres.Numbered(`INSERT INTO idempotency_keys (user_id, key, request_hash, operation_id)
+		opening.Queue(postgres.Numbered(`INSERT INTO idempotency_keys (user_id, key, request_hash, operation_id)
 			SELECT ?::bigint, k.key, k.hash, nextval(pg_get_serial_sequence('operations', 'id'))
 			FROM unnest(?::text[], ?::bytea[]) AS k (key, hash)
 			ON CONFLICT (user_id, key) DO NOTHING RETURNING key, operation_id`), b.p.UserID, keys, hashes).
@@ -58,8 +67,10 @@ func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 				return err
 			})
 	}
-	b.queueLoads(reads, len(keys))
-	if err := conn.SendBatch(ctx, reads).Close(); err != nil {
+	b.queueHomes(opening)
+	opening.Queue(`SELECT now(), ARRAY(SELECT nextval(pg_get_serial_sequence('operations', 'id')) FROM generate_series(1, $1::int))`,
+		b.count()-len(keys)).QueryRow(func(row pgx.Row) error { return row.Scan(&b.now, &b.spare) })
+	if err := conn.SendBatch(ctx, opening).Close(); err != nil {
 		return err
 	}
 	if err := b.answerTaken(ctx, conn, ours); err != nil {
@@ -75,6 +86,11 @@ func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 			continue
 		}
 		b.ids[i], b.spare = b.spare[0], b.spare[1:]
+	}
+	loads := &pgx.Batch{}
+	b.queueLoads(loads)
+	if err := conn.SendBatch(ctx, loads).Close(); err != nil {
+		return err
 	}
 	b.checkContracts()
 	b.checkCaps()
@@ -193,10 +209,18 @@ func (st storedKey) answer(key string, hash []byte) Result {
 // target is what logging needs of a contract.
 type target struct {
 	county, number, status, region string
-	id, provider                   int64
+	id, provider, collective       int64
+	season                         int
 	start, end                     time.Time
 	parcels                        []int64
 	lines                          []string
+}
+
+// home is where a contract lives and who works it, as read before any lock: its county, which the locking
+// reads name, and its provider, whose status they hold. Neither changes once the contract is active.
+type home struct {
+	county   string
+	provider int64
 }
 
 // room is a delivery cap: its area and the area not voided drawn on it.
@@ -214,41 +238,114 @@ func visibleContracts(p scope.Principal) (string, []any) {
 	return "false", nil
 }
 
-// queueLoads queues the reads of the live items' contracts that p may log on, with their parcels and lines,
-// under a share lock (a termination waits for this batch); their providers' statuses under a share lock (a
-// suspension waits too); the delivery caps the items draw on, locked for update in key order; and the
-// transaction's time with an id for each live item that claims no key.
-func (b *batch) queueLoads(q *pgx.Batch, claims int) {
+// queueHomes queues the read, without a lock, of the county and provider of each live item's contract that
+// p may log on; an item whose contract is not found there is refused as not found.
+func (b *batch) queueHomes(q *pgx.Batch) {
 	var ids []int64
-	var capContracts, capParcels []int64
-	var capOps []string
 	for i, it := range b.items {
-		if !b.live(i) {
-			continue
-		}
-		if !slices.Contains(ids, it.ContractID) {
+		if b.live(i) && !slices.Contains(ids, it.ContractID) {
 			ids = append(ids, it.ContractID)
 		}
-		capContracts, capParcels, capOps = append(capContracts, it.ContractID), append(capParcels, it.Input.ParcelID), append(capOps, it.Input.OpType)
 	}
 	cond, args := visibleContracts(b.p)
+	b.homes = map[int64]home{}
+	q.Queue(postgres.Numbered(`SELECT c.id, c.county_code, c.provider_id FROM contracts c WHERE c.id = ANY (?::bigint[]) AND `+cond),
+		append([]any{ids}, args...)...).
+		Query(func(rows pgx.Rows) error {
+			var id int64
+			var h home
+			_, err := pgx.ForEachRow(rows, []any{&id, &h.county, &h.provider}, func() error {
+				b.homes[id] = h
+				return nil
+			})
+			return err
+		})
+}
+
+// countyItems are the live items of one county: their contracts, and the delivery caps they draw on.
+type countyItems struct {
+	county                   string
+	contracts                []int64
+	capContracts, capParcels []int64
+	capOps                   []string
+}
+
+// byCounty groups the live items whose contract has a home by its county, the counties in order.
+func (b *batch) byCounty() []countyItems {
+	groups := map[string]*countyItems{}
+	for i, it := range b.items {
+		h, ok := b.homes[it.ContractID]
+		if !b.live(i) || !ok {
+			continue
+		}
+		g := groups[h.county]
+		if g == nil {
+			g = &countyItems{county: h.county}
+			groups[h.county] = g
+		}
+		if !slices.Contains(g.contracts, it.ContractID) {
+			g.contracts = append(g.contracts, it.ContractID)
+		}
+		g.capContracts, g.capParcels, g.capOps = append(g.capContracts, it.ContractID), append(g.capParcels, it.Input.ParcelID), append(g.capOps, it.Input.OpType)
+	}
+	out := make([]countyItems, 0, len(groups))
+	for _, county := range slices.Sorted(maps.Keys(groups)) {
+		out = append(out, *groups[county])
+	}
+	return out
+}
+
+// queueLoads queues, county by county, the reads of the live items' contracts that p may log on, with
+// their parcels and lines, under a share lock (a termination waits for this batch); then holds their
+// providers' statuses (a suspension waits too) and reads them; then locks the delivery caps the items draw
+// on, county by county in key order.
+func (b *batch) queueLoads(q *pgx.Batch) {
+	counties := b.byCounty()
 	b.contracts, b.providers, b.caps = map[int64]target{}, map[int64]string{}, map[capKey]*room{}
-	q.Queue(postgres.Numbered(`SELECT c.id, c.county_code, c.number, c.status, c.provider_id, c.region_code, c.start_date, c.end_date,
-		ARRAY(SELECT cp.parcel_id FROM contract_parcels cp WHERE cp.county_code = c.county_code AND cp.contract_id = c.id),
-		ARRAY(SELECT s.op_type FROM contract_services s WHERE s.county_code = c.county_code AND s.contract_id = c.id)
-		FROM contracts c WHERE c.id = ANY (?::bigint[]) AND `+cond+` ORDER BY c.id FOR SHARE OF c`), append([]any{ids}, args...)...).
+	for _, g := range counties {
+		b.queueContracts(q, g)
+	}
+	b.queueProviders(q, counties)
+	for _, g := range counties {
+		b.queueCaps(q, g)
+	}
+}
+
+// queueContracts queues the read of g's contracts that p may log on, share-locked in id order, naming
+// their county in every table it reads.
+func (b *batch) queueContracts(q *pgx.Batch, g countyItems) {
+	cond, args := visibleContracts(b.p)
+	q.Queue(postgres.Numbered(`SELECT c.id, c.county_code, c.number, c.status, c.provider_id, c.collective_id, c.season_year,
+		c.region_code, c.start_date, c.end_date,
+		ARRAY(SELECT cp.parcel_id FROM contract_parcels cp WHERE cp.county_code = ? AND cp.contract_id = c.id),
+		ARRAY(SELECT s.op_type FROM contract_services s WHERE s.county_code = ? AND s.contract_id = c.id)
+		FROM contracts c WHERE c.county_code = ? AND c.id = ANY (?::bigint[]) AND `+cond+` ORDER BY c.id FOR SHARE OF c`),
+		append([]any{g.county, g.county, g.county, g.contracts}, args...)...).
 		Query(func(rows pgx.Rows) error {
 			var t target
-			_, err := pgx.ForEachRow(rows, []any{&t.id, &t.county, &t.number, &t.status, &t.provider, &t.region, &t.start, &t.end, &t.parcels, &t.lines},
+			_, err := pgx.ForEachRow(rows, []any{&t.id, &t.county, &t.number, &t.status, &t.provider, &t.collective, &t.season,
+				&t.region, &t.start, &t.end, &t.parcels, &t.lines},
 				func() error {
 					b.contracts[t.id] = t
 					return nil
 				})
 			return err
 		})
-	q.Queue(postgres.Numbered(`SELECT p.id, p.status FROM providers p
-		WHERE p.id IN (SELECT c.provider_id FROM contracts c WHERE c.id = ANY (?::bigint[]) AND `+cond+`)
-		ORDER BY p.id FOR SHARE OF p`), append([]any{ids}, args...)...).
+}
+
+// queueProviders queues the hold on the statuses of the providers of the counties' contracts, then the
+// read of those statuses.
+func (b *batch) queueProviders(q *pgx.Batch, counties []countyItems) {
+	var providers []int64
+	for _, g := range counties {
+		for _, id := range g.contracts {
+			if pr := b.homes[id].provider; !slices.Contains(providers, pr) {
+				providers = append(providers, pr)
+			}
+		}
+	}
+	q.Queue(postgres.Numbered(provider.HoldStatuses), providers)
+	q.Queue(`SELECT p.id, p.status FROM providers p WHERE p.id = ANY ($1::bigint[])`, providers).
 		Query(func(rows pgx.Rows) error {
 			var id int64
 			var status string
@@ -258,22 +355,21 @@ func (b *batch) queueLoads(q *pgx.Batch, claims int) {
 			})
 			return err
 		})
-	q.Queue(postgres.Numbered(`SELECT d.county_code, d.contract_id, d.parcel_id, d.op_type, d.cap_area_mu::text, d.active_area_mu::text
-		FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS k (contract_id, parcel_id, op_type)
-		JOIN contracts c ON c.id = k.contract_id
-		JOIN delivery_caps d ON d.county_code = c.county_code AND d.contract_id = c.id AND d.parcel_id = k.parcel_id AND d.op_type = k.op_type
-		WHERE `+cond+` ORDER BY 1, 2, 3, 4 FOR UPDATE OF d`), append([]any{capContracts, capParcels, capOps}, args...)...).
+}
+
+// queueCaps queues the lock of the delivery caps g's items draw on, in key order, and the read of each
+// one's cap and area not voided.
+func (b *batch) queueCaps(q *pgx.Batch, g countyItems) {
+	q.Queue(postgres.Numbered(rollup.LockCaps), g.capContracts, g.capParcels, g.capOps, g.county).
 		Query(func(rows pgx.Rows) error {
-			var k capKey
+			k := capKey{county: g.county}
 			var capArea, used string
-			_, err := pgx.ForEachRow(rows, []any{&k.county, &k.contract, &k.parcel, &k.opType, &capArea, &used}, func() error {
+			_, err := pgx.ForEachRow(rows, []any{&k.contract, &k.parcel, &k.opType, &capArea, &used}, func() error {
 				b.caps[k] = &room{decimal.RequireFromString(capArea), decimal.RequireFromString(used)}
 				return nil
 			})
 			return err
 		})
-	q.Queue(`SELECT now(), ARRAY(SELECT nextval(pg_get_serial_sequence('operations', 'id')) FROM generate_series(1, $1::int))`,
-		len(capOps)-claims).QueryRow(func(row pgx.Row) error { return row.Scan(&b.now, &b.spare) })
 }
 
 // checkContracts refuses items whose contract is unknown, not active, of a suspended provider, or does not
@@ -293,6 +389,9 @@ func (b *batch) checkContracts() {
 		switch {
 		case c.status != contract.StatusActive:
 			b.refuse(i, fault.Conflictf("Contract %s is %s; operations are logged on active contracts only.", c.number, c.status))
+			continue
+		case c.provider != b.homes[c.id].provider:
+			b.refuse(i, fault.Conflictf("Contract %s changed while the operation was logged; try again.", c.number))
 			continue
 		case b.providers[c.provider] != provider.StatusActive:
 			b.refuse(i, fault.Conflictf("The provider of contract %s is suspended and cannot log operations.", c.number))
@@ -377,7 +476,7 @@ func (b *batch) queueWrites(ctx context.Context, q *pgx.Batch) error {
 	if len(b.ops) == 0 {
 		return nil
 	}
-	query, args, err := insertOperations(b.ops)
+	query, args, err := insertOperations(b.ops, b.contracts)
 	if err != nil {
 		return err
 	}
@@ -424,17 +523,21 @@ func queue(q *pgx.Batch) func(query string, args ...any) error {
 }
 
 // insertOperations is the statement that writes ops, one array per column, each with the season, village,
-// collective and provider of its contract.
-func insertOperations(ops []Operation) (string, []any, error) {
+// collective and provider of its contract in contracts. It reads no table, so that Citus sends each row to
+// the shard of its county.
+func insertOperations(ops []Operation, contracts map[int64]target) (string, []any, error) {
 	n := len(ops)
-	counties, opTypes, areas := make([]string, n), make([]string, n), make([]string, n)
-	ids, contracts, parcels := make([]int64, n), make([]int64, n), make([]int64, n)
+	counties, opTypes, areas, regions := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ids, contractIDs, parcels, collectives, providers := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	seasons := make([]int32, n)
 	dates := make([]time.Time, n)
 	yields, moistures, machines, operators, locations, notes := make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n)
 	inputs := make([]string, n)
 	for i, op := range ops {
-		counties[i], ids[i], contracts[i], parcels[i], opTypes[i], dates[i] = op.CountyCode, op.ID, op.ContractID, op.ParcelID, op.OpType, op.OpDate
+		counties[i], ids[i], contractIDs[i], parcels[i], opTypes[i], dates[i] = op.CountyCode, op.ID, op.ContractID, op.ParcelID, op.OpType, op.OpDate
 		areas[i], machines[i], operators[i], notes[i] = op.AreaMu.String(), op.Machine, op.Operator, op.Note
+		c := contracts[op.ContractID]
+		seasons[i], regions[i], collectives[i], providers[i] = int32(c.season), c.region, c.collective, c.provider
 		if op.YieldKg != nil {
 			yields[i] = new(op.YieldKg.String())
 		}
@@ -451,16 +554,17 @@ func insertOperations(ops []Operation) (string, []any, error) {
 		inputs[i] = string(b)
 	}
 	return `INSERT INTO operations (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct,
-			machine, operator, inputs, location, note, status, created_by, created_at, updated_at,
-			season_year, region_code, collective_id, provider_id)
+			machine, operator, inputs, location, note, season_year, region_code, collective_id, provider_id,
+			status, created_by, created_at, updated_at)
 		SELECT o.county_code, o.id, o.contract_id, o.parcel_id, o.op_type, o.op_date, o.area_mu::numeric, o.yield_kg::numeric,
-		       o.moisture_pct::numeric, o.machine, o.operator, o.inputs::jsonb, o.location::jsonb, o.note, 'recorded', $15::bigint, now(), now(),
-		       c.season_year, c.region_code, c.collective_id, c.provider_id
+		       o.moisture_pct::numeric, o.machine, o.operator, o.inputs::jsonb, o.location::jsonb, o.note,
+		       o.season_year, o.region_code, o.collective_id, o.provider_id, 'recorded', $19::bigint, now(), now()
 		FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::date[], $7::text[], $8::text[], $9::text[],
-		            $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
-		  AS o (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct, machine, operator, inputs, location, note)
-		JOIN contracts c ON c.county_code = o.county_code AND c.id = o.contract_id`,
-		[]any{counties, ids, contracts, parcels, opTypes, dates, areas, yields, moistures, machines, operators, inputs, locations, notes, ops[0].CreatedBy}, nil
+		            $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::int[], $16::text[], $17::bigint[], $18::bigint[])
+		  AS o (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct, machine, operator, inputs,
+		        location, note, season_year, region_code, collective_id, provider_id)`,
+		[]any{counties, ids, contractIDs, parcels, opTypes, dates, areas, yields, moistures, machines, operators, inputs, locations, notes,
+			seasons, regions, collectives, providers, ops[0].CreatedBy}, nil
 }
 
 // queueRelease gives back the keys of refused items, so a corrected retry with the same key is not mistaken

@@ -48,11 +48,18 @@ func (s *Service) Void(ctx context.Context, p scope.Principal, id int64) (Operat
 // NotFound when p cannot read it, Forbidden when p's role may not, Conflict from any other status. set puts
 // the new state on op; the row and the audit event follow, and totals (nil for none) moves the running
 // totals last, so that the rollup rows every writer of a county waits for are held only until the commit.
+// The operation's county is read first, without a lock, so that the locking read and every statement after
+// it name the county, the key operations are distributed by, and the whole change runs on one shard.
 func (s *Service) move(ctx context.Context, p scope.Principal, id int64, action string, roles []scope.Role, from []string,
 	set func(op *Operation), totals func(tx *gorm.DB, op Operation) error) (Operation, error) {
 	var after Operation
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		before, err := get(visible(tx.Model(&Operation{}), p).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Table: clause.Table{Name: "operations"}}), id)
+		county, err := countyOf(visible(tx.Model(&Operation{}), p), id)
+		if err != nil {
+			return err
+		}
+		before, err := get(visible(tx.Model(&Operation{}), p).Where("operations.county_code = ?", county).
+			Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Table: clause.Table{Name: "operations"}}), id)
 		if err != nil {
 			return err
 		}
@@ -69,7 +76,7 @@ func (s *Service) move(ctx context.Context, p scope.Principal, id int64, action 
 		}).Error; err != nil {
 			return err
 		}
-		if after, err = get(tx.Model(&Operation{}), id); err != nil {
+		if after, err = get(tx.Model(&Operation{}).Where("operations.county_code = ?", county), id); err != nil {
 			return err
 		}
 		var region string

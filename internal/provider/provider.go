@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/fault"
@@ -100,14 +99,15 @@ func (s *Service) Get(ctx context.Context, p scope.Principal, id int64) (Provide
 	return get(visible(s.db.WithContext(ctx), p), id)
 }
 
-// Lookup returns provider id when p may read it, locking its row against a concurrent suspension when lock
-// is set; tx is the caller's transaction.
+// Lookup returns provider id when p may read it, holding its status against a concurrent suspension
+// (HoldStatuses) when lock is set; tx is the caller's transaction.
 func Lookup(ctx context.Context, tx *gorm.DB, p scope.Principal, id int64, lock bool) (Provider, error) {
-	q := visible(tx.WithContext(ctx), p)
 	if lock {
-		q = q.Clauses(forShare)
+		if err := tx.WithContext(ctx).Exec(HoldStatuses, postgres.Int64Array{id}).Error; err != nil {
+			return Provider{}, err
+		}
 	}
-	return get(q, id)
+	return get(visible(tx.WithContext(ctx), p), id)
 }
 
 // RegionOf returns the home region of provider id when p may read it, NotFound otherwise.
@@ -133,6 +133,14 @@ func record(ctx context.Context, tx *gorm.DB, p scope.Principal, action string, 
 	return audit.Record(ctx, tx, p, c)
 }
 
-// forShare locks a provider row against a concurrent change of its status while a contract or an operation
-// that depends on it commits.
-var forShare = clause.Locking{Strength: clause.LockingStrengthShare}
+// HoldStatuses is the statement, with one ? for an array of provider ids, that holds the statuses of those
+// providers until the transaction ends: a change of status waits for the holder, and the holder's reads
+// after it see a change committed before. It shares an advisory lock per provider, which a change takes
+// exclusively; a row lock cannot serve, for providers is a reference table on Citus, where a row lock on it
+// locks the whole table against the writes of every table that refers to it.
+const HoldStatuses = `SELECT pg_advisory_xact_lock_shared(` + statusLock + `)
+	FROM (SELECT DISTINCT id FROM unnest(?::bigint[]) AS id ORDER BY id) AS ids`
+
+// statusLock is the key of the advisory lock that stands for the status of the provider whose id is the
+// column id.
+const statusLock = "hashtextextended('provider status', id)"

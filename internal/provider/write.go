@@ -104,6 +104,9 @@ func (s *Service) Update(ctx context.Context, p scope.Principal, id int64, in In
 	}
 	var after Provider
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock("+statusLock+") FROM (SELECT ?::bigint AS id) AS ids", id).Error; err != nil {
+			return err
+		}
 		before, err := get(visible(tx, p).Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}), id)
 		if err != nil {
 			return err
