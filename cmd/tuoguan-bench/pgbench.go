@@ -97,10 +97,14 @@ func rollupStatements() (string, error) {
 	return b.String(), nil
 }
 
-// pgbenchArray writes an array argument of one element of rollupStatements's work in pgbench's terms: a
-// variable for the stand-ins, a literal for the area.
+// pgbenchArray writes an argument of rollupStatements's work in pgbench's terms: the county a statement
+// names, or an array of one element, a variable for the stand-ins and a literal for the area.
 func pgbenchArray(a any) (string, error) {
 	switch a := a.(type) {
+	case string:
+		if a == ":cc" {
+			return "(:cc)::text", nil // the county a statement names, a pgbench variable of digits
+		}
 	case []string:
 		if len(a) == 1 && strings.HasPrefix(a[0], ":") {
 			return "ARRAY[" + a[0] + "]", nil
