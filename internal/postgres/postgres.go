@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -109,14 +110,26 @@ func ensureDatabase(ctx context.Context, cfg *pgx.ConnConfig) error {
 	return nil
 }
 
-// UniqueViolation reports whether err is a unique-constraint violation and names the constraint.
+// UniqueViolation reports whether err is a unique-constraint violation and names the constraint as the
+// schema names it. Citus relays a worker's violation without the constraint's field, naming in the message
+// the shard's constraint, which carries the shard's id ("parcels_code_key_102023"): the name is read from
+// the message then, and the id dropped.
 func UniqueViolation(err error) (constraint string, ok bool) {
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+		return "", false
+	}
+	if pgErr.ConstraintName != "" {
 		return pgErr.ConstraintName, true
 	}
-	return "", false
+	if m := shardConstraint.FindStringSubmatch(pgErr.Message); m != nil {
+		return m[1], true
+	}
+	return "", true
 }
+
+// shardConstraint finds the constraint in the message of a unique violation on a shard.
+var shardConstraint = regexp.MustCompile(`unique constraint "(.+?)(_[0-9]+)?"`)
 
 // IsUniqueViolation reports whether err is a unique-constraint violation.
 func IsUniqueViolation(err error) bool {

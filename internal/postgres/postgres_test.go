@@ -2,8 +2,11 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"testing/fstest"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/postgres/pgtest"
@@ -97,5 +100,21 @@ func TestMigrationNamesAreChecked(t *testing.T) {
 	dup := fstest.MapFS{"0001_a.sql": {}, "0001_b.sql": {}}
 	if _, err := postgres.Migrations(dup); err == nil {
 		t.Error("two migrations with one number accepted")
+	}
+}
+
+// A unique violation names the constraint as the schema does, on a shard of Citus too.
+func TestUniqueViolationNamesTheSchemasConstraint(t *testing.T) {
+	for _, e := range []*pgconn.PgError{
+		{Code: "23505", ConstraintName: "parcels_code_key", Message: `duplicate key value violates unique constraint "parcels_code_key"`},
+		{Code: "23505", Message: `duplicate key value violates unique constraint "parcels_code_key_102023"`},
+	} {
+		got, ok := postgres.UniqueViolation(fmt.Errorf("insert: %w", e))
+		if !ok || got != "parcels_code_key" {
+			t.Errorf("UniqueViolation of %q = %q, %v; want parcels_code_key", e.Message, got, ok)
+		}
+	}
+	if _, ok := postgres.UniqueViolation(&pgconn.PgError{Code: "23503", ConstraintName: "x"}); ok {
+		t.Error("a foreign-key violation taken for a unique one")
 	}
 }
