@@ -110,7 +110,7 @@ func withNames(q *gorm.DB) *gorm.DB {
 		coalesce(regions.name, '') AS region_name, collectives.name AS collective_name, providers.name AS provider_name,
 		farms.name AS farm_name, parcels.name AS parcel_name`).
 		Joins("JOIN contracts ON contracts.county_code = operations.county_code AND contracts.id = operations.contract_id").
-		Joins("JOIN collectives ON collectives.id = operations.collective_id").
+		Joins("JOIN collectives ON collectives.county_code = operations.county_code AND collectives.id = operations.collective_id").
 		Joins("JOIN providers ON providers.id = operations.provider_id").
 		Joins("JOIN farms ON farms.county_code = contracts.county_code AND farms.id = contracts.farm_id").
 		Joins("JOIN parcels ON parcels.county_code = operations.county_code AND parcels.id = operations.parcel_id").

@@ -61,6 +61,9 @@ func TestConcurrentMigrateFromEmptyAppliesEachOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.New(t)
+	if citus, err := postgres.Citus(ctx, db.SQL); err != nil || citus {
+		t.Skipf("on Citus (%v) the placed schema cannot be dropped and made again in place; the migration lock is the same", err)
+	}
 	if _, err := db.SQL.ExecContext(ctx, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"); err != nil {
 		t.Fatal(err)
 	}

@@ -90,7 +90,7 @@ func TestUnreachableKnowsATerminatedConnection(t *testing.T) {
 	if err := conn.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SQL.ExecContext(ctx, "SELECT pg_terminate_backend($1, 5000)", pid); err != nil {
+	if _, err := db.SQL.ExecContext(ctx, "SELECT pg_terminate_backend($1::int, 5000)", pid); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 {

@@ -458,7 +458,7 @@ func readRows(t *testing.T, f *custodytest.Fixture) map[int64]*row {
 	rows := map[int64]*row{}
 	q, err := db.QueryContext(ctx, `SELECT c.id, c.collective_id, c.farm_id, c.provider_id, c.status, c.region_code, c.crop, c.season_year,
 		fm.kind = 'household', c.collective_fee_per_mu::text, c.baseline_yield_kg_per_mu::text, c.price_per_kg::text
-		FROM contracts c JOIN farms fm ON fm.id = c.farm_id`)
+		FROM contracts c JOIN farms fm ON fm.county_code = c.county_code AND fm.id = c.farm_id`)
 	if err != nil {
 		t.Fatal(err)
 	}
