@@ -18,76 +18,79 @@ import (
 	"time"
 
 	"github.com/tuoguan/tuoguan/internal/num"
+	"github.com/tuoguan/tuoguan/internal/provider"
 	"github.com/tuoguan/tuoguan/internal/rollup"
 )
 
 // pgbenchScript is the transaction operation.Service.Log runs for one operation posted by a provider with an
-// idempotency key, statement for statement and in the same two pipelines, on a delivery cap picked at random
+// idempotency key, statement for statement and in the same three pipelines, on a delivery cap picked at random
 // from bench_targets. The pick is a primary-key read before the transaction, where the API's client picks in
-// memory. pgbench cannot read results inside a pipeline (\gset), so the second pipeline takes the
-// operation's id with currval where the service reads the id its key's claim allocated, and the cap check the
-// service makes in Go between the pipelines is left to the bench, which only picks caps with room. The
-// operation's JSON, which the service builds in Go for the audit snapshot, is built once per target; the
-// request hash is a constant of the same size. The totals' updates at its end are those of the rollup
-// package itself (rollupStatements), so they follow its SQL as it changes.
+// memory. pgbench cannot read results inside a pipeline (\gset), so the later pipelines take the operation's
+// id with currval where the service reads the id its key's claim allocated, and the checks the service makes
+// in Go between the pipelines are left to the bench, which only picks caps with room. The operation's JSON,
+// which the service builds in Go for the audit snapshot, is built once per target; the request hash is a
+// constant of the same size. The statements the packages export — the provider's status hold, the caps' lock
+// and the totals' updates (lockedStatements) — are taken from them, so they follow their SQL as it changes.
 const pgbenchTemplate = `\set n random(1, :ntargets)
 \set k random(1, 9223372036854775806)
 SELECT county_code AS cc, contract_id AS cid, parcel_id AS pid, op_type AS ot, provider_id AS prov, user_id AS uid,
-       username AS uname, region_code AS rc, op_date AS od, yield AS y, response AS resp FROM bench_targets WHERE n = :n \gset
+       username AS uname, region_code AS rc, op_date AS od, yield AS y, response AS resp, season_year AS sy,
+       collective_id AS col FROM bench_targets WHERE n = :n \gset
 \startpipeline
 BEGIN;
-SET LOCAL plan_cache_mode = force_generic_plan;
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true) WHERE NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus');
 INSERT INTO idempotency_keys (user_id, key, request_hash, operation_id) SELECT :uid::bigint, k.key, k.hash, nextval(pg_get_serial_sequence('operations', 'id')) FROM unnest(ARRAY[:k]::text[], '{"\\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"}'::bytea[]) AS k (key, hash) ON CONFLICT (user_id, key) DO NOTHING RETURNING key, operation_id;
-SELECT c.id, c.county_code, c.number, c.status, c.provider_id, c.region_code, c.start_date, c.end_date, ARRAY(SELECT cp.parcel_id FROM contract_parcels cp WHERE cp.county_code = c.county_code AND cp.contract_id = c.id), ARRAY(SELECT s.op_type FROM contract_services s WHERE s.county_code = c.county_code AND s.contract_id = c.id) FROM contracts c WHERE c.id = ANY (ARRAY[:cid]::bigint[]) AND c.provider_id = :prov ORDER BY c.id FOR SHARE OF c;
-SELECT p.id, p.status FROM providers p WHERE p.id IN (SELECT c.provider_id FROM contracts c WHERE c.id = ANY (ARRAY[:cid]::bigint[]) AND c.provider_id = :prov) ORDER BY p.id FOR SHARE OF p;
-SELECT d.county_code, d.contract_id, d.parcel_id, d.op_type, d.cap_area_mu::text, d.active_area_mu::text FROM unnest(ARRAY[:cid]::bigint[], ARRAY[:pid]::bigint[], ARRAY[:ot]::text[]) AS k (contract_id, parcel_id, op_type) JOIN contracts c ON c.id = k.contract_id JOIN delivery_caps d ON d.county_code = c.county_code AND d.contract_id = c.id AND d.parcel_id = k.parcel_id AND d.op_type = k.op_type WHERE c.provider_id = :prov ORDER BY 1, 2, 3, 4 FOR UPDATE OF d;
+SELECT c.id, c.county_code, c.provider_id FROM contracts c WHERE c.id = ANY (ARRAY[:cid]::bigint[]) AND c.provider_id = :prov;
 SELECT now(), ARRAY(SELECT nextval(pg_get_serial_sequence('operations', 'id')) FROM generate_series(1, 0::int));
 \endpipeline
 \startpipeline
-INSERT INTO operations (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct, machine, operator, inputs, location, note, status, created_by, created_at, updated_at, season_year, region_code, collective_id, provider_id) SELECT o.county_code, o.id, o.contract_id, o.parcel_id, o.op_type, o.op_date, o.area_mu::numeric, o.yield_kg::numeric, o.moisture_pct::numeric, o.machine, o.operator, o.inputs::jsonb, o.location::jsonb, o.note, 'recorded', :uid::bigint, now(), now(), c.season_year, c.region_code, c.collective_id, c.provider_id FROM unnest(ARRAY[:cc]::text[], ARRAY[currval(pg_get_serial_sequence('operations', 'id'))]::bigint[], ARRAY[:cid]::bigint[], ARRAY[:pid]::bigint[], ARRAY[:ot]::text[], ARRAY[:od]::date[], ARRAY['` + benchArea + `']::text[], ARRAY[NULLIF(:y, '')]::text[], ARRAY[NULL]::text[], ARRAY['拖拉机']::text[], ARRAY['王建国']::text[], ARRAY['[]']::text[], ARRAY[NULL]::text[], ARRAY[NULL]::text[]) AS o (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct, machine, operator, inputs, location, note) JOIN contracts c ON c.county_code = o.county_code AND c.id = o.contract_id;
+SELECT c.id, c.county_code, c.number, c.status, c.provider_id, c.collective_id, c.season_year, c.region_code, c.start_date, c.end_date, ARRAY(SELECT cp.parcel_id FROM contract_parcels cp WHERE cp.county_code = :cc::text AND cp.contract_id = c.id), ARRAY(SELECT s.op_type FROM contract_services s WHERE s.county_code = :cc::text AND s.contract_id = c.id) FROM contracts c WHERE c.county_code = :cc::text AND c.id = ANY (ARRAY[:cid]::bigint[]) AND c.provider_id = :prov ORDER BY c.id FOR SHARE OF c;
+` + lockLines + `SELECT p.id, p.status FROM providers p WHERE p.id = ANY (ARRAY[:prov]::bigint[]);
+` + capLines + `\endpipeline
+\startpipeline
+INSERT INTO operations (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct, machine, operator, inputs, location, note, season_year, region_code, collective_id, provider_id, status, created_by, created_at, updated_at) SELECT o.county_code, o.id, o.contract_id, o.parcel_id, o.op_type, o.op_date, o.area_mu::numeric, o.yield_kg::numeric, o.moisture_pct::numeric, o.machine, o.operator, o.inputs::jsonb, o.location::jsonb, o.note, o.season_year, o.region_code, o.collective_id, o.provider_id, 'recorded', :uid::bigint, now(), now() FROM unnest(ARRAY[:cc]::text[], ARRAY[currval(pg_get_serial_sequence('operations', 'id'))]::bigint[], ARRAY[:cid]::bigint[], ARRAY[:pid]::bigint[], ARRAY[:ot]::text[], ARRAY[:od]::date[], ARRAY['` + benchArea + `']::text[], ARRAY[NULLIF(:y, '')]::text[], ARRAY[NULL]::text[], ARRAY['拖拉机']::text[], ARRAY['王建国']::text[], ARRAY['[]']::text[], ARRAY[NULL]::text[], ARRAY[NULL]::text[], ARRAY[:sy]::int[], ARRAY[:rc]::text[], ARRAY[:col]::bigint[], ARRAY[:prov]::bigint[]) AS o (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct, machine, operator, inputs, location, note, season_year, region_code, collective_id, provider_id);
 INSERT INTO audit_events (county_code, actor_id, actor_username, actor_role, request_id, action, object_type, object_id, region_code, before, after) SELECT e.county_code, :uid::bigint, :uname::text, 'provider'::text, '000000000000000000000000'::text, e.action, e.object_type, e.object_id, e.region_code, e.before::jsonb, e.after::jsonb FROM unnest(ARRAY[:cc]::text[], ARRAY['operation.create']::text[], ARRAY['operation']::text[], ARRAY[currval(pg_get_serial_sequence('operations', 'id'))::text]::text[], ARRAY[:rc]::text[], ARRAY[NULL]::text[], ARRAY[:resp]::text[]) AS e (county_code, action, object_type, object_id, region_code, before, after);
 UPDATE idempotency_keys k SET response = v.response FROM unnest(ARRAY[:k]::text[], ARRAY[:resp]::text[]::jsonb[]) AS v (key, response) WHERE k.user_id = :uid AND k.key = v.key;
 ` + rollupLines + `COMMIT;
 \endpipeline
 `
 
-// pgbenchScript is pgbenchTemplate with the rollup package's statements in place.
+// pgbenchScript is pgbenchTemplate with the packages' statements in place.
 func pgbenchScript() (string, error) {
-	lines, err := rollupStatements()
+	hold, err := pgbenchStatement(provider.HoldStatuses, []int64{standInProvider})
 	if err != nil {
 		return "", err
 	}
-	return strings.Replace(pgbenchTemplate, rollupLines, lines, 1), nil
+	caps, err := pgbenchStatement(rollup.LockCaps, []int64{standInContract}, []int64{standInParcel}, []string{":ot"}, ":cc")
+	if err != nil {
+		return "", err
+	}
+	totals, err := rollupStatements()
+	if err != nil {
+		return "", err
+	}
+	return strings.NewReplacer(lockLines, hold, capLines, caps, rollupLines, totals).Replace(pgbenchTemplate), nil
 }
 
-// rollupLines marks where pgbenchTemplate takes the rollup's statements.
-const rollupLines = "-- the rollup's statements\n"
+// The marks where pgbenchTemplate takes the packages' statements.
+const (
+	lockLines   = "-- the provider's status hold\n"
+	capLines    = "-- the caps' lock\n"
+	rollupLines = "-- the rollup's statements\n"
+)
 
-// The stand-ins of the contract and the parcel in the work rollupStatements records.
-const standInContract, standInParcel = -1, -2
+// The stand-ins of the contract, the parcel and the provider in the statements the script takes.
+const standInContract, standInParcel, standInProvider = -1, -2, -3
 
 // rollupStatements are the statements rollup.MoveActive runs, as the logging of one operation runs it (the
-// caps already locked), for benchArea logged on the cap (:cc, :cid, :pid, :ot): its own SQL with each array
-// argument written as an array of pgbench variables, one statement a line.
+// caps already locked), for benchArea logged on the cap (:cc, :cid, :pid, :ot): its own SQL in pgbench's
+// terms, one statement a line.
 func rollupStatements() (string, error) {
 	var b strings.Builder
 	run := func(query string, args ...any) error {
-		parts := strings.Split(query, "?")
-		if len(parts)-1 != len(args) {
-			return fmt.Errorf("rollup statement with %d placeholders and %d arguments: %s", len(parts)-1, len(args), query)
-		}
-		var stmt strings.Builder
-		stmt.WriteString(parts[0])
-		for i, a := range args {
-			v, err := pgbenchArray(a)
-			if err != nil {
-				return err
-			}
-			stmt.WriteString(v)
-			stmt.WriteString(parts[i+1])
-		}
-		b.WriteString(strings.Join(strings.Fields(stmt.String()), " ") + ";\n")
-		return nil
+		stmt, err := pgbenchStatement(query, args...)
+		b.WriteString(stmt)
+		return err
 	}
 	work := []rollup.Work{{CountyCode: ":cc", ContractID: standInContract, ParcelID: standInParcel, OpType: ":ot",
 		AreaMu: num.MustDec2(benchArea)}}
@@ -97,7 +100,26 @@ func rollupStatements() (string, error) {
 	return b.String(), nil
 }
 
-// pgbenchArray writes an argument of rollupStatements's work in pgbench's terms: the county a statement
+// pgbenchStatement is query, whose placeholders are ?, with args written in pgbench's terms, on one line.
+func pgbenchStatement(query string, args ...any) (string, error) {
+	parts := strings.Split(query, "?")
+	if len(parts)-1 != len(args) {
+		return "", fmt.Errorf("statement with %d placeholders and %d arguments: %s", len(parts)-1, len(args), query)
+	}
+	var stmt strings.Builder
+	stmt.WriteString(parts[0])
+	for i, a := range args {
+		v, err := pgbenchArray(a)
+		if err != nil {
+			return "", err
+		}
+		stmt.WriteString(v)
+		stmt.WriteString(parts[i+1])
+	}
+	return strings.Join(strings.Fields(stmt.String()), " ") + ";\n", nil
+}
+
+// pgbenchArray writes an argument of a statement the script takes in pgbench's terms: the county a statement
 // names, or an array of one element, a variable for the stand-ins and a literal for the area.
 func pgbenchArray(a any) (string, error) {
 	switch a := a.(type) {
@@ -113,14 +135,13 @@ func pgbenchArray(a any) (string, error) {
 			return "ARRAY['" + a[0] + "']", nil
 		}
 	case []int64:
-		if len(a) == 1 && a[0] == standInContract {
-			return "ARRAY[:cid]", nil
-		}
-		if len(a) == 1 && a[0] == standInParcel {
-			return "ARRAY[:pid]", nil
+		if len(a) == 1 {
+			if v, ok := map[int64]string{standInContract: ":cid", standInParcel: ":pid", standInProvider: ":prov"}[a[0]]; ok {
+				return "ARRAY[" + v + "]", nil
+			}
 		}
 	}
-	return "", fmt.Errorf("rollup statement argument %v: not one of the work's values", a)
+	return "", fmt.Errorf("statement argument %v: not one of the work's values", a)
 }
 
 // findPgbench is the pgbench binary: path when given, else pgbench on PATH, else the newest installed with

@@ -5,15 +5,25 @@ import (
 	"testing"
 )
 
-// TestPgbenchScript checks that the script takes the rollup package's statements whole: every placeholder
-// written as a pgbench variable or literal, the caps, the service line and the rollups updated.
+// TestPgbenchScript checks that the script takes the packages' statements whole — the provider's status hold,
+// the caps' lock, the totals' updates — every placeholder written as a pgbench variable or literal.
 func TestPgbenchScript(t *testing.T) {
 	script, err := pgbenchScript()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(script, rollupLines) {
-		t.Error("the script still has the mark of the rollup's statements")
+	for _, mark := range []string{lockLines, capLines, rollupLines} {
+		if strings.Contains(script, mark) {
+			t.Errorf("the script still has the mark %q", mark)
+		}
+	}
+	for _, want := range []string{"pg_advisory_xact_lock_shared", "FOR UPDATE OF d", "d.county_code = (:cc)::text"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("the script lacks %q of the statements it takes", want)
+		}
+	}
+	if strings.Contains(script, "?") {
+		t.Errorf("a placeholder is left in the script:\n%s", script)
 	}
 	lines, err := rollupStatements()
 	if err != nil {
