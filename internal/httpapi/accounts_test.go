@@ -16,6 +16,7 @@ import (
 	"github.com/tuoguan/tuoguan/api"
 	"github.com/tuoguan/tuoguan/internal/account"
 	"github.com/tuoguan/tuoguan/internal/httpapi/apitest"
+	"github.com/tuoguan/tuoguan/internal/postgres"
 )
 
 const loginURL = "/api/v1/auth/login"
@@ -223,6 +224,9 @@ func TestPasswordChangeRevokesSessions(t *testing.T) {
 func holdSessionInserts(t *testing.T, env *apitest.Env) (waiting func() int, release func()) {
 	t.Helper()
 	ctx := context.Background()
+	if citus, err := postgres.Citus(ctx, env.DB.SQL); err != nil || citus {
+		t.Skipf("on Citus (%v) no trigger can hold the inserts of the sessions, a reference table", err)
+	}
 	const key = 7348201599
 	if _, err := env.DB.SQL.ExecContext(ctx, `CREATE FUNCTION test_hold_session_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN PERFORM pg_advisory_xact_lock_shared(7348201599); RETURN NEW; END $$;

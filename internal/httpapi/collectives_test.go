@@ -441,7 +441,7 @@ func TestCollectivesPhoneIsSealedAtRestAndBoundToItsRow(t *testing.T) {
 	}
 
 	if _, err := env.DB.SQL.Exec(`UPDATE collectives c SET contact_phone_enc = o.contact_phone_enc
-		FROM collectives o WHERE c.id IN ($1, $2) AND o.id IN ($1, $2) AND o.id <> c.id`, a.Id, b.Id); err != nil {
+		FROM collectives o WHERE c.id IN ($1, $2) AND o.county_code = c.county_code AND o.id IN ($1, $2) AND o.id <> c.id`, a.Id, b.Id); err != nil {
 		t.Fatal(err)
 	}
 	for id := range clear {

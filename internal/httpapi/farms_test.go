@@ -740,7 +740,7 @@ func TestFarmsSealedValuesAreBoundToTheirRow(t *testing.T) {
 
 	a, b := ps[0], ps[1]
 	if _, err := env.DB.SQL.Exec(`UPDATE farms f SET id_number_enc = o.id_number_enc
-		FROM farms o WHERE f.id IN ($1, $2) AND o.id IN ($1, $2) AND o.id <> f.id`, a.f.Id, b.f.Id); err != nil {
+		FROM farms o WHERE f.id IN ($1, $2) AND o.county_code = f.county_code AND o.id IN ($1, $2) AND o.id <> f.id`, a.f.Id, b.f.Id); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []person{a, b} {
