@@ -27,7 +27,7 @@ func Apply(ctx context.Context, db *sql.DB) ([]string, error) {
 	if err != nil {
 		return applied, err
 	}
-	if _, err := postgres.Distribute(ctx, db, Placement); err != nil {
+	if err := postgres.Distribute(ctx, db, Placement); err != nil {
 		return applied, fmt.Errorf("place the tables on the Citus cluster: %w", err)
 	}
 	return applied, nil

@@ -25,37 +25,33 @@ func Citus(ctx context.Context, db *sql.DB) (bool, error) {
 	return ok, err
 }
 
-// Distribute places the tables of p on the Citus cluster the database coordinates, and reports whether it
-// did: on plain PostgreSQL it does nothing and returns false. It places only tables not placed yet, so it is
-// run after every migration, on an empty database and on one holding data (whose rows it moves to the
-// workers, then removes from the coordinator). It holds the migration lock meanwhile.
+// Distribute places the tables of p on the Citus cluster the database coordinates; on plain PostgreSQL it
+// does nothing. It places only tables not placed yet, so it is run after every migration, on an empty
+// database and on one holding data (whose rows it moves to the workers, then removes from the coordinator).
+// It holds the migration lock meanwhile.
 //
 // Three settings make the placement possible on an existing schema, each for its step only: foreign keys from
 // tenant tables to reference tables must not turn the tenant tables into coordinator-local tables first
 // (which refuses their identity columns); audit_events keeps its trigger, which refuses updates and is safe
 // on each shard; and creating a table's shards after creating a reference table must be sequential in one
 // transaction. Emptying the coordinator's copy of audit_events needs a superuser.
-func Distribute(ctx context.Context, db *sql.DB, p Placement) (bool, error) {
+func Distribute(ctx context.Context, db *sql.DB, p Placement) error {
 	ok, err := Citus(ctx, db)
 	if err != nil || !ok {
-		return false, err
+		return err
 	}
-	conn, err := db.Conn(ctx)
+	conn, release, err := migrationConn(ctx, db)
 	if err != nil {
-		return false, err
+		return err
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
-		return false, fmt.Errorf("take the migration lock: %w", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
+	defer release()
 	for _, set := range []string{
 		"SET citus.enable_local_reference_table_foreign_keys = off",
 		"SET citus.enable_unsafe_triggers = on",
 		"SET citus.multi_shard_modify_mode = 'sequential'",
 	} {
 		if _, err := conn.ExecContext(ctx, set); err != nil {
-			return false, err
+			return err
 		}
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "RESET ALL")
@@ -73,7 +69,7 @@ func Distribute(ctx context.Context, db *sql.DB, p Placement) (bool, error) {
 	}
 	for _, t := range p.Reference {
 		if err := place(t, "SELECT create_reference_table($1)"); err != nil {
-			return false, err
+			return err
 		}
 	}
 	for i, t := range p.ByCounty {
@@ -82,23 +78,23 @@ func Distribute(ctx context.Context, db *sql.DB, p Placement) (bool, error) {
 			colocate = p.ByCounty[0]
 		}
 		if err := place(t, "SELECT create_distributed_table($1, 'county_code', colocate_with => $2)", colocate); err != nil {
-			return false, err
+			return err
 		}
 	}
 	for t, column := range p.ByColumn {
 		if err := place(t, "SELECT create_distributed_table($1, $2, colocate_with => 'none')", column); err != nil {
-			return false, err
+			return err
 		}
 	}
 	// The coordinator keeps the rows it moved, hidden; with every table placed, no foreign key holds them.
 	// Emptying them is no change of the table's data, so audit_events' append-only trigger stays silent.
 	if _, err := conn.ExecContext(ctx, "SET session_replication_role = replica"); err != nil {
-		return false, err
+		return err
 	}
 	for _, t := range placed {
 		if _, err := conn.ExecContext(ctx, "SELECT truncate_local_data_after_distributing_table($1)", t); err != nil {
-			return false, fmt.Errorf("remove the moved rows of %s from the coordinator: %w", t, err)
+			return fmt.Errorf("remove the moved rows of %s from the coordinator: %w", t, err)
 		}
 	}
-	return true, nil
+	return nil
 }

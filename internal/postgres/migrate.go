@@ -56,16 +56,11 @@ func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := db.Conn(ctx)
+	conn, release, err := migrationConn(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
-		return nil, fmt.Errorf("take the migration lock: %w", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
-
+	defer release()
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version integer PRIMARY KEY,
 		name text NOT NULL,
@@ -87,6 +82,23 @@ func Migrate(ctx context.Context, db *sql.DB, fsys fs.FS) ([]string, error) {
 		applied = append(applied, m.Name)
 	}
 	return applied, nil
+}
+
+// migrationConn is a connection of db holding the migration lock, which serialises the changes of the schema
+// between processes; release unlocks it and gives the connection back.
+func migrationConn(ctx context.Context, db *sql.DB) (conn *sql.Conn, release func(), err error) {
+	conn, err = db.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("take the migration lock: %w", err)
+	}
+	return conn, func() {
+		conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock)
+		conn.Close()
+	}, nil
 }
 
 func apply(ctx context.Context, conn *sql.Conn, m Migration) error {
