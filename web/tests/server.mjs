@@ -23,6 +23,9 @@ function run(cmd, args, env) {
   return r.stdout
 }
 
+/** The password the server's bootstrap gives the admin account. */
+export const ADMIN_PASSWORD = 'browser-test-admin'
+
 /** start returns { base, stop } for a server with the demo county loaded. */
 export async function start() {
   if (process.env.BASE_URL) return { base: process.env.BASE_URL.replace(/\/$/, ''), stop: async () => {} }
@@ -38,7 +41,7 @@ export async function start() {
   const keyFile = join(tmpdir(), template + '.key')
   const baseEnv = {
     ...process.env,
-    TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD: 'browser-test-admin',
+    TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
     TUOGUAN_DATA_KEY_FILE: keyFile,
     TUOGUAN_LOG_FORMAT: 'json',
     TUOGUAN_LOG_LEVEL: 'warn',
