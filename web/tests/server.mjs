@@ -48,8 +48,9 @@ export async function start() {
   }
   const t0 = Date.now()
   if (psql(`SELECT count(*) FROM pg_database WHERE datname = '${template}'`) === '0') {
+    // Other builds' templates go, but for one in use: another worktree's tests may be loading or cloning theirs.
     for (const old of psql(`SELECT datname FROM pg_database WHERE datname LIKE 'tuoguan_web_tmpl_%'`).split('\n').filter(Boolean)) {
-      psql(`DROP DATABASE IF EXISTS "${old}" WITH (FORCE)`)
+      spawnSync('psql', [admin.toString(), '-qc', `DROP DATABASE IF EXISTS "${old}"`], { stdio: 'ignore' }) // refused while connected
     }
     psql(`DROP DATABASE IF EXISTS "${template}_loading" WITH (FORCE)`) // what a load cut short left
     run(bin, ['demo'], { ...baseEnv, DATABASE_URL: url(template + '_loading') }) // creates and migrates it, then loads
