@@ -1,90 +1,23 @@
 // The bureau's workspace in a real browser (Debian's chromium driven by playwright-core) against the real
 // server and a database loaded with the demo county. Every test fails on any request that leaves the server.
-import { after, before, describe, it } from 'node:test'
+import { describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { launch } from './browser.mjs'
-import { start } from './server.mjs'
+import { readFileSync } from 'node:fs'
+import { ACCOUNTS, logIn, screenshot, suite } from './harness.mjs'
 import { parts } from './xlsx.mjs'
 
-const here = dirname(fileURLToPath(import.meta.url))
-// Screenshots go to test-results/ unless SCREENSHOTS_DIR names another place (`make screenshots` names docs/).
-const shots = process.env.SCREENSHOTS_DIR || join(here, '..', 'test-results', 'screenshots')
-const BUREAU = { username: 'huanglong', password: 'huanglong-demo' }
+// Tests are signed in as the bureau, as a reload after logging in would be, but for those that log in themselves.
+const app = suite({ accounts: ['bureau'], as: 'bureau' })
+const { test } = app
 
-let server, browser, session
-let passed = 0
-let failed = 0
-const began = Date.now()
-
-before(async () => {
-  server = await start()
-  // One session for the tests that do not test logging in: login attempts are rate-limited per client address.
-  const res = await fetch(server.base + '/api/v1/auth/login', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(BUREAU),
-  })
-  assert.equal(res.status, 200, 'the bureau logs in')
-  const { token, expires_at } = await res.json()
-  session = JSON.stringify({ token, expires_at })
-  browser = await launch()
-})
-
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-  console.log(`${passed} passed, ${failed} failed in ${((Date.now() - began) / 1000).toFixed(1)} s`)
-})
-
-/**
- * test runs f with a fresh browser context and fails when a request leaves the server. signedIn starts the
- * context with the bureau's session, as a reload after logging in would.
- */
-function test(name, f, { viewport = { width: 1366, height: 900 }, signedIn = false } = {}) {
-  it(name, async () => {
-    const origin = new URL(server.base).origin
-    const storageState = signedIn ? { cookies: [], origins: [{ origin, localStorage: [{ name: 'tuoguan.session', value: session }] }] } : undefined
-    const context = await browser.newContext({ viewport, locale: 'zh-CN', acceptDownloads: true, storageState })
-    const outside = []
-    context.on('request', (r) => {
-      const u = r.url()
-      if (u.startsWith('data:') || u.startsWith('blob:')) return
-      if (new URL(u).origin !== origin) outside.push(u)
-    })
-    const page = await context.newPage()
-    const errors = []
-    page.on('pageerror', (e) => errors.push(String(e)))
-    // The page's Content-Security-Policy must not have to refuse anything the app does.
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) errors.push(m.text())
-    })
-    try {
-      await f(page, context)
-      assert.deepEqual(outside, [], 'requests left the server')
-      assert.deepEqual(errors, [], 'the page threw')
-      passed++
-    } catch (e) {
-      failed++
-      throw e
-    } finally {
-      await context.close()
-    }
-  })
-}
-
-async function login(page, { username, password } = BUREAU) {
-  await page.goto(server.base + '/login')
-  await page.getByLabel('用户名').fill(username)
-  await page.getByLabel('密码').fill(password)
-  await page.locator('[data-test=login-submit]').click()
+async function login(page, who = ACCOUNTS.bureau) {
+  await page.goto(app.base + '/login')
+  await logIn(page, who)
 }
 
 async function glance(page) {
   // The dashboard of the demo's season.
-  await page.goto(server.base + '/bureau?season=2026')
+  await page.goto(app.base + '/bureau?season=2026')
   await page.locator('[data-test=benefit-per-mu]').waitFor()
 }
 
@@ -95,7 +28,7 @@ describe('the bureau workspace', () => {
     await err.waitFor()
     assert.equal((await err.textContent()).trim(), '用户名或密码不正确。')
     assert.equal(await page.evaluate(() => localStorage.getItem('tuoguan.session')), null)
-  })
+  }, { as: null })
 
   test('the bureau logs in and sees the county: 180.00 yuan per mu in 2026, beside 2025', async (page) => {
     await login(page)
@@ -110,20 +43,20 @@ describe('the bureau workspace', () => {
     await page.reload()
     await page.locator('[data-test=benefit-per-mu]').waitFor()
     assert.doesNotMatch(page.url(), /tg_/)
-  })
+  }, { as: null })
 
   test('time to first render of the dashboard (median of five loads)', async (page) => {
     await glance(page)
     const times = []
     for (let i = 0; i < 5; i++) {
-      await page.goto(server.base + '/bureau?season=2026')
+      await page.goto(app.base + '/bureau?season=2026')
       await page.locator('[data-test=benefit-per-mu]').waitFor()
       await page.locator('canvas').first().waitFor()
       times.push(await page.evaluate(() => performance.now()))
     }
     times.sort((a, b) => a - b)
     console.log(`# dashboard time to first render: median ${Math.round(times[2])} ms of ${times.map(Math.round).join(', ')} ms`)
-  }, { signedIn: true })
+  })
 
   test('drills down township → village → contract → the confirmed operations behind a line', async (page) => {
     await glance(page)
@@ -172,10 +105,10 @@ describe('the bureau workspace', () => {
     // The breadcrumbs lead back up.
     await page.locator('.crumbs a').first().click()
     await page.locator('[data-test=benefit-per-mu]').waitFor()
-  }, { signedIn: true })
+  })
 
   test('suspends and reactivates a provider', async (page) => {
-    await page.goto(server.base + '/bureau')
+    await page.goto(app.base + '/bureau')
     await page.locator('[data-test=nav-providers]').click()
     await page.locator('[data-test=provider-status-filter]').selectOption('active')
     await page.getByRole('button', { name: '查询' }).click()
@@ -201,7 +134,7 @@ describe('the bureau workspace', () => {
     const rows = readFileSync(await csv.path(), 'utf8').slice(1).trim().split('\r\n')
     assert.equal(rows.length, 41, 'a header and the forty providers of the demo')
     assert.ok(rows.some((r) => r.includes(name)))
-  }, { signedIn: true })
+  })
 
   test('downloads the townships as CSV and Excel, and both read back', async (page) => {
     await glance(page)
@@ -222,10 +155,10 @@ describe('the bureau workspace', () => {
     const [ops] = await Promise.all([page.waitForEvent('download'), ledger.locator('[data-test=download-csv]').click()])
     const opsLines = readFileSync(await ops.path(), 'utf8').trim().split('\r\n')
     assert.ok(opsLines.length > 1000, `the 2026 ledger holds thousands of operations, got ${opsLines.length - 1}`)
-  }, { signedIn: true })
+  })
 
   test("the API's errors appear in the user's language next to the field they name", async (page) => {
-    await page.goto(server.base + '/bureau?season=2026&crop=banana')
+    await page.goto(app.base + '/bureau?season=2026&crop=banana')
     const crop = page.locator('[data-test=error-crop]')
     await page.locator('[data-test=error-details]').waitFor()
     assert.equal(await crop.textContent(), '不是允许的取值')
@@ -233,7 +166,7 @@ describe('the bureau workspace', () => {
     await page.locator('[data-test=language]').selectOption('en')
     await page.getByText('Not an allowed value').first().waitFor()
     assert.equal(await crop.textContent(), 'Not an allowed value')
-  }, { signedIn: true })
+  })
 
   test('switches the language to English, remembers it, and back', async (page) => {
     await glance(page)
@@ -244,7 +177,7 @@ describe('the bureau workspace', () => {
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'en')
     await page.locator('[data-test=language]').selectOption('zh-CN')
     await page.getByText('亩均节支增收').first().waitFor()
-  }, { signedIn: true })
+  })
 
   test('a session the server no longer knows leads back to the login; logout forgets the session', async (page) => {
     await login(page)
@@ -259,41 +192,39 @@ describe('the bureau workspace', () => {
     await page.locator('[data-test=logout]').click()
     await page.waitForURL('**/login')
     assert.equal(await page.evaluate(() => localStorage.getItem('tuoguan.session')), null)
-    await page.goto(server.base + '/bureau')
+    await page.goto(app.base + '/bureau')
     await page.waitForURL('**/login**')
-  })
+  }, { as: null })
 
   test('another role sees a plain home, without the bureau workspace', async (page) => {
     // Collectives and providers have workspaces of their own (tests/collective.test.mjs, tests/field.test.mjs).
-    await login(page, { username: 'admin', password: 'browser-test-admin' })
+    await login(page, ACCOUNTS.admin)
     await page.getByText('您的身份：系统管理员').waitFor()
     assert.equal(await page.locator('[data-test=nav-glance]').count(), 0)
-    await page.goto(server.base + '/bureau')
+    await page.goto(app.base + '/bureau')
     await page.waitForURL((u) => u.pathname === '/')
-  })
+  }, { as: null })
 
   test('screenshots: desktop', async (page) => {
-    mkdirSync(shots, { recursive: true })
     await glance(page)
     await page.waitForTimeout(600) // the charts' entry animation
-    await page.screenshot({ path: join(shots, 'bureau-desktop.png'), fullPage: true })
+    await screenshot(page, 'bureau-desktop.png', { fullPage: true })
     await page.locator('[data-test=townships] tbody tr th a').first().click()
     await page.locator('[data-test=villages] tbody tr th a').first().click()
     await page.locator('[data-test=contracts] tbody tr th a').first().click()
     await page.locator('[data-test=lines] tbody tr button').first().click()
-    await page.screenshot({ path: join(shots, 'contract-desktop.png'), fullPage: true })
-  }, { signedIn: true })
+    await screenshot(page, 'contract-desktop.png', { fullPage: true })
+  })
 
   test(
     'screenshots: a 360 px phone',
     async (page) => {
-      mkdirSync(shots, { recursive: true })
       await glance(page)
       await page.waitForTimeout(600)
       const width = await page.evaluate(() => document.documentElement.scrollWidth)
       assert.ok(width <= 360, `the page fits 360 px without scrolling sideways (${width} px)`)
-      await page.screenshot({ path: join(shots, 'bureau-phone.png'), fullPage: true })
+      await screenshot(page, 'bureau-phone.png', { fullPage: true })
     },
-    { viewport: { width: 360, height: 780 }, signedIn: true },
+    { viewport: { width: 360, height: 780 } },
   )
 })

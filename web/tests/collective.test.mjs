@@ -1,96 +1,16 @@
 // The village collective's workspace in a real browser against the real server and the demo county: the clerk
 // of 石堡村 (shibao) registers a farm and a parcel, drafts, edits and activates a contract, checks the work
 // providers logged, and the bureau's view of the village follows.
-import { after, before, describe, it } from 'node:test'
+import { describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { launch } from './browser.mjs'
-import { start } from './server.mjs'
+import { suite } from './harness.mjs'
 
-const CLERK = { username: 'shibao', password: 'shibao-demo-1' }
-const BUREAU = { username: 'huanglong', password: 'huanglong-demo' }
-const PROVIDER = { username: 'fengshou', password: 'fengshou-demo' }
-const VILLAGE = '610631100201'
 const SEASON = 2026
 
-let server, browser
-const sessions = {}
-let passed = 0
-let failed = 0
-const began = Date.now()
-
-async function apiLogin(who) {
-  const res = await fetch(server.base + '/api/v1/auth/login', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(who),
-  })
-  assert.equal(res.status, 200, `${who.username} logs in`)
-  const { token, expires_at } = await res.json()
-  return { token, value: JSON.stringify({ token, expires_at }) }
-}
-
-async function apiPost(who, path, body) {
-  const res = await fetch(server.base + '/api/v1' + path, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${sessions[who].token}`, 'Content-Type': 'application/json', 'Idempotency-Key': crypto.randomUUID() },
-    body: JSON.stringify(body),
-  })
-  assert.equal(res.status, 201, `${path}: ${await res.clone().text()}`)
-  return res.json()
-}
-
-async function apiGet(who, path) {
-  const res = await fetch(server.base + '/api/v1' + path, { headers: { Authorization: `Bearer ${sessions[who].token}` } })
-  assert.equal(res.status, 200, path)
-  return res.json()
-}
-
-before(async () => {
-  server = await start()
-  sessions.clerk = await apiLogin(CLERK)
-  sessions.bureau = await apiLogin(BUREAU)
-  sessions.provider = await apiLogin(PROVIDER)
-  browser = await launch()
-})
-
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-  console.log(`collective: ${passed} passed, ${failed} failed in ${((Date.now() - began) / 1000).toFixed(1)} s`)
-})
-
-/** test runs f in a fresh context signed in as who, failing when a request leaves the server or the page throws. */
-function test(name, f, who = 'clerk') {
-  it(name, async () => {
-    const origin = new URL(server.base).origin
-    const storageState = { cookies: [], origins: [{ origin, localStorage: [{ name: 'tuoguan.session', value: sessions[who].value }] }] }
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', acceptDownloads: true, storageState })
-    const outside = []
-    context.on('request', (r) => {
-      const u = r.url()
-      if (u.startsWith('data:') || u.startsWith('blob:')) return
-      if (new URL(u).origin !== origin) outside.push(u)
-    })
-    const page = await context.newPage()
-    const errors = []
-    page.on('pageerror', (e) => errors.push(String(e)))
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) errors.push(m.text())
-    })
-    try {
-      await f(page, context)
-      assert.deepEqual(outside, [], 'requests left the server')
-      assert.deepEqual(errors, [], 'the page threw')
-      passed++
-    } catch (e) {
-      failed++
-      throw e
-    } finally {
-      await context.close()
-    }
-  })
-}
+// Tests are signed in as the clerk unless they name the bureau; the provider logs work over the API.
+const app = suite({ accounts: ['clerk', 'bureau', 'provider'], as: 'clerk' })
+const { test, api } = app
 
 /** idNumber is a resident ID number with its GB 11643 check character. */
 function idNumber(first17) {
@@ -114,7 +34,7 @@ const boundary = (() => {
 })()
 
 async function villageFigures(page, collectiveId) {
-  await page.goto(`${server.base}/bureau/townships/610631100000/collectives/${collectiveId}?season=${SEASON}`)
+  await page.goto(`${app.base}/bureau/townships/610631100000/collectives/${collectiveId}?season=${SEASON}`)
   const row = (k) => page.locator(`[data-test=kpi-${k}] td`).first()
   await row('pending_area_mu').waitFor()
   const num = async (k) => Number((await row(k).textContent()).replace(/[,\s]/g, ''))
@@ -127,14 +47,14 @@ let contract // the contract the clerk activates: { id, parcelId, opType }
 
 describe('the collective workspace', () => {
   test("the bureau's view of the village before the clerk's work", async (page) => {
-    const me = await apiGet('clerk', '/auth/me')
+    const me = await api('clerk', 'GET', '/auth/me')
     collectiveId = me.collective_id
     bureauBefore = await villageFigures(page, collectiveId)
     assert.ok(bureauBefore.pending > 0, 'the village has work awaiting checking')
-  }, 'bureau')
+  }, { as: 'bureau' })
 
   test('the clerk registers a family farm; a bad ID number shows its error in Chinese first', async (page) => {
-    await page.goto(server.base + '/')
+    await page.goto(app.base + '/')
     await page.waitForURL('**/collective')
     await page.locator('[data-test=nav-farms]').click()
     const form = page.locator('[data-test=farm-form]')
@@ -151,7 +71,7 @@ describe('the collective workspace', () => {
     await page.waitForFunction(() => document.querySelector('[data-error=id_number]')?.textContent.trim())
     assert.equal((await idError.textContent()).trim(), '校验位不正确')
     assert.equal((await page.locator('[data-test=farm-error]').textContent()).trim(), '请检查标出的字段。')
-    const listed = await apiGet('clerk', `/farms?name=${encodeURIComponent(farmName)}`)
+    const listed = await api('clerk', 'GET', `/farms?name=${encodeURIComponent(farmName)}`)
     assert.equal(listed.items.length, 0, 'nothing was saved')
 
     await form.locator('input[name=id_number]').fill(farmID)
@@ -165,7 +85,7 @@ describe('the collective workspace', () => {
   })
 
   test('the clerk registers a parcel with a boundary file, drawn with a scale and flagged against its declared area', async (page) => {
-    await page.goto(server.base + '/collective/parcels')
+    await page.goto(app.base + '/collective/parcels')
     const form = page.locator('[data-test=parcel-form]')
     await form.locator('select[name=farm_id] option', { hasText: farmName }).waitFor({ state: 'attached' })
     await form.locator('select[name=farm_id]').selectOption({ label: farmName })
@@ -189,7 +109,7 @@ describe('the collective workspace', () => {
   })
 
   test('the clerk drafts a contract in steps, edits it and activates it', async (page) => {
-    await page.goto(server.base + '/collective/contracts')
+    await page.goto(app.base + '/collective/contracts')
     await page.locator('[data-test=contract-new]').click()
     await page.locator('[data-test=contract-farm] option', { hasText: farmName }).waitFor({ state: 'attached' })
     await page.locator('[data-test=contract-farm]').selectOption({ label: (await page.locator('[data-test=contract-farm] option', { hasText: farmName }).textContent()).trim() })
@@ -199,8 +119,8 @@ describe('the collective workspace', () => {
     await parcelRow.locator('[data-test=parcel-area]').fill('11.5')
     await page.locator('[data-test=step-next]').click()
     // The demo's provider account, 丰收: its first operation type is the one needed.
-    const me = await apiGet('provider', '/auth/me')
-    const provider = await apiGet('provider', `/providers/${me.provider_id}`)
+    const me = await api('provider', 'GET', '/auth/me')
+    const provider = await api('provider', 'GET', `/providers/${me.provider_id}`)
     const opType = provider.operation_types[0]
     await page.locator(`[data-test=needed-op][value=${opType}]`).check()
     const providers = page.locator('[data-test=contract-provider] option:not([disabled])')
@@ -244,18 +164,18 @@ describe('the collective workspace', () => {
     await page.locator('[data-test=contract-activate]').click()
     await page.locator('[data-test=contract-status]', { hasText: '履行中' }).waitFor()
     const id = Number(new URL(page.url()).pathname.split('/').pop())
-    const c = await apiGet('clerk', `/contracts/${id}`)
+    const c = await api('clerk', 'GET', `/contracts/${id}`)
     contract = { id, parcelId: c.parcels[0].parcel_id, opType }
   })
 
   test('the clerk confirms three pending operations in one step and disputes one with a reason', async (page) => {
     // The provider logs four passes of work on the new contract; with the demo's, they await the clerk.
     for (const [date, area] of [['2026-06-01', '2.50'], ['2026-06-02', '2.50'], ['2026-06-03', '2.50'], ['2026-06-04', '2.50']]) {
-      await apiPost('provider', `/contracts/${contract.id}/operations`, {
+      await api('provider', 'POST', `/contracts/${contract.id}/operations`, {
         parcel_id: contract.parcelId, op_type: contract.opType, op_date: date, area_mu: area, inputs: [],
       })
     }
-    await page.goto(server.base + '/collective')
+    await page.goto(app.base + '/collective')
     const count = page.locator('[data-test=nav-pending]')
     await count.waitFor()
     const n = Number(await count.textContent())
@@ -283,19 +203,19 @@ describe('the collective workspace', () => {
     // What was confirmed moved from pending to served; the provider's four new passes (10 mu) came in pending.
     assert.equal(Math.round((now.service - bureauBefore.service + now.pending - bureauBefore.pending) * 100), 1000)
     assert.equal(now.contracts, bureauBefore.contracts + 1, 'the activated contract counts')
-  }, 'bureau')
+  }, { as: 'bureau' })
 
   test('the clerk terminates the contract with a reason', async (page) => {
-    await page.goto(`${server.base}/collective/contracts/${contract.id}`)
+    await page.goto(`${app.base}/collective/contracts/${contract.id}`)
     await page.locator('[data-test=contract-status]', { hasText: '履行中' }).waitFor()
     await page.locator('[data-test=terminate-reason]').fill('农户外出务工，土地流转')
     await page.locator('[data-test=contract-terminate]').click()
     await page.locator('[data-test=contract-status]', { hasText: '已终止' }).waitFor()
-    assert.equal((await apiGet('clerk', `/contracts/${contract.id}`)).termination_reason, '农户外出务工，土地流转')
+    assert.equal((await api('clerk', 'GET', `/contracts/${contract.id}`)).termination_reason, '农户外出务工，土地流转')
   })
 
   test("the clerk sees the village's figures and downloads its ledger", async (page) => {
-    await page.goto(`${server.base}/collective/figures?season=${SEASON}`)
+    await page.goto(`${app.base}/collective/figures?season=${SEASON}`)
     await page.locator('[data-test=kpi-contracts]').waitFor()
     assert.equal(await page.locator('.crumbs').count(), 0)
     const download = page.locator('[data-test=download-csv]').first()
@@ -309,7 +229,7 @@ describe('the collective workspace', () => {
   })
 
   test("the clerk imports a roster: the dry run's refusals row by row, then the import in parts, and a template", async (page) => {
-    await page.goto(server.base + '/collective/import')
+    await page.goto(app.base + '/collective/import')
     const [tpl] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=import-template]').click()])
     assert.match(readFileSync(await tpl.path(), 'utf8'), /^\uFEFFkind,name,operator_name,id_number,phone/)
 
@@ -331,13 +251,13 @@ describe('the collective workspace', () => {
     const refused = page.locator('[data-test=import-refused] tbody tr')
     assert.deepEqual(await refused.evaluateAll((rows) => rows.map((r) => r.dataset.row)), ['5', '100'])
     assert.match(await refused.first().textContent(), /身份证号校验位不正确/)
-    assert.equal((await apiGet('clerk', `/farms?name=${encodeURIComponent('导入户' + stamp)}&limit=500`)).items.length, 0, 'the dry run wrote nothing')
+    assert.equal((await api('clerk', 'GET', `/farms?name=${encodeURIComponent('导入户' + stamp)}&limit=500`)).items.length, 0, 'the dry run wrote nothing')
 
     await page.locator('[data-test=import-go]').click()
     const done = page.locator('[data-test=import-done]')
     await done.waitFor({ timeout: 120_000 })
     assert.match(await done.textContent(), /新增 448，更新 0，不变 0，有误 2/)
     assert.deepEqual(await refused.evaluateAll((rows) => rows.map((r) => r.dataset.row)), ['5', '100'])
-    assert.equal((await apiGet('clerk', `/farms?name=${encodeURIComponent('导入户' + stamp)}&limit=500`)).items.length, 448)
+    assert.equal((await api('clerk', 'GET', `/farms?name=${encodeURIComponent('导入户' + stamp)}&limit=500`)).items.length, 448)
   })
 })

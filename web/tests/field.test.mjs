@@ -3,42 +3,40 @@
 // visited, work logged offline survives a closed page and is synced through the batch endpoint exactly once, a
 // refused item shows its reason and blocks nothing, and a sync cut in the middle doubles nothing. What is on the
 // server is checked through the API, not through the app.
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { launch } from './browser.mjs'
-import { start } from './server.mjs'
+import { ACCOUNTS, logIn, screenshot, suite } from './harness.mjs'
 
-// Screenshots go to test-results/ unless SCREENSHOTS_DIR names another place (`make screenshots` names docs/).
-const shots = process.env.SCREENSHOTS_DIR || join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'screenshots')
-const PROVIDER = { username: 'fengshou', password: 'fengshou-demo' }
-
-let server, browser, session, token
-let passed = 0
-let failed = 0
-const began = Date.now()
 // The parcels and operation types the tests log on, each with area enough open, one pair per use.
 let pairs = []
 
-async function apiCall(method, path, body, headers = {}) {
-  const res = await fetch(server.base + '/api/v1' + path, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const data = await res.json().catch(() => null)
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(data)}`)
-  return data
-}
+// Every test is on a phone-sized context signed in as the provider. The browser takes a name for the server that
+// is not localhost: there the page is not a secure context.
+const app = suite({
+  accounts: ['provider'],
+  as: 'provider',
+  context: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+  browserArgs: ['--host-resolver-rules=MAP tuoguan-field.test 127.0.0.1'],
+  prepare: async () => {
+    // The demo's contracts are mostly delivered. The provider withdraws its recorded, not yet confirmed work other
+    // than harvesting (in this test's own database), so that there is area open to log on.
+    for (const c of await allPages('/contracts?status=active')) {
+      for (const o of await allPages(`/contracts/${c.id}/operations?status=recorded`)) {
+        if (o.op_type !== 'harvesting') await api('provider', 'POST', `/operations/${o.id}/void`, undefined, 200)
+      }
+    }
+    pairs = await openPairs()
+    assert.ok(pairs.length >= 4 && pairs[0].open >= 70 && pairs[1].open >= 19 && pairs[2].open >= 5, 'the demo provider has area open')
+  },
+})
+const { test, api } = app
 
 async function allPages(path) {
   const out = []
   let cursor = ''
   for (;;) {
     const sep = path.includes('?') ? '&' : '?'
-    const r = await apiCall('GET', `${path}${sep}limit=500${cursor ? '&cursor=' + encodeURIComponent(cursor) : ''}`)
+    const r = await api('provider', 'GET', `${path}${sep}limit=500${cursor ? '&cursor=' + encodeURIComponent(cursor) : ''}`)
     out.push(...r.items)
     if (!r.next_cursor) return out
     cursor = r.next_cursor
@@ -72,78 +70,6 @@ async function openPairs() {
   return out.sort((a, b) => b.open - a.open)
 }
 
-before(async () => {
-  server = await start()
-  const res = await fetch(server.base + '/api/v1/auth/login', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(PROVIDER),
-  })
-  assert.equal(res.status, 200, 'the provider logs in')
-  const s = await res.json()
-  token = s.token
-  session = JSON.stringify({ token: s.token, expires_at: s.expires_at })
-  // The demo's contracts are mostly delivered. The provider withdraws its recorded, not yet confirmed work other
-  // than harvesting (in this test's own database), so that there is area open to log on.
-  for (const c of await allPages('/contracts?status=active')) {
-    for (const o of await allPages(`/contracts/${c.id}/operations?status=recorded`)) {
-      if (o.op_type !== 'harvesting') await apiCall('POST', `/operations/${o.id}/void`)
-    }
-  }
-  pairs = await openPairs()
-  assert.ok(pairs.length >= 4 && pairs[0].open >= 70 && pairs[1].open >= 19 && pairs[2].open >= 5, 'the demo provider has area open')
-  // A name for the server that is not localhost: there the page is not a secure context.
-  browser = await launch(['--host-resolver-rules=MAP tuoguan-field.test 127.0.0.1'])
-})
-
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-  console.log(`${passed} passed, ${failed} failed in ${((Date.now() - began) / 1000).toFixed(1)} s`)
-})
-
-/**
- * test runs f with a fresh phone-sized browser context signed in as the provider, failing when a request leaves
- * the server or the page throws. serviceWorkers 'block' lets the test intercept the app's requests itself.
- */
-function test(name, f, { serviceWorkers = 'allow' } = {}) {
-  it(name, async () => {
-    const origin = new URL(server.base).origin
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-      hasTouch: true,
-      locale: 'zh-CN',
-      serviceWorkers,
-      storageState: { cookies: [], origins: [{ origin, localStorage: [{ name: 'tuoguan.session', value: session }] }] },
-    })
-    const outside = []
-    context.on('request', (r) => {
-      const u = r.url()
-      if (u.startsWith('data:') || u.startsWith('blob:')) return
-      if (new URL(u).origin !== origin) outside.push(u)
-    })
-    const errors = []
-    context.on('page', (page) => {
-      page.on('pageerror', (e) => errors.push(String(e)))
-      page.on('console', (m) => {
-        if (/Content Security Policy/i.test(m.text())) errors.push(m.text())
-      })
-    })
-    try {
-      await f(context)
-      assert.deepEqual(outside, [], 'requests left the server')
-      assert.deepEqual(errors, [], 'the page threw')
-      passed++
-    } catch (e) {
-      failed++
-      throw e
-    } finally {
-      await context.close()
-    }
-  })
-}
-
 async function text(page, sel) {
   return ((await page.locator(`[data-test=${sel}]`).first().textContent()) ?? '').trim()
 }
@@ -173,8 +99,10 @@ async function logWork(page, pair, area, note, n) {
   )
 }
 
-function logURL(pair) {
-  return `${server.base}/provider/log?contract=${pair.contract.id}&parcel=${pair.parcel}&op=${pair.op}`
+/** openLog opens the log form on pair. */
+async function openLog(page, pair) {
+  await page.goto(`${app.base}/provider/log?contract=${pair.contract.id}&parcel=${pair.parcel}&op=${pair.op}`)
+  await page.locator('[data-test=log-form]').waitFor()
 }
 
 /** allocate spreads n operations of 0.01 mu over pairs, each within the area it leaves open. */
@@ -184,10 +112,18 @@ function allocate(from, n) {
   return items
 }
 
-/** queueDirect writes operations into the app's store as the app queues them (pending, each with its own key). */
-async function queueDirect(page, items, prefix) {
+/**
+ * queueOffline opens the app, cuts the network and writes items, operations of 0.01 mu noted prefix and a number,
+ * straight into the app's store as the app queues them (pending, each with its own key); reloaded, the app has
+ * them pending.
+ */
+async function queueOffline(page, items, prefix) {
+  await page.goto(app.base + '/provider')
+  await page.locator('[data-test=contract]').first().waitFor()
+  await page.evaluate(() => navigator.serviceWorker.ready)
+  await page.context().setOffline(true)
   await page.evaluate(
-    ({ items, prefix }) =>
+    ({ items, prefix, owner }) =>
       new Promise((resolve, reject) => {
         const req = indexedDB.open('tuoguan-field')
         req.onerror = () => reject(req.error)
@@ -198,7 +134,7 @@ async function queueDirect(page, items, prefix) {
             const c = items[i]
             tx.objectStore('queue').put({
               key: crypto.randomUUID(),
-              owner: 'fengshou',
+              owner,
               contract_id: c.contract.id,
               contract_number: c.contract.number,
               fields: { parcel_id: c.parcel, op_type: c.op, op_date: c.contract.start_date, area_mu: '0.01', note: `${prefix}${i}` },
@@ -212,6 +148,7 @@ async function queueDirect(page, items, prefix) {
       }),
     {
       prefix,
+      owner: ACCOUNTS.provider.username,
       items: items.map((p) => ({
         contract: { id: p.contract.id, number: p.contract.number, start_date: p.contract.start_date },
         parcel: p.parcel,
@@ -219,13 +156,21 @@ async function queueDirect(page, items, prefix) {
       })),
     },
   )
+  await page.reload()
+  await pendingIs(page, items.length)
+}
+
+/** onServerFor lists the operations on the server of items' contracts whose note starts with prefix. */
+async function onServerFor(items, prefix) {
+  const ops = []
+  for (const id of new Set(items.map((p) => p.contract.id))) ops.push(...(await onServer(id, prefix)))
+  return ops
 }
 
 describe("the provider's field app", () => {
-  test('opens offline once visited; 20 logged offline survive a closed page and sync exactly once; one over its cap is refused with its reason, then corrected', async (context) => {
+  test('opens offline once visited; 20 logged offline survive a closed page and sync exactly once; one over its cap is refused with its reason, then corrected', async (page, context) => {
     const [a, b] = [pairs[1], pairs[0]]
-    let page = await context.newPage()
-    await page.goto(server.base + '/')
+    await page.goto(app.base + '/')
     await page.waitForURL('**/provider')
     await page.locator('[data-test=contract]').first().waitFor()
     assert.equal(await page.evaluate(() => window.isSecureContext), true)
@@ -247,8 +192,7 @@ describe("the provider's field app", () => {
     assert.ok(await page.locator(`[data-test=contract-number]:text-is("${a.contract.number}")`).count())
 
     // 19 within the caps, and one that fits now but not after another logger takes part of its area.
-    await page.goto(logURL(a))
-    await page.locator('[data-test=log-form]').waitFor()
+    await openLog(page, a)
     for (let i = 1; i <= 19; i++) await logWork(page, a, '0.01', `t1-${i}`, i)
     await page.locator('[data-test=contract]').selectOption(String(b.contract.id))
     await logWork(page, b, decimal(b.open), 't1-cap', 20)
@@ -256,17 +200,14 @@ describe("the provider's field app", () => {
 
     // Reopened, still offline: 20 pending.
     page = await context.newPage()
-    await page.goto(server.base + '/provider')
+    await page.goto(app.base + '/provider')
     await pendingIs(page, 20)
     assert.equal(await page.locator('[data-test=refused]').count(), 0)
 
     // Meanwhile another logger (the provider's office, on the API) takes half a mu of the last item's area.
-    await apiCall(
-      'POST',
-      `/contracts/${b.contract.id}/operations`,
-      { parcel_id: b.parcel, op_type: b.op, op_date: b.contract.start_date, area_mu: '0.50', note: 'office' },
-      { 'Idempotency-Key': `office-${Date.now()}` },
-    )
+    await api('provider', 'POST', `/contracts/${b.contract.id}/operations`, {
+      parcel_id: b.parcel, op_type: b.op, op_date: b.contract.start_date, area_mu: '0.50', note: 'office',
+    })
 
     // Online: the app syncs by itself; 19 created, the one over its cap refused with its reason in Chinese.
     const t0 = Date.now()
@@ -281,8 +222,7 @@ describe("the provider's field app", () => {
     assert.equal(new Set(created.map((o) => o.note)).size, 19, 'each once')
     assert.equal((await onServer(b.contract.id, 't1-cap')).length, 0)
     assert.match(await text(page, 'synced-count'), /19/)
-    mkdirSync(shots, { recursive: true })
-    await page.screenshot({ path: join(shots, 'field-phone.png') })
+    await screenshot(page, 'field-phone.png')
 
     // Syncing again changes nothing.
     await page.locator('[data-test=sync-now]').click()
@@ -300,11 +240,9 @@ describe("the provider's field app", () => {
     assert.equal((await onServer(a.contract.id, 't1-')).length, 19)
   })
 
-  test('a sync cut in the middle (the response lost) leaves the server with exactly the logged operations after the next', async (context) => {
+  test('a sync cut in the middle (the response lost) leaves the server with exactly the logged operations after the next', async (page, context) => {
     const c = pairs[2]
-    const page = await context.newPage()
-    await page.goto(logURL(c))
-    await page.locator('[data-test=log-form]').waitFor()
+    await openLog(page, c)
     await context.setOffline(true)
     for (let i = 1; i <= 5; i++) await logWork(page, c, '0.01', `t2-${i}`, i)
     await pendingIs(page, 5)
@@ -334,9 +272,8 @@ describe("the provider's field app", () => {
     assert.equal(new Set(ops.map((o) => o.note)).size, 5)
   }, { serviceWorkers: 'block' })
 
-  test('my work: the operations with their status, and void of a recorded one', async (context) => {
-    const page = await context.newPage()
-    await page.goto(server.base + '/provider/work')
+  test('my work: the operations with their status, and void of a recorded one', async (page) => {
+    await page.goto(app.base + '/provider/work')
     await page.locator('[data-test=work-item]').first().waitFor()
     const statuses = await page.locator('[data-test=work-status]').allTextContents()
     assert.ok(statuses.includes('已登记'), 'recorded work is listed')
@@ -352,11 +289,9 @@ describe("the provider's field app", () => {
     await page.waitForFunction(() => [...document.querySelectorAll('[data-test=work-status]')].some((e) => e.textContent.includes('已作废')))
   })
 
-  test('the log form catches on the phone what the API would refuse: over the cap, a future date, a harvest without its yield', async (context) => {
+  test('the log form catches on the phone what the API would refuse: over the cap, a future date, a harvest without its yield', async (page, context) => {
     const c = pairs[2]
-    const page = await context.newPage()
-    await page.goto(logURL(c))
-    await page.locator('[data-test=log-form]').waitFor()
+    await openLog(page, c)
     await context.setOffline(true)
     await page.locator('[data-test=area]').fill(decimal(c.open + 1))
     await page.locator('[data-test=op-date]').fill('2099-01-01')
@@ -380,11 +315,9 @@ describe("the provider's field app", () => {
     assert.equal(await page.locator('[data-test=saved]').count(), 0, 'nothing was kept')
   })
 
-  test('logging out offline names the work not yet synced and keeps it for the next login', async (context) => {
+  test('logging out offline names the work not yet synced and keeps it for the next login', async (page, context) => {
     const c = pairs[2]
-    const page = await context.newPage()
-    await page.goto(logURL(c))
-    await page.locator('[data-test=log-form]').waitFor()
+    await openLog(page, c)
     await page.evaluate(() => navigator.serviceWorker.ready)
     await context.setOffline(true)
     await logWork(page, c, '0.01', 't4-1', 1)
@@ -399,21 +332,20 @@ describe("the provider's field app", () => {
     assert.equal(await page.evaluate(() => localStorage.getItem('tuoguan.session')), null)
     // Back online, the next login sends it.
     await context.setOffline(false)
-    await page.getByLabel('用户名').fill(PROVIDER.username)
-    await page.getByLabel('密码').fill(PROVIDER.password)
-    await page.locator('[data-test=login-submit]').click()
+    await logIn(page, ACCOUNTS.provider)
     await page.waitForURL('**/provider')
     await pendingIs(page, 0)
     await page.waitForFunction(() => /已同步 1 条/.test(document.querySelector('[data-test=synced-count]')?.textContent ?? ''))
     assert.equal((await onServer(c.contract.id, 't4-')).length, 1)
   })
 
+  // Not a test(): it opens the server by another name, which test() would count as leaving the server.
   it('opened over plain HTTP from another name than localhost, the app says it cannot work offline there', async () => {
-    const insecure = `http://tuoguan-field.test:${new URL(server.base).port}`
-    const context = await browser.newContext({
+    const insecure = `http://tuoguan-field.test:${new URL(app.base).port}`
+    const context = await app.browser.newContext({
       viewport: { width: 390, height: 844 },
       locale: 'zh-CN',
-      storageState: { cookies: [], origins: [{ origin: insecure, localStorage: [{ name: 'tuoguan.session', value: session }] }] },
+      storageState: app.storageState('provider', insecure),
     })
     try {
       const page = await context.newPage()
@@ -422,35 +354,21 @@ describe("the provider's field app", () => {
       assert.equal(await page.evaluate(() => window.isSecureContext), false)
       assert.match(await text(page, 'insecure'), /离线功能不可用/)
       assert.equal(await page.evaluate(() => navigator.serviceWorker?.controller ?? null), null)
-      passed++
-    } catch (e) {
-      failed++
-      throw e
     } finally {
       await context.close()
     }
   })
 
-  test('measure: reconnect to all synced for 200 queued operations, and the bytes the app keeps on the phone', async (context) => {
+  test('measure: reconnect to all synced for 200 queued operations, and the bytes the app keeps on the phone', async (page, context) => {
     // 200 operations of 0.01 mu over the pairs the other tests leave alone, each within what is open.
     const items = allocate(pairs.slice(3), 200)
     assert.equal(items.length, 200, 'the demo leaves 2 mu open to log on')
-    const byContract = new Set(items.map((p) => p.contract.id))
-    const page = await context.newPage()
-    await page.goto(server.base + '/provider')
-    await page.locator('[data-test=contract]').first().waitFor()
-    await page.evaluate(() => navigator.serviceWorker.ready)
-    await context.setOffline(true)
-    // 200 operations queued as the app queues them, written straight to its store.
-    await queueDirect(page, items, 't3-')
-    await page.reload()
-    await pendingIs(page, 200)
+    await queueOffline(page, items, 't3-')
     const t0 = Date.now()
     await context.setOffline(false)
     await pendingIs(page, 0)
     const ms = Date.now() - t0
-    const ops = []
-    for (const id of byContract) ops.push(...(await onServer(id, 't3-')))
+    const ops = await onServerFor(items, 't3-')
     assert.equal(ops.length, 200)
     assert.equal(new Set(ops.map((o) => o.note)).size, 200)
     const size = await page.evaluate(async () => {
@@ -480,17 +398,10 @@ describe("the provider's field app", () => {
     )
   })
 
-  test('1,001 queued operations go in two batches of at most 1,000, each created once', async (context) => {
+  test('1,001 queued operations go in two batches of at most 1,000, each created once', async (page, context) => {
     const items = allocate(await openPairs(), 1001)
     assert.equal(items.length, 1001, 'the demo leaves 10.01 mu open to log on')
-    const page = await context.newPage()
-    await page.goto(server.base + '/provider')
-    await page.locator('[data-test=contract]').first().waitFor()
-    await page.evaluate(() => navigator.serviceWorker.ready)
-    await context.setOffline(true)
-    await queueDirect(page, items, 't5-')
-    await page.reload()
-    await pendingIs(page, 1001)
+    await queueOffline(page, items, 't5-')
     const sizes = []
     page.on('request', (r) => {
       if (r.url().endsWith('/api/v1/operations/batch')) sizes.push(JSON.parse(r.postData()).operations.length)
@@ -500,8 +411,7 @@ describe("the provider's field app", () => {
     await pendingIs(page, 0, 60_000)
     console.log(`# 1,001 queued operations synced in two batches ${Date.now() - t0} ms after reconnecting`)
     assert.deepEqual(sizes, [1000, 1])
-    const ops = []
-    for (const id of new Set(items.map((p) => p.contract.id))) ops.push(...(await onServer(id, 't5-')))
+    const ops = await onServerFor(items, 't5-')
     assert.equal(ops.length, 1001)
     assert.equal(new Set(ops.map((o) => o.note)).size, 1001)
   })

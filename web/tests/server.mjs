@@ -23,6 +23,9 @@ function run(cmd, args, env) {
   return r.stdout
 }
 
+/** The password the server's bootstrap gives the admin account. */
+export const ADMIN_PASSWORD = 'browser-test-admin'
+
 /** start returns { base, stop } for a server with the demo county loaded. */
 export async function start() {
   if (process.env.BASE_URL) return { base: process.env.BASE_URL.replace(/\/$/, ''), stop: async () => {} }
@@ -38,15 +41,16 @@ export async function start() {
   const keyFile = join(tmpdir(), template + '.key')
   const baseEnv = {
     ...process.env,
-    TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD: 'browser-test-admin',
+    TUOGUAN_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
     TUOGUAN_DATA_KEY_FILE: keyFile,
     TUOGUAN_LOG_FORMAT: 'json',
     TUOGUAN_LOG_LEVEL: 'warn',
   }
   const t0 = Date.now()
   if (psql(`SELECT count(*) FROM pg_database WHERE datname = '${template}'`) === '0') {
+    // Other builds' templates go, but for one in use: another worktree's tests may be loading or cloning theirs.
     for (const old of psql(`SELECT datname FROM pg_database WHERE datname LIKE 'tuoguan_web_tmpl_%'`).split('\n').filter(Boolean)) {
-      psql(`DROP DATABASE IF EXISTS "${old}" WITH (FORCE)`)
+      spawnSync('psql', [admin.toString(), '-qc', `DROP DATABASE IF EXISTS "${old}"`], { stdio: 'ignore' }) // refused while connected
     }
     psql(`DROP DATABASE IF EXISTS "${template}_loading" WITH (FORCE)`) // what a load cut short left
     run(bin, ['demo'], { ...baseEnv, DATABASE_URL: url(template + '_loading') }) // creates and migrates it, then loads

@@ -1,85 +1,26 @@
 // The bureau's subsidy screens in a real browser against the real server and the demo county: the season at a
 // glance, a settlement approved, paid and downloaded, the policy frozen after approval, and a field sample drawn
 // and checked. Every test fails on any request that leaves the server.
-import { after, before, describe, it } from 'node:test'
+import { describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { launch } from './browser.mjs'
-import { start } from './server.mjs'
+import { readFileSync } from 'node:fs'
+import { screenshot, suite } from './harness.mjs'
 import { parts } from './xlsx.mjs'
 
-// Screenshots go to test-results/ unless SCREENSHOTS_DIR names another place (`make screenshots` names docs/).
-const shots = process.env.SCREENSHOTS_DIR || join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results', 'screenshots')
-const BUREAU = { username: 'huanglong', password: 'huanglong-demo' }
-
-let server, browser, session
-let passed = 0
-let failed = 0
-const began = Date.now()
-
-before(async () => {
-  server = await start()
-  const res = await fetch(server.base + '/api/v1/auth/login', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(BUREAU),
-  })
-  assert.equal(res.status, 200, 'the bureau logs in')
-  const { token, expires_at } = await res.json()
-  session = JSON.stringify({ token, expires_at })
-  browser = await launch()
-})
-
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-  console.log(`${passed} passed, ${failed} failed in ${((Date.now() - began) / 1000).toFixed(1)} s`)
-})
-
-/** test runs f signed in as the bureau in a fresh browser context, and fails when a request leaves the server. */
-function test(name, f) {
-  it(name, async () => {
-    const origin = new URL(server.base).origin
-    const storageState = { cookies: [], origins: [{ origin, localStorage: [{ name: 'tuoguan.session', value: session }] }] }
-    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', acceptDownloads: true, storageState })
-    const outside = []
-    context.on('request', (r) => {
-      const u = r.url()
-      if (u.startsWith('data:') || u.startsWith('blob:')) return
-      if (new URL(u).origin !== origin) outside.push(u)
-    })
-    const page = await context.newPage()
-    const errors = []
-    page.on('pageerror', (e) => errors.push(String(e)))
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) errors.push(m.text())
-    })
-    try {
-      await f(page)
-      assert.deepEqual(outside, [], 'requests left the server')
-      assert.deepEqual(errors, [], 'the page threw')
-      passed++
-    } catch (e) {
-      failed++
-      throw e
-    } finally {
-      await context.close()
-    }
-  })
-}
+// Every test is signed in as the bureau.
+const app = suite({ accounts: ['bureau'], as: 'bureau' })
+const { test } = app
 
 const text = async (l) => ((await l.textContent()) ?? '').trim()
 const plain = (s) => s.replace(/[^\d.]/g, '')
 
 describe("the bureau's subsidies", () => {
   test('2025 at a glance: the paid settlements, the chart and the totals; the policy can no longer change', async (page) => {
-    await page.goto(server.base + '/bureau')
+    await page.goto(app.base + '/bureau')
     await page.locator('[data-test=nav-subsidies]').click()
     await page.locator('[data-test=season]').waitFor()
     // The season is in the address, so a season's page can be opened, shared and reloaded as it is.
-    await page.goto(server.base + '/bureau/subsidies?season=2025')
+    await page.goto(app.base + '/bureau/subsidies?season=2025')
     const rows = page.locator('[data-test=settlements] tbody tr[data-status]')
     await rows.first().waitFor()
     await page.locator('[data-test=settlements-loading]').waitFor({ state: 'detached', timeout: 60_000 })
@@ -97,8 +38,7 @@ describe("the bureau's subsidies", () => {
     const claimed = Number(plain(await text(page.locator('[data-test=total-claimed]'))))
     assert.ok(payable > 0 && payable <= eligible && eligible <= claimed, `claimed ${claimed} ≥ eligible ${eligible} ≥ payable ${payable} > 0`)
     assert.match(await text(page.locator('[data-test=subsidy-totals]')), /政策下限 60\.00 %/)
-    mkdirSync(shots, { recursive: true })
-    await page.screenshot({ path: join(shots, 'subsidies-desktop.png'), fullPage: true })
+    await screenshot(page, 'subsidies-desktop.png', { fullPage: true })
 
     // The 2025 policy, paid on, refuses a change, and the form says why.
     await page.locator('[data-test=subnav-policy]').click()
@@ -122,7 +62,7 @@ describe("the bureau's subsidies", () => {
   })
 
   test('a 2026 draft is approved, paid with a reference, and its statement downloads and reads back', async (page) => {
-    await page.goto(server.base + '/bureau/subsidies?season=2026')
+    await page.goto(app.base + '/bureau/subsidies?season=2026')
     await page.locator('[data-test=settlements] tbody tr[data-status=draft]').first().waitFor()
     // The first draft with work in it.
     const testId = await page.evaluate(() =>
@@ -152,8 +92,7 @@ describe("the bureau's subsidies", () => {
     await page.locator('[data-test=pay]').click()
     await page.locator('[data-test=settlement-status]', { hasText: '已拨付' }).waitFor()
     assert.equal(await text(page.locator('[data-test=reference]')), '黄财农〔2026〕1号')
-    mkdirSync(shots, { recursive: true })
-    await page.screenshot({ path: join(shots, 'settlement-desktop.png'), fullPage: true })
+    await screenshot(page, 'settlement-desktop.png', { fullPage: true })
 
     const payable = plain(await text(page.locator('[data-test=payable]')))
     const downloads = page.locator('[data-test=statement-downloads]')
@@ -165,11 +104,10 @@ describe("the bureau's subsidies", () => {
     const book = parts(readFileSync(await xlsx.path()))
     assert.ok([...book.keys()].some((k) => k.startsWith('xl/worksheets/')), 'a workbook')
     assert.ok([...book.values()].some((v) => v.includes(payable)), `the workbook carries the payable ${payable}`)
-
   })
 
   test('a 2026 field sample is drawn by a seed, one measured area is entered and the discrepancy follows', async (page) => {
-    await page.goto(server.base + '/bureau/subsidies/samples?season=2026')
+    await page.goto(app.base + '/bureau/subsidies/samples?season=2026')
     await page.locator('[data-test=sample-seed]').fill('17')
     await page.locator('[data-test=draw]').click()
     await page.waitForURL(/\/bureau\/subsidies\/samples\/\d+/)
