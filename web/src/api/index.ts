@@ -86,6 +86,11 @@ export class ApiError extends Error {
   }
 }
 
+/** errorText says why a request failed, in the user's language: the server's refusal, else an unexpected error. */
+export function errorText(e: unknown): string {
+  return e instanceof ApiError ? e.text : t('errors.unexpected')
+}
+
 /** fieldText translates a field error by its code, falling back to the server's English message. */
 export function fieldText(fe: FieldError): string {
   const key = `errors.field.${fe.code}`

@@ -1,9 +1,8 @@
-// What the subsidy screens share: the season in the address, the county, provider names and errors in words.
+// What the subsidy screens share: the season in the address, the county, provider names and exact sums.
 import { computed, ref } from 'vue'
 import { useRoute, useRouter } from 'vue-router'
-import { ApiError, api, call, me } from '../../../api'
+import { api, call, me } from '../../../api'
 import { currentSeason } from '../../../format'
-import { t } from '../../../i18n'
 
 /** useSubsidySeason keeps the season in the page's address (?season=2026). */
 export function useSubsidySeason() {
@@ -40,11 +39,6 @@ export function loadProviders(): Promise<void> {
 
 export function useProviders() {
   return { names, providerName: (id: number) => names.value.get(id) ?? `#${id}` }
-}
-
-/** errorText says why an action failed, in the user's language. */
-export function errorText(e: unknown): string {
-  return e instanceof ApiError ? e.text : t('errors.unexpected')
 }
 
 /** fen reads a decimal string of at most two places as whole fen, exactly. */
