@@ -135,6 +135,25 @@ export async function call<T>(
   return r.data as Exclude<T, string>
 }
 
+/**
+ * allPages asks for page after page, each from the cursor the one before answered, until the last page or until
+ * maxPages pages are in.
+ */
+export async function allPages<T>(
+  page: (cursor: string | undefined) => Promise<{ items: T[]; next_cursor?: string | null }>,
+  maxPages = Infinity,
+): Promise<T[]> {
+  const out: T[] = []
+  let cursor: string | undefined
+  let pages = 0
+  do {
+    const p = await page(cursor)
+    out.push(...p.items)
+    cursor = p.next_cursor ?? undefined
+  } while (cursor && ++pages < maxPages)
+  return out
+}
+
 function endSession() {
   const had = session !== null
   forget()

@@ -1,7 +1,7 @@
 // What the subsidy screens share: the season in the address, the county, provider names and exact sums.
 import { computed, ref } from 'vue'
 import { useRoute, useRouter } from 'vue-router'
-import { api, call, me } from '../../../api'
+import { allPages, api, call, me } from '../../../api'
 import { currentSeason } from '../../../format'
 
 /** useSubsidySeason keeps the season in the page's address (?season=2026). */
@@ -21,19 +21,14 @@ let loading: Promise<void> | null = null
 
 /** loadProviders loads the directory's names once per visit (every page of it). */
 export function loadProviders(): Promise<void> {
-  loading ??= (async () => {
-    const m = new Map<number, string>()
-    let c: string | undefined
-    do {
-      const p = await call(api.GET('/providers', { params: { query: { sort: 'name', limit: 500, cursor: c } } }))
-      for (const x of p.items) m.set(x.id, x.name)
-      c = p.next_cursor ?? undefined
-    } while (c)
-    names.value = m
-  })().catch((e) => {
-    loading = null
-    throw e
-  })
+  loading ??= allPages((cursor) => call(api.GET('/providers', { params: { query: { sort: 'name', limit: 500, cursor } } })))
+    .then((items) => {
+      names.value = new Map(items.map((x) => [x.id, x.name]))
+    })
+    .catch((e) => {
+      loading = null
+      throw e
+    })
   return loading
 }
 
