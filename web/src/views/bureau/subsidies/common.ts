@@ -1,17 +1,12 @@
-// What the subsidy screens share: the season in the address, the county, provider names and exact sums.
+// What the subsidy screens share: the season in the address, the county, provider names, times and exact sums.
 import { computed, ref } from 'vue'
-import { useRoute, useRouter } from 'vue-router'
 import { allPages, api, call, me } from '../../../api'
-import { currentSeason } from '../../../format'
+import { locale } from '../../../i18n'
+import { useSeason } from '../../../season'
 
 /** useSubsidySeason keeps the season in the page's address (?season=2026). */
 export function useSubsidySeason() {
-  const route = useRoute()
-  const router = useRouter()
-  const season = computed({
-    get: () => Number(route.query.season) || currentSeason(),
-    set: (v: number) => void router.replace({ query: { ...route.query, season: String(v) } }),
-  })
+  const { season } = useSeason()
   const county = computed(() => me.value?.region_code ?? '')
   return { season, county }
 }
@@ -34,6 +29,11 @@ export function loadProviders(): Promise<void> {
 
 export function useProviders() {
   return { names, providerName: (id: number) => names.value.get(id) ?? `#${id}` }
+}
+
+/** dateTime shows a moment in Beijing time, in the user's language; none is "—". */
+export function dateTime(v: string | null): string {
+  return v ? new Intl.DateTimeFormat(locale.value, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Shanghai' }).format(new Date(v)) : '—'
 }
 
 /** fen reads a decimal string of at most two places as whole fen, exactly. */
