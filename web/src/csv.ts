@@ -5,8 +5,13 @@
 export function saveCSV(name: string, header: string[], rows: string[][]) {
   const cell = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
   const text = '\ufeff' + [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n'
+  saveFile(name, new Blob([text], { type: 'text/csv;charset=utf-8' }))
+}
+
+/** saveFile hands the browser a file the app holds (an export received, a CSV made here) as a download. */
+export function saveFile(name: string, blob: Blob) {
   const a = document.createElement('a')
-  a.href = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }))
+  a.href = URL.createObjectURL(blob)
   a.download = name
   document.body.appendChild(a)
   a.click()

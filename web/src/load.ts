@@ -1,6 +1,5 @@
 import { ref, shallowRef } from 'vue'
-import { ApiError } from './api'
-import { t } from './i18n'
+import { ApiError, errorText, fieldText } from './api'
 
 /** useLoad runs a screen's loading function, keeping what it answered, whether it runs and why it failed. */
 export function useLoad<T>(fn: () => Promise<T>) {
@@ -19,7 +18,7 @@ export function useLoad<T>(fn: () => Promise<T>) {
       if (mine === generation) data.value = d
     } catch (e) {
       if (mine === generation) {
-        error.value = e instanceof ApiError ? e.text : t('errors.unexpected')
+        error.value = errorText(e)
         failure.value = e instanceof ApiError ? e : null
       }
     } finally {
@@ -27,4 +26,40 @@ export function useLoad<T>(fn: () => Promise<T>) {
     }
   }
   return { data, loading, error, failure, run }
+}
+
+/**
+ * useSubmit runs a form's request: whether it runs, the refusal with its field errors, and why it failed in the
+ * user's language. submit answers whether the request went through.
+ */
+export function useSubmit() {
+  const busy = ref(false)
+  const failed = shallowRef<ApiError | null>(null)
+  const message = ref('')
+  function reset() {
+    failed.value = null
+    message.value = ''
+  }
+  async function submit(fn: () => Promise<void>): Promise<boolean> {
+    busy.value = true
+    reset()
+    try {
+      await fn()
+      return true
+    } catch (e) {
+      failed.value = e instanceof ApiError ? e : null
+      message.value = errorText(e)
+      return false
+    } finally {
+      busy.value = false
+    }
+  }
+  /** err is the refusal of a field or of anything within it (business_models[1], boundary.coordinates), or ''. */
+  function err(field: string): string {
+    const fe = failed.value?.fieldErrors.find(
+      (e) => e.field === field || e.field.startsWith(field + '.') || e.field.startsWith(field + '['),
+    )
+    return fe ? fieldText(fe) : ''
+  }
+  return { busy, failed, message, reset, submit, err }
 }

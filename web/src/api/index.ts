@@ -3,6 +3,7 @@
 import createClient, { type Middleware } from 'openapi-fetch'
 import { ref } from 'vue'
 import type { components, paths } from './schema'
+import { saveFile } from '../csv'
 import { has, t } from '../i18n'
 
 export type Schemas = components['schemas']
@@ -86,6 +87,11 @@ export class ApiError extends Error {
   }
 }
 
+/** errorText says why a request failed, in the user's language: the server's refusal, else an unexpected error. */
+export function errorText(e: unknown): string {
+  return e instanceof ApiError ? e.text : t('errors.unexpected')
+}
+
 /** fieldText translates a field error by its code, falling back to the server's English message. */
 export function fieldText(fe: FieldError): string {
   const key = `errors.field.${fe.code}`
@@ -128,6 +134,25 @@ export async function call<T>(
   }
   if (!r.response.ok) throw new ApiError(r.response.status, (r.error ?? null) as Partial<Problem> | null)
   return r.data as Exclude<T, string>
+}
+
+/**
+ * allPages asks for page after page, each from the cursor the one before answered, until the last page or until
+ * maxPages pages are in.
+ */
+export async function allPages<T>(
+  page: (cursor: string | undefined) => Promise<{ items: T[]; next_cursor?: string | null }>,
+  maxPages = Infinity,
+): Promise<T[]> {
+  const out: T[] = []
+  let cursor: string | undefined
+  let pages = 0
+  do {
+    const p = await page(cursor)
+    out.push(...p.items)
+    cursor = p.next_cursor ?? undefined
+  } while (cursor && ++pages < maxPages)
+  return out
 }
 
 function endSession() {
@@ -221,19 +246,7 @@ export async function download(
   const q = new URLSearchParams()
   for (const [k, v] of Object.entries(params.query)) if (v !== undefined && v !== '') q.set(k, String(v))
   q.set('format', format)
-  const headers: Record<string, string> = {}
-  if (session) headers.Authorization = `Bearer ${session.token}`
-  let res: Response
-  try {
-    res = await fetch(`/api/v1${p}?${q}`, { headers, signal })
-  } catch (e) {
-    if (signal?.aborted) throw e
-    throw new ApiError(0, null)
-  }
-  if (!res.ok) {
-    if (res.status === 401) endSession()
-    throw new ApiError(res.status, await res.json().catch(() => null))
-  }
+  const res = await send(`/api/v1${p}?${q}`, { signal })
   const total = Number(res.headers.get('Content-Length')) || null
   const chunks: Uint8Array[] = []
   let received = 0
@@ -247,13 +260,7 @@ export async function download(
   }
   const blob = new Blob(chunks as BlobPart[], { type: res.headers.get('Content-Type') ?? '' })
   const name = fileName(res.headers.get('Content-Disposition')) ?? `tuoguan.${format}`
-  const a = document.createElement('a')
-  a.href = URL.createObjectURL(blob)
-  a.download = name
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
+  saveFile(name, blob)
   return { name, blob }
 }
 
@@ -274,17 +281,32 @@ export async function importRoster(
   csv: string,
   dryRun: boolean,
 ): Promise<Schemas['ImportResult']> {
-  const headers: Record<string, string> = { 'Content-Type': 'text/csv; charset=utf-8' }
+  const res = await send(`/api/v1/imports/${kind}?dry_run=${dryRun}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/csv; charset=utf-8' },
+    body: csv,
+  })
+  return (await res.json()) as Schemas['ImportResult']
+}
+
+/**
+ * send makes a request the typed client cannot (a file streamed in, CSV sent as it is) with the session's token
+ * in the header, and answers the response when it is ok; otherwise an ApiError, as call() does. A cancelled
+ * request throws the abort itself.
+ */
+async function send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }) {
+  const headers = { ...init.headers }
   if (session) headers.Authorization = `Bearer ${session.token}`
   let res: Response
   try {
-    res = await fetch(`/api/v1/imports/${kind}?dry_run=${dryRun}`, { method: 'POST', headers, body: csv })
-  } catch {
+    res = await fetch(url, { ...init, headers })
+  } catch (e) {
+    if (init.signal?.aborted) throw e
     throw new ApiError(0, null)
   }
   if (!res.ok) {
     if (res.status === 401) endSession()
     throw new ApiError(res.status, await res.json().catch(() => null))
   }
-  return (await res.json()) as Schemas['ImportResult']
+  return res
 }

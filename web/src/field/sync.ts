@@ -4,7 +4,7 @@
 // refused. Only an answer changes an item: a cut connection leaves it pending with its key, and the next sync
 // sends it again, so nothing is lost and nothing is doubled. One sync runs at a time, across tabs too.
 import { reactive } from 'vue'
-import { ApiError, api, call, me } from '../api'
+import { ApiError, allPages, api, call, me } from '../api'
 import * as store from './store'
 import type { Contract, Operation, Queued, Snapshot } from './store'
 
@@ -126,18 +126,6 @@ export async function discard(item: Queued) {
   await refresh()
 }
 
-async function allPages<T>(page: (cursor?: string) => Promise<{ items: T[]; next_cursor?: string | null }>) {
-  const out: T[] = []
-  let cursor: string | undefined
-  for (let i = 0; i < 100; i++) {
-    const r = await page(cursor)
-    out.push(...r.items)
-    if (!r.next_cursor) break
-    cursor = r.next_cursor
-  }
-  return out
-}
-
 /**
  * loadContracts fetches the provider's active contracts and their operations and keeps them on the phone; with
  * no network the kept copy stays, and field.error says why it could not be refreshed.
@@ -154,15 +142,18 @@ async function fetchContracts() {
   if (!o) return
   field.loading = true
   try {
-    const contracts = await allPages((cursor) =>
-      call(api.GET('/contracts', { params: { query: { status: 'active', limit: 200, cursor } } })),
+    // A hundred pages at most of either, whatever the server answers.
+    const contracts = await allPages(
+      (cursor) => call(api.GET('/contracts', { params: { query: { status: 'active', limit: 200, cursor } } })),
+      100,
     )
     const operations: Record<number, Operation[]> = {}
     const types = call(api.GET('/reference/operation-types'))
     await Promise.all(
       contracts.map(async (c) => {
-        operations[c.id] = await allPages((cursor) =>
-          call(api.GET('/contracts/{id}/operations', { params: { path: { id: c.id }, query: { limit: 500, cursor } } })),
+        operations[c.id] = await allPages(
+          (cursor) => call(api.GET('/contracts/{id}/operations', { params: { path: { id: c.id }, query: { limit: 500, cursor } } })),
+          100,
         )
       }),
     )

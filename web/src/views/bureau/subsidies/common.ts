@@ -1,18 +1,12 @@
-// What the subsidy screens share: the season in the address, the county, provider names and errors in words.
+// What the subsidy screens share: the season in the address, the county, provider names, times and exact sums.
 import { computed, ref } from 'vue'
-import { useRoute, useRouter } from 'vue-router'
-import { ApiError, api, call, me } from '../../../api'
-import { currentSeason } from '../../../format'
-import { t } from '../../../i18n'
+import { allPages, api, call, me } from '../../../api'
+import { locale } from '../../../i18n'
+import { useSeason } from '../../../season'
 
 /** useSubsidySeason keeps the season in the page's address (?season=2026). */
 export function useSubsidySeason() {
-  const route = useRoute()
-  const router = useRouter()
-  const season = computed({
-    get: () => Number(route.query.season) || currentSeason(),
-    set: (v: number) => void router.replace({ query: { ...route.query, season: String(v) } }),
-  })
+  const { season } = useSeason()
   const county = computed(() => me.value?.region_code ?? '')
   return { season, county }
 }
@@ -22,19 +16,14 @@ let loading: Promise<void> | null = null
 
 /** loadProviders loads the directory's names once per visit (every page of it). */
 export function loadProviders(): Promise<void> {
-  loading ??= (async () => {
-    const m = new Map<number, string>()
-    let c: string | undefined
-    do {
-      const p = await call(api.GET('/providers', { params: { query: { sort: 'name', limit: 500, cursor: c } } }))
-      for (const x of p.items) m.set(x.id, x.name)
-      c = p.next_cursor ?? undefined
-    } while (c)
-    names.value = m
-  })().catch((e) => {
-    loading = null
-    throw e
-  })
+  loading ??= allPages((cursor) => call(api.GET('/providers', { params: { query: { sort: 'name', limit: 500, cursor } } })))
+    .then((items) => {
+      names.value = new Map(items.map((x) => [x.id, x.name]))
+    })
+    .catch((e) => {
+      loading = null
+      throw e
+    })
   return loading
 }
 
@@ -42,9 +31,9 @@ export function useProviders() {
   return { names, providerName: (id: number) => names.value.get(id) ?? `#${id}` }
 }
 
-/** errorText says why an action failed, in the user's language. */
-export function errorText(e: unknown): string {
-  return e instanceof ApiError ? e.text : t('errors.unexpected')
+/** dateTime shows a moment in Beijing time, in the user's language; none is "—". */
+export function dateTime(v: string | null): string {
+  return v ? new Intl.DateTimeFormat(locale.value, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Shanghai' }).format(new Date(v)) : '—'
 }
 
 /** fen reads a decimal string of at most two places as whole fen, exactly. */
