@@ -317,29 +317,26 @@ func withDatabase(server, name string) (string, error) {
 	return u.String(), nil
 }
 
-// recreate drops the database name on server, when it exists, and creates it empty.
+// recreate drops the database name on server, when it exists, and creates it empty: on a Citus coordinator,
+// on every node, as one cluster with Citus's default shard count.
 func recreate(ctx context.Context, server, name string) error {
-	if err := dropDatabase(ctx, server, name); err != nil {
+	ns, err := postgres.NodesOf(ctx, server)
+	if err != nil {
 		return err
 	}
-	return adminExec(ctx, server, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	if err := ns.Drop(ctx, name); err != nil {
+		return err
+	}
+	return ns.Create(ctx, name, 0)
 }
 
+// dropDatabase drops the database name on server, on every node of a Citus cluster.
 func dropDatabase(ctx context.Context, server, name string) error {
-	return adminExec(ctx, server, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-}
-
-// adminExec runs one statement on the database server names, which must not be the benchmark's own.
-func adminExec(ctx context.Context, server, stmt string) error {
-	conn, err := pgx.Connect(ctx, server)
+	ns, err := postgres.NodesOf(ctx, server)
 	if err != nil {
-		return fmt.Errorf("connect to %s: %w", redact(server), err)
+		return err
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, stmt); err != nil {
-		return fmt.Errorf("%s: %w", stmt, err)
-	}
-	return nil
+	return ns.Drop(ctx, name)
 }
 
 func redact(server string) string {
