@@ -39,7 +39,7 @@ type Event struct {
 func (Event) TableName() string { return "audit_events" }
 
 // Change describes what a use case changed. Before and After are the object's masked views (nil for a
-// creation's Before); RegionCode is the region the object belongs to, which decides which bureaus read it.
+// creation's Before), as values or already encoded (json.RawMessage, taken as it is); RegionCode is the region the object belongs to, which decides which bureaus read it.
 type Change struct {
 	Action     string
 	ObjectType string
@@ -155,8 +155,11 @@ func event(ctx context.Context, p scope.Principal, c Change) (Event, error) {
 }
 
 func snapshot(v any) (json.RawMessage, error) {
-	if v == nil {
+	switch v := v.(type) {
+	case nil:
 		return nil, nil
+	case json.RawMessage:
+		return v, nil
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

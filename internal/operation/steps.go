@@ -32,17 +32,21 @@ const duplicate = "duplicate"
 const genericPlans = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true)
 	WHERE NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')`
 
-// run logs the live items on conn in one transaction of three pipelines: the first opens it, claims the
-// keys with the ids of the operations they will name, reads the county and provider of each contract
-// (without a lock) and allocates the other operations' ids; the second reads the contracts, share-locked,
-// county by county, holds their providers' statuses and locks the delivery caps, county by county in key
-// order; the third writes the operations, the running totals and the audit events, gives back the keys of
-// refused items, and commits. Each locking read and each write of a tenant table names one county, the key
-// those tables are distributed by, so that on Citus it runs on the one shard that holds the county's rows;
-// a batch that spans counties takes one statement per county and step, in county order, so that the locks
-// are taken in the same order as before. Replayed keys take one more round trip.
+// run logs the live items on conn in one transaction of three pipelines: the first opens it, reads the
+// keys already taken, the county and provider of each contract (without a lock) and allocates the
+// operations' ids; the second reads the contracts, share-locked, county by county, holds their providers'
+// statuses and locks the delivery caps, county by county in key order; the third writes the keys of the
+// created operations with their responses, the operations, the audit events and the running totals, and
+// commits. Each locking read and each write of a tenant table names one county, the key those tables are
+// distributed by, so that on Citus it runs on the one shard that holds the county's rows; a batch that spans
+// counties takes one statement per county and step, in county order, so that the locks are taken in the same
+// order as before.
+//
+// A key is written only with the operation it answers. When a concurrent request writes one of this batch's
+// keys first, the key's insert fails on its primary key once that request commits, and the transaction
+// with it: errKeyRace tells Log to run the batch again, when it finds the key taken.
 func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
-	keys, hashes := b.prepareKeys()
+	keys := b.prepareKeys()
 	if b.count() == 0 {
 		b.settle()
 		return nil
@@ -50,42 +54,21 @@ func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 	opening := &pgx.Batch{}
 	opening.Queue("BEGIN")
 	opening.Queue(genericPlans)
-	// A key claimed here points at the operation its item will create: the id is allocated with the claim.
-	ours := map[string]int64{}
 	if len(keys) > 0 {
-		opening.Queue(postgres.Numbered(`INSERT INTO idempotency_keys (user_id, key, request_hash, operation_id)
-			SELECT ?::bigint, k.key, k.hash, nextval(pg_get_serial_sequence('operations', 'id'))
-			FROM unnest(?::text[], ?::bytea[]) AS k (key, hash)
-			ON CONFLICT (user_id, key) DO NOTHING RETURNING key, operation_id`), b.p.UserID, keys, hashes).
-			Query(func(rows pgx.Rows) error {
-				var key string
-				var id int64
-				_, err := pgx.ForEachRow(rows, []any{&key, &id}, func() error {
-					ours[key] = id
-					return nil
-				})
-				return err
-			})
+		b.queueTaken(opening, keys)
 	}
 	b.queueHomes(opening)
+	var ids []int64
 	opening.Queue(`SELECT now(), ARRAY(SELECT nextval(pg_get_serial_sequence('operations', 'id')) FROM generate_series(1, $1::int))`,
-		b.count()-len(keys)).QueryRow(func(row pgx.Row) error { return row.Scan(&b.now, &b.spare) })
+		b.count()).QueryRow(func(row pgx.Row) error { return row.Scan(&b.now, &ids) })
 	if err := conn.SendBatch(ctx, opening).Close(); err != nil {
 		return err
 	}
-	if err := b.answerTaken(ctx, conn, ours); err != nil {
-		return err
-	}
 	b.ids = map[int]int64{}
-	for i, it := range b.items {
-		if !b.live(i) {
-			continue
+	for i := range b.items {
+		if b.live(i) {
+			b.ids[i], ids = ids[0], ids[1:]
 		}
-		if it.Key != "" {
-			b.ids[i] = ours[it.Key]
-			continue
-		}
-		b.ids[i], b.spare = b.spare[0], b.spare[1:]
 	}
 	loads := &pgx.Batch{}
 	b.queueLoads(loads)
@@ -98,7 +81,6 @@ func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 	if err := b.queueWrites(ctx, writes); err != nil {
 		return err
 	}
-	b.queueRelease(writes)
 	// The totals come last: the rollup rows of a county are the ones every writer of its crop and operation
 	// type waits for, so they are held for as short a time as the commit allows.
 	if len(b.ops) > 0 {
@@ -112,11 +94,18 @@ func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 	}
 	writes.Queue("COMMIT")
 	if err := conn.SendBatch(ctx, writes).Close(); err != nil {
+		if c, ok := postgres.UniqueViolation(err); ok && c == "idempotency_keys_pkey" {
+			return errKeyRace
+		}
 		return err
 	}
 	b.settle()
 	return nil
 }
+
+// errKeyRace is a batch that lost one of its keys to a concurrent request: run again, it answers the key
+// from what that request stored. A client sees it only when that kept happening.
+var errKeyRace = fault.Conflictf("An idempotency key of this request was written by a concurrent request; try again.")
 
 // count is the number of live items.
 func (b *batch) count() int {
@@ -129,12 +118,11 @@ func (b *batch) count() int {
 	return n
 }
 
-// prepareKeys fingerprints every item and returns the keys of the live items with their hashes, to claim as
-// taken by this transaction. A key repeated inside the batch is marked duplicate, to be settled against its
-// first item once that one is decided.
-func (b *batch) prepareKeys() (keys []string, hashes [][]byte) {
+// prepareKeys fingerprints every item and returns the keys of the live items, to look up. A key repeated
+// inside the batch is marked duplicate, to be settled against its first item once that one is decided.
+func (b *batch) prepareKeys() (keys []string) {
 	b.hashes = make([][]byte, len(b.items))
-	b.first, b.claimed = map[string]int{}, map[string]int{}
+	b.first = map[string]int{}
 	for i, it := range b.items {
 		b.hashes[i] = hash(it)
 		if !b.live(i) || it.Key == "" {
@@ -144,51 +132,35 @@ func (b *batch) prepareKeys() (keys []string, hashes [][]byte) {
 			b.results[i].Status = duplicate
 			continue
 		}
-		b.first[it.Key], b.claimed[it.Key] = i, i
-		keys, hashes = append(keys, it.Key), append(hashes, b.hashes[i])
+		b.first[it.Key] = i
+		keys = append(keys, it.Key)
 	}
-	return keys, hashes
+	return keys
 }
 
-// answerTaken answers the items whose key was not ours to claim: a committed request took it (or one that
-// committed while the claim waited on it). Its item is answered from the stored response when the request is
-// the same, and refused as a Conflict when it is not.
-func (b *batch) answerTaken(ctx context.Context, conn *pgx.Conn, ours map[string]int64) error {
-	var taken []string
-	for k := range b.claimed {
-		if _, ok := ours[k]; !ok {
-			taken = append(taken, k)
-		}
-	}
-	if len(taken) == 0 {
-		return nil
-	}
-	rows, err := conn.Query(ctx, `SELECT k.key, k.request_hash, k.response FROM idempotency_keys k
-		WHERE k.user_id = $1 AND k.key = ANY ($2::text[]) AND k.response IS NOT NULL`, b.p.UserID, taken)
-	if err != nil {
-		return err
-	}
-	type row struct {
-		Key         string
-		RequestHash []byte
-		Response    []byte
-	}
-	stored, err := pgx.CollectRows(rows, pgx.RowToStructByPos[row])
-	if err != nil {
-		return err
-	}
+// queueTaken queues the read of the keys a committed request took, and answers their items: from the stored
+// response when the request is the same, as a Conflict when it is not.
+func (b *batch) queueTaken(q *pgx.Batch, keys []string) {
 	b.stored = map[string]storedKey{}
-	for _, st := range stored {
-		i := b.claimed[st.Key]
-		delete(b.claimed, st.Key)
-		var op Operation
-		if err := json.Unmarshal(st.Response, &op); err != nil {
-			return fmt.Errorf("stored response of key %q: %w", st.Key, err)
-		}
-		b.stored[st.Key] = storedKey{hash: st.RequestHash, op: &op}
-		b.results[i] = b.stored[st.Key].answer(st.Key, b.hashes[i])
-	}
-	return nil
+	// Each key is looked up on its own, by the whole primary key: under a generic plan, a condition on the
+	// account with a list of keys would read every key the account ever stored.
+	q.Queue(`SELECT k.key, k.request_hash, k.response FROM unnest($2::text[]) AS q (key)
+		JOIN idempotency_keys k ON k.user_id = $1 AND k.key = q.key`, b.p.UserID, keys).Query(func(rows pgx.Rows) error {
+		var key string
+		var st storedKey
+		var response []byte
+		_, err := pgx.ForEachRow(rows, []any{&key, &st.hash, &response}, func() error {
+			st.op = &Operation{}
+			if err := json.Unmarshal(response, st.op); err != nil {
+				return fmt.Errorf("stored response of key %q: %w", key, err)
+			}
+			b.stored[key] = st
+			i := b.first[key]
+			b.results[i] = st.answer(key, b.hashes[i])
+			return nil
+		})
+		return err
+	})
 }
 
 // storedKey is a key a committed request took: its request's hash and its operation.
@@ -448,9 +420,13 @@ func (b *batch) capOf(it Item) capKey {
 	return capKey{c.county, c.id, it.Input.ParcelID, it.Input.OpType}
 }
 
-// queueWrites builds the admitted operations and queues their rows and their audit events.
+// queueWrites builds the admitted operations and queues the keys that answer them, their rows and their
+// audit events. Each operation is encoded once, for its key's response and its event alike.
 func (b *batch) queueWrites(ctx context.Context, q *pgx.Batch) error {
 	var changes []audit.Change
+	var keys, responses []string
+	var hashes [][]byte
+	var keyOps []int64
 	for i, it := range b.items {
 		if !b.live(i) {
 			continue
@@ -469,12 +445,28 @@ func (b *batch) queueWrites(ctx context.Context, q *pgx.Batch) error {
 		if b.p.UserID != 0 {
 			op.CreatedBy = &b.p.UserID
 		}
+		body, err := json.Marshal(op)
+		if err != nil {
+			return err
+		}
 		b.ops = append(b.ops, op)
 		b.opItem = append(b.opItem, i)
-		changes = append(changes, audit.Change{Action: "operation.create", ObjectType: "operation", ObjectID: op.ID, RegionCode: c.region, After: op})
+		changes = append(changes, audit.Change{Action: "operation.create", ObjectType: "operation", ObjectID: op.ID,
+			RegionCode: c.region, After: json.RawMessage(body)})
+		if it.Key != "" {
+			keys, hashes, responses = append(keys, it.Key), append(hashes, b.hashes[i]), append(responses, string(body))
+			keyOps = append(keyOps, op.ID)
+		}
 	}
 	if len(b.ops) == 0 {
 		return nil
+	}
+	// The keys go first, so that a batch that lost one to a concurrent request stops before writing the rest.
+	if len(keys) > 0 {
+		q.Queue(`INSERT INTO idempotency_keys (user_id, key, request_hash, operation_id, response)
+			SELECT $1, k.key, k.hash, k.operation_id, k.response::jsonb
+			FROM unnest($2::text[], $3::bytea[], $4::bigint[], $5::text[]) AS k (key, hash, operation_id, response)
+			ORDER BY k.key`, b.p.UserID, keys, hashes, keyOps, responses)
 	}
 	query, args, err := insertOperations(b.ops, b.contracts)
 	if err != nil {
@@ -489,28 +481,6 @@ func (b *batch) queueWrites(ctx context.Context, q *pgx.Batch) error {
 		return err
 	}
 	q.Queue(postgres.Numbered(query), args...)
-	return b.queueResponses(q)
-}
-
-// queueResponses keeps, with each key this transaction claimed, the operation it answers, so that a replay
-// of the key answers it as it was created.
-func (b *batch) queueResponses(q *pgx.Batch) error {
-	var keys, responses []string
-	for j, op := range b.ops {
-		key := b.items[b.opItem[j]].Key
-		if i, ok := b.claimed[key]; !ok || i != b.opItem[j] {
-			continue
-		}
-		body, err := json.Marshal(op)
-		if err != nil {
-			return err
-		}
-		keys, responses = append(keys, key), append(responses, string(body))
-	}
-	if len(keys) > 0 {
-		q.Queue(`UPDATE idempotency_keys k SET response = v.response
-			FROM unnest($2::text[], $3::jsonb[]) AS v (key, response) WHERE k.user_id = $1 AND k.key = v.key`, b.p.UserID, keys, responses)
-	}
 	return nil
 }
 
@@ -565,20 +535,6 @@ func insertOperations(ops []Operation, contracts map[int64]target) (string, []an
 		        location, note, season_year, region_code, collective_id, provider_id)`,
 		[]any{counties, ids, contractIDs, parcels, opTypes, dates, areas, yields, moistures, machines, operators, inputs, locations, notes,
 			seasons, regions, collectives, providers, ops[0].CreatedBy}, nil
-}
-
-// queueRelease gives back the keys of refused items, so a corrected retry with the same key is not mistaken
-// for a replay; the keys of created operations point at them since their claim.
-func (b *batch) queueRelease(q *pgx.Batch) {
-	var give []string
-	for key, i := range b.claimed {
-		if b.results[i].Status != Created {
-			give = append(give, key)
-		}
-	}
-	if len(give) > 0 {
-		q.Queue("DELETE FROM idempotency_keys WHERE user_id = $1 AND key = ANY ($2::text[])", b.p.UserID, give)
-	}
 }
 
 // settle decides the items whose key an earlier item of the batch carries: the same request as the first is
