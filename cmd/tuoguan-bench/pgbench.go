@@ -26,7 +26,7 @@ import (
 // idempotency key, statement for statement and in the same three pipelines, on a delivery cap picked at random
 // from bench_targets. The pick is a primary-key read before the transaction, where the API's client picks in
 // memory. pgbench cannot read results inside a pipeline (\gset), so the later pipelines take the operation's
-// id with currval where the service reads the id its key's claim allocated, and the checks the service makes
+// id with currval where the service reads the ids the first pipeline allocated, and the checks the service makes
 // in Go between the pipelines are left to the bench, which only picks caps with room. The operation's JSON,
 // which the service builds in Go for the audit snapshot, is built once per target; the request hash is a
 // constant of the same size. The statements the packages export — the provider's status hold, the caps' lock
@@ -39,18 +39,18 @@ SELECT county_code AS cc, contract_id AS cid, parcel_id AS pid, op_type AS ot, p
 \startpipeline
 BEGIN;
 SELECT set_config('plan_cache_mode', 'force_generic_plan', true) WHERE NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus');
-INSERT INTO idempotency_keys (user_id, key, request_hash, operation_id) SELECT :uid::bigint, k.key, k.hash, nextval(pg_get_serial_sequence('operations', 'id')) FROM unnest(ARRAY[:k]::text[], '{"\\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"}'::bytea[]) AS k (key, hash) ON CONFLICT (user_id, key) DO NOTHING RETURNING key, operation_id;
+SELECT k.key, k.request_hash, k.response FROM unnest(ARRAY[:k]::text[]) AS q (key) JOIN idempotency_keys k ON k.user_id = :uid AND k.key = q.key;
 SELECT c.id, c.county_code, c.provider_id FROM contracts c WHERE c.id = ANY (ARRAY[:cid]::bigint[]) AND c.provider_id = :prov;
-SELECT now(), ARRAY(SELECT nextval(pg_get_serial_sequence('operations', 'id')) FROM generate_series(1, 0::int));
+SELECT now(), ARRAY(SELECT nextval(pg_get_serial_sequence('operations', 'id')) FROM generate_series(1, 1::int));
 \endpipeline
 \startpipeline
 SELECT c.id, c.county_code, c.number, c.status, c.provider_id, c.collective_id, c.season_year, c.region_code, c.start_date, c.end_date, ARRAY(SELECT cp.parcel_id FROM contract_parcels cp WHERE cp.county_code = :cc::text AND cp.contract_id = c.id), ARRAY(SELECT s.op_type FROM contract_services s WHERE s.county_code = :cc::text AND s.contract_id = c.id) FROM contracts c WHERE c.county_code = :cc::text AND c.id = ANY (ARRAY[:cid]::bigint[]) AND c.provider_id = :prov ORDER BY c.id FOR SHARE OF c;
 ` + lockLines + `SELECT p.id, p.status FROM providers p WHERE p.id = ANY (ARRAY[:prov]::bigint[]);
 ` + capLines + `\endpipeline
 \startpipeline
+INSERT INTO idempotency_keys (user_id, key, request_hash, operation_id, response) SELECT :uid, k.key, k.hash, k.operation_id, k.response::jsonb FROM unnest(ARRAY[:k]::text[], '{"\\x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"}'::bytea[], ARRAY[currval(pg_get_serial_sequence('operations', 'id'))]::bigint[], ARRAY[:resp]::text[]) AS k (key, hash, operation_id, response) ORDER BY k.key;
 INSERT INTO operations (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct, machine, operator, inputs, location, note, season_year, region_code, collective_id, provider_id, status, created_by, created_at, updated_at) SELECT o.county_code, o.id, o.contract_id, o.parcel_id, o.op_type, o.op_date, o.area_mu::numeric, o.yield_kg::numeric, o.moisture_pct::numeric, o.machine, o.operator, o.inputs::jsonb, o.location::jsonb, o.note, o.season_year, o.region_code, o.collective_id, o.provider_id, 'recorded', :uid::bigint, now(), now() FROM unnest(ARRAY[:cc]::text[], ARRAY[currval(pg_get_serial_sequence('operations', 'id'))]::bigint[], ARRAY[:cid]::bigint[], ARRAY[:pid]::bigint[], ARRAY[:ot]::text[], ARRAY[:od]::date[], ARRAY['` + benchArea + `']::text[], ARRAY[NULLIF(:y, '')]::text[], ARRAY[NULL]::text[], ARRAY['拖拉机']::text[], ARRAY['王建国']::text[], ARRAY['[]']::text[], ARRAY[NULL]::text[], ARRAY[NULL]::text[], ARRAY[:sy]::int[], ARRAY[:rc]::text[], ARRAY[:col]::bigint[], ARRAY[:prov]::bigint[]) AS o (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct, machine, operator, inputs, location, note, season_year, region_code, collective_id, provider_id);
 INSERT INTO audit_events (county_code, actor_id, actor_username, actor_role, request_id, action, object_type, object_id, region_code, before, after) SELECT e.county_code, :uid::bigint, :uname::text, 'provider'::text, '000000000000000000000000'::text, e.action, e.object_type, e.object_id, e.region_code, e.before::jsonb, e.after::jsonb FROM unnest(ARRAY[:cc]::text[], ARRAY['operation.create']::text[], ARRAY['operation']::text[], ARRAY[currval(pg_get_serial_sequence('operations', 'id'))::text]::text[], ARRAY[:rc]::text[], ARRAY[NULL]::text[], ARRAY[:resp]::text[]) AS e (county_code, action, object_type, object_id, region_code, before, after);
-UPDATE idempotency_keys k SET response = v.response FROM unnest(ARRAY[:k]::text[], ARRAY[:resp]::text[]::jsonb[]) AS v (key, response) WHERE k.user_id = :uid AND k.key = v.key;
 ` + rollupLines + `COMMIT;
 \endpipeline
 `
