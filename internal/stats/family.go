@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/shopspring/decimal"
-	"gorm.io/gorm"
 
 	"github.com/tuoguan/tuoguan/internal/farm"
 	"github.com/tuoguan/tuoguan/internal/fault"
@@ -42,33 +41,35 @@ func (s *Service) FamilyFarms(ctx context.Context, p scope.Principal, code strin
 		return rep, err
 	}
 	rep.Region = r
-	base := farm.Visible(s.db.WithContext(ctx).Table("farms"), p).
-		Where("farms.kind = ? AND farms.region_code LIKE ?", farm.KindFamilyFarm, scope.Prefix(code)+"%")
-	sub := base.Session(&gorm.Session{}).Select("farms.*")
-	count := func(key, join string) ([]FamilyCount, error) {
-		var rows []FamilyCount
-		q := "SELECT " + key + " AS key, count(*) AS farms, coalesce(sum(farms.operated_area_mu), 0) AS area_mu FROM (?) AS farms " + join
-		if key != "''" {
-			q += " GROUP BY 1 ORDER BY 1"
-		}
-		err := s.db.WithContext(ctx).Raw(q, sub).Scan(&rows).Error
-		return rows, err
+	within, args := scope.WithinByTownship("farms", scope.Prefix(code))
+	base := farm.Visible(s.db.WithContext(ctx).Table("farms"), p).Where("farms.kind = ?", farm.KindFamilyFarm).Where(within, args...).
+		Select("farms.region_code, farms.demonstration_level, farms.business_models, farms.operated_area_mu")
+	// One reading of the farms, counted four ways: in all, by township, by demonstration level and by
+	// business model (a farm of several models under each).
+	var rows []struct {
+		Breakdown string
+		FamilyCount
 	}
-	totals, err := count("''", "")
+	err = s.db.WithContext(ctx).Raw(`WITH f AS MATERIALIZED (?)
+		SELECT 'total' AS breakdown, '' AS key, count(*) AS farms, coalesce(sum(f.operated_area_mu), 0) AS area_mu FROM f
+		UNION ALL SELECT 'township', left(f.region_code, 9) || '000', count(*), sum(f.operated_area_mu) FROM f GROUP BY 2
+		UNION ALL SELECT 'level', f.demonstration_level, count(*), sum(f.operated_area_mu) FROM f GROUP BY 2
+		UNION ALL SELECT 'model', m.model, count(*), sum(f.operated_area_mu) FROM f CROSS JOIN unnest(f.business_models) AS m (model) GROUP BY 2
+		ORDER BY 1, 2`, base).Scan(&rows).Error
 	if err != nil {
 		return rep, err
 	}
-	if len(totals) > 0 {
-		rep.Total = totals[0]
-	}
-	if rep.ByTownship, err = count("left(farms.region_code, 9) || '000'", ""); err != nil {
-		return rep, err
-	}
-	if rep.ByDemonstrationLevel, err = count("farms.demonstration_level", ""); err != nil {
-		return rep, err
-	}
-	if rep.ByBusinessModel, err = count("m.model", "CROSS JOIN unnest(farms.business_models) AS m(model)"); err != nil {
-		return rep, err
+	for _, r := range rows {
+		switch r.Breakdown {
+		case "total":
+			rep.Total = r.FamilyCount
+		case "township":
+			rep.ByTownship = append(rep.ByTownship, r.FamilyCount)
+		case "level":
+			rep.ByDemonstrationLevel = append(rep.ByDemonstrationLevel, r.FamilyCount)
+		case "model":
+			rep.ByBusinessModel = append(rep.ByBusinessModel, r.FamilyCount)
+		}
 	}
 	names, err := s.names(ctx, ByTownship, keys(rep.ByTownship))
 	if err != nil {
