@@ -24,12 +24,17 @@ import (
 // duplicate marks, until settle decides it, an item whose key an earlier item of the batch carries.
 const duplicate = "duplicate"
 
-// genericPlans has the transaction plan each statement once, where the database can run such plans:
-// PostgreSQL. Every statement here finds a handful of rows by key, often through array parameters whose
+// planSettings has the transaction plan each statement once, by its keys, where the database can run such
+// plans: PostgreSQL. Every statement here finds a handful of rows by key, often through array parameters whose
 // length the planner cannot see: left to choose, PostgreSQL would plan each execution anew, which halves its
-// rate for this transaction. Citus routes a statement to the shard its county names only when it plans it
-// with the parameters' values, so there the pool's custom plans stay.
-const genericPlans = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true)
+// rate for this transaction. A connection keeps the generic plan it made first, though, perhaps while the
+// tables were nearly empty, for as long as it lives: a scan of the counties' rollup rows, say, which costs
+// nothing then and more with every version of those rows that logging leaves behind. So the plans
+// are held to what this transaction does — index lookups in nested loops — whatever the tables' size when
+// they were made. Citus routes a statement to the shard its county names only when it plans it with the
+// parameters' values, so there the pool's custom plans stay.
+const planSettings = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true),
+		set_config('enable_bitmapscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)
 	WHERE NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')`
 
 // run logs the live items on conn in one transaction of three pipelines: the first opens it, reads the
@@ -53,7 +58,7 @@ func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 	}
 	opening := &pgx.Batch{}
 	opening.Queue("BEGIN")
-	opening.Queue(genericPlans)
+	opening.Queue(planSettings)
 	if len(keys) > 0 {
 		b.queueTaken(opening, keys)
 	}
