@@ -2,6 +2,8 @@ package contract
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"gorm.io/gorm"
 
@@ -69,34 +71,33 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.
 	return cs, next, nil
 }
 
-// loadAll fills the parcels and lines of cs with one query each, joining their keys as pairs: contracts of
-// many counties (an admin's page) would otherwise probe every county with every id.
+// loadAll fills the parcels and lines of cs with one query each per county of cs (a page is of one county but
+// for an admin's), each naming its county: on Citus it runs on the one shard that holds the county's rows.
 func loadAll(ctx context.Context, db *gorm.DB, cs []Contract) error {
-	if len(cs) == 0 {
-		return nil
-	}
-	ids, counties := make([]int64, len(cs)), make([]string, len(cs))
 	at := make(map[int64]int, len(cs))
+	byCounty := map[string][]int64{}
 	for i, c := range cs {
-		ids[i], counties[i], at[c.ID] = c.ID, c.CountyCode, i
+		at[c.ID] = i
+		byCounty[c.CountyCode] = append(byCounty[c.CountyCode], c.ID)
 	}
-	of := func(table, order string) string {
-		return "SELECT t.* FROM " + table + " t JOIN unnest(?::text[], ?::bigint[]) AS k (county_code, id)" +
-			" ON t.county_code = k.county_code AND t.contract_id = k.id ORDER BY t." + order
-	}
-	var ps []Parcel
-	if err := db.WithContext(ctx).Raw(of("contract_parcels", "parcel_id"), postgres.TextArray(counties), postgres.Int64Array(ids)).Scan(&ps).Error; err != nil {
-		return err
-	}
-	for _, p := range ps {
-		cs[at[p.ContractID]].Parcels = append(cs[at[p.ContractID]].Parcels, p)
-	}
-	var ls []Line
-	if err := db.WithContext(ctx).Raw(of("contract_services", "op_type"), postgres.TextArray(counties), postgres.Int64Array(ids)).Scan(&ls).Error; err != nil {
-		return err
-	}
-	for _, l := range ls {
-		cs[at[l.ContractID]].Services = append(cs[at[l.ContractID]].Services, l)
+	for _, county := range slices.Sorted(maps.Keys(byCounty)) {
+		ids := postgres.Int64Array(byCounty[county])
+		var ps []Parcel
+		if err := db.WithContext(ctx).Raw(`SELECT t.* FROM contract_parcels t WHERE t.county_code = ? AND t.contract_id = ANY (?::bigint[])
+			ORDER BY t.parcel_id`, county, ids).Scan(&ps).Error; err != nil {
+			return err
+		}
+		for _, p := range ps {
+			cs[at[p.ContractID]].Parcels = append(cs[at[p.ContractID]].Parcels, p)
+		}
+		var ls []Line
+		if err := db.WithContext(ctx).Raw(`SELECT t.* FROM contract_services t WHERE t.county_code = ? AND t.contract_id = ANY (?::bigint[])
+			ORDER BY t.op_type`, county, ids).Scan(&ls).Error; err != nil {
+			return err
+		}
+		for _, l := range ls {
+			cs[at[l.ContractID]].Services = append(cs[at[l.ContractID]].Services, l)
+		}
 	}
 	return nil
 }

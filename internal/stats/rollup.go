@@ -50,7 +50,7 @@ func rollupWhere(p scope.Principal, sel Selection, counties, allCrops bool) (str
 		c, a := scope.Within("c", p.RegionPrefix())
 		and(c, a...)
 	case scope.Collective:
-		and("c.collective_id = ?", p.CollectiveID)
+		and("c.county_code = ? AND c.collective_id = ?", scope.CountyCode(p.RegionCode), p.CollectiveID)
 	case scope.Admin:
 	default:
 		and("false")

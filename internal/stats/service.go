@@ -81,12 +81,14 @@ func (s *Service) Collectives(ctx context.Context, p scope.Principal, sel Select
 		}
 		q = q.Where("id IN ?", ids)
 	case scope.Collective:
-		q = q.Where("id = ?", p.CollectiveID)
+		q = q.Where("county_code = ? AND id = ?", scope.CountyCode(p.RegionCode), p.CollectiveID)
 	case scope.Bureau:
-		q = q.Where("region_code LIKE ?", p.RegionPrefix()+"%")
+		cond, args := scope.Within("collectives", p.RegionPrefix())
+		q = q.Where(cond, args...)
 	}
 	if sel.RegionCode != "" {
-		q = q.Where("region_code LIKE ?", scope.Prefix(sel.RegionCode)+"%")
+		cond, args := scope.Within("collectives", scope.Prefix(sel.RegionCode))
+		q = q.Where(cond, args...)
 	}
 	if err := q.Order("id").Find(&cs).Error; err != nil {
 		return rep, err
