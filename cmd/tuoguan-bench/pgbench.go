@@ -39,7 +39,7 @@ SELECT county_code AS cc, contract_id AS cid, parcel_id AS pid, op_type AS ot, p
 \startpipeline
 BEGIN;
 SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true) WHERE NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus');
-SELECT k.key, k.request_hash, k.response FROM unnest(ARRAY[:k]::text[]) AS q (key) JOIN idempotency_keys k ON k.user_id = :uid AND k.key = q.key;
+SELECT q.key, k.request_hash, k.response FROM unnest(ARRAY[:k]::text[]) AS q (key), LATERAL (SELECT k.request_hash, k.response FROM idempotency_keys k WHERE k.user_id = :uid AND k.key = q.key LIMIT 1) AS k;
 SELECT c.id, c.county_code, c.provider_id FROM contracts c WHERE c.id = ANY (ARRAY[:cid]::bigint[]) AND c.provider_id = :prov;
 SELECT now(), ARRAY(SELECT nextval(pg_get_serial_sequence('operations', 'id')) FROM generate_series(1, 1::int));
 \endpipeline

@@ -147,10 +147,12 @@ func (b *batch) prepareKeys() (keys []string) {
 // response when the request is the same, as a Conflict when it is not.
 func (b *batch) queueTaken(q *pgx.Batch, keys []string) {
 	b.stored = map[string]storedKey{}
-	// Each key is looked up on its own, by the whole primary key: under a generic plan, a condition on the
-	// account with a list of keys would read every key the account ever stored.
-	q.Queue(`SELECT k.key, k.request_hash, k.response FROM unnest($2::text[]) AS q (key)
-		JOIN idempotency_keys k ON k.user_id = $1 AND k.key = q.key`, b.p.UserID, keys).Query(func(rows pgx.Rows) error {
+	// Each key is looked up on its own, by the whole primary key (the LIMIT keeps the lookup a subquery the
+	// planner cannot turn around): a generic plan made while the account had few keys would otherwise read
+	// every key the account stored, for each key asked.
+	q.Queue(`SELECT q.key, k.request_hash, k.response FROM unnest($2::text[]) AS q (key),
+		LATERAL (SELECT k.request_hash, k.response FROM idempotency_keys k WHERE k.user_id = $1 AND k.key = q.key LIMIT 1) AS k`,
+		b.p.UserID, keys).Query(func(rows pgx.Rows) error {
 		var key string
 		var st storedKey
 		var response []byte
