@@ -81,18 +81,15 @@ func loadAll(ctx context.Context, db *gorm.DB, cs []Contract) error {
 		byCounty[c.CountyCode] = append(byCounty[c.CountyCode], c.ID)
 	}
 	for _, county := range slices.Sorted(maps.Keys(byCounty)) {
-		ids := postgres.Int64Array(byCounty[county])
-		var ps []Parcel
-		if err := db.WithContext(ctx).Raw(`SELECT t.* FROM contract_parcels t WHERE t.county_code = ? AND t.contract_id = ANY (?::bigint[])
-			ORDER BY t.parcel_id`, county, ids).Scan(&ps).Error; err != nil {
+		ps, err := ofContracts[Parcel](ctx, db, "contract_parcels", "parcel_id", county, byCounty[county])
+		if err != nil {
 			return err
 		}
 		for _, p := range ps {
 			cs[at[p.ContractID]].Parcels = append(cs[at[p.ContractID]].Parcels, p)
 		}
-		var ls []Line
-		if err := db.WithContext(ctx).Raw(`SELECT t.* FROM contract_services t WHERE t.county_code = ? AND t.contract_id = ANY (?::bigint[])
-			ORDER BY t.op_type`, county, ids).Scan(&ls).Error; err != nil {
+		ls, err := ofContracts[Line](ctx, db, "contract_services", "op_type", county, byCounty[county])
+		if err != nil {
 			return err
 		}
 		for _, l := range ls {
@@ -100,4 +97,12 @@ func loadAll(ctx context.Context, db *gorm.DB, cs []Contract) error {
 		}
 	}
 	return nil
+}
+
+// ofContracts reads the rows of table that belong to contracts ids of county, ordered by column order.
+func ofContracts[T any](ctx context.Context, db *gorm.DB, table, order, county string, ids []int64) ([]T, error) {
+	var rows []T
+	err := db.WithContext(ctx).Raw("SELECT t.* FROM "+table+" t WHERE t.county_code = ? AND t.contract_id = ANY (?::bigint[]) ORDER BY t."+order,
+		county, postgres.Int64Array(ids)).Scan(&rows).Error
+	return rows, err
 }
