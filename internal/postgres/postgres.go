@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -113,10 +114,14 @@ func ensureDatabase(ctx context.Context, cfg *pgx.ConnConfig) error {
 // UniqueViolation reports whether err is a unique-constraint violation and names the constraint as the
 // schema names it. Citus relays a worker's violation without the constraint's field, naming in the message
 // the shard's constraint, which carries the shard's id ("parcels_code_key_102023"): the name is read from
-// the message then, and the id dropped.
+// the message then, and the id dropped. A violation met while Citus commits a transaction that spans shard
+// groups comes as an internal error (XX000) with the same message, and is recognised by it.
 func UniqueViolation(err error) (constraint string, ok bool) {
 	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
+	if !errors.As(err, &pgErr) {
+		return "", false
+	}
+	if pgErr.Code != "23505" && (pgErr.Code != "XX000" || !strings.HasPrefix(pgErr.Message, "duplicate key value violates unique constraint")) {
 		return "", false
 	}
 	if pgErr.ConstraintName != "" {

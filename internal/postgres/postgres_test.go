@@ -111,6 +111,7 @@ func TestUniqueViolationNamesTheSchemasConstraint(t *testing.T) {
 	for _, e := range []*pgconn.PgError{
 		{Code: "23505", ConstraintName: "parcels_code_key", Message: `duplicate key value violates unique constraint "parcels_code_key"`},
 		{Code: "23505", Message: `duplicate key value violates unique constraint "parcels_code_key_102023"`},
+		{Code: "XX000", Message: `duplicate key value violates unique constraint "parcels_code_key_102023"`},
 	} {
 		got, ok := postgres.UniqueViolation(fmt.Errorf("insert: %w", e))
 		if !ok || got != "parcels_code_key" {
@@ -119,5 +120,8 @@ func TestUniqueViolationNamesTheSchemasConstraint(t *testing.T) {
 	}
 	if _, ok := postgres.UniqueViolation(&pgconn.PgError{Code: "23503", ConstraintName: "x"}); ok {
 		t.Error("a foreign-key violation taken for a unique one")
+	}
+	if _, ok := postgres.UniqueViolation(&pgconn.PgError{Code: "XX000", Message: "could not connect to the worker"}); ok {
+		t.Error("another internal error taken for a unique violation")
 	}
 }
