@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,18 +97,7 @@ func measureLists(ctx context.Context, c *client, e *env, tokens Tokens, o optio
 	}
 	fmt.Fprintf(out, "load:     %d requests%s per case after %d warm-up, %d at a time, over HTTP on %s\n\n",
 		o.requests, bound, o.warmup, o.concurrency, strings.TrimPrefix(c.base, "http://"))
-	const row = "%-44s %8v %8v %8v %8v %7v  %s\n"
-	fmt.Fprintf(out, row, "case", "requests", "p50 ms", "p95 ms", "p99 ms", "req/s", "p95 ≤ 20 ms")
-	var results []Result
-	for _, cs := range cases {
-		r := c.MeasureFor(ctx, cs, o.warmup, o.requests, o.concurrency, o.maxTime)
-		results = append(results, r)
-		fmt.Fprintf(out, row, r.Case, r.Requests, fmt.Sprintf("%.2f", ms(r.P50)), fmt.Sprintf("%.2f", ms(r.P95)),
-			fmt.Sprintf("%.2f", ms(r.P99)), fmt.Sprintf("%.0f", r.PerSecond), verdict(r, target))
-		if ctx.Err() != nil {
-			break
-		}
-	}
+	results := measureCases(ctx, c, cases, slices.Repeat([]time.Duration{target}, len(cases)), o, out)
 	failed, missed := 0, 0
 	for _, r := range results {
 		if r.Failed() {

@@ -272,8 +272,9 @@ func (r *provinceRunner) dashboard(ctx context.Context) error {
 	fmt.Fprintf(out, "load:     each call at most %d requests or %s after %d warm-up, %d at a time, as the bureau of %s; season %d\n\n",
 		o.requests, o.maxTime, o.warmup, o.concurrency, county, w.Seasons[1])
 	return r.measure(ctx, "dashboard", func(base string) error {
-		r.run.dashboard = measureCases(ctx, newClient(base, o.concurrency), dashboardCases(r.tokens.Bureau, county, w.Seasons[1]),
-			dashboardTarget, o, out)
+		cases := dashboardCases(r.tokens.Bureau, county, w.Seasons[1])
+		r.run.dashboard = measureCases(ctx, newClient(base, o.concurrency), cases,
+			slices.Repeat([]time.Duration{dashboardTarget}, len(cases)), o, out)
 		return ctx.Err()
 	})
 }

@@ -69,7 +69,8 @@ func visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 		cond, args := scope.Within("", p.RegionPrefix())
 		return q.Where(cond, args...)
 	case scope.Collective:
-		return q.Where("county_code = ? AND id = ?", scope.CountyCode(p.RegionCode), p.CollectiveID)
+		cond, args := scope.OfCollective("", "id", p)
+		return q.Where(cond, args...)
 	}
 	return q.Where("false")
 }

@@ -120,7 +120,8 @@ func VisibleIn(q *gorm.DB, table string, p scope.Principal) *gorm.DB {
 		cond, args := scope.Within(table, p.RegionPrefix())
 		return q.Where(cond, args...)
 	case scope.Collective:
-		return q.Where(table+".county_code = ? AND "+table+".collective_id = ?", scope.CountyCode(p.RegionCode), p.CollectiveID)
+		cond, args := scope.OfCollective(table, "collective_id", p)
+		return q.Where(cond, args...)
 	case scope.Provider:
 		return q.Where(table+".provider_id = ?", p.ProviderID)
 	}

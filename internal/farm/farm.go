@@ -86,7 +86,8 @@ func Visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 		cond, args := scope.WithinByTownship("farms", p.RegionPrefix())
 		return q.Where(cond, args...)
 	case scope.Collective:
-		return q.Where("farms.county_code = ? AND farms.collective_id = ?", scope.CountyCode(p.RegionCode), p.CollectiveID)
+		cond, args := scope.OfCollective("farms", "collective_id", p)
+		return q.Where(cond, args...)
 	case scope.Provider:
 		return q.Where(`EXISTS (SELECT 1 FROM contracts c WHERE c.county_code = farms.county_code AND c.farm_id = farms.id
 			AND c.provider_id = ? AND c.status IN ('draft', 'active'))`, p.ProviderID)

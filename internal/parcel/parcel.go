@@ -64,7 +64,8 @@ func Visible(q *gorm.DB, p scope.Principal) *gorm.DB {
 		cond, args := scope.WithinByTownship("parcels", p.RegionPrefix())
 		return q.Where(cond, args...)
 	case scope.Collective:
-		return q.Where("parcels.county_code = ? AND parcels.collective_id = ?", scope.CountyCode(p.RegionCode), p.CollectiveID)
+		cond, args := scope.OfCollective("parcels", "collective_id", p)
+		return q.Where(cond, args...)
 	case scope.Provider:
 		return q.Where(`EXISTS (SELECT 1 FROM contract_parcels cp JOIN contracts c ON c.county_code = cp.county_code AND c.id = cp.contract_id
 			WHERE cp.county_code = parcels.county_code AND cp.parcel_id = parcels.id AND c.provider_id = ? AND c.status IN ('draft', 'active'))`, p.ProviderID)

@@ -129,6 +129,16 @@ func Within(table, prefix string) (string, []any) {
 	return col("county_code") + " LIKE ? AND " + col("region_code") + " LIKE ?", []any{prefix + "%", prefix + "%"}
 }
 
+// OfCollective is the SQL condition and arguments "the row of a tenant table belongs to the collective of p",
+// a collective's account: its county, the key tenant tables are distributed by, and its id in column (table
+// qualifies both; "" leaves them bare), so that on Citus the row is looked for on the county's shard only.
+func OfCollective(table, column string, p Principal) (string, []any) {
+	if table != "" {
+		table += "."
+	}
+	return table + "county_code = ? AND " + table + column + " = ?", []any{CountyCode(p.RegionCode), p.CollectiveID}
+}
+
 // WithinByTownship is Within for the tables that carry township_code, the code of the township a row lies in
 // (its region's first nine digits and "000"): a township is an equality on that column besides the county, which
 // the planner estimates from the column's statistics and the tables' township indexes serve in id order, where

@@ -118,3 +118,17 @@ func TestWithinByTownshipIsAnEqualityForATownship(t *testing.T) {
 		}
 	}
 }
+
+func TestOfCollectiveNamesItsCounty(t *testing.T) {
+	t.Parallel()
+	p := Principal{Role: Collective, RegionCode: "610631100201", CollectiveID: 7}
+	for _, c := range []struct{ table, column, cond string }{
+		{"farms", "collective_id", "farms.county_code = ? AND farms.collective_id = ?"},
+		{"", "id", "county_code = ? AND id = ?"},
+	} {
+		cond, args := OfCollective(c.table, c.column, p)
+		if cond != c.cond || fmt.Sprint(args) != "[610631 7]" {
+			t.Errorf("OfCollective(%q, %q) = %q %v; want %q [610631 7]", c.table, c.column, cond, args, c.cond)
+		}
+	}
+}

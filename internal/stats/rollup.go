@@ -50,7 +50,8 @@ func rollupWhere(p scope.Principal, sel Selection, counties, allCrops bool) (str
 		c, a := scope.Within("c", p.RegionPrefix())
 		and(c, a...)
 	case scope.Collective:
-		and("c.county_code = ? AND c.collective_id = ?", scope.CountyCode(p.RegionCode), p.CollectiveID)
+		c, a := scope.OfCollective("c", "collective_id", p)
+		and(c, a...)
 	case scope.Admin:
 	default:
 		and("false")

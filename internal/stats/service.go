@@ -81,7 +81,8 @@ func (s *Service) Collectives(ctx context.Context, p scope.Principal, sel Select
 		}
 		q = q.Where("id IN ?", ids)
 	case scope.Collective:
-		q = q.Where("county_code = ? AND id = ?", scope.CountyCode(p.RegionCode), p.CollectiveID)
+		cond, args := scope.OfCollective("collectives", "id", p)
+		q = q.Where(cond, args...)
 	case scope.Bureau:
 		cond, args := scope.Within("collectives", p.RegionPrefix())
 		q = q.Where(cond, args...)
