@@ -145,7 +145,7 @@ func loadOrReuse(ctx context.Context, o options, given bool, w *World, out io.Wr
 
 // holdsOperations reports whether the database name exists on server and has operations.
 func holdsOperations(ctx context.Context, server, name string) (bool, error) {
-	u, err := withDatabase(server, name)
+	u, err := postgres.WithDatabase(server, name)
 	if err != nil {
 		return false, err
 	}
@@ -170,7 +170,7 @@ func adminQueryRow(ctx context.Context, url, q string, args []any, dest any) err
 // reopen connects to a loaded benchmark database and checks that o.dataKey is the key it was sealed with.
 func reopen(ctx context.Context, o options) (e *env, err error) {
 	e = &env{o: o}
-	if e.dbURL, err = withDatabase(o.serverURL, o.dbName); err != nil {
+	if e.dbURL, err = postgres.WithDatabase(o.serverURL, o.dbName); err != nil {
 		return nil, err
 	}
 	if e.keys, err = dataKey(o.dataKey); err != nil {

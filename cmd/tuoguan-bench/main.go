@@ -192,7 +192,7 @@ func (e *env) stopServing(ctx context.Context) {
 // it. Close undoes it.
 func prepare(ctx context.Context, o options, w *World, out io.Writer) (e *env, err error) {
 	e = &env{o: o, w: w}
-	if e.dbURL, err = withDatabase(o.serverURL, o.dbName); err != nil {
+	if e.dbURL, err = postgres.WithDatabase(o.serverURL, o.dbName); err != nil {
 		return nil, err
 	}
 	if err := recreate(ctx, o.serverURL, o.dbName); err != nil {
@@ -305,16 +305,6 @@ func dataKey(given string) (*pii.Keyring, error) {
 		return pii.ParseKey(v)
 	}
 	return pii.ParseKey(pii.GenerateKey())
-}
-
-// withDatabase is server with its database replaced by name.
-func withDatabase(server, name string) (string, error) {
-	u, err := url.Parse(server)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		return "", fmt.Errorf("-database-url must be a postgres:// URL")
-	}
-	u.Path, u.RawPath = "/"+name, ""
-	return u.String(), nil
 }
 
 // recreate drops the database name on server, when it exists, and creates it empty: on a Citus coordinator,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -115,15 +116,6 @@ func (ns Nodes) Drop(ctx context.Context, name string) error {
 	return err
 }
 
-// URL is the server's URL with its database replaced by name.
-func (ns Nodes) URL(name string) (string, error) {
-	cfg, err := pgx.ParseConfig(ns.server)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("postgres://%s:%s@%s:%d/%s?sslmode=disable", cfg.User, cfg.Password, cfg.Host, cfg.Port, name), nil
-}
-
 // exists reports whether the server holds database name.
 func (ns Nodes) exists(ctx context.Context, name string) (bool, error) {
 	c, err := ns.connect(ctx, node{}, "")
@@ -168,4 +160,14 @@ func (ns Nodes) execOn(ctx context.Context, n node, database string, statements 
 		}
 	}
 	return nil
+}
+
+// WithDatabase is server, a postgres:// URL, with its database replaced by name.
+func WithDatabase(server, name string) (string, error) {
+	u, err := url.Parse(server)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", fmt.Errorf("the database server's URL must be a postgres:// URL")
+	}
+	u.Path, u.RawPath = "/"+name, ""
+	return u.String(), nil
 }

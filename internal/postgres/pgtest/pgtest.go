@@ -90,7 +90,7 @@ func NewURL(t testing.TB) string {
 			t.Logf("drop test database %s: %v", name, err)
 		}
 	})
-	url, err := templateNodes.URL(name)
+	url, err := postgres.WithDatabase(ServerURL(), name)
 	if err != nil {
 		t.Fatalf("test database URL: %v", err)
 	}
@@ -138,7 +138,7 @@ func buildTemplate(ctx context.Context) (string, postgres.Nodes, error) {
 	if err := ns.Create(ctx, scratch, 2*ns.Workers()); err != nil {
 		return "", ns, err
 	}
-	url, err := ns.URL(scratch)
+	url, err := postgres.WithDatabase(ServerURL(), scratch)
 	if err != nil {
 		return "", ns, err
 	}
