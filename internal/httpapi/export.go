@@ -136,7 +136,7 @@ func groupTable(name string, key sheet.Column, rows []stats.Row, totals int, w s
 		for _, r := range rows {
 			cells := append([]sheet.Cell{sheet.T(r.Key), sheet.T(r.Name)}, figureCells(r.Totals, w)...)
 			for _, op := range types {
-				a := num.Round2(r.Totals.ServiceAreaByOp[op])
+				a := r.Totals.ServiceAreaByOp[op].Round2()
 				cells = append(cells, sheet.D(&a))
 			}
 			if !yield(cells) {

@@ -6,24 +6,33 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/tuoguan/tuoguan/api"
+	"github.com/tuoguan/tuoguan/internal/num"
 	"github.com/tuoguan/tuoguan/internal/stats"
 )
+
+// sum is the num.Sum of s.
+func sum(t *testing.T, s string) num.Sum {
+	t.Helper()
+	v, err := num.ParseSum(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
 
 // TestFillSetsEveryFigure checks fill against the JSON names of openapi.yaml: each generated type that carries
 // the figures ends up as if the figures and counts had been decoded into it by their JSON names, and the only
 // fields fill leaves alone are each type's own.
 func TestFillSetsEveryFigure(t *testing.T) {
-	tot := stats.Totals{ContractedArea: decimal.RequireFromString("12.345"), ServiceArea: decimal.RequireFromString("3.5"),
-		HarvestedArea: decimal.RequireFromString("2"), HarvestedYield: decimal.RequireFromString("1001"),
-		FarmerCost: decimal.RequireFromString("100.005"), BaselineCost: decimal.RequireFromString("180"),
-		IncomeGain: decimal.RequireFromString("55.5"), Subsidy: decimal.RequireFromString("7"),
-		ProviderRevenue: decimal.RequireFromString("90"), CollectiveIncome: decimal.RequireFromString("10"),
-		PendingArea: decimal.RequireFromString("1.25"), Contracts: 3, Farms: 2, Households: 1, Providers: 4,
-		ServiceAreaByOp: map[string]decimal.Decimal{"ploughing": decimal.RequireFromString("3.5")}}
-	f, c := tot.Present(stats.Weights{"ploughing": decimal.RequireFromString("1.2")}), tot.Counts()
+	tot := stats.Totals{ContractedArea: sum(t, "12.345"), ServiceArea: sum(t, "3.5"),
+		HarvestedArea: sum(t, "2"), HarvestedYield: sum(t, "1001"),
+		FarmerCost: sum(t, "100.005"), BaselineCost: sum(t, "180"),
+		IncomeGain: sum(t, "55.5"), Subsidy: sum(t, "7"),
+		ProviderRevenue: sum(t, "90"), CollectiveIncome: sum(t, "10"),
+		PendingArea: sum(t, "1.25"), Contracts: 3, Farms: 2, Households: 1, Providers: 4,
+		ServiceAreaByOp: map[string]num.Sum{"ploughing": sum(t, "3.5")}}
+	f, c := tot.Present(stats.Weights{"ploughing": num.MustDec4("1.2")}), tot.Counts()
 	cases := []struct {
 		dst any
 		own []string

@@ -11,7 +11,6 @@ import (
 	"sync"
 
 	"github.com/tuoguan/tuoguan/api"
-	"github.com/tuoguan/tuoguan/internal/num"
 	"github.com/tuoguan/tuoguan/internal/reference"
 	"github.com/tuoguan/tuoguan/internal/sheet"
 	"github.com/tuoguan/tuoguan/internal/stats"
@@ -182,11 +181,7 @@ func weightsOut(code string, w stats.Weights, source string) api.StandardAreaWei
 		out.Source = &source
 	}
 	for op, v := range w {
-		d, err := num.Dec4FromDecimal(v)
-		if err != nil {
-			panic(err) // stored as numeric(6,4)
-		}
-		out.Weights[op] = d
+		out.Weights[op] = v
 	}
 	return out
 }

@@ -30,23 +30,23 @@ var (
 // with the package grammar, so no value ever passes through float64.
 // JSON null is refused: optional fields should be declared as *Dec2 or *Dec4,
 // for which encoding/json stores nil without calling UnmarshalJSON.
-func unmarshalJSON(b []byte, places int32) (decimal.Decimal, error) {
+func unmarshalJSON(b []byte, places int32) (int64, error) {
 	if len(b) == 0 {
-		return decimal.Decimal{}, newError("", reasonEmpty)
+		return 0, newError("", reasonEmpty)
 	}
 	switch c := b[0]; {
 	case c == '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
-			return decimal.Decimal{}, newError(string(b), reasonSyntax)
+			return 0, newError(string(b), reasonSyntax)
 		}
 		return parse(s, places)
 	case c == '-' || isDigit(c):
 		return parse(string(b), places)
 	case string(b) == "null":
-		return decimal.Decimal{}, newError("", reasonNull)
+		return 0, newError("", reasonNull)
 	default:
-		return decimal.Decimal{}, newError(string(b), reasonJSONKind)
+		return 0, newError(string(b), reasonJSONKind)
 	}
 }
 
@@ -54,7 +54,7 @@ func unmarshalJSON(b []byte, places int32) (decimal.Decimal, error) {
 // driver returns numeric columns as their text form (string); some drivers
 // use []byte; integer columns arrive as int64. float64 is refused because the
 // value would already have been rounded to binary before reaching us.
-func scan(src any, places int32) (decimal.Decimal, error) {
+func scan(src any, places int32) (int64, error) {
 	switch v := src.(type) {
 	case string:
 		return parse(v, places)
@@ -63,19 +63,19 @@ func scan(src any, places int32) (decimal.Decimal, error) {
 	case int64:
 		return fromDecimal(decimal.NewFromInt(v), places)
 	case nil:
-		return decimal.Decimal{}, newError("", reasonNull)
+		return 0, newError("", reasonNull)
 	case float64, float32:
-		return decimal.Decimal{}, newError("",
+		return 0, newError("",
 			"cannot be read from a floating-point database value; use a numeric column")
 	default:
-		return decimal.Decimal{}, newError("", fmt.Sprintf("cannot be read from a database value of type %T", src))
+		return 0, newError("", fmt.Sprintf("cannot be read from a database value of type %T", src))
 	}
 }
 
 // MarshalJSON encodes v as a JSON string with exactly 2 fractional places,
 // e.g. "10.50". A string is used so that JavaScript clients never round it.
 func (v Dec2) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + v.String() + `"`), nil
+	return appendQuoted(make([]byte, 0, 24), v.c, 2), nil
 }
 
 // UnmarshalJSON accepts a JSON string ("10.50") or number (10.50), parsed
@@ -85,13 +85,13 @@ func (v *Dec2) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	v.d = d
+	v.c = d
 	return nil
 }
 
 // MarshalText returns the same text as String.
 func (v Dec2) MarshalText() ([]byte, error) {
-	return []byte(v.String()), nil
+	return appendFixed(nil, v.c, 2), nil
 }
 
 // UnmarshalText parses b with the package grammar. On error v is left
@@ -101,7 +101,7 @@ func (v *Dec2) UnmarshalText(b []byte) error {
 	if err != nil {
 		return err
 	}
-	v.d = d
+	v.c = d
 	return nil
 }
 
@@ -113,7 +113,7 @@ func (v *Dec2) Scan(src any) error {
 	if err != nil {
 		return err
 	}
-	v.d = d
+	v.c = d
 	return nil
 }
 
@@ -126,7 +126,7 @@ func (v Dec2) Value() (driver.Value, error) {
 // MarshalJSON encodes v as a JSON string with exactly 4 fractional places,
 // e.g. "3.2500".
 func (v Dec4) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + v.String() + `"`), nil
+	return appendQuoted(make([]byte, 0, 24), v.u, 4), nil
 }
 
 // UnmarshalJSON accepts a JSON string or number, parsed exactly from its
@@ -136,13 +136,13 @@ func (v *Dec4) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	v.d = d
+	v.u = d
 	return nil
 }
 
 // MarshalText returns the same text as String.
 func (v Dec4) MarshalText() ([]byte, error) {
-	return []byte(v.String()), nil
+	return appendFixed(nil, v.u, 4), nil
 }
 
 // UnmarshalText parses b with the package grammar. On error v is left
@@ -152,7 +152,7 @@ func (v *Dec4) UnmarshalText(b []byte) error {
 	if err != nil {
 		return err
 	}
-	v.d = d
+	v.u = d
 	return nil
 }
 
@@ -162,7 +162,7 @@ func (v *Dec4) Scan(src any) error {
 	if err != nil {
 		return err
 	}
-	v.d = d
+	v.u = d
 	return nil
 }
 

@@ -24,5 +24,5 @@ func DivRound2(x, y decimal.Decimal) (v Dec2, ok bool) {
 			q = q.Add(hundredth)
 		}
 	}
-	return Dec2{d: q}, true
+	return Round2(q), true
 }

@@ -2,9 +2,11 @@
 // money, area and yield in Tuoguan.
 //
 // Dec2 holds at most 2 fractional places (money, area, yield) and Dec4 at most
-// 4 (price per kg). Both wrap decimal.Decimal, so arithmetic done on
-// Decimal() values is exact; neither type ever goes through float64. The zero
-// value of each type is the number 0.
+// 4 (price per kg). Both are integers of their smallest step (hundredths,
+// ten-thousandths) in an int64, so that parsing, comparing and formatting need
+// no math/big; Decimal() hands the exact value to decimal.Decimal arithmetic.
+// Neither type ever goes through float64. The zero value of each type is the
+// number 0.
 //
 // Every textual input (JSON strings, JSON numbers, query parameters, database
 // text) must match the grammar
@@ -15,14 +17,12 @@
 // zeros are ignored, so "10.500" is a valid Dec2), and have at most 12 integer
 // digits. Exponents, NaN, infinities, signs other than a leading '-', spaces,
 // ".5", "5." and leading zeros are refused with an *Error.
-//
-// Values must not be compared with ==, because decimal.Decimal holds a
-// pointer; use Cmp or Equal.
 package num
 
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -85,12 +85,15 @@ func newError(input, reason string) *Error {
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-// parse checks s against the input grammar and returns its exact value.
+// pow10[n] is 10^n.
+var pow10 = [...]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+
+// parse checks s against the input grammar and returns its exact value in units of 10^-places.
 // It never rounds: a value that needs more than places fractional digits is
 // refused.
-func parse(s string, places int32) (decimal.Decimal, error) {
+func parse(s string, places int32) (int64, error) {
 	if s == "" {
-		return decimal.Decimal{}, newError(s, reasonEmpty)
+		return 0, newError(s, reasonEmpty)
 	}
 	i := 0
 	neg := s[0] == '-'
@@ -111,31 +114,32 @@ func parse(s string, places int32) (decimal.Decimal, error) {
 		}
 		frac = s[fracStart:i]
 		if frac == "" {
-			return decimal.Decimal{}, newError(s, classify(s))
+			return 0, newError(s, classify(s))
 		}
 	}
 	if intPart == "" || i != len(s) {
-		return decimal.Decimal{}, newError(s, classify(s))
+		return 0, newError(s, classify(s))
 	}
 	if len(intPart) > 1 && intPart[0] == '0' {
-		return decimal.Decimal{}, newError(s, reasonZeros)
+		return 0, newError(s, reasonZeros)
 	}
 	frac = strings.TrimRight(frac, "0")
 	if len(frac) > int(places) {
-		return decimal.Decimal{}, newError(s, reasonPlaces(places))
+		return 0, newError(s, reasonPlaces(places))
 	}
 	if len(intPart) > MaxIntDigits {
-		return decimal.Decimal{}, newError(s, reasonRange)
+		return 0, newError(s, reasonRange)
 	}
-	// At most 12+4 digits, so the coefficient always fits in an int64.
-	var coef int64
+	// At most 12+4 digits, so the value always fits in an int64.
+	var units int64
 	for _, c := range []byte(intPart + frac) {
-		coef = coef*10 + int64(c-'0')
+		units = units*10 + int64(c-'0')
 	}
+	units *= pow10[int(places)-len(frac)]
 	if neg {
-		coef = -coef
+		units = -units
 	}
-	return decimal.New(coef, -int32(len(frac))), nil
+	return units, nil
 }
 
 var exponentForm = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0-9]+$`)
@@ -157,30 +161,64 @@ func classify(s string) string {
 }
 
 // fromDecimal checks that d needs at most places fractional digits and lies
-// within the accepted range.
-func fromDecimal(d decimal.Decimal, places int32) (decimal.Decimal, error) {
+// within the accepted range, and returns it in units of 10^-places.
+func fromDecimal(d decimal.Decimal, places int32) (int64, error) {
 	if !d.Truncate(places).Equal(d) {
-		return decimal.Decimal{}, newError(d.String(), reasonPlaces(places))
+		return 0, newError(d.String(), reasonPlaces(places))
 	}
 	if d.Abs().Cmp(limit) >= 0 {
-		return decimal.Decimal{}, newError(d.String(), reasonRange)
+		return 0, newError(d.String(), reasonRange)
 	}
-	return d, nil
+	return d.Shift(places).IntPart(), nil
 }
+
+// appendFixed appends units of 10^-places with exactly places fractional digits.
+func appendFixed(b []byte, units int64, places int) []byte {
+	if units < 0 {
+		b = append(b, '-')
+		units = -units
+	}
+	b = strconv.AppendInt(b, units/pow10[places], 10)
+	b = append(b, '.')
+	frac := units % pow10[places]
+	for p := pow10[places] / 10; p > 0; p /= 10 {
+		b = append(b, byte('0'+frac/p%10))
+	}
+	return b
+}
+
+// appendQuoted appends units as appendFixed does, in double quotes: the JSON form.
+func appendQuoted(b []byte, units int64, places int) []byte {
+	return append(appendFixed(append(b, '"'), units, places), '"')
+}
+
+// cmp returns -1, 0 or 1 as a is less than, equal to or greater than b.
+func cmp(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// sign returns -1, 0 or 1 according to the sign of a.
+func sign(a int64) int { return cmp(a, 0) }
 
 // Dec2 is an exact decimal with at most 2 fractional places, used for money,
 // area and yield. The zero value is 0.
 type Dec2 struct {
-	d decimal.Decimal
+	c int64 // hundredths
 }
 
 // ParseDec2 parses s according to the package grammar.
 func ParseDec2(s string) (Dec2, error) {
-	d, err := parse(s, 2)
+	c, err := parse(s, 2)
 	if err != nil {
 		return Dec2{}, err
 	}
-	return Dec2{d: d}, nil
+	return Dec2{c: c}, nil
 }
 
 // MustDec2 is like ParseDec2 but panics on invalid input. It is meant for
@@ -196,51 +234,62 @@ func MustDec2(s string) Dec2 {
 // Dec2FromDecimal converts d without rounding. It refuses values that need
 // more than 2 fractional places or whose magnitude is 10^12 or more.
 func Dec2FromDecimal(d decimal.Decimal) (Dec2, error) {
-	v, err := fromDecimal(d, 2)
+	c, err := fromDecimal(d, 2)
 	if err != nil {
 		return Dec2{}, err
 	}
-	return Dec2{d: v}, nil
+	return Dec2{c: c}, nil
 }
 
 // Round2 rounds the exact value d half away from zero to 2 places, for
 // presentation of computed results (1.005 becomes 1.01, -1.005 becomes -1.01).
-// The range limit applies to input only and is not enforced here.
+// The input range limit does not apply; a result of 2^63 hundredths (about
+// 9.2 × 10^16) or more has no Dec2 and panics.
 func Round2(d decimal.Decimal) Dec2 {
-	return Dec2{d: d.Round(2)}
+	c := d.Round(2).Shift(2).BigInt()
+	if !c.IsInt64() {
+		panic(fmt.Sprintf("num: %s is beyond the range of Dec2", d))
+	}
+	return Dec2{c: c.Int64()}
 }
 
+// Cents returns v in hundredths.
+func (v Dec2) Cents() int64 { return v.c }
+
+// Dec2FromCents returns the Dec2 of c hundredths.
+func Dec2FromCents(c int64) Dec2 { return Dec2{c: c} }
+
 // Decimal returns the exact value.
-func (v Dec2) Decimal() decimal.Decimal { return v.d }
+func (v Dec2) Decimal() decimal.Decimal { return decimal.New(v.c, -2) }
 
 // String formats v with exactly 2 fractional places, e.g. "10.50" or "0.00".
-func (v Dec2) String() string { return v.d.StringFixed(2) }
+func (v Dec2) String() string { return string(appendFixed(nil, v.c, 2)) }
 
 // IsZero reports whether v is 0.
-func (v Dec2) IsZero() bool { return v.d.IsZero() }
+func (v Dec2) IsZero() bool { return v.c == 0 }
 
 // Sign returns -1, 0 or 1 according to the sign of v.
-func (v Dec2) Sign() int { return v.d.Sign() }
+func (v Dec2) Sign() int { return sign(v.c) }
 
 // Cmp returns -1, 0 or 1 as v is less than, equal to or greater than o.
-func (v Dec2) Cmp(o Dec2) int { return v.d.Cmp(o.d) }
+func (v Dec2) Cmp(o Dec2) int { return cmp(v.c, o.c) }
 
 // Equal reports whether v and o are numerically equal.
-func (v Dec2) Equal(o Dec2) bool { return v.d.Equal(o.d) }
+func (v Dec2) Equal(o Dec2) bool { return v.c == o.c }
 
 // Dec4 is an exact decimal with at most 4 fractional places, used for prices
 // per kg. The zero value is 0.
 type Dec4 struct {
-	d decimal.Decimal
+	u int64 // ten-thousandths
 }
 
 // ParseDec4 parses s according to the package grammar.
 func ParseDec4(s string) (Dec4, error) {
-	d, err := parse(s, 4)
+	u, err := parse(s, 4)
 	if err != nil {
 		return Dec4{}, err
 	}
-	return Dec4{d: d}, nil
+	return Dec4{u: u}, nil
 }
 
 // MustDec4 is like ParseDec4 but panics on invalid input. It is meant for
@@ -256,27 +305,30 @@ func MustDec4(s string) Dec4 {
 // Dec4FromDecimal converts d without rounding. It refuses values that need
 // more than 4 fractional places or whose magnitude is 10^12 or more.
 func Dec4FromDecimal(d decimal.Decimal) (Dec4, error) {
-	v, err := fromDecimal(d, 4)
+	u, err := fromDecimal(d, 4)
 	if err != nil {
 		return Dec4{}, err
 	}
-	return Dec4{d: v}, nil
+	return Dec4{u: u}, nil
 }
 
+// Units returns v in ten-thousandths.
+func (v Dec4) Units() int64 { return v.u }
+
 // Decimal returns the exact value.
-func (v Dec4) Decimal() decimal.Decimal { return v.d }
+func (v Dec4) Decimal() decimal.Decimal { return decimal.New(v.u, -4) }
 
 // String formats v with exactly 4 fractional places, e.g. "3.2500".
-func (v Dec4) String() string { return v.d.StringFixed(4) }
+func (v Dec4) String() string { return string(appendFixed(nil, v.u, 4)) }
 
 // IsZero reports whether v is 0.
-func (v Dec4) IsZero() bool { return v.d.IsZero() }
+func (v Dec4) IsZero() bool { return v.u == 0 }
 
 // Sign returns -1, 0 or 1 according to the sign of v.
-func (v Dec4) Sign() int { return v.d.Sign() }
+func (v Dec4) Sign() int { return sign(v.u) }
 
 // Cmp returns -1, 0 or 1 as v is less than, equal to or greater than o.
-func (v Dec4) Cmp(o Dec4) int { return v.d.Cmp(o.d) }
+func (v Dec4) Cmp(o Dec4) int { return cmp(v.u, o.u) }
 
 // Equal reports whether v and o are numerically equal.
-func (v Dec4) Equal(o Dec4) bool { return v.d.Equal(o.d) }
+func (v Dec4) Equal(o Dec4) bool { return v.u == o.u }

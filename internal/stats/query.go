@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
 	"github.com/tuoguan/tuoguan/internal/contract"
+	"github.com/tuoguan/tuoguan/internal/num"
 	"github.com/tuoguan/tuoguan/internal/rollup"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
@@ -76,7 +76,7 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 	at := func(key string) *Totals {
 		t := out[key]
 		if t == nil {
-			t = &Totals{ServiceAreaByOp: map[string]decimal.Decimal{}}
+			t = &Totals{ServiceAreaByOp: map[string]num.Sum{}}
 			out[key] = t
 		}
 		return t
@@ -85,7 +85,7 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 		var rows []struct {
 			Key                                     string
 			Contracts, Farms, Households, Providers int64
-			Area, Fees                              decimal.Decimal
+			Area, Fees                              num.Sum
 		}
 		counts := `count(*) AS contracts, count(DISTINCT c.farm_id) AS farms,
 			count(DISTINCT c.farm_id) FILTER (WHERE c.household) AS households, count(DISTINCT c.provider_id) AS providers,
@@ -111,7 +111,7 @@ func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selectio
 	// (Y − baseline yield × H) × price, and 0 when nothing was harvested.
 	type line struct {
 		Key, OpType                                                                            string
-		Delivered, Pending, NetCost, BaselineCost, Subsidy, ProviderRevenue, Yield, IncomeGain decimal.Decimal
+		Delivered, Pending, NetCost, BaselineCost, Subsidy, ProviderRevenue, Yield, IncomeGain num.Sum
 	}
 	var lines []line
 	err := db.WithContext(ctx).Raw(fmt.Sprintf(`
@@ -157,7 +157,7 @@ func opTypeContracts(ctx context.Context, db *gorm.DB, base *gorm.DB, out map[st
 	var rows []struct {
 		Key                                     string
 		Contracts, Farms, Households, Providers int64
-		Area                                    decimal.Decimal
+		Area                                    num.Sum
 	}
 	err := db.WithContext(ctx).Raw(`
 		SELECT s.op_type AS key, count(*) AS contracts, count(DISTINCT c.farm_id) AS farms,

@@ -3,9 +3,9 @@ package stats
 import (
 	"context"
 
-	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
+	"github.com/tuoguan/tuoguan/internal/num"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
@@ -87,13 +87,13 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 	type row struct {
 		Key, OpType                                                                       string
 		Contracts, Farms, Households, FirstFarms, FirstHouseholds                         int64
-		Area, Income, Active, Confirmed, NetCost, Baseline, Subsidy, Revenue, Yield, Gain decimal.Decimal
+		Area, Income, Active, Confirmed, NetCost, Baseline, Subsidy, Revenue, Yield, Gain num.Sum
 	}
 	out := map[string]*Totals{}
 	at := func(key string) *Totals {
 		t := out[key]
 		if t == nil {
-			t = &Totals{ServiceAreaByOp: map[string]decimal.Decimal{}}
+			t = &Totals{ServiceAreaByOp: map[string]num.Sum{}}
 			out[key] = t
 		}
 		return t
@@ -144,7 +144,7 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 		return nil, err
 	}
 	if total && len(out) > 0 {
-		whole := &Totals{ServiceAreaByOp: map[string]decimal.Decimal{}}
+		whole := &Totals{ServiceAreaByOp: map[string]num.Sum{}}
 		for _, t := range out {
 			whole.add(*t)
 			whole.Contracts, whole.Farms, whole.Households = whole.Contracts+t.Contracts, whole.Farms+t.Farms, whole.Households+t.Households

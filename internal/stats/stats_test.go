@@ -256,7 +256,7 @@ func TestPendingVoidedDraftsAndClosedContracts(t *testing.T) {
 	byOp := must[stats.Report](t, "by op type")(f.Services.Stats.Region(ctx, f.Admin, stats.Selection{SeasonYear: year, RegionCode: s.Village}, stats.ByOpType))
 	pending := map[string]string{}
 	for _, g := range byOp.Groups {
-		pending[g.Key] = g.Totals.PendingArea.StringFixed(2)
+		pending[g.Key] = g.Totals.PendingArea.Round2().String()
 	}
 	if want := map[string]string{"ploughing": "2.50", "plant_protection": "0.00", "harvesting": "2.00"}; !maps.Equal(pending, want) {
 		t.Errorf("pending area by operation type %v, want %v", pending, want)
@@ -328,16 +328,16 @@ func TestPendingVoidedDraftsAndClosedContracts(t *testing.T) {
 	}
 	byCrop := must[stats.Report](t, "by crop")(f.Services.Stats.Region(ctx, f.Admin, sel, stats.ByCrop))
 	if len(byCrop.Groups) != 2 || byCrop.Groups[0].Key != "corn" || byCrop.Groups[0].Name != "玉米" ||
-		byCrop.Groups[1].Key != "wheat" || byCrop.Groups[1].Totals.Contracts != 1 || !byCrop.Groups[1].Totals.FarmerCost.Equal(dec("30")) {
+		byCrop.Groups[1].Key != "wheat" || byCrop.Groups[1].Totals.Contracts != 1 || !byCrop.Groups[1].Totals.FarmerCost.Equal(num.SumOf(num.MustDec2("30"))) {
 		t.Errorf("crop groups %+v, want corn and the terminated wheat contract", byCrop.Groups)
 	}
 	sel.Crop = "wheat"
 	wheat := must[stats.Report](t, "wheat")(f.Services.Stats.Region(ctx, f.Admin, sel, stats.ByNothing))
-	if wheat.Totals.Contracts != 1 || !wheat.Totals.ContractedArea.Equal(dec("2")) || !wheat.Totals.Benefit().Equal(dec("10")) {
+	if wheat.Totals.Contracts != 1 || !wheat.Totals.ContractedArea.Equal(num.SumOf(num.MustDec2("2"))) || !wheat.Totals.Benefit().Equal(num.SumOf(num.MustDec2("10"))) {
 		t.Errorf("wheat only: %d contracts on %s mu, benefit %s; want the terminated contract, 2.00 mu, 10.00", wheat.Totals.Contracts, wheat.Totals.ContractedArea, wheat.Totals.Benefit())
 	}
 	prev := must[stats.Report](t, "last season")(f.Services.Stats.Region(ctx, f.Admin, stats.Selection{SeasonYear: year - 1, RegionCode: custodytest.County}, stats.ByNothing))
-	if prev.Totals.Contracts != 1 || !prev.Totals.PendingArea.Equal(dec("4")) || !prev.Totals.ContractedArea.Equal(dec("4")) {
+	if prev.Totals.Contracts != 1 || !prev.Totals.PendingArea.Equal(num.SumOf(num.MustDec2("4"))) || !prev.Totals.ContractedArea.Equal(num.SumOf(num.MustDec2("4"))) {
 		t.Errorf("last season: %d contracts, pending %s; want the one contract with 4.00 mu pending", prev.Totals.Contracts, prev.Totals.PendingArea)
 	}
 	// The provider sees its own work in the same figures; the collective its own row.
@@ -366,21 +366,21 @@ func checkSumsBack(t *testing.T, label string, rep stats.Report, g stats.Groupin
 		of   func(stats.Totals) decimal.Decimal
 	}
 	lines := []figure{
-		{"harvested area", func(x stats.Totals) decimal.Decimal { return x.HarvestedArea }},
-		{"harvested yield", func(x stats.Totals) decimal.Decimal { return x.HarvestedYield }},
-		{"baseline cost", func(x stats.Totals) decimal.Decimal { return x.BaselineCost }},
-		{"income gain", func(x stats.Totals) decimal.Decimal { return x.IncomeGain }},
-		{"subsidy", func(x stats.Totals) decimal.Decimal { return x.Subsidy }},
-		{"provider revenue", func(x stats.Totals) decimal.Decimal { return x.ProviderRevenue }},
-		{"service area", func(x stats.Totals) decimal.Decimal { return x.ServiceArea }},
-		{"pending area", func(x stats.Totals) decimal.Decimal { return x.PendingArea }},
+		{"harvested area", func(x stats.Totals) decimal.Decimal { return x.HarvestedArea.Decimal() }},
+		{"harvested yield", func(x stats.Totals) decimal.Decimal { return x.HarvestedYield.Decimal() }},
+		{"baseline cost", func(x stats.Totals) decimal.Decimal { return x.BaselineCost.Decimal() }},
+		{"income gain", func(x stats.Totals) decimal.Decimal { return x.IncomeGain.Decimal() }},
+		{"subsidy", func(x stats.Totals) decimal.Decimal { return x.Subsidy.Decimal() }},
+		{"provider revenue", func(x stats.Totals) decimal.Decimal { return x.ProviderRevenue.Decimal() }},
+		{"service area", func(x stats.Totals) decimal.Decimal { return x.ServiceArea.Decimal() }},
+		{"pending area", func(x stats.Totals) decimal.Decimal { return x.PendingArea.Decimal() }},
 	}
 	contractLevel := []figure{
-		{"contracted area", func(x stats.Totals) decimal.Decimal { return x.ContractedArea }},
-		{"farmer cost", func(x stats.Totals) decimal.Decimal { return x.FarmerCost }},
-		{"collective income", func(x stats.Totals) decimal.Decimal { return x.CollectiveIncome }},
-		{"cost saving", func(x stats.Totals) decimal.Decimal { return x.CostSaving() }},
-		{"benefit", func(x stats.Totals) decimal.Decimal { return x.Benefit() }},
+		{"contracted area", func(x stats.Totals) decimal.Decimal { return x.ContractedArea.Decimal() }},
+		{"farmer cost", func(x stats.Totals) decimal.Decimal { return x.FarmerCost.Decimal() }},
+		{"collective income", func(x stats.Totals) decimal.Decimal { return x.CollectiveIncome.Decimal() }},
+		{"cost saving", func(x stats.Totals) decimal.Decimal { return x.CostSaving().Decimal() }},
+		{"benefit", func(x stats.Totals) decimal.Decimal { return x.Benefit().Decimal() }},
 		{"contracts", func(x stats.Totals) decimal.Decimal { return decimal.NewFromInt(x.Contracts) }},
 	}
 	check := func(fs []figure) {
@@ -398,14 +398,14 @@ func checkSumsBack(t *testing.T, label string, rep stats.Report, g stats.Groupin
 	byOp := map[string]decimal.Decimal{}
 	for _, gr := range rep.Groups {
 		for op, a := range gr.Totals.ServiceAreaByOp {
-			byOp[op] = byOp[op].Add(a)
+			byOp[op] = byOp[op].Add(a.Decimal())
 		}
 	}
 	if len(byOp) != len(rep.Totals.ServiceAreaByOp) {
 		t.Errorf("%s: the groups deliver %v, the total %v", label, byOp, rep.Totals.ServiceAreaByOp)
 	}
 	for op, a := range rep.Totals.ServiceAreaByOp {
-		if !byOp[op].Equal(a) {
+		if !byOp[op].Equal(a.Decimal()) {
 			t.Errorf("%s: the groups deliver %s of %s, the total %s", label, byOp[op], op, a)
 		}
 	}
@@ -413,9 +413,9 @@ func checkSumsBack(t *testing.T, label string, rep stats.Report, g stats.Groupin
 	case stats.ByOpType:
 		fee, farmer, contracts := decimal.Zero, decimal.Zero, int64(0)
 		for _, gr := range rep.Groups {
-			fee, farmer, contracts = fee.Add(gr.Totals.CollectiveIncome), farmer.Add(gr.Totals.FarmerCost), contracts+gr.Totals.Contracts
+			fee, farmer, contracts = fee.Add(gr.Totals.CollectiveIncome.Decimal()), farmer.Add(gr.Totals.FarmerCost.Decimal()), contracts+gr.Totals.Contracts
 		}
-		if !fee.IsZero() || !farmer.Add(rep.Totals.CollectiveIncome).Equal(rep.Totals.FarmerCost) {
+		if !fee.IsZero() || !farmer.Add(rep.Totals.CollectiveIncome.Decimal()).Equal(rep.Totals.FarmerCost.Decimal()) {
 			t.Errorf("%s: the lines' farmer cost %s and fee %s, the total %s with the fee %s", label, farmer, fee, rep.Totals.FarmerCost, rep.Totals.CollectiveIncome)
 		}
 		if contracts < rep.Totals.Contracts {
@@ -657,11 +657,11 @@ func checkFigures(t *testing.T, label string, x stats.Totals, w stats.Weights, e
 		name      string
 		got, want decimal.Decimal
 	}{
-		{"A", x.ContractedArea, e.area}, {"H", x.HarvestedArea, e.harvested}, {"Y", x.HarvestedYield, e.yield},
-		{"farmer cost", x.FarmerCost, e.farmer}, {"baseline cost", x.BaselineCost, e.baseline},
-		{"income gain", x.IncomeGain, e.income}, {"subsidy", x.Subsidy, e.subsidy},
-		{"provider revenue", x.ProviderRevenue, e.revenue}, {"collective income", x.CollectiveIncome, e.fees},
-		{"service area", x.ServiceArea, e.service}, {"pending area", x.PendingArea, e.pending},
+		{"A", x.ContractedArea.Decimal(), e.area}, {"H", x.HarvestedArea.Decimal(), e.harvested}, {"Y", x.HarvestedYield.Decimal(), e.yield},
+		{"farmer cost", x.FarmerCost.Decimal(), e.farmer}, {"baseline cost", x.BaselineCost.Decimal(), e.baseline},
+		{"income gain", x.IncomeGain.Decimal(), e.income}, {"subsidy", x.Subsidy.Decimal(), e.subsidy},
+		{"provider revenue", x.ProviderRevenue.Decimal(), e.revenue}, {"collective income", x.CollectiveIncome.Decimal(), e.fees},
+		{"service area", x.ServiceArea.Decimal(), e.service}, {"pending area", x.PendingArea.Decimal(), e.pending},
 	} {
 		if !f.got.Equal(f.want) {
 			t.Errorf("%s: exact %s %s, want %s", label, f.name, f.got, f.want)
@@ -675,7 +675,7 @@ func sameWeights(w stats.Weights, ww map[string]decimal.Decimal) bool {
 		return false
 	}
 	for op, v := range ww {
-		if got, ok := w[op]; !ok || !got.Equal(v) {
+		if got, ok := w[op]; !ok || !got.Decimal().Equal(v) {
 			return false
 		}
 	}
@@ -934,7 +934,11 @@ func (w *world) weights(region string) map[string]decimal.Decimal {
 	if strings.HasPrefix(region, Township2[:9]) {
 		return w.customWeight
 	}
-	return stats.DefaultWeights
+	ww := map[string]decimal.Decimal{}
+	for op, v := range stats.DefaultWeights {
+		ww[op] = v.Decimal()
+	}
+	return ww
 }
 
 // gen draws random contracts and operations.

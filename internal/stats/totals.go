@@ -8,25 +8,25 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/tuoguan/tuoguan/internal/num"
 )
 
-// Totals are the exact sums over a set of contracts: one contract, a collective, a region, a group.
+// Totals are the exact sums over a set of contracts: one contract, a collective, a region, a group. Each is a
+// num.Sum: the columns they are summed from hold at most 8 fractional places by their types (migration 0003),
+// so they add, round and divide exactly in integers.
 type Totals struct {
-	ContractedArea   decimal.Decimal // A
-	HarvestedArea    decimal.Decimal // H
-	HarvestedYield   decimal.Decimal // Y
-	FarmerCost       decimal.Decimal
-	BaselineCost     decimal.Decimal
-	IncomeGain       decimal.Decimal
-	Subsidy          decimal.Decimal
-	ProviderRevenue  decimal.Decimal
-	CollectiveIncome decimal.Decimal
-	ServiceArea      decimal.Decimal // Σ D_t
-	PendingArea      decimal.Decimal // recorded or disputed, not yet confirmed
-	ServiceAreaByOp  map[string]decimal.Decimal
+	ContractedArea   num.Sum // A
+	HarvestedArea    num.Sum // H
+	HarvestedYield   num.Sum // Y
+	FarmerCost       num.Sum
+	BaselineCost     num.Sum
+	IncomeGain       num.Sum
+	Subsidy          num.Sum
+	ProviderRevenue  num.Sum
+	CollectiveIncome num.Sum
+	ServiceArea      num.Sum // Σ D_t
+	PendingArea      num.Sum // recorded or disputed, not yet confirmed
+	ServiceAreaByOp  map[string]num.Sum
 	Contracts        int64
 	Farms            int64
 	Households       int64
@@ -34,16 +34,16 @@ type Totals struct {
 }
 
 // CostSaving is baseline_cost − farmer_cost (节支).
-func (t Totals) CostSaving() decimal.Decimal { return t.BaselineCost.Sub(t.FarmerCost) }
+func (t Totals) CostSaving() num.Sum { return t.BaselineCost.Sub(t.FarmerCost) }
 
 // Benefit is cost_saving + income_gain (节支增收).
-func (t Totals) Benefit() decimal.Decimal { return t.CostSaving().Add(t.IncomeGain) }
+func (t Totals) Benefit() num.Sum { return t.CostSaving().Add(t.IncomeGain) }
 
 // StandardArea is the weighted sum of delivered area per operation type (标准托管面积).
-func (t Totals) StandardArea(w Weights) decimal.Decimal {
-	sum := decimal.Zero
+func (t Totals) StandardArea(w Weights) num.Sum {
+	var sum num.Sum
 	for _, op := range slices.Sorted(maps.Keys(t.ServiceAreaByOp)) {
-		sum = sum.Add(t.ServiceAreaByOp[op].Mul(w[op]))
+		sum = sum.Add(t.ServiceAreaByOp[op].MulDec4(w[op]))
 	}
 	return sum
 }
@@ -77,30 +77,30 @@ type Figures struct {
 
 // Present rounds t for presentation, with standard-area weights w.
 func (t Totals) Present(w Weights) Figures {
-	perMu := func(x decimal.Decimal) *num.Dec2 {
-		v, ok := num.DivRound2(x, t.ContractedArea)
+	perMu := func(x num.Sum) *num.Dec2 {
+		v, ok := x.DivRound2(t.ContractedArea)
 		if !ok {
 			return nil
 		}
 		return &v
 	}
 	f := Figures{
-		ContractedAreaMu: num.Round2(t.ContractedArea), ServiceAreaMu: num.Round2(t.ServiceArea),
-		HarvestedAreaMu: num.Round2(t.HarvestedArea), HarvestedYieldKg: num.Round2(t.HarvestedYield),
-		FarmerCost: num.Round2(t.FarmerCost), FarmerCostPerMu: perMu(t.FarmerCost),
-		BaselineCost: num.Round2(t.BaselineCost), BaselineCostPerMu: perMu(t.BaselineCost),
-		CostSaving: num.Round2(t.CostSaving()), CostSavingPerMu: perMu(t.CostSaving()),
-		IncomeGain: num.Round2(t.IncomeGain), IncomeGainPerMu: perMu(t.IncomeGain),
-		Benefit: num.Round2(t.Benefit()), BenefitPerMu: perMu(t.Benefit()),
-		Subsidy: num.Round2(t.Subsidy), ProviderRevenue: num.Round2(t.ProviderRevenue),
-		CollectiveIncome: num.Round2(t.CollectiveIncome), PendingAreaMu: num.Round2(t.PendingArea),
-		StandardAreaMu: num.Round2(t.StandardArea(w)), ServiceAreaByOpType: map[string]num.Dec2{},
+		ContractedAreaMu: t.ContractedArea.Round2(), ServiceAreaMu: t.ServiceArea.Round2(),
+		HarvestedAreaMu: t.HarvestedArea.Round2(), HarvestedYieldKg: t.HarvestedYield.Round2(),
+		FarmerCost: t.FarmerCost.Round2(), FarmerCostPerMu: perMu(t.FarmerCost),
+		BaselineCost: t.BaselineCost.Round2(), BaselineCostPerMu: perMu(t.BaselineCost),
+		CostSaving: t.CostSaving().Round2(), CostSavingPerMu: perMu(t.CostSaving()),
+		IncomeGain: t.IncomeGain.Round2(), IncomeGainPerMu: perMu(t.IncomeGain),
+		Benefit: t.Benefit().Round2(), BenefitPerMu: perMu(t.Benefit()),
+		Subsidy: t.Subsidy.Round2(), ProviderRevenue: t.ProviderRevenue.Round2(),
+		CollectiveIncome: t.CollectiveIncome.Round2(), PendingAreaMu: t.PendingArea.Round2(),
+		StandardAreaMu: t.StandardArea(w).Round2(), ServiceAreaByOpType: map[string]num.Dec2{},
 	}
-	if y, ok := num.DivRound2(t.HarvestedYield, t.HarvestedArea); ok {
+	if y, ok := t.HarvestedYield.DivRound2(t.HarvestedArea); ok {
 		f.YieldPerMu = &y
 	}
 	for op, a := range t.ServiceAreaByOp {
-		f.ServiceAreaByOpType[op] = num.Round2(a)
+		f.ServiceAreaByOpType[op] = a.Round2()
 	}
 	return f
 }
@@ -119,7 +119,7 @@ func (t *Totals) add(u Totals) {
 	t.ServiceArea = t.ServiceArea.Add(u.ServiceArea)
 	t.PendingArea = t.PendingArea.Add(u.PendingArea)
 	if t.ServiceAreaByOp == nil {
-		t.ServiceAreaByOp = map[string]decimal.Decimal{}
+		t.ServiceAreaByOp = map[string]num.Sum{}
 	}
 	for op, a := range u.ServiceAreaByOp {
 		t.ServiceAreaByOp[op] = t.ServiceAreaByOp[op].Add(a)
@@ -127,14 +127,14 @@ func (t *Totals) add(u Totals) {
 }
 
 // Weights are the standard-area weights per operation type; types without a weight count 0.
-type Weights map[string]decimal.Decimal
+type Weights map[string]num.Dec4
 
 // DefaultWeights are the weights provincial programmes use unless a region sets its own.
 var DefaultWeights = Weights{
-	"ploughing":        decimal.RequireFromString("0.36"),
-	"sowing":           decimal.RequireFromString("0.27"),
-	"plant_protection": decimal.RequireFromString("0.10"),
-	"harvesting":       decimal.RequireFromString("0.27"),
+	"ploughing":        num.MustDec4("0.36"),
+	"sowing":           num.MustDec4("0.27"),
+	"plant_protection": num.MustDec4("0.10"),
+	"harvesting":       num.MustDec4("0.27"),
 }
 
 // Counts are the numbers of an aggregate, with the JSON names of openapi.yaml.

@@ -6,9 +6,24 @@ import (
 	"testing"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/tuoguan/tuoguan/internal/num"
 )
 
-func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+// d is the Sum of s.
+func d(s string) num.Sum {
+	v, err := num.ParseSum(s)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// dec is the decimal of s, for the reference arithmetic of docs/figures.md.
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+// sumOf is the Sum of an exact decimal.
+func sumOf(x decimal.Decimal) num.Sum { return d(x.String()) }
 
 func checkShown(t *testing.T, got, want map[string]string) {
 	t.Helper()
@@ -40,21 +55,21 @@ type terms struct {
 
 // totalsOf applies docs/figures.md to one contract, literally.
 func totalsOf(c terms) Totals {
-	t := Totals{ContractedArea: d(c.area), ServiceAreaByOp: map[string]decimal.Decimal{}}
-	t.CollectiveIncome = t.ContractedArea.Mul(d(c.fee))
+	t := Totals{ContractedArea: d(c.area), ServiceAreaByOp: map[string]num.Sum{}}
+	t.CollectiveIncome = sumOf(dec(c.area).Mul(dec(c.fee)))
 	t.FarmerCost = t.CollectiveIncome
 	for _, l := range c.lines {
-		dt := d(l.delivered)
-		t.FarmerCost = t.FarmerCost.Add(dt.Mul(d(l.price).Sub(d(l.subsidy))))
-		t.BaselineCost = t.BaselineCost.Add(dt.Mul(d(l.baseline)))
-		t.Subsidy = t.Subsidy.Add(dt.Mul(d(l.subsidy)))
-		t.ProviderRevenue = t.ProviderRevenue.Add(dt.Mul(d(l.price)))
-		t.ServiceArea = t.ServiceArea.Add(dt)
-		t.ServiceAreaByOp[l.op] = t.ServiceAreaByOp[l.op].Add(dt)
+		dt := dec(l.delivered)
+		t.FarmerCost = t.FarmerCost.Add(sumOf(dt.Mul(dec(l.price).Sub(dec(l.subsidy)))))
+		t.BaselineCost = t.BaselineCost.Add(sumOf(dt.Mul(dec(l.baseline))))
+		t.Subsidy = t.Subsidy.Add(sumOf(dt.Mul(dec(l.subsidy))))
+		t.ProviderRevenue = t.ProviderRevenue.Add(sumOf(dt.Mul(dec(l.price))))
+		t.ServiceArea = t.ServiceArea.Add(sumOf(dt))
+		t.ServiceAreaByOp[l.op] = t.ServiceAreaByOp[l.op].Add(sumOf(dt))
 	}
 	t.HarvestedArea, t.HarvestedYield = d(c.harvested), d(c.yield)
-	if t.HarvestedArea.Sign() != 0 {
-		t.IncomeGain = t.HarvestedYield.Sub(d(c.baselineYield).Mul(t.HarvestedArea)).Mul(d(c.pricePerKg))
+	if !t.HarvestedArea.IsZero() {
+		t.IncomeGain = sumOf(dec(c.yield).Sub(dec(c.baselineYield).Mul(dec(c.harvested))).Mul(dec(c.pricePerKg)))
 	}
 	return t
 }
@@ -165,7 +180,7 @@ func TestPresent(t *testing.T) {
 	}, {
 		name: "just below half a cent rounds toward zero, both signs",
 		totals: Totals{ContractedArea: d("1"), FarmerCost: d("0.0049999"), BaselineCost: d("1.0149999"),
-			IncomeGain: d("-1.0249999"), Subsidy: d("0.004999999999999999999999")},
+			IncomeGain: d("-1.0249999"), Subsidy: d("0.00499999")},
 		want: map[string]string{
 			"farmer_cost": "0.00", "baseline_cost": "1.01", "cost_saving": "1.01", "income_gain": "-1.02",
 			// benefit 1.01 − 1.0249999 = −0.0149999
@@ -187,14 +202,14 @@ func TestPresent(t *testing.T) {
 			"income_gain_per_mu": "-1.33", "benefit_per_mu": "-0.67",
 		},
 	}, {
-		// 0.01499999999999999997 / 3 = 0.00499999999999999999: a division cut at 16 digits reads 0.0050000000000000
+		// 30000000000.04499997 / 3 = 10000000000.01499999: a division cut at 16 digits reads 10000000000.01500
 		// and would round it up.
 		name: "per mu: the division is exact however many digits decide it",
-		totals: Totals{ContractedArea: d("3"), FarmerCost: d("0.01499999999999999997"), BaselineCost: d("0.03000000000000000006"),
-			IncomeGain: d("-0.03000000000000000006")},
+		totals: Totals{ContractedArea: d("3"), FarmerCost: d("30000000000.04499997"), BaselineCost: d("30000000000.06000003"),
+			IncomeGain: d("-0.03000003")},
 		want: map[string]string{
-			"farmer_cost_per_mu": "0.00", "baseline_cost_per_mu": "0.01", "cost_saving_per_mu": "0.01",
-			"income_gain_per_mu": "-0.01", "benefit_per_mu": "0.00", // −0.00499999999999999999
+			"farmer_cost_per_mu": "10000000000.01", "baseline_cost_per_mu": "10000000000.02", "cost_saving_per_mu": "0.01",
+			"income_gain_per_mu": "-0.01", "benefit_per_mu": "0.00", // −0.01499997 / 3
 			"benefit": "-0.01",
 		},
 	}, {
@@ -207,14 +222,14 @@ func TestPresent(t *testing.T) {
 		want:   map[string]string{"yield_per_mu": "0.02"},
 	}, {
 		name: "standard area is the weighted sum rounded once; unweighted types count 0",
-		totals: Totals{ContractedArea: d("1"), ServiceAreaByOp: map[string]decimal.Decimal{
+		totals: Totals{ContractedArea: d("1"), ServiceAreaByOp: map[string]num.Sum{
 			"ploughing": d("0.01"), "sowing": d("0.01"), "harvesting": d("0.01"), "drying": d("100.00")}},
-		w: Weights{"ploughing": d("0.5"), "sowing": d("0.5"), "harvesting": d("0.5")},
+		w: Weights{"ploughing": num.MustDec4("0.5"), "sowing": num.MustDec4("0.5"), "harvesting": num.MustDec4("0.5")},
 		// 0.005 + 0.005 + 0.005: each rounded would give 0.03
 		want: map[string]string{"standard_area_mu": "0.02", "service_area_by_op_type.drying": "100.00"},
 	}, {
 		name: "standard area with the default weights",
-		totals: Totals{ContractedArea: d("1"), ServiceAreaByOp: map[string]decimal.Decimal{
+		totals: Totals{ContractedArea: d("1"), ServiceAreaByOp: map[string]num.Sum{
 			"ploughing": d("1.25"), "sowing": d("1.25"), "plant_protection": d("2.45"), "harvesting": d("1.25"), "weeding": d("5")}},
 		// 0.45 + 0.3375 + 0.245 + 0.3375 = 1.37; each rounded first would give 1.38
 		want: map[string]string{"standard_area_mu": "1.37", "service_area_by_op_type.weeding": "5.00"},
@@ -288,8 +303,8 @@ func TestAggregatePerMuDividesTheExactTotalByTheExactArea(t *testing.T) {
 	t.Parallel()
 	// Benefit 2.0051 on 1.50 mu and nothing on 0.50 mu: the aggregate is 2.0051 / 2.00 = 1.00255 → 1.00. Dividing the
 	// rounded total (2.01 / 2 = 1.005) gives 1.01, averaging the contracts' per-mu figures ((1.34 + 0) / 2) 0.67.
-	a := Totals{ContractedArea: d("1.50"), BaselineCost: d("2.0051"), ServiceAreaByOp: map[string]decimal.Decimal{}}
-	b := Totals{ContractedArea: d("0.50"), ServiceAreaByOp: map[string]decimal.Decimal{}}
+	a := Totals{ContractedArea: d("1.50"), BaselineCost: d("2.0051"), ServiceAreaByOp: map[string]num.Sum{}}
+	b := Totals{ContractedArea: d("0.50"), ServiceAreaByOp: map[string]num.Sum{}}
 	checkShown(t, Shown(t, a.Present(DefaultWeights)), map[string]string{"benefit_per_mu": "1.34"})
 	checkShown(t, Shown(t, b.Present(DefaultWeights)), map[string]string{"benefit_per_mu": "0.00"})
 	agg := sum(a, b)
@@ -319,7 +334,7 @@ func TestAddSumsEveryTotal(t *testing.T) {
 	agg := sum(x, y)
 	for _, f := range []struct {
 		name      string
-		got, a, b decimal.Decimal
+		got, a, b num.Sum
 	}{
 		{"contracted area", agg.ContractedArea, x.ContractedArea, y.ContractedArea},
 		{"harvested area", agg.HarvestedArea, x.HarvestedArea, y.HarvestedArea},

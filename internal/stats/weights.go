@@ -5,7 +5,6 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
 	"github.com/tuoguan/tuoguan/internal/audit"
@@ -36,7 +35,7 @@ func (s *Service) weightsOf(ctx context.Context, db *gorm.DB, code string) (Weig
 	var rows []struct {
 		RegionCode string
 		OpType     string
-		Weight     decimal.Decimal
+		Weight     num.Dec4
 	}
 	if err := db.WithContext(ctx).Raw(`SELECT region_code, op_type, weight FROM standard_area_weights
 		WHERE region_code = ANY (?::text[])`, chain).Find(&rows).Error; err != nil {
@@ -55,6 +54,9 @@ func (s *Service) weightsOf(ctx context.Context, db *gorm.DB, code string) (Weig
 	}
 	return DefaultWeights, "", nil
 }
+
+// maxWeight is the largest standard-area weight.
+var maxWeight = num.MustDec4("10")
 
 // Weights returns the weights in force for region code and their source; NotFound when p may not see it.
 func (s *Service) Weights(ctx context.Context, p scope.Principal, code string) (Weights, string, error) {
@@ -76,7 +78,7 @@ func (s *Service) SetWeights(ctx context.Context, p scope.Principal, code string
 	var errs fault.Fields
 	ops := slices.Sorted(maps.Keys(in))
 	for _, op := range ops {
-		if w := in[op].Decimal(); w.Sign() < 0 || w.GreaterThan(decimal.NewFromInt(10)) {
+		if w := in[op]; w.Sign() < 0 || w.Cmp(maxWeight) > 0 {
 			errs.Add("weights."+op, "must be between 0 and 10")
 		}
 	}
