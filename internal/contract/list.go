@@ -2,7 +2,6 @@ package contract
 
 import (
 	"context"
-	"maps"
 	"slices"
 
 	"gorm.io/gorm"
@@ -71,38 +70,48 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.
 	return cs, next, nil
 }
 
-// loadAll fills the parcels and lines of cs with one query each per county of cs (a page is of one county but
-// for an admin's), each naming its county: on Citus it runs on the one shard that holds the county's rows.
+// loadAll fills the parcels and lines of cs with one query each. Each names the counties of its contracts:
+// a page of one county (a page is of one county but for an admin's) runs on Citus on the one shard that holds
+// the county's rows.
 func loadAll(ctx context.Context, db *gorm.DB, cs []Contract) error {
 	at := make(map[int64]int, len(cs))
-	byCounty := map[string][]int64{}
+	counties, ids := make([]string, len(cs)), make([]int64, len(cs))
 	for i, c := range cs {
 		at[c.ID] = i
-		byCounty[c.CountyCode] = append(byCounty[c.CountyCode], c.ID)
+		counties[i], ids[i] = c.CountyCode, c.ID
 	}
-	for _, county := range slices.Sorted(maps.Keys(byCounty)) {
-		ps, err := ofContracts[Parcel](ctx, db, "contract_parcels", "parcel_id", county, byCounty[county])
-		if err != nil {
-			return err
-		}
-		for _, p := range ps {
-			cs[at[p.ContractID]].Parcels = append(cs[at[p.ContractID]].Parcels, p)
-		}
-		ls, err := ofContracts[Line](ctx, db, "contract_services", "op_type", county, byCounty[county])
-		if err != nil {
-			return err
-		}
-		for _, l := range ls {
-			cs[at[l.ContractID]].Services = append(cs[at[l.ContractID]].Services, l)
-		}
+	ps, err := ofContracts[Parcel](ctx, db, "contract_parcels", "parcel_id", counties, ids)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		cs[at[p.ContractID]].Parcels = append(cs[at[p.ContractID]].Parcels, p)
+	}
+	ls, err := ofContracts[Line](ctx, db, "contract_services", "op_type", counties, ids)
+	if err != nil {
+		return err
+	}
+	for _, l := range ls {
+		cs[at[l.ContractID]].Services = append(cs[at[l.ContractID]].Services, l)
 	}
 	return nil
 }
 
-// ofContracts reads the rows of table that belong to contracts ids of county, ordered by column order.
-func ofContracts[T any](ctx context.Context, db *gorm.DB, table, order, county string, ids []int64) ([]T, error) {
+// ofContracts reads the rows of table that belong to the contracts ids, of counties (one county per id), ordered
+// by column order: as an equality on the county when there is one, else by (county, contract) pairs.
+func ofContracts[T any](ctx context.Context, db *gorm.DB, table, order string, counties []string, ids []int64) ([]T, error) {
 	var rows []T
-	err := db.WithContext(ctx).Raw("SELECT t.* FROM "+table+" t WHERE t.county_code = ? AND t.contract_id = ANY (?::bigint[]) ORDER BY t."+order,
-		county, postgres.Int64Array(ids)).Scan(&rows).Error
+	if len(ids) == 0 {
+		return rows, nil
+	}
+	q := db.WithContext(ctx)
+	if !slices.ContainsFunc(counties, func(c string) bool { return c != counties[0] }) {
+		q = q.Raw("SELECT t.* FROM "+table+" t WHERE t.county_code = ? AND t.contract_id = ANY (?::bigint[]) ORDER BY t."+order,
+			counties[0], postgres.Int64Array(ids))
+	} else {
+		q = q.Raw("SELECT t.* FROM "+table+" t WHERE (t.county_code, t.contract_id) IN (SELECT * FROM unnest(?::text[], ?::bigint[])) ORDER BY t."+order,
+			postgres.TextArray(counties), postgres.Int64Array(ids))
+	}
+	err := q.Scan(&rows).Error
 	return rows, err
 }

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -882,4 +883,27 @@ func TestOperationRules(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestListAcrossCountiesCarriesEachContractsRows checks that an admin's page, which spans counties, gives every
+// contract the parcels and service lines of its own county, as the contract's own GET does.
+func TestListAcrossCountiesCarriesEachContractsRows(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	var list api.ContractList
+	w.env.Expect(t, http.StatusOK, w.token[asAdmin], http.MethodGet, "/api/v1/contracts?limit=500", nil).JSON(t, &list)
+	counties := map[string]bool{}
+	for _, c := range list.Items {
+		counties[c.RegionCode[:6]] = true
+		var one api.Contract
+		w.env.Expect(t, http.StatusOK, w.token[asAdmin], http.MethodGet, ctPath(c, ""), nil).JSON(t, &one)
+		got, _ := json.Marshal([]any{c.Parcels, c.Services})
+		want, _ := json.Marshal([]any{one.Parcels, one.Services})
+		if string(got) != string(want) || len(c.Parcels) == 0 || len(c.Services) == 0 {
+			t.Errorf("contract %d listed with %s, its own GET has %s", c.Id, got, want)
+		}
+	}
+	if len(counties) < 2 {
+		t.Fatalf("the page holds the contracts of %d county; the case needs two", len(counties))
+	}
 }
