@@ -1,13 +1,13 @@
 package httpapi
 
 import (
-	"compress/gzip"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/labstack/echo/v4"
 )
 
