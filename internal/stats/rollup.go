@@ -2,6 +2,7 @@ package stats
 
 import (
 	"context"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -66,6 +67,14 @@ func rollupWhere(p scope.Principal, sel Selection, counties, allCrops bool) (str
 	return cond, args
 }
 
+// rollupColumns are the figures of stats_rollup that rolled reads, in the order of its row: rollupCounts
+// integers, then the numeric figures.
+var rollupColumns = []string{"contracts", "farms", "households", "first_farms", "first_households", "contracted_area_mu",
+	"collective_income", "active_area_mu", "confirmed_area_mu", "net_cost", "baseline_cost", "subsidy", "provider_revenue",
+	"confirmed_yield_kg", "income_gain"}
+
+const rollupCounts = 5
+
 // rolled is aggregate read from the rollups of migration 0005 — the counties' rows when they suffice, the
 // collectives' otherwise: one query over stats_rollup (the contracts' rows and their lines' rows) and one
 // counting the distinct providers of stats_providers. Without a crop to select or group by, the rows of all
@@ -79,11 +88,24 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 	if g == ByOpType {
 		key, level = "c.op_type", "c.op_type <> '' AND "
 	}
-	query := `SELECT ` + key + `, c.op_type, sum(c.contracts), sum(c.farms), sum(c.households), sum(c.first_farms),
-		sum(c.first_households), sum(c.contracted_area_mu), sum(c.collective_income), sum(c.active_area_mu),
-		sum(c.confirmed_area_mu), sum(c.net_cost), sum(c.baseline_cost), sum(c.subsidy), sum(c.provider_revenue),
-		sum(c.confirmed_yield_kg), sum(c.income_gain)
-		FROM stats_rollup c WHERE ` + level + where + ` GROUP BY 1, 2`
+	// A collective's rows of all crops are one per operation type: grouped by collective, there is nothing
+	// for the database to add up. The numeric figures come as text, which num.Sum reads in integers: in pgx's
+	// binary form each would be decoded into a math/big integer and formatted again.
+	unique := g == ByCollective && allCrops
+	cols := make([]string, len(rollupColumns))
+	for i, col := range rollupColumns {
+		cols[i] = "c." + col
+		if !unique {
+			cols[i] = "sum(" + cols[i] + ")"
+		}
+		if i >= rollupCounts {
+			cols[i] += "::text"
+		}
+	}
+	query := `SELECT ` + key + `, c.op_type, ` + strings.Join(cols, ", ") + ` FROM stats_rollup c WHERE ` + level + where
+	if !unique {
+		query += ` GROUP BY 1, 2`
+	}
 	type row struct {
 		Key, OpType                                                                       string
 		Contracts, Farms, Households, FirstFarms, FirstHouseholds                         int64
