@@ -85,7 +85,9 @@ func (s Statement) HouseholdSharePct() *num.Dec2 {
 // contracts that are not drafts: its area, the area counted (what the latest field check of the operation in a
 // sample of that season measured, where it is less), what was claimed (area × the line's subsidy) and what is
 // eligible (counted × the subsidy capped at the policy's share of the price), and the counted area done for
-// households. $4 is the policy's max_share_pct, NULL without a policy.
+// households. $4 is the policy's max_share_pct, NULL without a policy. The operations are summed per contract
+// line first: a line's subsidy, price and farm are the same for all its operations, so each line is looked up
+// once rather than once per operation, and area × subsidy summed per line is the same exact sum.
 const statementSQL = `
 WITH checked AS (
     SELECT DISTINCT ON (v.operation_id) v.operation_id, v.verified_area_mu
@@ -94,24 +96,29 @@ WITH checked AS (
     WHERE v.county_code = $1 AND vs.season_year = $2 AND v.provider_id = $3 AND v.checked_at IS NOT NULL
     ORDER BY v.operation_id, v.checked_at DESC, v.sample_id DESC
 ), o AS (
-    SELECT o.collective_id, o.op_type, o.area_mu, s.subsidy_per_mu,
+    SELECT o.contract_id, o.op_type, o.collective_id, count(*) AS n, sum(o.area_mu) AS area,
+           sum(least(o.area_mu, coalesce(ch.verified_area_mu, o.area_mu))) AS counted
+    FROM operations o
+    LEFT JOIN checked ch ON ch.operation_id = o.id
+    WHERE o.county_code = $1 AND o.season_year = $2 AND o.provider_id = $3 AND o.status = 'confirmed'
+    GROUP BY o.contract_id, o.op_type, o.collective_id
+), l AS (
+    SELECT o.collective_id, o.op_type, o.n, o.area, o.counted, s.subsidy_per_mu,
            CASE WHEN $4::numeric IS NULL THEN s.subsidy_per_mu
                 ELSE least(s.subsidy_per_mu, s.price_per_mu * $4::numeric / 100) END AS capped,
-           least(o.area_mu, coalesce(ch.verified_area_mu, o.area_mu)) AS counted,
            f.kind = 'household' AS household
-    FROM operations o
-    JOIN contracts c ON c.county_code = o.county_code AND c.id = o.contract_id
-    JOIN contract_services s ON s.county_code = o.county_code AND s.contract_id = o.contract_id AND s.op_type = o.op_type
-    JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id
-    LEFT JOIN checked ch ON ch.operation_id = o.id
-    WHERE o.county_code = $1 AND o.season_year = $2 AND o.provider_id = $3 AND o.status = 'confirmed' AND c.status <> 'draft'
+    FROM o
+    JOIN contracts c ON c.county_code = $1 AND c.id = o.contract_id
+    JOIN contract_services s ON s.county_code = $1 AND s.contract_id = o.contract_id AND s.op_type = o.op_type
+    JOIN farms f ON f.county_code = $1 AND f.id = c.farm_id
+    WHERE c.status <> 'draft'
 )
-SELECT o.collective_id, k.name, o.op_type, count(*), sum(o.area_mu)::text, sum(o.counted)::text,
-       sum(o.area_mu * o.subsidy_per_mu)::text, sum(o.counted * o.capped)::text,
-       coalesce(sum(o.counted) FILTER (WHERE o.household), 0)::text
-FROM o JOIN collectives k ON k.county_code = $1 AND k.id = o.collective_id
-GROUP BY o.collective_id, k.name, o.op_type
-ORDER BY o.collective_id, o.op_type`
+SELECT l.collective_id, k.name, l.op_type, sum(l.n)::bigint, sum(l.area)::text, sum(l.counted)::text,
+       sum(l.area * l.subsidy_per_mu)::text, sum(l.counted * l.capped)::text,
+       coalesce(sum(l.counted) FILTER (WHERE l.household), 0)::text
+FROM l JOIN collectives k ON k.county_code = $1 AND k.id = l.collective_id
+GROUP BY l.collective_id, k.name, l.op_type
+ORDER BY l.collective_id, l.op_type`
 
 // compute works out the statement of provider in county (six digits) and year from the operations as they
 // are now, under the season's policy (if any); tx is the caller's.
