@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -237,16 +238,6 @@ func (r ratios) medianRound() int {
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmpFloat(r[a], r[b]) })
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(r[a], r[b]) })
 	return order[(len(r)-1)/2]
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

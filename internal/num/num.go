@@ -20,6 +20,7 @@
 package num
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -192,20 +193,6 @@ func appendQuoted(b []byte, units int64, places int) []byte {
 	return append(appendFixed(append(b, '"'), units, places), '"')
 }
 
-// cmp returns -1, 0 or 1 as a is less than, equal to or greater than b.
-func cmp(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// sign returns -1, 0 or 1 according to the sign of a.
-func sign(a int64) int { return cmp(a, 0) }
-
 // Dec2 is an exact decimal with at most 2 fractional places, used for money,
 // area and yield. The zero value is 0.
 type Dec2 struct {
@@ -269,10 +256,10 @@ func (v Dec2) String() string { return string(appendFixed(nil, v.c, 2)) }
 func (v Dec2) IsZero() bool { return v.c == 0 }
 
 // Sign returns -1, 0 or 1 according to the sign of v.
-func (v Dec2) Sign() int { return sign(v.c) }
+func (v Dec2) Sign() int { return cmp.Compare(v.c, 0) }
 
 // Cmp returns -1, 0 or 1 as v is less than, equal to or greater than o.
-func (v Dec2) Cmp(o Dec2) int { return cmp(v.c, o.c) }
+func (v Dec2) Cmp(o Dec2) int { return cmp.Compare(v.c, o.c) }
 
 // Equal reports whether v and o are numerically equal.
 func (v Dec2) Equal(o Dec2) bool { return v.c == o.c }
@@ -325,10 +312,10 @@ func (v Dec4) String() string { return string(appendFixed(nil, v.u, 4)) }
 func (v Dec4) IsZero() bool { return v.u == 0 }
 
 // Sign returns -1, 0 or 1 according to the sign of v.
-func (v Dec4) Sign() int { return sign(v.u) }
+func (v Dec4) Sign() int { return cmp.Compare(v.u, 0) }
 
 // Cmp returns -1, 0 or 1 as v is less than, equal to or greater than o.
-func (v Dec4) Cmp(o Dec4) int { return cmp(v.u, o.u) }
+func (v Dec4) Cmp(o Dec4) int { return cmp.Compare(v.u, o.u) }
 
 // Equal reports whether v and o are numerically equal.
 func (v Dec4) Equal(o Dec4) bool { return v.u == o.u }
