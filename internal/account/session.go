@@ -118,10 +118,19 @@ func (s *Service) Authenticate(ctx context.Context, token string) (scope.Princip
 }
 
 // Logout revokes the session of token. Revoking an already revoked or unknown token is not an error.
+// Revoking is idempotent, so a revocation the database cancelled for a concurrent one (Citus can, for two
+// writes of a reference table) runs again.
 func (s *Service) Logout(ctx context.Context, token string) error {
-	return s.db.WithContext(ctx).Model(&session{}).
-		Where("token_hash = ? AND revoked_at IS NULL", hashToken(token)).
-		Update("revoked_at", s.now()).Error
+	var err error
+	for range 3 {
+		err = s.db.WithContext(ctx).Model(&session{}).
+			Where("token_hash = ? AND revoked_at IS NULL", hashToken(token)).
+			Update("revoked_at", s.now()).Error
+		if !postgres.Cancelled(err) {
+			return err
+		}
+	}
+	return err
 }
 
 // Bootstrap creates the account "admin" with password when no admin account exists, and reports whether it

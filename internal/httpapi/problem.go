@@ -95,8 +95,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 }
 
 // problem turns an error into a problem: faults by kind, echo's own errors (unknown route, wrong method, body
-// too large) by status, a database that cannot be reached or went away as a 503 (the request may succeed
-// when it is back), anything else as a 500 whose cause is logged and not sent.
+// too large) by status, a database that cannot be reached or went away, or that cancelled the request for a
+// concurrent one, as a 503 (the request may succeed when run again), anything else as a 500 whose cause is logged and not sent.
 func (s *Server) problem(ctx context.Context, err error) api.Problem {
 	p := api.Problem{Status: http.StatusInternalServerError, Detail: ptr("The server failed; the failure is logged.")}
 	var he *echo.HTTPError
@@ -118,6 +118,9 @@ func (s *Server) problem(ctx context.Context, err error) api.Problem {
 		p.Status = http.StatusServiceUnavailable
 		p.Detail = ptr("The database is unavailable; try again shortly.")
 		s.log.WarnContext(ctx, "database unavailable", slog.String("request_id", audit.RequestID(ctx)), slog.Any("error", err))
+	case postgres.Cancelled(err):
+		p.Status = http.StatusServiceUnavailable
+		p.Detail = ptr("The database cancelled the request to settle a conflict with a concurrent one; try again.")
 	case errors.Is(err, context.DeadlineExceeded):
 		p.Status = http.StatusServiceUnavailable
 		p.Detail = ptr("The request took too long and was abandoned; try again.")

@@ -49,3 +49,11 @@ func Unreachable(err error) bool {
 	var netErr *net.OpError
 	return errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF)
 }
+
+// Cancelled reports whether the database cancelled err's transaction to settle a conflict with a concurrent
+// one — a deadlock (40P01, which Citus also reports for a distributed deadlock) or a serialization failure
+// (40001) — so that nothing of it was written, and the same request may succeed when run again.
+func Cancelled(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}

@@ -103,3 +103,19 @@ func TestUnreachableKnowsATerminatedConnection(t *testing.T) {
 		}
 	}
 }
+
+func TestCancelledKnowsDeadlocksAndSerializationFailures(t *testing.T) {
+	t.Parallel()
+	pg := func(code string) error { return &pgconn.PgError{Severity: "ERROR", Code: code, Message: code} }
+	for err, want := range map[error]bool{
+		pg("40P01"): true, fmt.Errorf("logout: %w", pg("40001")): true,
+		pg("23505"): false, pg("57P01"): false, pg("55P03"): false, driver.ErrBadConn: false,
+	} {
+		if got := postgres.Cancelled(err); got != want {
+			t.Errorf("Cancelled(%v) = %v, want %v", err, got, want)
+		}
+	}
+	if postgres.Cancelled(nil) {
+		t.Error("Cancelled(nil)")
+	}
+}
