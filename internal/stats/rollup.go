@@ -4,9 +4,11 @@ import (
 	"context"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/tuoguan/tuoguan/internal/num"
+	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
@@ -77,7 +79,7 @@ const rollupCounts = 5
 
 // rolled is aggregate read from the rollups of migration 0005 — the counties' rows when they suffice, the
 // collectives' otherwise: one query over stats_rollup (the contracts' rows and their lines' rows) and one
-// counting the distinct providers of stats_providers. Without a crop to select or group by, the rows of all
+// counting the distinct providers of stats_providers, sent together in one round trip on pgx. Without a crop to select or group by, the rows of all
 // crops answer, their farms counted once across crops; the total of a grouping by crop counts each farm
 // under the crop of its first contract. Every figure of the rollups adds up over groups, so the total of the
 // whole selection is the exact sum of its groups' rows; only the distinct providers are counted again.
@@ -143,56 +145,75 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 			t.IncomeGain = t.IncomeGain.Add(r.Gain)
 		}
 	}
-	// Scanned by hand, each row added to its totals as it arrives: gorm's reflection cost more than the query
-	// over a county's collectives.
-	cur, err := db.WithContext(ctx).Raw(query, args...).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer cur.Close()
-	var r row
-	var firstFarms, firstHouseholds int64 // of the whole selection, with each farm under its first contract's crop
-	for cur.Next() {
-		if err := cur.Scan(&r.Key, &r.OpType, &r.Contracts, &r.Farms, &r.Households, &r.FirstFarms, &r.FirstHouseholds, &r.Area,
-			&r.Income, &r.Active, &r.Confirmed, &r.NetCost, &r.Baseline, &r.Subsidy, &r.Revenue, &r.Yield, &r.Gain); err != nil {
-			return nil, err
-		}
-		add(at(r.Key), &r)
-		if r.OpType == "" {
-			firstFarms, firstHouseholds = firstFarms+r.FirstFarms, firstHouseholds+r.FirstHouseholds
-		}
-	}
-	if err := cur.Err(); err != nil {
-		return nil, err
-	}
-	if total && len(out) > 0 {
-		whole := &Totals{ServiceAreaByOp: map[string]num.Sum{}}
-		for _, t := range out {
-			whole.add(*t)
-			whole.Contracts, whole.Farms, whole.Households = whole.Contracts+t.Contracts, whole.Farms+t.Farms, whole.Households+t.Households
-		}
-		if g == ByCrop {
-			whole.Farms, whole.Households = firstFarms, firstHouseholds
-		}
-		out[""] = whole
-	}
-	var providers []struct {
-		Key       string
-		Providers int64
-	}
 	level = "c.op_type = '' AND "
 	if g == ByOpType {
 		level = "c.op_type <> '' AND "
 	}
-	query = grouped(`SELECT `+key+` AS key, c.provider_id FROM stats_providers c WHERE `+level+where,
+	providers := grouped(`SELECT `+key+` AS key, c.provider_id FROM stats_providers c WHERE `+level+where,
 		"count(DISTINCT c.provider_id) AS providers", g != ByNothing, total)
-	if err := db.WithContext(ctx).Raw(query, args...).Find(&providers).Error; err != nil {
+	pool, err := db.DB()
+	if err != nil {
 		return nil, err
 	}
-	for _, r := range providers {
-		if t := out[r.Key]; t != nil {
-			t.Providers = r.Providers
+	// Both statements in one round trip, scanned by hand, each row added to its totals as it arrives: gorm's
+	// reflection cost more than the query over a county's collectives.
+	err = postgres.WithConn(ctx, pool, func(conn *pgx.Conn) error {
+		q := &pgx.Batch{}
+		q.Queue(postgres.Numbered(query), args...)
+		q.Queue(postgres.Numbered(providers), args...)
+		res := conn.SendBatch(ctx, q)
+		defer res.Close()
+		rows, err := res.Query()
+		if err != nil {
+			return err
 		}
+		var r row
+		var firstFarms, firstHouseholds int64 // of the whole selection, with each farm under its first contract's crop
+		for rows.Next() {
+			if err := rows.Scan(&r.Key, &r.OpType, &r.Contracts, &r.Farms, &r.Households, &r.FirstFarms, &r.FirstHouseholds, &r.Area,
+				&r.Income, &r.Active, &r.Confirmed, &r.NetCost, &r.Baseline, &r.Subsidy, &r.Revenue, &r.Yield, &r.Gain); err != nil {
+				return err
+			}
+			add(at(r.Key), &r)
+			if r.OpType == "" {
+				firstFarms, firstHouseholds = firstFarms+r.FirstFarms, firstHouseholds+r.FirstHouseholds
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if total && len(out) > 0 {
+			whole := &Totals{ServiceAreaByOp: map[string]num.Sum{}}
+			for _, t := range out {
+				whole.add(*t)
+				whole.Contracts, whole.Farms, whole.Households = whole.Contracts+t.Contracts, whole.Farms+t.Farms, whole.Households+t.Households
+			}
+			if g == ByCrop {
+				whole.Farms, whole.Households = firstFarms, firstHouseholds
+			}
+			out[""] = whole
+		}
+		rows, err = res.Query()
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var key string
+			var n int64
+			if err := rows.Scan(&key, &n); err != nil {
+				return err
+			}
+			if t := out[key]; t != nil {
+				t.Providers = n
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return res.Close()
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
