@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"math"
 	"slices"
 
 	"github.com/shopspring/decimal"
@@ -9,7 +8,7 @@ import (
 
 // targets are the benefit per mu (节支增收, docs/figures.md) each season's yields are calibrated to: the county
 // reports about 180 yuan per mu.
-var targets = map[int]float64{2025: 172, 2026: 180}
+var targets = map[int]decimal.Decimal{2025: decimal.NewFromInt(172), 2026: decimal.NewFromInt(180)}
 
 // seasonFigures are a season's county aggregate of docs/figures.md over the contracts that count (active,
 // completed, terminated).
@@ -20,7 +19,7 @@ type seasonFigures struct {
 	IncomeGain decimal.Decimal
 	Benefit    decimal.Decimal
 	// YieldFactor is how far the drawn yield gains had to be stretched to reach the target.
-	YieldFactor float64
+	YieldFactor decimal.Decimal
 }
 
 // BenefitPerMu is Σ benefit ÷ Σ A, rounded half away from zero to fen.
@@ -61,7 +60,8 @@ func (c *contractPlan) area() int64 {
 
 // calibrate turns the harvests' yield gains into kilograms so that each season's county benefit per mu
 // comes out at its target: the cost side is fixed by prices and confirmed areas, and the income side grows
-// in proportion to a common factor on the gains.
+// in proportion to a common factor k on the gains, worked out exactly from (target × A − cost saving) ÷ Σ
+// confirmed harvest area × gain × price; each yield is then rounded to hundredths of a kg, as stored.
 func (p *plan) calibrate() {
 	p.figures = map[int]seasonFigures{}
 	for _, season := range seasons {
@@ -69,24 +69,24 @@ func (p *plan) calibrate() {
 		if !ok {
 			continue
 		}
-		var area, cost, coef float64
+		area, cost, coef := decimal.Zero, decimal.Zero, decimal.Zero
 		for _, v := range p.villages {
 			for _, c := range v.contracts {
 				if c.season != season || !c.counts() {
 					continue
 				}
-				area += float64(c.area()) / 100
-				cost += costSaving(c).InexactFloat64()
+				area = area.Add(decimal.New(c.area(), -2))
+				cost = cost.Add(costSaving(c))
 				for _, o := range c.ops {
 					if o.op == "harvesting" && o.confirmed() {
-						coef += float64(o.areaCents) / 100 * o.gain * float64(c.priceKg) / 10000
+						coef = coef.Add(decimal.New(o.areaCents, -2).Mul(decimal.New(o.gainCents, -2)).Mul(decimal.New(c.priceKg, -4)))
 					}
 				}
 			}
 		}
-		k := 1.0
-		if coef > 0 {
-			k = math.Max(0, (target*area-cost)/coef)
+		k := decimal.NewFromInt(1)
+		if coef.IsPositive() {
+			k = decimal.Max(decimal.Zero, target.Mul(area).Sub(cost).DivRound(coef, 12))
 		}
 		for _, v := range p.villages {
 			for _, c := range v.contracts {
@@ -95,8 +95,8 @@ func (p *plan) calibrate() {
 				}
 				for _, o := range c.ops {
 					if o.op == "harvesting" {
-						perMu := float64(c.yieldCents)/100 + k*o.gain
-						o.yieldCents = int64(math.Round(perMu * float64(o.areaCents)))
+						perMu := decimal.New(c.yieldCents, -2).Add(k.Mul(decimal.New(o.gainCents, -2)))
+						o.yieldCents = perMu.Mul(decimal.NewFromInt(o.areaCents)).Round(0).IntPart()
 					}
 				}
 			}

@@ -37,13 +37,12 @@ func TestFullPlan(t *testing.T) {
 	if s.Villages != 50 || s.Townships != 7 || s.Providers != 40 || s.Households < 2000 || s.Households > 3000 {
 		t.Errorf("shape: %d villages, %d townships, %d providers, %d households", s.Villages, s.Townships, s.Providers, s.Households)
 	}
-	perMu := s.Seasons[2026].BenefitPerMu.InexactFloat64()
-	if math.Abs(perMu-180) > 1 {
-		t.Errorf("2026 benefit per mu = %.2f; want about 180", perMu)
+	if perMu := s.Seasons[2026].BenefitPerMu; perMu.Sub(decimal.NewFromInt(180)).Abs().GreaterThan(decimal.NewFromInt(1)) {
+		t.Errorf("2026 benefit per mu = %s; want about 180", perMu.StringFixed(2))
 	}
 	for _, season := range []int{2025, 2026} {
-		if k := p.figures[season].YieldFactor; k < 0.8 || k > 1.6 {
-			t.Errorf("season %d: the yield gains had to be stretched by %.2f to reach the target", season, k)
+		if k := p.figures[season].YieldFactor; k.LessThan(decimal.RequireFromString("0.8")) || k.GreaterThan(decimal.RequireFromString("1.6")) {
+			t.Errorf("season %d: the yield gains had to be stretched by %s to reach the target", season, k.StringFixed(2))
 		}
 	}
 	if s.MismatchParcels == 0 || s.Contracts["terminated"] == 0 || s.Operations["disputed"] == 0 || s.Operations["voided"] == 0 {

@@ -159,7 +159,7 @@ func (p *plan) details(r rng, o *opPlan) {
 		}
 	case "harvesting":
 		crop := synth.Crops[c.crop]
-		o.gain = float64(c.yieldCents) / 100 * crop.Gain.Draw(r.Rand)
+		o.gainCents = cents(float64(c.yieldCents) / 100 * crop.Gain.Draw(r.Rand))
 		if m := crop.Moisture; m != (synth.Range{}) {
 			o.moisture = ptr(cents(m.Draw(r.Rand)))
 		}

@@ -144,9 +144,9 @@ type opPlan struct {
 	pass       int
 	date       time.Time
 	areaCents  int64
-	gain       float64 // harvesting: kg per mu above the baseline, before calibration
-	yieldCents int64   // harvesting: set by calibration
-	moisture   *int64  // hundredths of a percent
+	gainCents  int64  // harvesting: kg per mu above the baseline, before calibration, in hundredths
+	yieldCents int64  // harvesting: set by calibration
+	moisture   *int64 // hundredths of a percent
 	machine    string
 	operator   string
 	inputs     []operation.Material
