@@ -180,9 +180,7 @@ func weightsOut(code string, w stats.Weights, source string) api.StandardAreaWei
 	if source != "" {
 		out.Source = &source
 	}
-	for op, v := range w {
-		out.Weights[op] = v
-	}
+	maps.Copy(out.Weights, w)
 	return out
 }
 
