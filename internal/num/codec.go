@@ -11,14 +11,12 @@ import (
 )
 
 var (
-	_ json.Marshaler           = Dec2{}
 	_ json.Unmarshaler         = (*Dec2)(nil)
 	_ encoding.TextMarshaler   = Dec2{}
 	_ encoding.TextUnmarshaler = (*Dec2)(nil)
 	_ sql.Scanner              = (*Dec2)(nil)
 	_ driver.Valuer            = Dec2{}
 
-	_ json.Marshaler           = Dec4{}
 	_ json.Unmarshaler         = (*Dec4)(nil)
 	_ encoding.TextMarshaler   = Dec4{}
 	_ encoding.TextUnmarshaler = (*Dec4)(nil)
@@ -72,12 +70,6 @@ func scan(src any, places int32) (int64, error) {
 	}
 }
 
-// MarshalJSON encodes v as a JSON string with exactly 2 fractional places,
-// e.g. "10.50". A string is used so that JavaScript clients never round it.
-func (v Dec2) MarshalJSON() ([]byte, error) {
-	return appendQuoted(make([]byte, 0, 24), v.c, 2), nil
-}
-
 // UnmarshalJSON accepts a JSON string ("10.50") or number (10.50), parsed
 // exactly from its text. On error v is left unchanged.
 func (v *Dec2) UnmarshalJSON(b []byte) error {
@@ -89,7 +81,8 @@ func (v *Dec2) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalText returns the same text as String.
+// MarshalText returns the same text as String. encoding/json writes it as a JSON string with exactly 2
+// fractional places, e.g. "10.50", so that JavaScript clients never round it.
 func (v Dec2) MarshalText() ([]byte, error) {
 	return appendFixed(nil, v.c, 2), nil
 }
@@ -123,12 +116,6 @@ func (v Dec2) Value() (driver.Value, error) {
 	return v.String(), nil
 }
 
-// MarshalJSON encodes v as a JSON string with exactly 4 fractional places,
-// e.g. "3.2500".
-func (v Dec4) MarshalJSON() ([]byte, error) {
-	return appendQuoted(make([]byte, 0, 24), v.u, 4), nil
-}
-
 // UnmarshalJSON accepts a JSON string or number, parsed exactly from its
 // text. On error v is left unchanged.
 func (v *Dec4) UnmarshalJSON(b []byte) error {
@@ -140,7 +127,8 @@ func (v *Dec4) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalText returns the same text as String.
+// MarshalText returns the same text as String; in JSON, a string with exactly 4 fractional places, e.g.
+// "3.2500".
 func (v Dec4) MarshalText() ([]byte, error) {
 	return appendFixed(nil, v.u, 4), nil
 }

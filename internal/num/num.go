@@ -188,11 +188,6 @@ func appendFixed(b []byte, units int64, places int) []byte {
 	return b
 }
 
-// appendQuoted appends units as appendFixed does, in double quotes: the JSON form.
-func appendQuoted(b []byte, units int64, places int) []byte {
-	return append(appendFixed(append(b, '"'), units, places), '"')
-}
-
 // Dec2 is an exact decimal with at most 2 fractional places, used for money,
 // area and yield. The zero value is 0.
 type Dec2 struct {

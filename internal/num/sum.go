@@ -42,9 +42,12 @@ func sumOfUnits(u int64, places int) Sum {
 
 // ParseSum parses the text of a decimal with the package grammar, any number of integer digits up to the
 // range and at most 8 significant fractional places: a database's numeric value.
-func ParseSum(s string) (Sum, error) {
-	if s == "" {
-		return Sum{}, newError(s, reasonEmpty)
+func ParseSum(s string) (Sum, error) { return parseSum(s) }
+
+// parseSum is ParseSum of text held as a string or as bytes, read in place.
+func parseSum[T string | []byte](s T) (Sum, error) {
+	if len(s) == 0 {
+		return Sum{}, newError("", reasonEmpty)
 	}
 	i := 0
 	neg := s[0] == '-'
@@ -56,18 +59,18 @@ func ParseSum(s string) (Sum, error) {
 	for ; i < len(s) && isDigit(s[i]); i++ {
 		d := uint64(s[i] - '0')
 		if whole > (math.MaxInt64-d)/10 {
-			return Sum{}, newError(s, reasonRange)
+			return Sum{}, newError(string(s), reasonRange)
 		}
 		whole = whole*10 + d
 	}
 	if i == start || (i-start > 1 && s[start] == '0') {
-		return Sum{}, newError(s, reasonSyntax)
+		return Sum{}, newError(string(s), reasonSyntax)
 	}
 	var frac int64
 	if i < len(s) && s[i] == '.' {
 		i++
 		if i == len(s) {
-			return Sum{}, newError(s, reasonSyntax)
+			return Sum{}, newError(string(s), reasonSyntax)
 		}
 		for n := 0; i < len(s) && isDigit(s[i]); i, n = i+1, n+1 {
 			d := int64(s[i] - '0')
@@ -75,12 +78,12 @@ func ParseSum(s string) (Sum, error) {
 			case n < sumPlaces:
 				frac += d * pow10[sumPlaces-1-n]
 			case d != 0:
-				return Sum{}, newError(s, reasonPlaces(sumPlaces))
+				return Sum{}, newError(string(s), reasonPlaces(sumPlaces))
 			}
 		}
 	}
 	if i != len(s) {
-		return Sum{}, newError(s, reasonSyntax)
+		return Sum{}, newError(string(s), reasonSyntax)
 	}
 	v := Sum{whole: int64(whole), frac: frac}
 	if neg {
@@ -99,12 +102,23 @@ func (v *Sum) Scan(src any) error {
 		}
 		*v = s
 	case []byte:
-		return v.Scan(string(x))
+		return v.ScanBytes(x)
 	case int64:
 		*v = Sum{whole: x}
 	default:
 		return newError("", fmt.Sprintf("cannot be read from a database value of type %T", src))
 	}
+	return nil
+}
+
+// ScanBytes reads the text of a numeric value in place: pgx hands a text column's bytes to it without
+// copying them into a string first.
+func (v *Sum) ScanBytes(b []byte) error {
+	s, err := parseSum(b)
+	if err != nil {
+		return err
+	}
+	*v = s
 	return nil
 }
 

@@ -164,6 +164,12 @@ func TestSumScan(t *testing.T) {
 			t.Errorf("Scan(%v) accepted", src)
 		}
 	}
+	for in, want := range map[string]string{"-12.5": "-12.50000000", "0.00000001": "0.00000001", "": "", "1.000000001": "", "01": ""} {
+		err := v.ScanBytes([]byte(in))
+		if got := v.String(); (err == nil) != (want != "") || err == nil && got != want {
+			t.Errorf("ScanBytes(%q) = %s, %v; want %q", in, got, err, want)
+		}
+	}
 }
 
 func TestSumOverflowPanics(t *testing.T) {
