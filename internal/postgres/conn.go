@@ -33,6 +33,12 @@ func WithConn(ctx context.Context, db *sql.DB, f func(*pgx.Conn) error) error {
 	})
 }
 
+// Send runs the statements queued on b on one connection of db in one round trip, each read by the function
+// queued with it (pgx.QueuedQuery's Query and QueryRow), and returns the first error.
+func Send(ctx context.Context, db *sql.DB, b *pgx.Batch) error {
+	return WithConn(ctx, db, func(conn *pgx.Conn) error { return conn.SendBatch(ctx, b).Close() })
+}
+
 // Numbered rewrites the ? placeholders of query, as gorm takes them, into pgx's $1, $2, …, so that one
 // statement serves both; the queries it is given hold no ? inside literals.
 func Numbered(query string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/tuoguan/tuoguan/internal/contract"
@@ -69,7 +70,9 @@ func selected(db *gorm.DB, p scope.Principal, sel Selection) *gorm.DB {
 func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping, total bool) (map[string]*Totals, error) {
 	total = total && g != ByNothing && g != ByOpType
 	if fromRollup(p, sel) {
-		return rolled(ctx, db, p, sel, g, total)
+		b := &pgx.Batch{}
+		out := queueRolled(b, p, sel, g, total)
+		return out, send(ctx, db, b)
 	}
 	base := selected(db.WithContext(ctx), p, sel).Select("contracts.*")
 	out := map[string]*Totals{}

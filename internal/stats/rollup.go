@@ -69,7 +69,7 @@ func rollupWhere(p scope.Principal, sel Selection, counties, allCrops bool) (str
 	return cond, args
 }
 
-// rollupColumns are the figures of stats_rollup that rolled reads, in the order of its row: rollupCounts
+// rollupColumns are the figures of stats_rollup that queueRolled reads, in the order of its row: rollupCounts
 // integers, then the numeric figures.
 var rollupColumns = []string{"contracts", "farms", "households", "first_farms", "first_households", "contracted_area_mu",
 	"collective_income", "active_area_mu", "confirmed_area_mu", "net_cost", "baseline_cost", "subsidy", "provider_revenue",
@@ -77,13 +77,14 @@ var rollupColumns = []string{"contracts", "farms", "households", "first_farms", 
 
 const rollupCounts = 5
 
-// rolled is aggregate read from the rollups of migration 0005 — the counties' rows when they suffice, the
-// collectives' otherwise: one query over stats_rollup (the contracts' rows and their lines' rows) and one
-// counting the distinct providers of stats_providers, sent together in one round trip on pgx. Without a crop to select or group by, the rows of all
-// crops answer, their farms counted once across crops; the total of a grouping by crop counts each farm
-// under the crop of its first contract. Every figure of the rollups adds up over groups, so the total of the
-// whole selection is the exact sum of its groups' rows; only the distinct providers are counted again.
-func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping, total bool) (map[string]*Totals, error) {
+// queueRolled queues on b the statements of aggregate read from the rollups of migration 0005 — the
+// counties' rows when they suffice, the collectives' otherwise: one query over stats_rollup (the contracts'
+// rows and their lines' rows) and one counting the distinct providers of stats_providers. The map it returns
+// is filled as b's results are read. Without a crop to select or group by, the rows of all crops answer,
+// their farms counted once across crops; the total of a grouping by crop counts each farm under the crop of
+// its first contract. Every figure of the rollups adds up over groups, so the total of the whole selection
+// is the exact sum of its groups' rows; only the distinct providers are counted again.
+func queueRolled(b *pgx.Batch, p scope.Principal, sel Selection, g Grouping, total bool) map[string]*Totals {
 	allCrops := sel.Crop == "" && g != ByCrop
 	where, args := rollupWhere(p, sel, countyLevel(p, sel, g), allCrops)
 	key, level := contractKey[g], ""
@@ -145,28 +146,9 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 			t.IncomeGain = t.IncomeGain.Add(r.Gain)
 		}
 	}
-	level = "c.op_type = '' AND "
-	if g == ByOpType {
-		level = "c.op_type <> '' AND "
-	}
-	providers := grouped(`SELECT `+key+` AS key, c.provider_id FROM stats_providers c WHERE `+level+where,
-		"count(DISTINCT c.provider_id) AS providers", g != ByNothing, total)
-	pool, err := db.DB()
-	if err != nil {
-		return nil, err
-	}
-	// Both statements in one round trip, scanned by hand, each row added to its totals as it arrives: gorm's
-	// reflection cost more than the query over a county's collectives.
-	err = postgres.WithConn(ctx, pool, func(conn *pgx.Conn) error {
-		q := &pgx.Batch{}
-		q.Queue(postgres.Numbered(query), args...)
-		q.Queue(postgres.Numbered(providers), args...)
-		res := conn.SendBatch(ctx, q)
-		defer res.Close()
-		rows, err := res.Query()
-		if err != nil {
-			return err
-		}
+	// Each row is added to its totals as it arrives, scanned by hand: gorm's reflection cost more than the
+	// query over a county's collectives.
+	b.Queue(postgres.Numbered(query), args...).Query(func(rows pgx.Rows) error {
 		var r row
 		var firstFarms, firstHouseholds int64 // of the whole selection, with each farm under its first contract's crop
 		for rows.Next() {
@@ -193,27 +175,33 @@ func rolled(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, 
 			}
 			out[""] = whole
 		}
-		rows, err = res.Query()
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var key string
-			var n int64
-			if err := rows.Scan(&key, &n); err != nil {
-				return err
-			}
+		return nil
+	})
+	level = "c.op_type = '' AND "
+	if g == ByOpType {
+		level = "c.op_type <> '' AND "
+	}
+	providers := grouped(`SELECT `+key+` AS key, c.provider_id FROM stats_providers c WHERE `+level+where,
+		"count(DISTINCT c.provider_id) AS providers", g != ByNothing, total)
+	b.Queue(postgres.Numbered(providers), args...).Query(func(rows pgx.Rows) error {
+		var key string
+		var n int64
+		_, err := pgx.ForEachRow(rows, []any{&key, &n}, func() error {
 			if t := out[key]; t != nil {
 				t.Providers = n
 			}
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return res.Close()
+			return nil
+		})
+		return err
 	})
+	return out
+}
+
+// send runs the statements queued on b in one round trip on a connection of db.
+func send(ctx context.Context, db *gorm.DB, b *pgx.Batch) error {
+	pool, err := db.DB()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return out, nil
+	return postgres.Send(ctx, pool, b)
 }

@@ -6,10 +6,12 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/tuoguan/tuoguan/internal/contract"
 	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/region"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
@@ -61,43 +63,59 @@ type Report struct {
 // region.
 func (s *Service) Collectives(ctx context.Context, p scope.Principal, sel Selection) (Report, error) {
 	var rep Report
-	ts, err := aggregate(ctx, s.db, p, sel, ByCollective, true)
-	if err != nil {
-		return rep, err
+	// The rollups, the collectives' names and the weights in one round trip; a provider's figures come from
+	// its contracts first, and name the collectives to read.
+	b := &pgx.Batch{}
+	var ts map[string]*Totals
+	if fromRollup(p, sel) {
+		ts = queueRolled(b, p, sel, ByCollective, true)
+	} else {
+		var err error
+		if ts, err = aggregate(ctx, s.db, p, sel, ByCollective, true); err != nil {
+			return rep, err
+		}
 	}
-	whole := ts[""]
-	delete(ts, "")
-	var cs []struct {
-		ID               int64
-		Name, RegionCode string
+	where, args := "true", []any{}
+	and := func(c string, a []any) {
+		where, args = where+" AND "+c, append(args, a...)
 	}
-	q := s.db.WithContext(ctx).Table("collectives").Select("id, name, region_code")
 	switch p.Role {
 	case scope.Provider:
 		ids := []int64{}
 		for key := range ts {
-			id, _ := strconv.ParseInt(key, 10, 64)
-			ids = append(ids, id)
+			if id, err := strconv.ParseInt(key, 10, 64); err == nil {
+				ids = append(ids, id)
+			}
 		}
-		q = q.Where("id IN ?", ids)
+		and("id = ANY (?)", []any{ids})
 	case scope.Collective:
-		cond, args := scope.OfCollective("collectives", "id", p)
-		q = q.Where(cond, args...)
+		and(scope.OfCollective("collectives", "id", p))
 	case scope.Bureau:
-		cond, args := scope.Within("collectives", p.RegionPrefix())
-		q = q.Where(cond, args...)
+		and(scope.Within("collectives", p.RegionPrefix()))
 	}
 	if sel.RegionCode != "" {
-		cond, args := scope.Within("collectives", scope.Prefix(sel.RegionCode))
-		q = q.Where(cond, args...)
+		and(scope.Within("collectives", scope.Prefix(sel.RegionCode)))
 	}
-	if err := q.Order("id").Find(&cs).Error; err != nil {
+	var collectives []Row
+	b.Queue(postgres.Numbered(`SELECT id::text, name FROM collectives WHERE `+where+` ORDER BY id`), args...).Query(func(rows pgx.Rows) error {
+		var row Row
+		_, err := pgx.ForEachRow(rows, []any{&row.Key, &row.Name}, func() error {
+			collectives = append(collectives, row)
+			return nil
+		})
+		return err
+	})
+	weightsOf := sel.RegionCode
+	if weightsOf == "" {
+		weightsOf = p.RegionCode
+	}
+	queueWeights(b, weightsOf, &rep.Weights)
+	if err := send(ctx, s.db, b); err != nil {
 		return rep, err
 	}
-	for _, c := range cs {
-		key := strconv.FormatInt(c.ID, 10)
-		row := Row{Key: key, Name: c.Name}
-		if t := ts[key]; t != nil {
+	whole := ts[""]
+	for _, row := range collectives {
+		if t := ts[row.Key]; t != nil {
 			row.Totals = *t
 		}
 		rep.Totals.add(row.Totals)
@@ -109,12 +127,7 @@ func (s *Service) Collectives(ctx context.Context, p scope.Principal, sel Select
 		rep.Totals.Contracts, rep.Totals.Farms, rep.Totals.Households, rep.Totals.Providers =
 			whole.Contracts, whole.Farms, whole.Households, whole.Providers
 	}
-	weightsOf := sel.RegionCode
-	if weightsOf == "" {
-		weightsOf = p.RegionCode
-	}
-	rep.Weights, err = s.weights(ctx, weightsOf)
-	return rep, err
+	return rep, nil
 }
 
 // Region returns the totals of the selected region — NotFound when p may not see it — split by g.

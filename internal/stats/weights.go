@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/tuoguan/tuoguan/internal/audit"
@@ -24,23 +25,60 @@ func (s *Service) weights(ctx context.Context, code string) (Weights, error) {
 }
 
 func (s *Service) weightsOf(ctx context.Context, db *gorm.DB, code string) (Weights, string, error) {
+	chain := weightChain(code)
+	if len(chain) == 0 {
+		return DefaultWeights, "", nil
+	}
+	var rows []weightRow
+	if err := db.WithContext(ctx).Raw(weightsQuery, chain).Find(&rows).Error; err != nil {
+		return nil, "", err
+	}
+	w, source := pickWeights(chain, rows)
+	return w, source, nil
+}
+
+// queueWeights queues on b the reading of the weights in force for region code into *w, as weights does.
+func queueWeights(b *pgx.Batch, code string, w *Weights) {
+	chain := weightChain(code)
+	if len(chain) == 0 {
+		*w = DefaultWeights
+		return
+	}
+	b.Queue(postgres.Numbered(weightsQuery), []string(chain)).Query(func(rows pgx.Rows) error {
+		var rs []weightRow
+		var r weightRow
+		if _, err := pgx.ForEachRow(rows, []any{&r.RegionCode, &r.OpType, &r.Weight}, func() error {
+			rs = append(rs, r)
+			return nil
+		}); err != nil {
+			return err
+		}
+		*w, _ = pickWeights(chain, rs)
+		return nil
+	})
+}
+
+// weightsQuery reads the weights of the regions of a chain, code and ancestors, in one statement.
+const weightsQuery = `SELECT region_code, op_type, weight::text FROM standard_area_weights WHERE region_code = ANY (?::text[])`
+
+type weightRow struct {
+	RegionCode string
+	OpType     string
+	Weight     num.Dec4
+}
+
+// weightChain is region code and its ancestors, nearest first.
+func weightChain(code string) postgres.TextArray {
 	var chain postgres.TextArray
 	for c, ok := code, code != ""; ok; c, ok = scope.Parent(c) {
 		chain = append(chain, c)
 	}
-	if len(chain) == 0 {
-		return DefaultWeights, "", nil
-	}
-	// The weights of the region and its ancestors in one query; the longest significant prefix wins.
-	var rows []struct {
-		RegionCode string
-		OpType     string
-		Weight     num.Dec4
-	}
-	if err := db.WithContext(ctx).Raw(`SELECT region_code, op_type, weight FROM standard_area_weights
-		WHERE region_code = ANY (?::text[])`, chain).Find(&rows).Error; err != nil {
-		return nil, "", err
-	}
+	return chain
+}
+
+// pickWeights returns the weights of the first region of chain that has any among rows, and that region;
+// the defaults and "" when none has: the longest significant prefix wins.
+func pickWeights(chain []string, rows []weightRow) (Weights, string) {
 	for _, c := range chain {
 		w := Weights{}
 		for _, r := range rows {
@@ -49,10 +87,10 @@ func (s *Service) weightsOf(ctx context.Context, db *gorm.DB, code string) (Weig
 			}
 		}
 		if len(w) > 0 {
-			return w, c, nil
+			return w, c
 		}
 	}
-	return DefaultWeights, "", nil
+	return DefaultWeights, ""
 }
 
 // maxWeight is the largest standard-area weight.
