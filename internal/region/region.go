@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -45,12 +46,42 @@ type Service struct {
 // NewService returns a Service over db.
 func NewService(db *gorm.DB) *Service { return &Service{db: db} }
 
-// visible narrows q to the regions p may read: admin all, anyone else their own region and those below it.
+// visible narrows q to the regions p may read.
 func visible(q *gorm.DB, p scope.Principal) *gorm.DB {
-	if prefix := p.RegionPrefix(); prefix != "" {
-		return q.Where("code LIKE ?", prefix+"%")
+	if cond, args := visibleCode(p); cond != "" {
+		return q.Where(cond, args...)
 	}
 	return q
+}
+
+// visibleCode is the condition on regions' code, with its arguments, that keeps the regions p may read: admin
+// all ("", no condition), anyone else their own region and those below it.
+func visibleCode(p scope.Principal) (string, []any) {
+	if prefix := p.RegionPrefix(); prefix != "" {
+		return "code LIKE ?", []any{prefix + "%"}
+	}
+	return "", nil
+}
+
+// QueueGet queues on b the reading of region code into *r, as Get reads it, for callers that send their
+// statements in one round trip: once b is sent, *r has a Code when p may read the region, and is left as it
+// was otherwise — NotFound, for the caller to answer.
+func QueueGet(b *pgx.Batch, p scope.Principal, code string, r *Region) {
+	query, args := `SELECT code, name, level, parent_code, created_at FROM regions WHERE code = ?`, []any{code}
+	if cond, more := visibleCode(p); cond != "" {
+		query, args = query+" AND "+cond, append(args, more...)
+	}
+	b.Queue(postgres.Numbered(query), args...).QueryRow(func(row pgx.Row) error {
+		var got Region
+		err := row.Scan(&got.Code, &got.Name, &got.Level, &got.ParentCode, &got.CreatedAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err == nil {
+			*r = got
+		}
+		return err
+	})
 }
 
 func checkName(errs *fault.Fields, name string) string {

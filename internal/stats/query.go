@@ -61,14 +61,18 @@ func selected(db *gorm.DB, p scope.Principal, sel Selection) *gorm.DB {
 	return q
 }
 
+// wholeToo reports whether an aggregate split by g carries the totals of the whole selection when asked to:
+// op_type groupings cannot carry them, since their contract figures are per line.
+func wholeToo(g Grouping, total bool) bool { return total && g != ByNothing && g != ByOpType }
+
 // aggregate sums the exact totals of the selected contracts, split by g. It reads the running totals only:
 // one query over contracts (areas, fees, harvests, counts) and one over their service lines.
 //
 // With total, the totals of the whole selection come back too, under the key "": the contracts' query counts
 // them again (distinct farms and providers do not add up over groups), the lines' sums are added up from its
-// groups; op_type groupings cannot carry them, since their contract figures are per line.
+// groups; see wholeToo.
 func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping, total bool) (map[string]*Totals, error) {
-	total = total && g != ByNothing && g != ByOpType
+	total = wholeToo(g, total)
 	if fromRollup(p, sel) {
 		b := &pgx.Batch{}
 		out := queueRolled(b, p, sel, g, total)

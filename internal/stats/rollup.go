@@ -77,7 +77,7 @@ var rollupColumns = []string{"contracts", "farms", "households", "first_farms", 
 
 const rollupCounts = 5
 
-// queueRolled queues on b the statements of aggregate read from the rollups of migration 0005 — the
+// queueRolled queues on b the statements of aggregate, with its arguments, read from the rollups of migration 0005 — the
 // counties' rows when they suffice, the collectives' otherwise: one query over stats_rollup (the contracts'
 // rows and their lines' rows) and one counting the distinct providers of stats_providers. The map it returns
 // is filled as b's results are read. Without a crop to select or group by, the rows of all crops answer,
@@ -85,6 +85,7 @@ const rollupCounts = 5
 // its first contract. Every figure of the rollups adds up over groups, so the total of the whole selection
 // is the exact sum of its groups' rows; only the distinct providers are counted again.
 func queueRolled(b *pgx.Batch, p scope.Principal, sel Selection, g Grouping, total bool) map[string]*Totals {
+	total = wholeToo(g, total)
 	allCrops := sel.Crop == "" && g != ByCrop
 	where, args := rollupWhere(p, sel, countyLevel(p, sel, g), allCrops)
 	key, level := contractKey[g], ""

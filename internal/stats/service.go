@@ -130,23 +130,39 @@ func (s *Service) Collectives(ctx context.Context, p scope.Principal, sel Select
 	return rep, nil
 }
 
-// Region returns the totals of the selected region — NotFound when p may not see it — split by g.
+// Region returns the totals of the selected region — NotFound when p may not see it — split by g. The region,
+// its figures (from the rollups) and its weights are read in one round trip, the groups' names in a second.
 func (s *Service) Region(ctx context.Context, p scope.Principal, sel Selection, g Grouping) (Report, error) {
 	var rep Report
-	r, err := region.NewService(s.db).Get(ctx, p, sel.RegionCode)
-	if err != nil {
+	b := &pgx.Batch{}
+	region.QueueGet(b, p, sel.RegionCode, &rep.Region)
+	rolls := fromRollup(p, sel)
+	var groups, whole map[string]*Totals
+	if rolls {
+		groups = queueRolled(b, p, sel, g, true)
+		if g == ByOpType {
+			whole = queueRolled(b, p, sel, ByNothing, false)
+		}
+	}
+	queueWeights(b, sel.RegionCode, &rep.Weights)
+	if err := send(ctx, s.db, b); err != nil {
 		return rep, err
 	}
-	rep.Region = r
-	groups, err := aggregate(ctx, s.db, p, sel, g, true)
-	if err != nil {
-		return rep, err
+	if rep.Region.Code == "" {
+		return rep, fault.NotFoundf("No region %s.", sel.RegionCode)
 	}
-	if g == ByOpType {
-		whole, err := aggregate(ctx, s.db, p, sel, ByNothing, false)
-		if err != nil {
+	if !rolls {
+		var err error
+		if groups, err = aggregate(ctx, s.db, p, sel, g, true); err != nil {
 			return rep, err
 		}
+		if g == ByOpType {
+			if whole, err = aggregate(ctx, s.db, p, sel, ByNothing, false); err != nil {
+				return rep, err
+			}
+		}
+	}
+	if g == ByOpType {
 		groups[""] = whole[""]
 	}
 	if t := groups[""]; t != nil {
@@ -162,8 +178,7 @@ func (s *Service) Region(ctx context.Context, p scope.Principal, sel Selection, 
 			rep.Groups = append(rep.Groups, Row{Key: key, Name: names[key], Totals: *groups[key]})
 		}
 	}
-	rep.Weights, err = s.weights(ctx, sel.RegionCode)
-	return rep, err
+	return rep, nil
 }
 
 // names returns the display names of group keys.
