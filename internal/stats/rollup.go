@@ -2,9 +2,11 @@ package stats
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"gorm.io/gorm"
 
 	"github.com/tuoguan/tuoguan/internal/num"
@@ -93,17 +95,13 @@ func queueRolled(b *pgx.Batch, p scope.Principal, sel Selection, g Grouping, tot
 		key, level = "c.op_type", "c.op_type <> '' AND "
 	}
 	// A collective's rows of all crops are one per operation type: grouped by collective, there is nothing
-	// for the database to add up. The numeric figures come as text, which num.Sum reads in integers: in pgx's
-	// binary form each would be decoded into a math/big integer and formatted again.
+	// for the database to add up.
 	unique := g == ByCollective && allCrops
 	cols := make([]string, len(rollupColumns))
 	for i, col := range rollupColumns {
 		cols[i] = "c." + col
 		if !unique {
 			cols[i] = "sum(" + cols[i] + ")"
-		}
-		if i >= rollupCounts {
-			cols[i] += "::text"
 		}
 	}
 	query := `SELECT ` + key + `, c.op_type, ` + strings.Join(cols, ", ") + ` FROM stats_rollup c WHERE ` + level + where
@@ -152,10 +150,21 @@ func queueRolled(b *pgx.Batch, p scope.Principal, sel Selection, g Grouping, tot
 	b.Queue(postgres.Numbered(query), args...).Query(func(rows pgx.Rows) error {
 		var r row
 		var firstFarms, firstHouseholds int64 // of the whole selection, with each farm under its first contract's crop
+		// The numeric figures are read by num.Sum from the bytes as they came: pgx would decode each into a
+		// math/big integer first.
+		dest := []any{&r.Key, &r.OpType, &r.Contracts, &r.Farms, &r.Households, &r.FirstFarms, &r.FirstHouseholds}
+		figures := []*num.Sum{&r.Area, &r.Income, &r.Active, &r.Confirmed, &r.NetCost, &r.Baseline, &r.Subsidy, &r.Revenue, &r.Yield, &r.Gain}
+		dest = append(dest, make([]any, len(figures))...)
+		formats := rows.FieldDescriptions()[len(dest)-len(figures):]
 		for rows.Next() {
-			if err := rows.Scan(&r.Key, &r.OpType, &r.Contracts, &r.Farms, &r.Households, &r.FirstFarms, &r.FirstHouseholds, &r.Area,
-				&r.Income, &r.Active, &r.Confirmed, &r.NetCost, &r.Baseline, &r.Subsidy, &r.Revenue, &r.Yield, &r.Gain); err != nil {
+			if err := rows.Scan(dest...); err != nil {
 				return err
+			}
+			raw := rows.RawValues()[len(dest)-len(figures):]
+			for i, f := range figures {
+				if err := readSum(f, formats[i].Format, raw[i]); err != nil {
+					return fmt.Errorf("%s: %w", formats[i].Name, err)
+				}
 			}
 			add(at(r.Key), &r)
 			if r.OpType == "" {
@@ -205,4 +214,14 @@ func send(ctx context.Context, db *gorm.DB, b *pgx.Batch) error {
 		return err
 	}
 	return postgres.Send(ctx, pool, b)
+}
+
+// readSum reads into v a numeric value as pgx received it, in PostgreSQL's binary form or as text.
+func readSum(v *num.Sum, format int16, b []byte) error {
+	if format == pgtype.TextFormatCode {
+		return v.ScanBytes(b)
+	}
+	s, err := num.SumOfNumeric(b)
+	*v = s
+	return err
 }
