@@ -75,36 +75,8 @@ func (s *Service) Collectives(ctx context.Context, p scope.Principal, sel Select
 			return rep, err
 		}
 	}
-	where, args := "true", []any{}
-	and := func(c string, a []any) {
-		where, args = where+" AND "+c, append(args, a...)
-	}
-	switch p.Role {
-	case scope.Provider:
-		ids := []int64{}
-		for key := range ts {
-			if id, err := strconv.ParseInt(key, 10, 64); err == nil {
-				ids = append(ids, id)
-			}
-		}
-		and("id = ANY (?)", []any{ids})
-	case scope.Collective:
-		and(scope.OfCollective("collectives", "id", p))
-	case scope.Bureau:
-		and(scope.Within("collectives", p.RegionPrefix()))
-	}
-	if sel.RegionCode != "" {
-		and(scope.Within("collectives", scope.Prefix(sel.RegionCode)))
-	}
 	var collectives []Row
-	b.Queue(postgres.Numbered(`SELECT id::text, name FROM collectives WHERE `+where+` ORDER BY id`), args...).Query(func(rows pgx.Rows) error {
-		var row Row
-		_, err := pgx.ForEachRow(rows, []any{&row.Key, &row.Name}, func() error {
-			collectives = append(collectives, row)
-			return nil
-		})
-		return err
-	})
+	queueCollectives(b, p, sel, ts, &collectives)
 	weightsOf := sel.RegionCode
 	if weightsOf == "" {
 		weightsOf = p.RegionCode
@@ -128,6 +100,40 @@ func (s *Service) Collectives(ctx context.Context, p scope.Principal, sel Select
 			whole.Contracts, whole.Farms, whole.Households, whole.Providers
 	}
 	return rep, nil
+}
+
+// queueCollectives queues on b the reading into *out of the collectives of sel that p may see, in order of id,
+// with their names and no figures: a provider's are those its figures ts name.
+func queueCollectives(b *pgx.Batch, p scope.Principal, sel Selection, ts map[string]*Totals, out *[]Row) {
+	where, args := "true", []any{}
+	and := func(c string, a []any) {
+		where, args = where+" AND "+c, append(args, a...)
+	}
+	switch p.Role {
+	case scope.Provider:
+		ids := []int64{}
+		for key := range ts {
+			if id, err := strconv.ParseInt(key, 10, 64); err == nil {
+				ids = append(ids, id)
+			}
+		}
+		and("id = ANY (?)", []any{ids})
+	case scope.Collective:
+		and(scope.OfCollective("collectives", "id", p))
+	case scope.Bureau:
+		and(scope.Within("collectives", p.RegionPrefix()))
+	}
+	if sel.RegionCode != "" {
+		and(scope.Within("collectives", scope.Prefix(sel.RegionCode)))
+	}
+	b.Queue(postgres.Numbered(`SELECT id::text, name FROM collectives WHERE `+where+` ORDER BY id`), args...).Query(func(rows pgx.Rows) error {
+		var row Row
+		_, err := pgx.ForEachRow(rows, []any{&row.Key, &row.Name}, func() error {
+			*out = append(*out, row)
+			return nil
+		})
+		return err
+	})
 }
 
 // Region returns the totals of the selected region — NotFound when p may not see it — split by g. The region,
