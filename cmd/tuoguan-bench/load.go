@@ -95,10 +95,12 @@ func Load(ctx context.Context, dbURL string, w *World, keys *pii.Keyring, out io
 		}
 	}
 	start := time.Now()
-	// The tables copied with FREEZE were analysed in their copy's transaction and need no vacuum.
+	// The tables copied with FREEZE were analysed in their copy's transaction and need no vacuum, unless they
+	// have an index on an expression: ANALYZE alone gathers its statistics, and it ran before the index existed.
 	var others []string
-	err = conn.QueryRow(ctx, `SELECT coalesce(array_agg(oid::regclass::text ORDER BY relname), '{}') FROM pg_class
-		WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition AND NOT relname = ANY ($1)`,
+	err = conn.QueryRow(ctx, `SELECT coalesce(array_agg(oid::regclass::text ORDER BY relname), '{}') FROM pg_class c
+		WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition
+			AND (NOT relname = ANY ($1) OR EXISTS (SELECT FROM pg_index i WHERE i.indrelid = c.oid AND i.indexprs IS NOT NULL))`,
 		l.frozen).Scan(&others)
 	if err != nil {
 		return l.stats, err
