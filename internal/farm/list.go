@@ -2,6 +2,7 @@ package farm
 
 import (
 	"context"
+	"fmt"
 	"unicode/utf8"
 
 	"github.com/tuoguan/tuoguan/internal/page"
@@ -46,12 +47,13 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.
 	if f.BusinessModel != "" {
 		q = q.Where("farms.business_models @> ARRAY[?]::text[]", f.BusinessModel)
 	}
-	switch {
-	case f.Name == "":
-	case utf8.RuneCountInString(f.Name) < 3:
+	switch n := utf8.RuneCountInString(f.Name); {
+	case n == 0:
+	case n < 3:
 		// Too short for a trigram index to narrow: a name of one or two characters (a surname, a given name)
-		// matches the start of the farm's or the operator's name.
-		q = q.Where("(farms.name LIKE ? OR farms.operator_name LIKE ?)", page.EscapeLike(f.Name)+"%", page.EscapeLike(f.Name)+"%")
+		// matches the start of the farm's or the operator's name, as an equality on their first characters
+		// that the planner estimates from statistics of its own (migration 0013).
+		q = q.Where(fmt.Sprintf("(left(farms.name, %d) = ? OR left(farms.operator_name, %d) = ?)", n, n), f.Name, f.Name)
 	default:
 		q = q.Where("(farms.name LIKE ? OR farms.operator_name LIKE ?)", "%"+page.EscapeLike(f.Name)+"%", "%"+page.EscapeLike(f.Name)+"%")
 	}
