@@ -107,8 +107,12 @@ func apply(ctx context.Context, conn *sql.Conn, m Migration) error {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-		return fmt.Errorf("migration %s: %w", m.Name, err)
+	// One statement at a time: Citus propagates an index it creates on a placed table by sending the text of
+	// the query the statement came in, which must then hold that statement alone.
+	for _, stmt := range Statements(m.SQL) {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("migration %s: %w", m.Name, err)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.Version, m.Name); err != nil {
 		return fmt.Errorf("record migration %s: %w", m.Name, err)
