@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"golang.org/x/term"
 
 	"github.com/tuoguan/tuoguan/internal/demo"
@@ -26,7 +28,7 @@ func demoCmd(ctx context.Context, args []string, getenv func(string) string, std
 	cfg.flags(fs, getenv)
 	fs.BoolVar(&ifEmpty, "if-empty", false, "do nothing when the database already holds any collective")
 	fs.Uint64Var(&opt.Seed, "seed", demo.DefaultSeed, "random seed: the same seed loads the same data set")
-	fs.Float64Var(&opt.Scale, "scale", 1, "size of the county relative to Huanglong (936 family farms on 228,500 mu at 1)")
+	fs.TextVar(&opt.Scale, "scale", decimal.NewFromInt(1), "size of the county relative to Huanglong (936 family farms on 228,500 mu at 1)")
 	fs.IntVar(&opt.Workers, "workers", 4, "villages loaded at once")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -33,8 +33,9 @@ type Options struct {
 	Seed uint64
 	// Scale shrinks (or grows) the county: the numbers of villages (at least one per township), family
 	// farms, their total area and households are the full county's times Scale. 0 means 1, and it is at
-	// least 0.01. The county's 936 family farms on 228,500.00 mu are what Scale 1 loads.
-	Scale float64
+	// least 0.01. The county's 936 family farms on 228,500.00 mu are what Scale 1 loads. It is exact, so that
+	// the area it scales stays exact too.
+	Scale decimal.Decimal
 	// Workers is how many villages load at once; 0 means 4.
 	Workers int
 	// Today is the date no operation may come after; zero means today in China, and a later one makes
@@ -48,14 +49,17 @@ type Options struct {
 	Terminal bool
 }
 
+// minScale is the smallest Scale.
+var minScale = decimal.New(1, -2)
+
 func (o Options) withDefaults() Options {
 	if o.Seed == 0 {
 		o.Seed = DefaultSeed
 	}
-	if o.Scale <= 0 {
-		o.Scale = 1
+	if o.Scale.Sign() <= 0 {
+		o.Scale = decimal.NewFromInt(1)
 	}
-	o.Scale = max(o.Scale, 0.01)
+	o.Scale = decimal.Max(o.Scale, minScale)
 	if o.Workers <= 0 {
 		o.Workers = 4
 	}
@@ -92,7 +96,7 @@ type SeasonFigures struct {
 // Summary is what a load wrote.
 type Summary struct {
 	Seed                                        uint64
-	Scale                                       float64
+	Scale                                       decimal.Decimal
 	Townships, Villages, Collectives, Providers int
 	FamilyFarms, Households                     int
 	FamilyFarmAreaMu                            decimal.Decimal
@@ -233,7 +237,7 @@ func movesOf(fate string) int {
 func (s Summary) String() string {
 	var b []byte
 	w := func(format string, args ...any) { b = fmt.Appendf(b, format, args...) }
-	w("Huanglong County demo data set (seed %d, scale %g) loaded in %s:\n", s.Seed, s.Scale, s.Elapsed.Round(100*time.Millisecond))
+	w("Huanglong County demo data set (seed %d, scale %s) loaded in %s:\n", s.Seed, s.Scale, s.Elapsed.Round(100*time.Millisecond))
 	w("  %d townships, %d villages with their collectives, %d providers\n", s.Townships, s.Villages, s.Providers)
 	w("  %d family farms operating %s mu, %d households\n", s.FamilyFarms, s.FamilyFarmAreaMu.StringFixed(2), s.Households)
 	w("  %d parcels (%d surveyed, %d of them 5 %%+ off their declared area)\n", s.Parcels, s.SurveyedParcels, s.MismatchParcels)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -22,14 +21,14 @@ import (
 	"github.com/tuoguan/tuoguan/internal/services"
 )
 
-const smallScale = 0.025
+var smallScale = decimal.RequireFromString("0.025")
 
 // TestFullPlan checks the full county without a database: the county's figures, and that every identifier
 // the data set carries passes the checks the services make.
 func TestFullPlan(t *testing.T) {
 	t.Parallel()
 	today := calendar.Today(time.Now())
-	p := newPlan(DefaultSeed, 1, today)
+	p := newPlan(DefaultSeed, decimal.NewFromInt(1), today)
 	s := p.summary()
 	if s.FamilyFarms != 936 || s.FamilyFarmAreaMu.StringFixed(2) != "228500.00" {
 		t.Fatalf("family farms: %d on %s mu; want 936 on 228500.00", s.FamilyFarms, s.FamilyFarmAreaMu.StringFixed(2))
@@ -103,7 +102,7 @@ func TestFullPlan(t *testing.T) {
 			t.Errorf("%s has no credit code", pr.def.name)
 		}
 	}
-	if again := newPlan(DefaultSeed, 1, today).summary(); again.String() != s.String() {
+	if again := newPlan(DefaultSeed, decimal.NewFromInt(1), today).summary(); again.String() != s.String() {
 		t.Errorf("the same seed planned another data set:\n%s\n%s", s, again)
 	}
 }
@@ -150,8 +149,8 @@ func TestLoadSmall(t *testing.T) {
 	t.Logf("\n%s", s)
 
 	// The county shrunk in proportion: family farms and their area scale exactly.
-	wantFarms := int(math.Round(fullFamilyFarms * smallScale))
-	wantArea := decimal.New(fullFamilyAreaCent, -2).Mul(decimal.NewFromFloat(smallScale)).StringFixed(2)
+	wantFarms := int(decimal.NewFromInt(fullFamilyFarms).Mul(smallScale).Round(0).IntPart())
+	wantArea := decimal.New(fullFamilyAreaCent, -2).Mul(smallScale).StringFixed(2)
 	db := runs[0].db
 	n := count(t, db, "SELECT count(*) FROM farms WHERE kind = 'family_farm'")
 	area := text(t, db, "SELECT sum(operated_area_mu)::text FROM farms WHERE kind = 'family_farm'")
@@ -163,7 +162,7 @@ func TestLoadSmall(t *testing.T) {
 		query string
 		want  int
 	}{
-		{"SELECT count(*) FROM farms WHERE kind = 'household'", int(math.Round(fullHouseholds * smallScale))},
+		{"SELECT count(*) FROM farms WHERE kind = 'household'", int(decimal.NewFromInt(fullHouseholds).Mul(smallScale).Round(0).IntPart())},
 		{"SELECT count(*) FROM collectives", len(townships)},
 		{"SELECT count(*) FROM regions WHERE level = 'township'", len(townships)},
 		{"SELECT count(*) FROM providers", len(providers)},

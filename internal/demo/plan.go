@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tuoguan/tuoguan/internal/operation"
 	"github.com/tuoguan/tuoguan/internal/synth"
 )
@@ -38,7 +40,7 @@ const (
 // plan is the whole data set, built in memory before anything is written.
 type plan struct {
 	seed      uint64
-	scale     float64
+	scale     decimal.Decimal
 	today     time.Time
 	people    *people
 	towns     []*township
@@ -160,12 +162,12 @@ type opPlan struct {
 func (o *opPlan) confirmed() bool { return o.fate == fateConfirm || o.fate == fateDisputeConfirm }
 
 // scaled returns round(n × scale), at least min.
-func scaled(n int, scale float64, min int) int {
-	return max(min, int(math.Round(float64(n)*scale)))
+func scaled(n int, scale decimal.Decimal, min int) int {
+	return max(min, int(decimal.NewFromInt(int64(n)).Mul(scale).Round(0).IntPart()))
 }
 
 // newPlan builds the data set of seed at scale, with no operation dated after today.
-func newPlan(seed uint64, scale float64, today time.Time) *plan {
+func newPlan(seed uint64, scale decimal.Decimal, today time.Time) *plan {
 	p := &plan{seed: seed, scale: scale, today: today, people: newPeople()}
 	p.pickVillages()
 	p.directory()
@@ -251,7 +253,7 @@ func ptr[T any](v T) *T { return &v }
 func (p *plan) registry() {
 	r := stream(p.seed, "registry")
 	nFamily := scaled(fullFamilyFarms, p.scale, 1)
-	familyCents := int64(math.Round(float64(fullFamilyAreaCent) * p.scale))
+	familyCents := int64(scaled(fullFamilyAreaCent, p.scale, 0))
 	nHouseholds := scaled(fullHouseholds, p.scale, 1)
 	areas := familyFarmAreas(r, nFamily, familyCents)
 

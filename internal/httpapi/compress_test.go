@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tuoguan/tuoguan/internal/demo"
 	"github.com/tuoguan/tuoguan/internal/httpapi/apitest"
 )
@@ -22,7 +24,7 @@ import (
 func TestResponsesAreGzipped(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	if _, err := demo.Load(context.Background(), env.Services, demo.Options{Seed: 7, Scale: 0.025}); err != nil {
+	if _, err := demo.Load(context.Background(), env.Services, demo.Options{Seed: 7, Scale: decimal.RequireFromString("0.025")}); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(env.Handler)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tuoguan/tuoguan/internal/demo"
 	"github.com/tuoguan/tuoguan/internal/httpapi/apitest"
 )
@@ -20,7 +22,7 @@ func TestCutExportFailsVisibly(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
 	ctx := context.Background()
-	if _, err := demo.Load(ctx, env.Services, demo.Options{Seed: 7, Scale: 0.025}); err != nil {
+	if _, err := demo.Load(ctx, env.Services, demo.Options{Seed: 7, Scale: decimal.RequireFromString("0.025")}); err != nil {
 		t.Fatal(err)
 	}
 	// Enough rows that the export is still reading them from the database when the client has its first

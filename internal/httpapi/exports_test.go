@@ -9,6 +9,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/xuri/excelize/v2"
 
 	"github.com/tuoguan/tuoguan/api"
@@ -21,7 +23,7 @@ import (
 func TestExportsOfTheDemoCounty(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	if _, err := demo.Load(context.Background(), env.Services, demo.Options{Seed: 7, Scale: 0.025}); err != nil {
+	if _, err := demo.Load(context.Background(), env.Services, demo.Options{Seed: 7, Scale: decimal.RequireFromString("0.025")}); err != nil {
 		t.Fatal(err)
 	}
 	const path = "/api/v1/stats/regions/610631000000?season_year=2026&group_by=township"

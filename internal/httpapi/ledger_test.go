@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/tuoguan/tuoguan/api"
 	"github.com/tuoguan/tuoguan/internal/demo"
 	"github.com/tuoguan/tuoguan/internal/httpapi/apitest"
@@ -17,7 +19,7 @@ import (
 func TestOperationsOfACountySeasonPageByID(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	if _, err := demo.Load(context.Background(), env.Services, demo.Options{Seed: 7, Scale: 0.025}); err != nil {
+	if _, err := demo.Load(context.Background(), env.Services, demo.Options{Seed: 7, Scale: decimal.RequireFromString("0.025")}); err != nil {
 		t.Fatal(err)
 	}
 	var want []int64

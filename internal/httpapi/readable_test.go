@@ -23,7 +23,7 @@ import (
 func TestExportsAreReadable(t *testing.T) {
 	t.Parallel()
 	env := apitest.New(t)
-	if _, err := demo.Load(context.Background(), env.Services, demo.Options{Seed: 7, Scale: 0.05}); err != nil {
+	if _, err := demo.Load(context.Background(), env.Services, demo.Options{Seed: 7, Scale: decimal.RequireFromString("0.05")}); err != nil {
 		t.Fatal(err)
 	}
 	open := func(t *testing.T, path string) (*excelize.File, string, [][]string) {
