@@ -65,19 +65,33 @@ func selected(db *gorm.DB, p scope.Principal, sel Selection) *gorm.DB {
 // op_type groupings cannot carry them, since their contract figures are per line.
 func wholeToo(g Grouping, total bool) bool { return total && g != ByNothing && g != ByOpType }
 
-// aggregate sums the exact totals of the selected contracts, split by g. It reads the running totals only:
-// one query over contracts (areas, fees, harvests, counts) and one over their service lines.
-//
-// With total, the totals of the whole selection come back too, under the key "": the contracts' query counts
-// them again (distinct farms and providers do not add up over groups), the lines' sums are added up from its
-// groups; see wholeToo.
+// aggregate sums the exact totals of the selected contracts, split by g: queueAggregate's figures, read at once.
 func aggregate(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping, total bool) (map[string]*Totals, error) {
+	b := &pgx.Batch{}
+	out, err := queueAggregate(ctx, db, b, p, sel, g, total)
+	if err != nil {
+		return nil, err
+	}
+	return out, send(ctx, db, b)
+}
+
+// queueAggregate sums the exact totals of the selected contracts, split by g, for a caller that sends b: where
+// the rollups answer (fromRollup) their statements are queued on b and the map is filled once b is sent;
+// otherwise, for a provider or one contract, the figures are read from the contracts' running totals at once.
+//
+// With total, the totals of the whole selection come back too, under the key "": distinct farms and providers
+// do not add up over groups, so they are counted again; see wholeToo.
+func queueAggregate(ctx context.Context, db *gorm.DB, b *pgx.Batch, p scope.Principal, sel Selection, g Grouping, total bool) (map[string]*Totals, error) {
 	total = wholeToo(g, total)
 	if fromRollup(p, sel) {
-		b := &pgx.Batch{}
-		out := queueRolled(b, p, sel, g, total)
-		return out, send(ctx, db, b)
+		return queueRolled(b, p, sel, g, total), nil
 	}
+	return computed(ctx, db, p, sel, g, total)
+}
+
+// computed is aggregate from the contracts themselves: one query over contracts (areas, fees, harvests,
+// counts) and one over their service lines, the contracts' query counting the whole selection again for total.
+func computed(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection, g Grouping, total bool) (map[string]*Totals, error) {
 	base := selected(db.WithContext(ctx), p, sel).Select("contracts.*")
 	out := map[string]*Totals{}
 	at := func(key string) *Totals {

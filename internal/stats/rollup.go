@@ -87,7 +87,6 @@ const rollupCounts = 5
 // its first contract. Every figure of the rollups adds up over groups, so the total of the whole selection
 // is the exact sum of its groups' rows; only the distinct providers are counted again.
 func queueRolled(b *pgx.Batch, p scope.Principal, sel Selection, g Grouping, total bool) map[string]*Totals {
-	total = wholeToo(g, total)
 	allCrops := sel.Crop == "" && g != ByCrop
 	where, args := rollupWhere(p, sel, countyLevel(p, sel, g), allCrops)
 	key, level := contractKey[g], ""
@@ -209,6 +208,9 @@ func queueRolled(b *pgx.Batch, p scope.Principal, sel Selection, g Grouping, tot
 
 // send runs the statements queued on b in one round trip on a connection of db.
 func send(ctx context.Context, db *gorm.DB, b *pgx.Batch) error {
+	if b.Len() == 0 {
+		return nil
+	}
 	pool, err := db.DB()
 	if err != nil {
 		return err

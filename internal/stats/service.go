@@ -29,12 +29,14 @@ func (s *Service) Benefit(ctx context.Context, p scope.Principal, id int64) (con
 	if err != nil {
 		return c, Figures{}, err
 	}
-	ts, err := aggregate(ctx, s.db, p, Selection{ContractID: id, CountyCode: c.CountyCode}, ByNothing, false)
+	b := &pgx.Batch{}
+	ts, err := queueAggregate(ctx, s.db, b, p, Selection{ContractID: id, CountyCode: c.CountyCode}, ByNothing, false)
 	if err != nil {
 		return c, Figures{}, err
 	}
-	w, err := s.weights(ctx, c.RegionCode)
-	if err != nil {
+	var w Weights
+	queueWeights(b, c.RegionCode, &w)
+	if err := send(ctx, s.db, b); err != nil {
 		return c, Figures{}, err
 	}
 	return c, ts[""].Present(w), nil
@@ -66,14 +68,9 @@ func (s *Service) Collectives(ctx context.Context, p scope.Principal, sel Select
 	// The rollups, the collectives' names and the weights in one round trip; a provider's figures come from
 	// its contracts first, and name the collectives to read.
 	b := &pgx.Batch{}
-	var ts map[string]*Totals
-	if fromRollup(p, sel) {
-		ts = queueRolled(b, p, sel, ByCollective, true)
-	} else {
-		var err error
-		if ts, err = aggregate(ctx, s.db, p, sel, ByCollective, true); err != nil {
-			return rep, err
-		}
+	ts, err := queueAggregate(ctx, s.db, b, p, sel, ByCollective, true)
+	if err != nil {
+		return rep, err
 	}
 	var collectives []Row
 	queueCollectives(b, p, sel, ts, &collectives)
@@ -142,12 +139,14 @@ func (s *Service) Region(ctx context.Context, p scope.Principal, sel Selection, 
 	var rep Report
 	b := &pgx.Batch{}
 	region.QueueGet(b, p, sel.RegionCode, &rep.Region)
-	rolls := fromRollup(p, sel)
-	var groups, whole map[string]*Totals
-	if rolls {
-		groups = queueRolled(b, p, sel, g, true)
-		if g == ByOpType {
-			whole = queueRolled(b, p, sel, ByNothing, false)
+	groups, err := queueAggregate(ctx, s.db, b, p, sel, g, true)
+	if err != nil {
+		return rep, err
+	}
+	var whole map[string]*Totals
+	if g == ByOpType {
+		if whole, err = queueAggregate(ctx, s.db, b, p, sel, ByNothing, false); err != nil {
+			return rep, err
 		}
 	}
 	queueWeights(b, sel.RegionCode, &rep.Weights)
@@ -156,17 +155,6 @@ func (s *Service) Region(ctx context.Context, p scope.Principal, sel Selection, 
 	}
 	if rep.Region.Code == "" {
 		return rep, fault.NotFoundf("No region %s.", sel.RegionCode)
-	}
-	if !rolls {
-		var err error
-		if groups, err = aggregate(ctx, s.db, p, sel, g, true); err != nil {
-			return rep, err
-		}
-		if g == ByOpType {
-			if whole, err = aggregate(ctx, s.db, p, sel, ByNothing, false); err != nil {
-				return rep, err
-			}
-		}
 	}
 	if g == ByOpType {
 		groups[""] = whole[""]

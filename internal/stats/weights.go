@@ -17,13 +17,9 @@ import (
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
-// weights returns the standard-area weights in force for a region and the region they come from: its own,
-// its nearest ancestor's, or the defaults ("" as the source).
-func (s *Service) weights(ctx context.Context, code string) (Weights, error) {
-	w, _, err := s.weightsOf(ctx, s.db, code)
-	return w, err
-}
-
+// weightsOf returns the standard-area weights in force for region code, read through db (a transaction's, when
+// the caller has one), and the region they come from: its own, its nearest ancestor's, or the defaults (""
+// as the source).
 func (s *Service) weightsOf(ctx context.Context, db *gorm.DB, code string) (Weights, string, error) {
 	chain := weightChain(code)
 	if len(chain) == 0 {
@@ -37,7 +33,7 @@ func (s *Service) weightsOf(ctx context.Context, db *gorm.DB, code string) (Weig
 	return w, source, nil
 }
 
-// queueWeights queues on b the reading of the weights in force for region code into *w, as weights does.
+// queueWeights queues on b the reading of the weights in force for region code into *w, as weightsOf does.
 func queueWeights(b *pgx.Batch, code string, w *Weights) {
 	chain := weightChain(code)
 	if len(chain) == 0 {
