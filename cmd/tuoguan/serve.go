@@ -57,6 +57,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 	go housekeeping(ctx, svc, log)
+	httpapi.CollectLess(getenv)
 	h := httpapi.New(svc, httpapi.Config{Log: log, DB: db.SQL, Migrations: migrations.FS, Version: version})
 	srv := httpapi.HTTPServer(cfg.addr, h)
 	errc := make(chan error, 1)
