@@ -10,7 +10,10 @@ import (
 // RebuildSQL recomputes stats_rollup and stats_providers from the contracts and the running totals of their
 // service lines, with the same figures as the writes: after a bulk load that bypassed the services, and as
 // the reference Verify holds the maintained rows to. Run it where nothing else writes the rollups (it holds
-// their rows until its transaction ends).
+// their rows until its transaction ends). It writes the rows in the order statistics read them — a county's
+// season, crop by crop (all crops first), collective by collective — so that a county's collectives are read
+// from a few pages rather than one page a row, as the aggregate's own output order would leave them (the
+// services, for their part, create the rows a contract enters together, when it is activated).
 var RebuildSQL = func() string {
 	var entryZeros, entryLine, cols, sums []string
 	for _, f := range Figures {
@@ -61,7 +64,8 @@ SELECT county_code, season_year, coalesce(collective_id, 0), coalesce(crop, ''),
        sum(confirmed_yield_kg), ` + strings.Join(sums, ", ") + `
 FROM ranked
 GROUP BY GROUPING SETS ((county_code, season_year, collective_id, crop, op_type), (county_code, season_year, crop, op_type),
-                        (county_code, season_year, collective_id, op_type), (county_code, season_year, op_type))`
+                        (county_code, season_year, collective_id, op_type), (county_code, season_year, op_type))
+ORDER BY 1, 2, 4, 3, 5`
 }()
 
 // Rebuild runs RebuildSQL in tx; writers of the rollups wait until tx ends.

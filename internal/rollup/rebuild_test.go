@@ -1,0 +1,59 @@
+package rollup_test
+
+import (
+	"cmp"
+	"context"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/tuoguan/tuoguan/internal/contract"
+	"github.com/tuoguan/tuoguan/internal/custodytest"
+	"github.com/tuoguan/tuoguan/internal/rollup"
+)
+
+// The rebuild writes the collectives' rollup rows in the order statistics read them: a county's season, crop
+// by crop with all crops first, collective by collective — not in the order of the key, which puts a
+// collective's crops together.
+func TestRebuildWritesRowsInReadOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := custodytest.New(t)
+	for range 3 {
+		s := f.Scene(t, "ploughing", "harvesting")
+		parcel := s.Parcel(t, "10.00")
+		f.Active(t, s.Terms([]contract.ParcelInput{custodytest.Area(t, parcel.ID, "10.00")},
+			custodytest.Line("ploughing", 1), custodytest.Line("harvesting", 1)))
+	}
+	if err := f.DB.Transaction(func(tx *gorm.DB) error { return rollup.Rebuild(ctx, tx) }); err != nil {
+		t.Fatal(err)
+	}
+
+	type key struct {
+		County     string
+		Season     int
+		Crop       string
+		Collective int64
+		OpType     string
+	}
+	var rows []key
+	if err := f.DB.Raw(`SELECT county_code AS county, season_year AS season, crop, collective_id AS collective, op_type
+		FROM stats_rollup_collectives ORDER BY ctid`).Scan(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	collectives, crops := map[int64]bool{}, map[string]bool{}
+	for i, r := range rows {
+		collectives[r.Collective], crops[r.Crop] = true, true
+		if i == 0 {
+			continue
+		}
+		p := rows[i-1]
+		if c := cmp.Or(cmp.Compare(p.County, r.County), cmp.Compare(p.Season, r.Season), cmp.Compare(p.Crop, r.Crop),
+			cmp.Compare(p.Collective, r.Collective), cmp.Compare(p.OpType, r.OpType)); c >= 0 {
+			t.Fatalf("row %d %+v is stored after %+v", i, r, p)
+		}
+	}
+	if len(collectives) != 3 || len(crops) != 2 {
+		t.Fatalf("rows of %d collectives and %d crops, want 3 and 2 (all crops and the contracts' one): %+v", len(collectives), len(crops), rows)
+	}
+}
