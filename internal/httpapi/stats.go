@@ -2,13 +2,17 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
+	"net/http"
 	"reflect"
 	"slices"
 	"strconv"
 	"sync"
+
+	"github.com/labstack/echo/v4"
 
 	"github.com/tuoguan/tuoguan/api"
 	"github.com/tuoguan/tuoguan/internal/reference"
@@ -82,16 +86,55 @@ func (s *Server) GetCollectiveStats(ctx context.Context, req api.GetCollectiveSt
 	}); ok {
 		return r, err
 	}
-	out := api.CollectiveStatsList{Items: make([]api.CollectiveStatsRow, len(rep.Groups))}
+	body, err := collectivesJSON(rep)
+	if err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+// collectivesJSON is the JSON of rep's collectives, api.CollectiveStatsList.
+func collectivesJSON(rep stats.Report) (jsonBody, error) {
+	b := append(make([]byte, 0, 1024*(len(rep.Groups)+1)), `{"items":[`...)
 	for i, g := range rep.Groups {
 		id, err := strconv.ParseInt(g.Key, 10, 64)
 		if err != nil {
 			return nil, err
 		}
-		out.Items[i] = api.CollectiveStatsRow{CollectiveId: id, Name: g.Name}
-		fill(&out.Items[i], g.Totals.Present(rep.Weights), g.Totals.Counts())
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(append(b, `{"collective_id":`...), id, 10)
+		b = appendRow(appendString(append(b, `,"name":`...), g.Name), g.Totals, rep.Weights)
 	}
-	return api.GetCollectiveStats200JSONResponse{CollectiveStatsJSONResponse: api.CollectiveStatsJSONResponse{Body: out}}, nil
+	return jsonBody(append(b, "]}\n"...)), nil
+}
+
+// jsonBody is a 200 response whose JSON is written by hand (stats.Figures.AppendJSON): the statistics, whose
+// rows reflection took a seventh of the request's server time to encode.
+type jsonBody []byte
+
+func (b jsonBody) VisitGetCollectiveStatsResponse(w http.ResponseWriter) error { return b.write(w) }
+
+func (b jsonBody) VisitGetRegionStatsResponse(w http.ResponseWriter) error { return b.write(w) }
+
+func (b jsonBody) write(w http.ResponseWriter) error {
+	w.Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(b)
+	return err
+}
+
+// appendRow appends the figures and counts of t presented with weights w, and closes the object.
+func appendRow(b []byte, t stats.Totals, w stats.Weights) []byte {
+	b = t.Present(w).AppendJSON(append(b, ','))
+	return append(t.Counts().AppendJSON(append(b, ',')), '}')
+}
+
+// appendString appends s as a JSON string, escaped as encoding/json escapes it.
+func appendString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s) // a string always encodes
+	return append(b, q...)
 }
 
 func (s *Server) GetRegionStats(ctx context.Context, req api.GetRegionStatsRequestObject) (api.GetRegionStatsResponseObject, error) {
@@ -117,20 +160,30 @@ func (s *Server) GetRegionStats(ctx context.Context, req api.GetRegionStatsReque
 	}); ok {
 		return r, err
 	}
-	out := api.RegionStats{RegionCode: rep.Region.Code, Name: rep.Region.Name, Level: api.RegionLevel(rep.Region.Level),
-		SeasonYear: sel.SeasonYear, Groups: make([]api.RegionStatsGroup, len(rep.Groups))}
+	return regionJSON(rep, sel, g), nil
+}
+
+// regionJSON is the JSON of rep, the statistics of sel grouped by g, api.RegionStats.
+func regionJSON(rep stats.Report, sel stats.Selection, g stats.Grouping) jsonBody {
+	b := appendString(append(make([]byte, 0, 1024*(len(rep.Groups)+1)), `{"region_code":`...), rep.Region.Code)
+	b = appendString(append(b, `,"name":`...), rep.Region.Name)
+	b = appendString(append(b, `,"level":`...), rep.Region.Level)
+	b = strconv.AppendInt(append(b, `,"season_year":`...), int64(sel.SeasonYear), 10)
 	if sel.Crop != "" {
-		out.Crop = &sel.Crop
+		b = appendString(append(b, `,"crop":`...), sel.Crop)
 	}
 	if g != stats.ByNothing {
-		out.GroupBy = (*string)(&g)
+		b = appendString(append(b, `,"group_by":`...), string(g))
 	}
-	fill(&out, rep.Totals.Present(rep.Weights), rep.Totals.Counts())
+	b = append(b, `,"groups":[`...)
 	for i, gr := range rep.Groups {
-		out.Groups[i] = api.RegionStatsGroup{Key: gr.Key, Name: gr.Name}
-		fill(&out.Groups[i], gr.Totals.Present(rep.Weights), gr.Totals.Counts())
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(append(b, `{"key":`...), gr.Key)
+		b = appendRow(appendString(append(b, `,"name":`...), gr.Name), gr.Totals, rep.Weights)
 	}
-	return api.GetRegionStats200JSONResponse{RegionStatsJSONResponse: api.RegionStatsJSONResponse{Body: out}}, nil
+	return jsonBody(append(appendRow(append(b, ']'), rep.Totals, rep.Weights), '\n'))
 }
 
 func (s *Server) GetFamilyFarmStats(ctx context.Context, req api.GetFamilyFarmStatsRequestObject) (api.GetFamilyFarmStatsResponseObject, error) {

@@ -87,6 +87,11 @@ func (v Dec2) MarshalText() ([]byte, error) {
 	return appendFixed(nil, v.c, 2), nil
 }
 
+// AppendText appends the text of MarshalText to b (encoding.TextAppender).
+func (v Dec2) AppendText(b []byte) ([]byte, error) {
+	return appendFixed(b, v.c, 2), nil
+}
+
 // UnmarshalText parses b with the package grammar. On error v is left
 // unchanged.
 func (v *Dec2) UnmarshalText(b []byte) error {

@@ -173,6 +173,9 @@ func TestText(t *testing.T) {
 	if err != nil || string(b) != "10.50" {
 		t.Fatalf("MarshalText = %q, %v", b, err)
 	}
+	if b, _ := MustDec2("-0.05").AppendText([]byte("x=")); string(b) != "x=-0.05" {
+		t.Fatalf("AppendText = %q", b)
+	}
 	wantReason(t, v.UnmarshalText([]byte("1e3")), reasonExponent)
 	wantReason(t, v.UnmarshalText(nil), reasonEmpty)
 	if v.String() != "10.50" {
