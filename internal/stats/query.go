@@ -113,7 +113,7 @@ func computed(ctx context.Context, db *gorm.DB, p scope.Principal, sel Selection
 			coalesce(sum(c.contracted_area_mu), 0) AS area, coalesce(sum(c.contracted_area_mu * c.collective_fee_per_mu), 0) AS fees`
 		query := grouped(fmt.Sprintf(`SELECT %s AS key, c.farm_id, c.provider_id, c.contracted_area_mu, c.collective_fee_per_mu,
 				f.kind = 'household' AS household
-			FROM (?) c JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id`, contractKey[g]), counts, g != ByNothing, total)
+			FROM (?) c JOIN farms f ON f.county_code = c.county_code AND f.id = c.farm_id`, contractKey[g]), counts, counts, g != ByNothing, total)
 		err := db.WithContext(ctx).Raw(query, base).Find(&rows).Error
 		if err != nil {
 			return nil, err
@@ -203,16 +203,17 @@ func opTypeContracts(ctx context.Context, db *gorm.DB, base *gorm.DB, out map[st
 const harvesting = "harvesting"
 
 // grouped is the SQL of the aggregate columns cols over rows, a query whose column key names each row's group,
-// read as c: one row per group (byKey), or one row of everything even over no rows (!byKey); and with total
-// also the row of all of rows under the empty key, for figures that do not add up over groups such as
-// distinct counts. The rows are read once, into a materialized CTE, and aggregated twice by two plain GROUP
-// BYs joined with UNION ALL rather than by GROUPING SETS, which Citus cannot run across shards.
-func grouped(rows, cols string, byKey, total bool) string {
+// read as c: one row per group (byKey), or one row of everything even over no rows (!byKey, with wholeCols);
+// and with total also the row of all of rows under the empty key, with wholeCols, for figures that do not add
+// up over groups such as distinct counts. The rows are read once, into a materialized CTE, and aggregated
+// twice by two plain GROUP BYs joined with UNION ALL rather than by GROUPING SETS, which Citus cannot run
+// across shards.
+func grouped(rows, cols, wholeCols string, byKey, total bool) string {
 	if !byKey {
-		return "SELECT '' AS key, " + cols + " FROM (" + rows + ") c"
+		return "SELECT '' AS key, " + wholeCols + " FROM (" + rows + ") c"
 	}
 	if !total {
 		return "SELECT c.key, " + cols + " FROM (" + rows + ") c GROUP BY c.key"
 	}
-	return "WITH c AS MATERIALIZED (" + rows + ") SELECT c.key, " + cols + " FROM c GROUP BY c.key UNION ALL SELECT '', " + cols + " FROM c"
+	return "WITH c AS MATERIALIZED (" + rows + ") SELECT c.key, " + cols + " FROM c GROUP BY c.key UNION ALL SELECT '', " + wholeCols + " FROM c"
 }

@@ -190,8 +190,16 @@ func queueRolled(b *pgx.Batch, p scope.Principal, sel Selection, g Grouping, tot
 	if g == ByOpType {
 		level = "c.op_type <> '' AND "
 	}
+	// A collective's rows of one crop and level name each of its providers once (their key ends in the
+	// provider), so its count needs no DISTINCT, which sorted every collective's providers; the whole
+	// selection's does, a provider working for several collectives.
+	distinct := "count(DISTINCT c.provider_id) AS providers"
+	perGroup := distinct
+	if g == ByCollective {
+		perGroup = "count(*) AS providers"
+	}
 	providers := grouped(`SELECT `+key+` AS key, c.provider_id FROM stats_providers c WHERE `+level+where,
-		"count(DISTINCT c.provider_id) AS providers", g != ByNothing, total)
+		perGroup, distinct, g != ByNothing, total)
 	b.Queue(postgres.Numbered(providers), args...).Query(func(rows pgx.Rows) error {
 		var key string
 		var n int64
