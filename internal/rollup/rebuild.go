@@ -10,9 +10,10 @@ import (
 // RebuildSQL recomputes stats_rollup and stats_providers from the contracts and the running totals of their
 // service lines, with the same figures as the writes: after a bulk load that bypassed the services, and as
 // the reference Verify holds the maintained rows to. Run it where nothing else writes the rollups (it holds
-// their rows until its transaction ends). It writes the rows in the order statistics read them — a county's
-// season, crop by crop (all crops first), collective by collective — so that a county's collectives are read
-// from a few pages rather than one page a row, as the aggregate's own output order would leave them (the
+// their rows until its transaction ends). It writes the rows in the order statistics read them — a season,
+// crop by crop (all crops first), county by county, collective by collective; the providers a season, level
+// and crop at a time, county by county — so that a county's collectives, or the counties of a province, are
+// read from a few pages rather than one page a row, as the aggregates' own output order would leave them (the
 // services, for their part, create the rows a contract enters together, when it is activated).
 var RebuildSQL = func() string {
 	var entryZeros, entryLine, cols, sums []string
@@ -49,6 +50,7 @@ WITH entry AS (
     FROM entry e,
          LATERAL (VALUES (e.collective_id, e.region_code), (0, e.county_code || '000000')) AS l (collective_id, region_code),
          LATERAL (VALUES (e.crop), ('')) AS c (crop)
+    ORDER BY 2, 5, 4, 1, 3, 6
 )
 INSERT INTO stats_rollup (county_code, season_year, collective_id, crop, op_type, region_code, contracts, farms,
     households, first_farms, first_households, contracted_area_mu, collective_income, active_area_mu,
@@ -65,7 +67,7 @@ SELECT county_code, season_year, coalesce(collective_id, 0), coalesce(crop, ''),
 FROM ranked
 GROUP BY GROUPING SETS ((county_code, season_year, collective_id, crop, op_type), (county_code, season_year, crop, op_type),
                         (county_code, season_year, collective_id, op_type), (county_code, season_year, op_type))
-ORDER BY 1, 2, 4, 3, 5`
+ORDER BY 2, 4, 1, 3, 5`
 }()
 
 // Rebuild runs RebuildSQL in tx; writers of the rollups wait until tx ends.

@@ -12,9 +12,9 @@ import (
 	"github.com/tuoguan/tuoguan/internal/rollup"
 )
 
-// The rebuild writes the collectives' rollup rows in the order statistics read them: a county's season, crop
-// by crop with all crops first, collective by collective — not in the order of the key, which puts a
-// collective's crops together.
+// The rebuild writes the rollup rows in the order statistics read them: a season, crop by crop with all crops
+// first, county by county, collective by collective — not in the order of the key, which puts a collective's
+// crops together — and the counties' providers a season, level and crop at a time, county by county.
 func TestRebuildWritesRowsInReadOrder(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -48,12 +48,39 @@ func TestRebuildWritesRowsInReadOrder(t *testing.T) {
 			continue
 		}
 		p := rows[i-1]
-		if c := cmp.Or(cmp.Compare(p.County, r.County), cmp.Compare(p.Season, r.Season), cmp.Compare(p.Crop, r.Crop),
+		if c := cmp.Or(cmp.Compare(p.Season, r.Season), cmp.Compare(p.Crop, r.Crop), cmp.Compare(p.County, r.County),
 			cmp.Compare(p.Collective, r.Collective), cmp.Compare(p.OpType, r.OpType)); c >= 0 {
 			t.Fatalf("row %d %+v is stored after %+v", i, r, p)
 		}
 	}
 	if len(collectives) != 3 || len(crops) != 2 {
 		t.Fatalf("rows of %d collectives and %d crops, want 3 and 2 (all crops and the contracts' one): %+v", len(collectives), len(crops), rows)
+	}
+
+	type provider struct {
+		Season       int
+		OpType, Crop string
+		County       string
+		Provider     int64
+	}
+	var providers []provider
+	if err := f.DB.Raw(`SELECT season_year AS season, op_type, crop, county_code AS county, provider_id AS provider
+		FROM stats_providers_counties ORDER BY ctid`).Scan(&providers).Error; err != nil {
+		t.Fatal(err)
+	}
+	levels := map[string]bool{}
+	for i, r := range providers {
+		levels[r.OpType] = true
+		if i == 0 {
+			continue
+		}
+		p := providers[i-1]
+		if c := cmp.Or(cmp.Compare(p.Season, r.Season), cmp.Compare(p.OpType, r.OpType), cmp.Compare(p.Crop, r.Crop),
+			cmp.Compare(p.County, r.County), cmp.Compare(p.Provider, r.Provider)); c >= 0 {
+			t.Fatalf("provider row %d %+v is stored after %+v", i, r, p)
+		}
+	}
+	if len(levels) != 3 || len(providers) < 6 {
+		t.Fatalf("the counties' providers: %d rows at %d levels, want the contracts' and their two lines': %+v", len(providers), len(levels), providers)
 	}
 }
