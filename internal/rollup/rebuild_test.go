@@ -41,17 +41,13 @@ func TestRebuildWritesRowsInReadOrder(t *testing.T) {
 		FROM stats_rollup_collectives ORDER BY ctid`).Scan(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
+	storedInOrder(t, "stats_rollup_collectives", rows, func(p, r key) int {
+		return cmp.Or(cmp.Compare(p.Season, r.Season), cmp.Compare(p.Crop, r.Crop), cmp.Compare(p.County, r.County),
+			cmp.Compare(p.Collective, r.Collective), cmp.Compare(p.OpType, r.OpType))
+	})
 	collectives, crops := map[int64]bool{}, map[string]bool{}
-	for i, r := range rows {
+	for _, r := range rows {
 		collectives[r.Collective], crops[r.Crop] = true, true
-		if i == 0 {
-			continue
-		}
-		p := rows[i-1]
-		if c := cmp.Or(cmp.Compare(p.Season, r.Season), cmp.Compare(p.Crop, r.Crop), cmp.Compare(p.County, r.County),
-			cmp.Compare(p.Collective, r.Collective), cmp.Compare(p.OpType, r.OpType)); c >= 0 {
-			t.Fatalf("row %d %+v is stored after %+v", i, r, p)
-		}
 	}
 	if len(collectives) != 3 || len(crops) != 2 {
 		t.Fatalf("rows of %d collectives and %d crops, want 3 and 2 (all crops and the contracts' one): %+v", len(collectives), len(crops), rows)
@@ -68,19 +64,25 @@ func TestRebuildWritesRowsInReadOrder(t *testing.T) {
 		FROM stats_providers_counties ORDER BY ctid`).Scan(&providers).Error; err != nil {
 		t.Fatal(err)
 	}
+	storedInOrder(t, "stats_providers_counties", providers, func(p, r provider) int {
+		return cmp.Or(cmp.Compare(p.Season, r.Season), cmp.Compare(p.OpType, r.OpType), cmp.Compare(p.Crop, r.Crop),
+			cmp.Compare(p.County, r.County), cmp.Compare(p.Provider, r.Provider))
+	})
 	levels := map[string]bool{}
-	for i, r := range providers {
+	for _, r := range providers {
 		levels[r.OpType] = true
-		if i == 0 {
-			continue
-		}
-		p := providers[i-1]
-		if c := cmp.Or(cmp.Compare(p.Season, r.Season), cmp.Compare(p.OpType, r.OpType), cmp.Compare(p.Crop, r.Crop),
-			cmp.Compare(p.County, r.County), cmp.Compare(p.Provider, r.Provider)); c >= 0 {
-			t.Fatalf("provider row %d %+v is stored after %+v", i, r, p)
-		}
 	}
 	if len(levels) != 3 || len(providers) < 6 {
 		t.Fatalf("the counties' providers: %d rows at %d levels, want the contracts' and their two lines': %+v", len(providers), len(levels), providers)
+	}
+}
+
+// storedInOrder checks that rows, as they are stored, strictly increase by compare.
+func storedInOrder[T any](t *testing.T, table string, rows []T, compare func(a, b T) int) {
+	t.Helper()
+	for i := 1; i < len(rows); i++ {
+		if compare(rows[i-1], rows[i]) >= 0 {
+			t.Fatalf("%s: row %d %+v is stored after %+v", table, i, rows[i], rows[i-1])
+		}
 	}
 }
