@@ -7,10 +7,8 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"reflect"
 	"slices"
 	"strconv"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,48 +18,19 @@ import (
 	"github.com/tuoguan/tuoguan/internal/stats"
 )
 
-// fill sets the figures of docs/figures.md on dst, a pointer to one of the generated types that carry them, from
-// f and c: each field of dst takes the field of f or c with the same name, integers converted to dst's width.
-// The generated types share those names with stats.Figures and stats.Counts, so one source fills them all.
-func fill(dst any, f stats.Figures, c stats.Counts) {
-	d := reflect.ValueOf(dst).Elem()
-	for _, src := range []reflect.Value{reflect.ValueOf(f), reflect.ValueOf(c)} {
-		for _, m := range fieldMap(src.Type(), d.Type()) {
-			d.Field(m.dst).Set(src.Field(m.src).Convert(d.Field(m.dst).Type()))
-		}
-	}
-}
-
-// fieldPair is a field of a source struct and the field of the same name in a destination struct.
-type fieldPair struct{ src, dst int }
-
-// fieldMaps caches fieldMap by [source, destination] type.
-var fieldMaps sync.Map
-
-// fieldMap returns the fields of src that dst has by the same name and a type src's converts to.
-func fieldMap(src, dst reflect.Type) []fieldPair {
-	key := [2]reflect.Type{src, dst}
-	if m, ok := fieldMaps.Load(key); ok {
-		return m.([]fieldPair)
-	}
-	var m []fieldPair
-	for i := range src.NumField() {
-		if f, ok := dst.FieldByName(src.Field(i).Name); ok && len(f.Index) == 1 && src.Field(i).Type.ConvertibleTo(f.Type) {
-			m = append(m, fieldPair{i, f.Index[0]})
-		}
-	}
-	fieldMaps.Store(key, m)
-	return m
-}
-
 func (s *Server) GetContractBenefit(ctx context.Context, req api.GetContractBenefitRequestObject) (api.GetContractBenefitResponseObject, error) {
 	c, f, err := s.Stats.Benefit(ctx, principal(ctx), req.Id)
 	if err != nil {
 		return nil, err
 	}
-	out := api.ContractBenefit{ContractId: c.ID, Number: c.Number}
-	fill(&out, f, stats.Counts{})
-	return api.GetContractBenefit200JSONResponse(out), nil
+	return benefitJSON(c.ID, c.Number, f), nil
+}
+
+// benefitJSON is the JSON of contract id's figures f, api.ContractBenefit.
+func benefitJSON(id int64, number string, f stats.Figures) jsonBody {
+	b := strconv.AppendInt(append(make([]byte, 0, 1024), `{"contract_id":`...), id, 10)
+	b = f.AppendJSON(append(appendString(append(b, `,"number":`...), number), ','))
+	return jsonBody(append(b, "}\n"...))
 }
 
 func (s *Server) GetCollectiveStats(ctx context.Context, req api.GetCollectiveStatsRequestObject) (api.GetCollectiveStatsResponseObject, error) {
@@ -110,9 +79,11 @@ func collectivesJSON(rep stats.Report) (jsonBody, error) {
 	return jsonBody(append(b, "]}\n"...)), nil
 }
 
-// jsonBody is a 200 response whose JSON is written by hand (stats.Figures.AppendJSON): the statistics, whose
-// rows reflection took a seventh of the request's server time to encode.
+// jsonBody is a 200 response whose JSON is written by hand (stats.Figures.AppendJSON): the figures of a
+// contract and the statistics, whose rows reflection took a seventh of the request's server time to encode.
 type jsonBody []byte
+
+func (b jsonBody) VisitGetContractBenefitResponse(w http.ResponseWriter) error { return b.write(w) }
 
 func (b jsonBody) VisitGetCollectiveStatsResponse(w http.ResponseWriter) error { return b.write(w) }
 

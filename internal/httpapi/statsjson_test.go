@@ -12,9 +12,9 @@ import (
 	"github.com/tuoguan/tuoguan/internal/stats"
 )
 
-// The statistics written by hand decode to what encoding/json writes of the generated types filled with the
-// same figures: a county by township with a crop, a region without groups, and a county's collectives, names
-// that need escaping and zero areas (null per-mu figures) included.
+// The figures and statistics written by hand decode to what encoding/json writes of the generated types
+// holding the same figures: a contract's benefit, a county by township with a crop, a region without groups,
+// and a county's collectives, names that need escaping and zero areas (null per-mu figures) included.
 func TestStatsJSONIsTheGeneratedTypes(t *testing.T) {
 	totals := func(area, cost string, ops ...string) stats.Totals {
 		tt := stats.Totals{ContractedArea: sum(t, area), ServiceArea: sum(t, "3.5"), HarvestedArea: sum(t, area),
@@ -32,7 +32,14 @@ func TestStatsJSONIsTheGeneratedTypes(t *testing.T) {
 			{Key: "610631100000", Name: `石堡镇 "东" \\ <a>`, Totals: totals("12.345", "50", "ploughing")},
 			{Key: "610631101000", Name: "白马滩镇", Totals: totals("0", "0")},
 		}}
-	generated := func(dst any, tt stats.Totals) { fill(dst, tt.Present(rep.Weights), tt.Counts()) }
+	generated := func(dst any, tt stats.Totals) { decodeFigures(t, dst, tt.Present(rep.Weights), tt.Counts()) }
+
+	t.Run("a contract's benefit", func(t *testing.T) {
+		f := rep.Totals.Present(rep.Weights)
+		want := api.ContractBenefit{ContractId: 42, Number: `HT-2026-"7"`}
+		decodeFigures(t, &want, f, stats.Counts{})
+		sameJSON(t, benefitJSON(42, want.Number, f), want)
+	})
 
 	for _, c := range []struct {
 		name string
