@@ -24,28 +24,15 @@ import (
 // duplicate marks, until settle decides it, an item whose key an earlier item of the batch carries.
 const duplicate = "duplicate"
 
-// planSettings has the transaction plan each statement once, by its keys, where the database can run such
-// plans: PostgreSQL. Every statement here finds a handful of rows by key, often through array parameters whose
-// length the planner cannot see: left to choose, PostgreSQL would plan each execution anew, which halves its
-// rate for this transaction. A connection keeps the generic plan it made first, though, perhaps while the
-// tables were nearly empty, for as long as it lives: a scan of the counties' rollup rows, say, which costs
-// nothing then and more with every version of those rows that logging leaves behind. So the plans
-// are held to what this transaction does — index lookups in nested loops — whatever the tables' size when
-// they were made. Citus routes a statement to the shard its county names only when it plans it with the
-// parameters' values, so there the pool's custom plans stay.
-const planSettings = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true),
-		set_config('enable_bitmapscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)
-	WHERE NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')`
-
-// run logs the live items on conn in one transaction of three pipelines: the first opens it, reads the
-// keys already taken, the county and provider of each contract (without a lock) and allocates the
-// operations' ids; the second reads the contracts, share-locked, county by county, holds their providers'
-// statuses and locks the delivery caps, county by county in key order; the third writes the keys of the
-// created operations with their responses, the operations, the audit events and the running totals, and
-// commits. Each locking read and each write of a tenant table names one county, the key those tables are
-// distributed by, so that on Citus it runs on the one shard that holds the county's rows; a batch that spans
-// counties takes one statement per county and step, in county order, so that the locks are taken in the same
-// order as before.
+// run logs the live items on conn in one transaction of three pipelines: the first opens it, reads the keys already
+// taken, the county and provider of each contract (without a lock) and allocates the operations' ids; the second
+// reads the contracts, share-locked, county by county, holds their providers' statuses and locks the delivery caps,
+// county by county in key order; the third writes the keys of the created operations with their responses, the
+// operations, the audit events and the running totals, and commits. Every statement finds a handful of rows by key
+// and runs under postgres.GenericPlans: planned anew at each execution, the transaction's rate would halve. Each
+// locking read and each write of a tenant table names one county, the key those tables are distributed by, so that
+// on Citus it runs on the one shard that holds the county's rows; a batch that spans counties takes one statement
+// per county and step, in county order, so that the locks are taken in the same order as before.
 //
 // A key is written only with the operation it answers. When a concurrent request writes one of this batch's
 // keys first, the key's insert fails on its primary key once that request commits, and the transaction
@@ -58,7 +45,7 @@ func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 	}
 	opening := &pgx.Batch{}
 	opening.Queue("BEGIN")
-	opening.Queue(planSettings)
+	opening.Queue(postgres.GenericPlans)
 	if len(keys) > 0 {
 		b.queueTaken(opening, keys)
 	}

@@ -1,0 +1,32 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// GenericPlans has the rest of its transaction run each statement under the one plan the connection made for
+// it, where the database can run such plans: PostgreSQL. It is for statements that find a handful of rows by
+// key, often through array parameters whose length the planner cannot see: under the pool's
+// force_custom_plan they would be planned anew at every execution, which costs more than running them. A
+// connection keeps the generic plan it made first, though, perhaps while the tables were nearly empty, for as
+// long as it lives: a scan of a table that costs nothing then and more with every row added. So the plans are
+// held to what such statements do — index lookups in nested loops — whatever the tables' size when they were
+// made. Citus routes a statement to the shard its distribution key names only when it plans it with the
+// parameters' values, so there the pool's custom plans stay.
+const GenericPlans = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true),
+		set_config('enable_bitmapscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)
+	WHERE NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')`
+
+// SendByKey runs the statements queued on b, reads of rows by key, in one round trip on a connection of db,
+// in a read-only transaction under GenericPlans; see Send.
+func SendByKey(ctx context.Context, db *sql.DB, b *pgx.Batch) error {
+	in := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+3)}
+	in.Queue("BEGIN READ ONLY")
+	in.Queue(GenericPlans)
+	in.QueuedQueries = append(in.QueuedQueries, b.QueuedQueries...)
+	in.Queue("COMMIT")
+	return Send(ctx, db, in)
+}

@@ -1,0 +1,44 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tuoguan/tuoguan/internal/postgres"
+	"github.com/tuoguan/tuoguan/internal/postgres/pgtest"
+)
+
+// TestSendByKeyReadsUnderGenericPlans runs a batch through SendByKey on a pool of one connection: its
+// statements see a read-only transaction under generic plans, and the connection is back to the pool's custom
+// plans after it, whether the batch succeeded or failed.
+func TestSendByKeyReadsUnderGenericPlans(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.New(t)
+	db.SQL.SetMaxOpenConns(1)
+	var mode, readOnly, seqscan string
+	b := &pgx.Batch{}
+	b.Queue("SELECT current_setting('plan_cache_mode'), current_setting('transaction_read_only'), current_setting('enable_seqscan')").
+		QueryRow(func(row pgx.Row) error { return row.Scan(&mode, &readOnly, &seqscan) })
+	if err := postgres.SendByKey(ctx, db.SQL, b); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "force_generic_plan" || readOnly != "on" || seqscan != "off" {
+		t.Errorf("inside: plan_cache_mode %s, transaction_read_only %s, enable_seqscan %s; want force_generic_plan, on, off", mode, readOnly, seqscan)
+	}
+
+	failing := &pgx.Batch{}
+	failing.Queue("SELECT 1 WHERE false").QueryRow(func(row pgx.Row) error { var n int; return row.Scan(&n) })
+	if err := postgres.SendByKey(ctx, db.SQL, failing); !errors.Is(err, pgx.ErrNoRows) {
+		t.Fatalf("a read that finds nothing: %v, want pgx.ErrNoRows", err)
+	}
+	if err := db.SQL.QueryRowContext(ctx, "SELECT current_setting('plan_cache_mode'), current_setting('enable_seqscan')").Scan(&mode, &seqscan); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "force_custom_plan" || seqscan != "on" {
+		t.Errorf("after: plan_cache_mode %s, enable_seqscan %s; want the pool's force_custom_plan, on", mode, seqscan)
+	}
+}
