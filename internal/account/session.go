@@ -98,7 +98,7 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (t
 
 // Authenticate returns the principal of a live session's token: not revoked, not expired, its account not
 // disabled. Anything else is Unauthenticated. Every request asks, so the lookup skips gorm's reflection and
-// runs under a generic plan (postgres.SendByKey): planning it anew for each request cost twice what running
+// runs under a generic plan (postgres.SendGeneric): planning it anew for each request cost twice what running
 // it does.
 func (s *Service) Authenticate(ctx context.Context, token string) (scope.Principal, error) {
 	pool, err := s.db.DB()
@@ -113,7 +113,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (scope.Princip
 		QueryRow(func(row pgx.Row) error {
 			return row.Scan(&u.ID, &u.Username, &u.Role, &u.RegionCode, &u.CollectiveID, &u.ProviderID)
 		})
-	err = postgres.SendByKey(ctx, pool, b)
+	err = postgres.SendGeneric(ctx, pool, b)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return scope.Principal{}, fault.Unauthenticatedf("The token is not valid; log in again.")
 	}

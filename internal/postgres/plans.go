@@ -20,13 +20,13 @@ const GenericPlans = `SELECT set_config('plan_cache_mode', 'force_generic_plan',
 		set_config('enable_bitmapscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)
 	WHERE NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')`
 
-// SendByKey runs the statements queued on b, reads of rows by key, in one round trip on a connection of db,
-// in a read-only transaction under GenericPlans; see Send.
-func SendByKey(ctx context.Context, db *sql.DB, b *pgx.Batch) error {
-	in := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+3)}
-	in.Queue("BEGIN READ ONLY")
+// SendGeneric runs the statements queued on b in one round trip on a connection of db, under GenericPlans;
+// see Send. It is for reads whose plan does not depend on their parameters' values: rows found through an
+// index by their key or its leading columns. Statements sent together run in one implicit transaction, which
+// ends at the round trip's Sync, and the settings with it.
+func SendGeneric(ctx context.Context, db *sql.DB, b *pgx.Batch) error {
+	in := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(b.QueuedQueries)+1)}
 	in.Queue(GenericPlans)
 	in.QueuedQueries = append(in.QueuedQueries, b.QueuedQueries...)
-	in.Queue("COMMIT")
 	return Send(ctx, db, in)
 }

@@ -214,7 +214,9 @@ func queueRolled(b *pgx.Batch, p scope.Principal, sel Selection, g Grouping, tot
 	return out
 }
 
-// send runs the statements queued on b in one round trip on a connection of db.
+// send runs the statements queued on b in one round trip on a connection of db, under generic plans
+// (postgres.SendGeneric): each reads rollup rows, a region, collectives or weights through an index by the
+// leading columns of its key, and planning them anew for every request cost more than running them.
 func send(ctx context.Context, db *gorm.DB, b *pgx.Batch) error {
 	if b.Len() == 0 {
 		return nil
@@ -223,7 +225,7 @@ func send(ctx context.Context, db *gorm.DB, b *pgx.Batch) error {
 	if err != nil {
 		return err
 	}
-	return postgres.Send(ctx, pool, b)
+	return postgres.SendGeneric(ctx, pool, b)
 }
 
 // readSum reads into v a numeric value as pgx received it, in PostgreSQL's binary form or as text.
