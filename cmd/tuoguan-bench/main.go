@@ -26,8 +26,9 @@
 // exporting and under a load of 64 clients (target 150 MB). generate loads a data set with contracts and
 // operations and reports rows/s per table; -verify recomputes the running totals from the operations in SQL
 // and compares. Every comparison of the API with the database alternates the two, -rounds times each (A B A B
-// A B), and reports the ratio's min / median / max; targets are met or missed at the median. Each command
-// fails only when requests fail or totals disagree, never on a missed target.
+// A B), each round of logging and batch sync after a CHECKPOINT, and reports the ratio's min / median / max;
+// targets are met or missed at the median. Each command fails only when requests fail or totals disagree,
+// never on a missed target.
 package main
 
 import (
