@@ -94,6 +94,7 @@ type Service struct {
 	byAddr    *throttle
 	dummyHash string
 	now       func() time.Time
+	seen      seenSessions // for Recall
 }
 
 // NewService returns a Service over db.

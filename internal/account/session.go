@@ -99,34 +99,38 @@ func (s *Service) Login(ctx context.Context, username, password, addr string) (t
 // Authenticate returns the principal of a live session's token: not revoked, not expired, its account not
 // disabled. Anything else is Unauthenticated. Every request asks, so the lookup skips gorm's reflection and
 // runs under a generic plan (postgres.SendGeneric): planning it anew for each request cost twice what running
-// it does.
+// it does. The server remembers the principal for Recall.
 func (s *Service) Authenticate(ctx context.Context, token string) (scope.Principal, error) {
 	pool, err := s.db.DB()
 	if err != nil {
 		return scope.Principal{}, err
 	}
 	var u User
+	var expires time.Time
+	hash := hashToken(token)
 	b := &pgx.Batch{}
-	b.Queue(`SELECT u.id, u.username, u.role, u.region_code, u.collective_id, u.provider_id
-		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND NOT u.disabled`, hashToken(token), s.now()).
+	b.Queue(`SELECT u.id, u.username, u.role, u.region_code, u.collective_id, u.provider_id, s.expires_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE `+live, hash, s.now()).
 		QueryRow(func(row pgx.Row) error {
-			return row.Scan(&u.ID, &u.Username, &u.Role, &u.RegionCode, &u.CollectiveID, &u.ProviderID)
+			return row.Scan(&u.ID, &u.Username, &u.Role, &u.RegionCode, &u.CollectiveID, &u.ProviderID, &expires)
 		})
 	err = postgres.SendGeneric(ctx, pool, b)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return scope.Principal{}, fault.Unauthenticatedf("The token is not valid; log in again.")
+		return scope.Principal{}, notLive()
 	}
 	if err != nil {
 		return scope.Principal{}, err
 	}
-	return u.Principal(), nil
+	p := u.Principal()
+	s.seen.put(hash, p, expires)
+	return p, nil
 }
 
 // Logout revokes the session of token. Revoking an already revoked or unknown token is not an error.
 // Revoking is idempotent, so a revocation the database cancelled for a concurrent one (Citus can, for two
 // writes of a reference table) runs again.
 func (s *Service) Logout(ctx context.Context, token string) error {
+	s.seen.forget(hashToken(token))
 	var err error
 	for range 3 {
 		err = s.db.WithContext(ctx).Model(&session{}).

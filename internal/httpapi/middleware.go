@@ -21,6 +21,7 @@ import (
 
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
 
@@ -179,6 +180,37 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Response().Header().Del("WWW-Authenticate")
 		c.SetRequest(c.Request().WithContext(withToken(scope.WithPrincipal(ctx, p), token)))
 		return next(c)
+	}
+}
+
+// authenticateLate authenticates the routes that log operations, whose transactions confirm the caller's
+// session in their first round trip (operation.Service.Log): a token this server has authenticated before
+// takes its remembered principal with the check that confirms it (account.Service.Recall), which saves the
+// lookup's round trip; any other token is authenticated first. An error the request meets before its
+// transaction confirmed the session is answered only once the session is confirmed, and as 401 when it is
+// gone, so that a token no longer valid learns nothing a 401 would not tell it.
+func (s *Server) authenticateLate(next echo.HandlerFunc) echo.HandlerFunc {
+	first := s.authenticate(next)
+	return func(c echo.Context) error {
+		token, ok := bearer(c.Request().Header.Get(echo.HeaderAuthorization))
+		if !ok {
+			return first(c)
+		}
+		p, check, ok := s.Accounts.Recall(token)
+		if !ok {
+			return first(c)
+		}
+		ctx := postgres.WithCheck(withToken(scope.WithPrincipal(c.Request().Context(), p), token), check)
+		c.SetRequest(c.Request().WithContext(ctx))
+		err := next(c)
+		if err == nil {
+			return nil
+		}
+		if serr := s.Accounts.Settle(ctx); serr != nil {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="tuoguan"`)
+			return serr
+		}
+		return err
 	}
 }
 

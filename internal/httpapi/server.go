@@ -79,7 +79,7 @@ func New(svc services.Services, cfg Config) *echo.Echo {
 	if err != nil {
 		panic(err) // openapi.yaml is embedded, and every test loads it
 	}
-	api.RegisterHandlersWithBaseURL(authRouter{e, s.authenticate, params.middleware}, api.NewStrictHandler(s, nil), apiBase)
+	api.RegisterHandlersWithBaseURL(authRouter{e, s.authenticate, s.authenticateLate, params.middleware}, api.NewStrictHandler(s, nil), apiBase)
 	return e
 }
 
@@ -89,13 +89,18 @@ const (
 	loginPath = apiBase + "/auth/login"
 )
 
-// authRouter registers the API's routes on e, each behind auth (but the public login), then check, which
-// holds the request to the contract's parameters.
+// authRouter registers the API's routes on e, each behind auth (but the public login; the routes that log
+// operations behind late, see loggingPaths), then check, which holds the request to the contract's parameters.
 type authRouter struct {
 	e     *echo.Echo
 	auth  echo.MiddlewareFunc
+	late  echo.MiddlewareFunc
 	check echo.MiddlewareFunc
 }
+
+// loggingPaths are the routes whose POST logs operations: their transactions confirm the caller's session
+// themselves (Server.authenticateLate).
+var loggingPaths = map[string]bool{apiBase + "/contracts/:id/operations": true, apiBase + "/operations/batch": true}
 
 func (r authRouter) with(path string, m []echo.MiddlewareFunc) []echo.MiddlewareFunc {
 	if path == loginPath {
@@ -126,6 +131,9 @@ func (r authRouter) PATCH(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc
 	return r.e.PATCH(p, h, r.with(p, m)...)
 }
 func (r authRouter) POST(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	if loggingPaths[p] {
+		return r.e.POST(p, h, append([]echo.MiddlewareFunc{r.late, r.check}, m...)...)
+	}
 	return r.e.POST(p, h, r.with(p, m)...)
 }
 func (r authRouter) PUT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {

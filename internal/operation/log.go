@@ -81,8 +81,10 @@ func (s *Service) Create(ctx context.Context, p scope.Principal, contractID int6
 // reads the keys already taken, locks the contracts (shared), holds their providers' statuses and locks the
 // delivery caps involved (exclusive, in key order), writes the keys with their responses, the operations,
 // the audit events and the running totals. Only a provider for its own contracts, or admin, logs operations
-// (Forbidden otherwise); a contract p cannot read is refused as not found. An error is returned only when the
-// batch as a whole failed.
+// (Forbidden otherwise); a contract p cannot read is refused as not found. A check ctx carries
+// (postgres.CheckOf: the session p comes from, say) goes in the first round trip and must pass before
+// anything else, and no result is returned before it has. An error is returned only when the batch as a
+// whole failed.
 func (s *Service) Log(ctx context.Context, p scope.Principal, items []Item) ([]Result, error) {
 	if p.Role != scope.Provider && p.Role != scope.Admin {
 		return nil, fault.Forbiddenf("Only providers log operations.")
@@ -104,6 +106,9 @@ func (s *Service) Log(ctx context.Context, p scope.Principal, items []Item) ([]R
 			continue
 		}
 		if err != nil {
+			return nil, err
+		}
+		if err := postgres.Settle(ctx, pool); err != nil {
 			return nil, err
 		}
 		return b.results, nil

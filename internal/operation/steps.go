@@ -24,15 +24,16 @@ import (
 // duplicate marks, until settle decides it, an item whose key an earlier item of the batch carries.
 const duplicate = "duplicate"
 
-// run logs the live items on conn in one transaction of three pipelines: the first opens it, reads the keys already
-// taken, the county and provider of each contract (without a lock) and allocates the operations' ids; the second
-// reads the contracts, share-locked, county by county, holds their providers' statuses and locks the delivery caps,
-// county by county in key order; the third writes the keys of the created operations with their responses, the
-// operations, the audit events and the running totals, and commits. Every statement finds a handful of rows by key
-// and runs under postgres.GenericPlans: planned anew at each execution, the transaction's rate would halve. Each
-// locking read and each write of a tenant table names one county, the key those tables are distributed by, so that
-// on Citus it runs on the one shard that holds the county's rows; a batch that spans counties takes one statement
-// per county and step, in county order, so that the locks are taken in the same order as before.
+// run logs the live items on conn in one transaction of three pipelines: the first opens it, sends the check ctx
+// carries (postgres.CheckOf), which must pass before it goes on, reads the keys already taken, the county and
+// provider of each contract (without a lock) and allocates the operations' ids; the second reads the contracts,
+// share-locked, county by county, holds their providers' statuses and locks the delivery caps, county by county in
+// key order; the third writes the keys of the created operations with their responses, the operations, the audit
+// events and the running totals, and commits. Every statement finds a handful of rows by key and runs under
+// postgres.GenericPlans: planned anew at each execution, the transaction's rate would halve. Each locking read and
+// each write of a tenant table names one county, the key those tables are distributed by, so that on Citus it runs
+// on the one shard that holds the county's rows; a batch that spans counties takes one statement per county and
+// step, in county order, so that the locks are taken in the same order as before.
 //
 // A key is written only with the operation it answers. When a concurrent request writes one of this batch's
 // keys first, the key's insert fails on its primary key once that request commits, and the transaction
@@ -46,6 +47,10 @@ func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 	opening := &pgx.Batch{}
 	opening.Queue("BEGIN")
 	opening.Queue(postgres.GenericPlans)
+	check := postgres.CheckOf(ctx)
+	if check != nil {
+		check.Queue(opening)
+	}
 	if len(keys) > 0 {
 		b.queueTaken(opening, keys)
 	}
@@ -55,6 +60,9 @@ func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 		b.count()).QueryRow(func(row pgx.Row) error { return row.Scan(&b.now, &ids) })
 	if err := conn.SendBatch(ctx, opening).Close(); err != nil {
 		return err
+	}
+	if check != nil && !check.Passed() {
+		return check.Failure()
 	}
 	b.ids = map[int]int64{}
 	for i := range b.items {
