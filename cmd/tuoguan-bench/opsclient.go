@@ -47,6 +47,8 @@ func makeTargets(ctx context.Context, conn *pgx.Conn, w *World) ([]*capTarget, e
 		SELECT (row_number() OVER (ORDER BY d.county_code, d.contract_id, d.parcel_id, d.op_type))::int AS n,
 		       d.county_code, d.contract_id, d.parcel_id, d.op_type, c.provider_id, u.id AS user_id, u.username, c.region_code,
 		       c.season_year, c.collective_id,
+		       (SELECT '\x' || encode(s.token_hash, 'hex') FROM sessions s
+		        WHERE s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > now() ORDER BY s.expires_at DESC LIMIT 1) AS token_hash,
 		       least('`+day+`'::date, c.end_date) AS op_date,
 		       CASE WHEN d.op_type = 'harvesting' THEN round(`+benchArea+` * c.baseline_yield_kg_per_mu, 2)::text ELSE '' END AS yield,
 		       floor((d.cap_area_mu - d.active_area_mu) * 100)::bigint AS room,

@@ -17,29 +17,31 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tuoguan/tuoguan/internal/account"
 	"github.com/tuoguan/tuoguan/internal/num"
 	"github.com/tuoguan/tuoguan/internal/provider"
 	"github.com/tuoguan/tuoguan/internal/rollup"
 )
 
 // pgbenchScript is the transaction operation.Service.Log runs for one operation posted by a provider with an
-// idempotency key, statement for statement and in the same three pipelines, on a delivery cap picked at random
-// from bench_targets. The pick is a primary-key read before the transaction, where the API's client picks in
+// idempotency key, statement for statement and in the same three pipelines — the first confirming the session
+// of the provider's token, as it does for a token the server has seen — on a delivery cap picked at random from
+// bench_targets. The pick is a primary-key read before the transaction, where the API's client picks in
 // memory. pgbench cannot read results inside a pipeline (\gset), so the later pipelines take the operation's
 // id with currval where the service reads the ids the first pipeline allocated, and the checks the service makes
 // in Go between the pipelines are left to the bench, which only picks caps with room. The operation's JSON,
 // which the service builds in Go for the audit snapshot, is built once per target; the request hash is a
-// constant of the same size. The statements the packages export — the provider's status hold, the caps' lock
-// and the totals' updates (lockedStatements) — are taken from them, so they follow their SQL as it changes.
+// constant of the same size. The statements the packages export — the session's check, the provider's status
+// hold, the caps' lock and the totals' updates — are taken from them, so they follow their SQL as it changes.
 const pgbenchTemplate = `\set n random(1, :ntargets)
 \set k random(1, 9223372036854775806)
 SELECT county_code AS cc, contract_id AS cid, parcel_id AS pid, op_type AS ot, provider_id AS prov, user_id AS uid,
        username AS uname, region_code AS rc, op_date AS od, yield AS y, response AS resp, season_year AS sy,
-       collective_id AS col FROM bench_targets WHERE n = :n \gset
+       collective_id AS col, token_hash AS th FROM bench_targets WHERE n = :n \gset
 \startpipeline
 BEGIN;
 SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true) WHERE NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus');
-SELECT q.key, k.request_hash, k.response FROM unnest(ARRAY[:k]::text[]) AS q (key), LATERAL (SELECT k.request_hash, k.response FROM idempotency_keys k WHERE k.user_id = :uid AND k.key = q.key LIMIT 1) AS k;
+` + sessionLine + `SELECT q.key, k.request_hash, k.response FROM unnest(ARRAY[:k]::text[]) AS q (key), LATERAL (SELECT k.request_hash, k.response FROM idempotency_keys k WHERE k.user_id = :uid AND k.key = q.key LIMIT 1) AS k;
 SELECT c.id, c.county_code, c.provider_id FROM contracts c WHERE c.id = ANY (ARRAY[:cid]::bigint[]) AND c.provider_id = :prov;
 SELECT now(), ARRAY(SELECT nextval(pg_get_serial_sequence('operations', 'id')) FROM generate_series(1, 1::int));
 \endpipeline
@@ -69,11 +71,13 @@ func pgbenchScript() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return strings.NewReplacer(lockLines, hold, capLines, caps, rollupLines, totals).Replace(pgbenchTemplate), nil
+	session := strings.NewReplacer("$1", ":th::bytea", "$2", "now()").Replace(account.LiveStatement) + ";\n"
+	return strings.NewReplacer(sessionLine, session, lockLines, hold, capLines, caps, rollupLines, totals).Replace(pgbenchTemplate), nil
 }
 
 // The marks where pgbenchTemplate takes the packages' statements.
 const (
+	sessionLine = "-- the session's check\n"
 	lockLines   = "-- the provider's status hold\n"
 	capLines    = "-- the caps' lock\n"
 	rollupLines = "-- the rollup's statements\n"

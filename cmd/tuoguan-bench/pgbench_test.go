@@ -5,19 +5,20 @@ import (
 	"testing"
 )
 
-// TestPgbenchScript checks that the script takes the packages' statements whole — the provider's status hold,
-// the caps' lock, the totals' updates — every placeholder written as a pgbench variable or literal.
+// TestPgbenchScript checks that the script takes the packages' statements whole — the session's check, the
+// provider's status hold, the caps' lock, the totals' updates — every placeholder written as a pgbench variable
+// or literal.
 func TestPgbenchScript(t *testing.T) {
 	script, err := pgbenchScript()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, mark := range []string{lockLines, capLines, rollupLines} {
+	for _, mark := range []string{sessionLine, lockLines, capLines, rollupLines} {
 		if strings.Contains(script, mark) {
 			t.Errorf("the script still has the mark %q", mark)
 		}
 	}
-	for _, want := range []string{"pg_advisory_xact_lock_shared", "FOR UPDATE OF d", "d.county_code = (:cc)::text"} {
+	for _, want := range []string{"s.token_hash = :th::bytea", "pg_advisory_xact_lock_shared", "FOR UPDATE OF d", "d.county_code = (:cc)::text"} {
 		if !strings.Contains(script, want) {
 			t.Errorf("the script lacks %q of the statements it takes", want)
 		}
