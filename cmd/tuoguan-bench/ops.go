@@ -202,11 +202,11 @@ type opsBench struct {
 	noCheckpoint     bool // the database refused CHECKPOINT
 }
 
-// settle has the database write out what the rounds before left dirty (CHECKPOINT) before a round of either
+// checkpoint has the database write out what the rounds before left dirty (CHECKPOINT) before a round of either
 // side, so that each starts from the same state and none has a checkpoint fall inside it: one of ten seconds
 // ends long before the next is due (checkpoint_timeout, max_wal_size). A database that refuses (CHECKPOINT
 // needs a superuser or pg_checkpoint) is told once, and the rounds go on without.
-func (b *opsBench) settle(ctx context.Context, out io.Writer) {
+func (b *opsBench) checkpoint(ctx context.Context, out io.Writer) {
 	if b.noCheckpoint {
 		return
 	}
@@ -369,7 +369,7 @@ func measureOps(ctx context.Context, b *opsBench, p opsParams, o options, out io
 				warmup = o.warmup
 			}
 			seed := b.seed + uint64(level)*1000 + uint64(round)
-			b.settle(ctx, out)
+			b.checkpoint(ctx, out)
 			r := runLoad(ctx, "API: POST one operation", warmup, p.requests, n, p.duration, func(ctx context.Context, i int) error {
 				return b.single(ctx, rand.New(rand.NewPCG(seed, uint64(i))))
 			})
@@ -381,7 +381,7 @@ func measureOps(ctx context.Context, b *opsBench, p opsParams, o options, out io
 			fmt.Fprintf(out, row, r.Case, n, round+1, r.Requests, fmt.Sprintf("%.0f", r.PerSecond), fmt.Sprintf("%.2f", ms(r.P50)),
 				fmt.Sprintf("%.2f", ms(r.P99)), note)
 			if pgbenchErr == nil {
-				b.settle(ctx, out)
+				b.checkpoint(ctx, out)
 				pr, err := runPgbench(ctx, pgbench, b.dbURL, script, dir, n, p.duration, len(b.targets))
 				if err != nil {
 					return res, err
@@ -437,7 +437,7 @@ func measureOps(ctx context.Context, b *opsBench, p opsParams, o options, out io
 		if round == 0 {
 			warmup = 1
 		}
-		b.settle(ctx, out)
+		b.checkpoint(ctx, out)
 		r := runLoad(ctx, "API: POST a batch", warmup, p.batches, 1, 0, func(ctx context.Context, i int) error {
 			items, err := b.batch(ctx, batches+i, p.batchSize)
 			if i >= warmup && err == nil {
@@ -457,7 +457,7 @@ func measureOps(ctx context.Context, b *opsBench, p opsParams, o options, out io
 		}
 		fmt.Fprintf(out, brow, r.Case, round+1, r.Requests, br.ops, fmt.Sprintf("%.0f", br.opsRate), fmt.Sprintf("%.1f", ms(r.P50)),
 			fmt.Sprintf("%.1f", ms(r.P99)), note)
-		b.settle(ctx, out)
+		b.checkpoint(ctx, out)
 		if br.copyTook, err = copyRolledBack(ctx, b.conn, copied, round); err != nil {
 			return res, err
 		}

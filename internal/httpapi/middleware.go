@@ -163,12 +163,15 @@ func measure(reg *prometheus.Registry) echo.MiddlewareFunc {
 	}
 }
 
+// challenge is the WWW-Authenticate header of a request refused for its token.
+const challenge = `Bearer realm="tuoguan"`
+
 // authenticate puts the principal of the bearer token into the request context; a missing, malformed,
 // expired or revoked token answers 401.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
-		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="tuoguan"`)
+		c.Response().Header().Set("WWW-Authenticate", challenge)
 		token, ok := bearer(c.Request().Header.Get(echo.HeaderAuthorization))
 		if !ok {
 			return fault.Unauthenticatedf("Send Authorization: Bearer <token>; get a token from POST /api/v1/auth/login.")
@@ -207,7 +210,7 @@ func (s *Server) authenticateLate(next echo.HandlerFunc) echo.HandlerFunc {
 			return nil
 		}
 		if serr := s.Accounts.Settle(ctx); serr != nil {
-			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="tuoguan"`)
+			c.Response().Header().Set("WWW-Authenticate", challenge)
 			return serr
 		}
 		return err

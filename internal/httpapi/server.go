@@ -90,7 +90,7 @@ const (
 )
 
 // authRouter registers the API's routes on e, each behind auth (but the public login; the routes that log
-// operations behind late, see loggingPaths), then check, which holds the request to the contract's parameters.
+// operations behind late, see logging), then check, which holds the request to the contract's parameters.
 type authRouter struct {
 	e     *echo.Echo
 	auth  echo.MiddlewareFunc
@@ -98,49 +98,52 @@ type authRouter struct {
 	check echo.MiddlewareFunc
 }
 
-// loggingPaths are the routes whose POST logs operations: their transactions confirm the caller's session
-// themselves (Server.authenticateLate).
-var loggingPaths = map[string]bool{apiBase + "/contracts/:id/operations": true, apiBase + "/operations/batch": true}
+// logging are the routes that log operations: their transactions confirm the caller's session themselves
+// (Server.authenticateLate).
+var logging = map[string]bool{
+	http.MethodPost + " " + apiBase + "/contracts/:id/operations": true,
+	http.MethodPost + " " + apiBase + "/operations/batch":         true,
+}
 
-func (r authRouter) with(path string, m []echo.MiddlewareFunc) []echo.MiddlewareFunc {
-	if path == loginPath {
+// with is the middleware of the route method path, before m.
+func (r authRouter) with(method, path string, m []echo.MiddlewareFunc) []echo.MiddlewareFunc {
+	switch {
+	case path == loginPath:
 		return append([]echo.MiddlewareFunc{r.check}, m...)
-	}
-	if strings.HasPrefix(path, apiBase+"/imports/") {
+	case strings.HasPrefix(path, apiBase+"/imports/"):
 		return append([]echo.MiddlewareFunc{r.auth, r.check, csvOnly}, m...)
+	case logging[method+" "+path]:
+		return append([]echo.MiddlewareFunc{r.late, r.check}, m...)
 	}
 	return append([]echo.MiddlewareFunc{r.auth, r.check}, m...)
 }
 
 func (r authRouter) CONNECT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	return r.e.CONNECT(p, h, r.with(p, m)...)
+	return r.e.CONNECT(p, h, r.with(http.MethodConnect, p, m)...)
 }
 func (r authRouter) DELETE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	return r.e.DELETE(p, h, r.with(p, m)...)
+	return r.e.DELETE(p, h, r.with(http.MethodDelete, p, m)...)
 }
 func (r authRouter) GET(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	return r.e.GET(p, h, r.with(p, m)...)
+	return r.e.GET(p, h, r.with(http.MethodGet, p, m)...)
 }
 func (r authRouter) HEAD(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	return r.e.HEAD(p, h, r.with(p, m)...)
+	return r.e.HEAD(p, h, r.with(http.MethodHead, p, m)...)
 }
 func (r authRouter) OPTIONS(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	return r.e.OPTIONS(p, h, r.with(p, m)...)
+	return r.e.OPTIONS(p, h, r.with(http.MethodOptions, p, m)...)
 }
 func (r authRouter) PATCH(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	return r.e.PATCH(p, h, r.with(p, m)...)
+	return r.e.PATCH(p, h, r.with(http.MethodPatch, p, m)...)
 }
 func (r authRouter) POST(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	if loggingPaths[p] {
-		return r.e.POST(p, h, append([]echo.MiddlewareFunc{r.late, r.check}, m...)...)
-	}
-	return r.e.POST(p, h, r.with(p, m)...)
+	return r.e.POST(p, h, r.with(http.MethodPost, p, m)...)
 }
 func (r authRouter) PUT(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	return r.e.PUT(p, h, r.with(p, m)...)
+	return r.e.PUT(p, h, r.with(http.MethodPut, p, m)...)
 }
 func (r authRouter) TRACE(p string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
-	return r.e.TRACE(p, h, r.with(p, m)...)
+	return r.e.TRACE(p, h, r.with(http.MethodTrace, p, m)...)
 }
 
 // headAsGet serves HEAD as the GET of the same resource, with the headers the GET would send and no body.
