@@ -199,6 +199,7 @@ type opsBench struct {
 	seed             uint64
 	rng              *rand.Rand // the batches' picks
 	keys             atomic.Int64
+	run              string // names this run's idempotency keys apart from those of runs before on a kept database
 	noCheckpoint     bool // the database refused CHECKPOINT
 }
 
@@ -218,7 +219,8 @@ func (b *opsBench) checkpoint(ctx context.Context, out io.Writer) {
 
 // newOpsBench makes the targets of the providers that have tokens.
 func newOpsBench(ctx context.Context, c *client, conn *pgx.Conn, dbURL string, w *World, tokens map[int64]string, seed uint64) (*opsBench, error) {
-	b := &opsBench{c: c, conn: conn, dbURL: dbURL, tokens: tokens, seed: seed, rng: rand.New(rand.NewPCG(seed, 7))}
+	b := &opsBench{c: c, conn: conn, dbURL: dbURL, tokens: tokens, seed: seed, rng: rand.New(rand.NewPCG(seed, 7)),
+		run: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	var err error
 	if b.targets, err = makeTargets(ctx, conn, w); err != nil {
 		return nil, err
@@ -249,7 +251,7 @@ func (b *opsBench) single(ctx context.Context, rng *rand.Rand) error {
 	if t == nil {
 		return errors.New("no delivery cap has room left")
 	}
-	key := "bench-" + strconv.FormatInt(b.keys.Add(1), 10)
+	key := "bench-" + b.run + "-" + strconv.FormatInt(b.keys.Add(1), 10)
 	return b.c.postOperation(ctx, b.tokens[t.provider], t, key)
 }
 
@@ -276,7 +278,7 @@ func (b *opsBench) batch(ctx context.Context, i, size int) ([]*capTarget, error)
 		if items[k] = b.pick(b.rng, among); items[k] == nil {
 			return nil, errors.New("no delivery cap of the provider has room left")
 		}
-		keys[k] = fmt.Sprintf("bench-batch-%d-%d", i, k)
+		keys[k] = fmt.Sprintf("bench-batch-%s-%d-%d", b.run, i, k)
 	}
 	_, err := b.c.postBatch(ctx, b.tokens[provider], items, keys)
 	return items, err

@@ -134,6 +134,7 @@ type batch struct {
 	providers map[int64]string // provider id → status
 	caps      map[capKey]*room
 	ids       map[int]int64 // item → the id of the operation it creates
+	drafts    []*draft      // item → the operation it creates, if admitted
 	now       time.Time     // the transaction's time
 	ops       []Operation
 	opItem    []int // index of the item of each op

@@ -15,6 +15,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/audit"
 	"github.com/tuoguan/tuoguan/internal/contract"
 	"github.com/tuoguan/tuoguan/internal/fault"
+	"github.com/tuoguan/tuoguan/internal/parallel"
 	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/provider"
 	"github.com/tuoguan/tuoguan/internal/rollup"
@@ -41,9 +42,14 @@ const duplicate = "duplicate"
 func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 	keys := b.prepareKeys()
 	if b.count() == 0 {
+		b.hash()
 		b.settle()
 		return nil
 	}
+	// The requests' fingerprints are taken while the first round trip is under way, the operations' JSON
+	// while the second is: a thousand of each take milliseconds the database would otherwise wait for.
+	hashed := parallel.Go(b.hash)
+	defer hashed()
 	opening := &pgx.Batch{}
 	opening.Queue("BEGIN")
 	opening.Queue(postgres.GenericPlans)
@@ -64,17 +70,22 @@ func (b *batch) run(ctx context.Context, conn *pgx.Conn) error {
 	if check != nil && !check.Passed() {
 		return check.Failure()
 	}
+	hashed()
+	b.answerTaken()
 	b.ids = map[int]int64{}
 	for i := range b.items {
 		if b.live(i) {
 			b.ids[i], ids = ids[0], ids[1:]
 		}
 	}
+	drafted := parallel.Go(b.draft)
+	defer drafted()
 	loads := &pgx.Batch{}
 	b.queueLoads(loads)
 	if err := conn.SendBatch(ctx, loads).Close(); err != nil {
 		return err
 	}
+	drafted()
 	b.checkContracts()
 	b.checkCaps()
 	writes := &pgx.Batch{}
@@ -118,13 +129,11 @@ func (b *batch) count() int {
 	return n
 }
 
-// prepareKeys fingerprints every item and returns the keys of the live items, to look up. A key repeated
-// inside the batch is marked duplicate, to be settled against its first item once that one is decided.
+// prepareKeys returns the keys of the live items, to look up. A key repeated inside the batch is marked
+// duplicate, to be settled against its first item once that one is decided.
 func (b *batch) prepareKeys() (keys []string) {
-	b.hashes = make([][]byte, len(b.items))
 	b.first = map[string]int{}
 	for i, it := range b.items {
-		b.hashes[i] = hash(it)
 		if !b.live(i) || it.Key == "" {
 			continue
 		}
@@ -138,8 +147,17 @@ func (b *batch) prepareKeys() (keys []string) {
 	return keys
 }
 
-// queueTaken queues the read of the keys a committed request took, and answers their items: from the stored
-// response when the request is the same, as a Conflict when it is not.
+// hash fingerprints every item with a key (hashes).
+func (b *batch) hash() {
+	b.hashes = make([][]byte, len(b.items))
+	for i, it := range b.items {
+		if it.Key != "" {
+			b.hashes[i] = hash(it)
+		}
+	}
+}
+
+// queueTaken queues the read of the keys a committed request took (stored), which answerTaken answers.
 func (b *batch) queueTaken(q *pgx.Batch, keys []string) {
 	b.stored = map[string]storedKey{}
 	// Each key is looked up on its own, by the whole primary key (the LIMIT keeps the lookup a subquery the
@@ -157,12 +175,19 @@ func (b *batch) queueTaken(q *pgx.Batch, keys []string) {
 				return fmt.Errorf("stored response of key %q: %w", key, err)
 			}
 			b.stored[key] = st
-			i := b.first[key]
-			b.results[i] = st.answer(key, b.hashes[i])
 			return nil
 		})
 		return err
 	})
+}
+
+// answerTaken answers the items whose key a committed request took: from the stored response when the
+// request is the same, as a Conflict when it is not.
+func (b *batch) answerTaken() {
+	for key, st := range b.stored {
+		i := b.first[key]
+		b.results[i] = st.answer(key, b.hashes[i])
+	}
 }
 
 // storedKey is a key a committed request took: its request's hash and its operation.
@@ -422,20 +447,17 @@ func (b *batch) capOf(it Item) capKey {
 	return capKey{c.county, c.id, it.Input.ParcelID, it.Input.OpType}
 }
 
-// queueWrites builds the admitted operations and queues the keys that answer them, their rows and their
-// audit events. Each operation is encoded once, for its key's response and its event alike.
-func (b *batch) queueWrites(ctx context.Context, q *pgx.Batch) error {
-	var changes []audit.Change
-	var keys, responses []string
-	var hashes [][]byte
-	var keyOps []int64
+// draft builds, for every live item whose contract has a home, the operation it would create and its JSON,
+// before the contracts are read: what goes into either is known once the first round trip is back.
+func (b *batch) draft() {
+	b.drafts = make([]*draft, len(b.items))
 	for i, it := range b.items {
-		if !b.live(i) {
+		h, ok := b.homes[it.ContractID]
+		if !b.live(i) || !ok {
 			continue
 		}
-		c := b.contracts[it.ContractID]
 		in := it.Input
-		op := Operation{CountyCode: c.county, ID: b.ids[i], ContractID: c.id, ParcelID: in.ParcelID, OpType: in.OpType,
+		op := Operation{CountyCode: h.county, ID: b.ids[i], ContractID: it.ContractID, ParcelID: in.ParcelID, OpType: in.OpType,
 			OpDate: in.OpDate, AreaMu: in.AreaMu, YieldKg: in.YieldKg, MoisturePct: in.MoisturePct, Machine: in.Machine,
 			Operator: in.Operator, Inputs: in.Inputs, Note: in.Note, Status: StatusRecorded, CreatedAt: b.now, UpdatedAt: b.now}
 		if op.Inputs == nil {
@@ -447,17 +469,47 @@ func (b *batch) queueWrites(ctx context.Context, q *pgx.Batch) error {
 		if b.p.UserID != 0 {
 			op.CreatedBy = &b.p.UserID
 		}
-		body, err := json.Marshal(op)
-		if err != nil {
-			return err
+		d := &draft{op: op}
+		d.body, d.err = json.Marshal(op)
+		if d.err == nil {
+			d.inputs, d.err = json.Marshal(op.Inputs)
 		}
-		b.ops = append(b.ops, op)
+		b.drafts[i] = d
+	}
+}
+
+// draft is the operation an item would create, with its JSON and that of its inputs, or the error encoding
+// them.
+type draft struct {
+	op           Operation
+	body, inputs []byte
+	err          error
+}
+
+// queueWrites queues the keys that answer the admitted operations, their rows and their audit events. Each
+// operation was encoded once (draft), for its key's response and its event alike.
+func (b *batch) queueWrites(ctx context.Context, q *pgx.Batch) error {
+	var changes []audit.Change
+	var keys, responses []string
+	var hashes [][]byte
+	var keyOps []int64
+	var inputs []string
+	for i, it := range b.items {
+		if !b.live(i) {
+			continue
+		}
+		d := b.drafts[i]
+		if d.err != nil {
+			return d.err
+		}
+		b.ops = append(b.ops, d.op)
 		b.opItem = append(b.opItem, i)
-		changes = append(changes, audit.Change{Action: "operation.create", ObjectType: "operation", ObjectID: op.ID,
-			RegionCode: c.region, After: json.RawMessage(body)})
+		inputs = append(inputs, string(d.inputs))
+		changes = append(changes, audit.Change{Action: "operation.create", ObjectType: "operation", ObjectID: d.op.ID,
+			RegionCode: b.contracts[it.ContractID].region, After: json.RawMessage(d.body)})
 		if it.Key != "" {
-			keys, hashes, responses = append(keys, it.Key), append(hashes, b.hashes[i]), append(responses, string(body))
-			keyOps = append(keyOps, op.ID)
+			keys, hashes, responses = append(keys, it.Key), append(hashes, b.hashes[i]), append(responses, string(d.body))
+			keyOps = append(keyOps, d.op.ID)
 		}
 	}
 	if len(b.ops) == 0 {
@@ -470,15 +522,12 @@ func (b *batch) queueWrites(ctx context.Context, q *pgx.Batch) error {
 			FROM unnest($2::text[], $3::bytea[], $4::bigint[], $5::text[]) AS k (key, hash, operation_id, response)
 			ORDER BY k.key`, b.p.UserID, keys, hashes, keyOps, responses)
 	}
-	query, args, err := insertOperations(b.ops, b.contracts)
-	if err != nil {
-		return err
-	}
+	query, args := insertOperations(b.ops, inputs, b.contracts)
 	q.Queue(query, args...)
 	for j := range b.ops {
 		b.results[b.opItem[j]] = Result{Status: Created, Operation: &b.ops[j]}
 	}
-	query, args, err = audit.Append(ctx, b.p, changes)
+	query, args, err := audit.Append(ctx, b.p, changes)
 	if err != nil || query == "" {
 		return err
 	}
@@ -494,17 +543,16 @@ func queue(q *pgx.Batch) func(query string, args ...any) error {
 	}
 }
 
-// insertOperations is the statement that writes ops, one array per column, each with the season, village,
-// collective and provider of its contract in contracts. It reads no table, so that Citus sends each row to
-// the shard of its county.
-func insertOperations(ops []Operation, contracts map[int64]target) (string, []any, error) {
+// insertOperations is the statement that writes ops, one array per column, each with the JSON of its inputs
+// and the season, village, collective and provider of its contract in contracts. It reads no table, so that
+// Citus sends each row to the shard of its county.
+func insertOperations(ops []Operation, inputs []string, contracts map[int64]target) (string, []any) {
 	n := len(ops)
 	counties, opTypes, areas, regions := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	ids, contractIDs, parcels, collectives, providers := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	seasons := make([]int32, n)
 	dates := make([]time.Time, n)
 	yields, moistures, machines, operators, locations, notes := make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n), make([]*string, n)
-	inputs := make([]string, n)
 	for i, op := range ops {
 		counties[i], ids[i], contractIDs[i], parcels[i], opTypes[i], dates[i] = op.CountyCode, op.ID, op.ContractID, op.ParcelID, op.OpType, op.OpDate
 		areas[i], machines[i], operators[i], notes[i] = op.AreaMu.String(), op.Machine, op.Operator, op.Note
@@ -519,11 +567,6 @@ func insertOperations(ops []Operation, contracts map[int64]target) (string, []an
 		if op.Location != nil {
 			locations[i] = new(string(op.Location))
 		}
-		b, err := json.Marshal(op.Inputs)
-		if err != nil {
-			return "", nil, err
-		}
-		inputs[i] = string(b)
 	}
 	return `INSERT INTO operations (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct,
 			machine, operator, inputs, location, note, season_year, region_code, collective_id, provider_id,
@@ -536,7 +579,7 @@ func insertOperations(ops []Operation, contracts map[int64]target) (string, []an
 		  AS o (county_code, id, contract_id, parcel_id, op_type, op_date, area_mu, yield_kg, moisture_pct, machine, operator, inputs,
 		        location, note, season_year, region_code, collective_id, provider_id)`,
 		[]any{counties, ids, contractIDs, parcels, opTypes, dates, areas, yields, moistures, machines, operators, inputs, locations, notes,
-			seasons, regions, collectives, providers, ops[0].CreatedBy}, nil
+			seasons, regions, collectives, providers, ops[0].CreatedBy}
 }
 
 // settle decides the items whose key an earlier item of the batch carries: the same request as the first is
