@@ -12,8 +12,9 @@ import (
 )
 
 // TestSendGenericReadsUnderGenericPlans runs a batch through SendGeneric on a pool of one connection: its
-// statements run under generic plans, and the connection is back to the pool's custom plans after it,
-// whether the batch succeeded or failed.
+// statements run under generic plans (on Citus under the pool's custom plans, which route them to their
+// shard), and the connection is back to the pool's custom plans after it, whether the batch succeeded or
+// failed.
 func TestSendGenericReadsUnderGenericPlans(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -26,8 +27,16 @@ func TestSendGenericReadsUnderGenericPlans(t *testing.T) {
 	if err := postgres.SendGeneric(ctx, db.SQL, b); err != nil {
 		t.Fatal(err)
 	}
-	if mode != "force_generic_plan" || seqscan != "off" {
-		t.Errorf("inside: plan_cache_mode %s, enable_seqscan %s; want force_generic_plan, off", mode, seqscan)
+	citus, err := postgres.Citus(ctx, db.SQL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [2]string{"force_generic_plan", "off"}
+	if citus {
+		want = [2]string{"force_custom_plan", "on"}
+	}
+	if [2]string{mode, seqscan} != want {
+		t.Errorf("inside: plan_cache_mode %s, enable_seqscan %s; want %s, %s (Citus: %t)", mode, seqscan, want[0], want[1], citus)
 	}
 
 	failing := &pgx.Batch{}
