@@ -200,7 +200,7 @@ type opsBench struct {
 	rng              *rand.Rand // the batches' picks
 	keys             atomic.Int64
 	run              string // names this run's idempotency keys apart from those of runs before on a kept database
-	noCheckpoint     bool // the database refused CHECKPOINT
+	noCheckpoint     bool   // the database refused CHECKPOINT
 }
 
 // checkpoint has the database write out what the rounds before left dirty (CHECKPOINT) before a round of either
@@ -315,9 +315,40 @@ type batchRun struct {
 type batchRound struct {
 	api      Result
 	ops      int64   // operations the measured batches created
+	posted   int     // operations posted in the round, the warm-up's included
 	opsRate  float64 // operations per second through batch sync
 	copyRate float64 // operations per second of a COPY of their rows, audit events and idempotency keys
 	copyTook time.Duration
+	apiWAL   walUse // written while the batches ran, the warm-up's included
+	copyWAL  walUse // written while the COPY ran
+}
+
+// walUse is how many bytes the server wrote to its write-ahead log over a stretch of time, read from its insert
+// position (on a Citus coordinator, the coordinator's alone); known is false where that could not be read.
+type walUse struct {
+	lsn, bytes int64
+	known      bool
+}
+
+// wal reads the server's write-ahead log insert position.
+func (b *opsBench) wal(ctx context.Context) walUse {
+	var w walUse
+	w.known = b.conn.QueryRow(ctx, `SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint
+		WHERE NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')`).Scan(&w.lsn) == nil
+	return w
+}
+
+// since is what was written between before and w.
+func (w walUse) since(before walUse) walUse {
+	return walUse{lsn: w.lsn, bytes: w.lsn - before.lsn, known: w.known && before.known}
+}
+
+// per describes w per thousand of ops operations.
+func (w walUse) per(ops int) string {
+	if !w.known || ops == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.1f MB", float64(w.bytes)/(float64(ops)/1000)/1e6)
 }
 
 // failed reports whether a round had failed requests.
@@ -427,9 +458,9 @@ func measureOps(ctx context.Context, b *opsBench, p opsParams, o options, out io
 
 	fmt.Fprintf(out, "\nbatch sync: POST /api/v1/operations/batch of %d operations, one request at a time, vs one COPY of every row they\n", p.batchSize)
 	fmt.Fprintf(out, "wrote (the operations, their audit events and their idempotency keys, rolled back), alternated %d times, each\n", rounds)
-	fmt.Fprintln(out, "after a CHECKPOINT")
-	const brow = "%-44s %5v %9v %11v %9v %8v %8v  %s\n"
-	fmt.Fprintf(out, brow, "case", "round", "requests", "operations", "ops/s", "p50 ms", "p99 ms", "")
+	fmt.Fprintln(out, "after a CHECKPOINT; WAL is what the server wrote to its write-ahead log per 1,000 operations")
+	const brow = "%-44s %5v %9v %11v %9v %8v %8v  %-13s %s\n"
+	fmt.Fprintf(out, brow, "case", "round", "requests", "operations", "ops/s", "p50 ms", "p99 ms", "WAL per 1,000", "")
 	batches := 0
 	for round := range rounds {
 		var copied []*capTarget
@@ -440,6 +471,7 @@ func measureOps(ctx context.Context, b *opsBench, p opsParams, o options, out io
 			warmup = 1
 		}
 		b.checkpoint(ctx, out)
+		walBefore := b.wal(ctx)
 		r := runLoad(ctx, "API: POST a batch", warmup, p.batches, 1, 0, func(ctx context.Context, i int) error {
 			items, err := b.batch(ctx, batches+i, p.batchSize)
 			if i >= warmup && err == nil {
@@ -451,21 +483,23 @@ func measureOps(ctx context.Context, b *opsBench, p opsParams, o options, out io
 			return err
 		})
 		batches += warmup + p.batches
-		br := batchRound{api: r, ops: created.Load()}
+		br := batchRound{api: r, ops: created.Load(), posted: (warmup + p.batches) * p.batchSize, apiWAL: b.wal(ctx).since(walBefore)}
 		br.opsRate = float64(br.ops) / max(float64(r.Requests)/r.PerSecond, 1e-9)
 		note := ""
 		if r.Failed() {
 			note = fmt.Sprintf("FAILED: %d errors, first: %s", r.Errors, r.FirstError)
 		}
 		fmt.Fprintf(out, brow, r.Case, round+1, r.Requests, br.ops, fmt.Sprintf("%.0f", br.opsRate), fmt.Sprintf("%.1f", ms(r.P50)),
-			fmt.Sprintf("%.1f", ms(r.P99)), note)
+			fmt.Sprintf("%.1f", ms(r.P99)), br.apiWAL.per(br.posted), note)
 		b.checkpoint(ctx, out)
+		walBefore = b.wal(ctx)
 		if br.copyTook, err = copyRolledBack(ctx, b.conn, copied, round); err != nil {
 			return res, err
 		}
+		br.copyWAL = b.wal(ctx).since(walBefore)
 		br.copyRate = float64(len(copied)) / max(br.copyTook.Seconds(), 1e-9)
 		fmt.Fprintf(out, brow, "COPY of the rows, events, keys; rolled back", round+1, 1, len(copied), fmt.Sprintf("%.0f", br.copyRate),
-			fmt.Sprintf("%.1f", ms(br.copyTook)), "", "")
+			fmt.Sprintf("%.1f", ms(br.copyTook)), "", br.copyWAL.per(len(copied)), "")
 		res.batch.rounds = append(res.batch.rounds, br)
 		if br.copyRate > 0 && br.ops > 0 {
 			res.batch.ratios = append(res.batch.ratios, br.opsRate/br.copyRate)

@@ -93,9 +93,13 @@ func (rows *summaryRows) ops(p provinceParams, run provinceRun) {
 			verdict = "FAILED"
 		}
 		r := b.rounds[max(b.ratios.medianRound(), 0)]
+		wal := ""
+		if api, copied := r.apiWAL.per(r.posted), r.copyWAL.per(int(r.ops)); api != "" && copied != "" {
+			wal = fmt.Sprintf("; write-ahead log a 1,000 operations %s vs %s", api, copied)
+		}
 		rows.add(fmt.Sprintf("batch sync, %s operations a request", thousands(p.ops.batchSize)),
-			fmt.Sprintf("%s; median round %s operations/s (p50 %.0f ms a batch) vs COPY of their operations, events and keys %s operations/s",
-				b.ratios.spread(), thousands(r.opsRate), ms(r.api.P50), thousands(r.copyRate)),
+			fmt.Sprintf("%s; median round %s operations/s (p50 %.0f ms a batch) vs COPY of their operations, events and keys %s operations/s%s",
+				b.ratios.spread(), thousands(r.opsRate), ms(r.api.P50), thousands(r.copyRate), wal),
 			fmt.Sprintf("≥ %.2f× COPY", batchTarget), verdict)
 	}
 }
