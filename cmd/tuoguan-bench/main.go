@@ -17,7 +17,8 @@
 // then prints a summary table of every figure with its target. lists reports the latency of list endpoints
 // against the target of 20 ms at the 95th percentile. ops compares single-operation logging with pgbench
 // running the same transaction (target 0.7× at 16 clients) and batch sync with a COPY of every row it writes
-// — the operations, their audit events and their idempotency keys (target 0.5×). stats reports the latency
+// — the operations, their audit events and their idempotency keys (target 0.5×) — with the write-ahead log
+// each side wrote. stats reports the latency
 // of county and province statistics (target 10 ms at the 95th percentile) on a county like the demo's and on
 // one 100 times larger, and the size and time of the exports; province also measures each call of the web
 // app's county dashboard (50 ms). exports runs the real server as a process of its own, measures the
