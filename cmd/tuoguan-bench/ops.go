@@ -323,24 +323,25 @@ type batchRound struct {
 	copyWAL  walUse // written while the COPY ran
 }
 
-// walUse is how many bytes the server wrote to its write-ahead log over a stretch of time, read from its insert
-// position (on a Citus coordinator, the coordinator's alone); known is false where that could not be read.
+// walUse is how many bytes the server wrote to its write-ahead log (on a Citus coordinator, the coordinator's
+// alone): from the log's start in a reading (wal), over a stretch between two readings (since); known is false
+// where it could not be read.
 type walUse struct {
-	lsn, bytes int64
-	known      bool
+	bytes int64
+	known bool
 }
 
 // wal reads the server's write-ahead log insert position.
 func (b *opsBench) wal(ctx context.Context) walUse {
 	var w walUse
 	w.known = b.conn.QueryRow(ctx, `SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint
-		WHERE NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')`).Scan(&w.lsn) == nil
+		WHERE NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus')`).Scan(&w.bytes) == nil
 	return w
 }
 
-// since is what was written between before and w.
+// since is what was written between the readings before and w.
 func (w walUse) since(before walUse) walUse {
-	return walUse{lsn: w.lsn, bytes: w.lsn - before.lsn, known: w.known && before.known}
+	return walUse{bytes: w.bytes - before.bytes, known: w.known && before.known}
 }
 
 // per describes w per thousand of ops operations.

@@ -76,18 +76,27 @@ func (s *Server) SyncOperations(ctx context.Context, req api.SyncOperationsReque
 	if err != nil {
 		return nil, err
 	}
-	return syncResults(parallel.Map(results, spread, func(r operation.Result) api.OperationBatchResult {
-		res := api.OperationBatchResult{Status: api.OperationBatchResultStatus(r.Status)}
-		if r.Operation != nil {
-			op := operationOut(*r.Operation)
-			res.Operation = &op
+	out := make(syncResults, len(results))
+	parallel.For(len(results), spread, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			out[i] = s.batchResult(ctx, i, results[i])
 		}
-		if r.Err != nil {
-			p := s.problem(ctx, r.Err)
-			res.Error = &p
-		}
-		return res
-	})), nil
+	})
+	return out, nil
+}
+
+// batchResult is the answer for the item at index i of a batch.
+func (s *Server) batchResult(ctx context.Context, i int, r operation.Result) api.OperationBatchResult {
+	res := api.OperationBatchResult{Index: i, Status: api.OperationBatchResultStatus(r.Status)}
+	if r.Operation != nil {
+		op := operationOut(*r.Operation)
+		res.Operation = &op
+	}
+	if r.Err != nil {
+		p := s.problem(ctx, r.Err)
+		res.Error = &p
+	}
+	return res
 }
 
 // spread is the size from which a batch's items are decoded, and its results mapped and encoded, on every
@@ -95,7 +104,7 @@ func (s *Server) SyncOperations(ctx context.Context, req api.SyncOperationsReque
 const spread = 64
 
 // syncResults is a batch's answer, api.SyncOperations200JSONResponse in the same bytes, its results encoded as
-// parallel.For spreads them. Each result's index is its position.
+// parallel.For spreads them.
 type syncResults []api.OperationBatchResult
 
 func (r syncResults) VisitSyncOperationsResponse(w http.ResponseWriter) error {
@@ -103,7 +112,6 @@ func (r syncResults) VisitSyncOperationsResponse(w http.ResponseWriter) error {
 	errs := make([]error, len(r))
 	parallel.For(len(r), spread, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			r[i].Index = i
 			parts[i], errs[i] = json.Marshal(r[i])
 		}
 	})
