@@ -65,3 +65,42 @@ func TestWithConnRollsBackWhatItIsLeft(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestNumericsArriveAsText reads numerics on a connection of the pool, in a pipeline and through
+// database/sql: they come in their text form, every digit as the database holds it, and a parameter reaches
+// the database exactly.
+func TestNumericsArriveAsText(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := pgtest.New(t)
+	const big = "123456789012345678901234.12345678"
+	err := postgres.WithConn(ctx, db.SQL, func(c *pgx.Conn) error {
+		rows, err := c.Query(ctx, "SELECT $1::numeric, 0.10::numeric(14, 2), -5::numeric", big)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if !rows.Next() {
+			return rows.Err()
+		}
+		for i, want := range []string{big, "0.10", "-5"} {
+			if f := rows.FieldDescriptions()[i]; f.Format != pgx.TextFormatCode {
+				t.Errorf("column %d arrived in format %d, want text", i, f.Format)
+			}
+			if got := string(rows.RawValues()[i]); got != want {
+				t.Errorf("column %d = %q, want %q", i, got, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := db.SQL.QueryRowContext(ctx, "SELECT $1::numeric * 10", big).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := "1234567890123456789012341.23456780"; got != want {
+		t.Errorf("through database/sql: %s, want %s", got, want)
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 	gormpg "gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -58,7 +59,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err := ensureDatabase(ctx, cfg); err != nil {
 		return nil, err
 	}
-	sqlDB := stdlib.OpenDB(*cfg)
+	sqlDB := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(textNumerics))
 	sqlDB.SetMaxOpenConns(PoolSize)
 	sqlDB.SetMaxIdleConns(PoolSize)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
@@ -80,6 +81,20 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 	return &DB{Gorm: gdb, SQL: sqlDB}, nil
 }
+
+// textNumerics has conn receive numeric values in their text form, and send them so. Every reader of a
+// numeric column takes its exact digits — num's types, decimal, a string — and pgx would decode the binary
+// form into a math/big integer first and print it back: a third of the server's time for a page of contracts.
+func textNumerics(_ context.Context, conn *pgx.Conn) error {
+	conn.TypeMap().RegisterType(&pgtype.Type{Name: "numeric", OID: pgtype.NumericOID, Codec: textNumeric{}})
+	return nil
+}
+
+// textNumeric is pgx's numeric codec preferring the text format.
+type textNumeric struct{ pgtype.NumericCodec }
+
+// PreferredFormat implements pgtype.Codec.
+func (textNumeric) PreferredFormat() int16 { return pgtype.TextFormatCode }
 
 // ensureDatabase creates cfg's database through the server's maintenance database when it is missing.
 // Two processes doing this at once are fine: the loser sees duplicate_database.

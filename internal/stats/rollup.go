@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"gorm.io/gorm"
 
 	"github.com/tuoguan/tuoguan/internal/num"
@@ -149,20 +148,20 @@ func queueRolled(b *pgx.Batch, p scope.Principal, sel Selection, g Grouping, tot
 	b.Queue(postgres.Numbered(query), args...).Query(func(rows pgx.Rows) error {
 		var r row
 		var firstFarms, firstHouseholds int64 // of the whole selection, with each farm under its first contract's crop
-		// The numeric figures are read by num.Sum from the bytes as they came: pgx would decode each into a
-		// math/big integer first.
+		// The numeric figures are read by num.Sum from their text as it came (postgres.Open has numerics sent
+		// as text), without a string for each.
 		dest := []any{&r.Key, &r.OpType, &r.Contracts, &r.Farms, &r.Households, &r.FirstFarms, &r.FirstHouseholds}
 		figures := []*num.Sum{&r.Area, &r.Income, &r.Active, &r.Confirmed, &r.NetCost, &r.Baseline, &r.Subsidy, &r.Revenue, &r.Yield, &r.Gain}
 		dest = append(dest, make([]any, len(figures))...)
-		formats := rows.FieldDescriptions()[len(dest)-len(figures):]
+		fields := rows.FieldDescriptions()[len(dest)-len(figures):]
 		for rows.Next() {
 			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
 			raw := rows.RawValues()[len(dest)-len(figures):]
 			for i, f := range figures {
-				if err := readSum(f, formats[i].Format, raw[i]); err != nil {
-					return fmt.Errorf("%s: %w", formats[i].Name, err)
+				if err := f.ScanBytes(raw[i]); err != nil {
+					return fmt.Errorf("%s: %w", fields[i].Name, err)
 				}
 			}
 			add(at(r.Key), &r)
@@ -226,14 +225,4 @@ func send(ctx context.Context, db *gorm.DB, b *pgx.Batch) error {
 		return err
 	}
 	return postgres.SendGeneric(ctx, pool, b)
-}
-
-// readSum reads into v a numeric value as pgx received it, in PostgreSQL's binary form or as text.
-func readSum(v *num.Sum, format int16, b []byte) error {
-	if format == pgtype.TextFormatCode {
-		return v.ScanBytes(b)
-	}
-	s, err := num.SumOfNumeric(b)
-	*v = s
-	return err
 }
