@@ -70,7 +70,7 @@ func (s *Server) ListContracts(ctx context.Context, req api.ListContractsRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.ListContracts200JSONResponse{Items: mapAll(cs, contractOut), NextCursor: next}, nil
+	return contractsJSON(api.ContractList{Items: mapAll(cs, contractOut), NextCursor: next}), nil
 }
 
 func (s *Server) CreateContract(ctx context.Context, req api.CreateContractRequestObject) (api.CreateContractResponseObject, error) {

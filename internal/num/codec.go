@@ -138,6 +138,11 @@ func (v Dec4) MarshalText() ([]byte, error) {
 	return appendFixed(nil, v.u, 4), nil
 }
 
+// AppendText appends the text of MarshalText to b (encoding.TextAppender).
+func (v Dec4) AppendText(b []byte) ([]byte, error) {
+	return appendFixed(b, v.u, 4), nil
+}
+
 // UnmarshalText parses b with the package grammar. On error v is left
 // unchanged.
 func (v *Dec4) UnmarshalText(b []byte) error {
