@@ -96,7 +96,7 @@ bench-stats: $(BENCH_POSTGRES)
 	$(GO) run ./cmd/tuoguan-bench stats $(BENCH_SERVER)
 
 ## bench: every measurement in one run on one province-size data set, against the real server (SCALE=1: 100 counties,
-## 1,000,000 contracts, about 10,000,000 operations; 8½ to 17 minutes on two cores, docs/performance.md), ending
+## 1,000,000 contracts, about 10,000,000 operations; 8½ to 20 minutes on two cores, docs/performance.md), ending
 ## with a summary table; each comparison of the API with the database alternates the two ROUNDS times and quotes
 ## the median ratio
 SCALE ?= 1
