@@ -35,7 +35,7 @@ type Filter struct {
 // contracts is a few hundred rows, and gorm's mapping of each onto a struct took a third of the server's time
 // for the page.
 func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.Order, r page.Request) ([]Contract, *string, error) {
-	q := Visible(s.db.WithContext(ctx).Model(&Contract{}), p)
+	q := Visible(s.db.WithContext(ctx), p)
 	for col, v := range map[string]int64{"collective_id": f.CollectiveID, "farm_id": f.FarmID, "provider_id": f.ProviderID} {
 		if v != 0 {
 			q = q.Where("contracts."+col+" = ?", v)
@@ -91,14 +91,7 @@ func (s *Service) List(ctx context.Context, p scope.Principal, f Filter, o page.
 		})
 		b := &pgx.Batch{}
 		for _, part := range partsOf(cs) {
-			b.Queue(postgres.Numbered(part.query), part.args...).Query(func(rows pgx.Rows) error {
-				for rows.Next() {
-					if err := part.scan(rows); err != nil {
-						return err
-					}
-				}
-				return rows.Err()
-			})
+			b.Queue(postgres.Numbered(part.query), part.args...).Query(func(rows pgx.Rows) error { return part.place(rows) })
 		}
 		return conn.SendBatch(ctx, b).Close()
 	})
@@ -128,13 +121,11 @@ type jsonColumn struct{ v any }
 
 // Scan implements sql.Scanner.
 func (j *jsonColumn) Scan(src any) error {
-	switch s := src.(type) {
-	case string:
-		return json.Unmarshal([]byte(s), j.v)
-	case []byte:
-		return json.Unmarshal(s, j.v)
+	s, ok := src.(string)
+	if !ok {
+		return fmt.Errorf("cannot scan %T as JSON", src)
 	}
-	return fmt.Errorf("cannot scan %T as JSON", src)
+	return json.Unmarshal([]byte(s), j.v)
 }
 
 // loadAll fills the parcels and lines of cs with one query each, on tx, the caller's transaction or pool.
@@ -151,22 +142,37 @@ func loadAll(ctx context.Context, tx *gorm.DB, cs []Contract) error {
 type part struct {
 	query string
 	args  []any
-	scan  func(row interface{ Scan(...any) error }) error
+	scan  func(row) error
+}
+
+// row is one row of a result, as database/sql and pgx both hand it over.
+type row interface{ Scan(...any) error }
+
+// rows are a result as database/sql and pgx both read it.
+type rows interface {
+	row
+	Next() bool
+	Err() error
 }
 
 // read runs the part's query on tx and places its rows.
 func (pt part) read(ctx context.Context, tx *gorm.DB) error {
-	rows, err := tx.WithContext(ctx).Raw(pt.query, pt.args...).Rows()
+	rs, err := tx.WithContext(ctx).Raw(pt.query, pt.args...).Rows()
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := pt.scan(rows); err != nil {
+	defer rs.Close()
+	return pt.place(rs)
+}
+
+// place places every row of rs.
+func (pt part) place(rs rows) error {
+	for rs.Next() {
+		if err := pt.scan(rs); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	return rs.Err()
 }
 
 // partsOf returns the queries of the parcels and of the lines of cs, each placing its rows on their contract
@@ -184,9 +190,9 @@ func partsOf(cs []Contract) []part {
 		counties[i], ids[i] = cs[i].CountyCode, cs[i].ID
 	}
 	parcels := ofContracts("contract_parcels", "parcel_id", "contract_id, parcel_id, area_mu", counties, ids)
-	parcels.scan = func(row interface{ Scan(...any) error }) error {
+	parcels.scan = func(r row) error {
 		p := Parcel{}
-		if err := row.Scan(&p.ContractID, &p.ParcelID, &p.AreaMu); err != nil {
+		if err := r.Scan(&p.ContractID, &p.ParcelID, &p.AreaMu); err != nil {
 			return err
 		}
 		c := at[p.ContractID]
@@ -196,9 +202,9 @@ func partsOf(cs []Contract) []part {
 	}
 	lines := ofContracts("contract_services", "op_type", `contract_id, op_type, passes, price_per_mu, subsidy_per_mu,
 		baseline_cost_per_mu, active_area_mu, confirmed_area_mu, confirmed_yield_kg`, counties, ids)
-	lines.scan = func(row interface{ Scan(...any) error }) error {
+	lines.scan = func(r row) error {
 		l := Line{}
-		if err := row.Scan(&l.ContractID, &l.OpType, &l.Passes, &l.PricePerMu, &l.SubsidyPerMu, &l.BaselineCostPerMu,
+		if err := r.Scan(&l.ContractID, &l.OpType, &l.Passes, &l.PricePerMu, &l.SubsidyPerMu, &l.BaselineCostPerMu,
 			&l.ActiveAreaMu, &l.ConfirmedAreaMu, &l.ConfirmedYieldKg); err != nil {
 			return err
 		}
