@@ -43,7 +43,7 @@ BEGIN;
 SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true) WHERE NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'citus');
 ` + sessionLine + `SELECT q.key, k.request_hash, k.response FROM unnest(ARRAY[:k]::text[]) AS q (key), LATERAL (SELECT k.request_hash, k.response FROM idempotency_keys k WHERE k.user_id = :uid AND k.key = q.key LIMIT 1) AS k;
 SELECT c.id, c.county_code, c.provider_id FROM contracts c WHERE c.id = ANY (ARRAY[:cid]::bigint[]) AND c.provider_id = :prov;
-SELECT now(), ARRAY(SELECT nextval(pg_get_serial_sequence('operations', 'id')) FROM generate_series(1, 1::int));
+SELECT now(), ARRAY(SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence('operations', 'id')::regclass AS seq OFFSET 0) AS s, generate_series(1, 1::int));
 \endpipeline
 \startpipeline
 SELECT c.id, c.county_code, c.number, c.status, c.provider_id, c.collective_id, c.season_year, c.region_code, c.start_date, c.end_date, ARRAY(SELECT cp.parcel_id FROM contract_parcels cp WHERE cp.county_code = :cc::text AND cp.contract_id = c.id), ARRAY(SELECT s.op_type FROM contract_services s WHERE s.county_code = :cc::text AND s.contract_id = c.id) FROM contracts c WHERE c.county_code = :cc::text AND c.id = ANY (ARRAY[:cid]::bigint[]) AND c.provider_id = :prov ORDER BY c.id FOR SHARE OF c;

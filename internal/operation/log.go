@@ -1,11 +1,16 @@
 package operation
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"runtime"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -16,6 +21,7 @@ import (
 	"github.com/tuoguan/tuoguan/internal/fault"
 	"github.com/tuoguan/tuoguan/internal/geo"
 	"github.com/tuoguan/tuoguan/internal/num"
+	"github.com/tuoguan/tuoguan/internal/parallel"
 	"github.com/tuoguan/tuoguan/internal/postgres"
 	"github.com/tuoguan/tuoguan/internal/scope"
 )
@@ -77,14 +83,18 @@ func (s *Service) Create(ctx context.Context, p scope.Principal, contractID int6
 }
 
 // Log logs items, each on its own: one refused item never refuses the others, and results come in the order
-// of items. It takes three round trips to the database whatever the number of items, in one transaction that
-// reads the keys already taken, locks the contracts (shared), holds their providers' statuses and locks the
-// delivery caps involved (exclusive, in key order), writes the keys with their responses, the operations,
-// the audit events and the running totals. Only a provider for its own contracts, or admin, logs operations
-// (Forbidden otherwise); a contract p cannot read is refused as not found. A check ctx carries
-// (postgres.CheckOf: the session p comes from, say) goes in the first round trip and must pass before
-// anything else, and no result is returned before it has. An error is returned only when the batch as a
-// whole failed.
+// of items. Its transactions read the keys already taken, lock the contracts (shared), hold their providers'
+// statuses and lock the delivery caps involved (exclusive, in key order), then write the keys with their
+// responses, the operations, the audit events and the running totals, in three round trips whatever the number
+// of items. A batch of at least twice partLeast live items is split by contract into as many transactions as
+// there are processors, run side by side, each on its own connection: the database then spreads the work
+// over its processors too, where one transaction runs on one. Each item is decided and written with its
+// running totals in one transaction either way, and every batch item carries its own key, so a batch that
+// failed part way is answered in full when it is sent again. Only a provider for its own contracts, or admin,
+// logs operations (Forbidden otherwise); a contract p cannot read is refused as not found. A check ctx
+// carries (postgres.CheckOf: the session p comes from, say) goes in the first round trip of a single
+// transaction, or in one of its own before the parts of a split batch, and must pass before anything else; no
+// result is returned before it has. An error is returned only when the batch as a whole failed.
 func (s *Service) Log(ctx context.Context, p scope.Principal, items []Item) ([]Result, error) {
 	if p.Role != scope.Provider && p.Role != scope.Admin {
 		return nil, fault.Forbiddenf("Only providers log operations.")
@@ -96,30 +106,145 @@ func (s *Service) Log(ctx context.Context, p scope.Principal, items []Item) ([]R
 	if err != nil {
 		return nil, err
 	}
-	for attempt := 1; ; attempt++ {
-		b := &batch{p: p, items: items, results: make([]Result, len(items)), today: calendar.Today(s.now())}
-		for i := range items {
-			b.validate(i)
-		}
-		err = postgres.WithConn(ctx, pool, func(conn *pgx.Conn) error { return b.run(ctx, conn) })
-		if errors.Is(err, errKeyRace) && attempt < maxAttempts {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
+	b := &batch{p: p, items: items, results: make([]Result, len(items)), hashes: make([][]byte, len(items)),
+		stored: map[string]storedKey{}, today: calendar.Today(s.now())}
+	for i := range items {
+		b.validate(i)
+	}
+	b.prepareKeys()
+	split := b.split(runtime.GOMAXPROCS(0))
+	if len(split) > 1 {
 		if err := postgres.Settle(ctx, pool); err != nil {
 			return nil, err
 		}
-		return b.results, nil
+	}
+	parts, errs := make([]*batch, len(split)), make([]error, len(split))
+	var waits []func()
+	for k := range split {
+		decide := func() { parts[k], errs[k] = b.decide(ctx, pool, split[k]) }
+		if k == len(split)-1 {
+			decide()
+			break
+		}
+		waits = append(waits, parallel.Go(decide))
+	}
+	for _, wait := range waits {
+		wait()
+	}
+	for k, part := range parts {
+		if errs[k] != nil {
+			return nil, errs[k]
+		}
+		b.absorb(part, split[k])
+	}
+	b.settle()
+	if err := postgres.Settle(ctx, pool); err != nil {
+		return nil, err
+	}
+	return b.results, nil
+}
+
+// partLeast is the fewest live items each transaction of a split batch takes: below a few hundred, a second
+// transaction's round trips and commit cost about what it saves.
+const partLeast = 250
+
+// split divides the live items of b into at most n groups of item indices, one transaction's each: the items of
+// one contract in one group, so that the groups lock disjoint contracts, delivery caps and service lines and
+// meet only on the statistics rollups, which each locks last and in key order; the groups as even as whole
+// contracts allow, each in request order. Fewer than twice partLeast live items, or one contract, make one
+// group; none, none.
+func (b *batch) split(n int) [][]int {
+	var live []int
+	for i := range b.items {
+		if b.live(i) {
+			live = append(live, i)
+		}
+	}
+	n = min(n, len(live)/partLeast)
+	if n < 2 {
+		if len(live) == 0 {
+			return nil
+		}
+		return [][]int{live}
+	}
+	byContract := map[int64][]int{}
+	for _, i := range live {
+		id := b.items[i].ContractID
+		byContract[id] = append(byContract[id], i)
+	}
+	size := (len(live) + n - 1) / n
+	var groups [][]int
+	var group []int
+	for _, id := range slices.Sorted(maps.Keys(byContract)) {
+		group = append(group, byContract[id]...)
+		if len(group) >= size && len(groups) < n-1 {
+			groups, group = append(groups, group), nil
+		}
+	}
+	if len(group) > 0 {
+		groups = append(groups, group)
+	}
+	for _, g := range groups {
+		slices.Sort(g)
+	}
+	return groups
+}
+
+// decide runs the items of b at idx as a batch of their own in one transaction, again when it lost a key to a
+// concurrent request, and returns that batch.
+func (b *batch) decide(ctx context.Context, pool *sql.DB, idx []int) (*batch, error) {
+	for attempt := 1; ; attempt++ {
+		part := &batch{p: b.p, items: make([]Item, len(idx)), results: make([]Result, len(idx)), today: b.today}
+		for j, i := range idx {
+			part.items[j] = b.items[i]
+		}
+		err := postgres.WithConn(ctx, pool, func(conn *pgx.Conn) error { return part.run(ctx, conn) })
+		if errors.Is(err, errKeyRace) && attempt < maxAttempts {
+			continue
+		}
+		return part, err
 	}
 }
 
-// maxAttempts bounds how often Log runs a batch that keeps losing keys to concurrent requests; each request
-// that wins commits, so a second attempt finds its key taken and answers from it.
+// absorb takes the results and request fingerprints of part, the batch of b's items at idx, and the keys it
+// found taken.
+func (b *batch) absorb(part *batch, idx []int) {
+	for j, i := range idx {
+		b.results[i], b.hashes[i] = part.results[j], part.hashes[j]
+	}
+	maps.Copy(b.stored, part.stored)
+}
+
+// settle decides the items whose key an earlier item of the batch carries, once their transactions have
+// decided the rest: the same request as the first is answered as it was, another one is a Conflict.
+func (b *batch) settle() {
+	for i, it := range b.items {
+		if b.results[i].Status != duplicate {
+			continue
+		}
+		h := hash(it)
+		if st, ok := b.stored[it.Key]; ok {
+			b.results[i] = st.answer(it.Key, h)
+			continue
+		}
+		first := b.first[it.Key]
+		switch {
+		case !bytes.Equal(b.hashes[first], h):
+			b.refuse(i, fault.Conflictf("The idempotency key %q was used for another request.", it.Key))
+		case b.results[first].Status == Created:
+			b.results[i] = Result{Status: Exists, Operation: b.results[first].Operation}
+		default:
+			b.results[i] = b.results[first]
+		}
+	}
+}
+
+// maxAttempts bounds how often a transaction runs again that keeps losing keys to concurrent requests; each
+// request that wins commits, so a second attempt finds its key taken and answers from it.
 const maxAttempts = 3
 
-// batch is the state of one Log call.
+// batch is a set of items being logged and their state: all of a Log call's, which Log splits and settles, or
+// the part of them one transaction decides (run).
 type batch struct {
 	p       scope.Principal
 	items   []Item

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -767,6 +768,99 @@ func TestBatchMixed(t *testing.T) {
 		}
 	}
 	checkTotals(t, f, c.ID)
+}
+
+// TestBatchSplitByContract sends a batch large enough to be split into transactions by contract — items on
+// five contracts interleaved, a key repeated with its body and another item's key with another body across
+// contracts, an earlier request's key with its body and with another, a cap filled in request order, an
+// invalid item — and finds each item decided as one transaction would decide it, each contract's operations
+// written in one transaction, and the totals agreeing with the operations.
+func TestBatchSplitByContract(t *testing.T) {
+	t.Parallel()
+	f := custodytest.New(t)
+	s := f.Scene(t, "ploughing", "sowing")
+	ctx := context.Background()
+	prov := s.ProviderUser
+	var cs []contract.Contract
+	var parcels []int64
+	for range 4 {
+		pc := s.Parcel(t, "100.00")
+		parcels = append(parcels, pc.ID)
+		cs = append(cs, f.Active(t, s.Terms([]contract.ParcelInput{custodytest.Area(t, pc.ID, "100.00")},
+			custodytest.Line("ploughing", 1), custodytest.Line("sowing", 1))))
+	}
+	small := s.Parcel(t, "1.00")
+	capped := f.Active(t, s.Terms([]contract.ParcelInput{custodytest.Area(t, small.ID, "1.00")}, custodytest.Line("ploughing", 1)))
+	pre := operation.Item{ContractID: cs[3].ID, Key: "pre", Input: input(f, parcels[3], "sowing", "0.50")}
+	preOp, _, err := f.Services.Operations.Create(ctx, prov, pre.ContractID, pre.Key, pre.Input)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	const n = 800
+	items := make([]operation.Item, n)
+	want := make([]string, n)
+	for i := range items {
+		in := input(f, parcels[i%4], []string{"ploughing", "sowing"}[i/4%2], "0.10")
+		in.Note = new(fmt.Sprint("item ", i))
+		items[i], want[i] = operation.Item{ContractID: cs[i%4].ID, Key: fmt.Sprint("k-", i), Input: in}, operation.Created
+	}
+	items[101], want[101] = items[100], operation.Exists          // item 100 again, answered with its operation
+	items[202].Key, want[202] = items[201].Key, operation.Refused // item 201's key, on another contract
+	items[303], want[303] = pre, operation.Exists
+	items[304].Key, want[304] = pre.Key, operation.Refused
+	for i := 400; i < 405; i++ { // 0.30 mu of a 1.00 mu cap: the first three in request order fit
+		items[i].ContractID, items[i].Input.ParcelID, items[i].Input.OpType, items[i].Input.AreaMu = capped.ID, small.ID, "ploughing", num.MustDec2("0.30")
+		if i >= 403 {
+			want[i] = operation.Refused
+		}
+	}
+	items[500].Input.OpType, want[500] = "dancing", operation.Refused
+
+	results, err := f.Services.Operations.Log(ctx, prov, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := 0
+	for i, r := range results {
+		if r.Status != want[i] {
+			t.Errorf("item %d: %s %v, want %s", i, r.Status, r.Err, want[i])
+			continue
+		}
+		switch {
+		case r.Status == operation.Created:
+			created++
+			if r.Operation == nil || r.Operation.ContractID != items[i].ContractID || *r.Operation.Note != *items[i].Input.Note {
+				t.Errorf("item %d: created %+v", i, r.Operation)
+			}
+		case i == 101 && (r.Operation == nil || results[100].Operation == nil || r.Operation.ID != results[100].Operation.ID):
+			t.Errorf("item 101: exists as %+v, want item 100's operation", r.Operation)
+		case i == 303 && (r.Operation == nil || r.Operation.ID != preOp.ID):
+			t.Errorf("item 303: exists as %+v, want operation %d", r.Operation, preOp.ID)
+		case r.Status == operation.Refused && fault.KindOf(r.Err) != map[int]fault.Kind{202: fault.Conflict, 304: fault.Conflict,
+			403: fault.Conflict, 404: fault.Conflict, 500: fault.Invalid}[i]:
+			t.Errorf("item %d: refused with %v (kind %d)", i, r.Err, fault.KindOf(r.Err))
+		}
+	}
+	if want := n - 7; created != want {
+		t.Errorf("%d operations created, want %d", created, want)
+	}
+	if got := count(t, f, "SELECT count(*) FROM operations WHERE id <> ?", preOp.ID); got != int64(created) {
+		t.Errorf("%d operation rows, want %d", got, created)
+	}
+	if got := count(t, f, "SELECT count(*) FROM idempotency_keys WHERE key LIKE 'k-%'"); got != int64(created) {
+		t.Errorf("%d idempotency keys, want %d", got, created)
+	}
+	// Each contract's operations in one transaction; the batch in more than one where it can be.
+	if got := count(t, f, "SELECT count(*) FROM (SELECT contract_id FROM operations WHERE id <> ? GROUP BY 1 HAVING count(DISTINCT xmin::text) > 1) x",
+		preOp.ID); got != 0 {
+		t.Errorf("%d contracts' operations written by more than one transaction", got)
+	}
+	parts := count(t, f, "SELECT count(DISTINCT xmin::text) FROM operations WHERE id <> ?", preOp.ID)
+	if runtime.GOMAXPROCS(0) > 1 && parts < 2 {
+		t.Errorf("the batch was written by %d transaction, want one per processor", parts)
+	}
+	checkTotals(t, f, capped.ID, cs[0].ID, cs[1].ID, cs[2].ID, cs[3].ID)
 }
 
 // model is what the property test expects of one world: the operations and how much of each cap they use.
