@@ -195,7 +195,9 @@ type opsBench struct {
 	dbURL            string
 	tokens           map[int64]string // by provider id
 	targets          []*capTarget
-	active, withRoom int64 // contracts active, and of them with caps in targets
+	busy             int64        // the provider with the most targets, whose batches are measured
+	busyTargets      []*capTarget // and its targets
+	active, withRoom int64        // contracts active, and of them with caps in targets
 	seed             uint64
 	rng              *rand.Rand // the batches' picks
 	keys             atomic.Int64
@@ -228,6 +230,7 @@ func newOpsBench(ctx context.Context, c *client, conn *pgx.Conn, dbURL string, w
 	if len(b.targets) == 0 {
 		return nil, errors.New("no active contract has a delivery cap with room: generate more contracts")
 	}
+	b.busy, b.busyTargets = busiest(b.targets)
 	err = conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM contracts WHERE status = 'active'),
 		(SELECT count(DISTINCT contract_id) FROM bench_targets)`).Scan(&b.active, &b.withRoom)
 	return b, err
@@ -255,11 +258,11 @@ func (b *opsBench) single(ctx context.Context, rng *rand.Rand) error {
 	return b.c.postOperation(ctx, b.tokens[t.provider], t, key)
 }
 
-// busiest is the provider with the most targets.
-func (b *opsBench) busiest() (int64, []*capTarget) {
+// busiest is the provider with the most of targets, and its targets.
+func busiest(targets []*capTarget) (int64, []*capTarget) {
 	byProvider := map[int64][]*capTarget{}
 	var busiest int64
-	for _, t := range b.targets {
+	for _, t := range targets {
 		byProvider[t.provider] = append(byProvider[t.provider], t)
 		if len(byProvider[t.provider]) > len(byProvider[busiest]) {
 			busiest = t.provider
@@ -271,7 +274,7 @@ func (b *opsBench) busiest() (int64, []*capTarget) {
 // batch syncs size operations on random targets of the busiest provider, as that provider, and returns
 // the targets logged on; i numbers the batch's keys.
 func (b *opsBench) batch(ctx context.Context, i, size int) ([]*capTarget, error) {
-	provider, among := b.busiest()
+	provider, among := b.busy, b.busyTargets
 	items := make([]*capTarget, size)
 	keys := make([]string, size)
 	for k := range items {
