@@ -119,18 +119,11 @@ func (s *Service) Log(ctx context.Context, p scope.Principal, items []Item) ([]R
 		}
 	}
 	parts, errs := make([]*batch, len(split)), make([]error, len(split))
-	var waits []func()
-	for k := range split {
-		decide := func() { parts[k], errs[k] = b.decide(ctx, pool, split[k]) }
-		if k == len(split)-1 {
-			decide()
-			break
+	parallel.For(len(split), 2, func(lo, hi int) {
+		for k := lo; k < hi; k++ {
+			parts[k], errs[k] = b.decide(ctx, pool, split[k])
 		}
-		waits = append(waits, parallel.Go(decide))
-	}
-	for _, wait := range waits {
-		wait()
-	}
+	})
 	for k, part := range parts {
 		if errs[k] != nil {
 			return nil, errs[k]
