@@ -674,7 +674,9 @@ export interface paths {
          * Sync operations logged offline
          * @description Up to 1,000 operations, each with its contract and its own idempotency key. Each item is decided on its own:
          *     `created`, `exists` (its key was seen with the same operation; the original is returned) or `refused` with
-         *     the problem. One bad item never refuses the others. Results come in request order.
+         *     the problem. One bad item never refuses the others. Results come in request order. A large batch is written
+         *     in a few transactions, a contract's operations in one: a request that fails may have written some items, and
+         *     sending it again with the same keys answers every item.
          */
         post: operations["syncOperations"];
         delete?: never;
